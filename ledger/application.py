@@ -1,0 +1,564 @@
+"""The Ledger application: the service layer every entry point (CLI, import, HTTP) calls.
+
+Design overview:
+- One method records commands: `submit_batch(items)`. Each item is a signed command (the
+  command object exactly as signed, its Ed25519 signature, optional cosignatures, and the
+  openings of its personal-data commitments). Items are checked one by one against a unit of
+  work that sees earlier items of the same batch; if any item is refused, nothing is stored
+  and every refusal is reported with its line and field. Otherwise all new events are saved
+  in ONE eventsourcing `save()`: one database transaction, with the ledger entries and
+  in-transaction read models written by the recorder hook (ledger.store, ledger.entries).
+- A command id already stored returns its original receipt when the content is identical and
+  is refused as a conflict when it differs (idempotent retries).
+- Two writers changing the same aggregate at once: the second save fails on the aggregate
+  version and gets `Conflict(code="concurrent_write")`; nothing of its batch is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from ledger import clock
+from ledger.authority import check_signature, holds_role, refuse, role_refusal
+from ledger.canonical import CanonicalError, canonical_bytes, sha256_hex
+from ledger.domain.base import LedgerAggregate, aggregate_id
+from ledger.domain.catalogue import Role
+from ledger.domain.commands import BLIND_INDEXED, ParsedCommand, parse_command
+from ledger.domain.errors import (
+    Conflict,
+    LedgerError,
+    Problem,
+    conflict,
+    invalid,
+    not_found,
+    problem,
+)
+from ledger.domain.members import Member
+from ledger.domain.officers import Officer
+from ledger.domain.policy import Policy, PolicyBook, resolve
+from ledger.domain.units import Unit
+from ledger.entries import EntryMeta, Projector, make_hook, project_member_index
+from ledger.privacy import (
+    blind_index,
+    check_openings,
+    normalize_bank_account,
+    normalize_citizen_id,
+    seal,
+)
+from ledger.tables import ledger_entries
+from ledger.vault import Vault
+
+
+class SignedItem(BaseModel):
+    """The transport form of one signed command."""
+
+    model_config = ConfigDict(extra="forbid")
+    command: dict[str, Any]
+    signature: str = Field(max_length=200)
+    cosignatures: list[dict[str, str]] = Field(default_factory=list, max_length=3)
+    openings: dict[str, dict[str, str]] = Field(default_factory=dict, max_length=10)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    event_id: str
+    seq: int
+    leaf_hash: str
+    command_type: str
+    status: str
+    recorded_at: str
+    digest: str
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class BatchRefused(LedgerError):
+    """At least one item of a batch was refused; nothing was stored."""
+
+
+@dataclass
+class Work:
+    """One batch's unit of work: aggregates touched, entries to write, ids seen."""
+
+    touched: dict[UUID, LedgerAggregate]
+    metas: dict[tuple[str, int], EntryMeta]
+    event_ids: dict[str, UUID]
+    receipts: list[Receipt | EntryMeta]
+
+
+class Ledger(Application[UUID]):
+    name = "Ledger"
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+    }
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        engine: Engine,
+        vault: Vault,
+        projectors: Sequence[Projector] = (),
+    ) -> None:
+        super().__init__(dict(env))
+        self.engine = engine
+        self.vault = vault
+        self.projectors: list[Projector] = [project_member_index, *projectors]
+        self._handlers: dict[str, Callable[..., tuple[LedgerAggregate, dict[str, Any]]]] = {
+            "ledger.genesis": self._genesis,
+            "unit.register": self._unit_register,
+            "unit.rename": self._unit_simple,
+            "unit.move": self._unit_move,
+            "unit.dissolve": self._unit_simple,
+            "policy.adopt": self._policy_adopt,
+            "officer.register": self._officer_register,
+            "officer.grant": self._officer_change,
+            "officer.revoke_role": self._officer_change,
+            "officer.rotate_key": self._officer_change,
+            "officer.revoke_key": self._officer_change,
+            "member.join": self._member_join,
+            "member.transfer": self._member_change,
+            "member.leave": self._member_change,
+            "member.death": self._member_change,
+            "member.household": self._member_change,
+            "member.relative": self._member_change,
+            "member.salary": self._member_change,
+            "member.erase": self._member_change,
+            "collection.dues": self._dues,
+            "collection.union_fee": self._unit_money,
+            "collection.other": self._unit_money,
+            "remittance.record": self._remittance,
+            "expense.record": self._unit_money,
+            "payout.record": self._payout,
+            "loan.disburse": self._loan,
+            "loan.repay": self._loan,
+            "loan.write_off": self._loan,
+            "approval.decide": self._approval,
+            "reversal.record": self._reversal,
+        }
+
+    # ------------------------------------------------------------------ public API
+
+    def submit(self, item: Mapping[str, Any]) -> Receipt:
+        return self.submit_batch([item])[0]
+
+    def submit_batch(self, items: Sequence[Mapping[str, Any]]) -> list[Receipt]:
+        """Record every item or none; raise BatchRefused listing each refused line."""
+        work = Work(touched={}, metas={}, event_ids={}, receipts=[])
+        failures: list[tuple[int, LedgerError]] = []
+        for line, item in enumerate(items, start=1):
+            try:
+                self._one(work, item)
+            except LedgerError as exc:
+                failures.append((line, exc))
+        if failures:
+            raise _batch_refused(failures, single=len(items) == 1)
+        pending = [a for a in work.touched.values() if a.pending_events]
+        if pending:
+            hook = make_hook(work.metas, self.projectors)
+            try:
+                self.save(*pending, ledger_hook=hook)
+            except IntegrityError:
+                return self._after_conflict(work)
+            finally:
+                for agg in work.touched.values():
+                    agg.collect_events()
+        return [self._receipt(r) for r in work.receipts]
+
+    def entry(self, event_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(ledger_entries).where(ledger_entries.c.event_id == event_id)
+            ).first()
+        return dict(row._mapping) if row is not None else None
+
+    def get_member(self, number: str) -> Member | None:
+        return self._load(Member, "member", number)
+
+    def get_unit(self, code: str) -> Unit | None:
+        return self._load(Unit, "unit", code)
+
+    def get_officer(self, code: str) -> Officer | None:
+        return self._load(Officer, "officer", code)
+
+    def ancestors(self, code: str) -> list[str]:
+        """The unit and its ancestors, nearest first."""
+        return self._ancestors(None, code)
+
+    def policy_for(self, unit: str, on: date) -> Policy | None:
+        return self._policy(None, unit, on)
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def _one(self, work: Work, raw_item: Mapping[str, Any]) -> None:
+        try:
+            item = SignedItem.model_validate(raw_item)
+        except ValidationError as exc:
+            raise invalid(
+                [
+                    problem(".".join(str(p) for p in e["loc"]), "invalid_field", e["msg"], e["msg"])
+                    for e in exc.errors()
+                ]
+            ) from None
+        pc = parse_command(item.command)
+        try:
+            message = canonical_bytes(item.command)
+        except CanonicalError as exc:
+            raise invalid([problem("command", "not_canonical", str(exc), str(exc))]) from None
+        digest = sha256_hex(message)
+        cmd = pc.command
+        if cmd.command_id in work.event_ids:
+            raise invalid(
+                [
+                    problem(
+                        "command.command_id",
+                        "duplicate_in_batch",
+                        "mã lệnh lặp lại trong cùng lô",
+                        "command id repeated in batch",
+                    )
+                ]
+            )
+        existing = self.entry(cmd.command_id)
+        if existing is not None:
+            if existing["command_digest"] != digest:
+                raise conflict(
+                    "command_id_reused",
+                    "Mã lệnh đã dùng cho một lệnh có nội dung khác",
+                    "This command id was already used for a different command",
+                )
+            work.event_ids[cmd.command_id] = UUID(existing["originator_id"])
+            work.receipts.append(_receipt_from_row(existing, duplicate=True))
+            return
+        at = clock.now()
+        self._check_authority(work, pc, item, message, at)
+        envelope: dict[str, Any] = {
+            "command": message.decode(),
+            "digest": digest,
+            "signature": item.signature,
+            "recorded_at": at.isoformat(),
+        }
+        if item.cosignatures:
+            envelope["cosignatures"] = item.cosignatures
+        self._seal_personal(work, pc, item, envelope)
+        aggregate, verdict = self._handlers[cmd.type](work, pc, envelope, item)
+        if verdict:
+            envelope["ledger"] = verdict
+        meta = EntryMeta(
+            event_id=cmd.command_id,
+            command_type=cmd.type,
+            unit=cmd.unit,
+            signer=cmd.signer.officer,
+            effective_date=cmd.effective_date,
+            digest=digest,
+            recorded_at=envelope["recorded_at"],
+            command=pc.raw,
+            envelope=envelope,
+            aggregate_id=str(aggregate.id),
+            extra={"status": verdict.get("status", "recorded")},
+        )
+        work.touched[aggregate.id] = aggregate
+        work.metas[(str(aggregate.id), aggregate.version)] = meta
+        work.event_ids[cmd.command_id] = aggregate.id
+        work.receipts.append(meta)
+
+    def _check_authority(
+        self, work: Work, pc: ParsedCommand, item: SignedItem, message: bytes, at: Any
+    ) -> None:
+        cmd = pc.command
+        if cmd.type == "ledger.genesis":
+            if self._count_entries("ledger.genesis") or any(
+                m.command_type == "ledger.genesis" for m in work.metas.values()
+            ):
+                raise refuse(
+                    "genesis_exists",
+                    "sổ cái đã có quản trị viên đầu tiên",
+                    "this ledger already has its first administrator",
+                    "command.type",
+                )
+            return  # self-signed: checked against the key in its own body by the handler
+        officer = self._get(work, Officer, "officer", cmd.signer.officer)
+        check_signature(
+            officer, key_id=cmd.signer.key_id, message=message, signature_b64=item.signature, at=at
+        )
+        assert officer is not None
+        scope_unit = self._scope_unit(pc)
+        if not holds_role(
+            officer,
+            pc.spec.roles,
+            unit=scope_unit,
+            at=at,
+            ancestors=lambda c: self._ancestors(work, c),
+        ):
+            raise role_refusal(officer, pc.spec.roles, scope_unit)
+        for i, cosig in enumerate(item.cosignatures):
+            where = f"cosignatures[{i}]"
+            cosigner = self._get(work, Officer, "officer", cosig.get("officer", ""))
+            check_signature(
+                cosigner,
+                key_id=cosig.get("key_id", ""),
+                message=message,
+                signature_b64=cosig.get("signature", ""),
+                at=at,
+                field_=where,
+            )
+            assert cosigner is not None
+            if cosigner.code == officer.code:
+                raise refuse(
+                    "same_maker_checker",
+                    "người lập và người duyệt là một người",
+                    "maker and checker are the same officer",
+                    where,
+                )
+            if not holds_role(
+                cosigner,
+                {Role.chair},
+                unit=scope_unit,
+                at=at,
+                ancestors=lambda c: self._ancestors(work, c),
+            ):
+                raise role_refusal(cosigner, {Role.chair}, scope_unit)
+
+    def _scope_unit(self, pc: ParsedCommand) -> str | None:
+        body = pc.body
+        if pc.command.type == "unit.register":
+            return body.parent
+        if pc.command.type in ("officer.grant", "officer.revoke_role"):
+            return None if body.scope == "*" else body.scope
+        return pc.command.unit
+
+    def _seal_personal(
+        self, work: Work, pc: ParsedCommand, item: SignedItem, envelope: dict[str, Any]
+    ) -> None:
+        personal = getattr(pc.body, "personal", None)
+        commitments = (
+            {k: v for k, v in personal.model_dump().items() if v is not None} if personal else {}
+        )
+        if not commitments and not item.openings:
+            return
+        bad = check_openings(commitments, item.openings)
+        if bad:
+            raise invalid(
+                [
+                    problem(
+                        f"openings.{f}",
+                        "opening_mismatch",
+                        "giá trị không khớp với cam kết đã ký",
+                        "value does not match the signed commitment",
+                    )
+                    for f in bad
+                ]
+            )
+        number = pc.body.member
+        person_id = str(aggregate_id("member", number))
+        if pc.command.type == "member.join":
+            key = self.vault.create_key(person_id)
+        else:
+            key = self.vault.key_for(person_id)
+            if key is None:
+                raise invalid(
+                    [
+                        problem(
+                            "body.member",
+                            "erased",
+                            "dữ liệu cá nhân của đoàn viên đã bị xóa",
+                            "this member's personal data has been erased",
+                        )
+                    ]
+                )
+        blind: dict[str, str] = {}
+        problems: list[Problem] = []
+        for field_, kind in BLIND_INDEXED.items():
+            if field_ not in item.openings:
+                continue
+            value = item.openings[field_]["value"]
+            try:
+                normal = (
+                    normalize_citizen_id(value)
+                    if kind == "citizen_id"
+                    else normalize_bank_account(*value.split(":", 1))
+                    if kind == "bank_account"
+                    else value.strip().upper()
+                )
+            except (ValueError, TypeError) as exc:
+                problems.append(problem(f"openings.{field_}", "invalid_value", str(exc), str(exc)))
+                continue
+            if normal != value:
+                problems.append(
+                    problem(
+                        f"openings.{field_}",
+                        "not_normalised",
+                        f"cần chuẩn hóa thành {normal}",
+                        f"normalise to {normal}",
+                    )
+                )
+                continue
+            blind[field_] = blind_index(self.vault.index_key(), kind=kind, value=normal)
+        if problems:
+            raise invalid(problems)
+        envelope["sealed"] = seal(key, person_id=person_id, payload=item.openings)
+        if blind:
+            envelope["blind"] = blind
+
+    # ------------------------------------------------------------------ lookups
+
+    def _load(self, cls: type, kind: str, code: str) -> Any:
+        try:
+            agg = self.repository.get(aggregate_id(kind, code))
+        except AggregateNotFoundError:
+            return None
+        return agg if isinstance(agg, cls) else None
+
+    def _get(self, work: Work | None, cls: type, kind: str, code: str) -> Any:
+        aid = aggregate_id(kind, code)
+        if work is not None and aid in work.touched:
+            return work.touched[aid]
+        agg = self._load(cls, kind, code)
+        if agg is not None and work is not None:
+            work.touched[aid] = agg
+        return agg
+
+    def _require(self, work: Work, cls: type, kind: str, code: str, field_: str) -> Any:
+        agg = self._get(work, cls, kind, code)
+        if agg is None:
+            raise not_found(kind, code, field_=field_)
+        return agg
+
+    def _ancestors(self, work: Work | None, code: str) -> list[str]:
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current not in chain:
+            chain.append(current)
+            unit = self._get(work, Unit, "unit", current)
+            current = unit.parent if unit is not None else None
+        return chain
+
+    def _policy(self, work: Work | None, unit: str, on: date) -> Policy | None:
+        books = []
+        for code in self._ancestors(work, unit):
+            u = self._get(work, Unit, "unit", code)
+            books.append(_book(u) if u is not None and u.policies else None)
+        return resolve(books, on)
+
+    def _count_entries(self, command_type: str) -> int:
+        with self.engine.connect() as conn:
+            return len(
+                conn.execute(
+                    select(ledger_entries.c.seq)
+                    .where(ledger_entries.c.command_type == command_type)
+                    .limit(1)
+                ).all()
+            )
+
+    def _after_conflict(self, work: Work) -> list[Receipt]:
+        """A save lost a race: either an identical retry won it, or a real concurrent write."""
+        receipts = []
+        for r in work.receipts:
+            if isinstance(r, Receipt):
+                receipts.append(r)
+                continue
+            row = self.entry(r.event_id)
+            if row is None or row["command_digest"] != r.digest:
+                raise Conflict(
+                    code="concurrent_write",
+                    vi="Một cán bộ khác vừa ghi vào cùng hồ sơ; hãy tải lại và thử lại",
+                    en="Another officer wrote to the same record at the same moment; "
+                    "reload and try again",
+                    status=409,
+                )
+            receipts.append(_receipt_from_row(row, duplicate=True))
+        return receipts
+
+    def _receipt(self, r: Receipt | EntryMeta) -> Receipt:
+        if isinstance(r, Receipt):
+            return r
+        assert r.seq is not None and r.leaf_hash is not None
+        return Receipt(
+            event_id=r.event_id,
+            seq=r.seq,
+            leaf_hash=r.leaf_hash,
+            command_type=r.command_type,
+            status=r.extra.get("status", "recorded"),
+            recorded_at=r.recorded_at,
+            digest=r.digest,
+        )
+
+    # handlers are defined in ledger.handlers and bound below
+    from ledger.handlers import (
+        _approval,
+        _dues,
+        _genesis,
+        _loan,
+        _member_change,
+        _member_join,
+        _officer_change,
+        _officer_register,
+        _payout,
+        _policy_adopt,
+        _remittance,
+        _reversal,
+        _unit_money,
+        _unit_move,
+        _unit_register,
+        _unit_simple,
+    )
+
+
+_BOOKS: dict[tuple[str, int], PolicyBook] = {}
+
+
+def _book(unit: Unit) -> PolicyBook:
+    key = (unit.code, len(unit.policies))
+    if key not in _BOOKS:
+        _BOOKS[key] = PolicyBook.from_dict({"versions": unit.policies})
+    return _BOOKS[key]
+
+
+def _receipt_from_row(row: Mapping[str, Any], *, duplicate: bool) -> Receipt:
+    return Receipt(
+        event_id=row["event_id"],
+        seq=row["seq"],
+        leaf_hash=row["leaf_hash"],
+        command_type=row["command_type"],
+        status="recorded",
+        recorded_at=row["recorded_at"],
+        digest=row["command_digest"],
+        duplicate=duplicate,
+    )
+
+
+def _batch_refused(failures: list[tuple[int, LedgerError]], *, single: bool) -> LedgerError:
+    if single:
+        return failures[0][1]
+    problems: list[Problem] = []
+    for line, exc in failures:
+        if exc.problems:
+            problems += [
+                Problem(field=f"line {line}: {p.field}", code=p.code, vi=p.vi, en=p.en)
+                for p in exc.problems
+            ]
+        else:
+            problems.append(Problem(field=f"line {line}", code=exc.code, vi=exc.vi, en=exc.en))
+    status = max(exc.status for _, exc in failures)
+    return BatchRefused(
+        code="batch_refused",
+        vi=f"Lô bị từ chối: {len(failures)} dòng lỗi, không ghi dòng nào",
+        en=f"Batch refused: {len(failures)} line(s) in error, nothing stored",
+        problems=problems,
+        status=status,
+    )
+
+
+__all__ = ["BatchRefused", "Ledger", "Receipt"]

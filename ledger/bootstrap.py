@@ -1,0 +1,57 @@
+"""The composition root: the only place that builds engines and reads settings.
+
+`open_ledger(url)` parses the database URL, brings the schema to head with Alembic, and
+returns the Ledger application wired to its vault and read models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from ledger import schema
+from ledger.application import Ledger
+from ledger.config import Settings, StoreTarget, parse_database_url
+from ledger.vault import Vault
+
+
+@dataclass
+class Context:
+    target: StoreTarget
+    engine: Engine
+    vault: Vault
+    ledger: Ledger
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.engine.dispose()
+
+
+def make_engine(target: StoreTarget) -> Engine:
+    if target.backend == "sqlite":
+        engine = create_engine(target.url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(target.url, pool_pre_ping=True)
+
+
+def open_ledger(url: str | None = None, *, settings: Settings | None = None) -> Context:
+    settings = settings or Settings()
+    target = parse_database_url(url or settings.url())
+    if target.sqlite_path:
+        Path(target.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(target)
+    schema.upgrade(engine)
+    vault = Vault(engine)
+    ledger = Ledger(target.eventsourcing_env(), engine=engine, vault=vault)
+    return Context(target=target, engine=engine, vault=vault, ledger=ledger)

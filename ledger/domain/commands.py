@@ -1,0 +1,457 @@
+"""The signed command: its envelope, every command type's body, and who may sign it.
+
+Invariants:
+- What an officer signs is the RFC 8785 canonical JSON of `Command` (ledger.canonical): the
+  schema tag, type, client-generated `command_id`, `unit`, `effective_date`, the signer's
+  officer code and key id, `signed_at`, and the type's `body`. Money is integer đồng.
+- Personal data (names, citizen IDs, bank accounts, health reasons, household status) never
+  appears in a body in plain text: the body carries a commitment (hex SHA-256 of salt‖value)
+  under `personal`, and the plain value travels beside the signed command, unsigned, to be
+  sealed under the person's key (ledger.privacy).
+- Every body model forbids unknown fields and bounds every string and number, so bad input
+  is refused with the field's path before anything is looked up or stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from ledger.domain.catalogue import (
+    FundingSource,
+    IncomeSource,
+    Relation,
+    Role,
+    SpendingCategory,
+    WelfareKind,
+)
+from ledger.domain.errors import InvalidCommand, Problem, invalid, problem
+
+SCHEMA = "phucloi/command/v1"
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+MemberNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Commit = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$")]
+KeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+Uuid = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+]
+Money = Annotated[StrictInt, Field(ge=0, le=10**13)]
+PositiveMoney = Annotated[StrictInt, Field(gt=0, le=10**13)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- people and organisation -------------------------------------------------------------
+
+
+class GenesisBody(Body):
+    officer: Code
+    name: ShortText
+    public_key: KeyB64
+
+
+class UnitRegisterBody(Body):
+    code: Code
+    name: ShortText
+    level: ShortText  # e.g. "Công đoàn cơ sở", "LĐLĐ tỉnh": a label, not a fixed list
+    parent: Code | None = None
+
+
+class UnitRenameBody(Body):
+    name: ShortText
+
+
+class UnitMoveBody(Body):
+    parent: Code
+
+
+class UnitDissolveBody(Body):
+    reason: Text
+
+
+class PolicyAdoptBody(Body):
+    policy: dict[str, Any]
+
+
+class OfficerRegisterBody(Body):
+    officer: Code
+    name: ShortText
+    public_key: KeyB64
+    member: MemberNo | None = None  # the officer's own member number, for self-dealing checks
+
+
+class OfficerGrantBody(Body):
+    officer: Code
+    role: Role
+    scope: Code | Literal["*"]  # a unit code (and its descendants) or the whole ledger
+
+
+class OfficerRevokeRoleBody(Body):
+    officer: Code
+    role: Role
+    scope: Code | Literal["*"]
+
+
+class OfficerRotateKeyBody(Body):
+    officer: Code
+    public_key: KeyB64
+
+
+class OfficerRevokeKeyBody(Body):
+    officer: Code
+    key_id: KeyId
+    reason: Text
+
+
+class JoinPersonal(Body):
+    full_name: Commit
+    citizen_id: Commit
+    date_of_birth: Commit
+    bank_account: Commit | None = None
+    household: Commit | None = None
+
+
+class MemberJoinBody(Body):
+    member: MemberNo
+    salary_basis: Money
+    personal: JoinPersonal
+
+
+class MemberTransferBody(Body):
+    member: MemberNo
+    to_unit: Code
+
+
+class MemberLeaveBody(Body):
+    member: MemberNo
+    reason: Text
+
+
+class MemberDeathBody(Body):
+    member: MemberNo
+
+
+class HouseholdPersonal(Body):
+    household_status: Commit
+
+
+class MemberHouseholdBody(Body):
+    member: MemberNo
+    personal: HouseholdPersonal
+
+
+class RelativePersonal(Body):
+    full_name: Commit
+    date_of_birth: Commit
+    citizen_id: Commit | None = None
+
+
+class MemberRelativeBody(Body):
+    member: MemberNo
+    relative: Code
+    relation: Relation
+    personal: RelativePersonal
+
+
+class MemberSalaryBody(Body):
+    member: MemberNo
+    salary_basis: Money
+
+
+class MemberEraseBody(Body):
+    member: MemberNo
+    reason: Text
+
+
+# --- money in ----------------------------------------------------------------------------
+
+
+class DuesLine(Body):
+    member: MemberNo
+    salary_basis: Money
+    amount: Money
+
+
+class DuesBody(Body):
+    month: Month
+    lines: list[DuesLine] = Field(min_length=1, max_length=200_000)
+
+
+class UnionFeeBody(Body):
+    month: Month
+    payroll: Money
+    amount: Money
+    employer: ShortText
+
+
+class OtherIncomeBody(Body):
+    source: IncomeSource
+    amount: PositiveMoney
+    description: Text
+
+    @field_validator("source")
+    @classmethod
+    def _not_dues(cls, v: IncomeSource) -> IncomeSource:
+        if v in (IncomeSource.dues, IncomeSource.union_fee):
+            raise ValueError("dues and the 2% fee have their own commands")
+        return v
+
+
+class RemittanceBody(Body):
+    month: Month
+    kind: Literal["union_fee", "dues", "other"]
+    amount: PositiveMoney
+    to_unit: Code
+
+
+class ExpenseBody(Body):
+    category: SpendingCategory
+    amount: PositiveMoney
+    description: Text
+    document_ref: ShortText | None = None
+    participants: Annotated[StrictInt, Field(ge=0, le=10_000_000)] | None = None
+
+
+# --- money out ---------------------------------------------------------------------------
+
+
+class InKind(Body):
+    item: ShortText
+    quantity: Annotated[StrictInt, Field(gt=0, le=1_000_000)]
+    unit_cost: PositiveMoney
+    supplier: ShortText
+
+
+class PayoutPersonal(Body):
+    reason: Commit | None = None  # e.g. the illness of a sickness visit: sensitive
+    payee_account: Commit | None = None
+
+
+class Override(Body):
+    justification: Text
+
+
+class PayoutBody(Body):
+    member: MemberNo
+    relative: Code | None = None
+    kind: WelfareKind
+    amount: PositiveMoney
+    form: Literal["cash", "in_kind"] = "cash"
+    in_kind: InKind | None = None
+    occasion: ShortText
+    document_ref: ShortText | None = None
+    funding_source: FundingSource = FundingSource.union_fund
+    payment_method: Literal["cash", "bank"] = "cash"
+    personal: PayoutPersonal = PayoutPersonal()
+    await_approval: StrictBool = False
+    override: Override | None = None
+
+
+class LoanDisburseBody(Body):
+    member: MemberNo
+    loan: Code
+    fund: Literal["tro_von", "cep", "national_employment"]
+    amount: PositiveMoney
+    term_months: Annotated[StrictInt, Field(gt=0, le=120)]
+    interest_bp: Annotated[StrictInt, Field(ge=0, le=5000)] = 0
+
+
+class LoanRepayBody(Body):
+    member: MemberNo
+    loan: Code
+    amount: PositiveMoney
+
+
+class LoanWriteOffBody(Body):
+    member: MemberNo
+    loan: Code
+    amount: PositiveMoney
+    reason: Text
+
+
+class ApprovalBody(Body):
+    target: Uuid
+    target_digest: Commit
+    decision: Literal["approve", "refuse"]
+    note: Text | None = None
+
+
+class ReversalBody(Body):
+    target: Uuid
+    reason: Text
+
+
+# --- the registry ------------------------------------------------------------------------
+
+Target = Literal["officer", "unit", "member", "fund", "reversal"]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    body: type[Body]
+    target: Target
+    roles: frozenset[Role]
+    needs_unit: bool = True
+
+
+_FIN = frozenset({Role.finance_officer})
+_ADMIN = frozenset({Role.admin})
+_PEOPLE = frozenset({Role.admin, Role.finance_officer})
+
+COMMANDS: dict[str, CommandSpec] = {
+    "ledger.genesis": CommandSpec(GenesisBody, "officer", frozenset(), needs_unit=False),
+    "unit.register": CommandSpec(UnitRegisterBody, "unit", _ADMIN, needs_unit=False),
+    "unit.rename": CommandSpec(UnitRenameBody, "unit", _ADMIN),
+    "unit.move": CommandSpec(UnitMoveBody, "unit", _ADMIN),
+    "unit.dissolve": CommandSpec(UnitDissolveBody, "unit", _ADMIN),
+    "policy.adopt": CommandSpec(PolicyAdoptBody, "unit", frozenset({Role.chair, Role.admin})),
+    "officer.register": CommandSpec(OfficerRegisterBody, "officer", _ADMIN, needs_unit=False),
+    "officer.grant": CommandSpec(OfficerGrantBody, "officer", _ADMIN, needs_unit=False),
+    "officer.revoke_role": CommandSpec(OfficerRevokeRoleBody, "officer", _ADMIN, needs_unit=False),
+    "officer.rotate_key": CommandSpec(OfficerRotateKeyBody, "officer", _ADMIN, needs_unit=False),
+    "officer.revoke_key": CommandSpec(OfficerRevokeKeyBody, "officer", _ADMIN, needs_unit=False),
+    "member.join": CommandSpec(MemberJoinBody, "member", _PEOPLE),
+    "member.transfer": CommandSpec(MemberTransferBody, "member", _PEOPLE),
+    "member.leave": CommandSpec(MemberLeaveBody, "member", _PEOPLE),
+    "member.death": CommandSpec(MemberDeathBody, "member", _PEOPLE),
+    "member.household": CommandSpec(MemberHouseholdBody, "member", _PEOPLE),
+    "member.relative": CommandSpec(MemberRelativeBody, "member", _PEOPLE),
+    "member.salary": CommandSpec(MemberSalaryBody, "member", _PEOPLE),
+    "member.erase": CommandSpec(MemberEraseBody, "member", _ADMIN),
+    "collection.dues": CommandSpec(DuesBody, "fund", _FIN),
+    "collection.union_fee": CommandSpec(UnionFeeBody, "fund", _FIN),
+    "collection.other": CommandSpec(OtherIncomeBody, "fund", _FIN),
+    "remittance.record": CommandSpec(RemittanceBody, "fund", _FIN),
+    "expense.record": CommandSpec(ExpenseBody, "fund", _FIN),
+    "payout.record": CommandSpec(PayoutBody, "member", _FIN),
+    "loan.disburse": CommandSpec(LoanDisburseBody, "member", _FIN),
+    "loan.repay": CommandSpec(LoanRepayBody, "member", _FIN),
+    "loan.write_off": CommandSpec(LoanWriteOffBody, "member", _FIN),
+    "approval.decide": CommandSpec(ApprovalBody, "member", frozenset({Role.chair})),
+    "reversal.record": CommandSpec(ReversalBody, "reversal", _FIN),
+}
+
+# Which personal field of a command is sealed under whose key, and blind-indexed how.
+BLIND_INDEXED = {
+    "citizen_id": "citizen_id",
+    "bank_account": "bank_account",
+    "payee_account": "bank_account",
+    "household": "household",
+}
+
+
+class Signer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    officer: Code
+    key_id: KeyId
+
+
+class Command(BaseModel):
+    """The signed part. `body` is validated separately against the type's model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    schema_: Literal["phucloi/command/v1"] = Field(alias="schema")
+    type: str
+    command_id: Uuid
+    unit: Code | None = None
+    effective_date: date
+    signer: Signer
+    signed_at: datetime
+    body: dict[str, Any]
+
+    @field_validator("effective_date", "signed_at", mode="before")
+    @classmethod
+    def _iso_text_only(cls, v: Any) -> Any:
+        # What is signed is text: refuse numbers or other forms pydantic would coerce.
+        if not isinstance(v, str):
+            raise ValueError("must be an ISO 8601 string")
+        return v
+
+    @field_validator("signed_at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("must include a time zone offset")
+        return v
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """A validated command: its raw dict (exactly what was signed), envelope and typed body."""
+
+    raw: dict[str, Any]
+    command: Command
+    spec: CommandSpec
+    body: Any
+
+
+def _problems(exc: ValidationError, prefix: str) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if p != "schema_") or "schema"
+        if loc == "schema_":
+            loc = "schema"
+        path = f"{prefix}{loc}" if loc else prefix.rstrip(".")
+        msg = err["msg"]
+        out.append(problem(path, "invalid_field", f"giá trị không hợp lệ ({msg})", msg))
+    return out
+
+
+def parse_command(raw: Any) -> ParsedCommand:
+    """Validate the envelope and the body; raise InvalidCommand naming every bad field."""
+    if not isinstance(raw, dict):
+        raise invalid(
+            [
+                problem(
+                    "command", "not_object", "phải là một đối tượng JSON", "must be a JSON object"
+                )
+            ]
+        )
+    try:
+        command = Command.model_validate(raw)
+    except ValidationError as exc:
+        raise invalid(_problems(exc, "")) from None
+    spec = COMMANDS.get(command.type)
+    if spec is None:
+        raise invalid(
+            [
+                problem(
+                    "type",
+                    "unknown_type",
+                    f"loại lệnh không tồn tại: {command.type}",
+                    f"unknown command type: {command.type}",
+                )
+            ]
+        )
+    if spec.needs_unit and command.unit is None:
+        raise invalid([problem("unit", "missing", "thiếu mã đơn vị", "unit is required")])
+    try:
+        body = spec.body.model_validate(command.body)
+    except ValidationError as exc:
+        raise invalid(_problems(exc, "body.")) from None
+    return ParsedCommand(raw=raw, command=command, spec=spec, body=body)
+
+
+def require(cond: bool, field_: str, code: str, vi: str, en: str) -> None:
+    if not cond:
+        raise InvalidCommand(code=code, vi=vi, en=en, problems=[problem(field_, code, vi, en)])

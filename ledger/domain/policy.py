@@ -1,0 +1,594 @@
+"""Internal spending rules (quy chế chi tiêu nội bộ) as date-effective, validated data.
+
+Invariants:
+- Rates, caps and shares are data, never constants: each ``Policy`` version carries its own
+  dues rate, dues cap, base salary (lương cơ sở), fee and dues shares, approval threshold and
+  welfare rules, and applies from ``effective_from`` until the next version of the same book.
+- A ``Policy`` or ``WelfareRule`` that exists is valid: construction checks every field and
+  raises ``PolicyError`` listing all problems as ``(field path, message)`` pairs, e.g.
+  ``("welfare.sickness_visit.per_payout_cap", "must be a whole number of đồng ≥ 0")``.
+- Amounts are whole đồng; rates and shares are basis points within 0..10 000 (1% = 100 bp).
+  Derived amounts use the single rounding rule of ``ledger.domain.money`` (``ROUNDING``).
+- A welfare kind absent from ``Policy.welfare`` is NOT allowed under that policy.
+- ``from_dict(to_dict(p)) == p`` and ``to_dict`` is deterministic (catalogue order for enum-keyed
+  maps, ISO dates, enum values), so a policy can be hashed or signed as JSON.
+- Inheritance: a unit without a version in force on a date uses its parent's, then the
+  grandparent's (``resolve``); versions never mix across units.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from datetime import date, datetime
+from importlib import resources
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any, Final, Literal, TypeAlias, cast, get_args
+
+from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
+from ledger.domain.money import BP_PER_WHOLE, Dong, apply_rate
+
+CountPeriod: TypeAlias = Literal["year", "lunar", "month", "quarter"]
+COUNT_PERIODS: Final[tuple[str, ...]] = get_args(CountPeriod)
+CategoryLimit: TypeAlias = tuple[int | None, int | None]  # (min_bp, max_bp) of total spending
+
+DEFAULT_POLICY_RESOURCE: Final = "policies/default.json"  # inside package ``ledger.domain``
+
+FieldProblem: TypeAlias = tuple[str, str]
+_Check: TypeAlias = Callable[[object], str | None]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+# --- leaf checks: return a message, or None when the value is fine ------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _money(value: object) -> str | None:
+    return (
+        None if _is_int(value) and cast(int, value) >= 0 else "must be a whole number of đồng ≥ 0"
+    )
+
+
+def _bp(value: object) -> str | None:
+    if _is_int(value) and 0 <= cast(int, value) <= BP_PER_WHOLE:
+        return None
+    return f"must be a whole number of basis points from 0 to {BP_PER_WHOLE} (1% = 100 bp)"
+
+
+def _days(value: object) -> str | None:
+    return (
+        None if _is_int(value) and cast(int, value) >= 0 else "must be a whole number of days ≥ 0"
+    )
+
+
+def _count(value: object) -> str | None:
+    return None if _is_int(value) and cast(int, value) >= 1 else "must be a whole number ≥ 1"
+
+
+def _flag(value: object) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _count_period(value: object) -> str | None:
+    return None if value in COUNT_PERIODS else f"must be one of {', '.join(COUNT_PERIODS)}"
+
+
+def _optional(check: _Check) -> _Check:
+    def optional_check(value: object) -> str | None:
+        return None if value is None else check(value)
+
+    return optional_check
+
+
+def _version(value: object) -> str | None:
+    if isinstance(value, str) and value and value == value.strip():
+        return None
+    return "must be a non-empty text without surrounding spaces"
+
+
+def _date(value: object) -> str | None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return None
+    return "must be a date (ISO YYYY-MM-DD)"
+
+
+def _run(checks: Sequence[tuple[str, _Check]], get: Callable[[str], object]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for name, check in checks:
+        message = check(get(name))
+        if message:
+            problems.append((name, message))
+    return problems
+
+
+def _prefixed(prefix: str, problems: Sequence[FieldProblem]) -> list[FieldProblem]:
+    return [(f"{prefix}.{name}" if name else prefix, message) for name, message in problems]
+
+
+class PolicyError(ValueError):
+    """A policy failed validation; ``errors`` lists ``(field path, message)`` pairs."""
+
+    def __init__(self, errors: Sequence[FieldProblem]) -> None:
+        self.errors: list[FieldProblem] = list(errors)
+        lines = "\n".join(f"  {name}: {message}" for name, message in self.errors)
+        super().__init__(f"Quy chế không hợp lệ / invalid policy:\n{lines}")
+
+    def __reduce__(self) -> tuple[type[PolicyError], tuple[list[FieldProblem]]]:
+        return (type(self), (self.errors,))
+
+
+# --- welfare rules --------------------------------------------------------------------------------
+
+_RULE_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
+    ("per_payout_cap", _optional(_money)),
+    ("per_year_cap", _optional(_money)),
+    ("max_count", _optional(_count)),
+    ("count_period", _count_period),
+    ("relatives_eligible", _flag),
+    ("requires_reason", _flag),
+)
+_RULE_DEFAULTS: Final[dict[str, object]] = {
+    "per_payout_cap": None,
+    "per_year_cap": None,
+    "max_count": None,
+    "count_period": "year",
+    "relatives_eligible": False,
+    "requires_reason": False,
+}
+
+
+@dataclass(frozen=True)
+class WelfareRule:
+    """How much of one welfare kind may be paid, how often, and to whom.
+
+    ``per_year_cap`` and ``max_count`` are summed/counted per beneficiary over the counting
+    window ``count_period`` (``"lunar"``: the Tết window of ``ledger.domain.periods``).
+    ``None`` means no limit.
+    """
+
+    kind: WelfareKind
+    per_payout_cap: Dong | None = None
+    _: KW_ONLY
+    per_year_cap: Dong | None = None
+    max_count: int | None = None
+    count_period: CountPeriod = "year"
+    relatives_eligible: bool = False
+    requires_reason: bool = False
+
+    def __post_init__(self) -> None:
+        problems: list[FieldProblem] = []
+        if not isinstance(self.kind, WelfareKind):
+            try:
+                object.__setattr__(self, "kind", WelfareKind(self.kind))
+            except ValueError:
+                problems.append(("kind", "must be a welfare kind of the catalogue"))
+        problems += _run(_RULE_CHECKS, lambda name: getattr(self, name))
+        if (
+            not problems
+            and self.per_payout_cap is not None
+            and self.per_year_cap is not None
+            and self.per_payout_cap > self.per_year_cap
+        ):
+            problems.append(("per_payout_cap", "must not exceed per_year_cap"))
+        if problems:
+            raise PolicyError(problems)
+
+    @classmethod
+    def from_dict(cls, kind: WelfareKind | str, data: Mapping[str, Any]) -> WelfareRule:
+        """Build from the JSON form (the kind is the key it is filed under, not a field)."""
+        if not isinstance(data, Mapping):
+            raise PolicyError([("", "must be an object")])
+        problems = _unknown_fields(data, _RULE_DEFAULTS)
+        values = {name: data.get(name, default) for name, default in _RULE_DEFAULTS.items()}
+        problems += _run(_RULE_CHECKS, values.__getitem__)
+        if problems:
+            raise PolicyError(problems)
+        return cls(WelfareKind(kind), **values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _RULE_DEFAULTS}
+
+
+# --- policy ------------------------------------------------------------------------------------
+
+_POLICY_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
+    ("version", _version),
+    ("effective_from", _date),
+    ("dues_rate_bp", _bp),
+    ("dues_cap_bp_of_base", _bp),
+    ("base_salary", _money),
+    ("union_fee_rate_bp", _bp),
+    ("grassroots_fee_share_bp", _bp),
+    ("grassroots_dues_share_bp", _bp),
+    ("approval_threshold", _money),
+    ("welfare_target_bp", _bp),
+    ("backdate_days", _days),
+    ("split_window_days", _days),
+)
+_POLICY_OPTIONAL: Final[dict[str, object]] = {
+    "category_limits": {},
+    "backdate_days": 45,
+    "split_window_days": 7,
+}
+_POLICY_FIELDS: Final[tuple[str, ...]] = (
+    *(name for name, _check in _POLICY_CHECKS if name not in _POLICY_OPTIONAL),
+    "category_limits",
+    "welfare",
+    "backdate_days",
+    "split_window_days",
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One version of a union's internal spending rules (quy chế chi tiêu nội bộ).
+
+    ``approval_threshold``: a payout strictly above it needs the chair's second signature.
+    ``category_limits``: per spending category, the (min, max) share of total spending in bp.
+    ``backdate_days``: how far an effective date may precede its recording.
+    ``split_window_days``: window in which payouts to one person are summed to detect a payment
+    split under the approval threshold. Instances are immutable but not hashable.
+    """
+
+    version: str
+    effective_from: date
+    _: KW_ONLY
+    dues_rate_bp: int
+    dues_cap_bp_of_base: int
+    base_salary: Dong
+    union_fee_rate_bp: int
+    grassroots_fee_share_bp: int
+    grassroots_dues_share_bp: int
+    approval_threshold: Dong
+    welfare_target_bp: int
+    welfare: Mapping[WelfareKind, WelfareRule]
+    category_limits: Mapping[SpendingCategory, CategoryLimit] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    backdate_days: int = 45
+    split_window_days: int = 7
+
+    def __post_init__(self) -> None:
+        problems = _run(_POLICY_CHECKS, lambda name: getattr(self, name))
+        limits, limit_problems = _normalise_limits(self.category_limits)
+        rules, rule_problems = _normalise_rules(self.welfare)
+        problems += _prefixed("category_limits", limit_problems)
+        problems += _prefixed("welfare", rule_problems)
+        if problems:
+            raise PolicyError(problems)
+        object.__setattr__(self, "category_limits", MappingProxyType(limits))
+        object.__setattr__(self, "welfare", MappingProxyType(rules))
+
+    def rule(self, kind: WelfareKind) -> WelfareRule | None:
+        """The rule for ``kind``, or ``None`` when this policy does not allow that kind."""
+        return self.welfare.get(kind)
+
+    def allows(self, kind: WelfareKind) -> bool:
+        return kind in self.welfare
+
+    def limit(self, category: SpendingCategory) -> CategoryLimit:
+        return self.category_limits.get(category, (None, None))
+
+    def needs_second_signature(self, amount: Dong) -> bool:
+        """True when ``amount`` is strictly above the approval threshold."""
+        return amount > self.approval_threshold
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+        """Build from the JSON form; every problem is reported with its field path."""
+        if not isinstance(data, Mapping):
+            raise PolicyError([("", "must be an object")])
+        problems = _unknown_fields(data, _POLICY_FIELDS)
+        values: dict[str, Any] = {}
+        for name in _POLICY_FIELDS:
+            if name in data:
+                values[name] = data[name]
+            elif name in _POLICY_OPTIONAL:
+                values[name] = _POLICY_OPTIONAL[name]
+            else:
+                problems.append((name, "is required"))
+        if isinstance(values.get("effective_from"), str):
+            values["effective_from"] = _parse_iso_date(values["effective_from"])
+        checks = [(name, check) for name, check in _POLICY_CHECKS if name in values]
+        problems += _run(checks, values.__getitem__)
+        if "category_limits" in values:
+            limits, limit_problems = _limits_from_dict(values["category_limits"])
+            values["category_limits"] = limits
+            problems += _prefixed("category_limits", limit_problems)
+        if "welfare" in values:
+            rules, rule_problems = _rules_from_dict(values["welfare"])
+            values["welfare"] = rules
+            problems += _prefixed("welfare", rule_problems)
+        if problems:
+            raise PolicyError(problems)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Deterministic JSON-able form (ISO dates, enum values, catalogue order)."""
+        out: dict[str, Any] = {}
+        for name in _POLICY_FIELDS:
+            if name == "effective_from":
+                out[name] = self.effective_from.isoformat()
+            elif name == "category_limits":
+                out[name] = {
+                    cat.value: {"min_bp": lo, "max_bp": hi}
+                    for cat, (lo, hi) in self.category_limits.items()
+                }
+            elif name == "welfare":
+                out[name] = {kind.value: rule.to_dict() for kind, rule in self.welfare.items()}
+            else:
+                out[name] = getattr(self, name)
+        return out
+
+
+def _unknown_fields(
+    data: object, known: Sequence[str] | Mapping[str, object]
+) -> list[FieldProblem]:
+    if not isinstance(data, Mapping):
+        return []
+    return [(str(key), "unknown field") for key in data if key not in known]
+
+
+def _parse_iso_date(text: str) -> object:
+    """The date, or the text unchanged so that the ``_date`` check reports it."""
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _normalise_limits(
+    limits: object,
+) -> tuple[dict[SpendingCategory, CategoryLimit], list[FieldProblem]]:
+    if not isinstance(limits, Mapping):
+        return {}, [("", "must be a mapping of spending category to (min_bp, max_bp)")]
+    problems: list[FieldProblem] = []
+    found: dict[SpendingCategory, CategoryLimit] = {}
+    for key, pair in limits.items():
+        try:
+            cat = SpendingCategory(key)
+        except ValueError:
+            problems.append((str(key), "unknown spending category"))
+            continue
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            problems.append((cat.value, "must be a pair (min_bp, max_bp)"))
+            continue
+        lo, hi = pair
+        for name, value in (("min_bp", lo), ("max_bp", hi)):
+            message = _optional(_bp)(value)
+            if message:
+                problems.append((f"{cat.value}.{name}", message))
+        if _is_int(lo) and _is_int(hi) and lo > hi:
+            problems.append((f"{cat.value}.min_bp", "must not exceed max_bp"))
+        found[cat] = (lo, hi)
+    ordered = {cat: found[cat] for cat in SpendingCategory if cat in found}
+    return ordered, problems
+
+
+def _limits_from_dict(data: object) -> tuple[dict[str, CategoryLimit], list[FieldProblem]]:
+    if not isinstance(data, Mapping):
+        return {}, [("", "must be an object of spending category to {min_bp, max_bp}")]
+    problems: list[FieldProblem] = []
+    out: dict[str, CategoryLimit] = {}
+    for key, item in data.items():
+        if not isinstance(item, Mapping):
+            problems.append((str(key), "must be an object {min_bp, max_bp}"))
+            continue
+        problems += _prefixed(str(key), _unknown_fields(item, ("min_bp", "max_bp")))
+        out[str(key)] = (item.get("min_bp"), item.get("max_bp"))
+    _, pair_problems = _normalise_limits(out)
+    return out, problems + pair_problems
+
+
+def _normalise_rules(
+    rules: object,
+) -> tuple[dict[WelfareKind, WelfareRule], list[FieldProblem]]:
+    if not isinstance(rules, Mapping):
+        return {}, [("", "must be a mapping of welfare kind to WelfareRule")]
+    problems: list[FieldProblem] = []
+    found: dict[WelfareKind, WelfareRule] = {}
+    for key, rule in rules.items():
+        try:
+            kind = WelfareKind(key)
+        except ValueError:
+            problems.append((str(key), "unknown welfare kind"))
+            continue
+        if not isinstance(rule, WelfareRule):
+            problems.append((kind.value, "must be a WelfareRule"))
+        elif rule.kind != kind:
+            problems.append(
+                (f"{kind.value}.kind", f"rule for {rule.kind.value} filed under {kind}")
+            )
+        else:
+            found[kind] = rule
+    ordered = {kind: found[kind] for kind in WelfareKind if kind in found}
+    return ordered, problems
+
+
+def _rules_from_dict(data: object) -> tuple[dict[WelfareKind, WelfareRule], list[FieldProblem]]:
+    if not isinstance(data, Mapping):
+        return {}, [("", "must be an object of welfare kind to rule")]
+    problems: list[FieldProblem] = []
+    rules: dict[WelfareKind, WelfareRule] = {}
+    for key, item in data.items():
+        try:
+            kind = WelfareKind(key)
+        except ValueError:
+            problems.append((str(key), "unknown welfare kind"))
+            continue
+        if not isinstance(item, Mapping):
+            problems.append((kind.value, "must be an object"))
+            continue
+        try:
+            rules[kind] = WelfareRule.from_dict(kind, item)
+        except PolicyError as exc:
+            problems += _prefixed(kind.value, exc.errors)
+    return rules, problems
+
+
+# --- money rules of a policy ------------------------------------------------------------------
+
+
+def dues_cap(policy: Policy) -> Dong:
+    """Monthly dues cap: ``dues_cap_bp_of_base`` of the base salary (2,340,000 × 10% = 234,000)."""
+    return apply_rate(policy.base_salary, policy.dues_cap_bp_of_base)
+
+
+def expected_dues(policy: Policy, salary_basis: Dong) -> Dong:
+    """Monthly dues of one member: the rate applied to the salary basis, capped."""
+    if not _is_int(salary_basis) or salary_basis < 0:
+        raise ValueError(
+            f"Mức lương đóng phải là số đồng ≥ 0 / salary basis must be whole đồng ≥ 0: "
+            f"{salary_basis!r}"
+        )
+    return min(apply_rate(salary_basis, policy.dues_rate_bp), dues_cap(policy))
+
+
+def expected_union_fee(policy: Policy, payroll: Dong) -> Dong:
+    """Employer union fee (kinh phí công đoàn): ``union_fee_rate_bp`` of the insured payroll."""
+    if not _is_int(payroll) or payroll < 0:
+        raise ValueError(
+            f"Quỹ lương phải là số đồng ≥ 0 / payroll must be whole đồng ≥ 0: {payroll!r}"
+        )
+    return apply_rate(payroll, policy.union_fee_rate_bp)
+
+
+@dataclass(frozen=True)
+class ShareSplit:
+    """An income amount split into what the grassroots union keeps and what it remits upward."""
+
+    kept: Dong  # giữ lại tại công đoàn cơ sở
+    remitted: Dong  # nộp cấp trên
+
+    @property
+    def total(self) -> Dong:
+        return self.kept + self.remitted
+
+
+def grassroots_share(
+    policy: Policy,
+    source: IncomeSource,
+    amount: Dong,
+    *,
+    standard_part: Dong | None = None,
+) -> ShareSplit:
+    """Split income between the grassroots union and its upper level.
+
+    The union keeps ``grassroots_fee_share_bp`` of the union fee and ``grassroots_dues_share_bp``
+    of dues collected at the standard rate (``standard_part``, default: all of ``amount``); it
+    keeps all dues above the standard rate and all other income. The kept share is rounded by
+    ``ROUNDING``; the remittance is the remainder, so ``kept + remitted == amount`` always.
+    """
+    if not _is_int(amount):
+        raise TypeError(f"amount must be an int of đồng, got {type(amount).__name__}")
+    if source == IncomeSource.union_fee:
+        kept = apply_rate(amount, policy.grassroots_fee_share_bp)
+    elif source == IncomeSource.dues:
+        standard = amount if standard_part is None else standard_part
+        if not _is_int(standard) or not 0 <= standard <= amount:
+            raise ValueError(
+                f"Phần đoàn phí theo mức chuẩn phải từ 0 đến {amount} / standard_part must be "
+                f"whole đồng from 0 to the amount: {standard!r}"
+            )
+        kept = apply_rate(standard, policy.grassroots_dues_share_bp) + (amount - standard)
+    else:
+        kept = amount
+    return ShareSplit(kept=kept, remitted=amount - kept)
+
+
+# --- versions, inheritance, shipped defaults ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyBook:
+    """The policy versions of one unit, ordered by ``effective_from`` (unique dates, labels)."""
+
+    versions: tuple[Policy, ...]
+    _: KW_ONLY
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.versions, key=lambda p: p.effective_from))
+        problems: list[FieldProblem] = []
+        for i, (a, b) in enumerate(pairwise(ordered)):
+            if a.effective_from == b.effective_from:
+                problems.append(
+                    (f"versions[{i + 1}].effective_from", "two versions take effect on one date")
+                )
+        labels = [p.version for p in ordered]
+        for i, label in enumerate(labels):
+            if label in labels[:i]:
+                problems.append((f"versions[{i}].version", f"duplicate version {label!r}"))
+        if problems:
+            raise PolicyError(problems)
+        object.__setattr__(self, "versions", ordered)
+
+    def in_force(self, on: date) -> Policy | None:
+        """The latest version with ``effective_from <= on``; ``None`` before the first."""
+        current: Policy | None = None
+        for policy in self.versions:
+            if policy.effective_from > on:
+                break
+            current = policy
+        return current
+
+    def version(self, label: str) -> Policy | None:
+        return next((p for p in self.versions if p.version == label), None)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicyBook:
+        """Build from ``{"description": ..., "versions": [policy, ...]}``."""
+        if not isinstance(data, Mapping):
+            raise PolicyError([("", "must be an object")])
+        problems = _unknown_fields(data, ("description", "versions"))
+        items = data.get("versions")
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            problems.append(("description", "must be text"))
+        if not isinstance(items, list):
+            problems.append(("versions", "must be a list of policies"))
+            items = []
+        versions: list[Policy] = []
+        for i, item in enumerate(items):
+            try:
+                versions.append(Policy.from_dict(item))
+            except PolicyError as exc:
+                problems += _prefixed(f"versions[{i}]", exc.errors)
+        if problems:
+            raise PolicyError(problems)
+        return cls(tuple(versions), description=cast(str, description))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"description": self.description} if self.description else {}
+        out["versions"] = [p.to_dict() for p in self.versions]
+        return out
+
+
+def resolve(unit_chain: Sequence[PolicyBook | None], on: date) -> Policy | None:
+    """Policy in force on ``on`` for a unit, inheriting up the tree.
+
+    ``unit_chain`` is the unit's book, then its parent's, grandparent's...; ``None`` stands for a
+    unit without a book. The first book with a version in force on ``on`` wins.
+    """
+    for book in unit_chain:
+        if book is not None and (policy := book.in_force(on)) is not None:
+            return policy
+    return None
+
+
+def load_default_book() -> PolicyBook:
+    """The shipped default rules (``ledger/domain/policies/default.json``)."""
+    text = resources.files("ledger.domain").joinpath(DEFAULT_POLICY_RESOURCE).read_text("utf-8")
+    return PolicyBook.from_dict(json.loads(text))
+
+
+def load_default_policies() -> list[Policy]:
+    return list(load_default_book().versions)

@@ -1,0 +1,208 @@
+"""Write-time policy checks for payouts: pure functions that return problems, never raise.
+
+Invariants:
+- Thresholds come from the policy in force on the payout's effective date, never constants.
+- Counts and yearly caps are per beneficiary (the member, or one relative) over the policy's
+  counting window (calendar year, quarter, month, or the lunar year around Tết).
+- Each problem says whether a chair's signed override may let it through (`OVERRIDABLE`).
+  A payout to someone who is not an active member is never overridable: that is the ghost
+  beneficiary of DOMAIN.md, and a bereavement for a member who died recently is its only
+  legitimate exception, allowed by `BEREAVEMENT_GRACE_DAYS`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ledger.domain.catalogue import WelfareKind
+from ledger.domain.commands import PayoutBody
+from ledger.domain.errors import Problem, problem
+from ledger.domain.members import Member
+from ledger.domain.money import format_dong
+from ledger.domain.periods import count_window
+from ledger.domain.policy import Policy
+
+OVERRIDABLE = frozenset(
+    {
+        "over_payout_cap",
+        "over_period_cap",
+        "over_count",
+        "kind_not_allowed",
+        "relative_not_eligible",
+        "reason_required",
+    }
+)
+BEREAVEMENT_GRACE_DAYS = 90
+
+
+def member_active_for(member: Member, body: PayoutBody, on: date) -> str | None:
+    """The unit that may pay this member on `on`, allowing bereavement after death."""
+    unit = member.unit_on(on)
+    if unit is not None:
+        return unit
+    if (
+        body.kind == WelfareKind.bereavement
+        and body.relative is None
+        and member.died_on is not None
+        and member.died_on <= on <= member.died_on + timedelta(days=BEREAVEMENT_GRACE_DAYS)
+    ):
+        return member.unit_on(member.died_on - timedelta(days=1))
+    return None
+
+
+def check_payout(
+    member: Member,
+    body: PayoutBody,
+    *,
+    policy: Policy | None,
+    on: date,
+    unit: str,
+    exclude: str | None = None,
+) -> list[Problem]:
+    """Every reason the union's rules refuse this payout (empty: allowed)."""
+    problems: list[Problem] = []
+    paying_unit = member_active_for(member, body, on)
+    if paying_unit is None:
+        problems.append(
+            problem(
+                "body.member",
+                "not_active_member",
+                f"{member.number} không phải đoàn viên đang sinh hoạt vào ngày {on:%d/%m/%Y}",
+                f"{member.number} is not an active member on {on.isoformat()}",
+            )
+        )
+    elif paying_unit != unit:
+        problems.append(
+            problem(
+                "unit",
+                "wrong_unit",
+                f"đoàn viên {member.number} sinh hoạt tại {paying_unit}, không phải {unit}",
+                f"member {member.number} belongs to {paying_unit}, not {unit}",
+            )
+        )
+    beneficiary = "self"
+    if body.relative is not None:
+        if body.relative not in member.relatives:
+            problems.append(
+                problem(
+                    "body.relative",
+                    "relative_unknown",
+                    f"thân nhân {body.relative} chưa được khai báo",
+                    f"unknown relative {body.relative}",
+                )
+            )
+        beneficiary = body.relative
+    problems += _check_form(body)
+    if policy is None:
+        problems.append(
+            problem(
+                "unit",
+                "no_policy",
+                "đơn vị chưa có quy chế chi tiêu nội bộ",
+                "no spending policy is in force for this unit",
+            )
+        )
+        return problems
+    rule = policy.rule(body.kind)
+    if rule is None:
+        problems.append(
+            problem(
+                "body.kind",
+                "kind_not_allowed",
+                f"quy chế {policy.version} không có khoản {body.kind.label_vi}",
+                f"policy {policy.version} does not allow {body.kind.value}",
+            )
+        )
+        return problems
+    if body.relative is not None and not rule.relatives_eligible:
+        problems.append(
+            problem(
+                "body.relative",
+                "relative_not_eligible",
+                f"khoản {body.kind.label_vi} không chi cho thân nhân",
+                f"{body.kind.value} is not paid to relatives",
+            )
+        )
+    if rule.requires_reason and body.personal.reason is None:
+        problems.append(
+            problem(
+                "body.personal.reason",
+                "reason_required",
+                "cần ghi lý do",
+                "a reason is required for this kind",
+            )
+        )
+    if rule.per_payout_cap is not None and body.amount > rule.per_payout_cap:
+        problems.append(
+            problem(
+                "body.amount",
+                "over_payout_cap",
+                f"{format_dong(body.amount)} vượt mức tối đa mỗi lần {format_dong(rule.per_payout_cap)}",
+                f"{body.amount} is over the per-payout cap {rule.per_payout_cap}",
+            )
+        )
+    start, end = count_window(rule.count_period, on)
+    earlier = [
+        p
+        for p in member.counted_payouts(
+            kind=body.kind.value, beneficiary=beneficiary, start=start, end=end
+        )
+        if p.event_id != exclude
+    ]
+    if rule.max_count is not None and len(earlier) + 1 > rule.max_count:
+        problems.append(
+            problem(
+                "body.kind",
+                "over_count",
+                f"đã chi {len(earlier)} lần {body.kind.label_vi} trong kỳ {start:%d/%m/%Y}–"
+                f"{end - timedelta(days=1):%d/%m/%Y}; tối đa {rule.max_count} lần",
+                f"{len(earlier)} {body.kind.value} payout(s) already in {start}..{end}; "
+                f"at most {rule.max_count}",
+            )
+        )
+    used = sum(p.amount for p in earlier)
+    if rule.per_year_cap is not None and used + body.amount > rule.per_year_cap:
+        problems.append(
+            problem(
+                "body.amount",
+                "over_period_cap",
+                f"tổng {format_dong(used + body.amount)} vượt mức tối đa trong kỳ "
+                f"{format_dong(rule.per_year_cap)} (đã dùng {format_dong(used)})",
+                f"total {used + body.amount} is over the period cap {rule.per_year_cap} "
+                f"({used} used)",
+            )
+        )
+    return problems
+
+
+def _check_form(body: PayoutBody) -> list[Problem]:
+    if body.form == "in_kind":
+        if body.in_kind is None:
+            return [
+                problem(
+                    "body.in_kind",
+                    "in_kind_missing",
+                    "thiếu chi tiết hiện vật",
+                    "an in-kind payout needs item, quantity, unit cost and supplier",
+                )
+            ]
+        total = body.in_kind.quantity * body.in_kind.unit_cost
+        if total != body.amount:
+            return [
+                problem(
+                    "body.amount",
+                    "in_kind_total",
+                    f"số tiền {format_dong(body.amount)} khác số lượng × đơn giá {format_dong(total)}",
+                    f"amount {body.amount} differs from quantity × unit cost {total}",
+                )
+            ]
+    elif body.in_kind is not None:
+        return [
+            problem(
+                "body.in_kind",
+                "in_kind_with_cash",
+                "khoản chi tiền mặt không có hiện vật",
+                "a cash payout cannot list in-kind goods",
+            )
+        ]
+    return []

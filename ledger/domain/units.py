@@ -1,0 +1,110 @@
+"""Unit (đơn vị công đoàn): one node of the union tree, its policy book and its cash book.
+
+Invariants:
+- The tree is units with a free-text level label (the 2025 reorganisation changed level
+  names, so none is hard-coded); `parent` is a unit code or None for a root.
+- Policy versions (quy chế chi tiêu nội bộ) are adopted on the unit, date-effective.
+- Money in and out that is not a member's benefit (dues batches, the 2% fee, other income,
+  remittances upward, other spending) is recorded on the unit, so concurrent writers of the
+  same unit's book are serialised by the aggregate version.
+- `dues_paid` holds (month, member) pairs already collected: a member pays a month once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.domain.base import LedgerAggregate, aggregate_id, command_of
+
+
+class Unit(LedgerAggregate):
+    TOPIC = "phucloi:unit"
+
+    class Event(LedgerAggregate.Event):
+        TOPIC = "phucloi:unit.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "phucloi:unit.Created"
+
+    @staticmethod
+    def create_id(envelope: dict[str, Any]) -> Any:
+        return aggregate_id("unit", command_of(envelope)["body"]["code"])
+
+    @event("Registered", topic="phucloi:unit.Registered")
+    def __init__(self, envelope: dict[str, Any]) -> None:
+        body = command_of(envelope)["body"]
+        self.code: str = body["code"]
+        self.name: str = body["name"]
+        self.level: str = body["level"]
+        self.parent: str | None = body.get("parent")
+        self.dissolved_on: str | None = None
+        self.policies: list[dict[str, Any]] = []
+        self.dues_paid: set[tuple[str, str]] = set()
+        self.money: dict[str, dict[str, Any]] = {}  # event_id -> {type, amount, reversed}
+
+    @event("Renamed", topic="phucloi:unit.Renamed")
+    def rename(self, envelope: dict[str, Any]) -> None:
+        self.name = command_of(envelope)["body"]["name"]
+
+    @event("Moved", topic="phucloi:unit.Moved")
+    def move(self, envelope: dict[str, Any]) -> None:
+        self.parent = command_of(envelope)["body"]["parent"]
+
+    @event("Dissolved", topic="phucloi:unit.Dissolved")
+    def dissolve(self, envelope: dict[str, Any]) -> None:
+        self.dissolved_on = command_of(envelope)["effective_date"]
+
+    @event("PolicyAdopted", topic="phucloi:unit.PolicyAdopted")
+    def adopt_policy(self, envelope: dict[str, Any]) -> None:
+        self.policies.append(command_of(envelope)["body"]["policy"])
+
+    @event("DuesCollected", topic="phucloi:unit.DuesCollected")
+    def collect_dues(self, envelope: dict[str, Any]) -> None:
+        cmd = command_of(envelope)
+        month = cmd["body"]["month"]
+        for line in cmd["body"]["lines"]:
+            self.dues_paid.add((month, line["member"]))
+        total = sum(line["amount"] for line in cmd["body"]["lines"])
+        self._book(cmd, total)
+
+    @event("UnionFeeReceived", topic="phucloi:unit.UnionFeeReceived")
+    def receive_union_fee(self, envelope: dict[str, Any]) -> None:
+        cmd = command_of(envelope)
+        self._book(cmd, cmd["body"]["amount"])
+
+    @event("IncomeReceived", topic="phucloi:unit.IncomeReceived")
+    def receive_income(self, envelope: dict[str, Any]) -> None:
+        cmd = command_of(envelope)
+        self._book(cmd, cmd["body"]["amount"])
+
+    @event("Remitted", topic="phucloi:unit.Remitted")
+    def remit(self, envelope: dict[str, Any]) -> None:
+        cmd = command_of(envelope)
+        self._book(cmd, cmd["body"]["amount"])
+
+    @event("ExpenseRecorded", topic="phucloi:unit.ExpenseRecorded")
+    def record_expense(self, envelope: dict[str, Any]) -> None:
+        cmd = command_of(envelope)
+        self._book(cmd, cmd["body"]["amount"])
+
+    @event("Reversed", topic="phucloi:unit.Reversed")
+    def reverse(self, envelope: dict[str, Any]) -> None:
+        target = command_of(envelope)["body"]["target"]
+        entry = self.money[target]
+        entry["reversed"] = True
+        if entry["type"] == "collection.dues":
+            for member in entry["members"]:
+                self.dues_paid.discard((entry["month"], member))
+
+    def _book(self, cmd: dict[str, Any], amount: int) -> None:
+        entry: dict[str, Any] = {"type": cmd["type"], "amount": amount, "reversed": False}
+        if cmd["type"] == "collection.dues":
+            entry["month"] = cmd["body"]["month"]
+            entry["members"] = [line["member"] for line in cmd["body"]["lines"]]
+        self.money[cmd["command_id"]] = entry
+
+    def is_dissolved_on(self, on: date) -> bool:
+        return self.dissolved_on is not None and date.fromisoformat(self.dissolved_on) <= on

@@ -1,0 +1,143 @@
+"""What the ledger writes in the event's own transaction (see ledger.store).
+
+Invariants:
+- `ledger_entries.seq` is gap-free from 0 in commit order; the entry's `leaf_hash` is the
+  RFC 9162 leaf hash of the stored event's bytes (ledger.leaf), so the Merkle log of #4 can be
+  built from this table alone and checked against the events table.
+- `member_index` and `member_units` follow member events in the same transaction, so a
+  dues batch is validated against membership as committed, never as it will be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from ledger.leaf import leaf_hash_of
+from ledger.store import Tx
+
+
+@dataclass
+class EntryMeta:
+    """What the service layer knows about an event it is about to store."""
+
+    event_id: str
+    command_type: str
+    unit: str | None
+    signer: str
+    effective_date: date
+    digest: str
+    recorded_at: str
+    command: dict[str, Any]
+    envelope: dict[str, Any]
+    aggregate_id: str = ""
+    seq: int | None = None
+    leaf_hash: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+INSERT_ENTRY = (
+    "INSERT INTO ledger_entries (seq, event_id, command_type, unit_code, signer, originator_id, "
+    "originator_version, notification_id, topic, recorded_at, effective_date, command_digest, "
+    "leaf_hash) VALUES (:seq, :event_id, :command_type, :unit_code, :signer, :originator_id, "
+    ":originator_version, :notification_id, :topic, :recorded_at, :effective_date, "
+    ":command_digest, :leaf_hash)"
+)
+
+Projector = Callable[[Tx, Sequence[EntryMeta]], None]
+
+
+def make_hook(
+    metas: dict[tuple[str, int], EntryMeta], projectors: Sequence[Projector]
+) -> Callable[[Tx, Sequence[StoredEvent], Sequence[int]], None]:
+    def hook(tx: Tx, stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]) -> None:
+        first = tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries") + 1
+        rows = []
+        ordered: list[EntryMeta] = []
+        for i, (stored, nid) in enumerate(zip(stored_events, notification_ids, strict=True)):
+            meta = metas[(str(stored.originator_id), stored.originator_version)]
+            meta.seq = first + i
+            meta.leaf_hash = leaf_hash_of(stored).hex()
+            ordered.append(meta)
+            rows.append(
+                {
+                    "seq": meta.seq,
+                    "event_id": meta.event_id,
+                    "command_type": meta.command_type,
+                    "unit_code": meta.unit,
+                    "signer": meta.signer,
+                    "originator_id": str(stored.originator_id),
+                    "originator_version": stored.originator_version,
+                    "notification_id": nid,
+                    "topic": stored.topic,
+                    "recorded_at": meta.recorded_at,
+                    "effective_date": meta.effective_date,
+                    "command_digest": meta.digest,
+                    "leaf_hash": meta.leaf_hash,
+                }
+            )
+        tx.executemany(INSERT_ENTRY, rows)
+        for projector in projectors:
+            projector(tx, ordered)
+
+    return hook
+
+
+def project_member_index(tx: Tx, metas: Sequence[EntryMeta]) -> None:
+    """Keep member_index / member_units in step with member events."""
+    for m in metas:
+        body = m.command["body"]
+        kind = m.command_type
+        if kind == "member.join":
+            blind = m.envelope.get("blind", {})
+            tx.execute(
+                "INSERT INTO member_index (member_number, member_id, unit_code, joined_on, "
+                "left_on, status, salary_basis, citizen_blind, bank_blind, household_blind) "
+                "VALUES (:n, :id, :u, :d, NULL, 'active', :s, :c, :b, :h)",
+                {
+                    "n": body["member"],
+                    "id": m.aggregate_id,
+                    "u": m.unit,
+                    "d": m.effective_date,
+                    "s": body["salary_basis"],
+                    "c": blind.get("citizen_id"),
+                    "b": blind.get("bank_account"),
+                    "h": blind.get("household"),
+                },
+            )
+            tx.execute(
+                "INSERT INTO member_units (member_number, from_date, unit_code, to_date) "
+                "VALUES (:n, :d, :u, NULL)",
+                {"n": body["member"], "d": m.effective_date, "u": m.unit},
+            )
+        elif kind == "member.transfer":
+            params = {"n": body["member"], "d": m.effective_date, "u": body["to_unit"]}
+            tx.execute(
+                "UPDATE member_units SET to_date = :d WHERE member_number = :n AND to_date IS NULL",
+                params,
+            )
+            tx.execute(
+                "INSERT INTO member_units (member_number, from_date, unit_code, to_date) "
+                "VALUES (:n, :d, :u, NULL)",
+                params,
+            )
+            tx.execute("UPDATE member_index SET unit_code = :u WHERE member_number = :n", params)
+        elif kind in ("member.leave", "member.death"):
+            status = "left" if kind == "member.leave" else "deceased"
+            params = {"n": body["member"], "d": m.effective_date, "s": status}
+            tx.execute(
+                "UPDATE member_units SET to_date = :d WHERE member_number = :n AND to_date IS NULL",
+                params,
+            )
+            tx.execute(
+                "UPDATE member_index SET left_on = :d, status = :s WHERE member_number = :n", params
+            )
+        elif kind == "member.salary":
+            tx.execute(
+                "UPDATE member_index SET salary_basis = :s WHERE member_number = :n",
+                {"n": body["member"], "s": body["salary_basis"]},
+            )

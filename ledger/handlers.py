@@ -1,0 +1,623 @@
+"""Command handlers of the Ledger application (bound as its methods).
+
+Each handler checks everything first and only then calls ONE aggregate command method, so a
+refused command leaves the unit of work untouched. Each returns the aggregate it changed and
+the ledger's verdict to store in the envelope (status, overridden checks), which replay and
+inspectors read back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ledger.authority import refuse
+from ledger.domain.commands import ParsedCommand, PayoutBody, require
+from ledger.domain.errors import invalid, not_found, problem, refused_by_policy
+from ledger.domain.members import Member
+from ledger.domain.officers import Officer
+from ledger.domain.periods import parse_period
+from ledger.domain.policy import Policy, PolicyError, expected_dues
+from ledger.domain.rules import OVERRIDABLE, check_payout
+from ledger.domain.units import Unit
+from ledger.signing import decode_b64, key_id
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger, SignedItem, Work
+
+Result = tuple[Any, dict[str, Any]]
+
+
+def _active_unit(self: Ledger, work: Work, code: str, on: date, field_: str = "unit") -> Unit:
+    unit: Unit = self._require(work, Unit, "unit", code, field_)
+    if unit.is_dissolved_on(on):
+        raise invalid(
+            [
+                problem(
+                    field_,
+                    "unit_dissolved",
+                    f"đơn vị {code} đã giải thể",
+                    f"unit {code} is dissolved",
+                )
+            ]
+        )
+    return unit
+
+
+# --- organisation --------------------------------------------------------------------------
+
+
+def _genesis(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedItem) -> Result:
+    from ledger.signing import verify
+
+    body, cmd = pc.body, pc.command
+    public_key = decode_b64(body.public_key)
+    if cmd.signer.officer != body.officer or cmd.signer.key_id != key_id(public_key):
+        raise refuse(
+            "genesis_not_self_signed",
+            "lệnh khởi tạo phải do chính quản trị viên ký",
+            "genesis must be signed by the administrator it registers",
+        )
+    if not verify(public_key, env["command"].encode(), decode_b64(item.signature)):
+        raise refuse(
+            "bad_signature",
+            "chữ ký không khớp với nội dung lệnh",
+            "the signature does not match the command",
+        )
+    return Officer(envelope=env), {}
+
+
+def _unit_register(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    body = pc.body
+    if self._get(work, Unit, "unit", body.code) is not None:
+        raise invalid(
+            [
+                problem(
+                    "body.code",
+                    "unit_exists",
+                    f"mã đơn vị {body.code} đã tồn tại",
+                    f"unit code {body.code} already exists",
+                )
+            ]
+        )
+    if body.parent is not None:
+        _active_unit(self, work, body.parent, pc.command.effective_date, "body.parent")
+    return Unit(envelope=env), {}
+
+
+def _unit_simple(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    unit = _active_unit(self, work, pc.command.unit, pc.command.effective_date)
+    {"unit.rename": unit.rename, "unit.dissolve": unit.dissolve}[pc.command.type](envelope=env)
+    return unit, {}
+
+
+def _unit_move(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    unit = _active_unit(self, work, pc.command.unit, pc.command.effective_date)
+    _active_unit(self, work, pc.body.parent, pc.command.effective_date, "body.parent")
+    if unit.code in self._ancestors(work, pc.body.parent):
+        raise invalid(
+            [
+                problem(
+                    "body.parent",
+                    "cycle",
+                    "không thể chuyển đơn vị vào cấp dưới của nó",
+                    "a unit cannot move under its own descendant",
+                )
+            ]
+        )
+    unit.move(envelope=env)
+    return unit, {}
+
+
+def _policy_adopt(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    unit = _active_unit(self, work, pc.command.unit, pc.command.effective_date)
+    try:
+        policy = Policy.from_dict(pc.body.policy)
+    except PolicyError as exc:
+        raise invalid(
+            [
+                problem(
+                    f"body.policy.{path}" if path else "body.policy", "invalid_policy", msg, msg
+                )
+                for path, msg in exc.errors
+            ]
+        ) from None
+    require(
+        policy.effective_from == pc.command.effective_date,
+        "body.policy.effective_from",
+        "policy_date",
+        "ngày hiệu lực của quy chế phải trùng ngày hiệu lực của lệnh",
+        "the policy's effective_from must equal the command's effective_date",
+    )
+    if any(p["effective_from"] == policy.effective_from.isoformat() for p in unit.policies):
+        raise invalid(
+            [
+                problem(
+                    "body.policy.effective_from",
+                    "policy_exists",
+                    "đơn vị đã có quy chế hiệu lực từ ngày này",
+                    "the unit already has a policy version from this date",
+                )
+            ]
+        )
+    unit.adopt_policy(envelope=env)
+    return unit, {}
+
+
+def _officer_register(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    if self._get(work, Officer, "officer", pc.body.officer) is not None:
+        raise invalid(
+            [
+                problem(
+                    "body.officer",
+                    "officer_exists",
+                    f"cán bộ {pc.body.officer} đã được đăng ký",
+                    f"officer {pc.body.officer} is already registered",
+                )
+            ]
+        )
+    return Officer(envelope=env), {}
+
+
+def _officer_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    body, kind = pc.body, pc.command.type
+    officer: Officer = self._require(work, Officer, "officer", body.officer, "body.officer")
+    if kind in ("officer.grant", "officer.revoke_role") and body.scope != "*":
+        self._require(work, Unit, "unit", body.scope, "body.scope")
+    if kind == "officer.grant":
+        officer.grant(envelope=env)
+    elif kind == "officer.revoke_role":
+        officer.revoke_role(envelope=env)
+    elif kind == "officer.rotate_key":
+        if key_id(decode_b64(body.public_key)) in officer.keys:
+            raise invalid(
+                [
+                    problem(
+                        "body.public_key",
+                        "key_reused",
+                        "khóa này đã được dùng",
+                        "this key was already registered",
+                    )
+                ]
+            )
+        officer.rotate_key(envelope=env)
+    else:
+        if body.key_id not in officer.keys:
+            raise not_found("key", body.key_id, field_="body.key_id")
+        officer.revoke_key(envelope=env)
+    return officer, {}
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+def _member_join(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    _active_unit(self, work, pc.command.unit, pc.command.effective_date)
+    if self._get(work, Member, "member", pc.body.member) is not None:
+        raise invalid(
+            [
+                problem(
+                    "body.member",
+                    "member_exists",
+                    f"mã đoàn viên {pc.body.member} đã tồn tại",
+                    f"member number {pc.body.member} already exists",
+                )
+            ]
+        )
+    return Member(envelope=env), {}
+
+
+def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    body, cmd = pc.body, pc.command
+    member: Member = self._require(work, Member, "member", body.member, "body.member")
+    on = cmd.effective_date
+    in_unit = member.unit_on(on)
+    if cmd.type in ("member.transfer", "member.leave", "member.death"):
+        if in_unit is None:
+            raise invalid(
+                [
+                    problem(
+                        "body.member",
+                        "not_active_member",
+                        f"{member.number} không còn sinh hoạt vào ngày {on:%d/%m/%Y}",
+                        f"{member.number} is not an active member on {on}",
+                    )
+                ]
+            )
+        if in_unit != cmd.unit:
+            raise invalid(
+                [
+                    problem(
+                        "unit",
+                        "wrong_unit",
+                        f"đoàn viên sinh hoạt tại {in_unit}",
+                        f"the member belongs to {in_unit}",
+                    )
+                ]
+            )
+        if on < member.spans[-1][0]:
+            raise invalid(
+                [
+                    problem(
+                        "effective_date",
+                        "before_last_change",
+                        "ngày hiệu lực trước lần thay đổi gần nhất",
+                        "effective date precedes the member's last change",
+                    )
+                ]
+            )
+    if cmd.type == "member.transfer":
+        if body.to_unit == in_unit:
+            raise invalid(
+                [
+                    problem(
+                        "body.to_unit",
+                        "same_unit",
+                        "đơn vị chuyển đến trùng đơn vị cũ",
+                        "the member is already in that unit",
+                    )
+                ]
+            )
+        _active_unit(self, work, body.to_unit, on, "body.to_unit")
+    if cmd.type == "member.relative" and body.relative in member.relatives:
+        raise invalid(
+            [
+                problem(
+                    "body.relative",
+                    "relative_exists",
+                    "mã thân nhân đã tồn tại",
+                    "relative code already exists",
+                )
+            ]
+        )
+    if member.erased and cmd.type != "member.erase":
+        raise invalid(
+            [
+                problem(
+                    "body.member",
+                    "erased",
+                    "hồ sơ đoàn viên đã bị xóa dữ liệu",
+                    "this member's personal data has been erased",
+                )
+            ]
+        )
+    method = {
+        "member.transfer": member.transfer,
+        "member.leave": member.leave,
+        "member.death": member.die,
+        "member.household": member.set_household,
+        "member.relative": member.add_relative,
+        "member.salary": member.change_salary,
+        "member.erase": member.erase,
+    }[cmd.type]
+    method(envelope=env)
+    return member, {}
+
+
+# --- money in ------------------------------------------------------------------------------
+
+
+def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    cmd, body = pc.command, pc.body
+    unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    month = parse_period(body.month)
+    policy = self._policy(work, cmd.unit, month.start)
+    if policy is None:
+        raise refused_by_policy(
+            [
+                problem(
+                    "unit",
+                    "no_policy",
+                    "đơn vị chưa có quy chế",
+                    "no policy is in force for this unit",
+                )
+            ]
+        )
+    problems = []
+    seen: set[str] = set()
+    last_day = month.end - timedelta(days=1)
+    for i, line in enumerate(body.lines):
+        where = f"body.lines[{i}]"
+        if line.member in seen:
+            problems.append(
+                problem(
+                    f"{where}.member",
+                    "duplicate_line",
+                    f"{line.member} xuất hiện hai lần",
+                    f"{line.member} twice",
+                )
+            )
+            continue
+        seen.add(line.member)
+        if (body.month, line.member) in unit.dues_paid:
+            problems.append(
+                problem(
+                    f"{where}.member",
+                    "dues_already_collected",
+                    f"{line.member} đã đóng đoàn phí tháng {body.month}",
+                    f"{line.member} already paid dues for {body.month}",
+                )
+            )
+            continue
+        member = self._get(work, Member, "member", line.member)
+        if member is None:
+            problems.append(
+                problem(
+                    f"{where}.member",
+                    "member_not_found",
+                    f"không có đoàn viên {line.member}",
+                    f"no member {line.member}",
+                )
+            )
+            continue
+        if cmd.unit not in (member.unit_on(month.start), member.unit_on(last_day)):
+            problems.append(
+                problem(
+                    f"{where}.member",
+                    "not_in_unit",
+                    f"{line.member} không sinh hoạt tại {cmd.unit} trong tháng",
+                    f"{line.member} was not in {cmd.unit} that month",
+                )
+            )
+            continue
+        expected = expected_dues(policy, line.salary_basis)
+        if line.amount != expected:
+            problems.append(
+                problem(
+                    f"{where}.amount",
+                    "dues_amount",
+                    f"đoàn phí phải là {expected} theo quy chế {policy.version}",
+                    f"dues must be {expected} under policy {policy.version}",
+                )
+            )
+    if problems:
+        raise invalid(problems)
+    unit.collect_dues(envelope=env)
+    return unit, {}
+
+
+def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    cmd = pc.command
+    unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    {
+        "collection.union_fee": unit.receive_union_fee,
+        "collection.other": unit.receive_income,
+        "expense.record": unit.record_expense,
+    }[cmd.type](envelope=env)
+    return unit, {}
+
+
+def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    cmd = pc.command
+    unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    if pc.body.to_unit not in self._ancestors(work, cmd.unit)[1:]:
+        raise invalid(
+            [
+                problem(
+                    "body.to_unit",
+                    "not_upper_level",
+                    f"{pc.body.to_unit} không phải công đoàn cấp trên của {cmd.unit}",
+                    f"{pc.body.to_unit} is not an upper level of {cmd.unit}",
+                )
+            ]
+        )
+    unit.remit(envelope=env)
+    return unit, {}
+
+
+# --- money out -----------------------------------------------------------------------------
+
+
+def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedItem) -> Result:
+    cmd, body = pc.command, pc.body
+    _active_unit(self, work, cmd.unit, cmd.effective_date)
+    member: Member = self._require(work, Member, "member", body.member, "body.member")
+    policy = self._policy(work, cmd.unit, cmd.effective_date)
+    problems = check_payout(member, body, policy=policy, on=cmd.effective_date, unit=cmd.unit)
+    hard = [p for p in problems if p.code not in OVERRIDABLE]
+    if hard:
+        raise refused_by_policy(hard)
+    needs_chair = (
+        bool(problems)
+        or body.override is not None
+        or (policy is not None and policy.needs_second_signature(body.amount))
+    )
+    if problems and body.override is None:
+        raise refused_by_policy(problems)
+    verdict: dict[str, Any] = {"status": "paid"}
+    if problems:
+        verdict["overridden"] = sorted({p.code for p in problems})
+    if needs_chair and not item.cosignatures:
+        if not body.await_approval:
+            raise refused_by_policy(
+                [
+                    problem(
+                        "cosignatures",
+                        "second_signature_required",
+                        "khoản chi cần chữ ký thứ hai của Chủ tịch (hoặc gửi chờ duyệt)",
+                        "this payout needs the chair's second signature (or submit it for approval)",
+                    )
+                ]
+            )
+        verdict["status"] = "pending"
+    member.record_payout(envelope=env | {"ledger": verdict})
+    return member, verdict
+
+
+def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    cmd, body = pc.command, pc.body
+    member: Member = self._require(work, Member, "member", body.member, "body.member")
+    if cmd.type == "loan.disburse":
+        if member.unit_on(cmd.effective_date) != cmd.unit:
+            raise refused_by_policy(
+                [
+                    problem(
+                        "body.member",
+                        "not_active_member",
+                        "chỉ cho đoàn viên đang sinh hoạt tại đơn vị vay",
+                        "loans go to active members of this unit",
+                    )
+                ]
+            )
+        if body.loan in member.loans:
+            raise invalid(
+                [
+                    problem(
+                        "body.loan",
+                        "loan_exists",
+                        "mã khoản vay đã tồn tại",
+                        "loan code already exists",
+                    )
+                ]
+            )
+        member.disburse_loan(envelope=env)
+        return member, {}
+    loan = member.loans.get(body.loan)
+    if loan is None:
+        raise not_found("loan", body.loan, field_="body.loan")
+    if body.amount > loan.outstanding:
+        raise invalid(
+            [
+                problem(
+                    "body.amount",
+                    "over_outstanding",
+                    f"vượt dư nợ {loan.outstanding}",
+                    f"more than the outstanding {loan.outstanding}",
+                )
+            ]
+        )
+    (member.repay_loan if cmd.type == "loan.repay" else member.write_off_loan)(envelope=env)
+    return member, {}
+
+
+def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    cmd, body = pc.command, pc.body
+    member, record = _find_payout(self, work, body.target)
+    if record.status != "pending":
+        raise invalid(
+            [
+                problem(
+                    "body.target",
+                    "not_pending",
+                    "khoản chi không ở trạng thái chờ duyệt",
+                    "the payout is not waiting for approval",
+                )
+            ]
+        )
+    if record.digest != body.target_digest:
+        raise invalid(
+            [
+                problem(
+                    "body.target_digest",
+                    "digest_mismatch",
+                    "mã băm không khớp với khoản chi đã ghi",
+                    "digest does not match the recorded payout",
+                )
+            ]
+        )
+    if record.recorder == cmd.signer.officer:
+        raise refuse(
+            "same_maker_checker",
+            "người lập và người duyệt là một người",
+            "maker and checker are the same officer",
+            "command.signer",
+        )
+    verdict: dict[str, Any] = {}
+    if body.decision == "approve":
+        original = PayoutBody.model_validate(record.body)
+        policy = self._policy(work, cmd.unit, record.on)
+        problems = check_payout(
+            member, original, policy=policy, on=record.on, unit=cmd.unit, exclude=body.target
+        )
+        hard = [p for p in problems if p.code not in OVERRIDABLE]
+        if hard or (problems and original.override is None):
+            raise refused_by_policy(hard or problems)
+        if problems:
+            verdict["overridden"] = sorted({p.code for p in problems})
+    member.decide_payout(envelope=env | ({"ledger": verdict} if verdict else {}))
+    return member, verdict
+
+
+def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    target = pc.body.target
+    aggregate = _find_target(self, work, target)
+    money = getattr(aggregate, "money", {})
+    payouts = getattr(aggregate, "payouts", {})
+    if target in payouts:
+        if payouts[target].reversed:
+            raise invalid(
+                [
+                    problem(
+                        "body.target",
+                        "already_reversed",
+                        "bút toán đã được đảo",
+                        "already reversed",
+                    )
+                ]
+            )
+        if payouts[target].status == "pending":
+            raise invalid(
+                [
+                    problem(
+                        "body.target",
+                        "pending",
+                        "khoản chi đang chờ duyệt: hãy từ chối",
+                        "the payout is pending: refuse it instead",
+                    )
+                ]
+            )
+    elif target in money:
+        if money[target]["reversed"]:
+            raise invalid(
+                [
+                    problem(
+                        "body.target",
+                        "already_reversed",
+                        "bút toán đã được đảo",
+                        "already reversed",
+                    )
+                ]
+            )
+    else:
+        raise invalid(
+            [
+                problem(
+                    "body.target",
+                    "not_reversible",
+                    "chỉ đảo được bút toán thu, chi",
+                    "only money events can be reversed",
+                )
+            ]
+        )
+    aggregate.reverse(envelope=env)
+    return aggregate, {}
+
+
+def _find_target(self: Ledger, work: Work, event_id: str) -> Any:
+    if event_id in work.event_ids:
+        return work.touched[work.event_ids[event_id]]
+    row = self.entry(event_id)
+    if row is None:
+        raise not_found("event", event_id, field_="body.target")
+    from uuid import UUID
+
+    aid = UUID(row["originator_id"])
+    if aid not in work.touched:
+        work.touched[aid] = self.repository.get(aid)
+    return work.touched[aid]
+
+
+def _find_payout(self: Ledger, work: Work, event_id: str) -> tuple[Member, Any]:
+    aggregate = _find_target(self, work, event_id)
+    if not isinstance(aggregate, Member) or event_id not in aggregate.payouts:
+        raise invalid(
+            [
+                problem(
+                    "body.target",
+                    "not_a_payout",
+                    "bút toán không phải khoản chi",
+                    "the target is not a payout",
+                )
+            ]
+        )
+    return aggregate, aggregate.payouts[event_id]

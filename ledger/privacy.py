@@ -1,0 +1,273 @@
+"""Personal data: per-person keys, sealing, commitments and blind indexes.
+
+Decree 13/2023/NĐ-CP (personal data protection) gives members the right to have their
+personal data deleted.  The ledger, however, is append-only: events are immutable and
+signed, and rewriting one would break the signature and the hash chain.  The two are
+reconciled as follows.
+
+Invariants:
+
+* **Personal fields are NEVER signed in plaintext.**  For each personal field the officer
+  signs a *commitment* ``SHA-256(salt || utf8(value))`` with a fresh random 16-byte salt.
+  The salt makes the commitment hiding: a 12-digit citizen id has only 10**12 values and an
+  unsalted hash would be reversed by brute force.
+* The *opening* (value + salt) is stored **encrypted** with AES-256-GCM (:func:`seal`) under
+  a per-person data key (:func:`new_data_key`) that is kept **outside** the events.
+  Destroying that key (crypto-shredding) erases the person's data everywhere it was copied,
+  backups included, while every commitment and signature keeps verifying.
+* The GCM associated data is ``b"phucloi-pii-v1|" + person_id``: a sealed blob moved to
+  another person's record fails authentication.  Any authentication failure is reported as
+  :class:`TamperedError` (a changed ciphertext is an audit finding, not a parse error);
+  malformed text is a plain ``ValueError``.
+* Lookups ("is this citizen id already a member?") use a *blind index*: HMAC-SHA256 under a
+  separate index key over ``kind + "\\x00" + normalized value``, truncated to 128 bits.  The
+  index key is not a per-person key, so it does not erase data; it only prevents anyone
+  without it from testing guesses.  Values are normalized first so ``"079 123 456 789"`` and
+  ``"079123456789"`` index equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ledger.signing import decode_b64, encode_b64
+
+__all__ = [
+    "BLIND_INDEX_KINDS",
+    "DATA_KEY_BYTES",
+    "SALT_BYTES",
+    "TamperedError",
+    "blind_index",
+    "check_openings",
+    "commit",
+    "make_personal",
+    "new_data_key",
+    "new_salt",
+    "normalize_bank_account",
+    "normalize_citizen_id",
+    "seal",
+    "unseal",
+]
+
+SALT_BYTES = 16
+DATA_KEY_BYTES = 32
+NONCE_BYTES = 12
+MIN_INDEX_KEY_BYTES = 16
+SEAL_VERSION = "v1"
+AAD_PREFIX = b"phucloi-pii-v1|"
+BLIND_INDEX_KINDS = frozenset({"citizen_id", "bank_account"})
+BLIND_INDEX_HEX_CHARS = 32
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+_DIGITS = re.compile(r"[0-9]+")
+_BANK_CODE = re.compile(r"[A-Z0-9]{2,11}")
+
+
+class TamperedError(Exception):
+    """Sealed personal data failed authentication: changed, moved, or wrong key."""
+
+
+# -- normalization -------------------------------------------------------------------------
+
+
+def normalize_citizen_id(s: str) -> str:
+    """Strip spaces, dots and dashes; require 12 digits (CCCD) or 9 digits (old CMND)."""
+    digits = _SEPARATORS.sub("", s) if isinstance(s, str) else ""
+    if not (_DIGITS.fullmatch(digits) and len(digits) in (9, 12)):
+        raise ValueError(
+            "citizen_id: must be 12 digits (CCCD) or 9 digits (CMND) / "
+            "số định danh phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND)"
+        )
+    return digits
+
+
+def normalize_bank_account(bank_code: str, number: str) -> str:
+    """``"BANK:NUMBER"``: bank code upper-cased (2-11 A-Z/0-9), number 6-20 digits.
+
+    Spaces, dots and dashes in the number are ignored.
+    """
+    code = bank_code.strip().upper() if isinstance(bank_code, str) else ""
+    if not _BANK_CODE.fullmatch(code):
+        raise ValueError(
+            "bank_code: must be 2-11 letters or digits / "
+            "mã ngân hàng phải gồm 2-11 chữ cái hoặc chữ số"
+        )
+    digits = _SEPARATORS.sub("", number) if isinstance(number, str) else ""
+    if not (_DIGITS.fullmatch(digits) and 6 <= len(digits) <= 20):
+        raise ValueError(
+            "bank_account: number must be 6-20 digits / số tài khoản phải gồm 6-20 chữ số"
+        )
+    return f"{code}:{digits}"
+
+
+# -- commitments ---------------------------------------------------------------------------
+
+
+def new_salt() -> bytes:
+    """Fresh random 16-byte salt for one commitment."""
+    return os.urandom(SALT_BYTES)
+
+
+def commit(value: str, salt: bytes) -> str:
+    """Hex ``SHA-256(salt || utf8(value))``."""
+    if not isinstance(value, str):
+        raise TypeError(f"commit: value must be str, got {type(value).__name__}")
+    if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
+        raise ValueError(f"commit: salt must be {SALT_BYTES} bytes")
+    return hashlib.sha256(salt + value.encode("utf-8")).hexdigest()
+
+
+def make_personal(
+    fields: Mapping[str, str],
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Split personal ``fields`` into the signed and the sealed part.
+
+    Returns ``(commitments, openings)``: ``commitments`` (``{field: hex}``) go into the signed
+    event; ``openings`` (``{field: {"value": v, "salt": b64}}``) are to be :func:`seal`-ed
+    under the person's data key.  Each field gets its own fresh salt.
+    """
+    commitments: dict[str, str] = {}
+    openings: dict[str, dict[str, str]] = {}
+    for name, value in fields.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"personal field name must be a non-empty str, got {name!r}")
+        if not isinstance(value, str):
+            raise TypeError(f"personal field {name}: value must be str")
+        salt = new_salt()
+        commitments[name] = commit(value, salt)
+        openings[name] = {"value": value, "salt": encode_b64(salt)}
+    return commitments, openings
+
+
+def _opening_matches(commitment: Any, opening: Any) -> bool:
+    if not isinstance(commitment, str) or not isinstance(opening, Mapping):
+        return False
+    value, salt_text = opening.get("value"), opening.get("salt")
+    if not isinstance(value, str) or not isinstance(salt_text, str):
+        return False
+    try:
+        salt = decode_b64(salt_text)
+        expected = commit(value, salt)
+    except ValueError:
+        return False
+    return hmac.compare_digest(expected, commitment.lower())
+
+
+def check_openings(commitments: Mapping[str, str], openings: Mapping[str, Any]) -> list[str]:
+    """Sorted names of fields whose opening does not match its commitment.
+
+    A field present on only one side, or with a malformed opening, is a mismatch.  An empty
+    list means every commitment is opened correctly.
+    """
+    bad: list[str] = []
+    for name in sorted(set(commitments) | set(openings), key=str):
+        present = name in commitments and name in openings
+        if not (present and _opening_matches(commitments[name], openings[name])):
+            bad.append(name)
+    return bad
+
+
+# -- sealing -------------------------------------------------------------------------------
+
+
+def new_data_key() -> bytes:
+    """Fresh random 32-byte per-person data key (AES-256)."""
+    return os.urandom(DATA_KEY_BYTES)
+
+
+def _aead(data_key: bytes) -> AESGCM:
+    if not isinstance(data_key, bytes) or len(data_key) != DATA_KEY_BYTES:
+        raise ValueError(f"data key must be {DATA_KEY_BYTES} bytes (AES-256)")
+    return AESGCM(data_key)
+
+
+def _aad(person_id: str) -> bytes:
+    if not isinstance(person_id, str) or not person_id:
+        raise ValueError("person_id must be a non-empty str")
+    return AAD_PREFIX + person_id.encode("utf-8")
+
+
+def seal(data_key: bytes, *, person_id: str, payload: dict[str, Any]) -> str:
+    """Encrypt ``payload`` for ``person_id``: ``"v1.<b64 nonce>.<b64 ciphertext+tag>"``."""
+    if not isinstance(payload, dict):
+        raise TypeError(f"payload must be a dict, got {type(payload).__name__}")
+    aead = _aead(data_key)
+    aad = _aad(person_id)
+    plaintext = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = aead.encrypt(nonce, plaintext, aad)
+    return f"{SEAL_VERSION}.{encode_b64(nonce)}.{encode_b64(ciphertext)}"
+
+
+def unseal(data_key: bytes, *, person_id: str, sealed: str) -> dict[str, Any]:
+    """Decrypt text from :func:`seal`.
+
+    Raises :class:`TamperedError` if authentication fails (ciphertext changed, blob moved to
+    another ``person_id``, or wrong key) and ``ValueError`` if ``sealed`` is malformed.
+    """
+    aead = _aead(data_key)
+    aad = _aad(person_id)
+    if not isinstance(sealed, str):
+        raise ValueError(f"sealed: expected str, got {type(sealed).__name__}")
+    parts = sealed.split(".")
+    if len(parts) != 3 or parts[0] != SEAL_VERSION:
+        raise ValueError(f"sealed: expected '{SEAL_VERSION}.<nonce>.<ciphertext>'")
+    try:
+        nonce = decode_b64(parts[1])
+        ciphertext = decode_b64(parts[2])
+    except ValueError as exc:
+        raise ValueError(f"sealed: {exc}") from None
+    if len(nonce) != NONCE_BYTES:
+        raise ValueError(f"sealed: nonce must be {NONCE_BYTES} bytes")
+    if len(ciphertext) < 16:
+        raise ValueError("sealed: ciphertext shorter than the 16-byte GCM tag")
+    try:
+        plaintext = aead.decrypt(nonce, ciphertext, aad)
+    except InvalidTag:
+        raise TamperedError(
+            f"Dữ liệu cá nhân đã bị thay đổi hoặc sai khóa / sealed personal data for "
+            f"{person_id} failed authentication (tampered, moved, or wrong key)"
+        ) from None
+    payload = json.loads(plaintext.decode("utf-8"))
+    if not isinstance(payload, dict):
+        raise ValueError("sealed: payload is not a JSON object")
+    return payload
+
+
+# -- blind index ---------------------------------------------------------------------------
+
+
+def _normalize_for_index(kind: str, value: str) -> str:
+    if kind == "citizen_id":
+        return normalize_citizen_id(value)
+    if kind == "bank_account":
+        if not isinstance(value, str) or value.count(":") != 1:
+            raise ValueError(
+                "bank_account: expected 'BANK:NUMBER' / cần dạng 'MÃ_NGÂN_HÀNG:SỐ_TÀI_KHOẢN'"
+            )
+        bank_code, number = value.split(":")
+        return normalize_bank_account(bank_code, number)
+    raise ValueError(f"blind index kind must be one of {sorted(BLIND_INDEX_KINDS)}, got {kind!r}")
+
+
+def blind_index(index_key: bytes, *, kind: str, value: str) -> str:
+    """HMAC-SHA256(index_key, kind + "\\x00" + normalized value), first 32 hex chars.
+
+    ``kind`` is ``"citizen_id"`` or ``"bank_account"`` (value ``"BANK:NUMBER"``).
+    """
+    if not isinstance(index_key, bytes) or len(index_key) < MIN_INDEX_KEY_BYTES:
+        raise ValueError(f"index key must be at least {MIN_INDEX_KEY_BYTES} bytes")
+    normalized = _normalize_for_index(kind, value)
+    message = (kind + "\x00" + normalized).encode("utf-8")
+    return hmac.new(index_key, message, hashlib.sha256).hexdigest()[:BLIND_INDEX_HEX_CHARS]

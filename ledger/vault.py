@@ -1,0 +1,103 @@
+"""The key vault: per-person data keys and the ledger's blind-index key, outside the events.
+
+Invariants:
+- A person's data key is created once (when they join) and only ever deleted (erasure);
+  after erasure `key_for` returns None and every sealed field of that person reads as erased.
+- The blind-index key is created once per ledger; blind indexes let inspectors match one
+  citizen ID or bank account across members without decrypting anything.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
+
+from ledger.tables import ledger_secrets, person_keys
+
+INDEX_KEY = "blind_index_key"
+
+
+class Vault:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._index_key: bytes | None = None
+        self._cache: dict[str, bytes | None] = {}
+
+    def index_key(self) -> bytes:
+        if self._index_key is None:
+            self._index_key = self.secret(INDEX_KEY, note="HMAC key for blind indexes")
+        return self._index_key
+
+    def secret(self, name: str, *, note: str, size: int = 32) -> bytes:
+        """A named ledger secret, created on first use (race-safe)."""
+        with self.engine.begin() as conn:
+            value = conn.scalar(select(ledger_secrets.c.value).where(ledger_secrets.c.name == name))
+            if value is None:
+                value = secrets.token_bytes(size)
+                conn.execute(
+                    insert(ledger_secrets)
+                    .values(name=name, value=value, note=note)
+                    .prefix_with("OR IGNORE")
+                    if conn.dialect.name == "sqlite"
+                    else _pg_insert_ignore(name, value, note)
+                )
+                value = conn.scalar(
+                    select(ledger_secrets.c.value).where(ledger_secrets.c.name == name)
+                )
+        return bytes(value)
+
+    def key_for(self, person_id: str) -> bytes | None:
+        if person_id in self._cache:
+            return self._cache[person_id]
+        with self.engine.connect() as conn:
+            key = conn.scalar(
+                select(person_keys.c.data_key).where(person_keys.c.person_id == person_id)
+            )
+        value = bytes(key) if key is not None else None
+        if value is not None:
+            self._cache[person_id] = value
+        return value
+
+    def create_key(self, person_id: str) -> bytes:
+        """Create (or return the existing) data key for a person."""
+        existing = self.key_for(person_id)
+        if existing is not None:
+            return existing
+        key = secrets.token_bytes(32)
+        with self.engine.begin() as conn:
+            conn.execute(delete(person_keys).where(person_keys.c.person_id == person_id))
+            conn.execute(
+                insert(person_keys).values(
+                    person_id=person_id, data_key=key, created_at=datetime.now(UTC).isoformat()
+                )
+            )
+        self._cache[person_id] = key
+        return key
+
+    def is_erased(self, person_id: str) -> bool:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(person_keys.c.erased_at).where(person_keys.c.person_id == person_id)
+            ).first()
+        return row is not None and row.erased_at is not None
+
+    def erase(self, person_id: str) -> None:
+        """Destroy the person's data key: their sealed personal data becomes unreadable."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(person_keys)
+                .where(person_keys.c.person_id == person_id)
+                .values(data_key=None, erased_at=datetime.now(UTC).isoformat())
+            )
+        self._cache[person_id] = None
+
+
+def _pg_insert_ignore(name: str, value: bytes, note: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return (
+        pg_insert(ledger_secrets).values(name=name, value=value, note=note).on_conflict_do_nothing()
+    )

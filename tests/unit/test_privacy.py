@@ -1,0 +1,242 @@
+"""Tests for ledger.privacy: commitments, sealing, blind indexes and normalization."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+import pytest
+
+from ledger.privacy import (
+    TamperedError,
+    blind_index,
+    check_openings,
+    commit,
+    make_personal,
+    new_data_key,
+    new_salt,
+    normalize_bank_account,
+    normalize_citizen_id,
+    seal,
+    unseal,
+)
+
+SALT = bytes(range(16))
+INDEX_KEY = b"k" * 32
+PERSON = "member-0001"
+
+
+# -- normalization -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("079123456789", "079123456789"),
+        ("079 123 456 789", "079123456789"),
+        ("079.123.456.789", "079123456789"),
+        ("079-123-456-789", "079123456789"),
+        ("  123 456 789 ", "123456789"),
+    ],
+)
+def test_normalize_citizen_id(raw: str, expected: str) -> None:
+    assert normalize_citizen_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "12345678", "1234567890", "0791234567890", "07912345678a", "٠٧٩١٢٣٤٥٦٧٨٩"]
+)
+def test_normalize_citizen_id_errors(raw: str) -> None:
+    with pytest.raises(ValueError) as err:
+        normalize_citizen_id(raw)
+    assert str(err.value).startswith("citizen_id: must be 12 digits (CCCD) or 9 digits (CMND)")
+
+
+def test_normalize_bank_account() -> None:
+    assert normalize_bank_account("vcb", "0011 0045 6789") == "VCB:001100456789"
+    assert (
+        normalize_bank_account(" Techcombank ", "190-3333-4444-55") == "TECHCOMBANK:1903333444455"
+    )
+    assert normalize_bank_account("mb", "123456") == "MB:123456"
+
+
+@pytest.mark.parametrize(
+    ("bank", "number", "message"),
+    [
+        ("V", "123456", "bank_code"),
+        ("ABCDEFGHIJKL", "123456", "bank_code"),
+        ("VC B", "123456", "bank_code"),
+        ("VCB", "12345", "bank_account"),
+        ("VCB", "1" * 21, "bank_account"),
+        ("VCB", "12345a", "bank_account"),
+    ],
+)
+def test_normalize_bank_account_errors(bank: str, number: str, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}:"):
+        normalize_bank_account(bank, number)
+
+
+# -- commitments ---------------------------------------------------------------------------
+
+
+def test_commit_is_sha256_of_salt_then_utf8_value() -> None:
+    value = "Nguyễn Thị Hoa"
+    assert commit(value, SALT) == hashlib.sha256(SALT + value.encode("utf-8")).hexdigest()
+    assert commit(value, SALT) != commit(value, bytes(16))
+    assert commit(value, SALT) != commit(value + " ", SALT)
+
+
+def test_commit_rejects_bad_salt() -> None:
+    with pytest.raises(ValueError, match="16 bytes"):
+        commit("x", b"short")
+
+
+def test_new_salt_and_data_key_are_random_and_sized() -> None:
+    assert len(new_salt()) == 16
+    assert new_salt() != new_salt()
+    assert len(new_data_key()) == 32
+    assert new_data_key() != new_data_key()
+
+
+def test_make_personal_round_trip() -> None:
+    fields = {"full_name": "Trần Văn Nam", "citizen_id": "079123456789"}
+    commitments, openings = make_personal(fields)
+    assert set(commitments) == set(openings) == set(fields)
+    for name, value in fields.items():
+        opening = openings[name]
+        assert opening["value"] == value
+        salt = base64.b64decode(opening["salt"])
+        assert len(salt) == 16
+        assert commitments[name] == hashlib.sha256(salt + value.encode()).hexdigest()
+        assert value not in commitments[name]
+    assert openings["full_name"]["salt"] != openings["citizen_id"]["salt"]
+    assert check_openings(commitments, openings) == []
+
+
+def test_make_personal_same_value_gives_different_commitments() -> None:
+    first, _ = make_personal({"citizen_id": "079123456789"})
+    second, _ = make_personal({"citizen_id": "079123456789"})
+    assert first["citizen_id"] != second["citizen_id"]
+
+
+def test_check_openings_detects_mismatches() -> None:
+    commitments, openings = make_personal({"a": "1", "b": "2", "c": "3"})
+    tampered = {k: dict(v) for k, v in openings.items()}
+    tampered["a"]["value"] = "9"
+    tampered["b"]["salt"] = base64.b64encode(bytes(16)).decode()
+    assert check_openings(commitments, tampered) == ["a", "b"]
+
+
+def test_check_openings_missing_extra_and_malformed_are_mismatches() -> None:
+    commitments, openings = make_personal({"a": "1", "b": "2"})
+    missing = {"a": openings["a"]}
+    assert check_openings(commitments, missing) == ["b"]
+    extra = {**openings, "z": {"value": "x", "salt": openings["a"]["salt"]}}
+    assert check_openings(commitments, extra) == ["z"]
+    malformed = {"a": {"value": "1", "salt": "not base64!"}, "b": "2"}
+    assert check_openings(commitments, malformed) == ["a", "b"]
+    assert check_openings({}, {}) == []
+
+
+# -- sealing -------------------------------------------------------------------------------
+
+
+def test_seal_unseal_round_trip() -> None:
+    key = new_data_key()
+    payload = {"full_name": {"value": "Lê Thị Ánh", "salt": "AAAA"}, "n": 3}
+    sealed = seal(key, person_id=PERSON, payload=payload)
+    version, nonce, _body = sealed.split(".")
+    assert version == "v1"
+    assert len(base64.b64decode(nonce)) == 12
+    assert "Ánh" not in sealed
+    assert unseal(key, person_id=PERSON, sealed=sealed) == payload
+    # Fresh nonce every time.
+    assert seal(key, person_id=PERSON, payload=payload) != sealed
+
+
+def _flip_ciphertext_byte(sealed: str, index: int) -> str:
+    version, nonce, body = sealed.split(".")
+    raw = bytearray(base64.b64decode(body))
+    raw[index] ^= 0x01
+    return f"{version}.{nonce}.{base64.b64encode(bytes(raw)).decode()}"
+
+
+@pytest.mark.parametrize("index", [0, 5, -1])
+def test_flipped_ciphertext_byte_is_tampered(index: int) -> None:
+    key = new_data_key()
+    sealed = seal(key, person_id=PERSON, payload={"citizen_id": "079123456789"})
+    with pytest.raises(TamperedError, match="failed authentication"):
+        unseal(key, person_id=PERSON, sealed=_flip_ciphertext_byte(sealed, index))
+
+
+def test_wrong_person_id_is_tampered() -> None:
+    key = new_data_key()
+    sealed = seal(key, person_id=PERSON, payload={"citizen_id": "079123456789"})
+    with pytest.raises(TamperedError):
+        unseal(key, person_id="member-0002", sealed=sealed)
+
+
+def test_wrong_key_is_tampered() -> None:
+    sealed = seal(new_data_key(), person_id=PERSON, payload={"x": "y"})
+    with pytest.raises(TamperedError):
+        unseal(new_data_key(), person_id=PERSON, sealed=sealed)
+
+
+@pytest.mark.parametrize(
+    "sealed",
+    [
+        "",
+        "v1.AAAA",
+        "v2.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA==",
+        "v1.AAAA.AAAAAAAAAAAAAAAAAAAAAA==",
+        "v1.AAAAAAAAAAAAAAAA.!!!!",
+        "v1.AAAAAAAAAAAAAAAA.AAAA",
+    ],
+)
+def test_malformed_sealed_text_is_value_error(sealed: str) -> None:
+    with pytest.raises(ValueError, match="sealed"):
+        unseal(new_data_key(), person_id=PERSON, sealed=sealed)
+
+
+def test_tampered_error_is_not_value_error() -> None:
+    assert not issubclass(TamperedError, ValueError)
+
+
+def test_seal_rejects_bad_key() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        seal(b"k" * 16, person_id=PERSON, payload={})
+
+
+# -- blind index ---------------------------------------------------------------------------
+
+
+def test_blind_index_normalizes_citizen_id() -> None:
+    spaced = blind_index(INDEX_KEY, kind="citizen_id", value="079 123 456 789")
+    plain = blind_index(INDEX_KEY, kind="citizen_id", value="079123456789")
+    assert spaced == plain
+    expected = hmac.new(INDEX_KEY, b"citizen_id\x00079123456789", hashlib.sha256).hexdigest()
+    assert plain == expected[:32]
+    assert len(plain) == 32
+
+
+def test_blind_index_differs_across_kinds_and_keys() -> None:
+    cid = blind_index(INDEX_KEY, kind="citizen_id", value="079123456789")
+    other_key = blind_index(b"j" * 32, kind="citizen_id", value="079123456789")
+    assert cid != other_key
+    bank = blind_index(INDEX_KEY, kind="bank_account", value="vcb:079123456789")
+    assert bank == blind_index(INDEX_KEY, kind="bank_account", value="VCB:0791 2345 6789")
+    expected = hmac.new(INDEX_KEY, b"bank_account\x00VCB:079123456789", hashlib.sha256)
+    assert bank == expected.hexdigest()[:32]
+    assert bank != cid
+
+
+def test_blind_index_errors() -> None:
+    with pytest.raises(ValueError, match="kind must be one of"):
+        blind_index(INDEX_KEY, kind="phone", value="0901234567")
+    with pytest.raises(ValueError, match="citizen_id"):
+        blind_index(INDEX_KEY, kind="citizen_id", value="12")
+    with pytest.raises(ValueError, match="BANK:NUMBER"):
+        blind_index(INDEX_KEY, kind="bank_account", value="001100456789")
+    with pytest.raises(ValueError, match="index key"):
+        blind_index(b"short", kind="citizen_id", value="079123456789")
