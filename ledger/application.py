@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from ledger import clock
 from ledger.authority import check_signature, holds_role, refuse, role_refusal
 from ledger.canonical import CanonicalError, canonical_bytes, sha256_hex
-from ledger.domain.base import LedgerAggregate, aggregate_id
+from ledger.domain.base import LedgerAggregate, aggregate_id, command_of
 from ledger.domain.catalogue import Role
 from ledger.domain.commands import BLIND_INDEXED, ParsedCommand, parse_command
 from ledger.domain.errors import (
@@ -54,6 +54,7 @@ from ledger.privacy import (
     normalize_bank_account,
     normalize_citizen_id,
     seal,
+    unseal,
 )
 from ledger.tables import ledger_entries
 from ledger.vault import Vault
@@ -176,7 +177,44 @@ class Ledger(Application[UUID]):
             finally:
                 for agg in work.touched.values():
                     agg.collect_events()
+        for meta in work.metas.values():
+            if meta.command_type == "member.erase":
+                # The erasure event is stored first; only then is the key destroyed, so a
+                # failed batch never loses data and a stored erasure is always carried out.
+                self.vault.erase(str(aggregate_id("member", meta.command["body"]["member"])))
         return [self._receipt(r) for r in work.receipts]
+
+    def reveal(self, number: str) -> dict[str, Any] | None:
+        """A member's personal data, newest value per field; None once erased.
+
+        Reads every sealed envelope of the member and opens it with the person's data key.
+        A ciphertext that fails authentication raises `TamperedError` (a finding for #4).
+        """
+        member = self.get_member(number)
+        if member is None:
+            raise not_found("member", number)
+        person_id = str(member.id)
+        key = self.vault.key_for(person_id)
+        if key is None:
+            return None
+        fields: dict[str, Any] = {}
+        relatives: dict[str, dict[str, Any]] = {}
+        for ev in self.repository.event_store.get(member.id):
+            sealed = ev.envelope.get("sealed")  # type: ignore[attr-defined]
+            if not sealed:
+                continue
+            opened = unseal(key, person_id=person_id, sealed=sealed)
+            values = {k: v["value"] for k, v in opened.items()}
+            cmd = command_of(ev.envelope)  # type: ignore[attr-defined]
+            if cmd["type"] == "member.relative":
+                relatives[cmd["body"]["relative"]] = values
+            elif cmd["type"] == "payout.record":
+                fields.setdefault("payouts", {})[cmd["command_id"]] = values
+            else:
+                fields.update(values)
+        if relatives:
+            fields["relatives"] = relatives
+        return fields
 
     def entry(self, event_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

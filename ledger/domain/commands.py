@@ -408,9 +408,12 @@ class ParsedCommand:
 def _problems(exc: ValidationError, prefix: str) -> list[Problem]:
     out = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if p != "schema_") or "schema"
-        if loc == "schema_":
-            loc = "schema"
+        loc = ""
+        for part in err["loc"]:
+            if isinstance(part, int):
+                loc += f"[{part}]"
+            else:
+                loc += ("." if loc else "") + ("schema" if part == "schema_" else str(part))
         path = f"{prefix}{loc}" if loc else prefix.rstrip(".")
         msg = err["msg"]
         out.append(problem(path, "invalid_field", f"giá trị không hợp lệ ({msg})", msg))

@@ -1,0 +1,151 @@
+"""The database itself refuses edits; personal data can be erased; writers race safely."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from ledger.bootstrap import open_ledger
+from ledger.domain.errors import Conflict, PolicyViolation
+from ledger.signing import decode_b64, verify
+from tests.support import at
+
+
+@pytest.mark.parametrize("table", ["ledger_events", "ledger_entries"])
+@pytest.mark.parametrize("statement", ["UPDATE {t} SET topic = 'x'", "DELETE FROM {t}"])
+def test_stored_events_cannot_be_updated_or_deleted_in_the_database(
+    world,
+    table: str,
+    statement: str,  # type: ignore[no-untyped-def]
+) -> None:
+    with world.ctx.engine.connect() as conn:
+        count = conn.scalar(text(f"SELECT count(*) FROM {table}"))
+    assert count > 0
+    with pytest.raises(Exception, match="append-only"), world.ctx.engine.begin() as conn:
+        conn.execute(text(statement.format(t=table)))
+    with world.ctx.engine.connect() as conn:
+        assert conn.scalar(text(f"SELECT count(*) FROM {table}")) == count
+
+
+def test_erasure_destroys_personal_data_but_amounts_and_signatures_stay(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV001", cid="079123456789", bank="VCB:0071000123456")
+    r = world.payout(
+        "DV001", "sickness_visit", 500_000, on="2024-09-10", personal={"reason": "ung thư"}
+    )
+    assert world.ledger.reveal("DV001")["citizen_id"] == "079123456789"
+    member = world.ledger.get_member("DV001")
+    blind_before = member.blind["citizen_id"]
+    with at("2025-01-10"):
+        world.submit(
+            "member.erase",
+            by=world.admin,
+            unit="G1",
+            body={"member": "DV001", "reason": "yêu cầu xóa dữ liệu (NĐ 13/2023)"},
+        )
+    assert world.ledger.reveal("DV001") is None
+    member = world.ledger.get_member("DV001")
+    assert member.erased and member.payouts[r.event_id].amount == 500_000
+    assert member.blind["citizen_id"] == blind_before  # inspectors can still match people
+    officer = world.ledger.get_officer("kt.g1")
+    for ev in world.ledger.repository.event_store.get(member.id):
+        cmd = ev.envelope["command"]
+        assert "079123456789" not in cmd and "ung thư" not in cmd
+        signer = officer if '"kt.g1"' in cmd else world.ledger.get_officer("admin")
+        key = next(iter(signer.keys.values()))
+        assert verify(
+            decode_b64(key.public_key), cmd.encode(), decode_b64(ev.envelope["signature"])
+        )
+    with pytest.raises(Exception) as after:  # no new personal data for an erased person
+        world.payout("DV001", "sickness_visit", 500_000, on="2025-02-10", personal={"reason": "x"})
+    assert after.value.problems[0].code == "erased"  # type: ignore[attr-defined]
+
+
+def test_two_officers_paying_the_same_tet_at_once_exactly_one_succeeds(
+    world,
+    database_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """Real concurrent writers, each with its own connection pool, on one database.
+
+    Writer A pauses inside its transaction (after its event is inserted, before commit) until
+    writer B has loaded the member and started its own save: B decided on stale state and must
+    lose on the aggregate version, with a clear conflict error.
+    """
+    world.join("DV001")
+    a_inside = threading.Event()
+    b_loaded = threading.Event()
+
+    def pause(tx, metas) -> None:  # type: ignore[no-untyped-def]  # a fake at the boundary
+        a_inside.set()
+        b_loaded.wait(timeout=10)
+
+    ctx_a, ctx_b = open_ledger(database_url), open_ledger(database_url)
+    ctx_a.ledger.projectors.append(pause)
+    item_a = world.item(
+        "payout.record",
+        by=world.kt,
+        unit="G1",
+        effective_date="2025-01-20",
+        body={
+            "member": "DV001",
+            "kind": "tet_support",
+            "amount": 1_000_000,
+            "occasion": "Tết Ất Tỵ",
+        },
+    )
+    item_b = world.item(
+        "payout.record",
+        by=world.kt,
+        unit="G1",
+        effective_date="2025-01-21",
+        body={
+            "member": "DV001",
+            "kind": "tet_support",
+            "amount": 1_000_000,
+            "occasion": "Tết Ất Tỵ",
+        },
+    )
+    results: dict[str, object] = {}
+
+    def writer_a() -> None:
+        try:
+            results["a"] = ctx_a.ledger.submit(item_a)
+        except Exception as exc:
+            results["a"] = exc
+
+    def writer_b() -> None:
+        a_inside.wait(timeout=10)
+        original_get = ctx_b.ledger._get
+
+        def get_then_signal(*args, **kwargs):  # type: ignore[no-untyped-def]
+            agg = original_get(*args, **kwargs)
+            if args[2] == "member":
+                b_loaded.set()
+            return agg
+
+        ctx_b.ledger._get = get_then_signal  # type: ignore[method-assign]
+        try:
+            results["b"] = ctx_b.ledger.submit(item_b)
+        except Exception as exc:
+            results["b"] = exc
+        finally:
+            b_loaded.set()
+
+    try:
+        threads = [threading.Thread(target=writer_a), threading.Thread(target=writer_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+    assert not isinstance(results["a"], Exception), results["a"]
+    assert isinstance(results["b"], Conflict), results["b"]
+    assert results["b"].code == "concurrent_write"
+    payouts = world.ledger.get_member("DV001").payouts
+    assert [p.event_id for p in payouts.values()] == [results["a"].event_id]
+    # B retried after reloading is now refused by the rule it raced against.
+    with pytest.raises(PolicyViolation):
+        world.ledger.submit(item_b)

@@ -1,0 +1,76 @@
+"""Bad input is refused with the path of every bad field, before anything is looked up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ledger.domain.commands import parse_command
+from ledger.domain.errors import InvalidCommand
+
+
+def command(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "schema": "phucloi/command/v1",
+        "type": "payout.record",
+        "command_id": "3f1c8a52-0f7e-4b43-9d1a-6a3e2b9c1d00",
+        "unit": "G1",
+        "effective_date": "2025-01-20",
+        "signer": {"officer": "kt.g1", "key_id": "0123456789abcdef"},
+        "signed_at": "2025-01-20T09:00:00+07:00",
+        "body": {
+            "member": "DV1",
+            "kind": "tet_support",
+            "amount": 1_000_000,
+            "occasion": "Tết Ất Tỵ",
+        },
+    }
+    base.update(over)
+    return base
+
+
+def fields(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(InvalidCommand) as exc:
+        parse_command(raw)
+    return [p.field for p in exc.value.problems]
+
+
+def test_a_valid_payout_parses_to_typed_fields() -> None:
+    parsed = parse_command(command())
+    assert (parsed.body.kind.value, parsed.body.amount, parsed.body.form) == (
+        "tet_support",
+        1_000_000,
+        "cash",
+    )
+    assert parsed.spec.target == "member"
+
+
+def test_every_bad_field_is_named() -> None:
+    body = {"member": "DV1", "kind": "tet_bonus", "amount": 1.5, "occasion": "x", "extra": 1}
+    assert sorted(fields(command(body=body))) == ["body.amount", "body.extra", "body.kind"]
+    assert fields(command(effective_date=20250120)) == ["effective_date"]
+    assert fields(command(signed_at="2025-01-20T09:00:00")) == ["signed_at"]
+    assert fields(command(unit=None)) == ["unit"]
+    assert fields(command(type="payout.delete")) == ["type"]
+    assert fields(command(command_id="42")) == ["command_id"]
+
+
+def test_money_is_whole_dong_within_bounds() -> None:
+    for amount in (0, -5, True, "1000", 10**14):
+        body = {"member": "DV1", "kind": "gift", "amount": amount, "occasion": "x"}
+        assert fields(command(body=body)) == ["body.amount"], amount
+
+
+def test_dues_lines_are_validated_one_by_one() -> None:
+    raw = command(
+        type="collection.dues",
+        body={
+            "month": "2025-13",
+            "lines": [
+                {"member": "DV1", "salary_basis": 6_000_000, "amount": 60_000},
+                {"member": "DV2", "salary_basis": -1, "amount": 60_000},
+            ],
+        },
+    )
+    assert sorted(fields(raw)) == ["body.lines[1].salary_basis", "body.month"]

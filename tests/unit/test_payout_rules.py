@@ -1,0 +1,170 @@
+"""Write-time payout rules, checked on aggregates built in memory (no database)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from itertools import count
+from typing import Any
+
+from ledger.domain.commands import PayoutBody
+from ledger.domain.members import Member
+from ledger.domain.policy import load_default_book
+from ledger.domain.rules import OVERRIDABLE, check_payout
+
+POLICY = load_default_book().in_force(date(2025, 1, 1))
+_ids = count(1)
+
+
+def env(type_: str, *, unit: str = "G1", on: str, body: dict[str, Any]) -> dict[str, Any]:
+    n = next(_ids)
+    cmd = {
+        "type": type_,
+        "unit": unit,
+        "effective_date": on,
+        "body": body,
+        "command_id": f"00000000-0000-4000-8000-{n:012d}",
+        "signer": {"officer": "kt"},
+    }
+    return {
+        "command": json.dumps(cmd),
+        "digest": f"{n:064x}",
+        "recorded_at": f"{on}T03:00:00+00:00",
+    }
+
+
+def member(joined: str = "2024-07-01", unit: str = "G1") -> Member:
+    return Member(
+        envelope=env(
+            "member.join", unit=unit, on=joined, body={"member": "DV1", "salary_basis": 6_000_000}
+        )
+    )
+
+
+def pay(m: Member, kind: str, amount: int, on: str, **extra: Any) -> None:
+    m.record_payout(
+        envelope=env(
+            "payout.record",
+            on=on,
+            body={"member": "DV1", "kind": kind, "amount": amount, "occasion": "x", **extra},
+        )
+    )
+
+
+def codes(m: Member, on: str, unit: str = "G1", **body: Any) -> list[str]:
+    payout = PayoutBody.model_validate({"member": "DV1", "occasion": "x", **body})
+    return [
+        p.code for p in check_payout(m, payout, policy=POLICY, on=date.fromisoformat(on), unit=unit)
+    ]
+
+
+def test_payout_before_joining_or_after_leaving_is_a_ghost_and_not_overridable() -> None:
+    m = member(joined="2024-07-01")
+    assert codes(m, "2024-06-30", kind="gift", amount=100_000) == ["not_active_member"]
+    m.leave(envelope=env("member.leave", on="2025-03-01", body={"member": "DV1"}))
+    assert codes(m, "2025-02-28", kind="gift", amount=100_000) == []
+    assert codes(m, "2025-03-01", kind="gift", amount=100_000) == ["not_active_member"]
+    assert "not_active_member" not in OVERRIDABLE
+
+
+def test_bereavement_for_a_member_who_died_is_allowed_for_90_days_only() -> None:
+    m = member()
+    m.die(envelope=env("member.death", on="2025-03-01", body={"member": "DV1"}))
+    body = {"kind": "bereavement", "amount": 2_000_000, "personal": {"reason": "a" * 64}}
+    assert codes(m, "2025-03-03", **body) == []
+    assert codes(m, "2025-05-30", **body) == []  # 90 days, inclusive
+    assert codes(m, "2025-05-31", **body) == ["not_active_member"]
+    assert codes(m, "2025-03-03", kind="gift", amount=100_000) == ["not_active_member"]
+
+
+def test_after_a_transfer_only_the_new_union_may_pay() -> None:
+    m = member()
+    m.transfer(
+        envelope=env("member.transfer", on="2025-01-01", body={"member": "DV1", "to_unit": "G2"})
+    )
+    assert codes(m, "2024-12-31", kind="gift", amount=100_000) == []
+    assert codes(m, "2025-01-02", kind="gift", amount=100_000) == ["wrong_unit"]
+    assert codes(m, "2025-01-02", unit="G2", kind="gift", amount=100_000) == []
+
+
+def test_tet_support_counts_per_lunar_year_around_tet() -> None:
+    m = member()
+    pay(m, "tet_support", 1_000_000, "2025-01-15")  # before Tết Ất Tỵ (29/01/2025)
+    assert codes(m, "2025-02-03", kind="tet_support", amount=500_000) == ["over_count"]
+    assert codes(m, "2026-02-01", kind="tet_support", amount=500_000) == []  # Tết Bính Ngọ
+
+
+def test_reversed_payouts_do_not_count() -> None:
+    m = member()
+    pay(m, "tet_support", 1_000_000, "2025-01-15")
+    event_id = next(iter(m.payouts))
+    m.reverse(
+        envelope=env("reversal.record", on="2025-01-16", body={"target": event_id, "reason": "x"})
+    )
+    assert codes(m, "2025-01-20", kind="tet_support", amount=1_000_000) == []
+
+
+def test_yearly_cap_sums_the_counting_window() -> None:
+    m = member()
+    reason = {"reason": "b" * 64}
+    pay(m, "serious_illness", 2_000_000, "2025-02-01", personal=reason)
+    assert codes(m, "2025-06-01", kind="serious_illness", amount=1_000_000, personal=reason) == []
+    assert codes(m, "2025-06-01", kind="serious_illness", amount=1_500_000, personal=reason) == [
+        "over_period_cap"
+    ]
+    assert codes(m, "2026-01-05", kind="serious_illness", amount=3_000_000, personal=reason) == []
+
+
+def test_caps_reasons_relatives_and_in_kind_arithmetic() -> None:
+    m = member()
+    m.add_relative(
+        envelope=env(
+            "member.relative",
+            on="2024-08-01",
+            body={"member": "DV1", "relative": "R1", "relation": "child"},
+        )
+    )
+    assert codes(
+        m, "2025-01-05", kind="sickness_visit", amount=1_200_000, personal={"reason": "c" * 64}
+    ) == ["over_payout_cap"]
+    assert codes(m, "2025-01-05", kind="sickness_visit", amount=500_000) == ["reason_required"]
+    assert codes(
+        m,
+        "2025-01-05",
+        kind="sickness_visit",
+        amount=500_000,
+        relative="R1",
+        personal={"reason": "c" * 64},
+    ) == ["relative_not_eligible"]
+    assert codes(
+        m,
+        "2025-01-05",
+        kind="scholarship",
+        amount=1_000_000,
+        relative="R9",
+        personal={"reason": "c" * 64},
+    ) == ["relative_unknown"]
+    assert codes(
+        m,
+        "2025-01-05",
+        kind="gift",
+        amount=400_000,
+        form="in_kind",
+        in_kind={"item": "Giỏ quà Tết", "quantity": 2, "unit_cost": 150_000, "supplier": "Co.op"},
+    ) == ["in_kind_total"]
+    assert (
+        codes(
+            m,
+            "2025-01-05",
+            kind="gift",
+            amount=300_000,
+            form="in_kind",
+            in_kind={
+                "item": "Giỏ quà Tết",
+                "quantity": 2,
+                "unit_cost": 150_000,
+                "supplier": "Co.op",
+            },
+        )
+        == []
+    )
