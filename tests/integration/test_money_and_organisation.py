@@ -1,0 +1,198 @@
+"""Money in and out of a unit, loans, transfers and tree changes (both backends)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ledger.domain.errors import InvalidCommand, NotFound
+from ledger.tables import member_index, member_units
+from tests.support import at
+
+
+def test_fee_income_remittance_and_expense_are_booked_on_the_unit(world) -> None:  # type: ignore[no-untyped-def]
+    with at("2025-03-25"):
+        fee = world.submit(
+            "collection.union_fee",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-03-25",
+            body={
+                "month": "2025-03",
+                "payroll": 400_000_000,
+                "amount": 8_000_000,
+                "employer": "Công ty May Sông Bé",
+            },
+        )
+        gift = world.submit(
+            "collection.other",
+            by=world.kt,
+            unit="G1",
+            body={"source": "donation", "amount": 5_000_000, "description": "Nhà hảo tâm"},
+        )
+        up = world.submit(
+            "remittance.record",
+            by=world.kt,
+            unit="G1",
+            body={"month": "2025-03", "kind": "union_fee", "amount": 2_000_000, "to_unit": "D"},
+        )
+        spent = world.submit(
+            "expense.record",
+            by=world.kt,
+            unit="G1",
+            body={
+                "category": "movement",
+                "amount": 3_000_000,
+                "description": "Hội thao 26/3",
+                "participants": 120,
+            },
+        )
+        with pytest.raises(InvalidCommand) as sideways:  # only to an upper level
+            world.submit(
+                "remittance.record",
+                by=world.kt,
+                unit="G1",
+                body={"month": "2025-03", "kind": "union_fee", "amount": 1, "to_unit": "G2"},
+            )
+        assert sideways.value.problems[0].code == "not_upper_level"
+        with pytest.raises(InvalidCommand):  # dues have their own command
+            world.submit(
+                "collection.other",
+                by=world.kt,
+                unit="G1",
+                body={"source": "dues", "amount": 5, "description": "x"},
+            )
+    money = world.ledger.get_unit("G1").money
+    assert {k: v["amount"] for k, v in money.items()} == {
+        fee.event_id: 8_000_000,
+        gift.event_id: 5_000_000,
+        up.event_id: 2_000_000,
+        spent.event_id: 3_000_000,
+    }
+    with at("2025-03-26"):
+        world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            body={"target": fee.event_id, "reason": "nhập sai kỳ"},
+        )
+        with pytest.raises(InvalidCommand) as twice:
+            world.submit(
+                "reversal.record",
+                by=world.kt,
+                unit="G1",
+                body={"target": fee.event_id, "reason": "lần nữa"},
+            )
+    assert twice.value.problems[0].code == "already_reversed"
+    assert world.ledger.get_unit("G1").money[fee.event_id]["reversed"] is True
+
+
+def test_a_loan_is_disbursed_repaid_and_written_off_within_its_balance(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV001")
+    with at("2025-02-01"):
+        world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            body={
+                "member": "DV001",
+                "loan": "L1",
+                "fund": "tro_von",
+                "amount": 10_000_000,
+                "term_months": 12,
+                "interest_bp": 0,
+            },
+        )
+        world.submit(
+            "loan.repay",
+            by=world.kt,
+            unit="G1",
+            body={"member": "DV001", "loan": "L1", "amount": 4_000_000},
+        )
+        with pytest.raises(InvalidCommand) as over:
+            world.submit(
+                "loan.repay",
+                by=world.kt,
+                unit="G1",
+                body={"member": "DV001", "loan": "L1", "amount": 7_000_000},
+            )
+        assert over.value.problems[0].code == "over_outstanding"
+        world.submit(
+            "loan.write_off",
+            by=world.kt,
+            unit="G1",
+            body={"member": "DV001", "loan": "L1", "amount": 1_000_000, "reason": "hoàn cảnh"},
+        )
+        with pytest.raises(NotFound):
+            world.submit(
+                "loan.repay",
+                by=world.kt,
+                unit="G1",
+                body={"member": "DV001", "loan": "L9", "amount": 1},
+            )
+    loan = world.ledger.get_member("DV001").loans["L1"]
+    assert (loan.principal, loan.repaid, loan.written_off, loan.outstanding) == (
+        10_000_000,
+        4_000_000,
+        1_000_000,
+        5_000_000,
+    )
+
+
+def test_transfer_moves_membership_and_the_member_index_follows(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV001", on="2024-07-01")
+    with at("2025-01-01"):
+        world.submit(
+            "member.transfer",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-01-01",
+            body={"member": "DV001", "to_unit": "G2"},
+        )
+    m = world.ledger.get_member("DV001")
+    assert [(d.isoformat(), u) for d, u in m.spans] == [("2024-07-01", "G1"), ("2025-01-01", "G2")]
+    with world.ctx.engine.connect() as conn:
+        assert conn.execute(select(member_index.c.unit_code, member_index.c.status)).all() == [
+            ("G2", "active")
+        ]
+        spans = conn.execute(
+            select(member_units.c.unit_code, member_units.c.to_date).order_by(
+                member_units.c.from_date
+            )
+        ).all()
+    assert [(u, str(t) if t else None) for u, t in spans] == [("G1", "2025-01-01"), ("G2", None)]
+    # G1 can no longer pay; G2 can.
+    with pytest.raises(Exception) as wrong:
+        world.payout("DV001", "gift", 100_000, on="2025-02-01")
+    assert wrong.value.problems[0].code == "wrong_unit"  # type: ignore[attr-defined]
+    assert (
+        world.payout("DV001", "gift", 100_000, on="2025-02-01", unit="G2", by=world.kt2).status
+        == "paid"
+    )
+
+
+def test_units_rename_move_and_refuse_cycles(world) -> None:  # type: ignore[no-untyped-def]
+    with at("2025-07-01"):
+        world.submit(
+            "unit.register",
+            by=world.admin,
+            body={"code": "D2", "name": "Công đoàn ngành Dệt may", "level": "Ngành", "parent": "P"},
+        )
+        world.submit("unit.move", by=world.admin, unit="G1", body={"parent": "D2"})
+        world.submit("unit.rename", by=world.admin, unit="D2", body={"name": "CĐ ngành Dệt"})
+        with pytest.raises(InvalidCommand) as cycle:
+            world.submit("unit.move", by=world.admin, unit="D2", body={"parent": "G1"})
+        assert cycle.value.problems[0].code == "cycle"
+        with pytest.raises(InvalidCommand) as dup:
+            world.submit(
+                "unit.register",
+                by=world.admin,
+                body={"code": "D2", "name": "x", "level": "y", "parent": "P"},
+            )
+        assert dup.value.problems[0].code == "unit_exists"
+    assert world.ledger.ancestors("G1") == ["G1", "D2", "P"]
+    assert world.ledger.get_unit("D2").name == "CĐ ngành Dệt"
+    # The province policy is inherited through the new parent.
+    assert (
+        world.ledger.policy_for("G1", __import__("datetime").date(2025, 8, 1)).version == "2025-07"
+    )
