@@ -1,0 +1,417 @@
+"""Shared plumbing of the CLI: the lazily opened ledger, signing, parsing options, output.
+
+Conventions every command follows:
+- The ledger is opened only by commands that need it (`state().open()`), from `--db`, else
+  `PHUCLOI_DATABASE_URL`, else the SQLite file `$PHUCLOI_HOME/phucloi.db`.
+- A refusal by the ledger (`LedgerError`) prints "Lỗi / Error: vi / en" and each problem
+  to stderr and exits 1. A usage problem (bad option value, unknown key, wrong passphrase,
+  bad database URL) raises `UsageProblem`, printed the same way, exit 2. Neither prints a
+  Python traceback.
+- Amounts are typed as people write them ("1.250.000", "1250000 đ") and shown as
+  "1.250.000 đ"; dates are typed YYYY-MM-DD or dd/mm/yyyy and shown dd/mm/yyyy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
+
+from ledger.application import Receipt
+from ledger.bootstrap import Context, open_ledger
+from ledger.client import OfficerSigner, build, cosign, normalise_personal
+from ledger.config import DatabaseUrlError, Settings, parse_database_url
+from ledger.domain.errors import LedgerError
+from ledger.domain.money import format_dong, parse_dong
+from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
+
+PASSPHRASE_ENV = "PHUCLOI_PASSPHRASE"
+COSIGN_PASSPHRASE_ENV = "PHUCLOI_COSIGN_PASSPHRASE"
+
+E = TypeVar("E", bound=Enum)
+
+# --- options shared by many commands ----------------------------------------------------------
+
+AsOfficer = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        metavar="OFFICER",
+        help="Cán bộ ký lệnh: mã cán bộ = tên khóa trong keystore (signing officer).",
+    ),
+]
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="In kết quả dạng JSON (machine-readable output).")
+]
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        metavar="DATE",
+        help="Ngày hiệu lực YYYY-MM-DD hoặc dd/mm/yyyy, mặc định hôm nay (effective date).",
+    ),
+]
+UnitArg = Annotated[str, typer.Argument(metavar="UNIT", help="Mã đơn vị (unit code).")]
+
+STATUS_VI = {
+    "recorded": "đã ghi (recorded)",
+    "paid": "đã chi (paid)",
+    "pending": "chờ Chủ tịch duyệt (pending approval)",
+    "refused": "bị từ chối (refused)",
+}
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class UsageProblem(Exception):
+    """A problem with how the command was called (exit status 2)."""
+
+
+def usage(message: str) -> NoReturn:
+    raise UsageProblem(message)
+
+
+def print_ledger_error(exc: LedgerError) -> None:
+    typer.echo(f"Lỗi / Error: {exc.vi} / {exc.en}", err=True)
+    for p in exc.problems:
+        where = f"{p.field}: " if p.field else ""
+        typer.echo(f"  - {where}{p.vi} / {p.en}", err=True)
+
+
+class PhucloiGroup(TyperGroup):
+    """The root command group: turns expected errors into messages and exit statuses."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LedgerError as exc:
+            print_ledger_error(exc)
+            raise typer.Exit(1) from None
+        except UsageProblem as exc:
+            typer.echo(f"Lỗi / Error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except KeystoreError as exc:
+            typer.echo(f"Lỗi / Error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+
+# --- the ledger, opened lazily ---------------------------------------------------------------
+
+
+def safe_url(raw: str) -> str:
+    """The URL with any password hidden (for messages)."""
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except Exception:
+        return raw
+
+
+@dataclass
+class State:
+    """Per-invocation state: the `--db` option and the ledger once opened."""
+
+    db: str | None = None
+    _context: Context | None = None
+
+    def url(self) -> tuple[str, str]:
+        """The database URL and where it came from (for error messages)."""
+        if self.db:
+            return self.db, "--db"
+        settings = Settings()
+        if settings.database_url:
+            return settings.database_url, "PHUCLOI_DATABASE_URL"
+        return settings.url(), "PHUCLOI_HOME"
+
+    def open(self) -> Context:
+        if self._context is not None:
+            return self._context
+        url, source = self.url()
+        try:
+            parse_database_url(url)
+        except DatabaseUrlError as exc:
+            usage(
+                f"{source}: URL cơ sở dữ liệu không dùng được / unusable database URL "
+                f"{safe_url(url)!r}: {exc}"
+            )
+        try:
+            self._context = open_ledger(url)
+        except (SQLAlchemyError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            usage(
+                f"{source}: không mở được cơ sở dữ liệu / cannot open the database "
+                f"{safe_url(url)!r}: {first}"
+            )
+        except Exception as exc:  # eventsourcing's own persistence errors
+            if type(exc).__module__.startswith(("eventsourcing", "psycopg")):
+                usage(
+                    f"{source}: không mở được cơ sở dữ liệu / cannot open the database "
+                    f"{safe_url(url)!r}: {exc}"
+                )
+            raise
+        return self._context
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()
+            self._context = None
+
+
+_STATE: ContextVar[State | None] = ContextVar("phucloi_cli_state", default=None)
+
+
+def begin(ctx: typer.Context, db: str | None) -> State:
+    """Start an invocation (the root callback): remember `--db`, close the ledger at the end."""
+    current = State(db=db)
+    _STATE.set(current)
+    ctx.obj = current
+    ctx.call_on_close(current.close)
+    return current
+
+
+def state() -> State:
+    current = _STATE.get()
+    if current is None:
+        current = State()
+        _STATE.set(current)
+    return current
+
+
+def open_context() -> Context:
+    return state().open()
+
+
+# --- keys and signing ---------------------------------------------------------------------------
+
+
+def keystore() -> Keystore:
+    return Keystore(default_keystore_dir())
+
+
+def passphrase(env: str, prompt: str, *, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+
+
+def officer_signer(code: str, *, option: str = "--as", env: str = PASSPHRASE_ENV) -> OfficerSigner:
+    """Unlock the officer's key (keystore name = officer code) and wrap it for signing."""
+    ks = keystore()
+    try:
+        ks.public(code)
+    except KeystoreError as exc:
+        usage(
+            f"{option} {code}: {exc} (keystore {ks.directory}; "
+            f"tạo khóa bằng / create it with `phucloi keys new {code}`)"
+        )
+    secret = passphrase(env, f"Mật khẩu khóa {code} (passphrase)")
+    try:
+        signer = ks.load_signer(code, secret)
+    except KeystoreError as exc:
+        usage(f"{option} {code}: {exc}")
+    return OfficerSigner(code, signer)
+
+
+def signed(
+    type_: str,
+    *,
+    by: OfficerSigner,
+    body: dict[str, Any],
+    unit: str | None = None,
+    effective_date: date | str | None = None,
+    personal: dict[str, str | None] | None = None,
+    cosigner: OfficerSigner | None = None,
+) -> dict[str, Any]:
+    item = build(
+        type_,
+        by=by,
+        body=body,
+        unit=unit,
+        effective_date=effective_date,
+        personal={k: v for k, v in (personal or {}).items() if v is not None} or None,
+    )
+    return cosign(item, by=cosigner) if cosigner is not None else item
+
+
+def submit_one(item: dict[str, Any], *, as_json: bool) -> Receipt:
+    receipt = open_context().ledger.submit(item)
+    print_receipts([receipt], as_json=as_json)
+    return receipt
+
+
+# --- parsing option values -------------------------------------------------------------------
+
+
+def amount(option: str, text: str) -> int:
+    try:
+        return parse_dong(text)
+    except (ValueError, TypeError) as exc:
+        usage(f"{option}: số tiền không hợp lệ / invalid amount: {exc}")
+
+
+def optional_amount(option: str, text: str | None) -> int | None:
+    return None if text is None else amount(option, text)
+
+
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_day(text: str) -> date:
+    """`YYYY-MM-DD` or `dd/mm/yyyy`; ValueError otherwise."""
+    text = text.strip()
+    m = _DMY.fullmatch(text)
+    if m:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(f"{text!r}")
+    return date.fromisoformat(text)
+
+
+def day(option: str, text: str) -> date:
+    try:
+        return parse_day(text)
+    except ValueError:
+        usage(f"{option}: ngày không hợp lệ / invalid date {text!r} (YYYY-MM-DD hoặc dd/mm/yyyy)")
+
+
+def optional_day(option: str, text: str | None) -> date | None:
+    return None if text is None else day(option, text)
+
+
+def month(option: str, text: str) -> str:
+    """`YYYY-MM` or `mm/yyyy` → `YYYY-MM`."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d{1,2})/(\d{4})", t)
+    if m:
+        t = f"{m.group(2)}-{int(m.group(1)):02d}"
+    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", t):
+        usage(f"{option}: tháng không hợp lệ / invalid month {text!r} (YYYY-MM, ví dụ 2025-03)")
+    return t
+
+
+def choice(option: str, value: str, allowed: type[E] | Sequence[str]) -> str:
+    """Check a value against an enum (showing Vietnamese labels) or a list of values."""
+    if isinstance(allowed, type) and issubclass(allowed, Enum):
+        values = [str(m.value) for m in allowed]
+        shown = ", ".join(
+            f"{m.value} ({m.label_vi})" if hasattr(m, "label_vi") else str(m.value) for m in allowed
+        )
+    else:
+        values = list(allowed)
+        shown = ", ".join(values)
+    if value not in values:
+        usage(f"{option}: giá trị không hợp lệ / invalid value {value!r}; chọn / choose: {shown}")
+    return value
+
+
+def personal_value(option: str, field_: str, value: str | None) -> str | None:
+    """Normalise a personal field the way the client signs it, naming the option on error."""
+    if value is None:
+        return None
+    try:
+        normal = normalise_personal(field_, value)
+    except (ValueError, TypeError) as exc:
+        usage(f"{option}: {exc}")
+    if not normal:
+        usage(f"{option}: không được để trống / must not be empty")
+    return normal
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def console(*, stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    wide = None if stream.isatty() else 160
+    return Console(file=stream, width=wide, highlight=False, soft_wrap=False)
+
+
+def fmt_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_money(value: int | None) -> str:
+    return "—" if value is None else format_dong(value)
+
+
+def fmt_bp(bp: int) -> str:
+    """Basis points as a Vietnamese percentage: 50 → "0,5%", 7500 → "75%"."""
+    whole, frac = divmod(bp, 100)
+    return f"{whole}%" if frac == 0 else f"{whole},{frac:02d}".rstrip("0") + "%"
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def status_vi(receipt: Receipt) -> str:
+    text = STATUS_VI.get(receipt.status, receipt.status)
+    return text + (" — đã ghi trước đó (duplicate)" if receipt.duplicate else "")
+
+
+def print_receipts(receipts: Sequence[Receipt], *, as_json: bool) -> None:
+    if as_json:
+        data = [r.as_dict() for r in receipts]
+        emit_json(data[0] if len(data) == 1 else data)
+        return
+    if len(receipts) == 1:
+        r = receipts[0]
+        typer.echo(f"Đã ghi / Recorded: {r.command_type}")
+        typer.echo(f"  Mã bút toán (event id): {r.event_id}")
+        typer.echo(f"  Số thứ tự (seq):        {r.seq}")
+        typer.echo(f"  Leaf hash:              {r.leaf_hash[:16]}…")
+        typer.echo(f"  Trạng thái (status):    {status_vi(r)}")
+        return
+    table = Table(title=f"Đã ghi {len(receipts)} lệnh / Recorded {len(receipts)} commands")
+    table.add_column("Seq", justify="right")
+    table.add_column("Loại lệnh (type)")
+    table.add_column("Mã bút toán (event id)", no_wrap=True)
+    table.add_column("Leaf hash", no_wrap=True)
+    table.add_column("Trạng thái (status)")
+    for r in receipts:
+        table.add_row(str(r.seq), r.command_type, r.event_id, r.leaf_hash[:16], status_vi(r))
+    console().print(table)
+
+
+def rows_table(
+    title: str,
+    columns: Iterable[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    keep: Iterable[int] = (),
+) -> Table:
+    """A rich table; columns whose index is in `keep` are never wrapped or cut (ids, hashes)."""
+    rows = [list(r) for r in rows]
+    kept = set(keep)
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        if i in kept:
+            width = max([len(col), *(len(str(r[i])) for r in rows)])
+            table.add_column(col, no_wrap=True, min_width=width)
+        else:
+            table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    return table

@@ -1,0 +1,269 @@
+"""`phucloi officers`: officers (cán bộ), their public keys and roles per unit scope.
+
+A new officer's public key is given in base64 (`--public-key`) or read from a key of the
+local keystore (`--key NAME`). Only administrators sign these commands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from sqlalchemy import or_, select
+
+from ledger import clock
+from ledger.cli.common import (
+    AsOfficer,
+    DateOpt,
+    JsonFlag,
+    choice,
+    console,
+    emit_json,
+    fmt_date,
+    keystore,
+    officer_signer,
+    open_context,
+    optional_day,
+    rows_table,
+    signed,
+    submit_one,
+    usage,
+)
+from ledger.domain.catalogue import Role
+from ledger.domain.officers import Officer
+from ledger.keystore import KeystoreError
+from ledger.tables import ledger_entries
+
+app = typer.Typer(help="Cán bộ ký sổ, khóa và vai trò (officers, keys and roles).")
+
+CodeArg = Annotated[str, typer.Argument(metavar="CODE", help="Mã cán bộ (officer code).")]
+RoleArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ROLE",
+        help="Vai trò: finance_officer (Kế toán), chair (Chủ tịch), inspector (Ủy ban kiểm tra), "
+        "reporter (Báo cáo), admin (Quản trị).",
+    ),
+]
+ScopeOpt = Annotated[
+    str, typer.Option("--scope", help="Phạm vi: mã đơn vị (và cấp dưới) hoặc * (unit or *).")
+]
+PublicKeyOpt = Annotated[
+    str | None, typer.Option("--public-key", help="Khóa công khai base64 (public key).")
+]
+KeyNameOpt = Annotated[
+    str | None, typer.Option("--key", help="Lấy khóa công khai từ keystore (key name).")
+]
+
+
+def public_key_from(public_key: str | None, key: str | None) -> str:
+    if (public_key is None) == (key is None):
+        usage("--public-key / --key: cần đúng một trong hai / give exactly one of them")
+    if public_key is not None:
+        return public_key.strip()
+    assert key is not None
+    try:
+        return keystore().public(key).public_key_b64
+    except KeystoreError as exc:
+        usage(f"--key {key}: {exc}")
+
+
+@app.command("add")
+def add(
+    code: CodeArg,
+    name: Annotated[str, typer.Option("--name", help="Họ tên cán bộ (officer name).")],
+    as_: AsOfficer,
+    public_key: PublicKeyOpt = None,
+    key: KeyNameOpt = None,
+    member: Annotated[
+        str | None,
+        typer.Option("--member", help="Mã đoàn viên của chính cán bộ (own member number)."),
+    ] = None,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Đăng ký cán bộ (register an officer and their first key)."""
+    body: dict[str, Any] = {
+        "officer": code,
+        "name": name,
+        "public_key": public_key_from(public_key, key),
+    }
+    if member:
+        body["member"] = member
+    by = officer_signer(as_)
+    item = signed(
+        "officer.register", by=by, body=body, effective_date=optional_day("--date", date_)
+    )
+    submit_one(item, as_json=as_json)
+
+
+def _role_command(
+    type_: str, code: str, role: str, scope: str, as_: str, date_: str | None, as_json: bool
+) -> None:
+    choice("ROLE", role, Role)
+    by = officer_signer(as_)
+    item = signed(
+        type_,
+        by=by,
+        body={"officer": code, "role": role, "scope": scope},
+        effective_date=optional_day("--date", date_),
+    )
+    submit_one(item, as_json=as_json)
+
+
+@app.command("grant")
+def grant(
+    code: CodeArg,
+    role: RoleArg,
+    scope: ScopeOpt,
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Giao vai trò (grant a role over a unit and its descendants, or * for all)."""
+    _role_command("officer.grant", code, role, scope, as_, date_, as_json)
+
+
+@app.command("revoke-role")
+def revoke_role(
+    code: CodeArg,
+    role: RoleArg,
+    scope: ScopeOpt,
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thu hồi vai trò (revoke a role)."""
+    _role_command("officer.revoke_role", code, role, scope, as_, date_, as_json)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    code: CodeArg,
+    as_: AsOfficer,
+    public_key: PublicKeyOpt = None,
+    key: KeyNameOpt = None,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thay khóa mới; khóa cũ hết hiệu lực từ lúc này (rotate to a new key)."""
+    by = officer_signer(as_)
+    item = signed(
+        "officer.rotate_key",
+        by=by,
+        body={"officer": code, "public_key": public_key_from(public_key, key)},
+        effective_date=optional_day("--date", date_),
+    )
+    submit_one(item, as_json=as_json)
+
+
+@app.command("revoke-key")
+def revoke_key(
+    code: CodeArg,
+    key_id: Annotated[str, typer.Option("--key-id", help="Mã khóa bị thu hồi (key id).")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do, ví dụ mất máy (reason).")],
+    as_: AsOfficer,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Thu hồi từ ngày (có thể trong quá khứ) / revoked from DATE; mặc định hôm nay.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thu hồi khóa bị lộ/mất (revoke a key from a date)."""
+    by = officer_signer(as_)
+    item = signed(
+        "officer.revoke_key",
+        by=by,
+        body={"officer": code, "key_id": key_id, "reason": reason},
+        effective_date=optional_day("--from", from_),
+    )
+    submit_one(item, as_json=as_json)
+
+
+def all_officers() -> list[Officer]:
+    ctx = open_context()
+    with ctx.engine.connect() as conn:
+        ids = (
+            conn.execute(
+                select(ledger_entries.c.originator_id)
+                .where(
+                    or_(
+                        ledger_entries.c.command_type.like("officer.%"),
+                        ledger_entries.c.command_type == "ledger.genesis",
+                    )
+                )
+                .distinct()
+            )
+            .scalars()
+            .all()
+        )
+    found: list[Any] = [ctx.ledger.repository.get(UUID(i)) for i in ids]
+    return sorted((o for o in found if isinstance(o, Officer)), key=lambda o: o.code)
+
+
+def _active(at: datetime | None) -> bool:
+    return at is None or at > clock.now()
+
+
+@app.command("list")
+def list_(as_json: JsonFlag = False) -> None:
+    """Danh sách cán bộ, vai trò và khóa đang hiệu lực (officers, roles, keys)."""
+    officers = all_officers()
+    data = [
+        {
+            "code": o.code,
+            "name": o.name,
+            "member": o.member,
+            "roles": [
+                {"role": g.role, "scope": g.scope, "granted_at": g.granted_at.isoformat()}
+                for g in o.roles
+                if _active(g.revoked_at)
+            ],
+            "keys": [
+                {
+                    "key_id": k.key_id,
+                    "public_key": k.public_key,
+                    "registered_at": k.registered_at.isoformat(),
+                    "retired_at": k.retired_at.isoformat() if k.retired_at else None,
+                    "revoked_from": k.revoked_from.isoformat() if k.revoked_from else None,
+                }
+                for k in o.keys.values()
+            ],
+        }
+        for o in officers
+    ]
+    if as_json:
+        emit_json(data)
+        return
+    if not officers:
+        typer.echo("Chưa có cán bộ nào / no officers yet (phucloi init --admin CODE)")
+        return
+    rows = []
+    for o in officers:
+        roles = (
+            ", ".join(
+                f"{Role(g.role).label_vi} @ {g.scope}" for g in o.roles if _active(g.revoked_at)
+            )
+            or "—"
+        )
+        keys = []
+        for k in o.keys.values():
+            if k.revoked_from is not None:
+                keys.append(f"{k.key_id} (thu hồi từ {fmt_date(k.revoked_from)})")
+            elif k.retired_at is not None:
+                keys.append(f"{k.key_id} (hết hạn {fmt_date(clock.local_date(k.retired_at))})")
+            else:
+                keys.append(f"{k.key_id} (đang dùng)")
+        rows.append((o.code, o.name, roles, "\n".join(keys)))
+    console().print(
+        rows_table(
+            "Cán bộ / Officers",
+            ["Mã (code)", "Họ tên (name)", "Vai trò @ phạm vi (roles)", "Khóa (keys)"],
+            rows,
+        )
+    )

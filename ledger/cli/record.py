@@ -1,0 +1,611 @@
+"""`phucloi record`: money in and out (thu, chi), each an officer-signed event.
+
+- `collection dues|union-fee|other`: dues of a month from a CSV file, the employer's 2% fee,
+  other income.
+- `payout`: a welfare payout to a member or a relative (cash or in kind); above the policy's
+  threshold it needs the chair's second signature (`--cosign-as CHAIR`) or is recorded as
+  pending (`--await-approval`) until `record approve`.
+- `expense`, `remittance` (to an upper level), `loan disburse|repay|write-off`,
+  `reversal` (a signed correction of an earlier money event), `approve` (the chair's
+  decision on a pending payout).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ledger.cli.common import (
+    COSIGN_PASSPHRASE_ENV,
+    AsOfficer,
+    DateOpt,
+    JsonFlag,
+    UnitArg,
+    amount,
+    choice,
+    fmt_money,
+    month,
+    officer_signer,
+    open_context,
+    optional_amount,
+    optional_day,
+    personal_value,
+    print_receipts,
+    signed,
+    submit_one,
+    usage,
+)
+from ledger.cli.importer import DUES_LINE_FIELD, FileProblem, report
+from ledger.domain.catalogue import FundingSource, IncomeSource, SpendingCategory, WelfareKind
+from ledger.domain.errors import LedgerError, not_found, problem, refused_by_policy
+from ledger.domain.money import parse_dong
+from ledger.domain.policy import Policy, expected_dues, expected_union_fee
+
+app = typer.Typer(help="Ghi thu, chi, cho vay, đảo bút toán (record money events).")
+collection = typer.Typer(help="Thu: đoàn phí, kinh phí công đoàn 2%, thu khác (income).")
+loan = typer.Typer(help="Cho vay vốn đoàn viên (member loans).")
+app.add_typer(collection, name="collection")
+app.add_typer(loan, name="loan")
+
+AmountOpt = Annotated[str, typer.Option("--amount", help="Số tiền, ví dụ 1.250.000 (amount).")]
+MonthOpt = Annotated[str, typer.Option("--month", help="Tháng YYYY-MM (month).")]
+MemberOpt = Annotated[str, typer.Option("--member", help="Mã đoàn viên (member number).")]
+TextOpt = Annotated[str, typer.Option("--description", help="Nội dung (description).")]
+DocumentOpt = Annotated[
+    str | None, typer.Option("--document", help="Số chứng từ (document reference).")
+]
+
+
+def _policy(unit: str, on: date) -> Policy:
+    policy = open_context().ledger.policy_for(unit, on)
+    if policy is None:
+        raise refused_by_policy(
+            [
+                problem(
+                    "unit",
+                    "no_policy",
+                    f"đơn vị {unit} chưa có quy chế",
+                    f"no policy is in force for {unit}",
+                )
+            ]
+        )
+    return policy
+
+
+def _first_day(m: str) -> date:
+    return date(int(m[:4]), int(m[5:7]), 1)
+
+
+# --- money in --------------------------------------------------------------------------------
+
+
+def _read_dues_file(path: Path) -> tuple[list[dict[str, Any]], list[int], list[FileProblem]]:
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    problems: list[FileProblem] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            header = [h.strip() for h in next(reader, [])]
+            if "member" not in header or "salary_basis" not in header:
+                usage(
+                    f"--file {path}: tiêu đề cần các cột member,salary_basis[,amount] / "
+                    "header must have columns member,salary_basis[,amount]"
+                )
+            for row in reader:
+                if not any(c.strip() for c in row):
+                    continue
+                lineno = reader.line_num
+                cells = {h: c.strip() for h, c in zip(header, row, strict=False) if c.strip()}
+                line: dict[str, Any] = {"member": cells.get("member", "")}
+                if not line["member"]:
+                    problems.append(
+                        FileProblem(lineno, "member", "thiếu mã đoàn viên", "member is required")
+                    )
+                for name in ("salary_basis", "amount"):
+                    if name not in cells:
+                        continue
+                    try:
+                        line[name] = parse_dong(cells[name])
+                    except ValueError as exc:
+                        problems.append(FileProblem(lineno, name, str(exc), str(exc)))
+                if "salary_basis" not in cells:
+                    problems.append(
+                        FileProblem(
+                            lineno, "salary_basis", "thiếu lương đóng", "salary_basis is required"
+                        )
+                    )
+                rows.append(line)
+                lines.append(lineno)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        usage(f"--file {path}: không đọc được tệp / cannot read the file: {exc}")
+    return rows, lines, problems
+
+
+@collection.command("dues")
+def dues(
+    unit: UnitArg,
+    month_: MonthOpt,
+    file: Annotated[
+        Path,
+        typer.Option("--file", help="CSV: member,salary_basis[,amount]; thiếu amount thì tự tính."),
+    ],
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thu đoàn phí một tháng từ tệp CSV (collect a month's dues)."""
+    m = month("--month", month_)
+    rows, linenos, problems = _read_dues_file(file)
+    if problems:
+        report(
+            "Tệp đoàn phí có lỗi, không ghi gì",
+            "the dues file has errors, nothing stored",
+            problems,
+        )
+        raise typer.Exit(1)
+    if not rows:
+        usage(f"--file {file}: tệp không có dòng nào / no lines in the file")
+    if any("amount" not in r for r in rows):
+        policy = _policy(unit, _first_day(m))
+        for r in rows:
+            r.setdefault("amount", expected_dues(policy, r["salary_basis"]))
+    by = officer_signer(as_)
+    item = signed(
+        "collection.dues",
+        by=by,
+        unit=unit,
+        body={"month": m, "lines": rows},
+        effective_date=optional_day("--date", date_),
+    )
+    try:
+        receipt = open_context().ledger.submit(item)
+    except LedgerError as exc:
+        typer.echo(f"Lỗi / Error: {exc.vi} / {exc.en}", err=True)
+        for p in exc.problems:
+            dm = DUES_LINE_FIELD.match(p.field)
+            if dm and int(dm.group(1)) < len(linenos):
+                fp = FileProblem(linenos[int(dm.group(1))], dm.group(2) or "", p.vi, p.en)
+                typer.echo(f"  {fp.text()}", err=True)
+            else:
+                typer.echo(f"  - {p.field + ': ' if p.field else ''}{p.vi} / {p.en}", err=True)
+        raise typer.Exit(1) from None
+    print_receipts([receipt], as_json=as_json)
+    if not as_json:
+        total = sum(r["amount"] for r in rows)
+        typer.echo(f"  {len(rows)} đoàn viên, tổng {fmt_money(total)} (members, total)")
+
+
+@collection.command("union-fee")
+def union_fee(
+    unit: UnitArg,
+    month_: MonthOpt,
+    payroll: Annotated[str, typer.Option("--payroll", help="Quỹ lương đóng BHXH (payroll).")],
+    employer: Annotated[str, typer.Option("--employer", help="Tên doanh nghiệp (employer).")],
+    as_: AsOfficer,
+    amount_: Annotated[
+        str | None,
+        typer.Option("--amount", help="Số tiền; mặc định = tỷ lệ KPCĐ × quỹ lương (amount)."),
+    ] = None,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thu kinh phí công đoàn 2% (employer union fee)."""
+    m = month("--month", month_)
+    base = amount("--payroll", payroll)
+    value = optional_amount("--amount", amount_)
+    if value is None:
+        value = expected_union_fee(_policy(unit, _first_day(m)), base)
+    by = officer_signer(as_)
+    item = signed(
+        "collection.union_fee",
+        by=by,
+        unit=unit,
+        body={"month": m, "payroll": base, "amount": value, "employer": employer},
+        effective_date=optional_day("--date", date_),
+    )
+    submit_one(item, as_json=as_json)
+
+
+@collection.command("other")
+def other(
+    unit: UnitArg,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source",
+            help="donation (tài trợ) | upper_allocation (cấp trên hỗ trợ) | partner_programme | "
+            "other (thu khác).",
+        ),
+    ],
+    amount_: AmountOpt,
+    description: TextOpt,
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thu khác (other income)."""
+    choice("--source", source, IncomeSource)
+    by = officer_signer(as_)
+    item = signed(
+        "collection.other",
+        by=by,
+        unit=unit,
+        body={
+            "source": source,
+            "amount": amount("--amount", amount_),
+            "description": description,
+        },
+        effective_date=optional_day("--date", date_),
+    )
+    submit_one(item, as_json=as_json)
+
+
+# --- money out -------------------------------------------------------------------------------
+
+
+@app.command("payout")
+def payout(
+    unit: UnitArg,
+    member: MemberOpt,
+    kind: Annotated[
+        str, typer.Option("--kind", help="Khoản phúc lợi, ví dụ sickness_visit (welfare kind).")
+    ],
+    occasion: Annotated[str, typer.Option("--occasion", help="Dịp chi (occasion).")],
+    as_: AsOfficer,
+    amount_: Annotated[
+        str | None,
+        typer.Option("--amount", help="Số tiền; hiện vật: mặc định số lượng × đơn giá (amount)."),
+    ] = None,
+    relative: Annotated[
+        str | None, typer.Option("--relative", help="Mã thân nhân nhận (relative code).")
+    ] = None,
+    form: Annotated[
+        str | None, typer.Option("--form", help="cash (tiền mặt) | in_kind (hiện vật).")
+    ] = None,
+    item: Annotated[str | None, typer.Option("--item", help="Hiện vật (item).")] = None,
+    quantity: Annotated[int | None, typer.Option("--quantity", help="Số lượng (quantity).")] = None,
+    unit_cost: Annotated[
+        str | None, typer.Option("--unit-cost", help="Đơn giá (unit cost).")
+    ] = None,
+    supplier: Annotated[
+        str | None, typer.Option("--supplier", help="Nhà cung cấp (supplier).")
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Lý do, dữ liệu cá nhân được niêm phong (personal reason)."),
+    ] = None,
+    payee_account: Annotated[
+        str | None,
+        typer.Option("--payee-account", help="Tài khoản nhận BANK:NUMBER (personal)."),
+    ] = None,
+    payment: Annotated[
+        str | None, typer.Option("--payment", help="cash | bank (payment method).")
+    ] = None,
+    funding: Annotated[
+        str | None,
+        typer.Option(
+            "--funding",
+            help="union_fund | upper_support | donation | partner | social_fund (nguồn chi).",
+        ),
+    ] = None,
+    document: DocumentOpt = None,
+    await_approval: Annotated[
+        bool,
+        typer.Option("--await-approval", help="Ghi chờ Chủ tịch duyệt (record as pending)."),
+    ] = False,
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override", help="Giải trình vượt quy chế; cần Chủ tịch ký (justification)."
+        ),
+    ] = None,
+    cosign_as: Annotated[
+        str | None,
+        typer.Option(
+            "--cosign-as",
+            metavar="CHAIR",
+            help="Chủ tịch ký thứ hai; mật khẩu PHUCLOI_COSIGN_PASSPHRASE (chair cosigns).",
+        ),
+    ] = None,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Chi phúc lợi cho đoàn viên hoặc thân nhân (record a welfare payout)."""
+    choice("--kind", kind, WelfareKind)
+    body: dict[str, Any] = {"member": member, "kind": kind, "occasion": occasion}
+    if relative:
+        body["relative"] = relative
+    in_kind_given = any(v is not None for v in (item, quantity, unit_cost, supplier))
+    if form is not None:
+        choice("--form", form, ["cash", "in_kind"])
+    if form == "in_kind" or (form is None and in_kind_given):
+        missing = [
+            opt
+            for opt, v in (
+                ("--item", item),
+                ("--quantity", quantity),
+                ("--unit-cost", unit_cost),
+                ("--supplier", supplier),
+            )
+            if v is None
+        ]
+        if missing:
+            usage(f"{', '.join(missing)}: cần cho khoản chi hiện vật / required for --form in_kind")
+        assert quantity is not None and unit_cost is not None
+        cost = amount("--unit-cost", unit_cost)
+        body["form"] = "in_kind"
+        body["in_kind"] = {
+            "item": item,
+            "quantity": quantity,
+            "unit_cost": cost,
+            "supplier": supplier,
+        }
+        value = optional_amount("--amount", amount_)
+        body["amount"] = quantity * cost if value is None else value
+    else:
+        if in_kind_given:
+            usage(
+                "--item/--quantity/--unit-cost/--supplier: chỉ dùng với --form in_kind / "
+                "only with --form in_kind"
+            )
+        if amount_ is None:
+            usage("--amount: cần số tiền / the amount is required")
+        body["amount"] = amount("--amount", amount_)
+        if form == "cash":
+            body["form"] = "cash"
+    if payment is not None:
+        body["payment_method"] = choice("--payment", payment, ["cash", "bank"])
+    if funding is not None:
+        body["funding_source"] = choice("--funding", funding, FundingSource)
+    if document:
+        body["document_ref"] = document
+    if await_approval:
+        body["await_approval"] = True
+    if override:
+        body["override"] = {"justification": override}
+    personal = {
+        "reason": personal_value("--reason", "reason", reason),
+        "payee_account": personal_value("--payee-account", "payee_account", payee_account),
+    }
+    by = officer_signer(as_)
+    cosigner = (
+        officer_signer(cosign_as, option="--cosign-as", env=COSIGN_PASSPHRASE_ENV)
+        if cosign_as
+        else None
+    )
+    signed_item = signed(
+        "payout.record",
+        by=by,
+        unit=unit,
+        body=body,
+        personal=personal,
+        cosigner=cosigner,
+        effective_date=optional_day("--date", date_),
+    )
+    submit_one(signed_item, as_json=as_json)
+
+
+@app.command("expense")
+def expense(
+    unit: UnitArg,
+    category: Annotated[
+        str,
+        typer.Option(
+            "--category",
+            help="welfare | representation | salaries | administration | movement | other.",
+        ),
+    ],
+    amount_: AmountOpt,
+    description: TextOpt,
+    as_: AsOfficer,
+    participants: Annotated[
+        int | None, typer.Option("--participants", help="Số người tham gia (participants).")
+    ] = None,
+    document: DocumentOpt = None,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Chi hoạt động của đơn vị (unit spending)."""
+    choice("--category", category, SpendingCategory)
+    body: dict[str, Any] = {
+        "category": category,
+        "amount": amount("--amount", amount_),
+        "description": description,
+    }
+    if participants is not None:
+        body["participants"] = participants
+    if document:
+        body["document_ref"] = document
+    by = officer_signer(as_)
+    item = signed(
+        "expense.record", by=by, unit=unit, body=body, effective_date=optional_day("--date", date_)
+    )
+    submit_one(item, as_json=as_json)
+
+
+@app.command("remittance")
+def remittance(
+    unit: UnitArg,
+    month_: MonthOpt,
+    kind: Annotated[str, typer.Option("--kind", help="union_fee | dues | other.")],
+    amount_: AmountOpt,
+    to: Annotated[str, typer.Option("--to", help="Công đoàn cấp trên nhận (upper unit).")],
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Nộp cấp trên (remit to an upper level)."""
+    body = {
+        "month": month("--month", month_),
+        "kind": choice("--kind", kind, ["union_fee", "dues", "other"]),
+        "amount": amount("--amount", amount_),
+        "to_unit": to,
+    }
+    by = officer_signer(as_)
+    item = signed(
+        "remittance.record",
+        by=by,
+        unit=unit,
+        body=body,
+        effective_date=optional_day("--date", date_),
+    )
+    submit_one(item, as_json=as_json)
+
+
+# --- loans -----------------------------------------------------------------------------------
+
+LoanOpt = Annotated[str, typer.Option("--loan", help="Mã khoản vay (loan code).")]
+
+
+def _loan(
+    type_: str, unit: str, as_: str, date_: str | None, as_json: bool, body: dict[str, Any]
+) -> None:
+    by = officer_signer(as_)
+    item = signed(type_, by=by, unit=unit, body=body, effective_date=optional_day("--date", date_))
+    submit_one(item, as_json=as_json)
+
+
+@loan.command("disburse")
+def loan_disburse(
+    unit: UnitArg,
+    member: MemberOpt,
+    loan_: LoanOpt,
+    amount_: AmountOpt,
+    fund: Annotated[
+        str, typer.Option("--fund", help="tro_von | cep | national_employment (quỹ cho vay).")
+    ],
+    term: Annotated[int, typer.Option("--term", help="Thời hạn, tháng (term in months).")],
+    as_: AsOfficer,
+    interest_bp: Annotated[
+        int, typer.Option("--interest-bp", help="Lãi suất, điểm cơ bản (interest, bp).")
+    ] = 0,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Giải ngân khoản vay (disburse a loan)."""
+    _loan(
+        "loan.disburse",
+        unit,
+        as_,
+        date_,
+        as_json,
+        {
+            "member": member,
+            "loan": loan_,
+            "fund": choice("--fund", fund, ["tro_von", "cep", "national_employment"]),
+            "amount": amount("--amount", amount_),
+            "term_months": term,
+            "interest_bp": interest_bp,
+        },
+    )
+
+
+@loan.command("repay")
+def loan_repay(
+    unit: UnitArg,
+    member: MemberOpt,
+    loan_: LoanOpt,
+    amount_: AmountOpt,
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thu nợ (repayment)."""
+    _loan(
+        "loan.repay",
+        unit,
+        as_,
+        date_,
+        as_json,
+        {"member": member, "loan": loan_, "amount": amount("--amount", amount_)},
+    )
+
+
+@loan.command("write-off")
+def loan_write_off(
+    unit: UnitArg,
+    member: MemberOpt,
+    loan_: LoanOpt,
+    amount_: AmountOpt,
+    reason: Annotated[str, typer.Option("--reason", help="Lý do xóa nợ (reason).")],
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Xóa nợ (write off)."""
+    _loan(
+        "loan.write_off",
+        unit,
+        as_,
+        date_,
+        as_json,
+        {
+            "member": member,
+            "loan": loan_,
+            "amount": amount("--amount", amount_),
+            "reason": reason,
+        },
+    )
+
+
+# --- corrections and approvals -------------------------------------------------------------------
+
+TargetOpt = Annotated[str, typer.Option("--target", help="Mã bút toán (event id).")]
+
+
+@app.command("reversal")
+def reversal(
+    unit: UnitArg,
+    target: TargetOpt,
+    reason: Annotated[str, typer.Option("--reason", help="Lý do đảo (reason).")],
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Đảo một bút toán thu/chi đã ghi (reverse a money event)."""
+    by = officer_signer(as_)
+    item = signed(
+        "reversal.record",
+        by=by,
+        unit=unit,
+        body={"target": target.strip(), "reason": reason},
+        effective_date=optional_day("--date", date_),
+    )
+    submit_one(item, as_json=as_json)
+
+
+@app.command("approve")
+def approve(
+    unit: UnitArg,
+    target: TargetOpt,
+    decision: Annotated[
+        str, typer.Option("--decision", help="approve (duyệt) | refuse (từ chối).")
+    ],
+    as_: AsOfficer,
+    note: Annotated[str | None, typer.Option("--note", help="Ghi chú (note).")] = None,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Chủ tịch duyệt hoặc từ chối khoản chi đang chờ (decide on a pending payout)."""
+    choice("--decision", decision, ["approve", "refuse"])
+    target = target.strip()
+    entry = open_context().ledger.entry(target)
+    if entry is None:
+        raise not_found("event", target, field_="--target")
+    body: dict[str, Any] = {
+        "target": target,
+        "target_digest": entry["command_digest"],
+        "decision": decision,
+    }
+    if note:
+        body["note"] = note
+    by = officer_signer(as_)
+    item = signed(
+        "approval.decide", by=by, unit=unit, body=body, effective_date=optional_day("--date", date_)
+    )
+    submit_one(item, as_json=as_json)

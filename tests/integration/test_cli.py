@@ -1,0 +1,321 @@
+"""The `phucloi` command line, end to end, on SQLite and on PostgreSQL (`database_url`).
+
+Each test runs the CLI in-process with `PHUCLOI_HOME` in a temporary directory (keystore and
+all) and `--db` pointing at the test database. Tests that need a populated ledger build the
+small world of `tests.support` through the API and put the same deterministic keys in the
+CLI's keystore, so only the behaviour under test goes through the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner, Result
+
+from ledger.bootstrap import open_ledger
+from ledger.cli.main import app
+from ledger.client import build
+from ledger.keystore import Keystore
+from ledger.tables import ledger_entries
+from tests.support import officer_key
+
+PASSPHRASE = "mat-khau-thu-nghiem"
+DATA = Path(__file__).resolve().parent.parent / "data" / "import"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def cli(home: Path, db: str | None, command: str, *extra: str, **env: str | None) -> Result:
+    """Run `phucloi --db DB <command> <extra...>`; `command` is split like a shell line."""
+    environment: dict[str, str | None] = {
+        "PHUCLOI_HOME": str(home),
+        "PHUCLOI_PASSPHRASE": PASSPHRASE,
+        "PHUCLOI_COSIGN_PASSPHRASE": PASSPHRASE,
+        "PHUCLOI_DATABASE_URL": None,
+        "COLUMNS": "200",
+    }
+    environment.update(env)
+    argv = [*(["--db", db] if db else []), *shlex.split(command), *extra]
+    return CliRunner(env=environment).invoke(app, argv)
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
+    return result
+
+
+def as_json(result: Result) -> Any:
+    return json.loads(ok(result).stdout)
+
+
+def count_entries(url: str, command_type: str | None = None) -> int:
+    engine = create_engine(url)
+    try:
+        query = select(func.count()).select_from(ledger_entries)
+        if command_type:
+            query = query.where(ledger_entries.c.command_type == command_type)
+        with engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def keys_for_world(home: Path, *names: str) -> None:
+    """Put the deterministic keys of tests.support into the CLI's keystore."""
+    ks = Keystore(home / "keys")
+    for name in names:
+        raw = hashlib.sha256(f"phucloi-test-key:{name}".encode()).digest()
+        ks.import_private(name, raw, PASSPHRASE)
+
+
+# --- the whole path through the CLI ---------------------------------------------------------
+
+
+def test_a_new_ledger_from_init_to_payout(database_url: str, home: Path) -> None:
+    db = database_url
+    r = ok(cli(home, db, "init --admin admin --name 'Nguyễn Quản Trị'"))
+    admin_key = Keystore(home / "keys").public("admin")
+    assert admin_key.key_id in r.stdout and admin_key.public_key_b64 in r.stdout
+    assert count_entries(db) == 1 and count_entries(db, "ledger.genesis") == 1
+    ok(cli(home, db, "init --admin admin"))  # running it again changes nothing
+    assert count_entries(db) == 1
+    ctx = open_ledger(db)
+    try:
+        officer = ctx.ledger.get_officer("admin")
+        assert officer is not None and officer.name == "Nguyễn Quản Trị"
+        assert list(officer.keys) == [admin_key.key_id]
+    finally:
+        ctx.close()
+
+    # keys
+    new = as_json(cli(home, db, "keys new kt --json"))
+    assert new["name"] == "kt" and len(new["key_id"]) == 16
+    assert ok(cli(home, db, "keys public kt")).stdout.strip() == new["public_key"]
+    assert [k["name"] for k in as_json(cli(home, db, "keys list --json"))] == ["admin", "kt"]
+    assert new["key_id"] in ok(cli(home, db, "keys list")).stdout
+
+    # units
+    ok(cli(home, db, "units add P --name 'LĐLĐ tỉnh Bình Dương' --level Tỉnh --as admin"))
+    r = ok(
+        cli(
+            home, db, "units add G1 --name 'CĐCS May Sông Bé' --level 'Cơ sở' --parent P --as admin"
+        )
+    )
+    assert "unit.register" in r.stdout and "đã ghi" in r.stdout
+    tree = ok(cli(home, db, "units list")).stdout
+    assert tree.index("LĐLĐ tỉnh Bình Dương") < tree.index("CĐCS May Sông Bé")
+
+    # policy: both default versions in one batch; G1 inherits from P
+    receipts = as_json(cli(home, db, "policy adopt P --default --as admin --json"))
+    assert [r["command_type"] for r in receipts] == ["policy.adopt", "policy.adopt"]
+    shown = ok(cli(home, db, "policy show G1 --on 2024-08-01")).stdout
+    assert "inherited from P" in shown and "2024-07" in shown and "1%" in shown
+    assert "234.000 đ" in shown and "1.000.000 đ" in shown  # dues cap, sickness visit cap
+
+    # officer and role
+    ok(cli(home, db, "officers add kt --name 'Nguyễn Thị Lan' --key kt --as admin"))
+    ok(cli(home, db, "officers grant kt finance_officer --scope G1 --as admin"))
+    officers = as_json(cli(home, db, "officers list --json"))
+    kt = next(o for o in officers if o["code"] == "kt")
+    assert [(g["role"], g["scope"]) for g in kt["roles"]] == [("finance_officer", "G1")]
+    assert [k["key_id"] for k in kt["keys"]] == [new["key_id"]]
+
+    # member and payout
+    ok(
+        cli(
+            home,
+            db,
+            "members add DV001 --unit G1 --name 'Nguyễn Văn An' --citizen-id '079 123 456 789'"
+            " --dob 17/05/1990 --salary 6.000.000 --as kt",
+        )
+    )
+    visit = "record payout G1 --member DV001 --kind sickness_visit --occasion 'Thăm ốm' --as kt"
+    paid = as_json(cli(home, db, visit, "--amount", "500.000", "--reason", "sốt", "--json"))
+    assert paid["status"] == "paid" and paid["command_type"] == "payout.record"
+    shown = ok(cli(home, db, "members show DV001")).stdout
+    assert "Nguyễn Văn An" in shown and "079******789" in shown
+    assert "500.000 đ" in shown and paid["event_id"] in shown and "đã chi" in shown
+    record = as_json(cli(home, db, "members show DV001 --json"))
+    assert [(p["kind"], p["amount"], p["status"]) for p in record["payouts"]] == [
+        ("sickness_visit", 500_000, "paid")
+    ]
+
+    # over the per-payout cap: refused, exit 1, nothing stored
+    before = count_entries(db)
+    r = cli(home, db, visit, "--amount", "1.500.000", "--reason", "sốt")
+    assert r.exit_code == 1
+    assert "Lỗi / Error: Quy chế chi tiêu nội bộ không cho phép" in r.stderr
+    assert "body.amount: 1.500.000 đ vượt mức tối đa mỗi lần 1.000.000 đ" in r.stderr
+    assert "Traceback" not in r.output
+    assert count_entries(db) == before
+
+
+# --- worlds built through the API, commands through the CLI -------------------------------------
+
+
+def test_import_jsonl_stores_every_line(world: Any, database_url: str, home: Path) -> None:
+    keys_for_world(home, "kt.g1")
+    db = database_url
+    before = count_entries(db)
+    # a refused line is reported with its own line number in the file (blank lines count)
+    lines = (DATA / "members.jsonl").read_text(encoding="utf-8").splitlines()
+    bad = home.parent / "bad.jsonl"
+    bad.write_text("\n".join(lines).replace('"amount": 500000', '"amount": 1500000'), "utf-8")
+    r = cli(home, db, "import --as kt.g1", str(bad))
+    assert r.exit_code == 1
+    assert "dòng 5, trường body.amount: 1.500.000 đ vượt mức tối đa mỗi lần" in r.stderr
+    assert count_entries(db) == before
+
+    presigned = build(
+        "collection.other",
+        by=officer_key("kt.g1"),
+        unit="G1",
+        body={"source": "donation", "amount": 3_000_000, "description": "Ủng hộ Tết"},
+    )
+    file = home.parent / "batch.jsonl"
+    file.write_text("\n".join([*lines, json.dumps(presigned)]) + "\n", encoding="utf-8")
+    r = ok(cli(home, db, "import --as kt.g1 --dry-run", str(file)))
+    assert "5 lệnh hợp lệ" in r.stdout
+    assert count_entries(db) == before
+    receipts = as_json(cli(home, db, "import --as kt.g1 --json", str(file)))
+    assert [r["command_type"] for r in receipts] == [
+        "member.join",
+        "member.join",
+        "member.relative",
+        "payout.record",
+        "collection.other",
+    ]
+    assert receipts[-1]["event_id"] == presigned["command"]["command_id"]
+    assert count_entries(db) == before + 5
+    shown = as_json(cli(home, db, "members show IM002 --json"))
+    assert shown["personal"]["full_name"] == "Phạm Thị Hai"
+    assert shown["relatives"] == [{"code": "R1", "relation": "child", "full_name": "Phạm Bé Ba"}]
+
+
+def test_import_csv_groups_dues_lines_into_one_command(
+    world, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    before = count_entries(database_url)
+    receipts = as_json(cli(home, database_url, "import --as kt.g1 --json", str(DATA / "dues.csv")))
+    assert [r["command_type"] for r in receipts] == [
+        "member.join",
+        "member.join",
+        "collection.dues",
+        "payout.record",
+    ]
+    assert count_entries(database_url) == before + 4
+    unit = world.ctx.ledger.get_unit("G1")
+    dues = next(m for m in unit.money.values() if m["type"] == "collection.dues")
+    assert dues["members"] == ["CS001", "CS002"] and dues["amount"] == 60_000 + 80_000
+    shown = as_json(cli(home, database_url, "members show CS001 --json"))
+    assert [(p["kind"], p["amount"]) for p in shown["payouts"]] == [("gift", 200_000)]
+
+
+def test_import_csv_with_one_bad_row_stores_nothing(
+    world: Any, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    before = count_entries(database_url)
+    r = cli(home, database_url, "import --as kt.g1", str(DATA / "dues_bad.csv"))
+    assert r.exit_code == 1
+    assert "không ghi dòng nào" in r.stderr
+    assert "dòng 5, trường amount: đoàn phí phải là 80000" in r.stderr
+    assert "dòng 4" not in r.stderr and "Traceback" not in r.output
+    assert count_entries(database_url) == before
+
+
+def test_pending_payout_then_chair_approves(world: Any, database_url: str, home: Path) -> None:
+    keys_for_world(home, "kt.g1", "ct.g1")
+    db = database_url
+    ok(
+        cli(
+            home,
+            db,
+            "members add DV100 --unit G1 --name 'Lê Văn Tư' --citizen-id 079100000100"
+            " --dob 1985-04-30 --salary 9000000 --as kt.g1",
+        )
+    )
+    payout = (
+        "record payout G1 --member DV100 --occasion 'Bão số 3' --reason 'nhà tốc mái' --as kt.g1"
+    )
+    repair = f"{payout} --kind housing_repair --amount 8.000.000"
+    # above the 5.000.000 đ threshold: refused without the chair's second signature
+    r = cli(home, db, repair)
+    assert r.exit_code == 1 and "cần chữ ký thứ hai của Chủ tịch" in r.stderr
+    pending = as_json(cli(home, db, f"{repair} --await-approval --json"))
+    assert pending["status"] == "pending"
+    approve = "record approve G1 --decision approve --as ct.g1 --json --target"
+    decided = as_json(cli(home, db, approve, pending["event_id"]))
+    assert decided["command_type"] == "approval.decide"
+    member = as_json(cli(home, db, "members show DV100 --json"))
+    assert [(p["status"], p["approver"]) for p in member["payouts"]] == [("paid", "ct.g1")]
+    # or the chair cosigns at once (passphrase from PHUCLOI_COSIGN_PASSPHRASE)
+    build_ = f"{payout} --kind housing_build --amount 6.000.000 --cosign-as ct.g1 --json"
+    cosigned = as_json(cli(home, db, build_))
+    assert cosigned["status"] == "paid"
+    # dues of this month from a file, amounts computed from the policy (0,5% from 07/2025)
+    lines = home.parent / "lines.csv"
+    lines.write_text("member,salary_basis,amount\nDV100,9.000.000,\n", encoding="utf-8")
+    month = member["joined_on"][:7]
+    r = ok(
+        cli(home, db, f"record collection dues G1 --month {month} --as kt.g1", "--file", str(lines))
+    )
+    assert "collection.dues" in r.stdout and "45.000 đ" in r.stdout
+
+
+def test_erase_makes_the_person_read_as_erased(world: Any, database_url: str, home: Path) -> None:
+    keys_for_world(home, "kt.g1", "admin")
+    db = database_url
+    ok(
+        cli(
+            home,
+            db,
+            "members add DV200 --unit G1 --name 'Đỗ Thị Năm' --citizen-id 079100000200"
+            " --dob 1980-01-01 --salary 5000000 --as kt.g1",
+        )
+    )
+    assert "Đỗ Thị Năm" in ok(cli(home, db, "members show DV200")).stdout
+    erase = "members erase DV200 --unit G1 --reason 'Yêu cầu theo NĐ 13/2023' --as admin"
+    assert "đã xóa (erased)" in ok(cli(home, db, erase)).stdout
+    shown = ok(cli(home, db, "members show DV200")).stdout
+    assert "Đỗ Thị Năm" not in shown and "[đã xóa / erased]" in shown
+
+
+# --- usage problems exit 2 ------------------------------------------------------------------
+
+
+def test_bad_database_url_exits_2_naming_it(home: Path) -> None:
+    r = cli(home, "nosuch://db.example/ledger", "units list")
+    assert r.exit_code == 2
+    assert "--db" in r.stderr and "nosuch://db.example/ledger" in r.stderr
+    r = cli(home, None, "units list", PHUCLOI_DATABASE_URL="sqlite://")
+    assert r.exit_code == 2 and "PHUCLOI_DATABASE_URL" in r.stderr and "sqlite://" in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, home: Path) -> None:
+    keys_for_world(home, "kt.g1")
+    db = database_url
+    before = count_entries(db)
+    expense = "record expense G1 --category movement --description 'Văn nghệ'"
+    r = cli(home, db, f"{expense} --amount 1.000.000 --as kt.g1", PHUCLOI_PASSPHRASE="sai-m-k-1")
+    assert r.exit_code == 2
+    assert "--as kt.g1" in r.stderr and "Sai mật khẩu khóa" in r.stderr
+    r = cli(home, db, f"{expense} --amount 1.000.000 --as ct.g1")
+    assert r.exit_code == 2 and "--as ct.g1" in r.stderr and "Không tìm thấy khóa" in r.stderr
+    r = cli(home, db, f"{expense} --amount 1,5 --as kt.g1")
+    assert r.exit_code == 2 and "--amount" in r.stderr
+    assert count_entries(db) == before
+    r = ok(cli(home, db, f"{expense} --amount 1.000.000 --participants 40 --as kt.g1"))
+    assert "expense.record" in r.stdout
+    assert count_entries(db) == before + 1
