@@ -235,14 +235,26 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
                     )
                 ]
             )
-        if on < member.spans[-1][0]:
+        if member.left_on is not None:
+            raise invalid(
+                [
+                    problem(
+                        "body.member",
+                        "already_left",
+                        f"{member.number} đã ra khỏi tổ chức từ {member.left_on:%d/%m/%Y}",
+                        f"{member.number} already left on {member.left_on}",
+                    )
+                ]
+            )
+        last_change = member.spans[-1][0]
+        if on < last_change or (cmd.type == "member.transfer" and on == last_change):
             raise invalid(
                 [
                     problem(
                         "effective_date",
                         "before_last_change",
-                        "ngày hiệu lực trước lần thay đổi gần nhất",
-                        "effective date precedes the member's last change",
+                        f"ngày hiệu lực phải sau lần thay đổi gần nhất ({last_change:%d/%m/%Y})",
+                        f"effective date must come after the member's last change ({last_change})",
                     )
                 ]
             )

@@ -196,3 +196,34 @@ def test_units_rename_move_and_refuse_cycles(world) -> None:  # type: ignore[no-
     assert (
         world.ledger.policy_for("G1", __import__("datetime").date(2025, 8, 1)).version == "2025-07"
     )
+
+
+def test_membership_changes_must_follow_each_other_in_time(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV001", on="2024-07-01")
+    with at("2024-07-01"), pytest.raises(InvalidCommand) as same_day:
+        world.submit(
+            "member.transfer",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-07-01",
+            body={"member": "DV001", "to_unit": "G2"},
+        )
+    assert same_day.value.problems[0].code == "before_last_change"
+    with at("2024-11-20"):
+        world.submit(
+            "member.leave",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-11-23",
+            body={"member": "DV001", "reason": "nghỉ việc"},
+        )
+        with pytest.raises(InvalidCommand) as after_leaving:
+            world.submit(
+                "member.death",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-11-22",
+                body={"member": "DV001"},
+            )
+    assert after_leaving.value.problems[0].code == "already_left"
+    assert world.ledger.get_member("DV001").died_on is None
