@@ -12,13 +12,22 @@ Design overview:
   is refused as a conflict when it differs (idempotent retries).
 - Two writers changing the same aggregate at once: the second save fails on the aggregate
   version and gets `Conflict(code="concurrent_write")`; nothing of its batch is stored.
+- Aggregate cache: batches run one at a time per process (`_lock`) on the cached aggregates
+  themselves (no copy). Each batch starts by asking the log which aggregates other writers
+  changed since this process last looked (`_sync`, one query on `ledger_entries`) and
+  evicts those; a batch that fails for any reason evicts every aggregate it touched, so the
+  cache only ever holds committed state. The same query fetches the stored entries of the
+  batch's command ids (idempotent retries) in one round trip. Public getters return copies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -56,6 +65,7 @@ from ledger.privacy import (
     seal,
     unseal,
 )
+from ledger.store import Tx
 from ledger.tables import ledger_entries
 from ledger.vault import Vault
 
@@ -97,14 +107,18 @@ class Work:
     metas: dict[tuple[str, int], EntryMeta]
     event_ids: dict[str, UUID]
     receipts: list[Receipt | EntryMeta]
+    existing: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # entries by id
 
 
 class Ledger(Application[UUID]):
     name = "Ledger"
     env: ClassVar[dict[str, str]] = {
-        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "AGGREGATE_CACHE_MAXSIZE": "50000",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+        # Freshness is checked once per batch against the log (`_sync`), not per aggregate.
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
     }
+    SYNC_LIMIT: ClassVar[int] = 10_000  # more changes than this since last look: drop the cache
 
     def __init__(
         self,
@@ -118,6 +132,8 @@ class Ledger(Application[UUID]):
         self.engine = engine
         self.vault = vault
         self.projectors: list[Projector] = [project_member_index, *projectors]
+        self._lock = threading.RLock()
+        self._known_head: int | None = None  # the log head the aggregate cache reflects
         self._handlers: dict[str, Callable[..., tuple[LedgerAggregate, dict[str, Any]]]] = {
             "ledger.genesis": self._genesis,
             "unit.register": self._unit_register,
@@ -158,7 +174,23 @@ class Ledger(Application[UUID]):
 
     def submit_batch(self, items: Sequence[Mapping[str, Any]]) -> list[Receipt]:
         """Record every item or none; raise BatchRefused listing each refused line."""
-        work = Work(touched={}, metas={}, event_ids={}, receipts=[])
+        with self._lock:
+            work = Work(touched={}, metas={}, event_ids={}, receipts=[])
+            work.existing = self._sync(_command_ids(items))
+            try:
+                receipts = self._submit(work, items)
+            except BaseException:
+                self._evict(work.touched)
+                raise
+            self._advance(work)
+        for meta in work.metas.values():
+            if meta.command_type == "member.erase":
+                # The erasure event is stored first; only then is the key destroyed, so a
+                # failed batch never loses data and a stored erasure is always carried out.
+                self.vault.erase(str(aggregate_id("member", meta.command["body"]["member"])))
+        return receipts
+
+    def _submit(self, work: Work, items: Sequence[Mapping[str, Any]]) -> list[Receipt]:
         failures: list[tuple[int, LedgerError]] = []
         for line, item in enumerate(items, start=1):
             try:
@@ -173,15 +205,12 @@ class Ledger(Application[UUID]):
             try:
                 self.save(*pending, ledger_hook=hook)
             except IntegrityError:
+                self._evict(work.touched)
+                work.metas.clear()
                 return self._after_conflict(work)
             finally:
                 for agg in work.touched.values():
                     agg.collect_events()
-        for meta in work.metas.values():
-            if meta.command_type == "member.erase":
-                # The erasure event is stored first; only then is the key destroyed, so a
-                # failed batch never loses data and a stored erasure is always carried out.
-                self.vault.erase(str(aggregate_id("member", meta.command["body"]["member"])))
         return [self._receipt(r) for r in work.receipts]
 
     def reveal(self, number: str) -> dict[str, Any] | None:
@@ -216,6 +245,17 @@ class Ledger(Application[UUID]):
             fields["relatives"] = relatives
         return fields
 
+    @contextmanager
+    def transaction(self, *, commit: bool = False) -> Iterator[Tx]:
+        """A transaction on the event store's own connections (read models, rebuilds).
+
+        With `commit=False` it is rolled back at the end (a consistent read).
+        """
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        dialect = "postgresql" if self.engine.dialect.name == "postgresql" else "sqlite"
+        with datastore.transaction(commit=commit) as cursor:
+            yield Tx(cursor, dialect=dialect)
+
     def entry(self, event_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -224,20 +264,30 @@ class Ledger(Application[UUID]):
         return dict(row._mapping) if row is not None else None
 
     def get_member(self, number: str) -> Member | None:
-        return self._load(Member, "member", number)
+        with self._lock:
+            self._sync()
+            return self._load(Member, "member", number, copy=True)
 
     def get_unit(self, code: str) -> Unit | None:
-        return self._load(Unit, "unit", code)
+        with self._lock:
+            self._sync()
+            return self._load(Unit, "unit", code, copy=True)
 
     def get_officer(self, code: str) -> Officer | None:
-        return self._load(Officer, "officer", code)
+        with self._lock:
+            self._sync()
+            return self._load(Officer, "officer", code, copy=True)
 
     def ancestors(self, code: str) -> list[str]:
         """The unit and its ancestors, nearest first."""
-        return self._ancestors(None, code)
+        with self._lock:
+            self._sync()
+            return self._ancestors(None, code)
 
     def policy_for(self, unit: str, on: date) -> Policy | None:
-        return self._policy(None, unit, on)
+        with self._lock:
+            self._sync()
+            return self._policy(None, unit, on)
 
     # ------------------------------------------------------------------ the pipeline
 
@@ -269,7 +319,9 @@ class Ledger(Application[UUID]):
                     )
                 ]
             )
-        existing = self.entry(cmd.command_id)
+        existing = work.existing.get(cmd.command_id)
+        if existing is None and cmd.command_id not in work.existing:
+            existing = self.entry(cmd.command_id)  # an id the batch pre-scan could not see
         if existing is not None:
             if existing["command_digest"] != digest:
                 raise conflict(
@@ -452,15 +504,99 @@ class Ledger(Application[UUID]):
 
     # ------------------------------------------------------------------ lookups
 
-    def _load(self, cls: type, kind: str, code: str) -> Any:
+    def _load(self, cls: type, kind: str, code: str, *, copy: bool = False) -> Any:
+        """The aggregate; the cached object itself unless `copy` (see the module docstring)."""
         try:
-            agg = self.repository.get(aggregate_id(kind, code))
+            agg: Any = self.repository.get(_aggregate_id(kind, code), deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
         return agg if isinstance(agg, cls) else None
 
+    @contextmanager
+    def _store_read(self) -> Iterator[Tx]:
+        """A cheap read on the event store's connections (autocommit: no BEGIN, no ROLLBACK)."""
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        if self.engine.dialect.name == "postgresql":
+            with datastore.get_connection() as conn, conn.cursor() as cursor:
+                yield Tx(cursor, dialect="postgresql")
+        else:
+            with datastore.get_connection(commit=False) as conn:
+                yield Tx(conn.cursor(), dialect="sqlite")
+
+    def _sync(self, command_ids: Sequence[str] = ()) -> dict[str, dict[str, Any] | None]:
+        """Evict aggregates others changed since the last look; return stored entries by id.
+
+        One query in the common case: the entries after the head this process knows, and the
+        entries of the batch's command ids.
+        """
+        ids = sorted(set(command_ids))
+        first, rest = ids[:500], ids[500:]
+        marks = {f"c{i}": c for i, c in enumerate(first)}
+        by_id = (
+            f" UNION ALL SELECT 0 AS newer, * FROM ledger_entries WHERE event_id IN "
+            f"({', '.join(':' + k for k in marks)})"
+            if marks
+            else ""
+        )
+        rows: list[dict[str, Any]] = []
+        with self._store_read() as tx:
+            if self._known_head is not None:
+                rows = tx.fetchall(
+                    "SELECT * FROM (SELECT 1 AS newer, * FROM ledger_entries WHERE seq > :known "
+                    f"ORDER BY seq LIMIT :limit) AS changed{by_id}",
+                    {"known": self._known_head, "limit": self.SYNC_LIMIT + 1, **marks},
+                )
+            changed = [r for r in rows if r["newer"]]
+            if self._known_head is None or len(changed) > self.SYNC_LIMIT:
+                self._clear_cache()  # first look, or too much changed: start afresh
+                self._known_head = int(
+                    tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries")
+                )
+                rows = self._entries_by_id(tx, first)
+            elif changed:
+                self._evict(UUID(str(r["originator_id"])) for r in changed)
+                self._known_head = max(int(r["seq"]) for r in changed)
+            rows += self._entries_by_id(tx, rest)
+        wanted = set(ids)
+        found: dict[str, dict[str, Any] | None] = dict.fromkeys(command_ids)
+        for row in rows:
+            if row["event_id"] in wanted:
+                found[row["event_id"]] = row
+        return found
+
+    @staticmethod
+    def _entries_by_id(tx: Tx, ids: Sequence[str]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join(f":c{i}" for i in range(len(part)))
+            rows += tx.fetchall(
+                f"SELECT * FROM ledger_entries WHERE event_id IN ({marks})",
+                {f"c{i}": c for i, c in enumerate(part)},
+            )
+        return rows
+
+    def _clear_cache(self) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            self._evict(list(cache.cache))
+
+    def _evict(self, ids: Iterator[UUID] | Mapping[UUID, Any] | Sequence[UUID]) -> None:
+        cache = self.repository.cache
+        if cache is None:
+            return
+        for aid in ids:
+            with suppress(KeyError):
+                cache.get(aid, evict=True)
+
+    def _advance(self, work: Work) -> None:
+        """After our own save, the cache reflects the log up to our last seq if contiguous."""
+        seqs = [m.seq for m in work.metas.values() if m.seq is not None]
+        if seqs and self._known_head is not None and min(seqs) == self._known_head + 1:
+            self._known_head = max(seqs)
+
     def _get(self, work: Work | None, cls: type, kind: str, code: str) -> Any:
-        aid = aggregate_id(kind, code)
+        aid = _aggregate_id(kind, code)
         if work is not None and aid in work.touched:
             return work.touched[aid]
         agg = self._load(cls, kind, code)
@@ -562,6 +698,20 @@ def _book(unit: Unit) -> PolicyBook:
     if key not in _BOOKS:
         _BOOKS[key] = PolicyBook.from_dict({"versions": unit.policies})
     return _BOOKS[key]
+
+
+_aggregate_id = lru_cache(maxsize=200_000)(aggregate_id)  # uuid5 is pure; lookups are hot
+
+
+def _command_ids(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The command ids a batch claims, read before validation (for one lookup query)."""
+    ids = []
+    for item in items:
+        command = item.get("command") if isinstance(item, Mapping) else None
+        cid = command.get("command_id") if isinstance(command, Mapping) else None
+        if isinstance(cid, str) and len(cid) <= 64:
+            ids.append(cid)
+    return ids
 
 
 def _receipt_from_row(row: Mapping[str, Any], *, duplicate: bool) -> Receipt:

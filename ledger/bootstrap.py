@@ -1,7 +1,8 @@
 """The composition root: the only place that builds engines and reads settings.
 
 `open_ledger(url)` parses the database URL, brings the schema to head with Alembic, and
-returns the Ledger application wired to its vault and read models.
+returns the Ledger application wired to its vault and read models (ledger.projections:
+updated in the event's transaction, caught up here if a projection lags the log).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlalchemy.engine import Engine
 from ledger import schema
 from ledger.application import Ledger
 from ledger.config import Settings, StoreTarget, parse_database_url
+from ledger.projections.rebuild import catch_up
+from ledger.projections.registry import in_transaction_projectors
 from ledger.vault import Vault
 
 
@@ -54,4 +57,8 @@ def open_ledger(url: str | None = None, *, settings: Settings | None = None) -> 
     schema.upgrade(engine)
     vault = Vault(engine)
     ledger = Ledger(target.eventsourcing_env(), engine=engine, vault=vault)
+    # Read models are written in each event's transaction, tracked by seq; any that lag
+    # (a projection new to this ledger) are brought up to the head before first use.
+    ledger.projectors[:] = in_transaction_projectors(ledger.mapper)
+    catch_up(ledger)
     return Context(target=target, engine=engine, vault=vault, ledger=ledger)

@@ -6,6 +6,9 @@ Invariants:
   built from this table alone and checked against the events table.
 - `member_index` and `member_units` follow member events in the same transaction, so a
   dues batch is validated against membership as committed, never as it will be.
+- The hook reads the log head and every projection's `last_seq` (projection_tracking) in
+  one query and leaves them in the transaction's memo (`tx_memo`); the projectors
+  (ledger.projections.tracking) use it to apply each event exactly once.
 """
 
 from __future__ import annotations
@@ -50,20 +53,34 @@ INSERT_ENTRY = (
 
 Projector = Callable[[Tx, Sequence[EntryMeta]], None]
 
+# The head of the log and every projection's last applied seq, in one round trip.
+HEAD_AND_TRACKING = (
+    "SELECT '' AS name, COALESCE(MAX(seq), -1) AS last_seq FROM ledger_entries "
+    "UNION ALL SELECT name, last_seq FROM projection_tracking"
+)
+
+
+def tx_memo(tx: Tx) -> dict[str, Any]:
+    """Per-transaction scratch space shared by the hook and the projectors."""
+    memo: dict[str, Any] = tx.__dict__.setdefault("memo", {})
+    return memo
+
 
 def make_hook(
     metas: dict[tuple[str, int], EntryMeta], projectors: Sequence[Projector]
 ) -> Callable[[Tx, Sequence[StoredEvent], Sequence[int]], None]:
     def hook(tx: Tx, stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]) -> None:
-        first = tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries") + 1
-        rows = []
+        rows = tx.fetchall(HEAD_AND_TRACKING)
+        first = next(int(r["last_seq"]) for r in rows if r["name"] == "") + 1
+        tx_memo(tx)["tracking"] = {r["name"]: int(r["last_seq"]) for r in rows if r["name"]}
+        entries = []
         ordered: list[EntryMeta] = []
         for i, (stored, nid) in enumerate(zip(stored_events, notification_ids, strict=True)):
             meta = metas[(str(stored.originator_id), stored.originator_version)]
             meta.seq = first + i
             meta.leaf_hash = leaf_hash_of(stored).hex()
             ordered.append(meta)
-            rows.append(
+            entries.append(
                 {
                     "seq": meta.seq,
                     "event_id": meta.event_id,
@@ -80,24 +97,68 @@ def make_hook(
                     "leaf_hash": meta.leaf_hash,
                 }
             )
-        tx.executemany(INSERT_ENTRY, rows)
+        tx.executemany(INSERT_ENTRY, entries)
         for projector in projectors:
             projector(tx, ordered)
 
     return hook
 
 
+INSERT_MEMBER = (
+    "INSERT INTO member_index (member_number, member_id, unit_code, joined_on, left_on, "
+    "status, salary_basis, citizen_blind, bank_blind, household_blind) "
+    "VALUES (:n, :id, :u, :d, NULL, 'active', :s, :c, :b, :h)"
+)
+INSERT_SPAN = (
+    "INSERT INTO member_units (member_number, from_date, unit_code, to_date) "
+    "VALUES (:n, :d, :u, NULL)"
+)
+CLOSE_SPAN = "UPDATE member_units SET to_date = :d WHERE member_number = :n AND to_date IS NULL"
+MOVE_MEMBER = "UPDATE member_index SET unit_code = :u WHERE member_number = :n"
+END_MEMBER = "UPDATE member_index SET left_on = :d, status = :s WHERE member_number = :n"
+SET_SALARY = "UPDATE member_index SET salary_basis = :s WHERE member_number = :n"
+
+
+def _member_statements(m: EntryMeta) -> list[tuple[str, dict[str, Any]]]:
+    body, kind = m.command["body"], m.command_type
+    if kind == "member.transfer":
+        params = {"n": body["member"], "d": m.effective_date, "u": body["to_unit"]}
+        return [(CLOSE_SPAN, params), (INSERT_SPAN, params), (MOVE_MEMBER, params)]
+    if kind in ("member.leave", "member.death"):
+        status = "left" if kind == "member.leave" else "deceased"
+        params = {"n": body["member"], "d": m.effective_date, "s": status}
+        return [(CLOSE_SPAN, params), (END_MEMBER, params)]
+    if kind == "member.salary":
+        return [(SET_SALARY, {"n": body["member"], "s": body["salary_basis"]})]
+    return []
+
+
 def project_member_index(tx: Tx, metas: Sequence[EntryMeta]) -> None:
-    """Keep member_index / member_units in step with member events."""
+    """Keep member_index / member_units in step with member events.
+
+    Statements run in event order; consecutive identical statements (a run of joins, of
+    salary changes) go in one executemany, so an import or a rebuild costs a few round trips.
+    """
+    runs: list[tuple[str, list[dict[str, Any]]]] = []
+    joined: list[dict[str, Any]] = []
+
+    def add(sql: str, params: dict[str, Any]) -> None:
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+
+    def flush_joins() -> None:
+        # Joins of different members touch different rows: all index rows, then all spans.
+        for sql in (INSERT_MEMBER, INSERT_SPAN):
+            for params in joined:
+                add(sql, params)
+        joined.clear()
+
     for m in metas:
-        body = m.command["body"]
-        kind = m.command_type
-        if kind == "member.join":
-            blind = m.envelope.get("blind", {})
-            tx.execute(
-                "INSERT INTO member_index (member_number, member_id, unit_code, joined_on, "
-                "left_on, status, salary_basis, citizen_blind, bank_blind, household_blind) "
-                "VALUES (:n, :id, :u, :d, NULL, 'active', :s, :c, :b, :h)",
+        if m.command_type == "member.join":
+            body, blind = m.command["body"], m.envelope.get("blind", {})
+            joined.append(
                 {
                     "n": body["member"],
                     "id": m.aggregate_id,
@@ -107,37 +168,14 @@ def project_member_index(tx: Tx, metas: Sequence[EntryMeta]) -> None:
                     "c": blind.get("citizen_id"),
                     "b": blind.get("bank_account"),
                     "h": blind.get("household"),
-                },
+                }
             )
-            tx.execute(
-                "INSERT INTO member_units (member_number, from_date, unit_code, to_date) "
-                "VALUES (:n, :d, :u, NULL)",
-                {"n": body["member"], "d": m.effective_date, "u": m.unit},
-            )
-        elif kind == "member.transfer":
-            params = {"n": body["member"], "d": m.effective_date, "u": body["to_unit"]}
-            tx.execute(
-                "UPDATE member_units SET to_date = :d WHERE member_number = :n AND to_date IS NULL",
-                params,
-            )
-            tx.execute(
-                "INSERT INTO member_units (member_number, from_date, unit_code, to_date) "
-                "VALUES (:n, :d, :u, NULL)",
-                params,
-            )
-            tx.execute("UPDATE member_index SET unit_code = :u WHERE member_number = :n", params)
-        elif kind in ("member.leave", "member.death"):
-            status = "left" if kind == "member.leave" else "deceased"
-            params = {"n": body["member"], "d": m.effective_date, "s": status}
-            tx.execute(
-                "UPDATE member_units SET to_date = :d WHERE member_number = :n AND to_date IS NULL",
-                params,
-            )
-            tx.execute(
-                "UPDATE member_index SET left_on = :d, status = :s WHERE member_number = :n", params
-            )
-        elif kind == "member.salary":
-            tx.execute(
-                "UPDATE member_index SET salary_basis = :s WHERE member_number = :n",
-                {"n": body["member"], "s": body["salary_basis"]},
-            )
+            continue
+        statements = _member_statements(m)
+        if statements and joined:
+            flush_joins()
+        for sql, params in statements:
+            add(sql, params)
+    flush_joins()
+    for sql, rows in runs:
+        tx.executemany(sql, rows)

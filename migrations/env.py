@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import audit.tables  # noqa: F401
 from ledger.projections.tables import metadata as projection_metadata  # noqa: F401
 from ledger.tables import metadata
 

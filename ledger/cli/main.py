@@ -13,7 +13,19 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli import importer, keys, members, officers, policy, record, units
+from ledger.cli import (
+    audit_cli,
+    demo,
+    importer,
+    keys,
+    members,
+    officers,
+    policy,
+    projections,
+    record,
+    reports_cli,
+    units,
+)
 from ledger.cli.common import (
     PASSPHRASE_ENV,
     JsonFlag,
@@ -141,6 +153,14 @@ app.add_typer(officers.app, name="officers")
 app.add_typer(policy.app, name="policy")
 app.add_typer(members.app, name="members")
 app.add_typer(record.app, name="record")
+app.add_typer(projections.app, name="projections")
+app.add_typer(audit_cli.audit_app, name="audit")
+app.command("export")(audit_cli.export)
+app.command("demo")(demo.demo)
+app.command("history")(reports_cli.history)
+app.command("ratios")(reports_cli.ratios)
+app.command("compliance")(reports_cli.compliance)
+app.command("beneficiaries")(reports_cli.beneficiaries)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,172 @@
+"""`phucloi export --out DIR`: a self-contained bundle an inspector verifies on another machine.
+
+Layout (every file is UTF-8 JSON or JSON Lines; nothing needs the ledger's code to read):
+  MANIFEST.json          format, origin, counts, and the SHA-256 of every other file
+  log/NNNNNN.jsonl       the log in seq order: {"entry": ledger_entries row, "event": the
+                         stored event exactly as stored (state base64) or null}
+  orphans.jsonl          stored events no entry names (normally empty)
+  checkpoints.json       the log's verifier key and every checkpoint note, cosignatures added
+  registry.json          officers and their keys as replayed from the log (for reading; the
+                         verifier rebuilds it from the events and never trusts this file)
+  policy.json            every unit's adopted policy versions (quy chế), as replayed
+  read_models/T.jsonl    the live rows of every read model T
+
+Invariants: the bundle is written through the same `Source` interface that verification
+reads, so verifying the bundle and the database gives the same verdict by construction.
+Person data keys are never exported: sealed personal data stays unreadable in every copy,
+and an erasure made later cannot be undone by an old bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from audit.replay import Replay
+from audit.scan import ScanContext, scan_rows
+from audit.source import (
+    BUNDLE_FORMAT,
+    DatabaseSource,
+    entry_to_json,
+    event_to_json,
+)
+
+
+class ExportError(Exception):
+    """The bundle cannot be written where asked."""
+
+
+def export(source: DatabaseSource, out: Path) -> dict[str, Any]:
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise ExportError(f"{out} exists and is not empty")
+    (out / "log").mkdir(parents=True, exist_ok=True)
+    (out / "read_models").mkdir(exist_ok=True)
+    files: list[str] = []
+    replay = Replay()
+    ctx = ScanContext({}, None)
+    entries = 0
+    for i, ref in enumerate(source.chunks()):
+        rows = source.read_chunk(ref)
+        name = f"log/{i:06d}.jsonl"
+        with open(out / name, "w", encoding="utf-8") as fh:
+            for row in rows:
+                line = {
+                    "entry": entry_to_json(row.entry),
+                    "event": None if row.event is None else event_to_json(row.event),
+                }
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        files.append(name)
+        entries += len(rows)
+        # Replay only to describe the registry and policies for a human reader.
+        registry_rows = [r for r in rows if r.event is not None and _registry(r.event.topic)]
+        for item in scan_rows(registry_rows, ctx)[0]:
+            replay.apply_registry(item)
+    orphans = source.orphan_events()
+    with open(out / "orphans.jsonl", "w", encoding="utf-8") as fh:
+        for ev in orphans:
+            fh.write(json.dumps(event_to_json(ev)) + "\n")
+    checkpoints = source.checkpoints()
+    _write(
+        out / "checkpoints.json",
+        {
+            "log_vkey": source.log_vkey(),
+            "checkpoints": [
+                {
+                    "size": c.size,
+                    "root_hash": c.root_hash,
+                    "note": c.note,
+                    "created_at": c.created_at,
+                    "cosigners": list(c.cosigners),
+                }
+                for c in checkpoints
+            ],
+        },
+    )
+    _write(out / "registry.json", {"officers": [_officer(o) for o in replay.officers.values()]})
+    _write(
+        out / "policy.json",
+        {
+            "units": {
+                u.code: {"parent": u.parent, "policies": u.policies} for u in replay.units.values()
+            }
+        },
+    )
+    read_models = source.read_models()
+    for name, table_rows in read_models.items():
+        with open(out / "read_models" / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+            for r in table_rows:
+                fh.write(json.dumps(list(r), ensure_ascii=False) + "\n")
+    everything = [
+        *files,
+        "orphans.jsonl",
+        "checkpoints.json",
+        "registry.json",
+        "policy.json",
+        *(f"read_models/{n}.jsonl" for n in read_models),
+    ]
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": source.describe(),
+        "origin": _origin(source.log_vkey()),
+        "log_entries": entries,
+        "stored_events": source.event_count(),
+        "checkpoints": len(checkpoints),
+        "log_files": files,
+        "read_models": sorted(read_models),
+        "sha256": {name: _sha256(out / name) for name in everything},
+    }
+    _write(out / "MANIFEST.json", manifest)
+    return manifest
+
+
+def _registry(topic: str) -> bool:
+    from audit.scan import REGISTRY_TOPICS
+
+    return topic.startswith(REGISTRY_TOPICS)
+
+
+def _officer(o: Any) -> dict[str, Any]:
+    return {
+        "officer": o.code,
+        "name": o.name,
+        "keys": [
+            {
+                "key_id": k.key_id,
+                "public_key": k.public_key,
+                "registered_at": k.registered_at.isoformat(),
+                "retired_at": k.retired_at.isoformat() if k.retired_at else None,
+                "revoked_from": k.revoked_from.isoformat() if k.revoked_from else None,
+            }
+            for k in o.keys.values()
+        ],
+        "roles": [
+            {
+                "role": g.role,
+                "scope": g.scope,
+                "granted_at": g.granted_at.isoformat(),
+                "revoked_at": g.revoked_at.isoformat() if g.revoked_at else None,
+            }
+            for g in o.roles
+        ],
+    }
+
+
+def _origin(vkey: str | None) -> str | None:
+    return vkey.split("+", 1)[0] if vkey else None
+
+
+def _write(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,300 @@
+"""The ledger's side of the Merkle log: its identity, signed checkpoints, proofs, cosignatures.
+
+Design overview:
+- Leaves are written in the event's own transaction (`ledger_entries.leaf_hash`, see
+  ledger.entries), so the tree over `seq` 0..n-1 always covers every committed event.
+  This module only reads that table: it never changes what was recorded.
+- The ledger's identity is a random id created once (`ledger_secrets["ledger_id"]`); the
+  checkpoint origin (and note key name) is `phucloi.vn/ledger/<id>`. The Ed25519 checkpoint
+  key is a 32-byte seed in `ledger_secrets["checkpoint_key"]`, created on first use.
+- `make_checkpoint` signs (size, root) in the C2SP tlog-checkpoint format, but only after
+  checking the leaves since the previous checkpoint against the stored events and checking
+  that the previous checkpoint's root is still the root of the prefix: the ledger refuses to
+  sign over a log it can see was altered. Checkpoints are stored append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from audit.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    root_from_leaf_hashes,
+)
+from audit.note import Checkpoint, CosignatureVerifier, Signer, Verifier, split_note
+from audit.tables import checkpoint_cosignatures, checkpoints
+from ledger.tables import ledger_entries, ledger_secrets
+from ledger.vault import Vault
+
+ORIGIN_PREFIX = "phucloi.vn/ledger/"
+LEDGER_ID = "ledger_id"
+CHECKPOINT_KEY = "checkpoint_key"
+
+
+class LogError(Exception):
+    """The log cannot be checkpointed or proved as asked (the message says why)."""
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    origin: str
+    signer: Signer
+
+    @property
+    def vkey(self) -> str:
+        return self.signer.verifier().vkey
+
+
+def identity(engine: Engine) -> LogIdentity:
+    """The ledger's origin and checkpoint key, created on first use."""
+    vault = Vault(engine)
+    ledger_id = vault.secret(
+        LEDGER_ID, note="random id of this ledger (checkpoint origin)", size=16
+    )
+    seed = vault.secret(CHECKPOINT_KEY, note="Ed25519 seed of the checkpoint signing key")
+    origin = ORIGIN_PREFIX + ledger_id.hex()
+    return LogIdentity(origin, Signer(origin, seed))
+
+
+def stored_log_vkey(engine: Engine) -> str | None:
+    """The checkpoint verifier key, if the ledger has one (never creates it)."""
+    with engine.connect() as conn:
+        rows = dict(
+            conn.execute(
+                select(ledger_secrets.c.name, ledger_secrets.c.value).where(
+                    ledger_secrets.c.name.in_([LEDGER_ID, CHECKPOINT_KEY])
+                )
+            ).all()
+        )
+    if len(rows) != 2:
+        return None
+    origin = ORIGIN_PREFIX + bytes(rows[LEDGER_ID]).hex()
+    return Signer(origin, bytes(rows[CHECKPOINT_KEY])).verifier().vkey
+
+
+def leaf_hashes(engine: Engine, size: int | None = None) -> list[bytes]:
+    """The stored leaf hashes in seq order (the first `size` of them)."""
+    q = select(ledger_entries.c.seq, ledger_entries.c.leaf_hash).order_by(ledger_entries.c.seq)
+    if size is not None:
+        q = q.where(ledger_entries.c.seq < size)
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    for i, (seq, _) in enumerate(rows):
+        if seq != i:
+            raise LogError(f"ledger_entries has a gap: seq {i} is missing")
+    return [bytes.fromhex(h) for _, h in rows]
+
+
+def latest_checkpoint(engine: Engine) -> tuple[int, str, str] | None:
+    """(size, root hex, signed note) of the newest checkpoint, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(checkpoints.c.size, checkpoints.c.root_hash, checkpoints.c.note)
+            .order_by(checkpoints.c.size.desc())
+            .limit(1)
+        ).first()
+    return None if row is None else (int(row.size), row.root_hash, row.note)
+
+
+def checkpoint_at(engine: Engine, size: int) -> tuple[int, str, str] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(checkpoints.c.size, checkpoints.c.root_hash, checkpoints.c.note).where(
+                checkpoints.c.size == size
+            )
+        ).first()
+    return None if row is None else (int(row.size), row.root_hash, row.note)
+
+
+def make_checkpoint(engine: Engine) -> tuple[int, str, str, bool]:
+    """Sign and store a checkpoint of the whole log; (size, root hex, note, created)."""
+    ident = identity(engine)
+    hashes = leaf_hashes(engine)
+    size = len(hashes)
+    previous = latest_checkpoint(engine)
+    start = 0
+    if previous is not None:
+        psize, proot, _ = previous
+        if psize > size:
+            raise LogError(f"the log has {size} leaves but checkpoint {psize} exists: truncated")
+        if root_from_leaf_hashes(hashes[:psize]).hex() != proot:
+            raise LogError(f"the first {psize} leaves no longer hash to checkpoint {psize}")
+        if psize == size:
+            return (*previous, False)
+        start = psize
+    _check_leaves(engine, hashes, start)
+    root = root_from_leaf_hashes(hashes)
+    note = Checkpoint(ident.origin, size, root).sign([ident.signer])
+    row = {
+        "size": size,
+        "root_hash": root.hex(),
+        "note": note,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(checkpoints).values(**row))
+    except IntegrityError:  # another process signed the same size first
+        existing = checkpoint_at(engine, size)
+        assert existing is not None
+        return (*existing, False)
+    return size, root.hex(), note, True
+
+
+def _check_leaves(engine: Engine, hashes: Sequence[bytes], start: int) -> None:
+    """Recompute the leaves from `start` from the stored events; refuse on any mismatch."""
+    from audit.scan import event_leaf_hash
+    from audit.source import CHUNK, DatabaseSource
+
+    source = DatabaseSource("", engine=engine)
+    size = len(hashes)
+    for lo in range(start, size, CHUNK):
+        for row in source.read_chunk((lo, min(lo + CHUNK, size) - 1)):
+            if row.event is None:
+                raise LogError(f"seq {row.entry.seq}: the stored event is missing")
+            if event_leaf_hash(row.event) != hashes[row.entry.seq]:
+                raise LogError(f"seq {row.entry.seq}: the stored event does not match its leaf")
+
+
+# --- proofs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    event_id: str
+    index: int
+    size: int
+    leaf_hash: bytes
+    root_hash: bytes
+    path: list[bytes]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "event_id": self.event_id,
+            "leaf_index": self.index,
+            "tree_size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "root_hash": self.root_hash.hex(),
+            "path": [p.hex() for p in self.path],
+        }
+
+
+def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -> InclusionProof:
+    """RFC 9162 inclusion proof of an event (by its command id) in the tree of `size` leaves
+    (default: the latest checkpoint's size, else the whole log)."""
+    with engine.connect() as conn:
+        seq = conn.scalar(select(ledger_entries.c.seq).where(ledger_entries.c.event_id == event_id))
+    if seq is None:
+        raise LogError(f"no event {event_id} in the log")
+    if size is None:
+        latest = latest_checkpoint(engine)
+        size = latest[0] if latest is not None and latest[0] > seq else None
+    hashes = leaf_hashes(engine)
+    size = len(hashes) if size is None else size
+    if not seq < size <= len(hashes):
+        raise LogError(f"event {event_id} (leaf {seq}) is not in a tree of {size} leaves")
+    return InclusionProof(
+        event_id,
+        int(seq),
+        size,
+        hashes[seq],
+        root_from_leaf_hashes(hashes[:size]),
+        inclusion_proof(hashes, int(seq), size),
+    )
+
+
+def prove_consistency(engine: Engine, size1: int, size2: int) -> list[bytes]:
+    hashes = leaf_hashes(engine, size2)
+    if size2 > len(hashes):
+        raise LogError(f"the log has only {len(hashes)} leaves, not {size2}")
+    try:
+        return consistency_proof(hashes, size1, size2)
+    except ValueError as exc:
+        raise LogError(str(exc)) from None
+
+
+# --- cosignatures ----------------------------------------------------------------------------
+
+
+def store_cosignature(engine: Engine, *, size: int, line: str, vkey: str) -> bool:
+    """Store a witness's cosignature line for checkpoint `size` (idempotent)."""
+    verifier = CosignatureVerifier.from_vkey(vkey)
+    found = checkpoint_at(engine, size)
+    if found is None:
+        raise LogError(f"no checkpoint of size {size}")
+    text, _ = split_note(found[2])
+    from audit.note import Signature
+
+    sig = Signature.parse_line(line)
+    if (sig.name, sig.key_id) != (verifier.name, verifier.key_id) or not verifier.verify(
+        text.encode(), sig.signature
+    ):
+        raise LogError("the cosignature does not verify against the witness key")
+    timestamp = int.from_bytes(sig.signature[:8], "big")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(checkpoint_cosignatures).values(
+                    size=size,
+                    witness=verifier.name,
+                    key_id=verifier.key_id.hex(),
+                    vkey=vkey,
+                    line=line,
+                    cosigned_at=timestamp,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def log_verifier(vkey: str) -> Verifier:
+    return Verifier.from_vkey(vkey)
+
+
+# --- one witness round -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cosigned:
+    origin: str
+    old_size: int
+    size: int
+    line: str
+
+
+def cosign_latest(engine: Engine, witness: Any, *, log_vkey: str | None = None) -> Cosigned:
+    """One round of the tlog-witness protocol against this ledger's latest checkpoint.
+
+    The log side (this database) supplies the checkpoint and the consistency proof from the
+    size the witness holds; the witness checks both (audit.witness) and only then cosigns;
+    the cosignature is stored beside the checkpoint. Raises `WitnessRefusal` or `LogError`.
+    """
+    from audit.note import Checkpoint, NoteError
+
+    latest = latest_checkpoint(engine)
+    if latest is None:
+        raise LogError("the ledger has no checkpoint yet")
+    size, _root, note = latest
+    try:
+        origin = Checkpoint.parse(split_note(note)[0]).origin
+    except NoteError as exc:
+        raise LogError(f"malformed checkpoint: {exc}") from None
+    held = witness.held(origin)
+    pinned = witness.state()["logs"].get(origin, {}).get("log_vkey")
+    vkey = log_key = log_vkey or pinned or stored_log_vkey(engine)
+    if log_key is None:
+        raise LogError("no log key known: pin it")
+    old = 0 if held is None else held.size
+    proof = prove_consistency(engine, old, size) if 0 < old < size else []
+    line = witness.add_checkpoint(note, old_size=old, proof=proof, log_vkey=vkey)
+    store_cosignature(engine, size=size, line=line, vkey=witness.vkey)
+    return Cosigned(origin, old, size, line)

@@ -1,0 +1,469 @@
+"""The sequential half of verification: replay the log in order and check each event against
+everything before it.
+
+Design overview:
+- The key registry is not trusted from anywhere but the log: officers and units are rebuilt
+  from their own stored events, decoded with eventsourcing's JSON transcoder and applied to
+  the real `Officer` / `Unit` aggregates (their state is a pure function of envelopes), in
+  log order, so each signature is judged against the key and roles in force at that event's
+  recorded instant, exactly as `Ledger._check_authority` judged it when it was recorded.
+- Log checks are pure functions `(event, replay) -> findings` registered in LOG_CHECKS and
+  run by one loop before the event is applied to the replay state.
+
+Invariants checked here: seq gap-free from 0; notification ids increasing; every aggregate's
+versions 1, 2, 3… in log order; a valid signature by a key valid at the recorded instant, of
+an officer holding one of the command type's roles over its unit (ancestors from replayed
+units); cosignatures by a different officer holding the chair role; payouts that needed the
+chair's second signature have one (inline, or a later approval).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    UUIDAsHex,
+)
+
+import ledger.domain.members  # noqa: F401  (registers the stored topics)
+from audit.findings import ERROR, WARNING, Finding
+from audit.merkle import CompactRange
+from audit.scan import Scanned, stored_event, verify_sig
+from ledger.authority import holds_role
+from ledger.domain.catalogue import Role
+from ledger.domain.commands import COMMANDS
+from ledger.domain.officers import Officer
+from ledger.domain.policy import Policy, PolicyBook, resolve
+from ledger.domain.units import Unit
+from ledger.signing import decode_b64, key_id
+
+CHAIR = frozenset({Role.chair})
+
+
+def make_mapper() -> Mapper[Any]:
+    """The same transcoder eventsourcing's Application uses (no cipher, no compressor)."""
+    transcoder = JSONTranscoder()
+    transcoder.register(UUIDAsHex())
+    transcoder.register(DecimalAsStr())
+    transcoder.register(DatetimeAsISO())
+    return Mapper(transcoder=transcoder)
+
+
+@dataclass
+class Replay:
+    """Everything the replay knows after the events applied so far."""
+
+    wanted_roots: set[int] = field(default_factory=set)
+    mapper: Mapper[Any] = field(default_factory=make_mapper)
+    officers: dict[str, Officer] = field(default_factory=dict)  # by aggregate id
+    officer_codes: dict[str, str] = field(default_factory=dict)  # code -> aggregate id
+    units: dict[str, Unit] = field(default_factory=dict)
+    unit_codes: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    next_seq: int = 0
+    last_nid: int = 0
+    last_recorded: str = ""
+    genesis_seq: int | None = None
+    tree: CompactRange = field(default_factory=CompactRange)
+    roots: dict[int, bytes] = field(default_factory=dict)
+    awaiting_chair: dict[str, tuple[int, str | None, int | None, str | None, str | None]] = field(
+        default_factory=dict
+    )
+    payout_makers: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    erased: set[str] = field(default_factory=set)
+    signed_with: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
+    revocations: list[tuple[int, str, str]] = field(default_factory=list)  # seq, officer, key
+    _books: dict[tuple[str, int], PolicyBook] = field(default_factory=dict)
+    _at: datetime | None = None  # the instant of the event being checked
+
+    # --- queries used by the checks --------------------------------------------------------
+
+    def officer(self, code: str | None) -> Officer | None:
+        aid = self.officer_codes.get(code or "")
+        return self.officers.get(aid) if aid else None
+
+    def unit(self, code: str) -> Unit | None:
+        aid = self.unit_codes.get(code)
+        return self.units.get(aid) if aid else None
+
+    def ancestors(self, code: str) -> list[str]:
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current not in chain:
+            chain.append(current)
+            unit = self.unit(current)
+            current = unit.parent if unit is not None else None
+        return chain
+
+    def policy(self, unit: str, on: date) -> Policy | None:
+        books: list[PolicyBook | None] = []
+        for code in self.ancestors(unit):
+            u = self.unit(code)
+            if u is None or not u.policies:
+                books.append(None)
+                continue
+            cache_key = (code, len(u.policies))
+            if cache_key not in self._books:
+                self._books[cache_key] = PolicyBook.from_dict({"versions": u.policies})
+            books.append(self._books[cache_key])
+        return resolve(books, on)
+
+    # --- applying one event ----------------------------------------------------------------
+
+    def apply(self, item: Scanned, leaf: bytes) -> list[Finding]:
+        self.next_seq = item.seq + 1
+        self.last_nid = item.notification_id
+        if item.recorded_at and item.recorded_at > self.last_recorded:
+            self.last_recorded = item.recorded_at
+        if item.aggregate_id is not None and item.version is not None:
+            self.versions[item.aggregate_id] = max(
+                item.version, self.versions.get(item.aggregate_id, 0)
+            )
+        self.tree.append(leaf)
+        if self.tree.size in self.wanted_roots:
+            self.roots[self.tree.size] = self.tree.root()
+        extra = item.extra
+        if extra is not None and "stored" in extra:
+            return self.apply_registry(item)
+        return []
+
+    def apply_registry(self, item: Scanned) -> list[Finding]:
+        assert item.extra is not None
+        ev = item.extra["stored"]
+        aid = item.aggregate_id or ""
+        is_officer = ev.topic.startswith("phucloi:officer.")
+        table = self.officers if is_officer else self.units
+        try:
+            domain_event: Any = self.mapper.to_domain_event(stored_event(ev))
+            current = table.get(aid)
+            if current is None:
+                if not hasattr(domain_event, "originator_topic"):
+                    raise ValueError("event for an aggregate that was never created")
+                current = domain_event.mutate(None)
+                table[aid] = current
+                if is_officer:
+                    self.officer_codes[current.code] = aid
+                else:
+                    self.unit_codes[current.code] = aid
+            else:
+                domain_event.apply(current)
+            if item.type == "officer.revoke_key":
+                body = item.extra.get("body", {})
+                self.revocations.append((item.seq, body.get("officer"), body.get("key_id")))
+        except Exception as exc:  # a tampered event must become a finding, never a crash
+            return [
+                Finding(
+                    "registry.replay",
+                    ERROR,
+                    item.seq,
+                    item.event_id,
+                    item.aggregate_id,
+                    item.version,
+                    f"cannot replay this event into the key registry: {exc}",
+                )
+            ]
+        return []
+
+
+def _f(item: Scanned, check: str, message: str, severity: str = ERROR) -> Finding:
+    return Finding(
+        check, severity, item.seq, item.event_id, item.aggregate_id, item.version, message
+    )
+
+
+# --- the log checks ------------------------------------------------------------------------
+
+
+def check_sequence(item: Scanned, r: Replay) -> list[Finding]:
+    if item.seq == r.next_seq:
+        return []
+    if item.seq > r.next_seq:
+        span = f"{r.next_seq}" if item.seq == r.next_seq + 1 else f"{r.next_seq}–{item.seq - 1}"
+        return [
+            Finding(
+                "log.seq_gap",
+                ERROR,
+                r.next_seq,
+                None,
+                None,
+                None,
+                f"log sequence number(s) {span} missing before seq {item.seq}: entries were "
+                "deleted",
+            )
+        ]
+    return [_f(item, "log.seq_gap", f"sequence number {item.seq} repeats")]
+
+
+def check_notification_order(item: Scanned, r: Replay) -> list[Finding]:
+    if item.notification_id > r.last_nid:
+        return []
+    return [
+        _f(
+            item,
+            "log.order",
+            f"stored out of order: notification id {item.notification_id} after "
+            f"{r.last_nid} (events swapped or inserted?)",
+        )
+    ]
+
+
+def check_versions(item: Scanned, r: Replay) -> list[Finding]:
+    if item.aggregate_id is None or item.version is None:
+        return []
+    last = r.versions.get(item.aggregate_id, 0)
+    if item.version == last + 1:
+        return []
+    if item.version <= last:
+        msg = f"version {item.version} comes after version {last} of the same aggregate"
+    else:
+        msg = f"versions {last + 1}–{item.version - 1} of this aggregate are missing"
+    return [_f(item, "log.versions", msg)]
+
+
+def check_recorded_order(item: Scanned, r: Replay) -> list[Finding]:
+    if item.recorded_at is None or item.recorded_at >= r.last_recorded:
+        return []
+    return [
+        _f(
+            item,
+            "log.recorded_order",
+            f"recorded at {item.recorded_at}, before the previous event ({r.last_recorded}): "
+            "back-dated insertion?",
+            WARNING,
+        )
+    ]
+
+
+def _signature_ok(item: Scanned, officer: Officer) -> bool:
+    if item.signature_ok is not None:
+        return item.signature_ok
+    key = officer.keys.get(item.key_id or "")
+    extra = item.extra or {}
+    return key is not None and verify_sig(
+        decode_b64(key.public_key), extra.get("message", b""), extra.get("signature")
+    )
+
+
+def check_authority(item: Scanned, r: Replay) -> list[Finding]:
+    if item.type is None:
+        return []  # undecodable: already a finding
+    if item.type == "ledger.genesis":
+        return _check_genesis(item, r)
+    spec = COMMANDS.get(item.type)
+    if spec is None:
+        return [_f(item, "signature.type", f"unknown command type {item.type!r}")]
+    officer = r.officer(item.signer)
+    if officer is None:
+        return [
+            _f(
+                item,
+                "signature.officer",
+                f"signed by {item.signer!r}, not a registered officer at that time",
+            )
+        ]
+    at = _instant(item)
+    if at is None:
+        return [_f(item, "signature.time", f"recorded_at {item.recorded_at!r} is not a time")]
+    found = []
+    reason = officer.key_problem(item.key_id or "", at=at)
+    if reason is not None:
+        found.append(
+            _f(
+                item,
+                "signature.key",
+                f"{officer.code}'s key {item.key_id} could not "
+                f"sign at {item.recorded_at}: {reason}",
+            )
+        )
+    else:
+        r.signed_with.setdefault((officer.code, item.key_id or ""), []).append(
+            (item.seq, item.recorded_at or "", item.event_id)
+        )
+    if reason is None and not _signature_ok(item, officer):
+        found.append(
+            _f(
+                item,
+                "signature.invalid",
+                f"{officer.code}'s signature does not verify over the stored command",
+            )
+        )
+    if not holds_role(officer, spec.roles, unit=item.scope_unit, at=at, ancestors=r.ancestors):
+        roles = ", ".join(sorted(role.value for role in spec.roles))
+        found.append(
+            _f(
+                item,
+                "signature.role",
+                f"{officer.code} held no role ({roles}) over "
+                f"{item.scope_unit or 'the whole ledger'} at {item.recorded_at}",
+            )
+        )
+    return found
+
+
+def _check_genesis(item: Scanned, r: Replay) -> list[Finding]:
+    if r.genesis_seq is not None or item.seq != 0:
+        return [_f(item, "signature.genesis", "a second or misplaced genesis event")]
+    r.genesis_seq = item.seq
+    body = (item.extra or {}).get("body", {})
+    try:
+        public = decode_b64(body.get("public_key", ""))
+        own = key_id(public)
+    except (ValueError, TypeError):
+        return [_f(item, "signature.genesis", "genesis carries no valid public key")]
+    if item.signer != body.get("officer") or item.key_id != own:
+        return [_f(item, "signature.genesis", "genesis is not self-signed by the admin it names")]
+    ok = item.signature_ok
+    if ok is None:
+        extra = item.extra or {}
+        ok = verify_sig(public, extra.get("message", b""), extra.get("signature"))
+    return [] if ok else [_f(item, "signature.invalid", "the genesis signature does not verify")]
+
+
+def _instant(item: Scanned) -> datetime | None:
+    try:
+        return datetime.fromisoformat(item.recorded_at or "")
+    except ValueError:
+        return None
+
+
+def _valid_cosigners(item: Scanned, r: Replay) -> tuple[list[str], list[Finding]]:
+    valid: list[str] = []
+    found: list[Finding] = []
+    at = _instant(item)
+    material = {c.get("key_id"): c for c in (item.extra or {}).get("cosig_material", [])}
+    for i, (code, kid, ok) in enumerate(item.cosigs):
+        where = f"cosignatures[{i}] by {code}"
+        cosigner = r.officer(code)
+        if cosigner is None or at is None:
+            found.append(_f(item, "cosignature.officer", f"{where}: not a registered officer"))
+            continue
+        reason = cosigner.key_problem(kid, at=at)
+        if reason is not None:
+            found.append(_f(item, "cosignature.key", f"{where}: key {kid}: {reason}"))
+            continue
+        if ok is None:
+            c = material.get(kid, {})
+            ok = verify_sig(
+                decode_b64(cosigner.keys[kid].public_key),
+                (item.extra or {}).get("message", b""),
+                c.get("signature"),
+            )
+        if not ok:
+            found.append(_f(item, "cosignature.invalid", f"{where}: does not verify"))
+            continue
+        if code == item.signer:
+            found.append(
+                _f(
+                    item,
+                    "cosignature.same_officer",
+                    f"{where}: maker and checker are the same officer",
+                )
+            )
+            continue
+        if not holds_role(cosigner, CHAIR, unit=item.scope_unit, at=at, ancestors=r.ancestors):
+            found.append(_f(item, "cosignature.role", f"{where}: not chair over {item.scope_unit}"))
+            continue
+        valid.append(code)
+    return valid, found
+
+
+def check_cosignatures_and_approvals(item: Scanned, r: Replay) -> list[Finding]:
+    found: list[Finding] = []
+    valid: list[str] = []
+    if item.cosigs:
+        valid, found = _valid_cosigners(item, r)
+    extra = item.extra or {}
+    if item.type == "payout.record":
+        r.payout_makers[item.event_id] = (item.signer, extra.get("digest"))
+        if extra.get("status") == "paid" and not valid and _needs_chair(extra, r):
+            r.awaiting_chair[item.event_id] = (
+                item.seq,
+                item.aggregate_id,
+                item.version,
+                item.signer,
+                extra.get("digest"),
+            )
+    elif item.type == "approval.decide" and extra.get("decision") == "approve":
+        target = str(extra.get("target"))
+        maker, digest = r.payout_makers.get(target, (None, None))
+        if maker is None:
+            found.append(_f(item, "approval.target", f"approves {target}, not a recorded payout"))
+        elif maker == item.signer:
+            found.append(_f(item, "approval.same_officer", "the maker approved their own payout"))
+        elif digest != extra.get("target_digest"):
+            found.append(_f(item, "approval.digest", "approves other bytes than the payout's"))
+        else:
+            r.awaiting_chair.pop(target, None)
+    return found
+
+
+def _needs_chair(extra: dict[str, Any], r: Replay) -> bool:
+    if extra.get("overridden") or extra.get("override"):
+        return True
+    try:
+        on = date.fromisoformat(extra.get("effective_date") or "")
+        policy = r.policy(extra.get("unit") or "", on)
+        return policy is not None and policy.needs_second_signature(int(extra.get("amount") or 0))
+    except (ValueError, TypeError):
+        return True
+
+
+def revoked_after_the_fact(r: Replay) -> list[Finding]:
+    """Signatures made before a revocation was recorded, on or after its effective date.
+
+    A stolen key is revoked from a date that may be in the past (ledger.domain.officers): the
+    ledger accepted those signatures when they came, the inspector must still see them.
+    """
+    from ledger.clock import local_date
+
+    found = []
+    for rev_seq, code, kid in r.revocations:
+        officer = r.officer(code)
+        key = officer.keys.get(kid) if officer is not None else None
+        if key is None or key.revoked_from is None:
+            continue
+        for seq, recorded, event_id in r.signed_with.get((code, kid), []):
+            if seq < rev_seq and local_date(datetime.fromisoformat(recorded)) >= key.revoked_from:
+                found.append(
+                    Finding(
+                        "signature.revoked",
+                        ERROR,
+                        seq,
+                        event_id,
+                        None,
+                        None,
+                        f"signed by {code} with key {kid} on {recorded}, on or after the key's "
+                        f"revocation from {key.revoked_from} (recorded at seq {rev_seq})",
+                    )
+                )
+    return found
+
+
+LOG_CHECKS: list[Callable[[Scanned, Replay], list[Finding]]] = [
+    check_sequence,
+    check_notification_order,
+    check_versions,
+    check_recorded_order,
+    check_authority,
+    check_cosignatures_and_approvals,
+]
+
+
+def replay_one(item: Scanned, r: Replay) -> list[Finding]:
+    found: list[Finding] = []
+    for check in LOG_CHECKS:
+        result = check(item, r)
+        if result:
+            found.extend(result)
+    if item.type == "member.erase" and item.extra:
+        r.erased.add(item.extra["person"])
+    leaf = item.leaf if item.leaf is not None else b"\x00" * 32
+    found.extend(r.apply(item, leaf))
+    return found

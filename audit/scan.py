@@ -1,0 +1,441 @@
+"""The per-event half of verification: what can be checked of one stored event on its own.
+
+Runs in worker processes over chunks of the log (audit.verify), so it holds no state across
+events. For each row it recomputes the RFC 9162 leaf hash from the stored bytes, checks the
+ledger entry against the event it names, decodes the envelope, verifies the officer's
+Ed25519 signature (and cosignatures) over the exact signed text, checks the digests and,
+when the data keys are at hand, that sealed personal data still authenticates.
+
+Invariants:
+- Row checks are pure functions of (row, context) registered in ROW_CHECKS; a check returns
+  findings, never raises on bad data.
+- A signature whose key the worker does not know is not judged here (state `None`): the
+  sequential replay (audit.replay) verifies it against the key registry as replayed.
+- `Scanned` is what the sequential replay needs of an event, nothing more, to keep the
+  traffic between processes small.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import CryptoError
+
+from audit.findings import ERROR, WARNING, Finding
+from audit.source import EventRow, LogRow
+from ledger.domain.base import aggregate_id
+from ledger.leaf import leaf_bytes
+from ledger.privacy import TamperedError, unseal
+
+REGISTRY_TOPICS = (
+    "phucloi:officer.",
+    "phucloi:unit.Registered",
+    "phucloi:unit.Moved",
+    "phucloi:unit.Renamed",
+    "phucloi:unit.Dissolved",
+    "phucloi:unit.PolicyAdopted",
+)
+
+
+class Scanned(NamedTuple):
+    seq: int
+    leaf: bytes | None  # recomputed from the stored event; None when the event is missing
+    aggregate_id: str | None
+    version: int | None
+    notification_id: int  # the entry's
+    recorded_at: str | None
+    event_id: str
+    type: str | None
+    signer: str | None
+    key_id: str | None
+    scope_unit: str | None
+    signature_ok: bool | None  # None: key unknown to the worker, judged by the replay
+    cosigs: tuple[tuple[str, str, bool | None], ...]
+    extra: dict[str, Any] | None
+
+
+@dataclass
+class ScanContext:
+    keys: dict[str, bytes]  # key id -> raw public key
+    data_keys: dict[str, bytes | None] | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+def normalised_id(stored_id: str) -> str:
+    """The aggregate id as ledger_entries writes it: str(UUID)."""
+    return str(UUID(str(stored_id)))
+
+
+def event_leaf_hash(ev: EventRow) -> bytes:
+    data = leaf_bytes(
+        topic=ev.topic,
+        originator_id=normalised_id(ev.originator_id),
+        version=ev.originator_version,
+        state=ev.state,
+    )
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def stored_event(ev: EventRow) -> Any:
+    from eventsourcing.persistence import StoredEvent
+
+    return StoredEvent(
+        originator_id=UUID(str(ev.originator_id)),
+        originator_version=ev.originator_version,
+        topic=ev.topic,
+        state=ev.state,
+    )
+
+
+def verify_sig(public_key: bytes, message: bytes, signature_b64: Any) -> bool:
+    try:
+        sig = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        return False
+    if len(sig) != 64 or len(public_key) != 32:
+        return False
+    try:
+        crypto_sign_open(sig + message, public_key)
+    except (CryptoError, ValueError, TypeError):
+        return False
+    return True
+
+
+def scope_unit(cmd: dict[str, Any]) -> str | None:
+    """The unit whose role the signer needs (as Ledger._scope_unit decides at write time)."""
+    kind = cmd.get("type")
+    body = cmd.get("body") or {}
+    if kind == "unit.register":
+        return body.get("parent")
+    if kind in ("officer.grant", "officer.revoke_role"):
+        scope = body.get("scope")
+        return None if scope == "*" else scope
+    return cmd.get("unit")
+
+
+def _f(check: str, e: Any, msg: str, *, aid: str | None, severity: str = ERROR) -> Finding:
+    return Finding(
+        check, severity, e.seq, e.event_id, aid or e.originator_id, e.originator_version, msg
+    )
+
+
+# --- the row checks ------------------------------------------------------------------------
+
+
+@dataclass
+class Decoded:
+    """One row as the row checks see it."""
+
+    row: LogRow
+    aid: str | None = None
+    leaf: bytes | None = None
+    envelope: dict[str, Any] | None = None
+    command: dict[str, Any] | None = None
+    message: bytes = b""
+
+
+def check_event_present(d: Decoded, ctx: ScanContext) -> list[Finding]:
+    if d.row.event is None:
+        return [
+            _f(
+                "log.event_missing",
+                d.row.entry,
+                "the entry names a stored event that does not exist (deleted?)",
+                aid=None,
+            )
+        ]
+    return []
+
+
+def check_entry_matches_event(d: Decoded, ctx: ScanContext) -> list[Finding]:
+    e, ev = d.row.entry, d.row.event
+    if ev is None or d.aid is None:
+        return []
+    bad = []
+    if e.topic != ev.topic:
+        bad.append(f"topic {e.topic!r} ≠ {ev.topic!r}")
+    if e.notification_id != ev.notification_id:
+        bad.append(f"notification id {e.notification_id} ≠ {ev.notification_id}")
+    cmd, env = d.command, d.envelope
+    if cmd is not None and env is not None:
+        signer = cmd.get("signer") or {}
+        for name, entry_value, event_value in (
+            ("event_id", e.event_id, cmd.get("command_id")),
+            ("command_type", e.command_type, cmd.get("type")),
+            ("signer", e.signer, signer.get("officer")),
+            ("unit_code", e.unit_code, cmd.get("unit")),
+            ("effective_date", e.effective_date, cmd.get("effective_date")),
+            ("recorded_at", e.recorded_at, env.get("recorded_at")),
+            ("command_digest", e.command_digest, env.get("digest")),
+        ):
+            if entry_value != event_value:
+                bad.append(f"{name} {entry_value!r} ≠ {event_value!r}")
+    if not bad:
+        return []
+    return [
+        _f(
+            "log.entry_mismatch",
+            e,
+            "ledger entry differs from the stored event: " + "; ".join(bad),
+            aid=d.aid,
+        )
+    ]
+
+
+def check_leaf_hash(d: Decoded, ctx: ScanContext) -> list[Finding]:
+    e = d.row.entry
+    if d.leaf is None or d.leaf.hex() == e.leaf_hash:
+        return []
+    return [
+        _f(
+            "log.leaf_mismatch",
+            e,
+            "the stored event's bytes do not hash to the leaf "
+            "written when it was recorded (event changed after recording)",
+            aid=d.aid,
+        )
+    ]
+
+
+def check_decodes(d: Decoded, ctx: ScanContext) -> list[Finding]:
+    if d.row.event is not None and d.command is None:
+        return [
+            _f(
+                "event.undecodable",
+                d.row.entry,
+                "the stored event is not a signed phucloi envelope",
+                aid=d.aid,
+            )
+        ]
+    return []
+
+
+def check_digest(d: Decoded, ctx: ScanContext) -> list[Finding]:
+    if d.envelope is None:
+        return []
+    if hashlib.sha256(d.message).hexdigest() != d.envelope.get("digest"):
+        return [
+            _f(
+                "event.digest",
+                d.row.entry,
+                "the envelope's digest is not the SHA-256 of the signed command text",
+                aid=d.aid,
+            )
+        ]
+    return []
+
+
+def check_sealed(d: Decoded, ctx: ScanContext) -> list[Finding]:
+    env, cmd = d.envelope, d.command
+    if env is None or cmd is None or "sealed" not in env:
+        return []
+    sealed = env["sealed"]
+    e = d.row.entry
+    if not isinstance(sealed, str) or sealed.count(".") != 2 or not sealed.startswith("v1."):
+        return [
+            _f("sealed.malformed", e, "sealed personal data is not a v1 AES-GCM blob", aid=d.aid)
+        ]
+    if ctx.data_keys is None:
+        return []
+    person = str(aggregate_id("member", (cmd.get("body") or {}).get("member", "")))
+    if person not in ctx.data_keys:
+        return [
+            _f(
+                "sealed.no_key",
+                e,
+                f"no data key row for person {person} (neither held nor erased)",
+                aid=d.aid,
+                severity=WARNING,
+            )
+        ]
+    key = ctx.data_keys[person]
+    if key is None:
+        ctx.counters["erased"] = ctx.counters.get("erased", 0) + 1
+        return []  # erased personal data is not a failure
+    try:
+        unseal(key, person_id=person, sealed=sealed)
+    except TamperedError:
+        return [
+            _f(
+                "sealed.tampered",
+                e,
+                "sealed personal data fails AES-GCM authentication: the ciphertext was changed",
+                aid=d.aid,
+            )
+        ]
+    except ValueError as exc:
+        return [_f("sealed.malformed", e, f"sealed personal data: {exc}", aid=d.aid)]
+    ctx.counters["unsealed"] = ctx.counters.get("unsealed", 0) + 1
+    return []
+
+
+ROW_CHECKS: list[Callable[[Decoded, ScanContext], list[Finding]]] = [
+    check_event_present,
+    check_leaf_hash,
+    check_decodes,
+    check_entry_matches_event,
+    check_digest,
+    check_sealed,
+]
+
+
+# --- the scan loop -------------------------------------------------------------------------
+
+
+def _decode(d: Decoded) -> None:
+    ev = d.row.event
+    assert ev is not None
+    try:
+        d.aid = normalised_id(ev.originator_id)
+    except ValueError:
+        d.aid = None
+        return
+    d.leaf = event_leaf_hash(ev)
+    try:
+        env = json.loads(ev.state)["envelope"]
+        text = env["command"]
+        cmd = json.loads(text)
+        if not isinstance(cmd, dict) or not isinstance(env, dict):
+            return
+    except (ValueError, KeyError, TypeError):
+        return
+    d.envelope, d.command, d.message = env, cmd, text.encode()
+
+
+def _extra(
+    topic: str, cmd: dict[str, Any], env: dict[str, Any], ev: EventRow
+) -> dict[str, Any] | None:
+    kind = cmd.get("type")
+    body = cmd.get("body") or {}
+    if topic.startswith(REGISTRY_TOPICS):
+        return {"stored": ev, "body": body}
+    if kind == "payout.record":
+        verdict = env.get("ledger") or {}
+        return {
+            "amount": body.get("amount"),
+            "effective_date": cmd.get("effective_date"),
+            "unit": cmd.get("unit"),
+            "status": verdict.get("status", "paid"),
+            "overridden": bool(verdict.get("overridden")),
+            "override": body.get("override") is not None,
+            "digest": env.get("digest"),
+        }
+    if kind == "approval.decide":
+        return {k: body.get(k) for k in ("target", "target_digest", "decision")}
+    if kind == "member.erase":
+        return {"person": str(aggregate_id("member", str(body.get("member", ""))))}
+    return None
+
+
+def scan_rows(rows: list[LogRow], ctx: ScanContext) -> tuple[list[Scanned], list[Finding]]:
+    out: list[Scanned] = []
+    findings: list[Finding] = []
+    keys = ctx.keys
+    for row in rows:
+        e = row.entry
+        d = Decoded(row)
+        if row.event is not None:
+            _decode(d)
+            if d.aid is None:
+                findings.append(
+                    _f("event.undecodable", e, "the stored originator id is not a UUID", aid=None)
+                )
+        for check in ROW_CHECKS:
+            found = check(d, ctx)
+            if found:
+                findings.extend(found)
+        cmd, env = d.command, d.envelope
+        if cmd is None or env is None:
+            out.append(
+                Scanned(
+                    e.seq,
+                    d.leaf,
+                    d.aid,
+                    e.originator_version,
+                    e.notification_id,
+                    None,
+                    e.event_id,
+                    None,
+                    None,
+                    None,
+                    None,
+                    False,
+                    (),
+                    None,
+                )
+            )
+            continue
+        signer = cmd.get("signer") or {}
+        key_id = str(signer.get("key_id"))
+        public = keys.get(key_id)
+        event = row.event
+        assert event is not None
+        extra = _extra(event.topic, cmd, env, event)
+        if public is not None:
+            sig_ok: bool | None = verify_sig(public, d.message, env.get("signature"))
+        else:
+            sig_ok = None
+            extra = dict(extra or {}, message=d.message, signature=env.get("signature"))
+        cosigs: list[tuple[str, str, bool | None]] = []
+        for c in env.get("cosignatures") or ():
+            if not isinstance(c, dict):
+                cosigs.append(("", "", False))
+                continue
+            cpub = keys.get(str(c.get("key_id")))
+            if cpub is None:
+                extra = dict(extra or {}, message=d.message)
+                extra.setdefault("cosig_material", []).append(c)
+            cosigs.append(
+                (
+                    str(c.get("officer")),
+                    str(c.get("key_id")),
+                    None if cpub is None else verify_sig(cpub, d.message, c.get("signature")),
+                )
+            )
+        out.append(
+            Scanned(
+                e.seq,
+                d.leaf,
+                d.aid,
+                row.event.originator_version,  # type: ignore[union-attr]
+                e.notification_id,
+                env.get("recorded_at"),
+                e.event_id,
+                cmd.get("type"),
+                signer.get("officer"),
+                key_id,
+                scope_unit(cmd),
+                sig_ok,
+                tuple(cosigs),
+                extra,
+            )
+        )
+    return out, findings
+
+
+# --- worker processes ----------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def worker_init(spec: tuple[str, str], keys: dict[str, bytes], with_data_keys: bool) -> None:
+    from audit.source import open_source
+
+    source = open_source(spec)
+    _WORKER["source"] = source
+    _WORKER["ctx"] = ScanContext(keys, source.data_keys() if with_data_keys else None)
+
+
+def worker_scan(ref: Any) -> tuple[list[Scanned], list[Finding], dict[str, int]]:
+    ctx: ScanContext = _WORKER["ctx"]
+    ctx.counters = {}
+    scanned, findings = scan_rows(_WORKER["source"].read_chunk(ref), ctx)
+    return scanned, findings, ctx.counters

@@ -1,0 +1,234 @@
+"""A witness (nhân chứng): an inspection-committee member who cosigns the ledger's checkpoints.
+
+C2SP tlog-witness rules, kept here with the witness's own key and state, outside the ledger:
+- A checkpoint is cosigned only if it is signed by the log key the witness pinned for its
+  origin (trust on first use, or `--log-key`), and if a consistency proof shows that it
+  extends the last checkpoint this witness cosigned for that origin. Any inconsistency is a
+  refusal: a smaller tree (rollback), the same size with another root (fork), a proof that
+  does not verify, or an `old_size` that is not the size the witness holds (the log must
+  then retry from the witness's size).
+- The new state is written (atomically: temporary file, fsync, rename) before the
+  cosignature is returned, so a witness never cosigns two inconsistent trees and never
+  rolls back, even if it crashes between the two steps.
+- `history.jsonl` keeps every checkpoint the witness cosigned, so an inspector can later
+  check that the log is still consistent with each of them (audit verify --witness-state).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.merkle import ProofError, verify_consistency
+from audit.note import (
+    SIG_TYPE_COSIGNATURE_V1,
+    Checkpoint,
+    CosignatureVerifier,
+    NoteError,
+    Signature,
+    Verifier,
+    cosignature_message,
+    key_id,
+    open_note,
+)
+
+STATE_FILE = "state.json"
+HISTORY_FILE = "history.jsonl"
+
+
+class WitnessRefusal(Exception):
+    """The witness refuses to cosign; `code` says why (conflict, rollback, fork, proof...)."""
+
+    def __init__(self, code: str, message: str, *, size: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.size = size
+
+
+class Ed25519Signer:
+    """Anything with `public_key` (32 bytes) and `sign(message) -> 64-byte signature`."""
+
+    public_key: bytes
+
+    def sign(self, message: bytes) -> bytes:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class HeldCheckpoint:
+    origin: str
+    size: int
+    root_hash: bytes
+    note: str
+
+
+class Witness:
+    """One witness: a name, an Ed25519 key (from the keystore) and a state directory."""
+
+    def __init__(self, directory: Path, *, name: str, signer: Any) -> None:
+        self.directory = Path(directory)
+        self.name = name
+        self.signer = signer
+        self.key_id = key_id(name, signer.public_key, sig_type=SIG_TYPE_COSIGNATURE_V1)
+
+    @property
+    def vkey(self) -> str:
+        return CosignatureVerifier(self.name, self.signer.public_key).vkey
+
+    # --- state ---------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        path = self.directory / STATE_FILE
+        if not path.exists():
+            return {"name": self.name, "vkey": self.vkey, "logs": {}}
+        state = json.loads(path.read_text())
+        if state.get("vkey") != self.vkey:
+            raise WitnessRefusal(
+                "wrong_key", f"{path} belongs to witness key {state.get('vkey')}, not {self.vkey}"
+            )
+        return state
+
+    def held(self, origin: str) -> HeldCheckpoint | None:
+        log = self.state()["logs"].get(origin)
+        if log is None:
+            return None
+        return HeldCheckpoint(origin, log["size"], bytes.fromhex(log["root_hash"]), log["note"])
+
+    def _save(self, state: dict[str, Any], record: dict[str, Any]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.directory / HISTORY_FILE, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp = self.directory / (STATE_FILE + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(state, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.directory / STATE_FILE)
+
+    # --- the add-checkpoint rule -----------------------------------------------------------
+
+    def add_checkpoint(
+        self,
+        note: str,
+        *,
+        old_size: int,
+        proof: Sequence[bytes],
+        log_vkey: str,
+        timestamp: int | None = None,
+    ) -> str:
+        """Check `note` against the held state and return a cosignature line, or refuse."""
+        try:
+            verifier = Verifier.from_vkey(log_vkey)
+            opened = open_note(note, [verifier])
+            cp = Checkpoint.parse(opened.text)
+        except NoteError as exc:
+            raise WitnessRefusal("bad_note", f"checkpoint note does not verify: {exc}") from None
+        if cp.origin != verifier.name:
+            raise WitnessRefusal("bad_note", f"origin {cp.origin!r} is not the key's name")
+        state = self.state()
+        log = state["logs"].get(cp.origin)
+        if log is not None and log["log_vkey"] != log_vkey:
+            raise WitnessRefusal(
+                "wrong_log_key", f"{cp.origin} was pinned to another log key: {log['log_vkey']}"
+            )
+        held_size = 0 if log is None else int(log["size"])
+        if old_size != held_size:
+            raise WitnessRefusal(
+                "conflict",
+                f"old size {old_size} is not the size this witness holds ({held_size})",
+                size=held_size,
+            )
+        if cp.size < held_size:
+            raise WitnessRefusal(
+                "rollback",
+                f"refused: {cp.origin} went back from {held_size} to {cp.size} leaves",
+                size=held_size,
+            )
+        if log is not None:
+            held_root = bytes.fromhex(log["root_hash"])
+            try:
+                if held_size == 0:
+                    if proof:
+                        raise ProofError("a proof from the empty tree must be empty")
+                else:
+                    verify_consistency(
+                        size1=held_size,
+                        size2=cp.size,
+                        root1=held_root,
+                        root2=cp.root_hash,
+                        proof=list(proof),
+                    )
+            except ProofError as exc:
+                code = "fork" if cp.size == held_size else "inconsistent"
+                raise WitnessRefusal(
+                    code,
+                    f"refused: {cp.origin} at {cp.size} leaves is not consistent with the "
+                    f"checkpoint of {held_size} leaves this witness cosigned ({exc})",
+                    size=held_size,
+                ) from None
+        ts = int(time.time()) if timestamp is None else timestamp
+        message = cosignature_message(cp.body(), ts)
+        signature = ts.to_bytes(8, "big") + self.signer.sign(message)
+        line = Signature(self.name, self.key_id, signature).line()
+        state["logs"][cp.origin] = {
+            "log_vkey": log_vkey,
+            "size": cp.size,
+            "root_hash": cp.root_hash.hex(),
+            "note": note,
+            "cosigned_at": ts,
+        }
+        record = {
+            "origin": cp.origin,
+            "size": cp.size,
+            "root_hash": cp.root_hash.hex(),
+            "note": note,
+            "cosigned_at": ts,
+        }
+        self._save(state, record)
+        return line
+
+
+@dataclass(frozen=True)
+class WitnessView:
+    """What a witness's state directory tells an inspector (read only, no key needed)."""
+
+    directory: str
+    name: str
+    vkey: str
+    log_vkeys: dict[str, str]
+    held: tuple[HeldCheckpoint, ...]
+
+
+def read_witness_state(directory: str | Path) -> WitnessView:
+    d = Path(directory)
+    path = d / STATE_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{d}: no witness state ({STATE_FILE})")
+    state = json.loads(path.read_text())
+    held: list[HeldCheckpoint] = []
+    history = d / HISTORY_FILE
+    if history.is_file():
+        for line in history.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                held.append(
+                    HeldCheckpoint(r["origin"], r["size"], bytes.fromhex(r["root_hash"]), r["note"])
+                )
+    for origin, log in state.get("logs", {}).items():
+        latest = HeldCheckpoint(origin, log["size"], bytes.fromhex(log["root_hash"]), log["note"])
+        if latest not in held:
+            held.append(latest)
+    return WitnessView(
+        str(d),
+        state["name"],
+        state["vkey"],
+        {o: log["log_vkey"] for o, log in state.get("logs", {}).items()},
+        tuple(held),
+    )

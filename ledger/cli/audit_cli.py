@@ -1,0 +1,408 @@
+"""`phucloi audit …` and `phucloi export`: the inspection committee's commands (Ủy ban kiểm tra).
+
+- `audit checkpoint` signs the current Merkle tree (C2SP tlog-checkpoint) with the ledger key.
+- `audit witness --name W` checks the consistency proof from the last checkpoint witness W
+  cosigned and only then cosigns the new one (state in `--state DIR`, outside the database).
+- `audit prove EVENT_ID` / `audit consistency OLD NEW` print RFC 9162 proofs.
+- `audit verify` replays the whole log (or `--bundle DIR`) and reports every finding with its
+  location; exit 0 when everything holds, 1 when anything is wrong, 2 on usage errors.
+- `export --out DIR` writes the self-contained bundle `audit verify --bundle` reads.
+
+Verification and export only read the database: they never migrate it or touch read models.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
+
+from audit.findings import ERROR, Report
+from audit.merkle import ProofError, verify_consistency, verify_inclusion
+from audit.note import NoteError
+from audit.witness import Witness, WitnessRefusal, read_witness_state
+from ledger.cli.common import (
+    PASSPHRASE_ENV,
+    JsonFlag,
+    console,
+    emit_json,
+    keystore,
+    open_context,
+    passphrase,
+    rows_table,
+    safe_url,
+    state,
+    usage,
+)
+
+audit_app = typer.Typer(
+    help="Kiểm tra, đối chiếu sổ cái bằng cây Merkle và chữ ký (audit trail: checkpoints, "
+    "witnesses, proofs, verification).",
+    no_args_is_help=True,
+)
+
+WitnessStates = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--witness-state",
+        metavar="DIR",
+        help="Thư mục trạng thái của nhân chứng; kiểm tra sổ cái khớp mọi checkpoint nhân chứng "
+        "đã ký (a witness state directory; repeatable).",
+    ),
+]
+
+
+def _engine() -> Engine:
+    """A plain engine on the selected database (no migration, no read-model catch-up)."""
+    from ledger.bootstrap import make_engine
+    from ledger.config import DatabaseUrlError, parse_database_url
+
+    url, source = state().url()
+    try:
+        target = parse_database_url(url)
+    except DatabaseUrlError as exc:
+        usage(f"{source}: {exc}")
+    if target.sqlite_path and not Path(target.sqlite_path).exists():
+        usage(f"{source}: không có cơ sở dữ liệu / no database at {safe_url(url)!r}")
+    return make_engine(target)
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+# --- checkpoint --------------------------------------------------------------------------------
+
+
+@audit_app.command("checkpoint")
+def checkpoint(as_json: JsonFlag = False) -> None:
+    """Ký checkpoint (kích thước cây, gốc Merkle) bằng khóa của sổ cái (sign a checkpoint)."""
+    from audit.log import LogError, make_checkpoint
+
+    engine = open_context().engine
+    try:
+        size, root, note, created = make_checkpoint(engine)
+    except LogError as exc:
+        typer.echo(f"Lỗi / Error: từ chối ký checkpoint / checkpoint refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        emit_json({"size": size, "root_hash": root, "note": note, "created": created})
+        return
+    typer.echo(
+        ("Đã ký checkpoint / Signed checkpoint" if created else "Checkpoint đã có / Already signed")
+        + f": {size} bút toán (leaves)"
+    )
+    typer.echo(f"  Gốc Merkle (root): {root}")
+    typer.echo(note, nl=False)
+
+
+# --- witness -----------------------------------------------------------------------------------
+
+
+def _witness_dir(name: str, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    home = Path(os.environ.get("PHUCLOI_HOME") or "~/.phucloi").expanduser()
+    return home / "witness" / name
+
+
+@audit_app.command("witness")
+def witness(
+    name: Annotated[
+        str,
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="Tên nhân chứng = tên khóa trong keystore (witness name = keystore key).",
+        ),
+    ],
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            metavar="DIR",
+            help="Thư mục trạng thái (default $PHUCLOI_HOME/witness/NAME).",
+        ),
+    ] = None,
+    log_key: Annotated[
+        str | None,
+        typer.Option(
+            "--log-key",
+            metavar="VKEY",
+            help="Khóa kiểm của sổ cái (pin the ledger's checkpoint verifier key).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Đồng ký checkpoint mới nhất sau khi kiểm tra tính nhất quán (cosign after a consistency
+    proof; refuses any rollback or fork)."""
+    from audit.log import LogError, cosign_latest
+    from ledger.keystore import KeystoreError
+
+    ks = keystore()
+    try:
+        ks.public(name)
+    except KeystoreError as exc:
+        usage(f"--name {name}: {exc} (tạo khóa / create it: `phucloi keys new {name}`)")
+    signer = ks.load_signer(name, passphrase(PASSPHRASE_ENV, f"Mật khẩu khóa {name}"))
+    w = Witness(_witness_dir(name, state_dir), name=name, signer=signer)
+    engine = _engine()
+    try:
+        done = cosign_latest(engine, w, log_vkey=log_key)
+    except (WitnessRefusal, LogError) as exc:
+        code = getattr(exc, "code", "unprovable")
+        if as_json:
+            emit_json({"cosigned": False, "refusal": code, "message": str(exc)})
+        else:
+            typer.echo(f"Từ chối đồng ký / Refused to cosign ({code}): {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        emit_json(
+            {
+                "cosigned": True,
+                "origin": done.origin,
+                "old_size": done.old_size,
+                "size": done.size,
+                "witness_vkey": w.vkey,
+                "cosignature": done.line,
+            }
+        )
+        return
+    typer.echo(f"Đã đồng ký / Cosigned {done.origin} at {done.size} leaves (was {done.old_size})")
+    typer.echo(f"  Khóa nhân chứng (witness vkey): {w.vkey}")
+
+
+# --- proofs ------------------------------------------------------------------------------------
+
+
+@audit_app.command("prove")
+def prove(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT_ID", help="Mã bút toán (event id).")],
+    size: Annotated[
+        int | None,
+        typer.Option("--size", help="Kích thước cây (tree size; default the latest checkpoint)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Bằng chứng một bút toán nằm trong cây (RFC 9162 inclusion proof)."""
+    from audit.log import LogError, prove_inclusion
+
+    try:
+        p = prove_inclusion(_engine(), event_id, size=size)
+        verify_inclusion(
+            leaf_hash=p.leaf_hash, index=p.index, size=p.size, proof=p.path, root=p.root_hash
+        )
+    except (LogError, ProofError) as exc:
+        typer.echo(f"Lỗi / Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        emit_json(p.as_dict())
+        return
+    typer.echo(f"Bút toán {event_id}: lá {p.index} / leaf {p.index} of {p.size}")
+    typer.echo(f"  leaf hash: {p.leaf_hash.hex()}")
+    typer.echo(f"  root:      {p.root_hash.hex()}")
+    for i, h in enumerate(p.path):
+        typer.echo(f"  path[{i}]:   {h.hex()}")
+
+
+@audit_app.command("consistency")
+def consistency(
+    old: Annotated[int, typer.Argument(metavar="OLD", help="Kích thước cũ (older tree size).")],
+    new: Annotated[int, typer.Argument(metavar="NEW", help="Kích thước mới (newer tree size).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Bằng chứng cây NEW mở rộng cây OLD (RFC 9162 consistency proof)."""
+    from audit.log import LogError, leaf_hashes, prove_consistency
+    from audit.merkle import root_from_leaf_hashes
+
+    engine = _engine()
+    try:
+        proof = prove_consistency(engine, old, new)
+        hashes = leaf_hashes(engine, new)
+        r1, r2 = root_from_leaf_hashes(hashes[:old]), root_from_leaf_hashes(hashes)
+        verify_consistency(size1=old, size2=new, root1=r1, root2=r2, proof=proof)
+    except (LogError, ProofError) as exc:
+        typer.echo(f"Lỗi / Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    data = {
+        "size1": old,
+        "size2": new,
+        "root1": r1.hex(),
+        "root2": r2.hex(),
+        "proof": [p.hex() for p in proof],
+    }
+    if as_json:
+        emit_json(data)
+        return
+    for k, v in data.items():
+        typer.echo(f"{k}: {v}")
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def verify(
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--bundle",
+            metavar="DIR",
+            help="Kiểm tra gói xuất thay vì cơ sở dữ liệu (verify an export bundle, offline).",
+        ),
+    ] = None,
+    witness_states: WitnessStates = None,
+    log_key: Annotated[
+        str | None,
+        typer.Option(
+            "--log-key",
+            metavar="VKEY",
+            help="Khóa kiểm checkpoint được công bố (pin the log's verifier key).",
+        ),
+    ] = None,
+    witness_keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            metavar="VKEY",
+            help="Khóa kiểm của nhân chứng tin cậy (trusted witness vkey; repeatable).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Số tiến trình (processes; default: every core)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Kiểm tra toàn bộ sổ cái: chữ ký, cây Merkle, checkpoint, bảng đọc, dữ liệu cá nhân."""
+    from audit.source import BundleError, BundleSource, DatabaseSource
+    from audit.verify import verify as run
+
+    views = []
+    for d in witness_states or []:
+        try:
+            views.append(read_witness_state(d))
+        except (OSError, ValueError) as exc:
+            usage(f"--witness-state {d}: {exc}")
+    try:
+        if log_key:
+            from audit.note import Verifier
+
+            Verifier.from_vkey(log_key)
+        for k in witness_keys or []:
+            from audit.note import CosignatureVerifier
+
+            CosignatureVerifier.from_vkey(k)
+    except NoteError as exc:
+        usage(f"--log-key/--witness-key: {exc}")
+    source: Any
+    if bundle is not None:
+        try:
+            source = BundleSource(bundle)
+        except (BundleError, OSError, ValueError) as exc:
+            usage(f"--bundle {bundle}: {exc}")
+    else:
+        engine = _engine()
+        source = DatabaseSource(_url(engine), engine=engine)
+    err = console(stderr=True)
+    show = err.is_terminal and not as_json
+    with Progress(
+        TextColumn("Kiểm tra / verifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not show,
+    ) as bar:
+        task = bar.add_task("verify", total=None)
+        report = run(
+            source,
+            log_vkey=log_key,
+            witnesses=views,
+            witness_vkeys=witness_keys or [],
+            workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    source.close()
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        print_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+def print_report(report: Report) -> None:
+    out = console()
+    verdict = (
+        "ĐẠT / OK: mọi kiểm tra đều đúng"
+        if report.ok
+        else f"KHÔNG ĐẠT / FAILED: {len(report.errors())} lỗi (errors)"
+    )
+    typer.echo(f"{verdict}")
+    typer.echo(f"  Nguồn (source):        {report.source}")
+    typer.echo(f"  Bút toán (events):     {report.events}")
+    typer.echo(f"  Cây Merkle (tree):     {report.tree_size} leaves, root {report.root_hash}")
+    rate = report.events / report.seconds if report.seconds else 0
+    typer.echo(f"  Thời gian (time):      {report.seconds:.2f} s ({rate:,.0f} events/s)")
+    if report.findings:
+        out.print(
+            rows_table(
+                "Phát hiện / Findings",
+                ["Mức", "Kiểm tra (check)", "Vị trí (where)", "Nội dung (message)"],
+                [
+                    (
+                        f.severity.upper() if f.severity == ERROR else f.severity,
+                        f.check,
+                        f.where(),
+                        f.message,
+                    )
+                    for f in report.findings
+                ],
+            )
+        )
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def export(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Thư mục gói xuất (mới hoặc rỗng) / bundle directory (new or empty).",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Xuất gói tự chứa để kiểm tra ngoại tuyến (export a self-contained bundle for offline
+    verification: `phucloi audit verify --bundle DIR`)."""
+    from audit.export import ExportError
+    from audit.export import export as write_bundle
+    from audit.source import DatabaseSource
+
+    engine = _engine()
+    source = DatabaseSource(_url(engine), engine=engine)
+    try:
+        manifest = write_bundle(source, out)
+    except ExportError as exc:
+        usage(f"--out: {exc}")
+    finally:
+        source.close()
+        engine.dispose()
+    if as_json:
+        emit_json({k: v for k, v in manifest.items() if k != "sha256"} | {"out": str(out)})
+        return
+    typer.echo(
+        f"Đã xuất / Exported {manifest['log_entries']} bút toán (events), "
+        f"{manifest['checkpoints']} checkpoint → {out}"
+    )
+    typer.echo(f"  Kiểm tra / verify: phucloi audit verify --bundle {out}")

@@ -1,0 +1,132 @@
+"""`phucloi demo`: build a realistic demo province ledger from a seed, then summarise it.
+
+The ledger must be empty. Officers' keys are derived from the seed and written, encrypted
+with the printed demo passphrase, to the keystore (`$PHUCLOI_HOME/keys`) so `--as` works
+afterwards. The same seed gives the same signed commands.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from ledger.cli.common import (
+    JsonFlag,
+    console,
+    emit_json,
+    fmt_bp,
+    fmt_money,
+    open_context,
+    rows_table,
+    state,
+    usage,
+)
+from ledger.demo import DEMO_PASSPHRASE, DemoConfig, build_demo
+from ledger.keystore import KeystoreError, default_keystore_dir
+from ledger.projections.log import head
+
+
+def demo(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", metavar="URL", help="URL cơ sở dữ liệu (như `phucloi --db`)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (random seed).")] = 2025,
+    members: Annotated[
+        int, typer.Option("--members", min=60, max=1_000_000, help="Số đoàn viên (members).")
+    ] = 5000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dựng sổ cái mẫu một tỉnh: 3 cấp, 30 CĐCS, 5.000 đoàn viên, một năm thu chi."""
+    if db:
+        state().db = db
+    ctx = open_context()
+    with ctx.ledger.transaction() as tx:
+        events = head(tx) + 1
+    if events:
+        usage(
+            f"sổ cái đã có {events} bút toán; demo cần sổ cái trống (dùng --db sqlite:///demo.db) "
+            f"/ the ledger already has {events} events: the demo needs an empty one"
+        )
+    cfg = DemoConfig(seed=seed, members=members)
+    started = time.perf_counter()
+    try:
+        if as_json:
+            result = build_demo(ctx.ledger, cfg, keystore=default_keystore_dir())
+        else:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console(stderr=True),
+                transient=True,
+            ) as bar:
+                task = bar.add_task("Ghi sổ (recording)", total=None)
+                result = build_demo(
+                    ctx.ledger,
+                    cfg,
+                    keystore=default_keystore_dir(),
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+    except KeystoreError as exc:
+        usage(str(exc))
+    seconds = time.perf_counter() - started
+    s = result.summary
+    if as_json:
+        emit_json(
+            s.as_dict()
+            | {"seed": seed, "seconds": round(seconds, 1), "passphrase": DEMO_PASSPHRASE}
+        )
+        return
+    out = console()
+    n = lambda v: f"{v:,}".replace(",", ".")  # noqa: E731
+    out.print(f"Sổ cái mẫu / demo ledger (seed {seed}) — {s.province.name}, năm {s.period}")
+    out.print(
+        rows_table(
+            "Tổng quan (summary)",
+            ["Chỉ tiêu", "Giá trị"],
+            [
+                ("Đơn vị công đoàn", n(len(result.plan.units))),
+                ("Đoàn viên (đang sinh hoạt)", f"{n(s.members)} ({n(s.active_members)})"),
+                ("Bút toán đã ký (events)", n(s.events)),
+                ("Tổng thu (money in)", fmt_money(s.money_in)),
+                ("Tổng chi (money out)", fmt_money(s.money_out)),
+                ("  trong đó chi phúc lợi", fmt_money(s.welfare)),
+                ("Tỷ lệ chi phúc lợi toàn tỉnh", fmt_bp(s.province.welfare_share_bp or 0)),
+                ("Nộp cấp trên (trong tỉnh)", fmt_money(s.remitted)),
+                ("Giải ngân cho vay", fmt_money(s.loans_out)),
+                ("Thời gian (seconds)", f"{seconds:.1f}"),
+            ],
+        )
+    )
+    out.print(
+        rows_table(
+            "Tỷ lệ chi phúc lợi / tổng chi theo CĐCS, thấp nhất trước (mục tiêu ≥ 60%)",
+            ["Đơn vị", "Tên", "Tổng chi", "Phúc lợi", "Tỷ lệ", ""],
+            [
+                (
+                    f.unit,
+                    f.name,
+                    fmt_money(f.spending),
+                    fmt_money(f.welfare),
+                    fmt_bp(f.welfare_share_bp) if f.welfare_share_bp is not None else "—",
+                    "ĐẠT" if f.meets_target else "CHƯA ĐẠT",
+                )
+                for f in s.unions
+            ],
+        )
+    )
+    first = result.plan.units[-1].code
+    out.print(
+        f"Khóa cán bộ đã lưu trong {default_keystore_dir()} ({result.keys_written} mới), "
+        f"mật khẩu / passphrase: {DEMO_PASSPHRASE}"
+    )
+    out.print(
+        f"Ví dụ / try: PHUCLOI_PASSPHRASE={DEMO_PASSPHRASE} phucloi ratios P --period 2025; "
+        f"phucloi compliance {first} --period 2025-Q3; "
+        f"phucloi history {first}-0003; ký với --as kt.{first} hoặc --as ct.{first}"
+    )

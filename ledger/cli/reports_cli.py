@@ -1,0 +1,390 @@
+"""`phucloi history | ratios | compliance | beneficiaries`: what the read models show.
+
+Registered on the root app (ledger.cli.main) as top-level commands. Amounts are shown in
+đồng with thousands separators, shares as Vietnamese percentages; `--json` prints the same
+figures for machines (integers of đồng, shares in basis points). Personal names come from
+`Ledger.reveal` at display time; an erased person shows "(đã xóa / erased)".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from ledger.cli.common import (
+    JsonFlag,
+    UnitArg,
+    console,
+    emit_json,
+    fmt_bp,
+    fmt_date,
+    fmt_money,
+    open_context,
+    rows_table,
+    usage,
+)
+from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
+from ledger.domain.periods import Period, parse_period
+from ledger.privacy import TamperedError
+from ledger.projections.queries.beneficiaries import beneficiary_counts
+from ledger.projections.queries.compliance import compliance as compliance_of
+from ledger.projections.queries.history import (
+    ERASED,
+    HistoryLine,
+    MemberHistory,
+    member_history,
+    with_names,
+)
+from ledger.projections.queries.ratios import UnitFigures, unit_figures
+
+PeriodOpt = Annotated[
+    str,
+    typer.Option(
+        "--period",
+        metavar="PERIOD",
+        help="Kỳ: 2025 (năm), 2025-03 (tháng), 2025-Q1 (quý), lunar-2025 (năm âm lịch, Tết).",
+    ),
+]
+STATUS = {"paid": "đã chi", "pending": "chờ duyệt", "refused": "bị từ chối"}
+LOAN = {"disburse": "Giải ngân vay", "repay": "Trả nợ vay", "write_off": "Xóa nợ vay"}
+FLOWS = {
+    "remitted": "Nộp cấp trên (remitted upward)",
+    "received": "Nhận từ cấp dưới (received from below)",
+}
+REMIT_KINDS = {"union_fee": "Kinh phí công đoàn", "dues": "Đoàn phí", "other": "Khác"}
+
+
+def _period(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except (ValueError, TypeError) as exc:
+        usage(f"--period: {exc}")
+
+
+def _pct(bp: int | None) -> str:
+    return "—" if bp is None else fmt_bp(bp)
+
+
+def _label(enum: type, key: str) -> str:
+    try:
+        return str(enum(key).label_vi)
+    except ValueError:
+        return {"general": "Chi phúc lợi chung (không theo đoàn viên)"}.get(key, key)
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+def _what(ln: HistoryLine) -> str:
+    if ln.flow == "income":
+        text = f"Đoàn phí tháng {ln.month[5:]}/{ln.month[:4]}" if ln.month else "Đoàn phí"
+    elif ln.flow == "loan":
+        text = f"{LOAN.get(ln.key, ln.key)} {ln.detail or ''}".strip()
+    else:
+        text = _label(WelfareKind, ln.key) + (" (hiện vật)" if ln.form == "in_kind" else "")
+    return f"Đảo: {text}" if ln.reversal_of else text
+
+
+def _who(h: MemberHistory, ln: HistoryLine) -> str:
+    if ln.relative is None:
+        return "bản thân"
+    name = ERASED if h.erased else h.relatives.get(ln.relative) or ""
+    return f"{ln.relative} {name}".strip()
+
+
+def history(
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="Mã đoàn viên (member number).")],
+    year: Annotated[int | None, typer.Option("--year", help="Chỉ một năm (one year).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Lịch sử đoàn phí, phúc lợi, vay vốn của đoàn viên và thân nhân (member history)."""
+    ctx = open_context()
+    h = member_history(ctx.engine, member, year=year)
+    try:
+        with_names(h, ctx.ledger.reveal(member))
+    except TamperedError:
+        h.name = "(không giải mã được / cannot be decrypted)"
+    if as_json:
+        emit_json(h.as_dict())
+        return
+    print_history(h)
+
+
+def print_history(h: MemberHistory) -> None:
+    out = console()
+    status = {"active": "đang sinh hoạt", "left": "đã ra khỏi tổ chức", "deceased": "đã mất"}
+    name = ERASED if h.erased else h.name or ""
+    out.print(f"Đoàn viên {h.member} — {name}")
+    out.print(
+        f"Đơn vị {h.unit_code}, {status.get(h.status, h.status)}; kết nạp {fmt_date(h.joined_on)}"
+        + (f", ra {fmt_date(h.left_on)}" if h.left_on else "")
+    )
+    rows = [
+        (
+            fmt_date(ln.effective_date),
+            ln.unit_code,
+            _what(ln),
+            _who(h, ln),
+            fmt_money(ln.amount),
+            STATUS.get(ln.status, ln.status)
+            + (" (vượt quy chế, Chủ tịch duyệt)" if ln.overridden else "")
+            + (" — đã đảo" if ln.reversed else ""),
+            (ln.detail or "") if ln.flow != "loan" else "",
+        )
+        for ln in h.lines
+    ]
+    out.print(
+        rows_table(
+            "Các khoản (entries)",
+            ["Ngày", "Đơn vị", "Nội dung", "Người nhận", "Số tiền", "Trạng thái", "Ghi chú"],
+            rows,
+        )
+    )
+    out.print(
+        rows_table(
+            "Tổng theo năm (yearly totals; chỉ khoản đã chi, đã trừ bút toán đảo)",
+            ["Năm", "Đoàn phí đã đóng", "Phúc lợi nhận", "Ưu đãi đối tác", "Vay", "Trả nợ"],
+            [
+                (
+                    str(y),
+                    fmt_money(t.dues),
+                    fmt_money(t.welfare),
+                    fmt_money(t.non_cash),
+                    fmt_money(t.loan_disbursed),
+                    fmt_money(t.loan_repaid),
+                )
+                for y, t in sorted(h.years.items())
+            ],
+        )
+    )
+
+
+# --- ratios ------------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool | None) -> str:
+    return {True: "ĐẠT", False: "CHƯA ĐẠT", None: "—"}[ok]
+
+
+def print_figures(f: UnitFigures) -> None:
+    out = console()
+    out.print(f"{f.unit} — {f.name} ({f.level}); kỳ {f.period.label_vi} ({f.period.label})")
+    income = f.of("income")
+    out.print(
+        rows_table(
+            "Thu (income)",
+            ["Nguồn thu", "Số tiền"],
+            [(_label(IncomeSource, k), fmt_money(v)) for k, v in sorted(income.items())]
+            + [("Tổng thu", fmt_money(f.income))],
+        )
+    )
+    limits = {c.category: c for c in f.categories}
+    spending_rows = []
+    for cat in SpendingCategory:
+        share = limits.get(cat.value)
+        amount = f.of("spending").get(cat.value, 0)
+        if not amount and share is None:
+            continue
+        bounds = ""
+        if share is not None and (share.min_bp is not None or share.max_bp is not None):
+            lo = f"≥ {fmt_bp(share.min_bp)}" if share.min_bp is not None else ""
+            hi = f"≤ {fmt_bp(share.max_bp)}" if share.max_bp is not None else ""
+            bounds = " ".join(x for x in (lo, hi) if x)
+        spending_rows.append(
+            (
+                cat.label_vi,
+                fmt_money(amount),
+                _pct(share.share_bp if share else None),
+                bounds,
+                _verdict(share.within_limits) if share and bounds else "",
+            )
+        )
+    spending_rows.append(("Tổng chi", fmt_money(f.spending), "100%" if f.spending else "—", "", ""))
+    out.print(
+        rows_table(
+            "Chi (spending)", ["Nội dung chi", "Số tiền", "Tỷ trọng", "Quy chế", ""], spending_rows
+        )
+    )
+    welfare = f.of("welfare")
+    if welfare:
+        out.print(
+            rows_table(
+                "Chi phúc lợi theo loại (welfare by kind)",
+                ["Loại", "Số tiền"],
+                [
+                    (_label(WelfareKind, k), fmt_money(v))
+                    for k, v in sorted(welfare.items(), key=lambda kv: -kv[1])
+                ],
+            )
+        )
+    other = []
+    for flow, title in FLOWS.items():
+        for k, v in sorted(f.of(flow).items()):
+            other.append((title, REMIT_KINDS.get(k, k), fmt_money(v)))
+    for k, v in sorted(f.of("loan").items()):
+        other.append(("Quỹ cho vay (loans)", LOAN.get(k, k), fmt_money(v)))
+    for k, v in sorted(f.of("non_cash").items()):
+        other.append(("Giá trị ưu đãi, không chi từ quỹ", _label(WelfareKind, k), fmt_money(v)))
+    if other:
+        out.print(rows_table("Ngoài tổng chi (not spending)", ["Khoản", "Loại", "Số tiền"], other))
+    target = f"≥ {fmt_bp(f.welfare_target_bp)}" if f.welfare_target_bp is not None else "—"
+    out.print(
+        f"Tỷ lệ chi phúc lợi / tổng chi (welfare share): {_pct(f.welfare_share_bp)} "
+        f"— mục tiêu {target}: {_verdict(f.meets_target)}"
+    )
+    if f.children:
+        out.print(
+            rows_table(
+                "Đơn vị trực thuộc (children, including their own descendants)",
+                ["Đơn vị", "Tên", "Tổng chi", "Chi phúc lợi", "Tỷ lệ", "Mục tiêu"],
+                [
+                    (
+                        c.unit,
+                        c.name,
+                        fmt_money(c.spending),
+                        fmt_money(c.welfare),
+                        _pct(c.welfare_share_bp),
+                        _verdict(c.meets_target),
+                    )
+                    for c in f.children
+                ],
+            )
+        )
+
+
+def ratios(unit: UnitArg, period: PeriodOpt, as_json: JsonFlag = False) -> None:
+    """Thu, chi, tỷ lệ chi phúc lợi so với mục tiêu ≥ 60% (income, spending, welfare share)."""
+    p = _period(period)
+    ctx = open_context()
+    figures = unit_figures(ctx.ledger, unit, p)
+    if as_json:
+        emit_json(figures.as_dict())
+        return
+    print_figures(figures)
+
+
+# --- compliance --------------------------------------------------------------------------------
+
+
+def compliance(
+    unit: UnitArg,
+    period: PeriodOpt,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Tính đến ngày YYYY-MM-DD (default: today)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Thu đúng, thu đủ, thu kịp thời: đoàn phí và kinh phí 2% (collection compliance)."""
+    p = _period(period)
+    try:
+        cutoff = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        usage(f"--as-of: ngày không hợp lệ / invalid date {as_of!r} (YYYY-MM-DD)")
+    ctx = open_context()
+    c = compliance_of(ctx.ledger, unit, p, as_of=cutoff)
+    if as_json:
+        emit_json(c.as_dict())
+        return
+    out = console()
+    t = c.total
+    out.print(
+        f"{t.unit} — {t.name}; kỳ {p.label_vi}; tháng đã đến hạn: {', '.join(c.months) or '—'}"
+    )
+    d, fee = t.dues, t.fee
+    out.print(
+        rows_table(
+            "Đoàn phí (member dues)",
+            ["Chỉ tiêu", "Giá trị"],
+            [
+                ("Đoàn viên phải đóng", f"{t.members:,}".replace(",", ".")),
+                (
+                    "Lượt tháng phải đóng / đã đóng",
+                    f"{d.member_months_due} / {d.member_months_paid}",
+                ),
+                ("Phải thu theo lương đăng ký", fmt_money(d.expected)),
+                ("Đã thu", fmt_money(d.collected)),
+                ("Tỷ lệ thu (thu đủ)", _pct(d.rate_bp)),
+                ("Đóng đúng hạn (thu kịp thời)", _pct(d.on_time_bp)),
+                ("Dòng khai lương thấp hơn đăng ký (thu đúng)", str(d.under_declared)),
+                ("Còn thiếu", fmt_money(d.shortfall)),
+            ],
+        )
+    )
+    out.print(
+        rows_table(
+            "Kinh phí công đoàn 2% (union fee)",
+            ["Chỉ tiêu", "Giá trị"],
+            [
+                ("Tháng phải nộp / đã kê khai", f"{fee.months_due} / {fee.months_declared}"),
+                ("Quỹ lương kê khai", fmt_money(fee.payroll)),
+                ("Phải nộp theo quỹ lương kê khai", fmt_money(fee.expected)),
+                (
+                    "Tháng chưa kê khai: ước tính theo lương đăng ký",
+                    fmt_money(fee.missing_estimate),
+                ),
+                ("Đã nhận", fmt_money(fee.received)),
+                ("Tỷ lệ", _pct(fee.rate_bp)),
+            ],
+        )
+    )
+    if len(c.units) > 1:
+        out.print(
+            rows_table(
+                "Theo đơn vị (by union), tỷ lệ thu thấp nhất trước",
+                ["Đơn vị", "Tên", "Đoàn viên", "Phải thu", "Đã thu", "Tỷ lệ", "Đúng hạn", "KPCĐ"],
+                [
+                    (
+                        u.unit,
+                        u.name,
+                        str(u.members),
+                        fmt_money(u.dues.expected),
+                        fmt_money(u.dues.collected),
+                        _pct(u.dues.rate_bp),
+                        _pct(u.dues.on_time_bp),
+                        _pct(u.fee.rate_bp),
+                    )
+                    for u in sorted(c.units, key=lambda u: (u.dues.rate_bp or 0, u.unit))
+                ],
+            )
+        )
+    if t.missing:
+        out.print(
+            rows_table(
+                f"Chưa đóng (unpaid), {len(t.missing)} dòng đầu",
+                ["Đoàn viên", "Tháng", "Phải đóng"],
+                [(m, mo, fmt_money(e)) for m, mo, e in t.missing[:20]],
+            )
+        )
+
+
+# --- beneficiaries -------------------------------------------------------------------------------
+
+
+def beneficiaries(unit: UnitArg, period: PeriodOpt, as_json: JsonFlag = False) -> None:
+    """Số người thụ hưởng và số tiền theo loại phúc lợi (beneficiaries per welfare kind)."""
+    p = _period(period)
+    ctx = open_context()
+    counts = beneficiary_counts(ctx.ledger, unit, p)
+    if as_json:
+        emit_json({"unit": unit, "period": p.label, "kinds": [c.__dict__ for c in counts]})
+        return
+    console().print(
+        rows_table(
+            f"Người thụ hưởng — {unit}, {p.label_vi}",
+            ["Loại", "Số người", "Đoàn viên", "Thân nhân", "Lượt", "Số tiền"],
+            [
+                (
+                    _label(WelfareKind, c.kind),
+                    str(c.people),
+                    str(c.members),
+                    str(c.relatives),
+                    str(c.payouts),
+                    fmt_money(c.amount),
+                )
+                for c in counts
+            ],
+        )
+    )

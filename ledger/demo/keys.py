@@ -1,0 +1,45 @@
+"""The demo officers' Ed25519 keys: derived from the seed, also written to the keystore.
+
+Invariant: a key is SHA-256("phucloi-demo:<seed>:<officer>") used as the raw private key,
+so the same seed gives the same keys (and signatures); the administrator's key comes from
+`admin_seed` so several generated provinces can share one ledger and one administrator.
+The keystore copy is encrypted with the printed demo passphrase, so `--as` works afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ledger.client import OfficerSigner
+from ledger.demo.plan import DEMO_PASSPHRASE, DemoConfig
+from ledger.keystore import Keystore, KeystoreError, signer_from_raw
+
+
+def raw_key(cfg: DemoConfig, code: str) -> bytes:
+    seed = cfg.admin_seed if code == "admin" and cfg.admin_seed is not None else cfg.seed
+    return hashlib.sha256(f"phucloi-demo:{seed}:{code}".encode()).digest()
+
+
+def officer_signer(cfg: DemoConfig, code: str) -> OfficerSigner:
+    return OfficerSigner(code, signer_from_raw(raw_key(cfg, code)))
+
+
+def write_keystore(cfg: DemoConfig, codes: list[str], directory: Path) -> int:
+    """Store each officer's key under its code; keys already there must be the same key."""
+    ks = Keystore(directory)
+    written = 0
+    for code in codes:
+        raw = raw_key(cfg, code)
+        try:
+            existing = ks.public(code)
+        except KeystoreError:
+            ks.import_private(code, raw, DEMO_PASSPHRASE)
+            written += 1
+            continue
+        if existing.public_key != signer_from_raw(raw).public_key:
+            raise KeystoreError(
+                f"Khóa {code} đã có trong {directory} và khác khóa của demo / key {code} already "
+                f"exists in {directory} with another key: use a fresh PHUCLOI_HOME"
+            )
+    return written

@@ -1,0 +1,226 @@
+"""A year of the demo province: movements, dues, fees, payouts, loans, spending, corrections.
+
+Invariants:
+- Every op is valid under the default policy when recorded in `(at, order)` order: the
+  generator applies the same membership rule as the Member aggregate and the same caps,
+  counts and windows as `ledger.domain.rules` (via `ledger.domain.periods.count_window`),
+  so a refusal while recording is a bug of the generator, never silently skipped.
+- Deliberate exceptions are tagged: overrides (a chair's signed justification), pending
+  payouts and the chair's decisions, duplicates corrected by reversals, a dues batch
+  recorded wrong and redone, late and incomplete dues, a fee paid short.
+- Amounts are whole đồng, rounded to thousands as unions pay them.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from ledger.demo.names import SUPPLIERS
+from ledger.demo.plan import DemoConfig, OfficerSpec, Op, Person, UnitSpec
+from ledger.demo.timeline import at
+from ledger.domain.catalogue import WelfareKind
+from ledger.domain.periods import count_window
+from ledger.domain.policy import PolicyBook, load_default_book
+
+
+class Year:
+    """Writes the ops of one year; `ops` is the result."""
+
+    def __init__(
+        self,
+        cfg: DemoConfig,
+        rng: random.Random,
+        units: list[UnitSpec],
+        officers: list[OfficerSpec],
+        people: list[Person],
+    ) -> None:
+        self.cfg, self.rng, self.y = cfg, rng, cfg.year
+        self.units = {u.code: u for u in units}
+        self.province = units[0]
+        self.grassroots = [u for u in units if u.employer is not None]
+        self.uppers = [u for u in units[1:] if u.employer is None]
+        self.officers = officers
+        self.people = people
+        self.by_number = {p.number: p for p in people}
+        self.book: PolicyBook = load_default_book()
+        self.ops: list[Op] = []
+        self.paid: dict[tuple[str, str, str], list[tuple[date, int]]] = defaultdict(list)
+        self.welfare: dict[str, int] = defaultdict(int)  # payouts per unit (for spending)
+        self.fee_in: dict[tuple[str, int], int] = defaultdict(int)  # (unit, quarter)
+        self.dues_in: dict[tuple[str, int], int] = defaultdict(int)
+        self.loans: list[tuple[Person, str, int, int, date]] = []
+
+    # ------------------------------------------------------------------ helpers
+
+    def kt(self, unit: str) -> str:
+        return self.cfg.code(f"kt.{unit[len(self.cfg.prefix) :]}")
+
+    def ct(self, unit: str) -> str:
+        return self.cfg.code(f"ct.{unit[len(self.cfg.prefix) :]}")
+
+    def op(self, when: datetime, type_: str, by: str, body: dict[str, Any], **kw: Any) -> Op:
+        cid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        o = Op(when, type_, by, body, order=len(self.ops), command_id=cid, **kw)
+        self.ops.append(o)
+        return o
+
+    def members_of(self, unit: str, d: date) -> list[Person]:
+        return [p for p in self.people if p.unit_on(d) == unit]
+
+    def allowed(self, p: Person, kind: str, amount: int, d: date, relative: str | None) -> bool:
+        """Would the default rules let this payout through without an override?"""
+        policy = self.book.in_force(d)
+        assert policy is not None
+        rule = policy.rule(WelfareKind(kind))
+        if rule is None or (relative is not None and not rule.relatives_eligible):
+            return False
+        if rule.per_payout_cap is not None and amount > rule.per_payout_cap:
+            return False
+        start, end = count_window(rule.count_period, d)
+        earlier = [
+            a for on, a in self.paid[(p.number, relative or "self", kind)] if start <= on < end
+        ]
+        if rule.max_count is not None and len(earlier) + 1 > rule.max_count:
+            return False
+        return rule.per_year_cap is None or sum(earlier) + amount <= rule.per_year_cap
+
+    def pay(
+        self,
+        p: Person,
+        kind: str,
+        amount: int,
+        d: date,
+        occasion: str,
+        *,
+        relative: str | None = None,
+        reason: str | None = None,
+        in_kind: tuple[str, int] | None = None,
+        override: str | None = None,
+        await_approval: bool = False,
+        unit: str | None = None,
+        hour: int = 10,
+        tag: str = "",
+        count: bool = True,
+    ) -> Op | None:
+        here = p.unit_on(d)
+        if unit is None:
+            unit = here
+        elif unit != here and not (kind == "bereavement" and p.died_on is not None):
+            return None  # not a member of that union that day (the ledger would refuse it)
+        if unit is None:
+            return None
+        if override is None and not self.allowed(p, kind, amount, d, relative):
+            return None
+        body: dict[str, Any] = {
+            "member": p.number,
+            "kind": kind,
+            "amount": amount,
+            "occasion": occasion,
+        }
+        if relative is not None:
+            body["relative"] = relative
+        if in_kind is not None:
+            item, unit_cost = in_kind
+            body["form"] = "in_kind"
+            body["in_kind"] = {
+                "item": item,
+                "quantity": amount // unit_cost,
+                "unit_cost": unit_cost,
+                "supplier": self.rng.choice(SUPPLIERS),
+            }
+        personal: dict[str, str] = {}
+        if reason is not None:
+            personal["reason"] = reason
+        if p.bank is not None and in_kind is None and amount >= 500_000 and self.rng.random() < 0.7:
+            body["payment_method"] = "bank"
+            personal["payee_account"] = p.bank
+        if kind == "partner_discount":
+            body["funding_source"] = "partner"
+        if override is not None:
+            body["override"] = {"justification": override}
+        needs_chair = override is not None or amount > 5_000_000
+        cosign = None
+        if needs_chair and await_approval:
+            body["await_approval"] = True
+        elif needs_chair:
+            cosign = self.ct(unit)
+        o = self.op(
+            at(d, hour, self.rng.randrange(60)),
+            "payout.record",
+            self.kt(unit),
+            body,
+            unit=unit,
+            effective=d,
+            personal=personal or None,
+            cosign=cosign,
+            tag=tag,
+        )
+        if count:
+            self.paid[(p.number, relative or "self", kind)].append((d, amount))
+            if kind != "partner_discount" and not await_approval:
+                self.welfare[unit] += amount
+        return o
+
+    # ------------------------------------------------------------------ the year
+
+    def write(self) -> list[Op]:
+        from ledger.demo import income, movements, spending, welfare
+
+        movements.movements(self)
+        income.dues(self)
+        income.fees(self)
+        welfare.tet(self)
+        welfare.occasions(self)
+        welfare.care(self)
+        welfare.loans_book(self)
+        welfare.corrections(self)
+        income.other_income(self)
+        income.remittances(self)
+        spending.spending(self)
+        return self.ops
+
+    def join_ops(self, p: Person, when: datetime) -> None:
+        personal = {
+            "full_name": p.name,
+            "citizen_id": p.citizen_id,
+            "date_of_birth": f"{p.born}-{(p.born % 12) + 1:02d}-{(p.born % 27) + 1:02d}",
+        }
+        if p.bank:
+            personal["bank_account"] = p.bank
+        # The household code is not sent: ledger.privacy cannot blind-index "household" yet
+        # (member.join with it raises ValueError); the poverty status below is enough here.
+        kt = self.kt(p.unit)
+        self.op(
+            when,
+            "member.join",
+            kt,
+            {"member": p.number, "salary_basis": p.salary},
+            unit=p.unit,
+            effective=p.joined,
+            personal=personal,
+        )
+        if p.household:
+            self.op(
+                when,
+                "member.household",
+                kt,
+                {"member": p.number},
+                unit=p.unit,
+                effective=p.joined,
+                personal={"household_status": "poor" if p.poor else "near_poor"},
+            )
+        for r in p.relatives:
+            rel_personal = {"full_name": r.name, "date_of_birth": f"{r.born}-06-01"}
+            self.op(
+                when,
+                "member.relative",
+                kt,
+                {"member": p.number, "relative": r.code, "relation": r.relation},
+                unit=p.unit,
+                effective=p.joined,
+                personal=rel_personal,
+            )

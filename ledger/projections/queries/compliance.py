@@ -1,0 +1,291 @@
+"""Collection compliance (thu đúng, thu đủ, thu kịp thời) of dues and the 2% union fee.
+
+Invariants:
+- Months of a period are the calendar months that start inside it and have begun by `as_of`
+  (default: today in Vietnam); a month not yet begun is not due.
+- Dues are due from a member for a month when the member belonged to the unit on the
+  month's first or last day (the rule the dues batch is checked against). The expected
+  amount is `expected_dues(policy, salary)`: the rate of the policy in force on the month's
+  first day applied to the salary basis registered on the month's last day, capped.
+- Collected dues are the net `paid` dues lines of that member and month (a reversed batch
+  counts zero). A month is paid on time ("kịp thời") when the surviving line's effective
+  date is no later than the last day of the following month (`ON_TIME_MONTHS`).
+- Under-declaration ("thu đủ"): a paid line whose declared salary basis is below the
+  registered one; the shortfall is expected minus collected where positive.
+- The 2% fee expected for a month is `expected_union_fee(policy, payroll)` of the declared
+  payroll; a month with members but no declaration is missing, and its expected fee is
+  estimated from the registered salaries of the unit's members (marked as an estimate).
+- A parent's figures are the sums over the units of its subtree.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, text
+
+from ledger import clock
+from ledger.domain.money import share_bp
+from ledger.domain.periods import Period, parse_period
+from ledger.domain.policy import Policy, expected_dues, expected_union_fee
+from ledger.projections.queries.tree import load_tree
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+ON_TIME_MONTHS = 1  # dues of month M are on time when recorded by the end of month M+1
+
+_SPANS = text(
+    "SELECT member_number, unit_code, from_date, to_date FROM member_units "
+    "WHERE unit_code IN :units"
+).bindparams(bindparam("units", expanding=True))
+_SALARIES = text(
+    "SELECT s.member_number, s.from_date, s.salary_basis FROM proj_member_salaries s "
+    "WHERE s.member_number IN (SELECT member_number FROM member_units WHERE unit_code IN :units) "
+    "ORDER BY s.member_number, s.from_date"
+).bindparams(bindparam("units", expanding=True))
+_DUES = text(
+    "SELECT unit_code, member_number, month, SUM(amount) AS amount, "
+    "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN effective_date END) AS paid_on, "
+    "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis END) AS basis "
+    "FROM proj_money_lines WHERE flow = 'income' AND key = 'dues' AND status = 'paid' "
+    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, member_number, month"
+).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+_FEES = text(
+    "SELECT unit_code, month, SUM(amount) AS amount, "
+    "SUM(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis ELSE 0 END) AS payroll "
+    "FROM proj_money_lines WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
+    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, month"
+).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+
+
+@dataclass
+class DuesFigures:
+    member_months_due: int = 0
+    member_months_paid: int = 0
+    paid_on_time: int = 0
+    expected: int = 0
+    collected: int = 0
+    under_declared: int = 0  # paid lines declaring less than the registered salary
+    shortfall: int = 0
+    unexpected: int = 0  # collected for member-months not due (e.g. paid after leaving)
+
+    def add(self, other: DuesFigures) -> None:
+        for k, v in other.__dict__.items():
+            setattr(self, k, getattr(self, k) + v)
+
+    @property
+    def rate_bp(self) -> int | None:
+        """Collected / expected dues (tỷ lệ thu)."""
+        return share_bp(self.collected, self.expected)
+
+    @property
+    def paid_rate_bp(self) -> int | None:
+        return share_bp(self.member_months_paid, self.member_months_due)
+
+    @property
+    def on_time_bp(self) -> int | None:
+        return share_bp(self.paid_on_time, self.member_months_due)
+
+
+@dataclass
+class FeeFigures:
+    months_due: int = 0
+    months_declared: int = 0
+    payroll: int = 0
+    expected: int = 0  # from declared payroll
+    received: int = 0
+    missing_estimate: int = 0  # 2% of registered salaries, months without a declaration
+
+    def add(self, other: FeeFigures) -> None:
+        for k, v in other.__dict__.items():
+            setattr(self, k, getattr(self, k) + v)
+
+    @property
+    def rate_bp(self) -> int | None:
+        return share_bp(self.received, self.expected + self.missing_estimate)
+
+
+@dataclass
+class UnitCompliance:
+    unit: str
+    name: str
+    members: int = 0
+    dues: DuesFigures = field(default_factory=DuesFigures)
+    fee: FeeFigures = field(default_factory=FeeFigures)
+    missing: list[tuple[str, str, int]] = field(default_factory=list)  # member, month, expected
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "name": self.name,
+            "members": self.members,
+            "dues": self.dues.__dict__
+            | {
+                "rate_bp": self.dues.rate_bp,
+                "paid_rate_bp": self.dues.paid_rate_bp,
+                "on_time_bp": self.dues.on_time_bp,
+            },
+            "union_fee": self.fee.__dict__ | {"rate_bp": self.fee.rate_bp},
+        }
+
+
+@dataclass
+class Compliance:
+    total: UnitCompliance
+    period: Period
+    months: list[str]
+    units: list[UnitCompliance]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.label,
+            "months": self.months,
+            **self.total.as_dict(),
+            "missing": [
+                {"member": m, "month": mo, "expected": e} for m, mo, e in self.total.missing
+            ],
+            "by_unit": [u.as_dict() for u in self.units],
+        }
+
+
+def _as_date(v: Any) -> date | None:
+    if v is None or isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v))
+
+
+def due_months(p: Period, as_of: date) -> list[tuple[str, date, date]]:
+    """(label, first day, last day) of the months starting in `p` and begun by `as_of`."""
+    out = []
+    d = date(p.start.year, p.start.month, 1)
+    if d < p.start:
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    while d < p.end and d <= as_of:
+        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        out.append((f"{d.year:04d}-{d.month:02d}", d, nxt - timedelta(days=1)))
+        d = nxt
+    return out
+
+
+def _deadline(last_day: date) -> date:
+    d = last_day + timedelta(days=1)
+    for _ in range(ON_TIME_MONTHS):
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return d - timedelta(days=1)
+
+
+class _Salaries:
+    def __init__(self) -> None:
+        self.dates: dict[str, list[date]] = defaultdict(list)
+        self.values: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, member: str, on: date, value: int) -> None:
+        self.dates[member].append(on)
+        self.values[member].append(value)
+
+    def on(self, member: str, d: date) -> int | None:
+        i = bisect.bisect_right(self.dates.get(member, []), d)
+        return self.values[member][i - 1] if i else None
+
+
+def compliance(
+    ledger: Ledger,
+    unit: str,
+    period: str | Period,
+    *,
+    as_of: date | None = None,
+    missing_limit: int = 50,
+) -> Compliance:
+    p = parse_period(period) if isinstance(period, str) else period
+    months = due_months(p, as_of or clock.today_vn())
+    labels = [m[0] for m in months] or ["-"]
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+        units = tree.subtree(unit)
+        spans = conn.execute(_SPANS, {"units": units}).all()
+        salary_rows = conn.execute(_SALARIES, {"units": units}).all()
+        dues_rows = conn.execute(_DUES, {"units": units, "months": labels}).all()
+        fee_rows = conn.execute(_FEES, {"units": units, "months": labels}).all()
+    salaries = _Salaries()
+    for r in salary_rows:
+        salaries.add(r.member_number, _as_date(r.from_date), int(r.salary_basis))  # type: ignore[arg-type]
+    paid = {(r.unit_code, r.member_number, r.month): r for r in dues_rows}
+    fees = {(r.unit_code, r.month): r for r in fee_rows}
+    by_unit_spans: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+    for r in spans:
+        by_unit_spans[r.unit_code].append(
+            (r.member_number, _as_date(r.from_date), _as_date(r.to_date))  # type: ignore[arg-type]
+        )
+    policies: dict[tuple[str, date], Policy | None] = {}
+
+    def policy(u: str, on: date) -> Policy | None:
+        if (u, on) not in policies:
+            policies[(u, on)] = ledger.policy_for(u, on)
+        return policies[(u, on)]
+
+    results = []
+    seen_due: set[tuple[str, str, str]] = set()
+    for u in units:
+        node = tree.node(u)
+        uc = UnitCompliance(u, node.name)
+        members_seen: set[str] = set()
+        for label, first, last in months:
+            pol = policy(u, first)
+            active = {
+                m
+                for m, start, end in by_unit_spans.get(u, [])
+                if any(start <= d and (end is None or d < end) for d in (first, last))
+            }
+            members_seen |= active
+            registered_payroll = 0
+            for member in sorted(active):
+                salary = salaries.on(member, last) or 0
+                registered_payroll += salary
+                expected = expected_dues(pol, salary) if pol is not None else 0
+                uc.dues.member_months_due += 1
+                uc.dues.expected += expected
+                seen_due.add((u, member, label))
+                row = paid.get((u, member, label))
+                collected = int(row.amount) if row is not None else 0
+                uc.dues.collected += collected
+                if collected > 0:
+                    uc.dues.member_months_paid += 1
+                    paid_on = _as_date(row.paid_on) if row is not None else None
+                    if paid_on is not None and paid_on <= _deadline(last):
+                        uc.dues.paid_on_time += 1
+                    if row is not None and row.basis is not None and int(row.basis) < salary:
+                        uc.dues.under_declared += 1
+                elif len(uc.missing) < missing_limit:
+                    uc.missing.append((member, label, expected))
+                uc.dues.shortfall += max(expected - collected, 0)
+            if active or (u, label) in fees:
+                uc.fee.months_due += 1
+                fee = fees.get((u, label))
+                if fee is not None:
+                    uc.fee.months_declared += 1
+                    uc.fee.payroll += int(fee.payroll)
+                    uc.fee.received += int(fee.amount)
+                    if pol is not None:
+                        uc.fee.expected += expected_union_fee(pol, int(fee.payroll))
+                elif pol is not None:
+                    uc.fee.missing_estimate += expected_union_fee(pol, registered_payroll)
+        uc.members = len(members_seen)
+        results.append(uc)
+    for (u, member, label), row in paid.items():
+        if (u, member, label) not in seen_due:
+            results[units.index(u)].dues.unexpected += int(row.amount)
+    total = UnitCompliance(unit, tree.node(unit).name)
+    for uc in results:
+        total.members += uc.members
+        total.dues.add(uc.dues)
+        total.fee.add(uc.fee)
+        total.missing.extend(uc.missing)
+    total.missing = total.missing[:missing_limit]
+    return Compliance(
+        total, p, [m[0] for m in months], [u for u in results if u.members or u.fee.months_declared]
+    )

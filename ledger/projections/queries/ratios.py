@@ -1,0 +1,183 @@
+"""Unit-period figures and ratios (tỷ lệ chi): income, spending, welfare share, roll-up.
+
+Invariants:
+- A unit's figures are the sum of `proj_unit_totals` over its subtree for one period label,
+  so a parent's figures always equal its own plus its children's.
+- Welfare share = welfare spending / total spending in basis points, half-up
+  (`ledger.domain.money.share_bp`), None when nothing was spent. It is compared with the
+  `welfare_target_bp` of the policy in force on the period's last day (DOMAIN: ≥ 60%), and
+  each category's share with that policy's `category_limits`. Decimal appears only when a
+  share is printed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, text
+
+from ledger.domain.catalogue import SpendingCategory
+from ledger.domain.money import share_bp
+from ledger.domain.periods import Period, parse_period
+from ledger.projections.lines import stored_periods
+from ledger.projections.queries.tree import Tree, load_tree
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+Sums = dict[str, dict[str, int]]  # flow -> key -> amount
+
+_TOTALS = text(
+    "SELECT unit_code, flow, key, SUM(amount) AS amount FROM proj_unit_totals "
+    "WHERE period IN :periods AND unit_code IN :units GROUP BY unit_code, flow, key"
+).bindparams(bindparam("units", expanding=True), bindparam("periods", expanding=True))
+
+
+@dataclass(frozen=True)
+class CategoryShare:
+    category: str
+    amount: int
+    share_bp: int | None
+    min_bp: int | None
+    max_bp: int | None
+
+    @property
+    def within_limits(self) -> bool | None:
+        if self.share_bp is None or (self.min_bp is None and self.max_bp is None):
+            return None
+        return (self.min_bp is None or self.share_bp >= self.min_bp) and (
+            self.max_bp is None or self.share_bp <= self.max_bp
+        )
+
+
+@dataclass
+class UnitFigures:
+    unit: str
+    name: str
+    level: str
+    period: Period
+    sums: Sums
+    welfare_target_bp: int | None = None
+    categories: list[CategoryShare] = field(default_factory=list)
+    children: list[UnitFigures] = field(default_factory=list)
+
+    def of(self, flow: str) -> dict[str, int]:
+        return dict(self.sums.get(flow, {}))
+
+    def total(self, flow: str) -> int:
+        return sum(self.sums.get(flow, {}).values())
+
+    @property
+    def income(self) -> int:
+        return self.total("income")
+
+    @property
+    def spending(self) -> int:
+        return self.total("spending")
+
+    @property
+    def welfare(self) -> int:
+        return self.sums.get("spending", {}).get("welfare", 0)
+
+    @property
+    def welfare_share_bp(self) -> int | None:
+        return share_bp(self.welfare, self.spending)
+
+    @property
+    def meets_target(self) -> bool | None:
+        share = self.welfare_share_bp
+        if share is None or self.welfare_target_bp is None:
+            return None
+        return share >= self.welfare_target_bp
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "name": self.name,
+            "level": self.level,
+            "period": self.period.label,
+            "income": {"total": self.income, **self.of("income")},
+            "spending": {"total": self.spending, **self.of("spending")},
+            "welfare_by_kind": self.of("welfare"),
+            "non_cash_value": self.of("non_cash"),
+            "remitted_upward": self.of("remitted"),
+            "received_from_below": self.of("received"),
+            "loans": self.of("loan"),
+            "welfare_share_bp": self.welfare_share_bp,
+            "welfare_target_bp": self.welfare_target_bp,
+            "meets_target": self.meets_target,
+            "categories": [
+                c.__dict__ | {"within_limits": c.within_limits} for c in self.categories
+            ],
+            "children": [c.as_dict() for c in self.children],
+        }
+
+
+def _add(into: Sums, other: Sums) -> None:
+    for flow, keys in other.items():
+        bucket = into.setdefault(flow, {})
+        for key, amount in keys.items():
+            bucket[key] = bucket.get(key, 0) + amount
+
+
+def unit_figures(
+    ledger: Ledger, unit: str, period: str | Period, *, children: bool = True
+) -> UnitFigures:
+    """The unit's figures for the period, rolled up over its subtree, with its children's."""
+    p = parse_period(period) if isinstance(period, str) else period
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+        units = tree.subtree(unit)
+        rows = conn.execute(_TOTALS, {"periods": stored_periods(p), "units": units}).all()
+    own: dict[str, Sums] = defaultdict(dict)
+    for r in rows:
+        own[r.unit_code].setdefault(r.flow, {})[r.key] = int(r.amount)
+    return _figures(ledger, tree, unit, p, own, depth=1 if children else 0)
+
+
+def _figures(
+    ledger: Ledger, tree: Tree, unit: str, p: Period, own: dict[str, Sums], *, depth: int
+) -> UnitFigures:
+    node = tree.node(unit)
+    sums: Sums = {}
+    for code in tree.subtree(unit):
+        _add(sums, own.get(code, {}))
+    figures = UnitFigures(unit, node.name, node.level, p, sums)
+    policy = ledger.policy_for(unit, p.end - timedelta(days=1))
+    if policy is not None:
+        figures.welfare_target_bp = policy.welfare_target_bp
+        spent = figures.spending
+        by_category = figures.of("spending")
+        for cat in SpendingCategory:
+            lo, hi = policy.limit(cat)
+            amount = by_category.get(cat.value, 0)
+            if amount or lo is not None or hi is not None:
+                figures.categories.append(
+                    CategoryShare(cat.value, amount, share_bp(amount, spent), lo, hi)
+                )
+    if depth > 0:
+        figures.children = [
+            _figures(ledger, tree, child, p, own, depth=depth - 1) for child in tree.children(unit)
+        ]
+    return figures
+
+
+def grassroots_figures(ledger: Ledger, unit: str, period: str | Period) -> list[UnitFigures]:
+    """Figures of every leaf unit (công đoàn cơ sở) under `unit`, worst welfare share first."""
+    p = parse_period(period) if isinstance(period, str) else period
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+        units = tree.subtree(unit)
+        rows = conn.execute(_TOTALS, {"periods": stored_periods(p), "units": units}).all()
+    own: dict[str, Sums] = defaultdict(dict)
+    for r in rows:
+        own[r.unit_code].setdefault(r.flow, {})[r.key] = int(r.amount)
+    leaves = [u for u in units if not tree.children(u)]
+    out = [_figures(ledger, tree, u, p, own, depth=0) for u in leaves]
+    return sorted(
+        out,
+        key=lambda f: (f.welfare_share_bp is None, f.welfare_share_bp or 0, f.unit),
+    )

@@ -1,0 +1,201 @@
+"""The audit trail as an inspector uses it: checkpoints, a witness, proofs, verify, export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from audit.export import export
+from audit.log import (
+    cosign_latest,
+    make_checkpoint,
+    prove_consistency,
+    prove_inclusion,
+    stored_log_vkey,
+)
+from audit.merkle import ProofError, verify_consistency, verify_inclusion
+from audit.note import Checkpoint, CosignatureVerifier, Verifier, open_note
+from audit.source import BundleSource
+from audit.verify import verify
+from audit.witness import read_witness_state
+from ledger.cli.audit_cli import audit_app
+from ledger.cli.audit_cli import export as export_command
+from ledger.cli.common import PhucloiGroup, begin
+from tests.integration.test_audit_helpers import make_witness, source_of, story
+from tests.support import at
+
+
+def test_checkpoints_are_witnessed_and_prove_inclusion_and_consistency(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = world.ctx.engine
+    r = story(world)
+    size1, root1, _, created = make_checkpoint(engine)
+    assert created and size1 == r["visit2"].seq + 1
+    assert make_checkpoint(engine)[3] is False  # nothing new: no second checkpoint
+    witness = make_witness(tmp_path / "w")
+    first = cosign_latest(engine, witness)
+    assert (first.old_size, first.size) == (0, size1)
+    world.join("DV004", on="2025-01-06")
+    size2, root2, _, _ = make_checkpoint(engine)
+    second = cosign_latest(engine, witness)
+    assert (second.old_size, second.size) == (size1, size2) and size2 == size1 + 1
+
+    # The stored note is a standard C2SP checkpoint with the log's signature and the cosignature.
+    note = source_of(world.ctx).checkpoints()[-1].note
+    opened = open_note(
+        note,
+        [Verifier.from_vkey(stored_log_vkey(engine)), CosignatureVerifier.from_vkey(witness.vkey)],
+    )
+    assert len(opened.signatures) == 2
+    body = Checkpoint.parse(opened.text)
+    assert (body.size, body.root_hash.hex()) == (size2, root2)
+    assert body.origin.startswith("phucloi.vn/ledger/")
+
+    proof = prove_inclusion(engine, r["visit"].event_id)
+    assert (proof.index, proof.size, proof.leaf_hash.hex()) == (
+        r["visit"].seq,
+        size2,
+        r["visit"].leaf_hash,
+    )
+    verify_inclusion(
+        leaf_hash=proof.leaf_hash,
+        index=proof.index,
+        size=proof.size,
+        proof=proof.path,
+        root=bytes.fromhex(root2),
+    )
+    for i in range(len(proof.path)):  # every hash of the path counts, not only its ends
+        bad = list(proof.path)
+        bad[i] = bytes(32)
+        with pytest.raises(ProofError):
+            verify_inclusion(
+                leaf_hash=proof.leaf_hash,
+                index=proof.index,
+                size=proof.size,
+                proof=bad,
+                root=bytes.fromhex(root2),
+            )
+    path = prove_consistency(engine, size1, size2)
+    verify_consistency(
+        size1=size1, size2=size2, root1=bytes.fromhex(root1), root2=bytes.fromhex(root2), proof=path
+    )
+
+    report = verify(source_of(world.ctx), witnesses=[read_witness_state(witness.directory)])
+    assert report.ok and report.findings == []
+    assert (report.tree_size, report.root_hash) == (size2, root2)
+    assert report.facts["witnessed_size"] == size2
+
+
+def test_bundle_gives_the_same_verdict_offline_and_erasure_is_not_a_failure(
+    world, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    with at("2025-02-01"):
+        world.submit(
+            "member.erase",
+            by=world.admin,
+            unit="G1",
+            body={"member": "DV003", "reason": "yêu cầu xóa (NĐ 13/2023)"},
+        )
+    make_checkpoint(world.ctx.engine)
+    source = source_of(world.ctx, chunk=7)
+    live = verify(source, workers=1)
+    assert live.ok, live.errors()
+    (erased,) = live.findings
+    assert (erased.check, erased.severity) == ("sealed.erased", "info")
+    # DV001's and DV002's joins and DV001's two visits open; DV003's join and repair do not.
+    assert (live.facts["unsealed"], live.facts["erased"]) == (4, 2)
+    manifest = export(source, tmp_path / "bundle")
+    assert manifest["log_entries"] == live.tree_size == r["visit2"].seq + 2
+    assert len(manifest["log_files"]) == 4
+    assert "person_keys" not in json.dumps(manifest)
+    offline = verify(BundleSource(tmp_path / "bundle"), workers=1)
+    assert offline.ok and offline.findings == []
+    assert (offline.tree_size, offline.root_hash) == (live.tree_size, live.root_hash)
+    registry = json.loads((tmp_path / "bundle" / "registry.json").read_text())
+    assert {o["officer"] for o in registry["officers"]} == {
+        "admin",
+        "kt.g1",
+        "ct.g1",
+        "kt.g2",
+        "ubkt",
+    }
+
+
+def test_bundle_of_a_tampered_ledger_fails_the_same_way(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_audit_helpers import Attacker
+
+    r = story(world)
+    make_checkpoint(world.ctx.engine)
+    Attacker(world.ctx.engine).replace_in_event(
+        r["visit"].seq, b'\\"amount\\":500000', b'\\"amount\\":5000000'
+    )
+    live = verify(source_of(world.ctx), workers=1)
+    export(source_of(world.ctx), tmp_path / "b")
+    offline = verify(BundleSource(tmp_path / "b"), workers=1)
+    assert live.exit_code == offline.exit_code == 1
+    assert live.errors() == offline.errors()
+
+
+def _cli() -> typer.Typer:
+    """The root group as `ledger.cli.main` registers the audit commands."""
+    app = typer.Typer(cls=PhucloiGroup)
+
+    @app.callback()
+    def main(ctx: typer.Context, db: str = typer.Option(None, "--db")) -> None:
+        begin(ctx, db)
+
+    app.add_typer(audit_app, name="audit")
+    app.command("export")(export_command)
+    return app
+
+
+def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ledger.keystore import Keystore
+
+    story(world)
+    monkeypatch.setenv("PHUCLOI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PHUCLOI_PASSPHRASE", "mật khẩu dài đủ")
+    Keystore(tmp_path / "home" / "keys").create("ubkt.bao", "mật khẩu dài đủ")
+    app, runner = _cli(), CliRunner()
+
+    def call(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["--db", database_url, *args])
+        return result.exit_code, result.output
+
+    code, out = call("audit", "checkpoint", "--json")
+    assert code == 0 and json.loads(out)["created"] is True
+    code, out = call("audit", "witness", "--name", "ubkt.bao", "--json")
+    assert code == 0, out
+    assert json.loads(out)["cosigned"] is True
+    state = tmp_path / "home" / "witness" / "ubkt.bao"
+    code, out = call("audit", "verify", "--json", "--witness-state", str(state))
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["ok"] and report["facts"]["witnessed_size"] == report["tree_size"]
+    code, out = call("export", "--out", str(tmp_path / "bundle"))
+    assert code == 0, out
+    code, out = call("audit", "verify", "--bundle", str(tmp_path / "bundle"))
+    assert code == 0 and "OK" in out, out
+    code, out = call("audit", "verify", "--bundle", str(tmp_path / "nowhere"))
+    assert code == 2 and "MANIFEST.json" in out
+    code, out = call("audit", "prove", "00000000-0000-0000-0000-000000000000")
+    assert code == 1
+
+
+def test_signatures_after_a_back_dated_key_revocation_are_findings(world) -> None:  # type: ignore[no-untyped-def]
+    """A stolen key is revoked from the day it was stolen; what it signed since is reported."""
+    r = story(world)
+    with at("2025-01-10"):
+        world.submit(
+            "officer.revoke_key",
+            by=world.admin,
+            effective_date="2024-12-01",
+            body={"officer": "kt.g1", "key_id": world.kt.key_id, "reason": "máy tính bị mất cắp"},
+        )
+    report = verify(source_of(world.ctx), workers=1)
+    revoked = [f for f in report.findings if f.check == "signature.revoked"]
+    assert [(f.seq, f.event_id) for f in revoked] == [(r["visit2"].seq, r["visit2"].event_id)]
+    assert report.exit_code == 1

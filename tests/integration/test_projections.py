@@ -1,0 +1,339 @@
+"""Read models against hand-computed figures for a small union (both backends).
+
+The story: CĐCS G1 and G2 under district D under province P, default policy (dues 1% capped
+at 234.000 đ until 2025-06-30, then 0.5%; chair's second signature above 5.000.000 đ).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+
+from ledger.projections.queries.beneficiaries import beneficiary_counts
+from ledger.projections.queries.compliance import compliance
+from ledger.projections.queries.history import member_history, with_names
+from ledger.projections.queries.ratios import unit_figures
+from ledger.projections.rebuild import rebuild, status
+from ledger.projections.registry import PROJECTIONS
+from tests.support import at
+
+AS_OF = date(2025, 12, 31)
+
+
+def story(world) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Record the small union's year; return the receipts the tests refer to."""
+    w = world
+    w.join("DV001", salary=6_000_000, on="2024-07-01")
+    w.join("DV002", salary=30_000_000, on="2024-07-15")
+    w.join("DV003", unit="G2", salary=5_000_000, on="2024-07-01")
+    r: dict[str, Any] = {}
+    with at("2024-07-31"):
+        r["dues_g1"] = w.submit(
+            "collection.dues",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-07-31",
+            body={
+                "month": "2024-07",
+                "lines": [
+                    {"member": "DV001", "salary_basis": 6_000_000, "amount": 60_000},
+                    {"member": "DV002", "salary_basis": 30_000_000, "amount": 234_000},
+                ],
+            },
+        )
+        w.submit(
+            "collection.dues",
+            by=w.kt2,
+            unit="G2",
+            effective_date="2024-07-31",
+            body={
+                "month": "2024-07",
+                "lines": [{"member": "DV003", "salary_basis": 5_000_000, "amount": 50_000}],
+            },
+        )
+        w.submit(
+            "collection.union_fee",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-07-31",
+            body={
+                "month": "2024-07",
+                "payroll": 100_000_000,
+                "amount": 2_000_000,
+                "employer": "Công ty May Sông Bé",
+            },
+        )
+    with at("2024-08-10"):
+        w.submit(
+            "remittance.record",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-08-10",
+            body={"month": "2024-07", "kind": "union_fee", "amount": 500_000, "to_unit": "D"},
+        )
+    r["tet"] = w.payout("DV001", "tet_support", 1_500_000, on="2025-01-15", occasion="Tết Ất Tỵ")
+    with at("2025-02-01"):
+        w.submit(
+            "loan.disburse",
+            by=w.kt,
+            unit="G1",
+            effective_date="2025-02-01",
+            body={
+                "member": "DV001",
+                "loan": "TV-01",
+                "fund": "tro_von",
+                "amount": 10_000_000,
+                "term_months": 12,
+            },
+        )
+    with at("2025-03-01"):
+        w.submit(
+            "loan.repay",
+            by=w.kt,
+            unit="G1",
+            effective_date="2025-03-01",
+            body={"member": "DV001", "loan": "TV-01", "amount": 2_000_000},
+        )
+    reason = {"reason": "mổ ruột thừa"}
+    r["visit"] = w.payout(
+        "DV002", "sickness_visit", 800_000, on="2025-03-04", occasion="nằm viện", personal=reason
+    )
+    r["dup"] = w.payout(
+        "DV002", "sickness_visit", 800_000, on="2025-03-04", occasion="nằm viện", personal=reason
+    )
+    with at("2025-03-05"):
+        w.submit(
+            "reversal.record",
+            by=w.kt,
+            unit="G1",
+            body={"target": r["dup"].event_id, "reason": "ghi trùng"},
+        )
+    r["gift"] = w.payout(
+        "DV003", "gift", 300_000, on="2025-03-08", unit="G2", by=w.kt2, occasion="8/3"
+    )
+    for category, amount in (("administration", 500_000), ("movement", 1_000_000)):
+        with at("2025-03-10"):
+            w.submit(
+                "expense.record",
+                by=w.kt,
+                unit="G1",
+                effective_date="2025-03-10",
+                body={"category": category, "amount": amount, "description": "chi tháng 3"},
+            )
+    r["house"] = w.payout(
+        "DV001",
+        "housing_repair",
+        20_000_000,
+        on="2025-03-15",
+        occasion="sửa nhà",
+        personal={"reason": "nhà dột"},
+        await_approval=True,
+    )
+    return r
+
+
+def approve(world, receipt) -> None:  # type: ignore[no-untyped-def]
+    with at("2025-03-20"):
+        world.submit(
+            "approval.decide",
+            by=world.chair,
+            unit="G1",
+            body={
+                "target": receipt.event_id,
+                "target_digest": receipt.digest,
+                "decision": "approve",
+            },
+        )
+
+
+def rows(ctx) -> dict[str, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
+    """Every row of every projection table, sorted, with driver-neutral values."""
+    out = {}
+    with ctx.engine.connect() as conn:
+        for p in PROJECTIONS:
+            for table in p.tables:
+                result = conn.execute(text(f"SELECT * FROM {table.name}")).all()
+                out[table.name] = sorted(tuple(str(v) for v in r) for r in result)
+    return out
+
+
+def test_unit_figures_match_hand_computed_amounts(world) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    g1 = unit_figures(world.ledger, "G1", "2025-03")
+    # Before approval the house repair is pending: it does not count.
+    assert g1.of("welfare") == {"sickness_visit": 800_000}
+    approve(world, r["house"])
+    g1 = unit_figures(world.ledger, "G1", "2025-03")
+    assert g1.of("welfare") == {"sickness_visit": 800_000, "housing_repair": 20_000_000}
+    assert g1.of("spending") == {
+        "welfare": 20_800_000,
+        "administration": 500_000,
+        "movement": 1_000_000,
+    }
+    assert g1.spending == 22_300_000
+    assert g1.welfare_share_bp == 9327  # 20.800.000 / 22.300.000 = 93,27%
+    assert g1.welfare_target_bp == 6000 and g1.meets_target is True
+    assert g1.of("loan") == {"repay": 2_000_000}
+    admin = next(c for c in g1.categories if c.category == "administration")
+    assert (admin.share_bp, admin.max_bp, admin.within_limits) == (224, 1500, True)
+
+    year = unit_figures(world.ledger, "G1", "2025")
+    assert year.welfare == 22_300_000  # + Tết support in January
+    assert year.of("loan") == {"disburse": 10_000_000, "repay": 2_000_000}
+    assert unit_figures(world.ledger, "G1", "2025-Q1").sums == year.sums
+
+    july = unit_figures(world.ledger, "G1", "2024-07")
+    assert july.of("income") == {"dues": 294_000, "union_fee": 2_000_000}
+    august = unit_figures(world.ledger, "D", "2024-08")
+    assert august.of("received") == {"union_fee": 500_000}
+    assert august.of("remitted") == {"union_fee": 500_000}  # G1's, rolled up into D
+    assert august.income == 0 and august.spending == 0
+    # Lunar 2025 runs 05/08/2024–08/08/2025: Tết support and all of 2025's spending.
+    lunar = unit_figures(world.ledger, "G1", "lunar-2025")
+    assert lunar.of("welfare")["tet_support"] == 1_500_000
+    assert "income" not in lunar.sums  # July 2024 belongs to lunar 2024
+    assert unit_figures(world.ledger, "G1", "lunar-2024").of("income")["dues"] == 294_000
+
+
+def test_a_parent_unit_adds_up_its_children(world) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    approve(world, r["house"])
+    for period in ("2024", "2025", "2025-03", "2025-Q1", "lunar-2025"):
+        d = unit_figures(world.ledger, "D", period)
+        g1, g2 = (unit_figures(world.ledger, u, period) for u in ("G1", "G2"))
+        own_d = {flow: dict(keys) for flow, keys in d.sums.items()}
+        expected: dict[str, dict[str, int]] = {}
+        for child in (g1, g2):
+            for flow, keys in child.sums.items():
+                for key, amount in keys.items():
+                    expected.setdefault(flow, {})
+                    expected[flow][key] = expected[flow].get(key, 0) + amount
+        for key, amount in d.of("received").items():  # D's own rows
+            expected.setdefault("received", {})[key] = amount
+        assert own_d == expected, period
+        assert [c.unit for c in d.children] == ["G1", "G2"]
+        assert unit_figures(world.ledger, "P", period).sums == d.sums
+    march = unit_figures(world.ledger, "D", "2025-03")
+    assert march.welfare == 21_100_000 and march.spending == 22_600_000
+
+
+def test_member_history_nets_reversals_and_totals_each_year(world) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    h = member_history(world.ctx.engine, "DV002")
+    assert [
+        (str(ln.effective_date), ln.key, ln.amount, ln.status, ln.reversed) for ln in h.lines
+    ] == [
+        ("2024-07-31", "dues", 234_000, "paid", False),
+        ("2025-03-04", "sickness_visit", 800_000, "paid", False),
+        ("2025-03-04", "sickness_visit", 800_000, "paid", True),
+        ("2025-03-04", "sickness_visit", -800_000, "paid", False),
+    ]
+    assert h.lines[3].reversal_of == r["dup"].event_id
+    assert h.years[2024].dues == 234_000 and h.years[2024].welfare == 0
+    assert h.years[2025].welfare == 800_000
+    assert [ln.key for ln in member_history(world.ctx.engine, "DV002", year=2024).lines] == ["dues"]
+
+    one = member_history(world.ctx.engine, "DV001")
+    pending = next(ln for ln in one.lines if ln.key == "housing_repair")
+    assert pending.status == "pending" and one.years[2025].welfare == 1_500_000
+    approve(world, r["house"])
+    one = member_history(world.ctx.engine, "DV001")
+    assert one.years[2025].welfare == 21_500_000
+    assert (one.years[2025].loan_disbursed, one.years[2025].loan_repaid) == (10_000_000, 2_000_000)
+    named = with_names(one, world.ledger.reveal("DV001"))
+    assert named.as_dict()["name"] == "Đoàn viên DV001"
+
+
+def test_erased_member_history_shows_erased(world) -> None:  # type: ignore[no-untyped-def]
+    story(world)
+    with at("2025-06-01"):
+        world.submit(
+            "member.erase",
+            by=world.admin,
+            unit="G1",
+            body={"member": "DV002", "reason": "yêu cầu xóa dữ liệu"},
+        )
+    h = with_names(member_history(world.ctx.engine, "DV002"), world.ledger.reveal("DV002"))
+    assert h.erased and h.as_dict()["name"] == "(đã xóa / erased)"
+    assert h.years[2025].welfare == 800_000  # amounts stay
+
+
+def test_beneficiary_counts_people_once_and_drop_reversed_payouts(world) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    approve(world, r["house"])
+    counts = {c.kind: c for c in beneficiary_counts(world.ledger, "D", "2025-03")}
+    assert set(counts) == {"sickness_visit", "gift", "housing_repair"}
+    visit = counts["sickness_visit"]
+    assert (visit.people, visit.payouts, visit.amount) == (1, 1, 800_000)
+    assert (counts["gift"].people, counts["gift"].amount) == (1, 300_000)
+    year = {c.kind: c for c in beneficiary_counts(world.ledger, "P", "2025")}
+    assert (year["loan"].people, year["loan"].amount) == (1, 10_000_000)
+    assert (year["tet_support"].people, year["tet_support"].amount) == (1, 1_500_000)
+
+
+def test_dues_and_fee_compliance(world) -> None:  # type: ignore[no-untyped-def]
+    story(world)
+    july = compliance(world.ledger, "G1", "2024-07", as_of=AS_OF).total
+    assert (july.dues.expected, july.dues.collected, july.dues.rate_bp) == (
+        294_000,
+        294_000,
+        10_000,
+    )
+    assert (july.dues.member_months_due, july.dues.paid_on_time) == (2, 2)
+    assert (july.fee.expected, july.fee.received, july.fee.missing_estimate) == (
+        2_000_000,
+        2_000_000,
+        0,
+    )
+
+    q3 = compliance(world.ledger, "G1", "2024-Q3", as_of=AS_OF).total
+    assert (q3.dues.expected, q3.dues.collected) == (882_000, 294_000)
+    assert q3.dues.rate_bp == 3333
+    assert q3.fee.missing_estimate == 2 * 720_000  # 2% of 36.000.000 registered, Aug and Sep
+    assert ("DV001", "2024-08", 60_000) in q3.missing
+
+    # From 2025-07-01 the rate is 0.5%: 30.000 and 150.000 (under the 234.000 cap).
+    july25 = compliance(world.ledger, "G1", "2025-07", as_of=AS_OF).total
+    assert (july25.dues.expected, july25.dues.collected) == (180_000, 0)
+    # Roll-up: D is G1 + G2.
+    d = compliance(world.ledger, "D", "2024-07", as_of=AS_OF)
+    assert (d.total.dues.expected, d.total.dues.collected, d.total.members) == (344_000, 344_000, 3)
+    assert [u.unit for u in d.units] == ["G1", "G2"]
+    # Months not begun are not due.
+    assert compliance(world.ledger, "G1", "2025", as_of=date(2025, 2, 15)).months == [
+        "2025-01",
+        "2025-02",
+    ]
+
+
+def test_rebuild_gives_the_rows_written_incrementally(world) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    approve(world, r["house"])
+    before = rows(world.ctx)
+    assert len(before["proj_money_lines"]) == 16
+    report = rebuild(world.ledger)
+    assert report.events == status(world.ledger)[0].head + 1
+    assert rows(world.ctx) == before
+    # Any chunking of the log gives the same rows.
+    for chunk in (1, 7):
+        rebuild(world.ledger, chunk=chunk)
+        assert rows(world.ctx) == before
+    assert all(s.behind == 0 for s in status(world.ledger))
+
+
+def test_a_lagging_projection_catches_up_exactly_once_on_the_next_write(world) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    before = rows(world.ctx)
+    with world.ctx.engine.begin() as conn:  # as if the money read model were new here
+        for table in ("proj_money_lines", "proj_unit_totals", "proj_beneficiaries"):
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("DELETE FROM projection_tracking WHERE name = 'money'"))
+    assert {s.name: s.behind for s in status(world.ledger)}["money"] > 0
+    approve(world, r["house"])  # the hook catches up first, then applies the approval
+    assert all(s.behind == 0 for s in status(world.ledger))
+    after = rows(world.ctx)
+    rebuild(world.ledger)
+    assert rows(world.ctx) == after
+    assert after != before  # the approval itself is there

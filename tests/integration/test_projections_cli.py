@@ -1,0 +1,111 @@
+"""`phucloi history | ratios | compliance | beneficiaries | projections | demo` (both backends).
+
+The commands are mounted on a root app exactly as `ledger.cli.main` mounts them.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.testing import CliRunner, Result
+
+from ledger.cli import demo, projections, reports_cli
+from ledger.cli.common import PhucloiGroup, begin
+from tests.integration.test_projections import approve, story
+from tests.support import at
+
+app = typer.Typer(cls=PhucloiGroup, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def _root(ctx: typer.Context, db: Annotated[str | None, typer.Option("--db")] = None) -> None:
+    begin(ctx, db)
+
+
+app.command("history")(reports_cli.history)
+app.command("ratios")(reports_cli.ratios)
+app.command("compliance")(reports_cli.compliance)
+app.command("beneficiaries")(reports_cli.beneficiaries)
+app.command("demo")(demo.demo)
+app.add_typer(projections.app, name="projections")
+
+
+def cli(home: Path, db: str, command: str) -> Result:
+    env = {"PHUCLOI_HOME": str(home), "PHUCLOI_DATABASE_URL": None, "COLUMNS": "200"}
+    return CliRunner(env=env).invoke(app, ["--db", db, *shlex.split(command)])
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}\n{result.exception!r}"
+    return result
+
+
+def as_json(result: Result) -> Any:
+    return json.loads(ok(result).stdout)
+
+
+def test_reports_show_the_read_models(world, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = story(world)
+    approve(world, r["house"])
+    home = tmp_path / "home"
+    g1 = as_json(cli(home, database_url, "ratios G1 --period 2025-03 --json"))
+    assert (g1["spending"]["total"], g1["welfare_share_bp"], g1["meets_target"]) == (
+        22_300_000,
+        9327,
+        True,
+    )
+    text = ok(cli(home, database_url, "ratios D --period 2025-03")).stdout
+    assert "22.600.000 đ" in text and "93,36%" in text and "Tỷ lệ chi phúc lợi" in text
+    history = as_json(cli(home, database_url, "history DV002 --json"))
+    assert history["name"] == "Đoàn viên DV002"
+    assert [ln["amount"] for ln in history["lines"]] == [234_000, 800_000, 800_000, -800_000]
+    assert history["years"]["2025"]["welfare"] == 800_000
+    assert "Đảo: Thăm hỏi ốm đau" in ok(cli(home, database_url, "history DV002")).stdout
+    q3 = as_json(
+        cli(home, database_url, "compliance G1 --period 2024-Q3 --as-of 2025-12-31 --json")
+    )
+    assert (q3["dues"]["expected"], q3["dues"]["collected"], q3["dues"]["rate_bp"]) == (
+        882_000,
+        294_000,
+        3333,
+    )
+    kinds = as_json(cli(home, database_url, "beneficiaries P --period 2025 --json"))["kinds"]
+    assert {k["kind"]: k["people"] for k in kinds}["sickness_visit"] == 1
+    bad = cli(home, database_url, "ratios G1 --period 2025-13")
+    assert bad.exit_code == 2 and "--period" in bad.output
+    missing = cli(home, database_url, "ratios NOPE --period 2025")
+    assert missing.exit_code == 1
+
+
+def test_history_of_an_erased_member_names_nobody(world, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    story(world)
+    with at("2025-06-01"):
+        world.submit(
+            "member.erase", by=world.admin, unit="G1", body={"member": "DV002", "reason": "NĐ 13"}
+        )
+    text = ok(cli(tmp_path, database_url, "history DV002")).stdout
+    assert "DV002 — (đã xóa / erased)" in text and "— Đoàn viên DV002" not in text
+
+
+def test_projection_status_and_rebuild(world, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    story(world)
+    status = as_json(cli(tmp_path, database_url, "projections status --json"))
+    assert {s["name"] for s in status} == {"member_index", "units", "member_salaries", "money"}
+    assert all(s["behind"] == 0 for s in status)
+    report = as_json(cli(tmp_path, database_url, "projections rebuild money --json"))
+    assert report["projections"] == ["money"] and report["events"] == status[0]["head"] + 1
+    assert cli(tmp_path, database_url, "projections rebuild nope").exit_code == 2
+
+
+def test_demo_builds_an_empty_ledger_once(database_url: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    summary = as_json(cli(home, database_url, "demo --seed 11 --members 60 --json"))
+    assert summary["members"] >= 60 and summary["events"] > 1000
+    assert summary["passphrase"] == "demo-passphrase"
+    assert (home / "keys" / "kt.G01.pem").exists()
+    again = cli(home, database_url, "demo --seed 11 --members 60")
+    assert again.exit_code == 2 and "empty" in again.output

@@ -1,0 +1,298 @@
+"""Tamper tests: an administrator edits the database directly; `audit verify` must say where.
+
+Each test records the same story, signs a checkpoint that a witness cosigns, then tampers with
+the rows as an attacker with full rights would (the append-only triggers dropped first) and
+asserts the finding's check and its location (seq, event id, aggregate, version).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import pytest
+
+from audit.findings import Finding, Report
+from audit.log import cosign_latest, make_checkpoint
+from audit.scan import event_leaf_hash
+from audit.source import EventRow
+from audit.verify import verify
+from audit.witness import WitnessRefusal, read_witness_state
+from ledger.domain.base import aggregate_id
+from ledger.signing import encode_b64
+from tests.integration.test_audit_helpers import (
+    Attacker,
+    make_witness,
+    signed_envelope,
+    source_of,
+    state_with_envelope,
+    story,
+)
+from tests.support import officer_key
+
+
+@pytest.fixture
+def scene(world, tmp_path):  # type: ignore[no-untyped-def]
+    r = story(world)
+    make_checkpoint(world.ctx.engine)
+    witness = make_witness(tmp_path / "witness")
+    cosign_latest(world.ctx.engine, witness)
+    return world, r, witness
+
+
+def run(world, witness=None, **kwargs) -> Report:  # type: ignore[no-untyped-def]
+    views = [read_witness_state(witness.directory)] if witness is not None else []
+    return verify(
+        source_of(world.ctx, chunk=kwargs.pop("chunk", 8192)),
+        witnesses=views,
+        workers=kwargs.pop("workers", 1),
+    )
+
+
+def hits(report: Report, check: str) -> list[Finding]:
+    return [f for f in report.findings if f.check == check]
+
+
+def test_untouched_ledger_verifies(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    report = run(world, witness)
+    assert report.ok, report.errors()
+    assert report.findings == []
+    assert report.tree_size == r["visit2"].seq + 1
+
+
+def test_changed_amount_is_a_bad_signature_at_that_event(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    attacker = Attacker(world.ctx.engine)
+    s = r["visit"].seq
+    attacker.replace_in_event(s, b'\\"amount\\":500000', b'\\"amount\\":5000000')
+    report = run(world, witness)
+    assert report.exit_code == 1
+    (bad,) = hits(report, "signature.invalid")
+    assert (bad.seq, bad.event_id) == (s, r["visit"].event_id)
+    assert bad.aggregate_id == str(aggregate_id("member", "DV001")) and bad.version == 2
+    assert [f.seq for f in hits(report, "log.leaf_mismatch")] == [s]
+    assert hits(report, "checkpoint.root") and hits(report, "witness.inconsistent")
+
+
+def test_changed_signer_is_a_key_the_officer_never_had(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    attacker = Attacker(world.ctx.engine)
+    s = r["visit2"].seq
+    attacker.replace_in_event(s, b'\\"officer\\":\\"kt.g1\\"', b'\\"officer\\":\\"ct.g1\\"')
+    attacker.sql("UPDATE ledger_entries SET signer = 'ct.g1' WHERE seq = :s", s=s)
+    report = run(world, witness)
+    (bad,) = hits(report, "signature.key")
+    assert (bad.seq, bad.event_id) == (s, r["visit2"].event_id)
+    assert "ct.g1" in bad.message and "unknown_key" in bad.message
+    assert report.exit_code == 1
+
+
+def test_deleted_event_and_entry_leave_a_gap_in_seq_and_versions(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    s = r["visit"].seq
+    Attacker(world.ctx.engine).delete_event(s, entry_too=True)
+    report = run(world, witness)
+    (gap,) = hits(report, "log.seq_gap")
+    assert gap.seq == s and f"before seq {s + 1}" in gap.message
+    (versions,) = hits(report, "log.versions")  # DV001 jumps from version 1 to 3
+    assert (versions.seq, versions.event_id, versions.version) == (
+        r["visit2"].seq,
+        r["visit2"].event_id,
+        3,
+    )
+    assert hits(report, "checkpoint.beyond_log")  # the signed tree had one more leaf
+
+
+def test_deleted_event_row_is_missing_at_its_entry(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    s = r["dues"].seq
+    Attacker(world.ctx.engine).delete_event(s, entry_too=False)
+    report = run(world, witness)
+    (missing,) = hits(report, "log.event_missing")
+    assert (missing.seq, missing.event_id) == (s, r["dues"].event_id)
+    assert report.exit_code == 1
+
+
+def _forged_payout(world, attacker: Attacker, template_seq: int):  # type: ignore[no-untyped-def]
+    """A payout to DV003 signed with kt.g1's real key, written straight into the database."""
+    item = world.item(
+        "payout.record",
+        by=world.kt,
+        unit="G1",
+        effective_date="2024-12-20",
+        body={"member": "DV003", "kind": "gift", "amount": 400_000, "occasion": "quà cuối năm"},
+    )
+    envelope = signed_envelope(item, "2024-12-20T03:00:00+00:00")
+    envelope["ledger"] = {"status": "paid"}
+    state = state_with_envelope(attacker.state(template_seq), envelope)
+    member = str(aggregate_id("member", "DV003"))
+    nid = attacker.insert_event(
+        originator_id=member, version=3, topic="phucloi:member.PayoutRecorded", state=state
+    )
+    return item, envelope, member, nid, state
+
+
+def test_forged_event_outside_the_log_is_found(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    attacker = Attacker(world.ctx.engine)
+    _, _, member, _, _ = _forged_payout(world, attacker, r["visit2"].seq)
+    report = run(world, witness)
+    (forged,) = hits(report, "log.unlogged_event")
+    assert (forged.aggregate_id, forged.version) == (member, 3)
+    assert report.exit_code == 1
+
+
+def test_forged_event_appended_to_the_log_is_found(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    attacker = Attacker(world.ctx.engine)
+    item, envelope, member, nid, state = _forged_payout(world, attacker, r["visit2"].seq)
+    seq = r["visit2"].seq + 1
+    leaf = event_leaf_hash(EventRow(member, 3, "phucloi:member.PayoutRecorded", state, nid))
+    attacker.sql(
+        "INSERT INTO ledger_entries (seq, event_id, command_type, unit_code, signer, "
+        "originator_id, originator_version, notification_id, topic, recorded_at, "
+        "effective_date, command_digest, leaf_hash) VALUES (:seq, :e, 'payout.record', 'G1', "
+        "'kt.g1', :m, 3, :nid, 'phucloi:member.PayoutRecorded', :at, :eff, :d, :leaf)",
+        seq=seq,
+        e=item["command"]["command_id"],
+        m=member,
+        nid=nid,
+        at=envelope["recorded_at"],
+        eff="2024-12-20",
+        d=envelope["digest"],
+        leaf=leaf.hex(),
+    )
+    report = run(world, witness)
+    assert report.exit_code == 1
+    # The ledger's own write path never saw it: its read models miss the payout …
+    assert any("proj_money_lines" in f.message for f in hits(report, "projection.row"))
+    # … and no witness ever cosigned a tree containing it.
+    (unwitnessed,) = hits(report, "checkpoint.unwitnessed")
+    assert unwitnessed.seq == seq
+
+
+def test_swapped_events_break_order_and_versions(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    a, b = r["join1"].seq, r["visit"].seq  # DV001 version 1 and version 2
+    Attacker(world.ctx.engine).swap_entries(a, b)
+    report = run(world, witness)
+    versions = hits(report, "log.versions")
+    assert [(f.seq, f.event_id) for f in versions] == [
+        (a, r["visit"].event_id),
+        (b, r["join1"].event_id),
+    ]
+    assert [f.seq for f in hits(report, "log.order")] == [a + 1, b]
+    assert hits(report, "checkpoint.root")
+
+
+def test_truncated_tail_contradicts_checkpoints_and_the_witness(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    engine = world.ctx.engine
+    attacker = Attacker(engine)
+    cut = r["big"].seq
+    attacker.truncate_from(cut)
+    report = run(world, witness)
+    (beyond,) = hits(report, "checkpoint.beyond_log")
+    assert beyond.seq == cut and f"{cut}–{cut + 1}" in beyond.message
+    # A thorough attacker also removes the checkpoints and signs a new, shorter one …
+    attacker.sql("DELETE FROM checkpoint_cosignatures")
+    attacker.sql("DELETE FROM checkpoints")
+    assert make_checkpoint(engine)[0] == cut
+    report = run(world, witness)
+    assert hits(report, "checkpoint.beyond_log") == []
+    (truncated,) = hits(report, "witness.truncated")  # … but the witness remembers.
+    assert truncated.seq == cut and report.exit_code == 1
+    # And the witness itself, shown the new checkpoint, refuses to roll back.
+    with pytest.raises(WitnessRefusal) as refusal:
+        cosign_latest(engine, witness)
+    assert refusal.value.code == "rollback" and refusal.value.size == cut + 2
+
+
+def test_replaced_officer_key_breaks_the_admin_signature_over_it(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    attacker = Attacker(world.ctx.engine)
+    with world.ctx.engine.connect() as c:
+        from sqlalchemy import text
+
+        seq = (
+            c.execute(
+                text(
+                    "SELECT seq FROM ledger_entries WHERE command_type = 'officer.register' "
+                    "ORDER BY seq"
+                )
+            )
+            .scalars()
+            .first()
+        )
+    real = encode_b64(world.kt.signer.public_key).encode()
+    fake = encode_b64(officer_key("attacker").signer.public_key).encode()
+    attacker.replace_in_event(seq, real, fake)
+    report = run(world, witness)
+    (register,) = hits(report, "signature.invalid")
+    assert register.seq == seq
+    assert register.aggregate_id == str(aggregate_id("officer", "kt.g1"))
+    # Every later event kt.g1 signed with the real key is now signed by a key not registered.
+    assert r["join1"].seq in [f.seq for f in hits(report, "signature.key")]
+
+
+def test_projection_row_edited_by_hand_is_named(scene) -> None:  # type: ignore[no-untyped-def]
+    world, _, witness = scene
+    Attacker(world.ctx.engine).sql(
+        "UPDATE member_index SET salary_basis = 1 WHERE member_number = 'DV001'"
+    )
+    report = run(world, witness)
+    (row,) = hits(report, "projection.row")
+    assert "member_index[member_number=DV001]" in row.message
+    assert "salary_basis live 1 ≠ rebuilt 6000000" in row.message
+    assert report.exit_code == 1
+
+
+def test_changed_ciphertext_fails_authentication(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    attacker = Attacker(world.ctx.engine)
+    s = r["join3"].seq
+    state = attacker.state(s)
+    sealed = json.loads(state)["envelope"]["sealed"]
+    version, nonce, body = sealed.split(".")
+    raw = bytearray(base64.b64decode(body))
+    raw[3] ^= 0x01
+    changed = f"{version}.{nonce}.{base64.b64encode(bytes(raw)).decode()}"
+    attacker.replace_in_event(s, sealed.encode(), changed.encode())
+    e = attacker.entry(s)  # the attacker even rewrites the leaf hash to match
+    ev = EventRow(e["originator_id"], e["originator_version"], e["topic"], attacker.state(s), 0)
+    attacker.sql(
+        "UPDATE ledger_entries SET leaf_hash = :h WHERE seq = :s",
+        h=event_leaf_hash(ev).hex(),
+        s=s,
+    )
+    report = run(world, witness)
+    (tampered,) = hits(report, "sealed.tampered")
+    assert (tampered.seq, tampered.event_id) == (s, r["join3"].event_id)
+    assert hits(report, "log.leaf_mismatch") == []
+    assert hits(report, "checkpoint.root")  # the signed root still catches it
+
+
+def test_removed_second_signature_is_found_at_the_payout(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    attacker = Attacker(world.ctx.engine)
+    s = r["big"].seq
+    state = json.loads(attacker.state(s))
+    del state["envelope"]["cosignatures"]
+    attacker.set_state(s, json.dumps(state, separators=(",", ":")).encode())
+    report = run(world, witness)
+    (missing,) = hits(report, "payout.second_signature")
+    assert (missing.seq, missing.event_id) == (s, r["big"].event_id)
+
+
+def test_parallel_verification_gives_the_same_findings(scene) -> None:  # type: ignore[no-untyped-def]
+    world, r, witness = scene
+    Attacker(world.ctx.engine).replace_in_event(
+        r["visit"].seq, b'\\"amount\\":500000', b'\\"amount\\":5000000'
+    )
+    one = run(world, witness, chunk=4, workers=1)
+    two = run(world, witness, chunk=4, workers=2)
+    assert two.facts["workers"] == 2
+    assert two.findings == one.findings and two.root_hash == one.root_hash
+    assert hashlib.sha256(repr(one.findings).encode()).digest()  # findings are plain values
