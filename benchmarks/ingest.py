@@ -27,6 +27,7 @@ import io
 import math
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -97,6 +98,9 @@ class Databases:
 
     def close(self) -> None:
         if self.keep:
+            return
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.pg:
             return
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             for db in self.pg:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from ledger.projections.queries.beneficiaries import beneficiary_counts
@@ -337,3 +338,67 @@ def test_a_lagging_projection_catches_up_exactly_once_on_the_next_write(world) -
     rebuild(world.ledger)
     assert rows(world.ctx) == after
     assert after != before  # the approval itself is there
+
+
+def test_a_batch_mixing_member_changes_and_a_reversal(world) -> None:  # type: ignore[no-untyped-def]
+    """The money projection reads the reversed lines after other projectors wrote in the
+    same transaction (on PostgreSQL: inside eventsourcing's pipeline)."""
+    r = story(world)
+    for i in range(40):
+        world.join(f"X{i:03d}", on="2024-08-01")
+    items = [
+        world.item(
+            "member.salary",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-03-01",
+            body={"member": f"X{i:03d}", "salary_basis": 7_000_000 + i},
+        )
+        for i in range(40)
+    ]
+    with at("2025-03-06"):
+        items.append(
+            world.item(
+                "reversal.record",
+                by=world.kt,
+                unit="G1",
+                body={"target": r["visit"].event_id, "reason": "chi nhầm"},
+            )
+        )
+        world.ledger.submit_batch(items)
+    assert unit_figures(world.ledger, "G1", "2025-03").of("welfare") == {"sickness_visit": 0}
+    before = rows(world.ctx)
+    rebuild(world.ledger)
+    assert rows(world.ctx) == before
+
+
+def test_a_read_after_pipelined_writes_gets_its_own_rows(database_url: str) -> None:
+    """What `settle` is for: in pipeline mode psycopg hands a pending UPDATE's result to the
+    next SELECT of the same cursor; projectors read through `settle` first."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pipelines are a PostgreSQL matter")
+    import time
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from ledger.entries import settle
+    from ledger.store import Tx
+
+    url = database_url.replace("+psycopg", "")
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        conn.execute("CREATE TABLE t (k int PRIMARY KEY, v int)")
+        conn.execute("INSERT INTO t VALUES (1, 0)")
+        for fix in (False, True):
+            with conn.pipeline(), conn.transaction(), conn.cursor() as cursor:
+                tx = Tx(cursor, dialect="postgresql")
+                tx.executemany("UPDATE t SET v = v + 1 WHERE k = :k", [{"k": 1}])
+                conn.pgconn.send_flush_request()  # as a busy server would: the UPDATE's
+                conn.pgconn.flush()  # result is on its way back before the SELECT is sent
+                time.sleep(0.05)
+                if fix:
+                    settle(tx)
+                    assert tx.fetchall("SELECT v FROM t WHERE k = :k", {"k": 1}) == [{"v": 2}]
+                else:
+                    with pytest.raises(psycopg.ProgrammingError, match="didn't produce"):
+                        tx.fetchall("SELECT v FROM t WHERE k = :k", {"k": 1})
