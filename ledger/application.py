@@ -60,6 +60,7 @@ from ledger.entries import EntryMeta, Projector, make_hook, project_member_index
 from ledger.privacy import (
     blind_index,
     check_openings,
+    new_data_key,
     normalize_bank_account,
     normalize_citizen_id,
     seal,
@@ -108,6 +109,7 @@ class Work:
     event_ids: dict[str, UUID]
     receipts: list[Receipt | EntryMeta]
     existing: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # entries by id
+    new_keys: dict[str, bytes] = field(default_factory=dict)  # person id -> data key to store
 
 
 class Ledger(Application[UUID]):
@@ -181,6 +183,7 @@ class Ledger(Application[UUID]):
                 receipts = self._submit(work, items)
             except BaseException:
                 self._evict(work.touched)
+                self.vault.forget(work.new_keys)
                 raise
             self._advance(work)
         for meta in work.metas.values():
@@ -201,11 +204,12 @@ class Ledger(Application[UUID]):
             raise _batch_refused(failures, single=len(items) == 1)
         pending = [a for a in work.touched.values() if a.pending_events]
         if pending:
-            hook = make_hook(work.metas, self.projectors)
+            hook = make_hook(work.metas, [self.vault.key_writer(work.new_keys), *self.projectors])
             try:
                 self.save(*pending, ledger_hook=hook)
             except IntegrityError:
                 self._evict(work.touched)
+                self.vault.forget(work.new_keys)
                 work.metas.clear()
                 return self._after_conflict(work)
             finally:
@@ -454,8 +458,15 @@ class Ledger(Application[UUID]):
         number = pc.body.member
         person_id = str(aggregate_id("member", number))
         if pc.command.type == "member.join":
-            key = self.vault.create_key(person_id)
+            # Kept in memory until the batch commits: the hook writes it in the same
+            # transaction as the events, so a refused batch leaves no key behind.
+            key = work.new_keys.get(person_id) or self.vault.key_for(person_id) or new_data_key()
+            work.new_keys[person_id] = key
+        elif person_id in work.new_keys:
+            key = work.new_keys[person_id]
         else:
+            if self._get(work, Member, "member", number) is None:
+                raise not_found("member", number, field_="body.member")
             key = self.vault.key_for(person_id)
             if key is None:
                 raise invalid(

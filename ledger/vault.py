@@ -10,11 +10,14 @@ Invariants:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
+from ledger.store import Tx
 from ledger.tables import ledger_secrets, person_keys
 
 INDEX_KEY = "blind_index_key"
@@ -76,6 +79,29 @@ class Vault:
             )
         self._cache[person_id] = key
         return key
+
+    def key_writer(self, keys: dict[str, bytes]) -> Callable[[Tx, Sequence[Any]], None]:
+        """A hook step that stores new members' data keys in the events' own transaction."""
+
+        def write(tx: Tx, metas: Sequence[Any]) -> None:
+            now = datetime.now(UTC).isoformat()
+            tx.executemany(
+                "INSERT INTO person_keys (person_id, data_key, created_at) "
+                "VALUES (:person_id, :data_key, :created_at)",
+                [
+                    {"person_id": p, "data_key": k, "created_at": now}
+                    for p, k in keys.items()
+                    if p not in self._cache or self._cache[p] is None
+                ],
+            )
+            self._cache.update(keys)  # only read after the commit; evicted below on failure
+
+        return write
+
+    def forget(self, person_ids: Iterable[str]) -> None:
+        """Drop cached keys of a batch that did not commit."""
+        for person_id in person_ids:
+            self._cache.pop(person_id, None)
 
     def is_erased(self, person_id: str) -> bool:
         with self.engine.connect() as conn:

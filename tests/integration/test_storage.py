@@ -149,3 +149,50 @@ def test_two_officers_paying_the_same_tet_at_once_exactly_one_succeeds(
     # B retried after reloading is now refused by the rule it raced against.
     with pytest.raises(PolicyViolation):
         world.ledger.submit(item_b)
+
+
+def test_a_refused_batch_leaves_no_personal_data_key_behind(world) -> None:  # type: ignore[no-untyped-def]
+    from ledger.application import BatchRefused
+    from ledger.tables import person_keys
+
+    def keys() -> int:
+        with world.ctx.engine.connect() as conn:
+            return len(conn.execute(person_keys.select()).all())
+
+    before = keys()
+    join = world.item(
+        "member.join",
+        by=world.kt,
+        unit="G1",
+        effective_date="2024-08-01",
+        body={"member": "DV050", "salary_basis": 6_000_000},
+        personal={
+            "full_name": "Võ Thị Hoa",
+            "date_of_birth": "1995-02-03",
+            "citizen_id": "079195000123",
+        },
+    )
+    bad = world.item(
+        "payout.record",
+        by=world.kt,
+        unit="G1",
+        effective_date="2024-08-02",
+        body={"member": "DV050", "kind": "gift", "amount": 0, "occasion": "x"},
+    )
+    with pytest.raises(BatchRefused):
+        world.ledger.submit_batch([join, bad])
+    assert keys() == before
+    assert world.ledger.get_member("DV050") is None
+    world.ledger.submit(join)  # the same join alone is stored, with its key
+    assert keys() == before + 1
+    assert world.ledger.reveal("DV050")["full_name"] == "Võ Thị Hoa"
+
+
+def test_personal_data_for_an_unknown_member_is_reported_as_not_found(world) -> None:  # type: ignore[no-untyped-def]
+    from ledger.domain.errors import NotFound
+
+    with pytest.raises(NotFound) as missing:
+        world.payout(
+            "DV404", "sickness_visit", 500_000, on="2024-09-10", personal={"reason": "cúm"}
+        )
+    assert missing.value.problems[0].field == "body.member"
