@@ -63,6 +63,7 @@ from ledger.privacy import (
     new_data_key,
     normalize_bank_account,
     normalize_citizen_id,
+    normalize_household,
     seal,
     unseal,
 )
@@ -491,7 +492,7 @@ class Ledger(Application[UUID]):
                     if kind == "citizen_id"
                     else normalize_bank_account(*value.split(":", 1))
                     if kind == "bank_account"
-                    else value.strip().upper()
+                    else normalize_household(value)
                 )
             except (ValueError, TypeError) as exc:
                 problems.append(problem(f"openings.{field_}", "invalid_value", str(exc), str(exc)))

@@ -24,7 +24,12 @@ from ledger import clock
 from ledger.canonical import canonical_bytes
 from ledger.domain.commands import SCHEMA
 from ledger.keystore import Signer
-from ledger.privacy import make_personal, normalize_bank_account, normalize_citizen_id
+from ledger.privacy import (
+    make_personal,
+    normalize_bank_account,
+    normalize_citizen_id,
+    normalize_household,
+)
 from ledger.signing import encode_b64
 
 
@@ -47,7 +52,7 @@ def normalise_personal(field: str, value: str) -> str:
         bank, _, number = value.partition(":")
         return normalize_bank_account(bank, number)
     if field == "household":
-        return value.strip().upper()
+        return normalize_household(value)
     return value.strip()
 
 

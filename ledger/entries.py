@@ -61,21 +61,8 @@ HEAD_AND_TRACKING = (
 
 
 def settle(tx: Tx) -> None:
-    """Before a read that follows writes in the hook: collect the writes' results first.
-
-    On PostgreSQL the hook runs inside eventsourcing's pipeline; psycopg hands results to
-    the cursor in order, so a SELECT sent after pipelined writes could read an earlier
-    statement's result ("the last operation didn't produce records"). Syncing the pipeline
-    (a nested `pipeline()` block) drains them. Elsewhere it does nothing.
-    """
-    connection = getattr(tx.__dict__.get("_cursor"), "connection", None)
-    if tx.dialect != "postgresql" or connection is None:
-        return
-    from psycopg import pq
-
-    if connection.pgconn.pipeline_status != pq.PipelineStatus.OFF:
-        with connection.pipeline():
-            pass
+    """Kept for callers: `Tx` now settles the pipeline itself before every read."""
+    tx.settle()
 
 
 def tx_memo(tx: Tx) -> dict[str, Any]:

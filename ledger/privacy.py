@@ -54,6 +54,7 @@ __all__ = [
     "new_salt",
     "normalize_bank_account",
     "normalize_citizen_id",
+    "normalize_household",
     "seal",
     "unseal",
 ]
@@ -64,7 +65,7 @@ NONCE_BYTES = 12
 MIN_INDEX_KEY_BYTES = 16
 SEAL_VERSION = "v1"
 AAD_PREFIX = b"phucloi-pii-v1|"
-BLIND_INDEX_KINDS = frozenset({"citizen_id", "bank_account"})
+BLIND_INDEX_KINDS = frozenset({"citizen_id", "bank_account", "household"})
 BLIND_INDEX_HEX_CHARS = 32
 
 _SEPARATORS = re.compile(r"[\s.\-]")
@@ -248,6 +249,20 @@ def unseal(data_key: bytes, *, person_id: str, sealed: str) -> dict[str, Any]:
 # -- blind index ---------------------------------------------------------------------------
 
 
+_HOUSEHOLD = re.compile(r"^[A-Z0-9][A-Z0-9/.-]{0,39}$")
+
+
+def normalize_household(s: str) -> str:
+    """A household registration code (e.g. số sổ hộ khẩu / mã hộ): trimmed, upper case."""
+    value = re.sub(r"\s+", "", s).upper() if isinstance(s, str) else ""
+    if not _HOUSEHOLD.match(value):
+        raise ValueError(
+            "household: must be 1–40 letters, digits, '/', '.' or '-' "
+            "/ mã hộ gồm 1–40 chữ, số, '/', '.' hoặc '-'"
+        )
+    return value
+
+
 def _normalize_for_index(kind: str, value: str) -> str:
     if kind == "citizen_id":
         return normalize_citizen_id(value)
@@ -258,6 +273,8 @@ def _normalize_for_index(kind: str, value: str) -> str:
             )
         bank_code, number = value.split(":")
         return normalize_bank_account(bank_code, number)
+    if kind == "household":
+        return normalize_household(value)
     raise ValueError(f"blind index kind must be one of {sorted(BLIND_INDEX_KINDS)}, got {kind!r}")
 
 

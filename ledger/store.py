@@ -42,7 +42,25 @@ class Tx:
         if rows:
             self._cursor.executemany(_adapt(sql, self.dialect), rows)
 
+    def settle(self) -> None:
+        """Collect pending pipelined results before a read (PostgreSQL pipeline mode).
+
+        eventsourcing runs the hook inside a psycopg pipeline; a SELECT sent after pipelined
+        writes could otherwise be handed an earlier statement's result. Elsewhere a no-op.
+        """
+        if self.dialect != "postgresql":
+            return
+        connection = getattr(self._cursor, "connection", None)
+        if connection is None:
+            return
+        from psycopg import pq
+
+        if connection.pgconn.pipeline_status != pq.PipelineStatus.OFF:
+            with connection.pipeline():
+                pass
+
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        self.settle()
         self.execute(sql, params)
         row = self._cursor.fetchone()
         if row is None:
@@ -50,6 +68,7 @@ class Tx:
         return row[0] if self.dialect == "sqlite" else next(iter(row.values()))
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.settle()
         self.execute(sql, params)
         return [dict(r) for r in self._cursor.fetchall()]
 

@@ -196,3 +196,31 @@ def test_personal_data_for_an_unknown_member_is_reported_as_not_found(world) -> 
             "DV404", "sickness_visit", 500_000, on="2024-09-10", personal={"reason": "cúm"}
         )
     assert missing.value.problems[0].field == "body.member"
+
+
+def test_a_household_code_is_blind_indexed_so_shared_households_can_be_found(world) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from ledger.tables import member_index
+
+    for number, household in [("DV061", "hk 0123/45"), ("DV062", "HK0123/45"), ("DV063", "HK999")]:
+        with at("2024-08-01"):
+            world.submit(
+                "member.join",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-08-01",
+                body={"member": number, "salary_basis": 6_000_000},
+                personal={
+                    "full_name": number,
+                    "date_of_birth": "1990-01-01",
+                    "citizen_id": f"0791900000{number[-2:]}",
+                    "household": household,
+                },
+            )
+    with world.ctx.engine.connect() as conn:
+        rows = dict(
+            conn.execute(select(member_index.c.member_number, member_index.c.household_blind)).all()
+        )
+    assert rows["DV061"] == rows["DV062"] != rows["DV063"]
+    assert world.ledger.reveal("DV061")["household"] == "HK0123/45"
