@@ -224,3 +224,36 @@ def test_a_household_code_is_blind_indexed_so_shared_households_can_be_found(wor
         )
     assert rows["DV061"] == rows["DV062"] != rows["DV063"]
     assert world.ledger.reveal("DV061")["household"] == "HK0123/45"
+
+
+def test_a_batch_of_thousands_of_members_is_stored_in_one_transaction(world) -> None:  # type: ignore[no-untyped-def]
+    """A big import (about 10 MB of events) used to stall for good in PostgreSQL pipeline mode."""
+    items = [
+        world.item(
+            "member.join",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-07-01",
+            body={"member": f"B{i:05d}", "salary_basis": 6_000_000},
+            personal={
+                "full_name": f"Người {i}",
+                "date_of_birth": "1990-01-01",
+                "citizen_id": f"0791{i:08d}",
+            },
+        )
+        for i in range(5000)
+    ]
+    done: dict[str, object] = {}
+
+    def run() -> None:
+        with at("2024-07-01"):
+            done["receipts"] = world.ledger.submit_batch(items)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=180)
+    assert not worker.is_alive(), "the batch did not finish within 3 minutes"
+    receipts = done["receipts"]
+    assert len(receipts) == 5000  # type: ignore[arg-type]
+    seqs = sorted(r.seq for r in receipts)  # type: ignore[attr-defined]
+    assert seqs == list(range(seqs[0], seqs[0] + 5000))
