@@ -23,7 +23,7 @@ Design overview:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,6 +57,7 @@ from ledger.domain.officers import Officer
 from ledger.domain.policy import Policy, PolicyBook, resolve
 from ledger.domain.units import Unit
 from ledger.entries import EntryMeta, Projector, make_hook, project_member_index
+from ledger.handlers import HANDLERS
 from ledger.privacy import (
     blind_index,
     check_openings,
@@ -137,38 +138,6 @@ class Ledger(Application[UUID]):
         self.projectors: list[Projector] = [project_member_index, *projectors]
         self._lock = threading.RLock()
         self._known_head: int | None = None  # the log head the aggregate cache reflects
-        self._handlers: dict[str, Callable[..., tuple[LedgerAggregate, dict[str, Any]]]] = {
-            "ledger.genesis": self._genesis,
-            "unit.register": self._unit_register,
-            "unit.rename": self._unit_simple,
-            "unit.move": self._unit_move,
-            "unit.dissolve": self._unit_simple,
-            "policy.adopt": self._policy_adopt,
-            "officer.register": self._officer_register,
-            "officer.grant": self._officer_change,
-            "officer.revoke_role": self._officer_change,
-            "officer.rotate_key": self._officer_change,
-            "officer.revoke_key": self._officer_change,
-            "member.join": self._member_join,
-            "member.transfer": self._member_change,
-            "member.leave": self._member_change,
-            "member.death": self._member_change,
-            "member.household": self._member_change,
-            "member.relative": self._member_change,
-            "member.salary": self._member_change,
-            "member.erase": self._member_change,
-            "collection.dues": self._dues,
-            "collection.union_fee": self._unit_money,
-            "collection.other": self._unit_money,
-            "remittance.record": self._remittance,
-            "expense.record": self._unit_money,
-            "payout.record": self._payout,
-            "loan.disburse": self._loan,
-            "loan.repay": self._loan,
-            "loan.write_off": self._loan,
-            "approval.decide": self._approval,
-            "reversal.record": self._reversal,
-        }
 
     # ------------------------------------------------------------------ public API
 
@@ -348,7 +317,7 @@ class Ledger(Application[UUID]):
         if item.cosignatures:
             envelope["cosignatures"] = item.cosignatures
         self._seal_personal(work, pc, item, envelope)
-        aggregate, verdict = self._handlers[cmd.type](work, pc, envelope, item)
+        aggregate, verdict = HANDLERS[cmd.type](self, work, pc, envelope, item)
         if verdict:
             envelope["ledger"] = verdict
         meta = EntryMeta(
@@ -680,26 +649,6 @@ class Ledger(Application[UUID]):
             recorded_at=r.recorded_at,
             digest=r.digest,
         )
-
-    # handlers are defined in ledger.handlers and bound below
-    from ledger.handlers import (
-        _approval,
-        _dues,
-        _genesis,
-        _loan,
-        _member_change,
-        _member_join,
-        _officer_change,
-        _officer_register,
-        _payout,
-        _policy_adopt,
-        _remittance,
-        _reversal,
-        _unit_money,
-        _unit_move,
-        _unit_register,
-        _unit_simple,
-    )
 
 
 _BOOKS: dict[tuple[str, int], PolicyBook] = {}

@@ -8,6 +8,7 @@ inspectors read back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -633,3 +634,38 @@ def _find_payout(self: Ledger, work: Work, event_id: str) -> tuple[Member, Any]:
             ]
         )
     return aggregate, aggregate.payouts[event_id]
+
+
+# Which handler records each command type (every type of COMMANDS has one; a test checks).
+HANDLERS: dict[str, Callable[..., Result]] = {
+    "ledger.genesis": _genesis,
+    "unit.register": _unit_register,
+    "unit.rename": _unit_simple,
+    "unit.move": _unit_move,
+    "unit.dissolve": _unit_simple,
+    "policy.adopt": _policy_adopt,
+    "officer.register": _officer_register,
+    "officer.grant": _officer_change,
+    "officer.revoke_role": _officer_change,
+    "officer.rotate_key": _officer_change,
+    "officer.revoke_key": _officer_change,
+    "member.join": _member_join,
+    "member.transfer": _member_change,
+    "member.leave": _member_change,
+    "member.death": _member_change,
+    "member.household": _member_change,
+    "member.relative": _member_change,
+    "member.salary": _member_change,
+    "member.erase": _member_change,
+    "collection.dues": _dues,
+    "collection.union_fee": _unit_money,
+    "collection.other": _unit_money,
+    "remittance.record": _remittance,
+    "expense.record": _unit_money,
+    "payout.record": _payout,
+    "loan.disburse": _loan,
+    "loan.repay": _loan,
+    "loan.write_off": _loan,
+    "approval.decide": _approval,
+    "reversal.record": _reversal,
+}

@@ -254,6 +254,28 @@ def submit_one(item: dict[str, Any], *, as_json: bool) -> Receipt:
     return receipt
 
 
+def sign_and_submit(
+    type_: str,
+    *,
+    as_: str,
+    as_json: bool,
+    body: dict[str, Any],
+    unit: str | None = None,
+    effective_date: date | str | None = None,
+    personal: dict[str, str | None] | None = None,
+) -> Receipt:
+    """Sign one command with the `--as` officer's key, record it, print the receipt."""
+    item = signed(
+        type_,
+        by=officer_signer(as_),
+        body=body,
+        unit=unit,
+        effective_date=effective_date,
+        personal=personal,
+    )
+    return submit_one(item, as_json=as_json)
+
+
 # --- parsing option values -------------------------------------------------------------------
 
 

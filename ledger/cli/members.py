@@ -33,8 +33,8 @@ from ledger.cli.common import (
     personal_value,
     print_receipts,
     rows_table,
+    sign_and_submit,
     signed,
-    submit_one,
 )
 from ledger.domain.base import aggregate_id
 from ledger.domain.catalogue import HouseholdStatus, Relation, WelfareKind
@@ -87,16 +87,15 @@ def add(
         "household": personal_value("--household", "household", household),
     }
     body = {"member": number, "salary_basis": amount("--salary", salary)}
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "member.join",
-        by=by,
         unit=unit,
         body=body,
         personal=personal,
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 def _simple(
@@ -109,16 +108,15 @@ def _simple(
     body: dict[str, Any],
     personal: dict[str, str | None] | None = None,
 ) -> None:
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         type_,
-        by=by,
         unit=unit,
         body={"member": number, **body},
         personal=personal,
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @app.command("transfer")

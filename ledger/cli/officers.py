@@ -23,12 +23,10 @@ from ledger.cli.common import (
     emit_json,
     fmt_date,
     keystore,
-    officer_signer,
     open_context,
     optional_day,
     rows_table,
-    signed,
-    submit_one,
+    sign_and_submit,
     usage,
 )
 from ledger.domain.catalogue import Role
@@ -92,25 +90,26 @@ def add(
     }
     if member:
         body["member"] = member
-    by = officer_signer(as_)
-    item = signed(
-        "officer.register", by=by, body=body, effective_date=optional_day("--date", date_)
+    sign_and_submit(
+        "officer.register",
+        body=body,
+        effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 def _role_command(
     type_: str, code: str, role: str, scope: str, as_: str, date_: str | None, as_json: bool
 ) -> None:
     choice("ROLE", role, Role)
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         type_,
-        by=by,
         body={"officer": code, "role": role, "scope": scope},
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @app.command("grant")
@@ -149,14 +148,13 @@ def rotate_key(
     as_json: JsonFlag = False,
 ) -> None:
     """Thay khóa mới; khóa cũ hết hiệu lực từ lúc này (rotate to a new key)."""
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "officer.rotate_key",
-        by=by,
         body={"officer": code, "public_key": public_key_from(public_key, key)},
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @app.command("revoke-key")
@@ -175,14 +173,13 @@ def revoke_key(
     as_json: JsonFlag = False,
 ) -> None:
     """Thu hồi khóa bị lộ/mất (revoke a key from a date)."""
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "officer.revoke_key",
-        by=by,
         body={"officer": code, "key_id": key_id, "reason": reason},
         effective_date=optional_day("--from", from_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 def all_officers() -> list[Officer]:

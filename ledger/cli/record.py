@@ -35,6 +35,7 @@ from ledger.cli.common import (
     optional_day,
     personal_value,
     print_receipts,
+    sign_and_submit,
     signed,
     submit_one,
     usage,
@@ -200,15 +201,14 @@ def union_fee(
     value = optional_amount("--amount", amount_)
     if value is None:
         value = expected_union_fee(_policy(unit, _first_day(m)), base)
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "collection.union_fee",
-        by=by,
         unit=unit,
         body={"month": m, "payroll": base, "amount": value, "employer": employer},
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @collection.command("other")
@@ -230,10 +230,8 @@ def other(
 ) -> None:
     """Thu khác (other income)."""
     choice("--source", source, IncomeSource)
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "collection.other",
-        by=by,
         unit=unit,
         body={
             "source": source,
@@ -241,8 +239,9 @@ def other(
             "description": description,
         },
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 # --- money out -------------------------------------------------------------------------------
@@ -421,11 +420,14 @@ def expense(
         body["participants"] = participants
     if document:
         body["document_ref"] = document
-    by = officer_signer(as_)
-    item = signed(
-        "expense.record", by=by, unit=unit, body=body, effective_date=optional_day("--date", date_)
+    sign_and_submit(
+        "expense.record",
+        unit=unit,
+        body=body,
+        effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @app.command("remittance")
@@ -446,15 +448,14 @@ def remittance(
         "amount": amount("--amount", amount_),
         "to_unit": to,
     }
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "remittance.record",
-        by=by,
         unit=unit,
         body=body,
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 # --- loans -----------------------------------------------------------------------------------
@@ -568,15 +569,14 @@ def reversal(
     as_json: JsonFlag = False,
 ) -> None:
     """Đảo một bút toán thu/chi đã ghi (reverse a money event)."""
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "reversal.record",
-        by=by,
         unit=unit,
         body={"target": target.strip(), "reason": reason},
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @app.command("approve")
@@ -604,8 +604,11 @@ def approve(
     }
     if note:
         body["note"] = note
-    by = officer_signer(as_)
-    item = signed(
-        "approval.decide", by=by, unit=unit, body=body, effective_date=optional_day("--date", date_)
+    sign_and_submit(
+        "approval.decide",
+        unit=unit,
+        body=body,
+        effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)

@@ -25,6 +25,7 @@ from ledger.cli.common import (
     officer_signer,
     open_context,
     optional_day,
+    sign_and_submit,
     signed,
     submit_one,
 )
@@ -64,15 +65,14 @@ def rename(
     code: UnitArg, name: NameOpt, as_: AsOfficer, date_: DateOpt = None, as_json: JsonFlag = False
 ) -> None:
     """Đổi tên đơn vị (rename a unit)."""
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "unit.rename",
-        by=by,
         unit=code,
         body={"name": name},
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @app.command("move")
@@ -84,15 +84,14 @@ def move(
     as_json: JsonFlag = False,
 ) -> None:
     """Chuyển đơn vị sang cấp trên khác (move a unit)."""
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "unit.move",
-        by=by,
         unit=code,
         body={"parent": parent},
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 @app.command("dissolve")
@@ -104,15 +103,14 @@ def dissolve(
     as_json: JsonFlag = False,
 ) -> None:
     """Giải thể đơn vị (dissolve a unit)."""
-    by = officer_signer(as_)
-    item = signed(
+    sign_and_submit(
         "unit.dissolve",
-        by=by,
         unit=code,
         body={"reason": reason},
         effective_date=optional_day("--date", date_),
+        as_=as_,
+        as_json=as_json,
     )
-    submit_one(item, as_json=as_json)
 
 
 def all_units() -> list[Unit]:

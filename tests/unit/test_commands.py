@@ -74,3 +74,10 @@ def test_dues_lines_are_validated_one_by_one() -> None:
         },
     )
     assert sorted(fields(raw)) == ["body.lines[1].salary_basis", "body.month"]
+
+
+def test_every_command_type_has_exactly_one_handler() -> None:
+    from ledger.domain.commands import COMMANDS
+    from ledger.handlers import HANDLERS
+
+    assert sorted(HANDLERS) == sorted(COMMANDS)
