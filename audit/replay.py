@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
+import ledger.domain.findings
 import ledger.domain.members  # noqa: F401  (registers the stored topics)
 from audit.findings import ERROR, WARNING, Finding
 from audit.merkle import CompactRange

@@ -52,6 +52,7 @@ from ledger.domain.errors import (
     not_found,
     problem,
 )
+from ledger.domain.findings import Finding
 from ledger.domain.members import Member
 from ledger.domain.officers import Officer
 from ledger.domain.policy import Policy, PolicyBook, resolve
@@ -251,6 +252,12 @@ class Ledger(Application[UUID]):
         with self._lock:
             self._sync()
             return self._load(Officer, "officer", code, copy=True)
+
+    def get_finding(self, code: str) -> Finding | None:
+        """An inspector's judgments of a detection finding, or None if never judged."""
+        with self._lock:
+            self._sync()
+            return self._load(Finding, "finding", code, copy=True)
 
     def ancestors(self, code: str) -> list[str]:
         """The unit and its ancestors, nearest first."""

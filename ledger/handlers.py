@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.authority import refuse
 from ledger.domain.commands import ParsedCommand, PayoutBody, require
 from ledger.domain.errors import invalid, not_found, problem, refused_by_policy
+from ledger.domain.findings import Finding
 from ledger.domain.members import Member
 from ledger.domain.officers import Officer
 from ledger.domain.periods import parse_period
@@ -606,6 +607,71 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     return aggregate, {}
 
 
+def _member_statement(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    """A member's dispute or receipt confirmation, about an entry of their own history."""
+    cmd, body = pc.command, pc.body
+    member: Member = self._require(work, Member, "member", body.member, "body.member")
+    entry = body.entry
+    own = entry in member.payouts or entry in member.money
+    if not own:
+        with self.transaction() as tx:
+            own = (
+                tx.scalar(
+                    "SELECT COUNT(*) FROM proj_money_lines"
+                    " WHERE event_id = :e AND member_number = :m",
+                    {"e": entry, "m": member.number},
+                )
+                > 0
+            )
+    if not own:
+        raise invalid(
+            [
+                problem(
+                    "body.entry",
+                    "not_in_history",
+                    "bút toán không có trong lịch sử của đoàn viên này",
+                    "the entry is not in this member's history",
+                )
+            ]
+        )
+    if cmd.type == "member.confirm_receipt":
+        record = member.payouts.get(entry)
+        if record is None or record.status != "paid" or record.reversed:
+            raise invalid(
+                [
+                    problem(
+                        "body.entry",
+                        "not_a_paid_payout",
+                        "chỉ xác nhận được khoản chi đã chi trả",
+                        "only a paid payout can be confirmed as received",
+                    )
+                ]
+            )
+        if any(s["kind"] == "confirm" and s["entry"] == entry for s in member.statements):
+            raise invalid(
+                [
+                    problem(
+                        "body.entry",
+                        "already_confirmed",
+                        "khoản chi này đã được xác nhận",
+                        "receipt of this payout was already confirmed",
+                    )
+                ]
+            )
+        member.confirm_receipt(envelope=env)
+    else:
+        member.dispute(envelope=env)
+    return member, {}
+
+
+def _finding_resolve(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    finding = self._get(work, Finding, "finding", pc.body.finding)
+    if finding is None:
+        return Finding(envelope=env), {}
+    finding.judge(envelope=env)
+    return finding, {}
+
+
 def _find_target(self: Ledger, work: Work, event_id: str) -> Any:
     if event_id in work.event_ids:
         return work.touched[work.event_ids[event_id]]
@@ -668,4 +734,7 @@ HANDLERS: dict[str, Callable[..., Result]] = {
     "loan.write_off": _loan,
     "approval.decide": _approval,
     "reversal.record": _reversal,
+    "member.dispute": _member_statement,
+    "member.confirm_receipt": _member_statement,
+    "finding.resolve": _finding_resolve,
 }

@@ -104,6 +104,10 @@ class Role(_Labelled):
     inspector = "inspector"
     reporter = "reporter"
     admin = "admin"
+    # The members' portal (the API/web server): signs, with its own service key, what a
+    # member says after logging in with their number and PIN (disputes, receipt
+    # confirmations). Never an officer's key; it can sign nothing else.
+    portal = "portal"
 
 
 class FundingSource(_Labelled):
@@ -179,6 +183,7 @@ _LABELS: Final[dict[type[_Labelled], dict[str, tuple[str, str]]]] = {
         "inspector": ("Ủy ban kiểm tra", "Inspection committee"),
         "reporter": ("Báo cáo", "Reporter"),
         "admin": ("Quản trị", "Administrator"),
+        "portal": ("Cổng thông tin đoàn viên", "Members' portal"),
     },
     FundingSource: {
         "union_fund": ("Quỹ công đoàn", "Union fund"),

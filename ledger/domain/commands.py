@@ -301,9 +301,44 @@ class ReversalBody(Body):
     reason: Text
 
 
+# --- what members say, and inspectors' judgments ---------------------------------------
+
+
+class StatementPersonal(Body):
+    text: Commit  # the member's own words are personal data: sealed, committed here
+
+
+class MemberDisputeBody(Body):
+    """A member says an entry of their history is wrong (recorded by the members' portal)."""
+
+    member: MemberNo
+    entry: Uuid  # the event id of the disputed payout, loan movement or dues batch
+    reason: Literal["not_received", "amount_differs", "not_mine", "other"]
+    personal: StatementPersonal
+
+
+class MemberConfirmBody(Body):
+    """A member confirms they received a payout (recorded by the members' portal)."""
+
+    member: MemberNo
+    entry: Uuid
+
+
+FindingId = Annotated[str, StringConstraints(pattern=r"^F-[0-9a-f]{16}$")]
+
+
+class FindingResolveBody(Body):
+    """An inspector's judgment of a detection finding: confirmed or dismissed, and why."""
+
+    finding: FindingId
+    rule: Code
+    decision: Literal["confirm", "dismiss"]
+    note: Text
+
+
 # --- the registry ------------------------------------------------------------------------
 
-Target = Literal["officer", "unit", "member", "fund", "reversal"]
+Target = Literal["officer", "unit", "member", "fund", "reversal", "finding"]
 
 
 @dataclass(frozen=True)
@@ -317,6 +352,7 @@ class CommandSpec:
 _FIN = frozenset({Role.finance_officer})
 _ADMIN = frozenset({Role.admin})
 _PEOPLE = frozenset({Role.admin, Role.finance_officer})
+_PORTAL = frozenset({Role.portal})
 
 COMMANDS: dict[str, CommandSpec] = {
     "ledger.genesis": CommandSpec(GenesisBody, "officer", frozenset(), needs_unit=False),
@@ -349,6 +385,9 @@ COMMANDS: dict[str, CommandSpec] = {
     "loan.write_off": CommandSpec(LoanWriteOffBody, "member", _FIN),
     "approval.decide": CommandSpec(ApprovalBody, "member", frozenset({Role.chair})),
     "reversal.record": CommandSpec(ReversalBody, "reversal", _FIN),
+    "member.dispute": CommandSpec(MemberDisputeBody, "member", _PORTAL),
+    "member.confirm_receipt": CommandSpec(MemberConfirmBody, "member", _PORTAL),
+    "finding.resolve": CommandSpec(FindingResolveBody, "finding", frozenset({Role.inspector})),
 }
 
 # Which personal field of a command is sealed under whose key, and blind-indexed how.

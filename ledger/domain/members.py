@@ -80,6 +80,8 @@ class Member(LedgerAggregate):
         self.loans: dict[str, Loan] = {}
         self.money: dict[str, dict[str, Any]] = {}  # loan movements: event_id -> details
         self.erased = False
+        # What the member said through the portal: disputes and receipt confirmations.
+        self.statements: list[dict[str, Any]] = []
         self.blind: dict[str, str] = dict(envelope.get("blind", {}))
 
     @event("Transferred", topic="phucloi:member.Transferred")
@@ -175,6 +177,26 @@ class Member(LedgerAggregate):
             loan.repaid -= entry["amount"]
         else:
             loan.written_off -= entry["amount"]
+
+    @event("Disputed", topic="phucloi:member.Disputed")
+    def dispute(self, envelope: dict[str, Any]) -> None:
+        self._statement(envelope, "dispute")
+
+    @event("ReceiptConfirmed", topic="phucloi:member.ReceiptConfirmed")
+    def confirm_receipt(self, envelope: dict[str, Any]) -> None:
+        self._statement(envelope, "confirm")
+
+    def _statement(self, envelope: dict[str, Any], kind: str) -> None:
+        cmd = command_of(envelope)
+        self.statements.append(
+            {
+                "event_id": cmd["command_id"],
+                "kind": kind,
+                "entry": cmd["body"]["entry"],
+                "reason": cmd["body"].get("reason"),
+                "on": cmd["effective_date"],
+            }
+        )
 
     def _money(self, cmd: dict[str, Any]) -> None:
         self.money[cmd["command_id"]] = {

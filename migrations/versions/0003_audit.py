@@ -16,8 +16,6 @@ from alembic import op
 import audit.tables  # noqa: F401  (registers the tables on ledger.tables.metadata)
 
 revision = "0003"
-# TEMPORARY while migration 0002 (#3, projections) is being written in parallel: chain after
-# it when it exists, else after 0001. The lead replaces this with the literal "0002".
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,57 @@
+"""Finding (phát hiện): an inspector's judgments of one detection finding.
+
+Invariants:
+- A finding's id is derived by detection from its rule and the events that prove it
+  (`F-` + 16 hex digits), so the same finding found again keeps its id and its judgments.
+- Each judgment (confirm or dismiss, with a note) is a signed event of the inspector; a later
+  judgment supersedes an earlier one, and every judgment stays in the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.domain.base import LedgerAggregate, aggregate_id, command_of
+
+
+class Finding(LedgerAggregate):
+    TOPIC = "phucloi:finding"
+
+    class Event(LedgerAggregate.Event):
+        TOPIC = "phucloi:finding.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "phucloi:finding.Created"
+
+    @staticmethod
+    def create_id(envelope: dict[str, Any]) -> Any:
+        return aggregate_id("finding", command_of(envelope)["body"]["finding"])
+
+    @event("Judged", topic="phucloi:finding.Judged")
+    def __init__(self, envelope: dict[str, Any]) -> None:
+        self.code: str = command_of(envelope)["body"]["finding"]
+        self.judgments: list[dict[str, Any]] = []
+        self._judge(envelope)
+
+    @event("Rejudged", topic="phucloi:finding.Rejudged")
+    def judge(self, envelope: dict[str, Any]) -> None:
+        self._judge(envelope)
+
+    def _judge(self, envelope: dict[str, Any]) -> None:
+        cmd = command_of(envelope)
+        self.judgments.append(
+            {
+                "event_id": cmd["command_id"],
+                "decision": cmd["body"]["decision"],
+                "note": cmd["body"]["note"],
+                "rule": cmd["body"]["rule"],
+                "officer": cmd["signer"]["officer"],
+                "recorded_at": envelope["recorded_at"],
+            }
+        )
+
+    @property
+    def decision(self) -> str:
+        return self.judgments[-1]["decision"]
