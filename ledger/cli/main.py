@@ -16,6 +16,7 @@ import typer
 from ledger.cli import (
     audit_cli,
     demo,
+    forms_cli,
     importer,
     keys,
     members,
@@ -155,6 +156,7 @@ app.add_typer(members.app, name="members")
 app.add_typer(record.app, name="record")
 app.add_typer(projections.app, name="projections")
 app.add_typer(audit_cli.audit_app, name="audit")
+app.add_typer(forms_cli.app, name="report")
 app.command("export")(audit_cli.export)
 app.command("demo")(demo.demo)
 app.command("history")(reports_cli.history)

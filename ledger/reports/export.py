@@ -1,0 +1,168 @@
+"""Exports of a filled form: XLSX laid out like the paper form, CSV for Excel, JSON.
+
+Invariants:
+- Byte-identical: the same report (same ledger, unit, period, checkpoint and manual rows)
+  gives the same bytes. Nothing depends on the clock or the machine: the XLSX document
+  properties and every zip entry's timestamp are the checkpoint's signing time, entries are
+  written in a fixed order with fixed attributes, and JSON keys keep the form's order.
+- Every export states the checkpoint (tree size and Merkle root) it was computed at, and
+  marks each row's source: computed from the ledger ("sổ cái") or entered by hand
+  ("nhập tay"); amounts in million đồng are exact decimals (never floats).
+- CSV is UTF-8 with a BOM and CRLF line ends, so Excel opens Vietnamese text correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from ledger.reports.compute import SOURCE_VI, Report, ReportRow, checkpoint_line
+
+HEADER = ("Mã dòng", "STT", "Nội dung", "Đơn vị", "Số lượng", "Nguồn số liệu", "Ghi chú")
+_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
+
+
+def stamp(report: Report) -> datetime:
+    """The time written into an export: when the checkpoint was signed (UTC, whole seconds)."""
+    try:
+        signed = datetime.fromisoformat(report.asof.signed_at)
+    except ValueError:
+        return _EPOCH
+    signed = signed.replace(tzinfo=UTC) if signed.tzinfo is None else signed.astimezone(UTC)
+    return max(signed.replace(microsecond=0), _EPOCH)
+
+
+def _remarks(r: ReportRow) -> str:
+    return "; ".join([*([r.note] if r.note else []), *r.notes])
+
+
+def to_json(report: Report) -> bytes:
+    return (json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def to_csv(report: Report) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow([f"{report.form.annex} — {report.form.title} {report.form.subtitle}"])
+    w.writerow([f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})"])
+    w.writerow([f"Kỳ báo cáo: {report.period.label_vi} ({report.period.label})"])
+    w.writerow([checkpoint_line(report)])
+    w.writerow([*HEADER, "Giá trị gốc (số / đồng)"])
+    for r in report.rows:
+        raw = "" if r.value is None or isinstance(r.value, str) else str(r.value)
+        million = r.million
+        value = str(million) if million is not None else ("" if r.value is None else str(r.value))
+        w.writerow(
+            [
+                r.row.ref,
+                r.row.stt,
+                r.row.label,
+                r.row.unit,
+                value,
+                SOURCE_VI[r.source],
+                _remarks(r),
+                raw,
+            ]
+        )
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+_THIN = Side(style="thin")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WIDTHS = (16, 9, 70, 12, 16, 14, 40)
+
+
+def to_xlsx(report: Report) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = f"Phu luc {report.form.code[-2:]}"
+    last = get_column_letter(len(HEADER))
+    lines = [
+        (report.form.annex, Font(bold=True)),
+        (report.form.reference, Font(italic=True)),
+        (report.form.title, Font(bold=True, size=13)),
+        (report.form.subtitle, Font(bold=True)),
+        (f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})", Font()),
+        (f"Kỳ báo cáo: {report.period.label_vi}", Font()),
+        (checkpoint_line(report), Font(italic=True, size=9)),
+    ]
+    for i, (text, font) in enumerate(lines, start=1):
+        ws.cell(row=i, column=1, value=text).font = font
+        ws.cell(row=i, column=1).alignment = Alignment(horizontal="center")
+        ws.merge_cells(f"A{i}:{last}{i}")
+    top = len(lines) + 2
+    for col, title in enumerate(HEADER, start=1):
+        c = ws.cell(row=top, column=col, value=title)
+        c.font = Font(bold=True)
+        c.border = _BOX
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for n, r in enumerate(report.rows, start=top + 1):
+        _xlsx_row(ws, n, r)
+    for col, width in enumerate(_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = f"A{top + 1}"
+    when = stamp(report).replace(tzinfo=None)
+    wb.properties.creator = "phucloi"
+    wb.properties.lastModifiedBy = "phucloi"
+    wb.properties.title = f"{report.form.annex} {report.unit.code} {report.period.label}"
+    wb.properties.created = when
+    wb.properties.modified = when
+    raw = io.BytesIO()
+    wb.save(raw)
+    return _normalise_zip(raw.getvalue(), when)
+
+
+def _xlsx_row(ws: Any, n: int, r: ReportRow) -> None:
+    heading = r.source == "heading"
+    million = r.million
+    if million is not None:
+        value: Any = million
+        fmt = "#,##0.000"
+    elif isinstance(r.value, int):
+        value, fmt = r.value, "#,##0"
+    else:
+        value, fmt = r.value, "General"
+    cells = (r.row.ref, r.row.stt, r.row.label, r.row.unit, value, SOURCE_VI[r.source], _remarks(r))
+    for col, v in enumerate(cells, start=1):
+        c = ws.cell(row=n, column=col, value=v)
+        c.border = _BOX
+        c.alignment = Alignment(vertical="top", wrap_text=col in (3, 5, 7))
+        if heading:
+            c.font = Font(bold=True)
+    ws.cell(row=n, column=5).number_format = fmt
+
+
+def _normalise_zip(data: bytes, when: datetime) -> bytes:
+    """Rewrite the archive with fixed timestamps, order and attributes; pin core.xml's times."""
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            content = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + iso.encode() + rb"\g<2>",
+                    content,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            entry.create_system = 0
+            zout.writestr(entry, content, compresslevel=6)
+    return out.getvalue()

@@ -1,0 +1,292 @@
+"""The figures of the report forms: SQL over `proj_money_lines`, as of a checkpoint.
+
+Invariants (with those of `ledger.projections.lines` and `ledger.reports.asof`):
+- A figure covers the unit's whole subtree (roll-up), the period `[start, end)` by effective
+  date, and only the lines counted at the checkpoint (`Scope.where`); income lines are never
+  read (the report index, `ledger.reports.tables`, leaves them out). Amounts are integer
+  đồng, summed in SQL; a reversal line is the negated copy of what it cancels, so it nets out.
+- A person counts when the net number of their counted lines of a welfare kind is above zero
+  (a payout fully reversed counts nobody). `people` counts distinct member numbers (a payout
+  to a member's relative counts the member); `persons` counts distinct (member, relative)
+  pairs, a line without a relative being the member's own; `units` counts the units where
+  such a person was paid.
+- Loans count disbursements only (`loan.disburse`); their fund is read from the signed event
+  (the read model does not keep it), so `loan_*` figures are exact per fund.
+- `participants` adds the `participants` recorded on expenses of the categories (people-times,
+  as written on the expense); expenses without the figure are reported in a note, never
+  guessed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ledger.domain.periods import Period
+from ledger.reports.asof import AsOf, decode, in_list
+from ledger.reports.forms import Term
+from ledger.reports.tables import NOT_INCOME
+from ledger.store import Tx
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+_SIGN = "CASE WHEN reversal_of IS NULL THEN 1 ELSE -1 END"
+_LINE_COLUMNS = (
+    "seq, line, event_id, command_type, unit_code, effective_date, flow, key, member_number, "
+    "relative, amount, basis, reversal_of"
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which lines a report counts: a subtree, a period, a checkpoint."""
+
+    unit: str
+    units: tuple[str, ...]
+    period: Period
+    asof: AsOf
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        units, params = in_list("u", self.units)
+        sql = (
+            f"{NOT_INCOME} AND seq < :size AND status = 'paid' AND effective_date >= :start "
+            f"AND effective_date < :end AND unit_code IN {units}"
+        )
+        params |= {
+            "size": self.asof.size,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+        }
+        if self.asof.late_approved:
+            late, late_params = in_list("l", sorted(self.asof.late_approved))
+            sql += f" AND event_id NOT IN {late}"
+            params |= late_params
+        return sql, params
+
+
+@dataclass(frozen=True)
+class Group:
+    unit: str
+    kind: str
+    member: str
+    relative: str
+
+
+@dataclass(frozen=True)
+class LoanLine:
+    event_id: str
+    fund: str
+    member: str
+    amount: int
+    sign: int
+
+
+@dataclass
+class Facts:
+    """Everything the forms' measures need, read in a handful of queries."""
+
+    groups: list[Group] = field(default_factory=list)
+    payouts: dict[str, int] = field(default_factory=dict)  # welfare kind -> đồng
+    spent: dict[str, int] = field(default_factory=dict)  # spending category -> đồng
+    participants: dict[str, tuple[int, int]] = field(default_factory=dict)  # (sum, missing)
+    loans: list[LoanLine] = field(default_factory=list)
+
+    def value(self, term: Term) -> tuple[int, list[str]]:
+        """The term's figure and any notes about what the ledger does not record."""
+        v, m = set(term.values), term.measure
+        notes: list[str] = []
+        if m == "people":
+            return len({g.member for g in self.groups if g.kind in v}), notes
+        if m == "persons":
+            return len({(g.member, g.relative) for g in self.groups if g.kind in v}), notes
+        if m == "units":
+            return len({g.unit for g in self.groups if g.kind in v}), notes
+        if m == "amount":
+            return sum(self.payouts.get(k, 0) for k in v), notes
+        if m == "spending":
+            return sum(self.spent.get(k, 0) for k in v), notes
+        if m == "loan_amount":
+            return sum(ln.sign * ln.amount for ln in self.loans if ln.fund in v), notes
+        if m == "loan_people":
+            net: dict[str, int] = defaultdict(int)
+            for ln in self.loans:
+                if ln.fund in v:
+                    net[ln.member] += ln.sign
+            return sum(1 for n in net.values() if n > 0), notes
+        total = sum(self.participants.get(c, (0, 0))[0] for c in v)
+        missing = sum(self.participants.get(c, (0, 0))[1] for c in v)
+        if missing > 0:
+            notes.append(
+                f"{missing} khoản chi không ghi số người tham gia / "
+                f"{missing} expense(s) without a participant count"
+            )
+        return total, notes
+
+
+def load_facts(ledger: Ledger, tx: Tx, scope: Scope, terms: list[Term]) -> Facts:
+    """Read the facts the `terms` need for `scope` (one query per kind of fact)."""
+    where, params = scope.where()
+    kinds = sorted(
+        {
+            v
+            for t in terms
+            if t.measure in ("people", "persons", "units", "amount")
+            for v in t.values
+        }
+    )
+    categories = sorted(
+        {v for t in terms if t.measure in ("participants", "spending") for v in t.values}
+    )
+    facts = Facts()
+    if kinds:
+        marks, kp = in_list("k", kinds)
+        for r in tx.fetchall(
+            f"SELECT unit_code, key, member_number, relative FROM proj_money_lines "
+            f"WHERE {where} AND flow IN ('welfare', 'non_cash') AND key IN {marks} "
+            f"GROUP BY unit_code, key, member_number, relative HAVING SUM({_SIGN}) > 0",
+            params | kp,
+        ):
+            facts.groups.append(
+                Group(r["unit_code"], r["key"], r["member_number"], r["relative"] or "")
+            )
+        for r in tx.fetchall(
+            f"SELECT key, SUM(amount) AS amount FROM proj_money_lines "
+            f"WHERE {where} AND flow IN ('welfare', 'non_cash') AND key IN {marks} GROUP BY key",
+            params | kp,
+        ):
+            facts.payouts[r["key"]] = int(r["amount"])
+    if categories:
+        marks, cp = in_list("c", categories)
+        for r in tx.fetchall(
+            f"SELECT key, SUM(amount) AS amount, "
+            f"SUM(CASE WHEN basis IS NULL THEN 0 ELSE {_SIGN} * basis END) AS people, "
+            f"SUM(CASE WHEN basis IS NULL THEN {_SIGN} ELSE 0 END) AS missing "
+            f"FROM proj_money_lines WHERE {where} AND flow = 'spending' AND key IN {marks} "
+            f"GROUP BY key",
+            params | cp,
+        ):
+            facts.spent[r["key"]] = int(r["amount"])
+            facts.participants[r["key"]] = (int(r["people"]), int(r["missing"]))
+    if any(t.measure.startswith("loan_") for t in terms):
+        facts.loans = loan_lines(ledger, tx, scope)
+    return facts
+
+
+def loan_lines(ledger: Ledger, tx: Tx, scope: Scope) -> list[LoanLine]:
+    """Counted disbursement lines with the fund named in their signed event."""
+    where, params = scope.where()
+    rows = tx.fetchall(
+        f"SELECT event_id, reversal_of, member_number, amount FROM proj_money_lines "
+        f"WHERE {where} AND flow = 'loan' AND key = 'disburse' ORDER BY seq, line",
+        params,
+    )
+    funds = loan_funds(ledger, tx, {r["reversal_of"] or r["event_id"] for r in rows})
+    return [
+        LoanLine(
+            r["event_id"],
+            funds[r["reversal_of"] or r["event_id"]],
+            r["member_number"],
+            abs(int(r["amount"])),
+            -1 if r["reversal_of"] else 1,
+        )
+        for r in rows
+    ]
+
+
+def loan_funds(ledger: Ledger, tx: Tx, event_ids: set[str]) -> dict[str, str]:
+    """The fund of each `loan.disburse` event (decoded from the stored signed command)."""
+    out: dict[str, str] = {}
+    ids = sorted(event_ids)
+    for start in range(0, len(ids), 500):
+        marks, params = in_list("e", ids[start : start + 500])
+        for m in decode(ledger, tx, f"e.event_id IN {marks}", params):
+            out[m.event_id] = m.command["body"]["fund"]
+    return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """One money line behind a figure (what `--explain` lists)."""
+
+    seq: int
+    event_id: str
+    command_type: str
+    effective_date: date
+    unit: str
+    flow: str
+    key: str
+    member: str | None
+    relative: str | None
+    amount: int
+    participants: int | None
+    reversal_of: str | None
+    fund: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "event_id": self.event_id,
+            "command_type": self.command_type,
+            "effective_date": self.effective_date.isoformat(),
+            "unit": self.unit,
+            "kind": self.fund or self.key,
+            "member": self.member,
+            "relative": self.relative,
+            "amount": self.amount,
+            "participants": self.participants,
+            "reversal_of": self.reversal_of,
+        }
+
+
+def _line(r: dict[str, Any], fund: str | None = None) -> Line:
+    d = r["effective_date"]
+    return Line(
+        seq=int(r["seq"]),
+        event_id=r["event_id"],
+        command_type=r["command_type"],
+        effective_date=d if isinstance(d, date) else date.fromisoformat(d),
+        unit=r["unit_code"],
+        flow=r["flow"],
+        key=r["key"],
+        member=r["member_number"],
+        relative=r["relative"],
+        amount=int(r["amount"]),
+        participants=None if r["basis"] is None or r["flow"] != "spending" else int(r["basis"]),
+        reversal_of=r["reversal_of"],
+        fund=fund,
+    )
+
+
+def lines_behind(ledger: Ledger, tx: Tx, scope: Scope, terms: tuple[Term, ...]) -> list[Line]:
+    """Every counted line that enters the terms' figure, in log order (reversals included)."""
+    where, params = scope.where()
+    out: dict[tuple[int, int], Line] = {}
+    for term in terms:
+        marks, vp = in_list("v", list(term.values))
+        if term.measure.startswith("loan_"):
+            rows = tx.fetchall(
+                f"SELECT {_LINE_COLUMNS} FROM proj_money_lines "
+                f"WHERE {where} AND flow = 'loan' AND key = 'disburse'",
+                params,
+            )
+            funds = loan_funds(ledger, tx, {r["reversal_of"] or r["event_id"] for r in rows})
+            for r in rows:
+                fund = funds[r["reversal_of"] or r["event_id"]]
+                if fund in term.values:
+                    out[(int(r["seq"]), int(r["line"]))] = _line(r, fund)
+            continue
+        flows = (
+            "('spending')"
+            if term.measure in ("participants", "spending")
+            else ("('welfare', 'non_cash')")
+        )
+        for r in tx.fetchall(
+            f"SELECT {_LINE_COLUMNS} FROM proj_money_lines "
+            f"WHERE {where} AND flow IN {flows} AND key IN {marks}",
+            params | vp,
+        ):
+            out[(int(r["seq"]), int(r["line"]))] = _line(r)
+    return [out[k] for k in sorted(out)]

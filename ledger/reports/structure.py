@@ -1,0 +1,197 @@
+"""Spending structure (cơ cấu chi) of a unit and period, as of a checkpoint, against its policy.
+
+Invariants:
+- Total spending = every `spending` line + every welfare payout; welfare spending = payouts +
+  expenses of the `welfare` category (the same definitions as `ledger.projections.lines`);
+  loans, remittances and partner discounts are outside both. Shares are basis points,
+  half-up (`share_bp`), None when nothing was spent.
+- Lines are counted as of the checkpoint exactly as the report forms count them
+  (`ledger.reports.measures.Scope`), rolled up over each unit's subtree.
+- Each share is compared with the policy in force on the period's last day for the unit
+  (`Policy.welfare_target_bp`, `Policy.category_limits`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ledger.domain.catalogue import SpendingCategory
+from ledger.domain.money import share_bp
+from ledger.domain.periods import Period
+from ledger.projections.queries.ratios import CategoryShare
+from ledger.projections.queries.tree import Tree, UnitNode
+from ledger.reports.asof import AsOf, resolve, snapshot, unit_node
+from ledger.reports.measures import Scope
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+Amounts = dict[str, int]  # spending category -> đồng (payouts under "welfare")
+
+
+@dataclass(frozen=True)
+class UnitShare:
+    code: str
+    name: str
+    welfare: int
+    spending: int
+    target_bp: int | None
+
+    @property
+    def share_bp(self) -> int | None:
+        return share_bp(self.welfare, self.spending)
+
+    @property
+    def meets_target(self) -> bool | None:
+        share = self.share_bp
+        return None if share is None or self.target_bp is None else share >= self.target_bp
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.code,
+            "name": self.name,
+            "welfare": self.welfare,
+            "spending": self.spending,
+            "welfare_share_bp": self.share_bp,
+            "welfare_target_bp": self.target_bp,
+            "meets_target": self.meets_target,
+        }
+
+
+@dataclass(frozen=True)
+class Structure:
+    unit: UnitNode
+    period: Period
+    asof: AsOf
+    total: UnitShare
+    categories: list[CategoryShare]
+    children: list[UnitShare] = field(default_factory=list)  # worst welfare share first
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit.code,
+            "name": self.unit.name,
+            "period": self.period.label,
+            "checkpoint": self.asof.as_dict(),
+            **{k: v for k, v in self.total.as_dict().items() if k not in ("unit", "name")},
+            "categories": [
+                c.__dict__ | {"within_limits": c.within_limits} for c in self.categories
+            ],
+            "children": [c.as_dict() for c in self.children],
+        }
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str
+    welfare: int
+    spending: int
+
+    @property
+    def share_bp(self) -> int | None:
+        return share_bp(self.welfare, self.spending)
+
+
+def _amounts(tx: Any, scope: Scope) -> dict[str, Amounts]:
+    where, params = scope.where()
+    out: dict[str, Amounts] = defaultdict(lambda: defaultdict(int))
+    for r in tx.fetchall(
+        f"SELECT unit_code, flow, key, SUM(amount) AS amount FROM proj_money_lines "
+        f"WHERE {where} AND flow IN ('welfare', 'spending') GROUP BY unit_code, flow, key",
+        params,
+    ):
+        category = "welfare" if r["flow"] == "welfare" else r["key"]
+        out[r["unit_code"]][category] += int(r["amount"])
+    return out
+
+
+def _rolled(tree: Tree, code: str, own: dict[str, Amounts]) -> Amounts:
+    total: Amounts = defaultdict(int)
+    for u in tree.subtree(code):
+        for category, amount in own.get(u, {}).items():
+            total[category] += amount
+    return total
+
+
+def _target(ledger: Ledger, code: str, on: date) -> int | None:
+    policy = ledger.policy_for(code, on)
+    return None if policy is None else policy.welfare_target_bp
+
+
+def spending_structure(
+    ledger: Ledger,
+    unit: str,
+    period: Period,
+    *,
+    checkpoint: int | None = None,
+    grassroots: bool = False,
+) -> Structure:
+    """The unit's structure, and each child's (or each grassroots union's) welfare share."""
+    with snapshot(ledger) as tx:
+        asof = resolve(ledger, tx, checkpoint)
+        node = unit_node(asof, unit)
+        scope = Scope(unit, tuple(asof.tree.subtree(unit)), period, asof)
+        own = _amounts(tx, scope)
+    tree, last_day = asof.tree, period.end - timedelta(days=1)
+
+    def share_of(code: str) -> UnitShare:
+        a = _rolled(tree, code, own)
+        n = tree.node(code)
+        return UnitShare(
+            code, n.name, a["welfare"], sum(a.values()), _target(ledger, code, last_day)
+        )
+
+    total = share_of(unit)
+    amounts = _rolled(tree, unit, own)
+    policy = ledger.policy_for(unit, last_day)
+    categories = []
+    for cat in SpendingCategory:
+        lo, hi = policy.limit(cat) if policy is not None else (None, None)
+        amount = amounts.get(cat.value, 0)
+        if amount or lo is not None or hi is not None:
+            categories.append(
+                CategoryShare(cat.value, amount, share_bp(amount, total.spending), lo, hi)
+            )
+    if grassroots:
+        codes = [u for u in tree.subtree(unit) if not tree.children(u)]
+    else:
+        codes = tree.children(unit) or [unit]
+    children = sorted(
+        (share_of(c) for c in codes),
+        key=lambda s: (s.share_bp is None, s.share_bp or 0, s.code),
+    )
+    return Structure(node, period, asof, total, categories, children)
+
+
+def welfare_trend(
+    ledger: Ledger, unit: str, period: Period, *, checkpoint: int | None = None
+) -> tuple[Structure, list[TrendPoint]]:
+    """Welfare share by month over the period (over its calendar year for a month)."""
+    if period.kind == "month":
+        period = Period.for_date("year", period.start)
+    structure = spending_structure(ledger, unit, period, checkpoint=checkpoint)
+    with snapshot(ledger) as tx:
+        asof = resolve(ledger, tx, structure.asof.size)
+        scope = Scope(unit, tuple(asof.tree.subtree(unit)), period, asof)
+        where, params = scope.where()
+        rows = tx.fetchall(
+            f"SELECT effective_date, flow, key, SUM(amount) AS amount FROM proj_money_lines "
+            f"WHERE {where} AND flow IN ('welfare', 'spending') "
+            f"GROUP BY effective_date, flow, key",
+            params,
+        )
+    welfare: dict[str, int] = defaultdict(int)
+    spending: dict[str, int] = defaultdict(int)
+    for r in rows:
+        month = str(r["effective_date"])[:7]
+        spending[month] += int(r["amount"])
+        if r["flow"] == "welfare" or r["key"] == "welfare":
+            welfare[month] += int(r["amount"])
+    points, p = [], Period.for_date("month", period.start)
+    while p.start < period.end:
+        points.append(TrendPoint(p.label, welfare[p.label], spending[p.label]))
+        p = p.next()
+    return structure, points
