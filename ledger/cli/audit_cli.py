@@ -14,6 +14,7 @@ Verification and export only read the database: they never migrate it or touch r
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,14 +28,17 @@ from audit.note import NoteError
 from audit.witness import Witness, WitnessRefusal, read_witness_state
 from ledger.cli.common import (
     PASSPHRASE_ENV,
+    AsOfficer,
     JsonFlag,
     console,
     emit_json,
+    fmt_money,
     keystore,
     open_context,
     passphrase,
     rows_table,
     safe_url,
+    sign_and_submit,
     state,
     usage,
 )
@@ -406,3 +410,260 @@ def export(
         f"{manifest['checkpoints']} checkpoint → {out}"
     )
     typer.echo(f"  Kiểm tra / verify: phucloi audit verify --bundle {out}")
+
+
+# --- profiteering detection (phát hiện trục lợi), judgments, the inspection report --------------
+
+UnitScope = Annotated[
+    str | None,
+    typer.Option("--unit", metavar="UNIT", help="Chỉ đơn vị này và cấp dưới (unit and below)."),
+]
+PeriodScope = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        metavar="PERIOD",
+        help="Kỳ: 2025, 2025-03, 2025-Q1, lunar-2025 (default: mỗi năm có số liệu).",
+    ),
+]
+FINDING_ID = re.compile(r"F-[0-9a-f]{16}")
+
+
+def _scope(unit: str | None, period: str | None) -> Any:
+    from ledger.domain.periods import parse_period
+
+    parsed = None
+    if period is not None:
+        try:
+            parsed = parse_period(period)
+        except (ValueError, TypeError) as exc:
+            usage(f"--period: {exc}")
+    if unit is not None:
+        from sqlalchemy import text
+
+        with open_context().engine.connect() as conn:
+            known = conn.execute(
+                text("SELECT 1 FROM proj_units WHERE code = :c"), {"c": unit}
+            ).first()
+        if known is None:
+            usage(f"--unit: không có đơn vị / no unit {unit!r}")
+    return parsed
+
+
+def _progress_bar(label: str, show: bool) -> Progress:
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+        disable=not show,
+    )
+
+
+def _run_detect(unit: str | None, period: Any, *, verify_first: bool, show: bool) -> Any:
+    from audit.detect import detect as run_detect
+
+    ctx = open_context()
+    verification = None
+    if verify_first:
+        from audit.source import DatabaseSource
+        from audit.verify import verify as run_verify
+
+        with _progress_bar("Kiểm tra chữ ký / verifying", show) as bar:
+            task = bar.add_task("verify", total=None)
+            verification = run_verify(
+                DatabaseSource(_url(ctx.engine), engine=ctx.engine),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    with _progress_bar("Phát hiện / detecting", show) as bar:
+        task = bar.add_task("detect", total=None)
+        return run_detect(
+            ctx,
+            unit=unit,
+            period=period,
+            verification=verification,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+
+
+@audit_app.command("detect")
+def detect(
+    unit: UnitScope = None,
+    period: PeriodScope = None,
+    with_verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Chạy cả kiểm tra chữ ký đầy đủ (#4) để đưa mọi lỗi chữ ký vào quy tắc 13.",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Phát hiện dấu hiệu trục lợi, nặng nhất trước (profiteering findings, worst first).
+
+    Luôn thoát 0 khi chạy được: đây là báo cáo, không phải phán quyết (exit 0 even with
+    findings; 2 on usage errors)."""
+    from audit.detect import RULES_BY_ID
+
+    parsed = _scope(unit, period)
+    show = console(stderr=True).is_terminal and not as_json
+    report = _run_detect(unit, parsed, verify_first=with_verify, show=show)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    out = console()
+    rows = []
+    for i, f in enumerate(report.findings, start=1):
+        rule = RULES_BY_ID.get(f.rule)
+        rows.append(
+            (
+                str(i),
+                {"high": "CAO", "medium": "TB", "low": "thấp"}[f.severity],
+                f"{rule.number or '–'}. {rule.label_vi}" if rule else f.rule,
+                f.unit,
+                ", ".join(f.people[:4]) + ("…" if len(f.people) > 4 else ""),
+                fmt_money(f.amount),
+                f.explanation_vi,
+                f.id,
+                {"open": "mở", "confirmed": "xác nhận", "dismissed": "bác bỏ"}[f.status],
+            )
+        )
+    if rows:
+        out.print(
+            rows_table(
+                f"Phát hiện / Findings ({len(rows)})",
+                ["#", "Mức", "Quy tắc", "Đơn vị", "Người", "Số tiền", "Nội dung", "Mã", "TT"],
+                rows,
+                keep=(7,),
+            )
+        )
+    counts = report.counts()
+    typer.echo(
+        f"{len(report.findings)} phát hiện / findings trong {report.events} bút toán "
+        f"({report.seconds:.1f} s): "
+        + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "không có / none")
+    )
+    for rule_id, message in report.rule_errors.items():
+        typer.echo(f"Cảnh báo / Warning: quy tắc {rule_id} lỗi / rule failed: {message}", err=True)
+
+
+@audit_app.command("resolve")
+def resolve(
+    finding: Annotated[
+        str, typer.Argument(metavar="FINDING", help="Mã phát hiện F-… (finding id).")
+    ],
+    as_: AsOfficer,
+    confirm: Annotated[
+        bool, typer.Option("--confirm", help="Xác nhận vi phạm (confirm the finding).")
+    ] = False,
+    dismiss: Annotated[
+        bool, typer.Option("--dismiss", help="Bác bỏ (dismiss the finding).")
+    ] = False,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", metavar="TEXT", help="Lý do, căn cứ (the inspector's note)."),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            "--unit", metavar="UNIT", help="Đơn vị của lệnh (default: đơn vị của phát hiện)."
+        ),
+    ] = None,
+    with_verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Tìm cả trong phát hiện của kiểm tra chữ ký đầy đủ."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ủy ban kiểm tra xác nhận hoặc bác bỏ một phát hiện, có ký (sign a finding.resolve)."""
+    if not FINDING_ID.fullmatch(finding):
+        usage(
+            f"FINDING: mã phát hiện phải có dạng F- và 16 chữ số hex / must be F-<16 hex>: {finding!r}"
+        )
+    if confirm == dismiss:
+        usage(
+            "chọn đúng một trong --confirm hoặc --dismiss / give exactly one of --confirm, --dismiss"
+        )
+    if note is None or not note.strip():
+        usage("--note: cần ghi lý do / a note is required")
+    if unit is not None:
+        _scope(unit, None)
+    report = _run_detect(None, None, verify_first=with_verify, show=False)
+    found = report.find(finding)
+    if found is None:
+        usage(
+            f"FINDING: {finding} không có trong các phát hiện hiện tại / is not among the current "
+            "findings (xem / see `phucloi audit detect`)"
+        )
+    sign_and_submit(
+        "finding.resolve",
+        as_=as_,
+        as_json=as_json,
+        body={
+            "finding": finding,
+            "rule": found.rule,
+            "decision": "confirm" if confirm else "dismiss",
+            "note": note.strip(),
+        },
+        unit=unit or found.unit,
+    )
+
+
+@audit_app.command("report")
+def inspection_report(
+    out: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="Tệp HTML (the HTML file to write).")
+    ],
+    unit: UnitScope = None,
+    period: PeriodScope = None,
+    no_verify: Annotated[
+        bool,
+        typer.Option("--no-verify", help="Không chạy kiểm tra chữ ký (skip verification)."),
+    ] = False,
+    names: Annotated[
+        bool,
+        typer.Option("--names", help="Hiện họ tên đoàn viên (giải mã dữ liệu cá nhân)."),
+    ] = False,
+) -> None:
+    """Báo cáo kiểm tra dạng HTML tự chứa, tiếng Việt (self-contained inspection report)."""
+    from audit.report_html import build_report, render_html
+
+    parsed = _scope(unit, period)
+    if out.exists() and out.is_dir():
+        usage(f"--out: {out} là thư mục / is a directory")
+    if not out.parent.exists():
+        usage(f"--out: không có thư mục / no directory {out.parent}")
+    ctx = open_context()
+    show = console(stderr=True).is_terminal
+    verification = None
+    if not no_verify:
+        from audit.source import DatabaseSource
+        from audit.verify import verify as run_verify
+
+        with _progress_bar("Kiểm tra chữ ký / verifying", show) as bar:
+            task = bar.add_task("verify", total=None)
+            verification = run_verify(
+                DatabaseSource(_url(ctx.engine), engine=ctx.engine),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    with _progress_bar("Phát hiện / detecting", show) as bar:
+        task = bar.add_task("detect", total=None)
+        report = build_report(
+            ctx,
+            unit=unit,
+            period=parsed,
+            verify=False,
+            verification=verification,
+            names=names,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    out.write_text(render_html(report), encoding="utf-8")
+    d = report.detection
+    verdict = (
+        "chưa kiểm tra / not verified"
+        if verification is None
+        else ("ĐẠT / OK" if verification.ok else "KHÔNG ĐẠT / FAILED")
+    )
+    typer.echo(f"Đã ghi báo cáo / Wrote {out}: {len(d.findings)} phát hiện, chữ ký {verdict}")

@@ -14,6 +14,9 @@ Invariants:
   maps, ISO dates, enum values), so a policy can be hashed or signed as JSON.
 - Inheritance: a unit without a version in force on a date uses its parent's, then the
   grandparent's (``resolve``); versions never mix across units.
+- Detection thresholds (``DetectionRules``, the ``detection`` section read by ``audit.detect``)
+  are policy data too; a stored policy without the section, or with some of its fields
+  missing, loads with the documented defaults.
 """
 
 from __future__ import annotations
@@ -195,6 +198,114 @@ class WelfareRule:
         return {name: getattr(self, name) for name in _RULE_DEFAULTS}
 
 
+# --- detection thresholds ------------------------------------------------------------------------
+
+
+def _ratio_bp(value: object) -> str | None:
+    if _is_int(value) and BP_PER_WHOLE <= cast(int, value) <= 100 * BP_PER_WHOLE:
+        return None
+    return (
+        f"must be a whole number of basis points from {BP_PER_WHOLE} (1×) to {100 * BP_PER_WHOLE}"
+    )
+
+
+def _day_of_month(value: object) -> str | None:
+    if _is_int(value) and 1 <= cast(int, value) <= 28:
+        return None
+    return "must be a day of the month from 1 to 28"
+
+
+_DETECTION_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
+    ("repeat_window_days", _days),
+    ("report_deadline_day", _day_of_month),
+    ("burst_window_days", _days),
+    ("burst_min_records", _count),
+    ("burst_min_lag_days", _days),
+    ("reversal_match_days", _days),
+    ("uniform_min_peers", _count),
+    ("concentration_top_bp", _bp),
+    ("concentration_min_share_bp", _bp),
+    ("concentration_margin_bp", _bp),
+    ("concentration_min_gini_bp", _bp),
+    ("concentration_gini_margin_bp", _bp),
+    ("concentration_min_recipients", _count),
+    ("in_kind_price_ratio_bp", _ratio_bp),
+    ("in_kind_min_peers", _count),
+    ("min_collection_rate_bp", _bp),
+)
+
+
+@dataclass(frozen=True)
+class DetectionRules:
+    """Thresholds of the profiteering rules (``audit.detect``), per policy version.
+
+    The back-dating limit and the split-payment window are the policy's own
+    ``backdate_days`` and ``split_window_days``; the approval threshold, caps, counts, the
+    welfare target and category limits are the policy's too. What is added here:
+
+    - ``repeat_window_days``: two payouts of one kind to one beneficiary for the same occasion
+      (the same occasion text) within this many days are one occasion paid twice (rule 2).
+    - ``report_deadline_day``: the monthly report (Phụ lục 01) is due before this day;
+      ``burst_window_days``: the days just before it; a burst is at least
+      ``burst_min_records`` records by one officer for one unit in those days, each with an
+      effective date at least ``burst_min_lag_days`` before its recording (rule 8).
+    - ``reversal_match_days``: a reversal is matched by a counter-movement (the kept twin of
+      a duplicate, or the corrected re-recording) within this many days (rule 9).
+    - ``uniform_min_peers``: a payout to an officer (or their family) is not self-dealing when
+      at least this many other members of the unit got the same kind, at least as much, in
+      the same counting window: the officer's ordinary entitlement as a member (rule 6).
+    - ``concentration_*``: the top ``concentration_top_bp`` of a union's recipients (rounded
+      up, at least one person) receiving at least ``concentration_min_share_bp`` of its cash
+      welfare money and ``concentration_margin_bp`` more than the peers' median share, or a
+      Gini coefficient at least ``concentration_min_gini_bp`` and
+      ``concentration_gini_margin_bp`` above the peers' median; unions with fewer than
+      ``concentration_min_recipients`` recipients are not judged (rule 10).
+    - ``in_kind_price_ratio_bp``: an in-kind unit price at least this multiple (10 000 = 1×)
+      of the median price other unions paid for the same item in the same quarter, with at
+      least ``in_kind_min_peers`` other unions to compare with (rule 11).
+    - ``min_collection_rate_bp``: dues collected for fewer member-months than this share of
+      the members' months in the union (rule 12).
+    """
+
+    repeat_window_days: int = 31
+    report_deadline_day: int = 20
+    burst_window_days: int = 3
+    burst_min_records: int = 5
+    burst_min_lag_days: int = 10
+    reversal_match_days: int = 31
+    uniform_min_peers: int = 3
+    concentration_top_bp: int = 500
+    concentration_min_share_bp: int = 6000
+    concentration_margin_bp: int = 2000
+    concentration_min_gini_bp: int = 6000
+    concentration_gini_margin_bp: int = 2500
+    concentration_min_recipients: int = 10
+    in_kind_price_ratio_bp: int = 20_000
+    in_kind_min_peers: int = 2
+    min_collection_rate_bp: int = 7000
+
+    def __post_init__(self) -> None:
+        problems = _run(_DETECTION_CHECKS, lambda name: getattr(self, name))
+        if problems:
+            raise PolicyError(problems)
+
+    @classmethod
+    def from_dict(cls, data: object) -> DetectionRules:
+        """Build from the JSON form; absent fields take their defaults."""
+        if not isinstance(data, Mapping):
+            raise PolicyError([("", "must be an object")])
+        names = [name for name, _check in _DETECTION_CHECKS]
+        problems = _unknown_fields(data, names)
+        values = {name: data[name] for name in names if name in data}
+        problems += _run([(n, c) for n, c in _DETECTION_CHECKS if n in values], values.__getitem__)
+        if problems:
+            raise PolicyError(problems)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name, _check in _DETECTION_CHECKS}
+
+
 # --- policy ------------------------------------------------------------------------------------
 
 _POLICY_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
@@ -215,6 +326,7 @@ _POLICY_OPTIONAL: Final[dict[str, object]] = {
     "category_limits": {},
     "backdate_days": 45,
     "split_window_days": 7,
+    "detection": {},
 }
 _POLICY_FIELDS: Final[tuple[str, ...]] = (
     *(name for name, _check in _POLICY_CHECKS if name not in _POLICY_OPTIONAL),
@@ -222,6 +334,7 @@ _POLICY_FIELDS: Final[tuple[str, ...]] = (
     "welfare",
     "backdate_days",
     "split_window_days",
+    "detection",
 )
 
 
@@ -233,7 +346,8 @@ class Policy:
     ``category_limits``: per spending category, the (min, max) share of total spending in bp.
     ``backdate_days``: how far an effective date may precede its recording.
     ``split_window_days``: window in which payouts to one person are summed to detect a payment
-    split under the approval threshold. Instances are immutable but not hashable.
+    split under the approval threshold. ``detection``: the other thresholds of the
+    profiteering rules (``DetectionRules``). Instances are immutable but not hashable.
     """
 
     version: str
@@ -253,9 +367,12 @@ class Policy:
     )
     backdate_days: int = 45
     split_window_days: int = 7
+    detection: DetectionRules = field(default_factory=DetectionRules)
 
     def __post_init__(self) -> None:
         problems = _run(_POLICY_CHECKS, lambda name: getattr(self, name))
+        if not isinstance(self.detection, DetectionRules):
+            problems.append(("detection", "must be a DetectionRules"))
         limits, limit_problems = _normalise_limits(self.category_limits)
         rules, rule_problems = _normalise_rules(self.welfare)
         problems += _prefixed("category_limits", limit_problems)
@@ -305,6 +422,11 @@ class Policy:
             rules, rule_problems = _rules_from_dict(values["welfare"])
             values["welfare"] = rules
             problems += _prefixed("welfare", rule_problems)
+        if "detection" in values:
+            try:
+                values["detection"] = DetectionRules.from_dict(values["detection"])
+            except PolicyError as exc:
+                problems += _prefixed("detection", exc.errors)
         if problems:
             raise PolicyError(problems)
         return cls(**values)
@@ -322,6 +444,8 @@ class Policy:
                 }
             elif name == "welfare":
                 out[name] = {kind.value: rule.to_dict() for kind, rule in self.welfare.items()}
+            elif name == "detection":
+                out[name] = self.detection.to_dict()
             else:
                 out[name] = getattr(self, name)
         return out

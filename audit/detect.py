@@ -1,0 +1,291 @@
+"""Profiteering detection (phát hiện trục lợi chính sách): every rule over one ledger.
+
+    from ledger.bootstrap import open_ledger
+    from audit.detect import detect
+    report = detect(open_ledger(url), unit="G01", period="2025")
+    for f in report.findings:          # worst first: severity, then amount at stake
+        print(f.id, f.rule, f.severity, f.amount, f.explanation_vi)
+
+Design overview:
+- `detect(ctx, ...)` takes an open `ledger.bootstrap.Context` (anything with its `engine`),
+  reads the facts of the WHOLE ledger in one pass (`audit.rules.load`), runs every rule of
+  `RULES` (pure functions, `audit.rules.base`) and only then keeps the findings of the unit
+  asked for (a finding belongs to a unit when its unit or one of its events' units is in the
+  unit's subtree) and of the period (an event of it falls in the period; union-level rules
+  are judged for that period only). Comparisons with peers (concentration, in-kind prices,
+  one person in two unions) therefore always see every union.
+- Thresholds come from the policy in force on the event's date for its unit (the
+  `detection` section of `ledger.domain.policy`, and the policy's own caps, counts,
+  approval threshold, targets and limits).
+- Rule 13 always checks retroactively revoked keys from the facts; pass the report of
+  `audit.verify.verify` (`verification=`), or `verify=True` to run it, to add every problem
+  that verification finds (it checks every signature, so it costs a full verification).
+- A finding's status comes from the inspectors' signed judgments (`finding.resolve` events,
+  read from the log in the same pass): the latest one decides, every one is kept.
+- A rule that fails is reported in `DetectionReport.rule_errors`, never hides the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from audit.rules.base import (
+    SEVERITY_ORDER,
+    DetectedFinding,
+    Evidence,
+    Judgment,
+    Rule,
+    Status,
+)
+from audit.rules.benefits import over_cap, repeated_benefit, split_payment
+from audit.rules.integrity import member_dispute, signature_problem
+from audit.rules.load import load_facts
+from audit.rules.membership import duplicate_citizen_id, inactive_beneficiary
+from audit.rules.people import self_dealing, shared_bank_account
+from audit.rules.timing import backdating, suspicious_reversal
+from audit.rules.union import concentration, inflated_in_kind, union_ratios
+from ledger.domain.errors import not_found
+from ledger.domain.periods import Period, parse_period
+
+if TYPE_CHECKING:
+    from audit.findings import Report
+    from audit.rules.facts import Facts
+
+Progress = Callable[[int, int], None]
+
+RULES: list[Rule] = [
+    Rule(
+        "inactive_beneficiary",
+        1,
+        "Chi cho người không còn là đoàn viên",
+        "Payout to someone not an active member",
+        inactive_beneficiary,
+    ),
+    Rule(
+        "repeated_benefit",
+        2,
+        "Chi lặp cùng khoản, cùng dịp",
+        "Same benefit more often than allowed",
+        repeated_benefit,
+    ),
+    Rule(
+        "duplicate_citizen_id",
+        3,
+        "Một CCCD đăng ký ở hai công đoàn",
+        "One citizen ID registered in two unions",
+        duplicate_citizen_id,
+    ),
+    Rule("over_cap", 4, "Vượt mức chi, vượt quy chế", "Over a cap, or overridden", over_cap),
+    Rule(
+        "split_payment",
+        5,
+        "Chia nhỏ khoản chi dưới ngưỡng duyệt",
+        "Payment split under the approval threshold",
+        split_payment,
+    ),
+    Rule(
+        "self_dealing",
+        6,
+        "Cán bộ tự chi cho mình, người thân",
+        "Officer paying themselves or their own",
+        self_dealing,
+    ),
+    Rule(
+        "shared_bank_account",
+        7,
+        "Một tài khoản nhận tiền của nhiều đoàn viên",
+        "One bank account for several members",
+        shared_bank_account,
+    ),
+    Rule(
+        "backdating",
+        8,
+        "Ghi lùi ngày, ghi dồn trước hạn báo cáo",
+        "Back-dated records, bursts before a deadline",
+        backdating,
+    ),
+    Rule(
+        "suspicious_reversal",
+        9,
+        "Bút toán đảo đáng ngờ",
+        "Reversal without a counter-movement",
+        suspicious_reversal,
+    ),
+    Rule(
+        "concentration",
+        10,
+        "Phúc lợi tập trung vào ít người",
+        "Welfare concentrated on a few members",
+        concentration,
+    ),
+    Rule(
+        "inflated_in_kind",
+        11,
+        "Giá quà hiện vật cao bất thường",
+        "In-kind gifts at inflated prices",
+        inflated_in_kind,
+    ),
+    Rule(
+        "union_ratios",
+        12,
+        "Tỷ lệ chi, thu của công đoàn không đạt",
+        "Union ratios off target",
+        union_ratios,
+    ),
+    Rule(
+        "signature_problem",
+        13,
+        "Lỗi chữ ký, khóa",
+        "Signature and key problems",
+        signature_problem,
+    ),
+    Rule(
+        "member_dispute",
+        None,
+        "Đoàn viên khiếu nại",
+        "Member's dispute",
+        member_dispute,
+    ),
+]
+RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+@dataclass
+class DetectionReport:
+    findings: list[DetectedFinding]  # worst first
+    unit: str | None = None
+    period: str | None = None
+    events: int = 0
+    seconds: float = 0.0
+    verified: bool = False  # a verification report of #4 was included
+    verification_ok: bool | None = None
+    rule_errors: dict[str, str] = field(default_factory=dict)
+    # Judgments of findings that are not detected any more (the data changed since).
+    stale_judgments: dict[str, list[Judgment]] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def by_rule(self) -> dict[str, list[DetectedFinding]]:
+        out: dict[str, list[DetectedFinding]] = {r.id: [] for r in RULES}
+        for f in self.findings:
+            out.setdefault(f.rule, []).append(f)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(f.rule for f in self.findings))
+
+    def find(self, finding: str) -> DetectedFinding | None:
+        return next((f for f in self.findings if f.id == finding), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "period": self.period,
+            "events": self.events,
+            "seconds": round(self.seconds, 3),
+            "verified": self.verified,
+            "verification_ok": self.verification_ok,
+            "counts": self.counts(),
+            "rule_errors": self.rule_errors,
+            "facts": self.facts,
+            "findings": [f.as_dict() for f in self.findings],
+            "stale_judgments": {
+                k: [j.as_dict() for j in v] for k, v in self.stale_judgments.items()
+            },
+        }
+
+
+def _status(judgments: list[Judgment]) -> Status:
+    if not judgments:
+        return "open"
+    return "confirmed" if judgments[-1].decision == "confirm" else "dismissed"
+
+
+def run_rules(facts: Facts) -> tuple[list[DetectedFinding], dict[str, str]]:
+    """Every rule over the facts; findings with the same id are reported once."""
+    found: dict[str, DetectedFinding] = {}
+    errors: dict[str, str] = {}
+    for rule in RULES:
+        try:
+            results = rule(facts)
+        except Exception as exc:  # a broken rule must not hide the others' findings
+            errors[rule.id] = f"{type(exc).__name__}: {exc}"
+            continue
+        for f in results:
+            found.setdefault(f.id, f)
+    return list(found.values()), errors
+
+
+def _in_scope(f: DetectedFinding, units: set[str] | None, period: Period | None) -> bool:
+    if (
+        units is not None
+        and f.unit not in units
+        and not any(e.unit in units for e in f.evidence if e.unit)
+    ):
+        return False
+    if period is None or f.rule in ("concentration", "union_ratios") or not f.evidence:
+        return True
+    dates = f.dates()
+    return not dates or any(period.contains(d) for d in dates)
+
+
+def detect(
+    ctx: Any,
+    *,
+    unit: str | None = None,
+    period: str | Period | None = None,
+    verification: Report | None = None,
+    verify: bool = False,
+    progress: Progress | None = None,
+) -> DetectionReport:
+    """Run every rule over the ledger of `ctx` (an open `ledger.bootstrap.Context`)."""
+    started = time.perf_counter()
+    p = parse_period(period) if isinstance(period, str) else period
+    engine = ctx.engine
+    if verification is None and verify:
+        from audit.source import DatabaseSource
+        from audit.verify import verify as run_verify
+
+        url = engine.url.render_as_string(hide_password=False)
+        verification = run_verify(DatabaseSource(url, engine=engine))
+    facts = load_facts(engine, period=p, verification=verification, progress=progress)
+    if unit is not None and unit not in facts.units:
+        raise not_found("unit", unit, field_="unit")
+    findings, errors = run_rules(facts)
+    scope = facts.subtree(unit) if unit is not None else None
+    kept = []
+    for f in findings:
+        if not _in_scope(f, scope, p):
+            continue
+        judgments = facts.judgments.get(f.id, [])
+        kept.append(replace(f, status=_status(judgments), judgments=tuple(judgments)))
+    kept.sort(key=lambda f: f.sort_key)
+    detected = {f.id for f in findings}
+    return DetectionReport(
+        findings=kept,
+        unit=unit,
+        period=p.label if p is not None else None,
+        events=facts.events,
+        seconds=time.perf_counter() - started,
+        verified=verification is not None,
+        verification_ok=verification.ok if verification is not None else None,
+        rule_errors=errors,
+        stale_judgments={k: v for k, v in facts.judgments.items() if k not in detected},
+        facts=facts.summary(),
+    )
+
+
+__all__ = [
+    "RULES",
+    "RULES_BY_ID",
+    "SEVERITY_ORDER",
+    "DetectedFinding",
+    "DetectionReport",
+    "Evidence",
+    "Judgment",
+    "Rule",
+    "detect",
+]

@@ -1,0 +1,316 @@
+"""The inspection report (báo cáo kiểm tra): one self-contained HTML file, in Vietnamese.
+
+    report = build_report(ctx, unit="D", period="2025", verify=True)
+    Path("report.html").write_text(render_html(report), encoding="utf-8")
+
+Invariants:
+- The file needs nothing else: CSS is inline, charts are inline SVG drawn by matplotlib (text
+  kept as text), no script, no link, no image or font fetched from anywhere; no URL at all
+  appears in it (SVG namespace declarations are dropped: HTML does not need them).
+- Everything shown is escaped by Jinja2's autoescaping; only the SVG drawn here is inserted
+  as markup.
+- People appear by member number and officer code. Names appear only with `names=True`, and
+  only as `Ledger.reveal` opens them: an erased person shows as erased.
+- The verification verdict says plainly when verification was not run.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from audit.detect import RULES, DetectionReport, detect
+from audit.findings import ERROR, Report
+from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
+from ledger import clock
+from ledger.domain.money import format_dong
+from ledger.domain.periods import Period, parse_period
+
+ERASED = "(đã xóa / erased)"
+TYPE_VI = {
+    "payout.record": "Chi phúc lợi",
+    "member.join": "Kết nạp",
+    "member.leave": "Ra khỏi tổ chức",
+    "member.death": "Báo tử",
+    "member.transfer": "Chuyển sinh hoạt",
+    "member.dispute": "Khiếu nại",
+    "reversal.record": "Bút toán đảo",
+    "officer.revoke_key": "Thu hồi khóa",
+    "collection.dues": "Thu đoàn phí",
+    "collection.union_fee": "Thu KPCĐ",
+    "collection.other": "Thu khác",
+    "expense.record": "Chi khác",
+    "remittance.record": "Nộp cấp trên",
+    "loan.disburse": "Giải ngân",
+    "loan.repay": "Thu nợ",
+    "loan.write_off": "Xóa nợ",
+    "approval.decide": "Phê duyệt",
+}
+
+
+@dataclass
+class UnionShare:
+    unit: str
+    name: str
+    share_bp: int | None
+    target_bp: int | None
+    welfare: int
+    spending: int
+
+
+@dataclass
+class InspectionReport:
+    detection: DetectionReport
+    verification: Report | None
+    chart_period: Period | None
+    shares: list[UnionShare]
+    scope: str
+    generated_at: datetime
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _chart_period(detection: DetectionReport, ctx: Any, period: Period | None) -> Period | None:
+    if period is not None:
+        return period
+    from audit.rules.load import evaluation_periods
+
+    with ctx.engine.connect() as conn:
+        periods = evaluation_periods(conn, None)
+    return periods[-1] if periods else None
+
+
+def _shares(ctx: Any, root: str, period: Period) -> list[UnionShare]:
+    from ledger.projections.queries.ratios import grassroots_figures
+
+    return [
+        UnionShare(f.unit, f.name, f.welfare_share_bp, f.welfare_target_bp, f.welfare, f.spending)
+        for f in grassroots_figures(ctx.ledger, root, period)
+        if f.spending > 0
+    ]
+
+
+def _root(ctx: Any) -> str | None:
+    from sqlalchemy import text
+
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(text("SELECT code FROM proj_units WHERE parent IS NULL")).all()
+    codes = sorted(r.code for r in rows)
+    return codes[0] if codes else None
+
+
+def _names(ctx: Any, detection: DetectionReport) -> dict[str, str]:
+    """Names of the members in the findings, as `Ledger.reveal` opens them."""
+    from ledger.domain.errors import NotFound
+    from ledger.privacy import TamperedError
+
+    out: dict[str, str] = {}
+    numbers = {p for f in detection.findings for p in f.people}
+    for number in sorted(numbers):
+        try:
+            opened = ctx.ledger.reveal(number)
+        except NotFound:
+            continue  # an officer code, not a member number
+        except TamperedError:
+            out[number] = "(không giải mã được / cannot be decrypted)"
+            continue
+        out[number] = ERASED if opened is None else str(opened.get("full_name", ""))
+    return out
+
+
+def build_report(
+    ctx: Any,
+    *,
+    unit: str | None = None,
+    period: str | Period | None = None,
+    verify: bool = True,
+    verification: Report | None = None,
+    names: bool = False,
+    progress: Any = None,
+) -> InspectionReport:
+    """Verify (unless told not to), detect, and gather what the report shows."""
+    p = parse_period(period) if isinstance(period, str) else period
+    if verification is None and verify:
+        from audit.source import DatabaseSource
+        from audit.verify import verify as run_verify
+
+        url = ctx.engine.url.render_as_string(hide_password=False)
+        verification = run_verify(DatabaseSource(url, engine=ctx.engine), progress=progress)
+    detection = detect(ctx, unit=unit, period=p, verification=verification, progress=progress)
+    chart_period = _chart_period(detection, ctx, p)
+    root = unit or _root(ctx)
+    shares = _shares(ctx, root, chart_period) if root and chart_period else []
+    return InspectionReport(
+        detection=detection,
+        verification=verification,
+        chart_period=chart_period,
+        shares=shares,
+        scope=root or "",
+        generated_at=clock.now(),
+        names=_names(ctx, detection) if names else {},
+    )
+
+
+# --- the chart -----------------------------------------------------------------------------------
+
+_XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+
+
+def _inline_svg(svg: str) -> str:
+    """matplotlib's SVG as HTML markup: no XML prolog, doctype, metadata or namespace URLs."""
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = _XMLNS.sub("", svg)
+    return svg.replace("xlink:href", "href")
+
+
+def share_chart(shares: list[UnionShare]) -> str:
+    """Horizontal bars of each union's welfare share, worst at the top, with the target line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [s for s in shares if s.share_bp is not None]
+    if not rows:
+        return ""
+    rows = sorted(rows, key=lambda s: (s.share_bp or 0, s.unit))
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "phucloi", "font.size": 9}):
+        height = max(2.0, 0.28 * len(rows) + 1.0)
+        fig, ax = plt.subplots(figsize=(7.5, height))
+        labels = [s.unit for s in rows][::-1]
+        values = [(s.share_bp or 0) / 100 for s in rows][::-1]
+        colours = [
+            "#c0392b" if s.target_bp is not None and (s.share_bp or 0) < s.target_bp else "#2e7d32"
+            for s in rows
+        ][::-1]
+        ax.barh(labels, values, color=colours)
+        targets = {s.target_bp for s in rows if s.target_bp is not None}
+        for target in sorted(targets):
+            ax.axvline(target / 100, color="#1f3b73", linestyle="--", linewidth=1.2)
+            ax.text(
+                target / 100,
+                1.005,
+                f"chỉ tiêu {target // 100}%",
+                color="#1f3b73",
+                ha="center",
+                va="bottom",
+                transform=ax.get_xaxis_transform(),
+            )
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Chi phúc lợi / tổng chi (%)")
+        ax.grid(axis="x", alpha=0.3)
+        fig.tight_layout()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        plt.close(fig)
+    return _inline_svg(buf.getvalue())
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _fmt_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is None:
+            return instant.strftime("%d/%m/%Y")
+        return instant.astimezone(clock.VIETNAM).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, datetime):
+        return value.astimezone(clock.VIETNAM).strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+def _pct(bp: int | None) -> str:
+    if bp is None:
+        return "—"
+    whole, frac = divmod(bp, 100)
+    return f"{whole}%" if frac == 0 else f"{whole},{frac:02d}".rstrip("0") + "%"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("audit", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = lambda v: "—" if v is None else format_dong(int(v))
+    env.filters["day"] = _fmt_date
+    env.filters["pct"] = _pct
+    env.filters["severity_vi"] = lambda s: SEVERITY_VI.get(s, s)
+    env.filters["status_vi"] = lambda s: STATUS_VI.get(s, s)
+    env.filters["type_vi"] = lambda t: TYPE_VI.get(t, t)
+    return env
+
+
+def _verdict(v: Report | None) -> dict[str, Any]:
+    if v is None:
+        return {"ran": False}
+    errors = [f for f in v.findings if f.severity == ERROR]
+    return {
+        "ran": True,
+        "ok": v.ok,
+        "events": v.events,
+        "tree_size": v.tree_size,
+        "root_hash": v.root_hash,
+        "errors": errors[:50],
+        "error_count": len(errors),
+        "warnings": [f for f in v.findings if f.severity != ERROR][:20],
+    }
+
+
+def _people(f: DetectedFinding, names: dict[str, str]) -> list[str]:
+    return [f"{p} ({names[p]})" if names.get(p) else p for p in f.people]
+
+
+def render_html(report: InspectionReport) -> str:
+    detection = report.detection
+    by_rule = detection.by_rule()
+    groups = []
+    for rule in RULES:
+        items = by_rule.get(rule.id, [])
+        statuses = Counter(f.status for f in items)
+        groups.append(
+            {
+                "rule": rule,
+                "findings": [{"f": f, "people": _people(f, report.names)} for f in items],
+                "count": len(items),
+                "amount": sum(f.amount for f in items),
+                "open": statuses.get("open", 0),
+                "confirmed": statuses.get("confirmed", 0),
+                "dismissed": statuses.get("dismissed", 0),
+            }
+        )
+    judged = [f for f in detection.findings if f.judgments]
+    period = report.chart_period
+    html = (
+        _environment()
+        .get_template("inspection.html.j2")
+        .render(
+            report=report,
+            detection=detection,
+            verdict=_verdict(report.verification),
+            groups=groups,
+            judged=judged,
+            stale=detection.stale_judgments,
+            chart=Markup(share_chart(report.shares)),
+            shares=report.shares,
+            period_label=period.label_vi if period else "",
+            period_end=(period.end - timedelta(days=1)) if period else None,
+            severity=Counter(f.severity for f in detection.findings),
+            total_amount=sum(f.amount for f in detection.findings),
+        )
+    )
+    return html

@@ -1,0 +1,191 @@
+"""What a detection rule is and what it returns (beancount style: pure functions, one list).
+
+Invariants:
+- A rule is a pure function `(facts) -> list[DetectedFinding]`: it reads `audit.rules.facts`
+  only (no database, no clock), so the same facts always give the same findings.
+- A finding's id is `F-` + the first 16 hex digits of SHA-256 over the rule id and the
+  sorted ids of the events that prove it (each framed by a NUL byte), or, for union-level
+  findings (concentration, union ratios), over the rule, the unit and the period. The same
+  finding found again keeps its id, and so keeps the inspectors' judgments (finding.resolve).
+- Money is integer đồng; `amount` is what is at stake, never negative.
+- `people` holds member numbers and officer codes, never names (names are personal data,
+  shown only when `Ledger.reveal` opens them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from audit.rules.facts import Facts
+
+Severity = Literal["high", "medium", "low"]
+Status = Literal["open", "confirmed", "dismissed"]
+SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
+SEVERITY_VI: dict[str, str] = {"high": "cao", "medium": "trung bình", "low": "thấp"}
+STATUS_VI: dict[str, str] = {
+    "open": "chưa xử lý",
+    "confirmed": "đã xác nhận vi phạm",
+    "dismissed": "đã bác bỏ",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One event that proves a finding, as the report shows it."""
+
+    event_id: str
+    what: str  # command type, e.g. "payout.record"
+    on: date | None  # effective date
+    unit: str | None
+    amount: int | None
+    people: tuple[str, ...] = ()
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "what": self.what,
+            "on": self.on.isoformat() if self.on else None,
+            "unit": self.unit,
+            "amount": self.amount,
+            "people": list(self.people),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """An inspector's signed judgment of a finding (a `finding.resolve` event)."""
+
+    event_id: str
+    finding: str
+    rule: str
+    decision: str  # confirm | dismiss
+    note: str
+    officer: str
+    recorded_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class DetectedFinding:
+    id: str
+    rule: str
+    severity: Severity
+    unit: str
+    people: tuple[str, ...]
+    amount: int
+    explanation_vi: str
+    explanation_en: str
+    event_ids: tuple[str, ...]
+    period: str | None
+    status: Status = "open"
+    judgments: tuple[Judgment, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return (SEVERITY_ORDER[self.severity], -self.amount, self.rule, self.id)
+
+    def dates(self) -> list[date]:
+        return [e.on for e in self.evidence if e.on is not None]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "severity": self.severity,
+            "unit": self.unit,
+            "people": list(self.people),
+            "amount": self.amount,
+            "explanation_vi": self.explanation_vi,
+            "explanation_en": self.explanation_en,
+            "event_ids": list(self.event_ids),
+            "period": self.period,
+            "status": self.status,
+            "judgments": [j.as_dict() for j in self.judgments],
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+
+
+RuleFunction = Callable[["Facts"], list[DetectedFinding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    number: int | None  # the issue's numbering (None: members' disputes)
+    label_vi: str
+    label_en: str
+    check: RuleFunction = field(repr=False)
+
+    def __call__(self, facts: Facts) -> list[DetectedFinding]:
+        return self.check(facts)
+
+
+def _digest(parts: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\x00")
+    return "F-" + h.hexdigest()[:16]
+
+
+def finding_id(rule: str, event_ids: Iterable[str]) -> str:
+    """The id of an event-based finding: its rule and the sorted ids of its events."""
+    return _digest([rule, *sorted(set(event_ids))])
+
+
+def union_finding_id(rule: str, unit: str, period: str) -> str:
+    """The id of a union-level finding: its rule, unit and period."""
+    return _digest([rule, "unit", unit, "period", period])
+
+
+def make(
+    rule: str,
+    severity: Severity,
+    *,
+    unit: str,
+    people: Iterable[str],
+    amount: int,
+    vi: str,
+    en: str,
+    evidence: Iterable[Evidence],
+    period: str | None = None,
+    union_period: str | None = None,
+) -> DetectedFinding:
+    """A finding; `union_period` given: a union-level finding identified by unit and period."""
+    items = sorted({e.event_id: e for e in evidence}.values(), key=_evidence_order)
+    event_ids = tuple(e.event_id for e in items)
+    if union_period is not None:
+        fid = union_finding_id(rule, unit, union_period)
+        period = union_period
+    else:
+        fid = finding_id(rule, event_ids)
+        if period is None:
+            dates = [e.on for e in items if e.on is not None]
+            period = min(dates).strftime("%Y-%m") if dates else None
+    return DetectedFinding(
+        id=fid,
+        rule=rule,
+        severity=severity,
+        unit=unit,
+        people=tuple(dict.fromkeys(p for p in people if p)),
+        amount=max(0, int(amount)),
+        explanation_vi=vi,
+        explanation_en=en,
+        event_ids=event_ids,
+        period=period,
+        evidence=tuple(items),
+    )
+
+
+def _evidence_order(e: Evidence) -> tuple[date, str]:
+    return (e.on or date.min, e.event_id)

@@ -1,0 +1,321 @@
+"""Rules 2, 4 and 5: how often, how much, and how a payment was cut up.
+
+Invariants:
+- Counts and caps are those of the policy in force on each payout's date for its unit, per
+  beneficiary (the member, or one relative) over the rule's counting window, exactly as the
+  write-time checks (`ledger.domain.rules`) count them: paid, unreversed payouts.
+- Rule 2 also finds one occasion paid twice within the count: the same kind, beneficiary and
+  occasion (its text, compared without case or spacing) within
+  `detection.repeat_window_days`. A member sick twice is paid for two occasions.
+- Rule 4 reports every chair's override (low severity: allowed, but inspectors see them all)
+  and, at high severity, any cap exceeded without an override (a policy adopted later
+  with an earlier effective date makes earlier payouts exceed it).
+- Rule 5 sums payouts to one member (and their relatives) that each stayed at or under the
+  approval threshold without a chair's signature, within `split_window_days` of the first;
+  together over the threshold is a payment split to avoid the chair's second signature.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import timedelta
+from functools import lru_cache
+
+from audit.rules.base import DetectedFinding, make
+from audit.rules.facts import Facts, Payout
+from audit.rules.membership import _window, kind_vi, payout_evidence
+from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
+from ledger.domain.money import format_dong
+
+_NOT_PAID_OUT = frozenset(k.value for k in NON_CASH_WELFARE)
+_SPACES = re.compile(r"\s+")
+OVERRIDE_VI = {
+    "over_payout_cap": "vượt mức mỗi lần",
+    "over_period_cap": "vượt mức trong kỳ",
+    "over_count": "vượt số lần",
+    "kind_not_allowed": "khoản không có trong quy chế",
+    "relative_not_eligible": "thân nhân không thuộc diện",
+    "reason_required": "thiếu lý do",
+}
+
+
+@lru_cache(maxsize=65_536)
+def occasion_key(text: str) -> str:
+    return _SPACES.sub(" ", text.strip().lower())
+
+
+class _Links:
+    """Union-find over payouts: overlapping suspicious sets become one finding."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.reasons: dict[str, set[str]] = defaultdict(set)
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def link(self, items: list[Payout], reason: str) -> None:
+        root = self.find(items[0].event_id)
+        for p in items[1:]:
+            other = self.find(p.event_id)
+            if other != root:
+                self.parent[other] = root
+                self.reasons[root] |= self.reasons.pop(other, set())
+        self.reasons[root].add(reason)
+
+    def groups(self, payouts: dict[str, Payout]) -> list[tuple[list[Payout], set[str]]]:
+        members: dict[str, list[Payout]] = defaultdict(list)
+        for event_id in self.parent:
+            members[self.find(event_id)].append(payouts[event_id])
+        return [
+            (sorted(items, key=lambda p: (p.on, p.recorded_at)), self.reasons[root])
+            for root, items in members.items()
+            if len(items) > 1
+        ]
+
+
+def _by_beneficiary(facts: Facts) -> dict[tuple[str, str, str], list[Payout]]:
+    return facts.payouts_by_beneficiary()
+
+
+def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
+    """Rule 2: one benefit more often than allowed, or one occasion paid twice."""
+    out = []
+    for (member, beneficiary, kind), items in _by_beneficiary(facts).items():
+        if len(items) < 2:
+            continue
+        windows: dict[str, tuple[int | None, list[Payout]]] = {}
+        for p in items:
+            window, count = facts.window(p)
+            windows.setdefault(window.label, (count, []))[1].append(p)
+        excess = [
+            (f"count:{label}:{limit}", ps)
+            for label, (limit, ps) in windows.items()
+            if limit is not None and len(ps) > limit
+        ]
+        by_occasion: dict[str, list[Payout]] = {}
+        for p in items:
+            by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
+        twice = []
+        for ps in by_occasion.values():
+            for i, first in enumerate(ps[:-1]):
+                policy = facts.policy(first.unit, first.on)
+                days = policy.detection.repeat_window_days if policy is not None else 31
+                for second in ps[i + 1 :]:
+                    if (second.on - first.on).days > days:
+                        break
+                    twice.append(("occasion", [first, second]))
+        if not excess and not twice:
+            continue
+        links = _Links()
+        for reason, ps in [*excess, *twice]:
+            links.link(ps, reason)
+        payouts = {p.event_id: p for p in items}
+        for group, reasons in links.groups(payouts):
+            out.append(_repeated(facts, member, beneficiary, kind, group, reasons))
+    return out
+
+
+def _repeated(
+    facts: Facts, member: str, beneficiary: str, kind: str, group: list[Payout], reasons: set[str]
+) -> DetectedFinding:
+    total = sum(p.amount for p in group)
+    excess = total - group[0].amount
+    who = member if beneficiary == "self" else f"{member}/{beneficiary}"
+    counts = sorted(r for r in reasons if r.startswith("count:"))
+    if counts:
+        _tag, label, limit = counts[0].split(":")
+        window = _window(facts, group[0])[0]
+        vi = (
+            f"{who} nhận {kind_vi(kind)} {len(group)} lần trong kỳ {window.label_vi}, quy chế "
+            f"cho phép tối đa {limit} lần (thừa {format_dong(excess)})."
+        )
+        en = (
+            f"{who} received {kind} {len(group)} times in {label}; the policy allows at most "
+            f"{limit} ({excess} đồng too much)."
+        )
+        period: str | None = label
+    else:
+        vi = (
+            f"{who} nhận {kind_vi(kind)} {len(group)} lần cho cùng một dịp "
+            f"«{group[0].occasion}» ({group[0].on:%d/%m}–{group[-1].on:%d/%m/%Y}), "
+            f"thừa {format_dong(excess)}."
+        )
+        en = (
+            f"{who} was paid {kind} {len(group)} times for one occasion "
+            f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}), {excess} đồng too much."
+        )
+        period = None
+    return make(
+        "repeated_benefit",
+        "high",
+        unit=group[-1].unit,
+        people=[member, *(p.recorder for p in group)],
+        amount=excess,
+        vi=vi,
+        en=en,
+        evidence=[payout_evidence(p) for p in group],
+        period=period,
+    )
+
+
+def over_cap(facts: Facts) -> list[DetectedFinding]:
+    """Rule 4: every override, and any cap exceeded without one."""
+    out = []
+    for p in facts.counted_payouts():
+        if p.overridden:
+            codes = ", ".join(OVERRIDE_VI.get(c, c) for c in p.overridden)
+            chair = ", ".join(p.approvers) or "—"
+            out.append(
+                make(
+                    "over_cap",
+                    "low",
+                    unit=p.unit,
+                    people=[p.member, p.recorder, *p.approvers],
+                    amount=p.amount,
+                    vi=f"Chủ tịch ({chair}) cho chi vượt quy chế ({codes}) {format_dong(p.amount)} "
+                    f"{kind_vi(p.kind)} cho {p.member}: «{p.justification or ''}».",
+                    en=f"The chair ({chair}) overrode the policy ({', '.join(p.overridden)}) to pay "
+                    f"{p.member} {p.amount} đồng of {p.kind}: «{p.justification or ''}».",
+                    evidence=[payout_evidence(p, f"vượt quy chế: {codes}")],
+                )
+            )
+            continue
+        policy = facts.policy(p.unit, p.on)
+        if policy is None or p.kind in _NOT_PAID_OUT:
+            continue
+        rule = policy.welfare.get(p.kind)  # type: ignore[call-overload]
+        if rule is None:
+            out.append(
+                make(
+                    "over_cap",
+                    "high",
+                    unit=p.unit,
+                    people=[p.member, p.recorder],
+                    amount=p.amount,
+                    vi=f"Khoản {kind_vi(p.kind)} {format_dong(p.amount)} cho {p.member} không có "
+                    f"trong quy chế {policy.version} mà không có quyết định vượt quy chế.",
+                    en=f"{p.kind} of {p.amount} đồng to {p.member} is not allowed by policy "
+                    f"{policy.version} and was not overridden.",
+                    evidence=[payout_evidence(p)],
+                )
+            )
+        elif rule.per_payout_cap is not None and p.amount > rule.per_payout_cap:
+            out.append(
+                make(
+                    "over_cap",
+                    "high",
+                    unit=p.unit,
+                    people=[p.member, p.recorder],
+                    amount=p.amount - rule.per_payout_cap,
+                    vi=f"{format_dong(p.amount)} {kind_vi(p.kind)} cho {p.member} vượt mức tối đa "
+                    f"mỗi lần {format_dong(rule.per_payout_cap)} của quy chế {policy.version}.",
+                    en=f"{p.amount} đồng of {p.kind} to {p.member} is over the per-payout cap "
+                    f"{rule.per_payout_cap} of policy {policy.version}.",
+                    evidence=[payout_evidence(p)],
+                )
+            )
+    out += _period_caps(facts)
+    return out
+
+
+def _period_caps(facts: Facts) -> list[DetectedFinding]:
+    capped = {
+        kind.value
+        for book in facts.books.values()
+        for policy in book.versions
+        for kind, rule in policy.welfare.items()
+        if rule.per_year_cap is not None
+    }
+    out = []
+    for (member, _beneficiary, kind), items in _by_beneficiary(facts).items():
+        if kind not in capped:
+            continue
+        windows: dict[str, list[Payout]] = defaultdict(list)
+        for p in items:
+            windows[_window(facts, p)[0].label].append(p)
+        for label, ps in windows.items():
+            policy = facts.policy(ps[0].unit, ps[0].on)
+            rule = policy.rule(WelfareKind(kind)) if policy is not None else None
+            if rule is None or rule.per_year_cap is None:
+                continue
+            used = 0
+            for i, p in enumerate(ps):
+                used += p.amount
+                if used <= rule.per_year_cap:
+                    continue
+                if not p.overridden:  # an override is reported on its own above
+                    total = sum(x.amount for x in ps)
+                    out.append(
+                        make(
+                            "over_cap",
+                            "high",
+                            unit=p.unit,
+                            people=[member, *(x.recorder for x in ps)],
+                            amount=total - rule.per_year_cap,
+                            vi=f"{member} nhận {kind_vi(kind)} tổng {format_dong(total)} trong kỳ "
+                            f"{label}, vượt mức tối đa {format_dong(rule.per_year_cap)}.",
+                            en=f"{member} received {total} đồng of {kind} in {label}, over the "
+                            f"period cap {rule.per_year_cap}.",
+                            evidence=[payout_evidence(x) for x in ps[: i + 1]],
+                            period=label,
+                        )
+                    )
+                break
+    return out
+
+
+def split_payment(facts: Facts) -> list[DetectedFinding]:
+    """Rule 5: payouts each under the approval threshold that together exceed it."""
+    out = []
+    for member, items in facts.payouts_by_member().items():
+        small = []
+        for p in items:
+            policy = facts.policy(p.unit, p.on)
+            if policy is None or p.kind in _NOT_PAID_OUT:
+                continue
+            if not policy.needs_second_signature(p.amount) and not p.approvers:
+                small.append((p, policy))
+        if len(small) < 2 or sum(p.amount for p, _ in small) <= min(
+            policy.approval_threshold for _, policy in small
+        ):
+            continue  # not enough money in the whole year to split anything
+        links = _Links()
+        for i, (first, policy) in enumerate(small):
+            end = first.on + timedelta(days=policy.split_window_days)
+            window = [first]
+            for p, _policy in small[i + 1 :]:
+                if p.on > end:
+                    break
+                window.append(p)
+            if len(window) > 1 and sum(p.amount for p in window) > policy.approval_threshold:
+                links.link(window, "split")
+        payouts = {p.event_id: p for p, _ in small}
+        for group, _reasons in links.groups(payouts):
+            policy = facts.policy(group[0].unit, group[0].on)
+            assert policy is not None
+            total = sum(p.amount for p in group)
+            days = (group[-1].on - group[0].on).days + 1
+            threshold = policy.approval_threshold
+            out.append(
+                make(
+                    "split_payment",
+                    "medium",
+                    unit=group[0].unit,
+                    people=[member, *(p.recorder for p in group)],
+                    amount=total,
+                    vi=f"{len(group)} khoản chi cho {member} trong {days} ngày, mỗi khoản không quá "
+                    f"ngưỡng duyệt {format_dong(threshold)} nhưng cộng lại {format_dong(total)}: "
+                    "có dấu hiệu chia nhỏ để tránh chữ ký của Chủ tịch.",
+                    en=f"{len(group)} payouts to {member} within {days} days, each at most the "
+                    f"approval threshold {threshold} but {total} đồng together: split to avoid "
+                    "the chair's signature.",
+                    evidence=[payout_evidence(p) for p in group],
+                )
+            )
+    return out

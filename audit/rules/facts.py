@@ -1,0 +1,345 @@
+"""The facts detection rules read: members, officers, payouts, corrections, union figures.
+
+Invariants:
+- Facts are the ledger's final state read from the log and the read models (audit.rules.load):
+  a back-dated leave recorded after a payout makes that payout a payout to a former member.
+- A payout's `status` is final (`paid`, `pending`, `refused` after the chair's decision) and
+  `reversed` says a reversal cancelled it; rules count only paid, unreversed payouts unless
+  they say otherwise.
+- Blind indexes (keyed HMACs of citizen IDs, bank accounts, households) are compared, never
+  decrypted; personal values are not part of the facts.
+- `policy(unit, on)` is the policy in force on that date for that unit, inherited up the tree
+  as the ledger itself resolves it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+from ledger.domain.periods import Period
+from ledger.domain.policy import Policy, PolicyBook, resolve
+
+if TYPE_CHECKING:
+    from audit.findings import Report
+    from audit.rules.base import Judgment
+
+
+@dataclass(slots=True)
+class Payout:
+    event_id: str
+    unit: str
+    member: str
+    relative: str | None
+    kind: str
+    amount: int
+    on: date
+    occasion: str
+    recorder: str
+    recorded_at: str  # the stored ISO instant (UTC): orders payouts of one day
+    status: str  # paid | pending | refused
+    overridden: tuple[str, ...] = ()
+    justification: str | None = None
+    cosigners: tuple[str, ...] = ()
+    approver: str | None = None
+    approval_id: str | None = None
+    reversed: bool = False
+    reversal_id: str | None = None
+    form: str = "cash"
+    item: str | None = None
+    quantity: int | None = None
+    unit_cost: int | None = None
+    supplier: str | None = None
+    bank: bool = False  # paid by bank transfer
+    payee: str | None = None  # blind index of the payee account, when one was given
+
+    @property
+    def counted(self) -> bool:
+        """Paid and not reversed: money that left the union for this person."""
+        return self.status == "paid" and not self.reversed
+
+    @property
+    def beneficiary(self) -> str:
+        return self.relative or "self"
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        return self.cosigners + ((self.approver,) if self.approver else ())
+
+
+@dataclass(slots=True)
+class Relative:
+    code: str
+    relation: str
+    citizen: str | None = None  # blind index, when the relative's citizen ID was given
+
+
+@dataclass(slots=True)
+class MemberFacts:
+    number: str
+    unit: str  # current unit
+    joined_on: date
+    left_on: date | None
+    status: str  # active | left | deceased
+    spans: list[tuple[date, date | None, str]]  # (from, to exclusive, unit)
+    citizen: str | None = None
+    bank: str | None = None
+    household: str | None = None
+    relatives: dict[str, Relative] = field(default_factory=dict)
+    endings: list[tuple[date, str, str]] = field(default_factory=list)  # (on, event id, type)
+
+    def unit_on(self, on: date) -> str | None:
+        """The unit of this member on `on`, or None when not an active member then."""
+        if on < self.joined_on or (self.left_on is not None and on >= self.left_on):
+            return None
+        for start, end, unit in self.spans:
+            if start <= on and (end is None or on < end):
+                return unit
+        return None
+
+    @property
+    def died_on(self) -> date | None:
+        return self.left_on if self.status == "deceased" else None
+
+
+@dataclass(slots=True)
+class KeyFacts:
+    key_id: str
+    registered_at: datetime
+    retired_at: datetime | None = None
+    revoked_from: date | None = None
+    revocation_id: str | None = None  # event id of the revocation
+
+
+@dataclass(slots=True)
+class OfficerFacts:
+    code: str
+    member: str | None
+    keys: list[KeyFacts] = field(default_factory=list)
+
+    def key_at(self, at: datetime) -> KeyFacts | None:
+        """The key this officer could sign with at `at` (the latest registered before it)."""
+        current = None
+        for key in self.keys:
+            if key.registered_at <= at:
+                current = key
+        return current
+
+
+@dataclass(slots=True)
+class Reversal:
+    event_id: str
+    unit: str
+    signer: str
+    on: date
+    recorded_at: datetime
+    target: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Movement:
+    """A money event other than a payout: a loan movement or a unit's collection/spending."""
+
+    event_id: str
+    type: str
+    unit: str
+    on: date
+    amount: int
+    key: str = ""  # loan code, income source, spending category, remittance kind
+    month: str | None = None
+    member: str | None = None
+    signer: str | None = None
+    reversed: bool = False
+
+
+@dataclass(slots=True)
+class Statement:
+    event_id: str
+    kind: str  # dispute | confirm
+    member: str
+    entry: str
+    reason: str | None
+    unit: str
+    on: date
+
+
+@dataclass(slots=True)
+class LateRecord:
+    """A record whose effective date precedes its recording by `lag` days (rule 8)."""
+
+    event_id: str
+    type: str
+    unit: str
+    signer: str
+    on: date
+    recorded_on: date
+    lag: int
+
+
+@dataclass(slots=True)
+class RevokedUse:
+    """An event signed with a key on or after the date it was later revoked from (rule 13)."""
+
+    event_id: str
+    type: str
+    unit: str | None
+    signer: str
+    key_id: str
+    recorded_at: datetime
+    revoked_from: date
+    revocation_id: str
+
+
+@dataclass
+class UnitInfo:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    leaf: bool
+
+
+@dataclass
+class Facts:
+    units: dict[str, UnitInfo] = field(default_factory=dict)
+    books: dict[str, PolicyBook] = field(default_factory=dict)
+    members: dict[str, MemberFacts] = field(default_factory=dict)
+    officers: dict[str, OfficerFacts] = field(default_factory=dict)
+    payouts: list[Payout] = field(default_factory=list)
+    payout_by_id: dict[str, Payout] = field(default_factory=dict)
+    reversals: list[Reversal] = field(default_factory=list)
+    movements: dict[str, Movement] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
+    judgments: dict[str, list[Judgment]] = field(default_factory=dict)
+    late_records: list[LateRecord] = field(default_factory=list)
+    revoked_uses: list[RevokedUse] = field(default_factory=list)
+    event_types: dict[str, str] = field(default_factory=dict)  # of events rules point at
+    event_units: dict[str, str | None] = field(default_factory=dict)
+    event_dates: dict[str, date] = field(default_factory=dict)
+    event_amounts: dict[str, int] = field(default_factory=dict)
+    member_amounts: dict[tuple[str, str], int] = field(default_factory=dict)  # (event, member)
+    join_events: dict[str, str] = field(default_factory=dict)  # member -> join event id
+    # Union figures per (unit, period label): flow -> key -> amount (the unit's own rows).
+    totals: dict[tuple[str, str], dict[str, dict[str, int]]] = field(default_factory=dict)
+    dues_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (unit, month) -> n
+    periods: list[Period] = field(default_factory=list)  # where union-level rules look
+    dues_horizon: str | None = None  # the latest dues month recorded anywhere
+    verification: Report | None = None
+    events: int = 0
+    _policies: dict[tuple[str, date], Policy | None] = field(default_factory=dict, repr=False)
+    _chains: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _windows: dict[tuple[str, str, date], tuple[Period, int | None]] = field(
+        default_factory=dict, repr=False
+    )
+    _periods: dict[tuple[str, date], Period] = field(default_factory=dict, repr=False)
+    _counted: list[Payout] | None = field(default=None, repr=False)
+    _by_member: dict[str, list[Payout]] | None = field(default=None, repr=False)
+    _by_beneficiary: dict[tuple[str, str, str], list[Payout]] | None = field(
+        default=None, repr=False
+    )
+
+    def ancestors(self, unit: str) -> list[str]:
+        """The unit and its ancestors, nearest first."""
+        chain = self._chains.get(unit)
+        if chain is None:
+            chain = []
+            current: str | None = unit
+            while current is not None and current not in chain:
+                chain.append(current)
+                info = self.units.get(current)
+                current = info.parent if info is not None else None
+            self._chains[unit] = chain
+        return chain
+
+    def subtree(self, unit: str) -> set[str]:
+        return {code for code in self.units if unit in self.ancestors(code)}
+
+    def policy(self, unit: str | None, on: date) -> Policy | None:
+        if unit is None:
+            return None
+        key = (unit, on)
+        if key not in self._policies:
+            self._policies[key] = resolve([self.books.get(u) for u in self.ancestors(unit)], on)
+        return self._policies[key]
+
+    def period_for(self, kind: str, on: date) -> Period:
+        """The period of `kind` ("year", "quarter", "month", "lunar") containing `on`."""
+        key = (kind, on)
+        found = self._periods.get(key)
+        if found is None:
+            found = self._periods[key] = Period.for_date(kind, on)
+        return found
+
+    def window(self, p: Payout) -> tuple[Period, int | None]:
+        """The counting window of a payout's kind under its policy, and the allowed count."""
+        key = (p.unit, p.kind, p.on)
+        found = self._windows.get(key)
+        if found is None:
+            policy = self.policy(p.unit, p.on)
+            rule = policy.welfare.get(p.kind) if policy is not None else None  # type: ignore[call-overload]
+            kind = rule.count_period if rule is not None else "year"
+            found = (self.period_for(kind, p.on), rule.max_count if rule is not None else None)
+            self._windows[key] = found
+        return found
+
+    def leaf_units(self) -> list[str]:
+        return sorted(code for code, info in self.units.items() if info.leaf)
+
+    def counted_payouts(self) -> list[Payout]:
+        """Paid, unreversed payouts (computed once). Do not modify."""
+        if self._counted is None:
+            self._counted = [p for p in self.payouts if p.status == "paid" and not p.reversed]
+        return self._counted
+
+    def payouts_by_member(self) -> dict[str, list[Payout]]:
+        """Counted payouts per member (and their relatives), oldest first. Do not modify."""
+        if self._by_member is None:
+            out: dict[str, list[Payout]] = defaultdict(list)
+            for p in sorted(self.counted_payouts(), key=_chronological):
+                out[p.member].append(p)
+            self._by_member = dict(out)
+        return self._by_member
+
+    def payouts_by_beneficiary(self) -> dict[tuple[str, str, str], list[Payout]]:
+        """Counted payouts per (member, beneficiary, kind), oldest first. Do not modify."""
+        if self._by_beneficiary is None:
+            out: dict[tuple[str, str, str], list[Payout]] = defaultdict(list)
+            for items in self.payouts_by_member().values():
+                for p in items:
+                    out[(p.member, p.beneficiary, p.kind)].append(p)
+            self._by_beneficiary = dict(out)
+        return self._by_beneficiary
+
+    def officer_person(self, code: str) -> MemberFacts | None:
+        """The member record of an officer (officer.register's `member`), if any."""
+        officer = self.officers.get(code)
+        if officer is None or officer.member is None:
+            return None
+        return self.members.get(officer.member)
+
+    def amount_of(self, event_id: str) -> int:
+        payout = self.payout_by_id.get(event_id)
+        if payout is not None:
+            return payout.amount
+        movement = self.movements.get(event_id)
+        if movement is not None:
+            return movement.amount
+        return self.event_amounts.get(event_id, 0)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "units": len(self.units),
+            "members": len(self.members),
+            "officers": len(self.officers),
+            "payouts": len(self.payouts),
+            "reversals": len(self.reversals),
+            "statements": len(self.statements),
+        }
+
+
+_chronological = attrgetter("on", "recorded_at", "event_id")

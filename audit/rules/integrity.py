@@ -1,0 +1,186 @@
+"""Rule 13 and members' disputes: what the signatures and the members themselves say.
+
+Invariants:
+- Rule 13 always finds, from the facts alone, events signed with a key on or after the date
+  the key was later revoked from (a stolen key revoked retroactively: accepted when they came,
+  suspect now). When a verification report of #4 (`audit.verify.verify`) is given, each of its
+  errors becomes part of a finding too, one finding per check (its events as evidence);
+  errors about no event (a checkpoint, a table) are union-level findings of the ledger's root.
+- Every `member.dispute` is a finding of its own (`member_dispute`), about the disputed entry;
+  a member's receipt confirmations lower nothing and are shown beside it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+from audit.findings import ERROR
+from audit.rules.base import DetectedFinding, Evidence, make, union_finding_id
+from audit.rules.facts import Facts
+from audit.rules.membership import payout_evidence
+from ledger.domain.money import format_dong
+
+REASONS_VI = {
+    "not_received": ("chưa nhận được", "did not receive it"),
+    "amount_differs": ("số tiền khác với sổ", "the amount differs"),
+    "not_mine": ("không phải của mình", "it is not theirs"),
+    "other": ("lý do khác", "another reason"),
+}
+
+
+def _event_evidence(facts: Facts, event_id: str, note: str = "") -> Evidence:
+    payout = facts.payout_by_id.get(event_id)
+    if payout is not None:
+        return payout_evidence(payout, note)
+    return Evidence(
+        event_id,
+        facts.event_types.get(event_id, "?"),
+        facts.event_dates.get(event_id),
+        facts.event_units.get(event_id),
+        facts.amount_of(event_id) or None,
+        (),
+        note,
+    )
+
+
+def _root(facts: Facts) -> str:
+    roots = sorted(code for code, info in facts.units.items() if info.parent is None)
+    return roots[0] if roots else "*"
+
+
+def signature_problem(facts: Facts) -> list[DetectedFinding]:
+    """Rule 13: signature and key problems (revoked keys; #4's verification when given)."""
+    out = []
+    groups: dict[tuple[str, str, str], list] = defaultdict(list)
+    for use in facts.revoked_uses:
+        groups[(use.signer, use.key_id, use.revocation_id)].append(use)
+    covered: set[str] = set()
+    for (signer, kid, revocation), uses in sorted(groups.items()):
+        covered |= {u.event_id for u in uses}
+        units = [u.unit for u in uses if u.unit]
+        unit = max(set(units), key=units.count) if units else _root(facts)
+        total = sum(facts.amount_of(u.event_id) for u in uses)
+        revoked_from = uses[0].revoked_from
+        evidence = [
+            _event_evidence(facts, u.event_id, f"ký lúc {u.recorded_at:%d/%m/%Y %H:%M} UTC")
+            for u in uses
+        ]
+        evidence.append(
+            Evidence(
+                revocation,
+                "officer.revoke_key",
+                revoked_from,
+                None,
+                None,
+                (signer,),
+                "thu hồi khóa",
+            )
+        )
+        out.append(
+            make(
+                "signature_problem",
+                "high",
+                unit=unit,
+                people=[signer],
+                amount=total,
+                vi=f"{len(uses)} bản ghi ký bằng khóa {kid} của {signer} từ ngày "
+                f"{revoked_from:%d/%m/%Y}, ngày khóa bị thu hồi (ghi nhận thu hồi sau), "
+                f"liên quan {format_dong(total)}.",
+                en=f"{len(uses)} record(s) signed with {signer}'s key {kid} on or after "
+                f"{revoked_from}, the date it was later revoked from ({total} đồng).",
+                evidence=evidence,
+            )
+        )
+    report = facts.verification
+    if report is None:
+        return out
+    by_check: dict[str, list] = defaultdict(list)
+    for f in report.findings:
+        if f.severity != ERROR:
+            continue
+        if f.check == "signature.revoked" and f.event_id in covered:
+            continue
+        by_check[f.check].append(f)
+    root = _root(facts)
+    for check, items in sorted(by_check.items()):
+        with_events = [f for f in items if f.event_id]
+        if with_events:
+            ids = sorted({f.event_id for f in with_events})
+            units = [facts.event_units.get(e) for e in ids]
+            known = [u for u in units if u]
+            unit = max(set(known), key=known.count) if known else root
+            total = sum(facts.amount_of(e) for e in ids)
+            first = with_events[0].message
+            out.append(
+                make(
+                    "signature_problem",
+                    "high",
+                    unit=unit,
+                    people=[],
+                    amount=total,
+                    vi=f"Kiểm tra chữ ký và sổ cái ({check}) phát hiện {len(ids)} bản ghi lỗi, "
+                    f"ví dụ: {first}",
+                    en=f"Verification ({check}) reports {len(ids)} record(s), e.g.: {first}",
+                    evidence=[_event_evidence(facts, e, check) for e in ids],
+                )
+            )
+        others = [f for f in items if not f.event_id]
+        if others:
+            finding = make(
+                "signature_problem",
+                "high",
+                unit=root,
+                people=[],
+                amount=0,
+                vi=f"Kiểm tra sổ cái ({check}): {others[0].message}",
+                en=f"Verification ({check}): {others[0].message}",
+                evidence=[],
+            )
+            out.append(
+                dataclasses.replace(
+                    finding, id=union_finding_id("signature_problem", root, check), period=None
+                )
+            )
+    return out
+
+
+def member_dispute(facts: Facts) -> list[DetectedFinding]:
+    """A member's dispute of an entry of their history (recorded by the members' portal)."""
+    confirmed = {(s.member, s.entry) for s in facts.statements if s.kind == "confirm"}
+    out = []
+    for s in facts.statements:
+        if s.kind != "dispute":
+            continue
+        reason_vi, reason_en = REASONS_VI.get(s.reason or "other", REASONS_VI["other"])
+        payout = facts.payout_by_id.get(s.entry)
+        amount = (
+            payout.amount
+            if payout is not None
+            else facts.member_amounts.get((s.entry, s.member), facts.amount_of(s.entry))
+        )
+        entry = _event_evidence(facts, s.entry, "bút toán bị khiếu nại")
+        note_vi = (
+            " Đoàn viên cũng đã xác nhận đã nhận khoản này."
+            if (s.member, s.entry) in confirmed
+            else ""
+        )
+        note_en = " The member also confirmed receiving it." if note_vi else ""
+        people = [s.member, *((payout.recorder,) if payout is not None else ())]
+        finding = make(
+            "member_dispute",
+            "high" if s.reason in ("not_received", "not_mine") else "medium",
+            unit=payout.unit if payout is not None else s.unit,
+            people=people,
+            amount=amount,
+            vi=f"Đoàn viên {s.member} khiếu nại bút toán {s.entry[:8]}… "
+            f"({format_dong(amount)}): {reason_vi}.{note_vi}",
+            en=f"Member {s.member} disputes entry {s.entry[:8]}… ({amount} đồng): "
+            f"{reason_en}.{note_en}",
+            evidence=[
+                entry,
+                Evidence(s.event_id, "member.dispute", s.on, s.unit, None, (s.member,), reason_vi),
+            ],
+        )
+        out.append(finding)
+    return out

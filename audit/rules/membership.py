@@ -1,0 +1,237 @@
+"""Rules 1 and 3: who may be paid at all (ghost beneficiaries, one person registered twice).
+
+Invariants:
+- Membership is judged on the ledger's final history: a leave, death or transfer recorded
+  after a payout but effective before it makes that payout a finding, because the money went
+  to someone who was not a member of the paying union that day.
+- A bereavement paid for a member who died within the ledger's grace period
+  (`ledger.domain.rules.BEREAVEMENT_GRACE_DAYS`) by the union they belonged to is not a
+  finding: it is the one payout the rules allow after death.
+- Rule 3 compares blind indexes of citizen IDs, never the IDs: two member numbers with one
+  citizen ID drawing the same benefit kind in the same counting window are one person paid
+  twice, when their memberships overlapped or their combined count exceeds the policy's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from itertools import combinations
+
+from audit.rules.base import DetectedFinding, Evidence, make
+from audit.rules.facts import Facts, MemberFacts, Payout
+from ledger.domain.catalogue import WelfareKind
+from ledger.domain.money import format_dong
+from ledger.domain.periods import Period
+from ledger.domain.rules import BEREAVEMENT_GRACE_DAYS
+
+
+def payout_evidence(p: Payout, note: str = "") -> Evidence:
+    people = (p.member, *((p.relative,) if p.relative else ()), p.recorder, *p.approvers)
+    return Evidence(
+        p.event_id,
+        "payout.record",
+        p.on,
+        p.unit,
+        p.amount,
+        tuple(dict.fromkeys(people)),
+        note or f"{p.kind}: {p.occasion}",
+    )
+
+
+def kind_vi(kind: str) -> str:
+    try:
+        return WelfareKind(kind).label_vi
+    except ValueError:
+        return kind
+
+
+def _grace_unit(m: MemberFacts, p: Payout) -> str | None:
+    """The unit allowed to pay a bereavement for a member who died recently, if this is one."""
+    died = m.died_on
+    if (
+        p.kind == WelfareKind.bereavement.value
+        and p.relative is None
+        and died is not None
+        and died <= p.on <= died + timedelta(days=BEREAVEMENT_GRACE_DAYS)
+    ):
+        return m.unit_on(died - timedelta(days=1))
+    return None
+
+
+def _why(m: MemberFacts, p: Payout, unit: str | None) -> tuple[str, str | None, str, str]:
+    """(reason code, ending event id, Vietnamese, English) of a payout outside membership."""
+    if p.on < m.joined_on:
+        return (
+            "not_yet",
+            None,
+            f"chưa gia nhập (gia nhập {m.joined_on:%d/%m/%Y})",
+            f"had not joined yet (joined {m.joined_on})",
+        )
+    ending = None
+    for on, event_id, kind in m.endings:
+        if on <= p.on:
+            ending = (on, event_id, kind)
+    ending_id = ending[1] if ending else None
+    if unit is not None:
+        return (
+            "other_unit",
+            ending_id,
+            f"đã chuyển sinh hoạt sang {unit}",
+            f"had transferred to {unit}",
+        )
+    if m.status == "deceased":
+        return (
+            "deceased",
+            ending_id,
+            f"đã từ trần ngày {m.left_on:%d/%m/%Y}",
+            f"had died on {m.left_on}",
+        )
+    return (
+        "left",
+        ending_id,
+        f"đã ra khỏi tổ chức từ {m.left_on:%d/%m/%Y}" if m.left_on else "không còn là đoàn viên",
+        f"had left on {m.left_on}" if m.left_on else "was not a member",
+    )
+
+
+def inactive_beneficiary(facts: Facts) -> list[DetectedFinding]:
+    """Rule 1: a payout to someone not an active member of the paying union on that date."""
+    groups: dict[tuple[str, str | None, str], list[Payout]] = defaultdict(list)
+    texts: dict[tuple[str, str | None, str], tuple[str, str]] = {}
+    unknown: dict[str, list[Payout]] = defaultdict(list)
+    for p in facts.counted_payouts():
+        m = facts.members.get(p.member)
+        if m is None:
+            unknown[p.member].append(p)
+            continue
+        unit = m.unit_on(p.on)
+        if unit == p.unit or (unit is None and _grace_unit(m, p) == p.unit):
+            continue
+        code, ending, vi, en = _why(m, p, unit)
+        key = (p.member, ending, code)
+        groups[key].append(p)
+        texts[key] = (vi, en)
+    out = []
+    for (member, ending, _code), items in sorted(groups.items(), key=lambda kv: kv[0][:2]):
+        vi, en = texts[(member, ending, _code)]
+        total = sum(p.amount for p in items)
+        evidence = [payout_evidence(p) for p in items]
+        m = facts.members[member]
+        if ending is not None:
+            on, kind = next((o, k) for o, e, k in m.endings if e == ending)
+            evidence.append(Evidence(ending, kind, on, None, None, (member,), "thay đổi sinh hoạt"))
+        out.append(
+            make(
+                "inactive_beneficiary",
+                "high",
+                unit=items[0].unit,
+                people=[member, *(p.recorder for p in items)],
+                amount=total,
+                vi=f"{len(items)} khoản chi ({format_dong(total)}) cho {member} khi người này "
+                f"{vi}, không còn là đoàn viên của {items[0].unit} vào ngày chi.",
+                en=f"{len(items)} payout(s) ({total} đồng) to {member}, who {en} and was not a "
+                f"member of {items[0].unit} on the payout date.",
+                evidence=evidence,
+            )
+        )
+    for member, items in sorted(unknown.items()):
+        total = sum(p.amount for p in items)
+        out.append(
+            make(
+                "inactive_beneficiary",
+                "high",
+                unit=items[0].unit,
+                people=[member, *(p.recorder for p in items)],
+                amount=total,
+                vi=f"{len(items)} khoản chi ({format_dong(total)}) cho mã {member} không có "
+                "trong danh sách đoàn viên.",
+                en=f"{len(items)} payout(s) ({total} đồng) to {member}, who never joined.",
+                evidence=[payout_evidence(p) for p in items],
+            )
+        )
+    return out
+
+
+def _overlap(a: MemberFacts, b: MemberFacts) -> bool:
+    a_end = a.left_on or date.max
+    b_end = b.left_on or date.max
+    return a.joined_on < b_end and b.joined_on < a_end
+
+
+def _window(facts: Facts, p: Payout) -> tuple[Period, int | None]:
+    """The policy's counting window of this payout's kind, and its allowed count."""
+    return facts.window(p)
+
+
+def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
+    """Rule 3: one citizen ID registered under two member numbers, drawing one benefit twice."""
+    by_citizen: dict[str, list[str]] = defaultdict(list)
+    for m in facts.members.values():
+        if m.citizen:
+            by_citizen[m.citizen].append(m.number)
+    paid = facts.payouts_by_member()
+    out = []
+    for numbers in by_citizen.values():
+        if len(numbers) < 2:
+            continue
+        matched: dict[str, Payout] = {}
+        for a, b in combinations(sorted(numbers), 2):
+            ma, mb = facts.members[a], facts.members[b]
+            overlap = _overlap(ma, mb)
+            for pa in paid.get(a, []):
+                if pa.relative is not None:
+                    continue
+                window, allowed = _window(facts, pa)
+                same = [
+                    pb
+                    for pb in paid.get(b, [])
+                    if pb.relative is None and pb.kind == pa.kind and window.contains(pb.on)
+                ]
+                if not same:
+                    continue
+                combined = 1 + len(same)
+                if overlap or (allowed is not None and combined > allowed):
+                    matched[pa.event_id] = pa
+                    matched.update({pb.event_id: pb for pb in same})
+        if not matched:
+            continue
+        ordered = sorted(numbers, key=lambda n: (facts.members[n].joined_on, n))
+        second = ordered[-1]
+        per_number: dict[str, int] = defaultdict(int)
+        for p in matched.values():
+            per_number[p.member] += p.amount
+        at_stake = min(per_number.values()) if len(per_number) > 1 else sum(per_number.values())
+        kinds = sorted({kind_vi(p.kind) for p in matched.values()})
+        evidence = [payout_evidence(p) for p in matched.values()]
+        evidence += [
+            Evidence(
+                facts.join_events[n],
+                "member.join",
+                facts.members[n].joined_on,
+                facts.members[n].spans[0][2] if facts.members[n].spans else None,
+                None,
+                (n,),
+                "đăng ký đoàn viên",
+            )
+            for n in ordered
+            if n in facts.join_events
+        ]
+        units = sorted({facts.members[n].spans[0][2] for n in ordered if facts.members[n].spans})
+        out.append(
+            make(
+                "duplicate_citizen_id",
+                "high",
+                unit=facts.members[second].spans[0][2]
+                if facts.members[second].spans
+                else facts.members[second].unit,
+                people=ordered,
+                amount=at_stake,
+                vi=f"Một số CCCD đăng ký thành {len(ordered)} đoàn viên ({', '.join(ordered)}) "
+                f"tại {', '.join(units)} và nhận cùng khoản ({', '.join(kinds)}) ở cả hai nơi.",
+                en=f"One citizen ID is registered as {len(ordered)} members "
+                f"({', '.join(ordered)}) in {', '.join(units)}, drawing the same benefit in both.",
+                evidence=evidence,
+            )
+        )
+    return out

@@ -1,0 +1,286 @@
+"""Rules 6 and 7: officers paying themselves or their own, and accounts shared by members.
+
+Invariants:
+- An officer is a person through the member number given at registration
+  (`officer.register` body `member`); identity, family, household and bank account are
+  compared through blind indexes only (citizen ID, relatives' citizen IDs, household code,
+  bank account), never through names.
+- Self-dealing is a paid payout recorded, cosigned or approved by an officer who is the
+  beneficiary, a relative of it (either side declared the other as a relative, or the paid
+  relative is the officer's own), or shares its household or bank account; and maker and
+  checker being one person under two officer codes. A payout to the officer or their family
+  that is routine in the union (at least `detection.uniform_min_peers` other members of the
+  unit got the same kind, at least as much, in the same counting window) is the officer's
+  entitlement as a member, not self-dealing; money paid into the officer's account, one
+  person under two numbers, and maker = checker are never excused.
+- Rule 7: the account a payout went to is its payee account, or the member's registered
+  account for a bank payment without one; one account receiving payouts for two or more
+  member numbers is a finding.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable
+
+from audit.rules.base import DetectedFinding, make
+from audit.rules.facts import Facts, MemberFacts, Payout
+from audit.rules.membership import payout_evidence
+from ledger.domain.money import format_dong
+
+LINKS_VI = {
+    "self": ("là chính người nhận", "is the beneficiary"),
+    "own_relative": ("chi cho thân nhân của chính mình", "paid their own relative"),
+    "same_person": ("cùng số CCCD với người nhận", "has the beneficiary's citizen ID"),
+    "relative_is_officer": ("là thân nhân được chi", "is the paid relative"),
+    "beneficiary_is_relative": ("có người nhận là thân nhân", "is a relative of the beneficiary"),
+    "officer_is_relative": (
+        "là thân nhân của người nhận",
+        "is declared the beneficiary's relative",
+    ),
+    "shared_relative": ("cùng là thân nhân được chi", "shares the paid relative"),
+    "household": ("cùng hộ gia đình với người nhận", "shares the beneficiary's household"),
+    "bank": ("có tài khoản nhận tiền", "owns the account the money went to"),
+    "maker_checker": ("vừa lập vừa duyệt (một người hai mã)", "is both maker and checker"),
+}
+
+
+def _link(
+    o: MemberFacts, own_relatives: frozenset[str], m: MemberFacts | None, p: Payout
+) -> str | None:
+    """How the officer's person `o` is tied to the beneficiary of payout `p`, if at all.
+
+    `own_relatives` are the blind citizen IDs of the relatives the officer declared.
+    """
+    if o.number == p.member:
+        return "own_relative" if p.relative else "self"
+    if m is None:
+        return None
+    rel = m.relatives.get(p.relative) if p.relative else None
+    if o.citizen:
+        if o.citizen == m.citizen:
+            return "same_person"
+        if rel is not None and rel.citizen == o.citizen:
+            return "relative_is_officer"
+        if any(r.citizen == o.citizen for r in m.relatives.values()):
+            return "officer_is_relative"
+    if m.citizen and m.citizen in own_relatives and rel is None:
+        return "beneficiary_is_relative"
+    if rel is not None and rel.citizen and rel.citizen in own_relatives:
+        return "shared_relative"
+    if o.household and o.household == m.household:
+        return "household"
+    if o.bank and (o.bank == m.bank or o.bank == p.payee):
+        return "bank"
+    return None
+
+
+def _same_person(a: MemberFacts | None, b: MemberFacts | None) -> bool:
+    if a is None or b is None:
+        return False
+    return a.number == b.number or (a.citizen is not None and a.citizen == b.citizen)
+
+
+# Ties an officer may have to a payout as an ordinary member: excused when routine.
+_FAMILY = frozenset(
+    {
+        "self",
+        "own_relative",
+        "relative_is_officer",
+        "beneficiary_is_relative",
+        "officer_is_relative",
+        "shared_relative",
+        "household",
+    }
+)
+
+
+def _routine(facts: Facts) -> Callable[[Payout], bool]:
+    """Whether enough other members of the unit got as much of this kind in its window."""
+    best: dict[tuple[str, str, str], dict[str, int]] = {}
+    ranked: dict[tuple[str, str, str], list[int]] = {}
+
+    def key(p: Payout) -> tuple[str, str, str]:
+        return (p.unit, p.kind, facts.window(p)[0].label)
+
+    def routine(p: Payout) -> bool:
+        if not best:  # built on first use: most ledgers need it for few payouts
+            for q in facts.counted_payouts():
+                most = best.setdefault(key(q), {})
+                if q.amount > most.get(q.member, -1):
+                    most[q.member] = q.amount
+        k = key(p)
+        if k not in ranked:
+            ranked[k] = sorted(best.get(k, {}).values())
+        amounts = ranked[k]
+        at_least = len(amounts) - bisect_left(amounts, p.amount)
+        if best.get(k, {}).get(p.member, -1) >= p.amount:
+            at_least -= 1  # the officer's own entitlement is not a peer's
+        policy = facts.policy(p.unit, p.on)
+        return at_least >= (policy.detection.uniform_min_peers if policy is not None else 3)
+
+    return routine
+
+
+Index = dict[str, set[str]]
+
+
+def _indexes(facts: Facts) -> tuple[Index, Index, Index, Index]:
+    """Members by citizen ID, by a relative's citizen ID, by household, by bank account."""
+    citizen: Index = defaultdict(set)
+    relative: Index = defaultdict(set)
+    household: Index = defaultdict(set)
+    bank: Index = defaultdict(set)
+    for m in facts.members.values():
+        if m.citizen:
+            citizen[m.citizen].add(m.number)
+        for r in m.relatives.values():
+            if r.citizen:
+                relative[r.citizen].add(m.number)
+        if m.household:
+            household[m.household].add(m.number)
+        if m.bank:
+            bank[m.bank].add(m.number)
+    return citizen, relative, household, bank
+
+
+def _ties(
+    o: MemberFacts, own_relatives: frozenset[str], index: tuple[Index, Index, Index, Index]
+) -> set[str]:
+    """Members an officer's person is tied to whatever the payout: self, family, home, bank."""
+    citizen, relative, household, bank = index
+    tied = {o.number}
+    if o.citizen:
+        tied |= citizen.get(o.citizen, set()) | relative.get(o.citizen, set())
+    for c in own_relatives:
+        tied |= citizen.get(c, set())
+    if o.household:
+        tied |= household.get(o.household, set())
+    if o.bank:
+        tied |= bank.get(o.bank, set())
+    return tied
+
+
+def _candidates(
+    facts: Facts, people: dict[str, tuple[MemberFacts, frozenset[str], set[str]]]
+) -> list[Payout]:
+    """The payouts an officer with a member record could be tied to, without a full scan:
+    those recorded for members the officer is tied to, into the officer's account, to a
+    relative with a known citizen ID, and those a chair signed."""
+    by_member = facts.payouts_by_member()
+    found: dict[str, Payout] = {}
+    for code, (_o, _own, tied) in people.items():
+        for number in tied:
+            for p in by_member.get(number, ()):
+                if p.recorder == code:
+                    found[p.event_id] = p
+    for p in facts.counted_payouts():
+        if (
+            p.cosigners
+            or p.approver
+            or (p.payee is not None and p.recorder in people)
+            or (p.relative is not None and p.recorder in people)
+        ):
+            found[p.event_id] = p
+    return list(found.values())
+
+
+def self_dealing(facts: Facts) -> list[DetectedFinding]:
+    """Rule 6: the recording or approving officer is, or is close to, the beneficiary."""
+    routine = _routine(facts)
+    people: dict[str, tuple[MemberFacts, frozenset[str], set[str]]] = {}
+    index = _indexes(facts)
+    for code in facts.officers:
+        o = facts.officer_person(code)
+        if o is not None:
+            own = frozenset(r.citizen for r in o.relatives.values() if r.citizen)
+            people[code] = (o, own, _ties(o, own, index))
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[Payout, list[str]]]] = defaultdict(list)
+    for p in _candidates(facts, people):
+        signed = (p.cosigners or p.approver) and (p.recorder, *p.approvers)
+        ties: list[str] = []
+        for code in dict.fromkeys(signed) if signed else (p.recorder,):
+            person = people.get(code)
+            if person is None:
+                continue
+            o, own, tied = person
+            # Only a tie the payout itself adds (its relative, its account) needs a closer look.
+            if p.member in tied or p.relative or (p.payee and p.payee == o.bank):
+                link = _link(o, own, facts.members.get(p.member), p)
+                if link is not None:
+                    ties.append(f"{code}:{link}")
+        if ties and all(t.split(":")[1] in _FAMILY for t in ties) and routine(p):
+            ties = []
+        if signed:
+            maker = facts.officer_person(p.recorder)
+            for code in p.approvers:
+                if code != p.recorder and _same_person(maker, facts.officer_person(code)):
+                    ties.append(f"{p.recorder}+{code}:maker_checker")
+        if ties:
+            codes = tuple(sorted({t.split(":")[0] for t in ties}))
+            groups[(p.member, codes)].append((p, ties))
+    out = []
+    for (member, codes), items in sorted(groups.items()):
+        payouts = [p for p, _ties in items]
+        kinds = sorted({t.split(":")[1] for _p, ties in items for t in ties})
+        total = sum(p.amount for p in payouts)
+        officers = sorted({c for code in codes for c in code.split("+")})
+        vi_links = "; ".join(LINKS_VI[k][0] for k in kinds)
+        en_links = "; ".join(LINKS_VI[k][1] for k in kinds)
+        out.append(
+            make(
+                "self_dealing",
+                "high",
+                unit=payouts[0].unit,
+                people=[member, *officers],
+                amount=total,
+                vi=f"Cán bộ {', '.join(officers)} {vi_links}: {len(payouts)} khoản chi "
+                f"{format_dong(total)} cho {member} do chính họ lập hoặc duyệt.",
+                en=f"Officer {', '.join(officers)} {en_links}: {len(payouts)} payout(s) of "
+                f"{total} đồng to {member} they recorded or approved themselves.",
+                evidence=[payout_evidence(p) for p in payouts],
+            )
+        )
+    return out
+
+
+def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
+    """Rule 7: one bank account receiving payouts for different members."""
+    accounts: dict[str, dict[str, list[Payout]]] = defaultdict(lambda: defaultdict(list))
+    for p in facts.counted_payouts():
+        account = p.payee
+        if account is None and p.bank:
+            m = facts.members.get(p.member)
+            account = m.bank if m is not None else None
+        if account:
+            accounts[account][p.member].append(p)
+    out = []
+    for account, by_member in sorted(accounts.items()):
+        if len(by_member) < 2:
+            continue
+        owners = {n for n in by_member if (m := facts.members.get(n)) and m.bank == account}
+        others = [n for n in sorted(by_member) if n not in owners]
+        if not owners:
+            largest = max(by_member, key=lambda n: (sum(p.amount for p in by_member[n]), n))
+            others = [n for n in others if n != largest]
+        at_stake = sum(p.amount for n in others for p in by_member[n])
+        payouts = [p for n in sorted(by_member) for p in by_member[n]]
+        numbers = sorted(by_member)
+        owner = ", ".join(sorted(owners)) or "không rõ / unknown"
+        out.append(
+            make(
+                "shared_bank_account",
+                "high",
+                unit=payouts[0].unit,
+                people=numbers,
+                amount=at_stake,
+                vi=f"Một tài khoản ngân hàng (chủ: {owner}) nhận tiền chi cho {len(numbers)} "
+                f"đoàn viên khác nhau ({', '.join(numbers)}), tổng {format_dong(at_stake)} "
+                "không phải của chủ tài khoản.",
+                en=f"One bank account (owner: {owner}) received payouts for {len(numbers)} "
+                f"different members ({', '.join(numbers)}), {at_stake} đồng not the owner's.",
+                evidence=[payout_evidence(p, "chuyển khoản") for p in payouts],
+            )
+        )
+    return out

@@ -1,0 +1,251 @@
+"""Rules 8 and 9: when things were recorded, and corrections that make money disappear.
+
+Invariants:
+- Rule 8 judges money records and membership changes (joins, relatives and the organisation
+  are registered from historical documents and are not judged). A record is back-dated when
+  its effective date is more than the policy's `backdate_days` before the Vietnam date it was
+  recorded. A burst is at least `detection.burst_min_records` records by one officer for one
+  unit, recorded in the `burst_window_days` days before a monthly report deadline
+  (`report_deadline_day`), each dated at least `burst_min_lag_days` before its recording:
+  the books filled in just before someone looks. Records in a burst are reported with it.
+- Rule 9: a reversal is matched when a counter-movement exists: the kept twin of a duplicate
+  or the corrected re-recording (same member, kind and occasion for a payout; same loan
+  and movement; same unit, type and month or key for the union's own money) within
+  `detection.reversal_match_days`. An unmatched reversal is a finding, worse when the officer
+  who reverses it recorded the original. A matched correction by the same officer (someone
+  fixing their own duplicate) is ordinary bookkeeping and is not reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from audit.rules.base import DetectedFinding, Evidence, Severity, make
+from audit.rules.benefits import occasion_key
+from audit.rules.facts import Facts, LateRecord, Movement, Payout, Reversal
+from audit.rules.membership import kind_vi, payout_evidence
+from ledger.domain.money import format_dong
+
+TYPE_VI = {
+    "payout.record": "khoản chi phúc lợi",
+    "approval.decide": "phê duyệt",
+    "reversal.record": "bút toán đảo",
+    "loan.disburse": "giải ngân cho vay",
+    "loan.repay": "thu nợ",
+    "loan.write_off": "xóa nợ",
+    "collection.dues": "thu đoàn phí",
+    "collection.union_fee": "thu kinh phí công đoàn",
+    "collection.other": "thu khác",
+    "expense.record": "khoản chi",
+    "remittance.record": "nộp cấp trên",
+    "member.leave": "ra khỏi tổ chức",
+    "member.death": "báo tử",
+    "member.transfer": "chuyển sinh hoạt",
+    "member.salary": "thay đổi mức lương đóng",
+}
+
+
+def _deadline(recorded_on: date, day: int) -> date:
+    """The first monthly report deadline strictly after `recorded_on`."""
+    if recorded_on.day < day:
+        return recorded_on.replace(day=day)
+    nxt = (recorded_on.replace(day=1) + timedelta(days=32)).replace(day=day)
+    return nxt
+
+
+def _evidence(facts: Facts, r: LateRecord) -> Evidence:
+    payout = facts.payout_by_id.get(r.event_id)
+    if payout is not None:
+        return payout_evidence(payout, f"ghi ngày {r.recorded_on:%d/%m/%Y}, trễ {r.lag} ngày")
+    return Evidence(
+        r.event_id,
+        r.type,
+        r.on,
+        r.unit,
+        facts.amount_of(r.event_id) or None,
+        (r.signer,),
+        f"ghi ngày {r.recorded_on:%d/%m/%Y}, trễ {r.lag} ngày",
+    )
+
+
+def backdating(facts: Facts) -> list[DetectedFinding]:
+    """Rule 8: effective dates far before recording, and bursts before a report deadline."""
+    bursts: dict[tuple[str, str, date], list[LateRecord]] = defaultdict(list)
+    late: dict[tuple[str, str, date], list[LateRecord]] = defaultdict(list)
+    for r in facts.late_records:
+        policy = facts.policy(r.unit, r.on)
+        if policy is None:
+            continue
+        d = policy.detection
+        deadline = _deadline(r.recorded_on, d.report_deadline_day)
+        if r.lag >= d.burst_min_lag_days and (deadline - r.recorded_on).days <= d.burst_window_days:
+            bursts[(r.unit, r.signer, deadline)].append(r)
+        if r.lag > policy.backdate_days:
+            late[(r.unit, r.signer, r.recorded_on)].append(r)
+    out = []
+    in_bursts: set[str] = set()
+    for (unit, signer, deadline), items in sorted(bursts.items()):
+        policy = facts.policy(unit, items[0].on)
+        assert policy is not None
+        if len(items) < policy.detection.burst_min_records:
+            continue
+        in_bursts |= {r.event_id for r in items}
+        total = sum(facts.amount_of(r.event_id) for r in items)
+        first = min(r.recorded_on for r in items)
+        oldest = min(r.on for r in items)
+        out.append(
+            make(
+                "backdating",
+                "medium",
+                unit=unit,
+                people=[signer],
+                amount=total,
+                vi=f"{signer} ghi dồn {len(items)} bản ghi của {unit} từ {first:%d/%m} đến sát hạn "
+                f"báo cáo {deadline:%d/%m/%Y}, ngày hiệu lực lùi về tận {oldest:%d/%m/%Y} "
+                f"({format_dong(total)}).",
+                en=f"{signer} recorded {len(items)} back-dated records of {unit} in the days before "
+                f"the report deadline {deadline} (effective as early as {oldest}; {total} đồng).",
+                evidence=[_evidence(facts, r) for r in items],
+            )
+        )
+    for (unit, signer, recorded_on), items in sorted(late.items()):
+        items = [r for r in items if r.event_id not in in_bursts]
+        if not items:
+            continue
+        policy = facts.policy(unit, items[0].on)
+        assert policy is not None
+        worst = max(r.lag for r in items)
+        total = sum(facts.amount_of(r.event_id) for r in items)
+        kinds = sorted({TYPE_VI.get(r.type, r.type) for r in items})
+        severity: Severity = (
+            "high" if any(r.type.startswith("member.") for r in items) else "medium"
+        )
+        out.append(
+            make(
+                "backdating",
+                severity,
+                unit=unit,
+                people=[signer],
+                amount=total,
+                vi=f"{signer} ghi ngày {recorded_on:%d/%m/%Y} {len(items)} bản ghi "
+                f"({', '.join(kinds)}) có ngày hiệu lực sớm hơn tới {worst} ngày, quá hạn "
+                f"{policy.backdate_days} ngày của quy chế.",
+                en=f"{signer} recorded {len(items)} record(s) on {recorded_on} dated up to {worst} "
+                f"days earlier, beyond the policy's {policy.backdate_days} days.",
+                evidence=[_evidence(facts, r) for r in items],
+            )
+        )
+    return out
+
+
+def _payout_match(candidates: list[Payout], t: Payout, days: int) -> Payout | None:
+    for q in candidates:
+        if (
+            q.event_id != t.event_id
+            and q.member == t.member
+            and q.beneficiary == t.beneficiary
+            and q.kind == t.kind
+            and q.counted
+            and occasion_key(q.occasion) == occasion_key(t.occasion)
+            and abs((q.on - t.on).days) <= days
+        ):
+            return q
+    return None
+
+
+def _twin_key(m: Movement) -> tuple[str, str, str, str | None, str | None]:
+    return (m.type, m.unit, m.key, m.month, m.member)
+
+
+Twins = dict[tuple[str, str, str, str | None, str | None], list[Movement]]
+
+
+def _movement_match(twins: Twins, t: Movement, days: int) -> Movement | None:
+    for q in twins.get(_twin_key(t), []):
+        if q.event_id != t.event_id and not q.reversed and abs((q.on - t.on).days) <= days:
+            return q
+    return None
+
+
+def suspicious_reversal(facts: Facts) -> list[DetectedFinding]:
+    """Rule 9: reversals with no counter-movement; worse by the original's own recorder."""
+    payouts_of = facts.payouts_by_member()  # counted payouts: the kept twins
+    twins: Twins = defaultdict(list)
+    for m in facts.movements.values():
+        twins[_twin_key(m)].append(m)
+    out = []
+    for r in facts.reversals:
+        policy = facts.policy(r.unit, r.on)
+        days = policy.detection.reversal_match_days if policy is not None else 31
+        payout = facts.payout_by_id.get(r.target)
+        if payout is not None:
+            finding = _payout_reversal(r, payout, payouts_of.get(payout.member, []), days)
+        else:
+            movement = facts.movements.get(r.target)
+            finding = _movement_reversal(facts, r, movement, twins, days) if movement else None
+        if finding is not None:
+            out.append(finding)
+    return out
+
+
+def _reversal_evidence(r: Reversal) -> Evidence:
+    return Evidence(r.event_id, "reversal.record", r.on, r.unit, None, (r.signer,), r.reason)
+
+
+def _payout_reversal(
+    r: Reversal, t: Payout, candidates: list[Payout], days: int
+) -> DetectedFinding | None:
+    if _payout_match(candidates, t, days) is not None:
+        return None
+    same = r.signer == t.recorder
+    who_vi = " do chính người lập khoản chi đảo" if same else ""
+    who_en = ", reversed by the officer who recorded it" if same else ""
+    return make(
+        "suspicious_reversal",
+        "high",
+        unit=t.unit,
+        people=[t.member, t.recorder, r.signer],
+        amount=t.amount,
+        vi=f"Khoản chi {kind_vi(t.kind)} {format_dong(t.amount)} cho {t.member} bị hủy{who_vi}, "
+        f"không có khoản chi thay thế hay bản trùng được giữ lại (lý do: «{r.reason}»).",
+        en=f"A {t.kind} payout of {t.amount} đồng to {t.member} was reversed{who_en} with no "
+        f"matching counter-movement (reason: «{r.reason}»).",
+        evidence=[payout_evidence(t), _reversal_evidence(r)],
+    )
+
+
+def _movement_reversal(
+    facts: Facts, r: Reversal, t: Movement, twins: Twins, days: int
+) -> DetectedFinding | None:
+    if _movement_match(twins, t, days) is not None:
+        return None
+    same = t.signer is not None and r.signer == t.signer
+    collection = t.type.startswith("collection.") or t.type == "loan.repay"
+    what = TYPE_VI.get(t.type, t.type)
+    who_vi = " do chính người ghi bút toán gốc đảo" if same else ""
+    who_en = ", reversed by the officer who recorded it" if same else ""
+    amount = t.amount or facts.amount_of(t.event_id)
+    return make(
+        "suspicious_reversal",
+        "high" if collection or same else "medium",
+        unit=t.unit or r.unit,
+        people=[p for p in (t.member, t.signer, r.signer) if p],
+        amount=amount,
+        vi=f"Bút toán {what} {format_dong(amount)} của {t.unit or r.unit} bị hủy{who_vi}, không "
+        f"có bút toán ghi lại tương ứng (lý do: «{r.reason}»).",
+        en=f"A {t.type} of {amount} đồng of {t.unit or r.unit} was reversed{who_en} with no "
+        f"matching counter-movement (reason: «{r.reason}»).",
+        evidence=[
+            Evidence(
+                t.event_id,
+                t.type,
+                t.on,
+                t.unit,
+                amount or None,
+                tuple(p for p in (t.member, t.signer) if p),
+                t.month or t.key,
+            ),
+            _reversal_evidence(r),
+        ],
+    )

@@ -1,0 +1,304 @@
+"""Rules 10, 11 and 12: how a union's welfare money is shared, bought and collected.
+
+Invariants:
+- Union-level findings (10, 12) are identified by rule, unit and period (`audit.rules.base`),
+  and judged for each evaluation period (`Facts.periods`: the period asked for, else every
+  calendar year with money) against the policy in force on the period's last day.
+- Rule 10 compares a union with its peers (every other union with enough recipients in the
+  same period): the share of its cash welfare money received by its top recipients, and the
+  Gini coefficient of what its recipients received, each against the peers' median. The top
+  recipients are the `concentration_top_bp` share of them, rounded up (at least one).
+- Rule 11 compares in-kind unit prices of the same item (name compared without case or
+  spacing) in the same calendar quarter across unions, against the median of the others.
+- Rule 12 judges grassroots unions (leaves of the tree) on their own figures: welfare share of
+  spending against `welfare_target_bp`, category shares against `category_limits`, and the
+  dues collection rate: dues lines recorded for a month over the members the union had that
+  month (at its first day, or joining during it), from the first month the union collected
+  to the latest month any union collected.
+- Medians of integers are integers: the mean of the two middle values, rounded down.
+  Shares and Gini coefficients are basis points.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from audit.rules.base import DetectedFinding, make
+from audit.rules.benefits import occasion_key
+from audit.rules.facts import Facts, MemberFacts, Payout
+from audit.rules.membership import payout_evidence
+from ledger.domain.catalogue import NON_CASH_WELFARE, SEPARATE_BOOK_WELFARE, SpendingCategory
+from ledger.domain.money import BP_PER_WHOLE, div_half_up, format_dong, share_bp
+from ledger.domain.periods import Period
+
+_NOT_CASH = {k.value for k in NON_CASH_WELFARE | SEPARATE_BOOK_WELFARE}
+
+
+def median_int(values: list[int]) -> int:
+    ordered = sorted(values)
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) // 2
+
+
+def gini_bp(amounts: list[int]) -> int:
+    """Gini coefficient of positive amounts in basis points (0 = equal, 10 000 = one has all)."""
+    xs = sorted(amounts)
+    n, total = len(xs), sum(xs)
+    if n == 0 or total == 0:
+        return 0
+    weighted = sum(i * x for i, x in enumerate(xs, start=1))
+    return (2 * weighted - (n + 1) * total) * BP_PER_WHOLE // (n * total)
+
+
+def _pct(bp: int | None) -> str:
+    if bp is None:
+        return "—"
+    whole, frac = divmod(bp, 100)
+    return f"{whole}%" if frac == 0 else f"{whole},{frac:02d}".rstrip("0") + "%"
+
+
+# --- rule 10 -------------------------------------------------------------------------------------
+
+
+def concentration(facts: Facts) -> list[DetectedFinding]:
+    """Rule 10: a few members receive a large share of a union's welfare money."""
+    out = []
+    for period in facts.periods:
+        per_unit: dict[str, dict[str, list[Payout]]] = defaultdict(lambda: defaultdict(list))
+        for p in facts.counted_payouts():
+            if p.kind not in _NOT_CASH and period.contains(p.on):
+                per_unit[p.unit][p.member].append(p)
+        last = period.end - timedelta(days=1)
+        stats: dict[str, tuple[int, int, int, list[str]]] = {}
+        for unit, people in per_unit.items():
+            policy = facts.policy(unit, last)
+            if policy is None or len(people) < policy.detection.concentration_min_recipients:
+                continue
+            totals = {m: sum(p.amount for p in ps) for m, ps in people.items()}
+            ranked = sorted(totals, key=lambda m: (-totals[m], m))
+            k = max(1, -(-len(ranked) * policy.detection.concentration_top_bp // BP_PER_WHOLE))
+            top = ranked[:k]
+            whole = sum(totals.values())
+            top_share = share_bp(sum(totals[m] for m in top), whole) or 0
+            stats[unit] = (top_share, gini_bp(list(totals.values())), whole, top)
+        for unit, (top_share, gini, whole, top) in sorted(stats.items()):
+            peers = [s for u, s in stats.items() if u != unit]
+            if len(peers) < 2:
+                continue
+            d = facts.policy(unit, last).detection  # type: ignore[union-attr]
+            peer_top = median_int([s[0] for s in peers])
+            peer_gini = median_int([s[1] for s in peers])
+            by_top = top_share >= max(
+                d.concentration_min_share_bp, peer_top + d.concentration_margin_bp
+            )
+            by_gini = gini >= max(
+                d.concentration_min_gini_bp, peer_gini + d.concentration_gini_margin_bp
+            )
+            if not (by_top or by_gini):
+                continue
+            people = per_unit[unit]
+            received = sum(p.amount for m in top for p in people[m])
+            fair = div_half_up(whole * len(top), len(people))
+            out.append(
+                make(
+                    "concentration",
+                    "medium",
+                    unit=unit,
+                    people=top,
+                    amount=max(0, received - fair),
+                    vi=f"{len(top)} người ({', '.join(top[:5])}{'…' if len(top) > 5 else ''}) nhận "
+                    f"{_pct(top_share)} tiền phúc lợi của {unit} trong {period.label_vi} "
+                    f"(các đơn vị khác: {_pct(peer_top)}; Gini {_pct(gini)} so với "
+                    f"{_pct(peer_gini)}).",
+                    en=f"{len(top)} people receive {_pct(top_share)} of {unit}'s welfare money in "
+                    f"{period.label} (peers' median {_pct(peer_top)}; Gini {_pct(gini)} vs "
+                    f"{_pct(peer_gini)}).",
+                    evidence=[payout_evidence(p) for m in top for p in people[m]],
+                    union_period=period.label,
+                )
+            )
+    return out
+
+
+# --- rule 11 -------------------------------------------------------------------------------------
+
+
+def _quarter(d: date) -> str:
+    return f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}"
+
+
+def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
+    """Rule 11: in-kind gifts bought far above what other unions paid for the same item."""
+    groups: dict[tuple[str, str], dict[str, list[Payout]]] = defaultdict(lambda: defaultdict(list))
+    names: dict[str, str] = {}
+    for p in facts.counted_payouts():
+        if p.form == "in_kind" and p.item and p.unit_cost:
+            key = occasion_key(p.item)
+            names.setdefault(key, p.item)
+            groups[(key, _quarter(p.on))][p.unit].append(p)
+    out = []
+    for (item, quarter), by_unit in sorted(groups.items()):
+        prices = {u: median_int([p.unit_cost or 0 for p in ps]) for u, ps in by_unit.items()}
+        for unit, ps in sorted(by_unit.items()):
+            peers = [price for u, price in prices.items() if u != unit]
+            policy = facts.policy(unit, ps[0].on)
+            if policy is None or len(peers) < policy.detection.in_kind_min_peers:
+                continue
+            reference = median_int(peers)
+            ratio = policy.detection.in_kind_price_ratio_bp
+            high = [p for p in ps if (p.unit_cost or 0) * BP_PER_WHOLE >= reference * ratio]
+            if not high:
+                continue
+            extra = sum(((p.unit_cost or 0) - reference) * (p.quantity or 1) for p in high)
+            suppliers = sorted({p.supplier or "?" for p in high})
+            price = median_int([p.unit_cost or 0 for p in high])
+            out.append(
+                make(
+                    "inflated_in_kind",
+                    "high",
+                    unit=unit,
+                    people=sorted({p.recorder for p in high}),
+                    amount=extra,
+                    vi=f"{unit} mua «{names[item]}» giá {format_dong(price)}/đơn vị từ "
+                    f"{', '.join(suppliers)} trong {quarter}, gấp "
+                    f"{_ratio(price, reference)} lần giá trung vị {format_dong(reference)} của "
+                    f"các đơn vị khác (chênh {format_dong(extra)}).",
+                    en=f"{unit} bought «{names[item]}» at {price} đồng a unit from "
+                    f"{', '.join(suppliers)} in {quarter}, {_ratio(price, reference)}× the "
+                    f"median {reference} other unions paid ({extra} đồng more).",
+                    evidence=[
+                        payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ, {p.supplier}")
+                        for p in high
+                    ],
+                    period=quarter,
+                )
+            )
+    return out
+
+
+def _ratio(price: int, reference: int) -> str:
+    if reference <= 0:
+        return "∞"
+    tenths = div_half_up(price * 10, reference)
+    return f"{tenths // 10},{tenths % 10}"
+
+
+# --- rule 12 -------------------------------------------------------------------------------------
+
+
+def _months(period: Period) -> list[tuple[str, date, date]]:
+    out = []
+    d = period.start.replace(day=1)
+    while d < period.end:
+        nxt = (d + timedelta(days=32)).replace(day=1)
+        if nxt > period.start:
+            out.append((f"{d.year:04d}-{d.month:02d}", d, nxt - timedelta(days=1)))
+        d = nxt
+    return out
+
+
+def _expected_unit(m: MemberFacts, first: date, last: date) -> str | None:
+    """The union a member owes a month's dues to (as the dues batch accepts them)."""
+    unit = m.unit_on(first)
+    return unit if unit is not None else m.unit_on(last)
+
+
+def _expected(facts: Facts, months: list[tuple[str, date, date]]) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for m in facts.members.values():
+        for label, first, last in months:
+            if m.joined_on > last or (m.left_on is not None and m.left_on <= first):
+                continue
+            unit = _expected_unit(m, first, last)
+            if unit is not None:
+                out[(unit, label)] += 1
+    return out
+
+
+def union_ratios(facts: Facts) -> list[DetectedFinding]:
+    """Rule 12: welfare share under target, categories outside limits, dues collection rate."""
+    first_month: dict[str, str] = {}
+    for unit, month in facts.dues_lines:
+        if unit not in first_month or month < first_month[unit]:
+            first_month[unit] = month
+    out = []
+    for period in facts.periods:
+        last = period.end - timedelta(days=1)
+        months = [m for m in _months(period) if facts.dues_horizon and m[0] <= facts.dues_horizon]
+        expected = _expected(facts, months)
+        for unit in facts.leaf_units():
+            policy = facts.policy(unit, last)
+            if policy is None:
+                continue
+            sums = facts.totals.get((unit, period.label), {})
+            spending = sum(sums.get("spending", {}).values())
+            problems_vi: list[str] = []
+            problems_en: list[str] = []
+            at_stake = 0
+            severe = False
+            if spending > 0:
+                welfare = sums.get("spending", {}).get("welfare", 0)
+                share = share_bp(welfare, spending) or 0
+                if share < policy.welfare_target_bp:
+                    problems_vi.append(
+                        f"chi phúc lợi chỉ {_pct(share)} tổng chi, dưới chỉ tiêu "
+                        f"{_pct(policy.welfare_target_bp)}"
+                    )
+                    problems_en.append(
+                        f"welfare is {_pct(share)} of spending, under the "
+                        f"{_pct(policy.welfare_target_bp)} target"
+                    )
+                    at_stake += (
+                        div_half_up(spending * policy.welfare_target_bp, BP_PER_WHOLE) - welfare
+                    )
+                    severe = severe or share < policy.welfare_target_bp - 2000
+                for category, (lo, hi) in policy.category_limits.items():
+                    amount = sums.get("spending", {}).get(category.value, 0)
+                    cshare = share_bp(amount, spending) or 0
+                    if category == SpendingCategory.welfare and problems_vi:
+                        continue  # already said, against the higher target
+                    if lo is not None and cshare < lo:
+                        problems_vi.append(f"{category.label_vi} {_pct(cshare)} < {_pct(lo)}")
+                        problems_en.append(f"{category.value} {_pct(cshare)} < {_pct(lo)}")
+                    if hi is not None and cshare > hi:
+                        problems_vi.append(f"{category.label_vi} {_pct(cshare)} > {_pct(hi)}")
+                        problems_en.append(f"{category.value} {_pct(cshare)} > {_pct(hi)}")
+                        at_stake += amount - div_half_up(spending * hi, BP_PER_WHOLE)
+            start = first_month.get(unit)
+            if start is not None:
+                owed = [(lb, expected.get((unit, lb), 0)) for lb, _f, _l in months if lb >= start]
+                owed_n = sum(n for _lb, n in owed)
+                paid_n = sum(facts.dues_lines.get((unit, lb), 0) for lb, _n in owed)
+                rate = share_bp(paid_n, owed_n)
+                minimum = policy.detection.min_collection_rate_bp
+                if rate is not None and rate < minimum:
+                    problems_vi.append(
+                        f"chỉ thu đoàn phí {paid_n}/{owed_n} tháng-đoàn viên ({_pct(rate)}), "
+                        f"dưới mức {_pct(minimum)}"
+                    )
+                    problems_en.append(
+                        f"dues collected for {paid_n} of {owed_n} member-months ({_pct(rate)}), "
+                        f"under {_pct(minimum)}"
+                    )
+                    income = sums.get("income", {}).get("dues", 0)
+                    if paid_n > 0:
+                        at_stake += div_half_up(income * (owed_n - paid_n), paid_n)
+                    severe = severe or rate < minimum - 2000
+            if not problems_vi:
+                continue
+            out.append(
+                make(
+                    "union_ratios",
+                    "high" if severe else "medium",
+                    unit=unit,
+                    people=[],
+                    amount=max(0, at_stake),
+                    vi=f"{unit} trong {period.label_vi}: " + "; ".join(problems_vi) + ".",
+                    en=f"{unit} in {period.label}: " + "; ".join(problems_en) + ".",
+                    evidence=[],
+                    union_period=period.label,
+                )
+            )
+    return out

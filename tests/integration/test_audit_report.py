@@ -1,0 +1,162 @@
+"""Inspectors judge findings (signed events), and the HTML report shows who judged and why."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from audit.detect import detect
+from audit.report_html import build_report, render_html
+from tests.integration.test_cli import cli, keys_for_world, ok
+from tests.support import at
+
+
+def _override(world: Any) -> Any:
+    world.join("DV1")
+    return world.payout(
+        "DV1",
+        "gift",
+        800_000,
+        on="2024-09-02",
+        occasion="quà cưới",
+        override={"justification": "đoàn viên tiêu biểu"},
+        cosigner=world.chair,
+    )
+
+
+def _judge(world: Any, finding: Any, decision: str, note: str, day: str) -> Any:
+    with at(day):
+        return world.submit(
+            "finding.resolve",
+            by=world.inspector,
+            unit=finding.unit,
+            body={"finding": finding.id, "rule": finding.rule, "decision": decision, "note": note},
+        )
+
+
+def test_confirm_then_dismiss_keeps_both_judgments_and_the_latest_decides(world) -> None:  # type: ignore[no-untyped-def]
+    payout = _override(world)
+    [finding] = detect(world.ctx).findings
+    assert finding.status == "open" and finding.event_ids == (payout.event_id,)
+    _judge(world, finding, "confirm", "Vượt mức quy chế", "2024-10-01")
+    _judge(world, finding, "dismiss", "Có quyết định của Ban chấp hành", "2024-10-05")
+
+    [again] = detect(world.ctx).findings
+    assert again.id == finding.id and again.status == "dismissed"
+    assert [(j.decision, j.officer, j.note) for j in again.judgments] == [
+        ("confirm", "ubkt", "Vượt mức quy chế"),
+        ("dismiss", "ubkt", "Có quyết định của Ban chấp hành"),
+    ]
+    assert world.ledger.get_finding(finding.id).decision == "dismiss"
+
+
+def test_the_html_report_is_self_contained_and_shows_evidence_and_judgments(world) -> None:  # type: ignore[no-untyped-def]
+    payout = _override(world)
+    world.join("DV2", unit="G2")
+    world.payout("DV2", "gift", 300_000, on="2024-09-02", unit="G2", by=world.kt2, occasion="2/9")
+    [finding] = detect(world.ctx).findings
+    judgment = _judge(world, finding, "confirm", "Chi vượt mức <không có> chứng từ", "2024-10-01")
+
+    html = render_html(build_report(world.ctx, verify=False))
+    for section in ("tom-tat", "kiem-tra-chu-ky", "ty-le-phuc-loi", "phat-hien", "ket-luan"):
+        assert f'id="{section}"' in html
+    assert "Chưa chạy kiểm tra chữ ký" in html  # not verified: said so
+    assert finding.id in html and payout.event_id in html and judgment.event_id in html
+    assert "Xác nhận vi phạm" in html and "ubkt" in html
+    assert "Chi vượt mức &lt;không có&gt; chứng từ" in html  # escaped, never raw markup
+    assert "<svg" in html and "chỉ tiêu 60%" in html  # the chart, inline
+    assert "G1" in html and "G2" in html
+    for external in ("http://", "https://", "<script", " src=", "<link", "@import"):
+        assert external not in html
+    assert not re.search(r"url\((?!#)", html)  # only the chart's own clip paths
+    assert "DV1" in html and "Đoàn viên DV1" not in html  # numbers only, no names
+
+
+def test_the_report_names_people_only_when_asked_and_says_when_verified(world) -> None:  # type: ignore[no-untyped-def]
+    _override(world)
+    report = build_report(world.ctx, verify=True, names=True)
+    html = render_html(report)
+    assert report.verification is not None
+    assert ("ĐẠT:" in html) == report.verification.ok
+    assert "DV1 (Đoàn viên DV1)" in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_a_judged_finding_that_is_no_longer_detected_stays_in_the_report(world) -> None:  # type: ignore[no-untyped-def]
+    payout = _override(world)
+    [finding] = detect(world.ctx).findings
+    _judge(world, finding, "confirm", "Đề nghị thu hồi", "2024-10-01")
+    with at("2024-10-02"):
+        world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-10-02",
+            body={"target": payout.event_id, "reason": "thu hồi theo kết luận kiểm tra"},
+        )
+    report = detect(world.ctx)
+    assert finding.id not in {f.id for f in report.findings}
+    assert [j.note for j in report.stale_judgments[finding.id]] == ["Đề nghị thu hồi"]
+    html = render_html(build_report(world.ctx, verify=False))
+    assert "(không còn phát hiện)" in html and "Đề nghị thu hồi" in html
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_detect_resolve_and_report_from_the_command_line(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    _override(world)
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    listed = ok(cli(home, database_url, "audit detect --json"))
+    [finding] = json.loads(listed.stdout)["findings"]
+    assert finding["rule"] == "over_cap" and finding["status"] == "open"
+    table = ok(cli(home, database_url, "audit detect --unit G1"))
+    assert finding["id"] in table.stdout and "1 phát hiện" in table.stdout
+
+    resolved = ok(
+        cli(
+            home,
+            database_url,
+            f"audit resolve {finding['id']} --confirm --as ubkt --json",
+            "--note",
+            "Chi vượt mức, đề nghị thu hồi",
+        )
+    )
+    assert json.loads(resolved.stdout)["command_type"] == "finding.resolve"
+    [judged] = world.ledger.get_finding(finding["id"]).judgments
+    assert (judged["decision"], judged["officer"]) == ("confirm", "ubkt")
+
+    out = tmp_path / "bao-cao.html"
+    ok(cli(home, database_url, f"audit report --out {out} --no-verify"))
+    html = out.read_text(encoding="utf-8")
+    assert "Chi vượt mức, đề nghị thu hồi" in html and finding["id"] in html
+    assert not re.search(r"https?://", html)
+
+
+def test_resolve_refuses_what_it_cannot_judge(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    _override(world)
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    unknown = cli(
+        home, database_url, "audit resolve F-0123456789abcdef --dismiss --note x --as ubkt"
+    )
+    assert unknown.exit_code == 2 and "không có trong các phát hiện hiện tại" in unknown.output
+    malformed = cli(home, database_url, "audit resolve F-12 --dismiss --note x --as ubkt")
+    assert malformed.exit_code == 2 and "F-<16 hex>" in malformed.output
+    [finding] = detect(world.ctx).findings
+    both = cli(
+        home, database_url, f"audit resolve {finding.id} --confirm --dismiss --note x --as ubkt"
+    )
+    assert both.exit_code == 2 and "--confirm" in both.output
+    no_note = cli(home, database_url, f"audit resolve {finding.id} --confirm --as ubkt")
+    assert no_note.exit_code == 2 and "--note" in no_note.output
+    bad_period = cli(home, database_url, "audit detect --period 2025-13")
+    assert bad_period.exit_code == 2 and "--period" in bad_period.output
+    assert world.ledger.get_finding(finding.id) is None  # nothing was stored
