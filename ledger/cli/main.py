@@ -25,6 +25,7 @@ from ledger.cli import (
     projections,
     record,
     reports_cli,
+    serve_cli,
     units,
 )
 from ledger.cli.common import (
@@ -163,6 +164,7 @@ app.command("history")(reports_cli.history)
 app.command("ratios")(reports_cli.ratios)
 app.command("compliance")(reports_cli.compliance)
 app.command("beneficiaries")(reports_cli.beneficiaries)
+serve_cli.register(app)  # serve, portal init, members pin, officers password
 
 
 if __name__ == "__main__":  # pragma: no cover

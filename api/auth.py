@@ -1,0 +1,283 @@
+"""Who is calling: Argon2id credentials, rate-limited logins and short-lived bearer tokens.
+
+Invariants:
+- Passwords (officers) and PINs (members, issued by their union) are stored only as Argon2id
+  hashes (argon2-cffi, RFC 9106 low-memory profile by default; the parameters live in each
+  hash, so a hash made with other parameters still verifies).
+- A login is refused without checking the secret once the account has `MAX_FAILURES` failed
+  logins within `WINDOW` (HTTP 429 with Retry-After). The attempt is written *before* the
+  secret is checked and the count read after, all in the database, so concurrent workers
+  together never check more than `MAX_FAILURES` wrong secrets per window. A success clears
+  the account's failures. Unknown accounts are counted and timed like known ones.
+- A token is `v1.<payload>.<mac>`: base64url JSON {"sub": account, "iat", "exp"} and its
+  HMAC-SHA256 under the server's token key, a random 32-byte secret created once in
+  `ledger_secrets["api_token_key"]`, so every worker and restart accepts the same tokens.
+  Tokens live `TOKEN_TTL` (15 minutes) by the ledger clock (`ledger.clock`); there is no
+  refresh: log in again. Deleting that secret row logs everybody out.
+- An account is "officer:CODE" or "member:NUMBER". What the account may do is decided per
+  request from the ledger (api.deps), never from the token, so a revoked role takes effect
+  at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Engine
+
+from api.tables import api_credentials, api_login_attempts
+from ledger import clock
+from ledger.vault import Vault
+
+TOKEN_TTL = timedelta(minutes=15)
+MAX_FAILURES = 5
+WINDOW = timedelta(minutes=15)
+TOKEN_KEY = "api_token_key"
+MIN_PASSWORD = 10
+PIN_DIGITS = 6
+
+DEFAULT_HASHER = PasswordHasher()  # Argon2id, t=3, m=64 MiB, p=4
+
+Kind = Literal["officer", "member"]
+
+
+@dataclass(frozen=True)
+class Account:
+    kind: Kind
+    subject: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.subject}"
+
+    @classmethod
+    def parse(cls, key: str) -> Account:
+        kind, sep, subject = key.partition(":")
+        if not sep or kind not in ("officer", "member") or not subject:
+            raise ValueError(f"not an account: {key!r}")
+        return cls(kind, subject)  # type: ignore[arg-type]
+
+
+class AuthError(Exception):
+    """A login or token refused; `code` is stable, messages are Vietnamese and English."""
+
+    def __init__(self, code: str, vi: str, en: str, *, status: int = 401) -> None:
+        super().__init__(en)
+        self.code, self.vi, self.en, self.status = code, vi, en, status
+
+
+class RateLimited(AuthError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "too_many_attempts",
+            f"Đăng nhập sai quá nhiều lần; thử lại sau {retry_after} giây",
+            f"Too many failed logins; try again in {retry_after} seconds",
+            status=429,
+        )
+        self.retry_after = retry_after
+
+
+# --- credentials ------------------------------------------------------------------------------
+
+
+def check_password(secret: str) -> None:
+    """An officer's new password: at least `MIN_PASSWORD` characters."""
+    if len(secret) < MIN_PASSWORD:
+        raise ValueError(
+            f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự / "
+            f"the password needs at least {MIN_PASSWORD} characters"
+        )
+    if len(secret) > 200:
+        raise ValueError("mật khẩu quá dài (tối đa 200) / the password is too long (max 200)")
+
+
+def new_pin() -> str:
+    """A random PIN of `PIN_DIGITS` digits, shown once to the member and never stored."""
+    return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
+
+
+def set_credential(
+    engine: Engine,
+    account: Account,
+    secret: str,
+    *,
+    issued_by: str | None = None,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+) -> None:
+    """Store the Argon2id hash of a new password or PIN, replacing any earlier one."""
+    row = {
+        "account": account.key,
+        "kind": account.kind,
+        "subject": account.subject,
+        "secret_hash": hasher.hash(secret),
+        "issued_by": issued_by,
+        "updated_at": clock.now().isoformat(timespec="seconds"),
+    }
+    with engine.begin() as conn:
+        conn.execute(delete(api_credentials).where(api_credentials.c.account == account.key))
+        conn.execute(insert(api_credentials).values(**row))
+        conn.execute(delete(api_login_attempts).where(api_login_attempts.c.account == account.key))
+
+
+def stored_hash(engine: Engine, account: Account) -> str | None:
+    with engine.connect() as conn:
+        value = conn.scalar(
+            select(api_credentials.c.secret_hash).where(api_credentials.c.account == account.key)
+        )
+    return None if value is None else str(value)
+
+
+_DUMMY: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash to check unknown accounts against, so they take as long as known ones."""
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _DUMMY:
+        _DUMMY[key] = hasher.hash(secrets.token_hex(16))
+    return _DUMMY[key]
+
+
+def _ms(instant: datetime) -> int:
+    return int(instant.timestamp() * 1000)
+
+
+def login(
+    engine: Engine, account: Account, secret: str, *, hasher: PasswordHasher = DEFAULT_HASHER
+) -> None:
+    """Check the secret of an account, rate-limited; raise AuthError or RateLimited.
+
+    `hasher` gives the cost of checking an account that has no credential (it should be the
+    one credentials are made with); stored hashes are checked with their own parameters.
+    """
+    now = _ms(clock.now())
+    window = int(WINDOW.total_seconds() * 1000)
+    t = api_login_attempts
+    with engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.account == account.key, t.c.attempted_ms <= now - window))
+        attempt = conn.execute(
+            insert(t).values(account=account.key, attempted_ms=now).returning(t.c.id)
+        ).scalar_one()
+    with engine.begin() as conn:
+        times = (
+            conn.execute(
+                select(t.c.attempted_ms)
+                .where(t.c.account == account.key, t.c.attempted_ms > now - window)
+                .order_by(t.c.attempted_ms, t.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        if len(times) > MAX_FAILURES:
+            conn.execute(delete(t).where(t.c.id == attempt))
+            oldest = times[-(MAX_FAILURES + 1)]
+            raise RateLimited(max(1, math.ceil((oldest + window - now) / 1000)))
+    hashed = stored_hash(engine, account)
+    ok = _verify(hashed or _dummy_hash(hasher), secret) and hashed is not None
+    if not ok:
+        raise AuthError(
+            "login_failed",
+            "Sai tên đăng nhập hoặc mật khẩu/PIN",
+            "Wrong account or password/PIN",
+        )
+    with engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.account == account.key))
+
+
+def failures(engine: Engine, account: Account) -> int:
+    """Failed logins of the account in the current window (for tests and operators)."""
+    now = _ms(clock.now())
+    window = int(WINDOW.total_seconds() * 1000)
+    t = api_login_attempts
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(
+                select(func.count())
+                .select_from(t)
+                .where(t.c.account == account.key, t.c.attempted_ms > now - window)
+            )
+            or 0
+        )
+
+
+def _verify(hashed: str, secret: str) -> bool:
+    try:
+        return DEFAULT_HASHER.verify(hashed, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Issues and reads bearer tokens under one HMAC key."""
+
+    key: bytes
+    ttl: timedelta = TOKEN_TTL
+
+    @classmethod
+    def for_ledger(cls, engine: Engine, *, ttl: timedelta = TOKEN_TTL) -> Tokens:
+        key = Vault(engine).secret(TOKEN_KEY, note="HMAC key of the HTTP API's bearer tokens")
+        return cls(key, ttl)
+
+    def issue(self, account: Account) -> tuple[str, datetime]:
+        now = clock.now()
+        expires = now + self.ttl
+        payload = {"sub": account.key, "iat": int(now.timestamp()), "exp": _ms(expires) // 1000}
+        body = "v1." + _b64(json.dumps(payload, separators=(",", ":")).encode())
+        return f"{body}.{_b64(self._mac(body))}", expires
+
+    def read(self, token: str) -> Account:
+        """The account a valid, unexpired token was issued to; AuthError otherwise."""
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != "v1" or len(token) > 1000:
+            raise _bad_token()
+        body = f"{parts[0]}.{parts[1]}"
+        try:
+            mac = _unb64(parts[2])
+            payload = json.loads(_unb64(parts[1]))
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            raise _bad_token() from None
+        if not hmac.compare_digest(mac, self._mac(body)):
+            raise _bad_token()
+        try:
+            exp = int(payload["exp"])
+            account = Account.parse(str(payload["sub"]))
+        except (KeyError, TypeError, ValueError):
+            raise _bad_token() from None
+        if clock.now() >= datetime.fromtimestamp(exp, tz=UTC):
+            raise AuthError(
+                "token_expired",
+                "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại",
+                "The token has expired; log in again",
+            )
+        return account
+
+    def _mac(self, body: str) -> bytes:
+        return hmac.new(self.key, body.encode("ascii"), hashlib.sha256).digest()
+
+
+def _bad_token() -> AuthError:
+    return AuthError("bad_token", "Mã đăng nhập không hợp lệ", "The bearer token is not valid")

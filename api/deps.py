@@ -1,0 +1,225 @@
+"""Dependencies every route shares: the services, the caller, and the ONE authorisation check.
+
+Design overview:
+- `Services` (on `app.state.services`) holds the ledger context, the token issuer, the
+  members' portal signer (if the server was given one) and the settings.
+- `current_principal` reads the bearer token (the `Authorization` header, or a cookie when
+  `ApiSettings.cookie_name` is set: server-rendered pages must then add CSRF protection) and
+  turns the account into a `Principal` with the grants it holds *now*: an officer's roles and
+  unit scopes are read from the ledger on every request (a revoked role takes effect at
+  once); a member's only grant is ("member", their current unit). The members' portal role
+  is a service identity and never a grant of a person.
+- `Allow(roles, scope=...)` is the only authorisation check: a route declares the roles it
+  admits and where the unit it concerns comes from ("unit": the `unit` path or query
+  parameter; "member": the unit of the member in the `number` path parameter). The caller
+  needs one of the roles with a scope covering that unit (a scope covers a unit and its
+  descendants; "*" covers all). No token → 401; no such role or scope → 403; the role but
+  no such member or unit → 404. Routes never check roles themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from argon2 import PasswordHasher
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from api.auth import DEFAULT_HASHER, Account, AuthError, Tokens
+from api.errors import ApiError, forbidden
+from ledger import clock
+from ledger.bootstrap import Context
+from ledger.client import OfficerSigner
+from ledger.domain.catalogue import Role
+from ledger.tables import member_index
+
+MEMBER = "member"
+OFFICER_ROLES = (
+    Role.finance_officer.value,
+    Role.chair.value,
+    Role.inspector.value,
+    Role.reporter.value,
+    Role.admin.value,
+)
+ROLE_LABELS = {
+    "finance_officer": "Kế toán",
+    "chair": "Chủ tịch",
+    "inspector": "Ủy ban kiểm tra",
+    "reporter": "Báo cáo",
+    "admin": "Quản trị",
+    "member": "Đoàn viên",
+}
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    cookie_name: str | None = None  # read the token from this cookie too (web pages, #8)
+    max_body_bytes: int = 32 * 1024 * 1024  # a dues batch of many thousand lines fits
+    hasher: PasswordHasher = DEFAULT_HASHER  # the cost of checking an unknown account
+
+
+@dataclass
+class Services:
+    ctx: Context
+    tokens: Tokens
+    settings: ApiSettings = field(default_factory=ApiSettings)
+    portal: OfficerSigner | None = None
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling and what they hold right now: (role, scope) pairs."""
+
+    account: Account
+    grants: tuple[tuple[str, str], ...]
+
+    @property
+    def kind(self) -> str:
+        return self.account.kind
+
+    @property
+    def subject(self) -> str:
+        return self.account.subject
+
+    def roles(self) -> set[str]:
+        return {role for role, _ in self.grants}
+
+    def scopes(self, roles: Iterable[str]) -> list[str]:
+        wanted = set(roles)
+        return [scope for role, scope in self.grants if role in wanted]
+
+    def grants_json(self) -> list[dict[str, str]]:
+        return [{"role": r, "scope": s} for r, s in self.grants]
+
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /auth/login")
+
+
+def _token(request: Request, svc: Services, creds: HTTPAuthorizationCredentials | None) -> str:
+    if creds is not None and creds.scheme.lower() == "bearer":
+        return creds.credentials
+    name = svc.settings.cookie_name
+    if name and request.cookies.get(name):
+        return request.cookies[name]
+    raise AuthError(
+        "not_authenticated",
+        "Cần đăng nhập (thiếu mã Bearer)",
+        "Authentication required (no bearer token)",
+    )
+
+
+def principal_for(svc: Services, account: Account) -> Principal:
+    """The account's grants now: officer roles from the ledger, or the member's unit."""
+    if account.kind == "officer":
+        officer = svc.ctx.ledger.get_officer(account.subject)
+        if officer is None:
+            raise AuthError("unknown_account", "Tài khoản không tồn tại", "Unknown account")
+        now = clock.now()
+        grants = tuple(
+            (role, scope)
+            for role in OFFICER_ROLES
+            for scope in dict.fromkeys(officer.scopes(role, at=now))
+        )
+        return Principal(account, grants)
+    with svc.ctx.engine.connect() as conn:
+        unit = conn.scalar(
+            select(member_index.c.unit_code).where(member_index.c.member_number == account.subject)
+        )
+    if unit is None:
+        raise AuthError("unknown_account", "Tài khoản không tồn tại", "Unknown account")
+    return Principal(account, ((MEMBER, str(unit)),))
+
+
+def current_principal(
+    request: Request,
+    svc: ServicesDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    return principal_for(svc, svc.tokens.read(_token(request, svc, creds)))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+Scope = Literal["unit", "member"] | None
+
+
+class Allow:
+    """The authorisation dependency: one of `roles`, with a scope over the route's unit."""
+
+    def __init__(self, roles: Iterable[str], scope: Scope = None) -> None:
+        self.roles = tuple(roles)
+        self.scope = scope
+
+    def __call__(
+        self, request: Request, principal: CurrentPrincipal, svc: ServicesDep
+    ) -> Principal:
+        if not principal.roles() & set(self.roles):
+            names = ", ".join(ROLE_LABELS.get(r, r) for r in self.roles)
+            raise forbidden(
+                f"Cần vai trò: {names}",
+                f"This needs one of the roles: {', '.join(self.roles)}",
+                code="role_not_allowed",
+            )
+        if self.scope is None:
+            return principal
+        unit = self._unit(request, svc)
+        if unit is None:
+            return principal  # the parameter is missing: the route's validation answers 422
+        scopes = self.principal_scopes(principal)
+        if "*" in scopes:
+            self._exists(request, svc, unit)
+            return principal
+        chain = svc.ctx.ledger.ancestors(unit)
+        if not any(s in chain for s in scopes):
+            raise forbidden(
+                f"Không có quyền tại đơn vị {unit}",
+                f"Not allowed over unit {unit}",
+                code="out_of_scope",
+            )
+        self._exists(request, svc, unit)
+        return principal
+
+    def principal_scopes(self, principal: Principal) -> list[str]:
+        return principal.scopes(self.roles)
+
+    def _unit(self, request: Request, svc: Services) -> str | None:
+        if self.scope == "member":
+            number = request.path_params.get("number")
+            if number is None:
+                return None
+            with svc.ctx.engine.connect() as conn:
+                unit = conn.scalar(
+                    select(member_index.c.unit_code).where(member_index.c.member_number == number)
+                )
+            if unit is None:
+                raise ApiError(
+                    404,
+                    "member_not_found",
+                    f"Không tìm thấy đoàn viên: {number}",
+                    f"member not found: {number}",
+                )
+            return str(unit)
+        value = request.path_params.get("unit") or request.query_params.get("unit")
+        return str(value) if value else None
+
+    def _exists(self, request: Request, svc: Services, unit: str) -> None:
+        if self.scope == "unit" and svc.ctx.ledger.get_unit(unit) is None:
+            raise ApiError(
+                404, "unit_not_found", f"Không tìm thấy đơn vị: {unit}", f"unit not found: {unit}"
+            )
+
+
+def allow(*roles: str, scope: Scope = None) -> Any:
+    """`Annotated[Principal, allow(...)]`: the caller, once authorised."""
+    return Depends(Allow(roles, scope))

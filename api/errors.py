@@ -1,0 +1,173 @@
+"""Every refusal the API gives has one JSON shape, whatever raised it.
+
+    {"code": "...", "message_vi": "...", "message_en": "...",
+     "problems": [{"field": "...", "code": "...", "message_vi": "...", "message_en": "..."}]}
+
+Invariants:
+- A `LedgerError` keeps the HTTP status the ledger chose for it (401 bad signature, 403 role,
+  404, 409 conflict, 422 invalid or refused by policy) and its field-level problems.
+- A request that does not match its pydantic model is 422 `invalid_request`, one problem per
+  field, named by its path in the body ("command.body.amount") or by the parameter's name.
+- Nothing a client sends can produce a 500: an unexpected exception is still answered in this
+  shape (500 `internal_error`, logged with its traceback), and is a bug to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.auth import AuthError, RateLimited
+from ledger.domain.errors import LedgerError
+
+log = logging.getLogger("phucloi.api")
+
+
+class ApiError(Exception):
+    """A refusal decided by the API itself (authorisation, missing resource, bad parameter)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        vi: str,
+        en: str,
+        *,
+        field: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(en)
+        self.status, self.code, self.vi, self.en = status, code, vi, en
+        self.field = field
+        self.headers = dict(headers or {})
+
+
+def body(
+    code: str, vi: str, en: str, problems: Iterable[tuple[str, str, str, str]] = ()
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message_vi": vi,
+        "message_en": en,
+        "problems": [
+            {"field": f, "code": c, "message_vi": pvi, "message_en": pen}
+            for f, c, pvi, pen in problems
+        ],
+    }
+
+
+def _ledger_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LedgerError)
+    problems = [(p.field, p.code, p.vi, p.en) for p in exc.problems]
+    return JSONResponse(body(exc.code, exc.vi, exc.en, problems), status_code=exc.status)
+
+
+def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    problems = [(exc.field, exc.code, exc.vi, exc.en)] if exc.field else []
+    return JSONResponse(
+        body(exc.code, exc.vi, exc.en, problems), status_code=exc.status, headers=exc.headers
+    )
+
+
+def _auth_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(body(exc.code, exc.vi, exc.en), status_code=exc.status, headers=headers)
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """("body", "command", "lines", 0, "amount") -> "command.lines[0].amount"."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + ("schema" if part == "schema_" else str(part))
+    return out or "body"
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "invalid"))
+        problems.append(
+            (field_path(err.get("loc", ())), "invalid_field", f"giá trị không hợp lệ ({msg})", msg)
+        )
+    first = problems[0][0] if problems else "body"
+    return JSONResponse(
+        body(
+            "invalid_request",
+            f"Yêu cầu không hợp lệ: {first}",
+            f"The request is invalid: {first}",
+            problems,
+        ),
+        status_code=422,
+    )
+
+
+_HTTP_CODES = {
+    404: ("not_found", "Không tìm thấy", "Not found"),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ", "Method not allowed"),
+    413: ("too_large", "Yêu cầu quá lớn", "The request body is too large"),
+}
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, vi, en = _HTTP_CODES.get(
+        exc.status_code, ("http_error", str(exc.detail), str(exc.detail))
+    )
+    return JSONResponse(
+        body(code, vi, en), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+def _too_deep(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        body("too_deep", "Dữ liệu JSON lồng quá sâu", "The JSON is nested too deeply"),
+        status_code=422,
+    )
+
+
+def _internal(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        body("internal_error", "Lỗi máy chủ", "Internal server error"), status_code=500
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(LedgerError, _ledger_error)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(AuthError, _auth_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RecursionError, _too_deep)
+    app.add_exception_handler(Exception, _internal)
+
+
+def forbidden(vi: str, en: str, *, code: str = "forbidden", field: str = "") -> ApiError:
+    return ApiError(403, code, vi, en, field=field)
+
+
+def not_found(what_vi: str, what_en: str, key: str) -> ApiError:
+    return ApiError(
+        404, "not_found", f"Không tìm thấy {what_vi}: {key}", f"{what_en} not found: {key}"
+    )
+
+
+def bad_parameter(field: str, vi: str, en: str) -> ApiError:
+    return ApiError(422, "invalid_request", vi, en, field=field)

@@ -1,0 +1,333 @@
+"""Reads the API needs beyond the shared read-model queries (ledger.projections.queries).
+
+Invariants:
+- Reads only: nothing here writes. Personal data is decrypted only through `Ledger.reveal`
+  (names of a member and their relatives), never from the read models.
+- A member's history lines carry their event's leaf hash and, when the latest checkpoint
+  covers the event, an RFC 9162 inclusion proof against that checkpoint's root, so a member
+  can check each entry without trusting the server (leaf hashes read once per request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import or_, select
+from sqlalchemy.engine import Engine
+
+from audit.log import latest_checkpoint, leaf_hashes
+from audit.merkle import inclusion_proof
+from ledger.application import Ledger, Receipt
+from ledger.domain.base import aggregate_id
+from ledger.domain.errors import not_found
+from ledger.domain.members import Member
+from ledger.domain.officers import Officer
+from ledger.privacy import TamperedError
+from ledger.projections.queries.history import member_history, with_names
+from ledger.projections.queries.tree import load_tree
+from ledger.projections.tables import proj_money_lines, proj_units
+from ledger.tables import ledger_entries, member_index
+
+
+def units(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(proj_units).order_by(proj_units.c.code)).all()
+    return [_unit_row(r) for r in rows]
+
+
+def _unit_row(r: Any) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "level": r.level,
+        "parent": r.parent,
+        "registered_on": str(r.registered_on),
+        "dissolved_on": None if r.dissolved_on is None else str(r.dissolved_on),
+    }
+
+
+def unit(engine: Engine, code: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        tree = load_tree(conn)
+        node = tree.node(code)  # NotFound (404) for an unknown unit
+        row = conn.execute(select(proj_units).where(proj_units.c.code == node.code)).one()
+    chain, current = [], node.parent
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = tree.nodes[current].parent if current in tree.nodes else None
+    return {**_unit_row(row), "children": tree.children(code), "ancestors": chain}
+
+
+def unit_members(
+    engine: Engine, code: str, *, status: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    with engine.connect() as conn:
+        subtree = load_tree(conn).subtree(code)
+        query = select(member_index).where(member_index.c.unit_code.in_(subtree))
+        if status is not None:
+            query = query.where(member_index.c.status == status)
+        rows = conn.execute(
+            query.order_by(member_index.c.member_number).limit(limit).offset(offset)
+        ).all()
+    return {
+        "unit": code,
+        "offset": offset,
+        "members": [
+            {
+                "member": r.member_number,
+                "unit": r.unit_code,
+                "status": r.status,
+                "joined_on": str(r.joined_on),
+                "left_on": None if r.left_on is None else str(r.left_on),
+                "salary_basis": int(r.salary_basis),
+            }
+            for r in rows
+        ],
+    }
+
+
+def _reveal(ledger: Ledger, number: str) -> tuple[dict[str, Any] | None, bool]:
+    """(personal data, tampered): None data means erased."""
+    try:
+        return ledger.reveal(number), False
+    except TamperedError:
+        return {}, True
+
+
+def member(ledger: Ledger, number: str) -> dict[str, Any]:
+    m: Member | None = ledger.get_member(number)
+    if m is None:
+        raise not_found("member", number)
+    data, tampered = _reveal(ledger, number)
+    relatives = (data or {}).get("relatives", {})
+    spans = [
+        {
+            "unit": u,
+            "from": start.isoformat(),
+            "to": str(m.spans[i + 1][0] if i + 1 < len(m.spans) else m.left_on or "") or None,
+        }
+        for i, (start, u) in enumerate(m.spans)
+    ]
+    return {
+        "member": m.number,
+        "status": "deceased" if m.died_on else "left" if m.left_on else "active",
+        "unit": m.current_unit(),
+        "joined_on": m.joined_on.isoformat(),
+        "left_on": m.left_on.isoformat() if m.left_on else None,
+        "salary_basis": m.salary_basis,
+        "erased": data is None,
+        "tampered": tampered,
+        "name": None if data is None else data.get("full_name"),
+        "units": spans,
+        "relatives": [
+            {"code": c, "relation": r, "name": relatives.get(c, {}).get("full_name")}
+            for c, r in m.relatives.items()
+        ],
+        "payouts": [
+            {
+                "event_id": p.event_id,
+                "on": p.on.isoformat(),
+                "kind": p.kind,
+                "beneficiary": p.beneficiary,
+                "amount": p.amount,
+                "status": p.status,
+                "reversed": p.reversed,
+                "overridden": p.overridden,
+                "recorder": p.recorder,
+                "approver": p.approver,
+            }
+            for p in sorted(m.payouts.values(), key=lambda p: (p.on, p.event_id))
+        ],
+        "loans": [
+            {
+                "loan": loan.loan,
+                "fund": loan.fund,
+                "principal": loan.principal,
+                "repaid": loan.repaid,
+                "written_off": loan.written_off,
+                "outstanding": loan.outstanding,
+            }
+            for loan in m.loans.values()
+        ],
+        "statements": list(m.statements),
+    }
+
+
+def history(ledger: Ledger, number: str, *, year: int | None = None) -> dict[str, Any]:
+    h = member_history(ledger.engine, number, year=year)
+    data, _tampered = _reveal(ledger, number)
+    return with_names(h, data).as_dict()
+
+
+def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
+    """A member's own history (and relatives'), each line with what is needed to check it."""
+    out = history(ledger, number)
+    m = ledger.get_member(number)
+    statements = list(m.statements) if m is not None else []
+    by_entry: dict[str, list[str]] = {}
+    for s in statements:
+        by_entry.setdefault(s["entry"], []).append(s["kind"])
+    event_ids = sorted({ln["event_id"] for ln in out["lines"]})
+    entries = _entries(ledger.engine, event_ids)
+    checkpoint = latest_checkpoint(ledger.engine)
+    hashes: list[bytes] = []
+    if checkpoint is not None:
+        hashes = leaf_hashes(ledger.engine, checkpoint[0])
+    for ln in out["lines"]:
+        entry = entries.get(ln["event_id"])
+        seq = None if entry is None else int(entry["seq"])
+        ln["leaf_index"] = seq
+        ln["leaf_hash"] = None if entry is None else entry["leaf_hash"]
+        ln["proof"] = (
+            {
+                "tree_size": len(hashes),
+                "path": [h.hex() for h in inclusion_proof(hashes, seq, len(hashes))],
+            }
+            if seq is not None and seq < len(hashes)
+            else None
+        )
+        ln["statements"] = by_entry.get(ln["event_id"], [])
+    out["checkpoint"] = (
+        None
+        if checkpoint is None
+        else {"size": checkpoint[0], "root_hash": checkpoint[1], "note": checkpoint[2]}
+    )
+    out["statements"] = statements
+    return out
+
+
+def _entries(engine: Engine, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(event_ids), 500):
+            part = event_ids[start : start + 500]
+            for row in conn.execute(
+                select(ledger_entries).where(ledger_entries.c.event_id.in_(part))
+            ).all():
+                found[row.event_id] = dict(row._mapping)
+    return found
+
+
+def officer_json(o: Officer) -> dict[str, Any]:
+    return {
+        "code": o.code,
+        "name": o.name,
+        "member": o.member,
+        "roles": [
+            {
+                "role": g.role,
+                "scope": g.scope,
+                "granted_at": g.granted_at.isoformat(),
+                "revoked_at": g.revoked_at.isoformat() if g.revoked_at else None,
+            }
+            for g in o.roles
+        ],
+        "keys": [
+            {
+                "key_id": k.key_id,
+                "public_key": k.public_key,
+                "registered_at": k.registered_at.isoformat(),
+                "retired_at": k.retired_at.isoformat() if k.retired_at else None,
+                "revoked_from": k.revoked_from.isoformat() if k.revoked_from else None,
+            }
+            for k in o.keys.values()
+        ],
+    }
+
+
+def officers(ledger: Ledger) -> list[dict[str, Any]]:
+    with ledger.engine.connect() as conn:
+        ids = (
+            conn.execute(
+                select(ledger_entries.c.originator_id)
+                .where(
+                    or_(
+                        ledger_entries.c.command_type.like("officer.%"),
+                        ledger_entries.c.command_type == "ledger.genesis",
+                    )
+                )
+                .distinct()
+            )
+            .scalars()
+            .all()
+        )
+    found: list[Any] = [ledger.repository.get(UUID(i)) for i in ids]
+    return [officer_json(o) for o in sorted(found, key=lambda o: o.code) if isinstance(o, Officer)]
+
+
+def pending_approvals(ledger: Ledger, code: str) -> list[dict[str, Any]]:
+    """Payouts under `code` waiting for a chair's second signature, oldest first."""
+    t, e = proj_money_lines, ledger_entries
+    with ledger.engine.connect() as conn:
+        subtree = load_tree(conn).subtree(code)
+        rows = conn.execute(
+            select(
+                t.c.event_id,
+                t.c.unit_code,
+                t.c.effective_date,
+                t.c.member_number,
+                t.c.relative,
+                t.c.key,
+                t.c.amount,
+                t.c.detail,
+                e.c.signer,
+                e.c.command_digest,
+                e.c.recorded_at,
+            )
+            .join(e, e.c.event_id == t.c.event_id)
+            .where(
+                t.c.command_type == "payout.record",
+                t.c.status == "pending",
+                t.c.reversal_of.is_(None),
+                t.c.unit_code.in_(subtree),
+            )
+            .order_by(e.c.seq)
+        ).all()
+    return [
+        {
+            "event_id": r.event_id,
+            "unit": r.unit_code,
+            "effective_date": str(r.effective_date),
+            "member": r.member_number,
+            "beneficiary": r.relative or "self",
+            "kind": r.key,
+            "amount": int(r.amount),
+            "occasion": r.detail,
+            "recorded_by": r.signer,
+            "recorded_at": r.recorded_at,
+            "target_digest": r.command_digest,
+        }
+        for r in rows
+    ]
+
+
+def member_unit(engine: Engine, number: str) -> str | None:
+    with engine.connect() as conn:
+        value = conn.scalar(
+            select(member_index.c.unit_code).where(member_index.c.member_number == number)
+        )
+    return None if value is None else str(value)
+
+
+def original_receipt(ledger: Ledger, receipt: Receipt) -> dict[str, Any]:
+    """The receipt as first given: a retried command's receipt carries its original status."""
+    body = asdict(receipt)
+    body.pop("duplicate", None)
+    if not receipt.duplicate:
+        return body
+    row = ledger.entry(receipt.event_id)
+    if row is not None:
+        version = int(row["originator_version"])
+        for ev in ledger.repository.event_store.get(
+            UUID(row["originator_id"]), gt=version - 1, lte=version
+        ):
+            envelope = getattr(ev, "envelope", {})
+            body["status"] = envelope.get("ledger", {}).get("status", "recorded")
+            body["recorded_at"] = envelope.get("recorded_at", body["recorded_at"])
+    return body
+
+
+def member_aggregate_id(number: str) -> str:
+    return str(aggregate_id("member", number))

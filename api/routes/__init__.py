@@ -1,0 +1,1 @@
+"""One router module per resource; `api.app.create_app` includes them all."""

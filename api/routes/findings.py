@@ -1,0 +1,82 @@
+"""Findings of profiteering detection (audit.detect) and inspectors' signed judgments.
+
+- `GET /findings?unit=&period=`: every rule run over the ledger, the findings of the unit's
+  subtree (and period), worst first, each with its evidence and its judgments so far.
+- `POST /findings/{finding}/resolution`: an inspector's `finding.resolve` command (confirm or
+  dismiss, with a note), signed by the logged-in inspector like every write (api.routes
+  .records); the finding id in the path must be the one signed.
+Both are for inspectors (Ủy ban kiểm tra) over the unit concerned.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from api.deps import Principal, ServicesDep, allow
+from api.errors import bad_parameter
+from api.routes.records import record
+from api.schemas import ReceiptOut, error_responses, signed_item_model
+from audit.detect import detect
+from ledger.domain.commands import Code, FindingId
+from ledger.domain.periods import parse_period
+
+router = APIRouter(tags=["Phát hiện trục lợi (findings)"])
+
+Resolution = signed_item_model("FindingResolution", ("finding.resolve",))
+PeriodQuery = Annotated[
+    str | None,
+    Query(
+        max_length=12,
+        pattern=r"^(\d{4}(-\d{2}|-Q[1-4])?|lunar-\d{4})$",
+        description="2025 | 2025-03 | 2025-Q1 | lunar-2025 (default: all time)",
+    ),
+]
+
+
+@router.get(
+    "/findings",
+    summary="Các dấu hiệu trục lợi, nghiêm trọng nhất trước",
+    responses=error_responses(401, 403, 404, 422),
+)
+def findings(
+    unit: Annotated[Code, Query(description="Đơn vị (và cấp dưới)")],
+    svc: ServicesDep,
+    who: Annotated[Principal, allow("inspector", scope="unit")],
+    period: PeriodQuery = None,
+) -> dict[str, Any]:
+    if period is not None:
+        try:
+            parse_period(period)
+        except (ValueError, TypeError) as exc:
+            raise bad_parameter(
+                "period", f"Kỳ không hợp lệ: {exc}", f"invalid period: {exc}"
+            ) from None
+    report = detect(svc.ctx, unit=unit, period=period).as_dict()
+    report.pop("facts", None)
+    return report
+
+
+@router.post(
+    "/findings/{finding}/resolution",
+    status_code=201,
+    response_model=ReceiptOut,
+    summary="Kết luận của Ủy ban kiểm tra: xác nhận hoặc bác bỏ (signed)",
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def resolve(
+    finding: Annotated[FindingId, Path()],
+    item: Resolution,  # type: ignore[valid-type]
+    svc: ServicesDep,
+    who: Annotated[Principal, allow("inspector")],
+    response: Response,
+) -> dict[str, Any]:
+    signed = item.command.body.get("finding")  # type: ignore[attr-defined]
+    if signed != finding:
+        raise bad_parameter(
+            "command.body.finding",
+            f"Lệnh ký cho {signed}, không phải {finding}",
+            f"The command resolves {signed}, not {finding}",
+        )
+    return record(svc, who, item, response)  # type: ignore[arg-type]

@@ -1,0 +1,162 @@
+"""Writes: every route records ONE command signed by the logged-in officer (ghi sổ).
+
+Invariants:
+- The request body is the signed item exactly as `ledger.client.build` makes it; the server
+  never signs for an officer and never holds an officer's key. `Ledger.submit` verifies the
+  signature, the key, the officer's role over the command's unit and the union's rules
+  before anything is stored; a refusal stores nothing.
+- The signer must be the officer who is logged in (else 403 `signer_not_caller`), so a
+  stolen signed command cannot be replayed under another officer's session.
+- Retrying with the same command id and the same content returns the original receipt (same
+  body, header `Idempotent-Replayed: true`); the same id with other content is 409.
+- Each route admits only its own command types (422 on `command.type` otherwise).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Response
+
+from api.deps import Principal, Services, ServicesDep, allow
+from api.errors import forbidden
+from api.queries import original_receipt
+from api.schemas import ReceiptOut, SignedItemIn, error_responses, signed_item_model
+
+router = APIRouter(tags=["Ghi sổ (signed writes)"])
+
+FIN = ("finance_officer",)
+
+
+@dataclass(frozen=True)
+class Write:
+    path: str
+    model: str
+    types: tuple[str, ...]
+    roles: tuple[str, ...]
+    summary: str
+
+
+WRITES = (
+    Write("/collections/dues", "DuesBatch", ("collection.dues",), FIN, "Thu đoàn phí một tháng"),
+    Write(
+        "/collections/union-fee",
+        "UnionFee",
+        ("collection.union_fee",),
+        FIN,
+        "Thu kinh phí công đoàn 2%",
+    ),
+    Write("/collections/other", "OtherIncome", ("collection.other",), FIN, "Thu khác"),
+    Write("/payouts", "Payout", ("payout.record",), FIN, "Chi phúc lợi cho đoàn viên"),
+    Write("/expenses", "Expense", ("expense.record",), FIN, "Chi hoạt động"),
+    Write("/remittances", "Remittance", ("remittance.record",), FIN, "Nộp cấp trên"),
+    Write("/loans/disbursements", "LoanDisbursement", ("loan.disburse",), FIN, "Giải ngân vay"),
+    Write("/loans/repayments", "LoanRepayment", ("loan.repay",), FIN, "Thu nợ vay"),
+    Write("/loans/write-offs", "LoanWriteOff", ("loan.write_off",), FIN, "Xóa nợ vay"),
+    Write("/reversals", "Reversal", ("reversal.record",), FIN, "Đảo bút toán (sửa sai)"),
+    Write(
+        "/approvals",
+        "Approval",
+        ("approval.decide",),
+        ("chair",),
+        "Chủ tịch duyệt hoặc từ chối khoản chi chờ duyệt",
+    ),
+    Write(
+        "/units",
+        "UnitCommand",
+        ("unit.register", "unit.rename", "unit.move", "unit.dissolve"),
+        ("admin",),
+        "Đăng ký, đổi tên, chuyển, giải thể đơn vị",
+    ),
+    Write(
+        "/officers",
+        "OfficerCommand",
+        (
+            "officer.register",
+            "officer.grant",
+            "officer.revoke_role",
+            "officer.rotate_key",
+            "officer.revoke_key",
+        ),
+        ("admin",),
+        "Cán bộ: đăng ký, giao/thu hồi vai trò, thay/thu hồi khóa",
+    ),
+    Write(
+        "/members",
+        "MemberCommand",
+        (
+            "member.join",
+            "member.transfer",
+            "member.leave",
+            "member.death",
+            "member.household",
+            "member.relative",
+            "member.salary",
+            "member.erase",
+        ),
+        ("admin", "finance_officer"),
+        "Đoàn viên: kết nạp, chuyển, thôi, thân nhân, lương, xóa dữ liệu",
+    ),
+    Write(
+        "/policies",
+        "PolicyAdoption",
+        ("policy.adopt",),
+        ("admin", "chair"),
+        "Ban hành quy chế chi tiêu nội bộ",
+    ),
+)
+
+
+def record(svc: Services, who: Principal, item: SignedItemIn, response: Response) -> dict[str, Any]:
+    """Submit one signed item for the logged-in officer; the receipt as first given."""
+    signer = item.command.signer.officer
+    if who.kind != "officer" or signer != who.subject:
+        raise forbidden(
+            f"Lệnh do {signer} ký, không phải người đang đăng nhập ({who.subject})",
+            f"The command is signed by {signer}, not by the logged-in officer ({who.subject})",
+            code="signer_not_caller",
+            field="command.signer.officer",
+        )
+    receipt = svc.ctx.ledger.submit(item.raw())
+    if receipt.duplicate:
+        response.headers["Idempotent-Replayed"] = "true"
+    return original_receipt(svc.ctx.ledger, receipt)
+
+
+def _endpoint(write: Write) -> Any:
+    model = signed_item_model(write.model, write.types)
+
+    def endpoint(item: Any, who: Any, svc: Any, response: Response) -> dict[str, Any]:
+        return record(svc, who, item, response)
+
+    # The body model differs per route, so the signature is built here, not written above.
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("item", inspect.Parameter.KEYWORD_ONLY, annotation=model),
+            inspect.Parameter(
+                "who",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[Principal, allow(*write.roles)],
+            ),
+            inspect.Parameter("svc", inspect.Parameter.KEYWORD_ONLY, annotation=ServicesDep),
+            inspect.Parameter("response", inspect.Parameter.KEYWORD_ONLY, annotation=Response),
+        ],
+        return_annotation=ReceiptOut,
+    )
+    endpoint.__name__ = "record_" + write.model
+    return endpoint
+
+
+for _write in WRITES:
+    router.add_api_route(
+        _write.path,
+        _endpoint(_write),
+        methods=["POST"],
+        status_code=201,
+        response_model=ReceiptOut,
+        summary=_write.summary,
+        description=f"Command types: {', '.join(_write.types)}. Roles: {', '.join(_write.roles)}.",
+        responses=error_responses(401, 403, 404, 409, 422),
+    )

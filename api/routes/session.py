@@ -1,0 +1,46 @@
+"""Logging in: officers with a password, members with their number and the PIN their union
+issued; the answer is a bearer token valid for 15 minutes (api.auth)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import Account, AuthError, login
+from api.deps import CurrentPrincipal, ServicesDep, principal_for
+from api.schemas import AccountOut, LoginIn, TokenOut, error_responses
+
+router = APIRouter(tags=["Đăng nhập (authentication)"])
+
+
+@router.post(
+    "/auth/login",
+    summary="Đăng nhập, nhận mã Bearer 15 phút",
+    responses=error_responses(401, 422, 429),
+)
+def log_in(credentials: LoginIn, svc: ServicesDep) -> TokenOut:
+    account = Account(credentials.kind, credentials.username)
+    login(svc.ctx.engine, account, credentials.secret, hasher=svc.settings.hasher)
+    try:
+        principal = principal_for(svc, account)
+    except AuthError:
+        raise AuthError(
+            "login_failed", "Sai tên đăng nhập hoặc mật khẩu/PIN", "Wrong account or password/PIN"
+        ) from None
+    token, expires = svc.tokens.issue(account)
+    return TokenOut(
+        access_token=token,
+        expires_at=expires.isoformat(timespec="seconds"),
+        account=AccountOut(
+            kind=account.kind, subject=account.subject, roles=principal.grants_json()
+        ),
+    )
+
+
+@router.get("/auth/me", summary="Tôi là ai, với vai trò nào", responses=error_responses(401))
+def who_am_i(who: CurrentPrincipal) -> AccountOut:
+    return AccountOut(kind=who.kind, subject=who.subject, roles=who.grants_json())
+
+
+@router.get("/health", summary="Máy chủ đang chạy", tags=["Hệ thống (system)"])
+def health() -> dict[str, str]:
+    return {"status": "ok"}

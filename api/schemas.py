@@ -1,0 +1,232 @@
+"""Request and response models of the HTTP API, with an explicit limit on every field.
+
+Invariants:
+- A signed command travels exactly as the command line makes it (`ledger.client.build`):
+  {"command", "signature", "cosignatures", "openings"}. The envelope's fields are declared
+  here as plain strings with patterns (no coercion), and `body` as a JSON object passed
+  through untouched, so `SignedItemIn.raw()` gives back the very object that was signed;
+  the ledger then validates the body against the command type's own model.
+- Each write route accepts only its command types (`signed_item_model`): another type is a
+  422 naming `command.type`, before the ledger sees it.
+- No string anywhere in a request may hold a NUL character or a lone surrogate (they cannot
+  be stored or canonicalised): refused with the path of the field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
+
+from ledger.domain.commands import Code, KeyId, MemberNo, Uuid
+
+
+def _clean(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+def _walk(value: Any, path: str, depth: int = 0) -> None:
+    if depth > 20:
+        raise ValueError(f"{path or 'body'}: nested too deeply (more than 20 levels)")
+    if isinstance(value, str):
+        try:
+            _clean(value)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _walk(k, path, depth + 1)
+            _walk(v, f"{path}.{k}" if path else str(k), depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _walk(v, f"{path}[{i}]", depth + 1)
+
+
+CleanText = Annotated[str, AfterValidator(_clean)]
+Base64Text = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]*={0,2}$", max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- signed commands ------------------------------------------------------------------------
+
+
+class SignerIn(Strict):
+    officer: Code
+    key_id: KeyId
+
+
+class CommandIn(Strict):
+    """The signed command object (RFC 8785 canonical JSON of it is what is signed)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    schema_: Literal["phucloi/command/v1"] = Field(alias="schema")
+    type: str = Field(max_length=40)
+    command_id: Uuid = Field(description="Client-generated UUID: retries reuse it.")
+    unit: Code | None = None
+    effective_date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    signer: SignerIn
+    signed_at: Annotated[
+        str,
+        StringConstraints(
+            pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+        ),
+    ]
+    body: dict[str, Any] = Field(
+        max_length=30,
+        description="The command type's body (ledger.domain.commands); money in integer đồng.",
+    )
+
+    @model_validator(mode="after")
+    def _clean_body(self) -> CommandIn:
+        _walk(self.body, "body")
+        return self
+
+
+class CosignatureIn(Strict):
+    officer: Code
+    key_id: KeyId
+    signature: Base64Text
+
+
+class OpeningIn(Strict):
+    value: Annotated[CleanText, StringConstraints(max_length=2000)]
+    salt: Base64Text
+
+
+class SignedItemIn(Strict):
+    """One signed command, as `ledger.client.build` / `cosign` make it."""
+
+    command: CommandIn
+    signature: Base64Text
+    cosignatures: list[CosignatureIn] = Field(default_factory=list, max_length=3)
+    openings: dict[Annotated[str, StringConstraints(max_length=40)], OpeningIn] = Field(
+        default_factory=dict, max_length=10
+    )
+
+    def raw(self) -> dict[str, Any]:
+        """The item as sent: the command exactly as signed (unset optional fields left out)."""
+        item: dict[str, Any] = {
+            "command": self.command.model_dump(by_alias=True, exclude_unset=True),
+            "signature": self.signature,
+        }
+        if self.cosignatures:
+            item["cosignatures"] = [c.model_dump() for c in self.cosignatures]
+        if self.openings:
+            item["openings"] = {k: v.model_dump() for k, v in self.openings.items()}
+        return item
+
+
+def signed_item_model(name: str, types: tuple[str, ...]) -> type[SignedItemIn]:
+    """A SignedItemIn whose `command.type` must be one of `types` (for one route)."""
+    command = create_model(
+        f"{name}Command",
+        __base__=CommandIn,
+        type=(Literal[types], ...),  # type: ignore[valid-type,arg-type]
+    )
+    return create_model(name, __base__=SignedItemIn, command=(command, ...))
+
+
+class ReceiptOut(BaseModel):
+    event_id: str
+    seq: int
+    leaf_hash: str
+    command_type: str
+    status: str
+    recorded_at: str
+    digest: str
+
+
+class ProblemOut(BaseModel):
+    field: str
+    code: str
+    message_vi: str
+    message_en: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: a stable code, a Vietnamese and an English message, field problems."""
+
+    code: str
+    message_vi: str
+    message_en: str
+    problems: list[ProblemOut] = []
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the refusals a route can give."""
+    return {s: {"model": ErrorOut} for s in statuses}
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+class LoginIn(Strict):
+    kind: Literal["officer", "member"] = Field(
+        description="officer: officer code + password; member: member number + PIN"
+    )
+    username: Code
+    secret: Annotated[CleanText, StringConstraints(min_length=1, max_length=200)]
+
+
+class AccountOut(BaseModel):
+    kind: str
+    subject: str
+    roles: list[dict[str, str]]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: str
+    account: AccountOut
+
+
+# --- what members say ---------------------------------------------------------------------------
+
+
+class DisputeIn(Strict):
+    """Phản ánh: an entry of my history is wrong."""
+
+    entry: Uuid = Field(description="The event id of the disputed entry.")
+    reason: Literal["not_received", "amount_differs", "not_mine", "other"]
+    text: Annotated[
+        CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+    ] = Field(description="What the member says, in their own words (sealed personal data).")
+
+
+class ConfirmIn(Strict):
+    """Xác nhận đã nhận: I received this payout."""
+
+    entry: Uuid
+
+
+__all__ = [
+    "CommandIn",
+    "ConfirmIn",
+    "DisputeIn",
+    "ErrorOut",
+    "LoginIn",
+    "MemberNo",
+    "ReceiptOut",
+    "SignedItemIn",
+    "TokenOut",
+    "error_responses",
+    "signed_item_model",
+]

@@ -1,0 +1,233 @@
+"""`phucloi serve`, `phucloi portal init`, `phucloi members pin`, `phucloi officers password`.
+
+- `serve` runs the HTTP API (api.app) with uvicorn on the ledger of `--db` /
+  `PHUCLOI_DATABASE_URL` / `PHUCLOI_HOME`. If the members' portal key is in the keystore its
+  passphrase is read from `PHUCLOI_PORTAL_PASSPHRASE` or asked for; without it the server
+  runs, and members' disputes and confirmations are refused (503).
+- `portal init --as ADMIN` creates the portal's key in the server's keystore
+  (`$PHUCLOI_HOME/keys/portal.pem`) and records, signed by the administrator, its
+  registration and its `portal` role (one atomic batch).
+- `members pin MEMBER --as OFFICER` issues a new random PIN, printed once; only its Argon2id
+  hash is stored. The officer unlocks their key (proving who they are) and must be a finance
+  officer or an administrator over the member's unit.
+- `officers password OFFICER` sets an officer's login password (from `PHUCLOI_NEW_PASSWORD`
+  or a hidden prompt asked twice); only its Argon2id hash is stored.
+These credentials are not ledger events: they say who may reach the API, not what happened.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from ledger import clock
+from ledger.authority import holds_role
+from ledger.cli.common import (
+    AsOfficer,
+    JsonFlag,
+    emit_json,
+    keystore,
+    officer_signer,
+    open_context,
+    passphrase,
+    print_receipts,
+    signed,
+    state,
+    usage,
+)
+from ledger.domain.catalogue import Role
+from ledger.domain.errors import not_found
+from ledger.keystore import KeystoreError
+
+portal_app = typer.Typer(help="Cổng đoàn viên: khóa ký của máy chủ (members' portal key).")
+
+NEW_PASSWORD_ENV = "PHUCLOI_NEW_PASSWORD"
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe (listen address).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", help="Cổng (TCP port).")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Số tiến trình (worker processes).")
+    ] = 1,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Chạy API HTTP (run the HTTP API; OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.portal import PASSPHRASE_ENV as PORTAL_ENV
+    from api.portal import PortalError, load_portal
+
+    ctx = open_context()
+    try:
+        ks = keystore()
+        secret = None
+        try:
+            ks.public(_portal_code())
+            secret = passphrase(PORTAL_ENV, "Mật khẩu khóa cổng đoàn viên (portal passphrase)")
+        except KeystoreError:
+            typer.echo(
+                "Chưa có khóa cổng đoàn viên: phản ánh của đoàn viên sẽ bị từ chối "
+                "(no portal key: run `phucloi portal init`)",
+                err=True,
+            )
+        portal = load_portal(ctx, code=_portal_code(), passphrase=secret) if secret else None
+    except PortalError as exc:
+        usage(f"portal: {exc}")
+    url, _ = state().url()
+    if workers > 1:
+        os.environ["PHUCLOI_DATABASE_URL"] = url
+        if secret:
+            os.environ[PORTAL_ENV] = secret
+        ctx.close()
+        uvicorn.run(
+            "api.app:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+        )
+        return
+    uvicorn.run(create_app(ctx, portal=portal), host=host, port=port, log_level=log_level)
+
+
+def _portal_code() -> str:
+    from api.portal import CODE_ENV, PORTAL_CODE
+
+    return os.environ.get(CODE_ENV) or PORTAL_CODE
+
+
+@portal_app.command("init")
+def portal_init(as_: AsOfficer, as_json: JsonFlag = False) -> None:
+    """Tạo khóa cổng đoàn viên và đăng ký với vai trò portal (create and register the key)."""
+    from api.portal import PASSPHRASE_ENV as PORTAL_ENV
+    from api.portal import status
+
+    code = _portal_code()
+    ks = keystore()
+    try:
+        info = ks.public(code)
+    except KeystoreError:
+        secret = passphrase(PORTAL_ENV, f"Mật khẩu cho khóa {code} (passphrase)", confirm=True)
+        try:
+            info = ks.create(code, secret)
+        except KeystoreError as exc:
+            usage(f"portal: {exc}")
+    ctx = open_context()
+    current = status(ctx, code, info.key_id)
+    items = []
+    admin = officer_signer(as_)
+    if not current.registered:
+        if ctx.ledger.get_officer(code) is None:
+            type_, body = "officer.register", {"officer": code, "name": "Cổng thông tin đoàn viên"}
+        else:  # registered earlier with another key: the new key replaces it
+            type_, body = "officer.rotate_key", {"officer": code}
+        items.append(signed(type_, by=admin, body=body | {"public_key": info.public_key_b64}))
+    if not current.has_role:
+        items.append(
+            signed(
+                "officer.grant",
+                by=admin,
+                body={"officer": code, "role": Role.portal.value, "scope": "*"},
+            )
+        )
+    receipts = ctx.ledger.submit_batch(items) if items else []
+    if as_json:
+        emit_json(
+            {
+                "portal": code,
+                "key_id": info.key_id,
+                "public_key": info.public_key_b64,
+                "receipts": [r.as_dict() for r in receipts],
+            }
+        )
+        return
+    if receipts:
+        print_receipts(receipts, as_json=False)
+    else:
+        typer.echo(f"Cổng {code} đã sẵn sàng / portal already registered")
+    typer.echo(f"  Mã khóa cổng (portal key id): {info.key_id}")
+
+
+def pin(
+    number: Annotated[str, typer.Argument(metavar="MEMBER", help="Mã đoàn viên (member number).")],
+    as_: AsOfficer,
+    as_json: JsonFlag = False,
+) -> None:
+    """Cấp mã PIN đăng nhập mới cho đoàn viên, chỉ hiện một lần (issue a new login PIN)."""
+    from api.auth import Account, new_pin, set_credential
+
+    by = officer_signer(as_)
+    ctx = open_context()
+    member = ctx.ledger.get_member(number)
+    if member is None:
+        raise not_found("member", number, field_="MEMBER")
+    officer = ctx.ledger.get_officer(as_)
+    now = clock.now()
+    if officer is None or officer.key_problem(by.key_id, at=now) is not None:
+        usage(f"--as {as_}: khóa không còn hiệu lực trong sổ cái / key not valid in the ledger")
+    unit = member.current_unit()
+    if not holds_role(
+        officer,
+        {Role.finance_officer, Role.admin},
+        unit=unit,
+        at=now,
+        ancestors=ctx.ledger.ancestors,
+    ):
+        usage(
+            f"--as {as_}: cần vai trò Kế toán hoặc Quản trị tại {unit} / "
+            f"needs finance_officer or admin over {unit}"
+        )
+    secret = new_pin()
+    set_credential(ctx.engine, Account("member", number), secret, issued_by=as_)
+    if as_json:
+        emit_json({"member": number, "pin": secret, "issued_by": as_})
+        return
+    typer.echo(f"PIN mới của đoàn viên {number} / new PIN: {secret}")
+    typer.echo(
+        "  Chỉ hiện một lần; hãy trao tận tay đoàn viên (shown once, hand it over in person)"
+    )
+
+
+def password(
+    code: Annotated[str, typer.Argument(metavar="OFFICER", help="Mã cán bộ (officer code).")],
+) -> None:
+    """Đặt mật khẩu đăng nhập API cho cán bộ (set an officer's login password)."""
+    from api.auth import Account, check_password, set_credential
+
+    ctx = open_context()
+    officer = ctx.ledger.get_officer(code)
+    if officer is None:
+        raise not_found("officer", code, field_="OFFICER")
+    if officer.scopes(Role.portal.value, at=clock.now()):
+        usage(f"OFFICER {code}: cổng đoàn viên không đăng nhập / the portal never logs in")
+    secret = os.environ.get(NEW_PASSWORD_ENV) or str(
+        typer.prompt(
+            f"Mật khẩu mới của {code} (new password)", hide_input=True, confirmation_prompt=True
+        )
+    )
+    try:
+        check_password(secret)
+    except ValueError as exc:
+        usage(f"password: {exc}")
+    set_credential(ctx.engine, Account("officer", code), secret)
+    typer.echo(f"Đã đặt mật khẩu cho {code} / password set")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app and to `members` / `officers`."""
+    from ledger.cli import members, officers
+
+    app.command("serve")(serve)
+    app.add_typer(portal_app, name="portal")
+    members.app.command("pin")(pin)
+    officers.app.command("password")(password)
+
+
+__all__ = ["portal_app", "register"]

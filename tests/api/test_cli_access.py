@@ -1,0 +1,131 @@
+"""The commands that give people access: portal key, members' PINs, officers' passwords,
+and `phucloi serve` itself, run as a real server process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from api.auth import Account, stored_hash
+from ledger.tables import ledger_entries
+from tests.integration.test_cli import PASSPHRASE, as_json, cli, keys_for_world, ok
+
+PORTAL_PASSPHRASE = "cong-doan-vien-2025"
+
+
+def _entries(ctx: Any) -> int:
+    with ctx.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(ledger_entries)))
+
+
+def test_portal_pin_and_password_commands(world, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home"
+    keys_for_world(home, "admin", "kt.g1")
+    world.join("DV001")
+    world.join("DV003", unit="G2")
+    env = {"PHUCLOI_PORTAL_PASSPHRASE": PORTAL_PASSPHRASE}
+
+    out = as_json(cli(home, database_url, "portal init --as admin --json", **env))
+    assert (home / "keys" / "portal.pem").exists()
+    assert [r["command_type"] for r in out["receipts"]] == ["officer.register", "officer.grant"]
+    portal = world.ledger.get_officer("portal")
+    assert portal.scopes("portal", at=portal.roles[0].granted_at) == ["*"]
+    before = _entries(world.ctx)
+    again = ok(cli(home, database_url, "portal init --as admin", **env))
+    assert "already registered" in again.stdout and _entries(world.ctx) == before
+
+    issued = as_json(cli(home, database_url, "members pin DV001 --as kt.g1 --json"))
+    assert issued["member"] == "DV001" and len(issued["pin"]) == 6 and issued["pin"].isdigit()
+    hashed = stored_hash(world.ctx.engine, Account("member", "DV001"))
+    assert hashed is not None and hashed.startswith("$argon2id$") and issued["pin"] not in hashed
+    refused = cli(home, database_url, "members pin DV003 --as kt.g1")  # DV003 is in G2
+    assert refused.exit_code == 2 and "G2" in refused.output
+    assert cli(home, database_url, "members pin DV404 --as kt.g1").exit_code == 1
+
+    ok(cli(home, database_url, "officers password kt.g1", PHUCLOI_NEW_PASSWORD="mật-khẩu-kế-toán"))
+    assert stored_hash(world.ctx.engine, Account("officer", "kt.g1")).startswith("$argon2id$")
+    short = cli(home, database_url, "officers password kt.g1", PHUCLOI_NEW_PASSWORD="ngắn")
+    assert short.exit_code == 2 and "10" in short.output
+    assert cli(home, database_url, "officers password nobody").exit_code == 1
+    portal_login = cli(
+        home, database_url, "officers password portal", PHUCLOI_NEW_PASSWORD="x" * 12
+    )
+    assert portal_login.exit_code == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_phucloi_serve_answers_a_member_over_loopback(world, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home"
+    keys_for_world(home, "admin", "kt.g1")
+    world.join("DV001")
+    gift = world.payout("DV001", "gift", 300_000, on="2024-09-02")
+    env = {"PHUCLOI_PORTAL_PASSPHRASE": PORTAL_PASSPHRASE}
+    ok(cli(home, database_url, "portal init --as admin", **env))
+    pin = as_json(cli(home, database_url, "members pin DV001 --as kt.g1 --json"))["pin"]
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "PHUCLOI_HOME": str(home),
+        "PHUCLOI_PASSPHRASE": PASSPHRASE,
+        **env,
+    }
+    environment.pop("PHUCLOI_DATABASE_URL", None)
+    phucloi = Path(sys.executable).with_name("phucloi")
+    server = subprocess.Popen(
+        [
+            str(phucloi),
+            "--db",
+            database_url,
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not start")
+        with httpx.Client(base_url=base) as http:
+            login = http.post(
+                "/auth/login", json={"kind": "member", "username": "DV001", "secret": pin}
+            )
+            assert login.status_code == 200, login.text
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            lines = http.get("/me/history", headers=headers).json()["lines"]
+            assert [ln["event_id"] for ln in lines] == [gift.event_id]
+            r = http.post("/me/receipts", json={"entry": gift.event_id}, headers=headers)
+            assert r.status_code == 201, r.text
+            assert http.get("/docs").status_code == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    assert world.ledger.get_member("DV001").statements[0]["kind"] == "confirm"

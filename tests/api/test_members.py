@@ -1,0 +1,160 @@
+"""Members see their own entries with proofs, and what they say becomes signed events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.app import create_app
+from audit.log import make_checkpoint
+from audit.merkle import verify_inclusion
+from ledger.tables import ledger_entries
+from tests.api.conftest import TestClient
+from tests.support import at
+
+
+def _entries(api: Any, command_type: str) -> int:
+    with api.ledger.engine.connect() as conn:
+        return int(
+            conn.scalar(
+                select(func.count())
+                .select_from(ledger_entries)
+                .where(ledger_entries.c.command_type == command_type)
+            )
+        )
+
+
+def _family(api: Any) -> dict[str, Any]:
+    """DV001 with a child; a gift to DV001, one to the child for school, one to DV002."""
+    w = api.world
+    with at("2024-08-01"):
+        w.submit(
+            "member.relative",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-08-01",
+            body={"member": "DV001", "relative": "C1", "relation": "child"},
+            personal={"full_name": "Trần Bé Na", "date_of_birth": "2015-03-01"},
+        )
+    return {
+        "gift": w.payout("DV001", "gift", 300_000, on="2024-09-02"),
+        "school": w.payout(
+            "DV001", "gift", 400_000, on="2024-09-05", relative="C1", occasion="Năm học"
+        ),
+        "other": w.payout("DV002", "gift", 300_000, on="2024-09-02"),
+    }
+
+
+def test_my_history_has_my_and_my_relatives_entries_each_provable(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    size, root, note, _ = make_checkpoint(api.ledger.engine)
+    me = api.member("DV001")
+    h = api.client.get("/me/history", headers=me).json()
+    assert h["member"] == "DV001" and h["name"] == "Đoàn viên DV001"
+    by_event = {ln["event_id"]: ln for ln in h["lines"]}
+    assert set(by_event) == {events["gift"].event_id, events["school"].event_id}
+    school = by_event[events["school"].event_id]
+    assert (school["beneficiary"], school["beneficiary_name"], school["amount"]) == (
+        "C1",
+        "Trần Bé Na",
+        400_000,
+    )
+    assert h["years"]["2024"]["welfare"] == 700_000
+    assert h["checkpoint"] == {"size": size, "root_hash": root, "note": note}
+    for ln in h["lines"]:
+        entry = api.ledger.entry(ln["event_id"])
+        assert (ln["leaf_index"], ln["leaf_hash"]) == (entry["seq"], entry["leaf_hash"])
+        proof = ln["proof"]
+        assert proof["tree_size"] == size
+        verify_inclusion(
+            leaf_hash=bytes.fromhex(ln["leaf_hash"]),
+            index=ln["leaf_index"],
+            size=size,
+            proof=[bytes.fromhex(p) for p in proof["path"]],
+            root=bytes.fromhex(root),
+        )
+    assert events["other"].event_id not in str(h)
+    # The same checkpoint is served as the signed note, and a newer entry has no proof yet.
+    assert api.client.get("/audit/checkpoint", headers=me).text == note
+    api.world.payout("DV001", "gift", 200_000, on="2024-10-20", occasion="20/10")
+    newest = api.client.get("/me/history", headers=me).json()["lines"][-1]
+    assert newest["leaf_hash"] is not None and newest["proof"] is None
+
+
+def test_a_dispute_and_a_receipt_become_events_in_the_members_data(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    me = api.member("DV001")
+    with at("2024-10-01"):
+        r = api.client.post(
+            "/me/disputes",
+            json={
+                "entry": events["gift"].event_id,
+                "reason": "amount_differs",
+                "text": "Tôi chỉ nhận được 200.000 đ",
+            },
+            headers=me,
+        )
+        assert r.status_code == 201, r.text
+        dispute = r.json()
+        assert dispute["command_type"] == "member.dispute"
+        r = api.client.post("/me/receipts", json={"entry": events["school"].event_id}, headers=me)
+        assert r.status_code == 201, r.text
+        again = api.client.post(
+            "/me/receipts", json={"entry": events["school"].event_id}, headers=me
+        )
+        assert again.status_code == 422 and again.json()["problems"][0]["code"] == (
+            "already_confirmed"
+        )
+    entry = api.ledger.entry(dispute["event_id"])
+    assert (entry["signer"], entry["unit_code"]) == ("portal", "G1")
+    assert api.ledger.reveal("DV001")["text"] == "Tôi chỉ nhận được 200.000 đ"  # sealed
+    h = api.client.get("/me/history", headers=me).json()
+    assert [(s["kind"], s["entry"], s["reason"]) for s in h["statements"]] == [
+        ("dispute", events["gift"].event_id, "amount_differs"),
+        ("confirm", events["school"].event_id, None),
+    ]
+    lines = {ln["event_id"]: ln["statements"] for ln in h["lines"]}
+    assert lines[events["gift"].event_id] == ["dispute"]
+    assert lines[events["school"].event_id] == ["confirm"]
+    inspector = api.officer("ubkt")
+    seen = api.client.get("/members/DV001", headers=inspector).json()["statements"]
+    assert [s["kind"] for s in seen] == ["dispute", "confirm"]
+
+
+def test_a_member_cannot_dispute_another_members_entry(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    me = api.member("DV001")
+    with at("2024-10-01"):
+        r = api.client.post(
+            "/me/disputes",
+            json={"entry": events["other"].event_id, "reason": "not_mine", "text": "x"},
+            headers=me,
+        )
+        assert r.status_code == 422
+        assert r.json()["problems"][0]["field"] == "body.entry"
+        assert "DV002" not in r.text
+        r = api.client.post(
+            "/me/disputes",
+            json={"entry": events["gift"].event_id, "reason": "lost", "text": ""},
+            headers=me,
+        )
+        assert r.status_code == 422
+        assert {p["field"] for p in r.json()["problems"]} == {"reason", "text"}
+    assert _entries(api, "member.dispute") == 0
+
+
+def test_without_the_portal_key_statements_are_refused_plainly(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    app = create_app(api.world.ctx)  # no portal signer
+    with TestClient(app, raise_server_exceptions=False) as client:
+        token = client.post(
+            "/auth/login", json={"kind": "member", "username": "DV001", "secret": "111111"}
+        ).json()["access_token"]
+        r = client.post(
+            "/me/receipts",
+            json={"entry": events["gift"].event_id},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert r.status_code == 503 and r.json()["code"] == "portal_not_configured"
+    assert _entries(api, "member.confirm_receipt") == 0

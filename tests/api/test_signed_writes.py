@@ -1,0 +1,251 @@
+"""Writes over HTTP carry the officer's own signature; the server verifies, never signs."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.app import create_app
+from api.client import PATHS, ApiClient, ApiRefused
+from api.deps import ApiSettings
+from api.routes.records import WRITES
+from ledger.tables import ledger_entries
+from tests.api.conftest import FAST, TestClient
+from tests.support import at
+
+
+def _count(api: Any) -> int:
+    with api.ledger.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(ledger_entries)))
+
+
+def _gift(
+    api: Any, *, amount: int = 300_000, member: str = "DV001", by: Any = None, **extra: Any
+) -> Any:
+    body = {"member": member, "kind": "gift", "amount": amount, "occasion": "Quốc khánh 2/9"}
+    return api.world.item(
+        "payout.record",
+        by=by or api.world.kt,
+        unit="G1",
+        effective_date="2024-09-02",
+        body=body | extra,
+    )
+
+
+def test_a_signed_payout_is_recorded_and_shows_in_the_members_history(api) -> None:  # type: ignore[no-untyped-def]
+    kt = api.officer("kt.g1")
+    with at("2024-09-02"):
+        item = _gift(api)
+        r = api.client.post("/payouts", json=item, headers=kt)
+    assert r.status_code == 201, r.text
+    receipt = r.json()
+    assert receipt["event_id"] == item["command"]["command_id"]
+    assert receipt["command_type"] == "payout.record" and receipt["status"] == "paid"
+    assert len(receipt["leaf_hash"]) == 64
+    row = api.ledger.entry(receipt["event_id"])
+    assert (row["seq"], row["leaf_hash"], row["signer"]) == (
+        receipt["seq"],
+        receipt["leaf_hash"],
+        "kt.g1",
+    )
+    history = api.client.get("/members/DV001/history", headers=kt).json()
+    gifts = [ln for ln in history["lines"] if ln["event_id"] == receipt["event_id"]]
+    assert [(g["amount"], g["key"], g["status"]) for g in gifts] == [(300_000, "gift", "paid")]
+    assert history["years"]["2024"]["welfare"] == 300_000
+
+
+def test_a_tampered_command_is_refused_and_nothing_is_stored(api) -> None:  # type: ignore[no-untyped-def]
+    kt = api.officer("kt.g1")
+    before = _count(api)
+    with at("2024-09-02"):
+        item = _gift(api)
+        item["command"]["body"]["amount"] = 3_000_000  # changed after signing
+        r = api.client.post("/payouts", json=item, headers=kt)
+        assert r.status_code == 401
+        assert r.json()["code"] == "bad_signature"
+        assert r.json()["problems"][0]["field"] == "signature"
+        assert r.json()["message_vi"] and r.json()["message_en"]
+        unsigned = copy.deepcopy(_gift(api))
+        del unsigned["signature"]
+        r = api.client.post("/payouts", json=unsigned, headers=kt)
+        assert r.status_code == 422
+        assert [p["field"] for p in r.json()["problems"]] == ["signature"]
+        garbage = _gift(api) | {"signature": "AAAA"}
+        assert api.client.post("/payouts", json=garbage, headers=kt).status_code == 401
+    assert _count(api) == before
+
+
+def test_a_command_signed_by_another_officer_is_refused(api) -> None:  # type: ignore[no-untyped-def]
+    before = _count(api)
+    kt2 = api.officer("kt.g2")  # logged in as G2's finance officer ...
+    with at("2024-09-02"):
+        item = _gift(api)  # ... posting a command kt.g1 signed
+        r = api.client.post("/payouts", json=item, headers=kt2)
+    assert r.status_code == 403
+    assert r.json()["code"] == "signer_not_caller"
+    assert r.json()["problems"][0]["field"] == "command.signer.officer"
+    assert _count(api) == before
+    # Signed by kt.g2 itself, over G1 where kt.g2 holds no role: the ledger refuses (403).
+    with at("2024-09-02"):
+        r = api.client.post("/payouts", json=_gift(api, by=api.world.kt2), headers=kt2)
+    assert r.status_code == 403 and r.json()["code"] == "role_not_allowed"
+    assert _count(api) == before
+
+
+def test_a_retry_gets_the_same_response_and_a_reused_id_is_a_conflict(api) -> None:  # type: ignore[no-untyped-def]
+    kt = api.officer("kt.g1")
+    with at("2024-09-02"):
+        item = _gift(api)
+        first = api.client.post("/payouts", json=item, headers=kt)
+    with at("2024-09-03"):
+        again = api.client.post("/payouts", json=item, headers=kt)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert "Idempotent-Replayed" not in first.headers
+        other = _gift(api, amount=200_000)
+        other["command"]["command_id"] = item["command"]["command_id"]
+        r = api.client.post("/payouts", json=other, headers=kt)
+    assert r.status_code == 409 and r.json()["code"] == "command_id_reused"
+    member = api.client.get("/members/DV001", headers=kt).json()
+    assert [p["amount"] for p in member["payouts"]] == [300_000]
+
+
+def test_an_over_cap_payout_is_refused_with_the_rule_in_both_languages(api) -> None:  # type: ignore[no-untyped-def]
+    kt = api.officer("kt.g1")
+    before = _count(api)
+    with at("2024-09-02"):
+        r = api.client.post("/payouts", json=_gift(api, amount=600_000), headers=kt)
+    assert r.status_code == 422
+    error = r.json()
+    assert error["code"] == "over_payout_cap"
+    assert error["message_vi"] == "Quy chế chi tiêu nội bộ không cho phép"
+    assert error["message_en"] == "Refused by the union's spending rules"
+    (p,) = error["problems"]
+    assert (p["field"], p["code"]) == ("body.amount", "over_payout_cap")
+    assert "500.000" in p["message_vi"]
+    assert _count(api) == before
+
+
+def test_each_route_takes_only_its_command_types(api) -> None:  # type: ignore[no-untyped-def]
+    kt = api.officer("kt.g1")
+    with at("2024-09-02"):
+        r = api.client.post("/expenses", json=_gift(api), headers=kt)
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["field"] == "command.type"
+    assert {t: w.path for w in WRITES for t in w.types} == PATHS  # the client's route table
+
+
+def test_bad_fields_are_named(api) -> None:  # type: ignore[no-untyped-def]
+    kt = api.officer("kt.g1")
+    with at("2024-09-02"):
+        item = _gift(api)
+        item["command"]["body"]["amount"] = 1.5
+        r = api.client.post("/payouts", json=item, headers=kt)
+        assert r.status_code == 422
+        assert r.json()["problems"][0]["field"] == "body.amount"
+        item = _gift(api)
+        item["command"]["body"]["occasion"] = "Tết\x00"
+        r = api.client.post("/payouts", json=item, headers=kt)
+        assert r.status_code == 422 and "body.occasion" in r.text
+        item = _gift(api)
+        item["command"]["command_id"] = "not-a-uuid"
+        r = api.client.post("/payouts", json=item, headers=kt)
+        assert r.status_code == 422
+        assert r.json()["problems"][0]["field"] == "command.command_id"
+        r = api.client.post(
+            "/payouts", content=b"{not json", headers=kt | {"content-type": "application/json"}
+        )
+        assert r.status_code == 422
+
+
+def test_a_chair_approves_a_large_payout_from_the_queue(api) -> None:  # type: ignore[no-untyped-def]
+    w = api.world
+    kt, chair = api.officer("kt.g1"), api.officer("ct.g1")
+    with at("2024-10-01"):
+        item = w.item(
+            "payout.record",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-10-01",
+            body={
+                "member": "DV002",
+                "kind": "housing_repair",
+                "amount": 20_000_000,
+                "occasion": "Sửa nhà sau bão",
+                "await_approval": True,
+            },
+            personal={"reason": "Bão làm tốc mái nhà"},  # sealed personal data, via openings
+        )
+        r = api.client.post("/payouts", json=item, headers=kt)
+        assert r.status_code == 201 and r.json()["status"] == "pending", r.text
+        (queued,) = api.client.get("/approvals/pending?unit=G1", headers=chair).json()
+        assert (queued["event_id"], queued["member"], queued["amount"]) == (
+            item["command"]["command_id"],
+            "DV002",
+            20_000_000,
+        )
+        decision = w.item(
+            "approval.decide",
+            by=w.chair,
+            unit="G1",
+            effective_date="2024-10-01",
+            body={
+                "target": queued["event_id"],
+                "target_digest": queued["target_digest"],
+                "decision": "approve",
+            },
+        )
+        r = api.client.post("/approvals", json=decision, headers=chair)
+        assert r.status_code == 201, r.text
+        assert api.client.get("/approvals/pending?unit=G1", headers=chair).json() == []
+    (payout,) = api.client.get("/members/DV002", headers=chair).json()["payouts"]
+    assert (payout["status"], payout["approver"]) == ("paid", "ct.g1")
+
+
+def test_the_python_client_signs_and_posts(api) -> None:  # type: ignore[no-untyped-def]
+    client = ApiClient("http://testserver")
+    client.http = api.client  # the TestClient is an httpx.Client bound to the app
+    client.login_officer("kt.g1", "mật khẩu dài 123")
+    with at("2024-11-20"):
+        receipt = client.record(
+            "payout.record",
+            by=api.world.kt,
+            unit="G1",
+            effective_date="2024-11-20",
+            body={"member": "DV001", "kind": "gift", "amount": 250_000, "occasion": "20/11"},
+        )
+        item = client.sign(
+            "collection.other",
+            by=api.world.kt,
+            unit="G1",
+            effective_date="2024-11-20",
+            body={"source": "donation", "amount": 5_000_000, "description": "Ủng hộ của công ty"},
+        )
+        assert client.post_signed(item) == client.post_signed(item)  # a retry is safe
+    assert receipt["status"] == "paid"
+    assert client.get("/units/G1/ratios", period="2024-11")["income"]["total"] == 5_000_000
+    try:
+        client.get("/members/DV003")
+    except ApiRefused as refused:
+        assert (refused.status, refused.code) == (403, "out_of_scope")
+    else:
+        raise AssertionError("G2's member was served to G1's finance officer")
+
+
+def test_an_oversized_body_is_refused_before_it_is_read_in_full(api) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(api.world.ctx, settings=ApiSettings(max_body_bytes=2000, hasher=FAST))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        kt = {"Authorization": api.officer("kt.g1")["Authorization"]}
+        with at("2024-09-02"):
+            item = _gift(api, document_ref="x" * 150)  # about 1,200 bytes in all
+            assert client.post("/payouts", json=item, headers=kt).status_code == 201
+            r = client.post("/payouts", json=_gift(api, document_ref="x" * 3000), headers=kt)
+            assert r.status_code == 413 and r.json()["code"] == "too_large"
+            chunks = (part for part in (b'{"command": {"body": "', b"x" * 3000, b'"}}'))
+            r = client.post(
+                "/payouts", content=chunks, headers=kt | {"content-type": "application/json"}
+            )
+            assert r.status_code == 413 and r.json()["code"] == "too_large"
