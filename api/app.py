@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, web
 from api.auth import Tokens
 from api.deps import ApiSettings, Services
 from api.routes import audit, me, reads, records, reports, session
@@ -103,6 +103,7 @@ def create_app(
     for module in (session, records, reads, reports, audit, me):
         app.include_router(module.router)
     _include_findings(app)
+    app.include_router(web.router)  # the web pages (#8), under /web
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

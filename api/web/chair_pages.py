@@ -1,0 +1,101 @@
+"""Chủ tịch: payouts waiting for a second signature, each with the policy and the member's
+history beside it; approve or refuse, signed in the chair's browser.
+
+Invariants:
+- The queue holds only payouts under the chair's own scopes (api.queries.pending_approvals).
+- The decision is an `approval.decide` command over the payout's event id and the digest of
+  the command the finance officer signed, so a chair approves exactly the bytes that were
+  recorded. The ledger refuses a chair approving their own payout (maker = checker), a
+  payout no longer pending, and an approval that would now break the policy.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from api import queries
+from api.deps import Principal
+from api.schemas import SignedItemIn
+from api.web.render import render
+from api.web.routing import web_router
+from api.web.session import Page, csrf_checked, services
+from api.web.signed import record_signed
+from ledger import clock
+from ledger.application import Ledger
+from ledger.domain.catalogue import WelfareKind
+from ledger.projections.queries.tree import load_tree
+
+router = web_router()
+Chair = Annotated[Principal, Depends(Page("chair"))]
+CHAIR_TYPES: Final = frozenset({"approval.decide"})
+HISTORY_SHOWN: Final = 10
+
+
+def _roots(ledger: Ledger, scopes: list[str]) -> list[str]:
+    if "*" not in scopes:
+        return list(dict.fromkeys(scopes))
+    with ledger.engine.connect() as conn:
+        return load_tree(conn).roots()
+
+
+def _policy(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any] | None:
+    policy = ledger.policy_for(item["unit"], date.fromisoformat(item["effective_date"]))
+    if policy is None:
+        return None
+    try:
+        rule = policy.rule(WelfareKind(item["kind"]))
+    except ValueError:
+        rule = None
+    return {
+        "version": policy.version,
+        "approval_threshold": policy.approval_threshold,
+        "per_payout_cap": None if rule is None else rule.per_payout_cap,
+        "per_year_cap": None if rule is None else rule.per_year_cap,
+        "max_count": None if rule is None else rule.max_count,
+        "allowed": rule is not None,
+    }
+
+
+def queue(ledger: Ledger, scopes: list[str]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    items = []
+    for root in _roots(ledger, scopes):
+        for item in queries.pending_approvals(ledger, root):
+            if item["event_id"] in seen:
+                continue
+            seen.add(item["event_id"])
+            member = queries.member(ledger, item["member"])
+            earlier = [p for p in member["payouts"] if p["event_id"] != item["event_id"]]
+            items.append(
+                {
+                    **item,
+                    "name": member["name"],
+                    "member_status": member["status"],
+                    "policy": _policy(ledger, item),
+                    "history": list(reversed(earlier))[:HISTORY_SHOWN],
+                }
+            )
+    return items
+
+
+@router.get("/web/chair")
+def approvals(request: Request, who: Chair) -> Response:
+    ledger = services(request).ctx.ledger
+    return render(
+        request,
+        "chair.html",
+        who=who,
+        title=("Khoản chi chờ duyệt", "Payouts waiting for approval"),
+        items=queue(ledger, who.scopes(["chair"])),
+        today=clock.today_vn().isoformat(),
+    )
+
+
+@router.post("/web/chair/submit", dependencies=[Depends(csrf_checked)])
+def submit(request: Request, item: SignedItemIn, who: Chair) -> JSONResponse:
+    """Record an approval or refusal signed in this chair's browser."""
+    return record_signed(request, item, who, CHAIR_TYPES)

@@ -1,0 +1,252 @@
+"""Kế toán: record a payout, a month's dues from the payroll, other income and spending, and
+see what I recorded.
+
+Invariants:
+- The officer's browser signs every command (static/phucloi-sign.js); the server never holds
+  an officer's key. Signed items are posted to `/web/finance/submit`, which admits only the
+  finance officer's command types and records them through the API's own write path
+  (`api.routes.records.record`: the signer must be the logged-in officer, then
+  `Ledger.submit` checks signature, key, role over the unit and the union's rules). A refusal
+  comes back with its Vietnamese and English message and stores nothing.
+- Member search, the allowance shown before a payout and the unit lists cover only the units
+  under the officer's finance-officer scopes.
+- The dues upload stores nothing: it previews every line with its errors (api.web.dues); only
+  an error-free preview offers the batch for signing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import Principal
+from api.errors import ApiError
+from api.schemas import SignedItemIn
+from api.web import dues, lookups, text
+from api.web.render import render
+from api.web.routing import web_router
+from api.web.session import Page, csrf_checked, language, services
+from api.web.signed import record_signed
+from ledger import clock
+from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
+from ledger.projections.queries.tree import load_tree
+
+router = web_router()
+FIN: Final = "finance_officer"
+Finance = Annotated[Principal, Depends(Page(FIN))]
+CHECKED = [Depends(csrf_checked)]
+FINANCE_TYPES: Final = frozenset(
+    {
+        "payout.record",
+        "collection.dues",
+        "collection.other",
+        "collection.union_fee",
+        "expense.record",
+        "remittance.record",
+    }
+)
+PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
+INCOME_SOURCES: Final = [
+    s for s in IncomeSource if s not in (IncomeSource.dues, IncomeSource.union_fee)
+]
+
+
+def _names(request: Request) -> lookups.NameCache:
+    cache = getattr(request.app.state, "web_names", None)
+    if cache is None:
+        cache = lookups.NameCache()
+        request.app.state.web_names = cache
+    return cache
+
+
+def _scopes(who: Principal) -> list[str]:
+    return who.scopes([FIN])
+
+
+def _units(request: Request, who: Principal) -> list[dict[str, str]]:
+    ledger = services(request).ctx.ledger
+    visible = lookups.visible_units(ledger, _scopes(who))
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+    return [
+        {"code": n.code, "name": n.name}
+        for n in sorted(tree.nodes.values(), key=lambda n: n.code)
+        if (visible is None or n.code in visible) and n.dissolved_on is None
+    ]
+
+
+@router.get("/web/finance")
+def recorded(request: Request, who: Finance) -> Response:
+    rows = lookups.recorded_by(services(request).ctx.ledger, who.subject)
+    return render(
+        request,
+        "finance_recorded.html",
+        who=who,
+        title=("Bút toán tôi đã ghi", "What I recorded"),
+        rows=rows,
+    )
+
+
+@router.get("/web/finance/payout")
+def payout_form(request: Request, who: Finance) -> Response:
+    return render(
+        request,
+        "finance_payout.html",
+        who=who,
+        title=("Ghi chi phúc lợi", "Record a welfare payout"),
+        page="payout",
+        kinds=PAYOUT_KINDS,
+        today=text.day(clock.today_vn()),
+    )
+
+
+@router.get("/web/finance/members")
+def member_search(request: Request, who: Finance, q: str = "") -> JSONResponse:
+    found = lookups.search_members(
+        services(request).ctx.ledger, _names(request), _scopes(who), q[:64]
+    )
+    return JSONResponse({"members": found}, headers={"Cache-Control": "no-store"})
+
+
+def _in_scope(request: Request, who: Principal, number: str) -> Any:
+    ledger = services(request).ctx.ledger
+    member = ledger.get_member(number)
+    visible = lookups.visible_units(ledger, _scopes(who))
+    if member is None or (visible is not None and member.current_unit() not in visible):
+        raise ApiError(
+            404,
+            "member_not_found",
+            f"Không tìm thấy đoàn viên trong đơn vị của bạn: {number}",
+            f"No such member in your units: {number}",
+            field="member",
+        )
+    return member
+
+
+@router.get("/web/finance/allowance")
+def allowance(
+    request: Request, who: Finance, member: str = "", kind: str = "", on: str = ""
+) -> JSONResponse:
+    try:
+        welfare = WelfareKind(kind)
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "Khoản phúc lợi không hợp lệ",
+            "Unknown welfare kind",
+            field="kind",
+        ) from None
+    day = text.parse_day(on)
+    if day is None:
+        raise ApiError(
+            422, "invalid_request", "Ngày không hợp lệ", "The date is not valid", field="on"
+        )
+    found = _in_scope(request, who, member[:32])
+    data = lookups.allowance(services(request).ctx.ledger, found, welfare, day, language(request))
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/web/finance/submit", dependencies=CHECKED)
+def submit(request: Request, item: SignedItemIn, who: Finance) -> JSONResponse:
+    """Record one command signed in this officer's browser."""
+    return record_signed(request, item, who, FINANCE_TYPES)
+
+
+@router.get("/web/finance/dues")
+def dues_form(request: Request, who: Finance) -> Response:
+    today = clock.today_vn()
+    return render(
+        request,
+        "finance_dues.html",
+        who=who,
+        title=("Thu đoàn phí theo bảng lương", "Dues from the payroll"),
+        page="dues",
+        units=_units(request, who),
+        month=f"{today:%Y-%m}",
+        unit="",
+        today=text.day(today),
+        preview=None,
+        file_error=None,
+    )
+
+
+@router.post("/web/finance/dues/preview", dependencies=CHECKED)
+async def dues_preview(
+    request: Request,
+    who: Finance,
+    payroll: Annotated[UploadFile, File()],
+    unit: Annotated[str, Form(max_length=64)] = "",
+    month: Annotated[str, Form(max_length=7)] = "",
+    effective_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    data = await payroll.read(dues.MAX_BYTES + 1)
+    return _dues_preview(request, who, payroll.filename or "", data, unit, month, effective_date)
+
+
+def _dues_preview(
+    request: Request,
+    who: Principal,
+    filename: str,
+    data: bytes,
+    unit: str,
+    month: str,
+    effective_date: str,
+) -> Response:
+    units = _units(request, who)
+    if unit not in {u["code"] for u in units}:
+        raise ApiError(
+            403,
+            "out_of_scope",
+            f"Không có quyền ghi thu tại đơn vị {unit}",
+            f"Not allowed to record at unit {unit}",
+            field="unit",
+        )
+    day = text.parse_day(effective_date)
+    if day is None:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "Ngày ghi sổ phải có dạng dd/mm/yyyy",
+            "The date must look like dd/mm/yyyy",
+            field="effective_date",
+        )
+    preview = None
+    file_error = None
+    try:
+        lines = dues.parse_lines(dues.read_rows(filename, data))
+        preview = dues.preview(
+            services(request).ctx.ledger, unit=unit, month=month, effective_date=day, lines=lines
+        )
+    except dues.PayrollError as exc:
+        file_error = (exc.vi, exc.en)
+    return render(
+        request,
+        "finance_dues.html",
+        who=who,
+        title=("Thu đoàn phí theo bảng lương", "Dues from the payroll"),
+        page="dues",
+        units=units,
+        month=month,
+        unit=unit,
+        today=effective_date,
+        preview=preview,
+        file_error=file_error,
+        status=200 if preview is not None and preview.ok else 422,
+    )
+
+
+@router.get("/web/finance/other")
+def other_form(request: Request, who: Finance) -> Response:
+    return render(
+        request,
+        "finance_other.html",
+        who=who,
+        title=("Thu khác và chi hoạt động", "Other income and spending"),
+        units=_units(request, who),
+        sources=INCOME_SOURCES,
+        categories=list(SpendingCategory),
+        today=text.day(clock.today_vn()),
+    )

@@ -1,0 +1,283 @@
+"""Ủy ban kiểm tra: verification status, findings worst first with their evidence, members'
+disputes, and each grassroots union's welfare share against the 60% target.
+
+Invariants:
+- Every page admits the inspector role only, over the `unit` asked for (the API's scope
+  check; by default the inspector's own scope unit). Evidence and events are shown only
+  when their unit is inside the inspector's scopes.
+- Findings come from `audit.detect.detect` (rules of #5) for the unit and period, worst
+  first; a finding's status is its latest signed judgment. Confirming or dismissing is a
+  `finding.resolve` command signed in the inspector's browser, with a note.
+- "Last full verification" is the last run of `audit.verify.verify` started from this page
+  in this server process (one at a time, in the background, one worker): its verdict, when
+  it ran, how many events it covered and its first errors. The command-line
+  `phucloi audit verify` remains the reference check.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+from uuid import UUID
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+
+from api.deps import Principal
+from api.errors import ApiError
+from api.schemas import SignedItemIn
+from api.web import lookups
+from api.web.chart import welfare_chart
+from api.web.render import render
+from api.web.routing import web_router
+from api.web.session import Page, csrf_checked, services
+from api.web.signed import record_signed
+from audit.log import latest_checkpoint, stored_log_vkey
+from audit.tables import checkpoint_cosignatures, checkpoints
+from ledger import clock
+from ledger.bootstrap import Context
+from ledger.domain.base import command_of
+from ledger.domain.errors import LedgerError
+from ledger.domain.periods import parse_period
+from ledger.projections.queries.ratios import grassroots_figures
+from ledger.projections.queries.tree import load_tree
+from ledger.tables import ledger_entries
+
+router = web_router()
+INSPECTOR: Final = "inspector"
+Inspector = Annotated[Principal, Depends(Page(INSPECTOR, scope="unit"))]
+CHECKED = [Depends(csrf_checked)]
+INSPECTOR_TYPES: Final = frozenset({"finding.resolve"})
+FINDINGS_SHOWN: Final = 200
+
+
+# --- the unit and period a page is about -----------------------------------------------------------
+
+
+def _unit(request: Request, who: Principal, unit: str | None) -> str:
+    if unit:
+        return unit
+    scopes = who.scopes([INSPECTOR])
+    if "*" in scopes:
+        with services(request).ctx.engine.connect() as conn:
+            roots = load_tree(conn).roots()
+        return roots[0] if roots else "*"
+    return scopes[0]
+
+
+def _period(period: str | None) -> str:
+    label = period or str(clock.today_vn().year)
+    try:
+        return parse_period(label).label
+    except (ValueError, TypeError):
+        raise ApiError(
+            422,
+            "invalid_request",
+            "Kỳ không hợp lệ (ví dụ 2025, 2025-03, 2025-Q1, lunar-2025)",
+            "The period is not valid (e.g. 2025, 2025-03, 2025-Q1, lunar-2025)",
+            field="period",
+        ) from None
+
+
+# --- detection, cached per log head ------------------------------------------------------------------
+
+
+def _head(ctx: Context) -> int:
+    with ctx.engine.connect() as conn:
+        head = conn.scalar(select(func.coalesce(func.max(ledger_entries.c.seq), -1)))
+    return -1 if head is None else int(head)
+
+
+def findings(request: Request, unit: str, period: str) -> Any:
+    """The detection report for the unit and period, recomputed when the log has grown."""
+    from audit.detect import detect
+
+    ctx = services(request).ctx
+    cache: dict[tuple[int, str, str], Any] = request.app.state.__dict__.setdefault("web_detect", {})
+    key = (_head(ctx), unit, period)
+    if key not in cache:
+        cache.clear()
+        cache[key] = detect(ctx, unit=unit, period=period)
+    return cache[key]
+
+
+# --- verification ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    running: bool = False
+    started_at: str | None = None
+    finished_at: str | None = None
+    ok: bool | None = None
+    events: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    failure: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _verification(request: Request) -> Verification:
+    state: Verification = request.app.state.__dict__.setdefault("web_verification", Verification())
+    return state
+
+
+def _run_verification(ctx: Context, state: Verification) -> None:
+    from audit.source import DatabaseSource
+    from audit.verify import verify
+
+    try:
+        url = ctx.engine.url.render_as_string(hide_password=False)
+        report = verify(DatabaseSource(url, engine=ctx.engine), workers=1)
+        state.ok = report.ok
+        state.events = report.events
+        state.counts = report.counts()
+        state.errors = [f.as_dict() for f in report.errors()[:20]]
+        state.failure = None
+    except Exception as exc:  # the page must say the run failed, not hang "running"
+        state.ok = False
+        state.failure = f"{type(exc).__name__}: {exc}"
+    finally:
+        state.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        state.running = False
+
+
+def _status(ctx: Context) -> dict[str, Any]:
+    latest = latest_checkpoint(ctx.engine)
+    if latest is None:
+        return {"checkpoint": None, "cosignatures": [], "log_vkey": stored_log_vkey(ctx.engine)}
+    size, root, _note = latest
+    with ctx.engine.connect() as conn:
+        created = conn.scalar(select(checkpoints.c.created_at).where(checkpoints.c.size == size))
+        cosigs = conn.execute(
+            select(checkpoint_cosignatures.c.witness, checkpoint_cosignatures.c.cosigned_at)
+            .where(checkpoint_cosignatures.c.size == size)
+            .order_by(checkpoint_cosignatures.c.witness)
+        ).all()
+    return {
+        "checkpoint": {"size": size, "root": root, "created_at": created},
+        "cosignatures": [
+            {"witness": w, "at": datetime.fromtimestamp(int(t), UTC).isoformat()} for w, t in cosigs
+        ],
+        "log_vkey": stored_log_vkey(ctx.engine),
+        "events": _head(ctx) + 1,
+    }
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+@router.get("/web/inspector")
+def overview(
+    request: Request, who: Inspector, unit: str | None = None, period: str | None = None
+) -> Response:
+    ctx = services(request).ctx
+    code = _unit(request, who, unit)
+    label = _period(period)
+    report = findings(request, code, label)
+    try:
+        chart = welfare_chart(grassroots_figures(ctx.ledger, code, label))
+    except LedgerError:
+        chart = None
+    return render(
+        request,
+        "inspector.html",
+        who=who,
+        title=("Kiểm tra", "Inspection"),
+        unit=code,
+        period=label,
+        log_status=_status(ctx),
+        verification=_verification(request),
+        report=report,
+        shown=report.findings[:FINDINGS_SHOWN],
+        disputes=lookups.disputes(ctx.ledger, who.scopes([INSPECTOR])),
+        chart=chart,
+    )
+
+
+@router.get("/web/inspector/findings/{finding}")
+def finding_page(
+    request: Request,
+    who: Inspector,
+    finding: str,
+    unit: str | None = None,
+    period: str | None = None,
+) -> Response:
+    code = _unit(request, who, unit)
+    label = _period(period)
+    found = findings(request, code, label).find(finding)
+    if found is None:
+        raise ApiError(
+            404,
+            "finding_not_found",
+            f"Không có dấu hiệu {finding} tại {code} trong kỳ {label}",
+            f"No finding {finding} at {code} in {label}",
+        )
+    return render(
+        request,
+        "inspector_finding.html",
+        who=who,
+        title=("Dấu hiệu", "Finding"),
+        f=found,
+        unit=code,
+        period=label,
+        today=clock.today_vn().isoformat(),
+    )
+
+
+@router.get("/web/inspector/events/{event_id}")
+def event_page(request: Request, who: Inspector, event_id: str) -> Response:
+    ledger = services(request).ctx.ledger
+    row = ledger.entry(event_id[:64])
+    visible = lookups.visible_units(ledger, who.scopes([INSPECTOR]))
+    if row is None or (visible is not None and row["unit_code"] not in visible):
+        raise ApiError(
+            404,
+            "event_not_found",
+            f"Không tìm thấy bút toán trong phạm vi của bạn: {event_id[:64]}",
+            f"No such entry in your scope: {event_id[:64]}",
+        )
+    version = int(row["originator_version"])
+    events = list(
+        ledger.repository.event_store.get(UUID(row["originator_id"]), gt=version - 1, lte=version)
+    )
+    envelope = getattr(events[0], "envelope", {}) if events else {}
+    return render(
+        request,
+        "inspector_event.html",
+        who=who,
+        title=("Bút toán", "Entry"),
+        row=row,
+        command=json.dumps(
+            command_of(envelope) if envelope else {}, ensure_ascii=False, indent=2, sort_keys=True
+        ),
+        verdict=envelope.get("ledger", {}),
+        cosigners=[c.get("officer") for c in envelope.get("cosignatures", [])],
+        sealed=bool(envelope.get("sealed")),
+    )
+
+
+@router.post("/web/inspector/submit", dependencies=CHECKED)
+def submit(request: Request, item: SignedItemIn, who: Inspector) -> JSONResponse:
+    """Record a finding's judgment signed in this inspector's browser."""
+    return record_signed(request, item, who, INSPECTOR_TYPES)
+
+
+@router.post("/web/inspector/verify", dependencies=CHECKED)
+def start_verification(request: Request, who: Inspector) -> Response:
+    """Start a full verification of the ledger in the background (one at a time)."""
+    state = _verification(request)
+    with state.lock:
+        if not state.running:
+            state.running = True
+            state.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+            state.finished_at = None
+            ctx = services(request).ctx
+            threading.Thread(
+                target=_run_verification, args=(ctx, state), name="web-verify", daemon=True
+            ).start()
+    return RedirectResponse("/web/inspector#verification", status_code=303)

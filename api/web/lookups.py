@@ -1,0 +1,289 @@
+"""Reads the pages need beyond the API's: member search, a member's allowance, what an
+officer recorded, members' disputes.
+
+Invariants:
+- Reads only. Every function takes the units the caller may see (`scopes`: unit codes or
+  "*") and never returns a member, entry or dispute outside them.
+- Names are personal data sealed per person: they are decrypted only through
+  `Ledger.reveal`, for members inside the caller's scope, and kept in a per-process cache
+  that drops a member as soon as the log shows a new event of theirs (an erasure included).
+- The allowance shown before a payout is computed by the same rule objects the ledger uses
+  to refuse one (the policy in force on the date, its counting window, paid and pending
+  unreversed payouts), so the numbers on the page are the ones the ledger will apply.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+
+from api.web import text
+from ledger.application import Ledger
+from ledger.domain.base import command_of
+from ledger.domain.catalogue import WelfareKind
+from ledger.domain.members import Member
+from ledger.domain.money import format_dong
+from ledger.domain.periods import count_window
+from ledger.privacy import TamperedError, unseal
+from ledger.projections.queries.tree import load_tree
+from ledger.projections.tables import proj_money_lines
+from ledger.tables import ledger_entries, member_index
+
+SEARCH_LIMIT = 20
+
+
+def visible_units(ledger: Ledger, scopes: list[str]) -> set[str] | None:
+    """The units under the scopes (None: every unit, for a "*" scope)."""
+    if "*" in scopes:
+        return None
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+    units: set[str] = set()
+    for scope in scopes:
+        if scope in tree.nodes:
+            units.update(tree.subtree(scope))
+    return units
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class NameCache:
+    """Decrypted member names, dropped when the member has a newer event than the cache saw."""
+
+    names: dict[str, str | None] = field(default_factory=dict)
+    head: int = -1
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def name(self, ledger: Ledger, number: str) -> str | None:
+        with self.lock:
+            self._refresh(ledger)
+            if number not in self.names:
+                try:
+                    data = ledger.reveal(number)
+                except TamperedError:
+                    data = {}
+                self.names[number] = None if data is None else data.get("full_name")
+            return self.names[number]
+
+    def _refresh(self, ledger: Ledger) -> None:
+        with ledger.engine.connect() as conn:
+            head = conn.scalar(select(func.coalesce(func.max(ledger_entries.c.seq), -1)))
+            if head == self.head:
+                return
+            changed = conn.execute(
+                select(member_index.c.member_number)
+                .join(ledger_entries, ledger_entries.c.originator_id == member_index.c.member_id)
+                .where(ledger_entries.c.seq > self.head)
+                .distinct()
+            ).scalars()
+            for number in changed:
+                self.names.pop(number, None)
+        self.head = -1 if head is None else int(head)
+
+
+def search_members(
+    ledger: Ledger, names: NameCache, scopes: list[str], query: str
+) -> list[dict[str, Any]]:
+    """Members in scope whose number starts with, or whose name contains, the query."""
+    units = visible_units(ledger, scopes)
+    q = text.fold(query)
+    if not q:
+        return []
+    stmt = select(
+        member_index.c.member_number, member_index.c.unit_code, member_index.c.status
+    ).order_by(member_index.c.member_number)
+    if units is not None:
+        stmt = stmt.where(member_index.c.unit_code.in_(sorted(units)))
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    found = []
+    for number, unit, status in rows:
+        name = names.name(ledger, number)
+        if text.fold(number).startswith(q) or (name is not None and q in text.fold(name)):
+            found.append({"member": number, "unit": unit, "status": status, "name": name})
+            if len(found) >= SEARCH_LIMIT:
+                break
+    return found
+
+
+# --- allowance before a payout -------------------------------------------------------------------
+
+
+def allowance(
+    ledger: Ledger, member: Member, kind: WelfareKind, on: date, lang: str
+) -> dict[str, Any]:
+    """The policy's caps for this kind and how much of them this member used in the window."""
+    unit = member.unit_on(on)
+    rows: list[dict[str, str]] = []
+
+    def row(vi: str, en: str, value: str) -> None:
+        rows.append({"vi": vi, "en": en, "value": value})
+
+    row("Đơn vị chi trả", "Paying unit", unit or "—")
+    if unit is None:
+        row(
+            "Tình trạng",
+            "Membership",
+            text.pick(
+                lang,
+                f"không phải đoàn viên đang sinh hoạt ngày {on:%d/%m/%Y}",
+                f"not an active member on {on:%d/%m/%Y}",
+            ),
+        )
+        return {"unit": None, "rows": rows, "approval_threshold": None, "allowed": False}
+    policy = ledger.policy_for(unit, on)
+    if policy is None:
+        row("Quy chế", "Policy", text.pick(lang, "chưa có quy chế", "no policy in force"))
+        return {"unit": unit, "rows": rows, "approval_threshold": None, "allowed": False}
+    rule = policy.rule(kind)
+    row("Quy chế", "Policy", policy.version)
+    if rule is None:
+        row(
+            "Khoản chi",
+            "Welfare kind",
+            text.pick(lang, "quy chế không có khoản này", "not allowed"),
+        )
+        return {
+            "unit": unit,
+            "rows": rows,
+            "approval_threshold": policy.approval_threshold,
+            "allowed": False,
+        }
+    start, end = count_window(rule.count_period, on)
+    earlier = member.counted_payouts(kind=kind.value, beneficiary="self", start=start, end=end)
+    used = sum(p.amount for p in earlier)
+    window = f"{start:%d/%m/%Y}–{date.fromordinal(end.toordinal() - 1):%d/%m/%Y}"
+    cap = rule.per_payout_cap
+    row("Mức tối đa mỗi lần", "Cap per payout", format_dong(cap) if cap is not None else "—")
+    if rule.per_year_cap is not None:
+        row("Mức tối đa trong kỳ", "Cap per period", format_dong(rule.per_year_cap))
+    row("Kỳ tính", "Counting window", window)
+    row("Đã dùng trong kỳ", "Used in this window", f"{format_dong(used)} ({len(earlier)})")
+    if rule.per_year_cap is not None:
+        row(
+            "Còn lại trong kỳ", "Left in this window", format_dong(max(0, rule.per_year_cap - used))
+        )
+    if rule.max_count is not None:
+        row("Số lần tối đa", "Most payouts per window", str(rule.max_count))
+    row("Ngưỡng cần Chủ tịch duyệt", "Chair approval above", format_dong(policy.approval_threshold))
+    return {
+        "unit": unit,
+        "rows": rows,
+        "approval_threshold": policy.approval_threshold,
+        "per_payout_cap": cap,
+        "per_year_cap": rule.per_year_cap,
+        "used": used,
+        "used_count": len(earlier),
+        "max_count": rule.max_count,
+        "requires_reason": rule.requires_reason,
+        "allowed": True,
+    }
+
+
+# --- what an officer recorded ------------------------------------------------------------------
+
+
+def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The officer's own entries, newest first, with the money each moved."""
+    e, m = ledger_entries, proj_money_lines
+    amounts = (
+        select(m.c.event_id, func.sum(m.c.amount).label("amount"), func.count().label("lines"))
+        .where(m.c.reversal_of.is_(None))
+        .group_by(m.c.event_id)
+        .subquery()
+    )
+    status = (
+        select(m.c.event_id, func.max(m.c.status).label("status")).group_by(m.c.event_id).subquery()
+    )
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                e.c.seq,
+                e.c.event_id,
+                e.c.command_type,
+                e.c.unit_code,
+                e.c.effective_date,
+                e.c.recorded_at,
+                amounts.c.amount,
+                amounts.c.lines,
+                status.c.status,
+            )
+            .outerjoin(amounts, amounts.c.event_id == e.c.event_id)
+            .outerjoin(status, status.c.event_id == e.c.event_id)
+            .where(e.c.signer == officer)
+            .order_by(e.c.seq.desc())
+            .limit(limit)
+        ).all()
+    out = []
+    for r in rows:
+        row = dict(r._mapping)
+        if row["amount"] is not None:  # SUM is numeric on PostgreSQL: back to integer đồng
+            row["amount"] = int(row["amount"])
+        out.append(row)
+    return out
+
+
+# --- members' disputes ---------------------------------------------------------------------------
+
+
+def disputes(ledger: Ledger, scopes: list[str], *, limit: int = 200) -> list[dict[str, Any]]:
+    """Members' disputes in scope, newest first, with the member's own words when readable."""
+    units = visible_units(ledger, scopes)
+    e = ledger_entries
+    stmt = (
+        select(
+            e.c.event_id,
+            e.c.unit_code,
+            e.c.effective_date,
+            e.c.originator_id,
+            e.c.originator_version,
+        )
+        .where(e.c.command_type == "member.dispute")
+        .order_by(e.c.seq.desc())
+        .limit(limit)
+    )
+    if units is not None:
+        stmt = stmt.where(e.c.unit_code.in_(sorted(units)))
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    out = []
+    for r in rows:
+        events = list(
+            ledger.repository.event_store.get(
+                UUID(r.originator_id), gt=r.originator_version - 1, lte=r.originator_version
+            )
+        )
+        envelope = getattr(events[0], "envelope", {}) if events else {}
+        body = command_of(envelope)["body"] if envelope else {}
+        out.append(
+            {
+                "event_id": r.event_id,
+                "unit": r.unit_code,
+                "on": r.effective_date,
+                "member": body.get("member"),
+                "entry": body.get("entry"),
+                "reason": body.get("reason"),
+                "text": _statement_text(ledger, r.originator_id, envelope),
+            }
+        )
+    return out
+
+
+def _statement_text(ledger: Ledger, person_id: str, envelope: dict[str, Any]) -> str | None:
+    sealed = envelope.get("sealed")
+    key = ledger.vault.key_for(person_id)
+    if not sealed or key is None:
+        return None
+    try:
+        opened = unseal(key, person_id=person_id, sealed=sealed)
+    except TamperedError:
+        return None
+    value = opened.get("text", {}).get("value")
+    return str(value) if value is not None else None

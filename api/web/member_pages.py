@@ -1,0 +1,135 @@
+"""Đoàn viên: my welfare history, checking an entry in the log, confirming receipt, disputing.
+
+Invariants:
+- The member number always comes from the session (the API's `member` grant), never from
+  the request: no URL, form field or parameter can name another member, so no page here can
+  show another member's data. An entry id posted for a confirmation or dispute that is not in
+  the member's own history is refused by the ledger (422 on `entry`).
+- Each history line carries its leaf hash and an inclusion proof against the latest signed
+  checkpoint (api.queries.history_with_proofs); the page's "Kiểm tra" button recomputes the
+  root in the browser (static/merkle.js) and checks the checkpoint's signature with the
+  log's public key shown on the page. The server's word is not the verdict.
+- Confirmations and disputes are signed by the members' portal key through the API's own
+  route functions (api.routes.me), so the web and the API record them identically.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from api import queries
+from api.deps import MEMBER, Principal
+from api.errors import ApiError
+from api.routes import me
+from api.schemas import ConfirmIn, DisputeIn
+from api.web.render import render
+from api.web.routing import web_router
+from api.web.session import Page, csrf_checked, services
+from audit.log import stored_log_vkey
+
+router = web_router()
+Member = Annotated[Principal, Depends(Page(MEMBER))]
+CHECKED = [Depends(csrf_checked)]
+
+
+def _years(lines: list[dict[str, Any]], totals: dict[str, Any]) -> list[dict[str, Any]]:
+    """History lines grouped by year, newest year first, each with its totals."""
+    by_year: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        by_year.setdefault(line["effective_date"][:4], []).append(line)
+    return [
+        {"year": year, "lines": by_year[year], "totals": totals.get(year, {})}
+        for year in sorted(by_year, reverse=True)
+    ]
+
+
+def _history(request: Request, who: Principal) -> dict[str, Any]:
+    svc = services(request)
+    return queries.history_with_proofs(svc.ctx.ledger, who.subject)
+
+
+@router.get("/web/me")
+def my_history(request: Request, who: Member, done: str | None = None) -> Response:
+    svc = services(request)
+    history = _history(request, who)
+    log_data = {"checkpoint": history["checkpoint"], "log_vkey": stored_log_vkey(svc.ctx.engine)}
+    return render(
+        request,
+        "member_history.html",
+        who=who,
+        title=("Lịch sử phúc lợi của tôi", "My welfare history"),
+        page="member",
+        history=history,
+        years=_years(history["lines"], history["years"]),
+        log_data=log_data,
+        done=done if done in ("confirmed", "disputed") else None,
+    )
+
+
+def _invalid(exc: ValidationError) -> ApiError:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    return ApiError(
+        422,
+        "invalid_request",
+        f"Dữ liệu nhập không hợp lệ: {where}",
+        f"The input is not valid: {where} ({first['msg']})",
+        field=where,
+    )
+
+
+@router.post("/web/me/receipts", dependencies=CHECKED)
+def confirm_receipt(
+    request: Request, who: Member, entry: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    try:
+        model = ConfirmIn(entry=entry)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    me.confirm(model, services(request), who)
+    return RedirectResponse(f"/web/me?done=confirmed#e-{entry}", status_code=303)
+
+
+def _own_line(request: Request, who: Principal, entry: str) -> dict[str, Any]:
+    for line in _history(request, who)["lines"]:
+        if line["event_id"] == entry:
+            return dict(line)
+    raise ApiError(
+        404,
+        "not_in_history",
+        "Bút toán không có trong lịch sử của bạn",
+        "The entry is not in your history",
+        field="entry",
+    )
+
+
+@router.get("/web/me/disputes/new")
+def dispute_form(request: Request, who: Member, entry: str = "") -> Response:
+    line = _own_line(request, who, entry)
+    return render(
+        request,
+        "member_dispute.html",
+        who=who,
+        title=("Phản ánh một khoản", "Dispute an entry"),
+        line=line,
+    )
+
+
+@router.post("/web/me/disputes", dependencies=CHECKED)
+def dispute(
+    request: Request,
+    who: Member,
+    entry: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=40)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        model = DisputeIn(entry=entry, reason=reason, text=text)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    me.dispute(model, services(request), who)
+    return RedirectResponse(f"/web/me?done=disputed#e-{entry}", status_code=303)

@@ -1,0 +1,174 @@
+"""Báo cáo: download Phụ lục 01 (monthly), Phụ lục 02 (annual) and the spending structure of
+a unit and period, as computed by the report module of #7 (ledger.reports).
+
+Invariants:
+- Every officer role may download reports, but only for a unit inside one of their scopes
+  (the API's scope check on the `unit` parameter); members never see this page.
+- The files are exactly the command line's exports (`phucloi report monthly|annual|structure`):
+  figures as of the latest signed checkpoint, which each file states. No checkpoint yet:
+  the refusal says so, nothing is made up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Final
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+
+from api.deps import Principal
+from api.errors import ApiError
+from api.web import lookups
+from api.web.render import OFFICER_ROLES, render
+from api.web.routing import web_router
+from api.web.session import Page, services
+from ledger import clock
+from ledger.domain.periods import Period, parse_period
+from ledger.projections.queries.tree import load_tree
+
+router = web_router()
+Reader = Annotated[Principal, Depends(Page(*sorted(OFFICER_ROLES), scope="unit"))]
+KINDS: Final = ("monthly", "annual", "structure")
+FORMATS: Final = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def _units(request: Request, who: Principal) -> list[dict[str, str]]:
+    ledger = services(request).ctx.ledger
+    visible = lookups.visible_units(ledger, who.scopes(sorted(OFFICER_ROLES)))
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+    return [
+        {"code": n.code, "name": n.name}
+        for n in sorted(tree.nodes.values(), key=lambda n: n.code)
+        if visible is None or n.code in visible
+    ]
+
+
+def available() -> bool:
+    try:
+        import ledger.reports.compute
+        import ledger.reports.export
+        import ledger.reports.structure  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@router.get("/web/reports")
+def reports_page(request: Request, who: Reader) -> Response:
+    today = clock.today_vn()
+    return render(
+        request,
+        "reports.html",
+        who=who,
+        title=("Báo cáo", "Reports"),
+        units=_units(request, who),
+        month=f"{today:%Y-%m}",
+        year=str(today.year),
+        available=available(),
+    )
+
+
+def _period(kind: str, text: str) -> Period:
+    try:
+        period = parse_period(text)
+    except (ValueError, TypeError):
+        period = None
+    wanted = {"monthly": "month", "annual": "year"}.get(kind)
+    if period is None or (wanted is not None and period.kind != wanted):
+        vi = {"monthly": "một tháng (2025-03)", "annual": "một năm (2025)"}.get(
+            kind, "2025, 2025-03, 2025-Q1 hoặc lunar-2025"
+        )
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"Kỳ báo cáo phải là {vi}",
+            f"The period must be {wanted or 'a period label'}: {text}",
+            field="period",
+        )
+    return period
+
+
+def _structure_csv(data: dict[str, object]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "code", "amount", "share_bp", "target_or_min_bp", "max_bp"])
+    writer.writerow(
+        [
+            "total",
+            data["unit"],
+            data["spending"],
+            data["welfare_share_bp"],
+            data["welfare_target_bp"],
+            "",
+        ]
+    )
+    for c in data["categories"]:  # type: ignore[attr-defined]
+        writer.writerow(
+            ["category", c["category"], c["amount"], c["share_bp"], c["min_bp"], c["max_bp"]]
+        )
+    for c in data["children"]:  # type: ignore[attr-defined]
+        writer.writerow(
+            ["unit", c["unit"], c["spending"], c["welfare_share_bp"], c["welfare_target_bp"], ""]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+@router.get("/web/reports/download")
+def download(
+    request: Request,
+    who: Reader,
+    unit: str = "",
+    kind: str = "monthly",
+    period: str = "",
+    format: str = "xlsx",
+) -> Response:
+    if kind not in KINDS:
+        raise ApiError(
+            422, "invalid_request", "Loại báo cáo không hợp lệ", "Unknown report", field="kind"
+        )
+    if format not in FORMATS or (kind == "structure" and format == "xlsx"):
+        raise ApiError(
+            422, "invalid_request", "Định dạng không hợp lệ", "Unknown format", field="format"
+        )
+    if not available():
+        raise ApiError(
+            503,
+            "reports_unavailable",
+            "Mô-đun báo cáo chưa có trên máy chủ này",
+            "The report module is not installed on this server",
+        )
+    from ledger.reports.compute import build_report
+    from ledger.reports.export import to_csv, to_json, to_xlsx
+    from ledger.reports.structure import spending_structure
+
+    ledger = services(request).ctx.ledger
+    p = _period(kind, period)
+    if kind == "structure":
+        data = spending_structure(ledger, unit, p).as_dict()
+        content = (
+            json.dumps(data, ensure_ascii=False, indent=2).encode()
+            if format == "json"
+            else _structure_csv(data)
+        )
+        name = f"co-cau-chi_{unit}_{p.label}.{format}"
+    else:
+        report = build_report(ledger, kind, unit, p)
+        content = {"xlsx": to_xlsx, "csv": to_csv, "json": to_json}[format](report)
+        name = f"{'phu-luc-01' if kind == 'monthly' else 'phu-luc-02'}_{unit}_{p.label}.{format}"
+    return Response(
+        content,
+        media_type=FORMATS[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

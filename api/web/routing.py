@@ -1,0 +1,119 @@
+"""How page routes answer refusals: HTML for people, the API's JSON shape for the page scripts.
+
+Invariants:
+- Every web route is a `WebRoute`: whatever a dependency or the route raises (no session,
+  wrong role, CSRF, a ledger refusal, bad input) becomes a page with the message in the
+  reader's language and the right status (401/403/404/409/422/429), or, for the scripts that
+  post signed commands (`Accept: application/json`), the API's error body
+  (`code`, `message_vi`, `message_en`, `problems`). Nothing is stored when one is raised.
+- A page request without a valid session is redirected (303) to the login page that fits it
+  (members' pages to the member login), remembering where it was going.
+- Web routes are left out of the OpenAPI schema: they are pages, not the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from api import errors
+from api.auth import AuthError, RateLimited
+from api.errors import ApiError
+from api.web.render import SECURITY_HEADERS, render
+from api.web.session import LoginRequired, end_session, session_principal
+from ledger.domain.errors import LedgerError
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _refusal(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status, API error body, headers) of any refusal."""
+    if isinstance(exc, LedgerError):
+        problems = [(p.field, p.code, p.vi, p.en) for p in exc.problems]
+        return exc.status, errors.body(exc.code, exc.vi, exc.en, problems), {}
+    if isinstance(exc, ApiError):
+        problems = [(exc.field, exc.code, exc.vi, exc.en)] if exc.field else []
+        return exc.status, errors.body(exc.code, exc.vi, exc.en, problems), exc.headers
+    if isinstance(exc, AuthError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
+        return exc.status, errors.body(exc.code, exc.vi, exc.en), headers
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        where = errors.field_path(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid"))
+        problems.append((where, "invalid_field", f"giá trị không hợp lệ ({msg})", msg))
+    first = problems[0][0] if problems else "body"
+    return (
+        422,
+        errors.body(
+            "invalid_request",
+            f"Dữ liệu nhập không hợp lệ: {first}",
+            f"The input is not valid: {first}",
+            problems,
+        ),
+        {},
+    )
+
+
+def refusal_response(request: Request, exc: Exception) -> Response:
+    status, body, headers = _refusal(exc)
+    if wants_json(request):
+        return JSONResponse(body, status_code=status, headers=headers)
+    response = render(
+        request,
+        "error.html",
+        who=session_principal(request),
+        status=status,
+        title=("Không thực hiện được", "Could not be done"),
+        error=body,
+        status_code=status,
+    )
+    response.headers.update(headers)
+    return response
+
+
+def login_response(request: Request, exc: LoginRequired) -> Response:
+    if wants_json(request) or request.method != "GET":
+        body = errors.body(
+            exc.code,
+            "Phiên đăng nhập đã hết hạn hoặc chưa đăng nhập; hãy đăng nhập lại",
+            "Not logged in or the session has expired; log in again",
+        )
+        response: Response = JSONResponse(body, status_code=401, headers=SECURITY_HEADERS)
+    else:
+        page = "/web/member/login" if request.url.path.startswith("/web/me") else "/web/login"
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = RedirectResponse(f"{page}?next={quote(target)}", status_code=303)
+    end_session(response)  # an expired cookie is dropped, not sent again
+    return response
+
+
+class WebRoute(APIRoute):
+    """An APIRoute whose refusals are answered as pages (or JSON for page scripts)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired as exc:
+                return login_response(request, exc)
+            except (LedgerError, ApiError, AuthError, RequestValidationError) as exc:
+                return refusal_response(request, exc)
+
+        return guarded
+
+
+def web_router(**kwargs: Any) -> APIRouter:
+    return APIRouter(route_class=WebRoute, include_in_schema=False, **kwargs)

@@ -1,0 +1,121 @@
+// phucloi: check in the browser that an entry is in the ledger's Merkle log.
+//
+// RFC 9162 §2.1.3.2: from the entry's leaf hash and its inclusion proof, recompute the root
+// of the tree of `treeSize` leaves (node = SHA-256(0x01 ‖ left ‖ right)) and compare it with
+// the root written in the latest signed checkpoint (C2SP tlog-checkpoint note). The
+// checkpoint's Ed25519 signature is checked against the log's public key (C2SP signed-note
+// vkey), so a server cannot show a made-up root without also holding the log's key. Nothing
+// here trusts the server's own "verified" flag: every hash is computed here with WebCrypto.
+"use strict";
+
+const MerkleCheck = (() => {
+  const te = new TextEncoder();
+
+  function fromHex(hex) {
+    if (!/^([0-9a-f]{2})*$/.test(hex)) throw new Error("bad hex");
+    const out = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    return out;
+  }
+  function fromB64(text) {
+    const raw = atob(text);
+    const out = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  }
+  function toHex(bytes) {
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  async function sha256(...parts) {
+    const len = parts.reduce((n, p) => n + p.length, 0);
+    const buf = new Uint8Array(len);
+    let at = 0;
+    for (const p of parts) { buf.set(p, at); at += p.length; }
+    return new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+  }
+  function equal(a, b) {
+    if (a.length !== b.length) return false;
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+    return diff === 0;
+  }
+
+  // RFC 9162 §2.1.3.2, step by step. Returns the computed root, or null if the proof's shape
+  // does not fit (index, size, path length).
+  async function rootFromInclusion(leafIndex, treeSize, leafHash, path) {
+    if (!(leafIndex >= 0 && leafIndex < treeSize)) return null;
+    let fn = leafIndex;
+    let sn = treeSize - 1;
+    let r = leafHash;
+    const node = new Uint8Array([1]);
+    for (const p of path) {
+      if (p.length !== 32 || sn === 0) return null;
+      if (fn % 2 === 1 || fn === sn) {
+        r = await sha256(node, p, r);
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        }
+      } else {
+        r = await sha256(node, r, p);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 ? r : null;
+  }
+
+  // A C2SP checkpoint note: "origin\nsize\nbase64(root)\n...\n\n— name base64(keyid‖sig)\n".
+  function parseCheckpoint(note) {
+    const split = note.lastIndexOf("\n\n");
+    if (split < 0) throw new Error("checkpoint has no signatures");
+    const text = note.slice(0, split + 1);
+    const lines = text.split("\n");
+    const size = Number(lines[1]);
+    if (!Number.isSafeInteger(size) || String(size) !== lines[1]) throw new Error("bad size");
+    const root = fromB64(lines[2]);
+    if (root.length !== 32) throw new Error("bad root");
+    const signatures = note.slice(split + 2).split("\n").filter(Boolean).map((line) => {
+      const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
+      if (!m) throw new Error("bad signature line");
+      const blob = fromB64(m[2]);
+      return { name: m[1], keyId: toHex(blob.slice(0, 4)), signature: blob.slice(4) };
+    });
+    return { origin: lines[0], size, root, text, signatures };
+  }
+
+  // C2SP vkey "name+keyid(hex, 8)+base64(0x01 ‖ Ed25519 public key)".
+  async function checkSignature(checkpoint, vkey) {
+    // The base64 key may itself contain "+": split at the first two only.
+    const first = vkey.indexOf("+");
+    const second = vkey.indexOf("+", first + 1);
+    if (first < 1 || second < 0) return false;
+    const name = vkey.slice(0, first);
+    const keyId = vkey.slice(first + 1, second);
+    const keyB64 = vkey.slice(second + 1);
+    const material = fromB64(keyB64);
+    if (material.length !== 33 || material[0] !== 1) return false;
+    const expectedId = toHex(
+      (await sha256(te.encode(name), new Uint8Array([0x0a, 0x01]), material.slice(1))).slice(0, 4)
+    );
+    if (expectedId !== keyId) return false;
+    const sig = checkpoint.signatures.find((s) => s.name === name && s.keyId === keyId);
+    if (!sig || sig.signature.length !== 64) return false;
+    const key = await crypto.subtle.importKey("raw", material.slice(1), { name: "Ed25519" }, false, ["verify"]);
+    return crypto.subtle.verify({ name: "Ed25519" }, key, sig.signature, te.encode(checkpoint.text));
+  }
+
+  // The whole check for one entry. Returns {inLog, reason, ...} — reason names the failed step.
+  async function check({ leafIndex, treeSize, leafHash, path, note, vkey }) {
+    const checkpoint = parseCheckpoint(note);
+    if (treeSize !== checkpoint.size) return { inLog: false, reason: "size" };
+    const signed = vkey ? await checkSignature(checkpoint, vkey) : false;
+    if (!signed) return { inLog: false, reason: "signature" };
+    const root = await rootFromInclusion(leafIndex, treeSize, fromHex(leafHash), path.map(fromHex));
+    if (root === null) return { inLog: false, reason: "proof" };
+    if (!equal(root, checkpoint.root)) return { inLog: false, reason: "root" };
+    return { inLog: true, reason: "ok", size: checkpoint.size, root: toHex(root) };
+  }
+
+  return { check, rootFromInclusion, parseCheckpoint, checkSignature, fromHex, toHex };
+})();
+window.MerkleCheck = MerkleCheck;

@@ -1,0 +1,156 @@
+"""What people read on the web pages: amounts, dates, percentages and labels, in two languages.
+
+Invariants:
+- Money is integer đồng and is shown as `1.250.000 đ` (dot thousands, no decimals) in both
+  languages; a float never reaches these functions (`format_dong` refuses it).
+- Dates are shown as dd/mm/yyyy in both languages; months as mm/yyyy.
+- Vietnamese is the default language; English is chosen with the `phucloi_lang` cookie. Every
+  label is written once as a (Vietnamese, English) pair, never looked up by a key that could
+  be missing: `pick(lang, vi, en)`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from typing import Any, Final
+
+from ledger.domain.catalogue import IncomeSource, Role, SpendingCategory, WelfareKind
+from ledger.domain.money import format_dong
+
+LANGS: Final = ("vi", "en")
+
+STATUS: Final[dict[str, tuple[str, str]]] = {
+    "paid": ("Đã chi", "Paid"),
+    "pending": ("Chờ Chủ tịch duyệt", "Waiting for the chair"),
+    "refused": ("Bị từ chối", "Refused"),
+    "recorded": ("Đã ghi", "Recorded"),
+}
+
+FLOWS: Final[dict[str, tuple[str, str]]] = {
+    "income": ("Đoàn phí", "Dues"),
+    "welfare": ("Phúc lợi", "Benefit"),
+    "non_cash": ("Ưu đãi", "Discount"),
+    "loan": ("Vay vốn", "Loan"),
+    "spending": ("Chi", "Spending"),
+}
+
+COMMAND_TYPES: Final[dict[str, tuple[str, str]]] = {
+    "payout.record": ("Chi phúc lợi", "Welfare payout"),
+    "collection.dues": ("Thu đoàn phí", "Dues collection"),
+    "collection.union_fee": ("Thu kinh phí 2%", "Union fee (2%)"),
+    "collection.other": ("Thu khác", "Other income"),
+    "expense.record": ("Chi hoạt động", "Spending"),
+    "remittance.record": ("Nộp cấp trên", "Remittance"),
+    "loan.disburse": ("Giải ngân vay", "Loan disbursement"),
+    "loan.repay": ("Thu nợ vay", "Loan repayment"),
+    "loan.write_off": ("Xóa nợ vay", "Loan write-off"),
+    "reversal.record": ("Đảo bút toán", "Reversal"),
+    "approval.decide": ("Duyệt khoản chi", "Approval"),
+    "member.join": ("Kết nạp đoàn viên", "Member joined"),
+    "member.dispute": ("Phản ánh", "Dispute"),
+    "member.confirm_receipt": ("Xác nhận đã nhận", "Receipt confirmed"),
+    "finding.resolve": ("Kết luận dấu hiệu", "Finding judged"),
+}
+
+DISPUTE_REASONS: Final[dict[str, tuple[str, str]]] = {
+    "not_received": ("Tôi chưa nhận được khoản này", "I never received this"),
+    "amount_differs": ("Số tiền nhận được khác", "The amount I received was different"),
+    "not_mine": ("Khoản này không phải của tôi", "This entry is not mine"),
+    "other": ("Lý do khác", "Another reason"),
+}
+
+SEVERITIES: Final[dict[str, tuple[str, str]]] = {
+    "high": ("Nghiêm trọng", "High"),
+    "medium": ("Trung bình", "Medium"),
+    "low": ("Thấp", "Low"),
+}
+
+
+def pick(lang: str, vi: str, en: str) -> str:
+    return en if lang == "en" else vi
+
+
+def money(amount: Any) -> str:
+    """`1250000` → `1.250.000 đ`; None → an em dash."""
+    if amount is None or amount == "":
+        return "—"
+    return format_dong(amount)
+
+
+def day(value: date | datetime | str | None) -> str:
+    """An ISO date, date or datetime → dd/mm/yyyy (empty for None)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+def parse_day(value: str) -> date | None:
+    """A date typed as dd/mm/yyyy (or ISO yyyy-mm-dd); None when it is not a real date."""
+    value = value.strip()
+    try:
+        if len(value) == 10 and value[2] == "/" and value[5] == "/":
+            return date(int(value[6:]), int(value[3:5]), int(value[:2]))
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def month(value: str | None) -> str:
+    """`2025-03` → `03/2025`."""
+    if not value:
+        return ""
+    year, _, mm = value.partition("-")
+    return f"{mm}/{year}" if mm else value
+
+
+def percent(bp: int | None, lang: str = "vi") -> str:
+    """Basis points as a percentage with the language's decimal mark: 6050 → `60,5%`."""
+    if bp is None:
+        return "—"
+    whole, frac = divmod(int(bp), 100)
+    if frac == 0:
+        return f"{whole}%"
+    mark = "." if lang == "en" else ","
+    return f"{whole}{mark}{frac:02d}".rstrip("0") + "%"
+
+
+def label(kind: str, value: str | None, lang: str) -> str:
+    """The label of a catalogue value (welfare kind, category, source, role, status...)."""
+    if value is None:
+        return ""
+    enums = {
+        "welfare": WelfareKind,
+        "category": SpendingCategory,
+        "source": IncomeSource,
+        "role": Role,
+    }
+    if kind in enums:
+        try:
+            member = enums[kind](value)
+        except ValueError:
+            return value
+        return pick(lang, member.label_vi, member.label_en)
+    table = {
+        "status": STATUS,
+        "flow": FLOWS,
+        "command": COMMAND_TYPES,
+        "reason": DISPUTE_REASONS,
+        "severity": SEVERITIES,
+    }.get(kind, {})
+    pair = table.get(value)
+    return pick(lang, *pair) if pair else value
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for searching names: `Nguyễn Đức` → `nguyen duc`."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+__all__ = ["LANGS", "day", "fold", "label", "money", "month", "parse_day", "percent", "pick"]

@@ -1,0 +1,490 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against `phucloi serve`.
+
+The story: a member logs in with their PIN, sees exactly their own entries and checks one in
+the Merkle log; a finance officer makes a signing key in the browser, has it registered, and
+records a payout that then appears in the member's history; an over-cap payout is refused
+with the Vietnamese message; a payout above the approval threshold waits for the chair, who
+approves it with a key made in their own browser; an inspector sees the planted finding
+(one citizen ID in two unions, Tết support drawn twice). A screenshot of every page is saved
+under tests/artifacts/web/.
+
+Without /usr/bin/chromium these tests are skipped on a developer machine and FAIL in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from api.auth import Account, set_credential
+from audit.log import make_checkpoint
+from ledger import clock
+from ledger.bootstrap import open_ledger
+from ledger.client import OfficerSigner, build
+from ledger.keystore import Keystore
+from tests.conftest import create_pg_database, drop_pg_database
+from tests.support import World, at
+from tests.web.conftest import FAST, PASSWORD, PIN, populate
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
+PORTAL_PASSPHRASE = "portal-passphrase-for-tests"
+SHARED_CID = "079199000777"
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message + "; CI requires it", pytrace=False)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _build_ledger(url: str, home: Path) -> dict[str, str]:
+    """The test world, a portal key in the server's keystore, credentials, a checkpoint."""
+    ctx = open_ledger(url)
+    try:
+        world = World.build(ctx)
+        events = populate(world)
+        portal = Keystore(home / "keys").create("portal", PORTAL_PASSPHRASE)
+        with at("2024-06-02", 9):
+            for type_, body in (
+                (
+                    "officer.register",
+                    {"officer": "portal", "name": "Cổng", "public_key": portal.public_key_b64},
+                ),
+                ("officer.grant", {"officer": "portal", "role": "portal", "scope": "*"}),
+            ):
+                world.submit(type_, by=world.admin, body=body)
+        # The planted case: one citizen ID registered in G1 and in G2, Tết support in both.
+        world.join("DV003", cid=SHARED_CID)
+        world.join("DV202", unit="G2", cid=SHARED_CID)
+        events["tet_g1"] = world.payout(
+            "DV003", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết Ất Tỵ"
+        ).event_id
+        events["tet_g2"] = world.payout(
+            "DV202",
+            "tet_support",
+            1_000_000,
+            on="2025-01-21",
+            unit="G2",
+            by=world.kt2,
+            occasion="Tết Ất Tỵ",
+        ).event_id
+        for code in ("admin", "kt.g1", "ct.g1", "kt.g2", "ubkt"):
+            set_credential(ctx.engine, Account("officer", code), PASSWORD, hasher=FAST)
+        for number, pin in PIN.items():
+            set_credential(ctx.engine, Account("member", number), pin, hasher=FAST)
+        make_checkpoint(ctx.engine)
+        return events
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    chosen = request.config.getoption("--backend")
+    if chosen not in ("both", request.param):
+        pytest.skip(f"--backend {chosen}")
+    _require_chromium()
+    home = tmp_path_factory.mktemp("web-e2e")
+    database = None
+    if request.param == "postgresql":
+        request.getfixturevalue("pg_ready")
+        database = create_pg_database()
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+    else:
+        url = f"sqlite:///{home / 'ledger.db'}"
+    try:
+        yield from _serve(url, home)
+    finally:
+        if database is not None:
+            drop_pg_database(database)
+
+
+def _serve(url: str, home: Path) -> Iterator[dict[str, Any]]:
+    """`phucloi serve` on a freshly built ledger, until the module's tests are done."""
+    events = _build_ledger(url, home)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PHUCLOI_HOME": str(home),
+        "PHUCLOI_DATABASE_URL": url,
+        "PHUCLOI_PORTAL_PASSPHRASE": PORTAL_PASSPHRASE,
+    }
+    phucloi = Path(sys.executable).parent / "phucloi"
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen(
+        [str(phucloi), "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # wait until it answers (or died)
+            if proc.poll() is not None:
+                pytest.fail(f"phucloi serve exited: {(home / 'server.log').read_text()}")
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("phucloi serve did not answer")
+        yield {"base": base, "url": url, "events": events, "home": home}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: dict[str, Any]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS["url"] = server["url"]
+    for backend in ("sqlite", "pg"):
+        (ARTIFACTS / backend).mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class People:
+    """One browser context per person, so an officer's key stays in their IndexedDB."""
+
+    def __init__(self, browser: Any, server: dict[str, Any]) -> None:
+        self.browser, self.server = browser, server
+        self.contexts: dict[str, Any] = {}
+        self.registered: set[str] = set()
+
+    def page(self, who: str, *, phone: bool = False) -> Any:
+        if who not in self.contexts:
+            viewport = {"width": 390, "height": 844} if phone else {"width": 1200, "height": 900}
+            ctx = self.browser.new_context(
+                base_url=self.server["base"], viewport=viewport, locale="vi-VN"
+            )
+            ctx.set_default_timeout(30_000)
+            self.contexts[who] = ctx
+        ctx = self.contexts[who]
+        page = ctx.pages[0] if ctx.pages else ctx.new_page()
+        if not ctx.cookies():
+            self._log_in(page, who)
+        return page
+
+    def _log_in(self, page: Any, who: str) -> None:
+        member = who in PIN
+        page.goto("/web/member/login" if member else "/web/login")
+        shot(page, "login-member" if member else "login-officer")
+        page.get_by_label("Mã đoàn viên" if member else "Mã cán bộ").fill(who)
+        page.get_by_label("Mã PIN" if member else "Mật khẩu").fill(PIN[who] if member else PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/web/me" if member else "**/web/**")
+
+    def signing_officer(self, code: str) -> Any:
+        """The officer's page, with a key made in this browser and registered by the admin."""
+        page = self.page(code)
+        if code not in self.registered:
+            page.goto("/web/key")
+            page.get_by_role("button", name="Tạo khóa ký trên thiết bị này").click()
+            expect(page.locator("#key-id")).to_have_text(re.compile(r"^[0-9a-f]{16}$"))
+            public_key = page.locator("#key-public").text_content()
+            assert public_key is not None and len(public_key) == 44
+            shot(page, f"key-{code}-unregistered")
+            _rotate_key(self.server["url"], code, public_key.strip())
+            page.reload()
+            expect(page.locator("#key-status")).to_contain_text("đã được đăng ký")
+            shot(page, f"key-{code}-registered")
+            self.registered.add(code)
+        return page
+
+
+def _rotate_key(url: str, code: str, public_key: str) -> None:
+    """What the administrator does with the public key the officer's browser showed."""
+    from tests.support import officer_key
+
+    ctx = open_ledger(url)
+    try:
+        admin: OfficerSigner = officer_key("admin")
+        ctx.ledger.submit(
+            build("officer.rotate_key", by=admin, body={"officer": code, "public_key": public_key})
+        )
+    finally:
+        ctx.close()
+
+
+def shot(page: Any, name: str) -> None:
+    backend = "pg" if "postgresql" in SHOTS.get("url", "") else "sqlite"
+    page.screenshot(path=str(ARTIFACTS / backend / f"{name}.png"), full_page=True)
+
+
+SHOTS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def people(browser: Any, server: dict[str, Any]) -> Iterator[People]:
+    crowd = People(browser, server)
+    yield crowd
+    for ctx in crowd.contexts.values():
+        ctx.close()
+
+
+def _rows(page: Any) -> dict[str, str]:
+    """Event id → amount cell of every history line on the member page."""
+    rows = page.locator("tr[data-event]")
+    return {
+        rows.nth(i).get_attribute("data-event"): rows.nth(i).locator("td.num").text_content()
+        for i in range(rows.count())
+    }
+
+
+def _today() -> date:
+    return clock.today_vn()
+
+
+# --- the story -----------------------------------------------------------------------------------
+
+
+def test_a_member_sees_exactly_their_own_entries_and_checks_one_in_the_log(
+    people: People, server: dict[str, Any]
+) -> None:
+    events = server["events"]
+    page = people.page("DV001", phone=True)
+    page.goto("/web/me")
+    assert page.locator("#me-number").text_content() == "DV001"
+    assert _rows(page) == {events["gift1"]: "300.000 đ", events["dues"]: "60.000 đ"}
+    assert page.locator("#totals-2024 [data-total=dues]").text_content() == "60.000 đ"
+    assert page.locator("#totals-2024 [data-total=welfare]").text_content() == "300.000 đ"
+    row = page.locator(f"#e-{events['gift1']}")
+    row.get_by_role("button", name="Kiểm tra").click()
+    result = page.locator(f"#c-{events['gift1']}")
+    expect(result).to_contain_text("Có trong sổ")
+    expect(result).to_contain_text("khớp điểm kiểm tra đã ký")
+    shot(page, "member-history-phone")
+    row.get_by_role("link", name="Phản ánh").click()
+    page.wait_for_url("**/web/me/disputes/new**")
+    shot(page, "member-dispute-form")
+
+
+def test_an_officer_records_a_payout_signed_in_the_browser_and_the_member_sees_it(
+    people: People,
+) -> None:
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/payout")
+    page.get_by_label("Tìm đoàn viên (tên hoặc mã)").fill("DV001")
+    page.locator("button.choice[data-member=DV001]").click()
+    page.get_by_label("Khoản phúc lợi").select_option("gift")
+    page.get_by_label("Số tiền (đồng)").fill("250.000")
+    page.get_by_label("Dịp chi").fill("Ngày thành lập công ty")
+    page.locator("#allowance").filter(has_text="500.000 đ").wait_for()
+    shot(page, "finance-payout-form")
+    page.get_by_role("button", name="Ký và ghi khoản chi").click()
+    result = page.locator("#payout-result")
+    expect(result).to_contain_text("Đã ghi khoản chi")
+    shot(page, "finance-payout-recorded")
+
+    member = people.page("DV001", phone=True)
+    member.goto("/web/me")
+    year = _today().year
+    amounts = list(_rows(member).values())
+    assert "250.000 đ" in amounts
+    assert member.locator(f"#totals-{year} [data-total=welfare]").text_content() == "250.000 đ"
+    shot(member, "member-history-after-payout")
+
+    page.goto("/web/finance")
+    assert page.locator("#recorded tbody tr").first.locator("td.num").text_content() == "250.000 đ"
+    shot(page, "finance-recorded")
+
+
+def test_an_over_cap_payout_is_refused_in_vietnamese(people: People) -> None:
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/payout")
+    page.get_by_label("Tìm đoàn viên (tên hoặc mã)").fill("DV002")
+    page.locator("button.choice[data-member=DV002]").click()
+    page.get_by_label("Khoản phúc lợi").select_option("gift")
+    page.get_by_label("Số tiền (đồng)").fill("800.000")
+    page.get_by_label("Dịp chi").fill("Sinh nhật")
+    page.get_by_role("button", name="Ký và ghi khoản chi").click()
+    result = page.locator("#payout-result")
+    expect(result).to_contain_text("Quy chế chi tiêu nội bộ không cho phép")
+    expect(result).to_contain_text("800.000 đ vượt mức tối đa mỗi lần 500.000 đ")
+    shot(page, "finance-payout-refused")
+
+
+def test_a_chair_approves_a_large_payout(people: People, server: dict[str, Any]) -> None:
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/payout")
+    page.get_by_label("Tìm đoàn viên (tên hoặc mã)").fill("DV002")
+    page.locator("button.choice[data-member=DV002]").click()
+    page.get_by_label("Khoản phúc lợi").select_option("housing_repair")
+    page.get_by_label("Số tiền (đồng)").fill("8.000.000")
+    page.get_by_label("Dịp chi").fill("Sửa nhà sau bão")
+    page.get_by_label("Lý do (nếu quy chế yêu cầu; được mã hóa)").fill("Nhà dột nát")
+    page.locator("#needs-chair").wait_for()
+    page.get_by_role("button", name="Ký và ghi khoản chi").click()
+    expect(page.locator("#payout-result")).to_contain_text("đang chờ Chủ tịch duyệt")
+
+    chair = people.signing_officer("ct.g1")
+    chair.goto("/web/chair")
+    item = chair.locator("section.pending").filter(has_text="8.000.000 đ")
+    assert item.count() == 1
+    shot(chair, "chair-queue")
+    item.get_by_role("button", name="Ký duyệt").click()
+    expect(item.locator("[role=status]")).to_contain_text("Đã ghi quyết định")
+    chair.wait_for_load_state("load")
+    chair.locator("#no-pending").wait_for()
+    shot(chair, "chair-queue-empty")
+
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV002")
+        assert member is not None
+        repair = [p for p in member.payouts.values() if p.kind == "housing_repair"]
+        assert [(p.amount, p.status, p.approver) for p in repair] == [(8_000_000, "paid", "ct.g1")]
+    finally:
+        ctx.close()
+
+
+def test_an_inspector_sees_the_planted_finding(people: People, server: dict[str, Any]) -> None:
+    events = server["events"]
+    page = people.page("ubkt")
+    page.goto("/web/inspector?unit=P&period=2025")
+    row = page.locator("tr[data-rule=duplicate_citizen_id]")
+    assert row.count() == 1
+    assert page.locator("#checkpoint").text_content().strip() != ""
+    shot(page, "inspector-overview")
+    row.get_by_role("link").click()
+    page.wait_for_url("**/web/inspector/findings/**")
+    evidence = page.locator("#evidence").text_content()
+    assert events["tet_g1"][:8] in evidence and events["tet_g2"][:8] in evidence
+    shot(page, "inspector-finding")
+    page.locator(f"a[href='/web/inspector/events/{events['tet_g2']}']").click()
+    page.wait_for_url("**/web/inspector/events/**")
+    assert "tet_support" in page.locator("pre.json").text_content()
+    shot(page, "inspector-event")
+
+
+def test_an_officer_previews_the_payroll_and_signs_the_dues_batch(
+    people: People, server: dict[str, Any]
+) -> None:
+    page = people.signing_officer("kt.g1")
+    month = f"{_today():%Y-%m}"
+    payroll = server["home"] / "luong.csv"
+    payroll.write_text("Mã đoàn viên,Lương đóng BHXH\nDV001,6.000.000\nDV999,5.000.000\n")
+    page.goto("/web/finance/dues")
+    page.get_by_label("Tháng đóng (YYYY-MM)").fill(month)
+    page.get_by_label("Bảng lương (CSV hoặc XLSX)").set_input_files(str(payroll))
+    page.get_by_role("button", name="Xem trước").click()
+    page.wait_for_url("**/web/finance/dues/preview")
+    expect(page.locator("tr[data-row='3']")).to_contain_text("không có đoàn viên DV999")
+    assert page.locator("#dues-sign").count() == 0
+    shot(page, "finance-dues-preview-errors")
+
+    payroll.write_text("Mã đoàn viên,Lương đóng BHXH\nDV001,6.000.000\nDV002,7.000.000\n")
+    page.goto("/web/finance/dues")
+    page.get_by_label("Tháng đóng (YYYY-MM)").fill(month)
+    page.get_by_label("Bảng lương (CSV hoặc XLSX)").set_input_files(str(payroll))
+    page.get_by_role("button", name="Xem trước").click()
+    expect(page.locator("#dues-summary")).to_contain_text("65.000 đ")
+    page.get_by_role("button", name="Ký và ghi lô đoàn phí").click()
+    expect(page.locator("#dues-result")).to_contain_text("Đã ghi lô đoàn phí 2 dòng")
+    shot(page, "finance-dues-recorded")
+
+    member = people.page("DV002", phone=True)
+    member.goto("/web/me")
+    line = member.locator("tr[data-event]").filter(has_text=f"Đoàn phí tháng {_today():%m/%Y}")
+    expect(line.locator("td.num")).to_have_text("35.000 đ")
+
+
+def test_every_other_page_renders_and_is_screenshotted(people: People) -> None:
+    page = people.page("kt.g1")
+    for path, name in (
+        ("/web/finance/dues", "finance-dues"),
+        ("/web/finance/other", "finance-other"),
+        ("/web/reports", "reports"),
+        ("/web/lang/en?next=/web/finance/payout", "finance-payout-english"),
+    ):
+        page.goto(path)
+        assert page.locator("h1").count() == 1
+        shot(page, name)
+    assert page.locator("h1").text_content() == "Record a welfare payout"
+    dates = ["22/11/2026", "2026-11-22", "31/02/2026", "22-11-2026", ""]
+    typed = page.evaluate("(ds) => ds.map((d) => phucloiWeb.isoDate(d))", dates)
+    assert typed == ["2026-11-22", "2026-11-22", None, None, None]
+    page.goto("/web/lang/vi?next=/web/finance/payout")
+    assert page.locator("h1").text_content() == "Ghi chi phúc lợi"
+
+
+def test_the_browser_check_agrees_with_the_python_merkle_code(
+    browser: Any, server: dict[str, Any]
+) -> None:
+    """static/merkle.js against audit.merkle and audit.note on trees of several sizes."""
+    import hashlib
+
+    from audit.merkle import inclusion_proof, leaf_hash, root_from_leaf_hashes
+    from audit.note import Checkpoint, Signer
+
+    origin = "phucloi.vn/ledger/test"
+    signers = [Signer(origin, hashlib.sha256(f"seed {n}".encode()).digest()) for n in range(64)]
+    # A log key whose base64 holds a "+" (a real key can), and another log's key.
+    signer = next(s for s in signers if s.verifier().vkey.count("+") > 2)
+    stranger = next(s for s in signers if s is not signer)
+    leaves = [leaf_hash(f"entry {i}".encode()) for i in range(13)]
+    cases, bad = [], []
+    for size in (1, 2, 3, 7, 8, 13):
+        note = Checkpoint(origin, size, root_from_leaf_hashes(leaves[:size])).sign([signer])
+        for i in range(size):
+            path = [p.hex() for p in inclusion_proof(leaves, i, size)]
+            case = {
+                "leafIndex": i,
+                "treeSize": size,
+                "leafHash": leaves[i].hex(),
+                "path": path,
+                "note": note,
+                "vkey": signer.verifier().vkey,
+            }
+            cases.append(case)
+            if size == 13 and i in (0, 6, 12):
+                bad.append(({**case, "leafHash": leaves[(i + 1) % size].hex()}, "root"))
+                bad.append(({**case, "vkey": stranger.verifier().vkey}, "signature"))
+                bad.append(({**case, "treeSize": 12}, "size"))
+                bad.append(({**case, "path": path[:-1]}, "proof"))
+    context = browser.new_context(base_url=server["base"])
+    try:
+        page = context.new_page()
+        page.goto("/web/key/new")
+        check = "async (cases) => Promise.all(cases.map((c) => MerkleCheck.check(c)))"
+        results = page.evaluate(check, cases)
+        assert [r["inLog"] for r in results] == [True] * len(cases)
+        refused = page.evaluate(check, [c for c, _ in bad])
+        assert [(r["inLog"], r["reason"]) for r in refused] == [(False, why) for _, why in bad]
+    finally:
+        context.close()

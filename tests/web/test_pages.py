@@ -1,0 +1,485 @@
+"""The web pages with FastAPI's TestClient on the real ledger: sessions, CSRF, what each person
+sees, signed commands posted from a page, the dues preview, formatting."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from api.web import text
+from audit.log import make_checkpoint
+from ledger import clock
+from ledger.tables import ledger_entries
+from tests.support import at
+from tests.web.conftest import CSRF, PIN, Web, csrf_of
+
+# --- formatting ----------------------------------------------------------------------------------
+
+
+def test_amounts_dates_and_shares_are_written_the_vietnamese_way() -> None:
+    assert text.money(1_250_000) == "1.250.000 đ"
+    assert text.money(0) == "0 đ"
+    assert text.money(None) == "—"
+    assert text.day("2025-03-01") == "01/03/2025"
+    assert text.day("2025-03-01T10:00:00+07:00") == "01/03/2025"
+    assert text.month("2024-07") == "07/2024"
+    assert text.percent(6000) == "60%"
+    assert text.percent(6050) == "60,5%"
+    assert text.percent(6050, "en") == "60.5%"
+    assert text.percent(None) == "—"
+    assert text.fold("  Nguyễn Đức Thắng ") == "nguyen duc thang"
+    assert text.parse_day("05/10/2024") == date(2024, 10, 5)
+    assert text.parse_day("2024-10-05") == date(2024, 10, 5)
+    assert [text.parse_day(v) for v in ("31/02/2024", "5/10/2024", "10/05", "")] == [None] * 4
+    assert text.label("welfare", "tet_support", "vi") == "Hỗ trợ Tết"
+    assert text.label("welfare", "tet_support", "en") == "Tết support"
+
+
+# --- sessions and CSRF ---------------------------------------------------------------------------
+
+
+def _login_response(client: TestClient, who: str, secret: str, *, member: bool) -> Any:
+    page = "/web/member/login" if member else "/web/login"
+    token = CSRF.search(client.get(page).text).group(1)  # type: ignore[union-attr]
+    return client.post(page, data={"username": who, "secret": secret, "csrf": token})
+
+
+def test_the_session_cookie_is_httponly_strict_and_secure_over_tls(web: Web) -> None:
+    plain = _login_response(web.client(), "kt.g1", "mật-khẩu-đủ-dài", member=False)
+    cookie = next(c for c in plain.headers.get_list("set-cookie") if "phucloi_session=" in c)
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/web" in cookie
+    assert "Secure" not in cookie
+    tls = TestClient(web.app, base_url="https://testserver", follow_redirects=False)
+    secure = _login_response(tls, "DV001", PIN["DV001"], member=True)
+    cookie = next(c for c in secure.headers.get_list("set-cookie") if "phucloi_session=" in c)
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert secure.headers["location"] == "/web/me"
+
+
+def test_a_wrong_pin_says_nothing_about_which_part_was_wrong_and_is_rate_limited(
+    web: Web,
+) -> None:
+    client = web.client()
+    for _ in range(5):
+        r = _login_response(client, "DV001", "000000", member=True)
+        assert r.status_code == 401
+        assert "Sai tên đăng nhập hoặc mật khẩu/PIN" in r.text
+        assert "phucloi_session" not in r.headers.get("set-cookie", "")
+    r = _login_response(client, "DV001", PIN["DV001"], member=True)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "Đăng nhập sai quá nhiều lần" in r.text
+
+
+def test_forms_without_this_sessions_csrf_token_are_refused(web: Web) -> None:
+    member = web.login("DV001")
+    other = web.login("DV002")
+    entry = web.events["gift1"]
+    assert member.post("/web/me/receipts", data={"entry": entry}).status_code == 403
+    wrong = csrf_of(other.get("/web/me").text)
+    r = member.post("/web/me/receipts", data={"entry": entry, "csrf": wrong})
+    assert r.status_code == 403 and "Biểu mẫu đã hết hạn" in r.text
+    officer = web.login("kt.g1")
+    r = officer.post("/web/finance/submit", json={}, headers={"Accept": "application/json"})
+    assert r.status_code == 403 and r.json()["code"] == "csrf_refused"
+    # A login form without the pre-login cookie's token (a cross-site form) is refused too.
+    r = web.client().post("/web/login", data={"username": "kt.g1", "secret": "x", "csrf": "0" * 64})
+    assert r.status_code == 403
+    # Nothing was recorded by any of these.
+    m = web.world.ledger.get_member("DV001")
+    assert m.statements == []
+
+
+def test_an_expired_session_goes_back_to_the_login_page(web: Web) -> None:
+    member = web.login("DV001")
+    with clock.frozen(clock.now() + timedelta(minutes=16)):
+        r = member.get("/web/me")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/web/member/login?next=/web/me"
+
+
+def test_the_english_switch_keeps_vietnamese_amounts_and_dates(web: Web) -> None:
+    member = web.login("DV001")
+    r = member.get("/web/lang/en", params={"next": "/web/me"})
+    assert r.status_code == 303 and r.headers["location"] == "/web/me"
+    page = member.get("/web/me").text
+    assert "<h1>My welfare history</h1>" in page and 'lang="en"' in page
+    assert "300.000 đ" in page and "02/09/2024" in page
+    assert (
+        member.get("/web/lang/en", params={"next": "https://evil.example/"}).headers["location"]
+        == "/web/"
+    )
+
+
+# --- what a member sees ----------------------------------------------------------------------------
+
+
+def _event_ids(html: str) -> set[str]:
+    return set(re.findall(r'<tr id="e-[^"]+" data-event="([^"]+)"', html))
+
+
+def test_a_member_sees_their_own_entries_and_nobody_elses(web: Web) -> None:
+    ev = web.events
+    member = web.login("DV001")
+    page = member.get("/web/me").text
+    assert _event_ids(page) == {ev["gift1"], ev["dues"]}
+    assert "300.000 đ" in page and "60.000 đ" in page  # the gift, and DV001's own dues line
+    for other in ("400.000 đ", "70.000 đ", "500.000 đ", "DV002", "DV201", ev["gift2"], ev["gift3"]):
+        assert other not in page
+    # No parameter can name another member.
+    assert _event_ids(member.get("/web/me", params={"member": "DV002"}).text) == _event_ids(page)
+    r = member.get("/web/me/disputes/new", params={"entry": ev["gift2"]})
+    assert r.status_code == 404 and "400.000" not in r.text and "DV002" not in r.text
+    token = csrf_of(page)
+    r = member.post("/web/me/receipts", data={"entry": ev["gift2"], "csrf": token})
+    assert r.status_code == 422 and "không có trong lịch sử" in r.text
+    assert web.world.ledger.get_member("DV002").statements == []
+
+
+def test_a_member_confirms_receipt_and_disputes_and_the_inspector_reads_it(web: Web) -> None:
+    ev = web.events
+    member = web.login("DV001")
+    token = csrf_of(member.get("/web/me").text)
+    r = member.post("/web/me/receipts", data={"entry": ev["gift1"], "csrf": token})
+    assert (
+        r.status_code == 303 and r.headers["location"] == f"/web/me?done=confirmed#e-{ev['gift1']}"
+    )
+    form = member.get("/web/me/disputes/new", params={"entry": ev["dues"]})
+    assert form.status_code == 200 and "60.000 đ" in form.text
+    r = member.post(
+        "/web/me/disputes",
+        data={
+            "entry": ev["dues"],
+            "reason": "amount_differs",
+            "text": "Tôi chỉ bị trừ 50.000 đ",
+            "csrf": token,
+        },
+    )
+    assert r.status_code == 303
+    page = member.get("/web/me?done=disputed").text
+    assert "Bạn đã xác nhận nhận" in page and "Bạn đã phản ánh" in page
+    statements = web.world.ledger.get_member("DV001").statements
+    assert [(s["kind"], s["entry"], s["reason"]) for s in statements] == [
+        ("confirm", ev["gift1"], None),
+        ("dispute", ev["dues"], "amount_differs"),
+    ]
+    inspector = web.login("ubkt").get("/web/inspector", params={"unit": "P", "period": "2024"})
+    assert inspector.status_code == 200
+    assert "Tôi chỉ bị trừ 50.000 đ" in inspector.text
+    assert "Số tiền nhận được khác" in inspector.text
+
+
+# --- finance officer ---------------------------------------------------------------------------
+
+
+def _today_payout(web: Web, by: Any, amount: int, **body: Any) -> dict[str, Any]:
+    return web.world.item(
+        "payout.record",
+        by=by,
+        unit="G1",
+        effective_date=clock.today_vn(),
+        body={"member": "DV001", "kind": "gift", "amount": amount, "occasion": "Sinh nhật", **body},
+    )
+
+
+def test_a_payout_signed_in_the_browser_is_recorded_and_refusals_are_in_vietnamese(
+    web: Web,
+) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    token = csrf_of(officer.get("/web/finance/payout").text)
+    headers = {"X-CSRF-Token": token, "Accept": "application/json"}
+
+    item = _today_payout(web, w.kt, 200_000)
+    r = officer.post("/web/finance/submit", json=item, headers=headers)
+    assert r.status_code == 201 and r.json()["status"] == "paid"
+    again = officer.post("/web/finance/submit", json=item, headers=headers)
+    assert again.json()["event_id"] == r.json()["event_id"]
+    assert again.headers["idempotent-replayed"] == "true"
+
+    over = officer.post(
+        "/web/finance/submit", json=_today_payout(web, w.kt, 800_000), headers=headers
+    )
+    assert over.status_code == 422
+    assert over.json()["message_vi"] == "Quy chế chi tiêu nội bộ không cho phép"
+    assert over.json()["problems"][0]["message_vi"] == (
+        "800.000 đ vượt mức tối đa mỗi lần 500.000 đ"
+    )
+    foreign = officer.post(
+        "/web/finance/submit", json=_today_payout(web, w.kt2, 100_000), headers=headers
+    )
+    assert foreign.status_code == 403 and foreign.json()["code"] == "signer_not_caller"
+    approval = w.item(
+        "approval.decide",
+        by=w.kt,
+        unit="G1",
+        body={"target": r.json()["event_id"], "target_digest": "0" * 64, "decision": "approve"},
+    )
+    wrong_page = officer.post("/web/finance/submit", json=approval, headers=headers)
+    assert wrong_page.status_code == 422
+    assert wrong_page.json()["problems"][0]["field"] == "command.type"
+
+    listed = officer.get("/web/finance").text
+    assert r.json()["event_id"][:8] in listed and "200.000 đ" in listed
+    history = web.login("DV001").get("/web/me").text
+    assert r.json()["event_id"] in _event_ids(history)
+    assert "800.000" not in history
+
+
+def test_member_search_and_allowance_stay_inside_the_officers_units(web: Web) -> None:
+    officer = web.login("kt.g1")
+    found = officer.get("/web/finance/members", params={"q": "doan vien dv00"}).json()["members"]
+    assert [(m["member"], m["name"], m["unit"]) for m in found] == [
+        ("DV001", "Đoàn viên DV001", "G1"),
+        ("DV002", "Đoàn viên DV002", "G1"),
+    ]
+    assert officer.get("/web/finance/members", params={"q": "DV201"}).json()["members"] == []
+    data = officer.get(
+        "/web/finance/allowance", params={"member": "DV001", "kind": "gift", "on": "2024-12-01"}
+    ).json()
+    assert (data["per_payout_cap"], data["used"], data["used_count"], data["max_count"]) == (
+        500_000,
+        300_000,
+        1,
+        5,
+    )
+    assert data["approval_threshold"] == 5_000_000
+    assert {
+        "vi": "Đã dùng trong kỳ",
+        "en": "Used in this window",
+        "value": "300.000 đ (1)",
+    } in data["rows"]
+    r = officer.get(
+        "/web/finance/allowance", params={"member": "DV201", "kind": "gift", "on": "2024-12-01"}
+    )
+    assert r.status_code == 404
+
+
+def _csv(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _entries(web: Web) -> int:
+    with web.world.ctx.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(ledger_entries)))
+
+
+def _preview(client: TestClient, token: str, name: str, data: bytes, month: str = "2024-09") -> Any:
+    return client.post(
+        "/web/finance/dues/preview",
+        data={"unit": "G1", "month": month, "effective_date": "2024-10-05", "csrf": token},
+        files={"payroll": (name, data, "application/octet-stream")},
+    )
+
+
+def test_the_dues_preview_shows_every_line_and_its_errors_and_stores_nothing(web: Web) -> None:
+    officer = web.login("kt.g1")
+    token = csrf_of(officer.get("/web/finance/dues").text)
+    before = _entries(web)
+    bad = _csv(
+        "Mã đoàn viên;Lương đóng BHXH;Đoàn phí",
+        "DV001;6.000.000;",
+        "DV002;7000000.5;",
+        "DV999;5.000.000;",
+        "DV001;6.000.000;",
+        "DV201;5.000.000;",
+        "DV002;7.000.000;65.000",
+    )
+    r = _preview(officer, token, "luong.csv", bad)
+    assert r.status_code == 422
+    rows = dict(re.findall(r'data-row="(\d+)">(.*?)</tr>', r.text, re.S))
+    assert set(rows) == {"2", "3", "4", "5", "6", "7"}
+    assert "✓" in rows["2"] and "60.000 đ" in rows["2"]
+    assert "phải là số nguyên đồng" in rows["3"]
+    assert "không có đoàn viên DV999" in rows["4"]
+    assert "DV001 xuất hiện hai lần" in rows["5"]
+    assert "không sinh hoạt tại G1 trong tháng" in rows["6"]
+    assert "đoàn phí phải là 70.000 đ theo quy chế 2024-07" in rows["7"]
+    assert 'id="dues-batch"' not in r.text and 'id="dues-sign"' not in r.text
+    assert _entries(web) == before
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["member", "salary_basis"])
+    sheet.append(["DV001", 6_000_000])
+    sheet.append(["DV002", 7_000_000.0])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    good = _preview(officer, token, "luong.xlsx", buffer.getvalue())
+    assert good.status_code == 200
+    batch = json.loads(re.search(r'id="dues-batch">(.*?)</script>', good.text).group(1))  # type: ignore[union-attr]
+    assert batch == {
+        "unit": "G1",
+        "month": "2024-09",
+        "effective_date": "2024-10-05",
+        "lines": [
+            {"member": "DV001", "salary_basis": 6_000_000, "amount": 60_000},
+            {"member": "DV002", "salary_basis": 7_000_000, "amount": 70_000},
+        ],
+    }
+    assert _entries(web) == before
+
+    # What the browser then signs and posts: one batch, every line stored.
+    with at("2024-10-05"):
+        item = web.world.item(
+            "collection.dues",
+            by=web.world.kt,
+            unit=batch["unit"],
+            effective_date=batch["effective_date"],
+            body={"month": batch["month"], "lines": batch["lines"]},
+        )
+        r = officer.post(
+            "/web/finance/submit",
+            json=item,
+            headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        )
+    assert r.status_code == 201
+    assert _entries(web) == before + 1
+    assert "Đoàn phí tháng 09/2024" in web.login("DV002").get("/web/me").text
+
+
+def test_a_file_that_is_not_a_payroll_is_refused_as_a_whole(web: Web) -> None:
+    officer = web.login("kt.g1")
+    token = csrf_of(officer.get("/web/finance/dues").text)
+    r = _preview(officer, token, "x.csv", _csv("name,age", "An,30"))
+    assert r.status_code == 422 and "Thiếu cột: mã đoàn viên, lương đóng BHXH" in r.text
+    r = _preview(officer, token, "x.xlsx", b"PK not really a zip")
+    assert r.status_code == 422 and "Không đọc được tệp XLSX" in r.text
+    r = officer.post(
+        "/web/finance/dues/preview",
+        data={"unit": "G2", "month": "2024-09", "effective_date": "2024-10-05", "csrf": token},
+        files={"payroll": ("luong.csv", _csv("member,salary_basis", "DV201,5000000"), "text/csv")},
+    )
+    assert r.status_code == 403
+
+
+# --- chair and inspector ---------------------------------------------------------------------------
+
+
+def test_a_chair_sees_the_pending_payout_with_its_policy_and_approves_it(web: Web) -> None:
+    w = web.world
+    pending = w.payout(
+        "DV002",
+        "housing_repair",
+        8_000_000,
+        on="2024-10-10",
+        occasion="Sửa nhà",
+        await_approval=True,
+        personal={"reason": "Nhà dột"},
+    )
+    assert pending.status == "pending"
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    assert f'id="p-{pending.event_id}"' in page
+    assert "8.000.000 đ" in page and "20.000.000 đ" in page and "5.000.000 đ" in page
+    assert "400.000 đ" in page  # the member's earlier gift, beside the decision
+    token = csrf_of(page)
+    with at("2024-10-11"):
+        item = w.item(
+            "approval.decide",
+            by=w.chair,
+            unit="G1",
+            effective_date="2024-10-11",
+            body={
+                "target": pending.event_id,
+                "target_digest": pending.digest,
+                "decision": "approve",
+            },
+        )
+        r = chair.post(
+            "/web/chair/submit",
+            json=item,
+            headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        )
+    assert r.status_code == 201
+    assert w.ledger.get_member("DV002").payouts[pending.event_id].status == "paid"
+    assert "Không có khoản chi nào chờ duyệt" in chair.get("/web/chair").text
+
+
+def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
+    w = web.world
+    w.join("DV003", cid="079199000777")
+    w.join("DV202", unit="G2", cid="079199000777")
+    w.payout("DV003", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết")
+    second = w.payout(
+        "DV202", "tet_support", 1_000_000, on="2025-01-21", unit="G2", by=w.kt2, occasion="Tết"
+    )
+    inspector = web.login("ubkt")
+    page = inspector.get("/web/inspector", params={"unit": "P", "period": "2025"}).text
+    found = re.search(r'data-finding="(F-[0-9a-f]{16})" data-rule="duplicate_citizen_id"', page)
+    assert found is not None
+    finding = found.group(1)
+    detail = inspector.get(
+        f"/web/inspector/findings/{finding}", params={"unit": "P", "period": "2025"}
+    )
+    assert detail.status_code == 200 and second.event_id[:8] in detail.text
+    event = inspector.get(f"/web/inspector/events/{second.event_id}")
+    assert event.status_code == 200 and "tet_support" in event.text
+    token = csrf_of(detail.text)
+    with at("2025-02-01"):
+        item = w.item(
+            "finding.resolve",
+            by=w.inspector,
+            unit="G2",
+            effective_date="2025-02-01",
+            body={
+                "finding": finding,
+                "rule": "duplicate_citizen_id",
+                "decision": "confirm",
+                "note": "Cùng một người",
+            },
+        )
+        r = inspector.post(
+            "/web/inspector/submit",
+            json=item,
+            headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        )
+    assert r.status_code == 201
+    page = inspector.get(
+        f"/web/inspector/findings/{finding}", params={"unit": "P", "period": "2025"}
+    )
+    assert "Cùng một người" in page.text
+    assert inspector.get("/web/inspector/findings/F-0000000000000000").status_code == 404
+
+
+def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web: Web) -> None:
+    officer = web.login("kt.g1")
+    params = {"unit": "G1", "kind": "monthly", "period": "2024-09", "format": "json"}
+    assert officer.get("/web/reports/download", params=params).status_code == 404
+    make_checkpoint(web.world.ctx.engine)
+    r = officer.get("/web/reports/download", params=params)
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="phu-luc-01_G1_2024-09.json"'
+    assert json.loads(r.content)["rows"]
+    xlsx = officer.get("/web/reports/download", params={**params, "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert officer.get("/web/reports/download", params={**params, "unit": "G2"}).status_code == 403
+    structure = officer.get(
+        "/web/reports/download",
+        params={"unit": "G1", "kind": "structure", "period": "2024", "format": "csv"},
+    )
+    assert structure.status_code == 200 and b"total,G1" in structure.content
+
+
+def test_an_inspector_runs_a_full_verification_and_reads_its_verdict(web: Web) -> None:
+    import time
+
+    inspector = web.login("ubkt")
+    page = inspector.get("/web/inspector").text
+    assert "chưa chạy trên máy chủ này" in page
+    r = inspector.post("/web/inspector/verify", data={"csrf": csrf_of(page)})
+    assert r.status_code == 303
+    for _ in range(600):  # wait for the background run (a bound, not a speed assertion)
+        page = inspector.get("/web/inspector").text
+        if "đang chạy từ" not in page:
+            break
+        time.sleep(0.1)
+    verdict = re.search(r'id="last-verification">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "ĐẠT: mọi kiểm tra đều đúng" in verdict
+    assert f"{_entries(web)} bút toán" in verdict
