@@ -43,8 +43,17 @@ SCHEMA = "phucloi/command/v1"
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 MemberNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Free text: no control characters other than tab, CR and LF (a NUL cannot be stored in a
+# PostgreSQL text column; the others only hide what a line says).
+_PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_PRINTABLE),
+]
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PRINTABLE),
+]
 Commit = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$")]
 KeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from pydantic import ValidationError
+
 from ledger.domain.commands import parse_command
 from ledger.domain.errors import InvalidCommand
 
@@ -81,3 +83,18 @@ def test_every_command_type_has_exactly_one_handler() -> None:
     from ledger.handlers import HANDLERS
 
     assert sorted(HANDLERS) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("bad", ["Tết\x00", "a\x1bb", "\x7f"])
+def test_free_text_refuses_control_characters(bad: str) -> None:
+    from ledger.domain.commands import PayoutBody
+
+    with pytest.raises(ValidationError) as exc:
+        PayoutBody.model_validate(
+            {"member": "DV001", "kind": "gift", "amount": 1000, "occasion": bad}
+        )
+    assert exc.value.errors()[0]["loc"] == ("occasion",)
+    ok = PayoutBody.model_validate(
+        {"member": "DV001", "kind": "gift", "amount": 1000, "occasion": "Tết\tẤt Tỵ\nlần 2"}
+    )
+    assert ok.occasion == "Tết\tẤt Tỵ\nlần 2"
