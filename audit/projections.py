@@ -8,22 +8,36 @@ created from the same `ledger.tables.metadata`, and `projection_tracking` is set
 head; the result must equal the live rows exactly. A row edited, added or deleted by hand is
 a finding naming the table and the row's key.
 
-Invariant: the rebuild sees each event as the ledger's hook saw it (`EntryMeta` rebuilt from
-the signed envelope, never from `ledger_entries`, which an attacker could edit). A read model
-may declare `command_types`; when every one does, other events are skipped undecoded.
+Invariants:
+- The rebuild sees each event as the ledger's hook saw it (`EntryMeta` rebuilt from the
+  signed envelope, never from `ledger_entries`, which an attacker could edit). A read model
+  may declare `command_types`; when every one does, other events are skipped.
+- There is one implementation of the projections: the rebuild calls the very `apply` the
+  live ledger calls. The scratch database has the same tables, keys and column types; of
+  the secondary indexes it keeps only those the projections' own queries use (rows never
+  depend on an index).
+- The comparison is exact and runs in SQL: the live tables (the ledger's SQLite file
+  attached read-only, or a copy of the rows of any other source in a scratch file) are
+  joined with the rebuilt ones on the primary key; a row differs when any column differs in
+  value or in storage type. Only differing rows come back to Python, where `compare` words
+  the findings; row counts are compared too, so a duplicated row is found as well.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from audit.findings import ERROR, Finding
 from audit.scan import normalised_id
@@ -35,6 +49,10 @@ from ledger.tables import metadata
 MEMBER_TYPES = frozenset(
     {"member.join", "member.transfer", "member.leave", "member.death", "member.salary"}
 )
+# Secondary indexes the projections' own statements need (the rest only serve reports).
+SCRATCH_INDEXES = frozenset({"ix_proj_money_lines_event"})
+TRACKING = "projection_tracking"
+LIVE = "live"  # schema name of the live read models inside the scratch connection
 
 
 @dataclass(frozen=True)
@@ -90,78 +108,284 @@ def compared_tables(models: Sequence[ReadModel]) -> list[str]:
     return sorted(names)
 
 
-TRACKING = "projection_tracking"
+# --- the events as the hook saw them --------------------------------------------------------
+
+
+def meta_from(
+    *, seq: int, leaf_hash: str | None, aggregate: str, envelope: Any, command: Any
+) -> EntryMeta | None:
+    """The EntryMeta the write path handed to the projectors, from the signed envelope."""
+    try:
+        return EntryMeta(
+            event_id=command["command_id"],
+            command_type=command["type"],
+            unit=command.get("unit"),
+            signer=command["signer"]["officer"],
+            effective_date=date.fromisoformat(command["effective_date"]),
+            digest=envelope["digest"],
+            recorded_at=envelope["recorded_at"],
+            command=command,
+            envelope=envelope,
+            aggregate_id=aggregate,
+            seq=seq,
+            leaf_hash=leaf_hash,
+            extra={"status": (envelope.get("ledger") or {}).get("status", "recorded")},
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def meta_of(row: LogRow) -> EntryMeta | None:
-    """The EntryMeta the write path handed to the projectors for this event."""
+    """The EntryMeta the write path handed to the projectors for this stored row."""
     ev = row.event
     if ev is None:
         return None
     try:
         env = json.loads(ev.state)["envelope"]
         cmd = json.loads(env["command"])
-        return EntryMeta(
-            event_id=cmd["command_id"],
-            command_type=cmd["type"],
-            unit=cmd.get("unit"),
-            signer=cmd["signer"]["officer"],
-            effective_date=date.fromisoformat(cmd["effective_date"]),
-            digest=env["digest"],
-            recorded_at=env["recorded_at"],
-            command=cmd,
-            envelope=env,
-            aggregate_id=normalised_id(ev.originator_id),
-            seq=row.entry.seq,
-            leaf_hash=row.entry.leaf_hash,
-            extra={"status": (env.get("ledger") or {}).get("status", "recorded")},
-        )
+        aggregate = normalised_id(ev.originator_id)
     except (ValueError, KeyError, TypeError):
         return None
+    return meta_from(
+        seq=row.entry.seq,
+        leaf_hash=row.entry.leaf_hash,
+        aggregate=aggregate,
+        envelope=env,
+        command=cmd,
+    )
+
+
+# --- the scratch database -------------------------------------------------------------------
+
+
+def _ddl(names: Iterable[str], *, indexes: frozenset[str] | None) -> list[str]:
+    """CREATE statements of the tables (and of the chosen indexes; None: every index)."""
+    dialect = sqlite_dialect.dialect()
+    out = []
+    for name in names:
+        table = metadata.tables[name]
+        out.append(str(CreateTable(table).compile(dialect=dialect)))
+        for index in table.indexes:
+            if indexes is None or index.name in indexes:
+                out.append(str(CreateIndex(index).compile(dialect=dialect)))
+    return out
+
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # as ledger.store adapts `:name`
+
+
+@lru_cache(maxsize=256)
+def _positional(sql: str) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]:
+    """The statement with `?` marks, and what picks its parameters out of a row, in order."""
+    names = _PARAM.findall(sql)
+    text = _PARAM.sub("?", sql)
+    if len(names) > 1:
+        return text, itemgetter(*names)
+    if names:
+        one = itemgetter(names[0])
+        return text, lambda row: (one(row),)
+    return text, lambda row: ()
+
+
+class ScratchTx(Tx):
+    """`Tx` over the scratch database that binds parameters by position.
+
+    The statements and rows are the projections' own, unchanged; sqlite3 binds `?` marks
+    from a tuple several times faster than `:name` marks from a dict.
+    """
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        super().__init__(cursor, dialect="sqlite")
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        text, pick = _positional(sql)
+        self.cursor.execute(text, pick(params or {}))
+
+    def executemany(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        text, pick = _positional(sql)
+        self.cursor.executemany(text, map(pick, rows))
+
+
+def _quoted(names: Iterable[str]) -> list[str]:
+    return ['"' + n.replace('"', '""') + '"' for n in names]
+
+
+class Rebuild:
+    """The read models replayed, chunk by chunk, into a scratch in-memory SQLite database.
+
+    `feed` takes the events of a chunk in log order; `finish` sets the tracking rows;
+    `compare_live` compares with the live rows attached under the schema `live`.
+    """
+
+    def __init__(self, models: Sequence[ReadModel] | None = None) -> None:
+        self.models = list(models) if models is not None else registered_read_models()
+        self.names = compared_tables(self.models)
+        self.wanted = command_types(self.models)
+        self.conn = sqlite3.connect(":memory:", uri=True)
+        self.conn.row_factory = sqlite3.Row
+        for statement in _ddl(self.names, indexes=SCRATCH_INDEXES):
+            self.conn.execute(statement)
+        self.cursor = self.conn.cursor()
+        self.tx = ScratchTx(self.cursor)
+        self.last_seq = -1
+
+    def wants(self, command_type: Any) -> bool:
+        """Whether some read model reads events of this (signed, maybe tampered) type."""
+        return self.wanted is None or (
+            isinstance(command_type, str) and command_type in self.wanted
+        )
+
+    def feed(self, metas: Sequence[EntryMeta], *, last_seq: int) -> None:
+        """Apply one chunk of events (in seq order) to every read model."""
+        self.last_seq = max(self.last_seq, last_seq)
+        if metas:
+            for model in self.models:
+                model.apply(self.tx, metas)
+
+    def finish(self) -> None:
+        if TRACKING in self.names:
+            self.tx.executemany(
+                f"INSERT INTO {TRACKING} (name, last_seq) VALUES (:name, :seq)",
+                [{"name": m.name, "seq": self.last_seq} for m in self.models],
+            )
+        self.conn.commit()
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every rebuilt row, as plain values, sorted (for callers that want them all)."""
+        out = {}
+        for name in self.names:
+            cols = ", ".join(_quoted(c.name for c in metadata.tables[name].columns))
+            out[name] = sorted(
+                (
+                    tuple(plain(v) for v in r)
+                    for r in self.conn.execute(f"SELECT {cols} FROM {name}")
+                ),
+                key=sort_key,
+            )
+        return out
+
+    def attach_live(self, path: str | Path) -> None:
+        """Attach a SQLite file holding the live read models, read-only, as schema `live`."""
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        self.conn.execute(f"ATTACH DATABASE ? AS {LIVE}", (uri,))
+
+    def compare_live(self) -> list[Finding]:
+        """Row-by-row differences between `live` and the rebuilt tables, as findings."""
+        found: list[Finding] = []
+        for name in self.names:
+            live_rows, rebuilt_rows, surplus = self._differences(name)
+            found.extend(compare({name: live_rows}, {name: rebuilt_rows}))
+            if surplus:
+                found.append(
+                    Finding(
+                        "projection.row",
+                        ERROR,
+                        None,
+                        None,
+                        None,
+                        None,
+                        f"{name}: {surplus} live row(s) more than the rebuild, beyond those "
+                        "named: duplicated rows",
+                    )
+                )
+        return found
+
+    def _differences(self, name: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+        """(live rows that differ, rebuilt rows that differ, unexplained surplus of live rows)."""
+        table = metadata.tables[name]
+        cols = [c.name for c in table.columns]
+        pk = [c.name for c in table.primary_key.columns] or cols
+        q, keys = _quoted(cols), _quoted(pk)
+        # Joined on the key through indexes, strictly: a key stored as another type (5 and
+        # '5') matches nothing. `+x` strips a column's affinity: no conversion takes place,
+        # and the searched side's index stays usable.
+        forward = " AND ".join(f"b.{c} = +a.{c}" for c in keys)
+        backward = " AND ".join(f"a.{c} = +b.{c} AND typeof(a.{c}) = typeof(b.{c})" for c in keys)
+        differs = " OR ".join(f"a.{c} IS NOT b.{c} OR typeof(a.{c}) <> typeof(b.{c})" for c in q)
+        key_at = len(cols) + cols.index(pk[0])
+        a_cols = ", ".join(f"a.{c}" for c in q)
+        b_cols = ", ".join(f"b.{c}" for c in q)
+        n = len(cols)
+        rebuilt_rows: list[tuple[Any, ...]] = []
+        live_rows: list[tuple[Any, ...]] = []
+        only_rebuilt = only_live = 0
+        for r in self.conn.execute(
+            f"SELECT {a_cols}, {b_cols} FROM main.{name} a NOT INDEXED LEFT JOIN {LIVE}.{name} b "
+            f"ON {forward} WHERE b.{keys[0]} IS NULL OR {differs}"
+        ):
+            rebuilt_rows.append(tuple(plain(v) for v in r[:n]))
+            if r[key_at] is None:
+                only_rebuilt += 1
+            else:
+                live_rows.append(tuple(plain(v) for v in r[n:]))
+        for r in self.conn.execute(
+            f"SELECT {b_cols} FROM {LIVE}.{name} b WHERE NOT EXISTS "
+            f"(SELECT 1 FROM main.{name} a WHERE {backward})"
+        ):
+            live_rows.append(tuple(plain(v) for v in r))
+            only_live += 1
+        live_count = self.conn.execute(f"SELECT count(*) FROM {LIVE}.{name}").fetchone()[0]
+        rebuilt_count = self.conn.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
+        return live_rows, rebuilt_rows, (live_count - rebuilt_count) - (only_live - only_rebuilt)
+
+    def close(self) -> None:
+        self.cursor.close()
+        self.conn.close()
+
+
+def copy_read_models(source: Source, path: str | Path) -> str:
+    """Write the source's live read-model rows into a new SQLite file (for `attach_live`).
+
+    Columns are untyped, so every value keeps the storage type it was read with (a number
+    written as text in a bundle stays text and differs from the rebuilt number).
+    """
+    conn = sqlite3.connect(str(path))
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        live = source.read_models()
+        for name in compared_tables(registered_read_models()):
+            table = metadata.tables[name]
+            cols = [c.name for c in table.columns]
+            pk = [c.name for c in table.primary_key.columns] or cols
+            conn.execute(f"CREATE TABLE {name} ({', '.join(_quoted(cols))})")
+            conn.execute(f"CREATE INDEX {name}_key ON {name} ({', '.join(_quoted(pk))})")
+            marks = ", ".join("?" for _ in cols)
+            conn.executemany(f"INSERT INTO {name} VALUES ({marks})", live.get(name, []))
+        conn.commit()
+    finally:
+        conn.close()
+    return str(path)
+
+
+def worker_copy_read_models(spec: tuple[str, str], path: str) -> str:
+    from audit.source import open_source
+
+    source = open_source(spec)
+    try:
+        return copy_read_models(source, path)
+    finally:
+        source.close()
 
 
 def rebuild(source: Source) -> dict[str, list[tuple[Any, ...]]]:
     """Replay the log through every read model into a scratch database; its rows per table."""
-    models = registered_read_models()
-    names = compared_tables(models)
-    engine = create_engine("sqlite://", poolclass=StaticPool)
-    metadata.create_all(engine, tables=[metadata.tables[n] for n in names])
-    raw = engine.raw_connection()
-    conn: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
-    conn.row_factory = sqlite3.Row
-    cursor = conn.cursor()
-    tx = Tx(cursor, dialect="sqlite")
-    wanted = command_types(models)
-    last_seq = -1
-    for ref in source.chunks():
-        metas = []
-        for row in source.read_chunk(ref):
-            last_seq = max(last_seq, row.entry.seq)
-            if wanted is not None and row.entry.command_type not in wanted:
-                continue
-            meta = meta_of(row)
-            if meta is not None:
-                metas.append(meta)
-        if metas:
-            for model in models:
-                model.apply(tx, metas)
-    if TRACKING in names:
-        tx.executemany(
-            f"INSERT INTO {TRACKING} (name, last_seq) VALUES (:name, :seq)",
-            [{"name": m.name, "seq": last_seq} for m in models],
-        )
-    conn.commit()
-    cursor.close()
-    raw.close()
-    out = {}
-    with engine.connect() as c:
-        for name in names:
-            out[name] = sorted(
-                (tuple(plain(v) for v in r) for r in c.execute(select(metadata.tables[name]))),
-                key=sort_key,
-            )
-    engine.dispose()
-    return out
+    r = Rebuild()
+    try:
+        for ref in source.chunks():
+            metas = []
+            last = -1
+            for row in source.read_chunk(ref):
+                last = max(last, row.entry.seq)
+                meta = meta_of(row)
+                if meta is not None and r.wants(meta.command_type):
+                    metas.append(meta)
+            r.feed(metas, last_seq=last)
+        r.finish()
+        return r.rows()
+    finally:
+        r.close()
 
 
 def compare(
@@ -182,11 +406,11 @@ def compare(
                 msg = f"{where}: row missing from the live read model"
             elif key not in want:
                 msg = f"{where}: row not produced by any stored event (added by hand?)"
-            elif have[key] != want[key]:
+            elif have[key] != want[key] or _types(have[key]) != _types(want[key]):
                 diffs = [
                     f"{cols[i]} live {have[key][i]!r} ≠ rebuilt {want[key][i]!r}"
                     for i in range(len(cols))
-                    if have[key][i] != want[key][i]
+                    if have[key][i] != want[key][i] or _types(have[key][i]) != _types(want[key][i])
                 ]
                 msg = f"{where}: " + "; ".join(diffs)
             else:
@@ -195,11 +419,10 @@ def compare(
     return found
 
 
-def worker_rebuild(spec: tuple[str, str]) -> dict[str, list[tuple[Any, ...]]]:
-    from audit.source import open_source
-
-    source = open_source(spec)
-    try:
-        return rebuild(source)
-    finally:
-        source.close()
+def _types(value: Any) -> Any:
+    """Storage classes as SQLite sees them (a boolean is an integer)."""
+    if isinstance(value, tuple):
+        return tuple(_types(v) for v in value)
+    if isinstance(value, bool):
+        return int
+    return type(value)

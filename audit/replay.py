@@ -10,6 +10,12 @@ Design overview:
 - Log checks are pure functions `(event, replay) -> findings` registered in LOG_CHECKS and
   run by one loop before the event is applied to the replay state.
 
+Ed25519 verification of the officer's signature on each event is handed out: when
+`Replay.deferred` is a list, the check appends (event, officer, public key) to it and goes on;
+the caller verifies those in worker processes and reports a failure exactly as this check
+would have (`signature_finding`). Nothing the replay keeps depends on that outcome.
+Cosignatures (few) are verified here, because the chair's second signature changes state.
+
 Invariants checked here: seq gap-free from 0; notification ids increasing; every aggregate's
 versions 1, 2, 3… in log order; a valid signature by a key valid at the recorded instant, of
 an officer holding one of the command type's roles over its unit (ancestors from replayed
@@ -81,6 +87,10 @@ class Replay:
     erased: set[str] = field(default_factory=set)
     signed_with: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
     revocations: list[tuple[int, str, str]] = field(default_factory=list)  # seq, officer, key
+    deferred: list[tuple[Scanned, str, bytes]] | None = None  # signatures left to the caller
+    events_named: int = 0  # distinct stored events the log's entries name (see apply)
+    _public: dict[str, bytes] = field(default_factory=dict)  # base64 -> raw public key
+    _chains: dict[str, list[str]] = field(default_factory=dict)  # unit -> ancestors
     _books: dict[tuple[str, int], PolicyBook] = field(default_factory=dict)
     _at: datetime | None = None  # the instant of the event being checked
 
@@ -95,12 +105,17 @@ class Replay:
         return self.units.get(aid) if aid else None
 
     def ancestors(self, code: str) -> list[str]:
-        chain: list[str] = []
+        """The unit and its parents up to the root (cached until a unit event is replayed)."""
+        chain = self._chains.get(code)
+        if chain is not None:
+            return chain
+        chain = []
         current: str | None = code
         while current is not None and current not in chain:
             chain.append(current)
             unit = self.unit(current)
             current = unit.parent if unit is not None else None
+        self._chains[code] = chain
         return chain
 
     def policy(self, unit: str, on: date) -> Policy | None:
@@ -116,6 +131,12 @@ class Replay:
             books.append(self._books[cache_key])
         return resolve(books, on)
 
+    def public_key(self, encoded: str) -> bytes:
+        raw = self._public.get(encoded)
+        if raw is None:
+            raw = self._public[encoded] = decode_b64(encoded)
+        return raw
+
     # --- applying one event ----------------------------------------------------------------
 
     def apply(self, item: Scanned, leaf: bytes) -> list[Finding]:
@@ -124,9 +145,10 @@ class Replay:
         if item.recorded_at and item.recorded_at > self.last_recorded:
             self.last_recorded = item.recorded_at
         if item.aggregate_id is not None and item.version is not None:
-            self.versions[item.aggregate_id] = max(
-                item.version, self.versions.get(item.aggregate_id, 0)
-            )
+            last = self.versions.get(item.aggregate_id, 0)
+            if item.leaf is not None and item.version == last + 1:
+                self.events_named += 1  # a stored event no earlier entry named
+            self.versions[item.aggregate_id] = max(item.version, last)
         self.tree.append(leaf)
         if self.tree.size in self.wanted_roots:
             self.roots[self.tree.size] = self.tree.root()
@@ -141,6 +163,8 @@ class Replay:
         aid = item.aggregate_id or ""
         is_officer = ev.topic.startswith("phucloi:officer.")
         table = self.officers if is_officer else self.units
+        if not is_officer:
+            self._chains.clear()  # a unit registered, moved or dissolved: chains change
         try:
             domain_event: Any = self.mapper.to_domain_event(stored_event(ev))
             current = table.get(aid)
@@ -242,13 +266,25 @@ def check_recorded_order(item: Scanned, r: Replay) -> list[Finding]:
     ]
 
 
-def _signature_ok(item: Scanned, officer: Officer) -> bool:
+def _signature_ok(item: Scanned, officer: Officer, r: Replay) -> bool:
+    """The signature's verdict, or True for now when it is deferred to the caller."""
     if item.signature_ok is not None:
         return item.signature_ok
     key = officer.keys.get(item.key_id or "")
-    extra = item.extra or {}
-    return key is not None and verify_sig(
-        decode_b64(key.public_key), extra.get("message", b""), extra.get("signature")
+    if key is None:
+        return False
+    public = r.public_key(key.public_key)
+    if r.deferred is not None:
+        r.deferred.append((item, officer.code, public))
+        return True
+    return verify_sig(public, item.message, item.signature)
+
+
+def signature_finding(item: Scanned, officer_code: str) -> Finding:
+    return _f(
+        item,
+        "signature.invalid",
+        f"{officer_code}'s signature does not verify over the stored command",
     )
 
 
@@ -287,14 +323,8 @@ def check_authority(item: Scanned, r: Replay) -> list[Finding]:
         r.signed_with.setdefault((officer.code, item.key_id or ""), []).append(
             (item.seq, item.recorded_at or "", item.event_id)
         )
-    if reason is None and not _signature_ok(item, officer):
-        found.append(
-            _f(
-                item,
-                "signature.invalid",
-                f"{officer.code}'s signature does not verify over the stored command",
-            )
-        )
+    if reason is None and not _signature_ok(item, officer, r):
+        found.append(signature_finding(item, officer.code))
     if not holds_role(officer, spec.roles, unit=item.scope_unit, at=at, ancestors=r.ancestors):
         roles = ", ".join(sorted(role.value for role in spec.roles))
         found.append(
@@ -322,8 +352,7 @@ def _check_genesis(item: Scanned, r: Replay) -> list[Finding]:
         return [_f(item, "signature.genesis", "genesis is not self-signed by the admin it names")]
     ok = item.signature_ok
     if ok is None:
-        extra = item.extra or {}
-        ok = verify_sig(public, extra.get("message", b""), extra.get("signature"))
+        ok = verify_sig(public, item.message, item.signature)
     return [] if ok else [_f(item, "signature.invalid", "the genesis signature does not verify")]
 
 
@@ -352,9 +381,7 @@ def _valid_cosigners(item: Scanned, r: Replay) -> tuple[list[str], list[Finding]
         if ok is None:
             c = material.get(kid, {})
             ok = verify_sig(
-                decode_b64(cosigner.keys[kid].public_key),
-                (item.extra or {}).get("message", b""),
-                c.get("signature"),
+                r.public_key(cosigner.keys[kid].public_key), item.message, c.get("signature")
             )
         if not ok:
             found.append(_f(item, "cosignature.invalid", f"{where}: does not verify"))

@@ -1,18 +1,20 @@
 """The per-event half of verification: what can be checked of one stored event on its own.
 
-Runs in worker processes over chunks of the log (audit.verify), so it holds no state across
-events. For each row it recomputes the RFC 9162 leaf hash from the stored bytes, checks the
-ledger entry against the event it names, decodes the envelope, verifies the officer's
-Ed25519 signature (and cosignatures) over the exact signed text, checks the digests and,
-when the data keys are at hand, that sealed personal data still authenticates.
+For each row it recomputes the RFC 9162 leaf hash from the stored bytes, checks the ledger
+entry against the event it names, decodes the envelope (once: the replay and the read-model
+rebuild reuse what is decoded here), checks the digests and, when the data keys are at hand,
+that sealed personal data still authenticates. Ed25519 verification of the officers'
+signatures is done by `verify_signatures`, in worker processes, on work the sequential replay
+hands out (audit.replay decides which key must have signed, from the registry as replayed).
 
 Invariants:
-- Row checks are pure functions of (row, context) registered in ROW_CHECKS; a check returns
-  findings, never raises on bad data.
-- A signature whose key the worker does not know is not judged here (state `None`): the
-  sequential replay (audit.replay) verifies it against the key registry as replayed.
-- `Scanned` is what the sequential replay needs of an event, nothing more, to keep the
-  traffic between processes small.
+- Row checks are pure functions of (decoded row, context) registered in ROW_CHECKS; a check
+  returns findings, never raises on bad data.
+- A signature whose key the context does not know is not judged here (state `None`): the
+  sequential replay (audit.replay) judges it against the key registry as replayed.
+- `Scanned` is what the sequential replay needs of an event, nothing more.
+- What crosses to a worker process is compact: a key table, then (key index, signed bytes,
+  signature text) per event; what comes back is the indices that do not verify.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from uuid import UUID
 
+import orjson
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
 
@@ -57,9 +60,11 @@ class Scanned(NamedTuple):
     signer: str | None
     key_id: str | None
     scope_unit: str | None
-    signature_ok: bool | None  # None: key unknown to the worker, judged by the replay
+    signature_ok: bool | None  # None: key not given to the scan, judged by the replay
     cosigs: tuple[tuple[str, str, bool | None], ...]
     extra: dict[str, Any] | None
+    message: bytes = b""  # the exact signed command text
+    signature: Any = None  # the envelope's signature (base64 text), unchecked
 
 
 @dataclass
@@ -67,6 +72,7 @@ class ScanContext:
     keys: dict[str, bytes]  # key id -> raw public key
     data_keys: dict[str, bytes | None] | None = None
     counters: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # stored originator id -> normalised
 
 
 def normalised_id(stored_id: str) -> str:
@@ -74,10 +80,10 @@ def normalised_id(stored_id: str) -> str:
     return str(UUID(str(stored_id)))
 
 
-def event_leaf_hash(ev: EventRow) -> bytes:
+def event_leaf_hash(ev: EventRow, *, aggregate: str | None = None) -> bytes:
     data = leaf_bytes(
         topic=ev.topic,
-        originator_id=normalised_id(ev.originator_id),
+        originator_id=aggregate or normalised_id(ev.originator_id),
         version=ev.originator_version,
         state=ev.state,
     )
@@ -109,10 +115,15 @@ def verify_sig(public_key: bytes, message: bytes, signature_b64: Any) -> bool:
     return True
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (tampered data must not crash)."""
+    return value if isinstance(value, dict) else {}
+
+
 def scope_unit(cmd: dict[str, Any]) -> str | None:
     """The unit whose role the signer needs (as Ledger._scope_unit decides at write time)."""
     kind = cmd.get("type")
-    body = cmd.get("body") or {}
+    body = _obj(cmd.get("body"))
     if kind == "unit.register":
         return body.get("parent")
     if kind in ("officer.grant", "officer.revoke_role"):
@@ -130,7 +141,7 @@ def _f(check: str, e: Any, msg: str, *, aid: str | None, severity: str = ERROR) 
 # --- the row checks ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Decoded:
     """One row as the row checks see it."""
 
@@ -159,14 +170,38 @@ def check_entry_matches_event(d: Decoded, ctx: ScanContext) -> list[Finding]:
     e, ev = d.row.entry, d.row.event
     if ev is None or d.aid is None:
         return []
+    cmd, env = d.command, d.envelope
+    if cmd is not None and env is not None:
+        signer = _obj(cmd.get("signer"))
+        if (
+            e.topic,
+            e.notification_id,
+            e.event_id,
+            e.command_type,
+            e.signer,
+            e.unit_code,
+            e.effective_date,
+            e.recorded_at,
+            e.command_digest,
+        ) == (
+            ev.topic,
+            ev.notification_id,
+            cmd.get("command_id"),
+            cmd.get("type"),
+            signer.get("officer"),
+            cmd.get("unit"),
+            cmd.get("effective_date"),
+            env.get("recorded_at"),
+            env.get("digest"),
+        ):
+            return []  # the usual case, in one comparison
     bad = []
     if e.topic != ev.topic:
         bad.append(f"topic {e.topic!r} ≠ {ev.topic!r}")
     if e.notification_id != ev.notification_id:
         bad.append(f"notification id {e.notification_id} ≠ {ev.notification_id}")
-    cmd, env = d.command, d.envelope
     if cmd is not None and env is not None:
-        signer = cmd.get("signer") or {}
+        signer = _obj(cmd.get("signer"))
         for name, entry_value, event_value in (
             ("event_id", e.event_id, cmd.get("command_id")),
             ("command_type", e.command_type, cmd.get("type")),
@@ -245,7 +280,7 @@ def check_sealed(d: Decoded, ctx: ScanContext) -> list[Finding]:
         ]
     if ctx.data_keys is None:
         return []
-    person = str(aggregate_id("member", (cmd.get("body") or {}).get("member", "")))
+    person = str(aggregate_id("member", str(_obj(cmd.get("body")).get("member", ""))))
     if person not in ctx.data_keys:
         return [
             _f(
@@ -290,35 +325,41 @@ ROW_CHECKS: list[Callable[[Decoded, ScanContext], list[Finding]]] = [
 # --- the scan loop -------------------------------------------------------------------------
 
 
-def _decode(d: Decoded) -> None:
+def _decode(d: Decoded, ctx: ScanContext) -> None:
     ev = d.row.event
     assert ev is not None
+    aid = ctx.ids.get(ev.originator_id)
+    if aid is None:
+        try:
+            aid = normalised_id(ev.originator_id)
+        except ValueError:
+            return
+        ctx.ids[ev.originator_id] = aid
+    d.aid = aid
+    d.leaf = event_leaf_hash(ev, aggregate=aid)
     try:
-        d.aid = normalised_id(ev.originator_id)
-    except ValueError:
-        d.aid = None
-        return
-    d.leaf = event_leaf_hash(ev)
-    try:
-        env = json.loads(ev.state)["envelope"]
+        # orjson: strict JSON (RFC 8259) and valid UTF-8 only, several times faster than json;
+        # the ledger only ever stores such text (ledger.canonical), anything else is a finding.
+        env = orjson.loads(ev.state)["envelope"]
         text = env["command"]
-        cmd = json.loads(text)
+        cmd = orjson.loads(text)
         if not isinstance(cmd, dict) or not isinstance(env, dict):
             return
-    except (ValueError, KeyError, TypeError):
+        message = text.encode()
+    except (ValueError, KeyError, TypeError):  # JSONDecodeError, UnicodeError are ValueErrors
         return
-    d.envelope, d.command, d.message = env, cmd, text.encode()
+    d.envelope, d.command, d.message = env, cmd, message
 
 
 def _extra(
     topic: str, cmd: dict[str, Any], env: dict[str, Any], ev: EventRow
 ) -> dict[str, Any] | None:
     kind = cmd.get("type")
-    body = cmd.get("body") or {}
+    body = _obj(cmd.get("body"))
     if topic.startswith(REGISTRY_TOPICS):
         return {"stored": ev, "body": body}
     if kind == "payout.record":
-        verdict = env.get("ledger") or {}
+        verdict = _obj(env.get("ledger"))
         return {
             "amount": body.get("amount"),
             "effective_date": cmd.get("effective_date"),
@@ -335,7 +376,11 @@ def _extra(
     return None
 
 
-def scan_rows(rows: list[LogRow], ctx: ScanContext) -> tuple[list[Scanned], list[Finding]]:
+def scan_rows(
+    rows: list[LogRow], ctx: ScanContext, *, decoded: list[Decoded] | None = None
+) -> tuple[list[Scanned], list[Finding]]:
+    """Row checks of every row; what the replay needs of each (and, into `decoded`, the
+    decoded rows whose envelope and command could be read, for the read-model rebuild)."""
     out: list[Scanned] = []
     findings: list[Finding] = []
     keys = ctx.keys
@@ -343,7 +388,7 @@ def scan_rows(rows: list[LogRow], ctx: ScanContext) -> tuple[list[Scanned], list
         e = row.entry
         d = Decoded(row)
         if row.event is not None:
-            _decode(d)
+            _decode(d, ctx)
             if d.aid is None:
                 findings.append(
                     _f("event.undecodable", e, "the stored originator id is not a UUID", aid=None)
@@ -373,25 +418,24 @@ def scan_rows(rows: list[LogRow], ctx: ScanContext) -> tuple[list[Scanned], list
                 )
             )
             continue
-        signer = cmd.get("signer") or {}
+        if decoded is not None:
+            decoded.append(d)
+        signer = _obj(cmd.get("signer"))
         key_id = str(signer.get("key_id"))
-        public = keys.get(key_id)
+        public = keys.get(key_id) if keys else None
         event = row.event
         assert event is not None
         extra = _extra(event.topic, cmd, env, event)
-        if public is not None:
-            sig_ok: bool | None = verify_sig(public, d.message, env.get("signature"))
-        else:
-            sig_ok = None
-            extra = dict(extra or {}, message=d.message, signature=env.get("signature"))
+        sig_ok = None if public is None else verify_sig(public, d.message, env.get("signature"))
         cosigs: list[tuple[str, str, bool | None]] = []
-        for c in env.get("cosignatures") or ():
+        listed = env.get("cosignatures") or ()
+        for c in listed if isinstance(listed, list | tuple) else (listed,):
             if not isinstance(c, dict):
                 cosigs.append(("", "", False))
                 continue
             cpub = keys.get(str(c.get("key_id")))
             if cpub is None:
-                extra = dict(extra or {}, message=d.message)
+                extra = dict(extra or {})
                 extra.setdefault("cosig_material", []).append(c)
             cosigs.append(
                 (
@@ -416,6 +460,8 @@ def scan_rows(rows: list[LogRow], ctx: ScanContext) -> tuple[list[Scanned], list
                 sig_ok,
                 tuple(cosigs),
                 extra,
+                d.message,
+                env.get("signature"),
             )
         )
     return out, findings
@@ -423,19 +469,12 @@ def scan_rows(rows: list[LogRow], ctx: ScanContext) -> tuple[list[Scanned], list
 
 # --- worker processes ----------------------------------------------------------------------
 
-_WORKER: dict[str, Any] = {}
 
-
-def worker_init(spec: tuple[str, str], keys: dict[str, bytes], with_data_keys: bool) -> None:
-    from audit.source import open_source
-
-    source = open_source(spec)
-    _WORKER["source"] = source
-    _WORKER["ctx"] = ScanContext(keys, source.data_keys() if with_data_keys else None)
-
-
-def worker_scan(ref: Any) -> tuple[list[Scanned], list[Finding], dict[str, int]]:
-    ctx: ScanContext = _WORKER["ctx"]
-    ctx.counters = {}
-    scanned, findings = scan_rows(_WORKER["source"].read_chunk(ref), ctx)
-    return scanned, findings, ctx.counters
+def verify_signatures(
+    keys: list[bytes], jobs: list[tuple[int, bytes, Any]]
+) -> tuple[list[int], float]:
+    """Indices of the jobs (key index, signed bytes, signature) that do not verify, and the
+    CPU seconds spent. Runs in a worker process: nothing but PyNaCl is needed here."""
+    started = time.process_time()
+    bad = [i for i, (k, message, sig) in enumerate(jobs) if not verify_sig(keys[k], message, sig)]
+    return bad, time.process_time() - started

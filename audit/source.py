@@ -18,15 +18,19 @@ Invariants:
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
+import orjson
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 
@@ -176,25 +180,32 @@ _SQL = {
 }
 
 
+_tuple = tuple.__new__  # builds the named tuples below without their Python-level __new__
+
+
 def _log_row(r: Sequence[Any]) -> LogRow:
-    entry = EntryRow(
-        int(r[0]),
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        int(r[6]),
-        int(r[7]),
-        r[8],
-        r[9],
-        None if r[10] is None else str(r[10]),
-        r[11],
-        r[12],
+    entry = _tuple(
+        EntryRow,
+        (
+            int(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            int(r[6]),
+            int(r[7]),
+            r[8],
+            r[9],
+            None if r[10] is None else str(r[10]),
+            r[11],
+            r[12],
+        ),
     )
     if r[13] is None:
-        return LogRow(entry, None)
-    return LogRow(entry, EventRow(str(r[13]), int(r[14]), r[15], bytes(r[16]), int(r[17])))
+        return _tuple(LogRow, (entry, None))
+    event = _tuple(EventRow, (str(r[13]), int(r[14]), r[15], bytes(r[16]), int(r[17])))
+    return _tuple(LogRow, (entry, event))
 
 
 class DatabaseSource:
@@ -221,6 +232,13 @@ class DatabaseSource:
 
     def describe(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
+
+    def sqlite_file(self) -> str | None:
+        """The SQLite file the ledger lives in, when it is one (it can then be attached)."""
+        url = self.engine.url
+        if self.dialect != "sqlite" or not url.database or url.query:
+            return None
+        return url.database if os.path.isfile(url.database) else None
 
     def _raw(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         conn = self.engine.raw_connection()
@@ -336,12 +354,15 @@ def event_to_json(ev: EventRow) -> dict[str, Any]:
 
 
 def event_from_json(d: dict[str, Any]) -> EventRow:
-    return EventRow(
-        d["originator_id"],
-        int(d["originator_version"]),
-        d["topic"],
-        base64.b64decode(d["state"]),
-        int(d["notification_id"]),
+    return _tuple(
+        EventRow,
+        (
+            d["originator_id"],
+            int(d["originator_version"]),
+            d["topic"],
+            binascii.a2b_base64(d["state"]),  # what b64decode calls, without its wrapping
+            int(d["notification_id"]),
+        ),
     )
 
 
@@ -371,13 +392,12 @@ class BundleSource:
 
     def read_chunk(self, ref: str) -> list[LogRow]:
         rows = []
-        with open(self.directory / ref, encoding="utf-8") as fh:
+        with open(self.directory / ref, "rb") as fh:
             for line in fh:
-                d = json.loads(line)
+                d = orjson.loads(line)
                 ev = d["event"]
-                rows.append(
-                    LogRow(EntryRow(**d["entry"]), None if ev is None else event_from_json(ev))
-                )
+                entry = _tuple(EntryRow, itemgetter(*EntryRow._fields)(d["entry"]))
+                rows.append(_tuple(LogRow, (entry, None if ev is None else event_from_json(ev))))
         return rows
 
     def orphan_events(self) -> list[EventRow]:
@@ -413,7 +433,7 @@ class BundleSource:
         out = {}
         for name in self.manifest["read_models"]:
             with open(self.directory / "read_models" / f"{name}.jsonl", encoding="utf-8") as fh:
-                out[name] = [tuple(json.loads(line)) for line in fh]
+                out[name] = [tuple(orjson.loads(line)) for line in fh]
         return out
 
     def close(self) -> None:

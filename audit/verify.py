@@ -13,31 +13,41 @@ Design overview (what holds when the verdict is "ok"):
 5. sealed personal data authenticates where the data key exists; erased data is not a
    failure (audit.scan).
 
-Speed: the per-event work (decode, leaf hash, Ed25519) runs in a process pool over chunks
-of the log, in order, while the main process replays; the read-model rebuild runs as one
-more task of the same pool.
+Speed: the main process reads each chunk of the log once and decodes each stored event once;
+that one decoding feeds the row checks, the sequential replay and the read-model rebuild.
+The Ed25519 verifications the replay hands out (the one costly step) go, as compact work
+(key table, signed bytes, signature), to a pool of worker processes, one per core, while the
+main process goes on with the next chunk; so every core is busy. Stored events outside the
+log are looked for one by one only when the database holds more events than the entries
+name (`_orphans`); the live read models are compared with the rebuild in SQL (a bundle's are
+first copied into a scratch SQLite file by a worker). `facts["phase_seconds"]` says where
+the time went.
 """
 
 from __future__ import annotations
 
-import base64
+import gc
 import multiprocessing
 import os
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from audit.findings import ERROR, INFO, WARNING, Finding, Report
 from audit.merkle import EMPTY_ROOT
 from audit.note import Checkpoint, CosignatureVerifier, NoteError, Verifier, open_note, split_note
-from audit.projections import compare, rebuild, worker_rebuild
-from audit.replay import Replay, replay_one, revoked_after_the_fact
-from audit.scan import ScanContext, scan_rows, worker_init, worker_scan
-from audit.source import DatabaseSource, EventRow, Source, StoredCheckpoint
+from audit.projections import Rebuild, copy_read_models, meta_from, worker_copy_read_models
+from audit.replay import Replay, replay_one, revoked_after_the_fact, signature_finding
+from audit.scan import Decoded, ScanContext, Scanned, scan_rows, verify_signatures
+from audit.source import DatabaseSource, EventRow, LogRow, Source, StoredCheckpoint
 from audit.witness import WitnessView
-from ledger.signing import key_id
+from ledger.entries import EntryMeta
 
 PARALLEL_MIN_CHUNKS = 2
 Progress = Callable[[int, int], None]
@@ -55,8 +65,7 @@ class Final:
     witness_vkeys: list[str]
     orphans: list[EventRow]
     data_keys: dict[str, bytes | None] | None
-    live: dict[str, list[tuple[Any, ...]]]
-    rebuilt: dict[str, list[tuple[Any, ...]]]
+    projections: list[Finding]  # the row-by-row comparison, made during the run
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -299,7 +308,7 @@ def check_erasures(s: Final) -> list[Finding]:
 
 
 def check_projections(s: Final) -> list[Finding]:
-    return compare(s.live, s.rebuilt)
+    return s.projections
 
 
 FINAL_CHECKS: list[Callable[[Final], list[Finding]]] = [
@@ -316,16 +325,204 @@ FINAL_CHECKS: list[Callable[[Final], list[Finding]]] = [
 # --- the run -------------------------------------------------------------------------------
 
 
-def _hint(source: Source) -> dict[str, bytes]:
-    keys = {}
-    for kid, public in source.key_hint().items():
-        try:
-            raw = base64.b64decode(public, validate=True)
-            if key_id(raw) == kid:
-                keys[kid] = raw
-        except (ValueError, TypeError):
+class Stages:
+    """Where the time goes: per stage, the main thread's wall and CPU seconds; the workers'
+    CPU seconds (`signatures_cpu`). CPU seconds are what a stage costs even on a busy
+    machine, where wall seconds also count the waits for a core."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.last = (time.perf_counter(), time.thread_time())
+
+    def lap(self, name: str) -> None:
+        now = (time.perf_counter(), time.thread_time())
+        self.wall[name] = self.wall.get(name, 0.0) + now[0] - self.last[0]
+        self.cpu[name] = self.cpu.get(name, 0.0) + now[1] - self.last[1]
+        self.last = now
+
+    def add_cpu(self, name: str, seconds: float) -> None:
+        self.cpu[name] = self.cpu.get(name, 0.0) + seconds
+
+    def facts(self) -> dict[str, dict[str, float]]:
+        return {
+            "wall": {k: round(v, 3) for k, v in self.wall.items()},
+            "cpu": {k: round(v, 3) for k, v in self.cpu.items()},
+        }
+
+
+class Signatures:
+    """The Ed25519 work the replay hands out, verified in worker processes (or inline).
+
+    Each chunk's work goes out as soon as the chunk is replayed; results are collected as
+    they arrive, so at most the chunks in flight are held in memory.
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor | None, stages: Stages) -> None:
+        self.pool = pool
+        self.stages = stages
+        self.in_flight: list[tuple[Future[tuple[list[int], float]], list[Any]]] = []
+        self.found: list[Finding] = []
+
+    def submit(self, deferred: list[tuple[Any, str, bytes]]) -> None:
+        if not deferred:
+            return
+        index: dict[bytes, int] = {}
+        jobs = []
+        for item, _, public in deferred:
+            k = index.get(public)
+            if k is None:
+                k = index[public] = len(index)
+            jobs.append((k, item.message, item.signature))
+        if self.pool is None:
+            self._collect(verify_signatures(list(index), jobs), deferred)
+            return
+        future = self.pool.submit(verify_signatures, list(index), jobs)
+        self.in_flight.append((future, list(deferred)))
+
+    def _collect(self, result: tuple[list[int], float], deferred: list[Any]) -> None:
+        bad, cpu = result
+        self.stages.add_cpu("signatures_workers", cpu)
+        for i in bad:
+            item, officer, _ = deferred[i]
+            self.found.append(signature_finding(item, officer))
+
+    def collect(self, *, wait: bool) -> None:
+        pending = []
+        for future, deferred in self.in_flight:
+            if wait or future.done():
+                self._collect(future.result(), deferred)
+            else:
+                pending.append((future, deferred))
+        self.in_flight = pending
+
+
+def _metas(decoded: list[Decoded], rebuild: Rebuild) -> list[EntryMeta]:
+    metas = []
+    for d in decoded:
+        cmd = d.command
+        assert cmd is not None and d.aid is not None
+        if not rebuild.wants(cmd.get("type")):
             continue
-    return keys
+        meta = meta_from(
+            seq=d.row.entry.seq,
+            leaf_hash=d.row.entry.leaf_hash,
+            aggregate=d.aid,
+            envelope=d.envelope,
+            command=cmd,
+        )
+        if meta is not None:
+            metas.append(meta)
+    return metas
+
+
+def _feed(rebuild: Rebuild, metas: list[EntryMeta], last_seq: int) -> list[Finding]:
+    try:
+        rebuild.feed(metas, last_seq=last_seq)
+    except Exception as exc:  # a tampered event must become a finding, never a crash
+        first = metas[0].seq if metas else None
+        return [
+            _f(
+                "projection.rebuild",
+                f"the events at seq {first}–{last_seq} cannot be replayed into the read "
+                f"models: {exc!r}",
+                seq=first,
+            )
+        ]
+    return []
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector for the run (restored after, even on error).
+
+    The run keeps a growing heap of long-lived objects (the registry, versions, signers'
+    history) and allocates a few containers per event; the collector would walk that whole
+    heap again and again (a third of the main process's time) to find no cycles.
+    Reference counting still frees everything as it goes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _orphans(source: Source, stored_events: int, replay: Replay) -> list[EventRow]:
+    """Stored events no entry of the log names (events that bypassed the ledger).
+
+    The entries named `replay.events_named` distinct stored events (each one the next
+    version of its aggregate); when the database holds exactly that many events, it holds
+    no other, and the query that looks for them one by one is not needed.
+    """
+    if isinstance(source, DatabaseSource) and stored_events == replay.events_named:
+        return []
+    return source.orphan_events()
+
+
+def _noop() -> None:
+    return None
+
+
+def _pool(n_workers: int) -> ProcessPoolExecutor:
+    """Worker processes, started now, before any thread of this run exists.
+
+    When this process has no other thread and the platform can fork, workers are forked
+    (instantly: they only need what is imported already, and never touch the parent's
+    connections); otherwise (a server with threads, another platform) a forkserver
+    preloads the scan module once.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    ctx: BaseContext
+    if "fork" in methods and threading.active_count() == 1:
+        ctx = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(["audit.scan"])
+        ctx = server
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(n_workers, mp_context=ctx)
+    pool.submit(_noop).result()  # every worker is started here
+    return pool
+
+
+@dataclass
+class LogPass:
+    """One pass over the log, chunk by chunk, in order: every per-event check."""
+
+    report: Report
+    replay: Replay
+    scan: ScanContext
+    signatures: Signatures
+    rebuild: Rebuild
+    stages: Stages
+    deferred: list[tuple[Scanned, str, bytes]]  # the replay's signature work (shared)
+    events: int = 0
+
+    def chunk(self, rows: list[LogRow]) -> None:
+        stages = self.stages
+        stages.lap("read")
+        decoded: list[Decoded] = []
+        scanned, found = scan_rows(rows, self.scan, decoded=decoded)
+        self.report.add(found)
+        stages.lap("decode_and_row_checks")
+        for item in scanned:
+            result = replay_one(item, self.replay)
+            if result:
+                self.report.add(result)
+        stages.lap("replay")
+        self.signatures.submit(self.deferred)
+        self.deferred.clear()
+        stages.lap("signatures_dispatch")
+        last_seq = max((row.entry.seq for row in rows), default=-1)
+        self.report.add(_feed(self.rebuild, _metas(decoded, self.rebuild), last_seq))
+        stages.lap("rebuild")
+        self.signatures.collect(wait=False)
+        self.events += len(scanned)
+        stages.lap("signatures_collect")
 
 
 def verify(
@@ -337,61 +534,53 @@ def verify(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Report:
+    """Verify everything (see the module docstring); one report with every finding."""
     started = time.perf_counter()
+    stages = Stages()
     report = Report(source=source.describe())
     refs = source.chunks()
     stored_cps = source.checkpoints()
     pinned_log = log_vkey or source.log_vkey()
+    deferred: list[tuple[Scanned, str, bytes]] = []
     replay = Replay(
-        wanted_roots={c.size for c in stored_cps} | {h.size for w in witnesses for h in w.held}
+        wanted_roots={c.size for c in stored_cps} | {h.size for w in witnesses for h in w.held},
+        deferred=deferred,
     )
-    keys = _hint(source)
-    with_data_keys = isinstance(source, DatabaseSource)
+    data_keys = source.data_keys() if isinstance(source, DatabaseSource) else None
     n_workers = workers or os.cpu_count() or 1
-    counters: dict[str, int] = {}
-    done = 0
+    parallel = n_workers > 1 and len(refs) >= PARALLEL_MIN_CHUNKS
     total = _estimate(refs)
-
-    def consume(scanned: list[Any], found: list[Finding], counts: dict[str, int]) -> None:
-        nonlocal done
-        report.add(found)
-        for item in scanned:
-            result = replay_one(item, replay)
-            if result:
-                report.add(result)
-        for k, v in counts.items():
-            counters[k] = counters.get(k, 0) + v
-        done += len(scanned)
-        if progress is not None:
-            progress(done, max(total, done))
-
-    if n_workers > 1 and len(refs) >= PARALLEL_MIN_CHUNKS:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["audit.verify"])  # workers start without re-importing
-        with ProcessPoolExecutor(
-            n_workers,
-            mp_context=ctx,
-            initializer=worker_init,
-            initargs=(source.spec(), keys, with_data_keys),
-        ) as pool:
-            rebuilt_future = pool.submit(worker_rebuild, source.spec())
-            results = pool.map(worker_scan, refs)  # every chunk is submitted here
-            # While the workers scan, read what the final checks need (no extra wall time).
-            live, orphans = source.read_models(), source.orphan_events()
-            for scanned, found, counts in results:
-                consume(scanned, found, counts)
-            scanned_at = time.perf_counter()
-            rebuilt = rebuilt_future.result()
-    else:
-        scan_ctx = ScanContext(keys, source.data_keys() if with_data_keys else None)
+    stages.lap("open")
+    with ExitStack() as stack:
+        stack.enter_context(_no_cyclic_gc())
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="phucloi-verify-"))
+        pool = stack.enter_context(_pool(n_workers)) if parallel else None
+        stored_events = stack.enter_context(ThreadPoolExecutor(1)).submit(source.event_count)
+        live = _live_read_models(source, pool, os.path.join(scratch, "live.db"))
+        log = LogPass(
+            report,
+            replay,
+            ScanContext({}, data_keys),
+            Signatures(pool, stages),
+            stack.enter_context(closing(Rebuild())),
+            stages,
+            deferred,
+        )
+        stages.lap("start_workers")
         for ref in refs:
-            scan_ctx.counters = {}
-            scanned, found = scan_rows(source.read_chunk(ref), scan_ctx)
-            consume(scanned, found, scan_ctx.counters)
-        scanned_at = time.perf_counter()
-        rebuilt = rebuild(source)
-        live, orphans = source.read_models(), source.orphan_events()
-    rebuilt_at = time.perf_counter()
+            log.chunk(source.read_chunk(ref))
+            if progress is not None:
+                progress(log.events, max(total, log.events))
+        log.rebuild.finish()
+        log.rebuild.attach_live(live())
+        stages.lap("read_models_copy_wait")
+        projections = log.rebuild.compare_live()
+        stages.lap("read_models_compare")
+        log.signatures.collect(wait=True)
+        report.add(log.signatures.found)
+        stages.lap("signatures_wait")
+        orphans = _orphans(source, stored_events.result(), replay)
+        stages.lap("orphans")
     final = Final(
         source=source,
         replay=replay,
@@ -400,38 +589,49 @@ def verify(
         witnesses=list(witnesses),
         witness_vkeys=list(witness_vkeys),
         orphans=orphans,
-        data_keys=source.data_keys() if with_data_keys else None,
-        live=live,
-        rebuilt=rebuilt,
+        data_keys=data_keys,
+        projections=projections,
     )
     for check in FINAL_CHECKS:
         report.add(check(final))
     report.findings.sort(key=lambda f: (f.seq is None, f.seq or 0, f.check))
-    report.events = done
+    stages.lap("final_checks")
+    report.events = log.events
     report.tree_size = replay.tree.size
     report.root_hash = replay.tree.root().hex()
     report.seconds = time.perf_counter() - started
-    report.facts["phase_seconds"] = {
-        "log_and_signatures": round(scanned_at - started, 2),
-        "read_model_rebuild_wait": round(rebuilt_at - scanned_at, 2),
-        "final_checks": round(report.seconds - (rebuilt_at - started), 2),
-    }
+    report.facts["phase_seconds"] = stages.facts()
     report.facts.update(final.facts)
-    report.facts.update(counters)
-    report.facts["workers"] = n_workers if len(refs) >= PARALLEL_MIN_CHUNKS else 1
+    report.facts.update(log.scan.counters)
+    report.facts["workers"] = n_workers if parallel else 1
     report.facts["log_vkey"] = pinned_log
-    if counters.get("erased"):
+    erased = log.scan.counters.get("erased")
+    if erased:
         report.add(
             [
                 _f(
                     "sealed.erased",
-                    f"{counters['erased']} sealed field sets belong to "
+                    f"{erased} sealed field sets belong to "
                     "erased people and were not decrypted (not a failure)",
                     INFO,
                 )
             ]
         )
     return report
+
+
+def _live_read_models(
+    source: Source, pool: ProcessPoolExecutor | None, scratch_file: str
+) -> Callable[[], str]:
+    """Where the live read models will be, as a SQLite file: the ledger's own file, or a
+    copy of the source's rows (made by a worker beside the replay when there is a pool)."""
+    own = source.sqlite_file() if isinstance(source, DatabaseSource) else None
+    if own is not None:
+        return lambda: own
+    if pool is not None:
+        copied = pool.submit(worker_copy_read_models, source.spec(), scratch_file)
+        return copied.result
+    return lambda: copy_read_models(source, scratch_file)
 
 
 def _estimate(refs: list[Any]) -> int:
