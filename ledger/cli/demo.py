@@ -3,16 +3,23 @@
 The ledger must be empty. Officers' keys are derived from the seed and written, encrypted
 with the printed demo passphrase, to the keystore (`$PHUCLOI_HOME/keys`) so `--as` works
 afterwards. The same seed gives the same signed commands.
+
+`--plant-fraud` also plants profiteering cases of every detection rule among the ordinary
+activity (`ledger.demo.fraud`) and writes their answer key to a separate JSON file (`--key`,
+default next to a SQLite ledger file, else in `$PHUCLOI_HOME`); when detection is installed
+(`audit.detect`) it then runs it and prints precision and recall per rule (`audit.quality`).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from audit.quality import AnswerKey, Quality, evaluate, quality_table
 from ledger.cli.common import (
     JsonFlag,
     console,
@@ -25,6 +32,7 @@ from ledger.cli.common import (
     usage,
 )
 from ledger.demo import DEMO_PASSPHRASE, DemoConfig, build_demo
+from ledger.demo.fraud import default_key_path
 from ledger.keystore import KeystoreError, default_keystore_dir
 from ledger.projections.log import head
 
@@ -38,9 +46,28 @@ def demo(
     members: Annotated[
         int, typer.Option("--members", min=60, max=1_000_000, help="Số đoàn viên (members).")
     ] = 5000,
+    plant_fraud: Annotated[
+        bool,
+        typer.Option(
+            "--plant-fraud",
+            help="Cài các vụ trục lợi (kèm tệp đáp án) / plant profiteering cases with a key.",
+        ),
+    ] = False,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            metavar="PATH",
+            help="Tệp đáp án JSON (mặc định cạnh sổ cái) / answer key file (with --plant-fraud).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Dựng sổ cái mẫu một tỉnh: 3 cấp, 30 CĐCS, 5.000 đoàn viên, một năm thu chi."""
+    if key is not None and not plant_fraud:
+        usage("--key: chỉ dùng cùng --plant-fraud / --key needs --plant-fraud")
+    if key is not None and key.is_dir():
+        usage(f"--key: {key} là một thư mục, cần đường dẫn tệp / is a directory, not a file")
     if db:
         state().db = db
     ctx = open_context()
@@ -52,10 +79,13 @@ def demo(
             f"/ the ledger already has {events} events: the demo needs an empty one"
         )
     cfg = DemoConfig(seed=seed, members=members)
+    key_path = key or default_key_path(ctx.target, default_keystore_dir().parent)
     started = time.perf_counter()
     try:
         if as_json:
-            result = build_demo(ctx.ledger, cfg, keystore=default_keystore_dir())
+            result = build_demo(
+                ctx.ledger, cfg, keystore=default_keystore_dir(), plant_fraud=plant_fraud
+            )
         else:
             with Progress(
                 "[progress.description]{task.description}",
@@ -71,15 +101,25 @@ def demo(
                     cfg,
                     keystore=default_keystore_dir(),
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    plant_fraud=plant_fraud,
                 )
     except KeystoreError as exc:
         usage(str(exc))
     seconds = time.perf_counter() - started
     s = result.summary
+    planted: dict[str, Any] = {}
+    quality: Quality | None = None
+    if result.plan.key is not None:
+        result.plan.key.write(key_path)
+        planted = {"fraud_key": str(key_path), "planted_cases": len(result.plan.key.cases)}
+        quality = _detection_quality(ctx, key_path, quiet=as_json)
+        if quality is not None:
+            planted["quality"] = quality.as_dict()
     if as_json:
         emit_json(
             s.as_dict()
             | {"seed": seed, "seconds": round(seconds, 1), "passphrase": DEMO_PASSPHRASE}
+            | planted
         )
         return
     out = console()
@@ -130,3 +170,35 @@ def demo(
         f"phucloi compliance {first} --period 2025-Q3; "
         f"phucloi history {first}-0003; ký với --as kt.{first} hoặc --as ct.{first}"
     )
+    if result.plan.key is not None:
+        out.print(
+            f"Đã cài {len(result.plan.key.cases)} vụ trục lợi; đáp án / answer key: {key_path}"
+        )
+        if quality is not None:
+            out.print(quality_table(quality))
+        else:
+            out.print("(chưa có bộ phát hiện audit.detect / detection is not installed)")
+
+
+def _detection_quality(ctx: Any, key_path: Path, *, quiet: bool) -> Quality | None:
+    """Run detection over the new ledger and score it against the key (None: no detector)."""
+    try:
+        from audit.detect import detect
+    except ImportError:
+        return None
+    if quiet:
+        report = detect(ctx)
+    else:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("Phát hiện trục lợi (detection)", total=None)
+            report = detect(
+                ctx, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    return evaluate(report.findings, AnswerKey.load(key_path))

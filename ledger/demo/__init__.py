@@ -2,7 +2,9 @@
 
 Layout: `plan` (the demo as data), `names`, `organisation` and `year` (the generator),
 `keys` (officers' keys from the seed), `record` (signing and recording in batches),
-`summary` (what is printed at the end). `build_demo` ties them together.
+`summary` (what is printed at the end). `build_demo` ties them together. `fraud`,
+`fraud_people` and `fraud_money` plant profiteering cases and write their answer key
+(`phucloi demo --plant-fraud`).
 
 Invariant: the same seed gives the same signed commands (see `ledger.demo.plan`).
 """
@@ -34,12 +36,17 @@ def build_demo(
     *,
     keystore: Path | None = None,
     progress: Progress | None = None,
+    plant_fraud: bool = False,
 ) -> DemoResult:
-    """Generate, record and summarise; write officers' keys to `keystore` when given."""
-    plan = generate(cfg)
+    """Generate, record and summarise; write officers' keys to `keystore` when given.
+
+    With `plant_fraud`, the plan carries planted cases and `plan.key` their answer key.
+    """
+    plan = generate(cfg, plant_fraud=plant_fraud)
     written = 0
     if keystore is not None:
-        written = write_keystore(cfg, [o.code for o in plan.officers], keystore)
+        codes = [o.code for o in plan.officers]
+        written = write_keystore(cfg, codes, keystore, plan.current_keys)
     report = record(ledger, plan, progress=progress)
     summary = summarise(ledger, plan.units[0].code, cfg.year)
     return DemoResult(plan, report, summary, written)

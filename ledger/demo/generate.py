@@ -1,7 +1,8 @@
 """Build the demo `Plan`: organisation, roster and the year, all from one seeded RNG.
 
 Invariant: `generate(cfg)` touches nothing outside memory and draws from `random.Random(seed)`
-in a fixed order (see `ledger.demo.plan`).
+in a fixed order (see `ledger.demo.plan`); with `plant_fraud`, the planter draws from its own
+RNG (`ledger.demo.fraud`) and the plan carries the answer key.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import random
 from datetime import date
 
 from ledger.demo import organisation
+from ledger.demo.fraud import Planter
 from ledger.demo.keys import officer_signer
 from ledger.demo.plan import DemoConfig, Plan
 from ledger.demo.year import Year, at
@@ -19,13 +21,17 @@ from ledger.signing import encode_b64
 SETUP_DAY = date(2024, 12, 2)
 
 
-def generate(cfg: DemoConfig) -> Plan:
+def generate(cfg: DemoConfig, *, plant_fraud: bool = False) -> Plan:
     rng = random.Random(cfg.seed)
     units = organisation.units(cfg, rng)
     grassroots = [u for u in units if u.employer is not None]
     people = organisation.roster(cfg, rng, grassroots)
     officers = organisation.officers(cfg, units, people)
     year = Year(cfg, rng, units, officers, people)
+    planter = Planter(cfg) if plant_fraud else None
+    if planter is not None:
+        year.planter = planter
+        planter.identities(year)
     admin = "admin"
     when = at(SETUP_DAY, 8)
     if cfg.genesis:
@@ -73,4 +79,14 @@ def generate(cfg: DemoConfig) -> Plan:
             if p.unit == u.code:
                 year.join_ops(p, join_at)
     ops = year.write()
-    return Plan(cfg, units, officers, year.people, ops)
+    if planter is None:
+        return Plan(cfg, units, officers, year.people, ops)
+    return Plan(
+        cfg,
+        units,
+        officers,
+        year.people,
+        ops,
+        key=planter.key,
+        current_keys=dict(planter.current_keys),
+    )

@@ -4,6 +4,8 @@ Invariant: a key is SHA-256("phucloi-demo:<seed>:<officer>") used as the raw pri
 so the same seed gives the same keys (and signatures); the administrator's key comes from
 `admin_seed` so several generated provinces can share one ledger and one administrator.
 The keystore copy is encrypted with the printed demo passphrase, so `--as` works afterwards.
+A rotated officer signs with the seed key of another name ("kt.G03#2"): `officer_signer`
+takes it as `key_name`, and the keystore holds each officer's current key.
 """
 
 from __future__ import annotations
@@ -21,16 +23,21 @@ def raw_key(cfg: DemoConfig, code: str) -> bytes:
     return hashlib.sha256(f"phucloi-demo:{seed}:{code}".encode()).digest()
 
 
-def officer_signer(cfg: DemoConfig, code: str) -> OfficerSigner:
-    return OfficerSigner(code, signer_from_raw(raw_key(cfg, code)))
+def officer_signer(cfg: DemoConfig, code: str, key_name: str | None = None) -> OfficerSigner:
+    return OfficerSigner(code, signer_from_raw(raw_key(cfg, key_name or code)))
 
 
-def write_keystore(cfg: DemoConfig, codes: list[str], directory: Path) -> int:
-    """Store each officer's key under its code; keys already there must be the same key."""
+def write_keystore(
+    cfg: DemoConfig,
+    codes: list[str],
+    directory: Path,
+    current: dict[str, str] | None = None,
+) -> int:
+    """Store each officer's current key under its code; keys already there must be the same."""
     ks = Keystore(directory)
     written = 0
     for code in codes:
-        raw = raw_key(cfg, code)
+        raw = raw_key(cfg, (current or {}).get(code, code))
         try:
             existing = ks.public(code)
         except KeystoreError:

@@ -8,14 +8,20 @@ Invariants:
   at when the op is signed and stored. An op that refers to an earlier one (a reversal, an
   approval) holds that `Op` in `target`; its id and digest are filled in at signing time.
 - Ops carry a `tag` saying why the generator made them ("duplicate", "override",
-  "late_dues"...). Planting fraud (a later issue) is adding ops with their own tags.
+  "late_dues"...). Planted fraud (`ledger.demo.fraud`) adds ops tagged "fraud:<rule>" and
+  "lookalike:<rule>", and the plan then carries the answer key.
+- An op is signed with its officer's seed key, or with the seed key named `key` when the
+  officer's key was rotated (`ledger.demo.keys`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger.demo.fraud import AnswerKey
 
 DEMO_PASSPHRASE = "demo-passphrase"
 
@@ -50,6 +56,7 @@ class Op:
     tag: str = ""
     order: int = 0
     command_id: str = ""
+    key: str | None = None  # the seed key name to sign with, when not the officer's code
 
 
 @dataclass
@@ -126,6 +133,8 @@ class Plan:
     officers: list[OfficerSpec]
     people: list[Person]
     ops: list[Op]
+    key: AnswerKey | None = None  # planted fraud and its answer key (`--plant-fraud`)
+    current_keys: dict[str, str] = field(default_factory=dict)  # officer -> seed key name
 
     def ordered(self) -> list[Op]:
         return sorted(self.ops, key=lambda o: (o.at, o.order))

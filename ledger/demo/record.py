@@ -53,10 +53,11 @@ class Signing:
         self.targets = {id(o.target) for o in plan.ops if o.target is not None}
         self.digests: dict[int, str] = {}
 
-    def signer(self, code: str) -> OfficerSigner:
-        if code not in self.signers:
-            self.signers[code] = officer_signer(self.cfg, code)
-        return self.signers[code]
+    def signer(self, code: str, key_name: str | None = None) -> OfficerSigner:
+        name = key_name or code
+        if name not in self.signers:
+            self.signers[name] = officer_signer(self.cfg, code, name)
+        return self.signers[name]
 
     def item(self, op: Op) -> dict[str, Any]:
         body = dict(op.body)
@@ -78,7 +79,7 @@ class Signing:
         with clock.frozen(op.at):
             item = build(
                 op.type,
-                by=self.signer(op.by),
+                by=self.signer(op.by, op.key),
                 body=body,
                 unit=op.unit,
                 effective_date=op.effective or clock.local_date(op.at),

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 SICKNESS = ("sốt xuất huyết", "viêm phổi", "mổ ruột thừa", "gãy tay", "sinh con", "viêm dạ dày")
 HARDSHIP = ("hộ nghèo, con nhỏ", "chồng bệnh nặng", "nhà bị ngập", "mẹ già đau ốm")
 SERIOUS = ("ung thư vú", "suy thận mạn", "u não")
+# Goods given in kind and their market unit prices (the same item costs about the same
+# everywhere in the province; `Year.unit_price` gives each union's quote).
+TET_GOODS = (
+    ("Giỏ quà Tết (bánh mứt, trà, dầu ăn)", 450_000),
+    ("Gạo ST25 túi 5kg", 190_000),
+    ("Hộp bánh kẹo Tết", 160_000),
+)
+CHILD_GIFT = ("Quà 1/6 (sách vở, đồ chơi)", 150_000)
+TET_CAP = 2_000_000
 
 
 def tet(g: Year) -> None:
@@ -31,18 +40,18 @@ def tet(g: Year) -> None:
     for u in g.grassroots:
         amount = rng.choice((500_000, 800_000, 1_000_000, 1_200_000, 1_500_000))
         in_kind = rng.random() < 0.35
+        item, market = rng.choice(TET_GOODS)
+        if u.code in g.tet_goods:  # chosen by the planter (its peers and its inflated cases)
+            in_kind, (item, market) = True, g.tet_goods[u.code]
+        goods: tuple[str, int] | None = None
+        if in_kind:
+            price = g.unit_price(u.code, item, market)
+            goods = (item, price)
+            amount = price * max(1, min(amount // price, TET_CAP // price))
         for p in g.members_of(u.code, day):
             extra = 300_000 if p.poor else 0
-            if in_kind:
-                g.pay(
-                    p,
-                    "tet_support",
-                    amount,
-                    day,
-                    occasion,
-                    in_kind=("Phần quà Tết", amount),
-                    unit=u.code,
-                )
+            if goods is not None:
+                g.pay(p, "tet_support", amount, day, occasion, in_kind=goods, unit=u.code)
                 if extra:
                     g.pay(p, "gift", extra, day, "Quà Tết hộ nghèo", unit=u.code)
             else:
@@ -65,18 +74,20 @@ def occasions(g: Year) -> None:
             for p in g.members_of(u.code, d):
                 g.pay(p, "gift", 200_000, d, f"Tháng Công nhân {y}", unit=u.code)
         d = date(y, 5, 30)
+        item, market = CHILD_GIFT
+        price = g.unit_price(u.code, item, market)
         for p in g.members_of(u.code, d):
             for r in p.relatives:
                 if r.relation == "child" and y - r.born <= 15:
                     g.pay(
                         p,
                         "gift",
-                        150_000,
+                        price,
                         d,
                         "Quốc tế Thiếu nhi 1/6",
                         relative=r.code,
                         unit=u.code,
-                        in_kind=("Quà 1/6", 150_000),
+                        in_kind=(item, price),
                     )
         d = date(y, 9, 3)
         for p in g.members_of(u.code, d):
@@ -97,15 +108,15 @@ def care(g: Year) -> None:
     """Sickness, hardship, housing, rent, recuperation, insurance cards, partner value."""
     rng, y = g.rng, g.y
     for p in g.people:
-        if rng.random() < 0.09:
-            for _ in range(rng.choice((1, 1, 2))):
-                d = date(y, rng.randint(1, 12), rng.randint(1, 28))
+        if rng.random() < 0.09:  # once or twice a year, each time a separate illness
+            for month in sorted(rng.sample(range(1, 13), rng.choice((1, 1, 2)))):
+                d = date(y, month, rng.randint(1, 28))
                 g.pay(
                     p,
                     "sickness_visit",
                     rng.choice((300_000, 500_000, 800_000, 1_000_000)),
                     d,
-                    "thăm hỏi ốm đau",
+                    f"thăm hỏi ốm đau {d:%d/%m}",
                     reason=rng.choice(SICKNESS),
                 )
         if p.poor:
@@ -200,7 +211,13 @@ def care(g: Year) -> None:
         if rng.random() < 0.005:
             d = date(y, rng.randint(1, 12), rng.randint(1, 28))
             g.pay(p, "other_welfare", 500_000, d, "hỗ trợ khác", reason="thiên tai")
-    homes = [p for p in g.people if p.poor]
+    # Houses go to poor members of the larger unions (in a small one a house would be most
+    # of its welfare money), never to an officer who would sign for it.
+    sizes: dict[str, int] = {}
+    for p in g.people:
+        sizes[p.unit] = sizes.get(p.unit, 0) + 1
+    large = sorted(sizes, key=lambda u: (-sizes[u], u))[: max(1, len(sizes) // 3)]
+    homes = [p for p in g.people if p.poor and p.unit in large and p.number not in g.staff]
     for i, p in enumerate(rng.sample(homes, min(len(homes), max(2, len(g.people) // 800)))):
         d = date(y, rng.randint(4, 10), 10)
         kind, amount = (
@@ -212,6 +229,10 @@ def care(g: Year) -> None:
 def loans_book(g: Year) -> None:
     rng, y = g.rng, g.y
     borrowers = rng.sample(g.people, max(3, len(g.people) // 80))
+    # At least one borrower leaves before repaying: the rest of that loan is written off.
+    leaving = [p for p in g.people if p.left_on and p.left_on >= date(y, 8, 1) and not p.died_on]
+    if leaving and not any(p in leaving for p in borrowers):
+        borrowers[-1] = leaving[0]
     for i, p in enumerate(borrowers):
         d = date(y, rng.randint(2, 6), rng.randint(1, 25))
         unit = p.unit_on(d)
@@ -275,8 +296,12 @@ def corrections(g: Year) -> None:
     """Duplicates reversed, overrides, pending payouts approved or refused."""
     rng, y = g.rng, g.y
     start = date(y, 1, 1)
-    active = [p for p in g.people if p.left_on is None and len(p.spans) == 1 and p.joined < start]
-    for p in rng.sample(active, max(2, len(active) // 400)):
+    active = [
+        p
+        for p in g.people
+        if p.left_on is None and len(p.spans) == 1 and p.joined < start and p.number not in g.staff
+    ]  # officers: a chair does not approve, nor an officer correct, their own payout
+    for p in rng.sample(active, min(len(active), max(2, len(active) // 400))):
         d = date(y, rng.randint(2, 11), rng.randint(1, 20))
         o1 = g.pay(
             p,
@@ -315,7 +340,7 @@ def corrections(g: Year) -> None:
         g.welfare[p.unit] -= 500_000
     # An override counts like any payout: give it to someone with no other visit this year.
     well = [p for p in active if not g.paid[(p.number, "self", "sickness_visit")]]
-    for p in rng.sample(well, max(2, len(well) // 500)):
+    for p in rng.sample(well, min(len(well), max(2, len(well) // 500))):
         d = date(y, rng.randint(2, 11), rng.randint(1, 20))
         g.pay(
             p,
@@ -329,7 +354,7 @@ def corrections(g: Year) -> None:
             override="Chủ tịch quyết định hỗ trợ thêm do bệnh nặng, nằm viện 3 tuần",
         )
     fresh = [p for p in active if not g.paid[(p.number, "self", "hardship_sudden")]]
-    for i, p in enumerate(rng.sample(fresh, max(2, len(fresh) // 700))):
+    for i, p in enumerate(rng.sample(fresh, min(len(fresh), max(2, len(fresh) // 700)))):
         d = date(y, rng.randint(3, 10), 12)
         o = g.pay(
             p,

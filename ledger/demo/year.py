@@ -8,7 +8,11 @@ Invariants:
 - Deliberate exceptions are tagged: overrides (a chair's signed justification), pending
   payouts and the chair's decisions, duplicates corrected by reversals, a dues batch
   recorded wrong and redone, late and incomplete dues, a fee paid short.
-- Amounts are whole đồng, rounded to thousands as unions pay them.
+- Amounts are whole đồng, rounded to thousands as unions pay them; goods given in kind are
+  bought at each union's quoted unit price (`unit_price`), close to the market price.
+- With a `planter` (`ledger.demo.fraud`), planted cases are written between the ordinary
+  stages: identities before the joins (in `generate`), then after the movements, after the
+  welfare and at the very end, where it may re-time ordinary membership ops it made use of.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import random
 import uuid
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.demo.names import SUPPLIERS
 from ledger.demo.plan import DemoConfig, OfficerSpec, Op, Person, UnitSpec
@@ -25,6 +29,9 @@ from ledger.demo.timeline import at
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.periods import count_window
 from ledger.domain.policy import PolicyBook, load_default_book
+
+if TYPE_CHECKING:
+    from ledger.demo.fraud import Planter
 
 
 class Year:
@@ -53,6 +60,9 @@ class Year:
         self.fee_in: dict[tuple[str, int], int] = defaultdict(int)  # (unit, quarter)
         self.dues_in: dict[tuple[str, int], int] = defaultdict(int)
         self.loans: list[tuple[Person, str, int, int, date]] = []
+        self.prices: dict[tuple[str, str], int] = {}  # (unit, item) -> quoted unit price
+        self.tet_goods: dict[str, tuple[str, int]] = {}  # unit -> Tết goods (item, market price)
+        self.planter: Planter | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -67,6 +77,45 @@ class Year:
         o = Op(when, type_, by, body, order=len(self.ops), command_id=cid, **kw)
         self.ops.append(o)
         return o
+
+    def unit_price(self, unit: str, item: str, market: int) -> int:
+        """The unit price a union pays for goods: its supplier's quote, near the market price."""
+        if (unit, item) not in self.prices:
+            self.prices[(unit, item)] = round(market * self.rng.uniform(0.93, 1.08) / 1000) * 1000
+        return self.prices[(unit, item)]
+
+    @property
+    def staff(self) -> set[str]:
+        """Member numbers of the officers (a finance officer or chair is also a member)."""
+        return {o.member for o in self.officers if o.member}
+
+    def recuse(self) -> None:
+        """An officer does not record their own benefit: the upper level's officer does.
+
+        A payout to a union's finance officer, their relative or their household, other than
+        what at least five other members got the same day for the same occasion (and no
+        more), is recorded by the finance officer of the union above (who may sign there).
+        """
+        officer_person = {o.code: o.member for o in self.officers if o.member}
+        same: dict[tuple[Any, ...], list[tuple[str, int]]] = defaultdict(list)
+        payouts = [o for o in self.ops if o.type == "payout.record"]
+        for o in payouts:
+            key = (o.unit, o.body["kind"], o.body["occasion"].strip().lower(), o.effective)
+            same[key].append((o.body["member"], o.body["amount"]))
+        for o in payouts:
+            number = officer_person.get(o.by)
+            if number is None or o.unit is None:
+                continue
+            officer, p = self.by_number[number], self.by_number[o.body["member"]]
+            if p is not officer and not (p.household and p.household == officer.household):
+                continue
+            key = (o.unit, o.body["kind"], o.body["occasion"].strip().lower(), o.effective)
+            peers = [m for m, a in same[key] if m != p.number and a >= o.body["amount"]]
+            if len(peers) >= 5:
+                continue  # what everyone got
+            parent = self.units[o.unit].parent
+            if parent is not None:
+                o.by = self.kt(parent)
 
     def members_of(self, unit: str, d: date) -> list[Person]:
         return [p for p in self.people if p.unit_on(d) == unit]
@@ -171,6 +220,8 @@ class Year:
         from ledger.demo import income, movements, spending, welfare
 
         movements.movements(self)
+        if self.planter is not None:
+            self.planter.after_movements(self)
         income.dues(self)
         income.fees(self)
         welfare.tet(self)
@@ -178,9 +229,14 @@ class Year:
         welfare.care(self)
         welfare.loans_book(self)
         welfare.corrections(self)
+        self.recuse()
+        if self.planter is not None:
+            self.planter.after_welfare(self)
         income.other_income(self)
         income.remittances(self)
         spending.spending(self)
+        if self.planter is not None:
+            self.planter.finish(self)
         return self.ops
 
     def join_ops(self, p: Person, when: datetime) -> None:
@@ -191,8 +247,8 @@ class Year:
         }
         if p.bank:
             personal["bank_account"] = p.bank
-        # The household code is not sent: ledger.privacy cannot blind-index "household" yet
-        # (member.join with it raises ValueError); the poverty status below is enough here.
+        if p.household:
+            personal["household"] = p.household  # blind-indexed: one household, two members
         kt = self.kt(p.unit)
         self.op(
             when,
