@@ -2,12 +2,14 @@
 
 The ledger must be empty. Officers' keys are derived from the seed and written, encrypted
 with the printed demo passphrase, to the keystore (`$PHUCLOI_HOME/keys`) so `--as` works
-afterwards. The same seed gives the same signed commands.
+afterwards. The same seed gives the same signed commands. It then signs a checkpoint of the
+log (reports and members' inclusion proofs need one) and runs profiteering detection
+(`audit.detect`), printing what it found per rule.
 
 `--plant-fraud` also plants profiteering cases of every detection rule among the ordinary
 activity (`ledger.demo.fraud`) and writes their answer key to a separate JSON file (`--key`,
-default next to a SQLite ledger file, else in `$PHUCLOI_HOME`); when detection is installed
-(`audit.detect`) it then runs it and prints precision and recall per rule (`audit.quality`).
+default next to a SQLite ledger file, else in `$PHUCLOI_HOME`), and prints detection's
+precision and recall per rule against it (`audit.quality`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from audit.detect import RULES_BY_ID, DetectionReport, detect
+from audit.log import make_checkpoint
 from audit.quality import AnswerKey, Quality, evaluate, quality_table
 from ledger.cli.common import (
     JsonFlag,
@@ -107,18 +111,22 @@ def demo(
         usage(str(exc))
     seconds = time.perf_counter() - started
     s = result.summary
+    # Sign a checkpoint of the new log, so reports (computed as of a checkpoint) and members'
+    # inclusion proofs work at once.
+    size, root, _note, _created = make_checkpoint(ctx.engine)
+    found = _detect(ctx, quiet=as_json)
     planted: dict[str, Any] = {}
     quality: Quality | None = None
     if result.plan.key is not None:
         result.plan.key.write(key_path)
         planted = {"fraud_key": str(key_path), "planted_cases": len(result.plan.key.cases)}
-        quality = _detection_quality(ctx, key_path, quiet=as_json)
-        if quality is not None:
-            planted["quality"] = quality.as_dict()
+        quality = evaluate(found.findings, AnswerKey.load(key_path))
+        planted["quality"] = quality.as_dict()
     if as_json:
         emit_json(
             s.as_dict()
             | {"seed": seed, "seconds": round(seconds, 1), "passphrase": DEMO_PASSPHRASE}
+            | {"checkpoint": {"size": size, "root": root}, "findings": found.counts()}
             | planted
         )
         return
@@ -170,35 +178,53 @@ def demo(
         f"phucloi compliance {first} --period 2025-Q3; "
         f"phucloi history {first}-0003; ký với --as kt.{first} hoặc --as ct.{first}"
     )
-    if result.plan.key is not None:
+    out.print(f"Checkpoint đã ký / signed checkpoint: {n(size)} bút toán, root {root}")
+    out.print(_findings_table(found))
+    out.print(
+        "Chi tiết / details: phucloi audit detect; báo cáo kiểm tra / inspection report: "
+        "phucloi audit report --out report.html"
+    )
+    if result.plan.key is not None and quality is not None:
         out.print(
             f"Đã cài {len(result.plan.key.cases)} vụ trục lợi; đáp án / answer key: {key_path}"
         )
-        if quality is not None:
-            out.print(quality_table(quality))
-        else:
-            out.print("(chưa có bộ phát hiện audit.detect / detection is not installed)")
+        out.print(quality_table(quality))
 
 
-def _detection_quality(ctx: Any, key_path: Path, *, quiet: bool) -> Quality | None:
-    """Run detection over the new ledger and score it against the key (None: no detector)."""
-    try:
-        from audit.detect import detect
-    except ImportError:
-        return None
-    if quiet:
-        report = detect(ctx)
-    else:
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("Phát hiện trục lợi (detection)", total=None)
-            report = detect(
-                ctx, progress=lambda done, total: bar.update(task, completed=done, total=total)
+def _findings_table(found: DetectionReport) -> Any:
+    """What detection found, per rule: how many findings and the money at stake."""
+    rows = []
+    for rule_id, findings in found.by_rule().items():
+        if not findings:
+            continue
+        rule = RULES_BY_ID.get(rule_id)
+        rows.append(
+            (
+                rule.label_vi if rule else rule_id,
+                f"{len(findings):,}".replace(",", "."),
+                fmt_money(sum(f.amount for f in findings)),
             )
-    return evaluate(report.findings, AnswerKey.load(key_path))
+        )
+    return rows_table(
+        f"Dấu hiệu trục lợi phát hiện được (findings): {len(found.findings)}",
+        ["Quy tắc (rule)", "Số phát hiện", "Số tiền liên quan"],
+        rows,
+    )
+
+
+def _detect(ctx: Any, *, quiet: bool) -> DetectionReport:
+    """Run profiteering detection over the new ledger, with a progress bar unless quiet."""
+    if quiet:
+        return detect(ctx)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Phát hiện trục lợi (detection)", total=None)
+        return detect(
+            ctx, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
