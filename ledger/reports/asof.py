@@ -13,6 +13,8 @@ Invariants:
   approval (an `approval.decide` at `seq >= size`) is read back from the log and the payout
   is left out (`AsOf.late_approved`). Reversals carry their own `seq`, so a reversal after
   the checkpoint does not cancel anything here.
+- A checkpoint at the head (`size` = events in the log) has no tail: nothing is read after
+  it, so a report at the head pays nothing for the checks above.
 - The union tree is `proj_units` when no unit event was recorded after the checkpoint;
   otherwise it is rebuilt from the unit events before it, so names and roll-up are those of
   the checkpoint too.
@@ -112,10 +114,7 @@ def resolve(ledger: Ledger, tx: Tx, size: int | None = None) -> AsOf:
     cp = rows[0]
     cp_size = int(cp["size"])
     head = int(tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries")) + 1
-    marks, params = in_list("t", ["approval.decide", *UNIT_EVENTS])
-    tail = decode(
-        ledger, tx, f"e.seq >= :size AND e.command_type IN {marks}", params | {"size": cp_size}
-    )
+    tail = _tail(ledger, tx, cp_size) if head > cp_size else []
     late = frozenset(
         m.command["body"]["target"]
         for m in tail
@@ -126,6 +125,14 @@ def resolve(ledger: Ledger, tx: Tx, size: int | None = None) -> AsOf:
     else:
         tree = current_tree(tx)
     return AsOf(cp_size, str(cp["root_hash"]), str(cp["created_at"]), head, late, tree)
+
+
+def _tail(ledger: Ledger, tx: Tx, size: int) -> list[EntryMeta]:
+    """The approvals and unit events recorded at or after the checkpoint (`seq >= size`)."""
+    marks, params = in_list("t", ["approval.decide", *UNIT_EVENTS])
+    return decode(
+        ledger, tx, f"e.seq >= :size AND e.command_type IN {marks}", params | {"size": size}
+    )
 
 
 def unit_node(asof: AsOf, code: str) -> UnitNode:

@@ -12,6 +12,13 @@ Invariants (with those of `ledger.projections.lines` and `ledger.reports.asof`):
   such a person was paid.
 - Loans count disbursements only (`loan.disburse`); their fund is read from the signed event
   (the read model does not keep it), so `loan_*` figures are exact per fund.
+- The counts (`people`, `persons`, `units`) and the payout amounts of a report are computed in
+  ONE statement (`_counts_sql`): the welfare lines are grouped per (unit, kind, member, relative)
+  once, and each term's distinct count is taken over the groups with a positive net, in SQL,
+  so only one row per report leaves the database whatever the subtree's size. A person of
+  `persons` is the member number and the relative joined by `_SEP` (a control character no
+  member number or name holds); a line without a member number counts as one person
+  (`_NO_MEMBER`), as a Python set of the rows would.
 - `participants` adds the `participants` recorded on expenses of the categories (people-times,
   as written on the expense); expenses without the figure are reported in a note, never
   guessed.
@@ -34,6 +41,18 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
 
 _SIGN = "CASE WHEN reversal_of IS NULL THEN 1 ELSE -1 END"
+COUNTED = ("people", "persons", "units")
+_SEP = "\x1f"  # unit separator: joins a member number and a relative's name
+_NO_MEMBER = "\x1e"  # stands for a line without a member number (counted once)
+_MEMBER = "COALESCE(member_number, :nomember)"
+_WHO = {
+    "people": _MEMBER,
+    "persons": f"{_MEMBER} || :sep || COALESCE(relative, '')",
+    "units": "unit_code",
+}
+# Grouping and distinct counts compare bytes: the same equality as the default collation
+# (deterministic), without its locale-aware comparisons (PostgreSQL's "C"; SQLite's default).
+_BYTES = {"postgresql": ' COLLATE "C"', "sqlite": ""}
 _LINE_COLUMNS = (
     "seq, line, event_id, command_type, unit_code, effective_date, flow, key, member_number, "
     "relative, amount, basis, reversal_of"
@@ -68,14 +87,6 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class Group:
-    unit: str
-    kind: str
-    member: str
-    relative: str
-
-
-@dataclass(frozen=True)
 class LoanLine:
     event_id: str
     fund: str
@@ -88,7 +99,7 @@ class LoanLine:
 class Facts:
     """Everything the forms' measures need, read in a handful of queries."""
 
-    groups: list[Group] = field(default_factory=list)
+    counts: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)  # (measure, kinds)
     payouts: dict[str, int] = field(default_factory=dict)  # welfare kind -> đồng
     spent: dict[str, int] = field(default_factory=dict)  # spending category -> đồng
     participants: dict[str, tuple[int, int]] = field(default_factory=dict)  # (sum, missing)
@@ -98,12 +109,8 @@ class Facts:
         """The term's figure and any notes about what the ledger does not record."""
         v, m = set(term.values), term.measure
         notes: list[str] = []
-        if m == "people":
-            return len({g.member for g in self.groups if g.kind in v}), notes
-        if m == "persons":
-            return len({(g.member, g.relative) for g in self.groups if g.kind in v}), notes
-        if m == "units":
-            return len({g.unit for g in self.groups if g.kind in v}), notes
+        if m in COUNTED:
+            return self.counts.get((m, term.values), 0), notes
         if m == "amount":
             return sum(self.payouts.get(k, 0) for k in v), notes
         if m == "spending":
@@ -142,22 +149,14 @@ def load_facts(ledger: Ledger, tx: Tx, scope: Scope, terms: list[Term]) -> Facts
     )
     facts = Facts()
     if kinds:
-        marks, kp = in_list("k", kinds)
-        for r in tx.fetchall(
-            f"SELECT unit_code, key, member_number, relative FROM proj_money_lines "
-            f"WHERE {where} AND flow IN ('welfare', 'non_cash') AND key IN {marks} "
-            f"GROUP BY unit_code, key, member_number, relative HAVING SUM({_SIGN}) > 0",
-            params | kp,
-        ):
-            facts.groups.append(
-                Group(r["unit_code"], r["key"], r["member_number"], r["relative"] or "")
-            )
-        for r in tx.fetchall(
-            f"SELECT key, SUM(amount) AS amount FROM proj_money_lines "
-            f"WHERE {where} AND flow IN ('welfare', 'non_cash') AND key IN {marks} GROUP BY key",
-            params | kp,
-        ):
-            facts.payouts[r["key"]] = int(r["amount"])
+        counted = sorted({(t.measure, t.values) for t in terms if t.measure in COUNTED})
+        sql, qp = _counts_sql(where, kinds, counted, _BYTES[tx.dialect])
+        row = tx.fetchall(sql, params | qp)[0]
+        for i, key in enumerate(counted):
+            facts.counts[key] = int(row[f"n{i}"] or 0)
+        for i, kind in enumerate(kinds):
+            if row[f"a{i}"] is not None:
+                facts.payouts[kind] = int(row[f"a{i}"])
     if categories:
         marks, cp = in_list("c", categories)
         for r in tx.fetchall(
@@ -173,6 +172,33 @@ def load_facts(ledger: Ledger, tx: Tx, scope: Scope, terms: list[Term]) -> Facts
     if any(t.measure.startswith("loan_") for t in terms):
         facts.loans = loan_lines(ledger, tx, scope)
     return facts
+
+
+def _counts_sql(
+    where: str, kinds: list[str], counted: list[tuple[str, tuple[str, ...]]], collate: str
+) -> tuple[str, dict[str, Any]]:
+    """The one statement of the counts and payout amounts (see the module's invariants)."""
+    marks, params = in_list("k", kinds)
+    params |= {"sep": _SEP, "nomember": _NO_MEMBER}
+    cols = []
+    for i, (measure, values) in enumerate(counted):
+        vm, vp = in_list(f"t{i}_", list(values))
+        params |= vp
+        cols.append(
+            f"COUNT(DISTINCT CASE WHEN n > 0 AND key IN {vm} THEN {_WHO[measure]} END) AS n{i}"
+        )
+    for i, kind in enumerate(kinds):
+        params[f"a{i}_"] = kind
+        cols.append(f"SUM(CASE WHEN key = :a{i}_ THEN amount END) AS a{i}")
+    sql = (
+        f"WITH g AS (SELECT unit_code{collate} AS unit_code, key{collate} AS key, "
+        f"member_number{collate} AS member_number, relative{collate} AS relative, "
+        f"SUM({_SIGN}) AS n, SUM(amount) AS amount FROM proj_money_lines "
+        f"WHERE {where} AND flow IN ('welfare', 'non_cash') AND key IN {marks} "
+        f"GROUP BY 1, 2, 3, 4) "
+        f"SELECT {', '.join(cols)} FROM g"
+    )
+    return sql, params
 
 
 def loan_lines(ledger: Ledger, tx: Tx, scope: Scope) -> list[LoanLine]:
