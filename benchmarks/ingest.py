@@ -12,7 +12,10 @@ Prints, for each backend:
   (d) `projections rebuild` in events per second, against eventsourcing's own per-event
       `ProjectionRunner` applying the same projections with tracking, on the same log.
 (a) and (b) run interleaved in rounds so that both see the same machine load; the ratio is
-the median of the rounds' ratios. With `--big-events N` (PostgreSQL, default 1,000,000) it
+the median of the rounds' ratios. On SQLite phucloi's connections run with synchronous=NORMAL
+(ledger.store.SQLITE_PRAGMAS) while the bare library keeps SQLite's default (FULL: an fsync
+per commit), so a third series (a') runs the same bare library on connections tuned like
+phucloi's, and b/a' is printed beside b/a: the like-for-like figure. With `--big-events N` (PostgreSQL, default 1,000,000) it
 also generates a ledger of N events (demo provinces under one national unit) and times the
 work of `phucloi history` and `phucloi ratios` (query, decryption of names, rendering):
 median and p99 in milliseconds. No timing is asserted anywhere; figures are printed.
@@ -48,7 +51,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
-from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore, SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
 from ledger import clock, schema
@@ -61,7 +64,7 @@ from ledger.projections.log import meta_from
 from ledger.projections.rebuild import rebuild
 from ledger.projections.registry import PROJECTIONS
 from ledger.signing import encode_b64
-from ledger.store import Tx
+from ledger.store import Tx, tune_sqlite
 
 PG_ADMIN = os.environ.get("PHUCLOI_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SETUP_AT = datetime(2024, 6, 1, 2, 0, tzinfo=UTC)
@@ -237,8 +240,18 @@ class Recorded(Aggregate):
         self.envelope = envelope
 
 
-def baseline_app(dbs: Databases) -> Application[Any]:
-    env = dbs.eventsourcing_env(dbs.url("baseline"))
+class TunedBaselineRecorder(SQLiteApplicationRecorder):
+    """eventsourcing's own SQLite recorder on connections tuned like the ledger's (a')."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        tune_sqlite(datastore)
+        super().__init__(datastore, events_table_name)
+
+
+def baseline_app(dbs: Databases, *, tuned: bool = False) -> Application[Any]:
+    env = dbs.eventsourcing_env(dbs.url("baseline_tuned" if tuned else "baseline"))
+    if tuned:
+        env["APPLICATION_RECORDER_TOPIC"] = f"{__name__}:TunedBaselineRecorder"
     return Application(env)
 
 
@@ -337,6 +350,8 @@ class Figures:
     baseline: float = 0.0
     payouts: float = 0.0
     ratio: float = 0.0
+    baseline_tuned: float = 0.0  # (a'), SQLite only
+    ratio_tuned: float = 0.0
     dues_lines: float = 0.0
     rebuild: float = 0.0
     runner: float = 0.0
@@ -368,29 +383,39 @@ def measure(backend: str, args: argparse.Namespace) -> Figures:
             "ledger": {"status": "paid"},
         }
         app = baseline_app(dbs)
+        tuned = baseline_app(dbs, tuned=True) if backend == "sqlite" else None
         for _ in range(20):  # warm both up
             app.save(Recorded(envelope=envelope))
-        ratios, a_time, b_time, a_n, b_n = [], 0.0, 0.0, 0, 0
+            if tuned is not None:
+                tuned.save(Recorded(envelope=envelope))
+        ratios, ratios_tuned = [], []
+        a_time, a2_time, b_time, n = 0.0, 0.0, 0.0, 0
         with clock.frozen(datetime(2025, 3, 7, 4, tzinfo=UTC)):
             for part in rounds(len(items), args.rounds):
                 t = time.perf_counter()
                 for _ in part:
                     app.save(Recorded(envelope=envelope))
                 ta = time.perf_counter() - t
+                ta2 = 0.0
+                if tuned is not None:
+                    t = time.perf_counter()
+                    for _ in part:
+                        tuned.save(Recorded(envelope=envelope))
+                    ta2 = time.perf_counter() - t
                 t = time.perf_counter()
                 for i in part:
                     ctx.ledger.submit(items[i])
                 tb = time.perf_counter() - t
                 ratios.append(ta / tb)
-                a_time, b_time, a_n, b_n = (
-                    a_time + ta,
-                    b_time + tb,
-                    a_n + len(part),
-                    b_n + len(part),
-                )
+                ratios_tuned.append(ta2 / tb)
+                a_time, a2_time, b_time = a_time + ta, a2_time + ta2, b_time + tb
+                n += len(part)
         app.close()
-        fig.baseline, fig.payouts = a_n / a_time, b_n / b_time
+        fig.baseline, fig.payouts = n / a_time, n / b_time
         fig.ratio = statistics.median(ratios)
+        if tuned is not None:
+            tuned.close()
+            fig.baseline_tuned, fig.ratio_tuned = n / a2_time, statistics.median(ratios_tuned)
         # (c) bulk dues import
         rates = []
         members = numbers[: args.dues_members]
@@ -415,11 +440,66 @@ def measure(backend: str, args: argparse.Namespace) -> Figures:
 # --- 1M-event ledger: history and ratios ---------------------------------------------------------
 
 
-def big_ledger(args: argparse.Namespace) -> None:
-    from ledger.cli import reports_cli
+def fill_big_ledger(ctx: Context, target: int, members: int) -> int:
+    """Record demo provinces under one national unit until the ledger holds `target` events.
+
+    An empty ledger gets its genesis and the national unit "VN" first; a ledger already at
+    or over `target` is left as it is. Returns the number of events stored.
+    """
     from ledger.demo import DemoConfig, generate
     from ledger.demo.keys import officer_signer
     from ledger.demo.record import DemoRefused, record
+
+    with ctx.ledger.transaction() as tx:
+        events = int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
+    if events > 0:
+        return events
+    root = DemoConfig(seed=1, admin_seed=1)
+    admin = officer_signer(root, "admin")
+    with clock.frozen(datetime(2024, 12, 1, 1, tzinfo=UTC)):
+        ctx.ledger.submit_batch(
+            [
+                build(
+                    "ledger.genesis",
+                    by=admin,
+                    body={
+                        "officer": "admin",
+                        "name": "Quản trị viên",
+                        "public_key": encode_b64(admin.signer.public_key),
+                    },
+                ),
+                build(
+                    "unit.register",
+                    by=admin,
+                    body={"code": "VN", "name": "Tổng Liên đoàn", "level": "TLĐ"},
+                ),
+            ]
+        )
+    k, started = 0, time.perf_counter()
+    while events < target:
+        k += 1
+        cfg = DemoConfig(
+            seed=1000 + k,
+            admin_seed=1,
+            members=members,
+            prefix=f"T{k:02d}.",
+            parent="VN",
+            genesis=False,
+        )
+        try:
+            report = record(ctx.ledger, generate(cfg))
+            events += report.events
+        except DemoRefused as exc:  # keep what was recorded, go on with the next one
+            print(f"  province {k}: a batch was refused, skipped: {exc}", flush=True)
+            with ctx.ledger.transaction() as tx:
+                events = int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
+        rate = events / (time.perf_counter() - started)
+        print(f"  province {k}: {events:,} events ({rate:,.0f}/s)", flush=True)
+    return events
+
+
+def big_ledger(args: argparse.Namespace) -> None:
+    from ledger.cli import reports_cli
     from ledger.projections.queries.history import member_history, with_names
     from ledger.projections.queries.ratios import unit_figures
 
@@ -427,50 +507,7 @@ def big_ledger(args: argparse.Namespace) -> None:
     url = args.big_url or dbs.url("big")
     ctx = open_ledger(url)
     try:
-        with ctx.ledger.transaction() as tx:
-            events = int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
-        if events == 0:
-            root = DemoConfig(seed=1, admin_seed=1)
-            admin = officer_signer(root, "admin")
-            with clock.frozen(datetime(2024, 12, 1, 1, tzinfo=UTC)):
-                ctx.ledger.submit_batch(
-                    [
-                        build(
-                            "ledger.genesis",
-                            by=admin,
-                            body={
-                                "officer": "admin",
-                                "name": "Quản trị viên",
-                                "public_key": encode_b64(admin.signer.public_key),
-                            },
-                        ),
-                        build(
-                            "unit.register",
-                            by=admin,
-                            body={"code": "VN", "name": "Tổng Liên đoàn", "level": "TLĐ"},
-                        ),
-                    ]
-                )
-            k, started = 0, time.perf_counter()
-            while events < args.big_events:
-                k += 1
-                cfg = DemoConfig(
-                    seed=1000 + k,
-                    admin_seed=1,
-                    members=args.big_members,
-                    prefix=f"T{k:02d}.",
-                    parent="VN",
-                    genesis=False,
-                )
-                try:
-                    report = record(ctx.ledger, generate(cfg))
-                    events += report.events
-                except DemoRefused as exc:  # keep what was recorded, go on with the next one
-                    print(f"  province {k}: a batch was refused, skipped: {exc}", flush=True)
-                    with ctx.ledger.transaction() as tx:
-                        events = int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
-                rate = events / (time.perf_counter() - started)
-                print(f"  province {k}: {events:,} events ({rate:,.0f}/s)", flush=True)
+        events = fill_big_ledger(ctx, args.big_events, args.big_members)
         with ctx.engine.connect() as conn:
             from sqlalchemy import text
 
@@ -530,10 +567,14 @@ def main() -> None:
         f = measure(backend, args)
         print(f"\n{backend}:")
         print(f"  (a) eventsourcing, unsigned one-event saves  {f.baseline:9,.0f} /s")
+        if f.baseline_tuned:
+            print(f"  (a') the same on SQLite tuned like phucloi   {f.baseline_tuned:9,.0f} /s")
         print(
             f"  (b) phucloi signed single payouts           {f.payouts:9,.0f} /s"
             f"   b/a = {f.ratio:.2f} (median of {args.rounds} rounds)"
         )
+        if f.baseline_tuned:
+            print(f"{'':59}b/a' = {f.ratio_tuned:.2f} (like for like)")
         print(f"  (c) bulk dues import                        {f.dues_lines:9,.0f} member-lines/s")
         print(
             f"  (d) projections rebuild                     {f.rebuild:9,.0f} events/s"

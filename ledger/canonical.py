@@ -20,18 +20,35 @@ Invariants enforced here (before the value is handed to ``rfc8785``):
 * Only JSON types are accepted: ``dict``, ``list``/``tuple``, ``str``, ``int``, ``bool``,
   ``None``.  Anything else (``Decimal``, ``datetime``, ``bytes``...) must be converted
   explicitly by the caller, so the encoding is a visible decision, not an accident.
+
+Speed: a value made only of plain ``dict``/``list``/``tuple``/``str``/``int``/``bool``/``None``
+whose object keys contain no character above U+FFFF is encoded by the C ``json`` encoder
+(sorted keys, no whitespace, no ASCII escaping). For such values that output is byte for byte
+the RFC 8785 output: keys without astral characters sort the same by code point as by UTF-16
+code unit, both escape exactly ``"``, ``\\`` and U+0000..U+001F (short forms, else lower-case
+``\\u00xx``), and safe integers print the same. Anything else (astral keys, subclasses, a
+Mapping that is not a dict, a string that is not valid Unicode) goes through ``rfc8785``.
+``tests/unit/test_canonical_fast.py`` checks the equality on a large randomised corpus.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import rfc8785
 
-__all__ = ["MAX_SAFE_INT", "MIN_SAFE_INT", "CanonicalError", "canonical_bytes", "sha256_hex"]
+__all__ = [
+    "MAX_SAFE_INT",
+    "MIN_SAFE_INT",
+    "CanonicalError",
+    "canonical_bytes",
+    "reference_bytes",
+    "sha256_hex",
+]
 
 MAX_SAFE_INT = 2**53 - 1
 MIN_SAFE_INT = -(2**53 - 1)
@@ -84,6 +101,62 @@ def _check(value: Any, path: str) -> None:
     raise CanonicalError(f"value at {_display(path)} has non-JSON type {type(value).__name__}")
 
 
+def _astral(key: str) -> bool:
+    """True if `key` has a character outside the BMP (its UTF-16 order differs)."""
+    return not key.isascii() and max(key) > "\uffff"
+
+
+def _plain(value: Any) -> bool:
+    """True if `value` may take the fast path (see the module docstring); never raises.
+
+    Scalars inside containers are tested inline: a dues batch is tens of thousands of
+    small objects, and a call per leaf would cost more than the encoding itself.
+    """
+    t = type(value)
+    if t is dict:
+        for key, item in value.items():
+            if type(key) is not str or _astral(key):
+                return False
+            ti = type(item)
+            if ti is str or ti is bool or item is None:
+                continue
+            if ti is int:
+                if not MIN_SAFE_INT <= item <= MAX_SAFE_INT:
+                    return False
+                continue
+            if not _plain(item):
+                return False
+        return True
+    if t is list or t is tuple:
+        for item in value:
+            ti = type(item)
+            if ti is str or ti is bool or item is None:
+                continue
+            if ti is int:
+                if not MIN_SAFE_INT <= item <= MAX_SAFE_INT:
+                    return False
+                continue
+            if not _plain(item):
+                return False
+        return True
+    if t is str or t is bool or value is None:
+        return True
+    if t is int:
+        return bool(MIN_SAFE_INT <= value <= MAX_SAFE_INT)
+    return False
+
+
+def _fast(value: Any) -> bytes | None:
+    """The C encoder's output for a plain value, or None to take the rfc8785 path."""
+    try:
+        if not _plain(value):
+            return None
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return text.encode("utf-8")  # a lone surrogate fails here: rfc8785 names it
+    except (RecursionError, UnicodeEncodeError, ValueError):
+        return None
+
+
 def canonical_bytes(obj: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 encoding of ``obj``.
 
@@ -91,6 +164,14 @@ def canonical_bytes(obj: Any) -> bytes:
     ±(2**53 - 1), non-str keys, non-JSON types and strings that are not valid Unicode
     (lone surrogates).
     """
+    fast = _fast(obj)
+    if fast is not None:
+        return fast
+    return reference_bytes(obj)
+
+
+def reference_bytes(obj: Any) -> bytes:
+    """`canonical_bytes` through the `rfc8785` package alone (the fast path's reference)."""
     _check(obj, "")
     try:
         return rfc8785.dumps(obj)

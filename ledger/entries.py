@@ -105,6 +105,7 @@ def make_hook(
         tx.executemany(INSERT_ENTRY, entries)
         for projector in projectors:
             projector(tx, ordered)
+        tx.settle()  # PostgreSQL pipeline: a failed write raises here, with its own error
 
     return hook
 

@@ -329,56 +329,61 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
         )
     problems = []
     seen: set[str] = set()
-    last_day = month.end - timedelta(days=1)
+    first_day, last_day = month.start, month.end - timedelta(days=1)
+    code, label, paid = cmd.unit, body.month, unit.dues_paid  # hoisted: thousands of lines
+    # Dues are a pure function of (policy, salary basis): a batch has few distinct salaries.
+    due_for: dict[int, int] = {}
     for i, line in enumerate(body.lines):
-        where = f"body.lines[{i}]"
-        if line.member in seen:
+        number = line.member
+        if number in seen:
             problems.append(
                 problem(
-                    f"{where}.member",
+                    f"body.lines[{i}].member",
                     "duplicate_line",
-                    f"{line.member} xuất hiện hai lần",
-                    f"{line.member} twice",
+                    f"{number} xuất hiện hai lần",
+                    f"{number} twice",
                 )
             )
             continue
-        seen.add(line.member)
-        if (body.month, line.member) in unit.dues_paid:
+        seen.add(number)
+        if (label, number) in paid:
             problems.append(
                 problem(
-                    f"{where}.member",
+                    f"body.lines[{i}].member",
                     "dues_already_collected",
-                    f"{line.member} đã đóng đoàn phí tháng {body.month}",
-                    f"{line.member} already paid dues for {body.month}",
+                    f"{number} đã đóng đoàn phí tháng {label}",
+                    f"{number} already paid dues for {label}",
                 )
             )
             continue
-        member = self._get(work, Member, "member", line.member)
+        member = self._peek(work, Member, "member", number)  # read, not changed
         if member is None:
             problems.append(
                 problem(
-                    f"{where}.member",
+                    f"body.lines[{i}].member",
                     "member_not_found",
-                    f"không có đoàn viên {line.member}",
-                    f"no member {line.member}",
+                    f"không có đoàn viên {number}",
+                    f"no member {number}",
                 )
             )
             continue
-        if cmd.unit not in (member.unit_on(month.start), member.unit_on(last_day)):
+        if code != member.unit_on(first_day) and code != member.unit_on(last_day):
             problems.append(
                 problem(
-                    f"{where}.member",
+                    f"body.lines[{i}].member",
                     "not_in_unit",
-                    f"{line.member} không sinh hoạt tại {cmd.unit} trong tháng",
-                    f"{line.member} was not in {cmd.unit} that month",
+                    f"{number} không sinh hoạt tại {code} trong tháng",
+                    f"{number} was not in {code} that month",
                 )
             )
             continue
-        expected = expected_dues(policy, line.salary_basis)
+        expected = due_for.get(line.salary_basis)
+        if expected is None:
+            expected = due_for[line.salary_basis] = expected_dues(policy, line.salary_basis)
         if line.amount != expected:
             problems.append(
                 problem(
-                    f"{where}.amount",
+                    f"body.lines[{i}].amount",
                     "dues_amount",
                     f"đoàn phí phải là {expected} theo quy chế {policy.version}",
                     f"dues must be {expected} under policy {policy.version}",

@@ -75,22 +75,46 @@ class _Batch:
     def add(self, event_id: str, lines: list[Line]) -> None:
         self.lines_of[event_id] = lines
         self.new.extend(lines)
+        # Lines that count no beneficiary (a dues batch: thousands of lines, one unit, one
+        # date) only add to totals: sum them per (unit, date, flow, key) first.
+        sums: dict[tuple[str, date, str, str], list[int]] = {}
         for ln in lines:
-            if ln["status"] == "paid":
-                self.count(ln, -1 if ln["reversal_of"] else 1)
+            if ln["status"] != "paid":
+                continue
+            n = -1 if ln["reversal_of"] else 1
+            if beneficiary_kind(ln) is not None:
+                self.count(ln, n)
+                continue
+            group = (ln["unit_code"], ln["effective_date"], ln["flow"], ln["key"])
+            acc = sums.get(group)
+            if acc is None:
+                sums[group] = [ln["amount"], n]
+            else:
+                acc[0] += ln["amount"]
+                acc[1] += n
+        for (unit, day, flow, key), (amount, n) in sums.items():
+            self._add_totals(unit, day, (flow, key), amount, n)
 
     def count(self, ln: Line, n: int) -> None:
         unit, amount = ln["unit_code"], ln["amount"]
+        self._add_totals(unit, ln["effective_date"], (ln["flow"], ln["key"]), amount, n)
         kind = beneficiary_kind(ln)
+        if kind is None:
+            return
         for period in period_labels(ln["effective_date"]):
-            for flow, key in totals_keys(ln):
+            p = self.people[(unit, period, kind, ln["member_number"], ln["relative"] or "")]
+            p[0] += amount
+            p[1] += n
+
+    def _add_totals(
+        self, unit: str, day: date, flow_key: tuple[str, str], amount: int, n: int
+    ) -> None:
+        keys = totals_keys({"flow": flow_key[0], "key": flow_key[1]})
+        for period in period_labels(day):
+            for flow, key in keys:
                 t = self.totals[(unit, period, flow, key)]
                 t[0] += amount
                 t[1] += n
-            if kind is not None:
-                p = self.people[(unit, period, kind, ln["member_number"], ln["relative"] or "")]
-                p[0] += amount
-                p[1] += n
 
     def touch(self, ln: Line) -> None:
         if id(ln) in self.loaded_ids:
