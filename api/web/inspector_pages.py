@@ -8,10 +8,10 @@ Invariants:
 - Findings come from `audit.detect.detect` (rules of #5) for the unit and period, worst
   first; a finding's status is its latest signed judgment. Confirming or dismissing is a
   `finding.resolve` command signed in the inspector's browser, with a note.
-- "Last full verification" is the last run of `audit.verify.verify` started from this page
-  in this server process (one at a time, in the background, one worker): its verdict, when
-  it ran, how many events it covered and its first errors. The command-line
-  `phucloi audit verify` remains the reference check.
+- "Last full verification" is the last recorded run (`audit.runs`): one started from this
+  page (one at a time, in the background, one worker) or `phucloi audit verify --record`:
+  its verdict, when it ran, the tree size and events it covered and its first errors. The
+  command-line `phucloi audit verify` remains the reference check.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
 from api.web.signed import record_signed
 from audit.log import latest_checkpoint, stored_log_vkey
+from audit.runs import last_run, record_run
 from audit.tables import checkpoint_cosignatures, checkpoints
 from ledger import clock
 from ledger.bootstrap import Context
@@ -133,6 +134,7 @@ def _run_verification(ctx: Context, state: Verification) -> None:
     try:
         url = ctx.engine.url.render_as_string(hide_password=False)
         report = verify(DatabaseSource(url, engine=ctx.engine), workers=1)
+        record_run(ctx.engine, report, origin="web")
         state.ok = report.ok
         state.events = report.events
         state.counts = report.counts()
@@ -192,6 +194,7 @@ def overview(
         period=label,
         log_status=_status(ctx),
         verification=_verification(request),
+        last_run=last_run(ctx.engine),
         report=report,
         shown=report.findings[:FINDINGS_SHOWN],
         disputes=lookups.disputes(ctx.ledger, who.scopes([INSPECTOR])),

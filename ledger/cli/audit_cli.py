@@ -282,9 +282,19 @@ def verify(
         int | None,
         typer.Option("--workers", min=1, help="Số tiến trình (processes; default: every core)."),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Ghi kết quả vào sổ cái để trang kiểm tra hiển thị "
+            "(record the verdict for the inspectors' page; database only).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Kiểm tra toàn bộ sổ cái: chữ ký, cây Merkle, checkpoint, bảng đọc, dữ liệu cá nhân."""
+    if record and bundle is not None:
+        usage("--record: chỉ dùng khi kiểm tra cơ sở dữ liệu / only when verifying the database")
     from audit.source import BundleError, BundleSource, DatabaseSource
     from audit.verify import verify as run
 
@@ -335,6 +345,10 @@ def verify(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     source.close()
+    if record:
+        from audit.runs import record_run
+
+        record_run(engine, report, origin="cli")
     if as_json:
         emit_json(report.as_dict())
     else:

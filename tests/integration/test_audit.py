@@ -175,12 +175,28 @@ def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, mon
     assert code == 0, out
     report = json.loads(out)
     assert report["ok"] and report["facts"]["witnessed_size"] == report["tree_size"]
+    from audit.runs import last_run
+
+    assert last_run(world.ctx.engine) is None  # verifying records nothing unless asked
+    code, out = call("audit", "verify", "--json", "--record")
+    assert code == 0, out
+    run = last_run(world.ctx.engine)
+    assert run is not None
+    assert (run["ok"], run["origin"], run["tree_size"], run["events"], run["errors"]) == (
+        True,
+        "cli",
+        report["tree_size"],
+        report["events"],
+        0,
+    )
     code, out = call("export", "--out", str(tmp_path / "bundle"))
     assert code == 0, out
     code, out = call("audit", "verify", "--bundle", str(tmp_path / "bundle"))
     assert code == 0 and "OK" in out, out
     code, out = call("audit", "verify", "--bundle", str(tmp_path / "nowhere"))
     assert code == 2 and "MANIFEST.json" in out
+    code, out = call("audit", "verify", "--bundle", str(tmp_path / "bundle"), "--record")
+    assert code == 2 and "--record" in out
     code, out = call("audit", "prove", "00000000-0000-0000-0000-000000000000")
     assert code == 1
 
