@@ -443,17 +443,61 @@ def measure(backend: str, args: argparse.Namespace) -> Figures:
 def fill_big_ledger(ctx: Context, target: int, members: int) -> int:
     """Record demo provinces under one national unit until the ledger holds `target` events.
 
-    An empty ledger gets its genesis and the national unit "VN" first; a ledger already at
-    or over `target` is left as it is. Returns the number of events stored.
+    An empty ledger gets its genesis and the national unit "VN" first. A partly filled ledger
+    is resumed: provinces already in it are skipped. Returns the number of events stored.
     """
     from ledger.demo import DemoConfig, generate
     from ledger.demo.keys import officer_signer
     from ledger.demo.record import DemoRefused, record
 
-    with ctx.ledger.transaction() as tx:
-        events = int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
-    if events > 0:
-        return events
+    def stored() -> int:
+        with ctx.ledger.transaction() as tx:
+            return int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
+
+    events = stored()
+    if events == 0:
+        admin = officer_signer(DemoConfig(seed=1, admin_seed=1), "admin")
+        with clock.frozen(datetime(2024, 12, 1, 1, tzinfo=UTC)):
+            ctx.ledger.submit_batch(
+                [
+                    build(
+                        "ledger.genesis",
+                        by=admin,
+                        body={
+                            "officer": "admin",
+                            "name": "Quản trị viên",
+                            "public_key": encode_b64(admin.signer.public_key),
+                        },
+                    ),
+                    build(
+                        "unit.register",
+                        by=admin,
+                        body={"code": "VN", "name": "Tổng Liên đoàn", "level": "TLĐ"},
+                    ),
+                ]
+            )
+        events = stored()
+    k, started = 0, time.perf_counter()
+    while events < target:
+        k += 1
+        if ctx.ledger.get_unit(f"T{k:02d}.P") is not None:
+            continue  # this province is already in the ledger
+        cfg = DemoConfig(
+            seed=1000 + k,
+            admin_seed=1,
+            members=members,
+            prefix=f"T{k:02d}.",
+            parent="VN",
+            genesis=False,
+        )
+        try:
+            record(ctx.ledger, generate(cfg))
+        except DemoRefused as exc:  # keep what was recorded, go on with the next one
+            print(f"  province {k}: a batch was refused, skipped: {exc}", flush=True)
+        events = stored()
+        rate = events / (time.perf_counter() - started)
+        print(f"  province {k}: {events:,} events ({rate:,.0f}/s)", flush=True)
+    return events
     root = DemoConfig(seed=1, admin_seed=1)
     admin = officer_signer(root, "admin")
     with clock.frozen(datetime(2024, 12, 1, 1, tzinfo=UTC)):

@@ -34,74 +34,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest import Databases
+from ingest import Databases, fill_big_ledger
 from sqlalchemy import text
 
 from audit.log import latest_checkpoint, make_checkpoint
-from ledger import clock
 from ledger.bootstrap import Context, open_ledger
-from ledger.client import build
 from ledger.domain.periods import parse_period
 from ledger.reports.compute import build_report, explain
 from ledger.reports.export import to_xlsx
 from ledger.reports.structure import spending_structure
-from ledger.signing import encode_b64
 
 
 def count_events(ctx: Context) -> int:
     with ctx.ledger.transaction() as tx:
         return int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
-
-
-def fill(ctx: Context, *, events: int, members: int) -> int:
-    """Record demo provinces under a national root until the ledger holds `events` events."""
-    from ledger.demo import DemoConfig, generate
-    from ledger.demo.keys import officer_signer
-    from ledger.demo.record import DemoRefused, record
-
-    have = count_events(ctx)
-    if have == 0:
-        admin = officer_signer(DemoConfig(seed=1, admin_seed=1), "admin")
-        with clock.frozen(datetime(2024, 12, 1, 1, tzinfo=UTC)):
-            ctx.ledger.submit_batch(
-                [
-                    build(
-                        "ledger.genesis",
-                        by=admin,
-                        body={
-                            "officer": "admin",
-                            "name": "Quản trị viên",
-                            "public_key": encode_b64(admin.signer.public_key),
-                        },
-                    ),
-                    build(
-                        "unit.register",
-                        by=admin,
-                        body={"code": "VN", "name": "Tổng Liên đoàn", "level": "TLĐ"},
-                    ),
-                ]
-            )
-    k, started = 0, time.perf_counter()
-    while have < events:
-        k += 1
-        cfg = DemoConfig(
-            seed=1000 + k,
-            admin_seed=1,
-            members=members,
-            prefix=f"T{k:02d}.",
-            parent="VN",
-            genesis=False,
-        )
-        if ctx.ledger.get_unit(f"T{k:02d}.P") is not None:
-            continue  # this province is already in the ledger
-        try:
-            record(ctx.ledger, generate(cfg))
-        except DemoRefused as exc:
-            print(f"  province {k}: a batch was refused, skipped: {exc}", flush=True)
-        have = count_events(ctx)
-        rate = have / (time.perf_counter() - started)
-        print(f"  province {k}: {have:,} events ({rate:,.0f}/s)", flush=True)
-    return have
 
 
 def timed(fn: Callable[[], object], samples: int) -> tuple[float, float]:
@@ -137,7 +83,7 @@ def main() -> None:
     try:
         events = count_events(ctx)
         if args.generate > events:
-            events = fill(ctx, events=args.generate, members=args.members)
+            events = fill_big_ledger(ctx, args.generate, args.members)
         with ctx.engine.connect() as conn:
             indexed = conn.execute(
                 text(
