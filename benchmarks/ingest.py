@@ -498,48 +498,6 @@ def fill_big_ledger(ctx: Context, target: int, members: int) -> int:
         rate = events / (time.perf_counter() - started)
         print(f"  province {k}: {events:,} events ({rate:,.0f}/s)", flush=True)
     return events
-    root = DemoConfig(seed=1, admin_seed=1)
-    admin = officer_signer(root, "admin")
-    with clock.frozen(datetime(2024, 12, 1, 1, tzinfo=UTC)):
-        ctx.ledger.submit_batch(
-            [
-                build(
-                    "ledger.genesis",
-                    by=admin,
-                    body={
-                        "officer": "admin",
-                        "name": "Quản trị viên",
-                        "public_key": encode_b64(admin.signer.public_key),
-                    },
-                ),
-                build(
-                    "unit.register",
-                    by=admin,
-                    body={"code": "VN", "name": "Tổng Liên đoàn", "level": "TLĐ"},
-                ),
-            ]
-        )
-    k, started = 0, time.perf_counter()
-    while events < target:
-        k += 1
-        cfg = DemoConfig(
-            seed=1000 + k,
-            admin_seed=1,
-            members=members,
-            prefix=f"T{k:02d}.",
-            parent="VN",
-            genesis=False,
-        )
-        try:
-            report = record(ctx.ledger, generate(cfg))
-            events += report.events
-        except DemoRefused as exc:  # keep what was recorded, go on with the next one
-            print(f"  province {k}: a batch was refused, skipped: {exc}", flush=True)
-            with ctx.ledger.transaction() as tx:
-                events = int(tx.scalar("SELECT COUNT(*) FROM ledger_entries"))
-        rate = events / (time.perf_counter() - started)
-        print(f"  province {k}: {events:,} events ({rate:,.0f}/s)", flush=True)
-    return events
 
 
 def big_ledger(args: argparse.Namespace) -> None:
