@@ -107,6 +107,26 @@ class World:
                 )
         return w
 
+    def register_portal(self) -> OfficerSigner:
+        """Register the members' portal (role `portal` over the whole ledger); its signer."""
+        portal = officer_key("portal")
+        with at("2024-06-02", 9):
+            self.submit(
+                "officer.register",
+                by=self.admin,
+                body={
+                    "officer": "portal",
+                    "name": "Cổng thông tin đoàn viên",
+                    "public_key": encode_b64(portal.signer.public_key),
+                },
+            )
+            self.submit(
+                "officer.grant",
+                by=self.admin,
+                body={"officer": "portal", "role": "portal", "scope": "*"},
+            )
+        return portal
+
     def item(
         self,
         type_: str,

@@ -9,31 +9,10 @@ from audit.log import make_checkpoint
 from audit.source import BundleSource
 from audit.verify import verify
 from ledger.domain.errors import InvalidCommand, SignatureRefused
-from ledger.signing import encode_b64
 from tests.integration.test_audit_helpers import source_of
-from tests.support import at, officer_key
+from tests.support import at
 
 FINDING = "F-00112233445566aa"
-
-
-def _portal(world):  # type: ignore[no-untyped-def]
-    portal = officer_key("portal")
-    with at("2024-07-01", 9):
-        world.submit(
-            "officer.register",
-            by=world.admin,
-            body={
-                "officer": "portal",
-                "name": "Cổng thông tin đoàn viên",
-                "public_key": encode_b64(portal.signer.public_key),
-            },
-        )
-        world.submit(
-            "officer.grant",
-            by=world.admin,
-            body={"officer": "portal", "role": "portal", "scope": "*"},
-        )
-    return portal
 
 
 def _statement(world, by, type_, body, on="2024-10-01"):  # type: ignore[no-untyped-def]
@@ -45,7 +24,7 @@ def _statement(world, by, type_, body, on="2024-10-01"):  # type: ignore[no-unty
 
 
 def test_a_member_disputes_and_confirms_entries_of_their_own_history(world) -> None:  # type: ignore[no-untyped-def]
-    portal = _portal(world)
+    portal = world.register_portal()
     world.join("DV001")
     world.join("DV002")
     gift = world.payout("DV001", "gift", 300_000, on="2024-09-02")
@@ -94,7 +73,7 @@ def test_a_member_disputes_and_confirms_entries_of_their_own_history(world) -> N
 
 
 def test_the_dispute_text_is_sealed_personal_data(world) -> None:  # type: ignore[no-untyped-def]
-    portal = _portal(world)
+    portal = world.register_portal()
     world.join("DV001")
     gift = world.payout("DV001", "gift", 300_000, on="2024-09-02")
     r = _statement(

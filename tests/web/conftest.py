@@ -56,26 +56,6 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def register_portal(world: Any) -> Any:
-    portal = officer_key("portal")
-    with at("2024-06-02", 9):
-        world.submit(
-            "officer.register",
-            by=world.admin,
-            body={
-                "officer": "portal",
-                "name": "Cổng thông tin đoàn viên",
-                "public_key": encode_b64(portal.signer.public_key),
-            },
-        )
-        world.submit(
-            "officer.grant",
-            by=world.admin,
-            body={"officer": "portal", "role": "portal", "scope": "*"},
-        )
-    return portal
-
-
 def populate(world: Any) -> dict[str, str]:
     """Three members, a few payouts, one dues month; event ids by a short name."""
     world.join("DV001")
@@ -127,7 +107,7 @@ def register_reporter(world: Any) -> None:
 
 @pytest.fixture
 def web(world) -> Web:  # type: ignore[no-untyped-def]
-    portal = register_portal(world)
+    portal = world.register_portal()
     register_reporter(world)
     events = populate(world)
     engine = world.ctx.engine
