@@ -21,7 +21,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from ledger.leaf import leaf_hash_of
-from ledger.store import Tx
+from ledger.store import HEAD_AND_TRACKING, Tx
 
 
 @dataclass
@@ -54,10 +54,6 @@ INSERT_ENTRY = (
 Projector = Callable[[Tx, Sequence[EntryMeta]], None]
 
 # The head of the log and every projection's last applied seq, in one round trip.
-HEAD_AND_TRACKING = (
-    "SELECT '' AS name, COALESCE(MAX(seq), -1) AS last_seq FROM ledger_entries "
-    "UNION ALL SELECT name, last_seq FROM projection_tracking"
-)
 
 
 def settle(tx: Tx) -> None:
@@ -105,7 +101,8 @@ def make_hook(
         tx.executemany(INSERT_ENTRY, entries)
         for projector in projectors:
             projector(tx, ordered)
-        tx.settle()  # PostgreSQL pipeline: a failed write raises here, with its own error
+        # PostgreSQL pipeline: the writes above are still in flight; a failed one raises, with
+        # its own error, when the transaction commits (one round trip instead of two).
 
     return hook
 

@@ -53,6 +53,9 @@ class Tx:
         # False while statements may have been sent whose results were not collected yet
         # (PostgreSQL pipeline mode); `settled=True` if the caller knows none were.
         self._settled = settled
+        # Results of reads already made for this transaction, by SQL text (`fetchall` takes
+        # them once instead of asking the database again).
+        self.prefetched: dict[str, list[dict[str, Any]]] = {}
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._settled = False
@@ -103,12 +106,20 @@ class Tx:
         return row[0] if self.dialect == "sqlite" else next(iter(row.values()))
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        if not params and sql in self.prefetched:
+            return self.prefetched.pop(sql)
         self.settle()
         self.execute(sql, params)
         rows = [dict(r) for r in self._cursor.fetchall()]
         self._settled = True  # the read's own result was the last one pending
         return rows
 
+
+# The hook's first read in every write transaction: the log's head and every tracker.
+HEAD_AND_TRACKING = (
+    "SELECT '' AS name, COALESCE(MAX(seq), -1) AS last_seq FROM ledger_entries "
+    "UNION ALL SELECT name, last_seq FROM projection_tracking"
+)
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -234,9 +245,20 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             with pipelined as pipeline, conn.transaction(), conn.cursor() as curs:
                 self._insert_events(curs, stored_events, **kwargs)
                 self._insert_stored_events(curs, stored_events, **kwargs)
+                prefetch = None
+                if pipeline is not None and kwargs.get("ledger_hook") is not None:
+                    # The hook's first read (log head, trackers) rides in the same round
+                    # trip as the insert: the EXCLUSIVE lock above is already held.
+                    prefetch = conn.cursor()
+                    prefetch.execute(_adapt(HEAD_AND_TRACKING, "postgresql"))
                 if pipeline is not None:
                     # A duplicate event surfaces here as an IntegrityError, not at COMMIT.
                     pipeline.sync()
+                if prefetch is not None:
+                    kwargs["ledger_prefetch"] = {
+                        HEAD_AND_TRACKING: [dict(r) for r in prefetch.fetchall()]
+                    }
+                    prefetch.close()
                 return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
@@ -247,5 +269,7 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         hook: HookType | None = kwargs.get("ledger_hook")
         if hook is not None and stored_events:
             # The insert's results were just collected: nothing is pending.
-            hook(Tx(curs, dialect="postgresql", settled=True), stored_events, list(ids))
+            tx = Tx(curs, dialect="postgresql", settled=True)
+            tx.prefetched.update(kwargs.get("ledger_prefetch") or {})
+            hook(tx, stored_events, list(ids))
         return ids

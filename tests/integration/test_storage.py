@@ -257,3 +257,45 @@ def test_a_batch_of_thousands_of_members_is_stored_in_one_transaction(world) -> 
     assert len(receipts) == 5000  # type: ignore[arg-type]
     seqs = sorted(r.seq for r in receipts)  # type: ignore[attr-defined]
     assert seqs == list(range(seqs[0], seqs[0] + 5000))
+
+
+def test_a_projection_write_failing_at_commit_stores_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the hook's writes are pipelined and their errors arrive with the COMMIT:
+    the failure must still reach the caller and roll back the event, its leaf and every row."""
+    world.join("DV060")
+
+    def counts() -> tuple[int, int, int]:
+        with world.ctx.engine.connect() as conn:
+            return (
+                conn.scalar(text("SELECT count(*) FROM ledger_events")),
+                conn.scalar(text("SELECT count(*) FROM ledger_entries")),
+                conn.scalar(text("SELECT count(*) FROM proj_money_lines")),
+            )
+
+    def clash(tx, metas) -> None:  # type: ignore[no-untyped-def]
+        # two rows under one tracker name: the primary key refuses the second
+        tx.executemany(
+            "INSERT INTO projection_tracking (name, last_seq) VALUES (:n, :s)",
+            [{"n": "clash", "s": 1}, {"n": "clash", "s": 2}],
+        )
+
+    before = counts()
+    world.ledger.projectors.append(clash)
+    try:
+        # an integrity error in the save is answered as a write conflict, on both backends
+        with pytest.raises(Conflict):
+            world.payout(
+                "DV060", "sickness_visit", 400_000, on="2024-09-12", personal={"reason": "cúm"}
+            )
+    finally:
+        world.ledger.projectors.remove(clash)
+    assert counts() == before
+    with world.ctx.engine.connect() as conn:
+        assert (
+            conn.scalar(text("SELECT count(*) FROM projection_tracking WHERE name = 'clash'")) == 0
+        )
+    r = world.payout(
+        "DV060", "sickness_visit", 400_000, on="2024-09-12", personal={"reason": "cúm"}
+    )  # the same, now fine
+    assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)
+    assert world.ledger.get_member("DV060").payouts[r.event_id].amount == 400_000
