@@ -5,10 +5,16 @@ Design overview:
   members' portal signer (if the server was given one) and the settings.
 - `current_principal` reads the bearer token (the `Authorization` header, or a cookie when
   `ApiSettings.cookie_name` is set: server-rendered pages must then add CSRF protection) and
-  turns the account into a `Principal` with the grants it holds *now*: an officer's roles and
-  unit scopes are read from the ledger on every request (a revoked role takes effect at
-  once); a member's only grant is ("member", their current unit). The members' portal role
-  is a service identity and never a grant of a person.
+  turns the account into a `Principal` with the grants it holds now: an officer's roles and
+  unit scopes as the ledger has them; a member's only grant is ("member", their current
+  unit). The members' portal role is a service identity and never a grant of a person.
+  Grants are remembered per account for at most `ApiSettings.grants_max_age` (1 s) and
+  forgotten the moment this server process records any officer or member command, so a
+  role revoked through the API takes effect at once; one revoked by another process (the
+  command line, another worker) within that second. Writes never rely on it: the ledger
+  checks the signer's key and roles itself when it records a command.
+- Dependencies that do no I/O are `async` (no thread hop per request); the ledger reads run
+  in the thread pool.
 - `Allow(roles, scope=...)` is the only authorisation check: a route declares the roles it
   admits and where the unit it concerns comes from ("unit": the `unit` path or query
   parameter; "member": the unit of the member in the `number` path parameter). The caller
@@ -19,6 +25,7 @@ Design overview:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -27,6 +34,7 @@ from argon2 import PasswordHasher
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import DEFAULT_HASHER, Account, AuthError, Tokens
 from api.errors import ApiError, forbidden
@@ -59,6 +67,7 @@ class ApiSettings:
     cookie_name: str | None = None  # read the token from this cookie too (web pages, #8)
     max_body_bytes: int = 32 * 1024 * 1024  # a dues batch of many thousand lines fits
     hasher: PasswordHasher = DEFAULT_HASHER  # the cost of checking an unknown account
+    grants_max_age: float = 1.0  # seconds an account's grants are reused (see above)
 
 
 @dataclass
@@ -67,6 +76,12 @@ class Services:
     tokens: Tokens
     settings: ApiSettings = field(default_factory=ApiSettings)
     portal: OfficerSigner | None = None
+    # account -> (monotonic time read, principal); see `current_principal`
+    grants: dict[Account, tuple[float, Principal]] = field(default_factory=dict)
+
+    def forget_grants(self) -> None:
+        """An officer or member command was recorded here: read every account afresh."""
+        self.grants.clear()
 
 
 def services(request: Request) -> Services:
@@ -74,7 +89,11 @@ def services(request: Request) -> Services:
     return svc
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+async def _services(request: Request) -> Services:
+    return services(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
 @dataclass(frozen=True)
@@ -122,15 +141,9 @@ def _token(request: Request, svc: Services, creds: HTTPAuthorizationCredentials 
 def principal_for(svc: Services, account: Account) -> Principal:
     """The account's grants now: officer roles from the ledger, or the member's unit."""
     if account.kind == "officer":
-        officer = svc.ctx.ledger.get_officer(account.subject)
-        if officer is None:
+        grants = svc.ctx.ledger.officer_grants(account.subject, OFFICER_ROLES, at=clock.now())
+        if grants is None:
             raise AuthError("unknown_account", "Tài khoản không tồn tại", "Unknown account")
-        now = clock.now()
-        grants = tuple(
-            (role, scope)
-            for role in OFFICER_ROLES
-            for scope in dict.fromkeys(officer.scopes(role, at=now))
-        )
         return Principal(account, grants)
     with svc.ctx.engine.connect() as conn:
         unit = conn.scalar(
@@ -141,12 +154,21 @@ def principal_for(svc: Services, account: Account) -> Principal:
     return Principal(account, ((MEMBER, str(unit)),))
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     svc: ServicesDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return principal_for(svc, svc.tokens.read(_token(request, svc, creds)))
+    account = svc.tokens.read(_token(request, svc, creds))
+    now = time.monotonic()
+    known = svc.grants.get(account)
+    if known is not None and now - known[0] < svc.settings.grants_max_age:
+        return known[1]
+    principal = await run_in_threadpool(principal_for, svc, account)
+    if len(svc.grants) >= 10_000:
+        svc.grants.clear()
+    svc.grants[account] = (now, principal)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -161,9 +183,15 @@ class Allow:
         self.roles = tuple(roles)
         self.scope = scope
 
-    def __call__(
+    async def __call__(
         self, request: Request, principal: CurrentPrincipal, svc: ServicesDep
     ) -> Principal:
+        if self.scope is None:
+            return self.check(request, principal, svc)  # the roles only: no I/O
+        return await run_in_threadpool(self.check, request, principal, svc)
+
+    def check(self, request: Request, principal: Principal, svc: Services) -> Principal:
+        """The check itself (web pages call it directly)."""
         if not principal.roles() & set(self.roles):
             names = ", ".join(ROLE_LABELS.get(r, r) for r in self.roles)
             raise forbidden(

@@ -32,7 +32,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
@@ -258,6 +258,25 @@ class Ledger(Application[UUID]):
         with self._lock:
             self._sync()
             return self._load(Officer, "officer", code, copy=True)
+
+    def officer_grants(
+        self, code: str, roles: Sequence[str], *, at: datetime
+    ) -> tuple[tuple[str, str], ...] | None:
+        """(role, scope) pairs the officer holds at `at` among `roles`, read fresh from the log.
+
+        What an API caller may do right now: the same sync as `get_officer` (a role revoked
+        a moment ago is gone) without copying the aggregate. None if no such officer.
+        """
+        with self._lock:
+            self._sync()
+            officer = self._load(Officer, "officer", code)
+            if officer is None:
+                return None
+            return tuple(
+                (role, scope)
+                for role in roles
+                for scope in dict.fromkeys(officer.scopes(role, at=at))
+            )
 
     def get_finding(self, code: str) -> Finding | None:
         """An inspector's judgments of a detection finding, or None if never judged."""

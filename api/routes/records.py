@@ -28,6 +28,7 @@ from api.schemas import ReceiptOut, SignedItemIn, error_responses, signed_item_m
 router = APIRouter(tags=["Ghi sổ (signed writes)"])
 
 FIN = ("finance_officer",)
+MOVES = ("member.transfer", "member.leave")  # commands that change a member's grant
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ def record(svc: Services, who: Principal, item: SignedItemIn, response: Response
             field="command.signer.officer",
         )
     receipt = svc.ctx.ledger.submit(item.raw())
+    if item.command.type.startswith("officer.") or item.command.type in MOVES:
+        svc.forget_grants()  # roles or a member's unit may have changed: read them afresh
     if receipt.duplicate:
         response.headers["Idempotent-Replayed"] = "true"
     return original_receipt(svc.ctx.ledger, receipt)

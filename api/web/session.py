@@ -174,7 +174,7 @@ class Page:
             principal = principal_for(svc, svc.tokens.read(token))
         except AuthError as exc:
             raise LoginRequired(exc.code) from None
-        return self.allow(request, principal, svc)
+        return self.allow.check(request, principal, svc)
 
 
 def safe_next(value: str | None, default: str = "/web/") -> str:

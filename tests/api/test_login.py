@@ -118,3 +118,25 @@ def test_a_revoked_role_takes_effect_at_once(api) -> None:  # type: ignore[no-un
     r = api.client.get("/members/DV001", headers=kt)  # the same, still valid token
     assert r.status_code == 403 and r.json()["code"] == "role_not_allowed"
     assert api.client.get("/auth/me", headers=kt).json()["roles"] == []
+
+
+def test_a_role_revoked_elsewhere_takes_effect_within_the_grants_max_age(api) -> None:  # type: ignore[no-untyped-def]
+    """Revoked on the command line (another process, not through this server): the server
+    still answers from the grants it read less than `grants_max_age` ago, then reads again."""
+    from dataclasses import replace
+
+    svc = api.client.app.state.services
+    svc.settings = replace(svc.settings, grants_max_age=60.0)  # a window no test run outlasts
+    kt = api.officer("kt.g1")
+    assert api.client.get("/members/DV001", headers=kt).status_code == 200
+    api.world.submit(  # straight into the ledger, as `phucloi officers revoke-role` does
+        "officer.revoke_role",
+        by=api.world.admin,
+        body={"officer": "kt.g1", "role": "finance_officer", "scope": "G1"},
+    )
+    r = api.client.get("/members/DV001", headers=kt)  # within the window: the grants read before
+    assert r.status_code == 200
+    for account, (read_at, principal) in list(svc.grants.items()):  # the window passes
+        svc.grants[account] = (read_at - 60.0, principal)
+    r = api.client.get("/members/DV001", headers=kt)
+    assert r.status_code == 403 and r.json()["code"] == "role_not_allowed"
