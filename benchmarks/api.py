@@ -7,8 +7,8 @@ benchmarks/ingest.py and `--payouts` members):
   (b) in-process: `Ledger.submit` of pre-signed single payouts, exactly benchmark (b) of
       benchmarks/ingest.py (the baseline);
   (h) HTTP: the SAME pre-signed payouts POSTed to `/payouts` of a `phucloi serve` started in a
-      subprocess on 127.0.0.1, by `--clients` client processes (httpx, keep-alive, one request
-      in flight each, the JSON bodies encoded beforehand), logged in as the finance officer.
+      subprocess on 127.0.0.1, by `--clients` client processes (http.client, keep-alive, one
+      request in flight each, the JSON bodies encoded beforehand), logged in as the finance officer.
 The two run interleaved in `--rounds` rounds so both see the same machine load. Printed:
 throughput of each, h/b (median of the rounds' ratios), and the p50 / p99 latency of the HTTP
 requests (client side, whole request). The issue's target: h/b ≥ 0.5 with p99 < 100 ms.
@@ -38,20 +38,30 @@ PASSWORD = "benchmark-password"
 
 
 def _client(base: str, token: str, bodies: list[bytes], start: Any, out: Any) -> None:
-    """One client process: POST each body in turn, report (latencies ms, failures)."""
-    import httpx
+    """One client process: POST each body in turn, report (latencies ms, failures).
 
+    The standard library's `http.client` on one keep-alive connection: the clients share
+    the machine with the server, so they should cost it as little CPU as a client can.
+    """
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base)
     headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
     latencies, failures = [], []
-    with httpx.Client(base_url=base, timeout=60) as http:
-        http.get("/health")  # open the connection before the clock starts
-        start.wait()
-        for body in bodies:
-            t = time.perf_counter()
-            r = http.post("/payouts", content=body, headers=headers)
-            latencies.append((time.perf_counter() - t) * 1000)
-            if r.status_code != 201:
-                failures.append(f"{r.status_code} {r.text[:200]}")
+    http_ = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    http_.request("GET", "/health")  # open the connection before the clock starts
+    http_.getresponse().read()
+    start.wait()
+    for body in bodies:
+        t = time.perf_counter()
+        http_.request("POST", "/payouts", body=body, headers=headers)
+        r = http_.getresponse()
+        text = r.read()
+        latencies.append((time.perf_counter() - t) * 1000)
+        if r.status != 201:
+            failures.append(f"{r.status} {text[:200]!r}")
+    http_.close()
     out.put((latencies, failures))
 
 
