@@ -14,9 +14,8 @@ Invariants:
   `ledger_secrets["api_token_key"]`, so every worker and restart accepts the same tokens.
   Tokens live `TOKEN_TTL` (15 minutes) by the ledger clock (`ledger.clock`); there is no
   refresh: log in again. Deleting that secret row logs everybody out.
-- An account is "officer:CODE" or "member:NUMBER". What the account may do is decided per
-  request from the ledger (api.deps), never from the token, so a revoked role takes effect
-  at once.
+- An account is "officer:CODE" or "member:NUMBER". What the account may do is read from the
+  ledger (api.deps), never from the token, and reused for at most a second.
 """
 
 from __future__ import annotations
