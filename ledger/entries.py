@@ -53,8 +53,6 @@ INSERT_ENTRY = (
 
 Projector = Callable[[Tx, Sequence[EntryMeta]], None]
 
-# The head of the log and every projection's last applied seq, in one round trip.
-
 
 def settle(tx: Tx) -> None:
     """Kept for callers: `Tx` now settles the pipeline itself before every read."""

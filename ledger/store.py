@@ -47,15 +47,22 @@ from ledger.tables import EVENTS_TABLE
 class Tx:
     """A thin cursor adapter so hook SQL runs unchanged on sqlite3 and psycopg."""
 
-    def __init__(self, cursor: Any, *, dialect: str, settled: bool = False) -> None:
+    def __init__(
+        self,
+        cursor: Any,
+        *,
+        dialect: str,
+        settled: bool = False,
+        prefetched: Mapping[str, list[dict[str, Any]]] | None = None,
+    ) -> None:
         self._cursor = cursor
         self.dialect = dialect
         # False while statements may have been sent whose results were not collected yet
         # (PostgreSQL pipeline mode); `settled=True` if the caller knows none were.
         self._settled = settled
-        # Results of reads already made for this transaction, by SQL text (`fetchall` takes
-        # them once instead of asking the database again).
-        self.prefetched: dict[str, list[dict[str, Any]]] = {}
+        # Results of reads already made in this transaction, by SQL text: `fetchall` of the
+        # same text (without parameters) takes them once instead of asking again.
+        self._prefetched = dict(prefetched or {})
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._settled = False
@@ -106,8 +113,8 @@ class Tx:
         return row[0] if self.dialect == "sqlite" else next(iter(row.values()))
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        if not params and sql in self.prefetched:
-            return self.prefetched.pop(sql)
+        if not params and sql in self._prefetched:
+            return self._prefetched.pop(sql)
         self.settle()
         self.execute(sql, params)
         rows = [dict(r) for r in self._cursor.fetchall()]
@@ -245,20 +252,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             with pipelined as pipeline, conn.transaction(), conn.cursor() as curs:
                 self._insert_events(curs, stored_events, **kwargs)
                 self._insert_stored_events(curs, stored_events, **kwargs)
-                prefetch = None
-                if pipeline is not None and kwargs.get("ledger_hook") is not None:
-                    # The hook's first read (log head, trackers) rides in the same round
-                    # trip as the insert: the EXCLUSIVE lock above is already held.
-                    prefetch = conn.cursor()
-                    prefetch.execute(_adapt(HEAD_AND_TRACKING, "postgresql"))
                 if pipeline is not None:
-                    # A duplicate event surfaces here as an IntegrityError, not at COMMIT.
-                    pipeline.sync()
-                if prefetch is not None:
-                    kwargs["ledger_prefetch"] = {
-                        HEAD_AND_TRACKING: [dict(r) for r in prefetch.fetchall()]
-                    }
-                    prefetch.close()
+                    if kwargs.get("ledger_hook") is not None:
+                        # The hook's first read (log head, trackers) rides in the insert's
+                        # round trip: the EXCLUSIVE lock above is already held.
+                        with conn.cursor() as head:
+                            head.execute(_adapt(HEAD_AND_TRACKING, "postgresql"))
+                            # A duplicate event surfaces here as an IntegrityError.
+                            pipeline.sync()
+                            rows = [dict(r) for r in head.fetchall()]
+                        kwargs["ledger_prefetch"] = {HEAD_AND_TRACKING: rows}
+                    else:
+                        pipeline.sync()  # a duplicate event surfaces here, not at COMMIT
                 return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
@@ -269,7 +274,8 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         hook: HookType | None = kwargs.get("ledger_hook")
         if hook is not None and stored_events:
             # The insert's results were just collected: nothing is pending.
-            tx = Tx(curs, dialect="postgresql", settled=True)
-            tx.prefetched.update(kwargs.get("ledger_prefetch") or {})
+            tx = Tx(
+                curs, dialect="postgresql", settled=True, prefetched=kwargs.get("ledger_prefetch")
+            )
             hook(tx, stored_events, list(ids))
         return ids
