@@ -14,7 +14,7 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from audit.log import latest_checkpoint, leaf_hashes
@@ -102,54 +102,13 @@ def member(ledger: Ledger, number: str) -> dict[str, Any]:
         raise not_found("member", number)
     data, tampered = _reveal(ledger, number)
     relatives = (data or {}).get("relatives", {})
-    spans = [
-        {
-            "unit": u,
-            "from": start.isoformat(),
-            "to": str(m.spans[i + 1][0] if i + 1 < len(m.spans) else m.left_on or "") or None,
-        }
-        for i, (start, u) in enumerate(m.spans)
-    ]
-    return {
-        "member": m.number,
-        "status": "deceased" if m.died_on else "left" if m.left_on else "active",
-        "unit": m.current_unit(),
-        "joined_on": m.joined_on.isoformat(),
-        "left_on": m.left_on.isoformat() if m.left_on else None,
-        "salary_basis": m.salary_basis,
+    return m.record() | {
         "erased": data is None,
         "tampered": tampered,
         "name": None if data is None else data.get("full_name"),
-        "units": spans,
         "relatives": [
             {"code": c, "relation": r, "name": relatives.get(c, {}).get("full_name")}
             for c, r in m.relatives.items()
-        ],
-        "payouts": [
-            {
-                "event_id": p.event_id,
-                "on": p.on.isoformat(),
-                "kind": p.kind,
-                "beneficiary": p.beneficiary,
-                "amount": p.amount,
-                "status": p.status,
-                "reversed": p.reversed,
-                "overridden": p.overridden,
-                "recorder": p.recorder,
-                "approver": p.approver,
-            }
-            for p in sorted(m.payouts.values(), key=lambda p: (p.on, p.event_id))
-        ],
-        "loans": [
-            {
-                "loan": loan.loan,
-                "fund": loan.fund,
-                "principal": loan.principal,
-                "repaid": loan.repaid,
-                "written_off": loan.written_off,
-                "outstanding": loan.outstanding,
-            }
-            for loan in m.loans.values()
         ],
         "statements": list(m.statements),
     }
@@ -238,23 +197,7 @@ def officer_json(o: Officer) -> dict[str, Any]:
 
 
 def officers(ledger: Ledger) -> list[dict[str, Any]]:
-    with ledger.engine.connect() as conn:
-        ids = (
-            conn.execute(
-                select(ledger_entries.c.originator_id)
-                .where(
-                    or_(
-                        ledger_entries.c.command_type.like("officer.%"),
-                        ledger_entries.c.command_type == "ledger.genesis",
-                    )
-                )
-                .distinct()
-            )
-            .scalars()
-            .all()
-        )
-    found: list[Any] = [ledger.repository.get(UUID(i)) for i in ids]
-    return [officer_json(o) for o in sorted(found, key=lambda o: o.code) if isinstance(o, Officer)]
+    return [officer_json(o) for o in ledger.officers()]
 
 
 def pending_approvals(ledger: Ledger, code: str) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
 from ledger import clock
@@ -277,6 +277,28 @@ class Ledger(Application[UUID]):
                 for role in roles
                 for scope in dict.fromkeys(officer.scopes(role, at=at))
             )
+
+    def officers(self) -> list[Officer]:
+        """Every officer ever registered (the genesis administrator too), by code."""
+        with self.engine.connect() as conn:
+            ids = (
+                conn.execute(
+                    select(ledger_entries.c.originator_id)
+                    .where(
+                        or_(
+                            ledger_entries.c.command_type.like("officer.%"),
+                            ledger_entries.c.command_type == "ledger.genesis",
+                        )
+                    )
+                    .distinct()
+                )
+                .scalars()
+                .all()
+            )
+        with self._lock:
+            self._sync()
+            found = [self.repository.get(UUID(i), deepcopy_from_cache=True) for i in ids]
+        return sorted((o for o in found if isinstance(o, Officer)), key=lambda o: o.code)
 
     def get_finding(self, code: str) -> Finding | None:
         """An inspector's judgments of a detection finding, or None if never judged."""

@@ -313,54 +313,14 @@ def _kind_vi(kind: str) -> str:
 
 
 def _member_json(m: Member, revealed: Revealed) -> dict[str, Any]:
-    spans = [
-        {
-            "unit": unit,
-            "from": start.isoformat(),
-            "to": (m.spans[i + 1][0] if i + 1 < len(m.spans) else m.left_on),
-        }
-        for i, (start, unit) in enumerate(m.spans)
-    ]
-    return {
-        "member": m.number,
-        "status": "deceased" if m.died_on else "left" if m.left_on else "active",
-        "unit": m.current_unit(),
-        "joined_on": m.joined_on.isoformat(),
-        "left_on": m.left_on.isoformat() if m.left_on else None,
-        "salary_basis": m.salary_basis,
+    return m.record() | {
         "erased": revealed.erased,
         "personal": {
             k: v for k, v in revealed.fields.items() if k in ("full_name", "date_of_birth")
         },
-        "units": spans,
         "relatives": [
             {"code": c, "relation": r, "full_name": revealed.relatives.get(c, {}).get("full_name")}
             for c, r in m.relatives.items()
-        ],
-        "payouts": [
-            {
-                "event_id": p.event_id,
-                "on": p.on.isoformat(),
-                "kind": p.kind,
-                "beneficiary": p.beneficiary,
-                "amount": p.amount,
-                "status": p.status,
-                "reversed": p.reversed,
-                "overridden": p.overridden,
-                "approver": p.approver,
-            }
-            for p in sorted(m.payouts.values(), key=lambda p: p.on)
-        ],
-        "loans": [
-            {
-                "loan": loan.loan,
-                "fund": loan.fund,
-                "principal": loan.principal,
-                "repaid": loan.repaid,
-                "written_off": loan.written_off,
-                "outstanding": loan.outstanding,
-            }
-            for loan in m.loans.values()
         ],
     }
 

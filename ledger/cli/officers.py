@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID
 
 import typer
-from sqlalchemy import or_, select
 
 from ledger import clock
 from ledger.cli.common import (
@@ -32,7 +30,6 @@ from ledger.cli.common import (
 from ledger.domain.catalogue import Role
 from ledger.domain.officers import Officer
 from ledger.keystore import KeystoreError
-from ledger.tables import ledger_entries
 
 app = typer.Typer(help="Cán bộ ký sổ, khóa và vai trò (officers, keys and roles).")
 
@@ -183,24 +180,7 @@ def revoke_key(
 
 
 def all_officers() -> list[Officer]:
-    ctx = open_context()
-    with ctx.engine.connect() as conn:
-        ids = (
-            conn.execute(
-                select(ledger_entries.c.originator_id)
-                .where(
-                    or_(
-                        ledger_entries.c.command_type.like("officer.%"),
-                        ledger_entries.c.command_type == "ledger.genesis",
-                    )
-                )
-                .distinct()
-            )
-            .scalars()
-            .all()
-        )
-    found: list[Any] = [ctx.ledger.repository.get(UUID(i)) for i in ids]
-    return sorted((o for o in found if isinstance(o, Officer)), key=lambda o: o.code)
+    return open_context().ledger.officers()
 
 
 def _active(at: datetime | None) -> bool:

@@ -221,6 +221,50 @@ class Member(LedgerAggregate):
     def current_unit(self) -> str:
         return self.spans[-1][1]
 
+    def record(self) -> dict[str, Any]:
+        """The member's record as JSON values, without personal data (the API and the CLI)."""
+        return {
+            "member": self.number,
+            "status": "deceased" if self.died_on else "left" if self.left_on else "active",
+            "unit": self.current_unit(),
+            "joined_on": self.joined_on.isoformat(),
+            "left_on": self.left_on.isoformat() if self.left_on else None,
+            "salary_basis": self.salary_basis,
+            "units": [
+                {"unit": unit, "from": start.isoformat(), "to": _iso(self._span_end(i))}
+                for i, (start, unit) in enumerate(self.spans)
+            ],
+            "payouts": [
+                {
+                    "event_id": p.event_id,
+                    "on": p.on.isoformat(),
+                    "kind": p.kind,
+                    "beneficiary": p.beneficiary,
+                    "amount": p.amount,
+                    "status": p.status,
+                    "reversed": p.reversed,
+                    "overridden": p.overridden,
+                    "recorder": p.recorder,
+                    "approver": p.approver,
+                }
+                for p in sorted(self.payouts.values(), key=lambda p: (p.on, p.event_id))
+            ],
+            "loans": [
+                {
+                    "loan": loan.loan,
+                    "fund": loan.fund,
+                    "principal": loan.principal,
+                    "repaid": loan.repaid,
+                    "written_off": loan.written_off,
+                    "outstanding": loan.outstanding,
+                }
+                for loan in self.loans.values()
+            ],
+        }
+
+    def _span_end(self, i: int) -> date | None:
+        return self.spans[i + 1][0] if i + 1 < len(self.spans) else self.left_on
+
     def counted_payouts(
         self, *, kind: str, beneficiary: str, start: date, end: date
     ) -> list[PayoutRecord]:
@@ -234,3 +278,7 @@ class Member(LedgerAggregate):
             and not p.reversed
             and start <= p.on < end
         ]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
