@@ -69,16 +69,7 @@ def share_chart(structure: Structure, fmt: str) -> bytes:
         ax.set_yticks(range(len(bars)), [b.label for b in bars], fontsize=8)
         ax.invert_yaxis()  # worst first, at the top
         ax.set_xlim(0, 105)
-        if target is not None:
-            ax.axvline(
-                target / 100,
-                color=_TARGET,
-                linestyle="--",
-                linewidth=1.2,
-                gid="target",
-                label=f"Mục tiêu ≥ {_pct(target)}",
-            )
-            ax.legend(loc="best", fontsize=8)
+        _target_line(ax.axvline, ax, target)
         ax.set_xlabel("Tỷ lệ chi phúc lợi / tổng chi (%)")
         ax.set_title(
             f"Tỷ lệ chi phúc lợi — {structure.unit.code} {structure.unit.name}, "
@@ -87,6 +78,21 @@ def share_chart(structure: Structure, fmt: str) -> bytes:
         )
         fig.tight_layout()
     return _save(fig, fmt)
+
+
+def _target_line(line: Any, ax: Any, target: int | None) -> None:
+    """The dashed 60% (policy target) line and its legend, if the policy sets a target."""
+    if target is None:
+        return
+    line(
+        target / 100,
+        color=_TARGET,
+        linestyle="--",
+        linewidth=1.2,
+        gid="target",
+        label=f"Mục tiêu ≥ {_pct(target)}",
+    )
+    ax.legend(loc="best", fontsize=8)
 
 
 def trend_chart(structure: Structure, points: list[TrendPoint], fmt: str) -> bytes:
@@ -110,16 +116,7 @@ def trend_chart(structure: Structure, points: list[TrendPoint], fmt: str) -> byt
             rotation=45,
         )
         ax.set_ylim(0, 105)
-        if target is not None:
-            ax.axhline(
-                target / 100,
-                color=_TARGET,
-                linestyle="--",
-                linewidth=1.2,
-                gid="target",
-                label=f"Mục tiêu ≥ {_pct(target)}",
-            )
-            ax.legend(loc="best", fontsize=8)
+        _target_line(ax.axhline, ax, target)
         ax.set_ylabel("Tỷ lệ chi phúc lợi / tổng chi (%)")
         ax.set_title(
             f"Tỷ lệ chi phúc lợi theo tháng — {structure.unit.code}, {structure.period.label_vi}",
