@@ -13,7 +13,8 @@ Design overview (the one place where storage atomicity is decided):
 - SQL in hooks is written once with `:name` parameters; `Tx` adapts it to each driver.
 - SQLite: every connection eventsourcing opens to the ledger file keeps 256 prepared
   statements and gets `SQLITE_PRAGMAS` (WAL with synchronous=NORMAL, a larger page cache),
-  set once when the connection opens. In WAL mode NORMAL never corrupts the file
+  set once when the connection opens (and checkpoints every 10,000 WAL pages, not 1,000).
+  In WAL mode NORMAL never corrupts the file
   and an application crash loses nothing; a power cut or OS crash may roll back the last
   commits not yet synced (the WAL is synced at every checkpoint, and by any later commit
   made at synchronous=FULL, e.g. an audit checkpoint written through the engine). See the
@@ -163,6 +164,10 @@ HookType = Callable[[Tx, Sequence[StoredEvent], Sequence[int]], None]
 SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",  # WAL: fsync at checkpoints, not at every commit
     "PRAGMA cache_size=-65536",  # up to 64 MiB of pages per connection, allocated as used
+    # Copy the WAL back into the database file every 10,000 pages (40 MB) instead of 1,000:
+    # a payout dirties a dozen pages, mostly the same hot ones (indexes, trackers), and each
+    # checkpoint writes them once and syncs the file; at 1,000 that was a third of a payout.
+    "PRAGMA wal_autocheckpoint=10000",
 )
 # eventsourcing opens its sqlite3 connections with `cached_statements=True`, a cache of ONE
 # prepared statement: every other statement of a batch was parsed and planned again each
