@@ -18,6 +18,14 @@ Design overview:
   evicts those; a batch that fails for any reason evicts every aggregate it touched, so the
   cache only ever holds committed state. The same query fetches the stored entries of the
   batch's command ids (idempotent retries) in one round trip. Public getters return copies.
+- Optimistic batches: a small batch skips that query when this process has seen the whole
+  log (`_known_head` set). It assumes nobody else wrote and that its command ids are new, and
+  the write checks both where they cannot race: the recorder hook reads the log head under
+  the write lock and refuses (`StaleHead`, rolled back) unless it is still `_known_head`,
+  and a stored command id fails the insert on `ledger_entries.event_id`. Any such failure,
+  and any refusal of an item, sends the batch round again the careful way (`_sync` first),
+  so replies are exactly what the careful way gives. A process that finds others writing
+  stays careful for a while (`OPTIMISM_PAUSE` batches).
 - Cyclic garbage collection is paused while a batch runs (`_gc_paused`). A batch's transient
   objects (validated lines, read-model rows, tens of thousands in a dues import) then die by
   reference counting before a collection can promote them, instead of triggering full
@@ -63,7 +71,7 @@ from ledger.domain.members import Member
 from ledger.domain.officers import Officer
 from ledger.domain.policy import Policy, PolicyBook, resolve
 from ledger.domain.units import Unit
-from ledger.entries import EntryMeta, Projector, make_hook, project_member_index
+from ledger.entries import EntryMeta, Projector, StaleHead, make_hook, project_member_index
 from ledger.handlers import HANDLERS
 from ledger.privacy import (
     blind_index,
@@ -119,6 +127,11 @@ class Work:
     receipts: list[Receipt | EntryMeta]
     existing: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # entries by id
     new_keys: dict[str, bytes] = field(default_factory=dict)  # person id -> data key to store
+    expect_head: int | None = None  # optimistic: the log head the write must still find
+
+
+class _Careful(Exception):
+    """An optimistic attempt that must be made again after `_sync` (module docstring)."""
 
 
 class Ledger(Application[UUID]):
@@ -130,6 +143,8 @@ class Ledger(Application[UUID]):
         "AGGREGATE_CACHE_FASTFORWARD": "n",
     }
     SYNC_LIMIT: ClassVar[int] = 10_000  # more changes than this since last look: drop the cache
+    OPTIMISTIC_MAX: ClassVar[int] = 100  # larger batches always `_sync` first
+    OPTIMISM_PAUSE: ClassVar[int] = 64  # careful batches after another writer was seen
 
     def __init__(
         self,
@@ -145,6 +160,7 @@ class Ledger(Application[UUID]):
         self.projectors: list[Projector] = [project_member_index, *projectors]
         self._lock = threading.RLock()
         self._known_head: int | None = None  # the log head the aggregate cache reflects
+        self._careful_batches = 0  # batches left to run careful (module docstring)
 
     # ------------------------------------------------------------------ public API
 
@@ -154,14 +170,35 @@ class Ledger(Application[UUID]):
     def submit_batch(self, items: Sequence[Mapping[str, Any]]) -> list[Receipt]:
         """Record every item or none; raise BatchRefused listing each refused line."""
         with self._lock, _gc_paused():
+            ids = _command_ids(items)
+            optimistic = (
+                self._known_head is not None
+                and len(items) <= self.OPTIMISTIC_MAX
+                and self._careful_batches == 0
+            )
+            self._careful_batches = max(0, self._careful_batches - 1)
             work = Work(touched={}, metas={}, event_ids={}, receipts=[])
-            work.existing = self._sync(_command_ids(items))
+            if optimistic:
+                work.existing = dict.fromkeys(ids)  # assumed new: the insert checks
+                work.expect_head = self._known_head
+            else:
+                work.existing = self._sync(ids)
             try:
                 receipts = self._submit(work, items)
-            except BaseException:
+            except BaseException as exc:
                 self._evict(work.touched)
                 self.vault.forget(work.new_keys)
-                raise
+                if not (optimistic and isinstance(exc, _Careful | LedgerError)):
+                    raise
+                # Again, the careful way: the reply is whatever that way gives.
+                work = Work(touched={}, metas={}, event_ids={}, receipts=[])
+                work.existing = self._sync(ids)
+                try:
+                    receipts = self._submit(work, items)
+                except BaseException:
+                    self._evict(work.touched)
+                    self.vault.forget(work.new_keys)
+                    raise
             self._advance(work)
         for meta in work.metas.values():
             if meta.command_type == "member.erase":
@@ -181,10 +218,19 @@ class Ledger(Application[UUID]):
             raise _batch_refused(failures, single=len(items) == 1)
         pending = [a for a in work.touched.values() if a.pending_events]
         if pending:
-            hook = make_hook(work.metas, [self.vault.key_writer(work.new_keys), *self.projectors])
+            hook = make_hook(
+                work.metas,
+                [self.vault.key_writer(work.new_keys), *self.projectors],
+                expect_head=work.expect_head,
+            )
             try:
                 self.save(*pending, ledger_hook=hook)
+            except StaleHead:
+                self._careful_batches = self.OPTIMISM_PAUSE  # someone else is writing
+                raise _Careful from None
             except IntegrityError:
+                if work.expect_head is not None:
+                    raise _Careful from None  # perhaps a stored command id: ask first
                 self._evict(work.touched)
                 self.vault.forget(work.new_keys)
                 work.metas.clear()

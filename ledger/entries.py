@@ -65,12 +65,23 @@ def tx_memo(tx: Tx) -> dict[str, Any]:
     return memo
 
 
+class StaleHead(Exception):
+    """The log grew since the writer last looked: its transaction is rolled back."""
+
+
 def make_hook(
-    metas: dict[tuple[str, int], EntryMeta], projectors: Sequence[Projector]
+    metas: dict[tuple[str, int], EntryMeta],
+    projectors: Sequence[Projector],
+    *,
+    expect_head: int | None = None,
 ) -> Callable[[Tx, Sequence[StoredEvent], Sequence[int]], None]:
+    """The recorder hook; with `expect_head`, refuse (`StaleHead`) unless the log ends there."""
+
     def hook(tx: Tx, stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]) -> None:
         rows = tx.fetchall(HEAD_AND_TRACKING)
         first = next(int(r["last_seq"]) for r in rows if r["name"] == "") + 1
+        if expect_head is not None and first != expect_head + 1:
+            raise StaleHead(f"log head {first - 1}, expected {expect_head}")
         tx_memo(tx)["tracking"] = {r["name"]: int(r["last_seq"]) for r in rows if r["name"]}
         entries = []
         ordered: list[EntryMeta] = []

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.bootstrap import open_ledger
-from ledger.domain.errors import Conflict, PolicyViolation
+from ledger.domain.errors import Conflict, PolicyViolation, SignatureRefused
 from ledger.signing import decode_b64, verify
 from tests.support import at
 
@@ -149,6 +149,59 @@ def test_two_officers_paying_the_same_tet_at_once_exactly_one_succeeds(
     # B retried after reloading is now refused by the rule it raced against.
     with pytest.raises(PolicyViolation):
         world.ledger.submit(item_b)
+
+
+def test_a_writer_that_missed_another_writers_event_decides_again_on_the_stored_state(
+    world,
+    database_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """B has seen the whole log, then A revokes the officer's role: B must not trust its cache.
+
+    B's next write skips the look at the log (optimistic) and touches only the member, not
+    the officer A changed, so no aggregate version can catch it. The write finds the log
+    longer than B knew, rolls back, and B decides again on what is stored: the payout is
+    refused for the revoked role, and nothing of B's first attempt is kept.
+    """
+    world.join("DV001")
+    world.join("DV002")
+    ctx_a, ctx_b = open_ledger(database_url), open_ledger(database_url)
+
+    def gift(member: str) -> dict:  # type: ignore[type-arg]
+        return world.item(
+            "payout.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-03-07",
+            body={"member": member, "kind": "gift", "amount": 300_000, "occasion": "8/3"},
+        )
+
+    try:
+        with at("2025-03-07"):
+            first_b = ctx_b.ledger.submit(gift("DV002"))  # B now knows the whole log
+            assert ctx_b.ledger.get_member("DV001").payouts == {}
+            revoked = ctx_a.ledger.submit(
+                world.item(
+                    "officer.revoke_role",
+                    by=world.admin,
+                    body={"officer": "kt.g1", "role": "finance_officer", "scope": "G1"},
+                )
+            )
+            with pytest.raises(SignatureRefused) as refused:
+                ctx_b.ledger.submit(gift("DV001"))
+            # B's cache now follows the log: its next write lands right after A's.
+            again_b = ctx_b.ledger.submit(
+                world.item(
+                    "officer.grant",
+                    by=world.admin,
+                    body={"officer": "kt.g1", "role": "finance_officer", "scope": "G1"},
+                )
+            )
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+    assert refused.value.code == "role_not_allowed"
+    assert world.ledger.get_member("DV001").payouts == {}
+    assert (first_b.seq + 1, revoked.seq + 1) == (revoked.seq, again_b.seq)
 
 
 def test_a_refused_batch_leaves_no_personal_data_key_behind(world) -> None:  # type: ignore[no-untyped-def]
