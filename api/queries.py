@@ -17,8 +17,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from audit.log import latest_checkpoint, leaf_hashes
-from audit.merkle import inclusion_proof
+from audit.log import StoredTree, latest_checkpoint, log_size
 from ledger.application import Ledger, Receipt
 from ledger.domain.base import aggregate_id
 from ledger.domain.errors import not_found
@@ -131,20 +130,18 @@ def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
     event_ids = sorted({ln["event_id"] for ln in out["lines"]})
     entries = _entries(ledger.engine, event_ids)
     checkpoint = latest_checkpoint(ledger.engine)
-    hashes: list[bytes] = []
-    if checkpoint is not None:
-        hashes = leaf_hashes(ledger.engine, checkpoint[0])
+    size = 0 if checkpoint is None else checkpoint[0]
+    if log_size(ledger.engine) < size:
+        size = 0  # leaves of the checkpoint are missing: no proof rather than a wrong one
+    tree = StoredTree(ledger.engine)
     for ln in out["lines"]:
         entry = entries.get(ln["event_id"])
         seq = None if entry is None else int(entry["seq"])
         ln["leaf_index"] = seq
         ln["leaf_hash"] = None if entry is None else entry["leaf_hash"]
         ln["proof"] = (
-            {
-                "tree_size": len(hashes),
-                "path": [h.hex() for h in inclusion_proof(hashes, seq, len(hashes))],
-            }
-            if seq is not None and seq < len(hashes)
+            {"tree_size": size, "path": [h.hex() for h in tree.inclusion(seq, size)]}
+            if seq is not None and seq < size
             else None
         )
         ln["statements"] = by_entry.get(ln["event_id"], [])

@@ -11,10 +11,18 @@ Design overview:
   checking the leaves since the previous checkpoint against the stored events and checking
   that the previous checkpoint's root is still the root of the prefix: the ledger refuses to
   sign over a log it can see was altered. Checkpoints are stored append-only.
+- Proofs (`prove_inclusion`, `prove_consistency`, members' receipts) come from `StoredTree`,
+  which reads only the leaves a proof needs plus the roots of large subtrees, each computed
+  once per process and kept: a complete range of stored leaves never changes (the table is
+  append-only), so its root never does. A member's history on a log of millions of events
+  reads a few blocks of leaves, not the whole table. `make_checkpoint` still reads every leaf:
+  it is the moment the ledger re-checks what it signs over.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +33,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from audit.merkle import (
-    consistency_proof,
-    inclusion_proof,
+    consistency_path,
+    inclusion_path,
+    node_hash,
     root_from_leaf_hashes,
 )
 from audit.note import Checkpoint, CosignatureVerifier, Signer, Verifier, split_note
@@ -91,6 +100,116 @@ def leaf_hashes(engine: Engine, size: int | None = None) -> list[bytes]:
         if seq != i:
             raise LogError(f"ledger_entries has a gap: seq {i} is missing")
     return [bytes.fromhex(h) for _, h in rows]
+
+
+def _read_leaves(engine: Engine, start: int, end: int) -> list[bytes]:
+    """Leaf hashes of seq `start`..`end - 1`; LogError unless every one of them is stored."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ledger_entries.c.seq, ledger_entries.c.leaf_hash)
+            .where(ledger_entries.c.seq >= start, ledger_entries.c.seq < end)
+            .order_by(ledger_entries.c.seq)
+        ).all()
+    for i, (seq, _) in enumerate(rows, start=start):
+        if seq != i:
+            raise LogError(f"ledger_entries has a gap: seq {i} is missing")
+    if len(rows) != end - start:
+        raise LogError(f"the log has no leaf {start + len(rows)}")
+    return [bytes.fromhex(h) for _, h in rows]
+
+
+def log_size(engine: Engine) -> int:
+    """Number of leaves stored (the next seq)."""
+    with engine.connect() as conn:
+        last = conn.scalar(select(ledger_entries.c.seq).order_by(ledger_entries.c.seq.desc()))
+    return 0 if last is None else int(last) + 1
+
+
+# Roots of complete ranges of stored leaves, per engine: (start, count) -> root, for counts
+# that are powers of two of at least BLOCK leaves (see StoredTree).
+_SUBTREES: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+_SUBTREES_LOCK = threading.Lock()
+
+
+class StoredTree:
+    """The Merkle tree over the stored leaves, read as little as a proof needs.
+
+    `range_root(start, end)` is MTH of the leaves `start..end-1`. A range of `BLOCK` leaves
+    or more whose length is a power of two is looked up among the kept subtree roots, or
+    computed with one read of its leaves and kept, with every subtree of it of `BLOCK` leaves
+    or more. A smaller range inside one aligned block of `BLOCK` leaves is hashed from that
+    block (read once per StoredTree). Anything else is split as RFC 9162 splits it. Proofs built from it equal those built from every leaf
+    (tests/unit/test_stored_tree.py).
+    """
+
+    BLOCK = 256
+
+    def __init__(self, engine: Engine, *, reader: Any = None) -> None:
+        self.engine = engine
+        self._read = reader or (lambda a, b: _read_leaves(engine, a, b))
+        with _SUBTREES_LOCK:
+            self._kept = _SUBTREES.setdefault(engine, {})
+        self._blocks: dict[int, list[bytes]] = {}
+        self._known = 0  # leaves known to exist (the largest tree size asked about)
+
+    def leaf(self, index: int) -> bytes:
+        return self._block(index // self.BLOCK * self.BLOCK, index + 1)[index % self.BLOCK]
+
+    def _block(self, start: int, end: int) -> list[bytes]:
+        """The leaves of the aligned block at `start` (read once), at least up to `end`."""
+        have = self._blocks.get(start)
+        if have is None or start + len(have) < end:
+            upto = max(end, min(start + self.BLOCK, self._known))
+            have = self._blocks[start] = self._read(start, upto)
+        return have
+
+    def range_root(self, start: int, end: int) -> bytes:
+        count = end - start
+        if count <= 0:
+            raise ValueError(f"empty range {start}..{end}")
+        if count == 1:
+            return self.leaf(start)
+        if count >= self.BLOCK and count & (count - 1) == 0:
+            kept = self._kept.get((start, count))
+            return kept if kept is not None else self._compute(start, count)
+        base = start // self.BLOCK * self.BLOCK
+        if end <= base + self.BLOCK:  # within one block
+            leaves = self._block(base, end)
+            return root_from_leaf_hashes(leaves[start - base : end - base])
+        k = 1 << ((count - 1).bit_length() - 1)  # the largest power of two below count
+        return node_hash(self.range_root(start, start + k), self.range_root(start + k, end))
+
+    def _compute(self, start: int, count: int) -> bytes:
+        """Root of `count` (a power of two) leaves from `start`, keeping its large subtrees."""
+        leaves = self._read(start, start + count)
+        level, width = leaves, 1
+        found: dict[tuple[int, int], bytes] = {}
+        while len(level) > 1:
+            level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+            width *= 2
+            if width >= self.BLOCK:
+                for i, h in enumerate(level):
+                    found[(start + i * width, width)] = h
+        with _SUBTREES_LOCK:
+            self._kept.update(found)
+        return level[0]
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        """RFC 9162 PATH(index, D[size]); the caller knows `size` leaves are stored."""
+        self._known = max(self._known, size)
+        return inclusion_path(index, size, self.range_root)
+
+    def consistency(self, size1: int, size2: int) -> list[bytes]:
+        """RFC 9162 PROOF(size1, D[size2]); the caller knows `size2` leaves are stored."""
+        self._known = max(self._known, size2)
+        return consistency_path(size1, size2, self.range_root)
+
+    def root(self, size: int) -> bytes:
+        """MTH(D[size]); the caller knows `size` leaves are stored."""
+        self._known = max(self._known, size)
+        return root_from_leaf_hashes([]) if size == 0 else self.range_root(0, size)
 
 
 def latest_checkpoint(engine: Engine) -> tuple[int, str, str] | None:
@@ -197,26 +316,22 @@ def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -
     if size is None:
         latest = latest_checkpoint(engine)
         size = latest[0] if latest is not None and latest[0] > seq else None
-    hashes = leaf_hashes(engine)
-    size = len(hashes) if size is None else size
-    if not seq < size <= len(hashes):
+    stored = log_size(engine)
+    size = stored if size is None else size
+    if not seq < size <= stored:
         raise LogError(f"event {event_id} (leaf {seq}) is not in a tree of {size} leaves")
-    return InclusionProof(
-        event_id,
-        int(seq),
-        size,
-        hashes[seq],
-        root_from_leaf_hashes(hashes[:size]),
-        inclusion_proof(hashes, int(seq), size),
-    )
+    tree = StoredTree(engine)
+    root = tree.root(size)
+    path = tree.inclusion(int(seq), size)
+    return InclusionProof(event_id, int(seq), size, tree.leaf(int(seq)), root, path)
 
 
 def prove_consistency(engine: Engine, size1: int, size2: int) -> list[bytes]:
-    hashes = leaf_hashes(engine, size2)
-    if size2 > len(hashes):
-        raise LogError(f"the log has only {len(hashes)} leaves, not {size2}")
+    stored = log_size(engine)
+    if size2 > stored:
+        raise LogError(f"the log has only {stored} leaves, not {size2}")
     try:
-        return consistency_proof(hashes, size1, size2)
+        return StoredTree(engine).consistency(size1, size2)
     except ValueError as exc:
         raise LogError(str(exc)) from None
 

@@ -30,14 +30,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "CompactRange",
     "ProofError",
+    "RangeRoot",
+    "consistency_path",
     "consistency_proof",
+    "inclusion_path",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
@@ -51,6 +54,9 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
+
+
+RangeRoot = Callable[[int, int], bytes]  # (start, end) -> MTH(D[start:end])
 
 
 class ProofError(ValueError):
@@ -198,20 +204,29 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, size: int) -> list
     Uses the first ``size`` entries of ``leaf_hashes``.  The sibling subtrees are disjoint,
     so computing each of their roots is one O(size) pass in total.
     """
+    _check_available(leaf_hashes, _check_size(size, "tree size"))
+    return inclusion_path(index, size, lambda a, b: _range_root(leaf_hashes, a, b))
+
+
+def inclusion_path(index: int, size: int, range_root: RangeRoot) -> list[bytes]:
+    """PATH(index, D[size]) with the subtree roots asked of ``range_root(start, end)``.
+
+    ``range_root(start, end)`` must return MTH(D[start:end]); a store that keeps the roots of
+    large subtrees (``audit.log.StoredTree``) answers without reading every leaf.
+    """
     size = _check_size(size, "tree size")
     index = _check_size(index, "leaf index")
     if index >= size:
         raise ValueError(f"leaf index {index} is not below tree size {size}")
-    _check_available(leaf_hashes, size)
     path: list[bytes] = []
     start, end = 0, size
     while end - start > 1:
         k = _largest_power_of_two_below(end - start)
         if index < start + k:
-            path.append(_range_root(leaf_hashes, start + k, end))
+            path.append(range_root(start + k, end))
             end = start + k
         else:
-            path.append(_range_root(leaf_hashes, start, start + k))
+            path.append(range_root(start, start + k))
             start += k
     path.reverse()  # The RFC lists the lowest sibling first.
     return path
@@ -223,28 +238,33 @@ def consistency_proof(leaf_hashes: Sequence[bytes], size1: int, size2: int) -> l
     Requires 0 < size1 <= size2 (the proof is empty when the sizes are equal).  A proof from
     the empty tree is refused, matching :func:`verify_consistency`.
     """
+    _check_available(leaf_hashes, _check_size(size2, "size2"))
+    return consistency_path(size1, size2, lambda a, b: _range_root(leaf_hashes, a, b))
+
+
+def consistency_path(size1: int, size2: int, range_root: RangeRoot) -> list[bytes]:
+    """PROOF(size1, D[size2]) with the subtree roots asked of ``range_root(start, end)``."""
     size1 = _check_size(size1, "size1")
     size2 = _check_size(size2, "size2")
     if size1 == 0:
         raise ValueError("a consistency proof from the empty tree is meaningless")
     if size1 > size2:
         raise ValueError(f"size1 {size1} is larger than size2 {size2}")
-    _check_available(leaf_hashes, size2)
     path: list[bytes] = []
     start, end, m = 0, size2, size1
     complete = True  # The RFC's "b": m is still the whole of the originally requested tree.
     while m != end - start:
         k = _largest_power_of_two_below(end - start)
         if m <= k:
-            path.append(_range_root(leaf_hashes, start + k, end))
+            path.append(range_root(start + k, end))
             end = start + k
         else:
-            path.append(_range_root(leaf_hashes, start, start + k))
+            path.append(range_root(start, start + k))
             start += k
             m -= k
             complete = False
     if not complete:
-        path.append(_range_root(leaf_hashes, start, end))
+        path.append(range_root(start, end))
     path.reverse()  # SUBPROOF puts the deepest node first.
     return path
 

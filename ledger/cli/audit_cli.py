@@ -222,14 +222,13 @@ def consistency(
     as_json: JsonFlag = False,
 ) -> None:
     """Bằng chứng cây NEW mở rộng cây OLD (RFC 9162 consistency proof)."""
-    from audit.log import LogError, leaf_hashes, prove_consistency
-    from audit.merkle import root_from_leaf_hashes
+    from audit.log import LogError, StoredTree, prove_consistency
 
     engine = _engine()
     try:
         proof = prove_consistency(engine, old, new)
-        hashes = leaf_hashes(engine, new)
-        r1, r2 = root_from_leaf_hashes(hashes[:old]), root_from_leaf_hashes(hashes)
+        tree = StoredTree(engine)
+        r1, r2 = tree.root(old), tree.root(new)
         verify_consistency(size1=old, size2=new, root1=r1, root2=r2, proof=proof)
     except (LogError, ProofError) as exc:
         typer.echo(f"Lỗi / Error: {exc}", err=True)

@@ -10,13 +10,23 @@ from typer.testing import CliRunner
 
 from audit.export import export
 from audit.log import (
+    LogError,
+    StoredTree,
     cosign_latest,
+    leaf_hashes,
     make_checkpoint,
     prove_consistency,
     prove_inclusion,
     stored_log_vkey,
 )
-from audit.merkle import ProofError, verify_consistency, verify_inclusion
+from audit.merkle import (
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    root_from_leaf_hashes,
+    verify_consistency,
+    verify_inclusion,
+)
 from audit.note import Checkpoint, CosignatureVerifier, Verifier, open_note
 from audit.source import BundleSource
 from audit.verify import verify
@@ -215,3 +225,22 @@ def test_signatures_after_a_back_dated_key_revocation_are_findings(world) -> Non
     revoked = [f for f in report.findings if f.check == "signature.revoked"]
     assert [(f.seq, f.event_id) for f in revoked] == [(r["visit2"].seq, r["visit2"].event_id)]
     assert report.exit_code == 1
+
+
+def test_proofs_read_from_the_database_by_block_equal_proofs_from_every_leaf(world) -> None:  # type: ignore[no-untyped-def]
+    engine = world.ctx.engine
+    story(world)
+    hashes = leaf_hashes(engine)
+
+    class TwoLeafBlocks(StoredTree):
+        BLOCK = 2  # so this small ledger spans several levels of kept roots
+
+    for size in range(1, len(hashes) + 1):
+        tree = TwoLeafBlocks(engine)
+        assert tree.root(size) == root_from_leaf_hashes(hashes[:size])
+        for index in range(size):
+            assert tree.inclusion(index, size) == inclusion_proof(hashes, index, size)
+        for old in range(1, size + 1):
+            assert tree.consistency(old, size) == consistency_proof(hashes, old, size)
+    with pytest.raises(LogError, match="no leaf"):
+        TwoLeafBlocks(engine).root(len(hashes) + 1)
