@@ -10,6 +10,9 @@ Invariants:
 - Retrying with the same command id and the same content returns the original receipt (same
   body, header `Idempotent-Replayed: true`); the same id with other content is 409.
 - Each route admits only its own command types (422 on `command.type` otherwise).
+- A judgment (`finding.resolve`) must name a finding the detection rules report now, under
+  the rule that reports it (404 `finding_not_found`, 422 on `command.body.rule`), as
+  `phucloi audit resolve` checks; a retry of a judgment already recorded is not asked again.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 
 from api.deps import Principal, Services, ServicesDep, allow
-from api.errors import forbidden
+from api.errors import ApiError, bad_parameter, forbidden
 from api.queries import original_receipt
 from api.schemas import ReceiptOut, SignedItemIn, error_responses, signed_item_model
 
@@ -120,12 +123,38 @@ def record(svc: Services, who: Principal, item: SignedItemIn, response: Response
             code="signer_not_caller",
             field="command.signer.officer",
         )
+    if (
+        item.command.type == "finding.resolve"
+        and svc.ctx.ledger.entry(item.command.command_id) is None
+    ):
+        _require_current_finding(svc, item.command.unit, item.command.body)
     receipt = svc.ctx.ledger.submit(item.raw())
     if item.command.type.startswith("officer.") or item.command.type in MOVES:
         svc.forget_grants()  # roles or a member's unit may have changed: read them afresh
     if receipt.duplicate:
         response.headers["Idempotent-Replayed"] = "true"
     return original_receipt(svc.ctx.ledger, receipt)
+
+
+def _require_current_finding(svc: Services, unit: str | None, body: dict[str, Any]) -> None:
+    from audit.detect import detect
+
+    finding, rule = body.get("finding"), body.get("rule")
+    found = detect(svc.ctx, unit=unit).find(str(finding))
+    if found is None:
+        raise ApiError(
+            404,
+            "finding_not_found",
+            f"{finding} không có trong các phát hiện hiện tại của {unit or 'sổ cái'}",
+            f"{finding} is not among the current findings of {unit or 'the ledger'}",
+            field="command.body.finding",
+        )
+    if found.rule != rule:
+        raise bad_parameter(
+            "command.body.rule",
+            f"Phát hiện {finding} thuộc quy tắc {found.rule}, không phải {rule}",
+            f"Finding {finding} is reported by rule {found.rule}, not {rule}",
+        )
 
 
 def _endpoint(write: Write) -> Any:

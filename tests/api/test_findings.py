@@ -23,24 +23,35 @@ def test_a_dispute_becomes_a_finding_that_an_inspector_resolves(api) -> None:  #
     assert "facts" not in report
 
     body = {"finding": finding["id"], "rule": "member_dispute", "decision": "confirm"}
-    with at("2024-10-05"):
-        wrong = api.world.item(
-            "finding.resolve",
-            by=api.world.inspector,
-            unit="G1",
-            body=body | {"finding": "F-0000000000000000", "note": "Sai mã"},
-        )
-        r = api.client.post(f"/findings/{finding['id']}/resolution", json=wrong, headers=inspector)
-        assert r.status_code == 422
-        assert r.json()["problems"][0]["field"] == "command.body.finding"
+
+    def judge(path_id: str, note: str, **changes: str):  # type: ignore[no-untyped-def]
         item = api.world.item(
             "finding.resolve",
             by=api.world.inspector,
             unit="G1",
-            body=body | {"note": "Đã xác minh với đoàn viên: chưa nhận quà"},
+            body=body | {"note": note, **changes},
         )
-        r = api.client.post(f"/findings/{finding['id']}/resolution", json=item, headers=inspector)
+        reply = api.client.post(f"/findings/{path_id}/resolution", json=item, headers=inspector)
+        return item, reply
+
+    with at("2024-10-05"):
+        _, r = judge(finding["id"], "Sai mã", finding="F-0000000000000000")
+        assert r.status_code == 422
+        assert r.json()["problems"][0]["field"] == "command.body.finding"
+        ghost, r = judge(
+            "F-0000000000000000", "Không có phát hiện này", finding="F-0000000000000000"
+        )
+        assert (r.status_code, r.json()["code"]) == (404, "finding_not_found"), r.text
+        other_rule, r = judge(finding["id"], "Sai quy tắc", rule="ghost_beneficiary")
+        assert r.status_code == 422 and r.json()["problems"][0]["field"] == "command.body.rule"
+        assert api.world.ledger.entry(ghost["command"]["command_id"]) is None
+        assert api.world.ledger.entry(other_rule["command"]["command_id"]) is None
+        item, r = judge(finding["id"], "Đã xác minh với đoàn viên: chưa nhận quà")
         assert r.status_code == 201, r.text
+        again = api.client.post(
+            f"/findings/{finding['id']}/resolution", json=item, headers=inspector
+        )
+        assert again.json() == r.json() and again.headers["Idempotent-Replayed"] == "true"
     after = api.client.get("/findings?unit=G1", headers=inspector).json()
     (judged,) = [f for f in after["findings"] if f["id"] == finding["id"]]
     assert judged["status"] == "confirmed"
