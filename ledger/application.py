@@ -240,6 +240,20 @@ class Ledger(Application[UUID]):
                     agg.collect_events()
         return [self._receipt(r) for r in work.receipts]
 
+    @contextmanager
+    def writer_if_free(self) -> Iterator[bool]:
+        """Hold the writers' lock if no batch or read holds it now (True), never waiting.
+
+        For a caller that must not block (the API's event loop): with True it may submit at
+        once on this thread; with False it should submit from a thread that may wait.
+        """
+        got = self._lock.acquire(blocking=False)
+        try:
+            yield got
+        finally:
+            if got:
+                self._lock.release()
+
     def reveal(self, number: str) -> dict[str, Any] | None:
         """A member's personal data, newest value per field; None once erased.
 

@@ -10,6 +10,12 @@ Invariants:
 - Retrying with the same command id and the same content returns the original receipt (same
   body, header `Idempotent-Replayed: true`); the same id with other content is 409.
 - Each route admits only its own command types (422 on `command.type` otherwise).
+- Where a write runs: a small command (a payout, an expense, a batch of up to `QUICK_LINES`
+  lines) is recorded on the event loop itself when no other batch or read holds the ledger's
+  writer lock at that instant; anything else goes to the thread pool, where waiting for the
+  lock blocks nobody. The loop never waits for the lock, only for the database (a few ms),
+  and skips two thread hand-offs per write: with a single writer lock those hand-offs, not
+  the work, limited a server's writes (benchmarks/api.py, README "Load").
 - A judgment (`finding.resolve`) must name a finding the detection rules report now, under
   the rule that reports it (404 `finding_not_found`, 422 on `command.body.rule`), as
   `phucloi audit resolve` checks; a retry of a judgment already recorded is not asked again.
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Principal, Services, ServicesDep, allow
 from api.errors import ApiError, bad_parameter, forbidden
@@ -157,11 +164,26 @@ def _require_current_finding(svc: Services, unit: str | None, body: dict[str, An
         )
 
 
+QUICK_LINES = 100  # a command with more lines than this is recorded from the thread pool
+
+
+def _quick(item: SignedItemIn) -> bool:
+    """Small enough to record on the event loop itself (see the module docstring)."""
+    if item.command.type == "finding.resolve":  # runs the detection rules first
+        return False
+    lines = item.command.body.get("lines")
+    return not isinstance(lines, list) or len(lines) <= QUICK_LINES
+
+
 def _endpoint(write: Write) -> Any:
     model = signed_item_model(write.model, write.types)
 
-    def endpoint(item: Any, who: Any, svc: Any, response: Response) -> dict[str, Any]:
-        return record(svc, who, item, response)
+    async def endpoint(item: Any, who: Any, svc: Any, response: Response) -> dict[str, Any]:
+        if _quick(item):
+            with svc.ctx.ledger.writer_if_free() as free:
+                if free:
+                    return record(svc, who, item, response)
+        return await run_in_threadpool(record, svc, who, item, response)
 
     # The body model differs per route, so the signature is built here, not written above.
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

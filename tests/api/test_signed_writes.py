@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -249,3 +251,61 @@ def test_an_oversized_body_is_refused_before_it_is_read_in_full(api) -> None:  #
                 "/payouts", content=chunks, headers=kt | {"content-type": "application/json"}
             )
             assert r.status_code == 413 and r.json()["code"] == "too_large"
+
+
+def test_a_write_waiting_for_the_writer_lock_holds_up_no_other_request(api) -> None:  # type: ignore[no-untyped-def]
+    """Small writes may run on the event loop, but never wait there for the ledger's lock.
+
+    Another thread holds the lock; a payout arrives and waits for it (in the thread pool);
+    meanwhile the server still answers. Were the payout waiting on the event loop, the
+    health check would hang until the lock is released.
+    """
+    kt = api.officer("kt.g1")
+    ledger = api.ledger
+    svc = api.client.app.state.services
+    # The officer's grants stay remembered, so the request needs the lock only to write.
+    svc.settings = dataclasses.replace(svc.settings, grants_max_age=3600.0)
+    assert api.client.get("/members/DV001", headers=kt).status_code == 200
+    holding, release, entered = threading.Event(), threading.Event(), threading.Event()
+    submit = ledger.submit
+
+    def submit_and_tell(item: Any) -> Any:  # a probe: says when the write reached the ledger
+        entered.set()
+        return submit(item)
+
+    def hold() -> None:
+        with ledger.writer_if_free() as free:
+            assert free
+            holding.set()
+            release.wait(30)
+
+    replies: dict[str, Any] = {}
+    with at("2024-09-02"):
+        item = _gift(api)
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert holding.wait(10)
+        ledger.submit = submit_and_tell
+        try:
+            poster = threading.Thread(
+                target=lambda: replies.update(
+                    post=api.client.post("/payouts", json=item, headers=kt)
+                )
+            )
+            poster.start()
+            assert entered.wait(10)  # the payout is inside Ledger.submit, waiting for the lock
+            checker = threading.Thread(
+                target=lambda: replies.update(health=api.client.get("/health"))
+            )
+            checker.start()
+            checker.join(20)
+            answered_while_held = "health" in replies and "post" not in replies
+        finally:
+            release.set()
+            holder.join(30)
+            poster.join(30)
+            del ledger.submit
+    assert answered_while_held
+    assert replies["health"].status_code == 200
+    assert replies["post"].status_code == 201, replies["post"].text
+    assert ledger.entry(item["command"]["command_id"]) is not None
