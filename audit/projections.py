@@ -26,13 +26,10 @@ Invariants:
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -171,42 +168,6 @@ def _ddl(names: Iterable[str], *, indexes: frozenset[str] | None) -> list[str]:
     return out
 
 
-_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # as ledger.store adapts `:name`
-
-
-@lru_cache(maxsize=256)
-def _positional(sql: str) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]:
-    """The statement with `?` marks, and what picks its parameters out of a row, in order."""
-    names = _PARAM.findall(sql)
-    text = _PARAM.sub("?", sql)
-    if len(names) > 1:
-        return text, itemgetter(*names)
-    if names:
-        one = itemgetter(names[0])
-        return text, lambda row: (one(row),)
-    return text, lambda row: ()
-
-
-class ScratchTx(Tx):
-    """`Tx` over the scratch database that binds parameters by position.
-
-    The statements and rows are the projections' own, unchanged; sqlite3 binds `?` marks
-    from a tuple several times faster than `:name` marks from a dict.
-    """
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        super().__init__(cursor, dialect="sqlite")
-        self.cursor = cursor
-
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        text, pick = _positional(sql)
-        self.cursor.execute(text, pick(params or {}))
-
-    def executemany(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> None:
-        text, pick = _positional(sql)
-        self.cursor.executemany(text, map(pick, rows))
-
-
 def _quoted(names: Iterable[str]) -> list[str]:
     return ['"' + n.replace('"', '""') + '"' for n in names]
 
@@ -227,7 +188,8 @@ class Rebuild:
         for statement in _ddl(self.names, indexes=SCRATCH_INDEXES):
             self.conn.execute(statement)
         self.cursor = self.conn.cursor()
-        self.tx = ScratchTx(self.cursor)
+        # Tx binds `?` marks by position on SQLite, as on the ledger's own connections.
+        self.tx = Tx(self.cursor, dialect="sqlite")
         self.last_seq = -1
 
     def wants(self, command_type: Any) -> bool:
