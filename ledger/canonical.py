@@ -114,36 +114,29 @@ def _plain(value: Any) -> bool:
     """
     t = type(value)
     if t is dict:
-        for key, item in value.items():
+        for key in value:
             if type(key) is not str or _astral(key):
                 return False
-            ti = type(item)
-            if ti is str or ti is bool or item is None:
-                continue
-            if ti is int:
-                if not MIN_SAFE_INT <= item <= MAX_SAFE_INT:
-                    return False
-                continue
-            if not _plain(item):
-                return False
+        items: Any = value.values()
+    elif t is list or t is tuple:
+        items = value
+    elif t is str or t is bool or value is None:
         return True
-    if t is list or t is tuple:
-        for item in value:
-            ti = type(item)
-            if ti is str or ti is bool or item is None:
-                continue
-            if ti is int:
-                if not MIN_SAFE_INT <= item <= MAX_SAFE_INT:
-                    return False
-                continue
-            if not _plain(item):
-                return False
-        return True
-    if t is str or t is bool or value is None:
-        return True
-    if t is int:
+    elif t is int:
         return bool(MIN_SAFE_INT <= value <= MAX_SAFE_INT)
-    return False
+    else:
+        return False
+    for item in items:
+        ti = type(item)
+        if ti is str or ti is bool or item is None:
+            continue
+        if ti is int:
+            if not MIN_SAFE_INT <= item <= MAX_SAFE_INT:
+                return False
+            continue
+        if not _plain(item):
+            return False
+    return True
 
 
 def _fast(value: Any) -> bytes | None:
