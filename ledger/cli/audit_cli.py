@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine
 
 from audit.findings import ERROR, Report
@@ -36,6 +35,7 @@ from ledger.cli.common import (
     keystore,
     open_context,
     passphrase,
+    progress_bar,
     rows_table,
     safe_url,
     sign_and_submit,
@@ -323,25 +323,15 @@ def verify(
     else:
         engine = _engine()
         source = DatabaseSource(_url(engine), engine=engine)
-    err = console(stderr=True)
-    show = err.is_terminal and not as_json
-    with Progress(
-        TextColumn("Kiểm tra / verifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not show,
-    ) as bar:
-        task = bar.add_task("verify", total=None)
+    show = console(stderr=True).is_terminal and not as_json
+    with progress_bar("Kiểm tra / verifying", show=show) as progress:
         report = run(
             source,
             log_vkey=log_key,
             witnesses=views,
             witness_vkeys=witness_keys or [],
             workers=workers,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=progress,
         )
     source.close()
     if record:
@@ -463,41 +453,23 @@ def _scope(unit: str | None, period: str | None) -> Any:
     return parsed
 
 
-def _progress_bar(label: str, show: bool) -> Progress:
-    return Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        transient=True,
-        disable=not show,
-    )
+def _verify_live(ctx: Any, show: bool) -> Any:
+    """Full verification of the live database (for detection's signature findings)."""
+    from audit.source import DatabaseSource
+    from audit.verify import verify as run_verify
+
+    with progress_bar("Kiểm tra chữ ký / verifying", show=show) as progress:
+        return run_verify(DatabaseSource(_url(ctx.engine), engine=ctx.engine), progress=progress)
 
 
 def _run_detect(unit: str | None, period: Any, *, verify_first: bool, show: bool) -> Any:
     from audit.detect import detect as run_detect
 
     ctx = open_context()
-    verification = None
-    if verify_first:
-        from audit.source import DatabaseSource
-        from audit.verify import verify as run_verify
-
-        with _progress_bar("Kiểm tra chữ ký / verifying", show) as bar:
-            task = bar.add_task("verify", total=None)
-            verification = run_verify(
-                DatabaseSource(_url(ctx.engine), engine=ctx.engine),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    with _progress_bar("Phát hiện / detecting", show) as bar:
-        task = bar.add_task("detect", total=None)
+    verification = _verify_live(ctx, show) if verify_first else None
+    with progress_bar("Phát hiện / detecting", show=show) as progress:
         return run_detect(
-            ctx,
-            unit=unit,
-            period=period,
-            verification=verification,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            ctx, unit=unit, period=period, verification=verification, progress=progress
         )
 
 
@@ -650,19 +622,8 @@ def inspection_report(
         usage(f"--out: không có thư mục / no directory {out.parent}")
     ctx = open_context()
     show = console(stderr=True).is_terminal
-    verification = None
-    if not no_verify:
-        from audit.source import DatabaseSource
-        from audit.verify import verify as run_verify
-
-        with _progress_bar("Kiểm tra chữ ký / verifying", show) as bar:
-            task = bar.add_task("verify", total=None)
-            verification = run_verify(
-                DatabaseSource(_url(ctx.engine), engine=ctx.engine),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    with _progress_bar("Phát hiện / detecting", show) as bar:
-        task = bar.add_task("detect", total=None)
+    verification = None if no_verify else _verify_live(ctx, show)
+    with progress_bar("Phát hiện / detecting", show=show) as progress:
         report = build_report(
             ctx,
             unit=unit,
@@ -670,7 +631,7 @@ def inspection_report(
             verify=False,
             verification=verification,
             names=names,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=progress,
         )
     out.write_text(render_html(report), encoding="utf-8")
     d = report.detection

@@ -17,7 +17,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,14 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -361,6 +370,23 @@ def console(*, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     wide = None if stream.isatty() else 160
     return Console(file=stream, width=wide, highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def progress_bar(
+    label: str, *, show: bool = True, remaining: bool = False
+) -> Iterator[Callable[[int, int], None]]:
+    """A transient bar on stderr for long work; yields the `progress(done, total)` callback.
+
+    Hidden when not `show` (JSON output, no terminal); `remaining` adds an estimate of the
+    time left to the time elapsed.
+    """
+    columns: list[Any] = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if remaining:
+        columns.append(TimeRemainingColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True, disable=not show) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def fmt_date(value: date | datetime | str | None) -> str:

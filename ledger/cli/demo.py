@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from audit.detect import RULES_BY_ID, DetectionReport, detect
 from audit.log import make_checkpoint
@@ -31,6 +30,7 @@ from ledger.cli.common import (
     fmt_bp,
     fmt_money,
     open_context,
+    progress_bar,
     rows_table,
     state,
     usage,
@@ -91,20 +91,12 @@ def demo(
                 ctx.ledger, cfg, keystore=default_keystore_dir(), plant_fraud=plant_fraud
             )
         else:
-            with Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console(stderr=True),
-                transient=True,
-            ) as bar:
-                task = bar.add_task("Ghi sổ (recording)", total=None)
+            with progress_bar("Ghi sổ (recording)") as progress:
                 result = build_demo(
                     ctx.ledger,
                     cfg,
                     keystore=default_keystore_dir(),
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    progress=progress,
                     plant_fraud=plant_fraud,
                 )
     except KeystoreError as exc:
@@ -216,15 +208,5 @@ def _detect(ctx: Any, *, quiet: bool) -> DetectionReport:
     """Run profiteering detection over the new ledger, with a progress bar unless quiet."""
     if quiet:
         return detect(ctx)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("Phát hiện trục lợi (detection)", total=None)
-        return detect(
-            ctx, progress=lambda done, total: bar.update(task, completed=done, total=total)
-        )
+    with progress_bar("Phát hiện trục lợi (detection)") as progress:
+        return detect(ctx, progress=progress)

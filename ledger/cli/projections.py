@@ -10,9 +10,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from ledger.cli.common import JsonFlag, console, emit_json, open_context, rows_table, usage
+from ledger.cli.common import (
+    JsonFlag,
+    console,
+    emit_json,
+    open_context,
+    progress_bar,
+    rows_table,
+    usage,
+)
 from ledger.projections.rebuild import rebuild as rebuild_all
 from ledger.projections.rebuild import status as status_of
 from ledger.projections.registry import by_name
@@ -59,20 +66,8 @@ def rebuild(
     if as_json:
         report = rebuild_all(ledger, names)
     else:
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("Dựng lại (rebuilding)", total=None)
-            report = rebuild_all(
-                ledger,
-                names,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with progress_bar("Dựng lại (rebuilding)", remaining=True) as progress:
+            report = rebuild_all(ledger, names, progress=progress)
     if as_json:
         emit_json(
             {
