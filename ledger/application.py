@@ -177,28 +177,13 @@ class Ledger(Application[UUID]):
                 and self._careful_batches == 0
             )
             self._careful_batches = max(0, self._careful_batches - 1)
-            work = Work(touched={}, metas={}, event_ids={}, receipts=[])
-            if optimistic:
-                work.existing = dict.fromkeys(ids)  # assumed new: the insert checks
-                work.expect_head = self._known_head
-            else:
-                work.existing = self._sync(ids)
             try:
-                receipts = self._submit(work, items)
-            except BaseException as exc:
-                self._evict(work.touched)
-                self.vault.forget(work.new_keys)
-                if not (optimistic and isinstance(exc, _Careful | LedgerError)):
+                receipts, work = self._attempt(items, ids, optimistic=optimistic)
+            except (_Careful, LedgerError):
+                if not optimistic:
                     raise
                 # Again, the careful way: the reply is whatever that way gives.
-                work = Work(touched={}, metas={}, event_ids={}, receipts=[])
-                work.existing = self._sync(ids)
-                try:
-                    receipts = self._submit(work, items)
-                except BaseException:
-                    self._evict(work.touched)
-                    self.vault.forget(work.new_keys)
-                    raise
+                receipts, work = self._attempt(items, ids, optimistic=False)
             self._advance(work)
         for meta in work.metas.values():
             if meta.command_type == "member.erase":
@@ -206,6 +191,27 @@ class Ledger(Application[UUID]):
                 # failed batch never loses data and a stored erasure is always carried out.
                 self.vault.erase(str(aggregate_id("member", meta.command["body"]["member"])))
         return receipts
+
+    def _attempt(
+        self, items: Sequence[Mapping[str, Any]], ids: list[str], *, optimistic: bool
+    ) -> tuple[list[Receipt], Work]:
+        """One try at the batch; on any failure the cache and new keys are as before it."""
+        work = Work(touched={}, metas={}, event_ids={}, receipts=[])
+        if optimistic:
+            work.existing = dict.fromkeys(ids)  # assumed new: the insert checks
+            work.expect_head = self._known_head
+        else:
+            work.existing = self._sync(ids)
+        try:
+            return self._submit(work, items), work
+        except BaseException:
+            self._discard(work)
+            raise
+
+    def _discard(self, work: Work) -> None:
+        """Forget what a failed batch did: its aggregates and the data keys it made."""
+        self._evict(work.touched)
+        self.vault.forget(work.new_keys)
 
     def _submit(self, work: Work, items: Sequence[Mapping[str, Any]]) -> list[Receipt]:
         failures: list[tuple[int, LedgerError]] = []
@@ -231,8 +237,7 @@ class Ledger(Application[UUID]):
             except IntegrityError:
                 if work.expect_head is not None:
                     raise _Careful from None  # perhaps a stored command id: ask first
-                self._evict(work.touched)
-                self.vault.forget(work.new_keys)
+                self._discard(work)
                 work.metas.clear()
                 return self._after_conflict(work)
             finally:

@@ -54,11 +54,6 @@ INSERT_ENTRY = (
 Projector = Callable[[Tx, Sequence[EntryMeta]], None]
 
 
-def settle(tx: Tx) -> None:
-    """Kept for callers: `Tx` now settles the pipeline itself before every read."""
-    tx.settle()
-
-
 def tx_memo(tx: Tx) -> dict[str, Any]:
     """Per-transaction scratch space shared by the hook and the projectors."""
     memo: dict[str, Any] = tx.__dict__.setdefault("memo", {})

@@ -19,7 +19,7 @@ from typing import Any
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from ledger.entries import EntryMeta, settle
+from ledger.entries import EntryMeta
 from ledger.store import Tx
 
 CHUNK = 5000
@@ -68,7 +68,6 @@ def read_metas(
         f"WHERE e.seq > :after AND e.seq <= :upto {only}ORDER BY e.seq LIMIT :limit"
     )
     while after < upto:
-        settle(tx)  # the caller may have written through this transaction (catch-up)
         rows = tx.fetchall(sql, params | {"after": after})
         if not rows:
             if types is not None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from ledger.entries import EntryMeta, settle
+from ledger.entries import EntryMeta
 from ledger.projections.lines import (
     PRIMARY,
     Line,
@@ -145,7 +145,6 @@ class _Batch:
 
 
 def _load_lines(tx: Tx, event_ids: Iterable[str]) -> dict[str, list[Line]]:
-    settle(tx)  # earlier projectors of this transaction may have pipelined writes
     ids = sorted(set(event_ids))
     out: dict[str, list[Line]] = defaultdict(list)
     for start in range(0, len(ids), 500):
