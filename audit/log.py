@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from audit.merkle import (
+    EMPTY_ROOT,
     consistency_path,
     inclusion_path,
     node_hash,
@@ -91,12 +92,19 @@ def stored_log_vkey(engine: Engine) -> str | None:
 
 def leaf_hashes(engine: Engine, size: int | None = None) -> list[bytes]:
     """The stored leaf hashes in seq order (the first `size` of them)."""
-    q = select(ledger_entries.c.seq, ledger_entries.c.leaf_hash).order_by(ledger_entries.c.seq)
-    if size is not None:
-        q = q.where(ledger_entries.c.seq < size)
+    return _stored_leaves(engine, 0, size)
+
+
+def _stored_leaves(engine: Engine, start: int, end: int | None) -> list[bytes]:
+    """Leaf hashes from seq `start` (up to `end`, as far as stored); LogError on a gap."""
+    q = select(ledger_entries.c.seq, ledger_entries.c.leaf_hash).where(
+        ledger_entries.c.seq >= start
+    )
+    if end is not None:
+        q = q.where(ledger_entries.c.seq < end)
     with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    for i, (seq, _) in enumerate(rows):
+        rows = conn.execute(q.order_by(ledger_entries.c.seq)).all()
+    for i, (seq, _) in enumerate(rows, start=start):
         if seq != i:
             raise LogError(f"ledger_entries has a gap: seq {i} is missing")
     return [bytes.fromhex(h) for _, h in rows]
@@ -104,18 +112,10 @@ def leaf_hashes(engine: Engine, size: int | None = None) -> list[bytes]:
 
 def _read_leaves(engine: Engine, start: int, end: int) -> list[bytes]:
     """Leaf hashes of seq `start`..`end - 1`; LogError unless every one of them is stored."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(ledger_entries.c.seq, ledger_entries.c.leaf_hash)
-            .where(ledger_entries.c.seq >= start, ledger_entries.c.seq < end)
-            .order_by(ledger_entries.c.seq)
-        ).all()
-    for i, (seq, _) in enumerate(rows, start=start):
-        if seq != i:
-            raise LogError(f"ledger_entries has a gap: seq {i} is missing")
-    if len(rows) != end - start:
-        raise LogError(f"the log has no leaf {start + len(rows)}")
-    return [bytes.fromhex(h) for _, h in rows]
+    leaves = _stored_leaves(engine, start, end)
+    if len(leaves) != end - start:
+        raise LogError(f"the log has no leaf {start + len(leaves)}")
+    return leaves
 
 
 def log_size(engine: Engine) -> int:
@@ -209,7 +209,7 @@ class StoredTree:
     def root(self, size: int) -> bytes:
         """MTH(D[size]); the caller knows `size` leaves are stored."""
         self._known = max(self._known, size)
-        return root_from_leaf_hashes([]) if size == 0 else self.range_root(0, size)
+        return EMPTY_ROOT if size == 0 else self.range_root(0, size)
 
 
 def latest_checkpoint(engine: Engine) -> tuple[int, str, str] | None:

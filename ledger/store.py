@@ -165,8 +165,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",  # WAL: fsync at checkpoints, not at every commit
     "PRAGMA cache_size=-65536",  # up to 64 MiB of pages per connection, allocated as used
     # Copy the WAL back into the database file every 10,000 pages (40 MB) instead of 1,000:
-    # a payout dirties a dozen pages, mostly the same hot ones (indexes, trackers), and each
-    # checkpoint writes them once and syncs the file; at 1,000 that was a third of a payout.
+    # a payout writes many pages, mostly the same hot ones (indexes, trackers), and each
+    # checkpoint writes them once more and syncs the file (README, "Ingest speed").
     "PRAGMA wal_autocheckpoint=10000",
 )
 # eventsourcing opens its sqlite3 connections with `cached_statements=True`, a cache of ONE
