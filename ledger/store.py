@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import suppress
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, ClassVar, Protocol
@@ -41,6 +41,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 from eventsourcing.utils import retry
+from psycopg.pq import TransactionStatus
 
 from ledger.tables import EVENTS_TABLE
 
@@ -89,8 +90,9 @@ class Tx:
     def settle(self) -> None:
         """Collect pending pipelined results before a read (PostgreSQL pipeline mode).
 
-        eventsourcing runs the hook inside a psycopg pipeline; a SELECT sent after pipelined
-        writes could otherwise be handed an earlier statement's result. Elsewhere a no-op.
+        The recorder runs a small write's hook inside a psycopg pipeline; a SELECT sent after
+        pipelined writes could otherwise be handed an earlier statement's result. Elsewhere a
+        no-op.
         """
         if self.dialect != "postgresql" or self._settled:
             return
@@ -241,46 +243,77 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         """eventsourcing's statements and the hook in one transaction.
 
-        A small batch (a single payout: a few kilobytes) is sent in one psycopg pipeline, the
-        lock, NOTIFY, insert and every statement of the hook together, so it costs a few
-        round trips instead of one per statement (`Tx` settles the pipeline before each read).
-        A large batch runs its statements one after another, without pipeline mode: the
-        library's pipeline stalls for good on several megabytes (an import of thousands of
-        members). Either way: the same lock, the same insert, the same ids, the hook in the
-        same transaction, and an error anywhere rolls back all of it.
+        A small batch (a single payout: a few kilobytes) goes through one psycopg pipeline,
+        see `_insert_pipelined`. A large batch runs its statements one after another, without
+        pipeline mode: the library's pipeline stalls for good on several megabytes (an import
+        of thousands of members). Either way: the same lock, the same insert, the same ids,
+        the hook in the same transaction, and an error anywhere rolls back all of it.
         """
         if not stored_events:
             return None
+        hook: HookType | None = kwargs.get("ledger_hook")
         with self.datastore.get_connection() as conn:
-            small = sum(len(s.state) for s in stored_events) <= self.PIPELINE_MAX_BYTES
-            pipelined = conn.pipeline() if small else nullcontext()
-            with pipelined as pipeline, conn.transaction(), conn.cursor() as curs:
+            if sum(len(s.state) for s in stored_events) <= self.PIPELINE_MAX_BYTES:
+                return self._insert_pipelined(conn, stored_events, hook, **kwargs)
+            with conn.transaction(), conn.cursor() as curs:
                 self._insert_events(curs, stored_events, **kwargs)
                 self._insert_stored_events(curs, stored_events, **kwargs)
-                if pipeline is not None:
-                    if kwargs.get("ledger_hook") is not None:
-                        # The hook's first read (log head, trackers) rides in the insert's
-                        # round trip: the EXCLUSIVE lock above is already held.
-                        with conn.cursor() as head:
-                            head.execute(_adapt(HEAD_AND_TRACKING, "postgresql"))
-                            # A duplicate event surfaces here as an IntegrityError.
-                            pipeline.sync()
-                            rows = [dict(r) for r in head.fetchall()]
-                        kwargs["ledger_prefetch"] = {HEAD_AND_TRACKING: rows}
-                    else:
-                        pipeline.sync()  # a duplicate event surfaces here, not at COMMIT
-                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                ids = self._ids(curs, stored_events)
+                if hook is not None:
+                    hook(Tx(curs, dialect="postgresql", settled=True), stored_events, ids)
+                return ids
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int]:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+    def _ids(self, curs: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """The notification ids the insert returned (eventsourcing's own reading of them)."""
+        ids = self._fetch_ids_after_insert_events(curs, stored_events)
         assert ids is not None  # the application recorder always returns notification ids
-        hook: HookType | None = kwargs.get("ledger_hook")
-        if hook is not None and stored_events:
-            # The insert's results were just collected: nothing is pending.
-            tx = Tx(
-                curs, dialect="postgresql", settled=True, prefetched=kwargs.get("ledger_prefetch")
-            )
-            hook(tx, stored_events, list(ids))
+        return list(ids)
+
+    def _insert_pipelined(
+        self, conn: Any, stored_events: Sequence[StoredEvent], hook: HookType | None, **kwargs: Any
+    ) -> list[int]:
+        """The whole transaction in one pipeline, in two round trips.
+
+        1. BEGIN, eventsourcing's lock, NOTIFY and insert, and the hook's first read (the log
+           head and the trackers: the EXCLUSIVE lock is already held), then a sync: a
+           duplicate event surfaces here as an IntegrityError.
+        2. Every statement of the hook, and COMMIT, collected when the pipeline ends.
+        BEGIN and COMMIT are plain statements of the pipeline: psycopg's `transaction()`
+        would sync the pipeline on entering and twice on leaving, three more round trips
+        (a sixth of a payout's time). After any error, from the server or from the hook,
+        the transaction is rolled back before the connection goes back to the pool.
+        """
+        failure: BaseException | None = None
+        ids: list[int] = []
+        try:
+            with conn.pipeline() as pipeline, conn.cursor() as curs:
+                try:
+                    curs.execute("BEGIN")
+                    self._insert_events(curs, stored_events, **kwargs)
+                    self._insert_stored_events(curs, stored_events, **kwargs)
+                    with conn.cursor() as head:
+                        if hook is not None:
+                            head.execute(_adapt(HEAD_AND_TRACKING, "postgresql"))
+                        pipeline.sync()
+                        rows = [dict(r) for r in head.fetchall()] if hook is not None else []
+                    ids = self._ids(curs, stored_events)
+                    if hook is not None:
+                        tx = Tx(
+                            curs,
+                            dialect="postgresql",
+                            settled=True,
+                            prefetched={HEAD_AND_TRACKING: rows},
+                        )
+                        hook(tx, stored_events, ids)
+                    curs.execute("COMMIT")
+                except BaseException as exc:  # leave the pipeline first (psycopg warns otherwise)
+                    failure = exc
+        except BaseException as exc:  # a statement sent last failed (found as the pipeline ends)
+            failure = failure or exc
+        finally:
+            if conn.pgconn.transaction_status != TransactionStatus.IDLE:
+                with suppress(Exception):
+                    conn.execute("ROLLBACK")
+        if failure is not None:
+            raise failure
         return ids

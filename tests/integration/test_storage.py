@@ -312,18 +312,26 @@ def test_a_batch_of_thousands_of_members_is_stored_in_one_transaction(world) -> 
     assert seqs == list(range(seqs[0], seqs[0] + 5000))
 
 
+def _counts(world, third: str) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    """Stored events, ledger entries, and what `third` counts."""
+    with world.ctx.engine.connect() as conn:
+        return tuple(
+            conn.scalar(text(sql))
+            for sql in (
+                "SELECT count(*) FROM ledger_events",
+                "SELECT count(*) FROM ledger_entries",
+                third,
+            )
+        )
+
+
 def test_a_projection_write_failing_at_commit_stores_nothing(world) -> None:  # type: ignore[no-untyped-def]
     """On PostgreSQL the hook's writes are pipelined and their errors arrive with the COMMIT:
     the failure must still reach the caller and roll back the event, its leaf and every row."""
     world.join("DV060")
 
-    def counts() -> tuple[int, int, int]:
-        with world.ctx.engine.connect() as conn:
-            return (
-                conn.scalar(text("SELECT count(*) FROM ledger_events")),
-                conn.scalar(text("SELECT count(*) FROM ledger_entries")),
-                conn.scalar(text("SELECT count(*) FROM proj_money_lines")),
-            )
+    def counts() -> tuple[int, ...]:
+        return _counts(world, "SELECT count(*) FROM proj_money_lines")
 
     def clash(tx, metas) -> None:  # type: ignore[no-untyped-def]
         # two rows under one tracker name: the primary key refuses the second
@@ -352,3 +360,39 @@ def test_a_projection_write_failing_at_commit_stores_nothing(world) -> None:  # 
     )  # the same, now fine
     assert counts() == (before[0] + 1, before[1] + 1, before[2] + 1)
     assert world.ledger.get_member("DV060").payouts[r.event_id].amount == 400_000
+
+
+def test_a_hook_that_fails_after_some_writes_stores_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL runs BEGIN and COMMIT as statements of the write's pipeline: when the hook
+    raises after some of its writes were sent, COMMIT must never follow, and the connection
+    must serve the next write."""
+    world.join("DV061")
+
+    class ProjectorFailed(Exception):
+        pass
+
+    def fails(tx, metas) -> None:  # type: ignore[no-untyped-def]
+        tx.execute(
+            "INSERT INTO projection_tracking (name, last_seq) VALUES (:n, :s)",
+            {"n": "half", "s": 1},
+        )
+        raise ProjectorFailed("the projector stopped half-way")
+
+    def counts() -> tuple[int, ...]:
+        return _counts(world, "SELECT count(*) FROM projection_tracking WHERE name = 'half'")
+
+    before = counts()
+    world.ledger.projectors.append(fails)
+    try:
+        with pytest.raises(ProjectorFailed, match="half-way"):
+            world.payout(
+                "DV061", "sickness_visit", 300_000, on="2024-09-12", personal={"reason": "sốt"}
+            )
+    finally:
+        world.ledger.projectors.remove(fails)
+    assert counts() == before
+    r = world.payout(
+        "DV061", "sickness_visit", 300_000, on="2024-09-12", personal={"reason": "sốt"}
+    )
+    assert counts() == (before[0] + 1, before[1] + 1, 0)
+    assert world.ledger.get_member("DV061").payouts[r.event_id].amount == 300_000
