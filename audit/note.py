@@ -235,16 +235,12 @@ class NoteVerifier(Protocol):
         ...
 
 
-class _Ed25519Verifier:
-    """Shared code of the two Ed25519 verifiers; subclasses fix the signature type."""
+class _NamedKey:
+    """A note key's identity: its name, key ID and raw Ed25519 public key."""
 
-    sig_type: int
-
-    def __init__(self, name: str, public_key: VerifyKey | bytes) -> None:
-        self._name = _check_name(name)
-        self._public_key = _raw_public_key(public_key)
-        self._verify_key = VerifyKey(self._public_key)
-        self._key_id = key_id(name, self._public_key, sig_type=self.sig_type)
+    _name: str
+    _key_id: bytes
+    _public_key: bytes
 
     @property
     def name(self) -> str:
@@ -257,6 +253,18 @@ class _Ed25519Verifier:
     @property
     def public_key(self) -> bytes:
         return self._public_key
+
+
+class _Ed25519Verifier(_NamedKey):
+    """Shared code of the two Ed25519 verifiers; subclasses fix the signature type."""
+
+    sig_type: int
+
+    def __init__(self, name: str, public_key: VerifyKey | bytes) -> None:
+        self._name = _check_name(name)
+        self._public_key = _raw_public_key(public_key)
+        self._verify_key = VerifyKey(self._public_key)
+        self._key_id = key_id(name, self._public_key, sig_type=self.sig_type)
 
     @property
     def vkey(self) -> str:
@@ -324,7 +332,7 @@ class CosignatureVerifier(_Ed25519Verifier):
         return _cosignature_message_bytes(message, timestamp), signature[TIMESTAMP_SIZE:]
 
 
-class _Ed25519Signer:
+class _Ed25519Signer(_NamedKey):
     """Shared code of the two Ed25519 signers; subclasses fix the signature type."""
 
     sig_type: int
@@ -334,18 +342,6 @@ class _Ed25519Signer:
         self._signing_key = _signing_key(signing_key)
         self._public_key = bytes(self._signing_key.verify_key)
         self._key_id = key_id(name, self._public_key, sig_type=self.sig_type)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._key_id
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public_key
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self._name!r}, key_id={self._key_id.hex()})"
