@@ -25,7 +25,6 @@ Invariants:
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,8 +36,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from audit.findings import ERROR, Finding
-from audit.scan import normalised_id
-from audit.source import LogRow, Source, plain, sort_key
+from audit.source import Source, plain
 from ledger.entries import EntryMeta, Projector, project_member_index
 from ledger.store import Tx
 from ledger.tables import metadata
@@ -132,26 +130,6 @@ def meta_from(
         return None
 
 
-def meta_of(row: LogRow) -> EntryMeta | None:
-    """The EntryMeta the write path handed to the projectors for this stored row."""
-    ev = row.event
-    if ev is None:
-        return None
-    try:
-        env = json.loads(ev.state)["envelope"]
-        cmd = json.loads(env["command"])
-        aggregate = normalised_id(ev.originator_id)
-    except (ValueError, KeyError, TypeError):
-        return None
-    return meta_from(
-        seq=row.entry.seq,
-        leaf_hash=row.entry.leaf_hash,
-        aggregate=aggregate,
-        envelope=env,
-        command=cmd,
-    )
-
-
 # --- the scratch database -------------------------------------------------------------------
 
 
@@ -206,26 +184,13 @@ class Rebuild:
                 model.apply(self.tx, metas)
 
     def finish(self) -> None:
-        if TRACKING in self.names:
+        # No tracking row means -1 (`ledger.projections.tracking`): an empty log leaves none.
+        if TRACKING in self.names and self.last_seq >= 0:
             self.tx.executemany(
                 f"INSERT INTO {TRACKING} (name, last_seq) VALUES (:name, :seq)",
                 [{"name": m.name, "seq": self.last_seq} for m in self.models],
             )
         self.conn.commit()
-
-    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every rebuilt row, as plain values, sorted (for callers that want them all)."""
-        out = {}
-        for name in self.names:
-            cols = ", ".join(_quoted(c.name for c in metadata.tables[name].columns))
-            out[name] = sorted(
-                (
-                    tuple(plain(v) for v in r)
-                    for r in self.conn.execute(f"SELECT {cols} FROM {name}")
-                ),
-                key=sort_key,
-            )
-        return out
 
     def attach_live(self, path: str | Path) -> None:
         """Attach a SQLite file holding the live read models, read-only, as schema `live`."""
@@ -262,6 +227,7 @@ class Rebuild:
         # Joined on the key through indexes, strictly: a key stored as another type (5 and
         # '5') matches nothing. `+x` strips a column's affinity: no conversion takes place,
         # and the searched side's index stays usable.
+        live = _live_relation(name)
         forward = " AND ".join(f"b.{c} = +a.{c}" for c in keys)
         backward = " AND ".join(f"a.{c} = +b.{c} AND typeof(a.{c}) = typeof(b.{c})" for c in keys)
         differs = " OR ".join(f"a.{c} IS NOT b.{c} OR typeof(a.{c}) <> typeof(b.{c})" for c in q)
@@ -273,7 +239,7 @@ class Rebuild:
         live_rows: list[tuple[Any, ...]] = []
         only_rebuilt = only_live = 0
         for r in self.conn.execute(
-            f"SELECT {a_cols}, {b_cols} FROM main.{name} a NOT INDEXED LEFT JOIN {LIVE}.{name} b "
+            f"SELECT {a_cols}, {b_cols} FROM main.{name} a NOT INDEXED LEFT JOIN {live} b "
             f"ON {forward} WHERE b.{keys[0]} IS NULL OR {differs}"
         ):
             rebuilt_rows.append(tuple(plain(v) for v in r[:n]))
@@ -282,18 +248,30 @@ class Rebuild:
             else:
                 live_rows.append(tuple(plain(v) for v in r[n:]))
         for r in self.conn.execute(
-            f"SELECT {b_cols} FROM {LIVE}.{name} b WHERE NOT EXISTS "
+            f"SELECT {b_cols} FROM {live} b WHERE NOT EXISTS "
             f"(SELECT 1 FROM main.{name} a WHERE {backward})"
         ):
             live_rows.append(tuple(plain(v) for v in r))
             only_live += 1
-        live_count = self.conn.execute(f"SELECT count(*) FROM {LIVE}.{name}").fetchone()[0]
+        live_count = self.conn.execute(f"SELECT count(*) FROM {live}").fetchone()[0]
         rebuilt_count = self.conn.execute(f"SELECT count(*) FROM main.{name}").fetchone()[0]
         return live_rows, rebuilt_rows, (live_count - rebuilt_count) - (only_live - only_rebuilt)
 
     def close(self) -> None:
         self.cursor.close()
         self.conn.close()
+
+
+def _live_relation(name: str) -> str:
+    """The live rows of a table as the comparison reads them.
+
+    A tracking row at -1 says what no row says (nothing applied yet, `ledger.projections.
+    tracking`), so such rows are left out: a new, empty ledger is not a finding, while on a
+    non-empty log the rebuilt row at the head still finds the live one missing or behind.
+    """
+    if name == TRACKING:
+        return f"(SELECT * FROM {LIVE}.{name} WHERE last_seq <> -1)"
+    return f"{LIVE}.{name}"
 
 
 def copy_read_models(source: Source, path: str | Path) -> str:
@@ -329,25 +307,6 @@ def worker_copy_read_models(spec: tuple[str, str], path: str) -> str:
         return copy_read_models(source, path)
     finally:
         source.close()
-
-
-def rebuild(source: Source) -> dict[str, list[tuple[Any, ...]]]:
-    """Replay the log through every read model into a scratch database; its rows per table."""
-    r = Rebuild()
-    try:
-        for ref in source.chunks():
-            metas = []
-            last = -1
-            for row in source.read_chunk(ref):
-                last = max(last, row.entry.seq)
-                meta = meta_of(row)
-                if meta is not None and r.wants(meta.command_type):
-                    metas.append(meta)
-            r.feed(metas, last_seq=last)
-        r.finish()
-        return r.rows()
-    finally:
-        r.close()
 
 
 def compare(

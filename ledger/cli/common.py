@@ -367,9 +367,12 @@ def personal_value(option: str, field_: str, value: str | None) -> str | None:
 
 
 def console(*, stderr: bool = False) -> Console:
+    """A console that prints text as it is: no rich markup, so names, messages and findings
+    holding brackets (`[name=money]`, a unit called `Công ty [A]`) are shown intact and can
+    never break the output; styles are given as `style=` or `Text`, never as markup."""
     stream = sys.stderr if stderr else sys.stdout
     wide = None if stream.isatty() else 160
-    return Console(file=stream, width=wide, highlight=False, soft_wrap=False)
+    return Console(file=stream, width=wide, highlight=False, soft_wrap=False, markup=False)
 
 
 @contextmanager

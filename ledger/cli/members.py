@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from ledger.bootstrap import Context
 from ledger.cli.common import (
@@ -339,9 +338,9 @@ def show(number: NumberArg, as_json: JsonFlag = False) -> None:
     out = console()
     fields = revealed.fields
     erased_text = "[đã xóa / erased]"
-    out.print(f"[bold]Đoàn viên (member) {escape(m.number)}[/bold]")
+    out.print(f"Đoàn viên (member) {m.number}", style="bold")
     name = erased_text if revealed.erased else fields.get("full_name", "")
-    out.print(f"  Họ tên (name):             {escape(name)}")
+    out.print(f"  Họ tên (name):             {name}")
     if not revealed.erased:
         out.print(f"  Ngày sinh (date of birth): {fmt_date(fields.get('date_of_birth'))}")
         if fields.get("citizen_id"):
@@ -349,22 +348,20 @@ def show(number: NumberArg, as_json: JsonFlag = False) -> None:
         if fields.get("household_status") in HouseholdStatus.__members__:
             label = HouseholdStatus(fields["household_status"]).label_vi
             out.print(f"  Hộ gia đình (household):   {label}")
-    out.print(f"  Trạng thái (status):       {escape(_status(m))}")
+    out.print(f"  Trạng thái (status):       {_status(m)}")
     out.print(f"  Ngày vào (joined):         {fmt_date(m.joined_on)}")
     out.print(f"  Lương đóng (salary basis): {fmt_money(m.salary_basis)}")
     if revealed.tampered:
         out.print(
-            f"  [red]Dữ liệu niêm phong bị thay đổi (tampered): "
-            f"{escape('; '.join(revealed.tampered))}[/red]"
+            f"  Dữ liệu niêm phong bị thay đổi (tampered): {'; '.join(revealed.tampered)}",
+            style="red",
         )
     ledger = ctx.ledger
     span_rows = []
     for i, (start, unit) in enumerate(m.spans):
         end = m.spans[i + 1][0] if i + 1 < len(m.spans) else m.left_on
         u = ledger.get_unit(unit)
-        span_rows.append(
-            (fmt_date(start), fmt_date(end) or "nay (now)", unit, escape(u.name) if u else "")
-        )
+        span_rows.append((fmt_date(start), fmt_date(end) or "nay (now)", unit, u.name if u else ""))
     out.print(
         rows_table(
             "Quá trình sinh hoạt / Unit history",
@@ -383,7 +380,7 @@ def show(number: NumberArg, as_json: JsonFlag = False) -> None:
                         Relation(rel).label_vi,
                         erased_text
                         if revealed.erased
-                        else escape(revealed.relatives.get(code, {}).get("full_name", "")),
+                        else revealed.relatives.get(code, {}).get("full_name", ""),
                     )
                     for code, rel in m.relatives.items()
                 ],
@@ -399,7 +396,7 @@ def show(number: NumberArg, as_json: JsonFlag = False) -> None:
         payout_rows.append(
             (
                 fmt_date(p.on),
-                f"{escape(_kind_vi(p.kind))} ({p.kind})",
+                f"{_kind_vi(p.kind)} ({p.kind})",
                 "bản thân (self)" if p.beneficiary == "self" else p.beneficiary,
                 fmt_money(p.amount),
                 status,

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from ledger import clock
 from ledger.cli.common import (
@@ -203,7 +202,7 @@ def show(
     for kind, rule in policy.welfare.items():
         rows.append(
             (
-                f"{escape(kind.label_vi)} ({kind.value})",
+                f"{kind.label_vi} ({kind.value})",
                 fmt_money(rule.per_payout_cap),
                 fmt_money(rule.per_year_cap),
                 "—" if rule.max_count is None else str(rule.max_count),

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 from rich.tree import Tree
 from sqlalchemy import select
 
@@ -155,10 +155,10 @@ def list_(as_json: JsonFlag = False) -> None:
     for u in units:
         children.setdefault(u.parent if u.parent in codes else None, []).append(u)
 
-    def label(u: Unit) -> str:
-        text = f"[bold]{escape(u.code)}[/bold]  {escape(u.name)}  [dim]({escape(u.level)})[/dim]"
+    def label(u: Unit) -> Text:
+        text = Text.assemble((u.code, "bold"), f"  {u.name}  ", (f"({u.level})", "dim"))
         if u.dissolved_on:
-            text += f"  [red]đã giải thể / dissolved {fmt_date(u.dissolved_on)}[/red]"
+            text.append(f"  đã giải thể / dissolved {fmt_date(u.dissolved_on)}", style="red")
         return text
 
     tree = Tree("Công đoàn / Union units")

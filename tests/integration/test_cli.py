@@ -291,6 +291,33 @@ def test_erase_makes_the_person_read_as_erased(world: Any, database_url: str, ho
     assert "Đỗ Thị Năm" not in shown and "[đã xóa / erased]" in shown
 
 
+def test_a_new_ledger_verifies_and_names_with_brackets_print_as_they_are(
+    database_url: str, home: Path
+) -> None:
+    db = database_url
+    ok(cli(home, db, "init"))
+    fresh = as_json(cli(home, db, "audit verify --json"))
+    assert fresh["ok"] is True and fresh["events"] == 0
+    assert [f["check"] for f in fresh["findings"] if f["severity"] != "warning"] == []
+
+    # Text is printed as it is, never read as rich markup: a bracket in a unit's name (or in
+    # a finding's location) is shown, and a closing tag cannot break the output.
+    name = "LĐLĐ [tỉnh] Bình Dương [/b]"
+    ok(cli(home, db, "init --admin admin"))
+    ok(cli(home, db, "units add P --level Tỉnh --as admin", "--name", name))
+    assert name in ok(cli(home, db, "units list")).stdout
+    assert name in ok(cli(home, db, "ratios P --period 2025")).stdout
+    engine = create_engine(db)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE proj_units SET level = 'Huyện' WHERE code = 'P'")
+    finally:
+        engine.dispose()
+    r = cli(home, db, "audit verify")
+    assert r.exit_code == 1
+    assert "proj_units[code=P]: level live 'Huyện' ≠ rebuilt 'Tỉnh'" in r.stdout
+
+
 # --- usage problems exit 2 ------------------------------------------------------------------
 
 
