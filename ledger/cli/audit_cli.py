@@ -37,7 +37,6 @@ from ledger.cli.common import (
     passphrase,
     progress_bar,
     rows_table,
-    safe_url,
     sign_and_submit,
     state,
     usage,
@@ -63,16 +62,8 @@ WitnessStates = Annotated[
 def _engine() -> Engine:
     """A plain engine on the selected database (no migration, no read-model catch-up)."""
     from ledger.bootstrap import make_engine
-    from ledger.config import DatabaseUrlError, parse_database_url
 
-    url, source = state().url()
-    try:
-        target = parse_database_url(url)
-    except DatabaseUrlError as exc:
-        usage(f"{source}: {exc}")
-    if target.sqlite_path and not Path(target.sqlite_path).exists():
-        usage(f"{source}: không có cơ sở dữ liệu / no database at {safe_url(url)!r}")
-    return make_engine(target)
+    return make_engine(state().target())
 
 
 def _url(engine: Engine) -> str:

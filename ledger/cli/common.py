@@ -2,7 +2,8 @@
 
 Conventions every command follows:
 - The ledger is opened only by commands that need it (`state().open()`), from `--db`, else
-  `PHUCLOI_DATABASE_URL`, else the SQLite file `$PHUCLOI_HOME/phucloi.db`.
+  `PHUCLOI_DATABASE_URL`, else the SQLite file `$PHUCLOI_HOME/phucloi.db`. Only `init` and
+  `demo` create a SQLite file that does not exist yet.
 - A refusal by the ledger (`LedgerError`) prints "Lỗi / Error: vi / en" and each problem
   to stderr and exits 1. A usage problem (bad option value, unknown key, wrong passphrase,
   bad database URL) raises `UsageProblem`, printed the same way, exit 2. Neither prints a
@@ -23,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -43,7 +45,7 @@ from typer.core import TyperGroup
 from ledger.application import Receipt
 from ledger.bootstrap import Context, open_ledger
 from ledger.client import OfficerSigner, build, cosign, normalise_personal
-from ledger.config import DatabaseUrlError, Settings, parse_database_url
+from ledger.config import DatabaseUrlError, Settings, StoreTarget, parse_database_url
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
@@ -146,17 +148,35 @@ class State:
             return settings.database_url, "PHUCLOI_DATABASE_URL"
         return settings.url(), "PHUCLOI_HOME"
 
-    def open(self) -> Context:
-        if self._context is not None:
-            return self._context
+    def target(self, *, create: bool = False) -> StoreTarget:
+        """The selected store, parsed; a usage error for a bad URL, or (unless `create`) for
+        a SQLite file that does not exist."""
         url, source = self.url()
         try:
-            parse_database_url(url)
+            target = parse_database_url(url)
         except DatabaseUrlError as exc:
             usage(
                 f"{source}: URL cơ sở dữ liệu không dùng được / unusable database URL "
                 f"{safe_url(url)!r}: {exc}"
             )
+        if target.sqlite_path and not create and not Path(target.sqlite_path).exists():
+            usage(
+                f"{source}: chưa có cơ sở dữ liệu / no database at {target.sqlite_path}; "
+                "tạo bằng / create it with `phucloi init` (hoặc / or `phucloi demo`)"
+            )
+        return target
+
+    def open(self, *, create: bool = False) -> Context:
+        """The ledger, opened once per invocation; its schema brought up to date.
+
+        Only `create` (`phucloi init`, `phucloi demo`) makes a new SQLite file: any other
+        command on a file that does not exist (a mistyped path) says so instead of answering
+        from a new, empty ledger.
+        """
+        if self._context is not None:
+            return self._context
+        url, source = self.url()
+        self.target(create=create)
         try:
             self._context = open_ledger(url)
         except (SQLAlchemyError, OSError) as exc:
@@ -200,8 +220,8 @@ def state() -> State:
     return current
 
 
-def open_context() -> Context:
-    return state().open()
+def open_context(*, create: bool = False) -> Context:
+    return state().open(create=create)
 
 
 # --- keys and signing ---------------------------------------------------------------------------

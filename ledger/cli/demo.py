@@ -74,7 +74,7 @@ def demo(
         usage(f"--key: {key} là một thư mục, cần đường dẫn tệp / is a directory, not a file")
     if db:
         state().db = db
-    ctx = open_context()
+    ctx = open_context(create=True)
     with ctx.ledger.transaction() as tx:
         events = head(tx) + 1
     if events:

@@ -89,7 +89,7 @@ def init(
     as_json: JsonFlag = False,
 ) -> None:
     """Tạo/nâng cấp cơ sở dữ liệu; với --admin: ghi lệnh khởi tạo (genesis) tự ký."""
-    ctx = open_context()
+    ctx = open_context(create=True)
     url, _source = state().url()
     if not admin:
         if as_json:

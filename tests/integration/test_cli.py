@@ -330,6 +330,22 @@ def test_bad_database_url_exits_2_naming_it(home: Path) -> None:
     assert "Traceback" not in r.output
 
 
+def test_only_init_and_demo_create_a_sqlite_file(tmp_path: Path, home: Path) -> None:
+    path = tmp_path / "mistyped" / "ledger.db"
+    db = f"sqlite:///{path}"
+    for command in ("ratios P --period 2025", "audit verify", "units list", "serve"):
+        r = cli(home, db, command)
+        assert r.exit_code == 2, command
+        assert f"--db: chưa có cơ sở dữ liệu / no database at {path}" in r.stderr
+        assert "`phucloi init`" in r.stderr and "Traceback" not in r.output
+    assert not path.parent.exists()
+    r = cli(home, None, "history DV001", PHUCLOI_DATABASE_URL=db)
+    assert r.exit_code == 2 and "PHUCLOI_DATABASE_URL: chưa có cơ sở dữ liệu" in r.stderr
+    ok(cli(home, db, "init"))
+    assert path.is_file()
+    assert ok(cli(home, db, "units list")).stdout.strip() == "Chưa có đơn vị nào / no units yet"
+
+
 def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, home: Path) -> None:
     keys_for_world(home, "kt.g1")
     db = database_url
