@@ -5,7 +5,12 @@ is stored or none is. Each refusal is reported against the file as
 ``dòng N, trường F: <tiếng Việt> / <English>`` and the command exits with status 1.
 `--dry-run` runs every check of the ledger and stores nothing.
 
-File format is chosen by extension: ``.jsonl`` or ``.csv`` (UTF-8, a BOM is accepted).
+File format is chosen by extension: ``.jsonl`` or ``.csv``. Text is UTF-8 (with or without
+a BOM) or UTF-16 with its BOM (Excel's "Unicode Text"); a file in another encoding (an old
+Windows-1258 or TCVN3 export) is refused with the line of the first byte that is not UTF-8,
+never read as something else. CSV cells are separated by commas, semicolons (Excel where the
+decimal mark is a comma, as in Vietnamese) or tabs: the one that yields a ``type`` column in
+the header.
 
 JSONL (one JSON object per line; blank lines are skipped; line numbers are the file's own):
 
@@ -55,7 +60,9 @@ Example (CSV)::
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 import re
 import secrets
@@ -126,64 +133,102 @@ class Entry:
 
 # --- reading ---------------------------------------------------------------------------------
 
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+DELIMITERS = (",", ";", "\t")
+
+
+class NotUtf8(ValueError):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line}")
+        self.problem = FileProblem(
+            line,
+            "",
+            "tệp không phải UTF-8 (có thể là Windows-1258 hay TCVN3): hãy lưu lại dạng "
+            "CSV UTF-8 (Excel: Lưu thành / Save As → CSV UTF-8)",
+            "the file is not UTF-8: save it again as CSV UTF-8",
+        )
+
+
+def read_text(path: Path) -> str:
+    """The file's text: UTF-8 (a BOM is dropped) or UTF-16 after its BOM; else `NotUtf8`."""
+    raw = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(raw.count(b"\n", 0, exc.start) + 1) from None
+
+
+def csv_delimiter(text: str) -> str:
+    """The separator that gives the header a `type` column (a comma when none does)."""
+    first = text.split("\n", 1)[0]
+    for d in DELIMITERS:
+        if "type" in (h.strip() for h in next(csv.reader([first], delimiter=d), [])):
+            return d
+    return ","
+
 
 def read_jsonl(path: Path) -> tuple[list[Entry], list[FileProblem]]:
     entries: list[Entry] = []
     problems: list[FileProblem] = []
-    with path.open(encoding="utf-8-sig") as f:
-        for lineno, text in enumerate(f, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                problems.append(
-                    FileProblem(lineno, "", "JSON không hợp lệ", f"invalid JSON: {exc}")
+    try:
+        whole = read_text(path)
+    except NotUtf8 as exc:
+        return [], [exc.problem]
+    # Lines end at "\n" only: JSON text may hold U+2028 and other line breaks of str.splitlines.
+    for lineno, text in enumerate(io.StringIO(whole), start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append(FileProblem(lineno, "", "JSON không hợp lệ", f"invalid JSON: {exc}"))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(
+                FileProblem(
+                    lineno,
+                    "",
+                    "mỗi dòng phải là một đối tượng JSON",
+                    "each line must be a JSON object",
                 )
-                continue
-            if not isinstance(obj, dict):
+            )
+            continue
+        if "command" in obj:
+            entries.append(Entry(lineno, item=obj))
+            continue
+        bad = False
+        for key in obj:
+            if key not in REQUEST_KEYS:
                 problems.append(
-                    FileProblem(
-                        lineno,
-                        "",
-                        "mỗi dòng phải là một đối tượng JSON",
-                        "each line must be a JSON object",
-                    )
+                    FileProblem(lineno, str(key), "trường không được hỗ trợ", "unknown key")
                 )
-                continue
-            if "command" in obj:
-                entries.append(Entry(lineno, item=obj))
-                continue
-            bad = False
-            for key in obj:
-                if key not in REQUEST_KEYS:
-                    problems.append(
-                        FileProblem(lineno, str(key), "trường không được hỗ trợ", "unknown key")
-                    )
-                    bad = True
-            if not isinstance(obj.get("type"), str):
-                problems.append(FileProblem(lineno, "type", "thiếu loại lệnh", "type is required"))
                 bad = True
-            for key in ("body", "personal"):
-                if key in obj and not isinstance(obj[key], dict):
+        if not isinstance(obj.get("type"), str):
+            problems.append(FileProblem(lineno, "type", "thiếu loại lệnh", "type is required"))
+            bad = True
+        for key in ("body", "personal"):
+            if key in obj and not isinstance(obj[key], dict):
+                problems.append(
+                    FileProblem(lineno, key, "phải là một đối tượng JSON", "must be a JSON object")
+                )
+                bad = True
+        personal = obj.get("personal") or {}
+        if isinstance(personal, dict):
+            for k, v in personal.items():
+                if v is not None and not isinstance(v, str):
                     problems.append(
-                        FileProblem(
-                            lineno, key, "phải là một đối tượng JSON", "must be a JSON object"
-                        )
+                        FileProblem(lineno, f"personal.{k}", "phải là chuỗi", "must be a string")
                     )
                     bad = True
-            personal = obj.get("personal") or {}
-            if isinstance(personal, dict):
-                for k, v in personal.items():
-                    if v is not None and not isinstance(v, str):
-                        problems.append(
-                            FileProblem(
-                                lineno, f"personal.{k}", "phải là chuỗi", "must be a string"
-                            )
-                        )
-                        bad = True
-            if not bad:
-                entries.append(Entry(lineno, request=obj))
+        if not bad:
+            entries.append(Entry(lineno, request=obj))
     return entries, problems
 
 
@@ -228,25 +273,35 @@ def _set_path(body: dict[str, Any], path: str, value: Any) -> None:
 def read_csv(path: Path, policy_for: PolicyLookup) -> tuple[list[Entry], list[FileProblem]]:
     entries: list[Entry] = []
     problems: list[FileProblem] = []
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            return [], [FileProblem(1, "", "tệp trống", "the file is empty")]
-        if "type" not in header:
-            return [], [FileProblem(1, "type", "thiếu cột type", "the header has no type column")]
-        for row in reader:
-            lineno = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) > len(header):
-                problems.append(
-                    FileProblem(lineno, "", "nhiều ô hơn tiêu đề", "more cells than header columns")
-                )
-                continue
-            cells = {h: c.strip() for h, c in zip(header, row, strict=False) if h and c.strip()}
-            _read_row(lineno, cells, entries, problems, policy_for)
+    try:
+        text = read_text(path)
+    except NotUtf8 as exc:
+        return [], [exc.problem]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return [], [FileProblem(1, "", "tệp trống", "the file is empty")]
+    if "type" not in header:
+        return [], [
+            FileProblem(
+                1,
+                "type",
+                "thiếu cột type (các cột cách nhau bằng dấu phẩy, chấm phẩy hoặc tab)",
+                "the header has no type column (cells separated by , ; or tab)",
+            )
+        ]
+    for row in reader:
+        lineno = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            problems.append(
+                FileProblem(lineno, "", "nhiều ô hơn tiêu đề", "more cells than header columns")
+            )
+            continue
+        cells = {h: c.strip() for h, c in zip(header, row, strict=False) if h and c.strip()}
+        _read_row(lineno, cells, entries, problems, policy_for)
     return entries, problems
 
 
@@ -533,7 +588,7 @@ def import_file(
             entries, problems = read_jsonl(file)
         else:
             entries, problems = read_csv(file, policy_for)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, csv.Error) as exc:
         usage(f"FILE {file}: không đọc được tệp / cannot read the file: {exc}")
     if problems:
         report(

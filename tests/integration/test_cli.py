@@ -221,6 +221,50 @@ def test_import_csv_groups_dues_lines_into_one_command(
     assert [(p["kind"], p["amount"]) for p in shown["payouts"]] == [("gift", 200_000)]
 
 
+def test_import_reads_excel_exports_and_refuses_other_encodings(
+    world: Any, database_url: str, home: Path, tmp_path: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    text = (DATA / "dues.csv").read_text(encoding="utf-8")
+    assert "," in text and ";" not in text and "\t" not in text
+    # Excel's "Unicode Text": UTF-16 with a BOM, cells separated by tabs.
+    unicode_text = tmp_path / "dues-unicode.csv"
+    unicode_text.write_bytes(text.replace(",", "\t").encode("utf-16"))
+    # A legacy 8-bit export: 'ị' of line 3 becomes one byte that is not UTF-8.
+    legacy = tmp_path / "dues-legacy.csv"
+    lines = text.encode("utf-8").split(b"\n")
+    assert "ị".encode() not in lines[0] + lines[1] and "ị".encode() in lines[2]
+    legacy.write_bytes(
+        b"\n".join([*lines[:2], lines[2].replace("ị".encode(), b"\xd2"), *lines[3:]])
+    )
+    before = count_entries(database_url)
+
+    r = cli(home, database_url, "import --as kt.g1", str(legacy))
+    assert r.exit_code == 1 and "không ghi dòng nào" in r.stderr
+    assert "dòng 3: tệp không phải UTF-8" in r.stderr and "CSV UTF-8" in r.stderr
+    assert count_entries(database_url) == before
+
+    receipts = as_json(cli(home, database_url, "import --as kt.g1 --json", str(unicode_text)))
+    assert [r["command_type"] for r in receipts] == [
+        "member.join",
+        "member.join",
+        "collection.dues",
+        "payout.record",
+    ]
+    shown = as_json(cli(home, database_url, "members show CS002 --json"))
+    assert shown["personal"]["full_name"] == "Ngô Thị B"
+
+    semicolons = tmp_path / "more.csv"
+    semicolons.write_text(
+        "type;unit;effective_date;category;amount;description\n"
+        "expense.record;G1;2025-04-02;administration;1.250.000;Văn phòng phẩm, bút\n",
+        encoding="utf-8-sig",
+    )
+    receipt = as_json(cli(home, database_url, "import --as kt.g1 --json", str(semicolons)))
+    assert receipt["command_type"] == "expense.record"
+    assert count_entries(database_url) == before + 5
+
+
 def test_import_csv_with_one_bad_row_stores_nothing(
     world: Any, database_url: str, home: Path
 ) -> None:
