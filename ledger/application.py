@@ -362,7 +362,7 @@ class Ledger(Application[UUID]):
             )
         with self._lock:
             self._sync()
-            found = [self.repository.get(UUID(i), deepcopy_from_cache=True) for i in ids]
+            found: list[Any] = [self.repository.get(UUID(i), deepcopy_from_cache=True) for i in ids]
         return sorted((o for o in found if isinstance(o, Officer)), key=lambda o: o.code)
 
     def get_finding(self, code: str) -> Finding | None:
@@ -556,8 +556,8 @@ class Ledger(Application[UUID]):
         else:
             if self._get(work, Member, "member", number) is None:
                 raise not_found("member", number, field_="body.member")
-            key = self.vault.key_for(person_id)
-            if key is None:
+            stored = self.vault.key_for(person_id)
+            if stored is None:
                 raise invalid(
                     [
                         problem(
@@ -568,6 +568,7 @@ class Ledger(Application[UUID]):
                         )
                     ]
                 )
+            key = stored
         blind: dict[str, str] = {}
         problems: list[Problem] = []
         for field_, kind in BLIND_INDEXED.items():

@@ -30,8 +30,17 @@ if TYPE_CHECKING:
 Result = tuple[Any, dict[str, Any]]
 
 
-def _active_unit(self: Ledger, work: Work, code: str, on: date, field_: str = "unit") -> Unit:
-    unit: Unit = self._require(work, Unit, "unit", code, field_)
+def _unit_code(code: str | None, field_: str = "unit") -> str:
+    """The command's unit code (the command models require it where it is read)."""
+    if code is None:
+        raise invalid([problem(field_, "required", "thiếu mã đơn vị", "unit is required")])
+    return code
+
+
+def _active_unit(
+    self: Ledger, work: Work, code: str | None, on: date, field_: str = "unit"
+) -> Unit:
+    unit: Unit = self._require(work, Unit, "unit", _unit_code(code, field_), field_)
     if unit.is_dissolved_on(on):
         raise invalid(
             [
@@ -315,7 +324,7 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
     cmd, body = pc.command, pc.body
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
     month = parse_period(body.month)
-    policy = self._policy(work, cmd.unit, month.start)
+    policy = self._policy(work, unit.code, month.start)
     if policy is None:
         raise refused_by_policy(
             [
@@ -409,7 +418,7 @@ def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
 def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd = pc.command
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
-    if pc.body.to_unit not in self._ancestors(work, cmd.unit)[1:]:
+    if pc.body.to_unit not in self._ancestors(work, unit.code)[1:]:
         raise invalid(
             [
                 problem(
@@ -429,10 +438,10 @@ def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
 
 def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedItem) -> Result:
     cmd, body = pc.command, pc.body
-    _active_unit(self, work, cmd.unit, cmd.effective_date)
+    unit = _active_unit(self, work, cmd.unit, cmd.effective_date).code
     member: Member = self._require(work, Member, "member", body.member, "body.member")
-    policy = self._policy(work, cmd.unit, cmd.effective_date)
-    problems = check_payout(member, body, policy=policy, on=cmd.effective_date, unit=cmd.unit)
+    policy = self._policy(work, unit, cmd.effective_date)
+    problems = check_payout(member, body, policy=policy, on=cmd.effective_date, unit=unit)
     hard = [p for p in problems if p.code not in OVERRIDABLE]
     if hard:
         raise refused_by_policy(hard)
@@ -544,9 +553,10 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     verdict: dict[str, Any] = {}
     if body.decision == "approve":
         original = PayoutBody.model_validate(record.body)
-        policy = self._policy(work, cmd.unit, record.on)
+        unit = _unit_code(cmd.unit)
+        policy = self._policy(work, unit, record.on)
         problems = check_payout(
-            member, original, policy=policy, on=record.on, unit=cmd.unit, exclude=body.target
+            member, original, policy=policy, on=record.on, unit=unit, exclude=body.target
         )
         hard = [p for p in problems if p.code not in OVERRIDABLE]
         if hard or (problems and original.override is None):

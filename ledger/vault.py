@@ -50,6 +50,8 @@ class Vault:
                 value = conn.scalar(
                     select(ledger_secrets.c.value).where(ledger_secrets.c.name == name)
                 )
+        if value is None:  # inserted above, or by the writer that won the race
+            raise RuntimeError(f"ledger secret {name!r} could not be created")
         return bytes(value)
 
     def key_for(self, person_id: str) -> bytes | None:
