@@ -23,6 +23,7 @@ import typer
 
 from ledger.cli.common import (
     JsonFlag,
+    NotUtf8,
     UnitArg,
     console,
     emit_json,
@@ -31,6 +32,7 @@ from ledger.cli.common import (
     fmt_money,
     month,
     open_context,
+    read_text,
     rows_table,
     usage,
 )
@@ -127,11 +129,14 @@ def _manual(which: str, path: Path | None) -> dict[str, ManualValue]:
     if path is None:
         return {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         usage(f"--manual {path}: không tìm thấy tệp / file not found")
-    except UnicodeDecodeError:
-        usage(f"--manual {path}: tệp phải là UTF-8 / the file must be UTF-8 text")
+    except NotUtf8 as exc:
+        usage(
+            f"--manual {path}: dòng {exc.line}: tệp phải là UTF-8 (lưu lại dạng CSV UTF-8) / "
+            "the file must be UTF-8 text"
+        )
     except OSError as exc:
         usage(f"--manual {path}: không đọc được tệp / cannot read the file: {exc}")
     return parse_manual(text, load_form(FORMS[which]))

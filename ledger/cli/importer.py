@@ -60,7 +60,6 @@ Example (CSV)::
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -77,10 +76,12 @@ import typer
 from ledger.application import Ledger
 from ledger.cli.common import (
     JsonFlag,
+    NotUtf8,
     officer_signer,
     open_context,
     parse_day,
     print_receipts,
+    read_text,
     usage,
 )
 from ledger.client import OfficerSigner, build, normalise_personal
@@ -133,36 +134,17 @@ class Entry:
 
 # --- reading ---------------------------------------------------------------------------------
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 DELIMITERS = (",", ";", "\t")
 
 
-class NotUtf8(ValueError):
-    def __init__(self, line: int) -> None:
-        super().__init__(f"line {line}")
-        self.problem = FileProblem(
-            line,
-            "",
-            "tệp không phải UTF-8 (có thể là Windows-1258 hay TCVN3): hãy lưu lại dạng "
-            "CSV UTF-8 (Excel: Lưu thành / Save As → CSV UTF-8)",
-            "the file is not UTF-8: save it again as CSV UTF-8",
-        )
-
-
-def read_text(path: Path) -> str:
-    """The file's text: UTF-8 (a BOM is dropped) or UTF-16 after its BOM; else `NotUtf8`."""
-    raw = path.read_bytes()
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return raw.decode(encoding)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotUtf8(raw.count(b"\n", 0, exc.start) + 1) from None
+def _not_utf8(exc: NotUtf8) -> FileProblem:
+    return FileProblem(
+        exc.line,
+        "",
+        "tệp không phải UTF-8 (có thể là Windows-1258 hay TCVN3): hãy lưu lại dạng "
+        "CSV UTF-8 (Excel: Lưu thành / Save As → CSV UTF-8)",
+        "the file is not UTF-8: save it again as CSV UTF-8",
+    )
 
 
 def csv_delimiter(text: str) -> str:
@@ -180,7 +162,7 @@ def read_jsonl(path: Path) -> tuple[list[Entry], list[FileProblem]]:
     try:
         whole = read_text(path)
     except NotUtf8 as exc:
-        return [], [exc.problem]
+        return [], [_not_utf8(exc)]
     # Lines end at "\n" only: JSON text may hold U+2028 and other line breaks of str.splitlines.
     for lineno, text in enumerate(io.StringIO(whole), start=1):
         if not text.strip():
@@ -276,7 +258,7 @@ def read_csv(path: Path, policy_for: PolicyLookup) -> tuple[list[Entry], list[Fi
     try:
         text = read_text(path)
     except NotUtf8 as exc:
-        return [], [exc.problem]
+        return [], [_not_utf8(exc)]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
         header = [h.strip() for h in next(reader)]

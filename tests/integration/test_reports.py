@@ -407,7 +407,8 @@ def test_cli_exports_explains_and_charts(world, year, database_url: str, tmp_pat
     out = ok(cli(home, database_url, "report monthly G1 --month 03/2025 --format json"))
     assert {r["ref"]: r["value"] for r in json.loads(out.stdout)["rows"]}["II.1.4"] == 2
     manual = tmp_path / "rows.csv"
-    manual.write_text("STT;value;note\nI.1;2;công văn 12\n", encoding="utf-8")
+    # as Excel saves "Unicode Text": UTF-16 with its BOM
+    manual.write_text("STT;value;note\nI.1;2;công văn 12\n", encoding="utf-16")
     xlsx = tmp_path / "p01.xlsx"
     ok(cli(home, database_url, f"report monthly P --month 2025-03 --manual {manual} --out {xlsx}"))
     ws = openpyxl.load_workbook(xlsx).active
@@ -464,6 +465,11 @@ def test_cli_errors_exit_non_zero_naming_the_field(
     assert "dòng 2, trường value" in r.output
     assert "dòng 3, trường STT" in r.output and "II.1.4" in r.output
     assert "dòng 4, trường STT" in r.output and "X.9" in r.output
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes(b"STT,value,note\nI.1,2,c\xf4ng v\xe3n 12\n")  # 8-bit, not UTF-8
+    r = cli(home, database_url, f"report monthly P --month 2025-03 --manual {legacy}")
+    assert r.exit_code == 2 and "--manual" in r.output and "dòng 2" in r.output
+    assert "UTF-8" in r.output and "Traceback" not in r.output
     r = cli(home, database_url, f"report monthly P --month 2025-03 --manual {tmp_path / 'no.csv'}")
     assert r.exit_code == 2 and "--manual" in r.output
     r = cli(home, database_url, "report monthly P --month 2025-03 --format pdf")
