@@ -29,6 +29,7 @@ from ledger.domain.money import format_dong, parse_dong
 from ledger.domain.periods import parse_period
 from ledger.domain.policy import expected_dues
 from ledger.domain.units import Unit
+from ledger.textfiles import NotUtf8, decode_text
 
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_LINES: Final = 20_000
@@ -120,10 +121,11 @@ def read_rows(filename: str, data: bytes) -> list[list[Any]]:
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
     try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        content = decode_text(data)
+    except NotUtf8 as exc:
         raise PayrollError(
-            "Tệp CSV phải mã hóa UTF-8", "The CSV file must be UTF-8 encoded"
+            f"Tệp CSV phải mã hóa UTF-8 (dòng {exc.line}); hãy lưu lại dạng CSV UTF-8",
+            f"The CSV file must be UTF-8 encoded (line {exc.line})",
         ) from None
     first = content.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)

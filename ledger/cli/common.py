@@ -14,7 +14,6 @@ Conventions every command follows:
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 import re
@@ -50,6 +49,7 @@ from ledger.config import DatabaseUrlError, Settings, StoreTarget, parse_databas
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
+from ledger.textfiles import decode_text
 
 PASSPHRASE_ENV = "PHUCLOI_PASSPHRASE"
 COSIGN_PASSPHRASE_ENV = "PHUCLOI_COSIGN_PASSPHRASE"
@@ -122,35 +122,10 @@ class PhucloiGroup(TyperGroup):
             raise typer.Exit(2) from None
 
 
-# --- text files people bring ------------------------------------------------------------------
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-class NotUtf8(ValueError):
-    """A file that is neither UTF-8 nor UTF-16 with a BOM; `line` holds the first bad byte."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__(f"not UTF-8 text (line {line})")
-        self.line = line
-
-
 def read_text(path: Path) -> str:
-    """The text of a file a user brings (import rows, manual report rows): UTF-8, with or
-    without a BOM, or UTF-16 after its BOM (Excel's "Unicode Text"). Anything else (an old
-    Windows-1258 or TCVN3 export) raises `NotUtf8`, never decoded as something it is not."""
-    raw = path.read_bytes()
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return raw.decode(encoding)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotUtf8(raw.count(b"\n", 0, exc.start) + 1) from None
+    """The text of a file a user brings (import rows, manual report rows): see
+    `ledger.textfiles.decode_text`; raises `NotUtf8` naming the first bad line."""
+    return decode_text(path.read_bytes())
 
 
 # --- the ledger, opened lazily ---------------------------------------------------------------

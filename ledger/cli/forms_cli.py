@@ -23,7 +23,6 @@ import typer
 
 from ledger.cli.common import (
     JsonFlag,
-    NotUtf8,
     UnitArg,
     console,
     emit_json,
@@ -50,6 +49,7 @@ from ledger.reports.compute import (
 from ledger.reports.forms import FORMS, FUND_LABELS, load_form
 from ledger.reports.manual import ManualValue, parse_manual, template
 from ledger.reports.structure import Structure, spending_structure, welfare_trend
+from ledger.textfiles import NotUtf8
 
 app = typer.Typer(
     help="Báo cáo theo mẫu Phụ lục 01 (tháng), 02 (năm), cơ cấu chi, biểu đồ "

@@ -76,7 +76,6 @@ import typer
 from ledger.application import Ledger
 from ledger.cli.common import (
     JsonFlag,
-    NotUtf8,
     officer_signer,
     open_context,
     parse_day,
@@ -88,6 +87,7 @@ from ledger.client import OfficerSigner, build, normalise_personal
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import parse_dong
 from ledger.domain.policy import Policy, expected_dues
+from ledger.textfiles import NotUtf8
 
 MONEY_FIELDS = frozenset({"amount", "salary_basis", "payroll", "unit_cost"})
 COUNT_FIELDS = frozenset({"quantity", "participants", "term_months", "interest_bp"})

@@ -351,6 +351,13 @@ def test_a_file_that_is_not_a_payroll_is_refused_as_a_whole(web: Web) -> None:
     assert r.status_code == 422 and "Thiếu cột: mã đoàn viên, lương đóng BHXH" in r.text
     r = _preview(officer, token, "x.xlsx", b"PK not really a zip")
     assert r.status_code == 422 and "Không đọc được tệp XLSX" in r.text
+    legacy = _csv("Mã đoàn viên,Lương đóng BHXH", "DV001,6.000.000").replace(b"\xc3\xa3", b"\xe3")
+    r = _preview(officer, token, "x.csv", legacy)  # 'ã' of the header as one 8-bit byte
+    assert r.status_code == 422 and "Tệp CSV phải mã hóa UTF-8 (dòng 1)" in r.text
+    # Excel's "Unicode Text" (UTF-16 with a BOM, tabs) is read like CSV UTF-8: a good preview.
+    text = "Mã đoàn viên\tLương đóng BHXH\nDV001\t6.000.000\n".encode("utf-16")
+    r = _preview(officer, token, "luong.txt", text)
+    assert r.status_code == 200 and "60.000 đ" in r.text
     r = officer.post(
         "/web/finance/dues/preview",
         data={"unit": "G2", "month": "2024-09", "effective_date": "2024-10-05", "csrf": token},

@@ -1,0 +1,36 @@
+"""Text files people bring (import rows, manual report rows, payroll uploads).
+
+Finance offices save them from Excel: UTF-8 ("CSV UTF-8"), with or without a BOM, or UTF-16
+with its BOM ("Unicode Text"). An old 8-bit export (Windows-1258, TCVN3, VNI) cannot be told
+apart from garbled text, so it is refused, naming the line of its first byte that is not
+UTF-8, rather than decoded as something it is not.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class NotUtf8(ValueError):
+    """Bytes that are neither UTF-8 nor UTF-16 after a BOM; `line` holds the first bad byte."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"not UTF-8 text (line {line})")
+        self.line = line
+
+
+def decode_text(raw: bytes) -> str:
+    """The text of `raw`: UTF-16 after its BOM, else UTF-8 (a BOM dropped), else `NotUtf8`."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(raw.count(b"\n", 0, exc.start) + 1) from None
