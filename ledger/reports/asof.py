@@ -58,6 +58,7 @@ class AsOf:
     head: int  # events in the log now
     late_approved: frozenset[str]
     tree: Tree
+    registered_after: frozenset[str] = frozenset()  # units registered after the checkpoint
 
     @property
     def behind(self) -> int:
@@ -124,7 +125,10 @@ def resolve(ledger: Ledger, tx: Tx, size: int | None = None) -> AsOf:
         tree = tree_before(ledger, tx, cp_size)
     else:
         tree = current_tree(tx)
-    return AsOf(cp_size, str(cp["root_hash"]), str(cp["created_at"]), head, late, tree)
+    later = frozenset(
+        str(m.command["body"]["code"]) for m in tail if m.command_type == "unit.register"
+    )
+    return AsOf(cp_size, str(cp["root_hash"]), str(cp["created_at"]), head, late, tree, later)
 
 
 def _tail(ledger: Ledger, tx: Tx, size: int) -> list[EntryMeta]:
@@ -136,7 +140,23 @@ def _tail(ledger: Ledger, tx: Tx, size: int) -> list[EntryMeta]:
 
 
 def unit_node(asof: AsOf, code: str) -> UnitNode:
-    """The unit as of the checkpoint; NotFound naming UNIT when it did not exist then."""
+    """The unit as of the checkpoint; NotFound naming UNIT when it did not exist then (and
+    saying so when it was registered after the checkpoint: a new checkpoint will have it)."""
+    if code in asof.registered_after and code not in asof.tree.nodes:
+        vi = (
+            f"đơn vị {code} được ghi sau checkpoint {asof.size} mà báo cáo tính đến; hãy ký "
+            "checkpoint mới (`phucloi audit checkpoint`) rồi lập lại báo cáo"
+        )
+        en = (
+            f"unit {code} was recorded after checkpoint {asof.size}, which the report is "
+            "computed at; sign a new checkpoint (`phucloi audit checkpoint`) and try again"
+        )
+        raise NotFound(
+            code="unit_after_checkpoint",
+            vi=vi,
+            en=en,
+            problems=[problem("UNIT", "unit_after_checkpoint", vi, en)],
+        )
     if code not in asof.tree.nodes:
         raise not_found("unit", code, field_="UNIT")
     return asof.tree.node(code)

@@ -456,6 +456,17 @@ def test_cli_errors_exit_non_zero_naming_the_field(
     make_checkpoint(world.ctx.engine)
     r = cli(home, database_url, "report monthly XYZ --month 2025-03")
     assert r.exit_code == 1 and "UNIT" in r.output and "XYZ" in r.output
+    # A unit registered after the checkpoint is not "not found": the message says what to do.
+    world.submit(
+        "unit.register",
+        by=world.admin,
+        body={"code": "G9", "name": "CĐCS mới", "level": "Cơ sở", "parent": "D"},
+    )
+    r = cli(home, database_url, "report monthly G9 --month 2025-03")
+    assert r.exit_code == 1 and "UNIT: đơn vị G9 được ghi sau checkpoint" in r.output
+    assert "`phucloi audit checkpoint`" in r.output
+    make_checkpoint(world.ctx.engine)
+    ok(cli(home, database_url, "report monthly G9 --month 2025-03"))
     r = cli(home, database_url, "report monthly P --month 2025-03 --checkpoint 3")
     assert r.exit_code == 1 and "checkpoint" in r.output
     bad = tmp_path / "bad.csv"
