@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,9 +43,33 @@ class ExportError(Exception):
 
 
 def export(source: DatabaseSource, out: Path) -> dict[str, Any]:
+    """Write the bundle to `out` (absent or an empty directory); its manifest.
+
+    The files are written into a hidden directory beside `out`, renamed to `out` only when
+    complete: a failed export (disk full, interrupted) leaves no half bundle to verify.
+    """
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise ExportError(f"{out} exists and is not empty")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportError(
+            f"{out}: thư mục đã có và không rỗng / exists and is not an empty directory"
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as exc:
+        raise ExportError(
+            f"{out}: không tạo được thư mục / cannot create the directory: {exc.strerror or exc}"
+        ) from None
+    try:
+        manifest = _export(source, work)
+        os.replace(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _export(source: DatabaseSource, out: Path) -> dict[str, Any]:
     (out / "log").mkdir(parents=True, exist_ok=True)
     (out / "read_models").mkdir(exist_ok=True)
     files: list[str] = []

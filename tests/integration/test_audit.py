@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from audit.export import export
+from audit.export import ExportError, export
 from audit.log import (
     LogError,
     StoredTree,
@@ -147,6 +147,35 @@ def test_bundle_of_a_tampered_ledger_fails_the_same_way(world, tmp_path) -> None
     offline = verify(BundleSource(tmp_path / "b"), workers=1)
     assert live.exit_code == offline.exit_code == 1
     assert live.errors() == offline.errors()
+
+
+def test_an_export_that_fails_leaves_no_bundle(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    story(world)
+    make_checkpoint(world.ctx.engine)
+    source = source_of(world.ctx, chunk=3)
+    read = source.read_chunk
+    calls = []
+
+    def failing(ref):  # type: ignore[no-untyped-def]
+        calls.append(ref)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")  # as a full disk would
+        return read(ref)
+
+    source.read_chunk = failing  # type: ignore[method-assign]
+    exports = tmp_path / "exports"
+    out = exports / "bundle"
+    with pytest.raises(OSError, match="No space left"):
+        export(source, out)
+    assert len(calls) == 2 and list(exports.iterdir()) == []  # no bundle, no partial files
+    out.mkdir()  # an empty directory may receive the bundle
+    source.read_chunk = read  # type: ignore[method-assign]
+    assert export(source, out)["log_entries"] > 3
+    assert (out / "MANIFEST.json").is_file() and list(exports.iterdir()) == [out]
+    with pytest.raises(ExportError, match="exists and is not an empty directory"):
+        export(source, out)
+    with pytest.raises(ExportError, match="cannot create the directory"):
+        export(source, out / "MANIFEST.json" / "bundle")  # below a file
 
 
 def _cli() -> typer.Typer:
