@@ -161,16 +161,7 @@ def _officer(o: Any) -> dict[str, Any]:
     return {
         "officer": o.code,
         "name": o.name,
-        "keys": [
-            {
-                "key_id": k.key_id,
-                "public_key": k.public_key,
-                "registered_at": k.registered_at.isoformat(),
-                "retired_at": k.retired_at.isoformat() if k.retired_at else None,
-                "revoked_from": k.revoked_from.isoformat() if k.revoked_from else None,
-            }
-            for k in o.keys.values()
-        ],
+        "keys": [k.as_json() for k in o.keys.values()],
         "roles": [
             {
                 "role": g.role,

@@ -201,16 +201,7 @@ def list_(as_json: JsonFlag = False) -> None:
                 for g in o.roles
                 if _active(g.revoked_at)
             ],
-            "keys": [
-                {
-                    "key_id": k.key_id,
-                    "public_key": k.public_key,
-                    "registered_at": k.registered_at.isoformat(),
-                    "retired_at": k.retired_at.isoformat() if k.retired_at else None,
-                    "revoked_from": k.revoked_from.isoformat() if k.revoked_from else None,
-                }
-                for k in o.keys.values()
-            ],
+            "keys": [k.as_json() for k in o.keys.values()],
         }
         for o in officers
     ]

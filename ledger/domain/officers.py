@@ -30,6 +30,16 @@ class KeyRecord:
     retired_at: datetime | None = None
     revoked_from: date | None = None
 
+    def as_json(self) -> dict[str, Any]:
+        """The key as the API, the CLI's --json and an export bundle show it."""
+        return {
+            "key_id": self.key_id,
+            "public_key": self.public_key,
+            "registered_at": self.registered_at.isoformat(),
+            "retired_at": self.retired_at.isoformat() if self.retired_at else None,
+            "revoked_from": self.revoked_from.isoformat() if self.revoked_from else None,
+        }
+
 
 @dataclass
 class RoleGrant:
