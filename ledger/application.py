@@ -74,6 +74,7 @@ from ledger.domain.units import Unit
 from ledger.entries import EntryMeta, Projector, StaleHead, make_hook, project_member_index
 from ledger.handlers import HANDLERS
 from ledger.privacy import (
+    birth_date_problem,
     blind_index,
     check_openings,
     new_data_key,
@@ -597,6 +598,12 @@ class Ledger(Application[UUID]):
                 )
                 continue
             blind[field_] = blind_index(self.vault.index_key(), kind=kind, value=normal)
+        if "date_of_birth" in item.openings:
+            wrong = birth_date_problem(
+                item.openings["date_of_birth"].get("value"), pc.command.effective_date
+            )
+            if wrong is not None:
+                problems.append(problem("openings.date_of_birth", "invalid_value", *wrong))
         if problems:
             raise invalid(problems)
         envelope["sealed"] = seal(key, person_id=person_id, payload=item.openings)

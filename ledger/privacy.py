@@ -34,6 +34,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -108,6 +109,39 @@ def normalize_bank_account(bank_code: str, number: str) -> str:
             "bank_account: number must be 6-20 digits / số tài khoản phải gồm 6-20 chữ số"
         )
     return f"{code}:{digits}"
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def birth_date_problem(value: Any, on: date) -> tuple[str, str] | None:
+    """Why a date of birth cannot be right, as (tiếng Việt, English), or None.
+
+    It must be a real YYYY-MM-DD date, not before 1900 and not after `on` (the command's
+    effective date: nobody joins, or is registered as a relative, before being born).
+    """
+    try:
+        born = (
+            date.fromisoformat(value)
+            if isinstance(value, str) and _ISO_DAY.fullmatch(value)
+            else None
+        )
+    except ValueError:
+        born = None
+    if born is None:
+        return (
+            f"ngày sinh {value!r} không hợp lệ (YYYY-MM-DD)",
+            f"date of birth {value!r} is not a YYYY-MM-DD date",
+        )
+    if born < EARLIEST_BIRTH:
+        return (f"ngày sinh {value} trước năm 1900", f"date of birth {value} is before 1900")
+    if born > on:
+        return (
+            f"ngày sinh {value} sau ngày hiệu lực {on.isoformat()}",
+            f"date of birth {value} is after the effective date {on.isoformat()}",
+        )
+    return None
 
 
 # -- commitments ---------------------------------------------------------------------------

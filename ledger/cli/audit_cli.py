@@ -144,10 +144,16 @@ def witness(
     except KeystoreError as exc:
         usage(f"--name {name}: {exc} (tạo khóa / create it: `phucloi keys new {name}`)")
     signer = ks.load_signer(name, passphrase(PASSPHRASE_ENV, f"Mật khẩu khóa {name}"))
-    w = Witness(_witness_dir(name, state_dir), name=name, signer=signer)
+    directory = _witness_dir(name, state_dir)
+    w = Witness(directory, name=name, signer=signer)
     engine = _engine()
     try:
         done = cosign_latest(engine, w, log_vkey=log_key)
+    except OSError as exc:  # the state directory cannot be read or written
+        usage(
+            f"--state {directory}: không ghi được trạng thái nhân chứng / cannot keep the "
+            f"witness state there: {exc.strerror or exc}"
+        )
     except (WitnessRefusal, LogError) as exc:
         code = getattr(exc, "code", "unprovable")
         if as_json:

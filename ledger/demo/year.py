@@ -270,13 +270,14 @@ class Year:
                 personal={"household_status": "poor" if p.poor else "near_poor"},
             )
         for r in p.relatives:
-            rel_personal = {"full_name": r.name, "date_of_birth": f"{r.born}-06-01"}
+            born = date(r.born, 6, 1)
+            rel_personal = {"full_name": r.name, "date_of_birth": born.isoformat()}
             self.op(
                 when,
                 "member.relative",
                 kt,
                 {"member": p.number, "relative": r.code, "relation": r.relation},
                 unit=p.unit,
-                effective=p.joined,
+                effective=max(p.joined, born),  # a child born after the join is added then
                 personal=rel_personal,
             )

@@ -206,9 +206,15 @@ def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, mon
 
     code, out = call("audit", "checkpoint", "--json")
     assert code == 0 and json.loads(out)["created"] is True
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    code, out = call("audit", "witness", "--name", "ubkt.bao", "--state", str(blocker / "w"))
+    assert code == 2 and f"--state {blocker / 'w'}: không ghi được" in out, out
     code, out = call("audit", "witness", "--name", "ubkt.bao", "--json")
     assert code == 0, out
     assert json.loads(out)["cosigned"] is True
+    code, out = call("export", "--out", str(blocker / "bundle"))
+    assert code == 2 and "--out: " in out and "cannot create the directory" in out, out
     state = tmp_path / "home" / "witness" / "ubkt.bao"
     code, out = call("audit", "verify", "--json", "--witness-state", str(state))
     assert code == 0, out

@@ -251,6 +251,37 @@ def test_personal_data_for_an_unknown_member_is_reported_as_not_found(world) -> 
     assert missing.value.problems[0].field == "body.member"
 
 
+def test_an_impossible_date_of_birth_is_refused_naming_the_field(world) -> None:  # type: ignore[no-untyped-def]
+    from ledger.domain.errors import LedgerError
+
+    def join(number: str, born: str):  # type: ignore[no-untyped-def]
+        with at("2024-08-01"):
+            return world.submit(
+                "member.join",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-08-01",
+                body={"member": number, "salary_basis": 6_000_000},
+                personal={"full_name": number, "date_of_birth": born, "citizen_id": "079190000070"},
+            )
+
+    keys = "SELECT count(*) FROM person_keys"
+    before = _counts(world, keys)
+    for born, why in [
+        ("2024-08-02", "after the effective date 2024-08-01"),
+        ("01/02/1990", "is not a YYYY-MM-DD date"),
+        ("1990-02-30", "is not a YYYY-MM-DD date"),
+        ("1899-12-31", "is before 1900"),
+    ]:
+        with pytest.raises(LedgerError) as refused:
+            join("DV070", born)
+        (p,) = refused.value.problems
+        assert (p.field, p.code) == ("openings.date_of_birth", "invalid_value")
+        assert why in p.en and born in p.vi
+    assert _counts(world, keys) == before  # nothing stored, not even a data key
+    assert join("DV070", "2024-08-01").status == "recorded"  # born on the day: possible
+
+
 def test_a_household_code_is_blind_indexed_so_shared_households_can_be_found(world) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
