@@ -374,7 +374,7 @@ class BundleSource:
         manifest = self.directory / "MANIFEST.json"
         if not manifest.is_file():
             raise BundleError(f"{self.directory}: not an export bundle (no MANIFEST.json)")
-        self.manifest = json.loads(manifest.read_text())
+        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         if self.manifest.get("format") != BUNDLE_FORMAT:
             raise BundleError(f"{manifest}: unknown bundle format {self.manifest.get('format')!r}")
 
@@ -385,7 +385,7 @@ class BundleSource:
         return f"bundle {self.directory}"
 
     def _json(self, name: str) -> Any:
-        return json.loads((self.directory / name).read_text())
+        return json.loads((self.directory / name).read_text(encoding="utf-8"))
 
     def chunks(self) -> list[str]:
         return list(self.manifest["log_files"])

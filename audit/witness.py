@@ -86,7 +86,7 @@ class Witness:
         path = self.directory / STATE_FILE
         if not path.exists():
             return {"name": self.name, "vkey": self.vkey, "logs": {}}
-        state = json.loads(path.read_text())
+        state = json.loads(path.read_text(encoding="utf-8"))
         if state.get("vkey") != self.vkey:
             raise WitnessRefusal(
                 "wrong_key", f"{path} belongs to witness key {state.get('vkey')}, not {self.vkey}"
@@ -211,7 +211,7 @@ def read_witness_state(directory: str | Path) -> WitnessView:
     path = d / STATE_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{d}: no witness state ({STATE_FILE})")
-    state = json.loads(path.read_text())
+    state = json.loads(path.read_text(encoding="utf-8"))
     held: list[HeldCheckpoint] = []
     history = d / HISTORY_FILE
     if history.is_file():

@@ -31,12 +31,14 @@ from ledger.cli.common import (
     open_context,
     optional_day,
     print_receipts,
+    read_text,
     rows_table,
     signed,
     usage,
 )
 from ledger.domain.errors import LedgerError, not_found, problem, refused_by_policy
 from ledger.domain.policy import Policy, PolicyBook, dues_cap, load_default_book
+from ledger.textfiles import NotUtf8
 
 app = typer.Typer(help="Quy chế chi tiêu nội bộ (internal spending rules).")
 
@@ -50,9 +52,11 @@ PERIOD_VI = {
 
 def _versions_from_file(path: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))
     except OSError as exc:
         usage(f"FILE {path}: không đọc được tệp / cannot read the file: {exc.strerror}")
+    except NotUtf8 as exc:
+        usage(f"FILE {path}: dòng {exc.line}: tệp phải là UTF-8 / the file must be UTF-8 text")
     except json.JSONDecodeError as exc:
         usage(f"FILE {path}: JSON không hợp lệ / invalid JSON: {exc}")
     if isinstance(data, dict) and "versions" in data:

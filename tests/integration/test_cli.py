@@ -114,7 +114,14 @@ def test_a_new_ledger_from_init_to_payout(database_url: str, home: Path) -> None
     tree = ok(cli(home, db, "units list")).stdout
     assert tree.index("LĐLĐ tỉnh Bình Dương") < tree.index("CĐCS May Sông Bé")
 
-    # policy: both default versions in one batch; G1 inherits from P
+    # policy: a file that is not UTF-8 text is refused naming its line; nothing stored
+    legacy = home.parent / "quy-che.json"
+    legacy.write_bytes(b'{"versions": []}\n{"ghi_ch\xfa": 1}\n')
+    before = count_entries(db)
+    r = cli(home, db, f"policy adopt P {legacy} --as admin")
+    assert r.exit_code == 2 and "dòng 2: tệp phải là UTF-8" in r.stderr, r.output
+    assert count_entries(db) == before
+    # both default versions in one batch; G1 inherits from P
     receipts = as_json(cli(home, db, "policy adopt P --default --as admin --json"))
     assert [r["command_type"] for r in receipts] == ["policy.adopt", "policy.adopt"]
     shown = ok(cli(home, db, "policy show G1 --on 2024-08-01")).stdout
