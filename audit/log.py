@@ -318,7 +318,9 @@ def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -
         size = latest[0] if latest is not None and latest[0] > seq else None
     stored = log_size(engine)
     size = stored if size is None else size
-    if not seq < size <= stored:
+    if size > stored:
+        raise LogError(f"the log has only {stored} leaves, not {size}")
+    if not seq < size:
         raise LogError(f"event {event_id} (leaf {seq}) is not in a tree of {size} leaves")
     tree = StoredTree(engine)
     root = tree.root(size)

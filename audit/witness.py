@@ -86,7 +86,15 @@ class Witness:
         path = self.directory / STATE_FILE
         if not path.exists():
             return {"name": self.name, "vkey": self.vkey, "logs": {}}
-        state = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(state, dict) or not isinstance(state.get("logs"), dict):
+                raise ValueError("not a witness state object")
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            # A witness that cannot read what it cosigned cannot check a rollback: it stops.
+            raise WitnessRefusal(
+                "damaged_state", f"{path} cannot be read ({exc}); restore it from a backup"
+            ) from None
         if state.get("vkey") != self.vkey:
             raise WitnessRefusal(
                 "wrong_key", f"{path} belongs to witness key {state.get('vkey')}, not {self.vkey}"

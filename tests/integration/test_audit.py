@@ -194,7 +194,7 @@ def _cli() -> typer.Typer:
 def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from ledger.keystore import Keystore
 
-    story(world)
+    r = story(world)
     monkeypatch.setenv("PHUCLOI_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PHUCLOI_PASSPHRASE", "mật khẩu dài đủ")
     Keystore(tmp_path / "home" / "keys").create("ubkt.bao", "mật khẩu dài đủ")
@@ -244,6 +244,10 @@ def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, mon
     assert code == 2 and "--record" in out
     code, out = call("audit", "prove", "00000000-0000-0000-0000-000000000000")
     assert code == 1
+    code, out = call("audit", "prove", r["visit"].event_id, "--size", "999999")
+    assert code == 1 and "the log has only" in out and "leaves, not 999999" in out, out
+    code, out = call("audit", "prove", r["visit"].event_id, "--size", str(r["visit"].seq))
+    assert code == 1 and f"(leaf {r['visit'].seq}) is not in a tree of" in out, out
 
 
 def test_signatures_after_a_back_dated_key_revocation_are_findings(world) -> None:  # type: ignore[no-untyped-def]

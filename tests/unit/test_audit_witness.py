@@ -107,3 +107,18 @@ def test_a_pinned_log_key_cannot_be_swapped(tmp_path) -> None:  # type: ignore[n
             log_vkey=other.verifier().vkey,
         )
     assert refused.value.code == "wrong_log_key"
+
+
+@pytest.mark.parametrize("damage", [b"{", b"[]", b'{"name": "x"}', b"\xff\xfe\x00"])
+def test_a_damaged_state_is_a_refusal_and_is_left_as_it_is(tmp_path, damage) -> None:  # type: ignore[no-untyped-def]
+    w = make_witness(tmp_path)
+    w.add_checkpoint(note(5), old_size=0, proof=[], log_vkey=vkey())
+    state = tmp_path / "state.json"
+    state.write_bytes(damage)
+    proof = consistency_proof(LEAVES, 5, 13)
+    with pytest.raises(WitnessRefusal) as refused:
+        w.add_checkpoint(note(13), old_size=5, proof=proof, log_vkey=vkey())
+    assert refused.value.code == "damaged_state" and "restore it from a backup" in str(
+        refused.value
+    )
+    assert state.read_bytes() == damage  # never overwritten: the backup is still worth restoring
