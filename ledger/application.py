@@ -88,6 +88,24 @@ from ledger.store import Tx
 from ledger.tables import ledger_entries
 from ledger.vault import Vault
 
+# Money moves are recorded once they happen: these may not carry a future effective date
+# (a policy, a unit or a role may be adopted ahead of the date it takes effect).
+MONEY_COMMANDS = frozenset(
+    {
+        "collection.dues",
+        "collection.other",
+        "collection.union_fee",
+        "expense.record",
+        "payout.record",
+        "remittance.record",
+        "loan.disburse",
+        "loan.repay",
+        "loan.write_off",
+        "reversal.record",
+        "approval.decide",
+    }
+)
+
 
 class SignedItem(BaseModel):
     """The transport form of one signed command."""
@@ -427,6 +445,20 @@ class Ledger(Application[UUID]):
             work.receipts.append(_receipt_from_row(existing, duplicate=True))
             return
         at = clock.now()
+        if cmd.type in MONEY_COMMANDS and cmd.effective_date > clock.local_date(at):
+            today = clock.local_date(at).isoformat()
+            raise invalid(
+                [
+                    problem(
+                        "command.effective_date",
+                        "in_the_future",
+                        f"ngày hiệu lực {cmd.effective_date.isoformat()} sau hôm nay ({today}): "
+                        "thu, chi chỉ ghi khi đã xảy ra",
+                        f"effective date {cmd.effective_date.isoformat()} is after today "
+                        f"({today}): money is recorded once it has moved",
+                    )
+                ]
+            )
         self._check_authority(work, pc, item, message, at)
         envelope: dict[str, Any] = {
             "command": message.decode(),

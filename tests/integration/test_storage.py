@@ -282,6 +282,42 @@ def test_an_impossible_date_of_birth_is_refused_naming_the_field(world) -> None:
     assert join("DV070", "2024-08-01").status == "recorded"  # born on the day: possible
 
 
+def test_money_is_not_recorded_ahead_of_its_date_but_a_policy_may_be(world) -> None:  # type: ignore[no-untyped-def]
+    from ledger.domain.errors import LedgerError
+    from ledger.domain.policy import load_default_book
+
+    world.join("DV080", on="2024-08-01")
+    before = _counts(world, "SELECT count(*) FROM proj_money_lines")
+    body = {"member": "DV080", "kind": "sickness_visit", "amount": 300_000, "occasion": "ốm"}
+    with at("2024-09-10", hour=23), pytest.raises(LedgerError) as refused:
+        world.submit(  # 23:00 in Việt Nam on the 10th: the 11th has not begun
+            "payout.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-11",
+            body=body,
+            personal={"reason": "cúm"},
+        )
+    (p,) = refused.value.problems
+    assert (p.field, p.code) == ("command.effective_date", "in_the_future")
+    assert "2024-09-11 is after today (2024-09-10)" in p.en
+    assert _counts(world, "SELECT count(*) FROM proj_money_lines") == before
+    paid = world.payout(
+        "DV080", "sickness_visit", 300_000, on="2024-09-11", personal={"reason": "cúm"}
+    )
+    assert paid.status == "paid"
+    version = dict(load_default_book().to_dict()["versions"][-1], effective_from="2025-01-01")
+    with at("2024-09-11"):  # a policy adopted in September for next January
+        adopted = world.submit(
+            "policy.adopt",
+            by=world.admin,
+            unit="G1",
+            effective_date="2025-01-01",
+            body={"policy": version},
+        )
+    assert adopted.status == "recorded"
+
+
 def test_a_household_code_is_blind_indexed_so_shared_households_can_be_found(world) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
