@@ -84,27 +84,10 @@ from ledger.privacy import (
     seal,
     unseal,
 )
+from ledger.projections.lines import MONEY_COMMANDS  # recorded once they have moved
 from ledger.store import Tx
 from ledger.tables import ledger_entries
 from ledger.vault import Vault
-
-# Money moves are recorded once they happen: these may not carry a future effective date
-# (a policy, a unit or a role may be adopted ahead of the date it takes effect).
-MONEY_COMMANDS = frozenset(
-    {
-        "collection.dues",
-        "collection.other",
-        "collection.union_fee",
-        "expense.record",
-        "payout.record",
-        "remittance.record",
-        "loan.disburse",
-        "loan.repay",
-        "loan.write_off",
-        "reversal.record",
-        "approval.decide",
-    }
-)
 
 
 class SignedItem(BaseModel):

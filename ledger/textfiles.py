@@ -1,4 +1,4 @@
-"""Text files people bring (import rows, manual report rows, payroll uploads).
+"""Text files people bring (import rows, manual report rows, policy files, payroll uploads).
 
 Finance offices save them from Excel: UTF-8 ("CSV UTF-8"), with or without a BOM, or UTF-16
 with its BOM ("Unicode Text"). An old 8-bit export (Windows-1258, TCVN3, VNI) cannot be told
@@ -9,6 +9,7 @@ UTF-8, rather than decoded as something it is not.
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -34,3 +35,14 @@ def decode_text(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotUtf8(raw.count(b"\n", 0, exc.start) + 1) from None
+
+
+def read_text(path: Path) -> str:
+    """The text of the file at `path` (see `decode_text`)."""
+    return decode_text(path.read_bytes())
+
+
+def csv_delimiter(line: str) -> str:
+    """The separator of a CSV header line: the most frequent of comma, semicolon (what Excel
+    writes where the decimal mark is a comma, as in Vietnamese) and tab; a comma on a tie."""
+    return max(",;\t", key=line.count)

@@ -29,7 +29,7 @@ from ledger.domain.money import format_dong, parse_dong
 from ledger.domain.periods import parse_period
 from ledger.domain.policy import expected_dues
 from ledger.domain.units import Unit
-from ledger.textfiles import NotUtf8, decode_text
+from ledger.textfiles import NotUtf8, csv_delimiter, decode_text
 
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_LINES: Final = 20_000
@@ -128,7 +128,7 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
             f"The CSV file must be UTF-8 encoded (line {exc.line})",
         ) from None
     first = content.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
+    delimiter = csv_delimiter(first)
     return [row for row in csv.reader(io.StringIO(content), delimiter=delimiter)]
 
 

@@ -49,7 +49,6 @@ from ledger.config import DatabaseUrlError, Settings, StoreTarget, parse_databas
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
-from ledger.textfiles import decode_text
 
 PASSPHRASE_ENV = "PHUCLOI_PASSPHRASE"
 COSIGN_PASSPHRASE_ENV = "PHUCLOI_COSIGN_PASSPHRASE"
@@ -120,12 +119,6 @@ class PhucloiGroup(TyperGroup):
         except KeystoreError as exc:
             typer.echo(f"Lỗi / Error: {exc}", err=True)
             raise typer.Exit(2) from None
-
-
-def read_text(path: Path) -> str:
-    """The text of a file a user brings (import rows, manual report rows): see
-    `ledger.textfiles.decode_text`; raises `NotUtf8` naming the first bad line."""
-    return decode_text(path.read_bytes())
 
 
 # --- the ledger, opened lazily ---------------------------------------------------------------

@@ -31,7 +31,6 @@ from ledger.cli.common import (
     fmt_money,
     month,
     open_context,
-    read_text,
     rows_table,
     usage,
 )
@@ -49,7 +48,7 @@ from ledger.reports.compute import (
 from ledger.reports.forms import FORMS, FUND_LABELS, load_form
 from ledger.reports.manual import ManualValue, parse_manual, template
 from ledger.reports.structure import Structure, spending_structure, welfare_trend
-from ledger.textfiles import NotUtf8
+from ledger.textfiles import NotUtf8, read_text
 
 app = typer.Typer(
     help="Báo cáo theo mẫu Phụ lục 01 (tháng), 02 (năm), cơ cấu chi, biểu đồ "

@@ -9,8 +9,8 @@ File format is chosen by extension: ``.jsonl`` or ``.csv``. Text is UTF-8 (with 
 a BOM) or UTF-16 with its BOM (Excel's "Unicode Text"); a file in another encoding (an old
 Windows-1258 or TCVN3 export) is refused with the line of the first byte that is not UTF-8,
 never read as something else. CSV cells are separated by commas, semicolons (Excel where the
-decimal mark is a comma, as in Vietnamese) or tabs: the one that yields a ``type`` column in
-the header.
+decimal mark is a comma, as in Vietnamese) or tabs: the most frequent of them in the header
+(`ledger.textfiles.csv_delimiter`, as for manual report rows and the web payroll upload).
 
 JSONL (one JSON object per line; blank lines are skipped; line numbers are the file's own):
 
@@ -80,14 +80,13 @@ from ledger.cli.common import (
     open_context,
     parse_day,
     print_receipts,
-    read_text,
     usage,
 )
 from ledger.client import OfficerSigner, build, normalise_personal
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import parse_dong
 from ledger.domain.policy import Policy, expected_dues
-from ledger.textfiles import NotUtf8
+from ledger.textfiles import NotUtf8, csv_delimiter, read_text
 
 MONEY_FIELDS = frozenset({"amount", "salary_basis", "payroll", "unit_cost"})
 COUNT_FIELDS = frozenset({"quantity", "participants", "term_months", "interest_bp"})
@@ -134,8 +133,6 @@ class Entry:
 
 # --- reading ---------------------------------------------------------------------------------
 
-DELIMITERS = (",", ";", "\t")
-
 
 def _not_utf8(exc: NotUtf8) -> FileProblem:
     return FileProblem(
@@ -145,15 +142,6 @@ def _not_utf8(exc: NotUtf8) -> FileProblem:
         "CSV UTF-8 (Excel: Lưu thành / Save As → CSV UTF-8)",
         "the file is not UTF-8: save it again as CSV UTF-8",
     )
-
-
-def csv_delimiter(text: str) -> str:
-    """The separator that gives the header a `type` column (a comma when none does)."""
-    first = text.split("\n", 1)[0]
-    for d in DELIMITERS:
-        if "type" in (h.strip() for h in next(csv.reader([first], delimiter=d), [])):
-            return d
-    return ","
 
 
 def read_jsonl(path: Path) -> tuple[list[Entry], list[FileProblem]]:
@@ -259,7 +247,8 @@ def read_csv(path: Path, policy_for: PolicyLookup) -> tuple[list[Entry], list[Fi
         text = read_text(path)
     except NotUtf8 as exc:
         return [], [_not_utf8(exc)]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
+    delimiter = csv_delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:

@@ -31,14 +31,13 @@ from ledger.cli.common import (
     open_context,
     optional_day,
     print_receipts,
-    read_text,
     rows_table,
     signed,
     usage,
 )
 from ledger.domain.errors import LedgerError, not_found, problem, refused_by_policy
 from ledger.domain.policy import Policy, PolicyBook, dues_cap, load_default_book
-from ledger.textfiles import NotUtf8
+from ledger.textfiles import NotUtf8, read_text
 
 app = typer.Typer(help="Quy chế chi tiêu nội bộ (internal spending rules).")
 

@@ -44,6 +44,12 @@ PRIMARY = frozenset(
         "loan.write_off",
     }
 )
+
+# Every command that moves money or decides on a move: the primary ones, and those that
+# target one (an approval, a reversal). The money projection reads them; the ledger refuses
+# them with a future effective date.
+TARGETED = frozenset({"approval.decide", "reversal.record"})
+MONEY_COMMANDS = PRIMARY | TARGETED
 LOAN_KEYS = {"loan.disburse": "disburse", "loan.repay": "repay", "loan.write_off": "write_off"}
 _NON_CASH = frozenset(k.value for k in NON_CASH_WELFARE)
 

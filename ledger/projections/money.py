@@ -22,7 +22,9 @@ from typing import Any
 
 from ledger.entries import EntryMeta
 from ledger.projections.lines import (
+    MONEY_COMMANDS,
     PRIMARY,
+    TARGETED,
     Line,
     beneficiary_kind,
     period_labels,
@@ -58,7 +60,6 @@ UPSERT_BENEFICIARY = (
     "DO UPDATE SET amount = proj_beneficiaries.amount + excluded.amount, "
     "payouts = proj_beneficiaries.payouts + excluded.payouts"
 )
-_TARGETED = ("approval.decide", "reversal.record")
 
 
 class _Batch:
@@ -175,7 +176,7 @@ def apply_money(tx: Tx, metas: Sequence[EntryMeta]) -> None:
     wanted = {
         m.command["body"]["target"]
         for m in metas
-        if m.command_type in _TARGETED and m.command["body"]["target"] not in in_batch
+        if m.command_type in TARGETED and m.command["body"]["target"] not in in_batch
     }
     batch = _Batch(_load_lines(tx, wanted) if wanted else {})
     for m in metas:
@@ -216,7 +217,7 @@ MONEY = Projection(
     name="money",
     tables=(proj_money_lines, proj_unit_totals, proj_beneficiaries),
     apply=apply_money,
-    command_types=PRIMARY | frozenset(_TARGETED),
+    command_types=MONEY_COMMANDS,
     description="Dòng tiền, lịch sử đoàn viên, tổng hợp theo kỳ, người thụ hưởng "
     "(money lines, member histories, unit-period totals, beneficiaries)",
 )

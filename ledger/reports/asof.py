@@ -142,7 +142,9 @@ def _tail(ledger: Ledger, tx: Tx, size: int) -> list[EntryMeta]:
 def unit_node(asof: AsOf, code: str) -> UnitNode:
     """The unit as of the checkpoint; NotFound naming UNIT when it did not exist then (and
     saying so when it was registered after the checkpoint: a new checkpoint will have it)."""
-    if code in asof.registered_after and code not in asof.tree.nodes:
+    if code in asof.tree.nodes:
+        return asof.tree.node(code)
+    if code in asof.registered_after:
         vi = (
             f"đơn vị {code} được ghi sau checkpoint {asof.size} mà báo cáo tính đến; hãy ký "
             "checkpoint mới (`phucloi audit checkpoint`) rồi lập lại báo cáo"
@@ -157,9 +159,7 @@ def unit_node(asof: AsOf, code: str) -> UnitNode:
             en=en,
             problems=[problem("UNIT", "unit_after_checkpoint", vi, en)],
         )
-    if code not in asof.tree.nodes:
-        raise not_found("unit", code, field_="UNIT")
-    return asof.tree.node(code)
+    raise not_found("unit", code, field_="UNIT")
 
 
 def decode(ledger: Ledger, tx: Tx, where: str, params: dict[str, Any]) -> list[EntryMeta]:

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from ledger.domain.errors import InvalidCommand, Problem, problem
 from ledger.reports.forms import Form, FormRow
+from ledger.textfiles import csv_delimiter
 
 MAX_TEXT = 2000
 _COUNT = re.compile(r"\d{1,3}(?:([.,\u00a0 ])\d{3})?(?:\1\d{3})*|\d+")
@@ -48,10 +49,10 @@ def _problem(line: int, field_: str, vi: str, en: str) -> Problem:
 
 
 def _delimiter(text: str) -> str:
-    """`;` when the first data line uses it (Excel in a Vietnamese locale), else `,`."""
+    """The separator of the first data line (`ledger.textfiles.csv_delimiter`)."""
     for line in text.splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
-            return ";" if line.count(";") > line.count(",") else ","
+            return csv_delimiter(line)
     return ","
 
 
