@@ -163,6 +163,10 @@ class Ledger(Application[UUID]):
         self._lock = threading.RLock()
         self._known_head: int | None = None  # the log head the aggregate cache reflects
         self._careful_batches = 0  # batches left to run careful (module docstring)
+        # parsed policy books by (unit code, number of versions): a unit's versions are only
+        # ever appended, so within one ledger the count names the list (never shared across
+        # ledgers: two databases can give one unit code different policies)
+        self._books: dict[tuple[str, int], PolicyBook] = {}
 
     # ------------------------------------------------------------------ public API
 
@@ -383,6 +387,21 @@ class Ledger(Application[UUID]):
         with self._lock:
             self._sync()
             return self._policy(None, unit, on)
+
+    def policy_before(
+        self, chain: Sequence[str], on: date, adopted_later: Mapping[str, int]
+    ) -> Policy | None:
+        """The policy in force on `on` as it stood at a checkpoint: `chain` is the unit and
+        its ancestors as of the checkpoint, `adopted_later` how many versions each unit
+        adopted after it (versions are appended in log order, so those are the last ones)."""
+        with self._lock:
+            self._sync()
+            books: list[PolicyBook | None] = []
+            for code in chain:
+                u = self._get(None, Unit, "unit", code)
+                kept = len(u.policies) - adopted_later.get(code, 0) if u is not None else 0
+                books.append(self._book(u, kept) if u is not None and kept > 0 else None)
+            return resolve(books, on)
 
     # ------------------------------------------------------------------ the pipeline
 
@@ -758,8 +777,16 @@ class Ledger(Application[UUID]):
         books = []
         for code in self._ancestors(work, unit):
             u = self._get(work, Unit, "unit", code)
-            books.append(_book(u) if u is not None and u.policies else None)
+            books.append(self._book(u, len(u.policies)) if u is not None and u.policies else None)
         return resolve(books, on)
+
+    def _book(self, unit: Unit, versions: int) -> PolicyBook:
+        """The unit's first `versions` policy versions, parsed once."""
+        key = (unit.code, versions)
+        book = self._books.get(key)
+        if book is None:
+            book = self._books[key] = PolicyBook.from_dict({"versions": unit.policies[:versions]})
+        return book
 
     def _count_entries(self, command_type: str) -> int:
         with self.engine.connect() as conn:
@@ -826,16 +853,6 @@ def _gc_paused() -> Iterator[None]:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
                 gc.enable()
-
-
-_BOOKS: dict[tuple[str, int], PolicyBook] = {}
-
-
-def _book(unit: Unit) -> PolicyBook:
-    key = (unit.code, len(unit.policies))
-    if key not in _BOOKS:
-        _BOOKS[key] = PolicyBook.from_dict({"versions": unit.policies})
-    return _BOOKS[key]
 
 
 _aggregate_id = lru_cache(maxsize=200_000)(aggregate_id)  # uuid5 is pure; lookups are hot

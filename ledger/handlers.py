@@ -19,7 +19,7 @@ from ledger.domain.findings import Finding
 from ledger.domain.members import Member
 from ledger.domain.officers import Officer
 from ledger.domain.periods import parse_period
-from ledger.domain.policy import Policy, PolicyError, expected_dues
+from ledger.domain.policy import Policy, PolicyBook, PolicyError, expected_dues
 from ledger.domain.rules import OVERRIDABLE, check_payout
 from ledger.domain.units import Unit
 from ledger.signing import decode_b64, key_id
@@ -151,6 +151,23 @@ def _policy_adopt(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: 
                 )
             ]
         )
+    if any(p["version"] == policy.version for p in unit.policies):
+        raise invalid(
+            [
+                problem(
+                    "body.policy.version",
+                    "policy_version_exists",
+                    f"đơn vị đã có quy chế mang tên phiên bản {policy.version!r}",
+                    f"the unit already has a policy version named {policy.version!r}",
+                )
+            ]
+        )
+    try:  # whatever else a book requires of its versions, checked before anything is stored
+        PolicyBook.from_dict({"versions": [*unit.policies, pc.body.policy]})
+    except PolicyError as exc:
+        raise invalid(
+            [problem("body.policy", "invalid_policy", msg, msg) for _, msg in exc.errors]
+        ) from None
     unit.adopt_policy(envelope=env)
     return unit, {}
 

@@ -153,6 +153,25 @@ class World:
     def submit(self, type_: str, **kwargs: Any):  # type: ignore[no-untyped-def]
         return self.ledger.submit(self.item(type_, **kwargs))
 
+    def adopt(self, unit: str, recorded_on: str, **changes: Any) -> Any:
+        """Adopt for `unit` the default policy's first version with `changes` (they must
+        give `effective_from`; `a__b=v` sets a nested field), recorded on `recorded_on`."""
+        version = load_default_book().to_dict()["versions"][0]
+        for path, value in changes.items():
+            target = version
+            *parents, leaf = path.split("__")
+            for part in parents:
+                target = target[part]
+            target[leaf] = value
+        with at(recorded_on):
+            return self.submit(
+                "policy.adopt",
+                by=self.admin,
+                unit=unit,
+                effective_date=version["effective_from"],
+                body={"policy": version},
+            )
+
     def join(
         self,
         number: str,

@@ -18,13 +18,17 @@ Invariants:
 - The union tree is `proj_units` when no unit event was recorded after the checkpoint;
   otherwise it is rebuilt from the unit events before it, so names and roll-up are those of
   the checkpoint too.
+- A policy compared with the figures (`AsOf.policy`) is the one the checkpoint's log holds:
+  versions adopted after it are left out, and inheritance follows the checkpoint's tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.errors import NotFound, not_found, problem
@@ -35,6 +39,7 @@ from ledger.store import Tx
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.domain.policy import Policy
 
 UNIT_EVENTS = ("unit.register", "unit.rename", "unit.move", "unit.dissolve")
 _ENTRY_COLUMNS = (
@@ -59,6 +64,17 @@ class AsOf:
     late_approved: frozenset[str]
     tree: Tree
     registered_after: frozenset[str] = frozenset()  # units registered after the checkpoint
+    policies_after: Mapping[str, int] = field(default_factory=dict)  # unit -> versions adopted
+    # after the checkpoint (a unit's versions are appended in log order: the last ones)
+
+    def policy(self, ledger: Ledger, unit: str, on: date) -> Policy | None:
+        """The policy in force on `on` for `unit`, as the checkpoint's log and tree left it."""
+        chain: list[str] = []
+        current: str | None = unit
+        while current is not None and current in self.tree.nodes and current not in chain:
+            chain.append(current)
+            current = self.tree.nodes[current].parent
+        return ledger.policy_before(chain, on, self.policies_after)
 
     @property
     def behind(self) -> int:
@@ -128,12 +144,16 @@ def resolve(ledger: Ledger, tx: Tx, size: int | None = None) -> AsOf:
     later = frozenset(
         str(m.command["body"]["code"]) for m in tail if m.command_type == "unit.register"
     )
-    return AsOf(cp_size, str(cp["root_hash"]), str(cp["created_at"]), head, late, tree, later)
+    policies = Counter(str(m.unit) for m in tail if m.command_type == "policy.adopt")
+    return AsOf(
+        cp_size, str(cp["root_hash"]), str(cp["created_at"]), head, late, tree, later, policies
+    )
 
 
 def _tail(ledger: Ledger, tx: Tx, size: int) -> list[EntryMeta]:
-    """The approvals and unit events recorded at or after the checkpoint (`seq >= size`)."""
-    marks, params = in_list("t", ["approval.decide", *UNIT_EVENTS])
+    """The approvals, unit events and policy adoptions recorded at or after the checkpoint
+    (`seq >= size`)."""
+    marks, params = in_list("t", ["approval.decide", "policy.adopt", *UNIT_EVENTS])
     return decode(
         ledger, tx, f"e.seq >= :size AND e.command_type IN {marks}", params | {"size": size}
     )

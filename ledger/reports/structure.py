@@ -7,8 +7,9 @@ Invariants:
   half-up (`share_bp`), None when nothing was spent.
 - Lines are counted as of the checkpoint exactly as the report forms count them
   (`ledger.reports.measures.Scope`), rolled up over each unit's subtree.
-- Each share is compared with the policy in force on the period's last day for the unit
-  (`Policy.welfare_target_bp`, `Policy.category_limits`).
+- Each share is compared with the policy in force on the period's last day for the unit, as
+  the checkpoint's log holds it (`AsOf.policy`: a version adopted after the checkpoint does
+  not count; `Policy.welfare_target_bp`, `Policy.category_limits`).
 """
 
 from __future__ import annotations
@@ -116,8 +117,8 @@ def _rolled(tree: Tree, code: str, own: dict[str, Amounts]) -> Amounts:
     return total
 
 
-def _target(ledger: Ledger, code: str, on: date) -> int | None:
-    policy = ledger.policy_for(code, on)
+def _target(ledger: Ledger, asof: AsOf, code: str, on: date) -> int | None:
+    policy = asof.policy(ledger, code, on)
     return None if policy is None else policy.welfare_target_bp
 
 
@@ -141,12 +142,12 @@ def spending_structure(
         a = _rolled(tree, code, own)
         n = tree.node(code)
         return UnitShare(
-            code, n.name, a["welfare"], sum(a.values()), _target(ledger, code, last_day)
+            code, n.name, a["welfare"], sum(a.values()), _target(ledger, asof, code, last_day)
         )
 
     total = share_of(unit)
     amounts = _rolled(tree, unit, own)
-    policy = ledger.policy_for(unit, last_day)
+    policy = asof.policy(ledger, unit, last_day)
     categories = []
     for cat in SpendingCategory:
         lo, hi = policy.limit(cat) if policy is not None else (None, None)

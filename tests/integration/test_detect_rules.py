@@ -11,7 +11,6 @@ from typing import Any
 
 from audit.detect import RULES, detect
 from ledger.client import OfficerSigner
-from ledger.domain.policy import load_default_book
 from ledger.signing import encode_b64
 from tests.support import at, officer_key
 
@@ -24,21 +23,7 @@ def found(world: Any, rule: str, **kw: Any) -> list[Any]:
 
 def adopt_for_g1(world: Any, **changes: Any) -> None:
     """A policy version for G1 from 2024-07-01: the default one with `changes` applied."""
-    version = load_default_book().to_dict()["versions"][0]
-    for path, value in changes.items():
-        target = version
-        *parents, leaf = path.split("__")
-        for part in parents:
-            target = target[part]
-        target[leaf] = value
-    with at("2024-12-01"):
-        world.submit(
-            "policy.adopt",
-            by=world.admin,
-            unit="G1",
-            effective_date="2024-07-01",
-            body={"policy": version},
-        )
+    world.adopt("G1", "2024-12-01", effective_from="2024-07-01", **changes)
 
 
 def register_officer(

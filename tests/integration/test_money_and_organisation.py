@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ledger.domain.errors import InvalidCommand, NotFound
-from ledger.tables import member_index, member_units
+from ledger.tables import ledger_entries, member_index, member_units
 from tests.support import at
 
 
@@ -227,3 +227,59 @@ def test_membership_changes_must_follow_each_other_in_time(world) -> None:  # ty
             )
     assert after_leaving.value.problems[0].code == "already_left"
     assert world.ledger.get_member("DV001").died_on is None
+
+
+def test_two_ledgers_in_one_process_keep_their_own_policies(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Parsed policies are cached per ledger: another database whose unit has the same code
+    and as many versions (a server process, a test run, the verifier) never sees them."""
+    from datetime import date
+
+    from ledger.bootstrap import open_ledger
+    from tests.support import World
+
+    other_ctx = open_ledger(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        other = World.build(other_ctx)
+        for w, target in [(world, 6500), (other, 7500)]:
+            w.adopt(
+                "P",
+                "2025-12-01",
+                version="2026-01",
+                effective_from="2026-01-01",
+                welfare_target_bp=target,
+            )
+        feb = date(2026, 2, 1)
+        assert world.ledger.policy_for("G1", feb).welfare_target_bp == 6500
+        assert other.ledger.policy_for("G1", feb).welfare_target_bp == 7500
+    finally:
+        other_ctx.close()
+
+
+def test_a_policy_version_that_would_break_the_units_book_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    """A unit's versions must stay a valid book (one per date, one per name): a version
+    that breaks it is refused naming the field, and nothing is stored. (A duplicate name
+    used to be stored, after which every payout and `policy show` under the unit crashed.)"""
+    from datetime import date
+
+    def stored() -> tuple[int, int]:
+        with world.ctx.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(ledger_entries)), len(
+                world.ledger.get_unit("P").policies
+            )
+
+    before = stored()
+    for changes, field, code in [
+        ({"effective_from": "2026-01-01"}, "body.policy.version", "policy_version_exists"),
+        (
+            {"version": "2026-01", "effective_from": "2025-07-01"},
+            "body.policy.effective_from",
+            "policy_exists",
+        ),
+    ]:
+        with pytest.raises(InvalidCommand) as refused:
+            world.adopt("P", "2025-12-01", **changes)  # the default's first version, "2024-07"
+        assert [(p.field, p.code) for p in refused.value.problems] == [(field, code)]
+    assert stored() == before
+    assert world.ledger.policy_for("G1", date(2026, 2, 1)).version == "2025-07"
+    world.adopt("P", "2025-12-01", version="2026-01", effective_from="2026-01-01")
+    assert world.ledger.policy_for("G1", date(2026, 2, 1)).version == "2026-01"

@@ -356,6 +356,29 @@ def test_structure_shares_against_the_policy(world, year) -> None:  # type: igno
     assert len(points) == 12 and shares == {"2025-03": 8425, "2025-06": 10000, "2025-09": 10000}
 
 
+def test_structure_compares_with_the_policy_the_checkpoint_holds(world, year) -> None:  # type: ignore[no-untyped-def]
+    """A policy adopted after the checkpoint (here G2's own, from 2025-01-01 with a 40%
+    target) does not move a report computed at it; a new checkpoint brings it in."""
+    world.adopt(
+        "G2", "2025-04-02", version="G2-2025", effective_from="2025-01-01", welfare_target_bp=4000
+    )
+    pinned = spending_structure(world.ledger, "D", MARCH)
+    assert pinned.asof.size == year["cp1"] and pinned.asof.behind == 1
+    assert [(c.code, c.target_bp, c.meets_target) for c in pinned.children] == [
+        ("G2", 6000, False),
+        ("G1", 6000, True),
+    ]
+    assert spending_structure(world.ledger, "G2", MARCH).total.target_bp == 6000
+    make_checkpoint(world.ctx.engine)
+    now = spending_structure(world.ledger, "D", MARCH)
+    assert [(c.code, c.target_bp, c.meets_target) for c in now.children] == [
+        ("G2", 4000, True),
+        ("G1", 6000, True),
+    ]
+    again = spending_structure(world.ledger, "D", MARCH, checkpoint=year["cp1"])
+    assert [(c.code, c.target_bp) for c in again.children] == [("G2", 6000), ("G1", 6000)]
+
+
 def test_charts_are_written_byte_identical_with_the_expected_bars(world, year) -> None:  # type: ignore[no-untyped-def]
     s = spending_structure(world.ledger, "D", MARCH)
     assert [(b.code, b.share_bp) for b in share_bars(s)] == [("G2", 5000), ("G1", 9460)]
