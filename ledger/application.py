@@ -87,7 +87,7 @@ from ledger.privacy import (
 from ledger.projections.lines import MONEY_COMMANDS  # recorded once they have moved
 from ledger.store import Tx
 from ledger.tables import ledger_entries
-from ledger.vault import Vault
+from ledger.vault import Vault, erased_person
 
 
 class SignedItem(BaseModel):
@@ -191,11 +191,11 @@ class Ledger(Application[UUID]):
                 # Again, the careful way: the reply is whatever that way gives.
                 receipts, work = self._attempt(items, ids, optimistic=False)
             self._advance(work)
-        for meta in work.metas.values():
-            if meta.command_type == "member.erase":
-                # The erasure event is stored first; only then is the key destroyed, so a
-                # failed batch never loses data and a stored erasure is always carried out.
-                self.vault.erase(str(aggregate_id("member", meta.command["body"]["member"])))
+        # The keys were destroyed in the events' transaction (Vault.key_eraser); the cache
+        # follows only now that it committed.
+        self.vault.erased(
+            erased_person(m) for m in work.metas.values() if m.command_type == "member.erase"
+        )
         return receipts
 
     def _attempt(
@@ -232,7 +232,11 @@ class Ledger(Application[UUID]):
         if pending:
             hook = make_hook(
                 work.metas,
-                [self.vault.key_writer(work.new_keys), *self.projectors],
+                [
+                    self.vault.key_writer(work.new_keys),
+                    self.vault.key_eraser(),
+                    *self.projectors,
+                ],
                 expect_head=work.expect_head,
             )
             try:
@@ -691,12 +695,17 @@ class Ledger(Application[UUID]):
             changed = [r for r in rows if r["newer"]]
             if self._known_head is None or len(changed) > self.SYNC_LIMIT:
                 self._clear_cache()  # first look, or too much changed: start afresh
+                self.vault.forget_all()
                 self._known_head = int(
                     tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries")
                 )
                 rows = self._entries_by_id(tx, first)
             elif changed:
                 self._evict(UUID(str(r["originator_id"])) for r in changed)
+                # another process erased someone: its key went in the same transaction
+                self.vault.erased(
+                    str(r["originator_id"]) for r in changed if r["command_type"] == "member.erase"
+                )
                 self._known_head = max(int(r["seq"]) for r in changed)
             rows += self._entries_by_id(tx, rest)
         wanted = set(ids)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
+from ledger.domain.base import aggregate_id
 from ledger.store import Tx
 from ledger.tables import ledger_secrets, person_keys
 
@@ -100,6 +101,33 @@ class Vault:
 
         return write
 
+    def key_eraser(self) -> Callable[[Tx, Sequence[Any]], None]:
+        """A hook step that destroys the data keys of the batch's `member.erase` events in
+        the events' own transaction: an erasure is stored together with its effect, so no
+        process can see the event and still read the key (nor a refused batch lose one)."""
+
+        def write(tx: Tx, metas: Sequence[Any]) -> None:
+            erased = [erased_person(m) for m in metas if m.command_type == "member.erase"]
+            if erased:
+                now = datetime.now(UTC).isoformat()
+                tx.executemany(
+                    "UPDATE person_keys SET data_key = NULL, erased_at = :now "
+                    "WHERE person_id = :person_id",
+                    [{"person_id": p, "now": now} for p in erased],
+                )
+
+        return write
+
+    def erased(self, person_ids: Iterable[str]) -> None:
+        """Erasures committed (by this process or, seen in the log, by another): the cached
+        keys go, and these people read as erased from now on."""
+        for person_id in person_ids:
+            self._cache[person_id] = None
+
+    def forget_all(self) -> None:
+        """Drop every cached key (the log moved on more than a look at it can tell)."""
+        self._cache.clear()
+
     def forget(self, person_ids: Iterable[str]) -> None:
         """Drop cached keys of a batch that did not commit."""
         for person_id in person_ids:
@@ -121,6 +149,11 @@ class Vault:
                 .values(data_key=None, erased_at=datetime.now(UTC).isoformat())
             )
         self._cache[person_id] = None
+
+
+def erased_person(meta: Any) -> str:
+    """The person whose data a stored `member.erase` entry erases (the member's aggregate)."""
+    return str(aggregate_id("member", meta.command["body"]["member"]))
 
 
 def _pg_insert_ignore(name: str, value: bytes, note: str):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.bootstrap import open_ledger
-from ledger.domain.errors import Conflict, PolicyViolation, SignatureRefused
+from ledger.domain.errors import Conflict, LedgerError, PolicyViolation, SignatureRefused
 from ledger.signing import decode_b64, verify
 from tests.support import at
 
@@ -58,6 +58,53 @@ def test_erasure_destroys_personal_data_but_amounts_and_signatures_stay(world) -
             decode_b64(key.public_key), cmd.encode(), decode_b64(ev.envelope["signature"])
         )
     with pytest.raises(Exception) as after:  # no new personal data for an erased person
+        world.payout("DV001", "sickness_visit", 500_000, on="2025-02-10", personal={"reason": "x"})
+    assert after.value.problems[0].code == "erased"  # type: ignore[attr-defined]
+
+
+def test_an_erasure_by_another_process_takes_effect_here_at_once(world, database_url) -> None:  # type: ignore[no-untyped-def]
+    """A server that opened a person's data before an erasure made elsewhere (the CLI) reads
+    them as erased at its next look at the log, and seals nothing more for them. The key is
+    destroyed in the erasure's own transaction: a refused batch destroys none."""
+    world.join("DV001", cid="079123456789")
+    world.join("DV002", cid="079123456780")
+    world.payout("DV001", "sickness_visit", 500_000, on="2024-09-10", personal={"reason": "ốm"})
+    assert world.ledger.reveal("DV001")["citizen_id"] == "079123456789"  # key cached here
+
+    def erase(number: str) -> dict:  # type: ignore[type-arg]
+        return world.item(
+            "member.erase", by=world.admin, unit="G1", body={"member": number, "reason": "NĐ 13"}
+        )
+
+    def keys() -> dict[str, bool]:
+        with world.ctx.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT m.member_number, k.data_key IS NOT NULL FROM person_keys k "
+                    "JOIN member_index m ON m.member_id = k.person_id"
+                )
+            ).all()
+        return {number: bool(present) for number, present in rows}
+
+    cli = open_ledger(database_url)
+    try:
+        with at("2025-01-10"):
+            bad = world.item(
+                "payout.record",
+                by=world.kt,
+                unit="G1",
+                body={"member": "NOBODY", "kind": "gift", "amount": 1, "occasion": "x"},
+            )
+            with pytest.raises(LedgerError):
+                cli.ledger.submit_batch([erase("DV002"), bad])
+            assert keys() == {"DV001": True, "DV002": True}
+            cli.ledger.submit(erase("DV001"))
+        assert keys() == {"DV001": False, "DV002": True}
+    finally:
+        cli.close()
+    assert world.ledger.reveal("DV001") is None
+    assert world.ledger.reveal("DV002")["citizen_id"] == "079123456780"
+    with pytest.raises(Exception) as after:
         world.payout("DV001", "sickness_visit", 500_000, on="2025-02-10", personal={"reason": "x"})
     assert after.value.problems[0].code == "erased"  # type: ignore[attr-defined]
 
