@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from audit.log import StoredTree, latest_checkpoint, log_size
+from audit.log import StoredTree, latest_checkpoint, log_size, with_cosignatures
 from ledger.application import Ledger, Receipt
 from ledger.domain.base import aggregate_id
 from ledger.domain.errors import not_found
@@ -148,7 +148,11 @@ def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
     out["checkpoint"] = (
         None
         if checkpoint is None
-        else {"size": checkpoint[0], "root_hash": checkpoint[1], "note": checkpoint[2]}
+        else {
+            "size": checkpoint[0],
+            "root_hash": checkpoint[1],
+            "note": with_cosignatures(ledger.engine, checkpoint[0], checkpoint[2]),
+        }
     )
     out["statements"] = statements
     return out

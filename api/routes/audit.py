@@ -25,7 +25,13 @@ from starlette.background import BackgroundTask
 from api.deps import MEMBER, OFFICER_ROLES, Principal, ServicesDep, allow
 from api.errors import ApiError
 from api.schemas import error_responses
-from audit.log import LogError, latest_checkpoint, prove_consistency, prove_inclusion
+from audit.log import (
+    LogError,
+    latest_checkpoint,
+    prove_consistency,
+    prove_inclusion,
+    with_cosignatures,
+)
 from ledger.domain.commands import Uuid
 
 router = APIRouter(
@@ -49,7 +55,7 @@ def checkpoint(svc: ServicesDep, who: Annotated[Principal, allow(*OFFICER_ROLES,
             "Sổ cái chưa có checkpoint nào",
             "The ledger has no checkpoint yet",
         )
-    return latest[2]
+    return with_cosignatures(svc.ctx.engine, latest[0], latest[2])
 
 
 @router.get("/inclusion/{event_id}", summary="Bằng chứng bút toán nằm trong cây Merkle")

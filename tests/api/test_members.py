@@ -7,10 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from api.app import create_app
-from audit.log import make_checkpoint
+from audit.log import cosign_latest, make_checkpoint
 from audit.merkle import verify_inclusion
+from audit.note import verify_cosignature
 from ledger.tables import ledger_entries
 from tests.api.conftest import TestClient
+from tests.integration.test_audit_helpers import make_witness
 from tests.support import at
 
 
@@ -46,7 +48,7 @@ def _family(api: Any) -> dict[str, Any]:
     }
 
 
-def test_my_history_has_my_and_my_relatives_entries_each_provable(api) -> None:  # type: ignore[no-untyped-def]
+def test_my_history_has_my_and_my_relatives_entries_each_provable(api, tmp_path) -> None:  # type: ignore[no-untyped-def]
     events = _family(api)
     size, root, note, _ = make_checkpoint(api.ledger.engine)
     me = api.member("DV001")
@@ -77,6 +79,14 @@ def test_my_history_has_my_and_my_relatives_entries_each_provable(api) -> None: 
     assert events["other"].event_id not in str(h)
     # The same checkpoint is served as the signed note, and a newer entry has no proof yet.
     assert api.client.get("/audit/checkpoint", headers=me).text == note
+    # Once a witness cosigns, a member gets its line too (C2SP: appended to the note), in
+    # both places, and it verifies: the witness saw the same tree.
+    witness = make_witness(tmp_path / "witness")
+    line = cosign_latest(api.ledger.engine, witness).line
+    served = api.client.get("/audit/checkpoint", headers=me).text
+    assert served == note + line
+    assert api.client.get("/me/history", headers=me).json()["checkpoint"]["note"] == served
+    assert verify_cosignature(served, name="ubkt.bao", public_key=witness.signer.public_key) > 0
     api.world.payout("DV001", "gift", 200_000, on="2024-10-20", occasion="20/10")
     newest = api.client.get("/me/history", headers=me).json()["lines"][-1]
     assert newest["leaf_hash"] is not None and newest["proof"] is None
