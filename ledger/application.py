@@ -240,7 +240,7 @@ class Ledger(Application[UUID]):
                 expect_head=work.expect_head,
             )
             try:
-                self.save(*pending, ledger_hook=hook)
+                self.save(*_in_item_order(work, pending), *pending, ledger_hook=hook)
             except StaleHead:
                 self._careful_batches = self.OPTIMISM_PAUSE  # someone else is writing
                 raise _Careful from None
@@ -862,6 +862,18 @@ def _gc_paused() -> Iterator[None]:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+def _in_item_order(work: Work, pending: Sequence[LedgerAggregate]) -> list[Any]:
+    """The batch's new events in the order of its items (`work.metas` is filled item by
+    item), so seq follows the file: an aggregate touched first by a later item (the signer,
+    the unit) must not carry its events ahead of an earlier item's. The aggregates are then
+    saved with nothing left pending, for the cache."""
+    events = {
+        (str(e.originator_id), e.originator_version): e for a in pending for e in a.collect_events()
+    }
+    ordered = [events.pop(key) for key in work.metas if key in events]
+    return ordered + list(events.values())
 
 
 _aggregate_id = lru_cache(maxsize=200_000)(aggregate_id)  # uuid5 is pure; lookups are hot

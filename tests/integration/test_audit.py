@@ -283,3 +283,70 @@ def test_proofs_read_from_the_database_by_block_equal_proofs_from_every_leaf(wor
             assert tree.consistency(old, size) == consistency_proof(hashes, old, size)
     with pytest.raises(LogError, match="no leaf"):
         TwoLeafBlocks(engine).root(len(hashes) + 1)
+
+
+def test_a_batch_is_stored_in_the_order_of_its_items_and_verifies(world) -> None:  # type: ignore[no-untyped-def]
+    """An import whose third line is signed by an officer granted on its second line, and a
+    dues line for a member joined earlier in the file. The signer and the unit were touched
+    by later lines before: their events used to be stored first, so the log showed an
+    expense signed before its signer's role, and verify failed on a batch the ledger had
+    accepted."""
+    from ledger.signing import encode_b64
+    from tests.support import officer_key
+
+    treasurer = officer_key("tq.g1")
+    with at("2025-01-05"):
+        world.submit(
+            "officer.register",
+            by=world.admin,
+            body={
+                "officer": "tq.g1",
+                "name": "Lê Thu Hà",
+                "public_key": encode_b64(treasurer.signer.public_key),
+            },
+        )
+        items = [
+            world.item(
+                "member.join",
+                by=world.kt,
+                unit="G1",
+                body={"member": "DV009", "salary_basis": 5_000_000},
+                personal={
+                    "full_name": "Hồ Văn Mạnh",
+                    "date_of_birth": "1992-01-01",
+                    "citizen_id": "079123450070",
+                },
+            ),
+            world.item(
+                "officer.grant",
+                by=world.admin,
+                body={"officer": "tq.g1", "role": "finance_officer", "scope": "G1"},
+            ),
+            world.item(
+                "expense.record",
+                by=treasurer,
+                unit="G1",
+                body={"category": "administration", "amount": 12_000, "description": "Bút"},
+            ),
+            world.item(
+                "collection.dues",
+                by=world.kt,
+                unit="G1",
+                body={
+                    "month": "2025-01",
+                    "lines": [{"member": "DV009", "salary_basis": 5_000_000, "amount": 50_000}],
+                },
+            ),
+        ]
+        receipts = world.ledger.submit_batch(items)
+    first = receipts[0].seq
+    assert [r.seq for r in receipts] == [first, first + 1, first + 2, first + 3]
+    assert [r.command_type for r in receipts] == [
+        "member.join",
+        "officer.grant",
+        "expense.record",
+        "collection.dues",
+    ]
+    make_checkpoint(world.ctx.engine)
+    report = verify(source_of(world.ctx), workers=1)
+    assert [(f.check, f.seq) for f in report.findings if f.severity != "info"] == []
