@@ -14,6 +14,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -414,6 +415,9 @@ class Signer(BaseModel):
     key_id: KeyId
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 class Command(BaseModel):
     """The signed part. `body` is validated separately against the type's model."""
 
@@ -433,6 +437,15 @@ class Command(BaseModel):
         # What is signed is text: refuse numbers or other forms pydantic would coerce.
         if not isinstance(v, str):
             raise ValueError("must be an ISO 8601 string")
+        return v
+
+    @field_validator("effective_date", mode="before")
+    @classmethod
+    def _day_only(cls, v: Any) -> Any:
+        # A day, as written in the entries and reports: "2025-01-20 00:00:00Z" would parse
+        # to the same date, but the signed text would no longer be the day stored.
+        if isinstance(v, str) and not _DAY.fullmatch(v):
+            raise ValueError("must be a date YYYY-MM-DD")
         return v
 
     @field_validator("signed_at")

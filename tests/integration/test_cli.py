@@ -181,6 +181,26 @@ def test_import_jsonl_stores_every_line(world: Any, database_url: str, home: Pat
     assert r.exit_code == 1
     assert "dòng 5, trường body.amount: 1.500.000 đ vượt mức tối đa mỗi lần" in r.stderr
     assert count_entries(db) == before
+    # an effective date with a time of day is not a day (pydantic alone would take it)
+    timed = home.parent / "timed.jsonl"
+    timed.write_text(
+        "\n".join(lines)
+        + "\n"
+        + json.dumps(
+            {
+                "type": "expense.record",
+                "unit": "G1",
+                "effective_date": "2024-11-20 00:00:00Z",
+                "body": {"category": "administration", "amount": 7000, "description": "Mực in"},
+            }
+        ),
+        "utf-8",
+    )
+    r = cli(home, db, "import --as kt.g1", str(timed))
+    assert r.exit_code == 1
+    assert f"dòng {len(lines) + 1}, trường effective_date" in r.stderr
+    assert "must be a date YYYY-MM-DD" in r.stderr
+    assert count_entries(db) == before
 
     presigned = build(
         "collection.other",
