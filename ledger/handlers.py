@@ -567,6 +567,7 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
             "maker and checker are the same officer",
             "command.signer",
         )
+    _not_before_target(self, work, body.target, cmd.effective_date)
     verdict: dict[str, Any] = {}
     if body.decision == "approve":
         original = PayoutBody.model_validate(record.body)
@@ -624,6 +625,23 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
                     )
                 ]
             )
+        loan = getattr(aggregate, "loans", {}).get(money[target].get("loan"))
+        if (
+            money[target]["type"] == "loan.disburse"
+            and loan is not None
+            and (loan.repaid or loan.written_off)
+        ):
+            raise invalid(
+                [
+                    problem(
+                        "body.target",
+                        "loan_has_movements",
+                        f"khoản vay {loan.loan} đã có trả nợ hoặc xóa nợ: hãy đảo các bút toán "
+                        "đó trước",
+                        f"loan {loan.loan} has repayments or write-offs: reverse them first",
+                    )
+                ]
+            )
     else:
         raise invalid(
             [
@@ -635,8 +653,33 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
                 )
             ]
         )
+    _not_before_target(self, work, target, pc.command.effective_date)
     aggregate.reverse(envelope=env)
     return aggregate, {}
+
+
+def _not_before_target(self: Ledger, work: Work, target: str, on: date) -> None:
+    """A reversal or a decision takes effect on or after the day of the event it acts on."""
+    meta = next((m for m in work.metas.values() if m.event_id == target), None)
+    if meta is not None:
+        day = meta.effective_date
+    else:
+        row = self.entry(target)
+        if row is None:
+            return
+        day = row["effective_date"]
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+    if on < day:
+        raise invalid(
+            [
+                problem(
+                    "effective_date",
+                    "before_target",
+                    f"ngày hiệu lực trước ngày của bút toán gốc ({day:%d/%m/%Y})",
+                    f"effective date before the day of the event it acts on ({day})",
+                )
+            ]
+        )
 
 
 def _member_statement(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:

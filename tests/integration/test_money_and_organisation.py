@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
@@ -137,6 +139,44 @@ def test_a_loan_is_disbursed_repaid_and_written_off_within_its_balance(world) ->
         1_000_000,
         5_000_000,
     )
+
+
+def test_a_disbursement_is_reversed_only_once_its_repayments_are(world) -> None:  # type: ignore[no-untyped-def]
+    """Reversing a disbursement that has repayments left a negative balance (outstanding
+    -4.000.000) and loan totals that did not add up; reverse the repayments first. And no
+    reversal takes effect before the day of the event it reverses."""
+    world.join("DV001")
+
+    def loan(type_: str, **body: Any) -> Any:
+        return world.submit(type_, by=world.kt, unit="G1", body={"member": "DV001", **body})
+
+    def reverse(target: str, on: str | None = None) -> Any:
+        return world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"target": target, "reason": "ghi nhầm"},
+        )
+
+    with at("2025-02-01"):
+        out = loan("loan.disburse", loan="L1", fund="tro_von", amount=10_000_000, term_months=12)
+    with at("2025-03-01"):
+        back = loan("loan.repay", loan="L1", amount=4_000_000)
+        with pytest.raises(InvalidCommand) as early:
+            reverse(back.event_id, on="2025-02-15")
+        assert [(p.field, p.code) for p in early.value.problems] == [
+            ("effective_date", "before_target")
+        ]
+        with pytest.raises(InvalidCommand) as refused:
+            reverse(out.event_id)
+        assert [(p.field, p.code) for p in refused.value.problems] == [
+            ("body.target", "loan_has_movements")
+        ]
+        reverse(back.event_id)
+        reverse(out.event_id)
+    l1 = world.ledger.get_member("DV001").loans["L1"]
+    assert (l1.principal, l1.repaid, l1.written_off, l1.outstanding) == (0, 0, 0, 0)
 
 
 def test_transfer_moves_membership_and_the_member_index_follows(world) -> None:  # type: ignore[no-untyped-def]

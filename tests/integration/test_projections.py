@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from ledger.domain.errors import InvalidCommand
 from ledger.projections.queries.beneficiaries import beneficiary_counts
 from ledger.projections.queries.compliance import compliance
 from ledger.projections.queries.history import member_history, with_names
@@ -239,6 +240,21 @@ def test_member_history_nets_reversals_and_totals_each_year(world) -> None:  # t
     one = member_history(world.ctx.engine, "DV001")
     pending = next(ln for ln in one.lines if ln.key == "housing_repair")
     assert pending.status == "pending" and one.years[2025].welfare == 1_500_000
+    with at("2025-03-20"), pytest.raises(InvalidCommand) as early:  # decided before it was paid?
+        world.submit(
+            "approval.decide",
+            by=world.chair,
+            unit="G1",
+            effective_date="2025-03-01",
+            body={
+                "target": r["house"].event_id,
+                "target_digest": r["house"].digest,
+                "decision": "approve",
+            },
+        )
+    assert [(p.field, p.code) for p in early.value.problems] == [
+        ("effective_date", "before_target")
+    ]
     approve(world, r["house"])
     one = member_history(world.ctx.engine, "DV001")
     assert one.years[2025].welfare == 21_500_000
