@@ -44,8 +44,10 @@ from typer.core import TyperGroup
 
 from ledger.application import Receipt
 from ledger.bootstrap import Context, open_ledger
+from ledger.canonical import CanonicalError
 from ledger.client import OfficerSigner, build, cosign, normalise_personal
 from ledger.config import DatabaseUrlError, Settings, StoreTarget, parse_database_url
+from ledger.domain.commands import MAX_MONEY
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
@@ -266,14 +268,17 @@ def signed(
     personal: dict[str, str | None] | None = None,
     cosigner: OfficerSigner | None = None,
 ) -> dict[str, Any]:
-    item = build(
-        type_,
-        by=by,
-        body=body,
-        unit=unit,
-        effective_date=effective_date,
-        personal={k: v for k, v in (personal or {}).items() if v is not None} or None,
-    )
+    try:
+        item = build(
+            type_,
+            by=by,
+            body=body,
+            unit=unit,
+            effective_date=effective_date,
+            personal={k: v for k, v in (personal or {}).items() if v is not None} or None,
+        )
+    except CanonicalError as exc:  # a number beyond what signed JSON carries exactly
+        usage(f"giá trị không hợp lệ / invalid value: {exc}")
     return cosign(item, by=cosigner) if cosigner is not None else item
 
 
@@ -310,9 +315,15 @@ def sign_and_submit(
 
 def amount(option: str, text: str) -> int:
     try:
-        return parse_dong(text)
+        value = parse_dong(text)
     except (ValueError, TypeError) as exc:
         usage(f"{option}: số tiền không hợp lệ / invalid amount: {exc}")
+    if value > MAX_MONEY:
+        usage(
+            f"{option}: số tiền vượt {format_dong(MAX_MONEY)} / amount above "
+            f"{format_dong(MAX_MONEY)}: {text}"
+        )
+    return value
 
 
 def optional_amount(option: str, text: str | None) -> int | None:

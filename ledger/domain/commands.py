@@ -63,8 +63,9 @@ Uuid = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
 ]
-Money = Annotated[StrictInt, Field(ge=0, le=10**13)]
-PositiveMoney = Annotated[StrictInt, Field(gt=0, le=10**13)]
+MAX_MONEY = 10**13  # 10 nghìn tỷ đồng: above any union's amount, far below 2**53
+Money = Annotated[StrictInt, Field(ge=0, le=MAX_MONEY)]
+PositiveMoney = Annotated[StrictInt, Field(gt=0, le=MAX_MONEY)]
 
 
 class Body(BaseModel):

@@ -429,6 +429,12 @@ def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, 
     assert r.exit_code == 2 and "--as ct.g1" in r.stderr and "Không tìm thấy khóa" in r.stderr
     r = cli(home, db, f"{expense} --amount 1,5 --as kt.g1")
     assert r.exit_code == 2 and "--amount" in r.stderr
+    # numbers beyond 10^13 đ, or beyond what signed JSON carries exactly: a message, no traceback
+    r = cli(home, db, f"{expense} --amount 99999999999999999999 --as kt.g1")
+    assert r.exit_code == 2 and "--amount: số tiền vượt 10.000.000.000.000 đ" in r.stderr
+    loan = "record loan disburse G1 --member DV001 --loan L1 --amount 1.000.000 --fund tro_von"
+    r = cli(home, db, f"{loan} --term 99999999999999999999 --as kt.g1")
+    assert r.exit_code == 2 and "body.term_months" in r.stderr and "Traceback" not in r.output
     assert count_entries(db) == before
     r = ok(cli(home, db, f"{expense} --amount 1.000.000 --participants 40 --as kt.g1"))
     assert "expense.record" in r.stdout
