@@ -151,10 +151,16 @@ def _columns(header: list[Any]) -> dict[str, int]:
     found: dict[str, int] = {}
     for column, aliases in HEADERS.items():
         wanted = {a.replace("_", " ") for a in aliases}
-        for i, name in enumerate(names):
-            if name in wanted:
-                found[column] = i
-                break
+        matching = [i for i, name in enumerate(names) if name in wanted]
+        if len(matching) > 1:  # which one would count? neither: the file is refused
+            raise PayrollError(
+                f"Cột {str(header[matching[1]])!r} lặp lại (cột {matching[0] + 1} và "
+                f"{matching[1] + 1})",
+                f"Column {str(header[matching[1]])!r} appears twice (columns "
+                f"{matching[0] + 1} and {matching[1] + 1})",
+            )
+        if matching:
+            found[column] = matching[0]
     missing = [c for c in ("member", "salary_basis") if c not in found]
     if missing:
         raise PayrollError(

@@ -262,6 +262,12 @@ def read_csv(path: Path, policy_for: PolicyLookup) -> tuple[list[Entry], list[Fi
                 "the header has no type column (cells separated by , ; or tab)",
             )
         ]
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:  # which of the two cells would count? neither: the file is refused
+        return [], [
+            FileProblem(1, h, "cột lặp lại trong tiêu đề", "the column appears twice in the header")
+            for h in repeated
+        ]
     for row in reader:
         lineno = reader.line_num
         if not any(cell.strip() for cell in row):

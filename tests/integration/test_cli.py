@@ -303,6 +303,17 @@ def test_import_csv_with_one_bad_row_stores_nothing(
     assert "dòng 5, trường amount: đoàn phí phải là 80000" in r.stderr
     assert "dòng 4" not in r.stderr and "Traceback" not in r.output
     assert count_entries(database_url) == before
+    # a column given twice: neither cell is guessed at
+    twice = home.parent / "twice.csv"
+    twice.write_text(
+        "type,unit,category,amount,description,amount\n"
+        "expense.record,G1,administration,1000,Bút,5000\n",
+        "utf-8",
+    )
+    r = cli(home, database_url, "import --as kt.g1", str(twice))
+    assert r.exit_code == 1
+    assert "dòng 1, trường amount: cột lặp lại trong tiêu đề" in r.stderr
+    assert count_entries(database_url) == before
 
 
 def test_pending_payout_then_chair_approves(world: Any, database_url: str, home: Path) -> None:

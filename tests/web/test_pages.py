@@ -349,6 +349,10 @@ def test_a_file_that_is_not_a_payroll_is_refused_as_a_whole(web: Web) -> None:
     token = csrf_of(officer.get("/web/finance/dues").text)
     r = _preview(officer, token, "x.csv", _csv("name,age", "An,30"))
     assert r.status_code == 422 and "Thiếu cột: mã đoàn viên, lương đóng BHXH" in r.text
+    r = _preview(
+        officer, token, "x.csv", _csv("Mã đoàn viên,Lương đóng BHXH,Lương đóng BHXH", "DV001,1,2")
+    )
+    assert r.status_code == 422 and "lặp lại (cột 2 và 3)" in r.text
     r = _preview(officer, token, "x.xlsx", b"PK not really a zip")
     assert r.status_code == 422 and "Không đọc được tệp XLSX" in r.text
     legacy = _csv("Mã đoàn viên,Lương đóng BHXH", "DV001,6.000.000").replace(b"\xc3\xa3", b"\xe3")
