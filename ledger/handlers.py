@@ -17,9 +17,16 @@ from ledger.domain.commands import ParsedCommand, PayoutBody, require
 from ledger.domain.errors import invalid, not_found, problem, refused_by_policy
 from ledger.domain.findings import Finding
 from ledger.domain.members import Member
+from ledger.domain.money import format_dong
 from ledger.domain.officers import Officer
 from ledger.domain.periods import parse_period
-from ledger.domain.policy import Policy, PolicyBook, PolicyError, expected_dues
+from ledger.domain.policy import (
+    Policy,
+    PolicyBook,
+    PolicyError,
+    expected_dues,
+    expected_union_fee,
+)
 from ledger.domain.rules import OVERRIDABLE, check_payout
 from ledger.domain.units import Unit
 from ledger.signing import decode_b64, key_id
@@ -424,12 +431,50 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
 def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd = pc.command
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    if cmd.type == "collection.union_fee":
+        _check_union_fee(self, work, unit, pc.body)
     {
         "collection.union_fee": unit.receive_union_fee,
         "collection.other": unit.receive_income,
         "expense.record": unit.record_expense,
     }[cmd.type](envelope=env)
     return unit, {}
+
+
+def _check_union_fee(self: Ledger, work: Work, unit: Unit, body: Any) -> None:
+    """One standing declaration per employer and month (a correction reverses the first, as
+    for dues), and no more received than the fee on the declared payroll."""
+    earlier = unit.union_fee_declared(body.month, body.employer)
+    if earlier is not None:
+        raise invalid(
+            [
+                problem(
+                    "body.month",
+                    "fee_month_declared",
+                    f"kinh phí công đoàn tháng {body.month} của {body.employer} đã được ghi "
+                    f"({earlier}); để sửa, hãy đảo bút toán đó",
+                    f"the union fee of {body.employer} for {body.month} is already recorded "
+                    f"({earlier}); to correct it, reverse that entry",
+                )
+            ]
+        )
+    policy = self._policy(work, unit.code, date.fromisoformat(f"{body.month}-01"))
+    if policy is None:
+        return
+    due = expected_union_fee(policy, body.payroll)
+    if body.amount > due:
+        raise invalid(
+            [
+                problem(
+                    "body.amount",
+                    "over_union_fee",
+                    f"{format_dong(body.amount)} nhiều hơn kinh phí phải nộp trên quỹ lương "
+                    f"({format_dong(due)}); phần thừa ghi là thu khác",
+                    f"{format_dong(body.amount)} is more than the fee due on the payroll "
+                    f"({format_dong(due)}); record any excess as other income",
+                )
+            ]
+        )
 
 
 def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:

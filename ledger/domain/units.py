@@ -12,6 +12,7 @@ Invariants:
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -104,7 +105,28 @@ class Unit(LedgerAggregate):
         if cmd["type"] == "collection.dues":
             entry["month"] = cmd["body"]["month"]
             entry["members"] = [line["member"] for line in cmd["body"]["lines"]]
+        elif cmd["type"] == "collection.union_fee":
+            entry["month"] = cmd["body"]["month"]
+            entry["employer"] = employer_key(cmd["body"]["employer"])
         self.money[cmd["command_id"]] = entry
+
+    def union_fee_declared(self, month: str, employer: str) -> str | None:
+        """The standing (unreversed) 2% fee entry of `employer` for `month`, if any."""
+        key = employer_key(employer)
+        for event_id, entry in self.money.items():
+            if (
+                entry["type"] == "collection.union_fee"
+                and not entry["reversed"]
+                and entry.get("month") == month
+                and entry.get("employer") == key
+            ):
+                return event_id
+        return None
 
     def is_dissolved_on(self, on: date) -> bool:
         return self.dissolved_on is not None and date.fromisoformat(self.dissolved_on) <= on
+
+
+def employer_key(name: str) -> str:
+    """An employer's name as compared: case and spacing ignored (accents are not)."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())

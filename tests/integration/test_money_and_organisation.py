@@ -323,3 +323,42 @@ def test_a_policy_version_that_would_break_the_units_book_is_refused(world) -> N
     assert world.ledger.policy_for("G1", date(2026, 2, 1)).version == "2025-07"
     world.adopt("P", "2025-12-01", version="2026-01", effective_from="2026-01-01")
     assert world.ledger.policy_for("G1", date(2026, 2, 1)).version == "2026-01"
+
+
+def test_one_union_fee_declaration_per_employer_and_month_within_the_fee_due(world) -> None:  # type: ignore[no-untyped-def]
+    """A second declaration of one employer's month doubled the declared payroll and hid it
+    (compliance showed 100%); an amount above the fee due showed 10000%. Both are refused;
+    a reversed declaration can be made again, and another employer's is its own."""
+
+    def fee(payroll: int, amount: int, employer: str = "Công ty May Sông Bé") -> Any:
+        return world.submit(
+            "collection.union_fee",
+            by=world.kt,
+            unit="G1",
+            body={"month": "2025-03", "payroll": payroll, "amount": amount, "employer": employer},
+        )
+
+    with at("2025-03-25"):
+        first = fee(100_000_000, 2_000_000)
+        for payroll, amount, employer, field, code in [
+            (100_000_000, 2_000_000, "công ty  may sông bé", "body.month", "fee_month_declared"),
+            (100_000_000, 2_000_001, "Công ty Gỗ", "body.amount", "over_union_fee"),
+        ]:
+            with pytest.raises(InvalidCommand) as refused:
+                fee(payroll, amount, employer)
+            assert [(p.field, p.code) for p in refused.value.problems] == [(field, code)]
+        fee(50_000_000, 600_000, "Công ty Gỗ")  # another employer; a part payment
+        world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            body={"target": first.event_id, "reason": "kê khai sai quỹ lương"},
+        )
+        fee(120_000_000, 2_400_000)
+    money = world.ledger.get_unit("G1").money
+    standing = sorted(
+        v["amount"]
+        for v in money.values()
+        if v["type"] == "collection.union_fee" and not v["reversed"]
+    )
+    assert standing == [600_000, 2_400_000]
