@@ -14,6 +14,8 @@ Invariants:
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -57,6 +59,23 @@ def _walk(value: Any, path: str, depth: int = 0) -> None:
 
 
 CleanText = Annotated[str, AfterValidator(_clean)]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _says_something(value: str) -> str:
+    """A member's own words: something visible, no control characters (as the ledger's free
+    text); spaces around are dropped."""
+    value = value.strip()
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    if not any(not unicodedata.category(c).startswith(("Z", "C")) for c in value):
+        raise ValueError("must say something: it is empty or only spaces")
+    return value
+
+
+StatementText = Annotated[
+    str, StringConstraints(max_length=2000), AfterValidator(_clean), AfterValidator(_says_something)
+]
 Base64Text = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]*={0,2}$", max_length=200)]
 
 
@@ -206,9 +225,9 @@ class DisputeIn(Strict):
 
     entry: Uuid = Field(description="The event id of the disputed entry.")
     reason: Literal["not_received", "amount_differs", "not_mine", "other"]
-    text: Annotated[
-        CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
-    ] = Field(description="What the member says, in their own words (sealed personal data).")
+    text: StatementText = Field(
+        description="What the member says, in their own words (sealed personal data)."
+    )
 
 
 class ConfirmIn(Strict):

@@ -151,6 +151,15 @@ def test_a_member_cannot_dispute_another_members_entry(api) -> None:  # type: ig
         )
         assert r.status_code == 422
         assert {p["field"] for p in r.json()["problems"]} == {"reason", "text"}
+        # only spaces, an invisible character, control characters: nothing said, nothing stored
+        for text in ["   ", "\u200b", "\x1b[31mđỏ\x07", "\x7f"]:
+            r = api.client.post(
+                "/me/disputes",
+                json={"entry": events["gift"].event_id, "reason": "other", "text": text},
+                headers=me,
+            )
+            assert r.status_code == 422, text
+            assert [p["field"] for p in r.json()["problems"]] == ["text"], text
     assert _entries(api, "member.dispute") == 0
 
 
