@@ -53,7 +53,9 @@ def tet(g: Year) -> None:
             if goods is not None:
                 g.pay(p, "tet_support", amount, day, occasion, in_kind=goods, unit=u.code)
                 if extra:
-                    g.pay(p, "gift", extra, day, "Quà Tết hộ nghèo", unit=u.code)
+                    # the occasion is signed in clear: why this member gets more is
+                    # household status, personal data, so it goes in the sealed reason
+                    g.pay(p, "gift", extra, day, "Quà Tết bổ sung", reason="hộ nghèo", unit=u.code)
             else:
                 g.pay(p, "tet_support", amount + extra, day, occasion, unit=u.code)
 
@@ -351,7 +353,7 @@ def corrections(g: Year) -> None:
             reason="phẫu thuật tim",
             unit=p.unit,
             tag="override",
-            override="Chủ tịch quyết định hỗ trợ thêm do bệnh nặng, nằm viện 3 tuần",
+            override="Chủ tịch quyết định hỗ trợ thêm theo hoàn cảnh ghi trong lý do",
         )
     fresh = [p for p in active if not g.paid[(p.number, "self", "hardship_sudden")]]
     for i, p in enumerate(rng.sample(fresh, min(len(fresh), max(2, len(fresh) // 700)))):
@@ -361,7 +363,7 @@ def corrections(g: Year) -> None:
             "hardship_sudden",
             3_000_000,
             d,
-            "trợ cấp do cháy nhà",
+            "trợ cấp đột xuất",
             reason="cháy nhà",
             unit=p.unit,
             await_approval=True,

@@ -49,6 +49,24 @@ def test_the_plan_covers_the_catalogue_and_the_corrections() -> None:
     assert {op.type for op in plan.ops} >= {"loan.disburse", "loan.repay", "loan.write_off"}
 
 
+def test_what_the_demo_signs_in_clear_holds_no_sealed_reason() -> None:
+    """Every sealed reason of the plan (health, household, hardship) stays sealed: none is
+    also written in a payout's or expense's clear text (it used to label some Tết gifts
+    'Quà Tết hộ nghèo', a household's poverty status in every export and after erasure)."""
+    plan = generate(SMALL)
+    reasons = {
+        (op.personal or {}).get("reason") for op in plan.ops if op.type == "payout.record"
+    } - {None}
+    assert "hộ nghèo" in reasons
+    clear = [
+        str(op.body.get(field, "")).casefold()
+        for op in plan.ops
+        for field in ("occasion", "description", "override")
+    ]
+    leaked = {r for r in reasons if any(str(r).casefold() in text for text in clear)}
+    assert leaked == set()
+
+
 def test_demo_records_a_province_whose_figures_add_up(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = build_demo(ctx.ledger, SMALL, keystore=tmp_path / "keys")
     s = result.summary
