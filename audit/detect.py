@@ -42,6 +42,7 @@ from audit.rules.base import (
     Status,
 )
 from audit.rules.benefits import over_cap, repeated_benefit, split_payment
+from audit.rules.facts import Facts
 from audit.rules.integrity import member_dispute, signature_problem
 from audit.rules.load import load_facts
 from audit.rules.membership import duplicate_citizen_id, inactive_beneficiary
@@ -198,6 +199,17 @@ class DetectionReport:
         }
 
 
+def _covers(facts: Facts, judged_for: str | None, unit: str | None) -> bool:
+    """Whether a judgment signed for `judged_for` (the inspector's role was checked over that
+    unit) may judge a finding of `unit`: the unit must be it or one of its descendants; a
+    finding without a unit takes a judgment for a root of the tree."""
+    if judged_for is None:
+        return False
+    if unit is None:
+        return judged_for in facts.units and facts.units[judged_for].parent is None
+    return judged_for in facts.ancestors(unit)
+
+
 def _status(judgments: list[Judgment]) -> Status:
     if not judgments:
         return "open"
@@ -257,11 +269,15 @@ def detect(
     findings, errors = run_rules(facts)
     scope = facts.subtree(unit) if unit is not None else None
     kept = []
+    beside: dict[str, list[Judgment]] = {}  # judgments signed for a unit not covering the finding
     for f in findings:
+        judgments = facts.judgments.get(f.id, [])
+        covering = [j for j in judgments if _covers(facts, j.unit, f.unit)]
+        if len(covering) < len(judgments):
+            beside[f.id] = [j for j in judgments if j not in covering]
         if not _in_scope(f, scope, p):
             continue
-        judgments = facts.judgments.get(f.id, [])
-        kept.append(replace(f, status=_status(judgments), judgments=tuple(judgments)))
+        kept.append(replace(f, status=_status(covering), judgments=tuple(covering)))
     kept.sort(key=lambda f: f.sort_key)
     detected = {f.id for f in findings}
     return DetectionReport(
@@ -273,7 +289,7 @@ def detect(
         verified=verification is not None,
         verification_ok=verification.ok if verification is not None else None,
         rule_errors=errors,
-        stale_judgments={k: v for k, v in facts.judgments.items() if k not in detected},
+        stale_judgments={k: v for k, v in facts.judgments.items() if k not in detected} | beside,
         facts=facts.summary(),
     )
 

@@ -69,6 +69,7 @@ class Judgment:
     note: str
     officer: str
     recorded_at: str
+    unit: str | None = None  # the command's unit: the inspector's role was checked over it
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -379,6 +379,7 @@ class _Scan:
             note=body["note"],
             officer=cmd["signer"]["officer"],
             recorded_at=env["recorded_at"],
+            unit=cmd.get("unit"),
         )
         self.judgments.append((version, j))
 

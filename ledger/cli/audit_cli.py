@@ -579,6 +579,12 @@ def resolve(
             f"FINDING: {finding} không có trong các phát hiện hiện tại / is not among the current "
             "findings (xem / see `phucloi audit detect`)"
         )
+    covering = open_context().ledger.ancestors(found.unit) if found.unit else []
+    if unit is not None and found.unit is not None and unit not in covering:
+        usage(
+            f"--unit: {unit} không bao gồm đơn vị {found.unit} của phát hiện / does not "
+            f"cover the finding's unit {found.unit}"
+        )
     sign_and_submit(
         "finding.resolve",
         as_=as_,

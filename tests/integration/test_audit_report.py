@@ -159,4 +159,48 @@ def test_resolve_refuses_what_it_cannot_judge(
     assert no_note.exit_code == 2 and "--note" in no_note.output
     bad_period = cli(home, database_url, "audit detect --period 2025-13")
     assert bad_period.exit_code == 2 and "--period" in bad_period.output
+    elsewhere = cli(
+        home, database_url, f"audit resolve {finding.id} --dismiss --note x --unit G2 --as ubkt"
+    )
+    assert elsewhere.exit_code == 2 and "--unit: G2" in elsewhere.output
     assert world.ledger.get_finding(finding.id) is None  # nothing was stored
+
+
+def test_a_judgment_signed_for_another_union_does_not_judge_the_finding(world) -> None:  # type: ignore[no-untyped-def]
+    """G2's inspector may sign judgments for G2 only: one of a G1 finding, signed 'for G2'
+    (the role check passes over G2; an import or the API can send it), used to overturn the
+    province inspector's verdict. It is now set aside, listed with the stale judgments."""
+    from ledger.signing import encode_b64
+    from tests.support import officer_key
+
+    _override(world)
+    [finding] = detect(world.ctx).findings
+    assert finding.unit == "G1"
+    _judge(world, finding, "confirm", "Vượt mức quy chế", "2024-10-01")
+    g2 = officer_key("ubkt.g2")
+    with at("2024-10-02"):
+        world.submit(
+            "officer.register",
+            by=world.admin,
+            body={
+                "officer": "ubkt.g2",
+                "name": "UBKT G2",
+                "public_key": encode_b64(g2.signer.public_key),
+            },
+        )
+        world.submit(
+            "officer.grant",
+            by=world.admin,
+            body={"officer": "ubkt.g2", "role": "inspector", "scope": "G2"},
+        )
+        world.submit(
+            "finding.resolve",
+            by=g2,
+            unit="G2",
+            body={"finding": finding.id, "rule": finding.rule, "decision": "dismiss", "note": "x"},
+        )
+    report = detect(world.ctx)
+    [again] = report.findings
+    assert again.status == "confirmed"
+    assert [(j.officer, j.decision) for j in again.judgments] == [("ubkt", "confirm")]
+    assert [(j.officer, j.unit) for j in report.stale_judgments[finding.id]] == [("ubkt.g2", "G2")]
