@@ -225,6 +225,16 @@ def check_witnesses(s: Final) -> list[Finding]:
     size = s.replay.tree.size
     origin = Verifier.from_vkey(s.log_vkey).name if s.log_vkey else None
     for w in s.witnesses:
+        if origin is not None and all(h.origin != origin for h in w.held):
+            others = ", ".join(sorted({h.origin for h in w.held})) or "none"
+            found.append(
+                _f(
+                    "witness.other_log",
+                    f"witness {w.name} holds no checkpoint of this log ({origin}), only of: "
+                    f"{others}; it cannot vouch for this log (another ledger, or a log "
+                    "re-created under a new key)",
+                )
+            )
         for held in w.held:
             if origin is not None and held.origin != origin:
                 continue
@@ -258,7 +268,10 @@ def check_witnesses(s: Final) -> list[Finding]:
                         seq=held.size - 1,
                     )
                 )
-    return found
+    unique: dict[tuple[str, str], Finding] = {}  # one line per fact, not per history line
+    for f in found:
+        unique.setdefault((f.check, f.message), f)
+    return list(unique.values())
 
 
 def check_revocations(s: Final) -> list[Finding]:

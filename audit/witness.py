@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,8 +89,7 @@ class Witness:
             return {"name": self.name, "vkey": self.vkey, "logs": {}}
         try:
             state = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(state, dict) or not isinstance(state.get("logs"), dict):
-                raise ValueError("not a witness state object")
+            check_state(state)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             # A witness that cannot read what it cosigned cannot check a rollback: it stops.
             raise WitnessRefusal(
@@ -214,18 +214,51 @@ class WitnessView:
     held: tuple[HeldCheckpoint, ...]
 
 
+def _check_held(record: Any, where: str, *, pinned: bool) -> None:
+    """A held checkpoint as the witness wrote it; ValueError naming the bad field."""
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: not an object")
+    size = record.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"{where}.size: not a whole number ≥ 0 ({size!r})")
+    root = record.get("root_hash")
+    if not isinstance(root, str) or not re.fullmatch(r"[0-9a-f]{64}", root):
+        raise ValueError(f"{where}.root_hash: not 64 hexadecimal digits")
+    if not isinstance(record.get("note"), str):
+        raise ValueError(f"{where}.note: not text")
+    if pinned and not isinstance(record.get("log_vkey"), str):
+        raise ValueError(f"{where}.log_vkey: not text")
+
+
+def check_state(state: Any) -> None:
+    """The shape of a witness's state.json; ValueError naming the first bad field (an edited
+    or damaged file must be refused, never half read)."""
+    if not isinstance(state, dict) or not isinstance(state.get("logs"), dict):
+        raise ValueError("not a witness state object")
+    for key in ("name", "vkey"):
+        if not isinstance(state.get(key), str):
+            raise ValueError(f"{key}: not text")
+    for origin, log in state["logs"].items():
+        _check_held(log, f"logs[{origin!r}]", pinned=True)
+
+
 def read_witness_state(directory: str | Path) -> WitnessView:
     d = Path(directory)
     path = d / STATE_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{d}: no witness state ({STATE_FILE})")
     state = json.loads(path.read_text(encoding="utf-8"))
+    check_state(state)
     held: list[HeldCheckpoint] = []
     history = d / HISTORY_FILE
     if history.is_file():
-        for line in history.read_text(encoding="utf-8").splitlines():
+        lines = history.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
             if line.strip():
                 r = json.loads(line)
+                _check_held(r, f"{HISTORY_FILE} line {number}", pinned=False)
+                if not isinstance(r.get("origin"), str):
+                    raise ValueError(f"{HISTORY_FILE} line {number}.origin: not text")
                 held.append(
                     HeldCheckpoint(r["origin"], r["size"], bytes.fromhex(r["root_hash"]), r["note"])
                 )

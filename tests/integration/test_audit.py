@@ -350,3 +350,25 @@ def test_a_batch_is_stored_in_the_order_of_its_items_and_verifies(world) -> None
     make_checkpoint(world.ctx.engine)
     report = verify(source_of(world.ctx), workers=1)
     assert [(f.check, f.seq) for f in report.findings if f.severity != "info"] == []
+
+
+def test_a_witness_of_another_log_is_an_error_not_a_pass(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`--witness-state` of a witness that never saw this log (another ledger, or this one
+    re-created under a new log key) used to pass with only 'unwitnessed': the one check
+    meant to anchor the log was skipped."""
+    from ledger.bootstrap import open_ledger
+    from tests.support import World
+
+    story(world)
+    make_checkpoint(world.ctx.engine)
+    other_ctx = open_ledger(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        World.build(other_ctx)
+        make_checkpoint(other_ctx.engine)
+        witness = make_witness(tmp_path / "w")
+        cosign_latest(other_ctx.engine, witness)  # the other ledger is all it ever saw
+    finally:
+        other_ctx.close()
+    report = verify(source_of(world.ctx), witnesses=[read_witness_state(tmp_path / "w")])
+    assert [f.check for f in report.errors()] == ["witness.other_log"]
+    assert report.exit_code == 1

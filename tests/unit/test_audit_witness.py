@@ -122,3 +122,35 @@ def test_a_damaged_state_is_a_refusal_and_is_left_as_it_is(tmp_path, damage) -> 
         refused.value
     )
     assert state.read_bytes() == damage  # never overwritten: the backup is still worth restoring
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("size", "abc", ".size"),
+        ("size", None, ".size"),
+        ("size", -1, ".size"),
+        ("root_hash", "zz", ".root_hash"),
+        ("note", 5, ".note"),
+        ("log_vkey", None, ".log_vkey"),
+    ],
+)
+def test_an_edited_field_of_the_state_is_a_refusal_naming_it(tmp_path, field, value, named) -> None:  # type: ignore[no-untyped-def]
+    """A hand-edited state.json (a size as text, a root that is not hex, a field removed) used
+    to crash with a TypeError or KeyError in `audit witness` and `audit verify`."""
+    w = make_witness(tmp_path)
+    w.add_checkpoint(note(5), old_size=0, proof=[], log_vkey=vkey())
+    path = tmp_path / "state.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    if value is None:
+        del state["logs"][ORIGIN][field]
+    else:
+        state["logs"][ORIGIN][field] = value
+    path.write_text(json.dumps(state), encoding="utf-8")
+    with pytest.raises(WitnessRefusal) as refused:
+        w.add_checkpoint(
+            note(13), old_size=5, proof=consistency_proof(LEAVES, 5, 13), log_vkey=vkey()
+        )
+    assert refused.value.code == "damaged_state" and named in str(refused.value)
+    with pytest.raises(ValueError, match=f"logs\\['{ORIGIN}'\\]\\{named}"):
+        read_witness_state(tmp_path)  # what `audit verify --witness-state` reads (exit 2)
