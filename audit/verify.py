@@ -148,12 +148,20 @@ def check_checkpoints(s: Final) -> list[Finding]:
             found.append(_f("checkpoint.order", f"{where}: not larger than the previous one"))
         previous = cp.size
         if cp.size > size:
+            last = s.replay.next_seq - 1  # the highest seq still in the log
+            truncated = last < cp.size - 1
+            gone = cp.size - size
+            missing = (
+                f"leaves {last + 1}–{cp.size - 1} were removed (truncated)"
+                if truncated
+                else f"{gone} {'leaf' if gone == 1 else 'leaves'} before seq {cp.size} "
+                "were removed (see log.seq_gap)"
+            )
             found.append(
                 _f(
                     "checkpoint.beyond_log",
-                    f"{where}: the log has only {size} leaves: "
-                    f"leaves {size}–{cp.size - 1} were removed (truncated)",
-                    seq=size,
+                    f"{where}: the log has only {size} leaves: {missing}",
+                    seq=last + 1 if truncated else None,
                 )
             )
             continue

@@ -16,7 +16,7 @@ import dataclasses
 from collections import defaultdict
 
 from audit.findings import ERROR
-from audit.rules.base import DetectedFinding, Evidence, make, union_finding_id
+from audit.rules.base import DetectedFinding, Evidence, finding_id, make, union_finding_id
 from audit.rules.facts import Facts
 from audit.rules.membership import payout_evidence
 from ledger.domain.money import format_dong
@@ -112,19 +112,21 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
             unit = max(set(known), key=known.count) if known else root
             total = sum(facts.amount_of(e) for e in ids)
             first = with_events[0].message
-            out.append(
-                make(
-                    "signature_problem",
-                    "high",
-                    unit=unit,
-                    people=[],
-                    amount=total,
-                    vi=f"Kiểm tra chữ ký và sổ cái ({check}) phát hiện {len(ids)} bản ghi lỗi, "
-                    f"ví dụ: {first}",
-                    en=f"Verification ({check}) reports {len(ids)} record(s), e.g.: {first}",
-                    evidence=[_event_evidence(facts, e, check) for e in ids],
-                )
+            finding = make(
+                "signature_problem",
+                "high",
+                unit=unit,
+                people=[],
+                amount=total,
+                vi=f"Kiểm tra chữ ký và sổ cái ({check}) phát hiện {len(ids)} bản ghi lỗi, "
+                f"ví dụ: {first}",
+                en=f"Verification ({check}) reports {len(ids)} record(s), e.g.: {first}",
+                evidence=[_event_evidence(facts, e, check) for e in ids],
             )
+            # one finding per check: a tampered event fails several (digest, leaf,
+            # signature), and an id of the rule and events alone would merge them into one
+            fid = finding_id("signature_problem", [f"check:{check}", *ids])
+            out.append(dataclasses.replace(finding, id=fid))
         others = [f for f in items if not f.event_id]
         if others:
             finding = make(

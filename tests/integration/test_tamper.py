@@ -102,7 +102,8 @@ def test_deleted_event_and_entry_leave_a_gap_in_seq_and_versions(scene) -> None:
         r["visit2"].event_id,
         3,
     )
-    assert hits(report, "checkpoint.beyond_log")  # the signed tree had one more leaf
+    (beyond,) = hits(report, "checkpoint.beyond_log")  # the signed tree had one more leaf
+    assert "1 leaf before seq" in beyond.message and "truncated" not in beyond.message
 
 
 def test_deleted_event_row_is_missing_at_its_entry(scene) -> None:  # type: ignore[no-untyped-def]
@@ -296,3 +297,25 @@ def test_parallel_verification_gives_the_same_findings(scene) -> None:  # type: 
     assert two.facts["workers"] == 2
     assert two.findings == one.findings and two.root_hash == one.root_hash
     assert hashlib.sha256(repr(one.findings).encode()).digest()  # findings are plain values
+
+
+def test_detect_with_verify_keeps_every_check_a_tampered_event_fails(scene) -> None:  # type: ignore[no-untyped-def]
+    """A changed amount fails three checks at one event (digest or leaf, signature...); each
+    used to get the same finding id (rule + event ids), and detect kept only the first."""
+    from audit.detect import detect
+
+    world, r, _ = scene
+    Attacker(world.ctx.engine).replace_in_event(
+        r["visit"].seq, b'\\"amount\\":500000', b'\\"amount\\":5000000'
+    )
+    report = run(world)
+    checks = {f.check for f in report.errors() if f.event_id == r["visit"].event_id}
+    assert {"signature.invalid", "log.leaf_mismatch"} <= checks
+    found = detect(world.ctx, verification=report).findings
+    named = {
+        f.explanation_en.split("(")[1].split(")")[0]
+        for f in found
+        if f.rule == "signature_problem" and r["visit"].event_id in f.event_ids
+    }
+    assert named == checks
+    assert len({f.id for f in found}) == len(found)
