@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,6 +46,7 @@ from ledger.domain.catalogue import FundingSource, IncomeSource, SpendingCategor
 from ledger.domain.errors import LedgerError, not_found, problem, refused_by_policy
 from ledger.domain.money import parse_dong
 from ledger.domain.policy import Policy, expected_dues, expected_union_fee
+from ledger.textfiles import NotUtf8, csv_delimiter, read_text
 
 app = typer.Typer(help="Ghi thu, chi, cho vay, đảo bút toán (record money events).")
 collection = typer.Typer(help="Thu: đoàn phí, kinh phí công đoàn 2%, thu khác (income).")
@@ -89,40 +91,54 @@ def _read_dues_file(path: Path) -> tuple[list[dict[str, Any]], list[int], list[F
     lines: list[int] = []
     problems: list[FileProblem] = []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header = [h.strip() for h in next(reader, [])]
-            if "member" not in header or "salary_basis" not in header:
-                usage(
-                    f"--file {path}: tiêu đề cần các cột member,salary_basis[,amount] / "
-                    "header must have columns member,salary_basis[,amount]"
+        text = read_text(path)
+    except NotUtf8 as exc:
+        usage(
+            f"--file {path}: dòng {exc.line}: tệp phải là UTF-8 hoặc UTF-16 có BOM / the file "
+            f"must be UTF-8, or UTF-16 with a BOM (line {exc.line})"
+        )
+    except OSError as exc:
+        usage(f"--file {path}: không đọc được tệp / cannot read the file: {exc}")
+    try:
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0])
+        )
+        header = [h.strip() for h in next(reader, [])]
+        if "member" not in header or "salary_basis" not in header:
+            usage(
+                f"--file {path}: tiêu đề cần các cột member,salary_basis[,amount] (cách nhau "
+                "bằng dấu phẩy, chấm phẩy hoặc tab) / header must have columns "
+                "member,salary_basis[,amount] (separated by , ; or tab)"
+            )
+        repeated = sorted({h for h in header if h and header.count(h) > 1})
+        if repeated:
+            usage(f"--file {path}: cột lặp lại / column given twice: {', '.join(repeated)}")
+        for row in reader:
+            if not any(c.strip() for c in row):
+                continue
+            lineno = reader.line_num
+            cells = {h: c.strip() for h, c in zip(header, row, strict=False) if c.strip()}
+            line: dict[str, Any] = {"member": cells.get("member", "")}
+            if not line["member"]:
+                problems.append(
+                    FileProblem(lineno, "member", "thiếu mã đoàn viên", "member is required")
                 )
-            for row in reader:
-                if not any(c.strip() for c in row):
+            for name in ("salary_basis", "amount"):
+                if name not in cells:
                     continue
-                lineno = reader.line_num
-                cells = {h: c.strip() for h, c in zip(header, row, strict=False) if c.strip()}
-                line: dict[str, Any] = {"member": cells.get("member", "")}
-                if not line["member"]:
-                    problems.append(
-                        FileProblem(lineno, "member", "thiếu mã đoàn viên", "member is required")
+                try:
+                    line[name] = parse_dong(cells[name])
+                except ValueError as exc:
+                    problems.append(FileProblem(lineno, name, str(exc), str(exc)))
+            if "salary_basis" not in cells:
+                problems.append(
+                    FileProblem(
+                        lineno, "salary_basis", "thiếu lương đóng", "salary_basis is required"
                     )
-                for name in ("salary_basis", "amount"):
-                    if name not in cells:
-                        continue
-                    try:
-                        line[name] = parse_dong(cells[name])
-                    except ValueError as exc:
-                        problems.append(FileProblem(lineno, name, str(exc), str(exc)))
-                if "salary_basis" not in cells:
-                    problems.append(
-                        FileProblem(
-                            lineno, "salary_basis", "thiếu lương đóng", "salary_basis is required"
-                        )
-                    )
-                rows.append(line)
-                lines.append(lineno)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                )
+            rows.append(line)
+            lines.append(lineno)
+    except csv.Error as exc:
         usage(f"--file {path}: không đọc được tệp / cannot read the file: {exc}")
     return rows, lines, problems
 

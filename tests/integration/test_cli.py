@@ -346,12 +346,17 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     cosigned = as_json(cli(home, db, build_))
     assert cosigned["status"] == "paid"
     # dues of this month from a file, amounts computed from the policy (0,5% from 07/2025)
+    # in Excel's Vietnamese form: semicolons, UTF-16 with a BOM ("Unicode Text"); a file in
+    # an 8-bit encoding is refused naming its line
     lines = home.parent / "lines.csv"
-    lines.write_text("member,salary_basis,amount\nDV100,9.000.000,\n", encoding="utf-8")
+    legacy = home.parent / "legacy.csv"
+    legacy.write_bytes(b"member,salary_basis\nDV\xe3,1\n")
     month = member["joined_on"][:7]
-    r = ok(
-        cli(home, db, f"record collection dues G1 --month {month} --as kt.g1", "--file", str(lines))
-    )
+    dues = f"record collection dues G1 --month {month} --as kt.g1"
+    r = cli(home, db, dues, "--file", str(legacy))
+    assert r.exit_code == 2 and "dòng 2: tệp phải là UTF-8" in r.stderr
+    lines.write_bytes("member;salary_basis;amount\nDV100;9.000.000;\n".encode("utf-16"))
+    r = ok(cli(home, db, dues, "--file", str(lines)))
     assert "collection.dues" in r.stdout and "45.000 đ" in r.stdout
 
 
