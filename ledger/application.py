@@ -517,6 +517,14 @@ class Ledger(Application[UUID]):
         )
         assert officer is not None
         scope_unit = self._scope_unit(pc)
+        if scope_unit is not None and self._get(work, Unit, "unit", scope_unit) is None:
+            # a mistyped unit is "no such unit", not "you hold no role there"
+            field_ = {
+                "unit.register": "body.parent",
+                "officer.grant": "body.scope",
+                "officer.revoke_role": "body.scope",
+            }.get(pc.command.type, "unit")
+            raise not_found("unit", scope_unit, field_=field_)
         if not holds_role(
             officer,
             pc.spec.roles,

@@ -362,3 +362,23 @@ def test_one_union_fee_declaration_per_employer_and_month_within_the_fee_due(wor
         if v["type"] == "collection.union_fee" and not v["reversed"]
     )
     assert standing == [600_000, 2_400_000]
+
+
+def test_a_mistyped_unit_is_not_found_rather_than_a_missing_role(world) -> None:  # type: ignore[no-untyped-def]
+    """`record expense GX` said 'kt.g1 holds no role over GX' (even as admin): the officer
+    looked for a role problem when the unit code was wrong."""
+    with at("2025-03-25"), pytest.raises(NotFound) as unknown:
+        world.submit(
+            "expense.record",
+            by=world.admin,
+            unit="GX",
+            body={"category": "administration", "amount": 1000, "description": "x"},
+        )
+    assert [(p.field, p.code) for p in unknown.value.problems] == [("unit", "unit_not_found")]
+    with at("2025-03-25"), pytest.raises(NotFound) as scope:
+        world.submit(
+            "officer.grant",
+            by=world.admin,
+            body={"officer": "kt.g1", "role": "chair", "scope": "GX"},
+        )
+    assert [p.field for p in scope.value.problems] == ["body.scope"]
