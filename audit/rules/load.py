@@ -571,6 +571,12 @@ def _scan_entries(conn: Connection, facts: Facts, tick: Callable[[int], None]) -
             payout = payouts.get(event_id)
             if payout is not None and not payout.recorder:
                 payout.recorder, payout.recorded_at = signer, recorded
+        if signer in revoked and event_id not in wanted:
+            # a revoked key's uses are picked out below: their evidence names type, unit, day
+            facts.event_types[event_id] = ctype
+            facts.event_units[event_id] = unit
+            if effective is not None:
+                facts.event_dates[event_id] = _day(effective)
         if event_id in wanted:
             facts.event_types[event_id] = ctype
             facts.event_units[event_id] = unit

@@ -647,6 +647,13 @@ def test_signatures_made_with_a_key_revoked_from_an_earlier_date(world) -> None:
     before = world.payout("DV1", "gift", 300_000, on="2024-08-20", occasion="a")
     after = world.payout("DV1", "gift", 300_000, on="2024-09-10", occasion="b")
     world.payout("DV2", "gift", 300_000, on="2024-09-12", unit="G2", by=world.kt2, occasion="b")
+    with at("2024-09-15"):  # not a payout: its evidence must still say what, when and where
+        income = world.submit(
+            "collection.other",
+            by=world.kt,
+            unit="G1",
+            body={"source": "donation", "amount": 1_000_000, "description": "ủng hộ"},
+        )
     with at("2024-10-01"):
         for code in ("kt.g1", "kt.g2"):  # a routine rotation for kt.g2: the look-alike
             world.submit(
@@ -664,9 +671,11 @@ def test_signatures_made_with_a_key_revoked_from_an_earlier_date(world) -> None:
             body={"officer": "kt.g1", "key_id": world.kt.key_id, "reason": "lộ khóa"},
         )
     [f] = found(world, "signature_problem")
-    assert set(f.event_ids) == {after.event_id, revoke.event_id}
+    assert set(f.event_ids) == {after.event_id, income.event_id, revoke.event_id}
     assert before.event_id not in f.event_ids
-    assert (f.people, f.amount, f.severity) == (("kt.g1",), 300_000, "high")
+    assert (f.people, f.severity) == (("kt.g1",), "high")
+    [seen] = [e for e in f.evidence if e.event_id == income.event_id]
+    assert (seen.what, str(seen.on), seen.unit) == ("collection.other", "2024-09-15", "G1")
     # With #4's full verification the same signatures are found once, under the same id.
     verified = detect(world.ctx, verify=True)
     assert verified.verified and verified.verification_ok is False
