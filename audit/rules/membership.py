@@ -232,6 +232,8 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
                 en=f"One citizen ID is registered as {len(ordered)} members "
                 f"({', '.join(ordered)}) in {', '.join(units)}, drawing the same benefit in both.",
                 evidence=evidence,
+                # the period of the double payment, not of the (older) registrations
+                period=min(p.on for p in matched.values()).strftime("%Y-%m"),
             )
         )
     return out

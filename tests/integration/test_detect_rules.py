@@ -219,6 +219,10 @@ def test_one_citizen_id_in_two_unions_drawing_the_same_benefit(world) -> None:  
     assert f.people == ("DV1", "DV9")
     assert set(f.event_ids) == {join_a.event_id, join_b.event_id, tet_a.event_id, tet_b.event_id}
     assert (f.amount, f.severity, f.unit) == (800_000, "high", "G2")
+    # placed in the period of the double payment, not of the registrations (July 2024)
+    assert f.period == "2025-01"
+    assert [g.id for g in found(world, "duplicate_citizen_id", period="2025")] == [f.id]
+    assert found(world, "duplicate_citizen_id", period="2024") == []
 
 
 # --- 4 -----------------------------------------------------------------------------------------
