@@ -87,7 +87,7 @@ from ledger.privacy import (
 from ledger.projections.lines import MONEY_COMMANDS  # recorded once they have moved
 from ledger.store import Tx
 from ledger.tables import ledger_entries
-from ledger.vault import Vault, erased_person
+from ledger.vault import Vault
 
 
 class SignedItem(BaseModel):
@@ -194,7 +194,7 @@ class Ledger(Application[UUID]):
         # The keys were destroyed in the events' transaction (Vault.key_eraser); the cache
         # follows only now that it committed.
         self.vault.erased(
-            erased_person(m) for m in work.metas.values() if m.command_type == "member.erase"
+            m.aggregate_id for m in work.metas.values() if m.command_type == "member.erase"
         )
         return receipts
 

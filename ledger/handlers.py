@@ -22,7 +22,6 @@ from ledger.domain.officers import Officer
 from ledger.domain.periods import parse_period
 from ledger.domain.policy import (
     Policy,
-    PolicyBook,
     PolicyError,
     expected_dues,
     expected_union_fee,
@@ -169,12 +168,6 @@ def _policy_adopt(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: 
                 )
             ]
         )
-    try:  # whatever else a book requires of its versions, checked before anything is stored
-        PolicyBook.from_dict({"versions": [*unit.policies, pc.body.policy]})
-    except PolicyError as exc:
-        raise invalid(
-            [problem("body.policy", "invalid_policy", msg, msg) for _, msg in exc.errors]
-        ) from None
     unit.adopt_policy(envelope=env)
     return unit, {}
 
@@ -612,7 +605,7 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
             "maker and checker are the same officer",
             "command.signer",
         )
-    _not_before_target(self, work, body.target, cmd.effective_date)
+    _not_before(record.on, cmd.effective_date)
     verdict: dict[str, Any] = {}
     if body.decision == "approve":
         original = PayoutBody.model_validate(record.body)
@@ -698,22 +691,28 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
                 )
             ]
         )
-    _not_before_target(self, work, target, pc.command.effective_date)
+    _not_before(_target_day(self, work, target, payouts), pc.command.effective_date)
     aggregate.reverse(envelope=env)
     return aggregate, {}
 
 
-def _not_before_target(self: Ledger, work: Work, target: str, on: date) -> None:
-    """A reversal or a decision takes effect on or after the day of the event it acts on."""
+def _target_day(self: Ledger, work: Work, target: str, payouts: dict[str, Any]) -> date:
+    """The effective day of a reversal's target: a payout's own, else its entry's (or its
+    item's, in this batch)."""
+    if target in payouts:
+        on: date = payouts[target].on
+        return on
     meta = next((m for m in work.metas.values() if m.event_id == target), None)
     if meta is not None:
-        day = meta.effective_date
-    else:
-        row = self.entry(target)
-        if row is None:
-            return
-        day = row["effective_date"]
-        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        return meta.effective_date
+    row = self.entry(target)
+    assert row is not None  # _find_target found it
+    day = row["effective_date"]
+    return day if isinstance(day, date) else date.fromisoformat(str(day))
+
+
+def _not_before(day: date, on: date) -> None:
+    """A reversal or a decision takes effect on or after the day of the event it acts on."""
     if on < day:
         raise invalid(
             [

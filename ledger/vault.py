@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
-from ledger.domain.base import aggregate_id
 from ledger.store import Tx
 from ledger.tables import ledger_secrets, person_keys
 
@@ -107,7 +106,7 @@ class Vault:
         process can see the event and still read the key (nor a refused batch lose one)."""
 
         def write(tx: Tx, metas: Sequence[Any]) -> None:
-            erased = [erased_person(m) for m in metas if m.command_type == "member.erase"]
+            erased = [m.aggregate_id for m in metas if m.command_type == "member.erase"]
             if erased:
                 now = datetime.now(UTC).isoformat()
                 tx.executemany(
@@ -132,28 +131,6 @@ class Vault:
         """Drop cached keys of a batch that did not commit."""
         for person_id in person_ids:
             self._cache.pop(person_id, None)
-
-    def is_erased(self, person_id: str) -> bool:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(person_keys.c.erased_at).where(person_keys.c.person_id == person_id)
-            ).first()
-        return row is not None and row.erased_at is not None
-
-    def erase(self, person_id: str) -> None:
-        """Destroy the person's data key: their sealed personal data becomes unreadable."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(person_keys)
-                .where(person_keys.c.person_id == person_id)
-                .values(data_key=None, erased_at=datetime.now(UTC).isoformat())
-            )
-        self._cache[person_id] = None
-
-
-def erased_person(meta: Any) -> str:
-    """The person whose data a stored `member.erase` entry erases (the member's aggregate)."""
-    return str(aggregate_id("member", meta.command["body"]["member"]))
 
 
 def _pg_insert_ignore(name: str, value: bytes, note: str):  # type: ignore[no-untyped-def]

@@ -35,7 +35,6 @@ from ledger.cli.common import (
     sign_and_submit,
     signed,
 )
-from ledger.domain.base import aggregate_id
 from ledger.domain.catalogue import HouseholdStatus, Relation, WelfareKind
 from ledger.domain.errors import not_found
 from ledger.domain.members import Member
@@ -249,10 +248,7 @@ def erase(
         effective_date=optional_day("--date", date_),
     )
     ctx = open_context()
-    receipt = ctx.ledger.submit(item)
-    person_id = str(aggregate_id("member", number))
-    if not ctx.vault.is_erased(person_id):  # older ledgers left key destruction to the caller
-        ctx.vault.erase(person_id)
+    receipt = ctx.ledger.submit(item)  # the key is destroyed in the event's transaction
     revealed = reveal(ctx, number)
     if as_json:
         emit_json({**receipt.as_dict(), "erased": revealed.erased})

@@ -10,6 +10,7 @@ from typing import Any
 from audit.detect import detect
 from audit.report_html import build_report, render_html
 from tests.integration.test_cli import cli, keys_for_world, ok
+from tests.integration.test_detect_rules import register_officer
 from tests.support import at
 
 
@@ -170,29 +171,12 @@ def test_a_judgment_signed_for_another_union_does_not_judge_the_finding(world) -
     """G2's inspector may sign judgments for G2 only: one of a G1 finding, signed 'for G2'
     (the role check passes over G2; an import or the API can send it), used to overturn the
     province inspector's verdict. It is now set aside, listed with the stale judgments."""
-    from ledger.signing import encode_b64
-    from tests.support import officer_key
-
     _override(world)
     [finding] = detect(world.ctx).findings
     assert finding.unit == "G1"
     _judge(world, finding, "confirm", "Vượt mức quy chế", "2024-10-01")
-    g2 = officer_key("ubkt.g2")
+    g2 = register_officer(world, "ubkt.g2", "inspector", "G2")
     with at("2024-10-02"):
-        world.submit(
-            "officer.register",
-            by=world.admin,
-            body={
-                "officer": "ubkt.g2",
-                "name": "UBKT G2",
-                "public_key": encode_b64(g2.signer.public_key),
-            },
-        )
-        world.submit(
-            "officer.grant",
-            by=world.admin,
-            body={"officer": "ubkt.g2", "role": "inspector", "scope": "G2"},
-        )
         world.submit(
             "finding.resolve",
             by=g2,
