@@ -20,7 +20,8 @@ Invariants checked here: seq gap-free from 0; notification ids increasing; every
 versions 1, 2, 3… in log order; a valid signature by a key valid at the recorded instant, of
 an officer holding one of the command type's roles over its unit (ancestors from replayed
 units); cosignatures by a different officer holding the chair role; payouts that needed the
-chair's second signature have one (inline, or a later approval).
+chair's second signature have one (inline, or a later approval); loan disbursements that
+needed it, and every write-off, have one inline (a loan is never recorded pending).
 """
 
 from __future__ import annotations
@@ -418,6 +419,19 @@ def check_cosignatures_and_approvals(item: Scanned, r: Replay) -> list[Finding]:
                 item.signer,
                 extra.get("digest"),
             )
+    elif item.type == "loan.write_off" and not valid:
+        found.append(
+            _f(item, "loan.second_signature", "a write-off without the chair's second signature")
+        )
+    elif item.type == "loan.disburse" and not valid and _needs_chair(extra, r):
+        found.append(
+            _f(
+                item,
+                "loan.second_signature",
+                "a disbursement above the approval threshold or overriding the policy without "
+                "the chair's second signature",
+            )
+        )
     elif item.type == "approval.decide" and extra.get("decision") == "approve":
         target = str(extra.get("target"))
         maker, digest = r.payout_makers.get(target, (None, None))

@@ -369,6 +369,16 @@ def _extra(
             "override": body.get("override") is not None,
             "digest": env.get("digest"),
         }
+    if kind == "loan.disburse":
+        return {
+            "amount": body.get("amount"),
+            "effective_date": cmd.get("effective_date"),
+            "unit": cmd.get("unit"),
+            "overridden": bool(_obj(env.get("ledger")).get("overridden")),
+            "override": body.get("override") is not None,
+        }
+    if kind == "loan.write_off":
+        return {}
     if kind == "approval.decide":
         return {k: body.get(k) for k in ("target", "target_digest", "decision")}
     if kind == "member.erase":

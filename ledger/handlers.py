@@ -26,7 +26,7 @@ from ledger.domain.policy import (
     expected_dues,
     expected_union_fee,
 )
-from ledger.domain.rules import OVERRIDABLE, check_payout
+from ledger.domain.rules import OVERRIDABLE, check_loan, check_payout
 from ledger.domain.units import Unit
 from ledger.signing import decode_b64, key_id
 
@@ -527,21 +527,10 @@ def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Signed
     return member, verdict
 
 
-def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedItem) -> Result:
     cmd, body = pc.command, pc.body
     member: Member = self._require(work, Member, "member", body.member, "body.member")
     if cmd.type == "loan.disburse":
-        if member.unit_on(cmd.effective_date) != cmd.unit:
-            raise refused_by_policy(
-                [
-                    problem(
-                        "body.member",
-                        "not_active_member",
-                        "chỉ cho đoàn viên đang sinh hoạt tại đơn vị vay",
-                        "loans go to active members of this unit",
-                    )
-                ]
-            )
         if body.loan in member.loans:
             raise invalid(
                 [
@@ -553,8 +542,33 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
                     )
                 ]
             )
-        member.disburse_loan(envelope=env)
-        return member, {}
+        unit = _active_unit(self, work, cmd.unit, cmd.effective_date).code
+        policy = self._policy(work, unit, cmd.effective_date)
+        problems = check_loan(member, body, policy=policy, on=cmd.effective_date, unit=unit)
+        hard = [p for p in problems if p.code not in OVERRIDABLE]
+        if hard or (problems and body.override is None):
+            raise refused_by_policy(hard or problems)
+        needs_chair = (
+            bool(problems)
+            or body.override is not None
+            or (policy is not None and policy.needs_second_signature(body.amount))
+        )
+        if needs_chair and not item.cosignatures:
+            raise refused_by_policy(
+                [
+                    problem(
+                        "cosignatures",
+                        "second_signature_required",
+                        "khoản vay cần chữ ký thứ hai của Chủ tịch khi giải ngân",
+                        "this loan needs the chair's second signature when it is disbursed",
+                    )
+                ]
+            )
+        verdict: dict[str, Any] = {}
+        if problems:
+            verdict["overridden"] = sorted({p.code for p in problems})
+        member.disburse_loan(envelope=env | ({"ledger": verdict} if verdict else {}))
+        return member, verdict
     loan = member.loans.get(body.loan)
     if loan is None:
         raise not_found("loan", body.loan, field_="body.loan")
@@ -566,6 +580,17 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
                     "over_outstanding",
                     f"vượt dư nợ {loan.outstanding}",
                     f"more than the outstanding {loan.outstanding}",
+                )
+            ]
+        )
+    if cmd.type == "loan.write_off" and not item.cosignatures:
+        raise refused_by_policy(
+            [
+                problem(
+                    "cosignatures",
+                    "second_signature_required",
+                    "xóa nợ cần chữ ký thứ hai của Chủ tịch",
+                    "a write-off needs the chair's second signature",
                 )
             ]
         )

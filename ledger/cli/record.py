@@ -5,7 +5,9 @@
 - `payout`: a welfare payout to a member or a relative (cash or in kind); above the policy's
   threshold it needs the chair's second signature (`--cosign-as CHAIR`) or is recorded as
   pending (`--await-approval`) until `record approve`.
-- `expense`, `remittance` (to an upper level), `loan disburse|repay|write-off`,
+- `expense`, `remittance` (to an upper level), `loan disburse|repay|write-off` (a
+  disbursement above the threshold or overriding the policy's loan rule, and every
+  write-off, need `--cosign-as CHAIR`: a loan is never recorded pending),
   `reversal` (a signed correction of an earlier money event), `approve` (the chair's
   decision on a pending payout).
 """
@@ -54,6 +56,19 @@ loan = typer.Typer(help="Cho vay vốn đoàn viên (member loans).")
 app.add_typer(collection, name="collection")
 app.add_typer(loan, name="loan")
 
+CosignOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cosign-as",
+        metavar="CHAIR",
+        help="Chủ tịch ký thứ hai; mật khẩu PHUCLOI_COSIGN_PASSPHRASE (chair cosigns).",
+    ),
+]
+
+OverrideOpt = Annotated[
+    str | None,
+    typer.Option("--override", help="Giải trình vượt quy chế; cần Chủ tịch ký (justification)."),
+]
 AmountOpt = Annotated[str, typer.Option("--amount", help="Số tiền, ví dụ 1.250.000 (amount).")]
 MonthOpt = Annotated[str, typer.Option("--month", help="Tháng YYYY-MM (month).")]
 MemberOpt = Annotated[str, typer.Option("--member", help="Mã đoàn viên (member number).")]
@@ -313,20 +328,8 @@ def payout(
         bool,
         typer.Option("--await-approval", help="Ghi chờ Chủ tịch duyệt (record as pending)."),
     ] = False,
-    override: Annotated[
-        str | None,
-        typer.Option(
-            "--override", help="Giải trình vượt quy chế; cần Chủ tịch ký (justification)."
-        ),
-    ] = None,
-    cosign_as: Annotated[
-        str | None,
-        typer.Option(
-            "--cosign-as",
-            metavar="CHAIR",
-            help="Chủ tịch ký thứ hai; mật khẩu PHUCLOI_COSIGN_PASSPHRASE (chair cosigns).",
-        ),
-    ] = None,
+    override: OverrideOpt = None,
+    cosign_as: CosignOpt = None,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -480,10 +483,28 @@ LoanOpt = Annotated[str, typer.Option("--loan", help="Mã khoản vay (loan code
 
 
 def _loan(
-    type_: str, unit: str, as_: str, date_: str | None, as_json: bool, body: dict[str, Any]
+    type_: str,
+    unit: str,
+    as_: str,
+    date_: str | None,
+    as_json: bool,
+    body: dict[str, Any],
+    cosign_as: str | None = None,
 ) -> None:
     by = officer_signer(as_)
-    item = signed(type_, by=by, unit=unit, body=body, effective_date=optional_day("--date", date_))
+    cosigner = (
+        officer_signer(cosign_as, option="--cosign-as", env=COSIGN_PASSPHRASE_ENV)
+        if cosign_as
+        else None
+    )
+    item = signed(
+        type_,
+        by=by,
+        unit=unit,
+        body=body,
+        cosigner=cosigner,
+        effective_date=optional_day("--date", date_),
+    )
     submit_one(item, as_json=as_json)
 
 
@@ -501,25 +522,23 @@ def loan_disburse(
     interest_bp: Annotated[
         int, typer.Option("--interest-bp", help="Lãi suất, điểm cơ bản (interest, bp).")
     ] = 0,
+    override: OverrideOpt = None,
+    cosign_as: CosignOpt = None,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Giải ngân khoản vay (disburse a loan)."""
-    _loan(
-        "loan.disburse",
-        unit,
-        as_,
-        date_,
-        as_json,
-        {
-            "member": member,
-            "loan": loan_,
-            "fund": choice("--fund", fund, ["tro_von", "cep", "national_employment"]),
-            "amount": amount("--amount", amount_),
-            "term_months": term,
-            "interest_bp": interest_bp,
-        },
-    )
+    """Giải ngân khoản vay (disburse a loan). Trên ngưỡng duyệt cần --cosign-as."""
+    body: dict[str, Any] = {
+        "member": member,
+        "loan": loan_,
+        "fund": choice("--fund", fund, ["tro_von", "cep", "national_employment"]),
+        "amount": amount("--amount", amount_),
+        "term_months": term,
+        "interest_bp": interest_bp,
+    }
+    if override:
+        body["override"] = {"justification": override}
+    _loan("loan.disburse", unit, as_, date_, as_json, body, cosign_as)
 
 
 @loan.command("repay")
@@ -551,10 +570,11 @@ def loan_write_off(
     amount_: AmountOpt,
     reason: Annotated[str, typer.Option("--reason", help="Lý do xóa nợ (reason).")],
     as_: AsOfficer,
+    cosign_as: CosignOpt = None,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Xóa nợ (write off)."""
+    """Xóa nợ (write off); luôn cần Chủ tịch ký thứ hai (--cosign-as)."""
     _loan(
         "loan.write_off",
         unit,
@@ -567,6 +587,7 @@ def loan_write_off(
             "amount": amount("--amount", amount_),
             "reason": reason,
         },
+        cosign_as,
     )
 
 

@@ -230,10 +230,15 @@ def care(g: Year) -> None:
 
 def loans_book(g: Year) -> None:
     rng, y = g.rng, g.y
-    borrowers = rng.sample(g.people, max(3, len(g.people) // 80))
+    # Officers and their households borrow nowhere in the demo: a loan they record or cosign
+    # for themselves is self-dealing, which only the planted cases show.
+    staff = [g.by_number[n] for n in sorted(g.staff)]
+    homes = {p.household for p in staff if p.household}
+    candidates = [p for p in g.people if p.number not in g.staff and p.household not in homes]
+    borrowers = rng.sample(candidates, min(len(candidates), max(3, len(candidates) // 80)))
     # At least one borrower leaves before repaying: the rest of that loan is written off.
-    leaving = [p for p in g.people if p.left_on and p.left_on >= date(y, 8, 1) and not p.died_on]
-    if leaving and not any(p in leaving for p in borrowers):
+    leaving = [p for p in candidates if p.left_on and p.left_on >= date(y, 8, 1) and not p.died_on]
+    if borrowers and leaving and not any(p in leaving for p in borrowers):
         borrowers[-1] = leaving[0]
     for i, p in enumerate(borrowers):
         d = date(y, rng.randint(2, 6), rng.randint(1, 25))
@@ -256,6 +261,7 @@ def loans_book(g: Year) -> None:
             },
             unit=unit,
             effective=d,
+            cosign=g.ct(unit) if principal > 5_000_000 else None,
         )
         g.loans.append((p, code, principal, term, d))
         paid = 0
@@ -278,6 +284,7 @@ def loans_book(g: Year) -> None:
                         },
                         unit=unit,
                         effective=wo,
+                        cosign=g.ct(unit),
                         tag="write_off",
                     )
                 break

@@ -285,6 +285,7 @@ class LoanDisburseBody(Body):
     amount: PositiveMoney
     term_months: Annotated[StrictInt, Field(gt=0, le=120)]
     interest_bp: Annotated[StrictInt, Field(ge=0, le=5000)] = 0
+    override: Override | None = None
 
 
 class LoanRepayBody(Body):

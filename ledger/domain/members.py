@@ -203,6 +203,7 @@ class Member(LedgerAggregate):
             "type": cmd["type"],
             "loan": cmd["body"]["loan"],
             "amount": cmd["body"]["amount"],
+            "on": cmd["effective_date"],
             "reversed": False,
         }
 
@@ -277,6 +278,16 @@ class Member(LedgerAggregate):
             and p.status in ("paid", "pending")
             and not p.reversed
             and start <= p.on < end
+        ]
+
+    def counted_loans(self, *, start: date, end: date) -> list[dict[str, Any]]:
+        """Unreversed loan disbursements with an effective date in [start, end)."""
+        return [
+            m
+            for m in self.money.values()
+            if m["type"] == "loan.disburse"
+            and not m["reversed"]
+            and start.isoformat() <= m["on"] < end.isoformat()
         ]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ledger.domain.catalogue import WelfareKind
-from ledger.domain.commands import PayoutBody
+from ledger.domain.commands import LoanDisburseBody, PayoutBody
 from ledger.domain.errors import Problem, problem
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
@@ -80,6 +80,16 @@ def check_payout(
                 f"member {member.number} belongs to {paying_unit}, not {unit}",
             )
         )
+    if body.kind == WelfareKind.loan:
+        problems.append(
+            problem(
+                "body.kind",
+                "loan_is_a_loan",
+                "khoản vay ghi bằng giải ngân vay (loan.disburse), không phải khoản chi",
+                "a loan is recorded as a disbursement (loan.disburse), not as a payout",
+            )
+        )
+        return problems
     beneficiary = "self"
     if body.relative is not None:
         if body.relative not in member.relatives:
@@ -170,6 +180,86 @@ def check_payout(
                 f"{format_dong(rule.per_year_cap)} (đã dùng {format_dong(used)})",
                 f"total {used + body.amount} is over the period cap {rule.per_year_cap} "
                 f"({used} used)",
+            )
+        )
+    return problems
+
+
+def check_loan(
+    member: Member, body: LoanDisburseBody, *, policy: Policy | None, on: date, unit: str
+) -> list[Problem]:
+    """Every reason the union's rules refuse this loan disbursement (empty: allowed).
+
+    A loan goes to an active member of the lending unit (never overridable), under the
+    policy's `loan` rule: its per-disbursement cap, its count and its period cap over the
+    member's unreversed disbursements in the counting window. The rule's `requires_reason`
+    does not apply: a loan's fund, term and interest are its signed terms.
+    """
+    here = member.unit_on(on)
+    if here != unit:
+        return [
+            problem(
+                "body.member",
+                "not_active_member",
+                f"{member.number} không phải đoàn viên đang sinh hoạt tại {unit} vào ngày "
+                f"{on:%d/%m/%Y}; chỉ cho đoàn viên của đơn vị vay",
+                f"{member.number} is not an active member of {unit} on {on.isoformat()}; "
+                "loans go to active members of the lending unit",
+            )
+        ]
+    if policy is None:
+        return [
+            problem(
+                "unit",
+                "no_policy",
+                "đơn vị chưa có quy chế chi tiêu nội bộ",
+                "no spending policy is in force for this unit",
+            )
+        ]
+    rule = policy.rule(WelfareKind.loan)
+    if rule is None:
+        return [
+            problem(
+                "body",
+                "kind_not_allowed",
+                f"quy chế {policy.version} không có khoản {WelfareKind.loan.label_vi}",
+                f"policy {policy.version} does not allow loans",
+            )
+        ]
+    problems: list[Problem] = []
+    if rule.per_payout_cap is not None and body.amount > rule.per_payout_cap:
+        problems.append(
+            problem(
+                "body.amount",
+                "over_payout_cap",
+                f"{format_dong(body.amount)} vượt mức cho vay tối đa mỗi lần "
+                f"{format_dong(rule.per_payout_cap)}",
+                f"{body.amount} is over the per-loan cap {rule.per_payout_cap}",
+            )
+        )
+    start, end = count_window(rule.count_period, on)
+    earlier = member.counted_loans(start=start, end=end)
+    if rule.max_count is not None and len(earlier) + 1 > rule.max_count:
+        problems.append(
+            problem(
+                "body.loan",
+                "over_count",
+                f"đã giải ngân {len(earlier)} khoản vay trong kỳ {start:%d/%m/%Y}–"
+                f"{end - timedelta(days=1):%d/%m/%Y}; tối đa {rule.max_count} khoản",
+                f"{len(earlier)} loan(s) already disbursed in {start}..{end}; "
+                f"at most {rule.max_count}",
+            )
+        )
+    used = sum(m["amount"] for m in earlier)
+    if rule.per_year_cap is not None and used + body.amount > rule.per_year_cap:
+        problems.append(
+            problem(
+                "body.amount",
+                "over_period_cap",
+                f"tổng vay {format_dong(used + body.amount)} vượt mức tối đa trong kỳ "
+                f"{format_dong(rule.per_year_cap)} (đã vay {format_dong(used)})",
+                f"total {used + body.amount} lent is over the period cap {rule.per_year_cap} "
+                f"({used} already)",
             )
         )
     return problems

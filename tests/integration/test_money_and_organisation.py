@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from ledger.domain.errors import InvalidCommand, NotFound
+from ledger.domain.errors import InvalidCommand, NotFound, PolicyViolation
 from ledger.tables import ledger_entries, member_index, member_units
+from tests.integration.test_audit_helpers import Attacker
 from tests.support import at
 
 
@@ -104,6 +106,7 @@ def test_a_loan_is_disbursed_repaid_and_written_off_within_its_balance(world) ->
                 "term_months": 12,
                 "interest_bp": 0,
             },
+            cosigner=world.chair,
         )
         world.submit(
             "loan.repay",
@@ -124,6 +127,7 @@ def test_a_loan_is_disbursed_repaid_and_written_off_within_its_balance(world) ->
             by=world.kt,
             unit="G1",
             body={"member": "DV001", "loan": "L1", "amount": 1_000_000, "reason": "hoàn cảnh"},
+            cosigner=world.chair,
         )
         with pytest.raises(NotFound):
             world.submit(
@@ -148,7 +152,9 @@ def test_a_disbursement_is_reversed_only_once_its_repayments_are(world) -> None:
     world.join("DV001")
 
     def loan(type_: str, **body: Any) -> Any:
-        return world.submit(type_, by=world.kt, unit="G1", body={"member": "DV001", **body})
+        return world.submit(
+            type_, by=world.kt, unit="G1", body={"member": "DV001", **body}, cosigner=world.chair
+        )
 
     def reverse(target: str, on: str | None = None) -> Any:
         return world.submit(
@@ -177,6 +183,84 @@ def test_a_disbursement_is_reversed_only_once_its_repayments_are(world) -> None:
         reverse(out.event_id)
     l1 = world.ledger.get_member("DV001").loans["L1"]
     assert (l1.principal, l1.repaid, l1.written_off, l1.outstanding) == (0, 0, 0, 0)
+
+
+def test_a_loan_is_held_to_the_policy_and_needs_the_chair_above_the_threshold(world) -> None:  # type: ignore[no-untyped-def]
+    """Loans skipped the policy's `loan` rule (50.000.000 a loan, one a year) and the
+    maker-checker threshold, and a write-off needed no one's agreement: a finance officer
+    alone could lend 200.000.000 to anyone and forgive it."""
+    world.join("DV001")
+    world.join("DV002", unit="G2")
+
+    def loan(code: str, amount: int, chair: bool = False, **extra: Any) -> Any:
+        return world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            body={"member": "DV001", "loan": code, "fund": "tro_von", "amount": amount}
+            | {"term_months": 12}
+            | extra,
+            cosigner=world.chair if chair else None,
+        )
+
+    def refusal(call: Any) -> list[tuple[str, str]]:
+        with pytest.raises((InvalidCommand, PolicyViolation)) as refused:
+            call()
+        return [(p.field, p.code) for p in refused.value.problems]  # type: ignore[union-attr]
+
+    def stored() -> int:
+        with world.ctx.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(ledger_entries)).scalar_one())
+
+    with at("2025-02-01"):
+        before = stored()
+        assert refusal(lambda: loan("L1", 10_000_000)) == [
+            ("cosignatures", "second_signature_required")
+        ]
+        assert refusal(lambda: loan("L1", 60_000_000, chair=True)) == [
+            ("body.amount", "over_payout_cap")
+        ]
+        assert refusal(
+            lambda: world.submit(
+                "loan.disburse",
+                by=world.kt,
+                unit="G1",
+                body={"member": "DV002", "loan": "L9", "fund": "cep", "amount": 1_000_000}
+                | {"term_months": 12, "override": {"justification": "ngoại lệ"}},
+                cosigner=world.chair,
+            )
+        ) == [("body.member", "not_active_member")]
+        assert refusal(lambda: world.payout("DV001", "loan", 1_000_000, on="2025-02-01")) == [
+            ("body.kind", "loan_is_a_loan")
+        ]
+        assert stored() == before  # nothing of a refused command is kept
+        first = loan("L1", 5_000_000)  # at the threshold: one signature is enough
+        assert refusal(lambda: loan("L2", 3_000_000, chair=True)) == [("body.loan", "over_count")]
+    with at("2025-03-01"):
+        world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            body={"target": first.event_id, "reason": "ghi nhầm"},
+        )
+        loan("L2", 3_000_000)  # a reversed disbursement no longer counts
+        assert refusal(lambda: loan("L3", 2_000_000, override={"justification": "hỏa hoạn"})) == [
+            ("cosignatures", "second_signature_required")
+        ]
+        third = loan("L3", 2_000_000, chair=True, override={"justification": "nhà bị hỏa hoạn"})
+        write_off = {"member": "DV001", "loan": "L2", "amount": 1_000_000, "reason": "hỏa hoạn"}
+        assert refusal(
+            lambda: world.submit("loan.write_off", by=world.kt, unit="G1", body=write_off)
+        ) == [("cosignatures", "second_signature_required")]
+        world.submit("loan.write_off", by=world.kt, unit="G1", body=write_off, cosigner=world.chair)
+    member = world.ledger.get_member("DV001")
+    assert {c: (ln.principal, ln.outstanding) for c, ln in member.loans.items()} == {
+        "L1": (0, 0),
+        "L2": (3_000_000, 2_000_000),
+        "L3": (2_000_000, 2_000_000),
+    }
+    state = json.loads(Attacker(world.ctx.engine).state(third.seq))
+    assert state["envelope"]["ledger"] == {"overridden": ["over_count"]}  # visible to inspectors
 
 
 def test_transfer_moves_membership_and_the_member_index_follows(world) -> None:  # type: ignore[no-untyped-def]

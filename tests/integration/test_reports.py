@@ -56,7 +56,8 @@ def _submit(w: World, type_: str, day: str, unit: str, body: dict[str, Any], **k
 
 def _loan(w: World, day: str, unit: str, member: str, fund: str, amount: int) -> Any:
     body = {"member": member, "loan": f"L-{member}", "fund": fund, "amount": amount}
-    return _submit(w, "loan.disburse", day, unit, body | {"term_months": 12})
+    chair = w.chair if amount > 5_000_000 else None  # above the approval threshold
+    return _submit(w, "loan.disburse", day, unit, body | {"term_months": 12}, cosigner=chair)
 
 
 def _expense(w: World, day: str, unit: str, category: str, amount: int, people: int | None) -> Any:
@@ -89,6 +90,12 @@ def union_year(w: World) -> dict[str, Any]:
             unit="G1",
             body={"member": "A1", "relative": "C1", "relation": "child"},
             personal={"full_name": "Con A1", "date_of_birth": "2015-01-01"},
+        )
+        # G1's chair also chairs G2 (it cosigns B2's loan)
+        w.submit(
+            "officer.grant",
+            by=w.admin,
+            body={"officer": w.chair.officer, "role": "chair", "scope": "G2"},
         )
     r: dict[str, Any] = {}
     r["pd_a1"] = w.payout("A1", "partner_discount", 350_000, on="2025-03-03")

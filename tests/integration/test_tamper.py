@@ -29,7 +29,7 @@ from tests.integration.test_audit_helpers import (
     state_with_envelope,
     story,
 )
-from tests.support import officer_key
+from tests.support import at, officer_key
 
 
 @pytest.fixture
@@ -285,6 +285,39 @@ def test_removed_second_signature_is_found_at_the_payout(scene) -> None:  # type
     report = run(world, witness)
     (missing,) = hits(report, "payout.second_signature")
     assert (missing.seq, missing.event_id) == (s, r["big"].event_id)
+
+
+def test_removed_second_signature_is_found_at_the_loan_and_the_write_off(scene) -> None:  # type: ignore[no-untyped-def]
+    """A loan above the threshold, and every write-off, carry the chair's signature inline."""
+    world, _r, witness = scene
+    body = {"member": "DV001", "loan": "L1"}
+    with at("2024-12-05"):
+        lent = world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            body=body | {"fund": "tro_von", "amount": 8_000_000, "term_months": 12},
+            cosigner=world.chair,
+        )
+        forgiven = world.submit(
+            "loan.write_off",
+            by=world.kt,
+            unit="G1",
+            body=body | {"amount": 1_000_000, "reason": "hoàn cảnh khó khăn"},
+            cosigner=world.chair,
+        )
+    assert hits(run(world), "loan.second_signature") == []
+    attacker = Attacker(world.ctx.engine)
+    for s in (lent.seq, forgiven.seq):
+        state = json.loads(attacker.state(s))
+        del state["envelope"]["cosignatures"]
+        attacker.set_state(s, json.dumps(state, separators=(",", ":")).encode())
+    report = run(world, witness)
+    assert [(f.seq, f.event_id) for f in hits(report, "loan.second_signature")] == [
+        (lent.seq, lent.event_id),
+        (forgiven.seq, forgiven.event_id),
+    ]
+    assert report.exit_code == 1
 
 
 def test_parallel_verification_gives_the_same_findings(scene) -> None:  # type: ignore[no-untyped-def]
