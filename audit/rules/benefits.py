@@ -22,7 +22,7 @@ from collections import defaultdict
 from datetime import timedelta
 from functools import lru_cache
 
-from audit.rules.base import DetectedFinding, make
+from audit.rules.base import DetectedFinding, Evidence, make
 from audit.rules.facts import Facts, Payout
 from audit.rules.membership import _window, kind_vi, payout_evidence
 from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
@@ -164,9 +164,43 @@ def _repeated(
     )
 
 
-def over_cap(facts: Facts) -> list[DetectedFinding]:
-    """Rule 4: every override, and any cap exceeded without one."""
+def _loan_overrides(facts: Facts) -> list[DetectedFinding]:
     out = []
+    for m in facts.movements.values():
+        if m.type != "loan.disburse" or m.reversed or not m.overridden or m.member is None:
+            continue
+        codes = ", ".join(OVERRIDE_VI.get(c, c) for c in m.overridden)
+        chair = ", ".join(m.cosigners) or "—"
+        out.append(
+            make(
+                "over_cap",
+                "low",
+                unit=m.unit,
+                people=[m.member, *(c for c in (m.signer, *m.cosigners) if c)],
+                amount=m.amount,
+                vi=f"Chủ tịch ({chair}) cho vay vượt quy chế ({codes}) {format_dong(m.amount)} "
+                f"cho {m.member}: «{m.justification or ''}».",
+                en=f"The chair ({chair}) overrode the policy ({', '.join(m.overridden)}) to lend "
+                f"{m.member} {m.amount} đồng: «{m.justification or ''}».",
+                evidence=[
+                    Evidence(
+                        m.event_id,
+                        m.type,
+                        m.on,
+                        m.unit,
+                        m.amount,
+                        (m.member, *(c for c in (m.signer, *m.cosigners) if c)),
+                        f"khoản vay {m.key} vượt quy chế: {codes}",
+                    )
+                ],
+            )
+        )
+    return out
+
+
+def over_cap(facts: Facts) -> list[DetectedFinding]:
+    """Rule 4: every override (of a payout or a loan), and any cap exceeded without one."""
+    out = _loan_overrides(facts)
     for p in facts.counted_payouts():
         if p.overridden:
             codes = ", ".join(OVERRIDE_VI.get(c, c) for c in p.overridden)

@@ -154,6 +154,9 @@ class Movement:
     member: str | None = None
     signer: str | None = None
     reversed: bool = False
+    cosigners: tuple[str, ...] = ()  # loans: the chair's second signature
+    overridden: tuple[str, ...] = ()  # loans: the policy checks a chair overrode
+    justification: str | None = None
 
 
 @dataclass(slots=True)

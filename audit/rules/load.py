@@ -366,6 +366,11 @@ class _Scan:
             key=body["loan"],
             member=body["member"],
             signer=cmd["signer"]["officer"],
+            cosigners=tuple(
+                str(c.get("officer")) for c in env.get("cosignatures") or () if isinstance(c, dict)
+            ),
+            overridden=tuple((env.get("ledger") or {}).get("overridden") or ()),
+            justification=(body.get("override") or {}).get("justification"),
         )
         self.facts.movements[m.event_id] = m
 

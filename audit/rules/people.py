@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from audit.rules.base import DetectedFinding, make
-from audit.rules.facts import Facts, MemberFacts, Payout
+from audit.rules.base import DetectedFinding, Evidence, make
+from audit.rules.facts import Facts, MemberFacts, Movement, Payout
 from audit.rules.membership import payout_evidence
 from ledger.domain.money import format_dong
 
@@ -47,17 +47,23 @@ LINKS_VI = {
 
 
 def _link(
-    o: MemberFacts, own_relatives: frozenset[str], m: MemberFacts | None, p: Payout
+    o: MemberFacts,
+    own_relatives: frozenset[str],
+    m: MemberFacts | None,
+    member: str,
+    relative: str | None = None,
+    payee: str | None = None,
 ) -> str | None:
-    """How the officer's person `o` is tied to the beneficiary of payout `p`, if at all.
+    """How the officer's person `o` is tied to the beneficiary (`member`, or its `relative`;
+    money paid to `payee`), if at all.
 
     `own_relatives` are the blind citizen IDs of the relatives the officer declared.
     """
-    if o.number == p.member:
-        return "own_relative" if p.relative else "self"
+    if o.number == member:
+        return "own_relative" if relative else "self"
     if m is None:
         return None
-    rel = m.relatives.get(p.relative) if p.relative else None
+    rel = m.relatives.get(relative) if relative else None
     if o.citizen:
         if o.citizen == m.citizen:
             return "same_person"
@@ -71,7 +77,7 @@ def _link(
         return "shared_relative"
     if o.household and o.household == m.household:
         return "household"
-    if o.bank and (o.bank == m.bank or o.bank == p.payee):
+    if o.bank and (o.bank == m.bank or o.bank == payee):
         return "bank"
     return None
 
@@ -80,6 +86,32 @@ def _same_person(a: MemberFacts | None, b: MemberFacts | None) -> bool:
     if a is None or b is None:
         return False
     return a.number == b.number or (a.citizen is not None and a.citizen == b.citizen)
+
+
+def _one_person(facts: Facts, maker: str, checkers: Iterable[str]) -> list[str]:
+    """Ties `maker+checker:maker_checker` for each checker who is the maker's own person."""
+    person = facts.officer_person(maker)
+    return [
+        f"{maker}+{code}:maker_checker"
+        for code in checkers
+        if code != maker and _same_person(person, facts.officer_person(code))
+    ]
+
+
+def _codes(ties: list[str]) -> tuple[str, ...]:
+    """The officer codes (or `maker+checker` pairs) the ties name, sorted."""
+    return tuple(sorted({t.split(":")[0] for t in ties}))
+
+
+def _described(ties: list[list[str]], codes: tuple[str, ...]) -> tuple[list[str], str, str]:
+    """The officers a group of ties names, and the ties in Vietnamese and in English."""
+    kinds = sorted({t.split(":")[1] for group in ties for t in group})
+    officers = sorted({c for code in codes for c in code.split("+")})
+    return (
+        officers,
+        "; ".join(LINKS_VI[k][0] for k in kinds),
+        "; ".join(LINKS_VI[k][1] for k in kinds),
+    )
 
 
 # Ties an officer may have to a payout as an ordinary member: excused when routine.
@@ -187,7 +219,12 @@ def _candidates(
 
 
 def self_dealing(facts: Facts) -> list[DetectedFinding]:
-    """Rule 6: the recording or approving officer is, or is close to, the beneficiary."""
+    """Rule 6: the recording or approving officer is, or is close to, the beneficiary (of a
+    payout here, of a loan in `self_dealing_loans`)."""
+    return _self_dealing_payouts(facts) + self_dealing_loans(facts)
+
+
+def _self_dealing_payouts(facts: Facts) -> list[DetectedFinding]:
     routine = _routine(facts)
     people: dict[str, tuple[MemberFacts, frozenset[str], set[str]]] = {}
     index = _indexes(facts)
@@ -207,27 +244,20 @@ def self_dealing(facts: Facts) -> list[DetectedFinding]:
             o, own, tied = person
             # Only a tie the payout itself adds (its relative, its account) needs a closer look.
             if p.member in tied or p.relative or (p.payee and p.payee == o.bank):
-                link = _link(o, own, facts.members.get(p.member), p)
+                link = _link(o, own, facts.members.get(p.member), p.member, p.relative, p.payee)
                 if link is not None:
                     ties.append(f"{code}:{link}")
         if ties and all(t.split(":")[1] in _FAMILY for t in ties) and routine(p):
             ties = []
         if signed:
-            maker = facts.officer_person(p.recorder)
-            for code in p.approvers:
-                if code != p.recorder and _same_person(maker, facts.officer_person(code)):
-                    ties.append(f"{p.recorder}+{code}:maker_checker")
+            ties += _one_person(facts, p.recorder, p.approvers)
         if ties:
-            codes = tuple(sorted({t.split(":")[0] for t in ties}))
-            groups[(p.member, codes)].append((p, ties))
+            groups[(p.member, _codes(ties))].append((p, ties))
     out = []
     for (member, codes), items in sorted(groups.items()):
         payouts = [p for p, _ties in items]
-        kinds = sorted({t.split(":")[1] for _p, ties in items for t in ties})
         total = sum(p.amount for p in payouts)
-        officers = sorted({c for code in codes for c in code.split("+")})
-        vi_links = "; ".join(LINKS_VI[k][0] for k in kinds)
-        en_links = "; ".join(LINKS_VI[k][1] for k in kinds)
+        officers, vi_links, en_links = _described([ties for _p, ties in items], codes)
         out.append(
             make(
                 "self_dealing",
@@ -240,6 +270,70 @@ def self_dealing(facts: Facts) -> list[DetectedFinding]:
                 en=f"Officer {', '.join(officers)} {en_links}: {len(payouts)} payout(s) of "
                 f"{total} đồng to {member} they recorded or approved themselves.",
                 evidence=[payout_evidence(p) for p in payouts],
+            )
+        )
+    return out
+
+
+LOAN_VI = {"loan.disburse": "giải ngân vay", "loan.write_off": "xóa nợ"}
+
+
+def self_dealing_loans(facts: Facts) -> list[DetectedFinding]:
+    """Rule 6 for the loan book: a disbursement or write-off recorded or cosigned by an officer
+    who is the borrower or tied to it (family, household, bank account), or whose maker and
+    checker are one person. A loan is never routine: none is excused."""
+    people: dict[str, tuple[MemberFacts, frozenset[str]]] = {}
+    for code in facts.officers:
+        o = facts.officer_person(code)
+        if o is not None:
+            people[code] = (o, frozenset(r.citizen for r in o.relatives.values() if r.citizen))
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[Movement, list[str]]]] = defaultdict(list)
+    for mv in facts.movements.values():
+        if mv.type not in LOAN_VI or mv.reversed or mv.member is None:
+            continue
+        signers = tuple(dict.fromkeys(c for c in (mv.signer, *mv.cosigners) if c))
+        ties = []
+        for code in signers:
+            if code in people:
+                o, own = people[code]
+                link = _link(o, own, facts.members.get(mv.member), mv.member)
+                if link is not None:
+                    ties.append(f"{code}:{link}")
+        ties += _one_person(facts, mv.signer or "", mv.cosigners)
+        if ties:
+            groups[(mv.member, _codes(ties))].append((mv, ties))
+    out = []
+    for (member, codes), items in sorted(groups.items()):
+        moves = [mv for mv, _ties in items]
+        lent = sum(mv.amount for mv in moves if mv.type == "loan.disburse")
+        forgiven = sum(mv.amount for mv in moves if mv.type == "loan.write_off")
+        officers, vi_links, en_links = _described([ties for _mv, ties in items], codes)
+        out.append(
+            make(
+                "self_dealing",
+                "high",
+                unit=moves[0].unit,
+                people=[member, *officers],
+                amount=lent + forgiven,
+                vi=f"Cán bộ {', '.join(officers)} {vi_links}: cho {member} vay "
+                f"{format_dong(lent)} và xóa nợ {format_dong(forgiven)} do chính họ lập "
+                "hoặc ký duyệt.",
+                en=f"Officer {', '.join(officers)} {en_links}: lent {member} {lent} đồng "
+                f"and wrote off {forgiven} đồng, recorded or cosigned by themselves.",
+                evidence=[
+                    Evidence(
+                        mv.event_id,
+                        mv.type,
+                        mv.on,
+                        mv.unit,
+                        mv.amount,
+                        tuple(
+                            dict.fromkeys((member, *(c for c in (mv.signer, *mv.cosigners) if c)))
+                        ),
+                        f"{LOAN_VI[mv.type]} {mv.key}",
+                    )
+                    for mv in moves
+                ],
             )
         )
     return out

@@ -473,6 +473,9 @@ def self_dealing(pl: Planter, g: Year) -> None:
                 [o],
                 "chủ tịch ký duyệt khoản chi cho chính mình / the approving chair is the beneficiary",
             )
+    u = pl.spread_unit(g, lambda c: c not in _noted_units(pl))
+    if u:
+        _own_loan(pl, g, u, kt_person(u))
     if "second_identity" in notes:
         u, code, chair_number = notes["second_identity"]
         d = pl.day(4, 11)
@@ -533,6 +536,43 @@ def self_dealing(pl: Planter, g: Year) -> None:
             ops + ([extra] if extra else []),
             "hai anh em cùng hộ, đều là đoàn viên, không ai là cán bộ / siblings, one household",
         )
+
+
+def _own_loan(pl: Planter, g: Year, u: str, k: Person) -> None:
+    """The finance officer lends to themself from the union's fund, then writes it off."""
+    lent_on, forgiven_on = pl.day(3, 5), pl.day(10, 11)
+    if k.unit_on(lent_on) != u or k.unit_on(forgiven_on) != u:
+        return
+    loan, amount = f"TV{g.y}-{u[-3:]}-CB", 30_000_000
+    body = {"member": k.number, "loan": loan}
+    ops = [
+        g.op(
+            at(lent_on, 9),
+            "loan.disburse",
+            g.kt(u),
+            body | {"fund": "tro_von", "amount": amount, "term_months": 12},
+            unit=u,
+            effective=lent_on,
+            cosign=g.ct(u),
+        ),
+        g.op(
+            at(forgiven_on, 9),
+            "loan.write_off",
+            g.kt(u),
+            body | {"amount": amount, "reason": "hoàn cảnh gia đình khó khăn"},
+            unit=u,
+            effective=forgiven_on,
+            cosign=g.ct(u),
+        ),
+    ]
+    pl.case(
+        "self_dealing",
+        u,
+        [k.number, g.kt(u)],
+        ops,
+        "kế toán tự giải ngân cho mình vay rồi xóa nợ / the officer lends to themself, then "
+        "writes the loan off",
+    )
 
 
 def _noted_units(pl: Planter) -> set[str]:

@@ -254,6 +254,29 @@ def test_every_override_is_reported_and_a_later_policy_can_put_a_payout_over_its
     assert result == {((override.event_id,), "low", 800_000), ((visit.event_id,), "high", 200_000)}
 
 
+def test_a_loan_the_chair_let_past_the_policy_is_reported_like_a_payout(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV1")
+
+    def lend(code: str, **extra: Any) -> Any:
+        body = {"member": "DV1", "loan": code, "fund": "cep", "amount": 3_000_000}
+        return world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            body=body | {"term_months": 12} | extra,
+            cosigner=world.chair,
+        )
+
+    with at("2024-09-02"):
+        lend("L1")  # within the rule: not reported
+        second = lend("L2", override={"justification": "nhà bị lũ cuốn"})
+
+    [low] = found(world, "over_cap")
+    assert (low.event_ids, low.severity, low.amount) == ((second.event_id,), "low", 3_000_000)
+    assert "ct.g1" in low.people and "nhà bị lũ cuốn" in low.explanation_vi
+    assert "vượt số lần" in low.explanation_vi
+
+
 # --- 5 -----------------------------------------------------------------------------------------
 
 
@@ -335,6 +358,36 @@ def test_officers_paying_themselves_their_household_or_under_two_codes(world) ->
         ((spouse.event_id,), ("DV6", "kt.b"), 500_000),
         ((twice.event_id,), ("DV10", "ct.b", "kt.b"), 6_000_000),
     }
+
+
+def test_officers_lending_to_their_household_and_forgiving_it(world) -> None:  # type: ignore[no-untyped-def]
+    """Loans were outside rule 6: a finance officer could lend to their spouse, have their
+    own loan cosigned, and write it off, and detection said nothing."""
+    join_household(world, "DV5", "HK-0001")
+    join_household(world, "DV6", "HK-0001")  # the officer's spouse
+    world.join("DV10")
+    kt_b = register_officer(world, "kt.b", "finance_officer", "G1", member="DV5")
+
+    def loan(type_: str, number: str, code: str, amount: int, by: Any, **extra: Any) -> Any:
+        body = {"member": number, "loan": code, "amount": amount} | extra
+        if type_ == "loan.disburse":
+            body["term_months"] = 12
+        return world.submit(type_, by=by, unit="G1", body=body, cosigner=world.chair)
+
+    with at("2025-02-03"):
+        spouse = loan("loan.disburse", "DV6", "L1", 20_000_000, kt_b, fund="tro_von")
+        forgiven = loan("loan.write_off", "DV6", "L1", 20_000_000, kt_b, reason="khó khăn")
+        # The officer's own loan, recorded by the other finance officer: not self-dealing.
+        loan("loan.disburse", "DV5", "L2", 10_000_000, world.kt, fund="cep")
+        loan("loan.disburse", "DV10", "L3", 10_000_000, kt_b, fund="cep")  # an ordinary member
+
+    [f] = found(world, "self_dealing")
+    assert (set(f.event_ids), f.people, f.amount) == (
+        {spouse.event_id, forgiven.event_id},
+        ("DV6", "kt.b"),
+        40_000_000,
+    )
+    assert "giải ngân vay L1" in [e.note for e in f.evidence]
 
 
 # --- 7 -----------------------------------------------------------------------------------------
