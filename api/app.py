@@ -35,7 +35,8 @@ DESCRIPTION = """\
 Sổ cái phúc lợi công đoàn qua HTTP (the union welfare ledger over HTTP).
 
 1. `POST /auth/login` with `{"kind": "officer", "username": CODE, "secret": PASSWORD}` (or
-   `"member"`, member number, PIN) gives a bearer token valid for 15 minutes.
+   `"member"`, member number, PIN) gives a bearer token valid for 15 minutes, or until the
+   account logs out of the web pages or gets a new password or PIN (401 `session_ended`).
 2. Writes carry the officer's signed command exactly as the command line makes it
    (RFC 8785 canonical JSON of the command, Ed25519, base64): see `ledger/client.py` and
    the README section "HTTP API". The signer must be the logged-in officer.

@@ -9,11 +9,21 @@ Invariants:
   secret is checked and the count read after, all in the database, so concurrent workers
   together never check more than `MAX_FAILURES` wrong secrets per window. A success clears
   the account's failures. Unknown accounts are counted and timed like known ones.
-- A token is `v1.<payload>.<mac>`: base64url JSON {"sub": account, "iat", "exp"} and its
-  HMAC-SHA256 under the server's token key, a random 32-byte secret created once in
+- A token is `v1.<payload>.<mac>`: base64url JSON {"sub": account, "gen", "iat", "exp"} and
+  its HMAC-SHA256 under the server's token key, a random 32-byte secret created once in
   `ledger_secrets["api_token_key"]`, so every worker and restart accepts the same tokens.
   Tokens live `TOKEN_TTL` (15 minutes) by the ledger clock (`ledger.clock`); there is no
   refresh: log in again. Deleting that secret row logs everybody out.
+- Sessions can be ended before they expire. "gen" is the account's session generation
+  (`api_credentials.session_generation`) when the token was issued; logging out
+  (`end_sessions`) and every new password or PIN (`set_credential`) add one to it, and a
+  token whose "gen" is not the account's current one is refused with `session_ended`
+  (`check_session`, via api.deps.principal_for_token). This ends every session of the
+  account at once (all browsers and API clients), not only the one that logged out.
+  A counter rather than a "sessions valid from" instant: "iat" is whole seconds, so an
+  instant would either refuse a login made in the same second as the logout or accept the
+  logged-out token for the rest of that second; a counter has no clock edge. Tokens issued
+  before the generation existed carry no "gen" and are all refused (`session_ended`).
 - An account is "officer:CODE" or "member:NUMBER". What the account may do is read from the
   ledger (api.deps), never from the token, and reused for at most a second.
 """
@@ -33,7 +43,7 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from api.tables import api_credentials, api_login_attempts
@@ -115,27 +125,77 @@ def set_credential(
     issued_by: str | None = None,
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> None:
-    """Store the Argon2id hash of a new password or PIN, replacing any earlier one."""
+    """Store the Argon2id hash of a new password or PIN, replacing any earlier one, and end
+    every session of the account (its tokens were issued under the old secret)."""
+    c = api_credentials.c
     row = {
-        "account": account.key,
-        "kind": account.kind,
-        "subject": account.subject,
         "secret_hash": hasher.hash(secret),
         "issued_by": issued_by,
         "updated_at": clock.now().isoformat(timespec="seconds"),
     }
     with engine.begin() as conn:
-        conn.execute(delete(api_credentials).where(api_credentials.c.account == account.key))
-        conn.execute(insert(api_credentials).values(**row))
+        # In place, so the session generation only ever grows (an old token never matches).
+        replaced = conn.execute(
+            update(api_credentials)
+            .where(c.account == account.key)
+            .values(**row, session_generation=c.session_generation + 1)
+        ).rowcount
+        if not replaced:
+            conn.execute(
+                insert(api_credentials).values(
+                    **row,
+                    account=account.key,
+                    kind=account.kind,
+                    subject=account.subject,
+                    session_generation=0,
+                )
+            )
         conn.execute(delete(api_login_attempts).where(api_login_attempts.c.account == account.key))
 
 
-def stored_hash(engine: Engine, account: Account) -> str | None:
+def end_sessions(engine: Engine, account: Account) -> None:
+    """Log the account out everywhere: every token issued so far is refused from now on."""
+    c = api_credentials.c
+    with engine.begin() as conn:
+        conn.execute(
+            update(api_credentials)
+            .where(c.account == account.key)
+            .values(session_generation=c.session_generation + 1)
+        )
+
+
+def session_generation(engine: Engine, account: Account) -> int | None:
+    """The account's current session generation; None if it has no credential."""
     with engine.connect() as conn:
         value = conn.scalar(
-            select(api_credentials.c.secret_hash).where(api_credentials.c.account == account.key)
+            select(api_credentials.c.session_generation).where(
+                api_credentials.c.account == account.key
+            )
         )
-    return None if value is None else str(value)
+    return None if value is None else int(value)
+
+
+def check_session(engine: Engine, claims: TokenClaims) -> Account:
+    """The token's account if its session was not ended since it was issued; AuthError
+    `session_ended` if the account logged out, got a new password or PIN, or has none."""
+    if session_generation(engine, claims.account) != claims.generation:
+        raise session_ended()
+    return claims.account
+
+
+def stored_hash(engine: Engine, account: Account) -> str | None:
+    credential = _stored(engine, account)
+    return None if credential is None else credential[0]
+
+
+def _stored(engine: Engine, account: Account) -> tuple[str, int] | None:
+    """The account's hash and session generation, read together."""
+    c = api_credentials.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(c.secret_hash, c.session_generation).where(c.account == account.key)
+        ).first()
+    return None if row is None else (str(row.secret_hash), int(row.session_generation))
 
 
 _DUMMY: dict[tuple[int, int, int], str] = {}
@@ -155,8 +215,11 @@ def _ms(instant: datetime) -> int:
 
 def login(
     engine: Engine, account: Account, secret: str, *, hasher: PasswordHasher = DEFAULT_HASHER
-) -> None:
+) -> int:
     """Check the secret of an account, rate-limited; raise AuthError or RateLimited.
+
+    Returns the account's session generation, read with the hash it was checked against:
+    the number to issue its token with (`Tokens.issue`).
 
     `hasher` gives the cost of checking an account that has no credential (it should be the
     one credentials are made with); stored hashes are checked with their own parameters.
@@ -183,9 +246,9 @@ def login(
             conn.execute(delete(t).where(t.c.id == attempt))
             oldest = times[-(MAX_FAILURES + 1)]
             raise RateLimited(max(1, math.ceil((oldest + window - now) / 1000)))
-    hashed = stored_hash(engine, account)
-    ok = _verify(hashed or _dummy_hash(hasher), secret) and hashed is not None
-    if not ok:
+    credential = _stored(engine, account)
+    ok = _verify(credential[0] if credential else _dummy_hash(hasher), secret)
+    if credential is None or not ok:
         raise AuthError(
             "login_failed",
             "Sai tên đăng nhập hoặc mật khẩu/PIN",
@@ -193,6 +256,7 @@ def login(
         )
     with engine.begin() as conn:
         conn.execute(delete(t).where(t.c.account == account.key))
+    return credential[1]
 
 
 def failures(engine: Engine, account: Account) -> int:
@@ -230,6 +294,15 @@ def _unb64(text: str) -> bytes:
 
 
 @dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says: its account and the session generation it was issued in.
+    Whether that session is still open is for `check_session` to say."""
+
+    account: Account
+    generation: int
+
+
+@dataclass(frozen=True)
 class Tokens:
     """Issues and reads bearer tokens under one HMAC key."""
 
@@ -241,15 +314,22 @@ class Tokens:
         key = Vault(engine).secret(TOKEN_KEY, note="HMAC key of the HTTP API's bearer tokens")
         return cls(key, ttl)
 
-    def issue(self, account: Account) -> tuple[str, datetime]:
+    def issue(self, account: Account, generation: int) -> tuple[str, datetime]:
+        """A token for `account` in its session `generation` (what `login` returned)."""
         now = clock.now()
         expires = now + self.ttl
-        payload = {"sub": account.key, "iat": int(now.timestamp()), "exp": _ms(expires) // 1000}
+        payload = {
+            "sub": account.key,
+            "gen": generation,
+            "iat": int(now.timestamp()),
+            "exp": _ms(expires) // 1000,
+        }
         body = "v1." + _b64(json.dumps(payload, separators=(",", ":")).encode())
         return f"{body}.{_b64(self._mac(body))}", expires
 
-    def read(self, token: str) -> Account:
-        """The account a valid, unexpired token was issued to; AuthError otherwise."""
+    def read(self, token: str) -> TokenClaims:
+        """The claims of a genuine, unexpired token; AuthError otherwise. The session may
+        still have been ended since: check it with `check_session` before trusting it."""
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != "v1" or len(token) > 1000:
             raise _bad_token()
@@ -272,7 +352,10 @@ class Tokens:
                 "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại",
                 "The token has expired; log in again",
             )
-        return account
+        generation = payload.get("gen")
+        if type(generation) is not int:  # issued before sessions could be ended: refused
+            raise session_ended()
+        return TokenClaims(account, generation)
 
     def _mac(self, body: str) -> bytes:
         return hmac.new(self.key, body.encode("ascii"), hashlib.sha256).digest()
@@ -280,3 +363,11 @@ class Tokens:
 
 def _bad_token() -> AuthError:
     return AuthError("bad_token", "Mã đăng nhập không hợp lệ", "The bearer token is not valid")
+
+
+def session_ended() -> AuthError:
+    return AuthError(
+        "session_ended",
+        "Phiên đăng nhập đã kết thúc (đã đăng xuất hoặc đổi mật khẩu/PIN); hãy đăng nhập lại",
+        "The session has ended (logged out, or the password/PIN was changed); log in again",
+    )

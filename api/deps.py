@@ -7,7 +7,8 @@ Design overview:
   `ApiSettings.cookie_name` is set: server-rendered pages must then add CSRF protection) and
   turns the account into a `Principal` with the grants it holds now: an officer's roles and
   unit scopes as the ledger has them; a member's only grant is ("member", their current
-  unit). The members' portal role is a service identity and never a grant of a person.
+  unit), once the token's session is known not to have been ended (see below). The
+  members' portal role is a service identity and never a grant of a person.
   Grants are remembered per account for at most `ApiSettings.grants_max_age` (1 s) and
   forgotten the moment this server process records any officer or member command, so a
   role revoked through the API takes effect at once; one revoked by another process (the
@@ -21,6 +22,12 @@ Design overview:
   needs one of the roles with a scope covering that unit (a scope covers a unit and its
   descendants; "*" covers all). No token → 401; no such role or scope → 403; the role but
   no such member or unit → 404. Routes never check roles themselves.
+- A token whose session was ended (logout, a new password or PIN: api.auth.check_session) is
+  refused with 401 `session_ended`. The check is remembered with the grants: the cache is
+  keyed by account AND the token's session generation, so a token of a newer session is never
+  answered from an older one's entry; a session ended through this process (the web logout)
+  forgets every remembered grant at once, one ended elsewhere (`phucloi members pin` /
+  `officers password`, another worker) is refused within `grants_max_age`, like a role.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import DEFAULT_HASHER, Account, AuthError, Tokens
+from api.auth import DEFAULT_HASHER, Account, AuthError, TokenClaims, Tokens, check_session
 from api.errors import ApiError, forbidden
 from ledger import clock
 from ledger.bootstrap import Context
@@ -76,11 +83,12 @@ class Services:
     tokens: Tokens
     settings: ApiSettings = field(default_factory=ApiSettings)
     portal: OfficerSigner | None = None
-    # account -> (monotonic time read, principal); see `current_principal`
-    grants: dict[Account, tuple[float, Principal]] = field(default_factory=dict)
+    # (account, session generation) -> (monotonic time read, principal); `current_principal`
+    grants: dict[tuple[Account, int], tuple[float, Principal]] = field(default_factory=dict)
 
     def forget_grants(self) -> None:
-        """An officer or member command was recorded here: read every account afresh."""
+        """An officer or member command was recorded here, or a session ended: read every
+        account afresh."""
         self.grants.clear()
 
 
@@ -154,20 +162,27 @@ def principal_for(svc: Services, account: Account) -> Principal:
     return Principal(account, ((MEMBER, str(unit)),))
 
 
+def principal_for_token(svc: Services, claims: TokenClaims) -> Principal:
+    """The caller of a genuine token: refused (`session_ended`) if its session was ended since
+    it was issued, else the account's grants now (`principal_for`)."""
+    return principal_for(svc, check_session(svc.ctx.engine, claims))
+
+
 async def current_principal(
     request: Request,
     svc: ServicesDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    account = svc.tokens.read(_token(request, svc, creds))
+    claims = svc.tokens.read(_token(request, svc, creds))
+    key = (claims.account, claims.generation)
     now = time.monotonic()
-    known = svc.grants.get(account)
+    known = svc.grants.get(key)
     if known is not None and now - known[0] < svc.settings.grants_max_age:
         return known[1]
-    principal = await run_in_threadpool(principal_for, svc, account)
+    principal = await run_in_threadpool(principal_for_token, svc, claims)
     if len(svc.grants) >= 10_000:
         svc.grants.clear()
-    svc.grants[account] = (now, principal)
+    svc.grants[key] = (now, principal)
     return principal
 
 

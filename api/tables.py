@@ -5,6 +5,10 @@ Invariants:
   Argon2id hash of its password or PIN, never the secret itself. A new password or PIN
   replaces the row. These rows are not ledger events: they are how people reach the API,
   not what the union did, so they are outside the signed log and may be changed.
+- `session_generation` (migration 0007) counts the ends of the account's sessions: every
+  bearer token carries the number current when it was issued and is refused once the number
+  moved on. Logging out and every new password or PIN add one; the row is updated in place,
+  never deleted and re-inserted, so the number never goes back.
 - `api_login_attempts` holds failed logins per account, with the instant in epoch
   milliseconds; the rate limit counts the rows of the last window. Kept in the database, so
   the limit holds across server processes and restarts; rows older than the window are
@@ -26,6 +30,7 @@ api_credentials = Table(
     Column("secret_hash", Text, nullable=False),  # Argon2id, PHC string format
     Column("issued_by", String(64), nullable=True),  # the officer who issued a member's PIN
     Column("updated_at", String(32), nullable=False),
+    Column("session_generation", Integer, nullable=False, server_default="0"),
 )
 
 api_login_attempts = Table(

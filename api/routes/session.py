@@ -19,14 +19,14 @@ router = APIRouter(tags=["Đăng nhập (authentication)"])
 )
 def log_in(credentials: LoginIn, svc: ServicesDep) -> TokenOut:
     account = Account(credentials.kind, credentials.username)
-    login(svc.ctx.engine, account, credentials.secret, hasher=svc.settings.hasher)
+    generation = login(svc.ctx.engine, account, credentials.secret, hasher=svc.settings.hasher)
     try:
         principal = principal_for(svc, account)
     except AuthError:
         raise AuthError(
             "login_failed", "Sai tên đăng nhập hoặc mật khẩu/PIN", "Wrong account or password/PIN"
         ) from None
-    token, expires = svc.tokens.issue(account)
+    token, expires = svc.tokens.issue(account, generation)
     return TokenOut(
         access_token=token,
         expires_at=expires.isoformat(timespec="seconds"),

@@ -6,6 +6,8 @@ Invariants:
   minutes is refused with 429 without checking the secret). Login forms carry a CSRF token
   bound to a pre-login cookie, so a cross-site form cannot log a browser into another account.
 - A wrong login says only "wrong account or password/PIN", never which of the two was wrong.
+- Logging out ends every session of the account on the server (api.auth.end_sessions), not
+  only this browser's cookie: a copied cookie or bearer token of that account stops working.
 - Static files are served from one folder by exact name (no paths, no listing).
 """
 
@@ -17,7 +19,7 @@ from typing import Annotated, Final
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.auth import Account, AuthError, RateLimited, login
+from api.auth import Account, AuthError, RateLimited, end_sessions, login
 from api.deps import Principal, principal_for
 from api.web.render import OFFICER_ROLES, STATIC, home_for, render
 from api.web.routing import web_router
@@ -113,7 +115,7 @@ def _log_in(
     svc = services(request)
     account = Account("member" if member else "officer", username)
     try:
-        login(svc.ctx.engine, account, secret)
+        generation = login(svc.ctx.engine, account, secret)
         who = principal_for(svc, account)
     except RateLimited as exc:
         page = _login_page(
@@ -135,7 +137,7 @@ def _log_in(
             status=401,
             error=("Sai tên đăng nhập hoặc mật khẩu/PIN", "Wrong account or password/PIN"),
         )
-    token, _expires = svc.tokens.issue(account)
+    token, _expires = svc.tokens.issue(account, generation)
     default = home_for(who)
     target = safe_next(next_, default)
     if member != target.startswith("/web/me"):
@@ -170,6 +172,10 @@ def member_log_in(
 @router.post("/web/logout", dependencies=[Depends(csrf_checked)])
 def log_out(request: Request) -> Response:
     who = session_principal(request)
+    if who is not None:  # a live session: end it (and the account's others) on the server too
+        svc = services(request)
+        end_sessions(svc.ctx.engine, who.account)
+        svc.forget_grants()
     page = "/web/member/login" if who is not None and who.kind == "member" else "/web/login"
     response = RedirectResponse(page, status_code=303)
     end_session(response)

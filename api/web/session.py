@@ -3,9 +3,11 @@
 Invariants:
 - A page session is the API's own bearer token (api.auth.Tokens, 15 minutes) carried in the
   `phucloi_session` cookie: HttpOnly (scripts never see it), SameSite=Strict, Path=/web,
-  and Secure whenever the request came over TLS. What the account may do is decided on every
-  request by the API's one authorisation dependency (`api.deps.Allow`) from the ledger, so a
-  page admits exactly whom the API would admit.
+  and Secure whenever the request came over TLS. Logging out ends the account's sessions
+  (api.auth.end_sessions), so the cookie's token is refused from then on even if it was
+  copied; so does a new password or PIN. Pages check this on every request, uncached. What
+  the account may do is decided on every request by the API's one authorisation dependency
+  (`api.deps.Allow`) from the ledger, so a page admits exactly whom the API would admit.
 - Every POST carries a CSRF token, in the form field `csrf` or the `X-CSRF-Token` header:
   HMAC-SHA256 under a server key (`ledger_secrets["web_csrf_key"]`) of the session token, or,
   before login, of a random `phucloi_pre` cookie. A cross-site page can read neither cookie,
@@ -25,7 +27,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from api.auth import AuthError
-from api.deps import Allow, Principal, Services, principal_for
+from api.deps import Allow, Principal, Services, principal_for_token
 from api.errors import ApiError
 
 SESSION_COOKIE = "phucloi_session"
@@ -143,13 +145,14 @@ def language(request: Request) -> str:
 
 
 def session_principal(request: Request) -> Principal | None:
-    """The logged-in account, or None (no cookie, bad or expired token, unknown account)."""
+    """The logged-in account, or None (no cookie, bad, expired or ended session, unknown
+    account)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     svc = services(request)
     try:
-        return principal_for(svc, svc.tokens.read(token))
+        return principal_for_token(svc, svc.tokens.read(token))
     except AuthError:
         return None
 
@@ -171,7 +174,7 @@ class Page:
             raise LoginRequired()
         svc = services(request)
         try:
-            principal = principal_for(svc, svc.tokens.read(token))
+            principal = principal_for_token(svc, svc.tokens.read(token))
         except AuthError as exc:
             raise LoginRequired(exc.code) from None
         return self.allow.check(request, principal, svc)

@@ -12,7 +12,9 @@
   officer or an administrator over the member's unit.
 - `officers password OFFICER` sets an officer's login password (from `PHUCLOI_NEW_PASSWORD`
   or a hidden prompt asked twice); only its Argon2id hash is stored.
-These credentials are not ledger events: they say who may reach the API, not what happened.
+Either ends every session the account has open (its API tokens and web logins are refused
+within a second, api.auth.set_credential). These credentials are not ledger events: they say
+who may reach the API, not what happened.
 """
 
 from __future__ import annotations

@@ -121,6 +121,22 @@ def test_phucloi_serve_answers_a_member_over_loopback(world, database_url, tmp_p
             r = http.post("/me/receipts", json={"entry": gift.event_id}, headers=headers)
             assert r.status_code == 201, r.text
             assert http.get("/docs").status_code == 200
+            # A new PIN from the command line (another process) ends the member's session on
+            # the running server, within the second its grants are remembered for.
+            new_pin = as_json(cli(home, database_url, "members pin DV001 --as kt.g1 --json"))
+            for _ in range(50):
+                r = http.get("/me/history", headers=headers)
+                if r.status_code != 200:
+                    break
+                time.sleep(0.1)
+            assert r.status_code == 401 and r.json()["code"] == "session_ended", r.text
+            login = http.post(
+                "/auth/login",
+                json={"kind": "member", "username": "DV001", "secret": new_pin["pin"]},
+            )
+            assert login.status_code == 200, login.text
+            fresh = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            assert http.get("/me/history", headers=fresh).status_code == 200
     finally:
         server.send_signal(signal.SIGINT)
         try:

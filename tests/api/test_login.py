@@ -98,7 +98,7 @@ def test_a_token_lives_fifteen_minutes(api) -> None:  # type: ignore[no-untyped-
 def test_forged_and_foreign_tokens_are_refused(api) -> None:  # type: ignore[no-untyped-def]
     token = api.officer("kt.g1")["Authorization"].removeprefix("Bearer ")
     head, _payload, mac = token.split(".")
-    admin = Tokens(b"\x00" * 32).issue(Account("officer", "admin"))[0]  # another server's key
+    admin = Tokens(b"\x00" * 32).issue(Account("officer", "admin"), 0)[0]  # another server's key
     forged_payload = admin.split(".")[1]
     for bad in (f"{head}.{forged_payload}.{mac}", admin, token[:-2], "v1.x.y", "garbage", ""):
         r = api.client.get("/auth/me", headers={"Authorization": f"Bearer {bad}"})

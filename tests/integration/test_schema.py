@@ -1,9 +1,13 @@
-"""Alembic owns the schema: the migrated database matches the SQLAlchemy tables exactly."""
+"""Alembic owns the schema: the migrated database matches the SQLAlchemy tables exactly, and
+the latest migration goes down and up again on both backends."""
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from argon2 import PasswordHasher
+from sqlalchemy import inspect, text
 
 from ledger import schema
 from ledger.tables import metadata
@@ -18,3 +22,35 @@ def test_migrations_create_exactly_the_tables_the_code_declares(ctx) -> None:  #
         mc = MigrationContext.configure(conn, opts={"include_object": only_ours})
         assert compare_metadata(mc, metadata) == []
     assert schema.current_revision(ctx.engine) == schema.head_revision()
+
+
+def _migrate(engine, direction: str, target: str) -> None:  # type: ignore[no-untyped-def]
+    cfg = schema.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, direction)(cfg, target)
+
+
+def test_the_session_generation_migration_goes_down_and_up_keeping_credentials(ctx) -> None:  # type: ignore[no-untyped-def]
+    from api.auth import Account, end_sessions, login, session_generation, set_credential
+
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    kt = Account("officer", "kt.g1")
+    set_credential(ctx.engine, kt, "mật khẩu dài 123", hasher=fast)
+    end_sessions(ctx.engine, kt)
+    assert session_generation(ctx.engine, kt) == 1
+
+    _migrate(ctx.engine, "downgrade", "0006")
+    columns = {c["name"] for c in inspect(ctx.engine).get_columns("api_credentials")}
+    assert "session_generation" not in columns and "secret_hash" in columns
+    with ctx.engine.connect() as conn:  # the credential itself survives
+        assert conn.execute(text("SELECT account FROM api_credentials")).scalars().all() == [
+            "officer:kt.g1"
+        ]
+
+    _migrate(ctx.engine, "upgrade", "head")
+    assert schema.current_revision(ctx.engine) == schema.head_revision()
+    assert session_generation(ctx.engine, kt) == 0  # existing rows start at 0
+    assert login(ctx.engine, kt, "mật khẩu dài 123") == 0
+    set_credential(ctx.engine, kt, "mật khẩu mới 4567", hasher=fast)
+    assert session_generation(ctx.engine, kt) == 1
