@@ -1,11 +1,12 @@
 """Logging in: officers with a password, members with their number and the PIN their union
-issued; the answer is a bearer token valid for 15 minutes (api.auth)."""
+issued; the answer is a bearer token valid for 15 minutes (api.auth). Logging out ends every
+session of the account at once, this token's and any other (api.auth.end_sessions)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import Account, AuthError, login
+from api.auth import Account, AuthError, end_sessions, login
 from api.deps import CurrentPrincipal, ServicesDep, principal_for
 from api.schemas import AccountOut, LoginIn, TokenOut, error_responses
 
@@ -34,6 +35,23 @@ def log_in(credentials: LoginIn, svc: ServicesDep) -> TokenOut:
             kind=account.kind, subject=account.subject, roles=principal.grants_json()
         ),
     )
+
+
+@router.post(
+    "/auth/logout",
+    summary="Đăng xuất: kết thúc mọi phiên của tài khoản",
+    responses=error_responses(401),
+)
+def log_out(who: CurrentPrincipal, svc: ServicesDep) -> dict[str, str]:
+    """The account's tokens (this one and any other, web sessions too) are refused from now
+    on with `session_ended`; log in again for a new one."""
+    end_sessions(svc.ctx.engine, who.account)
+    svc.forget_grants()
+    return {
+        "status": "logged_out",
+        "message_vi": "Đã đăng xuất; mọi phiên của tài khoản đã kết thúc",
+        "message_en": "Logged out; every session of the account has ended",
+    }
 
 
 @router.get("/auth/me", summary="Tôi là ai, với vai trò nào", responses=error_responses(401))

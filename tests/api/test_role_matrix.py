@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from api.deps import Allow
 from audit.log import make_checkpoint
+from tests.api.conftest import PASSWORD
 from tests.support import at
 
 ALL = frozenset({"admin", "finance", "chair", "inspector", "reporter", "member"})
@@ -30,6 +31,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/auth/me"): ALL,
+    ("POST", "/auth/logout"): ALL,
     # signed writes
     ("POST", "/collections/dues"): FIN,
     ("POST", "/collections/union-fee"): FIN,
@@ -193,7 +195,7 @@ def test_every_route_is_in_the_matrix(api) -> None:  # type: ignore[no-untyped-d
             guards = _guards(dependant)
             if allowed is PUBLIC:
                 assert guards == [], route.path
-            elif route.path == "/auth/me":
+            elif route.path in ("/auth/me", "/auth/logout"):
                 assert guards == []  # any valid token: the caller's own identity
             else:
                 assert len(guards) == 1, route.path
@@ -216,7 +218,13 @@ def test_every_route_with_every_role(api) -> None:  # type: ignore[no-untyped-de
             assert anonymous.headers["WWW-Authenticate"] == "Bearer"
             for role, h in headers.items():
                 r = _call(api, method, path, values, h)
-                if role in allowed:
+                if path == "/auth/logout":  # takes no body; the role logs in again after
+                    assert r.status_code == 200, (role, r.text)
+                    assert _call(api, "GET", "/auth/me", values, h).status_code == 401
+                    kind, username = LOGINS[role]
+                    secret = PASSWORD if kind == "officer" else api.pins[username]
+                    headers[role] = api.login(kind, username, secret)
+                elif role in allowed:
                     expected = 200 if method == "GET" else 422  # an empty body is invalid
                     assert r.status_code == expected, (method, path, role, r.text)
                 else:

@@ -105,3 +105,22 @@ def test_tokens_without_a_session_generation_are_refused(api) -> None:  # type: 
     forged = {**payload, "gen": True}  # only a whole number counts (the MAC is the server's)
     body = "v1." + _b64(json.dumps(forged, separators=(",", ":")).encode())
     _assert_ended(_me(api, {"Authorization": f"Bearer {body}.{_b64(tokens._mac(body))}"}))
+
+
+def test_an_api_logout_ends_every_token_of_the_account_and_no_other(api) -> None:  # type: ignore[no-untyped-def]
+    """A program holding a bearer token had no way to end it: only the web pages logged out."""
+    with clock.frozen(clock.now()):
+        phone = _login(api, "member", "DV001", "111111")
+        laptop = _login(api, "member", "DV001", "111111")
+        other = _login(api, "officer", "kt.g1", PASSWORD)
+        assert api.client.get("/me/history", headers=laptop).status_code == 200
+
+        r = api.client.post("/auth/logout", headers=phone)
+        assert (r.status_code, r.json()["status"]) == (200, "logged_out")
+        _assert_ended(_me(api, phone))
+        _assert_ended(api.client.get("/me/history", headers=laptop))  # no window: same process
+        assert api.client.post("/auth/logout", headers=phone).status_code == 401
+        assert _me(api, other).json()["subject"] == "kt.g1"
+
+        again = _login(api, "member", "DV001", "111111")  # in the same second
+        assert api.client.get("/me/history", headers=again).json()["member"] == "DV001"
