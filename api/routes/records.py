@@ -63,9 +63,21 @@ WRITES = (
     Write("/payouts", "Payout", ("payout.record",), FIN, "Chi phúc lợi cho đoàn viên"),
     Write("/expenses", "Expense", ("expense.record",), FIN, "Chi hoạt động"),
     Write("/remittances", "Remittance", ("remittance.record",), FIN, "Nộp cấp trên"),
-    Write("/loans/disbursements", "LoanDisbursement", ("loan.disburse",), FIN, "Giải ngân vay"),
+    Write(
+        "/loans/disbursements",
+        "LoanDisbursement",
+        ("loan.disburse",),
+        FIN,
+        "Giải ngân vay (trên ngưỡng duyệt hoặc vượt quy chế: kèm chữ ký Chủ tịch)",
+    ),
     Write("/loans/repayments", "LoanRepayment", ("loan.repay",), FIN, "Thu nợ vay"),
-    Write("/loans/write-offs", "LoanWriteOff", ("loan.write_off",), FIN, "Xóa nợ vay"),
+    Write(
+        "/loans/write-offs",
+        "LoanWriteOff",
+        ("loan.write_off",),
+        FIN,
+        "Xóa nợ vay (luôn kèm chữ ký Chủ tịch)",
+    ),
     Write("/reversals", "Reversal", ("reversal.record",), FIN, "Đảo bút toán (sửa sai)"),
     Write(
         "/approvals",
