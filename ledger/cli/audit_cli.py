@@ -98,6 +98,17 @@ def checkpoint(as_json: JsonFlag = False) -> None:
 # --- witness -----------------------------------------------------------------------------------
 
 
+def _check_vkey(option: str, vkey: str, *, cosigner: bool = False) -> None:
+    """Exit 2 naming the option when `vkey` is not a verifier key (an empty one included: it
+    would otherwise read as "no key given" and pin nothing)."""
+    from audit.note import CosignatureVerifier, Verifier
+
+    try:
+        (CosignatureVerifier if cosigner else Verifier).from_vkey(vkey)
+    except NoteError as exc:
+        usage(f"{option} {vkey!r}: {exc}")
+
+
 def _witness_dir(name: str, given: Path | None) -> Path:
     if given is not None:
         return given
@@ -138,6 +149,8 @@ def witness(
     from audit.log import LogError, cosign_latest
     from ledger.keystore import KeystoreError
 
+    if log_key is not None:
+        _check_vkey("--log-key", log_key)
     ks = keystore()
     try:
         ks.public(name)
@@ -300,17 +313,10 @@ def verify(
             views.append(read_witness_state(d))
         except (OSError, ValueError) as exc:
             usage(f"--witness-state {d}: {exc}")
-    try:
-        if log_key:
-            from audit.note import Verifier
-
-            Verifier.from_vkey(log_key)
-        for k in witness_keys or []:
-            from audit.note import CosignatureVerifier
-
-            CosignatureVerifier.from_vkey(k)
-    except NoteError as exc:
-        usage(f"--log-key/--witness-key: {exc}")
+    if log_key is not None:
+        _check_vkey("--log-key", log_key)
+    for k in witness_keys or []:
+        _check_vkey("--witness-key", k, cosigner=True)
     source: Any
     if bundle is not None:
         try:

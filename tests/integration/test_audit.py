@@ -210,6 +210,13 @@ def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, mon
     blocker.write_text("not a directory")
     code, out = call("audit", "witness", "--name", "ubkt.bao", "--state", str(blocker / "w"))
     assert code == 2 and f"--state {blocker / 'w'}: không ghi được" in out, out
+    for bad in ("", "phucloi"):  # an empty key pinned nothing and went on as if none was given
+        code, out = call("audit", "witness", "--name", "ubkt.bao", "--log-key", bad)
+        assert code == 2 and f"--log-key {bad!r}: vkey must have the form" in out, out
+        code, out = call("audit", "verify", "--log-key", bad)
+        assert code == 2 and f"--log-key {bad!r}: " in out, out
+    code, out = call("audit", "verify", "--witness-key", "")
+    assert code == 2 and "--witness-key '': " in out, out
     code, out = call("audit", "witness", "--name", "ubkt.bao", "--json")
     assert code == 0, out
     assert json.loads(out)["cosigned"] is True
