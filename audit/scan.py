@@ -358,27 +358,18 @@ def _extra(
     body = _obj(cmd.get("body"))
     if topic.startswith(REGISTRY_TOPICS):
         return {"stored": ev, "body": body}
-    if kind == "payout.record":
+    if kind in ("payout.record", "loan.disburse"):  # what maker-checker is judged on
         verdict = _obj(env.get("ledger"))
-        return {
+        extra = {
             "amount": body.get("amount"),
             "effective_date": cmd.get("effective_date"),
             "unit": cmd.get("unit"),
-            "status": verdict.get("status", "paid"),
             "overridden": bool(verdict.get("overridden")),
             "override": body.get("override") is not None,
-            "digest": env.get("digest"),
         }
-    if kind == "loan.disburse":
-        return {
-            "amount": body.get("amount"),
-            "effective_date": cmd.get("effective_date"),
-            "unit": cmd.get("unit"),
-            "overridden": bool(_obj(env.get("ledger")).get("overridden")),
-            "override": body.get("override") is not None,
-        }
-    if kind == "loan.write_off":
-        return {}
+        if kind == "payout.record":
+            extra |= {"status": verdict.get("status", "paid"), "digest": env.get("digest")}
+        return extra
     if kind == "approval.decide":
         return {k: body.get(k) for k in ("target", "target_digest", "decision")}
     if kind == "member.erase":

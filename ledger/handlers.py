@@ -13,8 +13,15 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.authority import refuse
-from ledger.domain.commands import ParsedCommand, PayoutBody, require
-from ledger.domain.errors import invalid, not_found, problem, refused_by_policy
+from ledger.domain.commands import LoanDisburseBody, Override, ParsedCommand, PayoutBody, require
+from ledger.domain.errors import (
+    PolicyViolation,
+    Problem,
+    invalid,
+    not_found,
+    problem,
+    refused_by_policy,
+)
 from ledger.domain.findings import Finding
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
@@ -497,34 +504,36 @@ def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Signed
     member: Member = self._require(work, Member, "member", body.member, "body.member")
     policy = self._policy(work, unit, cmd.effective_date)
     problems = check_payout(member, body, policy=policy, on=cmd.effective_date, unit=unit)
-    hard = [p for p in problems if p.code not in OVERRIDABLE]
-    if hard:
-        raise refused_by_policy(hard)
-    needs_chair = (
-        bool(problems)
-        or body.override is not None
-        or (policy is not None and policy.needs_second_signature(body.amount))
-    )
-    if problems and body.override is None:
-        raise refused_by_policy(problems)
-    verdict: dict[str, Any] = {"status": "paid"}
-    if problems:
-        verdict["overridden"] = sorted({p.code for p in problems})
-    if needs_chair and not item.cosignatures:
+    verdict = {"status": "paid"} | _overridden(problems, body.override)
+    if _needs_chair(policy, body) and not item.cosignatures:
         if not body.await_approval:
-            raise refused_by_policy(
-                [
-                    problem(
-                        "cosignatures",
-                        "second_signature_required",
-                        "khoản chi cần chữ ký thứ hai của Chủ tịch (hoặc gửi chờ duyệt)",
-                        "this payout needs the chair's second signature (or submit it for approval)",
-                    )
-                ]
+            raise _chair_must_sign(
+                "khoản chi cần chữ ký thứ hai của Chủ tịch (hoặc gửi chờ duyệt)",
+                "this payout needs the chair's second signature (or submit it for approval)",
             )
         verdict["status"] = "pending"
     member.record_payout(envelope=env | {"ledger": verdict})
     return member, verdict
+
+
+def _overridden(problems: list[Problem], override: Override | None) -> dict[str, Any]:
+    """Refuse unless every problem may be overridden and a chair's override is given; what
+    the verdict records of it (`overridden`: the codes let through)."""
+    hard = [p for p in problems if p.code not in OVERRIDABLE]
+    if hard or (problems and override is None):
+        raise refused_by_policy(hard or problems)
+    return {"overridden": sorted({p.code for p in problems})} if problems else {}
+
+
+def _needs_chair(policy: Policy | None, body: PayoutBody | LoanDisburseBody) -> bool:
+    """Maker-checker: an override, or an amount above the approval threshold."""
+    return body.override is not None or (
+        policy is not None and policy.needs_second_signature(body.amount)
+    )
+
+
+def _chair_must_sign(vi: str, en: str) -> PolicyViolation:
+    return refused_by_policy([problem("cosignatures", "second_signature_required", vi, en)])
 
 
 def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedItem) -> Result:
@@ -545,28 +554,12 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
         unit = _active_unit(self, work, cmd.unit, cmd.effective_date).code
         policy = self._policy(work, unit, cmd.effective_date)
         problems = check_loan(member, body, policy=policy, on=cmd.effective_date, unit=unit)
-        hard = [p for p in problems if p.code not in OVERRIDABLE]
-        if hard or (problems and body.override is None):
-            raise refused_by_policy(hard or problems)
-        needs_chair = (
-            bool(problems)
-            or body.override is not None
-            or (policy is not None and policy.needs_second_signature(body.amount))
-        )
-        if needs_chair and not item.cosignatures:
-            raise refused_by_policy(
-                [
-                    problem(
-                        "cosignatures",
-                        "second_signature_required",
-                        "khoản vay cần chữ ký thứ hai của Chủ tịch khi giải ngân",
-                        "this loan needs the chair's second signature when it is disbursed",
-                    )
-                ]
+        verdict = _overridden(problems, body.override)
+        if _needs_chair(policy, body) and not item.cosignatures:
+            raise _chair_must_sign(
+                "khoản vay cần chữ ký thứ hai của Chủ tịch khi giải ngân",
+                "this loan needs the chair's second signature when it is disbursed",
             )
-        verdict: dict[str, Any] = {}
-        if problems:
-            verdict["overridden"] = sorted({p.code for p in problems})
         member.disburse_loan(envelope=env | ({"ledger": verdict} if verdict else {}))
         return member, verdict
     loan = member.loans.get(body.loan)
@@ -584,15 +577,9 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
             ]
         )
     if cmd.type == "loan.write_off" and not item.cosignatures:
-        raise refused_by_policy(
-            [
-                problem(
-                    "cosignatures",
-                    "second_signature_required",
-                    "xóa nợ cần chữ ký thứ hai của Chủ tịch",
-                    "a write-off needs the chair's second signature",
-                )
-            ]
+        raise _chair_must_sign(
+            "xóa nợ cần chữ ký thứ hai của Chủ tịch",
+            "a write-off needs the chair's second signature",
         )
     (member.repay_loan if cmd.type == "loan.repay" else member.write_off_loan)(envelope=env)
     return member, {}
@@ -639,11 +626,7 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
         problems = check_payout(
             member, original, policy=policy, on=record.on, unit=unit, exclude=body.target
         )
-        hard = [p for p in problems if p.code not in OVERRIDABLE]
-        if hard or (problems and original.override is None):
-            raise refused_by_policy(hard or problems)
-        if problems:
-            verdict["overridden"] = sorted({p.code for p in problems})
+        verdict = _overridden(problems, original.override)
     member.decide_payout(envelope=env | ({"ledger": verdict} if verdict else {}))
     return member, verdict
 

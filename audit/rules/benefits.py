@@ -22,9 +22,9 @@ from collections import defaultdict
 from datetime import timedelta
 from functools import lru_cache
 
-from audit.rules.base import DetectedFinding, Evidence, make
+from audit.rules.base import DetectedFinding, make
 from audit.rules.facts import Facts, Payout
-from audit.rules.membership import _window, kind_vi, payout_evidence
+from audit.rules.membership import _window, kind_vi, loan_evidence, payout_evidence
 from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
 from ledger.domain.money import format_dong
 
@@ -171,28 +171,19 @@ def _loan_overrides(facts: Facts) -> list[DetectedFinding]:
             continue
         codes = ", ".join(OVERRIDE_VI.get(c, c) for c in m.overridden)
         chair = ", ".join(m.cosigners) or "—"
+        evidence = loan_evidence(m, f"khoản vay {m.key} vượt quy chế: {codes}")
         out.append(
             make(
                 "over_cap",
                 "low",
                 unit=m.unit,
-                people=[m.member, *(c for c in (m.signer, *m.cosigners) if c)],
+                people=evidence.people,
                 amount=m.amount,
                 vi=f"Chủ tịch ({chair}) cho vay vượt quy chế ({codes}) {format_dong(m.amount)} "
                 f"cho {m.member}: «{m.justification or ''}».",
                 en=f"The chair ({chair}) overrode the policy ({', '.join(m.overridden)}) to lend "
                 f"{m.member} {m.amount} đồng: «{m.justification or ''}».",
-                evidence=[
-                    Evidence(
-                        m.event_id,
-                        m.type,
-                        m.on,
-                        m.unit,
-                        m.amount,
-                        (m.member, *(c for c in (m.signer, *m.cosigners) if c)),
-                        f"khoản vay {m.key} vượt quy chế: {codes}",
-                    )
-                ],
+                evidence=[evidence],
             )
         )
     return out

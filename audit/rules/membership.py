@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from itertools import combinations
 
 from audit.rules.base import DetectedFinding, Evidence, make
-from audit.rules.facts import Facts, MemberFacts, Payout
+from audit.rules.facts import Facts, MemberFacts, Movement, Payout
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.money import format_dong
 from ledger.domain.periods import Period
@@ -36,6 +36,20 @@ def payout_evidence(p: Payout, note: str = "") -> Evidence:
         p.amount,
         tuple(dict.fromkeys(people)),
         note or f"{p.kind}: {p.occasion}",
+    )
+
+
+def loan_evidence(m: Movement, note: str) -> Evidence:
+    """A loan movement as evidence: the borrower, then who recorded and cosigned it."""
+    people = (m.member, m.signer, *m.cosigners)
+    return Evidence(
+        m.event_id,
+        m.type,
+        m.on,
+        m.unit,
+        m.amount,
+        tuple(dict.fromkeys(c for c in people if c)),
+        note,
     )
 
 

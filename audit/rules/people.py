@@ -24,9 +24,9 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from audit.rules.base import DetectedFinding, Evidence, make
+from audit.rules.base import DetectedFinding, make
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout
-from audit.rules.membership import payout_evidence
+from audit.rules.membership import loan_evidence, payout_evidence
 from ledger.domain.money import format_dong
 
 LINKS_VI = {
@@ -320,20 +320,7 @@ def self_dealing_loans(facts: Facts) -> list[DetectedFinding]:
                 "hoặc ký duyệt.",
                 en=f"Officer {', '.join(officers)} {en_links}: lent {member} {lent} đồng "
                 f"and wrote off {forgiven} đồng, recorded or cosigned by themselves.",
-                evidence=[
-                    Evidence(
-                        mv.event_id,
-                        mv.type,
-                        mv.on,
-                        mv.unit,
-                        mv.amount,
-                        tuple(
-                            dict.fromkeys((member, *(c for c in (mv.signer, *mv.cosigners) if c)))
-                        ),
-                        f"{LOAN_VI[mv.type]} {mv.key}",
-                    )
-                    for mv in moves
-                ],
+                evidence=[loan_evidence(mv, f"{LOAN_VI[mv.type]} {mv.key}") for mv in moves],
             )
         )
     return out

@@ -1,4 +1,5 @@
-"""Write-time policy checks for payouts: pure functions that return problems, never raise.
+"""Write-time policy checks for payouts and loan disbursements: pure functions that return
+problems, never raise.
 
 Invariants:
 - Thresholds come from the policy in force on the payout's effective date, never constants.
@@ -12,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ledger.domain.catalogue import WelfareKind
@@ -20,7 +22,7 @@ from ledger.domain.errors import Problem, problem
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
 from ledger.domain.periods import count_window
-from ledger.domain.policy import Policy
+from ledger.domain.policy import Policy, WelfareRule
 
 OVERRIDABLE = frozenset(
     {
@@ -142,46 +144,18 @@ def check_payout(
                 "a reason is required for this kind",
             )
         )
-    if rule.per_payout_cap is not None and body.amount > rule.per_payout_cap:
-        problems.append(
-            problem(
-                "body.amount",
-                "over_payout_cap",
-                f"{format_dong(body.amount)} vượt mức tối đa mỗi lần {format_dong(rule.per_payout_cap)}",
-                f"{body.amount} is over the per-payout cap {rule.per_payout_cap}",
-            )
-        )
     start, end = count_window(rule.count_period, on)
     earlier = [
-        p
+        p.amount
         for p in member.counted_payouts(
             kind=body.kind.value, beneficiary=beneficiary, start=start, end=end
         )
         if p.event_id != exclude
     ]
-    if rule.max_count is not None and len(earlier) + 1 > rule.max_count:
-        problems.append(
-            problem(
-                "body.kind",
-                "over_count",
-                f"đã chi {len(earlier)} lần {body.kind.label_vi} trong kỳ {start:%d/%m/%Y}–"
-                f"{end - timedelta(days=1):%d/%m/%Y}; tối đa {rule.max_count} lần",
-                f"{len(earlier)} {body.kind.value} payout(s) already in {start}..{end}; "
-                f"at most {rule.max_count}",
-            )
-        )
-    used = sum(p.amount for p in earlier)
-    if rule.per_year_cap is not None and used + body.amount > rule.per_year_cap:
-        problems.append(
-            problem(
-                "body.amount",
-                "over_period_cap",
-                f"tổng {format_dong(used + body.amount)} vượt mức tối đa trong kỳ "
-                f"{format_dong(rule.per_year_cap)} (đã dùng {format_dong(used)})",
-                f"total {used + body.amount} is over the period cap {rule.per_year_cap} "
-                f"({used} used)",
-            )
-        )
+    counted = _Counted("body.kind", "đã chi", f"lần {body.kind.label_vi}", "lần")
+    problems += _limits(
+        rule, body.amount, earlier, (start, end), counted, f"{body.kind.value} payout(s)"
+    )
     return problems
 
 
@@ -226,40 +200,63 @@ def check_loan(
                 f"policy {policy.version} does not allow loans",
             )
         ]
+    start, end = count_window(rule.count_period, on)
+    earlier = [m["amount"] for m in member.counted_loans(start=start, end=end)]
+    counted = _Counted("body.loan", "đã giải ngân", "khoản vay", "khoản")
+    return _limits(rule, body.amount, earlier, (start, end), counted, "loan(s)")
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """How the count limit names what it counts: "đã chi 2 lần Thăm hỏi; tối đa 2 lần"."""
+
+    field: str  # where an excess count is reported
+    verb_vi: str
+    noun_vi: str
+    unit_vi: str
+
+
+def _limits(
+    rule: WelfareRule,
+    amount: int,
+    earlier: list[int],
+    window: tuple[date, date],
+    counted: _Counted,
+    noun_en: str,
+) -> list[Problem]:
+    """A rule's cap per payment, count and period cap, given the amounts already counted in
+    the window: what a payout of a kind and a loan disbursement are both held to."""
     problems: list[Problem] = []
-    if rule.per_payout_cap is not None and body.amount > rule.per_payout_cap:
+    if rule.per_payout_cap is not None and amount > rule.per_payout_cap:
         problems.append(
             problem(
                 "body.amount",
                 "over_payout_cap",
-                f"{format_dong(body.amount)} vượt mức cho vay tối đa mỗi lần "
-                f"{format_dong(rule.per_payout_cap)}",
-                f"{body.amount} is over the per-loan cap {rule.per_payout_cap}",
+                f"{format_dong(amount)} vượt mức tối đa mỗi lần {format_dong(rule.per_payout_cap)}",
+                f"{amount} is over the per-payout cap {rule.per_payout_cap}",
             )
         )
-    start, end = count_window(rule.count_period, on)
-    earlier = member.counted_loans(start=start, end=end)
+    start, end = window
     if rule.max_count is not None and len(earlier) + 1 > rule.max_count:
         problems.append(
             problem(
-                "body.loan",
+                counted.field,
                 "over_count",
-                f"đã giải ngân {len(earlier)} khoản vay trong kỳ {start:%d/%m/%Y}–"
-                f"{end - timedelta(days=1):%d/%m/%Y}; tối đa {rule.max_count} khoản",
-                f"{len(earlier)} loan(s) already disbursed in {start}..{end}; "
-                f"at most {rule.max_count}",
+                f"{counted.verb_vi} {len(earlier)} {counted.noun_vi} trong kỳ "
+                f"{start:%d/%m/%Y}–{end - timedelta(days=1):%d/%m/%Y}; tối đa "
+                f"{rule.max_count} {counted.unit_vi}",
+                f"{len(earlier)} {noun_en} already in {start}..{end}; at most {rule.max_count}",
             )
         )
-    used = sum(m["amount"] for m in earlier)
-    if rule.per_year_cap is not None and used + body.amount > rule.per_year_cap:
+    used = sum(earlier)
+    if rule.per_year_cap is not None and used + amount > rule.per_year_cap:
         problems.append(
             problem(
                 "body.amount",
                 "over_period_cap",
-                f"tổng vay {format_dong(used + body.amount)} vượt mức tối đa trong kỳ "
-                f"{format_dong(rule.per_year_cap)} (đã vay {format_dong(used)})",
-                f"total {used + body.amount} lent is over the period cap {rule.per_year_cap} "
-                f"({used} already)",
+                f"tổng {format_dong(used + amount)} vượt mức tối đa trong kỳ "
+                f"{format_dong(rule.per_year_cap)} (đã dùng {format_dong(used)})",
+                f"total {used + amount} is over the period cap {rule.per_year_cap} ({used} used)",
             )
         )
     return problems
