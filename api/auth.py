@@ -20,6 +20,9 @@ Invariants:
   token whose "gen" is not the account's current one is refused with `session_ended`
   (`check_session`, via api.deps.principal_for_token). This ends every session of the
   account at once (all browsers and API clients), not only the one that logged out.
+  Revoking an officer's key ends the officer's sessions the same way, and erasing a member's
+  personal data deletes the member's credential, both in the event's own transaction
+  (ledger.sessions).
   A counter rather than a "sessions valid from" instant: "iat" is whole seconds, so an
   instant would either refuse a login made in the same second as the logout or accept the
   logged-out token for the rest of that second; a counter has no clock edge. Tokens issued

@@ -85,6 +85,7 @@ from ledger.privacy import (
     unseal,
 )
 from ledger.projections.lines import MONEY_COMMANDS  # recorded once they have moved
+from ledger.sessions import session_ender
 from ledger.store import Tx
 from ledger.tables import ledger_entries
 from ledger.vault import Vault
@@ -235,6 +236,7 @@ class Ledger(Application[UUID]):
                 [
                     self.vault.key_writer(work.new_keys),
                     self.vault.key_eraser(),
+                    session_ender(),
                     *self.projectors,
                 ],
                 expect_head=work.expect_head,

@@ -38,7 +38,8 @@ from api.schemas import ReceiptOut, SignedItemIn, error_responses, signed_item_m
 router = APIRouter(tags=["Ghi sổ (signed writes)"])
 
 FIN = ("finance_officer",)
-MOVES = ("member.transfer", "member.leave")  # commands that change a member's grant
+# Commands that change a member's grant, or end their login (ledger.sessions).
+MOVES = ("member.transfer", "member.leave", "member.erase")
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def record(svc: Services, who: Principal, item: SignedItemIn, response: Response
         _require_current_finding(svc, item.command.unit, item.command.body)
     receipt = svc.ctx.ledger.submit(item.raw())
     if item.command.type.startswith("officer.") or item.command.type in MOVES:
-        svc.forget_grants()  # roles or a member's unit may have changed: read them afresh
+        svc.forget_grants()  # roles, a unit or a session may have changed: read them afresh
     if receipt.duplicate:
         response.headers["Idempotent-Replayed"] = "true"
     return original_receipt(svc.ctx.ledger, receipt)

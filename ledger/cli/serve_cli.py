@@ -170,6 +170,11 @@ def pin(
     member = ctx.ledger.get_member(number)
     if member is None:
         raise not_found("member", number, field_="MEMBER")
+    if member.erased:
+        usage(
+            f"MEMBER {number}: dữ liệu cá nhân đã bị xóa, không cấp PIN / "
+            "personal data erased: no login for this member"
+        )
     officer = ctx.ledger.get_officer(as_)
     now = clock.now()
     if officer is None or officer.key_problem(by.key_id, at=now) is not None:

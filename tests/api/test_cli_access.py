@@ -50,6 +50,12 @@ def test_portal_pin_and_password_commands(world, database_url, tmp_path) -> None
     refused = cli(home, database_url, "members pin DV003 --as kt.g1")  # DV003 is in G2
     assert refused.exit_code == 2 and "G2" in refused.output
     assert cli(home, database_url, "members pin DV404 --as kt.g1").exit_code == 1
+    # Erasing a member's personal data deletes their login, and no new PIN is issued.
+    ok(cli(home, database_url, "members erase DV001 --unit G1 --reason 'NĐ 13' --as admin"))
+    assert stored_hash(world.ctx.engine, Account("member", "DV001")) is None
+    erased = cli(home, database_url, "members pin DV001 --as kt.g1")
+    assert erased.exit_code == 2 and "erased" in erased.output
+    assert stored_hash(world.ctx.engine, Account("member", "DV001")) is None
 
     ok(cli(home, database_url, "officers password kt.g1", PHUCLOI_NEW_PASSWORD="mật-khẩu-kế-toán"))
     assert stored_hash(world.ctx.engine, Account("officer", "kt.g1")).startswith("$argon2id$")

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from api.auth import Account, _b64, set_credential
+from api.tables import api_credentials
 from ledger import clock
 from tests.api.conftest import FAST, PASSWORD
 
@@ -124,3 +125,68 @@ def test_an_api_logout_ends_every_token_of_the_account_and_no_other(api) -> None
 
         again = _login(api, "member", "DV001", "111111")  # in the same second
         assert api.client.get("/me/history", headers=again).json()["member"] == "DV001"
+
+
+def test_revoking_an_officers_key_ends_that_officers_sessions_and_nobody_elses(api) -> None:  # type: ignore[no-untyped-def]
+    """A key is revoked because it was lost, usually with the device holding the officer's
+    open sessions: those end with the revocation, through the API or the command line."""
+    lost = _login(api, "officer", "kt.g1", PASSWORD)
+    chair = _login(api, "officer", "ct.g1", PASSWORD)
+    member = _login(api, "member", "DV001", "111111")
+    assert api.client.get("/members/DV001", headers=lost).status_code == 200
+    revoke = api.world.item(
+        "officer.revoke_key",
+        by=api.world.admin,
+        body={"officer": "kt.g1", "key_id": api.world.kt.key_id, "reason": "mất máy tính"},
+    )
+    r = api.client.post("/officers", json=revoke, headers=api.officer("admin"))
+    assert r.status_code == 201, r.text
+    _assert_ended(api.client.get("/members/DV001", headers=lost))  # no window: this process
+    assert _me(api, chair).json()["subject"] == "ct.g1"
+    assert _me(api, member).json()["subject"] == "DV001"
+    # The password stays: on another device the officer logs in again and can read.
+    again = _login(api, "officer", "kt.g1", PASSWORD)
+    assert api.client.get("/members/DV001", headers=again).status_code == 200
+
+    # Revoked straight in the ledger, as `phucloi officers revoke-key` does.
+    chair_device = _login(api, "officer", "ct.g1", PASSWORD)
+    api.world.submit(
+        "officer.revoke_key",
+        by=api.world.admin,
+        body={"officer": "ct.g1", "key_id": api.world.chair.key_id, "reason": "lộ khóa"},
+    )
+    _window_passes(api)
+    _assert_ended(_me(api, chair_device))
+    _assert_ended(_me(api, chair))
+    assert _me(api, again).json()["subject"] == "kt.g1"
+
+
+def test_erasing_a_members_data_deletes_their_login(api) -> None:  # type: ignore[no-untyped-def]
+    dv1 = _login(api, "member", "DV001", "111111")
+    dv2 = _login(api, "member", "DV002", "222222")
+    assert api.client.get("/me/history", headers=dv1).status_code == 200
+    api.world.submit(  # as `phucloi members erase DV001` does
+        "member.erase", by=api.world.admin, unit="G1", body={"member": "DV001", "reason": "NĐ 13"}
+    )
+    _window_passes(api)
+    _assert_ended(api.client.get("/me/history", headers=dv1))
+    r = api.client.post(
+        "/auth/login", json={"kind": "member", "username": "DV001", "secret": "111111"}
+    )
+    assert r.status_code == 401, r.text
+    assert api.client.get("/me/history", headers=dv2).status_code == 200
+    with api.ledger.engine.connect() as conn:
+        rows = conn.execute(
+            api_credentials.select().where(api_credentials.c.account == "member:DV001")
+        ).all()
+    assert rows == []  # the PIN's hash went with the personal data
+
+
+def test_erasing_through_the_api_ends_the_session_at_once(api) -> None:  # type: ignore[no-untyped-def]
+    dv2 = _login(api, "member", "DV002", "222222")
+    erase = api.world.item(
+        "member.erase", by=api.world.admin, unit="G1", body={"member": "DV002", "reason": "NĐ 13"}
+    )
+    r = api.client.post("/members", json=erase, headers=api.officer("admin"))
+    assert r.status_code == 201, r.text
+    _assert_ended(api.client.get("/me/history", headers=dv2))  # no window: this process
