@@ -2,7 +2,8 @@
 
 The whole file is submitted as one atomic batch (`Ledger.submit_batch`): either every command
 is stored or none is. Each refusal is reported against the file as
-``dòng N, trường F: <tiếng Việt> / <English>`` and the command exits with status 1.
+``dòng N, trường F: <tiếng Việt> / <English>`` and the command exits with status 1; the
+heading counts the file's lines in error (a dues group's bad lines each count).
 `--dry-run` runs every check of the ledger and stores nothing.
 
 File format is chosen by extension: ``.jsonl`` or ``.csv``. Text is UTF-8 (with or without
@@ -597,11 +598,17 @@ def import_file(
         else:
             receipts = ledger.submit_batch(items)
     except LedgerError as exc:
+        located = locate(exc, entries)
         head_vi, head_en = exc.vi, exc.en
         if len(items) == 1:
             head_vi = f"Lô bị từ chối, không ghi dòng nào: {exc.vi}"
             head_en = f"batch refused, nothing stored: {exc.en}"
-        report(head_vi, head_en, locate(exc, entries))
+        elif exc.code == "batch_refused":
+            # The ledger counts commands; a dues group is one command of many file lines.
+            n = len({fp.line for fp in located})
+            head_vi = f"Lô bị từ chối: {n} dòng lỗi, không ghi dòng nào"
+            head_en = f"Batch refused: {n} line(s) in error, nothing stored"
+        report(head_vi, head_en, located)
         raise typer.Exit(1) from None
     if dry_run:
         if as_json:

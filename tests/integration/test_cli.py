@@ -302,6 +302,18 @@ def test_import_csv_with_one_bad_row_stores_nothing(
     assert "không ghi dòng nào" in r.stderr
     assert "dòng 5, trường amount: đoàn phí phải là 80000" in r.stderr
     assert "dòng 4" not in r.stderr and "Traceback" not in r.output
+    assert "Lô bị từ chối: 1 dòng lỗi" in r.stderr
+    assert count_entries(database_url) == before
+    # Two bad lines of one dues group (one command) are two lines of the file in error.
+    rows = (DATA / "dues_bad.csv").read_text("utf-8").splitlines()
+    rows[3] = rows[3].replace("2025-03,,", "2025-03,1.000,")
+    both = home.parent / "dues_both_bad.csv"
+    both.write_text("\n".join(rows) + "\n", "utf-8")
+    r = cli(home, database_url, "import --as kt.g1", str(both))
+    assert r.exit_code == 1
+    assert "dòng 4, trường amount: đoàn phí phải là 60000" in r.stderr
+    assert "dòng 5, trường amount: đoàn phí phải là 80000" in r.stderr
+    assert "Lô bị từ chối: 2 dòng lỗi" in r.stderr and "2 line(s) in error" in r.stderr
     assert count_entries(database_url) == before
     # a column given twice: neither cell is guessed at
     twice = home.parent / "twice.csv"
