@@ -129,7 +129,14 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
         ) from None
     first = content.split("\n", 1)[0]
     delimiter = csv_delimiter(first)
-    return [row for row in csv.reader(io.StringIO(content), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as exc:  # a cell over the csv module's limit, a NUL byte...
+        raise PayrollError(
+            f"Tệp CSV hỏng ở dòng {reader.line_num}: {exc}",
+            f"The CSV file is malformed at line {reader.line_num}: {exc}",
+        ) from None
 
 
 def _xlsx_rows(data: bytes) -> list[list[Any]]:

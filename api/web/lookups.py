@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -226,8 +226,20 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
         row = dict(r._mapping)
         if row["amount"] is not None:  # SUM is numeric on PostgreSQL: back to integer đồng
             row["amount"] = int(row["amount"])
+        if row["status"] == "paid" and row["command_type"] not in PAID_OUT:
+            # the money lines say "paid" of every movement: income is collected, a reversal
+            # or a write-off is only recorded
+            row["status"] = "collected" if row["command_type"] in COLLECTED else "recorded"
         out.append(row)
     return out
+
+
+PAID_OUT: Final = frozenset(
+    {"payout.record", "expense.record", "remittance.record", "loan.disburse"}
+)
+COLLECTED: Final = frozenset(
+    {"collection.dues", "collection.union_fee", "collection.other", "loan.repay"}
+)
 
 
 # --- members' disputes ---------------------------------------------------------------------------

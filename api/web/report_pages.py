@@ -130,6 +130,10 @@ def download(
     period: str = "",
     format: str = "xlsx",
 ) -> Response:
+    if not unit.strip():
+        raise ApiError(
+            422, "invalid_request", "Hãy chọn đơn vị báo cáo", "Choose the unit", field="unit"
+        )
     if kind not in KINDS:
         raise ApiError(
             422, "invalid_request", "Loại báo cáo không hợp lệ", "Unknown report", field="kind"

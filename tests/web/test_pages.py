@@ -232,6 +232,61 @@ def test_a_payout_signed_in_the_browser_is_recorded_and_refusals_are_in_vietname
     assert "800.000" not in history
 
 
+def test_what_i_recorded_names_every_type_in_vietnamese_and_income_as_collected(
+    web: Web,
+) -> None:
+    """Member changes showed as raw type names, and dues, repayments and reversals as "Đã chi"
+    (paid out)."""
+    w = web.world
+    today = clock.today_vn()
+    month = f"{today:%Y-%m}"
+    gift = w.ledger.submit(_today_payout(web, w.kt, 100_000))
+    dues = w.submit(
+        "collection.dues",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={
+            "month": month,
+            "lines": [{"member": "DV002", "salary_basis": 6_000_000, "amount": 30_000}],
+        },
+    )
+    back = w.submit(
+        "reversal.record",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"target": gift.event_id, "reason": "ghi nhầm"},
+    )
+    salary = w.submit(
+        "member.salary",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV002", "salary_basis": 7_000_000},
+    )
+    page = web.login("kt.g1").get("/web/finance").text
+    rows = dict(re.findall(r'<tr data-event="([^"]+)">(.*?)</tr>', page, re.S))
+    cells = {
+        event: [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for event, row in rows.items()
+    }
+    assert cells[gift.event_id][1] == "Chi phúc lợi" and cells[gift.event_id][4] == "Đã chi"
+    assert cells[dues.event_id][1] == "Thu đoàn phí" and cells[dues.event_id][4] == "Đã thu"
+    assert cells[back.event_id][1] == "Đảo bút toán" and cells[back.event_id][4] == "Đã ghi"
+    assert cells[salary.event_id][1] == "Đổi lương đóng đoàn phí"
+    assert cells[salary.event_id][4] == "Đã ghi"
+    assert "member." not in page and "collection." not in page
+
+
+def test_every_command_type_has_a_label(web: Web) -> None:
+    from ledger.domain.commands import COMMANDS
+
+    assert sorted(set(COMMANDS) - set(text.COMMAND_TYPES)) == []
+
+
 def test_member_search_and_allowance_stay_inside_the_officers_units(web: Web) -> None:
     officer = web.login("kt.g1")
     found = officer.get("/web/finance/members", params={"q": "doan vien dv00"}).json()["members"]
@@ -358,6 +413,9 @@ def test_a_file_that_is_not_a_payroll_is_refused_as_a_whole(web: Web) -> None:
     legacy = _csv("Mã đoàn viên,Lương đóng BHXH", "DV001,6.000.000").replace(b"\xc3\xa3", b"\xe3")
     r = _preview(officer, token, "x.csv", legacy)  # 'ã' of the header as one 8-bit byte
     assert r.status_code == 422 and "Tệp CSV phải mã hóa UTF-8 (dòng 1)" in r.text
+    huge = _csv("Mã đoàn viên,Lương đóng BHXH", "DV001,6.000.000", "DV002," + "1" * 131_073)
+    r = _preview(officer, token, "x.csv", huge)  # a cell beyond the csv module's limit
+    assert r.status_code == 422 and "Tệp CSV hỏng ở dòng 3" in r.text
     # Excel's "Unicode Text" (UTF-16 with a BOM, tabs) is read like CSV UTF-8: a good preview.
     text = "Mã đoàn viên\tLương đóng BHXH\nDV001\t6.000.000\n".encode("utf-16")
     r = _preview(officer, token, "luong.txt", text)
@@ -471,6 +529,8 @@ def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web:
     xlsx = officer.get("/web/reports/download", params={**params, "format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert officer.get("/web/reports/download", params={**params, "unit": "G2"}).status_code == 403
+    no_unit = officer.get("/web/reports/download", params={**params, "unit": ""})
+    assert no_unit.status_code == 422 and "Hãy chọn đơn vị báo cáo" in no_unit.text
     structure = officer.get(
         "/web/reports/download",
         params={"unit": "G1", "kind": "structure", "period": "2024", "format": "csv"},
