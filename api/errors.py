@@ -103,6 +103,19 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     problems = []
     for err in exc.errors():
         msg = str(err.get("msg", "invalid"))
+        if err.get("type") == "json_invalid":  # its "loc" is a character offset, not a field
+            at = next((p for p in err.get("loc", ())[1:] if isinstance(p, int)), None)
+            where_vi = f" (ký tự thứ {at})" if at is not None else ""
+            where_en = f" (at character {at})" if at is not None else ""
+            return JSONResponse(
+                body(
+                    "invalid_json",
+                    f"Nội dung yêu cầu không phải JSON hợp lệ{where_vi}",
+                    f"The request body is not valid JSON{where_en}",
+                    [("body", "invalid_json", f"JSON không hợp lệ: {msg}", msg)],
+                ),
+                status_code=422,
+            )
         problems.append(
             (field_path(err.get("loc", ())), "invalid_field", f"giá trị không hợp lệ ({msg})", msg)
         )
@@ -123,6 +136,8 @@ _HTTP_CODES = {
     405: ("method_not_allowed", "Phương thức không được hỗ trợ", "Method not allowed"),
     413: ("too_large", "Yêu cầu quá lớn", "The request body is too large"),
 }
+# Starlette's words when it cannot read a body at all (not UTF-8, nested beyond its parser).
+_UNREADABLE = "There was an error parsing the body"
 
 
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
@@ -130,6 +145,10 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
     code, vi, en = _HTTP_CODES.get(
         exc.status_code, ("http_error", str(exc.detail), str(exc.detail))
     )
+    if exc.status_code == 400 and exc.detail == _UNREADABLE:
+        code = "invalid_json"
+        vi = "Nội dung yêu cầu không đọc được: cần JSON mã hóa UTF-8"
+        en = "The request body cannot be read: UTF-8 encoded JSON is expected"
     return JSONResponse(
         body(code, vi, en), status_code=exc.status_code, headers=getattr(exc, "headers", None)
     )

@@ -160,7 +160,15 @@ def test_bad_fields_are_named(api) -> None:  # type: ignore[no-untyped-def]
         r = api.client.post(
             "/payouts", content=b"{not json", headers=kt | {"content-type": "application/json"}
         )
-        assert r.status_code == 422
+        assert r.status_code == 422 and r.json()["code"] == "invalid_json"
+        assert r.json()["message_vi"] == "Nội dung yêu cầu không phải JSON hợp lệ (ký tự thứ 1)"
+        assert [p["field"] for p in r.json()["problems"]] == ["body"]
+        for unreadable in (b'{"command": "\xff\xfe"}', b"[" * 100_000 + b"]" * 100_000):
+            r = api.client.post(
+                "/payouts", content=unreadable, headers=kt | {"content-type": "application/json"}
+            )
+            assert 400 <= r.status_code < 500 and r.json()["code"] in ("invalid_json", "too_deep")
+            assert "cần JSON" in r.json()["message_vi"] or "lồng quá sâu" in r.json()["message_vi"]
 
 
 def test_a_chair_approves_a_large_payout_from_the_queue(api) -> None:  # type: ignore[no-untyped-def]
