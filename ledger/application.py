@@ -78,9 +78,7 @@ from ledger.privacy import (
     blind_index,
     check_openings,
     new_data_key,
-    normalize_bank_account,
-    normalize_citizen_id,
-    normalize_household,
+    normalize_indexed,
     seal,
     unseal,
 )
@@ -310,6 +308,8 @@ class Ledger(Application[UUID]):
                 relatives[cmd["body"]["relative"]] = values
             elif cmd["type"] == "payout.record":
                 fields.setdefault("payouts", {})[cmd["command_id"]] = values
+            elif cmd["type"] == "loan.disburse":
+                fields.setdefault("loans", {})[cmd["command_id"]] = values
             else:
                 fields.update(values)
         if relatives:
@@ -638,13 +638,7 @@ class Ledger(Application[UUID]):
                 continue
             value = item.openings[field_]["value"]
             try:
-                normal = (
-                    normalize_citizen_id(value)
-                    if kind == "citizen_id"
-                    else normalize_bank_account(*value.split(":", 1))
-                    if kind == "bank_account"
-                    else normalize_household(value)
-                )
+                normal = normalize_indexed(kind, value)
             except (ValueError, TypeError) as exc:
                 problems.append(problem(f"openings.{field_}", "invalid_value", str(exc), str(exc)))
                 continue

@@ -306,6 +306,17 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
                 ]
             )
         _active_unit(self, work, body.to_unit, on, "body.to_unit")
+    if cmd.type not in ("member.transfer", "member.leave", "member.death"):
+        # The member's unit that day (or the last one, once they left) must be the command's
+        # unit or below it: the signer's role is checked over the command's unit only.
+        _within(
+            self,
+            work,
+            cmd.unit,
+            in_unit or member.spans[-1][1],
+            f"đoàn viên {member.number}",
+            f"member {member.number}",
+        )
     if cmd.type == "member.relative" and body.relative in member.relatives:
         raise invalid(
             [
@@ -347,7 +358,7 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
 def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd, body = pc.command, pc.body
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
-    month = parse_period(body.month)
+    month = _begun(body.month, cmd.effective_date)
     policy = self._policy(work, unit.code, month.start)
     if policy is None:
         raise refused_by_policy(
@@ -428,10 +439,29 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
     return unit, {}
 
 
+def _begun(month_text: str, on: date) -> Any:
+    """The month collected for, refused if it begins after the collection's effective date:
+    dues and the 2% fee are paid on a month's payroll, never for a month still to come."""
+    month = parse_period(month_text)
+    if month.start > on:
+        raise invalid(
+            [
+                problem(
+                    "body.month",
+                    "future_month",
+                    f"tháng {month_text} chưa bắt đầu vào ngày hiệu lực {on:%d/%m/%Y}",
+                    f"month {month_text} has not begun on the effective date {on.isoformat()}",
+                )
+            ]
+        )
+    return month
+
+
 def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd = pc.command
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
     if cmd.type == "collection.union_fee":
+        _begun(pc.body.month, cmd.effective_date)
         _check_union_fee(self, work, unit, pc.body)
     {
         "collection.union_fee": unit.receive_union_fee,
@@ -565,6 +595,16 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
     loan = member.loans.get(body.loan)
     if loan is None:
         raise not_found("loan", body.loan, field_="body.loan")
+    lent = next(
+        (
+            e
+            for e, m in member.money.items()
+            if m["type"] == "loan.disburse" and m["loan"] == loan.loan
+        ),
+        None,
+    )
+    if lent is not None:
+        _within(self, work, cmd.unit, _recorded_unit(self, work, lent), "khoản vay", "the loan")
     if body.amount > loan.outstanding:
         raise invalid(
             [
@@ -588,6 +628,9 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
 def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd, body = pc.command, pc.body
     member, record = _find_payout(self, work, body.target)
+    _within(
+        self, work, cmd.unit, _recorded_unit(self, work, body.target), "khoản chi", "the payout"
+    )
     if record.status != "pending":
         raise invalid(
             [
@@ -634,6 +677,9 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
 def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     target = pc.body.target
     aggregate = _find_target(self, work, target)
+    _within(
+        self, work, pc.command.unit, _recorded_unit(self, work, target), "bút toán", "the entry"
+    )
     money = getattr(aggregate, "money", {})
     payouts = getattr(aggregate, "payouts", {})
     if target in payouts:
@@ -811,6 +857,35 @@ def _find_target(self: Ledger, work: Work, event_id: str) -> Any:
     if aid not in work.touched:
         work.touched[aid] = self.repository.get(aid)
     return work.touched[aid]
+
+
+def _recorded_unit(self: Ledger, work: Work, event_id: str) -> str | None:
+    """The unit an event was recorded for (this batch's, or the log's)."""
+    meta = next((m for m in work.metas.values() if m.event_id == event_id), None)
+    if meta is not None:
+        return meta.unit
+    row = self.entry(event_id)
+    return None if row is None else row["unit_code"]
+
+
+def _within(
+    self: Ledger, work: Work, unit: str | None, target: str | None, what_vi: str, what_en: str
+) -> None:
+    """Refuse a command on something of a unit outside the command's own unit and those below
+    it: the signer's role is checked over the command's unit, so another union's payout,
+    loan or member must not be reachable by naming one's own unit."""
+    if target is None or unit == target or (unit and unit in self._ancestors(work, target)):
+        return
+    raise invalid(
+        [
+            problem(
+                "unit",
+                "wrong_unit",
+                f"{what_vi} thuộc {target}, ngoài đơn vị {unit} của lệnh",
+                f"{what_en} belongs to {target}, outside the command's unit {unit}",
+            )
+        ]
+    )
 
 
 def _find_payout(self: Ledger, work: Work, event_id: str) -> tuple[Member, Any]:

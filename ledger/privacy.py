@@ -56,6 +56,7 @@ __all__ = [
     "normalize_bank_account",
     "normalize_citizen_id",
     "normalize_household",
+    "normalize_indexed",
     "seal",
     "unseal",
 ]
@@ -297,7 +298,8 @@ def normalize_household(s: str) -> str:
     return value
 
 
-def _normalize_for_index(kind: str, value: str) -> str:
+def normalize_indexed(kind: str, value: str) -> str:
+    """The normal form of a blind-indexed value of `kind`; ValueError naming what is wrong."""
     if kind == "citizen_id":
         return normalize_citizen_id(value)
     if kind == "bank_account":
@@ -319,6 +321,6 @@ def blind_index(index_key: bytes, *, kind: str, value: str) -> str:
     """
     if not isinstance(index_key, bytes) or len(index_key) < MIN_INDEX_KEY_BYTES:
         raise ValueError(f"index key must be at least {MIN_INDEX_KEY_BYTES} bytes")
-    normalized = _normalize_for_index(kind, value)
+    normalized = normalize_indexed(kind, value)
     message = (kind + "\x00" + normalized).encode("utf-8")
     return hmac.new(index_key, message, hashlib.sha256).hexdigest()[:BLIND_INDEX_HEX_CHARS]

@@ -226,3 +226,13 @@ class World:
                 cosigner=cosigner,
                 personal=personal,
             )
+
+
+def entries(world: World) -> int:
+    """How many events the ledger holds: a refused command must leave it unchanged."""
+    from sqlalchemy import func, select
+
+    from ledger.tables import ledger_entries
+
+    with world.ctx.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(ledger_entries)) or 0)

@@ -490,6 +490,7 @@ def _loan(
     as_json: bool,
     body: dict[str, Any],
     cosign_as: str | None = None,
+    personal: dict[str, str | None] | None = None,
 ) -> None:
     by = officer_signer(as_)
     cosigner = (
@@ -504,6 +505,7 @@ def _loan(
         body=body,
         cosigner=cosigner,
         effective_date=optional_day("--date", date_),
+        personal=personal,
     )
     submit_one(item, as_json=as_json)
 
@@ -519,6 +521,13 @@ def loan_disburse(
     ],
     term: Annotated[int, typer.Option("--term", help="Thời hạn, tháng (term in months).")],
     as_: AsOfficer,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="Mục đích vay, dữ liệu cá nhân được niêm phong (purpose, sealed personal data).",
+        ),
+    ] = None,
     interest_bp: Annotated[
         int, typer.Option("--interest-bp", help="Lãi suất, điểm cơ bản (interest, bp).")
     ] = 0,
@@ -538,7 +547,8 @@ def loan_disburse(
     }
     if override:
         body["override"] = {"justification": override}
-    _loan("loan.disburse", unit, as_, date_, as_json, body, cosign_as)
+    personal = {"reason": personal_value("--reason", "reason", reason)}
+    _loan("loan.disburse", unit, as_, date_, as_json, body, cosign_as, personal)
 
 
 @loan.command("repay")

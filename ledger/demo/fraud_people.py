@@ -553,6 +553,7 @@ def _own_loan(pl: Planter, g: Year, u: str, k: Person) -> None:
             body | {"fund": "tro_von", "amount": amount, "term_months": 12},
             unit=u,
             effective=lent_on,
+            personal={"reason": "sửa nhà"},
             cosign=g.ct(u),
         ),
         g.op(

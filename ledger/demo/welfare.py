@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 SICKNESS = ("sốt xuất huyết", "viêm phổi", "mổ ruột thừa", "gãy tay", "sinh con", "viêm dạ dày")
 HARDSHIP = ("hộ nghèo, con nhỏ", "chồng bệnh nặng", "nhà bị ngập", "mẹ già đau ốm")
 SERIOUS = ("ung thư vú", "suy thận mạn", "u não")
+LOAN_PURPOSES = ("chăn nuôi", "sửa nhà", "học phí cho con", "mua xe máy đi làm", "chữa bệnh")
 # Goods given in kind and their market unit prices (the same item costs about the same
 # everywhere in the province; `Year.unit_price` gives each union's quote).
 TET_GOODS = (
@@ -247,6 +248,7 @@ def loans_book(g: Year) -> None:
             continue
         fund, term = ("cep", 24) if i % 3 == 0 else ("tro_von", 12)
         principal = rng.choice((5, 10, 15, 20, 30)) * 1_000_000
+        purpose = LOAN_PURPOSES[i % len(LOAN_PURPOSES)]
         code = f"TV{y}-{i + 1:04d}"
         g.op(
             at(d, 10),
@@ -261,6 +263,7 @@ def loans_book(g: Year) -> None:
             },
             unit=unit,
             effective=d,
+            personal={"reason": purpose},
             cosign=g.ct(unit) if principal > 5_000_000 else None,
         )
         g.loans.append((p, code, principal, term, d))

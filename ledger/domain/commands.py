@@ -278,6 +278,10 @@ class PayoutBody(Body):
     override: Override | None = None
 
 
+class LoanPersonal(Body):
+    reason: Commit | None = None  # what the loan is for (a sick child, a house): personal
+
+
 class LoanDisburseBody(Body):
     member: MemberNo
     loan: Code
@@ -285,6 +289,7 @@ class LoanDisburseBody(Body):
     amount: PositiveMoney
     term_months: Annotated[StrictInt, Field(gt=0, le=120)]
     interest_bp: Annotated[StrictInt, Field(ge=0, le=5000)] = 0
+    personal: LoanPersonal = LoanPersonal()
     override: Override | None = None
 
 

@@ -166,8 +166,9 @@ def check_loan(
 
     A loan goes to an active member of the lending unit (never overridable), under the
     policy's `loan` rule: its per-disbursement cap, its count and its period cap over the
-    member's unreversed disbursements in the counting window. The rule's `requires_reason`
-    does not apply: a loan's fund, term and interest are its signed terms.
+    member's unreversed disbursements in the counting window. Where the rule requires a
+    reason, the loan's purpose is given as the sealed personal field `reason`; a chair may
+    override its absence, as for a payout.
     """
     here = member.unit_on(on)
     if here != unit:
@@ -200,10 +201,20 @@ def check_loan(
                 f"policy {policy.version} does not allow loans",
             )
         ]
+    problems: list[Problem] = []
+    if rule.requires_reason and body.personal.reason is None:
+        problems.append(
+            problem(
+                "body.personal.reason",
+                "reason_required",
+                "cần ghi mục đích vay",
+                "the loan's purpose (reason) is required",
+            )
+        )
     start, end = count_window(rule.count_period, on)
     earlier = [m["amount"] for m in member.counted_loans(start=start, end=end)]
     counted = _Counted("body.loan", "đã giải ngân", "khoản vay", "khoản")
-    return _limits(rule, body.amount, earlier, (start, end), counted, "loan(s)")
+    return problems + _limits(rule, body.amount, earlier, (start, end), counted, "loan(s)")
 
 
 @dataclass(frozen=True)

@@ -467,3 +467,22 @@ def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, 
     r = ok(cli(home, db, f"{expense} --amount 1.000.000 --participants 40 --as kt.g1"))
     assert "expense.record" in r.stdout
     assert count_entries(db) == before + 1
+
+
+def test_a_loan_is_disbursed_with_its_purpose_sealed(
+    world: Any, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    world.join("DV001")
+    db, before = database_url, count_entries(database_url)
+    loan = "record loan disburse G1 --member DV001 --loan L1 --amount 2.000.000 --fund cep"
+    r = cli(home, db, f"{loan} --term 12 --as kt.g1")
+    assert r.exit_code == 1 and "body.personal.reason: cần ghi mục đích vay" in r.stderr
+    assert count_entries(db) == before
+    r = cli(home, db, f"{loan} --term 12 --reason '  ' --as kt.g1")
+    assert r.exit_code == 2 and "--reason" in r.stderr
+    receipt = as_json(cli(home, db, f"{loan} --term 12 --reason 'Mua bò giống' --as kt.g1 --json"))
+    assert receipt["command_type"] == "loan.disburse"
+    opened = world.ledger.reveal("DV001")["loans"][receipt["event_id"]]
+    assert opened == {"reason": "Mua bò giống"}
+    assert count_entries(db) == before + 1

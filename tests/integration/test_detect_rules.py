@@ -264,6 +264,7 @@ def test_a_loan_the_chair_let_past_the_policy_is_reported_like_a_payout(world) -
             by=world.kt,
             unit="G1",
             body=body | {"term_months": 12} | extra,
+            personal={"reason": "sửa nhà"},
             cosigner=world.chair,
         )
 
@@ -370,9 +371,13 @@ def test_officers_lending_to_their_household_and_forgiving_it(world) -> None:  #
 
     def loan(type_: str, number: str, code: str, amount: int, by: Any, **extra: Any) -> Any:
         body = {"member": number, "loan": code, "amount": amount} | extra
+        purpose = None
         if type_ == "loan.disburse":
             body["term_months"] = 12
-        return world.submit(type_, by=by, unit="G1", body=body, cosigner=world.chair)
+            purpose = {"reason": "mua xe máy"}
+        return world.submit(
+            type_, by=by, unit="G1", body=body, personal=purpose, cosigner=world.chair
+        )
 
     with at("2025-02-03"):
         spouse = loan("loan.disburse", "DV6", "L1", 20_000_000, kt_b, fund="tro_von")

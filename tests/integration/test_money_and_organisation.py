@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ledger.domain.errors import InvalidCommand, NotFound, PolicyViolation
-from ledger.tables import ledger_entries, member_index, member_units
+from ledger.tables import member_index, member_units
 from tests.integration.test_audit_helpers import Attacker
-from tests.support import at
+from tests.support import at, entries
 
 
 def test_fee_income_remittance_and_expense_are_booked_on_the_unit(world) -> None:  # type: ignore[no-untyped-def]
@@ -106,6 +106,7 @@ def test_a_loan_is_disbursed_repaid_and_written_off_within_its_balance(world) ->
                 "term_months": 12,
                 "interest_bp": 0,
             },
+            personal={"reason": "chăn nuôi bò"},
             cosigner=world.chair,
         )
         world.submit(
@@ -152,8 +153,14 @@ def test_a_disbursement_is_reversed_only_once_its_repayments_are(world) -> None:
     world.join("DV001")
 
     def loan(type_: str, **body: Any) -> Any:
+        purpose = {"reason": "sửa nhà"} if type_ == "loan.disburse" else None
         return world.submit(
-            type_, by=world.kt, unit="G1", body={"member": "DV001", **body}, cosigner=world.chair
+            type_,
+            by=world.kt,
+            unit="G1",
+            body={"member": "DV001", **body},
+            personal=purpose,
+            cosigner=world.chair,
         )
 
     def reverse(target: str, on: str | None = None) -> Any:
@@ -192,7 +199,9 @@ def test_a_loan_is_held_to_the_policy_and_needs_the_chair_above_the_threshold(wo
     world.join("DV001")
     world.join("DV002", unit="G2")
 
-    def loan(code: str, amount: int, chair: bool = False, **extra: Any) -> Any:
+    def loan(
+        code: str, amount: int, chair: bool = False, purpose: str | None = "học phí", **extra: Any
+    ) -> Any:
         return world.submit(
             "loan.disburse",
             by=world.kt,
@@ -200,6 +209,7 @@ def test_a_loan_is_held_to_the_policy_and_needs_the_chair_above_the_threshold(wo
             body={"member": "DV001", "loan": code, "fund": "tro_von", "amount": amount}
             | {"term_months": 12}
             | extra,
+            personal={"reason": purpose} if purpose else None,
             cosigner=world.chair if chair else None,
         )
 
@@ -208,17 +218,17 @@ def test_a_loan_is_held_to_the_policy_and_needs_the_chair_above_the_threshold(wo
             call()
         return [(p.field, p.code) for p in refused.value.problems]  # type: ignore[union-attr]
 
-    def stored() -> int:
-        with world.ctx.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(ledger_entries)).scalar_one())
-
     with at("2025-02-01"):
-        before = stored()
+        before = entries(world)
         assert refusal(lambda: loan("L1", 10_000_000)) == [
             ("cosignatures", "second_signature_required")
         ]
         assert refusal(lambda: loan("L1", 60_000_000, chair=True)) == [
             ("body.amount", "over_payout_cap")
+        ]
+        # The policy requires the loan's purpose (sealed personal data).
+        assert refusal(lambda: loan("L1", 5_000_000, purpose=None)) == [
+            ("body.personal.reason", "reason_required")
         ]
         assert refusal(
             lambda: world.submit(
@@ -233,8 +243,10 @@ def test_a_loan_is_held_to_the_policy_and_needs_the_chair_above_the_threshold(wo
         assert refusal(lambda: world.payout("DV001", "loan", 1_000_000, on="2025-02-01")) == [
             ("body.kind", "loan_is_a_loan")
         ]
-        assert stored() == before  # nothing of a refused command is kept
+        assert entries(world) == before  # nothing of a refused command is kept
         first = loan("L1", 5_000_000)  # at the threshold: one signature is enough
+        sealed = world.ledger.reveal("DV001")["loans"][first.event_id]
+        assert sealed == {"reason": "học phí"}  # the purpose is sealed under the member's key
         assert refusal(lambda: loan("L2", 3_000_000, chair=True)) == [("body.loan", "over_count")]
     with at("2025-03-01"):
         world.submit(
@@ -386,10 +398,7 @@ def test_a_policy_version_that_would_break_the_units_book_is_refused(world) -> N
     from datetime import date
 
     def stored() -> tuple[int, int]:
-        with world.ctx.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(ledger_entries)), len(
-                world.ledger.get_unit("P").policies
-            )
+        return entries(world), len(world.ledger.get_unit("P").policies)
 
     before = stored()
     for changes, field, code in [
@@ -466,3 +475,80 @@ def test_a_mistyped_unit_is_not_found_rather_than_a_missing_role(world) -> None:
             body={"officer": "kt.g1", "role": "chair", "scope": "GX"},
         )
     assert [p.field for p in scope.value.problems] == ["body.scope"]
+
+
+def test_an_officer_cannot_reach_another_unions_records_by_naming_their_own_unit(world) -> None:  # type: ignore[no-untyped-def]
+    """The signer's role is checked over the command's unit. Reversals, approvals, loan
+    repayments and write-offs and member changes named G1 (where kt.g1 and ct.g1 hold their
+    roles) but targeted G2's payout, loan or member, and were stored."""
+    world.join("DV3", unit="G2")
+    paid = world.payout("DV3", "gift", 300_000, on="2025-02-03", unit="G2", by=world.kt2)
+    pending = world.payout(
+        "DV3",
+        "housing_repair",
+        8_000_000,
+        on="2025-02-03",
+        unit="G2",
+        by=world.kt2,
+        await_approval=True,
+        personal={"reason": "nhà dột"},
+    )
+    with at("2025-02-04"):
+        world.submit(
+            "loan.disburse",
+            by=world.kt2,
+            unit="G2",
+            body={"member": "DV3", "loan": "L1", "fund": "cep", "amount": 3_000_000}
+            | {"term_months": 12},
+            personal={"reason": "chăn nuôi"},
+        )
+
+    before = entries(world)
+    loan = {"member": "DV3", "loan": "L1", "amount": 1_000_000}
+    attempts = [
+        ("reversal.record", world.kt, {"target": paid.event_id, "reason": "x"}, None),
+        (
+            "approval.decide",
+            world.chair,
+            {"target": pending.event_id, "target_digest": pending.digest, "decision": "refuse"},
+            None,
+        ),
+        ("loan.repay", world.kt, loan, None),
+        ("loan.write_off", world.kt, loan | {"reason": "x"}, world.chair),
+        ("member.salary", world.kt, {"member": "DV3", "salary_basis": 7}, None),
+        ("member.household", world.kt, {"member": "DV3"}, {"household_status": "poor"}),
+        (
+            "member.relative",
+            world.kt,
+            {"member": "DV3", "relative": "R1", "relation": "child"},
+            {"full_name": "Ai Đó", "date_of_birth": "2015-01-01"},
+        ),
+    ]
+    with at("2025-02-10"):
+        for type_, by, body, extra in attempts:
+            cosigner = extra if isinstance(extra, type(world.chair)) else None
+            personal = extra if isinstance(extra, dict) else None
+            with pytest.raises(InvalidCommand) as refused:
+                world.submit(
+                    type_, by=by, unit="G1", body=body, cosigner=cosigner, personal=personal
+                )
+            problems = [(p.field, p.code) for p in refused.value.problems]
+            assert problems == [("unit", "wrong_unit")], (type_, problems)
+            [p] = refused.value.problems
+            assert "G2" in p.en and "G1" in p.en, type_
+    assert entries(world) == before
+    dv3 = world.ledger.get_member("DV3")
+    assert dv3.payouts[paid.event_id].reversed is False
+    assert dv3.payouts[pending.event_id].status == "pending"
+    assert dv3.loans["L1"].outstanding == 3_000_000
+    assert dv3.salary_basis == 6_000_000 and dv3.relatives == {}
+    # G2's own officer still can.
+    with at("2025-02-10"):
+        world.submit("loan.repay", by=world.kt2, unit="G2", body=loan)
+        world.submit(
+            "reversal.record",
+            by=world.kt2,
+            unit="G2",
+            body={"target": paid.event_id, "reason": "x"},
+        )
+    assert world.ledger.get_member("DV3").loans["L1"].outstanding == 2_000_000

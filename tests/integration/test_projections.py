@@ -89,6 +89,7 @@ def story(world) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                 "amount": 10_000_000,
                 "term_months": 12,
             },
+            personal={"reason": "chăn nuôi"},
             cosigner=w.chair,
         )
     with at("2025-03-01"):

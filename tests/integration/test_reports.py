@@ -57,7 +57,15 @@ def _submit(w: World, type_: str, day: str, unit: str, body: dict[str, Any], **k
 def _loan(w: World, day: str, unit: str, member: str, fund: str, amount: int) -> Any:
     body = {"member": member, "loan": f"L-{member}", "fund": fund, "amount": amount}
     chair = w.chair if amount > 5_000_000 else None  # above the approval threshold
-    return _submit(w, "loan.disburse", day, unit, body | {"term_months": 12}, cosigner=chair)
+    return _submit(
+        w,
+        "loan.disburse",
+        day,
+        unit,
+        body | {"term_months": 12},
+        personal={"reason": "chăn nuôi"},
+        cosigner=chair,
+    )
 
 
 def _expense(w: World, day: str, unit: str, category: str, amount: int, people: int | None) -> Any:

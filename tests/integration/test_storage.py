@@ -329,6 +329,30 @@ def test_an_impossible_date_of_birth_is_refused_naming_the_field(world) -> None:
     assert join("DV070", "2024-08-01").status == "recorded"  # born on the day: possible
 
 
+def test_a_bank_account_signed_without_normalising_is_refused_with_a_message(
+    world, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Another program signs the opening as typed (no client-side normalisation): the ledger
+    names the field and the expected form, never a Python error."""
+    from ledger import client
+    from ledger.domain.errors import LedgerError
+
+    monkeypatch.setattr(client, "normalise_personal", lambda field, value: value)
+    keys = "SELECT count(*) FROM person_keys"
+    before = _counts(world, keys)
+    for bank, why in [
+        ("nope", "expected 'BANK:NUMBER'"),
+        ("VCB:12:34", "expected 'BANK:NUMBER'"),
+        ("VCB:12", "number must be 6-20 digits"),
+    ]:
+        with pytest.raises(LedgerError) as refused:
+            world.join("DV071", bank=bank)
+        (p,) = refused.value.problems
+        assert (p.field, p.code) == ("openings.bank_account", "invalid_value")
+        assert why in p.en and "argument" not in p.en
+    assert _counts(world, keys) == before
+
+
 def test_money_is_not_recorded_ahead_of_its_date_but_a_policy_may_be(world) -> None:  # type: ignore[no-untyped-def]
     from ledger.domain.errors import LedgerError
     from ledger.domain.policy import load_default_book

@@ -297,6 +297,7 @@ def test_removed_second_signature_is_found_at_the_loan_and_the_write_off(scene) 
             by=world.kt,
             unit="G1",
             body=body | {"fund": "tro_von", "amount": 8_000_000, "term_months": 12},
+            personal={"reason": "chữa bệnh"},
             cosigner=world.chair,
         )
         forgiven = world.submit(

@@ -8,16 +8,11 @@ signature above 5.000.000 đ; Tết once per lunar year up to 2.000.000 đ; sick
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ledger.domain.errors import InvalidCommand, PolicyViolation, SignatureRefused
 from ledger.tables import ledger_entries
-from tests.support import at
-
-
-def entries(world) -> int:  # type: ignore[no-untyped-def]
-    with world.ctx.engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(ledger_entries))
+from tests.support import at, entries
 
 
 def test_a_grassroots_union_year(world) -> None:  # type: ignore[no-untyped-def]
@@ -184,13 +179,13 @@ def test_a_grassroots_union_year(world) -> None:  # type: ignore[no-untyped-def]
 def test_dues_follow_the_policy_in_force_including_the_2025_change(world) -> None:  # type: ignore[no-untyped-def]
     world.join("DV010", salary=8_000_000, on="2025-01-02")
 
-    def dues(month: str, amount: int):  # type: ignore[no-untyped-def]
-        with at(f"{month}-28"):
+    def dues(month: str, amount: int, on: str | None = None):  # type: ignore[no-untyped-def]
+        with at(on or f"{month}-28"):
             return world.submit(
                 "collection.dues",
                 by=world.kt,
                 unit="G1",
-                effective_date=f"{month}-28",
+                effective_date=on or f"{month}-28",
                 body={
                     "month": month,
                     "lines": [{"member": "DV010", "salary_basis": 8_000_000, "amount": amount}],
@@ -206,6 +201,24 @@ def test_dues_follow_the_policy_in_force_including_the_2025_change(world) -> Non
     with pytest.raises(InvalidCommand) as twice:
         dues("2025-07", 40_000)
     assert twice.value.problems[0].code == "dues_already_collected"
+    # A month still to come is never collected: it would read as paid ahead of its payroll.
+    before = entries(world)
+    for month in ("2025-08", "2099-12"):
+        with pytest.raises(InvalidCommand) as ahead:
+            dues(month, 40_000, on="2025-07-31")
+        assert [(p.field, p.code) for p in ahead.value.problems] == [("body.month", "future_month")]
+    with at("2025-07-31"), pytest.raises(InvalidCommand) as fee:
+        world.submit(
+            "collection.union_fee",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-07-31",
+            body={"month": "2025-09", "payroll": 100_000_000, "amount": 2_000_000}
+            | {"employer": "Công ty May Sông Bé"},
+        )
+    assert [(p.field, p.code) for p in fee.value.problems] == [("body.month", "future_month")]
+    assert entries(world) == before
+    assert ("2025-08", "DV010") not in world.ledger.get_unit("G1").dues_paid
 
 
 def test_a_batch_with_one_bad_line_stores_nothing_and_names_every_line(world) -> None:  # type: ignore[no-untyped-def]
