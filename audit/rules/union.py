@@ -29,7 +29,7 @@ from audit.rules.benefits import occasion_key
 from audit.rules.facts import Facts, MemberFacts, Payout
 from audit.rules.membership import payout_evidence
 from ledger.domain.catalogue import NON_CASH_WELFARE, SEPARATE_BOOK_WELFARE, SpendingCategory
-from ledger.domain.money import BP_PER_WHOLE, div_half_up, format_dong, share_bp
+from ledger.domain.money import BP_PER_WHOLE, compare_share, div_half_up, format_dong, share_bp
 from ledger.domain.periods import Period
 
 _NOT_CASH = {k.value for k in NON_CASH_WELFARE | SEPARATE_BOOK_WELFARE}
@@ -241,7 +241,8 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
             if spending > 0:
                 welfare = sums.get("spending", {}).get("welfare", 0)
                 share = share_bp(welfare, spending) or 0
-                if share < policy.welfare_target_bp:
+                if compare_share(welfare, spending, policy.welfare_target_bp) == -1:
+                    share = min(share, policy.welfare_target_bp - 1)  # shown under, as it is
                     problems_vi.append(
                         f"chi phúc lợi chỉ {_pct(share)} tổng chi, dưới chỉ tiêu "
                         f"{_pct(policy.welfare_target_bp)}"
@@ -250,19 +251,20 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                         f"welfare is {_pct(share)} of spending, under the "
                         f"{_pct(policy.welfare_target_bp)} target"
                     )
-                    at_stake += (
-                        div_half_up(spending * policy.welfare_target_bp, BP_PER_WHOLE) - welfare
-                    )
+                    # the least welfare that meets the target, rounded up to the đồng
+                    at_stake += -(-spending * policy.welfare_target_bp // BP_PER_WHOLE) - welfare
                     severe = severe or share < policy.welfare_target_bp - 2000
                 for category, (lo, hi) in policy.category_limits.items():
                     amount = sums.get("spending", {}).get(category.value, 0)
                     cshare = share_bp(amount, spending) or 0
                     if category == SpendingCategory.welfare and problems_vi:
                         continue  # already said, against the higher target
-                    if lo is not None and cshare < lo:
+                    if lo is not None and compare_share(amount, spending, lo) == -1:
+                        cshare = min(cshare, lo - 1)
                         problems_vi.append(f"{category.label_vi} {_pct(cshare)} < {_pct(lo)}")
                         problems_en.append(f"{category.value} {_pct(cshare)} < {_pct(lo)}")
-                    if hi is not None and cshare > hi:
+                    if hi is not None and compare_share(amount, spending, hi) == 1:
+                        cshare = max(cshare, hi + 1)
                         problems_vi.append(f"{category.label_vi} {_pct(cshare)} > {_pct(hi)}")
                         problems_en.append(f"{category.value} {_pct(cshare)} > {_pct(hi)}")
                         at_stake += amount - div_half_up(spending * hi, BP_PER_WHOLE)
@@ -273,7 +275,8 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                 paid_n = sum(facts.dues_lines.get((unit, lb), 0) for lb, _n in owed)
                 rate = share_bp(paid_n, owed_n)
                 minimum = policy.detection.min_collection_rate_bp
-                if rate is not None and rate < minimum:
+                if rate is not None and compare_share(paid_n, owed_n, minimum) == -1:
+                    rate = min(rate, minimum - 1)
                     problems_vi.append(
                         f"chỉ thu đoàn phí {paid_n}/{owed_n} tháng-đoàn viên ({_pct(rate)}), "
                         f"dưới mức {_pct(minimum)}"

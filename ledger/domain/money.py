@@ -145,3 +145,18 @@ def share_bp(part: Dong, whole: Dong) -> int | None:
     if w == 0:
         return None
     return div_half_up(p * BP_PER_WHOLE, w)
+
+
+def compare_share(part: Dong, whole: Dong, bound_bp: int) -> int | None:
+    """Compare ``part / whole`` with ``bound_bp / 10 000`` exactly, before any rounding:
+    -1 below, 0 equal, 1 above; ``None`` when ``whole`` is 0.
+
+    A share is shown rounded (`share_bp`), but a target is judged on the exact amounts:
+    599.960 of 1.000.040 đ is 59,996%, shown 60,00%, and still under a 60% target.
+    """
+    p = _require_int(part, "part")
+    w = _require_int(whole, "whole")
+    if w == 0:
+        return None
+    left, right = p * BP_PER_WHOLE * (1 if w > 0 else -1), bound_bp * abs(w)
+    return (left > right) - (left < right)

@@ -20,9 +20,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.catalogue import SpendingCategory
-from ledger.domain.money import share_bp
+from ledger.domain.money import compare_share, share_bp
 from ledger.domain.periods import Period
-from ledger.projections.queries.ratios import CategoryShare
+from ledger.projections.queries.ratios import CategoryShare, shown_share
 from ledger.projections.queries.tree import Tree, UnitNode
 from ledger.reports.asof import AsOf, resolve, snapshot, unit_node
 from ledger.reports.measures import Scope
@@ -43,12 +43,14 @@ class UnitShare:
 
     @property
     def share_bp(self) -> int | None:
-        return share_bp(self.welfare, self.spending)
+        return shown_share(share_bp(self.welfare, self.spending), self.meets_target, self.target_bp)
 
     @property
     def meets_target(self) -> bool | None:
-        share = self.share_bp
-        return None if share is None or self.target_bp is None else share >= self.target_bp
+        if self.target_bp is None:
+            return None
+        against = compare_share(self.welfare, self.spending, self.target_bp)
+        return None if against is None else against >= 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -154,7 +156,9 @@ def spending_structure(
         amount = amounts.get(cat.value, 0)
         if amount or lo is not None or hi is not None:
             categories.append(
-                CategoryShare(cat.value, amount, share_bp(amount, total.spending), lo, hi)
+                CategoryShare(
+                    cat.value, amount, share_bp(amount, total.spending), lo, hi, total.spending
+                )
             )
     if grassroots:
         codes = [u for u in tree.subtree(unit) if not tree.children(u)]

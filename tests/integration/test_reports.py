@@ -606,3 +606,24 @@ def test_counts_in_sql_equal_the_counts_of_the_lines_behind_them(world, year) ->
                 assert report.row(row.ref).value == expected, (which, unit, row.ref)
     persons = build_report(world.ledger, "annual", "P", YEAR).row("II.1.2.2.1.i-5.1")
     assert persons.value == 3  # A1's children C1 and C2, and A1 (scholarship)
+
+
+def test_a_share_rounding_to_the_target_is_still_under_it(world) -> None:  # type: ignore[no-untyped-def]
+    """599.960 of 1.000.000 đ is 59,996%: rounded to basis points it read 60,00% and passed
+    the 60% target, in the ratios, the structure report and detection alike."""
+    from audit.detect import detect
+    from ledger.projections.queries.ratios import unit_figures
+
+    _expense(world, "2025-03-10", "G1", "welfare", 599_960, None)
+    _expense(world, "2025-03-10", "G1", "movement", 400_040, None)
+    make_checkpoint(world.ctx.engine)
+    figures = unit_figures(world.ledger, "G1", MARCH)
+    assert (figures.welfare, figures.spending) == (599_960, 1_000_000)
+    assert (figures.welfare_share_bp, figures.meets_target) == (5999, False)
+    s = spending_structure(world.ledger, "G1", MARCH)
+    assert (s.total.share_bp, s.total.meets_target) == (5999, False)
+    [ratios] = [f for f in detect(world.ctx, period="2025-03").findings if f.rule == "union_ratios"]
+    assert ratios.unit == "G1" and ratios.amount == 40  # 40 đ more of the same total meets it
+    assert "59,99% tổng chi, dưới chỉ tiêu 60%" in ratios.explanation_vi
+    _expense(world, "2025-03-11", "G1", "welfare", 100, None)  # 600.060 of 1.000.100: 60%
+    assert unit_figures(world.ledger, "G1", MARCH).meets_target is True

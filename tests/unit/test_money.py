@@ -10,6 +10,7 @@ import pytest
 from ledger.domain.money import (
     ROUNDING,
     apply_rate,
+    compare_share,
     div_half_up,
     format_dong,
     format_dong_plain,
@@ -167,3 +168,12 @@ def test_share_bp() -> None:
     assert share_bp(0, 100) == 0
     assert share_bp(5, 0) is None
     assert share_bp(0, 0) is None
+
+
+def test_compare_share_is_exact_where_the_rounded_share_is_not() -> None:
+    assert share_bp(599_960, 1_000_000) == 6000  # shown at the target...
+    assert compare_share(599_960, 1_000_000, 6000) == -1  # ...and still under it
+    assert compare_share(600_000, 1_000_000, 6000) == 0
+    assert compare_share(600_001, 1_000_000, 6000) == 1
+    assert compare_share(2, 3, 6667) == -1 and compare_share(2, 3, 6666) == 1
+    assert compare_share(0, 0, 6000) is None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, text
 
 from ledger.domain.catalogue import SpendingCategory
-from ledger.domain.money import share_bp
+from ledger.domain.money import compare_share, share_bp
 from ledger.domain.periods import Period, parse_period
 from ledger.projections.lines import stored_periods
 from ledger.projections.queries.tree import Tree, load_tree
@@ -43,14 +43,28 @@ class CategoryShare:
     share_bp: int | None
     min_bp: int | None
     max_bp: int | None
+    spending: int  # the whole the share is of: limits are judged on exact amounts
 
     @property
     def within_limits(self) -> bool | None:
         if self.share_bp is None or (self.min_bp is None and self.max_bp is None):
             return None
-        return (self.min_bp is None or self.share_bp >= self.min_bp) and (
-            self.max_bp is None or self.share_bp <= self.max_bp
+        low = (
+            self.min_bp is None
+            or (compare_share(self.amount, self.spending, self.min_bp) or 0) >= 0
         )
+        high = (
+            self.max_bp is None
+            or (compare_share(self.amount, self.spending, self.max_bp) or 0) <= 0
+        )
+        return low and high
+
+
+def shown_share(share: int | None, meets: bool | None, target: int | None) -> int | None:
+    """59,996% is shown 60,00% by rounding: under a 60% target, show it as 59,99%."""
+    if share is None or meets is not False or target is None:
+        return share
+    return min(share, target - 1)
 
 
 @dataclass
@@ -84,14 +98,17 @@ class UnitFigures:
 
     @property
     def welfare_share_bp(self) -> int | None:
-        return share_bp(self.welfare, self.spending)
+        """Rounded half-up, except that a share under the target is never shown at it."""
+        return shown_share(
+            share_bp(self.welfare, self.spending), self.meets_target, self.welfare_target_bp
+        )
 
     @property
     def meets_target(self) -> bool | None:
-        share = self.welfare_share_bp
-        if share is None or self.welfare_target_bp is None:
+        if self.welfare_target_bp is None:
             return None
-        return share >= self.welfare_target_bp
+        against = compare_share(self.welfare, self.spending, self.welfare_target_bp)
+        return None if against is None else against >= 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -156,7 +173,7 @@ def _figures(
             amount = by_category.get(cat.value, 0)
             if amount or lo is not None or hi is not None:
                 figures.categories.append(
-                    CategoryShare(cat.value, amount, share_bp(amount, spent), lo, hi)
+                    CategoryShare(cat.value, amount, share_bp(amount, spent), lo, hi, spent)
                 )
     if depth > 0:
         figures.children = [
