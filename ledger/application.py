@@ -85,7 +85,7 @@ from ledger.privacy import (
 from ledger.projections.lines import MONEY_COMMANDS  # recorded once they have moved
 from ledger.sessions import session_ender
 from ledger.store import Tx
-from ledger.tables import ledger_entries
+from ledger.tables import ledger_entries, member_index
 from ledger.vault import Vault
 
 
@@ -370,8 +370,15 @@ class Ledger(Application[UUID]):
 
     def officers(self) -> list[Officer]:
         """Every officer ever registered (the genesis administrator too), by code."""
+        ids = self._officer_ids()
+        with self._lock:
+            self._sync()
+            found: list[Any] = [self.repository.get(UUID(i), deepcopy_from_cache=True) for i in ids]
+        return sorted((o for o in found if isinstance(o, Officer)), key=lambda o: o.code)
+
+    def _officer_ids(self) -> list[str]:
         with self.engine.connect() as conn:
-            ids = (
+            return list(
                 conn.execute(
                     select(ledger_entries.c.originator_id)
                     .where(
@@ -385,10 +392,43 @@ class Ledger(Application[UUID]):
                 .scalars()
                 .all()
             )
-        with self._lock:
-            self._sync()
-            found: list[Any] = [self.repository.get(UUID(i), deepcopy_from_cache=True) for i in ids]
-        return sorted((o for o in found if isinstance(o, Officer)), key=lambda o: o.code)
+
+    def _units(self, work: Work) -> list[Unit]:
+        """Every unit of the log, as this batch leaves it (registry checks)."""
+        with self.engine.connect() as conn:
+            ids = (
+                conn.execute(
+                    select(ledger_entries.c.originator_id)
+                    .where(ledger_entries.c.command_type == "unit.register")
+                    .distinct()
+                )
+                .scalars()
+                .all()
+            )
+        found: dict[UUID, Any] = {UUID(i): self.repository.get(UUID(i)) for i in ids}
+        found.update(work.touched)
+        return [u for u in found.values() if isinstance(u, Unit)]
+
+    def _members_of(self, work: Work, unit: str) -> list[Member]:
+        """Members the member index places in `unit`, and this batch's members, as the batch
+        leaves them (the caller decides on which day they count)."""
+        with self.engine.connect() as conn:
+            numbers = (
+                conn.execute(
+                    select(member_index.c.member_number).where(member_index.c.unit_code == unit)
+                )
+                .scalars()
+                .all()
+            )
+        found = {n: self._peek(work, Member, "member", n) for n in numbers}
+        batch = {m.number: m for m in work.touched.values() if isinstance(m, Member)}
+        return [m for m in (found | batch).values() if m is not None]
+
+    def _officer_codes(self, work: Work) -> list[str]:
+        """The codes of every officer in the log and in this batch (registry checks)."""
+        stored: list[Any] = [self.repository.get(UUID(i)) for i in self._officer_ids()]
+        batch = list(work.touched.values())
+        return sorted({o.code for o in stored + batch if isinstance(o, Officer)})
 
     def get_finding(self, code: str) -> Finding | None:
         """An inspector's judgments of a detection finding, or None if never judged."""

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.authority import refuse
+from ledger.domain.catalogue import Role
 from ledger.domain.commands import LoanDisburseBody, Override, ParsedCommand, PayoutBody, require
 from ledger.domain.errors import (
     PolicyViolation,
@@ -111,8 +112,44 @@ def _unit_register(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
 
 def _unit_simple(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     unit = _active_unit(self, work, pc.command.unit, pc.command.effective_date)
+    if pc.command.type == "unit.dissolve":
+        _empty(self, work, unit, pc.command.effective_date)
     {"unit.rename": unit.rename, "unit.dissolve": unit.dissolve}[pc.command.type](envelope=env)
     return unit, {}
+
+
+def _empty(self: Ledger, work: Work, unit: Unit, on: date) -> None:
+    """A unit is dissolved only once no unit below it is active and no member belongs to it:
+    members dissolved with their union would be paid by no one and counted by no one."""
+    children = [u for u in self._units(work) if u.parent == unit.code and not u.is_dissolved_on(on)]
+    members = [
+        m.number
+        for m in self._members_of(work, unit.code)
+        if m.unit_on(on) == unit.code or (m.unit_on(on) is None and on < m.joined_on)
+    ]
+    problems = []
+    if children:
+        names = ", ".join(sorted(u.code for u in children))
+        problems.append(
+            problem(
+                "unit",
+                "unit_has_children",
+                f"đơn vị còn đơn vị trực thuộc đang hoạt động: {names}",
+                f"the unit still has active units below it: {names}",
+            )
+        )
+    if members:
+        shown = ", ".join(sorted(members)[:5]) + (" …" if len(members) > 5 else "")
+        problems.append(
+            problem(
+                "unit",
+                "unit_has_members",
+                f"đơn vị còn {len(members)} đoàn viên ({shown}): hãy chuyển sinh hoạt trước",
+                f"the unit still has {len(members)} member(s) ({shown}): transfer them first",
+            )
+        )
+    if problems:
+        raise invalid(problems)
 
 
 def _unit_move(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
@@ -191,7 +228,81 @@ def _officer_register(self: Ledger, work: Work, pc: ParsedCommand, env: dict, it
                 )
             ]
         )
+    _key_unclaimed(self, work, pc.body.public_key)
     return Officer(envelope=env), {}
+
+
+# Roles one person never holds together: finance staff may not sit on the inspection
+# committee that checks them (DOMAIN.md, Roles).
+INCOMPATIBLE_ROLES = {
+    Role.finance_officer.value: Role.inspector.value,
+    Role.inspector.value: Role.finance_officer.value,
+}
+
+
+def _check_roles(officer: Officer, kind: str, role: str, scope: str) -> None:
+    """A grant adds a role the officer does not hold there and that does not clash with one
+    they hold anywhere; a revocation ends a role the officer holds."""
+    held = {(g.role, g.scope) for g in officer.roles if g.revoked_at is None}
+    if kind == "officer.revoke_role":
+        if (role, scope) not in held:
+            raise invalid(
+                [
+                    problem(
+                        "body.role",
+                        "role_not_held",
+                        f"{officer.code} không giữ vai trò {role} tại {scope}",
+                        f"{officer.code} holds no {role} role over {scope}",
+                    )
+                ]
+            )
+        return
+    if (role, scope) in held:
+        raise invalid(
+            [
+                problem(
+                    "body.role",
+                    "role_held",
+                    f"{officer.code} đã giữ vai trò {role} tại {scope}",
+                    f"{officer.code} already holds the {role} role over {scope}",
+                )
+            ]
+        )
+    clash = INCOMPATIBLE_ROLES.get(role)
+    where = sorted(s for r, s in held if r == clash)
+    if where:
+        raise invalid(
+            [
+                problem(
+                    "body.role",
+                    "incompatible_roles",
+                    f"{officer.code} đang là {clash} tại {', '.join(where)}: cán bộ tài chính "
+                    "không được là thành viên Ủy ban kiểm tra",
+                    f"{officer.code} is {clash} over {', '.join(where)}: finance staff may not "
+                    "sit on the inspection committee",
+                )
+            ]
+        )
+
+
+def _key_unclaimed(self: Ledger, work: Work, public_key: str) -> None:
+    """Refuse a public key another officer holds or held: one key under two officer codes
+    would let one person be both maker and checker (self_dealing's "one person, two codes"
+    could then only be guessed at; here it is refused outright)."""
+    kid = key_id(decode_b64(public_key))
+    for code in self._officer_codes(work):
+        other: Officer | None = self._get(work, Officer, "officer", code)
+        if other is not None and kid in other.keys:
+            raise invalid(
+                [
+                    problem(
+                        "body.public_key",
+                        "key_of_another_officer",
+                        f"khóa {kid} đã đăng ký cho cán bộ {other.code}: mỗi người một khóa",
+                        f"key {kid} is registered to officer {other.code}: one key per person",
+                    )
+                ]
+            )
 
 
 def _officer_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
@@ -199,6 +310,8 @@ def _officer_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item
     officer: Officer = self._require(work, Officer, "officer", body.officer, "body.officer")
     if kind in ("officer.grant", "officer.revoke_role") and body.scope != "*":
         self._require(work, Unit, "unit", body.scope, "body.scope")
+    if kind in ("officer.grant", "officer.revoke_role"):
+        _check_roles(officer, kind, body.role, body.scope)
     if kind == "officer.grant":
         officer.grant(envelope=env)
     elif kind == "officer.revoke_role":
@@ -215,6 +328,7 @@ def _officer_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item
                     )
                 ]
             )
+        _key_unclaimed(self, work, body.public_key)
         officer.rotate_key(envelope=env)
     else:
         if body.key_id not in officer.keys:
@@ -306,6 +420,20 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
                 ]
             )
         _active_unit(self, work, body.to_unit, on, "body.to_unit")
+    if (
+        cmd.type in ("member.salary", "member.household", "member.relative")
+        and on < member.joined_on
+    ):
+        raise invalid(
+            [
+                problem(
+                    "effective_date",
+                    "before_joined",
+                    f"ngày hiệu lực trước ngày kết nạp {member.joined_on:%d/%m/%Y}",
+                    f"the effective date is before the member joined ({member.joined_on})",
+                )
+            ]
+        )
     if cmd.type not in ("member.transfer", "member.leave", "member.death"):
         # The member's unit that day (or the last one, once they left) must be the command's
         # unit or below it: the signer's role is checked over the command's unit only.
@@ -328,12 +456,12 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
                 )
             ]
         )
-    if member.erased and cmd.type != "member.erase":
+    if member.erased:  # a second erasure too: it would be a second event erasing nothing
         raise invalid(
             [
                 problem(
                     "body.member",
-                    "erased",
+                    "already_erased" if cmd.type == "member.erase" else "erased",
                     "hồ sơ đoàn viên đã bị xóa dữ liệu",
                     "this member's personal data has been erased",
                 )
@@ -605,6 +733,7 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
     )
     if lent is not None:
         _within(self, work, cmd.unit, _recorded_unit(self, work, lent), "khoản vay", "the loan")
+        _not_before(date.fromisoformat(member.money[lent]["on"]), cmd.effective_date)
     if body.amount > loan.outstanding:
         raise invalid(
             [
@@ -766,7 +895,8 @@ def _target_day(self: Ledger, work: Work, target: str, payouts: dict[str, Any]) 
 
 
 def _not_before(day: date, on: date) -> None:
-    """A reversal or a decision takes effect on or after the day of the event it acts on."""
+    """A reversal, a decision, a loan's repayment or write-off takes effect on or after the
+    day of the event it acts on."""
     if on < day:
         raise invalid(
             [

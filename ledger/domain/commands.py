@@ -210,8 +210,8 @@ class DuesBody(Body):
 
 class UnionFeeBody(Body):
     month: Month
-    payroll: Money
-    amount: Money
+    payroll: PositiveMoney
+    amount: PositiveMoney
     employer: ShortText
 
 

@@ -76,6 +76,7 @@ class Member(LedgerAggregate):
         self.died_on: date | None = None
         self.salary_basis: int = cmd["body"]["salary_basis"]
         self.relatives: dict[str, str] = {}
+        self.relatives_since: dict[str, date] = {}  # the day each relative was declared
         self.payouts: dict[str, PayoutRecord] = {}
         self.loans: dict[str, Loan] = {}
         self.money: dict[str, dict[str, Any]] = {}  # loan movements: event_id -> details
@@ -104,8 +105,10 @@ class Member(LedgerAggregate):
 
     @event("RelativeAdded", topic="phucloi:member.RelativeAdded")
     def add_relative(self, envelope: dict[str, Any]) -> None:
-        body = command_of(envelope)["body"]
+        cmd = command_of(envelope)
+        body = cmd["body"]
         self.relatives[body["relative"]] = body["relation"]
+        self.relatives_since[body["relative"]] = date.fromisoformat(cmd["effective_date"])
 
     @event("SalaryChanged", topic="phucloi:member.SalaryChanged")
     def change_salary(self, envelope: dict[str, Any]) -> None:

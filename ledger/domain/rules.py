@@ -94,6 +94,7 @@ def check_payout(
         return problems
     beneficiary = "self"
     if body.relative is not None:
+        since = member.relatives_since.get(body.relative)
         if body.relative not in member.relatives:
             problems.append(
                 problem(
@@ -101,6 +102,15 @@ def check_payout(
                     "relative_unknown",
                     f"thân nhân {body.relative} chưa được khai báo",
                     f"unknown relative {body.relative}",
+                )
+            )
+        elif since is not None and on < since:
+            problems.append(
+                problem(
+                    "body.relative",
+                    "relative_unknown",
+                    f"thân nhân {body.relative} chỉ được khai báo từ {since:%d/%m/%Y}",
+                    f"relative {body.relative} is declared only from {since.isoformat()}",
                 )
             )
         beneficiary = body.relative

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -552,3 +553,116 @@ def test_an_officer_cannot_reach_another_unions_records_by_naming_their_own_unit
             body={"target": paid.event_id, "reason": "x"},
         )
     assert world.ledger.get_member("DV3").loans["L1"].outstanding == 2_000_000
+
+
+def test_records_that_contradict_the_ledgers_own_dates_and_roles_are_refused(world) -> None:  # type: ignore[no-untyped-def]
+    """Each of these was stored: a second erasure, a payout to a relative before they were
+    declared, a salary change before the member joined, a repayment before the loan, a 2% fee
+    on a zero payroll, a finance officer put on the inspection committee, a role granted twice
+    or revoked though never held, a union dissolved with its members or units in it."""
+    world.join("DV1", on="2025-01-02")
+    world.join("DV2", on="2025-01-02")
+    with at("2025-03-01"):
+        world.submit(
+            "member.relative",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-03-01",
+            body={"member": "DV1", "relative": "R1", "relation": "child"},
+            personal={"full_name": "Trần Bé", "date_of_birth": "2015-01-01"},
+        )
+        world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-03-01",
+            body={"member": "DV1", "loan": "L1", "fund": "cep", "amount": 3_000_000}
+            | {"term_months": 12},
+            personal={"reason": "chăn nuôi"},
+        )
+        world.submit(
+            "member.erase", by=world.admin, unit="G1", body={"member": "DV2", "reason": "NĐ 13"}
+        )
+    before = entries(world)
+
+    def refused(type_: str, body: dict[str, Any], *, on: str, by: Any = None, **kw: Any) -> Any:
+        with (
+            at(on if on >= "2025-03-01" else "2025-03-01"),
+            pytest.raises((InvalidCommand, PolicyViolation)) as r,
+        ):
+            world.submit(
+                type_,
+                by=by or world.kt,
+                unit=kw.pop("unit", None if type_.startswith("officer.") else "G1"),
+                effective_date=on,
+                body=body,
+                **kw,
+            )
+        return [(p.field, p.code) for p in r.value.problems]
+
+    erase = {"member": "DV2", "reason": "NĐ 13"}
+    assert refused("member.erase", erase, on="2025-03-02", by=world.admin) == [
+        ("body.member", "already_erased")
+    ]
+    gift = {"member": "DV1", "relative": "R1", "kind": "children_support", "amount": 500_000}
+    assert refused(
+        "payout.record",
+        gift | {"occasion": "1/6"},
+        on="2025-02-01",
+        personal={"reason": "học tập"},
+    ) == [("body.relative", "relative_unknown")]
+    assert refused(
+        "member.salary", {"member": "DV1", "salary_basis": 7_000_000}, on="2024-12-01"
+    ) == [("effective_date", "before_joined")]
+    assert refused(
+        "loan.repay", {"member": "DV1", "loan": "L1", "amount": 500_000}, on="2025-02-15"
+    ) == [("effective_date", "before_target")]
+    fee = {"month": "2025-02", "payroll": 0, "amount": 0, "employer": "Công ty May Sông Bé"}
+    assert {f for f, _ in refused("collection.union_fee", fee, on="2025-03-01")} == {
+        "body.payroll",
+        "body.amount",
+    }
+    grant = {"officer": "kt.g1", "role": "inspector", "scope": "P"}
+    assert refused("officer.grant", grant, on="2025-03-01", by=world.admin) == [
+        ("body.role", "incompatible_roles")
+    ]
+    again = {"officer": "kt.g1", "role": "finance_officer", "scope": "G1"}
+    assert refused("officer.grant", again, on="2025-03-01", by=world.admin) == [
+        ("body.role", "role_held")
+    ]
+    never = {"officer": "ct.g1", "role": "admin", "scope": "*"}
+    assert refused("officer.revoke_role", never, on="2025-03-01", by=world.admin) == [
+        ("body.role", "role_not_held")
+    ]
+    reason = {"reason": "sáp nhập"}
+    assert refused("unit.dissolve", reason, on="2025-03-01", by=world.admin) == [
+        ("unit", "unit_has_members")
+    ]
+    assert refused("unit.dissolve", reason, on="2025-03-01", by=world.admin, unit="D") == [
+        ("unit", "unit_has_children")
+    ]
+    assert entries(world) == before
+    # What stays allowed: the relative's payout from their declaration, a union emptied by
+    # transfers first (in the same batch), then dissolved.
+    with at("2025-06-01"):
+        world.submit(
+            "payout.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-06-01",
+            body=gift | {"occasion": "1/6"},
+            personal={"reason": "học tập"},
+        )
+        world.join("DV3", unit="G2", on="2025-01-02")
+        moves = [
+            world.item(
+                "member.transfer",
+                by=world.kt2,
+                unit="G2",
+                effective_date="2025-06-01",
+                body={"member": "DV3", "to_unit": "G1"},
+            ),
+            world.item("unit.dissolve", by=world.admin, unit="G2", body=reason),
+        ]
+        world.ledger.submit_batch(moves)
+    assert world.ledger.get_unit("G2").is_dissolved_on(date(2025, 6, 2))

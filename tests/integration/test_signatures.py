@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ledger.canonical import canonical_bytes
-from ledger.domain.errors import Conflict, SignatureRefused
+from ledger.domain.errors import Conflict, LedgerError, SignatureRefused
 from ledger.signing import decode_b64, verify
 from tests.support import at, officer_key
 
@@ -168,3 +168,54 @@ def test_genesis_happens_once(world) -> None:  # type: ignore[no-untyped-def]
             },
         )
     assert refused.value.code == "genesis_exists"
+
+
+def test_one_key_is_never_registered_under_two_officer_codes(world) -> None:  # type: ignore[no-untyped-def]
+    """With kt.g1's key registered again as "kt.x" and kt.x made chair, one person signed a
+    40.000.000 payout as maker and checker, and verification and detection said nothing."""
+    from ledger.domain.errors import InvalidCommand
+    from ledger.signing import encode_b64
+    from tests.support import entries
+
+    shared = encode_b64(world.kt.signer.public_key)
+    before = entries(world)
+    with at("2024-08-01"), pytest.raises(InvalidCommand) as twice:
+        world.submit(
+            "officer.register",
+            by=world.admin,
+            body={"officer": "kt.x", "name": "Trần Thị X", "public_key": shared},
+        )
+    [p] = twice.value.problems
+    assert (p.field, p.code) == ("body.public_key", "key_of_another_officer")
+    assert "kt.g1" in p.en
+    with at("2024-08-01"), pytest.raises(InvalidCommand) as rotated:
+        world.submit(
+            "officer.rotate_key", by=world.admin, body={"officer": "ct.g1", "public_key": shared}
+        )
+    assert [(p.field, p.code) for p in rotated.value.problems] == [
+        ("body.public_key", "key_of_another_officer")
+    ]
+    # Two new officers with one key in the same batch: the second is refused.
+    fresh = encode_b64(officer_key("new").signer.public_key)
+    batch = [
+        world.item(
+            "officer.register",
+            by=world.admin,
+            body={"officer": code, "name": code, "public_key": fresh},
+        )
+        for code in ("a.1", "a.2")
+    ]
+    with at("2024-08-01"), pytest.raises(LedgerError) as batched:
+        world.ledger.submit_batch(batch)
+    assert [(p.field, p.code) for p in batched.value.problems] == [
+        ("line 2: body.public_key", "key_of_another_officer")
+    ]
+    assert entries(world) == before
+    with at("2024-08-01"):  # an officer's own new key is still fine
+        new = officer_key("kt.g1-2025")
+        world.submit(
+            "officer.rotate_key",
+            by=world.admin,
+            body={"officer": "kt.g1", "public_key": encode_b64(new.signer.public_key)},
+        )
+    assert entries(world) == before + 1
