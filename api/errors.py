@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthError, RateLimited
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import LedgerError, validation_vi
 
 log = logging.getLogger("phucloi.api")
 
@@ -116,9 +116,7 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
                 ),
                 status_code=422,
             )
-        problems.append(
-            (field_path(err.get("loc", ())), "invalid_field", f"giá trị không hợp lệ ({msg})", msg)
-        )
+        problems.append((field_path(err.get("loc", ())), "invalid_field", validation_vi(err), msg))
     first = problems[0][0] if problems else "body"
     return JSONResponse(
         body(

@@ -132,6 +132,18 @@ def _read_dues_file(path: Path) -> tuple[list[dict[str, Any]], list[int], list[F
             if not any(c.strip() for c in row):
                 continue
             lineno = reader.line_num
+            if any(c.strip() for c in row[len(header) :]):
+                problems.append(
+                    FileProblem(
+                        lineno,
+                        "",
+                        f"dòng có {len(row)} ô, tiêu đề có {len(header)}: số tiền viết 6,000,000 "
+                        "trong tệp phân cách bằng dấu phẩy? Hãy viết 6.000.000 hoặc đặt trong ngoặc kép",
+                        f"{len(row)} cells for {len(header)} columns: an amount written "
+                        "6,000,000 in a comma-separated file? Write 6.000.000 or quote it",
+                    )
+                )
+                continue
             cells = {h: c.strip() for h, c in zip(header, row, strict=False) if c.strip()}
             line: dict[str, Any] = {"member": cells.get("member", "")}
             if not line["member"]:

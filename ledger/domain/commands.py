@@ -38,7 +38,7 @@ from ledger.domain.catalogue import (
     SpendingCategory,
     WelfareKind,
 )
-from ledger.domain.errors import InvalidCommand, Problem, invalid, problem
+from ledger.domain.errors import InvalidCommand, Problem, invalid, problem, validation_vi
 
 SCHEMA = "phucloi/command/v1"
 
@@ -199,8 +199,8 @@ class MemberEraseBody(Body):
 
 class DuesLine(Body):
     member: MemberNo
-    salary_basis: Money
-    amount: Money
+    salary_basis: PositiveMoney
+    amount: PositiveMoney  # a line of 0 đ collects nothing: a salary read wrong, most likely
 
 
 class DuesBody(Body):
@@ -483,8 +483,7 @@ def _problems(exc: ValidationError, prefix: str) -> list[Problem]:
             else:
                 loc += ("." if loc else "") + ("schema" if part == "schema_" else str(part))
         path = f"{prefix}{loc}" if loc else prefix.rstrip(".")
-        msg = err["msg"]
-        out.append(problem(path, "invalid_field", f"giá trị không hợp lệ ({msg})", msg))
+        out.append(problem(path, "invalid_field", validation_vi(err), err["msg"]))
     return out
 
 

@@ -6,7 +6,9 @@ and a message in Vietnamese and English. Nothing is stored when one is raised.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,44 @@ def not_found(what: str, key: str, *, field_: str = "") -> NotFound:
 
 def conflict(code: str, vi: str, en: str) -> Conflict:
     return Conflict(code=code, vi=vi, en=en, status=409)
+
+
+# Vietnamese for the validation errors people meet most (pydantic's error "type" and "ctx");
+# any other keeps pydantic's English message inside the Vietnamese sentence.
+_VI_ERRORS: dict[str, str] = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "trường không được phép",
+    "greater_than": "giá trị phải lớn hơn {gt}",
+    "greater_than_equal": "giá trị phải từ {ge} trở lên",
+    "less_than": "giá trị phải nhỏ hơn {lt}",
+    "less_than_equal": "giá trị không được vượt {le}",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "string_type": "phải là chuỗi ký tự",
+    "bool_type": "phải là true hoặc false",
+    "string_too_short": "quá ngắn (ít nhất {min_length} ký tự)",
+    "string_too_long": "quá dài (tối đa {max_length} ký tự)",
+    "too_short": "quá ít phần tử (ít nhất {min_length})",
+    "too_long": "quá nhiều phần tử (tối đa {max_length})",
+    "literal_error": "phải là một trong: {expected}",
+    "enum": "phải là một trong: {expected}",
+    "string_pattern_mismatch": "không đúng định dạng",
+    "uuid_parsing": "không phải UUID hợp lệ",
+    "uuid_type": "không phải UUID hợp lệ",
+    "date_from_datetime_parsing": "không phải ngày YYYY-MM-DD",
+    "date_parsing": "không phải ngày YYYY-MM-DD",
+    "datetime_parsing": "không phải thời điểm ISO 8601",
+    "dict_type": "phải là đối tượng JSON",
+    "list_type": "phải là danh sách",
+}
+
+
+def validation_vi(err: Mapping[str, Any]) -> str:
+    """The Vietnamese message for one pydantic validation error."""
+    template = _VI_ERRORS.get(str(err.get("type", "")))
+    if template is None:
+        return f"giá trị không hợp lệ ({err.get('msg', 'invalid')})"
+    try:
+        return template.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return f"giá trị không hợp lệ ({err.get('msg', 'invalid')})"

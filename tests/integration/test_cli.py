@@ -367,6 +367,15 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     dues = f"record collection dues G1 --month {month} --as kt.g1"
     r = cli(home, db, dues, "--file", str(legacy))
     assert r.exit_code == 2 and "dòng 2: tệp phải là UTF-8" in r.stderr
+    # 6,000,000 in a comma-separated file is three cells: read as 6 đ, it stored 0 đ dues
+    before = count_entries(db)
+    lines.write_text("member,salary_basis\nDV100,6,000,000\n", "utf-8")
+    r = cli(home, db, dues, "--file", str(lines))
+    assert r.exit_code == 1 and "dòng 2" in r.stderr and "4 ô, tiêu đề có 2" in r.stderr
+    lines.write_text("member,salary_basis\nDV100,6\n", "utf-8")  # a salary of 6 đ: 0 đ dues
+    r = cli(home, db, dues, "--file", str(lines))
+    assert r.exit_code == 1 and "dòng 2, trường amount: giá trị phải lớn hơn 0" in r.stderr
+    assert count_entries(db) == before
     lines.write_bytes("member;salary_basis;amount\nDV100;9.000.000;\n".encode("utf-16"))
     r = ok(cli(home, db, dues, "--file", str(lines)))
     assert "collection.dues" in r.stdout and "45.000 đ" in r.stdout
