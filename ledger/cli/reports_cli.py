@@ -87,7 +87,22 @@ def _what(ln: HistoryLine) -> str:
     return f"Đảo: {text}" if ln.reversal_of else text
 
 
+def _incoming(ln: HistoryLine) -> bool:
+    """Money the member paid in (dues, a loan repayment), not money paid to them."""
+    return ln.flow == "income" or (ln.flow == "loan" and ln.key == "repay")
+
+
+def _status(ln: HistoryLine) -> str:
+    if ln.status == "paid" and _incoming(ln):
+        return "đã thu"
+    if ln.status == "paid" and ln.flow == "loan" and ln.key == "write_off":
+        return "đã ghi"
+    return STATUS.get(ln.status, ln.status)
+
+
 def _who(h: MemberHistory, ln: HistoryLine) -> str:
+    if _incoming(ln) or (ln.flow == "loan" and ln.key == "write_off"):
+        return "—"  # nobody receives it
     if ln.relative is None:
         return "bản thân"
     name = ERASED if h.erased else h.relatives.get(ln.relative) or ""
@@ -128,7 +143,7 @@ def print_history(h: MemberHistory) -> None:
             _what(ln),
             _who(h, ln),
             fmt_money(ln.amount),
-            STATUS.get(ln.status, ln.status)
+            _status(ln)
             + (" (vượt quy chế, Chủ tịch duyệt)" if ln.overridden else "")
             + (" — đã đảo" if ln.reversed else ""),
             (ln.detail or "") if ln.flow != "loan" else "",

@@ -257,16 +257,16 @@ def _limits(
                 f"{amount} is over the per-payout cap {rule.per_payout_cap}",
             )
         )
-    start, end = window
+    start, last = window[0], window[1] - timedelta(days=1)  # the window is [start, end)
     if rule.max_count is not None and len(earlier) + 1 > rule.max_count:
         problems.append(
             problem(
                 counted.field,
                 "over_count",
                 f"{counted.verb_vi} {len(earlier)} {counted.noun_vi} trong kỳ "
-                f"{start:%d/%m/%Y}–{end - timedelta(days=1):%d/%m/%Y}; tối đa "
+                f"{start:%d/%m/%Y}–{last:%d/%m/%Y}; tối đa "
                 f"{rule.max_count} {counted.unit_vi}",
-                f"{len(earlier)} {noun_en} already in {start}..{end}; at most {rule.max_count}",
+                f"{len(earlier)} {noun_en} already in {start} to {last}; at most {rule.max_count}",
             )
         )
     used = sum(earlier)

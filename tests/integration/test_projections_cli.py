@@ -64,7 +64,11 @@ def test_reports_show_the_read_models(world, database_url: str, tmp_path: Path) 
     assert history["name"] == "Đoàn viên DV002"
     assert [ln["amount"] for ln in history["lines"]] == [234_000, 800_000, 800_000, -800_000]
     assert history["years"]["2025"]["welfare"] == 800_000
-    assert "Đảo: Thăm hỏi ốm đau" in ok(cli(home, database_url, "history DV002")).stdout
+    text = ok(cli(home, database_url, "history DV002")).stdout
+    assert "Đảo: Thăm hỏi ốm đau" in text
+    dues = [line for line in text.splitlines() if "Đoàn phí tháng" in line]
+    assert dues and all("đã thu" in line for line in dues)  # paid in, not "đã chi"
+    assert not any("bản thân" in line or "đã chi" in line for line in dues)
     q3 = as_json(
         cli(home, database_url, "compliance G1 --period 2024-Q3 --as-of 2025-12-31 --json")
     )

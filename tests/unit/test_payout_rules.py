@@ -92,6 +92,12 @@ def test_tet_support_counts_per_lunar_year_around_tet() -> None:
     pay(m, "tet_support", 1_000_000, "2025-01-15")  # before Tết Ất Tỵ (29/01/2025)
     assert codes(m, "2025-02-03", kind="tet_support", amount=500_000) == ["over_count"]
     assert codes(m, "2026-02-01", kind="tet_support", amount=500_000) == []  # Tết Bính Ngọ
+    body = PayoutBody.model_validate(
+        {"member": "DV1", "occasion": "x", "kind": "tet_support", "amount": 500_000}
+    )
+    [p] = check_payout(m, body, policy=POLICY, on=date(2025, 2, 3), unit="G1")
+    # Both languages name the same last day of the window (it ends before the next one starts).
+    assert "05/08/2024–08/08/2025" in p.vi and "2024-08-05 to 2025-08-08" in p.en
 
 
 def test_reversed_payouts_do_not_count() -> None:
