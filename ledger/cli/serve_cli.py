@@ -204,14 +204,26 @@ def pin(
 
 def password(
     code: Annotated[str, typer.Argument(metavar="OFFICER", help="Mã cán bộ (officer code).")],
+    as_: AsOfficer,
 ) -> None:
-    """Đặt mật khẩu đăng nhập API cho cán bộ (set an officer's login password)."""
+    """Đặt mật khẩu đăng nhập cho cán bộ: chính cán bộ đó hoặc Quản trị (set an officer's
+    login password: the officer themself, or an admin, proving it with their key)."""
     from api.auth import Account, check_password, set_credential
 
+    by = officer_signer(as_)  # unlocks the key: the one setting it holds it
     ctx = open_context()
     officer = ctx.ledger.get_officer(code)
     if officer is None:
         raise not_found("officer", code, field_="OFFICER")
+    setter = ctx.ledger.get_officer(as_)
+    now = clock.now()
+    if setter is None or setter.key_problem(by.key_id, at=now) is not None:
+        usage(f"--as {as_}: khóa không còn hiệu lực trong sổ cái / key not valid in the ledger")
+    if as_ != code and not setter.scopes(Role.admin.value, at=now):
+        usage(
+            f"--as {as_}: chỉ chính {code} hoặc Quản trị được đặt mật khẩu / "
+            f"only {code} themself or an admin may set this password"
+        )
     if officer.scopes(Role.portal.value, at=clock.now()):
         usage(f"OFFICER {code}: cổng đoàn viên không đăng nhập / the portal never logs in")
     secret = os.environ.get(NEW_PASSWORD_ENV) or str(

@@ -57,13 +57,25 @@ def test_portal_pin_and_password_commands(world, database_url, tmp_path) -> None
     assert erased.exit_code == 2 and "erased" in erased.output
     assert stored_hash(world.ctx.engine, Account("member", "DV001")) is None
 
-    ok(cli(home, database_url, "officers password kt.g1", PHUCLOI_NEW_PASSWORD="mật-khẩu-kế-toán"))
+    # Setting a password takes a key: the officer's own, or an admin's (it set anyone's).
+    new = {"PHUCLOI_NEW_PASSWORD": "mật-khẩu-kế-toán"}
+    anyone = cli(home, database_url, "officers password ct.g1", **new)
+    assert anyone.exit_code == 2 and "--as" in anyone.output
+    assert stored_hash(world.ctx.engine, Account("officer", "ct.g1")) is None
+    other = cli(home, database_url, "officers password ct.g1 --as kt.g1", **new)
+    assert other.exit_code == 2 and "only ct.g1 themself or an admin" in other.output
+    assert stored_hash(world.ctx.engine, Account("officer", "ct.g1")) is None
+    ok(cli(home, database_url, "officers password kt.g1 --as kt.g1", **new))
     assert stored_hash(world.ctx.engine, Account("officer", "kt.g1")).startswith("$argon2id$")
-    short = cli(home, database_url, "officers password kt.g1", PHUCLOI_NEW_PASSWORD="ngắn")
+    ok(cli(home, database_url, "officers password ct.g1 --as admin", **new))
+    assert stored_hash(world.ctx.engine, Account("officer", "ct.g1")).startswith("$argon2id$")
+    short = cli(
+        home, database_url, "officers password kt.g1 --as admin", PHUCLOI_NEW_PASSWORD="ngắn"
+    )
     assert short.exit_code == 2 and "10" in short.output
-    assert cli(home, database_url, "officers password nobody").exit_code == 1
+    assert cli(home, database_url, "officers password nobody --as admin").exit_code == 1
     portal_login = cli(
-        home, database_url, "officers password portal", PHUCLOI_NEW_PASSWORD="x" * 12
+        home, database_url, "officers password portal --as admin", PHUCLOI_NEW_PASSWORD="x" * 12
     )
     assert portal_login.exit_code == 2
 
