@@ -478,7 +478,8 @@ class Ledger(Application[UUID]):
         try:
             message = canonical_bytes(item.command)
         except CanonicalError as exc:
-            raise invalid([problem("command", "not_canonical", str(exc), str(exc))]) from None
+            where = exc.path or "command"
+            raise invalid([problem(where, "not_canonical", exc.vi, str(exc))]) from None
         digest = sha256_hex(message)
         cmd = pc.command
         if cmd.command_id in work.event_ids:

@@ -57,7 +57,15 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class CanonicalError(ValueError):
-    """The value cannot be canonicalized (float, unsafe integer, non-str key, non-JSON type)."""
+    """The value cannot be canonicalized (float, unsafe integer, non-str key, non-JSON type).
+
+    `path` is where (dotted, "" for the root); `vi` the Vietnamese message (str() is English).
+    """
+
+    def __init__(self, en: str, *, path: str = "", vi: str | None = None) -> None:
+        super().__init__(en)
+        self.path = path
+        self.vi = vi or en
 
 
 def _child_path(path: str, key: str) -> str:
@@ -79,12 +87,16 @@ def _check(value: Any, path: str) -> None:
         if not MIN_SAFE_INT <= value <= MAX_SAFE_INT:
             raise CanonicalError(
                 f"integer at {_display(path)} is outside the I-JSON safe range "
-                f"±(2**53 - 1): {value}"
+                f"±(2**53 - 1): {value}",
+                path=path,
+                vi=f"số nguyên tại {_display(path)} vượt giới hạn an toàn ±(2**53 - 1): {value}",
             )
         return
     if isinstance(value, float):
         raise CanonicalError(
-            f"float at {_display(path)} is not allowed (money is integer đồng): {value!r}"
+            f"float at {_display(path)} is not allowed (money is integer đồng): {value!r}",
+            path=path,
+            vi=f"không nhận số thập phân tại {_display(path)} (tiền là số nguyên đồng): {value!r}",
         )
     if isinstance(value, Mapping):
         for key, item in value.items():

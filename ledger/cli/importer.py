@@ -75,6 +75,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.application import Ledger
+from ledger.canonical import CanonicalError
 from ledger.cli.common import (
     JsonFlag,
     officer_signer,
@@ -430,6 +431,9 @@ def sign_entries(
                     command_id=req.get("command_id"),
                 )
             )
+        except CanonicalError as exc:  # a float or an unsafe integer in the signed command
+            where = csv_field(exc.path) if entry.csv else exc.path
+            problems.append(FileProblem(entry.line, where, exc.vi, str(exc)))
         except (ValueError, TypeError) as exc:
             problems.append(FileProblem(entry.line, "", str(exc), str(exc)))
     return items, problems

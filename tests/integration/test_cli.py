@@ -181,6 +181,13 @@ def test_import_jsonl_stores_every_line(world: Any, database_url: str, home: Pat
     assert r.exit_code == 1
     assert "dòng 5, trường body.amount: 1.500.000 đ vượt mức tối đa mỗi lần" in r.stderr
     assert count_entries(db) == before
+    # money written as a float is named at its field, in Vietnamese and English
+    bad.write_text("\n".join(lines).replace('"amount": 500000', '"amount": 500000.0'), "utf-8")
+    r = cli(home, db, "import --as kt.g1", str(bad))
+    assert r.exit_code == 1
+    assert "dòng 5, trường body.amount: không nhận số thập phân tại body.amount" in r.stderr
+    assert "/ float at body.amount is not allowed" in r.stderr
+    assert count_entries(db) == before
     # an effective date with a time of day is not a day (pydantic alone would take it)
     timed = home.parent / "timed.jsonl"
     timed.write_text(
