@@ -5,7 +5,9 @@ Invariants (with those of `ledger.projections.lines`):
   `proj_beneficiaries` hold the sums of the `paid` lines, per unit, for the month and the
   lunar year of the line's effective date (quarters and years are sums of months). A unit's row covers the unit alone: a parent's
   figures are the sum over its subtree, added at query time (so moving a unit moves its
-  history with it and the roll-up always equals the sum of the children).
+  history with it and the roll-up always equals the sum of the children), except the
+  transfers between levels: a parent's "remitted upward" is what left its subtree, its
+  "received from below" what the parent itself received (ledger.projections.queries.ratios).
 - `lines` / `payouts` count counted lines, minus one per reversal line: a fully reversed
   beneficiary has amount 0 and payouts 0 and is not counted as a person.
 - A batch is processed in memory first (approvals and reversals may target lines of the

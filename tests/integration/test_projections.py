@@ -192,7 +192,7 @@ def test_unit_figures_match_hand_computed_amounts(world) -> None:  # type: ignor
     assert july.of("income") == {"dues": 294_000, "union_fee": 2_000_000}
     august = unit_figures(world.ledger, "D", "2024-08")
     assert august.of("received") == {"union_fee": 500_000}
-    assert august.of("remitted") == {"union_fee": 500_000}  # G1's, rolled up into D
+    assert august.of("remitted") == {}  # G1's went to D itself: it never left D's tree
     assert august.income == 0 and august.spending == 0
     # Lunar 2025 runs 05/08/2024–08/08/2025: Tết support and all of 2025's spending.
     lunar = unit_figures(world.ledger, "G1", "lunar-2025")
@@ -207,18 +207,23 @@ def test_a_parent_unit_adds_up_its_children(world) -> None:  # type: ignore[no-u
     for period in ("2024", "2025", "2025-03", "2025-Q1", "lunar-2025"):
         d = unit_figures(world.ledger, "D", period)
         g1, g2 = (unit_figures(world.ledger, u, period) for u in ("G1", "G2"))
-        own_d = {flow: dict(keys) for flow, keys in d.sums.items()}
+        transfers = ("remitted", "received")
+        own_d = {flow: dict(keys) for flow, keys in d.sums.items() if flow not in transfers}
         expected: dict[str, dict[str, int]] = {}
         for child in (g1, g2):
             for flow, keys in child.sums.items():
                 for key, amount in keys.items():
-                    expected.setdefault(flow, {})
-                    expected[flow][key] = expected[flow].get(key, 0) + amount
-        for key, amount in d.of("received").items():  # D's own rows
-            expected.setdefault("received", {})[key] = amount
+                    if flow not in transfers:
+                        expected.setdefault(flow, {})
+                        expected[flow][key] = expected[flow].get(key, 0) + amount
         assert own_d == expected, period
+        # G1 and G2 remit only to D: nothing leaves D's tree; D received what they sent.
+        assert d.total("remitted") == 0, period
+        assert d.total("received") == g1.total("remitted") + g2.total("remitted"), period
         assert [c.unit for c in d.children] == ["G1", "G2"]
-        assert unit_figures(world.ledger, "P", period).sums == d.sums
+        p = unit_figures(world.ledger, "P", period)
+        assert {f: k for f, k in p.sums.items() if f not in transfers} == own_d
+        assert p.total("remitted") == p.total("received") == 0  # nothing moved P's way
     march = unit_figures(world.ledger, "D", "2025-03")
     assert march.welfare == 21_100_000 and march.spending == 22_600_000
 
@@ -418,3 +423,49 @@ def test_a_read_after_pipelined_writes_gets_its_own_rows(database_url: str) -> N
                 assert tx.fetchall("SELECT v FROM t WHERE k = :k", {"k": 1}) == [{"v": expected}]
                 assert tx.scalar("SELECT v FROM t WHERE k = :k", {"k": 1}) == expected
                 cursor.execute("COMMIT")
+
+
+def test_a_parent_counts_only_what_leaves_or_enters_its_own_tree(world) -> None:  # type: ignore[no-untyped-def]
+    """D showed its unions' remittances to D itself as "remitted upward", and the province
+    reported millions remitted upward though nothing left it. A parent's remitted upward is
+    what left its tree; its received from below is what it received itself."""
+    from tests.integration.test_detect_rules import register_officer
+
+    story(world)  # G1 remits 500.000 đ of union fee to D on 2024-08-10
+    kt_d = register_officer(world, "kt.d", "finance_officer", "D")
+
+    def remit(by: Any, unit: str, to: str, kind: str, amount: int, on: str) -> Any:
+        with at(on):
+            return world.submit(
+                "remittance.record",
+                by=by,
+                unit=unit,
+                effective_date=on,
+                body={"month": "2024-07", "kind": kind, "amount": amount, "to_unit": to},
+            )
+
+    other = remit(world.kt, "G1", "D", "other", 100_000, "2024-08-12")
+    with at("2024-08-13"):
+        world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-08-13",
+            body={"target": other.event_id, "reason": "ghi nhầm"},
+        )
+    remit(kt_d, "D", "P", "union_fee", 300_000, "2024-08-20")
+
+    def flows(unit: str) -> tuple[dict[str, int], dict[str, int]]:
+        f = unit_figures(world.ledger, unit, "2024-08").as_dict()
+        drop = {k: v for k, v in f["remitted_upward"].items() if v}
+        got = {k: v for k, v in f["received_from_below"].items() if v}
+        return drop, got
+
+    assert flows("G1") == ({"union_fee": 500_000}, {})
+    assert flows("D") == ({"union_fee": 300_000}, {"union_fee": 500_000})  # G1's: inside D
+    assert flows("P") == ({}, {"union_fee": 300_000})  # nothing left the province
+    d = unit_figures(world.ledger, "D", "2024-08")
+    assert {c.unit: c.of("remitted") for c in d.children}["G1"] == {
+        "union_fee": 500_000,
+        "other": 0,
+    }

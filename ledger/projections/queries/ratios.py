@@ -35,6 +35,19 @@ _TOTALS = text(
     "WHERE period IN :periods AND unit_code IN :units GROUP BY unit_code, flow, key"
 ).bindparams(bindparam("units", expanding=True), bindparam("periods", expanding=True))
 
+# Remittances sent, by the receiving unit (a reversal line names it through its target's
+# line): a parent's roll-up leaves out what moved between two units of its own subtree.
+_TRANSFERS = text(
+    "SELECT l.unit_code, COALESCE(o.detail, l.detail) AS other, l.flow, l.key, "
+    "SUM(l.amount) AS amount FROM proj_money_lines l "
+    "LEFT JOIN proj_money_lines o ON o.event_id = l.reversal_of AND o.line = l.line "
+    "WHERE l.flow = 'remitted' AND l.status = 'paid' "
+    "AND l.unit_code IN :units AND l.effective_date >= :start AND l.effective_date < :end "
+    "GROUP BY l.unit_code, COALESCE(o.detail, l.detail), l.flow, l.key"
+).bindparams(bindparam("units", expanding=True))
+
+Transfers = list[tuple[str, str, str, str, int]]  # unit, the other unit, flow, key, amount
+
 
 @dataclass(frozen=True)
 class CategoryShare:
@@ -149,19 +162,41 @@ def unit_figures(
         tree = load_tree(conn)
         units = tree.subtree(unit)
         rows = conn.execute(_TOTALS, {"periods": stored_periods(p), "units": units}).all()
+        transfers = _transfers(conn, units, p)
     own: dict[str, Sums] = defaultdict(dict)
     for r in rows:
         own[r.unit_code].setdefault(r.flow, {})[r.key] = int(r.amount)
-    return _figures(ledger, tree, unit, p, own, depth=1 if children else 0)
+    return _figures(ledger, tree, unit, p, own, transfers, depth=1 if children else 0)
+
+
+def _transfers(conn: Any, units: list[str], p: Period) -> Transfers:
+    rows = conn.execute(_TRANSFERS, {"units": units, "start": p.start, "end": p.end}).all()
+    return [(r.unit_code, str(r.other), r.flow, r.key, int(r.amount)) for r in rows]
 
 
 def _figures(
-    ledger: Ledger, tree: Tree, unit: str, p: Period, own: dict[str, Sums], *, depth: int
+    ledger: Ledger,
+    tree: Tree,
+    unit: str,
+    p: Period,
+    own: dict[str, Sums],
+    transfers: Transfers,
+    *,
+    depth: int,
 ) -> UnitFigures:
     node = tree.node(unit)
     sums: Sums = {}
-    for code in tree.subtree(unit):
-        _add(sums, own.get(code, {}))
+    subtree = set(tree.subtree(unit))
+    for code in subtree:
+        rows = own.get(code, {})
+        if code != unit:  # what a unit below received came from inside this tree
+            rows = {flow: keys for flow, keys in rows.items() if flow != "received"}
+        _add(sums, rows)
+    for code, other, flow, key, amount in transfers:
+        if code in subtree and other in subtree:  # within this unit's own tree: not a flow
+            sums[flow][key] -= amount
+            if not sums[flow][key]:
+                del sums[flow][key]
     figures = UnitFigures(unit, node.name, node.level, p, sums)
     policy = ledger.policy_for(unit, p.end - timedelta(days=1))
     if policy is not None:
@@ -177,7 +212,8 @@ def _figures(
                 )
     if depth > 0:
         figures.children = [
-            _figures(ledger, tree, child, p, own, depth=depth - 1) for child in tree.children(unit)
+            _figures(ledger, tree, child, p, own, transfers, depth=depth - 1)
+            for child in tree.children(unit)
         ]
     return figures
 
@@ -193,7 +229,7 @@ def grassroots_figures(ledger: Ledger, unit: str, period: str | Period) -> list[
     for r in rows:
         own[r.unit_code].setdefault(r.flow, {})[r.key] = int(r.amount)
     leaves = [u for u in units if not tree.children(u)]
-    out = [_figures(ledger, tree, u, p, own, depth=0) for u in leaves]
+    out = [_figures(ledger, tree, u, p, own, [], depth=0) for u in leaves]  # no inner flows
     return sorted(
         out,
         key=lambda f: (f.welfare_share_bp is None, f.welfare_share_bp or 0, f.unit),
