@@ -50,8 +50,11 @@ def to_json(report: Report) -> bytes:
 
 
 def to_csv(report: Report) -> bytes:
+    """CSV as Excel reads it in Vietnamese: semicolons between cells and a decimal comma in
+    the million-đồng column (111,450 triệu); `111.450` would read as 111 450. The last
+    column keeps the exact integer (đồng or count)."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow([f"{report.form.annex} — {report.form.title} {report.form.subtitle}"])
     w.writerow([f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})"])
     w.writerow([f"Kỳ báo cáo: {report.period.label_vi} ({report.period.label})"])
@@ -60,7 +63,11 @@ def to_csv(report: Report) -> bytes:
     for r in report.rows:
         raw = "" if r.value is None or isinstance(r.value, str) else str(r.value)
         million = r.million
-        value = str(million) if million is not None else ("" if r.value is None else str(r.value))
+        value = (
+            str(million).replace(".", ",")
+            if million is not None
+            else ("" if r.value is None else str(r.value))
+        )
         w.writerow(
             [
                 r.row.ref,

@@ -285,11 +285,11 @@ def test_exports_are_byte_identical_and_state_their_checkpoint(world, year) -> N
     assert text.startswith(b"\xef\xbb\xbf")
     lines = text[3:].decode("utf-8").split("\r\n")
     assert f"kích thước cây {year['cp1']}" in lines[3]
-    assert (
-        "II.1.5,1.5,Giá trị đoàn viên được hưởng lợi tham gia chương trình.,Triệu đồng,0.470,sổ cái,,470000"
-        in lines
+    assert (  # for Excel in Vietnamese: semicolons, a decimal comma, the exact đồng last
+        "II.1.5;1.5;Giá trị đoàn viên được hưởng lợi tham gia chương trình.;Triệu đồng;0,470;"
+        "sổ cái;;470000" in lines
     )
-    assert "I.1,1,Văn bản chỉ đạo trong tháng,Văn bản,3,nhập tay,,3" in lines
+    assert "I.1;1;Văn bản chỉ đạo trong tháng;Văn bản;3;nhập tay;;3" in lines
     # Every zip entry carries the checkpoint's signing time, not the clock's.
     with zipfile.ZipFile(io.BytesIO(to_xlsx(a))) as z:
         assert len({i.date_time for i in z.infolist()}) == 1
