@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger import clock
 from ledger.bootstrap import Context
 from ledger.cli.common import (
     AsOfficer,
@@ -295,9 +296,15 @@ def _status(m: Member) -> str:
     status = "dữ liệu cá nhân đã xóa (erased); " if m.erased else ""
     if m.died_on is not None:
         return status + f"đã từ trần ngày {fmt_date(m.died_on)} (deceased)"
-    if m.left_on is not None:
+    if m.left_on is not None and m.left_on <= clock.today_vn():
         return status + f"đã thôi sinh hoạt từ {fmt_date(m.left_on)} (left)"
-    return status + f"đang sinh hoạt tại {m.current_unit()} (active)"
+    if m.joined_on > clock.today_vn():
+        return status + (
+            f"kết nạp tại {m.spans[0][1]} từ {fmt_date(m.joined_on)}, chưa sinh hoạt "
+            "(joins on that date)"
+        )
+    leaving = f"; thôi sinh hoạt từ {fmt_date(m.left_on)} (leaves)" if m.left_on else ""
+    return status + f"đang sinh hoạt tại {m.current_unit()} (active)" + leaving
 
 
 def _kind_vi(kind: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner, Result
 
+from ledger import clock
 from ledger.bootstrap import open_ledger
 from ledger.cli.main import app
 from ledger.client import build
@@ -386,6 +388,26 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     lines.write_bytes("member;salary_basis;amount\nDV100;9.000.000;\n".encode("utf-16"))
     r = ok(cli(home, db, dues, "--file", str(lines)))
     assert "collection.dues" in r.stdout and "45.000 đ" in r.stdout
+
+
+def test_a_member_joining_on_a_later_date_is_not_shown_as_active(
+    world: Any, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    db = database_url
+    later = (clock.today_vn() + timedelta(days=40)).isoformat()
+    ok(
+        cli(
+            home,
+            db,
+            "members add DV300 --unit G1 --name 'Lý Văn Sáu' --citizen-id 079100000300"
+            f" --dob 1985-01-01 --salary 5000000 --date {later} --as kt.g1",
+        )
+    )
+    shown = ok(cli(home, db, "members show DV300")).stdout
+    day = date.fromisoformat(later)
+    assert f"kết nạp tại G1 từ {day:%d/%m/%Y}, chưa sinh hoạt" in shown
+    assert "(active)" not in shown
 
 
 def test_erase_makes_the_person_read_as_erased(world: Any, database_url: str, home: Path) -> None:
