@@ -186,6 +186,13 @@ class Keystore:
             raise
         return self.public(name)
 
+    def discard(self, name: str) -> None:
+        """Delete a key this run created and never used (a refused `init`): both files."""
+        _check_name(name)
+        for path in (self._pem(name), self._pub(name)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
     # -- reading -------------------------------------------------------------------------
 
     def public(self, name: str) -> KeyInfo:

@@ -102,6 +102,7 @@ def init(
         info: KeyInfo | None = ks.public(admin)
     except KeystoreError:
         info = None
+    created = info is None
     if info is None:
         secret = passphrase(PASSPHRASE_ENV, f"Mật khẩu cho khóa {admin} (passphrase)", confirm=True)
         try:
@@ -120,12 +121,17 @@ def init(
         if not as_json:
             typer.echo(f"Sổ cái đã được khởi tạo với quản trị viên {admin} / already initialised")
     else:
-        item = signed(
-            "ledger.genesis",
-            by=OfficerSigner(admin, signer),
-            body={"officer": admin, "name": name, "public_key": info.public_key_b64},
-        )
-        receipt = ctx.ledger.submit(item)
+        try:
+            item = signed(
+                "ledger.genesis",
+                by=OfficerSigner(admin, signer),
+                body={"officer": admin, "name": name, "public_key": info.public_key_b64},
+            )
+            receipt = ctx.ledger.submit(item)
+        except BaseException:
+            if created:  # refused: the key made for it would name an officer who is not
+                ks.discard(admin)
+            raise
     if as_json:
         emit_json(
             {

@@ -105,6 +105,12 @@ def _read_dues_file(path: Path) -> tuple[list[dict[str, Any]], list[int], list[F
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     problems: list[FileProblem] = []
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
+        usage(
+            f"--file {path}: lệnh này đọc tệp CSV; hãy lưu bảng lương dạng CSV UTF-8 (hoặc tải "
+            "tệp XLSX lên trang Đoàn phí trên web) / this command reads CSV: save the payroll "
+            "as CSV UTF-8 (or upload the XLSX on the web dues page)"
+        )
     try:
         text = read_text(path)
     except NotUtf8 as exc:

@@ -90,6 +90,11 @@ def test_a_new_ledger_from_init_to_payout(database_url: str, home: Path) -> None
     assert count_entries(db) == 1 and count_entries(db, "ledger.genesis") == 1
     ok(cli(home, db, "init --admin admin"))  # running it again changes nothing
     assert count_entries(db) == 1
+    # A second administrator by init is refused, and leaves no key behind for them.
+    r = cli(home, db, "init --admin admin2 --name 'Người Khác'")
+    assert r.exit_code != 0 and count_entries(db) == 1
+    assert not (home / "keys" / "admin2.pem").exists()
+    assert not (home / "keys" / "admin2.pub").exists()
     ctx = open_ledger(db)
     try:
         officer = ctx.ledger.get_officer("admin")
@@ -376,6 +381,10 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     dues = f"record collection dues G1 --month {month} --as kt.g1"
     r = cli(home, db, dues, "--file", str(legacy))
     assert r.exit_code == 2 and "dòng 2: tệp phải là UTF-8" in r.stderr
+    sheet = home.parent / "luong.xlsx"
+    sheet.write_bytes(b"PK\x03\x04 a workbook")
+    r = cli(home, db, dues, "--file", str(sheet))
+    assert r.exit_code == 2 and "lệnh này đọc tệp CSV" in r.stderr
     # 6,000,000 in a comma-separated file is three cells: read as 6 đ, it stored 0 đ dues
     before = count_entries(db)
     lines.write_text("member,salary_basis\nDV100,6,000,000\n", "utf-8")
