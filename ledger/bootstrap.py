@@ -1,8 +1,10 @@
 """The composition root: the only place that builds engines and reads settings.
 
-`open_ledger(url)` parses the database URL, brings the schema to head with Alembic, and
-returns the Ledger application wired to its vault and read models (ledger.projections:
-updated in the event's transaction, caught up here if a projection lags the log).
+`open_ledger(url)` parses the database URL, refuses a database that is neither empty nor a
+phucloi ledger (`ledger.schema.NotALedger`, nothing written to it), brings the schema to head
+with Alembic, and returns the Ledger application wired to its vault and read models
+(ledger.projections: updated in the event's transaction, caught up here if a projection lags
+the log).
 """
 
 from __future__ import annotations
@@ -54,7 +56,12 @@ def open_ledger(url: str | None = None, *, settings: Settings | None = None) -> 
     if target.sqlite_path:
         Path(target.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(target)
-    schema.upgrade(engine)
+    try:
+        schema.check_database(target, engine)  # before any connection of `engine` writes
+        schema.upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     vault = Vault(engine)
     ledger = Ledger(target.eventsourcing_env(), engine=engine, vault=vault)
     # Read models are written in each event's transaction, tracked by seq; any that lag

@@ -60,10 +60,9 @@ WitnessStates = Annotated[
 
 
 def _engine() -> Engine:
-    """A plain engine on the selected database (no migration, no read-model catch-up)."""
-    from ledger.bootstrap import make_engine
-
-    return make_engine(state().target())
+    """A plain engine on the selected ledger (no migration, no read-model catch-up); exit 2
+    when the database is not a phucloi ledger."""
+    return state().read_engine()
 
 
 def _url(engine: Engine) -> str:

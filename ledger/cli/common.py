@@ -4,6 +4,9 @@ Conventions every command follows:
 - The ledger is opened only by commands that need it (`state().open()`), from `--db`, else
   `PHUCLOI_DATABASE_URL`, else the SQLite file `$PHUCLOI_HOME/phucloi.db`. Only `init` and
   `demo` create a SQLite file that does not exist yet.
+- A database that is neither empty nor a phucloi ledger (another application's SQLite file,
+  a file that is not a database) is a usage error naming `--db` / `PHUCLOI_DATABASE_URL`,
+  and is left exactly as it was: it is never migrated (`ledger.schema.check_database`).
 - A refusal by the ledger (`LedgerError`) prints "Lỗi / Error: vi / en" and each problem
   to stderr and exits 1. A usage problem (bad option value, unknown key, wrong passphrase,
   bad database URL) raises `UsageProblem`, printed the same way, exit 2. Neither prints a
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,7 +42,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
@@ -51,6 +55,7 @@ from ledger.domain.commands import MAX_MONEY
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
+from ledger.schema import NotALedger, check_database
 
 PASSPHRASE_ENV = "PHUCLOI_PASSPHRASE"
 COSIGN_PASSPHRASE_ENV = "PHUCLOI_COSIGN_PASSPHRASE"
@@ -177,11 +182,48 @@ class State:
         """
         if self._context is not None:
             return self._context
-        url, source = self.url()
+        url, _source = self.url()
         self.target(create=create)
-        try:
+        with self._opening():
             self._context = open_ledger(url)
-        except (SQLAlchemyError, OSError) as exc:
+        return self._context
+
+    def read_engine(self) -> Engine:
+        """A plain engine on the selected ledger, for commands that only read it (verify,
+        export, proofs, a witness round): never migrated, and refused (exit 2) unless the
+        database is a phucloi ledger; an empty one is not a ledger yet."""
+        from ledger.bootstrap import make_engine
+
+        url, source = self.url()
+        target = self.target()
+        with self._opening():
+            engine = make_engine(target)
+            try:
+                found = check_database(target, engine)
+            except BaseException:
+                engine.dispose()
+                raise
+        if found != "ledger":
+            engine.dispose()
+            usage(
+                f"{source}: cơ sở dữ liệu {safe_url(url)!r} rỗng, chưa là sổ cái phucloi / "
+                "the database is empty, not yet a phucloi ledger; tạo bằng / create it with "
+                "`phucloi init`"
+            )
+        return engine
+
+    @contextmanager
+    def _opening(self) -> Iterator[None]:
+        """Turn what can go wrong opening the database into a usage error naming it."""
+        url, source = self.url()
+        try:
+            yield
+        except NotALedger as exc:
+            usage(
+                f"{source}: {safe_url(url)!r} không phải sổ cái phucloi / is not a phucloi "
+                f"ledger: {exc}; không thay đổi gì / it was left untouched"
+            )
+        except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             usage(
                 f"{source}: không mở được cơ sở dữ liệu / cannot open the database "
@@ -194,7 +236,6 @@ class State:
                     f"{safe_url(url)!r}: {exc}"
                 )
             raise
-        return self._context
 
     def close(self) -> None:
         if self._context is not None:
