@@ -327,11 +327,17 @@ class InclusionProof:
         }
 
 
+def event_seq(engine: Engine, event_id: str) -> int | None:
+    """The leaf index of the event recorded by command `event_id`, or None."""
+    with engine.connect() as conn:
+        seq = conn.scalar(select(ledger_entries.c.seq).where(ledger_entries.c.event_id == event_id))
+    return None if seq is None else int(seq)
+
+
 def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -> InclusionProof:
     """RFC 9162 inclusion proof of an event (by its command id) in the tree of `size` leaves
     (default: the latest checkpoint's size, else the whole log)."""
-    with engine.connect() as conn:
-        seq = conn.scalar(select(ledger_entries.c.seq).where(ledger_entries.c.event_id == event_id))
+    seq = event_seq(engine, event_id)
     if seq is None:
         raise LogError(f"no event {event_id} in the log")
     if size is None:

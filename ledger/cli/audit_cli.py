@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy.engine import Engine
@@ -199,49 +199,133 @@ def prove(
     event_id: Annotated[str, typer.Argument(metavar="EVENT_ID", help="Mã bút toán (event id).")],
     size: Annotated[
         int | None,
-        typer.Option("--size", help="Kích thước cây (tree size; default the latest checkpoint)."),
+        typer.Option(
+            "--size",
+            help="Kích thước cây, lớn hơn số thứ tự lá của bút toán (tree size, more than the "
+            "event's leaf index; default the latest signed checkpoint).",
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Bằng chứng một bút toán nằm trong cây (RFC 9162 inclusion proof)."""
-    from audit.log import LogError, prove_inclusion
+    """Bằng chứng một bút toán nằm trong cây (RFC 9162 inclusion proof).
 
+    Mặc định theo checkpoint đã ký mới nhất: bút toán ghi sau checkpoint đó bị từ chối (exit
+    1) cho đến khi `phucloi audit checkpoint` bao gồm nó. By default the proof is against the
+    latest signed checkpoint, and an event recorded after it is refused (exit 1) until
+    `phucloi audit checkpoint` covers it; `--size N` proves against any size of the log and
+    says whether it is a signed checkpoint."""
+    from audit.log import (
+        LogError,
+        checkpoint_at,
+        event_seq,
+        latest_checkpoint,
+        log_size,
+        prove_inclusion,
+    )
+
+    engine = _engine()
     try:
-        p = prove_inclusion(_engine(), event_id, size=size)
+        seq = event_seq(engine, event_id)
+        if seq is None:
+            _refuse("unknown_event", f"no event {event_id} in the log", as_json=as_json)
+        stored = log_size(engine)
+        if size is None:
+            latest = latest_checkpoint(engine)
+            if latest is None:
+                _refuse(
+                    "no_checkpoint",
+                    "chưa có checkpoint nào / no checkpoint has been signed yet: ký bằng / "
+                    "sign one with `phucloi audit checkpoint` (or give --size N to prove "
+                    "against an unsigned tree size)",
+                    as_json=as_json,
+                )
+            if latest[0] <= seq:
+                _refuse(
+                    "not_checkpointed",
+                    f"bút toán {event_id} (lá {seq}) ghi sau checkpoint mới nhất ({latest[0]} "
+                    f"lá) / event {event_id} (leaf {seq}) was recorded after the latest "
+                    f"checkpoint ({latest[0]} leaves): it is not yet covered by a signed "
+                    "checkpoint; run `phucloi audit checkpoint` (or give --size N to prove "
+                    "against an unsigned tree size)",
+                    as_json=as_json,
+                )
+            size = latest[0]
+        elif size < 1:
+            usage(f"--size {size}: kích thước cây phải ≥ 1 / the tree size must be at least 1")
+        elif size > stored:
+            usage(f"--size {size}: sổ cái chỉ có {stored} lá / the log has only {stored} leaves")
+        elif size <= seq:
+            usage(
+                f"--size {size}: bút toán {event_id} là lá {seq}, cần --size > {seq} / the "
+                f"event is leaf {seq}: --size must be more than {seq}"
+            )
+        p = prove_inclusion(engine, event_id, size=size)
         verify_inclusion(
             leaf_hash=p.leaf_hash, index=p.index, size=p.size, proof=p.path, root=p.root_hash
         )
+        signed = checkpoint_at(engine, p.size) is not None
     except (LogError, ProofError) as exc:
-        typer.echo(f"Lỗi / Error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        _refuse("unprovable", str(exc), as_json=as_json)
+    finally:
+        engine.dispose()
     if as_json:
-        emit_json(p.as_dict())
+        emit_json(p.as_dict() | {"signed_checkpoint": signed})
         return
     typer.echo(f"Bút toán {event_id}: lá {p.index} / leaf {p.index} of {p.size}")
+    typer.echo(
+        f"  checkpoint: đã ký / signed at {p.size} leaves"
+        if signed
+        else f"  checkpoint: KHÔNG — cây {p.size} lá chưa được ký / NOT a signed checkpoint"
+    )
     typer.echo(f"  leaf hash: {p.leaf_hash.hex()}")
     typer.echo(f"  root:      {p.root_hash.hex()}")
     for i, h in enumerate(p.path):
         typer.echo(f"  path[{i}]:   {h.hex()}")
 
 
+def _refuse(code: str, message: str, *, as_json: bool) -> NoReturn:
+    """A proof that cannot be given as asked (exit 1); with --json also said on stdout."""
+    if as_json:
+        emit_json({"proved": False, "refusal": code, "message": message})
+    typer.echo(f"Lỗi / Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
 @audit_app.command("consistency")
 def consistency(
-    old: Annotated[int, typer.Argument(metavar="OLD", help="Kích thước cũ (older tree size).")],
-    new: Annotated[int, typer.Argument(metavar="NEW", help="Kích thước mới (newer tree size).")],
+    old: Annotated[
+        int, typer.Argument(metavar="OLD", help="Kích thước cũ, ≥ 1 (older tree size).")
+    ],
+    new: Annotated[
+        int,
+        typer.Argument(metavar="NEW", help="Kích thước mới, OLD…số lá (newer tree size)."),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Bằng chứng cây NEW mở rộng cây OLD (RFC 9162 consistency proof)."""
-    from audit.log import LogError, StoredTree, prove_consistency
+    """Bằng chứng cây NEW mở rộng cây OLD (RFC 9162 consistency proof); 1 ≤ OLD ≤ NEW ≤ the
+    log's size, else exit 2."""
+    from audit.log import LogError, StoredTree, log_size, prove_consistency
 
     engine = _engine()
     try:
+        stored = log_size(engine)
+        if old < 1:
+            usage(
+                f"OLD {old}: kích thước cũ phải ≥ 1 / the older size must be at least 1 "
+                "(RFC 9162: no proof from the empty tree)"
+            )
+        if old > new:
+            usage(f"OLD {old} > NEW {new}: OLD không được lớn hơn NEW / OLD must not exceed NEW")
+        if new > stored:
+            usage(f"NEW {new}: sổ cái chỉ có {stored} lá / the log has only {stored} leaves")
         proof = prove_consistency(engine, old, new)
         tree = StoredTree(engine)
         r1, r2 = tree.root(old), tree.root(new)
         verify_consistency(size1=old, size2=new, root1=r1, root2=r2, proof=proof)
     except (LogError, ProofError) as exc:
-        typer.echo(f"Lỗi / Error: {exc}", err=True)
-        raise typer.Exit(1) from None
+        _refuse("unprovable", str(exc), as_json=as_json)
+    finally:
+        engine.dispose()
     data = {
         "size1": old,
         "size2": new,

@@ -1,0 +1,108 @@
+"""`phucloi audit prove`, `audit consistency` and `audit verify --witness-key` as an inspector
+types them: a size that cannot be asked for is a usage error (exit 2) naming the option or
+argument; a proof by default is against a signed checkpoint, never silently the unsigned head.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from audit.log import log_size, make_checkpoint
+from tests.integration.test_audit_helpers import story
+from tests.integration.test_cli import cli
+
+
+def test_sizes_that_cannot_be_proved_are_usage_errors_naming_them(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    home, db = tmp_path / "home", database_url
+    r = story(world)
+    visit = r["visit"]
+    make_checkpoint(world.ctx.engine)
+    size = log_size(world.ctx.engine)
+    for given, message in [
+        ("0", "--size 0: kích thước cây phải ≥ 1 / the tree size must be at least 1"),
+        ("-1", "--size -1: kích thước cây phải ≥ 1 / the tree size must be at least 1"),
+        (str(visit.seq), f"--size {visit.seq}: bút toán {visit.event_id} là lá {visit.seq}"),
+        (str(visit.seq - 1), f"--size {visit.seq - 1}: bút toán {visit.event_id} là lá"),
+        (str(size + 1), f"--size {size + 1}: sổ cái chỉ có {size} lá / the log has only {size}"),
+    ]:
+        for json_flag in ("", " --json"):
+            res = cli(home, db, f"audit prove {visit.event_id} --size {given}{json_flag}")
+            assert res.exit_code == 2, (given, res.output)
+            assert f"Lỗi / Error: {message}" in res.stderr, (given, res.stderr)
+            if int(given) > 0 and int(given) <= visit.seq:
+                assert f"the event is leaf {visit.seq}: --size must be more than" in res.stderr
+            assert res.stdout == "" and "Traceback" not in res.output
+    for old, new, message in [
+        (5000, 1000, "OLD 5000 > NEW 1000: OLD không được lớn hơn NEW / OLD must not exceed NEW"),
+        (0, size, "OLD 0: kích thước cũ phải ≥ 1 / the older size must be at least 1"),
+        (-3, size, "OLD -3: kích thước cũ phải ≥ 1"),
+        (1, size + 1, f"NEW {size + 1}: sổ cái chỉ có {size} lá / the log has only {size} leaves"),
+        (size, size + 1, f"NEW {size + 1}: sổ cái chỉ có {size} lá"),
+    ]:
+        res = cli(home, db, f"audit consistency --json -- {old} {new}")
+        assert res.exit_code == 2, (old, new, res.output)
+        assert f"Lỗi / Error: {message}" in res.stderr, (old, new, res.stderr)
+        assert res.stdout == "" and "Traceback" not in res.output
+    proof = json.loads(cli(home, db, f"audit consistency --json 1 {size}").stdout)
+    assert (proof["size1"], proof["size2"]) == (1, size)
+    ok = cli(home, db, f"audit prove {visit.event_id} --size {size} --json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["leaf_index"] == visit.seq
+
+
+def test_a_proof_by_default_is_against_the_latest_signed_checkpoint(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    home, db = tmp_path / "home", database_url
+    r = story(world)
+    visit = r["visit"]
+    res = cli(home, db, f"audit prove {visit.event_id} --json")
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.stdout) == {
+        "proved": False,
+        "refusal": "no_checkpoint",
+        "message": "chưa có checkpoint nào / no checkpoint has been signed yet: ký bằng / sign "
+        "one with `phucloi audit checkpoint` (or give --size N to prove against an unsigned "
+        "tree size)",
+    }
+    signed_size = make_checkpoint(world.ctx.engine)[0]
+    late = world.join("DV010", on="2025-01-06")  # recorded after the checkpoint
+    head = log_size(world.ctx.engine)
+    assert late.seq == signed_size == head - 1
+
+    res = cli(home, db, f"audit prove {visit.event_id} --json")
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert (got["leaf_index"], got["tree_size"], got["signed_checkpoint"]) == (
+        visit.seq,
+        signed_size,
+        True,
+    )
+    # the event after the checkpoint used to be proved against the unsigned head, silently
+    for json_flag in ("", " --json"):
+        res = cli(home, db, f"audit prove {late.event_id}{json_flag}")
+        assert res.exit_code == 1, res.output
+        assert (
+            f"event {late.event_id} (leaf {late.seq}) was recorded after the latest checkpoint "
+            f"({signed_size} leaves): it is not yet covered by a signed checkpoint; run "
+            "`phucloi audit checkpoint`"
+        ) in res.stderr
+    assert json.loads(res.stdout)["refusal"] == "not_checkpointed"
+    # asked for explicitly, an unsigned size is proved and said to be unsigned
+    res = cli(home, db, f"audit prove {late.event_id} --size {head} --json")
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert (got["leaf_index"], got["tree_size"], got["signed_checkpoint"]) == (
+        late.seq,
+        head,
+        False,
+    )
+    res = cli(home, db, f"audit prove {late.event_id} --size {head}")
+    assert res.exit_code == 0 and "NOT a signed checkpoint" in res.stdout, res.output
+    make_checkpoint(world.ctx.engine)
+    res = cli(home, db, f"audit prove {late.event_id}")
+    assert res.exit_code == 0 and f"signed at {head} leaves" in res.stdout, res.output
+    assert f"leaf {late.seq} of {head}" in res.stdout
