@@ -9,6 +9,8 @@ Design overview (what holds when the verdict is "ok"):
    signature where the policy required one (audit.replay, registry replayed from the log);
 3. the recomputed root equals every stored checkpoint, whose log signature and witness
    cosignatures verify, and the log is consistent with every checkpoint the witnesses hold;
+   every witness pinned by its key (`witness_vkeys`) validly cosigned the latest checkpoint
+   (an error otherwise; a checkpoint no known witness cosigned is only a warning);
 4. every read model equals its rebuild from the log (audit.projections);
 5. sealed personal data authenticates where the data key exists; erased data is not a
    failure (audit.scan).
@@ -114,6 +116,33 @@ def _pinned_witnesses(s: Final) -> dict[tuple[str, bytes], CosignatureVerifier]:
     return out
 
 
+def _not_cosigned(s: Final, latest: int | None, cosigned: set[tuple[str, bytes]]) -> list[Finding]:
+    """A witness the inspector pinned by its key (`witness_vkeys`, `--witness-key`) vouches
+    for nothing unless its valid cosignature is on the latest checkpoint: an error, not the
+    `checkpoint.unwitnessed` warning (that stays for witnesses known only from their state
+    or from the cosignatures stored beside the checkpoints)."""
+    found = []
+    for vkey in s.witness_vkeys:
+        w = CosignatureVerifier.from_vkey(vkey)
+        if (w.name, w.key_id) in cosigned:
+            continue
+        what = (
+            "no checkpoint has been signed"
+            if latest is None
+            else f"the latest checkpoint (size {latest}) has no valid cosignature by it"
+        )
+        found.append(
+            _f(
+                "checkpoint.not_cosigned",
+                f"witness {w.name}, pinned by its key, did not cosign the latest checkpoint: "
+                f"{what}, so it vouches for none of this log (a log rewritten or rolled back "
+                "since, or a witness that was never asked)",
+                seq=None if latest is None else latest - 1,
+            )
+        )
+    return found
+
+
 def check_checkpoints(s: Final) -> list[Finding]:
     found: list[Finding] = []
     size = s.replay.tree.size
@@ -124,7 +153,8 @@ def check_checkpoints(s: Final) -> list[Finding]:
                 "no checkpoint has been signed: the log is not yet "
                 "protected against rewriting (run `phucloi audit checkpoint`)",
                 WARNING,
-            )
+            ),
+            *_not_cosigned(s, None, set()),
         ]
     if s.log_vkey is None:
         return [_f("checkpoint.key", "checkpoints exist but no log key is known to check them")]
@@ -132,6 +162,7 @@ def check_checkpoints(s: Final) -> list[Finding]:
     pinned = _pinned_witnesses(s)
     previous = -1
     witnessed = 0
+    cosigned_latest: set[tuple[str, bytes]] = set()  # valid cosigners of the latest one
     for cp in s.checkpoints:
         where = f"checkpoint of size {cp.size}"
         try:
@@ -176,10 +207,14 @@ def check_checkpoints(s: Final) -> list[Finding]:
                     seq=cp.size - 1,
                 )
             )
-        found.extend(_check_cosignatures(cp, note.text, pinned, s))
+        valid: set[tuple[str, bytes]] = set()
+        found.extend(_check_cosignatures(cp, note.text, pinned, s, valid))
+        if cp is s.checkpoints[-1]:
+            cosigned_latest = valid
         if any((sig.name, sig.key_id) in pinned for sig in split_note(cp.note)[1]):
             witnessed = max(witnessed, cp.size)
     latest = s.checkpoints[-1].size
+    found.extend(_not_cosigned(s, latest, cosigned_latest))
     s.facts.update(checkpoint_size=latest, witnessed_size=witnessed)
     if latest < size:
         found.append(
@@ -204,8 +239,14 @@ def check_checkpoints(s: Final) -> list[Finding]:
 
 
 def _check_cosignatures(
-    cp: StoredCheckpoint, text: str, pinned: dict[tuple[str, bytes], CosignatureVerifier], s: Final
+    cp: StoredCheckpoint,
+    text: str,
+    pinned: dict[tuple[str, bytes], CosignatureVerifier],
+    s: Final,
+    valid: set[tuple[str, bytes]],
 ) -> list[Finding]:
+    """Findings for the cosignatures on `cp` that do not verify; adds to `valid` the
+    (name, key id) of those that do."""
     known = dict(pinned)
     for vkey in cp.cosigners:
         try:
@@ -225,6 +266,8 @@ def _check_cosignatures(
                     f"checkpoint of size {cp.size}: the cosignature by {sig.name} does not verify",
                 )
             )
+        else:
+            valid.add((sig.name, sig.key_id))
     return found
 
 

@@ -367,7 +367,9 @@ def verify(
         typer.Option(
             "--witness-key",
             metavar="VKEY",
-            help="Khóa kiểm của nhân chứng tin cậy (trusted witness vkey; repeatable).",
+            help="Khóa kiểm của nhân chứng tin cậy, phải đã đồng ký checkpoint mới nhất "
+            "(trusted witness vkey: an error unless it cosigned the latest checkpoint; "
+            "repeatable).",
         ),
     ] = None,
     workers: Annotated[
