@@ -36,7 +36,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from audit.findings import ERROR, Finding
-from audit.source import Source, plain
+from audit.source import BundleSource, Source, plain
 from ledger.entries import EntryMeta, Projector, project_member_index
 from ledger.store import Tx
 from ledger.tables import metadata
@@ -292,7 +292,12 @@ def copy_read_models(source: Source, path: str | Path) -> str:
             conn.execute(f"CREATE TABLE {name} ({', '.join(_quoted(cols))})")
             conn.execute(f"CREATE INDEX {name}_key ON {name} ({', '.join(_quoted(pk))})")
             marks = ", ".join("?" for _ in cols)
-            conn.executemany(f"INSERT INTO {name} VALUES ({marks})", live.get(name, []))
+            try:
+                conn.executemany(f"INSERT INTO {name} VALUES ({marks})", live.get(name, []))
+            except (sqlite3.Error, OverflowError, TypeError, ValueError) as exc:
+                if isinstance(source, BundleSource):  # rows a bundle holds are evidence
+                    raise source.read_model_damage(name, exc) from None
+                raise
         conn.commit()
     finally:
         conn.close()

@@ -21,12 +21,13 @@ import base64
 import binascii
 import json
 import os
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
@@ -367,16 +368,33 @@ def event_from_json(d: dict[str, Any]) -> EventRow:
 
 
 class BundleSource:
-    """A directory written by `phucloi export` (audit.export), verified with no database."""
+    """A directory written by `phucloi export` (audit.export), verified with no database.
+
+    The manifest is checked when the bundle is opened (`BundleError`: nothing to verify by).
+    Every other file is evidence: one that is missing or does not hold what it must raises
+    `BundleDamage` naming the file, line and field, which verification reports as a finding.
+    The usual path parses each file with no per-line checks; only when a file cannot be read
+    that way is it read again line by line (`_locate`) to say where it is damaged.
+    """
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         manifest = self.directory / "MANIFEST.json"
         if not manifest.is_file():
             raise BundleError(f"{self.directory}: not an export bundle (no MANIFEST.json)")
-        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        if self.manifest.get("format") != BUNDLE_FORMAT:
+        try:
+            self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeError) as exc:
+            raise BundleError(
+                f"{manifest}: bản kê không phải JSON / the manifest is not JSON: {exc}"
+            ) from None
+        if isinstance(self.manifest, dict) and self.manifest.get("format") != BUNDLE_FORMAT:
             raise BundleError(f"{manifest}: unknown bundle format {self.manifest.get('format')!r}")
+        problem = manifest_problem(self.manifest)
+        if problem is not None:
+            raise BundleError(
+                f"{manifest}: bản kê không dùng được / not a usable manifest: {problem}"
+            )
 
     def spec(self) -> tuple[str, str]:
         return ("bundle", str(self.directory))
@@ -384,45 +402,92 @@ class BundleSource:
     def describe(self) -> str:
         return f"bundle {self.directory}"
 
-    def _json(self, name: str) -> Any:
-        return json.loads((self.directory / name).read_text(encoding="utf-8"))
+    def document(self, name: str) -> Any:
+        """A JSON file of the bundle, parsed; `BundleDamage` when missing or not JSON."""
+        try:
+            text = (self.directory / name).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise BundleDamage(name, None, None, _os_problem(exc)) from None
+        except UnicodeError as exc:
+            raise BundleDamage(name, None, None, f"not UTF-8 text ({exc})") from None
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            line = getattr(exc, "lineno", None)
+            raise BundleDamage(name, line, None, f"not JSON ({exc})") from None
 
     def chunks(self) -> list[str]:
         return list(self.manifest["log_files"])
 
     def read_chunk(self, ref: str) -> list[LogRow]:
         rows = []
-        with open(self.directory / ref, "rb") as fh:
-            for line in fh:
-                d = orjson.loads(line)
-                ev = d["event"]
-                entry = _tuple(EntryRow, itemgetter(*EntryRow._fields)(d["entry"]))
-                rows.append(_tuple(LogRow, (entry, None if ev is None else event_from_json(ev))))
+        try:
+            with open(self.directory / ref, "rb") as fh:
+                for line in fh:
+                    d = orjson.loads(line)
+                    ev = d["event"]
+                    entry = _tuple(EntryRow, itemgetter(*EntryRow._fields)(d["entry"]))
+                    rows.append(
+                        _tuple(LogRow, (entry, None if ev is None else event_from_json(ev)))
+                    )
+        except OSError as exc:
+            raise BundleDamage(ref, None, None, _os_problem(exc)) from None
+        except Exception as exc:  # whatever the line held: say which line, which field
+            raise self._locate(ref, log_line_problem, exc) from None
         return rows
 
     def orphan_events(self) -> list[EventRow]:
-        with open(self.directory / "orphans.jsonl", encoding="utf-8") as fh:
-            return [event_from_json(json.loads(line)) for line in fh]
+        try:
+            with open(self.directory / "orphans.jsonl", "rb") as fh:
+                return [event_from_json(orjson.loads(line)) for line in fh]
+        except OSError as exc:
+            raise BundleDamage("orphans.jsonl", None, None, _os_problem(exc)) from None
+        except Exception as exc:
+            raise self._locate("orphans.jsonl", orphan_line_problem, exc) from None
 
     def event_count(self) -> int:
         return int(self.manifest["stored_events"])
 
     def checkpoints(self) -> list[StoredCheckpoint]:
-        return [
-            StoredCheckpoint(
-                c["size"], c["root_hash"], c["note"], c["created_at"], tuple(c["cosigners"])
+        name = "checkpoints.json"
+        data = self.document(name)
+        items = data.get("checkpoints") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise BundleDamage(name, None, "checkpoints", "missing or not a list")
+        out = []
+        for i, c in enumerate(items):
+            problem = fields_problem(c, CHECKPOINT_FIELDS, f"checkpoints[{i}]")
+            if problem is None and c["size"] < 0:
+                problem = (f"checkpoints[{i}].size", f"{c['size']} is negative")
+            if problem is not None:
+                raise BundleDamage(name, None, *problem)
+            out.append(
+                StoredCheckpoint(
+                    c["size"], c["root_hash"], c["note"], c["created_at"], tuple(c["cosigners"])
+                )
             )
-            for c in self._json("checkpoints.json")["checkpoints"]
-        ]
+        return out
 
     def log_vkey(self) -> str | None:
-        value = self._json("checkpoints.json").get("log_vkey")
-        return str(value) if value else None
+        from audit.note import NoteError, Verifier
+
+        name = "checkpoints.json"
+        data = self.document(name)
+        value = data.get("log_vkey") if isinstance(data, dict) else None
+        if not value:
+            return None
+        try:
+            Verifier.from_vkey(value)
+        except (NoteError, TypeError, ValueError, AttributeError) as exc:
+            raise BundleDamage(
+                name, None, "log_vkey", f"{_shown(value)} is not a verifier key ({exc})"
+            ) from None
+        return str(value)
 
     def key_hint(self) -> dict[str, str]:
         return {
             k["key_id"]: k["public_key"]
-            for officer in self._json("registry.json")["officers"]
+            for officer in self.document("registry.json")["officers"]
             for k in officer["keys"]
         }
 
@@ -432,16 +497,260 @@ class BundleSource:
     def read_models(self) -> dict[str, list[tuple[Any, ...]]]:
         out = {}
         for name in self.manifest["read_models"]:
-            with open(self.directory / "read_models" / f"{name}.jsonl", encoding="utf-8") as fh:
-                out[name] = [tuple(orjson.loads(line)) for line in fh]
+            ref = f"read_models/{name}.jsonl"
+            try:
+                with open(self.directory / ref, "rb") as fh:
+                    out[name] = [tuple(orjson.loads(line)) for line in fh]
+            except OSError as exc:
+                raise BundleDamage(ref, None, None, _os_problem(exc)) from None
+            except Exception as exc:
+                raise self.read_model_damage(name, exc) from None
         return out
+
+    def read_model_damage(self, name: str, exc: BaseException) -> BundleDamage:
+        """Where the rows of read model `name` are damaged (they could not be parsed, or not
+        stored as rows of the table)."""
+        return self._locate(f"read_models/{name}.jsonl", _row_check(name), exc)
+
+    def find_damage(self) -> BundleDamage | None:
+        """The first damaged place of the bundle, every file read strictly line by line, or
+        None (slow; only to explain a run that failed on what the bundle holds)."""
+        try:
+            self.checkpoints()
+            self.log_vkey()
+            for ref in self.chunks():
+                self._scan(ref, log_line_problem)
+            self._scan("orphans.jsonl", orphan_line_problem)
+            for name in self.manifest["read_models"]:
+                self._scan(f"read_models/{name}.jsonl", _row_check(name))
+        except BundleDamage as exc:
+            return exc
+        return None
+
+    def _scan(self, ref: str, problem_of: Callable[[bytes], Problem | None]) -> None:
+        try:
+            with open(self.directory / ref, "rb") as fh:
+                for number, raw in enumerate(fh, start=1):
+                    problem = problem_of(raw)
+                    if problem is not None:
+                        raise BundleDamage(ref, number, *problem)
+        except OSError as exc:
+            raise BundleDamage(ref, None, None, _os_problem(exc)) from None
+
+    def _locate(
+        self, ref: str, problem_of: Callable[[bytes], Problem | None], exc: BaseException
+    ) -> BundleDamage:
+        try:
+            self._scan(ref, problem_of)
+        except BundleDamage as found:
+            return found
+        return BundleDamage(ref, None, None, f"cannot be read ({exc!r})")
 
     def close(self) -> None:
         pass
 
 
 class BundleError(ValueError):
-    """The directory is not a readable export bundle."""
+    """The directory is not a readable export bundle (a usage error: no manifest to go by)."""
+
+
+class BundleDamage(Exception):
+    """A file of the bundle is missing or does not hold what it must: evidence, reported by
+    verification as a finding (never a crash). Pickled as its arguments, so it crosses back
+    intact from a worker process."""
+
+    def __init__(self, file: str, line: int | None, field: str | None, problem: str) -> None:
+        super().__init__(file, line, field, problem)
+        self.file, self.line, self.field, self.problem = file, line, field, problem
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f" line {self.line}"
+        if self.field:
+            where += f", {self.field}"
+        return f"{where}: {self.problem}"
+
+
+# --- what a bundle's files must hold (read strictly only to find damage) ---------------------
+
+Problem = tuple[str | None, str]  # (field, what is wrong with it)
+_INT, _STR, _OPT_STR, _STRS = "an integer", "a string", "a string or null", "a list of strings"
+ENTRY_FIELDS = {
+    "seq": _INT,
+    "event_id": _STR,
+    "command_type": _STR,
+    "unit_code": _OPT_STR,
+    "signer": _STR,
+    "originator_id": _STR,
+    "originator_version": _INT,
+    "notification_id": _INT,
+    "topic": _STR,
+    "recorded_at": _STR,
+    "effective_date": _OPT_STR,
+    "command_digest": _STR,
+    "leaf_hash": _STR,
+}
+EVENT_FIELDS = {
+    "originator_id": _STR,
+    "originator_version": _INT,
+    "topic": _STR,
+    "state": _STR,
+    "notification_id": _INT,
+}
+CHECKPOINT_FIELDS = {
+    "size": _INT,
+    "root_hash": _STR,
+    "note": _STR,
+    "created_at": _STR,
+    "cosigners": _STRS,
+}
+_TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _kind_ok(value: Any, kind: str) -> bool:
+    if kind == _INT:
+        return type(value) is int
+    if kind == _OPT_STR:
+        return value is None or isinstance(value, str)
+    if kind == _STRS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, str)
+
+
+def fields_problem(value: Any, fields: dict[str, str], prefix: str | None) -> Problem | None:
+    """What is wrong with `value` as a JSON object with those fields, or None."""
+    if not isinstance(value, dict):
+        return prefix, f"{_shown(value)} is not a JSON object"
+    for name, kind in fields.items():
+        field = f"{prefix}.{name}" if prefix else name
+        if name not in value:
+            return field, "missing"
+        if not _kind_ok(value[name], kind):
+            return field, f"{_shown(value[name])} is not {kind}"
+    return None
+
+
+def _event_problem(value: Any, prefix: str | None) -> Problem | None:
+    problem = fields_problem(value, EVENT_FIELDS, prefix)
+    if problem is not None:
+        return problem
+    try:
+        binascii.a2b_base64(value["state"])
+    except (binascii.Error, ValueError) as exc:
+        return (f"{prefix}.state" if prefix else "state"), f"not base64 ({exc})"
+    return None
+
+
+def _json_line(raw: bytes) -> tuple[Any, Problem | None]:
+    try:
+        return orjson.loads(raw), None
+    except orjson.JSONDecodeError as exc:
+        return None, (None, f"not JSON ({exc})")
+
+
+def log_line_problem(raw: bytes) -> Problem | None:
+    """What is wrong with one line of log/NNNNNN.jsonl, or None."""
+    d, problem = _json_line(raw)
+    if problem is not None:
+        return problem
+    if not isinstance(d, dict):
+        return None, f"{_shown(d)} is not a JSON object"
+    for key in ("entry", "event"):
+        if key not in d:
+            return key, "missing"
+    problem = fields_problem(d["entry"], ENTRY_FIELDS, "entry")
+    if problem is not None or d["event"] is None:
+        return problem
+    return _event_problem(d["event"], "event")
+
+
+def orphan_line_problem(raw: bytes) -> Problem | None:
+    """What is wrong with one line of orphans.jsonl (a stored event), or None."""
+    d, problem = _json_line(raw)
+    return problem if problem is not None else _event_problem(d, None)
+
+
+def _row_check(name: str) -> Callable[[bytes], Problem | None]:
+    columns = len(metadata.tables[name].columns) if name in metadata.tables else None
+    return lambda raw: read_model_line_problem(raw, columns)
+
+
+def read_model_line_problem(raw: bytes, columns: int | None) -> Problem | None:
+    """What is wrong with one row of read_models/T.jsonl (T having `columns` columns)."""
+    d, problem = _json_line(raw)
+    if problem is not None:
+        return problem
+    if not isinstance(d, list):
+        return None, f"{_shown(d)} is not a JSON array (one row)"
+    if columns is not None and len(d) != columns:
+        return None, f"{len(d)} values for the table's {columns} columns"
+    for i, v in enumerate(d, start=1):
+        if isinstance(v, list | dict):
+            return f"column {i}", f"{_shown(v)} is not a single value"
+        if isinstance(v, int) and not -(2**63) <= v < 2**63:
+            return f"column {i}", f"{v} is beyond a 64-bit integer"
+    return None
+
+
+def _inside(name: Any) -> bool:
+    """A relative file name that stays inside the bundle directory."""
+    if not isinstance(name, str) or not name or "\\" in name:
+        return False
+    path = PurePosixPath(name)
+    return not path.is_absolute() and ".." not in path.parts and path.parts != ()
+
+
+def manifest_problem(m: Any) -> str | None:
+    """What makes `m` unusable as a bundle manifest (it names what to read), or None."""
+    if not isinstance(m, dict):
+        return "not a JSON object"
+    wanted: list[tuple[str, str, Callable[[Any], bool]]] = [
+        ("log_entries", "a count", _count),
+        ("stored_events", "a count", _count),
+        ("checkpoints", "a count", _count),
+        (
+            "log_files",
+            "a list of file names inside the bundle",
+            lambda v: isinstance(v, list) and all(_inside(f) for f in v),
+        ),
+        (
+            "read_models",
+            "a list of table names",
+            lambda v: (
+                isinstance(v, list)
+                and all(isinstance(n, str) and _TABLE_NAME.fullmatch(n) for n in v)
+            ),
+        ),
+        (
+            "sha256",
+            "an object of file names inside the bundle and their hex digests",
+            lambda v: (
+                isinstance(v, dict) and all(_inside(k) and isinstance(d, str) for k, d in v.items())
+            ),
+        ),
+    ]
+    for key, kind, ok in wanted:
+        if key not in m:
+            return f"{key}: thiếu / missing"
+        if not ok(m[key]):
+            return f"{key}: {_shown(m[key])} is not {kind}"
+    return None
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _os_problem(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "missing from the bundle"
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def open_source(spec: tuple[str, str]) -> DatabaseSource | BundleSource:

@@ -14,6 +14,8 @@ Design overview (what holds when the verdict is "ok"):
 4. every read model equals its rebuild from the log (audit.projections);
 5. sealed personal data authenticates where the data key exists; erased data is not a
    failure (audit.scan).
+A bundle file that is missing or cannot be read as exported (`BundleDamage`, naming file,
+line and field) ends the run with a `bundle.unreadable` error, never a traceback.
 
 Speed: the main process reads each chunk of the log once and decodes each stored event once;
 that one decoding feeds the row checks, the sequential replay and the read-model rebuild.
@@ -47,7 +49,15 @@ from audit.note import Checkpoint, CosignatureVerifier, NoteError, Verifier, ope
 from audit.projections import Rebuild, copy_read_models, meta_from, worker_copy_read_models
 from audit.replay import Replay, replay_one, revoked_after_the_fact, signature_finding
 from audit.scan import Decoded, ScanContext, Scanned, scan_rows, verify_signatures
-from audit.source import DatabaseSource, EventRow, LogRow, Source, StoredCheckpoint
+from audit.source import (
+    BundleDamage,
+    BundleSource,
+    DatabaseSource,
+    EventRow,
+    LogRow,
+    Source,
+    StoredCheckpoint,
+)
 from audit.witness import WitnessView
 from ledger.entries import EntryMeta
 
@@ -598,10 +608,64 @@ def verify(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Verify everything (see the module docstring); one report with every finding."""
+    """Verify everything (see the module docstring); one report with every finding.
+
+    A bundle that cannot be read as exported gives a report holding `bundle.unreadable`
+    (where, and what): damaged evidence, never a crash.
+    `BundleDamage` says where; any other failure on a bundle is explained by reading every
+    file strictly (`BundleSource.find_damage`), and re-raised if no file is damaged.
+    """
     started = time.perf_counter()
-    stages = Stages()
     report = Report(source=source.describe())
+    run = (log_vkey, witnesses, witness_vkeys, workers, progress)
+    if not isinstance(source, BundleSource):
+        return _verify(source, report, started, *run)
+    try:
+        return _verify(source, report, started, *run)
+    except BundleDamage as exc:
+        damage = exc
+    except Exception:
+        found = source.find_damage()
+        if found is None:
+            raise
+        damage = found
+    return _unreadable(source, report, damage, started)
+
+
+def _unreadable(
+    source: BundleSource, report: Report, damage: BundleDamage, started: float
+) -> Report:
+    """The report on a bundle that cannot be read: where, and what."""
+    report.findings = [
+        _f(
+            "bundle.unreadable",
+            f"{damage}: the bundle cannot be read as exported, so it was not verified",
+        ),
+    ]
+    report.events, report.tree_size, report.root_hash = 0, 0, ""
+    report.facts = {
+        "unreadable": {
+            "file": damage.file,
+            "line": damage.line,
+            "field": damage.field,
+            "problem": damage.problem,
+        }
+    }
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _verify(
+    source: Source,
+    report: Report,
+    started: float,
+    log_vkey: str | None,
+    witnesses: Sequence[WitnessView],
+    witness_vkeys: Sequence[str],
+    workers: int | None,
+    progress: Progress | None,
+) -> Report:
+    stages = Stages()
     refs = source.chunks()
     stored_cps = source.checkpoints()
     pinned_log = log_vkey or source.log_vkey()
