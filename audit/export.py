@@ -13,13 +13,15 @@ Layout (every file is UTF-8 JSON or JSON Lines; nothing needs the ledger's code 
 
 Invariants: the bundle is written through the same `Source` interface that verification
 reads, so verifying the bundle and the database gives the same verdict by construction.
+registry.json and policy.json are `registry_document` / `policy_document` of a replay of the
+log; `audit verify --bundle` builds them again from its own replay and reports a file that
+differs (the manifest is not signed: its hashes only show a file changed alone).
 Person data keys are never exported: sealed personal data stays unreadable in every copy,
 and an erasure made later cannot be undone by an old bundle.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -35,6 +37,7 @@ from audit.source import (
     DatabaseSource,
     entry_to_json,
     event_to_json,
+    file_sha256,
 )
 
 
@@ -113,15 +116,8 @@ def _export(source: DatabaseSource, out: Path) -> dict[str, Any]:
             ],
         },
     )
-    _write(out / "registry.json", {"officers": [_officer(o) for o in replay.officers.values()]})
-    _write(
-        out / "policy.json",
-        {
-            "units": {
-                u.code: {"parent": u.parent, "policies": u.policies} for u in replay.units.values()
-            }
-        },
-    )
+    _write(out / "registry.json", registry_document(replay))
+    _write(out / "policy.json", policy_document(replay))
     read_models = source.read_models()
     for name, table_rows in read_models.items():
         with open(out / "read_models" / f"{name}.jsonl", "w", encoding="utf-8") as fh:
@@ -145,10 +141,24 @@ def _export(source: DatabaseSource, out: Path) -> dict[str, Any]:
         "checkpoints": len(checkpoints),
         "log_files": files,
         "read_models": sorted(read_models),
-        "sha256": {name: _sha256(out / name) for name in everything},
+        "sha256": {name: file_sha256(out / name) for name in everything},
     }
     _write(out / "MANIFEST.json", manifest)
     return manifest
+
+
+def registry_document(replay: Replay) -> dict[str, Any]:
+    """registry.json: the officers, their keys and roles, as `replay` rebuilt them."""
+    return {"officers": [_officer(o) for o in replay.officers.values()]}
+
+
+def policy_document(replay: Replay) -> dict[str, Any]:
+    """policy.json: every unit's parent and adopted policy versions, as `replay` rebuilt them."""
+    return {
+        "units": {
+            u.code: {"parent": u.parent, "policies": u.policies} for u in replay.units.values()
+        }
+    }
 
 
 def _registry(topic: str) -> bool:
@@ -180,11 +190,3 @@ def _origin(vkey: str | None) -> str | None:
 
 def _write(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import re
@@ -375,6 +376,8 @@ class BundleSource:
     `BundleDamage` naming the file, line and field, which verification reports as a finding.
     The usual path parses each file with no per-line checks; only when a file cannot be read
     that way is it read again line by line (`_locate`) to say where it is damaged.
+    `file_problems` hashes every file the manifest lists; the manifest is not signed, so
+    verification also checks what the bundle says against the signed events (audit.verify).
     """
 
     def __init__(self, directory: str | Path) -> None:
@@ -512,6 +515,45 @@ class BundleSource:
         stored as rows of the table)."""
         return self._locate(f"read_models/{name}.jsonl", _row_check(name), exc)
 
+    def named_files(self) -> list[tuple[str, str]]:
+        """(file, the manifest field naming it) of every file verification reads."""
+        m = self.manifest
+        return [
+            *((f, "log_files") for f in m["log_files"]),
+            *((f, "the bundle layout") for f in BUNDLE_FILES),
+            *((f"read_models/{n}.jsonl", "read_models") for n in m["read_models"]),
+        ]
+
+    def file_problems(self) -> list[tuple[str, str]]:
+        """(file, problem) for every file of the manifest's sha256 list that is missing or
+        has another SHA-256, and every file the manifest names that the list leaves out."""
+        listed: dict[str, str] = self.manifest["sha256"]
+        problems = []
+        for name, want in listed.items():
+            try:
+                got = file_sha256(self.directory / name)
+            except OSError as exc:
+                problems.append((name, _os_problem(exc)))
+                continue
+            if got != want.lower():
+                problems.append(
+                    (
+                        name,
+                        f"SHA-256 {got[:16]}… differs from the manifest's {want[:16]}…: "
+                        "the file was changed after the export",
+                    )
+                )
+        for name, where in self.named_files():
+            if name not in listed:
+                problems.append(
+                    (
+                        name,
+                        f"named by the manifest ({where}) but missing from its sha256 list: "
+                        "nothing vouches for its content",
+                    )
+                )
+        return problems
+
     def find_damage(self) -> BundleDamage | None:
         """The first damaged place of the bundle, every file read strictly line by line, or
         None (slow; only to explain a run that failed on what the bundle holds)."""
@@ -574,6 +616,7 @@ class BundleDamage(Exception):
 
 # --- what a bundle's files must hold (read strictly only to find damage) ---------------------
 
+BUNDLE_FILES = ("orphans.jsonl", "checkpoints.json", "registry.json", "policy.json")
 Problem = tuple[str | None, str]  # (field, what is wrong with it)
 _INT, _STR, _OPT_STR, _STRS = "an integer", "a string", "a string or null", "a list of strings"
 ENTRY_FIELDS = {
@@ -751,6 +794,14 @@ def _os_problem(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "missing from the bundle"
     return f"cannot be read ({exc.strerror or exc})"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def open_source(spec: tuple[str, str]) -> DatabaseSource | BundleSource:

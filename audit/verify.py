@@ -13,9 +13,14 @@ Design overview (what holds when the verdict is "ok"):
    (an error otherwise; a checkpoint no known witness cosigned is only a warning);
 4. every read model equals its rebuild from the log (audit.projections);
 5. sealed personal data authenticates where the data key exists; erased data is not a
-   failure (audit.scan).
-A bundle file that is missing or cannot be read as exported (`BundleDamage`, naming file,
-line and field) ends the run with a `bundle.unreadable` error, never a traceback.
+   failure (audit.scan);
+6. for an export bundle: every file the manifest lists has the SHA-256 it lists, every file
+   verification reads is listed, and what the bundle says beside the signed events
+   (registry.json, policy.json, the manifest's counts) is what those events replay to; the
+   manifest is not signed, so this second half catches a file edited together with its
+   hash (`check_bundle`). A bundle file that is missing or cannot be read as exported
+   (`BundleDamage`, naming file, line and field) ends the run with a `bundle.unreadable`
+   error and the file checks, never a traceback.
 
 Speed: the main process reads each chunk of the log once and decodes each stored event once;
 that one decoding feeds the row checks, the sequential replay and the read-model rebuild.
@@ -31,6 +36,7 @@ the time went.
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
 import tempfile
@@ -79,6 +85,8 @@ class Final:
     data_keys: dict[str, bytes | None] | None
     projections: list[Finding]  # the row-by-row comparison, made during the run
     facts: dict[str, Any] = field(default_factory=dict)
+    entries: int = 0  # log entries read
+    bundle_files: list[tuple[str, str]] = field(default_factory=list)  # (file, problem)
 
 
 def _f(check: str, msg: str, severity: str = ERROR, **where: Any) -> Finding:
@@ -385,6 +393,120 @@ def check_projections(s: Final) -> list[Finding]:
     return s.projections
 
 
+def check_bundle(s: Final) -> list[Finding]:
+    """An export bundle's files against its manifest, and against the signed events (see
+    point 6 of the module docstring)."""
+    if not isinstance(s.source, BundleSource):
+        return []
+    found = [_f("bundle.file", f"{name}: {problem}") for name, problem in s.bundle_files]
+    return found + _bundle_documents(s.source, s.replay) + _bundle_counts(s.source, s)
+
+
+def _bundle_documents(source: BundleSource, replay: Replay) -> list[Finding]:
+    """registry.json and policy.json are what audit.export writes from a replay of the log:
+    the verifier's own replay must give the same (it never reads them otherwise)."""
+    from audit.export import policy_document, registry_document
+
+    found = []
+    for check, name, rebuilt in (
+        ("bundle.registry", "registry.json", registry_document(replay)),
+        ("bundle.policy", "policy.json", policy_document(replay)),
+    ):
+        if not (source.directory / name).is_file():
+            continue  # bundle.file says it is missing
+        try:
+            stored = source.document(name)
+        except BundleDamage as exc:
+            found.append(_f(check, str(exc)))
+            continue
+        expected = json.loads(json.dumps(rebuilt, ensure_ascii=False))
+        where = _difference(stored, expected, "")
+        if where is not None:
+            found.append(
+                _f(
+                    check,
+                    f"{name} differs from what the signed events replay to, at {where}: "
+                    "the file was edited after the export",
+                )
+            )
+    return found
+
+
+def _difference(stored: Any, rebuilt: Any, path: str) -> str | None:
+    """Where the first difference between two JSON values is, said for a reader; or None."""
+    if isinstance(stored, dict) and isinstance(rebuilt, dict):
+        for key in sorted(set(stored) | set(rebuilt), key=str):
+            here = f"{path}.{key}" if path else str(key)
+            if key not in stored:
+                return f"{here} (missing from the file)"
+            if key not in rebuilt:
+                return f"{here} (in the file only)"
+            found = _difference(stored[key], rebuilt[key], here)
+            if found is not None:
+                return found
+        return None
+    if isinstance(stored, list) and isinstance(rebuilt, list):
+        for i, (a, b) in enumerate(zip(stored, rebuilt, strict=False)):
+            found = _difference(a, b, f"{path}[{i}]")
+            if found is not None:
+                return found
+        if len(stored) != len(rebuilt):
+            return f"{path} ({len(stored)} items in the file, {len(rebuilt)} replayed)"
+        return None
+    if type(stored) is type(rebuilt) and stored == rebuilt:
+        return None
+    shown = [json.dumps(v, ensure_ascii=False)[:40] for v in (stored, rebuilt)]
+    return f"{path or 'the whole file'} ({shown[0]} in the file, {shown[1]} replayed)"
+
+
+def _bundle_counts(source: BundleSource, s: Final) -> list[Finding]:
+    """The manifest's counts against the log: entries, checkpoints, and stored events, which
+    for a bundle are the events the log names plus orphans.jsonl (the extra ones)."""
+    m = source.manifest
+    found = []
+    if m["log_entries"] != s.entries:
+        found.append(
+            _f(
+                "bundle.manifest",
+                f"MANIFEST.json log_entries is {m['log_entries']}, but the log files hold "
+                f"{s.entries} entries",
+            )
+        )
+    if m["checkpoints"] != len(s.checkpoints):
+        found.append(
+            _f(
+                "bundle.manifest",
+                f"MANIFEST.json checkpoints is {m['checkpoints']}, but checkpoints.json holds "
+                f"{len(s.checkpoints)}",
+            )
+        )
+    extra = len(s.orphans)
+    named = s.replay.events_named  # exact unless the log repeats or reorders versions
+    if m["stored_events"] != named + extra:
+        named = _events_named(source)
+    if m["stored_events"] != named + extra:
+        found.append(
+            _f(
+                "bundle.manifest",
+                f"MANIFEST.json stored_events is {m['stored_events']}, but the log names "
+                f"{named} stored events and orphans.jsonl holds {extra} more: stored events "
+                "were left out of the bundle or added to it, or the count was changed",
+            )
+        )
+    return found
+
+
+def _events_named(source: BundleSource) -> int:
+    """Distinct stored events the log's entries name (a second read of the log, only when the
+    replay's count, which counts each aggregate's next version, disagrees)."""
+    seen = set()
+    for ref in source.chunks():
+        for row in source.read_chunk(ref):
+            if row.event is not None:
+                seen.add((row.event.originator_id, row.event.originator_version))
+    return len(seen)
+
+
 FINAL_CHECKS: list[Callable[[Final], list[Finding]]] = [
     check_unlogged_events,
     check_checkpoints,
@@ -393,6 +515,7 @@ FINAL_CHECKS: list[Callable[[Final], list[Finding]]] = [
     check_second_signatures,
     check_erasures,
     check_projections,
+    check_bundle,
 ]
 
 
@@ -611,7 +734,7 @@ def verify(
     """Verify everything (see the module docstring); one report with every finding.
 
     A bundle that cannot be read as exported gives a report holding `bundle.unreadable`
-    (where, and what): damaged evidence, never a crash.
+    (where, and what) and the manifest's file checks: damaged evidence, never a crash.
     `BundleDamage` says where; any other failure on a bundle is explained by reading every
     file strictly (`BundleSource.find_damage`), and re-raised if no file is damaged.
     """
@@ -635,12 +758,13 @@ def verify(
 def _unreadable(
     source: BundleSource, report: Report, damage: BundleDamage, started: float
 ) -> Report:
-    """The report on a bundle that cannot be read: where, and what."""
+    """The report on a bundle that cannot be read: where, and the manifest's file checks."""
     report.findings = [
         _f(
             "bundle.unreadable",
             f"{damage}: the bundle cannot be read as exported, so it was not verified",
         ),
+        *(_f("bundle.file", f"{name}: {problem}") for name, problem in source.file_problems()),
     ]
     report.events, report.tree_size, report.root_hash = 0, 0, ""
     report.facts = {
@@ -683,7 +807,10 @@ def _verify(
         stack.enter_context(_no_cyclic_gc())
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="phucloi-verify-"))
         pool = stack.enter_context(_pool(n_workers)) if parallel else None
-        stored_events = stack.enter_context(ThreadPoolExecutor(1)).submit(source.event_count)
+        io = stack.enter_context(ThreadPoolExecutor(1))
+        stored_events = io.submit(source.event_count)
+        # a bundle's files are hashed beside the run (hashlib lets go of the GIL)
+        hashed = io.submit(source.file_problems) if isinstance(source, BundleSource) else None
         live = _live_read_models(source, pool, os.path.join(scratch, "live.db"))
         log = LogPass(
             report,
@@ -709,6 +836,8 @@ def _verify(
         stages.lap("signatures_wait")
         orphans = _orphans(source, stored_events.result(), replay)
         stages.lap("orphans")
+        bundle_files = hashed.result() if hashed is not None else []
+        stages.lap("bundle_files_wait")
     final = Final(
         source=source,
         replay=replay,
@@ -719,6 +848,8 @@ def _verify(
         orphans=orphans,
         data_keys=data_keys,
         projections=projections,
+        entries=log.events,
+        bundle_files=bundle_files,
     )
     for check in FINAL_CHECKS:
         report.add(check(final))

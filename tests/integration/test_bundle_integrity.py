@@ -1,25 +1,31 @@
-"""`phucloi audit verify --bundle` on a bundle damaged after the export.
+"""`phucloi audit verify --bundle` on a bundle changed or damaged after the export.
 
-A missing or malformed file crashed with a traceback (sometimes from a worker process). Now
-damage is a `bundle.unreadable` error naming file, line and field, exit 1, with `--json`
-still a report. A manifest verification cannot go by is exit 2.
+The manifest's SHA-256 list used to be written and never read: an edited policy.json, a
+deleted registry.json or a wrong `stored_events` verified "ok". A missing or malformed file
+crashed with a traceback (sometimes from a worker process). Now every listed file is hashed;
+registry.json, policy.json and the counts are checked against the signed events (the
+manifest is not signed); and damage is a `bundle.unreadable` error naming file, line and
+field, exit 1, with `--json` still a report. A manifest verification cannot go by is exit 2.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from audit.export import export
 from audit.log import make_checkpoint
-from audit.source import BundleDamage
-from tests.integration.test_audit_helpers import source_of, story
+from audit.source import BundleDamage, BundleSource
+from audit.verify import verify
+from tests.integration.test_audit_helpers import Attacker, source_of, story
 from tests.integration.test_cli import cli
 
 
@@ -45,6 +51,145 @@ def _json(path: Path) -> Any:
 
 def _dump(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _rehash(directory: Path, name: str) -> None:
+    """Make the manifest vouch for the file as it now is (the manifest is not signed)."""
+    manifest = _json(directory / "MANIFEST.json")
+    manifest["sha256"][name] = hashlib.sha256((directory / name).read_bytes()).hexdigest()
+    _dump(directory / "MANIFEST.json", manifest)
+
+
+def _errors(directory: Path, workers: int = 1) -> list[tuple[str, str]]:
+    report = verify(BundleSource(directory), workers=workers)
+    assert report.exit_code == (1 if report.errors() else 0)
+    return [(f.check, f.message) for f in report.errors()]
+
+
+def _lower_target(directory: Path) -> tuple[int, int]:
+    """welfare_target_bp 6000 → 1000 in P's first policy version that has it."""
+    policy = _json(directory / "policy.json")
+    versions = policy["units"]["P"]["policies"]
+    i = next(i for i, v in enumerate(versions) if v.get("welfare_target_bp") == 6000)
+    versions[i]["welfare_target_bp"] = 1000
+    _dump(directory / "policy.json", policy)
+    return i, 6000
+
+
+def test_every_file_the_manifest_lists_is_hashed_and_what_it_replays_is_compared(
+    bundle: Path,
+) -> None:
+    assert _errors(bundle) == []
+    manifest = _json(bundle / "MANIFEST.json")
+
+    edited = _variant(bundle, "edited", _lower_target)
+    i = next(
+        i
+        for i, v in enumerate(_json(bundle / "policy.json")["units"]["P"]["policies"])
+        if v.get("welfare_target_bp") == 6000
+    )
+    errors = _errors(edited)
+    assert [check for check, _ in errors] == ["bundle.file", "bundle.policy"]
+    assert errors[0][1].startswith("policy.json: SHA-256 ")
+    assert errors[0][1].endswith("the file was changed after the export")
+    assert errors[1][1] == (
+        "policy.json differs from what the signed events replay to, at "
+        f"units.P.policies[{i}].welfare_target_bp (1000 in the file, 6000 replayed): "
+        "the file was edited after the export"
+    )
+    # with its hash changed too, the replay still tells
+    rehashed = _variant(bundle, "rehashed", lambda d: (_lower_target(d), _rehash(d, "policy.json")))
+    assert [check for check, _ in _errors(rehashed)] == ["bundle.policy"]
+
+    for name in ("policy.json", "registry.json"):
+        gone = _variant(bundle, f"no-{name}", lambda d, n=name: (d / n).unlink())  # type: ignore[misc]
+        assert _errors(gone) == [("bundle.file", f"{name}: missing from the bundle")]
+
+    def empty_registry(d: Path) -> None:
+        (d / "registry.json").write_text("{}", encoding="utf-8")
+        _rehash(d, "registry.json")
+
+    assert _errors(_variant(bundle, "empty-registry", empty_registry)) == [
+        (
+            "bundle.registry",
+            "registry.json differs from what the signed events replay to, at officers "
+            "(missing from the file): the file was edited after the export",
+        )
+    ]
+
+    def manifest_says(**fields: Any) -> Callable[[Path], None]:
+        return lambda d: _dump(d / "MANIFEST.json", _json(d / "MANIFEST.json") | fields)
+
+    events = manifest["stored_events"]
+    assert _errors(_variant(bundle, "stored", manifest_says(stored_events=5))) == [
+        (
+            "bundle.manifest",
+            f"MANIFEST.json stored_events is 5, but the log names {events} stored events and "
+            "orphans.jsonl holds 0 more: stored events were left out of the bundle or added "
+            "to it, or the count was changed",
+        )
+    ]
+    entries = manifest["log_entries"]
+    assert _errors(_variant(bundle, "entries", manifest_says(log_entries=entries + 1))) == [
+        (
+            "bundle.manifest",
+            f"MANIFEST.json log_entries is {entries + 1}, but the log files hold {entries} entries",
+        )
+    ]
+    unlisted = {k: v for k, v in manifest["sha256"].items() if k != "checkpoints.json"}
+    unlisted.pop("read_models/proj_units.jsonl")
+    assert _errors(_variant(bundle, "unlisted", manifest_says(sha256=unlisted))) == [
+        (
+            "bundle.file",
+            "checkpoints.json: named by the manifest (the bundle layout) but missing from its "
+            "sha256 list: nothing vouches for its content",
+        ),
+        (
+            "bundle.file",
+            "read_models/proj_units.jsonl: named by the manifest (read_models) but missing "
+            "from its sha256 list: nothing vouches for its content",
+        ),
+    ]
+    log = manifest["log_files"][1]
+
+    def drop_line(d: Path) -> None:
+        lines = (d / log).read_bytes().splitlines(keepends=True)
+        (d / log).write_bytes(b"".join(lines[1:]))
+
+    errors = _errors(_variant(bundle, "dropped", drop_line), workers=2)
+    assert ("bundle.file", f"{log}: SHA-256 ") in [(c, m[: len(log) + 10]) for c, m in errors]
+
+
+def test_a_bundle_of_a_tampered_ledger_still_fails_exactly_as_the_ledger(
+    world: Any, tmp_path: Path
+) -> None:
+    """The new bundle checks never add a finding of their own to an honest export, whatever
+    was done to the ledger (the stored-event count is exact even when the log repeats or
+    reorders an aggregate's versions)."""
+    r = story(world)
+    make_checkpoint(world.ctx.engine)
+    attacker = Attacker(world.ctx.engine)
+
+    def forge() -> None:  # a stored event no entry names
+        attacker.insert_event(
+            originator_id=str(uuid4()), version=1, topic="phucloi:member.Joined", state=b"{}"
+        )
+
+    attacks: list[Callable[[], None]] = [
+        lambda: attacker.swap_entries(r["join1"].seq, r["visit"].seq),
+        lambda: attacker.delete_event(r["dues"].seq, entry_too=False),
+        forge,
+        lambda: attacker.truncate_from(r["visit2"].seq),
+    ]
+    for n, attack in enumerate(attacks):
+        attack()
+        live = verify(source_of(world.ctx), workers=1)
+        export(source_of(world.ctx, chunk=4), tmp_path / f"b{n}")
+        offline = verify(BundleSource(tmp_path / f"b{n}"), workers=1)
+        assert live.errors() and offline.errors() == live.errors(), n
+
+
+# --- damage: a finding naming file, line and field, never a traceback -------------------------
 
 
 def _lines(path: Path) -> list[Any]:
@@ -170,6 +315,11 @@ def test_a_damaged_bundle_is_an_error_naming_file_line_and_field(
         assert first["message"].endswith(
             "the bundle cannot be read as exported, so it was not verified"
         )
+        # the file checks come with it: the damaged (or missing) file is named again
+        assert any(
+            f["check"] == "bundle.file" and f["message"].startswith(f"{file}: ")
+            for f in report["findings"]
+        ), (name, report["findings"])
         text = cli(home, None, f"audit verify --bundle {damaged} --workers 1")
         assert text.exit_code == 1 and "Traceback" not in text.output, name
         assert "bundle.unreadable" in text.stdout and "KHÔNG ĐẠT / FAILED" in text.stdout
