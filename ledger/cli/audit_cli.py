@@ -3,9 +3,12 @@
 - `audit checkpoint` signs the current Merkle tree (C2SP tlog-checkpoint) with the ledger key.
 - `audit witness --name W` checks the consistency proof from the last checkpoint witness W
   cosigned and only then cosigns the new one (state in `--state DIR`, outside the database).
-- `audit prove EVENT_ID` / `audit consistency OLD NEW` print RFC 9162 proofs.
+- `audit prove EVENT_ID` / `audit consistency OLD NEW` print RFC 9162 proofs; a proof is
+  against the latest signed checkpoint unless `--size` says otherwise, and a size no proof
+  can have is a usage error (exit 2) naming the option or argument.
 - `audit verify` replays the whole log (or `--bundle DIR`) and reports every finding with its
-  location; exit 0 when everything holds, 1 when anything is wrong, 2 on usage errors.
+  location; exit 0 when everything holds, 1 when anything is wrong (a damaged bundle file
+  included), 2 on usage errors (a bundle manifest it cannot go by included).
 - `export --out DIR` writes the self-contained bundle `audit verify --bundle` reads.
 
 Verification and export only read the database: they never migrate it or touch read models.
