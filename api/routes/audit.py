@@ -27,6 +27,7 @@ from api.errors import ApiError
 from api.schemas import error_responses
 from audit.log import (
     LogError,
+    checkpoint_at,
     latest_checkpoint,
     prove_consistency,
     prove_inclusion,
@@ -65,11 +66,15 @@ def inclusion(
     who: Annotated[Principal, allow(*OFFICER_ROLES)],
     size: Annotated[int | None, Query(ge=1, le=MAX_SIZE)] = None,
 ) -> dict[str, Any]:
+    """The proof against `size`, by default the latest checkpoint covering the event, else the
+    whole log: `signed_checkpoint` says whether that tree size is a signed checkpoint (an
+    event recorded after the latest one is proved against an unsigned head)."""
     try:
         proof = prove_inclusion(svc.ctx.engine, event_id, size=size)
     except LogError as exc:
         raise _log_error(exc, "event_id") from None
-    return proof.as_dict()
+    signed = checkpoint_at(svc.ctx.engine, proof.size) is not None
+    return proof.as_dict() | {"signed_checkpoint": signed}
 
 
 @router.get("/consistency", summary="Bằng chứng nhất quán giữa hai kích thước cây")

@@ -177,3 +177,18 @@ def test_without_the_portal_key_statements_are_refused_plainly(api) -> None:  # 
         )
     assert r.status_code == 503 and r.json()["code"] == "portal_not_configured"
     assert _entries(api, "member.confirm_receipt") == 0
+
+
+def test_an_officers_inclusion_proof_says_whether_its_tree_is_a_signed_checkpoint(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    size, root, _note, _ = make_checkpoint(api.ledger.engine)
+    later = api.world.payout("DV002", "gift", 100_000, on="2024-09-06")
+    kt = api.officer("kt.g1")
+    covered = api.client.get(f"/audit/inclusion/{events['gift'].event_id}", headers=kt).json()
+    assert (covered["tree_size"], covered["root_hash"], covered["signed_checkpoint"]) == (
+        size,
+        root,
+        True,
+    )
+    head = api.client.get(f"/audit/inclusion/{later.event_id}", headers=kt).json()
+    assert head["tree_size"] == size + 1 and head["signed_checkpoint"] is False
