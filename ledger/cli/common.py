@@ -104,11 +104,16 @@ def usage(message: str) -> NoReturn:
     raise UsageProblem(message)
 
 
+def both(vi: str, en: str) -> str:
+    """ "vi / en", or the message once where there is only one (or it already holds both)."""
+    return vi if vi == en or en in vi else f"{vi} / {en}"
+
+
 def print_ledger_error(exc: LedgerError) -> None:
-    typer.echo(f"Lỗi / Error: {exc.vi} / {exc.en}", err=True)
+    typer.echo(f"Lỗi / Error: {both(exc.vi, exc.en)}", err=True)
     for p in exc.problems:
         where = f"{p.field}: " if p.field else ""
-        typer.echo(f"  - {where}{p.vi} / {p.en}", err=True)
+        typer.echo(f"  - {where}{both(p.vi, p.en)}", err=True)
 
 
 class PhucloiGroup(TyperGroup):
@@ -407,15 +412,17 @@ def month(option: str, text: str) -> str:
     return t
 
 
-def choice(option: str, value: str, allowed: type[E] | Sequence[str]) -> str:
-    """Check a value against an enum (showing Vietnamese labels) or a list of values."""
-    if isinstance(allowed, type) and issubclass(allowed, Enum):
-        values = [str(m.value) for m in allowed]
+def choice(option: str, value: str, allowed: type[E] | Sequence[str] | Sequence[E]) -> str:
+    """Check a value against an enum or some of its members (showing Vietnamese labels), or
+    a list of values."""
+    options: list[Any] = list(allowed)  # an Enum class iterates over its members
+    if all(isinstance(a, Enum) for a in options):
+        values = [str(m.value) for m in options]
         shown = ", ".join(
-            f"{m.value} ({m.label_vi})" if hasattr(m, "label_vi") else str(m.value) for m in allowed
+            f"{m.value} ({m.label_vi})" if hasattr(m, "label_vi") else str(m.value) for m in options
         )
     else:
-        values = list(allowed)
+        values = [str(a) for a in options]
         shown = ", ".join(values)
     if value not in values:
         usage(f"{option}: giá trị không hợp lệ / invalid value {value!r}; chọn / choose: {shown}")

@@ -78,6 +78,7 @@ from ledger.application import Ledger
 from ledger.canonical import CanonicalError
 from ledger.cli.common import (
     JsonFlag,
+    both,
     officer_signer,
     open_context,
     parse_day,
@@ -118,7 +119,7 @@ class FileProblem:
 
     def text(self) -> str:
         where = f"dòng {self.line}" + (f", trường {self.field}" if self.field else "")
-        return f"{where}: {self.vi} / {self.en}"
+        return f"{where}: {both(self.vi, self.en)}"
 
 
 @dataclass

@@ -278,7 +278,8 @@ def other(
     as_json: JsonFlag = False,
 ) -> None:
     """Thu khác (other income)."""
-    choice("--source", source, IncomeSource)
+    own_commands = (IncomeSource.dues, IncomeSource.union_fee)  # record collection dues/union-fee
+    choice("--source", source, [s for s in IncomeSource if s not in own_commands])
     sign_and_submit(
         "collection.other",
         unit=unit,

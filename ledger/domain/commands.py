@@ -224,7 +224,10 @@ class OtherIncomeBody(Body):
     @classmethod
     def _not_dues(cls, v: IncomeSource) -> IncomeSource:
         if v in (IncomeSource.dues, IncomeSource.union_fee):
-            raise ValueError("dues and the 2% fee have their own commands")
+            raise ValueError(
+                "đoàn phí và kinh phí 2% ghi bằng lệnh riêng / dues and the 2% fee have their "
+                "own commands (collection.dues, collection.union_fee)"
+            )
         return v
 
 

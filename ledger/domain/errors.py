@@ -142,6 +142,8 @@ _VI_ERRORS: dict[str, str] = {
 
 def validation_vi(err: Mapping[str, Any]) -> str:
     """The Vietnamese message for one pydantic validation error."""
+    if err.get("type") == "value_error" and (err.get("ctx") or {}).get("error") is not None:
+        return str(err["ctx"]["error"]).split(" / ")[0]  # our own validators: "vi / en"
     template = _VI_ERRORS.get(str(err.get("type", "")))
     if template is None:
         return f"giá trị không hợp lệ ({err.get('msg', 'invalid')})"

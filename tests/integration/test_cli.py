@@ -390,6 +390,9 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     lines.write_text("member,salary_basis\nDV100,6,000,000\n", "utf-8")
     r = cli(home, db, dues, "--file", str(lines))
     assert r.exit_code == 1 and "dòng 2" in r.stderr and "4 ô, tiêu đề có 2" in r.stderr
+    lines.write_text("member,salary_basis\nDV100,6000000.5\n", "utf-8")
+    r = cli(home, db, dues, "--file", str(lines))  # a message already in both languages: once
+    assert r.exit_code == 1 and r.stderr.count("amount has decimals") == 1
     lines.write_text("member,salary_basis\nDV100,6\n", "utf-8")  # a salary of 6 đ: 0 đ dues
     r = cli(home, db, dues, "--file", str(lines))
     assert r.exit_code == 1 and "dòng 2, trường amount: giá trị phải lớn hơn 0" in r.stderr
@@ -533,3 +536,27 @@ def test_a_loan_is_disbursed_with_its_purpose_sealed(
     opened = world.ledger.reveal("DV001")["loans"][receipt["event_id"]]
     assert opened == {"reason": "Mua bò giống"}
     assert count_entries(db) == before + 1
+
+
+def test_other_income_offers_only_the_sources_it_takes(
+    world: Any, database_url: str, home: Path
+) -> None:
+    from ledger.domain.errors import InvalidCommand
+
+    keys_for_world(home, "kt.g1")
+    db, before = database_url, count_entries(database_url)
+    other = "record collection other G1 --amount 100.000 --description 'Ủng hộ' --as kt.g1"
+    r = cli(home, db, f"{other} --source dues")
+    assert r.exit_code == 2 and "donation (Tài trợ, ủng hộ)" in r.stderr
+    assert "dues (" not in r.stderr and "union_fee (" not in r.stderr
+    with pytest.raises(InvalidCommand) as refused:  # signed elsewhere, as a program would
+        world.submit(
+            "collection.other",
+            by=world.kt,
+            unit="G1",
+            body={"source": "dues", "amount": 100_000, "description": "Ủng hộ"},
+        )
+    [p] = refused.value.problems
+    assert p.field == "body.source"
+    assert p.vi == "đoàn phí và kinh phí 2% ghi bằng lệnh riêng"
+    assert count_entries(db) == before
