@@ -210,6 +210,33 @@ def _log_row(r: Sequence[Any]) -> LogRow:
     return _tuple(LogRow, (entry, event))
 
 
+# The SQLite storage class of every column verification reads (SQLite's typeof()).
+_SQL_TEXT, _SQL_INT = ("text",), ("integer",)
+STORED_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "ledger_entries": {
+        "seq": _SQL_INT,
+        "event_id": _SQL_TEXT,
+        "command_type": _SQL_TEXT,
+        "unit_code": ("text", "null"),
+        "signer": _SQL_TEXT,
+        "originator_id": _SQL_TEXT,
+        "originator_version": _SQL_INT,
+        "notification_id": _SQL_INT,
+        "topic": _SQL_TEXT,
+        "recorded_at": _SQL_TEXT,
+        "effective_date": _SQL_TEXT,
+        "command_digest": _SQL_TEXT,
+        "leaf_hash": _SQL_TEXT,
+    },
+    "ledger_events": {
+        "originator_id": _SQL_TEXT,
+        "originator_version": _SQL_INT,
+        "topic": _SQL_TEXT,
+        "state": ("blob",),
+    },
+}
+
+
 class DatabaseSource:
     """The live ledger database (read only)."""
 
@@ -252,6 +279,32 @@ class DatabaseSource:
             return rows
         finally:
             conn.close()
+
+    def find_damage(self) -> BundleDamage | None:
+        """The first stored value of a type the ledger never writes (SQLite stores any type
+        in any column: an editor can put text where an integer belongs), else None.
+
+        Only asked after a run failed, as `BundleSource.find_damage` is: the reading path
+        itself converts without checking. PostgreSQL enforces column types: nothing to find.
+        """
+        if self.dialect != "sqlite":
+            return None
+        for table, columns in STORED_TYPES.items():
+            for column, allowed in columns.items():
+                kinds = ", ".join(f"'{k}'" for k in allowed)
+                rows = self._raw(
+                    f"SELECT rowid, typeof({column}) FROM {table} "  # names from STORED_TYPES
+                    f"WHERE typeof({column}) NOT IN ({kinds}) ORDER BY rowid LIMIT 1"
+                )
+                if rows:
+                    rowid, kind = rows[0]
+                    return StoreDamage(
+                        table,
+                        int(rowid),
+                        column,
+                        f"holds {kind} where the ledger stores {' or '.join(allowed)}",
+                    )
+        return None
 
     def chunks(self) -> list[tuple[int, int]]:
         seqs = [r[0] for r in self._raw("SELECT seq FROM ledger_entries ORDER BY seq")]
@@ -612,6 +665,14 @@ class BundleDamage(Exception):
         if self.field:
             where += f", {self.field}"
         return f"{where}: {self.problem}"
+
+
+class StoreDamage(BundleDamage):
+    """A value of the ledger's database of a type the ledger never writes: table, rowid,
+    column, problem."""
+
+    def __str__(self) -> str:
+        return f"{self.file} rowid {self.line}, {self.field}: {self.problem}"
 
 
 # --- what a bundle's files must hold (read strictly only to find damage) ---------------------

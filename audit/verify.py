@@ -741,7 +741,7 @@ def verify(
     started = time.perf_counter()
     report = Report(source=source.describe())
     run = (log_vkey, witnesses, witness_vkeys, workers, progress)
-    if not isinstance(source, BundleSource):
+    if not isinstance(source, (BundleSource, DatabaseSource)):
         return _verify(source, report, started, *run)
     try:
         return _verify(source, report, started, *run)
@@ -756,16 +756,26 @@ def verify(
 
 
 def _unreadable(
-    source: BundleSource, report: Report, damage: BundleDamage, started: float
+    source: BundleSource | DatabaseSource, report: Report, damage: BundleDamage, started: float
 ) -> Report:
-    """The report on a bundle that cannot be read: where, and the manifest's file checks."""
-    report.findings = [
-        _f(
-            "bundle.unreadable",
-            f"{damage}: the bundle cannot be read as exported, so it was not verified",
-        ),
-        *(_f("bundle.file", f"{name}: {problem}") for name, problem in source.file_problems()),
-    ]
+    """The report on a bundle or database that cannot be read: where, and for a bundle the
+    manifest's file checks."""
+    if isinstance(source, DatabaseSource):
+        report.findings = [
+            _f(
+                "store.unreadable",
+                f"{damage}: the database holds what the ledger never writes, so it was not "
+                "verified",
+            )
+        ]
+    else:
+        report.findings = [
+            _f(
+                "bundle.unreadable",
+                f"{damage}: the bundle cannot be read as exported, so it was not verified",
+            ),
+            *(_f("bundle.file", f"{name}: {problem}") for name, problem in source.file_problems()),
+        ]
     report.events, report.tree_size, report.root_hash = 0, 0, ""
     report.facts = {
         "unreadable": {

@@ -353,3 +353,27 @@ def test_detect_with_verify_keeps_every_check_a_tampered_event_fails(scene) -> N
     }
     assert named == checks
     assert len({f.id for f in found}) == len(found)
+
+
+@pytest.mark.parametrize("column, value", [("originator_version", "'x'"), ("seq", "'abc'")])
+def test_text_where_the_ledger_stores_an_integer_is_named_not_a_crash(
+    scene, backend, column, value
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite keeps any type in any column: an editor's text in an integer column crashed
+    verification with a Python ValueError. PostgreSQL refuses such a write itself."""
+    world, r, witness = scene
+    s = r["visit"].seq
+    attacker = Attacker(world.ctx.engine)
+    edit = f"UPDATE ledger_entries SET {column} = {value} WHERE seq = :s"
+    if backend == "postgresql":
+        with pytest.raises(Exception, match=r"invalid input syntax for type (integer|bigint)"):
+            attacker.sql(edit, s=s)
+        assert run(world, witness).ok
+        return
+    attacker.sql(edit, s=s)
+    for workers in (1, 2):
+        report = run(world, witness, workers=workers)
+        assert report.exit_code == 1
+        (bad,) = hits(report, "store.unreadable")
+        assert "ledger_entries rowid " in bad.message
+        assert f", {column}: holds text where the ledger stores integer" in bad.message
