@@ -573,14 +573,31 @@ class Ledger(Application[UUID]):
         )
         assert officer is not None
         scope_unit = self._scope_unit(pc)
-        if scope_unit is not None and self._get(work, Unit, "unit", scope_unit) is None:
+        field_ = {
+            "unit.register": "body.parent",
+            "officer.grant": "body.scope",
+            "officer.revoke_role": "body.scope",
+        }.get(pc.command.type, "unit")
+        scope = None if scope_unit is None else self._get(work, Unit, "unit", scope_unit)
+        if scope_unit is not None and scope is None:
             # a mistyped unit is "no such unit", not "you hold no role there"
-            field_ = {
-                "unit.register": "body.parent",
-                "officer.grant": "body.scope",
-                "officer.revoke_role": "body.scope",
-            }.get(pc.command.type, "unit")
             raise not_found("unit", scope_unit, field_=field_)
+        if (
+            scope is not None
+            and scope.is_dissolved_on(cmd.effective_date)
+            and cmd.type not in ("officer.revoke_role", "unit.dissolve")
+        ):
+            # A dissolved union records nothing more; the union above acts in its own name.
+            raise invalid(
+                [
+                    problem(
+                        field_,
+                        "unit_dissolved",
+                        f"đơn vị {scope_unit} đã giải thể: hãy ghi dưới tên đơn vị cấp trên",
+                        f"unit {scope_unit} is dissolved: record it in the name of the unit above",
+                    )
+                ]
+            )
         if not holds_role(
             officer,
             pc.spec.roles,

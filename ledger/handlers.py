@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ledger import clock
 from ledger.authority import refuse
 from ledger.domain.catalogue import Role
 from ledger.domain.commands import LoanDisburseBody, Override, ParsedCommand, PayoutBody, require
@@ -312,6 +313,20 @@ def _officer_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item
         self._require(work, Unit, "unit", body.scope, "body.scope")
     if kind in ("officer.grant", "officer.revoke_role"):
         _check_roles(officer, kind, body.role, body.scope)
+        today = clock.today_vn()
+        if pc.command.effective_date != today:
+            raise invalid(
+                [
+                    problem(
+                        "effective_date",
+                        "role_takes_effect_when_recorded",
+                        f"giao, thu hồi vai trò có hiệu lực ngay khi ghi: ngày hiệu lực phải là "
+                        f"hôm nay ({today:%d/%m/%Y})",
+                        f"a role is granted or revoked when it is recorded: the effective date "
+                        f"must be today ({today.isoformat()})",
+                    )
+                ]
+            )
     if kind == "officer.grant":
         officer.grant(envelope=env)
     elif kind == "officer.revoke_role":
@@ -568,7 +583,7 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
 
 
 def _begun(month_text: str, on: date) -> Any:
-    """The month collected for, refused if it begins after the collection's effective date:
+    """The month collected or remitted for, refused if it begins after the effective date:
     dues and the 2% fee are paid on a month's payroll, never for a month still to come."""
     month = parse_period(month_text)
     if month.start > on:
@@ -638,6 +653,7 @@ def _check_union_fee(self: Ledger, work: Work, unit: Unit, body: Any) -> None:
 def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd = pc.command
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    _begun(pc.body.month, cmd.effective_date)
     if pc.body.to_unit not in self._ancestors(work, unit.code)[1:]:
         raise invalid(
             [
@@ -793,7 +809,8 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     verdict: dict[str, Any] = {}
     if body.decision == "approve":
         original = PayoutBody.model_validate(record.body)
-        unit = _unit_code(cmd.unit)
+        # the payout's own unit and policy, whichever level the chair signs for
+        unit = _recorded_unit(self, work, body.target) or _unit_code(cmd.unit)
         policy = self._policy(work, unit, record.on)
         problems = check_payout(
             member, original, policy=policy, on=record.on, unit=unit, exclude=body.target

@@ -96,14 +96,12 @@ def add(
     )
 
 
-def _role_command(
-    type_: str, code: str, role: str, scope: str, as_: str, date_: str | None, as_json: bool
-) -> None:
+def _role_command(type_: str, code: str, role: str, scope: str, as_: str, as_json: bool) -> None:
+    """A role is granted or revoked when it is recorded (today): it has no --date."""
     choice("ROLE", role, Role)
     sign_and_submit(
         type_,
         body={"officer": code, "role": role, "scope": scope},
-        effective_date=optional_day("--date", date_),
         as_=as_,
         as_json=as_json,
     )
@@ -115,11 +113,11 @@ def grant(
     role: RoleArg,
     scope: ScopeOpt,
     as_: AsOfficer,
-    date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Giao vai trò (grant a role over a unit and its descendants, or * for all)."""
-    _role_command("officer.grant", code, role, scope, as_, date_, as_json)
+    """Giao vai trò từ lúc ghi (grant a role, from now, over a unit and its descendants, or *
+    for all)."""
+    _role_command("officer.grant", code, role, scope, as_, as_json)
 
 
 @app.command("revoke-role")
@@ -128,11 +126,10 @@ def revoke_role(
     role: RoleArg,
     scope: ScopeOpt,
     as_: AsOfficer,
-    date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Thu hồi vai trò (revoke a role)."""
-    _role_command("officer.revoke_role", code, role, scope, as_, date_, as_json)
+    """Thu hồi vai trò từ lúc ghi (revoke a role, from now)."""
+    _role_command("officer.revoke_role", code, role, scope, as_, as_json)
 
 
 @app.command("rotate-key")

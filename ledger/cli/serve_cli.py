@@ -20,7 +20,7 @@ who may reach the API, not what happened.
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -219,10 +219,11 @@ def password(
     now = clock.now()
     if setter is None or setter.key_problem(by.key_id, at=now) is not None:
         usage(f"--as {as_}: khóa không còn hiệu lực trong sổ cái / key not valid in the ledger")
-    if as_ != code and not setter.scopes(Role.admin.value, at=now):
+    if as_ != code and not _admin_over(ctx, setter, officer, now):
         usage(
-            f"--as {as_}: chỉ chính {code} hoặc Quản trị được đặt mật khẩu / "
-            f"only {code} themself or an admin may set this password"
+            f"--as {as_}: chỉ chính {code} hoặc Quản trị có phạm vi bao trùm mọi vai trò của "
+            f"{code} được đặt mật khẩu / only {code} themself or an admin whose scope covers "
+            f"every role {code} holds may set this password"
         )
     if officer.scopes(Role.portal.value, at=clock.now()):
         usage(f"OFFICER {code}: cổng đoàn viên không đăng nhập / the portal never logs in")
@@ -237,6 +238,22 @@ def password(
         usage(f"password: {exc}")
     set_credential(ctx.engine, Account("officer", code), secret)
     typer.echo(f"Đã đặt mật khẩu cho {code} / password set")
+
+
+def _admin_over(ctx: Any, setter: Any, officer: Any, now: Any) -> bool:
+    """Whether `setter` is an admin over every unit `officer` holds a role in ("*" needs "*"):
+    an admin of one union must not take over the province inspector's or the admin's login."""
+    admin_scopes = setter.scopes(Role.admin.value, at=now)
+    if not admin_scopes:
+        return False
+    if "*" in admin_scopes:
+        return True
+    held = [g.scope for g in officer.roles if g.revoked_at is None]
+    return all(
+        scope != "*"
+        and holds_role(setter, {Role.admin}, unit=scope, at=now, ancestors=ctx.ledger.ancestors)
+        for scope in held
+    )
 
 
 def register(app: typer.Typer) -> None:

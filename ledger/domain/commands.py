@@ -57,7 +57,9 @@ ShortText = Annotated[
 ]
 Commit = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$")]
-KeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+# 32 bytes in canonical padded base64: the 43rd character carries 4 bits and two zero bits,
+# so it is one of the 16 whose index is a multiple of 4 (any other decodes the same bytes).
+KeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 Uuid = Annotated[
     str,

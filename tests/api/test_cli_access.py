@@ -69,6 +69,19 @@ def test_portal_pin_and_password_commands(world, database_url, tmp_path) -> None
     assert stored_hash(world.ctx.engine, Account("officer", "kt.g1")).startswith("$argon2id$")
     ok(cli(home, database_url, "officers password ct.g1 --as admin", **new))
     assert stored_hash(world.ctx.engine, Account("officer", "ct.g1")).startswith("$argon2id$")
+    # An admin of one union sets passwords of officers inside it only: never the province
+    # inspector's or the global admin's (they would log in as them).
+    from tests.integration.test_detect_rules import register_officer
+
+    register_officer(world, "adm.g1", "admin", "G1")
+    keys_for_world(home, "adm.g1")
+    for target in ("ubkt", "admin"):
+        over = cli(home, database_url, f"officers password {target} --as adm.g1", **new)
+        assert over.exit_code == 2 and "scope covers every role" in over.output, target
+        assert stored_hash(world.ctx.engine, Account("officer", target)) is None
+    before = stored_hash(world.ctx.engine, Account("officer", "kt.g1"))
+    ok(cli(home, database_url, "officers password kt.g1 --as adm.g1", **new))
+    assert stored_hash(world.ctx.engine, Account("officer", "kt.g1")) != before
     short = cli(
         home, database_url, "officers password kt.g1 --as admin", PHUCLOI_NEW_PASSWORD="ngắn"
     )

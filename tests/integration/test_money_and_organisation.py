@@ -666,3 +666,82 @@ def test_records_that_contradict_the_ledgers_own_dates_and_roles_are_refused(wor
         ]
         world.ledger.submit_batch(moves)
     assert world.ledger.get_unit("G2").is_dissolved_on(date(2025, 6, 2))
+
+
+def test_the_union_above_acts_in_its_own_name_and_a_dissolved_union_not_at_all(world) -> None:  # type: ignore[no-untyped-def]
+    """An upper-level chair approving in D's name judged the payout against D as if it were
+    D's (refused); a dissolved union's name still recorded reversals, repayments and grants;
+    a role's --date was silently ignored; a remittance took a month still to come."""
+    from tests.integration.test_detect_rules import register_officer
+
+    ct_d = register_officer(world, "ct.d", "chair", "D")
+    kt_d = register_officer(world, "kt.d", "finance_officer", "D")
+    world.join("DV1", on="2024-07-01")
+    world.join("DV2", unit="G2", on="2024-07-01")
+    pending = world.payout(
+        "DV1",
+        "housing_repair",
+        8_000_000,
+        on="2025-02-03",
+        await_approval=True,
+        personal={"reason": "nhà dột"},
+    )
+    gift = world.payout("DV2", "gift", 300_000, on="2025-02-03", unit="G2", by=world.kt2)
+    with at("2025-02-04"):
+        world.submit(
+            "approval.decide",
+            by=ct_d,
+            unit="D",
+            body={"target": pending.event_id, "target_digest": pending.digest}
+            | {"decision": "approve"},
+        )
+    assert world.ledger.get_member("DV1").payouts[pending.event_id].status == "paid"
+
+    with at("2025-03-01"):  # G2 is emptied and dissolved
+        world.ledger.submit_batch(
+            [
+                world.item(
+                    "member.transfer",
+                    by=world.kt2,
+                    unit="G2",
+                    body={"member": "DV2", "to_unit": "G1"},
+                ),
+                world.item("unit.dissolve", by=world.admin, unit="G2", body={"reason": "sáp nhập"}),
+            ]
+        )
+    before = entries(world)
+
+    def refused(type_: str, by: Any, body: dict[str, Any], unit: str | None = "G2") -> Any:
+        with at("2025-03-02"), pytest.raises(InvalidCommand) as r:
+            world.submit(type_, by=by, unit=unit, body=body)
+        return [(p.field, p.code) for p in r.value.problems]
+
+    reverse = {"target": gift.event_id, "reason": "ghi nhầm"}
+    assert refused("reversal.record", world.kt2, reverse) == [("unit", "unit_dissolved")]
+    grant = {"officer": "kt.g2", "role": "chair", "scope": "G2"}
+    assert refused("officer.grant", world.admin, grant, unit=None) == [
+        ("body.scope", "unit_dissolved")
+    ]
+    with at("2025-03-02"), pytest.raises(InvalidCommand) as dated:
+        world.submit(
+            "officer.grant",
+            by=world.admin,
+            effective_date="2026-01-01",
+            body={"officer": "ct.g1", "role": "finance_officer", "scope": "G1"},
+        )
+    assert [(p.field, p.code) for p in dated.value.problems] == [
+        ("effective_date", "role_takes_effect_when_recorded")
+    ]
+    remit = {"month": "2025-04", "kind": "dues", "amount": 100_000, "to_unit": "D"}
+    assert refused("remittance.record", world.kt, remit, unit="G1") == [
+        ("body.month", "future_month")
+    ]
+    assert entries(world) == before
+    with at("2025-03-02"):  # the union above reverses G2's entry in its own name
+        world.submit("reversal.record", by=kt_d, unit="D", body=reverse)
+        world.submit(  # and a role over a dissolved union may still be revoked
+            "officer.revoke_role",
+            by=world.admin,
+            body={"officer": "kt.g2", "role": "finance_officer", "scope": "G2"},
+        )
+    assert world.ledger.get_member("DV2").payouts[gift.event_id].reversed is True

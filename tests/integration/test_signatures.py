@@ -211,6 +211,19 @@ def test_one_key_is_never_registered_under_two_officer_codes(world) -> None:  # 
         ("line 2: body.public_key", "key_of_another_officer")
     ]
     assert entries(world) == before
+    # The same 32 bytes in a non-canonical spelling (a trailing bit set): refused as a value,
+    # not a crash in the registry check (it was a Python traceback, an HTTP 500).
+    canonical = encode_b64(officer_key("other").signer.public_key)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    odd = canonical[:42] + alphabet[alphabet.index(canonical[42]) + 1] + "="
+    for type_, body in (
+        ("officer.register", {"officer": "nc.1", "name": "X", "public_key": odd}),
+        ("officer.rotate_key", {"officer": "ct.g1", "public_key": odd}),
+    ):
+        with at("2024-08-01"), pytest.raises(LedgerError) as noncanonical:
+            world.submit(type_, by=world.admin, body=body)
+        assert [p.field for p in noncanonical.value.problems] == ["body.public_key"], type_
+    assert entries(world) == before
     with at("2024-08-01"):  # an officer's own new key is still fine
         new = officer_key("kt.g1-2025")
         world.submit(
