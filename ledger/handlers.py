@@ -679,13 +679,13 @@ def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Signed
     policy = self._policy(work, unit, cmd.effective_date)
     problems = check_payout(member, body, policy=policy, on=cmd.effective_date, unit=unit)
     verdict = {"status": "paid"} | _overridden(problems, body.override)
-    if _needs_chair(policy, body) and not item.cosignatures:
-        if not body.await_approval:
-            raise _chair_must_sign(
-                "khoản chi cần chữ ký thứ hai của Chủ tịch (hoặc gửi chờ duyệt)",
-                "this payout needs the chair's second signature (or submit it for approval)",
-            )
-        verdict["status"] = "pending"
+    if body.await_approval and not item.cosignatures:
+        verdict["status"] = "pending"  # asked for, as when the policy requires it
+    elif _needs_chair(policy, body) and not item.cosignatures:
+        raise _chair_must_sign(
+            "khoản chi cần chữ ký thứ hai của Chủ tịch (hoặc gửi chờ duyệt)",
+            "this payout needs the chair's second signature (or submit it for approval)",
+        )
     member.record_payout(envelope=env | {"ledger": verdict})
     return member, verdict
 

@@ -155,6 +155,11 @@ def test_a_grassroots_union_year(world) -> None:  # type: ignore[no-untyped-def]
         )
     record = world.ledger.get_member("DV001").payouts[repair.event_id]
     assert (record.status, record.approver) == ("paid", "ct.g1")
+    # Under the threshold, an officer may still ask the chair first: it waits too (it was
+    # stored as paid without a word).
+    asked = world.payout("DV001", "gift", 200_000, on="2025-05-13", await_approval=True)
+    assert asked.status == "pending"
+    assert world.ledger.get_member("DV001").payouts[asked.event_id].status == "pending"
 
     # The member leaves; a payout after that date is refused as a ghost beneficiary.
     with at("2025-10-01"):
