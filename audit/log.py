@@ -50,7 +50,12 @@ CHECKPOINT_KEY = "checkpoint_key"
 
 
 class LogError(Exception):
-    """The log cannot be checkpointed or proved as asked (the message says why)."""
+    """The log cannot be checkpointed or proved as asked (the message says why; `vi` in
+    Vietnamese where people meet it, else the English text)."""
+
+    def __init__(self, en: str, vi: str | None = None) -> None:
+        super().__init__(en)
+        self.vi = vi or en
 
 
 @dataclass(frozen=True)
@@ -339,16 +344,22 @@ def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -
     (default: the latest checkpoint's size, else the whole log)."""
     seq = event_seq(engine, event_id)
     if seq is None:
-        raise LogError(f"no event {event_id} in the log")
+        raise LogError(f"no event {event_id} in the log", f"sổ cái không có bút toán {event_id}")
     if size is None:
         latest = latest_checkpoint(engine)
         size = latest[0] if latest is not None and latest[0] > seq else None
     stored = log_size(engine)
     size = stored if size is None else size
     if size > stored:
-        raise LogError(f"the log has only {stored} leaves, not {size}")
+        raise LogError(
+            f"the log has only {stored} leaves, not {size}",
+            f"sổ cái chỉ có {stored} lá, không phải {size}",
+        )
     if not seq < size:
-        raise LogError(f"event {event_id} (leaf {seq}) is not in a tree of {size} leaves")
+        raise LogError(
+            f"event {event_id} (leaf {seq}) is not in a tree of {size} leaves",
+            f"bút toán {event_id} (lá {seq}) không nằm trong cây {size} lá",
+        )
     tree = StoredTree(engine)
     root = tree.root(size)
     path = tree.inclusion(int(seq), size)
@@ -358,7 +369,10 @@ def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -
 def prove_consistency(engine: Engine, size1: int, size2: int) -> list[bytes]:
     stored = log_size(engine)
     if size2 > stored:
-        raise LogError(f"the log has only {stored} leaves, not {size2}")
+        raise LogError(
+            f"the log has only {stored} leaves, not {size2}",
+            f"sổ cái chỉ có {stored} lá, không phải {size2}",
+        )
     try:
         return StoredTree(engine).consistency(size1, size2)
     except ValueError as exc:
@@ -426,7 +440,7 @@ def cosign_latest(engine: Engine, witness: Any, *, log_vkey: str | None = None) 
 
     latest = latest_checkpoint(engine)
     if latest is None:
-        raise LogError("the ledger has no checkpoint yet")
+        raise LogError("the ledger has no checkpoint yet", "sổ cái chưa có checkpoint nào")
     size, _root, note = latest
     try:
         origin = Checkpoint.parse(split_note(note)[0]).origin

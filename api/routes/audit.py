@@ -129,7 +129,7 @@ def export_bundle(
 
 
 def _log_error(exc: LogError, field: str) -> ApiError:
-    text = str(exc)
+    text, vi = str(exc), exc.vi
     if text.startswith("no event"):
-        return ApiError(404, "event_not_found", f"Không tìm thấy bút toán: {text}", text)
-    return ApiError(422, "invalid_request", f"Không lập được bằng chứng: {text}", text, field=field)
+        return ApiError(404, "event_not_found", f"Không tìm thấy bút toán: {vi}", text)
+    return ApiError(422, "invalid_request", f"Không lập được bằng chứng: {vi}", text, field=field)

@@ -32,6 +32,7 @@ from ledger.cli.common import (
     PASSPHRASE_ENV,
     AsOfficer,
     JsonFlag,
+    both,
     console,
     emit_json,
     fmt_money,
@@ -268,7 +269,7 @@ def prove(
         )
         signed = checkpoint_at(engine, p.size) is not None
     except (LogError, ProofError) as exc:
-        _refuse("unprovable", str(exc), as_json=as_json)
+        _refuse("unprovable", both(getattr(exc, "vi", str(exc)), str(exc)), as_json=as_json)
     finally:
         engine.dispose()
     if as_json:
@@ -326,7 +327,7 @@ def consistency(
         r1, r2 = tree.root(old), tree.root(new)
         verify_consistency(size1=old, size2=new, root1=r1, root2=r2, proof=proof)
     except (LogError, ProofError) as exc:
-        _refuse("unprovable", str(exc), as_json=as_json)
+        _refuse("unprovable", both(getattr(exc, "vi", str(exc)), str(exc)), as_json=as_json)
     finally:
         engine.dispose()
     data = {

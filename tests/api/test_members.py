@@ -192,3 +192,9 @@ def test_an_officers_inclusion_proof_says_whether_its_tree_is_a_signed_checkpoin
     )
     head = api.client.get(f"/audit/inclusion/{later.event_id}", headers=kt).json()
     assert head["tree_size"] == size + 1 and head["signed_checkpoint"] is False
+    nobody = "00000000-0000-4000-8000-000000000000"
+    r = api.client.get(f"/audit/inclusion/{nobody}", headers=kt)
+    assert r.status_code == 404 and r.json()["code"] == "event_not_found"
+    assert r.json()["message_vi"] == f"Không tìm thấy bút toán: sổ cái không có bút toán {nobody}"
+    r = api.client.get(f"/audit/inclusion/{later.event_id}?size={size + 5}", headers=kt)
+    assert r.status_code == 422 and "sổ cái chỉ có" in r.json()["message_vi"]
