@@ -632,7 +632,7 @@ class Ledger(Application[UUID]):
                 at=at,
                 ancestors=lambda c: self._ancestors(work, c),
             ):
-                raise role_refusal(cosigner, {Role.chair}, scope_unit)
+                raise role_refusal(cosigner, {Role.chair}, scope_unit, where)
 
     def _scope_unit(self, pc: ParsedCommand) -> str | None:
         body = pc.body

@@ -92,7 +92,10 @@ def holds_role(
     return False
 
 
-def role_refusal(officer: Officer, roles: Any, unit: str | None) -> SignatureRefused:
+def role_refusal(
+    officer: Officer, roles: Any, unit: str | None, field: str = "command.signer"
+) -> SignatureRefused:
+    """The signer (or, with `field` "cosignatures[i]", a cosigner) holds none of `roles`."""
     names = ", ".join(sorted(r.label_vi for r in roles)) or "—"
     where = unit or "toàn sổ cái"
     return SignatureRefused(
@@ -102,7 +105,7 @@ def role_refusal(officer: Officer, roles: Any, unit: str | None) -> SignatureRef
         f"over {unit or 'the whole ledger'}",
         problems=[
             problem(
-                "command.signer",
+                field,
                 "role_not_allowed",
                 f"không đủ quyền tại {where}",
                 f"not allowed over {where}",

@@ -232,3 +232,20 @@ def test_one_key_is_never_registered_under_two_officer_codes(world) -> None:  # 
             body={"officer": "kt.g1", "public_key": encode_b64(new.signer.public_key)},
         )
     assert entries(world) == before + 1
+
+
+def test_a_cosigner_without_the_chairs_role_is_named_at_the_cosignature(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV001")
+    with pytest.raises(SignatureRefused) as refused:
+        world.payout(
+            "DV001",
+            "housing_repair",
+            8_000_000,
+            on="2024-09-02",
+            personal={"reason": "nhà dột"},
+            cosigner=world.kt2,  # G2's finance officer: no chair over G1
+        )
+    assert [(p.field, p.code) for p in refused.value.problems] == [
+        ("cosignatures[0]", "role_not_allowed")
+    ]
+    assert "kt.g2" in refused.value.en
