@@ -13,7 +13,9 @@ Invariants:
 - Only `manual` and `text` rows can be entered: a computed row comes from the ledger and a
   heading holds no value. A count is a whole number ≥ 0 (thousands may be grouped: 1.234);
   an amount in million đồng is a decimal with at most 6 places (whole đồng), either `,` or
-  `.` as the decimal mark, kept as integer đồng; a text is 1 to 2000 characters.
+  `.` as the decimal mark, kept as integer đồng, except that a dot before exactly three
+  digits (`1.250`: 1,25 or 1 250 million?) is refused as ambiguous; a text is 1 to 2000
+  characters.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def _delimiter(text: str) -> str:
     return ","
 
 
+_GROUPED = re.compile(r"\d{1,3}(\.\d{3})+")  # a dot before exactly three digits
+
+
 def _value(row: FormRow, text: str) -> int | str:
     """Parse the value of one row; ValueError (vi, en) when it does not fit the row."""
     if row.kind == "text":
@@ -63,6 +68,14 @@ def _value(row: FormRow, text: str) -> int | str:
             raise ValueError(f"dài quá {MAX_TEXT} ký tự", f"longer than {MAX_TEXT} characters")
         return text
     if row.money:
+        if _GROUPED.fullmatch(text):
+            # "1.250": 1,25 million to a program, 1 250 million to a Vietnamese reader.
+            raise ValueError(
+                f"số triệu đồng {text!r} dễ hiểu nhầm: viết {text.replace('.', '')} (số triệu) "
+                f"hoặc dùng dấu phẩy thập phân",
+                f"amount in million đồng {text!r} is ambiguous: write "
+                f"{text.replace('.', '')} (millions) or use a decimal comma",
+            )
         m = _MILLION.fullmatch(text)
         if m is None:
             raise ValueError(
