@@ -135,6 +135,13 @@ class _Careful(Exception):
     """An optimistic attempt that must be made again after `_sync` (module docstring)."""
 
 
+# The entries that name an officer aggregate: its registration and every change to it.
+_OFFICER_ROWS = or_(
+    ledger_entries.c.command_type.like("officer.%"),
+    ledger_entries.c.command_type == "ledger.genesis",
+)
+
+
 class Ledger(Application[UUID]):
     name = "Ledger"
     env: ClassVar[dict[str, str]] = {
@@ -370,44 +377,32 @@ class Ledger(Application[UUID]):
 
     def officers(self) -> list[Officer]:
         """Every officer ever registered (the genesis administrator too), by code."""
-        ids = self._officer_ids()
+        ids = self._ids_of(_OFFICER_ROWS)
         with self._lock:
             self._sync()
             found: list[Any] = [self.repository.get(UUID(i), deepcopy_from_cache=True) for i in ids]
         return sorted((o for o in found if isinstance(o, Officer)), key=lambda o: o.code)
 
-    def _officer_ids(self) -> list[str]:
+    def _ids_of(self, where: Any) -> list[str]:
+        """The aggregates the log's entries matching `where` belong to."""
         with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    select(ledger_entries.c.originator_id)
-                    .where(
-                        or_(
-                            ledger_entries.c.command_type.like("officer.%"),
-                            ledger_entries.c.command_type == "ledger.genesis",
-                        )
-                    )
-                    .distinct()
-                )
-                .scalars()
-                .all()
-            )
+            query = select(ledger_entries.c.originator_id).where(where).distinct()
+            return list(conn.execute(query).scalars().all())
+
+    def _registered(self, work: Work, cls: type, where: Any) -> list[Any]:
+        """Every aggregate of `cls` the log's entries matching `where` name, as this batch
+        leaves them (registry checks: units, officers)."""
+        found: dict[UUID, Any] = {
+            UUID(i): self.repository.get(UUID(i)) for i in self._ids_of(where)
+        }
+        found.update(work.touched)
+        return [a for a in found.values() if isinstance(a, cls)]
 
     def _units(self, work: Work) -> list[Unit]:
-        """Every unit of the log, as this batch leaves it (registry checks)."""
-        with self.engine.connect() as conn:
-            ids = (
-                conn.execute(
-                    select(ledger_entries.c.originator_id)
-                    .where(ledger_entries.c.command_type == "unit.register")
-                    .distinct()
-                )
-                .scalars()
-                .all()
-            )
-        found: dict[UUID, Any] = {UUID(i): self.repository.get(UUID(i)) for i in ids}
-        found.update(work.touched)
-        return [u for u in found.values() if isinstance(u, Unit)]
+        return self._registered(work, Unit, ledger_entries.c.command_type == "unit.register")
+
+    def _officers(self, work: Work) -> list[Officer]:
+        return self._registered(work, Officer, _OFFICER_ROWS)
 
     def _members_of(self, work: Work, unit: str) -> list[Member]:
         """Members the member index places in `unit`, and this batch's members, as the batch
@@ -423,12 +418,6 @@ class Ledger(Application[UUID]):
         found = {n: self._peek(work, Member, "member", n) for n in numbers}
         batch = {m.number: m for m in work.touched.values() if isinstance(m, Member)}
         return [m for m in (found | batch).values() if m is not None]
-
-    def _officer_codes(self, work: Work) -> list[str]:
-        """The codes of every officer in the log and in this batch (registry checks)."""
-        stored: list[Any] = [self.repository.get(UUID(i)) for i in self._officer_ids()]
-        batch = list(work.touched.values())
-        return sorted({o.code for o in stored + batch if isinstance(o, Officer)})
 
     def get_finding(self, code: str) -> Finding | None:
         """An inspector's judgments of a detection finding, or None if never judged."""

@@ -28,7 +28,7 @@ from ledger.domain.findings import Finding
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
 from ledger.domain.officers import Officer
-from ledger.domain.periods import parse_period
+from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import (
     Policy,
     PolicyError,
@@ -291,9 +291,8 @@ def _key_unclaimed(self: Ledger, work: Work, public_key: str) -> None:
     would let one person be both maker and checker (self_dealing's "one person, two codes"
     could then only be guessed at; here it is refused outright)."""
     kid = key_id(decode_b64(public_key))
-    for code in self._officer_codes(work):
-        other: Officer | None = self._get(work, Officer, "officer", code)
-        if other is not None and kid in other.keys:
+    for other in self._officers(work):
+        if kid in other.keys:
             raise invalid(
                 [
                     problem(
@@ -582,7 +581,7 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
     return unit, {}
 
 
-def _begun(month_text: str, on: date) -> Any:
+def _begun(month_text: str, on: date) -> Period:
     """The month collected or remitted for, refused if it begins after the effective date:
     dues and the 2% fee are paid on a month's payroll, never for a month still to come."""
     month = parse_period(month_text)
@@ -748,8 +747,9 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
         None,
     )
     if lent is not None:
-        _within(self, work, cmd.unit, _recorded_unit(self, work, lent), "khoản vay", "the loan")
-        _not_before(date.fromisoformat(member.money[lent]["on"]), cmd.effective_date)
+        lent_in, lent_on = _recorded(self, work, lent)
+        _within(self, work, cmd.unit, lent_in, "khoản vay", "the loan")
+        _not_before(lent_on, cmd.effective_date)
     if body.amount > loan.outstanding:
         raise invalid(
             [
@@ -773,9 +773,8 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
 def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd, body = pc.command, pc.body
     member, record = _find_payout(self, work, body.target)
-    _within(
-        self, work, cmd.unit, _recorded_unit(self, work, body.target), "khoản chi", "the payout"
-    )
+    paid_in, _day = _recorded(self, work, body.target)
+    _within(self, work, cmd.unit, paid_in, "khoản chi", "the payout")
     if record.status != "pending":
         raise invalid(
             [
@@ -810,7 +809,7 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     if body.decision == "approve":
         original = PayoutBody.model_validate(record.body)
         # the payout's own unit and policy, whichever level the chair signs for
-        unit = _recorded_unit(self, work, body.target) or _unit_code(cmd.unit)
+        unit = paid_in or _unit_code(cmd.unit)
         policy = self._policy(work, unit, record.on)
         problems = check_payout(
             member, original, policy=policy, on=record.on, unit=unit, exclude=body.target
@@ -823,9 +822,8 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
 def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     target = pc.body.target
     aggregate = _find_target(self, work, target)
-    _within(
-        self, work, pc.command.unit, _recorded_unit(self, work, target), "bút toán", "the entry"
-    )
+    target_in, target_on = _recorded(self, work, target)
+    _within(self, work, pc.command.unit, target_in, "bút toán", "the entry")
     money = getattr(aggregate, "money", {})
     payouts = getattr(aggregate, "payouts", {})
     if target in payouts:
@@ -891,24 +889,9 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
                 )
             ]
         )
-    _not_before(_target_day(self, work, target, payouts), pc.command.effective_date)
+    _not_before(target_on, pc.command.effective_date)
     aggregate.reverse(envelope=env)
     return aggregate, {}
-
-
-def _target_day(self: Ledger, work: Work, target: str, payouts: dict[str, Any]) -> date:
-    """The effective day of a reversal's target: a payout's own, else its entry's (or its
-    item's, in this batch)."""
-    if target in payouts:
-        on: date = payouts[target].on
-        return on
-    meta = next((m for m in work.metas.values() if m.event_id == target), None)
-    if meta is not None:
-        return meta.effective_date
-    row = self.entry(target)
-    assert row is not None  # _find_target found it
-    day = row["effective_date"]
-    return day if isinstance(day, date) else date.fromisoformat(str(day))
 
 
 def _not_before(day: date, on: date) -> None:
@@ -1006,13 +989,16 @@ def _find_target(self: Ledger, work: Work, event_id: str) -> Any:
     return work.touched[aid]
 
 
-def _recorded_unit(self: Ledger, work: Work, event_id: str) -> str | None:
-    """The unit an event was recorded for (this batch's, or the log's)."""
+def _recorded(self: Ledger, work: Work, event_id: str) -> tuple[str | None, date]:
+    """The unit and effective day of an event the caller found (this batch's item, or the
+    log's entry): what a reversal, a decision or a loan movement is checked against."""
     meta = next((m for m in work.metas.values() if m.event_id == event_id), None)
     if meta is not None:
-        return meta.unit
+        return meta.unit, meta.effective_date
     row = self.entry(event_id)
-    return None if row is None else row["unit_code"]
+    assert row is not None  # the caller found the event
+    day = row["effective_date"]
+    return row["unit_code"], day if isinstance(day, date) else date.fromisoformat(str(day))
 
 
 def _within(
