@@ -393,8 +393,8 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
                     problem(
                         "unit",
                         "wrong_unit",
-                        f"đoàn viên sinh hoạt tại {in_unit}",
-                        f"the member belongs to {in_unit}",
+                        f"{member.number} không sinh hoạt tại {cmd.unit}",
+                        f"{member.number} does not belong to {cmd.unit}",
                     )
                 ]
             )
@@ -1014,8 +1014,8 @@ def _within(
             problem(
                 "unit",
                 "wrong_unit",
-                f"{what_vi} thuộc {target}, ngoài đơn vị {unit} của lệnh",
-                f"{what_en} belongs to {target}, outside the command's unit {unit}",
+                f"{what_vi} không thuộc đơn vị {unit} của lệnh hay đơn vị cấp dưới",
+                f"{what_en} is not of the command's unit {unit} or a unit below it",
             )
         ]
     )

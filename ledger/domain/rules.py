@@ -78,8 +78,8 @@ def check_payout(
             problem(
                 "unit",
                 "wrong_unit",
-                f"đoàn viên {member.number} sinh hoạt tại {paying_unit}, không phải {unit}",
-                f"member {member.number} belongs to {paying_unit}, not {unit}",
+                f"đoàn viên {member.number} không sinh hoạt tại {unit}",
+                f"member {member.number} does not belong to {unit}",
             )
         )
     if body.kind == WelfareKind.loan:

@@ -536,7 +536,23 @@ def test_an_officer_cannot_reach_another_unions_records_by_naming_their_own_unit
             problems = [(p.field, p.code) for p in refused.value.problems]
             assert problems == [("unit", "wrong_unit")], (type_, problems)
             [p] = refused.value.problems
-            assert "G2" in p.en and "G1" in p.en, type_
+            # The refusal names the command's unit, never the union the record belongs to:
+            # an officer must not learn which union a member number or an event is in.
+            assert "G1" in p.en and "G1" in p.vi, type_
+            assert "G2" not in p.en and "G2" not in p.vi, (type_, p.en, p.vi)
+        for type_ in ("member.transfer", "member.leave"):
+            extra = {"to_unit": "G1"} if type_ == "member.transfer" else {"reason": "nghỉ việc"}
+            body = {"member": "DV3"} | extra
+            with pytest.raises(InvalidCommand) as refused:
+                world.submit(type_, by=world.kt, unit="G1", body=body)
+            [p] = refused.value.problems
+            assert (p.field, p.code) == ("unit", "wrong_unit"), type_
+            assert "G2" not in p.en + p.vi and "DV3" in p.en and "G1" in p.vi, (p.en, p.vi)
+        with pytest.raises(PolicyViolation) as by_policy:
+            world.payout("DV3", "gift", 100_000, on="2025-02-10")
+        [p] = by_policy.value.problems
+        assert (p.field, p.code) == ("unit", "wrong_unit")
+        assert "G2" not in p.en + p.vi and "G1" in p.en and "G1" in p.vi, (p.en, p.vi)
     assert entries(world) == before
     dv3 = world.ledger.get_member("DV3")
     assert dv3.payouts[paid.event_id].reversed is False
