@@ -150,9 +150,16 @@ class State:
 
     db: str | None = None
     _context: Context | None = None
+    _url: tuple[str, str] | None = None
 
     def url(self) -> tuple[str, str]:
-        """The database URL and where it came from (for error messages)."""
+        """The database URL and where it came from (for error messages), read from the
+        option or the environment once per invocation."""
+        if self._url is None:
+            self._url = self._read_url()
+        return self._url
+
+    def _read_url(self) -> tuple[str, str]:
         if self.db:
             return self.db, "--db"
         settings = Settings()
