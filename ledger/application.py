@@ -26,6 +26,16 @@ Design overview:
   and any refusal of an item, sends the batch round again the careful way (`_sync` first),
   so replies are exactly what the careful way gives. A process that finds others writing
   stays careful for a while (`OPTIMISM_PAUSE` batches).
+- Careful batches are checked against the log as `_sync` left it, and others may write
+  before the save. Aggregate versions catch only what the batch changes, not what its
+  checks read (the signer's roles and key, the registry of keys, a unit's members). So the
+  batch records what it read (`Work.read`: every aggregate loaded; `Work.watch`: command
+  types that would change a list it read) and the recorder hook, under the write lock,
+  reads the entries stored since: if one is a registry change (officers, units, policies),
+  names an aggregate the batch read, is of a watched type, or is stamped later than the
+  batch's own entries, the save is rolled back and the batch checked again from a new
+  `_sync` (`_Recheck`), at most `RECHECKS` times before a "busy, try again" conflict.
+  The log's `recorded_at` therefore never goes backwards between writers either.
 - Cyclic garbage collection is paused while a batch runs (`_gc_paused`). A batch's transient
   objects (validated lines, read-model rows, tens of thousands in a dues import) then die by
   reference counting before a collection can promote them, instead of triggering full
@@ -41,7 +51,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -129,10 +139,43 @@ class Work:
     existing: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # entries by id
     new_keys: dict[str, bytes] = field(default_factory=dict)  # person id -> data key to store
     expect_head: int | None = None  # optimistic: the log head the write must still find
+    # careful: the log head the checks saw, the aggregates they read, and the command types
+    # whose later entries would change a list they read (members of a unit, registries)
+    synced_head: int | None = None
+    read: set[UUID] = field(default_factory=set)
+    watch: set[str] = field(default_factory=set)
+
+
+# Entries that change what every command's checks read (keys, roles, units, policies): any
+# of them written while a careful batch was being checked sends it round again.
+_REGISTRY_TYPES = ("ledger.", "unit.", "officer.", "policy.")
+
+
+def _stale(work: Work, since: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether entries others stored after the head a careful batch's checks saw (`since`)
+    could change a verdict of those checks, or were stamped later than the batch's own
+    entries (which would then be out of order in the log): check the batch again."""
+    stamps = [datetime.fromisoformat(m.recorded_at) for m in work.metas.values()]
+    earliest = min(stamps, default=None)
+    for row in since:
+        kind = str(row["command_type"])
+        if kind.startswith(_REGISTRY_TYPES) or kind in work.watch:
+            return True
+        aid = UUID(str(row["originator_id"]))
+        if aid in work.read or aid in work.touched:
+            return True
+        if earliest is not None and datetime.fromisoformat(str(row["recorded_at"])) > earliest:
+            return True
+    return False
 
 
 class _Careful(Exception):
     """An optimistic attempt that must be made again after `_sync` (module docstring)."""
+
+
+class _Recheck(Exception):
+    """A careful attempt whose checks read what another writer changed meanwhile: it is
+    made again on the new state (module docstring)."""
 
 
 # The entries that name an officer aggregate: its registration and every change to it.
@@ -153,6 +196,7 @@ class Ledger(Application[UUID]):
     SYNC_LIMIT: ClassVar[int] = 10_000  # more changes than this since last look: drop the cache
     OPTIMISTIC_MAX: ClassVar[int] = 100  # larger batches always `_sync` first
     OPTIMISM_PAUSE: ClassVar[int] = 64  # careful batches after another writer was seen
+    RECHECKS: ClassVar[int] = 8  # careful attempts before a busy ledger is reported
 
     def __init__(
         self,
@@ -169,6 +213,7 @@ class Ledger(Application[UUID]):
         self._lock = threading.RLock()
         self._known_head: int | None = None  # the log head the aggregate cache reflects
         self._careful_batches = 0  # batches left to run careful (module docstring)
+        self._reads: set[UUID] | None = None  # the running batch's `Work.read`
         # parsed policy books by (unit code, number of versions): a unit's versions are only
         # ever appended, so within one ledger the count names the list (never shared across
         # ledgers: two databases can give one unit code different policies)
@@ -195,7 +240,9 @@ class Ledger(Application[UUID]):
                 if not optimistic:
                     raise
                 # Again, the careful way: the reply is whatever that way gives.
-                receipts, work = self._attempt(items, ids, optimistic=False)
+                receipts, work = self._careful(items, ids)
+            except _Recheck:
+                receipts, work = self._careful(items, ids)
             self._advance(work)
         # The keys were destroyed in the events' transaction (Vault.key_eraser); the cache
         # follows only now that it committed.
@@ -203,6 +250,25 @@ class Ledger(Application[UUID]):
             m.aggregate_id for m in work.metas.values() if m.command_type == "member.erase"
         )
         return receipts
+
+    def _careful(
+        self, items: Sequence[Mapping[str, Any]], ids: list[str]
+    ) -> tuple[list[Receipt], Work]:
+        """The batch the careful way, checked again while others' writes change what its
+        checks read (`_Recheck`), a bounded number of times."""
+        for _ in range(self.RECHECKS):
+            try:
+                return self._attempt(items, ids, optimistic=False)
+            except _Recheck:
+                continue
+        raise Conflict(
+            code="concurrent_write",
+            vi="Sổ cái đang bận: các cán bộ khác liên tục ghi vào những hồ sơ lệnh này cần "
+            "kiểm tra; hãy thử lại sau ít phút",
+            en="The ledger is busy: other officers kept writing to records this command is "
+            "checked against; try again in a few minutes",
+            status=409,
+        )
 
     def _attempt(
         self, items: Sequence[Mapping[str, Any]], ids: list[str], *, optimistic: bool
@@ -214,11 +280,15 @@ class Ledger(Application[UUID]):
             work.expect_head = self._known_head
         else:
             work.existing = self._sync(ids)
+            work.synced_head = self._known_head
+        self._reads = work.read
         try:
             return self._submit(work, items), work
         except BaseException:
             self._discard(work)
             raise
+        finally:
+            self._reads = None
 
     def _discard(self, work: Work) -> None:
         """Forget what a failed batch did: its aggregates and the data keys it made."""
@@ -245,12 +315,15 @@ class Ledger(Application[UUID]):
                     *self.projectors,
                 ],
                 expect_head=work.expect_head,
+                recheck=None
+                if work.synced_head is None
+                else (work.synced_head, partial(_stale, work)),
             )
             try:
                 self._store(_in_item_order(work, pending), pending, ledger_hook=hook)
             except StaleHead:
                 self._careful_batches = self.OPTIMISM_PAUSE  # someone else is writing
-                raise _Careful from None
+                raise (_Careful if work.expect_head is not None else _Recheck) from None
             except IntegrityError:
                 if work.expect_head is not None:
                     raise _Careful from None  # perhaps a stored command id: ask first
@@ -407,6 +480,7 @@ class Ledger(Application[UUID]):
     def _members_of(self, work: Work, unit: str) -> list[Member]:
         """Members the member index places in `unit`, and this batch's members, as the batch
         leaves them (the caller decides on which day they count)."""
+        work.watch.update(("member.join", "member.transfer"))
         with self.engine.connect() as conn:
             numbers = (
                 conn.execute(
@@ -716,8 +790,11 @@ class Ledger(Application[UUID]):
 
     def _load(self, cls: type, kind: str, code: str, *, copy: bool = False) -> Any:
         """The aggregate; the cached object itself unless `copy` (see the module docstring)."""
+        aid = _aggregate_id(kind, code)
+        if self._reads is not None:
+            self._reads.add(aid)
         try:
-            agg: Any = self.repository.get(_aggregate_id(kind, code), deepcopy_from_cache=copy)
+            agg: Any = self.repository.get(aid, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
         return agg if isinstance(agg, cls) else None

@@ -60,6 +60,13 @@ def tx_memo(tx: Tx) -> dict[str, Any]:
     return memo
 
 
+# What a careful batch's recheck reads: the entries others stored after its checks' head.
+SINCE = (
+    "SELECT originator_id, command_type, recorded_at FROM ledger_entries WHERE seq > :head "
+    "ORDER BY seq"
+)
+
+
 class StaleHead(Exception):
     """The log grew since the writer last looked: its transaction is rolled back."""
 
@@ -69,14 +76,21 @@ def make_hook(
     projectors: Sequence[Projector],
     *,
     expect_head: int | None = None,
+    recheck: tuple[int, Callable[[list[dict[str, Any]]], bool]] | None = None,
 ) -> Callable[[Tx, Sequence[StoredEvent], Sequence[int]], None]:
-    """The recorder hook; with `expect_head`, refuse (`StaleHead`) unless the log ends there."""
+    """The recorder hook, run under the log's write lock. With `expect_head`, refuse
+    (`StaleHead`) unless the log ends there. With `recheck` (head, stale): if the log grew
+    past `head`, give the entries stored since to `stale` and refuse if it says so."""
 
     def hook(tx: Tx, stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]) -> None:
         rows = tx.fetchall(HEAD_AND_TRACKING)
         first = next(int(r["last_seq"]) for r in rows if r["name"] == "") + 1
         if expect_head is not None and first != expect_head + 1:
             raise StaleHead(f"log head {first - 1}, expected {expect_head}")
+        if recheck is not None and first != recheck[0] + 1:
+            since = tx.fetchall(SINCE, {"head": recheck[0]})
+            if recheck[1](since):
+                raise StaleHead(f"log head {first - 1}, checked at {recheck[0]}")
         tx_memo(tx)["tracking"] = {r["name"]: int(r["last_seq"]) for r in rows if r["name"]}
         entries = []
         ordered: list[EntryMeta] = []

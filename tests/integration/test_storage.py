@@ -7,10 +7,11 @@ import threading
 import pytest
 from sqlalchemy import text
 
+from ledger import clock
 from ledger.bootstrap import open_ledger
 from ledger.domain.errors import Conflict, LedgerError, PolicyViolation, SignatureRefused
-from ledger.signing import decode_b64, verify
-from tests.support import at
+from ledger.signing import decode_b64, encode_b64, verify
+from tests.support import at, officer_key
 
 
 @pytest.mark.parametrize("table", ["ledger_events", "ledger_entries"])
@@ -534,3 +535,153 @@ def test_a_hook_that_fails_after_some_writes_stores_nothing(world) -> None:  # t
     )
     assert counts() == (before[0] + 1, before[1] + 1, 0)
     assert world.ledger.get_member("DV061").payouts[r.event_id].amount == 300_000
+
+
+def _written_after(ledger, write) -> None:  # type: ignore[no-untyped-def]
+    """Make another writer's `write()` land between `ledger`'s checks of its next batch and
+    that batch's save (what another process can do at any moment), once."""
+    original = ledger._store
+
+    def store(*args, **kwargs):  # type: ignore[no-untyped-def]
+        ledger._store = original
+        write()
+        return original(*args, **kwargs)
+
+    ledger._store = store
+
+
+def _gift(world, member: str, day: str = "2025-03-07") -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return world.item(
+        "payout.record",
+        by=world.kt,
+        unit="G1",
+        effective_date=day,
+        body={"member": member, "kind": "gift", "amount": 300_000, "occasion": "8/3"},
+    )
+
+
+def test_a_role_revoked_while_a_careful_batch_is_checked_refuses_the_batch(
+    world,
+    database_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """B checks a payout (the careful way, after seeing others write), then A revokes the
+    signer's role and commits, then B saves. B's checks read the officer, which B does not
+    change, so no aggregate version catches it; B used to store a payout signed without the
+    role, which `audit verify` then reports for ever. B must check again and refuse."""
+    world.join("DV001")
+    ctx_a, ctx_b = open_ledger(database_url), open_ledger(database_url)
+    try:
+        with at("2025-03-07"):
+            revoke = world.item(
+                "officer.revoke_role",
+                by=world.admin,
+                body={"officer": "kt.g1", "role": "finance_officer", "scope": "G1"},
+            )
+            _written_after(ctx_b.ledger, lambda: ctx_a.ledger.submit(revoke))
+            ctx_b.ledger._careful_batches = 10
+            with pytest.raises(SignatureRefused) as refused:
+                ctx_b.ledger.submit(_gift(world, "DV001"))
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+    assert refused.value.code == "role_not_allowed"
+    assert world.ledger.get_member("DV001").payouts == {}
+    assert world.ledger.get_officer("kt.g1").scopes("finance_officer", at=clock.now()) == []
+
+
+def test_one_key_registered_by_two_writers_at_once_is_refused_for_the_second(
+    world,
+    database_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two writers register two officer codes with one public key at the same moment. Each
+    checked the registry before the other wrote; both used to be stored, so one person
+    could be maker and checker."""
+    key = encode_b64(officer_key("shared").signer.public_key)
+
+    def register(code: str) -> dict:  # type: ignore[type-arg]
+        return world.item(
+            "officer.register",
+            by=world.admin,
+            body={"officer": code, "name": "Cán bộ " + code, "public_key": key},
+        )
+
+    ctx_a, ctx_b = open_ledger(database_url), open_ledger(database_url)
+    try:
+        with at("2025-03-07"):
+            first = register("x1")
+            _written_after(ctx_b.ledger, lambda: ctx_a.ledger.submit(first))
+            ctx_b.ledger._careful_batches = 10
+            with pytest.raises(LedgerError) as refused:
+                ctx_b.ledger.submit(register("x2"))
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+    [p] = refused.value.problems  # type: ignore[attr-defined]
+    assert (p.field, p.code) == ("body.public_key", "key_of_another_officer")
+    assert world.ledger.get_officer("x1") is not None
+    assert world.ledger.get_officer("x2") is None
+
+
+def test_an_entry_is_never_stored_after_a_later_stamped_one(
+    world,
+    database_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """B stamps its payout, A records another member's payout (stamped later) and commits,
+    then B saves. B's entry used to follow A's in the log with an earlier time, which
+    `audit verify` reports as a possible back-dated insertion. B is stamped again."""
+    from datetime import datetime
+
+    world.join("DV001")
+    world.join("DV002")
+    ctx_a, ctx_b = open_ledger(database_url), open_ledger(database_url)
+    try:
+        _written_after(ctx_b.ledger, lambda: ctx_a.ledger.submit(_gift(world, "DV002")))
+        ctx_b.ledger._careful_batches = 10
+        b = ctx_b.ledger.submit(_gift(world, "DV001"))
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+    with world.ctx.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT seq, recorded_at FROM ledger_entries WHERE seq >= :s ORDER BY seq"),
+            {"s": b.seq - 1},
+        ).all()
+    [(seq_a, at_a), (seq_b, at_b)] = rows
+    assert seq_b == b.seq == seq_a + 1
+    assert datetime.fromisoformat(at_b) >= datetime.fromisoformat(at_a), (at_a, at_b)
+
+
+def test_a_batch_kept_stale_by_other_writers_is_refused_as_busy_not_stored(
+    world,
+    database_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """Rechecks are bounded: a batch that other writers keep invalidating gets a clear
+    "try again" conflict, and nothing of it is stored."""
+    world.join("DV001")
+    ctx_a, ctx_b = open_ledger(database_url), open_ledger(database_url)
+    toggles = iter(range(100))
+
+    def change_the_officer() -> None:
+        kind = "officer.revoke_role" if next(toggles) % 2 == 0 else "officer.grant"
+        ctx_a.ledger.submit(
+            world.item(
+                kind,
+                by=world.admin,
+                body={"officer": "kt.g2", "role": "finance_officer", "scope": "G2"},
+            )
+        )
+        _written_after(ctx_b.ledger, change_the_officer)  # and again before the next save
+
+    try:
+        with at("2025-03-07"):
+            _written_after(ctx_b.ledger, change_the_officer)
+            ctx_b.ledger._careful_batches = 10
+            with pytest.raises(Conflict) as busy:
+                ctx_b.ledger.submit(_gift(world, "DV001"))
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+    assert busy.value.code == "concurrent_write"
+    assert "thử lại" in busy.value.vi and "try again" in busy.value.en
+    assert next(toggles) == ctx_b.ledger.RECHECKS + 1  # one change before each attempt
+    assert world.ledger.get_member("DV001").payouts == {}
