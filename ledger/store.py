@@ -236,6 +236,20 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
     # A batch whose stored events add up to no more than this goes through one pipeline.
     PIPELINE_MAX_BYTES: ClassVar[int] = 64 * 1024
+    # pg_advisory_lock key held while eventsourcing's DDL runs ("phucloi" in ASCII).
+    DDL_LOCK: ClassVar[int] = 0x7068_7563_6C6F_69
+
+    def create_table(self) -> None:
+        """eventsourcing's DDL (its composite type and insert function; the events table is
+        Alembic's already), one process at a time. It runs at every open and its `CREATE OR
+        REPLACE FUNCTION` is not safe against itself: two processes opening the ledger at once
+        failed with "tuple concurrently updated"."""
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (self.DDL_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.DDL_LOCK,))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

@@ -685,3 +685,29 @@ def test_a_batch_kept_stale_by_other_writers_is_refused_as_busy_not_stored(
     assert "thử lại" in busy.value.vi and "try again" in busy.value.en
     assert next(toggles) == ctx_b.ledger.RECHECKS + 1  # one change before each attempt
     assert world.ledger.get_member("DV001").payouts == {}
+
+
+def test_processes_opening_the_ledger_at_once_all_open_it(world, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Opening runs eventsourcing's DDL; on PostgreSQL two opens at once failed with "tuple
+    concurrently updated" (a command exited 2 saying it could not open the database)."""
+    failures: list[str] = []
+    opened: list[int] = []
+
+    def open_and_read() -> None:
+        try:
+            ctx = open_ledger(database_url)
+            try:
+                opened.append(len(ctx.ledger.officers()))
+            finally:
+                ctx.close()
+        except Exception as exc:
+            failures.append(repr(exc))
+
+    for _ in range(3):
+        threads = [threading.Thread(target=open_and_read) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert failures == []
+    assert opened == [len(world.ledger.officers())] * 18
