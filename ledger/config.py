@@ -8,6 +8,7 @@ file under `PHUCLOI_HOME` (default `~/.phucloi`) is used, so a new user needs no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,13 +71,24 @@ class StoreTarget:
         return env
 
 
+_USER_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/@]*:)(.*)@")
+
+
+def hide_password(raw: str) -> str:
+    """The URL with any password shown as `***`, even when it does not parse (messages)."""
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except Exception:
+        return _USER_PASSWORD.sub(r"\1***@", raw, count=1)
+
+
 def parse_database_url(raw: str) -> StoreTarget:
     """Parse `sqlite:///path.db` or `postgresql+psycopg://user@host/db`, with clear errors."""
     try:
         url = make_url(raw)
     except Exception as exc:  # sqlalchemy raises ArgumentError
         raise DatabaseUrlError(
-            f"database URL {raw!r} is not a valid SQLAlchemy URL "
+            f"database URL {hide_password(raw)!r} is not a valid SQLAlchemy URL "
             "(ví dụ / e.g. sqlite:///phucloi.db, postgresql+psycopg://postgres@127.0.0.1/phucloi)"
         ) from exc
     backend = url.get_backend_name()

@@ -42,7 +42,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
@@ -50,7 +50,13 @@ from ledger.application import Receipt
 from ledger.bootstrap import Context, open_ledger
 from ledger.canonical import CanonicalError
 from ledger.client import OfficerSigner, build, cosign, normalise_personal
-from ledger.config import DatabaseUrlError, Settings, StoreTarget, parse_database_url
+from ledger.config import (
+    DatabaseUrlError,
+    Settings,
+    StoreTarget,
+    hide_password,
+    parse_database_url,
+)
 from ledger.domain.commands import MAX_MONEY
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
@@ -138,10 +144,7 @@ class PhucloiGroup(TyperGroup):
 
 def safe_url(raw: str) -> str:
     """The URL with any password hidden (for messages)."""
-    try:
-        return make_url(raw).render_as_string(hide_password=True)
-    except Exception:
-        return raw
+    return hide_password(raw)
 
 
 @dataclass

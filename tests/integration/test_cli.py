@@ -477,6 +477,11 @@ def test_bad_database_url_exits_2_naming_it(home: Path) -> None:
     r = cli(home, None, "units list", PHUCLOI_DATABASE_URL="sqlite://")
     assert r.exit_code == 2 and "PHUCLOI_DATABASE_URL" in r.stderr and "sqlite://" in r.stderr
     assert "Traceback" not in r.output
+    # A URL that does not parse (a port that is not a number) is named without its password,
+    # even one holding an "@".
+    r = cli(home, "postgresql+psycopg://kt:S3cr@tPW@127.0.0.1:54x2/ledger", "units list")
+    assert r.exit_code == 2 and "S3cr" not in r.output and "tPW" not in r.output
+    assert "postgresql+psycopg://kt:***@127.0.0.1:54x2/ledger" in r.stderr
 
 
 def test_only_init_and_demo_create_a_sqlite_file(tmp_path: Path, home: Path) -> None:
