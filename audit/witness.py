@@ -90,6 +90,7 @@ class Witness:
         try:
             state = json.loads(path.read_text(encoding="utf-8"))
             check_state(state)
+            read_history(self.directory)  # never append to a record that cannot be read
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             # A witness that cannot read what it cosigned cannot check a rollback: it stops.
             raise WitnessRefusal(
@@ -226,8 +227,14 @@ def _check_held(record: Any, where: str, *, pinned: bool) -> None:
         raise ValueError(f"{where}.root_hash: not 64 hexadecimal digits")
     if not isinstance(record.get("note"), str):
         raise ValueError(f"{where}.note: not text")
-    if pinned and not isinstance(record.get("log_vkey"), str):
-        raise ValueError(f"{where}.log_vkey: not text")
+    if pinned:
+        vkey = record.get("log_vkey")
+        if not isinstance(vkey, str):
+            raise ValueError(f"{where}.log_vkey: not text")
+        try:
+            Verifier.from_vkey(vkey)
+        except ValueError as exc:  # NoteError, binascii.Error
+            raise ValueError(f"{where}.log_vkey: not a log verifier key ({exc})") from None
 
 
 def check_state(state: Any) -> None:
@@ -242,26 +249,42 @@ def check_state(state: Any) -> None:
         _check_held(log, f"logs[{origin!r}]", pinned=True)
 
 
+def read_history(directory: Path) -> list[HeldCheckpoint]:
+    """Every checkpoint the witness's `history.jsonl` records; ValueError naming the file and
+    line of the first one that cannot be read."""
+    history = directory / HISTORY_FILE
+    held: list[HeldCheckpoint] = []
+    if not history.is_file():
+        return held
+    lines = history.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{history} line {number}"
+        try:
+            r = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{where}: not JSON ({exc})") from None
+        _check_held(r, where, pinned=False)
+        if not isinstance(r.get("origin"), str):
+            raise ValueError(f"{where}.origin: not text")
+        held.append(
+            HeldCheckpoint(r["origin"], r["size"], bytes.fromhex(r["root_hash"]), r["note"])
+        )
+    return held
+
+
 def read_witness_state(directory: str | Path) -> WitnessView:
     d = Path(directory)
     path = d / STATE_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{d}: no witness state ({STATE_FILE})")
-    state = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a witness state ({exc})") from None
     check_state(state)
-    held: list[HeldCheckpoint] = []
-    history = d / HISTORY_FILE
-    if history.is_file():
-        lines = history.read_text(encoding="utf-8").splitlines()
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                r = json.loads(line)
-                _check_held(r, f"{HISTORY_FILE} line {number}", pinned=False)
-                if not isinstance(r.get("origin"), str):
-                    raise ValueError(f"{HISTORY_FILE} line {number}.origin: not text")
-                held.append(
-                    HeldCheckpoint(r["origin"], r["size"], bytes.fromhex(r["root_hash"]), r["note"])
-                )
+    held = read_history(d)
     for origin, log in state.get("logs", {}).items():
         latest = HeldCheckpoint(origin, log["size"], bytes.fromhex(log["root_hash"]), log["note"])
         if latest not in held:

@@ -133,6 +133,7 @@ def test_a_damaged_state_is_a_refusal_and_is_left_as_it_is(tmp_path, damage) -> 
         ("root_hash", "zz", ".root_hash"),
         ("note", 5, ".note"),
         ("log_vkey", None, ".log_vkey"),
+        ("log_vkey", "phucloi.vn/ledger/test+0badc0de+AQID", ".log_vkey"),
     ],
 )
 def test_an_edited_field_of_the_state_is_a_refusal_naming_it(tmp_path, field, value, named) -> None:  # type: ignore[no-untyped-def]
@@ -154,3 +155,24 @@ def test_an_edited_field_of_the_state_is_a_refusal_naming_it(tmp_path, field, va
     assert refused.value.code == "damaged_state" and named in str(refused.value)
     with pytest.raises(ValueError, match=f"logs\\['{ORIGIN}'\\]\\{named}"):
         read_witness_state(tmp_path)  # what `audit verify --witness-state` reads (exit 2)
+
+
+def test_a_damaged_history_line_is_a_refusal_naming_its_line_and_is_not_appended_to(
+    tmp_path,
+) -> None:  # type: ignore[no-untyped-def]
+    """A witness whose history.jsonl had a broken line went on cosigning and appended after
+    it; `audit verify --witness-state` then stopped on a bare JSON error naming no file."""
+    w = make_witness(tmp_path)
+    w.add_checkpoint(note(5), old_size=0, proof=[], log_vkey=vkey())
+    history = tmp_path / "history.jsonl"
+    damaged = history.read_bytes() + b'{"origin": 5\n'
+    history.write_bytes(damaged)
+    with pytest.raises(WitnessRefusal) as refused:
+        w.add_checkpoint(
+            note(13), old_size=5, proof=consistency_proof(LEAVES, 5, 13), log_vkey=vkey()
+        )
+    assert refused.value.code == "damaged_state"
+    assert "history.jsonl line 2: not JSON" in str(refused.value)
+    assert history.read_bytes() == damaged
+    with pytest.raises(ValueError, match=r"history\.jsonl line 2: not JSON"):
+        read_witness_state(tmp_path)
