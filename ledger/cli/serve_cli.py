@@ -47,6 +47,8 @@ portal_app = typer.Typer(help="Cổng đoàn viên: khóa ký của máy chủ (
 
 NEW_PASSWORD_ENV = "PHUCLOI_NEW_PASSWORD"
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe (listen address).")] = (
@@ -94,6 +96,10 @@ def serve(
             port=port,
             workers=workers,
             log_level=log_level,
+            # A worker opens the ledger as it starts (schema check, caches); on a busy machine
+            # that took longer than uvicorn's 5 s health check, and the worker was killed and
+            # started again ("Child process died").
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
         return
     uvicorn.run(create_app(ctx, portal=portal), host=host, port=port, log_level=log_level)
