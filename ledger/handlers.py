@@ -911,7 +911,10 @@ def _not_before(day: date, on: date) -> None:
 
 
 def _member_statement(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
-    """A member's dispute or receipt confirmation, about an entry of their own history."""
+    """A member's dispute or receipt confirmation, about an entry of their own history. It
+    belongs to the entry's unit (or one above it, for a dissolved union): the inspectors over
+    the union that recorded the entry judge it and read the member's words, not those of the
+    union the member has since moved to."""
     cmd, body = pc.command, pc.body
     member: Member = self._require(work, Member, "member", body.member, "body.member")
     entry = body.entry
@@ -937,6 +940,8 @@ def _member_statement(self: Ledger, work: Work, pc: ParsedCommand, env: dict, it
                 )
             ]
         )
+    entry_unit = _recorded(self, work, entry)[0]
+    _within(self, work, cmd.unit, entry_unit, "bút toán", "the entry")
     if cmd.type == "member.confirm_receipt":
         record = member.payouts.get(entry)
         if record is None or record.status != "paid" or record.reversed:

@@ -9,6 +9,9 @@ Invariants:
   The member's own words are personal data: committed in the command, sealed under the
   member's key, never stored in clear. The ledger refuses an entry outside the member's own
   history (422 on `entry`).
+- A statement is signed in the unit of the entry it is about, not in the member's current
+  unit: after a transfer, a dispute of an entry the former union recorded goes to that
+  union's inspectors, who can judge it and read the member's words.
 """
 
 from __future__ import annotations
@@ -70,7 +73,12 @@ def _statement(
             "Máy chủ chưa cấu hình cổng đoàn viên (phucloi portal init)",
             "The members' portal key is not configured on this server (phucloi portal init)",
         )
-    unit = queries.member_unit(svc.ctx.engine, who.subject) or who.grants[0][1]
+    entry = svc.ctx.ledger.entry(body["entry"])
+    unit = (
+        entry["unit_code"]
+        if entry is not None and entry["unit_code"]
+        else queries.member_unit(svc.ctx.engine, who.subject) or who.grants[0][1]
+    )
     item = build(
         type_,
         by=svc.portal,

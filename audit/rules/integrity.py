@@ -6,8 +6,10 @@ Invariants:
   suspect now). When a verification report of #4 (`audit.verify.verify`) is given, each of its
   errors becomes part of a finding too, one finding per check (its events as evidence);
   errors about no event (a checkpoint, a table) are union-level findings of the ledger's root.
-- Every `member.dispute` is a finding of its own (`member_dispute`), about the disputed entry;
-  a member's receipt confirmations lower nothing and are shown beside it.
+- Every `member.dispute` is a finding of its own (`member_dispute`), about the disputed entry
+  and of the entry's unit, whatever kind of entry it is (payout, loan movement, dues batch)
+  and wherever the member is now; a member's receipt confirmations lower nothing and are
+  shown beside it.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ def member_dispute(facts: Facts) -> list[DetectedFinding]:
         finding = make(
             "member_dispute",
             "high" if s.reason in ("not_received", "not_mine") else "medium",
-            unit=payout.unit if payout is not None else s.unit,
+            unit=facts.event_units.get(s.entry) or (payout.unit if payout is not None else s.unit),
             people=people,
             amount=amount,
             vi=f"Đoàn viên {s.member} khiếu nại bút toán {s.entry[:8]}… "

@@ -785,9 +785,10 @@ def _disputes(pl: Planter, g: Year) -> None:
         p = g.by_number[number]
         assert o.effective is not None
         on = o.effective + days(rng.randint(10, 50))
-        unit = p.unit_on(on)
-        if number in pl.used or unit is None:
+        if number in pl.used or p.unit_on(on) is None:
             continue
+        unit = o.unit  # a statement belongs to the unit of the entry it is about
+        assert unit is not None
         pl.used.add(number)
         if statements < 3:
             reason, text = reasons[statements]

@@ -59,3 +59,84 @@ def test_a_dispute_becomes_a_finding_that_an_inspector_resolves(api) -> None:  #
     g2 = api.officer("ubkt.g2")  # an inspector of G2 sees nothing of G1
     assert api.client.get("/findings?unit=G1", headers=g2).status_code == 403
     assert api.client.get("/findings?unit=G1&period=2024-13", headers=inspector).status_code == 422
+
+
+def _inspector_of_g1(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """ubkt.g1: an inspector over G1 only, logged in."""
+    from api.auth import Account, set_credential
+    from tests.api.conftest import FAST, PASSWORD, _register
+    from tests.support import officer_key
+
+    with at("2024-06-20"):
+        _register(api.world, officer_key("ubkt.g1"), "Hồ Văn Kiểm", "inspector", "G1")
+    set_credential(api.ledger.engine, Account("officer", "ubkt.g1"), PASSWORD, hasher=FAST)
+    return api.officer("ubkt.g1")
+
+
+def test_after_a_transfer_a_dispute_goes_to_the_union_that_recorded_the_entry(api) -> None:  # type: ignore[no-untyped-def]
+    from api.web import lookups
+    from tests.support import officer_key
+
+    w = api.world
+    g1 = _inspector_of_g1(api)
+    gift = w.payout("DV001", "gift", 300_000, on="2024-09-02")
+    with at("2024-08-05"):
+        dues = w.submit(
+            "collection.dues",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-08-05",
+            body={
+                "month": "2024-07",
+                "lines": [{"member": "DV001", "salary_basis": 6_000_000, "amount": 60_000}],
+            },
+        )
+    with at("2024-09-20"):
+        w.submit(
+            "member.transfer",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-09-20",
+            body={"member": "DV001", "to_unit": "G2"},
+        )
+    member = api.member("DV001")  # logged in after the transfer: a member of G2 now
+    said = {}
+    with at("2024-10-01"):
+        for entry, reason in ((gift, "not_received"), (dues, "amount_differs")):
+            r = api.client.post(
+                "/me/disputes",
+                json={"entry": entry.event_id, "reason": reason, "text": f"Sai: {reason}"},
+                headers=member,
+            )
+            assert r.status_code == 201, r.text
+            said[entry.event_id] = r.json()["event_id"]
+    # Signed in the unit of the disputed entry, not in the member's current unit.
+    assert {api.ledger.entry(d)["unit_code"] for d in said.values()} == {"G1"}
+    report = api.client.get("/findings?unit=G1", headers=g1).json()
+    disputes = {
+        next(e for e in f["event_ids"] if e in said): f
+        for f in report["findings"]
+        if f["rule"] == "member_dispute"
+    }
+    assert {e: f["unit"] for e, f in disputes.items()} == {e: "G1" for e in said}
+    g2 = api.client.get("/findings?unit=G2", headers=api.officer("ubkt.g2")).json()
+    assert [f for f in g2["findings"] if f["rule"] == "member_dispute"] == []
+    # The inspector over G1 judges the dues dispute in G1's name and reads the member's words.
+    finding = disputes[dues.event_id]
+    with at("2024-10-05"):
+        item = w.item(
+            "finding.resolve",
+            by=officer_key("ubkt.g1"),
+            unit=finding["unit"],
+            body={
+                "finding": finding["id"],
+                "rule": "member_dispute",
+                "decision": "dismiss",
+                "note": "Đã đối chiếu bảng lương",
+            },
+        )
+        r = api.client.post(f"/findings/{finding['id']}/resolution", json=item, headers=g1)
+    assert r.status_code == 201, r.text
+    seen = {d["entry"]: d["text"] for d in lookups.disputes(api.ledger, ["G1"])}
+    assert seen == {gift.event_id: "Sai: not_received", dues.event_id: "Sai: amount_differs"}
+    assert lookups.disputes(api.ledger, ["G2"]) == []

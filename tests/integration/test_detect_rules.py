@@ -771,6 +771,51 @@ def test_a_members_dispute_is_a_finding_and_a_receipt_confirmation_is_not(world)
     assert (f.people[0], f.amount, f.severity, f.unit) == ("DV1", 300_000, "high", "G1")
 
 
+def test_a_dispute_is_a_finding_of_the_unit_that_recorded_the_entry_whatever_its_kind(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    portal = register_officer(world, "portal", "portal", "*")
+    world.join("DV1")
+    with at("2024-08-05"):
+        dues = world.submit(
+            "collection.dues",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-08-05",
+            body={
+                "month": "2024-07",
+                "lines": [{"member": "DV1", "salary_basis": 6_000_000, "amount": 60_000}],
+            },
+        )
+    with at("2024-09-02"):
+        loan = world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            body={
+                "member": "DV1",
+                "loan": "L1",
+                "fund": "cep",
+                "amount": 3_000_000,
+                "term_months": 12,
+            },
+            personal={"reason": "sửa nhà"},
+            cosigner=world.chair,
+        )
+    with at("2024-10-01"):
+        for entry in (dues, loan):  # lodged with the union above (as for a dissolved union)
+            world.submit(
+                "member.dispute",
+                by=portal,
+                unit="D",
+                effective_date="2024-10-01",
+                body={"member": "DV1", "entry": entry.event_id, "reason": "amount_differs"},
+                personal={"text": "Sai số tiền"},
+            )
+    result = {(f.unit, f.amount) for f in found(world, "member_dispute")}
+    assert result == {("G1", 60_000), ("G1", 3_000_000)}
+
+
 def test_findings_are_kept_to_the_unit_and_period_asked_for(world) -> None:  # type: ignore[no-untyped-def]
     world.join("DV1")
     world.join("DV2", unit="G2")

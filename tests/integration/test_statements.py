@@ -15,11 +15,11 @@ from tests.support import at
 FINDING = "F-00112233445566aa"
 
 
-def _statement(world, by, type_, body, on="2024-10-01"):  # type: ignore[no-untyped-def]
+def _statement(world, by, type_, body, on="2024-10-01", unit="G1"):  # type: ignore[no-untyped-def]
     personal = {"text": body.pop("text")} if "text" in body else None
     with at(on):
         return world.submit(
-            type_, by=by, unit="G1", effective_date=on, body=body, personal=personal
+            type_, by=by, unit=unit, effective_date=on, body=body, personal=personal
         )
 
 
@@ -126,3 +126,33 @@ def test_inspectors_judge_findings_and_the_log_still_verifies(world, tmp_path) -
     assert live.exit_code == 0, live.errors()
     export(source_of(world.ctx), tmp_path / "b")
     assert verify(BundleSource(tmp_path / "b"), workers=1).exit_code == 0
+
+
+def test_a_statement_belongs_to_the_unit_of_its_entry_not_the_members_current_one(world) -> None:  # type: ignore[no-untyped-def]
+    portal = world.register_portal()
+    world.join("DV001")
+    gift = world.payout("DV001", "gift", 300_000, on="2024-09-02")
+    with at("2024-09-20"):
+        world.submit(
+            "member.transfer",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-20",
+            body={"member": "DV001", "to_unit": "G2"},
+        )
+    body = {"member": "DV001", "entry": gift.event_id, "reason": "not_received", "text": "Chưa"}
+    with pytest.raises(InvalidCommand) as elsewhere:  # the member's union now, not the entry's
+        _statement(world, portal, "member.dispute", dict(body), unit="G2")
+    assert (elsewhere.value.problems[0].field, elsewhere.value.problems[0].code) == (
+        "unit",
+        "wrong_unit",
+    )
+    here = _statement(world, portal, "member.dispute", dict(body))
+    above = _statement(
+        world,
+        portal,
+        "member.confirm_receipt",
+        {"member": "DV001", "entry": gift.event_id},
+        unit="D",
+    )
+    assert [world.ledger.entry(r.event_id)["unit_code"] for r in (here, above)] == ["G1", "D"]
