@@ -505,6 +505,18 @@ class Ledger(Application[UUID]):
             self._sync()
             return self._ancestors(None, code)
 
+    def acting_unit(self, code: str, on: date) -> str:
+        """The unit that records in `code`'s name on `on`: the unit itself or, once it is
+        dissolved, the nearest unit above it that is not (the union above acts for a
+        dissolved one). A code that names no unit is returned as given."""
+        with self._lock:
+            self._sync()
+            for current in self._ancestors(None, code):
+                unit = self._get(None, Unit, "unit", current)
+                if unit is not None and not unit.is_dissolved_on(on):
+                    return current
+            return code
+
     def policy_for(self, unit: str, on: date) -> Policy | None:
         with self._lock:
             self._sync()

@@ -11,7 +11,8 @@ Invariants:
   history (422 on `entry`).
 - A statement is signed in the unit of the entry it is about, not in the member's current
   unit: after a transfer, a dispute of an entry the former union recorded goes to that
-  union's inspectors, who can judge it and read the member's words.
+  union's inspectors, who can judge it and read the member's words. When that union has
+  been dissolved, the nearest union above it that is not acts for it.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _statement(
             "Máy chủ chưa cấu hình cổng đoàn viên (phucloi portal init)",
             "The members' portal key is not configured on this server (phucloi portal init)",
         )
-    entry = svc.ctx.ledger.entry(body["entry"])
+    ledger, today = svc.ctx.ledger, clock.today_vn()
+    entry = ledger.entry(body["entry"])
     unit = (
         entry["unit_code"]
         if entry is not None and entry["unit_code"]
@@ -82,10 +84,10 @@ def _statement(
     item = build(
         type_,
         by=svc.portal,
-        unit=unit,
-        effective_date=clock.today_vn(),
+        unit=ledger.acting_unit(unit, today),
+        effective_date=today,
         body={"member": who.subject, **body},
         personal={"text": text} if text is not None else None,
     )
-    receipt = svc.ctx.ledger.submit(item)
-    return queries.original_receipt(svc.ctx.ledger, receipt)
+    receipt = ledger.submit(item)
+    return queries.original_receipt(ledger, receipt)

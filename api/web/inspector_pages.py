@@ -7,7 +7,8 @@ Invariants:
   when their unit is inside the inspector's scopes.
 - Findings come from `audit.detect.detect` (rules of #5) for the unit and period, worst
   first; a finding's status is its latest signed judgment. Confirming or dismissing is a
-  `finding.resolve` command signed in the inspector's browser, with a note.
+  `finding.resolve` command signed in the inspector's browser, with a note, in the finding's
+  unit (or, once that union is dissolved, the nearest union above it that is not).
 - "Last full verification" is the last recorded run (`audit.runs`): one started from this
   page (one at a time, in the background, one worker) or `phucloi audit verify --record`:
   its verdict, when it ran, the tree size and events it covered and its first errors. The
@@ -220,6 +221,7 @@ def finding_page(
             f"Không có dấu hiệu {finding} tại {code} trong kỳ {label}",
             f"No finding {finding} at {code} in {label}",
         )
+    today = clock.today_vn()
     return render(
         request,
         "inspector_finding.html",
@@ -228,7 +230,9 @@ def finding_page(
         f=found,
         unit=code,
         period=label,
-        today=clock.today_vn().isoformat(),
+        today=today.isoformat(),
+        # a judgment is signed in the finding's unit, or the union above one since dissolved
+        signing_unit=services(request).ctx.ledger.acting_unit(found.unit, today),
     )
 
 

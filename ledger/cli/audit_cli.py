@@ -28,6 +28,7 @@ from audit.findings import ERROR, Report
 from audit.merkle import ProofError, verify_consistency, verify_inclusion
 from audit.note import NoteError
 from audit.witness import Witness, WitnessRefusal, read_witness_state
+from ledger import clock
 from ledger.cli.common import (
     PASSPHRASE_ENV,
     AsOfficer,
@@ -645,7 +646,10 @@ def resolve(
     unit: Annotated[
         str | None,
         typer.Option(
-            "--unit", metavar="UNIT", help="Đơn vị của lệnh (default: đơn vị của phát hiện)."
+            "--unit",
+            metavar="UNIT",
+            help="Đơn vị của lệnh (mặc định: đơn vị của phát hiện, hoặc đơn vị cấp trên gần nhất "
+            "nếu đơn vị đó đã giải thể).",
         ),
     ] = None,
     with_verify: Annotated[
@@ -674,12 +678,15 @@ def resolve(
             f"FINDING: {finding} không có trong các phát hiện hiện tại / is not among the current "
             "findings (xem / see `phucloi audit detect`)"
         )
-    covering = open_context().ledger.ancestors(found.unit) if found.unit else []
+    ledger = open_context().ledger
+    covering = ledger.ancestors(found.unit) if found.unit else []
     if unit is not None and found.unit is not None and unit not in covering:
         usage(
             f"--unit: {unit} không bao gồm đơn vị {found.unit} của phát hiện / does not "
             f"cover the finding's unit {found.unit}"
         )
+    if unit is None and found.unit is not None:
+        unit = ledger.acting_unit(found.unit, clock.today_vn())  # the union above if dissolved
     sign_and_submit(
         "finding.resolve",
         as_=as_,
@@ -690,7 +697,7 @@ def resolve(
             "decision": "confirm" if confirm else "dismiss",
             "note": note.strip(),
         },
-        unit=unit or found.unit,
+        unit=unit,
     )
 
 

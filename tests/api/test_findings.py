@@ -140,3 +140,63 @@ def test_after_a_transfer_a_dispute_goes_to_the_union_that_recorded_the_entry(ap
     seen = {d["entry"]: d["text"] for d in lookups.disputes(api.ledger, ["G1"])}
     assert seen == {gift.event_id: "Sai: not_received", dues.event_id: "Sai: amount_differs"}
     assert lookups.disputes(api.ledger, ["G2"]) == []
+
+
+def test_a_former_member_of_a_dissolved_union_disputes_through_the_union_above(api) -> None:  # type: ignore[no-untyped-def]
+    from api.auth import Account, set_credential
+    from api.web import lookups
+    from tests.api.conftest import FAST, PASSWORD, _register
+    from tests.support import officer_key
+
+    w = api.world
+    with at("2024-06-20"):
+        _register(w, officer_key("ubkt.d"), "Vũ Thị Duyên", "inspector", "D")
+    set_credential(api.ledger.engine, Account("officer", "ubkt.d"), PASSWORD, hasher=FAST)
+    gift = w.payout("DV003", "gift", 300_000, on="2024-09-02", unit="G2", by=w.kt2)
+    with at("2024-09-20"):  # G2 merges into G1: its members move, then it is dissolved
+        w.ledger.submit_batch(
+            [
+                w.item(
+                    "member.transfer",
+                    by=w.kt2,
+                    unit="G2",
+                    body={"member": "DV003", "to_unit": "G1"},
+                ),
+                w.item("unit.dissolve", by=w.admin, unit="G2", body={"reason": "sáp nhập"}),
+            ]
+        )
+    member = api.member("DV003")
+    with at("2024-10-01"):
+        r = api.client.post(
+            "/me/disputes",
+            json={"entry": gift.event_id, "reason": "amount_differs", "text": "Chỉ nhận 200.000"},
+            headers=member,
+        )
+        assert r.status_code == 201, r.text
+        c = api.client.post("/me/receipts", json={"entry": gift.event_id}, headers=member)
+        assert c.status_code == 201, c.text
+    # Signed in the name of D, the union above the dissolved G2.
+    assert [api.ledger.entry(x.json()["event_id"])["unit_code"] for x in (r, c)] == ["D", "D"]
+    d = api.officer("ubkt.d")
+    report = api.client.get("/findings?unit=D", headers=d).json()
+    (finding,) = [f for f in report["findings"] if f["rule"] == "member_dispute"]
+    assert (finding["unit"], finding["amount"]) == ("G2", 300_000)  # the entry's union
+    with at("2024-10-05"):
+        item = w.item(
+            "finding.resolve",
+            by=officer_key("ubkt.d"),
+            unit="D",
+            body={
+                "finding": finding["id"],
+                "rule": "member_dispute",
+                "decision": "confirm",
+                "note": "Phiếu chi ghi 300.000, đoàn viên nhận 200.000",
+            },
+        )
+        judged = api.client.post(f"/findings/{finding['id']}/resolution", json=item, headers=d)
+    assert judged.status_code == 201, judged.text
+    after = api.client.get("/findings?unit=D", headers=d).json()
+    assert [f["status"] for f in after["findings"] if f["id"] == finding["id"]] == ["confirmed"]
+    assert [(x["entry"], x["text"]) for x in lookups.disputes(api.ledger, ["D"])] == [
+        (gift.event_id, "Chỉ nhận 200.000")
+    ]

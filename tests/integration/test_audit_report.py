@@ -188,3 +188,37 @@ def test_a_judgment_signed_for_another_union_does_not_judge_the_finding(world) -
     assert again.status == "confirmed"
     assert [(j.officer, j.decision) for j in again.judgments] == [("ubkt", "confirm")]
     assert [(j.officer, j.unit) for j in report.stale_judgments[finding.id]] == [("ubkt.g2", "G2")]
+
+
+def test_a_finding_of_a_dissolved_union_is_judged_in_the_name_of_the_union_above(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    _override(world)
+    with at("2024-10-01"):  # G1 merges into G2: its member moves, then it is dissolved
+        world.ledger.submit_batch(
+            [
+                world.item(
+                    "member.transfer",
+                    by=world.kt,
+                    unit="G1",
+                    body={"member": "DV1", "to_unit": "G2"},
+                ),
+                world.item("unit.dissolve", by=world.admin, unit="G1", body={"reason": "sáp nhập"}),
+            ]
+        )
+    [finding] = [f for f in detect(world.ctx).findings if f.rule == "over_cap"]
+    assert finding.unit == "G1"
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    resolved = ok(
+        cli(
+            home,
+            database_url,
+            f"audit resolve {finding.id} --confirm --as ubkt --json",
+            "--note",
+            "Vượt mức quy chế",
+        )
+    )
+    assert world.ledger.entry(json.loads(resolved.stdout)["event_id"])["unit_code"] == "D"
+    [again] = [f for f in detect(world.ctx).findings if f.id == finding.id]
+    assert again.status == "confirmed"

@@ -175,6 +175,48 @@ def test_a_member_confirms_receipt_and_disputes_and_the_inspector_reads_it(web: 
     assert "Số tiền nhận được khác" in inspector.text
 
 
+def test_a_member_of_a_dissolved_union_disputes_and_the_union_above_judges_it(web: Web) -> None:
+    w = web.world
+    with at("2024-10-01"):  # G2 merges into G1: its member moves, then it is dissolved
+        w.ledger.submit_batch(
+            [
+                w.item(
+                    "member.transfer",
+                    by=w.kt2,
+                    unit="G2",
+                    body={"member": "DV201", "to_unit": "G1"},
+                ),
+                w.item("unit.dissolve", by=w.admin, unit="G2", body={"reason": "sáp nhập"}),
+            ]
+        )
+    member = web.login("DV201")
+    token = csrf_of(member.get("/web/me").text)
+    r = member.post(
+        "/web/me/disputes",
+        data={
+            "entry": web.events["gift3"],
+            "reason": "not_received",
+            "text": "Chưa nhận",
+            "csrf": token,
+        },
+    )
+    assert r.status_code == 303, r.text
+    [statement] = w.ledger.get_member("DV201").statements
+    assert w.ledger.entry(statement["event_id"])["unit_code"] == "D"
+    inspector = web.login("ubkt")
+    overview = inspector.get("/web/inspector", params={"unit": "D", "period": "2024"}).text
+    assert "Chưa nhận" in overview
+    from audit.detect import detect
+
+    [finding] = [f for f in detect(w.ctx).findings if f.rule == "member_dispute"]
+    assert finding.unit == "G2" and f"/web/inspector/findings/{finding.id}" in overview
+    page = inspector.get(
+        f"/web/inspector/findings/{finding.id}", params={"unit": "D", "period": "2024"}
+    ).text
+    # The judgment is signed in the name of D: G2 records nothing any more.
+    assert 'data-sign="finding.resolve" data-unit="D"' in page
+
+
 # --- finance officer ---------------------------------------------------------------------------
 
 
