@@ -6,11 +6,16 @@ Invariants:
 - A member's history lines carry their event's leaf hash and, when the latest checkpoint
   covers the event, an RFC 9162 inclusion proof against that checkpoint's root, so a member
   can check each entry without trusting the server (leaf hashes read once per request).
+- A member sees the outcome of each of their disputes: open, confirmed or dismissed, the day
+  of the judgment that decides it (one signed for a unit covering the entry's, as detection
+  counts them) and the inspector's `reply` to them. Never the inspector's `note`: it is the
+  inspection file's reason and may name other people (the officer, another member).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from audit.log import StoredTree, latest_checkpoint, log_size, with_cosignatures
+from audit.rules.integrity import dispute_finding_id
 from ledger.application import Ledger, Receipt
+from ledger.clock import local_date
 from ledger.domain.base import aggregate_id
 from ledger.domain.errors import not_found
 from ledger.domain.members import Member
@@ -123,7 +130,7 @@ def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
     """A member's own history (and relatives'), each line with what is needed to check it."""
     out = history(ledger, number)
     m = ledger.get_member(number)
-    statements = list(m.statements) if m is not None else []
+    statements = [_with_outcome(ledger, s) for s in m.statements] if m is not None else []
     by_entry: dict[str, list[str]] = {}
     for s in statements:
         by_entry.setdefault(s["entry"], []).append(s["kind"])
@@ -156,6 +163,27 @@ def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
     )
     out["statements"] = statements
     return out
+
+
+def _with_outcome(ledger: Ledger, statement: dict[str, Any]) -> dict[str, Any]:
+    """A dispute with what the inspectors decided of it (see the module docstring)."""
+    if statement["kind"] != "dispute":
+        return dict(statement)
+    code = dispute_finding_id(statement["event_id"], statement["entry"])
+    finding = ledger.get_finding(code)
+    entry = ledger.entry(statement["entry"])
+    covering = ledger.ancestors(entry["unit_code"]) if entry and entry["unit_code"] else []
+    judgments = [j for j in (finding.judgments if finding else []) if j.get("unit") in covering]
+    if not judgments:
+        return statement | {"finding": code, "status": "open", "judged_on": None, "reply": None}
+    last = judgments[-1]
+    judged_on = local_date(datetime.fromisoformat(last["recorded_at"]))
+    return statement | {
+        "finding": code,
+        "status": "confirmed" if last["decision"] == "confirm" else "dismissed",
+        "judged_on": judged_on.isoformat(),
+        "reply": last.get("reply"),
+    }
 
 
 def _entries(engine: Engine, event_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -11,6 +11,8 @@ Invariants:
   log's public key shown on the page. The server's word is not the verdict.
 - Confirmations and disputes are signed by the members' portal key through the API's own
   route functions (api.routes.me), so the web and the API record them identically.
+- Each dispute shows its outcome as the API gives it: open, or confirmed / dismissed on a day,
+  with the inspector's reply to the member; never the inspector's internal note.
 """
 
 from __future__ import annotations
@@ -47,6 +49,15 @@ def _years(lines: list[dict[str, Any]], totals: dict[str, Any]) -> list[dict[str
     ]
 
 
+def _disputes(statements: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The member's disputes (with their outcome) per disputed entry."""
+    by_entry: dict[str, list[dict[str, Any]]] = {}
+    for s in statements:
+        if s["kind"] == "dispute":
+            by_entry.setdefault(s["entry"], []).append(s)
+    return by_entry
+
+
 def _history(request: Request, who: Principal) -> dict[str, Any]:
     svc = services(request)
     return queries.history_with_proofs(svc.ctx.ledger, who.subject)
@@ -65,6 +76,7 @@ def my_history(request: Request, who: Member, done: str | None = None) -> Respon
         page="member",
         history=history,
         years=_years(history["lines"], history["years"]),
+        disputes=_disputes(history["statements"]),
         log_data=log_data,
         done=done if done in ("confirmed", "disputed") else None,
     )

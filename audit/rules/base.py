@@ -70,6 +70,7 @@ class Judgment:
     officer: str
     recorded_at: str
     unit: str | None = None  # the command's unit: the inspector's role was checked over it
+    reply: str | None = None  # for the member who disputed (member_dispute), not the note
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -385,6 +385,7 @@ class _Scan:
             officer=cmd["signer"]["officer"],
             recorded_at=env["recorded_at"],
             unit=cmd.get("unit"),
+            reply=body.get("reply"),
         )
         self.judgments.append((version, j))
 

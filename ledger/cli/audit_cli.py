@@ -641,7 +641,20 @@ def resolve(
     ] = False,
     note: Annotated[
         str | None,
-        typer.Option("--note", metavar="TEXT", help="Lý do, căn cứ (the inspector's note)."),
+        typer.Option(
+            "--note",
+            metavar="TEXT",
+            help="Lý do, căn cứ: chỉ Ủy ban kiểm tra đọc (the inspector's note, kept from members).",
+        ),
+    ] = None,
+    reply: Annotated[
+        str | None,
+        typer.Option(
+            "--reply",
+            metavar="TEXT",
+            help="Phản ánh của đoàn viên: lời đáp đoàn viên đó sẽ đọc; không ghi dữ liệu cá nhân "
+            "của người khác (member_dispute only: the reply the member reads).",
+        ),
     ] = None,
     unit: Annotated[
         str | None,
@@ -669,6 +682,8 @@ def resolve(
         )
     if note is None or not note.strip():
         usage("--note: cần ghi lý do / a note is required")
+    if reply is not None and not reply.strip():
+        usage("--reply: lời đáp để trống / the reply is empty")
     if unit is not None:
         _scope(unit, None)
     report = _run_detect(None, None, verify_first=with_verify, show=False)
@@ -677,6 +692,11 @@ def resolve(
         usage(
             f"FINDING: {finding} không có trong các phát hiện hiện tại / is not among the current "
             "findings (xem / see `phucloi audit detect`)"
+        )
+    if reply is not None and found.rule != "member_dispute":
+        usage(
+            f"--reply: chỉ dùng cho phản ánh của đoàn viên (member_dispute), {finding} thuộc quy "
+            f"tắc {found.rule} / only for a member's dispute"
         )
     ledger = open_context().ledger
     covering = ledger.ancestors(found.unit) if found.unit else []
@@ -696,6 +716,7 @@ def resolve(
             "rule": found.rule,
             "decision": "confirm" if confirm else "dismiss",
             "note": note.strip(),
+            **({"reply": reply.strip()} if reply is not None else {}),
         },
         unit=unit,
     )

@@ -350,12 +350,17 @@ FindingId = Annotated[str, StringConstraints(pattern=r"^F-[0-9a-f]{16}$")]
 
 
 class FindingResolveBody(Body):
-    """An inspector's judgment of a detection finding: confirmed or dismissed, and why."""
+    """An inspector's judgment of a detection finding: confirmed or dismissed, and why.
+
+    `note` is the inspection file's reason and stays with inspectors: it may name other
+    people. `reply`, for a member's dispute, is what the member who disputed reads of the
+    outcome (phản hồi cho đoàn viên), written for them."""
 
     finding: FindingId
     rule: Code
     decision: Literal["confirm", "dismiss"]
     note: Text
+    reply: Text | None = None
 
 
 # --- the registry ------------------------------------------------------------------------

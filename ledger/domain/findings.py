@@ -5,6 +5,9 @@ Invariants:
   (`F-` + 16 hex digits), so the same finding found again keeps its id and its judgments.
 - Each judgment (confirm or dismiss, with a note) is a signed event of the inspector; a later
   judgment supersedes an earlier one, and every judgment stays in the log.
+- A judgment keeps the unit it was signed for (the inspector's role was checked over it):
+  one signed for a unit that does not cover the finding's decides nothing (audit.detect).
+  Its `reply`, if any, is written for the member who disputed; the `note` is not.
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ class Finding(LedgerAggregate):
                 "event_id": cmd["command_id"],
                 "decision": cmd["body"]["decision"],
                 "note": cmd["body"]["note"],
+                "reply": cmd["body"].get("reply"),
                 "rule": cmd["body"]["rule"],
+                "unit": cmd.get("unit"),
                 "officer": cmd["signer"]["officer"],
                 "recorded_at": envelope["recorded_at"],
             }

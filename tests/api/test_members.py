@@ -198,3 +198,67 @@ def test_an_officers_inclusion_proof_says_whether_its_tree_is_a_signed_checkpoin
     assert r.json()["message_vi"] == f"Không tìm thấy bút toán: sổ cái không có bút toán {nobody}"
     r = api.client.get(f"/audit/inclusion/{later.event_id}?size={size + 5}", headers=kt)
     assert r.status_code == 422 and "sổ cái chỉ có" in r.json()["message_vi"]
+
+
+def test_a_member_sees_the_outcome_of_their_dispute_and_the_reply_not_the_note(api) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import officer_key
+
+    events = _family(api)
+    gift = events["gift"].event_id
+    me = api.member("DV001")
+    with at("2024-10-01"):
+        r = api.client.post(
+            "/me/disputes",
+            json={"entry": gift, "reason": "not_received", "text": "Tôi chưa nhận quà"},
+            headers=me,
+        )
+        assert r.status_code == 201, r.text
+    dispute = r.json()["event_id"]
+
+    def mine() -> dict[str, Any]:
+        h = api.client.get("/me/history", headers=me).json()
+        (s,) = [s for s in h["statements"] if s["kind"] == "dispute"]
+        return s
+
+    opened = mine()
+    assert (opened["status"], opened["judged_on"], opened["reply"]) == ("open", None, None)
+    # The finding detection reports for it is the one the member's view follows.
+    inspector = api.officer("ubkt")
+    report = api.client.get("/findings?unit=G1", headers=inspector).json()
+    assert [f["id"] for f in report["findings"] if dispute in f["event_ids"]] == [opened["finding"]]
+
+    def judge(by, unit: str, decision: str, day: str, **extra: str) -> None:  # type: ignore[no-untyped-def]
+        with at(day):
+            api.world.submit(
+                "finding.resolve",
+                by=by,
+                unit=unit,
+                body={
+                    "finding": opened["finding"],
+                    "rule": "member_dispute",
+                    "decision": decision,
+                    **extra,
+                },
+            )
+
+    note = "Kế toán xác nhận quà đã giao cho DV002 nhận hộ"  # names someone else
+    reply = "Quà đã giao cho người nhận hộ; đã đề nghị công đoàn giao lại cho bạn"
+    judge(api.world.inspector, "G1", "dismiss", "2024-10-05", note=note, reply=reply)
+    judged = mine()
+    assert (judged["status"], judged["judged_on"], judged["reply"]) == (
+        "dismissed",
+        "2024-10-05",
+        reply,
+    )
+    # A judgment signed for another union decides nothing, as in detection.
+    judge(officer_key("ubkt.g2"), "G2", "confirm", "2024-10-06", note="x", reply="Sai")
+    assert mine()["status"] == "dismissed"
+    judge(api.world.inspector, "G1", "confirm", "2024-10-07", note="Xem lại: chưa giao")
+    later = mine()
+    assert (later["status"], later["judged_on"], later["reply"]) == (
+        "confirmed",
+        "2024-10-07",
+        None,
+    )
+    history = api.client.get("/me/history", headers=me).text
+    assert "DV002" not in history and "Kế toán xác nhận" not in history

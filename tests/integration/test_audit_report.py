@@ -222,3 +222,46 @@ def test_a_finding_of_a_dissolved_union_is_judged_in_the_name_of_the_union_above
     assert world.ledger.entry(json.loads(resolved.stdout)["event_id"])["unit_code"] == "D"
     [again] = [f for f in detect(world.ctx).findings if f.id == finding.id]
     assert again.status == "confirmed"
+
+
+def test_resolve_gives_a_disputing_member_a_reply_apart_from_the_note(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    payout = _override(world)
+    portal = register_officer(world, "portal", "portal", "*")
+    with at("2024-10-01"):
+        world.submit(
+            "member.dispute",
+            by=portal,
+            unit="G1",
+            body={"member": "DV1", "entry": payout.event_id, "reason": "amount_differs"},
+            personal={"text": "Tôi nhận ít hơn"},
+        )
+    findings = {f.rule: f for f in detect(world.ctx).findings}
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    resolve = f"audit resolve {findings['member_dispute'].id} --dismiss --as ubkt"
+    ok(
+        cli(
+            home,
+            database_url,
+            resolve,
+            "--note",
+            "Có chữ ký nhận đủ",
+            "--reply",
+            "Bạn đã ký nhận đủ",
+        )
+    )
+    [judged] = world.ledger.get_finding(findings["member_dispute"].id).judgments
+    assert (judged["note"], judged["reply"]) == ("Có chữ ký nhận đủ", "Bạn đã ký nhận đủ")
+    other = cli(
+        home,
+        database_url,
+        f"audit resolve {findings['over_cap'].id} --confirm --as ubkt",
+        "--note",
+        "Vượt mức",
+        "--reply",
+        "x",
+    )
+    assert other.exit_code == 2 and "--reply: chỉ dùng cho phản ánh của đoàn viên" in other.output
+    assert world.ledger.get_finding(findings["over_cap"].id) is None

@@ -175,6 +175,38 @@ def test_a_member_confirms_receipt_and_disputes_and_the_inspector_reads_it(web: 
     assert "Số tiền nhận được khác" in inspector.text
 
 
+def test_a_member_reads_the_outcome_of_their_dispute_and_the_reply_never_the_note(web: Web) -> None:
+    from audit.detect import detect
+
+    member = web.login("DV001")
+    token = csrf_of(member.get("/web/me").text)
+    data = {"entry": web.events["gift1"], "reason": "not_received", "text": "Chưa nhận"}
+    assert member.post("/web/me/disputes", data=data | {"csrf": token}).status_code == 303
+    page = member.get("/web/me").text
+    assert 'data-status="open"' in page and "Ủy ban kiểm tra đang xem xét." in page
+    [finding] = [f for f in detect(web.world.ctx).findings if f.rule == "member_dispute"]
+    form = web.login("ubkt").get(f"/web/inspector/findings/{finding.id}", params={"unit": "P"})
+    assert 'name="body.reply"' in form.text and "không đọc ghi chú ở trên" in form.text
+    web.world.submit(
+        "finding.resolve",
+        by=web.world.inspector,
+        unit="G1",
+        body={
+            "finding": finding.id,
+            "rule": "member_dispute",
+            "decision": "dismiss",
+            "note": "Phiếu chi có chữ ký nhận hộ của DV002",
+            "reply": "Quà đã được giao, có chữ ký người nhận hộ",
+        },
+    )
+    page = member.get("/web/me").text
+    today = text.day(clock.today_vn())
+    assert 'data-status="dismissed"' in page
+    assert f"Ủy ban kiểm tra bác bỏ phản ánh ngày {today}." in page
+    assert "Quà đã được giao, có chữ ký người nhận hộ" in page
+    assert "Phiếu chi" not in page and "DV002" not in page
+
+
 def test_a_member_of_a_dissolved_union_disputes_and_the_union_above_judges_it(web: Web) -> None:
     w = web.world
     with at("2024-10-01"):  # G2 merges into G1: its member moves, then it is dissolved
