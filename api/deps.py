@@ -21,7 +21,8 @@ Design overview:
   parameter; "member": the unit of the member in the `number` path parameter). The caller
   needs one of the roles with a scope covering that unit (a scope covers a unit and its
   descendants; "*" covers all). No token → 401; no such role or scope → 403; the role but
-  no such member or unit → 404. Routes never check roles themselves.
+  no such member or unit → 404. Routes never check roles themselves: a route that shows
+  one role more than another asks `holds(...)`, the same check answering yes or no.
 - A token whose session was ended (logout, a new password or PIN: api.auth.check_session) is
   refused with 401 `session_ended`. The check is remembered with the grants: the cache is
   keyed by account AND the token's session generation, so a token of a newer session is never
@@ -266,3 +267,29 @@ class Allow:
 def allow(*roles: str, scope: Scope = None) -> Any:
     """`Annotated[Principal, allow(...)]`: the caller, once authorised."""
     return Depends(Allow(roles, scope))
+
+
+class Holds:
+    """The authorisation check asked as a question: whether the caller holds one of `roles`
+    over the route's unit. It refuses nothing (the route's one `allow` does); a route that
+    shows some roles more (an inspector a member's disputes) asks it here rather than
+    checking roles itself."""
+
+    def __init__(self, roles: Iterable[str], scope: Scope = None) -> None:
+        self.check = Allow(roles, scope)
+
+    async def __call__(
+        self, request: Request, principal: CurrentPrincipal, svc: ServicesDep
+    ) -> bool:
+        try:
+            await self.check(request, principal, svc)
+        except ApiError as exc:
+            if exc.status == 403:
+                return False
+            raise
+        return True
+
+
+def holds(*roles: str, scope: Scope = None) -> Any:
+    """`Annotated[bool, holds(...)]`: whether the caller holds one of the roles there."""
+    return Depends(Holds(roles, scope))

@@ -102,7 +102,9 @@ def _reveal(ledger: Ledger, number: str) -> tuple[dict[str, Any] | None, bool]:
         return {}, True
 
 
-def member(ledger: Ledger, number: str) -> dict[str, Any]:
+def member(ledger: Ledger, number: str, *, disputes: bool = False) -> dict[str, Any]:
+    """A member's record; their disputes only when `disputes` (for inspectors): receipt
+    confirmations are shown to every officer who may see the member."""
     m: Member | None = ledger.get_member(number)
     if m is None:
         raise not_found("member", number)
@@ -116,7 +118,7 @@ def member(ledger: Ledger, number: str) -> dict[str, Any]:
             {"code": c, "relation": r, "name": relatives.get(c, {}).get("full_name")}
             for c, r in m.relatives.items()
         ],
-        "statements": list(m.statements),
+        "statements": [s for s in m.statements if disputes or s["kind"] != "dispute"],
     }
 
 

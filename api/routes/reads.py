@@ -3,7 +3,9 @@
 Who sees what (declared per route with `allow`, checked by `api.deps.Allow`):
 - the union tree and policies: every officer role;
 - members and their histories: finance officers, chairs, inspectors and admins whose scope
-  covers the member's current unit (reporters see figures, not people);
+  covers the member's current unit (reporters see figures, not people); a member's disputes
+  only inspectors over that unit: the finance officer or chair a member complains about
+  must not learn who complained, or why (receipt confirmations are shown to all of them);
 - officers and their keys: admins and inspectors;
 - payouts waiting for a second signature: chairs, finance officers and inspectors over the
   unit.
@@ -17,7 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 
 from api import queries
-from api.deps import OFFICER_ROLES, Principal, ServicesDep, allow
+from api.deps import OFFICER_ROLES, Principal, ServicesDep, allow, holds
 from api.errors import ApiError
 from api.schemas import error_responses
 from ledger import clock
@@ -92,8 +94,9 @@ def get_member(
     number: MemberPath,
     svc: ServicesDep,
     who: Annotated[Principal, allow(*PEOPLE, scope="member")],
+    inspects: Annotated[bool, holds("inspector", scope="member")],
 ) -> dict[str, Any]:
-    return queries.member(svc.ctx.ledger, number)
+    return queries.member(svc.ctx.ledger, number, disputes=inspects)
 
 
 @router.get(

@@ -262,3 +262,29 @@ def test_a_member_sees_the_outcome_of_their_dispute_and_the_reply_not_the_note(a
     )
     history = api.client.get("/me/history", headers=me).text
     assert "DV002" not in history and "Kế toán xác nhận" not in history
+
+
+def test_only_inspectors_see_who_disputed_what_in_a_members_record(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    me = api.member("DV001")
+    with at("2024-10-01"):
+        for path, body in (
+            ("/me/disputes", {"entry": events["gift"].event_id, "reason": "amount_differs"}),
+            ("/me/receipts", {"entry": events["school"].event_id}),
+        ):
+            text = {"text": "Tôi chỉ nhận 200.000 đ"} if "reason" in body else {}
+            r = api.client.post(path, json=body | text, headers=me)
+            assert r.status_code == 201, r.text
+    seen = {
+        code: api.client.get("/members/DV001", headers=api.officer(code)).json()["statements"]
+        for code in ("kt.g1", "ct.g1", "admin", "ubkt")
+    }
+    for code in ("kt.g1", "ct.g1", "admin"):  # the officers complained about, and the registry
+        assert [(s["kind"], s["entry"]) for s in seen[code]] == [
+            ("confirm", events["school"].event_id)
+        ], code
+        assert "amount_differs" not in str(seen[code])
+    assert [(s["kind"], s["reason"]) for s in seen["ubkt"]] == [
+        ("dispute", "amount_differs"),
+        ("confirm", None),
+    ]
