@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from ledger.domain.catalogue import IncomeSource, Role, SpendingCategory, WelfareKind
 from ledger.domain.money import format_dong
+from ledger.projections.queries.history import LOAN_MOVES
 
 LANGS: Final = ("vi", "en")
 
@@ -161,6 +162,7 @@ def label(kind: str, value: str | None, lang: str) -> str:
         "command": COMMAND_TYPES,
         "reason": DISPUTE_REASONS,
         "severity": SEVERITIES,
+        "loan": LOAN_MOVES,
     }.get(kind, {})
     pair = table.get(value)
     return pick(lang, *pair) if pair else value

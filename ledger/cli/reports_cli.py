@@ -32,6 +32,7 @@ from ledger.projections.queries.beneficiaries import beneficiary_counts
 from ledger.projections.queries.compliance import compliance as compliance_of
 from ledger.projections.queries.history import (
     ERASED,
+    LOAN_MOVES,
     HistoryLine,
     MemberHistory,
     member_history,
@@ -47,8 +48,13 @@ PeriodOpt = Annotated[
         help="Kỳ: 2025 (năm), 2025-03 (tháng), 2025-Q1 (quý), lunar-2025 (năm âm lịch, Tết).",
     ),
 ]
-STATUS = {"paid": "đã chi", "pending": "chờ duyệt", "refused": "bị từ chối"}
-LOAN = {"disburse": "Giải ngân vay", "repay": "Trả nợ vay", "write_off": "Xóa nợ vay"}
+STATUS = {
+    "paid": "đã chi",
+    "collected": "đã thu",
+    "recorded": "đã ghi",
+    "pending": "chờ duyệt",
+    "refused": "bị từ chối",
+}
 FLOWS = {
     "remitted": "Nộp cấp trên (remitted upward)",
     "received": "Nhận từ cấp dưới (received from below)",
@@ -81,27 +87,18 @@ def _what(ln: HistoryLine) -> str:
     if ln.flow == "income":
         text = f"Đoàn phí tháng {ln.month[5:]}/{ln.month[:4]}" if ln.month else "Đoàn phí"
     elif ln.flow == "loan":
-        text = f"{LOAN.get(ln.key, ln.key)} {ln.detail or ''}".strip()
+        text = f"{LOAN_MOVES.get(ln.key, (ln.key,))[0]} {ln.detail or ''}".strip()
     else:
         text = _label(WelfareKind, ln.key) + (" (hiện vật)" if ln.form == "in_kind" else "")
     return f"Đảo: {text}" if ln.reversal_of else text
 
 
-def _incoming(ln: HistoryLine) -> bool:
-    """Money the member paid in (dues, a loan repayment), not money paid to them."""
-    return ln.flow == "income" or (ln.flow == "loan" and ln.key == "repay")
-
-
 def _status(ln: HistoryLine) -> str:
-    if ln.status == "paid" and _incoming(ln):
-        return "đã thu"
-    if ln.status == "paid" and ln.flow == "loan" and ln.key == "write_off":
-        return "đã ghi"
-    return STATUS.get(ln.status, ln.status)
+    return STATUS.get(ln.outcome, ln.outcome)
 
 
 def _who(h: MemberHistory, ln: HistoryLine) -> str:
-    if _incoming(ln) or (ln.flow == "loan" and ln.key == "write_off"):
+    if ln.incoming or (ln.flow == "loan" and ln.key == "write_off"):
         return "—"  # nobody receives it
     if ln.relative is None:
         return "bản thân"
@@ -239,7 +236,7 @@ def print_figures(f: UnitFigures) -> None:
         for k, v in sorted(f.of(flow).items()):
             other.append((title, REMIT_KINDS.get(k, k), fmt_money(v)))
     for k, v in sorted(f.of("loan").items()):
-        other.append(("Quỹ cho vay (loans)", LOAN.get(k, k), fmt_money(v)))
+        other.append(("Quỹ cho vay (loans)", LOAN_MOVES.get(k, (k,))[0], fmt_money(v)))
     for k, v in sorted(f.of("non_cash").items()):
         other.append(("Giá trị ưu đãi, không chi từ quỹ", _label(WelfareKind, k), fmt_money(v)))
     if other:

@@ -249,6 +249,47 @@ def test_a_member_of_a_dissolved_union_disputes_and_the_union_above_judges_it(we
     assert 'data-sign="finding.resolve" data-unit="D"' in page
 
 
+def test_a_members_loan_lines_are_named_and_their_money_said_as_the_cli_says_it(web: Web) -> None:
+    w = web.world
+    loan = {"member": "DV001", "loan": "L1"}
+    moves = {}
+    for day, type_, body, cosigner in (
+        (
+            "2024-09-02",
+            "loan.disburse",
+            {"fund": "cep", "amount": 3_000_000, "term_months": 12},
+            w.chair,
+        ),
+        ("2024-10-02", "loan.repay", {"amount": 417_000}, None),
+        (
+            "2024-11-02",
+            "loan.write_off",
+            {"amount": 2_583_000, "reason": "mất khả năng trả"},
+            w.chair,
+        ),
+    ):
+        with at(day):
+            moves[type_] = w.submit(
+                type_,
+                by=w.kt,
+                unit="G1",
+                body=loan | body,
+                personal={"reason": "sửa nhà"} if type_ == "loan.disburse" else None,
+                cosigner=cosigner,
+            ).event_id
+    page = web.login("DV001").get("/web/me").text
+
+    def cells(event_id: str) -> list[str]:
+        row = re.search(rf'<tr id="e-{event_id}".*?</tr>', page, re.S)
+        assert row is not None
+        found = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+        return [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in found[:4]]
+
+    assert cells(moves["loan.disburse"])[1:] == ["Giải ngân vay — L1", "3.000.000 đ", "Đã chi"]
+    assert cells(moves["loan.repay"])[1:] == ["Trả nợ vay — L1", "417.000 đ", "Đã đóng"]
+    assert cells(moves["loan.write_off"])[1:] == ["Xóa nợ vay — L1", "2.583.000 đ", "Đã ghi"]
+
+
 # --- finance officer ---------------------------------------------------------------------------
 
 

@@ -6,6 +6,9 @@ Invariants:
   reversed line and its reversal net to zero.
 - Nothing personal is stored or returned by the query; `MemberHistory.name` is filled by
   the caller from `Ledger.reveal` and is None when the person's data was erased.
+- What a line is to the member is said here once, for every reader (`phucloi history`, the
+  API, the web page): the name of a loan movement (`LOAN_MOVES`), whether the money came
+  from the member (`incoming`) and what happened to it (`outcome`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,13 @@ from ledger.projections.tables import proj_money_lines
 from ledger.tables import member_index
 
 ERASED = "(đã xóa / erased)"
+
+# The movements of a member's loan (vay vốn), by the money line's key: (Vietnamese, English).
+LOAN_MOVES: dict[str, tuple[str, str]] = {
+    "disburse": ("Giải ngân vay", "Loan disbursed"),
+    "repay": ("Trả nợ vay", "Loan repayment"),
+    "write_off": ("Xóa nợ vay", "Loan written off"),
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,21 @@ class HistoryLine:
     @property
     def counted(self) -> bool:
         return self.status == "paid"
+
+    @property
+    def incoming(self) -> bool:
+        """Money the member paid in (dues, a loan repayment), not money paid to them."""
+        return self.flow == "income" or (self.flow == "loan" and self.key == "repay")
+
+    @property
+    def outcome(self) -> str:
+        """What happened to the money: `collected` (paid in), `recorded` (a write-off moves
+        no money), else the line's status (`paid` out, `pending`, `refused`)."""
+        if self.status == "paid" and self.incoming:
+            return "collected"
+        if self.status == "paid" and self.flow == "loan" and self.key == "write_off":
+            return "recorded"
+        return self.status
 
 
 @dataclass
@@ -100,6 +125,8 @@ class MemberHistory:
             "lines": [
                 {
                     **ln.__dict__,
+                    "incoming": ln.incoming,
+                    "outcome": ln.outcome,
                     "effective_date": ln.effective_date.isoformat(),
                     "beneficiary": ln.relative or "self",
                     "beneficiary_name": (ERASED if self.erased else self.relatives.get(ln.relative))
