@@ -10,6 +10,11 @@ Invariants:
   and of the entry's unit, whatever kind of entry it is (payout, loan movement, dues batch)
   and wherever the member is now; a member's receipt confirmations lower nothing and are
   shown beside it.
+- A dispute of a payout that was never paid (still waiting for the chair, or refused) says so
+  and weighs less: low, or medium when the member says the payout is not theirs (someone
+  asked for money in their name); a refused payout puts nothing at stake. It is kept, not
+  refused when made: the member sees the line in their history, and "not mine" on a payout
+  the chair refused is worth an inspector's look.
 """
 
 from __future__ import annotations
@@ -18,11 +23,29 @@ import dataclasses
 from collections import defaultdict
 
 from audit.findings import ERROR
-from audit.rules.base import DetectedFinding, Evidence, finding_id, make, union_finding_id
+from audit.rules.base import (
+    DetectedFinding,
+    Evidence,
+    Severity,
+    finding_id,
+    make,
+    union_finding_id,
+)
 from audit.rules.facts import Facts
 from audit.rules.membership import payout_evidence
 from ledger.domain.money import format_dong
 
+# A disputed payout that moved no money: what the finding adds, (Vietnamese, English).
+UNPAID = {
+    "pending": (
+        "Khoản chi này đang chờ Chủ tịch duyệt, chưa chi tiền.",
+        "The payout is still waiting for the chair's approval: nothing was paid yet.",
+    ),
+    "refused": (
+        "Khoản chi này đã bị Chủ tịch từ chối duyệt, không có tiền chi ra.",
+        "The payout was refused by the chair: no money was paid.",
+    ),
+}
 REASONS_VI = {
     "not_received": ("chưa nhận được", "did not receive it"),
     "amount_differs": ("số tiền khác với sổ", "the amount differs"),
@@ -176,13 +199,19 @@ def member_dispute(facts: Facts) -> list[DetectedFinding]:
             else ""
         )
         note_en = " The member also confirmed receiving it." if note_vi else ""
+        severity: Severity = "high" if s.reason in ("not_received", "not_mine") else "medium"
+        status = payout.status if payout is not None else "paid"
+        if status in UNPAID:
+            vi, en = UNPAID[status]
+            note_vi, note_en = f" {vi}{note_vi}", f" {en}{note_en}"
+            severity = "medium" if s.reason == "not_mine" else "low"
         people = [s.member, *((payout.recorder,) if payout is not None else ())]
         finding = make(
             "member_dispute",
-            "high" if s.reason in ("not_received", "not_mine") else "medium",
+            severity,
             unit=facts.event_units.get(s.entry) or (payout.unit if payout is not None else s.unit),
             people=people,
-            amount=amount,
+            amount=0 if status == "refused" else amount,
             vi=f"Đoàn viên {s.member} khiếu nại bút toán {s.entry[:8]}… "
             f"({format_dong(amount)}): {reason_vi}.{note_vi}",
             en=f"Member {s.member} disputes entry {s.entry[:8]}… ({amount} đồng): "

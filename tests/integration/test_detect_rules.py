@@ -816,6 +816,45 @@ def test_a_dispute_is_a_finding_of_the_unit_that_recorded_the_entry_whatever_its
     assert result == {("G1", 60_000), ("G1", 3_000_000)}
 
 
+def test_a_dispute_of_a_payout_never_paid_says_so_and_weighs_less(world) -> None:  # type: ignore[no-untyped-def]
+    portal = register_officer(world, "portal", "portal", "*")
+    pending = {}
+    for number, reason in (("DV1", "not_received"), ("DV2", "not_mine"), ("DV3", "not_received")):
+        world.join(number)
+        pending[number] = world.payout(
+            number, "gift", 400_000, on="2024-09-02", occasion="2/9", await_approval=True
+        )
+        with at("2024-09-10"):
+            world.submit(
+                "member.dispute",
+                by=portal,
+                unit="G1",
+                body={"member": number, "entry": pending[number].event_id, "reason": reason},
+                personal={"text": "Tôi chưa nhận"},
+            )
+    with at("2024-09-15"):
+        for number in ("DV1", "DV2"):  # DV3's payout still waits for the chair
+            world.submit(
+                "approval.decide",
+                by=world.chair,
+                unit="G1",
+                body={
+                    "target": pending[number].event_id,
+                    "target_digest": pending[number].digest,
+                    "decision": "refuse",
+                },
+            )
+    by_member = {f.people[0]: f for f in found(world, "member_dispute")}
+    assert {m: (f.severity, f.amount) for m, f in by_member.items()} == {
+        "DV1": ("low", 0),
+        "DV2": ("medium", 0),
+        "DV3": ("low", 400_000),
+    }
+    assert "đã bị Chủ tịch từ chối duyệt, không có tiền chi ra" in by_member["DV1"].explanation_vi
+    assert "refused by the chair" in by_member["DV2"].explanation_en
+    assert "đang chờ Chủ tịch duyệt" in by_member["DV3"].explanation_vi
+
+
 def test_findings_are_kept_to_the_unit_and_period_asked_for(world) -> None:  # type: ignore[no-untyped-def]
     world.join("DV1")
     world.join("DV2", unit="G2")
