@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthError, RateLimited
-from ledger.domain.errors import LedgerError, validation_vi
+from ledger.domain.errors import LedgerError, validation_en, validation_vi
 
 log = logging.getLogger("phucloi.api")
 
@@ -102,7 +102,7 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for err in exc.errors():
-        msg = str(err.get("msg", "invalid"))
+        msg = validation_en(err)
         if err.get("type") == "json_invalid":  # its "loc" is a character offset, not a field
             at = next((p for p in err.get("loc", ())[1:] if isinstance(p, int)), None)
             where_vi = f" (ký tự thứ {at})" if at is not None else ""

@@ -32,23 +32,32 @@ from ledger.domain.commands import Code, KeyId, MemberNo, Uuid
 
 
 def _clean(value: str) -> str:
+    """Text the ledger can store. Our validators say "Vietnamese / English", as
+    `ledger.domain.errors.validation_vi` and `validation_en` read them."""
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise ValueError("không được chứa ký tự NUL / must not contain NUL characters")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+        raise ValueError(
+            "phải là Unicode hợp lệ (không có surrogate lẻ) / "
+            "must be valid Unicode (no lone surrogates)"
+        ) from None
     return value
 
 
 def _walk(value: Any, path: str, depth: int = 0) -> None:
     if depth > 20:
-        raise ValueError(f"{path or 'body'}: nested too deeply (more than 20 levels)")
+        where = path or "body"
+        raise ValueError(
+            f"{where}: lồng quá sâu (quá 20 cấp) / {where}: nested too deeply (more than 20 levels)"
+        )
     if isinstance(value, str):
         try:
             _clean(value)
         except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+            vi, _, en = str(exc).partition(" / ")
+            raise ValueError(f"{path}: {vi} / {path}: {en}") from None
     elif isinstance(value, dict):
         for k, v in value.items():
             _walk(k, path, depth + 1)
@@ -67,9 +76,12 @@ def _says_something(value: str) -> str:
     text); spaces around are dropped."""
     value = value.strip()
     if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
+        raise ValueError("không được chứa ký tự điều khiển / must not contain control characters")
     if not any(not unicodedata.category(c).startswith(("Z", "C")) for c in value):
-        raise ValueError("must say something: it is empty or only spaces")
+        raise ValueError(
+            "cần có nội dung: đang để trống hoặc chỉ có khoảng trắng / "
+            "must say something: it is empty or only spaces"
+        )
     return value
 
 

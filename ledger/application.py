@@ -75,6 +75,8 @@ from ledger.domain.errors import (
     invalid,
     not_found,
     problem,
+    validation_en,
+    validation_vi,
 )
 from ledger.domain.findings import Finding
 from ledger.domain.members import Member
@@ -545,7 +547,12 @@ class Ledger(Application[UUID]):
         except ValidationError as exc:
             raise invalid(
                 [
-                    problem(".".join(str(p) for p in e["loc"]), "invalid_field", e["msg"], e["msg"])
+                    problem(
+                        ".".join(str(p) for p in e["loc"]),
+                        "invalid_field",
+                        validation_vi(e),
+                        validation_en(e),
+                    )
                     for e in exc.errors()
                 ]
             ) from None

@@ -32,6 +32,7 @@ from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
 from audit.log import stored_log_vkey
+from ledger.domain.errors import validation_en, validation_vi
 
 router = web_router()
 Member = Annotated[Principal, Depends(Page(MEMBER))]
@@ -88,8 +89,8 @@ def _invalid(exc: ValidationError) -> ApiError:
     return ApiError(
         422,
         "invalid_request",
-        f"Dữ liệu nhập không hợp lệ: {where}",
-        f"The input is not valid: {where} ({first['msg']})",
+        f"Dữ liệu nhập không hợp lệ: {where} ({validation_vi(first)})",
+        f"The input is not valid: {where} ({validation_en(first)})",
         field=where,
     )
 

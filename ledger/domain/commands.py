@@ -38,7 +38,14 @@ from ledger.domain.catalogue import (
     SpendingCategory,
     WelfareKind,
 )
-from ledger.domain.errors import InvalidCommand, Problem, invalid, problem, validation_vi
+from ledger.domain.errors import (
+    InvalidCommand,
+    Problem,
+    invalid,
+    problem,
+    validation_en,
+    validation_vi,
+)
 
 SCHEMA = "phucloi/command/v1"
 
@@ -453,7 +460,7 @@ class Command(BaseModel):
     def _iso_text_only(cls, v: Any) -> Any:
         # What is signed is text: refuse numbers or other forms pydantic would coerce.
         if not isinstance(v, str):
-            raise ValueError("must be an ISO 8601 string")
+            raise ValueError("phải là chuỗi ISO 8601 / must be an ISO 8601 string")
         return v
 
     @field_validator("effective_date", mode="before")
@@ -462,14 +469,14 @@ class Command(BaseModel):
         # A day, as written in the entries and reports: "2025-01-20 00:00:00Z" would parse
         # to the same date, but the signed text would no longer be the day stored.
         if isinstance(v, str) and not _DAY.fullmatch(v):
-            raise ValueError("must be a date YYYY-MM-DD")
+            raise ValueError("phải là ngày YYYY-MM-DD / must be a date YYYY-MM-DD")
         return v
 
     @field_validator("signed_at")
     @classmethod
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
-            raise ValueError("must include a time zone offset")
+            raise ValueError("phải có múi giờ / must include a time zone offset")
         return v
 
 
@@ -493,7 +500,7 @@ def _problems(exc: ValidationError, prefix: str) -> list[Problem]:
             else:
                 loc += ("." if loc else "") + ("schema" if part == "schema_" else str(part))
         path = f"{prefix}{loc}" if loc else prefix.rstrip(".")
-        out.append(problem(path, "invalid_field", validation_vi(err), err["msg"]))
+        out.append(problem(path, "invalid_field", validation_vi(err), validation_en(err)))
     return out
 
 

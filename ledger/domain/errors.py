@@ -140,6 +140,13 @@ _VI_ERRORS: dict[str, str] = {
 }
 
 
+def validation_en(err: Mapping[str, Any]) -> str:
+    """The English message for one pydantic validation error (ours: the part after " / ")."""
+    if err.get("type") == "value_error" and (err.get("ctx") or {}).get("error") is not None:
+        return str(err["ctx"]["error"]).partition(" / ")[2] or str(err["ctx"]["error"])
+    return str(err.get("msg", "invalid"))
+
+
 def validation_vi(err: Mapping[str, Any]) -> str:
     """The Vietnamese message for one pydantic validation error."""
     if err.get("type") == "value_error" and (err.get("ctx") or {}).get("error") is not None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from api.app import create_app
 from audit.log import cosign_latest, make_checkpoint
 from audit.merkle import verify_inclusion
 from audit.note import verify_cosignature
+from ledger.domain.errors import InvalidCommand
 from ledger.tables import ledger_entries
 from tests.api.conftest import TestClient
 from tests.integration.test_audit_helpers import make_witness
@@ -288,3 +290,62 @@ def test_only_inspectors_see_who_disputed_what_in_a_members_record(api) -> None:
         ("dispute", "amount_differs"),
         ("confirm", None),
     ]
+
+
+def test_a_dispute_text_refused_says_why_in_vietnamese_and_in_english(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    me = api.member("DV001")
+    with at("2024-10-01"):
+        said = {}
+        for text in ("   ", "Tôi\x00 chưa nhận", "\x1b[31mđỏ"):
+            r = api.client.post(
+                "/me/disputes",
+                json={"entry": events["gift"].event_id, "reason": "other", "text": text},
+                headers=me,
+            )
+            assert r.status_code == 422, text
+            (p,) = r.json()["problems"]
+            said[text] = (p["field"], p["message_vi"], p["message_en"])
+    assert said == {
+        "   ": (
+            "text",
+            "cần có nội dung: đang để trống hoặc chỉ có khoảng trắng",
+            "must say something: it is empty or only spaces",
+        ),
+        "Tôi\x00 chưa nhận": (
+            "text",
+            "không được chứa ký tự NUL",
+            "must not contain NUL characters",
+        ),
+        "\x1b[31mđỏ": (
+            "text",
+            "không được chứa ký tự điều khiển",
+            "must not contain control characters",
+        ),
+    }
+    # The same for the ledger's own checks of a signed command (a body string with a NUL,
+    # a signing time without its zone).
+    item = api.world.item(
+        "payout.record",
+        by=api.world.kt,
+        unit="G1",
+        body={"member": "DV001", "kind": "gift", "amount": 100_000, "occasion": "a\x00b"},
+    )
+    r = api.client.post("/payouts", json=item, headers=api.officer("kt.g1"))
+    (p,) = r.json()["problems"]
+    assert (r.status_code, p["field"], p["message_vi"], p["message_en"]) == (
+        422,
+        "command",
+        "body.occasion: không được chứa ký tự NUL",
+        "body.occasion: must not contain NUL characters",
+    )
+    with pytest.raises(InvalidCommand) as bad:
+        api.ledger.submit(
+            {**item, "command": {**item["command"], "signed_at": "2024-10-01T10:00:00"}}
+        )
+    (p,) = bad.value.problems
+    assert (p.field, p.vi, p.en) == (
+        "signed_at",
+        "phải có múi giờ",
+        "must include a time zone offset",
+    )

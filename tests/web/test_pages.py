@@ -207,6 +207,17 @@ def test_a_member_reads_the_outcome_of_their_dispute_and_the_reply_never_the_not
     assert "Phiếu chi" not in page and "DV002" not in page
 
 
+def test_an_empty_dispute_is_refused_saying_why_in_vietnamese(web: Web) -> None:
+    member = web.login("DV001")
+    token = csrf_of(member.get("/web/me").text)
+    data = {"entry": web.events["gift1"], "reason": "other", "text": "   ", "csrf": token}
+    r = member.post("/web/me/disputes", data=data)
+    assert r.status_code == 422
+    assert "cần có nội dung: đang để trống hoặc chỉ có khoảng trắng" in r.text
+    assert "must say something" not in r.text
+    assert web.world.ledger.get_member("DV001").statements == []
+
+
 def test_a_member_of_a_dissolved_union_disputes_and_the_union_above_judges_it(web: Web) -> None:
     w = web.world
     with at("2024-10-01"):  # G2 merges into G1: its member moves, then it is dissolved
