@@ -6,6 +6,10 @@ Invariants:
 - A member's history lines carry their event's leaf hash and, when the latest checkpoint
   covers the event, an RFC 9162 inclusion proof against that checkpoint's root, so a member
   can check each entry without trusting the server (leaf hashes read once per request).
+  A line of the member's own aggregate (payouts, loans, their reversals) also carries the
+  stored event (`event`: topic, id, version, state): the leaf hash is recomputed from it and
+  the signed command in it shows the member, the amount and the signer. A unit's entry (a
+  dues batch) does not: it holds other members' lines; its proof shows the batch is logged.
 - A member sees the outcome of each of their disputes: open, confirmed or dismissed, the day
   of the judgment that decides it (one signed for a unit covering the entry's, as detection
   counts them) and the inspector's `reply` to them. Never the inspector's `note`: it is the
@@ -14,12 +18,13 @@ Invariants:
 
 from __future__ import annotations
 
+import base64
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
 from audit.log import StoredTree, latest_checkpoint, log_size, with_cosignatures
@@ -34,7 +39,7 @@ from ledger.privacy import TamperedError
 from ledger.projections.queries.history import member_history, with_names
 from ledger.projections.queries.tree import load_tree
 from ledger.projections.tables import proj_money_lines, proj_units
-from ledger.tables import ledger_entries, member_index
+from ledger.tables import EVENTS_TABLE, ledger_entries, member_index
 
 
 def units(engine: Engine) -> list[dict[str, Any]]:
@@ -143,11 +148,17 @@ def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
     if log_size(ledger.engine) < size:
         size = 0  # leaves of the checkpoint are missing: no proof rather than a wrong one
     tree = StoredTree(ledger.engine)
+    own = _own_events(ledger.engine, member_aggregate_id(number))
     for ln in out["lines"]:
         entry = entries.get(ln["event_id"])
         seq = None if entry is None else int(entry["seq"])
         ln["leaf_index"] = seq
         ln["leaf_hash"] = None if entry is None else entry["leaf_hash"]
+        ln["event"] = (
+            own.get(int(entry["originator_version"]))
+            if entry is not None and str(entry["originator_id"]) == member_aggregate_id(number)
+            else None
+        )
         ln["proof"] = (
             {"tree_size": size, "path": [h.hex() for h in tree.inclusion(seq, size)]}
             if seq is not None and seq < size
@@ -185,6 +196,31 @@ def _with_outcome(ledger: Ledger, statement: dict[str, Any]) -> dict[str, Any]:
         "status": "confirmed" if last["decision"] == "confirm" else "dismissed",
         "judged_on": judged_on.isoformat(),
         "reply": last.get("reply"),
+    }
+
+
+def _own_events(engine: Engine, member_id: str) -> dict[int, dict[str, Any]]:
+    """The member's own stored events by version, exactly as stored (the leaf's parts): with
+    them the member recomputes an entry's leaf hash and reads what was signed. Only the
+    member's aggregate: a unit's entry (a dues batch) holds other members' lines."""
+    # eventsourcing stores the id as PostgreSQL's uuid, and in SQLite as hex without dashes
+    key: Any = UUID(member_id) if engine.dialect.name == "postgresql" else UUID(member_id).hex
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                f"SELECT topic, originator_version, state FROM {EVENTS_TABLE} "
+                "WHERE originator_id = :id"
+            ),
+            {"id": key},
+        ).all()
+    return {
+        int(r.originator_version): {
+            "topic": r.topic,
+            "originator_id": member_id,
+            "version": int(r.originator_version),
+            "state": base64.b64encode(bytes(r.state)).decode(),
+        }
+        for r in rows
     }
 
 

@@ -68,7 +68,20 @@ def _history(request: Request, who: Principal) -> dict[str, Any]:
 def my_history(request: Request, who: Member, done: str | None = None) -> Response:
     svc = services(request)
     history = _history(request, who)
-    log_data = {"checkpoint": history["checkpoint"], "log_vkey": stored_log_vkey(svc.ctx.engine)}
+    log_data = {
+        "checkpoint": history["checkpoint"],
+        "log_vkey": stored_log_vkey(svc.ctx.engine),
+        "member": who.subject,
+        # what the check button compares: the stored event (the member's own entries only)
+        # against the line shown (queries.history_with_proofs)
+        "lines": {
+            ln["event_id"]: {
+                k: ln.get(k)
+                for k in ("event", "leaf_hash", "command_type", "amount", "reversal_of")
+            }
+            for ln in history["lines"]
+        },
+    }
     return render(
         request,
         "member_history.html",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from audit.log import cosign_latest, make_checkpoint
 from audit.merkle import verify_inclusion
 from audit.note import verify_cosignature
 from ledger.domain.errors import InvalidCommand
+from ledger.leaf import leaf_bytes
 from ledger.tables import ledger_entries
 from tests.api.conftest import TestClient
 from tests.integration.test_audit_helpers import make_witness
@@ -78,6 +82,20 @@ def test_my_history_has_my_and_my_relatives_entries_each_provable(api, tmp_path)
             proof=[bytes.fromhex(p) for p in proof["path"]],
             root=bytes.fromhex(root),
         )
+    # Each line of the member's own entries carries the stored event: its leaf hash is the
+    # line's, and what was signed names the member and the amount shown.
+    for ln in h["lines"]:
+        ev = ln["event"]
+        stored = base64.b64decode(ev["state"])
+        leaf = leaf_bytes(
+            topic=ev["topic"],
+            originator_id=ev["originator_id"],
+            version=ev["version"],
+            state=stored,
+        )
+        assert hashlib.sha256(b"\x00" + leaf).hexdigest() == ln["leaf_hash"]
+        signed = json.loads(json.loads(stored)["envelope"]["command"])
+        assert (signed["body"]["member"], signed["body"]["amount"]) == ("DV001", ln["amount"])
     assert events["other"].event_id not in str(h)
     # The same checkpoint is served as the signed note, and a newer entry has no proof yet.
     assert api.client.get("/audit/checkpoint", headers=me).text == note
@@ -92,6 +110,25 @@ def test_my_history_has_my_and_my_relatives_entries_each_provable(api, tmp_path)
     api.world.payout("DV001", "gift", 200_000, on="2024-10-20", occasion="20/10")
     newest = api.client.get("/me/history", headers=me).json()["lines"][-1]
     assert newest["leaf_hash"] is not None and newest["proof"] is None
+    # A dues batch is the union's entry, holding other members' lines: never sent.
+    with at("2024-11-05"):
+        dues = api.world.submit(
+            "collection.dues",
+            by=api.world.kt,
+            unit="G1",
+            effective_date="2024-11-05",
+            body={
+                "month": "2024-10",
+                "lines": [
+                    {"member": "DV001", "salary_basis": 6_000_000, "amount": 60_000},
+                    {"member": "DV002", "salary_basis": 9_000_000, "amount": 90_000},
+                ],
+            },
+        )
+    lines = api.client.get("/me/history", headers=me).json()["lines"]
+    [mine] = [ln for ln in lines if ln["event_id"] == dues.event_id]
+    assert (mine["amount"], mine["event"]) == (60_000, None)
+    assert "90000" not in json.dumps(lines) and "DV002" not in json.dumps(lines)
 
 
 def test_a_dispute_and_a_receipt_become_events_in_the_members_data(api) -> None:  # type: ignore[no-untyped-def]

@@ -288,6 +288,13 @@ def test_a_member_sees_exactly_their_own_entries_and_checks_one_in_the_log(
     result = page.locator(f"#c-{events['gift1']}")
     expect(result).to_contain_text("Có trong sổ")
     expect(result).to_contain_text("khớp điểm kiểm tra đã ký")
+    expect(result).to_contain_text("Nội dung đã ký khớp dòng này (cán bộ kt.g1 ký ngày")
+    # A dues batch is logged too, but holds other members' lines: the page says what it
+    # checked and what it did not.
+    page.locator(f"#e-{events['dues']}").get_by_role("button", name="Kiểm tra").click()
+    dues = page.locator(f"#c-{events['dues']}")
+    expect(dues).to_contain_text("Có trong sổ")
+    expect(dues).to_contain_text("bút toán chung của công đoàn")
     shot(page, "member-history-phone")
     row.get_by_role("link", name="Phản ánh").click()
     page.wait_for_url("**/web/me/disputes/new**")
@@ -488,3 +495,36 @@ def test_the_browser_check_agrees_with_the_python_merkle_code(
         assert [(r["inLog"], r["reason"]) for r in refused] == [(False, why) for _, why in bad]
     finally:
         context.close()
+
+
+def test_a_member_is_told_when_the_amount_shown_is_not_what_was_signed(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The check button used to prove only that the entry's leaf is in the log: a read
+    model edited by hand (a payout shown at 50.000 đ instead of the 300.000 đ signed) still
+    said "Có trong sổ". The page now recomputes the leaf from the stored event and compares
+    what was signed with the line."""
+    from sqlalchemy import text
+
+    gift = server["events"]["gift1"]
+    ctx = open_ledger(server["url"])
+    try:
+        with ctx.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE proj_money_lines SET amount = 50000 WHERE event_id = :e"), {"e": gift}
+            )
+        page = people.page("DV001", phone=True)
+        page.goto("/web/me")
+        row = page.locator(f"#e-{gift}")
+        assert row.locator("td.num").text_content() == "50.000 đ"
+        row.get_by_role("button", name="Kiểm tra").click()
+        result = page.locator(f"#c-{gift}")
+        expect(result).to_contain_text("KHÔNG khớp")
+        expect(result).to_contain_text("số tiền đã ký là 300.000 đ, khác số tiền hiển thị")
+        expect(result).not_to_contain_text("Có trong sổ")
+    finally:
+        with ctx.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE proj_money_lines SET amount = 300000 WHERE event_id = :e"), {"e": gift}
+            )
+        ctx.close()

@@ -116,6 +116,48 @@ const MerkleCheck = (() => {
     return { inLog: true, reason: "ok", size: checkpoint.size, root: toHex(root) };
   }
 
-  return { check, rootFromInclusion, parseCheckpoint, checkSignature, fromHex, toHex };
+  // ledger/leaf.py: "phucloi/leaf/v1\0" ‖ frame(topic) ‖ frame(originator id) ‖
+  // u64be(version) ‖ frame(state), frame(x) = u32be(len(x)) ‖ x; leaf hash SHA-256(0x00 ‖ ·).
+  function frame(bytes) {
+    const out = new Uint8Array(4 + bytes.length);
+    new DataView(out.buffer).setUint32(0, bytes.length);
+    out.set(bytes, 4);
+    return out;
+  }
+  async function leafHashOf(event) {
+    const version = new Uint8Array(8);
+    new DataView(version.buffer).setBigUint64(0, BigInt(event.version));
+    return sha256(
+      new Uint8Array([0]),
+      te.encode("phucloi/leaf/v1\0"),
+      frame(te.encode(event.topic)),
+      frame(te.encode(event.originator_id)),
+      version,
+      frame(fromB64(event.state)),
+    );
+  }
+
+  // What the stored event says was signed, against the line the page shows. Returns
+  // {ok, reason, command}: reason names the first difference ("leaf": the event is not the
+  // logged one; "type", "member", "amount", "target": the line differs from what was signed).
+  async function checkContent(event, line, member) {
+    if (toHex(await leafHashOf(event)) !== line.leaf_hash) return { ok: false, reason: "leaf" };
+    const state = JSON.parse(new TextDecoder().decode(fromB64(event.state)));
+    const command = JSON.parse(state.envelope.command);
+    const body = command.body || {};
+    if (command.type !== line.command_type) return { ok: false, reason: "type", command };
+    if (line.reversal_of) {
+      if (body.target !== line.reversal_of) return { ok: false, reason: "target", command };
+      return { ok: true, reason: "ok", command };
+    }
+    if (body.member !== member) return { ok: false, reason: "member", command };
+    if (body.amount !== Math.abs(line.amount)) return { ok: false, reason: "amount", command };
+    return { ok: true, reason: "ok", command };
+  }
+
+  return {
+    check, checkContent, leafHashOf, rootFromInclusion, parseCheckpoint, checkSignature,
+    fromHex, toHex,
+  };
 })();
 window.MerkleCheck = MerkleCheck;

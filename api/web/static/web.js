@@ -197,10 +197,39 @@
             vkey: data.log_vkey,
           });
           if (result.inLog) {
-            out.className = "check-result success";
-            out.textContent = t(
+            const row = btn.closest("tr");
+            // the amount the member reads on the row, against what was signed
+            const line = { ...((data.lines || {})[row.dataset.event] || {}), amount: Number(row.dataset.amount) };
+            const where = t(
               `Có trong sổ: bút toán nằm ở vị trí ${Number(btn.dataset.leafIndex) + 1} trong cây ${result.size} bút toán, khớp điểm kiểm tra đã ký.`,
               `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint.`);
+            if (!line.event) {
+              out.className = "check-result success";
+              out.textContent = where + " " + t(
+                "Đây là bút toán chung của công đoàn (có cả số liệu của đoàn viên khác), nên trang này không mở nội dung của nó: số tiền của riêng bạn do Ủy ban kiểm tra đối chiếu khi kiểm tra sổ.",
+                "This is a union-wide entry (it holds other members' lines too), so this page does not open it: your own amount in it is checked by the inspection committee when it verifies the ledger.");
+              return;
+            }
+            const content = await MerkleCheck.checkContent(line.event, line, data.member);
+            if (content.ok) {
+              const signer = content.command.signer || {};
+              out.className = "check-result success";
+              out.textContent = where + " " + t(
+                `Nội dung đã ký khớp dòng này (cán bộ ${signer.officer} ký ngày ${content.command.effective_date}).`,
+                `What was signed matches this line (signed by officer ${signer.officer}, dated ${content.command.effective_date}).`);
+              return;
+            }
+            const differs = {
+              leaf: t("nội dung gửi kèm không phải bút toán trong sổ", "the content sent is not the logged entry"),
+              type: t("loại bút toán đã ký khác dòng hiển thị", "the signed entry is of another kind than the line shown"),
+              member: t("bút toán đã ký không phải của bạn", "the signed entry is not yours"),
+              amount: t(
+                `số tiền đã ký là ${signedAmount(content)} đ, khác số tiền hiển thị`,
+                `the signed amount is ${signedAmount(content)} đ, not the amount shown`),
+              target: t("bút toán bị đảo đã ký khác dòng hiển thị", "the signed reversal targets another entry"),
+            }[content.reason];
+            out.className = "check-result error";
+            out.textContent = t("KHÔNG khớp: ", "Does NOT match: ") + differs;
           } else {
             const why = {
               size: t("kích thước cây không khớp điểm kiểm tra", "the tree size does not match the checkpoint"),
@@ -217,6 +246,11 @@
         }
       });
     }
+  }
+
+  function signedAmount(content) {
+    const amount = content.command && content.command.body ? content.command.body.amount : null;
+    return Number.isSafeInteger(amount) ? amount.toLocaleString("vi-VN") : "?";
   }
 
   // --- finance officer: record a payout ----------------------------------------------------------
