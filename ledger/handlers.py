@@ -36,7 +36,7 @@ from ledger.domain.policy import (
     expected_union_fee,
 )
 from ledger.domain.rules import OVERRIDABLE, check_loan, check_payout
-from ledger.domain.units import Unit
+from ledger.domain.units import Unit, dues_collected
 from ledger.signing import decode_b64, key_id
 
 if TYPE_CHECKING:
@@ -563,6 +563,17 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
                 )
             )
             continue
+        if len(member.spans) > 1:  # transferred: another union may have collected the month
+            elsewhere = dues_collected(
+                (self._peek(work, Unit, "unit", u) for _, u in member.spans if u != code),
+                label,
+                number,
+            )
+            if elsewhere is not None:
+                problems.append(
+                    _collected_elsewhere(self, work, i, number, label, unit.code, elsewhere)
+                )
+                continue
         expected = due_for.get(line.salary_basis)
         if expected is None:
             expected = due_for[line.salary_basis] = expected_dues(policy, line.salary_basis)
@@ -579,6 +590,34 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
         raise invalid(problems)
     unit.collect_dues(envelope=env)
     return unit, {}
+
+
+def _collected_elsewhere(
+    self: Ledger,
+    work: Work,
+    index: int,
+    number: str,
+    month: str,
+    code: str,
+    elsewhere: tuple[str, str],
+) -> Problem:
+    """Dues are collected once per member and month in the whole ledger. The union that
+    collected them is named only when it is the command's unit's own or below it: an officer
+    of another branch learns the month is taken and when, not where the member went."""
+    other, on = elsewhere
+    day = date.fromisoformat(on)
+    if code in self._ancestors(work, other):
+        where_vi, where_en = f" tại {other}", f" by {other}"
+    else:
+        where_vi = where_en = ""
+    return problem(
+        f"body.lines[{index}].member",
+        "dues_already_collected",
+        f"đoàn phí tháng {month} của {number} đã được thu{where_vi} (ngày {day:%d/%m/%Y}); "
+        "để sửa, phải đảo bút toán đó",
+        f"dues of {number} for {month} were already collected{where_en} (on {on}); "
+        "to correct it, that entry must be reversed",
+    )
 
 
 def _begun(month_text: str, on: date) -> Period:

@@ -28,7 +28,7 @@ from ledger.application import Ledger
 from ledger.domain.money import format_dong, parse_dong
 from ledger.domain.periods import parse_period
 from ledger.domain.policy import expected_dues
-from ledger.domain.units import Unit
+from ledger.domain.units import Unit, dues_collected
 from ledger.textfiles import NotUtf8, csv_delimiter, decode_text
 
 MAX_BYTES: Final = 5 * 1024 * 1024
@@ -291,6 +291,18 @@ def preview(
         if unit not in (member.unit_on(period.start), member.unit_on(last_day)):
             line.errors.append(
                 (f"không sinh hoạt tại {unit} trong tháng", f"not in {unit} that month")
+            )
+            continue
+        elsewhere = dues_collected(
+            (ledger.get_unit(u) for _, u in member.spans if u != unit), month, line.member
+        )
+        if elsewhere is not None:  # by the union the member was transferred from or to
+            on = date.fromisoformat(elsewhere[1])
+            line.errors.append(
+                (
+                    f"đoàn phí tháng {period.start:%m/%Y} đã được thu (ngày {on:%d/%m/%Y})",
+                    f"dues for {month} already collected (on {elsewhere[1]})",
+                )
             )
             continue
         assert line.salary_basis is not None

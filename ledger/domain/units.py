@@ -7,12 +7,15 @@ Invariants:
 - Money in and out that is not a member's benefit (dues batches, the 2% fee, other income,
   remittances upward, other spending) is recorded on the unit, so concurrent writers of the
   same unit's book are serialised by the aggregate version.
-- `dues_paid` holds (month, member) pairs already collected: a member pays a month once.
+- `dues_paid` holds (month, member) pairs this union collected and did not reverse. A member
+  pays a month once in the whole ledger: a union checks the other unions the member belonged
+  to (`dues_collected`) before collecting.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -105,6 +108,7 @@ class Unit(LedgerAggregate):
         if cmd["type"] == "collection.dues":
             entry["month"] = cmd["body"]["month"]
             entry["members"] = [line["member"] for line in cmd["body"]["lines"]]
+            entry["on"] = cmd["effective_date"]
         elif cmd["type"] == "collection.union_fee":
             entry["month"] = cmd["body"]["month"]
             entry["employer"] = employer_key(cmd["body"]["employer"])
@@ -123,8 +127,33 @@ class Unit(LedgerAggregate):
                 return event_id
         return None
 
+    def dues_collected_on(self, month: str, member: str) -> str | None:
+        """The effective date (ISO) of this union's standing dues line of `member` for
+        `month`, or None when it has none."""
+        if (month, member) not in self.dues_paid:
+            return None
+        for entry in self.money.values():
+            if (
+                entry["type"] == "collection.dues"
+                and not entry["reversed"]
+                and entry["month"] == month
+                and member in entry["members"]
+            ):
+                return str(entry["on"])
+        return None
+
     def is_dissolved_on(self, on: date) -> bool:
         return self.dissolved_on is not None and date.fromisoformat(self.dissolved_on) <= on
+
+
+def dues_collected(units: Iterable[Unit | None], month: str, member: str) -> tuple[str, str] | None:
+    """The first of `units` holding a standing dues line of `member` for `month`, as (unit
+    code, effective date ISO); None when none does."""
+    for unit in units:
+        on = unit.dues_collected_on(month, member) if unit is not None else None
+        if on is not None:
+            return unit.code, on  # type: ignore[union-attr]
+    return None
 
 
 def employer_key(name: str) -> str:

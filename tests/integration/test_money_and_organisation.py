@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from api.web.dues import Line as DuesLine
+from api.web.dues import preview
 from ledger.domain.errors import InvalidCommand, NotFound, PolicyViolation
 from ledger.tables import member_index, member_units
 from tests.integration.test_audit_helpers import Attacker
@@ -761,3 +763,90 @@ def test_the_union_above_acts_in_its_own_name_and_a_dissolved_union_not_at_all(w
             body={"officer": "kt.g2", "role": "finance_officer", "scope": "G2"},
         )
     assert world.ledger.get_member("DV2").payouts[gift.event_id].reversed is True
+
+
+def test_a_transferred_member_pays_a_month_once_in_the_whole_ledger(world) -> None:  # type: ignore[no-untyped-def]
+    """Each union checked only its own book, so a member transferred mid-month paid that
+    month's dues in both unions. The second is refused, naming the line; the union that
+    collected is named only to an officer of that union or one above it."""
+    from ledger.application import BatchRefused
+    from tests.integration.test_detect_rules import register_officer
+
+    kt_d = register_officer(world, "kt.d", "finance_officer", "D")
+    for number in ("DV001", "DV002", "DV003"):
+        world.join(number, on="2024-07-01")
+
+    def dues(by: Any, unit: str, number: str, on: str, month: str = "2025-10") -> Any:
+        line = {"member": number, "salary_basis": 6_000_000, "amount": 30_000}
+        return world.item(
+            "collection.dues",
+            by=by,
+            unit=unit,
+            effective_date=on,
+            body={"month": month, "lines": [line]},
+        )
+
+    with at("2025-10-10"):
+        first = world.ledger.submit(dues(world.kt, "G1", "DV001", "2025-10-10"))
+    with at("2025-10-15"):
+        for number, to in (("DV001", "G2"), ("DV002", "G2"), ("DV003", "D")):
+            world.submit(
+                "member.transfer",
+                by=world.kt,
+                unit="G1",
+                effective_date="2025-10-15",
+                body={"member": number, "to_unit": to},
+            )
+    before = entries(world)
+    with at("2025-10-20"), pytest.raises(InvalidCommand) as twice:
+        world.ledger.submit(dues(world.kt2, "G2", "DV001", "2025-10-20"))
+    [p] = twice.value.problems
+    assert (p.field, p.code) == ("body.lines[0].member", "dues_already_collected")
+    assert p.en == (
+        "dues of DV001 for 2025-10 were already collected (on 2025-10-10); "
+        "to correct it, that entry must be reversed"
+    )
+    assert "G1" not in p.vi + p.en  # G2's officer does not learn where the member came from
+    # The web page's preview of a payroll says so before anything is signed.
+    line = DuesLine(row=2, member="DV001", salary_basis=6_000_000, amount=None)
+    preview(
+        world.ledger, unit="G2", month="2025-10", effective_date=date(2025, 10, 20), lines=[line]
+    )
+    assert line.errors == [
+        (
+            "đoàn phí tháng 10/2025 đã được thu (ngày 10/10/2025)",
+            "dues for 2025-10 already collected (on 2025-10-10)",
+        )
+    ]
+
+    # Within one batch too: G1 and then G2 collect DV002's October.
+    with at("2025-10-20"), pytest.raises(BatchRefused) as batch:
+        world.ledger.submit_batch(
+            [
+                dues(world.kt, "G1", "DV002", "2025-10-20"),
+                dues(world.kt2, "G2", "DV002", "2025-10-20"),
+            ]
+        )
+    assert [(p.field, p.code) for p in batch.value.problems] == [
+        ("line 2: body.lines[0].member", "dues_already_collected")
+    ]
+    assert entries(world) == before
+
+    # The union above the one that collected is told which union it was.
+    with at("2025-10-20"):
+        world.ledger.submit(dues(world.kt, "G1", "DV003", "2025-10-10"))
+        with pytest.raises(InvalidCommand) as above:
+            world.ledger.submit(dues(kt_d, "D", "DV003", "2025-10-20"))
+    assert above.value.problems[0].en.startswith(
+        "dues of DV003 for 2025-10 were already collected by G1 (on 2025-10-10)"
+    )
+
+    # Once the first collection is reversed, the union the member moved to may collect.
+    with at("2025-10-21"):
+        world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            body={"target": first.event_id, "reason": "thu ở đơn vị mới"},
+        )
+        assert world.ledger.submit(dues(world.kt2, "G2", "DV001", "2025-10-21")).status
