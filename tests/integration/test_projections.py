@@ -469,3 +469,61 @@ def test_a_parent_counts_only_what_leaves_or_enters_its_own_tree(world) -> None:
         "union_fee": 500_000,
         "other": 0,
     }
+
+
+def test_a_member_month_is_due_in_one_union_and_a_parent_counts_a_member_once(world) -> None:  # type: ignore[no-untyped-def]
+    """A member transferred mid-month was due in both unions (on the books on the first and
+    on the last day), and a parent added up its unions' members. Now the month is due in the
+    union that collected it, else in the union of the first day; D counts people once."""
+    w = world
+    w.join("DV001", on="2024-07-01")  # G1 → G2 on 15/10, G1 collects October
+    w.join("DV002", on="2024-07-01")  # G1 → G2 on 15/10, G2 collects October
+    w.join("DV003", unit="G2", on="2024-07-01")  # stays in G2, pays nothing
+    with at("2025-10-10"):
+        w.submit(
+            "collection.dues",
+            by=w.kt,
+            unit="G1",
+            effective_date="2025-10-10",
+            body={
+                "month": "2025-10",
+                "lines": [{"member": "DV001", "salary_basis": 6_000_000, "amount": 30_000}],
+            },
+        )
+    with at("2025-10-15"):
+        for number in ("DV001", "DV002"):
+            w.submit(
+                "member.transfer",
+                by=w.kt,
+                unit="G1",
+                effective_date="2025-10-15",
+                body={"member": number, "to_unit": "G2"},
+            )
+    with at("2025-10-20"):
+        w.submit(
+            "collection.dues",
+            by=w.kt2,
+            unit="G2",
+            effective_date="2025-10-20",
+            body={
+                "month": "2025-10",
+                "lines": [{"member": "DV002", "salary_basis": 6_000_000, "amount": 30_000}],
+            },
+        )
+
+    def figures(unit: str, period: str) -> tuple[int, int, int, int]:
+        t = compliance(w.ledger, unit, period, as_of=AS_OF).total
+        return t.members, t.dues.member_months_due, t.dues.member_months_paid, t.dues.expected
+
+    assert figures("D", "2025-10") == (3, 3, 2, 90_000)
+    assert figures("G1", "2025-10") == (1, 1, 1, 30_000)  # DV001: collected in G1
+    assert figures("G2", "2025-10") == (2, 2, 1, 60_000)  # DV002 collected here, DV003 not
+    assert compliance(w.ledger, "G1", "2025-10", as_of=AS_OF).total.missing == []
+    assert figures("G2", "2025-11") == (3, 3, 0, 90_000)
+    # The year: three people, 36 member-months, however many unions they were in.
+    year = compliance(w.ledger, "D", "2025", as_of=AS_OF)
+    assert (year.total.members, year.total.dues.member_months_due) == (3, 36)
+    assert {u.unit: (u.members, u.dues.member_months_due) for u in year.units} == {
+        "G1": (2, 19),  # DV001 Jan–Oct, DV002 Jan–Sep
+        "G2": (3, 17),  # DV001 Nov–Dec, DV002 Oct–Dec, DV003 all year
+    }

@@ -3,8 +3,11 @@
 Invariants:
 - Months of a period are the calendar months that start inside it and have begun by `as_of`
   (default: today in Vietnam); a month not yet begun is not due.
-- Dues are due from a member for a month when the member belonged to the unit on the
-  month's first or last day (the rule the dues batch is checked against). The expected
+- Dues are due from a member for a month when the member belonged to a unit on the month's
+  first or last day (the rule the dues batch is checked against), and a member-month is due
+  in ONE union (a member transferred mid-month pays the month once, `ledger.handlers._dues`):
+  the union that collected it when one of those two did, otherwise the union of the first
+  day, otherwise (joined during the month) that of the last day. The expected
   amount is `expected_dues(policy, salary)`: the rate of the policy in force on the month's
   first day applied to the salary basis registered on the month's last day, capped.
 - Collected dues are the net `paid` dues lines of that member and month (a reversed batch
@@ -15,7 +18,9 @@ Invariants:
 - The 2% fee expected for a month is `expected_union_fee(policy, payroll)` of the declared
   payroll; a month with members but no declaration is missing, and its expected fee is
   estimated from the registered salaries of the unit's members (marked as an estimate).
-- A parent's figures are the sums over the units of its subtree.
+- A parent's figures are the sums over the units of its subtree, except `members`: the
+  distinct members from whom dues were due in the subtree (a member counted in two of its
+  unions during the period, after a transfer, is one member).
 """
 
 from __future__ import annotations
@@ -39,22 +44,33 @@ if TYPE_CHECKING:
 
 ON_TIME_MONTHS = 1  # dues of month M are on time when recorded by the end of month M+1
 
+# Every span of every member who belonged to one of the units at some time: where the
+# member was on a month's first and last day decides the one union the month is due in.
 _SPANS = text(
     "SELECT member_number, unit_code, from_date, to_date FROM member_units "
-    "WHERE unit_code IN :units"
+    "WHERE member_number IN (SELECT member_number FROM member_units WHERE unit_code IN :units) "
+    "ORDER BY member_number, from_date"
 ).bindparams(bindparam("units", expanding=True))
 _SALARIES = text(
     "SELECT s.member_number, s.from_date, s.salary_basis FROM proj_member_salaries s "
     "WHERE s.member_number IN (SELECT member_number FROM member_units WHERE unit_code IN :units) "
     "ORDER BY s.member_number, s.from_date"
 ).bindparams(bindparam("units", expanding=True))
-_DUES = text(
+_DUES_COLUMNS = (
     "SELECT unit_code, member_number, month, SUM(amount) AS amount, "
     "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN effective_date END) AS paid_on, "
     "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis END) AS basis "
     "FROM proj_money_lines WHERE flow = 'income' AND key = 'dues' AND status = 'paid' "
-    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, member_number, month"
+)
+_DUES = text(
+    _DUES_COLUMNS + "AND unit_code IN :units AND month IN :months "
+    "GROUP BY unit_code, member_number, month"
 ).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+# The dues lines of members who also belonged to units outside the subtree, wherever paid.
+_DUES_OF = text(
+    _DUES_COLUMNS + "AND member_number IN :members AND month IN :months "
+    "GROUP BY unit_code, member_number, month"
+).bindparams(bindparam("members", expanding=True), bindparam("months", expanding=True))
 _FEES = text(
     "SELECT unit_code, month, SUM(amount) AS amount, "
     "SUM(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis ELSE 0 END) AS payroll "
@@ -207,19 +223,25 @@ def compliance(
     with ledger.engine.connect() as conn:
         tree = load_tree(conn)
         units = tree.subtree(unit)
+        inside = set(units)
         spans = conn.execute(_SPANS, {"units": units}).all()
+        outsiders = sorted({r.member_number for r in spans if r.unit_code not in inside})
         salary_rows = conn.execute(_SALARIES, {"units": units}).all()
-        dues_rows = conn.execute(_DUES, {"units": units, "months": labels}).all()
+        dues_rows = list(conn.execute(_DUES, {"units": units, "months": labels}).all())
+        for part in range(0, len(outsiders), 500):
+            dues_rows += conn.execute(
+                _DUES_OF, {"members": outsiders[part : part + 500], "months": labels}
+            ).all()
         fee_rows = conn.execute(_FEES, {"units": units, "months": labels}).all()
     salaries = _Salaries()
     for r in salary_rows:
         salaries.add(r.member_number, _as_date(r.from_date), int(r.salary_basis))  # type: ignore[arg-type]
     paid = {(r.unit_code, r.member_number, r.month): r for r in dues_rows}
     fees = {(r.unit_code, r.month): r for r in fee_rows}
-    by_unit_spans: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+    spans_of: dict[str, list[tuple[date, date | None, str]]] = defaultdict(list)
     for r in spans:
-        by_unit_spans[r.unit_code].append(
-            (r.member_number, _as_date(r.from_date), _as_date(r.to_date))  # type: ignore[arg-type]
+        spans_of[r.member_number].append(
+            (_as_date(r.from_date), _as_date(r.to_date), r.unit_code)  # type: ignore[arg-type]
         )
     policies: dict[tuple[str, date], Policy | None] = {}
 
@@ -227,6 +249,20 @@ def compliance(
         if (u, on) not in policies:
             policies[(u, on)] = ledger.policy_for(u, on)
         return policies[(u, on)]
+
+    # Per unit and month: the members due there (each member-month in one union) and the
+    # members on its books on the first or last day (whose salaries the 2% fee is paid on).
+    due: dict[tuple[str, str], list[str]] = defaultdict(list)
+    active: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for member in sorted(spans_of):
+        member_spans = spans_of[member]
+        for label, first, last in months:
+            on_first, on_last = _unit_on(member_spans, first), _unit_on(member_spans, last)
+            for u in {on_first, on_last} - {None}:
+                active[(u, label)].append(member)  # type: ignore[index]
+            due_in = _due_in(paid, member, label, on_first, on_last)
+            if due_in is not None:
+                due[(due_in, label)].append(member)
 
     results = []
     seen_due: set[tuple[str, str, str]] = set()
@@ -236,16 +272,9 @@ def compliance(
         members_seen: set[str] = set()
         for label, first, last in months:
             pol = policy(u, first)
-            active = {
-                m
-                for m, start, end in by_unit_spans.get(u, [])
-                if any(start <= d and (end is None or d < end) for d in (first, last))
-            }
-            members_seen |= active
-            registered_payroll = 0
-            for member in sorted(active):
+            members_seen.update(due.get((u, label), ()))
+            for member in due.get((u, label), ()):
                 salary = salaries.on(member, last) or 0
-                registered_payroll += salary
                 expected = expected_dues(pol, salary) if pol is not None else 0
                 uc.dues.member_months_due += 1
                 uc.dues.expected += expected
@@ -263,7 +292,9 @@ def compliance(
                 elif len(uc.missing) < missing_limit:
                     uc.missing.append((member, label, expected))
                 uc.dues.shortfall += max(expected - collected, 0)
-            if active or (u, label) in fees:
+            on_books = active.get((u, label), [])
+            if on_books or (u, label) in fees:
+                registered_payroll = sum(salaries.on(m, last) or 0 for m in on_books)
                 uc.fee.months_due += 1
                 fee = fees.get((u, label))
                 if fee is not None:
@@ -275,17 +306,44 @@ def compliance(
                 elif pol is not None:
                     uc.fee.missing_estimate += expected_union_fee(pol, registered_payroll)
         uc.members = len(members_seen)
-        results.append(uc)
+        results.append((uc, members_seen))
     for (u, member, label), row in paid.items():
-        if (u, member, label) not in seen_due:
-            results[units.index(u)].dues.unexpected += int(row.amount)
+        if u in inside and (u, member, label) not in seen_due:
+            results[units.index(u)][0].dues.unexpected += int(row.amount)
     total = UnitCompliance(unit, tree.node(unit).name)
-    for uc in results:
-        total.members += uc.members
+    everyone: set[str] = set()
+    for uc, members_seen in results:
+        everyone |= members_seen
         total.dues.add(uc.dues)
         total.fee.add(uc.fee)
         total.missing.extend(uc.missing)
+    total.members = len(everyone)
     total.missing = total.missing[:missing_limit]
     return Compliance(
-        total, p, [m[0] for m in months], [u for u in results if u.members or u.fee.months_declared]
+        total,
+        p,
+        [m[0] for m in months],
+        [u for u, _ in results if u.members or u.fee.months_declared],
     )
+
+
+def _unit_on(spans: list[tuple[date, date | None, str]], d: date) -> str | None:
+    for start, end, u in spans:
+        if start <= d and (end is None or d < end):
+            return u
+    return None
+
+
+def _due_in(
+    paid: dict[tuple[str, str, str], Any],
+    member: str,
+    label: str,
+    on_first: str | None,
+    on_last: str | None,
+) -> str | None:
+    """The one union a member-month is due in (see the module's invariants)."""
+    for u in (on_first, on_last):
+        row = paid.get((u, member, label)) if u is not None else None
+        if row is not None and int(row.amount) > 0:
+            return u
+    return on_first if on_first is not None else on_last
