@@ -9,6 +9,10 @@ Invariants:
   marks each row's source: computed from the ledger ("sổ cái") or entered by hand
   ("nhập tay"); amounts in million đồng are exact decimals (never floats).
 - CSV is UTF-8 with a BOM and CRLF line ends, so Excel opens Vietnamese text correctly.
+- Text never becomes a formula (OWASP "CSV injection"): a text cell starting with `=`, `+`,
+  `-`, `@`, a tab or a carriage return (a manual row's text or note) is written to the CSV
+  behind a single quote (`as_text`) and to the XLSX as a string cell with Excel's quote
+  prefix. Numbers are written as numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ from ledger.reports.compute import SOURCE_VI, Report, ReportRow, checkpoint_line
 
 HEADER = ("Mã dòng", "STT", "Nội dung", "Đơn vị", "Số lượng", "Nguồn số liệu", "Ghi chú")
 _EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    """A text cell as a spreadsheet must read it: text, never a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def stamp(report: Report) -> datetime:
@@ -63,20 +75,21 @@ def to_csv(report: Report) -> bytes:
     for r in report.rows:
         raw = "" if r.value is None or isinstance(r.value, str) else str(r.value)
         million = r.million
-        value = (
-            str(million).replace(".", ",")
-            if million is not None
-            else ("" if r.value is None else str(r.value))
-        )
+        if million is not None:
+            value = str(million).replace(".", ",")
+        elif isinstance(r.value, str):
+            value = as_text(r.value)
+        else:
+            value = "" if r.value is None else str(r.value)
         w.writerow(
             [
-                r.row.ref,
+                r.row.ref,  # the form's own text (ledger/reports/forms), not user input
                 r.row.stt,
                 r.row.label,
                 r.row.unit,
                 value,
                 SOURCE_VI[r.source],
-                _remarks(r),
+                as_text(_remarks(r)),
                 raw,
             ]
         )
@@ -144,6 +157,8 @@ def _xlsx_row(ws: Any, n: int, r: ReportRow) -> None:
     cells = (r.row.ref, r.row.stt, r.row.label, r.row.unit, value, SOURCE_VI[r.source], _remarks(r))
     for col, v in enumerate(cells, start=1):
         c = ws.cell(row=n, column=col, value=v)
+        if isinstance(v, str) and v.startswith(_FORMULA_START):
+            c.data_type, c.quotePrefix = "s", True  # openpyxl took it for a formula
         c.border = _BOX
         c.alignment = Alignment(vertical="top", wrap_text=col in (3, 5, 7))
         if heading:

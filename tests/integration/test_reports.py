@@ -295,6 +295,32 @@ def test_exports_are_byte_identical_and_state_their_checkpoint(world, year) -> N
         assert len({i.date_time for i in z.infolist()}) == 1
 
 
+def test_text_from_a_manual_file_is_exported_as_text_never_as_a_formula(world, year) -> None:  # type: ignore[no-untyped-def]
+    """A manual cell `=HYPERLINK(...)` or a note `=1+2` became a live formula in the XLSX
+    and an unescaped one in the CSV (CSV injection). Text is text in both."""
+    link = '=HYPERLINK("http://evil.example","bấm")'
+    manual = parse_manual(
+        'STT,value,note\nI.1,3,=1+2\nIII.1,"=HYPERLINK(""http://evil.example"",""bấm"")"\n'
+        "III.2,@SUM(A1)\n",
+        load_form("phu_luc_01"),
+    )
+    report = build_report(world.ledger, "monthly", "G1", MARCH, manual=manual)
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx(report))).active
+    assert ws is not None
+    cells = {row[0].value: row for row in ws.iter_rows()}
+    assert [(c.value, c.data_type) for c in (cells["III.1"][4], cells["I.1"][6])] == [
+        (link, "s"),
+        ("=1+2", "s"),
+    ]
+    assert cells["I.1"][4].value == 3 and cells["I.1"][4].data_type == "n"
+    lines = to_csv(report)[3:].decode("utf-8").split("\r\n")
+    assert "I.1;1;Văn bản chỉ đạo trong tháng;Văn bản;3;nhập tay;'=1+2;3" in lines
+    by_ref = {line.split(";")[0]: line.split(";") for line in lines}
+    assert by_ref["III.2"][4] == "'@SUM(A1)"
+    assert by_ref["III.1"][4].startswith("\"'=HYPERLINK(")  # quoted by csv: it holds quotes
+    assert {r["ref"]: r["value"] for r in json.loads(to_json(report))["rows"]}["III.1"] == link
+
+
 def test_xlsx_opens_with_the_form_layout_and_values(world, year) -> None:  # type: ignore[no-untyped-def]
     report = build_report(world.ledger, "annual", "P", YEAR)
     ws = openpyxl.load_workbook(io.BytesIO(to_xlsx(report))).active
