@@ -11,9 +11,6 @@ Invariants:
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
@@ -96,31 +93,6 @@ def _period(kind: str, text: str) -> Period:
     return period
 
 
-def _structure_csv(data: dict[str, object]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "code", "amount", "share_bp", "target_or_min_bp", "max_bp"])
-    writer.writerow(
-        [
-            "total",
-            data["unit"],
-            data["spending"],
-            data["welfare_share_bp"],
-            data["welfare_target_bp"],
-            "",
-        ]
-    )
-    for c in data["categories"]:  # type: ignore[attr-defined]
-        writer.writerow(
-            ["category", c["category"], c["amount"], c["share_bp"], c["min_bp"], c["max_bp"]]
-        )
-    for c in data["children"]:  # type: ignore[attr-defined]
-        writer.writerow(
-            ["unit", c["unit"], c["spending"], c["welfare_share_bp"], c["welfare_target_bp"], ""]
-        )
-    return out.getvalue().encode("utf-8-sig")
-
-
 @router.get("/web/reports/download")
 def download(
     request: Request,
@@ -150,18 +122,20 @@ def download(
             "The report module is not installed on this server",
         )
     from ledger.reports.compute import build_report
-    from ledger.reports.export import to_csv, to_json, to_xlsx
+    from ledger.reports.export import (
+        structure_to_csv,
+        structure_to_json,
+        to_csv,
+        to_json,
+        to_xlsx,
+    )
     from ledger.reports.structure import spending_structure
 
     ledger = services(request).ctx.ledger
     p = _period(kind, period)
     if kind == "structure":
-        data = spending_structure(ledger, unit, p).as_dict()
-        content = (
-            json.dumps(data, ensure_ascii=False, indent=2).encode()
-            if format == "json"
-            else _structure_csv(data)
-        )
+        structure = spending_structure(ledger, unit, p)
+        content = (structure_to_json if format == "json" else structure_to_csv)(structure)
         name = f"co-cau-chi_{unit}_{p.label}.{format}"
     else:
         report = build_report(ledger, kind, unit, p)

@@ -3,7 +3,7 @@
     phucloi report monthly UNIT --month 2025-03 [--format table|xlsx|csv|json] [--out PATH]
                           [--manual rows.csv] [--explain STT] [--checkpoint SIZE]
     phucloi report annual UNIT --year 2025 ...                     (same options)
-    phucloi report structure UNIT --period P [--json]
+    phucloi report structure UNIT --period P [--json | --format csv|json] [--out PATH]
     phucloi report chart UNIT --period P --out welfare.png|.svg [--trend] [--grassroots]
     phucloi report template monthly|annual [--out rows.csv]
 
@@ -25,7 +25,6 @@ from ledger.cli.common import (
     JsonFlag,
     UnitArg,
     console,
-    emit_json,
     fmt_bp,
     fmt_date,
     fmt_money,
@@ -360,16 +359,32 @@ def structure(
     checkpoint: CheckpointOpt = None,
     grassroots: GrassrootsOpt = False,
     as_json: JsonFlag = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table | csv | json; mặc định theo đuôi --out, không có thì table.",
+        ),
+    ] = None,
+    out: OutOpt = None,
 ) -> None:
     """Cơ cấu chi: tỷ lệ chi phúc lợi và từng nội dung chi so với quy chế (spending structure)."""
+    if as_json:
+        fmt = fmt or "json"
+    kind = "xlsx" if fmt == "xlsx" else _format(fmt, out)
+    if kind == "xlsx":
+        usage("--format: cơ cấu chi xuất ra csv hoặc json / the structure exports as csv or json")
     p = _period(period)
     ctx = open_context()
     s = spending_structure(ctx.ledger, unit, p, checkpoint=checkpoint, grassroots=grassroots)
     _behind(s.asof)
-    if as_json:
-        emit_json(s.as_dict())
+    if kind == "table":
+        print_structure(s)
         return
-    print_structure(s)
+    from ledger.reports import export  # the same bytes as the web page's download
+
+    _write(out, export.structure_to_csv(s) if kind == "csv" else export.structure_to_json(s))
 
 
 def print_structure(s: Structure) -> None:

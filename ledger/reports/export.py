@@ -1,4 +1,5 @@
-"""Exports of a filled form: XLSX laid out like the paper form, CSV for Excel, JSON.
+"""Exports of a filled form (XLSX laid out like the paper form, CSV for Excel, JSON) and of
+the spending structure (CSV, JSON); the command line and the web pages write these bytes.
 
 Invariants:
 - Byte-identical: the same report (same ledger, unit, period, checkpoint and manual rows)
@@ -29,7 +30,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from ledger.domain.catalogue import SpendingCategory
+from ledger.domain.money import to_million
 from ledger.reports.compute import SOURCE_VI, Report, ReportRow, checkpoint_line
+from ledger.reports.structure import Structure
 
 HEADER = ("Mã dòng", "STT", "Nội dung", "Đơn vị", "Số lượng", "Nguồn số liệu", "Ghi chú")
 _EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
@@ -91,6 +95,103 @@ def to_csv(report: Report) -> bytes:
                 SOURCE_VI[r.source],
                 as_text(_remarks(r)),
                 raw,
+            ]
+        )
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+# --- spending structure (cơ cấu chi) -------------------------------------------------------
+
+STRUCTURE_HEADER = (
+    "Phần",
+    "Mã",
+    "Nội dung / đơn vị",
+    "Số tiền (triệu đồng)",
+    "Tỷ lệ (%)",
+    "Tối thiểu / mục tiêu (%)",
+    "Tối đa (%)",
+    "Đánh giá",
+    "Số tiền (đồng)",
+)
+
+
+def _million(amount: int) -> str:
+    return str(to_million(amount)).replace(".", ",")
+
+
+def _percent(bp: int | None) -> str:
+    """Basis points as a percentage with a decimal comma: 5999 → `59,99`."""
+    if bp is None:
+        return ""
+    whole, frac = divmod(bp, 100)
+    return f"{whole},{frac:02d}"
+
+
+def _judged(ok: bool | None) -> str:
+    return {True: "đạt", False: "chưa đạt", None: ""}[ok]
+
+
+def structure_to_json(s: Structure) -> bytes:
+    return (json.dumps(s.as_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def structure_to_csv(s: Structure) -> bytes:
+    """The spending structure in the forms' CSV style (semicolons, decimal commas, UTF-8 with
+    a BOM, the exact đồng last): total spending; welfare spending, its share of the total
+    against the target; each category, its share against the policy's limits; each unit
+    below (or grassroots union), its spending and its welfare share against its target."""
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    w.writerow([as_text(f"Cơ cấu chi — {s.unit.code} — {s.unit.name} ({s.unit.level})")])
+    w.writerow([f"Kỳ báo cáo: {s.period.label_vi} ({s.period.label})"])
+    w.writerow(
+        [f"Số liệu tính đến checkpoint: kích thước cây {s.asof.size}, gốc Merkle {s.asof.root}"]
+    )
+    w.writerow(STRUCTURE_HEADER)
+    t = s.total
+    w.writerow(
+        ["Tổng chi", t.code, as_text(t.name), _million(t.spending), "", "", "", "", t.spending]
+    )
+    w.writerow(
+        [
+            "Chi phúc lợi",
+            t.code,
+            as_text(t.name),
+            _million(t.welfare),
+            _percent(t.share_bp),
+            _percent(t.target_bp),
+            "",
+            _judged(t.meets_target),
+            t.welfare,
+        ]
+    )
+    for c in s.categories:
+        limited = c.min_bp is not None or c.max_bp is not None
+        w.writerow(
+            [
+                "Nội dung chi",
+                c.category,
+                SpendingCategory(c.category).label_vi,
+                _million(c.amount),
+                _percent(c.share_bp),
+                _percent(c.min_bp),
+                _percent(c.max_bp),
+                _judged(c.within_limits) if limited else "",
+                c.amount,
+            ]
+        )
+    for u in s.children:
+        w.writerow(
+            [
+                "Đơn vị",
+                u.code,
+                as_text(u.name),
+                _million(u.spending),
+                _percent(u.share_bp),
+                _percent(u.target_bp),
+                "",
+                _judged(u.meets_target),
+                u.spending,
             ]
         )
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")

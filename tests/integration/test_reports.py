@@ -36,7 +36,7 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.periods import parse_period
 from ledger.reports.charts import share_bars, share_chart, trend_chart
 from ledger.reports.compute import Report, build_report, explain
-from ledger.reports.export import to_csv, to_json, to_xlsx
+from ledger.reports.export import structure_to_csv, to_csv, to_json, to_xlsx
 from ledger.reports.forms import load_form
 from ledger.reports.manual import ManualRowsError, parse_manual
 from ledger.reports.measures import COUNTED
@@ -498,6 +498,33 @@ def test_cli_exports_explains_and_charts(world, year, database_url: str, tmp_pat
     svg = tmp_path / "trend.svg"
     ok(cli(home, database_url, f"report chart D --period 2025 --trend --out {svg}"))
     ET.fromstring(svg.read_bytes())
+
+
+def test_the_structure_is_exported_as_csv_by_the_command_line_as_by_the_web(  # type: ignore[no-untyped-def]
+    world, year, database_url: str, tmp_path: Path
+) -> None:
+    """`report structure` had no `--out` (the README promised the web's CSV was the command
+    line's export), and the web's CSV was comma-separated raw đồng. One writer serves both,
+    in the forms' style: semicolons, decimal commas, the exact đồng last."""
+    home, out = tmp_path / "home", tmp_path / "co-cau-chi.csv"
+    ok(cli(home, database_url, f"report structure D --period 2025-03 --out {out}"))
+    data = out.read_bytes()
+    assert data == structure_to_csv(spending_structure(world.ledger, "D", MARCH))
+    lines = data[3:].decode("utf-8").split("\r\n")
+    assert lines[0] == "Cơ cấu chi — D — Công đoàn KCN VSIP (Cấp trên trực tiếp cơ sở)"
+    assert lines[4:7] == [
+        "Tổng chi;D;Công đoàn KCN VSIP;60,300;;;;;60300000",
+        "Chi phúc lợi;D;Công đoàn KCN VSIP;50,800;84,25;60,00;;đạt;50800000",
+        "Nội dung chi;welfare;Chăm lo, phúc lợi đoàn viên;50,800;84,25;40,00;;đạt;50800000",
+    ]
+    assert "Đơn vị;G2;CĐCS Công ty Gỗ Thuận An;14,000;50,00;60,00;;chưa đạt;14000000" in lines
+    as_json = tmp_path / "s.json"
+    ok(cli(home, database_url, f"report structure D --period 2025-03 --out {as_json}"))
+    assert json.loads(as_json.read_text("utf-8"))["welfare_share_bp"] == 8425
+    refused = cli(
+        home, database_url, f"report structure D --period 2025-03 --out {tmp_path}/s.xlsx"
+    )
+    assert refused.exit_code == 2 and "csv" in refused.output
     filled = tmp_path / "template.csv"
     ok(cli(home, database_url, f"report template annual --out {filled}"))
     form = load_form("phu_luc_02")
