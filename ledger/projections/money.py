@@ -4,8 +4,9 @@ Invariants (with those of `ledger.projections.lines`):
 - `proj_money_lines` holds every line with its final status; `proj_unit_totals` and
   `proj_beneficiaries` hold the sums of the `paid` lines, per unit, for the month and the
   lunar year of the line's effective date (quarters and years are sums of months). A unit's row covers the unit alone: a parent's
-  figures are the sum over its subtree, added at query time (so moving a unit moves its
-  history with it and the roll-up always equals the sum of the children), except the
+  figures are the sum over its subtree as it stood on each line's effective date, added at
+  query time (ledger.projections.queries.tree.TreeHistory: a move takes a unit's lines from
+  its effective date on, and the roll-up always equals the sum of the children), except the
   transfers between levels: a parent's "remitted upward" is what left its subtree, its
   "received from below" what the parent itself received (ledger.projections.queries.ratios).
 - `lines` / `payouts` count counted lines, minus one per reversal line: a fully reversed

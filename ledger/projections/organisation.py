@@ -2,7 +2,11 @@
 
 Invariants:
 - `proj_units` mirrors the Unit aggregates' code, name, level, parent and dissolution date;
-  the tree is walked at query time, so a move re-parents the whole subtree at once.
+  the tree is walked at query time, so a move re-parents the whole subtree at once (the
+  tree as it stands now: labels, scopes).
+- `proj_unit_parents` holds one row per registration and move (code, seq, effective date,
+  parent): the tree on any date, as of any checkpoint, so roll-up attributes a line to the
+  parents its unit had on the line's effective date (ledger.projections.queries.tree).
 - `proj_member_salaries` holds one row per (member, date) the registered salary basis
   changed (join, salary change); the last change of a day wins, as in the aggregate.
 - `member_index` / `member_units` (ledger.tables) are kept by `ledger.entries`; they are
@@ -14,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ledger.entries import EntryMeta, project_member_index
-from ledger.projections.tables import proj_member_salaries, proj_units
+from ledger.projections.tables import proj_member_salaries, proj_unit_parents, proj_units
 from ledger.projections.tracking import Projection
 from ledger.store import Tx
 from ledger.tables import member_index, member_units
@@ -58,6 +62,29 @@ def apply_units(tx: Tx, metas: Sequence[EntryMeta]) -> None:
             )
 
 
+def apply_tree(tx: Tx, metas: Sequence[EntryMeta]) -> None:
+    apply_units(tx, metas)
+    apply_unit_parents(tx, metas)
+
+
+def apply_unit_parents(tx: Tx, metas: Sequence[EntryMeta]) -> None:
+    rows = [
+        {
+            "code": m.command["body"]["code"] if m.command_type == "unit.register" else m.unit,
+            "seq": m.seq,
+            "on": m.effective_date,
+            "parent": m.command["body"].get("parent"),
+        }
+        for m in metas
+        if m.command_type in ("unit.register", "unit.move")
+    ]
+    tx.executemany(
+        "INSERT INTO proj_unit_parents (code, seq, from_date, parent) "
+        "VALUES (:code, :seq, :on, :parent)",
+        rows,
+    )
+
+
 def apply_salaries(tx: Tx, metas: Sequence[EntryMeta]) -> None:
     rows = [
         {
@@ -82,8 +109,8 @@ MEMBER_INDEX = Projection(
 )
 UNITS = Projection(
     name="units",
-    tables=(proj_units,),
-    apply=apply_units,
+    tables=(proj_units, proj_unit_parents),
+    apply=apply_tree,
     command_types=frozenset({"unit.register", "unit.rename", "unit.move", "unit.dissolve"}),
     description="Cây đơn vị công đoàn (the union tree)",
 )

@@ -49,6 +49,18 @@ proj_units = Table(
     Index("ix_proj_units_parent", "parent"),
 )
 
+# Each unit's parent over time: one row per registration and per move, from its effective
+# date. `seq` orders changes of one day and lets a report take the tree as of a checkpoint.
+proj_unit_parents = Table(
+    "proj_unit_parents",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("from_date", Date, nullable=False),
+    Column("parent", String(64), nullable=True),
+    sqlite_with_rowid=False,
+)
+
 # Registered salary basis of each member over time (mức lương đóng đoàn phí).
 proj_member_salaries = Table(
     "proj_member_salaries",
@@ -124,6 +136,7 @@ __all__ = [
     "proj_beneficiaries",
     "proj_member_salaries",
     "proj_money_lines",
+    "proj_unit_parents",
     "proj_unit_totals",
     "proj_units",
     "projection_tracking",

@@ -16,8 +16,11 @@ Invariants:
 - A checkpoint at the head (`size` = events in the log) has no tail: nothing is read after
   it, so a report at the head pays nothing for the checks above.
 - The union tree is `proj_units` when no unit event was recorded after the checkpoint;
-  otherwise it is rebuilt from the unit events before it, so names and roll-up are those of
-  the checkpoint too.
+  otherwise it is rebuilt from the unit events before it, so names are those of the
+  checkpoint too. Roll-up follows the tree of each line's effective date as the
+  checkpoint's log left it (`AsOf.history`: the registrations and moves with `seq < size`),
+  so a move recorded later changes nothing in a report at this checkpoint, and a move
+  effective on a day changes only the lines from that day on.
 - A policy compared with the figures (`AsOf.policy`) is the one the checkpoint's log holds:
   versions adopted after it are left out, and inheritance follows the checkpoint's tree.
 """
@@ -34,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.domain.errors import NotFound, not_found, problem
 from ledger.entries import EntryMeta
 from ledger.projections.log import meta_of
-from ledger.projections.queries.tree import Tree, UnitNode
+from ledger.projections.queries.tree import Tree, TreeHistory, UnitNode
 from ledger.store import Tx
 
 if TYPE_CHECKING:
@@ -63,6 +66,7 @@ class AsOf:
     head: int  # events in the log now
     late_approved: frozenset[str]
     tree: Tree
+    history: TreeHistory  # each unit's parents over time, as of the checkpoint
     registered_after: frozenset[str] = frozenset()  # units registered after the checkpoint
     policies_after: Mapping[str, int] = field(default_factory=dict)  # unit -> versions adopted
     # after the checkpoint (a unit's versions are appended in log order: the last ones)
@@ -145,9 +149,33 @@ def resolve(ledger: Ledger, tx: Tx, size: int | None = None) -> AsOf:
         str(m.command["body"]["code"]) for m in tail if m.command_type == "unit.register"
     )
     policies = Counter(str(m.unit) for m in tail if m.command_type == "policy.adopt")
-    return AsOf(
-        cp_size, str(cp["root_hash"]), str(cp["created_at"]), head, late, tree, later, policies
+    changes = tx.fetchall(
+        "SELECT code, seq, from_date, parent FROM proj_unit_parents WHERE seq < :size",
+        {"size": cp_size},
     )
+    history = TreeHistory(
+        tree,
+        (
+            (r["code"], int(r["seq"]), _as_date(r["from_date"]), r["parent"])
+            for r in changes
+            if r["code"] in tree.nodes
+        ),
+    )
+    return AsOf(
+        size=cp_size,
+        root=str(cp["root_hash"]),
+        signed_at=str(cp["created_at"]),
+        head=head,
+        late_approved=late,
+        tree=tree,
+        history=history,
+        registered_after=later,
+        policies_after=policies,
+    )
+
+
+def _as_date(v: Any) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v))
 
 
 def _tail(ledger: Ledger, tx: Tx, size: int) -> list[EntryMeta]:

@@ -147,7 +147,7 @@ def _fill(
 ) -> tuple[Report, Scope]:
     asof = resolve(ledger, tx, checkpoint)
     node = unit_node(asof, unit)
-    scope = Scope(unit, tuple(asof.tree.subtree(unit)), period, asof)
+    scope = Scope.of(unit, period, asof)
     facts = load_facts(ledger, tx, scope, form.terms())
     rows = []
     for row in form.rows:

@@ -1,8 +1,10 @@
 """The figures of the report forms: SQL over `proj_money_lines`, as of a checkpoint.
 
 Invariants (with those of `ledger.projections.lines` and `ledger.reports.asof`):
-- A figure covers the unit's whole subtree (roll-up), the period `[start, end)` by effective
-  date, and only the lines counted at the checkpoint (`Scope.where`); income lines are never
+- A figure covers the unit's whole subtree (roll-up) as it stood on each line's effective
+  date (`Scope.of`: a union below the unit for part of the period counts only its lines of
+  those days), the period `[start, end)` by effective date, and only the lines counted at
+  the checkpoint (`Scope.where`); income lines are never
   read (the report index, `ledger.reports.tables`, leaves them out). Amounts are integer
   đồng, summed in SQL; a reversal line is the negated copy of what it cancels, so it nets out.
 - A person counts when the net number of their counted lines of a welfare kind is above zero
@@ -64,15 +66,37 @@ class Scope:
     """Which lines a report counts: a subtree, a period, a checkpoint."""
 
     unit: str
-    units: tuple[str, ...]
+    units: tuple[str, ...]  # in the unit's subtree on every day of the period
     period: Period
     asof: AsOf
+    # in it on some days only: (unit, first day, day after), one per run of days
+    spans: tuple[tuple[str, date, date], ...] = ()
+
+    @classmethod
+    def of(cls, unit: str, period: Period, asof: AsOf) -> Scope:
+        """The unit's subtree over the period, day by day, as of the checkpoint."""
+        whole, spans = [], []
+        for code, runs in asof.history.within(unit, period.start, period.end).items():
+            if runs == [(period.start, period.end)]:
+                whole.append(code)
+            else:
+                spans += [(code, a, b) for a, b in runs]
+        return cls(unit, tuple(whole), period, asof, tuple(sorted(spans)))
 
     def where(self) -> tuple[str, dict[str, Any]]:
         units, params = in_list("u", self.units)
+        within = f"unit_code IN {units}"
+        if self.spans:
+            runs = [within]
+            for i, (code, a, b) in enumerate(self.spans):
+                runs.append(
+                    f"(unit_code = :s{i} AND effective_date >= :s{i}a AND effective_date < :s{i}b)"
+                )
+                params |= {f"s{i}": code, f"s{i}a": a.isoformat(), f"s{i}b": b.isoformat()}
+            within = f"({' OR '.join(runs)})"
         sql = (
             f"{NOT_INCOME} AND seq < :size AND status = 'paid' AND effective_date >= :start "
-            f"AND effective_date < :end AND unit_code IN {units}"
+            f"AND effective_date < :end AND {within}"
         )
         params |= {
             "size": self.asof.size,

@@ -6,7 +6,9 @@ Invariants:
   loans, remittances and partner discounts are outside both. Shares are basis points,
   half-up (`share_bp`), None when nothing was spent.
 - Lines are counted as of the checkpoint exactly as the report forms count them
-  (`ledger.reports.measures.Scope`), rolled up over each unit's subtree.
+  (`ledger.reports.measures.Scope`), rolled up over each unit's subtree as it stood on the
+  line's effective date; a child's (or grassroots union's) share is what it held while it
+  was below the unit.
 - Each share is compared with the policy in force on the period's last day for the unit, as
   the checkpoint's log holds it (`AsOf.policy`: a version adopted after the checkpoint does
   not count; `Policy.welfare_target_bp`, `Policy.category_limits`).
@@ -23,8 +25,8 @@ from ledger.domain.catalogue import SpendingCategory
 from ledger.domain.money import compare_share, share_bp
 from ledger.domain.periods import Period
 from ledger.projections.queries.ratios import CategoryShare, shown_share
-from ledger.projections.queries.tree import Tree, UnitNode
-from ledger.reports.asof import AsOf, resolve, snapshot, unit_node
+from ledger.projections.queries.tree import TreeHistory, UnitNode
+from ledger.reports.asof import AsOf, in_list, resolve, snapshot, unit_node
 from ledger.reports.measures import Scope
 
 if TYPE_CHECKING:
@@ -98,24 +100,45 @@ class TrendPoint:
         return share_bp(self.welfare, self.spending)
 
 
-def _amounts(tx: Any, scope: Scope) -> dict[str, Amounts]:
+# What each unit spent: (unit, the day its chain of parents is taken on, amounts). A unit
+# whose parents did not change during the period has one entry, on the period's first day.
+Own = dict[tuple[str, date], Amounts]
+
+
+def _amounts(tx: Any, scope: Scope) -> Own:
     where, params = scope.where()
-    out: dict[str, Amounts] = defaultdict(lambda: defaultdict(int))
+    p, history = scope.period, scope.asof.history
+    codes = [*scope.units, *sorted({code for code, _, _ in scope.spans})]
+    moving = sorted(set(codes) - history.stable(codes, p.start, p.end))
+    day, group = "", "unit_code, flow, key"
+    if moving:  # read day by day: their lines count under the parents of their own day
+        marks, mp = in_list("m", moving)
+        day = f", CASE WHEN unit_code IN {marks} THEN effective_date END AS day"
+        group, params = "1, 2, 3, 4", params | mp
+    out: Own = defaultdict(lambda: defaultdict(int))
     for r in tx.fetchall(
-        f"SELECT unit_code, flow, key, SUM(amount) AS amount FROM proj_money_lines "
-        f"WHERE {where} AND flow IN ('welfare', 'spending') GROUP BY unit_code, flow, key",
+        f"SELECT unit_code{day}, flow, key, SUM(amount) AS amount FROM proj_money_lines "
+        f"WHERE {where} AND flow IN ('welfare', 'spending') GROUP BY {group}",
         params,
     ):
+        on = p.start if r.get("day") is None else _as_date(r["day"])
         category = "welfare" if r["flow"] == "welfare" else r["key"]
-        out[r["unit_code"]][category] += int(r["amount"])
+        out[(r["unit_code"], on)][category] += int(r["amount"])
     return out
 
 
-def _rolled(tree: Tree, code: str, own: dict[str, Amounts]) -> Amounts:
+def _as_date(v: Any) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v))
+
+
+def _rolled(
+    history: TreeHistory, code: str, own: Own, *, below: str | None = None, direct: bool = True
+) -> Amounts:
     total: Amounts = defaultdict(int)
-    for u in tree.subtree(code):
-        for category, amount in own.get(u, {}).items():
-            total[category] += amount
+    for (u, day), amounts in own.items():
+        if history.holds(u, day, code, below=below, direct=direct):
+            for category, amount in amounts.items():
+                total[category] += amount
     return total
 
 
@@ -136,19 +159,20 @@ def spending_structure(
     with snapshot(ledger) as tx:
         asof = resolve(ledger, tx, checkpoint)
         node = unit_node(asof, unit)
-        scope = Scope(unit, tuple(asof.tree.subtree(unit)), period, asof)
+        scope = Scope.of(unit, period, asof)
         own = _amounts(tx, scope)
-    tree, last_day = asof.tree, period.end - timedelta(days=1)
+    tree, history, last_day = asof.tree, asof.history, period.end - timedelta(days=1)
 
-    def share_of(code: str) -> UnitShare:
-        a = _rolled(tree, code, own)
+    def share_of(code: str, *, direct: bool = True) -> UnitShare:
+        below = None if code == unit else unit
+        a = _rolled(history, code, own, below=below, direct=direct)
         n = tree.node(code)
         return UnitShare(
             code, n.name, a["welfare"], sum(a.values()), _target(ledger, asof, code, last_day)
         )
 
     total = share_of(unit)
-    amounts = _rolled(tree, unit, own)
+    amounts = _rolled(history, unit, own)
     policy = asof.policy(ledger, unit, last_day)
     categories = []
     for cat in SpendingCategory:
@@ -160,12 +184,13 @@ def spending_structure(
                     cat.value, amount, share_bp(amount, total.spending), lo, hi, total.spending
                 )
             )
+    within = history.within(unit, period.start, period.end)
     if grassroots:
-        codes = [u for u in tree.subtree(unit) if not tree.children(u)]
+        codes = [u for u in sorted(within) if not tree.children(u)]
     else:
-        codes = tree.children(unit) or [unit]
+        codes = history.children_within(unit, period.start, period.end) or [unit]
     children = sorted(
-        (share_of(c) for c in codes),
+        (share_of(c, direct=not grassroots) for c in codes),
         key=lambda s: (s.share_bp is None, s.share_bp or 0, s.code),
     )
     return Structure(node, period, asof, total, categories, children)
@@ -180,7 +205,7 @@ def welfare_trend(
     structure = spending_structure(ledger, unit, period, checkpoint=checkpoint)
     with snapshot(ledger) as tx:
         asof = resolve(ledger, tx, structure.asof.size)
-        scope = Scope(unit, tuple(asof.tree.subtree(unit)), period, asof)
+        scope = Scope.of(unit, period, asof)
         where, params = scope.where()
         rows = tx.fetchall(
             f"SELECT effective_date, flow, key, SUM(amount) AS amount FROM proj_money_lines "

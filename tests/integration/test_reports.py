@@ -269,6 +269,74 @@ def test_a_later_write_does_not_change_a_report_pinned_at_a_checkpoint(world, ye
 WRITERS = {"xlsx": to_xlsx, "csv": to_csv, "json": to_json}
 
 
+def test_moving_a_union_moves_only_its_lines_from_the_day_of_the_move(world, year) -> None:  # type: ignore[no-untyped-def]
+    """Moving G2 from D to D2 on 2025-07-01 rewrote D's and D2's reports for March: roll-up
+    followed the tree as it stands now. It follows the tree of each line's effective date."""
+    from ledger.projections.queries.beneficiaries import beneficiary_counts
+    from ledger.projections.queries.compliance import compliance
+    from ledger.projections.queries.ratios import grassroots_figures, unit_figures
+
+    pinned = {f: w(build_report(world.ledger, "monthly", "D", MARCH)) for f, w in WRITERS.items()}
+    march_d = unit_figures(world.ledger, "D", MARCH).as_dict()
+    with at("2025-06-30"):
+        world.submit(
+            "unit.register",
+            by=world.admin,
+            body={"code": "D2", "name": "CĐ ngành Gỗ", "level": "Ngành", "parent": "P"},
+        )
+    with at("2025-07-01"):
+        world.submit("unit.move", by=world.admin, unit="G2", body={"parent": "D2"})
+    july = parse_period("2025-07")
+    world.payout(
+        "B1", "sickness_visit", 700_000, on="2025-07-10", unit="G2", by=world.kt2, personal=REASON
+    )
+    make_checkpoint(world.ctx.engine)
+
+    # March: G2 was D's, so D's form, ratios and structure are as before; D2 had nothing.
+    assert values(build_report(world.ledger, "monthly", "D", MARCH)) == MONTHLY_P
+    assert set(values(build_report(world.ledger, "monthly", "D2", MARCH)).values()) == {0}
+    assert unit_figures(world.ledger, "D", MARCH).as_dict() == march_d
+    assert unit_figures(world.ledger, "D2", MARCH).spending == 0
+    assert spending_structure(world.ledger, "D", MARCH).total.spending == 60_300_000
+    # The report pinned at the old checkpoint is byte for byte what it was.
+    again = build_report(world.ledger, "monthly", "D", MARCH, checkpoint=year["cp1"])
+    assert {f: w(again) for f, w in WRITERS.items()} == pinned
+    # July: G2's sickness visit is D2's, not D's; the province has it either way.
+    visited = {
+        u: values(build_report(world.ledger, "monthly", u, july))["II.6"] for u in ("D", "D2", "P")
+    }
+    assert visited == {"D": 0, "D2": 1, "P": 1}
+    # The year: D holds G2's first half, D2 its second; their sum is the province's.
+    d, d2, p = (unit_figures(world.ledger, u, YEAR) for u in ("D", "D2", "P"))
+    assert (d.welfare, d2.welfare, p.welfare) == (53_800_000, 700_000, 54_500_000)
+    assert [(c.unit, c.welfare) for c in d.children] == [("G1", 46_800_000), ("G2", 7_000_000)]
+    assert [(c.unit, c.welfare) for c in d2.children] == [("G2", 700_000)]
+    assert [(c.unit, c.welfare) for c in p.children] == [("D", 53_800_000), ("D2", 700_000)]
+    assert {f.unit: f.welfare for f in grassroots_figures(world.ledger, "D2", YEAR)} == {
+        "G2": 700_000
+    }
+    may = grassroots_figures(world.ledger, "D", parse_period("2025-05"))  # nothing spent
+    assert [(f.unit, f.welfare_share_bp) for f in may] == [("G1", None), ("G2", None)]
+    d_structure = spending_structure(world.ledger, "D", YEAR)
+    assert {c.code: c.welfare for c in d_structure.children} == {"G1": 46_800_000, "G2": 7_000_000}
+    visits = {
+        u: next(c for c in beneficiary_counts(world.ledger, u, YEAR) if c.kind == "sickness_visit")
+        for u in ("D", "D2", "P")
+    }
+    assert {u: (c.people, c.amount) for u, c in visits.items()} == {
+        "D": (1, 800_000),
+        "D2": (1, 700_000),
+        "P": (2, 1_500_000),
+    }
+    # Dues compliance: G2's members are due in D until June, in D2 from July.
+    as_of = parse_period("2025-12").start
+    due = {
+        u: compliance(world.ledger, u, YEAR, as_of=as_of).total.dues.member_months_due
+        for u in ("D", "D2", "P")
+    }
+    assert due == {"D": 3 * 12 + 2 * 6, "D2": 2 * 6, "P": 5 * 12}
+
+
 def test_exports_are_byte_identical_and_state_their_checkpoint(world, year) -> None:  # type: ignore[no-untyped-def]
     manual = parse_manual("I.1,3\nIII.1,Làm tốt công tác chăm lo\n", load_form("phu_luc_01"))
     a = build_report(world.ledger, "monthly", "G1", MARCH, manual=manual)

@@ -54,3 +54,36 @@ def test_the_session_generation_migration_goes_down_and_up_keeping_credentials(c
     assert login(ctx.engine, kt, "mật khẩu dài 123") == 0
     set_credential(ctx.engine, kt, "mật khẩu mới 4567", hasher=fast)
     assert session_generation(ctx.engine, kt) == 1
+
+
+def test_the_unit_parents_migration_fills_the_tree_over_time_from_the_log(  # type: ignore[no-untyped-def]
+    world, database_url: str
+) -> None:
+    from ledger.bootstrap import open_ledger
+    from tests.support import at
+
+    with at("2025-07-01"):
+        world.submit("unit.move", by=world.admin, unit="G2", body={"parent": "P"})
+
+    def tree(engine) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:  # type: ignore[no-untyped-def]
+        with engine.connect() as conn:
+            parents = conn.execute(
+                text("SELECT code, from_date, parent FROM proj_unit_parents ORDER BY code, seq")
+            ).all()
+            units = conn.execute(text("SELECT code, parent FROM proj_units ORDER BY code")).all()
+        return [tuple(map(str, r)) for r in parents], [tuple(map(str, r)) for r in units]
+
+    before = tree(world.ctx.engine)
+    assert [r for r in before[0] if r[0] == "G2"] == [
+        ("G2", "2024-06-01", "D"),
+        ("G2", "2025-07-01", "P"),
+    ]
+    _migrate(world.ctx.engine, "downgrade", "0007")
+    assert "proj_unit_parents" not in inspect(world.ctx.engine).get_table_names()
+    _migrate(world.ctx.engine, "upgrade", "head")
+    assert tree(world.ctx.engine) == ([], [])  # until the ledger opens again
+    again = open_ledger(database_url)  # the `units` projection catches up from the log
+    try:
+        assert tree(again.engine) == before
+    finally:
+        again.close()

@@ -18,7 +18,9 @@ Invariants:
 - The 2% fee expected for a month is `expected_union_fee(policy, payroll)` of the declared
   payroll; a month with members but no declaration is missing, and its expected fee is
   estimated from the registered salaries of the unit's members (marked as an estimate).
-- A parent's figures are the sums over the units of its subtree, except `members`: the
+- A parent's figures are the sums over the units of its subtree as it stood on each month's
+  first day (a union moved to another parent on 2025-07-01 counts under the old one until
+  June, under the new one from July), except `members`: the
   distinct members from whom dues were due in the subtree (a member counted in two of its
   unions during the period, after a transfer, is one member).
 """
@@ -37,7 +39,7 @@ from ledger import clock
 from ledger.domain.money import share_bp
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import Policy, expected_dues, expected_union_fee
-from ledger.projections.queries.tree import load_tree
+from ledger.projections.queries.tree import load_history
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -221,9 +223,14 @@ def compliance(
     months = due_months(p, as_of or clock.today_vn())
     labels = [m[0] for m in months] or ["-"]
     with ledger.engine.connect() as conn:
-        tree = load_tree(conn)
-        units = tree.subtree(unit)
+        history = load_history(conn)
+        tree = history.tree
+        within = history.within(unit, p.start, p.end)
+        units = [*(u for u in tree.subtree(unit) if u in within)]
+        units += sorted(set(within) - set(units))  # below it earlier in the period only
         inside = set(units)
+        # the subtree of each month: as it stood on the month's first day
+        month_units = {label: set(history.on(first).subtree(unit)) for label, first, _ in months}
         spans = conn.execute(_SPANS, {"units": units}).all()
         outsiders = sorted({r.member_number for r in spans if r.unit_code not in inside})
         salary_rows = conn.execute(_SALARIES, {"units": units}).all()
@@ -271,6 +278,8 @@ def compliance(
         uc = UnitCompliance(u, node.name)
         members_seen: set[str] = set()
         for label, first, last in months:
+            if u not in month_units[label]:
+                continue
             pol = policy(u, first)
             members_seen.update(due.get((u, label), ()))
             for member in due.get((u, label), ()):
@@ -308,7 +317,7 @@ def compliance(
         uc.members = len(members_seen)
         results.append((uc, members_seen))
     for (u, member, label), row in paid.items():
-        if u in inside and (u, member, label) not in seen_due:
+        if u in month_units.get(label, ()) and (u, member, label) not in seen_due:
             results[units.index(u)][0].dues.unexpected += int(row.amount)
     total = UnitCompliance(unit, tree.node(unit).name)
     everyone: set[str] = set()

@@ -1,8 +1,13 @@
 """Unit-period figures and ratios (tỷ lệ chi): income, spending, welfare share, roll-up.
 
 Invariants:
-- A unit's figures are the sum of `proj_unit_totals` over its subtree for one period label,
-  so a parent's figures always equal its own plus its children's.
+- A unit's figures are the sum of the counted lines of the units in its subtree on each
+  line's effective date (`ledger.projections.queries.tree.TreeHistory`): a union moved to
+  another parent on 2025-07-01 counts under its old parent before that day and under the
+  new one from it. A unit whose chain of parents did not change during the period is read
+  from `proj_unit_totals` for the period's labels; one whose chain changed is read from its
+  lines, day by day. A child's figures are what it held while it was directly below the
+  parent, so a parent's figures always equal its own plus its children's.
 - Welfare share = welfare spending / total spending in basis points, half-up
   (`ledger.domain.money.share_bp`), None when nothing was spent. It is compared with the
   `welfare_target_bp` of the policy in force on the period's last day (DOMAIN: ≥ 60%), and
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
@@ -22,8 +27,8 @@ from sqlalchemy import bindparam, text
 from ledger.domain.catalogue import SpendingCategory
 from ledger.domain.money import compare_share, share_bp
 from ledger.domain.periods import Period, parse_period
-from ledger.projections.lines import stored_periods
-from ledger.projections.queries.tree import Tree, load_tree
+from ledger.projections.lines import stored_periods, totals_keys
+from ledger.projections.queries.tree import TreeHistory, load_history
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -35,18 +40,31 @@ _TOTALS = text(
     "WHERE period IN :periods AND unit_code IN :units GROUP BY unit_code, flow, key"
 ).bindparams(bindparam("units", expanding=True), bindparam("periods", expanding=True))
 
+# The counted lines of units whose parents changed during the period, per day.
+_LINES = text(
+    "SELECT unit_code, effective_date, flow, key, SUM(amount) AS amount FROM proj_money_lines "
+    "WHERE status = 'paid' AND unit_code IN :units "
+    "AND effective_date >= :start AND effective_date < :end "
+    "GROUP BY unit_code, effective_date, flow, key"
+).bindparams(bindparam("units", expanding=True))
+
 # Remittances sent, by the receiving unit (a reversal line names it through its target's
-# line): a parent's roll-up leaves out what moved between two units of its own subtree.
+# line) and day: a parent's roll-up leaves out what moved between two units of its own
+# subtree on that day.
 _TRANSFERS = text(
-    "SELECT l.unit_code, COALESCE(o.detail, l.detail) AS other, l.flow, l.key, "
-    "SUM(l.amount) AS amount FROM proj_money_lines l "
+    "SELECT l.unit_code, COALESCE(o.detail, l.detail) AS other, l.effective_date, l.flow, "
+    "l.key, SUM(l.amount) AS amount FROM proj_money_lines l "
     "LEFT JOIN proj_money_lines o ON o.event_id = l.reversal_of AND o.line = l.line "
     "WHERE l.flow = 'remitted' AND l.status = 'paid' "
     "AND l.unit_code IN :units AND l.effective_date >= :start AND l.effective_date < :end "
-    "GROUP BY l.unit_code, COALESCE(o.detail, l.detail), l.flow, l.key"
+    "GROUP BY l.unit_code, COALESCE(o.detail, l.detail), l.effective_date, l.flow, l.key"
 ).bindparams(bindparam("units", expanding=True))
 
-Transfers = list[tuple[str, str, str, str, int]]  # unit, the other unit, flow, key, amount
+# unit, the other unit, day, flow, key, amount
+Transfers = list[tuple[str, str, date, str, str, int]]
+# What each unit counted: (unit, the day its chain of parents is taken on, sums). A unit
+# whose parents did not change in the period has one entry (its first day).
+Own = list[tuple[str, date, Sums]]
 
 
 @dataclass(frozen=True)
@@ -159,41 +177,71 @@ def unit_figures(
     """The unit's figures for the period, rolled up over its subtree, with its children's."""
     p = parse_period(period) if isinstance(period, str) else period
     with ledger.engine.connect() as conn:
-        tree = load_tree(conn)
-        units = tree.subtree(unit)
-        rows = conn.execute(_TOTALS, {"periods": stored_periods(p), "units": units}).all()
-        transfers = _transfers(conn, units, p)
-    own: dict[str, Sums] = defaultdict(dict)
-    for r in rows:
-        own[r.unit_code].setdefault(r.flow, {})[r.key] = int(r.amount)
-    return _figures(ledger, tree, unit, p, own, transfers, depth=1 if children else 0)
+        history = load_history(conn)
+        own = _own(conn, history, unit, p)
+        transfers = _transfers(conn, sorted({code for code, _, _ in own}), p)
+    return _figures(ledger, history, unit, p, own, transfers, depth=1 if children else 0)
+
+
+def _own(conn: Any, history: TreeHistory, unit: str, p: Period) -> Own:
+    """What each unit that was in `unit`'s subtree during the period counted (see `Own`)."""
+    codes = sorted(history.within(unit, p.start, p.end))
+    steady = history.stable(codes, p.start, p.end)
+    sums: dict[tuple[str, date], Sums] = defaultdict(dict)
+    if steady:
+        for r in conn.execute(
+            _TOTALS, {"periods": stored_periods(p), "units": sorted(steady)}
+        ).all():
+            sums[(r.unit_code, p.start)].setdefault(r.flow, {})[r.key] = int(r.amount)
+    moving = [c for c in codes if c not in steady]
+    if moving:
+        params = {"units": moving, "start": p.start, "end": p.end}
+        for r in conn.execute(_LINES, params).all():
+            bucket = sums[(r.unit_code, _as_date(r.effective_date))]
+            for flow, key in totals_keys({"flow": r.flow, "key": r.key}):
+                keys = bucket.setdefault(flow, {})
+                keys[key] = keys.get(key, 0) + int(r.amount)
+    return [(code, day, rows) for (code, day), rows in sums.items()]
+
+
+def _as_date(v: Any) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v))
 
 
 def _transfers(conn: Any, units: list[str], p: Period) -> Transfers:
+    if not units:
+        return []
     rows = conn.execute(_TRANSFERS, {"units": units, "start": p.start, "end": p.end}).all()
-    return [(r.unit_code, str(r.other), r.flow, r.key, int(r.amount)) for r in rows]
+    return [
+        (r.unit_code, str(r.other), _as_date(r.effective_date), r.flow, r.key, int(r.amount))
+        for r in rows
+    ]
 
 
 def _figures(
     ledger: Ledger,
-    tree: Tree,
+    history: TreeHistory,
     unit: str,
     p: Period,
-    own: dict[str, Sums],
+    own: Own,
     transfers: Transfers,
     *,
     depth: int,
+    below: str | None = None,
+    direct: bool = True,
 ) -> UnitFigures:
-    node = tree.node(unit)
+    node = history.tree.node(unit)
     sums: Sums = {}
-    subtree = set(tree.subtree(unit))
-    for code in subtree:
-        rows = own.get(code, {})
+    for code, day, rows in own:
+        if not history.holds(code, day, unit, below=below, direct=direct):
+            continue
         if code != unit:  # what a unit below received came from inside this tree
             rows = {flow: keys for flow, keys in rows.items() if flow != "received"}
         _add(sums, rows)
-    for code, other, flow, key, amount in transfers:
-        if code in subtree and other in subtree:  # within this unit's own tree: not a flow
+    for code, other, day, flow, key, amount in transfers:
+        # within this unit's own tree that day: not a flow
+        inside = history.holds(code, day, unit, below=below, direct=direct)
+        if inside and unit in history.chain(other, day):
             sums[flow][key] -= amount
             if not sums[flow][key]:
                 del sums[flow][key]
@@ -212,8 +260,8 @@ def _figures(
                 )
     if depth > 0:
         figures.children = [
-            _figures(ledger, tree, child, p, own, transfers, depth=depth - 1)
-            for child in tree.children(unit)
+            _figures(ledger, history, child, p, own, transfers, depth=depth - 1, below=unit)
+            for child in history.children_within(unit, p.start, p.end)
         ]
     return figures
 
@@ -222,14 +270,17 @@ def grassroots_figures(ledger: Ledger, unit: str, period: str | Period) -> list[
     """Figures of every leaf unit (công đoàn cơ sở) under `unit`, worst welfare share first."""
     p = parse_period(period) if isinstance(period, str) else period
     with ledger.engine.connect() as conn:
-        tree = load_tree(conn)
-        units = tree.subtree(unit)
-        rows = conn.execute(_TOTALS, {"periods": stored_periods(p), "units": units}).all()
-    own: dict[str, Sums] = defaultdict(dict)
-    for r in rows:
-        own[r.unit_code].setdefault(r.flow, {})[r.key] = int(r.amount)
-    leaves = [u for u in units if not tree.children(u)]
-    out = [_figures(ledger, tree, u, p, own, [], depth=0) for u in leaves]  # no inner flows
+        history = load_history(conn)
+        own = _own(conn, history, unit, p)
+    tree = history.tree
+    within = history.within(unit, p.start, p.end)
+    leaves = [u for u in sorted(within) if not tree.children(u)]  # spent or not
+    out = [  # what each held while under `unit`; no inner flows
+        _figures(ledger, history, u, p, own, [], depth=0, below=unit, direct=False)
+        if u != unit
+        else _figures(ledger, history, u, p, own, [], depth=0)
+        for u in leaves
+    ]
     return sorted(
         out,
         key=lambda f: (f.welfare_share_bp is None, f.welfare_share_bp or 0, f.unit),
