@@ -644,6 +644,8 @@ def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
     if cmd.type == "collection.union_fee":
         _begun(pc.body.month, cmd.effective_date)
         _check_union_fee(self, work, unit, pc.body)
+    if cmd.type == "collection.other" and pc.body.from_unit is not None:
+        _upper_level(self, work, unit, pc.body.from_unit, "body.from_unit")
     {
         "collection.union_fee": unit.receive_union_fee,
         "collection.other": unit.receive_income,
@@ -692,19 +694,24 @@ def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
     cmd = pc.command
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
     _begun(pc.body.month, cmd.effective_date)
-    if pc.body.to_unit not in self._ancestors(work, unit.code)[1:]:
+    _upper_level(self, work, unit, pc.body.to_unit, "body.to_unit")
+    unit.remit(envelope=env)
+    return unit, {}
+
+
+def _upper_level(self: Ledger, work: Work, unit: Unit, other: str, field_: str) -> None:
+    """A remittance goes to, and an allocation comes from, a union above `unit`."""
+    if other not in self._ancestors(work, unit.code)[1:]:
         raise invalid(
             [
                 problem(
-                    "body.to_unit",
+                    field_,
                     "not_upper_level",
-                    f"{pc.body.to_unit} không phải công đoàn cấp trên của {cmd.unit}",
-                    f"{pc.body.to_unit} is not an upper level of {cmd.unit}",
+                    f"{other} không phải công đoàn cấp trên của {unit.code}",
+                    f"{other} is not an upper level of {unit.code}",
                 )
             ]
         )
-    unit.remit(envelope=env)
-    return unit, {}
 
 
 # --- money out -----------------------------------------------------------------------------

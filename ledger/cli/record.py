@@ -275,19 +275,31 @@ def other(
     description: TextOpt,
     as_: AsOfficer,
     date_: DateOpt = None,
+    from_unit: Annotated[
+        str | None,
+        typer.Option(
+            "--from-unit",
+            metavar="UNIT",
+            help="Đơn vị cấp trên đã cấp khoản hỗ trợ (upper_allocation: the giving union; "
+            "roll-up then leaves it out above that union).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Thu khác (other income)."""
     own_commands = (IncomeSource.dues, IncomeSource.union_fee)  # record collection dues/union-fee
     choice("--source", source, [s for s in IncomeSource if s not in own_commands])
+    body: dict[str, object] = {
+        "source": source,
+        "amount": amount("--amount", amount_),
+        "description": description,
+    }
+    if from_unit is not None:
+        body["from_unit"] = from_unit
     sign_and_submit(
         "collection.other",
         unit=unit,
-        body={
-            "source": source,
-            "amount": amount("--amount", amount_),
-            "description": description,
-        },
+        body=body,
         effective_date=optional_day("--date", date_),
         as_=as_,
         as_json=as_json,

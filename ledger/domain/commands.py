@@ -27,6 +27,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -228,6 +229,9 @@ class OtherIncomeBody(Body):
     source: IncomeSource
     amount: PositiveMoney
     description: Text
+    # The upper-level union an allocation came from (cấp trên hỗ trợ), when known: roll-up
+    # leaves it out of the income of every unit whose subtree holds both ends.
+    from_unit: Code | None = None
 
     @field_validator("source")
     @classmethod
@@ -236,6 +240,16 @@ class OtherIncomeBody(Body):
             raise ValueError(
                 "đoàn phí và kinh phí 2% ghi bằng lệnh riêng / dues and the 2% fee have their "
                 "own commands (collection.dues, collection.union_fee)"
+            )
+        return v
+
+    @field_validator("from_unit")
+    @classmethod
+    def _from_above(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and info.data.get("source") != IncomeSource.upper_allocation:
+            raise ValueError(
+                "chỉ khoản cấp trên hỗ trợ mới ghi đơn vị cấp / only an upper_allocation names "
+                "the unit it came from"
             )
         return v
 

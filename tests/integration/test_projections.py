@@ -527,3 +527,59 @@ def test_a_member_month_is_due_in_one_union_and_a_parent_counts_a_member_once(wo
         "G1": (2, 19),  # DV001 Jan–Oct, DV002 Jan–Sep
         "G2": (3, 17),  # DV001 Nov–Dec, DV002 Oct–Dec, DV003 all year
     }
+
+
+def test_an_allocation_from_a_union_of_the_tree_is_not_income_of_the_tree(world) -> None:  # type: ignore[no-untyped-def]
+    """G1's `upper_allocation` from D showed as new income in D's and P's roll-up, though
+    roll-up leaves out transfers between levels. Named with `from_unit`, it is income of G1
+    only; an allocation that does not name its giver counts as income from outside."""
+    from tests.integration.test_detect_rules import register_officer
+
+    kt_p = register_officer(world, "kt.p", "finance_officer", "P")
+
+    def allocation(by: Any, unit: str, amount: int, **body: Any) -> Any:
+        with at("2025-06-15"):
+            return world.submit(
+                "collection.other",
+                by=by,
+                unit=unit,
+                effective_date="2025-06-15",
+                body={"source": "upper_allocation", "amount": amount, "description": "hỗ trợ"}
+                | body,
+            )
+
+    allocation(world.kt, "G1", 15_000_000, from_unit="D")
+    allocation(world.kt2, "G2", 5_000_000)  # giver not recorded
+    allocation(kt_p, "D", 3_000_000, from_unit="P")
+    undone = allocation(world.kt, "G1", 1_000_000, from_unit="P")
+    with at("2025-06-16"):
+        world.submit(
+            "reversal.record",
+            by=world.kt,
+            unit="G1",
+            body={"target": undone.event_id, "reason": "ghi nhầm"},
+        )
+    with pytest.raises(InvalidCommand) as sideways:
+        allocation(world.kt, "G1", 1_000_000, from_unit="G2")
+    assert (sideways.value.problems[0].field, sideways.value.problems[0].code) == (
+        "body.from_unit",
+        "not_upper_level",
+    )
+    with pytest.raises(InvalidCommand) as donation:
+        allocation(world.kt, "G1", 1_000_000, from_unit="D", source="donation")
+    assert donation.value.problems[0].field == "body.from_unit"
+
+    def allocated(unit: str) -> int:
+        return unit_figures(world.ledger, unit, "2025-06").of("income").get("upper_allocation", 0)
+
+    assert {u: allocated(u) for u in ("G1", "G2", "D", "P")} == {
+        "G1": 15_000_000,  # from D: income of G1
+        "G2": 5_000_000,
+        "D": 5_000_000 + 3_000_000,  # G1's came from D itself; D's own came from P
+        "P": 5_000_000,  # only what no union of the province is named as giving
+    }
+    d = unit_figures(world.ledger, "D", "2025-06")
+    assert {c.unit: c.of("income").get("upper_allocation", 0) for c in d.children} == {
+        "G1": 15_000_000,
+        "G2": 5_000_000,
+    }

@@ -8,6 +8,11 @@ Invariants:
   from `proj_unit_totals` for the period's labels; one whose chain changed is read from its
   lines, day by day. A child's figures are what it held while it was directly below the
   parent, so a parent's figures always equal its own plus its children's.
+- Transfers between levels are not income or spending of a tree that holds both ends: a
+  remittance upward within the subtree leaves "remitted upward", and an allocation from an
+  upper level (`upper_allocation` income naming its `from_unit`) leaves the income of every
+  unit whose subtree held the giver on that day. An allocation that does not name its giver
+  counts as income from outside (the ledger cannot tell where it came from).
 - Welfare share = welfare spending / total spending in basis points, half-up
   (`ledger.domain.money.share_bp`), None when nothing was spent. It is compared with the
   `welfare_target_bp` of the policy in force on the period's last day (DOMAIN: ≥ 60%), and
@@ -18,6 +23,7 @@ Invariants:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -60,8 +66,20 @@ _TRANSFERS = text(
     "GROUP BY l.unit_code, COALESCE(o.detail, l.detail), l.effective_date, l.flow, l.key"
 ).bindparams(bindparam("units", expanding=True))
 
+# Allocations received from an upper level, by day and the event that recorded them (a
+# reversal line names its target): whether the giver is inside a tree is read from the event.
+_ALLOCATIONS = text(
+    "SELECT unit_code, effective_date, COALESCE(reversal_of, event_id) AS source, "
+    "SUM(amount) AS amount FROM proj_money_lines "
+    "WHERE flow = 'income' AND key = 'upper_allocation' AND status = 'paid' "
+    "AND unit_code IN :units AND effective_date >= :start AND effective_date < :end "
+    "GROUP BY unit_code, effective_date, COALESCE(reversal_of, event_id)"
+).bindparams(bindparam("units", expanding=True))
+
 # unit, the other unit, day, flow, key, amount
 Transfers = list[tuple[str, str, date, str, str, int]]
+# the receiving unit, the giving unit, day, amount
+Allocations = Sequence[tuple[str, str, date, int]]
 # What each unit counted: (unit, the day its chain of parents is taken on, sums). A unit
 # whose parents did not change in the period has one entry (its first day).
 Own = list[tuple[str, date, Sums]]
@@ -178,14 +196,41 @@ def unit_figures(
     p = parse_period(period) if isinstance(period, str) else period
     with ledger.engine.connect() as conn:
         history = load_history(conn)
-        own = _own(conn, history, unit, p)
-        transfers = _transfers(conn, sorted({code for code, _, _ in own}), p)
-    return _figures(ledger, history, unit, p, own, transfers, depth=1 if children else 0)
+        codes = sorted(history.within(unit, p.start, p.end))
+        own = _own(conn, history, codes, p)
+        transfers = _transfers(conn, codes, p)
+        allocations: Allocations = []
+        if len(codes) > 1:  # a union alone holds no giver
+            params = {"units": codes, "start": p.start, "end": p.end}
+            allocations = _givers(ledger, list(conn.execute(_ALLOCATIONS, params).all()))
+    return _figures(
+        ledger, history, unit, p, own, transfers, allocations, depth=1 if children else 0
+    )
 
 
-def _own(conn: Any, history: TreeHistory, unit: str, p: Period) -> Own:
-    """What each unit that was in `unit`'s subtree during the period counted (see `Own`)."""
-    codes = sorted(history.within(unit, p.start, p.end))
+def _givers(ledger: Ledger, rows: list[Any]) -> Allocations:
+    """The allocations whose signed event names the union that gave them."""
+    if not rows:
+        return []
+    from ledger.reports.asof import decode, in_list  # reading signed events back
+
+    ids = sorted({str(r.source) for r in rows})
+    giver: dict[str, str] = {}
+    with ledger.transaction() as tx:
+        for start in range(0, len(ids), 500):
+            marks, params = in_list("e", ids[start : start + 500])
+            for m in decode(ledger, tx, f"e.event_id IN {marks}", params):
+                if m.command["body"].get("from_unit"):
+                    giver[m.event_id] = m.command["body"]["from_unit"]
+    return [
+        (r.unit_code, giver[str(r.source)], _as_date(r.effective_date), int(r.amount))
+        for r in rows
+        if str(r.source) in giver
+    ]
+
+
+def _own(conn: Any, history: TreeHistory, codes: list[str], p: Period) -> Own:
+    """What each of `codes` (the units in a subtree during the period) counted (see `Own`)."""
     steady = history.stable(codes, p.start, p.end)
     sums: dict[tuple[str, date], Sums] = defaultdict(dict)
     if steady:
@@ -225,6 +270,7 @@ def _figures(
     p: Period,
     own: Own,
     transfers: Transfers,
+    allocations: Allocations = (),
     *,
     depth: int,
     below: str | None = None,
@@ -245,6 +291,14 @@ def _figures(
             sums[flow][key] -= amount
             if not sums[flow][key]:
                 del sums[flow][key]
+    for code, giver, day, amount in allocations:
+        # given by a union of this unit's own tree that day: not income of the tree
+        inside = history.holds(code, day, unit, below=below, direct=direct)
+        if inside and unit in history.chain(giver, day):
+            income = sums["income"]
+            income["upper_allocation"] -= amount
+            if not income["upper_allocation"]:
+                del income["upper_allocation"]
     figures = UnitFigures(unit, node.name, node.level, p, sums)
     policy = ledger.policy_for(unit, p.end - timedelta(days=1))
     if policy is not None:
@@ -260,7 +314,9 @@ def _figures(
                 )
     if depth > 0:
         figures.children = [
-            _figures(ledger, history, child, p, own, transfers, depth=depth - 1, below=unit)
+            _figures(
+                ledger, history, child, p, own, transfers, allocations, depth=depth - 1, below=unit
+            )
             for child in history.children_within(unit, p.start, p.end)
         ]
     return figures
@@ -271,9 +327,9 @@ def grassroots_figures(ledger: Ledger, unit: str, period: str | Period) -> list[
     p = parse_period(period) if isinstance(period, str) else period
     with ledger.engine.connect() as conn:
         history = load_history(conn)
-        own = _own(conn, history, unit, p)
+        within = history.within(unit, p.start, p.end)
+        own = _own(conn, history, sorted(within), p)
     tree = history.tree
-    within = history.within(unit, p.start, p.end)
     leaves = [u for u in sorted(within) if not tree.children(u)]  # spent or not
     out = [  # what each held while under `unit`; no inner flows
         _figures(ledger, history, u, p, own, [], depth=0, below=unit, direct=False)
