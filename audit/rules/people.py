@@ -9,10 +9,14 @@ Invariants:
   beneficiary, a relative of it (either side declared the other as a relative, or the paid
   relative is the officer's own), or shares its household or bank account; and maker and
   checker being one person under two officer codes. A payout to the officer or their family
-  that is routine in the union (at least `detection.uniform_min_peers` other members of the
-  unit got the same kind, at least as much, in the same counting window) is the officer's
-  entitlement as a member, not self-dealing; money paid into the officer's account, one
-  person under two numbers, and maker = checker are never excused.
+  that is routine in the union is the officer's entitlement as a member, not self-dealing:
+  a kind paid to every member for a collective occasion (`COLLECTIVE_WELFARE`: Tết support,
+  gifts) that at least `detection.uniform_min_peers` other members of the unit got, at least
+  as much, for the same occasion (for Tết support the Tết of its lunar year; for a gift the
+  occasion text in its counting window). A need-based kind (sickness visit, hardship,
+  bereavement, housing...) is one person's case, never routine, however many others had
+  one. Money paid into the officer's account, one person under two numbers, and maker =
+  checker are never excused.
 - Rule 7: the account a payout went to is its payee account, or the member's registered
   account for a bank payment without one; one account receiving payouts for two or more
   member numbers is a finding.
@@ -25,8 +29,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from audit.rules.base import DetectedFinding, make
+from audit.rules.benefits import occasion_key
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout
 from audit.rules.membership import loan_evidence, payout_evidence
+from ledger.domain.catalogue import COLLECTIVE_WELFARE, WelfareKind
 from ledger.domain.money import format_dong
 
 LINKS_VI = {
@@ -128,20 +134,40 @@ _FAMILY = frozenset(
 )
 
 
+_COLLECTIVE = frozenset(k.value for k in COLLECTIVE_WELFARE)
+
+
+def _occasion(facts: Facts, p: Payout) -> str:
+    """The collective occasion of a payout: the Tết of its lunar year for Tết support (paid
+    once a lunar year, whatever its occasion text says), else its occasion text in its
+    counting window."""
+    if p.kind == WelfareKind.tet_support.value:
+        return facts.period_for("lunar", p.on).label
+    return f"{facts.window(p)[0].label}:{occasion_key(p.occasion)}"
+
+
 def _routine(facts: Facts) -> Callable[[Payout], bool]:
-    """Whether enough other members of the unit got as much of this kind in its window."""
+    """Whether a payout is what the unit paid its members for one collective occasion: a kind
+    of `COLLECTIVE_WELFARE` that enough other members of the unit got, at least as much, for
+    the same occasion. A need-based kind is never routine."""
     best: dict[tuple[str, str, str], dict[str, int]] = {}
     ranked: dict[tuple[str, str, str], list[int]] = {}
+    built = False
 
     def key(p: Payout) -> tuple[str, str, str]:
-        return (p.unit, p.kind, facts.window(p)[0].label)
+        return (p.unit, p.kind, _occasion(facts, p))
 
     def routine(p: Payout) -> bool:
-        if not best:  # built on first use: most ledgers need it for few payouts
+        nonlocal built
+        if p.kind not in _COLLECTIVE:
+            return False
+        if not built:  # built on first use: most ledgers need it for few payouts
+            built = True
             for q in facts.counted_payouts():
-                most = best.setdefault(key(q), {})
-                if q.amount > most.get(q.member, -1):
-                    most[q.member] = q.amount
+                if q.kind in _COLLECTIVE:
+                    most = best.setdefault(key(q), {})
+                    if q.amount > most.get(q.member, -1):
+                        most[q.member] = q.amount
         k = key(p)
         if k not in ranked:
             ranked[k] = sorted(best.get(k, {}).values())

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.demo.names import SUPPLIERS
 from ledger.demo.plan import DemoConfig, OfficerSpec, Op, Person, UnitSpec
 from ledger.demo.timeline import at
-from ledger.domain.catalogue import WelfareKind
+from ledger.domain.catalogue import COLLECTIVE_WELFARE, WelfareKind
 from ledger.domain.periods import count_window
 from ledger.domain.policy import PolicyBook, load_default_book
 
@@ -93,8 +93,10 @@ class Year:
         """An officer does not record their own benefit: the upper level's officer does.
 
         A payout to a union's finance officer, their relative or their household, other than
-        what at least five other members got the same day for the same occasion (and no
-        more), is recorded by the finance officer of the union above (who may sign there).
+        a Tết support or gift that at least five other members got the same day for the same
+        occasion (and no more), is recorded by the finance officer of the union above (who
+        may sign there): a need-based benefit (hardship, a scholarship) is never "what
+        everyone got", however many others had one.
         """
         officer_person = {o.code: o.member for o in self.officers if o.member}
         same: dict[tuple[Any, ...], list[tuple[str, int]]] = defaultdict(list)
@@ -111,7 +113,7 @@ class Year:
                 continue
             key = (o.unit, o.body["kind"], o.body["occasion"].strip().lower(), o.effective)
             peers = [m for m, a in same[key] if m != p.number and a >= o.body["amount"]]
-            if len(peers) >= 5:
+            if o.body["kind"] in COLLECTIVE_WELFARE and len(peers) >= 5:
                 continue  # what everyone got
             parent = self.units[o.unit].parent
             if parent is not None:

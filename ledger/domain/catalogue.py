@@ -56,6 +56,11 @@ class WelfareKind(_Labelled):
 NON_CASH_WELFARE: Final = frozenset({WelfareKind.partner_discount})
 # Kinds whose money movements live on a separate book (loan disbursement, repayment, write-off).
 SEPARATE_BOOK_WELFARE: Final = frozenset({WelfareKind.loan})
+# Kinds a union pays to every member for one collective occasion (Tết support, gifts for Tết,
+# 8/3, 1/5, 2/9...): an officer who gets one like every other member got it is drawing a
+# member's entitlement. Every other kind answers one person's need or event (sickness,
+# hardship, bereavement, housing, a scholarship...) and is never "what everyone got".
+COLLECTIVE_WELFARE: Final = frozenset({WelfareKind.tet_support, WelfareKind.gift})
 
 
 class SpendingCategory(_Labelled):

@@ -251,9 +251,11 @@ class DetectionRules:
       effective date at least ``burst_min_lag_days`` before its recording (rule 8).
     - ``reversal_match_days``: a reversal is matched by a counter-movement (the kept twin of
       a duplicate, or the corrected re-recording) within this many days (rule 9).
-    - ``uniform_min_peers``: a payout to an officer (or their family) is not self-dealing when
-      at least this many other members of the unit got the same kind, at least as much, in
-      the same counting window: the officer's ordinary entitlement as a member (rule 6).
+    - ``uniform_min_peers``: a payout to an officer (or their family) of a kind paid to every
+      member for a collective occasion (Tết support, gifts) is not self-dealing when at least
+      this many other members of the unit got the same kind, at least as much, for the same
+      occasion: the officer's ordinary entitlement as a member (rule 6). Need-based kinds
+      (sickness, hardship, bereavement...) are never excused this way.
     - ``concentration_*``: the top ``concentration_top_bp`` of a union's recipients (rounded
       up, at least one person) receiving at least ``concentration_min_share_bp`` of its cash
       welfare money and ``concentration_margin_bp`` more than the peers' median share, or a

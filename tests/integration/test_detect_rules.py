@@ -361,6 +361,57 @@ def test_officers_paying_themselves_their_household_or_under_two_codes(world) ->
     }
 
 
+def test_an_officers_own_need_based_benefit_is_self_dealing_however_many_others_had_one(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """Only a kind paid to everyone for one occasion (Tết, a holiday gift) excuses an officer
+    as an ordinary member; three members sick in the year do not make the officer's own
+    sickness visit, recorded by themself, routine."""
+    for number in ("DV5", "DV10", "DV11", "DV12"):
+        world.join(number)
+    kt_b = register_officer(world, "kt.b", "finance_officer", "G1", member="DV5")
+    for number, day in (("DV10", "2025-02-10"), ("DV11", "2025-05-10"), ("DV12", "2025-09-10")):
+        world.payout(
+            number,
+            "sickness_visit",
+            1_000_000,
+            on=day,
+            occasion=f"ốm {day}",
+            personal={"reason": "ốm"},
+        )
+        world.payout(
+            number,
+            "hardship_sudden",
+            3_000_000,
+            on=day,
+            occasion=f"khó khăn {day}",
+            personal={"reason": "khó khăn"},
+        )
+        world.payout(number, "tet_support", 1_000_000, on="2025-01-20", occasion="Tết Ất Tỵ")
+        world.payout(number, "gift", 300_000, on="2025-09-02", occasion="Quốc khánh 2/9")
+    sick = world.payout(
+        "DV5", "sickness_visit", 1_000_000, on="2025-11-03", by=kt_b, personal={"reason": "ốm"}
+    )
+    hardship = world.payout(
+        "DV5",
+        "hardship_sudden",
+        3_000_000,
+        on="2025-11-20",
+        by=kt_b,
+        occasion="khó khăn",
+        personal={"reason": "khó khăn"},
+    )
+    # A gift for an occasion nobody else had is not what everyone got either.
+    birthday = world.payout("DV5", "gift", 300_000, on="2025-10-02", by=kt_b, occasion="sinh nhật")
+    # Look-alikes: the officer's Tết (the same lunar year, worded differently) and 2/9 gift.
+    world.payout("DV5", "tet_support", 1_000_000, on="2025-01-21", by=kt_b, occasion="Tết 2025")
+    world.payout("DV5", "gift", 300_000, on="2025-09-02", by=kt_b, occasion="Quốc khánh  2/9")
+
+    [f] = found(world, "self_dealing")
+    assert set(f.event_ids) == {sick.event_id, hardship.event_id, birthday.event_id}
+    assert (f.people, f.amount) == (("DV5", "kt.b"), 4_300_000)
+
+
 def test_officers_lending_to_their_household_and_forgiving_it(world) -> None:  # type: ignore[no-untyped-def]
     """Loans were outside rule 6: a finance officer could lend to their spouse, have their
     own loan cosigned, and write it off, and detection said nothing."""
