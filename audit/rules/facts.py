@@ -157,6 +157,15 @@ class Movement:
     cosigners: tuple[str, ...] = ()  # loans: the chair's second signature
     overridden: tuple[str, ...] = ()  # loans: the policy checks a chair overrode
     justification: str | None = None
+    seq: int = 0  # its place in the log: what was recorded after what
+    # A dues batch's lines: member -> amount (other movements are one line: `member`, `amount`).
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def by_line(self) -> dict[str | None, int]:
+        """The amount of each line, by member (None: a line of the unit's own money)."""
+        if self.lines:
+            return {member: amount for member, amount in self.lines.items()}
+        return {self.member: self.amount}
 
 
 @dataclass(slots=True)

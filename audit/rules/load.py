@@ -100,6 +100,7 @@ LATE_TYPES = frozenset(
         "member.salary",
     }
 )
+LOAN_TYPES = frozenset({"loan.disburse", "loan.repay", "loan.write_off"})
 UNIT_MONEY = (
     "collection.dues",
     "collection.union_fee",
@@ -577,6 +578,10 @@ def _scan_entries(conn: Connection, facts: Facts, tick: Callable[[int], None]) -
             payout = payouts.get(event_id)
             if payout is not None and not payout.recorder:
                 payout.recorder, payout.recorded_at = signer, recorded
+        elif ctype in LOAN_TYPES:
+            loan = facts.movements.get(event_id)
+            if loan is not None:
+                loan.seq = int(seq)
         if signer in revoked and event_id not in wanted:
             # a revoked key's uses are picked out below: their evidence names type, unit, day
             facts.event_types[event_id] = ctype
@@ -649,13 +654,15 @@ def _scan_entries(conn: Connection, facts: Facts, tick: Callable[[int], None]) -
 
 
 def _load_unit_money(conn: Connection, facts: Facts) -> None:
-    """The unit-level money events reversal rules compare: targets and their candidates."""
+    """The unit-level money events reversal rules compare: targets and their candidates, with
+    their place in the log, and the member lines of the dues batches of a month in which a
+    batch was reversed."""
     units = sorted({m.unit for m in facts.movements.values() if m.type in UNIT_MONEY and m.unit})
     if not units:
         return
     query = text(
         "SELECT event_id, command_type, unit_code, effective_date, month, key, "
-        "SUM(amount) AS amount FROM proj_money_lines WHERE unit_code IN :units "
+        "SUM(amount) AS amount, MIN(seq) AS seq FROM proj_money_lines WHERE unit_code IN :units "
         "AND reversal_of IS NULL AND flow <> 'received' AND command_type IN :types "
         "GROUP BY event_id, command_type, unit_code, effective_date, month, key"
     ).bindparams(bindparam("units", expanding=True), bindparam("types", expanding=True))
@@ -672,8 +679,27 @@ def _load_unit_money(conn: Connection, facts: Facts) -> None:
             month=r.month,
             signer=current.signer if current is not None else None,
             reversed=r.event_id in reversed_ids,
+            seq=int(r.seq),
         )
         facts.movements[r.event_id] = m
+    months = {
+        (m.unit, m.month)
+        for m in facts.movements.values()
+        if m.reversed and m.type == "collection.dues" and m.month
+    }
+    if not months:
+        return
+    lines = text(
+        "SELECT event_id, unit_code, month, member_number, SUM(amount) AS amount "
+        "FROM proj_money_lines WHERE command_type = 'collection.dues' AND reversal_of IS NULL "
+        "AND unit_code IN :units AND month IN :months "
+        "GROUP BY event_id, unit_code, month, member_number"
+    ).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+    values = {"units": sorted({u for u, _m in months}), "months": sorted({m for _u, m in months})}
+    for r in conn.execute(lines, values):
+        batch = facts.movements.get(r.event_id)
+        if batch is not None and (r.unit_code, r.month) in months and r.member_number:
+            batch.lines[r.member_number] = int(r.amount)
 
 
 def _load_event_amounts(conn: Connection, facts: Facts) -> None:

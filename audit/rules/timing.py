@@ -8,12 +8,17 @@ Invariants:
   unit, recorded in the `burst_window_days` days before a monthly report deadline
   (`report_deadline_day`), each dated at least `burst_min_lag_days` before its recording:
   the books filled in just before someone looks. Records in a burst are reported with it.
-- Rule 9: a reversal is matched when a counter-movement exists: the kept twin of a duplicate
-  or the corrected re-recording (same member, kind and occasion for a payout; same loan
-  and movement; same unit, type and month or key for the union's own money) within
-  `detection.reversal_match_days`. An unmatched reversal is a finding, worse when the officer
-  who reverses it recorded the original. A matched correction by the same officer (someone
-  fixing their own duplicate) is ordinary bookkeeping and is not reported.
+- Rule 9: a reversal is matched when a counter-movement exists within
+  `detection.reversal_match_days`: the kept twin of a duplicate or the corrected
+  re-recording. For a payout: the same member, kind and occasion. For a loan movement or the
+  union's own money (same unit, type, loan or key, month and member): a re-recording
+  recorded after the reversed record, or a twin repeating it exactly (same day, same lines);
+  it records again at most its own lines (a dues batch: member by member) and amounts, and
+  it counters one reversal only. What it does not record again is a finding: the whole
+  amount when nothing matches, the shortfall when a smaller amount was recorded again. An
+  unmatched reversal is worse when the officer who reverses it recorded the original. A
+  matched correction by the same officer (someone fixing their own duplicate) is ordinary
+  bookkeeping and is not reported.
 """
 
 from __future__ import annotations
@@ -161,11 +166,62 @@ def _twin_key(m: Movement) -> tuple[str, str, str, str | None, str | None]:
 Twins = dict[tuple[str, str, str, str | None, str | None], list[Movement]]
 
 
-def _movement_match(twins: Twins, t: Movement, days: int) -> Movement | None:
-    for q in twins.get(_twin_key(t), []):
-        if q.event_id != t.event_id and not q.reversed and abs((q.on - t.on).days) <= days:
-            return q
-    return None
+def _covered(t: Movement, q: Movement) -> int:
+    """How much of `t` the movement `q` records again: line by line (a dues batch's members),
+    each at most its own amount."""
+    again = q.by_line()
+    return sum(min(amount, again.get(member, 0)) for member, amount in t.by_line().items())
+
+
+def _twin(t: Movement, q: Movement) -> bool:
+    """Whether `q` repeats `t` exactly (the same day, every line the same): one of them is the
+    duplicate of the other."""
+    return q.on == t.on and q.by_line() == t.by_line()
+
+
+def _counter(t: Movement, q: Movement, days: int) -> bool:
+    """Whether `q` may be the counter-movement of reversed `t`: the corrected re-recording,
+    recorded after it, or the kept twin of a duplicate."""
+    if q.event_id == t.event_id or q.reversed or abs((q.on - t.on).days) > days:
+        return False
+    return q.seq > t.seq or _twin(t, q)
+
+
+# How sure a counter-movement is, most sure first: the kept twin of a duplicate, a whole
+# re-recording, a re-recording of part of the amount.
+_PASSES = ("twin", "whole", "part")
+
+
+def _movement_matches(
+    facts: Facts, twins: Twins, targets: list[tuple[Reversal, Movement]]
+) -> dict[str, tuple[Movement, int]]:
+    """Each reversed movement's counter-movement and the amount it records again (reversal id
+    -> (movement, amount)). A movement counters at most one reversal: exact twins are paired
+    first, then whole re-recordings, then the largest partial ones."""
+    used: set[str] = set()
+    found: dict[str, tuple[Movement, int]] = {}
+    for kind in _PASSES:
+        for r, t in targets:
+            if r.event_id in found:
+                continue
+            policy = facts.policy(r.unit, r.on)
+            days = policy.detection.reversal_match_days if policy is not None else 31
+            best: tuple[int, int, Movement] | None = None
+            for q in twins.get(_twin_key(t), []):
+                if q.event_id in used or not _counter(t, q, days):
+                    continue
+                if kind == "twin" and not _twin(t, q):
+                    continue
+                covered = _covered(t, q)
+                if covered <= 0 or (kind != "part" and covered < t.amount):
+                    continue
+                rank = (covered, -abs(q.seq - t.seq), q)
+                if best is None or rank[:2] > best[:2]:
+                    best = rank
+            if best is not None:
+                used.add(best[2].event_id)
+                found[r.event_id] = (best[2], best[0])
+    return found
 
 
 def suspicious_reversal(facts: Facts) -> list[DetectedFinding]:
@@ -174,8 +230,15 @@ def suspicious_reversal(facts: Facts) -> list[DetectedFinding]:
     twins: Twins = defaultdict(list)
     for m in facts.movements.values():
         twins[_twin_key(m)].append(m)
+    reversals = sorted(facts.reversals, key=lambda r: (r.recorded_at, r.event_id))
+    moved = [
+        (r, facts.movements[r.target])
+        for r in reversals
+        if r.target not in facts.payout_by_id and r.target in facts.movements
+    ]
+    matches = _movement_matches(facts, twins, moved)
     out = []
-    for r in facts.reversals:
+    for r in reversals:
         policy = facts.policy(r.unit, r.on)
         days = policy.detection.reversal_match_days if policy is not None else 31
         payout = facts.payout_by_id.get(r.target)
@@ -183,7 +246,11 @@ def suspicious_reversal(facts: Facts) -> list[DetectedFinding]:
             finding = _payout_reversal(r, payout, payouts_of.get(payout.member, []), days)
         else:
             movement = facts.movements.get(r.target)
-            finding = _movement_reversal(facts, r, movement, twins, days) if movement else None
+            finding = (
+                _movement_reversal(facts, r, movement, matches.get(r.event_id))
+                if movement
+                else None
+            )
         if finding is not None:
             out.append(finding)
     return out
@@ -216,36 +283,58 @@ def _payout_reversal(
 
 
 def _movement_reversal(
-    facts: Facts, r: Reversal, t: Movement, twins: Twins, days: int
+    facts: Facts, r: Reversal, t: Movement, match: tuple[Movement, int] | None
 ) -> DetectedFinding | None:
-    if _movement_match(twins, t, days) is not None:
+    amount = t.amount or facts.amount_of(t.event_id)
+    again = match[1] if match is not None else 0
+    if again >= amount:
         return None
     same = t.signer is not None and r.signer == t.signer
     collection = t.type.startswith("collection.") or t.type == "loan.repay"
     what = TYPE_VI.get(t.type, t.type)
     who_vi = " do chính người ghi bút toán gốc đảo" if same else ""
     who_en = ", reversed by the officer who recorded it" if same else ""
-    amount = t.amount or facts.amount_of(t.event_id)
+    unit = t.unit or r.unit
+    evidence = [
+        Evidence(
+            t.event_id,
+            t.type,
+            t.on,
+            t.unit,
+            amount or None,
+            tuple(p for p in (t.member, t.signer) if p),
+            t.month or t.key,
+        ),
+        _reversal_evidence(r),
+    ]
+    if match is None:
+        vi = f"không có bút toán ghi lại tương ứng (lý do: «{r.reason}»)."
+        en = f"with no matching counter-movement (reason: «{r.reason}»)."
+    else:
+        q = match[0]
+        vi = (
+            f"chỉ được ghi lại {format_dong(again)}, thiếu {format_dong(amount - again)} "
+            f"(lý do: «{r.reason}»)."
+        )
+        en = f"and only {again} đồng of it was recorded again (reason: «{r.reason}»)."
+        evidence.append(
+            Evidence(
+                q.event_id,
+                q.type,
+                q.on,
+                q.unit,
+                q.amount or None,
+                tuple(p for p in (q.member, q.signer) if p),
+                "ghi lại một phần",
+            )
+        )
     return make(
         "suspicious_reversal",
         "high" if collection or same else "medium",
-        unit=t.unit or r.unit,
+        unit=unit,
         people=[p for p in (t.member, t.signer, r.signer) if p],
-        amount=amount,
-        vi=f"Bút toán {what} {format_dong(amount)} của {t.unit or r.unit} bị hủy{who_vi}, không "
-        f"có bút toán ghi lại tương ứng (lý do: «{r.reason}»).",
-        en=f"A {t.type} of {amount} đồng of {t.unit or r.unit} was reversed{who_en} with no "
-        f"matching counter-movement (reason: «{r.reason}»).",
-        evidence=[
-            Evidence(
-                t.event_id,
-                t.type,
-                t.on,
-                t.unit,
-                amount or None,
-                tuple(p for p in (t.member, t.signer) if p),
-                t.month or t.key,
-            ),
-            _reversal_evidence(r),
-        ],
+        amount=amount - again,
+        vi=f"Bút toán {what} {format_dong(amount)} của {unit} bị hủy{who_vi}, {vi}",
+        en=f"A {t.type} of {amount} đồng of {unit} was reversed{who_en} {en}",
+        evidence=evidence,
     )

@@ -397,26 +397,35 @@ def corrections(g: Year) -> None:
         if approve:
             g.welfare[p.unit] += 3_000_000
     if g.loans:
-        p, code, principal, term, d = g.loans[0]
-        pay_day = date(y, 12, 26)
-        here = p.unit_on(pay_day)
-        if here is not None and p.left_on is None:
+        # December's repayment voucher entered a second time the next day, then reversed:
+        # the duplicate repeats the repayment exactly (day, loan, amount).
+        p, code, _principal, _term, _d = g.loans[0]
+        pay_day, fix = date(y, 12, 25), date(y, 12, 26)
+        paid = next(
+            (
+                o
+                for o in g.ops
+                if o.type == "loan.repay" and o.body["loan"] == code and o.effective == pay_day
+            ),
+            None,
+        )
+        if paid is not None and p.left_on is None:
             dup = g.op(
-                at(pay_day, 9),
+                at(fix, 9),
                 "loan.repay",
-                g.kt(here),
-                {"member": p.number, "loan": code, "amount": r1000(principal / term)},
-                unit=here,
+                paid.by,
+                dict(paid.body),
+                unit=paid.unit,
                 effective=pay_day,
                 tag="duplicate",
             )
             g.op(
-                at(pay_day, 16),
+                at(fix, 16),
                 "reversal.record",
-                g.kt(here),
+                paid.by,
                 {"reason": "ghi trùng khoản trả nợ"},
-                unit=here,
-                effective=pay_day,
+                unit=paid.unit,
+                effective=fix,
                 target=dup,
                 tag="duplicate_reversed",
             )

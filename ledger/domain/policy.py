@@ -250,7 +250,8 @@ class DetectionRules:
       ``burst_min_records`` records by one officer for one unit in those days, each with an
       effective date at least ``burst_min_lag_days`` before its recording (rule 8).
     - ``reversal_match_days``: a reversal is matched by a counter-movement (the kept twin of
-      a duplicate, or the corrected re-recording) within this many days (rule 9).
+      a duplicate, or the corrected re-recording, recorded after the reversed record, for the
+      same lines and amount) within this many days (rule 9).
     - ``uniform_min_peers``: a payout to an officer (or their family) of a kind paid to every
       member for a collective occasion (Tết support, gifts) is not self-dealing when at least
       this many other members of the unit got the same kind, at least as much, for the same

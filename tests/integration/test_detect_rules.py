@@ -580,6 +580,117 @@ def test_a_collection_cancelled_without_a_counter_movement(world) -> None:  # ty
     assert "chính người ghi" in f.explanation_vi
 
 
+def _donation(world: Any, amount: int, on: str, hour: int = 10) -> Any:
+    with at(on, hour):
+        return world.submit(
+            "collection.other",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"source": "donation", "amount": amount, "description": "ủng hộ"},
+        )
+
+
+def _dues_batch(world: Any, month: str, members: list[str], on: str) -> Any:
+    lines = [{"member": m, "salary_basis": 6_000_000, "amount": 60_000} for m in members]
+    with at(on):
+        return world.submit(
+            "collection.dues",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"month": month, "lines": lines},
+        )
+
+
+def _repay(world: Any, on: str, hour: int = 10) -> Any:
+    with at(on, hour):
+        return world.submit(
+            "loan.repay",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"member": "DV1", "loan": "L1", "amount": 1_000_000},
+        )
+
+
+def test_a_counter_movement_follows_its_target_and_records_its_lines_and_amount_once(world) -> None:  # type: ignore[no-untyped-def]
+    """An unrelated record of the same kind and month did not hide a reversal: another dues
+    batch, last month's loan repayment, a re-recording of a tenth of the amount, and one
+    re-recording for two reversals all counted as the counter-movement."""
+    for i in range(1, 7):
+        world.join(f"DV{i}")
+    with at("2025-01-05"):
+        world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            body={"member": "DV1", "loan": "L1", "fund": "tro_von", "amount": 6_000_000}
+            | {"term_months": 6},
+            personal={"reason": "mua xe"},
+            cosigner=world.chair,
+        )
+    # A tenth recorded again: 45,000,000 is still missing.
+    big = _donation(world, 50_000_000, "2025-03-05")
+    big_off = _reverse(world, big, "2025-03-06", "sai số tiền")
+    tenth = _donation(world, 5_000_000, "2025-03-06", 16)
+    # Another batch of the month (other members) does not record the reversed one again.
+    batch_a = _dues_batch(world, "2025-03", ["DV1", "DV2", "DV3"], "2025-03-28")
+    _dues_batch(world, "2025-03", ["DV4", "DV5", "DV6"], "2025-03-29")
+    batch_off = _reverse(world, batch_a, "2025-03-30", "sai")
+    # Last month's repayment is not a counter-movement of this month's.
+    _repay(world, "2025-03-05")
+    april = _repay(world, "2025-04-05")
+    april_off = _reverse(world, april, "2025-04-10", "ghi nhầm")
+    # One re-recording for two reversed donations of 7,000,000: one is still missing.
+    first, second = (
+        _donation(world, 7_000_000, "2025-06-02"),
+        _donation(world, 7_000_000, "2025-06-03"),
+    )
+    _reverse(world, first, "2025-06-04", "ghi nhầm")
+    second_off = _reverse(world, second, "2025-06-05", "ghi nhầm")
+    _donation(world, 7_000_000, "2025-06-05", 16)
+    # Look-alikes: a batch recorded again with its lines; a fee recorded again for more; a
+    # repayment voucher entered twice, the duplicate reversed.
+    redo = _dues_batch(world, "2025-04", ["DV1", "DV2"], "2025-04-28")
+    _reverse(world, redo, "2025-04-29", "ghi lại")
+    _dues_batch(world, "2025-04", ["DV1", "DV2", "DV3"], "2025-04-29")
+    with at("2025-05-10"):
+        fee = world.submit(
+            "collection.union_fee",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-05-10",
+            body={"month": "2025-04", "payroll": 100_000_000, "amount": 1_000_000}
+            | {"employer": "May Sông Bé"},
+        )
+    _reverse(world, fee, "2025-05-11", "sai số tiền")
+    with at("2025-05-11", 16):
+        world.submit(
+            "collection.union_fee",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-05-11",
+            body={"month": "2025-04", "payroll": 100_000_000, "amount": 2_000_000}
+            | {"employer": "May Sông Bé"},
+        )
+    _repay(world, "2025-07-05")
+    twice = _repay(world, "2025-07-05", 11)
+    _reverse(world, twice, "2025-07-06", "ghi trùng")
+
+    result = {(frozenset(f.event_ids), f.amount) for f in found(world, "suspicious_reversal")}
+    assert result == {
+        (frozenset({big.event_id, big_off.event_id, tenth.event_id}), 45_000_000),
+        (frozenset({batch_a.event_id, batch_off.event_id}), 180_000),
+        (frozenset({april.event_id, april_off.event_id}), 1_000_000),
+        # the first reversal recorded takes the one re-recording; the second has none
+        (frozenset({second.event_id, second_off.event_id}), 7_000_000),
+    }
+    assert "chỉ được ghi lại 5.000.000 đ, thiếu 45.000.000 đ" in " ".join(
+        f.explanation_vi for f in found(world, "suspicious_reversal")
+    )
+
+
 # --- 10, 11 --------------------------------------------------------------------------------------
 
 
