@@ -9,7 +9,11 @@ Invariants:
   Gini coefficient of what its recipients received, each against the peers' median. The top
   recipients are the `concentration_top_bp` share of them, rounded up (at least one).
 - Rule 11 compares in-kind unit prices of the same item (name compared without case or
-  spacing) in the same calendar quarter across unions, against the median of the others.
+  spacing) bought in the same season across unions: each purchase against the median of the
+  prices other unions paid within `in_kind_season_days` days of it (each union's own median
+  there), so a season that straddles a quarter or a year (Tết goods bought in late December
+  and early January) is one season. A union's flagged purchases of an item are one finding
+  per season (purchases more than `in_kind_season_days` apart start a new one).
 - Rule 12 judges grassroots unions (leaves of the tree) on their own figures: welfare share of
   spending against `welfare_target_bp`, category shares against `category_limits`, and the
   dues collection rate: dues lines recorded for a month over the members the union had that
@@ -21,8 +25,10 @@ Invariants:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from datetime import date, timedelta
+from operator import itemgetter
 
 from audit.rules.base import DetectedFinding, make
 from audit.rules.benefits import occasion_key
@@ -125,57 +131,112 @@ def concentration(facts: Facts) -> list[DetectedFinding]:
 # --- rule 11 -------------------------------------------------------------------------------------
 
 
-def _quarter(d: date) -> str:
-    return f"{d.year:04d}-Q{(d.month - 1) // 3 + 1}"
+Purchases = dict[tuple[str, date], list[Payout]]  # (unit, day) -> in-kind payouts
+Prices = list[tuple[date, str, Counter[int]]]  # (day, unit, unit costs paid), by day
+
+
+def _median_of(counts: Counter[int]) -> int:
+    """`median_int` of values given with how often each occurs."""
+    n = sum(counts.values())
+    wanted = ((n - 1) // 2, n // 2)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(value)
+    return (found[0] + found[1]) // 2
+
+
+def _season_prices(prices: Prices, unit: str, on: date, days: int) -> list[int]:
+    """The price each other union paid for the item within `days` of `on`: its median there."""
+    start, end = on - timedelta(days=days), on + timedelta(days=days)
+    paid: dict[str, Counter[int]] = defaultdict(Counter)
+    for day, other, costs in prices[bisect_left(prices, start, key=itemgetter(0)) :]:
+        if day > end:
+            break
+        if other != unit:
+            paid[other].update(costs)
+    return [_median_of(c) for c in paid.values()]
 
 
 def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
-    """Rule 11: in-kind gifts bought far above what other unions paid for the same item."""
-    groups: dict[tuple[str, str], dict[str, list[Payout]]] = defaultdict(lambda: defaultdict(list))
+    """Rule 11: in-kind gifts bought far above what other unions paid for the same item in the
+    same season."""
+    items: dict[str, Purchases] = defaultdict(lambda: defaultdict(list))
     names: dict[str, str] = {}
     for p in facts.counted_payouts():
         if p.form == "in_kind" and p.item and p.unit_cost:
             key = occasion_key(p.item)
             names.setdefault(key, p.item)
-            groups[(key, _quarter(p.on))][p.unit].append(p)
+            items[key][(p.unit, p.on)].append(p)
     out = []
-    for (item, quarter), by_unit in sorted(groups.items()):
-        prices = {u: median_int([p.unit_cost or 0 for p in ps]) for u, ps in by_unit.items()}
-        for unit, ps in sorted(by_unit.items()):
-            peers = [price for u, price in prices.items() if u != unit]
-            policy = facts.policy(unit, ps[0].on)
-            if policy is None or len(peers) < policy.detection.in_kind_min_peers:
+    for item, bought in sorted(items.items()):
+        prices: Prices = sorted(
+            (on, unit, Counter(p.unit_cost or 0 for p in ps)) for (unit, on), ps in bought.items()
+        )
+        # (payout, reference price) of each purchase far above its season's peers, per unit
+        high: dict[str, list[tuple[Payout, int]]] = defaultdict(list)
+        for (unit, on), ps in sorted(bought.items()):
+            policy = facts.policy(unit, on)
+            if policy is None:
+                continue
+            d = policy.detection
+            peers = _season_prices(prices, unit, on, d.in_kind_season_days)
+            if len(peers) < d.in_kind_min_peers:
                 continue
             reference = median_int(peers)
-            ratio = policy.detection.in_kind_price_ratio_bp
-            high = [p for p in ps if (p.unit_cost or 0) * BP_PER_WHOLE >= reference * ratio]
-            if not high:
-                continue
-            extra = sum(((p.unit_cost or 0) - reference) * (p.quantity or 1) for p in high)
-            suppliers = sorted({p.supplier or "?" for p in high})
-            price = median_int([p.unit_cost or 0 for p in high])
-            out.append(
-                make(
-                    "inflated_in_kind",
-                    "high",
-                    unit=unit,
-                    people=sorted({p.recorder for p in high}),
-                    amount=extra,
-                    vi=f"{unit} mua «{names[item]}» giá {format_dong(price)}/đơn vị từ "
-                    f"{', '.join(suppliers)} trong {quarter}, gấp "
-                    f"{_ratio(price, reference)} lần giá trung vị {format_dong(reference)} của "
-                    f"các đơn vị khác (chênh {format_dong(extra)}).",
-                    en=f"{unit} bought «{names[item]}» at {price} đồng a unit from "
-                    f"{', '.join(suppliers)} in {quarter}, {_ratio(price, reference)}× the "
-                    f"median {reference} other unions paid ({extra} đồng more).",
-                    evidence=[
-                        payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ, {p.supplier}")
-                        for p in high
-                    ],
-                    period=quarter,
-                )
-            )
+            high[unit] += [
+                (p, reference)
+                for p in ps
+                if (p.unit_cost or 0) * BP_PER_WHOLE >= reference * d.in_kind_price_ratio_bp
+            ]
+        for unit, found in sorted(high.items()):
+            for season in _seasons(facts, found):
+                out.append(_inflated(unit, names[item], season))
     return out
+
+
+def _seasons(facts: Facts, found: list[tuple[Payout, int]]) -> list[list[tuple[Payout, int]]]:
+    """Flagged purchases of one item by one union, cut where more than a season apart."""
+    seasons: list[list[tuple[Payout, int]]] = []
+    for p, reference in sorted(found, key=lambda pr: (pr[0].on, pr[0].event_id)):
+        policy = facts.policy(p.unit, p.on)
+        days = policy.detection.in_kind_season_days if policy is not None else 45
+        if seasons and (p.on - seasons[-1][-1][0].on).days <= days:
+            seasons[-1].append((p, reference))
+        else:
+            seasons.append([(p, reference)])
+    return seasons
+
+
+def _inflated(unit: str, name: str, season: list[tuple[Payout, int]]) -> DetectedFinding:
+    high = [p for p, _reference in season]
+    reference = median_int([r for _p, r in season])
+    extra = sum(((p.unit_cost or 0) - r) * (p.quantity or 1) for p, r in season)
+    suppliers = sorted({p.supplier or "?" for p in high})
+    price = median_int([p.unit_cost or 0 for p in high])
+    first, last = high[0].on, high[-1].on
+    when_vi = (
+        f"ngày {first:%d/%m/%Y}" if first == last else f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
+    )
+    when_en = f"on {first}" if first == last else f"from {first} to {last}"
+    return make(
+        "inflated_in_kind",
+        "high",
+        unit=unit,
+        people=sorted({p.recorder for p in high}),
+        amount=extra,
+        vi=f"{unit} mua «{name}» giá {format_dong(price)}/đơn vị từ {', '.join(suppliers)} "
+        f"{when_vi}, gấp {_ratio(price, reference)} lần giá trung vị {format_dong(reference)} "
+        f"các đơn vị khác trả cùng mùa (chênh {format_dong(extra)}).",
+        en=f"{unit} bought «{name}» at {price} đồng a unit from {', '.join(suppliers)} "
+        f"{when_en}, {_ratio(price, reference)}× the median {reference} other unions paid in "
+        f"the same season ({extra} đồng more).",
+        evidence=[
+            payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ, {p.supplier}") for p in high
+        ],
+    )
 
 
 def _ratio(price: int, reference: int) -> str:

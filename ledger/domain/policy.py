@@ -231,6 +231,7 @@ _DETECTION_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
     ("concentration_min_recipients", _count),
     ("in_kind_price_ratio_bp", _ratio_bp),
     ("in_kind_min_peers", _count),
+    ("in_kind_season_days", _days),
     ("min_collection_rate_bp", _bp),
 )
 
@@ -264,8 +265,10 @@ class DetectionRules:
       ``concentration_gini_margin_bp`` above the peers' median; unions with fewer than
       ``concentration_min_recipients`` recipients are not judged (rule 10).
     - ``in_kind_price_ratio_bp``: an in-kind unit price at least this multiple (10 000 = 1×)
-      of the median price other unions paid for the same item in the same quarter, with at
-      least ``in_kind_min_peers`` other unions to compare with (rule 11).
+      of the median price other unions paid for the same item in the same season (bought
+      within ``in_kind_season_days`` days before or after it, so Tết goods bought late in
+      December and early in January are compared), with at least ``in_kind_min_peers`` other
+      unions to compare with (rule 11).
     - ``min_collection_rate_bp``: dues collected for fewer member-months than this share of
       the members' months in the union (rule 12).
     """
@@ -285,6 +288,7 @@ class DetectionRules:
     concentration_min_recipients: int = 10
     in_kind_price_ratio_bp: int = 20_000
     in_kind_min_peers: int = 2
+    in_kind_season_days: int = 45
     min_collection_rate_bp: int = 7000
 
     def __post_init__(self) -> None:

@@ -802,10 +802,43 @@ def test_in_kind_gifts_bought_far_above_what_other_unions_paid(world) -> None:  
                 )
             )
     [f] = found(world, "inflated_in_kind")
-    assert f.unit == "G1" and f.period == "2024-Q3"
+    assert f.unit == "G1" and f.period == "2024-09"
     assert set(f.event_ids) == {p.event_id for p in bought["G1"]}
     assert f.amount == 2 * (450_000 - 150_000)  # the others' median: 150,000
     adopt_for_g1(world, detection__in_kind_price_ratio_bp=40_000)  # only 4x is suspect now
+    assert found(world, "inflated_in_kind") == []
+
+
+def test_tet_baskets_bought_either_side_of_new_year_are_one_season(world) -> None:  # type: ignore[no-untyped-def]
+    """Peers were grouped by calendar quarter: baskets other unions bought on 27-30/12 were
+    not compared with one bought on 3/1 for the same Tết."""
+    more_unions(world)
+
+    def basket(unit: str, number: str, price: int, on: str) -> Any:
+        world.join(number, unit=unit, by=world.kt)
+        return world.payout(
+            number,
+            "gift",
+            price,
+            on=on,
+            unit=unit,
+            occasion="quà Tết",
+            form="in_kind",
+            in_kind={"item": "Giỏ quà Tết", "quantity": 1, "unit_cost": price, "supplier": "X"},
+        )
+
+    for unit, day in (("G2", "2024-12-27"), ("G3", "2024-12-28"), ("G4", "2024-12-30")):
+        basket(unit, f"{unit}-1", 200_000, day)
+    inflated = basket("G1", "G1-1", 450_000, "2025-01-03")
+    # Look-alike: a clearance sale 81 days later, in the same quarter as the G1 purchase, is
+    # another season: not G1's reference, and two unions alone have too few peers.
+    basket("G2", "G2-2", 150_000, "2025-03-25")
+    basket("G3", "G3-2", 150_000, "2025-03-25")
+
+    [f] = found(world, "inflated_in_kind")
+    assert (f.unit, f.event_ids, f.period) == ("G1", (inflated.event_id,), "2025-01")
+    assert f.amount == 450_000 - 200_000  # the December peers' median, not March's 150,000
+    adopt_for_g1(world, detection__in_kind_season_days=5)  # December is another season now
     assert found(world, "inflated_in_kind") == []
 
 
