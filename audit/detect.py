@@ -40,6 +40,7 @@ from audit.rules.base import (
     Judgment,
     Rule,
     Status,
+    money_at_stake,
 )
 from audit.rules.benefits import over_cap, repeated_benefit, split_payment
 from audit.rules.facts import Facts
@@ -178,6 +179,10 @@ class DetectionReport:
     def counts(self) -> dict[str, int]:
         return dict(Counter(f.rule for f in self.findings))
 
+    def money_at_stake(self) -> int:
+        """The money of every finding, each event's counted once (`money_at_stake`)."""
+        return money_at_stake(self.findings)
+
     def find(self, finding: str) -> DetectedFinding | None:
         return next((f for f in self.findings if f.id == finding), None)
 
@@ -190,6 +195,7 @@ class DetectionReport:
             "verified": self.verified,
             "verification_ok": self.verification_ok,
             "counts": self.counts(),
+            "amount_at_stake": self.money_at_stake(),
             "rule_errors": self.rule_errors,
             "facts": self.facts,
             "findings": [f.as_dict() for f in self.findings],
@@ -307,4 +313,5 @@ __all__ = [
     "Judgment",
     "Rule",
     "detect",
+    "money_at_stake",
 ]

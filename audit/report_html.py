@@ -26,7 +26,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from audit.detect import RULES, DetectionReport, detect
+from audit.detect import RULES, DetectionReport, detect, money_at_stake
 from audit.findings import ERROR, Report
 from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
 from ledger import clock
@@ -287,7 +287,7 @@ def render_html(report: InspectionReport) -> str:
                 "rule": rule,
                 "findings": [{"f": f, "people": _people(f, report.names)} for f in items],
                 "count": len(items),
-                "amount": sum(f.amount for f in items),
+                "amount": money_at_stake(items),
                 "open": statuses.get("open", 0),
                 "confirmed": statuses.get("confirmed", 0),
                 "dismissed": statuses.get("dismissed", 0),
@@ -310,7 +310,7 @@ def render_html(report: InspectionReport) -> str:
             period_label=period.label_vi if period else "",
             period_end=(period.end - timedelta(days=1)) if period else None,
             severity=Counter(f.severity for f in detection.findings),
-            total_amount=sum(f.amount for f in detection.findings),
+            total_amount=detection.money_at_stake(),
         )
     )
     return html

@@ -7,7 +7,11 @@ Invariants:
   sorted ids of the events that prove it (each framed by a NUL byte), or, for union-level
   findings (concentration, union ratios), over the rule, the unit and the period. The same
   finding found again keeps its id, and so keeps the inspectors' judgments (finding.resolve).
-- Money is integer đồng; `amount` is what is at stake, never negative.
+- Money is integer đồng; `amount` is what is at stake, never negative. `stakes` says which
+  events that money is (event id -> đồng, summing to `amount`; one member's line of a batch
+  is keyed `event#member`), so a total over findings counts each event's money once
+  (`money_at_stake`); a finding whose money is tied to no event (a union's ratios,
+  concentration) has no stakes and counts whole.
 - `people` holds member numbers and officer codes, never names (names are personal data,
   shown only when `Ledger.reveal` opens them).
 """
@@ -15,7 +19,7 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -91,6 +95,7 @@ class DetectedFinding:
     status: Status = "open"
     judgments: tuple[Judgment, ...] = ()
     evidence: tuple[Evidence, ...] = ()
+    stakes: tuple[tuple[str, int], ...] = ()  # (event id, đồng at stake): see the invariants
 
     @property
     def sort_key(self) -> tuple[int, int, str, str]:
@@ -114,7 +119,23 @@ class DetectedFinding:
             "status": self.status,
             "judgments": [j.as_dict() for j in self.judgments],
             "evidence": [e.as_dict() for e in self.evidence],
+            "stakes": dict(self.stakes),
         }
+
+
+def money_at_stake(findings: Iterable[DetectedFinding]) -> int:
+    """The money a set of findings puts at stake, each event's money counted once: per event
+    the largest stake any finding puts on it (one payout over its cap and paid twice is one
+    payout), plus the whole amount of findings tied to no event."""
+    per_event: dict[str, int] = {}
+    loose = 0
+    for f in findings:
+        if not f.stakes:
+            loose += f.amount
+        for event, amount in f.stakes:
+            if amount > per_event.get(event, 0):
+                per_event[event] = amount
+    return loose + sum(per_event.values())
 
 
 RuleFunction = Callable[["Facts"], list[DetectedFinding]]
@@ -162,10 +183,20 @@ def make(
     evidence: Iterable[Evidence],
     period: str | None = None,
     union_period: str | None = None,
+    stakes: Mapping[str, int] | None = None,
 ) -> DetectedFinding:
-    """A finding; `union_period` given: a union-level finding identified by unit and period."""
+    """A finding; `union_period` given: a union-level finding identified by unit and period.
+
+    `stakes` (event id -> đồng at stake) defaults to the evidence's amounts when they add up
+    to `amount` (the money at stake is those events' money); a rule whose amount is a part
+    of its events' money (an excess, a shortfall) says which part is at stake where."""
     items = sorted({e.event_id: e for e in evidence}.values(), key=_evidence_order)
     event_ids = tuple(e.event_id for e in items)
+    amount = max(0, int(amount))
+    if stakes is None and union_period is None:
+        money = {e.event_id: e.amount for e in items if e.amount}
+        stakes = money if sum(money.values()) == amount else {}
+    at_stake = tuple(sorted((k, v) for k, v in (stakes or {}).items() if v > 0))
     if union_period is not None:
         fid = union_finding_id(rule, unit, union_period)
         period = union_period
@@ -180,12 +211,13 @@ def make(
         severity=severity,
         unit=unit,
         people=tuple(dict.fromkeys(p for p in people if p)),
-        amount=max(0, int(amount)),
+        amount=amount,
         explanation_vi=vi,
         explanation_en=en,
         event_ids=event_ids,
         period=period,
         evidence=tuple(items),
+        stakes=at_stake,
     )
 
 

@@ -161,6 +161,7 @@ def _repeated(
         en=en,
         evidence=[payout_evidence(p) for p in group],
         period=period,
+        stakes={p.event_id: p.amount for p in group[1:]},
     )
 
 
@@ -238,6 +239,7 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     unit=p.unit,
                     people=[p.member, p.recorder],
                     amount=p.amount - rule.per_payout_cap,
+                    stakes={p.event_id: p.amount - rule.per_payout_cap},
                     vi=f"{format_dong(p.amount)} {kind_vi(p.kind)} cho {p.member} vượt mức tối đa "
                     f"mỗi lần {format_dong(rule.per_payout_cap)} của quy chế {policy.version}.",
                     en=f"{p.amount} đồng of {p.kind} to {p.member} is over the per-payout cap "
@@ -289,9 +291,22 @@ def _period_caps(facts: Facts) -> list[DetectedFinding]:
                             f"period cap {rule.per_year_cap}.",
                             evidence=[payout_evidence(x) for x in ps[: i + 1]],
                             period=label,
+                            stakes=_over(ps, rule.per_year_cap),
                         )
                     )
                 break
+    return out
+
+
+def _over(payouts: list[Payout], cap: int) -> dict[str, int]:
+    """The money over a period cap, payout by payout: what the latest ones added past it."""
+    out: dict[str, int] = {}
+    used = 0
+    for p in payouts:
+        over = min(p.amount, used + p.amount - cap)
+        if over > 0:
+            out[p.event_id] = over
+        used += p.amount
     return out
 
 

@@ -206,6 +206,7 @@ def member_dispute(facts: Facts) -> list[DetectedFinding]:
             note_vi, note_en = f" {vi}{note_vi}", f" {en}{note_en}"
             severity = "medium" if s.reason == "not_mine" else "low"
         people = [s.member, *((payout.recorder,) if payout is not None else ())]
+        part = s.entry if payout is not None else f"{s.entry}#{s.member}"
         finding = make(
             "member_dispute",
             severity,
@@ -220,6 +221,7 @@ def member_dispute(facts: Facts) -> list[DetectedFinding]:
                 entry,
                 Evidence(s.event_id, "member.dispute", s.on, s.unit, None, (s.member,), reason_vi),
             ],
+            stakes={part: amount},
         )
         out.append(finding)
     return out

@@ -216,6 +216,13 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
         for p in matched.values():
             per_number[p.member] += p.amount
         at_stake = min(per_number.values()) if len(per_number) > 1 else sum(per_number.values())
+        # the money at stake is the payouts of the number that drew least (both, if one)
+        least = min(per_number, key=lambda n: (per_number[n], n))
+        stakes = {
+            p.event_id: p.amount
+            for p in matched.values()
+            if len(per_number) == 1 or p.member == least
+        }
         kinds = sorted({kind_vi(p.kind) for p in matched.values()})
         evidence = [payout_evidence(p) for p in matched.values()]
         evidence += [
@@ -248,6 +255,7 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
                 evidence=evidence,
                 # the period of the double payment, not of the (older) registrations
                 period=min(p.on for p in matched.values()).strftime("%Y-%m"),
+                stakes=stakes,
             )
         )
     return out

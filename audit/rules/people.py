@@ -388,6 +388,7 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
                 en=f"One bank account (owner: {owner}) received payouts for {len(numbers)} "
                 f"different members ({', '.join(numbers)}), {at_stake} đồng not the owner's.",
                 evidence=[payout_evidence(p, "chuyển khoản") for p in payouts],
+                stakes={p.event_id: p.amount for n in others for p in by_member[n]},
             )
         )
     return out

@@ -337,4 +337,5 @@ def _movement_reversal(
         vi=f"Bút toán {what} {format_dong(amount)} của {unit} bị hủy{who_vi}, {vi}",
         en=f"A {t.type} of {amount} đồng of {unit} was reversed{who_en} {en}",
         evidence=evidence,
+        stakes={t.event_id: amount - again},
     )

@@ -236,6 +236,7 @@ def _inflated(unit: str, name: str, season: list[tuple[Payout, int]]) -> Detecte
         evidence=[
             payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ, {p.supplier}") for p in high
         ],
+        stakes={p.event_id: ((p.unit_cost or 0) - r) * (p.quantity or 1) for p, r in season},
     )
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from audit.detect import RULES_BY_ID, DetectionReport, detect
+from audit.detect import RULES_BY_ID, DetectionReport, detect, money_at_stake
 from audit.log import make_checkpoint
 from audit.quality import AnswerKey, Quality, evaluate, quality_table
 from ledger.cli.common import (
@@ -184,7 +184,8 @@ def demo(
 
 
 def _findings_table(found: DetectionReport) -> Any:
-    """What detection found, per rule: how many findings and the money at stake."""
+    """What detection found, per rule: how many findings and the money at stake; the total
+    counts each event's money once (a payout two rules flag is one payout)."""
     rows = []
     for rule_id, findings in found.by_rule().items():
         if not findings:
@@ -194,9 +195,16 @@ def _findings_table(found: DetectionReport) -> Any:
             (
                 rule.label_vi if rule else rule_id,
                 f"{len(findings):,}".replace(",", "."),
-                fmt_money(sum(f.amount for f in findings)),
+                fmt_money(money_at_stake(findings)),
             )
         )
+    rows.append(
+        (
+            "Tổng, mỗi bút toán tính một lần (overall)",
+            f"{len(found.findings):,}".replace(",", "."),
+            fmt_money(found.money_at_stake()),
+        )
+    )
     return rows_table(
         f"Dấu hiệu trục lợi phát hiện được (findings): {len(found.findings)}",
         ["Quy tắc (rule)", "Số phát hiện", "Số tiền liên quan"],

@@ -265,3 +265,56 @@ def test_resolve_gives_a_disputing_member_a_reply_apart_from_the_note(
     )
     assert other.exit_code == 2 and "--reply: chỉ dùng cho phản ánh của đoàn viên" in other.output
     assert world.ledger.get_finding(findings["over_cap"].id) is None
+
+
+def test_the_money_at_stake_counts_a_payout_two_rules_flag_once(world) -> None:  # type: ignore[no-untyped-def]
+    """A second Tết support paid by override is both a repeated benefit and an override: the
+    headline total counted its 1,200,000 twice."""
+    from ledger.cli.demo import _findings_table
+
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    world.payout("DV1", "tet_support", 1_000_000, on="2024-12-28", occasion="Tết Ất Tỵ")
+    world.payout(
+        "DV1",
+        "tet_support",
+        1_200_000,
+        on="2025-01-27",
+        occasion="Tết Sum vầy",
+        override={"justification": "hoàn cảnh khó"},
+        cosigner=world.chair,
+    )
+    for day in ("2025-01-30", "2025-02-03"):  # one hospital stay paid twice
+        world.payout(
+            "DV2",
+            "sickness_visit",
+            1_000_000,
+            on=day,
+            occasion="nằm viện 28/01",
+            personal={"reason": "viêm phổi"},
+        )
+    world.payout("DV3", "gift", 400_000, on="2025-01-05", occasion="quà đầu năm")
+    with at("2025-02-10"):
+        world.submit(
+            "member.leave",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-12-31",
+            body={"member": "DV3", "reason": "nghỉ việc"},
+        )
+
+    report = detect(world.ctx)
+    assert sorted((f.rule, f.amount) for f in report.findings) == [
+        ("inactive_beneficiary", 400_000),
+        ("over_cap", 1_200_000),
+        ("repeated_benefit", 1_000_000),
+        ("repeated_benefit", 1_200_000),
+    ]
+    # 3,800,000 over the findings; 2,600,000 of distinct money: the second Tết once.
+    html = render_html(build_report(world.ctx, verify=False))
+    [headline] = re.findall(r"Số tiền liên quan.*?<td[^>]*>([^<]+)</td>", html, re.S)
+    assert headline == "2.600.000 đ"
+    assert "3.800.000 đ" not in html
+    table = _findings_table(report)
+    assert list(table.columns[2].cells)[-1] == "2.600.000 đ"  # the demo's overall row
+    assert report.as_dict()["amount_at_stake"] == 2_600_000

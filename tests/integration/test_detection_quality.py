@@ -42,6 +42,11 @@ def test_detection_finds_the_planted_cases_and_spares_the_look_alikes(ctx, tmp_p
 
     report = detect(ctx)
     assert report.rule_errors == {}
+    # What a finding puts at stake is said event by event, adding up to its amount (or tied
+    # to no event: union-level findings), so totals can count each event's money once.
+    for f in report.findings:
+        assert not f.stakes or sum(a for _e, a in f.stakes) == f.amount, f
+    assert report.money_at_stake() <= sum(f.amount for f in report.findings)
     quality = evaluate(report.findings, key)
     Console(width=140).print(quality_table(quality, title=f"seed {PLANTED.seed}"))
     for c in quality.missed:
