@@ -246,10 +246,9 @@ def _in_scope(f: DetectedFinding, units: set[str] | None, period: Period | None)
         return False
     if period is None or f.rule in ("concentration", "union_ratios") or not f.evidence:
         return True
-    # a registration shown as context (one citizen in two unions) does not place a finding
-    # in its year: the payouts do
-    dates = [e.on for e in f.evidence if e.on is not None and e.what != "member.join"]
-    dates = dates or f.dates()
+    # an event shown as context (a registration of one citizen in two unions, the back-dated
+    # leave before a ghost payout) does not place a finding in its year: the payouts do
+    dates = f.dates()
     return not dates or any(period.contains(d) for d in dates)
 
 

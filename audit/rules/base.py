@@ -40,7 +40,11 @@ STATUS_VI: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Evidence:
-    """One event that proves a finding, as the report shows it."""
+    """One event that proves a finding, as the report shows it.
+
+    `context` marks an event shown to explain the others (the registration of one citizen's
+    second number, the back-dated leave before a ghost payout): it does not place the finding
+    in time, the others do."""
 
     event_id: str
     what: str  # command type, e.g. "payout.record"
@@ -49,6 +53,7 @@ class Evidence:
     amount: int | None
     people: tuple[str, ...] = ()
     note: str = ""
+    context: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +64,7 @@ class Evidence:
             "amount": self.amount,
             "people": list(self.people),
             "note": self.note,
+            "context": self.context,
         }
 
 
@@ -102,7 +108,10 @@ class DetectedFinding:
         return (SEVERITY_ORDER[self.severity], -self.amount, self.rule, self.id)
 
     def dates(self) -> list[date]:
-        return [e.on for e in self.evidence if e.on is not None]
+        """The dates that place the finding in time: its evidence's, but for context events
+        (all of them when there is nothing else)."""
+        dates = [e.on for e in self.evidence if e.on is not None and not e.context]
+        return dates or [e.on for e in self.evidence if e.on is not None]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -203,7 +212,8 @@ def make(
     else:
         fid = finding_id(rule, event_ids)
         if period is None:
-            dates = [e.on for e in items if e.on is not None]
+            dates = [e.on for e in items if e.on is not None and not e.context]
+            dates = dates or [e.on for e in items if e.on is not None]
             period = min(dates).strftime("%Y-%m") if dates else None
     return DetectedFinding(
         id=fid,

@@ -3,7 +3,9 @@
 Invariants:
 - Membership is judged on the ledger's final history: a leave, death or transfer recorded
   after a payout but effective before it makes that payout a finding, because the money went
-  to someone who was not a member of the paying union that day.
+  to someone who was not a member of the paying union that day. The finding belongs to the
+  payouts' period: the leave, death or transfer (like the registrations of rule 3) is shown
+  as context and does not place it in time.
 - A bereavement paid for a member who died within the ledger's grace period
   (`ledger.domain.rules.BEREAVEMENT_GRACE_DAYS`) by the union they belonged to is not a
   finding: it is the one payout the rules allow after death.
@@ -134,7 +136,11 @@ def inactive_beneficiary(facts: Facts) -> list[DetectedFinding]:
         m = facts.members[member]
         if ending is not None:
             on, kind = next((o, k) for o, e, k in m.endings if e == ending)
-            evidence.append(Evidence(ending, kind, on, None, None, (member,), "thay đổi sinh hoạt"))
+            evidence.append(
+                Evidence(
+                    ending, kind, on, None, None, (member,), "thay đổi sinh hoạt", context=True
+                )
+            )
         out.append(
             make(
                 "inactive_beneficiary",
@@ -234,6 +240,7 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
                 None,
                 (n,),
                 "đăng ký đoàn viên",
+                context=True,
             )
             for n in ordered
             if n in facts.join_events

@@ -134,6 +134,39 @@ def test_payouts_after_a_back_dated_leave_or_transfer_are_to_former_members(worl
     }
 
 
+def test_a_ghost_payout_is_placed_in_the_period_of_the_payout_not_of_the_back_dated_leave(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """The finding took the earliest date of its evidence: a Tết paid in January 2025 after
+    a leave back-dated to 31/12/2024 was a finding of December 2024, and of the year 2024."""
+    world.join("DV1")
+    world.join("DV2")
+    ghost = world.payout("DV1", "tet_support", 1_800_000, on="2025-01-20", occasion="Tết Ất Tỵ")
+    with at("2025-02-10"):
+        world.submit(
+            "member.leave",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-12-31",
+            body={"member": "DV1", "reason": "nghỉ việc"},
+        )
+    dead = world.payout("DV2", "tet_support", 1_500_000, on="2025-01-05", occasion="Tết Ất Tỵ")
+    with at("2025-01-10"):
+        world.submit(
+            "member.death",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-12-25",
+            body={"member": "DV2"},
+        )
+
+    result = {(f.people[0], f.period) for f in found(world, "inactive_beneficiary")}
+    assert result == {("DV1", "2025-01"), ("DV2", "2025-01")}
+    in_2025 = found(world, "inactive_beneficiary", period="2025")
+    assert {ghost.event_id, dead.event_id} <= {e for f in in_2025 for e in f.event_ids}
+    assert found(world, "inactive_beneficiary", period="2024") == []
+
+
 # --- 2 -----------------------------------------------------------------------------------------
 
 
