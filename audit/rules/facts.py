@@ -55,6 +55,7 @@ class Payout:
     supplier: str | None = None
     bank: bool = False  # paid by bank transfer
     payee: str | None = None  # blind index of the payee account, when one was given
+    seq: int = 0  # its place in the log: what was recorded after what
 
     @property
     def counted(self) -> bool:

@@ -576,8 +576,10 @@ def _scan_entries(conn: Connection, facts: Facts, tick: Callable[[int], None]) -
             tick(BATCH)
         if ctype == "payout.record":
             payout = payouts.get(event_id)
-            if payout is not None and not payout.recorder:
-                payout.recorder, payout.recorded_at = signer, recorded
+            if payout is not None:
+                payout.seq = int(seq)
+                if not payout.recorder:
+                    payout.recorder, payout.recorded_at = signer, recorded
         elif ctype in LOAN_TYPES:
             loan = facts.movements.get(event_id)
             if loan is not None:

@@ -88,6 +88,22 @@ def _link(
     return None
 
 
+def officer_tie(
+    facts: Facts,
+    code: str,
+    member: str,
+    relative: str | None = None,
+    payee: str | None = None,
+) -> str | None:
+    """How officer `code`'s own person is tied to a payout's beneficiary (one of `LINKS_VI`:
+    self, family, household, bank account), if at all."""
+    o = facts.officer_person(code)
+    if o is None:
+        return None
+    own = frozenset(r.citizen for r in o.relatives.values() if r.citizen)
+    return _link(o, own, facts.members.get(member), member, relative, payee)
+
+
 def _same_person(a: MemberFacts | None, b: MemberFacts | None) -> bool:
     if a is None or b is None:
         return False

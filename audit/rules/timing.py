@@ -10,26 +10,34 @@ Invariants:
   the books filled in just before someone looks. Records in a burst are reported with it.
 - Rule 9: a reversal is matched when a counter-movement exists within
   `detection.reversal_match_days`: the kept twin of a duplicate or the corrected
-  re-recording. For a payout: the same member, kind and occasion. For a loan movement or the
-  union's own money (same unit, type, loan or key, month and member): a re-recording
-  recorded after the reversed record, or a twin repeating it exactly (same day, same lines);
-  it records again at most its own lines (a dues batch: member by member) and amounts, and
-  it counters one reversal only. What it does not record again is a finding: the whole
-  amount when nothing matches, the shortfall when a smaller amount was recorded again. An
-  unmatched reversal is worse when the officer who reverses it recorded the original. A
-  matched correction by the same officer (someone fixing their own duplicate) is ordinary
-  bookkeeping and is not reported.
+  re-recording. For a payout: the same member, kind and occasion; or, a mistake about the
+  person corrected, a payout of the same kind, occasion and amount recorded after it by the
+  same officer for another member of the union, when the reversal's reason names that member
+  or it was recorded the day of the reversal, and never when that member is the recording,
+  reversing or approving officer's own person, family, household or account (that is
+  reported, with the payout recorded again). For a loan movement or the union's own money
+  (same unit, type, loan or key, month and member): a re-recording recorded after the
+  reversed record, or a twin repeating it exactly (same day, same lines); it records again
+  at most its own lines (a dues batch: member by member) and amounts, and it counters one
+  reversal only. What it does not record again is a finding: the whole amount when nothing
+  matches, the shortfall when a smaller amount was recorded again. An unmatched reversal is
+  worse when the officer who reverses it recorded the original. A matched correction by the
+  same officer (someone fixing their own duplicate) is ordinary bookkeeping and is not
+  reported.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from audit.rules.base import DetectedFinding, Evidence, Severity, make
 from audit.rules.benefits import occasion_key
 from audit.rules.facts import Facts, LateRecord, Movement, Payout, Reversal
 from audit.rules.membership import kind_vi, payout_evidence
+from audit.rules.people import LINKS_VI, officer_tie
+from ledger.clock import local_date
 from ledger.domain.money import format_dong
 
 TYPE_VI = {
@@ -159,6 +167,50 @@ def _payout_match(candidates: list[Payout], t: Payout, days: int) -> Payout | No
     return None
 
 
+Redone = dict[tuple[str, str, str], list[Payout]]  # (unit, kind, occasion) -> counted payouts
+
+
+def _redone(facts: Facts) -> Redone:
+    out: Redone = defaultdict(list)
+    for p in facts.counted_payouts():
+        out[(p.unit, p.kind, occasion_key(p.occasion))].append(p)
+    return out
+
+
+def _replacement(
+    facts: Facts, redone: Redone, used: set[str], r: Reversal, t: Payout, days: int
+) -> tuple[Payout, str | None] | None:
+    """The payout that records reversed `t` again for another member of its union (the right
+    person after a mistake): the same kind, occasion and amount, by the same officer, recorded
+    after it, when the reversal's reason names that member or it was recorded the day of the
+    reversal; with how it is tied to the officers who recorded, reversed or approved it, if
+    it is (then it is no correction: money moved to the officer's own)."""
+    reversed_on = local_date(r.recorded_at)
+    for q in redone.get((t.unit, t.kind, occasion_key(t.occasion)), ()):
+        if (
+            q.event_id in used
+            or q.member == t.member
+            or q.amount != t.amount
+            or q.recorder != t.recorder
+            or q.seq <= t.seq
+            or abs((q.on - t.on).days) > days
+        ):
+            continue
+        m = facts.members.get(q.member)
+        if m is None or m.unit_on(q.on) != t.unit:
+            continue
+        named = re.search(rf"\b{re.escape(q.member)}\b", r.reason) is not None
+        if not named and local_date(datetime.fromisoformat(q.recorded_at)) != reversed_on:
+            continue
+        used.add(q.event_id)
+        for code in dict.fromkeys((t.recorder, r.signer, *q.approvers)):
+            tie = officer_tie(facts, code, q.member, q.relative, q.payee)
+            if tie is not None:
+                return q, tie
+        return q, None
+    return None
+
+
 def _twin_key(m: Movement) -> tuple[str, str, str, str | None, str | None]:
     return (m.type, m.unit, m.key, m.month, m.member)
 
@@ -237,22 +289,28 @@ def suspicious_reversal(facts: Facts) -> list[DetectedFinding]:
         if r.target not in facts.payout_by_id and r.target in facts.movements
     ]
     matches = _movement_matches(facts, twins, moved)
+    redone: Redone | None = None
+    used: set[str] = set()
     out = []
     for r in reversals:
         policy = facts.policy(r.unit, r.on)
         days = policy.detection.reversal_match_days if policy is not None else 31
         payout = facts.payout_by_id.get(r.target)
         if payout is not None:
-            finding = _payout_reversal(r, payout, payouts_of.get(payout.member, []), days)
-        else:
-            movement = facts.movements.get(r.target)
-            finding = (
-                _movement_reversal(facts, r, movement, matches.get(r.event_id))
-                if movement
-                else None
-            )
-        if finding is not None:
-            out.append(finding)
+            if _payout_match(payouts_of.get(payout.member, []), payout, days) is not None:
+                continue
+            if redone is None:  # built on first use: most reversals have their twin
+                redone = _redone(facts)
+            again = _replacement(facts, redone, used, r, payout, days)
+            if again is not None and again[1] is None:
+                continue
+            out.append(_payout_reversal(r, payout, again))
+            continue
+        movement = facts.movements.get(r.target)
+        if movement is not None:
+            finding = _movement_reversal(facts, r, movement, matches.get(r.event_id))
+            if finding is not None:
+                out.append(finding)
     return out
 
 
@@ -261,24 +319,40 @@ def _reversal_evidence(r: Reversal) -> Evidence:
 
 
 def _payout_reversal(
-    r: Reversal, t: Payout, candidates: list[Payout], days: int
-) -> DetectedFinding | None:
-    if _payout_match(candidates, t, days) is not None:
-        return None
+    r: Reversal, t: Payout, again: tuple[Payout, str | None] | None
+) -> DetectedFinding:
+    """A reversed payout with no twin nor replacement, or recorded again for someone tied to
+    the officers (`again`: that payout and the tie)."""
     same = r.signer == t.recorder
     who_vi = " do chính người lập khoản chi đảo" if same else ""
     who_en = ", reversed by the officer who recorded it" if same else ""
+    evidence = [payout_evidence(t), _reversal_evidence(r)]
+    people = [t.member, t.recorder, r.signer]
+    if again is None:
+        vi = "không có khoản chi thay thế hay bản trùng được giữ lại"
+        en = "with no matching counter-movement"
+    else:
+        q, tie = again
+        tie_vi, tie_en = LINKS_VI[tie or "self"]
+        vi = f"rồi ghi lại cho {q.member}: cán bộ lập, đảo hoặc duyệt {tie_vi}"
+        en = (
+            f"then recorded again for {q.member}: an officer who recorded, reversed or "
+            f"approved it {tie_en}"
+        )
+        evidence.append(payout_evidence(q, "ghi lại cho người khác"))
+        people.append(q.member)
     return make(
         "suspicious_reversal",
         "high",
         unit=t.unit,
-        people=[t.member, t.recorder, r.signer],
+        people=people,
         amount=t.amount,
         vi=f"Khoản chi {kind_vi(t.kind)} {format_dong(t.amount)} cho {t.member} bị hủy{who_vi}, "
-        f"không có khoản chi thay thế hay bản trùng được giữ lại (lý do: «{r.reason}»).",
-        en=f"A {t.kind} payout of {t.amount} đồng to {t.member} was reversed{who_en} with no "
-        f"matching counter-movement (reason: «{r.reason}»).",
-        evidence=[payout_evidence(t), _reversal_evidence(r)],
+        f"{vi} (lý do: «{r.reason}»).",
+        en=f"A {t.kind} payout of {t.amount} đồng to {t.member} was reversed{who_en} {en} "
+        f"(reason: «{r.reason}»).",
+        evidence=evidence,
+        stakes={t.event_id: t.amount},
     )
 
 

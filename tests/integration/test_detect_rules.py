@@ -613,6 +613,52 @@ def test_a_collection_cancelled_without_a_counter_movement(world) -> None:  # ty
     assert "chính người ghi" in f.explanation_vi
 
 
+def test_a_payout_reversed_and_recorded_again_for_the_right_member_is_a_correction(world) -> None:  # type: ignore[no-untyped-def]
+    """Only the same member's payout counted as the replacement: a payout recorded for the
+    wrong member, reversed and recorded for the right one, was reported as reversed without
+    replacement. Recorded again for the officer's own person, it still is."""
+    for number in ("DV1", "DV2", "DV3", "DV4", "DV5", "DV6", "DV7"):
+        world.join(number)
+    kt_b = register_officer(world, "kt.b", "finance_officer", "G1", member="DV5")
+    storm = {"occasion": "hỗ trợ bão", "personal": {"reason": "bão"}}
+    wrong = world.payout("DV1", "other_welfare", 1_000_000, on="2025-05-05", **storm)
+    _reverse(world, wrong, "2025-05-07", "nhầm người, ghi lại cho DV2")  # names the member
+    world.payout("DV2", "other_welfare", 1_000_000, on="2025-05-06", **storm)
+    gift = world.payout("DV3", "gift", 300_000, on="2025-09-02", occasion="Quốc khánh 2/9")
+    _reverse(world, gift, "2025-09-02", "ghi nhầm")  # recorded again the same day
+    world.payout("DV4", "gift", 300_000, on="2025-09-02", occasion="Quốc khánh 2/9")
+
+    # A Tết support moved from DV1 to the officer's own person: the same kind, occasion and
+    # amount as DV2, DV3 and DV4 got, so rule 6 sees an ordinary member's Tết.
+    for number in ("DV2", "DV3", "DV4"):
+        world.payout(number, "tet_support", 1_000_000, on="2025-01-20", occasion="Tết Ất Tỵ")
+    tet = world.payout(
+        "DV1", "tet_support", 1_000_000, on="2025-01-20", by=kt_b, occasion="Tết Ất Tỵ"
+    )
+    with at("2025-01-21", 15):
+        moved = world.submit(
+            "reversal.record",
+            by=kt_b,
+            unit="G1",
+            effective_date="2025-01-21",
+            body={"target": tet.event_id, "reason": "nhầm người, ghi lại cho DV5"},
+        )
+    own = world.payout(
+        "DV5", "tet_support", 1_000_000, on="2025-01-21", by=kt_b, occasion="Tết Ất Tỵ"
+    )
+    # The same amount to another member by another officer is no replacement either.
+    other = world.payout("DV6", "other_welfare", 1_000_000, on="2025-06-02", **storm)
+    other_off = _reverse(world, other, "2025-06-03", "nhầm người, ghi lại cho DV7")
+    world.payout("DV7", "other_welfare", 1_000_000, on="2025-06-03", by=kt_b, **storm)
+
+    assert found(world, "self_dealing") == []
+    result = {(frozenset(f.event_ids), f.amount) for f in found(world, "suspicious_reversal")}
+    assert result == {
+        (frozenset({tet.event_id, moved.event_id, own.event_id}), 1_000_000),
+        (frozenset({other.event_id, other_off.event_id}), 1_000_000),
+    }
+
+
 def _donation(world: Any, amount: int, on: str, hour: int = 10) -> Any:
     with at(on, hour):
         return world.submit(
