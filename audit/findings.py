@@ -4,6 +4,9 @@ Invariants:
 - A finding names its check and, whenever it concerns one event, where that event is: the
   log sequence number (leaf index), the event id (signed command id), the aggregate and
   its version. Findings about a table row or a checkpoint carry the location in `message`.
+- Every finding says what is wrong in English (`message`) and in Vietnamese (`message_vi`,
+  the text inspectors read first); `message_vi` is last, so older readers of `as_dict()`
+  and of stored verification runs, which know only `message`, keep working.
 - Severity `error` means the ledger cannot be trusted as stored (exit status 1); `warning`
   is something an inspector should look at that is not, by itself, proof of tampering
   (events not yet witnessed); `info` records what was verified or could not be (erased data).
@@ -29,9 +32,15 @@ class Finding(NamedTuple):
     aggregate_id: str | None
     version: int | None
     message: str
+    message_vi: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return self._asdict()
+
+    @property
+    def text_vi(self) -> str:
+        """The Vietnamese text, or the English one for a finding made without it."""
+        return self.message_vi or self.message
 
     def where(self) -> str:
         parts = []
@@ -43,18 +52,29 @@ class Finding(NamedTuple):
             parts.append(f"aggregate {self.aggregate_id} v{self.version}")
         return ", ".join(parts)
 
+    def where_vi(self) -> str:
+        parts = []
+        if self.seq is not None:
+            parts.append(f"seq {self.seq}")
+        if self.event_id:
+            parts.append(f"bút toán {self.event_id}")
+        if self.aggregate_id:
+            parts.append(f"đối tượng {self.aggregate_id} phiên bản {self.version}")
+        return ", ".join(parts)
+
 
 def finding(
     check: str,
     message: str,
     *,
+    message_vi: str = "",
     severity: str = ERROR,
     seq: int | None = None,
     event_id: str | None = None,
     aggregate_id: str | None = None,
     version: int | None = None,
 ) -> Finding:
-    return Finding(check, severity, seq, event_id, aggregate_id, version, message)
+    return Finding(check, severity, seq, event_id, aggregate_id, version, message, message_vi)
 
 
 @dataclass

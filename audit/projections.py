@@ -214,6 +214,8 @@ class Rebuild:
                         None,
                         f"{name}: {surplus} live row(s) more than the rebuild, beyond those "
                         "named: duplicated rows",
+                        f"{name}: bảng đọc đang dùng nhiều hơn bản dựng lại {surplus} dòng, ngoài "
+                        "các dòng đã nêu: dòng bị nhân đôi",
                     )
                 )
         return found
@@ -330,18 +332,25 @@ def compare(
             where = f"{name}[{', '.join(f'{n}={v}' for n, v in zip(pk_names, key, strict=True))}]"
             if key not in have:
                 msg = f"{where}: row missing from the live read model"
+                vi = f"{where}: dòng thiếu trong bảng đọc đang dùng"
             elif key not in want:
                 msg = f"{where}: row not produced by any stored event (added by hand?)"
+                vi = f"{where}: dòng không do bút toán nào tạo ra (thêm bằng tay?)"
             elif have[key] != want[key] or _types(have[key]) != _types(want[key]):
-                diffs = [
-                    f"{cols[i]} live {have[key][i]!r} ≠ rebuilt {want[key][i]!r}"
+                differ = [
+                    (cols[i], have[key][i], want[key][i])
                     for i in range(len(cols))
                     if have[key][i] != want[key][i] or _types(have[key][i]) != _types(want[key][i])
                 ]
-                msg = f"{where}: " + "; ".join(diffs)
+                msg = f"{where}: " + "; ".join(
+                    f"{c} live {a!r} ≠ rebuilt {b!r}" for c, a, b in differ
+                )
+                vi = f"{where}: " + "; ".join(
+                    f"{c} đang dùng {a!r} ≠ dựng lại {b!r}" for c, a, b in differ
+                )
             else:
                 continue
-            found.append(Finding("projection.row", ERROR, None, None, None, None, msg))
+            found.append(Finding("projection.row", ERROR, None, None, None, None, msg, vi))
     return found
 
 

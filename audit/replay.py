@@ -193,15 +193,24 @@ class Replay:
                     item.aggregate_id,
                     item.version,
                     f"cannot replay this event into the key registry: {exc}",
+                    f"không phát lại được bút toán này vào sổ đăng ký khóa: {exc}",
                 )
             ]
         return []
 
 
-def _f(item: Scanned, check: str, message: str, severity: str = ERROR) -> Finding:
+def _f(item: Scanned, check: str, vi: str, en: str, severity: str = ERROR) -> Finding:
+    """A finding on this event, said in Vietnamese (`vi`) and English (`en`)."""
     return Finding(
-        check, severity, item.seq, item.event_id, item.aggregate_id, item.version, message
+        check, severity, item.seq, item.event_id, item.aggregate_id, item.version, en, vi
     )
+
+
+def _reason_vi(reason: str) -> str:
+    """A key problem (`Officer.key_problem`) in Vietnamese, as the ledger refuses it."""
+    from ledger.authority import REASONS
+
+    return REASONS[reason][0] if reason in REASONS else reason
 
 
 # --- the log checks ------------------------------------------------------------------------
@@ -222,9 +231,17 @@ def check_sequence(item: Scanned, r: Replay) -> list[Finding]:
                 None,
                 f"log sequence number(s) {span} missing before seq {item.seq}: entries were "
                 "deleted",
+                f"thiếu số thứ tự {span} trước seq {item.seq}: các mục sổ cái đã bị xóa",
             )
         ]
-    return [_f(item, "log.seq_gap", f"sequence number {item.seq} repeats")]
+    return [
+        _f(
+            item,
+            "log.seq_gap",
+            f"số thứ tự {item.seq} bị lặp lại",
+            f"sequence number {item.seq} repeats",
+        )
+    ]
 
 
 def check_notification_order(item: Scanned, r: Replay) -> list[Finding]:
@@ -234,6 +251,8 @@ def check_notification_order(item: Scanned, r: Replay) -> list[Finding]:
         _f(
             item,
             "log.order",
+            f"lưu sai thứ tự: notification id {item.notification_id} sau {r.last_nid} "
+            "(bút toán bị đổi chỗ hoặc chèn thêm?)",
             f"stored out of order: notification id {item.notification_id} after "
             f"{r.last_nid} (events swapped or inserted?)",
         )
@@ -247,10 +266,12 @@ def check_versions(item: Scanned, r: Replay) -> list[Finding]:
     if item.version == last + 1:
         return []
     if item.version <= last:
-        msg = f"version {item.version} comes after version {last} of the same aggregate"
+        vi = f"phiên bản {item.version} đứng sau phiên bản {last} của cùng một đối tượng"
+        en = f"version {item.version} comes after version {last} of the same aggregate"
     else:
-        msg = f"versions {last + 1}–{item.version - 1} of this aggregate are missing"
-    return [_f(item, "log.versions", msg)]
+        vi = f"thiếu các phiên bản {last + 1}–{item.version - 1} của đối tượng này"
+        en = f"versions {last + 1}–{item.version - 1} of this aggregate are missing"
+    return [_f(item, "log.versions", vi, en)]
 
 
 def check_recorded_order(item: Scanned, r: Replay) -> list[Finding]:
@@ -260,6 +281,8 @@ def check_recorded_order(item: Scanned, r: Replay) -> list[Finding]:
         _f(
             item,
             "log.recorded_order",
+            f"ghi lúc {item.recorded_at}, trước bút toán liền trước ({r.last_recorded}): "
+            "chèn lùi ngày?",
             f"recorded at {item.recorded_at}, before the previous event ({r.last_recorded}): "
             "back-dated insertion?",
             WARNING,
@@ -285,6 +308,7 @@ def signature_finding(item: Scanned, officer_code: str) -> Finding:
     return _f(
         item,
         "signature.invalid",
+        f"chữ ký của {officer_code} không khớp với lệnh đã lưu",
         f"{officer_code}'s signature does not verify over the stored command",
     )
 
@@ -296,19 +320,34 @@ def check_authority(item: Scanned, r: Replay) -> list[Finding]:
         return _check_genesis(item, r)
     spec = COMMANDS.get(item.type)
     if spec is None:
-        return [_f(item, "signature.type", f"unknown command type {item.type!r}")]
+        return [
+            _f(
+                item,
+                "signature.type",
+                f"loại lệnh không xác định {item.type!r}",
+                f"unknown command type {item.type!r}",
+            )
+        ]
     officer = r.officer(item.signer)
     if officer is None:
         return [
             _f(
                 item,
                 "signature.officer",
+                f"ký bởi {item.signer!r}, không phải cán bộ đã đăng ký vào thời điểm đó",
                 f"signed by {item.signer!r}, not a registered officer at that time",
             )
         ]
     at = _instant(item)
     if at is None:
-        return [_f(item, "signature.time", f"recorded_at {item.recorded_at!r} is not a time")]
+        return [
+            _f(
+                item,
+                "signature.time",
+                f"recorded_at {item.recorded_at!r} không phải là thời điểm",
+                f"recorded_at {item.recorded_at!r} is not a time",
+            )
+        ]
     found = []
     reason = officer.key_problem(item.key_id or "", at=at)
     if reason is not None:
@@ -316,6 +355,8 @@ def check_authority(item: Scanned, r: Replay) -> list[Finding]:
             _f(
                 item,
                 "signature.key",
+                f"khóa {item.key_id} của {officer.code} không thể ký lúc {item.recorded_at}: "
+                f"{_reason_vi(reason)}",
                 f"{officer.code}'s key {item.key_id} could not "
                 f"sign at {item.recorded_at}: {reason}",
             )
@@ -332,6 +373,8 @@ def check_authority(item: Scanned, r: Replay) -> list[Finding]:
             _f(
                 item,
                 "signature.role",
+                f"{officer.code} không giữ vai trò nào ({roles}) đối với "
+                f"{item.scope_unit or 'toàn bộ sổ cái'} lúc {item.recorded_at}",
                 f"{officer.code} held no role ({roles}) over "
                 f"{item.scope_unit or 'the whole ledger'} at {item.recorded_at}",
             )
@@ -341,20 +384,50 @@ def check_authority(item: Scanned, r: Replay) -> list[Finding]:
 
 def _check_genesis(item: Scanned, r: Replay) -> list[Finding]:
     if r.genesis_seq is not None or item.seq != 0:
-        return [_f(item, "signature.genesis", "a second or misplaced genesis event")]
+        return [
+            _f(
+                item,
+                "signature.genesis",
+                "bút toán khởi tạo (genesis) thứ hai hoặc đặt sai chỗ",
+                "a second or misplaced genesis event",
+            )
+        ]
     r.genesis_seq = item.seq
     body = (item.extra or {}).get("body", {})
     try:
         public = decode_b64(body.get("public_key", ""))
         own = key_id(public)
     except (ValueError, TypeError):
-        return [_f(item, "signature.genesis", "genesis carries no valid public key")]
+        return [
+            _f(
+                item,
+                "signature.genesis",
+                "bút toán khởi tạo không mang khóa công khai hợp lệ",
+                "genesis carries no valid public key",
+            )
+        ]
     if item.signer != body.get("officer") or item.key_id != own:
-        return [_f(item, "signature.genesis", "genesis is not self-signed by the admin it names")]
+        return [
+            _f(
+                item,
+                "signature.genesis",
+                "bút toán khởi tạo không do chính quản trị viên mà nó nêu tự ký",
+                "genesis is not self-signed by the admin it names",
+            )
+        ]
     ok = item.signature_ok
     if ok is None:
         ok = verify_sig(public, item.message, item.signature)
-    return [] if ok else [_f(item, "signature.invalid", "the genesis signature does not verify")]
+    if ok:
+        return []
+    return [
+        _f(
+            item,
+            "signature.invalid",
+            "chữ ký của bút toán khởi tạo không hợp lệ",
+            "the genesis signature does not verify",
+        )
+    ]
 
 
 def _instant(item: Scanned) -> datetime | None:
@@ -371,13 +444,28 @@ def _valid_cosigners(item: Scanned, r: Replay) -> tuple[list[str], list[Finding]
     material = {c.get("key_id"): c for c in (item.extra or {}).get("cosig_material", [])}
     for i, (code, kid, ok) in enumerate(item.cosigs):
         where = f"cosignatures[{i}] by {code}"
+        where_vi = f"cosignatures[{i}] của {code}"
         cosigner = r.officer(code)
         if cosigner is None or at is None:
-            found.append(_f(item, "cosignature.officer", f"{where}: not a registered officer"))
+            found.append(
+                _f(
+                    item,
+                    "cosignature.officer",
+                    f"{where_vi}: không phải cán bộ đã đăng ký",
+                    f"{where}: not a registered officer",
+                )
+            )
             continue
         reason = cosigner.key_problem(kid, at=at)
         if reason is not None:
-            found.append(_f(item, "cosignature.key", f"{where}: key {kid}: {reason}"))
+            found.append(
+                _f(
+                    item,
+                    "cosignature.key",
+                    f"{where_vi}: khóa {kid}: {_reason_vi(reason)}",
+                    f"{where}: key {kid}: {reason}",
+                )
+            )
             continue
         if ok is None:
             c = material.get(kid, {})
@@ -385,19 +473,34 @@ def _valid_cosigners(item: Scanned, r: Replay) -> tuple[list[str], list[Finding]
                 r.public_key(cosigner.keys[kid].public_key), item.message, c.get("signature")
             )
         if not ok:
-            found.append(_f(item, "cosignature.invalid", f"{where}: does not verify"))
+            found.append(
+                _f(
+                    item,
+                    "cosignature.invalid",
+                    f"{where_vi}: chữ ký không hợp lệ",
+                    f"{where}: does not verify",
+                )
+            )
             continue
         if code == item.signer:
             found.append(
                 _f(
                     item,
                     "cosignature.same_officer",
+                    f"{where_vi}: người lập và người duyệt là cùng một cán bộ",
                     f"{where}: maker and checker are the same officer",
                 )
             )
             continue
         if not holds_role(cosigner, CHAIR, unit=item.scope_unit, at=at, ancestors=r.ancestors):
-            found.append(_f(item, "cosignature.role", f"{where}: not chair over {item.scope_unit}"))
+            found.append(
+                _f(
+                    item,
+                    "cosignature.role",
+                    f"{where_vi}: không phải Chủ tịch của {item.scope_unit}",
+                    f"{where}: not chair over {item.scope_unit}",
+                )
+            )
             continue
         valid.append(code)
     return valid, found
@@ -421,13 +524,20 @@ def check_cosignatures_and_approvals(item: Scanned, r: Replay) -> list[Finding]:
             )
     elif item.type == "loan.write_off" and not valid:
         found.append(
-            _f(item, "loan.second_signature", "a write-off without the chair's second signature")
+            _f(
+                item,
+                "loan.second_signature",
+                "xóa nợ không có chữ ký thứ hai của Chủ tịch",
+                "a write-off without the chair's second signature",
+            )
         )
     elif item.type == "loan.disburse" and not valid and _needs_chair(extra, r):
         found.append(
             _f(
                 item,
                 "loan.second_signature",
+                "giải ngân vay vượt ngưỡng phê duyệt hoặc vượt quy chế mà không có chữ ký thứ hai "
+                "của Chủ tịch",
                 "a disbursement above the approval threshold or overriding the policy without "
                 "the chair's second signature",
             )
@@ -436,11 +546,32 @@ def check_cosignatures_and_approvals(item: Scanned, r: Replay) -> list[Finding]:
         target = str(extra.get("target"))
         maker, digest = r.payout_makers.get(target, (None, None))
         if maker is None:
-            found.append(_f(item, "approval.target", f"approves {target}, not a recorded payout"))
+            found.append(
+                _f(
+                    item,
+                    "approval.target",
+                    f"duyệt {target}, không phải một khoản chi đã ghi",
+                    f"approves {target}, not a recorded payout",
+                )
+            )
         elif maker == item.signer:
-            found.append(_f(item, "approval.same_officer", "the maker approved their own payout"))
+            found.append(
+                _f(
+                    item,
+                    "approval.same_officer",
+                    "người lập tự duyệt khoản chi của mình",
+                    "the maker approved their own payout",
+                )
+            )
         elif digest != extra.get("target_digest"):
-            found.append(_f(item, "approval.digest", "approves other bytes than the payout's"))
+            found.append(
+                _f(
+                    item,
+                    "approval.digest",
+                    "duyệt nội dung khác với nội dung khoản chi",
+                    "approves other bytes than the payout's",
+                )
+            )
         else:
             r.awaiting_chair.pop(target, None)
     return found
@@ -483,6 +614,8 @@ def revoked_after_the_fact(r: Replay) -> list[Finding]:
                         None,
                         f"signed by {code} with key {kid} on {recorded}, on or after the key's "
                         f"revocation from {key.revoked_from} (recorded at seq {rev_seq})",
+                        f"ký bởi {code} bằng khóa {kid} lúc {recorded}, vào hoặc sau ngày khóa bị "
+                        f"thu hồi ({key.revoked_from}; việc thu hồi ghi ở seq {rev_seq})",
                     )
                 )
     return found

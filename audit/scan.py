@@ -132,9 +132,10 @@ def scope_unit(cmd: dict[str, Any]) -> str | None:
     return cmd.get("unit")
 
 
-def _f(check: str, e: Any, msg: str, *, aid: str | None, severity: str = ERROR) -> Finding:
+def _f(check: str, e: Any, vi: str, en: str, *, aid: str | None, severity: str = ERROR) -> Finding:
+    """A finding on entry `e`, said in Vietnamese (`vi`) and English (`en`)."""
     return Finding(
-        check, severity, e.seq, e.event_id, aid or e.originator_id, e.originator_version, msg
+        check, severity, e.seq, e.event_id, aid or e.originator_id, e.originator_version, en, vi
     )
 
 
@@ -159,6 +160,7 @@ def check_event_present(d: Decoded, ctx: ScanContext) -> list[Finding]:
             _f(
                 "log.event_missing",
                 d.row.entry,
+                "mục sổ cái nêu một bút toán đã lưu không tồn tại (đã bị xóa?)",
                 "the entry names a stored event that does not exist (deleted?)",
                 aid=None,
             )
@@ -195,7 +197,7 @@ def check_entry_matches_event(d: Decoded, ctx: ScanContext) -> list[Finding]:
             env.get("digest"),
         ):
             return []  # the usual case, in one comparison
-    bad = []
+    bad: list[str] = []
     if e.topic != ev.topic:
         bad.append(f"topic {e.topic!r} ≠ {ev.topic!r}")
     if e.notification_id != ev.notification_id:
@@ -219,6 +221,7 @@ def check_entry_matches_event(d: Decoded, ctx: ScanContext) -> list[Finding]:
         _f(
             "log.entry_mismatch",
             e,
+            "mục sổ cái khác với bút toán đã lưu: " + "; ".join(bad),
             "ledger entry differs from the stored event: " + "; ".join(bad),
             aid=d.aid,
         )
@@ -233,6 +236,8 @@ def check_leaf_hash(d: Decoded, ctx: ScanContext) -> list[Finding]:
         _f(
             "log.leaf_mismatch",
             e,
+            "các byte của bút toán đã lưu không băm ra lá đã ghi lúc ghi sổ (bút toán bị sửa sau "
+            "khi ghi)",
             "the stored event's bytes do not hash to the leaf "
             "written when it was recorded (event changed after recording)",
             aid=d.aid,
@@ -246,6 +251,7 @@ def check_decodes(d: Decoded, ctx: ScanContext) -> list[Finding]:
             _f(
                 "event.undecodable",
                 d.row.entry,
+                "bút toán đã lưu không phải phong bì phucloi có chữ ký",
                 "the stored event is not a signed phucloi envelope",
                 aid=d.aid,
             )
@@ -261,6 +267,7 @@ def check_digest(d: Decoded, ctx: ScanContext) -> list[Finding]:
             _f(
                 "event.digest",
                 d.row.entry,
+                "digest của phong bì không phải SHA-256 của văn bản lệnh đã ký",
                 "the envelope's digest is not the SHA-256 of the signed command text",
                 aid=d.aid,
             )
@@ -276,7 +283,13 @@ def check_sealed(d: Decoded, ctx: ScanContext) -> list[Finding]:
     e = d.row.entry
     if not isinstance(sealed, str) or sealed.count(".") != 2 or not sealed.startswith("v1."):
         return [
-            _f("sealed.malformed", e, "sealed personal data is not a v1 AES-GCM blob", aid=d.aid)
+            _f(
+                "sealed.malformed",
+                e,
+                "dữ liệu cá nhân niêm phong không phải khối AES-GCM v1",
+                "sealed personal data is not a v1 AES-GCM blob",
+                aid=d.aid,
+            )
         ]
     if ctx.data_keys is None:
         return []
@@ -286,6 +299,8 @@ def check_sealed(d: Decoded, ctx: ScanContext) -> list[Finding]:
             _f(
                 "sealed.no_key",
                 e,
+                f"không có dòng khóa dữ liệu cho người {person} (không còn giữ, cũng không ghi là "
+                "đã xóa)",
                 f"no data key row for person {person} (neither held nor erased)",
                 aid=d.aid,
                 severity=WARNING,
@@ -302,12 +317,21 @@ def check_sealed(d: Decoded, ctx: ScanContext) -> list[Finding]:
             _f(
                 "sealed.tampered",
                 e,
+                "dữ liệu cá nhân niêm phong không qua được xác thực AES-GCM: bản mã đã bị sửa",
                 "sealed personal data fails AES-GCM authentication: the ciphertext was changed",
                 aid=d.aid,
             )
         ]
     except ValueError as exc:
-        return [_f("sealed.malformed", e, f"sealed personal data: {exc}", aid=d.aid)]
+        return [
+            _f(
+                "sealed.malformed",
+                e,
+                f"dữ liệu cá nhân niêm phong: {exc}",
+                f"sealed personal data: {exc}",
+                aid=d.aid,
+            )
+        ]
     ctx.counters["unsealed"] = ctx.counters.get("unsealed", 0) + 1
     return []
 
@@ -392,7 +416,13 @@ def scan_rows(
             _decode(d, ctx)
             if d.aid is None:
                 findings.append(
-                    _f("event.undecodable", e, "the stored originator id is not a UUID", aid=None)
+                    _f(
+                        "event.undecodable",
+                        e,
+                        "mã originator đã lưu không phải UUID",
+                        "the stored originator id is not a UUID",
+                        aid=None,
+                    )
                 )
         for check in ROW_CHECKS:
             found = check(d, ctx)

@@ -577,16 +577,17 @@ class BundleSource:
             *((f"read_models/{n}.jsonl", "read_models") for n in m["read_models"]),
         ]
 
-    def file_problems(self) -> list[tuple[str, str]]:
-        """(file, problem) for every file of the manifest's sha256 list that is missing or
-        has another SHA-256, and every file the manifest names that the list leaves out."""
+    def file_problems(self) -> list[tuple[str, str, str]]:
+        """(file, problem, the problem in Vietnamese) for every file of the manifest's sha256
+        list that is missing or has another SHA-256, and every file the manifest names that
+        the list leaves out."""
         listed: dict[str, str] = self.manifest["sha256"]
         problems = []
         for name, want in listed.items():
             try:
                 got = file_sha256(self.directory / name)
             except OSError as exc:
-                problems.append((name, _os_problem(exc)))
+                problems.append((name, _os_problem(exc), _os_problem_vi(exc)))
                 continue
             if got != want.lower():
                 problems.append(
@@ -594,6 +595,8 @@ class BundleSource:
                         name,
                         f"SHA-256 {got[:16]}… differs from the manifest's {want[:16]}…: "
                         "the file was changed after the export",
+                        f"SHA-256 {got[:16]}… khác với {want[:16]}… ghi trong manifest: tệp "
+                        "đã bị sửa sau khi xuất",
                     )
                 )
         for name, where in self.named_files():
@@ -603,6 +606,8 @@ class BundleSource:
                         name,
                         f"named by the manifest ({where}) but missing from its sha256 list: "
                         "nothing vouches for its content",
+                        f"được manifest nêu ({where}) nhưng không có trong danh sách sha256: "
+                        "không gì bảo đảm nội dung của tệp",
                     )
                 )
         return problems
@@ -855,6 +860,12 @@ def _os_problem(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "missing from the bundle"
     return f"cannot be read ({exc.strerror or exc})"
+
+
+def _os_problem_vi(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "không có trong gói"
+    return f"không đọc được ({exc.strerror or exc})"
 
 
 def file_sha256(path: Path) -> str:

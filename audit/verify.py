@@ -86,10 +86,12 @@ class Final:
     projections: list[Finding]  # the row-by-row comparison, made during the run
     facts: dict[str, Any] = field(default_factory=dict)
     entries: int = 0  # log entries read
-    bundle_files: list[tuple[str, str]] = field(default_factory=list)  # (file, problem)
+    # (file, problem, problem in Vietnamese)
+    bundle_files: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def _f(check: str, msg: str, severity: str = ERROR, **where: Any) -> Finding:
+def _f(check: str, vi: str, en: str, severity: str = ERROR, **where: Any) -> Finding:
+    """A finding said in Vietnamese (`vi`) and English (`en`)."""
     return Finding(
         check,
         severity,
@@ -97,7 +99,8 @@ def _f(check: str, msg: str, severity: str = ERROR, **where: Any) -> Finding:
         where.get("event_id"),
         where.get("aggregate_id"),
         where.get("version"),
-        msg,
+        en,
+        vi,
     )
 
 
@@ -108,6 +111,9 @@ def check_unlogged_events(s: Final) -> list[Finding]:
     return [
         _f(
             "log.unlogged_event",
+            f"bút toán đã lưu ({ev.topic}, notification id {ev.notification_id}) không nằm "
+            "trong cây Merkle của sổ cái: nó được ghi thẳng, không qua sổ cái (giả mạo hoặc "
+            "chèn thêm)",
             f"stored event ({ev.topic}, notification id {ev.notification_id}) is not in the "
             "log: it was written without the ledger (forged or inserted)",
             aggregate_id=_aid(ev.originator_id),
@@ -149,9 +155,17 @@ def _not_cosigned(s: Final, latest: int | None, cosigned: set[tuple[str, bytes]]
             if latest is None
             else f"the latest checkpoint (size {latest}) has no valid cosignature by it"
         )
+        what_vi = (
+            "chưa có checkpoint nào được ký"
+            if latest is None
+            else f"checkpoint mới nhất ({latest} lá) không có chữ ký đồng ký hợp lệ của nhân chứng"
+        )
         found.append(
             _f(
                 "checkpoint.not_cosigned",
+                f"nhân chứng {w.name}, được ghim bằng khóa, chưa đồng ký checkpoint mới nhất: "
+                f"{what_vi}, nên không bảo chứng cho phần nào của sổ cái này (sổ cái đã bị viết "
+                "lại hoặc quay lui từ đó, hoặc nhân chứng chưa từng được đề nghị ký)",
                 f"witness {w.name}, pinned by its key, did not cosign the latest checkpoint: "
                 f"{what}, so it vouches for none of this log (a log rewritten or rolled back "
                 "since, or a witness that was never asked)",
@@ -168,6 +182,8 @@ def check_checkpoints(s: Final) -> list[Finding]:
         return [
             _f(
                 "checkpoint.none",
+                "chưa có checkpoint nào được ký: sổ cái chưa được bảo vệ khỏi bị viết lại "
+                "(chạy `phucloi audit checkpoint`)",
                 "no checkpoint has been signed: the log is not yet "
                 "protected against rewriting (run `phucloi audit checkpoint`)",
                 WARNING,
@@ -175,7 +191,13 @@ def check_checkpoints(s: Final) -> list[Finding]:
             *_not_cosigned(s, None, set()),
         ]
     if s.log_vkey is None:
-        return [_f("checkpoint.key", "checkpoints exist but no log key is known to check them")]
+        return [
+            _f(
+                "checkpoint.key",
+                "đã có checkpoint nhưng không biết khóa kiểm của sổ cái để kiểm tra",
+                "checkpoints exist but no log key is known to check them",
+            )
+        ]
     verifier = Verifier.from_vkey(s.log_vkey)
     pinned = _pinned_witnesses(s)
     previous = -1
@@ -183,18 +205,29 @@ def check_checkpoints(s: Final) -> list[Finding]:
     cosigned_latest: set[tuple[str, bytes]] = set()  # valid cosigners of the latest one
     for cp in s.checkpoints:
         where = f"checkpoint of size {cp.size}"
+        where_vi = f"checkpoint {cp.size} lá"
         try:
             note = open_note(cp.note, [verifier])
             body = Checkpoint.parse(note.text)
         except NoteError as exc:
-            found.append(_f("checkpoint.signature", f"{where}: {exc}"))
+            found.append(_f("checkpoint.signature", f"{where_vi}: {exc}", f"{where}: {exc}"))
             continue
         if (body.origin, body.size, body.root_hash.hex()) != (verifier.name, cp.size, cp.root_hash):
             found.append(
-                _f("checkpoint.signature", f"{where}: the stored row differs from the signed note")
+                _f(
+                    "checkpoint.signature",
+                    f"{where_vi}: dòng đã lưu khác với ghi chú đã ký",
+                    f"{where}: the stored row differs from the signed note",
+                )
             )
         if cp.size <= previous:
-            found.append(_f("checkpoint.order", f"{where}: not larger than the previous one"))
+            found.append(
+                _f(
+                    "checkpoint.order",
+                    f"{where_vi}: không lớn hơn checkpoint trước",
+                    f"{where}: not larger than the previous one",
+                )
+            )
         previous = cp.size
         if cp.size > size:
             last = s.replay.next_seq - 1  # the highest seq still in the log
@@ -206,9 +239,15 @@ def check_checkpoints(s: Final) -> list[Finding]:
                 else f"{gone} {'leaf' if gone == 1 else 'leaves'} before seq {cp.size} "
                 "were removed (see log.seq_gap)"
             )
+            missing_vi = (
+                f"các lá {last + 1}–{cp.size - 1} đã bị xóa (cắt cụt)"
+                if truncated
+                else f"{gone} lá trước seq {cp.size} đã bị xóa (xem log.seq_gap)"
+            )
             found.append(
                 _f(
                     "checkpoint.beyond_log",
+                    f"{where_vi}: sổ cái chỉ còn {size} lá: {missing_vi}",
                     f"{where}: the log has only {size} leaves: {missing}",
                     seq=last + 1 if truncated else None,
                 )
@@ -219,6 +258,8 @@ def check_checkpoints(s: Final) -> list[Finding]:
             found.append(
                 _f(
                     "checkpoint.root",
+                    f"{where_vi}: các bút toán đã lưu không còn băm ra gốc đã ký (một bút toán "
+                    "bên trong đã bị sửa, xóa, thêm hoặc di chuyển)",
                     f"{where}: the stored events no longer hash to "
                     "the signed root (an event inside it was changed, removed, added "
                     "or moved)",
@@ -238,6 +279,7 @@ def check_checkpoints(s: Final) -> list[Finding]:
         found.append(
             _f(
                 "checkpoint.uncovered",
+                f"các bút toán seq {latest}–{size - 1} chưa nằm trong checkpoint đã ký nào",
                 f"events at seq {latest}–{size - 1} are not yet covered by a signed checkpoint",
                 WARNING,
                 seq=latest,
@@ -247,6 +289,8 @@ def check_checkpoints(s: Final) -> list[Finding]:
         found.append(
             _f(
                 "checkpoint.unwitnessed",
+                f"các bút toán seq {witnessed}–{size - 1} chưa nằm trong checkpoint nào được "
+                "nhân chứng đồng ký",
                 f"events at seq {witnessed}–{size - 1} are "
                 "not yet covered by a witnessed checkpoint",
                 WARNING,
@@ -281,6 +325,7 @@ def _check_cosignatures(
             found.append(
                 _f(
                     "checkpoint.cosignature",
+                    f"checkpoint {cp.size} lá: chữ ký đồng ký của {sig.name} không hợp lệ",
                     f"checkpoint of size {cp.size}: the cosignature by {sig.name} does not verify",
                 )
             )
@@ -295,12 +340,15 @@ def check_witnesses(s: Final) -> list[Finding]:
     origin = Verifier.from_vkey(s.log_vkey).name if s.log_vkey else None
     for w in s.witnesses:
         if origin is not None and all(h.origin != origin for h in w.held):
-            others = ", ".join(sorted({h.origin for h in w.held})) or "none"
+            others = ", ".join(sorted({h.origin for h in w.held}))
             found.append(
                 _f(
                     "witness.other_log",
+                    f"nhân chứng {w.name} không giữ checkpoint nào của sổ cái này ({origin}), chỉ "
+                    f"của: {others or 'không có'}; nhân chứng này không thể bảo chứng cho sổ cái "
+                    "(một sổ cái khác, hoặc sổ cái được tạo lại với khóa mới)",
                     f"witness {w.name} holds no checkpoint of this log ({origin}), only of: "
-                    f"{others}; it cannot vouch for this log (another ledger, or a log "
+                    f"{others or 'none'}; it cannot vouch for this log (another ledger, or a log "
                     "re-created under a new key)",
                 )
             )
@@ -311,15 +359,20 @@ def check_witnesses(s: Final) -> list[Finding]:
                 found.append(
                     _f(
                         "witness.log_key",
+                        f"nhân chứng {w.name} đã ghim một khóa sổ cái khác cho {held.origin}: "
+                        "khóa ký checkpoint đã bị thay",
                         f"witness {w.name} pinned another log key "
                         f"for {held.origin}: the checkpoint key was replaced",
                     )
                 )
             where = f"witness {w.name} cosigned {held.size} leaves"
+            where_vi = f"nhân chứng {w.name} đã đồng ký {held.size} lá"
             if held.size > size:
                 found.append(
                     _f(
                         "witness.truncated",
+                        f"{where_vi}; sổ cái nay chỉ còn {size}: các lá {size}–{held.size - 1} "
+                        "đã bị xóa",
                         f"{where}; the log now has only {size}: "
                         f"leaves {size}–{held.size - 1} were removed",
                         seq=size,
@@ -331,6 +384,8 @@ def check_witnesses(s: Final) -> list[Finding]:
                 found.append(
                     _f(
                         "witness.inconsistent",
+                        f"{where_vi} với gốc {held.root_hash.hex()[:16]}…; gốc của sổ cái ở kích "
+                        "thước đó khác: sổ cái đã bị viết lại",
                         f"{where} with root "
                         f"{held.root_hash.hex()[:16]}…; the log's root at that size "
                         "differs: the log was rewritten",
@@ -351,6 +406,8 @@ def check_second_signatures(s: Final) -> list[Finding]:
     return [
         _f(
             "payout.second_signature",
+            f"khoản chi đã trả do {maker} ghi cần chữ ký thứ hai của Chủ tịch nhưng không có "
+            "(ký kèm hoặc duyệt sau)",
             f"paid payout recorded by {maker} needed the chair's "
             "second signature and has none (inline or by a later approval)",
             seq=seq,
@@ -372,6 +429,7 @@ def check_erasures(s: Final) -> list[Finding]:
             found.append(
                 _f(
                     "erasure.not_done",
+                    f"người {person}: đã ghi việc xóa dữ liệu cá nhân nhưng khóa dữ liệu vẫn còn",
                     f"person {person}: an erasure was recorded but the data key still exists",
                     aggregate_id=person,
                 )
@@ -381,6 +439,8 @@ def check_erasures(s: Final) -> list[Finding]:
             found.append(
                 _f(
                     "erasure.without_event",
+                    f"người {person}: khóa dữ liệu đã bị hủy mà không có bút toán xóa dữ liệu "
+                    "được ghi",
                     f"person {person}: the data key was destroyed without a recorded erasure",
                     WARNING,
                     aggregate_id=person,
@@ -398,7 +458,7 @@ def check_bundle(s: Final) -> list[Finding]:
     point 6 of the module docstring)."""
     if not isinstance(s.source, BundleSource):
         return []
-    found = [_f("bundle.file", f"{name}: {problem}") for name, problem in s.bundle_files]
+    found = [_f("bundle.file", f"{name}: {vi}", f"{name}: {en}") for name, en, vi in s.bundle_files]
     return found + _bundle_documents(s.source, s.replay) + _bundle_counts(s.source, s)
 
 
@@ -417,7 +477,7 @@ def _bundle_documents(source: BundleSource, replay: Replay) -> list[Finding]:
         try:
             stored = source.document(name)
         except BundleDamage as exc:
-            found.append(_f(check, str(exc)))
+            found.append(_f(check, f"tệp không đọc được như lúc xuất: {exc}", str(exc)))
             continue
         expected = json.loads(json.dumps(rebuilt, ensure_ascii=False))
         where = _difference(stored, expected, "")
@@ -425,6 +485,8 @@ def _bundle_documents(source: BundleSource, replay: Replay) -> list[Finding]:
             found.append(
                 _f(
                     check,
+                    f"{name} khác với kết quả phát lại các bút toán đã ký, tại {where}: tệp đã "
+                    "bị sửa sau khi xuất",
                     f"{name} differs from what the signed events replay to, at {where}: "
                     "the file was edited after the export",
                 )
@@ -468,6 +530,8 @@ def _bundle_counts(source: BundleSource, s: Final) -> list[Finding]:
         found.append(
             _f(
                 "bundle.manifest",
+                f"MANIFEST.json ghi log_entries là {m['log_entries']}, nhưng các tệp nhật ký chứa "
+                f"{s.entries} mục",
                 f"MANIFEST.json log_entries is {m['log_entries']}, but the log files hold "
                 f"{s.entries} entries",
             )
@@ -476,6 +540,8 @@ def _bundle_counts(source: BundleSource, s: Final) -> list[Finding]:
         found.append(
             _f(
                 "bundle.manifest",
+                f"MANIFEST.json ghi checkpoints là {m['checkpoints']}, nhưng checkpoints.json "
+                f"chứa {len(s.checkpoints)}",
                 f"MANIFEST.json checkpoints is {m['checkpoints']}, but checkpoints.json holds "
                 f"{len(s.checkpoints)}",
             )
@@ -488,6 +554,9 @@ def _bundle_counts(source: BundleSource, s: Final) -> list[Finding]:
         found.append(
             _f(
                 "bundle.manifest",
+                f"MANIFEST.json ghi stored_events là {m['stored_events']}, nhưng sổ cái nêu "
+                f"{named} bút toán đã lưu và orphans.jsonl chứa thêm {extra}: bút toán đã bị bỏ "
+                "khỏi gói hoặc thêm vào gói, hoặc con số đã bị sửa",
                 f"MANIFEST.json stored_events is {m['stored_events']}, but the log names "
                 f"{named} stored events and orphans.jsonl holds {extra} more: stored events "
                 "were left out of the bundle or added to it, or the count was changed",
@@ -621,6 +690,7 @@ def _feed(rebuild: Rebuild, metas: list[EntryMeta], last_seq: int) -> list[Findi
         return [
             _f(
                 "projection.rebuild",
+                f"không phát lại được các bút toán seq {first}–{last_seq} vào bảng đọc: {exc!r}",
                 f"the events at seq {first}–{last_seq} cannot be replayed into the read "
                 f"models: {exc!r}",
                 seq=first,
@@ -764,6 +834,8 @@ def _unreadable(
         report.findings = [
             _f(
                 "store.unreadable",
+                f"{damage}: cơ sở dữ liệu chứa giá trị mà sổ cái không bao giờ ghi, nên chưa "
+                "được kiểm tra",
                 f"{damage}: the database holds what the ledger never writes, so it was not "
                 "verified",
             )
@@ -772,9 +844,13 @@ def _unreadable(
         report.findings = [
             _f(
                 "bundle.unreadable",
+                f"{damage}: không đọc được gói xuất như lúc xuất, nên gói chưa được kiểm tra",
                 f"{damage}: the bundle cannot be read as exported, so it was not verified",
             ),
-            *(_f("bundle.file", f"{name}: {problem}") for name, problem in source.file_problems()),
+            *(
+                _f("bundle.file", f"{name}: {vi}", f"{name}: {en}")
+                for name, en, vi in source.file_problems()
+            ),
         ]
     report.events, report.tree_size, report.root_hash = 0, 0, ""
     report.facts = {
@@ -880,6 +956,8 @@ def _verify(
             [
                 _f(
                     "sealed.erased",
+                    f"{erased} bộ dữ liệu cá nhân niêm phong thuộc về người đã xóa dữ liệu nên "
+                    "không được giải mã (không phải lỗi)",
                     f"{erased} sealed field sets belong to "
                     "erased people and were not decrypted (not a failure)",
                     INFO,

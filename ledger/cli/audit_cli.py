@@ -461,7 +461,7 @@ def print_report(report: Report) -> None:
                         f.severity.upper() if f.severity == ERROR else f.severity,
                         f.check,
                         f.where(),
-                        f.message,
+                        both(f.text_vi, f.message),
                     )
                     for f in report.findings
                 ],

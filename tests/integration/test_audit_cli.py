@@ -175,3 +175,38 @@ def test_a_witness_pinned_by_its_key_must_have_cosigned_the_latest_checkpoint(
     assert code == 0 and _checks(report) == []
     res = cli(home, db, "audit verify --workers 1 --witness-key", other.vkey)
     assert res.exit_code == 1 and "checkpoint.not_cosigned" in res.stdout
+
+
+def test_verification_findings_are_said_in_vietnamese_first_and_recorded_so(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    from audit.runs import last_run
+
+    home, db = tmp_path / "home", database_url
+    story(world)
+    res = cli(home, db, "audit verify --workers 1")
+    assert res.exit_code == 0, res.output
+    (row,) = [line for line in res.stdout.splitlines() if "checkpoint.none" in line]
+    assert "chưa có checkpoint nào được ký: sổ cái chưa được bảo vệ" in row
+    assert row.index("chưa có checkpoint") < res.stdout.index("no checkpoint has been signed")
+    res = cli(home, db, "audit verify --workers 1 --json")
+    (none,) = json.loads(res.stdout)["findings"]
+    assert none["message"].startswith("no checkpoint has been signed: the log is not yet")
+    assert none["message_vi"].startswith("chưa có checkpoint nào được ký: sổ cái chưa được")
+    # the recorded run keeps both texts of each error, for the inspectors' page
+    code, _ = _verify(home, db, "--witness-key", make_witness_key(tmp_path), "--record")
+    assert code == 1
+    run = last_run(world.ctx.engine)
+    assert run is not None
+    (error,) = run["summary"]["first_errors"]
+    assert error["check"] == "checkpoint.not_cosigned"
+    assert error["message"].startswith("witness ubkt.lan, pinned by its key, did not cosign")
+    assert error["message_vi"].startswith(
+        "nhân chứng ubkt.lan, được ghim bằng khóa, chưa đồng ký checkpoint mới nhất"
+    )
+
+
+def make_witness_key(tmp_path: Path) -> str:
+    from tests.integration.test_audit_helpers import make_witness
+
+    return str(make_witness(tmp_path / "lan", "ubkt.lan").vkey)

@@ -85,6 +85,32 @@ def test_the_report_names_people_only_when_asked_and_says_when_verified(world) -
     assert "http://" not in html and "https://" not in html
 
 
+def test_the_report_gives_verification_findings_in_vietnamese(world) -> None:  # type: ignore[no-untyped-def]
+    from audit.findings import Finding
+
+    _override(world)
+    report = build_report(world.ctx, verify=True)
+    assert report.verification is not None
+    html = render_html(report)
+    assert "checkpoint.none: chưa có checkpoint nào được ký: sổ cái chưa được bảo vệ" in html
+    assert "no checkpoint has been signed" not in html
+    revoked = Finding(
+        "signature.revoked",
+        "error",
+        7,
+        "e-1",
+        None,
+        None,
+        "signed by kt.G01 with key k1 on 2025-03-01, on or after the key's revocation",
+        "ký bởi kt.G01 bằng khóa k1 lúc 2025-03-01, vào hoặc sau ngày khóa bị thu hồi",
+    )
+    report.verification.findings.append(revoked)
+    html = render_html(report)
+    assert "<code>seq 7, bút toán e-1</code>" in html
+    assert "ký bởi kt.G01 bằng khóa k1 lúc 2025-03-01, vào hoặc sau ngày khóa bị thu hồi" in html
+    assert "on or after the key" not in html
+
+
 def test_a_judged_finding_that_is_no_longer_detected_stays_in_the_report(world) -> None:  # type: ignore[no-untyped-def]
     payout = _override(world)
     [finding] = detect(world.ctx).findings

@@ -464,7 +464,7 @@ def test_a_new_ledger_verifies_and_names_with_brackets_print_as_they_are(
         engine.dispose()
     r = cli(home, db, "audit verify")
     assert r.exit_code == 1
-    assert "proj_units[code=P]: level live 'Huyện' ≠ rebuilt 'Tỉnh'" in r.stdout
+    assert "proj_units[code=P]: level đang dùng 'Huyện' ≠ dựng lại 'Tỉnh'" in r.stdout
 
 
 # --- usage problems exit 2 ------------------------------------------------------------------

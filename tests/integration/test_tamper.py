@@ -43,11 +43,14 @@ def scene(world, tmp_path):  # type: ignore[no-untyped-def]
 
 def run(world, witness=None, **kwargs) -> Report:  # type: ignore[no-untyped-def]
     views = [read_witness_state(witness.directory)] if witness is not None else []
-    return verify(
+    report = verify(
         source_of(world.ctx, chunk=kwargs.pop("chunk", 8192)),
         witnesses=views,
         workers=kwargs.pop("workers", 1),
     )
+    for f in report.findings:  # said in Vietnamese too: what the inspectors read first
+        assert f.message_vi and f.message_vi != f.message, f
+    return report
 
 
 def hits(report: Report, check: str) -> list[Finding]:

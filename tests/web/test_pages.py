@@ -104,6 +104,59 @@ def test_an_expired_session_goes_back_to_the_login_page(web: Web) -> None:
     assert r.headers["location"] == "/web/member/login?next=/web/me"
 
 
+def test_a_recorded_verification_shows_its_errors_in_the_pages_language(web: Web) -> None:
+    from sqlalchemy import insert
+
+    from audit.findings import Finding, Report
+    from audit.runs import record_run
+    from audit.tables import verification_runs
+
+    engine = web.world.ctx.engine
+    root = Finding(
+        "checkpoint.root",
+        "error",
+        4,
+        None,
+        None,
+        None,
+        "checkpoint of size 5: the stored events no longer hash to the signed root",
+        "checkpoint 5 lá: các bút toán đã lưu không còn băm ra gốc đã ký",
+    )
+    record_run(engine, Report(source="test", findings=[root]), origin="cli")
+    inspector = web.login("ubkt")
+    verdict = re.search(  # type: ignore[union-attr]
+        r'id="last-verification">(.*?)</dd>', inspector.get("/web/inspector").text, re.S
+    ).group(1)
+    assert "checkpoint 5 lá: các bút toán đã lưu không còn băm ra gốc đã ký" in verdict
+    assert "no longer hash" not in verdict
+    inspector.get("/web/lang/en", params={"next": "/web/inspector"})
+    verdict = re.search(  # type: ignore[union-attr]
+        r'id="last-verification">(.*?)</dd>', inspector.get("/web/inspector").text, re.S
+    ).group(1)
+    assert "checkpoint of size 5: the stored events no longer hash to the signed root" in verdict
+    assert "băm ra" not in verdict
+    # a run recorded before findings carried Vietnamese: its English text is shown
+    old = {k: v for k, v in root.as_dict().items() if k != "message_vi"}
+    with engine.begin() as conn:
+        conn.execute(
+            insert(verification_runs).values(
+                finished_at="2026-01-02T03:04:05+00:00",
+                origin="cli",
+                tree_size=5,
+                root_hash=None,
+                ok=False,
+                events=5,
+                errors=1,
+                warnings=0,
+                summary=json.dumps({"counts": {"error": 1}, "first_errors": [old]}),
+            )
+        )
+    inspector.get("/web/lang/vi", params={"next": "/web/inspector"})
+    page = inspector.get("/web/inspector")
+    assert page.status_code == 200
+    assert "the stored events no longer hash to the signed root" in page.text
+
+
 def test_the_english_switch_keeps_vietnamese_amounts_and_dates(web: Web) -> None:
     member = web.login("DV001")
     r = member.get("/web/lang/en", params={"next": "/web/me"})
