@@ -136,7 +136,7 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
             known = [u for u in units if u]
             unit = max(set(known), key=known.count) if known else root
             total = sum(facts.amount_of(e) for e in ids)
-            first = with_events[0].message
+            first, first_vi = with_events[0].message, with_events[0].text_vi
             finding = make(
                 "signature_problem",
                 "high",
@@ -144,7 +144,7 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 people=[],
                 amount=total,
                 vi=f"Kiểm tra chữ ký và sổ cái ({check}) phát hiện {len(ids)} bản ghi lỗi, "
-                f"ví dụ: {first}",
+                f"ví dụ: {first_vi}",
                 en=f"Verification ({check}) reports {len(ids)} record(s), e.g.: {first}",
                 evidence=[_event_evidence(facts, e, check) for e in ids],
             )
@@ -160,7 +160,7 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 unit=root,
                 people=[],
                 amount=0,
-                vi=f"Kiểm tra sổ cái ({check}): {others[0].message}",
+                vi=f"Kiểm tra sổ cái ({check}): {others[0].text_vi}",
                 en=f"Verification ({check}): {others[0].message}",
                 evidence=[],
             )

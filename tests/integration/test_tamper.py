@@ -356,6 +356,9 @@ def test_detect_with_verify_keeps_every_check_a_tampered_event_fails(scene) -> N
     }
     assert named == checks
     assert len({f.id for f in found}) == len(found)
+    (invalid,) = [f for f in found if "(signature.invalid)" in f.explanation_vi]
+    assert "ví dụ: chữ ký của kt.g1 không khớp với lệnh đã lưu" in invalid.explanation_vi
+    assert "ví dụ: chữ ký của" not in invalid.explanation_en
 
 
 @pytest.mark.parametrize("column, value", [("originator_version", "'x'"), ("seq", "'abc'")])
