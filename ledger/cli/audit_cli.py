@@ -232,26 +232,35 @@ def prove(
     try:
         seq = event_seq(engine, event_id)
         if seq is None:
-            _refuse("unknown_event", f"no event {event_id} in the log", as_json=as_json)
+            _refuse(
+                "unknown_event",
+                f"sổ cái không có bút toán {event_id}",
+                f"no event {event_id} in the log",
+                as_json=as_json,
+            )
         stored = log_size(engine)
         if size is None:
             latest = latest_checkpoint(engine)
             if latest is None:
                 _refuse(
                     "no_checkpoint",
-                    "chưa có checkpoint nào / no checkpoint has been signed yet: ký bằng / "
-                    "sign one with `phucloi audit checkpoint` (or give --size N to prove "
-                    "against an unsigned tree size)",
+                    "chưa có checkpoint nào được ký: ký bằng `phucloi audit checkpoint` (hoặc "
+                    "dùng --size N để chứng minh theo một kích thước cây chưa ký)",
+                    "no checkpoint has been signed yet: sign one with `phucloi audit "
+                    "checkpoint` (or give --size N to prove against an unsigned tree size)",
                     as_json=as_json,
                 )
             if latest[0] <= seq:
                 _refuse(
                     "not_checkpointed",
                     f"bút toán {event_id} (lá {seq}) ghi sau checkpoint mới nhất ({latest[0]} "
-                    f"lá) / event {event_id} (leaf {seq}) was recorded after the latest "
-                    f"checkpoint ({latest[0]} leaves): it is not yet covered by a signed "
-                    "checkpoint; run `phucloi audit checkpoint` (or give --size N to prove "
-                    "against an unsigned tree size)",
+                    "lá): chưa có checkpoint đã ký nào bao gồm nó; chạy `phucloi audit "
+                    "checkpoint` (hoặc dùng --size N để chứng minh theo một kích thước cây chưa "
+                    "ký)",
+                    f"event {event_id} (leaf {seq}) was recorded after the latest checkpoint "
+                    f"({latest[0]} leaves): it is not yet covered by a signed checkpoint; run "
+                    "`phucloi audit checkpoint` (or give --size N to prove against an unsigned "
+                    "tree size)",
                     as_json=as_json,
                 )
             size = latest[0]
@@ -270,7 +279,7 @@ def prove(
         )
         signed = checkpoint_at(engine, p.size) is not None
     except (LogError, ProofError) as exc:
-        _refuse("unprovable", both(getattr(exc, "vi", str(exc)), str(exc)), as_json=as_json)
+        _refuse("unprovable", getattr(exc, "vi", str(exc)), str(exc), as_json=as_json)
     finally:
         engine.dispose()
     if as_json:
@@ -288,10 +297,20 @@ def prove(
         typer.echo(f"  path[{i}]:   {h.hex()}")
 
 
-def _refuse(code: str, message: str, *, as_json: bool) -> NoReturn:
-    """A proof that cannot be given as asked (exit 1); with --json also said on stdout."""
+def _refuse(code: str, vi: str, en: str, *, as_json: bool) -> NoReturn:
+    """A proof that cannot be given as asked (exit 1), said in Vietnamese then English; with
+    --json also said on stdout (`message` is both, as before; `message_vi`, `message_en`)."""
+    message = both(vi, en)
     if as_json:
-        emit_json({"proved": False, "refusal": code, "message": message})
+        emit_json(
+            {
+                "proved": False,
+                "refusal": code,
+                "message": message,
+                "message_vi": vi,
+                "message_en": en,
+            }
+        )
     typer.echo(f"Lỗi / Error: {message}", err=True)
     raise typer.Exit(1)
 
@@ -328,7 +347,7 @@ def consistency(
         r1, r2 = tree.root(old), tree.root(new)
         verify_consistency(size1=old, size2=new, root1=r1, root2=r2, proof=proof)
     except (LogError, ProofError) as exc:
-        _refuse("unprovable", both(getattr(exc, "vi", str(exc)), str(exc)), as_json=as_json)
+        _refuse("unprovable", getattr(exc, "vi", str(exc)), str(exc), as_json=as_json)
     finally:
         engine.dispose()
     data = {

@@ -61,13 +61,30 @@ def test_a_proof_by_default_is_against_the_latest_signed_checkpoint(
     visit = r["visit"]
     res = cli(home, db, f"audit prove {visit.event_id} --json")
     assert res.exit_code == 1, res.output
+    vi = (
+        "chưa có checkpoint nào được ký: ký bằng `phucloi audit checkpoint` (hoặc dùng --size N "
+        "để chứng minh theo một kích thước cây chưa ký)"
+    )
+    en = (
+        "no checkpoint has been signed yet: sign one with `phucloi audit checkpoint` (or give "
+        "--size N to prove against an unsigned tree size)"
+    )
     assert json.loads(res.stdout) == {
         "proved": False,
         "refusal": "no_checkpoint",
-        "message": "chưa có checkpoint nào / no checkpoint has been signed yet: ký bằng / sign "
-        "one with `phucloi audit checkpoint` (or give --size N to prove against an unsigned "
-        "tree size)",
+        "message": f"{vi} / {en}",
+        "message_vi": vi,
+        "message_en": en,
     }
+    assert res.stderr == f"Lỗi / Error: {vi} / {en}\n"
+    # an event id the log does not hold: said in both languages too
+    for json_flag in ("", " --json"):
+        res = cli(home, db, f"audit prove nonexistent{json_flag}")
+        assert res.exit_code == 1, res.output
+        assert res.stderr == (
+            "Lỗi / Error: sổ cái không có bút toán nonexistent / no event nonexistent in the log\n"
+        )
+    assert json.loads(res.stdout)["refusal"] == "unknown_event"
     signed_size = make_checkpoint(world.ctx.engine)[0]
     late = world.join("DV010", on="2025-01-06")  # recorded after the checkpoint
     head = log_size(world.ctx.engine)
@@ -85,6 +102,11 @@ def test_a_proof_by_default_is_against_the_latest_signed_checkpoint(
     for json_flag in ("", " --json"):
         res = cli(home, db, f"audit prove {late.event_id}{json_flag}")
         assert res.exit_code == 1, res.output
+        assert (
+            f"Lỗi / Error: bút toán {late.event_id} (lá {late.seq}) ghi sau checkpoint mới nhất "
+            f"({signed_size} lá): chưa có checkpoint đã ký nào bao gồm nó; chạy `phucloi audit "
+            "checkpoint` (hoặc dùng --size N để chứng minh theo một kích thước cây chưa ký) / "
+        ) in res.stderr
         assert (
             f"event {late.event_id} (leaf {late.seq}) was recorded after the latest checkpoint "
             f"({signed_size} leaves): it is not yet covered by a signed checkpoint; run "
