@@ -97,6 +97,16 @@ def test_demo_records_a_province_whose_figures_add_up(ctx, tmp_path) -> None:  #
     assert province.total("received") == int(own.get("received", 0)) > 0
     assert province.total("remitted") == 0
     assert province.spending == s.money_out and province.income == s.money_in
+    # … but the units inside remitted to the level above: the summary says how much
+    with ctx.engine.connect() as conn:
+        inside = conn.scalar(
+            text(
+                "SELECT SUM(amount) FROM proj_unit_totals "
+                "WHERE flow = 'remitted' AND period LIKE '2025-%'"
+            )
+        )
+    assert s.remitted == 0 and s.remitted_within == int(inside) > 0
+    assert s.as_dict()["remitted_within"] == s.remitted_within
     # Officers' keys are in the keystore under the demo passphrase, and are the ledger's.
     ks = Keystore(tmp_path / "keys")
     signer = ks.load_signer("kt.G01", DEMO_PASSPHRASE)

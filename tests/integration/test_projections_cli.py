@@ -113,3 +113,22 @@ def test_demo_builds_an_empty_ledger_once(database_url: str, tmp_path: Path) -> 
     assert (home / "keys" / "kt.G01.pem").exists()
     again = cli(home, database_url, "demo --seed 11 --members 60")
     assert again.exit_code == 2 and "empty" in again.output
+
+
+def test_demo_says_what_was_remitted_inside_the_province_and_beyond_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The summary's only remittance line read "Nộp cấp trên (trong tỉnh) 0 đ": the figure
+    was what left the province's tree, while its unions remitted millions inside it."""
+    summary = as_json(cli(tmp_path / "a", database_url, "demo --seed 11 --members 60 --json"))
+    assert summary["remitted_upward"] == 0 and summary["remitted_within"] > 0
+    within = f"{summary['remitted_within']:,}".replace(",", ".")
+    rows = [" ".join(line.strip("│ ").split()) for line in _demo_text(tmp_path / "b")]
+    assert f"Nộp cấp trên trong tỉnh (remitted within) │ {within} đ" in rows
+    assert "Nộp ra ngoài tỉnh (remitted beyond) │ 0 đ" in rows
+
+
+def _demo_text(tmp_path: Path) -> list[str]:
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    tmp_path.mkdir()
+    return ok(cli(tmp_path / "home", db, "demo --seed 11 --members 60")).stdout.splitlines()
