@@ -1,10 +1,11 @@
 """`phucloi demo`: build a realistic demo province ledger from a seed, then summarise it.
 
 The ledger must be empty. Officers' keys are derived from the seed and written, encrypted
-with the printed demo passphrase, to the keystore (`$PHUCLOI_HOME/keys`) so `--as` works
-afterwards. The same seed gives the same signed commands. It then signs a checkpoint of the
-log (reports and members' inclusion proofs need one) and runs profiteering detection
-(`audit.detect`), printing what it found per rule.
+with the printed demo passphrase, to the keystore (`$PHUCLOI_HOME/keys`, with `--db` too) so
+`--as` works afterwards; a keystore holding any other key is refused before the database is
+created or anything is written. The same seed gives the same signed commands. It then signs
+a checkpoint of the log (reports and members' inclusion proofs need one) and runs
+profiteering detection (`audit.detect`), printing what it found per rule.
 
 `--plant-fraud` also plants profiteering cases of every detection rule among the ordinary
 activity (`ledger.demo.fraud`) and writes their answer key to a separate JSON file (`--key`,
@@ -14,6 +15,8 @@ precision and recall per rule against it (`audit.quality`).
 
 from __future__ import annotations
 
+import os
+import shlex
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,10 +35,11 @@ from ledger.cli.common import (
     open_context,
     progress_bar,
     rows_table,
+    safe_url,
     state,
     usage,
 )
-from ledger.demo import DEMO_PASSPHRASE, DemoConfig, build_demo
+from ledger.demo import DEMO_PASSPHRASE, DemoConfig, build_demo, demo_keystore_problem, generate
 from ledger.demo.fraud import default_key_path
 from ledger.keystore import KeystoreError, default_keystore_dir
 from ledger.projections.log import head
@@ -74,6 +78,12 @@ def demo(
         usage(f"--key: {key} là một thư mục, cần đường dẫn tệp / is a directory, not a file")
     if db:
         state().db = db
+    state().target(create=True)  # a bad URL is a usage error before the plan is made
+    cfg = DemoConfig(seed=seed, members=members)
+    plan = generate(cfg, plant_fraud=plant_fraud)
+    problem = demo_keystore_problem(cfg, plan, default_keystore_dir())
+    if problem is not None:  # before the database is created: nothing is left behind
+        usage(problem)
     ctx = open_context(create=True)
     with ctx.ledger.transaction() as tx:
         events = head(tx) + 1
@@ -82,13 +92,12 @@ def demo(
             f"sổ cái đã có {events} bút toán; demo cần sổ cái trống (dùng --db sqlite:///demo.db) "
             f"/ the ledger already has {events} events: the demo needs an empty one"
         )
-    cfg = DemoConfig(seed=seed, members=members)
     key_path = key or default_key_path(ctx.target, default_keystore_dir().parent)
     started = time.perf_counter()
     try:
         if as_json:
             result = build_demo(
-                ctx.ledger, cfg, keystore=default_keystore_dir(), plant_fraud=plant_fraud
+                ctx.ledger, cfg, keystore=default_keystore_dir(), plant_fraud=plant_fraud, plan=plan
             )
         else:
             with progress_bar("Ghi sổ (recording)") as progress:
@@ -98,6 +107,7 @@ def demo(
                     keystore=default_keystore_dir(),
                     progress=progress,
                     plant_fraud=plant_fraud,
+                    plan=plan,
                 )
     except KeystoreError as exc:
         usage(str(exc))
@@ -162,14 +172,17 @@ def demo(
         )
     )
     first = result.plan.units[-1].code
+    member = next((p.number for p in plan.people if p.unit == first), plan.people[0].number)
     out.print(
         f"Khóa cán bộ đã lưu trong {default_keystore_dir()} ({result.keys_written} mới), "
         f"mật khẩu / passphrase: {DEMO_PASSPHRASE}"
     )
+    run = _command_line()
     out.print(
-        f"Ví dụ / try: PHUCLOI_PASSPHRASE={DEMO_PASSPHRASE} phucloi ratios P --period 2025; "
-        f"phucloi compliance {first} --period 2025-Q3; "
-        f"phucloi history {first}-0003; ký với --as kt.{first} hoặc --as ct.{first}"
+        f"Ví dụ / try: PHUCLOI_PASSPHRASE={DEMO_PASSPHRASE} {run} ratios P --period 2025; "
+        f"{run} compliance {first} --period 2025-Q3; "
+        f"{run} history {member}; ký với --as kt.{first} hoặc --as ct.{first}",
+        soft_wrap=True,
     )
     out.print(f"Checkpoint đã ký / signed checkpoint: {n(size)} bút toán, root {root}")
     out.print(_findings_table(found))
@@ -182,6 +195,19 @@ def demo(
             f"Đã cài {len(result.plan.key.cases)} vụ trục lợi; đáp án / answer key: {key_path}"
         )
         out.print(quality_table(quality))
+
+
+def _command_line() -> str:
+    """`phucloi` with the PHUCLOI_HOME and database this demo used, to paste as printed."""
+    url, source = state().url()
+    words = ["phucloi"]
+    if source == "--db":
+        words[1:] = ["--db", shlex.quote(safe_url(url))]
+    elif source == "PHUCLOI_DATABASE_URL":
+        words.insert(0, f"PHUCLOI_DATABASE_URL={shlex.quote(safe_url(url))}")
+    if os.environ.get("PHUCLOI_HOME"):
+        words.insert(0, f"PHUCLOI_HOME={shlex.quote(os.environ['PHUCLOI_HOME'])}")
+    return " ".join(words)
 
 
 def _findings_table(found: DetectionReport) -> Any:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ledger.application import Ledger
 from ledger.demo.generate import generate
-from ledger.demo.keys import write_keystore
+from ledger.demo.keys import keystore_problem, write_keystore
 from ledger.demo.plan import DEMO_PASSPHRASE, DemoConfig, Plan
 from ledger.demo.record import Progress, RecordReport, record
 from ledger.demo.summary import DemoSummary, summarise
@@ -37,12 +37,14 @@ def build_demo(
     keystore: Path | None = None,
     progress: Progress | None = None,
     plant_fraud: bool = False,
+    plan: Plan | None = None,
 ) -> DemoResult:
-    """Generate, record and summarise; write officers' keys to `keystore` when given.
+    """Generate (unless given the `plan` of `cfg`), record and summarise; write officers'
+    keys to `keystore` when given.
 
     With `plant_fraud`, the plan carries planted cases and `plan.key` their answer key.
     """
-    plan = generate(cfg, plant_fraud=plant_fraud)
+    plan = plan or generate(cfg, plant_fraud=plant_fraud)
     written = 0
     if keystore is not None:
         codes = [o.code for o in plan.officers]
@@ -52,4 +54,16 @@ def build_demo(
     return DemoResult(plan, report, summary, written)
 
 
-__all__ = ["DEMO_PASSPHRASE", "DemoConfig", "DemoResult", "build_demo", "generate"]
+def demo_keystore_problem(cfg: DemoConfig, plan: Plan, keystore: Path) -> str | None:
+    """Why `build_demo(…, keystore=keystore, plan=plan)` must not write its keys there."""
+    return keystore_problem(cfg, [o.code for o in plan.officers], keystore, plan.current_keys)
+
+
+__all__ = [
+    "DEMO_PASSPHRASE",
+    "DemoConfig",
+    "DemoResult",
+    "build_demo",
+    "demo_keystore_problem",
+    "generate",
+]

@@ -132,3 +132,37 @@ def _demo_text(tmp_path: Path) -> list[str]:
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     tmp_path.mkdir()
     return ok(cli(tmp_path / "home", db, "demo --seed 11 --members 60")).stdout.splitlines()
+
+
+def test_demo_refuses_a_keystore_holding_other_keys_before_creating_anything(
+    tmp_path: Path,
+) -> None:
+    """Keys go to $PHUCLOI_HOME/keys even with --db: a keystore with someone's own keys used
+    to fail only after an empty ledger was created (left behind), or took 68 demo keys."""
+    from ledger.keystore import Keystore
+
+    home, db = tmp_path / "home", tmp_path / "demo.db"
+    Keystore(home / "keys").create("admin", "a passphrase long enough")  # the user's own
+    res = cli(home, f"sqlite:///{db}", "demo --members 60")
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert f"kho khóa {home / 'keys'} đã có khóa không phải của demo này (admin)" in said
+    assert "use a PHUCLOI_HOME of its own, e.g. PHUCLOI_HOME=./demo-home" in said
+    assert not db.exists()
+    assert sorted(p.name for p in (home / "keys").iterdir()) == ["admin.pem", "admin.pub"]
+
+
+def test_the_demos_closing_hint_works_as_printed(tmp_path: Path) -> None:
+    """The hint named `history G30-0003` (absent with --members 60) and left out the
+    PHUCLOI_HOME and --db the demo used."""
+    import re
+
+    home, db = tmp_path / "home", f"sqlite:///{tmp_path / 'demo.db'}"
+    out = ok(cli(home, db, "demo --seed 11 --members 60")).stdout
+    (hint,) = [line for line in out.splitlines() if line.startswith("Ví dụ / try:")]
+    run = f"PHUCLOI_HOME={home} phucloi --db {db}"
+    assert hint.startswith(f"Ví dụ / try: PHUCLOI_PASSPHRASE=demo-passphrase {run} ratios P")
+    member = re.search(rf"{re.escape(run)} history (\S+);", hint)
+    assert member is not None, hint
+    shown = ok(cli(home, db, f"history {member.group(1)} --json"))
+    assert json.loads(shown.stdout)["member"] == member.group(1)
