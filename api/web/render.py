@@ -45,7 +45,7 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENV.filters.update(money=text.money, day=text.day, month=text.month)
+ENV.filters.update(money=text.money, day=text.day, moment=text.moment, month=text.month)
 
 # (path, roles that see it, Vietnamese, English)
 NAV: Final[tuple[tuple[str, frozenset[str], str, str], ...]] = (

@@ -3,7 +3,9 @@
 Invariants:
 - Money is integer đồng and is shown as `1.250.000 đ` (dot thousands, no decimals) in both
   languages; a float never reaches these functions (`format_dong` refuses it).
-- Dates are shown as dd/mm/yyyy in both languages; months as mm/yyyy.
+- Dates are shown as dd/mm/yyyy in both languages; months as mm/yyyy; an instant (a time
+  with its UTC offset, as the ledger stores them) as dd/mm/yyyy HH:MM, both in Vietnam's time
+  (`ledger.clock.VIETNAM`), whatever offset it was stored with.
 - Vietnamese is the default language; English is chosen with the `phucloi_lang` cookie. Every
   label is written once as a (Vietnamese, English) pair, never looked up by a key that could
   be missing: `pick(lang, vi, en)`.
@@ -15,6 +17,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any, Final
 
+from ledger.clock import VIETNAM
 from ledger.domain.catalogue import IncomeSource, Role, SpendingCategory, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.projections.queries.history import LOAN_MOVES
@@ -98,16 +101,41 @@ def money(amount: Any) -> str:
     return format_dong(amount)
 
 
+def _instant(value: date | datetime | str) -> datetime | None:
+    """An ISO time with its UTC offset (or an aware datetime) in Vietnam's time, else None."""
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(VIETNAM)
+    return None
+
+
 def day(value: date | datetime | str | None) -> str:
-    """An ISO date, date or datetime → dd/mm/yyyy (empty for None)."""
+    """An ISO date, date or datetime → dd/mm/yyyy (empty for None); an instant's date is the
+    date in Vietnam."""
     if value is None or value == "":
         return ""
+    instant = _instant(value)
+    if instant is not None:
+        return instant.strftime("%d/%m/%Y")
     if isinstance(value, str):
         try:
             return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
         except ValueError:
             return value
     return value.strftime("%d/%m/%Y")
+
+
+def moment(value: date | datetime | str | None) -> str:
+    """An instant (`2026-11-22T11:24:26+00:00`) → `22/11/2026 18:24`, Vietnam's time; anything
+    else as `day` shows it."""
+    if value is None or value == "":
+        return ""
+    instant = _instant(value)
+    return instant.strftime("%d/%m/%Y %H:%M") if instant is not None else day(value)
 
 
 def parse_day(value: str) -> date | None:

@@ -30,6 +30,11 @@ def test_amounts_dates_and_shares_are_written_the_vietnamese_way() -> None:
     assert text.day("2025-03-01") == "01/03/2025"
     assert text.day("2025-03-01T10:00:00+07:00") == "01/03/2025"
     assert text.month("2024-07") == "07/2024"
+    # an instant is shown in Vietnam's time (UTC+7), whatever offset it was stored with
+    assert text.moment("2026-11-22T11:24:26+00:00") == "22/11/2026 18:24"
+    assert text.moment("2026-11-22T18:24:26+07:00") == "22/11/2026 18:24"
+    assert text.day("2026-11-22T20:00:00+00:00") == "23/11/2026"
+    assert text.moment("2026-11-22") == "22/11/2026" and text.moment(None) == ""
     assert text.percent(6000) == "60%"
     assert text.percent(6050) == "60,5%"
     assert text.percent(6050, "en") == "60.5%"
@@ -155,6 +160,16 @@ def test_a_recorded_verification_shows_its_errors_in_the_pages_language(web: Web
     page = inspector.get("/web/inspector")
     assert page.status_code == 200
     assert "the stored events no longer hash to the signed root" in page.text
+    # when it ran: dd/mm/yyyy HH:MM in Vietnam's time, not the stored UTC instant
+    assert "5 bút toán, cây 5, 02/01/2026 10:04 (cli)" in page.text
+    assert "2026-01-02T03:04:05" not in page.text
+    from api.web.inspector_pages import Verification
+
+    web.app.state.__dict__["web_verification"] = Verification(  # as the page keeps it
+        running=True, started_at="2026-11-22T11:24:26+00:00"
+    )
+    page = inspector.get("/web/inspector")
+    assert "đang chạy từ 22/11/2026 18:24" in page.text
 
 
 def test_the_english_switch_keeps_vietnamese_amounts_and_dates(web: Web) -> None:
