@@ -3,7 +3,9 @@ disputes, and each grassroots union's welfare share against the 60% target.
 
 Invariants:
 - Every page admits the inspector role only, over the `unit` asked for (the API's scope
-  check; by default the inspector's own scope unit). Evidence and events are shown only
+  check; by default the inspector's own scope unit). The period is the one asked for, by
+  default the latest calendar year with money recorded (the current year on a ledger without
+  any), and the page says when it chose it. Evidence and events are shown only
   when their unit is inside the inspector's scopes.
 - Findings come from `audit.detect.detect` (rules of #5) for the unit and period, worst
   first; a finding's status is its latest signed judgment. Confirming or dismissing is a
@@ -26,7 +28,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.deps import Principal
 from api.errors import ApiError
@@ -71,8 +73,17 @@ def _unit(request: Request, who: Principal, unit: str | None) -> str:
     return scopes[0]
 
 
-def _period(period: str | None) -> str:
-    label = period or str(clock.today_vn().year)
+def latest_year(ctx: Context) -> str:
+    """The latest calendar year with money recorded, else the current year."""
+    with ctx.engine.connect() as conn:
+        last = conn.scalar(
+            text("SELECT MAX(period) FROM proj_unit_totals WHERE period NOT LIKE 'lunar-%'")
+        )
+    return str(last)[:4] if last else str(clock.today_vn().year)
+
+
+def _period(period: str | None, ctx: Context) -> str:
+    label = period or latest_year(ctx)
     try:
         return parse_period(label).label
     except (ValueError, TypeError):
@@ -180,7 +191,7 @@ def overview(
 ) -> Response:
     ctx = services(request).ctx
     code = _unit(request, who, unit)
-    label = _period(period)
+    label = _period(period, ctx)
     report = findings(request, code, label)
     try:
         chart = welfare_chart(grassroots_figures(ctx.ledger, code, label))
@@ -193,6 +204,7 @@ def overview(
         title=("Kiểm tra", "Inspection"),
         unit=code,
         period=label,
+        period_chosen=not period,
         log_status=_status(ctx),
         verification=_verification(request),
         last_run=last_run(ctx.engine),
@@ -212,7 +224,7 @@ def finding_page(
     period: str | None = None,
 ) -> Response:
     code = _unit(request, who, unit)
-    label = _period(period)
+    label = _period(period, services(request).ctx)
     found = findings(request, code, label).find(finding)
     if found is None:
         raise ApiError(

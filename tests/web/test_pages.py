@@ -172,6 +172,20 @@ def test_a_recorded_verification_shows_its_errors_in_the_pages_language(web: Web
     assert "đang chạy từ 22/11/2026 18:24" in page.text
 
 
+def test_the_inspectors_page_shows_the_latest_year_with_data_by_default_and_says_so(
+    web: Web,
+) -> None:
+    """It showed the current year, so a ledger of last year's money had no findings there
+    while `audit detect` listed them."""
+    inspector = web.login("ubkt")
+    page = inspector.get("/web/inspector", params={"unit": "P"}).text
+    assert 'name="period" value="2024"' in page  # the fixture's money is in 2024
+    assert "Đang xem kỳ 2024: năm gần nhất có số liệu thu chi (mặc định)." in page
+    assert 'data-unit="G1"' in page  # the welfare chart of that year, not an empty one
+    asked = inspector.get("/web/inspector", params={"unit": "P", "period": "2025"}).text
+    assert 'name="period" value="2025"' in asked and "period-note" not in asked
+
+
 def test_the_english_switch_keeps_vietnamese_amounts_and_dates(web: Web) -> None:
     member = web.login("DV001")
     r = member.get("/web/lang/en", params={"next": "/web/me"})
