@@ -129,6 +129,7 @@ def render(
         roles_text=role_names(who, lang),
         nav=navigation(who, lang),
         path=request.url.path,
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         csrf=context.pop("csrf", None) or csrf_token(request),
         label=partial(_label, lang),
         percent=partial(text.percent, lang=lang),

@@ -199,6 +199,19 @@ def test_the_english_switch_keeps_vietnamese_amounts_and_dates(web: Web) -> None
     )
 
 
+def test_the_language_switch_comes_back_to_the_same_page_and_query(web: Web) -> None:
+    inspector = web.login("ubkt")
+    page = inspector.get("/web/inspector", params={"unit": "G1", "period": "2024-Q3"}).text
+    link = re.search(r'<a href="([^"]+)" lang="en" id="lang-switch">', page)
+    assert link is not None
+    assert link.group(1) == "/web/lang/en?next=/web/inspector%3Funit%3DG1%26period%3D2024-Q3"
+    r = inspector.get(link.group(1).replace("&amp;", "&"))
+    assert r.status_code == 303
+    assert r.headers["location"] == "/web/inspector?unit=G1&period=2024-Q3"
+    page = inspector.get(r.headers["location"]).text
+    assert 'lang="en"' in page and 'name="period" value="2024-Q3"' in page
+
+
 # --- what a member sees ----------------------------------------------------------------------------
 
 
