@@ -60,7 +60,11 @@ def serve(
     ] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
 ) -> None:
-    """Chạy API HTTP (run the HTTP API; OpenAPI docs at /docs)."""
+    """Chạy API HTTP (run the HTTP API; OpenAPI docs at /docs).
+
+    Khóa cổng đoàn viên (PHUCLOI_PORTAL, mặc định `portal`) được mở bằng
+    PHUCLOI_PORTAL_PASSPHRASE, không có thì hỏi / the members' portal key (PHUCLOI_PORTAL,
+    default `portal`) is unlocked with PHUCLOI_PORTAL_PASSPHRASE, else asked for."""
     import uvicorn
 
     from api.app import create_app
@@ -113,7 +117,12 @@ def _portal_code() -> str:
 
 @portal_app.command("init")
 def portal_init(as_: AsOfficer, as_json: JsonFlag = False) -> None:
-    """Tạo khóa cổng đoàn viên và đăng ký với vai trò portal (create and register the key)."""
+    """Tạo khóa cổng đoàn viên và đăng ký với vai trò portal (create and register the key).
+
+    Mật khẩu của khóa mới lấy từ PHUCLOI_PORTAL_PASSPHRASE, không có thì hỏi hai lần; mã
+    cổng mặc định `portal`, đổi bằng PHUCLOI_PORTAL / the new key's passphrase is read from
+    PHUCLOI_PORTAL_PASSPHRASE, else asked twice; the portal's code is `portal` unless
+    PHUCLOI_PORTAL says otherwise."""
     from api.portal import PASSPHRASE_ENV as PORTAL_ENV
     from api.portal import status
 
@@ -213,7 +222,11 @@ def password(
     as_: AsOfficer,
 ) -> None:
     """Đặt mật khẩu đăng nhập cho cán bộ: chính cán bộ đó hoặc Quản trị (set an officer's
-    login password: the officer themself, or an admin, proving it with their key)."""
+    login password: the officer themself, or an admin, proving it with their key).
+
+    Mật khẩu mới lấy từ PHUCLOI_NEW_PASSWORD (không hỏi, dùng trong script), không có thì hỏi
+    hai lần / the new password is read from PHUCLOI_NEW_PASSWORD (no prompt, for scripts),
+    else asked twice, hidden."""
     from api.auth import Account, check_password, set_credential
 
     by = officer_signer(as_)  # unlocks the key: the one setting it holds it
