@@ -1,7 +1,7 @@
 """`phucloi report ...`: the report forms of seed 002, the spending structure, the charts.
 
     phucloi report monthly UNIT --month 2025-03 [--format table|xlsx|csv|json] [--out PATH]
-                          [--manual rows.csv] [--explain STT] [--checkpoint SIZE]
+                          [--manual rows.csv] [--explain REF] [--checkpoint SIZE]
     phucloi report annual UNIT --year 2025 ...                     (same options)
     phucloi report structure UNIT --period P [--json | --format csv|json] [--out PATH]
     phucloi report chart UNIT --period P --out welfare.png|.svg [--trend] [--grassroots]
@@ -72,13 +72,19 @@ ManualOpt = Annotated[
     typer.Option(
         "--manual",
         metavar="CSV",
-        help="Số liệu nhập tay: STT,value[,note] (rows entered by hand; see `report template`).",
+        help="Số liệu nhập tay, mỗi dòng `mã dòng,giá trị[,ghi chú]`; mã dòng là cột đầu (Mã "
+        "dòng) của biểu, `report template` tạo sẵn tệp (rows entered by hand, one `ref,value"
+        "[,note]` a line; a row's ref is the form's first column).",
     ),
 ]
 ExplainOpt = Annotated[
     str | None,
     typer.Option(
-        "--explain", metavar="STT", help="Liệt kê các bút toán tạo nên số liệu của dòng STT."
+        "--explain",
+        metavar="REF",
+        help="Liệt kê các bút toán tạo nên số liệu của dòng có mã REF (cột Mã dòng, vd. "
+        "II.1.2.1; STT in trên biểu cũng được nếu chỉ một dòng mang nó) / the events behind "
+        "the row whose ref is REF (or its printed STT when one row alone carries it).",
     ),
 ]
 CheckpointOpt = Annotated[

@@ -191,15 +191,24 @@ def explain(
 ) -> Explanation:
     """The figure of row `ref` and the money lines (events) behind it."""
     form = form_for(which, period)
-    row = form.row(ref)
+    row = form.find(ref)
     if row is None:
+        vi, en = form.not_a_row(ref)
         raise NotFound(
             code="no_row",
-            vi=f"Không có dòng {ref} trong {form.annex}",
-            en=f"No row {ref} in {form.code}",
-            problems=[problem("explain", "not_found", f"không có dòng {ref}", f"no row {ref}")],
+            vi=vi[0].upper() + vi[1:],
+            en=en[0].upper() + en[1:],
+            problems=[
+                problem(
+                    "explain",
+                    "not_found",
+                    f"{ref} không chỉ đúng một dòng",
+                    f"{ref} does not name one row",
+                )
+            ],
             status=404,
         )
+    ref = row.ref
     if row.rule is None:
         vi = "là tiêu đề" if row.kind == "heading" else "được nhập tay, không từ sổ cái"
         en = "is a heading" if row.kind == "heading" else "is entered by hand, not from the ledger"

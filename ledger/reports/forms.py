@@ -125,6 +125,38 @@ class Form:
     def row(self, ref: str) -> FormRow | None:
         return next((r for r in self.rows if r.ref == ref), None)
 
+    def find(self, given: str) -> FormRow | None:
+        """The row a person names: by its ref, else by the STT printed on the form when one
+        row alone carries it (`1.2.1.`, with or without the final dot); else None."""
+        found = self.row(given.strip())
+        if found is not None:
+            return found
+        same = self.by_stt(given)
+        return same[0] if len(same) == 1 else None
+
+    def by_stt(self, given: str) -> list[FormRow]:
+        """The rows whose printed STT is `given` (the final dot optional)."""
+        key = given.strip().rstrip(".")
+        return [r for r in self.rows if key and r.stt.rstrip(".") == key]
+
+    def not_a_row(self, given: str) -> tuple[str, str]:
+        """Why `given` names no single row, and how to find a row's ref (vi, en)."""
+        same = self.by_stt(given)
+        if same:
+            refs = ", ".join(r.ref for r in same)
+            return (
+                f"STT {given} có ở {len(same)} dòng của {self.annex}: ghi mã dòng, một trong "
+                f"{refs}",
+                f"STT {given} is printed on {len(same)} rows of {self.annex}: give the row's "
+                f"ref, one of {refs}",
+            )
+        return (
+            f"không có dòng {given} trong {self.annex}; mã dòng là cột đầu (Mã dòng) của biểu "
+            "in ra và của mọi bản xuất",
+            f"no row {given} in {self.annex}; a row's ref is the first column (Mã dòng) of the "
+            "printed form and of every export",
+        )
+
     def terms(self) -> list[Term]:
         return [t for r in self.rows if r.rule is not None for t in r.rule.terms]
 

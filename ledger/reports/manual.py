@@ -1,7 +1,8 @@
 """Rows entered by hand (`--manual rows.csv`): what the ledger cannot know.
 
 The file is CSV in UTF-8 (a BOM is allowed), one row per line: `STT,value[,note]`, where STT
-is the row's `ref` as exports print it ("I.1", "II.1.2.2.1.h-2"); `;` may separate the
+is the row's `ref` as exports print it ("I.1", "II.1.2.2.1.h-2"; the STT printed on the form,
+"1.2.1.", is taken too when one row alone carries it); `;` may separate the
 fields instead (as Excel writes CSV in a Vietnamese locale). An optional header line
 starting with `STT` and lines starting with `#` are skipped; an empty value leaves the row
 blank (so a template can be filled in part).
@@ -109,7 +110,9 @@ def parse_manual(text: str, form: Form) -> dict[str, ManualValue]:
             continue
         ref, value = fields[0].strip(), (fields[1].strip() if len(fields) > 1 else "")
         note = fields[2].strip() if len(fields) > 2 and fields[2].strip() else None
-        row = form.row(ref)
+        row = form.find(ref)
+        if row is not None:
+            ref = row.ref
         if row is not None and row.money and note is not None and _DECIMALS.fullmatch(note):
             problems.append(
                 _problem(
@@ -121,9 +124,7 @@ def parse_manual(text: str, form: Form) -> dict[str, ManualValue]:
             )
             continue
         if row is None:
-            problems.append(
-                _problem(number, "STT", f"không có dòng {ref!r} trong mẫu", f"no row {ref!r}")
-            )
+            problems.append(_problem(number, "STT", *form.not_a_row(ref)))
             continue
         if row.kind in ("computed", "heading"):
             what = ("được tính từ sổ cái", "is computed from the ledger")

@@ -38,7 +38,7 @@ from ledger.reports.charts import share_bars, share_chart, trend_chart
 from ledger.reports.compute import Report, build_report, explain
 from ledger.reports.export import structure_to_csv, to_csv, to_json, to_xlsx
 from ledger.reports.forms import load_form
-from ledger.reports.manual import ManualRowsError, parse_manual
+from ledger.reports.manual import ManualRowsError, ManualValue, parse_manual
 from ledger.reports.measures import COUNTED
 from ledger.reports.structure import spending_structure, welfare_trend
 from tests.integration.test_projections import approve
@@ -443,6 +443,31 @@ def test_explain_lists_exactly_the_events_behind_a_figure(world, year) -> None: 
         explain(world.ledger, "monthly", "P", MARCH, "II.9")
 
 
+def test_a_row_is_named_by_its_ref_or_by_the_stt_printed_on_the_form(world, year) -> None:  # type: ignore[no-untyped-def]
+    """`--explain 1.2.1.` (the STT a reader sees) said "No row 1.2.1. in phu_luc_02"."""
+    by_stt = explain(world.ledger, "monthly", "G1", MARCH, "6")  # one row alone carries it
+    assert by_stt.report_row.row.ref == "II.6"
+    assert by_stt.lines == explain(world.ledger, "monthly", "G1", MARCH, "II.6").lines
+    with pytest.raises(LedgerError) as many:
+        explain(world.ledger, "monthly", "G1", MARCH, "1")
+    assert (
+        many.value.vi == "STT 1 có ở 3 dòng của PHỤ LỤC 01: ghi mã dòng, một trong I.1, II.1, III.1"
+    )
+    assert many.value.en.startswith("STT 1 is printed on 3 rows of PHỤ LỤC 01: give the row's")
+    with pytest.raises(LedgerError) as none:
+        explain(world.ledger, "annual", "P", YEAR, "9.9.9.")
+    assert none.value.vi.startswith("Không có dòng 9.9.9. trong PHỤ LỤC 02; mã dòng là cột đầu")
+    assert "phu_luc" not in none.value.en
+    with pytest.raises(LedgerError, match=r"II\.1\.2\.1 là tiêu đề"):  # a heading's STT
+        explain(world.ledger, "annual", "P", YEAR, "1.2.1.")
+    form = load_form("phu_luc_01")
+    assert parse_manual("STT,value,note\n1.1,3\n", form) == {"II.1.1": ManualValue(3, None)}
+    with pytest.raises(ManualRowsError) as bad:
+        parse_manual("1,3\n", form)
+    (p,) = bad.value.problems
+    assert p.field == "dòng 1, trường STT" and "một trong I.1, II.1, III.1" in p.vi
+
+
 def test_structure_shares_against_the_policy(world, year) -> None:  # type: ignore[no-untyped-def]
     s = spending_structure(world.ledger, "D", MARCH)
     assert (s.total.welfare, s.total.spending, s.total.share_bp) == (50_800_000, 60_300_000, 8425)
@@ -648,6 +673,13 @@ def test_cli_errors_exit_non_zero_naming_the_field(
     assert r.exit_code == 2 and "--out" in r.output
     r = cli(home, database_url, "report monthly P --month 2025-03 --explain II.9")
     assert r.exit_code == 1 and "II.9" in r.output
+    r = cli(home, database_url, "report monthly P --month 2025-03 --explain 6")  # the STT
+    assert r.exit_code == 0 and "II.6" in r.output, r.output
+    r = cli(home, database_url, "report monthly P --month 2025-03 --explain 1")
+    assert r.exit_code == 1 and (
+        "Lỗi / Error: STT 1 có ở 3 dòng của PHỤ LỤC 01: ghi mã dòng, một trong I.1, II.1, III.1"
+        " / STT 1 is printed on 3 rows of PHỤ LỤC 01"
+    ) in " ".join(r.output.split())
     with pytest.raises(ManualRowsError):
         parse_manual("I.1,1\nI.1,2\n", load_form("phu_luc_01"))
 
