@@ -135,7 +135,8 @@ def witness(
         typer.Option(
             "--state",
             metavar="DIR",
-            help="Thư mục trạng thái (default $PHUCLOI_HOME/witness/NAME).",
+            help="Thư mục trạng thái, mặc định $PHUCLOI_HOME/witness/NAME (the witness's state "
+            "directory; default $PHUCLOI_HOME/witness/NAME).",
         ),
     ] = None,
     log_key: Annotated[
@@ -206,8 +207,9 @@ def prove(
         int | None,
         typer.Option(
             "--size",
-            help="Kích thước cây, lớn hơn số thứ tự lá của bút toán (tree size, more than the "
-            "event's leaf index; default the latest signed checkpoint).",
+            help="Kích thước cây, lớn hơn số thứ tự lá của bút toán, mặc định checkpoint đã ký "
+            "mới nhất (tree size, more than the event's leaf index; default the latest signed "
+            "checkpoint).",
         ),
     ] = None,
     as_json: JsonFlag = False,
@@ -326,7 +328,9 @@ def consistency(
     ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Bằng chứng cây NEW mở rộng cây OLD (RFC 9162 consistency proof); 1 ≤ OLD ≤ NEW ≤ the
+    """Bằng chứng cây NEW mở rộng cây OLD (RFC 9162 consistency proof).
+
+    Cần 1 ≤ OLD ≤ NEW ≤ số lá của sổ cái, nếu không thoát mã 2 / needs 1 ≤ OLD ≤ NEW ≤ the
     log's size, else exit 2."""
     from audit.log import LogError, StoredTree, log_size, prove_consistency
 
@@ -398,7 +402,12 @@ def verify(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Số tiến trình (processes; default: every core)."),
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Số tiến trình, mặc định mỗi lõi một tiến trình (processes; default: one per "
+            "core).",
+        ),
     ] = None,
     record: Annotated[
         bool,
@@ -538,7 +547,8 @@ PeriodScope = Annotated[
     typer.Option(
         "--period",
         metavar="PERIOD",
-        help="Kỳ: 2025, 2025-03, 2025-Q1, lunar-2025 (default: mỗi năm có số liệu).",
+        help="Kỳ: 2025, 2025-03, 2025-Q1, lunar-2025; mặc định mỗi năm có số liệu (period; "
+        "default: every year with data).",
     ),
 ]
 FINDING_ID = re.compile(r"F-[0-9a-f]{16}")
@@ -593,7 +603,8 @@ def detect(
         bool,
         typer.Option(
             "--verify",
-            help="Chạy cả kiểm tra chữ ký đầy đủ (#4) để đưa mọi lỗi chữ ký vào quy tắc 13.",
+            help="Chạy cả kiểm tra chữ ký và sổ cái đầy đủ để đưa mọi lỗi vào quy tắc 13 (also "
+            "run the full verification: rule 13 then reports its every error).",
         ),
     ] = False,
     as_json: JsonFlag = False,
@@ -680,13 +691,18 @@ def resolve(
         typer.Option(
             "--unit",
             metavar="UNIT",
-            help="Đơn vị của lệnh (mặc định: đơn vị của phát hiện, hoặc đơn vị cấp trên gần nhất "
-            "nếu đơn vị đó đã giải thể).",
+            help="Đơn vị ký lệnh, mặc định đơn vị của phát hiện, hoặc đơn vị cấp trên gần nhất "
+            "nếu đơn vị đó đã giải thể (the unit the judgment is signed for; default: the "
+            "finding's unit, or the nearest union above it once it is dissolved).",
         ),
     ] = None,
     with_verify: Annotated[
         bool,
-        typer.Option("--verify", help="Tìm cả trong phát hiện của kiểm tra chữ ký đầy đủ."),
+        typer.Option(
+            "--verify",
+            help="Tìm cả trong phát hiện của kiểm tra chữ ký đầy đủ (also among the findings of a "
+            "full verification).",
+        ),
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:

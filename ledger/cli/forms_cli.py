@@ -93,7 +93,8 @@ CheckpointOpt = Annotated[
         "--checkpoint",
         metavar="SIZE",
         min=0,
-        help="Tính đến checkpoint có kích thước cây SIZE (default: the latest checkpoint).",
+        help="Tính đến checkpoint có kích thước cây SIZE, mặc định checkpoint mới nhất / as of "
+        "the checkpoint of tree size SIZE (default: the latest checkpoint).",
     ),
 ]
 PeriodOpt = Annotated[

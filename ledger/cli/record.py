@@ -345,7 +345,7 @@ def payout(
         typer.Option("--payee-account", help="Tài khoản nhận BANK:NUMBER (personal)."),
     ] = None,
     payment: Annotated[
-        str | None, typer.Option("--payment", help="cash | bank (payment method).")
+        str | None, typer.Option("--payment", help="Hình thức chi / payment method: cash | bank.")
     ] = None,
     funding: Annotated[
         str | None,
@@ -446,7 +446,8 @@ def expense(
         str,
         typer.Option(
             "--category",
-            help="welfare | representation | salaries | administration | movement | other.",
+            help="Loại chi / category: welfare | representation | salaries | administration | "
+            "movement | other.",
         ),
     ],
     amount_: AmountOpt,
@@ -484,7 +485,9 @@ def expense(
 def remittance(
     unit: UnitArg,
     month_: MonthOpt,
-    kind: Annotated[str, typer.Option("--kind", help="union_fee | dues | other.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="Khoản nộp / kind: union_fee | dues | other.")
+    ],
     amount_: AmountOpt,
     to: Annotated[str, typer.Option("--to", help="Công đoàn cấp trên nhận (upper unit).")],
     as_: AsOfficer,

@@ -285,7 +285,10 @@ def compliance(
     period: PeriodOpt,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Tính đến ngày YYYY-MM-DD (default: today)."),
+        typer.Option(
+            "--as-of",
+            help="Tính đến ngày YYYY-MM-DD, mặc định hôm nay (as of this date; default: today).",
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -58,7 +58,14 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=64, help="Số tiến trình (worker processes).")
     ] = 1,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    log_level: Annotated[
+        str,
+        typer.Option(
+            "--log-level",
+            help="Mức ghi nhật ký của uvicorn / uvicorn's log level: critical, error, warning, "
+            "info, debug, trace.",
+        ),
+    ] = "info",
 ) -> None:
     """Chạy API HTTP (run the HTTP API; OpenAPI docs at /docs).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,38 @@ def test_help_names_the_environment_variables_a_command_reads(
     shown = _help(tmp_path, command)
     for name in variables:
         assert re.search(rf"\b{name}\b(?!_)", shown), (command, name)
+
+
+def _helps() -> list[tuple[str, str]]:
+    """(command and option, help text) of every command and option of `phucloi`."""
+    import typer
+
+    from ledger.cli.main import app
+
+    found: list[tuple[str, str]] = []
+
+    def walk(command: Any, path: str) -> None:
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip())
+        if command.help:
+            found.append((path, command.help))
+        for param in command.params:
+            if getattr(param, "help", None) and "completion" not in param.name:
+                found.append((f"{path} {param.opts[0]}", param.help))
+
+    walk(typer.main.get_command(app), "")
+    return found
+
+
+def test_no_help_text_cites_an_issue_number_or_says_its_default_in_english_only() -> None:
+    helps = _helps()
+    assert len(helps) > 150
+    for where, text in helps:
+        assert not re.search(r"#\d", text), (where, text)
+        if re.search(r"\bdefault\b(?! policy)", text) and where != "policy adopt --default":
+            assert "mặc định" in text.lower(), (where, text)
+    shown = dict(helps)
+    assert "Mức ghi nhật ký của uvicorn" in shown["serve --log-level"]
+    assert "Cần 1 ≤ OLD ≤ NEW ≤ số lá của sổ cái, nếu không thoát mã 2" in " ".join(
+        shown["audit consistency"].split()
+    )
