@@ -364,8 +364,20 @@ def consistency(
     if as_json:
         emit_json(data)
         return
-    for k, v in data.items():
-        typer.echo(f"{k}: {v}")
+    typer.echo(
+        f"Cây {old} lá là phần đầu của cây {new} lá, bằng chứng đã kiểm tra / the tree of "
+        f"{old} leaves is a prefix of the tree of {new} leaves, proof checked"
+    )
+    lines = [
+        (f"gốc cũ / old root ({old} lá)", r1.hex()),
+        (f"gốc mới / new root ({new} lá)", r2.hex()),
+        *((f"bằng chứng / proof [{i}]", h.hex()) for i, h in enumerate(proof)),
+    ]
+    if not proof:
+        lines.append(("bằng chứng / proof", "rỗng, hai cây là một / empty: the same tree"))
+    width = max(len(label) for label, _ in lines) + 1
+    for label, value in lines:
+        typer.echo(f"  {label + ':':<{width}} {value}")
 
 
 # --- verify ------------------------------------------------------------------------------------

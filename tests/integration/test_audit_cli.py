@@ -49,6 +49,16 @@ def test_sizes_that_cannot_be_proved_are_usage_errors_naming_them(
         assert res.stdout == "" and "Traceback" not in res.output
     proof = json.loads(cli(home, db, f"audit consistency --json 1 {size}").stdout)
     assert (proof["size1"], proof["size2"]) == (1, size)
+    # on screen: bilingual labels, one hash a line (it printed size1: …, proof: ['93b6…', …])
+    shown = cli(home, db, f"audit consistency 1 {size}")
+    assert shown.exit_code == 0, shown.output
+    assert [" ".join(line.split()) for line in shown.stdout.splitlines()] == [
+        f"Cây 1 lá là phần đầu của cây {size} lá, bằng chứng đã kiểm tra / the tree of 1 leaves "
+        f"is a prefix of the tree of {size} leaves, proof checked",
+        f"gốc cũ / old root (1 lá): {proof['root1']}",
+        f"gốc mới / new root ({size} lá): {proof['root2']}",
+        *(f"bằng chứng / proof [{i}]: {h}" for i, h in enumerate(proof["proof"])),
+    ]
     ok = cli(home, db, f"audit prove {visit.event_id} --size {size} --json")
     assert ok.exit_code == 0 and json.loads(ok.stdout)["leaf_index"] == visit.seq
 
