@@ -107,12 +107,20 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
             at = next((p for p in err.get("loc", ())[1:] if isinstance(p, int)), None)
             where_vi = f" (ký tự thứ {at})" if at is not None else ""
             where_en = f" (at character {at})" if at is not None else ""
+            detail = (err.get("ctx") or {}).get("error")  # the parser's words, English
             return JSONResponse(
                 body(
                     "invalid_json",
                     f"Nội dung yêu cầu không phải JSON hợp lệ{where_vi}",
                     f"The request body is not valid JSON{where_en}",
-                    [("body", "invalid_json", f"JSON không hợp lệ: {msg}", msg)],
+                    [
+                        (
+                            "body",
+                            "invalid_json",
+                            f"không đọc được JSON{where_vi}",
+                            f"{msg}{where_en}" + (f": {detail}" if detail else ""),
+                        )
+                    ],
                 ),
                 status_code=422,
             )

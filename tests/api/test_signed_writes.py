@@ -163,6 +163,9 @@ def test_bad_fields_are_named(api) -> None:  # type: ignore[no-untyped-def]
         assert r.status_code == 422 and r.json()["code"] == "invalid_json"
         assert r.json()["message_vi"] == "Nội dung yêu cầu không phải JSON hợp lệ (ký tự thứ 1)"
         assert [p["field"] for p in r.json()["problems"]] == ["body"]
+        (bad,) = r.json()["problems"]  # Vietnamese throughout: not "JSON decode error" there
+        assert bad["message_vi"] == "không đọc được JSON (ký tự thứ 1)"
+        assert bad["message_en"].startswith("JSON decode error (at character 1)")
         for unreadable in (b'{"command": "\xff\xfe"}', b"[" * 100_000 + b"]" * 100_000):
             r = api.client.post(
                 "/payouts", content=unreadable, headers=kt | {"content-type": "application/json"}
