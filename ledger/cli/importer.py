@@ -6,8 +6,9 @@ is stored or none is. Each refusal is reported against the file as
 heading counts the file's lines in error (a dues group's bad lines each count).
 `--dry-run` runs every check of the ledger and stores nothing.
 
-File format is chosen by extension: ``.jsonl`` or ``.csv``. Text is UTF-8 (with or without
-a BOM) or UTF-16 with its BOM (Excel's "Unicode Text"); a file in another encoding (an old
+File format is chosen by extension: ``.jsonl``, or ``.csv`` and ``.txt`` (the name Excel
+gives its "Unicode Text", tab-separated) read as CSV. Text is UTF-8 (with or without a BOM)
+or UTF-16 with its BOM (Excel's "Unicode Text"); a file in another encoding (an old
 Windows-1258 or TCVN3 export) is refused with the line of the first byte that is not UTF-8,
 never read as something else. CSV cells are separated by commas, semicolons (Excel where the
 decimal mark is a comma, as in Vietnamese) or tabs: the most frequent of them in the header
@@ -542,7 +543,14 @@ def check_only(ledger: Ledger, items: Sequence[dict[str, Any]]) -> None:
 
 
 def import_file(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Tệp .jsonl hoặc .csv.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Tệp .jsonl, .csv hoặc .txt (Unicode Text của Excel, tách bằng tab) / a .jsonl, "
+            ".csv or .txt file (Excel's Unicode Text, read as CSV).",
+        ),
+    ],
     as_: Annotated[
         str | None,
         typer.Option(
@@ -558,8 +566,8 @@ def import_file(
 ) -> None:
     """Nhập nhiều lệnh từ tệp JSONL/CSV trong MỘT lô: ghi tất cả hoặc không ghi gì."""
     suffix = file.suffix.lower()
-    if suffix not in (".jsonl", ".csv"):
-        usage(f"FILE {file}: cần tệp .jsonl hoặc .csv / expected a .jsonl or .csv file")
+    if suffix not in (".jsonl", ".csv", ".txt"):
+        usage(f"FILE {file}: cần tệp .jsonl, .csv hoặc .txt / expected a .jsonl, .csv or .txt file")
     if not file.is_file():
         usage(f"FILE {file}: không tìm thấy tệp / file not found")
 

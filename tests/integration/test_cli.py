@@ -268,8 +268,8 @@ def test_import_reads_excel_exports_and_refuses_other_encodings(
     keys_for_world(home, "kt.g1")
     text = (DATA / "dues.csv").read_text(encoding="utf-8")
     assert "," in text and ";" not in text and "\t" not in text
-    # Excel's "Unicode Text": UTF-16 with a BOM, cells separated by tabs.
-    unicode_text = tmp_path / "dues-unicode.csv"
+    # Excel's "Unicode Text": UTF-16 with a BOM, cells separated by tabs, saved as .txt
+    unicode_text = tmp_path / "dues-unicode.txt"
     unicode_text.write_bytes(text.replace(",", "\t").encode("utf-16"))
     # A legacy 8-bit export: 'ị' of line 3 becomes one byte that is not UTF-8.
     legacy = tmp_path / "dues-legacy.csv"
