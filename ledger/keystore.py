@@ -145,10 +145,15 @@ class Keystore:
 
     # -- writing -------------------------------------------------------------------------
 
-    def create(self, name: str, passphrase: str) -> KeyInfo:
-        """Generate a new key ``name`` encrypted with ``passphrase``."""
+    def check_new(self, name: str, passphrase: str) -> None:
+        """Refuse (`KeystoreError`) what `create(name, passphrase)` would refuse for its name
+        or passphrase, writing nothing: to check before doing anything else."""
         _check_name(name)
         _check_new_passphrase(passphrase)
+
+    def create(self, name: str, passphrase: str) -> KeyInfo:
+        """Generate a new key ``name`` encrypted with ``passphrase``."""
+        self.check_new(name, passphrase)
         return self._store(name, Ed25519PrivateKey.generate(), passphrase)
 
     def import_private(self, name: str, raw32: bytes, passphrase: str) -> KeyInfo:

@@ -88,7 +88,29 @@ def init(
     ] = "Quản trị viên",
     as_json: JsonFlag = False,
 ) -> None:
-    """Tạo/nâng cấp cơ sở dữ liệu; với --admin: ghi lệnh khởi tạo (genesis) tự ký."""
+    """Tạo/nâng cấp cơ sở dữ liệu; với --admin: ghi lệnh khởi tạo (genesis) tự ký.
+
+    Tên và mật khẩu khóa được kiểm tra trước khi chạm vào cơ sở dữ liệu / the key's name and
+    passphrase are checked before the database is created or migrated."""
+    ks = keystore()
+    info: KeyInfo | None = None
+    secret = ""
+    if admin:
+        try:
+            info = ks.public(admin)
+        except KeystoreError:
+            info = None
+        try:
+            if info is None:
+                secret = passphrase(
+                    PASSPHRASE_ENV, f"Mật khẩu cho khóa {admin} (passphrase)", confirm=True
+                )
+                ks.check_new(admin, secret)
+            else:
+                secret = passphrase(PASSPHRASE_ENV, f"Mật khẩu khóa {admin} (passphrase)")
+                ks.load_signer(admin, secret)
+        except KeystoreError as exc:
+            usage(f"--admin {admin}: {exc}")
     ctx = open_context(create=True)
     url, _source = state().url()
     if not admin:
@@ -97,21 +119,10 @@ def init(
         else:
             typer.echo(f"Cơ sở dữ liệu sẵn sàng / database ready: {safe_url(url)}")
         return
-    ks = keystore()
-    try:
-        info: KeyInfo | None = ks.public(admin)
-    except KeystoreError:
-        info = None
     created = info is None
-    if info is None:
-        secret = passphrase(PASSPHRASE_ENV, f"Mật khẩu cho khóa {admin} (passphrase)", confirm=True)
-        try:
-            info = ks.create(admin, secret)
-        except KeystoreError as exc:
-            usage(f"--admin {admin}: {exc}")
-    else:
-        secret = passphrase(PASSPHRASE_ENV, f"Mật khẩu khóa {admin} (passphrase)")
     try:
+        if info is None:
+            info = ks.create(admin, secret)
         signer = ks.load_signer(admin, secret)
     except KeystoreError as exc:
         usage(f"--admin {admin}: {exc}")

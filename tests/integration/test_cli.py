@@ -500,6 +500,26 @@ def test_only_init_and_demo_create_a_sqlite_file(tmp_path: Path, home: Path) -> 
     assert ok(cli(home, db, "units list")).stdout.strip() == "Chưa có đơn vị nào / no units yet"
 
 
+def test_init_refuses_a_bad_admin_passphrase_before_creating_the_database(
+    tmp_path: Path, home: Path
+) -> None:
+    """A short passphrase was refused only after the new database was made and migrated
+    (where `audit verify` then said OK on 0 events)."""
+    path = tmp_path / "new.db"
+    db = f"sqlite:///{path}"
+    r = cli(home, db, "init --admin admin", PHUCLOI_PASSPHRASE="short")
+    assert r.exit_code == 2, r.output
+    assert "--admin admin: Mật khẩu khóa phải có ít nhất" in r.stderr
+    assert not path.exists() and not (home / "keys" / "admin.pem").exists()
+    r = cli(home, db, "init --admin 'bad name'")
+    assert r.exit_code == 2 and "Tên khóa không hợp lệ" in r.stderr and not path.exists()
+    keys_for_world(home, "admin")  # an existing key, unlocked with the wrong passphrase
+    r = cli(home, db, "init --admin admin", PHUCLOI_PASSPHRASE="not-the-passphrase")
+    assert r.exit_code == 2 and "Sai mật khẩu khóa" in r.stderr and not path.exists()
+    ok(cli(home, db, "init --admin admin"))
+    assert path.is_file()
+
+
 def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, home: Path) -> None:
     keys_for_world(home, "kt.g1")
     db = database_url
