@@ -77,7 +77,19 @@ def my_history(request: Request, who: Member, done: str | None = None) -> Respon
         "lines": {
             ln["event_id"]: {
                 k: ln.get(k)
-                for k in ("event", "leaf_hash", "command_type", "amount", "reversal_of")
+                for k in (
+                    "event",
+                    "leaf_hash",
+                    "command_type",
+                    "amount",
+                    "reversal_of",
+                    "unit_code",
+                    "effective_date",
+                    "key",
+                    "relative",
+                    "form",
+                    "detail",
+                )
             }
             for ln in history["lines"]
         },

@@ -288,7 +288,7 @@ def test_a_member_sees_exactly_their_own_entries_and_checks_one_in_the_log(
     result = page.locator(f"#c-{events['gift1']}")
     expect(result).to_contain_text("Có trong sổ")
     expect(result).to_contain_text("khớp điểm kiểm tra đã ký")
-    expect(result).to_contain_text("Nội dung đã ký khớp dòng này (cán bộ kt.g1 ký ngày")
+    expect(result).to_contain_text("Nội dung đã ký khớp dòng này: ngày, đơn vị, khoản")
     # A dues batch is logged too, but holds other members' lines: the page says what it
     # checked and what it did not.
     page.locator(f"#e-{events['dues']}").get_by_role("button", name="Kiểm tra").click()
@@ -497,34 +497,144 @@ def test_the_browser_check_agrees_with_the_python_merkle_code(
         context.close()
 
 
-def test_a_member_is_told_when_the_amount_shown_is_not_what_was_signed(
-    people: People, server: dict[str, Any]
+def test_the_browser_content_check_covers_every_kind_of_a_members_own_line(
+    browser: Any, server: dict[str, Any], tmp_path: Path
+) -> None:
+    """MerkleCheck.checkContent on the lines `/me/history` gives: a payout, one to a relative,
+    a loan disbursed and repaid, and a reversal, whose amount only the entry it undoes
+    signs. Each honest line passes; each edited field is named."""
+    from api import queries
+
+    ctx = open_ledger(f"sqlite:///{tmp_path / 'lines.db'}")
+    try:
+        world = World.build(ctx)
+        world.join("DV001")
+        with at("2024-08-01"):
+            world.submit(
+                "member.relative",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-08-01",
+                body={"member": "DV001", "relative": "C1", "relation": "child"},
+                personal={"full_name": "Trần Bé Na", "date_of_birth": "2015-03-01"},
+            )
+        world.payout("DV001", "gift", 300_000, on="2024-09-02", occasion="2/9")
+        world.payout("DV001", "gift", 200_000, on="2024-09-05", relative="C1", occasion="năm học")
+        twice = world.payout(
+            "DV001", "sickness_visit", 500_000, on="2024-09-10", personal={"reason": "cúm"}
+        )
+        with at("2024-09-11"):
+            world.submit(
+                "reversal.record",
+                by=world.kt,
+                unit="G1",
+                body={"target": twice.event_id, "reason": "ghi trùng"},
+            )
+            loan = {"member": "DV001", "loan": "L1"}
+            world.submit(
+                "loan.disburse",
+                by=world.kt,
+                unit="G1",
+                body=loan | {"fund": "tro_von", "amount": 2_000_000, "term_months": 12},
+                personal={"reason": "chăn nuôi"},
+            )
+            world.submit("loan.repay", by=world.kt, unit="G1", body=loan | {"amount": 500_000})
+        lines = queries.history_with_proofs(ctx.ledger, "DV001")["lines"]
+    finally:
+        ctx.close()
+    by_id = {ln["event_id"]: ln for ln in lines}
+    assert sorted(ln["command_type"] for ln in lines) == [
+        "loan.disburse",
+        "loan.repay",
+        "payout.record",
+        "payout.record",
+        "payout.record",
+        "reversal.record",
+    ]
+    honest = [(ln, by_id.get(ln["reversal_of"])) for ln in lines]
+    edits = [
+        ("payout.record", {"relative": "C1"}, "relative"),
+        ("payout.record", {"form": "in_kind"}, "form"),
+        ("payout.record", {"detail": "Tết"}, "occasion"),
+        ("payout.record", {"unit_code": "G2"}, "unit"),
+        ("loan.repay", {"detail": "L2"}, "loan"),
+        ("loan.repay", {"key": "write_off"}, "kind"),
+        ("loan.disburse", {"amount": 20_000_000}, "amount"),
+        ("reversal.record", {"amount": -50_000}, "amount"),
+        ("reversal.record", {"effective_date": "2024-09-11"}, "date"),
+        ("reversal.record", {"reversal_of": by_id[twice.event_id]["event_id"][::-1]}, "target"),
+    ]
+    edited = []
+    for type_, change, _ in edits:
+        ln = next(x for x in lines if x["command_type"] == type_ and x["relative"] is None)
+        edited.append((ln | change, by_id.get(ln["reversal_of"])))
+    context = browser.new_context(base_url=server["base"])
+    try:
+        page = context.new_page()
+        page.goto("/web/key/new")
+        run = (
+            "async (cases) => Promise.all(cases.map(([line, original]) => "
+            "MerkleCheck.checkContent(line.event, line, 'DV001', original)"
+            ".then((r) => r.reason)))"
+        )
+        assert page.evaluate(run, honest) == ["ok"] * len(honest)
+        assert page.evaluate(run, edited) == [why for _, _, why in edits]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ("amount = 50000", "số tiền đã ký là 300.000 đ, khác số tiền hiển thị"),
+        ("key = 'scholarship'", "khoản đã ký khác dòng hiển thị"),
+        ("effective_date = '2024-09-03'", "ngày đã ký khác dòng hiển thị"),
+        ("relative = 'C9'", "người nhận đã ký khác dòng hiển thị"),
+        # the line pointed at another member's logged payout, whose content is not sent
+        ("event_id = :other", "máy chủ không gửi nội dung đã ký"),
+    ],
+)
+def test_a_member_is_told_when_a_line_shown_is_not_what_was_signed(
+    people: People, server: dict[str, Any], edit: str, said: str
 ) -> None:
     """The check button used to prove only that the entry's leaf is in the log: a read
-    model edited by hand (a payout shown at 50.000 đ instead of the 300.000 đ signed) still
+    model edited by hand (a payout shown at 50.000 đ instead of the 300.000 đ signed, as
+    another kind, on another day, to a relative, or pointed at another member's entry) still
     said "Có trong sổ". The page now recomputes the leaf from the stored event and compares
     what was signed with the line."""
     from sqlalchemy import text
 
-    gift = server["events"]["gift1"]
+    gift, other = server["events"]["gift1"], server["events"]["gift2"]
     ctx = open_ledger(server["url"])
     try:
         with ctx.engine.begin() as conn:
+            seq, line = conn.execute(
+                text(
+                    "SELECT seq, line FROM proj_money_lines WHERE event_id = :e "
+                    "AND member_number = 'DV001'"
+                ),
+                {"e": gift},
+            ).one()
             conn.execute(
-                text("UPDATE proj_money_lines SET amount = 50000 WHERE event_id = :e"), {"e": gift}
+                text(f"UPDATE proj_money_lines SET {edit} WHERE seq = :s AND line = :l"),
+                {"s": seq, "l": line} | ({"other": other} if ":other" in edit else {}),
             )
+        shown = other if ":other" in edit else gift
         page = people.page("DV001", phone=True)
         page.goto("/web/me")
-        row = page.locator(f"#e-{gift}")
-        assert row.locator("td.num").text_content() == "50.000 đ"
-        row.get_by_role("button", name="Kiểm tra").click()
-        result = page.locator(f"#c-{gift}")
+        page.locator(f"#e-{shown}").get_by_role("button", name="Kiểm tra").click()
+        result = page.locator(f"#c-{shown}")
         expect(result).to_contain_text("KHÔNG khớp")
-        expect(result).to_contain_text("số tiền đã ký là 300.000 đ, khác số tiền hiển thị")
+        expect(result).to_contain_text(said)
         expect(result).not_to_contain_text("Có trong sổ")
     finally:
         with ctx.engine.begin() as conn:
             conn.execute(
-                text("UPDATE proj_money_lines SET amount = 300000 WHERE event_id = :e"), {"e": gift}
+                text(
+                    "UPDATE proj_money_lines SET amount = 300000, key = 'gift', "
+                    "effective_date = '2024-09-02', relative = NULL, event_id = :e "
+                    "WHERE seq = :s AND line = :l"
+                ),
+                {"e": gift, "s": seq, "l": line},
             )
         ctx.close()

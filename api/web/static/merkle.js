@@ -139,19 +139,44 @@ const MerkleCheck = (() => {
 
   // What the stored event says was signed, against the line the page shows. Returns
   // {ok, reason, command}: reason names the first difference ("leaf": the event is not the
-  // logged one; "type", "member", "amount", "target": the line differs from what was signed).
-  async function checkContent(event, line, member) {
-    if (toHex(await leafHashOf(event)) !== line.leaf_hash) return { ok: false, reason: "leaf" };
+  // logged one; "type", "member", "unit", "date", "kind", "relative", "form", "occasion",
+  // "loan", "amount", "target": the line differs from what was signed). A reversal signs
+  // only the entry it undoes: its amount is checked against that entry's own stored event
+  // (`original`, which must hash to the original line's leaf) as the negative of it.
+  const LOAN_KEYS = { "loan.disburse": "disburse", "loan.repay": "repay", "loan.write_off": "write_off" };
+  async function signed(event, leafHash) {
+    if (toHex(await leafHashOf(event)) !== leafHash) return null;
     const state = JSON.parse(new TextDecoder().decode(fromB64(event.state)));
-    const command = JSON.parse(state.envelope.command);
+    return JSON.parse(state.envelope.command);
+  }
+  async function checkContent(event, line, member, original) {
+    const command = await signed(event, line.leaf_hash);
+    if (command === null) return { ok: false, reason: "leaf" };
     const body = command.body || {};
-    if (command.type !== line.command_type) return { ok: false, reason: "type", command };
+    const differs = (reason) => ({ ok: false, reason, command });
+    if (command.type !== line.command_type) return differs("type");
+    if (line.unit_code !== command.unit) return differs("unit");
     if (line.reversal_of) {
-      if (body.target !== line.reversal_of) return { ok: false, reason: "target", command };
+      // a reversal's line counts in the period of the entry it undoes, with its amount
+      if (body.target !== line.reversal_of) return differs("target");
+      const undone = original ? await signed(original.event, original.leaf_hash) : null;
+      if (undone === null || undone.command_id !== line.reversal_of) return differs("target");
+      if (line.effective_date !== undone.effective_date) return differs("date");
+      if ((undone.body || {}).amount !== -line.amount) return differs("amount");
       return { ok: true, reason: "ok", command };
     }
-    if (body.member !== member) return { ok: false, reason: "member", command };
-    if (body.amount !== Math.abs(line.amount)) return { ok: false, reason: "amount", command };
+    if (line.effective_date !== command.effective_date) return differs("date");
+    if (body.member !== member) return differs("member");
+    if (command.type === "payout.record") {
+      if (body.kind !== line.key) return differs("kind");
+      if ((body.relative ?? null) !== (line.relative ?? null)) return differs("relative");
+      if ((body.form || "cash") !== (line.form || "cash")) return differs("form");
+      if (body.occasion !== line.detail) return differs("occasion");
+    } else if (LOAN_KEYS[command.type]) {
+      if (LOAN_KEYS[command.type] !== line.key) return differs("kind");
+      if (body.loan !== line.detail) return differs("loan");
+    }
+    if (body.amount !== Math.abs(line.amount)) return differs("amount");
     return { ok: true, reason: "ok", command };
   }
 

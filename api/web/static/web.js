@@ -203,6 +203,13 @@
             const where = t(
               `Có trong sổ: bút toán nằm ở vị trí ${Number(btn.dataset.leafIndex) + 1} trong cây ${result.size} bút toán, khớp điểm kiểm tra đã ký.`,
               `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint.`);
+            if (!line.event && !UNION_WIDE.has(line.command_type)) {
+              out.className = "check-result error";
+              out.textContent = t(
+                "KHÔNG khớp: đây là bút toán của riêng bạn nhưng máy chủ không gửi nội dung đã ký của nó.",
+                "Does NOT match: this is your own entry but the server did not send what was signed.");
+              return;
+            }
             if (!line.event) {
               out.className = "check-result success";
               out.textContent = where + " " + t(
@@ -210,13 +217,14 @@
                 "This is a union-wide entry (it holds other members' lines too), so this page does not open it: your own amount in it is checked by the inspection committee when it verifies the ledger.");
               return;
             }
-            const content = await MerkleCheck.checkContent(line.event, line, data.member);
+            const original = line.reversal_of ? (data.lines || {})[line.reversal_of] : undefined;
+            const content = await MerkleCheck.checkContent(line.event, line, data.member, original);
             if (content.ok) {
               const signer = content.command.signer || {};
               out.className = "check-result success";
               out.textContent = where + " " + t(
-                `Nội dung đã ký khớp dòng này (cán bộ ${signer.officer} ký ngày ${content.command.effective_date}).`,
-                `What was signed matches this line (signed by officer ${signer.officer}, dated ${content.command.effective_date}).`);
+                `Nội dung đã ký khớp dòng này: ngày, đơn vị, khoản, người nhận và số tiền (cán bộ ${signer.officer} ký). Trạng thái về sau (duyệt, đảo) là của các bút toán khác.`,
+                `What was signed matches this line: date, union, kind, beneficiary and amount (signed by officer ${signer.officer}). A later status (approval, reversal) belongs to other entries.`);
               return;
             }
             const differs = {
@@ -226,7 +234,14 @@
               amount: t(
                 `số tiền đã ký là ${signedAmount(content)} đ, khác số tiền hiển thị`,
                 `the signed amount is ${signedAmount(content)} đ, not the amount shown`),
-              target: t("bút toán bị đảo đã ký khác dòng hiển thị", "the signed reversal targets another entry"),
+              target: t("bút toán bị đảo đã ký khác dòng hiển thị, hoặc không kiểm tra được", "the signed reversal targets another entry, or that entry cannot be checked"),
+              unit: t("đơn vị đã ký khác dòng hiển thị", "the signed union differs from the line shown"),
+              date: t("ngày đã ký khác dòng hiển thị", "the signed date differs from the line shown"),
+              kind: t("khoản đã ký khác dòng hiển thị", "the signed kind differs from the line shown"),
+              relative: t("người nhận đã ký khác dòng hiển thị", "the signed beneficiary differs from the line shown"),
+              form: t("hình thức (tiền, hiện vật) đã ký khác dòng hiển thị", "the signed form (cash, in kind) differs from the line shown"),
+              occasion: t("dịp chi đã ký khác dòng hiển thị", "the signed occasion differs from the line shown"),
+              loan: t("khoản vay đã ký khác dòng hiển thị", "the signed loan differs from the line shown"),
             }[content.reason];
             out.className = "check-result error";
             out.textContent = t("KHÔNG khớp: ", "Does NOT match: ") + differs;
@@ -247,6 +262,10 @@
       });
     }
   }
+
+  // Lines that may come without their stored event: a union's entry holds other members'
+  // lines (a dues batch, the reversal of one), so the page cannot open it.
+  const UNION_WIDE = new Set(["collection.dues", "reversal.record"]);
 
   function signedAmount(content) {
     const amount = content.command && content.command.body ? content.command.body.amount : null;
