@@ -156,6 +156,22 @@ def _empty(self: Ledger, work: Work, unit: Unit, on: date) -> None:
 def _unit_move(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     unit = _active_unit(self, work, pc.command.unit, pc.command.effective_date)
     _active_unit(self, work, pc.body.parent, pc.command.effective_date, "body.parent")
+    since = unit.last_parent_change()
+    if pc.command.effective_date.isoformat() < since:
+        # Reports place each line under the tree of its day; a move dated before the last
+        # change would leave the tree of today and the reports' disagreeing.
+        raise invalid(
+            [
+                problem(
+                    "effective_date",
+                    "before_last_change",
+                    f"{unit.code} đã đổi cấp trên (hoặc được lập) từ ngày "
+                    f"{date.fromisoformat(since):%d/%m/%Y}: lệnh chuyển phải có ngày từ đó trở đi",
+                    f"{unit.code} last changed parent (or was registered) on {since}: a move "
+                    "must be dated on or after it",
+                )
+            ]
+        )
     if unit.code in self._ancestors(work, pc.body.parent):
         raise invalid(
             [
@@ -645,7 +661,7 @@ def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
         _begun(pc.body.month, cmd.effective_date)
         _check_union_fee(self, work, unit, pc.body)
     if cmd.type == "collection.other" and pc.body.from_unit is not None:
-        _upper_level(self, work, unit, pc.body.from_unit, "body.from_unit")
+        _upper_level(self, work, unit, pc.body.from_unit, "body.from_unit", cmd.effective_date)
     {
         "collection.union_fee": unit.receive_union_fee,
         "collection.other": unit.receive_income,
@@ -694,14 +710,23 @@ def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
     cmd = pc.command
     unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
     _begun(pc.body.month, cmd.effective_date)
-    _upper_level(self, work, unit, pc.body.to_unit, "body.to_unit")
+    _upper_level(self, work, unit, pc.body.to_unit, "body.to_unit", pc.command.effective_date)
     unit.remit(envelope=env)
     return unit, {}
 
 
-def _upper_level(self: Ledger, work: Work, unit: Unit, other: str, field_: str) -> None:
-    """A remittance goes to, and an allocation comes from, a union above `unit`."""
-    if other not in self._ancestors(work, unit.code)[1:]:
+def _upper_level(self: Ledger, work: Work, unit: Unit, other: str, field_: str, on: date) -> None:
+    """A remittance goes to, and an allocation comes from, a union above `unit` on the
+    entry's date (the tree reports place it under), not in today's tree."""
+    above: list[str] = []
+    current: Unit | None = unit
+    while current is not None:
+        parent = current.parent_on(on)
+        if parent is None or parent in above or parent == unit.code:
+            break
+        above.append(parent)
+        current = self._get(work, Unit, "unit", parent)
+    if other not in above:
         raise invalid(
             [
                 problem(

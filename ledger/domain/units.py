@@ -44,6 +44,11 @@ class Unit(LedgerAggregate):
         self.name: str = body["name"]
         self.level: str = body["level"]
         self.parent: str | None = body.get("parent")
+        # (effective date ISO, parent) from the registration on, in date order: the ledger
+        # refuses a move dated before the last change (ledger.handlers._unit_move)
+        self.parents: list[tuple[str, str | None]] = [
+            (command_of(envelope)["effective_date"], self.parent)
+        ]
         self.dissolved_on: str | None = None
         self.policies: list[dict[str, Any]] = []
         self.dues_paid: set[tuple[str, str]] = set()
@@ -55,7 +60,9 @@ class Unit(LedgerAggregate):
 
     @event("Moved", topic="phucloi:unit.Moved")
     def move(self, envelope: dict[str, Any]) -> None:
-        self.parent = command_of(envelope)["body"]["parent"]
+        cmd = command_of(envelope)
+        self.parent = cmd["body"]["parent"]
+        self.parents.append((cmd["effective_date"], self.parent))
 
     @event("Dissolved", topic="phucloi:unit.Dissolved")
     def dissolve(self, envelope: dict[str, Any]) -> None:
@@ -141,6 +148,20 @@ class Unit(LedgerAggregate):
             ):
                 return str(entry["on"])
         return None
+
+    def parent_on(self, on: date) -> str | None:
+        """The unit's parent on `on` (before its registration: the one it was registered
+        under)."""
+        day = on.isoformat()
+        parent = self.parents[0][1]
+        for since, code in self.parents:
+            if since <= day:
+                parent = code
+        return parent
+
+    def last_parent_change(self) -> str:
+        """The effective date (ISO) of the registration or the latest move."""
+        return self.parents[-1][0]
 
     def is_dissolved_on(self, on: date) -> bool:
         return self.dissolved_on is not None and date.fromisoformat(self.dissolved_on) <= on

@@ -850,3 +850,61 @@ def test_a_transferred_member_pays_a_month_once_in_the_whole_ledger(world) -> No
             body={"target": first.event_id, "reason": "thu ở đơn vị mới"},
         )
         assert world.ledger.submit(dues(world.kt2, "G2", "DV001", "2025-10-21")).status
+
+
+def test_a_move_is_dated_from_the_units_last_change_and_upper_levels_are_those_of_the_day(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """Reports place each line under the tree of its day. A move dated before an earlier
+    move (or before the unit's registration) was stored, and the tree of today and the
+    reports then disagreed; remittances and allocations were judged against today's tree,
+    so G2's March remittance to its March upper level was refused, and one to a union that
+    was not above it then was accepted."""
+    with at("2025-01-02"):
+        world.submit(
+            "unit.register",
+            by=world.admin,
+            body={
+                "code": "D2",
+                "name": "Công đoàn KCN Mỹ Phước",
+                "level": "Cấp trên",
+                "parent": "P",
+            },
+        )
+    with at("2025-07-01"):
+        world.submit("unit.move", by=world.admin, unit="G2", body={"parent": "D2"})
+    before = entries(world)
+    with at("2025-08-01"), pytest.raises(InvalidCommand) as refused:
+        world.submit(
+            "unit.move",
+            by=world.admin,
+            unit="G2",
+            effective_date="2025-06-01",
+            body={"parent": "D"},
+        )
+    [p] = refused.value.problems
+    assert (p.field, p.code) == ("effective_date", "before_last_change")
+    assert "01/07/2025" in p.vi and "2025-07-01" in p.en
+    assert entries(world) == before
+    assert world.ledger.get_unit("G2").parent == "D2"
+
+    def remit(to: str, month: str, on: str):  # type: ignore[no-untyped-def]
+        with at("2025-08-05"):
+            return world.submit(
+                "remittance.record",
+                by=world.kt2,
+                unit="G2",
+                effective_date=on,
+                body={"month": month, "kind": "union_fee", "amount": 1_000_000, "to_unit": to},
+            )
+
+    assert remit("D", "2025-03", "2025-04-05").status == "recorded"  # D was above G2 then
+    with pytest.raises(InvalidCommand) as not_then:
+        remit("D2", "2025-03", "2025-04-05")
+    assert [(q.field, q.code) for q in not_then.value.problems] == [
+        ("body.to_unit", "not_upper_level")
+    ]
+    assert remit("D2", "2025-07", "2025-08-05").status == "recorded"
+    with pytest.raises(InvalidCommand):
+        remit("D", "2025-07", "2025-08-05")
+    assert remit("P", "2025-07", "2025-08-05").status == "recorded"  # above both
