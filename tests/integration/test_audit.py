@@ -379,3 +379,34 @@ def test_a_witness_of_another_log_is_an_error_not_a_pass(world, tmp_path) -> Non
     report = verify(source_of(world.ctx), witnesses=[read_witness_state(tmp_path / "w")])
     assert [f.check for f in report.errors()] == ["witness.other_log"]
     assert report.exit_code == 1
+
+
+def test_an_entry_stamped_a_moment_before_the_one_before_it_is_concurrency_not_back_dating(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """Concurrent writers stamp each item as they check it and store in commit order, so
+    stamps may go back by a batch's checking time; only a larger gap is worth a warning."""
+    from datetime import UTC, datetime
+
+    from ledger import clock
+
+    world.join("DV001")
+
+    def gift(when: datetime, occasion: str):  # type: ignore[no-untyped-def]
+        with clock.frozen(when):
+            return world.submit(
+                "payout.record",
+                by=world.kt,
+                unit="G1",
+                effective_date="2025-03-07",
+                body={"member": "DV001", "kind": "gift", "amount": 100_000, "occasion": occasion},
+            )
+
+    gift(datetime(2025, 3, 7, 9, 0, 30, tzinfo=UTC), "a")
+    gift(datetime(2025, 3, 7, 9, 0, 2, tzinfo=UTC), "b")  # 28 s earlier: a concurrent writer
+    report = verify(source_of(world.ctx), workers=1)
+    assert [f.check for f in report.findings if f.check == "log.recorded_order"] == []
+    back = gift(datetime(2025, 3, 7, 8, 0, 0, tzinfo=UTC), "c")  # an hour earlier: back-dated?
+    report = verify(source_of(world.ctx), workers=1)
+    [late] = [f for f in report.findings if f.check == "log.recorded_order"]
+    assert late.seq == back.seq

@@ -622,33 +622,36 @@ def test_one_key_registered_by_two_writers_at_once_is_refused_for_the_second(
     assert world.ledger.get_officer("x2") is None
 
 
-def test_an_entry_is_never_stored_after_a_later_stamped_one(
+def test_an_unrelated_write_between_checks_and_save_costs_no_second_check(
     world,
     database_url: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    """B stamps its payout, A records another member's payout (stamped later) and commits,
-    then B saves. B's entry used to follow A's in the log with an earlier time, which
-    `audit verify` reports as a possible back-dated insertion. B is stamped again."""
-    from datetime import datetime
-
+    """A stands for any other process: it records another member's payout while B's
+    careful batch is between its checks and its save. B's checks read nothing A wrote, so B
+    is saved on its first attempt; checking again for every unrelated write starved large
+    imports under steady traffic ("busy"). B's entry may then be stamped a moment before
+    A's, which `audit verify` tolerates (audit.replay.RECORDED_ORDER_SLACK)."""
     world.join("DV001")
     world.join("DV002")
     ctx_a, ctx_b = open_ledger(database_url), open_ledger(database_url)
-    try:
+    attempts: list[bool] = []
+    original = ctx_b.ledger._attempt
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        attempts.append(kwargs["optimistic"])
+        return original(*args, **kwargs)
+
+    ctx_b.ledger._attempt = counted  # type: ignore[method-assign]
+    try:  # the real clock: A's entry is stamped after B's
         _written_after(ctx_b.ledger, lambda: ctx_a.ledger.submit(_gift(world, "DV002")))
         ctx_b.ledger._careful_batches = 10
         b = ctx_b.ledger.submit(_gift(world, "DV001"))
     finally:
         ctx_a.close()
         ctx_b.close()
-    with world.ctx.engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT seq, recorded_at FROM ledger_entries WHERE seq >= :s ORDER BY seq"),
-            {"s": b.seq - 1},
-        ).all()
-    [(seq_a, at_a), (seq_b, at_b)] = rows
-    assert seq_b == b.seq == seq_a + 1
-    assert datetime.fromisoformat(at_b) >= datetime.fromisoformat(at_a), (at_a, at_b)
+    assert attempts == [False]
+    assert list(world.ledger.get_member("DV001").payouts) == [b.event_id]
+    assert len(world.ledger.get_member("DV002").payouts) == 1
 
 
 def test_a_batch_kept_stale_by_other_writers_is_refused_as_busy_not_stored(
