@@ -462,6 +462,8 @@ def locate(exc: LedgerError, entries: Sequence[Entry]) -> list[FileProblem]:
     batch = len(entries) > 1
     problems = exc.problems or []
     if not problems:
+        if exc.code == "concurrent_write":
+            return []  # the whole batch met other writers: no line of the file is at fault
         return [FileProblem(entries[0].line if entries else 0, "", exc.vi, exc.en)]
     out: list[FileProblem] = []
     for p in problems:
