@@ -61,7 +61,7 @@ from ledger.domain.commands import MAX_MONEY
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
-from ledger.schema import NotALedger, check_database
+from ledger.schema import NotALedger, check_database, current_revision, head_revision
 
 PASSPHRASE_ENV = "PHUCLOI_PASSPHRASE"
 COSIGN_PASSPHRASE_ENV = "PHUCLOI_COSIGN_PASSPHRASE"
@@ -224,6 +224,20 @@ class State:
                 f"{source}: cơ sở dữ liệu {safe_url(url)!r} rỗng, chưa là sổ cái phucloi / "
                 "the database is empty, not yet a phucloi ledger; tạo bằng / create it with "
                 "`phucloi init`"
+            )
+        with self._opening():
+            have, need = current_revision(engine), head_revision()
+        if have != need:
+            # These commands never change the database; reading an older schema with this
+            # version's queries would fail part-way (a read model it does not have yet).
+            engine.dispose()
+            usage(
+                f"{source}: sổ cái {safe_url(url)!r} dùng lược đồ cũ ({have}), phiên bản này "
+                f"cần {need}; lệnh này không sửa cơ sở dữ liệu: chạy một lệnh khác trước (ví dụ "
+                "`phucloi projections status`) để nâng cấp, rồi chạy lại / the ledger's schema "
+                f"is older ({have}) than this version's ({need}) and this command never changes "
+                "the database: run another command first (e.g. `phucloi projections status`) "
+                "to upgrade it, then run this one again"
             )
         return engine
 

@@ -87,3 +87,33 @@ def test_the_unit_parents_migration_fills_the_tree_over_time_from_the_log(  # ty
         assert tree(again.engine) == before
     finally:
         again.close()
+
+
+def test_read_only_commands_on_an_older_schema_say_so_and_change_nothing(
+    world, database_url: str, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """`audit verify` never migrates; on a ledger made by the previous version it crashed with
+    a traceback (no such table proj_unit_parents). It now exits 2 saying what to do, and the
+    schema is left as it was; once another command has opened the ledger, it verifies."""
+    from typer.testing import CliRunner
+
+    from ledger.cli.main import app
+
+    _migrate(world.ctx.engine, "downgrade", "0007")
+    world.ctx.close()
+    runner = CliRunner()
+    env = {"PHUCLOI_HOME": str(tmp_path)}
+    for command_ in (["audit", "verify"], ["export", "--out", str(tmp_path / "b")]):
+        r = runner.invoke(app, ["--db", database_url, *command_], env=env)
+        assert r.exit_code == 2, (command_, r.output)
+        assert "lược đồ cũ (0007)" in r.output and "phucloi projections status" in r.output
+        assert "Traceback" not in r.output
+    from ledger.bootstrap import open_ledger
+
+    engine = open_ledger(database_url)
+    try:
+        assert schema.current_revision(engine.engine) == schema.head_revision()
+    finally:
+        engine.close()
+    r = runner.invoke(app, ["--db", database_url, "audit", "verify"], env=env)
+    assert r.exit_code == 0 and "lược đồ cũ" not in r.output, r.output
