@@ -292,12 +292,12 @@ def loans_book(g: Year) -> None:
                     )
                 break
             amount = min(r1000(principal / term), principal - paid)
-            g.op(
+            g.op(  # the loan stays on the lending union's book, wherever the member went
                 at(pay_day, 11),
                 "loan.repay",
-                g.kt(here),
+                g.kt(unit),
                 {"member": p.number, "loan": code, "amount": amount},
-                unit=here,
+                unit=unit,
                 effective=pay_day,
             )
             paid += amount

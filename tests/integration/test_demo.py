@@ -115,3 +115,18 @@ def test_demo_records_a_province_whose_figures_add_up(ctx, tmp_path) -> None:  #
     before = rows(ctx)
     rebuild(ctx.ledger)
     assert rows(ctx) == before
+
+
+def test_a_loan_is_repaid_on_the_lending_unions_book_after_its_borrower_moves() -> None:
+    """A borrower transferred to another union kept repaying in the new union's name, which
+    the ledger refuses (the loan is the lender's): `demo --members 1500 --seed 31` stopped
+    part-way with "the loan is not of the command's unit"."""
+    plan = generate(DemoConfig(seed=31, members=1500), plant_fraud=True)
+    lender = {op.body["loan"]: op.unit for op in plan.ops if op.type == "loan.disburse"}
+    repaid = [(op.body["loan"], op.unit) for op in plan.ops if op.type == "loan.repay"]
+    moved = {op.body["member"] for op in plan.ops if op.type == "member.transfer"}
+    borrowers = {
+        op.body["loan"]: op.body["member"] for op in plan.ops if op.type == "loan.disburse"
+    }
+    assert any(borrowers[loan] in moved for loan, _ in repaid)  # the case is in the plan
+    assert [(loan, unit) for loan, unit in repaid if unit != lender[loan]] == []
