@@ -431,6 +431,44 @@ def test_an_officer_previews_the_payroll_and_signs_the_dues_batch(
     expect(line.locator("td.num")).to_have_text("35.000 đ")
 
 
+def test_an_allocation_from_the_upper_level_names_its_giver_from_the_web(
+    people: People, server: dict[str, Any]
+) -> None:
+    """Roll-up leaves out an allocation whose giver is inside the tree only when the giver
+    is named; the command line and the API could name it, the web form could not."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/other")
+    form = page.locator("#income-form")
+    form.get_by_label("Nguồn thu").select_option("upper_allocation")
+    form.get_by_label("Đơn vị cấp trên cấp (mã, chỉ với kinh phí cấp trên cấp)").fill("D")
+    form.get_by_label("Số tiền (đồng)").fill("5.000.000")
+    form.get_by_label("Nội dung").fill("Kinh phí hỗ trợ Tháng Công nhân")
+    form.get_by_role("button", name="Ký và ghi khoản thu").click()
+    expect(page.locator("#income-result")).to_contain_text("Đã ghi khoản thu.")
+    shown = page.locator("#income-result p.muted").text_content() or ""
+    event_id = shown.removeprefix("Mã bút toán: ").strip()
+    import base64
+    import json
+
+    from api.queries import _own_events
+
+    ctx = open_ledger(server["url"])
+    try:
+        entry = ctx.ledger.entry(event_id)
+        assert entry is not None and entry["command_type"] == "collection.other"
+        stored = _own_events(ctx.engine, str(entry["originator_id"]))
+        event = stored[int(entry["originator_version"])]
+    finally:
+        ctx.close()
+    signed = json.loads(json.loads(base64.b64decode(event["state"]))["envelope"]["command"])
+    assert signed["body"] == {
+        "source": "upper_allocation",
+        "from_unit": "D",
+        "amount": 5_000_000,
+        "description": "Kinh phí hỗ trợ Tháng Công nhân",
+    }
+
+
 def test_every_other_page_renders_and_is_screenshotted(people: People) -> None:
     page = people.page("kt.g1")
     for path, name in (
