@@ -148,7 +148,8 @@ def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
     if log_size(ledger.engine) < size:
         size = 0  # leaves of the checkpoint are missing: no proof rather than a wrong one
     tree = StoredTree(ledger.engine)
-    own = _own_events(ledger.engine, member_aggregate_id(number))
+    member_id = member_aggregate_id(number)
+    own = _own_events(ledger.engine, member_id)
     for ln in out["lines"]:
         entry = entries.get(ln["event_id"])
         seq = None if entry is None else int(entry["seq"])
@@ -156,7 +157,7 @@ def history_with_proofs(ledger: Ledger, number: str) -> dict[str, Any]:
         ln["leaf_hash"] = None if entry is None else entry["leaf_hash"]
         ln["event"] = (
             own.get(int(entry["originator_version"]))
-            if entry is not None and str(entry["originator_id"]) == member_aggregate_id(number)
+            if entry is not None and str(entry["originator_id"]) == member_id
             else None
         )
         ln["proof"] = (

@@ -43,23 +43,19 @@ class Finding(NamedTuple):
         return self.message_vi or self.message
 
     def where(self) -> str:
-        parts = []
-        if self.seq is not None:
-            parts.append(f"seq {self.seq}")
-        if self.event_id:
-            parts.append(f"event {self.event_id}")
-        if self.aggregate_id:
-            parts.append(f"aggregate {self.aggregate_id} v{self.version}")
-        return ", ".join(parts)
+        return self._where("event {}", "aggregate {} v{}")
 
     def where_vi(self) -> str:
+        return self._where("bút toán {}", "đối tượng {} phiên bản {}")
+
+    def _where(self, event: str, aggregate: str) -> str:
         parts = []
         if self.seq is not None:
             parts.append(f"seq {self.seq}")
         if self.event_id:
-            parts.append(f"bút toán {self.event_id}")
+            parts.append(event.format(self.event_id))
         if self.aggregate_id:
-            parts.append(f"đối tượng {self.aggregate_id} phiên bản {self.version}")
+            parts.append(aggregate.format(self.aggregate_id, self.version))
         return ", ".join(parts)
 
 

@@ -932,13 +932,16 @@ class Ledger(Application[UUID]):
             raise not_found(kind, code, field_=field_)
         return agg
 
-    def _ancestors(self, work: Work | None, code: str) -> list[str]:
+    def _ancestors(self, work: Work | None, code: str, on: date | None = None) -> list[str]:
+        """`code` and the units above it: today's tree, or with `on` the tree of that day."""
         chain: list[str] = []
         current: str | None = code
         while current is not None and current not in chain:
             chain.append(current)
             unit = self._get(work, Unit, "unit", current)
-            current = unit.parent if unit is not None else None
+            if unit is None:
+                break
+            current = unit.parent if on is None else unit.parent_on(on)
         return chain
 
     def _policy(self, work: Work | None, unit: str, on: date) -> Policy | None:

@@ -718,14 +718,7 @@ def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
 def _upper_level(self: Ledger, work: Work, unit: Unit, other: str, field_: str, on: date) -> None:
     """A remittance goes to, and an allocation comes from, a union above `unit` on the
     entry's date (the tree reports place it under), not in today's tree."""
-    above: list[str] = []
-    current: Unit | None = unit
-    while current is not None:
-        parent = current.parent_on(on)
-        if parent is None or parent in above or parent == unit.code:
-            break
-        above.append(parent)
-        current = self._get(work, Unit, "unit", parent)
+    above = self._ancestors(work, unit.code, on)[1:]
     if other not in above:
         raise invalid(
             [
