@@ -437,7 +437,10 @@ class BundleSource:
         self.directory = Path(directory)
         manifest = self.directory / "MANIFEST.json"
         if not manifest.is_file():
-            raise BundleError(f"{self.directory}: not an export bundle (no MANIFEST.json)")
+            raise BundleError(
+                f"{self.directory}: không phải gói xuất (không có MANIFEST.json) / "
+                "not an export bundle (no MANIFEST.json)"
+            )
         try:
             self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         except (ValueError, UnicodeError) as exc:
@@ -445,7 +448,10 @@ class BundleSource:
                 f"{manifest}: bản kê không phải JSON / the manifest is not JSON: {exc}"
             ) from None
         if isinstance(self.manifest, dict) and self.manifest.get("format") != BUNDLE_FORMAT:
-            raise BundleError(f"{manifest}: unknown bundle format {self.manifest.get('format')!r}")
+            raise BundleError(
+                f"{manifest}: định dạng gói không rõ / unknown bundle format "
+                f"{self.manifest.get('format')!r}"
+            )
         problem = manifest_problem(self.manifest)
         if problem is not None:
             raise BundleError(

@@ -49,6 +49,7 @@ from typer.core import TyperGroup
 from ledger.application import Receipt
 from ledger.bootstrap import Context, open_ledger
 from ledger.canonical import CanonicalError
+from ledger.cli.usage_vi import NoArgsIsHelpError, UsageError, bilingual
 from ledger.client import OfficerSigner, build, cosign, normalise_personal
 from ledger.config import (
     DatabaseUrlError,
@@ -125,9 +126,21 @@ def print_ledger_error(exc: LedgerError) -> None:
 class PhucloiGroup(TyperGroup):
     """The root command group: turns expected errors into messages and exit statuses."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as exc:
+            raise bilingual(exc) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as exc:  # a subcommand's arguments: missing, unknown, refused
+            raise bilingual(exc) from None
         except LedgerError as exc:
             print_ledger_error(exc)
             raise typer.Exit(1) from None

@@ -68,3 +68,42 @@ def test_no_help_text_cites_an_issue_number_or_says_its_default_in_english_only(
     assert "Cần 1 ≤ OLD ≤ NEW ≤ số lá của sổ cái, nếu không thoát mã 2" in " ".join(
         shown["audit consistency"].split()
     )
+
+
+@pytest.mark.parametrize(
+    "command, vietnamese, english",
+    [
+        ("record payout", "Thiếu đối số 'UNIT'", "Missing argument 'UNIT'"),
+        ("record payout G1", "Thiếu tùy chọn '--member'", "Missing option '--member'"),
+        ("audit verify --bogus", "Không có tùy chọn --bogus", "No such option: --bogus"),
+        ("--bogus", "Không có tùy chọn --bogus", "No such option: --bogus"),
+        ("audit detect --unt G1", "(có phải: --unit?)", "Possible options: --unit"),
+        ("audit verrify", "Không có lệnh 'verrify' (có phải: 'verify'?)", "Did you mean"),
+        ("audit verify --json extra", "Thừa đối số: extra", "unexpected extra argument"),
+        ("export --out", "Tùy chọn '--out' cần một giá trị", "requires an argument"),
+        ("record", "Thiếu lệnh con", "Missing command"),
+        ("demo --members abc", "'--members': phải là số nguyên", "valid integer"),
+        ("demo --members 5", "'--members': phải từ 60 trở lên", "greater than or equal to 60"),
+    ],
+)
+def test_the_command_lines_own_parse_errors_are_in_vietnamese_too(
+    tmp_path: Path, command: str, vietnamese: str, english: str
+) -> None:
+    """Click words a mistyped command line in English only; an officer reads Vietnamese
+    first, with the English kept beside it, and the exit status stays 2."""
+    res = cli(tmp_path, None, command)
+    shown = " ".join(res.output.replace("│", " ").split())
+    assert res.exit_code == 2, res.output
+    assert vietnamese in shown and english in shown, shown
+    assert "Lỗi (error)" in shown and "─ Error ─" not in shown
+    assert not (tmp_path / "phucloi.db").exists()  # nothing opened, nothing created
+
+
+def test_a_parse_error_click_does_not_know_keeps_its_text_and_never_crashes() -> None:
+    from ledger.cli.usage_vi import UsageError, bilingual
+
+    out = bilingual(UsageError("Something new went wrong."))
+    assert out.format_message() == (
+        "Lỗi cú pháp lệnh: Something new went wrong. / Something new went wrong."
+    )
+    assert out.exit_code == 2
