@@ -242,8 +242,8 @@ class Ledger(Application[UUID]):
                     raise
                 # Again, the careful way: the reply is whatever that way gives.
                 receipts, work = self._careful(items, ids)
-            except _Recheck:
-                receipts, work = self._careful(items, ids)
+            except _Recheck:  # that attempt was careful already: it counts as one
+                receipts, work = self._careful(items, ids, made=1)
             self._advance(work)
         # The keys were destroyed in the events' transaction (Vault.key_eraser); the cache
         # follows only now that it committed.
@@ -253,11 +253,11 @@ class Ledger(Application[UUID]):
         return receipts
 
     def _careful(
-        self, items: Sequence[Mapping[str, Any]], ids: list[str]
+        self, items: Sequence[Mapping[str, Any]], ids: list[str], made: int = 0
     ) -> tuple[list[Receipt], Work]:
         """The batch the careful way, checked again while others' writes change what its
-        checks read (`_Recheck`), a bounded number of times."""
-        for _ in range(self.RECHECKS):
+        checks read (`_Recheck`): `RECHECKS` careful attempts in all, `made` of them made."""
+        for _ in range(self.RECHECKS - made):
             try:
                 return self._attempt(items, ids, optimistic=False)
             except _Recheck:
