@@ -5,8 +5,8 @@ Invariants:
   beneficiary (the member, or one relative) over the rule's counting window, exactly as the
   write-time checks (`ledger.domain.rules`) count them: paid, unreversed payouts.
 - Rule 2 also finds one occasion paid twice within the count: the same kind, beneficiary and
-  occasion (its text, compared without case or spacing) within
-  `detection.repeat_window_days`. A member sick twice is paid for two occasions.
+  occasion (its text, compared without case, spacing, Unicode form or invisible characters)
+  within `detection.repeat_window_days`. A member sick twice is paid for two occasions.
 - Rule 4 reports every chair's override (low severity: allowed, but inspectors see them all)
   and, at high severity, any cap exceeded without an override (a policy adopted later
   with an earlier effective date makes earlier payouts exceed it).
@@ -18,6 +18,7 @@ Invariants:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from datetime import timedelta
 from functools import lru_cache
@@ -42,7 +43,15 @@ OVERRIDE_VI = {
 
 @lru_cache(maxsize=65_536)
 def occasion_key(text: str) -> str:
-    return _SPACES.sub(" ", text.strip().lower())
+    """The occasion (or item) as compared: texts that read the same are one occasion.
+
+    NFKC (a Vietnamese letter typed or pasted decomposed, as macOS and PDFs give it, is the
+    same letter), invisible format characters (zero-width space, joiner...) dropped, case
+    folded, spaces collapsed. Signed texts are stored as typed; only the comparison folds.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return _SPACES.sub(" ", folded.casefold().strip())
 
 
 class _Links:

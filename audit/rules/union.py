@@ -8,8 +8,8 @@ Invariants:
   same period): the share of its cash welfare money received by its top recipients, and the
   Gini coefficient of what its recipients received, each against the peers' median. The top
   recipients are the `concentration_top_bp` share of them, rounded up (at least one).
-- Rule 11 compares in-kind unit prices of the same item (name compared without case or
-  spacing) bought in the same season across unions: each purchase against the median of the
+- Rule 11 compares in-kind unit prices of the same item (name compared as occasions are:
+  without case, spacing, Unicode form or invisible characters) bought in the same season across unions: each purchase against the median of the
   prices other unions paid within `in_kind_season_days` days of it (each union's own median
   there), so a season that straddles a quarter or a year (Tết goods bought in late December
   and early January) is one season. A union's flagged purchases of an item are one finding

@@ -231,6 +231,34 @@ def test_the_repeat_window_comes_from_the_policy_in_force(world) -> None:  # typ
     assert found(world, "repeated_benefit") == []
 
 
+def test_one_occasion_typed_in_another_unicode_form_is_still_one_occasion(world) -> None:  # type: ignore[no-untyped-def]
+    """The same words decomposed (NFD, as macOS or a PDF gives them) or with a zero-width
+    space look identical to everyone: they must not hide a second payment for one fire."""
+    import unicodedata
+
+    world.join("DV1")
+    fire = "Hỏa hoạn phòng trọ tháng 11"
+    first = world.payout(
+        "DV1",
+        "hardship_sudden",
+        2_000_000,
+        on="2024-11-05",
+        occasion=fire,
+        personal={"reason": "cháy"},
+    )
+    second = world.payout(
+        "DV1",
+        "hardship_sudden",
+        2_000_000,
+        on="2024-11-07",
+        occasion=unicodedata.normalize("NFD", fire).replace(" ", " \u200b", 1),
+        personal={"reason": "cháy"},
+    )
+    assert [frozenset(f.event_ids) for f in found(world, "repeated_benefit")] == [
+        frozenset({first.event_id, second.event_id})
+    ]
+
+
 # --- 3 -----------------------------------------------------------------------------------------
 
 

@@ -44,6 +44,16 @@ def test_occasions_compare_without_case_or_spacing() -> None:
     assert occasion_key("  Nằm viện   10/09 ") == occasion_key("nằm viện 10/09")
 
 
+def test_occasions_compare_without_unicode_form_or_invisible_characters() -> None:
+    import unicodedata
+
+    typed = "Tết Ất Tỵ"
+    assert unicodedata.normalize("NFD", typed) != typed
+    assert occasion_key(unicodedata.normalize("NFD", typed)) == occasion_key(typed)
+    assert occasion_key("Tết\u200b Ất Tỵ") == occasion_key(typed)
+    assert occasion_key("Tết Ất Tỵ (bổ sung)") != occasion_key(typed)
+
+
 def _facts(*payouts: Payout) -> Facts:
     facts = Facts()
     facts.units = {
