@@ -21,7 +21,9 @@ Design overview:
   parameter; "member": the unit of the member in the `number` path parameter). The caller
   needs one of the roles with a scope covering that unit (a scope covers a unit and its
   descendants; "*" covers all). No token → 401; no such role or scope → 403; the role but
-  no such member or unit → 404. Routes never check roles themselves: a route that shows
+  no such member or unit → 404. A route over the whole ledger (scope "ledger": the audit
+  export, which holds every union's data) needs a scope covering every unit: "*" or every
+  top-level unit. Routes never check roles themselves: a route that shows
   one role more than another asks `holds(...)`, the same check answering yes or no.
 - A token whose session was ended (logout, a new password or PIN: api.auth.check_session) is
   refused with 401 `session_ended`. The check is remembered with the grants: the cache is
@@ -50,6 +52,7 @@ from ledger import clock
 from ledger.bootstrap import Context
 from ledger.client import OfficerSigner
 from ledger.domain.catalogue import Role
+from ledger.projections.queries.tree import load_tree
 from ledger.tables import member_index
 
 MEMBER = "member"
@@ -189,7 +192,7 @@ async def current_principal(
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
-Scope = Literal["unit", "member"] | None
+Scope = Literal["unit", "member", "ledger"] | None
 
 
 class Allow:
@@ -217,6 +220,9 @@ class Allow:
             )
         if self.scope is None:
             return principal
+        if self.scope == "ledger":
+            self._whole_ledger(principal, svc)
+            return principal
         unit = self._unit(request, svc)
         if unit is None:
             return principal  # the parameter is missing: the route's validation answers 422
@@ -236,6 +242,31 @@ class Allow:
 
     def principal_scopes(self, principal: Principal) -> list[str]:
         return principal.scopes(self.roles)
+
+    def _whole_ledger(self, principal: Principal, svc: Services) -> None:
+        """Refuse unless the caller's scopes (in one of the roles) cover every unit: "*", or
+        every top-level unit (a unit with no parent is covered only by itself or "*")."""
+        scopes = set(self.principal_scopes(principal))
+        if "*" in scopes:
+            return
+        with svc.ctx.engine.connect() as conn:
+            tree = load_tree(conn)
+        tops = sorted(
+            code
+            for code, node in tree.nodes.items()
+            if node.parent is None or node.parent not in tree.nodes
+        )
+        if all(code in scopes for code in tops):
+            return
+        names = ", ".join(tops[:10]) + (", …" if len(tops) > 10 else "")
+        roles_vi = " hoặc ".join(ROLE_LABELS.get(r, r) for r in self.roles)
+        raise forbidden(
+            f"Chỉ {roles_vi} có phạm vi toàn bộ sổ cái (mọi đơn vị cấp cao nhất: {names}) "
+            "mới được dùng chức năng này: nó chứa dữ liệu của mọi công đoàn",
+            f"Only {' or '.join(self.roles)} whose scope covers the whole ledger (every "
+            f"top-level unit: {names}) may use this: it holds every union's data",
+            code="out_of_scope",
+        )
 
     def _unit(self, request: Request, svc: Services) -> str | None:
         if self.scope == "member":

@@ -6,7 +6,11 @@
 - `GET /audit/consistency?old=&new=`: consistency proof between two tree sizes, for anyone
   logged in (hashes only).
 - `GET /audit/export`: the self-contained bundle (`phucloi export`) as a zip, for inspectors
-  and admins; the bundle never holds personal-data keys.
+  and admins whose scope covers the whole ledger ("*" or every top-level unit): it holds
+  every union's log and read models (salaries, payouts by member), so an officer scoped to
+  part of the tree is refused (403 `out_of_scope`). The bundle never holds personal-data
+  keys. It cannot be cut down to a scope and still verify: `audit verify` replays every
+  event and recomputes the Merkle root from every leaf.
 """
 
 from __future__ import annotations
@@ -102,7 +106,7 @@ def consistency(
     responses={200: {"content": {"application/zip": {}}}},
 )
 def export_bundle(
-    svc: ServicesDep, who: Annotated[Principal, allow("inspector", "admin")]
+    svc: ServicesDep, who: Annotated[Principal, allow("inspector", "admin", scope="ledger")]
 ) -> FileResponse:
     from audit.export import export
     from audit.source import DatabaseSource
