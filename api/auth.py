@@ -9,6 +9,9 @@ Invariants:
   secret is checked and the count read after, all in the database, so concurrent workers
   together never check more than `MAX_FAILURES` wrong secrets per window. A success clears
   the account's failures. Unknown accounts are counted and timed like known ones.
+  The secret is checked inside the caller's gate (`login(gate=...)`): the server bounds how
+  many checks run at once, and limits failed logins per client address before calling
+  `login` at all (api.throttle, through api.deps.checked_login).
 - A token is `v1.<payload>.<mac>`: base64url JSON {"sub": account, "gen", "iat", "exp"} and
   its HMAC-SHA256 under the server's token key, a random 32-byte secret created once in
   `ledger_secrets["api_token_key"]`, so every worker and restart accepts the same tokens.
@@ -40,9 +43,10 @@ import hmac
 import json
 import math
 import secrets
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -91,14 +95,27 @@ class AuthError(Exception):
 
 
 class RateLimited(AuthError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "too_many_attempts",
-            f"Đăng nhập sai quá nhiều lần; thử lại sau {retry_after} giây",
-            f"Too many failed logins; try again in {retry_after} seconds",
-            status=429,
-        )
+    """A login refused without checking the secret; answered with `Retry-After`. By default
+    the account's limit; api.throttle words it for a client address or a busy server."""
+
+    def __init__(
+        self,
+        retry_after: int,
+        *,
+        code: str = "too_many_attempts",
+        vi: str = "Đăng nhập sai quá nhiều lần; thử lại sau {s} giây",
+        en: str = "Too many failed logins; try again in {s} seconds",
+        status: int = 429,
+    ) -> None:
+        super().__init__(code, vi.format(s=retry_after), en.format(s=retry_after), status=status)
         self.retry_after = retry_after
+
+
+class VerifyGate(Protocol):
+    """Where password checks wait their turn (api.throttle.Gate): a context manager per check
+    that may refuse with RateLimited instead of waiting."""
+
+    def slot(self) -> AbstractContextManager[None]: ...
 
 
 # --- credentials ------------------------------------------------------------------------------
@@ -217,15 +234,23 @@ def _ms(instant: datetime) -> int:
 
 
 def login(
-    engine: Engine, account: Account, secret: str, *, hasher: PasswordHasher = DEFAULT_HASHER
+    engine: Engine,
+    account: Account,
+    secret: str,
+    *,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+    gate: VerifyGate | None = None,
 ) -> int:
     """Check the secret of an account, rate-limited; raise AuthError or RateLimited.
 
     Returns the account's session generation, read with the hash it was checked against:
     the number to issue its token with (`Tokens.issue`).
 
-    `hasher` gives the cost of checking an account that has no credential (it should be the
-    one credentials are made with); stored hashes are checked with their own parameters.
+    `hasher` checks the secret and gives the cost of checking an account that has no
+    credential (it should be the one credentials are made with); stored hashes are checked
+    with their own parameters. The check (Argon2id: 64 MiB and about a second by default)
+    runs inside `gate.slot()`, which bounds how many run at once in the process
+    (api.throttle); the account's limit is read before it, so a locked account costs none.
     """
     now = _ms(clock.now())
     window = int(WINDOW.total_seconds() * 1000)
@@ -250,7 +275,8 @@ def login(
             oldest = times[-(MAX_FAILURES + 1)]
             raise RateLimited(max(1, math.ceil((oldest + window - now) / 1000)))
     credential = _stored(engine, account)
-    ok = _verify(credential[0] if credential else _dummy_hash(hasher), secret)
+    with gate.slot() if gate is not None else nullcontext():
+        ok = _verify(hasher, credential[0] if credential else _dummy_hash(hasher), secret)
     if credential is None or not ok:
         raise AuthError(
             "login_failed",
@@ -278,9 +304,9 @@ def failures(engine: Engine, account: Account) -> int:
         )
 
 
-def _verify(hashed: str, secret: str) -> bool:
+def _verify(hasher: PasswordHasher, hashed: str, secret: str) -> bool:
     try:
-        return DEFAULT_HASHER.verify(hashed, secret)
+        return hasher.verify(hashed, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -46,8 +46,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import DEFAULT_HASHER, Account, AuthError, TokenClaims, Tokens, check_session
+from api.auth import (
+    DEFAULT_HASHER,
+    Account,
+    AuthError,
+    TokenClaims,
+    Tokens,
+    check_session,
+    login,
+)
 from api.errors import ApiError, forbidden
+from api.throttle import LoginGuard, LoginSettings
 from ledger import clock
 from ledger.bootstrap import Context
 from ledger.client import OfficerSigner
@@ -77,8 +86,11 @@ ROLE_LABELS = {
 class ApiSettings:
     cookie_name: str | None = None  # read the token from this cookie too (web pages, #8)
     max_body_bytes: int = 32 * 1024 * 1024  # a dues batch of many thousand lines fits
-    hasher: PasswordHasher = DEFAULT_HASHER  # the cost of checking an unknown account
+    hasher: PasswordHasher = DEFAULT_HASHER  # checks secrets; the cost of an unknown account
     grants_max_age: float = 1.0  # seconds an account's grants are reused (see above)
+    # password checks at once, their queue, failed logins per client (api.throttle);
+    # from the environment (PHUCLOI_LOGIN_*) unless given
+    login: LoginSettings = field(default_factory=LoginSettings)
 
 
 @dataclass
@@ -89,6 +101,10 @@ class Services:
     portal: OfficerSigner | None = None
     # (account, session generation) -> (monotonic time read, principal); `current_principal`
     grants: dict[tuple[Account, int], tuple[float, Principal]] = field(default_factory=dict)
+    logins: LoginGuard = field(init=False)  # the process's login limits (api.throttle)
+
+    def __post_init__(self) -> None:
+        self.logins = LoginGuard(self.settings.login)
 
     def forget_grants(self) -> None:
         """An officer or member command was recorded here, or a session ended: read every
@@ -164,6 +180,31 @@ def principal_for(svc: Services, account: Account) -> Principal:
     if unit is None:
         raise AuthError("unknown_account", "Tài khoản không tồn tại", "Unknown account")
     return Principal(account, ((MEMBER, str(unit)),))
+
+
+def checked_login(
+    request: Request, svc: Services, account: Account, secret: str
+) -> tuple[int, Principal]:
+    """Log `account` in with `secret` from the request's client, under the process's login
+    limits (api.throttle: the client's failed logins, then the account's, then the secret,
+    checked in the bounded gate); the session generation and the account's grants. A secret
+    that is right for an account with nothing to do (no grants, a member no longer on the
+    rolls) is the same `login_failed`, and counts as a failure of the client."""
+    guard = svc.logins
+    with guard.attempt(request.client.host if request.client else None) as attempt:
+        generation = login(
+            svc.ctx.engine, account, secret, hasher=svc.settings.hasher, gate=guard.gate
+        )
+        try:
+            principal = principal_for(svc, account)
+        except AuthError:
+            raise AuthError(
+                "login_failed",
+                "Sai tên đăng nhập hoặc mật khẩu/PIN",
+                "Wrong account or password/PIN",
+            ) from None
+        attempt.succeeded()
+    return generation, principal
 
 
 def principal_for_token(svc: Services, claims: TokenClaims) -> Principal:

@@ -4,10 +4,10 @@ session of the account at once, this token's and any other (api.auth.end_session
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from api.auth import Account, AuthError, end_sessions, login
-from api.deps import CurrentPrincipal, ServicesDep, principal_for
+from api.auth import Account, end_sessions
+from api.deps import CurrentPrincipal, ServicesDep, checked_login
 from api.schemas import AccountOut, LoginIn, TokenOut, error_responses
 
 router = APIRouter(tags=["Đăng nhập (authentication)"])
@@ -16,17 +16,14 @@ router = APIRouter(tags=["Đăng nhập (authentication)"])
 @router.post(
     "/auth/login",
     summary="Đăng nhập, nhận mã Bearer 15 phút",
-    responses=error_responses(401, 422, 429),
+    responses=error_responses(401, 422, 429, 503),
 )
-def log_in(credentials: LoginIn, svc: ServicesDep) -> TokenOut:
+def log_in(credentials: LoginIn, request: Request, svc: ServicesDep) -> TokenOut:
+    """429 `too_many_attempts` (Retry-After) once the account, or the client's address, has
+    too many failed logins, without checking the secret; 503 `busy` (Retry-After) when more
+    logins are waiting for a password check than the server lets wait (api.throttle)."""
     account = Account(credentials.kind, credentials.username)
-    generation = login(svc.ctx.engine, account, credentials.secret, hasher=svc.settings.hasher)
-    try:
-        principal = principal_for(svc, account)
-    except AuthError:
-        raise AuthError(
-            "login_failed", "Sai tên đăng nhập hoặc mật khẩu/PIN", "Wrong account or password/PIN"
-        ) from None
+    generation, principal = checked_login(request, svc, account, credentials.secret)
     token, expires = svc.tokens.issue(account, generation)
     return TokenOut(
         access_token=token,

@@ -2,8 +2,9 @@
 
 Invariants:
 - Officers log in with their code and password, members with their number and PIN, both
-  through `api.auth.login` (Argon2id, rate-limited per account: the 6th wrong try within 15
-  minutes is refused with 429 without checking the secret). Login forms carry a CSRF token
+  through `api.deps.checked_login`, as the API's `POST /auth/login` (Argon2id, rate-limited
+  per account: the 6th wrong try within 15 minutes is refused with 429 without checking the
+  secret; per client address and with a bounded number of checks at once: api.throttle). Login forms carry a CSRF token
   bound to a pre-login cookie, so a cross-site form cannot log a browser into another account.
 - A wrong login says only "wrong account or password/PIN", never which of the two was wrong.
 - Logging out ends every session of the account on the server (api.auth.end_sessions), not
@@ -19,8 +20,8 @@ from typing import Annotated, Final
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.auth import Account, AuthError, RateLimited, end_sessions, login
-from api.deps import Principal, principal_for
+from api.auth import Account, AuthError, RateLimited, end_sessions
+from api.deps import Principal, checked_login
 from api.web.render import OFFICER_ROLES, STATIC, home_for, render
 from api.web.routing import web_router
 from api.web.session import (
@@ -115,15 +116,14 @@ def _log_in(
     svc = services(request)
     account = Account("member" if member else "officer", username)
     try:
-        generation = login(svc.ctx.engine, account, secret)
-        who = principal_for(svc, account)
+        generation, who = checked_login(request, svc, account, secret)
     except RateLimited as exc:
         page = _login_page(
             request,
             member=member,
             next_=next_,
             username=username,
-            status=429,
+            status=exc.status,
             error=(exc.vi, exc.en),
         )
         page.headers["Retry-After"] = str(exc.retry_after)

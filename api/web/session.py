@@ -12,8 +12,8 @@ Invariants:
   HMAC-SHA256 under a server key (`ledger_secrets["web_csrf_key"]`) of the session token, or,
   before login, of a random `phucloi_pre` cookie. A cross-site page can read neither cookie,
   so it cannot compute the token; a token never outlives its session.
-- Nothing here writes to the ledger; logging in goes through `api.auth.login` (Argon2id,
-  rate-limited per account).
+- Nothing here writes to the ledger; logging in goes through `api.deps.checked_login`
+  (Argon2id, rate-limited per account and per client address: api.auth, api.throttle).
 """
 
 from __future__ import annotations

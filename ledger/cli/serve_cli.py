@@ -71,13 +71,24 @@ def serve(
 
     Khóa cổng đoàn viên (PHUCLOI_PORTAL, mặc định `portal`) được mở bằng
     PHUCLOI_PORTAL_PASSPHRASE, không có thì hỏi / the members' portal key (PHUCLOI_PORTAL,
-    default `portal`) is unlocked with PHUCLOI_PORTAL_PASSPHRASE, else asked for."""
+    default `portal`) is unlocked with PHUCLOI_PORTAL_PASSPHRASE, else asked for.
+
+    Giới hạn đăng nhập: PHUCLOI_LOGIN_CONCURRENCY, _QUEUE, _CLIENT_FAILURES, _CLIENT_WINDOW;
+    sau proxy ngược, đặt FORWARDED_ALLOW_IPS của uvicorn / login limits: PHUCLOI_LOGIN_*;
+    behind a reverse proxy on another host, set uvicorn's FORWARDED_ALLOW_IPS (README)."""
     import uvicorn
+    from pydantic import ValidationError
 
     from api.app import create_app
+    from api.deps import ApiSettings
     from api.portal import PASSPHRASE_ENV as PORTAL_ENV
     from api.portal import PortalError, load_portal
+    from api.throttle import LoginSettings, settings_problem
 
+    try:  # the login limits (PHUCLOI_LOGIN_*), checked before anything starts
+        settings = ApiSettings(login=LoginSettings())
+    except ValidationError as exc:
+        usage(settings_problem(exc))
     ctx = open_context()
     try:
         ks = keystore()
@@ -113,7 +124,12 @@ def serve(
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
         return
-    uvicorn.run(create_app(ctx, portal=portal), host=host, port=port, log_level=log_level)
+    uvicorn.run(
+        create_app(ctx, portal=portal, settings=settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+    )
 
 
 def _portal_code() -> str:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from api.throttle import LoginGuard, LoginSettings
 from api.web import text
 from audit.log import make_checkpoint
 from ledger import clock
@@ -80,6 +81,23 @@ def test_a_wrong_pin_says_nothing_about_which_part_was_wrong_and_is_rate_limited
     r = _login_response(client, "DV001", PIN["DV001"], member=True)
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert "Đăng nhập sai quá nhiều lần" in r.text
+
+
+def test_the_login_pages_and_the_api_share_the_limit_per_client_address(web: Web) -> None:
+    services = web.app.state.services
+    services.logins = LoginGuard(LoginSettings(client_failures=2, client_window=900))
+    one = TestClient(web.app, follow_redirects=False, client=("203.0.113.7", 1))
+    two = TestClient(web.app, follow_redirects=False, client=("198.51.100.9", 1))
+    assert _login_response(one, "DV001", "000000", member=True).status_code == 401
+    assert _login_response(one, "kt.g1", "sai mật khẩu", member=False).status_code == 401
+    r = _login_response(one, "DV002", PIN["DV002"], member=True)  # another account, right PIN
+    assert r.status_code == 429 and r.headers["retry-after"] == "900"
+    assert "Quá nhiều lần đăng nhập sai từ địa chỉ này" in r.text
+    api = one.post(
+        "/auth/login", json={"kind": "member", "username": "DV002", "secret": PIN["DV002"]}
+    )
+    assert api.status_code == 429 and api.json()["code"] == "too_many_attempts"
+    assert _login_response(two, "DV002", PIN["DV002"], member=True).status_code == 303
 
 
 def test_forms_without_this_sessions_csrf_token_are_refused(web: Web) -> None:
