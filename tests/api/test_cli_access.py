@@ -176,3 +176,11 @@ def test_phucloi_serve_answers_a_member_over_loopback(world, database_url, tmp_p
             server.kill()
             server.wait()
     assert world.ledger.get_member("DV001").statements[0]["kind"] == "confirm"
+
+
+def test_phucloi_serve_refuses_a_bad_login_limit_before_starting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = cli(tmp_path / "home", None, "serve --port 1", PHUCLOI_LOGIN_QUEUE="nhiều")
+    assert result.exit_code == 2
+    assert "PHUCLOI_LOGIN_QUEUE: cần là số nguyên" in result.output
+    assert "must be an integer within bounds" in result.output
+    assert not (tmp_path / "home").exists()  # no ledger opened, nothing started
