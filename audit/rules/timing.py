@@ -39,6 +39,7 @@ from audit.rules.membership import kind_vi, payout_evidence
 from audit.rules.people import LINKS_VI, officer_tie
 from ledger.clock import local_date
 from ledger.domain.money import format_dong
+from ledger.domain.policy import Policy
 
 TYPE_VI = {
     "payout.record": "khoản chi phúc lợi",
@@ -82,12 +83,18 @@ def _evidence(facts: Facts, r: LateRecord) -> Evidence:
     )
 
 
+def _policy_of(facts: Facts, r: LateRecord) -> Policy | None:
+    """The policy a late record is judged by: the one in force on its effective date, else
+    (dated before any policy, e.g. decades back) the one in force when it was recorded."""
+    return facts.policy(r.unit, r.on) or facts.policy(r.unit, r.recorded_on)
+
+
 def backdating(facts: Facts) -> list[DetectedFinding]:
     """Rule 8: effective dates far before recording, and bursts before a report deadline."""
     bursts: dict[tuple[str, str, date], list[LateRecord]] = defaultdict(list)
     late: dict[tuple[str, str, date], list[LateRecord]] = defaultdict(list)
     for r in facts.late_records:
-        policy = facts.policy(r.unit, r.on)
+        policy = _policy_of(facts, r)
         if policy is None:
             continue
         d = policy.detection
@@ -99,7 +106,7 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
     out = []
     in_bursts: set[str] = set()
     for (unit, signer, deadline), items in sorted(bursts.items()):
-        policy = facts.policy(unit, items[0].on)
+        policy = _policy_of(facts, items[0])
         assert policy is not None
         if len(items) < policy.detection.burst_min_records:
             continue
@@ -126,7 +133,7 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
         items = [r for r in items if r.event_id not in in_bursts]
         if not items:
             continue
-        policy = facts.policy(unit, items[0].on)
+        policy = _policy_of(facts, items[0])
         assert policy is not None
         worst = max(r.lag for r in items)
         total = sum(facts.amount_of(r.event_id) for r in items)

@@ -593,6 +593,23 @@ def test_back_dated_records_and_a_burst_before_the_report_deadline(world) -> Non
     assert any(f.event_ids == (week.event_id,) for f in found(world, "backdating"))
 
 
+def test_a_record_dated_before_any_policy_is_still_judged_as_back_dated(world) -> None:  # type: ignore[no-untyped-def]
+    """The rule skipped a record when no policy was in force on its effective date, so the
+    further back a record was dated (before the first policy), the safer it was. It is now
+    judged by the policy in force when it was recorded."""
+    with at("2024-12-20", 10):
+        old = world.submit(
+            "collection.other",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-06-15",  # G1 exists (2024-06-01), no policy before 2024-07-01
+            body={"source": "other", "amount": 3_000_000, "description": "thu ghi lùi"},
+        )
+    assert [(f.event_ids, f.amount, f.people) for f in found(world, "backdating")] == [
+        ((old.event_id,), 3_000_000, ("kt.g1",))
+    ]
+
+
 # --- 9 -----------------------------------------------------------------------------------------
 
 
