@@ -70,6 +70,28 @@ def _active_unit(
     return unit
 
 
+def _money_unit(self: Ledger, work: Work, code: str | None, on: date) -> Unit:
+    """The active unit a money record is booked in, refused when the record is dated before
+    the unit was registered: a union has no book before it exists (a typo like 2006 for
+    2026 would otherwise be signed into the log)."""
+    unit = _active_unit(self, work, code, on)
+    if on.isoformat() < unit.registered_on:
+        registered = date.fromisoformat(unit.registered_on)
+        raise invalid(
+            [
+                problem(
+                    "command.effective_date",
+                    "before_unit",
+                    f"ngày hiệu lực {on:%d/%m/%Y} trước ngày đơn vị {unit.code} được đăng ký "
+                    f"({registered:%d/%m/%Y}); hãy kiểm tra lại năm",
+                    f"effective date {on} is before unit {unit.code} was registered "
+                    f"({registered}); check the year",
+                )
+            ]
+        )
+    return unit
+
+
 # --- organisation --------------------------------------------------------------------------
 
 
@@ -515,7 +537,7 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
 
 def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd, body = pc.command, pc.body
-    unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
     month = _begun(body.month, cmd.effective_date)
     policy = self._policy(work, unit.code, month.start)
     if policy is None:
@@ -656,7 +678,7 @@ def _begun(month_text: str, on: date) -> Period:
 
 def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd = pc.command
-    unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
     if cmd.type == "collection.union_fee":
         _begun(pc.body.month, cmd.effective_date)
         _check_union_fee(self, work, unit, pc.body)
@@ -708,7 +730,7 @@ def _check_union_fee(self: Ledger, work: Work, unit: Unit, body: Any) -> None:
 
 def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd = pc.command
-    unit = _active_unit(self, work, cmd.unit, cmd.effective_date)
+    unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
     _begun(pc.body.month, cmd.effective_date)
     _upper_level(self, work, unit, pc.body.to_unit, "body.to_unit", pc.command.effective_date)
     unit.remit(envelope=env)
@@ -737,7 +759,7 @@ def _upper_level(self: Ledger, work: Work, unit: Unit, other: str, field_: str, 
 
 def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedItem) -> Result:
     cmd, body = pc.command, pc.body
-    unit = _active_unit(self, work, cmd.unit, cmd.effective_date).code
+    unit = _money_unit(self, work, cmd.unit, cmd.effective_date).code
     member: Member = self._require(work, Member, "member", body.member, "body.member")
     policy = self._policy(work, unit, cmd.effective_date)
     problems = check_payout(member, body, policy=policy, on=cmd.effective_date, unit=unit)
@@ -788,7 +810,7 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
                     )
                 ]
             )
-        unit = _active_unit(self, work, cmd.unit, cmd.effective_date).code
+        unit = _money_unit(self, work, cmd.unit, cmd.effective_date).code
         policy = self._policy(work, unit, cmd.effective_date)
         problems = check_loan(member, body, policy=policy, on=cmd.effective_date, unit=unit)
         verdict = _overridden(problems, body.override)

@@ -159,6 +159,11 @@ class Unit(LedgerAggregate):
                 parent = code
         return parent
 
+    @property
+    def registered_on(self) -> str:
+        """The effective date (ISO) of the unit's registration: it has no book before it."""
+        return self.parents[0][0]
+
     def last_parent_change(self) -> str:
         """The effective date (ISO) of the registration or the latest move."""
         return self.parents[-1][0]

@@ -908,3 +908,36 @@ def test_a_move_is_dated_from_the_units_last_change_and_upper_levels_are_those_o
     with pytest.raises(InvalidCommand):
         remit("D", "2025-07", "2025-08-05")
     assert remit("P", "2025-07", "2025-08-05").status == "recorded"  # above both
+
+
+def test_money_dated_before_its_union_was_registered_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    """An income dated 01/01/2000 (a typo of the year) was signed into the log: nothing
+    checked the date against the union's existence. G1 was registered on 2024-06-01."""
+    world.join("DV001")
+    before = entries(world)
+    refused = []
+    for type_, body in (
+        ("collection.other", {"source": "other", "amount": 1_000_000, "description": "x"}),
+        ("expense.record", {"category": "other", "amount": 1_000_000, "description": "x"}),
+        ("payout.record", {"member": "DV001", "kind": "gift", "amount": 1, "occasion": "x"}),
+    ):
+        with at("2024-09-02"), pytest.raises(InvalidCommand) as exc:
+            world.submit(type_, by=world.kt, unit="G1", effective_date="2000-01-01", body=body)
+        refused.append([(p.field, p.code, p.vi) for p in exc.value.problems])
+    said = (
+        "command.effective_date",
+        "before_unit",
+        "ngày hiệu lực 01/01/2000 trước ngày đơn vị G1 được đăng ký (01/06/2024); "
+        "hãy kiểm tra lại năm",
+    )
+    assert refused == [[said]] * 3
+    assert entries(world) == before
+    with at("2024-09-02"):  # the day it was registered is fine
+        world.submit(
+            "collection.other",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-06-01",
+            body={"source": "other", "amount": 1_000_000, "description": "x"},
+        )
+
