@@ -9,7 +9,10 @@ Invariants:
   or a non-integral number cell) is an error, never rounded.
 - The expected dues of a line are `ledger.domain.policy.expected_dues` under the policy in
   force on the month's first day, as the ledger computes them; an amount column, when given,
-  must equal it.
+  must equal it. Each line is then checked by the ledger's own model of a dues line
+  (`ledger.domain.commands.DuesLine`: a salary and dues above 0 đ...), so the preview passes
+  exactly the lines the ledger would take. The batch carries the file's row of each line, so
+  a refusal at signing (`body.lines[i]...`) is shown as the file's row.
 - Columns are found by header, in Vietnamese or English, accents and case ignored:
   member (mã đoàn viên), salary_basis (lương đóng BHXH), and optionally amount (đoàn phí).
 """
@@ -23,8 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final
 
+from pydantic import ValidationError
+
 from api.web.text import fold
 from ledger.application import Ledger
+from ledger.domain.commands import DuesLine
+from ledger.domain.errors import validation_en, validation_vi
 from ledger.domain.money import format_dong, parse_dong
 from ledger.domain.periods import parse_period
 from ledger.domain.policy import expected_dues
@@ -99,6 +106,7 @@ class Preview:
                 {"member": ln.member, "salary_basis": ln.salary_basis, "amount": ln.amount}
                 for ln in self.lines
             ],
+            "rows": [ln.row for ln in self.lines],  # not signed: names a refused line's row
         }
 
 
@@ -207,6 +215,35 @@ def _money(value: Any, column_vi: str, column_en: str) -> tuple[int | None, tupl
     return amount, None
 
 
+COLUMNS: Final[dict[str, tuple[str, str]]] = {
+    "member": ("mã đoàn viên", "member number"),
+    "salary_basis": ("lương đóng BHXH", "salary basis"),
+    "amount": ("đoàn phí", "dues"),
+}
+
+
+def _ledger_refuses(line: Line) -> list[tuple[str, str]]:
+    """What the ledger's model of a dues line refuses in this line, by the file's column."""
+    try:
+        DuesLine.model_validate(
+            {"member": line.member, "salary_basis": line.salary_basis, "amount": line.amount}
+        )
+    except ValidationError as exc:
+        found = []
+        for err in exc.errors():
+            vi, en = COLUMNS.get(str(err["loc"][0]), (str(err["loc"][0]),) * 2)
+            found.append((f"{vi}: {validation_vi(err)}", f"{en}: {validation_en(err)}"))
+        if line.amount == 0:
+            found.append(
+                (
+                    "đoàn phí tính ra 0 đ: bỏ dòng này khỏi tệp nếu tháng này không thu",
+                    "the dues come to 0 đ: leave this row out if nothing is collected",
+                )
+            )
+        return found
+    return []
+
+
 def _cells(raw: list[Any], cols: dict[str, int]) -> Any:
     def cell(name: str) -> Any:
         i = cols.get(name)
@@ -309,6 +346,9 @@ def preview(
         line.expected = expected_dues(policy, line.salary_basis)
         if line.amount is None:
             line.amount = line.expected
+        refused = _ledger_refuses(line)
+        if refused:
+            line.errors.extend(refused)
         elif line.amount != line.expected:
             line.errors.append(
                 (

@@ -941,3 +941,25 @@ def test_money_dated_before_its_union_was_registered_is_refused(world) -> None: 
             body={"source": "other", "amount": 1_000_000, "description": "x"},
         )
 
+
+def test_the_dues_preview_refuses_what_the_ledger_refuses_in_a_line(world) -> None:  # type: ignore[no-untyped-def]
+    """A salary of 0 or 1 đ gives 0 đ dues: the preview said "hợp lệ", the ledger then
+    refused the whole batch naming body.lines[0]. The preview now checks each line with the
+    ledger's own model of a dues line."""
+    for number in ("DV001", "DV002", "DV003"):
+        world.join(number)
+    lines = [
+        DuesLine(row=2, member="DV001", salary_basis=0, amount=None),
+        DuesLine(row=3, member="DV002", salary_basis=1, amount=None),
+        DuesLine(row=4, member="DV003", salary_basis=6_000_000, amount=None),
+    ]
+    result = preview(
+        world.ledger, unit="G1", month="2024-09", effective_date=date(2024, 10, 5), lines=lines
+    )
+    zero = ("đoàn phí tính ra 0 đ: bỏ dòng này khỏi tệp nếu tháng này không thu",) * 1
+    assert [[vi for vi, _ in ln.errors] for ln in lines] == [
+        ["lương đóng BHXH: giá trị phải lớn hơn 0", "đoàn phí: giá trị phải lớn hơn 0", *zero],
+        ["đoàn phí: giá trị phải lớn hơn 0", *zero],
+        [],
+    ]
+    assert not result.ok and lines[2].amount == 60_000

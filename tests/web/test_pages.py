@@ -616,6 +616,7 @@ def test_the_dues_preview_shows_every_line_and_its_errors_and_stores_nothing(web
             {"member": "DV001", "salary_basis": 6_000_000, "amount": 60_000},
             {"member": "DV002", "salary_basis": 7_000_000, "amount": 70_000},
         ],
+        "rows": [2, 3],  # the file's rows, not signed: a refusal at signing names them
     }
     assert _entries(web) == before
 
