@@ -96,18 +96,30 @@ class AuthError(Exception):
 
 class RateLimited(AuthError):
     """A login refused without checking the secret; answered with `Retry-After`. By default
-    the account's limit; api.throttle words it for a client address or a busy server."""
+    the account's limit; api.throttle words it for a client address or a busy server. The
+    wait reads as people say it: "15 phút", never "894 giây"."""
 
     def __init__(
         self,
         retry_after: int,
         *,
         code: str = "too_many_attempts",
-        vi: str = "Đăng nhập sai quá nhiều lần; thử lại sau {s} giây",
-        en: str = "Too many failed logins; try again in {s} seconds",
+        vi: str = "Đăng nhập sai quá nhiều lần; thử lại sau {wait}",
+        en: str = "Too many failed logins; try again in {wait}",
         status: int = 429,
     ) -> None:
-        super().__init__(code, vi.format(s=retry_after), en.format(s=retry_after), status=status)
+        minutes = -(-retry_after // 60)  # rounded up
+        vi_wait, en_wait = (
+            (f"{retry_after} giây", f"{retry_after} seconds")
+            if retry_after < 60
+            else (f"{minutes} phút", f"{minutes} minute{'s' if minutes > 1 else ''}")
+        )
+        super().__init__(
+            code,
+            vi.format(s=retry_after, wait=vi_wait),
+            en.format(s=retry_after, wait=en_wait),
+            status=status,
+        )
         self.retry_after = retry_after
 
 

@@ -122,8 +122,8 @@ def busy() -> RateLimited:
     return RateLimited(
         BUSY_RETRY_AFTER,
         code="busy",
-        vi="Máy chủ đang kiểm tra nhiều lần đăng nhập; thử lại sau {s} giây",
-        en="The server is checking many logins; try again in {s} seconds",
+        vi="Máy chủ đang kiểm tra nhiều lần đăng nhập; thử lại sau {wait}",
+        en="The server is checking many logins; try again in {wait}",
         status=503,
     )
 
@@ -182,8 +182,8 @@ class ClientLimit:
                 retry = max(1, math.ceil((times[-self.failures] + self.window - now) / 1000))
                 raise RateLimited(
                     retry,
-                    vi="Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau {s} giây",
-                    en="Too many failed logins from this address; try again in {s} seconds",
+                    vi="Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau {wait}",
+                    en="Too many failed logins from this address; try again in {wait}",
                 )
             bisect.insort(times, now)
             if key not in self._times and len(self._times) >= MAX_CLIENTS:

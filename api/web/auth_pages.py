@@ -22,9 +22,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.auth import Account, AuthError, RateLimited, end_sessions
 from api.deps import Principal, checked_login
+from api.errors import ApiError
 from api.web.render import OFFICER_ROLES, STATIC, home_for, render
 from api.web.routing import web_router
 from api.web.session import (
+    FORM_PAGES,
     LANG_COOKIE,
     PRE_COOKIE,
     Page,
@@ -67,6 +69,7 @@ def _login_page(
     error: tuple[str, str] | None = None,
     status: int = 200,
     username: str = "",
+    expired: str | None = None,
 ) -> Response:
     nonce = request.cookies.get(PRE_COOKIE) or new_pre_nonce()
     response = render(
@@ -80,6 +83,7 @@ def _login_page(
         next=safe_next(next_, ""),
         error=error,
         username=username,
+        expired={"1": "1", "post": "post"}.get(expired or ""),
         csrf=csrf_token(request, pre=nonce),
     )
     set_cookie(request, response, PRE_COOKIE, nonce, max_age=3600)
@@ -87,13 +91,17 @@ def _login_page(
 
 
 @router.get("/web/login")
-def officer_login_page(request: Request, next: str | None = None) -> Response:
-    return _login_page(request, member=False, next_=next)
+def officer_login_page(
+    request: Request, next: str | None = None, expired: str | None = None
+) -> Response:
+    return _login_page(request, member=False, next_=next, expired=expired)
 
 
 @router.get("/web/member/login")
-def member_login_page(request: Request, next: str | None = None) -> Response:
-    return _login_page(request, member=True, next_=next)
+def member_login_page(
+    request: Request, next: str | None = None, expired: str | None = None
+) -> Response:
+    return _login_page(request, member=True, next_=next, expired=expired)
 
 
 def _log_in(
@@ -228,4 +236,23 @@ def new_officer_key_page(request: Request) -> Response:
         page="key",
         officer="",
         keys=[],
+    )
+
+
+# Last of all the web routes (api.web includes it after every page): an address under /web
+# that no page answers is a page too, in Vietnamese with the English beside it, with a link
+# home; a GET of an address that is only posted to goes to its form's page.
+fallback = web_router()
+
+
+@fallback.api_route("/web/{rest:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request: Request, rest: str) -> Response:
+    form = FORM_PAGES.get(request.url.path)
+    if form is not None and request.method in ("GET", "HEAD"):
+        return RedirectResponse(form, status_code=303)
+    raise ApiError(
+        404,
+        "page_not_found",
+        "Không có trang này (địa chỉ sai hoặc đã cũ)",
+        "There is no such page (a wrong or old address)",
     )

@@ -89,6 +89,22 @@ def recorded(request: Request, who: Finance) -> Response:
     )
 
 
+def _reason_kinds(request: Request, who: Principal) -> list[WelfareKind]:
+    """The kinds for which the policy in force today at one of the officer's units requires
+    a reason (the payout form says so before anything is signed)."""
+    ledger = services(request).ctx.ledger
+    today = clock.today_vn()
+    policies = [ledger.policy_for(u["code"], today) for u in _units(request, who)]
+    return [
+        kind
+        for kind in PAYOUT_KINDS
+        if any(
+            p is not None and (r := p.rule(kind)) is not None and r.requires_reason
+            for p in policies
+        )
+    ]
+
+
 @router.get("/web/finance/payout")
 def payout_form(request: Request, who: Finance) -> Response:
     return render(
@@ -98,6 +114,7 @@ def payout_form(request: Request, who: Finance) -> Response:
         title=("Ghi chi phúc lợi", "Record a welfare payout"),
         page="payout",
         kinds=PAYOUT_KINDS,
+        reason_kinds=_reason_kinds(request, who),
         today=text.day(clock.today_vn()),
     )
 
@@ -105,7 +122,7 @@ def payout_form(request: Request, who: Finance) -> Response:
 @router.get("/web/finance/members")
 def member_search(request: Request, who: Finance, q: str = "") -> JSONResponse:
     found = lookups.search_members(
-        services(request).ctx.ledger, _names(request), _scopes(who), q[:64]
+        services(request).ctx.ledger, _names(request), _scopes(who), q[:64], language(request)
     )
     return JSONResponse({"members": found}, headers={"Cache-Control": "no-store"})
 

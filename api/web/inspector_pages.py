@@ -24,9 +24,10 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select, text
 
@@ -275,9 +276,24 @@ def event_page(request: Request, who: Inspector, event_id: str) -> Response:
             command_of(envelope) if envelope else {}, ensure_ascii=False, indent=2, sort_keys=True
         ),
         verdict=envelope.get("ledger", {}),
+        now=_payout_now(ledger, envelope),
         cosigners=[c.get("officer") for c in envelope.get("cosignatures", [])],
         sealed=bool(envelope.get("sealed")),
     )
+
+
+def _payout_now(ledger: Any, envelope: dict[str, Any]) -> dict[str, Any] | None:
+    """A payout's state today (a chair's decision or a reversal came later), or None."""
+    if not envelope:
+        return None
+    cmd = command_of(envelope)
+    if cmd.get("type") != "payout.record":
+        return None
+    member = ledger.get_member(str(cmd["body"].get("member", "")))
+    record = member.payouts.get(cmd["command_id"]) if member is not None else None
+    if record is None:
+        return None
+    return {"status": record.status, "approver": record.approver, "reversed": record.reversed}
 
 
 @router.post("/web/inspector/submit", dependencies=CHECKED)
@@ -287,8 +303,14 @@ def submit(request: Request, item: SignedItemIn, who: Inspector) -> JSONResponse
 
 
 @router.post("/web/inspector/verify", dependencies=CHECKED)
-def start_verification(request: Request, who: Inspector) -> Response:
-    """Start a full verification of the ledger in the background (one at a time)."""
+def start_verification(
+    request: Request,
+    who: Inspector,
+    unit: Annotated[str, Form(max_length=64)] = "",
+    period: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Start a full verification of the ledger in the background (one at a time); back to
+    the overview of the same unit and period."""
     state = _verification(request)
     with state.lock:
         if not state.running:
@@ -299,4 +321,7 @@ def start_verification(request: Request, who: Inspector) -> Response:
             threading.Thread(
                 target=_run_verification, args=(ctx, state), name="web-verify", daemon=True
             ).start()
-    return RedirectResponse("/web/inspector#verification", status_code=303)
+    query = urlencode({k: v for k, v in (("unit", unit), ("period", period)) if v})
+    return RedirectResponse(
+        f"/web/inspector{'?' + query if query else ''}#verification", status_code=303
+    )

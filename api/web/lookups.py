@@ -89,7 +89,7 @@ class NameCache:
 
 
 def search_members(
-    ledger: Ledger, names: NameCache, scopes: list[str], query: str
+    ledger: Ledger, names: NameCache, scopes: list[str], query: str, lang: str = "vi"
 ) -> list[dict[str, Any]]:
     """Members in scope whose number starts with, or whose name contains, the query."""
     units = visible_units(ledger, scopes)
@@ -107,7 +107,15 @@ def search_members(
     for number, unit, status in rows:
         name = names.name(ledger, number)
         if text.fold(number).startswith(q) or (name is not None and q in text.fold(name)):
-            found.append({"member": number, "unit": unit, "status": status, "name": name})
+            found.append(
+                {
+                    "member": number,
+                    "unit": unit,
+                    "status": status,
+                    "status_label": text.label("member_status", status, lang),
+                    "name": name,
+                }
+            )
             if len(found) >= SEARCH_LIMIT:
                 break
     return found
@@ -173,6 +181,13 @@ def allowance(
     if rule.max_count is not None:
         row("Số lần tối đa", "Most payouts per window", str(rule.max_count))
     row("Ngưỡng cần Chủ tịch duyệt", "Chair approval above", format_dong(policy.approval_threshold))
+    row(
+        "Lý do",
+        "Reason",
+        text.pick(lang, "bắt buộc ghi lý do với khoản này", "a reason is required for this kind")
+        if rule.requires_reason
+        else text.pick(lang, "không bắt buộc", "not required"),
+    )
     return {
         "unit": unit,
         "rows": rows,

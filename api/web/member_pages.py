@@ -28,6 +28,7 @@ from api.deps import MEMBER, Principal
 from api.errors import ApiError
 from api.routes import me
 from api.schemas import ConfirmIn, DisputeIn
+from api.web import text
 from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
@@ -111,11 +112,12 @@ def my_history(request: Request, who: Member, done: str | None = None) -> Respon
 def _invalid(exc: ValidationError) -> ApiError:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "body"
+    vi, en = text.field_label("vi", where), text.field_label("en", where)
     return ApiError(
         422,
         "invalid_request",
-        f"Dữ liệu nhập không hợp lệ: {where} ({validation_vi(first)})",
-        f"The input is not valid: {where} ({validation_en(first)})",
+        f"Chưa gửi được — {vi or 'dữ liệu nhập'}: {validation_vi(first)}",
+        f"Not sent — {en or 'the input'}: {validation_en(first)}",
         field=where,
     )
 
@@ -153,6 +155,7 @@ def dispute_form(request: Request, who: Member, entry: str = "") -> Response:
         "member_dispute.html",
         who=who,
         title=("Phản ánh một khoản", "Dispute an entry"),
+        page="dispute",
         line=line,
     )
 

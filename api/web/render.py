@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.deps import Principal
 from api.web import text
-from api.web.session import csrf_token, language
+from api.web.session import csrf_token, language, page_address
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -45,7 +45,14 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-ENV.filters.update(money=text.money, day=text.day, moment=text.moment, month=text.month)
+ENV.filters.update(
+    money=text.money,
+    day=text.day,
+    moment=text.moment,
+    month=text.month,
+    instants=text.instants,
+    count=text.count,
+)
 
 # (path, roles that see it, Vietnamese, English)
 NAV: Final[tuple[tuple[str, frozenset[str], str, str], ...]] = (
@@ -129,9 +136,10 @@ def render(
         roles_text=role_names(who, lang),
         nav=navigation(who, lang),
         path=request.url.path,
-        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        here=page_address(request),
         csrf=context.pop("csrf", None) or csrf_token(request),
         label=partial(_label, lang),
+        field_label=partial(text.field_label, lang),
         percent=partial(text.percent, lang=lang),
         **context,
     )

@@ -6,8 +6,9 @@ Invariants:
   reader's language and the right status (401/403/404/409/422/429), or, for the scripts that
   post signed commands (`Accept: application/json`), the API's error body
   (`code`, `message_vi`, `message_en`, `problems`). Nothing is stored when one is raised.
-- A page request without a valid session is redirected (303) to the login page that fits it
-  (members' pages to the member login), remembering where it was going.
+- A page request or a form post without a valid session is redirected (303) to the login
+  page that fits it (members' pages to the member login), which says the session ended,
+  remembering where it was going (for a post, the form's page: nothing was done).
 - Web routes are left out of the OpenAPI schema: they are pages, not the API.
 """
 
@@ -27,7 +28,7 @@ from api import errors
 from api.auth import AuthError, RateLimited
 from api.errors import ApiError
 from api.web.render import SECURITY_HEADERS, render
-from api.web.session import LoginRequired, end_session, session_principal
+from api.web.session import LoginRequired, end_session, page_address, session_principal
 from ledger.domain.errors import LedgerError
 
 
@@ -83,17 +84,25 @@ def refusal_response(request: Request, exc: Exception) -> Response:
 
 
 def login_response(request: Request, exc: LoginRequired) -> Response:
-    if wants_json(request) or request.method != "GET":
+    """No valid session: the page scripts get 401 JSON (with the login page's address, so the
+    page can say where to log in while it keeps what was typed); a page or a form post is
+    sent (303) to the login page, which says why, and then back to the page (a post's
+    form page: nothing was done)."""
+    target = page_address(request)
+    member = request.url.path.startswith("/web/me") or target.startswith("/web/me")
+    page = "/web/member/login" if member else "/web/login"
+    if wants_json(request):
         body = errors.body(
             exc.code,
             "Phiên đăng nhập đã hết hạn hoặc chưa đăng nhập; hãy đăng nhập lại",
             "Not logged in or the session has expired; log in again",
         )
+        body["login"] = page
         response: Response = JSONResponse(body, status_code=401, headers=SECURITY_HEADERS)
     else:
-        page = "/web/member/login" if request.url.path.startswith("/web/me") else "/web/login"
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        response = RedirectResponse(f"{page}?next={quote(target)}", status_code=303)
+        posted = request.method not in ("GET", "HEAD")
+        why = "&expired=post" if posted else "" if exc.code == "not_authenticated" else "&expired=1"
+        response = RedirectResponse(f"{page}?next={quote(target)}{why}", status_code=303)
     end_session(response)  # an expired cookie is dropped, not sent again
     return response
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.responses import Response
@@ -98,7 +99,12 @@ def check_csrf(request: Request, provided: str | None, *, pre_login: bool = Fals
 
 
 async def csrf_checked(request: Request) -> None:
-    """Dependency of every POST page route: the header or form field must match."""
+    """Dependency of every POST page route: the header or form field must match.
+
+    A post without any session cookie (it expired in the browser) cannot match and is sent
+    to the login page: nothing is done either way, and the person learns why."""
+    if not request.cookies.get(SESSION_COOKIE):
+        raise LoginRequired()
     provided = request.headers.get(CSRF_HEADER)
     if provided is None:
         content_type = request.headers.get("content-type", "")
@@ -185,3 +191,35 @@ def safe_next(value: str | None, default: str = "/web/") -> str:
     if value and value.startswith("/web") and not value.startswith("//") and "\\" not in value:
         return value
     return default
+
+
+# The page (GET) of each form that is only posted to: a language switch or a login from a
+# page answering a post goes back there, and a GET of the post's address is sent there.
+FORM_PAGES: Final[dict[str, str]] = {
+    "/web/finance/dues/preview": "/web/finance/dues",
+    "/web/finance/submit": "/web/finance",
+    "/web/me/disputes": "/web/me",
+    "/web/me/receipts": "/web/me",
+    "/web/chair/submit": "/web/chair",
+    "/web/inspector/submit": "/web/inspector",
+    "/web/inspector/verify": "/web/inspector",
+    "/web/logout": "/web/",
+}
+
+
+def form_page(request: Request) -> str:
+    """The page a form post came from: the same-site Referer when it is a page (it keeps the
+    query, e.g. the entry a dispute was about), else the form's page (`FORM_PAGES`)."""
+    fallback = FORM_PAGES.get(request.url.path, "/web/")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or referer.path in FORM_PAGES:
+        return fallback
+    target = referer.path + (f"?{referer.query}" if referer.query else "")
+    return safe_next(target, fallback)
+
+
+def page_address(request: Request) -> str:
+    """The address of the page being answered, as a link back to it: a post's is its form's."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return form_page(request)

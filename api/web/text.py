@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Any, Final
@@ -30,6 +31,13 @@ STATUS: Final[dict[str, tuple[str, str]]] = {
     "pending": ("Chờ Chủ tịch duyệt", "Waiting for the chair"),
     "refused": ("Bị từ chối", "Refused"),
     "recorded": ("Đã ghi", "Recorded"),
+}
+
+MEMBER_STATUS: Final[dict[str, tuple[str, str]]] = {
+    "active": ("đang sinh hoạt", "active"),
+    "left": ("đã thôi sinh hoạt", "left the union"),
+    "deceased": ("đã từ trần", "deceased"),
+    "transferred": ("đã chuyển sinh hoạt", "transferred"),
 }
 
 FLOWS: Final[dict[str, tuple[str, str]]] = {
@@ -90,6 +98,33 @@ SEVERITIES: Final[dict[str, tuple[str, str]]] = {
 }
 
 
+# The labels the pages' forms give the fields a refusal names (`problem.field`): a page never
+# shows a field's internal path.
+FIELDS: Final[dict[str, tuple[str, str]]] = {
+    "text": ("Nội dung phản ánh", "What you wrote"),
+    "reason": ("Lý do phản ánh", "Reason"),
+    "entry": ("Bút toán", "Entry"),
+    "period": ("Kỳ báo cáo", "Period"),
+    "unit": ("Đơn vị", "Unit"),
+    "month": ("Tháng", "Month"),
+    "effective_date": ("Ngày", "Date"),
+    "command.effective_date": ("Ngày", "Date"),
+    "on": ("Ngày", "Date"),
+    "member": ("Đoàn viên", "Member"),
+    "kind": ("Khoản phúc lợi", "Welfare kind"),
+    "csrf": ("Biểu mẫu", "Form"),
+    "payroll": ("Bảng lương", "Payroll"),
+    "format": ("Định dạng tệp", "File format"),
+    "form": ("Biểu mẫu báo cáo", "Report form"),
+}
+
+
+def field_label(lang: str, field_: str | None) -> str:
+    """The form's label of a field path, or "" when the page has none to show."""
+    pair = FIELDS.get(field_ or "")
+    return pick(lang, *pair) if pair else ""
+
+
 def pick(lang: str, vi: str, en: str) -> str:
     return en if lang == "en" else vi
 
@@ -136,6 +171,22 @@ def moment(value: date | datetime | str | None) -> str:
         return ""
     instant = _instant(value)
     return instant.strftime("%d/%m/%Y %H:%M") if instant is not None else day(value)
+
+
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def instants(message: str | None) -> str:
+    """Every ISO instant written in a message (`lúc 2025-09-15T07:00:00+00:00`) shown as
+    `moment` shows it: dd/mm/yyyy HH:MM, Vietnam's time."""
+    return _INSTANT.sub(lambda m: moment(m.group(0).replace("Z", "+00:00")), message or "")
+
+
+def count(value: Any) -> str:
+    """A count with the Vietnamese thousands dot: 4301 → `4.301`."""
+    if value is None or value == "":
+        return "0"
+    return f"{int(value):,}".replace(",", ".")
 
 
 def parse_day(value: str) -> date | None:
@@ -186,6 +237,7 @@ def label(kind: str, value: str | None, lang: str) -> str:
         return pick(lang, member.label_vi, member.label_en)
     table = {
         "status": STATUS,
+        "member_status": MEMBER_STATUS,
         "flow": FLOWS,
         "command": COMMAND_TYPES,
         "reason": DISPUTE_REASONS,

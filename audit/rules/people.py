@@ -390,7 +390,7 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
         at_stake = sum(p.amount for n in others for p in by_member[n])
         payouts = [p for n in sorted(by_member) for p in by_member[n]]
         numbers = sorted(by_member)
-        owner = ", ".join(sorted(owners)) or "không rõ / unknown"
+        owner = ", ".join(sorted(owners))
         out.append(
             make(
                 "shared_bank_account",
@@ -398,10 +398,10 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
                 unit=payouts[0].unit,
                 people=numbers,
                 amount=at_stake,
-                vi=f"Một tài khoản ngân hàng (chủ: {owner}) nhận tiền chi cho {len(numbers)} "
+                vi=f"Một tài khoản ngân hàng (chủ: {owner or 'không rõ'}) nhận tiền chi cho {len(numbers)} "
                 f"đoàn viên khác nhau ({', '.join(numbers)}), tổng {format_dong(at_stake)} "
                 "không phải của chủ tài khoản.",
-                en=f"One bank account (owner: {owner}) received payouts for {len(numbers)} "
+                en=f"One bank account (owner: {owner or 'unknown'}) received payouts for {len(numbers)} "
                 f"different members ({', '.join(numbers)}), {at_stake} đồng not the owner's.",
                 evidence=[payout_evidence(p, "chuyển khoản") for p in payouts],
                 stakes={p.event_id: p.amount for n in others for p in by_member[n]},

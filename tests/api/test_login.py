@@ -238,10 +238,10 @@ def test_failed_logins_are_limited_per_client_address_before_the_secret_is_check
             assert refused.headers["Retry-After"] == "600"
             assert refused.json()["code"] == "too_many_attempts"
             assert refused.json()["message_vi"] == (
-                "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 600 giây"
+                "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau 10 phút"
             )
             assert refused.json()["message_en"] == (
-                "Too many failed logins from this address; try again in 600 seconds"
+                "Too many failed logins from this address; try again in 10 minutes"
             )
             assert hasher.checks == 3  # refused before any hashing
             assert failures(api.ledger.engine, ct) == 0  # and before the account's count

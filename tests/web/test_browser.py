@@ -676,3 +676,156 @@ def test_a_member_is_told_when_a_line_shown_is_not_what_was_signed(
                 {"e": gift, "s": seq, "l": line},
             )
         ctx.close()
+
+
+# --- QA report 5 --------------------------------------------------------------------------------
+
+
+def test_the_pages_read_money_exactly_as_the_ledger_does(people: People) -> None:
+    """parseMoney deleted every ".": "2500000.00" was signed as 250.000.000 đ, "1.5" as 15 đ."""
+    from ledger.domain.money import parse_dong
+
+    typed = [
+        "1.500.000", "1500000", "1,500,000", "1 500 000", "1.500.000 đ", "300000₫",
+        "2.000.000 VNĐ", "500.000 đồng", "1500000.00", "2500000.00", "1.5", "1.50.0000",
+        "1.500,000", "12,5", "-5", "", "abc", "1.000", "1234.567", "1.000.",
+    ]  # fmt: skip
+    expected = []
+    for value in typed:
+        try:
+            expected.append(parse_dong(value))
+        except ValueError:
+            expected.append(None)
+    page = people.page("kt.g1")
+    page.goto("/web/finance/other")
+    assert page.evaluate("(xs) => xs.map((x) => phucloiWeb.parseMoney(x))", typed) == expected
+
+
+def test_a_spending_with_decimals_is_refused_and_a_recorded_one_says_its_amount(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The page signed "2500000.00" as 250.000.000 đ and said only "Đã ghi khoản chi."; the
+    form then stayed filled, so a second click recorded the same money again."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/other")
+    form = page.locator("#expense-form")
+    form.get_by_label("Số tiền (đồng)").fill("2500000.00")
+    form.get_by_label("Diễn giải").fill("Mua văn phòng phẩm quý IV")
+    form.get_by_role("button", name="Ký và ghi khoản chi").click()
+    result = page.locator("#expense-result")
+    expect(result).to_contain_text(
+        "Số tiền (đồng): Số tiền có phần thập phân (đồng không có số lẻ)"
+    )
+    form.get_by_label("Số tiền (đồng)").fill("2.500.000")
+    form.get_by_role("button", name="Ký và ghi khoản chi").click()
+    expect(result).to_contain_text("Đã ghi khoản chi.")
+    expect(result).to_contain_text(f"Số tiền đã ký: 2.500.000 đ, ngày {_today():%d/%m/%Y}")
+    event_id = (result.locator("p.muted").text_content() or "").removeprefix("Mã bút toán: ")
+    ctx = open_ledger(server["url"])
+    try:
+        unit = ctx.ledger.get_unit("G1")
+        assert unit is not None and unit.money[event_id.strip()]["amount"] == 2_500_000
+    finally:
+        ctx.close()
+    # Locked after success: no second record by a second click; "Ghi khoản khác" reopens it.
+    submit = form.get_by_role("button", name="Ký và ghi khoản chi")
+    expect(submit).to_be_disabled()
+    expect(form.get_by_label("Số tiền (đồng)")).to_be_disabled()
+    shot(page, "finance-expense-recorded-locked")
+    result.get_by_role("button", name="Ghi khoản khác").click()
+    expect(submit).to_be_enabled()
+    expect(form.get_by_label("Số tiền (đồng)")).to_have_value("")
+    expect(form.get_by_label("Diễn giải")).to_have_value("")
+
+
+def test_a_refusal_names_the_forms_label_and_a_date_as_people_write_it(people: People) -> None:
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/other")
+    form = page.locator("#income-form")
+    form.get_by_label("Ngày (dd/mm/yyyy)").fill("01/01/2000")
+    form.get_by_label("Số tiền (đồng)").fill("1.000.000")
+    form.get_by_label("Nội dung").fill("Tài trợ")
+    form.get_by_role("button", name="Ký và ghi khoản thu").click()
+    result = page.locator("#income-result")
+    expect(result).to_contain_text(
+        "Ngày (dd/mm/yyyy): ngày hiệu lực 01/01/2000 trước ngày đơn vị G1 được đăng ký"
+    )
+    expect(result).not_to_contain_text("command.effective_date")
+    assert form.get_by_label("Ngày (dd/mm/yyyy)").get_attribute("aria-invalid") == "true"
+
+
+def test_a_dispute_typed_when_the_session_ends_is_kept_through_the_login(
+    browser: Any, server: dict[str, Any]
+) -> None:
+    """The member's dispute posted after the session ended showed raw JSON and the text was
+    lost. It now goes to the login page, and after logging in back to the form, text kept."""
+    from api.auth import end_sessions
+
+    context = browser.new_context(base_url=server["base"], locale="vi-VN")
+    try:
+        page = context.new_page()
+        page.goto("/web/member/login")
+        page.get_by_label("Mã đoàn viên").fill("DV201")
+        page.get_by_label("Mã PIN").fill(PIN["DV201"])
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/web/me")
+        entry = server["events"]["gift3"]
+        page.goto(f"/web/me/disputes/new?entry={entry}")
+        words = "Tôi chưa nhận được quà 2/9 năm nay."
+        page.get_by_label("Bạn muốn nói gì thêm").fill(words)
+        ctx = open_ledger(server["url"])
+        try:  # the member logs out on another device
+            end_sessions(ctx.engine, Account("member", "DV201"))
+        finally:
+            ctx.close()
+        page.get_by_role("button", name="Gửi phản ánh").click()
+        page.wait_for_url("**/web/member/login?**")
+        expect(page.locator("#login-expired")).to_contain_text("CHƯA được thực hiện")
+        shot(page, "member-dispute-session-ended")
+        page.get_by_label("Mã đoàn viên").fill("DV201")
+        page.get_by_label("Mã PIN").fill(PIN["DV201"])
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(f"**/web/me/disputes/new?entry={entry}")
+        expect(page.get_by_label("Bạn muốn nói gì thêm")).to_have_value(words)
+        expect(page.locator("#dispute-restored")).to_be_visible()
+        page.get_by_role("button", name="Gửi phản ánh").click()
+        page.wait_for_url("**/web/me?done=disputed**")
+        page.goto(f"/web/me/disputes/new?entry={entry}")  # recorded: forgotten
+        expect(page.get_by_label("Bạn muốn nói gì thêm")).to_have_value("")
+    finally:
+        context.close()
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV201")
+        assert member is not None and [s["kind"] for s in member.statements] == ["dispute"]
+    finally:
+        ctx.close()
+
+
+def test_a_zero_salary_is_refused_by_the_preview_and_english_keeps_the_form(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The preview said "hợp lệ" for a salary of 0 or 1 đ, then signing was refused naming
+    body.lines[0]; and the language switch on the preview answered 405 JSON."""
+    page = people.signing_officer("kt.g1")
+    payroll = server["home"] / "luong-0.csv"
+    payroll.write_text("Mã đoàn viên,Lương đóng BHXH\nDV001,0\nDV002,1\n")
+    page.goto("/web/finance/dues")
+    page.get_by_label("Tháng đóng (YYYY-MM)").fill("2024-08")
+    page.get_by_label("Bảng lương (CSV hoặc XLSX)").set_input_files(str(payroll))
+    page.get_by_role("button", name="Xem trước").click()
+    page.wait_for_url("**/web/finance/dues/preview")
+    expect(page.locator("tr[data-row='2']")).to_contain_text(
+        "lương đóng BHXH: giá trị phải lớn hơn 0"
+    )
+    expect(page.locator("tr[data-row='3']")).to_contain_text("đoàn phí: giá trị phải lớn hơn 0")
+    assert page.locator("#dues-sign").count() == 0
+    page.locator("#lang-switch").click()
+    page.wait_for_url("**/web/finance/dues")
+    assert page.locator("h1").text_content() == "Dues from the payroll"
+    page.goto("/web/lang/vi?next=/web/abc")
+    assert page.url.endswith("/web/abc")
+    expect(page.locator("main")).to_contain_text("Không có trang này")
+    expect(page.locator("main")).to_contain_text("There is no such page")
+    page.get_by_role("link", name="Về trang chính").click()
+    page.wait_for_url("**/web/finance/payout")

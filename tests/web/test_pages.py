@@ -124,7 +124,9 @@ def test_an_expired_session_goes_back_to_the_login_page(web: Web) -> None:
     with clock.frozen(clock.now() + timedelta(minutes=16)):
         r = member.get("/web/me")
     assert r.status_code == 303
-    assert r.headers["location"] == "/web/member/login?next=/web/me"
+    assert r.headers["location"] == "/web/member/login?next=/web/me&expired=1"
+    page = member.get(r.headers["location"])
+    assert "Phiên đăng nhập đã hết hạn hoặc đã kết thúc; hãy đăng nhập lại." in page.text
 
 
 def test_a_recorded_verification_shows_its_errors_in_the_pages_language(web: Web) -> None:
@@ -802,3 +804,125 @@ def test_an_inspector_runs_a_full_verification_and_reads_its_verdict(web: Web) -
     assert "ĐẠT: mọi kiểm tra đều đúng" in verdict
     assert f"{_entries(web)} bút toán" in verdict
     assert "(web)" in verdict  # recorded (audit.runs), so every server process shows it
+
+
+# --- QA report 5 --------------------------------------------------------------------------------
+
+
+def test_a_form_post_after_the_session_ended_goes_to_the_login_page_not_json(web: Web) -> None:
+    """A dispute posted after the member's session ended showed the API's raw JSON and lost
+    the text. A form post now goes to the login page, which says nothing was done, and then
+    back to the form it came from (the page script keeps the text: test_browser)."""
+    member = web.login("DV001")
+    entry = web.events["gift1"]
+    form = f"/web/me/disputes/new?entry={entry}"
+    token = csrf_of(member.get(form).text)
+    other = web.login("DV001")  # the member logs out on another device
+    other.post("/web/logout", data={"csrf": csrf_of(other.get("/web/me").text)})
+    referer = {"Referer": f"http://testserver{form}"}
+    data = {"csrf": token, "entry": entry, "reason": "other", "text": "Tôi chưa nhận"}
+    r = member.post("/web/me/disputes", data=data, headers=referer)
+    assert r.status_code == 303
+    assert r.headers["location"] == (
+        "/web/member/login?next=/web/me/disputes/new%3Fentry%3D" + entry + "&expired=post"
+    )
+    login = member.get(r.headers["location"])
+    assert "Thao tác vừa rồi CHƯA được thực hiện" in login.text
+    # The browser dropped the expired cookie: the post is sent to log in, not refused as CSRF.
+    fresh = web.client()
+    r = fresh.post("/web/me/receipts", data={"csrf": token, "entry": entry})
+    assert (r.status_code, r.headers["location"]) == (
+        303,
+        "/web/member/login?next=/web/me&expired=post",
+    )
+    # A page script (Accept: application/json) still gets 401 JSON, naming the login page.
+    r = fresh.post("/web/finance/submit", json={}, headers={"Accept": "application/json"})
+    assert (r.status_code, r.json()["login"]) == (401, "/web/login")
+    assert web.world.ledger.get_member("DV001").statements == []
+
+
+def test_unknown_web_addresses_and_language_switches_after_a_post_are_pages(web: Web) -> None:
+    officer = web.login("kt.g1")
+    r = officer.get("/web/abc")
+    assert (r.status_code, r.headers["content-type"]) == (404, "text/html; charset=utf-8")
+    assert "Không có trang này" in r.text and "There is no such page" in r.text
+    assert 'href="/web/"' in r.text
+    # A GET of an address that is only posted to (the language switch used to land there).
+    r = officer.get("/web/finance/dues/preview")
+    assert (r.status_code, r.headers["location"]) == (303, "/web/finance/dues")
+    token = csrf_of(officer.get("/web/finance/dues").text)
+    page = _preview(officer, token, "luong.csv", b"member,salary_basis\nDV001,6000000\n")
+    switch = re.search(r'href="([^"]+)" lang="en" id="lang-switch"', page.text)
+    assert switch is not None and switch.group(1) == "/web/lang/en?next=/web/finance/dues"
+
+
+def test_the_verification_button_keeps_the_unit_and_period(web: Web) -> None:
+    inspector = web.login("ubkt")
+    page = inspector.get("/web/inspector?unit=G1&period=2024").text
+    r = inspector.post(
+        "/web/inspector/verify", data={"csrf": csrf_of(page), "unit": "G1", "period": "2024"}
+    )
+    assert (r.status_code, r.headers["location"]) == (
+        303,
+        "/web/inspector?unit=G1&period=2024#verification",
+    )
+    assert 'name="period" value="2024"' in page and 'name="unit" value="G1"' in page
+
+
+def test_the_event_page_shows_vietnam_time_and_a_payouts_state_today(web: Web) -> None:
+    world = web.world
+    world.join("DV009")
+    with at("2024-09-10", 9):
+        pending = world.submit(
+            "payout.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-10",
+            body={
+                "member": "DV009",
+                "kind": "gift",
+                "amount": 300_000,
+                "occasion": "x",
+                "await_approval": True,
+            },
+        )
+        world.submit(
+            "approval.decide",
+            by=world.chair,
+            unit="G1",
+            body={
+                "target": pending.event_id,
+                "target_digest": pending.digest,
+                "decision": "approve",
+            },
+        )
+    page = web.login("ubkt").get(f"/web/inspector/events/{pending.event_id}").text
+    assert re.search(r"<dt>Ghi lúc</dt><dd>10/09/2024 \d\d:\d\d</dd>", page)
+    assert '<dd id="state-now">Đã chi (Chủ tịch ct.g1)</dd>' in page
+    assert "Kết quả của sổ khi ghi" in page
+
+
+def test_waits_counts_and_times_are_said_as_people_read_them() -> None:
+    from api.auth import RateLimited
+
+    assert RateLimited(894).vi == "Đăng nhập sai quá nhiều lần; thử lại sau 15 phút"
+    assert RateLimited(40).vi == "Đăng nhập sai quá nhiều lần; thử lại sau 40 giây"
+    assert text.count(4301) == "4.301"
+    assert (
+        text.instants("ký bởi kt.G27 lúc 2025-09-15T07:00:00+00:00.")
+        == "ký bởi kt.G27 lúc 15/09/2025 14:00."
+    )
+
+
+def test_the_member_search_says_a_members_status_in_vietnamese(web: Web) -> None:
+    world = web.world
+    with at("2024-10-01"):
+        world.submit(
+            "member.death",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-10-01",
+            body={"member": "DV002"},
+        )
+    found = web.login("kt.g1").get("/web/finance/members", params={"q": "DV002"}).json()
+    assert [(m["member"], m["status_label"]) for m in found["members"]] == [("DV002", "đã từ trần")]

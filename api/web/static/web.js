@@ -14,14 +14,53 @@
   const t = (vi, en) => (lang() === "en" ? en : vi);
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 
+  const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
   function money(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".") + " đ";
+    return grouped(n) + " đ";
+  }
+  // Whole đồng as people type them, exactly as the ledger reads them
+  // (ledger.domain.money.parse_dong): "1500000", "1.500.000", "1,500,000" or "1 500 000" (one
+  // separator kind, in groups of three) and an optional trailing đ / ₫ / VND / VNĐ / đồng.
+  // Decimals ("1500000.00", "1.5"), misplaced groups ("1.50.0000"), signs and anything else are
+  // refused: {value} or {vi, en} naming the problem.
+  const MAX_MONEY = 1e13;
+  function readMoney(text) {
+    const no = (vi, en) => ({ value: null, vi, en });
+    let s = String(text == null ? "" : text).normalize("NFC").trim();
+    s = s.replace(/\s*(?:đồng|đ|₫|vnđ|vnd)\s*$/iu, "");
+    if (!s) return no("Số tiền trống", "The amount is empty");
+    if (/^[-\u2212]/.test(s)) return no("Số tiền không được âm", "The amount must not be negative");
+    s = s.replace(/[ \u00a0\u202f]/g, " ");
+    if (/[^0-9., ]/.test(s)) {
+      return no("Số tiền chứa ký tự không phải chữ số", "The amount contains characters that are not digits");
+    }
+    const seps = new Set(Array.from(s).filter((c) => c === "." || c === "," || c === " "));
+    if (seps.size > 1) {
+      return no("Số tiền có phần thập phân hoặc dấu phân cách lẫn lộn (đồng không có số lẻ)",
+                "The amount has decimals or mixed separators (đồng has no fractions)");
+    }
+    let digits = s;
+    if (seps.size === 1) {
+      const sep = seps.values().next().value;
+      const groups = s.split(sep);
+      if (sep !== " " && groups.length === 2 && /^[0-9]+$/.test(groups[1]) && groups[1].length !== 3) {
+        return no("Số tiền có phần thập phân (đồng không có số lẻ)", "The amount has decimals (đồng has no fractions)");
+      }
+      const [head, ...tail] = groups;
+      if (!(/^[0-9]{1,3}$/.test(head) && tail.every((g) => /^[0-9]{3}$/.test(g)))) {
+        return no("Số tiền nhóm chữ số sai (phải theo nhóm 3 chữ số, ví dụ 1.500.000)",
+                  "The amount has misplaced digit-group separators (groups of three, e.g. 1.500.000)");
+      }
+      digits = groups.join("");
+    }
+    const n = Number(digits);
+    if (!Number.isSafeInteger(n) || n > MAX_MONEY) {
+      return no("Số tiền quá lớn", "The amount is too large");
+    }
+    return { value: n };
   }
   function parseMoney(text) {
-    const clean = String(text || "").replace(/[\s.]/g, "").replace(/đ$/i, "");
-    if (!/^\d{1,13}$/.test(clean)) return null;
-    const n = Number(clean);
-    return Number.isSafeInteger(n) ? n : null;
+    return readMoney(text).value;
   }
 
   // A date typed as dd/mm/yyyy (or ISO) → "yyyy-mm-dd", or null when it is not a real date.
@@ -55,25 +94,86 @@
     return { ok: res.ok, status: res.status, body };
   }
 
-  // Show a result (receipt or refusal) in a live region.
-  function show(region, ok, body, okText) {
+  // ISO dates in a message → dd/mm/yyyy, as everywhere else on the pages.
+  const dmy = (text) => String(text || "").replace(/\b(\d{4})-(\d{2})-(\d{2})\b/g, "$3/$2/$1");
+
+  // The input a problem's field path names in `form`: the inputs' `name` (or `data-field`, a
+  // list of paths) is that path; `command.` and `body.personal.` prefixes are the envelope's.
+  function inputFor(form, field) {
+    if (!form || !field) return null;
+    const short = String(field).replace(/^command\./, "").replace(/^body\.personal\./, "personal.");
+    for (const path of [String(field), short]) {
+      const quoted = JSON.stringify(path);
+      const el = form.querySelector(`[name=${quoted}], [data-field~=${quoted}]`);
+      if (el) return el;
+    }
+    return null;
+  }
+  function labelText(el) {
+    const label = el && el.labels && el.labels[0];
+    return label ? label.textContent.trim() : null;
+  }
+
+  // Where a problem is, as the form says it: the input's label, the file's row of a dues line
+  // (`rows` maps the batch's line index to the file's row), else no internal path at all.
+  function whereOf(form, field, rows) {
+    const line = /^body\.lines\[(\d+)\]\.(\w+)$/.exec(String(field || ""));
+    if (line && rows) {
+      const column = { member: t("mã đoàn viên", "member number"), salary_basis: t("lương đóng BHXH", "salary basis"), amount: t("đoàn phí", "dues") }[line[2]] || line[2];
+      return t(`dòng ${rows[Number(line[1])]} của tệp, ${column}`, `row ${rows[Number(line[1])]} of the file, ${column}`);
+    }
+    return labelText(inputFor(form, field));
+  }
+
+  // Show a result (receipt or refusal) in a live region. `extra`: {form, rows, lines} —
+  // lines are shown after the headline on success (what was recorded).
+  function show(region, ok, body, okText, extra = {}) {
+    const form = extra.form || region.closest("form");
     region.hidden = false;
     region.className = "notice " + (ok ? "success" : "error");
     region.setAttribute("role", ok ? "status" : "alert");
     region.textContent = "";
+    for (const el of $$("[aria-invalid]", form || document)) el.removeAttribute("aria-invalid");
     const head = document.createElement("p");
     const strong = document.createElement("strong");
-    strong.textContent = ok ? okText : (lang() === "en" ? body.message_en : body.message_vi) || t("Lỗi không xác định", "Unknown error");
+    const problems = !ok && Array.isArray(body.problems) ? body.problems : [];
+    let headline = (lang() === "en" ? body.message_en : body.message_vi) || t("Lỗi không xác định", "Unknown error");
+    if (!ok && body.code === "invalid_command" && problems.length) {
+      headline = t("Chưa ghi: có thông tin cần sửa", "Not recorded: some fields need correcting");
+    }
+    strong.textContent = ok ? okText : dmy(headline);
     head.appendChild(strong);
     region.appendChild(head);
-    if (!ok && Array.isArray(body.problems) && body.problems.length) {
+    if (ok && Array.isArray(extra.lines)) {
+      for (const text of extra.lines) {
+        const p = document.createElement("p");
+        p.textContent = text;
+        region.appendChild(p);
+      }
+    }
+    if (problems.length) {
       const ul = document.createElement("ul");
-      for (const p of body.problems) {
+      for (const p of problems) {
         const li = document.createElement("li");
-        li.textContent = (lang() === "en" ? p.message_en : p.message_vi) + (p.field ? ` (${p.field})` : "");
+        const where = whereOf(form, p.field, extra.rows);
+        li.textContent = (where ? where + ": " : "") + dmy(lang() === "en" ? p.message_en : p.message_vi);
+        const input = inputFor(form, p.field);
+        if (input) input.setAttribute("aria-invalid", "true");
         ul.appendChild(li);
       }
       region.appendChild(ul);
+    }
+    if (!ok && body.status === 401) {
+      // The session ended: nothing was recorded and the form keeps what was typed.
+      const p = document.createElement("p");
+      const a = document.createElement("a");
+      a.href = body.login || "/web/login";
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.textContent = t("Mở trang đăng nhập trong thẻ mới", "Open the login page in a new tab");
+      p.append(t("Nội dung bạn đã nhập vẫn còn trên trang này. ", "What you typed is still on this page. "), a,
+               t(", đăng nhập lại, rồi quay lại đây và bấm ký lại.", ", log in again, then come back here and sign again."));
+      region.appendChild(p);
     }
     if (ok && body.event_id) {
       const p = document.createElement("p");
@@ -89,7 +189,7 @@
   }
 
   // Sign `spec` ({type, unit, effectiveDate, body, personal}) as this officer and post it.
-  async function signAndPost(url, spec, region, okText) {
+  async function signAndPost(url, spec, region, okText, extra = {}) {
     const who = officer();
     try {
       const key = await phucloiSign.loadKey(who);
@@ -97,17 +197,46 @@
         show(region, false, {
           message_vi: "Thiết bị này chưa có khóa ký của bạn. Hãy tạo khóa ở trang “Khóa ký” và nhờ quản trị viên đăng ký.",
           message_en: "This device has no signing key of yours. Make one on the “Signing key” page and have an administrator register it.",
-        });
+        }, "", extra);
         return null;
       }
       const item = await phucloiSign.signCommand(who, spec);
       const res = await postJSON(url, item);
-      show(region, res.ok, res.body, okText);
+      show(region, res.ok, { ...res.body, status: res.status }, okText, extra);
       return res;
     } catch (e) {
-      show(region, false, { message_vi: "Không ký được: " + e.message, message_en: "Could not sign: " + e.message });
+      show(region, false, { message_vi: "Không ký được: " + e.message, message_en: "Could not sign: " + e.message }, "", extra);
       return null;
     }
+  }
+
+  // What a success message repeats of the signed command: the amount and the date.
+  function recordedLines(amount, effectiveDate) {
+    const on = dmy(effectiveDate);
+    if (amount === undefined || amount === null) return [t(`Ngày: ${on}`, `Date: ${on}`)];
+    return [t(`Số tiền đã ký: ${money(amount)}, ngày ${on}`, `Amount signed: ${money(amount)}, dated ${on}`)];
+  }
+
+  // After a success the form is locked (a second click would record the same money again);
+  // "Ghi khoản khác" clears the amount and text fields and opens it again.
+  function lockAfterSuccess(form, region, reset) {
+    const fields = $$("input, select, textarea, button", form).filter((el) => !region.contains(el));
+    fields.forEach((el) => { el.disabled = true; });
+    const again = document.createElement("button");
+    again.type = "button";
+    again.className = "again";
+    again.textContent = t("Ghi khoản khác", "Record another");
+    again.addEventListener("click", () => {
+      fields.forEach((el) => { el.disabled = false; });
+      reset();
+      region.hidden = true;
+      region.textContent = "";
+      const first = fields.find((el) => el.matches("input:not([type=hidden]), select"));
+      if (first) first.focus();
+    });
+    const p = document.createElement("p");
+    p.appendChild(again);
+    region.appendChild(p);
   }
 
   // --- signing key page ------------------------------------------------------------------------
@@ -201,7 +330,7 @@
             // the amount the member reads on the row, against what was signed
             const line = { ...((data.lines || {})[row.dataset.event] || {}), amount: Number(row.dataset.amount) };
             const where = t(
-              `Có trong sổ: bút toán nằm ở vị trí ${Number(btn.dataset.leafIndex) + 1} trong cây ${result.size} bút toán, khớp điểm kiểm tra đã ký.`,
+              `Có trong sổ: bút toán nằm ở vị trí ${grouped(Number(btn.dataset.leafIndex) + 1)} trong cây ${grouped(result.size)} bút toán, khớp điểm kiểm tra đã ký.`,
               `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint.`);
             if (!line.event && !UNION_WIDE.has(line.command_type)) {
               out.className = "check-result error";
@@ -303,7 +432,7 @@
           b.type = "button";
           b.className = "choice";
           b.dataset.member = m.member;
-          b.textContent = `${m.member} — ${m.name || t("(không có tên)", "(no name)")} · ${m.unit}${m.status === "active" ? "" : " · " + m.status}`;
+          b.textContent = `${m.member} — ${m.name || t("(không có tên)", "(no name)")} · ${m.unit}${m.status === "active" ? "" : " · " + (m.status_label || m.status)}`;
           b.addEventListener("click", () => {
             chosen.value = m.member;
             chosen.dataset.unit = m.unit;
@@ -343,6 +472,9 @@
       };
       for (const row of allowance.rows) add(lang() === "en" ? row.en : row.vi, row.value);
       info.appendChild(dl);
+      const reasonInput = $("#reason", root);
+      reasonInput.required = Boolean(allowance.requires_reason);
+      reasonInput.setAttribute("aria-required", allowance.requires_reason ? "true" : "false");
       const amount = parseMoney($("#amount", root).value);
       if (amount !== null && allowance.approval_threshold !== null && amount > allowance.approval_threshold) {
         const p = document.createElement("p");
@@ -354,15 +486,22 @@
     }
     for (const id of ["#kind", "#effective_date", "#amount"]) $(id, root).addEventListener("change", refresh);
 
+    let busy = false;
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      const amount = parseMoney($("#amount", root).value);
+      if (busy) return;
+      const read = readMoney($("#amount", root).value);
+      const amount = read.value;
       if (!chosen.value) {
         show(region, false, { message_vi: "Hãy chọn đoàn viên", message_en: "Choose a member" });
         return;
       }
       if (amount === null || amount <= 0) {
-        show(region, false, { message_vi: "Số tiền phải là số nguyên đồng lớn hơn 0", message_en: "The amount must be whole đồng above 0" });
+        const label = labelText($("#amount", root));
+        show(region, false, read.vi
+          ? { message_vi: `${label}: ${read.vi}`, message_en: `${label}: ${read.en}` }
+          : { message_vi: `${label}: phải lớn hơn 0`, message_en: `${label}: must be above 0` });
+        $("#amount", root).setAttribute("aria-invalid", "true");
         return;
       }
       const effectiveDate = isoDate($("#effective_date", root).value);
@@ -370,37 +509,54 @@
         show(region, false, badDate);
         return;
       }
-      if (!allowance) await refresh();
-      const body = {
-        member: chosen.value,
-        kind: $("#kind", root).value,
-        amount,
-        occasion: $("#occasion", root).value.trim(),
-      };
-      if (allowance && allowance.approval_threshold !== null && amount > allowance.approval_threshold) body.await_approval = true;
-      const reason = $("#reason", root).value.trim();
-      const spec = {
-        type: "payout.record",
-        unit: chosen.dataset.unit,
-        effectiveDate,
-        body,
-        personal: reason ? { reason } : undefined,
-      };
       const btn = $("button[type=submit]", form);
+      busy = true;
       btn.disabled = true;
-      const res = await signAndPost("/web/finance/submit", spec, region,
-        body.await_approval ? t("Đã ghi, đang chờ Chủ tịch duyệt.", "Recorded; waiting for the chair's approval.")
-                            : t("Đã ghi khoản chi.", "The payout is recorded."));
+      try {
+        if (!allowance) await refresh();
+        const body = {
+          member: chosen.value,
+          kind: $("#kind", root).value,
+          amount,
+          occasion: $("#occasion", root).value.trim(),
+        };
+        if (allowance && allowance.approval_threshold !== null && amount > allowance.approval_threshold) body.await_approval = true;
+        const reason = $("#reason", root).value.trim();
+        const spec = {
+          type: "payout.record",
+          unit: chosen.dataset.unit,
+          effectiveDate,
+          body,
+          personal: reason ? { reason } : undefined,
+        };
+        const res = await signAndPost("/web/finance/submit", spec, region,
+          body.await_approval ? t("Đã ghi, đang chờ Chủ tịch duyệt.", "Recorded; waiting for the chair's approval.")
+                              : t("Đã ghi khoản chi.", "The payout is recorded."),
+          { form, lines: recordedLines(amount, effectiveDate) });
+        if (res && res.ok) {
+          lockAfterSuccess(form, region, () => {
+            for (const id of ["#amount", "#occasion", "#reason", "#member-search"]) $(id, root).value = "";
+            chosen.value = "";
+            chosenText.textContent = t("Chưa chọn đoàn viên", "No member chosen yet");
+            info.hidden = true;
+            allowance = null;
+          });
+          return;
+        }
+      } finally {
+        busy = false;
+      }
       btn.disabled = false;
-      if (res && res.ok) refresh();
     });
   }
 
   // --- a generic signed form: fields named body.X / personal.X -----------------------------------
   function signedForms(root) {
     for (const form of $$("form[data-sign]", root)) {
+      let busy = false;
       form.addEventListener("submit", async (ev) => {
         ev.preventDefault();
+        if (busy) return;
         const region = document.getElementById(form.dataset.result);
         const body = {};
         const personal = {};
@@ -409,14 +565,16 @@
           if (!key || el.value.trim() === "") continue;
           let value = el.value.trim();
           if (el.dataset.money !== undefined) {
-            value = parseMoney(value);
-            if (value === null) {
-              show(region, false, {
-                message_vi: `${el.labels[0].textContent}: phải là số nguyên đồng`,
-                message_en: `${el.labels[0].textContent}: must be whole đồng`,
-              });
+            const read = readMoney(value);
+            const label = labelText(el);
+            if (read.value === null || read.value <= 0) {
+              el.setAttribute("aria-invalid", "true");
+              show(region, false, read.vi
+                ? { message_vi: `${label}: ${read.vi}`, message_en: `${label}: ${read.en}` }
+                : { message_vi: `${label}: phải lớn hơn 0`, message_en: `${label}: must be above 0` });
               return;
             }
+            value = read.value;
           }
           (where === "personal" ? personal : body)[key] = value;
         }
@@ -434,11 +592,24 @@
           personal: Object.keys(personal).length ? personal : undefined,
         };
         const buttons = $$("button", form);
+        busy = true;
         buttons.forEach((b) => { b.disabled = true; });
-        const res = await signAndPost(form.action, spec, region, form.dataset.ok || t("Đã ghi.", "Recorded."));
-        buttons.forEach((b) => { b.disabled = false; });
+        let res = null;
+        try {
+          res = await signAndPost(form.action, spec, region, form.dataset.ok || t("Đã ghi.", "Recorded."),
+            { form, lines: "amount" in body ? recordedLines(body.amount, effectiveDate) : undefined });
+        } finally {
+          busy = false;
+        }
         if (res && res.ok && form.dataset.after === "reload") {
           setTimeout(() => window.location.reload(), 800);
+          return;
+        }
+        buttons.forEach((b) => { b.disabled = false; });
+        if (res && res.ok && form.dataset.after === "lock") {
+          lockAfterSuccess(form, region, () => {
+            for (const el of $$("input:not([data-keep]), textarea", form)) el.value = el.defaultValue;
+          });
         }
       });
     }
@@ -458,25 +629,65 @@
     btn.addEventListener("click", async () => {
       const batch = JSON.parse($("#dues-batch").textContent);
       btn.disabled = true;
+      const total = batch.lines.reduce((sum, line) => sum + line.amount, 0);
       const res = await signAndPost("/web/finance/submit", {
         type: "collection.dues",
         unit: batch.unit,
         effectiveDate: batch.effective_date,
         body: { month: batch.month, lines: batch.lines },
-      }, $("#dues-result", root), t(`Đã ghi lô đoàn phí ${batch.lines.length} dòng.`, `The dues batch of ${batch.lines.length} lines is recorded.`));
+      }, $("#dues-result", root), t(`Đã ghi lô đoàn phí ${batch.lines.length} dòng.`, `The dues batch of ${batch.lines.length} lines is recorded.`),
+      { rows: batch.rows, lines: [t(`Tổng đoàn phí đã ký: ${money(total)}, ngày ${dmy(batch.effective_date)}`, `Total dues signed: ${money(total)}, dated ${dmy(batch.effective_date)}`)] });
       if (!(res && res.ok)) btn.disabled = false;
     });
+  }
+
+  // --- member: a dispute survives an ended session --------------------------------------------
+  // What the member types is kept in this tab's sessionStorage until the dispute is recorded:
+  // a post without a valid session goes to the login page and then back to this form, which
+  // puts the words back. Recorded (/web/me?done=disputed), it is forgotten.
+  const DISPUTE_KEY = "phucloi-dispute:";
+  function disputePage(root) {
+    const form = $("#dispute-form", root);
+    if (!form) return;
+    const key = DISPUTE_KEY + form.dataset.entry;
+    const textArea = $("#text", form);
+    const save = () => {
+      const reason = (form.querySelector("input[name=reason]:checked") || {}).value || "";
+      try { sessionStorage.setItem(key, JSON.stringify({ reason, text: textArea.value })); } catch (e) { /* storage off */ }
+    };
+    let kept = null;
+    try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+    if (kept && kept.text && !textArea.value) {
+      textArea.value = kept.text;
+      const radio = form.querySelector(`input[name=reason][value=${JSON.stringify(kept.reason || "other")}]`);
+      if (radio) radio.checked = true;
+      $("#dispute-restored").hidden = false;
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    form.addEventListener("submit", () => {
+      save();
+      const btn = $("button[type=submit]", form);
+      setTimeout(() => { btn.disabled = true; }, 0);  // one post, not two
+    });
+  }
+  function forgetDisputes() {
+    if (!/[?&]done=disputed\b/.test(window.location.search)) return;
+    try {
+      for (const k of Object.keys(sessionStorage)) if (k.startsWith(DISPUTE_KEY)) sessionStorage.removeItem(k);
+    } catch (e) { /* storage off */ }
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     const page = document.body.dataset.page || "";
     const root = document.body;
     if (page === "key") keyPage($("#key-page"));
-    if (page === "member") memberPage(root);
+    if (page === "member") { memberPage(root); forgetDisputes(); }
+    if (page === "dispute") disputePage(root);
     if (page === "payout") payoutPage(root);
     if (page === "dues") duesPage(root);
     signedForms(root);
   });
 
-  window.phucloiWeb = { parseMoney, money, postJSON, isoDate };
+  window.phucloiWeb = { parseMoney, readMoney, money, postJSON, isoDate };
 })();
