@@ -82,7 +82,7 @@ from ledger.domain.errors import (
 from ledger.domain.findings import Finding
 from ledger.domain.members import Member
 from ledger.domain.officers import Officer
-from ledger.domain.policy import Policy, PolicyBook, resolve
+from ledger.domain.policy import Oversight, Policy, PolicyBook, oversight, resolve
 from ledger.domain.units import Unit
 from ledger.entries import EntryMeta, Projector, StaleHead, make_hook, project_member_index
 from ledger.handlers import HANDLERS
@@ -523,6 +523,12 @@ class Ledger(Application[UUID]):
             self._sync()
             return self._policy(None, unit, on)
 
+    def oversight_for(self, unit: str, on: date) -> Oversight | None:
+        """What `unit` is judged by on `on` (``ledger.domain.policy.oversight``)."""
+        with self._lock:
+            self._sync()
+            return oversight(self._books_of(None, self._ancestors(None, unit)), on)
+
     def policy_before(
         self, chain: Sequence[str], on: date, adopted_later: Mapping[str, int]
     ) -> Policy | None:
@@ -531,12 +537,16 @@ class Ledger(Application[UUID]):
         adopted after it (versions are appended in log order, so those are the last ones)."""
         with self._lock:
             self._sync()
-            books: list[PolicyBook | None] = []
-            for code in chain:
-                u = self._get(None, Unit, "unit", code)
-                kept = len(u.policies) - adopted_later.get(code, 0) if u is not None else 0
-                books.append(self._book(u, kept) if u is not None and kept > 0 else None)
-            return resolve(books, on)
+            return resolve(self._books_of(None, chain, adopted_later), on)
+
+    def oversight_before(
+        self, chain: Sequence[str], on: date, adopted_later: Mapping[str, int]
+    ) -> Oversight | None:
+        """What the unit was judged by on `on` as it stood at a checkpoint (see
+        `policy_before` for `chain` and `adopted_later`)."""
+        with self._lock:
+            self._sync()
+            return oversight(self._books_of(None, chain, adopted_later), on)
 
     # ------------------------------------------------------------------ the pipeline
 
@@ -945,11 +955,23 @@ class Ledger(Application[UUID]):
         return chain
 
     def _policy(self, work: Work | None, unit: str, on: date) -> Policy | None:
-        books = []
-        for code in self._ancestors(work, unit):
+        return resolve(self._books_of(work, self._ancestors(work, unit)), on)
+
+    def _books_of(
+        self,
+        work: Work | None,
+        chain: Sequence[str],
+        adopted_later: Mapping[str, int] | None = None,
+    ) -> list[PolicyBook | None]:
+        """The policy books of `chain` (None for a unit without versions), leaving out the
+        last `adopted_later[code]` versions of each unit."""
+        books: list[PolicyBook | None] = []
+        for code in chain:
             u = self._get(work, Unit, "unit", code)
-            books.append(self._book(u, len(u.policies)) if u is not None and u.policies else None)
-        return resolve(books, on)
+            later = adopted_later.get(code, 0) if adopted_later else 0
+            kept = len(u.policies) - later if u is not None else 0
+            books.append(self._book(u, kept) if u is not None and kept > 0 else None)
+        return books
 
     def _book(self, unit: Unit, versions: int) -> PolicyBook:
         """The unit's first `versions` policy versions, parsed once."""

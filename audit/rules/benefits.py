@@ -1,12 +1,15 @@
 """Rules 2, 4 and 5: how often, how much, and how a payment was cut up.
 
 Invariants:
-- Counts and caps are those of the policy in force on each payout's date for its unit, per
-  beneficiary (the member, or one relative) over the rule's counting window, exactly as the
-  write-time checks (`ledger.domain.rules`) count them: paid, unreversed payouts.
+- Counts, caps and the approval threshold are those of the policy in force on each payout's
+  date for its unit (the union's own rules: what it may pay), per beneficiary (the member,
+  or one relative) over the rule's counting window, exactly as the write-time checks
+  (`ledger.domain.rules`) count them: paid, unreversed payouts.
 - Rule 2 also finds one occasion paid twice within the count: the same kind, beneficiary and
   occasion (its text, compared without case, spacing, Unicode form or invisible characters)
-  within `detection.repeat_window_days`. A member sick twice is paid for two occasions.
+  within `detection.repeat_window_days`; that window and `split_window_days` (rule 5) are
+  the inspecting level's (`Facts.judged`), never the union's own. A member sick twice is
+  paid for two occasions.
 - Rule 4 reports every chair's override (low severity: allowed, but inspectors see them all)
   and, at high severity, any cap exceeded without an override (a policy adopted later
   with an earlier effective date makes earlier payouts exceed it).
@@ -113,8 +116,8 @@ def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
         twice = []
         for ps in by_occasion.values():
             for i, first in enumerate(ps[:-1]):
-                policy = facts.policy(first.unit, first.on)
-                days = policy.detection.repeat_window_days if policy is not None else 31
+                judged = facts.judged(first.unit, first.on)
+                days = judged.detection.repeat_window_days if judged is not None else 31
                 for second in ps[i + 1 :]:
                     if (second.on - first.on).days > days:
                         break
@@ -336,7 +339,9 @@ def split_payment(facts: Facts) -> list[DetectedFinding]:
             continue  # not enough money in the whole year to split anything
         links = _Links()
         for i, (first, policy) in enumerate(small):
-            end = first.on + timedelta(days=policy.split_window_days)
+            judged = facts.judged(first.unit, first.on)
+            window_days = judged.split_window_days if judged is not None else 7
+            end = first.on + timedelta(days=window_days)
             window = [first]
             for p, _policy in small[i + 1 :]:
                 if p.on > end:

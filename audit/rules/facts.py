@@ -9,7 +9,12 @@ Invariants:
 - Blind indexes (keyed HMACs of citizen IDs, bank accounts, households) are compared, never
   decrypted; personal values are not part of the facts.
 - `policy(unit, on)` is the policy in force on that date for that unit, inherited up the tree
-  as the ledger itself resolves it.
+  as the ledger itself resolves it: what the union may pay (caps, counts, approval
+  threshold). `judged(unit, on)` is what the unit is judged by (`ledger.domain.policy.
+  oversight`): the welfare target and category limits, strictest across its chain, and the
+  detection thresholds (`detection`, `backdate_days`, `split_window_days`) of the highest
+  union with a version in force. Rules read thresholds, targets and limits from `judged`
+  only, so a union cannot loosen what it is judged by.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain.periods import Period
-from ledger.domain.policy import Policy, PolicyBook, resolve
+from ledger.domain.policy import Oversight, Policy, PolicyBook, oversight, resolve
 
 if TYPE_CHECKING:
     from audit.findings import Report
@@ -244,6 +249,7 @@ class Facts:
     verification: Report | None = None
     events: int = 0
     _policies: dict[tuple[str, date], Policy | None] = field(default_factory=dict, repr=False)
+    _judged: dict[tuple[str, date], Oversight | None] = field(default_factory=dict, repr=False)
     _chains: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _windows: dict[tuple[str, str, date], tuple[Period, int | None]] = field(
         default_factory=dict, repr=False
@@ -278,6 +284,15 @@ class Facts:
         if key not in self._policies:
             self._policies[key] = resolve([self.books.get(u) for u in self.ancestors(unit)], on)
         return self._policies[key]
+
+    def judged(self, unit: str | None, on: date) -> Oversight | None:
+        """What `unit` is judged by on `on` (see the invariants)."""
+        if unit is None:
+            return None
+        key = (unit, on)
+        if key not in self._judged:
+            self._judged[key] = oversight([self.books.get(u) for u in self.ancestors(unit)], on)
+        return self._judged[key]
 
     def period_for(self, kind: str, on: date) -> Period:
         """The period of `kind` ("year", "quarter", "month", "lunar") containing `on`."""

@@ -191,8 +191,8 @@ def _routine(facts: Facts) -> Callable[[Payout], bool]:
         at_least = len(amounts) - bisect_left(amounts, p.amount)
         if best.get(k, {}).get(p.member, -1) >= p.amount:
             at_least -= 1  # the officer's own entitlement is not a peer's
-        policy = facts.policy(p.unit, p.on)
-        return at_least >= (policy.detection.uniform_min_peers if policy is not None else 3)
+        judged = facts.judged(p.unit, p.on)
+        return at_least >= (judged.detection.uniform_min_peers if judged is not None else 3)
 
     return routine
 

@@ -39,7 +39,7 @@ from audit.rules.membership import kind_vi, payout_evidence
 from audit.rules.people import LINKS_VI, officer_tie
 from ledger.clock import local_date
 from ledger.domain.money import format_dong
-from ledger.domain.policy import Policy
+from ledger.domain.policy import Oversight
 
 TYPE_VI = {
     "payout.record": "khoản chi phúc lợi",
@@ -83,10 +83,10 @@ def _evidence(facts: Facts, r: LateRecord) -> Evidence:
     )
 
 
-def _policy_of(facts: Facts, r: LateRecord) -> Policy | None:
-    """The policy a late record is judged by: the one in force on its effective date, else
+def _judged_of(facts: Facts, r: LateRecord) -> Oversight | None:
+    """What a late record is judged by: the oversight in force on its effective date, else
     (dated before any policy, e.g. decades back) the one in force when it was recorded."""
-    return facts.policy(r.unit, r.on) or facts.policy(r.unit, r.recorded_on)
+    return facts.judged(r.unit, r.on) or facts.judged(r.unit, r.recorded_on)
 
 
 def backdating(facts: Facts) -> list[DetectedFinding]:
@@ -94,21 +94,21 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
     bursts: dict[tuple[str, str, date], list[LateRecord]] = defaultdict(list)
     late: dict[tuple[str, str, date], list[LateRecord]] = defaultdict(list)
     for r in facts.late_records:
-        policy = _policy_of(facts, r)
-        if policy is None:
+        judged = _judged_of(facts, r)
+        if judged is None:
             continue
-        d = policy.detection
+        d = judged.detection
         deadline = _deadline(r.recorded_on, d.report_deadline_day)
         if r.lag >= d.burst_min_lag_days and (deadline - r.recorded_on).days <= d.burst_window_days:
             bursts[(r.unit, r.signer, deadline)].append(r)
-        if r.lag > policy.backdate_days:
+        if r.lag > judged.backdate_days:
             late[(r.unit, r.signer, r.recorded_on)].append(r)
     out = []
     in_bursts: set[str] = set()
     for (unit, signer, deadline), items in sorted(bursts.items()):
-        policy = _policy_of(facts, items[0])
-        assert policy is not None
-        if len(items) < policy.detection.burst_min_records:
+        judged = _judged_of(facts, items[0])
+        assert judged is not None
+        if len(items) < judged.detection.burst_min_records:
             continue
         in_bursts |= {r.event_id for r in items}
         total = sum(facts.amount_of(r.event_id) for r in items)
@@ -133,8 +133,8 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
         items = [r for r in items if r.event_id not in in_bursts]
         if not items:
             continue
-        policy = _policy_of(facts, items[0])
-        assert policy is not None
+        judged = _judged_of(facts, items[0])
+        assert judged is not None
         worst = max(r.lag for r in items)
         total = sum(facts.amount_of(r.event_id) for r in items)
         kinds = sorted({TYPE_VI.get(r.type, r.type) for r in items})
@@ -150,9 +150,9 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
                 amount=total,
                 vi=f"{signer} ghi ngày {recorded_on:%d/%m/%Y} {len(items)} bản ghi "
                 f"({', '.join(kinds)}) có ngày hiệu lực sớm hơn tới {worst} ngày, quá hạn "
-                f"{policy.backdate_days} ngày của quy chế.",
+                f"{judged.backdate_days} ngày của quy chế.",
                 en=f"{signer} recorded {len(items)} record(s) on {recorded_on} dated up to {worst} "
-                f"days earlier, beyond the policy's {policy.backdate_days} days.",
+                f"days earlier, beyond the policy's {judged.backdate_days} days.",
                 evidence=[_evidence(facts, r) for r in items],
             )
         )
@@ -263,8 +263,8 @@ def _movement_matches(
         for r, t in targets:
             if r.event_id in found:
                 continue
-            policy = facts.policy(r.unit, r.on)
-            days = policy.detection.reversal_match_days if policy is not None else 31
+            judged = facts.judged(r.unit, r.on)
+            days = judged.detection.reversal_match_days if judged is not None else 31
             best: tuple[int, int, Movement] | None = None
             for q in twins.get(_twin_key(t), []):
                 if q.event_id in used or not _counter(t, q, days):
@@ -300,8 +300,8 @@ def suspicious_reversal(facts: Facts) -> list[DetectedFinding]:
     used: set[str] = set()
     out = []
     for r in reversals:
-        policy = facts.policy(r.unit, r.on)
-        days = policy.detection.reversal_match_days if policy is not None else 31
+        judged = facts.judged(r.unit, r.on)
+        days = judged.detection.reversal_match_days if judged is not None else 31
         payout = facts.payout_by_id.get(r.target)
         if payout is not None:
             if _payout_match(payouts_of.get(payout.member, []), payout, days) is not None:

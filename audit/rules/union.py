@@ -3,7 +3,9 @@
 Invariants:
 - Union-level findings (10, 12) are identified by rule, unit and period (`audit.rules.base`),
   and judged for each evaluation period (`Facts.periods`: the period asked for, else every
-  calendar year with money) against the policy in force on the period's last day.
+  calendar year with money) against what the union is judged by on the period's last day
+  (`Facts.judged`: the strictest target and limits across its chain, the inspecting
+  level's thresholds), never against a version the union adopted to loosen them.
 - Rule 10 compares a union with its peers (every other union with enough recipients in the
   same period): the share of its cash welfare money received by its top recipients, and the
   Gini coefficient of what its recipients received, each against the peers' median. The top
@@ -79,12 +81,12 @@ def concentration(facts: Facts) -> list[DetectedFinding]:
         last = period.end - timedelta(days=1)
         stats: dict[str, tuple[int, int, int, list[str]]] = {}
         for unit, people in per_unit.items():
-            policy = facts.policy(unit, last)
-            if policy is None or len(people) < policy.detection.concentration_min_recipients:
+            judged = facts.judged(unit, last)
+            if judged is None or len(people) < judged.detection.concentration_min_recipients:
                 continue
             totals = {m: sum(p.amount for p in ps) for m, ps in people.items()}
             ranked = sorted(totals, key=lambda m: (-totals[m], m))
-            k = max(1, -(-len(ranked) * policy.detection.concentration_top_bp // BP_PER_WHOLE))
+            k = max(1, -(-len(ranked) * judged.detection.concentration_top_bp // BP_PER_WHOLE))
             top = ranked[:k]
             whole = sum(totals.values())
             top_share = share_bp(sum(totals[m] for m in top), whole) or 0
@@ -93,7 +95,7 @@ def concentration(facts: Facts) -> list[DetectedFinding]:
             peers = [s for u, s in stats.items() if u != unit]
             if len(peers) < 2:
                 continue
-            d = facts.policy(unit, last).detection  # type: ignore[union-attr]
+            d = facts.judged(unit, last).detection  # type: ignore[union-attr]
             peer_top = median_int([s[0] for s in peers])
             peer_gini = median_int([s[1] for s in peers])
             by_top = top_share >= max(
@@ -178,10 +180,10 @@ def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
         # (payout, reference price) of each purchase far above its season's peers, per unit
         high: dict[str, list[tuple[Payout, int]]] = defaultdict(list)
         for (unit, on), ps in sorted(bought.items()):
-            policy = facts.policy(unit, on)
-            if policy is None:
+            judged = facts.judged(unit, on)
+            if judged is None:
                 continue
-            d = policy.detection
+            d = judged.detection
             peers = _season_prices(prices, unit, on, d.in_kind_season_days)
             if len(peers) < d.in_kind_min_peers:
                 continue
@@ -201,8 +203,8 @@ def _seasons(facts: Facts, found: list[tuple[Payout, int]]) -> list[list[tuple[P
     """Flagged purchases of one item by one union, cut where more than a season apart."""
     seasons: list[list[tuple[Payout, int]]] = []
     for p, reference in sorted(found, key=lambda pr: (pr[0].on, pr[0].event_id)):
-        policy = facts.policy(p.unit, p.on)
-        days = policy.detection.in_kind_season_days if policy is not None else 45
+        judged = facts.judged(p.unit, p.on)
+        days = judged.detection.in_kind_season_days if judged is not None else 45
         if seasons and (p.on - seasons[-1][-1][0].on).days <= days:
             seasons[-1].append((p, reference))
         else:
@@ -291,8 +293,8 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
         months = [m for m in _months(period) if facts.dues_horizon and m[0] <= facts.dues_horizon]
         expected = _expected(facts, months)
         for unit in facts.leaf_units():
-            policy = facts.policy(unit, last)
-            if policy is None:
+            judged = facts.judged(unit, last)
+            if judged is None:
                 continue
             sums = facts.totals.get((unit, period.label), {})
             spending = sum(sums.get("spending", {}).values())
@@ -303,20 +305,20 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
             if spending > 0:
                 welfare = sums.get("spending", {}).get("welfare", 0)
                 share = share_bp(welfare, spending) or 0
-                if compare_share(welfare, spending, policy.welfare_target_bp) == -1:
-                    share = min(share, policy.welfare_target_bp - 1)  # shown under, as it is
+                if compare_share(welfare, spending, judged.welfare_target_bp) == -1:
+                    share = min(share, judged.welfare_target_bp - 1)  # shown under, as it is
                     problems_vi.append(
                         f"chi phúc lợi chỉ {_pct(share)} tổng chi, dưới chỉ tiêu "
-                        f"{_pct(policy.welfare_target_bp)}"
+                        f"{_pct(judged.welfare_target_bp)}"
                     )
                     problems_en.append(
                         f"welfare is {_pct(share)} of spending, under the "
-                        f"{_pct(policy.welfare_target_bp)} target"
+                        f"{_pct(judged.welfare_target_bp)} target"
                     )
                     # the least welfare that meets the target, rounded up to the đồng
-                    at_stake += -(-spending * policy.welfare_target_bp // BP_PER_WHOLE) - welfare
-                    severe = severe or share < policy.welfare_target_bp - 2000
-                for category, (lo, hi) in policy.category_limits.items():
+                    at_stake += -(-spending * judged.welfare_target_bp // BP_PER_WHOLE) - welfare
+                    severe = severe or share < judged.welfare_target_bp - 2000
+                for category, (lo, hi) in judged.category_limits.items():
                     amount = sums.get("spending", {}).get(category.value, 0)
                     cshare = share_bp(amount, spending) or 0
                     if category == SpendingCategory.welfare and problems_vi:
@@ -336,7 +338,7 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                 owed_n = sum(n for _lb, n in owed)
                 paid_n = sum(facts.dues_lines.get((unit, lb), 0) for lb, _n in owed)
                 rate = share_bp(paid_n, owed_n)
-                minimum = policy.detection.min_collection_rate_bp
+                minimum = judged.detection.min_collection_rate_bp
                 if rate is not None and compare_share(paid_n, owed_n, minimum) == -1:
                     rate = min(rate, minimum - 1)
                     problems_vi.append(

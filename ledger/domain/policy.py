@@ -14,6 +14,11 @@ Invariants:
   maps, ISO dates, enum values), so a policy can be hashed or signed as JSON.
 - Inheritance: a unit without a version in force on a date uses its parent's, then the
   grandparent's (``resolve``); versions never mix across units.
+- Oversight (``oversight``): what a unit is *judged* by (the welfare target and category
+  limits of the reports and of detection, and the detection thresholds) is tightened, never
+  loosened, below: the highest target and the strictest limits in force across the unit's
+  chain, and the thresholds of the highest union with a version in force. A union's own
+  version still governs what it may pay (caps, counts, approval threshold).
 - Detection thresholds (``DetectionRules``, the ``detection`` section read by ``audit.detect``)
   are policy data too; a stored policy without the section, or with some of its fields
   missing, loads with the documented defaults.
@@ -713,6 +718,61 @@ def resolve(unit_chain: Sequence[PolicyBook | None], on: date) -> Policy | None:
         if book is not None and (policy := book.in_force(on)) is not None:
             return policy
     return None
+
+
+@dataclass(frozen=True)
+class Oversight:
+    """What a unit is judged by on a day (reports' target and limits, detection thresholds).
+
+    A union's own version (``resolve``) governs what it may pay: caps, counts, the approval
+    threshold. What it is *judged* by is set from above and may only be tightened below:
+
+    - ``welfare_target_bp``: the highest target in force that day at the unit or any union
+      above it;
+    - ``category_limits``: per category, the highest minimum and the lowest maximum in force
+      across the chain (a category with neither is absent);
+    - ``backdate_days``, ``split_window_days`` and ``detection``: the inspecting level's, i.e.
+      the version in force at the highest union of the chain that has one that day. Those
+      thresholds have no single "stricter" direction (a longer ``reversal_match_days``
+      excuses more reversals, a longer ``repeat_window_days`` catches more repeats, the report
+      deadline day only moves the burst window), so they are not mixed field by field.
+    ``inspecting`` is that version, ``own`` the unit's own (inherited) one.
+    """
+
+    welfare_target_bp: int
+    category_limits: Mapping[SpendingCategory, CategoryLimit]
+    backdate_days: int
+    split_window_days: int
+    detection: DetectionRules
+    inspecting: Policy
+    own: Policy
+
+    def limit(self, category: SpendingCategory) -> CategoryLimit:
+        return self.category_limits.get(category, (None, None))
+
+
+def oversight(unit_chain: Sequence[PolicyBook | None], on: date) -> Oversight | None:
+    """What the unit of ``unit_chain`` (its book, its parent's, ... as for ``resolve``) is
+    judged by on ``on``; ``None`` when no version is in force anywhere in the chain."""
+    in_force = [p for book in unit_chain if book is not None and (p := book.in_force(on))]
+    if not in_force:
+        return None
+    limits: dict[SpendingCategory, CategoryLimit] = {}
+    for cat in SpendingCategory:
+        mins = [lo for p in in_force if (lo := p.limit(cat)[0]) is not None]
+        maxes = [hi for p in in_force if (hi := p.limit(cat)[1]) is not None]
+        if mins or maxes:
+            limits[cat] = (max(mins) if mins else None, min(maxes) if maxes else None)
+    top = in_force[-1]
+    return Oversight(
+        welfare_target_bp=max(p.welfare_target_bp for p in in_force),
+        category_limits=MappingProxyType(limits),
+        backdate_days=top.backdate_days,
+        split_window_days=top.split_window_days,
+        detection=top.detection,
+        inspecting=top,
+        own=in_force[0],
+    )
 
 
 def load_default_book() -> PolicyBook:

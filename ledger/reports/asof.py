@@ -21,8 +21,10 @@ Invariants:
   checkpoint's log left it (`AsOf.history`: the registrations and moves with `seq < size`),
   so a move recorded later changes nothing in a report at this checkpoint, and a move
   effective on a day changes only the lines from that day on.
-- A policy compared with the figures (`AsOf.policy`) is the one the checkpoint's log holds:
-  versions adopted after it are left out, and inheritance follows the checkpoint's tree.
+- A policy compared with the figures (`AsOf.policy`, `AsOf.oversight`) is the one the
+  checkpoint's log holds: versions adopted after it are left out, and inheritance follows the
+  checkpoint's tree. Figures are compared with the oversight view (the highest welfare target
+  and strictest category limits across the unit's chain), never the unit's own alone.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from ledger.store import Tx
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
-    from ledger.domain.policy import Policy
+    from ledger.domain.policy import Oversight, Policy
 
 UNIT_EVENTS = ("unit.register", "unit.rename", "unit.move", "unit.dissolve")
 _ENTRY_COLUMNS = (
@@ -73,12 +75,20 @@ class AsOf:
 
     def policy(self, ledger: Ledger, unit: str, on: date) -> Policy | None:
         """The policy in force on `on` for `unit`, as the checkpoint's log and tree left it."""
+        return ledger.policy_before(self._chain(unit), on, self.policies_after)
+
+    def oversight(self, ledger: Ledger, unit: str, on: date) -> Oversight | None:
+        """What `unit` is judged by on `on` (its welfare target and category limits, the
+        strictest across its chain), as the checkpoint's log and tree left it."""
+        return ledger.oversight_before(self._chain(unit), on, self.policies_after)
+
+    def _chain(self, unit: str) -> list[str]:
         chain: list[str] = []
         current: str | None = unit
         while current is not None and current in self.tree.nodes and current not in chain:
             chain.append(current)
             current = self.tree.nodes[current].parent
-        return ledger.policy_before(chain, on, self.policies_after)
+        return chain
 
     @property
     def behind(self) -> int:

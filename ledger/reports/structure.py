@@ -9,9 +9,10 @@ Invariants:
   (`ledger.reports.measures.Scope`), rolled up over each unit's subtree as it stood on the
   line's effective date; a child's (or grassroots union's) share is what it held while it
   was below the unit.
-- Each share is compared with the policy in force on the period's last day for the unit, as
-  the checkpoint's log holds it (`AsOf.policy`: a version adopted after the checkpoint does
-  not count; `Policy.welfare_target_bp`, `Policy.category_limits`).
+- Each share is compared with what the unit is judged by on the period's last day, as the
+  checkpoint's log holds it (`AsOf.oversight`: a version adopted after the checkpoint does
+  not count): the highest welfare target and the strictest category limits in force at the
+  unit or any union above it, so a unit's own version tightens them, never loosens them.
 """
 
 from __future__ import annotations
@@ -143,8 +144,8 @@ def _rolled(
 
 
 def _target(ledger: Ledger, asof: AsOf, code: str, on: date) -> int | None:
-    policy = asof.policy(ledger, code, on)
-    return None if policy is None else policy.welfare_target_bp
+    judged = asof.oversight(ledger, code, on)
+    return None if judged is None else judged.welfare_target_bp
 
 
 def spending_structure(
@@ -173,10 +174,10 @@ def spending_structure(
 
     total = share_of(unit)
     amounts = _rolled(history, unit, own)
-    policy = asof.policy(ledger, unit, last_day)
+    judged = asof.oversight(ledger, unit, last_day)
     categories = []
     for cat in SpendingCategory:
-        lo, hi = policy.limit(cat) if policy is not None else (None, None)
+        lo, hi = judged.limit(cat) if judged is not None else (None, None)
         amount = amounts.get(cat.value, 0)
         if amount or lo is not None or hi is not None:
             categories.append(

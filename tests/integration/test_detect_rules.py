@@ -1,16 +1,19 @@
 """Each profiteering rule on the small world: a true case is found, its look-alike is not.
 
-Amounts at stake and event ids are computed by hand from what each test records. Thresholds
-come from the policy in force: the tests that adopt another policy version for G1 see the
-finding appear or disappear.
+Amounts at stake and event ids are computed by hand from what each test records. Caps and
+counts come from the union's own policy in force; detection thresholds come from the
+inspecting level (the top union, P): the tests that adopt another version for P see the
+finding appear or disappear, and the same version adopted by G1 itself changes nothing.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from audit.detect import RULES, detect
 from ledger.client import OfficerSigner
+from ledger.domain.policy import load_default_book
 from ledger.signing import encode_b64
 from tests.support import at, officer_key
 
@@ -24,6 +27,12 @@ def found(world: Any, rule: str, **kw: Any) -> list[Any]:
 def adopt_for_g1(world: Any, **changes: Any) -> None:
     """A policy version for G1 from 2024-07-01: the default one with `changes` applied."""
     world.adopt("G1", "2024-12-01", effective_from="2024-07-01", **changes)
+
+
+def adopt_for_p(world: Any, **changes: Any) -> None:
+    """A version for P, the inspecting level, from 2024-07-02 (the day after its shipped
+    one): the default one with `changes` applied."""
+    world.adopt("P", "2024-12-01", version="P-2024-07b", effective_from="2024-07-02", **changes)
 
 
 def register_officer(
@@ -219,7 +228,7 @@ def test_one_occasion_paid_twice_and_two_tet_supports_in_a_lunar_year(world) -> 
     }
 
 
-def test_the_repeat_window_comes_from_the_policy_in_force(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_repeat_window_comes_from_the_inspecting_levels_policy(world) -> None:  # type: ignore[no-untyped-def]
     world.join("DV1")
     flood = "nhà bị ngập 05/09"
     for day in ("2024-09-05", "2024-09-25"):  # 20 days apart
@@ -227,7 +236,9 @@ def test_the_repeat_window_comes_from_the_policy_in_force(world) -> None:  # typ
             "DV1", "hardship_sudden", 1_000_000, on=day, occasion=flood, personal={"reason": "ngập"}
         )
     assert len(found(world, "repeated_benefit")) == 1  # default window: 31 days
-    adopt_for_g1(world, detection__repeat_window_days=10)
+    adopt_for_g1(world, detection__repeat_window_days=10)  # the audited union's own: no effect
+    assert len(found(world, "repeated_benefit")) == 1
+    adopt_for_p(world, detection__repeat_window_days=10)
     assert found(world, "repeated_benefit") == []
 
 
@@ -589,7 +600,7 @@ def test_back_dated_records_and_a_burst_before_the_report_deadline(world) -> Non
         (frozenset({old.event_id}), 500_000),
         (frozenset(b.event_id for b in burst), 2_500_000),
     }
-    adopt_for_g1(world, backdate_days=5)
+    adopt_for_p(world, backdate_days=5)
     assert any(f.event_ids == (week.event_id,) for f in found(world, "backdating"))
 
 
@@ -929,7 +940,9 @@ def test_in_kind_gifts_bought_far_above_what_other_unions_paid(world) -> None:  
     assert f.unit == "G1" and f.period == "2024-09"
     assert set(f.event_ids) == {p.event_id for p in bought["G1"]}
     assert f.amount == 2 * (450_000 - 150_000)  # the others' median: 150,000
-    adopt_for_g1(world, detection__in_kind_price_ratio_bp=40_000)  # only 4x is suspect now
+    adopt_for_g1(world, detection__in_kind_price_ratio_bp=40_000)  # G1's own: no effect
+    assert len(found(world, "inflated_in_kind")) == 1
+    adopt_for_p(world, detection__in_kind_price_ratio_bp=40_000)  # only 4x is suspect now
     assert found(world, "inflated_in_kind") == []
 
 
@@ -962,7 +975,7 @@ def test_tet_baskets_bought_either_side_of_new_year_are_one_season(world) -> Non
     [f] = found(world, "inflated_in_kind")
     assert (f.unit, f.event_ids, f.period) == ("G1", (inflated.event_id,), "2025-01")
     assert f.amount == 450_000 - 200_000  # the December peers' median, not March's 150,000
-    adopt_for_g1(world, detection__in_kind_season_days=5)  # December is another season now
+    adopt_for_p(world, detection__in_kind_season_days=5)  # December is another season now
     assert found(world, "inflated_in_kind") == []
 
 
@@ -986,7 +999,7 @@ def _dues(world: Any, unit: str, month: str, members: list[str]) -> None:
         )
 
 
-def test_union_ratios_welfare_share_category_limits_and_dues_collection(world) -> None:  # type: ignore[no-untyped-def]
+def _ratios_world(world: Any) -> None:
     more_unions(world)
     for unit in ("G1", "G2", "G3"):
         for i in (1, 2):
@@ -1006,6 +1019,10 @@ def test_union_ratios_welfare_share_category_limits_and_dues_collection(world) -
             effective_date="2024-09-15",
             body={"category": "administration", "amount": 10_000_000, "description": "hội nghị"},
         )
+
+
+def test_union_ratios_welfare_share_category_limits_and_dues_collection(world) -> None:  # type: ignore[no-untyped-def]
+    _ratios_world(world)
     result = {f.unit: f for f in found(world, "union_ratios")}
     assert set(result) == {"G1", "G2"}
     g1, g2 = result["G1"], result["G2"]
@@ -1017,6 +1034,53 @@ def test_union_ratios_welfare_share_category_limits_and_dues_collection(world) -
     assert g1.severity == "high"
     # G2 collected 3 of 6 member-months: the 3 missing ones at the 60,000 it collects a line.
     assert "3/6" in g2.explanation_vi and g2.amount == 180_000
+
+
+def test_a_unions_back_dated_loose_policy_does_not_hide_its_ratios(world) -> None:  # type: ignore[no-untyped-def]
+    """QA: G1's chair adopts for G1 a version from 2020-01-01 with a 30% target, no category
+    limits and a 0% collection minimum. G1 is still judged by P's: the same finding."""
+    _ratios_world(world)
+    before = {f.unit: f for f in found(world, "union_ratios")}
+    version = load_default_book().to_dict()["versions"][0] | {
+        "version": "G1-loose",
+        "effective_from": "2020-01-01",
+        "welfare_target_bp": 3000,
+        "category_limits": {},
+    }
+    version["detection"] = version["detection"] | {"min_collection_rate_bp": 0}
+    with at("2024-12-01"):
+        world.submit(
+            "policy.adopt",
+            by=world.chair,
+            unit="G1",
+            effective_date="2020-01-01",
+            body={"policy": version},
+        )
+    assert world.ledger.policy_for("G1", date(2024, 12, 31)).welfare_target_bp == 3000
+    after = {f.unit: f for f in found(world, "union_ratios")}
+    assert set(after) == {"G1", "G2"}
+    g1 = after["G1"]
+    assert (g1.id, g1.amount, g1.severity) == (before["G1"].id, 5_760_000 + 8_410_000, "high")
+    assert "dưới chỉ tiêu 60%" in g1.explanation_vi and "> 15%" in g1.explanation_vi
+
+
+def test_a_unions_own_stricter_target_is_honoured_by_detection(world) -> None:  # type: ignore[no-untyped-def]
+    _ratios_world(world)
+    with at("2024-09-20"):
+        world.submit(
+            "expense.record",
+            by=world.kt,
+            unit="G3",
+            effective_date="2024-09-20",
+            body={"category": "movement", "amount": 300_000, "description": "văn nghệ"},
+        )
+    assert "G3" not in {f.unit for f in found(world, "union_ratios")}  # 66,67% ≥ 60%
+    world.adopt(
+        "G3", "2024-12-01", version="G3-70", effective_from="2024-07-01", welfare_target_bp=7000
+    )
+    g3 = {f.unit: f for f in found(world, "union_ratios")}["G3"]
+    assert "66,67% tổng chi, dưới chỉ tiêu 70%" in g3.explanation_vi
+    assert g3.amount == 630_000 - 600_000
 
 
 # --- 13 and members' disputes ----------------------------------------------------------------

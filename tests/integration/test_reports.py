@@ -20,6 +20,7 @@ import json
 import shlex
 import xml.etree.ElementTree as ET
 import zipfile
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,6 +35,8 @@ from ledger.cli import forms_cli
 from ledger.cli.common import PhucloiGroup, begin
 from ledger.domain.errors import LedgerError
 from ledger.domain.periods import parse_period
+from ledger.domain.policy import load_default_book
+from ledger.projections.queries.ratios import unit_figures
 from ledger.reports.charts import share_bars, share_chart, trend_chart
 from ledger.reports.compute import Report, build_report, explain
 from ledger.reports.export import structure_to_csv, to_csv, to_json, to_xlsx
@@ -491,10 +494,10 @@ def test_structure_shares_against_the_policy(world, year) -> None:  # type: igno
 
 
 def test_structure_compares_with_the_policy_the_checkpoint_holds(world, year) -> None:  # type: ignore[no-untyped-def]
-    """A policy adopted after the checkpoint (here G2's own, from 2025-01-01 with a 40%
-    target) does not move a report computed at it; a new checkpoint brings it in."""
+    """A policy adopted after the checkpoint (here G1's own, from 2025-01-01 with a stricter
+    95% target) does not move a report computed at it; a new checkpoint brings it in."""
     world.adopt(
-        "G2", "2025-04-02", version="G2-2025", effective_from="2025-01-01", welfare_target_bp=4000
+        "G1", "2025-04-02", version="G1-2025", effective_from="2025-01-01", welfare_target_bp=9500
     )
     pinned = spending_structure(world.ledger, "D", MARCH)
     assert pinned.asof.size == year["cp1"] and pinned.asof.behind == 1
@@ -502,15 +505,79 @@ def test_structure_compares_with_the_policy_the_checkpoint_holds(world, year) ->
         ("G2", 6000, False),
         ("G1", 6000, True),
     ]
-    assert spending_structure(world.ledger, "G2", MARCH).total.target_bp == 6000
+    assert spending_structure(world.ledger, "G1", MARCH).total.target_bp == 6000
     make_checkpoint(world.ctx.engine)
     now = spending_structure(world.ledger, "D", MARCH)
     assert [(c.code, c.target_bp, c.meets_target) for c in now.children] == [
-        ("G2", 4000, True),
-        ("G1", 6000, True),
+        ("G2", 6000, False),
+        ("G1", 9500, False),  # 94,60% under its own stricter 95%
     ]
     again = spending_structure(world.ledger, "D", MARCH, checkpoint=year["cp1"])
     assert [(c.code, c.target_bp) for c in again.children] == [("G2", 6000), ("G1", 6000)]
+
+
+def test_a_unions_own_lower_target_and_looser_limits_do_not_loosen_what_it_is_judged_by(
+    world, year
+) -> None:  # type: ignore[no-untyped-def]
+    """QA: a chair adopted for G2 a version back-dated to 2020 with a 30% target and no
+    category limits. G2 is still judged against the 60% target and P's limits; the reports
+    and the ratios query agree."""
+    with at("2025-04-02"):
+        world.submit(
+            "officer.grant",
+            by=world.admin,
+            body={"officer": "kt.g2", "role": "chair", "scope": "G2"},
+        )
+    version = load_default_book().to_dict()["versions"][0] | {
+        "version": "G2-loose",
+        "effective_from": "2020-01-01",
+        "welfare_target_bp": 3000,
+        "category_limits": {},
+    }
+    with at("2025-04-02"):
+        world.submit(
+            "policy.adopt",
+            by=world.kt2,
+            unit="G2",
+            effective_date="2020-01-01",
+            body={"policy": version},
+        )
+    assert world.ledger.policy_for("G2", date(2025, 3, 31)).welfare_target_bp == 3000  # its own
+    make_checkpoint(world.ctx.engine)
+    s = spending_structure(world.ledger, "G2", MARCH)
+    assert (s.total.share_bp, s.total.target_bp, s.total.meets_target) == (5000, 6000, False)
+    assert {c.category: (c.max_bp, c.within_limits) for c in s.categories}["administration"] == (
+        1500,
+        False,
+    )
+    d = spending_structure(world.ledger, "D", MARCH)
+    assert [(c.code, c.target_bp, c.meets_target) for c in d.children] == [
+        ("G2", 6000, False),
+        ("G1", 6000, True),
+    ]
+    figures = unit_figures(world.ledger, "G2", MARCH)
+    assert (figures.welfare_target_bp, figures.meets_target) == (6000, False)
+    limits = {c.category: (c.min_bp, c.max_bp, c.within_limits) for c in figures.categories}
+    assert limits["administration"] == (None, 1500, False)
+    assert limits["welfare"] == (4000, None, True)
+
+
+def test_a_unions_own_stricter_target_and_limits_are_honoured(world, year) -> None:  # type: ignore[no-untyped-def]
+    world.adopt(
+        "G1",
+        "2025-01-01",
+        version="G1-strict",
+        effective_from="2025-01-01",
+        welfare_target_bp=9500,
+        category_limits={"movement": {"min_bp": None, "max_bp": 500}},
+    )
+    figures = unit_figures(world.ledger, "G1", MARCH)
+    assert (figures.welfare_target_bp, figures.meets_target) == (9500, False)
+    limits = {c.category: (c.min_bp, c.max_bp, c.within_limits) for c in figures.categories}
+    # G1's own version has no welfare minimum nor administration maximum: P's still hold.
+    assert limits["movement"] == (None, 500, False)
+    assert limits["welfare"] == (4000, None, True)
+    assert limits["administration"] == (None, 1500, True)
 
 
 def test_charts_are_written_byte_identical_with_the_expected_bars(world, year) -> None:  # type: ignore[no-untyped-def]

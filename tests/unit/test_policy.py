@@ -30,6 +30,7 @@ from ledger.domain.policy import (
     grassroots_share,
     load_default_book,
     load_default_policies,
+    oversight,
     resolve,
 )
 
@@ -357,6 +358,46 @@ def test_resolve_inherits_from_the_nearest_ancestor_with_a_policy_in_force() -> 
     assert _label(resolve([None, None, province], date(2025, 7, 1))) == "2025-07"
     assert resolve(chain, date(2020, 1, 1)) is None
     assert resolve([], date(2025, 1, 1)) is None
+
+
+def _version(version: str, effective_from: str, **changes: Any) -> PolicyBook:
+    data = load_default_book().versions[0].to_dict()
+    data.update(version=version, effective_from=effective_from, **changes)
+    return PolicyBook((Policy.from_dict(data),))
+
+
+def test_oversight_tightens_never_loosens_down_the_chain() -> None:
+    province = load_default_book()  # 60%; welfare ≥ 40%, salaries ≤ 45%, administration ≤ 15%
+    loose = _version(
+        "loose",
+        "2020-01-01",
+        welfare_target_bp=3000,
+        category_limits={"movement": {"min_bp": 500, "max_bp": 2000}},
+        backdate_days=9999,
+        detection={"repeat_window_days": 0},
+    )
+    district = _version(
+        "district",
+        "2024-07-01",
+        welfare_target_bp=6500,
+        category_limits={"administration": {"min_bp": None, "max_bp": 1000}},
+    )
+    chain = [loose, district, province]
+    judged = oversight(chain, date(2025, 3, 1))
+    assert judged is not None
+    assert _label(judged.own) == "loose" and _label(judged.inspecting) == "2024-07"
+    assert judged.welfare_target_bp == 6500
+    assert dict(judged.category_limits) == {
+        SpendingCategory.welfare: (4000, None),
+        SpendingCategory.salaries: (None, 4500),
+        SpendingCategory.administration: (None, 1000),
+        SpendingCategory.movement: (500, 2000),  # only the union's own: a tightening
+    }
+    assert judged.backdate_days == 45 and judged.detection.repeat_window_days == 31
+    # Before any version above it, the union's own is all there is.
+    early = oversight(chain, date(2021, 1, 1))
+    assert early is not None and early.welfare_target_bp == 3000 and early.backdate_days == 9999
+    assert oversight([None, province], date(2020, 1, 1)) is None
 
 
 def test_policy_error_survives_pickling() -> None:

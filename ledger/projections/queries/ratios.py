@@ -15,9 +15,11 @@ Invariants:
   counts as income from outside (the ledger cannot tell where it came from).
 - Welfare share = welfare spending / total spending in basis points, half-up
   (`ledger.domain.money.share_bp`), None when nothing was spent. It is compared with the
-  `welfare_target_bp` of the policy in force on the period's last day (DOMAIN: ≥ 60%), and
-  each category's share with that policy's `category_limits`. Decimal appears only when a
-  share is printed.
+  welfare target in force on the period's last day (DOMAIN: ≥ 60%), and each category's
+  share with the category limits, both as the unit is judged (`ledger.domain.policy.
+  oversight`): the highest target and the strictest limits in force at the unit or any
+  union above it, so a union's own version can tighten them, never loosen them. Decimal
+  appears only when a share is printed.
 """
 
 from __future__ import annotations
@@ -300,13 +302,13 @@ def _figures(
             if not income["upper_allocation"]:
                 del income["upper_allocation"]
     figures = UnitFigures(unit, node.name, node.level, p, sums)
-    policy = ledger.policy_for(unit, p.end - timedelta(days=1))
-    if policy is not None:
-        figures.welfare_target_bp = policy.welfare_target_bp
+    judged = ledger.oversight_for(unit, p.end - timedelta(days=1))
+    if judged is not None:
+        figures.welfare_target_bp = judged.welfare_target_bp
         spent = figures.spending
         by_category = figures.of("spending")
         for cat in SpendingCategory:
-            lo, hi = policy.limit(cat)
+            lo, hi = judged.limit(cat)
             amount = by_category.get(cat.value, 0)
             if amount or lo is not None or hi is not None:
                 figures.categories.append(
