@@ -198,6 +198,35 @@ class LateRecord:
     lag: int
 
 
+@dataclass(slots=True, frozen=True)
+class Rejudged:
+    """A money record a back-dated policy version re-judges (rule 8)."""
+
+    event_id: str
+    type: str
+    unit: str
+    on: date
+    amount: int
+    seq: int
+
+
+@dataclass(slots=True)
+class PolicyAdoption:
+    """A policy version as adopted (`policy.adopt`): the day it takes effect, the Vietnam
+    date it was recorded and its place in the log, and, for a back-dated version (effective
+    before it was recorded), the money records of its unit and the units below it recorded
+    before it with an effective date on or after its own: what it re-judges (rule 8)."""
+
+    event_id: str
+    unit: str
+    version: str
+    on: date
+    recorded_on: date
+    signer: str
+    seq: int = -1
+    rejudged: list[Rejudged] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class RevokedUse:
     """An event signed with a key on or after the date it was later revoked from (rule 13)."""
@@ -235,6 +264,7 @@ class Facts:
     judgments: dict[str, list[Judgment]] = field(default_factory=dict)
     late_records: list[LateRecord] = field(default_factory=list)
     revoked_uses: list[RevokedUse] = field(default_factory=list)
+    policy_adoptions: list[PolicyAdoption] = field(default_factory=list)
     event_types: dict[str, str] = field(default_factory=dict)  # of events rules point at
     event_units: dict[str, str | None] = field(default_factory=dict)
     event_dates: dict[str, date] = field(default_factory=dict)

@@ -40,6 +40,8 @@ from audit.rules.facts import (
     Movement,
     OfficerFacts,
     Payout,
+    PolicyAdoption,
+    Rejudged,
     Relative,
     Reversal,
     RevokedUse,
@@ -194,6 +196,7 @@ def load_facts(
         _scan_entries(conn, facts, tick)
         _load_unit_money(conn, facts)
         _load_event_amounts(conn, facts)
+        _load_rejudged(conn, facts)
         _load_join_events(conn, facts)
         _load_figures(conn, facts, period)
         if progress is not None:
@@ -285,7 +288,18 @@ class _Scan:
                 handler(cmd, env)
 
     def _policy(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
-        self.policies[cmd["unit"]].append(cmd["body"]["policy"])
+        policy = cmd["body"]["policy"]
+        self.policies[cmd["unit"]].append(policy)
+        self.facts.policy_adoptions.append(
+            PolicyAdoption(
+                event_id=cmd["command_id"],
+                unit=cmd["unit"],
+                version=str(policy["version"]),
+                on=_day(policy["effective_from"]),
+                recorded_on=local_date(_instant(env["recorded_at"])),
+                signer=cmd["signer"]["officer"],
+            )
+        )
 
     def _payout(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
         """What only the envelope says of a payout: cosigners, overrides, goods, accounts."""
@@ -702,6 +716,44 @@ def _load_unit_money(conn: Connection, facts: Facts) -> None:
         batch = facts.movements.get(r.event_id)
         if batch is not None and (r.unit_code, r.month) in months and r.member_number:
             batch.lines[r.member_number] = int(r.amount)
+
+
+def _load_rejudged(conn: Connection, facts: Facts) -> None:
+    """What each back-dated policy version re-judges: the primary money records of its unit
+    and the units below it (today's tree) recorded before it, effective on or after it."""
+    late = [a for a in facts.policy_adoptions if a.on < a.recorded_on]
+    if not late:
+        return
+    seqs = text("SELECT event_id, seq FROM ledger_entries WHERE event_id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    by_id = {a.event_id: a for a in late}
+    for r in conn.execute(seqs, {"ids": sorted(by_id)}):
+        by_id[r.event_id].seq = int(r.seq)
+    records = text(
+        "SELECT event_id, command_type, unit_code, effective_date, SUM(amount) AS amount, "
+        "MIN(seq) AS seq FROM proj_money_lines WHERE unit_code IN :units "
+        "AND effective_date >= :start AND seq < :seq AND reversal_of IS NULL "
+        "AND flow <> 'received' GROUP BY event_id, command_type, unit_code, effective_date"
+    ).bindparams(bindparam("units", expanding=True))
+    for a in late:
+        if a.seq < 0:
+            continue
+        values = {"units": sorted(facts.subtree(a.unit)), "start": a.on, "seq": a.seq}
+        a.rejudged = sorted(
+            (
+                Rejudged(
+                    r.event_id,
+                    r.command_type,
+                    r.unit_code,
+                    _day(r.effective_date),
+                    int(r.amount),
+                    int(r.seq),
+                )
+                for r in conn.execute(records, values)
+            ),
+            key=lambda x: (x.on, x.seq),
+        )
 
 
 def _load_event_amounts(conn: Connection, facts: Facts) -> None:

@@ -8,6 +8,17 @@ Invariants:
   unit, recorded in the `burst_window_days` days before a monthly report deadline
   (`report_deadline_day`), each dated at least `burst_min_lag_days` before its recording:
   the books filled in just before someone looks. Records in a burst are reported with it.
+- Rule 8 also judges policy versions: a version whose effective date is before the Vietnam
+  date it was recorded, over money already recorded (records of its unit or a unit below it,
+  effective on or after the version's date, recorded before it), is a finding: it re-judges
+  those records (caps, counts, the approval threshold are the union's own). High when it
+  loosens anything against the version it replaced on that date (a lower target, looser
+  category limits, a higher approval threshold or cap, more payouts allowed, a kind newly
+  allowed, other detection thresholds); medium when it goes back further than
+  `backdate_days`; low otherwise. Its evidence is the adoption and the re-judged records
+  (the first and last `_SHOWN`, by effective date), its amount nothing (no money moved; the
+  explanation says how many records and how much money it re-judges), and its id is the
+  adoption's alone (`finding_id` over that event), so judgments survive a unit move.
 - Rule 9: a reversal is matched when a counter-movement exists within
   `detection.reversal_match_days`: the kept twin of a duplicate or the corrected
   re-recording. For a payout: the same member, kind and occasion; or, a mistake about the
@@ -30,16 +41,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from audit.rules.base import DetectedFinding, Evidence, Severity, make
+from audit.rules.base import DetectedFinding, Evidence, Severity, finding_id, make
 from audit.rules.benefits import occasion_key
-from audit.rules.facts import Facts, LateRecord, Movement, Payout, Reversal
+from audit.rules.facts import Facts, LateRecord, Movement, Payout, PolicyAdoption, Reversal
 from audit.rules.membership import kind_vi, payout_evidence
 from audit.rules.people import LINKS_VI, officer_tie
 from ledger.clock import local_date
 from ledger.domain.money import format_dong
-from ledger.domain.policy import Oversight
+from ledger.domain.policy import Oversight, Policy, PolicyBook, resolve
 
 TYPE_VI = {
     "payout.record": "khoản chi phúc lợi",
@@ -57,6 +69,7 @@ TYPE_VI = {
     "member.death": "báo tử",
     "member.transfer": "chuyển sinh hoạt",
     "member.salary": "thay đổi mức lương đóng",
+    "policy.adopt": "quy chế chi tiêu nội bộ",
 }
 
 
@@ -156,7 +169,129 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
                 evidence=[_evidence(facts, r) for r in items],
             )
         )
+    for a in facts.policy_adoptions:
+        finding = _backdated_policy(facts, a)
+        if finding is not None:
+            out.append(finding)
     return out
+
+
+_SHOWN = 10  # re-judged records shown first and last in a back-dated policy's evidence
+
+
+def _looser(new: int | None, old: int | None, *, higher_is_looser: bool = True) -> bool:
+    """Whether a limit `new` is looser than `old` (None: no limit, the loosest)."""
+    if old is None:
+        return False
+    if new is None:
+        return True
+    return new > old if higher_is_looser else new < old
+
+
+def loosened(new: Policy, old: Policy | None) -> list[str]:
+    """The fields in which policy version `new` is looser than `old` (field paths)."""
+    if old is None:
+        return []
+    out = []
+    if new.welfare_target_bp < old.welfare_target_bp:
+        out.append("welfare_target_bp")
+    if new.approval_threshold > old.approval_threshold:
+        out.append("approval_threshold")
+    for cat, (lo, hi) in old.category_limits.items():
+        new_lo, new_hi = new.limit(cat)
+        if _looser(new_lo, lo, higher_is_looser=False):
+            out.append(f"category_limits.{cat.value}.min_bp")
+        if _looser(new_hi, hi):
+            out.append(f"category_limits.{cat.value}.max_bp")
+    for kind, rule in new.welfare.items():
+        before = old.rule(kind)
+        if before is None:
+            out.append(f"welfare.{kind.value}")
+            continue
+        for name in ("per_payout_cap", "per_year_cap", "max_count"):
+            if _looser(getattr(rule, name), getattr(before, name)):
+                out.append(f"welfare.{kind.value}.{name}")
+        if rule.relatives_eligible and not before.relatives_eligible:
+            out.append(f"welfare.{kind.value}.relatives_eligible")
+        if before.requires_reason and not rule.requires_reason:
+            out.append(f"welfare.{kind.value}.requires_reason")
+    if new.backdate_days > old.backdate_days:
+        out.append("backdate_days")
+    if new.split_window_days < old.split_window_days:
+        out.append("split_window_days")
+    if new.detection != old.detection:
+        out.append("detection")
+    return out
+
+
+def _replaced(facts: Facts, a: PolicyAdoption) -> tuple[Policy | None, Policy | None]:
+    """The version `a` adopted, and the one in force for its unit on its date without it."""
+    book = facts.books.get(a.unit)
+    new = book.version(a.version) if book is not None else None
+    others = (
+        PolicyBook(tuple(v for v in book.versions if v.version != a.version))
+        if book is not None
+        else None
+    )
+    chain = [others, *(facts.books.get(u) for u in facts.ancestors(a.unit)[1:])]
+    return new, resolve(chain, a.on)
+
+
+def _backdated_policy(facts: Facts, a: PolicyAdoption) -> DetectedFinding | None:
+    """A policy version back-dated over money already recorded (see the invariants)."""
+    if not a.rejudged:
+        return None
+    new, old = _replaced(facts, a)
+    if new is None:
+        return None
+    lag = (a.recorded_on - a.on).days
+    loose = loosened(new, old)
+    judged = facts.judged(a.unit, a.on)
+    limit = judged.backdate_days if judged is not None else 45
+    severity: Severity = "high" if loose else "medium" if lag > limit else "low"
+    n = len(a.rejudged)
+    money = sum(r.amount for r in a.rejudged)
+    units = ", ".join(sorted({r.unit for r in a.rejudged}))
+    shown = a.rejudged if n <= 2 * _SHOWN else a.rejudged[:_SHOWN] + a.rejudged[-_SHOWN:]
+    listed_vi = listed_en = ""
+    if len(shown) < n:
+        listed_vi = f", liệt kê {_SHOWN} bản ghi đầu và {_SHOWN} bản ghi cuối"
+        listed_en = f", the first and last {_SHOWN} listed"
+    loose_vi = loose_en = ""
+    if loose and old is not None:
+        loose_vi = f"; nới lỏng so với quy chế {old.version} đang áp dụng: {', '.join(loose)}"
+        loose_en = f"; looser than {old.version}, then in force: {', '.join(loose)}"
+    evidence = [
+        Evidence(
+            a.event_id,
+            "policy.adopt",
+            a.on,
+            a.unit,
+            None,
+            (a.signer,),
+            f"quy chế {a.version}, ghi ngày {a.recorded_on:%d/%m/%Y}, lùi {lag} ngày",
+        ),
+        *(
+            Evidence(r.event_id, r.type, r.on, r.unit, r.amount or None, (), "bản ghi bị xét lại")
+            for r in shown
+        ),
+    ]
+    finding = make(
+        "backdating",
+        severity,
+        unit=a.unit,
+        people=[a.signer],
+        amount=0,
+        vi=f"{a.signer} ghi ngày {a.recorded_on:%d/%m/%Y} quy chế {a.version} của {a.unit} có "
+        f"hiệu lực lùi về {a.on:%d/%m/%Y} ({lag} ngày), xét lại {n} bản ghi tiền đã ghi trước "
+        f"đó ({format_dong(money)}; đơn vị {units}{listed_vi}){loose_vi}.",
+        en=f"{a.signer} recorded on {a.recorded_on} policy {a.version} of {a.unit} effective "
+        f"from {a.on} ({lag} days earlier), re-judging {n} money record(s) recorded before it "
+        f"({money} đồng; units {units}{listed_en}){loose_en}.",
+        evidence=evidence,
+        stakes={},
+    )
+    return replace(finding, id=finding_id("backdating", [a.event_id]))
 
 
 def _payout_match(candidates: list[Payout], t: Payout, days: int) -> Payout | None:

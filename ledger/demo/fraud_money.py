@@ -21,6 +21,7 @@ from ledger.demo.plan import Op, Person
 from ledger.demo.timeline import at, r1000
 from ledger.demo.welfare import CHILD_GIFT, TET_GOODS
 from ledger.domain.money import format_dong
+from ledger.domain.policy import load_default_book
 
 if TYPE_CHECKING:
     from ledger.demo.year import Year
@@ -613,6 +614,42 @@ def _fits(g: Year, p: Person, d: date, amount: int) -> bool:
 def after_spending(pl: Planter, g: Year) -> None:
     _reversals(pl, g)
     _spending_limits(pl, g)
+    _loosened_policy(pl, g)
+
+
+def _loosened_policy(pl: Planter, g: Year) -> None:
+    """Rule 8 (a policy version): the chair of a union under the welfare target adopts in
+    November its own version from 1 August with a 30% target and no category limits, over
+    the money recorded since. Its caps, counts and dues are those of the province's version
+    in force then, so no payout or collection is judged differently at write time; what
+    it is judged by does not move (`ledger.domain.policy.oversight`): its `union_ratios`
+    finding stays, and the back-dated version is a `backdating` finding."""
+    y = g.y
+    effective, recorded = date(y, 8, 1), date(y, 11, 12)
+    base = load_default_book().in_force(effective)
+    if base is None or any(v.effective_from > effective for v in load_default_book().versions):
+        return  # a later province version would not be in the union's own: not comparable
+    u = pl.spread_unit(g, lambda c: g.units[c].welfare_target < 0.6)
+    if u is None:
+        return
+    version = base.to_dict() | {
+        "version": f"{u}-{y}-08",
+        "effective_from": effective.isoformat(),
+        "welfare_target_bp": 3000,
+        "category_limits": {},
+    }
+    o = g.op(
+        at(recorded, 10), "policy.adopt", g.ct(u), {"policy": version}, unit=u, effective=effective
+    )
+    pl.case(
+        "backdating",
+        u,
+        [g.ct(u)],
+        [o],
+        f"chủ tịch ghi ngày {recorded} quy chế riêng hiệu lực lùi về {effective}, chỉ tiêu chi "
+        f"phúc lợi 30%, bỏ giới hạn tỷ trọng / the chair's own policy back-dated over money "
+        f"already recorded, lowering the welfare target",
+    )
 
 
 def _reversals(pl: Planter, g: Year) -> None:

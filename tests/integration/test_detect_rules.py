@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from audit.detect import RULES, detect
+from audit.rules.base import finding_id
 from ledger.client import OfficerSigner
 from ledger.domain.policy import load_default_book
 from ledger.signing import encode_b64
@@ -619,6 +620,73 @@ def test_a_record_dated_before_any_policy_is_still_judged_as_back_dated(world) -
     assert [(f.event_ids, f.amount, f.people) for f in found(world, "backdating")] == [
         ((old.event_id,), 3_000_000, ("kt.g1",))
     ]
+
+
+def _policy_findings(world: Any) -> dict[str, Any]:
+    """The back-dating findings about policy versions, by the adoption's event id."""
+    return {
+        e.event_id: f
+        for f in found(world, "backdating")
+        for e in f.evidence
+        if e.what == "policy.adopt"
+    }
+
+
+def test_a_policy_back_dated_over_money_already_recorded(world) -> None:  # type: ignore[no-untyped-def]
+    """QA: G1's chair adopts on 2024-12-01 a version from 2024-08-01 with a 30% target and no
+    category limits: it re-judges G1's payouts of September and October recorded before it,
+    not the one of July (before its date), G2's (another union) nor the one after it."""
+    world.join("DV1")
+    world.join("DV2", unit="G2")
+    world.payout("DV1", "gift", 300_000, on="2024-07-20", occasion="trước")
+    sept = world.payout("DV1", "gift", 300_000, on="2024-09-02", occasion="Quốc khánh 2/9")
+    octo = world.payout(
+        "DV1", "sickness_visit", 500_000, on="2024-10-05", personal={"reason": "sốt"}
+    )
+    world.payout("DV2", "gift", 300_000, on="2024-09-02", unit="G2", occasion="2/9", by=world.kt2)
+    version = load_default_book().to_dict()["versions"][0] | {
+        "version": "G1-loose",
+        "effective_from": "2024-08-01",
+        "welfare_target_bp": 3000,
+        "category_limits": {},
+    }
+    with at("2024-12-01"):
+        adopted = world.submit(
+            "policy.adopt",
+            by=world.chair,
+            unit="G1",
+            effective_date="2024-08-01",
+            body={"policy": version},
+        )
+    world.payout("DV1", "gift", 300_000, on="2024-12-02", occasion="sau")
+    f = _policy_findings(world)[adopted.event_id]
+    assert (f.unit, f.severity, f.amount, f.people) == ("G1", "high", 0, ("ct.g1",))
+    assert set(f.event_ids) == {adopted.event_id, sept.event_id, octo.event_id}
+    assert f.id == finding_id("backdating", [adopted.event_id])
+    assert "xét lại 2 bản ghi" in f.explanation_vi and "800.000" in f.explanation_vi
+    assert "lùi về 01/08/2024 (122 ngày)" in f.explanation_vi
+    assert "welfare_target_bp" in f.explanation_en
+    assert "category_limits.administration.max_bp" in f.explanation_en
+    assert f.period == "2024-08"
+    assert f in found(world, "backdating", unit="G1", period="2024-10")
+
+
+def test_a_back_dated_version_of_an_upper_union_re_judges_the_unions_below(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV1")
+    world.join("DV2", unit="G2")
+    g1 = world.payout("DV1", "gift", 300_000, on="2024-09-02", occasion="2/9")
+    g2 = world.payout(
+        "DV2", "gift", 300_000, on="2024-09-03", unit="G2", occasion="2/9", by=world.kt2
+    )
+    # A stricter version for D from 2024-09-01, recorded 95 days later: no loosening, but
+    # beyond the 45 days allowed; one from the day it is recorded re-judges nothing.
+    world.adopt("D", "2024-12-05", version="D-1", effective_from="2024-09-01", approval_threshold=1)
+    world.adopt("D", "2024-12-06", version="D-2", effective_from="2024-12-06")
+    (f,) = _policy_findings(world).values()
+    assert (f.unit, f.severity) == ("D", "medium")
+    assert set(f.event_ids) - {f.evidence[0].event_id} == {g1.event_id, g2.event_id}
+    assert "đơn vị G1, G2" in f.explanation_vi
+    assert found(world, "backdating", unit="G2") == [f]
 
 
 # --- 9 -----------------------------------------------------------------------------------------
