@@ -28,7 +28,15 @@ from ledger.domain.findings import Finding
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
 from ledger.domain.officers import Officer
-from ledger.domain.periods import Period, parse_period
+from ledger.domain.periods import (
+    CALENDAR_END,
+    CALENDAR_START,
+    FIRST_LUNAR_YEAR,
+    LAST_LUNAR_YEAR,
+    Period,
+    in_calendar,
+    parse_period,
+)
 from ledger.domain.policy import (
     Policy,
     PolicyError,
@@ -222,6 +230,18 @@ def _policy_adopt(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: 
                 for path, msg in exc.errors
             ]
         ) from None
+    last_day = CALENDAR_END - timedelta(days=1)
+    require(
+        in_calendar(policy.effective_from),
+        "body.policy.effective_from",
+        "policy_date_outside_calendar",
+        f"ngày hiệu lực của quy chế phải nằm trong lịch sổ cái biết (bảng ngày Tết "
+        f"{FIRST_LUNAR_YEAR}–{LAST_LUNAR_YEAR}): từ {CALENDAR_START:%d/%m/%Y} đến "
+        f"{last_day:%d/%m/%Y}",
+        f"the policy's effective_from must lie in the calendar the ledger knows (the Tết table "
+        f"{FIRST_LUNAR_YEAR}–{LAST_LUNAR_YEAR}): from {CALENDAR_START.isoformat()} to "
+        f"{last_day.isoformat()}",
+    )
     require(
         policy.effective_from == pc.command.effective_date,
         "body.policy.effective_from",

@@ -152,9 +152,19 @@ _WINDOW_STARTS: Final[list[date]] = [
 _WINDOWS_END: Final[date] = lunar_window(LAST_LUNAR_YEAR)[1]
 
 
+CALENDAR_START: Final[date] = _WINDOW_STARTS[0]
+CALENDAR_END: Final[date] = _WINDOWS_END  # exclusive
+
+
+def in_calendar(d: date) -> bool:
+    """Whether ``d`` lies in the calendar the ledger knows: the lunar windows of the Tết table
+    (``CALENDAR_START`` to ``CALENDAR_END``, exclusive), where every period can be told."""
+    return CALENDAR_START <= d < CALENDAR_END
+
+
 def tet_year(d: date) -> int:
     """Lunar year of the Tết nearest to ``d`` (the year Tết spending on ``d`` belongs to)."""
-    if not _WINDOW_STARTS[0] <= d < _WINDOWS_END:
+    if not in_calendar(d):
         raise _lunar_out_of_range(f"Ngày {d.isoformat()} / date {d.isoformat()}")
     return FIRST_LUNAR_YEAR + bisect.bisect_right(_WINDOW_STARTS, d) - 1
 

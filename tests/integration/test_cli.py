@@ -23,6 +23,7 @@ from ledger import clock
 from ledger.bootstrap import open_ledger
 from ledger.cli.main import app
 from ledger.client import build
+from ledger.domain.policy import load_default_book
 from ledger.keystore import Keystore
 from ledger.tables import ledger_entries
 from tests.support import officer_key
@@ -127,6 +128,15 @@ def test_a_new_ledger_from_init_to_payout(database_url: str, home: Path) -> None
     before = count_entries(db)
     r = cli(home, db, f"policy adopt P {legacy} --as admin")
     assert r.exit_code == 2 and "dòng 2: tệp phải là UTF-8" in r.stderr, r.output
+    assert count_entries(db) == before
+    # a version from a date outside the Tết table is refused naming the field; nothing stored
+    far = home.parent / "quy-che-9999.json"
+    version = load_default_book().to_dict()["versions"][0]
+    version |= {"version": "9999", "effective_from": "9999-12-31"}
+    far.write_text(json.dumps({"versions": [version]}), "utf-8")
+    r = cli(home, db, f"policy adopt P {far} --as admin")
+    assert r.exit_code in (1, 2) and "body.policy.effective_from" in r.output, r.output
+    assert "bảng ngày Tết 2000–2060" in r.output and "the Tết table 2000–2060" in r.output
     assert count_entries(db) == before
     # both default versions in one batch; G1 inherits from P
     receipts = as_json(cli(home, db, "policy adopt P --default --as admin --json"))

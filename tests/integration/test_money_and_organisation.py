@@ -421,6 +421,29 @@ def test_a_policy_version_that_would_break_the_units_book_is_refused(world) -> N
     assert world.ledger.policy_for("G1", date(2026, 2, 1)).version == "2026-01"
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-08-11", "2060-07-28", "9999-12-31"])
+def test_a_policy_date_outside_the_ledgers_calendar_is_refused(world, day) -> None:  # type: ignore[no-untyped-def]
+    """QA: versions from 0001-01-01 or 9999-12-31 were accepted; periods (the lunar year of
+    Tết) cannot be told there. Refused naming the field, in both languages; nothing stored."""
+    before = entries(world), len(world.ledger.get_unit("G1").policies)
+    with pytest.raises(InvalidCommand) as refused:
+        world.adopt("G1", "2025-12-01", version="G1-far", effective_from=day)
+    (p,) = refused.value.problems
+    assert (p.field, p.code) == ("body.policy.effective_from", "policy_date_outside_calendar")
+    assert "bảng ngày Tết 2000–2060" in p.vi and "từ 12/08/1999 đến 27/07/2060" in p.vi
+    assert "the Tết table 2000–2060" in p.en and "from 1999-08-12 to 2060-07-27" in p.en
+    assert (entries(world), len(world.ledger.get_unit("G1").policies)) == before
+
+
+def test_a_policy_date_at_the_edges_of_the_calendar_is_accepted(world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    world.adopt("G1", "2025-12-01", version="G1-first", effective_from="1999-08-12")
+    world.adopt("G1", "2025-12-01", version="G1-last", effective_from="2060-07-27")
+    assert world.ledger.policy_for("G1", date(2000, 1, 1)).version == "G1-first"
+    assert world.ledger.policy_for("G1", date(2060, 7, 27)).version == "G1-last"
+
+
 def test_one_union_fee_declaration_per_employer_and_month_within_the_fee_due(world) -> None:  # type: ignore[no-untyped-def]
     """A second declaration of one employer's month doubled the declared payroll and hid it
     (compliance showed 100%); an amount above the fee due showed 10000%. Both are refused;
