@@ -45,7 +45,9 @@ __all__ = [
     "MAX_SAFE_INT",
     "MIN_SAFE_INT",
     "CanonicalError",
+    "DuplicateKey",
     "canonical_bytes",
+    "loads_strict",
     "reference_bytes",
     "sha256_hex",
 ]
@@ -111,6 +113,62 @@ def _check(value: Any, path: str) -> None:
             _check(item, f"{path}[{index}]")
         return
     raise CanonicalError(f"value at {_display(path)} has non-JSON type {type(value).__name__}")
+
+
+class DuplicateKey(CanonicalError):
+    """A JSON text names one key twice in an object (RFC 8785 section 3.1 and I-JSON, RFC 7493
+    section 2.3, require refusing it): `key` is the name, `path` where it is repeated."""
+
+    def __init__(self, key: str, path: str) -> None:
+        super().__init__(
+            f"the key {key!r} appears twice in one object, at {path}",
+            path=path,
+            vi=f"khóa {key!r} xuất hiện hai lần trong một đối tượng, tại {path}",
+        )
+        self.key = key
+
+
+class _Repeated(dict):  # type: ignore[type-arg]
+    """An object in which `repeated` was named more than once (found after parsing)."""
+
+    repeated = ""
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """`json.loads`, refusing an object that names a key twice (`DuplicateKey`, with the JSON
+    path of the repeated key) instead of keeping the last value. Other errors are json's own
+    (`json.JSONDecodeError`, `UnicodeDecodeError`, `RecursionError` for deep nesting)."""
+    seen_repeat = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal seen_repeat
+        obj = dict(items)
+        if len(obj) == len(items):
+            return obj
+        names: set[str] = set()
+        out = _Repeated(obj)
+        for key, _ in items:
+            if key in names:
+                out.repeated = key
+                break
+            names.add(key)
+        seen_repeat = True
+        return out
+
+    value = json.loads(text, object_pairs_hook=pairs)
+    if seen_repeat:
+        # The first repeated key in document order, with its path (no recursion: the value
+        # may be nested as deep as the parser allowed).
+        stack: list[tuple[Any, str]] = [(value, "")]
+        while stack:
+            node, path = stack.pop()
+            if isinstance(node, _Repeated):
+                raise DuplicateKey(node.repeated, _display(_child_path(path, node.repeated)))
+            if isinstance(node, dict):
+                stack.extend((v, _child_path(path, k)) for k, v in reversed(node.items()))
+            elif isinstance(node, list):
+                stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node))))
+    return value
 
 
 def _astral(key: str) -> bool:

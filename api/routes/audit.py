@@ -26,6 +26,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse
 from starlette.background import BackgroundTask
 
+from api.body import JsonRoute
 from api.deps import MEMBER, OFFICER_ROLES, Principal, ServicesDep, allow
 from api.errors import ApiError
 from api.schemas import error_responses
@@ -40,7 +41,10 @@ from audit.log import (
 from ledger.domain.commands import Uuid
 
 router = APIRouter(
-    prefix="/audit", tags=["Kiểm tra (audit)"], responses=error_responses(401, 403, 404, 422)
+    route_class=JsonRoute,
+    prefix="/audit",
+    tags=["Kiểm tra (audit)"],
+    responses=error_responses(401, 403, 404, 422),
 )
 MAX_SIZE = 2**40
 

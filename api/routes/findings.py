@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
+from api.body import JsonRoute
 from api.deps import Principal, ServicesDep, allow
 from api.errors import bad_parameter
 from api.routes.records import record
@@ -22,7 +23,7 @@ from audit.detect import detect
 from ledger.domain.commands import Code, FindingId
 from ledger.domain.periods import parse_period
 
-router = APIRouter(tags=["Phát hiện trục lợi (findings)"])
+router = APIRouter(route_class=JsonRoute, tags=["Phát hiện trục lợi (findings)"])
 
 Resolution = signed_item_model("FindingResolution", ("finding.resolve",))
 PeriodQuery = Annotated[

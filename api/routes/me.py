@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from api import queries
+from api.body import JsonRoute
 from api.deps import MEMBER, Principal, Services, ServicesDep, allow
 from api.errors import ApiError
 from api.schemas import ConfirmIn, DisputeIn, ReceiptOut, error_responses
@@ -29,6 +30,7 @@ from ledger import clock
 from ledger.client import build
 
 router = APIRouter(
+    route_class=JsonRoute,
     prefix="/me",
     tags=["Đoàn viên tự xem (members' own data)"],
     responses=error_responses(401, 403, 404, 422),

@@ -19,13 +19,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 
 from api import queries
+from api.body import JsonRoute
 from api.deps import OFFICER_ROLES, Principal, ServicesDep, allow, holds
 from api.errors import ApiError
 from api.schemas import error_responses
 from ledger import clock
 from ledger.domain.commands import Code, MemberNo
 
-router = APIRouter(responses=error_responses(401, 403, 404, 422))
+router = APIRouter(route_class=JsonRoute, responses=error_responses(401, 403, 404, 422))
 
 PEOPLE = ("finance_officer", "chair", "inspector", "admin")
 UnitPath = Annotated[Code, Path(description="Mã đơn vị (unit code)")]

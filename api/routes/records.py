@@ -30,12 +30,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.body import JsonRoute
 from api.deps import Principal, Services, ServicesDep, allow
 from api.errors import ApiError, bad_parameter, forbidden
 from api.queries import original_receipt
 from api.schemas import ReceiptOut, SignedItemIn, error_responses, signed_item_model
 
-router = APIRouter(tags=["Ghi sổ (signed writes)"])
+router = APIRouter(route_class=JsonRoute, tags=["Ghi sổ (signed writes)"])
 
 FIN = ("finance_officer",)
 # Commands that change a member's grant, or end their login (ledger.sessions).

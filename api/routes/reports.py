@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from api.body import JsonRoute
 from api.deps import OFFICER_ROLES, Principal, ServicesDep, allow
 from api.errors import bad_parameter
 from api.schemas import error_responses
@@ -21,7 +22,9 @@ from ledger.projections.queries.beneficiaries import beneficiary_counts
 from ledger.projections.queries.compliance import compliance
 from ledger.projections.queries.ratios import grassroots_figures, unit_figures
 
-router = APIRouter(tags=["Báo cáo (reports)"], responses=error_responses(401, 403, 404, 422))
+router = APIRouter(
+    route_class=JsonRoute, tags=["Báo cáo (reports)"], responses=error_responses(401, 403, 404, 422)
+)
 
 UnitPath = Annotated[Code, Path(description="Mã đơn vị (unit code)")]
 PeriodQuery = Annotated[

@@ -7,10 +7,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.auth import Account, end_sessions
+from api.body import JsonRoute
 from api.deps import CurrentPrincipal, ServicesDep, checked_login
 from api.schemas import AccountOut, LoginIn, TokenOut, error_responses
 
-router = APIRouter(tags=["Đăng nhập (authentication)"])
+router = APIRouter(route_class=JsonRoute, tags=["Đăng nhập (authentication)"])
 
 
 @router.post(

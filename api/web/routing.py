@@ -21,11 +21,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from api import errors
 from api.auth import AuthError, RateLimited
+from api.body import JsonRoute
 from api.errors import ApiError
 from api.web.render import SECURITY_HEADERS, render
 from api.web.session import LoginRequired, end_session, page_address, session_principal
@@ -107,8 +107,9 @@ def login_response(request: Request, exc: LoginRequired) -> Response:
     return response
 
 
-class WebRoute(APIRoute):
-    """An APIRoute whose refusals are answered as pages (or JSON for page scripts)."""
+class WebRoute(JsonRoute):
+    """An APIRoute whose refusals are answered as pages (or JSON for page scripts); a JSON
+    body is read as strictly as the API's (api.body)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

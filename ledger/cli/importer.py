@@ -76,7 +76,7 @@ from typing import Annotated, Any
 import typer
 
 from ledger.application import Ledger
-from ledger.canonical import CanonicalError
+from ledger.canonical import CanonicalError, DuplicateKey, loads_strict
 from ledger.cli.common import (
     JsonFlag,
     both,
@@ -160,7 +160,23 @@ def read_jsonl(path: Path) -> tuple[list[Entry], list[FileProblem]]:
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = loads_strict(text)
+        except DuplicateKey as exc:
+            # RFC 8785 / I-JSON: never read as "the last one wins" (what would be signed)
+            problems.append(
+                FileProblem(
+                    lineno,
+                    exc.path,
+                    f"khóa {exc.key!r} xuất hiện hai lần trong một đối tượng JSON",
+                    f"the key {exc.key!r} appears twice in one JSON object",
+                )
+            )
+            continue
+        except RecursionError:
+            problems.append(
+                FileProblem(lineno, "", "JSON lồng quá sâu", "the JSON is nested too deeply")
+            )
+            continue
         except json.JSONDecodeError as exc:
             problems.append(FileProblem(lineno, "", "JSON không hợp lệ", f"invalid JSON: {exc}"))
             continue

@@ -252,6 +252,29 @@ def test_import_jsonl_stores_every_line(world: Any, database_url: str, home: Pat
     assert shown["relatives"] == [{"code": "R1", "relation": "child", "full_name": "Phạm Bé Ba"}]
 
 
+def test_import_refuses_a_jsonl_line_that_repeats_a_key(
+    world: Any, database_url: str, home: Path
+) -> None:
+    """RFC 8785 / I-JSON: a key named twice is refused, never read as "the last one wins"."""
+    keys_for_world(home, "kt.g1")
+    before = count_entries(database_url)
+    lines = (DATA / "members.jsonl").read_text(encoding="utf-8").splitlines()
+    assert '"salary_basis": 7000000' in lines[2]
+    lines[2] = lines[2].replace(
+        '"salary_basis": 7000000', '"salary_basis": 1, "salary_basis": 7000000'
+    )
+    twice = home.parent / "twice.jsonl"
+    twice.write_text("\n".join(lines), "utf-8")
+    r = cli(home, database_url, "import --as kt.g1", str(twice))
+    assert r.exit_code == 1, r.output
+    assert (
+        "dòng 3, trường body.salary_basis: khóa 'salary_basis' xuất hiện hai lần trong một "
+        "đối tượng JSON / the key 'salary_basis' appears twice in one JSON object"
+    ) in r.stderr
+    assert "Tệp nhập có lỗi, không ghi dòng nào" in r.stderr
+    assert count_entries(database_url) == before
+
+
 def test_import_csv_groups_dues_lines_into_one_command(
     world, database_url: str, home: Path
 ) -> None:
