@@ -28,11 +28,11 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
 from audit.log import StoredTree, latest_checkpoint, log_size, with_cosignatures
-from audit.rules.integrity import dispute_finding_id
 from ledger.application import Ledger, Receipt
 from ledger.clock import local_date
 from ledger.domain.base import aggregate_id
 from ledger.domain.errors import not_found
+from ledger.domain.findings import dispute_finding_id
 from ledger.domain.members import Member
 from ledger.domain.officers import Officer
 from ledger.privacy import TamperedError

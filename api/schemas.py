@@ -232,6 +232,13 @@ class TokenOut(BaseModel):
 # --- what members say ---------------------------------------------------------------------------
 
 
+REQUEST_ID = (
+    "Optional client-generated UUID, the same on every retry of this statement: a retry "
+    "after a lost answer gets the original receipt (header Idempotent-Replayed: true), "
+    "never a second statement."
+)
+
+
 class DisputeIn(Strict):
     """Phản ánh: an entry of my history is wrong."""
 
@@ -240,12 +247,14 @@ class DisputeIn(Strict):
     text: StatementText = Field(
         description="What the member says, in their own words (sealed personal data)."
     )
+    request_id: Uuid | None = Field(default=None, description=REQUEST_ID)
 
 
 class ConfirmIn(Strict):
     """Xác nhận đã nhận: I received this payout."""
 
     entry: Uuid
+    request_id: Uuid | None = Field(default=None, description=REQUEST_ID)
 
 
 __all__ = [

@@ -415,6 +415,12 @@ class Ledger(Application[UUID]):
             ).first()
         return dict(row._mapping) if row is not None else None
 
+    def receipt(self, event_id: str) -> Receipt | None:
+        """The receipt of an event already recorded, as a retry of its command gets it
+        (`duplicate`; its status as first given: api.queries.original_receipt)."""
+        row = self.entry(event_id)
+        return _receipt_from_row(row, duplicate=True) if row is not None else None
+
     def get_member(self, number: str) -> Member | None:
         with self._lock:
             self._sync()

@@ -17,6 +17,7 @@ from ledger.authority import refuse
 from ledger.domain.catalogue import Role
 from ledger.domain.commands import LoanDisburseBody, Override, ParsedCommand, PayoutBody, require
 from ledger.domain.errors import (
+    Conflict,
     PolicyViolation,
     Problem,
     invalid,
@@ -24,7 +25,7 @@ from ledger.domain.errors import (
     problem,
     refused_by_policy,
 )
-from ledger.domain.findings import Finding
+from ledger.domain.findings import Finding, dispute_finding_id
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
 from ledger.domain.officers import Officer
@@ -1074,8 +1075,41 @@ def _member_statement(self: Ledger, work: Work, pc: ParsedCommand, env: dict, it
             )
         member.confirm_receipt(envelope=env)
     else:
+        _no_open_dispute(self, work, member, entry, entry_unit)
         member.dispute(envelope=env)
     return member, {}
+
+
+def _no_open_dispute(
+    self: Ledger, work: Work, member: Member, entry: str, entry_unit: str | None
+) -> None:
+    """A member disputes an entry once at a time: while an earlier dispute of theirs about it
+    is open (no judgment signed for a unit covering the entry's, as detection and the member's
+    own view count them), another is refused, so a retry or a double click does not file the
+    same complaint twice. Once judged, the member may dispute it again."""
+    covering = self._ancestors(work, entry_unit) if entry_unit else []
+    for s in member.statements:
+        if s["kind"] != "dispute" or s["entry"] != entry:
+            continue
+        finding = self._get(work, Finding, "finding", dispute_finding_id(s["event_id"], entry))
+        if finding is not None and any(j.get("unit") in covering for j in finding.judgments):
+            continue
+        on = date.fromisoformat(s["on"])
+        vi = (
+            f"đoàn viên đã phản ánh bút toán này ngày {on:%d/%m/%Y} (mã {s['event_id']}), "
+            "Ủy ban kiểm tra chưa kết luận"
+        )
+        en = (
+            f"the member already disputed this entry on {on} (event {s['event_id']}), "
+            "not yet judged by the inspection committee"
+        )
+        raise Conflict(
+            code="dispute_open",
+            vi=f"Phản ánh đang chờ xử lý: {vi}",
+            en=f"A dispute is still open: {en}",
+            problems=[problem("body.entry", "dispute_open", vi, en)],
+            status=409,
+        )
 
 
 def _finding_resolve(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:

@@ -130,7 +130,7 @@ def confirm_receipt(
         model = ConfirmIn(entry=entry)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    me.confirm(model, services(request), who)
+    me.confirm(model, services(request), who, Response())
     return RedirectResponse(f"/web/me?done=confirmed#e-{entry}", status_code=303)
 
 
@@ -172,5 +172,5 @@ def dispute(
         model = DisputeIn(entry=entry, reason=reason, text=text)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise _invalid(exc) from None
-    me.dispute(model, services(request), who)
+    me.dispute(model, services(request), who, Response())
     return RedirectResponse(f"/web/me?done=disputed#e-{entry}", status_code=303)

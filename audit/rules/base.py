@@ -18,11 +18,12 @@ Invariants:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
+
+from ledger.domain.findings import finding_digest
 
 if TYPE_CHECKING:
     from audit.rules.facts import Facts
@@ -162,22 +163,14 @@ class Rule:
         return self.check(facts)
 
 
-def _digest(parts: Iterable[str]) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode())
-        h.update(b"\x00")
-    return "F-" + h.hexdigest()[:16]
-
-
 def finding_id(rule: str, event_ids: Iterable[str]) -> str:
     """The id of an event-based finding: its rule and the sorted ids of its events."""
-    return _digest([rule, *sorted(set(event_ids))])
+    return finding_digest([rule, *sorted(set(event_ids))])
 
 
 def union_finding_id(rule: str, unit: str, period: str) -> str:
     """The id of a union-level finding: its rule, unit and period."""
-    return _digest([rule, "unit", unit, "period", period])
+    return finding_digest([rule, "unit", unit, "period", period])
 
 
 def make(

@@ -172,12 +172,6 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
     return out
 
 
-def dispute_finding_id(dispute: str, entry: str) -> str:
-    """The id of the finding a member's dispute (event id) of an entry becomes: what the
-    member's own view looks up the inspectors' judgments by, without running detection."""
-    return finding_id("member_dispute", [dispute, entry])
-
-
 def member_dispute(facts: Facts) -> list[DetectedFinding]:
     """A member's dispute of an entry of their history (recorded by the members' portal)."""
     confirmed = {(s.member, s.entry) for s in facts.statements if s.kind == "confirm"}

@@ -12,11 +12,30 @@ Invariants:
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
 from ledger.domain.base import LedgerAggregate, aggregate_id, command_of
+
+
+def finding_digest(parts: Iterable[str]) -> str:
+    """`F-` + 16 hex digits of SHA-256 over the parts (each followed by NUL): how detection
+    names a finding (audit.rules.base.finding_id), here so the ledger can name one too."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\x00")
+    return "F-" + h.hexdigest()[:16]
+
+
+def dispute_finding_id(dispute: str, entry: str) -> str:
+    """The id of the finding (rule `member_dispute`) a member's dispute (its event id) of an
+    entry becomes: what the ledger and the member's own view look its judgments up by,
+    without running detection."""
+    return finding_digest(["member_dispute", *sorted({dispute, entry})])
 
 
 class Finding(LedgerAggregate):

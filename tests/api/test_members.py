@@ -181,7 +181,13 @@ def test_a_member_cannot_dispute_another_members_entry(api) -> None:  # type: ig
             headers=me,
         )
         assert r.status_code == 422
-        assert r.json()["problems"][0]["field"] == "body.entry"
+        # the member's request field, not the path in the portal's signed command
+        assert [(p["field"], p["code"]) for p in r.json()["problems"]] == [
+            ("entry", "not_in_history")
+        ]
+        assert r.json()["problems"][0]["message_vi"] == (
+            "bút toán không có trong lịch sử của đoàn viên này"
+        )
         assert "DV002" not in r.text
         r = api.client.post(
             "/me/disputes",
@@ -386,3 +392,103 @@ def test_a_dispute_text_refused_says_why_in_vietnamese_and_in_english(api) -> No
         "phải có múi giờ",
         "must include a time zone offset",
     )
+
+
+def _rows(api: Any) -> tuple[int, int]:
+    """(ledger_events, ledger_entries) row counts."""
+    from sqlalchemy import table
+
+    from ledger.tables import EVENTS_TABLE
+
+    with api.ledger.engine.connect() as conn:
+        events = conn.scalar(select(func.count()).select_from(table(EVENTS_TABLE)))
+        entries = conn.scalar(select(func.count()).select_from(ledger_entries))
+    return int(events or 0), int(entries or 0)
+
+
+def test_a_retried_dispute_is_not_filed_twice(api) -> None:  # type: ignore[no-untyped-def]
+    events = _family(api)
+    gift, school = events["gift"].event_id, events["school"].event_id
+    me = api.member("DV001")
+    said = {"entry": gift, "reason": "not_received", "text": "Tôi chưa nhận quà"}
+    with at("2024-10-01"):
+        first = api.client.post("/me/disputes", json=said, headers=me)
+        assert first.status_code == 201, first.text
+        before = _rows(api)
+        # a double click, or a retry without a request id: refused, naming the open dispute
+        for body in (said, said | {"reason": "amount_differs", "text": "Thiếu tiền"}):
+            r = api.client.post("/me/disputes", json=body, headers=me)
+            assert r.status_code == 409, r.text
+            error = r.json()
+            assert error["code"] == "dispute_open"
+            since = (
+                f"ngày 01/10/2024 (mã {first.json()['event_id']}), Ủy ban kiểm tra chưa kết luận"
+            )
+            assert error["message_vi"] == (
+                f"Phản ánh đang chờ xử lý: đoàn viên đã phản ánh bút toán này {since}"
+            )
+            assert error["message_en"] == (
+                "A dispute is still open: the member already disputed this entry on "
+                f"2024-10-01 (event {first.json()['event_id']}), not yet judged by the "
+                "inspection committee"
+            )
+            assert [(p["field"], p["code"]) for p in error["problems"]] == [
+                ("entry", "dispute_open")
+            ]
+        assert _rows(api) == before
+        # with a request id, a retry after a lost answer gets the original receipt
+        request_id = "5b0c4d9e-8f3a-4c1b-9e2d-7a6f5e4d3c2b"
+        once = {"entry": school, "reason": "not_mine", "text": "Con tôi không học trường này"}
+        r = api.client.post("/me/disputes", json=once | {"request_id": request_id}, headers=me)
+        assert r.status_code == 201 and r.json()["event_id"] == request_id, r.text
+        assert "Idempotent-Replayed" not in r.headers
+        original, before = r.json(), _rows(api)
+    with at("2024-10-02"):  # the retry comes the next day
+        again = api.client.post("/me/disputes", json=once | {"request_id": request_id}, headers=me)
+        assert again.status_code == 201, again.text
+        assert again.json() == original and again.headers["Idempotent-Replayed"] == "true"
+        # the same id for another statement is refused, naming it
+        r = api.client.post(
+            "/me/receipts", json={"entry": gift, "request_id": request_id}, headers=me
+        )
+        assert r.status_code == 409 and r.json()["code"] == "request_id_reused"
+        assert r.json()["message_vi"] == (
+            "Mã yêu cầu (request_id) đã dùng cho một yêu cầu khác: hãy tạo mã mới"
+        )
+        assert [p["field"] for p in r.json()["problems"]] == ["request_id"]
+        assert _rows(api) == before
+        # a receipt confirmation replays the same way
+        receipt_id = "0e1d2c3b-4a59-4687-9a6b-5c4d3e2f1a0b"
+        r = api.client.post(
+            "/me/receipts", json={"entry": gift, "request_id": receipt_id}, headers=me
+        )
+        assert r.status_code == 201, r.text
+        confirmed = r.json()
+        r = api.client.post(
+            "/me/receipts", json={"entry": gift, "request_id": receipt_id}, headers=me
+        )
+        assert r.status_code == 201 and r.json() == confirmed
+        assert r.headers["Idempotent-Replayed"] == "true"
+    assert _entries(api, "member.dispute") == 2
+    assert _entries(api, "member.confirm_receipt") == 1
+    # once the inspectors have judged it, the member may dispute the entry again
+    finding = next(
+        s["finding"]
+        for s in api.client.get("/me/history", headers=me).json()["statements"]
+        if s["kind"] == "dispute" and s["entry"] == gift
+    )
+    with at("2024-10-05"):
+        api.world.submit(
+            "finding.resolve",
+            by=api.world.inspector,
+            unit="G1",
+            body={
+                "finding": finding,
+                "rule": "member_dispute",
+                "decision": "dismiss",
+                "note": "Đã giao",
+            },
+        )
+        r = api.client.post("/me/disputes", json=said | {"text": "Vẫn chưa nhận"}, headers=me)
+        assert r.status_code == 201, r.text
+    assert _entries(api, "member.dispute") == 3

@@ -8,7 +8,7 @@ from audit.export import export
 from audit.log import make_checkpoint
 from audit.source import BundleSource
 from audit.verify import verify
-from ledger.domain.errors import InvalidCommand, SignatureRefused
+from ledger.domain.errors import Conflict, InvalidCommand, SignatureRefused
 from tests.integration.test_audit_helpers import source_of
 from tests.support import at
 
@@ -70,6 +70,49 @@ def test_a_member_disputes_and_confirms_entries_of_their_own_history(world) -> N
         )
     assert officer.value.code == "role_not_allowed"
     assert len(world.ledger.get_member("DV001").statements) == 2
+
+
+def test_a_second_dispute_of_an_entry_waits_for_the_first_to_be_judged(world) -> None:  # type: ignore[no-untyped-def]
+    """Every path (the portal, the command line, an import) gets it: the ledger refuses it."""
+    from ledger.domain.findings import dispute_finding_id
+
+    portal = world.register_portal()
+    world.join("DV001")
+    gift = world.payout("DV001", "gift", 300_000, on="2024-09-02")
+    said = {"member": "DV001", "entry": gift.event_id, "reason": "not_received"}
+    first = _statement(world, portal, "member.dispute", said | {"text": "Chưa nhận"})
+    with pytest.raises(Conflict) as again:
+        _statement(world, portal, "member.dispute", said | {"text": "Chưa nhận"}, on="2024-10-03")
+    assert (again.value.status, again.value.code) == (409, "dispute_open")
+    (p,) = again.value.problems
+    assert (p.field, p.code) == ("body.entry", "dispute_open")
+    assert p.vi == (
+        f"đoàn viên đã phản ánh bút toán này ngày 01/10/2024 (mã {first.event_id}), "
+        "Ủy ban kiểm tra chưa kết luận"
+    )
+    assert p.en == (
+        f"the member already disputed this entry on 2024-10-01 (event {first.event_id}), "
+        "not yet judged by the inspection committee"
+    )
+    assert len(world.ledger.get_member("DV001").statements) == 1
+    # judged: the member may dispute it again
+    with at("2024-10-05"):
+        world.submit(
+            "finding.resolve",
+            by=world.inspector,
+            unit="G1",
+            body={
+                "finding": dispute_finding_id(first.event_id, gift.event_id),
+                "rule": "member_dispute",
+                "decision": "dismiss",
+                "note": "Đã giao",
+            },
+        )
+    _statement(world, portal, "member.dispute", said | {"text": "Vẫn chưa"}, on="2024-10-06")
+    assert [s["kind"] for s in world.ledger.get_member("DV001").statements] == [
+        "dispute",
+        "dispute",
+    ]
 
 
 def test_the_dispute_text_is_sealed_personal_data(world) -> None:  # type: ignore[no-untyped-def]
