@@ -8,7 +8,8 @@ Design overview:
   at shutdown.
 - Every route declares who may call it with `api.deps.allow`; every refusal has the JSON
   shape of `api.errors`; request bodies above `ApiSettings.max_body_bytes` are refused with
-  413 before they are read in full.
+  413 before they are read in full; every answer to a request with credentials is sent with
+  `Cache-Control: no-store` (`NoStore`).
 - OpenAPI at `/openapi.json`, interactive documentation at `/docs`.
 """
 
@@ -76,6 +77,33 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class NoStore:
+    """`Cache-Control: no-store` on every answer to a request carrying credentials (a bearer
+    token or a cookie): they hold personal data (a member's history, salaries, the audit
+    bundle), which no browser or proxy cache may keep. An answer that sets its own
+    Cache-Control (the web pages do) keeps it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not any(
+            name in (b"authorization", b"cookie") for name, _ in scope.get("headers", [])
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
 def create_app(
     ctx: Context,
     *,
@@ -106,6 +134,7 @@ def create_app(
     _include_findings(app)
     app.include_router(web.router)  # the web pages (#8), under /web
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NoStore)
     return app
 
 

@@ -35,6 +35,7 @@ Design overview:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ from ledger import clock
 from ledger.bootstrap import Context
 from ledger.client import OfficerSigner
 from ledger.domain.catalogue import Role
+from ledger.domain.commands import CODE_PATTERN, MEMBER_NO_PATTERN
 from ledger.projections.queries.tree import load_tree
 from ledger.tables import member_index
 
@@ -310,10 +312,15 @@ class Allow:
         )
 
     def _unit(self, request: Request, svc: Services) -> str | None:
+        """The unit the route concerns (None when its parameter is missing: the route's own
+        validation answers 422). A malformed member number or unit code is refused here, 422
+        naming the parameter, before any role or scope is checked: nothing malformed is
+        looked up, or echoed in a 403 or 404."""
         if self.scope == "member":
             number = request.path_params.get("number")
             if number is None:
                 return None
+            _well_formed("number", number, MEMBER_NO_PATTERN, "số đoàn viên", "member number")
             with svc.ctx.engine.connect() as conn:
                 unit = conn.scalar(
                     select(member_index.c.unit_code).where(member_index.c.member_number == number)
@@ -327,13 +334,27 @@ class Allow:
                 )
             return str(unit)
         value = request.path_params.get("unit") or request.query_params.get("unit")
-        return str(value) if value else None
+        if not value:
+            return None
+        _well_formed("unit", str(value), CODE_PATTERN, "mã đơn vị", "unit code")
+        return str(value)
 
     def _exists(self, request: Request, svc: Services, unit: str) -> None:
         if self.scope == "unit" and svc.ctx.ledger.get_unit(unit) is None:
             raise ApiError(
                 404, "unit_not_found", f"Không tìm thấy đơn vị: {unit}", f"unit not found: {unit}"
             )
+
+
+def _well_formed(name: str, value: str, pattern: str, what_vi: str, what_en: str) -> None:
+    if not re.fullmatch(pattern, value):
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{name}: {what_vi} không hợp lệ (chỉ gồm chữ, số, '.', '_', '-')",
+            f"{name}: not a valid {what_en} (letters, digits, '.', '_' and '-' only)",
+            field=name,
+        )
 
 
 def allow(*roles: str, scope: Scope = None) -> Any:

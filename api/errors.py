@@ -196,3 +196,15 @@ def not_found(what_vi: str, what_en: str, key: str) -> ApiError:
 
 def bad_parameter(field: str, vi: str, en: str) -> ApiError:
     return ApiError(422, "invalid_request", vi, en, field=field)
+
+
+def bilingual(exc: Exception) -> tuple[str, str]:
+    """(Vietnamese, English) of a ledger message written "vi / en"."""
+    vi, sep, en = str(exc).partition(" / ")
+    return (vi, en) if sep else (vi, vi)
+
+
+def bad_period(exc: Exception) -> ApiError:
+    """A `period` parameter `parse_period` refused, each language in its own message."""
+    vi, en = bilingual(exc)
+    return bad_parameter("period", f"Kỳ báo cáo không hợp lệ: {vi}", f"Invalid period: {en}")

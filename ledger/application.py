@@ -703,8 +703,21 @@ class Ledger(Application[UUID]):
             ancestors=lambda c: self._ancestors(work, c),
         ):
             raise role_refusal(officer, pc.spec.roles, scope_unit)
+        cosigners: set[str] = set()
         for i, cosig in enumerate(item.cosignatures):
             where = f"cosignatures[{i}]"
+            if cosig.get("officer", "") in cosigners:
+                raise invalid(
+                    [
+                        problem(
+                            where,
+                            "duplicate_cosigner",
+                            f"{cosig.get('officer')} đã ký duyệt lệnh này ở chữ ký trước",
+                            f"{cosig.get('officer')} already cosigned this command above",
+                        )
+                    ]
+                )
+            cosigners.add(cosig.get("officer", ""))
             cosigner = self._get(work, Officer, "officer", cosig.get("officer", ""))
             check_signature(
                 cosigner,
@@ -721,6 +734,7 @@ class Ledger(Application[UUID]):
                     "người lập và người duyệt là một người",
                     "maker and checker are the same officer",
                     where,
+                    status=403,
                 )
             if not holds_role(
                 cosigner,

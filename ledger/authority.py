@@ -30,9 +30,13 @@ REASONS = {
 }
 
 
-def refuse(code: str, vi: str, en: str, field_: str = "signature") -> SignatureRefused:
+def refuse(
+    code: str, vi: str, en: str, field_: str = "signature", *, status: int = 401
+) -> SignatureRefused:
+    """The signer's own signature or key refused (401), or, with `status`, another refusal
+    of who signed: a cosignature that does not hold (422), maker = checker (403)."""
     return SignatureRefused(
-        code=code, vi=vi, en=en, problems=[problem(field_, code, vi, en)], status=401
+        code=code, vi=vi, en=en, problems=[problem(field_, code, vi, en)], status=status
     )
 
 
@@ -45,17 +49,25 @@ def check_signature(
     at: datetime,
     field_: str = "signature",
 ) -> None:
+    """The signer's signature (`field_` "signature": refused with 401) or a cosignature
+    (`field_` "cosignatures[i]": refused with 422, a fault of the request's content, not of
+    the caller's credentials; an unknown cosigner is named at "cosignatures[i].officer")."""
+    cosignature = field_ != "signature"
+    status = 422 if cosignature else 401
     if officer is None:
         raise refuse(
             "unknown_officer",
             "cán bộ ký không tồn tại",
             "the signing officer is unknown",
-            "command.signer.officer",
+            f"{field_}.officer" if cosignature else "command.signer.officer",
+            status=status,
         )
     reason = officer.key_problem(key_id, at=at)
     if reason is not None:
         vi, en = REASONS[reason]
-        raise refuse(reason, f"{officer.code}: {vi}", f"{officer.code}: {en}", field_)
+        raise refuse(
+            reason, f"{officer.code}: {vi}", f"{officer.code}: {en}", field_, status=status
+        )
     try:
         signature = decode_b64(signature_b64)
     except ValueError:
@@ -64,6 +76,7 @@ def check_signature(
             "chữ ký không đúng định dạng base64",
             "the signature is not valid base64",
             field_,
+            status=status,
         ) from None
     public_key = decode_b64(officer.keys[key_id].public_key)
     if not verify(public_key, message, signature):
@@ -72,6 +85,7 @@ def check_signature(
             "chữ ký không khớp với nội dung lệnh",
             "the signature does not match the command",
             field_,
+            status=status,
         )
 
 

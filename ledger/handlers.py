@@ -910,6 +910,7 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
             "người lập và người duyệt là một người",
             "maker and checker are the same officer",
             "command.signer",
+            status=403,
         )
     _not_before(record.on, cmd.effective_date)
     verdict: dict[str, Any] = {}

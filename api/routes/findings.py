@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.body import JsonRoute
 from api.deps import Principal, ServicesDep, allow
-from api.errors import bad_parameter
+from api.errors import bad_parameter, bad_period
 from api.routes.records import record
 from api.schemas import ReceiptOut, error_responses, signed_item_model
 from audit.detect import detect
@@ -51,9 +51,7 @@ def findings(
         try:
             parse_period(period)
         except (ValueError, TypeError) as exc:
-            raise bad_parameter(
-                "period", f"Kỳ không hợp lệ: {exc}", f"invalid period: {exc}"
-            ) from None
+            raise bad_period(exc) from None
     report = detect(svc.ctx, unit=unit, period=period).as_dict()
     report.pop("facts", None)
     return report

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.body import JsonRoute
 from api.deps import OFFICER_ROLES, Principal, ServicesDep, allow
-from api.errors import bad_parameter
+from api.errors import bad_period
 from api.schemas import error_responses
 from ledger.domain.commands import Code
 from ledger.domain.periods import Period, parse_period
@@ -42,9 +42,7 @@ def _period(text: str) -> Period:
     try:
         return parse_period(text)
     except (ValueError, TypeError) as exc:
-        raise bad_parameter(
-            "period", f"Kỳ báo cáo không hợp lệ: {exc}", f"invalid period: {exc}"
-        ) from None
+        raise bad_period(exc) from None
 
 
 @router.get("/units/{unit}/ratios", summary="Tỷ lệ chi phúc lợi so với mục tiêu 60%")

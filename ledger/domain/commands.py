@@ -50,8 +50,10 @@ from ledger.domain.errors import (
 
 SCHEMA = "phucloi/command/v1"
 
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-MemberNo = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"  # unit and officer codes (whole string)
+MEMBER_NO_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
+Code = Annotated[str, StringConstraints(pattern=f"^{CODE_PATTERN}$")]
+MemberNo = Annotated[str, StringConstraints(pattern=f"^{MEMBER_NO_PATTERN}$")]
 # Free text: no control characters other than tab, CR and LF (a NUL cannot be stored in a
 # PostgreSQL text column; the others only hide what a line says).
 _PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"

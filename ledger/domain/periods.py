@@ -123,10 +123,11 @@ def _midpoint(earlier: date, later: date) -> date:
     return earlier + timedelta(days=((later - earlier).days + 1) // 2)
 
 
-def _lunar_out_of_range(what: str) -> ValueError:
+def _lunar_out_of_range(what_vi: str, what_en: str) -> ValueError:
+    """ "vi / en", each language whole (what callers split at the first " / ")."""
     return ValueError(
-        f"{what} nằm ngoài bảng ngày Tết {FIRST_LUNAR_YEAR}–{LAST_LUNAR_YEAR} / "
-        f"is outside the Tết table {FIRST_LUNAR_YEAR}–{LAST_LUNAR_YEAR}"
+        f"{what_vi} nằm ngoài bảng ngày Tết {FIRST_LUNAR_YEAR}–{LAST_LUNAR_YEAR} / "
+        f"{what_en} is outside the Tết table {FIRST_LUNAR_YEAR}–{LAST_LUNAR_YEAR}"
     )
 
 
@@ -135,13 +136,13 @@ def tet_date(year: int) -> date:
     try:
         return TET_DATES[year]
     except KeyError:
-        raise _lunar_out_of_range(f"Năm {year} / year {year}") from None
+        raise _lunar_out_of_range(f"Năm {year}", f"year {year}") from None
 
 
 def lunar_window(year: int) -> tuple[date, date]:
     """``[start, end)`` of the dates whose nearest Tết is Tết ``year``."""
     if not FIRST_LUNAR_YEAR <= year <= LAST_LUNAR_YEAR:
-        raise _lunar_out_of_range(f"Năm âm lịch {year} / lunar year {year}")
+        raise _lunar_out_of_range(f"Năm âm lịch {year}", f"lunar year {year}")
     tet = TET_DATES[year]
     return _midpoint(TET_DATES[year - 1], tet), _midpoint(tet, TET_DATES[year + 1])
 
@@ -165,7 +166,7 @@ def in_calendar(d: date) -> bool:
 def tet_year(d: date) -> int:
     """Lunar year of the Tết nearest to ``d`` (the year Tết spending on ``d`` belongs to)."""
     if not in_calendar(d):
-        raise _lunar_out_of_range(f"Ngày {d.isoformat()} / date {d.isoformat()}")
+        raise _lunar_out_of_range(f"Ngày {d.isoformat()}", f"date {d.isoformat()}")
     return FIRST_LUNAR_YEAR + bisect.bisect_right(_WINDOW_STARTS, d) - 1
 
 

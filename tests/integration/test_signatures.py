@@ -8,9 +8,10 @@ import json
 import pytest
 
 from ledger.canonical import canonical_bytes
-from ledger.domain.errors import Conflict, LedgerError, SignatureRefused
+from ledger.client import cosign
+from ledger.domain.errors import Conflict, InvalidCommand, LedgerError, SignatureRefused
 from ledger.signing import decode_b64, verify
-from tests.support import at, officer_key
+from tests.support import at, entries, officer_key
 
 
 def test_a_command_altered_after_signing_is_refused(world) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +137,32 @@ def test_maker_cannot_cosign_own_payout(world) -> None:  # type: ignore[no-untyp
             personal={"reason": "bão"},
             cosigner=world.kt,
         )
-    assert same.value.code == "same_maker_checker"
+    assert (same.value.code, same.value.status) == ("same_maker_checker", 403)
+    assert [p.field for p in same.value.problems] == ["cosignatures[0]"]
+    before = entries(world)
+    twice = cosign(
+        world.item(
+            "payout.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-02",
+            body={
+                "member": "DV001",
+                "kind": "housing_repair",
+                "amount": 15_000_000,
+                "occasion": "dịp",
+            },
+            personal={"reason": "bão"},
+            cosigner=world.chair,
+        ),
+        by=world.chair,
+    )
+    with at("2024-09-02"), pytest.raises(InvalidCommand) as duplicate:
+        world.ledger.submit(twice)
+    assert [(p.field, p.code) for p in duplicate.value.problems] == [
+        ("cosignatures[1]", "duplicate_cosigner")
+    ]
+    assert entries(world) == before
     with pytest.raises(Exception) as missing:
         world.payout(
             "DV001", "housing_repair", 15_000_000, on="2024-09-02", personal={"reason": "bão"}
