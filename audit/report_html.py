@@ -33,7 +33,7 @@ from ledger import clock
 from ledger.domain.money import format_dong
 from ledger.domain.periods import Period, parse_period
 
-ERASED = "(đã xóa / erased)"
+ERASED = "đã xóa / erased"  # shown in parentheses after the member number (`_people`)
 TYPE_VI = {
     "payout.record": "Chi phúc lợi",
     "member.join": "Kết nạp",
@@ -118,7 +118,7 @@ def _names(ctx: Any, detection: DetectionReport) -> dict[str, str]:
         except NotFound:
             continue  # an officer code, not a member number
         except TamperedError:
-            out[number] = "(không giải mã được / cannot be decrypted)"
+            out[number] = "không giải mã được / cannot be decrypted"
             continue
         out[number] = ERASED if opened is None else str(opened.get("full_name", ""))
     return out

@@ -85,6 +85,20 @@ def test_the_report_names_people_only_when_asked_and_says_when_verified(world) -
     assert "http://" not in html and "https://" not in html
 
 
+def test_the_report_names_an_erased_person_in_one_pair_of_parentheses(world) -> None:  # type: ignore[no-untyped-def]
+    _override(world)
+    with at("2024-10-01"):
+        world.submit(
+            "member.erase",
+            by=world.admin,
+            unit="G1",
+            body={"member": "DV1", "reason": "Theo đơn"},
+        )
+    html = render_html(build_report(world.ctx, verify=False, names=True))
+    assert "DV1 (đã xóa / erased)" in html
+    assert "((" not in html and "))" not in html
+
+
 def test_the_report_gives_verification_findings_in_vietnamese(world) -> None:  # type: ignore[no-untyped-def]
     from audit.findings import Finding
 
