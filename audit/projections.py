@@ -42,7 +42,14 @@ from ledger.store import Tx
 from ledger.tables import metadata
 
 MEMBER_TYPES = frozenset(
-    {"member.join", "member.transfer", "member.leave", "member.death", "member.salary"}
+    {
+        "member.join",
+        "member.transfer",
+        "member.leave",
+        "member.death",
+        "member.salary",
+        "member.erase",
+    }
 )
 # Secondary indexes the projections' own statements need (the rest only serve reports).
 SCRATCH_INDEXES = frozenset({"ix_proj_money_lines_event"})

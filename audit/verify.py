@@ -39,12 +39,14 @@ import gc
 import json
 import multiprocessing
 import os
+import re
+import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -733,6 +735,46 @@ def _noop() -> None:
     return None
 
 
+SCRATCH_PREFIX = "phucloi-verify-"
+_SCRATCH_NAME = re.compile(re.escape(SCRATCH_PREFIX) + r"(\d+)-")
+
+
+def scratch_directory() -> tempfile.TemporaryDirectory[str]:
+    """The run's scratch directory (a copy of the read models, blind indexes included),
+    named with this process's id; first, the scratch directories of runs whose process is
+    gone (killed before its cleanup could run) are removed."""
+    remove_stale_scratch()
+    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+
+
+def remove_stale_scratch(base: str | None = None) -> list[str]:
+    """Remove this user's `phucloi-verify-PID-*` directories whose process no longer runs;
+    their paths."""
+    removed = []
+    root = base or tempfile.gettempdir()
+    with suppress(OSError):
+        for name in os.listdir(root):
+            match = _SCRATCH_NAME.match(name)
+            path = os.path.join(root, name)
+            if match is None or _running(int(match[1])):
+                continue
+            with suppress(OSError):
+                if os.stat(path).st_uid == os.getuid() and os.path.isdir(path):
+                    shutil.rmtree(path)
+                    removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
+
+
 def _pool(n_workers: int) -> ProcessPoolExecutor:
     """Worker processes, started now, before any thread of this run exists.
 
@@ -891,7 +933,7 @@ def _verify(
     stages.lap("open")
     with ExitStack() as stack:
         stack.enter_context(_no_cyclic_gc())
-        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="phucloi-verify-"))
+        scratch = stack.enter_context(scratch_directory())
         pool = stack.enter_context(_pool(n_workers)) if parallel else None
         io = stack.enter_context(ThreadPoolExecutor(1))
         stored_events = io.submit(source.event_count)

@@ -85,6 +85,7 @@ from ledger.domain.officers import Officer
 from ledger.domain.policy import Oversight, Policy, PolicyBook, oversight, resolve
 from ledger.domain.units import Unit
 from ledger.entries import EntryMeta, Projector, StaleHead, make_hook, project_member_index
+from ledger.erasure import scrub_storage
 from ledger.handlers import HANDLERS
 from ledger.privacy import (
     birth_date_problem,
@@ -247,9 +248,10 @@ class Ledger(Application[UUID]):
             self._advance(work)
         # The keys were destroyed in the events' transaction (Vault.key_eraser); the cache
         # follows only now that it committed.
-        self.vault.erased(
-            m.aggregate_id for m in work.metas.values() if m.command_type == "member.erase"
-        )
+        erased = [m.aggregate_id for m in work.metas.values() if m.command_type == "member.erase"]
+        if erased:
+            self.vault.erased(erased)
+            scrub_storage(self.engine)  # the old copy of the key out of the database's pages
         return receipts
 
     def _careful(

@@ -138,6 +138,13 @@ CLOSE_SPAN = "UPDATE member_units SET to_date = :d WHERE member_number = :n AND 
 MOVE_MEMBER = "UPDATE member_index SET unit_code = :u WHERE member_number = :n"
 END_MEMBER = "UPDATE member_index SET left_on = :d, status = :s WHERE member_number = :n"
 SET_SALARY = "UPDATE member_index SET salary_basis = :s WHERE member_number = :n"
+# An erasure clears the person's blind indexes from the read model: detection and reports stop
+# linking the erased record to the person's other records (the copies in the signed events
+# stay: see ledger.privacy).
+ERASE_BLINDS = (
+    "UPDATE member_index SET citizen_blind = NULL, bank_blind = NULL, household_blind = NULL "
+    "WHERE member_number = :n"
+)
 
 
 def _member_statements(m: EntryMeta) -> list[tuple[str, dict[str, Any]]]:
@@ -151,6 +158,8 @@ def _member_statements(m: EntryMeta) -> list[tuple[str, dict[str, Any]]]:
         return [(CLOSE_SPAN, params), (END_MEMBER, params)]
     if kind == "member.salary":
         return [(SET_SALARY, {"n": body["member"], "s": body["salary_basis"]})]
+    if kind == "member.erase":
+        return [(ERASE_BLINDS, {"n": body["member"]})]
     return []
 
 

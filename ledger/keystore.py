@@ -140,6 +140,10 @@ class Keystore:
         return self.directory / f"{name}.pub"
 
     def _ensure_dir(self) -> None:
+        home = self.directory.parent  # $PHUCLOI_HOME: it holds the ledger file too
+        if not home.exists():
+            home.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+            os.chmod(home, _DIR_MODE)
         self.directory.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
         os.chmod(self.directory, _DIR_MODE)
 

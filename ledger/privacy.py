@@ -13,8 +13,13 @@ Invariants:
   unsalted hash would be reversed by brute force.
 * The *opening* (value + salt) is stored **encrypted** with AES-256-GCM (:func:`seal`) under
   a per-person data key (:func:`new_data_key`) that is kept **outside** the events.
-  Destroying that key (crypto-shredding) erases the person's data everywhere it was copied,
-  backups included, while every commitment and signature keeps verifying.
+  Destroying that key (crypto-shredding) makes the person's sealed data unreadable in every
+  copy of the events made without the key (export bundles never carry keys), while every
+  commitment and signature keeps verifying. It does NOT reach a copy of the key itself: the
+  keys are in the same database as the ciphertexts (``person_keys``), so a database backup
+  taken before the erasure still decrypts the person (ledger.erasure, README "Personal
+  data"). Data about the person sealed under ANOTHER member's key (declared as that member's
+  relative, that member's payee account) is not erased with them.
 * The GCM associated data is ``b"phucloi-pii-v1|" + person_id``: a sealed blob moved to
   another person's record fails authentication.  Any authentication failure is reported as
   :class:`TamperedError` (a changed ciphertext is an audit finding, not a parse error);
@@ -24,6 +29,14 @@ Invariants:
   index key is not a per-person key, so it does not erase data; it only prevents anyone
   without it from testing guesses.  Values are normalized first so ``"079 123 456 789"`` and
   ``"079123456789"`` index equal.
+* Blind indexes are NOT erased.  They are written into the signed event's envelope
+  (``envelope["blind"]``), which is immutable; the index key is in the same database
+  (``ledger_secrets``).  An erasure clears the person's indexes from the ``member_index`` read
+  model and detection ignores those recorded under their key, but whoever holds the database
+  (or a backup) holds both the indexes and the key, and can test guesses of an erased
+  person's citizen ID, bank account or household code: a CCCD has few enough values once the
+  province and birth year are known to be found in seconds.  Database access and the index
+  key must therefore be protected like the personal data itself.
 """
 
 from __future__ import annotations

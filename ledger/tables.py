@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -49,6 +50,13 @@ ledger_entries = Table(
     Column("command_digest", String(64), nullable=False),
     Column("leaf_hash", String(64), nullable=False),
     Index("ix_ledger_entries_originator", "originator_id", "originator_version", unique=True),
+    # the erasures, for `ledger.erasure.reapply_erasures` at every open
+    Index(
+        "ix_ledger_entries_erasures",
+        "originator_id",
+        sqlite_where=text("command_type = 'member.erase'"),
+        postgresql_where=text("command_type = 'member.erase'"),
+    ),
 )
 
 member_index = Table(

@@ -4,7 +4,9 @@ Invariants:
 - A person's data key is created once (when they join) and only ever deleted (erasure);
   after erasure `key_for` returns None and every sealed field of that person reads as erased.
 - The blind-index key is created once per ledger; blind indexes let inspectors match one
-  citizen ID or bank account across members without decrypting anything.
+  citizen ID or bank account across members without decrypting anything. It stays after
+  erasures, and so do the indexes in the signed events (ledger.privacy): whoever holds this
+  database can test guesses of an erased person's identifiers.
 """
 
 from __future__ import annotations

@@ -77,6 +77,7 @@ TOPICS = (
     "phucloi:member.LoanDisbursed",
     "phucloi:member.LoanRepaid",
     "phucloi:member.LoanWrittenOff",
+    "phucloi:member.Erased",
     "phucloi:finding.Judged",
     "phucloi:finding.Rejudged",
 )
@@ -273,7 +274,9 @@ class _Scan:
             "LoanDisbursed": self._loan,
             "LoanRepaid": self._loan,
             "LoanWrittenOff": self._loan,
+            "Erased": self._erased,
         }
+        self.erased: set[str] = set()  # member numbers whose personal data was erased
 
     def add(self, topic: str, version: int, env: dict[str, Any]) -> None:
         cmd = json.loads(env["command"])
@@ -348,6 +351,9 @@ class _Scan:
             member.relatives[body["relative"]] = Relative(
                 body["relative"], body["relation"], citizen
             )
+
+    def _erased(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
+        self.erased.add(cmd["body"]["member"])
 
     def _ending(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
         member = self.facts.members.get(cmd["body"]["member"])
@@ -427,6 +433,24 @@ class _Scan:
                 movement.reversed = True
         for _version, j in sorted(self.judgments, key=lambda vj: (vj[1].recorded_at, vj[0])):
             facts.judgments.setdefault(j.finding, []).append(j)
+        self._forget_erased()
+
+    def _forget_erased(self) -> None:
+        """An erased member's identifiers take no part in detection: their own blind indexes
+        are cleared in `member_index` (ledger.entries.ERASE_BLINDS); those of the relatives
+        and payee accounts recorded under their key are dropped here, though the signed
+        events keep them (ledger.privacy)."""
+        if not self.erased:
+            return
+        for number in self.erased:
+            member = self.facts.members.get(number)
+            if member is not None:
+                member.citizen = member.bank = member.household = None
+                for rel in member.relatives.values():
+                    rel.citizen = None
+        for p in self.facts.payouts:
+            if p.member in self.erased:
+                p.payee = None
 
     def _officers(self) -> None:
         facts = self.facts

@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,6 +81,17 @@ AsOfficer = Annotated[
         help="Cán bộ ký lệnh: mã cán bộ = tên khóa trong keystore (signing officer).",
     ),
 ]
+# Free text signed in clear: it goes into the signed event, every export bundle and every
+# copy, and no erasure reaches it (README, "Personal data").
+PUBLIC_TEXT = "Ký công khai, không xóa được: không ghi tên, số giấy tờ hay bệnh tật"
+PUBLIC_TEXT_EN = "signed in clear and permanent: no names, ID numbers or health data"
+
+
+def public_help(vi: str, en: str) -> str:
+    """Help of a free-text option signed in clear: what it is, and the warning."""
+    return f"{vi}. {PUBLIC_TEXT} ({en}; {PUBLIC_TEXT_EN})."
+
+
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="In kết quả dạng JSON (machine-readable output).")
 ]
@@ -288,8 +301,28 @@ class State:
 _STATE: ContextVar[State | None] = ContextVar("phucloi_cli_state", default=None)
 
 
+def exit_on_sigterm() -> None:
+    """SIGTERM (sent by `timeout`, systemd, a CI cancel) ends the command as an exception, as
+    Ctrl-C does: every `with` block and `finally` runs (a verification's scratch copy of the
+    read models is removed, connections are closed); exit status 143. A forked worker process
+    still dies at once, as by default."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    owner = os.getpid()
+
+    def handler(signum: int, frame: Any) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def begin(ctx: typer.Context, db: str | None) -> State:
     """Start an invocation (the root callback): remember `--db`, close the ledger at the end."""
+    exit_on_sigterm()
     current = State(db=db)
     _STATE.set(current)
     ctx.obj = current

@@ -32,6 +32,7 @@ from ledger.cli.common import (
     optional_day,
     personal_value,
     print_receipts,
+    public_help,
     rows_table,
     sign_and_submit,
     signed,
@@ -39,6 +40,7 @@ from ledger.cli.common import (
 from ledger.domain.catalogue import HouseholdStatus, Relation, WelfareKind
 from ledger.domain.errors import not_found
 from ledger.domain.members import Member
+from ledger.erasure import erasure_links
 from ledger.privacy import TamperedError
 
 app = typer.Typer(help="Đoàn viên (union members).")
@@ -135,7 +137,9 @@ def transfer(
 def leave(
     number: NumberArg,
     unit: UnitOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Lý do thôi sinh hoạt (reason).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help=public_help("Lý do thôi sinh hoạt", "reason"))
+    ],
     as_: AsOfficer,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
@@ -234,12 +238,25 @@ def salary(
 def erase(
     number: NumberArg,
     unit: UnitOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Căn cứ xóa dữ liệu (reason).")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help=public_help(
+                "Căn cứ xóa dữ liệu, ví dụ số đơn", "reason, e.g. the request's number"
+            ),
+        ),
+    ],
     as_: AsOfficer,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Xóa dữ liệu cá nhân theo NĐ 13/2023 (erase personal data; admin only)."""
+    """Xóa dữ liệu cá nhân theo NĐ 13/2023 (erase personal data; admin only).
+
+    Chỉ xóa hồ sơ của chính đoàn viên này; hồ sơ khác cùng CCCD, tài khoản được liệt kê.
+
+    Only this member's own record is erased; others with their ID or account are listed.
+    """
     by = officer_signer(as_)
     item = signed(
         "member.erase",
@@ -249,14 +266,30 @@ def erase(
         effective_date=optional_day("--date", date_),
     )
     ctx = open_context()
+    # Read before the erasure: it clears the blind indexes these are found by.
+    links = erasure_links(ctx.engine, number)
     receipt = ctx.ledger.submit(item)  # the key is destroyed in the event's transaction
     revealed = reveal(ctx, number)
     if as_json:
-        emit_json({**receipt.as_dict(), "erased": revealed.erased})
+        emit_json(
+            {
+                **receipt.as_dict(),
+                "erased": revealed.erased,
+                "not_erased_elsewhere": [link.as_dict() for link in links],
+            }
+        )
         return
     print_receipts([receipt], as_json=False)
     state = "đã xóa (erased)" if revealed.erased else "CHƯA xóa (NOT erased)"
     typer.echo(f"Dữ liệu cá nhân của {number} / personal data: {state}")
+    if links:
+        typer.echo(
+            "Hồ sơ khác còn mang số CCCD hoặc tài khoản của người này, KHÔNG bị xóa (thuộc "
+            "đoàn viên khác) / other records still carrying this person's citizen ID or "
+            "account, NOT erased (they belong to other members):"
+        )
+        for link in links:
+            typer.echo(f"  {link.describe()}")
 
 
 # --- reading ---------------------------------------------------------------------------------

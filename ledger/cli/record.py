@@ -38,6 +38,7 @@ from ledger.cli.common import (
     optional_day,
     personal_value,
     print_receipts,
+    public_help,
     sign_and_submit,
     signed,
     submit_one,
@@ -67,7 +68,12 @@ CosignOpt = Annotated[
 
 OverrideOpt = Annotated[
     str | None,
-    typer.Option("--override", help="Giải trình vượt quy chế; cần Chủ tịch ký (justification)."),
+    typer.Option(
+        "--override",
+        help=public_help(
+            "Giải trình vượt quy chế; cần Chủ tịch ký", "justification; the chair cosigns"
+        ),
+    ),
 ]
 AmountOpt = Annotated[str, typer.Option("--amount", help="Số tiền, ví dụ 1.250.000 (amount).")]
 MonthOpt = Annotated[str, typer.Option("--month", help="Tháng YYYY-MM (month).")]
@@ -612,7 +618,7 @@ def loan_write_off(
     member: MemberOpt,
     loan_: LoanOpt,
     amount_: AmountOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Lý do xóa nợ (reason).")],
+    reason: Annotated[str, typer.Option("--reason", help=public_help("Lý do xóa nợ", "reason"))],
     as_: AsOfficer,
     cosign_as: CosignOpt = None,
     date_: DateOpt = None,
@@ -644,7 +650,7 @@ TargetOpt = Annotated[str, typer.Option("--target", help="Mã bút toán (event 
 def reversal(
     unit: UnitArg,
     target: TargetOpt,
-    reason: Annotated[str, typer.Option("--reason", help="Lý do đảo (reason).")],
+    reason: Annotated[str, typer.Option("--reason", help=public_help("Lý do đảo", "reason"))],
     as_: AsOfficer,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
@@ -668,7 +674,7 @@ def approve(
         str, typer.Option("--decision", help="approve (duyệt) | refuse (từ chối).")
     ],
     as_: AsOfficer,
-    note: Annotated[str | None, typer.Option("--note", help="Ghi chú (note).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help=public_help("Ghi chú", "note"))] = None,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -19,6 +19,8 @@ who may reach the API, not what happened.
 
 from __future__ import annotations
 
+import copy
+import logging
 import os
 from typing import Annotated, Any
 
@@ -48,6 +50,28 @@ portal_app = typer.Typer(help="Cổng đoàn viên: khóa ký của máy chủ (
 NEW_PASSWORD_ENV = "PHUCLOI_NEW_PASSWORD"
 
 WORKER_HEALTHCHECK_SECONDS = 60
+
+
+class DropQueryString(logging.Filter):
+    """uvicorn's access log without query strings: a member search (`/web/finance/members?q=`
+    a name) would otherwise write people's names into server logs, which are kept, rotated
+    and shipped where no erasure reaches."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's own logging configuration with `DropQueryString` on its access log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["phucloi_drop_query"] = {"()": DropQueryString}
+    config["handlers"]["access"]["filters"] = ["phucloi_drop_query"]
+    return config
 
 
 def serve(
@@ -118,6 +142,7 @@ def serve(
             port=port,
             workers=workers,
             log_level=log_level,
+            log_config=log_config(),
             # A worker opens the ledger as it starts (schema check, caches); on a busy machine
             # that took longer than uvicorn's 5 s health check, and the worker was killed and
             # started again ("Child process died").
@@ -129,6 +154,7 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        log_config=log_config(),
     )
 
 

@@ -117,6 +117,7 @@ class Member(LedgerAggregate):
     @event("Erased", topic="phucloi:member.Erased")
     def erase(self, envelope: dict[str, Any]) -> None:
         self.erased = True
+        self.blind = {}
 
     @event("PayoutRecorded", topic="phucloi:member.PayoutRecorded")
     def record_payout(self, envelope: dict[str, Any]) -> None:

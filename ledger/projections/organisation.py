@@ -103,7 +103,14 @@ MEMBER_INDEX = Projection(
     tables=(member_units, member_index),
     apply=project_member_index,
     command_types=frozenset(
-        {"member.join", "member.transfer", "member.leave", "member.death", "member.salary"}
+        {
+            "member.join",
+            "member.transfer",
+            "member.leave",
+            "member.death",
+            "member.salary",
+            "member.erase",
+        }
     ),
     description="Chỉ mục đoàn viên và quá trình sinh hoạt (member index and unit spans)",
 )

@@ -48,7 +48,15 @@ def test_erasure_destroys_personal_data_but_amounts_and_signatures_stay(world) -
     assert world.ledger.reveal("DV001") is None
     member = world.ledger.get_member("DV001")
     assert member.erased and member.payouts[r.event_id].amount == 500_000
-    assert member.blind["citizen_id"] == blind_before  # inspectors can still match people
+    assert member.blind == {}  # detection no longer matches the erased person with others
+    with world.ctx.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT citizen_blind, bank_blind FROM member_index WHERE member_number = 'DV001'")
+        ).one()
+    assert tuple(row) == (None, None)
+    # what erasure does not reach (README, "Personal data"): the signed join keeps its index
+    [join] = [e for e in world.ledger.repository.event_store.get(member.id)][:1]
+    assert join.envelope["blind"]["citizen_id"] == blind_before
     officer = world.ledger.get_officer("kt.g1")
     for ev in world.ledger.repository.event_store.get(member.id):
         cmd = ev.envelope["command"]
