@@ -39,7 +39,15 @@ from audit.merkle import (
     node_hash,
     root_from_leaf_hashes,
 )
-from audit.note import Checkpoint, CosignatureVerifier, Signer, Verifier, split_note
+from audit.note import (
+    Checkpoint,
+    CosignatureVerifier,
+    NoteError,
+    Signer,
+    Verifier,
+    open_note,
+    split_note,
+)
 from audit.tables import checkpoint_cosignatures, checkpoints
 from ledger.tables import ledger_entries, ledger_secrets
 from ledger.vault import Vault
@@ -51,11 +59,14 @@ CHECKPOINT_KEY = "checkpoint_key"
 
 class LogError(Exception):
     """The log cannot be checkpointed or proved as asked (the message says why; `vi` in
-    Vietnamese where people meet it, else the English text)."""
+    Vietnamese where people meet it, else the English text; `code` names the refusal:
+    `checkpoint_mismatch` when the stored leaves no longer hash to a signed checkpoint,
+    `checkpoint_signature` when a stored checkpoint's note does not verify)."""
 
-    def __init__(self, en: str, vi: str | None = None) -> None:
+    def __init__(self, en: str, vi: str | None = None, *, code: str = "unprovable") -> None:
         super().__init__(en)
         self.vi = vi or en
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -259,6 +270,69 @@ def checkpoint_at(engine: Engine, size: int) -> tuple[int, str, str] | None:
     return None if row is None else (int(row.size), row.root_hash, row.note)
 
 
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A stored checkpoint whose note verified with the log key: `root_hash` is the signed
+    root; `note` is the note as signed with the stored cosignature lines appended."""
+
+    size: int
+    root_hash: bytes
+    note: str
+
+
+def signed_checkpoint(
+    engine: Engine, size: int, *, log_vkey: str | None = None
+) -> SignedCheckpoint | None:
+    """The checkpoint of `size` as its log signature says, or None when none was signed.
+
+    The note is opened with `log_vkey` (default: the ledger's own log key); LogError
+    (`checkpoint_signature`) when it does not verify or the stored row differs from it, so a
+    proof is never said to be "against a signed checkpoint" on the strength of a row alone.
+    """
+    found = checkpoint_at(engine, size)
+    if found is None:
+        return None
+    vkey = log_vkey or stored_log_vkey(engine)
+    problem = problem_vi = ""
+    body: Checkpoint | None = None
+    if vkey is None:
+        problem = "no log key is known to check it"
+        problem_vi = "không có khóa kiểm của sổ cái để kiểm tra"
+    else:
+        verifier = Verifier.from_vkey(vkey)
+        try:
+            body = Checkpoint.parse(open_note(found[2], [verifier]).text)
+        except NoteError as exc:
+            problem = f"its note does not verify with the ledger's log key ({exc})"
+            problem_vi = f"ghi chú của nó không khớp chữ ký bằng khóa của sổ cái ({exc})"
+        else:
+            if (body.origin, body.size, body.root_hash.hex()) != (verifier.name, size, found[1]):
+                problem = "the stored row differs from the signed note"
+                problem_vi = "dòng đã lưu khác với ghi chú đã ký"
+    if problem or body is None:
+        raise LogError(
+            f"checkpoint {size}: {problem}",
+            f"checkpoint {size} lá: {problem_vi}",
+            code="checkpoint_signature",
+        )
+    return SignedCheckpoint(size, body.root_hash, with_cosignatures(engine, size, found[2]))
+
+
+def check_signed_root(signed: SignedCheckpoint, root: bytes) -> None:
+    """LogError (`checkpoint_mismatch`) unless `root`, computed from the stored leaves, is the
+    root the checkpoint signed."""
+    if root != signed.root_hash:
+        raise LogError(
+            f"the stored leaves no longer hash to signed checkpoint {signed.size}: they give "
+            f"root {root.hex()}, the checkpoint signed {signed.root_hash.hex()} (the log was "
+            "changed after it was signed; run `phucloi audit verify`)",
+            f"các lá đã lưu không còn băm ra checkpoint đã ký {signed.size} lá: chúng cho gốc "
+            f"{root.hex()}, checkpoint đã ký gốc {signed.root_hash.hex()} (sổ cái đã bị sửa "
+            "sau khi ký; chạy `phucloi audit verify`)",
+            code="checkpoint_mismatch",
+        )
+
+
 def make_checkpoint(engine: Engine) -> tuple[int, str, str, bool]:
     """Sign and store a checkpoint of the whole log; (size, root hex, note, created)."""
     ident = identity(engine)
@@ -320,8 +394,12 @@ class InclusionProof:
     leaf_hash: bytes
     root_hash: bytes
     path: list[bytes]
+    # the signed checkpoint of `size` (its root is `root_hash`), None if that size is unsigned
+    checkpoint: SignedCheckpoint | None = None
 
     def as_dict(self) -> dict[str, object]:
+        """The proof; `checkpoint` is the signed note (C2SP tlog-checkpoint, with witness
+        cosignatures) whose root the proof leads to, so it can be checked on its own."""
         return {
             "event_id": self.event_id,
             "leaf_index": self.index,
@@ -329,6 +407,8 @@ class InclusionProof:
             "leaf_hash": self.leaf_hash.hex(),
             "root_hash": self.root_hash.hex(),
             "path": [p.hex() for p in self.path],
+            "signed_checkpoint": self.checkpoint is not None,
+            "checkpoint": None if self.checkpoint is None else self.checkpoint.note,
         }
 
 
@@ -341,7 +421,12 @@ def event_seq(engine: Engine, event_id: str) -> int | None:
 
 def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -> InclusionProof:
     """RFC 9162 inclusion proof of an event (by its command id) in the tree of `size` leaves
-    (default: the latest checkpoint's size, else the whole log)."""
+    (default: the latest checkpoint's size, else the whole log).
+
+    When `size` is a signed checkpoint, the proof is checked against the root its note signed
+    (the note verified with the ledger's log key): LogError `checkpoint_mismatch` when the
+    stored leaves no longer hash to it, `checkpoint_signature` when the note does not verify.
+    """
     seq = event_seq(engine, event_id)
     if seq is None:
         raise LogError(f"no event {event_id} in the log", f"sổ cái không có bút toán {event_id}")
@@ -360,10 +445,13 @@ def prove_inclusion(engine: Engine, event_id: str, *, size: int | None = None) -
             f"event {event_id} (leaf {seq}) is not in a tree of {size} leaves",
             f"bút toán {event_id} (lá {seq}) không nằm trong cây {size} lá",
         )
+    signed = signed_checkpoint(engine, size)
     tree = StoredTree(engine)
     root = tree.root(size)
+    if signed is not None:
+        check_signed_root(signed, root)
     path = tree.inclusion(int(seq), size)
-    return InclusionProof(event_id, int(seq), size, tree.leaf(int(seq)), root, path)
+    return InclusionProof(event_id, int(seq), size, tree.leaf(int(seq)), root, path, signed)
 
 
 def prove_consistency(engine: Engine, size1: int, size2: int) -> list[bytes]:

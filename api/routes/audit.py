@@ -32,7 +32,6 @@ from api.errors import ApiError
 from api.schemas import error_responses
 from audit.log import (
     LogError,
-    checkpoint_at,
     latest_checkpoint,
     prove_consistency,
     prove_inclusion,
@@ -67,7 +66,11 @@ def checkpoint(svc: ServicesDep, who: Annotated[Principal, allow(*OFFICER_ROLES,
     return with_cosignatures(svc.ctx.engine, latest[0], latest[2])
 
 
-@router.get("/inclusion/{event_id}", summary="Bằng chứng bút toán nằm trong cây Merkle")
+@router.get(
+    "/inclusion/{event_id}",
+    summary="Bằng chứng bút toán nằm trong cây Merkle",
+    responses=error_responses(409),
+)
 def inclusion(
     event_id: Annotated[Uuid, PathParam()],
     svc: ServicesDep,
@@ -76,13 +79,14 @@ def inclusion(
 ) -> dict[str, Any]:
     """The proof against `size`, by default the latest checkpoint covering the event, else the
     whole log: `signed_checkpoint` says whether that tree size is a signed checkpoint (an
-    event recorded after the latest one is proved against an unsigned head)."""
+    event recorded after the latest one is proved against an unsigned head), and
+    `checkpoint` is then its signed note, whose root the proof leads to. 409 when the stored
+    leaves no longer hash to the signed checkpoint (or its note does not verify)."""
     try:
         proof = prove_inclusion(svc.ctx.engine, event_id, size=size)
     except LogError as exc:
         raise _log_error(exc, "event_id") from None
-    signed = checkpoint_at(svc.ctx.engine, proof.size) is not None
-    return proof.as_dict() | {"signed_checkpoint": signed}
+    return proof.as_dict()
 
 
 @router.get("/consistency", summary="Bằng chứng nhất quán giữa hai kích thước cây")
@@ -138,6 +142,8 @@ def export_bundle(
 
 def _log_error(exc: LogError, field: str) -> ApiError:
     text, vi = str(exc), exc.vi
+    if exc.code in ("checkpoint_mismatch", "checkpoint_signature"):
+        return ApiError(409, exc.code, f"Không lập được bằng chứng: {vi}", text)
     if text.startswith("no event"):
         return ApiError(404, "event_not_found", f"Không tìm thấy bút toán: {vi}", text)
     return ApiError(422, "invalid_request", f"Không lập được bằng chứng: {vi}", text, field=field)

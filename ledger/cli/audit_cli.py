@@ -223,7 +223,6 @@ def prove(
     says whether it is a signed checkpoint."""
     from audit.log import (
         LogError,
-        checkpoint_at,
         event_seq,
         latest_checkpoint,
         log_size,
@@ -276,27 +275,36 @@ def prove(
                 f"event is leaf {seq}: --size must be more than {seq}"
             )
         p = prove_inclusion(engine, event_id, size=size)
-        verify_inclusion(
-            leaf_hash=p.leaf_hash, index=p.index, size=p.size, proof=p.path, root=p.root_hash
-        )
-        signed = checkpoint_at(engine, p.size) is not None
+        # against the signed root when the size is a checkpoint (prove_inclusion checked
+        # that it is the root the stored leaves give), else against the stored leaves' root
+        root = p.checkpoint.root_hash if p.checkpoint is not None else p.root_hash
+        verify_inclusion(leaf_hash=p.leaf_hash, index=p.index, size=p.size, proof=p.path, root=root)
     except (LogError, ProofError) as exc:
-        _refuse("unprovable", getattr(exc, "vi", str(exc)), str(exc), as_json=as_json)
+        _refuse(
+            getattr(exc, "code", "unprovable"),
+            getattr(exc, "vi", str(exc)),
+            str(exc),
+            as_json=as_json,
+        )
     finally:
         engine.dispose()
     if as_json:
-        emit_json(p.as_dict() | {"signed_checkpoint": signed})
+        emit_json(p.as_dict())
         return
     typer.echo(f"Bút toán {event_id}: lá {p.index} / leaf {p.index} of {p.size}")
     typer.echo(
-        f"  checkpoint: đã ký / signed at {p.size} leaves"
-        if signed
+        f"  checkpoint: đã ký, gốc đã ký khớp / signed at {p.size} leaves, its signed root is "
+        "this root"
+        if p.checkpoint is not None
         else f"  checkpoint: KHÔNG — cây {p.size} lá chưa được ký / NOT a signed checkpoint"
     )
     typer.echo(f"  leaf hash: {p.leaf_hash.hex()}")
     typer.echo(f"  root:      {p.root_hash.hex()}")
     for i, h in enumerate(p.path):
         typer.echo(f"  path[{i}]:   {h.hex()}")
+    if p.checkpoint is not None:
+        typer.echo("  checkpoint đã ký / signed checkpoint note:")
+        typer.echo(p.checkpoint.note, nl=False)
 
 
 def _refuse(code: str, vi: str, en: str, *, as_json: bool) -> NoReturn:
@@ -332,7 +340,14 @@ def consistency(
 
     Cần 1 ≤ OLD ≤ NEW ≤ số lá của sổ cái, nếu không thoát mã 2 / needs 1 ≤ OLD ≤ NEW ≤ the
     log's size, else exit 2."""
-    from audit.log import LogError, StoredTree, log_size, prove_consistency
+    from audit.log import (
+        LogError,
+        StoredTree,
+        check_signed_root,
+        log_size,
+        prove_consistency,
+        signed_checkpoint,
+    )
 
     engine = _engine()
     try:
@@ -349,9 +364,19 @@ def consistency(
         proof = prove_consistency(engine, old, new)
         tree = StoredTree(engine)
         r1, r2 = tree.root(old), tree.root(new)
+        # each size that is a signed checkpoint must still have the root it signed
+        signed = [signed_checkpoint(engine, old), signed_checkpoint(engine, new)]
+        for cp, root in zip(signed, (r1, r2), strict=True):
+            if cp is not None:
+                check_signed_root(cp, root)
         verify_consistency(size1=old, size2=new, root1=r1, root2=r2, proof=proof)
     except (LogError, ProofError) as exc:
-        _refuse("unprovable", getattr(exc, "vi", str(exc)), str(exc), as_json=as_json)
+        _refuse(
+            getattr(exc, "code", "unprovable"),
+            getattr(exc, "vi", str(exc)),
+            str(exc),
+            as_json=as_json,
+        )
     finally:
         engine.dispose()
     data = {
@@ -360,6 +385,11 @@ def consistency(
         "root1": r1.hex(),
         "root2": r2.hex(),
         "proof": [p.hex() for p in proof],
+        # per size: a signed checkpoint (its signed root is the root above) or not
+        "signed_checkpoint1": signed[0] is not None,
+        "signed_checkpoint2": signed[1] is not None,
+        "checkpoint1": None if signed[0] is None else signed[0].note,
+        "checkpoint2": None if signed[1] is None else signed[1].note,
     }
     if as_json:
         emit_json(data)
@@ -368,9 +398,20 @@ def consistency(
         f"Cây {old} lá là phần đầu của cây {new} lá, bằng chứng đã kiểm tra / the tree of "
         f"{old} leaves is a prefix of the tree of {new} leaves, proof checked"
     )
+
+    def said(cp: Any) -> str:
+        return (
+            "checkpoint đã ký, gốc đã ký là gốc này / signed checkpoint, its signed root is "
+            "this root"
+            if cp is not None
+            else "KHÔNG phải checkpoint đã ký / NOT a signed checkpoint"
+        )
+
     lines = [
         (f"gốc cũ / old root ({old} lá)", r1.hex()),
+        (f"cây cũ / old tree ({old} lá)", said(signed[0])),
         (f"gốc mới / new root ({new} lá)", r2.hex()),
+        (f"cây mới / new tree ({new} lá)", said(signed[1])),
         *((f"bằng chứng / proof [{i}]", h.hex()) for i, h in enumerate(proof)),
     ]
     if not proof:

@@ -492,3 +492,30 @@ def test_a_retried_dispute_is_not_filed_twice(api) -> None:  # type: ignore[no-u
         r = api.client.post("/me/disputes", json=said | {"text": "Vẫn chưa nhận"}, headers=me)
         assert r.status_code == 201, r.text
     assert _entries(api, "member.dispute") == 3
+
+
+def test_an_inclusion_proof_is_refused_when_the_leaves_no_longer_hash_to_the_signed_root(
+    api,
+) -> None:  # type: ignore[no-untyped-def]
+    """`/audit/inclusion` said `signed_checkpoint: true` whenever a checkpoint row of that size
+    existed, with a root computed from the (rewritten) leaf column."""
+    import hashlib
+
+    from audit.note import Checkpoint, split_note
+    from tests.integration.test_audit_helpers import Attacker
+
+    events = _family(api)
+    size, root, _note, _ = make_checkpoint(api.ledger.engine)
+    kt = api.officer("kt.g1")
+    got = api.client.get(f"/audit/inclusion/{events['gift'].event_id}", headers=kt).json()
+    assert Checkpoint.parse(split_note(got["checkpoint"])[0]).root_hash.hex() == root
+    Attacker(api.ledger.engine).sql(
+        "UPDATE ledger_entries SET leaf_hash = :h WHERE seq = 0",
+        h=hashlib.sha256(b"rewritten").hexdigest(),
+    )
+    r = api.client.get(f"/audit/inclusion/{events['gift'].event_id}", headers=kt)
+    assert r.status_code == 409 and r.json()["code"] == "checkpoint_mismatch"
+    assert r.json()["message_en"].startswith(
+        f"the stored leaves no longer hash to signed checkpoint {size}"
+    )
+    assert "không còn băm ra checkpoint đã ký" in r.json()["message_vi"]

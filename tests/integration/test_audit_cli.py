@@ -56,7 +56,10 @@ def test_sizes_that_cannot_be_proved_are_usage_errors_naming_them(
         f"Cây 1 lá là phần đầu của cây {size} lá, bằng chứng đã kiểm tra / the tree of 1 leaves "
         f"is a prefix of the tree of {size} leaves, proof checked",
         f"gốc cũ / old root (1 lá): {proof['root1']}",
+        "cây cũ / old tree (1 lá): KHÔNG phải checkpoint đã ký / NOT a signed checkpoint",
         f"gốc mới / new root ({size} lá): {proof['root2']}",
+        f"cây mới / new tree ({size} lá): checkpoint đã ký, gốc đã ký là gốc này / signed "
+        "checkpoint, its signed root is this root",
         *(f"bằng chứng / proof [{i}]: {h}" for i, h in enumerate(proof["proof"])),
     ]
     ok = cli(home, db, f"audit prove {visit.event_id} --size {size} --json")
@@ -242,3 +245,94 @@ def make_witness_key(tmp_path: Path) -> str:
     from tests.integration.test_audit_helpers import make_witness
 
     return str(make_witness(tmp_path / "lan", "ubkt.lan").vkey)
+
+
+def _rewrite_leaf(world: Any, seq: int) -> None:
+    """An administrator rewrites one stored leaf (triggers dropped), as the QA's T2 did with
+    the event, its entry and its leaf column together."""
+    import hashlib
+
+    from tests.integration.test_audit_helpers import Attacker
+
+    forged = hashlib.sha256(b"rewritten").hexdigest()
+    Attacker(world.ctx.engine).sql(
+        "UPDATE ledger_entries SET leaf_hash = :h WHERE seq = :s", h=forged, s=seq
+    )
+
+
+def test_a_proof_is_checked_against_the_signed_root_and_carries_the_signed_note(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    """`audit prove` said "signed" and exited 0 whenever a checkpoint row of that size existed,
+    though it built the proof and its root from the leaf column; `audit consistency` said
+    "proof checked" without looking at any signed root."""
+    from audit.log import stored_log_vkey
+    from audit.merkle import verify_inclusion
+    from audit.note import Checkpoint, Verifier, open_note
+
+    home, db = tmp_path / "home", database_url
+    r = story(world)
+    visit = r["visit"]
+    size, root, _note, _ = make_checkpoint(world.ctx.engine)
+    got = json.loads(cli(home, db, f"audit prove {visit.event_id} --json").stdout)
+    vkey = stored_log_vkey(world.ctx.engine)
+    assert vkey is not None
+    # the note alone is enough to check the proof: its signature, then its root
+    signed = Checkpoint.parse(open_note(got["checkpoint"], [Verifier.from_vkey(vkey)]).text)
+    assert (signed.size, signed.root_hash.hex(), got["root_hash"]) == (size, root, root)
+    verify_inclusion(
+        leaf_hash=bytes.fromhex(got["leaf_hash"]),
+        index=got["leaf_index"],
+        size=got["tree_size"],
+        proof=[bytes.fromhex(h) for h in got["path"]],
+        root=signed.root_hash,
+    )
+    shown = cli(home, db, f"audit consistency --json 2 {size}")
+    both_ = json.loads(shown.stdout)
+    assert (both_["signed_checkpoint1"], both_["signed_checkpoint2"]) == (False, True)
+    assert both_["checkpoint1"] is None and both_["checkpoint2"].startswith(signed.origin)
+    screen = cli(home, db, f"audit consistency 2 {size}").stdout
+    assert "KHÔNG phải checkpoint đã ký / NOT a signed checkpoint" in screen
+    assert "signed checkpoint, its signed root is this root" in screen
+
+    _rewrite_leaf(world, 1)
+    en = f"the stored leaves no longer hash to signed checkpoint {size}"
+    vi = f"các lá đã lưu không còn băm ra checkpoint đã ký {size} lá"
+    for json_flag in ("", " --json"):
+        res = cli(home, db, f"audit prove {visit.event_id}{json_flag}")
+        assert res.exit_code == 1, res.output
+        assert res.stderr.startswith(f"Lỗi / Error: {vi}") and en in res.stderr
+    refusal = json.loads(res.stdout)
+    assert (refusal["proved"], refusal["refusal"]) == (False, "checkpoint_mismatch")
+    assert refusal["message_vi"].startswith(vi) and refusal["message_en"].startswith(en)
+    # an unsigned size is still proved, and said to be unsigned
+    res = cli(home, db, f"audit prove {visit.event_id} --size {size - 1} --json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["signed_checkpoint"] is False
+    for old, new in [(2, size), (size, size)]:
+        res = cli(home, db, f"audit consistency --json {old} {new}")
+        assert res.exit_code == 1, res.output
+        assert json.loads(res.stdout)["refusal"] == "checkpoint_mismatch"
+        assert en in res.stderr
+    assert cli(home, db, f"audit consistency 1 {size - 1}").exit_code == 0
+
+
+def test_a_checkpoint_note_that_does_not_verify_is_not_a_signed_checkpoint(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    from tests.integration.test_audit_helpers import Attacker
+
+    home, db = tmp_path / "home", database_url
+    r = story(world)
+    size = make_checkpoint(world.ctx.engine)[0]
+    # the row's root and note edited together (the note's signature no longer verifies)
+    Attacker(world.ctx.engine).sql(
+        "UPDATE checkpoints SET note = replace(note, :a, :b) WHERE size = :s",
+        a=f"\n{size}\n",
+        b=f"\n{size}\n\n",
+        s=size,
+    )
+    res = cli(home, db, f"audit prove {r['visit'].event_id} --json")
+    assert res.exit_code == 1, res.output
+    got = json.loads(res.stdout)
+    assert got["refusal"] == "checkpoint_signature"
+    assert got["message_en"].startswith(f"checkpoint {size}: its note does not verify")
