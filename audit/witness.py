@@ -10,8 +10,15 @@ C2SP tlog-witness rules, kept here with the witness's own key and state, outside
 - The new state is written (atomically: temporary file, fsync, rename) before the
   cosignature is returned, so a witness never cosigns two inconsistent trees and never
   rolls back, even if it crashes between the two steps.
-- `history.jsonl` keeps every checkpoint the witness cosigned, so an inspector can later
-  check that the log is still consistent with each of them (audit verify --witness-state).
+- `history.jsonl` keeps every checkpoint the witness cosigned (with the log key it was
+  checked with), so an inspector can later check that the log is still consistent with each
+  of them (audit verify --witness-state). It is appended to (and fsynced) before state.json
+  is replaced, so its last line for an origin is the latest checkpoint the witness cosigned:
+  `state.json` must agree with it. A state.json that holds less (edited back, or restored
+  from an old backup) is refused as `rollback`, one that holds anything else as
+  `damaged_state`, naming the file; a missing state.json is rebuilt from the history, never
+  a fresh start, and a log key the history knows is never re-pinned (a rebuilt state without
+  the key pins only a key that verifies the checkpoint the history holds).
 """
 
 from __future__ import annotations
@@ -84,13 +91,15 @@ class Witness:
     # --- state ---------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
+        """What this witness holds, checked against its own history (see the module
+        docstring); WitnessRefusal `damaged_state`, `rollback` or `wrong_key` otherwise."""
         path = self.directory / STATE_FILE
-        if not path.exists():
-            return {"name": self.name, "vkey": self.vkey, "logs": {}}
         try:
+            records = history_records(self.directory)  # never append to what cannot be read
+            if not path.exists():
+                return state_from_history(records, name=self.name, vkey=self.vkey)
             state = json.loads(path.read_text(encoding="utf-8"))
             check_state(state)
-            read_history(self.directory)  # never append to a record that cannot be read
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             # A witness that cannot read what it cosigned cannot check a rollback: it stops.
             raise WitnessRefusal(
@@ -100,6 +109,7 @@ class Witness:
             raise WitnessRefusal(
                 "wrong_key", f"{path} belongs to witness key {state.get('vkey')}, not {self.vkey}"
             )
+        _agrees_with_history(state, records, path)
         return state
 
     def held(self, origin: str) -> HeldCheckpoint | None:
@@ -143,7 +153,18 @@ class Witness:
             raise WitnessRefusal("bad_note", f"origin {cp.origin!r} is not the key's name")
         state = self.state()
         log = state["logs"].get(cp.origin)
-        if log is not None and log["log_vkey"] != log_vkey:
+        if log is not None and log.get("log_vkey") is None:
+            # rebuilt from a history that did not record the key: pin only the key that
+            # signed the checkpoint the history holds
+            try:
+                open_note(log["note"], [verifier])
+            except NoteError:
+                raise WitnessRefusal(
+                    "wrong_log_key",
+                    f"{cp.origin}: the checkpoint of {log['size']} leaves this witness cosigned "
+                    f"({self.directory / HISTORY_FILE}) was not signed by {log_vkey}",
+                ) from None
+        elif log is not None and log["log_vkey"] != log_vkey:
             raise WitnessRefusal(
                 "wrong_log_key", f"{cp.origin} was pinned to another log key: {log['log_vkey']}"
             )
@@ -199,6 +220,7 @@ class Witness:
             "root_hash": cp.root_hash.hex(),
             "note": note,
             "cosigned_at": ts,
+            "log_vkey": log_vkey,
         }
         self._save(state, record)
         return line
@@ -227,7 +249,7 @@ def _check_held(record: Any, where: str, *, pinned: bool) -> None:
         raise ValueError(f"{where}.root_hash: not 64 hexadecimal digits")
     if not isinstance(record.get("note"), str):
         raise ValueError(f"{where}.note: not text")
-    if pinned:
+    if pinned or record.get("log_vkey") is not None:
         vkey = record.get("log_vkey")
         if not isinstance(vkey, str):
             raise ValueError(f"{where}.log_vkey: not text")
@@ -249,13 +271,13 @@ def check_state(state: Any) -> None:
         _check_held(log, f"logs[{origin!r}]", pinned=True)
 
 
-def read_history(directory: Path) -> list[HeldCheckpoint]:
-    """Every checkpoint the witness's `history.jsonl` records; ValueError naming the file and
-    line of the first one that cannot be read."""
+def history_records(directory: Path) -> list[dict[str, Any]]:
+    """Every record of the witness's `history.jsonl`, oldest first, each with its `line`
+    number; ValueError naming the file and line of the first one that cannot be read."""
     history = directory / HISTORY_FILE
-    held: list[HeldCheckpoint] = []
+    records: list[dict[str, Any]] = []
     if not history.is_file():
-        return held
+        return records
     lines = history.read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -268,10 +290,92 @@ def read_history(directory: Path) -> list[HeldCheckpoint]:
         _check_held(r, where, pinned=False)
         if not isinstance(r.get("origin"), str):
             raise ValueError(f"{where}.origin: not text")
-        held.append(
-            HeldCheckpoint(r["origin"], r["size"], bytes.fromhex(r["root_hash"]), r["note"])
+        records.append(r | {"line": number})
+    return records
+
+
+def read_history(directory: Path) -> list[HeldCheckpoint]:
+    """Every checkpoint the witness's `history.jsonl` records; ValueError naming the file and
+    line of the first one that cannot be read."""
+    return [
+        HeldCheckpoint(r["origin"], r["size"], bytes.fromhex(r["root_hash"]), r["note"])
+        for r in history_records(directory)
+    ]
+
+
+def _latest(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The last history record of each origin."""
+    return {r["origin"]: r for r in records}
+
+
+def state_from_history(records: list[dict[str, Any]], *, name: str, vkey: str) -> dict[str, Any]:
+    """The state a witness holds according to its history: for each origin its last record,
+    with the log key the history recorded for it (None when no record of it has the key)."""
+    keys: dict[str, str] = {}
+    for r in records:
+        if r.get("log_vkey") is not None:
+            keys[r["origin"]] = r["log_vkey"]
+    return {
+        "name": name,
+        "vkey": vkey,
+        "logs": {
+            origin: {
+                "log_vkey": keys.get(origin),
+                "size": r["size"],
+                "root_hash": r["root_hash"],
+                "note": r["note"],
+                "cosigned_at": r.get("cosigned_at"),
+            }
+            for origin, r in _latest(records).items()
+        },
+    }
+
+
+def _agrees_with_history(state: dict[str, Any], records: list[dict[str, Any]], path: Path) -> None:
+    """WitnessRefusal unless state.json holds, for every origin, the last checkpoint the
+    history records for it (and nothing the history does not record)."""
+    history = path.parent / HISTORY_FILE
+    latest = _latest(records)
+    fix = f"remove {path} to rebuild it from {history}, or restore both from a backup"
+    for origin, log in state["logs"].items():
+        last = latest.get(origin)
+        if last is None:
+            raise WitnessRefusal(
+                "damaged_state",
+                f"{path} holds {origin} at {log['size']} leaves but {history} records no "
+                f"checkpoint of it; {fix}",
+            )
+        if (log["size"], log["root_hash"], log["note"]) == (
+            last["size"],
+            last["root_hash"],
+            last["note"],
+        ):
+            pinned = last.get("log_vkey")
+            if pinned is not None and pinned != log["log_vkey"]:
+                raise WitnessRefusal(
+                    "damaged_state",
+                    f"{path} pins another log key for {origin} than {history} line "
+                    f"{last['line']} ({pinned}); {fix}",
+                )
+            continue
+        code = "rollback" if log["size"] < last["size"] else "damaged_state"
+        raise WitnessRefusal(
+            code,
+            f"{path} holds {origin} at {log['size']} leaves, root {log['root_hash'][:16]}…, but "
+            f"{history} line {last['line']} records that this witness cosigned {last['size']} "
+            f"leaves, root {last['root_hash'][:16]}…: state.json was "
+            + ("rolled back" if code == "rollback" else "changed")
+            + f"; {fix}",
+            size=last["size"],
         )
-    return held
+    for origin, last in latest.items():
+        if origin not in state["logs"]:
+            raise WitnessRefusal(
+                "rollback",
+                f"{path} holds nothing of {origin} but {history} line {last['line']} records "
+                f"that this witness cosigned {last['size']} leaves of it; {fix}",
+                size=last["size"],
+            )
 
 
 def read_witness_state(directory: str | Path) -> WitnessView:

@@ -9,7 +9,7 @@ import pytest
 
 from audit.merkle import consistency_proof, leaf_hash, root_from_leaf_hashes
 from audit.note import Checkpoint, Signer, add_signatures, verify_cosignature
-from audit.witness import WitnessRefusal, read_witness_state
+from audit.witness import WitnessRefusal, read_history, read_witness_state
 from tests.integration.test_audit_helpers import make_witness
 
 ORIGIN = "phucloi.vn/ledger/test"
@@ -176,3 +176,92 @@ def test_a_damaged_history_line_is_a_refusal_naming_its_line_and_is_not_appended
     assert history.read_bytes() == damaged
     with pytest.raises(ValueError, match=r"history\.jsonl line 2: not JSON"):
         read_witness_state(tmp_path)
+
+
+def _history_line(tmp_path, number: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    lines = (tmp_path / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    return json.loads(lines[number - 1])  # type: ignore[no-any-return]
+
+
+def test_a_state_edited_back_to_an_earlier_checkpoint_is_refused_as_a_rollback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """state.json edited back to what history.jsonl line 1 holds: the witness accepted
+    `old_size 5` again and cosigned a fork of the 13 leaves it had cosigned."""
+    w = make_witness(tmp_path)
+    w.add_checkpoint(note(5), old_size=0, proof=[], log_vkey=vkey())
+    w.add_checkpoint(note(13), old_size=5, proof=consistency_proof(LEAVES, 5, 13), log_vkey=vkey())
+    path = tmp_path / "state.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    first = _history_line(tmp_path, 1)
+    state["logs"][ORIGIN].update(
+        size=5, root_hash=first["root_hash"], note=first["note"], cosigned_at=first["cosigned_at"]
+    )
+    path.write_text(json.dumps(state), encoding="utf-8")
+    edited = path.read_bytes()
+    forked = [*LEAVES[:5], *(leaf_hash(f"other {i}".encode()) for i in range(15))]
+    with pytest.raises(WitnessRefusal) as refused:
+        w.add_checkpoint(
+            note(13, forked), old_size=5, proof=consistency_proof(forked, 5, 13), log_vkey=vkey()
+        )
+    assert refused.value.code == "rollback" and refused.value.size == 13
+    assert str(refused.value).startswith(f"{path} holds {ORIGIN} at 5 leaves")
+    assert "history.jsonl line 2 records that this witness cosigned 13 leaves" in str(refused.value)
+    assert path.read_bytes() == edited and len(read_history(tmp_path)) == 2
+    # the same size with another root is a damaged state, not accepted either
+    state["logs"][ORIGIN].update(size=13, root_hash=root_from_leaf_hashes(forked[:13]).hex())
+    path.write_text(json.dumps(state), encoding="utf-8")
+    with pytest.raises(WitnessRefusal) as refused:
+        w.held(ORIGIN)
+    assert refused.value.code == "damaged_state" and str(path) in str(refused.value)
+
+
+def test_a_deleted_state_is_rebuilt_from_the_history_never_a_fresh_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With state.json deleted the witness started over (old size 0) and cosigned a fork of
+    the size its own history.jsonl records."""
+    w = make_witness(tmp_path)
+    w.add_checkpoint(note(8), old_size=0, proof=[], log_vkey=vkey())
+    (tmp_path / "state.json").unlink()
+    held = w.held(ORIGIN)
+    assert held is not None and (held.size, held.root_hash) == (
+        8,
+        root_from_leaf_hashes(LEAVES[:8]),
+    )
+    forked = [*LEAVES[:3], *(leaf_hash(f"other {i}".encode()) for i in range(17))]
+    for old in (0, 8):
+        with pytest.raises(WitnessRefusal) as refused:
+            w.add_checkpoint(note(8, forked), old_size=old, proof=[], log_vkey=vkey())
+        assert refused.value.code == ("conflict" if old == 0 else "fork")
+    assert not (tmp_path / "state.json").exists()
+    w.add_checkpoint(note(12), old_size=8, proof=consistency_proof(LEAVES, 8, 12), log_vkey=vkey())
+    assert json.loads((tmp_path / "state.json").read_text())["logs"][ORIGIN]["size"] == 12
+    assert [h.size for h in read_history(tmp_path)] == [8, 12]
+
+
+def test_a_rebuilt_state_never_pins_a_log_key_other_than_the_one_its_history_knows(
+    tmp_path,
+) -> None:  # type: ignore[no-untyped-def]
+    """A deleted state.json used to re-pin whatever log key was offered (the one the
+    ledger's database holds), so a log re-signed under a new key was cosigned."""
+    w = make_witness(tmp_path)
+    w.add_checkpoint(note(4), old_size=0, proof=[], log_vkey=vkey())
+    assert _history_line(tmp_path, 1)["log_vkey"] == vkey()
+    (tmp_path / "state.json").unlink()
+    other = Signer(ORIGIN, hashlib.sha256(b"attacker").digest())
+    attempt = {
+        "note": note(9, signer=other),
+        "old_size": 4,
+        "proof": consistency_proof(LEAVES, 4, 9),
+        "log_vkey": other.verifier().vkey,
+    }
+    with pytest.raises(WitnessRefusal) as refused:
+        w.add_checkpoint(**attempt)  # type: ignore[arg-type]
+    assert refused.value.code == "wrong_log_key"
+    # a history written before records carried the key: the held note must verify with it
+    history = tmp_path / "history.jsonl"
+    record = _history_line(tmp_path, 1)
+    del record["log_vkey"]
+    history.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(WitnessRefusal) as refused:
+        w.add_checkpoint(**attempt)  # type: ignore[arg-type]
+    assert refused.value.code == "wrong_log_key" and "was not signed by" in str(refused.value)
+    w.add_checkpoint(note(9), old_size=4, proof=consistency_proof(LEAVES, 4, 9), log_vkey=vkey())
+    assert read_witness_state(tmp_path).log_vkeys == {ORIGIN: vkey()}
