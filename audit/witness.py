@@ -10,6 +10,10 @@ C2SP tlog-witness rules, kept here with the witness's own key and state, outside
 - The new state is written (atomically: temporary file, fsync, rename) before the
   cosignature is returned, so a witness never cosigns two inconsistent trees and never
   rolls back, even if it crashes between the two steps.
+- A round (read the state, check, sign, save) holds an exclusive lock (`fcntl.flock` on
+  `lock` in the state directory), as tlog-witness requires check-and-persist to be atomic:
+  two rounds at once (a cron job and an inspector) would otherwise both check against the
+  same old state, and the one that saved last would roll the witness back.
 - `history.jsonl` keeps every checkpoint the witness cosigned (with the log key it was
   checked with), so an inspector can later check that the log is still consistent with each
   of them (audit verify --witness-state). It is appended to (and fsynced) before state.json
@@ -23,11 +27,13 @@ C2SP tlog-witness rules, kept here with the witness's own key and state, outside
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +53,7 @@ from audit.note import (
 
 STATE_FILE = "state.json"
 HISTORY_FILE = "history.jsonl"
+LOCK_FILE = "lock"
 
 
 class WitnessRefusal(Exception):
@@ -118,6 +125,19 @@ class Witness:
             return None
         return HeldCheckpoint(origin, log["size"], bytes.fromhex(log["root_hash"]), log["note"])
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive lock on the state directory for one whole round (tlog-witness:
+        checking against the latest checkpoint and persisting the new one are atomic): a
+        second round on the same directory, in this process or another, waits here."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.directory / LOCK_FILE, "a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
     def _save(self, state: dict[str, Any], record: dict[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(self.directory / HISTORY_FILE, "a", encoding="utf-8") as fh:
@@ -142,7 +162,23 @@ class Witness:
         log_vkey: str,
         timestamp: int | None = None,
     ) -> str:
-        """Check `note` against the held state and return a cosignature line, or refuse."""
+        """Check `note` against the held state and return a cosignature line, or refuse.
+
+        The whole round (read the state, check, sign, save) holds the directory's lock."""
+        with self._locked():
+            return self._add_checkpoint(
+                note, old_size=old_size, proof=proof, log_vkey=log_vkey, timestamp=timestamp
+            )
+
+    def _add_checkpoint(
+        self,
+        note: str,
+        *,
+        old_size: int,
+        proof: Sequence[bytes],
+        log_vkey: str,
+        timestamp: int | None,
+    ) -> str:
         try:
             verifier = Verifier.from_vkey(log_vkey)
             opened = open_note(note, [verifier])

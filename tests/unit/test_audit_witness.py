@@ -265,3 +265,62 @@ def test_a_rebuilt_state_never_pins_a_log_key_other_than_the_one_its_history_kno
     assert refused.value.code == "wrong_log_key" and "was not signed by" in str(refused.value)
     w.add_checkpoint(note(9), old_size=4, proof=consistency_proof(LEAVES, 4, 9), log_vkey=vkey())
     assert read_witness_state(tmp_path).log_vkeys == {ORIGIN: vkey()}
+
+
+def test_two_rounds_on_one_state_directory_never_roll_it_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """tlog-witness: check-and-persist is atomic. Two rounds at once (a cron job and an
+    inspector) used to both read size 0; the slower one saved last and rolled the witness
+    back from 13 to 8 leaves."""
+    import fcntl
+    import threading
+
+    from audit.witness import Witness
+
+    base = make_witness(tmp_path)
+    entered, go = threading.Event(), threading.Event()
+
+    class Slow:
+        public_key = base.signer.public_key
+
+        def sign(self, message: bytes) -> bytes:
+            entered.set()
+            go.wait(30)
+            return base.signer.sign(message)  # type: ignore[no-any-return]
+
+    slow = Witness(tmp_path, name=base.name, signer=Slow())
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        outcome["first"] = slow.add_checkpoint(note(8), old_size=0, proof=[], log_vkey=vkey())
+
+    def second() -> None:
+        try:
+            base.add_checkpoint(note(13), old_size=0, proof=[], log_vkey=vkey())
+            outcome["second"] = "cosigned"
+        except WitnessRefusal as exc:
+            outcome["second"] = exc.code
+
+    a = threading.Thread(target=first, daemon=True)
+    b = threading.Thread(target=second, daemon=True)
+    a.start()
+    try:
+        assert entered.wait(30)
+        # while the first round signs, the directory's lock is held: nobody may take it
+        with open(tmp_path / "lock", "a") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                outcome["lock"] = "free"
+            except BlockingIOError:
+                outcome["lock"] = "held"
+        b.start()
+        b.join(1)  # gives the second round its chance to run ahead (it must wait for the lock)
+    finally:
+        go.set()
+        a.join(30)
+        if b.is_alive() or b.ident is not None:
+            b.join(30)
+    assert outcome["lock"] == "held"
+    assert outcome["second"] == "conflict"  # it read the state after the first round saved
+    held = base.held(ORIGIN)
+    assert held is not None and held.size == 8
+    assert [h.size for h in read_history(tmp_path)] == [8]
