@@ -3,7 +3,9 @@
 Invariants:
 - A finding names its check and, whenever it concerns one event, where that event is: the
   log sequence number (leaf index), the event id (signed command id), the aggregate and
-  its version. Findings about a table row or a checkpoint carry the location in `message`.
+  its version. Findings about a table row or a checkpoint carry the location in `message`;
+  one that can only name a range of the log (a checkpoint root that no longer holds) gives
+  its first and last seq (`seq`, `seq_end`).
 - Every finding says what is wrong in English (`message`) and in Vietnamese (`message_vi`,
   the text inspectors read first); `message_vi` is last, so older readers of `as_dict()`
   and of stored verification runs, which know only `message`, keep working.
@@ -33,6 +35,8 @@ class Finding(NamedTuple):
     version: int | None
     message: str
     message_vi: str = ""
+    # the last seq of a range when the finding can only say where, not which (seq..seq_end)
+    seq_end: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return self._asdict()
@@ -50,7 +54,9 @@ class Finding(NamedTuple):
 
     def _where(self, event: str, aggregate: str) -> str:
         parts = []
-        if self.seq is not None:
+        if self.seq is not None and self.seq_end is not None and self.seq_end != self.seq:
+            parts.append(f"seq {self.seq}–{self.seq_end}")
+        elif self.seq is not None:
             parts.append(f"seq {self.seq}")
         if self.event_id:
             parts.append(event.format(self.event_id))

@@ -103,6 +103,7 @@ def _f(check: str, vi: str, en: str, severity: str = ERROR, **where: Any) -> Fin
         where.get("version"),
         en,
         vi,
+        where.get("seq_end"),
     )
 
 
@@ -203,6 +204,7 @@ def check_checkpoints(s: Final) -> list[Finding]:
     verifier = Verifier.from_vkey(s.log_vkey)
     pinned = _pinned_witnesses(s)
     previous = -1
+    holds = 0  # the size of the last checkpoint whose root still holds
     witnessed = 0
     cosigned_latest: set[tuple[str, bytes]] = set()  # valid cosigners of the latest one
     for cp in s.checkpoints:
@@ -257,17 +259,33 @@ def check_checkpoints(s: Final) -> list[Finding]:
             continue
         root = EMPTY_ROOT if cp.size == 0 else s.replay.roots.get(cp.size)
         if root != body.root_hash:
+            # the change is after the last checkpoint whose root still holds, and inside this
+            # one: which event cannot be known once its leaf was recomputed, the range can
+            after = f"checkpoint {holds}" if holds else "seq 0"
+            after_vi = f"checkpoint {holds} lá" if holds else "seq 0"
             found.append(
                 _f(
                     "checkpoint.root",
-                    f"{where_vi}: các bút toán đã lưu không còn băm ra gốc đã ký (một bút toán "
-                    "bên trong đã bị sửa, xóa, thêm hoặc di chuyển)",
-                    f"{where}: the stored events no longer hash to "
-                    "the signed root (an event inside it was changed, removed, added "
-                    "or moved)",
-                    seq=cp.size - 1,
+                    f"{where_vi}: các bút toán đã lưu không còn băm ra gốc đã ký: một bút toán "
+                    f"trong khoảng seq {holds}–{cp.size - 1} đã bị sửa, xóa, thêm hoặc di chuyển "
+                    f"(từ sau {after_vi} — gốc của nó vẫn đúng — đến hết checkpoint này)"
+                    if holds
+                    else f"{where_vi}: các bút toán đã lưu không còn băm ra gốc đã ký: một bút "
+                    f"toán trong khoảng seq 0–{cp.size - 1} đã bị sửa, xóa, thêm hoặc di chuyển "
+                    "(không có checkpoint nào trước đó còn đúng gốc)",
+                    f"{where}: the stored events no longer hash to the signed root: an event at "
+                    f"seq {holds}–{cp.size - 1} was changed, removed, added or moved (after "
+                    f"{after}, whose root still holds, up to the end of this one)"
+                    if holds
+                    else f"{where}: the stored events no longer hash to the signed root: an "
+                    f"event at seq 0–{cp.size - 1} was changed, removed, added or moved (no "
+                    "earlier checkpoint's root still holds)",
+                    seq=holds,
+                    seq_end=cp.size - 1,
                 )
             )
+        elif cp.size > holds:
+            holds = cp.size
         valid: set[tuple[str, bytes]] = set()
         found.extend(_check_cosignatures(cp, note.text, pinned, s, valid))
         if cp is s.checkpoints[-1]:

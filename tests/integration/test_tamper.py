@@ -383,3 +383,32 @@ def test_text_where_the_ledger_stores_an_integer_is_named_not_a_crash(
         (bad,) = hits(report, "store.unreadable")
         assert "ledger_entries rowid " in bad.message
         assert f", {column}: holds text where the ledger stores integer" in bad.message
+
+
+def test_a_checkpoint_root_that_no_longer_holds_names_the_range_of_the_change(world) -> None:  # type: ignore[no-untyped-def]
+    """`checkpoint.root` was located at the failing checkpoint's last leaf (size − 1), where
+    an inspector finds nothing wrong; the change is after the last checkpoint whose root
+    still holds, up to the end of the first one that fails."""
+    r = story(world)
+    first = make_checkpoint(world.ctx.engine)[0]
+    late = world.join("DV010", on="2025-01-06")
+    world.join("DV011", on="2025-01-07")
+    second = make_checkpoint(world.ctx.engine)[0]
+    assert late.seq == first and second == first + 2
+    attacker = Attacker(world.ctx.engine)
+    attacker.replace_in_event(late.seq, b"2025-01-06", b"2025-01-05")
+    report = run(world)
+    (root,) = hits(report, "checkpoint.root")
+    assert (root.seq, root.seq_end) == (first, second - 1)
+    assert root.where() == f"seq {first}–{second - 1}"
+    assert f"an event at seq {first}–{second - 1} was changed" in root.message
+    assert f"after checkpoint {first}, whose root still holds" in root.message
+    assert f"khoảng seq {first}–{second - 1}" in root.message_vi
+    # a change before the first checkpoint: both fail, each from seq 0
+    attacker.replace_in_event(late.seq, b"2025-01-05", b"2025-01-06")
+    attacker.replace_in_event(r["visit"].seq, b'\\"amount\\":500000', b'\\"amount\\":5000000')
+    report = run(world)
+    assert [(f.seq, f.seq_end) for f in hits(report, "checkpoint.root")] == [
+        (0, first - 1),
+        (0, second - 1),
+    ]
