@@ -137,7 +137,7 @@ def _aid(stored_id: str) -> str:
 
 def _pinned_witnesses(s: Final) -> dict[tuple[str, bytes], CosignatureVerifier]:
     out: dict[tuple[str, bytes], CosignatureVerifier] = {}
-    for vkey in [*s.witness_vkeys, *(w.vkey for w in s.witnesses)]:
+    for vkey in [*s.witness_vkeys, *(w.vkey for w in s.witnesses if w.vkey)]:
         v = CosignatureVerifier.from_vkey(vkey)
         out[(v.name, v.key_id)] = v
     return out
@@ -385,6 +385,24 @@ def check_witnesses(s: Final) -> list[Finding]:
                         f"for {held.origin}: the checkpoint key was replaced",
                     )
                 )
+            damage = _damaged_record(
+                held, held.log_vkey or w.log_vkeys.get(held.origin) or s.log_vkey
+            )
+            if damage is not None:
+                found.append(
+                    _f(
+                        "witness.record",
+                        f"nhân chứng {w.name}, {held.where or w.directory}: bản ghi {held.size} lá "
+                        f"không khớp với checkpoint có chữ ký của sổ cái mà nó lưu ({damage[1]}): "
+                        "trạng thái của nhân chứng đã bị sửa hoặc hỏng, không phải bằng chứng về "
+                        "sổ cái; bản ghi này không được dùng",
+                        f"witness {w.name}, {held.where or w.directory}: its record of "
+                        f"{held.size} leaves does not match the log-signed checkpoint it holds "
+                        f"({damage[0]}): the witness's state was edited or damaged; it is no "
+                        "evidence about the log, and was not used",
+                    )
+                )
+                continue
             where = f"witness {w.name} cosigned {held.size} leaves"
             where_vi = f"nhân chứng {w.name} đã đồng ký {held.size} lá"
             if held.size > size:
@@ -416,6 +434,30 @@ def check_witnesses(s: Final) -> list[Finding]:
     for f in found:
         unique.setdefault((f.check, f.message), f)
     return list(unique.values())
+
+
+def _damaged_record(held: Any, vkey: str | None) -> tuple[str, str] | None:
+    """(en, vi) when a witness's record is not what the log-signed note it holds says: the
+    note does not verify with the log key, or its origin, size or root differ from the
+    record's. None when it holds (or no log key is known to check it)."""
+    if vkey is None:
+        return None
+    verifier = Verifier.from_vkey(vkey)
+    try:
+        body = Checkpoint.parse(open_note(held.note, [verifier]).text)
+    except NoteError as exc:
+        return (
+            f"its note does not verify with the log key: {exc}",
+            f"ghi chú không khớp chữ ký bằng khóa sổ cái: {exc}",
+        )
+    if (body.origin, body.size, body.root_hash) != (held.origin, held.size, held.root_hash):
+        return (
+            f"the note signs {body.size} leaves, root {body.root_hash.hex()[:16]}…; the record "
+            f"says {held.size} leaves, root {held.root_hash.hex()[:16]}…",
+            f"ghi chú ký {body.size} lá, gốc {body.root_hash.hex()[:16]}…; bản ghi ghi "
+            f"{held.size} lá, gốc {held.root_hash.hex()[:16]}…",
+        )
+    return None
 
 
 def check_revocations(s: Final) -> list[Finding]:

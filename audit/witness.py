@@ -34,7 +34,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,9 @@ class HeldCheckpoint:
     size: int
     root_hash: bytes
     note: str
+    # where the witness wrote it (file and line), and the log key it recorded, if any
+    where: str = field(default="", compare=False)
+    log_vkey: str | None = field(default=None, compare=False)
 
 
 class Witness:
@@ -264,11 +267,12 @@ class Witness:
 
 @dataclass(frozen=True)
 class WitnessView:
-    """What a witness's state directory tells an inspector (read only, no key needed)."""
+    """What a witness's state directory tells an inspector (read only, no key needed).
+    `vkey` is None when only the history is left (no state.json names the witness's key)."""
 
     directory: str
     name: str
-    vkey: str
+    vkey: str | None
     log_vkeys: dict[str, str]
     held: tuple[HeldCheckpoint, ...]
 
@@ -334,7 +338,14 @@ def read_history(directory: Path) -> list[HeldCheckpoint]:
     """Every checkpoint the witness's `history.jsonl` records; ValueError naming the file and
     line of the first one that cannot be read."""
     return [
-        HeldCheckpoint(r["origin"], r["size"], bytes.fromhex(r["root_hash"]), r["note"])
+        HeldCheckpoint(
+            r["origin"],
+            r["size"],
+            bytes.fromhex(r["root_hash"]),
+            r["note"],
+            where=f"{directory / HISTORY_FILE} line {r['line']}",
+            log_vkey=r.get("log_vkey"),
+        )
         for r in history_records(directory)
     ]
 
@@ -415,18 +426,44 @@ def _agrees_with_history(state: dict[str, Any], records: list[dict[str, Any]], p
 
 
 def read_witness_state(directory: str | Path) -> WitnessView:
+    """What an inspector checks the log against: every checkpoint the history records, and
+    the latest one of each log state.json holds. A directory whose state.json is gone is
+    read from its history alone (the witness named after the directory, its key unknown);
+    FileNotFoundError when it holds neither."""
     d = Path(directory)
     path = d / STATE_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"{d}: no witness state ({STATE_FILE})")
+        records = history_records(d)
+        if not records:
+            raise FileNotFoundError(
+                f"{d}: không có trạng thái nhân chứng ({STATE_FILE}, {HISTORY_FILE}) / no "
+                f"witness state ({STATE_FILE} or {HISTORY_FILE})"
+            )
+        rebuilt = state_from_history(records, name=d.name, vkey="")
+        return WitnessView(
+            str(d),
+            d.name,
+            None,
+            {o: log["log_vkey"] for o, log in rebuilt["logs"].items() if log["log_vkey"]},
+            tuple(read_history(d)),
+        )
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise ValueError(f"{path}: not a witness state ({exc})") from None
+        raise ValueError(
+            f"{path}: không phải trạng thái nhân chứng / not a witness state ({exc})"
+        ) from None
     check_state(state)
     held = read_history(d)
     for origin, log in state.get("logs", {}).items():
-        latest = HeldCheckpoint(origin, log["size"], bytes.fromhex(log["root_hash"]), log["note"])
+        latest = HeldCheckpoint(
+            origin,
+            log["size"],
+            bytes.fromhex(log["root_hash"]),
+            log["note"],
+            where=str(path),
+            log_vkey=log["log_vkey"],
+        )
         if latest not in held:
             held.append(latest)
     return WitnessView(

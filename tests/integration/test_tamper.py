@@ -412,3 +412,34 @@ def test_a_checkpoint_root_that_no_longer_holds_names_the_range_of_the_change(wo
         (0, first - 1),
         (0, second - 1),
     ]
+
+
+def test_an_edited_witness_record_is_a_finding_about_the_witness_not_the_log(scene) -> None:  # type: ignore[no-untyped-def]
+    """An edited root in the witness's history.jsonl made verify say "the log was rewritten",
+    though the log-signed note in that same line shows the log intact."""
+    world, _r, witness = scene
+    history = witness.directory / "history.jsonl"
+    record = json.loads(history.read_text(encoding="utf-8"))
+    record["root_hash"] = "29" + record["root_hash"][2:]
+    history.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    report = run(world, witness)
+    assert hits(report, "witness.inconsistent") == []
+    (damaged,) = hits(report, "witness.record")
+    assert damaged.message.startswith(f"witness ubkt.bao, {history} line 1: its record of ")
+    assert "does not match the log-signed checkpoint it holds" in damaged.message
+    assert "no evidence about the log" in damaged.message
+    assert "không phải bằng chứng về sổ cái" in damaged.message_vi
+    assert [f.check for f in report.findings] == ["witness.record"]
+
+
+def test_a_witness_directory_without_its_state_is_checked_from_its_history(scene) -> None:  # type: ignore[no-untyped-def]
+    """A witness directory with history.jsonl but no state.json was a usage error (exit 2,
+    "no witness state") instead of being checked."""
+    world, r, witness = scene
+    (witness.directory / "state.json").unlink()
+    view = read_witness_state(witness.directory)
+    assert view.vkey is None and [h.size for h in view.held] == [r["visit2"].seq + 1]
+    assert run(world, witness).findings == []
+    Attacker(world.ctx.engine).truncate_from(r["big"].seq)
+    (truncated,) = hits(run(world, witness), "witness.truncated")
+    assert truncated.seq == r["big"].seq
