@@ -290,7 +290,9 @@ def check_checkpoints(s: Final) -> list[Finding]:
         found.extend(_check_cosignatures(cp, note.text, pinned, s, valid))
         if cp is s.checkpoints[-1]:
             cosigned_latest = valid
-        if any((sig.name, sig.key_id) in pinned for sig in split_note(cp.note)[1]):
+        # witnessed: validly cosigned by a pinned witness, or, when none is pinned, by a
+        # witness known from the cosignatures stored beside the checkpoints
+        if valid & pinned.keys() if pinned else valid:
             witnessed = max(witnessed, cp.size)
     latest = s.checkpoints[-1].size
     found.extend(_not_cosigned(s, latest, cosigned_latest))
@@ -305,7 +307,9 @@ def check_checkpoints(s: Final) -> list[Finding]:
                 seq=latest,
             )
         )
-    if pinned and witnessed < size:
+    # warned for witnesses pinned, and for those known from cosignatures stored beside the
+    # earlier checkpoints: once the log was witnessed, witnessing that stopped is news
+    if (pinned or witnessed) and witnessed < size:
         found.append(
             _f(
                 "checkpoint.unwitnessed",

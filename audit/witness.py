@@ -51,6 +51,7 @@ from audit.note import (
     open_note,
 )
 
+WITNESS_KEYS_ENV = "PHUCLOI_WITNESS_KEYS"
 STATE_FILE = "state.json"
 HISTORY_FILE = "history.jsonl"
 LOCK_FILE = "lock"
@@ -473,3 +474,21 @@ def read_witness_state(directory: str | Path) -> WitnessView:
         {o: log["log_vkey"] for o, log in state.get("logs", {}).items()},
         tuple(held),
     )
+
+
+def configured_witness_keys(environ: Any = None) -> list[str]:
+    """The witness verifier keys the union trusts (`PHUCLOI_WITNESS_KEYS`: vkeys separated by
+    spaces, commas or new lines), which the inspectors' page and a plain `audit verify` check
+    cosignatures against; [] when none is configured. ValueError (both languages) naming the
+    variable and the key when one is not a witness verifier key."""
+    raw = (os.environ if environ is None else environ).get(WITNESS_KEYS_ENV, "")
+    keys = [k for k in re.split(r"[\s,]+", raw) if k]
+    for k in keys:
+        try:
+            CosignatureVerifier.from_vkey(k)
+        except ValueError as exc:  # NoteError, binascii.Error
+            raise ValueError(
+                f"{WITNESS_KEYS_ENV}: {k!r} không phải khóa kiểm của nhân chứng / is not a "
+                f"witness verifier key ({exc})"
+            ) from None
+    return keys

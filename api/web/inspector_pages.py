@@ -15,6 +15,10 @@ Invariants:
   page (one at a time, in the background, one worker) or `phucloi audit verify --record`:
   its verdict, when it ran, the tree size and events it covered and its first errors. The
   command-line `phucloi audit verify` remains the reference check.
+- Witness cosignatures are shown from their signed lines (name, key ID, time signed) with
+  whether each verifies against the witness keys the union configured
+  (`PHUCLOI_WITNESS_KEYS`), or the plain notice that none is configured; the page's
+  verification checks against the same keys.
 """
 
 from __future__ import annotations
@@ -41,8 +45,10 @@ from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
 from api.web.signed import record_signed
 from audit.log import latest_checkpoint, stored_log_vkey
+from audit.note import CosignatureVerifier, NoteError, Signature, split_note
 from audit.runs import last_run, record_run
 from audit.tables import checkpoint_cosignatures, checkpoints
+from audit.witness import configured_witness_keys
 from ledger import clock
 from ledger.bootstrap import Context
 from ledger.domain.base import command_of
@@ -141,12 +147,18 @@ def _verification(request: Request) -> Verification:
 
 
 def _run_verification(ctx: Context, state: Verification) -> None:
+    """A full verification, as `phucloi audit verify` without options runs it: cosignatures
+    checked against the witness keys the union configured (PHUCLOI_WITNESS_KEYS), each of
+    which must have cosigned the latest checkpoint."""
     from audit.source import DatabaseSource
     from audit.verify import verify
 
     try:
+        witness_vkeys = configured_witness_keys()
         url = ctx.engine.url.render_as_string(hide_password=False)
-        report = verify(DatabaseSource(url, engine=ctx.engine), workers=1)
+        report = verify(
+            DatabaseSource(url, engine=ctx.engine), witness_vkeys=witness_vkeys, workers=1
+        )
         record_run(ctx.engine, report, origin="web")
         state.ok = report.ok
         state.events = report.events
@@ -161,26 +173,69 @@ def _run_verification(ctx: Context, state: Verification) -> None:
         state.running = False
 
 
+def _cosignature(line: str, text: str, known: list[CosignatureVerifier]) -> dict[str, Any]:
+    """One stored cosignature line of a checkpoint as the page shows it: the name and key ID
+    the line gives, the time it signed, and whether it verifies with a configured witness
+    key (`status`: verified, invalid, unknown_key, unchecked when no key is configured,
+    unreadable). The stored `witness` and `cosigned_at` columns are never shown: nothing
+    signs them."""
+    try:
+        sig = Signature.parse_line(line)
+    except NoteError:
+        return {"status": "unreadable", "witness": None, "key_id": None, "at": None, "vkey": None}
+    out: dict[str, Any] = {
+        "witness": sig.name,
+        "key_id": sig.key_id.hex(),
+        "at": (
+            datetime.fromtimestamp(int.from_bytes(sig.signature[:8], "big"), UTC).isoformat()
+            if len(sig.signature) == 72
+            else None
+        ),
+        "vkey": None,
+    }
+    if not known:
+        return out | {"status": "unchecked"}
+    match = next((v for v in known if (v.name, v.key_id) == (sig.name, sig.key_id)), None)
+    if match is None:
+        return out | {"status": "unknown_key"}
+    ok = match.verify(text.encode(), sig.signature)
+    return out | {"status": "verified" if ok else "invalid", "vkey": match.vkey}
+
+
 def _status(ctx: Context) -> dict[str, Any]:
+    try:
+        configured = configured_witness_keys()
+        key_problem = None
+    except ValueError as exc:
+        configured, key_problem = [], str(exc)
+    keys = {"witness_keys": configured, "witness_key_problem": key_problem}
     latest = latest_checkpoint(ctx.engine)
     if latest is None:
-        return {"checkpoint": None, "cosignatures": [], "log_vkey": stored_log_vkey(ctx.engine)}
-    size, root, _note = latest
+        return {
+            "checkpoint": None,
+            "cosignatures": [],
+            "log_vkey": stored_log_vkey(ctx.engine),
+        } | keys
+    size, root, note = latest
     with ctx.engine.connect() as conn:
         created = conn.scalar(select(checkpoints.c.created_at).where(checkpoints.c.size == size))
-        cosigs = conn.execute(
-            select(checkpoint_cosignatures.c.witness, checkpoint_cosignatures.c.cosigned_at)
-            .where(checkpoint_cosignatures.c.size == size)
-            .order_by(checkpoint_cosignatures.c.witness)
-        ).all()
+        lines = (
+            conn.execute(
+                select(checkpoint_cosignatures.c.line)
+                .where(checkpoint_cosignatures.c.size == size)
+                .order_by(checkpoint_cosignatures.c.witness, checkpoint_cosignatures.c.key_id)
+            )
+            .scalars()
+            .all()
+        )
+    known = [CosignatureVerifier.from_vkey(k) for k in configured]
+    text = split_note(note)[0]
     return {
         "checkpoint": {"size": size, "root": root, "created_at": created},
-        "cosignatures": [
-            {"witness": w, "at": datetime.fromtimestamp(int(t), UTC).isoformat()} for w, t in cosigs
-        ],
+        "cosignatures": [_cosignature(line, text, known) for line in lines],
         "log_vkey": stored_log_vkey(ctx.engine),
         "events": _head(ctx) + 1,
-    }
+    } | keys
 
 
 # --- pages ---------------------------------------------------------------------------------------------

@@ -448,9 +448,9 @@ def verify(
         typer.Option(
             "--witness-key",
             metavar="VKEY",
-            help="Khóa kiểm của nhân chứng tin cậy, phải đã đồng ký checkpoint mới nhất "
-            "(trusted witness vkey: an error unless it cosigned the latest checkpoint; "
-            "repeatable).",
+            help="Khóa kiểm của nhân chứng tin cậy, phải đã đồng ký checkpoint mới nhất; mặc định "
+            "các khóa trong PHUCLOI_WITNESS_KEYS (trusted witness vkey: an error unless it "
+            "cosigned the latest checkpoint; repeatable; default: PHUCLOI_WITNESS_KEYS).",
         ),
     ] = None,
     workers: Annotated[
@@ -488,6 +488,13 @@ def verify(
         _check_vkey("--log-key", log_key)
     for k in witness_keys or []:
         _check_vkey("--witness-key", k, cosigner=True)
+    if not witness_keys:  # the witnesses the union configured, as the inspectors' page uses
+        from audit.witness import configured_witness_keys
+
+        try:
+            witness_keys = configured_witness_keys()
+        except ValueError as exc:
+            usage(str(exc))
     source: Any
     if bundle is not None:
         try:

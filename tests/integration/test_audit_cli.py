@@ -203,8 +203,21 @@ def test_a_witness_pinned_by_its_key_must_have_cosigned_the_latest_checkpoint(
     # … while without --witness-key an unwitnessed checkpoint stays a warning
     code, report = _verify(home, db, "--witness-state", str(tmp_path / "bao"))
     assert code == 0 and _checks(report) == [("checkpoint.unwitnessed", "warning", first)]
+    # plain verify warns too, the witness being known from the earlier stored cosignature
+    # (it used to say nothing: only witnesses pinned by key counted)
     code, report = _verify(home, db)
-    assert code == 0 and _checks(report) == []
+    assert code == 0 and _checks(report) == [("checkpoint.unwitnessed", "warning", first)]
+    # the witness keys the union configured are what plain verify trusts
+    res = cli(home, db, "audit verify --json --workers 1", PHUCLOI_WITNESS_KEYS=bao.vkey)
+    assert res.exit_code == 1 and _checks(json.loads(res.stdout)) == [
+        ("checkpoint.not_cosigned", "error", first),
+        ("checkpoint.unwitnessed", "warning", first),
+    ]
+    res = cli(home, db, "audit verify --workers 1", PHUCLOI_WITNESS_KEYS="ubkt.bao+00+AQ")
+    assert res.exit_code == 2 and res.stderr.startswith(
+        "Lỗi / Error: PHUCLOI_WITNESS_KEYS: 'ubkt.bao+00+AQ' không phải khóa kiểm của nhân "
+        "chứng / is not a witness verifier key"
+    )
     cosign_latest(world.ctx.engine, bao)
     code, report = _verify(home, db, "--witness-key", bao.vkey)
     assert code == 0 and _checks(report) == []

@@ -926,3 +926,52 @@ def test_the_member_search_says_a_members_status_in_vietnamese(web: Web) -> None
         )
     found = web.login("kt.g1").get("/web/finance/members", params={"q": "DV002"}).json()
     assert [(m["member"], m["status_label"]) for m in found["members"]] == [("DV002", "đã từ trần")]
+
+
+def test_the_inspectors_page_shows_which_key_cosigned_and_whether_it_verifies(
+    web: Web, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """The page listed the `witness` and `cosigned_at` columns, which nothing verifies: a
+    cosignature made with a fresh key under the real witness's name showed as that witness."""
+    from audit.log import cosign_latest, make_checkpoint, store_cosignature
+    from audit.witness import Witness
+    from ledger.keystore import signer_from_raw
+    from tests.integration.test_audit_helpers import make_witness
+
+    engine = web.world.ctx.engine
+    size = make_checkpoint(engine)[0]
+    bao = make_witness(tmp_path / "bao")
+    cosign_latest(engine, bao)
+    impostor = Witness(tmp_path / "fake", name="ubkt.bao", signer=signer_from_raw(bytes(32)))
+    line = cosign_latest(engine, impostor).line
+    assert line.startswith("— ubkt.bao ")
+    store_cosignature(engine, size=size, line=line, vkey=impostor.vkey)  # idempotent
+
+    def cosignatures() -> str:
+        page = web.login("ubkt").get("/web/inspector").text
+        return re.search(r'id="cosignatures">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
+
+    monkeypatch.delenv("PHUCLOI_WITNESS_KEYS", raising=False)
+    shown = cosignatures()
+    assert shown.count('data-status="unchecked"') == 2
+    assert "Chưa cấu hình khóa nhân chứng nào (PHUCLOI_WITNESS_KEYS)" in shown
+    assert f"<code>{bao.key_id.hex()}</code>" in shown
+    assert f"<code>{impostor.key_id.hex()}</code>" in shown
+    monkeypatch.setenv("PHUCLOI_WITNESS_KEYS", bao.vkey)
+    shown = cosignatures()
+    assert re.findall(r'data-status="(\w+)">ubkt.bao, mã khóa <code>(\w+)</code>', shown) == sorted(
+        [("verified", bao.key_id.hex()), ("unknown_key", impostor.key_id.hex())],
+        key=lambda s: s[1],
+    )
+    assert "không nằm trong các khóa nhân chứng đã cấu hình" in shown
+    assert "Kiểm tra theo các khóa nhân chứng đã cấu hình (PHUCLOI_WITNESS_KEYS): <code" in shown
+    # the page's verification checks against the same keys: a configured witness that did
+    # not cosign the latest checkpoint fails it, as `audit verify --witness-key` would
+    from api.web.inspector_pages import Verification, _run_verification
+
+    lan = make_witness(tmp_path / "lan", "ubkt.lan")
+    for keys, errors in [(bao.vkey, []), (lan.vkey, ["checkpoint.not_cosigned"])]:
+        monkeypatch.setenv("PHUCLOI_WITNESS_KEYS", keys)
+        state = Verification(running=True)
+        _run_verification(web.world.ctx, state)
+        assert state.failure is None and [e["check"] for e in state.errors] == errors
