@@ -122,7 +122,10 @@ def _stored_leaves(engine: Engine, start: int, end: int | None) -> list[bytes]:
         rows = conn.execute(q.order_by(ledger_entries.c.seq)).all()
     for i, (seq, _) in enumerate(rows, start=start):
         if seq != i:
-            raise LogError(f"ledger_entries has a gap: seq {i} is missing")
+            raise LogError(
+                f"ledger_entries has a gap: seq {i} is missing",
+                f"ledger_entries bị hở: thiếu seq {i}",
+            )
     return [bytes.fromhex(h) for _, h in rows]
 
 
@@ -130,7 +133,10 @@ def _read_leaves(engine: Engine, start: int, end: int) -> list[bytes]:
     """Leaf hashes of seq `start`..`end - 1`; LogError unless every one of them is stored."""
     leaves = _stored_leaves(engine, start, end)
     if len(leaves) != end - start:
-        raise LogError(f"the log has no leaf {start + len(leaves)}")
+        raise LogError(
+            f"the log has no leaf {start + len(leaves)}",
+            f"sổ cái không có lá {start + len(leaves)}",
+        )
     return leaves
 
 
@@ -343,9 +349,17 @@ def make_checkpoint(engine: Engine) -> tuple[int, str, str, bool]:
     if previous is not None:
         psize, proot, _ = previous
         if psize > size:
-            raise LogError(f"the log has {size} leaves but checkpoint {psize} exists: truncated")
+            raise LogError(
+                f"the log has {size} leaves but checkpoint {psize} exists: truncated",
+                f"sổ cái có {size} lá nhưng đã có checkpoint {psize} lá: sổ cái bị cắt cụt",
+                code="truncated",
+            )
         if root_from_leaf_hashes(hashes[:psize]).hex() != proot:
-            raise LogError(f"the first {psize} leaves no longer hash to checkpoint {psize}")
+            raise LogError(
+                f"the first {psize} leaves no longer hash to checkpoint {psize}",
+                f"{psize} lá đầu không còn băm ra checkpoint {psize} lá",
+                code="checkpoint_mismatch",
+            )
         if psize == size:
             return (*previous, False)
         start = psize
@@ -378,9 +392,17 @@ def _check_leaves(engine: Engine, hashes: Sequence[bytes], start: int) -> None:
     for lo in range(start, size, CHUNK):
         for row in source.read_chunk((lo, min(lo + CHUNK, size) - 1)):
             if row.event is None:
-                raise LogError(f"seq {row.entry.seq}: the stored event is missing")
+                raise LogError(
+                    f"seq {row.entry.seq}: the stored event is missing",
+                    f"seq {row.entry.seq}: thiếu bút toán đã lưu",
+                    code="leaf_mismatch",
+                )
             if event_leaf_hash(row.event) != hashes[row.entry.seq]:
-                raise LogError(f"seq {row.entry.seq}: the stored event does not match its leaf")
+                raise LogError(
+                    f"seq {row.entry.seq}: the stored event does not match its leaf",
+                    f"seq {row.entry.seq}: bút toán đã lưu không khớp với lá của nó",
+                    code="leaf_mismatch",
+                )
 
 
 # --- proofs ----------------------------------------------------------------------------------
@@ -464,7 +486,7 @@ def prove_consistency(engine: Engine, size1: int, size2: int) -> list[bytes]:
     try:
         return StoredTree(engine).consistency(size1, size2)
     except ValueError as exc:
-        raise LogError(str(exc)) from None
+        raise LogError(str(exc), f"không lập được bằng chứng nhất quán: {exc}") from None
 
 
 # --- cosignatures ----------------------------------------------------------------------------
@@ -475,7 +497,7 @@ def store_cosignature(engine: Engine, *, size: int, line: str, vkey: str) -> boo
     verifier = CosignatureVerifier.from_vkey(vkey)
     found = checkpoint_at(engine, size)
     if found is None:
-        raise LogError(f"no checkpoint of size {size}")
+        raise LogError(f"no checkpoint of size {size}", f"không có checkpoint {size} lá")
     text, _ = split_note(found[2])
     from audit.note import Signature
 
@@ -483,7 +505,10 @@ def store_cosignature(engine: Engine, *, size: int, line: str, vkey: str) -> boo
     if (sig.name, sig.key_id) != (verifier.name, verifier.key_id) or not verifier.verify(
         text.encode(), sig.signature
     ):
-        raise LogError("the cosignature does not verify against the witness key")
+        raise LogError(
+            "the cosignature does not verify against the witness key",
+            "chữ ký đồng ký không khớp với khóa của nhân chứng",
+        )
     timestamp = int.from_bytes(sig.signature[:8], "big")
     try:
         with engine.begin() as conn:
@@ -533,12 +558,15 @@ def cosign_latest(engine: Engine, witness: Any, *, log_vkey: str | None = None) 
     try:
         origin = Checkpoint.parse(split_note(note)[0]).origin
     except NoteError as exc:
-        raise LogError(f"malformed checkpoint: {exc}") from None
+        raise LogError(f"malformed checkpoint: {exc}", f"checkpoint sai dạng: {exc}") from None
     held = witness.held(origin)
     pinned = witness.state()["logs"].get(origin, {}).get("log_vkey")
     vkey = log_key = log_vkey or pinned or stored_log_vkey(engine)
     if log_key is None:
-        raise LogError("no log key known: pin it")
+        raise LogError(
+            "no log key known: pin it with --log-key",
+            "không biết khóa của sổ cái: ghim bằng --log-key",
+        )
     old = 0 if held is None else held.size
     proof = prove_consistency(engine, old, size) if 0 < old < size else []
     line = witness.add_checkpoint(note, old_size=old, proof=proof, log_vkey=vkey)

@@ -58,12 +58,17 @@ LOCK_FILE = "lock"
 
 
 class WitnessRefusal(Exception):
-    """The witness refuses to cosign; `code` says why (conflict, rollback, fork, proof...)."""
+    """The witness refuses to cosign; `code` says why (conflict, rollback, fork, proof...);
+    the message in English, `vi` in Vietnamese (the witnesses are inspection-committee
+    members)."""
 
-    def __init__(self, code: str, message: str, *, size: int | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, *, size: int | None = None, vi: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.size = size
+        self.vi = vi or message
 
 
 class Ed25519Signer:
@@ -114,11 +119,15 @@ class Witness:
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             # A witness that cannot read what it cosigned cannot check a rollback: it stops.
             raise WitnessRefusal(
-                "damaged_state", f"{path} cannot be read ({exc}); restore it from a backup"
+                "damaged_state",
+                f"{path} cannot be read ({exc}); restore it from a backup",
+                vi=f"không đọc được {path} ({exc}); hãy khôi phục từ bản sao lưu",
             ) from None
         if state.get("vkey") != self.vkey:
             raise WitnessRefusal(
-                "wrong_key", f"{path} belongs to witness key {state.get('vkey')}, not {self.vkey}"
+                "wrong_key",
+                f"{path} belongs to witness key {state.get('vkey')}, not {self.vkey}",
+                vi=f"{path} thuộc về khóa nhân chứng {state.get('vkey')}, không phải {self.vkey}",
             )
         _agrees_with_history(state, records, path)
         return state
@@ -188,9 +197,17 @@ class Witness:
             opened = open_note(note, [verifier])
             cp = Checkpoint.parse(opened.text)
         except NoteError as exc:
-            raise WitnessRefusal("bad_note", f"checkpoint note does not verify: {exc}") from None
+            raise WitnessRefusal(
+                "bad_note",
+                f"checkpoint note does not verify: {exc}",
+                vi=f"ghi chú checkpoint không khớp chữ ký bằng khóa sổ cái: {exc}",
+            ) from None
         if cp.origin != verifier.name:
-            raise WitnessRefusal("bad_note", f"origin {cp.origin!r} is not the key's name")
+            raise WitnessRefusal(
+                "bad_note",
+                f"origin {cp.origin!r} is not the key's name",
+                vi=f"nguồn gốc {cp.origin!r} không phải tên của khóa",
+            )
         state = self.state()
         log = state["logs"].get(cp.origin)
         if log is not None and log.get("log_vkey") is None:
@@ -203,10 +220,14 @@ class Witness:
                     "wrong_log_key",
                     f"{cp.origin}: the checkpoint of {log['size']} leaves this witness cosigned "
                     f"({self.directory / HISTORY_FILE}) was not signed by {log_vkey}",
+                    vi=f"{cp.origin}: checkpoint {log['size']} lá nhân chứng này đã đồng ký "
+                    f"({self.directory / HISTORY_FILE}) không được ký bằng {log_vkey}",
                 ) from None
         elif log is not None and log["log_vkey"] != log_vkey:
             raise WitnessRefusal(
-                "wrong_log_key", f"{cp.origin} was pinned to another log key: {log['log_vkey']}"
+                "wrong_log_key",
+                f"{cp.origin} was pinned to another log key: {log['log_vkey']}",
+                vi=f"{cp.origin} đã được ghim với một khóa sổ cái khác: {log['log_vkey']}",
             )
         held_size = 0 if log is None else int(log["size"])
         if old_size != held_size:
@@ -214,12 +235,15 @@ class Witness:
                 "conflict",
                 f"old size {old_size} is not the size this witness holds ({held_size})",
                 size=held_size,
+                vi=f"kích thước cũ {old_size} không phải kích thước nhân chứng đang giữ "
+                f"({held_size})",
             )
         if cp.size < held_size:
             raise WitnessRefusal(
                 "rollback",
                 f"refused: {cp.origin} went back from {held_size} to {cp.size} leaves",
                 size=held_size,
+                vi=f"từ chối: {cp.origin} lùi từ {held_size} về {cp.size} lá",
             )
         if log is not None:
             held_root = bytes.fromhex(log["root_hash"])
@@ -242,6 +266,10 @@ class Witness:
                     f"refused: {cp.origin} at {cp.size} leaves is not consistent with the "
                     f"checkpoint of {held_size} leaves this witness cosigned ({exc})",
                     size=held_size,
+                    vi=f"từ chối: {cp.origin} ở {cp.size} lá không nhất quán với checkpoint "
+                    f"{held_size} lá nhân chứng này đã đồng ký"
+                    + (" (cùng kích thước nhưng khác gốc)" if code == "fork" else "")
+                    + f" ({exc})",
                 ) from None
         ts = int(time.time()) if timestamp is None else timestamp
         message = cosignature_message(cp.body(), ts)
@@ -281,33 +309,38 @@ class WitnessView:
 def _check_held(record: Any, where: str, *, pinned: bool) -> None:
     """A held checkpoint as the witness wrote it; ValueError naming the bad field."""
     if not isinstance(record, dict):
-        raise ValueError(f"{where}: not an object")
+        raise ValueError(f"{where}: không phải đối tượng / not an object")
     size = record.get("size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"{where}.size: not a whole number ≥ 0 ({size!r})")
+        raise ValueError(
+            f"{where}.size: không phải số nguyên ≥ 0 / not a whole number ≥ 0 ({size!r})"
+        )
     root = record.get("root_hash")
     if not isinstance(root, str) or not re.fullmatch(r"[0-9a-f]{64}", root):
-        raise ValueError(f"{where}.root_hash: not 64 hexadecimal digits")
+        raise ValueError(f"{where}.root_hash: không phải 64 chữ số hex / not 64 hexadecimal digits")
     if not isinstance(record.get("note"), str):
-        raise ValueError(f"{where}.note: not text")
+        raise ValueError(f"{where}.note: không phải văn bản / not text")
     if pinned or record.get("log_vkey") is not None:
         vkey = record.get("log_vkey")
         if not isinstance(vkey, str):
-            raise ValueError(f"{where}.log_vkey: not text")
+            raise ValueError(f"{where}.log_vkey: không phải văn bản / not text")
         try:
             Verifier.from_vkey(vkey)
         except ValueError as exc:  # NoteError, binascii.Error
-            raise ValueError(f"{where}.log_vkey: not a log verifier key ({exc})") from None
+            raise ValueError(
+                f"{where}.log_vkey: không phải khóa kiểm của sổ cái / not a log verifier key "
+                f"({exc})"
+            ) from None
 
 
 def check_state(state: Any) -> None:
     """The shape of a witness's state.json; ValueError naming the first bad field (an edited
     or damaged file must be refused, never half read)."""
     if not isinstance(state, dict) or not isinstance(state.get("logs"), dict):
-        raise ValueError("not a witness state object")
+        raise ValueError("không phải trạng thái nhân chứng / not a witness state object")
     for key in ("name", "vkey"):
         if not isinstance(state.get(key), str):
-            raise ValueError(f"{key}: not text")
+            raise ValueError(f"{key}: không phải văn bản / not text")
     for origin, log in state["logs"].items():
         _check_held(log, f"logs[{origin!r}]", pinned=True)
 
@@ -327,10 +360,10 @@ def history_records(directory: Path) -> list[dict[str, Any]]:
         try:
             r = json.loads(line)
         except ValueError as exc:
-            raise ValueError(f"{where}: not JSON ({exc})") from None
+            raise ValueError(f"{where}: không phải JSON / not JSON ({exc})") from None
         _check_held(r, where, pinned=False)
         if not isinstance(r.get("origin"), str):
-            raise ValueError(f"{where}.origin: not text")
+            raise ValueError(f"{where}.origin: không phải văn bản / not text")
         records.append(r | {"line": number})
     return records
 
@@ -385,6 +418,7 @@ def _agrees_with_history(state: dict[str, Any], records: list[dict[str, Any]], p
     history = path.parent / HISTORY_FILE
     latest = _latest(records)
     fix = f"remove {path} to rebuild it from {history}, or restore both from a backup"
+    fix_vi = f"hãy xóa {path} để dựng lại từ {history}, hoặc khôi phục cả hai từ bản sao lưu"
     for origin, log in state["logs"].items():
         last = latest.get(origin)
         if last is None:
@@ -392,6 +426,8 @@ def _agrees_with_history(state: dict[str, Any], records: list[dict[str, Any]], p
                 "damaged_state",
                 f"{path} holds {origin} at {log['size']} leaves but {history} records no "
                 f"checkpoint of it; {fix}",
+                vi=f"{path} giữ {origin} ở {log['size']} lá nhưng {history} không ghi "
+                f"checkpoint nào của nó; {fix_vi}",
             )
         if (log["size"], log["root_hash"], log["note"]) == (
             last["size"],
@@ -404,6 +440,8 @@ def _agrees_with_history(state: dict[str, Any], records: list[dict[str, Any]], p
                     "damaged_state",
                     f"{path} pins another log key for {origin} than {history} line "
                     f"{last['line']} ({pinned}); {fix}",
+                    vi=f"{path} ghim cho {origin} một khóa sổ cái khác với {history} dòng "
+                    f"{last['line']} ({pinned}); {fix_vi}",
                 )
             continue
         code = "rollback" if log["size"] < last["size"] else "damaged_state"
@@ -415,6 +453,11 @@ def _agrees_with_history(state: dict[str, Any], records: list[dict[str, Any]], p
             + ("rolled back" if code == "rollback" else "changed")
             + f"; {fix}",
             size=last["size"],
+            vi=f"{path} giữ {origin} ở {log['size']} lá, gốc {log['root_hash'][:16]}…, nhưng "
+            f"{history} dòng {last['line']} ghi rằng nhân chứng này đã đồng ký {last['size']} "
+            f"lá, gốc {last['root_hash'][:16]}…: state.json đã bị "
+            + ("quay lui" if code == "rollback" else "sửa")
+            + f"; {fix_vi}",
         )
     for origin, last in latest.items():
         if origin not in state["logs"]:
@@ -423,6 +466,8 @@ def _agrees_with_history(state: dict[str, Any], records: list[dict[str, Any]], p
                 f"{path} holds nothing of {origin} but {history} line {last['line']} records "
                 f"that this witness cosigned {last['size']} leaves of it; {fix}",
                 size=last["size"],
+                vi=f"{path} không giữ gì của {origin} nhưng {history} dòng {last['line']} ghi "
+                f"rằng nhân chứng này đã đồng ký {last['size']} lá của nó; {fix_vi}",
             )
 
 

@@ -86,7 +86,18 @@ def checkpoint(as_json: JsonFlag = False) -> None:
     try:
         size, root, note, created = make_checkpoint(engine)
     except LogError as exc:
-        typer.echo(f"Lỗi / Error: từ chối ký checkpoint / checkpoint refused: {exc}", err=True)
+        vi, en = f"từ chối ký checkpoint: {exc.vi}", f"checkpoint refused: {exc}"
+        if as_json:
+            emit_json(
+                {
+                    "created": False,
+                    "refusal": exc.code,
+                    "message": both(vi, en),
+                    "message_vi": vi,
+                    "message_en": en,
+                }
+            )
+        typer.echo(f"Lỗi / Error: {both(vi, en)}", err=True)
         raise typer.Exit(1) from None
     if as_json:
         emit_json({"size": size, "root_hash": root, "note": note, "created": created})
@@ -110,7 +121,10 @@ def _check_vkey(option: str, vkey: str, *, cosigner: bool = False) -> None:
     try:
         (CosignatureVerifier if cosigner else Verifier).from_vkey(vkey)
     except NoteError as exc:
-        usage(f"{option} {vkey!r}: {exc}")
+        usage(
+            f"{option} {vkey!r}: không phải khóa kiểm hợp lệ, cần dạng "
+            f"<tên>+<mã khóa>+<khóa base64> / not a verifier key: {exc}"
+        )
 
 
 def _witness_dir(name: str, given: Path | None) -> Path:
@@ -173,11 +187,19 @@ def witness(
             f"witness state there: {exc.strerror or exc}"
         )
     except (WitnessRefusal, LogError) as exc:
-        code = getattr(exc, "code", "unprovable")
+        code = exc.code
+        vi, en = f"từ chối đồng ký ({code}): {exc.vi}", f"refused to cosign ({code}): {exc}"
         if as_json:
-            emit_json({"cosigned": False, "refusal": code, "message": str(exc)})
-        else:
-            typer.echo(f"Từ chối đồng ký / Refused to cosign ({code}): {exc}", err=True)
+            emit_json(
+                {
+                    "cosigned": False,
+                    "refusal": code,
+                    "message": both(vi, en),
+                    "message_vi": vi,
+                    "message_en": en,
+                }
+            )
+        typer.echo(f"Lỗi / Error: {both(vi, en)}", err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
@@ -483,7 +505,10 @@ def verify(
         try:
             views.append(read_witness_state(d))
         except (OSError, ValueError) as exc:
-            usage(f"--witness-state {d}: {exc}")
+            usage(
+                f"--witness-state {d}: không dùng được trạng thái nhân chứng / cannot use the "
+                f"witness state: {exc}"
+            )
     if log_key is not None:
         _check_vkey("--log-key", log_key)
     for k in witness_keys or []:

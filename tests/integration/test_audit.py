@@ -212,7 +212,10 @@ def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, mon
     assert code == 2 and f"--state {blocker / 'w'}: không ghi được" in out, out
     for bad in ("", "phucloi"):  # an empty key pinned nothing and went on as if none was given
         code, out = call("audit", "witness", "--name", "ubkt.bao", "--log-key", bad)
-        assert code == 2 and f"--log-key {bad!r}: vkey must have the form" in out, out
+        assert code == 2 and (
+            f"--log-key {bad!r}: không phải khóa kiểm hợp lệ, cần dạng <tên>+<mã khóa>+<khóa "
+            "base64> / not a verifier key: vkey must have the form"
+        ) in " ".join(out.split()), out
         code, out = call("audit", "verify", "--log-key", bad)
         assert code == 2 and f"--log-key {bad!r}: " in out, out
     code, out = call("audit", "verify", "--witness-key", "")

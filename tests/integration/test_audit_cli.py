@@ -349,3 +349,64 @@ def test_a_checkpoint_note_that_does_not_verify_is_not_a_signed_checkpoint(
     got = json.loads(res.stdout)
     assert got["refusal"] == "checkpoint_signature"
     assert got["message_en"].startswith(f"checkpoint {size}: its note does not verify")
+
+
+def test_checkpoint_and_witness_refusals_are_bilingual_and_given_as_json(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    """`audit checkpoint --json` printed nothing on stdout when it refused, its reason in
+    English only; `audit witness` refusals were English, `--json` had only `message`."""
+    from ledger.keystore import Keystore
+    from tests.integration.test_audit_helpers import Attacker
+    from tests.integration.test_cli import PASSPHRASE
+
+    home, db = tmp_path / "home", database_url
+    r = story(world)
+    Keystore(home / "keys").create("ubkt.bao", PASSPHRASE)
+    res = cli(home, db, "audit witness --name ubkt.bao --json")
+    assert res.exit_code == 1, res.output
+    vi = "từ chối đồng ký (unprovable): sổ cái chưa có checkpoint nào"
+    en = "refused to cosign (unprovable): the ledger has no checkpoint yet"
+    assert json.loads(res.stdout) == {
+        "cosigned": False,
+        "refusal": "unprovable",
+        "message": f"{vi} / {en}",
+        "message_vi": vi,
+        "message_en": en,
+    }
+    assert res.stderr == f"Lỗi / Error: {vi} / {en}\n"
+    size = make_checkpoint(world.ctx.engine)[0]
+    assert cli(home, db, "audit witness --name ubkt.bao").exit_code == 0
+    Attacker(world.ctx.engine).truncate_from(r["big"].seq)
+    res = cli(home, db, "audit checkpoint --json")
+    assert res.exit_code == 1, res.output
+    got = json.loads(res.stdout)
+    left = r["big"].seq
+    assert (got["created"], got["refusal"]) == (False, "truncated")
+    assert got["message_vi"] == (
+        f"từ chối ký checkpoint: sổ cái có {left} lá nhưng đã có checkpoint {size} lá: sổ cái "
+        "bị cắt cụt"
+    )
+    assert got["message_en"] == (
+        f"checkpoint refused: the log has {left} leaves but checkpoint {size} exists: truncated"
+    )
+    assert res.stderr == f"Lỗi / Error: {got['message']}\n"
+    # the attacker signs a shorter checkpoint: the witness refuses to go back, in both languages
+    Attacker(world.ctx.engine).sql("DELETE FROM checkpoint_cosignatures")
+    Attacker(world.ctx.engine).sql("DELETE FROM checkpoints")
+    make_checkpoint(world.ctx.engine)
+    res = cli(home, db, "audit witness --name ubkt.bao --json")
+    got = json.loads(res.stdout)
+    assert res.exit_code == 1 and got["refusal"] == "rollback"
+    assert got["message_vi"].endswith(f"lùi từ {size} về {left} lá")
+    assert got["message_en"].endswith(f"went back from {size} to {left} leaves")
+    # a witness state that cannot be used, for audit verify: said in both languages
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "history.jsonl").write_text("{\n", encoding="utf-8")
+    res = cli(home, db, "audit verify --witness-state", str(bad))
+    assert res.exit_code == 2
+    assert " ".join(res.stderr.split()).startswith(
+        f"Lỗi / Error: --witness-state {bad}: không dùng được trạng thái nhân chứng / cannot "
+        f"use the witness state: {bad / 'history.jsonl'} line 1: không phải JSON / not JSON"
+    )

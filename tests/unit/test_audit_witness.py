@@ -172,9 +172,9 @@ def test_a_damaged_history_line_is_a_refusal_naming_its_line_and_is_not_appended
             note(13), old_size=5, proof=consistency_proof(LEAVES, 5, 13), log_vkey=vkey()
         )
     assert refused.value.code == "damaged_state"
-    assert "history.jsonl line 2: not JSON" in str(refused.value)
+    assert "history.jsonl line 2: không phải JSON / not JSON" in str(refused.value)
     assert history.read_bytes() == damaged
-    with pytest.raises(ValueError, match=r"history\.jsonl line 2: not JSON"):
+    with pytest.raises(ValueError, match=r"history\.jsonl line 2: không phải JSON / not JSON"):
         read_witness_state(tmp_path)
 
 
