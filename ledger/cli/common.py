@@ -301,13 +301,14 @@ class State:
 _STATE: ContextVar[State | None] = ContextVar("phucloi_cli_state", default=None)
 
 
-def exit_on_sigterm() -> None:
+def exit_on_sigterm() -> Callable[[], None]:
     """SIGTERM (sent by `timeout`, systemd, a CI cancel) ends the command as an exception, as
     Ctrl-C does: every `with` block and `finally` runs (a verification's scratch copy of the
     read models is removed, connections are closed); exit status 143. A forked worker process
-    still dies at once, as by default."""
+    still dies at once, as by default. Returns what puts the previous handler back (for a
+    program that runs the command in its own process, as the tests do)."""
     if threading.current_thread() is not threading.main_thread():
-        return
+        return lambda: None
     owner = os.getpid()
 
     def handler(signum: int, frame: Any) -> None:
@@ -317,16 +318,22 @@ def exit_on_sigterm() -> None:
             return
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, handler)
+    previous = signal.signal(signal.SIGTERM, handler)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def begin(ctx: typer.Context, db: str | None) -> State:
     """Start an invocation (the root callback): remember `--db`, close the ledger at the end."""
-    exit_on_sigterm()
+    restore = exit_on_sigterm()
     current = State(db=db)
     _STATE.set(current)
     ctx.obj = current
     ctx.call_on_close(current.close)
+    ctx.call_on_close(restore)
     return current
 
 

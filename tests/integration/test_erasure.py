@@ -305,6 +305,22 @@ def test_sigterm_removes_a_verifications_scratch_copy(tmp_path) -> None:  # type
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_command_run_in_process_puts_the_previous_sigterm_handler_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A program running `phucloi` commands in its own process (the tests, a scheduler) keeps
+    its own SIGTERM handling once the command returns: a handler left raising SystemExit made
+    the test runner ignore the signal that should stop it."""
+    import signal
+
+    from typer.testing import CliRunner
+
+    from ledger.cli.main import app
+
+    before = signal.getsignal(signal.SIGTERM)
+    result = CliRunner(env={"PHUCLOI_HOME": str(tmp_path)}).invoke(app, ["keys", "list"])
+    assert result.exit_code == 0, result.output
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_a_dead_runs_scratch_directory_is_removed_by_the_next_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import subprocess
     import sys
