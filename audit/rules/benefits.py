@@ -110,6 +110,13 @@ def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
             for label, (limit, ps) in windows.items()
             if limit is not None and len(ps) > limit
         ]
+        # The payouts that are too many: those after the allowed count in their window, and
+        # the later one of an occasion paid twice (not every payout after the first).
+        extra: set[str] = set()
+        for label, (limit, ps) in windows.items():
+            if limit is not None and len(ps) > limit:
+                ordered = sorted(ps, key=lambda p: (p.on, p.recorded_at))
+                extra |= {p.event_id for p in ordered[limit:]}
         by_occasion: dict[str, list[Payout]] = {}
         for p in items:
             by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
@@ -122,6 +129,7 @@ def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
                     if (second.on - first.on).days > days:
                         break
                     twice.append(("occasion", [first, second]))
+                    extra.add(second.event_id)
         if not excess and not twice:
             continue
         links = _Links()
@@ -129,15 +137,21 @@ def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
             links.link(ps, reason)
         payouts = {p.event_id: p for p in items}
         for group, reasons in links.groups(payouts):
-            out.append(_repeated(facts, member, beneficiary, kind, group, reasons))
+            out.append(_repeated(facts, member, beneficiary, kind, group, reasons, extra))
     return out
 
 
 def _repeated(
-    facts: Facts, member: str, beneficiary: str, kind: str, group: list[Payout], reasons: set[str]
+    facts: Facts,
+    member: str,
+    beneficiary: str,
+    kind: str,
+    group: list[Payout],
+    reasons: set[str],
+    extra: set[str],
 ) -> DetectedFinding:
-    total = sum(p.amount for p in group)
-    excess = total - group[0].amount
+    over = [p for p in group if p.event_id in extra] or group[1:]
+    excess = sum(p.amount for p in over)
     who = member if beneficiary == "self" else f"{member}/{beneficiary}"
     counts = sorted(r for r in reasons if r.startswith("count:"))
     if counts:
@@ -173,7 +187,7 @@ def _repeated(
         en=en,
         evidence=[payout_evidence(p) for p in group],
         period=period,
-        stakes={p.event_id: p.amount for p in group[1:]},
+        stakes={p.event_id: p.amount for p in over},
     )
 
 

@@ -229,6 +229,41 @@ def test_one_occasion_paid_twice_and_two_tet_supports_in_a_lunar_year(world) -> 
     }
 
 
+def test_a_count_exceeded_puts_only_the_payouts_beyond_it_at_stake(world) -> None:  # type: ignore[no-untyped-def]
+    """Sickness visits are allowed twice a year: a third is 500.000 đ too much, not every
+    visit after the first (the finding said "thừa 1.000.000 đ" and put two at stake)."""
+    world.join("DV1")
+    world.payout(
+        "DV1",
+        "sickness_visit",
+        800_000,
+        on="2024-09-10",
+        occasion="Nằm viện tháng 9",
+        personal={"reason": "sốt"},
+    )
+    world.payout(
+        "DV1",
+        "sickness_visit",
+        500_000,
+        on="2024-10-01",
+        occasion="Nằm viện tháng 10",
+        personal={"reason": "viêm phổi"},
+    )
+    third = world.payout(
+        "DV1",
+        "sickness_visit",
+        500_000,
+        on="2024-11-15",
+        occasion="Nằm viện tháng 11",
+        personal={"reason": "tái phát"},
+        override={"justification": "BCH đồng ý lần 3"},
+        cosigner=world.chair,
+    )
+    [f] = found(world, "repeated_benefit")
+    assert (f.amount, dict(f.stakes)) == (500_000, {third.event_id: 500_000})
+    assert "thừa 500.000 đ" in f.explanation_vi and len(f.event_ids) == 3
+
+
 def test_the_repeat_window_comes_from_the_inspecting_levels_policy(world) -> None:  # type: ignore[no-untyped-def]
     world.join("DV1")
     flood = "nhà bị ngập 05/09"
