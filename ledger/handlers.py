@@ -641,8 +641,8 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
                 problem(
                     f"body.lines[{i}].amount",
                     "dues_amount",
-                    f"đoàn phí phải là {expected} theo quy chế {policy.version}",
-                    f"dues must be {expected} under policy {policy.version}",
+                    f"đoàn phí phải là {format_dong(expected)} theo quy chế {policy.version}",
+                    f"dues must be {format_dong(expected)} under policy {policy.version}",
                 )
             )
     if problems:
@@ -863,8 +863,8 @@ def _loan(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedIt
                 problem(
                     "body.amount",
                     "over_outstanding",
-                    f"vượt dư nợ {loan.outstanding}",
-                    f"more than the outstanding {loan.outstanding}",
+                    f"vượt dư nợ {format_dong(loan.outstanding)}",
+                    f"more than the outstanding {format_dong(loan.outstanding)}",
                 )
             ]
         )

@@ -347,7 +347,7 @@ def test_import_csv_with_one_bad_row_stores_nothing(
     r = cli(home, database_url, "import --as kt.g1", str(DATA / "dues_bad.csv"))
     assert r.exit_code == 1
     assert "không ghi dòng nào" in r.stderr
-    assert "dòng 5, trường amount: đoàn phí phải là 80000" in r.stderr
+    assert "dòng 5, trường amount: đoàn phí phải là 80.000 đ" in r.stderr
     assert "dòng 4" not in r.stderr and "Traceback" not in r.output
     assert "Lô bị từ chối: 1 dòng lỗi" in r.stderr
     assert count_entries(database_url) == before
@@ -358,8 +358,8 @@ def test_import_csv_with_one_bad_row_stores_nothing(
     both.write_text("\n".join(rows) + "\n", "utf-8")
     r = cli(home, database_url, "import --as kt.g1", str(both))
     assert r.exit_code == 1
-    assert "dòng 4, trường amount: đoàn phí phải là 60000" in r.stderr
-    assert "dòng 5, trường amount: đoàn phí phải là 80000" in r.stderr
+    assert "dòng 4, trường amount: đoàn phí phải là 60.000 đ" in r.stderr
+    assert "dòng 5, trường amount: đoàn phí phải là 80.000 đ" in r.stderr
     assert "Lô bị từ chối: 2 dòng lỗi" in r.stderr and "2 line(s) in error" in r.stderr
     assert count_entries(database_url) == before
     # a column given twice: neither cell is guessed at

@@ -126,6 +126,7 @@ def test_a_loan_is_disbursed_repaid_and_written_off_within_its_balance(world) ->
                 body={"member": "DV001", "loan": "L1", "amount": 7_000_000},
             )
         assert over.value.problems[0].code == "over_outstanding"
+        assert over.value.problems[0].vi == "vượt dư nợ 6.000.000 đ"  # as money is written
         world.submit(
             "loan.write_off",
             by=world.kt,
