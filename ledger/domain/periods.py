@@ -114,6 +114,7 @@ _ROMAN = ("I", "II", "III", "IV")
 
 _YEAR = re.compile(r"([0-9]{4})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_MONTH_VN = re.compile(r"([0-9]{1,2})/([0-9]{4})")  # "03/2025", as a Vietnamese officer writes it
 _QUARTER = re.compile(r"([0-9]{4})-[Qq]([1-4])")
 _LUNAR = re.compile(r"(?i:lunar)-([0-9]{4})")
 
@@ -207,14 +208,18 @@ def _parse_label(text: str) -> tuple[str, int, int]:
         kind, year, index = "month", int(m[1]), int(m[2])
         if not 1 <= index <= 12:
             raise ValueError(f"Tháng không hợp lệ (01–12) / month must be 01–12 in period {text!r}")
+    elif m := _MONTH_VN.fullmatch(s):
+        kind, year, index = "month", int(m[2]), int(m[1])
+        if not 1 <= index <= 12:
+            raise ValueError(f"Tháng không hợp lệ (01–12) / month must be 01–12 in period {text!r}")
     elif m := _QUARTER.fullmatch(s):
         kind, year, index = "quarter", int(m[1]), int(m[2])
     elif m := _LUNAR.fullmatch(s):
         kind, year, index = "lunar", int(m[1]), 0
     else:
         raise ValueError(
-            f"Kỳ không hợp lệ / invalid period {text!r}: expected 'YYYY', 'YYYY-MM', "
-            "'YYYY-Q1'..'YYYY-Q4' or 'lunar-YYYY'"
+            f"Kỳ không hợp lệ / invalid period {text!r}: expected 'YYYY', 'YYYY-MM' or "
+            "'MM/YYYY', 'YYYY-Q1'..'YYYY-Q4' or 'lunar-YYYY'"
         )
     if year < 1 or year > 9998:
         raise ValueError(f"Năm không hợp lệ / year out of range in period {text!r}")
@@ -297,7 +302,8 @@ def _make(kind: str, year: int, index: int) -> Period:
 
 
 def parse_period(text: str) -> Period:
-    """Parse ``"2025"``, ``"2025-03"``, ``"2025-Q1"`` or ``"lunar-2025"`` into a ``Period``."""
+    """Parse ``"2025"``, ``"2025-03"`` (or ``"03/2025"``), ``"2025-Q1"`` or ``"lunar-2025"``
+    into a ``Period`` (its label is always the canonical form, ``"2025-03"``)."""
     if not isinstance(text, str):
         raise TypeError("parse_period cần một chuỗi / parse_period needs a str")
     return _make(*_parse_label(text))

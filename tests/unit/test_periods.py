@@ -106,6 +106,14 @@ def test_parse_month() -> None:
     assert parse_period("2024-02").days == 29
 
 
+def test_a_month_as_a_vietnamese_officer_writes_it() -> None:
+    """`--month 03/2025` was accepted where `--period 03/2025` was refused."""
+    assert parse_period("03/2025") == parse_period("2025-03")
+    assert parse_period("3/2025").label == "2025-03"
+    with pytest.raises(ValueError, match="01–12"):
+        parse_period("13/2025")
+
+
 def test_parse_quarter() -> None:
     p = parse_period("2025-Q1")
     assert (p.kind, p.start, p.end) == ("quarter", date(2025, 1, 1), date(2025, 4, 1))
