@@ -113,7 +113,7 @@ def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
         # The payouts that are too many: those after the allowed count in their window, and
         # the later one of an occasion paid twice (not every payout after the first).
         extra: set[str] = set()
-        for label, (limit, ps) in windows.items():
+        for limit, ps in windows.values():
             if limit is not None and len(ps) > limit:
                 ordered = sorted(ps, key=lambda p: (p.on, p.recorded_at))
                 extra |= {p.event_id for p in ordered[limit:]}
