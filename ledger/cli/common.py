@@ -24,7 +24,7 @@ import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -408,7 +408,22 @@ def signed(
 def submit_one(item: dict[str, Any], *, as_json: bool) -> Receipt:
     receipt = open_context().ledger.submit(item)
     print_receipts([receipt], as_json=as_json)
+    if not as_json:
+        print_signed(item)
     return receipt
+
+
+def print_signed(item: Mapping[str, Any]) -> None:
+    """What the officer signed and the ledger stored, as people read it: the member, the
+    amount and the effective date (a typo of 300 for 300.000 đ shows here, not in a report)."""
+    command = item.get("command", {})
+    body = command.get("body", {})
+    if isinstance(body.get("member"), str):
+        typer.echo(f"  Đoàn viên (member):     {body['member']}")
+    if isinstance(body.get("amount"), int) and not isinstance(body["amount"], bool):
+        typer.echo(f"  Số tiền (amount):       {format_dong(body['amount'])}")
+    if isinstance(command.get("effective_date"), str):
+        typer.echo(f"  Ngày hiệu lực (date):   {fmt_date(command['effective_date'])}")
 
 
 def sign_and_submit(

@@ -182,6 +182,13 @@ def test_a_new_ledger_from_init_to_payout(database_url: str, home: Path) -> None
     assert "Traceback" not in r.output
     assert count_entries(db) == before
 
+    # what was stored is said as the officer reads it: a typo of 300 for 300.000 đ shows
+    gift = "record payout G1 --member DV001 --kind gift --occasion 'Sinh nhật' --as kt"
+    said = ok(cli(home, db, gift, "--amount", "300")).stdout
+    assert "Số tiền (amount):       300 đ" in said
+    today = clock.today_vn().strftime("%d/%m/%Y")
+    assert "Đoàn viên (member):     DV001" in said and f"Ngày hiệu lực (date):   {today}" in said
+
 
 # --- worlds built through the API, commands through the CLI -------------------------------------
 
