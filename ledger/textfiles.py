@@ -9,6 +9,7 @@ UTF-8, rather than decoded as something it is not.
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from pathlib import Path
 
 _BOMS = (
@@ -46,3 +47,10 @@ def csv_delimiter(line: str) -> str:
     """The separator of a CSV header line: the most frequent of comma, semicolon (what Excel
     writes where the decimal mark is a comma, as in Vietnamese) and tab; a comma on a tie."""
     return max(",;\t", key=line.count)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for matching names and headers: `Nguyễn Đức` →
+    `nguyen duc` (NFC or NFD input alike)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()

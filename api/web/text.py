@@ -14,7 +14,6 @@ Invariants:
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -22,6 +21,7 @@ from ledger.clock import VIETNAM
 from ledger.domain.catalogue import IncomeSource, Role, SpendingCategory, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.projections.queries.history import LOAN_MOVES
+from ledger.textfiles import fold
 
 LANGS: Final = ("vi", "en")
 
@@ -246,12 +246,6 @@ def label(kind: str, value: str | None, lang: str) -> str:
     }.get(kind, {})
     pair = table.get(value)
     return pick(lang, *pair) if pair else value
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form for searching names: `Nguyễn Đức` → `nguyen duc`."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
 __all__ = ["LANGS", "day", "fold", "label", "money", "month", "parse_day", "percent", "pick"]

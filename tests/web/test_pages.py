@@ -649,7 +649,9 @@ def test_a_file_that_is_not_a_payroll_is_refused_as_a_whole(web: Web) -> None:
     r = _preview(
         officer, token, "x.csv", _csv("Mã đoàn viên,Lương đóng BHXH,Lương đóng BHXH", "DV001,1,2")
     )
-    assert r.status_code == 422 and "lặp lại (cột 2 và 3)" in r.text
+    assert r.status_code == 422 and (
+        "Không rõ cột nào là lương đóng BHXH: cột 2 &#39;Lương đóng BHXH&#39; và cột 3" in r.text
+    )
     r = _preview(officer, token, "x.xlsx", b"PK not really a zip")
     assert r.status_code == 422 and "Không đọc được tệp XLSX" in r.text
     legacy = _csv("Mã đoàn viên,Lương đóng BHXH", "DV001,6.000.000").replace(b"\xc3\xa3", b"\xe3")

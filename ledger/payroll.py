@@ -1,0 +1,269 @@
+"""The payroll file of a month's dues, read the same way by the web upload and the CLI.
+
+`api.web.dues` (the preview page) and `phucloi record collection dues --file` both read the
+file here; neither has a parser of its own.
+
+Invariants:
+- The file is XLSX (first sheet) or delimited text: UTF-8 with or without a BOM, or UTF-16
+  with its BOM (Excel's "Unicode Text"), cells separated by commas, semicolons (what Excel
+  writes in a Vietnamese locale) or tabs (`ledger.textfiles`). Anything else is refused as a
+  whole (`PayrollError`, Vietnamese and English).
+- Columns are found by their header, accents, case, `_` and a bracketed unit ignored
+  ("Mức lương đóng BHXH (đồng)" is "muc luong dong bhxh"): member (mã đoàn viên),
+  salary_basis (lương đóng BHXH) and optionally amount (đoàn phí). Each column has exact
+  names and generic ones (`luong`, `tien luong`, `so tien`); a generic name is used only
+  when no header carries an exact one, so a payroll with both "Lương" (gross) and "Lương
+  đóng BHXH" uses the latter. Two headers of the same rank for one column are refused,
+  naming both headers and their columns: which one counts is never guessed.
+- Rows are numbered as in the file (the header is row 1); blank rows are skipped. Each data
+  row becomes a `Line` with its own errors; money is whole đồng (`6.000.000`, `6000000` or an
+  integer XLSX cell), a fraction is an error, never rounded. In delimited text, a filled
+  cell beyond the header's columns is an error (an amount written 6,000,000 in a
+  comma-separated file is three cells).
+- Nothing here consults the ledger: the policy's expected dues, the member's unit and the
+  month already collected are checked by the caller and by the ledger itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ledger.domain.money import parse_dong
+from ledger.textfiles import NotUtf8, csv_delimiter, decode_text, fold
+
+MAX_BYTES: Final = 5 * 1024 * 1024
+MAX_LINES: Final = 20_000
+MEMBER_NO: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+# Per column: exact names first, then generic ones used only when no exact name is present.
+HEADERS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "member": (
+        ("member", "ma doan vien", "ma dv", "so the doan vien", "ma so doan vien"),
+        (),
+    ),
+    "salary_basis": (
+        (
+            "salary basis",
+            "luong dong bhxh",
+            "muc luong dong bhxh",
+            "tien luong dong bhxh",
+            "luong dong doan phi",
+        ),
+        ("salary", "luong", "tien luong", "muc luong"),
+    ),
+    "amount": (("amount", "doan phi", "dues", "so tien doan phi"), ("so tien",)),
+}
+
+LABELS: Final[dict[str, tuple[str, str]]] = {
+    "member": ("mã đoàn viên", "member number"),
+    "salary_basis": ("lương đóng BHXH", "salary basis"),
+    "amount": ("đoàn phí", "dues"),
+}
+
+_BRACKETED = re.compile(r"[(\[][^)\]]*[)\]]")
+
+
+class PayrollError(ValueError):
+    """The file as a whole cannot be read (the message is Vietnamese / English)."""
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+
+@dataclass
+class Sheet:
+    """The file's rows (header first) as cell values: strings, or numbers from XLSX."""
+
+    rows: list[list[Any]]
+    delimited: bool  # text split at a separator: a filled cell past the header is suspect
+
+
+@dataclass
+class Line:
+    row: int
+    member: str
+    salary_basis: int | None
+    amount: int | None
+    expected: int | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
+
+def read_rows(filename: str, data: bytes, *, max_bytes: int | None = MAX_BYTES) -> Sheet:
+    """The rows of a CSV (or Unicode Text) or XLSX file, chosen by name or content. The web
+    upload keeps the 5 MB limit; the command line reads a file of any size (None)."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise PayrollError("Tệp quá lớn (tối đa 5 MB)", "The file is too large (5 MB at most)")
+    if not data:
+        raise PayrollError("Tệp rỗng", "The file is empty")
+    name = filename.lower()
+    if name.endswith(".xlsx") or data[:2] == b"PK":
+        return Sheet(_xlsx_rows(data), delimited=False)
+    if name.endswith((".csv", ".txt")) or "." not in name.rsplit("/", 1)[-1]:
+        return Sheet(_csv_rows(data), delimited=True)
+    raise PayrollError(
+        "Chỉ nhận tệp CSV hoặc XLSX (hãy lưu bảng lương dạng .xlsx hoặc CSV UTF-8)",
+        "Only CSV or XLSX files are accepted (save the payroll as .xlsx or CSV UTF-8)",
+    )
+
+
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    try:
+        content = decode_text(data)
+    except NotUtf8 as exc:
+        raise PayrollError(
+            f"Tệp CSV phải mã hóa UTF-8 (dòng {exc.line}); hãy lưu lại dạng CSV UTF-8",
+            f"The CSV file must be UTF-8 encoded (line {exc.line})",
+        ) from None
+    first = content.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=csv_delimiter(first))
+    try:
+        return list(reader)
+    except csv.Error as exc:  # a cell over the csv module's limit, a NUL byte...
+        raise PayrollError(
+            f"Tệp CSV hỏng ở dòng {reader.line_num}: {exc}",
+            f"The CSV file is malformed at line {reader.line_num}: {exc}",
+        ) from None
+
+
+def _xlsx_rows(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a damaged file
+        raise PayrollError("Không đọc được tệp XLSX", "The XLSX file cannot be read") from None
+    try:
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def header_name(cell: Any) -> str:
+    """A header as it is matched: "Mức lương đóng BHXH (đồng)" → "muc luong dong bhxh"."""
+    text = _BRACKETED.sub(" ", str(cell if cell is not None else ""))
+    return " ".join(fold(text).replace("_", " ").split())
+
+
+def columns(header: list[Any]) -> dict[str, int]:
+    """The index of each column in the header row; `PayrollError` if one is missing or two
+    headers of the same rank could be the same column."""
+    names = [header_name(h) for h in header]
+    found: dict[str, int] = {}
+    for column, ranks in HEADERS.items():
+        for aliases in ranks:
+            matching = [i for i, name in enumerate(names) if name in aliases]
+            if len(matching) > 1:  # which one would count? neither: the file is refused
+                vi_label, en_label = LABELS[column]
+                vi = " và ".join(f"cột {i + 1} {str(header[i]).strip()!r}" for i in matching)
+                en = " and ".join(f"column {i + 1} {str(header[i]).strip()!r}" for i in matching)
+                raise PayrollError(
+                    f"Không rõ cột nào là {vi_label}: {vi}; hãy đổi tên hoặc xóa bớt một cột",
+                    f"Which column holds the {en_label} is unclear: {en}; rename or remove one",
+                )
+            if matching:
+                found[column] = matching[0]
+                break
+    missing = [c for c in ("member", "salary_basis") if c not in found]
+    if missing:
+        raise PayrollError(
+            "Thiếu cột: "
+            + ", ".join(LABELS[c][0] for c in missing)
+            + " (tiêu đề như 'Mã đoàn viên', 'Lương đóng BHXH', 'Đoàn phí', hoặc member, "
+            "salary_basis, amount)",
+            "Missing column(s): "
+            + ", ".join(LABELS[c][1] for c in missing)
+            + " (headers such as 'Mã đoàn viên', 'Lương đóng BHXH', 'Đoàn phí', or member, "
+            "salary_basis, amount)",
+        )
+    return found
+
+
+def money(value: Any, column_vi: str, column_en: str) -> tuple[int | None, tuple[str, str] | None]:
+    """A cell as whole đồng, or the error naming the column."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, (f"thiếu {column_vi}", f"{column_en} is missing")
+    if isinstance(value, bool):
+        return None, (f"{column_vi} không phải số tiền", f"{column_en} is not an amount")
+    if isinstance(value, int):
+        amount = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            return None, (
+                f"{column_vi} phải là số nguyên đồng (không có phần lẻ)",
+                f"{column_en} must be whole đồng (no fraction)",
+            )
+        amount = int(value)
+    else:
+        try:
+            amount = parse_dong(str(value))
+        except ValueError:
+            return None, (
+                f"{column_vi} phải là số nguyên đồng, ví dụ 6.000.000",
+                f"{column_en} must be whole đồng, e.g. 6.000.000",
+            )
+    if amount < 0 or amount > 10**13:
+        return None, (f"{column_vi} ngoài giới hạn", f"{column_en} is out of range")
+    return amount, None
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def parse_lines(sheet: Sheet | list[list[Any]], *, max_lines: int | None = MAX_LINES) -> list[Line]:
+    """Every non-blank data row as a Line with its format errors (no ledger lookups). The
+    web preview stops at `MAX_LINES`; the command line passes None (the ledger's own limit
+    of a batch applies)."""
+    rows, delimited = (sheet.rows, sheet.delimited) if isinstance(sheet, Sheet) else (sheet, False)
+    if not rows:
+        raise PayrollError("Tệp không có dòng nào", "The file has no rows")
+    header = rows[0]
+    cols = columns(header)
+    width = max((i + 1 for i, h in enumerate(header) if not _blank(h)), default=0)
+    lines: list[Line] = []
+    for index, raw in enumerate(rows[1:], start=2):
+        if all(_blank(c) for c in raw):
+            continue
+        if max_lines is not None and len(lines) >= max_lines:
+            raise PayrollError(
+                f"Tệp có quá {max_lines} dòng", f"The file has more than {max_lines} lines"
+            )
+
+        def cell(name: str, raw: list[Any] = raw) -> Any:
+            i = cols.get(name)
+            return raw[i] if i is not None and i < len(raw) else None
+
+        member = str(cell("member") if cell("member") is not None else "").strip()
+        line = Line(row=index, member=member, salary_basis=None, amount=None)
+        lines.append(line)
+        if delimited and any(not _blank(c) for c in raw[width:]):
+            line.errors.append(
+                (
+                    f"dòng có {len(raw)} ô, tiêu đề có {width}: số tiền viết 6,000,000 trong "
+                    "tệp phân cách bằng dấu phẩy? Hãy viết 6.000.000 hoặc đặt trong ngoặc kép",
+                    f"{len(raw)} cells for {width} columns: an amount written 6,000,000 in a "
+                    "comma-separated file? Write 6.000.000 or quote it",
+                )
+            )
+            continue
+        if not member:
+            line.errors.append(("thiếu mã đoàn viên", "the member number is missing"))
+        elif not MEMBER_NO.match(member):
+            line.errors.append(("mã đoàn viên không hợp lệ", "the member number is not valid"))
+        line.salary_basis, err = money(cell("salary_basis"), "lương đóng BHXH", "salary basis")
+        if err:
+            line.errors.append(err)
+        if "amount" in cols and not _blank(cell("amount")):
+            line.amount, err = money(cell("amount"), "đoàn phí", "amount")
+            if err:
+                line.errors.append(err)
+    return lines
