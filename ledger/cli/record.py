@@ -1,6 +1,7 @@
 """`phucloi record`: money in and out (thu, chi), each an officer-signed event.
 
-- `collection dues|union-fee|other`: dues of a month from a CSV file, the employer's 2% fee,
+- `collection dues|union-fee|other`: dues of a month from the payroll file (CSV or XLSX, read
+  by `ledger.payroll` exactly as the web dues page reads it), the employer's 2% fee,
   other income.
 - `payout`: a welfare payout to a member or a relative (cash or in kind); above the policy's
   threshold it needs the chair's second signature (`--cosign-as CHAIR`) or is recorded as
@@ -14,8 +15,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,9 +46,8 @@ from ledger.cli.common import (
 from ledger.cli.importer import DUES_LINE_FIELD, FileProblem, report
 from ledger.domain.catalogue import FundingSource, IncomeSource, SpendingCategory, WelfareKind
 from ledger.domain.errors import LedgerError, not_found, problem, refused_by_policy
-from ledger.domain.money import parse_dong
 from ledger.domain.policy import Policy, expected_dues, expected_union_fee
-from ledger.textfiles import NotUtf8, csv_delimiter, read_text
+from ledger.payroll import PayrollError, parse_lines, read_rows
 
 app = typer.Typer(help="Ghi thu, chi, cho vay, đảo bút toán (record money events).")
 collection = typer.Typer(help="Thu: đoàn phí, kinh phí công đoàn 2%, thu khác (income).")
@@ -108,78 +106,24 @@ def _first_day(m: str) -> date:
 
 
 def _read_dues_file(path: Path) -> tuple[list[dict[str, Any]], list[int], list[FileProblem]]:
-    rows: list[dict[str, Any]] = []
-    lines: list[int] = []
-    problems: list[FileProblem] = []
-    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
-        usage(
-            f"--file {path}: lệnh này đọc tệp CSV; hãy lưu bảng lương dạng CSV UTF-8 (hoặc tải "
-            "tệp XLSX lên trang Đoàn phí trên web) / this command reads CSV: save the payroll "
-            "as CSV UTF-8 (or upload the XLSX on the web dues page)"
-        )
+    """The lines of a payroll file, read as the web dues page reads it (`ledger.payroll`):
+    CSV (UTF-8 or UTF-16, `,` `;` or tab) or XLSX, headers in Vietnamese or English."""
     try:
-        text = read_text(path)
-    except NotUtf8 as exc:
-        usage(
-            f"--file {path}: dòng {exc.line}: tệp phải là UTF-8 hoặc UTF-16 có BOM / the file "
-            f"must be UTF-8, or UTF-16 with a BOM (line {exc.line})"
-        )
+        data = path.read_bytes()
     except OSError as exc:
         usage(f"--file {path}: không đọc được tệp / cannot read the file: {exc}")
     try:
-        reader = csv.reader(
-            io.StringIO(text, newline=""), delimiter=csv_delimiter(text.split("\n", 1)[0])
-        )
-        header = [h.strip() for h in next(reader, [])]
-        if "member" not in header or "salary_basis" not in header:
-            usage(
-                f"--file {path}: tiêu đề cần các cột member,salary_basis[,amount] (cách nhau "
-                "bằng dấu phẩy, chấm phẩy hoặc tab) / header must have columns "
-                "member,salary_basis[,amount] (separated by , ; or tab)"
-            )
-        repeated = sorted({h for h in header if h and header.count(h) > 1})
-        if repeated:
-            usage(f"--file {path}: cột lặp lại / column given twice: {', '.join(repeated)}")
-        for row in reader:
-            if not any(c.strip() for c in row):
-                continue
-            lineno = reader.line_num
-            if any(c.strip() for c in row[len(header) :]):
-                problems.append(
-                    FileProblem(
-                        lineno,
-                        "",
-                        f"dòng có {len(row)} ô, tiêu đề có {len(header)}: số tiền viết 6,000,000 "
-                        "trong tệp phân cách bằng dấu phẩy? Hãy viết 6.000.000 hoặc đặt trong ngoặc kép",
-                        f"{len(row)} cells for {len(header)} columns: an amount written "
-                        "6,000,000 in a comma-separated file? Write 6.000.000 or quote it",
-                    )
-                )
-                continue
-            cells = {h: c.strip() for h, c in zip(header, row, strict=False) if c.strip()}
-            line: dict[str, Any] = {"member": cells.get("member", "")}
-            if not line["member"]:
-                problems.append(
-                    FileProblem(lineno, "member", "thiếu mã đoàn viên", "member is required")
-                )
-            for name in ("salary_basis", "amount"):
-                if name not in cells:
-                    continue
-                try:
-                    line[name] = parse_dong(cells[name])
-                except ValueError as exc:
-                    problems.append(FileProblem(lineno, name, str(exc), str(exc)))
-            if "salary_basis" not in cells:
-                problems.append(
-                    FileProblem(
-                        lineno, "salary_basis", "thiếu lương đóng", "salary_basis is required"
-                    )
-                )
-            rows.append(line)
-            lines.append(lineno)
-    except csv.Error as exc:
-        usage(f"--file {path}: không đọc được tệp / cannot read the file: {exc}")
-    return rows, lines, problems
+        lines = parse_lines(read_rows(path.name, data, max_bytes=None), max_lines=None)
+    except PayrollError as exc:
+        usage(f"--file {path}: {exc.vi} / {exc.en}")
+    rows: list[dict[str, Any]] = []
+    problems = [FileProblem(ln.row, "", vi, en) for ln in lines for vi, en in ln.errors]
+    for ln in lines:
+        line: dict[str, Any] = {"member": ln.member, "salary_basis": ln.salary_basis}
+        if ln.amount is not None:
+            line["amount"] = ln.amount
+        rows.append(line)
+    return rows, [ln.row for ln in lines], problems
 
 
 @collection.command("dues")
@@ -188,13 +132,18 @@ def dues(
     month_: MonthOpt,
     file: Annotated[
         Path,
-        typer.Option("--file", help="CSV: member,salary_basis[,amount]; thiếu amount thì tự tính."),
+        typer.Option(
+            "--file",
+            help="Bảng lương CSV hoặc XLSX như trang web Đoàn phí: cột Mã đoàn viên, Lương "
+            "đóng BHXH[, Đoàn phí] (hoặc member,salary_basis[,amount]); thiếu đoàn phí thì "
+            "tự tính (payroll file).",
+        ),
     ],
     as_: AsOfficer,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Thu đoàn phí một tháng từ tệp CSV (collect a month's dues)."""
+    """Thu đoàn phí một tháng từ bảng lương CSV/XLSX (collect a month's dues)."""
     m = month("--month", month_)
     rows, linenos, problems = _read_dues_file(file)
     if problems:
