@@ -21,6 +21,7 @@ from ledger.domain.periods import Period, parse_period
 from ledger.projections.queries.beneficiaries import beneficiary_counts
 from ledger.projections.queries.compliance import compliance
 from ledger.projections.queries.ratios import grassroots_figures, unit_figures
+from ledger.projections.queries.remittance import remittance
 
 router = APIRouter(
     route_class=JsonRoute, tags=["Báo cáo (reports)"], responses=error_responses(401, 403, 404, 422)
@@ -68,7 +69,11 @@ def compliance_of(
     who: Reader,
     as_of: Annotated[date | None, Query(description="Tính đến ngày (mặc định hôm nay)")] = None,
 ) -> dict[str, Any]:
-    return compliance(svc.ctx.ledger, unit, _period(period), as_of=as_of).as_dict()
+    p = _period(period)
+    due = remittance(svc.ctx.ledger, unit, p, as_of=as_of)
+    return compliance(svc.ctx.ledger, unit, p, as_of=as_of).as_dict() | {
+        "remittance": due.as_dict()
+    }
 
 
 @router.get("/units/{unit}/beneficiaries", summary="Số người và số tiền theo loại phúc lợi")

@@ -1,5 +1,7 @@
 """`phucloi history | ratios | compliance | beneficiaries`: what the read models show.
 
+`compliance` also prints the remittance upward (ledger.projections.queries.remittance).
+
 Registered on the root app (ledger.cli.main) as top-level commands. Amounts are shown in
 đồng with thousands separators, shares as Vietnamese percentages; `--json` prints the same
 figures for machines (integers of đồng, shares in basis points). Personal names come from
@@ -39,6 +41,7 @@ from ledger.projections.queries.history import (
     with_names,
 )
 from ledger.projections.queries.ratios import UnitFigures, unit_figures
+from ledger.projections.queries.remittance import Remittance, remittance
 
 PeriodOpt = Annotated[
     str,
@@ -292,7 +295,8 @@ def compliance(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Thu đúng, thu đủ, thu kịp thời: đoàn phí và kinh phí 2% (collection compliance)."""
+    """Thu đúng, thu đủ, thu kịp thời: đoàn phí và kinh phí 2%; phải nộp, đã nộp, còn nợ nộp
+    cấp trên (collection compliance and remittance upward)."""
     p = _period(period)
     try:
         cutoff = date.fromisoformat(as_of) if as_of else None
@@ -300,8 +304,9 @@ def compliance(
         usage(f"--as-of: ngày không hợp lệ / invalid date {as_of!r} (YYYY-MM-DD)")
     ctx = open_context()
     c = compliance_of(ctx.ledger, unit, p, as_of=cutoff)
+    r = remittance(ctx.ledger, unit, p, as_of=cutoff)
     if as_json:
-        emit_json(c.as_dict())
+        emit_json(c.as_dict() | {"remittance": r.as_dict()})
         return
     out = console()
     t = c.total
@@ -371,6 +376,63 @@ def compliance(
                 f"Chưa đóng (unpaid), {len(t.missing)} dòng đầu",
                 ["Đoàn viên", "Tháng", "Phải đóng"],
                 [(m, mo, fmt_money(e)) for m, mo, e in t.missing[:20]],
+            )
+        )
+    print_remittance(r)
+
+
+def print_remittance(r: Remittance) -> None:
+    """Due upward from what was collected (the kept shares of the policy of each month),
+    remitted, and what is still owed, for the unit and per union below it."""
+    out = console()
+    rows = []
+    for kind, f in r.total.kinds.items():
+        if f.collected or f.remitted:
+            rows.append(
+                (
+                    REMIT_KINDS.get(kind, kind),
+                    fmt_money(f.collected),
+                    fmt_money(f.kept),
+                    fmt_money(f.due),
+                    fmt_money(f.remitted),
+                    fmt_money(f.owed),
+                )
+            )
+    t = r.total.total
+    rows.append(
+        (
+            "Tổng",
+            fmt_money(t.collected),
+            fmt_money(t.kept),
+            fmt_money(t.due),
+            fmt_money(t.remitted),
+            fmt_money(t.owed),
+        )
+    )
+    out.print(
+        rows_table(
+            "Nộp cấp trên (remittance upward; theo tháng thu, tỷ lệ giữ lại của quy chế "
+            "từng tháng)",
+            ["Khoản", "Đã thu", "Giữ lại", "Phải nộp", "Đã nộp", "Còn phải nộp (âm: nộp thừa)"],
+            rows,
+        )
+    )
+    if len(r.units) > 1 or (r.units and r.units[0].unit != r.total.unit):
+        out.print(
+            rows_table(
+                "Theo đơn vị: còn nợ nộp cấp trên (by union, largest debt first)",
+                ["Đơn vị", "Tên", "Phải nộp KPCĐ", "Phải nộp đoàn phí", "Đã nộp", "Còn phải nộp"],
+                [
+                    (
+                        u.unit,
+                        u.name,
+                        fmt_money(u.kinds["union_fee"].due),
+                        fmt_money(u.kinds["dues"].due),
+                        fmt_money(u.total.remitted),
+                        fmt_money(u.total.owed),
+                    )
+                    for u in sorted(r.units, key=lambda u: (-u.total.owed, u.unit))
+                ],
             )
         )
 

@@ -1,0 +1,203 @@
+"""Remittance upward (nộp cấp trên): what each union owes its upper level from what it
+collected, what it remitted, and the difference.
+
+Invariants:
+- Months of a period are those of `compliance` (`due_months`: the calendar months starting
+  inside it and begun by `as_of`). Collections and remittances are placed by the month they
+  are FOR (the `month` of the dues batch, the fee declaration and the remittance), not by
+  the day they were recorded: dues of March remitted on 10 April settle March.
+- The split of a month's collection is that of the policy in force for the collecting union
+  on the month's first day, the policy its amounts were checked against
+  (`ledger.handlers._dues`, `_check_union_fee`): the union keeps `grassroots_fee_share_bp` of
+  the 2% fee and `grassroots_dues_share_bp` of the dues at the standard rate, all dues above
+  the standard rate and all other income (`ledger.domain.policy.grassroots_share`, applied
+  to the month's total per union and kind, so rounding happens once a month). The standard
+  part of a member's dues is `expected_dues` of the salary basis declared on the line.
+  A month without a policy in force owes nothing (no split is defined).
+- Collected amounts are the net `paid` lines (a reversed batch counts zero); remitted are the
+  net `paid` `remitted` lines of the union, whatever upper level received them.
+- `owed` = due − remitted: positive, still to remit (còn phải nộp); negative, remitted more
+  than due (nộp thừa). A union's row covers its own collections only; a parent's total is
+  the sum over the unions of its subtree as it stood on each month's first day (as in
+  `compliance`), so an upper level sees which union below it still owes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, text
+
+from ledger import clock
+from ledger.domain.catalogue import IncomeSource
+from ledger.domain.periods import Period, parse_period
+from ledger.domain.policy import Policy, expected_dues, grassroots_share
+from ledger.projections.queries.compliance import due_months
+from ledger.projections.queries.tree import load_history
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+KINDS = ("union_fee", "dues", "other")
+
+_DUES = text(
+    "SELECT unit_code, member_number, month, SUM(amount) AS amount, "
+    "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis END) AS basis "
+    "FROM proj_money_lines WHERE flow = 'income' AND key = 'dues' AND status = 'paid' "
+    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, member_number, month"
+).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+_FEES = text(
+    "SELECT unit_code, month, SUM(amount) AS amount FROM proj_money_lines "
+    "WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
+    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, month"
+).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+_REMITTED = text(
+    "SELECT unit_code, month, key, SUM(amount) AS amount FROM proj_money_lines "
+    "WHERE flow = 'remitted' AND status = 'paid' "
+    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, month, key"
+).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+
+
+@dataclass
+class KindFigures:
+    collected: int = 0  # đã thu
+    kept: int = 0  # giữ lại
+    due: int = 0  # phải nộp cấp trên
+    remitted: int = 0  # đã nộp
+
+    @property
+    def owed(self) -> int:
+        """Due minus remitted: > 0 still to remit, < 0 remitted more than due."""
+        return self.due - self.remitted
+
+    def add(self, other: KindFigures) -> None:
+        self.collected += other.collected
+        self.kept += other.kept
+        self.due += other.due
+        self.remitted += other.remitted
+
+    def as_dict(self) -> dict[str, int]:
+        return self.__dict__ | {"owed": self.owed}
+
+
+@dataclass
+class UnitRemittance:
+    unit: str
+    name: str
+    kinds: dict[str, KindFigures] = field(default_factory=lambda: {k: KindFigures() for k in KINDS})
+
+    @property
+    def total(self) -> KindFigures:
+        t = KindFigures()
+        for f in self.kinds.values():
+            t.add(f)
+        return t
+
+    @property
+    def active(self) -> bool:
+        return any(f.collected or f.remitted for f in self.kinds.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "name": self.name,
+            **{k: f.as_dict() for k, f in self.kinds.items()},
+            "total": self.total.as_dict(),
+        }
+
+
+@dataclass
+class Remittance:
+    period: Period
+    months: list[str]
+    total: UnitRemittance
+    units: list[UnitRemittance]  # unions of the subtree that collected or remitted
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.label,
+            "months": self.months,
+            **self.total.as_dict(),
+            "by_unit": [u.as_dict() for u in self.units],
+        }
+
+
+def remittance(
+    ledger: Ledger, unit: str, period: str | Period, *, as_of: date | None = None
+) -> Remittance:
+    p = parse_period(period) if isinstance(period, str) else period
+    months = due_months(p, as_of or clock.today_vn())
+    labels = [m[0] for m in months] or ["-"]
+    with ledger.engine.connect() as conn:
+        history = load_history(conn)
+        tree = history.tree
+        within = history.within(unit, p.start, p.end)
+        units = [*(u for u in tree.subtree(unit) if u in within)]
+        units += sorted(set(within) - set(units))
+        month_units = {label: set(history.on(first).subtree(unit)) for label, first, _ in months}
+        args = {"units": units, "months": labels}
+        dues_rows = conn.execute(_DUES, args).all()
+        fee_rows = conn.execute(_FEES, args).all()
+        remitted_rows = conn.execute(_REMITTED, args).all()
+    first_day = {label: first for label, first, _ in months}
+    policies: dict[tuple[str, str], Policy | None] = {}
+
+    def policy(u: str, label: str) -> Policy | None:
+        if (u, label) not in policies:
+            policies[(u, label)] = ledger.policy_for(u, first_day[label])
+        return policies[(u, label)]
+
+    # (unit, month) -> [net dues, standard part]
+    dues: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in dues_rows:
+        if r.unit_code not in month_units.get(r.month, ()):
+            continue
+        amount = int(r.amount)
+        if amount == 0:
+            continue  # reversed
+        pol = policy(r.unit_code, r.month)
+        standard = amount
+        if pol is not None and r.basis is not None and amount > 0:
+            standard = min(amount, expected_dues(pol, int(r.basis)))
+        acc = dues[(r.unit_code, r.month)]
+        acc[0] += amount
+        acc[1] += standard
+    by_unit = {u: UnitRemittance(u, tree.node(u).name) for u in units}
+    for (u, label), (amount, standard) in dues.items():
+        f = by_unit[u].kinds["dues"]
+        f.collected += amount
+        pol = policy(u, label)
+        if pol is None or amount <= 0:
+            f.kept += amount
+            continue
+        split = grassroots_share(
+            pol, IncomeSource.dues, amount, standard_part=max(0, min(standard, amount))
+        )
+        f.kept += split.kept
+        f.due += split.remitted
+    for r in fee_rows:
+        if r.unit_code not in month_units.get(r.month, ()):
+            continue
+        amount = int(r.amount)
+        f = by_unit[r.unit_code].kinds["union_fee"]
+        f.collected += amount
+        pol = policy(r.unit_code, r.month)
+        if pol is None or amount <= 0:
+            f.kept += amount
+            continue
+        split = grassroots_share(pol, IncomeSource.union_fee, amount)
+        f.kept += split.kept
+        f.due += split.remitted
+    for r in remitted_rows:
+        if r.unit_code not in month_units.get(r.month, ()):
+            continue
+        by_unit[r.unit_code].kinds.setdefault(r.key, KindFigures()).remitted += int(r.amount)
+    total = UnitRemittance(unit, tree.node(unit).name)
+    for row in by_unit.values():
+        for k, f in row.kinds.items():
+            total.kinds.setdefault(k, KindFigures()).add(f)
+    active = [row for row in by_unit.values() if row.active]
+    return Remittance(p, [m[0] for m in months], total, active)

@@ -1,0 +1,160 @@
+"""Remittance upward (nộp cấp trên) against hand-computed figures (both backends).
+
+G1 and G2 under D. The default policy (from P) keeps 75% of the 2% fee and 70% of dues; G1
+adopts its own version from 2024-08-01 keeping 80% of the fee and 60% of dues, so July and
+August of G1 are split differently.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ledger.projections.queries.remittance import remittance
+from tests.integration.test_projections_cli import as_json, cli, ok
+from tests.support import at
+
+AS_OF = date(2025, 12, 31)
+
+
+def _dues(w, unit: str, month: str, day: str, lines: list[tuple[str, int, int]]) -> None:  # type: ignore[no-untyped-def]
+    with at(day):
+        w.submit(
+            "collection.dues",
+            by=w.kt if unit == "G1" else w.kt2,
+            unit=unit,
+            effective_date=day,
+            body={
+                "month": month,
+                "lines": [{"member": m, "salary_basis": s, "amount": a} for m, s, a in lines],
+            },
+        )
+
+
+def _fee(w, month: str, day: str, payroll: int, amount: int) -> Any:  # type: ignore[no-untyped-def]
+    with at(day):
+        return w.submit(
+            "collection.union_fee",
+            by=w.kt,
+            unit="G1",
+            effective_date=day,
+            body={"month": month, "payroll": payroll, "amount": amount, "employer": "Cty May"},
+        )
+
+
+def _remit(w, day: str, month: str, kind: str, amount: int) -> None:  # type: ignore[no-untyped-def]
+    with at(day):
+        w.submit(
+            "remittance.record",
+            by=w.kt,
+            unit="G1",
+            effective_date=day,
+            body={"month": month, "kind": kind, "amount": amount, "to_unit": "D"},
+        )
+
+
+def two_months(world) -> None:  # type: ignore[no-untyped-def]
+    w = world
+    w.adopt(
+        "G1",
+        "2024-07-20",
+        version="G1-2024-08",
+        effective_from="2024-08-01",
+        grassroots_fee_share_bp=8000,
+        grassroots_dues_share_bp=6000,
+    )
+    w.join("DV001", salary=6_789_123, on="2024-07-01")
+    w.join("DV002", salary=30_000_000, on="2024-07-01")
+    w.join("DV003", unit="G2", salary=5_000_000, on="2024-07-01")
+    # 1% of 6.789.123 = 67.891,23 → 67.891; 1% of 30.000.000 capped at 234.000.
+    lines = [("DV001", 6_789_123, 67_891), ("DV002", 30_000_000, 234_000)]
+    _dues(w, "G1", "2024-07", "2024-07-31", lines)
+    _dues(w, "G1", "2024-08", "2024-08-31", lines)
+    _dues(w, "G2", "2024-07", "2024-07-31", [("DV003", 5_000_000, 50_000)])
+    _fee(w, "2024-07", "2024-07-31", 100_000_000, 2_000_000)
+    wrong = _fee(w, "2024-08", "2024-08-31", 50_000_000, 1_000_000)
+    with at("2024-09-02"):
+        w.submit(
+            "reversal.record",
+            by=w.kt,
+            unit="G1",
+            body={"target": wrong.event_id, "reason": "sai quỹ lương"},
+        )
+    _fee(w, "2024-08", "2024-09-02", 100_000_000, 2_000_000)
+    _remit(w, "2024-08-10", "2024-07", "union_fee", 500_000)
+    _remit(w, "2024-09-10", "2024-08", "dues", 50_000)
+
+
+def test_due_remitted_and_owed_per_month_with_the_split_of_each_months_policy(world) -> None:  # type: ignore[no-untyped-def]
+    two_months(world)
+    july = remittance(world.ledger, "G1", "2024-07", as_of=AS_OF).total.kinds
+    # dues 67.891 + 234.000 = 301.891; kept 70% = 211.323,7 → 211.324; due 90.567
+    assert july["dues"].as_dict() == {
+        "collected": 301_891,
+        "kept": 211_324,
+        "due": 90_567,
+        "remitted": 0,
+        "owed": 90_567,
+    }
+    # fee 2.000.000; kept 75%: due 500.000, remitted in full
+    assert (july["union_fee"].due, july["union_fee"].remitted, july["union_fee"].owed) == (
+        500_000,
+        500_000,
+        0,
+    )
+    august = remittance(world.ledger, "G1", "2024-08", as_of=AS_OF).total.kinds
+    # G1's own version: dues kept 60% = 181.134,6 → 181.135, due 120.756; fee due 20%
+    assert (august["dues"].kept, august["dues"].due, august["dues"].owed) == (
+        181_135,
+        120_756,
+        70_756,
+    )
+    # the wrong declaration, reversed, counts nothing
+    assert (august["union_fee"].collected, august["union_fee"].due) == (2_000_000, 400_000)
+
+
+def test_an_upper_level_sees_what_each_union_below_still_owes(world) -> None:  # type: ignore[no-untyped-def]
+    two_months(world)
+    q3 = remittance(world.ledger, "G1", "2024-Q3", as_of=AS_OF)
+    assert q3.months == ["2024-07", "2024-08", "2024-09"]
+    assert q3.total.total.as_dict() == {
+        "collected": 4_603_782,  # 301.891 × 2 + 2.000.000 × 2
+        "kept": 3_492_459,  # 211.324 + 181.135 + 1.500.000 + 1.600.000
+        "due": 1_111_323,  # 90.567 + 120.756 + 500.000 + 400.000
+        "remitted": 550_000,
+        "owed": 561_323,
+    }
+    d = remittance(world.ledger, "D", "2024-Q3", as_of=AS_OF)
+    assert [(u.unit, u.total.due, u.total.remitted, u.total.owed) for u in d.units] == [
+        ("G1", 1_111_323, 550_000, 561_323),
+        ("G2", 15_000, 0, 15_000),  # 30% of 50.000
+    ]
+    assert (d.total.total.due, d.total.total.owed) == (1_126_323, 576_323)
+    assert d.as_dict()["by_unit"][1]["dues"]["kept"] == 35_000
+
+
+def test_compliance_prints_the_remittance_section(world, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    two_months(world)
+    home = tmp_path / "home"
+    data = as_json(
+        cli(home, database_url, "compliance D --period 2024-Q3 --as-of 2025-12-31 --json")
+    )
+    r = data["remittance"]
+    assert (r["total"]["due"], r["total"]["remitted"], r["total"]["owed"]) == (
+        1_126_323,
+        550_000,
+        576_323,
+    )
+    assert [(u["unit"], u["total"]["owed"]) for u in r["by_unit"]] == [
+        ("G1", 561_323),
+        ("G2", 15_000),
+    ]
+    text = ok(cli(home, database_url, "compliance D --period 2024-Q3 --as-of 2025-12-31")).stdout
+    assert "Nộp cấp trên" in text and "còn nợ nộp cấp trên" in text
+    g1 = next(line for line in text.splitlines() if "G1" in line and "561.323 đ" in line)
+    assert "500.000 đ" not in g1 and "900.000 đ" in g1 and "211.323 đ" in g1
+    assert "550.000 đ" in g1
+    own = ok(cli(home, database_url, "compliance G1 --period 2024-07 --as-of 2025-12-31")).stdout
+    dues_row = next(line for line in own.splitlines() if line.strip().startswith("│ Đoàn phí"))
+    assert "301.891 đ" in dues_row and "211.324 đ" in dues_row and "90.567 đ" in dues_row
