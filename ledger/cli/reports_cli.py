@@ -174,6 +174,23 @@ def print_history(h: MemberHistory) -> None:
             ],
         )
     )
+    if h.loans:
+        out.print(
+            rows_table(
+                "Dư nợ hiện tại theo khoản vay (loan outstanding, all years)",
+                ["Khoản vay", "Đã vay", "Đã trả", "Xóa nợ", "Dư nợ"],
+                [
+                    (
+                        o["loan"],
+                        fmt_money(o["disbursed"]),
+                        fmt_money(o["repaid"]),
+                        fmt_money(o["written_off"]),
+                        fmt_money(o["outstanding"]),
+                    )
+                    for o in h.outstanding()
+                ],
+            )
+        )
 
 
 # --- ratios ------------------------------------------------------------------------------------

@@ -158,3 +158,28 @@ def test_compliance_prints_the_remittance_section(world, database_url: str, tmp_
     own = ok(cli(home, database_url, "compliance G1 --period 2024-07 --as-of 2025-12-31")).stdout
     dues_row = next(line for line in own.splitlines() if line.strip().startswith("│ Đoàn phí"))
     assert "301.891 đ" in dues_row and "211.324 đ" in dues_row and "90.567 đ" in dues_row
+
+
+def test_history_shows_each_loans_outstanding_whatever_the_year(  # type: ignore[no-untyped-def]
+    world, database_url: str, tmp_path: Path
+) -> None:
+    from tests.integration.test_projections import story
+
+    story(world)  # DV001: TV-01 10.000.000 đ lent on 01/02/2025, 2.000.000 đ repaid on 01/03
+    home = tmp_path / "home"
+    loans = as_json(cli(home, database_url, "history DV001 --json"))["loans"]
+    assert loans == [
+        {
+            "loan": "TV-01",
+            "disbursed": 10_000_000,
+            "repaid": 2_000_000,
+            "written_off": 0,
+            "outstanding": 8_000_000,
+        }
+    ]
+    # a year without movements still shows what is owed today
+    assert as_json(cli(home, database_url, "history DV001 --year 2024 --json"))["loans"] == loans
+    text = ok(cli(home, database_url, "history DV001")).stdout
+    row = next(line for line in text.splitlines() if line.strip().startswith("│ TV-01"))
+    assert "10.000.000 đ" in row and "2.000.000 đ" in row and "8.000.000 đ" in row
+    assert "Dư nợ" in text

@@ -113,6 +113,21 @@ class MemberHistory:
     name: str | None = None
     relatives: dict[str, str | None] = field(default_factory=dict)
     erased: bool = False
+    # loan -> [disbursed, repaid, written off], over the whole history whatever `year` is
+    loans: dict[str, list[int]] = field(default_factory=dict)
+
+    def outstanding(self) -> list[dict[str, Any]]:
+        """Per loan: disbursed, repaid, written off and the current outstanding (dư nợ)."""
+        return [
+            {
+                "loan": loan,
+                "disbursed": d,
+                "repaid": r,
+                "written_off": w,
+                "outstanding": d - r - w,
+            }
+            for loan, (d, r, w) in sorted(self.loans.items())
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +151,7 @@ class MemberHistory:
                 for ln in self.lines
             ],
             "years": {str(y): t.__dict__ for y, t in sorted(self.years.items())},
+            "loans": self.outstanding(),
         }
 
 
@@ -158,6 +174,11 @@ def member_history(engine: Engine, number: str, *, year: int | None = None) -> M
         if member is None:
             raise not_found("member", number)
         rows = conn.execute(query).all()
+        loan_rows = conn.execute(
+            select(t.c.detail, t.c.key, t.c.amount)
+            .where(t.c.member_number == number, t.c.flow == "loan", t.c.status == "paid")
+            .order_by(t.c.seq, t.c.line)
+        ).all()
     lines = [
         HistoryLine(
             effective_date=_as_date(r.effective_date),
@@ -192,6 +213,9 @@ def member_history(engine: Engine, number: str, *, year: int | None = None) -> M
     for ln in lines:
         y = ln.effective_date.year
         history.years.setdefault(y, YearTotals(y)).add(ln)
+    slot = {"disburse": 0, "repay": 1, "write_off": 2}
+    for r in loan_rows:
+        history.loans.setdefault(r.detail or "", [0, 0, 0])[slot.get(r.key, 2)] += int(r.amount)
     return history
 
 
