@@ -201,7 +201,7 @@ def test_dues_follow_the_policy_in_force_including_the_2025_change(world) -> Non
     with pytest.raises(InvalidCommand) as wrong:
         dues("2025-07", 80_000)  # 0.5% from 2025-07-01 (QĐ 61/QĐ-TLĐ)
     assert wrong.value.problems[0].field == "body.lines[0].amount"
-    assert "40000" in wrong.value.problems[0].en
+    assert "40.000 đ" in wrong.value.problems[0].en
     dues("2025-07", 40_000)
     with pytest.raises(InvalidCommand) as twice:
         dues("2025-07", 40_000)
