@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Connection, bindparam, text
 
 from ledger import clock
 from ledger.domain.money import share_bp
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import Policy, expected_dues, expected_union_fee
-from ledger.projections.queries.tree import load_history
+from ledger.projections.queries.tree import TreeHistory, load_history
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -64,7 +64,7 @@ _DUES_COLUMNS = (
     "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis END) AS basis "
     "FROM proj_money_lines WHERE flow = 'income' AND key = 'dues' AND status = 'paid' "
 )
-_DUES = text(
+DUES_LINES = text(
     _DUES_COLUMNS + "AND unit_code IN :units AND month IN :months "
     "GROUP BY unit_code, member_number, month"
 ).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
@@ -73,7 +73,7 @@ _DUES_OF = text(
     _DUES_COLUMNS + "AND member_number IN :members AND month IN :months "
     "GROUP BY unit_code, member_number, month"
 ).bindparams(bindparam("members", expanding=True), bindparam("months", expanding=True))
-_FEES = text(
+FEE_LINES = text(
     "SELECT unit_code, month, SUM(amount) AS amount, "
     "SUM(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis ELSE 0 END) AS payroll "
     "FROM proj_money_lines WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
@@ -190,6 +190,30 @@ def due_months(p: Period, as_of: date) -> list[tuple[str, date, date]]:
     return out
 
 
+@dataclass(frozen=True)
+class PeriodScope:
+    """What a figure of `unit` over a period covers, for `compliance` and `remittance`: the
+    months begun by `as_of` (`labels` never empty, for an IN list), the units of its subtree
+    in the period (those below it only earlier in the period last), and the subtree of each
+    month as it stood on the month's first day."""
+
+    history: TreeHistory
+    months: list[tuple[str, date, date]]
+    labels: list[str]
+    units: list[str]
+    month_units: dict[str, set[str]]
+
+
+def period_scope(conn: Connection, unit: str, p: Period, as_of: date) -> PeriodScope:
+    months = due_months(p, as_of)
+    history = load_history(conn)
+    within = history.within(unit, p.start, p.end)
+    units = [u for u in history.tree.subtree(unit) if u in within]
+    units += sorted(set(within) - set(units))  # below it earlier in the period only
+    month_units = {label: set(history.on(first).subtree(unit)) for label, first, _ in months}
+    return PeriodScope(history, months, [m[0] for m in months] or ["-"], units, month_units)
+
+
 def _deadline(last_day: date) -> date:
     d = last_day + timedelta(days=1)
     for _ in range(ON_TIME_MONTHS):
@@ -220,26 +244,20 @@ def compliance(
     missing_limit: int = 50,
 ) -> Compliance:
     p = parse_period(period) if isinstance(period, str) else period
-    months = due_months(p, as_of or clock.today_vn())
-    labels = [m[0] for m in months] or ["-"]
     with ledger.engine.connect() as conn:
-        history = load_history(conn)
-        tree = history.tree
-        within = history.within(unit, p.start, p.end)
-        units = [*(u for u in tree.subtree(unit) if u in within)]
-        units += sorted(set(within) - set(units))  # below it earlier in the period only
+        scope = period_scope(conn, unit, p, as_of or clock.today_vn())
+        tree, months, labels = scope.history.tree, scope.months, scope.labels
+        units, month_units = scope.units, scope.month_units
         inside = set(units)
-        # the subtree of each month: as it stood on the month's first day
-        month_units = {label: set(history.on(first).subtree(unit)) for label, first, _ in months}
         spans = conn.execute(_SPANS, {"units": units}).all()
         outsiders = sorted({r.member_number for r in spans if r.unit_code not in inside})
         salary_rows = conn.execute(_SALARIES, {"units": units}).all()
-        dues_rows = list(conn.execute(_DUES, {"units": units, "months": labels}).all())
+        dues_rows = list(conn.execute(DUES_LINES, {"units": units, "months": labels}).all())
         for part in range(0, len(outsiders), 500):
             dues_rows += conn.execute(
                 _DUES_OF, {"members": outsiders[part : part + 500], "months": labels}
             ).all()
-        fee_rows = conn.execute(_FEES, {"units": units, "months": labels}).all()
+        fee_rows = conn.execute(FEE_LINES, {"units": units, "months": labels}).all()
     salaries = _Salaries()
     for r in salary_rows:
         salaries.add(r.member_number, _as_date(r.from_date), int(r.salary_basis))  # type: ignore[arg-type]

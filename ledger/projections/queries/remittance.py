@@ -35,25 +35,13 @@ from ledger import clock
 from ledger.domain.catalogue import IncomeSource
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import Policy, expected_dues, grassroots_share
-from ledger.projections.queries.compliance import due_months
-from ledger.projections.queries.tree import load_history
+from ledger.projections.queries.compliance import DUES_LINES, FEE_LINES, period_scope
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
 
 KINDS = ("union_fee", "dues", "other")
 
-_DUES = text(
-    "SELECT unit_code, member_number, month, SUM(amount) AS amount, "
-    "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis END) AS basis "
-    "FROM proj_money_lines WHERE flow = 'income' AND key = 'dues' AND status = 'paid' "
-    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, member_number, month"
-).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
-_FEES = text(
-    "SELECT unit_code, month, SUM(amount) AS amount FROM proj_money_lines "
-    "WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
-    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, month"
-).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
 _REMITTED = text(
     "SELECT unit_code, month, key, SUM(amount) AS amount FROM proj_money_lines "
     "WHERE flow = 'remitted' AND status = 'paid' "
@@ -72,6 +60,17 @@ class KindFigures:
     def owed(self) -> int:
         """Due minus remitted: > 0 still to remit, < 0 remitted more than due."""
         return self.due - self.remitted
+
+    def collect(self, pol: Policy | None, source: IncomeSource, amount: int, standard: int) -> None:
+        """A month's net collection of one union: split by `pol` (what is kept, what is due
+        upward); kept whole without a policy or when reversals leave nothing."""
+        self.collected += amount
+        if pol is None or amount <= 0:
+            self.kept += amount
+            return
+        split = grassroots_share(pol, source, amount, standard_part=standard)
+        self.kept += split.kept
+        self.due += split.remitted
 
     def add(self, other: KindFigures) -> None:
         self.collected += other.collected
@@ -129,18 +128,17 @@ def remittance(
     ledger: Ledger, unit: str, period: str | Period, *, as_of: date | None = None
 ) -> Remittance:
     p = parse_period(period) if isinstance(period, str) else period
-    months = due_months(p, as_of or clock.today_vn())
-    labels = [m[0] for m in months] or ["-"]
     with ledger.engine.connect() as conn:
-        history = load_history(conn)
-        tree = history.tree
-        within = history.within(unit, p.start, p.end)
-        units = [*(u for u in tree.subtree(unit) if u in within)]
-        units += sorted(set(within) - set(units))
-        month_units = {label: set(history.on(first).subtree(unit)) for label, first, _ in months}
-        args = {"units": units, "months": labels}
-        dues_rows = conn.execute(_DUES, args).all()
-        fee_rows = conn.execute(_FEES, args).all()
+        scope = period_scope(conn, unit, p, as_of or clock.today_vn())
+        tree, months, units, month_units = (
+            scope.history.tree,
+            scope.months,
+            scope.units,
+            scope.month_units,
+        )
+        args = {"units": units, "months": scope.labels}
+        dues_rows = conn.execute(DUES_LINES, args).all()
+        fee_rows = conn.execute(FEE_LINES, args).all()
         remitted_rows = conn.execute(_REMITTED, args).all()
     first_day = {label: first for label, first, _ in months}
     policies: dict[tuple[str, str], Policy | None] = {}
@@ -167,30 +165,15 @@ def remittance(
         acc[1] += standard
     by_unit = {u: UnitRemittance(u, tree.node(u).name) for u in units}
     for (u, label), (amount, standard) in dues.items():
-        f = by_unit[u].kinds["dues"]
-        f.collected += amount
-        pol = policy(u, label)
-        if pol is None or amount <= 0:
-            f.kept += amount
-            continue
-        split = grassroots_share(
-            pol, IncomeSource.dues, amount, standard_part=max(0, min(standard, amount))
+        by_unit[u].kinds["dues"].collect(
+            policy(u, label), IncomeSource.dues, amount, max(0, min(standard, amount))
         )
-        f.kept += split.kept
-        f.due += split.remitted
     for r in fee_rows:
-        if r.unit_code not in month_units.get(r.month, ()):
-            continue
-        amount = int(r.amount)
-        f = by_unit[r.unit_code].kinds["union_fee"]
-        f.collected += amount
-        pol = policy(r.unit_code, r.month)
-        if pol is None or amount <= 0:
-            f.kept += amount
-            continue
-        split = grassroots_share(pol, IncomeSource.union_fee, amount)
-        f.kept += split.kept
-        f.due += split.remitted
+        if r.unit_code in month_units.get(r.month, ()):
+            amount = int(r.amount)
+            by_unit[r.unit_code].kinds["union_fee"].collect(
+                policy(r.unit_code, r.month), IncomeSource.union_fee, amount, amount
+            )
     for r in remitted_rows:
         if r.unit_code not in month_units.get(r.month, ()):
             continue
