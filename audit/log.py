@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from audit.merkle import (
@@ -245,21 +245,26 @@ def latest_checkpoint(engine: Engine) -> tuple[int, str, str] | None:
     return None if row is None else (int(row.size), row.root_hash, row.note)
 
 
+def cosignature_lines(conn: Connection, size: int) -> list[str]:
+    """The stored witness cosignature lines of checkpoint `size`, as signed (unverified)."""
+    return list(
+        conn.execute(
+            select(checkpoint_cosignatures.c.line)
+            .where(checkpoint_cosignatures.c.size == size)
+            .order_by(checkpoint_cosignatures.c.witness, checkpoint_cosignatures.c.key_id)
+        )
+        .scalars()
+        .all()
+    )
+
+
 def with_cosignatures(engine: Engine, size: int, note: str) -> str:
     """The checkpoint note of `size` with every stored witness cosignature line appended
     (C2SP signed note: one signature line each), as readers outside the ledger want it."""
     from audit.note import NoteError, add_signatures
 
     with engine.connect() as conn:
-        lines = (
-            conn.execute(
-                select(checkpoint_cosignatures.c.line)
-                .where(checkpoint_cosignatures.c.size == size)
-                .order_by(checkpoint_cosignatures.c.witness, checkpoint_cosignatures.c.key_id)
-            )
-            .scalars()
-            .all()
-        )
+        lines = cosignature_lines(conn, size)
     try:
         return add_signatures(note, lines) if lines else note
     except NoteError:  # a stored line edited by hand: the note as signed (verify reports it)

@@ -37,20 +37,11 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from audit.findings import ERROR, Finding
 from audit.source import BundleSource, Source, plain
-from ledger.entries import EntryMeta, Projector, project_member_index
+from ledger.entries import MEMBER_INDEX_TYPES, EntryMeta, Projector, project_member_index
 from ledger.store import Tx
 from ledger.tables import metadata
 
-MEMBER_TYPES = frozenset(
-    {
-        "member.join",
-        "member.transfer",
-        "member.leave",
-        "member.death",
-        "member.salary",
-        "member.erase",
-    }
-)
+MEMBER_TYPES = MEMBER_INDEX_TYPES
 # Secondary indexes the projections' own statements need (the rest only serve reports).
 SCRATCH_INDEXES = frozenset({"ix_proj_money_lines_event"})
 TRACKING = "projection_tracking"

@@ -163,6 +163,19 @@ def _member_statements(m: EntryMeta) -> list[tuple[str, dict[str, Any]]]:
     return []
 
 
+# The command types `project_member_index` reads (its projection's and verification's filter).
+MEMBER_INDEX_TYPES = frozenset(
+    {
+        "member.join",
+        "member.transfer",
+        "member.leave",
+        "member.death",
+        "member.salary",
+        "member.erase",
+    }
+)
+
+
 def project_member_index(tx: Tx, metas: Sequence[EntryMeta]) -> None:
     """Keep member_index / member_units in step with member events.
 

@@ -44,10 +44,10 @@ from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
 from api.web.signed import record_signed
-from audit.log import latest_checkpoint, stored_log_vkey
+from audit.log import cosignature_lines, latest_checkpoint, stored_log_vkey
 from audit.note import CosignatureVerifier, NoteError, Signature, split_note
 from audit.runs import last_run, record_run
-from audit.tables import checkpoint_cosignatures, checkpoints
+from audit.tables import checkpoints
 from audit.witness import configured_witness_keys
 from ledger import clock
 from ledger.bootstrap import Context
@@ -219,15 +219,7 @@ def _status(ctx: Context) -> dict[str, Any]:
     size, root, note = latest
     with ctx.engine.connect() as conn:
         created = conn.scalar(select(checkpoints.c.created_at).where(checkpoints.c.size == size))
-        lines = (
-            conn.execute(
-                select(checkpoint_cosignatures.c.line)
-                .where(checkpoint_cosignatures.c.size == size)
-                .order_by(checkpoint_cosignatures.c.witness, checkpoint_cosignatures.c.key_id)
-            )
-            .scalars()
-            .all()
-        )
+        lines = cosignature_lines(conn, size)
     known = [CosignatureVerifier.from_vkey(k) for k in configured]
     text = split_note(note)[0]
     return {

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ledger.entries import EntryMeta, project_member_index
+from ledger.entries import MEMBER_INDEX_TYPES, EntryMeta, project_member_index
 from ledger.projections.tables import proj_member_salaries, proj_unit_parents, proj_units
 from ledger.projections.tracking import Projection
 from ledger.store import Tx
@@ -102,16 +102,7 @@ MEMBER_INDEX = Projection(
     name="member_index",
     tables=(member_units, member_index),
     apply=project_member_index,
-    command_types=frozenset(
-        {
-            "member.join",
-            "member.transfer",
-            "member.leave",
-            "member.death",
-            "member.salary",
-            "member.erase",
-        }
-    ),
+    command_types=MEMBER_INDEX_TYPES,
     description="Chỉ mục đoàn viên và quá trình sinh hoạt (member index and unit spans)",
 )
 UNITS = Projection(
