@@ -44,7 +44,7 @@ from ledger.domain.policy import (
     expected_dues,
     expected_union_fee,
 )
-from ledger.domain.rules import OVERRIDABLE, check_loan, check_payout
+from ledger.domain.rules import OVERRIDABLE, check_loan, check_payout, check_salary_basis
 from ledger.domain.units import Unit, dues_collected
 from ledger.signing import decode_b64, key_id
 
@@ -633,6 +633,10 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
                     _collected_elsewhere(self, work, i, number, label, unit.code, elsewhere)
                 )
                 continue
+        implausible = check_salary_basis(f"body.lines[{i}]", number, line.salary_basis, member)
+        if implausible is not None:
+            problems.append(implausible)
+            continue
         expected = due_for.get(line.salary_basis)
         if expected is None:
             expected = due_for[line.salary_basis] = expected_dues(policy, line.salary_basis)

@@ -34,6 +34,7 @@ from ledger.domain.errors import validation_en, validation_vi
 from ledger.domain.money import format_dong
 from ledger.domain.periods import parse_period
 from ledger.domain.policy import expected_dues
+from ledger.domain.rules import check_salary_basis
 from ledger.domain.units import Unit, dues_collected
 from ledger.payroll import (
     MAX_BYTES,
@@ -178,8 +179,11 @@ def preview(
         if line.amount is None:
             line.amount = line.expected
         refused = _ledger_refuses(line)
+        implausible = check_salary_basis("line", line.member, line.salary_basis, member)
         if refused:
             line.errors.extend(refused)
+        elif implausible is not None:
+            line.errors.append((implausible.vi, implausible.en))
         elif line.amount != line.expected:
             line.errors.append(
                 (

@@ -1,5 +1,5 @@
-"""Write-time policy checks for payouts and loan disbursements: pure functions that return
-problems, never raise.
+"""Write-time policy checks for payouts, loan disbursements and dues lines' salary bases: pure
+functions that return problems, never raise.
 
 Invariants:
 - Thresholds come from the policy in force on the payout's effective date, never constants.
@@ -314,3 +314,28 @@ def _check_form(body: PayoutBody) -> list[Problem]:
             )
         ]
     return []
+
+
+# A dues line declaring less than 1/100 of the member's registered salary basis is refused: no
+# social-insurance salary falls a hundredfold, while a payroll exported in thousands of đồng
+# (6.000 for 6.000.000) does exactly that, and would be collected and reported as typed.
+# Declaring less than the registered salary by less than that is allowed, and `compliance`
+# counts it as under-declaration.
+IMPLAUSIBLE_SALARY_DROP = 100
+
+
+def check_salary_basis(where: str, number: str, declared: int, member: Member) -> Problem | None:
+    """The thousands-of-đồng slip in a dues line (`where` is the line's field path)."""
+    registered = member.salary_basis
+    if declared * IMPLAUSIBLE_SALARY_DROP >= registered:
+        return None
+    return problem(
+        f"{where}.salary_basis",
+        "salary_basis_implausible",
+        f"lương đóng BHXH của {number} là {format_dong(declared)}, chưa bằng 1/100 mức đã đăng "
+        f"ký ({format_dong(registered)}): bảng lương có tính bằng nghìn đồng không? Nếu lương "
+        "thật sự thay đổi, hãy cập nhật lương của đoàn viên trước",
+        f"the salary basis of {number} is {format_dong(declared)}, under 1/100 of the "
+        f"registered {format_dong(registered)}: is the payroll in thousands of đồng? If the "
+        "salary really changed, update the member's salary first",
+    )

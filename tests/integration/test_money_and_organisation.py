@@ -987,3 +987,59 @@ def test_the_dues_preview_refuses_what_the_ledger_refuses_in_a_line(world) -> No
         [],
     ]
     assert not result.ok and lines[2].amount == 60_000
+
+
+def test_a_payroll_in_thousands_of_dong_is_refused_with_the_line_and_nothing_stored(world) -> None:  # type: ignore[no-untyped-def]
+    """A payroll exported in thousands (6.000 for 6.000.000) gave dues of 30 đ that were
+    stored and reported as typed. A line under 1/100 of the member's registered salary is now
+    refused, naming the line and the registered salary; a real cut above that is kept (it is
+    the under-declaration `compliance` counts), and so is a salary raised the same month."""
+    for number in ("DV001", "DV002", "DV003"):
+        world.join(number, on="2025-01-01")  # registered at 6.000.000 đ
+
+    def batch(lines: list[dict[str, Any]]) -> Any:
+        return world.item(
+            "collection.dues",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-10-05",
+            body={"month": "2025-09", "lines": lines},
+        )
+
+    thousands = [
+        {"member": "DV001", "salary_basis": 6_000_000, "amount": 30_000},
+        {"member": "DV002", "salary_basis": 6_000, "amount": 30},
+        {"member": "DV003", "salary_basis": 59_999, "amount": 300},
+    ]
+    before = entries(world)
+    with at("2025-10-05"), pytest.raises(InvalidCommand) as refused:
+        world.ledger.submit(batch(thousands))
+    assert [(p.field, p.code) for p in refused.value.problems] == [
+        ("body.lines[1].salary_basis", "salary_basis_implausible"),
+        ("body.lines[2].salary_basis", "salary_basis_implausible"),
+    ]
+    assert refused.value.problems[0].vi.startswith(
+        "lương đóng BHXH của DV002 là 6.000 đ, chưa bằng 1/100 mức đã đăng ký (6.000.000 đ)"
+    )
+    assert entries(world) == before
+
+    lines = [
+        DuesLine(row=2, member="DV002", salary_basis=6_000, amount=None),
+        DuesLine(row=3, member="DV003", salary_basis=60_000, amount=None),
+    ]
+    result = preview(
+        world.ledger, unit="G1", month="2025-09", effective_date=date(2025, 10, 5), lines=lines
+    )
+    assert not result.ok
+    assert [[vi for vi, _ in ln.errors] for ln in lines] == [
+        [refused.value.problems[0].vi],
+        [],
+    ]
+
+    kept = [
+        {"member": "DV001", "salary_basis": 6_000_000, "amount": 30_000},
+        {"member": "DV002", "salary_basis": 60_000, "amount": 300},  # exactly 1/100: kept
+    ]
+    with at("2025-10-05"):
+        world.ledger.submit(batch(kept))
+    assert entries(world) == before + 1
