@@ -90,6 +90,40 @@ def identity(engine: Engine) -> LogIdentity:
     return LogIdentity(origin, Signer(origin, seed))
 
 
+@dataclass(frozen=True)
+class LogKey:
+    """The key the web pages check checkpoints with: the one the union published
+    (`PHUCLOI_LOG_KEY`) when set, else the one the database holds. `problem` (both languages)
+    says when the published one is not a key, or the database holds another: then the
+    checkpoints were signed, or could be re-signed, by a key nobody published."""
+
+    vkey: str | None
+    configured: bool
+    problem: str | None = None
+
+
+def log_key_in_use(engine: Engine) -> LogKey:
+    from audit.witness import LOG_KEY_ENV, configured_log_key
+
+    stored = stored_log_vkey(engine)
+    try:
+        published = configured_log_key()
+    except ValueError as exc:
+        return LogKey(None, True, str(exc))
+    if published is None:
+        return LogKey(stored, False)
+    if stored is not None and stored != published:
+        return LogKey(
+            published,
+            True,
+            f"khóa của sổ trong cơ sở dữ liệu ({stored}) khác khóa đã công bố ({LOG_KEY_ENV}): "
+            f"checkpoint chỉ được tin theo khóa đã công bố / the database holds another log key "
+            f"({stored}) than the published one ({LOG_KEY_ENV}): checkpoints are trusted only "
+            "under the published key",
+        )
+    return LogKey(published, True)
+
+
 def stored_log_vkey(engine: Engine) -> str | None:
     """The checkpoint verifier key, if the ledger has one (never creates it)."""
     with engine.connect() as conn:
@@ -296,19 +330,21 @@ def signed_checkpoint(
 ) -> SignedCheckpoint | None:
     """The checkpoint of `size` as its log signature says, or None when none was signed.
 
-    The note is opened with `log_vkey` (default: the ledger's own log key); LogError
+    The note is opened with `log_vkey` (default: the key the union published in PHUCLOI_LOG_KEY,
+    else the ledger's own log key); LogError
     (`checkpoint_signature`) when it does not verify or the stored row differs from it, so a
     proof is never said to be "against a signed checkpoint" on the strength of a row alone.
     """
     found = checkpoint_at(engine, size)
     if found is None:
         return None
-    vkey = log_vkey or stored_log_vkey(engine)
+    published = log_key_in_use(engine)
+    vkey = log_vkey or published.vkey
     problem = problem_vi = ""
     body: Checkpoint | None = None
     if vkey is None:
-        problem = "no log key is known to check it"
-        problem_vi = "không có khóa kiểm của sổ cái để kiểm tra"
+        problem = published.problem or "no log key is known to check it"
+        problem_vi = published.problem or "không có khóa kiểm của sổ cái để kiểm tra"
     else:
         verifier = Verifier.from_vkey(vkey)
         try:

@@ -52,6 +52,7 @@ from audit.note import (
 )
 
 WITNESS_KEYS_ENV = "PHUCLOI_WITNESS_KEYS"
+LOG_KEY_ENV = "PHUCLOI_LOG_KEY"
 STATE_FILE = "state.json"
 HISTORY_FILE = "history.jsonl"
 LOCK_FILE = "lock"
@@ -537,3 +538,22 @@ def configured_witness_keys(environ: Any = None) -> list[str]:
                 f"witness verifier key ({exc})"
             ) from None
     return keys
+
+
+def configured_log_key(environ: Any = None) -> str | None:
+    """The ledger's checkpoint verifier key as the union published it (`PHUCLOI_LOG_KEY`), which
+    `audit verify`, `audit witness` and the web pages check checkpoints with instead of the key
+    the database holds (whoever administers the database could replace that one and re-sign);
+    None when it is not set. ValueError (both languages) naming the variable when it is not a
+    verifier key."""
+    raw = (os.environ if environ is None else environ).get(LOG_KEY_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        Verifier.from_vkey(raw)
+    except ValueError as exc:  # NoteError, binascii.Error
+        raise ValueError(
+            f"{LOG_KEY_ENV}: {raw!r} không phải khóa kiểm của sổ cái / is not the ledger's "
+            f"verifier key ({exc})"
+        ) from None
+    return raw

@@ -44,11 +44,11 @@ from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
 from api.web.signed import record_signed
-from audit.log import cosignature_lines, latest_checkpoint, stored_log_vkey
-from audit.note import CosignatureVerifier, NoteError, Signature, split_note
+from audit.log import cosignature_lines, latest_checkpoint, log_key_in_use
+from audit.note import CosignatureVerifier, NoteError, Signature, Verifier, open_note, split_note
 from audit.runs import last_run, record_run
 from audit.tables import checkpoints
-from audit.witness import configured_witness_keys
+from audit.witness import configured_log_key, configured_witness_keys
 from ledger import clock
 from ledger.bootstrap import Context
 from ledger.domain.base import command_of
@@ -147,17 +147,22 @@ def _verification(request: Request) -> Verification:
 
 
 def _run_verification(ctx: Context, state: Verification) -> None:
-    """A full verification, as `phucloi audit verify` without options runs it: cosignatures
-    checked against the witness keys the union configured (PHUCLOI_WITNESS_KEYS), each of
-    which must have cosigned the latest checkpoint."""
+    """A full verification, as `phucloi audit verify` without options runs it: checkpoints
+    checked with the log key the union published (PHUCLOI_LOG_KEY) when set, cosignatures
+    against the witness keys it configured (PHUCLOI_WITNESS_KEYS), each of which must have
+    cosigned the latest checkpoint."""
     from audit.source import DatabaseSource
     from audit.verify import verify
 
     try:
         witness_vkeys = configured_witness_keys()
+        log_vkey = configured_log_key()
         url = ctx.engine.url.render_as_string(hide_password=False)
         report = verify(
-            DatabaseSource(url, engine=ctx.engine), witness_vkeys=witness_vkeys, workers=1
+            DatabaseSource(url, engine=ctx.engine),
+            log_vkey=log_vkey,
+            witness_vkeys=witness_vkeys,
+            workers=1,
         )
         record_run(ctx.engine, report, origin="web")
         state.ok = report.ok
@@ -208,14 +213,17 @@ def _status(ctx: Context) -> dict[str, Any]:
         key_problem = None
     except ValueError as exc:
         configured, key_problem = [], str(exc)
-    keys = {"witness_keys": configured, "witness_key_problem": key_problem}
+    log_key = log_key_in_use(ctx.engine)
+    keys = {
+        "witness_keys": configured,
+        "witness_key_problem": key_problem,
+        "log_vkey": log_key.vkey,
+        "log_key_configured": log_key.configured,
+        "log_key_problem": log_key.problem,
+    }
     latest = latest_checkpoint(ctx.engine)
     if latest is None:
-        return {
-            "checkpoint": None,
-            "cosignatures": [],
-            "log_vkey": stored_log_vkey(ctx.engine),
-        } | keys
+        return {"checkpoint": None, "cosignatures": []} | keys
     size, root, note = latest
     with ctx.engine.connect() as conn:
         created = conn.scalar(select(checkpoints.c.created_at).where(checkpoints.c.size == size))
@@ -223,11 +231,27 @@ def _status(ctx: Context) -> dict[str, Any]:
     known = [CosignatureVerifier.from_vkey(k) for k in configured]
     text = split_note(note)[0]
     return {
-        "checkpoint": {"size": size, "root": root, "created_at": created},
+        "checkpoint": {
+            "size": size,
+            "root": root,
+            "created_at": created,
+            "signed": _signed(note, log_key.vkey),
+        },
         "cosignatures": [_cosignature(line, text, known) for line in lines],
-        "log_vkey": stored_log_vkey(ctx.engine),
         "events": _head(ctx) + 1,
     } | keys
+
+
+def _signed(note: str, vkey: str | None) -> bool | None:
+    """Whether the checkpoint's note carries a valid signature by the log key in use (None when
+    no key is known)."""
+    if vkey is None:
+        return None
+    try:
+        open_note(note, [Verifier.from_vkey(vkey)])
+    except NoteError:
+        return False
+    return True
 
 
 # --- pages ---------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from api.web import text
 from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
-from audit.log import stored_log_vkey
+from audit.log import log_key_in_use
 from ledger.domain.errors import validation_en, validation_vi
 
 router = web_router()
@@ -71,7 +71,7 @@ def my_history(request: Request, who: Member, done: str | None = None) -> Respon
     history = _history(request, who)
     log_data = {
         "checkpoint": history["checkpoint"],
-        "log_vkey": stored_log_vkey(svc.ctx.engine),
+        "log_vkey": log_key_in_use(svc.ctx.engine).vkey,  # the published one when configured
         "member": who.subject,
         # what the check button compares: the stored event (the member's own entries only)
         # against the line shown (queries.history_with_proofs)

@@ -80,7 +80,7 @@ def _url(engine: Engine) -> str:
 @audit_app.command("checkpoint")
 def checkpoint(as_json: JsonFlag = False) -> None:
     """Ký checkpoint (kích thước cây, gốc Merkle) bằng khóa của sổ cái (sign a checkpoint)."""
-    from audit.log import LogError, make_checkpoint
+    from audit.log import LogError, make_checkpoint, stored_log_vkey
 
     engine = open_context().engine
     try:
@@ -99,14 +99,18 @@ def checkpoint(as_json: JsonFlag = False) -> None:
             )
         typer.echo(f"Lỗi / Error: {both(vi, en)}", err=True)
         raise typer.Exit(1) from None
+    vkey = stored_log_vkey(engine)  # what the union publishes, once, as PHUCLOI_LOG_KEY
     if as_json:
-        emit_json({"size": size, "root_hash": root, "note": note, "created": created})
+        emit_json(
+            {"size": size, "root_hash": root, "note": note, "created": created, "log_vkey": vkey}
+        )
         return
     typer.echo(
         ("Đã ký checkpoint / Signed checkpoint" if created else "Checkpoint đã có / Already signed")
         + f": {size} bút toán (leaves)"
     )
     typer.echo(f"  Gốc Merkle (root): {root}")
+    typer.echo(f"  Khóa kiểm của sổ, để công bố (log vkey, to publish): {vkey}")
     typer.echo(note, nl=False)
 
 
@@ -125,6 +129,20 @@ def _check_vkey(option: str, vkey: str, *, cosigner: bool = False) -> None:
             f"{option} {vkey!r}: không phải khóa kiểm hợp lệ, cần dạng "
             f"<tên>+<mã khóa>+<khóa base64> / not a verifier key: {exc}"
         )
+
+
+def _log_key(given: str | None) -> str | None:
+    """--log-key, else the key the union published in PHUCLOI_LOG_KEY, else None (the key the
+    database holds is used); exit 2 naming the option or the variable when it is no key."""
+    if given is not None:
+        _check_vkey("--log-key", given)
+        return given
+    from audit.witness import configured_log_key
+
+    try:
+        return configured_log_key()
+    except ValueError as exc:
+        usage(str(exc))
 
 
 def _witness_dir(name: str, given: Path | None) -> Path:
@@ -158,7 +176,8 @@ def witness(
         typer.Option(
             "--log-key",
             metavar="VKEY",
-            help="Khóa kiểm của sổ cái (pin the ledger's checkpoint verifier key).",
+            help="Khóa kiểm của sổ cái, mặc định $PHUCLOI_LOG_KEY (pin the ledger's checkpoint "
+            "verifier key; default $PHUCLOI_LOG_KEY).",
         ),
     ] = None,
     as_json: JsonFlag = False,
@@ -168,8 +187,7 @@ def witness(
     from audit.log import LogError, cosign_latest
     from ledger.keystore import KeystoreError
 
-    if log_key is not None:
-        _check_vkey("--log-key", log_key)
+    log_key = _log_key(log_key)
     ks = keystore()
     try:
         ks.public(name)
@@ -462,7 +480,8 @@ def verify(
         typer.Option(
             "--log-key",
             metavar="VKEY",
-            help="Khóa kiểm checkpoint được công bố (pin the log's verifier key).",
+            help="Khóa kiểm checkpoint được công bố, mặc định $PHUCLOI_LOG_KEY (pin the log's "
+            "verifier key; default $PHUCLOI_LOG_KEY).",
         ),
     ] = None,
     witness_keys: Annotated[
@@ -509,8 +528,7 @@ def verify(
                 f"--witness-state {d}: không dùng được trạng thái nhân chứng / cannot use the "
                 f"witness state: {exc}"
             )
-    if log_key is not None:
-        _check_vkey("--log-key", log_key)
+    log_key = _log_key(log_key)
     for k in witness_keys or []:
         _check_vkey("--witness-key", k, cosigner=True)
     if not witness_keys:  # the witnesses the union configured, as the inspectors' page uses

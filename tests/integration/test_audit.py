@@ -206,6 +206,7 @@ def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, mon
 
     code, out = call("audit", "checkpoint", "--json")
     assert code == 0 and json.loads(out)["created"] is True
+    assert json.loads(out)["log_vkey"] == stored_log_vkey(world.ctx.engine)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     code, out = call("audit", "witness", "--name", "ubkt.bao", "--state", str(blocker / "w"))
@@ -413,3 +414,70 @@ def test_an_entry_stamped_a_moment_before_the_one_before_it_is_concurrency_not_b
     report = verify(source_of(world.ctx), workers=1)
     [late] = [f for f in report.findings if f.check == "log.recorded_order"]
     assert late.seq == back.seq
+
+
+def test_a_published_log_key_exposes_a_replaced_key_that_re_signed_the_checkpoints(  # type: ignore[no-untyped-def]
+    world, database_url, tmp_path, monkeypatch
+) -> None:
+    """Whoever administers the database can replace the ledger's checkpoint key and re-sign
+    every checkpoint after rewriting the log: checked with the key the database holds, that
+    passed. With the key the union published in PHUCLOI_LOG_KEY, `audit verify`, proofs and
+    the inspectors' page check with that one instead, and the re-signed checkpoint fails."""
+    import os
+
+    from api.web.inspector_pages import Verification, _run_verification, _status
+    from audit.log import log_key_in_use, signed_checkpoint
+    from tests.integration.test_audit_helpers import Attacker
+
+    story(world)
+    engine = world.ctx.engine
+    monkeypatch.delenv("PHUCLOI_LOG_KEY", raising=False)
+    monkeypatch.delenv("PHUCLOI_WITNESS_KEYS", raising=False)
+    make_checkpoint(engine)
+    published = stored_log_vkey(engine)
+    assert log_key_in_use(engine).vkey == published
+    monkeypatch.setenv("PHUCLOI_LOG_KEY", published)
+    assert log_key_in_use(engine).problem is None
+    assert _status(world.ctx)["checkpoint"]["signed"] is True
+
+    attacker = Attacker(engine)
+    attacker.sql("DELETE FROM checkpoint_cosignatures")
+    attacker.sql("DELETE FROM checkpoints")
+    attacker.sql(
+        "UPDATE ledger_secrets SET value = :v WHERE name = 'checkpoint_key'", v=os.urandom(32)
+    )
+    size = make_checkpoint(engine)[0]
+    forged = stored_log_vkey(engine)
+    assert forged != published and forged.split("+")[0] == published.split("+")[0]
+
+    app, runner = _cli(), CliRunner()
+
+    def checks(*args: str) -> tuple[int, list[str]]:
+        result = runner.invoke(app, ["--db", database_url, "audit", "verify", "--json", *args])
+        found = json.loads(result.output)["findings"]
+        return result.exit_code, [f["check"] for f in found if f["severity"] == "error"]
+
+    monkeypatch.delenv("PHUCLOI_LOG_KEY")
+    assert checks() == (0, [])  # the database's own key vouches for its own checkpoint
+    assert _status(world.ctx)["checkpoint"]["signed"] is True
+    monkeypatch.setenv("PHUCLOI_LOG_KEY", published)
+    code, errors = checks()
+    assert code == 1 and "checkpoint.signature" in errors, errors
+    assert checks("--log-key", forged) == (0, [])  # the option still wins over the variable
+    status = _status(world.ctx)
+    assert status["log_vkey"] == published and status["checkpoint"]["signed"] is False
+    assert f"khóa của sổ trong cơ sở dữ liệu ({forged}) khác khóa đã công bố" in (
+        status["log_key_problem"] or ""
+    )
+    state = Verification(running=True)
+    _run_verification(world.ctx, state)
+    assert state.failure is None and "checkpoint.signature" in [e["check"] for e in state.errors]
+    with pytest.raises(LogError) as refused:
+        signed_checkpoint(engine, size)
+    assert refused.value.code == "checkpoint_signature"
+
+    monkeypatch.setenv("PHUCLOI_LOG_KEY", "not-a-key")
+    result = runner.invoke(app, ["--db", database_url, "audit", "verify"])
+    assert result.exit_code == 2 and "PHUCLOI_LOG_KEY: 'not-a-key' không phải khóa kiểm" in (
+        " ".join(result.output.split())
+    )
