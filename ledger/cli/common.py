@@ -364,21 +364,43 @@ def passphrase(env: str, prompt: str, *, confirm: bool = False) -> str:
 
 
 def officer_signer(code: str, *, option: str = "--as", env: str = PASSPHRASE_ENV) -> OfficerSigner:
-    """Unlock the officer's key (keystore name = officer code) and wrap it for signing."""
+    """Unlock the officer's key and wrap it for signing: the keystore key named after the
+    officer code, unless the ledger registered another key for the officer since
+    (`officers rotate-key CODE --key NAME`) and the keystore holds it under that name."""
     ks = keystore()
+    name = _current_key_name(ks, code)
     try:
-        ks.public(code)
+        ks.public(name)
     except KeystoreError as exc:
         usage(
             f"{option} {code}: {exc} (keystore {ks.directory}; "
             f"tạo khóa bằng / create it with `phucloi keys new {code}`)"
         )
-    secret = passphrase(env, f"Mật khẩu khóa {code} (passphrase)")
+    label = code if name == code else f"{name} ({code})"
+    secret = passphrase(env, f"Mật khẩu khóa {label} (passphrase)")
     try:
-        signer = ks.load_signer(code, secret)
+        signer = ks.load_signer(name, secret)
     except KeystoreError as exc:
         usage(f"{option} {code}: {exc}")
     return OfficerSigner(code, signer)
+
+
+def _current_key_name(ks: Keystore, code: str) -> str:
+    """The keystore name of the officer's key in force in the ledger: `code` itself when that
+    is it (or when the ledger cannot say: no database yet, no such officer, a retired key kept
+    nowhere else, which the ledger then refuses naming the key), else the one key stored under
+    another name with the registered public key."""
+    try:
+        officer = open_context().ledger.get_officer(code)
+    except UsageProblem:
+        return code
+    if officer is None:
+        return code
+    current = {k.public_key for k in officer.keys.values() if k.retired_at is None}
+    held = [k for k in ks.list() if k.public_key_b64 in current]
+    if not held or any(k.name == code for k in held):
+        return code
+    return held[0].name
 
 
 def signed(

@@ -692,3 +692,25 @@ def test_other_income_offers_only_the_sources_it_takes(
     assert p.field == "body.source"
     assert p.vi == "đoàn phí và kinh phí 2% ghi bằng lệnh riêng"
     assert count_entries(db) == before
+
+
+def test_after_a_key_rotation_the_officer_signs_with_the_new_key_kept_under_another_name(
+    database_url: str, home: Path
+) -> None:
+    """`keys new kt` refuses an existing name, so the new key of a rotation is kept under
+    another one (kt-2026); `--as kt` still loaded the file named kt, the retired key, and every
+    command was refused "the key was replaced" until files were renamed by hand. `--as` now
+    takes the key the ledger has in force for the officer."""
+    db = database_url
+    ok(cli(home, db, "init --admin admin --name 'Quản trị'"))
+    ok(cli(home, db, "keys new kt"))
+    ok(cli(home, db, "units add P --name 'LĐLĐ' --level Tỉnh --date 2024-01-01 --as admin"))
+    ok(cli(home, db, "officers add kt --name 'Kế toán' --key kt --as admin"))
+    ok(cli(home, db, "officers grant kt finance_officer --scope P --as admin"))
+    ok(cli(home, db, "policy adopt P --default --as admin"))
+    expense = "record expense P --category administration --amount 100.000 --description VPP"
+    ok(cli(home, db, f"{expense} --as kt"))
+    ok(cli(home, db, "keys new kt-2026"))
+    ok(cli(home, db, "officers rotate-key kt --key kt-2026 --as admin"))
+    ok(cli(home, db, f"{expense} --as kt"))
+    assert count_entries(db, "expense.record") == 2
