@@ -61,13 +61,28 @@ PATHS = {
 }
 
 
+def refusal_text(body: Any) -> str:
+    """An error body as a program's author reads it: the message in Vietnamese and English,
+    then each problem's field, code and reason, one per line (as the command line prints)."""
+    if not isinstance(body, dict):
+        return str(body)
+    vi, en = body.get("message_vi"), body.get("message_en")
+    lines = [" / ".join(m for m in (vi, en) if m) or str(body.get("code") or body)]
+    for p in body.get("problems") or []:
+        if not isinstance(p, dict):
+            continue
+        where = f"{p.get('field')}: " if p.get("field") else ""
+        reason = " / ".join(m for m in (p.get("message_vi"), p.get("message_en")) if m)
+        lines.append(f"  - {where}{reason} ({p.get('code')})")
+    return "\n".join(lines)
+
+
 class ApiRefused(Exception):
     """The server refused a request: `status` and the error `body` (code, messages, problems)."""
 
     def __init__(self, status: int, body: Any) -> None:
         self.status, self.body = status, body
-        message = body.get("message_en", body) if isinstance(body, dict) else body
-        super().__init__(f"HTTP {status}: {message}")
+        super().__init__(f"HTTP {status}: {refusal_text(body)}")
 
     @property
     def code(self) -> str | None:

@@ -7,6 +7,7 @@ import dataclasses
 import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from api.app import create_app
@@ -246,6 +247,19 @@ def test_the_python_client_signs_and_posts(api) -> None:  # type: ignore[no-unty
         assert (refused.status, refused.code) == (403, "out_of_scope")
     else:
         raise AssertionError("G2's member was served to G1's finance officer")
+    with at("2024-11-21"), pytest.raises(ApiRefused) as refused_write:
+        client.record(
+            "payout.record",
+            by=api.world.kt,
+            unit="G1",
+            effective_date="2000-01-20",
+            body={"member": "DV001", "kind": "gift", "amount": 250_000, "occasion": "1/6"},
+        )
+    # what a program's author sees: the reason and the field, not only "the command is invalid"
+    lines = str(refused_write.value).splitlines()
+    assert lines[0] == "HTTP 422: Lệnh không hợp lệ / The command is invalid"
+    assert lines[1].startswith("  - command.effective_date: ngày hiệu lực 20/01/2000 trước ngày")
+    assert lines[1].endswith("(before_unit)")
 
 
 def test_an_oversized_body_is_refused_before_it_is_read_in_full(api) -> None:  # type: ignore[no-untyped-def]
