@@ -238,6 +238,7 @@ _DETECTION_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
     ("in_kind_min_peers", _count),
     ("in_kind_season_days", _days),
     ("min_collection_rate_bp", _bp),
+    ("remittance_tolerance", _money),
 )
 
 
@@ -276,6 +277,9 @@ class DetectionRules:
       unions to compare with (rule 11).
     - ``min_collection_rate_bp``: dues collected for fewer member-months than this share of
       the members' months in the union (rule 12).
+    - ``remittance_tolerance``: đồng a grassroots union may remit short of what a quarter's
+      collections owe its upper level (rounding to the thousand, a few đồng a month) without
+      it being reported (rule 14).
     """
 
     repeat_window_days: int = 31
@@ -295,6 +299,7 @@ class DetectionRules:
     in_kind_min_peers: int = 2
     in_kind_season_days: int = 45
     min_collection_rate_bp: int = 7000
+    remittance_tolerance: int = 100_000
 
     def __post_init__(self) -> None:
         problems = _run(_DETECTION_CHECKS, lambda name: getattr(self, name))

@@ -21,6 +21,7 @@ def test_the_shipped_policies_carry_the_documented_defaults() -> None:
         7000,
         20,
     )
+    assert d.remittance_tolerance == 100_000
 
 
 def test_a_stored_policy_without_the_section_loads_with_the_defaults() -> None:
@@ -47,6 +48,7 @@ def test_bad_thresholds_are_refused_with_their_field_paths() -> None:
         "in_kind_price_ratio_bp": 9_000,
         "report_deadline_day": 31,
         "min_collection_rate_bp": 1.5,
+        "remittance_tolerance": -1,
         "surprise": 1,
     }
     with pytest.raises(PolicyError) as exc:
@@ -56,6 +58,7 @@ def test_bad_thresholds_are_refused_with_their_field_paths() -> None:
         "detection.burst_min_records",
         "detection.in_kind_price_ratio_bp",
         "detection.min_collection_rate_bp",
+        "detection.remittance_tolerance",
         "detection.report_deadline_day",
         "detection.surprise",
     ]
