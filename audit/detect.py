@@ -49,7 +49,12 @@ from audit.rules.load import load_facts
 from audit.rules.membership import duplicate_citizen_id, inactive_beneficiary
 from audit.rules.people import self_dealing, shared_bank_account
 from audit.rules.timing import backdating, suspicious_reversal
-from audit.rules.union import concentration, inflated_in_kind, union_ratios
+from audit.rules.union import (
+    concentration,
+    inflated_in_kind,
+    remittance_shortfall,
+    union_ratios,
+)
 from ledger.domain.errors import not_found
 from ledger.domain.periods import Period, parse_period
 
@@ -144,6 +149,13 @@ RULES: list[Rule] = [
         "Lỗi chữ ký, khóa",
         "Signature and key problems",
         signature_problem,
+    ),
+    Rule(
+        "remittance_shortfall",
+        14,
+        "Nộp cấp trên thiếu so với số đã thu",
+        "Remitted upward less than collections owe",
+        remittance_shortfall,
     ),
     Rule(
         "member_dispute",
@@ -246,6 +258,11 @@ def _in_scope(f: DetectedFinding, units: set[str] | None, period: Period | None)
         return False
     if period is None or f.rule in ("concentration", "union_ratios") or not f.evidence:
         return True
+    if f.rule == "remittance_shortfall" and f.period is not None:
+        # judged per quarter: in scope when the quarter meets the period (its remittances
+        # may be dated in the following quarter)
+        quarter = parse_period(f.period)
+        return quarter.start < period.end and period.start < quarter.end
     # an event shown as context (a registration of one citizen in two unions, the back-dated
     # leave before a ghost payout) does not place a finding in its year: the payouts do
     dates = f.dates()

@@ -3,7 +3,9 @@
 
 Invariants:
 - A finding matches a case of the SAME rule when their event-id sets intersect; for the
-  union-level rules (`UNION_LEVEL`: concentration, union ratios) when rule and unit are equal.
+  union-level rules (`UNION_LEVEL`: concentration, union ratios) when rule and unit are equal;
+  for those judged per period (`BY_PERIOD`: remittance shortfall, per quarter) when rule,
+  unit and period are equal (a union short in two quarters is two cases).
 - A case is found when at least one finding matches it (recall); a finding is correct when it
   matches at least one case (precision). Per rule: precision = correct findings / findings,
   recall = found cases / cases; overall figures are pooled over every rule (micro average).
@@ -24,7 +26,7 @@ from typing import Any, Protocol
 
 from rich.table import Table
 
-from ledger.demo.fraud import KEY_SCHEMA, UNION_LEVEL
+from ledger.demo.fraud import BY_PERIOD, KEY_SCHEMA, UNION_LEVEL
 
 
 class FindingLike(Protocol):
@@ -43,15 +45,18 @@ class KeyCase:
     people: tuple[str, ...]
     event_ids: frozenset[str]
     note: str
+    period: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> KeyCase:
+        period = data.get("period")
         return cls(
             rule=str(data["rule"]),
             unit=str(data["unit"]),
             people=tuple(data.get("people", ())),
             event_ids=frozenset(data.get("event_ids", ())),
             note=str(data.get("note", "")),
+            period=None if period is None else str(period),
         )
 
 
@@ -84,6 +89,8 @@ def matches(finding: FindingLike, case: KeyCase) -> bool:
         return False
     if case.rule in UNION_LEVEL:
         return finding.unit == case.unit
+    if case.rule in BY_PERIOD:
+        return finding.unit == case.unit and getattr(finding, "period", None) == case.period
     return not case.event_ids.isdisjoint(finding.event_ids)
 
 

@@ -19,7 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import attrgetter
@@ -175,6 +175,27 @@ class Movement:
 
 
 @dataclass(slots=True)
+class UnitMonth:
+    """What a union collected and remitted FOR one month (the month of the dues batch, the
+    fee declaration and the remittance, as `ledger.projections.queries.remittance` places
+    them): the paid, unreversed records only, so a reversed one counts zero (rule 14)."""
+
+    dues: Counter[tuple[int | None, int]] = field(default_factory=Counter)  # (basis, amount) -> n
+    fee: int = 0
+    records: list[Movement] = field(default_factory=list)  # collections and remittances
+
+    def remitted(self, kind: str | None = None, *, by: date | None = None) -> int:
+        """Remitted for the month (of one kind; effective on or before `by`)."""
+        return sum(
+            m.amount
+            for m in self.records
+            if m.type == "remittance.record"
+            and (kind is None or m.key == kind)
+            and (by is None or m.on <= by)
+        )
+
+
+@dataclass(slots=True)
 class Statement:
     event_id: str
     kind: str  # dispute | confirm
@@ -276,6 +297,9 @@ class Facts:
     dues_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (unit, month) -> n
     periods: list[Period] = field(default_factory=list)  # where union-level rules look
     dues_horizon: str | None = None  # the latest dues month recorded anywhere
+    # Collections and remittances per (unit, month they are for) (rule 14).
+    unit_months: dict[tuple[str, str], UnitMonth] = field(default_factory=dict)
+    money_horizon: date | None = None  # the latest effective date of any money record
     verification: Report | None = None
     events: int = 0
     _policies: dict[tuple[str, date], Policy | None] = field(default_factory=dict, repr=False)

@@ -47,6 +47,7 @@ from audit.rules.facts import (
     RevokedUse,
     Statement,
     UnitInfo,
+    UnitMonth,
 )
 from ledger.clock import local_date
 from ledger.domain.periods import Period, parse_period
@@ -200,6 +201,7 @@ def load_facts(
         _load_rejudged(conn, facts)
         _load_join_events(conn, facts)
         _load_figures(conn, facts, period)
+        _load_unit_months(conn, facts)
         if progress is not None:
             progress(work, work)
     return facts
@@ -859,3 +861,54 @@ def _load_figures(conn: Connection, facts: Facts, period: Period | None) -> None
             facts.dues_lines[(r.unit_code, r.month)] = int(r.n)
     months = [month for (_unit, month) in facts.dues_lines]
     facts.dues_horizon = max(months) if months else None
+
+
+# Paid, unreversed collections (dues, the 2% fee) and remittances, by the month they are for:
+# what `ledger.projections.queries.remittance` nets (a reversed record and its reversal
+# cancel out there; here neither is read).
+_KEPT_LINES = (
+    "FROM proj_money_lines WHERE status = 'paid' AND reversal_of IS NULL AND NOT reversed "
+    "AND month IS NOT NULL "
+)
+_UNIT_MONTH_RECORDS = text(
+    "SELECT event_id, command_type, unit_code, month, effective_date, key, "
+    "SUM(amount) AS amount "
+    + _KEPT_LINES
+    + "AND ((flow = 'income' AND key IN ('dues', 'union_fee')) OR flow = 'remitted') "
+    "GROUP BY event_id, command_type, unit_code, month, effective_date, key"
+)
+# Dues lines by declared salary basis and amount: the standard-rate part of each line is
+# `expected_dues` of its basis under the month's policy (rule 14 splits it).
+_UNIT_MONTH_DUES = text(
+    "SELECT unit_code, month, basis, amount, COUNT(*) AS n "
+    + _KEPT_LINES
+    + "AND flow = 'income' AND key = 'dues' GROUP BY unit_code, month, basis, amount"
+)
+
+
+def _load_unit_months(conn: Connection, facts: Facts) -> None:
+    """Each union's collections and remittances per month they are for (rule 14)."""
+    months = facts.unit_months
+    for r in conn.execute(_UNIT_MONTH_RECORDS):
+        um = months.setdefault((r.unit_code, r.month), UnitMonth())
+        amount = int(r.amount)
+        um.records.append(
+            Movement(
+                event_id=r.event_id,
+                type=r.command_type,
+                unit=r.unit_code,
+                on=_day(r.effective_date),
+                amount=amount,
+                key=r.key,
+                month=r.month,
+            )
+        )
+        if r.command_type == "collection.union_fee":
+            um.fee += amount
+    for r in conn.execute(_UNIT_MONTH_DUES):
+        um = months.setdefault((r.unit_code, r.month), UnitMonth())
+        um.dues[(None if r.basis is None else int(r.basis), int(r.amount))] += int(r.n)
+    for um in months.values():
+        um.records.sort(key=lambda m: (m.on, m.event_id))
+    latest = conn.execute(text("SELECT MAX(effective_date) FROM proj_money_lines")).scalar()
+    facts.money_horizon = _maybe_day(latest)

@@ -1,4 +1,5 @@
-"""Rules 10, 11 and 12: how a union's welfare money is shared, bought and collected.
+"""Rules 10, 11, 12 and 14: how a union's welfare money is shared, bought, collected and
+remitted.
 
 Invariants:
 - Union-level findings (10, 12) are identified by rule, unit and period (`audit.rules.base`),
@@ -21,6 +22,20 @@ Invariants:
   dues collection rate: dues lines recorded for a month over the members the union had that
   month (at its first day, or joining during it), from the first month the union collected
   to the latest month any union collected.
+- Rule 14 judges grassroots unions on what their collections owe the upper level (nộp cấp
+  trên), per calendar quarter of the months the records are FOR (the month of the dues batch,
+  the fee declaration and the remittance), with the split of
+  `ledger.projections.queries.remittance`: for each month, the policy in force for the union
+  on its first day (`Facts.policy`, the one the amounts were checked against) splits the net
+  2% fee and the standard-rate part of the net dues (`grassroots_share`, rounded once per
+  union, month and kind). The ledger sets no due date, so a quarter is due by the last day of
+  the following quarter (`remittance_due`), and judged once the latest money record anywhere
+  (`Facts.money_horizon`) is past that day. Remittances effective by then count; a union
+  that remitted less than due by more than `remittance_tolerance` đồng is reported, the
+  money at stake being that shortfall. Kinds are pooled (fee remitted as dues is not short),
+  and remitting more than due, or in instalments, is no finding. A shortfall made up after
+  the due date is still reported, low; one still open is high when at least half of what
+  was due, otherwise medium.
 - Medians of integers are integers: the mean of the two middle values, rounded down.
   Shares and Gini coefficients are basis points.
 """
@@ -32,13 +47,19 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from operator import itemgetter
 
-from audit.rules.base import DetectedFinding, make
+from audit.rules.base import DetectedFinding, Evidence, Severity, make
 from audit.rules.benefits import occasion_key
-from audit.rules.facts import Facts, MemberFacts, Payout
+from audit.rules.facts import Facts, MemberFacts, Movement, Payout, UnitMonth
 from audit.rules.membership import payout_evidence
-from ledger.domain.catalogue import NON_CASH_WELFARE, SEPARATE_BOOK_WELFARE, SpendingCategory
+from ledger.domain.catalogue import (
+    NON_CASH_WELFARE,
+    SEPARATE_BOOK_WELFARE,
+    IncomeSource,
+    SpendingCategory,
+)
 from ledger.domain.money import BP_PER_WHOLE, compare_share, div_half_up, format_dong, share_bp
 from ledger.domain.periods import Period
+from ledger.domain.policy import Policy, expected_dues, grassroots_share
 
 _NOT_CASH = {k.value for k in NON_CASH_WELFARE | SEPARATE_BOOK_WELFARE}
 
@@ -368,4 +389,117 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                     union_period=period.label,
                 )
             )
+    return out
+
+
+# --- rule 14 -------------------------------------------------------------------------------------
+
+
+def remittance_due(quarter: Period) -> date:
+    """The last day a quarter's remittance upward is due: the end of the following quarter
+    (the ledger records no due date)."""
+    return quarter.next().end - timedelta(days=1)
+
+
+def _dues_due(pol: Policy, um: UnitMonth) -> int:
+    """What a month's net dues owe upward: the union keeps its share of the standard-rate part
+    (`expected_dues` of each line's declared basis) and everything above it."""
+    amount = sum(a * n for (_basis, a), n in um.dues.items())
+    if amount <= 0:
+        return 0
+    standard = sum(
+        (a if basis is None or a <= 0 else min(a, expected_dues(pol, basis))) * n
+        for (basis, a), n in um.dues.items()
+    )
+    standard = max(0, min(standard, amount))
+    return grassroots_share(pol, IncomeSource.dues, amount, standard_part=standard).remitted
+
+
+_KIND_VI = {"union_fee": "KPCĐ", "dues": "đoàn phí"}
+_KIND_EN = {"union_fee": "union fee", "dues": "dues", "other": "other"}
+
+
+def _record_note(record: Movement, due_by: date) -> str:
+    kind_en = _KIND_EN.get(record.key, record.key)
+    if record.type == "remittance.record":
+        late = " — sau hạn / after the due date" if record.on > due_by else ""
+        return f"nộp cấp trên / remitted ({kind_en}) {record.month}{late}"
+    return f"{_KIND_VI.get(record.key, record.key)} / {kind_en} {record.month}"
+
+
+def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
+    """Rule 14: a grassroots union remitted upward less than a quarter's collections owe."""
+    horizon = facts.money_horizon
+    if horizon is None:
+        return []
+    quarters: dict[tuple[str, str], list[tuple[str, UnitMonth]]] = defaultdict(list)
+    periods: dict[str, Period] = {}
+    for (unit, month), um in facts.unit_months.items():
+        info = facts.units.get(unit)
+        if info is None or not info.leaf:
+            continue
+        q = facts.period_for("quarter", date.fromisoformat(f"{month}-01"))
+        periods[q.label] = q
+        quarters[(unit, q.label)].append((month, um))
+    out = []
+    for (unit, label), months in sorted(quarters.items()):
+        quarter = periods[label]
+        due_by = remittance_due(quarter)
+        judged = facts.judged(unit, quarter.end - timedelta(days=1))
+        if horizon <= due_by or judged is None:
+            continue
+        due = {"union_fee": 0, "dues": 0}
+        for month, um in sorted(months):
+            pol = facts.policy(unit, date.fromisoformat(f"{month}-01"))
+            if pol is None:
+                continue  # no split defined: nothing owed
+            due["dues"] += _dues_due(pol, um)
+            if um.fee > 0:
+                due["union_fee"] += grassroots_share(pol, IncomeSource.union_fee, um.fee).remitted
+        owed = sum(due.values())
+        on_time = sum(um.remitted(by=due_by) for _m, um in months)
+        remitted = sum(um.remitted() for _m, um in months)
+        short = owed - on_time
+        if short <= judged.detection.remittance_tolerance:
+            continue
+        outstanding = owed - remitted
+        severity: Severity
+        if outstanding <= judged.detection.remittance_tolerance:
+            severity = "low"
+        else:
+            severity = "high" if 2 * outstanding >= owed else "medium"
+        parts_vi = ", ".join(f"{_KIND_VI[k]} {format_dong(v)}" for k, v in due.items() if v)
+        parts_en = ", ".join(f"{_KIND_EN[k]} {v}" for k, v in due.items() if v)
+        late_vi = late_en = ""
+        if remitted > on_time:
+            late_vi = f"; nộp thêm {format_dong(remitted - on_time)} sau hạn"
+            late_en = f"; {remitted - on_time} đồng more remitted after it"
+        out.append(
+            make(
+                "remittance_shortfall",
+                severity,
+                unit=unit,
+                people=[],
+                amount=short,
+                vi=f"{unit} trong {quarter.label_vi} phải nộp cấp trên {format_dong(owed)} "
+                f"({parts_vi}) nhưng đến hạn {due_by:%d/%m/%Y} chỉ nộp {format_dong(on_time)}, "
+                f"còn thiếu {format_dong(short)}{late_vi}.",
+                en=f"{unit} owed its upper level {owed} đồng for {quarter.label} ({parts_en}) "
+                f"but remitted {on_time} đồng by the due date {due_by}, {short} đồng short"
+                f"{late_en}.",
+                evidence=[
+                    Evidence(
+                        r.event_id,
+                        r.type,
+                        r.on,
+                        r.unit,
+                        r.amount,
+                        note=_record_note(r, due_by),
+                    )
+                    for _m, um in months
+                    for r in um.records
+                ],
+                union_period=quarter.label,
+            )
+        )
     return out

@@ -58,9 +58,11 @@ RULES: tuple[str, ...] = (
     "inflated_in_kind",
     "union_ratios",
     "signature_problem",
+    "remittance_shortfall",
     "member_dispute",
 )
 UNION_LEVEL: frozenset[str] = frozenset({"union_ratios", "concentration"})  # matched by unit
+BY_PERIOD: frozenset[str] = frozenset({"remittance_shortfall"})  # by unit and period (quarter)
 
 
 @dataclass
@@ -72,19 +74,21 @@ class Case:
     people: tuple[str, ...]
     ops: list[Op]
     note: str
+    period: str | None = None  # the period a union-level finding is judged for
 
     @property
     def event_ids(self) -> list[str]:
         return sorted({o.command_id for o in self.ops})
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule": self.rule,
             "unit": self.unit,
             "people": list(self.people),
             "event_ids": self.event_ids,
             "note": self.note,
         }
+        return out | ({"period": self.period} if self.period is not None else {})
 
 
 @dataclass
@@ -170,24 +174,38 @@ class Planter:
     # ------------------------------------------------------------------ key
 
     def case(
-        self, rule: str, unit: str, people: Iterable[str], ops: Iterable[Op], note: str
+        self,
+        rule: str,
+        unit: str,
+        people: Iterable[str],
+        ops: Iterable[Op],
+        note: str,
+        *,
+        period: str | None = None,
     ) -> None:
         assert rule in RULES, rule
         ops = list(ops)
         for o in ops:
             if not o.tag:
                 o.tag = f"fraud:{rule}"
-        self.key.cases.append(Case(rule, unit, tuple(people), ops, note))
+        self.key.cases.append(Case(rule, unit, tuple(people), ops, note, period))
 
     def lookalike(
-        self, rule: str, unit: str, people: Iterable[str], ops: Iterable[Op], note: str
+        self,
+        rule: str,
+        unit: str,
+        people: Iterable[str],
+        ops: Iterable[Op],
+        note: str,
+        *,
+        period: str | None = None,
     ) -> None:
         assert rule in RULES, rule
         ops = list(ops)
         for o in ops:
             if not o.tag:
                 o.tag = f"lookalike:{rule}"
-        self.key.lookalikes.append(Case(rule, unit, tuple(people), ops, note))
+        self.key.lookalikes.append(Case(rule, unit, tuple(people), ops, note, period))
 
     # ------------------------------------------------------------------ choosing
 

@@ -1,5 +1,6 @@
 """Planted cases about money: repeated benefits, caps, split payments, back-dating,
-reversals, concentration, inflated prices and union ratios (see `ledger.demo.fraud`).
+reversals, concentration, inflated prices, union ratios and remittances upward (see
+`ledger.demo.fraud`).
 
 Invariants:
 - Planted payouts go through `Planter.payout` (the generator's caps and counts, or a chair's
@@ -7,7 +8,7 @@ Invariants:
   default policy (approval 5,000,000 đ within `split_window_days` 7, `backdate_days` 45):
   cases well over them, look-alikes well under them.
 - Union-level cases (ratios, concentration) are one per union: the key matches them by
-  rule and unit.
+  rule and unit; a remittance shortfall by rule, union and quarter (its `period`).
 """
 
 from __future__ import annotations
@@ -612,6 +613,7 @@ def _fits(g: Year, p: Person, d: date, amount: int) -> bool:
 
 
 def after_spending(pl: Planter, g: Year) -> None:
+    remittances(pl, g)
     _reversals(pl, g)
     _spending_limits(pl, g)
     _loosened_policy(pl, g)
@@ -809,3 +811,133 @@ def ordinary_cases(pl: Planter, g: Year) -> None:
                 [],
                 "tỷ lệ chi phúc lợi dưới 60% tổng chi / welfare share under the 60% target",
             )
+
+
+# --------------------------------------------------------------------- remittances upward
+
+
+def _remitted(g: Year, unit: str, month: str) -> list[Op]:
+    """The ordinary quarterly remittances of a union (recorded for the quarter's last month)."""
+    return [
+        o
+        for o in g.ops
+        if o.type == "remittance.record" and o.unit == unit and o.body["month"] == month
+    ]
+
+
+def _move(ops: list[Op], d: date) -> None:
+    for o in ops:
+        o.at, o.effective = at(d, 14), d
+
+
+def remittances(pl: Planter, g: Year) -> None:
+    """Rule 14: unions that keep part of what they must remit upward for a quarter, judged
+    once the quarter is due (the end of the following quarter: Q1 and Q2 of the demo year).
+    Look-alikes: a quarter remitted in two instalments, one remitted late but before the due
+    date, one remitted beyond what was due. Runs before the reversals and key rotations, so
+    the ops it moves are signed with the key of their new date."""
+    y = g.y
+    taken: set[str] = set()
+
+    def pick(quarter: int) -> tuple[str, list[Op]] | None:
+        month = f"{y}-{3 * quarter:02d}"
+        u = pl.spread_unit(
+            g,
+            lambda c: (
+                c not in taken
+                and {o.body["kind"] for o in _remitted(g, c, month)} == {"union_fee", "dues"}
+            ),
+        )
+        if u is None:
+            return None
+        taken.add(u)
+        return u, sorted(_remitted(g, u, month), key=lambda o: o.body["kind"])
+
+    found = pick(1)
+    if found is not None:  # keeps 60% of what it must remit
+        u, ops = found
+        for o in ops:
+            o.body["amount"] = r1000(o.body["amount"] * 0.4)
+        pl.case(
+            "remittance_shortfall",
+            u,
+            [g.kt(u)],
+            ops,
+            f"{y}-Q1: nộp cấp trên 40% số phải nộp / remitted 40% of what was due",
+            period=f"{y}-Q1",
+        )
+    found = pick(2)
+    if found is not None:  # remits half of the dues share, the whole fee share
+        u, ops = found
+        dues = next(o for o in ops if o.body["kind"] == "dues")
+        dues.body["amount"] = r1000(dues.body["amount"] * 0.5)
+        pl.case(
+            "remittance_shortfall",
+            u,
+            [g.kt(u)],
+            ops,
+            f"{y}-Q2: chỉ nộp một nửa phần đoàn phí / remitted half of the dues share",
+            period=f"{y}-Q2",
+        )
+    found = pick(1)
+    if found is not None:  # the whole quarter remitted, but only after the due date (30 June)
+        u, ops = found
+        _move(ops, date(y, 8, pl.rng.randint(5, 25)))
+        pl.case(
+            "remittance_shortfall",
+            u,
+            [g.kt(u)],
+            ops,
+            f"{y}-Q1: nộp đủ nhưng sau hạn 30/6 / remitted in full after the due date",
+            period=f"{y}-Q1",
+        )
+    found = pick(1)
+    if found is not None:  # two instalments, both before the due date
+        u, ops = found
+        fee = next(o for o in ops if o.body["kind"] == "union_fee")
+        first = r1000(fee.body["amount"] * 0.6)
+        on = date(y, 5, pl.rng.randint(10, 28))
+        second = g.op(
+            at(on, 14),
+            "remittance.record",
+            fee.by,
+            fee.body | {"month": f"{y}-02", "amount": fee.body["amount"] - first},
+            unit=u,
+            effective=on,
+        )
+        fee.body["amount"] = first
+        pl.lookalike(
+            "remittance_shortfall",
+            u,
+            [g.kt(u)],
+            [*ops, second],
+            f"{y}-Q1: nộp cấp trên làm hai đợt, đủ trước hạn / remitted in two instalments, in "
+            "full before the due date",
+            period=f"{y}-Q1",
+        )
+    found = pick(2)
+    if found is not None:  # late, in full, before the due date (30 September)
+        u, ops = found
+        _move(ops, date(y, 9, pl.rng.randint(20, 29)))
+        pl.lookalike(
+            "remittance_shortfall",
+            u,
+            [g.kt(u)],
+            ops,
+            f"{y}-Q2: nộp muộn nhưng đủ, trước hạn 30/9 / remitted late but in full before the "
+            "due date",
+            period=f"{y}-Q2",
+        )
+    found = pick(1)
+    if found is not None:  # more than due
+        u, ops = found
+        for o in ops:
+            o.body["amount"] = r1000(o.body["amount"] * 1.2)
+        pl.lookalike(
+            "remittance_shortfall",
+            u,
+            [g.kt(u)],
+            ops,
+            f"{y}-Q1: nộp cấp trên nhiều hơn số phải nộp / remitted more than due",
+            period=f"{y}-Q1",
+        )

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from audit.detect import RULES, detect
-from audit.rules.base import finding_id
+from audit.rules.base import finding_id, union_finding_id
 from ledger.client import OfficerSigner
 from ledger.domain.policy import load_default_book
 from ledger.signing import encode_b64
@@ -90,7 +90,7 @@ def test_every_rule_is_registered_once_with_both_labels() -> None:
     from ledger.demo import fraud
 
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 14
+    assert len(ids) == len(set(ids)) == 15
     assert ids == list(fraud.RULES)  # the planted demo covers every rule, in the same order
     assert all(r.label_vi and r.label_en for r in RULES)
 
@@ -1363,3 +1363,132 @@ def test_findings_are_kept_to_the_unit_and_period_asked_for(world) -> None:  # t
     assert {f.unit for f in found(world, "over_cap", unit="D")} == {"G1", "G2"}
     assert found(world, "over_cap", period="2024-10") == []
     assert len(found(world, "over_cap", period="2024-Q3")) == 2
+
+
+# --- 14 ----------------------------------------------------------------------------------------
+
+
+def _collect(world: Any, unit: str, month: str, day: str, lines: list[tuple[str, int, int]]) -> Any:
+    with at(day):
+        return world.submit(
+            "collection.dues",
+            by=world.kt if unit == "G1" else world.kt2,
+            unit=unit,
+            effective_date=day,
+            body={
+                "month": month,
+                "lines": [{"member": m, "salary_basis": s, "amount": a} for m, s, a in lines],
+            },
+        )
+
+
+def _fee_of(world: Any, unit: str, month: str, day: str, payroll: int) -> Any:
+    with at(day):
+        return world.submit(
+            "collection.union_fee",
+            by=world.kt if unit == "G1" else world.kt2,
+            unit=unit,
+            effective_date=day,
+            body={"month": month, "payroll": payroll, "amount": payroll // 50, "employer": "Cty"},
+        )
+
+
+def _remit(world: Any, unit: str, day: str, month: str, kind: str, amount: int) -> Any:
+    with at(day):
+        return world.submit(
+            "remittance.record",
+            by=world.kt if unit == "G1" else world.kt2,
+            unit=unit,
+            effective_date=day,
+            body={"month": month, "kind": kind, "amount": amount, "to_unit": "D"},
+        )
+
+
+def _remittance_world(world: Any) -> tuple[list[str], list[str]]:
+    """Q3 2024. G1: dues of 301.891 a month (70% kept: 90.567 due each month) and a July fee
+    of 2.000.000 (25%: 500.000 due), 771.701 due; it remits 600.000 by the due date,
+    31/12/2024. G2: a July fee of 4.000.000 (1.000.000 due), remitted in two instalments
+    (600.000 in October, 400.000 in December), and 3 × 15.000 of dues remitted more than due
+    (60.000). The event ids of G1's and G2's quarter."""
+    world.join("DV1", salary=6_789_123)
+    world.join("DV2", salary=30_000_000)
+    world.join("DV3", unit="G2", salary=5_000_000)
+    g1: list[str] = []
+    g2: list[str] = []
+    # 1% of 6.789.123 = 67.891; 1% of 30.000.000 capped at 234.000
+    lines = [("DV1", 6_789_123, 67_891), ("DV2", 30_000_000, 234_000)]
+    for month, day in (
+        ("2024-07", "2024-07-31"),
+        ("2024-08", "2024-08-31"),
+        ("2024-09", "2024-09-30"),
+    ):
+        g1.append(_collect(world, "G1", month, day, lines).event_id)
+        g2.append(_collect(world, "G2", month, day, [("DV3", 5_000_000, 50_000)]).event_id)
+    g1.append(_fee_of(world, "G1", "2024-07", "2024-08-05", 100_000_000).event_id)
+    g2.append(_fee_of(world, "G2", "2024-07", "2024-08-05", 200_000_000).event_id)
+    g1.append(_remit(world, "G1", "2024-10-10", "2024-09", "union_fee", 500_000).event_id)
+    g1.append(_remit(world, "G1", "2024-10-10", "2024-09", "dues", 100_000).event_id)
+    g2.append(_remit(world, "G2", "2024-10-05", "2024-07", "union_fee", 600_000).event_id)
+    g2.append(_remit(world, "G2", "2024-12-20", "2024-09", "union_fee", 400_000).event_id)
+    g2.append(_remit(world, "G2", "2024-12-20", "2024-09", "dues", 60_000).event_id)
+    return g1, g2
+
+
+def test_a_union_remitting_less_than_its_collections_owe_is_found_once_the_quarter_is_due(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    g1, _g2 = _remittance_world(world)
+    # Nothing recorded after 31/12/2024 yet: the quarter's remittance is not past due.
+    assert found(world, "remittance_shortfall") == []
+    _collect(world, "G2", "2025-01", "2025-01-31", [("DV3", 5_000_000, 50_000)])
+    (f,) = found(world, "remittance_shortfall")
+    # G2's two instalments and its excess are no finding; G1 is 771.701 − 600.000 short.
+    assert (f.unit, f.period, f.amount, f.severity) == ("G1", "2024-Q3", 171_701, "medium")
+    assert f.id == union_finding_id("remittance_shortfall", "G1", "2024-Q3")
+    assert sorted(f.event_ids) == sorted(g1) and f.stakes == ()
+    assert "phải nộp cấp trên 771.701 đ" in f.explanation_vi
+    assert "31/12/2024 chỉ nộp 600.000 đ, còn thiếu 171.701 đ" in f.explanation_vi
+    assert "171701 đồng short" in f.explanation_en
+    # kept to the quarter it judges, whatever the dates of its remittances
+    assert [x.id for x in found(world, "remittance_shortfall", period="2024")] == [f.id]
+    assert found(world, "remittance_shortfall", period="2024-Q4") == []
+    assert found(world, "remittance_shortfall", unit="G2") == []
+
+
+def test_a_remittance_short_by_no_more_than_the_tolerance_is_no_finding(world) -> None:  # type: ignore[no-untyped-def]
+    _remittance_world(world)
+    _collect(world, "G2", "2025-01", "2025-01-31", [("DV3", 5_000_000, 50_000)])
+    adopt_for_p(world, detection__remittance_tolerance=171_701)
+    assert found(world, "remittance_shortfall") == []
+    world.adopt(
+        "P",
+        "2024-12-02",
+        version="P-2024-07c",
+        effective_from="2024-07-03",
+        detection__remittance_tolerance=171_700,
+    )
+    assert [f.amount for f in found(world, "remittance_shortfall")] == [171_701]
+
+
+def test_a_shortfall_made_up_after_the_due_date_is_still_reported_low(world) -> None:  # type: ignore[no-untyped-def]
+    _remittance_world(world)
+    late = _remit(world, "G1", "2025-01-15", "2024-09", "dues", 171_701).event_id
+    (f,) = found(world, "remittance_shortfall")
+    assert (f.amount, f.severity) == (171_701, "low")
+    assert late in f.event_ids
+    assert "nộp thêm 171.701 đ sau hạn" in f.explanation_vi
+    # remitted in full before the due date instead: nothing
+    with at("2025-01-16"):
+        world.submit(
+            "reversal.record", by=world.kt, unit="G1", body={"target": late, "reason": "ghi lại"}
+        )
+    _remit(world, "G1", "2024-12-30", "2024-08", "dues", 171_701)
+    assert found(world, "remittance_shortfall") == []
+
+
+def test_a_union_that_remits_nothing_is_high(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV1", salary=6_789_123)
+    _fee_of(world, "G1", "2024-07", "2024-08-05", 100_000_000)
+    _collect(world, "G1", "2025-01", "2025-01-31", [("DV1", 6_789_123, 67_891)])
+    (f,) = found(world, "remittance_shortfall")
+    assert (f.period, f.amount, f.severity) == ("2024-Q3", 500_000, "high")
