@@ -5,13 +5,14 @@ Invariants:
   only (no database, no clock), so the same facts always give the same findings.
 - A finding's id is `F-` + the first 16 hex digits of SHA-256 over the rule id and the
   sorted ids of the events that prove it (each framed by a NUL byte), or, for union-level
-  findings (concentration, union ratios), over the rule, the unit and the period. The same
+  findings (concentration, union ratios, remittance shortfall), over the rule, the unit and
+  the period. The same
   finding found again keeps its id, and so keeps the inspectors' judgments (finding.resolve).
 - Money is integer đồng; `amount` is what is at stake, never negative. `stakes` says which
   events that money is (event id -> đồng, summing to `amount`; one member's line of a batch
   is keyed `event#member`), so a total over findings counts each event's money once
   (`money_at_stake`); a finding whose money is tied to no event (a union's ratios,
-  concentration) has no stakes and counts whole.
+  concentration, a remittance shortfall) has no stakes and counts whole.
 - `people` holds member numbers and officer codes, never names (names are personal data,
   shown only when `Ledger.reveal` opens them).
 """
