@@ -187,8 +187,9 @@ def demo(
     out.print(f"Checkpoint đã ký / signed checkpoint: {n(size)} bút toán, root {root}")
     out.print(_findings_table(found))
     out.print(
-        "Chi tiết / details: phucloi audit detect; báo cáo kiểm tra / inspection report: "
-        "phucloi audit report --out report.html"
+        f"Chi tiết / details: {run} audit detect; báo cáo kiểm tra / inspection report: "
+        f"{run} audit report --out report.html",
+        soft_wrap=True,
     )
     if result.plan.key is not None and quality is not None:
         out.print(

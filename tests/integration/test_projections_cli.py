@@ -166,3 +166,8 @@ def test_the_demos_closing_hint_works_as_printed(tmp_path: Path) -> None:
     assert member is not None, hint
     shown = ok(cli(home, db, f"history {member.group(1)} --json"))
     assert json.loads(shown.stdout)["member"] == member.group(1)
+    (details,) = [line for line in out.splitlines() if line.startswith("Chi tiết / details:")]
+    assert details == (
+        f"Chi tiết / details: {run} audit detect; báo cáo kiểm tra / inspection report: "
+        f"{run} audit report --out report.html"
+    )
