@@ -8,6 +8,10 @@ Invariants:
   the ledger then validates the body against the command type's own model.
 - Each write route accepts only its command types (`signed_item_model`): another type is a
   422 naming `command.type`, before the ledger sees it.
+- The OpenAPI document describes, for each write route, one command per type it accepts,
+  whose `body` is the very model the ledger validates that type's body with
+  (`ledger.domain.commands.COMMANDS`), so the document cannot drift from the validator. Only
+  the document changes: requests are still validated as `CommandIn` (body untouched).
 - No string anywhere in a request may hold a NUL character or a lone surrogate (they cannot
   be stored or canonicalised): refused with the path of the field.
 """
@@ -16,19 +20,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
+    TypeAdapter,
     create_model,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from ledger.domain.commands import Code, KeyId, MemberNo, Uuid
+from ledger.domain.commands import COMMANDS, Code, KeyId, MemberNo, Uuid
 
 
 def _clean(value: str) -> str:
@@ -111,14 +120,20 @@ class CommandIn(Strict):
     type: str = Field(max_length=40)
     command_id: Uuid = Field(description="Client-generated UUID: retries reuse it.")
     unit: Code | None = None
-    effective_date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    effective_date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] = Field(
+        json_schema_extra={"format": "date"},
+        description="The day the command takes effect, YYYY-MM-DD.",
+    )
     signer: SignerIn
     signed_at: Annotated[
         str,
         StringConstraints(
             pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
         ),
-    ]
+    ] = Field(
+        json_schema_extra={"format": "date-time"},
+        description="When the officer signed, ISO 8601 with a time zone offset.",
+    )
     body: dict[str, Any] = Field(
         max_length=30,
         description="The command type's body (ledger.domain.commands); money in integer đồng.",
@@ -164,13 +179,56 @@ class SignedItemIn(Strict):
         return item
 
 
+@cache
+def documented_command(type_: str) -> type[CommandIn]:
+    """The command of one type as the OpenAPI document shows it (never used to validate):
+    its `body` is the model `Ledger.submit` validates that type's body with."""
+    spec = COMMANDS[type_]
+    body = spec.body
+    name = "".join(part.capitalize() for part in re.split(r"[._]", type_)) + "Command"
+    unit: Any = (Code, ...) if spec.needs_unit else (Code | None, None)
+    return create_model(
+        name,
+        __base__=CommandIn,
+        type=(Literal[type_], ...),  # type: ignore[valid-type,arg-type]
+        unit=unit,
+        body=(
+            body,
+            Field(
+                description=f"The body of {type_} (ledger.domain.commands.{body.__name__}); "
+                "money in integer đồng."
+            ),
+        ),
+    )
+
+
+class DocumentedCommandIn(CommandIn):
+    """Validated as `CommandIn` (the body passed through untouched, exactly as signed);
+    documented as one `documented_command` per type of `documented_types`, told apart by
+    `type`."""
+
+    documented_types: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        variants = tuple(documented_command(t) for t in cls.documented_types)
+        if len(variants) == 1:
+            return handler(variants[0].__pydantic_core_schema__)
+        union = Annotated[Union[variants], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
+        return handler(TypeAdapter(union).core_schema)
+
+
 def signed_item_model(name: str, types: tuple[str, ...]) -> type[SignedItemIn]:
-    """A SignedItemIn whose `command.type` must be one of `types` (for one route)."""
+    """A SignedItemIn whose `command.type` must be one of `types` (for one route); the
+    OpenAPI document shows each type's body (`DocumentedCommandIn`)."""
     command = create_model(
         f"{name}Command",
-        __base__=CommandIn,
+        __base__=DocumentedCommandIn,
         type=(Literal[types], ...),  # type: ignore[valid-type,arg-type]
     )
+    command.documented_types = types
     return create_model(name, __base__=SignedItemIn, command=(command, ...))
 
 

@@ -65,8 +65,19 @@ ShortText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PRINTABLE),
 ]
-Commit = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$")]
+Commit = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{64}$"),
+    Field(
+        description="Personal data, committed: hex SHA-256 of salt ‖ UTF-8 value; the value "
+        "and salt travel in `openings` under this field's name, to be sealed."
+    ),
+]
+Month = Annotated[
+    str,
+    StringConstraints(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$"),
+    Field(description="A month, YYYY-MM."),
+]
 # 32 bytes in canonical padded base64: the 43rd character carries 4 bits and two zero bits,
 # so it is one of the 16 whose index is a multiple of 4 (any other decodes the same bytes).
 KeyB64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
@@ -76,8 +87,9 @@ Uuid = Annotated[
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
 ]
 MAX_MONEY = 10**13  # 10 nghìn tỷ đồng: above any union's amount, far below 2**53
-Money = Annotated[StrictInt, Field(ge=0, le=MAX_MONEY)]
-PositiveMoney = Annotated[StrictInt, Field(gt=0, le=MAX_MONEY)]
+_DONG = "An amount in whole đồng (integer, never a float or a string)."
+Money = Annotated[StrictInt, Field(ge=0, le=MAX_MONEY, description=_DONG)]
+PositiveMoney = Annotated[StrictInt, Field(gt=0, le=MAX_MONEY, description=_DONG)]
 
 
 class Body(BaseModel):
