@@ -28,6 +28,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -47,6 +48,7 @@ from ledger.domain.errors import (
     validation_en,
     validation_vi,
 )
+from ledger.domain.policy import policy_json_schema
 
 SCHEMA = "phucloi/command/v1"
 
@@ -125,7 +127,8 @@ class UnitDissolveBody(Body):
 
 
 class PolicyAdoptBody(Body):
-    policy: dict[str, Any]
+    # Checked by Policy.from_dict (ledger.handlers); the schema is made from its tables.
+    policy: Annotated[dict[str, Any], WithJsonSchema(policy_json_schema())]
 
 
 class OfficerRegisterBody(Body):

@@ -19,6 +19,10 @@ Invariants:
   loosened, below: the highest target and the strictest limits in force across the unit's
   chain, and the thresholds of the highest union with a version in force. A union's own
   version still governs what it may pay (caps, counts, approval threshold).
+- ``policy_json_schema`` (the API's document of ``policy.adopt``) is made from the same check
+  tables, field lists and defaults as ``from_dict``: every leaf check has its schema in
+  ``_CHECK_SCHEMAS`` (a check without one is a KeyError when ``ledger.domain.commands`` is
+  imported, which builds the schema).
 - Detection thresholds (``DetectionRules``, the ``detection`` section read by ``audit.detect``)
   are policy data too; a stored policy without the section, or with some of its fields
   missing, loads with the documented defaults.
@@ -91,6 +95,7 @@ def _optional(check: _Check) -> _Check:
     def optional_check(value: object) -> str | None:
         return None if value is None else check(value)
 
+    optional_check.optional_of = check  # type: ignore[attr-defined]  # for _schema_of
     return optional_check
 
 
@@ -104,6 +109,32 @@ def _date(value: object) -> str | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return None
     return "must be a date (ISO YYYY-MM-DD)"
+
+
+# What each leaf check accepts, as JSON Schema (`policy_json_schema`, the API's document).
+_CHECK_SCHEMAS: Final[dict[_Check, dict[str, Any]]] = {
+    _money: {"type": "integer", "minimum": 0, "description": "whole đồng"},
+    _bp: {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": BP_PER_WHOLE,
+        "description": "basis points (1% = 100 bp)",
+    },
+    _days: {"type": "integer", "minimum": 0, "description": "days"},
+    _count: {"type": "integer", "minimum": 1},
+    _flag: {"type": "boolean"},
+    _count_period: {"type": "string", "enum": list(COUNT_PERIODS)},
+    _version: {"type": "string", "pattern": r"^\S([\s\S]*\S)?$"},
+    _date: {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+}
+
+
+def _schema_of(check: _Check) -> dict[str, Any]:
+    """The JSON Schema of the values `check` accepts (KeyError: a check without one)."""
+    inner = getattr(check, "optional_of", None)
+    if inner is not None:
+        return {"anyOf": [_schema_of(inner), {"type": "null"}]}
+    return dict(_CHECK_SCHEMAS[check])
 
 
 def _run(checks: Sequence[tuple[str, _Check]], get: Callable[[str], object]) -> list[FieldProblem]:
@@ -219,6 +250,14 @@ def _day_of_month(value: object) -> str | None:
         return None
     return "must be a day of the month from 1 to 28"
 
+
+_CHECK_SCHEMAS[_ratio_bp] = {
+    "type": "integer",
+    "minimum": BP_PER_WHOLE,
+    "maximum": 100 * BP_PER_WHOLE,
+    "description": "basis points, 10000 = 1×",
+}
+_CHECK_SCHEMAS[_day_of_month] = {"type": "integer", "minimum": 1, "maximum": 28}
 
 _DETECTION_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
     ("repeat_window_days", _days),
@@ -466,6 +505,49 @@ class Policy:
             else:
                 out[name] = getattr(self, name)
         return out
+
+
+def policy_json_schema() -> dict[str, Any]:
+    """JSON Schema of a policy version's JSON form, as ``Policy.from_dict`` reads it, made
+    from the same check tables, field lists and defaults (the ``policy`` of ``policy.adopt``
+    in the API's document). It cannot say the cross-field rules (a per-payout cap within the
+    per-year cap, min_bp within max_bp); ``from_dict`` still checks those."""
+
+    def fields(checks: Sequence[tuple[str, _Check]], defaults: Mapping[str, object]) -> Any:
+        return {
+            name: _schema_of(check) | ({"default": defaults[name]} if name in defaults else {})
+            for name, check in checks
+        }
+
+    def closed(properties: dict[str, Any], **more: Any) -> dict[str, Any]:
+        return {"type": "object", "properties": properties, "additionalProperties": False} | more
+
+    limit = _schema_of(_optional(_bp))
+    properties = fields(_POLICY_CHECKS, _POLICY_OPTIONAL)
+    properties["category_limits"] = {
+        "type": "object",
+        "description": "per spending category, the share of total spending allowed (bp)",
+        "propertyNames": {"enum": [c.value for c in SpendingCategory]},
+        "additionalProperties": closed({"min_bp": limit, "max_bp": limit}),
+        "default": {},
+    }
+    properties["welfare"] = {
+        "type": "object",
+        "description": "the welfare kinds this version allows, each with its rule",
+        "propertyNames": {"enum": [k.value for k in WelfareKind]},
+        "additionalProperties": closed(fields(_RULE_CHECKS, _RULE_DEFAULTS)),
+    }
+    properties["detection"] = closed(
+        fields(_DETECTION_CHECKS, DetectionRules().to_dict()),
+        description="thresholds of the profiteering rules; absent fields take their defaults",
+        default={},
+    )
+    return closed(
+        {name: properties[name] for name in _POLICY_FIELDS},
+        required=[name for name in _POLICY_FIELDS if name not in _POLICY_OPTIONAL],
+        description="One version of the union's internal spending rules (quy chế chi tiêu "
+        "nội bộ): amounts in whole đồng, rates and shares in basis points.",
+    )
 
 
 def _unknown_fields(

@@ -14,8 +14,9 @@ from typing import Any
 import jsonschema_rs  # schemathesis's validator, installed with the test extras
 
 from api.routes.records import WRITES
+from ledger.domain.catalogue import WelfareKind
 from ledger.domain.commands import COMMANDS
-from ledger.domain.policy import load_default_book
+from ledger.domain.policy import DetectionRules, load_default_book
 from ledger.signing import encode_b64
 from tests.support import at, entries, officer_key
 
@@ -84,6 +85,68 @@ def test_every_signed_write_documents_the_body_of_each_command_type(api) -> None
     line = _resolve(doc, dues["properties"]["lines"]["items"])
     assert line["required"] == ["member", "salary_basis", "amount"]
     assert line["properties"]["amount"]["type"] == "integer"
+
+
+def test_the_policy_of_policy_adopt_is_documented_from_the_policy_checks(api) -> None:  # type: ignore[no-untyped-def]
+    doc = api.client.get("/openapi.json").json()
+    adopt = _commands(doc, "/policies")["policy.adopt"]
+    policy = _resolve(doc, adopt["properties"]["body"])["properties"]["policy"]
+    version = load_default_book().to_dict()["versions"][0]
+    assert set(policy["properties"]) == set(version)  # the fields Policy.to_dict writes
+    optional = {"category_limits", "welfare", "backdate_days", "split_window_days", "detection"}
+    assert set(policy["required"]) == set(version) - optional | {"welfare"}
+    assert policy["additionalProperties"] is False
+    assert policy["properties"]["effective_from"]["format"] == "date"
+    assert policy["properties"]["base_salary"]["type"] == "integer"
+    assert policy["properties"]["dues_rate_bp"]["maximum"] == 10_000
+    rule = policy["properties"]["welfare"]["additionalProperties"]
+    assert set(rule["properties"]) == set(version["welfare"]["gift"])
+    assert set(policy["properties"]["welfare"]["propertyNames"]["enum"]) == {
+        k.value for k in WelfareKind
+    }
+    detection = policy["properties"]["detection"]["properties"]
+    assert {name: f["default"] for name, f in detection.items()} == DetectionRules().to_dict()
+    fits = jsonschema_rs.Draft202012Validator(policy, validate_formats=True)
+    assert all(fits.is_valid(v) for v in load_default_book().to_dict()["versions"])
+
+
+def test_a_policy_the_document_rules_out_is_refused_by_the_ledger(api) -> None:  # type: ignore[no-untyped-def]
+    doc = api.client.get("/openapi.json").json()
+    validator = _validator(doc, "/policies")
+    w, chair = api.world, api.officer("ct.g1")
+    version = load_default_book().to_dict()["versions"][0] | {"effective_from": "2024-10-01"}
+    wrong = [
+        (version | {"dues_rate_bp": 20_000}, "body.policy.dues_rate_bp"),
+        (version | {"welfare": {"lottery": {}}}, "body.policy.welfare.lottery"),
+        ({k: v for k, v in version.items() if k != "welfare"}, "body.policy.welfare"),
+        (
+            version | {"detection": {"report_deadline_day": 31}},
+            "body.policy.detection.report_deadline_day",
+        ),
+    ]
+    before = entries(w)
+    with at("2024-10-01"):
+        for policy, field in wrong:
+            item = w.item(
+                "policy.adopt",
+                by=w.chair,
+                unit="G1",
+                effective_date="2024-10-01",
+                body={"policy": policy},
+            )
+            assert not validator.is_valid(item), field
+            r = api.client.post("/policies", json=item, headers=chair)
+            assert r.status_code == 422, r.text
+            assert [p["field"] for p in r.json()["problems"]] == [field], r.json()
+        good = w.item(
+            "policy.adopt",
+            by=w.chair,
+            unit="G1",
+            effective_date="2024-10-01",
+            body={"policy": version},
+        )
+        assert validator.is_valid(good)
+    assert entries(w) == before
 
 
 def test_a_sample_of_every_command_type_fits_the_document_and_is_recorded(api) -> None:  # type: ignore[no-untyped-def]
