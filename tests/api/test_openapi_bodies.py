@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema_rs  # schemathesis's validator, installed with the test extras
+import jsonschema_rs
 
 from api.routes.records import WRITES
 from ledger.domain.catalogue import WelfareKind
