@@ -164,6 +164,9 @@ class Movement:
     overridden: tuple[str, ...] = ()  # loans: the policy checks a chair overrode
     justification: str | None = None
     seq: int = 0  # its place in the log: what was recorded after what
+    # what the voucher says: a collection's or expense's description, the fee's employer, the
+    # remittance's recipient (None for dues batches and loans)
+    detail: str | None = None
     # A dues batch's lines: member -> amount (other movements are one line: `member`, `amount`).
     lines: dict[str, int] = field(default_factory=dict)
 

@@ -704,7 +704,8 @@ def _load_unit_money(conn: Connection, facts: Facts) -> None:
         return
     query = text(
         "SELECT event_id, command_type, unit_code, effective_date, month, key, "
-        "SUM(amount) AS amount, MIN(seq) AS seq FROM proj_money_lines WHERE unit_code IN :units "
+        "SUM(amount) AS amount, MIN(seq) AS seq, MIN(detail) AS detail FROM proj_money_lines "
+        "WHERE unit_code IN :units "
         "AND reversal_of IS NULL AND flow <> 'received' AND command_type IN :types "
         "GROUP BY event_id, command_type, unit_code, effective_date, month, key"
     ).bindparams(bindparam("units", expanding=True), bindparam("types", expanding=True))
@@ -722,6 +723,7 @@ def _load_unit_money(conn: Connection, facts: Facts) -> None:
             signer=current.signer if current is not None else None,
             reversed=r.event_id in reversed_ids,
             seq=int(r.seq),
+            detail=r.detail,
         )
         facts.movements[r.event_id] = m
     months = {

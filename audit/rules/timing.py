@@ -368,9 +368,15 @@ def _covered(t: Movement, q: Movement) -> int:
 
 
 def _twin(t: Movement, q: Movement) -> bool:
-    """Whether `q` repeats `t` exactly (the same day, every line the same): one of them is the
-    duplicate of the other."""
-    return q.on == t.on and q.by_line() == t.by_line()
+    """Whether `q` repeats `t` exactly (the same day, every line the same, the same description
+    or employer folded as occasions are): one of them is the duplicate of the other. Two equal
+    donations of two enterprises the same day are not twins: reversing one as "ghi trùng" is a
+    collection quietly cancelled."""
+    return (
+        q.on == t.on
+        and q.by_line() == t.by_line()
+        and occasion_key(q.detail or "") == occasion_key(t.detail or "")
+    )
 
 
 def _counter(t: Movement, q: Movement, days: int) -> bool:

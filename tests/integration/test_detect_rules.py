@@ -929,6 +929,35 @@ def test_a_counter_movement_follows_its_target_and_records_its_lines_and_amount_
     )
 
 
+def test_two_equal_donations_of_two_enterprises_are_not_a_duplicate_to_reverse(world) -> None:  # type: ignore[no-untyped-def]
+    """Two enterprises each gave 10,000,000 for Tết the same day; the finance officer reversed
+    the second as "ghi trùng" and kept the cash. The first counted as the kept twin of a
+    duplicate because descriptions were not compared: nothing was found."""
+
+    def donation(description: str, hour: int) -> Any:
+        with at("2025-01-15", hour):
+            return world.submit(
+                "collection.other",
+                by=world.kt,
+                unit="G1",
+                effective_date="2025-01-15",
+                body={"source": "donation", "amount": 10_000_000, "description": description},
+            )
+
+    donation("Cty A tài trợ Tết", 9)
+    b = donation("Cty B tài trợ Tết", 10)
+    b_off = _reverse(world, b, "2025-01-16", "ghi trùng")
+    # Look-alike: one voucher entered twice (the description typed with other spacing and
+    # case), the duplicate reversed.
+    donation("Cty C tài trợ Tết", 11)
+    c_again = donation("cty c  tài trợ tết", 12)
+    _reverse(world, c_again, "2025-01-16", "ghi trùng")
+
+    [f] = found(world, "suspicious_reversal")
+    assert (set(f.event_ids), f.amount) == ({b.event_id, b_off.event_id}, 10_000_000)
+    assert (f.severity, f.people) == ("high", ("kt.g1",))
+
+
 # --- 10, 11 --------------------------------------------------------------------------------------
 
 
