@@ -91,6 +91,7 @@ from ledger.privacy import (
     birth_date_problem,
     blind_index,
     check_openings,
+    citizen_id_problem,
     new_data_key,
     normalize_indexed,
     seal,
@@ -823,6 +824,11 @@ class Ledger(Application[UUID]):
                     )
                 )
                 continue
+            if kind == "citizen_id":
+                expired = citizen_id_problem(normal, pc.command.effective_date)
+                if expired is not None:
+                    problems.append(problem(f"openings.{field_}", "cmnd_expired", *expired))
+                    continue
             blind[field_] = blind_index(self.vault.index_key(), kind=kind, value=normal)
         if "date_of_birth" in item.openings:
             wrong = birth_date_problem(

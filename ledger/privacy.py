@@ -62,6 +62,7 @@ __all__ = [
     "TamperedError",
     "blind_index",
     "check_openings",
+    "citizen_id_problem",
     "commit",
     "make_personal",
     "new_data_key",
@@ -127,6 +128,24 @@ def normalize_bank_account(bank_code: str, number: str) -> str:
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST_BIRTH = date(1900, 1, 1)
+# Luật Căn cước 2023, art. 46: the 9-digit CMND ceased to be valid on 2025-01-01; from then on
+# everyone is identified by the 12-digit personal identification number (the CCCD's).
+CMND_VALID_UNTIL = date(2025, 1, 1)
+
+
+def citizen_id_problem(normal: str, on: date) -> tuple[str, str] | None:
+    """Why a (normalised) citizen ID cannot be registered on `on`, as (tiếng Việt, English): a
+    9-digit CMND on or after 2025-01-01. A second registration of one person under the old
+    number never meets the first under the new one, so rules keyed on the citizen ID (two
+    unions, one person) would miss it."""
+    if len(normal) == 9 and on >= CMND_VALID_UNTIL:
+        return (
+            "CMND 9 số hết giá trị từ 01/01/2025 (Luật Căn cước 2023): hãy nhập số định danh "
+            "cá nhân 12 số (CCCD)",
+            "a 9-digit CMND is no longer valid from 2025-01-01 (Identity Law 2023): enter the "
+            "12-digit personal identification number (CCCD)",
+        )
+    return None
 
 
 def birth_date_problem(value: Any, on: date) -> tuple[str, str] | None:

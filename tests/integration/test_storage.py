@@ -722,3 +722,43 @@ def test_processes_opening_the_ledger_at_once_all_open_it(world, database_url: s
             t.join(timeout=60)
     assert failures == []
     assert opened == [len(world.ledger.officers())] * 18
+
+
+def test_an_old_nine_digit_cmnd_is_refused_from_2025(world) -> None:  # type: ignore[no-untyped-def]
+    """A second registration of one person under the old 9-digit CMND never met the first
+    under the 12-digit CCCD, so `duplicate_citizen_id` missed it; the CMND ceased to be valid
+    on 2025-01-01. A registration dated before then may still carry it."""
+    from ledger.domain.errors import LedgerError
+
+    def join(number: str, on: str, cid: str):  # type: ignore[no-untyped-def]
+        with at(on):
+            return world.submit(
+                "member.join",
+                by=world.kt,
+                unit="G1",
+                effective_date=on,
+                body={"member": number, "salary_basis": 6_000_000},
+                personal={"full_name": number, "date_of_birth": "1990-01-01", "citizen_id": cid},
+            )
+
+    keys = "SELECT count(*) FROM person_keys"
+    before = _counts(world, keys)
+    with pytest.raises(LedgerError) as refused:
+        join("DV071", "2025-01-01", "079 100 001")
+    (p,) = refused.value.problems
+    assert (p.field, p.code) == ("openings.citizen_id", "cmnd_expired")
+    assert p.vi.startswith("CMND 9 số hết giá trị từ 01/01/2025")
+    assert _counts(world, keys) == before
+    assert join("DV071", "2024-12-31", "079100001").status == "recorded"
+    with at("2025-03-01"), pytest.raises(LedgerError) as relative:
+        world.submit(
+            "member.relative",
+            by=world.kt,
+            unit="G1",
+            effective_date="2025-03-01",
+            body={"member": "DV071", "relative": "R1", "relation": "parent"},
+            personal={"full_name": "Cha", "date_of_birth": "1950-01-01", "citizen_id": "079100002"},
+        )
+    assert [(p.field, p.code) for p in relative.value.problems] == [
+        ("openings.citizen_id", "cmnd_expired")
+    ]
