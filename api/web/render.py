@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.deps import Principal
 from api.web import text
 from api.web.session import csrf_token, language, page_address
+from audit.checks import check_name
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -141,6 +142,7 @@ def render(
         label=partial(_label, lang),
         field_label=partial(text.field_label, lang),
         percent=partial(text.percent, lang=lang),
+        check_name=partial(check_name, lang=lang),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)

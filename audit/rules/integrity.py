@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
+from audit.checks import check_name
 from audit.findings import ERROR
 from audit.rules.base import (
     DetectedFinding,
@@ -67,6 +68,12 @@ def _event_evidence(facts: Facts, event_id: str, note: str = "") -> Evidence:
         (),
         note,
     )
+
+
+def _named(check: str, lang: str) -> str:
+    """A verification check's code and its name (audit.checks): `signature.invalid — ...`."""
+    name = check_name(check, lang)
+    return f"{check} — {name}" if name else check
 
 
 def _root(facts: Facts) -> str:
@@ -143,9 +150,10 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 unit=unit,
                 people=[],
                 amount=total,
-                vi=f"Kiểm tra chữ ký và sổ cái ({check}) phát hiện {len(ids)} bản ghi lỗi, "
-                f"ví dụ: {first_vi}",
-                en=f"Verification ({check}) reports {len(ids)} record(s), e.g.: {first}",
+                vi=f"Kiểm tra chữ ký và sổ cái ({_named(check, 'vi')}) phát hiện {len(ids)} "
+                f"bản ghi lỗi, ví dụ: {first_vi}",
+                en=f"Verification ({_named(check, 'en')}) reports {len(ids)} record(s), "
+                f"e.g.: {first}",
                 evidence=[_event_evidence(facts, e, check) for e in ids],
             )
             # one finding per check: a tampered event fails several (digest, leaf,
@@ -160,8 +168,8 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 unit=root,
                 people=[],
                 amount=0,
-                vi=f"Kiểm tra sổ cái ({check}): {others[0].text_vi}",
-                en=f"Verification ({check}): {others[0].message}",
+                vi=f"Kiểm tra sổ cái ({_named(check, 'vi')}): {others[0].text_vi}",
+                en=f"Verification ({_named(check, 'en')}): {others[0].message}",
                 evidence=[],
             )
             out.append(

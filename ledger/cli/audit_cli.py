@@ -24,6 +24,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from sqlalchemy.engine import Engine
 
+from audit.checks import check_name, named
 from audit.findings import ERROR, Report
 from audit.merkle import ProofError, verify_consistency, verify_inclusion
 from audit.note import NoteError
@@ -145,6 +146,12 @@ def _log_key(given: str | None) -> str | None:
         usage(str(exc))
 
 
+def _refusal(code: str, lang: str) -> str:
+    """A refusal's code with its name (audit.checks): `rollback — log or state rolled back`."""
+    name = check_name(code, lang)
+    return f"{code} — {name}" if name else code
+
+
 def _witness_dir(name: str, given: Path | None) -> Path:
     if given is not None:
         return given
@@ -206,7 +213,8 @@ def witness(
         )
     except (WitnessRefusal, LogError) as exc:
         code = exc.code
-        vi, en = f"từ chối đồng ký ({code}): {exc.vi}", f"refused to cosign ({code}): {exc}"
+        vi = f"từ chối đồng ký ({_refusal(code, 'vi')}): {exc.vi}"
+        en = f"refused to cosign ({_refusal(code, 'en')}): {exc}"
         if as_json:
             emit_json(
                 {
@@ -590,7 +598,7 @@ def print_report(report: Report) -> None:
                 [
                     (
                         f.severity.upper() if f.severity == ERROR else f.severity,
-                        f.check,
+                        named(f.check),
                         f.where(),
                         both(f.text_vi, f.message),
                     )

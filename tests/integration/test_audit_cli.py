@@ -236,6 +236,8 @@ def test_verification_findings_are_said_in_vietnamese_first_and_recorded_so(
     assert res.exit_code == 0, res.output
     (row,) = [line for line in res.stdout.splitlines() if "checkpoint.none" in line]
     assert "chưa có checkpoint nào được ký: sổ cái chưa được bảo vệ" in row
+    # the check's code with its Vietnamese name (audit.checks) beside it
+    assert "checkpoint.none (chưa có checkpoint nào được ký)" in " ".join(res.stdout.split())
     assert row.index("chưa có checkpoint") < res.stdout.index("no checkpoint has been signed")
     res = cli(home, db, "audit verify --workers 1 --json")
     (none,) = json.loads(res.stdout)["findings"]
@@ -365,8 +367,9 @@ def test_checkpoint_and_witness_refusals_are_bilingual_and_given_as_json(
     Keystore(home / "keys").create("ubkt.bao", PASSPHRASE)
     res = cli(home, db, "audit witness --name ubkt.bao --json")
     assert res.exit_code == 1, res.output
-    vi = "từ chối đồng ký (unprovable): sổ cái chưa có checkpoint nào"
-    en = "refused to cosign (unprovable): the ledger has no checkpoint yet"
+    # the refusal's code with its name (audit.checks)
+    vi = "từ chối đồng ký (unprovable — không lập được bằng chứng): sổ cái chưa có checkpoint nào"
+    en = "refused to cosign (unprovable — cannot be proved): the ledger has no checkpoint yet"
     assert json.loads(res.stdout) == {
         "cosigned": False,
         "refusal": "unprovable",
@@ -398,6 +401,9 @@ def test_checkpoint_and_witness_refusals_are_bilingual_and_given_as_json(
     res = cli(home, db, "audit witness --name ubkt.bao --json")
     got = json.loads(res.stdout)
     assert res.exit_code == 1 and got["refusal"] == "rollback"
+    assert got["message_vi"].startswith(
+        "từ chối đồng ký (rollback — sổ cái hoặc trạng thái bị quay lui): từ chối:"
+    )
     assert got["message_vi"].endswith(f"lùi từ {size} về {left} lá")
     assert got["message_en"].endswith(f"went back from {size} to {left} leaves")
     # a witness state that cannot be used, for audit verify: said in both languages

@@ -350,13 +350,17 @@ def test_detect_with_verify_keeps_every_check_a_tampered_event_fails(scene) -> N
     assert {"signature.invalid", "log.leaf_mismatch"} <= checks
     found = detect(world.ctx, verification=report).findings
     named = {
-        f.explanation_en.split("(")[1].split(")")[0]
+        f.explanation_en.split("(")[1].split(" — ")[0]
         for f in found
         if f.rule == "signature_problem" and r["visit"].event_id in f.event_ids
     }
     assert named == checks
     assert len({f.id for f in found}) == len(found)
-    (invalid,) = [f for f in found if "(signature.invalid)" in f.explanation_vi]
+    # each check named beside its code (audit.checks), in the explanation's language
+    (invalid,) = [
+        f for f in found if "(signature.invalid — chữ ký không hợp lệ)" in f.explanation_vi
+    ]
+    assert "(signature.invalid — signature does not verify)" in invalid.explanation_en
     assert "ví dụ: chữ ký của kt.g1 không khớp với lệnh đã lưu" in invalid.explanation_vi
     assert "ví dụ: chữ ký của" not in invalid.explanation_en
 

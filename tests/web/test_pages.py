@@ -154,12 +154,18 @@ def test_a_recorded_verification_shows_its_errors_in_the_pages_language(web: Web
     ).group(1)
     assert "checkpoint 5 lá: các bút toán đã lưu không còn băm ra gốc đã ký" in verdict
     assert "no longer hash" not in verdict
+    # the check's code, with its name from the one table (audit.checks) beside it
+    assert (
+        '<code>checkpoint.root</code> <span class="check-name">(gốc Merkle khác gốc đã ký)'
+        "</span>: checkpoint 5 lá"
+    ) in verdict
     inspector.get("/web/lang/en", params={"next": "/web/inspector"})
     verdict = re.search(  # type: ignore[union-attr]
         r'id="last-verification">(.*?)</dd>', inspector.get("/web/inspector").text, re.S
     ).group(1)
     assert "checkpoint of size 5: the stored events no longer hash to the signed root" in verdict
     assert "băm ra" not in verdict
+    assert "(Merkle root differs from the signed one)</span>" in verdict
     # a run recorded before findings carried Vietnamese: its English text is shown
     old = {k: v for k, v in root.as_dict().items() if k != "message_vi"}
     with engine.begin() as conn:
