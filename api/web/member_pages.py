@@ -13,11 +13,18 @@ Invariants:
   route functions (api.routes.me), so the web and the API record them identically.
 - Each dispute shows its outcome as the API gives it: open, or confirmed / dismissed on a day,
   with the inspector's reply to the member; never the inspector's internal note.
+- Every form that posts a statement (a dispute, a receipt confirmation) carries a
+  `request_id`, a UUID made when the form is rendered, passed to the API's route as its
+  idempotency key: the same form sent twice (a double click, a reload of the post, a retry
+  after a lost answer) records one statement and answers both times with its receipt, which
+  the page after names (`receipt`, shown only when it is one of the member's own).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import uuid4
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -65,8 +72,20 @@ def _history(request: Request, who: Principal) -> dict[str, Any]:
     return queries.history_with_proofs(svc.ctx.ledger, who.subject)
 
 
+def _receipt(statements: list[dict[str, Any]], event_id: str | None) -> dict[str, Any] | None:
+    """The member's own statement a form post was answered with, or None."""
+    return next((s for s in statements if event_id and s["event_id"] == event_id), None)
+
+
+def _new_request_id() -> str:
+    """A form's idempotency key, made when the form is rendered (see the module docstring)."""
+    return str(uuid4())
+
+
 @router.get("/web/me")
-def my_history(request: Request, who: Member, done: str | None = None) -> Response:
+def my_history(
+    request: Request, who: Member, done: str | None = None, receipt: str | None = None
+) -> Response:
     svc = services(request)
     history = _history(request, who)
     log_data = {
@@ -106,6 +125,8 @@ def my_history(request: Request, who: Member, done: str | None = None) -> Respon
         disputes=_disputes(history["statements"]),
         log_data=log_data,
         done=done if done in ("confirmed", "disputed") else None,
+        receipt=_receipt(history["statements"], receipt),
+        request_ids={ln["event_id"]: _new_request_id() for ln in history["lines"]},
     )
 
 
@@ -122,16 +143,26 @@ def _invalid(exc: ValidationError) -> ApiError:
     )
 
 
+def _answered(done: str, entry: str, receipt: dict[str, Any]) -> RedirectResponse:
+    """The history page after a statement, naming its receipt (the original one when the same
+    form was sent again)."""
+    query = urlencode({"done": done, "receipt": receipt["event_id"]})
+    return RedirectResponse(f"/web/me?{query}#e-{entry}", status_code=303)
+
+
 @router.post("/web/me/receipts", dependencies=CHECKED)
 def confirm_receipt(
-    request: Request, who: Member, entry: Annotated[str, Form(max_length=64)] = ""
+    request: Request,
+    who: Member,
+    entry: Annotated[str, Form(max_length=64)] = "",
+    request_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     try:
-        model = ConfirmIn(entry=entry)
+        model = ConfirmIn(entry=entry, request_id=request_id or None)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise _invalid(exc) from None
-    me.confirm(model, services(request), who, Response())
-    return RedirectResponse(f"/web/me?done=confirmed#e-{entry}", status_code=303)
+    receipt = me.confirm(model, services(request), who, Response())
+    return _answered("confirmed", entry, receipt)
 
 
 def _own_line(request: Request, who: Principal, entry: str) -> dict[str, Any]:
@@ -157,6 +188,7 @@ def dispute_form(request: Request, who: Member, entry: str = "") -> Response:
         title=("Phản ánh một khoản", "Dispute an entry"),
         page="dispute",
         line=line,
+        request_id=_new_request_id(),
     )
 
 
@@ -167,10 +199,16 @@ def dispute(
     entry: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=40)] = "",
     text: Annotated[str, Form(max_length=2000)] = "",
+    request_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     try:
-        model = DisputeIn(entry=entry, reason=reason, text=text)  # type: ignore[arg-type]
+        model = DisputeIn(
+            entry=entry,
+            reason=reason,  # type: ignore[arg-type]
+            text=text,
+            request_id=request_id or None,  # type: ignore[arg-type]
+        )
     except ValidationError as exc:
         raise _invalid(exc) from None
-    me.dispute(model, services(request), who, Response())
-    return RedirectResponse(f"/web/me?done=disputed#e-{entry}", status_code=303)
+    receipt = me.dispute(model, services(request), who, Response())
+    return _answered("disputed", entry, receipt)

@@ -104,6 +104,10 @@ FIELDS: Final[dict[str, tuple[str, str]]] = {
     "text": ("Nội dung phản ánh", "What you wrote"),
     "reason": ("Lý do phản ánh", "Reason"),
     "entry": ("Bút toán", "Entry"),
+    "request_id": (
+        "Mã biểu mẫu (tải lại trang rồi gửi lại)",
+        "Form id (reload the page and send again)",
+    ),
     "period": ("Kỳ báo cáo", "Period"),
     "unit": ("Đơn vị", "Unit"),
     "month": ("Tháng", "Month"),

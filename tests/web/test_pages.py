@@ -268,9 +268,9 @@ def test_a_member_confirms_receipt_and_disputes_and_the_inspector_reads_it(web: 
     member = web.login("DV001")
     token = csrf_of(member.get("/web/me").text)
     r = member.post("/web/me/receipts", data={"entry": ev["gift1"], "csrf": token})
-    assert (
-        r.status_code == 303 and r.headers["location"] == f"/web/me?done=confirmed#e-{ev['gift1']}"
-    )
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/web/me?done=confirmed&receipt=")
+    assert r.headers["location"].endswith(f"#e-{ev['gift1']}")
     form = member.get("/web/me/disputes/new", params={"entry": ev["dues"]})
     assert form.status_code == 200 and "60.000 đ" in form.text
     r = member.post(
@@ -294,6 +294,67 @@ def test_a_member_confirms_receipt_and_disputes_and_the_inspector_reads_it(web: 
     assert inspector.status_code == 200
     assert "Tôi chỉ bị trừ 50.000 đ" in inspector.text
     assert "Số tiền nhận được khác" in inspector.text
+
+
+REQUEST_ID = re.compile(r'name="request_id" value="([0-9a-f-]{36})"')
+
+
+def test_a_dispute_form_sent_twice_records_one_dispute_and_answers_with_its_receipt(
+    web: Web,
+) -> None:
+    """The form sent no request_id, so a double submit got "dispute already open" instead of
+    the original receipt. It now carries one, made when the form is rendered."""
+    member = web.login("DV001")
+    entry = web.events["gift1"]
+    form = member.get("/web/me/disputes/new", params={"entry": entry}).text
+    request_id = REQUEST_ID.search(form).group(1)  # type: ignore[union-attr]
+    again = member.get("/web/me/disputes/new", params={"entry": entry}).text
+    assert REQUEST_ID.search(again).group(1) != request_id  # type: ignore[union-attr]
+    data = {
+        "csrf": csrf_of(form),
+        "entry": entry,
+        "reason": "not_received",
+        "text": "Tôi chưa nhận quà",
+        "request_id": request_id,
+    }
+    first = member.post("/web/me/disputes", data=data)
+    second = member.post("/web/me/disputes", data=data)  # a double click, a reload of the post
+    expected = f"/web/me?done=disputed&receipt={request_id}#e-{entry}"
+    assert (first.status_code, first.headers["location"]) == (303, expected)
+    assert (second.status_code, second.headers["location"]) == (303, expected)
+    statements = web.world.ledger.get_member("DV001").statements
+    assert [(s["kind"], s["event_id"]) for s in statements] == [("dispute", request_id)]
+    page = member.get(expected).text
+    assert "Đã ghi phản ánh của bạn" in page
+    assert f'id="receipt">Biên nhận: bút toán <code>{request_id}</code>' in page
+    # the same id for another statement is refused, naming the field; nothing more is stored
+    other = data | {"reason": "other"}
+    r = member.post("/web/me/disputes", data=other)
+    assert r.status_code == 409 and "request_id" in r.text
+    r = member.post("/web/me/disputes", data=data | {"request_id": "abc"})
+    assert r.status_code == 422 and "Mã biểu mẫu" in r.text
+    assert len(web.world.ledger.get_member("DV001").statements) == 1
+    # a receipt that is not one of the member's own statements is not shown
+    page = member.get("/web/me", params={"done": "disputed", "receipt": web.events["gift2"]})
+    assert 'id="receipt"' not in page.text
+
+
+def test_a_receipt_confirmation_sent_twice_is_recorded_once_with_one_receipt(web: Web) -> None:
+    member = web.login("DV001")
+    entry = web.events["gift1"]
+    page = member.get("/web/me").text
+    row = page[page.index(f'id="e-{entry}"') :]
+    form = row[row.index('action="/web/me/receipts"') : row.index("</form>")]
+    request_id = REQUEST_ID.search(form).group(1)  # type: ignore[union-attr]
+    data = {"csrf": csrf_of(page), "entry": entry, "request_id": request_id}
+    first = member.post("/web/me/receipts", data=data)
+    second = member.post("/web/me/receipts", data=data)  # not 422 already_confirmed
+    expected = f"/web/me?done=confirmed&receipt={request_id}#e-{entry}"
+    assert (first.status_code, first.headers["location"]) == (303, expected)
+    assert (second.status_code, second.headers["location"]) == (303, expected)
+    statements = web.world.ledger.get_member("DV001").statements
+    assert [(s["kind"], s["event_id"]) for s in statements] == [("confirm", request_id)]
+    assert f"<code>{request_id}</code>" in member.get(expected).text
 
 
 def test_a_member_reads_the_outcome_of_their_dispute_and_the_reply_never_the_note(web: Web) -> None:
