@@ -12,11 +12,17 @@ Invariants:
   The secret is checked inside the caller's gate (`login(gate=...)`): the server bounds how
   many checks run at once, and limits failed logins per client address before calling
   `login` at all (api.throttle, through api.deps.checked_login).
-- A token is `v1.<payload>.<mac>`: base64url JSON {"sub": account, "gen", "iat", "exp"} and
-  its HMAC-SHA256 under the server's token key, a random 32-byte secret created once in
-  `ledger_secrets["api_token_key"]`, so every worker and restart accepts the same tokens.
-  Tokens live `TOKEN_TTL` (15 minutes) by the ledger clock (`ledger.clock`); there is no
-  refresh: log in again. Deleting that secret row logs everybody out.
+- A token is `v1.<payload>.<mac>`: base64url JSON {"sub": account, "gen", "iat", "auth",
+  "exp"} and its HMAC-SHA256 under the server's token key, a random 32-byte secret created
+  once in `ledger_secrets["api_token_key"]`, so every worker and restart accepts the same
+  tokens. "auth" is when the person logged in (whole seconds; a token without it, issued
+  before it existed, counts from its "iat"). Tokens live `TOKEN_TTL` (15 minutes) by the
+  ledger clock (`ledger.clock`), never past `SESSION_MAX` (8 hours) after "auth". An API
+  client gets no refresh: it logs in again. A web session slides (`Tokens.refreshed`, used by
+  api.web.session): a page request made more than `REFRESH_AFTER` (a minute) after its
+  token was issued gets a new token of the same login ("sub", "gen", "auth"), again
+  `TOKEN_TTL` from now, capped at "auth" + `SESSION_MAX`. Nothing is written to the database
+  for that: the token is the whole session. Deleting that secret row logs everybody out.
 - Sessions can be ended before they expire. "gen" is the account's session generation
   (`api_credentials.session_generation`) when the token was issued; logging out
   (`end_sessions`) and every new password or PIN (`set_credential`) add one to it, and a
@@ -46,7 +52,7 @@ import secrets
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -58,6 +64,10 @@ from ledger import clock
 from ledger.vault import Vault
 
 TOKEN_TTL = timedelta(minutes=15)
+# A web session slides (api.web.session): each page extends it by TOKEN_TTL, never past
+# SESSION_MAX after the login, with a new cookie at most once every REFRESH_AFTER.
+SESSION_MAX = timedelta(hours=8)
+REFRESH_AFTER = timedelta(minutes=1)
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 TOKEN_KEY = "api_token_key"
@@ -336,11 +346,15 @@ def _unb64(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class TokenClaims:
-    """What a valid token says: its account and the session generation it was issued in.
-    Whether that session is still open is for `check_session` to say."""
+    """What a valid token says: its account, the session generation it was issued in, and
+    when it was issued, its login was made and it expires. Whether that session is still
+    open is for `check_session` to say."""
 
     account: Account
     generation: int
+    issued_at: datetime | None = None
+    authenticated_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -349,28 +363,50 @@ class Tokens:
 
     key: bytes
     ttl: timedelta = TOKEN_TTL
+    max_age: timedelta = SESSION_MAX
+    refresh_after: timedelta = REFRESH_AFTER
 
     @classmethod
     def for_ledger(cls, engine: Engine, *, ttl: timedelta = TOKEN_TTL) -> Tokens:
         key = Vault(engine).secret(TOKEN_KEY, note="HMAC key of the HTTP API's bearer tokens")
         return cls(key, ttl)
 
-    def issue(self, account: Account, generation: int) -> tuple[str, datetime]:
-        """A token for `account` in its session `generation` (what `login` returned)."""
+    def issue(
+        self, account: Account, generation: int, *, authenticated_at: datetime | None = None
+    ) -> tuple[str, datetime]:
+        """A token for `account` in its session `generation` (what `login` returned), of a
+        login made now or at `authenticated_at` (a refreshed web session)."""
         now = clock.now()
-        expires = now + self.ttl
+        auth = int((authenticated_at or now).timestamp())
+        expires = min(now + self.ttl, datetime.fromtimestamp(auth, tz=UTC) + self.max_age)
         payload = {
             "sub": account.key,
             "gen": generation,
             "iat": int(now.timestamp()),
+            "auth": auth,
             "exp": _ms(expires) // 1000,
         }
         body = "v1." + _b64(json.dumps(payload, separators=(",", ":")).encode())
         return f"{body}.{_b64(self._mac(body))}", expires
 
-    def read(self, token: str) -> TokenClaims:
-        """The claims of a genuine, unexpired token; AuthError otherwise. The session may
-        still have been ended since: check it with `check_session` before trusting it."""
+    def refreshed(self, claims: TokenClaims) -> tuple[str, datetime] | None:
+        """A sliding web session's next token: the same login, `ttl` from now (never past
+        `max_age` after the login), when the token was issued more than `refresh_after` ago
+        and the new one would last longer; else None (keep the token: no new cookie)."""
+        if claims.issued_at is None or claims.authenticated_at is None:
+            return None
+        now = clock.now()
+        if now - claims.issued_at < self.refresh_after:
+            return None
+        until = min(now + self.ttl, claims.authenticated_at + self.max_age)
+        if claims.expires_at is not None and until <= claims.expires_at:
+            return None
+        return self.issue(
+            claims.account, claims.generation, authenticated_at=claims.authenticated_at
+        )
+
+    def _payload(self, token: str) -> dict[str, Any]:
+        """The payload of a token this server signed (expired or not); AuthError otherwise."""
         parts = token.split(".")
         if len(parts) != 3 or parts[0] != "v1" or len(token) > 1000:
             raise _bad_token()
@@ -380,14 +416,34 @@ class Tokens:
             payload = json.loads(_unb64(parts[1]))
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise _bad_token() from None
-        if not hmac.compare_digest(mac, self._mac(body)):
+        if not hmac.compare_digest(mac, self._mac(body)) or not isinstance(payload, dict):
             raise _bad_token()
+        return payload
+
+    def login_of(self, token: str) -> str | None:
+        """What stays the same across a sliding session's tokens: "account:generation:login
+        instant" of a token this server signed (expired or not), or None. The web pages'
+        CSRF tokens are bound to it, so a refreshed cookie keeps the forms already shown
+        valid."""
+        try:
+            p = self._payload(token)
+            return f"{p['sub']}:{int(p['gen'])}:{int(p.get('auth', p['iat']))}"
+        except (AuthError, KeyError, TypeError, ValueError):
+            return None
+
+    def read(self, token: str) -> TokenClaims:
+        """The claims of a genuine, unexpired token; AuthError otherwise. The session may
+        still have been ended since: check it with `check_session` before trusting it."""
+        payload = self._payload(token)
         try:
             exp = int(payload["exp"])
             account = Account.parse(str(payload["sub"]))
+            iat = int(payload.get("iat", exp))
+            auth = int(payload.get("auth", iat))
         except (KeyError, TypeError, ValueError):
             raise _bad_token() from None
-        if clock.now() >= datetime.fromtimestamp(exp, tz=UTC):
+        expires = datetime.fromtimestamp(exp, tz=UTC)
+        if clock.now() >= expires:
             raise AuthError(
                 "token_expired",
                 "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại",
@@ -396,7 +452,13 @@ class Tokens:
         generation = payload.get("gen")
         if type(generation) is not int:  # issued before sessions could be ended: refused
             raise session_ended()
-        return TokenClaims(account, generation)
+        return TokenClaims(
+            account,
+            generation,
+            issued_at=datetime.fromtimestamp(iat, tz=UTC),
+            authenticated_at=datetime.fromtimestamp(auth, tz=UTC),
+            expires_at=expires,
+        )
 
     def _mac(self, body: str) -> bytes:
         return hmac.new(self.key, body.encode("ascii"), hashlib.sha256).digest()

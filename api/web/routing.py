@@ -9,6 +9,8 @@ Invariants:
 - A page request or a form post without a valid session is redirected (303) to the login
   page that fits it (members' pages to the member login), which says the session ended,
   remembering where it was going (for a post, the form's page: nothing was done).
+- An answer to a request the page guard admitted carries the sliding session's new cookie
+  when one is due (api.web.session.slide), a refusal included: the person is using the site.
 - Web routes are left out of the OpenAPI schema: they are pages, not the API.
 """
 
@@ -28,7 +30,13 @@ from api.auth import AuthError, RateLimited
 from api.body import JsonRoute
 from api.errors import ApiError
 from api.web.render import SECURITY_HEADERS, render
-from api.web.session import LoginRequired, end_session, page_address, session_principal
+from api.web.session import (
+    LoginRequired,
+    end_session,
+    page_address,
+    session_principal,
+    slide,
+)
 from ledger.domain.errors import LedgerError
 
 
@@ -116,11 +124,11 @@ class WebRoute(JsonRoute):
 
         async def guarded(request: Request) -> Response:
             try:
-                return await handler(request)
+                return slide(request, await handler(request))
             except LoginRequired as exc:
                 return login_response(request, exc)
             except (LedgerError, ApiError, AuthError, RequestValidationError) as exc:
-                return refusal_response(request, exc)
+                return slide(request, refusal_response(request, exc))
 
         return guarded
 

@@ -3,15 +3,21 @@
 Invariants:
 - A page session is the API's own bearer token (api.auth.Tokens, 15 minutes) carried in the
   `phucloi_session` cookie: HttpOnly (scripts never see it), SameSite=Strict, Path=/web,
-  and Secure whenever the request came over TLS. Logging out ends the account's sessions
+  and Secure whenever the request came over TLS. It slides: a page the guard admits more
+  than a minute after the cookie's token was issued is answered with a new token of the
+  same login, 15 minutes from then, never past 8 hours after the login
+  (`Tokens.refreshed`; `slide` sets the cookie on whatever the route answered). Nothing is
+  written to the database for it: the token is the session. Logging out ends the account's sessions
   (api.auth.end_sessions), so the cookie's token is refused from then on even if it was
   copied; so does a new password or PIN. Pages check this on every request, uncached. What
   the account may do is decided on every request by the API's one authorisation dependency
   (`api.deps.Allow`) from the ledger, so a page admits exactly whom the API would admit.
 - Every POST carries a CSRF token, in the form field `csrf` or the `X-CSRF-Token` header:
-  HMAC-SHA256 under a server key (`ledger_secrets["web_csrf_key"]`) of the session token, or,
-  before login, of a random `phucloi_pre` cookie. A cross-site page can read neither cookie,
-  so it cannot compute the token; a token never outlives its session.
+  HMAC-SHA256 under a server key (`ledger_secrets["web_csrf_key"]`) of the session's login
+  (account, session generation, login instant: `Tokens.login_of`, the same for every token
+  of a sliding session, so a form shown before a refresh still posts), or, before login, of
+  a random `phucloi_pre` cookie. A cross-site page can read neither cookie, so it cannot
+  compute the token; a token never outlives its session.
 - Nothing here writes to the ledger; logging in goes through `api.deps.checked_login`
   (Argon2id, rate-limited per account and per client address: api.auth, api.throttle).
 """
@@ -30,6 +36,7 @@ from starlette.responses import Response
 from api.auth import AuthError
 from api.deps import Allow, Principal, Services, principal_for_token
 from api.errors import ApiError
+from ledger import clock
 
 SESSION_COOKIE = "phucloi_session"
 PRE_COOKIE = "phucloi_pre"
@@ -77,11 +84,17 @@ def _mac(request: Request, purpose: str, value: str) -> str:
     return hmac.new(_key(request), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def _session_mac(request: Request, session: str) -> str:
+    """The CSRF token of a session cookie: of its login, not of the token itself."""
+    login = services(request).tokens.login_of(session)
+    return _mac(request, "session", login) if login else ""
+
+
 def csrf_token(request: Request, *, pre: str | None = None) -> str:
     """The CSRF token of this browser: bound to its session, else to its pre-login nonce."""
     session = request.cookies.get(SESSION_COOKIE)
     if session and pre is None:
-        return _mac(request, "session", session)
+        return _session_mac(request, session)
     nonce = pre or request.cookies.get(PRE_COOKIE)
     return _mac(request, "pre", nonce) if nonce else ""
 
@@ -93,7 +106,7 @@ def check_csrf(request: Request, provided: str | None, *, pre_login: bool = Fals
         expected = _mac(request, "pre", nonce) if nonce else ""
     else:
         session = request.cookies.get(SESSION_COOKIE)
-        expected = _mac(request, "session", session) if session else ""
+        expected = _session_mac(request, session) if session else ""
     if not expected or not provided or not hmac.compare_digest(expected, provided):
         raise csrf_refused()
 
@@ -146,6 +159,23 @@ def end_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
 
 
+SLIDE_STATE = "phucloi_session_slide"
+
+
+def slide(request: Request, response: Response) -> Response:
+    """Set the sliding session's new cookie the page guard left for this answer, if any
+    (unless the answer itself sets or ends the session)."""
+    pending = getattr(request.state, SLIDE_STATE, None)
+    if pending is None:
+        return response
+    cookies = response.headers.getlist("set-cookie")
+    if not any(c.startswith(f"{SESSION_COOKIE}=") for c in cookies):
+        token, expires = pending
+        ttl = max(1, int((expires - clock.now()).total_seconds()))
+        set_cookie(request, response, SESSION_COOKIE, token, max_age=ttl)
+    return response
+
+
 def language(request: Request) -> str:
     return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
 
@@ -180,10 +210,14 @@ class Page:
             raise LoginRequired()
         svc = services(request)
         try:
-            principal = principal_for_token(svc, svc.tokens.read(token))
+            claims = svc.tokens.read(token)
+            principal = principal_for_token(svc, claims)
         except AuthError as exc:
             raise LoginRequired(exc.code) from None
-        return self.allow.check(request, principal, svc)
+        admitted = self.allow.check(request, principal, svc)
+        # the person is using the site: the session slides (see the module docstring)
+        setattr(request.state, SLIDE_STATE, svc.tokens.refreshed(claims))
+        return admitted
 
 
 def safe_next(value: str | None, default: str = "/web/") -> str:

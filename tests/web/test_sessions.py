@@ -1,8 +1,10 @@
 """Ending web sessions on the server: logging out, or a new PIN or password, refuses the
-session cookie's token from then on, even a copy of it, in pages and in the API alike."""
+session cookie's token from then on, even a copy of it, in pages and in the API alike. A session
+slides while the pages are used, up to 8 hours after the login (by the ledger clock)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -81,3 +83,91 @@ def test_a_new_pin_or_password_ends_that_accounts_web_sessions_only(web: Web) ->
     set_credential(engine, Account("officer", "kt.g1"), "một mật khẩu mới hẳn", hasher=FAST)
     _assert_ended(web, tokens["kt.g1"], "/web/finance", "/web/login")
     assert other.get("/web/me").status_code == 200
+
+
+# --- a sliding session ---------------------------------------------------------------------------
+
+
+def _session_cookie(response: Any) -> str | None:
+    """The session cookie a response sets, as sent (None when it sets none)."""
+    found = [c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)]
+    return found[0] if found else None
+
+
+def _credential(web: Web) -> list[Any]:
+    from sqlalchemy import select
+
+    from api.tables import api_credentials
+
+    with web.world.ctx.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(api_credentials)).all()]
+
+
+def test_a_session_slides_while_the_person_uses_the_pages(web: Web) -> None:
+    """Sessions lasted 15 minutes from the login however busy the person was: a member
+    reading their history for 20 minutes was sent to log in again."""
+    t0 = clock.now().replace(microsecond=0)
+    with clock.frozen(t0):
+        member = web.login("DV001")
+        first = member.cookies[SESSION_COOKIE]
+    stored = _credential(web)
+    with clock.frozen(t0 + timedelta(seconds=30)):  # within a minute: the cookie is kept
+        page = member.get("/web/me")
+        assert page.status_code == 200 and _session_cookie(page) is None
+        token = csrf_of(page.text)
+    with clock.frozen(t0 + timedelta(minutes=10)):  # later: a new cookie, 15 minutes from now
+        page = member.get("/web/me")
+        assert page.status_code == 200
+        cookie = _session_cookie(page)
+        assert cookie is not None
+        assert "Max-Age=900" in cookie and "Path=/web" in cookie
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert member.cookies[SESSION_COOKIE] != first
+    assert _credential(web) == stored  # nothing written to the database for it
+    with clock.frozen(t0 + timedelta(minutes=24)):  # past the login's first 15 minutes
+        page = member.get("/web/me")
+        assert page.status_code == 200, page.headers.get("location")
+        # a form shown before the refresh still posts: its CSRF token is the login's
+        entry = web.events["gift1"]
+        r = member.post("/web/me/receipts", data={"entry": entry, "csrf": token})
+        assert r.status_code == 303 and r.headers["location"].startswith("/web/me?done=confirmed")
+        # the first cookie, copied before, was not extended
+        assert _holding(web, first).get("/web/me").status_code == 303
+    # idle for more than 15 minutes after the last page: the session has ended
+    with clock.frozen(t0 + timedelta(minutes=24 + 16)):
+        r = member.get("/web/me")
+        assert r.status_code == 303
+        assert r.headers["location"] == "/web/member/login?next=/web/me&expired=1"
+
+
+def test_a_sliding_session_ends_eight_hours_after_the_login_however_busy(web: Web) -> None:
+    t0 = clock.now().replace(microsecond=0)
+    with clock.frozen(t0):
+        officer = web.login("kt.g1")
+    for minutes in range(10, 8 * 60, 10):  # a page every 10 minutes, a whole working day
+        with clock.frozen(t0 + timedelta(minutes=minutes)):
+            r = officer.get("/web/finance")
+            assert r.status_code == 200, minutes
+    with clock.frozen(t0 + timedelta(hours=7, minutes=59)):
+        r = officer.get("/web/finance")
+        assert r.status_code == 200
+        assert _session_cookie(r) is None  # already at the cap: no new cookie
+    with clock.frozen(t0 + timedelta(hours=8)):
+        r = officer.get("/web/finance")
+        assert r.status_code == 303
+        assert r.headers["location"] == "/web/login?next=/web/finance&expired=1"
+        again = web.login("kt.g1")  # a new login starts a new 8 hours
+        assert again.get("/web/finance").status_code == 200
+
+
+def test_an_api_bearer_token_does_not_slide(web: Web) -> None:
+    t0 = clock.now().replace(microsecond=0)
+    with clock.frozen(t0):
+        token = web.login("DV001").cookies[SESSION_COOKIE]
+    api = web.client()
+    with clock.frozen(t0 + timedelta(minutes=10)):
+        r = _bearer(api, token)
+        assert r.status_code == 200 and _session_cookie(r) is None
+    with clock.frozen(t0 + timedelta(minutes=15)):
+        r = _bearer(api, token)
+        assert r.status_code == 401 and r.json()["code"] == "token_expired"
