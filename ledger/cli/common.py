@@ -33,6 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -360,7 +361,20 @@ def passphrase(env: str, prompt: str, *, confirm: bool = False) -> str:
     value = os.environ.get(env)
     if value:
         return value
-    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+    return ask_secret(prompt, env, confirm=confirm)
+
+
+def ask_secret(prompt: str, env: str, *, confirm: bool = False) -> str:
+    """A secret typed at the prompt; when none can be read (a script with no terminal, end of
+    input, Ctrl-C) a usage error, exit 2, naming the variable that gives it without a prompt:
+    nothing was submitted, so it is not the ledger's refusal (exit 1)."""
+    try:
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
+    except (click.exceptions.Abort, typer.Abort):
+        usage(
+            f"không nhận được mật khẩu ({prompt}); đặt biến {env} khi chạy không có bàn phím / "
+            f"no passphrase was given; set {env} when running without a terminal"
+        )
 
 
 def officer_signer(code: str, *, option: str = "--as", env: str = PASSPHRASE_ENV) -> OfficerSigner:

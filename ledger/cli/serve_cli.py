@@ -31,6 +31,7 @@ from ledger.authority import holds_role
 from ledger.cli.common import (
     AsOfficer,
     JsonFlag,
+    ask_secret,
     emit_json,
     keystore,
     officer_signer,
@@ -295,10 +296,8 @@ def password(
         )
     if officer.scopes(Role.portal.value, at=clock.now()):
         usage(f"OFFICER {code}: cổng đoàn viên không đăng nhập / the portal never logs in")
-    secret = os.environ.get(NEW_PASSWORD_ENV) or str(
-        typer.prompt(
-            f"Mật khẩu mới của {code} (new password)", hide_input=True, confirmation_prompt=True
-        )
+    secret = os.environ.get(NEW_PASSWORD_ENV) or ask_secret(
+        f"Mật khẩu mới của {code} (new password)", NEW_PASSWORD_ENV, confirm=True
     )
     try:
         check_password(secret)

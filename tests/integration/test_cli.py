@@ -639,6 +639,10 @@ def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, 
     assert r.exit_code == 2 and "--as ct.g1" in r.stderr and "Không tìm thấy khóa" in r.stderr
     r = cli(home, db, f"{expense} --amount 1,5 --as kt.g1")
     assert r.exit_code == 2 and "--amount" in r.stderr
+    # a script without the variable and no terminal: a usage problem naming it, not "refused"
+    r = cli(home, db, f"{expense} --amount 1.000.000 --as kt.g1", PHUCLOI_PASSPHRASE=None)
+    assert r.exit_code == 2, r.output
+    assert "no passphrase was given; set PHUCLOI_PASSPHRASE" in " ".join(r.stderr.split())
     # numbers beyond 10^13 đ, or beyond what signed JSON carries exactly: a message, no traceback
     r = cli(home, db, f"{expense} --amount 99999999999999999999 --as kt.g1")
     assert r.exit_code == 2 and "--amount: số tiền vượt 10.000.000.000.000 đ" in r.stderr
