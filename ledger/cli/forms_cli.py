@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -30,10 +30,12 @@ from ledger.cli.common import (
     fmt_money,
     month,
     open_context,
+    print_ledger_error,
     rows_table,
     usage,
 )
 from ledger.domain.catalogue import SpendingCategory
+from ledger.domain.errors import LedgerError
 from ledger.domain.periods import Period, parse_period
 from ledger.reports.asof import AsOf
 from ledger.reports.compute import (
@@ -45,7 +47,7 @@ from ledger.reports.compute import (
     explain,
 )
 from ledger.reports.forms import FORMS, FUND_LABELS, load_form
-from ledger.reports.manual import ManualValue, parse_manual, template
+from ledger.reports.manual import ManualRowsError, ManualValue, parse_manual, template
 from ledger.reports.structure import Structure, spending_structure, welfare_trend
 from ledger.textfiles import NotUtf8, read_text
 
@@ -144,7 +146,17 @@ def _manual(which: str, path: Path | None) -> dict[str, ManualValue]:
         )
     except OSError as exc:
         usage(f"--manual {path}: không đọc được tệp / cannot read the file: {exc}")
-    return parse_manual(text, load_form(FORMS[which]))
+    try:
+        return parse_manual(text, load_form(FORMS[which]))
+    except ManualRowsError as exc:  # a line of the user's file: nothing reached the ledger
+        _usage_problem(exc)
+
+
+def _usage_problem(exc: LedgerError) -> NoReturn:
+    """A mistake in how the report was asked for (an --explain row, a --manual line), printed
+    as the ledger's refusals are but with exit 2: nothing was submitted."""
+    print_ledger_error(exc)
+    raise typer.Exit(2)
 
 
 def _write(out: Path | None, data: bytes) -> None:
@@ -187,7 +199,12 @@ def _run(
     if explain_ref is not None:
         if kind not in ("table", "json"):
             usage("--explain: chỉ in dạng table hoặc json / prints as table or json only")
-        e = explain(ctx.ledger, which, unit, period, explain_ref, checkpoint=checkpoint)
+        try:
+            e = explain(ctx.ledger, which, unit, period, explain_ref, checkpoint=checkpoint)
+        except LedgerError as exc:
+            if exc.code not in ("no_row", "not_computed"):
+                raise
+            _usage_problem(exc)  # a row the form does not have, or one not from the ledger
         _behind(e.asof)
         if kind == "json":
             _write(out, to_json_explanation(e))

@@ -738,12 +738,17 @@ def test_cli_errors_exit_non_zero_naming_the_field(
     assert r.exit_code == 2 and "--format" in r.output
     r = cli(home, database_url, f"report chart P --period 2025 --out {tmp_path / 'x.gif'}")
     assert r.exit_code == 2 and "--out" in r.output
+    # a row the form lacks, or a bad line of the manual file, is the caller's mistake: exit 2
     r = cli(home, database_url, "report monthly P --month 2025-03 --explain II.9")
-    assert r.exit_code == 1 and "II.9" in r.output
+    assert r.exit_code == 2 and "II.9" in r.output
+    heading = tmp_path / "heading.csv"
+    heading.write_text("STT,value,note\nII,1,\n", encoding="utf-8")
+    r = cli(home, database_url, f"report monthly P --month 2025-03 --manual {heading}")
+    assert r.exit_code == 2 and "dòng 2" in r.output, r.output
     r = cli(home, database_url, "report monthly P --month 2025-03 --explain 6")  # the STT
     assert r.exit_code == 0 and "II.6" in r.output, r.output
     r = cli(home, database_url, "report monthly P --month 2025-03 --explain 1")
-    assert r.exit_code == 1 and (
+    assert r.exit_code == 2 and (
         "Lỗi / Error: STT 1 có ở 3 dòng của PHỤ LỤC 01: ghi mã dòng, một trong I.1, II.1, III.1"
         " / STT 1 is printed on 3 rows of PHỤ LỤC 01"
     ) in " ".join(r.output.split())
