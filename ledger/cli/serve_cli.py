@@ -186,6 +186,17 @@ def portal_init(as_: AsOfficer, as_json: JsonFlag = False) -> None:
             info = ks.create(code, secret)
         except KeystoreError as exc:
             usage(f"portal: {exc}")
+    else:  # the key exists: a passphrase given must be its own, or `serve` will not start
+        given = os.environ.get(PORTAL_ENV)
+        if given:
+            try:
+                ks.load_signer(code, given)
+            except KeystoreError as exc:
+                usage(
+                    f"{PORTAL_ENV}: khóa {code} đã có và không mở được bằng mật khẩu này, "
+                    f"`phucloi serve` sẽ không chạy / the existing key {code} does not open "
+                    f"with this passphrase, so `phucloi serve` would not start ({exc})"
+                )
     ctx = open_context()
     current = status(ctx, code, info.key_id)
     items = []

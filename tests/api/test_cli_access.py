@@ -42,6 +42,11 @@ def test_portal_pin_and_password_commands(world, database_url, tmp_path) -> None
     before = _entries(world.ctx)
     again = ok(cli(home, database_url, "portal init --as admin", **env))
     assert "already registered" in again.stdout and _entries(world.ctx) == before
+    # another passphrase for the existing key said "already registered" too, and `serve` then
+    # refused to start with it
+    wrong = cli(home, database_url, "portal init --as admin", PHUCLOI_PORTAL_PASSPHRASE="khac")
+    assert wrong.exit_code == 2 and "PHUCLOI_PORTAL_PASSPHRASE: " in wrong.output
+    assert "would not start" in " ".join(wrong.output.split()) and _entries(world.ctx) == before
 
     issued = as_json(cli(home, database_url, "members pin DV001 --as kt.g1 --json"))
     assert issued["member"] == "DV001" and len(issued["pin"]) == 6 and issued["pin"].isdigit()
