@@ -521,7 +521,8 @@ def verify(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Kiểm tra toàn bộ sổ cái: chữ ký, cây Merkle, checkpoint, bảng đọc, dữ liệu cá nhân."""
+    """Kiểm tra toàn bộ sổ cái: chữ ký, cây Merkle, checkpoint, bảng đọc, dữ liệu cá nhân (verify
+    everything: signatures, Merkle tree, checkpoints, read models, personal data)."""
     if record and bundle is not None:
         usage("--record: chỉ dùng khi kiểm tra cơ sở dữ liệu / only when verifying the database")
     from audit.source import BundleError, BundleSource, DatabaseSource
@@ -881,7 +882,10 @@ def inspection_report(
     ] = False,
     names: Annotated[
         bool,
-        typer.Option("--names", help="Hiện họ tên đoàn viên (giải mã dữ liệu cá nhân)."),
+        typer.Option(
+            "--names",
+            help="Hiện họ tên đoàn viên, giải mã dữ liệu cá nhân (show members' names, decrypted).",
+        ),
     ] = False,
 ) -> None:
     """Báo cáo kiểm tra dạng HTML tự chứa, tiếng Việt (self-contained inspection report)."""

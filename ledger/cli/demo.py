@@ -48,7 +48,9 @@ from ledger.projections.log import head
 def demo(
     db: Annotated[
         str | None,
-        typer.Option("--db", metavar="URL", help="URL cơ sở dữ liệu (như `phucloi --db`)."),
+        typer.Option(
+            "--db", metavar="URL", help="URL cơ sở dữ liệu, như `phucloi --db` (database URL)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (random seed).")] = 2025,
     members: Annotated[
@@ -71,7 +73,8 @@ def demo(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Dựng sổ cái mẫu một tỉnh: 3 cấp, 30 CĐCS, 5.000 đoàn viên, một năm thu chi."""
+    """Dựng sổ cái mẫu một tỉnh: 3 cấp, 30 CĐCS, 5.000 đoàn viên, một năm thu chi (build a demo
+    province ledger: 3 levels, 30 grassroots unions, 5,000 members, a year of money)."""
     if key is not None and not plant_fraud:
         usage("--key: chỉ dùng cùng --plant-fraud / --key needs --plant-fraud")
     if key is not None and key.is_dir():

@@ -63,7 +63,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         metavar="FORMAT",
-        help="table | xlsx | csv | json; mặc định theo đuôi --out, không có thì table.",
+        help="table | xlsx | csv | json; mặc định theo đuôi --out, không có thì table (default: "
+        "from the --out suffix, else table).",
     ),
 ]
 OutOpt = Annotated[
@@ -104,7 +105,8 @@ PeriodOpt = Annotated[
     typer.Option(
         "--period",
         metavar="PERIOD",
-        help="Kỳ: 2025 (năm), 2025-03 (tháng), 2025-Q1 (quý), lunar-2025 (năm âm lịch, Tết).",
+        help="Kỳ: 2025 (năm / year), 2025-03 (tháng / month), 2025-Q1 (quý / quarter), "
+        "lunar-2025 (năm âm lịch, Tết / lunar year).",
     ),
 ]
 GrassrootsOpt = Annotated[
@@ -388,7 +390,8 @@ def structure(
         typer.Option(
             "--format",
             metavar="FORMAT",
-            help="table | csv | json; mặc định theo đuôi --out, không có thì table.",
+            help="table | csv | json; mặc định theo đuôi --out, không có thì table (default: "
+            "from the --out suffix, else table).",
         ),
     ] = None,
     out: OutOpt = None,
@@ -476,7 +479,8 @@ def chart(
     checkpoint: CheckpointOpt = None,
     grassroots: GrassrootsOpt = False,
 ) -> None:
-    """Biểu đồ tỷ lệ chi phúc lợi theo đơn vị, thấp nhất trước, với đường 60%."""
+    """Biểu đồ tỷ lệ chi phúc lợi theo đơn vị, thấp nhất trước, với đường 60% (welfare share
+    chart per unit, lowest first, with the 60% line)."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         usage(f"--out {out}: cần đuôi .png hoặc .svg / expected a .png or .svg file")

@@ -582,7 +582,8 @@ def import_file(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Nhập nhiều lệnh từ tệp JSONL/CSV trong MỘT lô: ghi tất cả hoặc không ghi gì."""
+    """Nhập nhiều lệnh từ tệp JSONL/CSV trong MỘT lô: ghi tất cả hoặc không ghi gì (import
+    commands from JSONL/CSV as ONE batch: all stored or none)."""
     suffix = file.suffix.lower()
     if suffix not in (".jsonl", ".csv", ".txt"):
         usage(f"FILE {file}: cần tệp .jsonl, .csv hoặc .txt / expected a .jsonl, .csv or .txt file")

@@ -88,7 +88,8 @@ def init(
     ] = "Quản trị viên",
     as_json: JsonFlag = False,
 ) -> None:
-    """Tạo/nâng cấp cơ sở dữ liệu; với --admin: ghi lệnh khởi tạo (genesis) tự ký.
+    """Tạo/nâng cấp cơ sở dữ liệu; với --admin: ghi lệnh khởi tạo (genesis) tự ký (create or
+    upgrade the database; with --admin, record the self-signed genesis).
 
     Tên và mật khẩu khóa được kiểm tra trước khi chạm vào cơ sở dữ liệu / the key's name and
     passphrase are checked before the database is created or migrated."""

@@ -53,7 +53,10 @@ def status(as_json: JsonFlag = False) -> None:
 def rebuild(
     names: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[NAME]...", help="Bảng đọc cần dựng lại (mặc định: tất cả)."),
+        typer.Argument(
+            metavar="[NAME]...",
+            help="Bảng đọc cần dựng lại, mặc định: tất cả (read models to rebuild; default: all).",
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

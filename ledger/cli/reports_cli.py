@@ -48,7 +48,8 @@ PeriodOpt = Annotated[
     typer.Option(
         "--period",
         metavar="PERIOD",
-        help="Kỳ: 2025 (năm), 2025-03 (tháng), 2025-Q1 (quý), lunar-2025 (năm âm lịch, Tết).",
+        help="Kỳ: 2025 (năm / year), 2025-03 (tháng / month), 2025-Q1 (quý / quarter), "
+        "lunar-2025 (năm âm lịch, Tết / lunar year).",
     ),
 ]
 STATUS = {

@@ -107,3 +107,25 @@ def test_a_parse_error_click_does_not_know_keeps_its_text_and_never_crashes() ->
         "Lỗi cú pháp lệnh: Something new went wrong. / Something new went wrong."
     )
     assert out.exit_code == 2
+
+
+_VIETNAMESE = re.compile(r"[ăâđêôơưạảãàáậầấẩẫắằặẳẵếềệểễốồộổỗớờợởỡứừựửữíìịỉĩóòọỏõúùụủũýỳỵỷỹ]", re.I)
+
+
+def test_every_help_text_in_vietnamese_has_its_english_beside_it() -> None:
+    """`init`, `import`, `demo`, `audit verify`, `report chart` and the period and format
+    options were in Vietnamese only, though the README says the texts are bilingual. A text
+    with Vietnamese must carry English: in brackets, or after " / "."""
+    missing = []
+    for where, text in _helps():
+        flat = " ".join(text.split())
+        if not _VIETNAMESE.search(flat) or " / " in flat:
+            continue
+        brackets = re.findall(r"\(([^()]*)\)", flat)
+        english = [b for b in brackets if re.search(r"[a-z]{3,}", b) and not _VIETNAMESE.search(b)]
+        # a list of codes (cash | in_kind, or chair (Chủ tịch), admin (Quản trị)): the codes are
+        # the English
+        listed = "|" in flat or len(re.findall(r"\b[a-z_]{3,} \(", flat)) >= 2
+        if not english and not listed:
+            missing.append((where, flat))
+    assert missing == []
