@@ -93,8 +93,21 @@ def public_help(vi: str, en: str) -> str:
     return f"{vi}. {PUBLIC_TEXT} ({en}; {PUBLIC_TEXT_EN})."
 
 
+# Whether the command running asked for --json: its refusals then go to stdout as JSON too.
+_JSON_WANTED: ContextVar[bool] = ContextVar("phucloi_json_wanted", default=False)
+
+
+def _json_wanted(value: bool) -> bool:
+    if value:
+        _JSON_WANTED.set(True)
+    return value
+
+
 JsonFlag = Annotated[
-    bool, typer.Option("--json", help="In kết quả dạng JSON (machine-readable output).")
+    bool,
+    typer.Option(
+        "--json", help="In kết quả dạng JSON (machine-readable output).", callback=_json_wanted
+    ),
 ]
 DateOpt = Annotated[
     str | None,
@@ -149,6 +162,7 @@ class PhucloiGroup(TyperGroup):
             raise bilingual(exc) from None
 
     def invoke(self, ctx: Any) -> Any:
+        wanted = _JSON_WANTED.set(False)
         try:
             return super().invoke(ctx)
         except NoArgsIsHelpError:
@@ -157,13 +171,34 @@ class PhucloiGroup(TyperGroup):
             raise bilingual(exc) from None
         except LedgerError as exc:
             print_ledger_error(exc)
+            _json_refusal(exc.code, exc.vi, exc.en, exc.problems)
             raise typer.Exit(1) from None
-        except UsageProblem as exc:
+        except (UsageProblem, KeystoreError) as exc:
             typer.echo(f"Lỗi / Error: {exc}", err=True)
+            _json_refusal("usage", str(exc), str(exc), [])
             raise typer.Exit(2) from None
-        except KeystoreError as exc:
-            typer.echo(f"Lỗi / Error: {exc}", err=True)
-            raise typer.Exit(2) from None
+        finally:
+            _JSON_WANTED.reset(wanted)
+
+
+def _json_refusal(code: str, vi: str, en: str, problems: Sequence[Any]) -> None:
+    """With --json, a refusal is also printed on stdout in the API's error shape, so a script
+    reads why as it reads a result (the bilingual text still goes to stderr)."""
+    if not _JSON_WANTED.get():
+        return
+    emit_json(
+        {
+            "ok": False,
+            "code": code,
+            "message": both(vi, en),
+            "message_vi": vi,
+            "message_en": en,
+            "problems": [
+                {"field": p.field, "code": p.code, "message_vi": p.vi, "message_en": p.en}
+                for p in problems
+            ],
+        }
+    )
 
 
 # --- the ledger, opened lazily ---------------------------------------------------------------

@@ -35,7 +35,13 @@ def test_sizes_that_cannot_be_proved_are_usage_errors_naming_them(
             assert f"Lỗi / Error: {message}" in res.stderr, (given, res.stderr)
             if int(given) > 0 and int(given) <= visit.seq:
                 assert f"the event is leaf {visit.seq}: --size must be more than" in res.stderr
-            assert res.stdout == "" and "Traceback" not in res.output
+            assert "Traceback" not in res.output
+            if json_flag:  # --json: the refusal on stdout too, in the API's error shape
+                said = json.loads(res.stdout)
+                assert (said["ok"], said["code"]) == (False, "usage")
+                assert said["message"].startswith(message.split(" / ")[0])
+            else:
+                assert res.stdout == ""
     for old, new, message in [
         (5000, 1000, "OLD 5000 > NEW 1000: OLD không được lớn hơn NEW / OLD must not exceed NEW"),
         (0, size, "OLD 0: kích thước cũ phải ≥ 1 / the older size must be at least 1"),
@@ -46,7 +52,7 @@ def test_sizes_that_cannot_be_proved_are_usage_errors_naming_them(
         res = cli(home, db, f"audit consistency --json -- {old} {new}")
         assert res.exit_code == 2, (old, new, res.output)
         assert f"Lỗi / Error: {message}" in res.stderr, (old, new, res.stderr)
-        assert res.stdout == "" and "Traceback" not in res.output
+        assert json.loads(res.stdout)["code"] == "usage" and "Traceback" not in res.output
     proof = json.loads(cli(home, db, f"audit consistency --json 1 {size}").stdout)
     assert (proof["size1"], proof["size2"]) == (1, size)
     # on screen: bilingual labels, one hash a line (it printed size1: …, proof: ['93b6…', …])

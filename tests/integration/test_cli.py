@@ -639,6 +639,16 @@ def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, 
     assert r.exit_code == 2 and "--as ct.g1" in r.stderr and "Không tìm thấy khóa" in r.stderr
     r = cli(home, db, f"{expense} --amount 1,5 --as kt.g1")
     assert r.exit_code == 2 and "--amount" in r.stderr
+    # --json: a refusal is JSON on stdout too (it printed nothing there)
+    r = cli(home, db, f"{expense} --amount 1.000.000 --date 2000-01-01 --as kt.g1 --json")
+    assert r.exit_code == 1
+    said = json.loads(r.stdout)
+    assert (said["ok"], said["code"]) == (False, "invalid_command")
+    assert [(p["field"], p["code"]) for p in said["problems"]] == [
+        ("command.effective_date", "before_unit")
+    ]
+    r = cli(home, db, f"{expense} --amount 1,5 --as kt.g1 --json")
+    assert r.exit_code == 2 and json.loads(r.stdout)["code"] == "usage"
     # a script without the variable and no terminal: a usage problem naming it, not "refused"
     r = cli(home, db, f"{expense} --amount 1.000.000 --as kt.g1", PHUCLOI_PASSPHRASE=None)
     assert r.exit_code == 2, r.output

@@ -723,7 +723,7 @@ def test_cli_errors_exit_non_zero_naming_the_field(
     bad = tmp_path / "bad.csv"
     bad.write_text("STT,value,note\nI.1,nhiều\nII.1.4,5\nX.9,1\n", encoding="utf-8")
     r = cli(home, database_url, f"report monthly P --month 2025-03 --manual {bad}")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # the file is the caller's: nothing reached the ledger
     assert "dòng 2, trường value" in r.output
     assert "dòng 3, trường STT" in r.output and "II.1.4" in r.output
     assert "dòng 4, trường STT" in r.output and "X.9" in r.output
