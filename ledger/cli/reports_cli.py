@@ -300,6 +300,8 @@ def ratios(unit: UnitArg, period: PeriodOpt, as_json: JsonFlag = False) -> None:
 
 # --- compliance --------------------------------------------------------------------------------
 
+UNPAID_SHOWN = 20  # rows of the unpaid table; its title gives the true count (`missing_total`)
+
 
 def compliance(
     unit: UnitArg,
@@ -389,12 +391,17 @@ def compliance(
             )
         )
     if t.missing:
+        shown = t.missing[:UNPAID_SHOWN]
         out.print(
             rows_table(
-                f"Chưa đóng (unpaid), {len(t.missing)} dòng đầu",
+                "Chưa đóng (unpaid)",
                 ["Đoàn viên", "Tháng", "Phải đóng"],
-                [(m, mo, fmt_money(e)) for m, mo, e in t.missing[:20]],
+                [(m, mo, fmt_money(e)) for m, mo, e in shown],
             )
+        )
+        out.print(
+            f"Hiện {len(shown)} / {t.missing_total} lượt tháng chưa đóng "
+            f"(showing {len(shown)} of {t.missing_total} unpaid member-months)"
         )
     print_remittance(r)
 

@@ -160,6 +160,22 @@ def test_compliance_prints_the_remittance_section(world, database_url: str, tmp_
     assert "301.891 đ" in dues_row and "211.324 đ" in dues_row and "90.567 đ" in dues_row
 
 
+def test_the_unpaid_list_says_how_many_it_shows_of_how_many(
+    world, database_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # 9 members of G1 from July 2024, no dues collected: 9 × 6 months = 54 unpaid in 2024
+    for i in range(9):
+        world.join(f"DV{i:03d}", on="2024-07-01")
+    home = tmp_path / "home"
+    data = as_json(cli(home, database_url, "compliance G1 --period 2024 --as-of 2025-12-31 --json"))
+    assert (len(data["missing"]), data["missing_total"]) == (50, 54)  # the list is capped at 50
+    q3 = as_json(cli(home, database_url, "compliance D --period 2024-Q3 --as-of 2025-12-31 --json"))
+    assert (len(q3["missing"]), q3["missing_total"]) == (27, 27)
+    text = ok(cli(home, database_url, "compliance G1 --period 2024 --as-of 2025-12-31")).stdout
+    assert "Hiện 20 / 54 lượt tháng chưa đóng (showing 20 of 54 unpaid member-months)" in text
+    assert sum(1 for line in text.splitlines() if line.strip().startswith("│ DV0")) == 20
+
+
 def test_history_shows_each_loans_outstanding_whatever_the_year(  # type: ignore[no-untyped-def]
     world, database_url: str, tmp_path: Path
 ) -> None:

@@ -23,6 +23,8 @@ Invariants:
   June, under the new one from July), except `members`: the
   distinct members from whom dues were due in the subtree (a member counted in two of its
   unions during the period, after a transfer, is one member).
+- Unpaid member-months (due, nothing collected): `missing` lists the first `missing_limit`
+  of them (by union, member, month), `missing_total` counts them all.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ class UnitCompliance:
     dues: DuesFigures = field(default_factory=DuesFigures)
     fee: FeeFigures = field(default_factory=FeeFigures)
     missing: list[tuple[str, str, int]] = field(default_factory=list)  # member, month, expected
+    missing_total: int = 0  # every unpaid member-month; `missing` holds the first of them
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -167,6 +170,7 @@ class Compliance:
             "missing": [
                 {"member": m, "month": mo, "expected": e} for m, mo, e in self.total.missing
             ],
+            "missing_total": self.total.missing_total,
             "by_unit": [u.as_dict() for u in self.units],
         }
 
@@ -316,8 +320,10 @@ def compliance(
                         uc.dues.paid_on_time += 1
                     if row is not None and row.basis is not None and int(row.basis) < salary:
                         uc.dues.under_declared += 1
-                elif len(uc.missing) < missing_limit:
-                    uc.missing.append((member, label, expected))
+                else:
+                    uc.missing_total += 1
+                    if len(uc.missing) < missing_limit:
+                        uc.missing.append((member, label, expected))
                 uc.dues.shortfall += max(expected - collected, 0)
             on_books = active.get((u, label), [])
             if on_books or (u, label) in fees:
@@ -344,6 +350,7 @@ def compliance(
         total.dues.add(uc.dues)
         total.fee.add(uc.fee)
         total.missing.extend(uc.missing)
+        total.missing_total += uc.missing_total
     total.members = len(everyone)
     total.missing = total.missing[:missing_limit]
     return Compliance(
