@@ -408,11 +408,12 @@ def compliance(
 
 def print_remittance(r: Remittance) -> None:
     """Due upward from what was collected (the kept shares of the policy of each month),
-    remitted, and what is still owed, for the unit and per union below it."""
+    remitted, and what is still owed, for the unit and per union below it; what upper levels
+    passed on from below is shown apart, compared with nothing."""
     out = console()
     rows = []
     for kind, f in r.total.kinds.items():
-        if f.collected or f.remitted:
+        if f.collected or f.remitted or f.passed_on:
             rows.append(
                 (
                     REMIT_KINDS.get(kind, kind),
@@ -442,11 +443,19 @@ def print_remittance(r: Remittance) -> None:
             rows,
         )
     )
+    if t.passed_on:
+        out.print(
+            f"Cấp trên chuyển tiếp lên trên {fmt_money(t.passed_on)}, không tính vào phải nộp / "
+            f"đã nộp (upper levels passed on {t.passed_on} đồng upward, outside due and "
+            "remitted)"
+        )
     if len(r.units) > 1 or (r.units and r.units[0].unit != r.total.unit):
+        onward = any(u.total.passed_on for u in r.units)
         out.print(
             rows_table(
                 "Theo đơn vị: còn nợ nộp cấp trên (by union, largest debt first)",
-                ["Đơn vị", "Tên", "Phải nộp KPCĐ", "Phải nộp đoàn phí", "Đã nộp", "Còn phải nộp"],
+                ["Đơn vị", "Tên", "Phải nộp KPCĐ", "Phải nộp đoàn phí", "Đã nộp", "Còn phải nộp"]
+                + (["Chuyển tiếp (passed on)"] if onward else []),
                 [
                     (
                         u.unit,
@@ -456,6 +465,7 @@ def print_remittance(r: Remittance) -> None:
                         fmt_money(u.total.remitted),
                         fmt_money(u.total.owed),
                     )
+                    + ((fmt_money(u.total.passed_on),) if onward else ())
                     for u in sorted(r.units, key=lambda u: (-u.total.owed, u.unit))
                 ],
             )

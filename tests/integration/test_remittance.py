@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ledger.projections.queries.remittance import remittance
+from ledger.signing import encode_b64
 from tests.integration.test_projections_cli import as_json, cli, ok
-from tests.support import at
+from tests.support import at, officer_key
 
 AS_OF = date(2025, 12, 31)
 
@@ -95,6 +96,7 @@ def test_due_remitted_and_owed_per_month_with_the_split_of_each_months_policy(wo
         "kept": 211_324,
         "due": 90_567,
         "remitted": 0,
+        "passed_on": 0,
         "owed": 90_567,
     }
     # fee 2.000.000; kept 75%: due 500.000, remitted in full
@@ -123,6 +125,7 @@ def test_an_upper_level_sees_what_each_union_below_still_owes(world) -> None:  #
         "kept": 3_492_459,  # 211.324 + 181.135 + 1.500.000 + 1.600.000
         "due": 1_111_323,  # 90.567 + 120.756 + 500.000 + 400.000
         "remitted": 550_000,
+        "passed_on": 0,
         "owed": 561_323,
     }
     d = remittance(world.ledger, "D", "2024-Q3", as_of=AS_OF)
@@ -174,6 +177,147 @@ def test_the_unpaid_list_says_how_many_it_shows_of_how_many(
     text = ok(cli(home, database_url, "compliance G1 --period 2024 --as-of 2025-12-31")).stdout
     assert "Hiện 20 / 54 lượt tháng chưa đóng (showing 20 of 54 unpaid member-months)" in text
     assert sum(1 for line in text.splitlines() if line.strip().startswith("│ DV0")) == 20
+
+
+def three_levels(world, *, d_fee: int = 0, onward: int = 266_000) -> None:  # type: ignore[no-untyped-def]
+    """P ← D ← G1, G2, July 2024 (default split: the union keeps 75% of the 2% fee).
+    G1 declares 2.000.000 đ (owes 500.000) and remits it all; G2 declares 1.000.000 đ (owes
+    250.000) and remits 150.000: 100.000 short. D passes `onward` on to P; with `d_fee` D
+    also declares the fee of an employer without a grassroots union itself."""
+    w = world
+    kt_d = officer_key("kt.d")
+    with at("2024-06-20"):
+        w.submit(
+            "officer.register",
+            by=w.admin,
+            body={
+                "officer": "kt.d",
+                "name": "Vũ Thị Thu",
+                "public_key": encode_b64(kt_d.signer.public_key),
+            },
+        )
+        w.submit(
+            "officer.grant",
+            by=w.admin,
+            body={"officer": "kt.d", "role": "finance_officer", "scope": "D"},
+        )
+    fees = [(w.kt, "G1", "Cty May", 2_000_000), (w.kt2, "G2", "Cty Gỗ", 1_000_000)]
+    if d_fee:
+        fees.append((kt_d, "D", "Cty Nhỏ (chưa có CĐCS)", d_fee))
+    for by, unit, employer, amount in fees:
+        with at("2024-07-31"):
+            w.submit(
+                "collection.union_fee",
+                by=by,
+                unit=unit,
+                effective_date="2024-07-31",
+                body={
+                    "month": "2024-07",
+                    "payroll": 50 * amount,
+                    "amount": amount,
+                    "employer": employer,
+                },
+            )
+    for by, unit, to, day, amount in [
+        (w.kt, "G1", "D", "2024-08-10", 500_000),
+        (w.kt2, "G2", "D", "2024-08-10", 150_000),
+        (kt_d, "D", "P", "2024-08-15", onward),
+    ]:
+        with at(day):
+            w.submit(
+                "remittance.record",
+                by=by,
+                unit=unit,
+                effective_date=day,
+                body={"month": "2024-07", "kind": "union_fee", "amount": amount, "to_unit": to},
+            )
+
+
+def _owed(r: Any) -> dict[str, tuple[int, int, int, int]]:
+    return {
+        u.unit: (u.total.due, u.total.remitted, u.total.owed, u.total.passed_on) for u in r.units
+    }
+
+
+def test_an_upper_levels_onward_remittance_is_not_its_unions_over_payment(world) -> None:  # type: ignore[no-untyped-def]
+    three_levels(world)
+    assert remittance(world.ledger, "G2", "2024-Q3", as_of=AS_OF).total.total.as_dict() == {
+        "collected": 1_000_000,
+        "kept": 750_000,
+        "due": 250_000,
+        "remitted": 150_000,
+        "passed_on": 0,
+        "owed": 100_000,
+    }
+    for level in ("D", "P"):
+        r = remittance(world.ledger, level, "2024-Q3", as_of=AS_OF)
+        # G1's 500.000 and G2's 150.000 against 750.000 due: exactly G2's 100.000 short;
+        # D's 266.000 to P is passed on (before: remitted 916.000, owed −166.000)
+        assert r.total.total.as_dict() == {
+            "collected": 3_000_000,
+            "kept": 2_250_000,
+            "due": 750_000,
+            "remitted": 650_000,
+            "passed_on": 266_000,
+            "owed": 100_000,
+        }, level
+        assert _owed(r) == {
+            "G1": (500_000, 500_000, 0, 0),
+            "G2": (250_000, 150_000, 100_000, 0),
+            "D": (0, 0, 0, 266_000),
+        }
+
+
+def test_an_upper_levels_remittance_settles_its_own_collections_first(world) -> None:  # type: ignore[no-untyped-def]
+    # D declares 800.000 đ itself (owes 200.000) and remits 466.000: 200.000 for its own
+    # collection, 266.000 passed on
+    three_levels(world, d_fee=800_000, onward=466_000)
+    p = remittance(world.ledger, "P", "2024-Q3", as_of=AS_OF)
+    assert (p.total.total.due, p.total.total.remitted, p.total.total.owed) == (
+        950_000,
+        850_000,
+        100_000,
+    )
+    assert _owed(p)["D"] == (200_000, 200_000, 0, 266_000)
+    assert p.total.total.passed_on == 266_000
+
+
+def test_an_upper_level_remitting_less_than_its_own_collections_owe_is_short(world) -> None:  # type: ignore[no-untyped-def]
+    three_levels(world, d_fee=800_000, onward=150_000)
+    p = remittance(world.ledger, "P", "2024-Q3", as_of=AS_OF)
+    assert _owed(p)["D"] == (200_000, 150_000, 50_000, 0)
+    assert (p.total.total.owed, p.total.total.passed_on) == (150_000, 0)  # G2's 100.000 + D's
+
+
+def test_compliance_of_the_province_shows_the_grassroots_shortfall_and_what_was_passed_on(  # type: ignore[no-untyped-def]
+    world, database_url: str, tmp_path: Path
+) -> None:
+    three_levels(world)
+    home = tmp_path / "home"
+    for level in ("D", "P"):
+        cmd = f"compliance {level} --period 2024-Q3 --as-of 2025-12-31"
+        r = as_json(cli(home, database_url, cmd + " --json"))["remittance"]
+        assert (r["total"]["due"], r["total"]["remitted"], r["total"]["owed"]) == (
+            750_000,
+            650_000,
+            100_000,
+        )
+        assert r["total"]["passed_on"] == 266_000 and r["union_fee"]["passed_on"] == 266_000
+        assert {u["unit"]: u["total"]["owed"] for u in r["by_unit"]} == {
+            "D": 0,
+            "G1": 0,
+            "G2": 100_000,
+        }
+        text = ok(cli(home, database_url, cmd)).stdout
+        total = next(line for line in text.splitlines() if line.strip().startswith("│ Tổng"))
+        assert "750.000 đ" in total and "650.000 đ" in total and "100.000 đ" in total
+        assert "Cấp trên chuyển tiếp lên trên 266.000 đ" in text
+        assert "upper levels passed on 266000 đồng upward" in text
+        debts = text[text.index("còn nợ nộp cấp trên") :].splitlines()
+        rows = [line for line in debts if line.startswith(("│ G2", "│ D "))]
+        assert rows[0].startswith("│ G2")  # largest debt first
+        assert "250.000 đ" in rows[0] and "150.000 đ" in rows[0] and "100.000 đ" in rows[0]
+        assert rows[1].rstrip("│ ").endswith("266.000 đ")  # D's row: passed on, owes nothing
 
 
 def test_history_shows_each_loans_outstanding_whatever_the_year(  # type: ignore[no-untyped-def]

@@ -20,6 +20,15 @@ Invariants:
   than due (nộp thừa). A union's row covers its own collections only; a parent's total is
   the sum over the unions of its subtree as it stood on each month's first day (as in
   `compliance`), so an upper level sees which union below it still owes.
+- An upper level's onward remittance is not compared with its unions' collections (the
+  policy defines only the grassroots split, so nothing says how much of what an upper level
+  receives it must pass on; counted as remitted it would read as its unions' over-payment).
+  A remittance for a month on whose first day its union had unions below it is onward: per
+  union and kind over the period, it first settles what the union's own collections owe
+  (due − remitted, an upper level collecting the fee of an employer without a grassroots
+  union), and the rest is `passed_on` (chuyển tiếp lên trên), shown beside the figures and
+  in no `due`, `remitted` or `owed`. A subtree's `owed` is thus exactly what its unions'
+  own collections still owe.
 """
 
 from __future__ import annotations
@@ -55,6 +64,7 @@ class KindFigures:
     kept: int = 0  # giữ lại
     due: int = 0  # phải nộp cấp trên
     remitted: int = 0  # đã nộp
+    passed_on: int = 0  # an upper level's onward remittance beyond its own due (not judged)
 
     @property
     def owed(self) -> int:
@@ -77,6 +87,7 @@ class KindFigures:
         self.kept += other.kept
         self.due += other.due
         self.remitted += other.remitted
+        self.passed_on += other.passed_on
 
     def as_dict(self) -> dict[str, int]:
         return self.__dict__ | {"owed": self.owed}
@@ -97,7 +108,7 @@ class UnitRemittance:
 
     @property
     def active(self) -> bool:
-        return any(f.collected or f.remitted for f in self.kinds.values())
+        return any(f.collected or f.remitted or f.passed_on for f in self.kinds.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -174,10 +185,20 @@ def remittance(
             by_unit[r.unit_code].kinds["union_fee"].collect(
                 policy(r.unit_code, r.month), IncomeSource.union_fee, amount, amount
             )
+    trees = {label: scope.history.on(first) for label, first, _ in months}
+    onward: dict[tuple[str, str], int] = defaultdict(int)
     for r in remitted_rows:
         if r.unit_code not in month_units.get(r.month, ()):
             continue
-        by_unit[r.unit_code].kinds.setdefault(r.key, KindFigures()).remitted += int(r.amount)
+        if trees[r.month].children(r.unit_code):
+            onward[(r.unit_code, r.key)] += int(r.amount)
+        else:
+            by_unit[r.unit_code].kinds.setdefault(r.key, KindFigures()).remitted += int(r.amount)
+    for (u, kind), amount in onward.items():
+        f = by_unit[u].kinds.setdefault(kind, KindFigures())
+        settles = max(0, min(amount, f.due - f.remitted))
+        f.remitted += settles
+        f.passed_on += amount - settles
     total = UnitRemittance(unit, tree.node(unit).name)
     for row in by_unit.values():
         for k, f in row.kinds.items():
