@@ -10,6 +10,10 @@ Invariants:
   within `detection.repeat_window_days`; that window and `split_window_days` (rule 5) are
   the inspecting level's (`Facts.judged`), never the union's own. A member sick twice is
   paid for two occasions.
+- A bereavement is once per beneficiary, ever (a person dies once): every bereavement for one
+  (member, beneficiary) after the first is a repeat, at any distance and whatever its
+  occasion text says. For a deceased member this is what reports a second bereavement within
+  the death grace (rule 1 admits every bereavement in the grace and leaves it to rule 2).
 - Rule 4 reports every chair's override (low severity: allowed, but inspectors see them all)
   and, at high severity, any cap exceeded without an override (a policy adopted later
   with an earlier effective date makes earlier payouts exceed it).
@@ -32,6 +36,9 @@ from audit.rules.membership import _window, kind_vi, loan_evidence, payout_evide
 from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
 from ledger.domain.money import format_dong
 
+# A person dies once: a second bereavement for one beneficiary (the member, or one declared
+# relative) is the same death paid again, however far apart and whatever the occasion says.
+_ONCE_EVER = frozenset({WelfareKind.bereavement.value})
 _NOT_PAID_OUT = frozenset(k.value for k in NON_CASH_WELFARE)
 _SPACES = re.compile(r"\s+")
 OVERRIDE_VI = {
@@ -95,57 +102,79 @@ def _by_beneficiary(facts: Facts) -> dict[tuple[str, str, str], list[Payout]]:
     return facts.payouts_by_beneficiary()
 
 
+def _per_person(facts: Facts) -> dict[tuple[str, str], list[Payout]]:
+    """Counted payouts per (member, beneficiary), every kind together, oldest first."""
+    out: dict[tuple[str, str], list[Payout]] = defaultdict(list)
+    for items in facts.payouts_by_member().values():
+        for p in items:
+            out[(p.member, p.beneficiary)].append(p)
+    return out
+
+
+def _repeat_days(facts: Facts, p: Payout) -> int:
+    judged = facts.judged(p.unit, p.on)
+    return judged.detection.repeat_window_days if judged is not None else 31
+
+
 def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
     """Rule 2: one benefit more often than allowed, or one occasion paid twice."""
     out = []
-    for (member, beneficiary, kind), items in _by_beneficiary(facts).items():
+    for (member, beneficiary), items in _per_person(facts).items():
         if len(items) < 2:
             continue
-        windows: dict[str, tuple[int | None, list[Payout]]] = {}
-        for p in items:
-            window, count = facts.window(p)
-            windows.setdefault(window.label, (count, []))[1].append(p)
-        excess = [
-            (f"count:{label}:{limit}", ps)
-            for label, (limit, ps) in windows.items()
-            if limit is not None and len(ps) > limit
-        ]
-        # The payouts that are too many: those after the allowed count in their window, and
-        # the later one of an occasion paid twice (not every payout after the first).
-        extra: set[str] = set()
-        for limit, ps in windows.values():
-            if limit is not None and len(ps) > limit:
-                ordered = sorted(ps, key=lambda p: (p.on, p.recorded_at))
-                extra |= {p.event_id for p in ordered[limit:]}
-        by_occasion: dict[str, list[Payout]] = {}
-        for p in items:
-            by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
-        twice = []
-        for ps in by_occasion.values():
-            for i, first in enumerate(ps[:-1]):
-                judged = facts.judged(first.unit, first.on)
-                days = judged.detection.repeat_window_days if judged is not None else 31
-                for second in ps[i + 1 :]:
-                    if (second.on - first.on).days > days:
-                        break
-                    twice.append(("occasion", [first, second]))
-                    extra.add(second.event_id)
-        if not excess and not twice:
-            continue
         links = _Links()
-        for reason, ps in [*excess, *twice]:
-            links.link(ps, reason)
+        # The payouts that are too many: those after the allowed count in their window, the
+        # later ones of an occasion paid twice, every bereavement after the first (not
+        # every payout after the first).
+        extra: set[str] = set()
+        by_kind: dict[str, list[Payout]] = defaultdict(list)
+        for p in items:
+            by_kind[p.kind].append(p)
+        for kind, ps in by_kind.items():
+            if len(ps) < 2:
+                continue
+            _too_often(facts, kind, ps, links, extra)
+            if kind in _ONCE_EVER:
+                links.link(ps, "once")
+                extra |= {p.event_id for p in ps[1:]}
+            _one_occasion(facts, ps, links, extra)
         payouts = {p.event_id: p for p in items}
         for group, reasons in links.groups(payouts):
-            out.append(_repeated(facts, member, beneficiary, kind, group, reasons, extra))
+            out.append(_repeated(facts, member, beneficiary, group, reasons, extra))
     return out
+
+
+def _too_often(facts: Facts, kind: str, ps: list[Payout], links: _Links, extra: set[str]) -> None:
+    """More payouts of `kind` in a counting window than the policy allows."""
+    windows: dict[str, tuple[int | None, list[Payout]]] = {}
+    for p in ps:
+        window, count = facts.window(p)
+        windows.setdefault(window.label, (count, []))[1].append(p)
+    for label, (limit, in_window) in windows.items():
+        if limit is not None and len(in_window) > limit:
+            links.link(in_window, f"count:{kind}:{label}:{limit}")
+            extra |= {p.event_id for p in in_window[limit:]}
+
+
+def _one_occasion(facts: Facts, ps: list[Payout], links: _Links, extra: set[str]) -> None:
+    """Payouts of one kind for one occasion within `repeat_window_days`."""
+    by_occasion: dict[str, list[Payout]] = {}
+    for p in ps:
+        by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
+    for same in by_occasion.values():
+        for i, first in enumerate(same[:-1]):
+            days = _repeat_days(facts, first)
+            for second in same[i + 1 :]:
+                if (second.on - first.on).days > days:
+                    break
+                links.link([first, second], "occasion")
+                extra.add(second.event_id)
 
 
 def _repeated(
     facts: Facts,
     member: str,
     beneficiary: str,
-    kind: str,
     group: list[Payout],
     reasons: set[str],
     extra: set[str],
@@ -153,19 +182,32 @@ def _repeated(
     over = [p for p in group if p.event_id in extra] or group[1:]
     excess = sum(p.amount for p in over)
     who = member if beneficiary == "self" else f"{member}/{beneficiary}"
+    kind = group[0].kind
     counts = sorted(r for r in reasons if r.startswith("count:"))
+    period: str | None = None
     if counts:
-        _tag, label, limit = counts[0].split(":")
-        window = _window(facts, group[0])[0]
+        _tag, kind, label, limit = counts[0].split(":")
+        counted = [p for p in group if p.kind == kind]
+        window = _window(facts, counted[0])[0]
         vi = (
-            f"{who} nhận {kind_vi(kind)} {len(group)} lần trong kỳ {window.label_vi}, quy chế "
-            f"cho phép tối đa {limit} lần (thừa {format_dong(excess)})."
+            f"{who} nhận {kind_vi(kind)} {len(counted)} lần trong kỳ {window.label_vi}, quy "
+            f"chế cho phép tối đa {limit} lần (thừa {format_dong(excess)})."
         )
         en = (
-            f"{who} received {kind} {len(group)} times in {label}; the policy allows at most "
+            f"{who} received {kind} {len(counted)} times in {label}; the policy allows at most "
             f"{limit} ({excess} đồng too much)."
         )
-        period: str | None = label
+        period = label
+    elif "once" in reasons:
+        vi = (
+            f"{who} nhận {kind_vi(kind)} {len(group)} lần "
+            f"({group[0].on:%d/%m/%Y}–{group[-1].on:%d/%m/%Y}): một người chỉ mất một lần, "
+            f"thừa {format_dong(excess)}."
+        )
+        en = (
+            f"{who} was paid {kind} {len(group)} times ({group[0].on} to {group[-1].on}): a "
+            f"person dies once; {excess} đồng too much."
+        )
     else:
         vi = (
             f"{who} nhận {kind_vi(kind)} {len(group)} lần cho cùng một dịp "
@@ -176,7 +218,6 @@ def _repeated(
             f"{who} was paid {kind} {len(group)} times for one occasion "
             f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}), {excess} đồng too much."
         )
-        period = None
     return make(
         "repeated_benefit",
         "high",

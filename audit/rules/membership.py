@@ -8,7 +8,8 @@ Invariants:
   as context and does not place it in time.
 - A bereavement paid for a member who died within the ledger's grace period
   (`ledger.domain.rules.BEREAVEMENT_GRACE_DAYS`) by the union they belonged to is not a
-  finding: it is the one payout the rules allow after death.
+  finding: it is the one payout the rules allow after death. A second one is rule 2's
+  (`repeated_benefit`: a bereavement is once per beneficiary), not reported here as well.
 - Rule 3 compares blind indexes of citizen IDs, never the IDs: two member numbers with one
   citizen ID drawing the same benefit kind in the same counting window are one person paid
   twice, when their memberships overlapped or their combined count exceeds the policy's.

@@ -306,6 +306,93 @@ def test_one_occasion_typed_in_another_unicode_form_is_still_one_occasion(world)
     ]
 
 
+def declare_relative(world: Any, member: str, code: str, relation: str) -> None:
+    with at("2024-07-02"):
+        world.submit(
+            "member.relative",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-07-02",
+            body={"member": member, "relative": code, "relation": relation},
+            personal={"full_name": f"Thân nhân {code}", "date_of_birth": "1950-01-01"},
+        )
+
+
+def test_a_death_is_paid_once_however_far_apart_and_whatever_the_occasion_says(world) -> None:  # type: ignore[no-untyped-def]
+    """A father's death paid three times (the second 33 days after the first, past the
+    31-day window; the third with a reworded occasion) was no finding: bereavement has no
+    count in the default policy and only an identical text within 31 days was compared."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    declare_relative(world, "DV1", "R1", "parent")
+    declare_relative(world, "DV1", "R2", "parent")
+    reason = {"reason": "cha mất"}
+
+    def bereavement(member: str, on: str, occasion: str, **extra: Any) -> Any:
+        return world.payout(
+            member, "bereavement", 3_000_000, on=on, occasion=occasion, personal=reason, **extra
+        )
+
+    first = bereavement("DV1", "2024-10-10", "Phúng viếng thân phụ", relative="R1")
+    second = bereavement("DV1", "2024-11-12", "Phúng viếng thân phụ", relative="R1")
+    third = bereavement("DV1", "2024-11-21", "Viếng cha đẻ (bổ sung)", relative="R1")
+    # Look-alike: the mother's death, a year later: another person.
+    bereavement("DV1", "2025-10-01", "Phúng viếng thân mẫu", relative="R2")
+    # A deceased member: the death grace admits one bereavement, not three.
+    with at("2024-11-01"):
+        world.submit(
+            "member.death",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-11-01",
+            body={"member": "DV2"},
+        )
+    own = [
+        bereavement("DV2", on, occasion)
+        for on, occasion in (
+            ("2024-11-02", "Phúng viếng đoàn viên"),
+            ("2024-11-12", "Hỗ trợ gia đình đoàn viên từ trần"),
+            ("2024-11-21", "Viếng 49 ngày"),
+        )
+    ]
+    # Look-alike: one bereavement for a member's own death.
+    with at("2024-11-01"):
+        world.submit(
+            "member.death",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-11-01",
+            body={"member": "DV3"},
+        )
+    bereavement("DV3", "2024-11-03", "Phúng viếng đoàn viên")
+
+    result = {
+        (f.people[0], f.severity, f.amount, frozenset(f.event_ids), frozenset(f.stakes))
+        for f in found(world, "repeated_benefit")
+    }
+    assert result == {
+        (
+            "DV1",
+            "high",
+            6_000_000,
+            frozenset({first.event_id, second.event_id, third.event_id}),
+            frozenset({(second.event_id, 3_000_000), (third.event_id, 3_000_000)}),
+        ),
+        (
+            "DV2",
+            "high",
+            6_000_000,
+            frozenset(p.event_id for p in own),
+            frozenset({(own[1].event_id, 3_000_000), (own[2].event_id, 3_000_000)}),
+        ),
+    }
+    [dv1] = [f for f in found(world, "repeated_benefit") if f.people[0] == "DV1"]
+    assert dv1.explanation_vi.startswith("DV1/R1 nhận Phúng viếng 3 lần")
+    assert "a person dies once" in dv1.explanation_en
+    # Reported once, by rule 2: rule 1 admits the bereavements in the death grace.
+    assert found(world, "inactive_beneficiary") == []
+
+
 # --- 3 -----------------------------------------------------------------------------------------
 
 
