@@ -10,6 +10,11 @@ Invariants:
   within `detection.repeat_window_days`; that window and `split_window_days` (rule 5) are
   the inspecting level's (`Facts.judged`), never the union's own. A member sick twice is
   paid for two occasions.
+- One occasion (folded as above) paid to one beneficiary under two different one-event kinds
+  (`_ONE_EVENT`: sickness visit, serious illness, work accident, sudden hardship, other
+  welfare) within `repeat_window_days` is one hospital stay or accident on several vouchers:
+  medium (a union may pay a visit and a serious-illness support for one illness; inspectors
+  read them together), high when one kind is also paid twice; the later payouts are at stake.
 - A bereavement is once per beneficiary, ever (a person dies once): every bereavement for one
   (member, beneficiary) after the first is a repeat, at any distance and whatever its
   occasion text says. For a deceased member this is what reports a second bereavement within
@@ -39,6 +44,19 @@ from ledger.domain.money import format_dong
 # A person dies once: a second bereavement for one beneficiary (the member, or one declared
 # relative) is the same death paid again, however far apart and whatever the occasion says.
 _ONCE_EVER = frozenset({WelfareKind.bereavement.value})
+# Kinds that answer one event in one person's life (an illness, an accident, a sudden loss):
+# one hospital stay can be paid under any of them, so one occasion under two of them is one
+# occasion paid twice (rule 2). `other_welfare` is the catch-all such a payment hides in.
+_ONE_EVENT = frozenset(
+    k.value
+    for k in (
+        WelfareKind.sickness_visit,
+        WelfareKind.serious_illness,
+        WelfareKind.work_accident,
+        WelfareKind.hardship_sudden,
+        WelfareKind.other_welfare,
+    )
+)
 _NOT_PAID_OUT = frozenset(k.value for k in NON_CASH_WELFARE)
 _SPACES = re.compile(r"\s+")
 OVERRIDE_VI = {
@@ -138,6 +156,7 @@ def repeated_benefit(facts: Facts) -> list[DetectedFinding]:
                 links.link(ps, "once")
                 extra |= {p.event_id for p in ps[1:]}
             _one_occasion(facts, ps, links, extra)
+        _one_occasion_across_kinds(facts, items, links, extra)
         payouts = {p.event_id: p for p in items}
         for group, reasons in links.groups(payouts):
             out.append(_repeated(facts, member, beneficiary, group, reasons, extra))
@@ -169,6 +188,26 @@ def _one_occasion(facts: Facts, ps: list[Payout], links: _Links, extra: set[str]
                     break
                 links.link([first, second], "occasion")
                 extra.add(second.event_id)
+
+
+def _one_occasion_across_kinds(
+    facts: Facts, items: list[Payout], links: _Links, extra: set[str]
+) -> None:
+    """One occasion paid under two one-event kinds within `repeat_window_days` (one stay as
+    a sickness visit, a serious illness and a sudden hardship)."""
+    by_occasion: dict[str, list[Payout]] = {}
+    for p in items:
+        if p.kind in _ONE_EVENT:
+            by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
+    for same in by_occasion.values():
+        for i, first in enumerate(same[:-1]):
+            days = _repeat_days(facts, first)
+            for second in same[i + 1 :]:
+                if (second.on - first.on).days > days:
+                    break
+                if second.kind != first.kind:
+                    links.link([first, second], "kinds")
+                    extra.add(second.event_id)
 
 
 def _repeated(
@@ -208,6 +247,18 @@ def _repeated(
             f"{who} was paid {kind} {len(group)} times ({group[0].on} to {group[-1].on}): a "
             f"person dies once; {excess} đồng too much."
         )
+    elif reasons == {"kinds"}:
+        kinds = list(dict.fromkeys(p.kind for p in group))
+        vi = (
+            f"{who} nhận {len(group)} khoản ({', '.join(kind_vi(k) for k in kinds)}) cho cùng "
+            f"một dịp «{group[0].occasion}» ({group[0].on:%d/%m}–{group[-1].on:%d/%m/%Y}): "
+            f"một dịp được chi dưới nhiều khoản, thêm {format_dong(excess)}."
+        )
+        en = (
+            f"{who} was paid {len(group)} times under {', '.join(kinds)} for one occasion "
+            f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}): one occasion paid under "
+            f"several kinds, {excess} đồng after the first."
+        )
     else:
         vi = (
             f"{who} nhận {kind_vi(kind)} {len(group)} lần cho cùng một dịp "
@@ -220,7 +271,9 @@ def _repeated(
         )
     return make(
         "repeated_benefit",
-        "high",
+        # Across kinds an inspector reads the vouchers together (a union may pay a visit and
+        # a serious-illness support for one illness); within one kind it is paid twice.
+        "medium" if reasons == {"kinds"} else "high",
         unit=group[-1].unit,
         people=[member, *(p.recorder for p in group)],
         amount=excess,

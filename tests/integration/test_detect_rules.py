@@ -306,6 +306,51 @@ def test_one_occasion_typed_in_another_unicode_form_is_still_one_occasion(world)
     ]
 
 
+def test_one_hospital_stay_paid_under_several_kinds(world) -> None:  # type: ignore[no-untyped-def]
+    """One stay paid as a sickness visit, a serious-illness support and a sudden hardship
+    (7.000.000 đ, each under the approval threshold) was no finding: rule 2 compared
+    occasions within one kind only."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    stay, reason = "Nằm viện 11/2024", {"reason": "mổ"}
+    visit = world.payout(
+        "DV1", "sickness_visit", 1_000_000, on="2024-11-05", occasion=stay, personal=reason
+    )
+    illness = world.payout(
+        "DV1", "serious_illness", 3_000_000, on="2024-11-06", occasion=stay, personal=reason
+    )
+    hardship = world.payout(
+        "DV1", "hardship_sudden", 3_000_000, on="2024-11-16", occasion=stay, personal=reason
+    )
+    # Look-alikes: a visit and, days later, a sudden hardship for a fire (two events); Tết
+    # support and a Tết gift for one occasion (collective kinds, not one person's event).
+    world.payout(
+        "DV2",
+        "sickness_visit",
+        1_000_000,
+        on="2024-11-05",
+        occasion="Nằm viện 11/2024",
+        personal=reason,
+    )
+    world.payout(
+        "DV2",
+        "hardship_sudden",
+        3_000_000,
+        on="2024-11-08",
+        occasion="Nhà bị cháy",
+        personal={"reason": "cháy nhà"},
+    )
+    world.payout("DV3", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết Ất Tỵ")
+    world.payout("DV3", "gift", 300_000, on="2025-01-21", occasion="Tết Ất Tỵ")
+
+    [f] = found(world, "repeated_benefit")
+    assert (f.people[0], f.severity, f.amount) == ("DV1", "medium", 6_000_000)
+    assert set(f.event_ids) == {visit.event_id, illness.event_id, hardship.event_id}
+    assert dict(f.stakes) == {illness.event_id: 3_000_000, hardship.event_id: 3_000_000}
+    assert "cho cùng một dịp «Nằm viện 11/2024»" in f.explanation_vi
+    assert "sickness_visit, serious_illness, hardship_sudden" in f.explanation_en
+
+
 def declare_relative(world: Any, member: str, code: str, relation: str) -> None:
     with at("2024-07-02"):
         world.submit(
