@@ -9,7 +9,11 @@ Invariants:
   occasion (its text, compared without case, spacing, Unicode form or invisible characters)
   within `detection.repeat_window_days`; that window and `split_window_days` (rule 5) are
   the inspecting level's (`Facts.judged`), never the union's own. A member sick twice is
-  paid for two occasions.
+  paid for two occasions. An occasion text that is only a kind's generic label (the
+  catalogue's labels and `_USUAL_GENERIC`, compared without tone marks or punctuation:
+  "Thăm ốm", "Trợ cấp khó khăn") names no occasion: for a kind with a count it is not
+  compared (the count still applies), nor across kinds; for a kind without one it is, as
+  the text is then all rule 2 has.
 - One occasion (folded as above) paid to one beneficiary under two different one-event kinds
   (`_ONE_EVENT`: sickness visit, serious illness, work accident, sudden hardship, other
   welfare) within `repeat_window_days` is one hospital stay or accident on several vouchers:
@@ -80,6 +84,52 @@ def occasion_key(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
     return _SPACES.sub(" ", folded.casefold().strip())
+
+
+# What vouchers usually carry as the "occasion" when they name no occasion at all, only the
+# kind of help (besides every kind's own catalogue label, Vietnamese and English).
+_USUAL_GENERIC = (
+    "thăm ốm",
+    "thăm hỏi",
+    "thăm hỏi ốm",
+    "thăm bệnh",
+    "ốm đau",
+    "ốm",
+    "trợ cấp khó khăn",
+    "hỗ trợ khó khăn",
+    "khó khăn",
+    "khó khăn đột xuất",
+    "trợ cấp đột xuất",
+    "hỗ trợ đột xuất",
+    "bệnh hiểm nghèo",
+    "tai nạn lao động",
+    "tặng quà",
+    "quà",
+    "trợ cấp",
+    "hỗ trợ",
+    "hỗ trợ khác",
+)
+
+
+def _plain(text: str) -> str:
+    """`occasion_key` without tone marks, đ as d, punctuation as spaces: how a generic label
+    is recognised however it was typed ("Thăm ốm.", "THAM OM")."""
+    folded = unicodedata.normalize("NFD", occasion_key(text).replace("đ", "d"))
+    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", letters).split())
+
+
+_GENERIC = frozenset(
+    {_plain(k.label_vi) for k in WelfareKind}
+    | {_plain(k.label_en) for k in WelfareKind}
+    | {_plain(t) for t in _USUAL_GENERIC}
+)
+
+
+def generic_occasion(text: str) -> bool:
+    """Whether an occasion text is only a kind's generic label ("Thăm ốm", "Trợ cấp khó
+    khăn"): it names no occasion, so two payouts carrying it are not one occasion."""
+    return _plain(text) in _GENERIC
 
 
 class _Links:
@@ -176,11 +226,14 @@ def _too_often(facts: Facts, kind: str, ps: list[Payout], links: _Links, extra: 
 
 
 def _one_occasion(facts: Facts, ps: list[Payout], links: _Links, extra: set[str]) -> None:
-    """Payouts of one kind for one occasion within `repeat_window_days`."""
+    """Payouts of one kind for one occasion within `repeat_window_days`. A kind with a count
+    is not compared on a generic occasion text: two "Thăm ốm" are two visits, counted."""
     by_occasion: dict[str, list[Payout]] = {}
     for p in ps:
         by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
     for same in by_occasion.values():
+        if generic_occasion(same[0].occasion) and facts.window(same[0])[1] is not None:
+            continue
         for i, first in enumerate(same[:-1]):
             days = _repeat_days(facts, first)
             for second in same[i + 1 :]:
@@ -197,7 +250,7 @@ def _one_occasion_across_kinds(
     a sickness visit, a serious illness and a sudden hardship)."""
     by_occasion: dict[str, list[Payout]] = {}
     for p in items:
-        if p.kind in _ONE_EVENT:
+        if p.kind in _ONE_EVENT and not generic_occasion(p.occasion):
             by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
     for same in by_occasion.values():
         for i, first in enumerate(same[:-1]):

@@ -351,6 +351,62 @@ def test_one_hospital_stay_paid_under_several_kinds(world) -> None:  # type: ign
     assert "sickness_visit, serious_illness, hardship_sudden" in f.explanation_en
 
 
+def test_a_generic_occasion_text_does_not_make_two_counted_payouts_one_occasion(world) -> None:  # type: ignore[no-untyped-def]
+    """Two sickness visits a year are allowed: two for two illnesses 26 days apart, both
+    with the usual voucher text "Thăm ốm" (the kind's name, no occasion), were a HIGH
+    "one occasion paid twice". The count still applies; a kind without a count (work
+    accident) still has only its text to compare."""
+    for number in ("DV1", "DV2"):
+        world.join(number)
+    world.payout(
+        "DV1",
+        "sickness_visit",
+        500_000,
+        on="2024-10-20",
+        occasion="Thăm ốm",
+        personal={"reason": "cúm"},
+    )
+    world.payout(
+        "DV1",
+        "sickness_visit",
+        500_000,
+        on="2024-11-15",
+        occasion="Thăm ốm",
+        personal={"reason": "gãy tay"},
+    )
+    assert found(world, "repeated_benefit") == []
+
+    third = world.payout(
+        "DV1",
+        "sickness_visit",
+        500_000,
+        on="2024-11-25",
+        occasion="thăm ốm.",
+        personal={"reason": "sốt"},
+        override={"justification": "BCH đồng ý lần 3"},
+        cosigner=world.chair,
+    )
+    accident = [
+        world.payout(
+            "DV2",
+            "work_accident",
+            1_000_000,
+            on=day,
+            occasion="Tai nạn lao động",
+            personal={"reason": "ngã"},
+        )
+        for day in ("2024-11-01", "2024-11-11")
+    ]
+    result = {
+        (f.people[0], f.severity, f.amount, f.period, tuple(dict(f.stakes)))
+        for f in found(world, "repeated_benefit")
+    }
+    assert result == {
+        ("DV1", "high", 500_000, "2024", (third.event_id,)),
+        ("DV2", "high", 1_000_000, "2024-11", (accident[1].event_id,)),
+    }
+
+
 def declare_relative(world: Any, member: str, code: str, relation: str) -> None:
     with at("2024-07-02"):
         world.submit(

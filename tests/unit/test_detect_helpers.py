@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from audit.rules.base import finding_id, union_finding_id
-from audit.rules.benefits import occasion_key, split_payment
+from audit.rules.benefits import generic_occasion, occasion_key, split_payment
 from audit.rules.facts import Facts, MemberFacts, Payout, UnitInfo
 from audit.rules.people import shared_bank_account
 from audit.rules.timing import _deadline
@@ -52,6 +52,13 @@ def test_occasions_compare_without_unicode_form_or_invisible_characters() -> Non
     assert occasion_key(unicodedata.normalize("NFD", typed)) == occasion_key(typed)
     assert occasion_key("Tết\u200b Ất Tỵ") == occasion_key(typed)
     assert occasion_key("Tết Ất Tỵ (bổ sung)") != occasion_key(typed)
+
+
+def test_an_occasion_that_only_names_the_kind_of_help_is_generic() -> None:
+    for text in ("Thăm ốm", "THAM OM.", "Thăm hỏi ốm đau", "trợ cấp khó khăn đột xuất", "Quà"):
+        assert generic_occasion(text), text
+    for text in ("thăm hỏi ốm đau 10/09", "Nằm viện 11/2024", "Tết Ất Tỵ", "Nhà bị cháy"):
+        assert not generic_occasion(text), text
 
 
 def _facts(*payouts: Payout) -> Facts:
