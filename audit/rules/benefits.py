@@ -26,9 +26,14 @@ Invariants:
 - Rule 4 reports every chair's override (low severity: allowed, but inspectors see them all)
   and, at high severity, any cap exceeded without an override (a policy adopted later
   with an earlier effective date makes earlier payouts exceed it).
-- Rule 5 sums payouts to one member (and their relatives) that each stayed at or under the
-  approval threshold without a chair's signature, within `split_window_days` of the first;
-  together over the threshold is a payment split to avoid the chair's second signature.
+- Rule 5 sums payouts that each stayed at or under the approval threshold without a chair's
+  signature and may be the pieces of one payment: to one beneficiary (the member, or one
+  relative), of one kind or of the one-event kinds together within `split_window_days` of
+  the first, or for one occasion (not a generic one) within `repeat_window_days` of the
+  first. Together over the threshold is a payment split to avoid the chair's second
+  signature. Unrelated kinds (a poor member's Tết support, a sudden hardship and a child's
+  gift in one week) are not added up; one occasion cut in pieces a week apart is, since the
+  occasion says it is one payment.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from audit.rules.facts import Facts, Payout
 from audit.rules.membership import _window, kind_vi, loan_evidence, payout_evidence
 from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
 from ledger.domain.money import format_dong
+from ledger.domain.policy import Policy
 
 # A person dies once: a second bereavement for one beneficiary (the member, or one declared
 # relative) is the same death paid again, however far apart and whatever the occasion says.
@@ -499,17 +505,8 @@ def split_payment(facts: Facts) -> list[DetectedFinding]:
         ):
             continue  # not enough money in the whole year to split anything
         links = _Links()
-        for i, (first, policy) in enumerate(small):
-            judged = facts.judged(first.unit, first.on)
-            window_days = judged.split_window_days if judged is not None else 7
-            end = first.on + timedelta(days=window_days)
-            window = [first]
-            for p, _policy in small[i + 1 :]:
-                if p.on > end:
-                    break
-                window.append(p)
-            if len(window) > 1 and sum(p.amount for p in window) > policy.approval_threshold:
-                links.link(window, "split")
+        for pieces, long in _pieces(small):
+            _link_splits(facts, pieces, long, links)
         payouts = {p.event_id: p for p, _ in small}
         for group, _reasons in links.groups(payouts):
             policy = facts.policy(group[0].unit, group[0].on)
@@ -517,6 +514,7 @@ def split_payment(facts: Facts) -> list[DetectedFinding]:
             total = sum(p.amount for p in group)
             days = (group[-1].on - group[0].on).days + 1
             threshold = policy.approval_threshold
+            who = member if group[0].relative is None else f"{member}/{group[0].relative}"
             out.append(
                 make(
                     "split_payment",
@@ -524,13 +522,51 @@ def split_payment(facts: Facts) -> list[DetectedFinding]:
                     unit=group[0].unit,
                     people=[member, *(p.recorder for p in group)],
                     amount=total,
-                    vi=f"{len(group)} khoản chi cho {member} trong {days} ngày, mỗi khoản không quá "
+                    vi=f"{len(group)} khoản chi cho {who} trong {days} ngày, mỗi khoản không quá "
                     f"ngưỡng duyệt {format_dong(threshold)} nhưng cộng lại {format_dong(total)}: "
                     "có dấu hiệu chia nhỏ để tránh chữ ký của Chủ tịch.",
-                    en=f"{len(group)} payouts to {member} within {days} days, each at most the "
+                    en=f"{len(group)} payouts to {who} within {days} days, each at most the "
                     f"approval threshold {threshold} but {total} đồng together: split to avoid "
                     "the chair's signature.",
                     evidence=[payout_evidence(p) for p in group],
                 )
             )
     return out
+
+
+def _pieces(
+    small: list[tuple[Payout, Policy]],
+) -> list[tuple[list[tuple[Payout, Policy]], bool]]:
+    """What may be the pieces of one payment, each with whether its window is the long one:
+    per beneficiary, the payouts of one kind and those of the one-event kinds (within
+    `split_window_days`), and those of one occasion, not a generic one (within
+    `repeat_window_days`: one event cut in pieces a week apart is still one event)."""
+    groups: dict[tuple[str, ...], list[tuple[Payout, Policy]]] = defaultdict(list)
+    for item in small:
+        p = item[0]
+        groups[(p.beneficiary, "kind", p.kind)].append(item)
+        if p.kind in _ONE_EVENT:
+            groups[(p.beneficiary, "one event")].append(item)
+        if not generic_occasion(p.occasion):
+            groups[(p.beneficiary, "occasion", occasion_key(p.occasion))].append(item)
+    return [(pieces, key[1] == "occasion") for key, pieces in groups.items() if len(pieces) > 1]
+
+
+def _link_splits(
+    facts: Facts, pieces: list[tuple[Payout, Policy]], long: bool, links: _Links
+) -> None:
+    """Link the pieces that, within the window from each one, add up over its threshold."""
+    for i, (first, policy) in enumerate(pieces):
+        judged = facts.judged(first.unit, first.on)
+        if long:
+            window_days = judged.detection.repeat_window_days if judged is not None else 31
+        else:
+            window_days = judged.split_window_days if judged is not None else 7
+        end = first.on + timedelta(days=window_days)
+        window = [first]
+        for p, _policy in pieces[i + 1 :]:
+            if p.on > end:
+                break
+            window.append(p)
+        if len(window) > 1 and sum(p.amount for p in window) > policy.approval_threshold:
+            links.link(window, "split")

@@ -614,6 +614,77 @@ def test_payouts_each_under_the_threshold_that_add_up_over_it_within_a_week(worl
     assert (f.people[0], f.amount, f.severity) == ("DV1", 6_000_000, "medium")
 
 
+def test_one_occasion_cut_in_pieces_across_the_weeks_edge(world) -> None:  # type: ignore[no-untyped-def]
+    """One accident paid in three pieces, the second eight days after the first, escaped
+    the 7-day window (nothing was found). One occasion is summed over
+    `repeat_window_days`; two unrelated needs are not, whatever their kinds."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    accident = "Ngã giàn giáo ngày 02/11"
+    parts = [
+        world.payout(
+            "DV1", kind, amount, on=day, occasion=accident, personal={"reason": "gãy chân"}
+        )
+        for kind, amount, day in (
+            ("work_accident", 2_000_000, "2024-11-02"),
+            ("hardship_sudden", 3_000_000, "2024-11-10"),
+            ("other_welfare", 1_000_000, "2024-11-12"),
+        )
+    ]
+    # Look-alike: 4.000.000 đ in a week, 3.000.000 đ more 40 days later for another need.
+    for kind, amount, day, occasion in (
+        ("hardship_sudden", 3_000_000, "2024-09-02", "trợ cấp khó khăn đột xuất"),
+        ("sickness_visit", 1_000_000, "2024-09-05", "thăm hỏi ốm đau 05/09"),
+        ("hardship_sudden", 3_000_000, "2024-10-12", "trợ cấp khó khăn: mẹ mất việc"),
+    ):
+        world.payout("DV2", kind, amount, on=day, occasion=occasion, personal={"reason": "x"})
+    # The report's case: a father's death paid twice, 8 days apart, reworded. It is one
+    # death paid twice (rule 2, high), not a split.
+    declare_relative(world, "DV3", "R1", "parent")
+    twice = [
+        world.payout(
+            "DV3",
+            "bereavement",
+            3_000_000,
+            on=day,
+            occasion=occasion,
+            relative="R1",
+            personal={"reason": "cha mất"},
+        )
+        for day, occasion in (
+            ("2024-11-02", "Phúng viếng thân phụ"),
+            ("2024-11-10", "Viếng cha đẻ"),
+        )
+    ]
+
+    [f] = found(world, "split_payment")
+    assert set(f.event_ids) == {p.event_id for p in parts}
+    assert (f.people[0], f.amount, f.severity) == ("DV1", 6_000_000, "medium")
+    assert "3 payouts to DV1 within 11 days" in f.explanation_en
+    repeated = {
+        (g.people[0], g.severity, frozenset(g.event_ids)) for g in found(world, "repeated_benefit")
+    }
+    assert ("DV3", "high", frozenset(p.event_id for p in twice)) in repeated
+
+
+def test_unrelated_needs_of_one_member_in_one_week_are_not_a_split(world) -> None:  # type: ignore[no-untyped-def]
+    """A poor member's Tết support, a sudden hardship for a house fire and a gift in one
+    week (5.500.000 đ) were reported as one payment split to avoid the chair: every small
+    payout to a member was added up, whatever its kind and occasion."""
+    world.join("DV1")
+    world.payout("DV1", "tet_support", 2_000_000, on="2025-01-16", occasion="Tết Ất Tỵ")
+    world.payout(
+        "DV1",
+        "hardship_sudden",
+        3_000_000,
+        on="2025-01-18",
+        occasion="Nhà bị cháy",
+        personal={"reason": "cháy nhà"},
+    )
+    world.payout("DV1", "gift", 500_000, on="2025-01-20", occasion="Quà cho con")
+    assert found(world, "split_payment") == []
+
+
 # --- 6 -----------------------------------------------------------------------------------------
 
 
