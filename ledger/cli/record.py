@@ -29,6 +29,9 @@ from ledger.cli.common import (
     UnitArg,
     amount,
     choice,
+    console,
+    emit_json,
+    fmt_date,
     fmt_money,
     month,
     officer_signer,
@@ -38,6 +41,7 @@ from ledger.cli.common import (
     personal_value,
     print_receipts,
     public_help,
+    rows_table,
     sign_and_submit,
     signed,
     submit_one,
@@ -613,6 +617,62 @@ def reversal(
         as_=as_,
         as_json=as_json,
     )
+
+
+@app.command("pending")
+def pending(unit: UnitArg, as_json: JsonFlag = False) -> None:
+    """Khoản chi đang chờ Chủ tịch ký duyệt, cũ nhất trước, với mã bút toán để dùng trong
+    `record approve --target` (payouts waiting for the chair's second signature)."""
+    from api.queries import pending_approvals
+
+    ledger = open_context().ledger
+    if ledger.get_unit(unit) is None:
+        raise not_found("unit", unit, field_="UNIT")
+    waiting = pending_approvals(ledger, unit)
+    if as_json:
+        emit_json(waiting)
+        return
+    out = console()
+    if not waiting:
+        out.print(f"Không có khoản chi nào chờ duyệt tại {unit} / nothing is waiting for approval")
+        return
+    out.print(
+        rows_table(
+            f"Chờ duyệt / waiting for approval: {unit}",
+            [
+                "Mã bút toán (event id)",
+                "Ngày",
+                "Đơn vị",
+                "Đoàn viên",
+                "Khoản",
+                "Số tiền",
+                "Ghi bởi",
+            ],
+            [
+                (
+                    w["event_id"],
+                    fmt_date(w["effective_date"]),
+                    w["unit"],
+                    w["member"] + ("" if w["beneficiary"] == "self" else f" ({w['beneficiary']})"),
+                    _kind_label(w["kind"]),
+                    fmt_money(w["amount"]),
+                    w["recorded_by"],
+                )
+                for w in waiting
+            ],
+            keep=[0],
+        )
+    )
+    out.print(
+        f"Duyệt / approve: phucloi record approve {unit} --target MÃ --decision approve --as CHỦ_TỊCH"
+    )
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return f"{WelfareKind(kind).label_vi} ({kind})"
+    except ValueError:
+        return kind
 
 
 @app.command("approve")

@@ -404,11 +404,20 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     assert r.exit_code == 1 and "cần chữ ký thứ hai của Chủ tịch" in r.stderr
     pending = as_json(cli(home, db, f"{repair} --await-approval --json"))
     assert pending["status"] == "pending"
+    # the chair finds it on the command line (it took the API or the web page)
+    waiting = as_json(cli(home, db, "record pending G1 --json"))
+    assert [(w["event_id"], w["member"], w["kind"], w["amount"]) for w in waiting] == [
+        (pending["event_id"], "DV100", "housing_repair", 8_000_000)
+    ]
+    shown = ok(cli(home, db, "record pending G1")).stdout
+    assert pending["event_id"] in shown and "8.000.000 đ" in shown
+    assert cli(home, db, "record pending G404").exit_code == 1
     approve = "record approve G1 --decision approve --as ct.g1 --json --target"
     decided = as_json(cli(home, db, approve, pending["event_id"]))
     assert decided["command_type"] == "approval.decide"
     member = as_json(cli(home, db, "members show DV100 --json"))
     assert [(p["status"], p["approver"]) for p in member["payouts"]] == [("paid", "ct.g1")]
+    assert as_json(cli(home, db, "record pending G1 --json")) == []
     # or the chair cosigns at once (passphrase from PHUCLOI_COSIGN_PASSPHRASE)
     build_ = f"{payout} --kind housing_build --amount 6.000.000 --cosign-as ct.g1 --json"
     cosigned = as_json(cli(home, db, build_))
