@@ -13,6 +13,8 @@ Invariants:
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,7 +23,7 @@ from ledger.domain.commands import LoanDisburseBody, PayoutBody
 from ledger.domain.errors import Problem, problem
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
-from ledger.domain.periods import count_window
+from ledger.domain.periods import can_chi, count_window, tet_year
 from ledger.domain.policy import Policy, WelfareRule
 
 OVERRIDABLE = frozenset(
@@ -115,6 +117,7 @@ def check_payout(
             )
         beneficiary = body.relative
     problems += _check_form(body)
+    problems += _check_tet_occasion(body, on)
     if policy is None:
         problems.append(
             problem(
@@ -281,6 +284,45 @@ def _limits(
             )
         )
     return problems
+
+
+def _fold(text: str) -> str:
+    """Lower case, without tone marks (đ as d), spaces collapsed: "Tết BÍNH  Ngọ" → "tet binh ngo"."""
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(plain.lower().split())
+
+
+def _check_tet_occasion(body: PayoutBody, on: date) -> list[Problem]:
+    """A Tết support whose occasion names another Tết than the one its date is counted in
+    ("Tết Bính Ngọ" recorded in November 2026, which counts in Tết Đinh Mùi 2027's year): it
+    used up the member's one Tết of the wrong year, and the real one was then refused. The
+    year is named by its can chi (tone marks optional) or as a number."""
+    if body.kind != WelfareKind.tet_support or not body.occasion:
+        return []
+    try:
+        year = tet_year(on)
+    except ValueError:
+        return []  # a date outside the Tết calendar is refused elsewhere
+    text = _fold(body.occasion)
+    named = {int(y) for y in re.findall(r"(?<!\d)(20[0-6]\d)(?!\d)", text)}
+    for y in range(year - 30, year + 30):  # a can chi name repeats every 60 years
+        if re.search(rf"\b{re.escape(_fold(can_chi(y)))}\b", text):
+            named.add(y)
+    other = sorted(named - {year})
+    if not other:
+        return []
+    said = ", ".join(f"{can_chi(y)} {y}" for y in other)
+    return [
+        problem(
+            "body.occasion",
+            "occasion_other_tet",
+            f"dịp chi nêu Tết {said} nhưng ngày hiệu lực {on:%d/%m/%Y} được tính vào Tết "
+            f"{can_chi(year)} {year}: sửa ngày (--date) hoặc dịp chi",
+            f"the occasion names Tết {said} but the effective date {on.isoformat()} counts in "
+            f"Tết {can_chi(year)} {year}: correct the date (--date) or the occasion",
+        )
+    ]
 
 
 def _check_form(body: PayoutBody) -> list[Problem]:

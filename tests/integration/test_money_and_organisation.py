@@ -1043,3 +1043,29 @@ def test_a_payroll_in_thousands_of_dong_is_refused_with_the_line_and_nothing_sto
     with at("2025-10-05"):
         world.ledger.submit(batch(kept))
     assert entries(world) == before + 1
+
+
+def test_a_tet_support_naming_another_tet_than_its_date_counts_in_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    """"Tết Bính Ngọ" (2026) recorded in November 2026 counted in Tết Đinh Mùi 2027's year:
+    the member's real 2027 Tết support was then refused as a second one."""
+    world.join("DV001", on="2025-01-01")
+    before = entries(world)
+    for occasion, named in (
+        ("Tết Bính Ngọ", "Bính Ngọ 2026"),
+        ("tet binh ngo", "Bính Ngọ 2026"),  # typed without tone marks
+        ("Tết Nguyên đán 2026", "Bính Ngọ 2026"),
+        ("Tết Ất Tỵ, bổ sung", "Ất Tỵ 2025"),
+    ):
+        with pytest.raises(PolicyViolation) as refused:
+            world.payout("DV001", "tet_support", 1_000_000, on="2026-11-22", occasion=occasion)
+        [p] = refused.value.problems
+        assert (p.field, p.code) == ("body.occasion", "occasion_other_tet"), occasion
+        assert p.vi == (
+            f"dịp chi nêu Tết {named} nhưng ngày hiệu lực 22/11/2026 được tính vào Tết Đinh Mùi "
+            "2027: sửa ngày (--date) hoặc dịp chi"
+        )
+    assert entries(world) == before
+    # the Tết its date counts in, by name or number, or no year at all
+    world.payout("DV001", "tet_support", 1_000_000, on="2026-02-05", occasion="Tết Bính Ngọ 2026")
+    world.payout("DV001", "tet_support", 1_000_000, on="2026-11-22", occasion="Tết Đinh Mùi")
+    assert entries(world) == before + 2
