@@ -18,13 +18,16 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthError, RateLimited
 from ledger.domain.errors import LedgerError, validation_en, validation_vi
+from ledger.store import storage_refusal
 
 log = logging.getLogger("phucloi.api")
 
@@ -167,6 +170,16 @@ def _too_deep(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _storage(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused (disk full, read-only, connection lost): 503 with the cause and the
+    assurance that the batch was not stored, so a client retries rather than guesses."""
+    log.warning("storage refused %s %s: %s", request.method, request.url.path, exc)
+    vi, en = storage_refusal(exc)
+    return JSONResponse(
+        body("storage_unavailable", vi, en), status_code=503, headers={"Retry-After": "30"}
+    )
+
+
 def _internal(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
@@ -181,6 +194,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RecursionError, _too_deep)
+    app.add_exception_handler(PersistenceOperationalError, _storage)
+    app.add_exception_handler(SQLAlchemyOperationalError, _storage)
     app.add_exception_handler(Exception, _internal)
 
 

@@ -328,3 +328,19 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         if failure is not None:
             raise failure
         return ids
+
+
+def storage_refusal(exc: BaseException) -> tuple[str, str]:
+    """What to tell the officer when the database refuses to write or answer (disk full, a
+    read-only file, a dropped connection): the cause as the database gave it, that the batch
+    being written was not stored (a batch is stored whole or not at all), and what to do."""
+    cause = str(getattr(exc, "orig", None) or exc.__cause__ or exc).strip().splitlines()
+    said = cause[0] if cause else type(exc).__name__
+    return (
+        f"cơ sở dữ liệu từ chối thao tác ({said}); lô đang ghi KHÔNG được lưu (một lô được lưu "
+        "trọn vẹn hoặc không gì cả): khắc phục (dung lượng đĩa, quyền ghi, kết nối) rồi chạy "
+        "lại đúng lệnh này",
+        f"the database refused the operation ({said}); the batch being written was NOT "
+        "stored (a batch is stored whole or not at all): fix the cause (disk space, write "
+        "permission, connection) and run the same command again",
+    )

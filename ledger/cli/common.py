@@ -35,6 +35,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import click
 import typer
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -46,6 +47,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
@@ -66,6 +68,7 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
 from ledger.schema import NotALedger, check_database, current_revision, head_revision
+from ledger.store import storage_refusal
 
 PASSPHRASE_ENV = "PHUCLOI_PASSPHRASE"
 COSIGN_PASSPHRASE_ENV = "PHUCLOI_COSIGN_PASSPHRASE"
@@ -177,6 +180,11 @@ class PhucloiGroup(TyperGroup):
             typer.echo(f"Lỗi / Error: {exc}", err=True)
             _json_refusal("usage", str(exc), str(exc), [])
             raise typer.Exit(2) from None
+        except (PersistenceOperationalError, SQLAlchemyOperationalError) as exc:
+            vi, en = storage_refusal(exc)
+            typer.echo(f"Lỗi / Error: {vi} / {en}", err=True)
+            _json_refusal("storage", vi, en, [])
+            raise typer.Exit(1) from None
         finally:
             _JSON_WANTED.reset(wanted)
 

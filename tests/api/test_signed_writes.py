@@ -262,6 +262,33 @@ def test_the_python_client_signs_and_posts(api) -> None:  # type: ignore[no-unty
     assert lines[1].endswith("(before_unit)")
 
 
+def test_a_database_refusing_the_write_is_503_saying_nothing_was_stored(api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A full disk answered 500 "internal error": the client could not tell a retry was safe.
+    The storage is faked to fail the way SQLite does when the disk is full."""
+    from eventsourcing.persistence import OperationalError
+
+    from ledger.store import PostgresLedgerRecorder, SQLiteLedgerRecorder
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("database or disk is full")
+
+    kt = api.officer("kt.g1")
+    with api.world.ctx.engine.connect() as conn:
+        before = conn.scalar(select(func.count()).select_from(ledger_entries))
+    monkeypatch.setattr(SQLiteLedgerRecorder, "_insert_events", full)
+    monkeypatch.setattr(PostgresLedgerRecorder, "insert_events", full)
+    with at("2024-09-02"):
+        r = api.client.post("/payouts", json=_gift(api), headers=kt)
+    assert r.status_code == 503 and r.headers["retry-after"] == "30"
+    said = r.json()
+    assert said["code"] == "storage_unavailable"
+    assert "(database or disk is full)" in said["message_en"]
+    assert "NOT stored" in said["message_en"]
+    monkeypatch.undo()
+    with api.world.ctx.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(ledger_entries)) == before
+
+
 def test_an_oversized_body_is_refused_before_it_is_read_in_full(api) -> None:  # type: ignore[no-untyped-def]
     app = create_app(api.world.ctx, settings=ApiSettings(max_body_bytes=2000, hasher=FAST))
     with TestClient(app, raise_server_exceptions=False) as client:

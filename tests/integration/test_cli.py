@@ -737,3 +737,33 @@ def test_after_a_key_rotation_the_officer_signs_with_the_new_key_kept_under_anot
     ok(cli(home, db, "officers rotate-key kt --key kt-2026 --as admin"))
     ok(cli(home, db, f"{expense} --as kt"))
     assert count_entries(db, "expense.record") == 2
+
+
+def test_a_database_that_refuses_the_write_gets_a_message_not_a_traceback(
+    world: Any, database_url: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk or a read-only ledger file ended a 20,000-line import in a 90-line
+    traceback: nothing said whether the month's dues were stored. The storage is faked to
+    fail the way SQLite does when the disk is full (the boundary, not the ledger)."""
+    from eventsourcing.persistence import OperationalError
+
+    from ledger.store import PostgresLedgerRecorder, SQLiteLedgerRecorder
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("database or disk is full")
+
+    keys_for_world(home, "kt.g1")
+    db = database_url
+    before = count_entries(db)
+    monkeypatch.setattr(SQLiteLedgerRecorder, "_insert_events", full)
+    monkeypatch.setattr(PostgresLedgerRecorder, "insert_events", full)
+    expense = "record expense G1 --category movement --description 'Văn nghệ' --amount 100.000"
+    r = cli(home, db, f"{expense} --as kt.g1")
+    assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+    said = " ".join(r.stderr.split())
+    assert "Lỗi / Error: cơ sở dữ liệu từ chối thao tác (database or disk is full)" in said
+    assert "the batch being written was NOT stored" in said
+    r = cli(home, db, f"{expense} --as kt.g1 --json")
+    assert json.loads(r.stdout)["code"] == "storage"
+    monkeypatch.undo()
+    assert count_entries(db) == before

@@ -1046,7 +1046,7 @@ def test_a_payroll_in_thousands_of_dong_is_refused_with_the_line_and_nothing_sto
 
 
 def test_a_tet_support_naming_another_tet_than_its_date_counts_in_is_refused(world) -> None:  # type: ignore[no-untyped-def]
-    """"Tết Bính Ngọ" (2026) recorded in November 2026 counted in Tết Đinh Mùi 2027's year:
+    """ "Tết Bính Ngọ" (2026) recorded in November 2026 counted in Tết Đinh Mùi 2027's year:
     the member's real 2027 Tết support was then refused as a second one."""
     world.join("DV001", on="2025-01-01")
     before = entries(world)
