@@ -18,10 +18,12 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from eventsourcing.persistence import InternalError as PersistenceInternalError
 from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InternalError as SQLAlchemyInternalError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -196,6 +198,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(PersistenceOperationalError, _storage)
     app.add_exception_handler(SQLAlchemyOperationalError, _storage)
+    app.add_exception_handler(PersistenceInternalError, _storage)  # e.g. a read-only database
+    app.add_exception_handler(SQLAlchemyInternalError, _storage)
     app.add_exception_handler(Exception, _internal)
 
 

@@ -248,6 +248,15 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         REPLACE FUNCTION` is not safe against itself: two processes opening the ledger at once
         failed with "tuple concurrently updated"."""
         with self.datastore.get_connection() as conn:
+            row = conn.execute(
+                "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery() "
+                "AS read_only"
+            ).fetchone()
+            if row is not None and (row["read_only"] if isinstance(row, dict) else row[0]):
+                # A read-only role or a replica (an inspection committee's access): the type
+                # and function exist already, made by the first writer's open; DDL would fail.
+                self.datastore.register_type_adapters()
+                return
             conn.execute("SELECT pg_advisory_lock(%s)", (self.DDL_LOCK,))
             try:
                 super().create_table()

@@ -35,6 +35,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import click
 import typer
+from eventsourcing.persistence import InternalError as PersistenceInternalError
 from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from rich.console import Console
 from rich.progress import (
@@ -47,6 +48,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InternalError as SQLAlchemyInternalError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
@@ -180,7 +182,12 @@ class PhucloiGroup(TyperGroup):
             typer.echo(f"Lỗi / Error: {exc}", err=True)
             _json_refusal("usage", str(exc), str(exc), [])
             raise typer.Exit(2) from None
-        except (PersistenceOperationalError, SQLAlchemyOperationalError) as exc:
+        except (
+            PersistenceOperationalError,
+            PersistenceInternalError,
+            SQLAlchemyOperationalError,
+            SQLAlchemyInternalError,
+        ) as exc:  # the database refused: disk full, read-only, connection lost
             vi, en = storage_refusal(exc)
             typer.echo(f"Lỗi / Error: {vi} / {en}", err=True)
             _json_refusal("storage", vi, en, [])

@@ -767,3 +767,36 @@ def test_a_database_that_refuses_the_write_gets_a_message_not_a_traceback(
     assert json.loads(r.stdout)["code"] == "storage"
     monkeypatch.undo()
     assert count_entries(db) == before
+
+
+def test_an_inspector_with_read_only_access_reads_and_a_write_is_refused_plainly(
+    world: Any, database_url: str, home: Path, backend: str
+) -> None:
+    """An inspection committee given a read-only PostgreSQL role (or a replica) could run only
+    `audit verify` and `export`: every other command opened the ledger by running the event
+    store's DDL, and exited 2 "cannot open the database: cannot execute CREATE TYPE"."""
+    if backend != "postgresql":
+        pytest.skip("a read-only role is PostgreSQL's (SQLite's side is file permissions)")
+    from sqlalchemy import create_engine, text
+
+    keys_for_world(home, "kt.g1")
+    world.join("DV001")
+    name = database_url.rsplit("/", 1)[1]
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
+        db = database_url
+        shown = as_json(cli(home, db, "members show DV001 --json"))
+        assert shown["member"] == "DV001"
+        assert as_json(cli(home, db, "ratios G1 --period 2024 --json"))["unit"] == "G1"
+        before = count_entries(db)
+        expense = "record expense G1 --category movement --description x --amount 100.000"
+        r = cli(home, db, f"{expense} --as kt.g1")
+        assert r.exit_code == 1, r.output
+        assert "(cannot execute INSERT in a read-only transaction)" in " ".join(r.stderr.split())
+        assert count_entries(db) == before
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only'))
+        admin.dispose()
