@@ -28,7 +28,10 @@ Invariants:
   separate index key over ``kind + "\\x00" + normalized value``, truncated to 128 bits.  The
   index key is not a per-person key, so it does not erase data; it only prevents anyone
   without it from testing guesses.  Values are normalized first so ``"079 123 456 789"`` and
-  ``"079123456789"`` index equal.
+  ``"079123456789"`` index equal, ``"VIETCOMBANK:…"`` and ``"970436:…"`` index as
+  ``"VCB:…"`` (ledger.banks; an unknown bank is refused), ``"HK-0099"`` as ``"HK0099"``.
+  An index is computed once, when its event is written: events written under an older
+  normalisation keep theirs.
 * Blind indexes are NOT erased.  They are written into the signed event's envelope
   (``envelope["blind"]``), which is immutable; the index key is in the same database
   (``ledger_secrets``).  An erasure clears the person's indexes from the ``member_index`` read
@@ -53,6 +56,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ledger.banks import canonical_bank
 from ledger.signing import decode_b64, encode_b64
 
 __all__ = [
@@ -86,7 +90,7 @@ BLIND_INDEX_HEX_CHARS = 32
 
 _SEPARATORS = re.compile(r"[\s.\-]")
 _DIGITS = re.compile(r"[0-9]+")
-_BANK_CODE = re.compile(r"[A-Z0-9]{2,11}")
+MAX_BANK_TEXT = 100  # a bank's full name with its legal form fits
 
 
 class TamperedError(Exception):
@@ -108,15 +112,21 @@ def normalize_citizen_id(s: str) -> str:
 
 
 def normalize_bank_account(bank_code: str, number: str) -> str:
-    """``"BANK:NUMBER"``: bank code upper-cased (2-11 A-Z/0-9), number 6-20 digits.
+    """``"BANK:NUMBER"``: the bank as its one code in `ledger.banks` (a code, short or full
+    name, or NAPAS BIN: ``vcb``, ``Vietcombank`` and ``970436`` are all ``VCB``), the number
+    6-20 digits (spaces, dots and dashes ignored).
 
-    Spaces, dots and dashes in the number are ignored.
+    A bank not in the table is refused: a spelling kept as typed would be a second account for
+    rules 6 and 7, the very dodge the table closes.
     """
-    code = bank_code.strip().upper() if isinstance(bank_code, str) else ""
-    if not _BANK_CODE.fullmatch(code):
+    typed = bank_code.strip() if isinstance(bank_code, str) else ""
+    code = canonical_bank(typed) if len(typed) <= MAX_BANK_TEXT else None
+    if code is None:
         raise ValueError(
-            "bank_code: must be 2-11 letters or digits / "
-            "mã ngân hàng phải gồm 2-11 chữ cái hoặc chữ số"
+            f"bank_code: {typed[:MAX_BANK_TEXT]!r} is not a Vietnamese bank the ledger knows "
+            "(give its code, name or NAPAS BIN, e.g. VCB, Vietcombank, 970436) / "
+            f"mã ngân hàng {typed[:MAX_BANK_TEXT]!r} không có trong danh mục ngân hàng "
+            "(ghi mã, tên hoặc mã BIN NAPAS, ví dụ VCB, Vietcombank, 970436)"
         )
     digits = _SEPARATORS.sub("", number) if isinstance(number, str) else ""
     if not (_DIGITS.fullmatch(digits) and 6 <= len(digits) <= 20):
@@ -316,13 +326,17 @@ def unseal(data_key: bytes, *, person_id: str, sealed: str) -> dict[str, Any]:
 # -- blind index ---------------------------------------------------------------------------
 
 
-_HOUSEHOLD = re.compile(r"^[A-Z0-9][A-Z0-9/.-]{0,39}$")
+_HOUSEHOLD = re.compile(r"^[A-Z0-9/.-]{1,40}$")
+_HOUSEHOLD_SEPARATORS = re.compile(r"[\s/.\-]")
 
 
 def normalize_household(s: str) -> str:
-    """A household registration code (e.g. số sổ hộ khẩu / mã hộ): trimmed, upper case."""
-    value = re.sub(r"\s+", "", s).upper() if isinstance(s, str) else ""
-    if not _HOUSEHOLD.match(value):
+    """A household registration code (e.g. số sổ hộ khẩu / mã hộ): upper case, without the
+    spaces, '/', '.' and '-' people type into it (``HK-0099`` and ``hk 0099`` are ``HK0099``),
+    as a citizen ID without its separators."""
+    typed = re.sub(r"\s+", "", s).upper() if isinstance(s, str) else ""
+    value = _HOUSEHOLD_SEPARATORS.sub("", typed)
+    if not (_HOUSEHOLD.match(typed) and value):
         raise ValueError(
             "household: must be 1–40 letters, digits, '/', '.' or '-' "
             "/ mã hộ gồm 1–40 chữ, số, '/', '.' hoặc '-'"

@@ -138,7 +138,7 @@ SUPPLIERS = (
     "Siêu thị Co.opmart Bình Dương",
     "Công ty CP Hàng tiêu dùng Minh Tâm",
 )
-BANKS = ("VCB", "BIDV", "CTG", "AGR", "TCB", "ACB", "MB", "SCB")
+BANKS = ("VCB", "BIDV", "ICB", "VBA", "TCB", "ACB", "MB", "SCB")  # codes of ledger.banks
 
 
 def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:

@@ -728,6 +728,51 @@ def test_officers_paying_themselves_their_household_or_under_two_codes(world) ->
     }
 
 
+def test_an_officer_is_tied_whatever_the_spelling_of_her_bank_or_household(world) -> None:  # type: ignore[no-untyped-def]
+    """Her account registered as VCB and paid into as VIETCOMBANK, her household HK-0099 and
+    her husband's HK0099: both payouts escaped rule 6 by spelling alone."""
+    with at("2024-07-01"):
+        for number, cid, bank, household in (
+            ("DV7", "079000000099", "VCB:0011009999999", "HK-0099"),
+            ("DV8", "079000000098", None, "HK0099"),
+        ):
+            personal = {
+                "full_name": number,
+                "date_of_birth": "1988-01-01",
+                "citizen_id": cid,
+                "household": household,
+            }
+            if bank:
+                personal["bank_account"] = bank
+            world.submit(
+                "member.join",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-07-01",
+                body={"member": number, "salary_basis": 8_000_000},
+                personal=personal,
+            )
+    world.join("DV1")
+    kt_b = register_officer(world, "kt.b", "finance_officer", "G1", member="DV7")
+    own_account = world.payout(
+        "DV1",
+        "hardship_sudden",
+        3_000_000,
+        on="2024-09-05",
+        by=kt_b,
+        payment_method="bank",
+        personal={"reason": "x", "payee_account": "VIETCOMBANK:0011009999999"},
+    )
+    husband = world.payout(
+        "DV8", "hardship_sudden", 3_000_000, on="2024-09-06", by=kt_b, personal={"reason": "x"}
+    )
+    result = {(f.event_ids, f.people, f.amount) for f in found(world, "self_dealing")}
+    assert result == {
+        ((own_account.event_id,), ("DV1", "kt.b"), 3_000_000),
+        ((husband.event_id,), ("DV8", "kt.b"), 3_000_000),
+    }
+
+
 def test_an_officers_own_need_based_benefit_is_self_dealing_however_many_others_had_one(
     world,
 ) -> None:  # type: ignore[no-untyped-def]
@@ -859,6 +904,28 @@ def test_one_account_receiving_payouts_for_different_members(world) -> None:  # 
     assert set(f.event_ids) == {a.event_id, b.event_id}
     # Nobody owns the account: all but the largest receiver's money is at stake.
     assert (f.people, f.amount, f.severity) == (("DV1", "DV2"), 1_000_000, "high")
+
+
+def test_one_account_spelled_as_code_name_and_bin_is_one_account(world) -> None:  # type: ignore[no-untyped-def]
+    """VCB, VIETCOMBANK and the NAPAS BIN 970436 are one bank: three members' money into one
+    account, typed three ways, is one shared account (it was three accounts, no finding)."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    paid = [
+        world.payout(
+            number,
+            "sickness_visit",
+            1_000_000,
+            on="2024-09-05",
+            occasion=f"Ốm {number}",
+            payment_method="bank",
+            personal={"reason": "x", "payee_account": f"{bank}:0011001234567"},
+        )
+        for number, bank in (("DV1", "VCB"), ("DV2", "VIETCOMBANK"), ("DV3", "970436"))
+    ]
+    [f] = found(world, "shared_bank_account")
+    assert set(f.event_ids) == {p.event_id for p in paid}
+    assert (f.people, f.amount, f.severity) == (("DV1", "DV2", "DV3"), 2_000_000, "high")
 
 
 # --- 8 -----------------------------------------------------------------------------------------

@@ -353,12 +353,22 @@ def test_a_bank_account_signed_without_normalising_is_refused_with_a_message(
         ("nope", "expected 'BANK:NUMBER'"),
         ("VCB:12:34", "expected 'BANK:NUMBER'"),
         ("VCB:12", "number must be 6-20 digits"),
+        ("XYZBANK:0011223344", "'XYZBANK' is not a Vietnamese bank the ledger knows"),
     ]:
         with pytest.raises(LedgerError) as refused:
             world.join("DV071", bank=bank)
         (p,) = refused.value.problems
         assert (p.field, p.code) == ("openings.bank_account", "invalid_value")
         assert why in p.en and "argument" not in p.en
+    # A known bank under another name is one account: the ledger asks for its one code.
+    with pytest.raises(LedgerError) as refused:
+        world.join("DV071", bank="VIETCOMBANK:0011223344")
+    (p,) = refused.value.problems
+    assert (p.field, p.code, p.en) == (
+        "openings.bank_account",
+        "not_normalised",
+        "normalise to VCB:0011223344",
+    )
     assert _counts(world, keys) == before
 
 
@@ -423,7 +433,7 @@ def test_a_household_code_is_blind_indexed_so_shared_households_can_be_found(wor
             conn.execute(select(member_index.c.member_number, member_index.c.household_blind)).all()
         )
     assert rows["DV061"] == rows["DV062"] != rows["DV063"]
-    assert world.ledger.reveal("DV061")["household"] == "HK0123/45"
+    assert world.ledger.reveal("DV061")["household"] == "HK012345"
 
 
 def test_a_batch_of_thousands_of_members_is_stored_in_one_transaction(world) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from ledger.privacy import (
     new_salt,
     normalize_bank_account,
     normalize_citizen_id,
+    normalize_household,
     seal,
     unseal,
 )
@@ -55,10 +56,65 @@ def test_normalize_citizen_id_errors(raw: str) -> None:
 
 def test_normalize_bank_account() -> None:
     assert normalize_bank_account("vcb", "0011 0045 6789") == "VCB:001100456789"
-    assert (
-        normalize_bank_account(" Techcombank ", "190-3333-4444-55") == "TECHCOMBANK:1903333444455"
-    )
+    assert normalize_bank_account(" Techcombank ", "190-3333-4444-55") == "TCB:1903333444455"
     assert normalize_bank_account("mb", "123456") == "MB:123456"
+
+
+@pytest.mark.parametrize(
+    "bank",
+    [
+        "VCB",
+        "vcb",
+        "VIETCOMBANK",
+        "Vietcombank",
+        "970436",
+        "Ngân hàng TMCP Ngoại thương Việt Nam",
+        "NGAN HANG TMCP NGOAI THUONG VIET NAM",
+        "ngoại thương",
+        "VC B",
+    ],
+)
+def test_every_spelling_of_one_bank_is_one_account(bank: str) -> None:
+    """A bank typed as its code, name or NAPAS BIN is one account: typed three ways it was
+    three, and rules 6 and 7 missed money routed into one account."""
+    assert normalize_bank_account(bank, "0011001234567") == "VCB:0011001234567"
+    assert blind_index(INDEX_KEY, kind="bank_account", value=f"{bank}:0011001234567") == (
+        blind_index(INDEX_KEY, kind="bank_account", value="VCB:0011001234567")
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("VietinBank", "ICB"),
+        ("CTG", "ICB"),
+        ("970415", "ICB"),
+        ("BIDV", "BIDV"),
+        ("970418", "BIDV"),
+        ("Agribank", "VBA"),
+        ("Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam", "VBA"),
+        ("Sacombank", "STB"),
+        ("MBBank", "MB"),
+        ("Quân đội", "MB"),
+        ("LienVietPostBank", "LPB"),
+        ("LPBank", "LPB"),
+        ("Ngân hàng TM TNHH MTV Dầu Khí Toàn Cầu", "GPB"),
+        ("Á Châu", "ACB"),
+    ],
+)
+def test_banks_are_known_by_code_name_ticker_and_bin(typed: str, code: str) -> None:
+    assert normalize_bank_account(typed, "123456") == f"{code}:123456"
+
+
+def test_every_bank_code_and_bin_names_its_own_bank() -> None:
+    from ledger.banks import BANKS, canonical_bank
+
+    assert len(BANKS) >= 20
+    assert len({b.code for b in BANKS}) == len({b.bin for b in BANKS}) == len(BANKS)
+    for bank in BANKS:
+        assert canonical_bank(bank.code) == canonical_bank(bank.bin) == bank.code
+        assert canonical_bank(bank.name) == bank.code
+        assert normalize_bank_account(bank.code, "123456") == f"{bank.code}:123456"
 
 
 @pytest.mark.parametrize(
@@ -66,7 +122,10 @@ def test_normalize_bank_account() -> None:
     [
         ("V", "123456", "bank_code"),
         ("ABCDEFGHIJKL", "123456", "bank_code"),
-        ("VC B", "123456", "bank_code"),
+        ("VIETCOMBANKK", "123456", "bank_code"),
+        ("970499", "123456", "bank_code"),
+        ("", "123456", "bank_code"),
+        ("VCB" * 40, "123456", "bank_code"),
         ("VCB", "12345", "bank_account"),
         ("VCB", "1" * 21, "bank_account"),
         ("VCB", "12345a", "bank_account"),
@@ -75,6 +134,38 @@ def test_normalize_bank_account() -> None:
 def test_normalize_bank_account_errors(bank: str, number: str, message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}:"):
         normalize_bank_account(bank, number)
+
+
+def test_an_unknown_bank_is_refused_in_both_languages() -> None:
+    with pytest.raises(ValueError) as err:
+        normalize_bank_account("XYZBANK", "123456")
+    assert str(err.value) == (
+        "bank_code: 'XYZBANK' is not a Vietnamese bank the ledger knows (give its code, name "
+        "or NAPAS BIN, e.g. VCB, Vietcombank, 970436) / mã ngân hàng 'XYZBANK' không có trong "
+        "danh mục ngân hàng (ghi mã, tên hoặc mã BIN NAPAS, ví dụ VCB, Vietcombank, 970436)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HK0099", "HK0099"),
+        ("HK-0099", "HK0099"),
+        ("hk 0099", "HK0099"),
+        ("HK.00/99", "HK0099"),
+        ("123/45", "12345"),
+    ],
+)
+def test_normalize_household_drops_separators(raw: str, expected: str) -> None:
+    """HK-0099 and HK0099 were two households, so an officer's husband registered without the
+    dash was not tied to her."""
+    assert normalize_household(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "-", "./-", "HK_0099", "H" * 41])
+def test_normalize_household_errors(raw: str) -> None:
+    with pytest.raises(ValueError, match=r"^household: must be 1–40 letters"):
+        normalize_household(raw)
 
 
 # -- commitments ---------------------------------------------------------------------------
