@@ -6,8 +6,9 @@ Invariants:
   compared through blind indexes only (citizen ID, relatives' citizen IDs, household code,
   bank account), never through names.
 - Self-dealing is a paid payout recorded, cosigned or approved by an officer who is the
-  beneficiary, a relative of it (either side declared the other as a relative, or the paid
-  relative is the officer's own), or shares its household or bank account; and maker and
+  beneficiary, a relative of it (either side declared the other as a relative, the paid
+  relative is the officer's own, or both declared one relative with the same citizen ID:
+  co-parents of a child), or shares its household or bank account; and maker and
   checker being one person under two officer codes. A payout to the officer or their family
   that is routine in the union is the officer's entitlement as a member, not self-dealing:
   a kind paid to every member for a collective occasion (`COLLECTIVE_WELFARE`: Tết support,
@@ -47,6 +48,10 @@ LINKS_VI = {
     ),
     "shared_relative": ("cùng là thân nhân được chi", "shares the paid relative"),
     "household": ("cùng hộ gia đình với người nhận", "shares the beneficiary's household"),
+    "common_relative": (
+        "cùng khai một thân nhân (cùng số CCCD) với người nhận",
+        "declared a relative the beneficiary also declared (same citizen ID)",
+    ),
     "bank": ("có tài khoản nhận tiền", "owns the account the money went to"),
     "maker_checker": ("vừa lập vừa duyệt (một người hai mã)", "is both maker and checker"),
 }
@@ -85,6 +90,8 @@ def _link(
         return "household"
     if o.bank and (o.bank == m.bank or o.bank == payee):
         return "bank"
+    if any(r.citizen in own_relatives for r in m.relatives.values() if r.citizen):
+        return "common_relative"  # co-parents of one declared child: one family
     return None
 
 
@@ -146,6 +153,7 @@ _FAMILY = frozenset(
         "officer_is_relative",
         "shared_relative",
         "household",
+        "common_relative",
     }
 )
 
@@ -228,7 +236,7 @@ def _ties(
     if o.citizen:
         tied |= citizen.get(o.citizen, set()) | relative.get(o.citizen, set())
     for c in own_relatives:
-        tied |= citizen.get(c, set())
+        tied |= citizen.get(c, set()) | relative.get(c, set())
     if o.household:
         tied |= household.get(o.household, set())
     if o.bank:

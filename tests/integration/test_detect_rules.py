@@ -773,6 +773,59 @@ def test_an_officer_is_tied_whatever_the_spelling_of_her_bank_or_household(world
     }
 
 
+def declare_relative(
+    world: Any, number: str, code: str, relation: str, cid: str | None, born: str = "2015-01-01"
+) -> Any:
+    personal = {"full_name": f"Thân nhân {code}", "date_of_birth": born}
+    if cid:
+        personal["citizen_id"] = cid
+    with at("2024-07-01"):
+        return world.submit(
+            "member.relative",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-07-01",
+            body={"member": number, "relative": code, "relation": relation},
+            personal=personal,
+        )
+
+
+def test_an_officers_spouse_is_tied_to_her_through_the_child_they_both_declared(world) -> None:  # type: ignore[no-untyped-def]
+    """She never declared her husband, but both declared their child with the child's citizen
+    ID: his need-based benefits, recorded by her, are self-dealing (only the child's payout
+    was found)."""
+    for number in ("DV7", "DV8", "DV9", "DV10"):
+        world.join(number)
+    declare_relative(world, "DV7", "R1", "child", "079215000001")
+    declare_relative(world, "DV8", "R1", "child", "079 215 000 001")  # the same child
+    # Look-alikes: a child of the same birthday without a citizen ID, another child's ID.
+    declare_relative(world, "DV9", "R1", "child", None)
+    declare_relative(world, "DV10", "R1", "child", "079215000002")
+    kt_b = register_officer(world, "kt.b", "finance_officer", "G1", member="DV7")
+    hardship = world.payout(
+        "DV8",
+        "hardship_sudden",
+        3_000_000,
+        on="2024-09-05",
+        by=kt_b,
+        occasion="Khó khăn đột xuất",
+        personal={"reason": "x"},
+    )
+    sick = world.payout(
+        "DV8", "sickness_visit", 1_000_000, on="2024-09-15", by=kt_b, personal={"reason": "x"}
+    )
+    for number in ("DV9", "DV10"):
+        world.payout(
+            number, "hardship_sudden", 3_000_000, on="2024-09-05", by=kt_b, personal={"reason": "x"}
+        )
+
+    [f] = found(world, "self_dealing")
+    assert set(f.event_ids) == {hardship.event_id, sick.event_id}
+    assert (f.people, f.amount) == (("DV8", "kt.b"), 4_000_000)
+    assert "declared a relative the beneficiary also declared" in f.explanation_en
+    assert "cùng khai một thân nhân" in f.explanation_vi
+
+
 def test_an_officers_own_need_based_benefit_is_self_dealing_however_many_others_had_one(
     world,
 ) -> None:  # type: ignore[no-untyped-def]
