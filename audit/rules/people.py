@@ -20,7 +20,10 @@ Invariants:
   checker are never excused.
 - Rule 7: the account a payout went to is its payee account, or the member's registered
   account for a bank payment without one; one account receiving payouts for two or more
-  member numbers is a finding.
+  member numbers is a finding, high, or low when a member registered the account and every
+  other member paid into it is that owner's declared spouse, parent or child (by citizen ID,
+  either side declaring), declared one relative with them, or shares their household, and no
+  officer's person is any of them, tied to any of them, or owns the account.
 """
 
 from __future__ import annotations
@@ -376,8 +379,39 @@ def self_dealing_loans(facts: Facts) -> list[DetectedFinding]:
     return out
 
 
+def _kin(a: MemberFacts, b: MemberFacts) -> bool:
+    """Two members are one family on the ledger's own record: one declared the other as a
+    relative (spouse, parent, child: by citizen ID), both declared one relative, or they share
+    a household."""
+    if a.household and a.household == b.household:
+        return True
+    of_a = {r.citizen for r in a.relatives.values() if r.citizen}
+    of_b = {r.citizen for r in b.relatives.values() if r.citizen}
+    return bool(
+        (a.citizen and a.citizen in of_b) or (b.citizen and b.citizen in of_a) or of_a & of_b
+    )
+
+
+def _one_family(facts: Facts, owners: set[str], numbers: Iterable[str]) -> bool:
+    """Every member paid into the account owns it or is family of an owner of it."""
+    if not owners:
+        return False  # nobody registered the account: whose it is cannot be said
+    for n in numbers:
+        m = facts.members.get(n)
+        if m is None:
+            return False
+        kin = [facts.members[w] for w in owners if w != n]
+        if n in owners and not kin:
+            continue  # the account's one owner
+        if not any(_kin(m, w) for w in kin):
+            return False
+    return True
+
+
 def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
-    """Rule 7: one bank account receiving payouts for different members."""
+    """Rule 7: one bank account receiving payouts for different members. Low when the members
+    paid into it are the owner's family on the record (`_one_family`) and no officer is tied to
+    any of them or owns the account: one account per family is everyday practice."""
     accounts: dict[str, dict[str, list[Payout]]] = defaultdict(lambda: defaultdict(list))
     for p in facts.counted_payouts():
         account = p.payee
@@ -386,6 +420,20 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
             account = m.bank if m is not None else None
         if account:
             accounts[account][p.member].append(p)
+    officers: list[tuple[MemberFacts, set[str]]] | None = None
+
+    def officer_tied(account: str, numbers: set[str]) -> bool:
+        nonlocal officers
+        if officers is None:  # built on first use: few accounts are a family's
+            index = _indexes(facts)
+            officers = []
+            for code in facts.officers:
+                o = facts.officer_person(code)
+                if o is not None:
+                    own = frozenset(r.citizen for r in o.relatives.values() if r.citizen)
+                    officers.append((o, _ties(o, own, index)))
+        return any(o.bank == account or tied & numbers for o, tied in officers)
+
     out = []
     for account, by_member in sorted(accounts.items()):
         if len(by_member) < 2:
@@ -399,18 +447,31 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
         payouts = [p for n in sorted(by_member) for p in by_member[n]]
         numbers = sorted(by_member)
         owner = ", ".join(sorted(owners))
+        family = _one_family(facts, owners, numbers) and not officer_tied(account, set(numbers))
         out.append(
             make(
                 "shared_bank_account",
-                "high",
+                "low" if family else "high",
                 unit=payouts[0].unit,
                 people=numbers,
                 amount=at_stake,
                 vi=f"Một tài khoản ngân hàng (chủ: {owner or 'không rõ'}) nhận tiền chi cho {len(numbers)} "
                 f"đoàn viên khác nhau ({', '.join(numbers)}), tổng {format_dong(at_stake)} "
-                "không phải của chủ tài khoản.",
+                "không phải của chủ tài khoản."
+                + (
+                    " Họ là một gia đình theo sổ (thân nhân đã khai hoặc cùng hộ) và không cán "
+                    "bộ nào liên quan: thường là tài khoản chung của gia đình."
+                    if family
+                    else ""
+                ),
                 en=f"One bank account (owner: {owner or 'unknown'}) received payouts for {len(numbers)} "
-                f"different members ({', '.join(numbers)}), {at_stake} đồng not the owner's.",
+                f"different members ({', '.join(numbers)}), {at_stake} đồng not the owner's."
+                + (
+                    " They are one family on the record (declared relatives or one household) "
+                    "and no officer is tied to them: usually a family's shared account."
+                    if family
+                    else ""
+                ),
                 evidence=[payout_evidence(p, "chuyển khoản") for p in payouts],
                 stakes={p.event_id: p.amount for n in others for p in by_member[n]},
             )

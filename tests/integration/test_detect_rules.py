@@ -981,6 +981,79 @@ def test_one_account_spelled_as_code_name_and_bin_is_one_account(world) -> None:
     assert (f.people, f.amount, f.severity) == (("DV1", "DV2", "DV3"), 2_000_000, "high")
 
 
+def test_a_payout_into_the_account_of_the_members_own_family_is_low(world) -> None:  # type: ignore[no-untyped-def]
+    """A husband paid into his wife's account (he declared her as his spouse, one household)
+    is everyday practice, not a HIGH shared account. Kept high: an unrelated member paid into
+    someone's account, and a family whose account is an officer's."""
+
+    def join(number: str, cid: str, bank: str | None = None, household: str | None = None) -> None:
+        personal = {"full_name": number, "date_of_birth": "1980-01-01", "citizen_id": cid}
+        if bank:
+            personal["bank_account"] = bank
+        if household:
+            personal["household"] = household
+        with at("2024-07-01"):
+            world.submit(
+                "member.join",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-07-01",
+                body={"member": number, "salary_basis": 8_000_000},
+                personal=personal,
+            )
+
+    join("DV1", "079000000001", "VCB:0011000000001", "HK-01")  # wife
+    join("DV2", "079000000002", household="HK01")  # husband: declares her, one household
+    declare_relative(world, "DV2", "S", "spouse", "079000000001", born="1980-01-01")
+    join("DV3", "079000000003", "ACB:0011000000003")  # mother
+    join("DV4", "079000000004")  # son: only declares her as his parent
+    declare_relative(world, "DV4", "M", "parent", "079000000003", born="1960-01-01")
+    join("DV5", "079000000005", "TCB:0011000000005")  # strangers
+    join("DV6", "079000000006")
+    join("DV7", "079000000007", "BIDV:0011000000007")  # an officer's wife
+    join("DV8", "079000000008")
+    declare_relative(world, "DV8", "S", "spouse", "079000000007", born="1980-01-01")
+    register_officer(world, "kt.b", "finance_officer", "G1", member="DV7")
+
+    def pay(number: str, account: str, day: str) -> Any:
+        return world.payout(
+            number,
+            "sickness_visit",
+            1_000_000,
+            on=day,
+            occasion=f"Ốm {number}",
+            payment_method="bank",
+            personal={"reason": "x", "payee_account": account},
+        )
+
+    paid = {}
+    for owner, other, account in (
+        ("DV1", "DV2", "VCB:0011000000001"),
+        ("DV3", "DV4", "ACB:0011000000003"),
+        ("DV5", "DV6", "TCB:0011000000005"),
+        ("DV7", "DV8", "BIDV:0011000000007"),
+    ):
+        paid[owner] = pay(owner, account, "2024-09-05")
+        paid[other] = pay(other, account, "2024-09-10")
+
+    result = {
+        (f.people, f.severity, f.amount, frozenset(f.event_ids))
+        for f in found(world, "shared_bank_account")
+    }
+    assert result == {
+        (pair, severity, 1_000_000, frozenset(paid[n].event_id for n in pair))
+        for pair, severity in (
+            (("DV1", "DV2"), "low"),
+            (("DV3", "DV4"), "low"),
+            (("DV5", "DV6"), "high"),
+            (("DV7", "DV8"), "high"),
+        )
+    }
+    [family] = [f for f in found(world, "shared_bank_account") if f.people == ("DV1", "DV2")]
+    assert "usually a family's shared account" in family.explanation_en
+    assert "tài khoản chung của gia đình" in family.explanation_vi
+
+
 # --- 8 -----------------------------------------------------------------------------------------
 
 
