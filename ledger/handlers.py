@@ -701,7 +701,7 @@ def _begun(month_text: str, on: date) -> Period:
     return month
 
 
-def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: SignedItem) -> Result:
     cmd = pc.command
     unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
     if cmd.type == "collection.union_fee":
@@ -709,6 +709,21 @@ def _unit_money(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
         _check_union_fee(self, work, unit, pc.body)
     if cmd.type == "collection.other" and pc.body.from_unit is not None:
         _upper_level(self, work, unit, pc.body.from_unit, "body.from_unit", cmd.effective_date)
+    if cmd.type == "expense.record":
+        # Maker-checker as for a payout: spending of any category above the approval
+        # threshold needs the chair's second signature (a lump-sum "welfare" purchase is
+        # not a way around it). An expense is never recorded pending.
+        policy = self._policy(work, unit.code, cmd.effective_date)
+        needs_chair = policy is not None and policy.needs_second_signature(pc.body.amount)
+        if needs_chair and not item.cosignatures:
+            assert policy is not None
+            raise _chair_must_sign(
+                f"khoản chi {format_dong(pc.body.amount)} vượt ngưỡng duyệt "
+                f"{format_dong(policy.approval_threshold)}: cần chữ ký thứ hai của Chủ tịch",
+                f"this expense of {format_dong(pc.body.amount)} is above the approval "
+                f"threshold of {format_dong(policy.approval_threshold)}: it needs the "
+                "chair's second signature",
+            )
     {
         "collection.union_fee": unit.receive_union_fee,
         "collection.other": unit.receive_income,

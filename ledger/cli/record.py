@@ -6,9 +6,11 @@
 - `payout`: a welfare payout to a member or a relative (cash or in kind); above the policy's
   threshold it needs the chair's second signature (`--cosign-as CHAIR`) or is recorded as
   pending (`--await-approval`) until `record approve`.
-- `expense`, `remittance` (to an upper level), `loan disburse|repay|write-off` (a
-  disbursement above the threshold or overriding the policy's loan rule, and every
-  write-off, need `--cosign-as CHAIR`: a loan is never recorded pending),
+- `expense` (above the threshold, of any category, it needs `--cosign-as CHAIR`: an
+  expense is never recorded pending), `remittance` (to an upper level),
+  `loan disburse|repay|write-off` (a disbursement above the threshold or overriding the
+  policy's loan rule, and every write-off, need `--cosign-as CHAIR`: a loan is never
+  recorded pending),
   `reversal` (a signed correction of an earlier money event), `approve` (the chair's
   decision on a pending payout).
 """
@@ -416,10 +418,11 @@ def expense(
         int | None, typer.Option("--participants", help="Số người tham gia (participants).")
     ] = None,
     document: DocumentOpt = None,
+    cosign_as: CosignOpt = None,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Chi hoạt động của đơn vị (unit spending)."""
+    """Chi hoạt động của đơn vị (unit spending). Trên ngưỡng duyệt cần --cosign-as."""
     choice("--category", category, SpendingCategory)
     body: dict[str, Any] = {
         "category": category,
@@ -430,14 +433,21 @@ def expense(
         body["participants"] = participants
     if document:
         body["document_ref"] = document
-    sign_and_submit(
+    by = officer_signer(as_)
+    cosigner = (
+        officer_signer(cosign_as, option="--cosign-as", env=COSIGN_PASSPHRASE_ENV)
+        if cosign_as
+        else None
+    )
+    signed_item = signed(
         "expense.record",
+        by=by,
         unit=unit,
         body=body,
+        cosigner=cosigner,
         effective_date=optional_day("--date", date_),
-        as_=as_,
-        as_json=as_json,
     )
+    submit_one(signed_item, as_json=as_json)
 
 
 @app.command("remittance")

@@ -7,7 +7,9 @@ RNG (`ledger.demo.fraud`) and the plan carries the answer key.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import uuid
 from datetime import date
 
 from ledger.demo import organisation
@@ -19,6 +21,11 @@ from ledger.domain.policy import load_default_book
 from ledger.signing import encode_b64
 
 SETUP_DAY = date(2024, 12, 2)
+
+
+def _fixed_id(cfg: DemoConfig, code: str, type_: str) -> str:
+    digest = hashlib.sha256(f"phucloi-demo:{cfg.seed}:{code}:{type_}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def generate(cfg: DemoConfig, *, plant_fraud: bool = False) -> Plan:
@@ -73,6 +80,18 @@ def generate(cfg: DemoConfig, *, plant_fraud: bool = False) -> Plan:
             body["member"] = o.member
         year.op(when, "officer.register", admin, body)
         year.op(when, "officer.grant", admin, {"officer": o.code, "role": o.role, "scope": o.scope})
+    # The upper levels' chairs came later: their command ids come from the seed and their
+    # code, not from `rng`, so a seed still gives every other op it gave before them.
+    for o in organisation.upper_chairs(cfg, units):
+        officers.append(o)
+        body = {
+            "officer": o.code,
+            "name": o.name,
+            "public_key": encode_b64(officer_signer(cfg, o.code).signer.public_key),
+        }
+        grant = {"officer": o.code, "role": o.role, "scope": o.scope}
+        for type_, body_ in (("officer.register", body), ("officer.grant", grant)):
+            year.op(when, type_, admin, body_, command_id=_fixed_id(cfg, o.code, type_))
     for i, u in enumerate(grassroots):
         join_at = at(date(2024, 12, 3 + i % 20), 9)
         for p in people:

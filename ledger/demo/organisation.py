@@ -4,7 +4,8 @@ Invariants:
 - Three levels at least: the province (LĐLĐ tỉnh), upper-level unions (công đoàn cấp trên
   trực tiếp cơ sở) and grassroots unions (CĐCS), each grassroots union in one employer.
 - Every grassroots union has a finance officer (kế toán) and a chair (chủ tịch), who are
-  also members of it; every upper-level union and the province have a finance officer; the
+  also members of it; every upper-level union and the province have a finance officer and
+  a chair (`upper_chairs`: who cosigns their spending above the approval threshold); the
   province has an inspector (Ủy ban kiểm tra). Roles are scoped to the officer's unit.
 - About a quarter of the grassroots unions spend heavily on movement activities and
   administration (their welfare share ends under the 60% target); some collect dues late,
@@ -158,3 +159,15 @@ def officers(
         )
         out.append(OfficerSpec(cfg.code(f"ct.{local}"), ct.name, "chair", u.code, ct.number))
     return out
+
+
+def upper_chairs(cfg: DemoConfig, unit_specs: list[UnitSpec]) -> list[OfficerSpec]:
+    """The chairs of the province and the upper-level unions (members of none of the demo's
+    grassroots unions): they cosign their union's spending above the approval threshold."""
+    return [
+        OfficerSpec(
+            cfg.code(f"ct.{u.code[len(cfg.prefix) :]}"), f"Chủ tịch {u.name}", "chair", u.code
+        )
+        for u in unit_specs
+        if u.employer is None
+    ]

@@ -73,7 +73,12 @@ class Year:
         return self.cfg.code(f"ct.{unit[len(self.cfg.prefix) :]}")
 
     def op(self, when: datetime, type_: str, by: str, body: dict[str, Any], **kw: Any) -> Op:
-        cid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """One op; an expense above the approval threshold is cosigned by its unit's chair."""
+        if type_ == "expense.record" and kw.get("cosign") is None and kw.get("unit"):
+            policy = self.book.in_force(kw.get("effective") or when.date())
+            if policy is not None and policy.needs_second_signature(body["amount"]):
+                kw["cosign"] = self.ct(kw["unit"])
+        cid = kw.pop("command_id", None) or str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         o = Op(when, type_, by, body, order=len(self.ops), command_id=cid, **kw)
         self.ops.append(o)
         return o

@@ -674,6 +674,28 @@ def test_wrong_passphrase_or_unknown_key_exits_2(world: Any, database_url: str, 
     assert count_entries(db) == before + 1
 
 
+def test_an_expense_above_the_threshold_needs_the_chairs_cosignature(
+    world: Any, database_url: str, home: Path
+) -> None:
+    """120.000.000 đ of "Tết gifts" was booked as one welfare expense by the finance officer
+    alone: no approval threshold applied to spending (report q3, finding 13)."""
+    keys_for_world(home, "kt.g1", "ct.g1")
+    db, before = database_url, count_entries(database_url)
+    gifts = (
+        "record expense G1 --category welfare --amount 120.000.000 --participants 6 "
+        "--description 'Mua quà Tết cho đoàn viên (Cty Ánh Dương)' --as kt.g1"
+    )
+    r = cli(home, db, gifts)
+    assert r.exit_code == 1, r.output
+    assert "cosignatures" in r.stderr
+    assert "khoản chi 120.000.000 đ vượt ngưỡng duyệt 5.000.000 đ" in r.stderr
+    assert "it needs the chair's second signature" in r.stderr
+    assert count_entries(db) == before  # nothing stored
+    cosigned = as_json(cli(home, db, f"{gifts} --cosign-as ct.g1 --json"))
+    assert cosigned["command_type"] == "expense.record"
+    assert count_entries(db) == before + 1
+
+
 def test_a_loan_is_disbursed_with_its_purpose_sealed(
     world: Any, database_url: str, home: Path
 ) -> None:

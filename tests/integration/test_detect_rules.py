@@ -1602,6 +1602,7 @@ def _ratios_world(world: Any) -> None:
             unit="G1",
             effective_date="2024-09-15",
             body={"category": "administration", "amount": 10_000_000, "description": "hội nghị"},
+            cosigner=world.chair,  # above the approval threshold
         )
 
 

@@ -934,6 +934,40 @@ def test_a_move_is_dated_from_the_units_last_change_and_upper_levels_are_those_o
     assert remit("P", "2025-07", "2025-08-05").status == "recorded"  # above both
 
 
+def test_spending_above_the_approval_threshold_needs_the_chairs_second_signature(world) -> None:  # type: ignore[no-untyped-def]
+    """Maker-checker applied to payouts and loans only: a finance officer alone booked any
+    amount as an expense ("Tết gifts for members", 2 × 120.000.000 đ). Now any category
+    above the threshold (5.000.000 đ) needs the chair's cosignature, as a payout does."""
+    before = entries(world)
+    refused = []
+    for category, amount in (("welfare", 120_000_000), ("administration", 5_000_001)):
+        body = {"category": category, "amount": amount, "description": "Mua quà Tết"}
+        with at("2025-01-15"), pytest.raises(PolicyViolation) as exc:
+            world.submit("expense.record", by=world.kt, unit="G1", body=body)
+        refused.append([(p.field, p.code) for p in exc.value.problems])
+        assert exc.value.problems[0].vi.startswith(f"khoản chi {amount:,} đ".replace(",", "."))
+        assert "the chair's second signature" in exc.value.problems[0].en
+    assert refused == [[("cosignatures", "second_signature_required")]] * 2
+    assert entries(world) == before  # nothing stored
+    with at("2025-01-15"):
+        at_threshold = world.submit(
+            "expense.record",
+            by=world.kt,
+            unit="G1",
+            body={"category": "movement", "amount": 5_000_000, "description": "Hội thao"},
+        )
+        cosigned = world.submit(
+            "expense.record",
+            by=world.kt,
+            unit="G1",
+            body={"category": "welfare", "amount": 120_000_000, "description": "Quà Tết"},
+            cosigner=world.chair,
+        )
+    money = world.ledger.get_unit("G1").money
+    assert money[at_threshold.event_id]["amount"] == 5_000_000
+    assert money[cosigned.event_id]["amount"] == 120_000_000
+
+
 def test_money_dated_before_its_union_was_registered_is_refused(world) -> None:  # type: ignore[no-untyped-def]
     """An income dated 01/01/2000 (a typo of the year) was signed into the log: nothing
     checked the date against the union's existence. G1 was registered on 2024-06-01."""

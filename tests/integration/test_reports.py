@@ -75,7 +75,8 @@ def _expense(w: World, day: str, unit: str, category: str, amount: int, people: 
     body: dict[str, Any] = {"category": category, "amount": amount, "description": "chi"}
     if people is not None:
         body["participants"] = people
-    return _submit(w, "expense.record", day, unit, body)
+    chair = w.chair if amount > 5_000_000 else None  # above the approval threshold
+    return _submit(w, "expense.record", day, unit, body, cosigner=chair)
 
 
 def _reverse(w: World, day: str, unit: str, receipt: Any) -> Any:
