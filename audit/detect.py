@@ -40,6 +40,7 @@ from audit.rules.base import (
     Judgment,
     Rule,
     Status,
+    combined,
     money_at_stake,
 )
 from audit.rules.benefits import over_cap, repeated_benefit, split_payment
@@ -48,6 +49,7 @@ from audit.rules.integrity import member_dispute, signature_problem
 from audit.rules.load import load_facts
 from audit.rules.membership import duplicate_citizen_id, inactive_beneficiary
 from audit.rules.people import self_dealing, shared_bank_account
+from audit.rules.spending import duplicate_expense
 from audit.rules.timing import backdating, suspicious_reversal
 from audit.rules.union import (
     concentration,
@@ -77,7 +79,7 @@ RULES: list[Rule] = [
         2,
         "Chi lặp cùng khoản, cùng dịp",
         "Same benefit more often than allowed",
-        repeated_benefit,
+        combined(repeated_benefit, duplicate_expense),
     ),
     Rule(
         "duplicate_citizen_id",

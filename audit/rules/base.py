@@ -152,6 +152,15 @@ def money_at_stake(findings: Iterable[DetectedFinding]) -> int:
 RuleFunction = Callable[["Facts"], list[DetectedFinding]]
 
 
+def combined(*checks: RuleFunction) -> RuleFunction:
+    """One rule made of several checks (a rule's payouts and its expenses): their findings."""
+
+    def check(facts: Facts) -> list[DetectedFinding]:
+        return [f for c in checks for f in c(facts)]
+
+    return check
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str

@@ -198,6 +198,26 @@ class UnitMonth:
         )
 
 
+class Expense:
+    """A unit's spending (`expense.record`): rules 2 (one voucher booked twice) and 11 (a
+    welfare purchase's cost per participant) read it."""
+
+    event_id: str
+    unit: str
+    on: date
+    amount: int
+    category: str
+    description: str
+    participants: int | None
+    signer: str
+    recorded_at: str  # the stored ISO instant (UTC): orders expenses of one day
+    reversed: bool = False
+
+    @property
+    def counted(self) -> bool:
+        return not self.reversed
+
+
 @dataclass(slots=True)
 class Statement:
     event_id: str
@@ -284,6 +304,7 @@ class Facts:
     payout_by_id: dict[str, Payout] = field(default_factory=dict)
     reversals: list[Reversal] = field(default_factory=list)
     movements: dict[str, Movement] = field(default_factory=dict)
+    expenses: list[Expense] = field(default_factory=list)  # every expense.record, by date
     statements: list[Statement] = field(default_factory=list)
     judgments: dict[str, list[Judgment]] = field(default_factory=dict)
     late_records: list[LateRecord] = field(default_factory=list)

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from audit.findings import Report
 from audit.rules.base import Judgment
 from audit.rules.facts import (
+    Expense,
     Facts,
     KeyFacts,
     LateRecord,
@@ -197,6 +198,7 @@ def load_facts(
         _scan_topics(conn, facts, tick)
         _scan_entries(conn, facts, tick)
         _load_unit_money(conn, facts)
+        _load_expenses(conn, facts)
         _load_event_amounts(conn, facts)
         _load_rejudged(conn, facts)
         _load_join_events(conn, facts)
@@ -744,6 +746,34 @@ def _load_unit_money(conn: Connection, facts: Facts) -> None:
         batch = facts.movements.get(r.event_id)
         if batch is not None and (r.unit_code, r.month) in months and r.member_number:
             batch.lines[r.member_number] = int(r.amount)
+
+
+def _load_expenses(conn: Connection, facts: Facts) -> None:
+    """Every expense from its money line (description, participants) and its entry (who
+    signed it, when): one query, no event decoded."""
+    query = text(
+        "SELECT l.event_id, l.unit_code, l.effective_date, l.key, l.amount, l.basis, l.detail, "
+        "e.signer, e.recorded_at FROM proj_money_lines l "
+        "JOIN ledger_entries e ON e.event_id = l.event_id "
+        "WHERE l.command_type = 'expense.record' AND l.reversal_of IS NULL "
+        "ORDER BY l.effective_date, e.recorded_at, l.event_id"
+    )
+    reversed_ids = {r.target for r in facts.reversals}
+    for r in conn.execute(query):
+        facts.expenses.append(
+            Expense(
+                event_id=r.event_id,
+                unit=r.unit_code,
+                on=_day(r.effective_date),
+                amount=int(r.amount),
+                category=r.key,
+                description=r.detail or "",
+                participants=None if r.basis is None else int(r.basis),
+                signer=r.signer,
+                recorded_at=r.recorded_at,
+                reversed=r.event_id in reversed_ids,
+            )
+        )
 
 
 def _load_rejudged(conn: Connection, facts: Facts) -> None:

@@ -494,6 +494,60 @@ def test_a_death_is_paid_once_however_far_apart_and_whatever_the_occasion_says(w
     assert found(world, "inactive_beneficiary") == []
 
 
+def _expense(
+    world: Any,
+    day: str,
+    amount: int,
+    description: str,
+    *,
+    category: str = "welfare",
+    participants: int | None = None,
+    unit: str = "G1",
+) -> Any:
+    """An expense recorded by kt.g1 on `day`, cosigned by G1's chair above the threshold."""
+    body: dict[str, Any] = {"category": category, "amount": amount, "description": description}
+    if participants is not None:
+        body["participants"] = participants
+    with at(day):
+        return world.submit(
+            "expense.record",
+            by=world.kt,
+            unit=unit,
+            effective_date=day,
+            body=body,
+            cosigner=world.chair if amount > 5_000_000 else None,
+        )
+
+
+def test_one_voucher_booked_twice_as_expenses_is_a_repeated_benefit(world) -> None:  # type: ignore[no-untyped-def]
+    """Report q3, finding 13: 2 × 120.000.000 đ of "Tết gifts" booked as welfare expenses on
+    consecutive days with the same text: no rule read expenses, no finding."""
+    gifts = "Mua quà Tết cho đoàn viên (Cty Ánh Dương)"
+    first = _expense(world, "2024-11-15", 120_000_000, gifts, participants=6)
+    again = _expense(world, "2024-11-16", 120_000_000, "mua quà Tết cho  đoàn viên (Cty Ánh Dương)")
+    # Look-alikes: a monthly allowance of the same amount and text, once a month; the same
+    # text for another amount; a duplicate reversed as such.
+    for day in ("2024-09-28", "2024-10-28", "2024-11-27"):
+        _expense(world, day, 3_000_000, "Phụ cấp cán bộ công đoàn", category="salaries")
+    _expense(world, "2024-11-20", 4_000_000, gifts)
+    dup = _expense(world, "2024-12-02", 2_000_000, "Hội thao", category="movement")
+    _expense(world, "2024-12-02", 2_000_000, "Hội thao", category="movement")
+    _reverse(world, dup, "2024-12-03", "ghi trùng")
+
+    [f] = found(world, "repeated_benefit")
+    assert (f.unit, f.severity, f.period) == ("G1", "high", "2024-11")
+    assert set(f.event_ids) == {first.event_id, again.event_id}
+    assert f.amount == 120_000_000 and dict(f.stakes) == {again.event_id: 120_000_000}
+    assert f.people == ("kt.g1",)
+    assert "một chứng từ ghi 2 lần" in f.explanation_vi
+    assert "one voucher booked 2 times" in f.explanation_en
+    # the window is the inspecting level's: one of 0 days links nothing
+    adopt_for_g1(world, detection__repeat_window_days=0)
+    assert len(found(world, "repeated_benefit")) == 1
+    adopt_for_p(world, detection__repeat_window_days=0)
+    assert found(world, "repeated_benefit") == []
+
+
 # --- 3 -----------------------------------------------------------------------------------------
 
 
