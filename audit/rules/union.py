@@ -17,6 +17,11 @@ Invariants:
   there), so a season that straddles a quarter or a year (Tết goods bought in late December
   and early January) is one season. A union's flagged purchases of an item are one finding
   per season (purchases more than `in_kind_season_days` apart start a new one).
+- Rule 11 also compares the cost per head of in-kind payouts (a payout's amount: one
+  beneficiary) with what other unions gave a head of the same kind in the same season, in
+  goods or money (each union's median there): an item renamed so that it has no peers, or
+  several units a head at an honest unit price. A payout already found by its unit price is
+  not counted again; the others are one finding per union, kind and season.
 - Rule 12 judges grassroots unions (leaves of the tree) on their own figures: welfare share of
   spending against `welfare_target_bp`, category shares against `category_limits`, and the
   dues collection rate: dues lines recorded for a month over the members the union had that
@@ -50,7 +55,7 @@ from operator import itemgetter
 from audit.rules.base import DetectedFinding, Evidence, Severity, make
 from audit.rules.benefits import occasion_key
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout, UnitMonth
-from audit.rules.membership import payout_evidence
+from audit.rules.membership import kind_vi, payout_evidence
 from ledger.domain.catalogue import (
     NON_CASH_WELFARE,
     SEPARATE_BOOK_WELFARE,
@@ -217,7 +222,86 @@ def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
         for unit, found in sorted(high.items()):
             for season in _seasons(facts, found):
                 out.append(_inflated(unit, names[item], season))
+    flagged = {e for f in out for e in f.event_ids}
+    return out + _dear_per_head(facts, flagged)
+
+
+def _per_head_prices(payouts: list[Payout]) -> Prices:
+    """(day, unit, amounts a head got) of `payouts`, by day: what `_season_prices` reads."""
+    by_day: dict[tuple[date, str], Counter[int]] = defaultdict(Counter)
+    for p in payouts:
+        by_day[(p.on, p.unit)][p.amount] += 1
+    return sorted((on, unit, amounts) for (on, unit), amounts in by_day.items())
+
+
+def _dear_per_head(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:
+    """In-kind payouts whose cost per head (the payout's amount: one beneficiary) is far above
+    what other unions gave a head of the same kind in the same season, in goods or money:
+    a renamed item with no peers, or several units a head at an honest unit price."""
+    by_kind: dict[str, list[Payout]] = defaultdict(list)
+    for p in facts.counted_payouts():
+        if p.kind not in _NOT_CASH:
+            by_kind[p.kind].append(p)
+    out = []
+    for kind, payouts in sorted(by_kind.items()):
+        given = _per_head_prices(payouts)
+        bought: dict[tuple[str, date], list[Payout]] = defaultdict(list)
+        for p in payouts:
+            if p.form == "in_kind" and p.event_id not in flagged:
+                bought[(p.unit, p.on)].append(p)
+        high: dict[str, list[tuple[Payout, int]]] = defaultdict(list)
+        for (unit, on), ps in sorted(bought.items()):
+            judged = facts.judged(unit, on)
+            if judged is None:
+                continue
+            d = judged.detection
+            peers = _season_prices(given, unit, on, d.in_kind_season_days)
+            if len(peers) < d.in_kind_min_peers:
+                continue
+            reference = median_int(peers)
+            high[unit] += [
+                (p, reference)
+                for p in ps
+                if p.amount * BP_PER_WHOLE >= reference * d.in_kind_price_ratio_bp
+            ]
+        for unit, found in sorted(high.items()):
+            for season in _seasons(facts, found):
+                out.append(_dear(unit, kind, season))
     return out
+
+
+def _dear(unit: str, kind: str, season: list[tuple[Payout, int]]) -> DetectedFinding:
+    high = [p for p, _reference in season]
+    reference = median_int([r for _p, r in season])
+    per_head = median_int([p.amount for p in high])
+    stakes = {p.event_id: p.amount - r for p, r in season}
+    extra = sum(stakes.values())
+    items = sorted({f"{p.quantity} × «{p.item}»" for p in high})
+    shown = ", ".join(items[:3]) + ("…" if len(items) > 3 else "")
+    first, last = high[0].on, high[-1].on
+    when_vi = (
+        f"ngày {first:%d/%m/%Y}" if first == last else f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
+    )
+    when_en = f"on {first}" if first == last else f"from {first} to {last}"
+    return make(
+        "inflated_in_kind",
+        "high",
+        unit=unit,
+        people=sorted({p.recorder for p in high}),
+        amount=extra,
+        vi=f"{unit} chi hiện vật «{kind_vi(kind)}» {format_dong(per_head)}/người ({shown}) "
+        f"{when_vi} cho {len(high)} người, gấp {_ratio(per_head, reference)} lần mức trung vị "
+        f"{format_dong(reference)}/người các đơn vị khác chi cùng khoản, cùng mùa "
+        f"(chênh {format_dong(extra)}).",
+        en=f"{unit} gave {kind} in kind worth {per_head} đồng a head ({shown}) {when_en} to "
+        f"{len(high)} people, {_ratio(per_head, reference)}× the median {reference} đồng a "
+        f"head other unions gave of that kind in the same season ({extra} đồng more).",
+        evidence=[
+            payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ «{p.item}», {p.supplier}")
+            for p in high
+        ],
+        stakes=stakes,
+    )
 
 
 def _seasons(facts: Facts, found: list[tuple[Payout, int]]) -> list[list[tuple[Payout, int]]]:

@@ -1617,6 +1617,46 @@ def test_tet_baskets_bought_either_side_of_new_year_are_one_season(world) -> Non
     assert found(world, "inflated_in_kind") == []
 
 
+def _tet_basket(world: Any, unit: str, number: str, item: str, qty: int, price: int) -> Any:
+    world.join(number, unit=unit, by=world.kt)
+    return world.payout(
+        number,
+        "tet_support",
+        qty * price,
+        on="2024-11-10",
+        unit=unit,
+        occasion="Tết Ất Tỵ",
+        form="in_kind",
+        in_kind={"item": item, "quantity": qty, "unit_cost": price, "supplier": "Cty Ánh Dương"},
+    )
+
+
+def test_in_kind_cost_per_head_far_above_peers_by_renaming_or_quantity(world) -> None:  # type: ignore[no-untyped-def]
+    """Report q3, finding 3: rule 11 compared only unit prices of identically named items, so
+    «Giỏ quà Tết cao cấp» (no peers) or 3 baskets a head at the honest price escaped it."""
+    more_unions(world)
+    basket = "Giỏ quà Tết"
+    for unit in ("G2", "G3"):
+        for i in (1, 2):
+            _tet_basket(world, unit, f"{unit}-{i}", basket, 1, 600_000)
+    # Look-alike: rice worth 1.100.000 đ a head, under twice the peers' 600.000 đ.
+    for i in (1, 2):
+        _tet_basket(world, "G4", f"G4-{i}", "Gạo ST25 túi 5kg", 5, 220_000)
+    renamed = _tet_basket(world, "G1", "G1-1", "Giỏ quà Tết cao cấp", 1, 1_800_000)
+    three = _tet_basket(world, "G1", "G1-2", basket, 3, 600_000)
+
+    [f] = found(world, "inflated_in_kind")
+    assert (f.unit, f.severity, f.period) == ("G1", "high", "2024-11")
+    assert set(f.event_ids) == {renamed.event_id, three.event_id}
+    # G2 and G3 gave 600.000 đ a head, G4 1.100.000 đ: the peers' median is 600.000 đ
+    assert f.amount == 2 * (1_800_000 - 600_000)
+    assert dict(f.stakes) == {renamed.event_id: 1_200_000, three.event_id: 1_200_000}
+    assert "1.800.000 đ/người" in f.explanation_vi and "3,0 lần" in f.explanation_vi
+    assert "1800000 đồng a head" in f.explanation_en
+    adopt_for_p(world, detection__in_kind_price_ratio_bp=40_000)  # only 4x is suspect now
+    assert found(world, "inflated_in_kind") == []
+
+
 # --- 12 ----------------------------------------------------------------------------------------
 
 
