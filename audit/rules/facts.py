@@ -198,6 +198,7 @@ class UnitMonth:
         )
 
 
+@dataclass(slots=True)
 class Expense:
     """A unit's spending (`expense.record`): rules 2 (one voucher booked twice) and 11 (a
     welfare purchase's cost per participant) read it."""

@@ -8,6 +8,7 @@ Invariants:
   and text booked once a month is not one: two expenses of different calendar months at
   least 28 days apart are not linked. The first of a group is the voucher; the money at
   stake is the others'.
+- Rule 11 reads welfare expenses too (`audit.rules.union`): their cost per participant.
 """
 
 from __future__ import annotations

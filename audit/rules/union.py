@@ -22,6 +22,12 @@ Invariants:
   goods or money (each union's median there): an item renamed so that it has no peers, or
   several units a head at an honest unit price. A payout already found by its unit price is
   not counted again; the others are one finding per union, kind and season.
+- Rule 11 also judges welfare expenses (goods bought in bulk: Tết gifts, a union market):
+  their cost per participant against the median cost a head of
+  other unions' in-kind payouts in the season (each union's median there), with the same
+  ratio and minimum of peers; the excess over the reference for every participant is at
+  stake. An expense without a participant count is spread over the members of the union
+  (and the unions below it) that day: the most people it can have been for.
 - Rule 12 judges grassroots unions (leaves of the tree) on their own figures: welfare share of
   spending against `welfare_target_bp`, category shares against `category_limits`, and the
   dues collection rate: dues lines recorded for a month over the members the union had that
@@ -56,6 +62,7 @@ from audit.rules.base import DetectedFinding, Evidence, Severity, make
 from audit.rules.benefits import occasion_key
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout, UnitMonth
 from audit.rules.membership import kind_vi, payout_evidence
+from audit.rules.spending import expense_evidence
 from ledger.domain.catalogue import (
     NON_CASH_WELFARE,
     SEPARATE_BOOK_WELFARE,
@@ -223,7 +230,7 @@ def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
             for season in _seasons(facts, found):
                 out.append(_inflated(unit, names[item], season))
     flagged = {e for f in out for e in f.event_ids}
-    return out + _dear_per_head(facts, flagged)
+    return out + _dear_per_head(facts, flagged) + _welfare_expenses_per_head(facts)
 
 
 def _per_head_prices(payouts: list[Payout]) -> Prices:
@@ -302,6 +309,68 @@ def _dear(unit: str, kind: str, season: list[tuple[Payout, int]]) -> DetectedFin
         ],
         stakes=stakes,
     )
+
+
+def _welfare_expenses_per_head(facts: Facts) -> list[DetectedFinding]:
+    """Welfare expenses (goods bought in bulk: Tết gifts, a union market) whose cost per
+    participant is far above what other unions' in-kind payouts cost a head in the season."""
+    welfare = [
+        e for e in facts.expenses if e.counted and e.category == SpendingCategory.welfare.value
+    ]
+    if not welfare:
+        return []
+    goods = _per_head_prices([p for p in facts.counted_payouts() if p.form == "in_kind"])
+    out = []
+    for e in welfare:
+        judged = facts.judged(e.unit, e.on)
+        if judged is None:
+            continue
+        d = judged.detection
+        peers = _season_prices(goods, e.unit, e.on, d.in_kind_season_days)
+        if len(peers) < d.in_kind_min_peers:
+            continue
+        reference = median_int(peers)
+        if e.amount * BP_PER_WHOLE < reference * d.in_kind_price_ratio_bp:
+            continue  # not even for one person
+        counted = e.participants is not None and e.participants > 0
+        heads = e.participants if counted else _members_on(facts, e.unit, e.on)
+        if not heads:
+            continue
+        per_head = div_half_up(e.amount, heads)
+        if per_head * BP_PER_WHOLE < reference * d.in_kind_price_ratio_bp:
+            continue
+        extra = max(0, e.amount - reference * heads)
+        out.append(
+            make(
+                "inflated_in_kind",
+                "high",
+                unit=e.unit,
+                people=[e.signer],
+                amount=extra,
+                vi=f"{e.unit} ghi chi phúc lợi {format_dong(e.amount)} «{e.description}» ngày "
+                f"{e.on:%d/%m/%Y} cho {heads} "
+                f"{'người' if counted else 'đoàn viên (không ghi số người tham gia)'}: "
+                f"{format_dong(per_head)}/người, gấp "
+                f"{_ratio(per_head, reference)} lần mức trung vị {format_dong(reference)}/người "
+                f"hàng hiện vật các đơn vị khác chi cùng mùa (chênh {format_dong(extra)}).",
+                en=f"{e.unit} booked a welfare expense of {e.amount} đồng «{e.description}» on "
+                f"{e.on} for {heads} "
+                f"{'people' if counted else 'members (no participant count recorded)'}: "
+                f"{per_head} đồng a head, "
+                f"{_ratio(per_head, reference)}× the median {reference} đồng a head other "
+                f"unions' in-kind gifts cost in the same season ({extra} đồng more).",
+                evidence=[expense_evidence(e)],
+                stakes={e.event_id: extra},
+            )
+        )
+    return out
+
+
+def _members_on(facts: Facts, unit: str, on: date) -> int:
+    """The members of `unit` and the unions below it on `on`: the most people a welfare
+    expense without a participant count can have been for."""
+    below = facts.subtree(unit)
+    return sum(1 for m in facts.members.values() if m.unit_on(on) in below)
 
 
 def _seasons(facts: Facts, found: list[tuple[Payout, int]]) -> list[list[tuple[Payout, int]]]:

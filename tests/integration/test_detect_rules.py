@@ -407,7 +407,7 @@ def test_a_generic_occasion_text_does_not_make_two_counted_payouts_one_occasion(
     }
 
 
-def declare_relative(world: Any, member: str, code: str, relation: str) -> None:
+def declare_unidentified_relative(world: Any, member: str, code: str, relation: str) -> None:
     with at("2024-07-02"):
         world.submit(
             "member.relative",
@@ -425,8 +425,8 @@ def test_a_death_is_paid_once_however_far_apart_and_whatever_the_occasion_says(w
     count in the default policy and only an identical text within 31 days was compared."""
     for number in ("DV1", "DV2", "DV3"):
         world.join(number)
-    declare_relative(world, "DV1", "R1", "parent")
-    declare_relative(world, "DV1", "R2", "parent")
+    declare_unidentified_relative(world, "DV1", "R1", "parent")
+    declare_unidentified_relative(world, "DV1", "R2", "parent")
     reason = {"reason": "cha mất"}
 
     def bereavement(member: str, on: str, occasion: str, **extra: Any) -> Any:
@@ -694,7 +694,7 @@ def test_one_occasion_cut_in_pieces_across_the_weeks_edge(world) -> None:  # typ
         world.payout("DV2", kind, amount, on=day, occasion=occasion, personal={"reason": "x"})
     # The report's case: a father's death paid twice, 8 days apart, reworded. It is one
     # death paid twice (rule 2, high), not a split.
-    declare_relative(world, "DV3", "R1", "parent")
+    declare_unidentified_relative(world, "DV3", "R1", "parent")
     twice = [
         world.payout(
             "DV3",
@@ -1654,6 +1654,38 @@ def test_in_kind_cost_per_head_far_above_peers_by_renaming_or_quantity(world) ->
     assert "1.800.000 đ/người" in f.explanation_vi and "3,0 lần" in f.explanation_vi
     assert "1800000 đồng a head" in f.explanation_en
     adopt_for_p(world, detection__in_kind_price_ratio_bp=40_000)  # only 4x is suspect now
+    assert found(world, "inflated_in_kind") == []
+
+
+def test_a_welfare_expense_far_above_peers_in_kind_cost_per_head(world) -> None:  # type: ignore[no-untyped-def]
+    """Report q3, finding 13: Tết gifts bought as one welfare expense, 20.000.000 đ for each
+    of 6 participants, where other unions' Tết baskets cost 600.000 đ a head."""
+    more_unions(world)
+    for unit in ("G2", "G3"):
+        for i in (1, 2):
+            _tet_basket(world, unit, f"{unit}-{i}", "Giỏ quà Tết", 1, 600_000)
+    for number in ("G1-1", "G1-2"):
+        world.join(number)
+    gifts = _expense(world, "2024-11-15", 120_000_000, "Mua quà Tết", participants=6)
+    # Without a participant count: spread over G1's two members, 2.500.000 đ a head.
+    uncounted = _expense(world, "2024-11-19", 5_000_000, "Quà Tết bổ sung")
+    # Look-alikes: a union market for 200 people at 25.000 đ a head; 1.000.000 đ without a
+    # participant count (500.000 đ for each member); a movement expense; one far from the
+    # season (no peers).
+    _expense(world, "2024-11-16", 5_000_000, "Chợ Tết Công đoàn", participants=200)
+    _expense(world, "2024-11-17", 1_000_000, "Thăm hỏi đoàn viên")
+    _expense(world, "2024-11-18", 5_000_000, "Hội thao", category="movement", participants=2)
+    _expense(world, "2025-03-01", 5_000_000, "Quà 8/3", participants=2)
+
+    f, g = sorted(found(world, "inflated_in_kind"), key=lambda f: -f.amount)
+    assert (f.unit, f.severity, f.event_ids) == ("G1", "high", (gifts.event_id,))
+    assert f.amount == 120_000_000 - 6 * 600_000
+    assert "cho 6 người: 20.000.000 đ/người, gấp 33,3 lần" in f.explanation_vi
+    assert f.people == ("kt.g1",)
+    assert (g.unit, g.event_ids, g.amount) == ("G1", (uncounted.event_id,), 5_000_000 - 1_200_000)
+    assert "cho 2 đoàn viên (không ghi số người tham gia): 2.500.000 đ/người" in g.explanation_vi
+    assert "members (no participant count recorded)" in g.explanation_en
+    adopt_for_p(world, detection__in_kind_min_peers=3)  # two peers are too few now
     assert found(world, "inflated_in_kind") == []
 
 
