@@ -132,6 +132,36 @@ def test_an_over_cap_payout_is_refused_with_the_rule_in_both_languages(api) -> N
     assert _count(api) == before
 
 
+def test_an_expense_above_the_threshold_without_the_chair_is_refused_naming_the_field(api) -> None:  # type: ignore[no-untyped-def]
+    kt = api.officer("kt.g1")
+    before = _count(api)
+    body = {"category": "welfare", "amount": 120_000_000, "description": "Mua quà Tết"}
+
+    def expense(**kw: Any) -> Any:
+        item = api.world.item(
+            "expense.record",
+            by=api.world.kt,
+            unit="G1",
+            effective_date="2024-09-02",
+            body=body,
+            **kw,
+        )
+        return api.client.post("/expenses", json=item, headers=kt)
+
+    with at("2024-09-02"):
+        r = expense()
+    assert r.status_code == 422, r.text
+    (p,) = r.json()["problems"]
+    assert (p["field"], p["code"]) == ("cosignatures", "second_signature_required")
+    assert "vượt ngưỡng duyệt 5.000.000 đ" in p["message_vi"]
+    assert "needs the chair's second signature" in p["message_en"]
+    assert _count(api) == before
+    with at("2024-09-02"):
+        r = expense(cosigner=api.world.chair)
+    assert r.status_code == 201, r.text
+    assert _count(api) == before + 1
+
+
 def test_each_route_takes_only_its_command_types(api) -> None:  # type: ignore[no-untyped-def]
     kt = api.officer("kt.g1")
     with at("2024-09-02"):
