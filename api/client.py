@@ -45,6 +45,7 @@ PATHS = {
     "unit.move": "/units",
     "unit.dissolve": "/units",
     "officer.register": "/officers",
+    "officer.link_member": "/officers",
     "officer.grant": "/officers",
     "officer.revoke_role": "/officers",
     "officer.rotate_key": "/officers",

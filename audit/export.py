@@ -6,8 +6,9 @@ Layout (every file is UTF-8 JSON or JSON Lines; nothing needs the ledger's code 
                          stored event exactly as stored (state base64) or null}
   orphans.jsonl          stored events no entry names (normally empty)
   checkpoints.json       the log's verifier key and every checkpoint note, cosignatures added
-  registry.json          officers and their keys as replayed from the log (for reading; the
-                         verifier rebuilds it from the events and never trusts this file)
+  registry.json          officers, their member links, keys and roles as replayed from the
+                         log (for reading; the verifier rebuilds it from the events and
+                         never trusts this file)
   policy.json            every unit's adopted policy versions (quy chế), as replayed
   read_models/T.jsonl    the live rows of every read model T
 
@@ -148,7 +149,8 @@ def _export(source: DatabaseSource, out: Path) -> dict[str, Any]:
 
 
 def registry_document(replay: Replay) -> dict[str, Any]:
-    """registry.json: the officers, their keys and roles, as `replay` rebuilt them."""
+    """registry.json: the officers, their member links, keys and roles, as `replay` rebuilt
+    them."""
     return {"officers": [_officer(o) for o in replay.officers.values()]}
 
 
@@ -171,6 +173,7 @@ def _officer(o: Any) -> dict[str, Any]:
     return {
         "officer": o.code,
         "name": o.name,
+        "member": o.member,
         "keys": [k.as_json() for k in o.keys.values()],
         "roles": [
             {

@@ -292,6 +292,28 @@ def _officer_register(self: Ledger, work: Work, pc: ParsedCommand, env: dict, it
     return Officer(envelope=env), {}
 
 
+def _officer_link_member(
+    self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any
+) -> Result:
+    """Link an officer to their own member record, once: rule 6 (self_dealing) knows the
+    officer as a person only through it. A link is never changed: it would re-judge every
+    payout the officer ever recorded or approved; a wrong one is corrected by registering
+    the person under a new officer code (revoking the old code's roles and key)."""
+    body = pc.body
+    officer: Officer = self._require(work, Officer, "officer", body.officer, "body.officer")
+    if self._peek(work, Member, "member", body.member) is None:
+        raise not_found("member", body.member, field_="body.member")
+    if officer.member is not None:
+        vi = f"cán bộ {officer.code} đã gắn với đoàn viên {officer.member}"
+        en = f"officer {officer.code} is already linked to member {officer.member}"
+        if officer.member != body.member:
+            vi += ": liên kết không thay đổi được (hãy đăng ký mã cán bộ mới)"
+            en += ": a link cannot be changed (register a new officer code)"
+        raise invalid([problem("body.member", "member_linked", vi, en)])
+    officer.link_member(envelope=env)
+    return officer, {}
+
+
 # Roles one person never holds together: finance staff may not sit on the inspection
 # committee that checks them (DOMAIN.md, Roles).
 INCOMPATIBLE_ROLES = {
@@ -1211,6 +1233,7 @@ HANDLERS: dict[str, Callable[..., Result]] = {
     "unit.dissolve": _unit_simple,
     "policy.adopt": _policy_adopt,
     "officer.register": _officer_register,
+    "officer.link_member": _officer_link_member,
     "officer.grant": _officer_change,
     "officer.revoke_role": _officer_change,
     "officer.rotate_key": _officer_change,

@@ -100,13 +100,14 @@ WRITES = (
         "OfficerCommand",
         (
             "officer.register",
+            "officer.link_member",
             "officer.grant",
             "officer.revoke_role",
             "officer.rotate_key",
             "officer.revoke_key",
         ),
         ("admin",),
-        "Cán bộ: đăng ký, giao/thu hồi vai trò, thay/thu hồi khóa",
+        "Cán bộ: đăng ký, gắn hồ sơ đoàn viên, giao/thu hồi vai trò, thay/thu hồi khóa",
     ),
     Write(
         "/members",

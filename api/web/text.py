@@ -75,6 +75,7 @@ COMMAND_TYPES: Final[dict[str, tuple[str, str]]] = {
     "unit.dissolve": ("Giải thể đơn vị", "Unit dissolved"),
     "policy.adopt": ("Ban hành quy chế", "Policy adopted"),
     "officer.register": ("Đăng ký cán bộ", "Officer registered"),
+    "officer.link_member": ("Gắn hồ sơ đoàn viên", "Officer linked to member"),
     "officer.grant": ("Giao vai trò", "Role granted"),
     "officer.revoke_role": ("Thu hồi vai trò", "Role revoked"),
     "officer.rotate_key": ("Thay khóa", "Key rotated"),

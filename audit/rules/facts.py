@@ -123,7 +123,7 @@ class KeyFacts:
 @dataclass(slots=True)
 class OfficerFacts:
     code: str
-    member: str | None
+    member: str | None  # officer.register's `member`, or the later officer.link_member's
     keys: list[KeyFacts] = field(default_factory=list)
 
     def key_at(self, at: datetime) -> KeyFacts | None:
@@ -422,7 +422,8 @@ class Facts:
         return self._by_beneficiary
 
     def officer_person(self, code: str) -> MemberFacts | None:
-        """The member record of an officer (officer.register's `member`), if any."""
+        """The member record of an officer (officer.register's `member`, or the later
+        officer.link_member's), if any."""
         officer = self.officers.get(code)
         if officer is None or officer.member is None:
             return None

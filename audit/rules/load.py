@@ -63,6 +63,7 @@ PAYOUT_TOPIC = "phucloi:member.PayoutRecorded"
 RELATIVE_TOPIC = "phucloi:member.RelativeAdded"
 TOPICS = (
     "phucloi:officer.Registered",
+    "phucloi:officer.MemberLinked",
     "phucloi:officer.KeyRotated",
     "phucloi:officer.KeyRevoked",
     "phucloi:unit.PolicyAdopted",
@@ -471,7 +472,9 @@ class _Scan:
             current = facts.officers.get(body["officer"])
             if current is None:
                 continue
-            if kind == "KeyRotated":
+            if kind == "MemberLinked":
+                current.member = body["member"]
+            elif kind == "KeyRotated":
                 for key in current.keys:
                     if key.retired_at is None:
                         key.retired_at = at

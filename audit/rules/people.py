@@ -1,8 +1,9 @@
 """Rules 6 and 7: officers paying themselves or their own, and accounts shared by members.
 
 Invariants:
-- An officer is a person through the member number given at registration
-  (`officer.register` body `member`); identity, family, household and bank account are
+- An officer is a person through their member number: given at registration
+  (`officer.register` body `member`) or linked later (`officer.link_member`); the link, once
+  recorded, judges everything the officer ever recorded or approved. Identity, family, household and bank account are
   compared through blind indexes only (citizen ID, relatives' citizen IDs, household code,
   bank account), never through names.
 - Self-dealing is a paid payout recorded, cosigned or approved by an officer who is the

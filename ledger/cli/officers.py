@@ -96,6 +96,26 @@ def add(
     )
 
 
+@app.command("link")
+def link(
+    code: CodeArg,
+    member: Annotated[
+        str,
+        typer.Option("--member", help="Mã đoàn viên của chính cán bộ (own member number)."),
+    ],
+    as_: AsOfficer,
+    as_json: JsonFlag = False,
+) -> None:
+    """Gắn cán bộ với hồ sơ đoàn viên của chính họ, một lần (link an officer to their own
+    member record, once: self-dealing detection knows the officer as a person through it)."""
+    sign_and_submit(
+        "officer.link_member",
+        body={"officer": code, "member": member},
+        as_=as_,
+        as_json=as_json,
+    )
+
+
 def _role_command(type_: str, code: str, role: str, scope: str, as_: str, as_json: bool) -> None:
     """A role is granted or revoked when it is recorded (today): it has no --date."""
     choice("ROLE", role, Role)
@@ -224,11 +244,17 @@ def list_(as_json: JsonFlag = False) -> None:
                 keys.append(f"{k.key_id} (hết hạn {fmt_date(clock.local_date(k.retired_at))})")
             else:
                 keys.append(f"{k.key_id} (đang dùng)")
-        rows.append((o.code, o.name, roles, "\n".join(keys)))
+        rows.append((o.code, o.name, o.member or "—", roles, "\n".join(keys)))
     console().print(
         rows_table(
             "Cán bộ / Officers",
-            ["Mã (code)", "Họ tên (name)", "Vai trò @ phạm vi (roles)", "Khóa (keys)"],
+            [
+                "Mã (code)",
+                "Họ tên (name)",
+                "Đoàn viên (member)",
+                "Vai trò @ phạm vi (roles)",
+                "Khóa (keys)",
+            ],
             rows,
         )
     )

@@ -138,6 +138,13 @@ class OfficerRegisterBody(Body):
     member: MemberNo | None = None  # the officer's own member number, for self-dealing checks
 
 
+class OfficerLinkMemberBody(Body):
+    """Links an officer registered without `member` to their own member record, once."""
+
+    officer: Code
+    member: MemberNo
+
+
 class OfficerGrantBody(Body):
     officer: Code
     role: Role
@@ -427,6 +434,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "unit.dissolve": CommandSpec(UnitDissolveBody, "unit", _ADMIN),
     "policy.adopt": CommandSpec(PolicyAdoptBody, "unit", frozenset({Role.chair, Role.admin})),
     "officer.register": CommandSpec(OfficerRegisterBody, "officer", _ADMIN, needs_unit=False),
+    "officer.link_member": CommandSpec(OfficerLinkMemberBody, "officer", _ADMIN, needs_unit=False),
     "officer.grant": CommandSpec(OfficerGrantBody, "officer", _ADMIN, needs_unit=False),
     "officer.revoke_role": CommandSpec(OfficerRevokeRoleBody, "officer", _ADMIN, needs_unit=False),
     "officer.rotate_key": CommandSpec(OfficerRotateKeyBody, "officer", _ADMIN, needs_unit=False),

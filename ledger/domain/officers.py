@@ -7,6 +7,9 @@ Invariants:
   that date become findings).
 - Roles are granted per scope (a unit code, covering its descendants, or "*" for the whole
   ledger) from the instant of the grant until revoked.
+- An officer is a person through their own member record (`member`): given at registration
+  or linked once later (`officer.link_member`); a link is never changed (self-dealing
+  detection reads it, so changing it would re-judge the past silently).
 - `ledger.genesis` registers the first administrator, self-signed, with scope "*": it is the
   root of authority that inspectors compare with the published fingerprint.
 """
@@ -74,6 +77,10 @@ class Officer(LedgerAggregate):
         self._add_key(body["public_key"], recorded_at(envelope))
         if cmd["type"] == "ledger.genesis":
             self.roles.append(RoleGrant("admin", "*", recorded_at(envelope)))
+
+    @event("MemberLinked", topic="phucloi:officer.MemberLinked")
+    def link_member(self, envelope: dict[str, Any]) -> None:
+        self.member = command_of(envelope)["body"]["member"]
 
     @event("RoleGranted", topic="phucloi:officer.RoleGranted")
     def grant(self, envelope: dict[str, Any]) -> None:

@@ -201,6 +201,8 @@ def test_a_sample_of_every_command_type_fits_the_document_and_is_recorded(api) -
 
         for number in ("DV0010", "DV0011", "DV0012", "DV0013", "DV0014"):
             join(number)
+        link = officer | {"member": "DV0010"}  # kt.g3's own member record
+        send("/officers", "officer.link_member", w.admin, link)
     with at("2024-10-02"):  # a member's changes come after their joining
         member = {"member": "DV0010"}
         send("/members", "member.salary", w.kt, member | {"salary_basis": 7_000_000}, unit="G1")

@@ -152,3 +152,38 @@ def test_a_refused_cosignature_is_not_an_authentication_failure(api) -> None:  #
         assert rows(api) == before
         ok = api.client.post("/payouts", json=cosign(_repair(api), by=w.chair), headers=kt)
         assert ok.status_code == 201, ok.text
+
+
+def test_linking_an_officer_to_a_member_refuses_naming_the_field_and_stores_nothing(api) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import entries
+
+    w, admin = api.world, api.officer("admin")
+
+    def link(member: str) -> Any:
+        item = w.item(
+            "officer.link_member", by=w.admin, body={"officer": "kt.g1", "member": member}
+        )
+        return api.client.post("/officers", json=item, headers=admin)
+
+    before = entries(w)
+    with at("2024-10-01"):
+        r = link("DV999")
+        assert r.status_code == 404, r.text
+        assert [p["field"] for p in r.json()["problems"]] == ["body.member"]
+        assert "DV999" in r.json()["message_vi"] and "DV999" in r.json()["message_en"]
+        r = link("DV 1")
+        assert r.status_code == 422, r.text
+        assert [p["field"] for p in r.json()["problems"]] == ["body.member"]
+        assert entries(w) == before
+        assert link("DV001").status_code == 201
+        r = link("DV002")
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["problems"]
+    assert (problem["field"], problem["code"]) == ("body.member", "member_linked")
+    assert problem["message_en"] == (
+        "officer kt.g1 is already linked to member DV001: a link cannot be changed "
+        "(register a new officer code)"
+    )
+    assert entries(w) == before + 1
+    officers = api.client.get("/officers", headers=admin).json()
+    assert next(o["member"] for o in officers if o["code"] == "kt.g1") == "DV001"

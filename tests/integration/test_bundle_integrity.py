@@ -362,3 +362,40 @@ def test_damage_found_in_a_worker_process_crosses_back_intact() -> None:
         "not a single value",
     )
     assert str(again) == "read_models/proj_units.jsonl line 7, column 2: not a single value"
+
+
+def test_an_officers_member_link_replays_into_the_registry_and_an_edited_one_is_caught(
+    world: Any, tmp_path: Path
+) -> None:
+    """officer.link_member is a registry event like a grant or a key rotation: the verifier
+    replays it (live and offline), registry.json carries the link, and a link changed in
+    the file afterwards is told from the signed events."""
+    from tests.support import at
+
+    story(world)
+    with at("2024-12-02"):
+        world.submit(
+            "officer.link_member", by=world.admin, body={"officer": "kt.g1", "member": "DV001"}
+        )
+    make_checkpoint(world.ctx.engine)
+    live = verify(source_of(world.ctx), workers=1)
+    assert live.ok and live.errors() == []
+    out = tmp_path / "linked"
+    export(source_of(world.ctx, chunk=5), out)
+    assert _errors(out) == []
+    members = {o["officer"]: o["member"] for o in _json(out / "registry.json")["officers"]}
+    assert members == {"admin": None, "kt.g1": "DV001", "ct.g1": None, "kt.g2": None, "ubkt": None}
+
+    i = next(
+        i for i, o in enumerate(_json(out / "registry.json")["officers"]) if o["officer"] == "kt.g1"
+    )
+
+    def relink(d: Path) -> None:
+        registry = _json(d / "registry.json")
+        registry["officers"][i]["member"] = "DV003"
+        _dump(d / "registry.json", registry)
+        _rehash(d, "registry.json")
+
+    [(check, message)] = _errors(_variant(out, "relinked", relink))
+    assert check == "bundle.registry"
+    assert f'officers[{i}].member ("DV003" in the file, "DV001" replayed)' in message

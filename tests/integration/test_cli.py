@@ -538,6 +538,53 @@ def test_a_member_joining_on_a_later_date_is_not_shown_as_active(
     assert "(active)" not in shown
 
 
+def test_an_officer_is_linked_to_their_own_member_record_once(
+    world: Any, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "admin")
+    db = database_url
+    world.join("DV001")
+    world.join("DV002")
+
+    def member_of(code: str) -> str | None:
+        officers = as_json(cli(home, db, "officers list --json"))
+        return next(o["member"] for o in officers if o["code"] == code)
+
+    def row_of(code: str) -> list[str]:
+        table = ok(cli(home, db, "officers list")).stdout
+        line = next(ln for ln in table.splitlines() if f" {code} " in ln)
+        return [cell.strip() for cell in line.strip("│┃ ").split("│")]
+
+    assert "Đoàn viên (member)" in ok(cli(home, db, "officers list")).stdout
+    assert member_of("kt.g1") is None and row_of("kt.g1")[2] == "—"
+    before = count_entries(db)
+    r = cli(home, db, "officers link kt.g1 --member DV999 --as admin")
+    assert r.exit_code == 1 and "body.member" in r.stderr and "DV999" in r.stderr
+    r = cli(home, db, "officers link kt.zz --member DV001 --as admin")
+    assert r.exit_code == 1 and "body.officer" in r.stderr
+    r = cli(home, db, "officers link kt.g1 --as admin")
+    assert r.exit_code == 2 and "--member" in r.stderr
+    assert count_entries(db) == before
+
+    receipt = as_json(cli(home, db, "officers link kt.g1 --member DV001 --as admin --json"))
+    assert receipt["command_type"] == "officer.link_member"
+    assert member_of("kt.g1") == "DV001" and row_of("kt.g1")[:3] == [
+        "kt.g1",
+        "Nguyễn Thị Lan",
+        "DV001",
+    ]
+    # Once linked, never silently changed: another member, or the same one again, is refused.
+    r = cli(home, db, "officers link kt.g1 --member DV002 --as admin")
+    assert r.exit_code == 1
+    assert "body.member" in r.stderr and "cannot be changed" in r.stderr
+    r = cli(home, db, "officers link kt.g1 --member DV001 --as admin")
+    assert r.exit_code == 1 and "already linked to member DV001" in r.stderr
+    # One person may hold two codes (an old one kept for its history): both link to them.
+    ok(cli(home, db, "officers link ct.g1 --member DV001 --as admin"))
+    assert member_of("kt.g1") == member_of("ct.g1") == "DV001"
+    assert count_entries(db, "officer.link_member") == 2
+
+
 def test_erase_makes_the_person_read_as_erased(world: Any, database_url: str, home: Path) -> None:
     keys_for_world(home, "kt.g1", "admin")
     db = database_url

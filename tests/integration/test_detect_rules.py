@@ -965,6 +965,53 @@ def test_officers_lending_to_their_household_and_forgiving_it(world) -> None:  #
     assert "giải ngân vay L1" in [e.note for e in f.evidence]
 
 
+def link(world: Any, officer: str, member: str, day: str = "2024-11-01") -> Any:
+    with at(day):
+        return world.submit(
+            "officer.link_member", by=world.admin, body={"officer": officer, "member": member}
+        )
+
+
+def test_an_officer_linked_after_registration_is_seen_paying_herself_and_checking_herself(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """kt.g1 was registered without her member record (as the README's first ledger did):
+    paying herself 23,000,000 đ and being her own checker under a second code were invisible
+    to rule 6. Linked later, both are found, back to the first payout."""
+    for number in ("DV9", "DV10"):
+        world.join(number)
+    kt_b = register_officer(world, "kt.b", "chair", "G1")  # her second code, a chair's role
+    own = world.payout(
+        "DV9", "hardship_sudden", 3_000_000, on="2024-09-05", personal={"reason": "x"}
+    )
+    repair = world.payout(
+        "DV9",
+        "housing_repair",
+        20_000_000,
+        on="2024-09-06",
+        cosigner=world.chair,
+        occasion="Sửa nhà",
+        personal={"reason": "x"},
+    )
+    checked = world.payout(
+        "DV10",
+        "housing_repair",
+        6_000_000,
+        on="2024-09-07",
+        cosigner=kt_b,
+        occasion="Mái ấm",
+        personal={"reason": "sửa nhà"},
+    )
+    assert found(world, "self_dealing") == []
+    link(world, "kt.g1", "DV9")
+    link(world, "kt.b", "DV9")
+    result = {(frozenset(f.event_ids), f.people, f.amount) for f in found(world, "self_dealing")}
+    assert result == {
+        (frozenset({own.event_id, repair.event_id}), ("DV9", "kt.g1"), 23_000_000),
+        (frozenset({checked.event_id}), ("DV10", "kt.b", "kt.g1"), 6_000_000),
+    }
+
+
 # --- 7 -----------------------------------------------------------------------------------------
 
 
