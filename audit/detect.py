@@ -48,7 +48,7 @@ from audit.rules.facts import Facts
 from audit.rules.integrity import member_dispute, signature_problem
 from audit.rules.load import load_facts
 from audit.rules.membership import duplicate_citizen_id, inactive_beneficiary
-from audit.rules.people import self_dealing, shared_bank_account
+from audit.rules.people import self_dealing, shared_bank_account, unlinked_officer
 from audit.rules.spending import duplicate_expense
 from audit.rules.timing import backdating, suspicious_reversal
 from audit.rules.union import (
@@ -160,6 +160,13 @@ RULES: list[Rule] = [
         remittance_shortfall,
     ),
     Rule(
+        "unlinked_officer",
+        None,
+        "Cán bộ giữ tiền chưa gắn hồ sơ đoàn viên",
+        "Money officer with no member link",
+        unlinked_officer,
+    ),
+    Rule(
         "member_dispute",
         None,
         "Đoàn viên khiếu nại",
@@ -168,6 +175,9 @@ RULES: list[Rule] = [
     ),
 ]
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+# Findings about the ledger as it stands, kept whatever the period asked for: union figures
+# compared with peers, and officers rule 6 cannot see (their registration may be years old).
+STATE_RULES = frozenset({"concentration", "union_ratios", "unlinked_officer"})
 
 
 @dataclass
@@ -258,7 +268,7 @@ def _in_scope(f: DetectedFinding, units: set[str] | None, period: Period | None)
         and not any(e.unit in units for e in f.evidence if e.unit)
     ):
         return False
-    if period is None or f.rule in ("concentration", "union_ratios") or not f.evidence:
+    if period is None or f.rule in STATE_RULES or not f.evidence:
         return True
     if f.rule == "remittance_shortfall" and f.period is not None:
         # judged per quarter: in scope when the quarter meets the period (its remittances

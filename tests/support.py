@@ -127,6 +127,23 @@ class World:
             )
         return portal
 
+    def link_officers(self) -> None:
+        """Give the officers who handle money (kt.g1, ct.g1, kt.g2) their own member records
+        (CB1, CB2, CB3) and link them, as a union's officers are its members: without it
+        `unlinked_officer` reports each of them."""
+        for number, officer, unit in (
+            ("CB1", self.kt, "G1"),
+            ("CB2", self.chair, "G1"),
+            ("CB3", self.kt2, "G2"),
+        ):
+            self.join(number, unit=unit)
+            with at("2024-07-01"):
+                self.submit(
+                    "officer.link_member",
+                    by=self.admin,
+                    body={"officer": officer.officer, "member": number},
+                )
+
     def item(
         self,
         type_: str,

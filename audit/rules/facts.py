@@ -121,10 +121,23 @@ class KeyFacts:
 
 
 @dataclass(slots=True)
+class RoleFacts:
+    """A role grant in force (not revoked): the grant event, its day, the role and scope."""
+
+    event_id: str
+    on: date
+    role: str
+    scope: str
+
+
+@dataclass(slots=True)
 class OfficerFacts:
     code: str
     member: str | None  # officer.register's `member`, or the later officer.link_member's
     keys: list[KeyFacts] = field(default_factory=list)
+    registered_id: str = ""  # event id of the registration
+    registered_on: date | None = None
+    roles: list[RoleFacts] = field(default_factory=list)
 
     def key_at(self, at: datetime) -> KeyFacts | None:
         """The key this officer could sign with at `at` (the latest registered before it)."""
@@ -422,8 +435,7 @@ class Facts:
         return self._by_beneficiary
 
     def officer_person(self, code: str) -> MemberFacts | None:
-        """The member record of an officer (officer.register's `member`, or the later
-        officer.link_member's), if any."""
+        """The member record of an officer (officer.register's `member`), if any."""
         officer = self.officers.get(code)
         if officer is None or officer.member is None:
             return None

@@ -46,6 +46,7 @@ from audit.rules.facts import (
     Relative,
     Reversal,
     RevokedUse,
+    RoleFacts,
     Statement,
     UnitInfo,
     UnitMonth,
@@ -64,6 +65,8 @@ RELATIVE_TOPIC = "phucloi:member.RelativeAdded"
 TOPICS = (
     "phucloi:officer.Registered",
     "phucloi:officer.MemberLinked",
+    "phucloi:officer.RoleGranted",
+    "phucloi:officer.RoleRevoked",
     "phucloi:officer.KeyRotated",
     "phucloi:officer.KeyRevoked",
     "phucloi:unit.PolicyAdopted",
@@ -465,7 +468,12 @@ class _Scan:
             body = cmd["body"]
             at = _instant(env["recorded_at"])
             if kind == "Registered":
-                officer = OfficerFacts(body["officer"], body.get("member"))
+                officer = OfficerFacts(
+                    body["officer"],
+                    body.get("member"),
+                    registered_id=cmd["command_id"],
+                    registered_on=date.fromisoformat(cmd["effective_date"]),
+                )
                 officer.keys.append(KeyFacts(key_id(decode_b64(body["public_key"])), at))
                 facts.officers[officer.code] = officer
                 continue
@@ -474,6 +482,14 @@ class _Scan:
                 continue
             if kind == "MemberLinked":
                 current.member = body["member"]
+            elif kind == "RoleGranted":
+                on = date.fromisoformat(cmd["effective_date"])
+                grant = RoleFacts(cmd["command_id"], on, body["role"], body["scope"])
+                current.roles.append(grant)
+            elif kind == "RoleRevoked":
+                current.roles = [
+                    g for g in current.roles if (g.role, g.scope) != (body["role"], body["scope"])
+                ]
             elif kind == "KeyRotated":
                 for key in current.keys:
                     if key.retired_at is None:

@@ -3,7 +3,9 @@
 Invariants:
 - An officer is a person through their member number: given at registration
   (`officer.register` body `member`) or linked later (`officer.link_member`); the link, once
-  recorded, judges everything the officer ever recorded or approved. Identity, family, household and bank account are
+  recorded, judges everything the officer ever recorded or approved. An officer holding a
+  money role (finance officer, chair) in a grassroots union without a member record is
+  reported by `unlinked_officer` (low): rule 6 is blind for them. Identity, family, household and bank account are
   compared through blind indexes only (citizen ID, relatives' citizen IDs, household code,
   bank account), never through names.
 - Self-dealing is a paid payout recorded, cosigned or approved by an officer who is the
@@ -33,11 +35,11 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from audit.rules.base import DetectedFinding, make
+from audit.rules.base import DetectedFinding, Evidence, make
 from audit.rules.benefits import occasion_key
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout
 from audit.rules.membership import loan_evidence, payout_evidence
-from ledger.domain.catalogue import COLLECTIVE_WELFARE, WelfareKind
+from ledger.domain.catalogue import COLLECTIVE_WELFARE, Role, WelfareKind
 from ledger.domain.money import format_dong
 
 LINKS_VI = {
@@ -475,6 +477,77 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
                 ),
                 evidence=[payout_evidence(p, "chuyển khoản") for p in payouts],
                 stakes={p.event_id: p.amount for n in others for p in by_member[n]},
+            )
+        )
+    return out
+
+
+# Roles that record or approve money: rule 6 needs to know the person holding them.
+MONEY_ROLES = {
+    Role.finance_officer.value: ("Kế toán", "finance officer"),
+    Role.chair.value: ("Chủ tịch", "chair"),
+}
+
+
+def unlinked_officer(facts: Facts) -> list[DetectedFinding]:
+    """Officers holding a money role (finance officer, chair) in a grassroots union (a leaf
+    of the tree) with no member record to know them by: rule 6 cannot see them paying
+    themselves, their family or household, nor being maker and checker under two codes.
+    Low: nothing is wrong yet, the rule is blind. Gone once the officer is linked
+    (`officer.link_member`)."""
+    out = []
+    for code, officer in sorted(facts.officers.items()):
+        if officer.member is not None and officer.member in facts.members:
+            continue
+        grants = [
+            g
+            for g in officer.roles
+            if g.role in MONEY_ROLES
+            and (info := facts.units.get(g.scope)) is not None
+            and info.leaf
+        ]
+        if not grants:
+            continue
+        grants.sort(key=lambda g: (g.scope, g.role))
+        held_vi = ", ".join(f"{MONEY_ROLES[g.role][0]} @ {g.scope}" for g in grants)
+        held_en = ", ".join(f"{MONEY_ROLES[g.role][1]} @ {g.scope}" for g in grants)
+        if officer.member is None:
+            why_vi, why_en = "chưa gắn với hồ sơ đoàn viên của chính mình", "has no member link"
+        else:
+            why_vi = f"gắn với đoàn viên {officer.member}, người chưa có hồ sơ trong sổ"
+            why_en = f"is linked to member {officer.member}, who has no record in the ledger"
+        evidence = [
+            Evidence(
+                officer.registered_id,
+                "officer.register",
+                officer.registered_on,
+                None,
+                None,
+                (code,),
+                "đăng ký cán bộ",
+                context=True,
+            ),
+            *(
+                Evidence(g.event_id, "officer.grant", g.on, g.scope, None, (code,), "giao vai trò")
+                for g in grants
+            ),
+        ]
+        out.append(
+            make(
+                "unlinked_officer",
+                "low",
+                unit=grants[0].scope,
+                people=[code],
+                amount=0,
+                vi=f"Cán bộ {code} ({held_vi}) {why_vi}: quy tắc 6 (tự chi cho mình, thân "
+                "nhân, hộ gia đình; một người hai mã vừa lập vừa duyệt) không kiểm tra được các "
+                f"khoản người này lập hoặc duyệt. Gắn bằng: phucloi officers link {code} "
+                "--member SỐ_ĐOÀN_VIÊN --as admin.",
+                en=f"Officer {code} ({held_en}) {why_en}: rule 6 (paying oneself, family or "
+                "household; maker and checker one person under two codes) cannot check what "
+                f"this officer records or approves. Link with: phucloi officers link {code} "
+                "--member NUMBER --as admin.",
+                evidence=evidence,
             )
         )
     return out

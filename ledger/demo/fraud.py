@@ -59,6 +59,7 @@ RULES: tuple[str, ...] = (
     "union_ratios",
     "signature_problem",
     "remittance_shortfall",
+    "unlinked_officer",
     "member_dispute",
 )
 UNION_LEVEL: frozenset[str] = frozenset({"union_ratios", "concentration"})  # matched by unit
@@ -170,6 +171,7 @@ class Planter:
         fraud_people.keys_and_disputes(self, g)
         fraud_money.ordinary_cases(self, g)
         fraud_people.accounts_in_key(self, g)
+        fraud_people.unlinked_officers(self, g)
 
     # ------------------------------------------------------------------ key
 

@@ -846,3 +846,62 @@ def accounts_in_key(pl: Planter, g: Year) -> None:
             "tài khoản nhận tiền cho nhiều đoàn viên (gồm khoản chi vào tài khoản cán bộ) / "
             "one account, several members (an officer's account)",
         )
+
+
+def unlinked_officers(pl: Planter, g: Year) -> None:
+    """A second finance officer (kế toán phó) registered in a union without their member
+    record: rule 6 cannot see them (`unlinked_officer`). The look-alike: one registered the
+    same way in another union, then linked to their member record (`officer.link_member`)."""
+    y, admin = g.y, "admin"
+    taken: set[str] = set()
+    for n in range(2):
+        u = pl.spread_unit(g, lambda c: c not in taken)
+        if u is None:
+            return
+        taken.add(u)
+        code = pl.cfg.code(f"kt2.{u[len(pl.cfg.prefix) :]}")
+        day = date(y, 12, 1 + n)
+        person = pl.free(g, u, day)
+        if person is None:
+            return
+        key = officer_signer(pl.cfg, code)
+        register = g.op(
+            at(day, 8, 0),
+            "officer.register",
+            admin,
+            {
+                "officer": code,
+                "name": person.name,
+                "public_key": encode_b64(key.signer.public_key),
+            },
+        )
+        grant = g.op(
+            at(day, 8, 1),
+            "officer.grant",
+            admin,
+            {"officer": code, "role": "finance_officer", "scope": u},
+        )
+        if n == 0:
+            pl.case(
+                "unlinked_officer",
+                u,
+                [code],
+                [register, grant],
+                f"kế toán {code} chưa gắn hồ sơ đoàn viên {person.number}: quy tắc 6 không "
+                "thấy người này / a finance officer with no member link, rule 6 is blind",
+            )
+            continue
+        link = g.op(
+            at(day, 8, 2),
+            "officer.link_member",
+            admin,
+            {"officer": code, "member": person.number},
+        )
+        pl.lookalike(
+            "unlinked_officer",
+            u,
+            [code],
+            [register, grant, link],
+            f"kế toán {code} đăng ký rồi gắn với đoàn viên {person.number} / registered, "
+            "then linked to their member record",
+        )

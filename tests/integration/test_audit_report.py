@@ -7,11 +7,20 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from audit.detect import detect
 from audit.report_html import build_report, render_html
 from tests.integration.test_cli import cli, keys_for_world, ok
 from tests.integration.test_detect_rules import register_officer
 from tests.support import at
+
+
+@pytest.fixture(autouse=True)
+def _linked(world: Any) -> None:
+    """The officers who handle money are linked to their member records: the findings here
+    are the payouts' alone."""
+    world.link_officers()
 
 
 def _override(world: Any) -> Any:
@@ -234,14 +243,17 @@ def test_a_finding_of_a_dissolved_union_is_judged_in_the_name_of_the_union_above
     world: Any, database_url: str, tmp_path: Path
 ) -> None:
     _override(world)
-    with at("2024-10-01"):  # G1 merges into G2: its member moves, then it is dissolved
+    with at("2024-10-01"):  # G1 merges into G2: its members move, then it is dissolved
         world.ledger.submit_batch(
             [
-                world.item(
-                    "member.transfer",
-                    by=world.kt,
-                    unit="G1",
-                    body={"member": "DV1", "to_unit": "G2"},
+                *(
+                    world.item(
+                        "member.transfer",
+                        by=world.kt,
+                        unit="G1",
+                        body={"member": number, "to_unit": "G2"},
+                    )
+                    for number in ("DV1", "CB1", "CB2")
                 ),
                 world.item("unit.dissolve", by=world.admin, unit="G1", body={"reason": "sáp nhập"}),
             ]

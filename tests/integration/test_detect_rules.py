@@ -90,7 +90,7 @@ def test_every_rule_is_registered_once_with_both_labels() -> None:
     from ledger.demo import fraud
 
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 15
+    assert len(ids) == len(set(ids)) == 16
     assert ids == list(fraud.RULES)  # the planted demo covers every rule, in the same order
     assert all(r.label_vi and r.label_en for r in RULES)
 
@@ -1010,6 +1010,45 @@ def test_an_officer_linked_after_registration_is_seen_paying_herself_and_checkin
         (frozenset({own.event_id, repair.event_id}), ("DV9", "kt.g1"), 23_000_000),
         (frozenset({checked.event_id}), ("DV10", "kt.b", "kt.g1"), 6_000_000),
     }
+
+
+def test_money_officers_of_a_grassroots_union_without_a_member_record_are_reported(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """Rule 6 is blind for an officer it cannot know as a person: each finance officer or
+    chair of a grassroots union with no member link, or one naming no member record, is a
+    low finding until linked; roles above the grassroots (the inspector over P, a finance
+    officer over D) and revoked roles are not."""
+    world.join("DV9")
+    register_officer(world, "kt.d", "finance_officer", "D")
+    register_officer(world, "kt.x", "finance_officer", "G2", member="DV404")
+    gone = register_officer(world, "ct.old", "chair", "G2")
+    with at("2024-06-03"):
+        world.submit(
+            "officer.revoke_role",
+            by=world.admin,
+            body={"officer": gone.officer, "role": "chair", "scope": "G2"},
+        )
+    findings = sorted(found(world, "unlinked_officer"), key=lambda f: f.people)
+    assert [(f.people, f.unit, f.severity, f.amount) for f in findings] == [
+        (("ct.g1",), "G1", "low", 0),
+        (("kt.g1",), "G1", "low", 0),
+        (("kt.g2",), "G2", "low", 0),
+        (("kt.x",), "G2", "low", 0),
+    ]
+    x = findings[-1]
+    assert "DV404" in x.explanation_vi and "no record" in x.explanation_en
+    assert sorted(e.what for e in x.evidence) == ["officer.grant", "officer.register"]
+    assert "phucloi officers link kt.g1 --member" in findings[1].explanation_vi
+    # An old registration is still reported for a later period, and for its unit only.
+    assert len(found(world, "unlinked_officer", period="2025")) == 4
+    assert sorted(f.people for f in found(world, "unlinked_officer", unit="G2")) == [
+        ("kt.g2",),
+        ("kt.x",),
+    ]
+    link(world, "kt.g1", "DV9")
+    world.join("DV404", unit="G2")
+    assert sorted(f.people for f in found(world, "unlinked_officer")) == [("ct.g1",), ("kt.g2",)]
 
 
 # --- 7 -----------------------------------------------------------------------------------------
