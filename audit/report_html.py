@@ -43,6 +43,8 @@ TYPE_VI = {
     "member.dispute": "Khiếu nại",
     "reversal.record": "Bút toán đảo",
     "officer.revoke_key": "Thu hồi khóa",
+    "officer.register": "Đăng ký cán bộ",
+    "officer.grant": "Giao vai trò",
     "collection.dues": "Thu đoàn phí",
     "collection.union_fee": "Thu KPCĐ",
     "collection.other": "Thu khác",

@@ -370,3 +370,13 @@ def test_the_money_at_stake_counts_a_payout_two_rules_flag_once(world) -> None: 
     table = _findings_table(report)
     assert list(table.columns[2].cells)[-1] == "2.600.000 đ"  # the demo's overall row
     assert report.as_dict()["amount_at_stake"] == 2_600_000
+
+
+def test_the_report_says_in_vietnamese_which_officer_rule_6_cannot_see(world) -> None:  # type: ignore[no-untyped-def]
+    register_officer(world, "kt.b", "finance_officer", "G1")
+    [finding] = detect(world.ctx).findings
+    assert (finding.rule, finding.people) == ("unlinked_officer", ("kt.b",))
+    html = render_html(build_report(world.ctx, verify=False))
+    assert "Cán bộ giữ tiền chưa gắn hồ sơ đoàn viên" in html
+    assert "Đăng ký cán bộ" in html and "Giao vai trò" in html
+    assert "officer.register" not in html and "officer.grant" not in html
