@@ -399,3 +399,12 @@ def test_an_officers_member_link_replays_into_the_registry_and_an_edited_one_is_
     [(check, message)] = _errors(_variant(out, "relinked", relink))
     assert check == "bundle.registry"
     assert f'officers[{i}].member ("DV003" in the file, "DV001" replayed)' in message
+
+    def exported_before_links(d: Path) -> None:  # registry.json as versions before wrote it
+        registry = _json(d / "registry.json")
+        for o in registry["officers"]:
+            del o["member"]
+        _dump(d / "registry.json", registry)
+        _rehash(d, "registry.json")
+
+    assert _errors(_variant(out, "older", exported_before_links)) == []
