@@ -12,7 +12,9 @@ Invariants:
   (`repeated_benefit`: a bereavement is once per beneficiary), not reported here as well.
 - Rule 3 compares blind indexes of citizen IDs, never the IDs: two member numbers with one
   citizen ID drawing the same benefit kind in the same counting window are one person paid
-  twice, when their memberships overlapped or their combined count exceeds the policy's.
+  twice, when their memberships overlapped or their combined count exceeds the policy's, or
+  when what all the person's numbers drew of that kind in the window is over its period cap
+  (`per_year_cap`): leaving and joining again under a new number restarts neither.
 """
 
 from __future__ import annotations
@@ -215,6 +217,9 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
                 if overlap or (allowed is not None and combined > allowed):
                     matched[pa.event_id] = pa
                     matched.update({pb.event_id: pb for pb in same})
+        capped = _over_cap_together(facts, numbers, paid)
+        for items, _cap in capped.values():
+            matched.update({p.event_id: p for p in items})
         if not matched:
             continue
         ordered = sorted(numbers, key=lambda n: (facts.members[n].joined_on, n))
@@ -247,6 +252,17 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
             if n in facts.join_events
         ]
         units = sorted({facts.members[n].spans[0][2] for n in ordered if facts.members[n].spans})
+        over_vi = "".join(
+            f" Tổng {kind_vi(items[0].kind)} kỳ {label_vi}: "
+            f"{format_dong(sum(p.amount for p in items))}, vượt mức tối đa {format_dong(cap)} "
+            "của một người."
+            for (_kind, _label, label_vi), (items, cap) in sorted(capped.items())
+        )
+        over_en = "".join(
+            f" {items[0].kind} in {label}: {sum(p.amount for p in items)} đồng in all, over "
+            f"the period cap of {cap} per person."
+            for (_kind, label, _label_vi), (items, cap) in sorted(capped.items())
+        )
         out.append(
             make(
                 "duplicate_citizen_id",
@@ -257,13 +273,42 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
                 people=ordered,
                 amount=at_stake,
                 vi=f"Một số CCCD đăng ký thành {len(ordered)} đoàn viên ({', '.join(ordered)}) "
-                f"tại {', '.join(units)} và nhận cùng khoản ({', '.join(kinds)}) ở cả hai nơi.",
+                f"tại {', '.join(units)} và nhận cùng khoản ({', '.join(kinds)}) ở cả hai nơi."
+                + over_vi,
                 en=f"One citizen ID is registered as {len(ordered)} members "
-                f"({', '.join(ordered)}) in {', '.join(units)}, drawing the same benefit in both.",
+                f"({', '.join(ordered)}) in {', '.join(units)}, drawing the same benefit in both."
+                + over_en,
                 evidence=evidence,
                 # the period of the double payment, not of the (older) registrations
                 period=min(p.on for p in matched.values()).strftime("%Y-%m"),
                 stakes=stakes,
             )
         )
+    return out
+
+
+def _over_cap_together(
+    facts: Facts, numbers: list[str], paid: dict[str, list[Payout]]
+) -> dict[tuple[str, str, str], tuple[list[Payout], int]]:
+    """The payouts of one kind that one person's numbers drew in one counting window over
+    the kind's period cap (`per_year_cap` of the policy in force on a payout's date), by
+    (kind, window label, its Vietnamese label): those payouts and the cap. Only windows where
+    at least two numbers were paid: one number alone is rule 4's."""
+    own = sorted(
+        (p for n in numbers for p in paid.get(n, []) if p.relative is None),
+        key=lambda p: (p.on, p.recorded_at, p.event_id),
+    )
+    out: dict[tuple[str, str, str], tuple[list[Payout], int]] = {}
+    for p in own:
+        policy = facts.policy(p.unit, p.on)
+        rule = policy.rule(WelfareKind(p.kind)) if policy is not None else None
+        if rule is None or rule.per_year_cap is None:
+            continue
+        window, _count = facts.window(p)
+        key = (p.kind, window.label, window.label_vi)
+        if key in out:
+            continue
+        items = [q for q in own if q.kind == p.kind and window.contains(q.on)]
+        if len({q.member for q in items}) > 1 and sum(q.amount for q in items) > rule.per_year_cap:
+            out[key] = (items, rule.per_year_cap)
     return out
