@@ -503,6 +503,34 @@ class Ledger(Application[UUID]):
         batch = {m.number: m for m in work.touched.values() if isinstance(m, Member)}
         return [m for m in (found | batch).values() if m is not None]
 
+    def _namesakes(self, work: Work, member: Member) -> list[Member]:
+        """The member's other numbers: members registered with the same citizen ID (its
+        blind index in the member index, or in this batch), as the batch leaves them. One
+        indexed look-up; a join stored meanwhile sends a careful batch round again."""
+        citizen = member.blind.get("citizen_id")
+        if not citizen:
+            return []
+        work.watch.add("member.join")
+        with self.engine.connect() as conn:
+            numbers = (
+                conn.execute(
+                    select(member_index.c.member_number).where(
+                        member_index.c.citizen_blind == citizen
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        found = {n: self._peek(work, Member, "member", n) for n in numbers}
+        batch = {
+            m.number: m
+            for m in work.touched.values()
+            if isinstance(m, Member) and m.blind.get("citizen_id") == citizen
+        }
+        return [
+            m for n, m in sorted((found | batch).items()) if m is not None and n != member.number
+        ]
+
     def get_finding(self, code: str) -> Finding | None:
         """An inspector's judgments of a detection finding, or None if never judged."""
         with self._lock:

@@ -824,7 +824,14 @@ def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Signed
     unit = _money_unit(self, work, cmd.unit, cmd.effective_date).code
     member: Member = self._require(work, Member, "member", body.member, "body.member")
     policy = self._policy(work, unit, cmd.effective_date)
-    problems = check_payout(member, body, policy=policy, on=cmd.effective_date, unit=unit)
+    problems = check_payout(
+        member,
+        body,
+        policy=policy,
+        on=cmd.effective_date,
+        unit=unit,
+        namesakes=_namesakes(self, work, member, body),
+    )
     verdict = {"status": "paid"} | _overridden(problems, body.override)
     if body.await_approval and not item.cosignatures:
         verdict["status"] = "pending"  # asked for, as when the policy requires it
@@ -835,6 +842,12 @@ def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Signed
         )
     member.record_payout(envelope=env | {"ledger": verdict})
     return member, verdict
+
+
+def _namesakes(self: Ledger, work: Work, member: Member, body: PayoutBody) -> list[Member]:
+    """The member's other numbers under one citizen ID, for a payout to the member themself
+    (a relative's code belongs to one number)."""
+    return [] if body.relative is not None else self._namesakes(work, member)
 
 
 def _overridden(problems: list[Problem], override: Override | None) -> dict[str, Any]:
@@ -961,7 +974,13 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
         unit = paid_in or _unit_code(cmd.unit)
         policy = self._policy(work, unit, record.on)
         problems = check_payout(
-            member, original, policy=policy, on=record.on, unit=unit, exclude=body.target
+            member,
+            original,
+            policy=policy,
+            on=record.on,
+            unit=unit,
+            exclude=body.target,
+            namesakes=_namesakes(self, work, member, original),
         )
         verdict = _overridden(problems, original.override)
     member.decide_payout(envelope=env | ({"ledger": verdict} if verdict else {}))

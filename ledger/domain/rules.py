@@ -4,7 +4,11 @@ functions that return problems, never raise.
 Invariants:
 - Thresholds come from the policy in force on the payout's effective date, never constants.
 - Counts and yearly caps are per beneficiary (the member, or one relative) over the policy's
-  counting window (calendar year, quarter, month, or the lunar year around Tết).
+  counting window (calendar year, quarter, month, or the lunar year around Tết). A member's
+  own benefits count across every member number registered with the same citizen ID
+  (`namesakes`: found by its blind index) that the same union paid, so leaving and joining
+  again under a new number does not restart them. What another union paid a namesake is not
+  shown to this one (its officers may not read it): detection's rule 3 judges that.
 - Each problem says whether a chair's signed override may let it through (`OVERRIDABLE`).
   A payout to someone who is not an active member is never overridable: that is the ghost
   beneficiary of DOMAIN.md, and a bereavement for a member who died recently is its only
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -62,8 +67,13 @@ def check_payout(
     on: date,
     unit: str,
     exclude: str | None = None,
+    namesakes: Sequence[Member] = (),
 ) -> list[Problem]:
-    """Every reason the union's rules refuse this payout (empty: allowed)."""
+    """Every reason the union's rules refuse this payout (empty: allowed).
+
+    `namesakes` are the member's other numbers (the same citizen ID): their payouts to the
+    member themself, while a member of this `unit`, count toward the count and period cap of
+    this one."""
     problems: list[Problem] = []
     paying_unit = member_active_for(member, body, on)
     if paying_unit is None:
@@ -169,6 +179,80 @@ def check_payout(
     problems += _limits(
         rule, body.amount, earlier, (start, end), counted, f"{body.kind.value} payout(s)"
     )
+    if beneficiary == "self" and namesakes:
+        problems += _namesake_limits(
+            rule,
+            body,
+            earlier,
+            [m for m in namesakes if m.number != member.number],
+            (start, end, unit),
+            exclude,
+            {p.code for p in problems},
+        )
+    return problems
+
+
+def _namesake_limits(
+    rule: WelfareRule,
+    body: PayoutBody,
+    earlier: list[int],
+    namesakes: Sequence[Member],
+    window: tuple[date, date, str],
+    exclude: str | None,
+    found: set[str],
+) -> list[Problem]:
+    """The count and period cap over every number of one citizen in one union (`window`:
+    start, end, unit): what this number's own payouts alone did not already exceed
+    (`found`)."""
+    start, end, unit = window
+    theirs = {
+        m.number: [
+            p.amount
+            for p in m.counted_payouts(
+                kind=body.kind.value, beneficiary="self", start=start, end=end
+            )
+            if p.event_id != exclude and m.unit_on(p.on) == unit
+        ]
+        for m in namesakes
+    }
+    theirs = {n: amounts for n, amounts in sorted(theirs.items()) if amounts}
+    if not theirs:
+        return []
+    numbers = ", ".join(theirs)
+    count = len(earlier) + sum(len(a) for a in theirs.values())
+    used = sum(earlier) + sum(sum(a) for a in theirs.values())
+    last = end - timedelta(days=1)
+    vi_same = f"cùng số CCCD đã đăng ký là đoàn viên {numbers}: người này đã nhận"
+    en_same = f"the same citizen ID is registered as member {numbers}: this person has had"
+    problems: list[Problem] = []
+    if "over_count" not in found and rule.max_count is not None and count + 1 > rule.max_count:
+        problems.append(
+            problem(
+                "body.member",
+                "over_count",
+                f"{vi_same} {count} lần {body.kind.label_vi} trong kỳ "
+                f"{start:%d/%m/%Y}–{last:%d/%m/%Y}; tối đa {rule.max_count} lần một người",
+                f"{en_same} {count} {body.kind.value} payout(s) in {start} to {last}; at most "
+                f"{rule.max_count} per person",
+            )
+        )
+    total = used + body.amount
+    if (
+        "over_period_cap" not in found
+        and rule.per_year_cap is not None
+        and total > rule.per_year_cap
+    ):
+        problems.append(
+            problem(
+                "body.member",
+                "over_period_cap",
+                f"{vi_same} {format_dong(used)} {body.kind.label_vi} trong kỳ "
+                f"{start:%d/%m/%Y}–{last:%d/%m/%Y}; tổng {format_dong(total)} vượt mức tối đa "
+                f"trong kỳ {format_dong(rule.per_year_cap)} của một người",
+                f"{en_same} {used} of {body.kind.value} in {start} to {last}; the total "
+                f"{total} is over the period cap {rule.per_year_cap} per person",
+            )
+        )
     return problems
 
 

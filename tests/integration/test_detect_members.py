@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from audit.detect import detect
-from tests.support import at
+from ledger.domain.errors import PolicyViolation
+from tests.support import at, entries
 
 
 def found(world: Any, rule: str) -> list[Any]:
@@ -44,6 +47,43 @@ def serious(world: Any, number: str, amount: int, on: str, **extra: Any) -> Any:
 
 
 # --- rule 3 and the write-time check: one citizen, two numbers ----------------------------------
+
+
+def test_rejoining_under_a_new_number_does_not_restart_the_yearly_cap(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV1", cid="079190000001")
+    first = serious(world, "DV1", 3_000_000, "2025-03-03")
+    leave(world, "DV1", "2025-03-10")
+    rejoin = world.join("DV1B", on="2025-03-11", cid="079190000001")
+    before = entries(world)
+
+    with pytest.raises(PolicyViolation) as refused:
+        serious(world, "DV1B", 3_000_000, "2025-03-20")
+    [p] = refused.value.problems
+    assert (p.field, p.code) == ("body.member", "over_period_cap")
+    assert "DV1" in p.vi and "CCCD" in p.vi and "3.000.000" in p.vi
+    assert "DV1" in p.en and "citizen ID" in p.en and "3000000" in p.en
+    assert entries(world) == before
+    # within what is left of the person's cap it is paid; counts for one number only
+    # (another citizen) are untouched
+    world.join("DV2", on="2025-03-11", cid="079190000002")
+    serious(world, "DV2", 3_000_000, "2025-03-20")
+    assert found(world, "duplicate_citizen_id") == []
+
+    # a chair may let it through (an override): detection then finds the person over the cap
+    second = serious(
+        world,
+        "DV1B",
+        3_000_000,
+        "2025-03-20",
+        override={"justification": "tái phát"},
+        cosigner=world.chair,
+    )
+    [f] = found(world, "duplicate_citizen_id")
+    assert f.people == ("DV1", "DV1B")
+    assert set(f.event_ids) >= {first.event_id, second.event_id, rejoin.event_id}
+    assert (f.amount, f.severity) == (3_000_000, "high")
+    assert "vượt mức tối đa 3.000.000 đ" in f.explanation_vi
+    assert "6000000 đồng in all, over the period cap of 3000000" in f.explanation_en
 
 
 def test_another_unions_payouts_to_the_same_citizen_are_left_to_detection(world) -> None:  # type: ignore[no-untyped-def]
