@@ -25,6 +25,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from ledger.domain.catalogue import COLLECTIVE_WELFARE, NON_CASH_WELFARE, SEPARATE_BOOK_WELFARE
 from ledger.domain.periods import Period
 from ledger.domain.policy import Oversight, Policy, PolicyBook, oversight, resolve
 
@@ -70,6 +71,12 @@ class Payout:
     @property
     def beneficiary(self) -> str:
         return self.relative or "self"
+
+    @property
+    def need_based(self) -> bool:
+        """A kind that answers one person's need or event (sickness, hardship...), not one
+        paid to every member for a collective occasion, a partner's value or a loan."""
+        return self.kind not in _NOT_NEED_BASED
 
     @property
     def approvers(self) -> tuple[str, ...]:
@@ -330,6 +337,11 @@ class Facts:
     event_amounts: dict[str, int] = field(default_factory=dict)
     member_amounts: dict[tuple[str, str], int] = field(default_factory=dict)  # (event, member)
     join_events: dict[str, str] = field(default_factory=dict)  # member -> join event id
+    # Members paid a need-based kind: the earliest month of a paid, unreversed dues line of
+    # theirs in any union (absent: none), and for those without any, who recorded their join
+    # and on which Vietnam date (rule 1).
+    first_dues: dict[str, str] = field(default_factory=dict)
+    join_records: dict[str, tuple[str, date]] = field(default_factory=dict)
     # Union figures per (unit, period label): flow -> key -> amount (the unit's own rows).
     totals: dict[tuple[str, str], dict[str, dict[str, int]]] = field(default_factory=dict)
     dues_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (unit, month) -> n
@@ -463,3 +475,6 @@ class Facts:
 
 
 _chronological = attrgetter("on", "recorded_at", "event_id")
+_NOT_NEED_BASED = frozenset(
+    k.value for k in COLLECTIVE_WELFARE | NON_CASH_WELFARE | SEPARATE_BOOK_WELFARE
+)

@@ -206,6 +206,7 @@ def load_facts(
         _load_event_amounts(conn, facts)
         _load_rejudged(conn, facts)
         _load_join_events(conn, facts)
+        _load_dues_evidence(conn, facts)
         _load_figures(conn, facts, period)
         _load_unit_months(conn, facts)
         if progress is not None:
@@ -877,6 +878,39 @@ def _load_join_events(conn: Connection, facts: Facts) -> None:
     for part in _chunks(numbers):
         for r in conn.execute(query, {"numbers": part}):
             facts.join_events[r.member_number] = r.event_id
+
+
+def _load_dues_evidence(conn: Connection, facts: Facts) -> None:
+    """For members paid a need-based kind: the earliest month of a dues line of theirs, and,
+    for those with none, the join's recorder and recording date (rule 1: a member the
+    union's dues batches never list)."""
+    earliest = {p.member for p in facts.payouts if p.counted and p.need_based}
+    if not earliest:
+        return
+    query = text(
+        "SELECT member_number, MIN(month) AS month FROM proj_money_lines "
+        "WHERE command_type = 'collection.dues' AND reversal_of IS NULL AND NOT reversed "
+        "AND status = 'paid' AND member_number IN :numbers GROUP BY member_number"
+    ).bindparams(bindparam("numbers", expanding=True))
+    for part in _chunks(sorted(earliest)):
+        for r in conn.execute(query, {"numbers": part}):
+            if r.month:
+                facts.first_dues[r.member_number] = str(r.month)
+    late = sorted(n for n in earliest if n not in facts.first_dues)
+    if not late:
+        return
+    joins = text(
+        "SELECT i.member_number, e.event_id, e.signer, e.recorded_at FROM member_index i "
+        "JOIN ledger_entries e ON e.originator_id = i.member_id AND e.originator_version = 1 "
+        "WHERE i.member_number IN :numbers"
+    ).bindparams(bindparam("numbers", expanding=True))
+    for part in _chunks(late):
+        for r in conn.execute(joins, {"numbers": part}):
+            facts.join_events.setdefault(r.member_number, r.event_id)
+            facts.join_records[r.member_number] = (
+                str(r.signer),
+                local_date(_instant(str(r.recorded_at))),
+            )
 
 
 def evaluation_periods(conn: Connection, period: Period | None) -> list[Period]:

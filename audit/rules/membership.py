@@ -10,6 +10,15 @@ Invariants:
   (`ledger.domain.rules.BEREAVEMENT_GRACE_DAYS`) by the union they belonged to is not a
   finding: it is the one payout the rules allow after death. A second one is rule 2's
   (`repeated_benefit`: a bereavement is once per beneficiary), not reported here as well.
+- Rule 1 also reports, at medium severity, need-based payouts (not Tết support or gifts) to a
+  member the dues batches never list: no paid dues line of theirs in any batch of any union,
+  while the paying union collected dues for other members in at least `DUES_MONTHS_MISSED`
+  of the `DUES_MONTHS_BEFORE` months before the payout (or its own month) in which the member
+  belonged to it for the whole month. The batches are the ledger's independent evidence that
+  the person works there. A new joiner paid before their first full month, a member on
+  leave who paid dues before or after, or one whose union skipped a month now and then, is
+  not reported. The join, when recorded more than `backdate_days` after its effective date
+  by the officer who recorded a payout, is named in the finding.
 - Rule 3 compares blind indexes of citizen IDs, never the IDs: two member numbers with one
   citizen ID drawing the same benefit kind in the same counting window are one person paid
   twice, when their memberships overlapped or their combined count exceeds the policy's, or
@@ -19,6 +28,7 @@ Invariants:
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from datetime import date, timedelta
 from itertools import combinations
@@ -114,8 +124,19 @@ def _why(m: MemberFacts, p: Payout, unit: str | None) -> tuple[str, str | None, 
     )
 
 
+DUES_MONTHS_BEFORE = 3  # rule 1: the months before a need-based payout whose dues are read
+DUES_MONTHS_MISSED = 2  # rule 1: of those (and the payout's own), months with others' dues
+
+
 def inactive_beneficiary(facts: Facts) -> list[DetectedFinding]:
-    """Rule 1: a payout to someone not an active member of the paying union on that date."""
+    """Rule 1: a payout to someone not an active member of the paying union on that date,
+    or a need-based payout to a member no dues batch lists."""
+    out = _outside_membership(facts)
+    flagged = {e for f in out for e in f.event_ids}
+    return out + _off_the_dues_rolls(facts, flagged)
+
+
+def _outside_membership(facts: Facts) -> list[DetectedFinding]:
     groups: dict[tuple[str, str | None, str], list[Payout]] = defaultdict(list)
     texts: dict[tuple[str, str | None, str], tuple[str, str]] = {}
     unknown: dict[str, list[Payout]] = defaultdict(list)
@@ -171,6 +192,100 @@ def inactive_beneficiary(facts: Facts) -> list[DetectedFinding]:
                 "trong danh sách đoàn viên.",
                 en=f"{len(items)} payout(s) ({total} đồng) to {member}, who never joined.",
                 evidence=[payout_evidence(p) for p in items],
+            )
+        )
+    return out
+
+
+def _month_bounds(on: date, back: int) -> tuple[str, date, date]:
+    """The month `back` months before `on`'s: its label, first and last day."""
+    index = on.year * 12 + on.month - 1 - back
+    year, month = divmod(index, 12)
+    first = date(year, month + 1, 1)
+    last = date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+    return first.strftime("%Y-%m"), first, last
+
+
+def _dues_months(facts: Facts, m: MemberFacts, p: Payout) -> list[str]:
+    """The months up to the payout's in which the member belonged to the paying union for the
+    whole month and the union collected dues for someone: where a line was due."""
+    months = []
+    for back in range(DUES_MONTHS_BEFORE, -1, -1):
+        label, first, last = _month_bounds(p.on, back)
+        if (
+            m.unit_on(first) == p.unit
+            and m.unit_on(last) == p.unit
+            and facts.dues_lines.get((p.unit, label), 0) > 0
+        ):
+            months.append(label)
+    return months
+
+
+def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:
+    """Need-based payouts to members no dues batch lists."""
+    groups: dict[tuple[str, str], list[tuple[Payout, list[str]]]] = defaultdict(list)
+    for p in facts.counted_payouts():
+        m = facts.members.get(p.member)
+        if m is None or not p.need_based or p.event_id in flagged:
+            continue
+        if p.member in facts.first_dues:
+            continue
+        months = _dues_months(facts, m, p)
+        if len(months) >= DUES_MONTHS_MISSED:
+            groups[(p.member, p.unit)].append((p, months))
+    out = []
+    for (member, unit), found in sorted(groups.items()):
+        items = [p for p, _months in found]
+        months = sorted({month for _p, ms in found for month in ms})
+        total = sum(p.amount for p in items)
+        m = facts.members[member]
+        evidence = [payout_evidence(p) for p in items]
+        late_vi = late_en = ""
+        join = facts.join_events.get(member)
+        record = facts.join_records.get(member)
+        judged = facts.judged(unit, items[0].on)
+        if join is not None and record is not None and judged is not None:
+            signer, recorded_on = record
+            lag = (recorded_on - m.joined_on).days
+            if lag > judged.backdate_days and signer in {p.recorder for p in items}:
+                late_vi = (
+                    f" Việc gia nhập được {signer}, cũng là người ghi khoản chi, ghi ngày "
+                    f"{recorded_on:%d/%m/%Y} với ngày gia nhập {m.joined_on:%d/%m/%Y} "
+                    f"(lùi {lag} ngày)."
+                )
+                late_en = (
+                    f" The join was recorded by {signer}, who also recorded the payout(s), on "
+                    f"{recorded_on} with a join date of {m.joined_on} ({lag} days earlier)."
+                )
+                evidence.append(
+                    Evidence(
+                        join,
+                        "member.join",
+                        m.joined_on,
+                        unit,
+                        None,
+                        (member, signer),
+                        "đăng ký đoàn viên",
+                        context=True,
+                    )
+                )
+        shown = ", ".join(months)
+        out.append(
+            make(
+                "inactive_beneficiary",
+                "medium",
+                unit=unit,
+                people=[member, *(p.recorder for p in items)],
+                amount=total,
+                vi=f"{len(items)} khoản chi theo hoàn cảnh ({format_dong(total)}) cho {member}, "
+                f"người không có dòng nào trong các bảng thu đoàn phí, "
+                f"dù {unit} đã thu đoàn phí của các đoàn viên khác các tháng {shown}: không có "
+                f"bằng chứng độc lập rằng người này làm việc tại đơn vị.{late_vi}",
+                en=f"{len(items)} need-based payout(s) ({total} đồng) to {member}, who has no "
+                f"line in any dues batch although {unit} collected "
+                f"dues from its other members for {shown}: nothing independent shows this "
+                f"person works there.{late_en}",
+                evidence=evidence,
             )
         )
     return out

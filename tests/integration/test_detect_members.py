@@ -120,3 +120,80 @@ def test_two_numbers_of_one_citizen_over_a_later_lower_cap_are_found(world) -> N
     # the number that drew least is what is at stake
     assert (f.amount, f.stakes) == (1_000_000, ((b.event_id, 1_000_000),))
     assert "2.500.000" in f.explanation_vi
+
+
+# --- rule 1: a member no dues batch lists ------------------------------------------------------
+
+
+def _dues(world: Any, month: str, members: list[str]) -> Any:
+    on = f"{month}-15"
+    with at(on):
+        return world.submit(
+            "collection.dues",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={
+                "month": month,
+                "lines": [
+                    {"member": m, "salary_basis": 6_000_000, "amount": 60_000} for m in members
+                ],
+            },
+        )
+
+
+def test_a_need_based_payout_to_a_member_no_dues_batch_lists(world) -> None:  # type: ignore[no-untyped-def]
+    for number in ("DV1", "DV2"):
+        world.join(number)
+    # DV3 is registered on 1 November "from" 1 July by the officer who then pays them
+    with at("2024-11-01"):
+        ghost_join = world.submit(
+            "member.join",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-07-01",
+            body={"member": "DV3", "salary_basis": 6_000_000},
+            personal={
+                "full_name": "Trần Văn Ma",
+                "date_of_birth": "1985-01-01",
+                "citizen_id": "079099999999",
+            },
+        )
+    world.join("DV4", on="2024-10-15")  # a new joiner, first listed in November's batch
+    world.join("DV5")  # back from three months of unpaid leave in December
+    _dues(world, "2024-09", ["DV1", "DV2"])
+    _dues(world, "2024-10", ["DV1"])  # DV2 on maternity leave from October: no dues
+    _dues(world, "2024-11", ["DV1", "DV4"])
+    hardship = world.payout(
+        "DV3", "hardship_sudden", 3_000_000, on="2024-11-20", personal={"reason": "khó khăn"}
+    )
+    visit = world.payout(
+        "DV3", "sickness_visit", 1_000_000, on="2024-11-21", personal={"reason": "ốm"}
+    )
+    world.payout("DV3", "gift", 300_000, on="2024-11-20", occasion="20/11")  # what all got
+    world.payout("DV1", "gift", 300_000, on="2024-11-20", occasion="20/11")
+    # look-alikes: the member on leave, the new joiner paid before and after their first line
+    world.payout("DV2", "sickness_visit", 500_000, on="2024-11-05", personal={"reason": "ốm"})
+    world.payout("DV4", "sickness_visit", 500_000, on="2024-10-20", personal={"reason": "ốm"})
+    world.payout("DV4", "sickness_visit", 500_000, on="2024-11-22", personal={"reason": "ốm"})
+    world.payout("DV5", "sickness_visit", 500_000, on="2024-11-23", personal={"reason": "ốm"})
+    _dues(world, "2024-12", ["DV1", "DV2", "DV4", "DV5"])
+
+    [f] = found(world, "inactive_beneficiary")
+    assert f.people == ("DV3", "kt.g1")
+    assert set(f.event_ids) == {hardship.event_id, visit.event_id, ghost_join.event_id}
+    assert (f.amount, f.severity, f.unit, f.period) == (4_000_000, "medium", "G1", "2024-11")
+    assert "2024-09, 2024-10, 2024-11" in f.explanation_en
+    assert "(123 days earlier)" in f.explanation_en and "lùi 123 ngày" in f.explanation_vi
+    [join] = [e for e in f.evidence if e.event_id == ghost_join.event_id]
+    assert join.context
+
+    # listed once, in any batch, the member is on the rolls
+    _dues(world, "2024-08", ["DV3"])
+    assert found(world, "inactive_beneficiary") == []
+
+
+def test_no_dues_finding_where_the_union_collected_no_dues(world) -> None:  # type: ignore[no-untyped-def]
+    world.join("DV1")
+    world.payout("DV1", "sickness_visit", 500_000, on="2024-11-05", personal={"reason": "ốm"})
+    assert found(world, "inactive_beneficiary") == []
