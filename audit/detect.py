@@ -47,7 +47,11 @@ from audit.rules.benefits import over_cap, repeated_benefit, split_payment
 from audit.rules.facts import Facts
 from audit.rules.integrity import member_dispute, signature_problem
 from audit.rules.load import load_facts
-from audit.rules.membership import duplicate_citizen_id, inactive_beneficiary
+from audit.rules.membership import (
+    duplicate_citizen_id,
+    inactive_beneficiary,
+    relatives_over_member_cap,
+)
 from audit.rules.people import self_dealing, shared_bank_account, unlinked_officer
 from audit.rules.spending import duplicate_expense
 from audit.rules.timing import backdating, suspicious_reversal
@@ -88,7 +92,13 @@ RULES: list[Rule] = [
         "One citizen ID registered in two unions",
         duplicate_citizen_id,
     ),
-    Rule("over_cap", 4, "Vượt mức chi, vượt quy chế", "Over a cap, or overridden", over_cap),
+    Rule(
+        "over_cap",
+        4,
+        "Vượt mức chi, vượt quy chế",
+        "Over a cap, or overridden",
+        lambda facts: over_cap(facts) + relatives_over_member_cap(facts),
+    ),
     Rule(
         "split_payment",
         5,

@@ -88,6 +88,10 @@ class Relative:
     code: str
     relation: str
     citizen: str | None = None  # blind index, when the relative's citizen ID was given
+    event_id: str | None = None  # its declaration (member.relative)
+    signer: str | None = None  # who declared it
+    recorded_on: date | None = None  # the Vietnam date it was declared in the ledger
+    declared_on: date | None = None  # its effective date
 
 
 @dataclass(slots=True)

@@ -7,8 +7,8 @@ Design overview (what keeps detection close to the speed of a plain scan of the 
 2. payouts come from their money lines (`proj_money_lines`, final status after approvals)
    joined with their ledger entries (recorder, recording time); ONE scan of `ledger_events`
    restricted to the topics rules need (decisions, reversals, leaves, loans, statements,
-   judgments, officers, policies) decodes each of those events once, and of payouts and
-   relatives only those whose stored state carries what the money lines cannot say
+   judgments, officers, policies, relatives) decodes each of those events once, and of
+   payouts only those whose stored state carries what the money lines cannot say
    (cosignatures, overrides, in-kind goods, bank accounts, blind indexes): an ordinary cash
    payout and every dues batch are never decoded;
 3. ONE ordered scan of the light columns of `ledger_entries` gives each payout its recorder
@@ -358,7 +358,13 @@ class _Scan:
         if member is not None:
             citizen = (env.get("blind") or {}).get("citizen_id")
             member.relatives[body["relative"]] = Relative(
-                body["relative"], body["relation"], citizen
+                body["relative"],
+                body["relation"],
+                citizen,
+                event_id=cmd["command_id"],
+                signer=cmd["signer"]["officer"],
+                recorded_on=local_date(_instant(env["recorded_at"])),
+                declared_on=_day(cmd["effective_date"]),
             )
 
     def _erased(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
@@ -579,13 +585,14 @@ def _has(dialect: str, needle: str) -> str:
 def _scan_topics(conn: Connection, facts: Facts, tick: Callable[[int], None]) -> None:
     scan = _Scan(facts)
     dialect = conn.dialect.name
-    others = [t for t in TOPICS if t not in (PAYOUT_TOPIC, RELATIVE_TOPIC)]
+    # every relative: who declared it and when (rule 4), not only those with a citizen ID
+    others = [t for t in TOPICS if t != PAYOUT_TOPIC]
     details = " OR ".join(_has(dialect, n) for n in _PAYOUT_DETAILS)
     rows = _stream(
         conn,
         "SELECT topic, originator_version, state FROM ledger_events WHERE topic IN ? "
-        f"OR (topic = ? AND ({details})) OR (topic = ? AND {_has(dialect, BLIND)})",
-        [others, PAYOUT_TOPIC, RELATIVE_TOPIC],
+        f"OR (topic = ? AND ({details}))",
+        [others, PAYOUT_TOPIC],
     )
     loads = json.loads
     n = 0

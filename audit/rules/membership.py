@@ -19,6 +19,12 @@ Invariants:
   leave who paid dues before or after, or one whose union skipped a month now and then, is
   not reported. The join, when recorded more than `backdate_days` after its effective date
   by the officer who recorded a payout, is named in the finding.
+- Rule 4 (`relatives_over_member_cap`) reports, at medium severity, one member's relatives
+  who each restart the per-beneficiary limits of a kind: at least two relatives declared
+  without a citizen ID, each declared by the officer who recorded its first payout of that
+  kind at most `backdate_days` before it, whose payouts of that kind in one counting window
+  together exceed the count or period cap one beneficiary may have. The money at stake is
+  the payouts beyond what one beneficiary could have drawn.
 - Rule 3 compares blind indexes of citizen IDs, never the IDs: two member numbers with one
   citizen ID drawing the same benefit kind in the same counting window are one person paid
   twice, when their memberships overlapped or their combined count exceeds the policy's, or
@@ -30,11 +36,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import combinations
 
 from audit.rules.base import DetectedFinding, Evidence, make
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout
+from ledger.clock import local_date
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.money import format_dong
 from ledger.domain.periods import Period
@@ -288,6 +295,121 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
                 evidence=evidence,
             )
         )
+    return out
+
+
+def relatives_over_member_cap(facts: Facts) -> list[DetectedFinding]:
+    """Rule 4: relatives declared without a citizen ID by the officer who pays them, shortly
+    before, together drawing more of one kind than one beneficiary may."""
+    groups: dict[tuple[str, str, str], list[Payout]] = defaultdict(list)
+    for items in facts.payouts_by_member().values():
+        for p in items:
+            if p.relative is not None:
+                groups[(p.member, p.kind, facts.window(p)[0].label)].append(p)
+    out = []
+    for (member, kind, _label), items in sorted(groups.items()):
+        m = facts.members.get(member)
+        if m is None or len({p.relative for p in items}) < 2:
+            continue
+        suspects = _minted_relatives(facts, m, items)
+        paid = [p for p in items if p.relative in suspects]
+        if len(suspects) < 2:
+            continue
+        first = paid[0]
+        policy = facts.policy(first.unit, first.on)
+        rule = policy.rule(WelfareKind(kind)) if policy is not None else None
+        if rule is None:
+            continue
+        kept, used = 0, 0
+        for p in paid:
+            if rule.max_count is not None and kept + 1 > rule.max_count:
+                break
+            if rule.per_year_cap is not None and used + p.amount > rule.per_year_cap:
+                break
+            kept, used = kept + 1, used + p.amount
+        over = paid[kept:]
+        if not over:
+            continue
+        window = facts.window(first)[0]
+        excess = sum(p.amount for p in over)
+        total = sum(p.amount for p in paid)
+        limits_vi = ", ".join(
+            x
+            for x in (
+                f"tối đa {rule.max_count} lần" if rule.max_count is not None else "",
+                f"{format_dong(rule.per_year_cap)}" if rule.per_year_cap is not None else "",
+            )
+            if x
+        )
+        limits_en = ", ".join(
+            x
+            for x in (
+                f"at most {rule.max_count} payout(s)" if rule.max_count is not None else "",
+                f"{rule.per_year_cap} đồng" if rule.per_year_cap is not None else "",
+            )
+            if x
+        )
+        codes = ", ".join(sorted(suspects))
+        evidence = [payout_evidence(p) for p in paid]
+        for code in sorted(suspects):
+            rel = m.relatives[code]
+            if rel.event_id is not None:
+                evidence.append(
+                    Evidence(
+                        rel.event_id,
+                        "member.relative",
+                        rel.declared_on,
+                        m.unit_on(first.on) or m.unit,
+                        None,
+                        (member, *((rel.signer,) if rel.signer else ())),
+                        f"khai báo thân nhân {code} ({rel.relation}) ngày "
+                        f"{rel.recorded_on:%d/%m/%Y}"
+                        if rel.recorded_on
+                        else f"khai báo thân nhân {code}",
+                        context=True,
+                    )
+                )
+        out.append(
+            make(
+                "over_cap",
+                "medium",
+                unit=paid[-1].unit,
+                people=[member, *(p.recorder for p in paid)],
+                amount=excess,
+                vi=f"{len(suspects)} thân nhân của {member} ({codes}), khai báo không có số "
+                f"CCCD/định danh, do chính người chi khai báo ngay trước lần chi đầu, cùng nhận "
+                f"{kind_vi(kind)} {len(paid)} lần ({format_dong(total)}) trong kỳ "
+                f"{window.label_vi}, trong khi một người chỉ được {limits_vi}: mỗi thân nhân "
+                f"mới khai báo lại được tính mức từ đầu (thừa {format_dong(excess)}).",
+                en=f"{len(suspects)} relatives of {member} ({codes}), declared without a citizen "
+                f"ID by the officer who paid them, shortly before their first payout, together "
+                f"drew {kind} {len(paid)} times ({total} đồng) in {window.label}, where one "
+                f"beneficiary may have {limits_en}: each newly declared relative restarts the "
+                f"limits ({excess} đồng beyond them).",
+                evidence=evidence,
+                stakes={p.event_id: p.amount for p in over},
+            )
+        )
+    return out
+
+
+def _minted_relatives(facts: Facts, m: MemberFacts, items: list[Payout]) -> set[str]:
+    """The relatives among these payouts' that were declared without a citizen ID by the
+    officer who recorded their first payout here, at most `backdate_days` before it."""
+    firsts: dict[str, Payout] = {}
+    for p in items:
+        if p.relative is not None and p.relative not in firsts:
+            firsts[p.relative] = p
+    out = set()
+    for code, p in firsts.items():
+        rel = m.relatives.get(code)
+        if rel is None or rel.citizen is not None or rel.recorded_on is None:
+            continue
+        judged = facts.judged(p.unit, p.on)
+        days = judged.backdate_days if judged is not None else 45
+        paid_on = local_date(datetime.fromisoformat(p.recorded_at))
+        if rel.signer == p.recorder and 0 <= (paid_on - rel.recorded_on).days <= days:
+            out.add(code)
     return out
 
 

@@ -8,6 +8,7 @@ payouts and 2.000.000 đ a year per beneficiary, back-dating judged beyond 45 da
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -197,3 +198,61 @@ def test_no_dues_finding_where_the_union_collected_no_dues(world) -> None:  # ty
     world.join("DV1")
     world.payout("DV1", "sickness_visit", 500_000, on="2024-11-05", personal={"reason": "ốm"})
     assert found(world, "inactive_beneficiary") == []
+
+
+# --- rule 4: relatives minted to restart the per-beneficiary limits ----------------------------
+
+
+def _relative(world: Any, number: str, code: str, on: str, cid: str | None = None) -> Any:
+    personal = {"full_name": f"Con {code}", "date_of_birth": "2015-03-01"}
+    if cid:
+        personal["citizen_id"] = cid
+    with at(on):
+        return world.submit(
+            "member.relative",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"member": number, "relative": code, "relation": "child"},
+            personal=personal,
+        )
+
+
+def _child_support(world: Any, number: str, code: str, on: str) -> Any:
+    return world.payout(
+        number,
+        "children_support",
+        1_000_000,
+        on=on,
+        relative=code,
+        occasion="hỗ trợ con đoàn viên khó khăn",
+        personal={"reason": "khó khăn"},
+    )
+
+
+def test_relatives_declared_just_before_paid_together_over_one_childs_cap(world) -> None:  # type: ignore[no-untyped-def]
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    days = ("2024-10-02", "2024-10-10", "2024-10-18", "2024-10-26")
+    declared = [_relative(world, "DV1", f"C{i}", "2024-10-01") for i in range(1, 5)]
+    paid = [_child_support(world, "DV1", f"C{i}", d) for i, d in enumerate(days, start=1)]
+    # look-alikes: two children declared when the member joined, each paid up to their own
+    # limits; two declared just before with their identification numbers
+    for code in ("C1", "C2"):
+        _relative(world, "DV2", code, "2024-07-01")
+        for d in days[:2]:
+            _child_support(world, "DV2", code, d)
+    for i, code in enumerate(("C1", "C2", "C3"), start=1):
+        _relative(world, "DV3", code, "2024-10-01", cid=f"07921500000{i}")
+        _child_support(world, "DV3", code, days[i - 1])
+
+    [f] = [g for g in found(world, "over_cap") if g.severity == "medium"]
+    assert f.people == ("DV1", "kt.g1")
+    assert set(f.event_ids) == {e.event_id for e in declared + paid}
+    # one beneficiary may draw 2.000.000 đ: the third and fourth child's are beyond it
+    assert f.amount == 2_000_000
+    assert dict(f.stakes) == {paid[2].event_id: 1_000_000, paid[3].event_id: 1_000_000}
+    assert "C1, C2, C3, C4" in f.explanation_vi and "4 times (4000000 đồng)" in f.explanation_en
+    shown = [(e.on, e.context) for e in f.evidence if e.what == "member.relative"]
+    assert shown == [(date(2024, 10, 1), True)] * 4
+    assert [g for g in found(world, "over_cap") if g.severity != "medium"] == []
