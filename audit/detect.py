@@ -47,6 +47,7 @@ from audit.rules.benefits import over_cap, repeated_benefit, split_payment
 from audit.rules.facts import Facts
 from audit.rules.integrity import member_dispute, signature_problem
 from audit.rules.load import load_facts
+from audit.rules.loosening import policy_loosening
 from audit.rules.membership import (
     duplicate_citizen_id,
     inactive_beneficiary,
@@ -168,6 +169,13 @@ RULES: list[Rule] = [
         "Nộp cấp trên thiếu so với số đã thu",
         "Remitted upward less than collections owe",
         remittance_shortfall,
+    ),
+    Rule(
+        "policy_loosening",
+        15,
+        "Quy chế riêng nới lỏng mức chi, ngưỡng duyệt",
+        "A union's own policy loosening caps or the approval threshold",
+        policy_loosening,
     ),
     Rule(
         "unlinked_officer",

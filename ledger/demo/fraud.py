@@ -59,6 +59,7 @@ RULES: tuple[str, ...] = (
     "union_ratios",
     "signature_problem",
     "remittance_shortfall",
+    "policy_loosening",
     "unlinked_officer",
     "member_dispute",
 )

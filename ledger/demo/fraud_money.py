@@ -617,6 +617,77 @@ def after_spending(pl: Planter, g: Year) -> None:
     _reversals(pl, g)
     _spending_limits(pl, g)
     _loosened_policy(pl, g)
+    _own_loose_policy(pl, g)
+
+
+def _own_loose_policy(pl: Planter, g: Year) -> None:
+    """Rule 15: a union's chair adopts, the day it is recorded, a version of its own raising
+    the approval threshold to 10,000,000 đ and lifting the sudden-hardship caps; the finance
+    officer then pays one member 8,000,000 đ alone (over the province's 3,000,000 đ cap and
+    its 5,000,000 đ threshold). In a union with no other case from that day on."""
+    y = g.y
+    adopted, paid = date(y, 11, 16), date(y, 11, 18)
+    book = load_default_book()
+    base = book.in_force(adopted)
+    if base is None or any(v.effective_from > adopted for v in book.versions):
+        return
+    later = {
+        c.unit
+        for c in pl.key.cases + pl.key.lookalikes
+        if any(o.effective is not None and o.effective >= adopted for o in c.ops)
+    }
+    u = pl.spread_unit(g, lambda c: c not in later)
+    if u is None:
+        return
+    near = {  # paid within the split window of it: no split payment to plant by chance
+        number
+        for (number, _who, _kind), paid_on in g.paid.items()
+        if any(abs((d - paid).days) <= 10 for d, _amount in paid_on)
+    }
+    p = pl.free(g, u, paid, lambda m: m.number not in near)
+    if p is None:
+        return
+    version = base.to_dict()
+    version["welfare"]["hardship_sudden"] |= {
+        "per_payout_cap": 10_000_000,
+        "per_year_cap": None,
+        "max_count": None,
+    }
+    version |= {
+        "version": f"{u}-{y}-11",
+        "effective_from": adopted.isoformat(),
+        "approval_threshold": 10_000_000,
+    }
+    ops = [
+        g.op(
+            at(adopted, 9), "policy.adopt", g.ct(u), {"policy": version}, unit=u, effective=adopted
+        ),
+        g.op(
+            at(paid, 10),
+            "payout.record",
+            g.kt(u),
+            {
+                "member": p.number,
+                "kind": "hardship_sudden",
+                "amount": 8_000_000,
+                "occasion": "khó khăn đột xuất",
+            },
+            unit=u,
+            effective=paid,
+            personal={"reason": "gia đình khó khăn"},
+        ),
+    ]
+    g.paid[(p.number, "self", "hardship_sudden")].append((paid, 8_000_000))
+    g.welfare[u] += 8_000_000
+    pl.case(
+        "policy_loosening",
+        u,
+        [g.ct(u), g.kt(u), p.number],
+        ops,
+        "chủ tịch tự ban hành quy chế nâng ngưỡng duyệt và bỏ mức trần trợ cấp khó khăn đột "
+        "xuất; kế toán chi một mình 8.000.000 đ / the chair's own version lifts the threshold "
+        "and the sudden-hardship caps; the finance officer pays 8,000,000 đ alone",
+    )
 
 
 def _loosened_policy(pl: Planter, g: Year) -> None:

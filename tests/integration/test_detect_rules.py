@@ -2186,3 +2186,114 @@ def test_a_union_that_remits_nothing_is_high(world) -> None:  # type: ignore[no-
     _collect(world, "G1", "2025-01", "2025-01-31", [("DV1", 6_789_123, 67_891)])
     (f,) = found(world, "remittance_shortfall")
     assert (f.period, f.amount, f.severity) == ("2024-Q3", 500_000, "high")
+
+
+# --- 15 ----------------------------------------------------------------------------------------
+
+
+def _own_version(world: Any, unit: str, on: str, by: Any, label: str, **changes: Any) -> Any:
+    """A version of `unit` effective the day it is recorded (not back-dated), signed by `by`:
+    the default one with `changes` (`a__b=v` sets a nested field)."""
+    version = load_default_book().to_dict()["versions"][0]
+    version |= {"version": label, "effective_from": on}
+    for path, value in changes.items():
+        target = version
+        *parents, leaf = path.split("__")
+        for part in parents:
+            target = target[part]
+        target[leaf] = value
+    with at(on, 8):
+        return world.submit(
+            "policy.adopt", by=by, unit=unit, effective_date=on, body={"policy": version}
+        )
+
+
+def test_a_chairs_own_version_lifting_caps_and_the_threshold_and_the_payouts_that_used_it(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """QA (report 3, finding 7): G1's chair adopts, the day it is recorded, a version raising
+    the approval threshold to 1 billion and lifting the sickness and sudden-hardship caps;
+    the finance officer then pays 80.000.000 đ alone. Before: no finding at all."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    reason = {"reason": "khó khăn"}
+    before = world.payout("DV3", "gift", 300_000, on="2024-10-20", occasion="20/10")
+    adopted = _own_version(
+        world,
+        "G1",
+        "2024-11-01",
+        world.chair,
+        "G1-2024-11",
+        approval_threshold=1_000_000_000,
+        welfare__sickness_visit__per_payout_cap=20_000_000,
+        welfare__sickness_visit__max_count=12,
+        welfare__hardship_sudden__per_payout_cap=30_000_000,
+        welfare__hardship_sudden__per_year_cap=None,
+        welfare__hardship_sudden__max_count=None,
+    )
+    one = world.payout(
+        "DV1", "hardship_sudden", 30_000_000, on="2024-11-05", occasion="a", personal=reason
+    )
+    two = world.payout(
+        "DV1", "hardship_sudden", 30_000_000, on="2024-11-06", occasion="b", personal=reason
+    )
+    ill = world.payout(
+        "DV2", "sickness_visit", 20_000_000, on="2024-11-07", occasion="ốm", personal=reason
+    )
+    # Within every cap and the province's threshold: it did not use the room.
+    world.payout("DV3", "gift", 300_000, on="2024-11-20", occasion="20/11")
+
+    [f] = found(world, "policy_loosening")
+    assert (f.unit, f.severity, f.amount, f.people) == (
+        "G1",
+        "high",
+        80_000_000,
+        ("ct.g1", "kt.g1"),
+    )
+    assert set(f.event_ids) == {adopted.event_id, one.event_id, two.event_id, ill.event_id}
+    assert before.event_id not in f.event_ids
+    assert dict(f.stakes) == {
+        one.event_id: 30_000_000,
+        two.event_id: 30_000_000,
+        ill.event_id: 20_000_000,
+    }
+    assert f.id == finding_id("policy_loosening", [adopted.event_id])
+    assert f.period == "2024-11"
+    for field in (
+        "approval_threshold",
+        "welfare.sickness_visit.per_payout_cap",
+        "welfare.sickness_visit.max_count",
+        "welfare.hardship_sudden.per_payout_cap",
+        "welfare.hardship_sudden.per_year_cap",
+        "welfare.hardship_sudden.max_count",
+    ):
+        assert field in f.explanation_en
+    assert "G1-2024-11" in f.explanation_vi and "3 khoản chi" in f.explanation_vi
+    # Not back-dated: rule 8 has nothing to say about it.
+    assert found(world, "backdating") == []
+
+
+def test_a_looser_version_nobody_used_is_medium_and_a_copy_of_it_is_judged_against_above(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """G2's first version raises the gift cap (against the province's it replaces); its
+    second repeats it: no looser than the version it replaces, still looser than the
+    province's. A stricter version, and the province's own new versions, are no finding."""
+    world.join("DV1", unit="G2")
+    first = _own_version(
+        world, "G2", "2024-08-01", world.admin, "G2-a", welfare__gift__per_payout_cap=600_000
+    )
+    second = _own_version(
+        world, "G2", "2024-09-01", world.admin, "G2-b", welfare__gift__per_payout_cap=600_000
+    )
+    _own_version(world, "G1", "2024-08-01", world.admin, "G1-strict", approval_threshold=1_000_000)
+    adopt_for_p(world, approval_threshold=10_000_000)
+    world.payout("DV1", "gift", 500_000, on="2024-09-02", unit="G2", by=world.kt2)
+
+    result = {
+        (f.id, f.unit, f.severity, f.amount, f.event_ids) for f in found(world, "policy_loosening")
+    }
+    assert result == {
+        (finding_id("policy_loosening", [first.event_id]), "G2", "medium", 0, (first.event_id,)),
+        (finding_id("policy_loosening", [second.event_id]), "G2", "medium", 0, (second.event_id,)),
+    }
