@@ -47,6 +47,7 @@ from audit.rules.benefits import over_cap, repeated_benefit, split_payment
 from audit.rules.facts import Facts
 from audit.rules.integrity import member_dispute, signature_problem
 from audit.rules.load import load_facts
+from audit.rules.loans import unpaid_loan
 from audit.rules.loosening import policy_loosening
 from audit.rules.membership import (
     duplicate_citizen_id,
@@ -176,6 +177,13 @@ RULES: list[Rule] = [
         "Quy chế riêng nới lỏng mức chi, ngưỡng duyệt",
         "A union's own policy loosening caps or the approval threshold",
         policy_loosening,
+    ),
+    Rule(
+        "unpaid_loan",
+        16,
+        "Khoản vay không thu hồi, quá hạn",
+        "Loan left unpaid or overdue",
+        unpaid_loan,
     ),
     Rule(
         "unlinked_officer",

@@ -193,6 +193,7 @@ class Movement:
     detail: str | None = None
     # A dues batch's lines: member -> amount (other movements are one line: `member`, `amount`).
     lines: dict[str, int] = field(default_factory=dict)
+    term_months: int | None = None  # a loan disbursement's term (rule 16)
 
     def by_line(self) -> dict[str | None, int]:
         """The amount of each line, by member (None: a line of the unit's own money)."""

@@ -407,6 +407,7 @@ class _Scan:
             ),
             overridden=tuple((env.get("ledger") or {}).get("overridden") or ()),
             justification=(body.get("override") or {}).get("justification"),
+            term_months=body.get("term_months"),
         )
         self.facts.movements[m.event_id] = m
 

@@ -60,6 +60,7 @@ RULES: tuple[str, ...] = (
     "signature_problem",
     "remittance_shortfall",
     "policy_loosening",
+    "unpaid_loan",
     "unlinked_officer",
     "member_dispute",
 )

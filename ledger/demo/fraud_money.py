@@ -618,6 +618,7 @@ def after_spending(pl: Planter, g: Year) -> None:
     _spending_limits(pl, g)
     _loosened_policy(pl, g)
     _own_loose_policy(pl, g)
+    _unpaid_loans(pl, g)
 
 
 def _own_loose_policy(pl: Planter, g: Year) -> None:
@@ -687,6 +688,77 @@ def _own_loose_policy(pl: Planter, g: Year) -> None:
         "chủ tịch tự ban hành quy chế nâng ngưỡng duyệt và bỏ mức trần trợ cấp khó khăn đột "
         "xuất; kế toán chi một mình 8.000.000 đ / the chair's own version lifts the threshold "
         "and the sudden-hardship caps; the finance officer pays 8,000,000 đ alone",
+    )
+
+
+def _unpaid_loans(pl: Planter, g: Year) -> None:
+    """Rule 16: a loan to a member who leaves a few months later, nothing repaid nor
+    written off; a three-month loan nothing of which is repaid. Both 5,000,000 đ: the finance
+    officer lends it alone. (The demo's ordinary borrower who leaves has the rest written
+    off with the chair's signature: the look-alike.)"""
+    y = g.y
+    busy = pl.notes.setdefault("busy", set())
+    staff = pl.staff(g)
+    homes = {p.household for p in g.people if p.number in staff and p.household}
+    leavers = [
+        p
+        for p in g.people
+        if p.left_on is not None
+        and p.died_on is None
+        and date(y, 6, 1) <= p.left_on <= date(y, 11, 30)
+        and len(p.spans) == 1
+        and p.joined <= date(y, 1, 1)
+        and p.number not in pl.used | staff | busy
+        and (p.household is None or p.household not in homes)
+    ]
+    if leavers:
+        p = pl.rng.choice(leavers)
+        pl.used.add(p.number)
+        assert p.left_on is not None
+        lent = p.left_on - days(60)
+        u = p.unit_on(lent)
+        if u is not None:
+            o = _lend(g, p, u, lent, 12, f"TV{y}-{u[-3:]}-NV")
+            pl.case(
+                "unpaid_loan",
+                u,
+                [p.number, g.kt(u)],
+                [o],
+                "cho vay rồi đoàn viên nghỉ việc, không thu nợ, không xóa nợ / lent to a member "
+                "who then left: nothing repaid, nothing written off",
+            )
+    u = pl.spread_unit(g)
+    if u is None:
+        return
+    lent = pl.day(3, 5)
+    q = pl.free(g, u, lent, lambda p: p.household is None or p.household not in homes)
+    if q is None:
+        return
+    o = _lend(g, q, u, lent, 3, f"TV{y}-{u[-3:]}-QH")
+    pl.case(
+        "unpaid_loan",
+        u,
+        [q.number, g.kt(u)],
+        [o],
+        "khoản vay 3 tháng quá hạn, chưa trả đồng nào / a three-month loan overdue, nothing repaid",
+    )
+
+
+def _lend(g: Year, p: Person, u: str, d: date, term: int, code: str) -> Op:
+    return g.op(
+        at(d, 10),
+        "loan.disburse",
+        g.kt(u),
+        {
+            "member": p.number,
+            "loan": code,
+            "fund": "tro_von",
+            "amount": 5_000_000,
+            "term_months": term,
+        },
+        unit=u,
+        effective=d,
+        personal={"reason": "chăn nuôi"},
     )
 
 

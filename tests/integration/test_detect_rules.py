@@ -90,7 +90,7 @@ def test_every_rule_is_registered_once_with_both_labels() -> None:
     from ledger.demo import fraud
 
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 16
+    assert len(ids) == len(set(ids)) == 17
     assert ids == list(fraud.RULES)  # the planted demo covers every rule, in the same order
     assert all(r.label_vi and r.label_en for r in RULES)
 
@@ -2297,3 +2297,123 @@ def test_a_looser_version_nobody_used_is_medium_and_a_copy_of_it_is_judged_again
         (finding_id("policy_loosening", [first.event_id]), "G2", "medium", 0, (first.event_id,)),
         (finding_id("policy_loosening", [second.event_id]), "G2", "medium", 0, (second.event_id,)),
     }
+
+
+# --- 16 ----------------------------------------------------------------------------------------
+
+
+def _lend(world: Any, number: str, code: str, on: str, term: int) -> Any:
+    """5.000.000 đ, not above the approval threshold: the finance officer lends it alone."""
+    body = {"member": number, "loan": code, "fund": "tro_von", "amount": 5_000_000}
+    with at(on):
+        return world.submit(
+            "loan.disburse",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body=body | {"term_months": term},
+            personal={"reason": "chăn nuôi"},
+        )
+
+
+def _loan_move(
+    world: Any, type_: str, number: str, code: str, on: str, amount: int, **extra: Any
+) -> Any:
+    with at(on):
+        return world.submit(
+            type_,
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"member": number, "loan": code, "amount": amount} | extra,
+            cosigner=world.chair if type_ == "loan.write_off" else None,
+        )
+
+
+def _member_change(world: Any, type_: str, number: str, on: str, **extra: Any) -> Any:
+    with at(on):
+        return world.submit(
+            type_,
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"member": number} | extra,
+        )
+
+
+def test_a_borrower_gone_with_debt_and_a_loan_past_its_term_unpaid(world) -> None:  # type: ignore[no-untyped-def]
+    """QA (report 3, finding 12): a loan to a member who then leaves (or moves to another
+    union, or dies) is never repaid nor written off; a one-month loan is never repaid.
+    Before: no finding."""
+    for number in ("DV1", "DV2", "DV3", "DV4", "DV5", "DV6", "DV7"):
+        world.join(number)
+    left = _lend(world, "DV1", "L1", "2024-08-10", 12)
+    overdue = _lend(world, "DV2", "L2", "2024-08-10", 1)
+    moved = _lend(world, "DV6", "L6", "2024-08-10", 12)
+    died = _lend(world, "DV7", "L7", "2024-08-10", 12)
+    # Look-alikes: repaid in full by its term; the rest written off by the chair after
+    # the borrower left; repaying on the lending union's book after a transfer.
+    _lend(world, "DV3", "L3", "2024-08-10", 1)
+    _loan_move(world, "loan.repay", "DV3", "L3", "2024-09-05", 5_000_000)
+    _lend(world, "DV4", "L4", "2024-08-10", 12)
+    _loan_move(world, "loan.repay", "DV4", "L4", "2024-09-05", 1_000_000)
+    _lend(world, "DV5", "L5", "2024-08-10", 12)
+    leave = _member_change(world, "member.leave", "DV1", "2024-10-01", reason="nghỉ việc")
+    _member_change(world, "member.leave", "DV4", "2024-10-01", reason="nghỉ việc")
+    _loan_move(
+        world, "loan.write_off", "DV4", "L4", "2024-10-20", 4_000_000, reason="không trả được"
+    )
+    _member_change(world, "member.transfer", "DV5", "2024-10-01", to_unit="G2")
+    _loan_move(world, "loan.repay", "DV5", "L5", "2024-10-25", 1_000_000)
+    move = _member_change(world, "member.transfer", "DV6", "2024-10-01", to_unit="G2")
+    death = _member_change(world, "member.death", "DV7", "2024-10-02")
+
+    result = {
+        (f.id, f.people[0], f.severity, f.amount, frozenset(f.event_ids))
+        for f in found(world, "unpaid_loan")
+    }
+    rule = "unpaid_loan"
+    assert result == {
+        (
+            finding_id(rule, [left.event_id, leave.event_id]),
+            "DV1",
+            "medium",
+            5_000_000,
+            frozenset({left.event_id, leave.event_id}),
+        ),
+        (
+            finding_id(rule, [moved.event_id, move.event_id]),
+            "DV6",
+            "medium",
+            5_000_000,
+            frozenset({moved.event_id, move.event_id}),
+        ),
+        (
+            finding_id(rule, [died.event_id, death.event_id]),
+            "DV7",
+            "medium",
+            5_000_000,
+            frozenset({died.event_id, death.event_id}),
+        ),
+        (
+            finding_id(rule, [overdue.event_id]),
+            "DV2",
+            "low",
+            5_000_000,
+            frozenset({overdue.event_id}),
+        ),
+    }
+    low = next(f for f in found(world, rule) if f.severity == "low")
+    assert (
+        "quá hạn từ 10/09/2024" in low.explanation_vi and "chưa trả đồng nào" in low.explanation_vi
+    )
+    assert dict(low.stakes) == {overdue.event_id: 5_000_000}
+    assert low.unit == "G1" and low.period == "2024-08"
+
+    # A repayment recorded later lowers the amount, keeps the finding (and its judgments).
+    _loan_move(world, "loan.repay", "DV1", "L1", "2024-11-05", 2_000_000)
+    after = {f.id: f for f in found(world, rule)}
+    assert finding_id(rule, [left.event_id, leave.event_id]) not in after  # repaid after leaving
+    _loan_move(world, "loan.repay", "DV2", "L2", "2024-11-05", 2_000_000)
+    again = {f.id: f.amount for f in found(world, rule)}
+    assert again[finding_id(rule, [overdue.event_id])] == 3_000_000
