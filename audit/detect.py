@@ -45,6 +45,7 @@ from audit.rules.base import (
 )
 from audit.rules.benefits import over_cap, repeated_benefit, split_payment
 from audit.rules.facts import Facts
+from audit.rules.fees import union_fee_shortfall
 from audit.rules.integrity import member_dispute, signature_problem
 from audit.rules.load import load_facts
 from audit.rules.loans import unpaid_loan
@@ -186,6 +187,13 @@ RULES: list[Rule] = [
         unpaid_loan,
     ),
     Rule(
+        "union_fee_shortfall",
+        17,
+        "Ghi thu kinh phí công đoàn thấp hơn 2% quỹ lương",
+        "Union fee recorded under 2% of the known payroll",
+        union_fee_shortfall,
+    ),
+    Rule(
         "unlinked_officer",
         None,
         "Cán bộ giữ tiền chưa gắn hồ sơ đoàn viên",
@@ -296,9 +304,9 @@ def _in_scope(f: DetectedFinding, units: set[str] | None, period: Period | None)
         return False
     if period is None or f.rule in STATE_RULES or not f.evidence:
         return True
-    if f.rule == "remittance_shortfall" and f.period is not None:
-        # judged per quarter: in scope when the quarter meets the period (its remittances
-        # may be dated in the following quarter)
+    if f.rule in ("remittance_shortfall", "union_fee_shortfall") and f.period is not None:
+        # judged per quarter: in scope when the quarter meets the period (its remittances,
+        # fee declarations may be dated in the following quarter)
         quarter = parse_period(f.period)
         return quarter.start < period.end and period.start < quarter.end
     # an event shown as context (a registration of one citizen in two unions, the back-dated

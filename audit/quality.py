@@ -4,8 +4,8 @@
 Invariants:
 - A finding matches a case of the SAME rule when their event-id sets intersect; for the
   union-level rules (`UNION_LEVEL`: concentration, union ratios) when rule and unit are equal;
-  for those judged per period (`BY_PERIOD`: remittance shortfall, per quarter) when rule,
-  unit and period are equal (a union short in two quarters is two cases).
+  for those judged per period (`BY_PERIOD`: remittance and union fee shortfalls, per quarter)
+  when rule, unit and period are equal (a union short in two quarters is two cases).
 - A case is found when at least one finding matches it (recall); a finding is correct when it
   matches at least one case (precision). Per rule: precision = correct findings / findings,
   recall = found cases / cases; overall figures are pooled over every rule (micro average).

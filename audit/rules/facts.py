@@ -210,6 +210,7 @@ class UnitMonth:
 
     dues: Counter[tuple[int | None, int]] = field(default_factory=Counter)  # (basis, amount) -> n
     fee: int = 0
+    payroll: int = 0  # the insured payroll the fee records declare (rule 17)
     records: list[Movement] = field(default_factory=list)  # collections and remittances
 
     def remitted(self, kind: str | None = None, *, by: date | None = None) -> int:

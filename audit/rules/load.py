@@ -965,7 +965,7 @@ _KEPT_LINES = (
 )
 _UNIT_MONTH_RECORDS = text(
     "SELECT event_id, command_type, unit_code, month, effective_date, key, "
-    "SUM(amount) AS amount "
+    "SUM(amount) AS amount, SUM(basis) AS basis "
     + _KEPT_LINES
     + "AND ((flow = 'income' AND key IN ('dues', 'union_fee')) OR flow = 'remitted') "
     "GROUP BY event_id, command_type, unit_code, month, effective_date, key"
@@ -998,6 +998,7 @@ def _load_unit_months(conn: Connection, facts: Facts) -> None:
         )
         if r.command_type == "collection.union_fee":
             um.fee += amount
+            um.payroll += int(r.basis or 0)
     for r in conn.execute(_UNIT_MONTH_DUES):
         um = months.setdefault((r.unit_code, r.month), UnitMonth())
         um.dues[(None if r.basis is None else int(r.basis), int(r.amount))] += int(r.n)

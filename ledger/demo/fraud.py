@@ -61,11 +61,13 @@ RULES: tuple[str, ...] = (
     "remittance_shortfall",
     "policy_loosening",
     "unpaid_loan",
+    "union_fee_shortfall",
     "unlinked_officer",
     "member_dispute",
 )
 UNION_LEVEL: frozenset[str] = frozenset({"union_ratios", "concentration"})  # matched by unit
-BY_PERIOD: frozenset[str] = frozenset({"remittance_shortfall"})  # by unit and period (quarter)
+# by unit and period (quarter)
+BY_PERIOD: frozenset[str] = frozenset({"remittance_shortfall", "union_fee_shortfall"})
 
 
 @dataclass

@@ -8,7 +8,8 @@ Invariants:
   default policy (approval 5,000,000 đ within `split_window_days` 7, `backdate_days` 45):
   cases well over them, look-alikes well under them.
 - Union-level cases (ratios, concentration) are one per union: the key matches them by
-  rule and unit; a remittance shortfall by rule, union and quarter (its `period`).
+  rule and unit; a remittance or union fee shortfall by rule, union and quarter (its
+  `period`).
 """
 
 from __future__ import annotations
@@ -619,6 +620,7 @@ def after_spending(pl: Planter, g: Year) -> None:
     _loosened_policy(pl, g)
     _own_loose_policy(pl, g)
     _unpaid_loans(pl, g)
+    _fee_short(pl, g)
 
 
 def _own_loose_policy(pl: Planter, g: Year) -> None:
@@ -760,6 +762,27 @@ def _lend(g: Year, p: Person, u: str, d: date, term: int, code: str) -> Op:
         effective=d,
         personal={"reason": "chăn nuôi"},
     )
+
+
+def _fee_short(pl: Planter, g: Year) -> None:
+    """Rule 17: the union whose union fee from September on is recorded at 75% of the rate
+    of the payroll it declares (`ledger.demo.income.fees`, tag `fee_short`), one case per
+    quarter."""
+    quarters: dict[tuple[str, int], list[Op]] = {}
+    for o in g.ops:
+        if o.tag == "fee_short" and o.unit is not None:
+            q = (int(o.body["month"][5:]) - 1) // 3 + 1
+            quarters.setdefault((o.unit, q), []).append(o)
+    for (u, q), ops in sorted(quarters.items()):
+        pl.case(
+            "union_fee_shortfall",
+            u,
+            [g.kt(u)],
+            ops,
+            f"{g.y}-Q{q}: KPCĐ ghi 75% của 2% quỹ lương khai / union fee recorded at 75% of "
+            f"2% of the declared payroll",
+            period=f"{g.y}-Q{q}",
+        )
 
 
 def _loosened_policy(pl: Planter, g: Year) -> None:

@@ -278,6 +278,7 @@ _DETECTION_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
     ("in_kind_season_days", _days),
     ("min_collection_rate_bp", _bp),
     ("remittance_tolerance", _money),
+    ("union_fee_tolerance_bp", _bp),
 )
 
 
@@ -319,6 +320,10 @@ class DetectionRules:
     - ``remittance_tolerance``: đồng a grassroots union may remit short of what a quarter's
       collections owe its upper level (rounding to the thousand, a few đồng a month) without
       it being reported (rule 14).
+    - ``union_fee_tolerance_bp``: a month's union fee may be recorded this share below the
+      fee rate of the payroll the ledger knows for it (the larger of the declared payroll
+      and the salaries of the union's dues batches for the month) without it being reported
+      (rule 17).
     """
 
     repeat_window_days: int = 31
@@ -339,6 +344,7 @@ class DetectionRules:
     in_kind_season_days: int = 45
     min_collection_rate_bp: int = 7000
     remittance_tolerance: int = 100_000
+    union_fee_tolerance_bp: int = 1000
 
     def __post_init__(self) -> None:
         problems = _run(_DETECTION_CHECKS, lambda name: getattr(self, name))

@@ -90,7 +90,7 @@ def test_every_rule_is_registered_once_with_both_labels() -> None:
     from ledger.demo import fraud
 
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 17
+    assert len(ids) == len(set(ids)) == 18
     assert ids == list(fraud.RULES)  # the planted demo covers every rule, in the same order
     assert all(r.label_vi and r.label_en for r in RULES)
 
@@ -2417,3 +2417,50 @@ def test_a_borrower_gone_with_debt_and_a_loan_past_its_term_unpaid(world) -> Non
     _loan_move(world, "loan.repay", "DV2", "L2", "2024-11-05", 2_000_000)
     again = {f.id: f.amount for f in found(world, rule)}
     assert again[finding_id(rule, [overdue.event_id])] == 3_000_000
+
+
+# --- 17 ----------------------------------------------------------------------------------------
+
+
+def _fee_recorded(world: Any, unit: str, month: str, day: str, payroll: int, amount: int) -> Any:
+    with at(day):
+        return world.submit(
+            "collection.union_fee",
+            by=world.kt if unit == "G1" else world.kt2,
+            unit=unit,
+            effective_date=day,
+            body={"month": month, "payroll": payroll, "amount": amount, "employer": "Cty"},
+        )
+
+
+def test_a_union_fee_recorded_far_below_two_percent_of_the_payroll_the_ledger_knows(world) -> None:  # type: ignore[no-untyped-def]
+    """QA (report 3, finding 17): G1's dues batches declare 36.000.000 đ of salaries a month,
+    but its fee is recorded on a payroll of 10.000.000 đ: 100.000 đ instead of at least
+    720.000 đ, in October and November; December's fee is half the rate of its own declared
+    payroll. G2 records 5% under the rate (within the 10% tolerance) and the full rate."""
+    numbers = [f"DV{i}" for i in range(1, 7)]
+    for number in numbers:
+        world.join(number)
+    world.join("DV7", unit="G2", salary=5_000_000)
+    ids = []
+    for month, day in (("2024-10", "2024-10-15"), ("2024-11", "2024-11-15")):
+        lines = [(n, 6_000_000, 60_000) for n in numbers]
+        ids.append(_collect(world, "G1", month, day, lines).event_id)
+        ids.append(_fee_recorded(world, "G1", month, day[:8] + "16", 10_000_000, 100_000).event_id)
+        _collect(world, "G2", month, day, [("DV7", 5_000_000, 50_000)])
+    ids.append(_fee_recorded(world, "G1", "2024-12", "2025-01-10", 50_000_000, 500_000).event_id)
+    _fee_recorded(world, "G2", "2024-10", "2024-10-16", 10_000_000, 190_000)
+    _fee_recorded(world, "G2", "2024-11", "2024-11-16", 10_000_000, 200_000)
+
+    [f] = found(world, "union_fee_shortfall")
+    # 2 × (720.000 − 100.000) + (1.000.000 − 500.000)
+    assert (f.unit, f.severity, f.amount, f.period) == ("G1", "medium", 1_740_000, "2024-Q4")
+    assert f.id == union_finding_id("union_fee_shortfall", "G1", "2024-Q4")
+    assert set(f.event_ids) == set(ids)
+    assert "720.000" in f.explanation_vi and "36.000.000" in f.explanation_vi
+    assert f.stakes == ()
+    assert found(world, "union_fee_shortfall", period="2024-11") == [f]
+    assert found(world, "union_fee_shortfall", period="2024-Q3") == []
+    # The tolerance is the inspecting level's: at 90%, none of these months is short enough.
+    adopt_for_p(world, detection__union_fee_tolerance_bp=9000)
+    assert found(world, "union_fee_shortfall") == []

@@ -22,6 +22,7 @@ def test_the_shipped_policies_carry_the_documented_defaults() -> None:
         20,
     )
     assert d.remittance_tolerance == 100_000
+    assert d.union_fee_tolerance_bp == 1000
 
 
 def test_a_stored_policy_without_the_section_loads_with_the_defaults() -> None:
