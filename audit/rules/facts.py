@@ -356,6 +356,7 @@ class Facts:
     # Collections and remittances per (unit, month they are for) (rule 14).
     unit_months: dict[tuple[str, str], UnitMonth] = field(default_factory=dict)
     money_horizon: date | None = None  # the latest effective date of any money record
+    recorded_horizon: date | None = None  # the latest Vietnam date anything was recorded
     verification: Report | None = None
     events: int = 0
     _policies: dict[tuple[str, date], Policy | None] = field(default_factory=dict, repr=False)

@@ -1006,3 +1006,5 @@ def _load_unit_months(conn: Connection, facts: Facts) -> None:
         um.records.sort(key=lambda m: (m.on, m.event_id))
     latest = conn.execute(text("SELECT MAX(effective_date) FROM proj_money_lines")).scalar()
     facts.money_horizon = _maybe_day(latest)
+    recorded = conn.execute(text("SELECT MAX(recorded_at) FROM ledger_entries")).scalar()
+    facts.recorded_horizon = local_date(_instant(str(recorded))) if recorded else None

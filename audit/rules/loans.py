@@ -12,8 +12,10 @@ Invariants:
   lending union's book wherever the member went: a borrower who keeps repaying after a
   transfer (or after leaving) is no finding for that.
 - An overdue loan (low): its term (`term_months` from the disbursement date) ended before
-  the latest money record in the ledger (`Facts.money_horizon`: the rules read no clock) and
-  it still has a balance. A loan whose borrower is gone with debt is reported once, as that.
+  the ledger's latest date, the later of the latest money record's effective date
+  (`Facts.money_horizon`) and the Vietnam date anything was last recorded
+  (`Facts.recorded_horizon`): the rules read no clock, so the books say how far they go,
+  and it still has a balance. A loan whose borrower is gone with debt is reported once, as that.
 - The money at stake is the outstanding balance, put on the disbursement. The finding's id
   is the disbursement's (and the departure's, for a borrower gone), so a repayment recorded
   later changes its amount, not its identity or the inspectors' judgment of it.
@@ -124,10 +126,11 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
             )
             out.append(replace(finding, id=finding_id(RULE, [first.event_id, event_id])))
             continue
-        if first.term_months is None or facts.money_horizon is None:
+        known = [d for d in (facts.money_horizon, facts.recorded_horizon) if d is not None]
+        if first.term_months is None or not known:
             continue
         due = term_end(first.on, first.term_months)
-        if facts.money_horizon <= due:
+        if max(known) <= due:
             continue
         nothing_vi = ", chưa trả đồng nào" if repaid == 0 else ""
         nothing_en = ", nothing repaid" if repaid == 0 else ""

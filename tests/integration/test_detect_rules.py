@@ -2419,6 +2419,20 @@ def test_a_borrower_gone_with_debt_and_a_loan_past_its_term_unpaid(world) -> Non
     assert again[finding_id(rule, [overdue.event_id])] == 3_000_000
 
 
+def test_a_loan_is_overdue_once_the_books_go_past_its_term_money_or_not(world) -> None:  # type: ignore[no-untyped-def]
+    """QA (report 3, finding 12): a one-month loan lent on 10/10 with nothing recorded after
+    it but a member's leave on 22/11 was not overdue: the ledger's latest money record was
+    the loan itself. The latest date anything was recorded counts too."""
+    world.join("DV1")
+    world.join("DV2")
+    lent = _lend(world, "DV1", "L1", "2024-10-10", 1)
+    assert found(world, "unpaid_loan") == []  # not due yet
+    _member_change(world, "member.leave", "DV2", "2024-11-22", reason="nghỉ việc")
+    [f] = found(world, "unpaid_loan")
+    assert (f.event_ids, f.severity, f.amount) == ((lent.event_id,), "low", 5_000_000)
+    assert "quá hạn từ 10/11/2024" in f.explanation_vi
+
+
 # --- 17 ----------------------------------------------------------------------------------------
 
 
