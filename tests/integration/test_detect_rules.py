@@ -90,7 +90,7 @@ def test_every_rule_is_registered_once_with_both_labels() -> None:
     from ledger.demo import fraud
 
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 18
+    assert len(ids) == len(set(ids)) == 19
     assert ids == list(fraud.RULES)  # the planted demo covers every rule, in the same order
     assert all(r.label_vi and r.label_en for r in RULES)
 
