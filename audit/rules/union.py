@@ -55,6 +55,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from operator import itemgetter
 
@@ -211,26 +212,39 @@ def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
             (on, unit, Counter(p.unit_cost or 0 for p in ps)) for (unit, on), ps in bought.items()
         )
         # (payout, reference price) of each purchase far above its season's peers, per unit
-        high: dict[str, list[tuple[Payout, int]]] = defaultdict(list)
-        for (unit, on), ps in sorted(bought.items()):
-            judged = facts.judged(unit, on)
-            if judged is None:
-                continue
-            d = judged.detection
-            peers = _season_prices(prices, unit, on, d.in_kind_season_days)
-            if len(peers) < d.in_kind_min_peers:
-                continue
-            reference = median_int(peers)
-            high[unit] += [
-                (p, reference)
-                for p in ps
-                if (p.unit_cost or 0) * BP_PER_WHOLE >= reference * d.in_kind_price_ratio_bp
-            ]
+        high = _far_above(facts, prices, bought, lambda p: p.unit_cost or 0)
         for unit, found in sorted(high.items()):
             for season in _seasons(facts, found):
                 out.append(_inflated(unit, names[item], season))
     flagged = {e for f in out for e in f.event_ids}
     return out + _dear_per_head(facts, flagged) + _welfare_expenses_per_head(facts)
+
+
+def _far_above(
+    facts: Facts,
+    prices: Prices,
+    bought: dict[tuple[str, date], list[Payout]],
+    value: Callable[[Payout], int],
+) -> dict[str, list[tuple[Payout, int]]]:
+    """Per unit, (payout, reference) of each of `bought` (by unit and day) whose `value` is at
+    least the policy's ratio above the median of its season's peers in `prices`, when there
+    are enough peers (the inspecting level's detection thresholds)."""
+    high: dict[str, list[tuple[Payout, int]]] = defaultdict(list)
+    for (unit, on), ps in sorted(bought.items()):
+        judged = facts.judged(unit, on)
+        if judged is None:
+            continue
+        d = judged.detection
+        peers = _season_prices(prices, unit, on, d.in_kind_season_days)
+        if len(peers) < d.in_kind_min_peers:
+            continue
+        reference = median_int(peers)
+        high[unit] += [
+            (p, reference)
+            for p in ps
+            if value(p) * BP_PER_WHOLE >= reference * d.in_kind_price_ratio_bp
+        ]
+    return high
 
 
 def _per_head_prices(payouts: list[Payout]) -> Prices:
@@ -256,21 +270,7 @@ def _dear_per_head(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:
         for p in payouts:
             if p.form == "in_kind" and p.event_id not in flagged:
                 bought[(p.unit, p.on)].append(p)
-        high: dict[str, list[tuple[Payout, int]]] = defaultdict(list)
-        for (unit, on), ps in sorted(bought.items()):
-            judged = facts.judged(unit, on)
-            if judged is None:
-                continue
-            d = judged.detection
-            peers = _season_prices(given, unit, on, d.in_kind_season_days)
-            if len(peers) < d.in_kind_min_peers:
-                continue
-            reference = median_int(peers)
-            high[unit] += [
-                (p, reference)
-                for p in ps
-                if p.amount * BP_PER_WHOLE >= reference * d.in_kind_price_ratio_bp
-            ]
+        high = _far_above(facts, given, bought, lambda p: p.amount)
         for unit, found in sorted(high.items()):
             for season in _seasons(facts, found):
                 out.append(_dear(unit, kind, season))
