@@ -511,16 +511,13 @@ class Ledger(Application[UUID]):
         if not citizen:
             return []
         work.watch.add("member.join")
-        with self.engine.connect() as conn:
-            numbers = (
-                conn.execute(
-                    select(member_index.c.member_number).where(
-                        member_index.c.citizen_blind == citizen
-                    )
-                )
-                .scalars()
-                .all()
+        with self._store_read() as tx:  # the event store's open connection: one cheap read
+            rows = tx.fetchall(
+                "SELECT member_number FROM member_index WHERE citizen_blind = :c", {"c": citizen}
             )
+        numbers = [str(r["member_number"]) for r in rows]
+        if len(numbers) <= 1 and not any(isinstance(m, Member) for m in work.touched.values()):
+            return []  # the common case: only the member themself, and no join in this batch
         found = {n: self._peek(work, Member, "member", n) for n in numbers}
         batch = {
             m.number: m
