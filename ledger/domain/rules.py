@@ -33,6 +33,7 @@ from ledger.domain.policy import Policy, WelfareRule
 
 OVERRIDABLE = frozenset(
     {
+        "bereavement_repeat",
         "over_payout_cap",
         "over_period_cap",
         "over_count",
@@ -179,6 +180,7 @@ def check_payout(
     problems += _limits(
         rule, body.amount, earlier, (start, end), counted, f"{body.kind.value} payout(s)"
     )
+    problems += _bereavement_once(member, body, beneficiary, exclude)
     if beneficiary == "self" and namesakes:
         problems += _namesake_limits(
             rule,
@@ -190,6 +192,38 @@ def check_payout(
             {p.code for p in problems},
         )
     return problems
+
+
+def _bereavement_once(
+    member: Member, body: PayoutBody, beneficiary: str, exclude: str | None
+) -> list[Problem]:
+    """A person dies once: a second bereavement for one beneficiary (the member or one
+    relative), at any date, is refused unless a chair overrides it with a justification (a
+    further support for one death). Detection's rule 2 reports it either way."""
+    if body.kind != WelfareKind.bereavement:
+        return []
+    before = [
+        p
+        for p in member.counted_payouts(
+            kind=body.kind.value, beneficiary=beneficiary, start=date.min, end=date.max
+        )
+        if p.event_id != exclude
+    ]
+    if not before:
+        return []
+    first = min(before, key=lambda p: p.on)
+    who = "đoàn viên" if beneficiary == "self" else f"thân nhân {beneficiary}"
+    who_en = "the member" if beneficiary == "self" else f"relative {beneficiary}"
+    return [
+        problem(
+            "body.kind",
+            "bereavement_repeat",
+            f"đã chi phúng viếng cho {who} ngày {first.on:%d/%m/%Y}: mỗi người chỉ một lần "
+            "(Chủ tịch có thể cho phép kèm lý do)",
+            f"a bereavement for {who_en} was already paid on {first.on.isoformat()}: once per "
+            "person (a chair may override it with a justification)",
+        )
+    ]
 
 
 def _namesake_limits(

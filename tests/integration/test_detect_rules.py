@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from audit.detect import RULES, detect
 from audit.rules.base import finding_id, union_finding_id
 from ledger.client import OfficerSigner
@@ -422,7 +424,9 @@ def declare_unidentified_relative(world: Any, member: str, code: str, relation: 
 def test_a_death_is_paid_once_however_far_apart_and_whatever_the_occasion_says(world) -> None:  # type: ignore[no-untyped-def]
     """A father's death paid three times (the second 33 days after the first, past the
     31-day window; the third with a reworded occasion) was no finding: bereavement has no
-    count in the default policy and only an identical text within 31 days was compared."""
+    count in the default policy and only an identical text within 31 days was compared. The
+    ledger now refuses a second bereavement for one person unless a chair overrides it; an
+    overridden one is still a repeat for inspectors."""
     for number in ("DV1", "DV2", "DV3"):
         world.join(number)
     declare_unidentified_relative(world, "DV1", "R1", "parent")
@@ -435,8 +439,20 @@ def test_a_death_is_paid_once_however_far_apart_and_whatever_the_occasion_says(w
         )
 
     first = bereavement("DV1", "2024-10-10", "Phúng viếng thân phụ", relative="R1")
-    second = bereavement("DV1", "2024-11-12", "Phúng viếng thân phụ", relative="R1")
-    third = bereavement("DV1", "2024-11-21", "Viếng cha đẻ (bổ sung)", relative="R1")
+    # the ledger refuses a second one for the same person unless a chair overrides it
+    from ledger.domain.errors import PolicyViolation
+
+    with pytest.raises(PolicyViolation) as refused:
+        bereavement("DV1", "2024-11-12", "Viếng cha đẻ (bổ sung)", relative="R1")
+    assert [(p.field, p.code) for p in refused.value.problems] == [
+        ("body.kind", "bereavement_repeat")
+    ]
+    assert refused.value.problems[0].vi.startswith(
+        "đã chi phúng viếng cho thân nhân R1 ngày 10/10/2024: mỗi người chỉ một lần"
+    )
+    chair = {"override": {"justification": "BCH đồng ý hỗ trợ thêm"}, "cosigner": world.chair}
+    second = bereavement("DV1", "2024-11-12", "Phúng viếng thân phụ", relative="R1", **chair)
+    third = bereavement("DV1", "2024-11-21", "Viếng cha đẻ (bổ sung)", relative="R1", **chair)
     # Look-alike: the mother's death, a year later: another person.
     bereavement("DV1", "2025-10-01", "Phúng viếng thân mẫu", relative="R2")
     # A deceased member: the death grace admits one bereavement, not three.
@@ -449,11 +465,13 @@ def test_a_death_is_paid_once_however_far_apart_and_whatever_the_occasion_says(w
             body={"member": "DV2"},
         )
     own = [
-        bereavement("DV2", on, occasion)
-        for on, occasion in (
-            ("2024-11-02", "Phúng viếng đoàn viên"),
-            ("2024-11-12", "Hỗ trợ gia đình đoàn viên từ trần"),
-            ("2024-11-21", "Viếng 49 ngày"),
+        bereavement("DV2", on, occasion, **(chair if i else {}))
+        for i, (on, occasion) in enumerate(
+            (
+                ("2024-11-02", "Phúng viếng đoàn viên"),
+                ("2024-11-12", "Hỗ trợ gia đình đoàn viên từ trần"),
+                ("2024-11-21", "Viếng 49 ngày"),
+            )
         )
     ]
     # Look-alike: one bereavement for a member's own death.
@@ -692,8 +710,9 @@ def test_one_occasion_cut_in_pieces_across_the_weeks_edge(world) -> None:  # typ
         ("hardship_sudden", 3_000_000, "2024-10-12", "trợ cấp khó khăn: mẹ mất việc"),
     ):
         world.payout("DV2", kind, amount, on=day, occasion=occasion, personal={"reason": "x"})
-    # The report's case: a father's death paid twice, 8 days apart, reworded. It is one
-    # death paid twice (rule 2, high), not a split.
+    # The report's case: a father's death paid twice, 8 days apart, reworded (the second by a
+    # chair's override, as the ledger now requires). It is one death paid twice (rule 2,
+    # high), not a split.
     declare_unidentified_relative(world, "DV3", "R1", "parent")
     twice = [
         world.payout(
@@ -704,10 +723,15 @@ def test_one_occasion_cut_in_pieces_across_the_weeks_edge(world) -> None:  # typ
             occasion=occasion,
             relative="R1",
             personal={"reason": "cha mất"},
+            **extra,
         )
-        for day, occasion in (
-            ("2024-11-02", "Phúng viếng thân phụ"),
-            ("2024-11-10", "Viếng cha đẻ"),
+        for day, occasion, extra in (
+            ("2024-11-02", "Phúng viếng thân phụ", {}),
+            (
+                "2024-11-10",
+                "Viếng cha đẻ",
+                {"override": {"justification": "bổ sung"}, "cosigner": world.chair},
+            ),
         )
     ]
 
