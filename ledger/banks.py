@@ -27,6 +27,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from ledger.textfiles import fold as text_fold
+
 __all__ = ["BANKS", "SPELLINGS", "Bank", "canonical_bank", "fold"]
 
 
@@ -151,9 +153,7 @@ _FORMS = ("THUONGMAICOPHAN", "THUONGMAITNHHMTV", "TNHHMTV", "TMCP", "TNHH", "TM"
 
 def fold(text: str) -> str:
     """A spelling of a bank reduced to what tells banks apart (see the module docstring)."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    value = _NOT_ALNUM.sub("", bare.upper())
+    value = _NOT_ALNUM.sub("", text_fold(unicodedata.normalize("NFKC", text)).upper())
     for prefix in _PREFIXES:
         value = value.removeprefix(prefix)
     stripped = True

@@ -50,6 +50,7 @@ from audit.rules.membership import _window, kind_vi, loan_evidence, payout_evide
 from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.domain.policy import Policy
+from ledger.textfiles import fold
 
 # A person dies once: a second bereavement for one beneficiary (the member, or one declared
 # relative) is the same death paid again, however far apart and whatever the occasion says.
@@ -120,9 +121,7 @@ _USUAL_GENERIC = (
 def _plain(text: str) -> str:
     """`occasion_key` without tone marks, đ as d, punctuation as spaces: how a generic label
     is recognised however it was typed ("Thăm ốm.", "THAM OM")."""
-    folded = unicodedata.normalize("NFD", occasion_key(text).replace("đ", "d"))
-    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+", " ", letters).split())
+    return " ".join(re.sub(r"[^\w]+", " ", fold(occasion_key(text))).split())
 
 
 _GENERIC = frozenset(

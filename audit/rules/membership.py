@@ -34,7 +34,6 @@ Invariants:
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from itertools import combinations
@@ -204,28 +203,20 @@ def _outside_membership(facts: Facts) -> list[DetectedFinding]:
     return out
 
 
-def _month_bounds(on: date, back: int) -> tuple[str, date, date]:
-    """The month `back` months before `on`'s: its label, first and last day."""
-    index = on.year * 12 + on.month - 1 - back
-    year, month = divmod(index, 12)
-    first = date(year, month + 1, 1)
-    last = date(year, month + 1, calendar.monthrange(year, month + 1)[1])
-    return first.strftime("%Y-%m"), first, last
-
-
 def _dues_months(facts: Facts, m: MemberFacts, p: Payout) -> list[str]:
     """The months up to the payout's in which the member belonged to the paying union for the
     whole month and the union collected dues for someone: where a line was due."""
     months = []
-    for back in range(DUES_MONTHS_BEFORE, -1, -1):
-        label, first, last = _month_bounds(p.on, back)
+    month = Period.for_date("month", p.on)
+    for _ in range(DUES_MONTHS_BEFORE + 1):
         if (
-            m.unit_on(first) == p.unit
-            and m.unit_on(last) == p.unit
-            and facts.dues_lines.get((p.unit, label), 0) > 0
+            m.unit_on(month.start) == p.unit
+            and m.unit_on(month.end - timedelta(days=1)) == p.unit
+            and facts.dues_lines.get((p.unit, month.label), 0) > 0
         ):
-            months.append(label)
-    return months
+            months.append(month.label)
+        month = month.previous()
+    return months[::-1]  # oldest first
 
 
 def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:

@@ -72,7 +72,7 @@ from ledger.domain.catalogue import (
 )
 from ledger.domain.money import BP_PER_WHOLE, compare_share, div_half_up, format_dong, share_bp
 from ledger.domain.periods import Period
-from ledger.domain.policy import Policy, expected_dues, grassroots_share
+from ledger.domain.policy import Policy, grassroots_share, standard_part
 
 _NOT_CASH = {k.value for k in NON_CASH_WELFARE | SEPARATE_BOOK_WELFARE}
 
@@ -285,11 +285,7 @@ def _dear(unit: str, kind: str, season: list[tuple[Payout, int]]) -> DetectedFin
     extra = sum(stakes.values())
     items = sorted({f"{p.quantity} × «{p.item}»" for p in high})
     shown = ", ".join(items[:3]) + ("…" if len(items) > 3 else "")
-    first, last = high[0].on, high[-1].on
-    when_vi = (
-        f"ngày {first:%d/%m/%Y}" if first == last else f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
-    )
-    when_en = f"on {first}" if first == last else f"from {first} to {last}"
+    when_vi, when_en = _span(high[0].on, high[-1].on)
     return make(
         "inflated_in_kind",
         "high",
@@ -386,17 +382,20 @@ def _seasons(facts: Facts, found: list[tuple[Payout, int]]) -> list[list[tuple[P
     return seasons
 
 
+def _span(first: date, last: date) -> tuple[str, str]:
+    """When a season's purchases were made, in both languages: one day or from–to."""
+    if first == last:
+        return f"ngày {first:%d/%m/%Y}", f"on {first}"
+    return f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}", f"from {first} to {last}"
+
+
 def _inflated(unit: str, name: str, season: list[tuple[Payout, int]]) -> DetectedFinding:
     high = [p for p, _reference in season]
     reference = median_int([r for _p, r in season])
     extra = sum(((p.unit_cost or 0) - r) * (p.quantity or 1) for p, r in season)
     suppliers = sorted({p.supplier or "?" for p in high})
     price = median_int([p.unit_cost or 0 for p in high])
-    first, last = high[0].on, high[-1].on
-    when_vi = (
-        f"ngày {first:%d/%m/%Y}" if first == last else f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
-    )
-    when_en = f"on {first}" if first == last else f"from {first} to {last}"
+    when_vi, when_en = _span(high[0].on, high[-1].on)
     return make(
         "inflated_in_kind",
         "high",
@@ -560,10 +559,7 @@ def _dues_due(pol: Policy, um: UnitMonth) -> int:
     amount = sum(a * n for (_basis, a), n in um.dues.items())
     if amount <= 0:
         return 0
-    standard = sum(
-        (a if basis is None or a <= 0 else min(a, expected_dues(pol, basis))) * n
-        for (basis, a), n in um.dues.items()
-    )
+    standard = sum(standard_part(pol, basis, a) * n for (basis, a), n in um.dues.items())
     standard = max(0, min(standard, amount))
     return grassroots_share(pol, IncomeSource.dues, amount, standard_part=standard).remitted
 

@@ -681,6 +681,15 @@ def expected_dues(policy: Policy, salary_basis: Dong) -> Dong:
     return min(apply_rate(salary_basis, policy.dues_rate_bp), dues_cap(policy))
 
 
+def standard_part(policy: Policy, salary_basis: Dong | None, amount: Dong) -> Dong:
+    """The part of a dues line collected at the standard rate: at most `expected_dues` of the
+    salary basis it declares (the rest is above the standard rate, kept by the union); all of
+    it when no basis is declared or the line is a reversal's negative amount."""
+    if salary_basis is None or amount <= 0:
+        return amount
+    return min(amount, expected_dues(policy, salary_basis))
+
+
 def expected_union_fee(policy: Policy, payroll: Dong) -> Dong:
     """Employer union fee (kinh phí công đoàn): ``union_fee_rate_bp`` of the insured payroll."""
     if not _is_int(payroll) or payroll < 0:

@@ -30,6 +30,7 @@ from ledger.domain.members import Member
 from ledger.domain.money import format_dong
 from ledger.domain.periods import can_chi, count_window, tet_year
 from ledger.domain.policy import Policy, WelfareRule
+from ledger.textfiles import fold
 
 OVERRIDABLE = frozenset(
     {
@@ -406,9 +407,16 @@ def _limits(
 
 def _fold(text: str) -> str:
     """Lower case, without tone marks (đ as d), spaces collapsed: "Tết BÍNH  Ngọ" → "tet binh ngo"."""
-    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(plain.lower().split())
+    return " ".join(fold(unicodedata.normalize("NFKC", text)).split())
+
+
+# Each of the 60 can chi names, folded, and its place in the cycle (year % 60); one pattern
+# finds them all (folded names are still distinct: a stem pairs only with branches of its
+# parity, so Giáp Tý and Ất Tỵ stay apart without tone marks).
+_CAN_CHI = {_fold(can_chi(y)): y % 60 for y in range(2000, 2060)}
+_CAN_CHI_NAMES = re.compile(
+    r"\b(" + "|".join(re.escape(n) for n in sorted(_CAN_CHI, key=len, reverse=True)) + r")\b"
+)
 
 
 def _check_tet_occasion(body: PayoutBody, on: date) -> list[Problem]:
@@ -424,9 +432,8 @@ def _check_tet_occasion(body: PayoutBody, on: date) -> list[Problem]:
         return []  # a date outside the Tết calendar is refused elsewhere
     text = _fold(body.occasion)
     named = {int(y) for y in re.findall(r"(?<!\d)(20[0-6]\d)(?!\d)", text)}
-    for y in range(year - 30, year + 30):  # a can chi name repeats every 60 years
-        if re.search(rf"\b{re.escape(_fold(can_chi(y)))}\b", text):
-            named.add(y)
+    for name in _CAN_CHI_NAMES.findall(text):  # a can chi name repeats every 60 years:
+        named.add(year - 30 + (_CAN_CHI[name] - (year - 30)) % 60)  # the one nearest `year`
     other = sorted(named - {year})
     if not other:
         return []

@@ -43,7 +43,7 @@ from sqlalchemy import bindparam, text
 from ledger import clock
 from ledger.domain.catalogue import IncomeSource
 from ledger.domain.periods import Period, parse_period
-from ledger.domain.policy import Policy, expected_dues, grassroots_share
+from ledger.domain.policy import Policy, grassroots_share, standard_part
 from ledger.projections.queries.compliance import DUES_LINES, FEE_LINES, period_scope
 
 if TYPE_CHECKING:
@@ -168,9 +168,8 @@ def remittance(
         if amount == 0:
             continue  # reversed
         pol = policy(r.unit_code, r.month)
-        standard = amount
-        if pol is not None and r.basis is not None and amount > 0:
-            standard = min(amount, expected_dues(pol, int(r.basis)))
+        basis = None if r.basis is None else int(r.basis)
+        standard = amount if pol is None else standard_part(pol, basis, amount)
         acc = dues[(r.unit_code, r.month)]
         acc[0] += amount
         acc[1] += standard
