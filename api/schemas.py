@@ -26,6 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -94,8 +95,19 @@ def _says_something(value: str) -> str:
     return value
 
 
+def _one_line_break(value: Any) -> Any:
+    """A line break is one character: a browser posts a textarea's breaks as CRLF (HTML form
+    submission) while its maxlength counts each as one, so CRLF (and a lone CR) become LF
+    before the length is checked."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 StatementText = Annotated[
-    str, StringConstraints(max_length=2000), AfterValidator(_clean), AfterValidator(_says_something)
+    str,
+    StringConstraints(max_length=2000),
+    BeforeValidator(_one_line_break),  # runs first, before the length is checked
+    AfterValidator(_clean),
+    AfterValidator(_says_something),
 ]
 Base64Text = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]*={0,2}$", max_length=200)]
 

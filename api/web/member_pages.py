@@ -198,7 +198,8 @@ def dispute(
     who: Member,
     entry: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=40)] = "",
-    text: Annotated[str, Form(max_length=2000)] = "",
+    # the form's 2000 characters, each line break posted as CRLF: DisputeIn counts them
+    text: Annotated[str, Form(max_length=4000)] = "",
     request_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     try:

@@ -400,6 +400,35 @@ def test_an_empty_dispute_is_refused_saying_why_in_vietnamese(web: Web) -> None:
     assert web.world.ledger.get_member("DV001").statements == []
 
 
+def test_a_dispute_as_long_as_the_form_allows_is_recorded_with_its_line_breaks(web: Web) -> None:
+    # The textarea's maxlength="2000" counts a line break as one character, but the browser
+    # posts it as CRLF (Chromium: 10 typed characters with two line breaks arrive as 12).
+    typed = ("Tôi chưa nhận khoản này." + "\n") * 80
+    typed = typed[:2000]
+    assert len(typed) == 2000 and typed.count("\n") == 80
+    member = web.login("DV001")
+    token = csrf_of(member.get("/web/me").text)
+    data = {
+        "entry": web.events["gift1"],
+        "reason": "not_received",
+        "text": typed.replace("\n", "\r\n"),  # what the browser sends
+        "csrf": token,
+    }
+    r = member.post("/web/me/disputes", data=data)
+    assert r.status_code == 303
+    [said] = web.world.ledger.get_member("DV001").statements
+    assert (said["kind"], said["entry"]) == ("dispute", web.events["gift1"])
+    inspector = web.login("ubkt").get("/web/inspector", params={"unit": "P", "period": "2024"})
+    assert typed.strip().split("\n")[0] in inspector.text
+    # Beyond what the form allows, the refusal says why in Vietnamese and nothing is stored.
+    data["text"] = "a" * 2001
+    data["entry"] = web.events["dues"]
+    r = member.post("/web/me/disputes", data=data)
+    assert r.status_code == 422
+    assert "quá dài (tối đa 2000 ký tự)" in r.text and "String should have" not in r.text
+    assert len(web.world.ledger.get_member("DV001").statements) == 1
+
+
 def test_a_member_of_a_dissolved_union_disputes_and_the_union_above_judges_it(web: Web) -> None:
     w = web.world
     with at("2024-10-01"):  # G2 merges into G1: its member moves, then it is dissolved
