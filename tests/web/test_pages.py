@@ -263,6 +263,28 @@ def test_a_member_sees_their_own_entries_and_nobody_elses(web: Web) -> None:
     assert web.world.ledger.get_member("DV002").statements == []
 
 
+def test_a_reversal_in_a_members_history_is_not_said_to_be_paid_out(web: Web) -> None:
+    """The reversal of a payout showed "-300.000 đ · Đã chi" (paid out) on the member's page."""
+    w = web.world
+    back = w.submit(
+        "reversal.record",
+        by=w.kt,
+        unit="G1",
+        effective_date=clock.today_vn(),
+        body={"target": web.events["gift1"], "reason": "ghi nhầm"},
+    )
+    page = web.login("DV001").get("/web/me").text
+    rows = dict(re.findall(r'<tr id="e-[^"]+" data-event="([^"]+)"[^>]*>(.*?)</tr>', page, re.S))
+    status = {
+        event: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells[3])).strip()
+        for event, row in rows.items()
+        for cells in [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    }
+    assert status[web.events["gift1"]] == "Đã chi · đã đảo"
+    assert status[back.event_id].startswith("Đã ghi")
+    assert "-300.000 đ" in rows[back.event_id]
+
+
 def test_a_member_confirms_receipt_and_disputes_and_the_inspector_reads_it(web: Web) -> None:
     ev = web.events
     member = web.login("DV001")
