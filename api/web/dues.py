@@ -46,7 +46,7 @@ from ledger.payroll import (
     read_rows,
 )
 
-MONTH: Final = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+MONTH: Final = re.compile(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")
 
 
 @dataclass

@@ -582,10 +582,10 @@ def optional_day(option: str, text: str | None) -> date | None:
 def month(option: str, text: str) -> str:
     """`YYYY-MM` or `mm/yyyy` → `YYYY-MM`."""
     t = text.strip()
-    m = re.fullmatch(r"(\d{1,2})/(\d{4})", t)
+    m = re.fullmatch(r"([0-9]{1,2})/([0-9]{4})", t)
     if m:
         t = f"{m.group(2)}-{int(m.group(1)):02d}"
-    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", t):
+    if not re.fullmatch(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])", t):
         usage(f"{option}: tháng không hợp lệ / invalid month {text!r} (YYYY-MM, ví dụ 2025-03)")
     return t
 

@@ -364,7 +364,7 @@ def _read_dues_line(
     if problems:
         return
     month = cells["month"]
-    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", month):
+    if not re.fullmatch(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])", month):
         problems.append(
             FileProblem(lineno, "month", "tháng phải dạng YYYY-MM", "month must be YYYY-MM")
         )

@@ -75,9 +75,10 @@ Commit = Annotated[
         "and salt travel in `openings` under this field's name, to be sealed."
     ),
 ]
+# ASCII digits only: the pattern engine's `\d` also takes "20２5-03", which no period reads.
 Month = Annotated[
     str,
-    StringConstraints(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$"),
+    StringConstraints(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"),
     Field(description="A month, YYYY-MM."),
 ]
 # 32 bytes in canonical padded base64: the 43rd character carries 4 bits and two zero bits,
