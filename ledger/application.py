@@ -92,6 +92,7 @@ from ledger.privacy import (
     blind_index,
     check_openings,
     citizen_id_problem,
+    name_problem,
     new_data_key,
     normalize_indexed,
     seal,
@@ -855,6 +856,10 @@ class Ledger(Application[UUID]):
                     problems.append(problem(f"openings.{field_}", "cmnd_expired", *expired))
                     continue
             blind[field_] = blind_index(self.vault.index_key(), kind=kind, value=normal)
+        if "full_name" in item.openings:
+            bad_name = name_problem(item.openings["full_name"].get("value"))
+            if bad_name is not None:
+                problems.append(problem("openings.full_name", "invalid_value", *bad_name))
         if "date_of_birth" in item.openings:
             wrong = birth_date_problem(
                 item.openings["date_of_birth"].get("value"), pc.command.effective_date

@@ -15,6 +15,7 @@ A chair cosigns by signing the same canonical bytes and appending
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -53,6 +54,8 @@ def normalise_personal(field: str, value: str) -> str:
         return normalize_bank_account(bank, number)
     if field == "household":
         return normalize_household(value)
+    if field == "full_name":  # NFC: "Lê" typed decomposed is the same name (the ledger checks)
+        return unicodedata.normalize("NFC", value).strip()
     return value.strip()
 
 

@@ -49,6 +49,7 @@ import hmac
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -69,6 +70,7 @@ __all__ = [
     "citizen_id_problem",
     "commit",
     "make_personal",
+    "name_problem",
     "new_data_key",
     "new_salt",
     "normalize_bank_account",
@@ -183,6 +185,37 @@ def birth_date_problem(value: Any, on: date) -> tuple[str, str] | None:
         return (
             f"ngày sinh {value} sau ngày hiệu lực {on.isoformat()}",
             f"date of birth {value} is after the effective date {on.isoformat()}",
+        )
+    return None
+
+
+MAX_NAME = 200  # as a unit's or officer's name (ShortText)
+
+
+def name_problem(value: Any) -> tuple[str, str] | None:
+    """Why a person's full name cannot be sealed as typed, as (tiếng Việt, English), or None.
+
+    A name is what inspectors search and compare: it must be NFC (Vietnamese typed on some
+    keyboards arrives decomposed, "Lê" as L, e, U+0302, which then matches no other "Lê"), not
+    blank, at most `MAX_NAME` characters, and hold no control character and no invisible
+    format character (zero-width space, right-to-left override...), which would make two
+    names that look the same differ, or a name shown differently from what was sealed.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return ("họ tên trống", "the name is empty")
+    hidden = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in ("Cc", "Cf")})
+    if hidden:
+        listed = ", ".join(hidden)
+        return (
+            f"họ tên chứa ký tự điều khiển hoặc ký tự ẩn ({listed})",
+            f"the name holds control or invisible characters ({listed})",
+        )
+    if len(value) > MAX_NAME:
+        return (f"họ tên dài quá {MAX_NAME} ký tự", f"the name is over {MAX_NAME} characters")
+    if value != value.strip() or unicodedata.normalize("NFC", value) != value:
+        return (
+            "họ tên cần chuẩn hóa Unicode NFC, không có khoảng trắng ở đầu hay cuối",
+            "normalise the name to Unicode NFC without leading or trailing spaces",
         )
     return None
 

@@ -69,6 +69,7 @@ from ledger.domain.commands import MAX_MONEY
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong, parse_dong
 from ledger.keystore import Keystore, KeystoreError, default_keystore_dir
+from ledger.privacy import name_problem
 from ledger.schema import NotALedger, check_database, current_revision, head_revision
 from ledger.store import storage_refusal
 
@@ -617,6 +618,9 @@ def personal_value(option: str, field_: str, value: str | None) -> str | None:
         usage(f"{option}: {exc}")
     if not normal:
         usage(f"{option}: không được để trống / must not be empty")
+    bad_name = name_problem(normal) if field_ == "full_name" else None
+    if bad_name is not None:
+        usage(f"{option}: {both(*bad_name)}")
     return normal
 
 

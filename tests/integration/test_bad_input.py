@@ -82,3 +82,74 @@ def test_a_month_with_full_width_digits_is_refused_everywhere(
     assert "dòng 2, trường month: tháng phải dạng YYYY-MM" in r.stderr
     assert "Traceback" not in r.output
     assert table_rows(world) == before
+
+
+# --- a person's name: NFC, no hidden characters ----------------------------------------------
+
+
+def _join_signed_as_typed(world: Any, number: str, name: str) -> dict[str, Any]:
+    """A member.join whose name is committed exactly as given (an API client's own signing,
+    without `ledger.client`'s normalisation)."""
+    from ledger.client import build
+    from ledger.privacy import make_personal
+
+    commitments, openings = make_personal(
+        {"full_name": name, "citizen_id": "079190000111", "date_of_birth": "1990-01-01"}
+    )
+    return build(
+        "member.join",
+        by=world.kt,
+        unit="G1",
+        effective_date="2024-07-01",
+        body={"member": number, "salary_basis": 6_000_000, "personal": commitments},
+    ) | {"openings": openings}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Le\u0302 Va\u0306n An",  # decomposed (NFD): "Lê Văn An" that matches no other
+        "Lê\u200b Văn An",  # a zero-width space
+        "\u202eLê Văn An",  # a right-to-left override
+        "Lê\x01Văn",
+        "\u200b",
+        " ",
+        "A" * 201,
+    ],
+)
+def test_a_name_signed_decomposed_or_with_hidden_characters_is_refused(
+    world: Any, name: str
+) -> None:
+    world.join("DV001")  # the ledger's blind-index key exists from its first member on
+    before = table_rows(world)
+    with at("2024-07-01"):
+        item = _join_signed_as_typed(world, "DV050", name)
+        assert refused_fields(lambda: world.ledger.submit(item)) == ["openings.full_name"]
+    assert table_rows(world) == before
+
+
+def test_the_command_line_signs_a_name_as_nfc_and_refuses_hidden_characters(
+    world: Any, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    world.join("DV001")
+    add = (
+        "members add {number} --unit G1 --citizen-id {cid} --dob 1990-01-01"
+        " --salary 6.000.000 --date 2024-07-01 --as kt.g1"
+    )
+    before = table_rows(world)
+    for name in ("Lê\u200bVăn An", "\u202eLê Văn An", "A" * 201):
+        r = cli(home, database_url, add.format(number="DV060", cid="079190000060"), "--name", name)
+        assert r.exit_code == 2, r.output
+        assert r.stderr.count("--name: họ tên") == 1, r.stderr
+        assert table_rows(world) == before
+    r = cli(
+        home,
+        database_url,
+        add.format(number="DV061", cid="079190000061"),
+        "--name",
+        "Le\u0302 Va\u0306n An",
+    )
+    assert r.exit_code == 0, r.output
+    shown = cli(home, database_url, "members show DV061 --json")
+    assert '"Lê Văn An"' in shown.stdout  # sealed as NFC, one spelling with every other "Lê"
