@@ -27,6 +27,7 @@ _SUFFIX = re.compile(r"\s*(?:đồng|đ|₫|vnđ|vnd)\s*\Z", re.IGNORECASE)
 _SPACES = re.compile(r"[ \u00a0\u202f]")
 _MINUS = ("-", "\u2212")
 _DIGITS = re.compile(r"[0-9]+\Z")
+MAX_DIGITS = 30  # far above any amount the ledger takes (10**13), far below int()'s 4,300
 
 
 def _require_int(value: object, name: str) -> int:
@@ -67,6 +68,8 @@ def parse_dong(text: str, *, allow_negative: bool = False) -> Dong:
             "Số tiền chứa ký tự không hợp lệ", "amount contains characters that are not digits", raw
         )
     s = _SPACES.sub(" ", s)
+    if sum(ch.isdigit() for ch in s) > MAX_DIGITS:  # before int(): Python's own limit, in English
+        raise _parse_error("Số tiền quá lớn", "amount is too large", raw[:40])
     separators = {ch for ch in s if ch in ". ,"}
     if len(separators) > 1:
         raise _parse_error(

@@ -177,3 +177,13 @@ def test_compare_share_is_exact_where_the_rounded_share_is_not() -> None:
     assert compare_share(600_001, 1_000_000, 6000) == 1
     assert compare_share(2, 3, 6667) == -1 and compare_share(2, 3, 6666) == 1
     assert compare_share(0, 0, 6000) is None
+
+
+def test_an_amount_of_thousands_of_digits_is_refused_in_both_languages() -> None:
+    from ledger.domain.money import parse_dong
+
+    for text in ("9" * 5000, "1." + ".".join(["000"] * 2000)):
+        with pytest.raises(ValueError) as exc:
+            parse_dong(text)
+        assert str(exc.value).startswith("Số tiền quá lớn / amount is too large: ")
+    assert parse_dong("9" * 30) == int("9" * 30)  # refused by the ledger's bound, not here
