@@ -2,6 +2,9 @@
 
 - `share_chart`: welfare share of spending per union, worst first, with the target line;
   each bar carries the id `bar-<unit code>` in SVG, labels stay text (`svg.fonttype: none`).
+  A bar is red or green as the structure judges that union: against its own target (a
+  union's own stricter version may raise it above the line drawn, the parent's), on the
+  exact amounts.
 - `trend_chart`: welfare share by month, with the target line.
 
 Invariants: no pyplot (no global figure state, no GUI backend); no date or software version
@@ -30,6 +33,7 @@ class Bar:
     code: str
     label: str
     share_bp: int | None
+    meets_target: bool | None = None
 
 
 def _pct(bp: int | None) -> str:
@@ -51,7 +55,10 @@ def _save(fig: Figure, fmt: str) -> bytes:
 
 def share_bars(structure: Structure) -> list[Bar]:
     """The bars of `share_chart`, worst first (units without spending last)."""
-    return [Bar(c.code, f"{c.code} {c.name}"[:48], c.share_bp) for c in structure.children]
+    return [
+        Bar(c.code, f"{c.code} {c.name}"[:48], c.share_bp, c.meets_target)
+        for c in structure.children
+    ]
 
 
 def share_chart(structure: Structure, fmt: str) -> bytes:
@@ -62,7 +69,7 @@ def share_chart(structure: Structure, fmt: str) -> bytes:
         ax = fig.add_subplot()
         for i, b in enumerate(bars):
             share = 0 if b.share_bp is None else b.share_bp
-            ok = target is None or (b.share_bp is not None and b.share_bp >= target)
+            ok = b.meets_target is not False
             (rect,) = ax.barh(i, share / 100, color=_MEETS if ok else _BELOW).patches
             rect.set_gid(f"bar-{b.code}")
             ax.text(share / 100 + 0.8, i, _pct(b.share_bp), va="center", fontsize=8)
@@ -106,7 +113,7 @@ def trend_chart(structure: Structure, points: list[TrendPoint], fmt: str) -> byt
             (rect,) = ax.bar(
                 i,
                 p.share_bp / 100,
-                color=_TARGET if target is None else (_MEETS if p.share_bp >= target else _BELOW),
+                color=_TARGET if target is None else (_MEETS if p.meets_target else _BELOW),
             ).patches
             rect.set_gid(f"bar-{p.month}")
         ax.set_xticks(

@@ -92,13 +92,24 @@ class Structure:
 
 @dataclass(frozen=True)
 class TrendPoint:
+    """One month of the trend, judged against the target of the period it belongs to: a
+    month at 59,996% is under a 60% target and shown 59,99%, as in the structure."""
+
     month: str
     welfare: int
     spending: int
+    target_bp: int | None = None
 
     @property
     def share_bp(self) -> int | None:
-        return share_bp(self.welfare, self.spending)
+        return shown_share(share_bp(self.welfare, self.spending), self.meets_target, self.target_bp)
+
+    @property
+    def meets_target(self) -> bool | None:
+        if self.target_bp is None:
+            return None
+        against = compare_share(self.welfare, self.spending, self.target_bp)
+        return None if against is None else against >= 0
 
 
 # What each unit spent: (unit, the day its chain of parents is taken on, amounts). A unit
@@ -180,11 +191,7 @@ def spending_structure(
         lo, hi = judged.limit(cat) if judged is not None else (None, None)
         amount = amounts.get(cat.value, 0)
         if amount or lo is not None or hi is not None:
-            categories.append(
-                CategoryShare(
-                    cat.value, amount, share_bp(amount, total.spending), lo, hi, total.spending
-                )
-            )
+            categories.append(CategoryShare.judged(cat.value, amount, total.spending, lo, hi))
     within = history.within(unit, period.start, period.end)
     if grassroots:
         codes = [u for u in sorted(within) if not tree.children(u)]
@@ -223,6 +230,8 @@ def welfare_trend(
             welfare[month] += int(r["amount"])
     points, p = [], Period.for_date("month", period.start)
     while p.start < period.end:
-        points.append(TrendPoint(p.label, welfare[p.label], spending[p.label]))
+        points.append(
+            TrendPoint(p.label, welfare[p.label], spending[p.label], structure.total.target_bp)
+        )
         p = p.next()
     return structure, points

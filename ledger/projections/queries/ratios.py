@@ -96,6 +96,21 @@ class CategoryShare:
     max_bp: int | None
     spending: int  # the whole the share is of: limits are judged on exact amounts
 
+    @classmethod
+    def judged(
+        cls, category: str, amount: int, spending: int, min_bp: int | None, max_bp: int | None
+    ) -> CategoryShare:
+        """The category's share, shown as it is judged: 45,004% is over a 45% maximum and
+        shown 45,01%, 39,996% under a 40% minimum and shown 39,99% (never the limit itself
+        beside "chưa đạt"); within the limits, the plain half-up rounding."""
+        share = share_bp(amount, spending)
+        if share is not None:
+            if min_bp is not None and (compare_share(amount, spending, min_bp) or 0) < 0:
+                share = min(share, min_bp - 1)
+            if max_bp is not None and (compare_share(amount, spending, max_bp) or 0) > 0:
+                share = max(share, max_bp + 1)
+        return cls(category, amount, share, min_bp, max_bp, spending)
+
     @property
     def within_limits(self) -> bool | None:
         if self.share_bp is None or (self.min_bp is None and self.max_bp is None):
@@ -311,9 +326,7 @@ def _figures(
             lo, hi = judged.limit(cat)
             amount = by_category.get(cat.value, 0)
             if amount or lo is not None or hi is not None:
-                figures.categories.append(
-                    CategoryShare(cat.value, amount, share_bp(amount, spent), lo, hi, spent)
-                )
+                figures.categories.append(CategoryShare.judged(cat.value, amount, spent, lo, hi))
     if depth > 0:
         figures.children = [
             _figures(

@@ -1,0 +1,114 @@
+"""Reports checked as an accountant and an inspector would (both backends): shares that
+round onto a target or a limit, charts that colour what the tables judge, and figures that
+add up to the totals they belong to.
+
+The world is tests.support.World (P → D → G1, G2, default policy: welfare ≥ 60% of spending,
+welfare category ≥ 40%, salaries ≤ 45%, administration ≤ 15%).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from audit.log import make_checkpoint
+from ledger.domain.periods import parse_period
+from ledger.projections.queries.ratios import unit_figures
+from ledger.reports.charts import share_chart, trend_chart
+from ledger.reports.export import structure_to_csv
+from ledger.reports.structure import spending_structure, welfare_trend
+from tests.support import World, at
+
+MARCH, YEAR = parse_period("2025-03"), parse_period("2025")
+_SVG = "{http://www.w3.org/2000/svg}"
+_RED, _GREEN = "#c0392b", "#2e7d32"
+
+
+def _expense(w: World, day: str, unit: str, category: str, amount: int) -> Any:
+    body = {"category": category, "amount": amount, "description": "chi"}
+    by = w.kt if unit == "G1" else w.kt2
+    cosigner = w.chair if amount > 5_000_000 else None
+    with at(day):
+        return w.submit(
+            "expense.record", by=by, unit=unit, effective_date=day, body=body, cosigner=cosigner
+        )
+
+
+def _bar_colours(svg: bytes) -> dict[str, str]:
+    """The fill colour of each bar (`bar-<id>`) of a chart written as SVG."""
+    out = {}
+    for g in ET.fromstring(svg).iter(f"{_SVG}g"):
+        gid = g.get("id") or ""
+        if gid.startswith("bar-"):
+            [path] = list(g.iter(f"{_SVG}path"))
+            style = dict(
+                part.split(":", 1) for part in (path.get("style") or "").split(";") if ":" in part
+            )
+            out[gid[4:]] = style["fill"].strip()
+    return out
+
+
+def test_a_month_rounding_to_the_target_is_drawn_under_it_in_the_trend_chart(world) -> None:  # type: ignore[no-untyped-def]
+    """599.960 of 1.000.000 đ is 59,996%: the structure says 59,99%, under the 60% target;
+    the trend chart showed the month at 60% and green."""
+    _expense(world, "2025-03-10", "G1", "welfare", 599_960)
+    _expense(world, "2025-03-10", "G1", "movement", 400_040)
+    _expense(world, "2025-04-10", "G1", "welfare", 600_000)
+    _expense(world, "2025-04-10", "G1", "movement", 400_000)
+    make_checkpoint(world.ctx.engine)
+    structure, points = welfare_trend(world.ledger, "G1", YEAR)
+    shares = {p.month: p.share_bp for p in points if p.share_bp is not None}
+    assert shares == {"2025-03": 5999, "2025-04": 6000}
+    svg = trend_chart(structure, points, "svg")
+    assert _bar_colours(svg) == {"2025-03": _RED, "2025-04": _GREEN}
+    assert spending_structure(world.ledger, "G1", MARCH).total.share_bp == 5999
+
+
+def test_a_category_share_rounding_onto_its_limit_is_shown_outside_it(world) -> None:  # type: ignore[no-untyped-def]
+    """Salaries of 450.040 in 1.000.000 đ are 45,004%, over the 45% maximum: the structure,
+    its CSV and `ratios` said "45%" and "chưa đạt" side by side. A share is judged on the
+    exact amounts and shown so that it reads as judged: 45,01%. Likewise a welfare category
+    of 39,996% is shown 39,99% under its 40% minimum."""
+    _expense(world, "2025-03-10", "G1", "salaries", 450_040)
+    _expense(world, "2025-03-10", "G1", "movement", 549_960)
+    _expense(world, "2025-03-10", "G2", "welfare", 399_960)
+    _expense(world, "2025-03-10", "G2", "movement", 600_040)
+    make_checkpoint(world.ctx.engine)
+    g1 = spending_structure(world.ledger, "G1", MARCH)
+    assert {c.category: (c.share_bp, c.within_limits) for c in g1.categories}["salaries"] == (
+        4501,
+        False,
+    )
+    lines = structure_to_csv(g1)[3:].decode("utf-8").split("\r\n")
+    assert "Nội dung chi;salaries;Lương, phụ cấp;0,450;45,01;;45,00;chưa đạt;450040" in lines
+    figures = unit_figures(world.ledger, "G1", MARCH)
+    assert {c.category: (c.share_bp, c.within_limits) for c in figures.categories}["salaries"] == (
+        4501,
+        False,
+    )
+    g2 = spending_structure(world.ledger, "G2", MARCH)
+    assert {c.category: (c.share_bp, c.within_limits) for c in g2.categories}["welfare"] == (
+        3999,
+        False,
+    )
+    # Within the limits, the share is the plain half-up rounding.
+    assert {c.category: c.share_bp for c in g2.categories}["movement"] == 6000
+
+
+def test_the_share_chart_colours_each_union_by_its_own_target(world) -> None:  # type: ignore[no-untyped-def]
+    """G1's own version raises its target to 95%: the structure judges its 80% "chưa đạt",
+    but the chart coloured the bar green against D's 60% line."""
+    world.adopt(
+        "G1", "2025-01-01", version="G1-strict", effective_from="2025-01-01", welfare_target_bp=9500
+    )
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    _expense(world, "2025-03-10", "G1", "movement", 200_000)
+    _expense(world, "2025-03-10", "G2", "welfare", 700_000)
+    _expense(world, "2025-03-10", "G2", "movement", 300_000)
+    make_checkpoint(world.ctx.engine)
+    s = spending_structure(world.ledger, "D", MARCH)
+    assert [(c.code, c.share_bp, c.target_bp, c.meets_target) for c in s.children] == [
+        ("G2", 7000, 6000, True),
+        ("G1", 8000, 9500, False),
+    ]
+    assert _bar_colours(share_chart(s, "svg")) == {"G2": _GREEN, "G1": _RED}
