@@ -461,7 +461,21 @@ def print_structure(s: Structure) -> None:
                     _verdict(c.meets_target),
                 )
                 for c in s.children
-            ],
+            ]
+            + (
+                [
+                    (
+                        s.unit.code,
+                        "Chi tại cấp trên (không thuộc đơn vị nào ở trên)",
+                        fmt_money(s.above[1]),
+                        fmt_money(s.above[0]),
+                        "",
+                        "",
+                    )
+                ]
+                if s.above != (0, 0)
+                else []
+            ),
         )
     )
 

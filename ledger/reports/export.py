@@ -115,6 +115,10 @@ STRUCTURE_HEADER = (
 )
 
 
+ABOVE_VI = "Chi tại cấp trên"
+ABOVE_NOTE_VI = "chi của chính đơn vị (và các cấp giữa), không thuộc đơn vị nào ở trên"
+
+
 def _million(amount: int) -> str:
     return str(to_million(amount)).replace(".", ",")
 
@@ -139,7 +143,9 @@ def structure_to_csv(s: Structure) -> bytes:
     """The spending structure in the forms' CSV style (semicolons, decimal commas, UTF-8 with
     a BOM, the exact đồng last): total spending; welfare spending, its share of the total
     against the target; each category, its share against the policy's limits; each unit
-    below (or grassroots union), its spending and its welfare share against its target."""
+    below (or grassroots union), its spending and its welfare share against its target; last,
+    what the unit itself spent outside them ("Chi tại cấp trên"), so the units add up to the
+    total."""
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow([as_text(f"Cơ cấu chi — {s.unit.code} — {s.unit.name} ({s.unit.level})")])
@@ -192,6 +198,20 @@ def structure_to_csv(s: Structure) -> bytes:
                 "",
                 _judged(u.meets_target),
                 u.spending,
+            ]
+        )
+    if s.above != (0, 0):
+        w.writerow(
+            [
+                ABOVE_VI,
+                s.unit.code,
+                as_text(f"{s.unit.name}: {ABOVE_NOTE_VI}"),
+                _million(s.above[1]),
+                "",
+                "",
+                "",
+                "",
+                s.above[1],
             ]
         )
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")

@@ -9,6 +9,8 @@ Invariants:
   (`ledger.reports.measures.Scope`), rolled up over each unit's subtree as it stood on the
   line's effective date; a child's (or grassroots union's) share is what it held while it
   was below the unit.
+- The children (or grassroots unions) and `above` (what the unit itself, and the levels
+  between, spent) add up to the total, welfare and spending alike.
 - Each share is compared with what the unit is judged by on the period's last day, as the
   checkpoint's log holds it (`AsOf.oversight`: a version adopted after the checkpoint does
   not count): the highest welfare target and the strictest category limits in force at the
@@ -75,6 +77,10 @@ class Structure:
     total: UnitShare
     categories: list[CategoryShare]
     children: list[UnitShare] = field(default_factory=list)  # worst welfare share first
+    # (welfare, spending) of the total that no listed child holds: what the unit itself and,
+    # with `grassroots`, the levels between it and its grassroots unions spent; zero for a
+    # grassroots union (it is its own only row). The children and it add up to the total.
+    above: tuple[int, int] = (0, 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +93,7 @@ class Structure:
                 c.__dict__ | {"within_limits": c.within_limits} for c in self.categories
             ],
             "children": [c.as_dict() for c in self.children],
+            "above_children": {"welfare": self.above[0], "spending": self.above[1]},
         }
 
 
@@ -201,7 +208,11 @@ def spending_structure(
         (share_of(c, direct=not grassroots) for c in codes),
         key=lambda s: (s.share_bp is None, s.share_bp or 0, s.code),
     )
-    return Structure(node, period, asof, total, categories, children)
+    above = (
+        total.welfare - sum(c.welfare for c in children),
+        total.spending - sum(c.spending for c in children),
+    )
+    return Structure(node, period, asof, total, categories, children, above)
 
 
 def welfare_trend(

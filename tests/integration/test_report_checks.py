@@ -112,3 +112,36 @@ def test_the_share_chart_colours_each_union_by_its_own_target(world) -> None:  #
         ("G1", 8000, 9500, False),
     ]
     assert _bar_colours(share_chart(s, "svg")) == {"G2": _GREEN, "G1": _RED}
+
+
+def test_the_units_of_the_structure_add_up_to_its_total(world, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """D spends 3.000.000 đ itself: its structure's total held it but no row did, so its
+    unions did not add up to the total an accountant checks them against."""
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    _expense(world, "2025-03-10", "G2", "movement", 500_000)
+    with at("2025-03-12"):
+        world.submit(
+            "officer.grant",
+            by=world.admin,
+            body={"officer": "kt.g2", "role": "finance_officer", "scope": "D"},
+        )
+    _expense(world, "2025-03-12", "D", "administration", 3_000_000)
+    make_checkpoint(world.ctx.engine)
+    for grassroots in (False, True):
+        s = spending_structure(world.ledger, "P", MARCH, grassroots=grassroots)
+        assert (s.total.welfare, s.total.spending) == (800_000, 4_300_000)
+        listed = (sum(c.welfare for c in s.children), sum(c.spending for c in s.children))
+        assert (listed[0] + s.above[0], listed[1] + s.above[1]) == (800_000, 4_300_000)
+        assert s.above == ((0, 3_000_000) if grassroots else (0, 0))
+    d = spending_structure(world.ledger, "D", MARCH)
+    assert d.above == (0, 3_000_000) and d.as_dict()["above_children"]["spending"] == 3_000_000
+    lines = structure_to_csv(d)[3:].decode("utf-8").split("\r\n")
+    assert (
+        "Chi tại cấp trên;D;Công đoàn KCN VSIP: chi của chính đơn vị (và các cấp giữa), "
+        "không thuộc đơn vị nào ở trên;3,000;;;;;3000000"
+    ) in lines
+    g1 = spending_structure(world.ledger, "G1", MARCH)
+    assert g1.above == (0, 0) and not any(
+        x.startswith("Chi tại cấp trên")
+        for x in structure_to_csv(g1)[3:].decode("utf-8").split("\r\n")
+    )
