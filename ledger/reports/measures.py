@@ -22,8 +22,9 @@ Invariants (with those of `ledger.projections.lines` and `ledger.reports.asof`):
   member number or name holds); a line without a member number counts as one person
   (`_NO_MEMBER`), as a Python set of the rows would.
 - `participants` adds the `participants` recorded on expenses of the categories (people-times,
-  as written on the expense); expenses without the figure are reported in a note, never
-  guessed.
+  as written on the expense: the ledger has no names for them, so one person at two
+  activities counts twice, and the row says so in a note); expenses without the figure are
+  reported in a note, never guessed.
 """
 
 from __future__ import annotations
@@ -149,6 +150,11 @@ class Facts:
             return sum(1 for n in net.values() if n > 0), notes
         total = sum(self.participants.get(c, (0, 0))[0] for c in v)
         missing = sum(self.participants.get(c, (0, 0))[1] for c in v)
+        if total:
+            notes.append(
+                f"{total} lượt người ghi trên các khoản chi, không phải số người khác nhau / "
+                f"{total} people-times written on the expenses, not distinct people"
+            )
         if missing > 0:
             notes.append(
                 f"{missing} khoản chi không ghi số người tham gia / "

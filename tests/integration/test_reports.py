@@ -222,7 +222,10 @@ def test_monthly_rows_match_hand_computed_figures(world, year) -> None:  # type:
     assert values(build_report(world.ledger, "monthly", "G2", MARCH)) == MONTHLY_G2
     # 0,55 million đồng, exact; the movement expense without a participant count is named.
     assert p.row("II.1.5").million == Decimal("0.550") and p.row("II.1.5").shown() == "0,55"
+    # 40 + 25 participants written on the movement expenses are people-times, and say so.
     assert p.row("II.3").notes == (
+        "65 lượt người ghi trên các khoản chi, không phải số người khác nhau / "
+        "65 people-times written on the expenses, not distinct people",
         "1 khoản chi không ghi số người tham gia / 1 expense(s) without a participant count",
     )
     # Rows the ledger cannot know are blank and marked as entered by hand.
