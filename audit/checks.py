@@ -77,6 +77,10 @@ CHECKS: Final[dict[str, tuple[str, str]]] = {
         "khoản vay thiếu chữ ký của Chủ tịch",
         "loan without the chair's second signature",
     ),
+    "expense.second_signature": (
+        "khoản chi hoạt động thiếu chữ ký của Chủ tịch",
+        "expense without the chair's second signature",
+    ),
     "approval.target": ("phê duyệt một khoản chi không tồn tại", "approval of no recorded payout"),
     "approval.same_officer": ("người lập tự phê duyệt", "maker approved their own payout"),
     "approval.digest": (

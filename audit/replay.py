@@ -21,7 +21,8 @@ versions 1, 2, 3… in log order; a valid signature by a key valid at the record
 an officer holding one of the command type's roles over its unit (ancestors from replayed
 units); cosignatures by a different officer holding the chair role; payouts that needed the
 chair's second signature have one (inline, or a later approval); loan disbursements that
-needed it, and every write-off, have one inline (a loan is never recorded pending).
+needed it, and every write-off, have one inline (a loan is never recorded pending); so do
+expenses above the approval threshold (never recorded pending either).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from audit.scan import Scanned, stored_event, verify_sig
 from ledger.authority import holds_role
 from ledger.domain.catalogue import Role
 from ledger.domain.commands import COMMANDS
+from ledger.domain.money import format_dong
 from ledger.domain.officers import Officer
 from ledger.domain.policy import Policy, PolicyBook, resolve
 from ledger.domain.units import Unit
@@ -554,6 +556,8 @@ def check_cosignatures_and_approvals(item: Scanned, r: Replay) -> list[Finding]:
                 "the chair's second signature",
             )
         )
+    elif item.type == "expense.record" and not valid and _needs_chair(extra, r):
+        found.append(_expense_without_chair(item, extra, r))
     elif item.type == "approval.decide" and extra.get("decision") == "approve":
         target = str(extra.get("target"))
         maker, digest = r.payout_makers.get(target, (None, None))
@@ -587,6 +591,32 @@ def check_cosignatures_and_approvals(item: Scanned, r: Replay) -> list[Finding]:
         else:
             r.awaiting_chair.pop(target, None)
     return found
+
+
+def _expense_without_chair(item: Scanned, extra: dict[str, Any], r: Replay) -> Finding:
+    """An expense above the threshold of the policy in force on its effective date, recorded
+    without the chair's valid cosignature (the ledger refuses one since expenses came under
+    maker-checker; an older or forged client could still write it)."""
+    amount, threshold = extra.get("amount"), None
+    try:
+        policy = r.policy(str(extra.get("unit") or ""), date.fromisoformat(extra["effective_date"]))
+        threshold = policy.approval_threshold if policy is not None else None
+    except (ValueError, TypeError, KeyError):
+        pass
+    if isinstance(amount, int) and threshold is not None:
+        vi = f"khoản chi hoạt động {format_dong(amount)} vượt ngưỡng phê duyệt {format_dong(threshold)}"
+        en = f"an expense of {format_dong(amount)} above the approval threshold of {format_dong(threshold)}"
+    else:
+        vi, en = (
+            "khoản chi hoạt động vượt ngưỡng phê duyệt",
+            "an expense above the approval threshold",
+        )
+    return _f(
+        item,
+        "expense.second_signature",
+        f"{vi} mà không có chữ ký thứ hai của Chủ tịch",
+        f"{en} without the chair's second signature",
+    )
 
 
 def _needs_chair(extra: dict[str, Any], r: Replay) -> bool:

@@ -394,6 +394,12 @@ def _extra(
         if kind == "payout.record":
             extra |= {"status": verdict.get("status", "paid"), "digest": env.get("digest")}
         return extra
+    if kind == "expense.record":  # above the threshold, the chair cosigns inline
+        return {
+            "amount": body.get("amount"),
+            "effective_date": cmd.get("effective_date"),
+            "unit": cmd.get("unit"),
+        }
     if kind == "approval.decide":
         return {k: body.get(k) for k in ("target", "target_digest", "decision")}
     if kind == "member.erase":

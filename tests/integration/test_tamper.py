@@ -13,13 +13,15 @@ import json
 
 import pytest
 
+from audit.export import export
 from audit.findings import Finding, Report
 from audit.log import cosign_latest, make_checkpoint
 from audit.scan import event_leaf_hash
-from audit.source import EventRow
+from audit.source import BundleSource, EventRow
 from audit.verify import verify
 from audit.witness import WitnessRefusal, read_witness_state
 from ledger.domain.base import aggregate_id
+from ledger.domain.policy import Policy
 from ledger.signing import encode_b64
 from tests.integration.test_audit_helpers import (
     Attacker,
@@ -322,6 +324,70 @@ def test_removed_second_signature_is_found_at_the_loan_and_the_write_off(scene) 
         (forgiven.seq, forgiven.event_id),
     ]
     assert report.exit_code == 1
+
+
+def test_an_expense_above_the_threshold_without_the_chair_is_found_live_and_in_the_bundle(
+    world, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The ledger refuses an expense above the approval threshold without the chair's
+    cosignature, but `audit verify` did not check it: one written by an older client (the
+    ledger before that rule) or with the cosignature stripped from the stored event passed.
+    The threshold is the one of the signed policy in force on the expense's date."""
+    # G1's own version from 2025: threshold 10.000.000 đ (P's is 5.000.000 đ)
+    world.adopt(
+        "G1", "2024-12-20", version="G1-2025", effective_from="2025-01-01", approval_threshold=10**7
+    )
+
+    def expense(on: str, amount: int, cosigner=None):  # type: ignore[no-untyped-def]
+        with at(on):
+            return world.submit(
+                "expense.record",
+                by=world.kt,
+                unit="G1",
+                body={"category": "welfare", "amount": amount, "description": "Quà Tết"},
+                cosigner=cosigner,
+            )
+
+    cosigned = expense("2024-12-10", 8_000_000, world.chair)
+    with monkeypatch.context() as m:  # the ledger as it was before expenses needed the chair
+        m.setattr(Policy, "needs_second_signature", lambda self, amount: False)
+        unsigned = expense("2024-12-12", 8_000_000)
+    below_2025 = expense("2025-01-10", 8_000_000)  # G1's 2025 threshold: no chair needed
+    assert below_2025.status == "recorded"
+
+    def second_signatures(report: Report) -> list[tuple[int | None, str | None, str, str]]:
+        return [
+            (f.seq, f.event_id, f.message, f.message_vi)
+            for f in hits(report, "expense.second_signature")
+        ]
+
+    said = [
+        (
+            unsigned.seq,
+            unsigned.event_id,
+            "an expense of 8.000.000 đ above the approval threshold of 5.000.000 đ without "
+            "the chair's second signature",
+            "khoản chi hoạt động 8.000.000 đ vượt ngưỡng phê duyệt 5.000.000 đ mà không có "
+            "chữ ký thứ hai của Chủ tịch",
+        )
+    ]
+    live = run(world)
+    assert [f.check for f in live.errors()] == ["expense.second_signature"]
+    assert second_signatures(live) == said and live.exit_code == 1
+    export(source_of(world.ctx), tmp_path / "bundle")  # the inspectors' offline copy
+    offline = verify(BundleSource(tmp_path / "bundle"), workers=1)
+    assert offline.errors() == live.errors() and offline.exit_code == 1
+
+    # a dishonest client strips the chair's signature from the stored cosigned expense
+    attacker = Attacker(world.ctx.engine)
+    state = json.loads(attacker.state(cosigned.seq))
+    del state["envelope"]["cosignatures"]
+    attacker.set_state(cosigned.seq, json.dumps(state, separators=(",", ":")).encode())
+    stripped = second_signatures(run(world))
+    assert [(seq, event_id) for seq, event_id, _, _ in stripped] == [
+        (cosigned.seq, cosigned.event_id),
+        (unsigned.seq, unsigned.event_id),
+    ]
 
 
 def test_parallel_verification_gives_the_same_findings(scene) -> None:  # type: ignore[no-untyped-def]
