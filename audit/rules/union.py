@@ -18,10 +18,11 @@ Invariants:
   and early January) is one season. A union's flagged purchases of an item are one finding
   per season (purchases more than `in_kind_season_days` apart start a new one).
 - Rule 11 also compares the cost per head of in-kind payouts (a payout's amount: one
-  beneficiary) with what other unions gave a head of the same kind in the same season, in
-  goods or money (each union's median there): an item renamed so that it has no peers, or
-  several units a head at an honest unit price. A payout already found by its unit price is
-  not counted again; the others are one finding per union, kind and season.
+  beneficiary) with what other unions' in-kind payouts of the same kind cost a head in the
+  same season (each union's median there; cash of that kind is no peer): an item renamed so
+  that it has no peers, or several units a head at an honest unit price. A payout already
+  found by its unit price is not counted again; the others are one finding per union, kind
+  and season.
 - Rule 11 also judges welfare expenses (goods bought in bulk: Tết gifts, a union market):
   their cost per participant against the median cost a head of
   other unions' in-kind payouts in the season (each union's median there), with the same
@@ -257,18 +258,20 @@ def _per_head_prices(payouts: list[Payout]) -> Prices:
 
 def _dear_per_head(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:
     """In-kind payouts whose cost per head (the payout's amount: one beneficiary) is far above
-    what other unions gave a head of the same kind in the same season, in goods or money:
-    a renamed item with no peers, or several units a head at an honest unit price."""
+    what other unions' gifts in kind of the same kind cost a head in the same season: a
+    renamed item with no peers, or several units a head at an honest unit price. Cash of that
+    kind is no peer: its amounts are set another way (small cash gifts beside a box of
+    mooncakes, large cash support beside a basket)."""
     by_kind: dict[str, list[Payout]] = defaultdict(list)
     for p in facts.counted_payouts():
-        if p.kind not in _NOT_CASH:
+        if p.form == "in_kind" and p.kind not in _NOT_CASH:
             by_kind[p.kind].append(p)
     out = []
     for kind, payouts in sorted(by_kind.items()):
         given = _per_head_prices(payouts)
         bought: dict[tuple[str, date], list[Payout]] = defaultdict(list)
         for p in payouts:
-            if p.form == "in_kind" and p.event_id not in flagged:
+            if p.event_id not in flagged:
                 bought[(p.unit, p.on)].append(p)
         high = _far_above(facts, given, bought, lambda p: p.amount)
         for unit, found in sorted(high.items()):

@@ -1767,6 +1767,44 @@ def test_in_kind_cost_per_head_far_above_peers_by_renaming_or_quantity(world) ->
     assert found(world, "inflated_in_kind") == []
 
 
+def test_in_kind_cost_per_head_is_compared_with_other_unions_gifts_in_kind_not_cash(world) -> None:  # type: ignore[no-untyped-def]
+    """Rule 11's cost per head of an in-kind payout took as peers every payout of its kind,
+    cash too: where other unions hand most members small cash gifts, honest mooncake boxes
+    were reported; where they hand out large cash support, a basket at three times the
+    others' baskets was not. A gift in kind is compared with other unions' gifts in kind."""
+    more_unions(world)
+
+    def give(unit: str, number: str, kind: str, amount: int, on: str, item: str | None) -> Any:
+        world.join(number, unit=unit, by=world.kt)
+        goods: dict[str, Any] = {}
+        if item is not None:
+            ik = {"item": item, "quantity": 1, "unit_cost": amount, "supplier": "Cty Ánh Dương"}
+            goods = {"form": "in_kind", "in_kind": ik}
+        return world.payout(number, kind, amount, on=on, unit=unit, occasion="dịp", **goods)
+
+    # Trung thu: a 300.000 đ box of mooncakes at every union; G3 and G4 also give two
+    # members 100.000 đ in cash (each union's median of all its gifts: 100.000 đ).
+    box = "Hộp bánh Trung thu"
+    for unit in ("G1", "G2", "G3", "G4"):
+        give(unit, f"{unit}-box", "gift", 300_000, "2024-09-10", box)
+    for unit in ("G3", "G4"):
+        for i in (1, 2):
+            give(unit, f"{unit}-cash{i}", "gift", 100_000, "2024-09-10", None)
+    # Tết: a 500.000 đ basket at G2, G3 and G4, which also give two members 2.000.000 đ in
+    # cash; G1 gives a 1.500.000 đ basket, three times the others' baskets.
+    for unit in ("G2", "G3", "G4"):
+        give(unit, f"{unit}-basket", "tet_support", 500_000, "2024-11-10", "Giỏ quà Tết")
+    for unit in ("G3", "G4"):
+        for i in (1, 2):
+            give(unit, f"{unit}-tet{i}", "tet_support", 2_000_000, "2024-11-10", None)
+    dear = give("G1", "G1-basket", "tet_support", 1_500_000, "2024-11-10", "Giỏ quà Tết cao cấp")
+
+    [f] = found(world, "inflated_in_kind")
+    assert (f.unit, f.period, f.event_ids) == ("G1", "2024-11", (dear.event_id,))
+    assert f.amount == 1_500_000 - 500_000  # the other unions' baskets, not their cash
+    assert "gấp 3,0 lần mức trung vị 500.000 đ/người" in f.explanation_vi
+
+
 def test_a_welfare_expense_far_above_peers_in_kind_cost_per_head(world) -> None:  # type: ignore[no-untyped-def]
     """Report q3, finding 13: Tết gifts bought as one welfare expense, 20.000.000 đ for each
     of 6 participants, where other unions' Tết baskets cost 600.000 đ a head."""
