@@ -31,6 +31,7 @@ from tests.integration.test_audit_helpers import (
     state_with_envelope,
     story,
 )
+from tests.integration.test_cli import cli
 from tests.support import at, officer_key
 
 
@@ -335,7 +336,7 @@ def test_an_expense_above_the_threshold_without_the_chair_is_found_live_and_in_t
     The threshold is the one of the signed policy in force on the expense's date."""
     # G1's own version from 2025: threshold 10.000.000 đ (P's is 5.000.000 đ)
     world.adopt(
-        "G1", "2024-12-20", version="G1-2025", effective_from="2025-01-01", approval_threshold=10**7
+        "G1", "2024-12-01", version="G1-2025", effective_from="2025-01-01", approval_threshold=10**7
     )
 
     def expense(on: str, amount: int, cosigner=None):  # type: ignore[no-untyped-def]
@@ -377,6 +378,13 @@ def test_an_expense_above_the_threshold_without_the_chair_is_found_live_and_in_t
     export(source_of(world.ctx), tmp_path / "bundle")  # the inspectors' offline copy
     offline = verify(BundleSource(tmp_path / "bundle"), workers=1)
     assert offline.errors() == live.errors() and offline.exit_code == 1
+    res = cli(tmp_path / "home", None, f"audit verify --bundle {tmp_path / 'bundle'} --json")
+    assert res.exit_code == 1
+    assert [
+        (f["check"], f["seq"], f["message_vi"])
+        for f in json.loads(res.stdout)["findings"]
+        if f["severity"] == "error"
+    ] == [("expense.second_signature", unsigned.seq, said[0][3])]
 
     # a dishonest client strips the chair's signature from the stored cosigned expense
     attacker = Attacker(world.ctx.engine)
