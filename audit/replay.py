@@ -604,8 +604,9 @@ def _expense_without_chair(item: Scanned, extra: dict[str, Any], r: Replay) -> F
     except (ValueError, TypeError, KeyError):
         pass
     if isinstance(amount, int) and threshold is not None:
-        vi = f"khoản chi hoạt động {format_dong(amount)} vượt ngưỡng phê duyệt {format_dong(threshold)}"
-        en = f"an expense of {format_dong(amount)} above the approval threshold of {format_dong(threshold)}"
+        money, limit = format_dong(amount), format_dong(threshold)
+        vi = f"khoản chi hoạt động {money} vượt ngưỡng phê duyệt {limit}"
+        en = f"an expense of {money} above the approval threshold of {limit}"
     else:
         vi, en = (
             "khoản chi hoạt động vượt ngưỡng phê duyệt",
