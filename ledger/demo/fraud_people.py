@@ -854,12 +854,17 @@ def unlinked_officers(pl: Planter, g: Year) -> None:
     same way in another union, then linked to their member record (`officer.link_member`)."""
     y, admin = g.y, "admin"
     taken: set[str] = set()
+    registered = {o.code for o in g.officers}  # the chair's second identity is a kt2 too
+
+    def code_of(u: str) -> str:
+        return pl.cfg.code(f"kt2.{u[len(pl.cfg.prefix) :]}")
+
     for n in range(2):
-        u = pl.spread_unit(g, lambda c: c not in taken)
+        u = pl.spread_unit(g, lambda c: c not in taken and code_of(c) not in registered)
         if u is None:
             return
         taken.add(u)
-        code = pl.cfg.code(f"kt2.{u[len(pl.cfg.prefix) :]}")
+        code = code_of(u)
         day = date(y, 12, 1 + n)
         person = pl.free(g, u, day)
         if person is None:

@@ -188,3 +188,15 @@ def test_the_key_file_lies_next_to_the_ledger_not_in_it(tmp_path: Path, plan) ->
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["schema"] == "phucloi/fraud-key/v1" and data["seed"] == 11
     assert AnswerKey.load(path).cases[0].event_ids == frozenset(plan.key.cases[0].event_ids)
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_a_planted_demo_registers_every_officer_code_once(seed: int) -> None:
+    # Seeds 2 and 5 put the unlinked deputy accountant (kt2.<unit>) in the union whose chair
+    # already holds a second identity under that very code: recording stopped with
+    # "officer kt2.G09 is already registered".
+    plan = generate(DemoConfig(seed=seed, members=600, grassroots=10, uppers=3), plant_fraud=True)
+    registered = Counter(o.body["officer"] for o in plan.ops if o.type == "officer.register")
+    assert [code for code, n in registered.items() if n > 1] == []
+    assert plan.key is not None
+    assert {c.rule for c in plan.key.cases} >= {"unlinked_officer", "self_dealing"}
