@@ -1,4 +1,5 @@
-"""Tables of the HTTP API: login credentials and failed-login records (migration 0004).
+"""Tables of the HTTP API: login credentials and failed-login records (migration 0004), and
+spending waiting in the web pages for a chair's cosignature (migration 0010).
 
 Invariants:
 - `api_credentials` holds one row per account ("officer:CODE" or "member:NUMBER") with the
@@ -13,6 +14,12 @@ Invariants:
   milliseconds; the rate limit counts the rows of the last window. Kept in the database, so
   the limit holds across server processes and restarts; rows older than the window are
   deleted when the account next logs in.
+- `web_cosign_requests` (migration 0010) holds spending a finance officer signed in the
+  browser that needs the chair's second signature, until a chair cosigns it in theirs: the
+  signed item exactly as posted (command, signature), never a ledger event. A chair's
+  cosignature sends it to the ledger, which verifies both signatures then; a row is never
+  deleted, its `status` moves from `waiting` to `recorded`, `refused` (by a chair, with a
+  note) or `withdrawn` (by the officer who signed it).
 """
 
 from __future__ import annotations
@@ -42,4 +49,20 @@ api_login_attempts = Table(
     Index("ix_api_login_attempts_account", "account", "attempted_ms"),
 )
 
-__all__ = ["api_credentials", "api_login_attempts"]
+web_cosign_requests = Table(
+    "web_cosign_requests",
+    metadata,
+    Column("command_id", String(36), primary_key=True),
+    Column("command_type", String(40), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("officer", String(64), nullable=False),  # the maker, who signed the item
+    Column("item", Text, nullable=False),  # the signed item as JSON, without cosignatures
+    Column("held_at", String(32), nullable=False),
+    Column("status", String(12), nullable=False),  # waiting | recorded | refused | withdrawn
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", String(32), nullable=True),
+    Column("note", Text, nullable=True),
+    Index("ix_web_cosign_requests_unit", "unit", "status"),
+)
+
+__all__ = ["api_credentials", "api_login_attempts", "web_cosign_requests"]

@@ -1,5 +1,7 @@
 """Chủ tịch: payouts waiting for a second signature, each with the policy and the member's
-history beside it; approve or refuse, signed in the chair's browser.
+history beside it; approve or refuse, signed in the chair's browser. Spending above the
+approval threshold a finance officer signed in the web waits here too (api.web.cosign): the
+chair cosigns the officer's command in the browser, or refuses it with a note.
 
 Invariants:
 - The queue holds only payouts under the chair's own scopes (api.queries.pending_approvals).
@@ -16,10 +18,12 @@ from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import StringConstraints
 
 from api import queries
 from api.deps import Principal
-from api.schemas import SignedItemIn
+from api.schemas import CleanText, CosignatureIn, SignedItemIn, Strict, Uuid
+from api.web import cosign, lookups
 from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
@@ -91,6 +95,7 @@ def approvals(request: Request, who: Chair) -> Response:
         who=who,
         title=("Khoản chi chờ duyệt", "Payouts waiting for approval"),
         items=queue(ledger, who.scopes(["chair"])),
+        spending=cosign.waiting(ledger, lookups.visible_units(ledger, who.scopes(["chair"]))),
         today=clock.today_vn().isoformat(),
     )
 
@@ -99,3 +104,47 @@ def approvals(request: Request, who: Chair) -> Response:
 def submit(request: Request, item: SignedItemIn, who: Chair) -> JSONResponse:
     """Record an approval or refusal signed in this chair's browser."""
     return record_signed(request, item, who, CHAIR_TYPES)
+
+
+class CosignIn(Strict):
+    command_id: Uuid
+    cosignature: CosignatureIn
+
+
+class RefuseIn(Strict):
+    command_id: Uuid
+    note: Annotated[CleanText, StringConstraints(max_length=cosign.NOTE_MAX)] = ""
+
+
+@router.post("/web/chair/cosign", dependencies=[Depends(csrf_checked)])
+def cosign_spending(request: Request, held: CosignIn, who: Chair) -> JSONResponse:
+    """Record held spending with the second signature made in this chair's browser."""
+    ledger = services(request).ctx.ledger
+    receipt = cosign.cosign(
+        ledger,
+        who.subject,
+        lookups.visible_units(ledger, who.scopes(["chair"])),
+        str(held.command_id),
+        held.cosignature.model_dump(),
+    )
+    return JSONResponse(receipt, status_code=201)
+
+
+@router.post("/web/chair/refuse", dependencies=[Depends(csrf_checked)])
+def refuse_spending(request: Request, held: RefuseIn, who: Chair) -> JSONResponse:
+    """Refuse held spending: it never reaches the ledger; the officer sees the note."""
+    ledger = services(request).ctx.ledger
+    cosign.refuse(
+        ledger,
+        who.subject,
+        lookups.visible_units(ledger, who.scopes(["chair"])),
+        str(held.command_id),
+        held.note.strip(),
+    )
+    return JSONResponse(
+        {
+            "status": "refused",
+            "message_vi": "Đã từ chối: khoản chi không được ghi vào sổ.",
+            "message_en": "Refused: the spending is not recorded.",
+        }
+    )

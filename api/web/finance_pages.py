@@ -12,6 +12,9 @@ Invariants:
   under the officer's finance-officer scopes.
 - The dues upload stores nothing: it previews every line with its errors (api.web.dues); only
   an error-free preview offers the batch for signing.
+- Spending the ledger refuses only for want of the chair's second signature is held for a
+  chair (api.web.cosign, 202), not stored in the ledger; the officer sees it on /web/finance
+  and may withdraw it while it waits.
 """
 
 from __future__ import annotations
@@ -23,14 +26,15 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import Principal
 from api.errors import ApiError
-from api.schemas import SignedItemIn
-from api.web import dues, lookups, text
+from api.schemas import SignedItemIn, Strict, Uuid
+from api.web import cosign, dues, lookups, text
 from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, language, services
 from api.web.signed import record_signed
 from ledger import clock
 from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
+from ledger.domain.errors import LedgerError
 from ledger.projections.queries.tree import load_tree
 
 router = web_router()
@@ -79,13 +83,14 @@ def _units(request: Request, who: Principal) -> list[dict[str, str]]:
 
 @router.get("/web/finance")
 def recorded(request: Request, who: Finance) -> Response:
-    rows = lookups.recorded_by(services(request).ctx.ledger, who.subject)
+    ledger = services(request).ctx.ledger
     return render(
         request,
         "finance_recorded.html",
         who=who,
         title=("Bút toán tôi đã ghi", "What I recorded"),
-        rows=rows,
+        rows=lookups.recorded_by(ledger, who.subject),
+        held=cosign.of_officer(ledger, who.subject),
     )
 
 
@@ -168,8 +173,32 @@ def allowance(
 
 @router.post("/web/finance/submit", dependencies=CHECKED)
 def submit(request: Request, item: SignedItemIn, who: Finance) -> JSONResponse:
-    """Record one command signed in this officer's browser."""
-    return record_signed(request, item, who, FINANCE_TYPES)
+    """Record one command signed in this officer's browser; spending that needs only the
+    chair's second signature waits for a chair instead (202)."""
+    try:
+        return record_signed(request, item, who, FINANCE_TYPES)
+    except LedgerError as exc:
+        raw = item.raw()
+        if not cosign.needs_only_the_chair(exc, raw):
+            raise
+        return JSONResponse(cosign.hold(services(request).ctx.ledger, raw), status_code=202)
+
+
+class HeldIn(Strict):
+    command_id: Uuid
+
+
+@router.post("/web/finance/withdraw", dependencies=CHECKED)
+def withdraw(request: Request, held: HeldIn, who: Finance) -> JSONResponse:
+    """Withdraw spending this officer sent to the chair, while it still waits."""
+    cosign.withdraw(services(request).ctx.ledger, who.subject, str(held.command_id))
+    return JSONResponse(
+        {
+            "status": "withdrawn",
+            "message_vi": "Đã rút lại: khoản chi không được ghi vào sổ.",
+            "message_en": "Withdrawn: the spending is not recorded.",
+        }
+    )
 
 
 @router.get("/web/finance/dues")
@@ -255,15 +284,24 @@ def _dues_preview(
     )
 
 
+def _threshold(ledger: Any, unit: str, on: Any) -> int | None:
+    policy = ledger.policy_for(unit, on)
+    return None if policy is None else int(policy.approval_threshold)
+
+
 @router.get("/web/finance/other")
 def other_form(request: Request, who: Finance) -> Response:
+    ledger = services(request).ctx.ledger
+    units = _units(request, who)
+    today = clock.today_vn()
     return render(
         request,
         "finance_other.html",
         who=who,
         title=("Thu khác và chi hoạt động", "Other income and spending"),
-        units=_units(request, who),
+        units=units,
+        thresholds={u["code"]: _threshold(ledger, u["code"], today) for u in units},
         sources=INCOME_SOURCES,
         categories=list(SpendingCategory),
-        today=text.day(clock.today_vn()),
+        today=text.day(today),
     )

@@ -380,6 +380,55 @@ def test_a_chair_approves_a_large_payout(people: People, server: dict[str, Any])
         ctx.close()
 
 
+def test_a_large_expense_from_the_web_waits_for_the_chair_who_signs_it_in_the_browser(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The spending form signed with the officer's key only, so spending above the approval
+    threshold was refused ("cần chữ ký thứ hai của Chủ tịch") and could not be recorded from
+    the web at all. It now waits for the chair, who signs it on the approvals page."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/other")
+    form = page.locator("#expense-form")
+    expect(form.locator("#expense-threshold")).to_contain_text(
+        "Khoản chi trên 5.000.000 đ tại đơn vị G1 cần Chủ tịch ký duyệt"
+    )
+    form.get_by_label("Nội dung chi").select_option("welfare")
+    form.get_by_label("Số tiền (đồng)").fill("12.000.000")
+    form.get_by_label("Diễn giải").fill("Quà Tết cho đoàn viên khó khăn")
+    form.get_by_role("button", name="Ký và ghi khoản chi").click()
+    result = page.locator("#expense-result")
+    expect(result).to_contain_text("Đã ký, đang chờ Chủ tịch ký duyệt: khoản chi 12.000.000 đ")
+    expect(result).to_contain_text("chưa được ghi vào sổ cho đến khi Chủ tịch ký")
+    command_id = (result.locator("p.muted").text_content() or "").removeprefix("Mã lệnh: ")
+    command_id = command_id.strip()
+    expect(form.get_by_role("button", name="Ký và ghi khoản chi")).to_be_disabled()
+    shot(page, "finance-expense-waiting-for-chair")
+    page.goto("/web/finance")
+    expect(page.locator(f"tr[data-held='{command_id}']")).to_contain_text("Chờ Chủ tịch ký")
+
+    chair = people.signing_officer("ct.g1")
+    chair.goto("/web/chair")
+    item = chair.locator(f"#s-{command_id}")
+    expect(item).to_contain_text("12.000.000 đ")
+    expect(item).to_contain_text("Quà Tết cho đoàn viên khó khăn")
+    shot(chair, "chair-spending-queue")
+    item.get_by_role("button", name="Ký duyệt và ghi vào sổ").click()
+    expect(item.locator("[role=status]")).to_contain_text("Đã ký duyệt, khoản chi đã được ghi")
+    chair.wait_for_load_state("load")
+    expect(chair.locator(f"#s-{command_id}")).to_have_count(0)
+
+    ctx = open_ledger(server["url"])
+    try:
+        entry = ctx.ledger.entry(command_id)
+        assert entry is not None
+        unit = ctx.ledger.get_unit("G1")
+        assert unit is not None and unit.money[command_id]["amount"] == 12_000_000
+    finally:
+        ctx.close()
+    page.goto("/web/finance")
+    expect(page.locator(f"tr[data-held='{command_id}']")).to_contain_text("Đã ghi vào sổ")
+
+
 def test_an_inspector_sees_the_planted_finding(people: People, server: dict[str, Any]) -> None:
     events = server["events"]
     page = people.page("ubkt")

@@ -141,7 +141,10 @@
     if (!ok && body.code === "invalid_command" && problems.length) {
       headline = t("Chưa ghi: có thông tin cần sửa", "Not recorded: some fields need correcting");
     }
-    strong.textContent = ok ? okText : dmy(headline);
+    // Spending held for the chair's signature (202): the server says it is not recorded yet.
+    const held = ok && body.held;
+    if (held) region.className = "notice warning";
+    strong.textContent = held ? headline : ok ? okText : dmy(headline);
     head.appendChild(strong);
     region.appendChild(head);
     if (ok && Array.isArray(extra.lines)) {
@@ -173,6 +176,12 @@
       a.textContent = t("Mở trang đăng nhập trong thẻ mới", "Open the login page in a new tab");
       p.append(t("Nội dung bạn đã nhập vẫn còn trên trang này. ", "What you typed is still on this page. "), a,
                t(", đăng nhập lại, rồi quay lại đây và bấm ký lại.", ", log in again, then come back here and sign again."));
+      region.appendChild(p);
+    }
+    if (held && body.command_id) {
+      const p = document.createElement("p");
+      p.className = "muted";
+      p.textContent = t("Mã lệnh: ", "Command id: ") + body.command_id;
       region.appendChild(p);
     }
     if (ok && body.event_id) {
@@ -622,6 +631,86 @@
     }
   }
 
+  // --- spending above the approval threshold -----------------------------------------------------
+  // The spending form says, for the unit chosen, above which amount the chair must sign.
+  function expenseThreshold(root) {
+    const hint = $("#expense-threshold", root);
+    const form = $("#expense-form", root);
+    if (!hint || !form) return;
+    const thresholds = JSON.parse(hint.dataset.thresholds || "{}");
+    const refresh = () => {
+      const unit = form.elements.unit.value;
+      const threshold = thresholds[unit];
+      if (threshold === null || threshold === undefined) return;
+      hint.textContent = hint.dataset.template.replace("{amount}", money(threshold)).replace("{unit}", unit);
+    };
+    form.elements.unit.addEventListener("change", refresh);
+    refresh();
+  }
+
+  // The chair cosigns the officer's held command in this browser (the same canonical bytes),
+  // or refuses it with a note; the officer may withdraw it while it waits.
+  function heldSpending(root) {
+    for (const form of $$("form.cosign", root)) {
+      let action = "cosign";
+      for (const btn of $$("button[data-action]", form)) {
+        btn.addEventListener("click", () => { action = btn.dataset.action; });
+      }
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const region = document.getElementById(form.dataset.result);
+        const buttons = $$("button", form);
+        if (buttons.some((b) => b.disabled)) return;
+        buttons.forEach((b) => { b.disabled = true; });
+        let res = null;
+        try {
+          if (action === "refuse") {
+            res = await postJSON("/web/chair/refuse", { command_id: form.dataset.id, note: form.elements.note.value.trim() });
+            show(region, res.ok, { ...res.body, status: res.status }, t("Đã từ chối: khoản chi không được ghi vào sổ.", "Refused: the spending is not recorded."), { form });
+          } else {
+            const who = officer();
+            const key = await phucloiSign.loadKey(who);
+            if (!key) {
+              show(region, false, {
+                message_vi: "Thiết bị này chưa có khóa ký của bạn. Hãy tạo khóa ở trang “Khóa ký” và nhờ quản trị viên đăng ký.",
+                message_en: "This device has no signing key of yours. Make one on the “Signing key” page and have an administrator register it.",
+              }, "", { form });
+            } else {
+              const command = JSON.parse(document.getElementById(form.dataset.command).textContent);
+              const signed = await phucloiSign.cosignCommand(who, { command });
+              res = await postJSON("/web/chair/cosign", { command_id: form.dataset.id, cosignature: signed.cosignatures[0] });
+              show(region, res.ok, { ...res.body, status: res.status }, t("Đã ký duyệt, khoản chi đã được ghi vào sổ.", "Signed: the spending is recorded."),
+                { form, lines: recordedLines(command.body.amount, command.effective_date) });
+            }
+          }
+        } catch (e) {
+          show(region, false, { message_vi: "Không ký được: " + e.message, message_en: "Could not sign: " + e.message }, "", { form });
+        }
+        if (res && res.ok) {
+          setTimeout(() => window.location.reload(), 800);
+          return;
+        }
+        buttons.forEach((b) => { b.disabled = false; });
+      });
+    }
+    for (const form of $$("form.withdraw", root)) {
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const btn = $("button", form);
+        if (btn.disabled) return;
+        btn.disabled = true;
+        const region = document.getElementById(form.dataset.result);
+        const res = await postJSON("/web/finance/withdraw", { command_id: form.dataset.id });
+        show(region, res.ok, { ...res.body, status: res.status }, t("Đã rút lại.", "Withdrawn."), { form });
+        if (res.ok) {
+          setTimeout(() => window.location.reload(), 800);
+          return;
+        }
+        btn.disabled = false;
+      });
+    }
+  }
+
   // --- dues batch: sign the previewed batch -------------------------------------------------------
   function duesPage(root) {
     const btn = $("#dues-sign", root);
@@ -687,6 +776,8 @@
     if (page === "payout") payoutPage(root);
     if (page === "dues") duesPage(root);
     signedForms(root);
+    expenseThreshold(root);
+    heldSpending(root);
   });
 
   window.phucloiWeb = { parseMoney, readMoney, money, postJSON, isoDate };

@@ -1,0 +1,264 @@
+"""Spending that needs the chair's second signature, carried from the officer's browser to the
+chair's.
+
+An expense above the approval threshold needs the chair's cosignature inline: the ledger
+never records one pending (ledger.handlers._unit_money). On the command line one machine
+holds both keys (`record expense --cosign-as`); in the web the officer and the chair sign in
+their own browsers, so the officer's signed item waits here until a chair cosigns it.
+
+Invariants:
+- The officer's signed expense is submitted to the ledger as any other command. Only when
+  the ledger's sole objection is the missing second signature (`cosignatures` /
+  `second_signature_required`, which the handler checks after the signature, key, role,
+  unit, date and body) is the item held, exactly as signed, in `web_cosign_requests`, and the
+  answer is 202 saying it waits for the chair. Any other refusal is answered as before and
+  nothing is held. A held item is not in the ledger: no report, balance or finding sees it.
+- A chair whose scopes cover the unit sees the held item on /web/chair; their browser signs
+  the canonical bytes of the stored command itself, and the item with that cosignature goes
+  to `Ledger.submit`, which verifies everything again (both signatures, the chair's role over
+  the unit, maker != checker, the policy in force). A refusal by the ledger is shown to the
+  chair and the item keeps waiting.
+- A chair may refuse a held item with a note, and the officer who signed it may withdraw it;
+  either ends it and nothing reaches the ledger. These are the web's own records, not signed
+  events. A held item whose command id is in the ledger is recorded, whatever its row says.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Final
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from api.errors import ApiError
+from api.queries import original_receipt
+from api.tables import web_cosign_requests as holds
+from ledger import clock
+from ledger.application import Ledger
+from ledger.domain.errors import LedgerError
+from ledger.domain.money import format_dong
+from ledger.tables import ledger_entries
+
+HELD_TYPES: Final = frozenset({"expense.record"})
+NOTE_MAX: Final = 500
+
+
+def needs_only_the_chair(exc: LedgerError, item: dict[str, Any]) -> bool:
+    """The ledger refused `item` for one reason only: the chair's second signature."""
+    return (
+        item["command"].get("type") in HELD_TYPES
+        and not item.get("cosignatures")
+        and len(exc.problems) == 1
+        and exc.problems[0].field == "cosignatures"
+        and exc.problems[0].code == "second_signature_required"
+    )
+
+
+def _threshold(ledger: Ledger, command: dict[str, Any]) -> int | None:
+    policy = ledger.policy_for(command["unit"], date.fromisoformat(command["effective_date"]))
+    return None if policy is None else policy.approval_threshold
+
+
+def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
+    """Keep the officer's signed `item` for a chair; the 202 answer. The same item posted
+    again (a double click) is the same request; its command id with other content is 409."""
+    command = item["command"]
+    text = json.dumps(item, ensure_ascii=False, sort_keys=True)
+    with ledger.engine.begin() as conn:
+        row = _row(conn, command["command_id"])
+        if row is None:
+            conn.execute(
+                insert(holds).values(
+                    command_id=command["command_id"],
+                    command_type=command["type"],
+                    unit=command["unit"],
+                    officer=command["signer"]["officer"],
+                    item=text,
+                    held_at=clock.now().isoformat(),
+                    status="waiting",
+                )
+            )
+        elif row.item != text or row.status != "waiting":
+            raise ApiError(
+                409,
+                "command_id_reused",
+                "Mã lệnh này đã được gửi chờ Chủ tịch ký, với nội dung khác hoặc đã kết thúc",
+                "This command id was already sent to the chair, with other content or closed",
+                field="command.command_id",
+            )
+    amount = command["body"]["amount"]
+    threshold = _threshold(ledger, command)
+    above_vi = f" (vượt ngưỡng {format_dong(threshold)})" if threshold is not None else ""
+    above_en = f" (above the threshold of {format_dong(threshold)})" if threshold else ""
+    return {
+        "held": True,
+        "command_id": command["command_id"],
+        "status": "waiting",
+        "message_vi": f"Đã ký, đang chờ Chủ tịch ký duyệt: khoản chi {format_dong(amount)}"
+        f"{above_vi} chưa được ghi vào sổ cho đến khi Chủ tịch ký.",
+        "message_en": f"Signed, waiting for the chair's signature: the spending of "
+        f"{format_dong(amount)}{above_en} is not in the ledger until the chair signs it.",
+    }
+
+
+def _row(conn: Connection, command_id: str) -> Any:
+    return conn.execute(select(holds).where(holds.c.command_id == command_id)).first()
+
+
+def _in_ledger(conn: Connection, command_ids: list[str]) -> set[str]:
+    if not command_ids:
+        return set()
+    found = conn.execute(
+        select(ledger_entries.c.event_id).where(ledger_entries.c.event_id.in_(command_ids))
+    ).scalars()
+    return set(found)
+
+
+def _describe(row: Any, recorded: set[str]) -> dict[str, Any]:
+    item = json.loads(row.item)
+    command = item["command"]
+    body = command["body"]
+    return {
+        "command_id": row.command_id,
+        "unit": row.unit,
+        "officer": row.officer,
+        "held_at": row.held_at,
+        "status": "recorded" if row.command_id in recorded else row.status,
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at,
+        "note": row.note,
+        "effective_date": command["effective_date"],
+        "category": body.get("category"),
+        "amount": body["amount"],
+        "description": body.get("description", ""),
+        "document_ref": body.get("document_ref"),
+        "command": command,
+    }
+
+
+def waiting(ledger: Ledger, units: set[str] | None) -> list[dict[str, Any]]:
+    """Held items waiting for a chair of `units` (None: every unit), oldest first, each with
+    the approval threshold of its unit on its date."""
+    query = select(holds).where(holds.c.status == "waiting").order_by(holds.c.held_at)
+    if units is not None:
+        query = query.where(holds.c.unit.in_(sorted(units)))
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(query).all()
+        recorded = _in_ledger(conn, [r.command_id for r in rows])
+    items = [_describe(r, recorded) for r in rows if r.command_id not in recorded]
+    for it in items:
+        it["threshold"] = _threshold(ledger, it["command"])
+    return items
+
+
+def of_officer(ledger: Ledger, officer: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    """What `officer` sent to a chair, newest first, with where each one stands."""
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(
+            select(holds)
+            .where(holds.c.officer == officer)
+            .order_by(holds.c.held_at.desc())
+            .limit(limit)
+        ).all()
+        recorded = _in_ledger(conn, [r.command_id for r in rows])
+    return [_describe(r, recorded) for r in rows]
+
+
+def _open(conn: Connection, command_id: str, units: set[str] | None) -> Any:
+    """The held item a chair of `units` may act on, else 404 (another union's item is not
+    said to exist) or 409 (it was already decided)."""
+    row = _row(conn, command_id)
+    if row is None or (units is not None and row.unit not in units):
+        raise ApiError(
+            404,
+            "not_found",
+            "Không có khoản chi chờ ký này trong đơn vị của bạn",
+            "No such spending waits for a signature in your units",
+            field="command_id",
+        )
+    if row.status != "waiting" or _in_ledger(conn, [command_id]):
+        raise ApiError(
+            409,
+            "not_waiting",
+            "Khoản chi này không còn chờ Chủ tịch ký (đã được ghi, từ chối hoặc rút lại)",
+            "This spending no longer waits for the chair (recorded, refused or withdrawn)",
+            field="command_id",
+        )
+    return row
+
+
+def cosign(
+    ledger: Ledger, chair: str, units: set[str] | None, command_id: str, cosignature: dict
+) -> dict[str, Any]:
+    """Send the held item with the chair's cosignature to the ledger; the receipt."""
+    if cosignature.get("officer") != chair:
+        raise ApiError(
+            403,
+            "signer_not_caller",
+            f"Chữ ký thứ hai của {cosignature.get('officer')}, không phải người đang đăng nhập "
+            f"({chair})",
+            f"The second signature is {cosignature.get('officer')}'s, not the logged-in "
+            f"officer's ({chair})",
+            field="cosignatures[0].officer",
+        )
+    with ledger.engine.connect() as conn:
+        row = _open(conn, command_id, units)
+    item = json.loads(row.item) | {"cosignatures": [cosignature]}
+    receipt = ledger.submit(item)  # every check again, both signatures included
+    with ledger.engine.begin() as conn:
+        conn.execute(
+            update(holds)
+            .where(holds.c.command_id == command_id)
+            .values(status="recorded", decided_by=chair, decided_at=clock.now().isoformat())
+        )
+    return original_receipt(ledger, receipt)
+
+
+def refuse(ledger: Ledger, chair: str, units: set[str] | None, command_id: str, note: str) -> None:
+    _close(ledger, command_id, "refused", chair, note, units=units)
+
+
+def withdraw(ledger: Ledger, officer: str, command_id: str) -> None:
+    _close(ledger, command_id, "withdrawn", officer, None, maker=officer)
+
+
+def _close(
+    ledger: Ledger,
+    command_id: str,
+    status: str,
+    who: str,
+    note: str | None,
+    *,
+    units: set[str] | None = None,
+    maker: str | None = None,
+) -> None:
+    with ledger.engine.begin() as conn:
+        row = _open(conn, command_id, units)
+        if maker is not None and row.officer != maker:
+            raise ApiError(
+                403,
+                "not_the_maker",
+                "Chỉ người đã ký khoản chi mới rút lại được",
+                "Only the officer who signed the spending can withdraw it",
+                field="command_id",
+            )
+        done = conn.execute(
+            update(holds)
+            .where(holds.c.command_id == command_id, holds.c.status == "waiting")
+            .values(
+                status=status,
+                decided_by=who,
+                decided_at=clock.now().isoformat(),
+                note=note,
+            )
+        )
+        if done.rowcount != 1:
+            raise ApiError(
+                409,
+                "not_waiting",
+                "Khoản chi này không còn chờ Chủ tịch ký",
+                "This spending no longer waits for the chair",
+                field="command_id",
+            )
