@@ -346,6 +346,37 @@ def test_an_over_cap_payout_is_refused_in_vietnamese(people: People) -> None:
     shot(page, "finance-payout-refused")
 
 
+def test_after_a_refusal_the_corrected_form_is_signed_with_the_next_click(
+    people: People, server: dict[str, Any]
+) -> None:
+    """Correcting the date after a refusal and pressing the button did nothing: the date's
+    change hid the allowance box while its figures reloaded, the button moved up under the
+    pointer between press and release, and the click was lost (on every try)."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/payout")
+    page.get_by_label("Tìm đoàn viên (tên hoặc mã)").fill("DV002")
+    page.locator("button.choice[data-member=DV002]").click()
+    page.get_by_label("Khoản phúc lợi").select_option("gift")
+    page.get_by_label("Số tiền (đồng)").fill("200.000")
+    page.get_by_label("Dịp chi").fill("Sinh nhật")
+    page.locator("#allowance").filter(has_text="500.000 đ").wait_for()
+    page.get_by_label("Ngày chi (dd/mm/yyyy)").fill("01/01/2000")
+    page.get_by_role("button", name="Ký và ghi khoản chi").click()
+    result = page.locator("#payout-result")
+    expect(result).to_contain_text("ngày hiệu lực 01/01/2000")
+    page.get_by_label("Ngày chi (dd/mm/yyyy)").fill(f"{_today():%d/%m/%Y}")
+    page.get_by_role("button", name="Ký và ghi khoản chi").click()
+    expect(result).to_contain_text("Đã ghi khoản chi")
+    expect(result).to_contain_text(f"Số tiền đã ký: 200.000 đ, ngày {_today():%d/%m/%Y}")
+    event_id = (result.locator("p.muted").text_content() or "").removeprefix("Mã bút toán: ")
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV002")
+        assert member is not None and member.payouts[event_id.strip()].amount == 200_000
+    finally:
+        ctx.close()
+
+
 def test_a_chair_approves_a_large_payout(people: People, server: dict[str, Any]) -> None:
     page = people.signing_officer("kt.g1")
     page.goto("/web/finance/payout")

@@ -459,10 +459,17 @@
       const member = chosen.value;
       const kind = $("#kind", root).value;
       const on = isoDate($("#effective_date", root).value);
-      info.hidden = true;
       allowance = null;
-      if (!member || !kind || !on) return;
+      if (!member || !kind || !on) {
+        info.hidden = true;
+        return;
+      }
+      // The box stays where it is while the new figures load: hiding it moved the button up
+      // under the pointer between its press and release, so the click that follows a changed
+      // date or amount (the change fires as the field loses focus) was lost.
+      info.setAttribute("aria-busy", "true");
       const res = await getJSON(`/web/finance/allowance?member=${encodeURIComponent(member)}&kind=${encodeURIComponent(kind)}&on=${encodeURIComponent(on)}`);
+      info.removeAttribute("aria-busy");
       info.hidden = false;
       info.textContent = "";
       if (!res.ok) {
