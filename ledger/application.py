@@ -11,7 +11,8 @@ Design overview:
 - A command id already stored returns its original receipt when the content is identical and
   is refused as a conflict when it differs (idempotent retries).
 - Two writers changing the same aggregate at once: the second save fails on the aggregate
-  version and gets `Conflict(code="concurrent_write")`; nothing of its batch is stored.
+  version, nothing of its batch is stored, and it is checked again on the new state
+  (`_after_conflict`): recorded if it still passes, refused by the rule it now breaks if not.
 - Aggregate cache: batches run one at a time per process (`_lock`) on the cached aggregates
   themselves (no copy). Each batch starts by asking the log which aggregates other writers
   changed since this process last looked (`_sync`, one query on `ledger_entries`) and
@@ -624,11 +625,7 @@ class Ledger(Application[UUID]):
             existing = self.entry(cmd.command_id)  # an id the batch pre-scan could not see
         if existing is not None:
             if existing["command_digest"] != digest:
-                raise conflict(
-                    "command_id_reused",
-                    "Mã lệnh đã dùng cho một lệnh có nội dung khác",
-                    "This command id was already used for a different command",
-                )
+                raise _command_id_reused()
             work.event_ids[cmd.command_id] = UUID(existing["originator_id"])
             work.receipts.append(_receipt_from_row(existing, duplicate=True))
             return
@@ -1050,23 +1047,36 @@ class Ledger(Application[UUID]):
             )
 
     def _after_conflict(self, work: Work) -> list[Receipt]:
-        """A save lost a race: either an identical retry won it, or a real concurrent write."""
+        """A careful save lost a race: an identical retry won it (its receipts), the same
+        command id was stored with other content (`command_id_reused`, as when it is found
+        before the checks), or another writer changed a record this batch writes (an
+        aggregate version taken): then the batch is checked again on the new state
+        (`_Recheck`), as a batch recorded just after the other write would be, and is
+        recorded or refused by the rules it meets there, not by the race."""
         receipts = []
         for r in work.receipts:
             if isinstance(r, Receipt):
                 receipts.append(r)
                 continue
             row = self.entry(r.event_id)
-            if row is None or row["command_digest"] != r.digest:
-                raise Conflict(
+            if row is None:
+                if self._log_head() != work.synced_head:
+                    raise _Recheck
+                raise Conflict(  # nobody wrote meanwhile: not a race, so not retried
                     code="concurrent_write",
                     vi="Một cán bộ khác vừa ghi vào cùng hồ sơ; hãy tải lại và thử lại",
                     en="Another officer wrote to the same record at the same moment; "
                     "reload and try again",
                     status=409,
                 )
+            if row["command_digest"] != r.digest:
+                raise _command_id_reused()
             receipts.append(_receipt_from_row(row, duplicate=True))
         return receipts
+
+    def _log_head(self) -> int:
+        with self._store_read() as tx:
+            return int(tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries"))
 
     def _receipt(self, r: Receipt | EntryMeta) -> Receipt:
         if isinstance(r, Receipt):
@@ -1130,6 +1140,14 @@ def _command_ids(items: Sequence[Mapping[str, Any]]) -> list[str]:
         if isinstance(cid, str) and len(cid) <= 64:
             ids.append(cid)
     return ids
+
+
+def _command_id_reused() -> Conflict:
+    return conflict(
+        "command_id_reused",
+        "Mã lệnh đã dùng cho một lệnh có nội dung khác",
+        "This command id was already used for a different command",
+    )
 
 
 def _receipt_from_row(row: Mapping[str, Any], *, duplicate: bool) -> Receipt:
