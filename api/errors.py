@@ -176,7 +176,10 @@ def _storage(request: Request, exc: Exception) -> JSONResponse:
     """The database refused (disk full, read-only, connection lost): 503 with the cause and the
     assurance that the batch was not stored, so a client retries rather than guesses."""
     log.warning("storage refused %s %s: %s", request.method, request.url.path, exc)
-    vi, en = storage_refusal(exc)
+    services = getattr(request.app.state, "services", None)
+    if services is not None:
+        services.ctx.ledger.replace_broken_connections()
+    vi, en = storage_refusal(exc, writing=request.method not in ("GET", "HEAD"))
     return JSONResponse(
         body("storage_unavailable", vi, en), status_code=503, headers={"Retry-After": "30"}
     )

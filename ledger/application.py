@@ -402,6 +402,18 @@ class Ledger(Application[UUID]):
             fields["relatives"] = relatives
         return fields
 
+    def replace_broken_connections(self) -> None:
+        """After the database refused: test the event store's idle pooled connections and
+        replace the dead ones (PostgreSQL; SQLite has no pool). A database restart then costs
+        the request that met it, not one refused request per pooled connection; checking
+        each connection before every use instead (eventsourcing's pre-ping) would add a round
+        trip to every write. The SQLAlchemy engine pings on checkout already."""
+        check = getattr(getattr(self.recorder.datastore, "pool", None), "check", None)  # type: ignore[attr-defined]
+        if check is not None:
+            # still down: the next request meets it and tries again
+            with suppress(Exception):
+                check()
+
     @contextmanager
     def transaction(self, *, commit: bool = False) -> Iterator[Tx]:
         """A transaction on the event store's own connections (read models, rebuilds).

@@ -339,12 +339,18 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         return ids
 
 
-def storage_refusal(exc: BaseException) -> tuple[str, str]:
+def storage_refusal(exc: BaseException, *, writing: bool = True) -> tuple[str, str]:
     """What to tell the officer when the database refuses to write or answer (disk full, a
     read-only file, a dropped connection): the cause as the database gave it, that the batch
-    being written was not stored (a batch is stored whole or not at all), and what to do."""
+    being written was not stored (a batch is stored whole or not at all), and what to do; a
+    read (`writing=False`) wrote nothing and is simply asked again."""
     cause = str(getattr(exc, "orig", None) or exc.__cause__ or exc).strip().splitlines()
     said = cause[0] if cause else type(exc).__name__
+    if not writing:
+        return (
+            f"cơ sở dữ liệu không trả lời ({said}); không có gì được ghi: thử lại sau giây lát",
+            f"the database did not answer ({said}); nothing was written: try again shortly",
+        )
     return (
         f"cơ sở dữ liệu từ chối thao tác ({said}); lô đang ghi KHÔNG được lưu (một lô được lưu "
         "trọn vẹn hoặc không gì cả): khắc phục (dung lượng đĩa, quyền ghi, kết nối) rồi chạy "

@@ -391,3 +391,54 @@ def test_a_write_waiting_for_the_writer_lock_holds_up_no_other_request(api) -> N
     assert replies["health"].status_code == 200
     assert replies["post"].status_code == 201, replies["post"].text
     assert ledger.entry(item["command"]["command_id"]) is not None
+
+
+def test_after_the_database_drops_every_connection_one_request_is_refused_not_one_per_pooled_connection(  # type: ignore[no-untyped-def]
+    api, backend
+) -> None:
+    """A PostgreSQL restart killed the event store's five pooled connections, and the next
+    requests met them one by one: 503, 503, 503... each asking the client to wait 30 s. The
+    first refusal now replaces every dead connection in the pool."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no connections to lose")
+    import psycopg
+
+    kt = api.officer("kt.g1")
+    with at("2024-09-02"):
+        for amount in range(100_000, 100_005):
+            assert (
+                api.client.post("/payouts", json=_gift(api, amount=amount), headers=kt).status_code
+                == 201
+            )
+        # Under concurrent load the pool holds several idle connections; hold four at once.
+        pool = api.ledger.recorder.datastore.pool
+        held = [pool.getconn() for _ in range(4)]
+        for conn in held:
+            pool.putconn(conn)
+        dbname = api.ledger.engine.url.database
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+            killed = c.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (dbname,),
+            ).fetchone()
+        assert killed is not None and killed[0] >= 2
+        before = _count(api)
+        statuses = [
+            (
+                api.client.post(
+                    "/payouts", json=_gift(api, member="DV002", amount=200_000 + i), headers=kt
+                )
+                if i % 2
+                else api.client.get("/members/DV002/history", headers=kt)
+            )
+            for i in range(8)
+        ]
+    first = statuses[0].json() if statuses[0].status_code == 503 else None
+    statuses = [r.status_code for r in statuses]
+    assert statuses[1:] == [201, 200] * 3 + [201], statuses
+    if first is not None:  # a read that met the dead connection wrote nothing
+        assert first["code"] == "storage_unavailable"
+        assert "nothing was written" in first["message_en"]
+        assert "NOT stored" not in first["message_en"]
+    assert _count(api) == before + statuses.count(201)
