@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from ledger.demo.organisation import person
+from ledger.demo.organisation import distinct, person
 from ledger.demo.timeline import at, r1000
 
 if TYPE_CHECKING:
@@ -93,12 +93,16 @@ def movements(g: Year) -> None:
         )
 
     counts: dict[str, int] = defaultdict(int)
+    seen: dict[str, set[str]] = {"cid": set(), "hh": set()}
     for p in g.people:
         counts[p.unit] += 1
+        seen["cid"].add(p.citizen_id)
+        if p.household is not None:
+            seen["hh"].add(p.household)
     for _ in range(len(people) // 33):  # new members during the year
         u = rng.choice(g.grassroots)
         counts[u.code] += 1
-        p = person(g.cfg, rng, u, counts[u.code])
+        p = distinct(person(g.cfg, rng, u, counts[u.code]), seen)
         p.joined = date(y, rng.randint(2, 10), rng.randint(1, 28))
         p.spans = [(p.joined, u.code)]
         p.salaries = [(p.joined, p.salary)]

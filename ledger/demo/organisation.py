@@ -70,11 +70,30 @@ def roster(cfg: DemoConfig, rng: random.Random, grassroots: list[UnitSpec]) -> l
     spare = max(cfg.members - floor * n, 0)
     sizes = [floor + int(spare * w / sum(weights)) for w in weights]
     sizes[0] += cfg.members - sum(sizes)
-    people = []
+    people: list[Person] = []
+    seen: dict[str, set[str]] = {"cid": set(), "hh": set()}
     for unit, size in zip(grassroots, sizes, strict=True):
         for i in range(size):
-            people.append(person(cfg, rng, unit, i + 1))
+            people.append(distinct(person(cfg, rng, unit, i + 1), seen))
     return people
+
+
+def distinct(p: Person, seen: dict[str, set[str]]) -> Person:
+    """`p` with a citizen id and household no one in `seen` has (then added to it).
+
+    Two people never share a CCCD, and two unrelated members a household book, only by a
+    draw of the generator: a repeated one is moved to the next free serial, without drawing
+    from the RNG, so a seed whose draws repeat nothing gives the same people as before.
+    """
+    while p.citizen_id in seen["cid"]:
+        serial = (int(p.citizen_id[-6:]) + 1) % 10**6
+        p.citizen_id = f"{p.citizen_id[:-6]}{serial:06d}"
+    seen["cid"].add(p.citizen_id)
+    while p.household is not None and p.household in seen["hh"]:
+        p.household = f"HGD-{(int(p.household[4:]) + 1) % 10**7:07d}"
+    if p.household is not None:
+        seen["hh"].add(p.household)
+    return p
 
 
 def person(cfg: DemoConfig, rng: random.Random, unit: UnitSpec, index: int) -> Person:
