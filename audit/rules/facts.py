@@ -344,8 +344,8 @@ class Facts:
     member_amounts: dict[tuple[str, str], int] = field(default_factory=dict)  # (event, member)
     join_events: dict[str, str] = field(default_factory=dict)  # member -> join event id
     # Members paid a need-based kind: the earliest month of a paid, unreversed dues line of
-    # theirs in any union (absent: none), and for those without any, who recorded their join
-    # and on which Vietnam date (rule 1).
+    # theirs in any union (absent: none), and for those without one by a payout's month, who
+    # recorded their join and on which Vietnam date (rule 1).
     first_dues: dict[str, str] = field(default_factory=dict)
     join_records: dict[str, tuple[str, date]] = field(default_factory=dict)
     # Union figures per (unit, period label): flow -> key -> amount (the unit's own rows).

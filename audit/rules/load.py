@@ -890,8 +890,8 @@ def _load_join_events(conn: Connection, facts: Facts) -> None:
 
 def _load_dues_evidence(conn: Connection, facts: Facts) -> None:
     """For members paid a need-based kind: the earliest month of a dues line of theirs, and,
-    for those with none, the join's recorder and recording date (rule 1: a member the
-    union's dues batches never list)."""
+    for those with none by a payout's month, the join's recorder and recording date (rule 1:
+    a member the union's dues batches do not list when paid)."""
     earliest = {p.member for p in facts.payouts if p.counted and p.need_based}
     if not earliest:
         return
@@ -904,7 +904,16 @@ def _load_dues_evidence(conn: Connection, facts: Facts) -> None:
         for r in conn.execute(query, {"numbers": part}):
             if r.month:
                 facts.first_dues[r.member_number] = str(r.month)
-    late = sorted(n for n in earliest if n not in facts.first_dues)
+    # members without a line by the month of one of their need-based payouts
+    late = sorted(
+        {
+            p.member
+            for p in facts.payouts
+            if p.counted
+            and p.need_based
+            and facts.first_dues.get(p.member, "9999-99") > f"{p.on:%Y-%m}"
+        }
+    )
     if not late:
         return
     joins = text(

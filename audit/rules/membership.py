@@ -10,15 +10,18 @@ Invariants:
   (`ledger.domain.rules.BEREAVEMENT_GRACE_DAYS`) by the union they belonged to is not a
   finding: it is the one payout the rules allow after death. A second one is rule 2's
   (`repeated_benefit`: a bereavement is once per beneficiary), not reported here as well.
-- Rule 1 also reports, at medium severity, need-based payouts (not Tết support or gifts) to a
-  member the dues batches never list: no paid dues line of theirs in any batch of any union,
-  while the paying union collected dues for other members in at least `DUES_MONTHS_MISSED`
-  of the `DUES_MONTHS_BEFORE` months before the payout (or its own month) in which the member
-  belonged to it for the whole month. The batches are the ledger's independent evidence that
-  the person works there. A new joiner paid before their first full month, a member on
-  leave who paid dues before or after, or one whose union skipped a month now and then, is
-  not reported. The join, when recorded more than `backdate_days` after its effective date
-  by the officer who recorded a payout, is named in the finding.
+- Rule 1 also reports need-based payouts (not Tết support or gifts) to a member the dues
+  batches do not list by the payout's month: no paid dues line of theirs for that month or an
+  earlier one in any batch of any union, while the paying union collected dues for other
+  members in at least `DUES_MONTHS_MISSED` of the `DUES_MONTHS_BEFORE` months before the
+  payout (or its own month) in which the member belonged to it for the whole month. The
+  batches are the ledger's independent evidence that the person works there. Medium when no
+  batch ever lists the member, or when the join was recorded more than `backdate_days` after
+  its effective date by the officer who recorded a payout (the join is named in the finding);
+  low when the member is listed only from a later month: someone back from unpaid leave looks
+  the same as a name added to the rolls after being paid. A new joiner paid before their first
+  full month, a member on leave who paid dues before, or one whose union skipped a month now
+  and then, is not reported.
 - Rule 4 (`relatives_over_member_cap`) reports, at medium severity, one member's relatives
   who each restart the per-beneficiary limits of a kind: at least two relatives declared
   without a citizen ID, each declared by the officer who recorded its first payout of that
@@ -226,8 +229,9 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
         m = facts.members.get(p.member)
         if m is None or not p.need_based or p.event_id in flagged:
             continue
-        if p.member in facts.first_dues:
-            continue
+        first = facts.first_dues.get(p.member)
+        if first is not None and first <= Period.for_date("month", p.on).label:
+            continue  # on the rolls by the payout's month
         months = _dues_months(facts, m, p)
         if len(months) >= DUES_MONTHS_MISSED:
             groups[(p.member, p.unit)].append((p, months))
@@ -242,10 +246,13 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
         join = facts.join_events.get(member)
         record = facts.join_records.get(member)
         judged = facts.judged(unit, items[0].on)
+        first = facts.first_dues.get(member)
+        late_join = False
         if join is not None and record is not None and judged is not None:
             signer, recorded_on = record
             lag = (recorded_on - m.joined_on).days
             if lag > judged.backdate_days and signer in {p.recorder for p in items}:
+                late_join = True
                 late_vi = (
                     f" Việc gia nhập được {signer}, cũng là người ghi khoản chi, ghi ngày "
                     f"{recorded_on:%d/%m/%Y} với ngày gia nhập {m.joined_on:%d/%m/%Y} "
@@ -268,21 +275,33 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
                     )
                 )
         shown = ", ".join(months)
+        if first is None:
+            rolls_vi = "người không có dòng nào trong các bảng thu đoàn phí"
+            rolls_en = "who has no line in any dues batch"
+            after_vi = after_en = ""
+        else:
+            rolls_vi = f"người chỉ có tên trong bảng thu đoàn phí từ tháng {first}, sau khoản chi"
+            rolls_en = f"who is first listed in a dues batch for {first}, after the payout(s)"
+            after_vi = " Cần xem người này nghỉ không lương (thai sản...) hay được thêm tên sau."
+            after_en = " Check for unpaid or maternity leave, or a name added afterwards."
         out.append(
             make(
                 "inactive_beneficiary",
-                "medium",
+                # listed later: a member back from leave looks the same as a ghost added to
+                # the rolls after being paid; the join back-dated by the payer tells them apart
+                "medium" if first is None or late_join else "low",
                 unit=unit,
                 people=[member, *(p.recorder for p in items)],
                 amount=total,
                 vi=f"{len(items)} khoản chi theo hoàn cảnh ({format_dong(total)}) cho {member}, "
-                f"người không có dòng nào trong các bảng thu đoàn phí, "
+                f"{rolls_vi}, "
                 f"dù {unit} đã thu đoàn phí của các đoàn viên khác các tháng {shown}: không có "
-                f"bằng chứng độc lập rằng người này làm việc tại đơn vị.{late_vi}",
-                en=f"{len(items)} need-based payout(s) ({total} đồng) to {member}, who has no "
-                f"line in any dues batch although {unit} collected "
+                f"bằng chứng độc lập rằng người này làm việc tại đơn vị vào lúc chi.{after_vi}"
+                f"{late_vi}",
+                en=f"{len(items)} need-based payout(s) ({total} đồng) to {member}, {rolls_en}, "
+                f"although {unit} collected "
                 f"dues from its other members for {shown}: nothing independent shows this "
-                f"person works there.{late_en}",
+                f"person worked there then.{after_en}{late_en}",
                 evidence=evidence,
             )
         )
