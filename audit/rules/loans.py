@@ -8,9 +8,11 @@ Invariants:
   the chair's signature, which rule 6 judges).
 - A borrower gone with debt (medium): the borrower left, died or was transferred to a union
   outside the lending union's subtree on or after the disbursement, the loan still has a
-  balance, and no repayment of it is dated on or after that day. The loan stays on the
-  lending union's book wherever the member went: a borrower who keeps repaying after a
-  transfer (or after leaving) is no finding for that.
+  balance, and either no repayment of it is dated on or after that day or what was repaid
+  and written off in all is behind an even monthly schedule by the ledger's latest date
+  (`_due_by`: principal / `term_months` a month, one instalment of slack). The loan stays on
+  the lending union's book wherever the member went: a borrower who keeps repaying after a
+  transfer (or after leaving) is no finding for that; one token repayment after leaving is.
 - An overdue loan (low): its term (`term_months` from the disbursement date) ended before
   the ledger's latest date, the later of the latest money record's effective date
   (`Facts.money_horizon`) and the Vietnam date anything was last recorded
@@ -51,6 +53,18 @@ def term_end(start: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _due_by(lent: Movement, principal: int, horizon: date | None) -> int:
+    """What an even monthly schedule asks to be repaid (or written off) of a loan by
+    `horizon`, one instalment of slack allowed: `principal` × (full months since the
+    disbursement − 1) / `term_months`, at most the principal; 0 without a term."""
+    if lent.term_months is None or horizon is None:
+        return 0
+    months = 0
+    while months <= lent.term_months and term_end(lent.on, months + 1) <= horizon:
+        months += 1
+    return principal * max(months - 1, 0) // lent.term_months
 
 
 def _departure(facts: Facts, lent: Movement) -> tuple[date, str, str] | None:
@@ -103,8 +117,12 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
         )
         evidence = [loan_evidence(m, f"khoản vay {code}") for m in moves]
         people = [member, *(p for m in moves for p in (m.signer, *m.cosigners) if p)]
+        known = [d for d in (facts.money_horizon, facts.recorded_horizon) if d is not None]
+        horizon = max(known) if known else None
         gone = _departure(facts, first)
-        if gone is not None and not any(m.on >= gone[0] for m in repays):
+        since = [m for m in repays if gone is not None and m.on >= gone[0]]
+        owed = _due_by(first, principal, horizon)
+        if gone is not None and (not since or repaid + written_off < owed):
             on, event_id, kind = gone
             what_vi, what_en = _GONE_VI.get(kind, (kind, kind))
             person = facts.members[member]
@@ -112,6 +130,19 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
             evidence.append(
                 Evidence(event_id, kind, on, was_in, None, (member,), what_vi, context=True)
             )
+            if since:
+                paid_since = sum(m.amount for m in since)
+                since_vi = (
+                    f"từ ngày đó chỉ trả {format_dong(paid_since)}, chậm so với lịch trả đều "
+                    f"hằng tháng (phải trả ít nhất {format_dong(owed)} đến {horizon:%d/%m/%Y})"
+                )
+                since_en = (
+                    f"only {paid_since} repaid since, behind an even monthly schedule (at "
+                    f"least {owed} by {horizon})"
+                )
+            else:
+                since_vi = "không có khoản trả nợ nào từ ngày đó"
+                since_en = "nothing repaid since"
             finding = _finding(
                 "medium",
                 first,
@@ -119,14 +150,12 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
                 people,
                 evidence,
                 vi=f"Đoàn viên {member} {what_vi} ngày {on:%d/%m/%Y} khi khoản vay {code} của "
-                f"{first.unit} còn dư nợ, không có khoản trả nợ nào từ ngày đó và chưa được "
-                f"xóa nợ ({figures_vi}).",
+                f"{first.unit} còn dư nợ, {since_vi} và chưa được xóa nợ ({figures_vi}).",
                 en=f"Member {member} {what_en} on {on} with loan {code} of {first.unit} still "
-                f"owing, nothing repaid since and nothing written off ({figures_en}).",
+                f"owing, {since_en} and nothing written off ({figures_en}).",
             )
             out.append(replace(finding, id=finding_id(RULE, [first.event_id, event_id])))
             continue
-        known = [d for d in (facts.money_horizon, facts.recorded_horizon) if d is not None]
         if first.term_months is None or not known:
             continue
         due = term_end(first.on, first.term_months)

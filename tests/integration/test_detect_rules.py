@@ -2481,6 +2481,31 @@ def test_a_borrower_gone_with_debt_and_a_loan_past_its_term_unpaid(world) -> Non
     assert again[finding_id(rule, [overdue.event_id])] == 3_000_000
 
 
+def test_a_token_repayment_after_leaving_does_not_clear_a_borrower_gone(world) -> None:  # type: ignore[no-untyped-def]
+    """A borrower who left, then repaid 50.000 đ once of a 5.000.000 đ loan and nothing more,
+    was no finding: any repayment dated after the departure cleared it. Repayments since
+    must keep the loan to an even monthly schedule (one instalment of slack); a borrower who
+    keeps repaying 420.000 đ a month after leaving is still no finding."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    token = _lend(world, "DV1", "L1", "2024-08-10", 12)
+    _lend(world, "DV2", "L2", "2024-08-10", 12)
+    leave = _member_change(world, "member.leave", "DV1", "2024-10-01", reason="nghỉ việc")
+    _member_change(world, "member.leave", "DV2", "2024-10-01", reason="nghỉ việc")
+    _loan_move(world, "loan.repay", "DV1", "L1", "2024-10-05", 50_000)
+    for month in ("2024-09", "2024-10", "2024-11", "2024-12", "2025-01"):
+        _loan_move(world, "loan.repay", "DV2", "L2", f"{month}-25", 420_000)
+    # the books go on to 10/02/2025: six months after the loans, five instalments due
+    world.payout("DV3", "gift", 300_000, on="2025-02-10", occasion="Tết Ất Tỵ bổ sung")
+
+    [f] = found(world, "unpaid_loan")
+    assert f.id == finding_id("unpaid_loan", [token.event_id, leave.event_id])
+    assert (f.people[0], f.severity, f.amount) == ("DV1", "medium", 4_950_000)
+    assert "only 50000 repaid since, behind an even monthly schedule" in f.explanation_en
+    assert "at least 2083333 by 2025-02-10" in f.explanation_en
+    assert "chỉ trả 50.000" in f.explanation_vi
+
+
 def test_a_loan_is_overdue_once_the_books_go_past_its_term_money_or_not(world) -> None:  # type: ignore[no-untyped-def]
     """QA (report 3, finding 12): a one-month loan lent on 10/10 with nothing recorded after
     it but a member's leave on 22/11 was not overdue: the ledger's latest money record was
