@@ -17,7 +17,8 @@ Invariants:
   payout (or its own month) in which the member belonged to it for the whole month. The
   batches are the ledger's independent evidence that the person works there. Medium when no
   batch ever lists the member, or when the join was recorded more than `backdate_days` after
-  its effective date by the officer who recorded a payout (the join is named in the finding);
+  its effective date by the officer who recorded a payout (the join is then named in the
+  finding), at most `backdate_days` before that payout was recorded;
   low when the member is listed only from a later month: someone back from unpaid leave looks
   the same as a name added to the rolls after being paid. A new joiner paid before their first
   full month, a member on leave who paid dues before, or one whose union skipped a month now
@@ -252,7 +253,10 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
             signer, recorded_on = record
             lag = (recorded_on - m.joined_on).days
             if lag > judged.backdate_days and signer in {p.recorder for p in items}:
-                late_join = True
+                # registered back-dated shortly before being paid (not a union's members
+                # entered once when it started keeping its books in the ledger)
+                paid_on = local_date(min(datetime.fromisoformat(p.recorded_at) for p in items))
+                late_join = 0 <= (paid_on - recorded_on).days <= judged.backdate_days
                 late_vi = (
                     f" Việc gia nhập được {signer}, cũng là người ghi khoản chi, ghi ngày "
                     f"{recorded_on:%d/%m/%Y} với ngày gia nhập {m.joined_on:%d/%m/%Y} "
@@ -287,8 +291,9 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
         out.append(
             make(
                 "inactive_beneficiary",
-                # listed later: a member back from leave looks the same as a ghost added to
-                # the rolls after being paid; the join back-dated by the payer tells them apart
+                # listed later: a member back from leave (or whose dues were not collected a
+                # few months) looks the same as a ghost added to the rolls after being paid;
+                # a join back-dated by the payer shortly before paying tells them apart
                 "medium" if first is None or late_join else "low",
                 unit=unit,
                 people=[member, *(p.recorder for p in items)],
