@@ -4,7 +4,9 @@ Invariants:
 - Counts, caps and the approval threshold are those of the policy in force on each payout's
   date for its unit (the union's own rules: what it may pay), per beneficiary (the member,
   or one relative) over the rule's counting window, exactly as the write-time checks
-  (`ledger.domain.rules`) count them: paid, unreversed payouts.
+  (`ledger.domain.rules`) count them: paid, unreversed payouts. A relative the member
+  declared again under another code with the same citizen ID is the same beneficiary
+  (`Payout.beneficiary`): a second code restarts no limit.
 - Rule 2 also finds one occasion paid twice within the count: the same kind, beneficiary and
   occasion (its text, compared without case, spacing, Unicode form or invisible characters)
   within `detection.repeat_window_days`; that window and `split_window_days` (rule 5) are
@@ -278,7 +280,11 @@ def _repeated(
 ) -> DetectedFinding:
     over = [p for p in group if p.event_id in extra] or group[1:]
     excess = sum(p.amount for p in over)
-    who = member if beneficiary == "self" else f"{member}/{beneficiary}"
+    who = who_en = member if beneficiary == "self" else f"{member}/{beneficiary}"
+    again = sorted({p.relative for p in group if p.relative and p.relative != beneficiary})
+    if again:  # one person declared under several codes with one citizen ID
+        who = f"{who} (khai báo lần nữa là {', '.join(again)})"
+        who_en = f"{who_en} (also declared as {', '.join(again)})"
     kind = group[0].kind
     counts = sorted(r for r in reasons if r.startswith("count:"))
     period: str | None = None
@@ -291,7 +297,7 @@ def _repeated(
             f"chế cho phép tối đa {limit} lần (thừa {format_dong(excess)})."
         )
         en = (
-            f"{who} received {kind} {len(counted)} times in {label}; the policy allows at most "
+            f"{who_en} received {kind} {len(counted)} times in {label}; the policy allows at most "
             f"{limit} ({excess} đồng too much)."
         )
         period = label
@@ -302,7 +308,7 @@ def _repeated(
             f"thừa {format_dong(excess)}."
         )
         en = (
-            f"{who} was paid {kind} {len(group)} times ({group[0].on} to {group[-1].on}): a "
+            f"{who_en} was paid {kind} {len(group)} times ({group[0].on} to {group[-1].on}): a "
             f"person dies once; {excess} đồng too much."
         )
     elif reasons == {"kinds"}:
@@ -313,7 +319,7 @@ def _repeated(
             f"một dịp được chi dưới nhiều khoản, thêm {format_dong(excess)}."
         )
         en = (
-            f"{who} was paid {len(group)} times under {', '.join(kinds)} for one occasion "
+            f"{who_en} was paid {len(group)} times under {', '.join(kinds)} for one occasion "
             f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}): one occasion paid under "
             f"several kinds, {excess} đồng after the first."
         )
@@ -324,7 +330,7 @@ def _repeated(
             f"thừa {format_dong(excess)}."
         )
         en = (
-            f"{who} was paid {kind} {len(group)} times for one occasion "
+            f"{who_en} was paid {kind} {len(group)} times for one occasion "
             f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}), {excess} đồng too much."
         )
     return make(

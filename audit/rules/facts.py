@@ -62,6 +62,9 @@ class Payout:
     bank: bool = False  # paid by bank transfer
     payee: str | None = None  # blind index of the payee account, when one was given
     seq: int = 0  # its place in the log: what was recorded after what
+    # The code this relative was first declared under, when the member declared the same
+    # citizen ID again under another code: one person, one beneficiary's limits.
+    same_as: str | None = None
 
     @property
     def counted(self) -> bool:
@@ -70,7 +73,9 @@ class Payout:
 
     @property
     def beneficiary(self) -> str:
-        return self.relative or "self"
+        """Whose limits it counts against: "self", or the relative (the code it was first
+        declared under, when declared twice with one citizen ID)."""
+        return self.same_as or self.relative or "self"
 
     @property
     def need_based(self) -> bool:

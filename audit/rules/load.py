@@ -450,6 +450,29 @@ class _Scan:
         for _version, j in sorted(self.judgments, key=lambda vj: (vj[1].recorded_at, vj[0])):
             facts.judgments.setdefault(j.finding, []).append(j)
         self._forget_erased()
+        self._relatives_declared_twice()
+
+    def _relatives_declared_twice(self) -> None:
+        """A member's relatives declared under several codes with one citizen ID are one
+        person: their payouts count against the first code's limits (`Payout.same_as`)."""
+        first: dict[tuple[str, str], str] = {}
+        alias: dict[tuple[str, str], str] = {}
+        for number, member in self.facts.members.items():
+            ordered = sorted(
+                member.relatives.values(),
+                key=lambda r: (r.recorded_on or date.min, r.declared_on or date.min, r.code),
+            )
+            for rel in ordered:
+                if rel.citizen is None:
+                    continue
+                code = first.setdefault((number, rel.citizen), rel.code)
+                if code != rel.code:
+                    alias[(number, rel.code)] = code
+        if not alias:
+            return
+        for p in self.facts.payouts:
+            if p.relative is not None:
+                p.same_as = alias.get((p.member, p.relative))
 
     def _forget_erased(self) -> None:
         """An erased member's identifiers take no part in detection: their own blind indexes

@@ -290,3 +290,34 @@ def test_relatives_declared_just_before_paid_together_over_one_childs_cap(world)
     shown = [(e.on, e.context) for e in f.evidence if e.what == "member.relative"]
     assert shown == [(date(2024, 10, 1), True)] * 4
     assert [g for g in found(world, "over_cap") if g.severity != "medium"] == []
+
+
+def test_a_child_declared_twice_with_one_citizen_id_is_one_beneficiary(world) -> None:  # type: ignore[no-untyped-def]
+    """A member's child declared again under a second code with the same identification
+    number drew the per-child limits twice (children's support: twice and 2.000.000 đ a year),
+    and no rule saw it: the limits were counted per relative code. The declarations are old
+    (not rule 4's relatives minted just before a payout), so only the number ties them."""
+    for number in ("DV1", "DV2"):
+        world.join(number)
+    _relative(world, "DV1", "C1", "2024-07-02", cid="079215000011")
+    _relative(world, "DV1", "C2", "2024-07-03", cid="079215000011")
+    days = ("2024-08-01", "2024-09-10", "2024-10-20", "2024-11-30")  # over 31 days apart
+    paid = [
+        _child_support(world, "DV1", code, d)
+        for code, d in zip(("C1", "C1", "C2", "C2"), days, strict=True)
+    ]
+    # look-alike: two children, two numbers, each paid up to their own limits
+    _relative(world, "DV2", "C1", "2024-07-02", cid="079215000021")
+    _relative(world, "DV2", "C2", "2024-07-02", cid="079215000022")
+    for code, d in zip(("C1", "C1", "C2", "C2"), days, strict=True):
+        _child_support(world, "DV2", code, d)
+
+    [f] = found(world, "repeated_benefit")
+    assert (f.people[0], f.severity, f.amount) == ("DV1", "high", 2_000_000)
+    assert set(f.event_ids) == {p.event_id for p in paid}
+    assert dict(f.stakes) == {paid[2].event_id: 1_000_000, paid[3].event_id: 1_000_000}
+    assert "DV1/C1 (also declared as C2)" in f.explanation_en
+    assert "DV1/C1 (khai báo lần nữa là C2)" in f.explanation_vi
+    # and over the period cap one child may draw, without a chair's override (rule 4)
+    over = [(g.people[0], g.severity, g.amount) for g in found(world, "over_cap")]
+    assert over == [("DV1", "high", 2_000_000)]
