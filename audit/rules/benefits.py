@@ -15,7 +15,9 @@ Invariants:
   catalogue's labels and `_USUAL_GENERIC`, compared without tone marks or punctuation:
   "Thăm ốm", "Trợ cấp khó khăn") names no occasion: for a kind with a count it is not
   compared (the count still applies), nor across kinds; for a kind without one it is, as
-  the text is then all rule 2 has.
+  the text is then all rule 2 has. One occasion in other words (`reworded`: the same
+  numbers, and two thirds of the shorter text's words but a voucher's fillers) within
+  `repeat_window_days`, one kind, is a repeat too: medium, the inspector reads the vouchers.
 - One occasion (folded as above) paid to one beneficiary under two different one-event kinds
   (`_ONE_EVENT`: sickness visit, serious illness, work accident, sudden hardship, other
   welfare) within `repeat_window_days` is one hospital stay or accident on several vouchers:
@@ -139,6 +141,60 @@ def generic_occasion(text: str) -> bool:
     return _plain(text) in _GENERIC
 
 
+# Words a voucher adds around the occasion itself ("hỗ trợ", "thăm hỏi", "bổ sung", "đợt"),
+# compared without tone marks: what is left names the occasion (rule 2's reworded repeats).
+_FILLER = frozenset(
+    [
+        "ho",
+        "tro",
+        "tham",
+        "hoi",
+        "om",
+        "dau",
+        "cap",
+        "kho",
+        "khan",
+        "qua",
+        "tang",
+        "chi",
+        "tien",
+        "dip",
+        "bo",
+        "sung",
+        "lan",
+        "dot",
+        "thang",
+        "ngay",
+    ]
+)
+_NUMBER = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=65_536)
+def _gist(text: str) -> tuple[frozenset[str], frozenset[int]]:
+    """The words (without tone marks and `_FILLER`) and the numbers of an occasion text."""
+    plain = _plain(text)
+    numbers = frozenset(int(n) for n in _NUMBER.findall(plain))
+    words = frozenset(w for w in re.sub(r"\d+", " ", plain).split() if w not in _FILLER)
+    return words, numbers
+
+
+def reworded(a: str, b: str) -> bool:
+    """Whether two occasion texts name one occasion in other words: the same numbers (a
+    date, a month, an instalment: "đợt 1" and "đợt 2" are two), and at least two of the
+    shorter text's words, two thirds of them, in the other ("Nằm viện Chợ Rẫy tháng 3",
+    "Hỗ trợ nằm viện BV Chợ Rẫy T3"); texts of numbers only, the same numbers ("Thăm ốm
+    03/04", "thăm hỏi ốm đau 3/4")."""
+    wa, na = _gist(a)
+    wb, nb = _gist(b)
+    if na != nb:
+        return False
+    if not wa and not wb:
+        return bool(na)
+    shared = len(wa & wb)
+    return shared >= 2 and 3 * shared >= 2 * min(len(wa), len(wb))
+
+
 class _Links:
     """Union-find over payouts: overlapping suspicious sets become one finding."""
 
@@ -248,6 +304,18 @@ def _one_occasion(facts: Facts, ps: list[Payout], links: _Links, extra: set[str]
                     break
                 links.link([first, second], "occasion")
                 extra.add(second.event_id)
+    # the same occasion in other words ("Viếng cha đẻ" again as "Phúng viếng cha đẻ (bổ sung)")
+    named = [p for p in ps if not generic_occasion(p.occasion)]
+    for i, first in enumerate(named[:-1]):
+        days = _repeat_days(facts, first)
+        for second in named[i + 1 :]:
+            if (second.on - first.on).days > days:
+                break
+            if occasion_key(first.occasion) != occasion_key(second.occasion) and reworded(
+                first.occasion, second.occasion
+            ):
+                links.link([first, second], "reworded")
+                extra.add(second.event_id)
 
 
 def _one_occasion_across_kinds(
@@ -323,6 +391,18 @@ def _repeated(
             f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}): one occasion paid under "
             f"several kinds, {excess} đồng after the first."
         )
+    elif reasons == {"reworded"}:
+        texts = list(dict.fromkeys(p.occasion for p in group))
+        vi = (
+            f"{who} nhận {kind_vi(kind)} {len(group)} lần "
+            f"({group[0].on:%d/%m}–{group[-1].on:%d/%m/%Y}) cho những dịp ghi khác lời nhưng "
+            f"như một: {', '.join(f'«{t}»' for t in texts)}; thêm {format_dong(excess)}."
+        )
+        en = (
+            f"{who_en} was paid {kind} {len(group)} times ({group[0].on} to {group[-1].on}) for "
+            f"what reads as one occasion in other words: {', '.join(f'«{t}»' for t in texts)}; "
+            f"{excess} đồng after the first."
+        )
     else:
         vi = (
             f"{who} nhận {kind_vi(kind)} {len(group)} lần cho cùng một dịp "
@@ -337,7 +417,8 @@ def _repeated(
         "repeated_benefit",
         # Across kinds an inspector reads the vouchers together (a union may pay a visit and
         # a serious-illness support for one illness); within one kind it is paid twice.
-        "medium" if reasons == {"kinds"} else "high",
+        # Texts that only read alike are medium too: the inspector reads the vouchers.
+        "medium" if reasons <= {"kinds", "reworded"} else "high",
         unit=group[-1].unit,
         people=[member, *(p.recorder for p in group)],
         amount=excess,

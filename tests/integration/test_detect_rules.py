@@ -421,6 +421,56 @@ def declare_unidentified_relative(world: Any, member: str, code: str, relation: 
         )
 
 
+def test_one_occasion_paid_again_in_other_words_is_a_repeat(world) -> None:  # type: ignore[no-untyped-def]
+    """One work accident paid twice a week apart, the second voucher worded differently, was
+    no finding: the kind has no count and only identical occasion texts were compared. Nor
+    was one hospital stay paid as two sickness visits under two wordings (within the count
+    of two). Texts with the same numbers and the same words but for a voucher's fillers are
+    one occasion (medium: the inspector reads them). Look-alikes: two illnesses in one
+    month; Tết support in two instalments, as the union's own rules allow."""
+    for number in ("DV1", "DV2", "DV3", "DV4"):
+        world.join(number)
+    adopt_for_g1(world, welfare__tet_support__max_count=2)
+    reason = {"personal": {"reason": "tai nạn"}}
+    accident = [
+        world.payout("DV1", "work_accident", 2_000_000, on=day, occasion=text, **reason)
+        for day, text in (
+            ("2024-09-13", "Tai nạn tại xưởng cắt ngày 12/09"),
+            ("2024-09-20", "Bồi dưỡng tai nạn xưởng cắt 12/9"),
+        )
+    ]
+    stay = [
+        world.payout("DV2", "sickness_visit", 1_000_000, on=day, occasion=text, **reason)
+        for day, text in (
+            ("2024-10-03", "Nằm viện Chợ Rẫy tháng 10"),
+            ("2024-10-09", "Hỗ trợ nằm viện BV Chợ Rẫy T10"),
+        )
+    ]
+    for day, text in (("2024-10-03", "nằm viện sinh con"), ("2024-10-13", "nằm viện gãy tay")):
+        world.payout("DV3", "sickness_visit", 1_000_000, on=day, occasion=text, **reason)
+    for day, text in (("2025-01-15", "Tết Ất Tỵ – đợt 1"), ("2025-02-05", "Tết Ất Tỵ – đợt 2")):
+        world.payout("DV4", "tet_support", 1_000_000, on=day, occasion=text)
+
+    result = {
+        (f.people[0], f.severity, f.amount, tuple(dict(f.stakes)), frozenset(f.event_ids))
+        for f in found(world, "repeated_benefit")
+    }
+    assert result == {
+        (
+            "DV1",
+            "medium",
+            2_000_000,
+            (accident[1].event_id,),
+            frozenset(p.event_id for p in accident),
+        ),
+        ("DV2", "medium", 1_000_000, (stay[1].event_id,), frozenset(p.event_id for p in stay)),
+    }
+    [f] = [f for f in found(world, "repeated_benefit") if f.people[0] == "DV1"]
+    assert "what reads as one occasion in other words" in f.explanation_en
+    assert "«Bồi dưỡng tai nạn xưởng cắt 12/9»" in f.explanation_vi
+    assert found(world, "split_payment") == []
+
+
 def test_a_death_is_paid_once_however_far_apart_and_whatever_the_occasion_says(world) -> None:  # type: ignore[no-untyped-def]
     """A father's death paid three times (the second 33 days after the first, past the
     31-day window; the third with a reworded occasion) was no finding: bereavement has no
