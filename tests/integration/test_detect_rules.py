@@ -2615,3 +2615,52 @@ def test_a_union_fee_recorded_far_below_two_percent_of_the_payroll_the_ledger_kn
     # The tolerance is the inspecting level's: at 90%, none of these months is short enough.
     adopt_for_p(world, detection__union_fee_tolerance_bp=9000)
     assert found(world, "union_fee_shortfall") == []
+
+
+def test_honest_patterns_real_unions_have_are_not_reported_above_low(world) -> None:  # type: ignore[no-untyped-def]
+    """What honest books hold and the demo does not generate: a member who changes jobs and
+    joins the next company's union under a new number (one citizen ID, no overlap, within
+    the counts together); twins in one household paid like everyone; Tết support in two
+    numbered instalments where the union's rules allow two. Nothing above low."""
+    world.join("DV1", cid="079190000001")
+    join_household(world, "DV2", "HGD-0000001")
+    join_household(world, "DV3", "HGD-0000001")
+    adopt_for_g1(world, welfare__tet_support__max_count=2)
+    ill = {"personal": {"reason": "ốm"}}
+    world.payout("DV1", "sickness_visit", 500_000, on="2024-08-05", occasion="sốt 05/08", **ill)
+    world.payout("DV1", "gift", 300_000, on="2024-09-02", occasion="Quốc khánh 2/9")
+    _member_change(world, "member.leave", "DV1", "2024-09-30", reason="chuyển công ty")
+    world.join("DV9", unit="G2", on="2024-10-15", cid="079190000001")
+    world.payout(
+        "DV9",
+        "sickness_visit",
+        500_000,
+        on="2024-11-12",
+        unit="G2",
+        by=world.kt2,
+        occasion="viêm họng 12/11",
+        **ill,
+    )
+    world.payout(
+        "DV9",
+        "gift",
+        300_000,
+        on="2024-10-20",
+        unit="G2",
+        by=world.kt2,
+        occasion="Ngày Phụ nữ Việt Nam 20/10",
+    )
+    for twin in ("DV2", "DV3"):
+        world.payout(twin, "sickness_visit", 500_000, on="2024-10-07", occasion="sốt 07/10", **ill)
+        for day, text in (("2025-01-15", "Tết Ất Tỵ – đợt 1"), ("2025-02-05", "Tết Ất Tỵ – đợt 2")):
+            world.payout(twin, "tet_support", 1_000_000, on=day, occasion=text)
+
+    report = detect(world.ctx)
+    assert report.rule_errors == {}
+    # G1's own looser version is rule 15's (medium), not a finding about these people
+    above_low = [
+        (f.rule, f.severity, f.people)
+        for f in report.findings
+        if f.severity != "low" and f.rule != "policy_loosening"
+    ]
+    assert above_low == []
