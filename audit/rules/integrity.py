@@ -15,6 +15,15 @@ Invariants:
   asked for money in their name); a refused payout puts nothing at stake. It is kept, not
   refused when made: the member sees the line in their history, and "not mine" on a payout
   the chair refused is worth an inspector's look.
+- A dispute meeting a reversal says so and shows both halves in its evidence. Of an entry
+  later reversed: the books no longer count it, so "not received" agrees with them: low,
+  other reasons medium, nothing at stake, when the reversal has its counter-movement (rule 9
+  reports nothing); medium with the entry's money at stake (the same event as rule 9's, so
+  counted once) and rule 9's finding named when rule 9 reports the reversal. Of a reversal's
+  own line: the negative of the member's line of the entry it undoes, and the finding sits in
+  that entry's period, where the reports and the member's page book a reversal.
+- A dispute's id is `dispute_finding_id(dispute, entry)` whatever else its evidence holds:
+  the ledger and the member's page find its judgments by it.
 """
 
 from __future__ import annotations
@@ -32,8 +41,10 @@ from audit.rules.base import (
     make,
     union_finding_id,
 )
-from audit.rules.facts import Facts
+from audit.rules.facts import Facts, Reversal
 from audit.rules.membership import payout_evidence
+from audit.rules.timing import suspicious_reversal
+from ledger.domain.findings import dispute_finding_id
 from ledger.domain.money import format_dong
 
 # A disputed payout that moved no money: what the finding adds, (Vietnamese, English).
@@ -183,18 +194,47 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
 def member_dispute(facts: Facts) -> list[DetectedFinding]:
     """A member's dispute of an entry of their history (recorded by the members' portal)."""
     confirmed = {(s.member, s.entry) for s in facts.statements if s.kind == "confirm"}
+    reversal_by_id = {r.event_id: r for r in facts.reversals}
+    reversal_of = {r.target: r for r in facts.reversals}
+    flagged: dict[str, str] | None = None  # reversal id -> rule 9's finding id
     out = []
     for s in facts.statements:
         if s.kind != "dispute":
             continue
         reason_vi, reason_en = REASONS_VI.get(s.reason or "other", REASONS_VI["other"])
-        payout = facts.payout_by_id.get(s.entry)
+        undoing = reversal_by_id.get(s.entry)  # the member disputes a reversal's line
+        target = undoing.target if undoing is not None else s.entry
+        payout = facts.payout_by_id.get(target)
         amount = (
             payout.amount
             if payout is not None
-            else facts.member_amounts.get((s.entry, s.member), facts.amount_of(s.entry))
+            else facts.member_amounts.get((target, s.member), facts.amount_of(target))
         )
-        entry = _event_evidence(facts, s.entry, "bút toán bị khiếu nại")
+        shown = -amount if undoing is not None else amount  # the line the member read
+        reversal = undoing or reversal_of.get(s.entry)
+        suspect = None
+        if reversal is not None:
+            if flagged is None:  # rule 9 run once, only when a dispute meets a reversal
+                flagged = {
+                    e: f.id
+                    for f in suspicious_reversal(facts)
+                    for e in f.event_ids
+                    if e in reversal_by_id
+                }
+            suspect = flagged.get(reversal.event_id)
+        disputed = (
+            _event_evidence(facts, s.entry, "bút toán bị khiếu nại")
+            if undoing is None
+            else dataclasses.replace(
+                _reversal_evidence(undoing, shown), note="bút toán bị khiếu nại"
+            )
+        )
+        evidence = [
+            disputed,
+            Evidence(s.event_id, "member.dispute", s.on, s.unit, None, (s.member,), reason_vi),
+        ]
+        if reversal is not None:
+            evidence.append(_undone_evidence(facts, reversal, undoing is not None, shown))
         note_vi = (
             " Đoàn viên cũng đã xác nhận đã nhận khoản này."
             if (s.member, s.entry) in confirmed
@@ -203,27 +243,88 @@ def member_dispute(facts: Facts) -> list[DetectedFinding]:
         note_en = " The member also confirmed receiving it." if note_vi else ""
         severity: Severity = "high" if s.reason in ("not_received", "not_mine") else "medium"
         status = payout.status if payout is not None else "paid"
-        if status in UNPAID:
+        at_stake = 0 if status == "refused" else amount
+        if undoing is None and status in UNPAID:
             vi, en = UNPAID[status]
             note_vi, note_en = f" {vi}{note_vi}", f" {en}{note_en}"
             severity = "medium" if s.reason == "not_mine" else "low"
-        people = [s.member, *((payout.recorder,) if payout is not None else ())]
-        part = s.entry if payout is not None else f"{s.entry}#{s.member}"
+        elif reversal is not None:
+            vi, en = _reversal_note(facts, reversal, undoing is not None, suspect)
+            note_vi, note_en = f" {vi}{note_vi}", f" {en}{note_en}"
+            if undoing is None:
+                # The books no longer count the entry: a member saying it never arrived
+                # agrees with them. Only a reversal rule 9 reports keeps money at stake.
+                if suspect is None:
+                    severity = "low" if s.reason == "not_received" else "medium"
+                    at_stake = 0
+                else:
+                    severity = "medium"
+        people = [
+            s.member,
+            *((payout.recorder,) if payout is not None else ()),
+            *((reversal.signer,) if reversal is not None else ()),
+        ]
+        part = target if payout is not None else f"{target}#{s.member}"
+        what_vi = "bút toán đảo" if undoing is not None else "bút toán"
+        what_en = "the reversal" if undoing is not None else "entry"
         finding = make(
             "member_dispute",
             severity,
             unit=facts.event_units.get(s.entry) or (payout.unit if payout is not None else s.unit),
             people=people,
-            amount=0 if status == "refused" else amount,
-            vi=f"Đoàn viên {s.member} khiếu nại bút toán {s.entry[:8]}… "
-            f"({format_dong(amount)}): {reason_vi}.{note_vi}",
-            en=f"Member {s.member} disputes entry {s.entry[:8]}… ({amount} đồng): "
+            amount=at_stake,
+            vi=f"Đoàn viên {s.member} khiếu nại {what_vi} {s.entry[:8]}… "
+            f"({format_dong(shown)}): {reason_vi}.{note_vi}",
+            en=f"Member {s.member} disputes {what_en} {s.entry[:8]}… ({shown} đồng): "
             f"{reason_en}.{note_en}",
-            evidence=[
-                entry,
-                Evidence(s.event_id, "member.dispute", s.on, s.unit, None, (s.member,), reason_vi),
-            ],
-            stakes={part: amount},
+            evidence=evidence,
+            stakes={part: at_stake},
         )
-        out.append(finding)
+        # the id the ledger and the member's page know it by, whatever the evidence holds
+        out.append(dataclasses.replace(finding, id=dispute_finding_id(s.event_id, s.entry)))
     return out
+
+
+def _undone_evidence(facts: Facts, r: Reversal, undoing: bool, shown: int) -> Evidence:
+    """The other half of a reversal and the entry it undoes: the entry undone when the member
+    disputes the reversal's line (it places the finding in the entry's period, where the
+    reports and the member's page book the reversal), the reversal when they dispute the
+    entry."""
+    if undoing:
+        return _event_evidence(facts, r.target, "bút toán bị đảo")
+    return _reversal_evidence(r, -shown)
+
+
+def _reversal_evidence(r: Reversal, amount: int) -> Evidence:
+    """A reversal with the amount of the line it books for the member (negative)."""
+    return Evidence(r.event_id, "reversal.record", r.on, r.unit, amount, (r.signer,), r.reason)
+
+
+def _reversal_note(
+    facts: Facts, r: Reversal, undoing: bool, suspect: str | None
+) -> tuple[str, str]:
+    """What a dispute adds about a reversal (Vietnamese, English)."""
+    if undoing:
+        on = facts.event_dates.get(r.target)
+        day_vi = f" ngày {on:%d/%m/%Y}" if on else ""
+        day_en = f" of {on.isoformat()}" if on else ""
+        month_vi = f", ghi vào kỳ {on:%m/%Y} của bút toán gốc" if on else ""
+        month_en = f", booked in that entry's period {on:%Y-%m}" if on else ""
+        vi = f"Bút toán đảo này hủy bút toán {r.target[:8]}…{day_vi}{month_vi}."
+        en = f"This reversal undoes entry {r.target[:8]}…{day_en}{month_en}."
+    else:
+        vi = (
+            f"Bút toán này đã bị đảo ngày {r.on:%d/%m/%Y} (bút toán {r.event_id[:8]}…): "
+            "sổ không còn ghi là đã chi."
+        )
+        en = (
+            f"The entry was reversed on {r.on.isoformat()} (event {r.event_id[:8]}…): the "
+            "books no longer count it."
+        )
+    if suspect is not None:
+        vi += f" Quy tắc 9 nêu bút toán đảo này là đáng ngờ ({suspect}): xem xét cùng."
+        en += f" Rule 9 reports this reversal as suspicious ({suspect}): judge them together."
+    elif not undoing:
+        vi += " Bút toán đảo có đối ứng (bản trùng được giữ lại, hoặc đã ghi lại đúng)."
+        en += " The reversal has its counter-movement (a duplicate kept, or recorded again)."
+    return vi, en

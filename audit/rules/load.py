@@ -869,7 +869,10 @@ def _load_event_amounts(conn: Connection, facts: Facts) -> None:
     ids = {x.event_id for x in facts.late_records} | {u.event_id for u in facts.revoked_uses}
     if facts.verification is not None:
         ids |= {f.event_id for f in facts.verification.findings if f.event_id}
-    disputed = sorted({s.entry for s in facts.statements} - set(facts.payout_by_id))
+    entries = {s.entry for s in facts.statements}
+    # a reversal's line is the negative of the member's line of the entry it undoes
+    entries |= {r.target for r in facts.reversals if r.event_id in entries}
+    disputed = sorted(entries - set(facts.payout_by_id))
     if disputed:
         by_member = text(
             "SELECT event_id, member_number, SUM(amount) AS amount FROM proj_money_lines "

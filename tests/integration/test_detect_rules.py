@@ -2147,6 +2147,115 @@ def test_a_dispute_of_a_payout_never_paid_says_so_and_weighs_less(world) -> None
     assert "đang chờ Chủ tịch duyệt" in by_member["DV3"].explanation_vi
 
 
+def _dispute(world: Any, portal: Any, number: str, entry: Any, reason: str, on: str) -> Any:
+    with at(on):
+        return world.submit(
+            "member.dispute",
+            by=portal,
+            unit="G1",
+            body={"member": number, "entry": entry.event_id, "reason": reason},
+            personal={"text": "Tôi chưa nhận"},
+        )
+
+
+def test_a_dispute_of_a_reversed_payout_says_it_was_reversed(world) -> None:  # type: ignore[no-untyped-def]
+    """The dispute named no reversal and stayed high beside rule 9's finding. A member who
+    says a reversed payout never arrived agrees with the books: low when the reversal has its
+    counter-movement, medium (read with rule 9's finding, which carries the money) when not."""
+    from ledger.domain.findings import dispute_finding_id
+
+    portal = register_officer(world, "portal", "portal", "*")
+    for number in ("DV1", "DV2"):
+        world.join(number)
+    gift = world.payout("DV1", "gift", 300_000, on="2024-08-05", occasion="Ngày của mẹ")
+    quiet = _reverse(world, gift, "2024-10-07", "ghi nhầm")  # no counter-movement: rule 9
+    world.payout("DV2", "gift", 300_000, on="2024-09-02", occasion="2/9")
+    twin = world.payout("DV2", "gift", 300_000, on="2024-09-02", occasion="2/9")
+    kept = _reverse(world, twin, "2024-09-03", "ghi trùng")  # the twin kept: explained
+    first = _dispute(world, portal, "DV1", gift, "not_received", "2024-10-10")
+    second = _dispute(world, portal, "DV2", twin, "not_received", "2024-10-10")
+
+    [rule9] = found(world, "suspicious_reversal")
+    assert quiet.event_id in rule9.event_ids
+    by_member = {f.people[0]: f for f in found(world, "member_dispute")}
+    one, two = by_member["DV1"], by_member["DV2"]
+    assert one.id == dispute_finding_id(first.event_id, gift.event_id)  # judgments keep it
+    assert two.id == dispute_finding_id(second.event_id, twin.event_id)
+    assert set(one.event_ids) == {gift.event_id, first.event_id, quiet.event_id}
+    assert set(two.event_ids) == {twin.event_id, second.event_id, kept.event_id}
+    assert (one.severity, one.amount, dict(one.stakes), one.period) == (
+        "medium",
+        300_000,
+        {gift.event_id: 300_000},
+        "2024-08",
+    )
+    assert (two.severity, two.amount, dict(two.stakes)) == ("low", 0, {})
+    assert f"đã bị đảo ngày 07/10/2024 (bút toán {quiet.event_id[:8]}…)" in one.explanation_vi
+    assert f"Quy tắc 9 nêu bút toán đảo này là đáng ngờ ({rule9.id})" in one.explanation_vi
+    assert "was reversed on 2024-10-07" in one.explanation_en
+    assert f"Rule 9 reports this reversal as suspicious ({rule9.id})" in one.explanation_en
+    assert "Bút toán đảo có đối ứng" in two.explanation_vi
+    assert "has its counter-movement" in two.explanation_en
+    [shown] = [e for e in one.evidence if e.event_id == quiet.event_id]
+    assert (shown.what, shown.on, shown.amount) == ("reversal.record", date(2024, 10, 7), -300_000)
+
+
+def test_a_dispute_of_a_reversal_line_has_its_amount_and_the_reversed_entrys_period(world) -> None:  # type: ignore[no-untyped-def]
+    """The member's page books a reversal in the period of the entry it undoes, -300.000 đ:
+    the finding said (0 đ) and sat in the reversal's own month."""
+    from ledger.domain.findings import dispute_finding_id
+
+    portal = register_officer(world, "portal", "portal", "*")
+    world.join("DV1")
+    gift = world.payout("DV1", "gift", 300_000, on="2024-08-05", occasion="Ngày của mẹ")
+    undo = _reverse(world, gift, "2024-10-07", "ghi nhầm")
+    said = _dispute(world, portal, "DV1", undo, "other", "2024-10-10")
+
+    [rule9] = found(world, "suspicious_reversal")
+    [f] = found(world, "member_dispute")
+    assert f.id == dispute_finding_id(said.event_id, undo.event_id)
+    assert set(f.event_ids) == {gift.event_id, undo.event_id, said.event_id}
+    assert (f.severity, f.amount, dict(f.stakes), f.period) == (
+        "medium",
+        300_000,
+        {gift.event_id: 300_000},
+        "2024-08",
+    )
+    assert f"bút toán đảo {undo.event_id[:8]}… (-300.000 đ): lý do khác." in f.explanation_vi
+    assert "ghi vào kỳ 08/2024 của bút toán gốc" in f.explanation_vi
+    assert f"the reversal {undo.event_id[:8]}… (-300000 đồng)" in f.explanation_en
+    assert rule9.id in f.explanation_vi
+    assert [e.id for e in found(world, "member_dispute", period="2024-08")] == [f.id]
+    assert (f.people[0], f.unit) == ("DV1", "G1")
+
+    # a dues batch's reversal: the member's own line of it, not the batch's total
+    world.join("DV2")
+    with at("2024-08-05"):
+        dues = world.submit(
+            "collection.dues",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-08-05",
+            body={
+                "month": "2024-07",
+                "lines": [
+                    {"member": "DV1", "salary_basis": 6_000_000, "amount": 60_000},
+                    {"member": "DV2", "salary_basis": 8_000_000, "amount": 80_000},
+                ],
+            },
+        )
+    undo_dues = _reverse(world, dues, "2024-10-08", "sai bảng lương")
+    again = _dispute(world, portal, "DV1", undo_dues, "amount_differs", "2024-10-10")
+    [d] = [x for x in found(world, "member_dispute") if undo_dues.event_id in x.event_ids]
+    assert d.id == dispute_finding_id(again.event_id, undo_dues.event_id)
+    assert (d.amount, dict(d.stakes), d.period) == (
+        60_000,
+        {f"{dues.event_id}#DV1": 60_000},
+        "2024-08",
+    )
+    assert "(-60.000 đ): số tiền khác với sổ." in d.explanation_vi
+
+
 def test_findings_are_kept_to_the_unit_and_period_asked_for(world) -> None:  # type: ignore[no-untyped-def]
     world.join("DV1")
     world.join("DV2", unit="G2")
