@@ -18,6 +18,8 @@ Invariants:
   idempotency key: the same form sent twice (a double click, a reload of the post, a retry
   after a lost answer) records one statement and answers both times with its receipt, which
   the page after names (`receipt`, shown only when it is one of the member's own).
+- `/web/me/consistency` is the API's consistency proof under the page's session: a proof for
+  an older tree than the page's checkpoint (a saved receipt) is linked to it in the browser.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import uuid4
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api import queries
 from api.deps import MEMBER, Principal
 from api.errors import ApiError
+from api.routes import audit as audit_routes
 from api.routes import me
 from api.schemas import ConfirmIn, DisputeIn
 from api.web import text
@@ -148,6 +151,19 @@ def _answered(done: str, entry: str, receipt: dict[str, Any]) -> RedirectRespons
     form was sent again)."""
     query = urlencode({"done": done, "receipt": receipt["event_id"]})
     return RedirectResponse(f"/web/me?{query}#e-{entry}", status_code=303)
+
+
+@router.get("/web/me/consistency")
+def consistency(
+    request: Request,
+    who: Member,
+    old: Annotated[int, Query(ge=1, le=audit_routes.MAX_SIZE)],
+    new: Annotated[int, Query(ge=1, le=audit_routes.MAX_SIZE)],
+) -> dict[str, Any]:
+    """The API's `GET /audit/consistency` for the page's session: the "Kiểm tra" button links
+    a proof for an older tree to the page's checkpoint with it (static/merkle.js checks every
+    hash; the answer holds hashes only)."""
+    return audit_routes.consistency(old, new, services(request), who)
 
 
 @router.post("/web/me/receipts", dependencies=CHECKED)

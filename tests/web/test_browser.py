@@ -615,6 +615,174 @@ def test_the_browser_check_agrees_with_the_python_merkle_code(
         context.close()
 
 
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "rfc6962"
+
+
+def _hex(b64: str | None) -> str:
+    import base64
+
+    return base64.b64decode(b64 or "").hex()
+
+
+def test_the_browser_merkle_code_passes_the_rfc6962_vectors(
+    browser: Any, server: dict[str, Any]
+) -> None:
+    """static/merkle.js against the transparency-dev vectors audit/merkle.py is tested on
+    (tests/unit/test_merkle.py): it accepts exactly the files without `wantErr`."""
+    import json
+
+    def load(kind: str) -> list[dict[str, Any]]:
+        files = sorted((VECTORS / kind).rglob("*.json"))
+        assert len(files) >= 50  # an empty list would pass silently
+        return [json.loads(f.read_text(encoding="utf-8")) for f in files]
+
+    consistency = [
+        {
+            "size1": v["size1"],
+            "size2": v["size2"],
+            "root1": _hex(v["root1"]),
+            "root2": _hex(v["root2"]),
+            "proof": [_hex(p) for p in v["proof"] or []],
+            "want": not v["wantErr"],
+        }
+        for v in load("consistency")
+    ]
+    inclusion = [
+        {
+            "index": v["leafIdx"],
+            "size": v["treeSize"],
+            "leaf": _hex(v["leafHash"]),
+            "root": _hex(v["root"]),
+            "proof": [_hex(p) for p in v["proof"] or []],
+            "want": not v["wantErr"],
+        }
+        for v in load("inclusion")
+    ]
+    context = browser.new_context(base_url=server["base"])
+    try:
+        page = context.new_page()
+        page.goto("/web/key/new")
+        verdicts = page.evaluate(
+            """async (cases) => Promise.all(cases.map((c) => MerkleCheck.verifyConsistency(
+                 c.size1, c.size2, MerkleCheck.fromHex(c.root1), MerkleCheck.fromHex(c.root2),
+                 c.proof.map(MerkleCheck.fromHex))))""",
+            consistency,
+        )
+        assert verdicts == [c["want"] for c in consistency]
+        roots = page.evaluate(
+            """async (cases) => Promise.all(cases.map(async (c) => {
+                 const r = await MerkleCheck.rootFromInclusion(c.index, c.size,
+                   MerkleCheck.fromHex(c.leaf), c.proof.map(MerkleCheck.fromHex));
+                 return r !== null && MerkleCheck.toHex(r) === c.root;
+               }))""",
+            inclusion,
+        )
+        assert roots == [c["want"] for c in inclusion]
+    finally:
+        context.close()
+
+
+def test_a_saved_receipt_checks_against_a_newer_checkpoint(
+    browser: Any, server: dict[str, Any]
+) -> None:
+    """A proof saved for an older tree failed against a newer checkpoint ("size", no hint);
+    with the consistency proof between the two sizes it verifies, and a forged or missing
+    one is said."""
+    import hashlib
+
+    from audit.merkle import consistency_proof, inclusion_proof, leaf_hash, root_from_leaf_hashes
+    from audit.note import Checkpoint, Signer
+
+    origin = "phucloi.vn/ledger/test"
+    signer = Signer(origin, hashlib.sha256(b"log key").digest())
+    leaves = [leaf_hash(f"entry {i}".encode()) for i in range(13)]
+    note = Checkpoint(origin, 13, root_from_leaf_hashes(leaves)).sign([signer])
+    cases = []
+    for old in (1, 2, 3, 7, 8, 12):
+        for i in sorted({0, old // 2, old - 1}):
+            cases.append(
+                {
+                    "leafIndex": i,
+                    "treeSize": old,
+                    "leafHash": leaves[i].hex(),
+                    "path": [p.hex() for p in inclusion_proof(leaves, i, old)],
+                    "note": note,
+                    "vkey": signer.verifier().vkey,
+                    "consistency": [p.hex() for p in consistency_proof(leaves, old, 13)],
+                }
+            )
+    context = browser.new_context(base_url=server["base"])
+    try:
+        page = context.new_page()
+        page.goto("/web/key/new")
+        run = """async ([cases, how]) => Promise.all(cases.map((c) => MerkleCheck.check({
+            ...c,
+            consistency: how === "array" ? c.consistency
+              : how === "function" ? async (a, b) => (a === c.treeSize && b === 13 ? c.consistency : [])
+              : how === "throws" ? async () => { throw new Error("offline"); }
+              : how === "forged" ? c.consistency.map((h, i) => i === c.consistency.length - 1 ? "00".repeat(32) : h)
+              : undefined,
+          })))"""
+        for how in ("array", "function"):
+            results = page.evaluate(run, [cases, how])
+            assert [(r["inLog"], r["reason"], r["size"], r["from"]) for r in results] == [
+                (True, "ok", 13, c["treeSize"]) for c in cases
+            ]
+        for how, reason in (("none", "size"), ("throws", "unavailable"), ("forged", "consistency")):
+            results = page.evaluate(run, [cases, how])
+            assert [(r["inLog"], r["reason"]) for r in results] == [(False, reason)] * len(cases)
+        # another leaf under a genuine consistency proof: the old root is not the logged one
+        wrong = [{**c, "leafHash": leaves[(c["leafIndex"] + 1) % 13].hex()} for c in cases]
+        results = page.evaluate(run, [wrong, "array"])
+        assert [(r["inLog"], r["reason"]) for r in results] == [(False, "consistency")] * len(cases)
+    finally:
+        context.close()
+
+
+def test_a_member_checks_a_proof_for_an_older_tree_through_the_servers_consistency_proof(
+    people: People, server: dict[str, Any]
+) -> None:
+    """What the member's page does for a proof of an older tree than its checkpoint: fetch
+    GET /audit/consistency with the member's session and check it in the browser."""
+    from audit.log import prove_inclusion
+
+    gift = server["events"]["gift1"]
+    page = people.page("DV001")
+    page.goto("/web/me")
+    data = page.evaluate("() => JSON.parse(document.getElementById('log-data').textContent)")
+    ctx = open_ledger(server["url"])
+    try:
+        saved = prove_inclusion(
+            ctx.engine,
+            gift,
+            size=int(page.locator(f"#e-{gift} button[data-check]").get_attribute("data-leaf-index"))
+            + 1,
+        )
+    finally:
+        ctx.close()
+    assert saved.size < data["checkpoint"]["size"]
+    result = page.evaluate(
+        """([c, data]) => MerkleCheck.check({
+             ...c, note: data.checkpoint.note, vkey: data.log_vkey,
+             consistency: MerkleCheck.fetchConsistency })""",
+        [
+            {
+                "leafIndex": saved.index,
+                "treeSize": saved.size,
+                "leafHash": saved.leaf_hash.hex(),
+                "path": [p.hex() for p in saved.path],
+            },
+            data,
+        ],
+    )
+    assert (result["inLog"], result["reason"], result.get("from"), result.get("size")) == (
+        True,
+        "ok",
+        saved.size,
+        data["checkpoint"]["size"],
+    ), result
+
+
 def test_the_browser_content_check_covers_every_kind_of_a_members_own_line(
     browser: Any, server: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -35,6 +35,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/web/key/new"): "public",
     ("GET", "/web/key"): OFFICERS,
     ("GET", "/web/me"): {MEMBER},
+    ("GET", "/web/me/consistency"): {MEMBER},
     ("POST", "/web/me/receipts"): {MEMBER},
     ("GET", "/web/me/disputes/new"): {MEMBER},
     ("POST", "/web/me/disputes"): {MEMBER},
@@ -77,6 +78,7 @@ def _request(client: Any, method: str, path: str, events: dict[str, str], csrf: 
         "/web/finance/members": {"q": "DV0"},
         "/web/finance/allowance": {"member": "DV001", "kind": "gift", "on": "2024-09-10"},
         "/web/me/disputes/new": {"entry": events["gift1"]},
+        "/web/me/consistency": {"old": "1", "new": "2"},
         "/web/reports/download": {"unit": "G1", "kind": "monthly", "period": "2024-09"},
         "/web/lang/en": {"next": "/web/key/new"},
     }.get(url, {})

@@ -6,6 +6,9 @@
 // checkpoint's Ed25519 signature is checked against the log's public key (C2SP signed-note
 // vkey), so a server cannot show a made-up root without also holding the log's key. Nothing
 // here trusts the server's own "verified" flag: every hash is computed here with WebCrypto.
+// A receipt saved earlier (its proof is for an older, smaller tree) is checked against a
+// newer checkpoint through an RFC 9162 §2.1.4.2 consistency proof (GET /audit/consistency):
+// the old root the receipt leads to must be a tree the signed new root extends.
 "use strict";
 
 const MerkleCheck = (() => {
@@ -43,7 +46,7 @@ const MerkleCheck = (() => {
   // RFC 9162 §2.1.3.2, step by step. Returns the computed root, or null if the proof's shape
   // does not fit (index, size, path length).
   async function rootFromInclusion(leafIndex, treeSize, leafHash, path) {
-    if (!(leafIndex >= 0 && leafIndex < treeSize)) return null;
+    if (!(leafIndex >= 0 && leafIndex < treeSize) || leafHash.length !== 32) return null;
     let fn = leafIndex;
     let sn = treeSize - 1;
     let r = leafHash;
@@ -62,6 +65,56 @@ const MerkleCheck = (() => {
       sn = Math.floor(sn / 2);
     }
     return sn === 0 ? r : null;
+  }
+
+  // RFC 9162 §2.1.4.2, as audit/merkle.py verify_consistency: whether `proof` shows that the
+  // tree of `size2` leaves with `root2` extends the tree of `size1` leaves with `root1`.
+  // Sizes may pass 2^32 (the log allows 2^40): halving is arithmetic, never a bit operator.
+  async function verifyConsistency(size1, size2, root1, root2, proof) {
+    if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2)) return false;
+    if (size1 < 1 || size1 > size2) return false;
+    if (size1 === size2) return proof.length === 0 && equal(root1, root2);
+    if (proof.length === 0 || root1.length !== 32 || root2.length !== 32) return false;
+    if (proof.some((p) => p.length !== 32)) return false;
+    const half = (n) => Math.floor(n / 2);
+    let power = size1;
+    while (power % 2 === 0) power = half(power);
+    const path = power === 1 ? [root1, ...proof] : [...proof];
+    let fn = size1 - 1;
+    let sn = size2 - 1;
+    while (fn % 2 === 1) { fn = half(fn); sn = half(sn); }
+    let fr = path[0];
+    let sr = path[0];
+    const node = new Uint8Array([1]);
+    for (const c of path.slice(1)) {
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        fr = await sha256(node, c, fr);
+        sr = await sha256(node, c, sr);
+        while (fn !== 0 && fn % 2 === 0) { fn = half(fn); sn = half(sn); }
+      } else {
+        sr = await sha256(node, sr, c);
+      }
+      fn = half(fn);
+      sn = half(sn);
+    }
+    return sn === 0 && equal(fr, root1) && equal(sr, root2);
+  }
+
+  // The consistency proof between two tree sizes, from this server (GET /audit/consistency
+  // as the member's page has it, /web/me/consistency under its session): only hashes, checked
+  // above, so the server is not trusted for it.
+  async function fetchConsistency(oldSize, newSize) {
+    const answer = await fetch(`/web/me/consistency?old=${oldSize}&new=${newSize}`, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    const body = await answer.json();
+    if (body.old !== oldSize || body.new !== newSize || !Array.isArray(body.proof)) {
+      throw new Error("unexpected answer");
+    }
+    return body.proof;
   }
 
   // A C2SP checkpoint note: "origin\nsize\nbase64(root)\n...\n\n— name base64(keyid‖sig)\n".
@@ -105,15 +158,40 @@ const MerkleCheck = (() => {
   }
 
   // The whole check for one entry. Returns {inLog, reason, ...} — reason names the failed step.
-  async function check({ leafIndex, treeSize, leafHash, path, note, vkey }) {
+  // A proof for an older tree than the checkpoint's (a saved receipt) needs `consistency`:
+  // the consistency proof (hex hashes) from `treeSize` to the checkpoint's size, or a
+  // function (oldSize, newSize) => Promise of it, such as fetchConsistency. Without it that is
+  // "size"; a proof that cannot be had is "unavailable"; one that does not verify (the log
+  // signed now does not extend the tree the receipt was for) is "consistency". `from` says
+  // which tree the receipt's own proof was for.
+  async function check({ leafIndex, treeSize, leafHash, path, note, vkey, consistency }) {
     const checkpoint = parseCheckpoint(note);
-    if (treeSize !== checkpoint.size) return { inLog: false, reason: "size" };
+    const older = Number.isSafeInteger(treeSize) && treeSize < checkpoint.size;
+    if (treeSize !== checkpoint.size && !(older && consistency)) return { inLog: false, reason: "size" };
     const signed = vkey ? await checkSignature(checkpoint, vkey) : false;
     if (!signed) return { inLog: false, reason: "signature" };
     const root = await rootFromInclusion(leafIndex, treeSize, fromHex(leafHash), path.map(fromHex));
     if (root === null) return { inLog: false, reason: "proof" };
-    if (!equal(root, checkpoint.root)) return { inLog: false, reason: "root" };
-    return { inLog: true, reason: "ok", size: checkpoint.size, root: toHex(root) };
+    if (older) {
+      let steps;
+      try {
+        steps = typeof consistency === "function" ? await consistency(treeSize, checkpoint.size) : consistency;
+      } catch (e) {
+        return { inLog: false, reason: "unavailable", detail: e.message };
+      }
+      let hashes;
+      try {
+        hashes = steps.map(fromHex);
+      } catch (e) {
+        return { inLog: false, reason: "consistency" };
+      }
+      if (!(await verifyConsistency(treeSize, checkpoint.size, root, checkpoint.root, hashes))) {
+        return { inLog: false, reason: "consistency" };
+      }
+    } else if (!equal(root, checkpoint.root)) {
+      return { inLog: false, reason: "root" };
+    }
+    return { inLog: true, reason: "ok", size: checkpoint.size, root: toHex(checkpoint.root), from: treeSize };
   }
 
   // ledger/leaf.py: "phucloi/leaf/v1\0" ‖ frame(topic) ‖ frame(originator id) ‖
@@ -181,8 +259,8 @@ const MerkleCheck = (() => {
   }
 
   return {
-    check, checkContent, leafHashOf, rootFromInclusion, parseCheckpoint, checkSignature,
-    fromHex, toHex,
+    check, checkContent, leafHashOf, rootFromInclusion, verifyConsistency, fetchConsistency,
+    parseCheckpoint, checkSignature, fromHex, toHex,
   };
 })();
 window.MerkleCheck = MerkleCheck;

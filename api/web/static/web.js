@@ -333,14 +333,20 @@
             path: proof.path,
             note: data.checkpoint.note,
             vkey: data.log_vkey,
+            // a proof for an older tree than the checkpoint's is linked to it by the server's
+            // consistency proof, checked here
+            consistency: MerkleCheck.fetchConsistency,
           });
           if (result.inLog) {
             const row = btn.closest("tr");
             // the amount the member reads on the row, against what was signed
             const line = { ...((data.lines || {})[row.dataset.event] || {}), amount: Number(row.dataset.amount) };
+            const linked = result.from !== result.size ? t(
+              ` (bằng chứng cho cây ${grouped(result.from)} bút toán, nối tới điểm kiểm tra bằng bằng chứng nhất quán)`,
+              ` (a proof for the ${result.from}-entry tree, linked to the checkpoint by a consistency proof)`) : "";
             const where = t(
-              `Có trong sổ: bút toán nằm ở vị trí ${grouped(Number(btn.dataset.leafIndex) + 1)} trong cây ${grouped(result.size)} bút toán, khớp điểm kiểm tra đã ký.`,
-              `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint.`);
+              `Có trong sổ: bút toán nằm ở vị trí ${grouped(Number(btn.dataset.leafIndex) + 1)} trong cây ${grouped(result.size)} bút toán, khớp điểm kiểm tra đã ký${linked}.`,
+              `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint${linked}.`);
             if (!line.event && !UNION_WIDE.has(line.command_type)) {
               out.className = "check-result error";
               out.textContent = t(
@@ -385,7 +391,12 @@
             out.textContent = t("KHÔNG khớp: ", "Does NOT match: ") + differs;
           } else {
             const why = {
-              size: t("kích thước cây không khớp điểm kiểm tra", "the tree size does not match the checkpoint"),
+              size: t("kích thước cây không khớp điểm kiểm tra; hãy tải lại trang để lấy bằng chứng theo điểm kiểm tra hiện tại",
+                      "the tree size does not match the checkpoint; reload the page for a proof against the current checkpoint"),
+              unavailable: t("không lấy được bằng chứng nhất quán với điểm kiểm tra hiện tại; hãy tải lại trang để lấy bằng chứng theo điểm kiểm tra hiện tại",
+                             "the consistency proof to the current checkpoint could not be fetched; reload the page for a proof against the current checkpoint"),
+              consistency: t("sổ đã ký hiện tại không nối tiếp cây mà bằng chứng của bút toán thuộc về (bằng chứng nhất quán không đúng)",
+                             "the log signed now does not extend the tree this entry's proof is for (the consistency proof does not verify)"),
               signature: t("chữ ký của điểm kiểm tra không hợp lệ", "the checkpoint's signature does not verify"),
               proof: t("bằng chứng không đúng dạng", "the proof is malformed"),
               root: t("gốc cây tính được khác gốc đã ký", "the computed root differs from the signed root"),
