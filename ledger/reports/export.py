@@ -112,6 +112,7 @@ STRUCTURE_HEADER = (
     "Tối đa (%)",
     "Đánh giá",
     "Số tiền (đồng)",
+    "Chi phúc lợi (đồng)",
 )
 
 
@@ -145,7 +146,8 @@ def structure_to_csv(s: Structure) -> bytes:
     against the target; each category, its share against the policy's limits; each unit
     below (or grassroots union), its spending and its welfare share against its target; last,
     what the unit itself spent outside them ("Chi tại cấp trên"), so the units add up to the
-    total."""
+    total. The last column is the welfare spending in exact đồng of the total and of each
+    unit row (blank on the category rows), so the units' welfare adds up to the total too."""
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow([as_text(f"Cơ cấu chi — {s.unit.code} — {s.unit.name} ({s.unit.level})")])
@@ -156,7 +158,18 @@ def structure_to_csv(s: Structure) -> bytes:
     w.writerow(STRUCTURE_HEADER)
     t = s.total
     w.writerow(
-        ["Tổng chi", t.code, as_text(t.name), _million(t.spending), "", "", "", "", t.spending]
+        [
+            "Tổng chi",
+            t.code,
+            as_text(t.name),
+            _million(t.spending),
+            "",
+            "",
+            "",
+            "",
+            t.spending,
+            t.welfare,
+        ]
     )
     w.writerow(
         [
@@ -168,6 +181,7 @@ def structure_to_csv(s: Structure) -> bytes:
             _percent(t.target_bp),
             "",
             _judged(t.meets_target),
+            t.welfare,
             t.welfare,
         ]
     )
@@ -184,6 +198,7 @@ def structure_to_csv(s: Structure) -> bytes:
                 _percent(c.max_bp),
                 _judged(c.within_limits) if limited else "",
                 c.amount,
+                "",
             ]
         )
     for u in s.children:
@@ -198,6 +213,7 @@ def structure_to_csv(s: Structure) -> bytes:
                 "",
                 _judged(u.meets_target),
                 u.spending,
+                u.welfare,
             ]
         )
     if s.above != (0, 0):
@@ -212,6 +228,7 @@ def structure_to_csv(s: Structure) -> bytes:
                 "",
                 "",
                 s.above[1],
+                s.above[0],
             ]
         )
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")

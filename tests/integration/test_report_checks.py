@@ -80,7 +80,7 @@ def test_a_category_share_rounding_onto_its_limit_is_shown_outside_it(world) -> 
         False,
     )
     lines = structure_to_csv(g1)[3:].decode("utf-8").split("\r\n")
-    assert "Nội dung chi;salaries;Lương, phụ cấp;0,450;45,01;;45,00;chưa đạt;450040" in lines
+    assert "Nội dung chi;salaries;Lương, phụ cấp;0,450;45,01;;45,00;chưa đạt;450040;" in lines
     figures = unit_figures(world.ledger, "G1", MARCH)
     assert {c.category: (c.share_bp, c.within_limits) for c in figures.categories}["salaries"] == (
         4501,
@@ -138,10 +138,51 @@ def test_the_units_of_the_structure_add_up_to_its_total(world, database_url, tmp
     lines = structure_to_csv(d)[3:].decode("utf-8").split("\r\n")
     assert (
         "Chi tại cấp trên;D;Công đoàn KCN VSIP: chi của chính đơn vị (và các cấp giữa), "
-        "không thuộc đơn vị nào ở trên;3,000;;;;;3000000"
+        "không thuộc đơn vị nào ở trên;3,000;;;;;3000000;0"
     ) in lines
     g1 = spending_structure(world.ledger, "G1", MARCH)
     assert g1.above == (0, 0) and not any(
         x.startswith("Chi tại cấp trên")
         for x in structure_to_csv(g1)[3:].decode("utf-8").split("\r\n")
     )
+
+
+def test_the_structure_csv_gives_each_unit_its_welfare_amount(world) -> None:  # type: ignore[no-untyped-def]
+    """The unit rows of the structure's CSV had the spending and the share but not the
+    welfare amount the terminal and the JSON show, so a spreadsheet could not add the unions'
+    welfare up to the total. The last column ("Chi phúc lợi (đồng)") holds it, exact đồng,
+    for the total, each unit and what was spent above them; the other columns keep their
+    place."""
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    _expense(world, "2025-03-10", "G1", "movement", 200_000)
+    _expense(world, "2025-03-11", "G2", "welfare", 300_000)
+    _expense(world, "2025-03-11", "G2", "administration", 700_000)
+    with at("2025-03-12"):
+        world.submit(
+            "officer.grant",
+            by=world.admin,
+            body={"officer": "kt.g2", "role": "finance_officer", "scope": "D"},
+        )
+    _expense(world, "2025-03-12", "D", "welfare", 150_000)
+    make_checkpoint(world.ctx.engine)
+    s = spending_structure(world.ledger, "P", MARCH, grassroots=True)
+    rows = [x.split(";") for x in structure_to_csv(s)[3:].decode("utf-8").split("\r\n")]
+    assert rows[3] == [
+        "Phần",
+        "Mã",
+        "Nội dung / đơn vị",
+        "Số tiền (triệu đồng)",
+        "Tỷ lệ (%)",
+        "Tối thiểu / mục tiêu (%)",
+        "Tối đa (%)",
+        "Đánh giá",
+        "Số tiền (đồng)",
+        "Chi phúc lợi (đồng)",
+    ]
+    units = {r[1]: (r[8], r[9]) for r in rows if r[0] == "Đơn vị"}
+    assert units == {"G1": ("1000000", "800000"), "G2": ("1000000", "300000")}
+    [total] = [r for r in rows if r[0] == "Tổng chi"]
+    [above] = [r for r in rows if r[0] == "Chi tại cấp trên"]
+    assert (total[8], total[9]) == ("2150000", "1250000")
+    assert (above[8], above[9]) == ("150000", "150000")
+    assert int(total[9]) == sum(int(w) for _, w in units.values()) + int(above[9])

@@ -677,11 +677,13 @@ def test_the_structure_is_exported_as_csv_by_the_command_line_as_by_the_web(  # 
     lines = data[3:].decode("utf-8").split("\r\n")
     assert lines[0] == "Cơ cấu chi — D — Công đoàn KCN VSIP (Cấp trên trực tiếp cơ sở)"
     assert lines[4:7] == [
-        "Tổng chi;D;Công đoàn KCN VSIP;60,300;;;;;60300000",
-        "Chi phúc lợi;D;Công đoàn KCN VSIP;50,800;84,25;60,00;;đạt;50800000",
-        "Nội dung chi;welfare;Chăm lo, phúc lợi đoàn viên;50,800;84,25;40,00;;đạt;50800000",
+        "Tổng chi;D;Công đoàn KCN VSIP;60,300;;;;;60300000;50800000",
+        "Chi phúc lợi;D;Công đoàn KCN VSIP;50,800;84,25;60,00;;đạt;50800000;50800000",
+        "Nội dung chi;welfare;Chăm lo, phúc lợi đoàn viên;50,800;84,25;40,00;;đạt;50800000;",
     ]
-    assert "Đơn vị;G2;CĐCS Công ty Gỗ Thuận An;14,000;50,00;60,00;;chưa đạt;14000000" in lines
+    assert (
+        "Đơn vị;G2;CĐCS Công ty Gỗ Thuận An;14,000;50,00;60,00;;chưa đạt;14000000;7000000" in lines
+    )
     as_json = tmp_path / "s.json"
     ok(cli(home, database_url, f"report structure D --period 2025-03 --out {as_json}"))
     assert json.loads(as_json.read_text("utf-8"))["welfare_share_bp"] == 8425

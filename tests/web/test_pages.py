@@ -905,6 +905,7 @@ def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web:
     year = spending_structure(web.world.ledger, "G1", parse_period("2024"))
     assert structure.content == structure_to_csv(year)
     assert "\r\nTổng chi;G1;CĐCS Công ty May Sông Bé;" in structure.content.decode("utf-8-sig")
+    assert ";Số tiền (đồng);Chi phúc lợi (đồng)\r\n" in structure.content.decode("utf-8-sig")
 
 
 def test_an_inspector_runs_a_full_verification_and_reads_its_verdict(web: Web) -> None:
