@@ -74,7 +74,8 @@ class Term:
         return {
             "people": f"số đoàn viên (không trùng) được chi: {names}",
             "persons": f"số người thụ hưởng (đoàn viên hoặc thân nhân, không trùng): {names}",
-            "units": f"số đơn vị có đoàn viên được chi: {names}",
+            "units": f"số công đoàn cơ sở (không tính cấp trên tự chi) có đoàn viên được chi: "
+            f"{names}",
             "amount": f"tổng số tiền đã chi: {names}",
             "loan_people": f"số đoàn viên (không trùng) được giải ngân vay: {names}",
             "loan_amount": f"tổng số tiền giải ngân vay: {names}",

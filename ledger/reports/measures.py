@@ -10,8 +10,12 @@ Invariants (with those of `ledger.projections.lines` and `ledger.reports.asof`):
 - A person counts when the net number of their counted lines of a welfare kind is above zero
   (a payout fully reversed counts nobody). `people` counts distinct member numbers (a payout
   to a member's relative counts the member); `persons` counts distinct (member, relative)
-  pairs, a line without a relative being the member's own; `units` counts the units where
-  such a person was paid.
+  pairs, a line without a relative being the member's own; `units` counts the grassroots
+  unions (công đoàn cơ sở) where such a person was paid. A grassroots union is a unit with no
+  unit below it (the tree's leaves, as `report structure --grassroots` takes them; the level
+  is free text, so it is not read): a unit that had a unit below it on some day of the period
+  (`Scope.upper_levels`) is an upper level, and what it recorded itself is left out of
+  `units` (and of the lines `--explain` lists for it), never of `people` or `amount`.
 - Loans count disbursements only (`loan.disburse`); their fund is read from the signed event
   (the read model does not keep it), so `loan_*` figures are exact per fund.
 - The counts (`people`, `persons`, `units`) and the payout amounts of a report are computed in
@@ -83,6 +87,20 @@ class Scope:
             else:
                 spans += [(code, a, b) for a, b in runs]
         return cls(unit, tuple(whole), period, asof, tuple(sorted(spans)))
+
+    def upper_levels(self) -> list[str]:
+        """The units of the scope that had a unit below them on some day of the period, as
+        the checkpoint's log left the tree: upper levels, not grassroots unions."""
+        codes = {*self.units, *(code for code, _, _ in self.spans)}
+        history = self.asof.history
+        return sorted(
+            {
+                code
+                for a, _ in history.segments(self.period.start, self.period.end)
+                for code in codes
+                if history.on(a).children(code)
+            }
+        )
 
     def where(self) -> tuple[str, dict[str, Any]]:
         units, params = in_list("u", self.units)
@@ -180,7 +198,8 @@ def load_facts(ledger: Ledger, tx: Tx, scope: Scope, terms: list[Term]) -> Facts
     facts = Facts()
     if kinds:
         counted = sorted({(t.measure, t.values) for t in terms if t.measure in COUNTED})
-        sql, qp = _counts_sql(where, kinds, counted, _BYTES[tx.dialect])
+        uppers = scope.upper_levels() if any(m == "units" for m, _ in counted) else []
+        sql, qp = _counts_sql(where, kinds, counted, _BYTES[tx.dialect], uppers)
         row = tx.fetchall(sql, params | qp)[0]
         for i, key in enumerate(counted):
             facts.counts[key] = int(row[f"n{i}"] or 0)
@@ -205,17 +224,27 @@ def load_facts(ledger: Ledger, tx: Tx, scope: Scope, terms: list[Term]) -> Facts
 
 
 def _counts_sql(
-    where: str, kinds: list[str], counted: list[tuple[str, tuple[str, ...]]], collate: str
+    where: str,
+    kinds: list[str],
+    counted: list[tuple[str, tuple[str, ...]]],
+    collate: str,
+    uppers: list[str],
 ) -> tuple[str, dict[str, Any]]:
-    """The one statement of the counts and payout amounts (see the module's invariants)."""
+    """The one statement of the counts and payout amounts (see the module's invariants);
+    `uppers` are the upper levels `units` leaves out."""
     marks, params = in_list("k", kinds)
     params |= {"sep": _SEP, "nomember": _NO_MEMBER}
+    up, up_params = in_list("up", uppers)
     cols = []
     for i, (measure, values) in enumerate(counted):
         vm, vp = in_list(f"t{i}_", list(values))
         params |= vp
+        only = ""
+        if measure == "units" and uppers:
+            only, params = f" AND unit_code NOT IN {up}", params | up_params
         cols.append(
-            f"COUNT(DISTINCT CASE WHEN n > 0 AND key IN {vm} THEN {_WHO[measure]} END) AS n{i}"
+            f"COUNT(DISTINCT CASE WHEN n > 0 AND key IN {vm}{only} THEN {_WHO[measure]} END) "
+            f"AS n{i}"
         )
     for i, kind in enumerate(kinds):
         params[f"a{i}_"] = kind
@@ -339,9 +368,14 @@ def lines_behind(ledger: Ledger, tx: Tx, scope: Scope, terms: tuple[Term, ...]) 
             if term.measure in ("participants", "spending")
             else ("('welfare', 'non_cash')")
         )
+        only = ""
+        uppers = scope.upper_levels() if term.measure == "units" else []
+        if uppers:  # what an upper level recorded itself is not a grassroots union's
+            up, up_params = in_list("up", uppers)
+            only, vp = f" AND unit_code NOT IN {up}", vp | up_params
         for r in tx.fetchall(
             f"SELECT {_LINE_COLUMNS} FROM proj_money_lines "
-            f"WHERE {where} AND flow IN {flows} AND key IN {marks}",
+            f"WHERE {where} AND flow IN {flows} AND key IN {marks}{only}",
             params | vp,
         ):
             out[(int(r["seq"]), int(r["line"]))] = _line(r)

@@ -839,6 +839,35 @@ def test_counts_in_sql_equal_the_counts_of_the_lines_behind_them(world, year) ->
     assert persons.value == 3  # A1's children C1 and C2, and A1 (scholarship)
 
 
+def test_grassroots_unions_reached_by_partner_discounts_leave_out_an_upper_levels_own(  # type: ignore[no-untyped-def]
+    world, year
+) -> None:
+    """Phụ lục 01 II.1.3 counts the grassroots unions (công đoàn cơ sở) that brought the
+    partner programme to their members. D, an upper level, recording a discount for one of
+    its own members counted D as a grassroots union: P's March read 3 where G1 and G2 are the
+    only two. D's member and value still count in II.1.4 and II.1.5."""
+    with at("2025-03-01"):
+        world.submit(
+            "officer.grant",
+            by=world.admin,
+            body={"officer": "kt.g2", "role": "finance_officer", "scope": "D"},
+        )
+    world.join("U1", unit="D", on="2025-03-01", by=world.kt2)
+    d_own = world.payout("U1", "partner_discount", 90_000, on="2025-03-09", unit="D", by=world.kt2)
+    make_checkpoint(world.ctx.engine)
+    p = values(build_report(world.ledger, "monthly", "P", MARCH))
+    assert (p["II.1.3"], p["II.1.4"], p["II.1.5"]) == (2, 4, 640_000)
+    d = values(build_report(world.ledger, "monthly", "D", MARCH))
+    assert (d["II.1.3"], d["II.1.4"], d["II.1.5"]) == (2, 4, 640_000)
+    listed = explain(world.ledger, "monthly", "P", MARCH, "II.1.3").lines
+    assert {ln.unit for ln in listed} == {"G1", "G2"}
+    assert d_own.event_id not in {ln.event_id for ln in listed}
+    assert d_own.event_id in {
+        ln.event_id for ln in explain(world.ledger, "monthly", "P", MARCH, "II.1.4").lines
+    }
+    assert values(build_report(world.ledger, "monthly", "G1", MARCH))["II.1.3"] == 1
+
+
 def test_a_share_rounding_to_the_target_is_still_under_it(world) -> None:  # type: ignore[no-untyped-def]
     """599.960 of 1.000.000 đ is 59,996%: rounded to basis points it read 60,00% and passed
     the 60% target, in the ratios, the structure report and detection alike."""
