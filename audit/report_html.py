@@ -32,6 +32,7 @@ from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
 from ledger import clock
 from ledger.domain.money import format_dong
 from ledger.domain.periods import Period, parse_period
+from ledger.reports.provisional import PeriodStatus
 
 ERASED = "đã xóa / erased"  # shown in parentheses after the member number (`_people`)
 TYPE_VI = {
@@ -310,6 +311,12 @@ def render_html(report: InspectionReport) -> str:
             chart=Markup(share_chart(report.shares)),
             shares=report.shares,
             period_label=period.label_vi if period else "",
+            # a period not over on the day the report was made: its figures are provisional
+            period_notice=(
+                PeriodStatus(period, clock.local_date(report.generated_at)).notice
+                if period
+                else None
+            ),
             period_end=(period.end - timedelta(days=1)) if period else None,
             severity=Counter(f.severity for f in detection.findings),
             total_amount=detection.money_at_stake(),

@@ -7,6 +7,8 @@ Invariants:
 - The files are exactly the command line's exports (`phucloi report monthly|annual|structure`):
   figures as of the latest signed checkpoint, which each file states. No checkpoint yet:
   the refusal says so, nothing is made up.
+- A period not over is provisional: each file says so (`ledger.reports.provisional`), and the
+  page says so of the current month and year it offers first.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from api.web.session import Page, services
 from ledger import clock
 from ledger.domain.periods import Period, parse_period
 from ledger.projections.queries.tree import load_tree
+from ledger.reports.provisional import period_status
 
 router = web_router()
 Reader = Annotated[Principal, Depends(Page(*sorted(OFFICER_ROLES), scope="unit"))]
@@ -61,14 +64,19 @@ def available() -> bool:
 @router.get("/web/reports")
 def reports_page(request: Request, who: Reader) -> Response:
     today = clock.today_vn()
+    month, year = parse_period(f"{today:%Y-%m}"), parse_period(str(today.year))
     return render(
         request,
         "reports.html",
         who=who,
         title=("Báo cáo", "Reports"),
         units=_units(request, who),
-        month=f"{today:%Y-%m}",
-        year=str(today.year),
+        month=month.label,
+        year=year.label,
+        # the periods the forms offer first are not over: say so before anyone downloads
+        provisional=[
+            (p.label_vi, notice) for p in (month, year) if (notice := period_status(p).notice)
+        ],
         available=available(),
     )
 

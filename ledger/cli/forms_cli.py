@@ -48,6 +48,7 @@ from ledger.reports.compute import (
 )
 from ledger.reports.forms import FORMS, FUND_LABELS, load_form
 from ledger.reports.manual import ManualRowsError, ManualValue, parse_manual, template
+from ledger.reports.provisional import PeriodStatus
 from ledger.reports.structure import Structure, spending_structure, welfare_trend
 from ledger.textfiles import NotUtf8, read_text
 
@@ -184,6 +185,12 @@ def _behind(asof: AsOf) -> None:
         )
 
 
+def _provisional(status: PeriodStatus) -> None:
+    """The notice of a period not over, on screen where the figures are."""
+    if status.notice:
+        console().print(status.notice, style="bold red")
+
+
 def _run(
     which: str,
     unit: str,
@@ -297,6 +304,7 @@ def print_report(report: Report) -> None:
     out.print(f"{f.annex} — {f.title} {f.subtitle}")
     out.print(f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})")
     out.print(f"Kỳ báo cáo: {report.period.label_vi} ({report.period.label})")
+    _provisional(report.status)
     out.print(checkpoint_line(report))
     rows = []
     for r in report.rows:
@@ -417,6 +425,7 @@ def structure(
 def print_structure(s: Structure) -> None:
     out = console()
     out.print(f"{s.unit.code} — {s.unit.name}; kỳ {s.period.label_vi}")
+    _provisional(s.status)
     out.print(f"Checkpoint: kích thước cây {s.asof.size}, gốc {s.asof.root}")
     rows = []
     for c in s.categories:
@@ -509,4 +518,6 @@ def chart(
         s = spending_structure(ctx.ledger, unit, p, checkpoint=checkpoint, grassroots=grassroots)
         data = share_chart(s, fmt)
     _behind(s.asof)
+    if s.status.notice:  # the chart itself has no room for it
+        typer.echo(f"Lưu ý / note: {s.status.notice}", err=True)
     _write(out, data)

@@ -24,6 +24,7 @@ from ledger.reports.asof import AsOf, resolve, snapshot, unit_node
 from ledger.reports.forms import FORMS, Form, FormRow, load_form
 from ledger.reports.manual import ManualValue
 from ledger.reports.measures import Line, Scope, lines_behind, load_facts
+from ledger.reports.provisional import PeriodStatus, period_status
 from ledger.store import Tx
 
 if TYPE_CHECKING:
@@ -90,7 +91,13 @@ class Report:
     def row(self, ref: str) -> ReportRow:
         return next(r for r in self.rows if r.row.ref == ref)
 
+    @property
+    def status(self) -> PeriodStatus:
+        """Whether the period was over (as of today, or the checkpoint if signed earlier)."""
+        return period_status(self.period, self.asof.signed_at)
+
     def as_dict(self) -> dict[str, Any]:
+        status = self.status
         return {
             "form": self.form.code,
             "annex": self.form.annex,
@@ -103,9 +110,18 @@ class Report:
                 "start": self.period.start.isoformat(),
                 "end": self.period.end.isoformat(),
             },
+            "provisional": status.provisional,
+            "period_status": status.as_dict(),
             "checkpoint": self.asof.as_dict(),
             "rows": [r.as_dict() for r in self.rows],
         }
+
+
+def period_line(report: Report) -> str:
+    """The "Kỳ báo cáo: …" line, with the provisional notice when the period was not over."""
+    notice = report.status.notice
+    line = f"Kỳ báo cáo: {report.period.label_vi} ({report.period.label})"
+    return f"{line} — {notice}" if notice else line
 
 
 def checkpoint_line(report: Report) -> str:

@@ -5,7 +5,10 @@ Invariants:
 - Byte-identical: the same report (same ledger, unit, period, checkpoint and manual rows)
   gives the same bytes. Nothing depends on the clock or the machine: the XLSX document
   properties and every zip entry's timestamp are the checkpoint's signing time, entries are
-  written in a fixed order with fixed attributes, and JSON keys keep the form's order.
+  written in a fixed order with fixed attributes, and JSON keys keep the form's order. The
+  provisional notice of a period not over (`ledger.reports.provisional`) is judged on the
+  checkpoint's signing day, or today if earlier (a checkpoint signed "in the future" by a
+  skewed clock), so it too is the same for a checkpoint on every later day.
 - Every export states the checkpoint (tree size and Merkle root) it was computed at, and
   marks each row's source: computed from the ledger ("sổ cái") or entered by hand
   ("nhập tay"); amounts in million đồng are exact decimals (never floats).
@@ -32,7 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from ledger.domain.catalogue import SpendingCategory
 from ledger.domain.money import to_million
-from ledger.reports.compute import SOURCE_VI, Report, ReportRow, checkpoint_line
+from ledger.reports.compute import SOURCE_VI, Report, ReportRow, checkpoint_line, period_line
 from ledger.reports.structure import Structure
 
 HEADER = ("Mã dòng", "STT", "Nội dung", "Đơn vị", "Số lượng", "Nguồn số liệu", "Ghi chú")
@@ -73,7 +76,7 @@ def to_csv(report: Report) -> bytes:
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow([f"{report.form.annex} — {report.form.title} {report.form.subtitle}"])
     w.writerow([f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})"])
-    w.writerow([f"Kỳ báo cáo: {report.period.label_vi} ({report.period.label})"])
+    w.writerow([period_line(report)])
     w.writerow([checkpoint_line(report)])
     w.writerow([*HEADER, "Giá trị gốc (số / đồng)"])
     for r in report.rows:
@@ -151,7 +154,10 @@ def structure_to_csv(s: Structure) -> bytes:
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
     w.writerow([as_text(f"Cơ cấu chi — {s.unit.code} — {s.unit.name} ({s.unit.level})")])
-    w.writerow([f"Kỳ báo cáo: {s.period.label_vi} ({s.period.label})"])
+    notice = s.status.notice
+    w.writerow(
+        [f"Kỳ báo cáo: {s.period.label_vi} ({s.period.label})" + (f" — {notice}" if notice else "")]
+    )
     w.writerow(
         [f"Số liệu tính đến checkpoint: kích thước cây {s.asof.size}, gốc Merkle {s.asof.root}"]
     )
@@ -247,13 +253,17 @@ def to_xlsx(report: Report) -> bytes:
     assert ws is not None
     ws.title = f"Phu luc {report.form.code[-2:]}"
     last = get_column_letter(len(HEADER))
+    notice = report.status.notice
     lines = [
         (report.form.annex, Font(bold=True)),
         (report.form.reference, Font(italic=True)),
         (report.form.title, Font(bold=True, size=13)),
         (report.form.subtitle, Font(bold=True)),
         (f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})", Font()),
-        (f"Kỳ báo cáo: {report.period.label_vi}", Font()),
+        (
+            f"Kỳ báo cáo: {report.period.label_vi}" + (f" — {notice}" if notice else ""),
+            Font(bold=True, color="C00000") if notice else Font(),
+        ),
         (checkpoint_line(report), Font(italic=True, size=9)),
     ]
     for i, (text, font) in enumerate(lines, start=1):

@@ -31,6 +31,7 @@ from ledger.projections.queries.ratios import CategoryShare, shown_share
 from ledger.projections.queries.tree import TreeHistory, UnitNode
 from ledger.reports.asof import AsOf, in_list, resolve, snapshot, unit_node
 from ledger.reports.measures import Scope
+from ledger.reports.provisional import PeriodStatus, period_status
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -82,11 +83,19 @@ class Structure:
     # grassroots union (it is its own only row). The children and it add up to the total.
     above: tuple[int, int] = (0, 0)
 
+    @property
+    def status(self) -> PeriodStatus:
+        """Whether the period was over (as of today, or the checkpoint if signed earlier)."""
+        return period_status(self.period, self.asof.signed_at)
+
     def as_dict(self) -> dict[str, Any]:
+        status = self.status
         return {
             "unit": self.unit.code,
             "name": self.unit.name,
             "period": self.period.label,
+            "provisional": status.provisional,
+            "period_status": status.as_dict(),
             "checkpoint": self.asof.as_dict(),
             **{k: v for k, v in self.total.as_dict().items() if k not in ("unit", "name")},
             "categories": [

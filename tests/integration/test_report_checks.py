@@ -8,18 +8,28 @@ welfare category ≥ 40%, salaries ≤ 45%, administration ≤ 15%).
 
 from __future__ import annotations
 
+import io
+import json
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from typing import Any
 
+import openpyxl
+
+import audit.log
 from audit.log import make_checkpoint
+from audit.report_html import build_report as build_html
+from audit.report_html import render_html
 from ledger.domain.periods import parse_period
 from ledger.projections.queries.ratios import unit_figures
 from ledger.reports.charts import share_chart, trend_chart
-from ledger.reports.export import structure_to_csv
+from ledger.reports.compute import build_report
+from ledger.reports.export import structure_to_csv, to_csv, to_json, to_xlsx
 from ledger.reports.structure import spending_structure, welfare_trend
+from tests.integration.test_reports import cli, ok
 from tests.support import World, at
 
-MARCH, YEAR = parse_period("2025-03"), parse_period("2025")
+MARCH, APRIL, YEAR = parse_period("2025-03"), parse_period("2025-04"), parse_period("2025")
 _SVG = "{http://www.w3.org/2000/svg}"
 _RED, _GREEN = "#c0392b", "#2e7d32"
 
@@ -186,3 +196,92 @@ def test_the_structure_csv_gives_each_unit_its_welfare_amount(world) -> None:  #
     assert (total[8], total[9]) == ("2150000", "1250000")
     assert (above[8], above[9]) == ("150000", "150000")
     assert int(total[9]) == sum(int(w) for _, w in units.values()) + int(above[9])
+
+
+def _xlsx_lines(data: bytes) -> list[str]:
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    return [str(r[0].value) for r in ws.iter_rows(max_row=7)]
+
+
+def test_a_period_not_over_is_marked_provisional_in_every_output(  # type: ignore[no-untyped-def]
+    world, database_url, tmp_path
+) -> None:
+    """March 2025 read on 15 March gave figures (and April's zeros) with nothing in the CSV,
+    XLSX, JSON, the terminal or the web page saying the month was not over. Each now says
+    "Số liệu tạm tính, kỳ báo cáo chưa kết thúc" (and, for April, that it has not begun);
+    the JSON has `provisional` and `period_status`; on 1 April March is over and says
+    nothing."""
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    make_checkpoint(world.ctx.engine)
+    notice = "Số liệu tạm tính, kỳ báo cáo chưa kết thúc"
+    with at("2025-03-15"):
+        march = build_report(world.ledger, "monthly", "G1", MARCH)
+        assert march.row("II.1.5").value == 0 and march.status.state == "open"
+        period_vi = (
+            f"Kỳ báo cáo: Tháng 03/2025 (2025-03) — {notice} (kỳ đến hết ngày 31/03/2025, "
+            "hôm nay 15/03/2025)"
+        )
+        assert to_csv(march)[3:].decode("utf-8").split("\r\n")[2] == period_vi
+        assert f"— {notice} (kỳ đến hết ngày 31/03/2025" in _xlsx_lines(to_xlsx(march))[5]
+        as_json = json.loads(to_json(march))
+        assert (as_json["provisional"], as_json["period_status"]["state"]) == (True, "open")
+        april = json.loads(to_json(build_report(world.ledger, "monthly", "G1", APRIL)))
+        assert (april["provisional"], april["period_status"]["state"]) == (True, "future")
+        assert april["period_status"]["notice"] == (
+            f"{notice}: kỳ báo cáo chưa bắt đầu (bắt đầu 01/04/2025, hôm nay 15/03/2025)"
+        )
+        s = spending_structure(world.ledger, "G1", MARCH)
+        assert s.as_dict()["provisional"] is True
+        assert notice in structure_to_csv(s)[3:].decode("utf-8").split("\r\n")[1]
+        home = tmp_path / "home"
+        table = ok(cli(home, database_url, "report monthly G1 --month 2025-03"))
+        assert f"{notice} (kỳ đến hết ngày 31/03/2025, hôm nay 15/03/2025)" in table.stdout
+        shown = ok(cli(home, database_url, "report structure G1 --period 2025"))
+        assert f"{notice} (kỳ đến hết ngày 31/12/2025, hôm nay 15/03/2025)" in shown.stdout
+        html = render_html(build_html(world.ctx, unit="G1", period="2025-03", verify=False))
+        assert f"Kỳ Tháng 03/2025: {notice} (kỳ đến hết ngày 31/03/2025" in html
+    with at("2025-04-01"):
+        over = build_report(world.ledger, "monthly", "G1", MARCH)
+        assert over.status.state == "closed" and json.loads(to_json(over))["provisional"] is False
+        assert to_csv(over)[3:].decode("utf-8").split("\r\n")[2] == (
+            "Kỳ báo cáo: Tháng 03/2025 (2025-03)"
+        )
+        assert _xlsx_lines(to_xlsx(over))[5] == "Kỳ báo cáo: Tháng 03/2025"
+        table = ok(cli(tmp_path / "home", database_url, "report monthly G1 --month 2025-03"))
+        assert notice not in table.stdout
+        html = render_html(build_html(world.ctx, unit="G1", period="2025-03", verify=False))
+        assert notice not in html
+
+
+def test_figures_at_a_checkpoint_signed_before_the_period_ended_stay_provisional(  # type: ignore[no-untyped-def]
+    world, monkeypatch
+) -> None:
+    """A report read in May at a checkpoint signed on 20 March holds only what was recorded
+    by then: it says so (the checkpoint's day, not today's), and gives the same bytes on
+    every later day."""
+
+    class SignedOn20March(datetime):  # the checkpoint's signing clock (not the ledger's)
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:
+            return datetime(2025, 3, 20, 3, tzinfo=UTC)
+
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    monkeypatch.setattr(audit.log, "datetime", SignedOn20March)
+    make_checkpoint(world.ctx.engine)
+    monkeypatch.undo()
+    with at("2025-05-02"):
+        march = build_report(world.ledger, "monthly", "G1", MARCH)
+        data = to_csv(march)
+        assert march.status.as_dict() == {
+            "state": "open",
+            "provisional": True,
+            "judged_on": "2025-03-20",
+            "judged_at": "checkpoint",
+            "notice": "Số liệu tạm tính, kỳ báo cáo chưa kết thúc (kỳ đến hết ngày 31/03/2025, "
+            "checkpoint ký ngày 20/03/2025)",
+        }
+        assert build_report(
+            world.ledger, "monthly", "G1", parse_period("2025-02")
+        ).status.state == ("closed")
+    with at("2026-01-10"):
+        assert to_csv(build_report(world.ledger, "monthly", "G1", MARCH)) == data

@@ -908,6 +908,32 @@ def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web:
     assert ";Số tiền (đồng);Chi phúc lợi (đồng)\r\n" in structure.content.decode("utf-8-sig")
 
 
+def test_the_reports_page_and_its_files_say_a_period_not_over_is_provisional(web: Web) -> None:
+    """The page offers the current month and year first, and their files gave figures with
+    nothing saying the period was not over."""
+    make_checkpoint(web.world.ctx.engine)
+    notice = "Số liệu tạm tính, kỳ báo cáo chưa kết thúc"
+    with at("2025-03-15"):
+        officer = web.login("kt.g1")
+        page = officer.get("/web/reports")
+        assert 'id="reports-provisional"' in page.text
+        assert (
+            f"Tháng 03/2025: {notice} (kỳ đến hết ngày 31/03/2025, hôm nay 15/03/2025)" in page.text
+        )
+        params = {"unit": "G1", "kind": "monthly", "period": "2025-03", "format": "csv"}
+        csv = officer.get("/web/reports/download", params=params)
+        assert f"Kỳ báo cáo: Tháng 03/2025 (2025-03) — {notice}" in csv.content.decode("utf-8-sig")
+        as_json = officer.get("/web/reports/download", params={**params, "format": "json"})
+        assert json.loads(as_json.content)["period_status"]["state"] == "open"
+    with at("2025-04-01"):
+        officer = web.login("kt.g1")
+        page = officer.get("/web/reports")
+        assert "Tháng 03/2025:" not in page.text and "Tháng 04/2025: " + notice in page.text
+        params = {"unit": "G1", "kind": "monthly", "period": "2025-03", "format": "json"}
+        over = officer.get("/web/reports/download", params=params)
+        assert json.loads(over.content)["provisional"] is False
+
+
 def test_an_inspector_runs_a_full_verification_and_reads_its_verdict(web: Web) -> None:
     import time
 
