@@ -67,8 +67,14 @@ from ledger import clock
 from ledger.authority import check_signature, holds_role, refuse, role_refusal
 from ledger.canonical import CanonicalError, canonical_bytes, sha256_hex
 from ledger.domain.base import LedgerAggregate, aggregate_id, command_of
-from ledger.domain.catalogue import Role
-from ledger.domain.commands import BLIND_INDEXED, ParsedCommand, parse_command
+from ledger.domain.catalogue import HouseholdStatus, Role
+from ledger.domain.commands import (
+    BLIND_INDEXED,
+    FREE_TEXT_OPENINGS,
+    ParsedCommand,
+    hidden_text_refusal,
+    parse_command,
+)
 from ledger.domain.errors import (
     Conflict,
     LedgerError,
@@ -103,6 +109,7 @@ from ledger.projections.lines import MONEY_COMMANDS  # recorded once they have m
 from ledger.sessions import session_ender
 from ledger.store import Tx
 from ledger.tables import ledger_entries, member_index
+from ledger.textfiles import LINE_BREAKS, hidden_characters
 from ledger.vault import Vault
 
 
@@ -875,6 +882,23 @@ class Ledger(Application[UUID]):
             )
             if wrong is not None:
                 problems.append(problem("openings.date_of_birth", "invalid_value", *wrong))
+        for field_ in FREE_TEXT_OPENINGS:
+            said = item.openings.get(field_, {}).get("value")
+            hidden = hidden_characters(said, LINE_BREAKS) if isinstance(said, str) else []
+            if hidden:
+                vi, en = hidden_text_refusal(hidden, multiline=True)
+                problems.append(problem(f"openings.{field_}", "invalid_value", vi, en))
+        status = item.openings.get("household_status", {}).get("value")
+        if "household_status" in item.openings and status not in HouseholdStatus.__members__:
+            choices = ", ".join(HouseholdStatus.__members__)
+            problems.append(
+                problem(
+                    "openings.household_status",
+                    "invalid_value",
+                    f"hoàn cảnh gia đình phải là một trong: {choices}",
+                    f"household status must be one of: {choices}",
+                )
+            )
         if problems:
             raise invalid(problems)
         envelope["sealed"] = seal(key, person_id=person_id, payload=item.openings)

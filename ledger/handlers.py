@@ -969,7 +969,7 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     _not_before(record.on, cmd.effective_date)
     verdict: dict[str, Any] = {}
     if body.decision == "approve":
-        original = PayoutBody.model_validate(record.body)
+        original = PayoutBody.model_validate(record.body, context={"stored": True})
         # the payout's own unit and policy, whichever level the chair signs for
         unit = paid_in or _unit_code(cmd.unit)
         policy = self._policy(work, unit, record.on)

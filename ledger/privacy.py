@@ -59,6 +59,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.banks import canonical_bank
 from ledger.signing import decode_b64, encode_b64
+from ledger.textfiles import hidden_characters
 
 __all__ = [
     "BLIND_INDEX_KINDS",
@@ -203,7 +204,7 @@ def name_problem(value: Any) -> tuple[str, str] | None:
     """
     if not isinstance(value, str) or not value.strip():
         return ("họ tên trống", "the name is empty")
-    hidden = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in ("Cc", "Cf")})
+    hidden = hidden_characters(value)
     if hidden:
         listed = ", ".join(hidden)
         return (

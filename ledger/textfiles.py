@@ -54,3 +54,21 @@ def fold(text: str) -> str:
     `nguyen duc` (NFC or NFD input alike)."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+# The line breaks and tab a multi-line text (a reason, a description, a member's words) may
+# hold: what a textarea or a pasted paragraph gives.
+LINE_BREAKS = "\t\n\r"
+
+
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def hidden_characters(text: str, allowed: str = "") -> list[str]:
+    """The control (Cc), invisible format (Cf) and Unicode line/paragraph separator (Zl, Zp)
+    characters of `text` other than `allowed`, as sorted `U+XXXX` labels: a zero-width space,
+    a right-to-left override, a BOM or an escape make two texts that read the same differ, or
+    show a text otherwise than signed."""
+    return sorted(
+        {f"U+{ord(c):04X}" for c in text if c not in allowed and unicodedata.category(c) in _HIDDEN}
+    )

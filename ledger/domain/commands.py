@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -49,6 +50,7 @@ from ledger.domain.errors import (
     validation_vi,
 )
 from ledger.domain.policy import policy_json_schema
+from ledger.textfiles import LINE_BREAKS, hidden_characters
 
 SCHEMA = "phucloi/command/v1"
 
@@ -56,16 +58,58 @@ CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"  # unit and officer codes (who
 MEMBER_NO_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
 Code = Annotated[str, StringConstraints(pattern=f"^{CODE_PATTERN}$")]
 MemberNo = Annotated[str, StringConstraints(pattern=f"^{MEMBER_NO_PATTERN}$")]
-# Free text: no control characters other than tab, CR and LF (a NUL cannot be stored in a
-# PostgreSQL text column; the others only hide what a line says).
+
+
+def hidden_text_refusal(hidden: list[str], multiline: bool) -> tuple[str, str]:
+    """Why a free text with `hidden` characters (`hidden_characters`) is refused, (vi, en)."""
+    listed = ", ".join(hidden)
+    if multiline:
+        return (
+            f"chứa ký tự điều khiển hoặc ký tự ẩn ({listed}); chỉ được xuống dòng",
+            f"holds control or invisible characters ({listed}); only line breaks are allowed",
+        )
+    return (
+        f"chứa ký tự điều khiển, ký tự ẩn hoặc xuống dòng ({listed})",
+        f"holds control characters, invisible characters or line breaks ({listed})",
+    )
+
+
+def _visible(allowed: str) -> Any:
+    multiline = bool(allowed)
+
+    def check(value: str, info: ValidationInfo) -> str:
+        # A body stored before this check (a pending payout a chair now approves) is read
+        # back as it was signed.
+        if isinstance(info.context, dict) and info.context.get("stored"):
+            return value
+        hidden = hidden_characters(value, allowed)
+        if hidden:
+            raise ValueError(" / ".join(hidden_text_refusal(hidden, multiline)))
+        return value
+
+    return AfterValidator(check)
+
+
+# Free text holds no control character (a NUL cannot be stored in a PostgreSQL text column;
+# the others hide what a line says) and no invisible format character (a zero-width space
+# makes "Tết" and "Tết" two occasions to the rules that compare them; a right-to-left
+# override shows a text otherwise than signed). A multi-line text (`Text`: a reason, a
+# description, a note) may break lines (tab, CR, LF); a one-line text (`ShortText`: a name,
+# an occasion, a document number) may not. Refused naming the field, never silently changed:
+# what is stored is what the officer signed.
 _PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 Text = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_PRINTABLE),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    _visible(LINE_BREAKS),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 500, "pattern": _PRINTABLE}),
 ]
 ShortText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PRINTABLE),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    _visible(""),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": _ONE_LINE}),
 ]
 Commit = Annotated[
     str,
@@ -463,6 +507,10 @@ COMMANDS: dict[str, CommandSpec] = {
     "member.confirm_receipt": CommandSpec(MemberConfirmBody, "member", _PORTAL),
     "finding.resolve": CommandSpec(FindingResolveBody, "finding", frozenset({Role.inspector})),
 }
+
+# The personal fields that are free text (a payout's or loan's reason, a member's own words):
+# checked for hidden characters as `Text` is, when sealed (ledger.application).
+FREE_TEXT_OPENINGS = ("reason", "text")
 
 # Which personal field of a command is sealed under whose key, and blind-indexed how.
 BLIND_INDEXED = {

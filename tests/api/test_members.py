@@ -394,6 +394,50 @@ def test_a_dispute_text_refused_says_why_in_vietnamese_and_in_english(api) -> No
     )
 
 
+def test_hidden_characters_in_a_dispute_or_a_payout_are_refused_naming_the_field(api) -> None:  # type: ignore[no-untyped-def]
+    """A zero-width space or a right-to-left override in free text is a 422 naming the field
+    the caller typed it in, and nothing is stored."""
+    from tests.integration.test_bad_input import table_rows
+
+    events = _family(api)
+    me, kt = api.member("DV001"), api.officer("kt.g1")
+    before = table_rows(api.world)
+    with at("2024-10-01"):
+        r = api.client.post(
+            "/me/disputes",
+            json={
+                "entry": events["gift"].event_id,
+                "reason": "other",
+                "text": "Tôi chưa nhận\r\n\u202eđồng 000.003",
+            },
+            headers=me,
+        )
+        assert r.status_code == 422, r.text
+        assert [(p["field"], p["message_vi"]) for p in r.json()["problems"]] == [
+            ("text", "chứa ký tự điều khiển hoặc ký tự ẩn (U+202E); chỉ được xuống dòng")
+        ]
+        item = api.world.item(
+            "payout.record",
+            by=api.world.kt,
+            unit="G1",
+            body={
+                "member": "DV001",
+                "kind": "gift",
+                "amount": 100_000,
+                "occasion": "Quốc\u200b khánh",
+            },
+        )
+        r = api.client.post("/payouts", json=item, headers=kt)
+        assert r.status_code == 422, r.text
+        assert [(p["field"], p["message_en"]) for p in r.json()["problems"]] == [
+            (
+                "body.occasion",
+                "holds control characters, invisible characters or line breaks (U+200B)",
+            )
+        ]
+    assert table_rows(api.world) == before
+
+
 def _rows(api: Any) -> tuple[int, int]:
     """(ledger_events, ledger_entries) row counts."""
     from sqlalchemy import table

@@ -153,3 +153,129 @@ def test_the_command_line_signs_a_name_as_nfc_and_refuses_hidden_characters(
     assert r.exit_code == 0, r.output
     shown = cli(home, database_url, "members show DV061 --json")
     assert '"Lê Văn An"' in shown.stdout  # sealed as NFC, one spelling with every other "Lê"
+
+
+# --- free text: no hidden characters ----------------------------------------------------------
+
+ZWSP, RLO, BOM, LSEP = "\u200b", "\u202e", "\ufeff", "\u2028"
+
+
+@pytest.mark.parametrize(
+    ("type_", "body", "field"),
+    [
+        # a zero-width space: "Tết Ất Tỵ" twice would read as two occasions
+        ("payout.record", {"occasion": "Tết" + ZWSP + " Ất Tỵ"}, "body.occasion"),
+        ("payout.record", {"occasion": RLO + "Tết Ất Tỵ"}, "body.occasion"),
+        ("payout.record", {"occasion": "Tết\nẤt Tỵ"}, "body.occasion"),  # one line only
+        ("payout.record", {"occasion": "Tết" + LSEP + "Ất Tỵ"}, "body.occasion"),
+        (
+            "payout.record",
+            {"occasion": "Tết", "document_ref": "PC" + BOM + "01"},
+            "body.document_ref",
+        ),
+        ("expense.record", {"description": "Hội nghị" + ZWSP}, "body.description"),
+        ("expense.record", {"description": "Hội nghị\x1b[2K"}, "body.description"),
+        ("collection.other", {"description": "Tài trợ" + RLO}, "body.description"),
+        ("reversal.record", {"reason": "Ghi nhầm\u2066"}, "body.reason"),
+    ],
+)
+def test_free_text_with_hidden_characters_is_refused_naming_the_field(
+    world: Any, type_: str, body: dict[str, Any], field: str
+) -> None:
+    world.join("DV001")
+    full = {
+        "payout.record": {"member": "DV001", "kind": "gift", "amount": 300_000},
+        "expense.record": {"category": "movement", "amount": 1_000_000},
+        "collection.other": {"source": "donation", "amount": 1_000_000},
+        "reversal.record": {"target": "00000000-0000-4000-8000-000000000000"},
+    }[type_] | body
+    before = table_rows(world)
+    with at("2024-09-02"):
+        fields = refused_fields(
+            lambda: world.submit(
+                type_, by=world.kt, unit="G1", effective_date="2024-09-02", body=full
+            )
+        )
+    assert fields == [field]
+    assert table_rows(world) == before
+
+
+def test_hidden_characters_are_named_and_line_breaks_allowed_in_a_multi_line_text(
+    world: Any,
+) -> None:
+    with at("2024-09-02"):
+        with pytest.raises(InvalidCommand) as exc:
+            world.submit(
+                "expense.record",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-09-02",
+                body={
+                    "category": "movement",
+                    "amount": 1_000_000,
+                    "description": "Hội" + ZWSP + " nghị" + RLO,
+                },
+            )
+        (p,) = exc.value.problems
+        assert p.vi == ("chứa ký tự điều khiển hoặc ký tự ẩn (U+200B, U+202E); chỉ được xuống dòng")
+        assert p.en == (
+            "holds control or invisible characters (U+200B, U+202E); only line breaks are allowed"
+        )
+        receipt = world.submit(
+            "expense.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-02",
+            body={
+                "category": "movement",
+                "amount": 1_000_000,
+                "description": "Hội nghị người lao động\r\nChi nước uống\tbánh",
+            },
+        )
+        assert receipt.status == "recorded"
+
+
+@pytest.mark.parametrize(
+    ("type_", "field", "value"),
+    [
+        ("payout.record", "reason", "Sốt xuất huyết" + ZWSP),
+        ("payout.record", "reason", RLO + "Sốt xuất huyết"),
+        ("loan.disburse", "reason", "Sửa nhà\u2067"),
+        ("member.household", "household_status", "poor" + ZWSP),
+        ("member.household", "household_status", "rất nghèo"),
+    ],
+)
+def test_a_personal_free_text_with_hidden_characters_is_refused_before_it_is_sealed(
+    world: Any, type_: str, field: str, value: str
+) -> None:
+    world.join("DV001")
+    body = {
+        "payout.record": {
+            "member": "DV001",
+            "kind": "sickness_visit",
+            "amount": 300_000,
+            "occasion": "Ốm nằm viện",
+        },
+        "loan.disburse": {
+            "member": "DV001",
+            "loan": "V1",
+            "fund": "tro_von",
+            "amount": 5_000_000,
+            "term_months": 12,
+        },
+        "member.household": {"member": "DV001"},
+    }[type_]
+    before = table_rows(world)
+    with at("2024-09-02"):
+        fields = refused_fields(
+            lambda: world.submit(
+                type_,
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-09-02",
+                body=body,
+                personal={field: value},
+            )
+        )
+    assert fields == [f"openings.{field}"]
+    assert table_rows(world) == before
