@@ -453,6 +453,21 @@ def _member_join(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: A
 
 def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     body, cmd = pc.body, pc.command
+    today = clock.today_vn()
+    if cmd.type == "member.death" and cmd.effective_date > today:
+        # A death is recorded once it happened (a join or a leave may be decided ahead).
+        raise invalid(
+            [
+                problem(
+                    "effective_date",
+                    "in_the_future",
+                    f"ngày mất {cmd.effective_date:%d/%m/%Y} sau hôm nay ({today:%d/%m/%Y}): "
+                    "chỉ ghi khi đã xảy ra",
+                    f"the date of death {cmd.effective_date.isoformat()} is after today "
+                    f"({today.isoformat()}): it is recorded once it has happened",
+                )
+            ]
+        )
     member: Member = self._require(work, Member, "member", body.member, "body.member")
     on = cmd.effective_date
     in_unit = member.unit_on(on)

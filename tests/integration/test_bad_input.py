@@ -279,3 +279,37 @@ def test_a_personal_free_text_with_hidden_characters_is_refused_before_it_is_sea
         )
     assert fields == [f"openings.{field}"]
     assert table_rows(world) == before
+
+
+# --- dates that cannot have happened yet ------------------------------------------------------
+
+
+def test_a_death_dated_after_today_is_refused_naming_the_date(world: Any) -> None:
+    world.join("DV001")
+    before = table_rows(world)
+    with at("2024-09-02"):
+        with pytest.raises(InvalidCommand) as exc:
+            world.submit(
+                "member.death",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-09-03",
+                body={"member": "DV001"},
+            )
+        assert [(p.field, p.code, p.vi) for p in exc.value.problems] == [
+            (
+                "effective_date",
+                "in_the_future",
+                "ngày mất 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã xảy ra",
+            )
+        ]
+        assert table_rows(world) == before
+        # today (or earlier) is recorded; the member is then deceased
+        world.submit(
+            "member.death",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-02",
+            body={"member": "DV001"},
+        )
+    assert world.ledger.get_member("DV001").left_on.isoformat() == "2024-09-02"
