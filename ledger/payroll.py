@@ -142,7 +142,34 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
         raise PayrollError("Không đọc được tệp XLSX", "The XLSX file cannot be read") from None
     try:
         sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        if sheet.sheet_state != "visible":
+            # What Excel shows on opening the file must be what is read: a hidden first
+            # sheet would put other amounts in the ledger than the payroll anyone looks at.
+            raise PayrollError(
+                f"Trang tính đầu tiên ({sheet.title!r}) đang bị ẩn: hãy bỏ ẩn hoặc xóa nó, "
+                "để bảng lương là trang tính đầu tiên",
+                f"The first sheet ({sheet.title!r}) is hidden: unhide or delete it, so that "
+                "the payroll is the first sheet",
+            )
+        # The sheet's stated size is not trusted: one stray cell at XFD1048576 would make
+        # every row 16,384 cells and a million rows of them. Rows are read as stored, without
+        # their trailing empty cells; runs of empty rows share one empty list and those at
+        # the end are dropped, so row numbers stay the file's.
+        sheet.reset_dimensions()
+        rows: list[list[Any]] = []
+        empty: list[Any] = []
+        pending = 0
+        for row in sheet.iter_rows(values_only=True):
+            width = len(row)
+            while width and _blank(row[width - 1]):
+                width -= 1
+            if not width:
+                pending += 1
+                continue
+            rows.extend([empty] * pending)
+            pending = 0
+            rows.append(list(row[:width]))
+        return rows
     finally:
         book.close()
 

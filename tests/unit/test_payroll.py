@@ -72,3 +72,52 @@ def test_a_filled_cell_past_the_header_is_an_error_of_its_line_in_csv() -> None:
     assert [(ln.row, ln.salary_basis, ln.errors[0][1][:24]) for ln in lines] == [
         (2, None, "4 cells for 2 columns: a")
     ]
+
+
+def test_a_stray_cell_far_away_does_not_widen_every_row() -> None:
+    """A cell typed at column XFD (16,384) once made every row of the sheet 16,384 cells, and
+    one at XFD1048576 a million such rows: gigabytes from a 5 KB upload. Rows are read as
+    stored, without their trailing empty cells, and the stray cell is an error of its row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Mã đoàn viên", "Lương đóng BHXH"])
+    sheet.append(["DV001", 6_000_000])
+    sheet["XFD5"] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    read = read_rows("bang_luong.xlsx", buffer.getvalue())
+    assert [len(row) for row in read.rows] == [2, 2, 0, 0, 16_384]
+    assert [(line.row, line.member, line.errors) for line in parse_lines(read)] == [
+        (2, "DV001", []),
+        (
+            5,
+            "",
+            [
+                ("thiếu mã đoàn viên", "the member number is missing"),
+                ("thiếu lương đóng BHXH", "salary basis is missing"),
+            ],
+        ),
+    ]
+
+
+def test_a_workbook_whose_first_sheet_is_hidden_is_refused() -> None:
+    """Excel opens on the visible payroll; a hidden first sheet with other amounts would be
+    what is recorded."""
+    book = Workbook()
+    hidden = book.active
+    hidden.title = "Nháp"
+    hidden.append(["Mã đoàn viên", "Lương đóng BHXH"])
+    hidden.append(["DV001", 60_000_000])
+    hidden.sheet_state = "hidden"
+    shown = book.create_sheet("Bảng lương")
+    shown.append(["Mã đoàn viên", "Lương đóng BHXH"])
+    shown.append(["DV001", 6_000_000])
+    book.active = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(PayrollError) as exc:
+        read_rows("bang_luong.xlsx", buffer.getvalue())
+    assert exc.value.vi == (
+        "Trang tính đầu tiên ('Nháp') đang bị ẩn: hãy bỏ ẩn hoặc xóa nó, "
+        "để bảng lương là trang tính đầu tiên"
+    )
