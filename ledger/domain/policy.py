@@ -42,6 +42,7 @@ from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
 from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
 from ledger.domain.money import BP_PER_WHOLE, Dong, apply_rate
+from ledger.textfiles import hidden_characters
 
 CountPeriod: TypeAlias = Literal["year", "lunar", "month", "quarter"]
 COUNT_PERIODS: Final[tuple[str, ...]] = get_args(CountPeriod)
@@ -99,10 +100,19 @@ def _optional(check: _Check) -> _Check:
     return optional_check
 
 
+MAX_VERSION = 200  # as any one-line text of a command (ledger.domain.commands.ShortText)
+
+
 def _version(value: object) -> str | None:
-    if isinstance(value, str) and value and value == value.strip():
-        return None
-    return "must be a non-empty text without surrounding spaces"
+    if not (isinstance(value, str) and value and value == value.strip()):
+        return "must be a non-empty text without surrounding spaces"
+    hidden = hidden_characters(value)
+    if hidden:
+        # "2026-01" with a zero-width space would read as the version it is not
+        return f"must not hold control, invisible characters or line breaks ({', '.join(hidden)})"
+    if len(value) > MAX_VERSION:
+        return f"must be at most {MAX_VERSION} characters"
+    return None
 
 
 def _date(value: object) -> str | None:
@@ -124,7 +134,7 @@ _CHECK_SCHEMAS: Final[dict[_Check, dict[str, Any]]] = {
     _count: {"type": "integer", "minimum": 1},
     _flag: {"type": "boolean"},
     _count_period: {"type": "string", "enum": list(COUNT_PERIODS)},
-    _version: {"type": "string", "pattern": r"^\S([\s\S]*\S)?$"},
+    _version: {"type": "string", "maxLength": MAX_VERSION, "pattern": r"^\S([\s\S]*\S)?$"},
     _date: {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
 }
 

@@ -406,3 +406,19 @@ def test_policy_error_survives_pickling() -> None:
     error = PolicyError([("welfare.gift.max_count", "must be a whole number ≥ 1")])
     again = pickle.loads(pickle.dumps(error))
     assert again.errors == error.errors and str(again) == str(error)
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("2026\u200b-01", "must not hold control, invisible characters or line breaks (U+200B)"),
+        ("2026-01\n2", "must not hold control, invisible characters or line breaks (U+000A)"),
+        ("v" * 201, "must be at most 200 characters"),
+    ],
+)
+def test_a_version_label_with_hidden_characters_is_refused(
+    policy_2024: Policy, version: str, message: str
+) -> None:
+    """A version label that reads as another ("2026-01" with a zero-width space) is refused."""
+    data = policy_2024.to_dict() | {"version": version}
+    assert _errors(data) == {"version": message}
