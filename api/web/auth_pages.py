@@ -210,6 +210,17 @@ def static_file(name: str) -> Response:
     )
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon (static/favicon.svg) where browsers look for it by default: the pages
+    name it too, but /docs and any page without that link still ask for /favicon.ico."""
+    return Response(
+        (STATIC / "favicon.svg").read_bytes(),
+        media_type=STATIC_TYPES[".svg"],
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
+
+
 @router.get("/web/key")
 def key_page(request: Request, who: Officer) -> Response:
     """The browser makes this officer's signing key; an administrator registers its public half."""
