@@ -13,7 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -25,6 +25,7 @@ from api.web.render import OFFICER_ROLES, render
 from api.web.routing import web_router
 from api.web.session import Page, services
 from ledger import clock
+from ledger.domain.errors import LedgerError
 from ledger.domain.periods import Period, parse_period
 from ledger.projections.queries.tree import load_tree
 from ledger.reports.provisional import period_status
@@ -63,6 +64,19 @@ def available() -> bool:
 
 @router.get("/web/reports")
 def reports_page(request: Request, who: Reader) -> Response:
+    return _page(request, who)
+
+
+def _page(
+    request: Request,
+    who: Principal,
+    *,
+    typed: dict[str, str] | None = None,
+    refusal: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The reports page; after a refusal, the form that was sent keeps what was typed and
+    says why, once, in the reader's language (`refusal`: kind, field, headline, details)."""
     today = clock.today_vn()
     month, year = parse_period(f"{today:%Y-%m}"), parse_period(str(today.year))
     return render(
@@ -78,7 +92,22 @@ def reports_page(request: Request, who: Reader) -> Response:
             (p.label_vi, notice) for p in (month, year) if (notice := period_status(p).notice)
         ],
         available=available(),
+        typed=typed or {},
+        refusal=refusal,
+        status=status,
     )
+
+
+def _refusal(kind: str, exc: ApiError | LedgerError) -> dict[str, Any]:
+    """What the form says of a refusal: its message, then each problem's that says more
+    (a problem repeating the message is not shown twice)."""
+    if isinstance(exc, ApiError):
+        problems = [(exc.field, exc.vi, exc.en)] if exc.field else []
+    else:
+        problems = [(p.field, p.vi, p.en) for p in exc.problems]
+    details = [(vi, en) for _, vi, en in problems if (vi, en) != (exc.vi, exc.en)]
+    field = next((f for f, _, _ in problems if f), None)
+    return {"kind": kind, "field": field, "vi": exc.vi, "en": exc.en, "details": details}
 
 
 def _period(kind: str, text: str) -> Period:
@@ -95,7 +124,10 @@ def _period(kind: str, text: str) -> Period:
             422,
             "invalid_request",
             f"Kỳ báo cáo phải là {vi}",
-            f"The period must be {wanted or 'a period label'}: {text}",
+            "The period must be "
+            + {"monthly": "a month (2025-03)", "annual": "a year (2025)"}.get(
+                kind, "2025, 2025-03, 2025-Q1 or lunar-2025"
+            ),
             field="period",
         )
     return period
@@ -110,6 +142,16 @@ def download(
     period: str = "",
     format: str = "xlsx",
 ) -> Response:
+    """The file; a refusal (a period or choice not valid, no checkpoint yet) is said on the
+    reports page, in the form that was sent, with what was typed kept."""
+    try:
+        return _download(request, unit, kind, period, format)
+    except (ApiError, LedgerError) as exc:
+        typed = {"kind": kind, "unit": unit, "period": period, "format": format}
+        return _page(request, who, typed=typed, refusal=_refusal(kind, exc), status=exc.status)
+
+
+def _download(request: Request, unit: str, kind: str, period: str, format: str) -> Response:
     if not unit.strip():
         raise ApiError(
             422, "invalid_request", "Hãy chọn đơn vị báo cáo", "Choose the unit", field="unit"
