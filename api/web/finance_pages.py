@@ -49,6 +49,7 @@ FINANCE_TYPES: Final = frozenset(
         "collection.union_fee",
         "expense.record",
         "remittance.record",
+        "reversal.record",
     }
 )
 PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
@@ -91,6 +92,7 @@ def recorded(request: Request, who: Finance) -> Response:
         title=("Bút toán tôi đã ghi", "What I recorded"),
         rows=lookups.recorded_by(ledger, who.subject),
         held=cosign.of_officer(ledger, who.subject),
+        today=text.day(clock.today_vn()),
     )
 
 

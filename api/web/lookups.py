@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from api.web import text
 from ledger.application import Ledger
@@ -206,11 +206,30 @@ def allowance(
 
 
 def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[str, Any]]:
-    """The officer's own entries, newest first, with the money each moved."""
+    """The officer's own entries, newest first, with the money each moved; an entry since
+    reversed says so (status `reversed`), a reversal names the entry it undoes (`target`)
+    and moves that entry's money back (a negative amount), and `reversible` says whether the
+    page offers to reverse it (money recorded, neither pending, refused nor reversed: the
+    ledger decides the rest when the reversal is signed)."""
     e, m = ledger_entries, proj_money_lines
     amounts = (
-        select(m.c.event_id, func.sum(m.c.amount).label("amount"), func.count().label("lines"))
+        select(
+            m.c.event_id,
+            func.sum(m.c.amount).label("amount"),
+            func.count().label("lines"),
+            func.max(case((m.c.reversed, 1), else_=0)).label("reversed"),
+        )
         .where(m.c.reversal_of.is_(None))
+        .group_by(m.c.event_id)
+        .subquery()
+    )
+    undone = (
+        select(
+            m.c.event_id,
+            func.sum(m.c.amount).label("amount"),
+            func.max(m.c.reversal_of).label("target"),
+        )
+        .where(m.c.reversal_of.is_not(None))
         .group_by(m.c.event_id)
         .subquery()
     )
@@ -226,11 +245,14 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
                 e.c.unit_code,
                 e.c.effective_date,
                 e.c.recorded_at,
-                amounts.c.amount,
+                func.coalesce(amounts.c.amount, undone.c.amount).label("amount"),
                 amounts.c.lines,
+                amounts.c.reversed,
+                undone.c.target,
                 status.c.status,
             )
             .outerjoin(amounts, amounts.c.event_id == e.c.event_id)
+            .outerjoin(undone, undone.c.event_id == e.c.event_id)
             .outerjoin(status, status.c.event_id == e.c.event_id)
             .where(e.c.signer == officer)
             .order_by(e.c.seq.desc())
@@ -241,7 +263,12 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
         row = dict(r._mapping)
         if row["amount"] is not None:  # SUM is numeric on PostgreSQL: back to integer đồng
             row["amount"] = int(row["amount"])
-        if row["status"] == "paid" and row["command_type"] not in PAID_OUT:
+        row["reversible"] = (
+            row["command_type"] in REVERSIBLE and row["status"] == "paid" and not row["reversed"]
+        )
+        if row["reversed"]:
+            row["status"] = "reversed"
+        elif row["status"] == "paid" and row["command_type"] not in PAID_OUT:
             # the money lines say "paid" of every movement: income is collected, a reversal
             # or a write-off is only recorded
             row["status"] = "collected" if row["command_type"] in COLLECTED else "recorded"
@@ -255,6 +282,8 @@ PAID_OUT: Final = frozenset(
 COLLECTED: Final = frozenset(
     {"collection.dues", "collection.union_fee", "collection.other", "loan.repay"}
 )
+# What `reversal.record` undoes: money events (ledger.handlers._reversal refuses the rest).
+REVERSIBLE: Final = PAID_OUT | COLLECTED | {"loan.write_off"}
 
 
 # --- members' disputes ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ STATUS: Final[dict[str, tuple[str, str]]] = {
     "pending": ("Chờ Chủ tịch duyệt", "Waiting for the chair"),
     "refused": ("Bị từ chối", "Refused"),
     "recorded": ("Đã ghi", "Recorded"),
+    "reversed": ("Đã đảo", "Reversed"),
 }
 
 MEMBER_STATUS: Final[dict[str, tuple[str, str]]] = {

@@ -1077,3 +1077,44 @@ def test_a_zero_salary_is_refused_by_the_preview_and_english_keeps_the_form(
     expect(page.locator("main")).to_contain_text("There is no such page")
     page.get_by_role("link", name="Về trang chính").click()
     page.wait_for_url("**/web/finance/payout")
+
+
+def test_an_officer_reverses_an_entry_in_the_browser_after_a_refusal(
+    people: People, server: dict[str, Any]
+) -> None:
+    """A mistake recorded in the web could not be corrected in the web: the list of what the
+    officer recorded now signs the same `reversal.record` as `phucloi record reversal`."""
+    gift = server["events"]["gift2"]  # DV002's 400.000 đ gift of 02/09/2024, by kt.g1
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance")
+    row = page.locator(f'tr[data-event="{gift}"]')
+    expect(row.locator("td").nth(4)).to_have_text("Đã chi")
+    row.get_by_text("Đảo bút toán", exact=True).click()
+    form = page.locator(f"#reverse-{gift}")
+    form.get_by_label("Lý do đảo").fill("Ghi nhầm đoàn viên")
+    form.get_by_label("Ngày đảo (dd/mm/yyyy)").fill("01/09/2024")
+    shot(page, "finance-reverse-form")
+    form.get_by_role("button", name="Ký và đảo bút toán").click()
+    result = page.locator(f"#rv-{gift}")
+    expect(result).to_contain_text("Chưa ghi: có thông tin cần sửa")
+    expect(result).to_contain_text(
+        "Ngày đảo (dd/mm/yyyy): ngày hiệu lực trước ngày của bút toán gốc (02/09/2024)"
+    )
+    shot(page, "finance-reverse-refused")
+    form.get_by_label("Ngày đảo (dd/mm/yyyy)").fill(f"{_today():%d/%m/%Y}")
+    form.get_by_role("button", name="Ký và đảo bút toán").click()
+    expect(result).to_contain_text("Đã đảo bút toán.")
+    # the page reloads: the entry says it is reversed, the reversal is listed above it
+    expect(row.locator("td").nth(4)).to_have_text("Đã đảo")
+    expect(page.locator(f"#reverse-{gift}")).to_have_count(0)
+    reversal = page.locator("#recorded tbody tr").first
+    expect(reversal.locator("td").nth(1)).to_have_text("Đảo bút toán")
+    expect(reversal.locator("td.num")).to_have_text("-400.000 đ")
+    expect(reversal.locator(f'code[data-target="{gift}"]')).to_have_text(gift[:8])
+    shot(page, "finance-reversed")
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV002")
+        assert member is not None and member.payouts[gift].reversed
+    finally:
+        ctx.close()

@@ -7,8 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import func, select
+
 from audit.log import make_checkpoint
-from tests.web.conftest import Web
+from ledger import clock
+from ledger.tables import ledger_entries
+from tests.web.conftest import Web, csrf_of
 
 
 def _text(html: str) -> str:
@@ -80,3 +84,133 @@ def test_a_report_without_a_checkpoint_is_refused_on_the_form_saying_why(web: We
     assert "Không tính được báo cáo" in said and "checkpoint" in said
     assert 'value="2024"' in form.group(0) and '<option value="json" selected>' in form.group(0)
     assert "Mã lỗi" not in r.text
+
+
+# --- reversing an entry (bút toán đảo) ------------------------------------------------------------
+
+
+def _rows(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<tr data-event="([^"]+)">(.*?)</tr>', html, re.S))
+
+
+def _cells(row: str) -> list[str]:
+    return [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def _reversal(web: Web, by: Any, target: str, *, unit: str = "G1", reason: str = "ghi nhầm"):  # type: ignore[no-untyped-def]
+    return web.world.item(
+        "reversal.record",
+        by=by,
+        unit=unit,
+        effective_date=clock.today_vn(),
+        body={"target": target, "reason": reason},
+    )
+
+
+def _entries(web: Web) -> int:
+    with web.world.ctx.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(ledger_entries)))
+
+
+def test_an_officer_reverses_an_entry_from_what_they_recorded(web: Web) -> None:
+    """The web could record money but not correct it: no reversal form, and the page's
+    endpoint refused `reversal.record` (422 on command.type)."""
+    w, gift = web.world, web.events["gift1"]
+    officer = web.login("kt.g1")
+    page = officer.get("/web/finance").text
+    form = re.search(rf'<form[^>]*id="reverse-{gift}"[^>]*>', page)
+    assert form is not None
+    assert 'data-sign="reversal.record"' in form.group(0) and 'data-unit="G1"' in form.group(0)
+    assert f'data-fixed=\'{{"target": "{gift}"}}\'' in form.group(0)
+    assert "Lý do đảo" in _rows(page)[gift] and "Đảo bút toán" in _rows(page)[gift]
+    # the dues batch is money too; another officer's payout is not in this list
+    assert f'id="reverse-{web.events["dues"]}"' in page
+    assert web.events["gift3"] not in page
+
+    headers = {"X-CSRF-Token": csrf_of(page), "Accept": "application/json"}
+    item = _reversal(web, w.kt, gift)
+    r = officer.post("/web/finance/submit", json=item, headers=headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["command_type"] == "reversal.record"
+    reversal = r.json()["event_id"]
+
+    after = officer.get("/web/finance").text
+    rows = _rows(after)
+    assert _cells(rows[gift])[4] == "Đã đảo"  # it said "Đã chi" (paid) after the reversal
+    assert f'id="reverse-{gift}"' not in after  # reversed once only
+    back = _cells(rows[reversal])
+    assert back[1] == "Đảo bút toán" and back[3] == "-300.000 đ" and back[4] == "Đã ghi"
+    assert f"đảo {gift[:8]}" in back[5]
+    assert f'id="reverse-{reversal}"' not in after  # a reversal is not reversed from here
+    history = web.login("DV001").get("/web/me").text
+    assert reversal in history
+
+    # a second reversal of the same entry: the ledger's refusal, in Vietnamese, nothing stored
+    before = _entries(web)
+    again = officer.post(
+        "/web/finance/submit", json=_reversal(web, w.kt, gift, reason="lần nữa"), headers=headers
+    )
+    assert again.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in again.json()["problems"]] == [
+        ("body.target", "bút toán đã được đảo")
+    ]
+    assert _entries(web) == before
+
+
+def test_a_reversal_from_the_web_keeps_the_apis_role_and_unit_checks(web: Web) -> None:
+    w, gift = web.world, web.events["gift1"]
+    before = _entries(web)
+    # a chair may not record one (the API's /reversals is the finance officer's too)
+    chair = web.login("ct.g1")
+    token = csrf_of(chair.get("/web/chair").text)
+    refused = chair.post(
+        "/web/finance/submit",
+        json=_reversal(web, w.chair, gift),
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+    )
+    assert refused.status_code == 403
+    # another union's finance officer: not over G1, and not by naming their own unit
+    other = web.login("kt.g2")
+    headers = {
+        "X-CSRF-Token": csrf_of(other.get("/web/finance").text),
+        "Accept": "application/json",
+    }
+    at_g1 = other.post("/web/finance/submit", json=_reversal(web, w.kt2, gift), headers=headers)
+    assert at_g1.status_code == 403
+    at_g2 = other.post(
+        "/web/finance/submit", json=_reversal(web, w.kt2, gift, unit="G2"), headers=headers
+    )
+    assert at_g2.status_code == 422
+    assert at_g2.json()["problems"][0]["field"] == "unit"
+    assert at_g2.json()["problems"][0]["code"] == "wrong_unit"
+    assert _entries(web) == before
+
+
+def test_pending_refused_and_non_money_entries_offer_no_reversal(web: Web) -> None:
+    w = web.world
+    today = clock.today_vn()
+    pending = w.submit(
+        "payout.record",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={
+            "member": "DV002",
+            "kind": "gift",
+            "amount": 100_000,
+            "occasion": "Sinh nhật",
+            "await_approval": True,
+        },
+    )
+    salary = w.submit(
+        "member.salary",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV002", "salary_basis": 7_000_000},
+    )
+    page = web.login("kt.g1").get("/web/finance").text
+    assert _cells(_rows(page)[pending.event_id])[4] == "Chờ Chủ tịch duyệt"
+    assert f'id="reverse-{pending.event_id}"' not in page
+    assert f'id="reverse-{salary.event_id}"' not in page
+    assert f'id="reverse-{web.events["gift1"]}"' in page

@@ -632,7 +632,7 @@ def test_what_i_recorded_names_every_type_in_vietnamese_and_income_as_collected(
         ]
         for event, row in rows.items()
     }
-    assert cells[gift.event_id][1] == "Chi phúc lợi" and cells[gift.event_id][4] == "Đã chi"
+    assert cells[gift.event_id][1] == "Chi phúc lợi" and cells[gift.event_id][4] == "Đã đảo"
     assert cells[dues.event_id][1] == "Thu đoàn phí" and cells[dues.event_id][4] == "Đã thu"
     assert cells[back.event_id][1] == "Đảo bút toán" and cells[back.event_id][4] == "Đã ghi"
     assert cells[salary.event_id][1] == "Đổi lương đóng đoàn phí"
