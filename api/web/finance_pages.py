@@ -307,3 +307,46 @@ def other_form(request: Request, who: Finance) -> Response:
         categories=list(SpendingCategory),
         today=text.day(today),
     )
+
+
+REMITTANCE_KINDS: Final = [
+    ("union_fee", "Kinh phí công đoàn 2%", "Union fee (2%)"),
+    ("dues", "Đoàn phí", "Dues"),
+    ("other", "Khoản khác", "Other"),
+]
+
+
+@router.get("/web/finance/fees")
+def fees_form(request: Request, who: Finance) -> Response:
+    """The 2% union fee an employer paid (`collection.union_fee`) and money remitted to an
+    upper-level union (`remittance.record`), as `record collection union-fee` and
+    `record remittance` sign them."""
+    ledger = services(request).ctx.ledger
+    units = _units(request, who)
+    today = clock.today_vn()
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+    uppers: dict[str, list[dict[str, str]]] = {}
+    rates: dict[str, int | None] = {}
+    for u in units:
+        chain: list[dict[str, str]] = []
+        parent = tree.nodes[u["code"]].parent
+        while parent is not None and parent in tree.nodes and len(chain) < 64:
+            node = tree.nodes[parent]
+            chain.append({"code": node.code, "name": node.name})
+            parent = node.parent
+        uppers[u["code"]] = chain
+        policy = ledger.policy_for(u["code"], today)
+        rates[u["code"]] = None if policy is None else int(policy.union_fee_rate_bp)
+    return render(
+        request,
+        "finance_fees.html",
+        who=who,
+        title=("Kinh phí 2% và nộp cấp trên", "Union fee and remittances"),
+        units=units,
+        uppers=uppers,
+        rates=rates,
+        remittance_kinds=REMITTANCE_KINDS,
+        month=f"{today:%m/%Y}",
+        today=text.day(today),
+    )

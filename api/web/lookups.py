@@ -208,7 +208,8 @@ def allowance(
 def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[str, Any]]:
     """The officer's own entries, newest first, with the money each moved; an entry since
     reversed says so (status `reversed`), a reversal names the entry it undoes (`target`)
-    and moves that entry's money back (a negative amount), and `reversible` says whether the
+    and moves that entry's money back (a negative amount; a remittance's line received at
+    the upper level is the same money, not counted twice), and `reversible` says whether the
     page offers to reverse it (money recorded, neither pending, refused nor reversed: the
     ledger decides the rest when the reversal is signed)."""
     e, m = ledger_entries, proj_money_lines
@@ -219,7 +220,7 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
             func.count().label("lines"),
             func.max(case((m.c.reversed, 1), else_=0)).label("reversed"),
         )
-        .where(m.c.reversal_of.is_(None))
+        .where(m.c.reversal_of.is_(None), m.c.flow != "received")
         .group_by(m.c.event_id)
         .subquery()
     )
@@ -229,7 +230,7 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
             func.sum(m.c.amount).label("amount"),
             func.max(m.c.reversal_of).label("target"),
         )
-        .where(m.c.reversal_of.is_not(None))
+        .where(m.c.reversal_of.is_not(None), m.c.flow != "received")
         .group_by(m.c.event_id)
         .subquery()
     )

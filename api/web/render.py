@@ -66,6 +66,12 @@ NAV: Final[tuple[tuple[str, frozenset[str], str, str], ...]] = (
         "Thu, chi khác",
         "Other income/spending",
     ),
+    (
+        "/web/finance/fees",
+        frozenset({"finance_officer"}),
+        "Kinh phí 2%, nộp cấp trên",
+        "Union fee, remittances",
+    ),
     ("/web/finance", frozenset({"finance_officer"}), "Đã ghi", "Recorded"),
     ("/web/chair", frozenset({"chair"}), "Chờ duyệt", "Approvals"),
     ("/web/inspector", frozenset({"inspector"}), "Kiểm tra", "Inspection"),

@@ -1118,3 +1118,39 @@ def test_an_officer_reverses_an_entry_in_the_browser_after_a_refusal(
         assert member is not None and member.payouts[gift].reversed
     finally:
         ctx.close()
+
+
+def test_an_officer_records_the_union_fee_and_a_remittance_from_the_web(
+    people: People,
+) -> None:
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/fees")
+    month = f"{_today():%m/%Y}"
+    fee = page.locator("#fee-form")
+    expect(fee.get_by_label("Tháng lương (mm/yyyy)")).to_have_value(month)
+    fee.get_by_label("Tháng lương (mm/yyyy)").fill("13/2025")
+    fee.get_by_label("Doanh nghiệp đóng kinh phí").fill("Công ty May Sông Bé")
+    fee.get_by_label("Quỹ lương đóng BHXH (đồng)").fill("45.000.000")
+    expect(page.locator("#fee-due")).to_contain_text("2% quỹ lương = 900.000 đ")
+    fee.get_by_label("Số tiền kinh phí (đồng)").fill("900.000")
+    fee.get_by_role("button", name="Ký và ghi kinh phí").click()
+    result = page.locator("#fee-result")
+    expect(result).to_contain_text(
+        "Tháng lương (mm/yyyy): tháng phải có dạng mm/yyyy, ví dụ 03/2025"
+    )
+    fee.get_by_label("Tháng lương (mm/yyyy)").fill(month)
+    fee.get_by_role("button", name="Ký và ghi kinh phí").click()
+    expect(result).to_contain_text("Đã ghi kinh phí công đoàn.")
+    expect(result).to_contain_text(f"Số tiền đã ký: 900.000 đ, ngày {_today():%d/%m/%Y}")
+
+    remit = page.locator("#remit-form")
+    remit.get_by_label("Khoản nộp").select_option("union_fee")
+    remit.get_by_label("Công đoàn cấp trên nhận").select_option("D")
+    remit.get_by_label("Số tiền (đồng)").fill("360.000")
+    remit.get_by_role("button", name="Ký và ghi khoản nộp").click()
+    expect(page.locator("#remit-result")).to_contain_text("Đã ghi khoản nộp cấp trên.")
+    shot(page, "finance-fees")
+    page.goto("/web/finance")
+    first = page.locator("#recorded tbody tr").first
+    expect(first.locator("td").nth(1)).to_have_text("Nộp cấp trên")
+    expect(first.locator("td.num")).to_have_text("360.000 đ")

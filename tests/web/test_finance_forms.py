@@ -214,3 +214,85 @@ def test_pending_refused_and_non_money_entries_offer_no_reversal(web: Web) -> No
     assert f'id="reverse-{pending.event_id}"' not in page
     assert f'id="reverse-{salary.event_id}"' not in page
     assert f'id="reverse-{web.events["gift1"]}"' in page
+
+
+# --- the 2% union fee and remittances upward ------------------------------------------------------
+
+
+def test_the_fee_page_offers_the_union_fee_and_remittance_forms(web: Web) -> None:
+    """The endpoint took collection.union_fee and remittance.record, but no page had a form."""
+    officer = web.login("kt.g1")
+    r = officer.get("/web/finance/fees")
+    assert r.status_code == 200
+    page = r.text
+    assert 'data-sign="collection.union_fee"' in page and 'data-sign="remittance.record"' in page
+    labels = re.findall(r'<label for="[^"]+">([^<]+)</label>', page)
+    for label in (
+        "Tháng lương (mm/yyyy)",
+        "Doanh nghiệp đóng kinh phí",
+        "Quỹ lương đóng BHXH (đồng)",
+        "Số tiền kinh phí (đồng)",
+        "Nộp cho tháng (mm/yyyy)",
+        "Khoản nộp",
+        "Công đoàn cấp trên nhận",
+    ):
+        assert label in labels
+    assert "data-rates='{\"G1\": 200}'" in page  # the policy's 2%, for the due amount shown
+    uppers = re.search(r'<select id="remit-to"[^>]*>(.*?)</select>', page, re.S)
+    assert uppers is not None
+    assert re.findall(r'<option value="([^"]+)">', uppers.group(1)) == ["D", "P"]
+    assert 'href="/web/finance/fees"' in page  # in the finance officer's navigation
+
+
+def test_the_union_fee_and_a_remittance_signed_on_the_page_are_recorded_or_refused(
+    web: Web,
+) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    headers = {
+        "X-CSRF-Token": csrf_of(officer.get("/web/finance/fees").text),
+        "Accept": "application/json",
+    }
+    today = clock.today_vn()
+    month = f"{today:%Y-%m}"
+
+    def post(type_: str, body: dict[str, Any]) -> Any:
+        item = w.item(type_, by=w.kt, unit="G1", effective_date=today, body=body)
+        return officer.post("/web/finance/submit", json=item, headers=headers)
+
+    fee = {"month": month, "payroll": 50_000_000, "employer": "Công ty May Sông Bé"}
+    before = _entries(web)
+    over = post("collection.union_fee", {**fee, "amount": 1_000_001})
+    assert over.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in over.json()["problems"]] == [
+        (
+            "body.amount",
+            "1.000.001 đ nhiều hơn kinh phí phải nộp trên quỹ lương (1.000.000 đ); "
+            "phần thừa ghi là thu khác",
+        )
+    ]
+    upward = {"month": month, "kind": "union_fee", "amount": 300_000}
+    sideways = post("remittance.record", {**upward, "to_unit": "G2"})
+    assert sideways.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in sideways.json()["problems"]] == [
+        ("body.to_unit", "G2 không phải công đoàn cấp trên của G1")
+    ]
+    assert _entries(web) == before
+
+    ok = post("collection.union_fee", {**fee, "amount": 1_000_000})
+    assert ok.status_code == 201, ok.text
+    sent = post("remittance.record", {**upward, "to_unit": "D"})
+    assert sent.status_code == 201, sent.text
+    rows = _rows(officer.get("/web/finance").text)
+    assert _cells(rows[ok.json()["event_id"]])[1:5] == [
+        "Thu kinh phí 2%",
+        "G1",
+        "1.000.000 đ",
+        "Đã thu",
+    ]
+    assert _cells(rows[sent.json()["event_id"]])[1:5] == [
+        "Nộp cấp trên",
+        "G1",
+        "300.000 đ",
+        "Đã chi",
+    ]

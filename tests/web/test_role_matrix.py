@@ -48,6 +48,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/web/finance/dues"): {FIN},
     ("POST", "/web/finance/dues/preview"): {FIN},
     ("GET", "/web/finance/other"): {FIN},
+    ("GET", "/web/finance/fees"): {FIN},
     ("GET", "/web/chair"): {CHAIR},
     ("POST", "/web/chair/submit"): {CHAIR},
     ("POST", "/web/chair/cosign"): {CHAIR},

@@ -75,6 +75,15 @@
   }
   const badDate = { message_vi: "Ngày phải có dạng dd/mm/yyyy", message_en: "The date must look like dd/mm/yyyy" };
 
+  // A month typed as mm/yyyy (or yyyy-mm) → "yyyy-mm", or null when it is not a month.
+  function isoMonth(text) {
+    const value = String(text || "").trim();
+    const m = /^(\d{2})\/(\d{4})$/.exec(value) || /^(\d{4})-(\d{2})$/.exec(value);
+    if (!m) return null;
+    const [y, mo] = m[1].length === 4 ? [m[1], m[2]] : [m[2], m[1]];
+    return Number(mo) >= 1 && Number(mo) <= 12 ? `${y}-${mo}` : null;
+  }
+
   async function postJSON(url, data) {
     const res = await fetch(url, {
       method: "POST",
@@ -603,6 +612,17 @@
             }
             value = read.value;
           }
+          if (el.dataset.month !== undefined) {
+            const month = isoMonth(value);
+            if (month === null) {
+              const label = labelText(el);
+              el.setAttribute("aria-invalid", "true");
+              show(region, false, { message_vi: `${label}: tháng phải có dạng mm/yyyy, ví dụ 03/2025`,
+                                    message_en: `${label}: the month must look like mm/yyyy, e.g. 03/2025` });
+              return;
+            }
+            value = month;
+          }
           (where === "personal" ? personal : body)[key] = value;
         }
         const typed = form.elements.effective_date;
@@ -664,6 +684,43 @@
     };
     form.elements.unit.addEventListener("change", refresh);
     refresh();
+  }
+
+  // --- the 2% union fee and remittances --------------------------------------------------------
+  // The fee form says what the unit's policy makes due on the payroll typed (the ledger
+  // refuses more: over_union_fee); the remittance form offers the chosen unit's upper levels.
+  function feesPage(root) {
+    const hint = $("#fee-due", root);
+    const fee = $("#fee-form", root);
+    if (hint && fee) {
+      const rates = JSON.parse(hint.dataset.rates || "{}");
+      const refresh = () => {
+        const unit = fee.elements.unit.value;
+        const rate = rates[unit];
+        const payroll = parseMoney(fee.elements["body.payroll"].value);
+        if (rate === null || rate === undefined || payroll === null) return;
+        // rate in basis points, rounded half up to whole đồng as ledger.domain.money.apply_rate
+        const due = Number((BigInt(payroll) * BigInt(rate) + 5000n) / 10000n);
+        const pct = String(rate / 100).replace(".", lang() === "en" ? "." : ",") + "%";
+        hint.textContent = hint.dataset.template.replace("{unit}", unit).replace("{rate}", pct).replace("{amount}", money(due));
+      };
+      fee.elements.unit.addEventListener("change", refresh);
+      fee.elements["body.payroll"].addEventListener("input", refresh);
+    }
+    const to = $("#remit-to", root);
+    const remit = $("#remit-form", root);
+    if (to && remit) {
+      const uppers = JSON.parse(to.dataset.uppers || "{}");
+      remit.elements.unit.addEventListener("change", () => {
+        to.textContent = "";
+        for (const u of uppers[remit.elements.unit.value] || []) {
+          const option = document.createElement("option");
+          option.value = u.code;
+          option.textContent = `${u.code} — ${u.name}`;
+          to.appendChild(option);
+        }
+      });
+    }
   }
 
   // The chair cosigns the officer's held command in this browser (the same canonical bytes),
@@ -795,8 +852,9 @@
     if (page === "dues") duesPage(root);
     signedForms(root);
     expenseThreshold(root);
+    feesPage(root);
     heldSpending(root);
   });
 
-  window.phucloiWeb = { parseMoney, readMoney, money, postJSON, isoDate };
+  window.phucloiWeb = { parseMoney, readMoney, money, postJSON, isoDate, isoMonth };
 })();
