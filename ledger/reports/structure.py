@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 Amounts = dict[str, int]  # spending category -> đồng (payouts under "welfare")
 
 
-@dataclass(frozen=True)
-class UnitShare:
-    code: str
-    name: str
+class _Judged:
+    """Welfare against spending, judged on the exact amounts against a target: shown as
+    59,99% when it falls short of 60% (`shown_share`)."""
+
     welfare: int
     spending: int
     target_bp: int | None
@@ -57,6 +57,15 @@ class UnitShare:
             return None
         against = compare_share(self.welfare, self.spending, self.target_bp)
         return None if against is None else against >= 0
+
+
+@dataclass(frozen=True)
+class UnitShare(_Judged):
+    code: str
+    name: str
+    welfare: int
+    spending: int
+    target_bp: int | None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -107,7 +116,7 @@ class Structure:
 
 
 @dataclass(frozen=True)
-class TrendPoint:
+class TrendPoint(_Judged):
     """One month of the trend, judged against the target of the period it belongs to: a
     month at 59,996% is under a 60% target and shown 59,99%, as in the structure."""
 
@@ -115,17 +124,6 @@ class TrendPoint:
     welfare: int
     spending: int
     target_bp: int | None = None
-
-    @property
-    def share_bp(self) -> int | None:
-        return shown_share(share_bp(self.welfare, self.spending), self.meets_target, self.target_bp)
-
-    @property
-    def meets_target(self) -> bool | None:
-        if self.target_bp is None:
-            return None
-        against = compare_share(self.welfare, self.spending, self.target_bp)
-        return None if against is None else against >= 0
 
 
 # What each unit spent: (unit, the day its chain of parents is taken on, amounts). A unit
