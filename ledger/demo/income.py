@@ -1,18 +1,28 @@
 """Money in for the demo year: monthly dues batches, the 2% fee, other income, remittances.
 
 Invariants: each dues line is `expected_dues` of the declared salary under the policy in
-force on the month's first day (1% before 2025-07-01, 0.5% after); members missed by a
-union's compliance rate get no line; remittances pass the grassroots share upward quarterly
-(25% of the fee, 30% of dues) and the upper unions pass part of it to the province.
+force on the month's first day (1% before 2025-07-01, 0.5% after); remittances pass the
+grassroots share upward quarterly (25% of the fee, 30% of dues) and the upper unions pass
+part of it to the province.
+
+Dues are deducted through the payroll, so a member-month without a line is part of a span,
+never a month dropped at random (`not_collected`): a member on maternity leave (6 months)
+or unpaid leave (1 to 3 months); a union whose payroll missed a whole month for everyone;
+a union that does not collect from a group of its members (a workshop, one contract type)
+for months. Each union misses about `1 - compliance` of its member-months (the leaves at
+least). A span never opens a member's year: they are listed in a batch of the union first,
+so a member paid during their leave is on the rolls by then (rule 1).
 """
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.demo.organisation import MIN_WAGE
+from ledger.demo.plan import Person, UnitSpec
 from ledger.demo.timeline import at, month_bounds, r1000
 from ledger.domain.policy import expected_dues, expected_union_fee
 
@@ -23,24 +33,34 @@ if TYPE_CHECKING:
 def dues(g: Year) -> None:
     rng, y = g.rng, g.y
     redo = rng.choice(g.grassroots).code
+    staff = g.staff
     for u in g.grassroots:
+        batches: list[tuple[int, date, str, list[Person]]] = []
         for m in range(1, 13):
             first, last = month_bounds(y, m)
-            policy = g.book.in_force(first)
-            assert policy is not None
             when = date(y, m, min(25 + rng.randrange(4), last.day))
             tag = "dues"
             if u.late:
                 when, tag = last + timedelta(days=rng.randint(20, 45)), "late_dues"
             when = min(when, date(y, 12, 30))
+            due = [
+                p
+                for p in g.people
+                if p.joined <= when
+                and (
+                    (here := p.unit_on(first)) == u.code
+                    or (here is None and p.unit_on(last) == u.code)
+                )
+            ]
+            batches.append((m, when, tag, due))
+        missed = not_collected(rng, u, y, [(m, due) for m, _w, _t, due in batches], staff)
+        for m, when, tag, due in batches:
+            first, last = month_bounds(y, m)
+            policy = g.book.in_force(first)
+            assert policy is not None
             lines: list[dict[str, Any]] = []
-            for p in g.people:
-                if p.joined > when:
-                    continue
-                here = p.unit_on(first)
-                if here != u.code and not (here is None and p.unit_on(last) == u.code):
-                    continue
-                if rng.random() > u.compliance:
+            for p in due:
+                if (p.number, m) in missed:
                     continue  # not collected this month
                 salary = p.salary_on(last)
                 declared = salary
@@ -87,6 +107,80 @@ def dues(g: Year) -> None:
                     tag="dues_redo",
                 )
             g.dues_in[(u.code, (m - 1) // 3)] += sum(ln["amount"] for ln in lines)
+
+
+MATERNITY_MONTHS = 6  # Luật Bảo hiểm xã hội: six months of maternity leave
+MATERNITY_RATE = 0.04  # women of 20 to 40 starting a maternity leave during the year
+UNPAID_LEAVE_RATE = 0.01  # members taking 1 to 3 months of unpaid leave
+PAYROLL_MISS_RATE = 0.5  # unions collecting 90% or less whose payroll misses a whole month
+
+
+def not_collected(
+    rng: random.Random,
+    u: UnitSpec,
+    y: int,
+    months: list[tuple[int, list[Person]]],
+    staff: set[str],
+) -> set[tuple[str, int]]:
+    """The (member, month) pairs of union `u` that get no dues line, as spans.
+
+    `months` holds, per month, the members due in `u` (in roster order). Members on leave
+    (maternity, unpaid) draw no salary, so the payroll deducts no dues from them; a payroll
+    error may miss one month (never January) for everyone; the rest of the union's
+    shortfall, to about `1 - u.compliance` of its member-months, is groups of members (a
+    contiguous block of the roster) not collected from for months, through December when
+    the union collects for less than 70%. A leave or a group's span only starts after a
+    month the union listed the member in; the union's officers take no leave and are in no
+    group.
+    """
+    due_in = {m: {p.number for p in due} for m, due in months}
+    target = round((1 - u.compliance) * sum(len(d) for d in due_in.values()))
+    missed: set[tuple[str, int]] = set()
+    if u.compliance <= 0.9 and rng.random() < PAYROLL_MISS_RATE:
+        m = rng.randint(2, 12)
+        missed |= {(n, m) for n in due_in[m]}
+    roster: dict[str, Person] = {}
+    listed: dict[str, int] = {}  # member -> first month listed
+    for m, due in months:
+        for p in due:
+            roster.setdefault(p.number, p)
+            if (p.number, m) not in missed:
+                listed.setdefault(p.number, m)
+
+    def span(number: str, start: int, length: int) -> None:
+        for m in range(start, min(start + length, 13)):
+            if number in due_in[m]:
+                missed.add((number, m))
+
+    for p in roster.values():
+        first = listed.get(p.number)
+        if first is None or first == 12 or p.number in staff:
+            continue
+        draw = rng.random()
+        if p.female and 20 <= y - p.born <= 40 and draw < MATERNITY_RATE:
+            span(p.number, rng.randint(first + 1, 12), MATERNITY_MONTHS)
+        elif draw > 1 - UNPAID_LEAVE_RATE:
+            span(p.number, rng.randint(first + 1, 12), rng.randint(1, 3))
+    for _ in range(40):
+        need = target - len(missed)
+        if need <= 0:
+            break
+        if u.compliance < 0.7:  # stops collecting from part of the union for the year
+            start = rng.randint(2, 4)
+            length = 13 - start
+        else:
+            start = rng.randint(2, 11)
+            length = rng.randint(2, min(6, 13 - start))
+        pool = [n for n, first in listed.items() if first < start and n not in staff]
+        if not pool:
+            continue
+        size = min(len(pool), -(-need // length))
+        if u.compliance >= 0.7:
+            size = min(size, max(1, len(pool) // 2))
+        i = rng.randrange(len(pool) - size + 1)
+        for n in pool[i : i + size]:
+            span(n, start, length)
+    return missed
 
 
 def fees(g: Year) -> None:

@@ -67,7 +67,7 @@ class UnitSpec:
     parent: str | None
     employer: str | None = None
     welfare_target: float = 0.7  # share of spending the union's budget aims at
-    compliance: float = 0.99  # share of member-months whose dues get collected
+    compliance: float = 0.99  # about the share of member-months collected (`income.not_collected`)
     under_declares: bool = False  # declares the minimum wage for some members
     late: bool = False  # records dues weeks late
 
