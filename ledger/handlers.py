@@ -225,10 +225,8 @@ def _policy_adopt(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: 
     except PolicyError as exc:
         raise invalid(
             [
-                problem(
-                    f"body.policy.{path}" if path else "body.policy", "invalid_policy", msg, msg
-                )
-                for path, msg in exc.errors
+                problem(f"body.policy.{path}" if path else "body.policy", "invalid_policy", vi, en)
+                for path, vi, en in exc.problems
             ]
         ) from None
     last_day = CALENDAR_END - timedelta(days=1)

@@ -488,7 +488,7 @@ def signed(
             personal={k: v for k, v in (personal or {}).items() if v is not None} or None,
         )
     except CanonicalError as exc:  # a number beyond what signed JSON carries exactly
-        usage(f"giá trị không hợp lệ / invalid value: {exc}")
+        usage(f"giá trị không hợp lệ: {exc.vi} / invalid value: {exc}")
     return cosign(item, by=cosigner) if cosigner is not None else item
 
 

@@ -49,7 +49,8 @@ PERIOD_VI = {
 }
 
 
-def _versions_from_file(path: Path) -> list[dict[str, Any]]:
+def _versions_from_file(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """The policy versions of the file, and whether it is a book (`{"versions": [...]}`)."""
     try:
         data = json.loads(read_text(path))
     except OSError as exc:
@@ -64,9 +65,9 @@ def _versions_from_file(path: Path) -> list[dict[str, Any]]:
             usage(
                 f"FILE {path}: 'versions' phải là danh sách đối tượng / must be a list of objects"
             )
-        return versions
+        return versions, True
     if isinstance(data, dict):
-        return [data]
+        return [data], False
     usage(f'FILE {path}: cần một quy chế hoặc {{"versions": [...]}} / expected a policy or a book')
 
 
@@ -87,8 +88,9 @@ def adopt(
     if (file is None) == (not default):
         usage("FILE / --default: cần đúng một trong hai / give a FILE.json or --default")
     versions = load_default_book().to_dict()["versions"] if default else []
+    book = default
     if file is not None:
-        versions = _versions_from_file(file)
+        versions, book = _versions_from_file(file)
     if not versions:
         usage("FILE: tệp không có phiên bản quy chế nào / no policy version in the file")
     by = officer_signer(as_)
@@ -107,20 +109,34 @@ def adopt(
     try:
         receipts = open_context().ledger.submit_batch(items)
     except LedgerError as exc:
-        raise _per_version(exc, versions) from None
+        raise _per_version(exc, versions, book=book) from None
     print_receipts(receipts, as_json=as_json)
 
 
-def _per_version(exc: LedgerError, versions: list[dict[str, Any]]) -> LedgerError:
-    """Name the policy version of each problem instead of the batch line number."""
+def _per_version(
+    exc: LedgerError, versions: list[dict[str, Any]], *, book: bool = False
+) -> LedgerError:
+    """Name each problem by where it is in the file, not by the command's batch line and body:
+    `body.policy.category_limits.welfare.min_bp` of a policy file is
+    `category_limits.welfare.min_bp`, of a book's second version
+    `versions[1].category_limits.welfare.min_bp (2025-07)` (the version's label beside it).
+    The command's `effective_date` is the version's `effective_from`, and named so."""
     renamed = []
     for p in exc.problems:
         m = re.match(r"^line (\d+)(?::\s*(.*))?$", p.field)
-        if m and len(versions) > 1:
-            v = versions[int(m.group(1)) - 1]
-            where = f"versions[{int(m.group(1)) - 1}] ({v.get('version', '?')})"
-            field_ = f"{where}: {m.group(2)}" if m.group(2) else where
-            renamed.append(replace(p, field=field_))
+        index, rest = (int(m.group(1)) - 1, m.group(2) or "") if m else (0, p.field)
+        if rest == "effective_date":  # the command's date is the version's effective_from
+            rest = "body.policy.effective_from"
+        if rest == "body.policy" or rest.startswith("body.policy."):
+            path = rest.removeprefix("body.policy").removeprefix(".")
+            if book:
+                label = versions[index].get("version", "?")
+                path = f"versions[{index}]" + (f".{path}" if path else "") + f" ({label})"
+            renamed.append(replace(p, field=path))
+        elif m and len(versions) > 1:
+            v = versions[index]
+            where = f"versions[{index}] ({v.get('version', '?')})"
+            renamed.append(replace(p, field=f"{where}: {rest}" if rest else where))
         else:
             renamed.append(p)
     return replace(exc, problems=renamed)

@@ -5,8 +5,10 @@ Invariants:
   dues rate, dues cap, base salary (lương cơ sở), fee and dues shares, approval threshold and
   welfare rules, and applies from ``effective_from`` until the next version of the same book.
 - A ``Policy`` or ``WelfareRule`` that exists is valid: construction checks every field and
-  raises ``PolicyError`` listing all problems as ``(field path, message)`` pairs, e.g.
-  ``("welfare.sickness_visit.per_payout_cap", "must be a whole number of đồng ≥ 0")``.
+  raises ``PolicyError`` listing all problems as ``(field path, Vietnamese, English)``, e.g.
+  ``("welfare.sickness_visit.per_payout_cap", "phải là số nguyên đồng ≥ 0",
+  "must be a whole number of đồng ≥ 0")``: the people who write a policy file read
+  Vietnamese, so every refusal has both (``PolicyError.errors`` keeps the English pairs).
 - Amounts are whole đồng; rates and shares are basis points within 0..10 000 (1% = 100 bp).
   Derived amounts use the single rounding rule of ``ledger.domain.money`` (``ROUNDING``).
 - A welfare kind absent from ``Policy.welfare`` is NOT allowed under that policy.
@@ -50,50 +52,67 @@ CategoryLimit: TypeAlias = tuple[int | None, int | None]  # (min_bp, max_bp) of 
 
 DEFAULT_POLICY_RESOURCE: Final = "policies/default.json"  # inside package ``ledger.domain``
 
-FieldProblem: TypeAlias = tuple[str, str]
-_Check: TypeAlias = Callable[[object], str | None]
+Message: TypeAlias = tuple[str, str]  # (Vietnamese, English)
+FieldProblem: TypeAlias = tuple[str, str, str]  # (field path, Vietnamese, English)
+_Check: TypeAlias = Callable[[object], Message | None]
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-# --- leaf checks: return a message, or None when the value is fine ------------------------------
+# --- leaf checks: return a message (Vietnamese, English), or None when the value is fine ----------
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _money(value: object) -> str | None:
-    return (
-        None if _is_int(value) and cast(int, value) >= 0 else "must be a whole number of đồng ≥ 0"
-    )
+def _money(value: object) -> Message | None:
+    if _is_int(value) and cast(int, value) >= 0:
+        return None
+    return "phải là số nguyên đồng ≥ 0", "must be a whole number of đồng ≥ 0"
 
 
-def _bp(value: object) -> str | None:
+def _bp(value: object) -> Message | None:
     if _is_int(value) and 0 <= cast(int, value) <= BP_PER_WHOLE:
         return None
-    return f"must be a whole number of basis points from 0 to {BP_PER_WHOLE} (1% = 100 bp)"
-
-
-def _days(value: object) -> str | None:
     return (
-        None if _is_int(value) and cast(int, value) >= 0 else "must be a whole number of days ≥ 0"
+        f"phải là số nguyên điểm cơ bản (basis point) từ 0 đến {BP_PER_WHOLE} (1% = 100 bp)",
+        f"must be a whole number of basis points from 0 to {BP_PER_WHOLE} (1% = 100 bp)",
     )
 
 
-def _count(value: object) -> str | None:
-    return None if _is_int(value) and cast(int, value) >= 1 else "must be a whole number ≥ 1"
+def _days(value: object) -> Message | None:
+    if _is_int(value) and cast(int, value) >= 0:
+        return None
+    return "phải là số nguyên ngày ≥ 0", "must be a whole number of days ≥ 0"
 
 
-def _flag(value: object) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
+def _count(value: object) -> Message | None:
+    if _is_int(value) and cast(int, value) >= 1:
+        return None
+    return "phải là số nguyên ≥ 1", "must be a whole number ≥ 1"
 
 
-def _count_period(value: object) -> str | None:
-    return None if value in COUNT_PERIODS else f"must be one of {', '.join(COUNT_PERIODS)}"
+def _flag(value: object) -> Message | None:
+    return None if isinstance(value, bool) else ("phải là true hoặc false", "must be true or false")
+
+
+_PERIODS_VI: Final[dict[str, str]] = {
+    "year": "năm",
+    "lunar": "năm âm lịch",
+    "month": "tháng",
+    "quarter": "quý",
+}
+
+
+def _count_period(value: object) -> Message | None:
+    if value in COUNT_PERIODS:
+        return None
+    choices = ", ".join(f"{p} ({_PERIODS_VI[p]})" for p in COUNT_PERIODS)
+    return f"phải là một trong: {choices}", f"must be one of {', '.join(COUNT_PERIODS)}"
 
 
 def _optional(check: _Check) -> _Check:
-    def optional_check(value: object) -> str | None:
+    def optional_check(value: object) -> Message | None:
         return None if value is None else check(value)
 
     optional_check.optional_of = check  # type: ignore[attr-defined]  # for _schema_of
@@ -103,22 +122,32 @@ def _optional(check: _Check) -> _Check:
 MAX_VERSION = 200  # as any one-line text of a command (ledger.domain.commands.ShortText)
 
 
-def _version(value: object) -> str | None:
+def _version(value: object) -> Message | None:
     if not (isinstance(value, str) and value and value == value.strip()):
-        return "must be a non-empty text without surrounding spaces"
+        return (
+            "phải là chuỗi ký tự không rỗng, không có khoảng trắng ở đầu hay cuối",
+            "must be a non-empty text without surrounding spaces",
+        )
     hidden = hidden_characters(value)
     if hidden:
         # "2026-01" with a zero-width space would read as the version it is not
-        return f"must not hold control, invisible characters or line breaks ({', '.join(hidden)})"
+        listed = ", ".join(hidden)
+        return (
+            f"không được chứa ký tự điều khiển, ký tự vô hình hay xuống dòng ({listed})",
+            f"must not hold control, invisible characters or line breaks ({listed})",
+        )
     if len(value) > MAX_VERSION:
-        return f"must be at most {MAX_VERSION} characters"
+        return (
+            f"dài tối đa {MAX_VERSION} ký tự",
+            f"must be at most {MAX_VERSION} characters",
+        )
     return None
 
 
-def _date(value: object) -> str | None:
+def _date(value: object) -> Message | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return None
-    return "must be a date (ISO YYYY-MM-DD)"
+    return "phải là ngày dạng YYYY-MM-DD", "must be a date (ISO YYYY-MM-DD)"
 
 
 # What each leaf check accepts, as JSON Schema (`policy_json_schema`, the API's document).
@@ -152,24 +181,29 @@ def _run(checks: Sequence[tuple[str, _Check]], get: Callable[[str], object]) -> 
     for name, check in checks:
         message = check(get(name))
         if message:
-            problems.append((name, message))
+            problems.append((name, *message))
     return problems
 
 
 def _prefixed(prefix: str, problems: Sequence[FieldProblem]) -> list[FieldProblem]:
-    return [(f"{prefix}.{name}" if name else prefix, message) for name, message in problems]
+    return [(f"{prefix}.{name}" if name else prefix, vi, en) for name, vi, en in problems]
+
+
+_NOT_AN_OBJECT: Final[Message] = ("phải là đối tượng JSON {...}", "must be an object")
 
 
 class PolicyError(ValueError):
-    """A policy failed validation; ``errors`` lists ``(field path, message)`` pairs."""
+    """A policy failed validation. ``problems`` lists ``(field path, Vietnamese, English)``;
+    ``errors`` the same as ``(field path, English)`` pairs."""
 
-    def __init__(self, errors: Sequence[FieldProblem]) -> None:
-        self.errors: list[FieldProblem] = list(errors)
-        lines = "\n".join(f"  {name}: {message}" for name, message in self.errors)
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems: list[FieldProblem] = list(problems)
+        self.errors: list[tuple[str, str]] = [(name, en) for name, _vi, en in self.problems]
+        lines = "\n".join(f"  {name}: {vi} / {en}" for name, vi, en in self.problems)
         super().__init__(f"Quy chế không hợp lệ / invalid policy:\n{lines}")
 
     def __reduce__(self) -> tuple[type[PolicyError], tuple[list[FieldProblem]]]:
-        return (type(self), (self.errors,))
+        return (type(self), (self.problems,))
 
 
 # --- welfare rules --------------------------------------------------------------------------------
@@ -216,7 +250,13 @@ class WelfareRule:
             try:
                 object.__setattr__(self, "kind", WelfareKind(self.kind))
             except ValueError:
-                problems.append(("kind", "must be a welfare kind of the catalogue"))
+                problems.append(
+                    (
+                        "kind",
+                        "phải là một loại phúc lợi trong danh mục",
+                        "must be a welfare kind of the catalogue",
+                    )
+                )
         problems += _run(_RULE_CHECKS, lambda name: getattr(self, name))
         if (
             not problems
@@ -224,7 +264,13 @@ class WelfareRule:
             and self.per_year_cap is not None
             and self.per_payout_cap > self.per_year_cap
         ):
-            problems.append(("per_payout_cap", "must not exceed per_year_cap"))
+            problems.append(
+                (
+                    "per_payout_cap",
+                    "không được lớn hơn per_year_cap (mức tối đa trong kỳ)",
+                    "must not exceed per_year_cap",
+                )
+            )
         if problems:
             raise PolicyError(problems)
 
@@ -232,7 +278,7 @@ class WelfareRule:
     def from_dict(cls, kind: WelfareKind | str, data: Mapping[str, Any]) -> WelfareRule:
         """Build from the JSON form (the kind is the key it is filed under, not a field)."""
         if not isinstance(data, Mapping):
-            raise PolicyError([("", "must be an object")])
+            raise PolicyError([("", *_NOT_AN_OBJECT)])
         problems = _unknown_fields(data, _RULE_DEFAULTS)
         values = {name: data.get(name, default) for name, default in _RULE_DEFAULTS.items()}
         problems += _run(_RULE_CHECKS, values.__getitem__)
@@ -247,18 +293,19 @@ class WelfareRule:
 # --- detection thresholds ------------------------------------------------------------------------
 
 
-def _ratio_bp(value: object) -> str | None:
+def _ratio_bp(value: object) -> Message | None:
     if _is_int(value) and BP_PER_WHOLE <= cast(int, value) <= 100 * BP_PER_WHOLE:
         return None
     return (
-        f"must be a whole number of basis points from {BP_PER_WHOLE} (1×) to {100 * BP_PER_WHOLE}"
+        f"phải là số nguyên điểm cơ bản từ {BP_PER_WHOLE} (1 lần) đến {100 * BP_PER_WHOLE}",
+        f"must be a whole number of basis points from {BP_PER_WHOLE} (1×) to {100 * BP_PER_WHOLE}",
     )
 
 
-def _day_of_month(value: object) -> str | None:
+def _day_of_month(value: object) -> Message | None:
     if _is_int(value) and 1 <= cast(int, value) <= 28:
         return None
-    return "must be a day of the month from 1 to 28"
+    return "phải là ngày trong tháng từ 1 đến 28", "must be a day of the month from 1 to 28"
 
 
 _CHECK_SCHEMAS[_ratio_bp] = {
@@ -365,7 +412,7 @@ class DetectionRules:
     def from_dict(cls, data: object) -> DetectionRules:
         """Build from the JSON form; absent fields take their defaults."""
         if not isinstance(data, Mapping):
-            raise PolicyError([("", "must be an object")])
+            raise PolicyError([("", *_NOT_AN_OBJECT)])
         names = [name for name, _check in _DETECTION_CHECKS]
         problems = _unknown_fields(data, names)
         values = {name: data[name] for name in names if name in data}
@@ -444,7 +491,7 @@ class Policy:
     def __post_init__(self) -> None:
         problems = _run(_POLICY_CHECKS, lambda name: getattr(self, name))
         if not isinstance(self.detection, DetectionRules):
-            problems.append(("detection", "must be a DetectionRules"))
+            problems.append(("detection", "phải là DetectionRules", "must be a DetectionRules"))
         limits, limit_problems = _normalise_limits(self.category_limits)
         rules, rule_problems = _normalise_rules(self.welfare)
         problems += _prefixed("category_limits", limit_problems)
@@ -472,7 +519,7 @@ class Policy:
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
         """Build from the JSON form; every problem is reported with its field path."""
         if not isinstance(data, Mapping):
-            raise PolicyError([("", "must be an object")])
+            raise PolicyError([("", *_NOT_AN_OBJECT)])
         problems = _unknown_fields(data, _POLICY_FIELDS)
         values: dict[str, Any] = {}
         for name in _POLICY_FIELDS:
@@ -481,7 +528,7 @@ class Policy:
             elif name in _POLICY_OPTIONAL:
                 values[name] = _POLICY_OPTIONAL[name]
             else:
-                problems.append((name, "is required"))
+                problems.append((name, "thiếu trường bắt buộc", "is required"))
         if isinstance(values.get("effective_from"), str):
             values["effective_from"] = _parse_iso_date(values["effective_from"])
         checks = [(name, check) for name, check in _POLICY_CHECKS if name in values]
@@ -498,7 +545,7 @@ class Policy:
             try:
                 values["detection"] = DetectionRules.from_dict(values["detection"])
             except PolicyError as exc:
-                problems += _prefixed("detection", exc.errors)
+                problems += _prefixed("detection", exc.problems)
         if problems:
             raise PolicyError(problems)
         return cls(**values)
@@ -571,7 +618,18 @@ def _unknown_fields(
 ) -> list[FieldProblem]:
     if not isinstance(data, Mapping):
         return []
-    return [(str(key), "unknown field") for key in data if key not in known]
+    return [
+        (str(key), "trường không có trong quy chế (sai tên?)", "unknown field")
+        for key in data
+        if key not in known
+    ]
+
+
+_UNKNOWN_CATEGORY: Final[Message] = (
+    "không phải khoản chi trong danh mục",
+    "unknown spending category",
+)
+_UNKNOWN_KIND: Final[Message] = ("không phải loại phúc lợi trong danh mục", "unknown welfare kind")
 
 
 def _parse_iso_date(text: str) -> object:
@@ -588,25 +646,35 @@ def _normalise_limits(
     limits: object,
 ) -> tuple[dict[SpendingCategory, CategoryLimit], list[FieldProblem]]:
     if not isinstance(limits, Mapping):
-        return {}, [("", "must be a mapping of spending category to (min_bp, max_bp)")]
+        return {}, [
+            (
+                "",
+                "phải là bảng khoản chi → (min_bp, max_bp)",
+                "must be a mapping of spending category to (min_bp, max_bp)",
+            )
+        ]
     problems: list[FieldProblem] = []
     found: dict[SpendingCategory, CategoryLimit] = {}
     for key, pair in limits.items():
         try:
             cat = SpendingCategory(key)
         except ValueError:
-            problems.append((str(key), "unknown spending category"))
+            problems.append((str(key), _UNKNOWN_CATEGORY[0], _UNKNOWN_CATEGORY[1]))
             continue
         if not isinstance(pair, tuple | list) or len(pair) != 2:
-            problems.append((cat.value, "must be a pair (min_bp, max_bp)"))
+            problems.append(
+                (cat.value, "phải là cặp (min_bp, max_bp)", "must be a pair (min_bp, max_bp)")
+            )
             continue
         lo, hi = pair
         for name, value in (("min_bp", lo), ("max_bp", hi)):
             message = _optional(_bp)(value)
             if message:
-                problems.append((f"{cat.value}.{name}", message))
+                problems.append((f"{cat.value}.{name}", *message))
         if _is_int(lo) and _is_int(hi) and lo > hi:
-            problems.append((f"{cat.value}.min_bp", "must not exceed max_bp"))
+            problems.append(
+                (f"{cat.value}.min_bp", "không được lớn hơn max_bp", "must not exceed max_bp")
+            )
         found[cat] = (lo, hi)
     ordered = {cat: found[cat] for cat in SpendingCategory if cat in found}
     return ordered, problems
@@ -614,12 +682,24 @@ def _normalise_limits(
 
 def _limits_from_dict(data: object) -> tuple[dict[str, CategoryLimit], list[FieldProblem]]:
     if not isinstance(data, Mapping):
-        return {}, [("", "must be an object of spending category to {min_bp, max_bp}")]
+        return {}, [
+            (
+                "",
+                "phải là đối tượng JSON: khoản chi → {min_bp, max_bp}",
+                "must be an object of spending category to {min_bp, max_bp}",
+            )
+        ]
     problems: list[FieldProblem] = []
     out: dict[str, CategoryLimit] = {}
     for key, item in data.items():
         if not isinstance(item, Mapping):
-            problems.append((str(key), "must be an object {min_bp, max_bp}"))
+            problems.append(
+                (
+                    str(key),
+                    "phải là đối tượng JSON {min_bp, max_bp}",
+                    "must be an object {min_bp, max_bp}",
+                )
+            )
             continue
         problems += _prefixed(str(key), _unknown_fields(item, ("min_bp", "max_bp")))
         out[str(key)] = (item.get("min_bp"), item.get("max_bp"))
@@ -631,20 +711,30 @@ def _normalise_rules(
     rules: object,
 ) -> tuple[dict[WelfareKind, WelfareRule], list[FieldProblem]]:
     if not isinstance(rules, Mapping):
-        return {}, [("", "must be a mapping of welfare kind to WelfareRule")]
+        return {}, [
+            (
+                "",
+                "phải là bảng loại phúc lợi → WelfareRule",
+                "must be a mapping of welfare kind to WelfareRule",
+            )
+        ]
     problems: list[FieldProblem] = []
     found: dict[WelfareKind, WelfareRule] = {}
     for key, rule in rules.items():
         try:
             kind = WelfareKind(key)
         except ValueError:
-            problems.append((str(key), "unknown welfare kind"))
+            problems.append((str(key), _UNKNOWN_KIND[0], _UNKNOWN_KIND[1]))
             continue
         if not isinstance(rule, WelfareRule):
-            problems.append((kind.value, "must be a WelfareRule"))
+            problems.append((kind.value, "phải là WelfareRule", "must be a WelfareRule"))
         elif rule.kind != kind:
             problems.append(
-                (f"{kind.value}.kind", f"rule for {rule.kind.value} filed under {kind}")
+                (
+                    f"{kind.value}.kind",
+                    f"quy định của {rule.kind.value} lại đặt dưới {kind.value}",
+                    f"rule for {rule.kind.value} filed under {kind}",
+                )
             )
         else:
             found[kind] = rule
@@ -654,22 +744,28 @@ def _normalise_rules(
 
 def _rules_from_dict(data: object) -> tuple[dict[WelfareKind, WelfareRule], list[FieldProblem]]:
     if not isinstance(data, Mapping):
-        return {}, [("", "must be an object of welfare kind to rule")]
+        return {}, [
+            (
+                "",
+                "phải là đối tượng JSON: loại phúc lợi → quy định",
+                "must be an object of welfare kind to rule",
+            )
+        ]
     problems: list[FieldProblem] = []
     rules: dict[WelfareKind, WelfareRule] = {}
     for key, item in data.items():
         try:
             kind = WelfareKind(key)
         except ValueError:
-            problems.append((str(key), "unknown welfare kind"))
+            problems.append((str(key), _UNKNOWN_KIND[0], _UNKNOWN_KIND[1]))
             continue
         if not isinstance(item, Mapping):
-            problems.append((kind.value, "must be an object"))
+            problems.append((kind.value, *_NOT_AN_OBJECT))
             continue
         try:
             rules[kind] = WelfareRule.from_dict(kind, item)
         except PolicyError as exc:
-            problems += _prefixed(kind.value, exc.errors)
+            problems += _prefixed(kind.value, exc.problems)
     return rules, problems
 
 
@@ -769,12 +865,22 @@ class PolicyBook:
         for i, (a, b) in enumerate(pairwise(ordered)):
             if a.effective_from == b.effective_from:
                 problems.append(
-                    (f"versions[{i + 1}].effective_from", "two versions take effect on one date")
+                    (
+                        f"versions[{i + 1}].effective_from",
+                        "hai phiên bản cùng hiệu lực từ một ngày",
+                        "two versions take effect on one date",
+                    )
                 )
         labels = [p.version for p in ordered]
         for i, label in enumerate(labels):
             if label in labels[:i]:
-                problems.append((f"versions[{i}].version", f"duplicate version {label!r}"))
+                problems.append(
+                    (
+                        f"versions[{i}].version",
+                        f"trùng tên phiên bản {label!r}",
+                        f"duplicate version {label!r}",
+                    )
+                )
         if problems:
             raise PolicyError(problems)
         object.__setattr__(self, "versions", ordered)
@@ -795,21 +901,27 @@ class PolicyBook:
     def from_dict(cls, data: Mapping[str, Any]) -> PolicyBook:
         """Build from ``{"description": ..., "versions": [policy, ...]}``."""
         if not isinstance(data, Mapping):
-            raise PolicyError([("", "must be an object")])
+            raise PolicyError([("", *_NOT_AN_OBJECT)])
         problems = _unknown_fields(data, ("description", "versions"))
         items = data.get("versions")
         description = data.get("description", "")
         if not isinstance(description, str):
-            problems.append(("description", "must be text"))
+            problems.append(("description", "phải là chuỗi ký tự", "must be text"))
         if not isinstance(items, list):
-            problems.append(("versions", "must be a list of policies"))
+            problems.append(
+                (
+                    "versions",
+                    "phải là danh sách các phiên bản quy chế",
+                    "must be a list of policies",
+                )
+            )
             items = []
         versions: list[Policy] = []
         for i, item in enumerate(items):
             try:
                 versions.append(Policy.from_dict(item))
             except PolicyError as exc:
-                problems += _prefixed(f"versions[{i}]", exc.errors)
+                problems += _prefixed(f"versions[{i}]", exc.problems)
         if problems:
             raise PolicyError(problems)
         return cls(tuple(versions), description=cast(str, description))

@@ -173,9 +173,10 @@ def test_error_names_the_welfare_field_path(policy_2024: Policy) -> None:
     assert errors == {"welfare.sickness_visit.per_payout_cap": "must be a whole number of đồng ≥ 0"}
     with pytest.raises(PolicyError) as info:
         Policy.from_dict(data)
-    assert "welfare.sickness_visit.per_payout_cap: must be a whole number of đồng ≥ 0" in str(
-        info.value
-    )
+    assert (
+        "welfare.sickness_visit.per_payout_cap: phải là số nguyên đồng ≥ 0 / "
+        "must be a whole number of đồng ≥ 0"
+    ) in str(info.value)
 
 
 def test_all_problems_are_reported_together(policy_2024: Policy) -> None:
@@ -403,9 +404,12 @@ def test_oversight_tightens_never_loosens_down_the_chain() -> None:
 def test_policy_error_survives_pickling() -> None:
     import pickle
 
-    error = PolicyError([("welfare.gift.max_count", "must be a whole number ≥ 1")])
+    error = PolicyError(
+        [("welfare.gift.max_count", "phải là số nguyên ≥ 1", "must be a whole number ≥ 1")]
+    )
     again = pickle.loads(pickle.dumps(error))
-    assert again.errors == error.errors and str(again) == str(error)
+    assert again.problems == error.problems and again.errors == error.errors
+    assert str(again) == str(error)
 
 
 @pytest.mark.parametrize(
