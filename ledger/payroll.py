@@ -20,6 +20,13 @@ Invariants:
   integer XLSX cell), a fraction is an error, never rounded. In delimited text, a filled
   cell beyond the header's columns is an error (an amount written 6,000,000 in a
   comma-separated file is three cells).
+- An XLSX cell is read by the value Excel saved with it. A formula saved without one (a file
+  written by a program, never opened in Excel) is not read as an empty cell: in a column that
+  counts it is an error of its row naming the cell and the formula (the workbook is read a
+  second time, for its formulas, only when a row has such an empty cell).
+- Only row 1 is the header (of the first sheet, for XLSX). A file whose row 1 lacks a column
+  is refused saying so, naming what row 1 holds and, when a later row (a title above the
+  header) or another sheet (a cover sheet first) has the header, where it is and what to do.
 - Nothing here consults the ledger: the policy's expected dues, the member's unit and the
   month already collected are checked by the caller and by the ledger itself.
 """
@@ -29,7 +36,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Final
 
 from ledger.domain.money import parse_dong
@@ -38,6 +47,7 @@ from ledger.textfiles import NotUtf8, csv_delimiter, decode_text, fold
 MAX_BYTES: Final = 5 * 1024 * 1024
 MAX_LINES: Final = 20_000
 MEMBER_NO: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+HEADER_SEARCH: Final = 20  # rows looked at for a header that is not row 1 (a title above it)
 
 # Per column: exact names first, then generic ones used only when no exact name is present.
 HEADERS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
@@ -75,12 +85,30 @@ class PayrollError(ValueError):
         self.vi, self.en = vi, en
 
 
+class MissingColumns(PayrollError):
+    """Row 1 lacks a column the payroll needs (`missing`: keys of `HEADERS`)."""
+
+    def __init__(self, vi: str, en: str, missing: list[str]) -> None:
+        super().__init__(vi, en)
+        self.missing = missing
+
+
 @dataclass
 class Sheet:
     """The file's rows (header first) as cell values: strings, or numbers from XLSX."""
 
     rows: list[list[Any]]
     delimited: bool  # text split at a separator: a filled cell past the header is suspect
+    title: str = ""  # XLSX: the sheet read (the first)
+    # XLSX: the first rows of the workbook's other visible sheets, by title (a cover sheet
+    # first puts the payroll there)
+    others: list[tuple[str, list[list[Any]]]] = field(default_factory=list)
+    # XLSX: the formula of each cell that has one, by (row, column) from 1, read on demand
+    formulas: Callable[[], Mapping[tuple[int, int], str]] | None = field(default=None, repr=False)
+
+    def formula(self, row: int, column: int) -> str | None:
+        """The formula of the cell (row and column from 1), for a cell that read as empty."""
+        return None if self.formulas is None else self.formulas().get((row, column))
 
 
 @dataclass
@@ -105,7 +133,7 @@ def read_rows(filename: str, data: bytes, *, max_bytes: int | None = MAX_BYTES) 
         raise PayrollError("Tệp rỗng", "The file is empty")
     name = filename.lower()
     if name.endswith(".xlsx") or data[:2] == b"PK":
-        return Sheet(_xlsx_rows(data), delimited=False)
+        return _xlsx_sheet(data)
     if name.endswith((".csv", ".txt")) or "." not in name.rsplit("/", 1)[-1]:
         return Sheet(_csv_rows(data), delimited=True)
     raise PayrollError(
@@ -133,7 +161,7 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
         ) from None
 
 
-def _xlsx_rows(data: bytes) -> list[list[Any]]:
+def _xlsx_sheet(data: bytes) -> Sheet:
     from openpyxl import load_workbook
 
     try:
@@ -151,25 +179,56 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
                 f"The first sheet ({sheet.title!r}) is hidden: unhide or delete it, so that "
                 "the payroll is the first sheet",
             )
-        # The sheet's stated size is not trusted: one stray cell at XFD1048576 would make
-        # every row 16,384 cells and a million rows of them. Rows are read as stored, without
-        # their trailing empty cells; runs of empty rows share one empty list and those at
-        # the end are dropped, so row numbers stay the file's.
-        sheet.reset_dimensions()
-        rows: list[list[Any]] = []
-        empty: list[Any] = []
+        rows = _sheet_rows(sheet)
+        others = [
+            (other.title, _sheet_rows(other, HEADER_SEARCH))
+            for other in book.worksheets[1:]
+            if other.sheet_state == "visible"
+        ]
+        return Sheet(rows, False, sheet.title, others, cache(lambda: _formula_cells(data)))
+    finally:
+        book.close()
+
+
+def _sheet_rows(sheet: Any, max_rows: int | None = None) -> list[list[Any]]:
+    # The sheet's stated size is not trusted: one stray cell at XFD1048576 would make
+    # every row 16,384 cells and a million rows of them. Rows are read as stored, without
+    # their trailing empty cells; runs of empty rows share one empty list and those at
+    # the end are dropped, so row numbers stay the file's.
+    sheet.reset_dimensions()
+    rows: list[list[Any]] = []
+    empty: list[Any] = []
+    pending = 0
+    for row in sheet.iter_rows(values_only=True):
+        if max_rows is not None and len(rows) + pending >= max_rows:
+            break
+        width = len(row)
+        while width and _blank(row[width - 1]):
+            width -= 1
+        if not width:
+            pending += 1
+            continue
+        rows.extend([empty] * pending)
         pending = 0
-        for row in sheet.iter_rows(values_only=True):
-            width = len(row)
-            while width and _blank(row[width - 1]):
-                width -= 1
-            if not width:
-                pending += 1
-                continue
-            rows.extend([empty] * pending)
-            pending = 0
-            rows.append(list(row[:width]))
-        return rows
+        rows.append(list(row[:width]))
+    return rows
+
+
+def _formula_cells(data: bytes) -> dict[tuple[int, int], str]:
+    """The formula of every formula cell of the first sheet, by (row, column) from 1: the
+    workbook read again without the saved values (`data_only=False`)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        found: dict[tuple[int, int], str] = {}
+        for r, row in enumerate(sheet.iter_rows(), start=1):
+            for c, cell in enumerate(row, start=1):
+                if getattr(cell, "data_type", None) == "f":
+                    found[(r, c)] = str(getattr(cell.value, "text", cell.value))
+        return found
     finally:
         book.close()
 
@@ -201,7 +260,7 @@ def columns(header: list[Any]) -> dict[str, int]:
                 break
     missing = [c for c in ("member", "salary_basis") if c not in found]
     if missing:
-        raise PayrollError(
+        raise MissingColumns(
             "Thiếu cột: "
             + ", ".join(LABELS[c][0] for c in missing)
             + " (tiêu đề như 'Mã đoàn viên', 'Lương đóng BHXH', 'Đoàn phí', hoặc member, "
@@ -210,8 +269,87 @@ def columns(header: list[Any]) -> dict[str, int]:
             + ", ".join(LABELS[c][1] for c in missing)
             + " (headers such as 'Mã đoàn viên', 'Lương đóng BHXH', 'Đoàn phí', or member, "
             "salary_basis, amount)",
+            missing,
         )
     return found
+
+
+def cell_name(row: int, column: int) -> str:
+    """A cell as Excel names it: (3, 5) → "E3" (row and column from 1)."""
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+def _header_row(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+    """The first row (from 1) within `HEADER_SEARCH` that has every column, and its columns."""
+    for index, row in enumerate(rows[:HEADER_SEARCH], start=1):
+        try:
+            return index, columns(row)
+        except PayrollError:
+            continue
+    return None
+
+
+def _no_header(sheet: Sheet, exc: MissingColumns) -> PayrollError:
+    """Row 1 is not the header: say that only row 1 (of the first sheet) is read as one, what
+    row 1 holds, and where the header is when it is elsewhere (a title row above it, a cover
+    sheet first)."""
+    row1 = sheet.rows[0] if sheet.rows else []
+    filled = [(i, str(v).strip()) for i, v in enumerate(row1, start=1) if not _blank(v)][:3]
+    xlsx = not sheet.delimited
+    if xlsx:
+        vi = f"Chỉ dòng 1 của trang tính đầu tiên ({sheet.title!r}) được đọc làm tiêu đề"
+        en = f"Only row 1 of the first sheet ({sheet.title!r}) is read as the header"
+        held_vi = ", ".join(f"ô {cell_name(1, i)} là {v!r}" for i, v in filled)
+        held_en = ", ".join(f"cell {cell_name(1, i)} holds {v!r}" for i, v in filled)
+    else:
+        vi, en = (
+            "Chỉ dòng đầu tiên của tệp được đọc làm tiêu đề",
+            "Only the file's first line is the header",
+        )
+        held_vi = ", ".join(f"cột {i} là {v!r}" for i, v in filled)
+        held_en = ", ".join(f"column {i} holds {v!r}" for i, v in filled)
+    if held_vi:
+        vi, en = f"{vi}; ở đó {held_vi}", f"{en}; there {held_en}"
+    found = _header_row(sheet.rows)
+    if found is not None:
+        row, cols = found
+        ref = cell_name(row, cols["member"] + 1)
+        where_vi, where_en = (f"ô {ref} ", f"cell {ref} ") if xlsx else ("", "")
+        header = str(sheet.rows[row - 1][cols["member"]]).strip()
+        vi += (
+            f". Tiêu đề nằm ở dòng {row} ({where_vi}{header!r}): hãy xóa {row - 1} dòng phía "
+            "trên nó để tiêu đề là dòng 1"
+        )
+        line = "row" if xlsx else "line"
+        en += (
+            f". The header is {line} {row} ({where_en}{header!r}): delete the {row - 1} "
+            f"{line}(s) above it so that the header is {line} 1"
+        )
+    else:
+        elsewhere = [(title, _header_row(rows)) for title, rows in sheet.others]
+        hit = next(((title, at) for title, at in elsewhere if at is not None), None)
+        if hit is not None:
+            title, (row, cols) = hit
+            ref = cell_name(row, cols["member"] + 1)
+            vi += (
+                f". Bảng lương có vẻ ở trang tính {title!r} (tiêu đề ở ô {ref}): hãy kéo trang "
+                f"tính đó lên đầu, hoặc xóa trang tính {sheet.title!r}"
+            )
+            en += (
+                f". The payroll seems to be on sheet {title!r} (header at cell {ref}): move "
+                f"that sheet first, or delete sheet {sheet.title!r}"
+            )
+            if row > 1:
+                vi += f", rồi xóa {row - 1} dòng phía trên tiêu đề"
+                en += f", then delete the {row - 1} row(s) above the header"
+        else:
+            vi += ". Hãy đặt dòng tiêu đề " + (
+                "ở dòng 1 của trang tính đầu tiên" if xlsx else "ở dòng đầu tiên của tệp"
+            )
+            en += ". Put the header " + ("in row 1 of the first sheet" if xlsx else "on line 1")
+    return PayrollError(f"{exc.vi}. {vi}", f"{exc.en}. {en}")
 
 
 def money(value: Any, column_vi: str, column_en: str) -> tuple[int | None, tuple[str, str] | None]:
@@ -254,7 +392,12 @@ def parse_lines(sheet: Sheet | list[list[Any]], *, max_lines: int | None = MAX_L
     if not rows:
         raise PayrollError("Tệp không có dòng nào", "The file has no rows")
     header = rows[0]
-    cols = columns(header)
+    try:
+        cols = columns(header)
+    except MissingColumns as exc:
+        if not isinstance(sheet, Sheet):
+            raise
+        raise _no_header(sheet, exc) from None
     width = max((i + 1 for i, h in enumerate(header) if not _blank(h)), default=0)
     lines: list[Line] = []
     for index, raw in enumerate(rows[1:], start=2):
@@ -269,6 +412,23 @@ def parse_lines(sheet: Sheet | list[list[Any]], *, max_lines: int | None = MAX_L
             i = cols.get(name)
             return raw[i] if i is not None and i < len(raw) else None
 
+        def formula(name: str, row: int = index) -> tuple[str, str] | None:
+            """The error of a formula saved without its value in this column, if it is one."""
+            if not isinstance(sheet, Sheet) or name not in cols or not _blank(cell(name)):
+                return None
+            text = sheet.formula(row, cols[name] + 1)
+            if text is None:
+                return None
+            ref, head = cell_name(row, cols[name] + 1), str(header[cols[name]]).strip()
+            return (
+                f"ô {ref} (cột {head!r}) chứa công thức {text} nhưng tệp không lưu giá trị đã "
+                "tính của nó (tệp do một chương trình tạo ra, chưa mở bằng Excel): hãy mở tệp "
+                "bằng Excel rồi lưu lại, hoặc thay công thức bằng con số",
+                f"cell {ref} (column {head!r}) holds the formula {text} but the file has no "
+                "computed value saved for it (written by a program, never opened in Excel): "
+                "open the file in Excel and save it again, or replace the formula by the number",
+            )
+
         member = str(cell("member") if cell("member") is not None else "").strip()
         line = Line(row=index, member=member, salary_basis=None, amount=None)
         lines.append(line)
@@ -282,14 +442,18 @@ def parse_lines(sheet: Sheet | list[list[Any]], *, max_lines: int | None = MAX_L
                 )
             )
             continue
-        if not member:
+        if err := formula("member"):
+            line.errors.append(err)
+        elif not member:
             line.errors.append(("thiếu mã đoàn viên", "the member number is missing"))
         elif not MEMBER_NO.match(member):
             line.errors.append(("mã đoàn viên không hợp lệ", "the member number is not valid"))
         line.salary_basis, err = money(cell("salary_basis"), "lương đóng BHXH", "salary basis")
         if err:
+            line.errors.append(formula("salary_basis") or err)
+        if err := formula("amount"):  # not an empty cell: the amount is not computed for it
             line.errors.append(err)
-        if "amount" in cols and not _blank(cell("amount")):
+        elif "amount" in cols and not _blank(cell("amount")):
             line.amount, err = money(cell("amount"), "đoàn phí", "amount")
             if err:
                 line.errors.append(err)

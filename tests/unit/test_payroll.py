@@ -121,3 +121,110 @@ def test_a_workbook_whose_first_sheet_is_hidden_is_refused() -> None:
         "Trang tính đầu tiên ('Nháp') đang bị ẩn: hãy bỏ ẩn hoặc xóa nó, "
         "để bảng lương là trang tính đầu tiên"
     )
+
+
+FORMULA_VI = (
+    "ô {ref} (cột {head!r}) chứa công thức {formula} nhưng tệp không lưu giá trị đã tính của "
+    "nó (tệp do một chương trình tạo ra, chưa mở bằng Excel): hãy mở tệp bằng Excel rồi lưu "
+    "lại, hoặc thay công thức bằng con số"
+)
+FORMULA_EN = (
+    "cell {ref} (column {head!r}) holds the formula {formula} but the file has no computed "
+    "value saved for it (written by a program, never opened in Excel): open the file in Excel "
+    "and save it again, or replace the formula by the number"
+)
+
+
+def _formula(ref: str, head: str, formula: str) -> tuple[str, str]:
+    return (
+        FORMULA_VI.format(ref=ref, head=head, formula=formula),
+        FORMULA_EN.format(ref=ref, head=head, formula=formula),
+    )
+
+
+def test_a_formula_saved_without_its_value_is_named_not_read_as_a_missing_salary() -> None:
+    """A payroll written by a script (openpyxl saves formulas without their computed value) once
+    read "thiếu lương đóng BHXH" for a salary that is there as a formula, and an amount that is
+    a formula as empty: dues computed from the policy instead of the amount the file meant."""
+    data = _xlsx(
+        ["Mã đoàn viên", "Lương", "Lương đóng BHXH", "Đoàn phí"],
+        ["DV001", 15_000_000, "=B2*0.4", None],
+        ["DV002", 15_000_000, 6_000_000, "=C3*1%"],
+        ['="DV"&"003"', 15_000_000, 6_000_000, None],
+        ["DV004", 15_000_000, 7_000_000, None],
+    )
+    lines = parse_lines(read_rows("bang_luong.xlsx", data))
+    assert [(ln.row, ln.salary_basis, ln.amount, ln.errors) for ln in lines] == [
+        (2, None, None, [_formula("C2", "Lương đóng BHXH", "=B2*0.4")]),
+        (3, 6_000_000, None, [_formula("D3", "Đoàn phí", "=C3*1%")]),
+        (4, 6_000_000, None, [_formula("A4", "Mã đoàn viên", '="DV"&"003"')]),
+        (5, 7_000_000, None, []),  # an empty Đoàn phí is still computed from the policy
+    ]
+
+
+def test_a_title_row_above_the_header_says_only_row_one_is_read_and_where_the_header_is() -> None:
+    data = _xlsx(
+        ["BẢNG LƯƠNG THÁNG 3/2025"],
+        [],
+        ["STT", "Mã đoàn viên", "Lương đóng BHXH"],
+        [1, "DV001", 6_000_000],
+    )
+    with pytest.raises(PayrollError) as refused:
+        parse_lines(read_rows("bang_luong.xlsx", data))
+    assert refused.value.vi == (
+        "Thiếu cột: mã đoàn viên, lương đóng BHXH (tiêu đề như 'Mã đoàn viên', 'Lương đóng "
+        "BHXH', 'Đoàn phí', hoặc member, salary_basis, amount). Chỉ dòng 1 của trang tính đầu "
+        "tiên ('Sheet') được đọc làm tiêu đề; ở đó ô A1 là 'BẢNG LƯƠNG THÁNG 3/2025'. Tiêu đề "
+        "nằm ở dòng 3 (ô B3 'Mã đoàn viên'): hãy xóa 2 dòng phía trên nó để tiêu đề là dòng 1"
+    )
+    assert refused.value.en == (
+        "Missing column(s): member number, salary basis (headers such as 'Mã đoàn viên', "
+        "'Lương đóng BHXH', 'Đoàn phí', or member, salary_basis, amount). Only row 1 of the "
+        "first sheet ('Sheet') is read as the header; there cell A1 holds 'BẢNG LƯƠNG THÁNG "
+        "3/2025'. The header is row 3 (cell B3 'Mã đoàn viên'): delete the 2 row(s) above it "
+        "so that the header is row 1"
+    )
+
+
+def test_a_cover_sheet_first_says_which_sheet_holds_the_payroll() -> None:
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "Bìa"
+    cover.append(["CÔNG ĐOÀN CƠ SỞ CÔNG TY MAY SÔNG BÉ"])
+    payroll = book.create_sheet("Bảng lương")
+    payroll.append(["Danh sách đoàn viên"])
+    payroll.append(["Mã đoàn viên", "Lương đóng BHXH"])
+    payroll.append(["DV001", 6_000_000])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(PayrollError) as refused:
+        parse_lines(read_rows("bang_luong.xlsx", buffer.getvalue()))
+    assert refused.value.vi.endswith(
+        "Chỉ dòng 1 của trang tính đầu tiên ('Bìa') được đọc làm tiêu đề; ở đó ô A1 là "
+        "'CÔNG ĐOÀN CƠ SỞ CÔNG TY MAY SÔNG BÉ'. Bảng lương có vẻ ở trang tính 'Bảng lương' "
+        "(tiêu đề ở ô A2): hãy kéo trang tính đó lên đầu, hoặc xóa trang tính 'Bìa', rồi xóa "
+        "1 dòng phía trên tiêu đề"
+    )
+    assert refused.value.en.endswith(
+        "Only row 1 of the first sheet ('Bìa') is read as the header; there cell A1 holds "
+        "'CÔNG ĐOÀN CƠ SỞ CÔNG TY MAY SÔNG BÉ'. The payroll seems to be on sheet 'Bảng lương' "
+        "(header at cell A2): move that sheet first, or delete sheet 'Bìa', then delete the 1 "
+        "row(s) above the header"
+    )
+
+
+def test_a_csv_title_line_says_only_the_first_line_is_the_header() -> None:
+    # Excel pads every line of a CSV to the width of the sheet: the title line too
+    csv = "Bảng lương tháng 3;\nMã đoàn viên;Lương đóng BHXH\nDV001;6.000.000\n"
+    with pytest.raises(PayrollError) as refused:
+        parse_lines(read_rows("luong.csv", csv.encode()))
+    assert refused.value.vi.endswith(
+        "Chỉ dòng đầu tiên của tệp được đọc làm tiêu đề; ở đó cột 1 là 'Bảng lương tháng 3'. "
+        "Tiêu đề nằm ở dòng 2 ('Mã đoàn viên'): hãy xóa 1 dòng phía trên nó để tiêu đề là dòng 1"
+    )
+    assert refused.value.en.endswith(
+        "Only the file's first line is the header; there column 1 holds 'Bảng lương tháng 3'. "
+        "The header is line 2 ('Mã đoàn viên'): delete the 1 line(s) above it so that the "
+        "header is line 1"
+    )
