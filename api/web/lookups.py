@@ -269,6 +269,8 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
         )
         if row["reversed"]:
             row["status"] = "reversed"
+        elif row["status"] == "paid" and row["command_type"] == "remittance.record":
+            row["status"] = "remitted"  # handed to the upper level, not paid out
         elif row["status"] == "paid" and row["command_type"] not in PAID_OUT:
             # the money lines say "paid" of every movement: income is collected, a reversal
             # or a write-off is only recorded

@@ -32,6 +32,7 @@ STATUS: Final[dict[str, tuple[str, str]]] = {
     "refused": ("Bị từ chối", "Refused"),
     "recorded": ("Đã ghi", "Recorded"),
     "reversed": ("Đã đảo", "Reversed"),
+    "remitted": ("Đã nộp cấp trên", "Remitted upward"),
 }
 
 MEMBER_STATUS: Final[dict[str, tuple[str, str]]] = {

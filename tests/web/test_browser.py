@@ -1154,3 +1154,4 @@ def test_an_officer_records_the_union_fee_and_a_remittance_from_the_web(
     first = page.locator("#recorded tbody tr").first
     expect(first.locator("td").nth(1)).to_have_text("Nộp cấp trên")
     expect(first.locator("td.num")).to_have_text("360.000 đ")
+    expect(first.locator("td").nth(4)).to_have_text("Đã nộp cấp trên")

@@ -294,5 +294,5 @@ def test_the_union_fee_and_a_remittance_signed_on_the_page_are_recorded_or_refus
         "Nộp cấp trên",
         "G1",
         "300.000 đ",
-        "Đã chi",
+        "Đã nộp cấp trên",  # it said "Đã chi" (paid out)
     ]
