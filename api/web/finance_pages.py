@@ -19,9 +19,10 @@ Invariants:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Final
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import Principal
@@ -35,6 +36,8 @@ from api.web.signed import record_signed
 from ledger import clock
 from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
 from ledger.domain.errors import LedgerError
+from ledger.domain.money import parse_dong
+from ledger.domain.periods import parse_period
 from ledger.projections.queries.tree import load_tree
 
 router = web_router()
@@ -93,6 +96,82 @@ def recorded(request: Request, who: Finance) -> Response:
         rows=lookups.recorded_by(ledger, who.subject),
         held=cosign.of_officer(ledger, who.subject),
         today=text.day(clock.today_vn()),
+    )
+
+
+ENTRIES_PAGE: Final = 50
+
+
+def _entry_search(member: str, amount: str, period: str) -> tuple[lookups.EntrySearch, Any]:
+    """The search typed on /web/finance/entries, or the refusal of one of its fields
+    (a dict: field, vi, en)."""
+    member = member.strip()
+    found_amount = None
+    if amount.strip():
+        try:
+            found_amount = parse_dong(amount)
+        except ValueError:
+            return lookups.EntrySearch(), {
+                "field": "amount",
+                "vi": "Số tiền: phải là số đồng nguyên, ví dụ 1.500.000",
+                "en": "Amount: must be whole đồng, e.g. 1.500.000",
+            }
+    start = end = None
+    if period.strip():
+        day = text.parse_day(period)
+        if day is not None:
+            start, end = day, day + timedelta(days=1)
+        else:
+            try:
+                chosen = parse_period(period.strip())
+            except ValueError:
+                return lookups.EntrySearch(), {
+                    "field": "period",
+                    "vi": "Ngày hoặc kỳ: phải là một ngày (dd/mm/yyyy) hoặc một kỳ "
+                    "(2025, 03/2025, 2025-Q1)",
+                    "en": "Date or period: must be a day (dd/mm/yyyy) or a period "
+                    "(2025, 03/2025, 2025-Q1)",
+                }
+            start, end = chosen.start, chosen.end
+    return lookups.EntrySearch(member or None, found_amount, start, end), None
+
+
+@router.get("/web/finance/entries")
+def union_entries(
+    request: Request,
+    who: Finance,
+    member: Annotated[str, Query(max_length=32)] = "",
+    amount: Annotated[str, Query(max_length=32)] = "",
+    period: Annotated[str, Query(max_length=16)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """The money entries of the officer's units, whoever recorded them (an officer who has
+    left included), with the same "Đảo bút toán" as the officer's own list."""
+    search, refusal = _entry_search(member, amount, period)
+    rows: list[dict[str, Any]] = []
+    if refusal is None:
+        rows = lookups.union_entries(
+            services(request).ctx.ledger,
+            _scopes(who),
+            search,
+            limit=ENTRIES_PAGE + 1,
+            offset=(page - 1) * ENTRIES_PAGE,
+        )
+    typed = {"member": member, "amount": amount, "period": period}
+    return render(
+        request,
+        "finance_entries.html",
+        who=who,
+        title=("Bút toán thu chi của công đoàn", "The union's money entries"),
+        rows=rows[:ENTRIES_PAGE],
+        page_no=page,
+        more=len(rows) > ENTRIES_PAGE,
+        searched=any(v.strip() for v in typed.values()),
+        typed=typed,
+        query={k: v for k, v in typed.items() if v},
+        refusal=refusal,
+        today=text.day(clock.today_vn()),
+        status=422 if refusal else 200,
     )
 
 

@@ -212,6 +212,56 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
     the upper level is the same money, not counted twice), and `reversible` says whether the
     page offers to reverse it (money recorded, neither pending, refused nor reversed: the
     ledger decides the rest when the reversal is signed)."""
+    return _entries(ledger, [ledger_entries.c.signer == officer], limit=limit)
+
+
+@dataclass(frozen=True)
+class EntrySearch:
+    """What the union's money entries are narrowed to (every part optional)."""
+
+    member: str | None = None
+    amount: int | None = None  # the amount the entry moved, either way (a reversal's too)
+    start: date | None = None  # effective date from (inclusive)
+    end: date | None = None  # to (exclusive)
+
+
+def union_entries(
+    ledger: Ledger,
+    scopes: list[str],
+    search: EntrySearch,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Money entries of the units under `scopes`, whoever signed them, newest first, as
+    `recorded_by` describes them (with the signer); `limit` rows from `offset`."""
+    e, m = ledger_entries, proj_money_lines
+    where: list[Any] = []
+    units = visible_units(ledger, scopes)
+    if units is not None:
+        where.append(e.c.unit_code.in_(sorted(units)))
+    if search.member is not None:
+        where.append(
+            e.c.event_id.in_(select(m.c.event_id).where(m.c.member_number == search.member))
+        )
+    if search.start is not None:
+        where.append(e.c.effective_date >= search.start)
+    if search.end is not None:
+        where.append(e.c.effective_date < search.end)
+    return _entries(
+        ledger, where, limit=limit, offset=offset, money_only=True, amount=search.amount
+    )
+
+
+def _entries(
+    ledger: Ledger,
+    where: list[Any],
+    *,
+    limit: int,
+    offset: int = 0,
+    money_only: bool = False,
+    amount: int | None = None,
+) -> list[dict[str, Any]]:
     e, m = ledger_entries, proj_money_lines
     amounts = (
         select(
@@ -237,28 +287,36 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
     status = (
         select(m.c.event_id, func.max(m.c.status).label("status")).group_by(m.c.event_id).subquery()
     )
+    moved = func.coalesce(amounts.c.amount, undone.c.amount)
+    stmt = (
+        select(
+            e.c.seq,
+            e.c.event_id,
+            e.c.command_type,
+            e.c.unit_code,
+            e.c.signer,
+            e.c.effective_date,
+            e.c.recorded_at,
+            moved.label("amount"),
+            amounts.c.lines,
+            amounts.c.reversed,
+            undone.c.target,
+            status.c.status,
+        )
+        .outerjoin(amounts, amounts.c.event_id == e.c.event_id)
+        .outerjoin(undone, undone.c.event_id == e.c.event_id)
+        .outerjoin(status, status.c.event_id == e.c.event_id)
+        .where(*where)
+        .order_by(e.c.seq.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if money_only:
+        stmt = stmt.where(moved.is_not(None))
+    if amount is not None:
+        stmt = stmt.where(moved.in_([amount, -amount]))
     with ledger.engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                e.c.seq,
-                e.c.event_id,
-                e.c.command_type,
-                e.c.unit_code,
-                e.c.effective_date,
-                e.c.recorded_at,
-                func.coalesce(amounts.c.amount, undone.c.amount).label("amount"),
-                amounts.c.lines,
-                amounts.c.reversed,
-                undone.c.target,
-                status.c.status,
-            )
-            .outerjoin(amounts, amounts.c.event_id == e.c.event_id)
-            .outerjoin(undone, undone.c.event_id == e.c.event_id)
-            .outerjoin(status, status.c.event_id == e.c.event_id)
-            .where(e.c.signer == officer)
-            .order_by(e.c.seq.desc())
-            .limit(limit)
-        ).all()
+        rows = conn.execute(stmt).all()
     out = []
     for r in rows:
         row = dict(r._mapping)

@@ -73,6 +73,12 @@ NAV: Final[tuple[tuple[str, frozenset[str], str, str], ...]] = (
         "Union fee, remittances",
     ),
     ("/web/finance", frozenset({"finance_officer"}), "Đã ghi", "Recorded"),
+    (
+        "/web/finance/entries",
+        frozenset({"finance_officer"}),
+        "Bút toán công đoàn",
+        "Union's entries",
+    ),
     ("/web/chair", frozenset({"chair"}), "Chờ duyệt", "Approvals"),
     ("/web/inspector", frozenset({"inspector"}), "Kiểm tra", "Inspection"),
     (

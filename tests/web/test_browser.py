@@ -34,6 +34,7 @@ from ledger import clock
 from ledger.bootstrap import open_ledger
 from ledger.client import OfficerSigner, build
 from ledger.keystore import Keystore
+from ledger.signing import encode_b64
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.support import World, at
 from tests.web.conftest import FAST, PASSWORD, PIN, populate
@@ -1155,3 +1156,91 @@ def test_an_officer_records_the_union_fee_and_a_remittance_from_the_web(
     expect(first.locator("td").nth(1)).to_have_text("Nộp cấp trên")
     expect(first.locator("td.num")).to_have_text("360.000 đ")
     expect(first.locator("td").nth(4)).to_have_text("Đã nộp cấp trên")
+
+
+def _colleague_recorded_and_left(url: str) -> str:
+    """kt.g1b, a second finance officer of G1, records other income and leaves (the role is
+    revoked); the entry's id."""
+    from tests.support import officer_key
+
+    colleague = officer_key("kt.g1b")
+    admin = officer_key("admin")
+    grant = {"officer": "kt.g1b", "role": "finance_officer", "scope": "G1"}
+    ctx = open_ledger(url)
+    try:
+        for type_, body in (
+            (
+                "officer.register",
+                {
+                    "officer": "kt.g1b",
+                    "name": "Đỗ Văn Tâm",
+                    "public_key": encode_b64(colleague.signer.public_key),
+                },
+            ),
+            ("officer.grant", grant),
+        ):
+            ctx.ledger.submit(build(type_, by=admin, body=body))
+        receipt = ctx.ledger.submit(
+            build(
+                "collection.other",
+                by=colleague,
+                unit="G1",
+                effective_date=_today(),
+                body={"source": "donation", "amount": 777_000, "description": "Ủng hộ Trung thu"},
+            )
+        )
+        ctx.ledger.submit(build("officer.revoke_role", by=admin, body=grant))
+        return str(receipt.event_id)
+    finally:
+        ctx.close()
+
+
+def test_an_officer_reverses_a_colleagues_entry_from_the_unions_entries(
+    people: People, server: dict[str, Any]
+) -> None:
+    """Only the officer's own entries could be reversed in the web: one recorded by a
+    colleague who has since left could not. The union's entries list it, searched by amount,
+    with the same "Đảo bút toán"; an empty reason is said in Vietnamese, and a refusal about
+    the entry itself (reversed meanwhile in another tab) is said of that entry."""
+    entry = _colleague_recorded_and_left(server["url"])
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/entries")
+    search = page.locator("#entries-search")
+    search.get_by_label("Số tiền (đồng)").fill("777.000")
+    search.get_by_role("button", name="Tìm").click()
+    page.wait_for_url("**/web/finance/entries?*amount=777.000*")
+    rows = page.locator("#entries tbody tr")
+    expect(rows).to_have_count(1)
+    row = page.locator(f'tr[data-event="{entry}"]')
+    expect(row.locator("td").nth(4)).to_have_text("Đã thu")
+    expect(row.locator("td").nth(5)).to_have_text("kt.g1b")
+    stale = page.context.new_page()  # the same list, left open in another tab
+    stale.goto(page.url)
+
+    row.get_by_text("Đảo bút toán", exact=True).click()
+    form = page.locator(f"#reverse-{entry}")
+    reason = form.get_by_label("Lý do đảo")
+    form.get_by_role("button", name="Ký và đảo bút toán").click()
+    assert reason.evaluate("el => el.validationMessage") == "Hãy nhập lý do đảo bút toán."
+    expect(page.locator(f"#rv-{entry}")).to_be_hidden()  # nothing was signed
+    shot(page, "finance-entries-reason-missing")
+    reason.fill("Ghi trùng khoản ủng hộ")
+    assert reason.evaluate("el => el.validationMessage") == ""
+    form.get_by_role("button", name="Ký và đảo bút toán").click()
+    expect(page.locator(f"#rv-{entry}")).to_contain_text("Đã đảo bút toán.")
+    expect(row.locator("td").nth(4)).to_have_text("Đã đảo")  # after the reload
+    expect(page.locator(f"#reverse-{entry}")).to_have_count(0)
+    shot(page, "finance-entries-reversed")
+
+    old = stale.locator(f'tr[data-event="{entry}"]')
+    old.get_by_text("Đảo bút toán", exact=True).click()
+    old_form = stale.locator(f"#reverse-{entry}")
+    old_form.get_by_label("Lý do đảo").fill("Ghi trùng khoản ủng hộ")
+    old_form.get_by_role("button", name="Ký và đảo bút toán").click()
+    result = stale.locator(f"#rv-{entry}")
+    expect(result).to_contain_text("Chưa ghi: sổ không cho làm việc này với bút toán")
+    expect(result.locator("li")).to_have_text(
+        f"Bút toán {entry[:8]} (Thu khác, 777.000 đ, {_today():%d/%m/%Y}): bút toán đã được đảo"
+    )
+    shot(stale, "finance-entries-refused-on-the-entry")
+    stale.close()

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from audit.log import make_checkpoint
 from ledger import clock
+from ledger.signing import encode_b64
 from ledger.tables import ledger_entries
+from tests.support import at, officer_key
 from tests.web.conftest import Web, csrf_of
 
 
@@ -214,6 +216,215 @@ def test_pending_refused_and_non_money_entries_offer_no_reversal(web: Web) -> No
     assert f'id="reverse-{pending.event_id}"' not in page
     assert f'id="reverse-{salary.event_id}"' not in page
     assert f'id="reverse-{web.events["gift1"]}"' in page
+
+
+# --- the union's entries: another officer's entry is reversed in the web --------------------------
+
+
+def _colleague(web: Web) -> Any:
+    """kt.g1b: a second finance officer of G1 (who will leave)."""
+    w, colleague = web.world, officer_key("kt.g1b")
+    with at("2024-06-02", 9):
+        w.submit(
+            "officer.register",
+            by=w.admin,
+            body={
+                "officer": "kt.g1b",
+                "name": "Đỗ Văn Tâm",
+                "public_key": encode_b64(colleague.signer.public_key),
+            },
+        )
+        w.submit(
+            "officer.grant",
+            by=w.admin,
+            body={"officer": "kt.g1b", "role": "finance_officer", "scope": "G1"},
+        )
+    return colleague
+
+
+def _leaves(web: Web, officer: str) -> None:
+    web.world.submit(
+        "officer.revoke_role",
+        by=web.world.admin,
+        body={"officer": officer, "role": "finance_officer", "scope": "G1"},
+    )
+
+
+def test_an_entry_a_colleague_who_left_recorded_is_reversed_from_the_unions_entries(
+    web: Web,
+) -> None:
+    """Reversal was offered only on the officer's own entries: a payout recorded by another
+    finance officer of the union (one who has since left) could not be corrected in the web."""
+    w = web.world
+    colleague = _colleague(web)
+    theirs = w.payout("DV002", "gift", 250_000, on="2024-09-05", by=colleague, occasion="Trung thu")
+    _leaves(web, "kt.g1b")
+    officer = web.login("kt.g1")
+    assert theirs.event_id not in officer.get("/web/finance").text  # only one's own there
+    r = officer.get("/web/finance/entries")
+    assert r.status_code == 200
+    page = r.text
+    assert 'href="/web/finance/entries"' in page  # in the finance officer's navigation
+    rows = _rows(page)
+    assert _cells(rows[theirs.event_id])[:7] == [
+        "05/09/2024",
+        "Chi phúc lợi",
+        "G1",
+        "250.000 đ",
+        "Đã chi",
+        "kt.g1b",
+        theirs.event_id[:8],
+    ]
+    assert _cells(rows[web.events["gift1"]])[5] == "kt.g1"  # everyone's, one's own too
+    form = re.search(rf'<form[^>]*id="reverse-{theirs.event_id}"[^>]*>', page)
+    assert form is not None
+    assert 'data-sign="reversal.record"' in form.group(0) and 'data-unit="G1"' in form.group(0)
+    assert f'data-fixed=\'{{"target": "{theirs.event_id}"}}\'' in form.group(0)
+    assert web.events["gift3"] not in page  # G2's: not a unit of kt.g1
+
+    headers = {"X-CSRF-Token": csrf_of(page), "Accept": "application/json"}
+    done = officer.post(
+        "/web/finance/submit", json=_reversal(web, w.kt, theirs.event_id), headers=headers
+    )
+    assert done.status_code == 201, done.text
+    after = officer.get("/web/finance/entries").text
+    rows = _rows(after)
+    assert _cells(rows[theirs.event_id])[4] == "Đã đảo"
+    assert f'id="reverse-{theirs.event_id}"' not in after
+    back = _cells(rows[done.json()["event_id"]])
+    assert (back[1], back[3], back[4], back[5]) == ("Đảo bút toán", "-250.000 đ", "Đã ghi", "kt.g1")
+    assert f'id="reverse-{done.json()["event_id"]}"' not in after
+
+
+def test_the_unions_entries_offer_no_reversal_the_ledger_would_refuse(web: Web) -> None:
+    """Pending and refused payouts, a reversed entry and a reversal are listed without it."""
+    w = web.world
+    colleague = _colleague(web)
+    today = clock.today_vn()
+
+    def large(amount: int) -> Any:
+        return w.submit(
+            "payout.record",
+            by=colleague,
+            unit="G1",
+            effective_date=today,
+            body={
+                "member": "DV001",
+                "kind": "gift",
+                "amount": amount,
+                "occasion": "Sinh nhật",
+                "await_approval": True,
+            },
+        )
+
+    pending, refused = large(100_000), large(120_000)
+    w.submit(
+        "approval.decide",
+        by=w.chair,
+        unit="G1",
+        effective_date=today,
+        body={"target": refused.event_id, "target_digest": refused.digest, "decision": "refuse"},
+    )
+    reversal = w.submit(
+        "reversal.record",
+        by=colleague,
+        unit="G1",
+        effective_date=today,
+        body={"target": web.events["gift2"], "reason": "ghi nhầm"},
+    )
+    page = web.login("kt.g1").get("/web/finance/entries").text
+    rows = _rows(page)
+    assert _cells(rows[pending.event_id])[4] == "Chờ Chủ tịch duyệt"
+    assert _cells(rows[refused.event_id])[4] == "Bị từ chối"
+    assert _cells(rows[web.events["gift2"]])[4] == "Đã đảo"
+    for entry in (pending.event_id, refused.event_id, web.events["gift2"], reversal.event_id):
+        assert f'id="reverse-{entry}"' not in page
+    assert f'id="reverse-{web.events["gift1"]}"' in page
+
+
+def test_the_unions_entries_are_searched_and_paginated(web: Web) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+
+    def found(**query: str) -> list[str]:
+        r = officer.get("/web/finance/entries", params=query)
+        assert r.status_code == 200, r.text
+        return list(_rows(r.text))
+
+    gift1, gift2, dues = web.events["gift1"], web.events["gift2"], web.events["dues"]
+    assert found() == [dues, gift2, gift1]
+    assert found(member="DV002") == [dues, gift2]  # a line of the dues batch is DV002's
+    assert found(member="DV002", period="09/2024") == [gift2]
+    assert found(amount="300.000") == [gift1]
+    assert found(amount="130000 đ") == [dues]
+    assert found(period="05/08/2024") == [dues]
+    assert found(period="2024-Q3") == [dues, gift2, gift1]
+    assert found(period="2025") == []
+    assert found(member="DV201") == []  # G2's member: not in kt.g1's units
+
+    # more than a page: 50 a page, newest first, the search kept in the links
+    with at("2024-10-01"):
+        for n in range(50):
+            w.submit(
+                "collection.other",
+                by=w.kt,
+                unit="G1",
+                effective_date="2024-10-01",
+                body={"source": "donation", "amount": 10_000 + n, "description": f"Ủng hộ {n}"},
+            )
+    first = officer.get("/web/finance/entries", params={"period": "2024"}).text
+    assert len(_rows(first)) == 50 and dues not in first
+    assert 'href="/web/finance/entries?period=2024&amp;page=2"' in first
+    second = officer.get("/web/finance/entries", params={"period": "2024", "page": "2"}).text
+    assert list(_rows(second)) == [dues, gift2, gift1]
+    assert 'href="/web/finance/entries?period=2024&amp;page=1"' in second
+    assert "page=3" not in second
+
+
+def test_a_bad_search_of_the_unions_entries_names_the_field(web: Web) -> None:
+    officer = web.login("kt.g1")
+    for query, field, said in (
+        ({"amount": "1.5"}, "q-amount", "Số tiền: phải là số đồng nguyên, ví dụ 1.500.000"),
+        (
+            {"period": "2025-13"},
+            "q-period",
+            "Ngày hoặc kỳ: phải là một ngày (dd/mm/yyyy) hoặc một kỳ (2025, 03/2025, 2025-Q1)",
+        ),
+    ):
+        r = officer.get("/web/finance/entries", params=query)
+        assert r.status_code == 422
+        assert _text(r.text).count(said) == 1
+        value = next(iter(query.values()))
+        assert f'id="{field}" name="{next(iter(query))}"' in r.text
+        assert re.search(
+            rf'id="{field}"[^>]*value="{re.escape(value)}" aria-invalid="true"', r.text
+        )
+        assert "<tr data-event" not in r.text
+
+
+def test_a_reversal_form_names_its_entry_and_says_a_missing_reason_in_the_pages_language(
+    web: Web,
+) -> None:
+    """A refusal about the entry (body.target: "bút toán đã được đảo") was listed with no
+    label, the entry id being no input; an empty reason was stopped by the browser's own
+    bubble in the browser's language. The form now names its entry (data-entry: web.js says
+    such a refusal of it) and carries the reason's message (data-missing: setCustomValidity)."""
+    gift = web.events["gift1"]
+    for path in ("/web/finance", "/web/finance/entries"):
+        page = web.login("kt.g1").get(path).text
+        form = re.search(rf'<form[^>]*id="reverse-{gift}"[^>]*>', page)
+        assert form is not None
+        assert f'data-entry="Bút toán {gift[:8]} (Chi phúc lợi, 300.000 đ, 02/09/2024)"' in (
+            form.group(0)
+        )
+        reason = re.search(rf'<input id="rv-reason-{gift}"[^>]*>', page)
+        assert reason is not None and "required" in reason.group(0)
+        assert 'data-missing="Hãy nhập lý do đảo bút toán."' in reason.group(0)
+    english = web.login("kt.g1")
+    english.cookies.set("phucloi_lang", "en")
+    page = english.get("/web/finance/entries").text
+    assert f'data-entry="Entry {gift[:8]} (Welfare payout, 300.000 đ, 02/09/2024)"' in page
+    assert 'data-missing="Enter the reason for the reversal."' in page
 
 
 # --- the 2% union fee and remittances upward ------------------------------------------------------

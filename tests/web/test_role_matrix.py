@@ -49,6 +49,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/web/finance/dues/preview"): {FIN},
     ("GET", "/web/finance/other"): {FIN},
     ("GET", "/web/finance/fees"): {FIN},
+    ("GET", "/web/finance/entries"): {FIN},
     ("GET", "/web/chair"): {CHAIR},
     ("POST", "/web/chair/submit"): {CHAIR},
     ("POST", "/web/chair/cosign"): {CHAIR},

@@ -131,8 +131,14 @@
       const column = { member: t("mã đoàn viên", "member number"), salary_basis: t("lương đóng BHXH", "salary basis"), amount: t("đoàn phí", "dues") }[line[2]] || line[2];
       return t(`dòng ${rows[Number(line[1])]} của tệp, ${column}`, `row ${rows[Number(line[1])]} of the file, ${column}`);
     }
-    return labelText(inputFor(form, field));
+    const label = labelText(inputFor(form, field));
+    if (label) return label;
+    // A refusal about the entry a form acts on (a reversal's target, its unit) is said of
+    // that entry: the entry id is not an input.
+    if (form && form.dataset.entry && ENTRY_FIELDS.has(String(field || ""))) return form.dataset.entry;
+    return null;
   }
+  const ENTRY_FIELDS = new Set(["body.target", "unit"]);
 
   // Show a result (receipt or refusal) in a live region. `extra`: {form, rows, lines} —
   // lines are shown after the headline on success (what was recorded).
@@ -148,7 +154,10 @@
     const problems = !ok && Array.isArray(body.problems) ? body.problems : [];
     let headline = (lang() === "en" ? body.message_en : body.message_vi) || t("Lỗi không xác định", "Unknown error");
     if (!ok && body.code === "invalid_command" && problems.length) {
-      headline = t("Chưa ghi: có thông tin cần sửa", "Not recorded: some fields need correcting");
+      const aboutEntry = form && form.dataset.entry && problems.every((p) => ENTRY_FIELDS.has(String(p.field || "")) && !inputFor(form, p.field));
+      headline = aboutEntry
+        ? t("Chưa ghi: sổ không cho làm việc này với bút toán", "Not recorded: the ledger refuses this for the entry")
+        : t("Chưa ghi: có thông tin cần sửa", "Not recorded: some fields need correcting");
     }
     // Spending held for the chair's signature (202): the server says it is not recorded yet.
     const held = ok && body.held;
@@ -586,9 +595,31 @@
     });
   }
 
+  // The browser's own bubble for a required or mistyped field speaks the browser's language:
+  // say it in the page's (a field's data-missing, else its label and what is wrong).
+  function validityMessage(el) {
+    const label = labelText(el) || "";
+    if (el.validity.valueMissing) return el.dataset.missing || t(`${label}: chưa nhập`, `${label}: required`);
+    if (el.validity.patternMismatch) {
+      return t(`${label}: phải có dạng ${el.placeholder}`, `${label}: must look like ${el.placeholder}`);
+    }
+    return "";
+  }
+  function pageValidity(form) {
+    for (const el of $$("input, select, textarea", form)) {
+      el.addEventListener("invalid", () => {
+        el.setCustomValidity("");
+        el.setCustomValidity(validityMessage(el));
+      });
+      el.addEventListener("input", () => el.setCustomValidity(""));
+      el.addEventListener("change", () => el.setCustomValidity(""));
+    }
+  }
+
   // --- a generic signed form: fields named body.X / personal.X -----------------------------------
   function signedForms(root) {
     for (const form of $$("form[data-sign]", root)) {
+      pageValidity(form);
       let busy = false;
       form.addEventListener("submit", async (ev) => {
         ev.preventDefault();
