@@ -38,6 +38,7 @@ from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import parse_dong
 from ledger.domain.periods import parse_period
+from ledger.domain.policy import expected_union_fee
 from ledger.projections.queries.tree import load_tree
 
 router = web_router()
@@ -406,7 +407,6 @@ def fees_form(request: Request, who: Finance) -> Response:
     with ledger.engine.connect() as conn:
         tree = load_tree(conn)
     uppers: dict[str, list[dict[str, str]]] = {}
-    rates: dict[str, int | None] = {}
     for u in units:
         chain: list[dict[str, str]] = []
         parent = tree.nodes[u["code"]].parent
@@ -415,8 +415,6 @@ def fees_form(request: Request, who: Finance) -> Response:
             chain.append({"code": node.code, "name": node.name})
             parent = node.parent
         uppers[u["code"]] = chain
-        policy = ledger.policy_for(u["code"], today)
-        rates[u["code"]] = None if policy is None else int(policy.union_fee_rate_bp)
     return render(
         request,
         "finance_fees.html",
@@ -424,8 +422,52 @@ def fees_form(request: Request, who: Finance) -> Response:
         title=("Kinh phí 2% và nộp cấp trên", "Union fee and remittances"),
         units=units,
         uppers=uppers,
-        rates=rates,
         remittance_kinds=REMITTANCE_KINDS,
         month=f"{today:%m/%Y}",
         today=text.day(today),
+    )
+
+
+@router.get("/web/finance/fee-due")
+def fee_due(
+    request: Request,
+    who: Finance,
+    unit: Annotated[str, Query(max_length=64)] = "",
+    month: Annotated[str, Query(max_length=7)] = "",
+    payroll: Annotated[int | None, Query(ge=0, le=10**13)] = None,
+) -> JSONResponse:
+    """The union fee due on a payroll by the policy the ledger applies to it: the one in
+    force at the unit on the payroll month's first day (`_check_union_fee`), not today's."""
+    if unit not in {u["code"] for u in _units(request, who)}:
+        raise ApiError(
+            403,
+            "out_of_scope",
+            f"Không có quyền ghi thu tại đơn vị {unit}",
+            f"Not allowed to record at unit {unit}",
+            field="unit",
+        )
+    first = None
+    if len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit():
+        first = text.parse_day(f"{month}-01")
+    if first is None:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "Tháng lương phải có dạng mm/yyyy, ví dụ 03/2025",
+            "The payroll month must look like mm/yyyy, e.g. 03/2025",
+            field="month",
+        )
+    policy = services(request).ctx.ledger.policy_for(unit, first)
+    return JSONResponse(
+        {
+            "unit": unit,
+            "month": month,
+            "on": text.day(first),
+            "policy": None if policy is None else policy.version,
+            "rate_bp": None if policy is None else int(policy.union_fee_rate_bp),
+            "due": None
+            if policy is None or payroll is None
+            else int(expected_union_fee(policy, payroll)),
+        },
+        headers={"Cache-Control": "no-store"},
     )

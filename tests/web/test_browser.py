@@ -1132,7 +1132,8 @@ def test_an_officer_records_the_union_fee_and_a_remittance_from_the_web(
     fee.get_by_label("Tháng lương (mm/yyyy)").fill("13/2025")
     fee.get_by_label("Doanh nghiệp đóng kinh phí").fill("Công ty May Sông Bé")
     fee.get_by_label("Quỹ lương đóng BHXH (đồng)").fill("45.000.000")
-    expect(page.locator("#fee-due")).to_contain_text("2% quỹ lương = 900.000 đ")
+    # no month, no policy to tell the fee by: the general rule only
+    expect(page.locator("#fee-due")).to_contain_text("Kinh phí không được nhiều hơn tỷ lệ")
     fee.get_by_label("Số tiền kinh phí (đồng)").fill("900.000")
     fee.get_by_role("button", name="Ký và ghi kinh phí").click()
     result = page.locator("#fee-result")
@@ -1140,6 +1141,10 @@ def test_an_officer_records_the_union_fee_and_a_remittance_from_the_web(
         "Tháng lương (mm/yyyy): tháng phải có dạng mm/yyyy, ví dụ 03/2025"
     )
     fee.get_by_label("Tháng lương (mm/yyyy)").fill(month)
+    # the policy of the payroll month's first day, as the ledger checks it
+    expect(page.locator("#fee-due")).to_contain_text(
+        f"áp dụng cho tháng lương {month} (quy chế ngày 01/{month}): 2% quỹ lương = 900.000 đ"
+    )
     fee.get_by_role("button", name="Ký và ghi kinh phí").click()
     expect(result).to_contain_text("Đã ghi kinh phí công đoàn.")
     expect(result).to_contain_text(f"Số tiền đã ký: 900.000 đ, ngày {_today():%d/%m/%Y}")

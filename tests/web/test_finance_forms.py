@@ -5,6 +5,7 @@ site's icon. Server side, with FastAPI's TestClient on the real ledger (both bac
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -448,7 +449,7 @@ def test_the_fee_page_offers_the_union_fee_and_remittance_forms(web: Web) -> Non
         "Công đoàn cấp trên nhận",
     ):
         assert label in labels
-    assert "data-rates='{\"G1\": 200}'" in page  # the policy's 2%, for the due amount shown
+    assert 'id="fee-due"' in page  # the due amount, asked of /web/finance/fee-due
     uppers = re.search(r'<select id="remit-to"[^>]*>(.*?)</select>', page, re.S)
     assert uppers is not None
     assert re.findall(r'<option value="([^"]+)">', uppers.group(1)) == ["D", "P"]
@@ -507,3 +508,74 @@ def test_the_union_fee_and_a_remittance_signed_on_the_page_are_recorded_or_refus
         "300.000 đ",
         "Đã nộp cấp trên",  # it said "Đã chi" (paid out)
     ]
+
+
+def test_the_fee_due_shown_is_by_the_policy_of_the_payroll_months_first_day(web: Web) -> None:
+    """The form's hint used the policy in force today, the ledger the one in force on the
+    payroll month's first day: with a rate changed this month, a fee for last month's
+    payroll was shown as over the limit the ledger applies (or under it)."""
+    w = web.world
+    today = clock.today_vn()
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    w.adopt(
+        "G1",
+        f"{today}",
+        version="G1-1pct",
+        effective_from=f"{this_month}",
+        union_fee_rate_bp=100,
+    )
+    officer = web.login("kt.g1")
+
+    def due(month: str) -> Any:
+        r = officer.get(
+            "/web/finance/fee-due", params={"unit": "G1", "month": month, "payroll": 45_000_000}
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert due(f"{last_month:%Y-%m}") == {
+        "unit": "G1",
+        "month": f"{last_month:%Y-%m}",
+        "on": f"{last_month:%d/%m/%Y}",
+        "policy": "2025-07",
+        "rate_bp": 200,
+        "due": 900_000,
+    }
+    now = due(f"{this_month:%Y-%m}")
+    assert (now["policy"], now["rate_bp"], now["due"]) == ("G1-1pct", 100, 450_000)
+    # the ledger agrees: last month's payroll takes the 2% shown, this month's no more than 1%
+    headers = {
+        "X-CSRF-Token": csrf_of(officer.get("/web/finance/fees").text),
+        "Accept": "application/json",
+    }
+
+    def record(month: Any, amount: int) -> Any:
+        body = {
+            "month": f"{month:%Y-%m}",
+            "payroll": 45_000_000,
+            "employer": "Công ty May Sông Bé",
+            "amount": amount,
+        }
+        item = w.item("collection.union_fee", by=w.kt, unit="G1", effective_date=today, body=body)
+        return officer.post("/web/finance/submit", json=item, headers=headers)
+
+    assert record(this_month, 450_001).status_code == 422
+    assert record(last_month, 900_000).status_code == 201
+
+
+def test_the_fee_due_is_asked_only_for_the_officers_units_and_a_real_month(web: Web) -> None:
+    officer = web.login("kt.g1")
+    asks = {"Accept": "application/json"}  # as the page's script asks
+    other = officer.get(
+        "/web/finance/fee-due", params={"unit": "G2", "month": "2024-09"}, headers=asks
+    )
+    assert other.status_code == 403
+    assert [p["field"] for p in other.json()["problems"]] == ["unit"]
+    for month in ("2024-13", "09/2024", "2024-9", ""):
+        bad = officer.get(
+            "/web/finance/fee-due", params={"unit": "G1", "month": month}, headers=asks
+        )
+        assert bad.status_code == 422, month
+        assert [p["field"] for p in bad.json()["problems"]] == ["month"]
+        assert bad.json()["message_vi"] == "Tháng lương phải có dạng mm/yyyy, ví dụ 03/2025"

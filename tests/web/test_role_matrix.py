@@ -50,6 +50,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/web/finance/other"): {FIN},
     ("GET", "/web/finance/fees"): {FIN},
     ("GET", "/web/finance/entries"): {FIN},
+    ("GET", "/web/finance/fee-due"): {FIN},
     ("GET", "/web/chair"): {CHAIR},
     ("POST", "/web/chair/submit"): {CHAIR},
     ("POST", "/web/chair/cosign"): {CHAIR},
@@ -79,6 +80,7 @@ def _request(client: Any, method: str, path: str, events: dict[str, str], csrf: 
     query = {
         "/web/finance/members": {"q": "DV0"},
         "/web/finance/allowance": {"member": "DV001", "kind": "gift", "on": "2024-09-10"},
+        "/web/finance/fee-due": {"unit": "G1", "month": "2024-09", "payroll": "1000"},
         "/web/me/disputes/new": {"entry": events["gift1"]},
         "/web/me/consistency": {"old": "1", "new": "2"},
         "/web/reports/download": {"unit": "G1", "kind": "monthly", "period": "2024-09"},

@@ -718,24 +718,36 @@
   }
 
   // --- the 2% union fee and remittances --------------------------------------------------------
-  // The fee form says what the unit's policy makes due on the payroll typed (the ledger
-  // refuses more: over_union_fee); the remittance form offers the chosen unit's upper levels.
+  // The fee form says what the unit's policy for the payroll month makes due on the payroll
+  // typed (the ledger refuses more: over_union_fee); the remittance form offers the chosen
+  // unit's upper levels.
   function feesPage(root) {
     const hint = $("#fee-due", root);
     const fee = $("#fee-form", root);
     if (hint && fee) {
-      const rates = JSON.parse(hint.dataset.rates || "{}");
-      const refresh = () => {
+      // The ledger checks the fee against the policy in force on the payroll month's first
+      // day, not today's: the server says what that policy makes due (GET /web/finance/fee-due).
+      let asked = 0;
+      const general = hint.textContent;
+      const refresh = async () => {
         const unit = fee.elements.unit.value;
-        const rate = rates[unit];
+        const month = isoMonth(fee.elements["body.month"].value);
         const payroll = parseMoney(fee.elements["body.payroll"].value);
-        if (rate === null || rate === undefined || payroll === null) return;
-        // rate in basis points, rounded half up to whole đồng as ledger.domain.money.apply_rate
-        const due = Number((BigInt(payroll) * BigInt(rate) + 5000n) / 10000n);
+        const mine = ++asked;
+        if (!unit || month === null || payroll === null) return;
+        const res = await getJSON(`/web/finance/fee-due?unit=${encodeURIComponent(unit)}&month=${month}&payroll=${payroll}`);
+        if (mine !== asked) return;
+        if (!res.ok || res.body.due === null) {
+          hint.textContent = general;
+          return;
+        }
+        const rate = res.body.rate_bp;
         const pct = String(rate / 100).replace(".", lang() === "en" ? "." : ",") + "%";
-        hint.textContent = hint.dataset.template.replace("{unit}", unit).replace("{rate}", pct).replace("{amount}", money(due));
+        hint.textContent = hint.dataset.template.replace("{unit}", unit).replace("{month}", month.slice(5) + "/" + month.slice(0, 4))
+          .replace("{on}", res.body.on).replace("{rate}", pct).replace("{amount}", money(res.body.due));
       };
       fee.elements.unit.addEventListener("change", refresh);
+      fee.elements["body.month"].addEventListener("input", refresh);
       fee.elements["body.payroll"].addEventListener("input", refresh);
     }
     const to = $("#remit-to", root);
