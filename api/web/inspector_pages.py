@@ -23,6 +23,7 @@ Invariants:
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from dataclasses import dataclass, field
@@ -269,6 +270,10 @@ def overview(
         chart = welfare_chart(grassroots_figures(ctx.ledger, code, label))
     except LedgerError:
         chart = None
+    # The run's state before the last recorded run: a run finishing in between is then shown
+    # running (the next load shows its verdict), never as "no verification recorded yet".
+    verification = copy.copy(_verification(request))
+    recorded = last_run(ctx.engine)
     return render(
         request,
         "inspector.html",
@@ -278,8 +283,8 @@ def overview(
         period=label,
         period_chosen=not period,
         log_status=_status(ctx),
-        verification=_verification(request),
-        last_run=last_run(ctx.engine),
+        verification=verification,
+        last_run=recorded,
         report=report,
         shown=report.findings[:FINDINGS_SHOWN],
         disputes=lookups.disputes(ctx.ledger, who.scopes([INSPECTOR])),
