@@ -30,6 +30,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,  # the site icon, for pages without the link (/docs)
     ("GET", "/auth/me"): ALL,
     ("POST", "/auth/logout"): ALL,
     # signed writes
