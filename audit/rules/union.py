@@ -21,8 +21,12 @@ Invariants:
   beneficiary) with what other unions' in-kind payouts of the same kind cost a head in the
   same season (each union's median there; cash of that kind is no peer): an item renamed so
   that it has no peers, or several units a head at an honest unit price. A payout already
-  found by its unit price is not counted again; the others are one finding per union, kind
-  and season.
+  found by its unit price is not counted again. Graded by what is known of its unit price:
+  high when its item has no peers in the season and one unit alone is the ratio above the
+  peers' cost a head; otherwise the price is normal and the quantity is the question:
+  medium above the union's own per-payout cap for the kind, low within it when the units a
+  head are the ratio above the other unions' median (of the item when it has enough peers,
+  else of the kind), otherwise no finding. One finding per union, kind, grade and season.
 - Rule 11 also judges welfare expenses (goods bought in bulk: Tết gifts, a union market):
   their cost per participant against the median cost a head of
   other unions' in-kind payouts in the season (each union's median there), with the same
@@ -58,7 +62,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from audit.rules.base import DetectedFinding, Evidence, Severity, make
 from audit.rules.benefits import occasion_key
@@ -70,6 +74,7 @@ from ledger.domain.catalogue import (
     SEPARATE_BOOK_WELFARE,
     IncomeSource,
     SpendingCategory,
+    WelfareKind,
 )
 from ledger.domain.money import BP_PER_WHOLE, compare_share, div_half_up, format_dong, share_bp
 from ledger.domain.periods import Period
@@ -208,17 +213,38 @@ def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
             names.setdefault(key, p.item)
             items[key][(p.unit, p.on)].append(p)
     out = []
+    priced: dict[str, int] = {}  # event id -> the season's peers' median price of its item
     for item, bought in sorted(items.items()):
         prices: Prices = sorted(
             (on, unit, Counter(p.unit_cost or 0 for p in ps)) for (unit, on), ps in bought.items()
         )
+        for _unit, reference, _ratio, ps in _season_references(facts, prices, bought):
+            priced.update((p.event_id, reference) for p in ps)
         # (payout, reference price) of each purchase far above its season's peers, per unit
         high = _far_above(facts, prices, bought, lambda p: p.unit_cost or 0)
         for unit, found in sorted(high.items()):
             for season in _seasons(facts, found):
                 out.append(_inflated(unit, names[item], season))
     flagged = {e for f in out for e in f.event_ids}
-    return out + _dear_per_head(facts, flagged) + _welfare_expenses_per_head(facts)
+    return out + _dear_per_head(facts, flagged, priced) + _welfare_expenses_per_head(facts)
+
+
+def _season_references(
+    facts: Facts, prices: Prices, bought: dict[tuple[str, date], list[Payout]]
+) -> list[tuple[str, int, int, list[Payout]]]:
+    """(unit, reference, ratio, payouts) of each of `bought` (by unit and day) that has enough
+    peers in `prices` in its season: the reference is the median of their prices there, the
+    ratio the inspecting level's `in_kind_price_ratio_bp`."""
+    out = []
+    for (unit, on), ps in sorted(bought.items()):
+        judged = facts.judged(unit, on)
+        if judged is None:
+            continue
+        d = judged.detection
+        peers = _season_prices(prices, unit, on, d.in_kind_season_days)
+        if len(peers) >= d.in_kind_min_peers:
+            out.append((unit, median_int(peers), d.in_kind_price_ratio_bp, ps))
+    return out
 
 
 def _far_above(
@@ -231,37 +257,43 @@ def _far_above(
     least the policy's ratio above the median of its season's peers in `prices`, when there
     are enough peers (the inspecting level's detection thresholds)."""
     high: dict[str, list[tuple[Payout, int]]] = defaultdict(list)
-    for (unit, on), ps in sorted(bought.items()):
-        judged = facts.judged(unit, on)
-        if judged is None:
-            continue
-        d = judged.detection
-        peers = _season_prices(prices, unit, on, d.in_kind_season_days)
-        if len(peers) < d.in_kind_min_peers:
-            continue
-        reference = median_int(peers)
-        high[unit] += [
-            (p, reference)
-            for p in ps
-            if value(p) * BP_PER_WHOLE >= reference * d.in_kind_price_ratio_bp
-        ]
+    for unit, reference, ratio, ps in _season_references(facts, prices, bought):
+        high[unit] += [(p, reference) for p in ps if value(p) * BP_PER_WHOLE >= reference * ratio]
     return high
 
 
-def _per_head_prices(payouts: list[Payout]) -> Prices:
-    """(day, unit, amounts a head got) of `payouts`, by day: what `_season_prices` reads."""
+def _per_head_prices(
+    payouts: list[Payout], value: Callable[[Payout], int] = attrgetter("amount")
+) -> Prices:
+    """(day, unit, amounts a head got) of `payouts`, by day: what `_season_prices` reads;
+    `value` another figure of each payout (the units a head got)."""
     by_day: dict[tuple[date, str], Counter[int]] = defaultdict(Counter)
     for p in payouts:
-        by_day[(p.on, p.unit)][p.amount] += 1
+        by_day[(p.on, p.unit)][value(p)] += 1
     return sorted((on, unit, amounts) for (on, unit), amounts in by_day.items())
 
 
-def _dear_per_head(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:
+def _units(p: Payout) -> int:
+    return p.quantity or 1
+
+
+def _dear_per_head(
+    facts: Facts, flagged: set[str], priced: dict[str, int]
+) -> list[DetectedFinding]:
     """In-kind payouts whose cost per head (the payout's amount: one beneficiary) is far above
     what other unions' gifts in kind of the same kind cost a head in the same season: a
     renamed item with no peers, or several units a head at an honest unit price. Cash of that
     kind is no peer: its amounts are set another way (small cash gifts beside a box of
-    mooncakes, large cash support beside a basket)."""
+    mooncakes, large cash support beside a basket).
+
+    Graded by what the ledger knows of the unit price (`priced`: the payouts whose item other
+    unions bought in the season, not far dearer than they paid; `flagged` ones are already
+    found by their price): high when the price cannot be compared (no peers for the item)
+    and one unit alone costs the ratio above the peers' cost a head; otherwise the price is
+    normal and the cost comes from the quantity: medium above the union's own cap for the
+    kind (paid by override), low within it when the units a head are the ratio above what
+    other unions gave a head (of the item, else of any item of the kind), and no finding
+    when they are not: a generous union within its own spending rules."""
     by_kind: dict[str, list[Payout]] = defaultdict(list)
     for p in facts.counted_payouts():
         if p.form == "in_kind" and p.kind not in _NOT_CASH:
@@ -269,18 +301,67 @@ def _dear_per_head(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:
     out = []
     for kind, payouts in sorted(by_kind.items()):
         given = _per_head_prices(payouts)
+        units_of_kind = _per_head_prices(payouts, _units)
+        same_item: dict[str, list[Payout]] = defaultdict(list)
+        for p in payouts:
+            same_item[occasion_key(p.item or "")].append(p)
+        units_of_item = {k: _per_head_prices(ps, _units) for k, ps in same_item.items()}
         bought: dict[tuple[str, date], list[Payout]] = defaultdict(list)
         for p in payouts:
             if p.event_id not in flagged:
                 bought[(p.unit, p.on)].append(p)
         high = _far_above(facts, given, bought, lambda p: p.amount)
         for unit, found in sorted(high.items()):
-            for season in _seasons(facts, found):
-                out.append(_dear(unit, kind, season))
+            graded: dict[Severity, list[tuple[Payout, int]]] = defaultdict(list)
+            units_ref: dict[str, int] = {}
+            for p, reference in found:
+                d = facts.judged(unit, p.on).detection  # type: ignore[union-attr]
+                price = p.unit_cost or p.amount
+                if p.event_id not in priced and price * BP_PER_WHOLE >= (
+                    reference * d.in_kind_price_ratio_bp
+                ):
+                    graded["high"].append((p, reference))
+                    continue
+                cap = _cap(facts, p)
+                if cap is not None and p.amount > cap:
+                    graded["medium"].append((p, reference))
+                    continue
+                key = occasion_key(p.item or "")
+                for units in (units_of_item[key], units_of_kind):
+                    peers = _season_prices(units, unit, p.on, d.in_kind_season_days)
+                    if len(peers) >= d.in_kind_min_peers:
+                        units_ref[p.event_id] = median_int(peers)
+                        break
+                usual = units_ref.get(p.event_id)
+                if usual is not None and _units(p) * BP_PER_WHOLE >= usual * (
+                    d.in_kind_price_ratio_bp
+                ):
+                    graded["low"].append((p, reference))
+            for severity, dear in graded.items():
+                for season in _seasons(facts, dear):
+                    out.append(_dear(facts, unit, kind, season, severity, priced, units_ref))
     return out
 
 
-def _dear(unit: str, kind: str, season: list[tuple[Payout, int]]) -> DetectedFinding:
+def _cap(facts: Facts, p: Payout) -> int | None:
+    """The union's own cap on one payout of `p`'s kind that day (its spending rules)."""
+    policy = facts.policy(p.unit, p.on)
+    try:
+        rule = policy.rule(WelfareKind(p.kind)) if policy is not None else None
+    except ValueError:
+        return None
+    return rule.per_payout_cap if rule is not None else None
+
+
+def _dear(
+    facts: Facts,
+    unit: str,
+    kind: str,
+    season: list[tuple[Payout, int]],
+    severity: Severity,
+    priced: dict[str, int],
+    units_ref: dict[str, int],
+) -> DetectedFinding:
     high = [p for p, _reference in season]
     reference = median_int([r for _p, r in season])
     per_head = median_int([p.amount for p in high])
@@ -289,19 +370,62 @@ def _dear(unit: str, kind: str, season: list[tuple[Payout, int]]) -> DetectedFin
     items = sorted({f"{p.quantity} × «{p.item}»" for p in high})
     shown = ", ".join(items[:3]) + ("…" if len(items) > 3 else "")
     when_vi, when_en = _span(high[0].on, high[-1].on)
+    price = median_int([p.unit_cost or p.amount for p in high])
+    if severity == "high":
+        why_vi = (
+            f" Không đơn vị nào khác mua cùng mặt hàng để so đơn giá, mà một đơn vị hàng đã "
+            f"{format_dong(price)}: đề nghị kiểm tra giá mua, nhà cung cấp."
+        )
+        why_en = (
+            f" No other union bought the item to compare its price, and one unit alone cost "
+            f"{price} đồng: check the purchase price and the supplier."
+        )
+    else:
+        peers = [priced[p.event_id] for p in high if p.event_id in priced]
+        if len(peers) == len(high):
+            price_vi = f"ngang giá các đơn vị khác trả cùng mặt hàng (trung vị {format_dong(median_int(peers))})"
+            price_en = (
+                f"in line with what other unions paid for the item (median {median_int(peers)})"
+            )
+        else:
+            price_vi = "một đơn vị hàng không vượt xa mức các đơn vị khác chi một người"
+            price_en = "one unit is not far above what other unions gave a head"
+        units = median_int([_units(p) for p in high])
+        cap = _cap(facts, high[0])
+        if severity == "medium":
+            cap_vi = f", vượt mức tối đa {format_dong(cap or 0)}/lần của quy chế chi"
+            cap_en = f", above the {cap} đồng a payout its spending rules allow"
+        elif cap is not None:
+            cap_vi = f", trong mức tối đa {format_dong(cap)}/lần của quy chế chi"
+            cap_en = f", within the {cap} đồng a payout its spending rules allow"
+        else:
+            cap_vi = cap_en = ""
+        usual = [units_ref[p.event_id] for p in high if p.event_id in units_ref]
+        usual_vi = f" (các đơn vị khác: {median_int(usual)})" if usual else ""
+        usual_en = f" (other unions: {median_int(usual)})" if usual else ""
+        why_vi = (
+            f" Đơn giá {format_dong(price)} bình thường, {price_vi}; giá trị cao do số lượng "
+            f"{units} đơn vị/người{usual_vi}{cap_vi}: đề nghị đối chiếu chứng từ giao nhận "
+            f"(số lượng thực phát)."
+        )
+        why_en = (
+            f" The unit price {price} đồng is normal, {price_en}; the value comes from the "
+            f"quantity, {units} units a head{usual_en}{cap_en}: check the delivery records "
+            f"(how many were handed out)."
+        )
     return make(
         "inflated_in_kind",
-        "high",
+        severity,
         unit=unit,
         people=sorted({p.recorder for p in high}),
         amount=extra,
         vi=f"{unit} chi hiện vật «{kind_vi(kind)}» {format_dong(per_head)}/người ({shown}) "
         f"{when_vi} cho {len(high)} người, gấp {_ratio(per_head, reference)} lần mức trung vị "
         f"{format_dong(reference)}/người các đơn vị khác chi cùng khoản, cùng mùa "
-        f"(chênh {format_dong(extra)}).",
+        f"(chênh {format_dong(extra)})." + why_vi,
         en=f"{unit} gave {kind} in kind worth {per_head} đồng a head ({shown}) {when_en} to "
         f"{len(high)} people, {_ratio(per_head, reference)}× the median {reference} đồng a "
-        f"head other unions gave of that kind in the same season ({extra} đồng more).",
+        f"head other unions gave of that kind in the same season ({extra} đồng more)." + why_en,
         evidence=[
             payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ «{p.item}», {p.supplier}")
             for p in high

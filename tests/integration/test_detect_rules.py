@@ -1778,7 +1778,9 @@ def test_tet_baskets_bought_either_side_of_new_year_are_one_season(world) -> Non
     assert found(world, "inflated_in_kind") == []
 
 
-def _tet_basket(world: Any, unit: str, number: str, item: str, qty: int, price: int) -> Any:
+def _tet_basket(
+    world: Any, unit: str, number: str, item: str, qty: int, price: int, **kw: Any
+) -> Any:
     world.join(number, unit=unit, by=world.kt)
     return world.payout(
         number,
@@ -1789,6 +1791,7 @@ def _tet_basket(world: Any, unit: str, number: str, item: str, qty: int, price: 
         occasion="Tết Ất Tỵ",
         form="in_kind",
         in_kind={"item": item, "quantity": qty, "unit_cost": price, "supplier": "Cty Ánh Dương"},
+        **kw,
     )
 
 
@@ -1806,16 +1809,82 @@ def test_in_kind_cost_per_head_far_above_peers_by_renaming_or_quantity(world) ->
     renamed = _tet_basket(world, "G1", "G1-1", "Giỏ quà Tết cao cấp", 1, 1_800_000)
     three = _tet_basket(world, "G1", "G1-2", basket, 3, 600_000)
 
-    [f] = found(world, "inflated_in_kind")
-    assert (f.unit, f.severity, f.period) == ("G1", "high", "2024-11")
-    assert set(f.event_ids) == {renamed.event_id, three.event_id}
+    # The renamed basket's price has no peers, and one of it costs three baskets: high. The
+    # three baskets are at the others' price, within G1's 2.000.000 đ cap for Tết, but three
+    # times the one basket a head G2 and G3 gave: low, the delivery records to be checked.
+    f, g = sorted(found(world, "inflated_in_kind"), key=lambda f: f.severity != "high")
+    assert (f.unit, f.severity, f.period, f.event_ids) == (
+        "G1",
+        "high",
+        "2024-11",
+        (renamed.event_id,),
+    )
+    assert (g.unit, g.severity, g.period, g.event_ids) == (
+        "G1",
+        "low",
+        "2024-11",
+        (three.event_id,),
+    )
     # G2 and G3 gave 600.000 đ a head, G4 1.100.000 đ: the peers' median is 600.000 đ
-    assert f.amount == 2 * (1_800_000 - 600_000)
-    assert dict(f.stakes) == {renamed.event_id: 1_200_000, three.event_id: 1_200_000}
-    assert "1.800.000 đ/người" in f.explanation_vi and "3,0 lần" in f.explanation_vi
-    assert "1800000 đồng a head" in f.explanation_en
+    assert (f.amount, g.amount) == (1_800_000 - 600_000, 1_800_000 - 600_000)
+    for h in (f, g):
+        assert "1.800.000 đ/người" in h.explanation_vi and "3,0 lần" in h.explanation_vi
+        assert "1800000 đồng a head" in h.explanation_en
+    assert "Không đơn vị nào khác mua cùng mặt hàng" in f.explanation_vi
+    assert "Đơn giá 600.000 đ bình thường" in g.explanation_vi
+    assert "3 đơn vị/người (các đơn vị khác: 1)" in g.explanation_vi
+    assert "đối chiếu chứng từ giao nhận" in g.explanation_vi
     adopt_for_p(world, detection__in_kind_price_ratio_bp=40_000)  # only 4x is suspect now
     assert found(world, "inflated_in_kind") == []
+
+
+def test_a_generous_union_at_the_usual_unit_price_is_graded_by_quantity_and_cap(world) -> None:  # type: ignore[no-untyped-def]
+    """The honest demo reported high "inflated" findings on unions that gave more at the
+    market unit price (9 boxes of candy, 7 bags of rice a head): the value a head was far
+    above the other unions', the price was not. At the usual unit price the question is
+    whether the units were handed out: low within the union's cap when the units a head are
+    far above the others', medium above the cap, and no finding for one basket a head where
+    others give rice."""
+    more_unions(world)
+    with at("2024-06-02", 8):
+        for code in ("G5", "G6"):
+            world.submit(
+                "unit.register",
+                by=world.admin,
+                body={"code": code, "name": f"CĐCS {code}", "level": "Cơ sở", "parent": "D"},
+            )
+    basket, rice = "Giỏ quà Tết", "Gạo ST25 túi 5kg"
+    for unit in ("G2", "G3"):
+        _tet_basket(world, unit, f"{unit}-1", basket, 1, 500_000)
+    for unit in ("G4", "G5", "G6"):
+        _tet_basket(world, unit, f"{unit}-1", rice, 1, 200_000)
+    # G1's peers gave 200.000 đ a head (the median of 500, 500, 200, 200, 200 thousand).
+    one = _tet_basket(world, "G1", "G1-1", basket, 1, 500_000)  # 2,5x, but one basket
+    two = _tet_basket(world, "G1", "G1-2", basket, 2, 500_000)  # twice the others' baskets
+    five = _tet_basket(  # 2.500.000 đ, over the 2.000.000 đ cap: the chair's override
+        world,
+        "G1",
+        "G1-3",
+        basket,
+        5,
+        500_000,
+        override={"justification": "BCH quyết định"},
+        cosigner=world.chair,
+    )
+
+    findings = found(world, "inflated_in_kind")
+    assert sorted((f.severity, f.event_ids, f.amount) for f in findings) == [
+        ("low", (two.event_id,), 1_000_000 - 200_000),
+        ("medium", (five.event_id,), 2_500_000 - 200_000),
+    ]
+    assert all(one.event_id not in f.event_ids for f in findings)
+    low = next(f for f in findings if f.severity == "low")
+    assert "Đơn giá 500.000 đ bình thường" in low.explanation_vi
+    assert "trung vị 500.000 đ" in low.explanation_vi
+    assert "trong mức tối đa 2.000.000 đ/lần" in low.explanation_vi
+    assert "check the delivery records" in low.explanation_en
+    medium = next(f for f in findings if f.severity == "medium")
+    assert "vượt mức tối đa 2.000.000 đ/lần" in medium.explanation_vi
 
 
 def test_in_kind_cost_per_head_is_compared_with_other_unions_gifts_in_kind_not_cash(world) -> None:  # type: ignore[no-untyped-def]
