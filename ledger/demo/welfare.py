@@ -28,7 +28,9 @@ TET_GOODS = (
     ("Hộp bánh kẹo Tết", 160_000),
 )
 CHILD_GIFT = ("Quà 1/6 (sách vở, đồ chơi)", 150_000)
-TET_CAP = 2_000_000
+# Two units a head only of goods worth at most this much together (two bags of rice, two
+# boxes of sweets, not two baskets).
+TET_SMALL_TWICE = 500_000
 
 
 def tet(g: Year) -> None:
@@ -46,9 +48,14 @@ def tet(g: Year) -> None:
             in_kind, (item, market) = True, g.tet_goods[u.code]
         goods: tuple[str, int] | None = None
         if in_kind:
+            # One item a head, two of the smaller ones (rice, sweets) where the union's
+            # budget for Tết is larger: a union hands out a basket or a bag or two, not
+            # nine boxes of sweets. Its value differs by union with the item, the quantity
+            # and its supplier's quote. (No draw of its own: the rest of the demo stays the
+            # same for a seed.)
             price = g.unit_price(u.code, item, market)
             goods = (item, price)
-            amount = price * max(1, min(amount // price, TET_CAP // price))
+            amount = price * (2 if amount >= 1_000_000 and 2 * price <= TET_SMALL_TWICE else 1)
         for p in g.members_of(u.code, day):
             extra = 300_000 if p.poor else 0
             if goods is not None:

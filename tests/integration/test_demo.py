@@ -53,6 +53,28 @@ def test_the_plan_covers_the_catalogue_and_the_corrections() -> None:
     assert {op.type for op in plan.ops} >= {"loan.disburse", "loan.repay", "loan.write_off"}
 
 
+def test_the_honest_demo_hands_out_one_or_two_items_a_head_for_tet() -> None:
+    """Seed 2025 gave 7 and 8 bags of rice a head at two unions (a Tết budget divided by
+    the unit price), seed 1 nine boxes of sweets: no union hands those out, and rule 11
+    reported them. One basket, or a bag or two of the smaller goods, at a value that differs
+    by union."""
+    plan = generate(DemoConfig(seed=2025))
+    tet = [
+        op.body
+        for op in plan.ops
+        if op.type == "payout.record"
+        and op.body["kind"] == "tet_support"
+        and op.body.get("form") == "in_kind"
+    ]
+    assert tet
+    assert {b["in_kind"]["quantity"] for b in tet} == {1, 2}
+    for b in tet:
+        goods = b["in_kind"]
+        assert b["amount"] == goods["quantity"] * goods["unit_cost"]
+        assert goods["quantity"] == 1 or goods["unit_cost"] < 300_000  # never two baskets
+    assert len({b["amount"] for b in tet}) >= 4  # by item, quantity and the union's quote
+
+
 def test_the_honest_demo_has_no_accidental_twins() -> None:
     """Seed 23 drew one CCCD for two members of its roster, and the demo without planted
     cases then showed a duplicate_citizen_id finding (high) of two strangers: one citizen ID
