@@ -22,11 +22,16 @@ Invariants:
   same season (each union's median there; cash of that kind is no peer): an item renamed so
   that it has no peers, or several units a head at an honest unit price. A payout already
   found by its unit price is not counted again. Graded by what is known of its unit price:
-  high when its item has no peers in the season and one unit alone is the ratio above the
-  peers' cost a head; otherwise the price is normal and the quantity is the question:
-  medium above the union's own per-payout cap for the kind, low within it when the units a
-  head are the ratio above the other unions' median (of the item when it has enough peers,
-  else of the kind), otherwise no finding. One finding per union, kind, grade and season.
+  medium above the union's own per-payout cap for the kind (paid by override); within it,
+  low when the price was compared with nothing (no peers for the item or its like) and one
+  unit alone is the ratio above the peers' cost a head (check price and delivery), low when
+  the price is normal and the units a head are the ratio above the other unions' median (of
+  the item when it has enough peers, else of the kind: check delivery), otherwise no
+  finding (generosity within the union's own rules). One finding per union, kind, grade
+  and season.
+- A purchase of an item no other union bought in the season is priced against the items
+  named like it (`reworded`: "Giỏ quà Tết cao cấp" beside "Giỏ quà Tết"; the same numbers,
+  so a 10 kg bag is not a 5 kg bag), as the same item is.
 - Rule 11 also judges welfare expenses (goods bought in bulk: Tết gifts, a union market):
   their cost per participant against the median cost a head of
   other unions' in-kind payouts in the season (each union's median there), with the same
@@ -65,7 +70,7 @@ from datetime import date, timedelta
 from operator import attrgetter, itemgetter
 
 from audit.rules.base import DetectedFinding, Evidence, Severity, make
-from audit.rules.benefits import occasion_key
+from audit.rules.benefits import occasion_key, reworded
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout, UnitMonth
 from audit.rules.membership import kind_vi, payout_evidence
 from audit.rules.spending import expense_evidence
@@ -214,10 +219,14 @@ def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
             items[key][(p.unit, p.on)].append(p)
     out = []
     priced: dict[str, int] = {}  # event id -> the season's peers' median price of its item
-    for item, bought in sorted(items.items()):
-        prices: Prices = sorted(
+    prices_of: dict[str, Prices] = {
+        item: sorted(
             (on, unit, Counter(p.unit_cost or 0 for p in ps)) for (unit, on), ps in bought.items()
         )
+        for item, bought in items.items()
+    }
+    for item, bought in sorted(items.items()):
+        prices = prices_of[item]
         for _unit, reference, _ratio, ps in _season_references(facts, prices, bought):
             priced.update((p.event_id, reference) for p in ps)
         # (payout, reference price) of each purchase far above its season's peers, per unit
@@ -225,6 +234,25 @@ def inflated_in_kind(facts: Facts) -> list[DetectedFinding]:
         for unit, found in sorted(high.items()):
             for season in _seasons(facts, found):
                 out.append(_inflated(unit, names[item], season))
+    # Purchases of an item no other union bought in the season: against the prices of the
+    # items named like it ("Giỏ quà Tết cao cấp" beside "Giỏ quà Tết"; `reworded`).
+    for item, bought in sorted(items.items()):
+        alone: dict[tuple[str, date], list[Payout]] = {
+            k: unpriced
+            for k, ps in bought.items()
+            if (unpriced := [p for p in ps if p.event_id not in priced])
+        }
+        like = sorted(k for k in items if k != item and reworded(names[k], names[item]))
+        if not alone or not like:
+            continue
+        prices = sorted(row for k in like for row in prices_of[k])
+        for _unit, reference, _ratio, ps in _season_references(facts, prices, alone):
+            priced.update((p.event_id, reference) for p in ps)
+        high = _far_above(facts, prices, alone, lambda p: p.unit_cost or 0)
+        similar = ", ".join(f"«{names[k]}»" for k in like[:3])
+        for unit, found in sorted(high.items()):
+            for season in _seasons(facts, found):
+                out.append(_inflated(unit, names[item], season, similar))
     flagged = {e for f in out for e in f.event_ids}
     return out + _dear_per_head(facts, flagged, priced) + _welfare_expenses_per_head(facts)
 
@@ -286,14 +314,14 @@ def _dear_per_head(
     kind is no peer: its amounts are set another way (small cash gifts beside a box of
     mooncakes, large cash support beside a basket).
 
-    Graded by what the ledger knows of the unit price (`priced`: the payouts whose item other
-    unions bought in the season, not far dearer than they paid; `flagged` ones are already
-    found by their price): high when the price cannot be compared (no peers for the item)
-    and one unit alone costs the ratio above the peers' cost a head; otherwise the price is
-    normal and the cost comes from the quantity: medium above the union's own cap for the
-    kind (paid by override), low within it when the units a head are the ratio above what
-    other unions gave a head (of the item, else of any item of the kind), and no finding
-    when they are not: a generous union within its own spending rules."""
+    Graded by what the ledger knows of the unit price (`priced`: the payouts whose item, or
+    its like, other unions bought in the season, not far dearer than they paid; `flagged`
+    ones are already found by their price): medium above the union's own cap for the kind
+    (paid by override); within it, low when the price could not be compared and one unit
+    alone costs the ratio above the peers' cost a head, low when the price is normal and
+    the units a head are the ratio above what other unions gave a head (of the item, else
+    of any item of the kind), and no finding otherwise: a generous union within its own
+    spending rules."""
     by_kind: dict[str, list[Payout]] = defaultdict(list)
     for p in facts.counted_payouts():
         if p.form == "in_kind" and p.kind not in _NOT_CASH:
@@ -312,19 +340,21 @@ def _dear_per_head(
                 bought[(p.unit, p.on)].append(p)
         high = _far_above(facts, given, bought, lambda p: p.amount)
         for unit, found in sorted(high.items()):
-            graded: dict[Severity, list[tuple[Payout, int]]] = defaultdict(list)
+            graded: dict[tuple[Severity, bool], list[tuple[Payout, int]]] = defaultdict(list)
             units_ref: dict[str, int] = {}
             for p, reference in found:
                 d = facts.judged(unit, p.on).detection  # type: ignore[union-attr]
-                price = p.unit_cost or p.amount
-                if p.event_id not in priced and price * BP_PER_WHOLE >= (
-                    reference * d.in_kind_price_ratio_bp
-                ):
-                    graded["high"].append((p, reference))
-                    continue
+                # the unit price not compared (no peers for the item or its like), and one
+                # unit alone far above what the others gave a head
+                unknown = p.event_id not in priced and (
+                    (p.unit_cost or p.amount) * BP_PER_WHOLE >= reference * d.in_kind_price_ratio_bp
+                )
                 cap = _cap(facts, p)
                 if cap is not None and p.amount > cap:
-                    graded["medium"].append((p, reference))
+                    graded[("medium", unknown)].append((p, reference))
+                    continue
+                if unknown:
+                    graded[("low", True)].append((p, reference))
                     continue
                 key = occasion_key(p.item or "")
                 for units in (units_of_item[key], units_of_kind):
@@ -336,10 +366,12 @@ def _dear_per_head(
                 if usual is not None and _units(p) * BP_PER_WHOLE >= usual * (
                     d.in_kind_price_ratio_bp
                 ):
-                    graded["low"].append((p, reference))
-            for severity, dear in graded.items():
+                    graded[("low", False)].append((p, reference))
+            for (severity, unknown), dear in sorted(graded.items()):
                 for season in _seasons(facts, dear):
-                    out.append(_dear(facts, unit, kind, season, severity, priced, units_ref))
+                    out.append(
+                        _dear(facts, unit, kind, season, severity, unknown, priced, units_ref)
+                    )
     return out
 
 
@@ -359,6 +391,7 @@ def _dear(
     kind: str,
     season: list[tuple[Payout, int]],
     severity: Severity,
+    unknown: bool,
     priced: dict[str, int],
     units_ref: dict[str, int],
 ) -> DetectedFinding:
@@ -371,35 +404,36 @@ def _dear(
     shown = ", ".join(items[:3]) + ("…" if len(items) > 3 else "")
     when_vi, when_en = _span(high[0].on, high[-1].on)
     price = median_int([p.unit_cost or p.amount for p in high])
-    if severity == "high":
+    cap = _cap(facts, high[0])
+    if severity == "medium":
+        cap_vi = f", vượt mức tối đa {format_dong(cap or 0)}/lần của quy chế chi"
+        cap_en = f", above the {cap} đồng a payout its spending rules allow"
+    elif cap is not None:
+        cap_vi = f", trong mức tối đa {format_dong(cap)}/lần của quy chế chi"
+        cap_en = f", within the {cap} đồng a payout its spending rules allow"
+    else:
+        cap_vi = cap_en = ""
+    if unknown:
         why_vi = (
-            f" Không đơn vị nào khác mua cùng mặt hàng để so đơn giá, mà một đơn vị hàng đã "
-            f"{format_dong(price)}: đề nghị kiểm tra giá mua, nhà cung cấp."
+            f" Không đơn vị nào khác mua cùng mặt hàng hay mặt hàng tương tự để so đơn giá, mà "
+            f"một đơn vị hàng đã {format_dong(price)}{cap_vi}: đề nghị kiểm tra giá mua, nhà "
+            f"cung cấp và chứng từ giao nhận."
         )
         why_en = (
-            f" No other union bought the item to compare its price, and one unit alone cost "
-            f"{price} đồng: check the purchase price and the supplier."
+            f" No other union bought the item or the like of it to compare its price, and one "
+            f"unit alone cost {price} đồng{cap_en}: check the purchase price, the supplier and "
+            f"the delivery records."
         )
     else:
         peers = [priced[p.event_id] for p in high if p.event_id in priced]
         if len(peers) == len(high):
-            price_vi = f"ngang giá các đơn vị khác trả cùng mặt hàng (trung vị {format_dong(median_int(peers))})"
-            price_en = (
-                f"in line with what other unions paid for the item (median {median_int(peers)})"
-            )
+            ref = format_dong(median_int(peers))
+            price_vi = f"ngang giá các đơn vị khác trả cho mặt hàng (trung vị {ref})"
+            price_en = f"in line with what other unions paid for it (median {median_int(peers)})"
         else:
             price_vi = "một đơn vị hàng không vượt xa mức các đơn vị khác chi một người"
             price_en = "one unit is not far above what other unions gave a head"
         units = median_int([_units(p) for p in high])
-        cap = _cap(facts, high[0])
-        if severity == "medium":
-            cap_vi = f", vượt mức tối đa {format_dong(cap or 0)}/lần của quy chế chi"
-            cap_en = f", above the {cap} đồng a payout its spending rules allow"
-        elif cap is not None:
-            cap_vi = f", trong mức tối đa {format_dong(cap)}/lần của quy chế chi"
-            cap_en = f", within the {cap} đồng a payout its spending rules allow"
-        else:
-            cap_vi = cap_en = ""
         usual = [units_ref[p.event_id] for p in high if p.event_id in units_ref]
         usual_vi = f" (các đơn vị khác: {median_int(usual)})" if usual else ""
         usual_en = f" (other unions: {median_int(usual)})" if usual else ""
@@ -516,7 +550,10 @@ def _span(first: date, last: date) -> tuple[str, str]:
     return f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}", f"from {first} to {last}"
 
 
-def _inflated(unit: str, name: str, season: list[tuple[Payout, int]]) -> DetectedFinding:
+def _inflated(
+    unit: str, name: str, season: list[tuple[Payout, int]], like: str = ""
+) -> DetectedFinding:
+    """`like`: the items named like it whose prices are the reference, when it has none."""
     high = [p for p, _reference in season]
     reference = median_int([r for _p, r in season])
     extra = sum(((p.unit_cost or 0) - r) * (p.quantity or 1) for p, r in season)
@@ -531,10 +568,12 @@ def _inflated(unit: str, name: str, season: list[tuple[Payout, int]]) -> Detecte
         amount=extra,
         vi=f"{unit} mua «{name}» giá {format_dong(price)}/đơn vị từ {', '.join(suppliers)} "
         f"{when_vi}, gấp {_ratio(price, reference)} lần giá trung vị {format_dong(reference)} "
-        f"các đơn vị khác trả cùng mùa (chênh {format_dong(extra)}).",
+        f"các đơn vị khác trả{f' cho mặt hàng tương tự {like}' if like else ''} cùng mùa "
+        f"(chênh {format_dong(extra)}).",
         en=f"{unit} bought «{name}» at {price} đồng a unit from {', '.join(suppliers)} "
-        f"{when_en}, {_ratio(price, reference)}× the median {reference} other unions paid in "
-        f"the same season ({extra} đồng more).",
+        f"{when_en}, {_ratio(price, reference)}× the median {reference} other unions paid"
+        f"{f' for the like of it {like}' if like else ''} in the same season "
+        f"({extra} đồng more).",
         evidence=[
             payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ, {p.supplier}") for p in high
         ],

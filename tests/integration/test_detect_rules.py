@@ -1809,9 +1809,10 @@ def test_in_kind_cost_per_head_far_above_peers_by_renaming_or_quantity(world) ->
     renamed = _tet_basket(world, "G1", "G1-1", "Giỏ quà Tết cao cấp", 1, 1_800_000)
     three = _tet_basket(world, "G1", "G1-2", basket, 3, 600_000)
 
-    # The renamed basket's price has no peers, and one of it costs three baskets: high. The
-    # three baskets are at the others' price, within G1's 2.000.000 đ cap for Tết, but three
-    # times the one basket a head G2 and G3 gave: low, the delivery records to be checked.
+    # The renamed basket has no peers of its name: its price is compared with the baskets'
+    # (named like it), three times theirs: high. The three baskets are at the others' price,
+    # within G1's 2.000.000 đ cap for Tết, but three times the one basket a head G2 and G3
+    # gave: low, the delivery records to be checked.
     f, g = sorted(found(world, "inflated_in_kind"), key=lambda f: f.severity != "high")
     assert (f.unit, f.severity, f.period, f.event_ids) == (
         "G1",
@@ -1827,10 +1828,10 @@ def test_in_kind_cost_per_head_far_above_peers_by_renaming_or_quantity(world) ->
     )
     # G2 and G3 gave 600.000 đ a head, G4 1.100.000 đ: the peers' median is 600.000 đ
     assert (f.amount, g.amount) == (1_800_000 - 600_000, 1_800_000 - 600_000)
-    for h in (f, g):
-        assert "1.800.000 đ/người" in h.explanation_vi and "3,0 lần" in h.explanation_vi
-        assert "1800000 đồng a head" in h.explanation_en
-    assert "Không đơn vị nào khác mua cùng mặt hàng" in f.explanation_vi
+    assert "giá 1.800.000 đ/đơn vị" in f.explanation_vi and "3,0 lần" in f.explanation_vi
+    assert "trả cho mặt hàng tương tự «Giỏ quà Tết» cùng mùa" in f.explanation_vi
+    assert "1.800.000 đ/người" in g.explanation_vi and "3,0 lần" in g.explanation_vi
+    assert "1800000 đồng a head" in g.explanation_en
     assert "Đơn giá 600.000 đ bình thường" in g.explanation_vi
     assert "3 đơn vị/người (các đơn vị khác: 1)" in g.explanation_vi
     assert "đối chiếu chứng từ giao nhận" in g.explanation_vi
@@ -1911,16 +1912,18 @@ def test_in_kind_cost_per_head_is_compared_with_other_unions_gifts_in_kind_not_c
         for i in (1, 2):
             give(unit, f"{unit}-cash{i}", "gift", 100_000, "2024-09-10", None)
     # Tết: a 500.000 đ basket at G2, G3 and G4, which also give two members 2.000.000 đ in
-    # cash; G1 gives a 1.500.000 đ basket, three times the others' baskets.
+    # cash; G1 gives a 1.500.000 đ gift named like no other union's (its price compared with
+    # nothing), three times the others' baskets: low, its price and delivery to be checked.
     for unit in ("G2", "G3", "G4"):
         give(unit, f"{unit}-basket", "tet_support", 500_000, "2024-11-10", "Giỏ quà Tết")
     for unit in ("G3", "G4"):
         for i in (1, 2):
             give(unit, f"{unit}-tet{i}", "tet_support", 2_000_000, "2024-11-10", None)
-    dear = give("G1", "G1-basket", "tet_support", 1_500_000, "2024-11-10", "Giỏ quà Tết cao cấp")
+    dear = give("G1", "G1-basket", "tet_support", 1_500_000, "2024-11-10", "Quà Tết đặc biệt")
 
     [f] = found(world, "inflated_in_kind")
     assert (f.unit, f.period, f.event_ids) == ("G1", "2024-11", (dear.event_id,))
+    assert f.severity == "low" and "kiểm tra giá mua" in f.explanation_vi
     assert f.amount == 1_500_000 - 500_000  # the other unions' baskets, not their cash
     assert "gấp 3,0 lần mức trung vị 500.000 đ/người" in f.explanation_vi
 
