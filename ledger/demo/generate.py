@@ -15,7 +15,7 @@ from datetime import date
 from ledger.demo import organisation
 from ledger.demo.fraud import Planter
 from ledger.demo.keys import officer_signer
-from ledger.demo.plan import DemoConfig, Plan
+from ledger.demo.plan import DemoConfig, OfficerSpec, Plan
 from ledger.demo.year import Year, at
 from ledger.domain.policy import load_default_book
 from ledger.signing import encode_b64
@@ -82,7 +82,12 @@ def generate(cfg: DemoConfig, *, plant_fraud: bool = False) -> Plan:
         year.op(when, "officer.grant", admin, {"officer": o.code, "role": o.role, "scope": o.scope})
     # The upper levels' chairs came later: their command ids come from the seed and their
     # code, not from `rng`, so a seed still gives every other op it gave before them.
-    for o in organisation.upper_chairs(cfg, units):
+    # The members' portal (`phucloi serve` signs members' disputes with it) likewise, unless
+    # the planter already registered it for the disputes it plants.
+    later = organisation.upper_chairs(cfg, units)
+    if all(o.code != cfg.code("portal") for o in officers):
+        later.append(OfficerSpec(cfg.code("portal"), "Cổng thông tin đoàn viên", "portal", "*"))
+    for o in later:
         officers.append(o)
         body = {
             "officer": o.code,

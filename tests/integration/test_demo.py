@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
@@ -214,6 +214,10 @@ def test_demo_records_a_province_whose_figures_add_up(ctx, tmp_path) -> None:  #
     ks = Keystore(tmp_path / "keys")
     signer = ks.load_signer("kt.G01", DEMO_PASSPHRASE)
     assert signer.key_id in ctx.ledger.get_officer("kt.G01").keys
+    # The members' portal too, so `phucloi serve` on a plain demo takes members' disputes.
+    portal = ks.load_signer("portal", DEMO_PASSPHRASE)
+    officer = ctx.ledger.get_officer("portal")
+    assert portal.key_id in officer.keys and officer.scopes("portal", at=datetime(2025, 6, 1, tzinfo=UTC))
     # A rebuild of the whole demo gives the rows written event by event.
     before = rows(ctx)
     rebuild(ctx.ledger)
