@@ -54,6 +54,8 @@ FINANCE_TYPES: Final = frozenset(
         "expense.record",
         "remittance.record",
         "reversal.record",
+        "member.salary",
+        "member.leave",
     }
 )
 PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
@@ -386,6 +388,20 @@ def other_form(request: Request, who: Finance) -> Response:
         sources=INCOME_SOURCES,
         categories=list(SpendingCategory),
         today=text.day(today),
+    )
+
+
+@router.get("/web/finance/membership")
+def membership_form(request: Request, who: Finance) -> Response:
+    """A member's salary basis (`member.salary`) and a member leaving (`member.leave`), signed
+    as `phucloi members salary` and `phucloi members leave` sign them."""
+    return render(
+        request,
+        "finance_membership.html",
+        who=who,
+        title=("Đoàn viên: lương đóng, thôi sinh hoạt", "Members: salary basis, leaving"),
+        units=_units(request, who),
+        today=text.day(clock.today_vn()),
     )
 
 

@@ -72,6 +72,7 @@ NAV: Final[tuple[tuple[str, frozenset[str], str, str], ...]] = (
         "Kinh phí 2%, nộp cấp trên",
         "Union fee, remittances",
     ),
+    ("/web/finance/membership", frozenset({"finance_officer"}), "Đoàn viên", "Members"),
     ("/web/finance", frozenset({"finance_officer"}), "Đã ghi", "Recorded"),
     (
         "/web/finance/entries",

@@ -1249,3 +1249,51 @@ def test_an_officer_reverses_a_colleagues_entry_from_the_unions_entries(
     )
     shot(stale, "finance-entries-refused-on-the-entry")
     stale.close()
+
+
+# --- member changes from the web --------------------------------------------------------------
+
+
+def test_an_officer_changes_a_salary_and_records_a_member_leaving_from_the_web(
+    people: People, server: dict[str, Any]
+) -> None:
+    """Member changes were CLI/API only; the membership page signs `member.salary` and
+    `member.leave` as `phucloi members salary` / `leave` do, and a refusal keeps the form."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/membership")
+    today = f"{_today():%d/%m/%Y}"
+    salary = page.locator("#salary-form")
+    salary.get_by_label("Ngày (dd/mm/yyyy)").fill("30/06/2024")
+    salary.get_by_label("Mã đoàn viên").fill("DV001")
+    salary.get_by_label("Lương đóng đoàn phí mới (đồng)").fill("7.200.000")
+    salary.get_by_role("button", name="Ký và ghi lương đóng").click()
+    result = page.locator("#salary-result")
+    expect(result).to_contain_text("Chưa ghi: có thông tin cần sửa")
+    expect(result).to_contain_text("Ngày (dd/mm/yyyy): ngày hiệu lực trước ngày kết nạp 01/07/2024")
+    expect(salary.get_by_label("Mã đoàn viên")).to_have_value("DV001")
+    expect(salary.get_by_label("Lương đóng đoàn phí mới (đồng)")).to_have_value("7.200.000")
+    shot(page, "finance-salary-refused")
+    salary.get_by_label("Ngày (dd/mm/yyyy)").fill(today)
+    salary.get_by_role("button", name="Ký và ghi lương đóng").click()
+    expect(result).to_contain_text("Đã ghi lương đóng đoàn phí mới.")
+    expect(result).to_contain_text(f"Số tiền đã ký: 7.200.000 đ, ngày {today}")
+
+    leave = page.locator("#leave-form")
+    leave.get_by_label("Mã đoàn viên").fill("DV201")  # G2's member
+    leave.get_by_label("Lý do thôi sinh hoạt").fill("Nghỉ việc")
+    leave.get_by_role("button", name="Ký và ghi thôi sinh hoạt").click()
+    left = page.locator("#leave-result")
+    expect(left).to_contain_text("Đơn vị: DV201 không sinh hoạt tại G1")
+    expect(leave.get_by_label("Lý do thôi sinh hoạt")).to_have_value("Nghỉ việc")
+    leave.get_by_label("Mã đoàn viên").fill("DV003")
+    leave.get_by_role("button", name="Ký và ghi thôi sinh hoạt").click()
+    expect(left).to_contain_text("Đã ghi đoàn viên thôi sinh hoạt.")
+    shot(page, "finance-membership")
+    ctx = open_ledger(server["url"])
+    try:
+        dv001, dv201, dv003 = (ctx.ledger.get_member(n) for n in ("DV001", "DV201", "DV003"))
+        assert dv001 is not None and dv001.salary_basis == 7_200_000
+        assert dv201 is not None and dv201.left_on is None
+        assert dv003 is not None and dv003.left_on == _today()
+    finally:
+        ctx.close()

@@ -634,7 +634,9 @@
           if (el.dataset.money !== undefined) {
             const read = readMoney(value);
             const label = labelText(el);
-            if (read.value === null || read.value <= 0) {
+            // data-zero: 0 đ is a value here (a salary basis, as `phucloi members` takes it)
+            const least = el.dataset.zero !== undefined ? 0 : 1;
+            if (read.value === null || read.value < least) {
               el.setAttribute("aria-invalid", "true");
               show(region, false, read.vi
                 ? { message_vi: `${label}: ${read.vi}`, message_en: `${label}: ${read.en}` }
@@ -669,13 +671,15 @@
           body: { ...JSON.parse(form.dataset.fixed || "{}"), ...body },
           personal: Object.keys(personal).length ? personal : undefined,
         };
+        // The amount a success repeats: body.amount, or the field the form names (data-amount).
+        const said = form.dataset.amount || "amount";
         const buttons = $$("button", form);
         busy = true;
         buttons.forEach((b) => { b.disabled = true; });
         let res = null;
         try {
           res = await signAndPost(form.action, spec, region, form.dataset.ok || t("Đã ghi.", "Recorded."),
-            { form, lines: "amount" in body ? recordedLines(body.amount, effectiveDate) : undefined });
+            { form, lines: said in body ? recordedLines(body[said], effectiveDate) : undefined });
         } finally {
           busy = false;
         }

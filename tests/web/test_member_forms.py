@@ -1,0 +1,148 @@
+"""Member changes a finance office makes every month, from the web: a member's salary basis
+and a member leaving (`/web/finance/membership`), signed in the browser as `phucloi members
+salary` / `leave` sign them and recorded through `/web/finance/submit`. Server side, with
+FastAPI's TestClient on the real ledger (both backends)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ledger import clock
+from tests.support import entries
+from tests.web.conftest import Web, csrf_of
+
+
+def _form(html: str, form_id: str) -> str:
+    found = re.search(rf'<form[^>]*id="{form_id}".*?</form>', html, re.S)
+    assert found is not None, form_id
+    return found.group(0)
+
+
+def _labels(form: str) -> dict[str, str]:
+    """Input name → its label's text."""
+    ids = dict(re.findall(r'<label for="([^"]+)">([^<]+)</label>', form))
+    names = re.findall(r'<(?:input|select)[^>]*id="([^"]+)"[^>]*name="([^"]+)"', form)
+    return {name: ids[i] for i, name in names}
+
+
+def _post(web: Web, client: Any, item: dict[str, Any]) -> Any:
+    page = client.get("/web/finance/membership").text
+    headers = {"X-CSRF-Token": csrf_of(page), "Accept": "application/json"}
+    return client.post("/web/finance/submit", json=item, headers=headers)
+
+
+def test_the_membership_page_has_the_salary_and_leaving_forms_in_vietnamese(web: Web) -> None:
+    """Member changes were CLI/API only: the finance office had no page for them."""
+    officer = web.login("kt.g1")
+    r = officer.get("/web/finance/membership")
+    assert r.status_code == 200
+    salary = _form(r.text, "salary-form")
+    assert 'data-sign="member.salary"' in salary and 'action="/web/finance/submit"' in salary
+    assert _labels(salary) == {
+        "unit": "Đơn vị",
+        "effective_date": "Ngày (dd/mm/yyyy)",
+        "body.member": "Mã đoàn viên",
+        "body.salary_basis": "Lương đóng đoàn phí mới (đồng)",
+    }
+    leave = _form(r.text, "leave-form")
+    assert 'data-sign="member.leave"' in leave
+    assert _labels(leave) == {
+        "unit": "Đơn vị",
+        "effective_date": "Ngày (dd/mm/yyyy)",
+        "body.member": "Mã đoàn viên",
+        "body.reason": "Lý do thôi sinh hoạt",
+    }
+    # only the officer's own units are offered; the navigation leads here
+    assert re.findall(r'<option value="([^"]+)"', salary) == ["G1"]
+    assert re.search(r'<a href="/web/finance/membership"[^>]*>Đoàn viên</a>', r.text)
+
+
+def test_a_salary_change_signed_in_the_browser_is_recorded(web: Web) -> None:
+    """/web/finance/submit refused `member.salary` (422 on command.type)."""
+    w = web.world
+    officer = web.login("kt.g1")
+    item = w.item(
+        "member.salary",
+        by=w.kt,
+        unit="G1",
+        effective_date=clock.today_vn(),
+        body={"member": "DV001", "salary_basis": 7_500_000},
+    )
+    r = _post(web, officer, item)
+    assert r.status_code == 201, r.text
+    assert r.json()["command_type"] == "member.salary"
+    member = w.ledger.get_member("DV001")
+    assert member is not None and member.salary_basis == 7_500_000
+
+
+def test_a_member_leaving_signed_in_the_browser_is_recorded(web: Web) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    today = clock.today_vn()
+    item = w.item(
+        "member.leave",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV002", "reason": "Nghỉ việc"},
+    )
+    r = _post(web, officer, item)
+    assert r.status_code == 201, r.text
+    member = w.ledger.get_member("DV002")
+    assert member is not None and member.left_on == today
+
+
+def test_a_refused_member_change_says_why_in_vietnamese_and_stores_nothing(web: Web) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    before = entries(w)
+    # DV201 is G2's: leaving from G1 is refused on the unit
+    wrong_unit = w.item(
+        "member.leave",
+        by=w.kt,
+        unit="G1",
+        effective_date=clock.today_vn(),
+        body={"member": "DV201", "reason": "Nghỉ việc"},
+    )
+    r = _post(web, officer, wrong_unit)
+    assert r.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in r.json()["problems"]] == [
+        ("unit", "DV201 không sinh hoạt tại G1")
+    ]
+    assert entries(w) == before
+    # a salary dated before the member joined (01/07/2024)
+    early = w.item(
+        "member.salary",
+        by=w.kt,
+        unit="G1",
+        effective_date="2024-06-30",
+        body={"member": "DV001", "salary_basis": 7_000_000},
+    )
+    r = _post(web, officer, early)
+    assert r.status_code == 422
+    problems = r.json()["problems"]
+    assert [p["field"] for p in problems] == ["effective_date"]
+    assert problems[0]["message_vi"] == "ngày hiệu lực trước ngày kết nạp 01/07/2024"
+    assert entries(w) == before
+    member = w.ledger.get_member("DV001")
+    assert member is not None and member.salary_basis == 6_000_000 and member.left_on is None
+
+
+def test_the_membership_page_does_not_record_other_member_commands(web: Web) -> None:
+    """Only the member changes the page offers are admitted: a transfer or an erasure signed
+    elsewhere is not recorded through it."""
+    w = web.world
+    officer = web.login("kt.g1")
+    before = entries(w)
+    item = w.item(
+        "member.erase",
+        by=w.kt,
+        unit="G1",
+        effective_date=clock.today_vn(),
+        body={"member": "DV001", "reason": "Đơn số 1"},
+    )
+    r = _post(web, officer, item)
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["field"] == "command.type"
+    assert entries(w) == before
