@@ -34,6 +34,7 @@ from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, language, services
 from api.web.signed import record_signed
 from ledger import clock
+from ledger.banks import BANKS
 from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import parse_dong
@@ -54,6 +55,7 @@ FINANCE_TYPES: Final = frozenset(
         "expense.record",
         "remittance.record",
         "reversal.record",
+        "member.join",
         "member.salary",
         "member.leave",
     }
@@ -393,14 +395,20 @@ def other_form(request: Request, who: Finance) -> Response:
 
 @router.get("/web/finance/membership")
 def membership_form(request: Request, who: Finance) -> Response:
-    """A member's salary basis (`member.salary`) and a member leaving (`member.leave`), signed
-    as `phucloi members salary` and `phucloi members leave` sign them."""
+    """A member joining (`member.join`, with their personal data as commitments), a member's
+    salary basis (`member.salary`) and a member leaving (`member.leave`), signed as `phucloi
+    members add`, `salary` and `leave` sign them. The bank is chosen from `ledger.banks`, so
+    the browser signs the bank's one code, as `normalize_bank_account` makes it."""
     return render(
         request,
         "finance_membership.html",
         who=who,
-        title=("Đoàn viên: lương đóng, thôi sinh hoạt", "Members: salary basis, leaving"),
+        title=(
+            "Đoàn viên: kết nạp, lương đóng, thôi sinh hoạt",
+            "Members: joining, salary basis, leaving",
+        ),
         units=_units(request, who),
+        banks=BANKS,
         today=text.day(clock.today_vn()),
     )
 

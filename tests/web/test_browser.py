@@ -13,12 +13,14 @@ Without /usr/bin/chromium these tests are skipped on a developer machine and FAI
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -1295,5 +1297,145 @@ def test_an_officer_changes_a_salary_and_records_a_member_leaving_from_the_web(
         assert dv001 is not None and dv001.salary_basis == 7_200_000
         assert dv201 is not None and dv201.left_on is None
         assert dv003 is not None and dv003.left_on == _today()
+    finally:
+        ctx.close()
+
+
+JOIN_TYPED = {  # what the officer types, spaces, dots and a decomposed "ê" included
+    "name": "  " + unicodedata.normalize("NFD", "Lê Thị Hồng Nhung") + "\u00a0",
+    "cid": "079 190.002-345",
+    "dob": "17/05/1990",
+    "salary": "6.500.000",
+    "account": "0011 0012-345",
+    "household": "hk-0099/1",
+}
+
+
+def _comparable(item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A signed item without what is random or the signer's device (id, time, key, salts):
+    the command with its commitments' field names, and the openings' values."""
+    from ledger.privacy import check_openings
+
+    command = copy.deepcopy(item["command"])
+    personal = command["body"].pop("personal")
+    assert check_openings(personal, item["openings"]) == []
+    for key in ("command_id", "signed_at"):
+        command.pop(key)
+    command["signer"].pop("key_id")
+    command["body"]["personal"] = sorted(personal)
+    return command, {k: v["value"] for k, v in item["openings"].items()}
+
+
+def test_the_pages_normalise_personal_data_exactly_as_the_client_does(people: People) -> None:
+    from ledger.client import normalise_personal
+
+    typed = [
+        ("full_name", unicodedata.normalize("NFD", " Lê Thị Hồng ")),
+        ("full_name", "\u3000Trần Văn An\u2003\x1f"),
+        ("full_name", "\ufeffPhạm Bảo"),
+        ("full_name", "Nguyễn\x85"),
+        ("citizen_id", "079 190 001 234"),
+        ("citizen_id", "079.190.001-234"),
+        ("citizen_id", "079\u00a0190\u3000001234"),
+        ("citizen_id", "123456789"),
+        ("citizen_id", "07919000123"),
+        ("citizen_id", "079190001234\ufeff"),
+        ("citizen_id", "０７９190001234"),
+        ("household", "hk-0099"),
+        ("household", " hk 00/99. "),
+        ("household", "ﬀ-12"),
+        ("household", "HK_0099"),
+        ("household", "---"),
+        ("household", "h" * 41),
+        ("bank_account", "VCB:0011 0012.345-67"),
+        ("bank_account", "ICB:12345"),
+        ("bank_account", "MB:1234567890123456789012"),
+        ("bank_account", "TCB:١٢٣٤٥٦٧"),
+    ]
+    expected: list[str | None] = []
+    for field_, value in typed:
+        try:
+            expected.append(normalise_personal(field_, value))
+        except ValueError:
+            expected.append(None)
+    page = people.page("kt.g1")
+    page.goto("/web/finance/membership")
+    got = page.evaluate(
+        "(xs) => xs.map(([f, v]) => phucloiWeb.normalisePersonal(f, v).value ?? null)", typed
+    )
+    assert got == expected
+
+
+def test_a_member_joins_from_the_web_signed_as_the_command_line_signs_it(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The browser's member.join is the CLI's: the same body, the same commitments' fields,
+    the same normalised openings (NFC name, bare CCCD, the bank's one code, household code);
+    only the command id, time, key and salts differ."""
+    from ledger.cli.common import amount, day, personal_value
+    from tests.support import officer_key
+
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/membership")
+    form = page.locator("#join-form")
+    form.get_by_label("Mã đoàn viên").fill("DV001")  # taken
+    form.get_by_label("Họ tên").fill(JOIN_TYPED["name"])
+    form.get_by_label("Số CCCD (12 số)").fill("079 190.002-34")  # 11 digits
+    form.get_by_label("Ngày sinh (dd/mm/yyyy)").fill(JOIN_TYPED["dob"])
+    form.get_by_label("Lương đóng đoàn phí (đồng)").fill(JOIN_TYPED["salary"])
+    form.get_by_label("Ngân hàng (không bắt buộc)").select_option("VCB")
+    form.get_by_label("Số tài khoản (không bắt buộc)").fill(JOIN_TYPED["account"])
+    form.get_by_label("Mã hộ gia đình (không bắt buộc)").fill(JOIN_TYPED["household"])
+    button = form.get_by_role("button", name="Ký và ghi kết nạp")
+    button.click()
+    result = page.locator("#join-result")
+    expect(result).to_contain_text(
+        "Số CCCD (12 số): số định danh phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND)"
+    )
+    form.get_by_label("Số CCCD (12 số)").fill(JOIN_TYPED["cid"])
+    button.click()
+    expect(result).to_contain_text("Mã đoàn viên: mã đoàn viên DV001 đã tồn tại")
+    expect(form.get_by_label("Họ tên")).to_have_value(JOIN_TYPED["name"])
+    shot(page, "finance-join-refused")
+    form.get_by_label("Mã đoàn viên").fill("DV020")
+    with page.expect_request(lambda r: r.url.endswith("/web/finance/submit")) as sent:
+        button.click()
+    expect(result).to_contain_text("Đã ghi kết nạp đoàn viên.")
+    expect(result).to_contain_text(f"Số tiền đã ký: 6.500.000 đ, ngày {_today():%d/%m/%Y}")
+    shot(page, "finance-join-recorded")
+    browser_item = sent.value.post_data_json
+
+    # what `phucloi members add DV020 --unit G1 --name … --bank Vietcombank:… --as kt.g1` signs
+    personal = {
+        "full_name": personal_value("--name", "full_name", JOIN_TYPED["name"]),
+        "citizen_id": personal_value("--citizen-id", "citizen_id", JOIN_TYPED["cid"]),
+        "date_of_birth": day("--dob", JOIN_TYPED["dob"]).isoformat(),
+        "bank_account": personal_value(
+            "--bank", "bank_account", f"Vietcombank:{JOIN_TYPED['account']}"
+        ),
+        "household": personal_value("--household", "household", JOIN_TYPED["household"]),
+    }
+    cli_item = build(
+        "member.join",
+        by=officer_key("kt.g1"),
+        unit="G1",
+        effective_date=_today(),
+        body={"member": "DV020", "salary_basis": amount("--salary", JOIN_TYPED["salary"])},
+        personal=personal,
+    )
+    assert _comparable(browser_item) == _comparable(cli_item)
+    assert _comparable(browser_item)[1] == {
+        "full_name": "Lê Thị Hồng Nhung",
+        "citizen_id": "079190002345",
+        "date_of_birth": "1990-05-17",
+        "bank_account": "VCB:00110012345",
+        "household": "HK00991",
+    }
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV020")
+        assert member is not None and member.salary_basis == 6_500_000
+        revealed = ctx.ledger.reveal("DV020")
+        assert revealed is not None and revealed["citizen_id"] == "079190002345"
     finally:
         ctx.close()

@@ -146,3 +146,91 @@ def test_the_membership_page_does_not_record_other_member_commands(web: Web) -> 
     assert r.status_code == 422
     assert r.json()["problems"][0]["field"] == "command.type"
     assert entries(w) == before
+
+
+# --- a member joining, with their personal data ---------------------------------------------------
+
+JOIN_PERSONAL = {
+    "full_name": "Lê Thị Hồng",
+    "citizen_id": "079190001234",
+    "date_of_birth": "1990-05-17",
+    "bank_account": "VCB:0011001234567",
+    "household": "HK0099",
+}
+
+
+def test_the_join_form_asks_for_the_personal_data_and_offers_the_ledgers_banks(web: Web) -> None:
+    """No member could join from the web."""
+    from ledger.banks import BANKS
+
+    officer = web.login("kt.g1")
+    join = _form(officer.get("/web/finance/membership").text, "join-form")
+    assert 'data-sign="member.join"' in join
+    assert _labels(join) == {
+        "unit": "Đơn vị",
+        "effective_date": "Ngày (dd/mm/yyyy)",
+        "body.member": "Mã đoàn viên",
+        "personal.full_name": "Họ tên",
+        "personal.citizen_id": "Số CCCD (12 số)",
+        "personal.date_of_birth": "Ngày sinh (dd/mm/yyyy)",
+        "body.salary_basis": "Lương đóng đoàn phí (đồng)",
+        "personal.bank_account": "Số tài khoản (không bắt buộc)",
+        "personal.household": "Mã hộ gia đình (không bắt buộc)",
+    }
+    # the ledger's refusals name openings.X: each input says which it answers for
+    for name in ("full_name", "citizen_id", "date_of_birth", "bank_account", "household"):
+        assert re.search(rf'name="personal\.{name}" data-field="openings\.{name}"', join)
+    # the bank is one of ledger.banks' codes: what normalize_bank_account signs
+    bank = re.search(r'<select id="join-bank">(.*?)</select>', join, re.S)
+    assert bank is not None
+    assert re.findall(r'<option value="([^"]*)"', bank.group(1)) == ["", *(b.code for b in BANKS)]
+
+
+def test_a_member_joining_signed_in_the_browser_is_recorded_with_their_sealed_data(
+    web: Web,
+) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    item = w.item(
+        "member.join",
+        by=w.kt,
+        unit="G1",
+        effective_date=clock.today_vn(),
+        body={"member": "DV010", "salary_basis": 6_500_000},
+        personal=JOIN_PERSONAL,
+    )
+    r = _post(web, officer, item)
+    assert r.status_code == 201, r.text
+    member = w.ledger.get_member("DV010")
+    assert member is not None and member.salary_basis == 6_500_000
+    assert member.current_unit() == "G1"
+    revealed = w.ledger.reveal("DV010")
+    assert {k: revealed[k] for k in JOIN_PERSONAL} == JOIN_PERSONAL
+
+
+def test_a_join_with_personal_data_not_normalised_is_refused_and_stores_nothing(
+    web: Web,
+) -> None:
+    """A browser that signed a citizen ID as typed ("079 190.001-234") would make a second
+    blind index for one person: the ledger refuses it, naming the opening."""
+    from ledger.privacy import make_personal
+
+    w = web.world
+    officer = web.login("kt.g1")
+    before = entries(w)
+    typed = {**JOIN_PERSONAL, "citizen_id": "079 190.001-234"}
+    commitments, openings = make_personal(typed)
+    item = w.item(
+        "member.join",
+        by=w.kt,
+        unit="G1",
+        effective_date=clock.today_vn(),
+        body={"member": "DV011", "salary_basis": 6_500_000, "personal": commitments},
+    )
+    item["openings"] = openings
+    r = _post(web, officer, item)
+    assert r.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in r.json()["problems"]] == [
+        ("openings.citizen_id", "cần chuẩn hóa thành 079190001234")
+    ]
+    assert entries(w) == before and w.ledger.get_member("DV011") is None

@@ -84,6 +84,42 @@
     return Number(mo) >= 1 && Number(mo) <= 12 ? `${y}-${mo}` : null;
   }
 
+  // --- personal data, normalised exactly as ledger.client.normalise_personal does ---------------
+  // Python's whitespace (str.isspace, and `\s` of its `re`): not JavaScript's (which has U+FEFF
+  // and lacks U+001C-U+001F and U+0085), so a value is stripped and split the same way.
+  const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  const pyStrip = (v) => v.replace(new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g"), "");
+  const SEPARATORS = new RegExp(`[${PY_SPACE}.\\-]`, "g");  // ledger.privacy._SEPARATORS
+  // {value} or {vi, en} saying what is wrong, as ledger.privacy's normalize_* say it.
+  function normalisePersonal(field, typed) {
+    const text = String(typed == null ? "" : typed);
+    if (field === "full_name") return { value: pyStrip(text.normalize("NFC")) };
+    if (field === "citizen_id") {
+      const digits = text.replace(SEPARATORS, "");
+      return /^[0-9]+$/.test(digits) && (digits.length === 9 || digits.length === 12)
+        ? { value: digits }
+        : { vi: "số định danh phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND)",
+            en: "must be 12 digits (CCCD) or 9 digits (CMND)" };
+    }
+    if (field === "household") {
+      const squeezed = text.replace(new RegExp(`[${PY_SPACE}]+`, "g"), "").toUpperCase();
+      const value = squeezed.replace(/[/.\-]/g, "");
+      return /^[A-Z0-9/.\-]{1,40}$/.test(squeezed) && value
+        ? { value }
+        : { vi: "mã hộ gồm 1–40 chữ, số, '/', '.' hoặc '-'", en: "must be 1–40 letters, digits, '/', '.' or '-'" };
+    }
+    if (field === "bank_account") {  // "CODE:NUMBER", CODE one of ledger.banks' codes (a <select>)
+      const at = text.indexOf(":");
+      const bank = at < 0 ? text : text.slice(0, at);
+      const digits = (at < 0 ? "" : text.slice(at + 1)).replace(SEPARATORS, "");
+      if (!/^[A-Z0-9]+$/.test(bank)) return { vi: "chưa chọn ngân hàng", en: "no bank chosen" };
+      return /^[0-9]+$/.test(digits) && digits.length >= 6 && digits.length <= 20
+        ? { value: `${bank}:${digits}` }
+        : { vi: "số tài khoản phải gồm 6-20 chữ số", en: "number must be 6-20 digits" };
+    }
+    return { value: pyStrip(text) };
+  }
+
   async function postJSON(url, data) {
     const res = await fetch(url, {
       method: "POST",
@@ -627,10 +663,33 @@
         const region = document.getElementById(form.dataset.result);
         const body = {};
         const personal = {};
+        let refused = false;
         for (const el of $$("[name]", form)) {
           const [where, key] = el.name.split(".");
           if (!key || el.value.trim() === "") continue;
           let value = el.value.trim();
+          if (where === "personal") {
+            // As the command line signs it: a date of birth as yyyy-mm-dd, a bank account as
+            // the <select>'s bank code and the number typed, the rest as normalise_personal.
+            let read;
+            if (el.dataset.date !== undefined) {
+              const iso = isoDate(value);
+              read = iso ? { value: iso } : { vi: "phải có dạng dd/mm/yyyy", en: "must look like dd/mm/yyyy" };
+            } else {
+              const bank = el.dataset.bank ? document.getElementById(el.dataset.bank).value : null;
+              read = normalisePersonal(key, bank === null ? el.value : `${bank}:${el.value}`);
+            }
+            if (read.value === undefined || read.value === "") {
+              const label = labelText(el);
+              el.setAttribute("aria-invalid", "true");
+              show(region, false, { message_vi: `${label}: ${read.vi || "không được để trống"}`,
+                                    message_en: `${label}: ${read.en || "must not be empty"}` });
+              refused = true;
+              break;
+            }
+            personal[key] = read.value;
+            continue;
+          }
           if (el.dataset.money !== undefined) {
             const read = readMoney(value);
             const label = labelText(el);
@@ -656,8 +715,9 @@
             }
             value = month;
           }
-          (where === "personal" ? personal : body)[key] = value;
+          body[key] = value;
         }
+        if (refused) return;
         const typed = form.elements.effective_date;
         const effectiveDate = typed ? isoDate(typed.value) : form.dataset.date;
         if (!effectiveDate) {
@@ -903,5 +963,5 @@
     heldSpending(root);
   });
 
-  window.phucloiWeb = { parseMoney, readMoney, money, postJSON, isoDate, isoMonth };
+  window.phucloiWeb = { parseMoney, readMoney, money, postJSON, isoDate, isoMonth, normalisePersonal };
 })();
