@@ -217,7 +217,9 @@ def test_demo_records_a_province_whose_figures_add_up(ctx, tmp_path) -> None:  #
     # The members' portal too, so `phucloi serve` on a plain demo takes members' disputes.
     portal = ks.load_signer("portal", DEMO_PASSPHRASE)
     officer = ctx.ledger.get_officer("portal")
-    assert portal.key_id in officer.keys and officer.scopes("portal", at=datetime(2025, 6, 1, tzinfo=UTC))
+    assert portal.key_id in officer.keys and officer.scopes(
+        "portal", at=datetime(2025, 6, 1, tzinfo=UTC)
+    )
     # A rebuild of the whole demo gives the rows written event by event.
     before = rows(ctx)
     rebuild(ctx.ledger)
