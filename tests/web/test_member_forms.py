@@ -166,9 +166,10 @@ def test_the_join_form_asks_for_the_personal_data_and_offers_the_ledgers_banks(w
     officer = web.login("kt.g1")
     join = _form(officer.get("/web/finance/membership").text, "join-form")
     assert 'data-sign="member.join"' in join
+    # the joining date next to the date of birth says which it is
     assert _labels(join) == {
         "unit": "Đơn vị",
-        "effective_date": "Ngày (dd/mm/yyyy)",
+        "effective_date": "Ngày kết nạp (dd/mm/yyyy)",
         "body.member": "Mã đoàn viên",
         "personal.full_name": "Họ tên",
         "personal.citizen_id": "Số CCCD (12 số)",
