@@ -196,12 +196,17 @@ def count(value: Any) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+_DMY: Final = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+
+
 def parse_day(value: str) -> date | None:
-    """A date typed as dd/mm/yyyy (or ISO yyyy-mm-dd); None when it is not a real date."""
+    """A date typed as dd/mm/yyyy or d/m/yyyy (as the command line reads it), or ISO
+    yyyy-mm-dd; None when it is not a real date."""
     value = value.strip()
     try:
-        if len(value) == 10 and value[2] == "/" and value[5] == "/":
-            return date(int(value[6:]), int(value[3:5]), int(value[:2]))
+        dmy = _DMY.fullmatch(value)
+        if dmy is not None:
+            return date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
         return date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
         return None

@@ -1439,3 +1439,44 @@ def test_a_member_joins_from_the_web_signed_as_the_command_line_signs_it(
         assert revealed is not None and revealed["citizen_id"] == "079190002345"
     finally:
         ctx.close()
+
+
+def test_the_pages_read_dates_as_the_command_line_does(people: People) -> None:
+    """d/m/yyyy ("5/8/2025") was refused on every form while `phucloi … --date 5/8/2025`
+    takes it."""
+    from ledger.cli.common import parse_day
+
+    typed = [
+        "1/2/2025",
+        "01/02/2025",
+        "5/12/2025",
+        "31/1/2025",
+        " 5/8/2025 ",
+        "29/2/2024",
+        "29/2/2025",
+        "0/1/2025",
+        "1/13/2025",
+        "001/02/2025",
+        "1/2/25",
+        "2025-02-01",
+        "2025-2-1",
+        "5-8-2025",
+        "5/8/2025x",
+        "",
+    ]
+    expected: list[str | None] = []
+    for value in typed:
+        try:
+            expected.append(parse_day(value).isoformat())
+        except ValueError:
+            expected.append(None)
+    page = people.page("kt.g1")
+    page.goto("/web/finance/membership")
+    assert page.evaluate("(xs) => xs.map((v) => phucloiWeb.isoDate(v))", typed) == expected
+    # and the browser lets the forms be sent with such a date (each date input's pattern)
+    accepts = """(v) => Array.from(document.querySelectorAll("input[data-date]"))
+        .map((el) => { el.value = v; return [el.id, el.checkValidity()]; })"""
+    for url in ("/web/finance/membership", "/web/finance/payout", "/web/finance/dues"):
+        page.goto(url)
+        dates = page.evaluate(accepts, "5/8/2025")
+        assert dates and all(ok for _, ok in dates), (url, dates)

@@ -359,6 +359,7 @@ def test_the_unions_entries_are_searched_and_paginated(web: Web) -> None:
     assert found(amount="300.000") == [gift1]
     assert found(amount="130000 đ") == [dues]
     assert found(period="05/08/2024") == [dues]
+    assert found(period="5/8/2024") == [dues]  # d/m/yyyy, as the command line reads it
     assert found(period="2024-Q3") == [dues, gift2, gift1]
     assert found(period="2025") == []
     assert found(member="DV201") == []  # G2's member: not in kt.g1's units

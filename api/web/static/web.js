@@ -63,11 +63,13 @@
     return readMoney(text).value;
   }
 
-  // A date typed as dd/mm/yyyy (or ISO) → "yyyy-mm-dd", or null when it is not a real date.
+  // A date typed as dd/mm/yyyy, d/m/yyyy (as the command line's parse_day reads it) or ISO →
+  // "yyyy-mm-dd", or null when it is not a real date.
   function isoDate(text) {
     const value = String(text || "").trim();
-    let m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(value);
-    const [y, mo, d] = m ? [m[3], m[2], m[1]] : (m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)) ? [m[1], m[2], m[3]] : [];
+    const pad = (v) => v.padStart(2, "0");
+    let m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
+    const [y, mo, d] = m ? [m[3], pad(m[2]), pad(m[1])] : (m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)) ? [m[1], m[2], m[3]] : [];
     if (!y) return null;
     const when = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
     const ok = when.getUTCFullYear() === Number(y) && when.getUTCMonth() === Number(mo) - 1 && when.getUTCDate() === Number(d);
