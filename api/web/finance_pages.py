@@ -35,7 +35,13 @@ from api.web.session import Page, csrf_checked, language, services
 from api.web.signed import record_signed
 from ledger import clock
 from ledger.banks import BANKS
-from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
+from ledger.domain.catalogue import (
+    HouseholdStatus,
+    IncomeSource,
+    Relation,
+    SpendingCategory,
+    WelfareKind,
+)
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import parse_dong
 from ledger.domain.periods import parse_period
@@ -58,6 +64,10 @@ FINANCE_TYPES: Final = frozenset(
         "member.join",
         "member.salary",
         "member.leave",
+        "member.transfer",
+        "member.death",
+        "member.relative",
+        "member.household",
     }
 )
 PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
@@ -396,18 +406,34 @@ def other_form(request: Request, who: Finance) -> Response:
 @router.get("/web/finance/membership")
 def membership_form(request: Request, who: Finance) -> Response:
     """A member joining (`member.join`, with their personal data as commitments), a member's
-    salary basis (`member.salary`) and a member leaving (`member.leave`), signed as `phucloi
-    members add`, `salary` and `leave` sign them. The bank is chosen from `ledger.banks`, so
-    the browser signs the bank's one code, as `normalize_bank_account` makes it."""
+    salary basis (`member.salary`), leaving (`member.leave`), transfer to another union
+    (`member.transfer`), death (`member.death`), a relative declared (`member.relative`, their
+    name, date of birth and citizen ID as commitments) and the household's poverty status
+    (`member.household`, a commitment), signed as `phucloi members add`, `salary`, `leave`,
+    `transfer`, `death`, `relative` and `household` sign them. The bank is chosen from
+    `ledger.banks`, so the browser signs the bank's one code, as `normalize_bank_account`
+    makes it. A transfer's destination may be any union in the tree (not only the officer's):
+    the ledger checks the officer's role over the member's current union only."""
+    ledger = services(request).ctx.ledger
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+    destinations = [
+        {"code": n.code, "name": n.name}
+        for n in sorted(tree.nodes.values(), key=lambda n: n.code)
+        if n.dissolved_on is None
+    ]
     return render(
         request,
         "finance_membership.html",
         who=who,
         title=(
-            "Đoàn viên: kết nạp, lương đóng, thôi sinh hoạt",
-            "Members: joining, salary basis, leaving",
+            "Đoàn viên: kết nạp, lương đóng, chuyển đi, thôi sinh hoạt, thân nhân, hộ nghèo",
+            "Members: joining, salary, transfer, leaving, death, relatives, household",
         ),
         units=_units(request, who),
+        destinations=destinations,
+        relations=list(Relation),
+        household_statuses=list(HouseholdStatus),
         banks=BANKS,
         today=text.day(clock.today_vn()),
     )

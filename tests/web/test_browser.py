@@ -22,7 +22,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1480,3 +1480,176 @@ def test_the_pages_read_dates_as_the_command_line_does(people: People) -> None:
         page.goto(url)
         dates = page.evaluate(accepts, "5/8/2025")
         assert dates and all(ok for _, ok in dates), (url, dates)
+
+
+def _members_for_the_forms(url: str, numbers: tuple[str, ...]) -> None:
+    """Members of G1 for the membership forms to change (joined a month ago with the
+    administrator's key), so a transfer or a death leaves the other tests' members alone."""
+    from tests.support import officer_key
+
+    ctx = open_ledger(url)
+    try:
+        for i, number in enumerate(numbers):
+            ctx.ledger.submit(
+                build(
+                    "member.join",
+                    by=officer_key("admin"),
+                    unit="G1",
+                    effective_date=_today() - timedelta(days=30),
+                    body={"member": number, "salary_basis": 6_000_000},
+                    personal={
+                        "full_name": f"Đoàn viên {number}",
+                        "date_of_birth": "1990-01-01",
+                        "citizen_id": f"0791900040{i:02d}",
+                    },
+                )
+            )
+    finally:
+        ctx.close()
+
+
+RELATIVE_TYPED = {  # what the officer types: spaces, a decomposed "ì", d/m/yyyy
+    "name": " " + unicodedata.normalize("NFD", "Nguyễn Văn Bình") + "\u3000",
+    "dob": "5/3/2015",
+    "cid": "079 215.001-234",
+}
+
+
+def test_an_officer_declares_a_relative_and_a_household_signed_as_the_command_line_signs_them(
+    people: People, server: dict[str, Any]
+) -> None:
+    """Relatives and a household's poverty status were CLI/API only. The page signs
+    `member.relative` and `member.household` as `phucloi members relative` / `household`
+    do: the same body, the same commitments, the same normalised openings."""
+    from ledger.cli.common import day, personal_value
+    from tests.support import officer_key
+
+    _members_for_the_forms(server["url"], ("DV040",))
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/membership")
+    today = _today()
+    form = page.locator("#relative-form")
+    form.get_by_label("Mã đoàn viên").fill("DV040")
+    form.get_by_label("Mã thân nhân").fill("R1")
+    form.get_by_label("Quan hệ").select_option("child")
+    form.get_by_label("Họ tên thân nhân").fill(RELATIVE_TYPED["name"])
+    form.get_by_label("Ngày sinh thân nhân").fill("5/3/2099")  # not born yet
+    form.get_by_label("Số CCCD của thân nhân").fill(RELATIVE_TYPED["cid"])
+    button = form.get_by_role("button", name="Ký và ghi thân nhân")
+    button.click()
+    result = page.locator("#relative-result")
+    expect(result).to_contain_text("Chưa ghi: có thông tin cần sửa")
+    expect(result).to_contain_text(
+        f"Ngày sinh thân nhân (dd/mm/yyyy): ngày sinh 05/03/2099 sau ngày hiệu lực {today:%d/%m/%Y}"
+    )
+    expect(form.get_by_label("Họ tên thân nhân")).to_have_value(RELATIVE_TYPED["name"])
+    shot(page, "finance-relative-refused")
+    form.get_by_label("Ngày sinh thân nhân").fill(RELATIVE_TYPED["dob"])
+    with page.expect_request(lambda r: r.url.endswith("/web/finance/submit")) as sent:
+        button.click()
+    expect(result).to_contain_text("Đã ghi khai báo thân nhân.")
+    browser_relative = sent.value.post_data_json
+
+    household = page.locator("#household-form")
+    household.get_by_label("Mã đoàn viên").fill("DV040")
+    household.get_by_label("Hoàn cảnh hộ gia đình").select_option(label="Hộ cận nghèo")
+    with page.expect_request(lambda r: r.url.endswith("/web/finance/submit")) as sent:
+        household.get_by_role("button", name="Ký và ghi hoàn cảnh hộ").click()
+    expect(page.locator("#household-result")).to_contain_text("Đã ghi hoàn cảnh hộ gia đình.")
+    shot(page, "finance-relative-household")
+    browser_household = sent.value.post_data_json
+
+    # what `phucloi members relative DV040 --unit G1 --code R1 --relation child --name …
+    # --dob 5/3/2015 --citizen-id … --as kt.g1` and `… household DV040 --status near_poor` sign
+    kt = officer_key("kt.g1")
+    cli_relative = build(
+        "member.relative",
+        by=kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV040", "relative": "R1", "relation": "child"},
+        personal={
+            "full_name": personal_value("--name", "full_name", RELATIVE_TYPED["name"]),
+            "date_of_birth": day("--dob", RELATIVE_TYPED["dob"]).isoformat(),
+            "citizen_id": personal_value("--citizen-id", "citizen_id", RELATIVE_TYPED["cid"]),
+        },
+    )
+    assert _comparable(browser_relative) == _comparable(cli_relative)
+    assert _comparable(browser_relative)[1] == {
+        "full_name": "Nguyễn Văn Bình",
+        "date_of_birth": "2015-03-05",
+        "citizen_id": "079215001234",
+    }
+    cli_household = build(
+        "member.household",
+        by=kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV040"},
+        personal={"household_status": "near_poor"},
+    )
+    assert _comparable(browser_household) == _comparable(cli_household)
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV040")
+        assert member is not None and member.relatives == {"R1": "child"}
+        revealed = ctx.ledger.reveal("DV040")
+        assert revealed is not None and revealed["household_status"] == "near_poor"
+        assert revealed["relatives"]["R1"] == _comparable(browser_relative)[1]
+    finally:
+        ctx.close()
+
+
+def test_an_officer_records_a_transfer_and_a_death_from_the_web(
+    people: People, server: dict[str, Any]
+) -> None:
+    """Transfers and deaths were CLI/API only; a refusal keeps the form, and a date may be
+    typed d/m/yyyy as on the command line."""
+    _members_for_the_forms(server["url"], ("DV041", "DV042"))
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/membership")
+    today = _today()
+    transfer = page.locator("#transfer-form")
+    transfer.get_by_label("Ngày chuyển").fill(f"{today.day}/{today.month}/{today.year}")
+    transfer.get_by_label("Mã đoàn viên").fill("DV041")
+    transfer.get_by_label("Chuyển đến công đoàn").select_option("G1")  # where they are
+    button = transfer.get_by_role("button", name="Ký và ghi chuyển sinh hoạt")
+    button.click()
+    moved = page.locator("#transfer-result")
+    expect(moved).to_contain_text("Chuyển đến công đoàn: đơn vị chuyển đến trùng đơn vị cũ")
+    expect(transfer.get_by_label("Mã đoàn viên")).to_have_value("DV041")
+    shot(page, "finance-transfer-refused")
+    transfer.get_by_label("Chuyển đến công đoàn").select_option("G2")
+    with page.expect_request(lambda r: r.url.endswith("/web/finance/submit")) as sent:
+        button.click()
+    expect(moved).to_contain_text("Đã ghi chuyển sinh hoạt.")
+    command = sent.value.post_data_json["command"]
+    assert (command["type"], command["unit"], command["effective_date"], command["body"]) == (
+        "member.transfer",
+        "G1",
+        today.isoformat(),
+        {"member": "DV041", "to_unit": "G2"},
+    )
+
+    death = page.locator("#death-form")
+    tomorrow = today + timedelta(days=1)
+    death.get_by_label("Ngày mất").fill(f"{tomorrow:%d/%m/%Y}")
+    death.get_by_label("Mã đoàn viên").fill("DV042")
+    button = death.get_by_role("button", name="Ký và ghi từ trần")
+    button.click()
+    died = page.locator("#death-result")
+    expect(died).to_contain_text(
+        f"Ngày mất (dd/mm/yyyy): ngày mất {tomorrow:%d/%m/%Y} sau hôm nay ({today:%d/%m/%Y})"
+    )
+    expect(death.get_by_label("Mã đoàn viên")).to_have_value("DV042")
+    death.get_by_label("Ngày mất").fill(f"{today.day}/{today.month}/{today.year}")
+    button.click()
+    expect(died).to_contain_text("Đã ghi đoàn viên từ trần.")
+    shot(page, "finance-transfer-death")
+    ctx = open_ledger(server["url"])
+    try:
+        dv041, dv042 = (ctx.ledger.get_member(n) for n in ("DV041", "DV042"))
+        assert dv041 is not None and dv041.current_unit() == "G2"
+        assert dv042 is not None and dv042.died_on == today
+    finally:
+        ctx.close()

@@ -1,11 +1,14 @@
-"""Member changes a finance office makes every month, from the web: a member's salary basis
-and a member leaving (`/web/finance/membership`), signed in the browser as `phucloi members
-salary` / `leave` sign them and recorded through `/web/finance/submit`. Server side, with
-FastAPI's TestClient on the real ledger (both backends)."""
+"""Member changes a finance office makes every month, from the web: a member joining, a
+salary basis, leaving, a transfer to another union, a death, a relative declared and the
+household's poverty status (`/web/finance/membership`), signed in the browser as `phucloi
+members add` / `salary` / `leave` / `transfer` / `death` / `relative` / `household` sign them
+and recorded through `/web/finance/submit`. Server side, with FastAPI's TestClient on the real
+ledger (both backends)."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from ledger import clock
@@ -235,3 +238,210 @@ def test_a_join_with_personal_data_not_normalised_is_refused_and_stores_nothing(
         ("openings.citizen_id", "cần chuẩn hóa thành 079190001234")
     ]
     assert entries(w) == before and w.ledger.get_member("DV011") is None
+
+
+# --- a transfer, a death, a relative, the household's status ---------------------------------------
+
+
+def test_the_membership_page_has_the_transfer_death_relative_and_household_forms(
+    web: Web,
+) -> None:
+    """These were CLI/API only (`phucloi members transfer/death/relative/household`)."""
+    officer = web.login("kt.g1")
+    page = officer.get("/web/finance/membership").text
+    transfer = _form(page, "transfer-form")
+    assert 'data-sign="member.transfer"' in transfer
+    assert _labels(transfer) == {
+        "unit": "Đơn vị",
+        "effective_date": "Ngày chuyển (dd/mm/yyyy)",
+        "body.member": "Mã đoàn viên",
+        "body.to_unit": "Chuyển đến công đoàn",
+    }
+    # the member's unit is one of the officer's; the union moved to is any active one
+    assert re.findall(r'<option value="([^"]+)"', _form(page, "transfer-form"))[:1] == ["G1"]
+    to = re.search(r'<select id="transfer-to"[^>]*>(.*?)</select>', transfer, re.S)
+    assert to is not None
+    assert re.findall(r'<option value="([^"]*)"', to.group(1)) == ["", "D", "G1", "G2", "P"]
+    death = _form(page, "death-form")
+    assert 'data-sign="member.death"' in death
+    assert _labels(death) == {
+        "unit": "Đơn vị",
+        "effective_date": "Ngày mất (dd/mm/yyyy)",
+        "body.member": "Mã đoàn viên",
+    }
+    relative = _form(page, "relative-form")
+    assert 'data-sign="member.relative"' in relative
+    assert _labels(relative) == {
+        "unit": "Đơn vị",
+        "effective_date": "Ngày khai báo (dd/mm/yyyy)",
+        "body.member": "Mã đoàn viên",
+        "body.relative": "Mã thân nhân, ví dụ R1",
+        "body.relation": "Quan hệ",
+        "personal.full_name": "Họ tên thân nhân",
+        "personal.date_of_birth": "Ngày sinh thân nhân (dd/mm/yyyy)",
+        "personal.citizen_id": "Số CCCD của thân nhân (không bắt buộc)",
+    }
+    for name in ("full_name", "date_of_birth", "citizen_id"):
+        assert re.search(rf'name="personal\.{name}" data-field="openings\.{name}"', relative)
+    assert re.findall(
+        r'<option value="([^"]*)">([^<]*)<', relative.split("relative-relation")[2]
+    ) == [
+        ("", "— chọn quan hệ —"),  # nothing chosen for the officer
+        ("child", "Con"),
+        ("parent", "Cha, mẹ"),
+        ("spouse", "Vợ, chồng"),
+    ]
+    household = _form(page, "household-form")
+    assert 'data-sign="member.household"' in household
+    assert _labels(household) == {
+        "unit": "Đơn vị",
+        "effective_date": "Ngày áp dụng (dd/mm/yyyy)",
+        "body.member": "Mã đoàn viên",
+        "personal.household_status": "Hoàn cảnh hộ gia đình",
+    }
+    assert 'data-field="openings.household_status"' in household
+    assert re.findall(r'<option value="([^"]*)">([^<]*)<', household) == [
+        ("G1", "G1 — CĐCS Công ty May Sông Bé"),
+        ("", "— chọn hoàn cảnh —"),  # nothing chosen for the officer
+        ("none", "Không thuộc diện nghèo"),
+        ("near_poor", "Hộ cận nghèo"),
+        ("poor", "Hộ nghèo"),
+    ]
+
+
+def test_a_transfer_signed_in_the_browser_is_recorded(web: Web) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    today = clock.today_vn()
+    item = w.item(
+        "member.transfer",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV002", "to_unit": "G2"},
+    )
+    r = _post(web, officer, item)
+    assert r.status_code == 201, r.text
+    assert r.json()["command_type"] == "member.transfer"
+    member = w.ledger.get_member("DV002")
+    assert member is not None and member.current_unit() == "G2"
+    assert tuple(member.spans[-1]) == (today, "G2")
+
+
+def test_a_death_signed_in_the_browser_is_recorded(web: Web) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    today = clock.today_vn()
+    item = w.item(
+        "member.death", by=w.kt, unit="G1", effective_date=today, body={"member": "DV002"}
+    )
+    r = _post(web, officer, item)
+    assert r.status_code == 201, r.text
+    member = w.ledger.get_member("DV002")
+    assert member is not None and member.died_on == today
+
+
+RELATIVE_PERSONAL = {
+    "full_name": "Nguyễn Văn Bình",
+    "date_of_birth": "2015-03-05",
+    "citizen_id": "079215001234",
+}
+
+
+def test_a_relative_and_a_household_status_signed_in_the_browser_are_recorded_sealed(
+    web: Web,
+) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    today = clock.today_vn()
+    relative = w.item(
+        "member.relative",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV002", "relative": "R1", "relation": "child"},
+        personal=RELATIVE_PERSONAL,
+    )
+    r = _post(web, officer, relative)
+    assert r.status_code == 201, r.text
+    household = w.item(
+        "member.household",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV002"},
+        personal={"household_status": "near_poor"},
+    )
+    r = _post(web, officer, household)
+    assert r.status_code == 201, r.text
+    member = w.ledger.get_member("DV002")
+    assert member is not None and member.relatives == {"R1": "child"}
+    revealed = w.ledger.reveal("DV002")
+    assert revealed["household_status"] == "near_poor"
+    assert revealed["relatives"]["R1"] == RELATIVE_PERSONAL
+
+
+def test_refused_transfers_deaths_relatives_and_households_store_nothing(web: Web) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    today = clock.today_vn()
+    w.submit(
+        "member.relative",
+        by=w.kt,
+        unit="G1",
+        effective_date=today,
+        body={"member": "DV001", "relative": "R1", "relation": "spouse"},
+        personal={"full_name": "Trần Thị Hoa", "date_of_birth": "1991-02-03"},
+    )
+    before = entries(w)
+    cases = [
+        (
+            "member.transfer",
+            today,
+            {"member": "DV001", "to_unit": "G1"},
+            None,
+            ("body.to_unit", "đơn vị chuyển đến trùng đơn vị cũ"),
+        ),
+        (
+            "member.death",
+            today + timedelta(days=1),
+            {"member": "DV001"},
+            None,
+            (
+                "effective_date",
+                f"ngày mất {today + timedelta(days=1):%d/%m/%Y} sau hôm nay "
+                f"({today:%d/%m/%Y}): chỉ ghi khi đã xảy ra",
+            ),
+        ),
+        (
+            "member.relative",
+            today,
+            {"member": "DV001", "relative": "R1", "relation": "child"},
+            RELATIVE_PERSONAL,
+            ("body.relative", "mã thân nhân đã tồn tại"),
+        ),
+        (
+            "member.household",
+            today,
+            {"member": "DV001"},
+            {"household_status": "rich"},
+            (
+                "openings.household_status",
+                "hoàn cảnh gia đình phải là một trong: none, near_poor, poor",
+            ),
+        ),
+    ]
+    for type_, on, body, personal, refusal in cases:
+        item = w.item(type_, by=w.kt, unit="G1", effective_date=on, body=body, personal=personal)
+        r = _post(web, officer, item)
+        assert r.status_code == 422, (type_, r.text)
+        assert [(p["field"], p["message_vi"]) for p in r.json()["problems"]] == [refusal]
+    assert entries(w) == before
+    member = w.ledger.get_member("DV001")
+    assert member is not None
+    assert (member.current_unit(), member.died_on, member.relatives) == (
+        "G1",
+        None,
+        {"R1": "spouse"},
+    )
+    assert "household_status" not in w.ledger.reveal("DV001")
