@@ -216,6 +216,8 @@ class UnitMonth:
     dues: Counter[tuple[int | None, int]] = field(default_factory=Counter)  # (basis, amount) -> n
     fee: int = 0
     payroll: int = 0  # the insured payroll the fee records declare (rule 17)
+    # each fee record's (employer as recorded, amount, declared payroll) (rule 17)
+    fees: list[tuple[str, int, int]] = field(default_factory=list)
     records: list[Movement] = field(default_factory=list)  # collections and remittances
 
     def remitted(self, kind: str | None = None, *, by: date | None = None) -> int:
@@ -360,6 +362,10 @@ class Facts:
     dues_horizon: str | None = None  # the latest dues month recorded anywhere
     # Collections and remittances per (unit, month they are for) (rule 14).
     unit_months: dict[tuple[str, str], UnitMonth] = field(default_factory=dict)
+    # (unit, month) a union fee was recorded for and reversed (rule 9's when nothing is left)
+    fee_reversed: set[tuple[str, str]] = field(default_factory=set)
+    # member -> [(from, registered salary basis)], oldest first (rule 17's estimate)
+    salaries: dict[str, list[tuple[date, int]]] = field(default_factory=dict)
     money_horizon: date | None = None  # the latest effective date of any money record
     recorded_horizon: date | None = None  # the latest Vietnam date anything was recorded
     verification: Report | None = None
@@ -428,6 +434,15 @@ class Facts:
             kind = rule.count_period if rule is not None else "year"
             found = (self.period_for(kind, p.on), rule.max_count if rule is not None else None)
             self._windows[key] = found
+        return found
+
+    def salary_on(self, member: str, on: date) -> int:
+        """The salary basis registered for `member` on `on` (0 when none)."""
+        found = 0
+        for start, value in self.salaries.get(member, ()):
+            if start > on:
+                break
+            found = value
         return found
 
     def leaf_units(self) -> list[str]:

@@ -1000,10 +1000,19 @@ _KEPT_LINES = (
 )
 _UNIT_MONTH_RECORDS = text(
     "SELECT event_id, command_type, unit_code, month, effective_date, key, "
-    "SUM(amount) AS amount, SUM(basis) AS basis "
+    "SUM(amount) AS amount, SUM(basis) AS basis, MIN(detail) AS detail "
     + _KEPT_LINES
     + "AND ((flow = 'income' AND key IN ('dues', 'union_fee')) OR flow = 'remitted') "
     "GROUP BY event_id, command_type, unit_code, month, effective_date, key"
+)
+# Months a union fee was recorded for and reversed (rule 17 leaves them to rule 9).
+_FEE_REVERSED = text(
+    "SELECT DISTINCT unit_code, month FROM proj_money_lines WHERE flow = 'income' "
+    "AND key = 'union_fee' AND reversed AND reversal_of IS NULL AND month IS NOT NULL"
+)
+_SALARIES = text(
+    "SELECT member_number, from_date, salary_basis FROM proj_member_salaries "
+    "ORDER BY member_number, from_date"
 )
 # Dues lines by declared salary basis and amount: the standard-rate part of each line is
 # `expected_dues` of its basis under the month's policy (rule 14 splits it).
@@ -1034,11 +1043,18 @@ def _load_unit_months(conn: Connection, facts: Facts) -> None:
         if r.command_type == "collection.union_fee":
             um.fee += amount
             um.payroll += int(r.basis or 0)
+            um.fees.append((str(r.detail or ""), amount, int(r.basis or 0)))
     for r in conn.execute(_UNIT_MONTH_DUES):
         um = months.setdefault((r.unit_code, r.month), UnitMonth())
         um.dues[(None if r.basis is None else int(r.basis), int(r.amount))] += int(r.n)
     for um in months.values():
         um.records.sort(key=lambda m: (m.on, m.event_id))
+        um.fees.sort()
+    facts.fee_reversed = {(r.unit_code, r.month) for r in conn.execute(_FEE_REVERSED)}
+    for r in conn.execute(_SALARIES):
+        facts.salaries.setdefault(r.member_number, []).append(
+            (_day(r.from_date), int(r.salary_basis))
+        )
     latest = conn.execute(text("SELECT MAX(effective_date) FROM proj_money_lines")).scalar()
     facts.money_horizon = _maybe_day(latest)
     recorded = conn.execute(text("SELECT MAX(recorded_at) FROM ledger_entries")).scalar()

@@ -2755,14 +2755,22 @@ def test_a_loan_is_overdue_once_the_books_go_past_its_term_money_or_not(world) -
 # --- 17 ----------------------------------------------------------------------------------------
 
 
-def _fee_recorded(world: Any, unit: str, month: str, day: str, payroll: int, amount: int) -> Any:
+def _fee_recorded(
+    world: Any,
+    unit: str,
+    month: str,
+    day: str,
+    payroll: int,
+    amount: int,
+    employer: str = "Cty",
+) -> Any:
     with at(day):
         return world.submit(
             "collection.union_fee",
             by=world.kt if unit == "G1" else world.kt2,
             unit=unit,
             effective_date=day,
-            body={"month": month, "payroll": payroll, "amount": amount, "employer": "Cty"},
+            body={"month": month, "payroll": payroll, "amount": amount, "employer": employer},
         )
 
 
@@ -2797,6 +2805,62 @@ def test_a_union_fee_recorded_far_below_two_percent_of_the_payroll_the_ledger_kn
     # The tolerance is the inspecting level's: at 90%, none of these months is short enough.
     adopt_for_p(world, detection__union_fee_tolerance_bp=9000)
     assert found(world, "union_fee_shortfall") == []
+
+
+def test_a_month_without_any_union_fee_is_reported_at_an_estimate_once_overdue(world) -> None:  # type: ignore[no-untyped-def]
+    """Rule 17 skipped months with no fee recorded at all: G1 records its fee for July and
+    September but nothing for August, although its 4 members (6.000.000 đ registered each)
+    paid August's dues. August is reported once overdue (after 30/09), at the estimate, 2%
+    of 24.000.000 đ; October's fee is not due before the end of November, and June, before
+    G1's first collection (DV5 joined on 3 June), is not judged. A fee recorded late for
+    August clears it."""
+    world.join("DV5", on="2024-06-03")
+    numbers = ["DV1", "DV2", "DV3", "DV5"]
+    for number in numbers[:3]:
+        world.join(number)
+    lines = [(n, 6_000_000, 60_000) for n in numbers]
+    _collect(world, "G1", "2024-07", "2024-07-20", lines)
+    august = _collect(world, "G1", "2024-08", "2024-08-20", lines)
+    _collect(world, "G1", "2024-09", "2024-09-20", lines)
+    _fee_recorded(world, "G1", "2024-07", "2024-08-10", 30_000_000, 600_000)
+    _fee_recorded(world, "G1", "2024-09", "2024-09-25", 30_000_000, 600_000)
+    assert found(world, "union_fee_shortfall") == []  # 25/09: August's fee not due yet
+
+    _collect(world, "G1", "2024-10", "2024-10-20", lines)  # the books pass 30/09
+    [f] = found(world, "union_fee_shortfall")
+    assert (f.unit, f.severity, f.amount, f.period) == ("G1", "medium", 480_000, "2024-Q3")
+    assert f.id == union_finding_id("union_fee_shortfall", "G1", "2024-Q3")
+    assert f.event_ids == (august.event_id,)  # the dues batch: members on the books
+    assert "tháng 08/2024: không ghi KPCĐ dù có 4 đoàn viên" in f.explanation_vi
+    assert "ước tính 480.000" in f.explanation_vi
+    assert "480000 đồng is an estimate" in f.explanation_en
+
+    _fee_recorded(world, "G1", "2024-08", "2024-10-25", 30_000_000, 600_000)
+    assert found(world, "union_fee_shortfall") == []
+
+
+def test_a_union_fee_paid_by_two_employers_is_judged_per_employer(world) -> None:  # type: ignore[no-untyped-def]
+    """G1's members work for two employers, each declaring and paying 2% of its own payroll:
+    in October both pay in full (nothing to report); in November the small one, Cty B, pays
+    half of its fee. Against the union's sums that is 40.000 đ of 880.000 đ, inside the 10%
+    tolerance, so only judging each employer on its own payroll finds it, naming Cty B."""
+    numbers = [f"DV{i}" for i in range(1, 5)]
+    for number in numbers:
+        world.join(number)
+    lines = [(n, 6_000_000, 60_000) for n in numbers]
+    for month in ("2024-10", "2024-11"):
+        _collect(world, "G1", month, f"{month}-20", lines)
+    _fee_recorded(world, "G1", "2024-10", "2024-10-25", 40_000_000, 800_000, "Cty A")
+    _fee_recorded(world, "G1", "2024-10", "2024-10-25", 4_000_000, 80_000, "Cty B")
+    assert found(world, "union_fee_shortfall") == []
+
+    _fee_recorded(world, "G1", "2024-11", "2024-11-25", 40_000_000, 800_000, "Cty A")
+    short = _fee_recorded(world, "G1", "2024-11", "2024-11-25", 4_000_000, 40_000, "Cty B")
+    [f] = found(world, "union_fee_shortfall")
+    assert (f.unit, f.severity, f.amount, f.period) == ("G1", "medium", 40_000, "2024-Q4")
+    assert short.event_id in f.event_ids
+    assert "Cty B nộp 40.000 đ trên quỹ lương khai 4.000.000 đ, phải 80.000 đ" in f.explanation_vi
+    assert "Cty A" not in f.explanation_vi
 
 
 def test_honest_patterns_real_unions_have_are_not_reported_above_low(world) -> None:  # type: ignore[no-untyped-def]
