@@ -17,6 +17,7 @@ so a member paid during their leave is on the rolls by then (rule 1).
 from __future__ import annotations
 
 import random
+import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -184,22 +185,36 @@ def not_collected(
 
 
 def fees(g: Year) -> None:
+    """The employer's 2% fee of each month with members. An employer that does not pay a
+    month on time (about `1 - compliance - 5%` of the months) pays it late, about 45 days
+    after the month (by 30 December), on a payroll 10% above the members' salaries: its
+    arrears are settled within the year, so no month with members is left without a fee
+    (rule 17 reports such a month). The late payments draw nothing from the generator (the
+    rest of the demo is the same as when they were skipped)."""
     rng, y = g.rng, g.y
     short = rng.choice(g.grassroots).code
     for u in g.grassroots:
         for m in range(1, 13):
             first, last = month_bounds(y, m)
             active = g.members_of(u.code, last)
-            if not active or rng.random() > u.compliance + 0.05:
+            if not active:
                 continue
+            late = rng.random() > u.compliance + 0.05
             policy = g.book.in_force(first)
             assert policy is not None
-            payroll = r1000(sum(p.salary_on(last) for p in active) * rng.uniform(1.02, 1.2))
+            factor = 1.1 if late else rng.uniform(1.02, 1.2)
+            payroll = r1000(sum(p.salary_on(last) for p in active) * factor)
             amount = expected_union_fee(policy, payroll)
-            tag = "union_fee"
+            tag = "late_fee" if late else "union_fee"
             if u.code == short and m >= 9:
                 amount, tag = r1000(amount * 0.75), "fee_short"
-            when = min(last + timedelta(days=rng.randint(10, 25)), date(y, 12, 30))
+            days = 45 if late else rng.randint(10, 25)
+            when = min(last + timedelta(days=days), date(y, 12, 30))
+            command_id = None
+            if late:  # not drawn from the generator
+                command_id = str(
+                    uuid.uuid5(uuid.NAMESPACE_URL, f"phucloi-demo/fee/{u.code}/{y}-{m:02d}")
+                )
             g.op(
                 at(when, 14),
                 "collection.union_fee",
@@ -213,6 +228,7 @@ def fees(g: Year) -> None:
                 unit=u.code,
                 effective=when,
                 tag=tag,
+                command_id=command_id,
             )
             g.fee_in[(u.code, (m - 1) // 3)] += amount
 
