@@ -59,6 +59,9 @@ def test_detection_finds_the_planted_cases_and_spares_the_look_alikes(ctx, tmp_p
     # An honest member is on the dues rolls before a leave or a span the union did not
     # collect (the demo's dues gaps used to be random member-months: 2 wrong rule-1 findings).
     assert [f.unit for f in quality.wrong if f.rule == "inactive_beneficiary"] == []
+    # Every month with members has its 2% fee by the year's end (an employer missing a month
+    # pays it late): rule 17 reports a month without any (it had 5 wrong findings here).
+    assert [f.unit for f in quality.wrong if f.rule == "union_fee_shortfall"] == []
 
 
 def test_demo_plant_fraud_writes_its_key_beside_the_ledger(tmp_path: Path) -> None:
