@@ -803,6 +803,37 @@ def _check_union_fee(self: Ledger, work: Work, unit: Unit, body: Any) -> None:
         )
 
 
+def _fee_relief(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    """An employer's exemption, suspension or reduction of the 2% fee (Law 50/2024/QH15), by
+    a decision of the competent authority. It silences rule 17 for its months, so, as a
+    write-off, the finance officer records it and the chair cosigns; decisions of one employer
+    never overlap (a second decision for the same months is refused, naming the first)."""
+    cmd, body = pc.command, pc.body
+    unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
+    if not item.cosignatures:
+        raise _chair_must_sign(
+            "quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn cần chữ ký thứ hai của "
+            "Chủ tịch",
+            "a union fee exemption, reduction or suspension needs the chair's second signature",
+        )
+    earlier = unit.fee_relief_overlapping(body.employer, body.from_month, body.to_month)
+    if earlier is not None:
+        raise invalid(
+            [
+                problem(
+                    "body.from_month",
+                    "fee_relief_overlaps",
+                    f"{body.employer} đã có quyết định miễn, giảm, tạm dừng đóng cho một phần "
+                    f"các tháng {body.from_month}–{body.to_month} ({earlier})",
+                    f"{body.employer} already has a fee decision covering part of "
+                    f"{body.from_month}–{body.to_month} ({earlier})",
+                )
+            ]
+        )
+    unit.relieve_union_fee(envelope=env)
+    return unit, {}
+
+
 def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     cmd = pc.command
     unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
@@ -1281,6 +1312,7 @@ HANDLERS: dict[str, Callable[..., Result]] = {
     "collection.dues": _dues,
     "collection.union_fee": _unit_money,
     "collection.other": _unit_money,
+    "union_fee.relief": _fee_relief,
     "remittance.record": _remittance,
     "expense.record": _unit_money,
     "payout.record": _payout,

@@ -207,6 +207,26 @@ class Movement:
         return {self.member: self.amount}
 
 
+@dataclass(frozen=True, slots=True)
+class FeeRelief:
+    """An employer's exemption, suspension or reduction of the 2% fee for the months
+    `first`..`last` (union_fee.relief, Law 50/2024/QH15), and the decision behind it."""
+
+    event_id: str
+    unit: str
+    employer: str
+    kind: str  # exempt | suspended | reduced
+    first: str  # YYYY-MM
+    last: str
+    rate_bp: int | None
+    number: str
+    issuer: str
+    on: date  # the decision's date
+
+    def covers(self, month: str) -> bool:
+        return self.first <= month <= self.last
+
+
 @dataclass(slots=True)
 class UnitMonth:
     """What a union collected and remitted FOR one month (the month of the dues batch, the
@@ -364,6 +384,8 @@ class Facts:
     unit_months: dict[tuple[str, str], UnitMonth] = field(default_factory=dict)
     # (unit, month) a union fee was recorded for and reversed (rule 9's when nothing is left)
     fee_reversed: set[tuple[str, str]] = field(default_factory=set)
+    # unit -> the fee decisions of its employers, in log order (rule 17)
+    fee_reliefs: dict[str, list[FeeRelief]] = field(default_factory=dict)
     # member -> [(from, registered salary basis)], oldest first (rule 17's estimate)
     salaries: dict[str, list[tuple[date, int]]] = field(default_factory=dict)
     money_horizon: date | None = None  # the latest effective date of any money record

@@ -25,8 +25,15 @@ Invariants:
   (`Facts.money_horizon`) is past that day. What it owes is estimated, as `compliance` does,
   at the fee rate on the larger of the salaries registered for those members on the month's
   last day and the salaries the month's dues batches declare; a month estimated at nothing
-  is not reported. The employer may have been exempted or its fee suspended (Law
-  50/2024/QH15), which the ledger does not record: the finding says so.
+  is not reported.
+- An employer exempted from the fee, or its fee suspended or reduced, by a decision of the
+  competent authority (Law 50/2024/QH15) is recorded as `union_fee.relief` for a span of
+  months. A month every employer of the union (those it recorded a fee or a decision for)
+  is exempted or suspended for is not missing; one where the rest are reduced is estimated
+  at the highest reduced rate. A recorded employer's fee is judged at its reduced rate (nothing
+  owed when exempted or suspended), and the month's sum owes that much less. A month outside
+  every decision's span is judged as any other, and the finding names the decisions the
+  union has (the inspector sees which months they do not cover).
 - The union's short and missing months are reported per calendar quarter of the months (a
   union-level finding identified by rule, unit and quarter), medium, the money at stake the
   sum of the months' differences (a missing month's whole estimate, marked as an estimate).
@@ -40,8 +47,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from audit.rules.base import DetectedFinding, Evidence, make
-from audit.rules.facts import Facts, UnitMonth
-from ledger.domain.money import BP_PER_WHOLE, format_dong
+from audit.rules.facts import Facts, FeeRelief, UnitMonth
+from ledger.domain.money import BP_PER_WHOLE, apply_rate, format_dong
 from ledger.domain.policy import Policy, expected_union_fee
 from ledger.domain.units import employer_key
 
@@ -75,10 +82,33 @@ class _Month:
     members: int = 0  # a missing month: the members on the union's books
     registered: int = 0  # a missing month: their registered salaries
     short_employers: list[tuple[str, int, int, int]] = field(default_factory=list)
+    reliefs: list[FeeRelief] = field(default_factory=list)  # the decisions applied
 
 
 def _owed(own: Policy, inspecting: Policy, payroll: int) -> int:
     return max(expected_union_fee(own, payroll), expected_union_fee(inspecting, payroll))
+
+
+_KIND_VI = {"exempt": "miễn", "suspended": "tạm dừng đóng", "reduced": "giảm"}
+_KIND_EN = {"exempt": "exempted", "suspended": "suspended", "reduced": "reduced"}
+
+
+def _relief(facts: Facts, unit: str, month: str, employer: str) -> FeeRelief | None:
+    """The decision covering `employer`'s fee of `unit` for `month`, if any."""
+    key = employer_key(employer)
+    for r in facts.fee_reliefs.get(unit, ()):
+        if employer_key(r.employer) == key and r.covers(month):
+            return r
+    return None
+
+
+def _relieved(normal: int, payroll: int, relief: FeeRelief | None) -> int:
+    """What a decision leaves owed of `normal`, the fee at the usual rate on `payroll`."""
+    if relief is None:
+        return normal
+    if relief.kind == "reduced" and relief.rate_bp is not None:
+        return min(normal, apply_rate(payroll, relief.rate_bp))
+    return 0
 
 
 def _short(gap: int, owed: int, tolerance_bp: int) -> bool:
@@ -107,15 +137,54 @@ def _recorded_month(facts: Facts, unit: str, month: str, um: UnitMonth) -> _Mont
     payroll = max(um.payroll, _dues_payroll(um))
     owed = _owed(own, judged.inspecting, payroll)
     short_employers = []
+    reliefs = []
     for name, amount, declared in _employers(um):
-        owed_e = _owed(own, judged.inspecting, declared)
+        normal = _owed(own, judged.inspecting, declared)
+        relief = _relief(facts, unit, month, name)
+        owed_e = _relieved(normal, declared, relief)
+        if relief is not None:
+            reliefs.append(relief)
+            owed = max(0, owed - (normal - owed_e))
         if _short(owed_e - amount, owed_e, tolerance):
             short_employers.append((name, amount, declared, owed_e))
     gap = owed - um.fee
     if not _short(gap, owed, tolerance) and not short_employers:
         return None
     gap = max(gap, sum(o - a for _n, a, _p, o in short_employers))
-    return _Month(month, um, owed, gap, short_employers=short_employers)
+    return _Month(month, um, owed, gap, short_employers=short_employers, reliefs=reliefs)
+
+
+def _month_reliefs(facts: Facts, unit: str, month: str) -> list[FeeRelief]:
+    """The decisions covering a month with no fee recorded, when they cover every employer
+    the union recorded a fee or a decision for; else none (the month is judged in full)."""
+    decided = facts.fee_reliefs.get(unit, [])
+    if not decided:
+        return []
+    employers = {employer_key(r.employer) for r in decided}
+    for (u, _m), um in facts.unit_months.items():
+        if u == unit:
+            employers |= {employer_key(name) for name, _a, _p in um.fees}
+    covering = [r for r in decided if r.covers(month)]
+    if {employer_key(r.employer) for r in covering} != employers:
+        return []
+    return covering
+
+
+def _decision_vi(r: FeeRelief) -> str:
+    rate = f" còn {r.rate_bp / 100:g}%" if r.rate_bp is not None else ""
+    return (
+        f"{r.employer} {_KIND_VI[r.kind]}{rate} các tháng {r.first[5:]}/{r.first[:4]}–"
+        f"{r.last[5:]}/{r.last[:4]} theo quyết định số {r.number} của {r.issuer} "
+        f"ngày {r.on:%d/%m/%Y}"
+    )
+
+
+def _decision_en(r: FeeRelief) -> str:
+    rate = f" to {r.rate_bp / 100:g}%" if r.rate_bp is not None else ""
+    return (
+        f"{r.employer} {_KIND_EN[r.kind]}{rate} for {r.first} to {r.last} by decision "
+        f"{r.number} of {r.issuer} dated {r.on.isoformat()}"
+    )
 
 
 def _missing_months(facts: Facts, horizon: date | None) -> dict[str, list[_Month]]:
@@ -153,12 +222,24 @@ def _missing_months(facts: Facts, horizon: date | None) -> dict[str, list[_Month
         if own is None or judged is None:
             continue
         registered = sum(facts.salary_on(n, last) for n in members)
-        owed = _owed(own, judged.inspecting, max(registered, _dues_payroll(found)))
+        payroll = max(registered, _dues_payroll(found))
+        owed = _owed(own, judged.inspecting, payroll)
+        reliefs = _month_reliefs(facts, unit, label)
+        if reliefs:
+            rates = [r.rate_bp for r in reliefs if r.kind == "reduced" and r.rate_bp is not None]
+            owed = min(owed, apply_rate(payroll, max(rates))) if rates else 0
         if owed <= 0:
             continue
         out[unit].append(
             _Month(
-                label, found, owed, owed, estimate=True, members=len(members), registered=registered
+                label,
+                found,
+                owed,
+                owed,
+                estimate=True,
+                members=len(members),
+                registered=registered,
+                reliefs=reliefs,
             )
         )
     return out
@@ -245,6 +326,19 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
             for r in m.um.records
             if r.type in _NOTE
         ]
+        decided = facts.fee_reliefs.get(unit, [])
+        evidence += [
+            Evidence(
+                r.event_id,
+                "union_fee.relief",
+                r.on,
+                unit,
+                None,
+                note=f"quyết định {r.number} / decision {r.number}",
+                context=True,
+            )
+            for r in decided
+        ]
         note_vi = note_en = ""
         if estimated:
             note_vi = (
@@ -259,6 +353,16 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 f"the dues batches declare when larger; due by the end of the following month); "
                 f"an employer exempted, reduced or suspended (Trade Union Law 2024) needs the "
                 f"document."
+            )
+        if decided:
+            note_vi += (
+                " Quyết định miễn, giảm, tạm dừng đóng đã ghi (chỉ áp dụng cho các tháng nêu "
+                "trong quyết định): " + "; ".join(_decision_vi(r) for r in decided) + "."
+            )
+            note_en += (
+                " Fee decisions recorded (they apply to the months they name only): "
+                + "; ".join(_decision_en(r) for r in decided)
+                + "."
             )
         out.append(
             make(

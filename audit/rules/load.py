@@ -35,6 +35,7 @@ from audit.rules.base import Judgment
 from audit.rules.facts import (
     Expense,
     Facts,
+    FeeRelief,
     KeyFacts,
     LateRecord,
     MemberFacts,
@@ -70,6 +71,7 @@ TOPICS = (
     "phucloi:officer.KeyRotated",
     "phucloi:officer.KeyRevoked",
     "phucloi:unit.PolicyAdopted",
+    "phucloi:unit.UnionFeeRelieved",
     "phucloi:unit.Reversed",
     "phucloi:member.PayoutRecorded",
     "phucloi:member.PayoutDecided",
@@ -271,6 +273,7 @@ class _Scan:
         self.judgments: list[tuple[int, Judgment]] = []
         self.handlers: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
             "PolicyAdopted": self._policy,
+            "UnionFeeRelieved": self._fee_relief,
             "PayoutRecorded": self._payout,
             "PayoutDecided": self._decision,
             "Reversed": self._reversal,
@@ -310,6 +313,23 @@ class _Scan:
                 on=_day(policy["effective_from"]),
                 recorded_on=local_date(_instant(env["recorded_at"])),
                 signer=cmd["signer"]["officer"],
+            )
+        )
+
+    def _fee_relief(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
+        body = cmd["body"]
+        self.facts.fee_reliefs.setdefault(cmd["unit"], []).append(
+            FeeRelief(
+                event_id=cmd["command_id"],
+                unit=cmd["unit"],
+                employer=body["employer"],
+                kind=body["kind"],
+                first=body["from_month"],
+                last=body["to_month"],
+                rate_bp=body.get("rate_bp"),
+                number=body["decision_number"],
+                issuer=body["issuer"],
+                on=_day(cmd["effective_date"]),
             )
         )
 

@@ -294,6 +294,54 @@ class UnionFeeBody(Body):
     employer: ShortText
 
 
+class UnionFeeReliefBody(Body):
+    """A decision of the competent authority (Law 50/2024/QH15) that an employer of the union
+    is exempted from the 2% union fee (`exempt`), has it suspended (`suspended`, tạm dừng
+    đóng, at most 12 months) or reduced to `rate_bp` (`reduced`) for the months `from_month`
+    to `to_month` inclusive. The command's effective date is the decision's date."""
+
+    employer: ShortText
+    kind: Literal["exempt", "suspended", "reduced"]
+    from_month: Month
+    to_month: Month
+    rate_bp: Annotated[StrictInt, Field(ge=1, le=9_999)] | None = Field(
+        default=None, validate_default=True
+    )
+    decision_number: ShortText
+    issuer: ShortText
+
+    @field_validator("to_month")
+    @classmethod
+    def _span(cls, v: str, info: ValidationInfo) -> str:
+        start = info.data.get("from_month")
+        if start is not None and v < start:
+            raise ValueError(
+                f"tháng cuối trước tháng đầu ({start}) / to_month is before from_month ({start})"
+            )
+        if start is not None and info.data.get("kind") == "suspended":
+            months = (int(v[:4]) - int(start[:4])) * 12 + int(v[5:]) - int(start[5:]) + 1
+            if months > 12:
+                raise ValueError(
+                    f"tạm dừng đóng tối đa 12 tháng, ở đây {months} / a suspension lasts at "
+                    f"most 12 months, here {months}"
+                )
+        return v
+
+    @field_validator("rate_bp")
+    @classmethod
+    def _rate(cls, v: int | None, info: ValidationInfo) -> int | None:
+        reduced = info.data.get("kind") == "reduced"
+        if v is not None and not reduced:
+            raise ValueError(
+                "chỉ quyết định giảm mới ghi tỷ lệ / only a reduction (kind reduced) has a rate"
+            )
+        if v is None and reduced:
+            raise ValueError(
+                "quyết định giảm phải ghi tỷ lệ mới / a reduction needs its reduced rate"
+            )
+        return v
+
+
 class OtherIncomeBody(Body):
     source: IncomeSource
     amount: PositiveMoney
@@ -495,6 +543,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "collection.dues": CommandSpec(DuesBody, "fund", _FIN),
     "collection.union_fee": CommandSpec(UnionFeeBody, "fund", _FIN),
     "collection.other": CommandSpec(OtherIncomeBody, "fund", _FIN),
+    "union_fee.relief": CommandSpec(UnionFeeReliefBody, "fund", _FIN),
     "remittance.record": CommandSpec(RemittanceBody, "fund", _FIN),
     "expense.record": CommandSpec(ExpenseBody, "fund", _FIN),
     "payout.record": CommandSpec(PayoutBody, "member", _FIN),

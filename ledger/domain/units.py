@@ -53,6 +53,8 @@ class Unit(LedgerAggregate):
         self.policies: list[dict[str, Any]] = []
         self.dues_paid: set[tuple[str, str]] = set()
         self.money: dict[str, dict[str, Any]] = {}  # event_id -> {type, amount, reversed}
+        # the union fee decisions of its employers (union_fee.relief): event_id -> body
+        self.fee_reliefs: dict[str, dict[str, Any]] = {}
 
     @event("Renamed", topic="phucloi:unit.Renamed")
     def rename(self, envelope: dict[str, Any]) -> None:
@@ -85,6 +87,24 @@ class Unit(LedgerAggregate):
     def receive_union_fee(self, envelope: dict[str, Any]) -> None:
         cmd = command_of(envelope)
         self._book(cmd, cmd["body"]["amount"])
+
+    @event("UnionFeeRelieved", topic="phucloi:unit.UnionFeeRelieved")
+    def relieve_union_fee(self, envelope: dict[str, Any]) -> None:
+        cmd = command_of(envelope)
+        # (a unit snapshotted before this command existed has no such attribute)
+        self.__dict__.setdefault("fee_reliefs", {})[cmd["command_id"]] = cmd["body"]
+
+    def fee_relief_overlapping(self, employer: str, first: str, last: str) -> str | None:
+        """A recorded decision of `employer` covering a month of `first`..`last`, if any."""
+        key = employer_key(employer)
+        for event_id, body in getattr(self, "fee_reliefs", {}).items():
+            if (
+                employer_key(body["employer"]) == key
+                and body["from_month"] <= last
+                and first <= body["to_month"]
+            ):
+                return event_id
+        return None
 
     @event("IncomeReceived", topic="phucloi:unit.IncomeReceived")
     def receive_income(self, envelope: dict[str, Any]) -> None:

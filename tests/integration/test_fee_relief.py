@@ -1,0 +1,130 @@
+"""An employer's exemption, suspension or reduction of the 2% union fee (union_fee.relief,
+Law 50/2024/QH15) and rule 17 (union_fee_shortfall) honouring it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from audit.verify import verify
+from ledger.domain.errors import InvalidCommand, PolicyViolation
+from tests.integration.test_audit_helpers import source_of
+from tests.integration.test_detect_rules import _collect, _fee_recorded, found
+from tests.support import at, entries
+
+NUMBERS = ["DV1", "DV2", "DV3", "DV4"]
+
+
+def _relief(world: Any, kind: str, first: str, last: str, **extra: Any) -> Any:
+    body = {
+        "employer": extra.pop("employer", "Cty"),
+        "kind": kind,
+        "from_month": first,
+        "to_month": last,
+        "decision_number": "123/QĐ-LĐLĐ",
+        "issuer": "LĐLĐ tỉnh Yên Bái",
+        **extra,
+    }
+    cosigner = extra.get("cosigner", world.chair)
+    body.pop("cosigner", None)
+    with at("2024-08-05"):
+        return world.submit(
+            "union_fee.relief",
+            by=world.kt,
+            cosigner=cosigner,
+            unit="G1",
+            effective_date="2024-08-01",
+            body=body,
+        )
+
+
+def _august_without_fee(world: Any) -> None:
+    """G1's 4 members (6.000.000 đ each) pay dues July–October; the fee is recorded for
+    July and September on 30.000.000 đ, nothing for August; the books pass 30/09."""
+    for number in NUMBERS:
+        world.join(number)
+    lines = [(n, 6_000_000, 60_000) for n in NUMBERS]
+    for month in ("2024-07", "2024-08", "2024-09", "2024-10"):
+        _collect(world, "G1", month, f"{month}-20", lines)
+    _fee_recorded(world, "G1", "2024-07", "2024-08-10", 30_000_000, 600_000)
+    _fee_recorded(world, "G1", "2024-09", "2024-09-25", 30_000_000, 600_000)
+
+
+def test_a_suspended_month_without_a_fee_is_not_reported(world) -> None:  # type: ignore[no-untyped-def]
+    """August's fee is suspended by the provincial federation's decision: no finding (before
+    the command, August was reported at an estimate of 480.000 đ)."""
+    _august_without_fee(world)
+    [before] = found(world, "union_fee_shortfall")
+    assert before.amount == 480_000
+    relief = _relief(world, "suspended", "2024-08", "2024-08")
+    assert relief.event_id
+    assert found(world, "union_fee_shortfall") == []
+    # The inspection committee's replay accepts the decision as any signed record.
+    report = verify(source_of(world.ctx), workers=1)
+    assert (report.exit_code, report.errors()) == (0, [])
+
+
+def test_an_exempted_span_that_does_not_cover_the_month_leaves_the_finding(world) -> None:  # type: ignore[no-untyped-def]
+    """The exemption covers June and July only: August is still missing, and the finding
+    names the decision so the inspector sees the months it does not cover."""
+    _august_without_fee(world)
+    relief = _relief(world, "exempt", "2024-06", "2024-07")
+    [f] = found(world, "union_fee_shortfall")
+    assert (f.unit, f.amount, f.period) == ("G1", 480_000, "2024-Q3")
+    assert relief.event_id in f.event_ids
+    assert "Cty miễn các tháng 06/2024–07/2024 theo quyết định số 123/QĐ-LĐLĐ" in (f.explanation_vi)
+    assert "Cty exempted for 2024-06 to 2024-07 by decision 123/QĐ-LĐLĐ" in f.explanation_en
+
+
+def test_a_reduced_month_without_a_fee_is_estimated_at_the_reduced_rate(world) -> None:  # type: ignore[no-untyped-def]
+    """Reduced to 1% from August: August's estimate is 1% of 24.000.000 đ, 240.000 đ."""
+    _august_without_fee(world)
+    _relief(world, "reduced", "2024-08", "2024-12", rate_bp=100)
+    [f] = found(world, "union_fee_shortfall")
+    assert (f.unit, f.amount, f.period) == ("G1", 240_000, "2024-Q3")
+    assert "ước tính 240.000" in f.explanation_vi
+
+
+def test_a_fee_recorded_at_the_reduced_rate_is_not_short(world) -> None:  # type: ignore[no-untyped-def]
+    """Cty pays 1% of its 30.000.000 đ payroll for November: short by 300.000 đ at 2%, in
+    full at the 1% its decision sets; September, outside the decision, at 1% stays short."""
+    for number in NUMBERS:
+        world.join(number)
+    lines = [(n, 6_000_000, 60_000) for n in NUMBERS]
+    for month in ("2024-09", "2024-11"):
+        _collect(world, "G1", month, f"{month}-20", lines)
+        _fee_recorded(world, "G1", month, f"{month}-25", 30_000_000, 300_000)
+    assert sorted(f.amount for f in found(world, "union_fee_shortfall")) == [300_000, 300_000]
+    _relief(world, "reduced", "2024-10", "2025-03", rate_bp=100)
+    [f] = found(world, "union_fee_shortfall")
+    assert (f.amount, f.period) == (300_000, "2024-Q3")
+
+
+def _refused(
+    world: Any, error: type[Exception], kind: str, first: str, last: str, **kw: Any
+) -> Any:
+    before = entries(world)
+    with pytest.raises(error) as refused:
+        _relief(world, kind, first, last, **kw)
+    assert entries(world) == before
+    return refused.value
+
+
+def test_bad_fee_decisions_are_refused_naming_the_field(world) -> None:  # type: ignore[no-untyped-def]
+    assert [
+        p.field for p in _refused(world, InvalidCommand, "reduced", "2024-08", "2024-09").problems
+    ] == ["body.rate_bp"]
+    bad = _refused(world, InvalidCommand, "exempt", "2024-08", "2024-09", rate_bp=100)
+    assert [p.field for p in bad.problems] == ["body.rate_bp"]
+    bad = _refused(world, InvalidCommand, "suspended", "2024-08", "2025-08")
+    assert [p.field for p in bad.problems] == ["body.to_month"]
+    assert "tối đa 12 tháng" in bad.problems[0].vi
+    bad = _refused(world, InvalidCommand, "exempt", "2024-09", "2024-08")
+    assert [p.field for p in bad.problems] == ["body.to_month"]
+    bad = _refused(world, PolicyViolation, "exempt", "2024-08", "2024-09", cosigner=None)
+    assert [p.field for p in bad.problems] == ["cosignatures"]
+    _relief(world, "suspended", "2024-08", "2025-07")
+    bad = _refused(world, InvalidCommand, "exempt", "2025-07", "2025-09", employer=" cty ")
+    assert [p.field for p in bad.problems] == ["body.from_month"]
+    _relief(world, "exempt", "2025-08", "2025-09", employer="Cty B")  # another employer
