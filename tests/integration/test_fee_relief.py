@@ -3,12 +3,14 @@ Law 50/2024/QH15) and rule 17 (union_fee_shortfall) honouring it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from audit.verify import verify
 from ledger.domain.errors import InvalidCommand, PolicyViolation
+from ledger.projections.queries.compliance import compliance
 from tests.integration.test_audit_helpers import source_of
 from tests.integration.test_detect_rules import _collect, _fee_recorded, found
 from tests.support import at, entries
@@ -39,6 +41,12 @@ def _relief(world: Any, kind: str, first: str, last: str, **extra: Any) -> Any:
         )
 
 
+def _fee(world: Any, period: str) -> tuple[int, int, int]:
+    """`phucloi compliance`'s fee figures of G1: expected, received, missing estimate."""
+    fee = compliance(world.ledger, "G1", period, as_of=date(2025, 6, 30)).total.fee
+    return fee.expected, fee.received, fee.missing_estimate
+
+
 def _august_without_fee(world: Any) -> None:
     """G1's 4 members (6.000.000 đ each) pay dues July–October; the fee is recorded for
     July and September on 30.000.000 đ, nothing for August; the books pass 30/09."""
@@ -57,9 +65,11 @@ def test_a_suspended_month_without_a_fee_is_not_reported(world) -> None:  # type
     _august_without_fee(world)
     [before] = found(world, "union_fee_shortfall")
     assert before.amount == 480_000
+    assert _fee(world, "2024-Q3") == (1_200_000, 1_200_000, 480_000)
     relief = _relief(world, "suspended", "2024-08", "2024-08")
     assert relief.event_id
     assert found(world, "union_fee_shortfall") == []
+    assert _fee(world, "2024-Q3") == (1_200_000, 1_200_000, 0)  # `phucloi compliance`
     # The inspection committee's replay accepts the decision as any signed record.
     report = verify(source_of(world.ctx), workers=1)
     assert (report.exit_code, report.errors()) == (0, [])
@@ -84,6 +94,8 @@ def test_a_reduced_month_without_a_fee_is_estimated_at_the_reduced_rate(world) -
     [f] = found(world, "union_fee_shortfall")
     assert (f.unit, f.amount, f.period) == ("G1", 240_000, "2024-Q3")
     assert "ước tính 240.000" in f.explanation_vi
+    # September is declared at 2% though 1% is due from August
+    assert _fee(world, "2024-Q3") == (900_000, 1_200_000, 240_000)
 
 
 def test_a_fee_recorded_at_the_reduced_rate_is_not_short(world) -> None:  # type: ignore[no-untyped-def]
@@ -99,6 +111,9 @@ def test_a_fee_recorded_at_the_reduced_rate_is_not_short(world) -> None:  # type
     _relief(world, "reduced", "2024-10", "2025-03", rate_bp=100)
     [f] = found(world, "union_fee_shortfall")
     assert (f.amount, f.period) == (300_000, "2024-Q3")
+    # October and December have no declaration: 1% of the 24.000.000 đ registered each
+    assert _fee(world, "2024-Q4") == (300_000, 300_000, 480_000)
+    assert _fee(world, "2024-Q3") == (600_000, 300_000, 960_000)  # outside the decision
 
 
 def _refused(

@@ -18,6 +18,12 @@ Invariants:
 - The 2% fee expected for a month is `expected_union_fee(policy, payroll)` of the declared
   payroll; a month with members but no declaration is missing, and its expected fee is
   estimated from the registered salaries of the unit's members (marked as an estimate).
+- An employer's recorded exemption, suspension or reduction (`union_fee.relief`) lowers
+  what is expected of its declarations in the months it covers (nothing, or its reduced
+  rate on its declared payroll); a month without a declaration expects nothing when every
+  employer of the union (those it ever declared a fee or a decision for) is exempted or
+  suspended for it, and the highest reduced rate on the registered salaries when the rest
+  are reduced, as detection rule 17 judges it.
 - A parent's figures are the sums over the units of its subtree as it stood on each month's
   first day (a union moved to another parent on 2025-07-01 counts under the old one until
   June, under the new one from July), except `members`: the
@@ -38,9 +44,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, text
 
 from ledger import clock
-from ledger.domain.money import share_bp
+from ledger.domain.money import apply_rate, share_bp
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import Policy, expected_dues, expected_union_fee
+from ledger.domain.units import employer_key
 from ledger.projections.queries.tree import TreeHistory, load_history
 
 if TYPE_CHECKING:
@@ -81,6 +88,36 @@ FEE_LINES = text(
     "FROM proj_money_lines WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
     "AND unit_code IN :units AND month IN :months GROUP BY unit_code, month"
 ).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+_RELIEVED_UNITS = text(
+    "SELECT DISTINCT unit_code FROM ledger_entries WHERE command_type = 'union_fee.relief' "
+    "AND unit_code IN :units"
+).bindparams(bindparam("units", expanding=True))
+# Per employer, for the unions with a fee decision: every month's paid, unreversed records.
+_EMPLOYER_FEES = text(
+    "SELECT unit_code, month, detail, SUM(basis) AS payroll FROM proj_money_lines "
+    "WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
+    "AND reversal_of IS NULL AND NOT reversed AND unit_code IN :units "
+    "GROUP BY unit_code, month, detail"
+).bindparams(bindparam("units", expanding=True))
+
+
+def relieved_fee(normal: int, payroll: int, relief: dict[str, Any] | None) -> int:
+    """What an employer's fee decision (a `union_fee.relief` body) leaves owed of `normal`,
+    the fee at the usual rate on `payroll`: nothing when exempted or suspended, the reduced
+    rate (never more than `normal`) when reduced."""
+    if relief is None:
+        return normal
+    if relief["kind"] == "reduced" and relief.get("rate_bp") is not None:
+        return min(normal, apply_rate(payroll, relief["rate_bp"]))
+    return 0
+
+
+def relief_covering(reliefs: list[dict[str, Any]], employer: str, month: str) -> Any:
+    key = employer_key(employer)
+    for r in reliefs:
+        if employer_key(r["employer"]) == key and r["from_month"] <= month <= r["to_month"]:
+            return r
+    return None
 
 
 @dataclass
@@ -262,6 +299,19 @@ def compliance(
                 _DUES_OF, {"members": outsiders[part : part + 500], "months": labels}
             ).all()
         fee_rows = conn.execute(FEE_LINES, {"units": units, "months": labels}).all()
+        relieved = [r.unit_code for r in conn.execute(_RELIEVED_UNITS, {"units": units})]
+        employer_rows = conn.execute(_EMPLOYER_FEES, {"units": relieved}).all() if relieved else []
+    reliefs: dict[str, list[dict[str, Any]]] = {}
+    for code in relieved:
+        found = ledger.get_unit(code)
+        reliefs[code] = list(getattr(found, "fee_reliefs", {}).values()) if found else []
+    employer_fees: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    employers: dict[str, set[str]] = {
+        u: {employer_key(r["employer"]) for r in rs} for u, rs in reliefs.items()
+    }
+    for r in employer_rows:
+        employer_fees[(r.unit_code, r.month)].append((str(r.detail or ""), int(r.payroll or 0)))
+        employers[r.unit_code].add(employer_key(str(r.detail or "")))
     salaries = _Salaries()
     for r in salary_rows:
         salaries.add(r.member_number, _as_date(r.from_date), int(r.salary_basis))  # type: ignore[arg-type]
@@ -335,9 +385,25 @@ def compliance(
                     uc.fee.payroll += int(fee.payroll)
                     uc.fee.received += int(fee.amount)
                     if pol is not None:
-                        uc.fee.expected += expected_union_fee(pol, int(fee.payroll))
+                        expected_fee = expected_union_fee(pol, int(fee.payroll))
+                        for name, payroll in employer_fees.get((u, label), ()):
+                            normal = expected_union_fee(pol, payroll)
+                            relief = relief_covering(reliefs[u], name, label)
+                            expected_fee -= normal - relieved_fee(normal, payroll, relief)
+                        uc.fee.expected += max(expected_fee, 0)
                 elif pol is not None:
-                    uc.fee.missing_estimate += expected_union_fee(pol, registered_payroll)
+                    estimate = expected_union_fee(pol, registered_payroll)
+                    covering = [
+                        r for r in reliefs.get(u, ()) if r["from_month"] <= label <= r["to_month"]
+                    ]
+                    if covering and {employer_key(r["employer"]) for r in covering} == employers[u]:
+                        rates = [r["rate_bp"] for r in covering if r["kind"] == "reduced"]
+                        estimate = (
+                            min(estimate, apply_rate(registered_payroll, max(rates)))
+                            if rates
+                            else 0
+                        )
+                    uc.fee.missing_estimate += estimate
         uc.members = len(members_seen)
         results.append((uc, members_seen))
     for (u, member, label), row in paid.items():
