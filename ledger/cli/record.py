@@ -13,10 +13,14 @@
   recorded pending),
   `reversal` (a signed correction of an earlier money event), `approve` (the chair's
   decision on a pending payout).
+- `fee-relief`: an employer's exemption, suspension or reduction of the 2% fee by a decision
+  of the competent authority (Law 50/2024/QH15), for a span of months; always with
+  `--cosign-as CHAIR`, as it silences detection rule 17 for those months.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -602,6 +606,58 @@ def loan_write_off(
         },
         cosign_as,
     )
+
+
+@app.command("fee-relief")
+def fee_relief(
+    unit: UnitArg,
+    employer: Annotated[str, typer.Option("--employer", help="Tên doanh nghiệp (employer).")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="exempt (miễn) | suspended (tạm dừng đóng, tối đa 12 tháng) | reduced (giảm).",
+        ),
+    ],
+    from_: Annotated[str, typer.Option("--from", help="Từ tháng YYYY-MM (first month).")],
+    to: Annotated[str, typer.Option("--to", help="Đến tháng YYYY-MM (last month).")],
+    decision: Annotated[
+        str, typer.Option("--decision", help="Số quyết định, ví dụ 123/QĐ-LĐLĐ (number).")
+    ],
+    issuer: Annotated[str, typer.Option("--issuer", help="Cơ quan ban hành (issuer).")],
+    decision_date: Annotated[
+        str, typer.Option("--decision-date", help="Ngày quyết định YYYY-MM-DD (its date).")
+    ],
+    as_: AsOfficer,
+    rate: Annotated[
+        str | None,
+        typer.Option("--rate", help="Tỷ lệ sau khi giảm, %, ví dụ 1 hoặc 1,5 (reduced rate)."),
+    ] = None,
+    cosign_as: CosignOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ghi quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn của doanh nghiệp
+    (union fee exemption, reduction, suspension); luôn cần Chủ tịch ký thứ hai."""
+    body: dict[str, Any] = {
+        "employer": employer,
+        "kind": choice("--kind", kind, ["exempt", "suspended", "reduced"]),
+        "from_month": month("--from", from_),
+        "to_month": month("--to", to),
+        "decision_number": decision,
+        "issuer": issuer,
+    }
+    if rate is not None:
+        body["rate_bp"] = _rate_bp("--rate", rate)
+    _loan("union_fee.relief", unit, as_, decision_date, as_json, body, cosign_as=cosign_as)
+
+
+def _rate_bp(option: str, text: str) -> int:
+    """A percentage (`1`, `1,5`, `1.25%`) in basis points, exact to 0,01%."""
+    t = text.strip().rstrip("%").strip().replace(",", ".")
+    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,2})?", t):
+        usage(f"{option}: tỷ lệ không hợp lệ / invalid rate {text!r} (%, ví dụ 1 hoặc 1,5)")
+    whole, _, frac = t.partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
 
 
 # --- corrections and approvals -------------------------------------------------------------------

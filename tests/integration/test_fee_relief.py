@@ -4,6 +4,7 @@ Law 50/2024/QH15) and rule 17 (union_fee_shortfall) honouring it."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from audit.verify import verify
 from ledger.domain.errors import InvalidCommand, PolicyViolation
 from ledger.projections.queries.compliance import compliance
 from tests.integration.test_audit_helpers import source_of
+from tests.integration.test_cli import as_json, cli, count_entries, keys_for_world
 from tests.integration.test_detect_rules import _collect, _fee_recorded, found
 from tests.support import at, entries
 
@@ -143,3 +145,32 @@ def test_bad_fee_decisions_are_refused_naming_the_field(world) -> None:  # type:
     bad = _refused(world, InvalidCommand, "exempt", "2025-07", "2025-09", employer=" cty ")
     assert [p.field for p in bad.problems] == ["body.from_month"]
     _relief(world, "exempt", "2025-08", "2025-09", employer="Cty B")  # another employer
+
+
+def test_the_cli_records_a_fee_decision_with_the_chairs_cosignature(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    keys_for_world(home, "kt.g1", "ct.g1")
+    db, before = database_url, count_entries(database_url)
+    relief = (
+        "record fee-relief G1 --employer 'Cty May Sông Bé' --kind reduced --from 08/2024 "
+        "--to 2024-12 --decision 45/QĐ-LĐLĐ --issuer 'LĐLĐ tỉnh Bình Dương' "
+        "--decision-date 2024-08-01 --as kt.g1"
+    )
+    r = cli(home, db, relief)  # no rate, no cosignature
+    assert r.exit_code == 1 and "body.rate_bp" in r.stderr, r.output
+    r = cli(home, db, f"{relief} --rate 1,5")
+    assert r.exit_code == 1 and "cosignatures" in r.stderr, r.output
+    assert "cần chữ ký thứ hai của Chủ tịch" in r.stderr
+    r = cli(home, db, f"{relief} --rate 1,555 --cosign-as ct.g1")
+    assert r.exit_code == 2 and "--rate" in r.stderr, r.output
+    assert count_entries(db) == before  # nothing stored
+    receipt = as_json(cli(home, db, f"{relief} --rate 1,5 --cosign-as ct.g1 --json"))
+    assert receipt["command_type"] == "union_fee.relief"
+    assert count_entries(db, "union_fee.relief") == 1
+    unit = world.ledger.get_unit("G1")
+    [body] = unit.fee_reliefs.values()
+    assert (body["rate_bp"], body["from_month"], body["to_month"]) == (150, "2024-08", "2024-12")
+    entry = world.ledger.entry(receipt["event_id"])
+    assert str(entry["effective_date"])[:10] == "2024-08-01"  # the decision's date
