@@ -31,6 +31,7 @@ from ledger.client import OfficerSigner, build, cosign
 PATHS = {
     "collection.dues": "/collections/dues",
     "collection.union_fee": "/collections/union-fee",
+    "union_fee.relief": "/collections/union-fee-reliefs",
     "collection.other": "/collections/other",
     "payout.record": "/payouts",
     "expense.record": "/expenses",

@@ -61,6 +61,13 @@ WRITES = (
         FIN,
         "Thu kinh phí công đoàn 2%",
     ),
+    Write(
+        "/collections/union-fee-reliefs",
+        "UnionFeeRelief",
+        ("union_fee.relief",),
+        FIN,
+        "Quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn (luôn kèm chữ ký Chủ tịch)",
+    ),
     Write("/collections/other", "OtherIncome", ("collection.other",), FIN, "Thu khác"),
     Write("/payouts", "Payout", ("payout.record",), FIN, "Chi phúc lợi cho đoàn viên"),
     Write("/expenses", "Expense", ("expense.record",), FIN, "Chi hoạt động"),

@@ -226,6 +226,11 @@ def test_a_sample_of_every_command_type_fits_the_document_and_is_recorded(api) -
         fee = {"month": "2024-09", "payroll": 100_000_000, "amount": 2_000_000}
         fee["employer"] = "Công ty May Sông Bé"
         send("/collections/union-fee", "collection.union_fee", w.kt, fee, **g1)
+        relief = {"employer": "Công ty Bao bì", "kind": "reduced", "from_month": "2024-10"}
+        relief |= {"to_month": "2025-03", "rate_bp": 100, "decision_number": "45/QĐ-LĐLĐ"}
+        relief["issuer"] = "LĐLĐ tỉnh Bình Dương"
+        path = "/collections/union-fee-reliefs"
+        send(path, "union_fee.relief", w.kt, relief, cosigner=w.chair, **g1)
         other = {"source": "donation", "amount": 5_000_000, "description": "Ủng hộ"}
         send("/collections/other", "collection.other", w.kt, other, **g1)
         remit = {"month": "2024-09", "kind": "union_fee", "amount": 500_000, "to_unit": "D"}

@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     # signed writes
     ("POST", "/collections/dues"): FIN,
     ("POST", "/collections/union-fee"): FIN,
+    ("POST", "/collections/union-fee-reliefs"): FIN,
     ("POST", "/collections/other"): FIN,
     ("POST", "/payouts"): FIN,
     ("POST", "/expenses"): FIN,

@@ -162,6 +162,46 @@ def test_an_expense_above_the_threshold_without_the_chair_is_refused_naming_the_
     assert _count(api) == before + 1
 
 
+def test_a_union_fee_decision_needs_the_chair_and_its_rate_when_reduced(api) -> None:  # type: ignore[no-untyped-def]
+    """An employer's reduction of the 2% fee (Law 50/2024/QH15), posted by the finance
+    officer: refused naming the field without its rate or without the chair's cosignature,
+    nothing stored; recorded with both."""
+    kt = api.officer("kt.g1")
+    before = _count(api)
+    body = {
+        "employer": "Công ty May Sông Bé",
+        "kind": "reduced",
+        "from_month": "2024-08",
+        "to_month": "2024-12",
+        "decision_number": "45/QĐ-LĐLĐ",
+        "issuer": "LĐLĐ tỉnh Bình Dương",
+    }
+
+    def relief(extra: dict[str, Any], **kw: Any) -> Any:
+        item = api.world.item(
+            "union_fee.relief",
+            by=api.world.kt,
+            unit="G1",
+            effective_date="2024-08-01",
+            body=body | extra,
+            **kw,
+        )
+        return api.client.post("/collections/union-fee-reliefs", json=item, headers=kt)
+
+    with at("2024-09-02"):
+        r = relief({}, cosigner=api.world.chair)
+        assert r.status_code == 422, r.text
+        assert [p["field"] for p in r.json()["problems"]] == ["body.rate_bp"], r.json()
+        r = relief({"rate_bp": 100})
+        assert r.status_code == 422, r.text
+        assert [p["field"] for p in r.json()["problems"]] == ["cosignatures"]
+        assert _count(api) == before
+        r = relief({"rate_bp": 100}, cosigner=api.world.chair)
+    assert r.status_code == 201, r.text
+    assert r.json()["command_type"] == "union_fee.relief"
+    assert _count(api) == before + 1
+
+
 def test_each_route_takes_only_its_command_types(api) -> None:  # type: ignore[no-untyped-def]
     kt = api.officer("kt.g1")
     with at("2024-09-02"):
