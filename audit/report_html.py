@@ -48,6 +48,7 @@ TYPE_VI = {
     "officer.grant": "Giao vai trò",
     "collection.dues": "Thu đoàn phí",
     "collection.union_fee": "Thu KPCĐ",
+    "union_fee.relief": "Quyết định miễn, giảm, tạm dừng đóng KPCĐ",
     "collection.other": "Thu khác",
     "expense.record": "Chi khác",
     "remittance.record": "Nộp cấp trên",

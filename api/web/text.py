@@ -54,6 +54,10 @@ COMMAND_TYPES: Final[dict[str, tuple[str, str]]] = {
     "payout.record": ("Chi phúc lợi", "Welfare payout"),
     "collection.dues": ("Thu đoàn phí", "Dues collection"),
     "collection.union_fee": ("Thu kinh phí 2%", "Union fee (2%)"),
+    "union_fee.relief": (
+        "Quyết định miễn, giảm, tạm dừng đóng kinh phí 2%",
+        "Union fee exemption, reduction or suspension",
+    ),
     "collection.other": ("Thu khác", "Other income"),
     "expense.record": ("Chi hoạt động", "Spending"),
     "remittance.record": ("Nộp cấp trên", "Remittance"),
