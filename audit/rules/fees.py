@@ -171,7 +171,7 @@ def _month_reliefs(facts: Facts, unit: str, month: str) -> list[FeeRelief]:
 
 
 def _decision_vi(r: FeeRelief) -> str:
-    rate = f" còn {r.rate_bp / 100:g}%" if r.rate_bp is not None else ""
+    rate = f" còn {r.rate_bp / 100:g}%".replace(".", ",") if r.rate_bp is not None else ""
     return (
         f"{r.employer} {_KIND_VI[r.kind]}{rate} các tháng {r.first[5:]}/{r.first[:4]}–"
         f"{r.last[5:]}/{r.last[:4]} theo quyết định số {r.number} của {r.issuer} "

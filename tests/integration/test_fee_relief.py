@@ -90,14 +90,16 @@ def test_an_exempted_span_that_does_not_cover_the_month_leaves_the_finding(world
 
 
 def test_a_reduced_month_without_a_fee_is_estimated_at_the_reduced_rate(world) -> None:  # type: ignore[no-untyped-def]
-    """Reduced to 1% from August: August's estimate is 1% of 24.000.000 đ, 240.000 đ."""
+    """Reduced to 1,5% from August: August's estimate is 1,5% of 24.000.000 đ, 360.000 đ."""
     _august_without_fee(world)
-    _relief(world, "reduced", "2024-08", "2024-12", rate_bp=100)
+    _relief(world, "reduced", "2024-08", "2024-12", rate_bp=150)
     [f] = found(world, "union_fee_shortfall")
-    assert (f.unit, f.amount, f.period) == ("G1", 240_000, "2024-Q3")
-    assert "ước tính 240.000" in f.explanation_vi
-    # September is declared at 2% though 1% is due from August
-    assert _fee(world, "2024-Q3") == (900_000, 1_200_000, 240_000)
+    assert (f.unit, f.amount, f.period) == ("G1", 360_000, "2024-Q3")
+    assert "ước tính 360.000" in f.explanation_vi
+    assert "Cty giảm còn 1,5% các tháng 08/2024–12/2024" in f.explanation_vi
+    assert "Cty reduced to 1.5% for 2024-08 to 2024-12" in f.explanation_en
+    # September is declared at 2% though 1,5% is due from August
+    assert _fee(world, "2024-Q3") == (1_050_000, 1_200_000, 360_000)
 
 
 def test_a_fee_recorded_at_the_reduced_rate_is_not_short(world) -> None:  # type: ignore[no-untyped-def]
