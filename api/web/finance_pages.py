@@ -68,6 +68,7 @@ FINANCE_TYPES: Final = frozenset(
         "member.death",
         "member.relative",
         "member.household",
+        "loan.repay",
     }
 )
 PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
@@ -435,6 +436,23 @@ def membership_form(request: Request, who: Finance) -> Response:
         relations=list(Relation),
         household_statuses=list(HouseholdStatus),
         banks=BANKS,
+        today=text.day(clock.today_vn()),
+    )
+
+
+@router.get("/web/finance/loans")
+def loans_form(request: Request, who: Finance) -> Response:
+    """The open loans of the officer's units (borrower, lent, repaid so far, outstanding),
+    each with a repayment (`loan.repay`) signed as `record loan repay` signs it, at the
+    disbursement's unit: the ledger refuses more than the outstanding and a date before the
+    disbursement, and the form keeps what was typed."""
+    ledger = services(request).ctx.ledger
+    return render(
+        request,
+        "finance_loans.html",
+        who=who,
+        title=("Cho vay vốn đoàn viên", "Member loans"),
+        loans=lookups.open_loans(ledger, _scopes(who), _names(request)),
         today=text.day(clock.today_vn()),
     )
 

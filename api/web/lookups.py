@@ -404,3 +404,60 @@ def _statement_text(ledger: Ledger, person_id: str, envelope: dict[str, Any]) ->
         return None
     value = opened.get("text", {}).get("value")
     return str(value) if value is not None else None
+
+
+# --- loans ---------------------------------------------------------------------------------------
+
+
+def open_loans(ledger: Ledger, scopes: list[str], names: NameCache) -> list[dict[str, Any]]:
+    """The loans disbursed at the units under `scopes` that still owe money, oldest first:
+    borrower (number and name), loan code, the disbursement's unit, date and event id, lent,
+    repaid, written off and outstanding, summed from the money lines as `history` sums them
+    (a reversed movement's negated line included, so a reversed disbursement owes nothing)."""
+    m = proj_money_lines
+    units = visible_units(ledger, scopes)
+    query = (
+        select(
+            m.c.member_number,
+            m.c.detail,
+            m.c.key,
+            m.c.amount,
+            m.c.unit_code,
+            m.c.effective_date,
+            m.c.event_id,
+            m.c.reversal_of,
+        )
+        .where(m.c.flow == "loan", m.c.status == "paid")
+        .order_by(m.c.seq, m.c.line)
+    )
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    loans: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (r.member_number, r.detail or "")
+        if r.key == "disburse" and r.reversal_of is None and key not in loans:
+            loans[key] = {
+                "member": r.member_number,
+                "loan": r.detail or "",
+                "unit": r.unit_code,
+                "disbursed_on": r.effective_date.isoformat()
+                if isinstance(r.effective_date, date)
+                else str(r.effective_date),
+                "event_id": r.event_id,
+                "lent": 0,
+                "repaid": 0,
+                "written_off": 0,
+            }
+        found = loans.get(key)
+        if found is None:
+            continue
+        slot = {"disburse": "lent", "repay": "repaid"}.get(r.key, "written_off")
+        found[slot] += int(r.amount)
+    out = []
+    for loan in loans.values():
+        loan["outstanding"] = loan["lent"] - loan["repaid"] - loan["written_off"]
+        if loan["outstanding"] <= 0 or (units is not None and loan["unit"] not in units):
+            continue
+        loan["name"] = names.name(ledger, loan["member"])
+        out.append(loan)
+    return out

@@ -73,6 +73,7 @@ NAV: Final[tuple[tuple[str, frozenset[str], str, str], ...]] = (
         "Union fee, remittances",
     ),
     ("/web/finance/membership", frozenset({"finance_officer"}), "Đoàn viên", "Members"),
+    ("/web/finance/loans", frozenset({"finance_officer"}), "Cho vay", "Loans"),
     ("/web/finance", frozenset({"finance_officer"}), "Đã ghi", "Recorded"),
     (
         "/web/finance/entries",

@@ -1653,3 +1653,82 @@ def test_an_officer_records_a_transfer_and_a_death_from_the_web(
         assert dv042 is not None and dv042.died_on == today
     finally:
         ctx.close()
+
+
+def _loan_lent_by_a_colleague(url: str, member: str, loan: str, amount: int, on: date) -> str:
+    """kt.g1l, another finance officer of G1, lends `amount` to `member`; the disbursement's
+    id (kt.g1's key is the browser's by now, so the loan is signed by a colleague)."""
+    from tests.support import officer_key
+
+    colleague = officer_key("kt.g1l")
+    admin = officer_key("admin")
+    ctx = open_ledger(url)
+    try:
+        if ctx.ledger.get_officer("kt.g1l") is None:
+            for type_, body in (
+                (
+                    "officer.register",
+                    {
+                        "officer": "kt.g1l",
+                        "name": "Lê Thị Vốn",
+                        "public_key": encode_b64(colleague.signer.public_key),
+                    },
+                ),
+                ("officer.grant", {"officer": "kt.g1l", "role": "finance_officer", "scope": "G1"}),
+            ):
+                ctx.ledger.submit(build(type_, by=admin, body=body))
+        receipt = ctx.ledger.submit(
+            build(
+                "loan.disburse",
+                by=colleague,
+                unit="G1",
+                effective_date=on,
+                body={"member": member, "loan": loan, "fund": "tro_von", "amount": amount}
+                | {"term_months": 12},
+                personal={"reason": "sửa nhà"},
+            )
+        )
+        return str(receipt.event_id)
+    finally:
+        ctx.close()
+
+
+def test_an_officer_records_a_loan_repayment_from_the_web_after_refusals(
+    people: People, server: dict[str, Any]
+) -> None:
+    """Loans were command line and API only. /web/finance/loans lists the open loans; a
+    repayment above the outstanding or dated before the disbursement is refused on the form,
+    in Vietnamese, with what was typed kept; a right one is recorded and the balance shown."""
+    lent_on = _today() - timedelta(days=20)
+    lent = _loan_lent_by_a_colleague(server["url"], "DV002", "WL1", 3_000_000, lent_on)
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/loans")
+    row = page.locator(f"#loan-{lent}")
+    expect(row).to_contain_text("DV002")
+    expect(row).to_contain_text("3.000.000 đ")
+    form = page.locator(f"#repay-{lent}")
+    result = page.locator(f"#rr-{lent}")
+    form.get_by_label("Số tiền trả (đồng)").fill("3.500.000")
+    form.get_by_role("button", name="Ký và ghi khoản thu nợ").click()
+    expect(result).to_contain_text("vượt dư nợ 3.000.000 đ")
+    expect(form.get_by_label("Số tiền trả (đồng)")).to_have_value("3.500.000")
+    shot(page, "finance-loan-repayment-refused")
+
+    form.get_by_label("Số tiền trả (đồng)").fill("1.000.000")
+    early = lent_on - timedelta(days=1)
+    form.get_by_label("Ngày trả (dd/mm/yyyy)").fill(f"{early:%d/%m/%Y}")
+    form.get_by_role("button", name="Ký và ghi khoản thu nợ").click()
+    expect(result).to_contain_text(f"trước ngày của bút toán gốc ({lent_on:%d/%m/%Y})")
+    expect(form.get_by_label("Số tiền trả (đồng)")).to_have_value("1.000.000")
+
+    form.get_by_label("Ngày trả (dd/mm/yyyy)").fill(f"{_today():%d/%m/%Y}")
+    form.get_by_role("button", name="Ký và ghi khoản thu nợ").click()
+    expect(result).to_contain_text("Đã ghi khoản thu nợ.")
+    page.wait_for_url("**/web/finance/loans")
+    expect(page.locator(f"#loan-{lent}")).to_contain_text("2.000.000 đ")
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV002")
+        assert member is not None and member.loans["WL1"].outstanding == 2_000_000
+    finally:
+        ctx.close()

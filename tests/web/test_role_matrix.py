@@ -52,6 +52,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/web/finance/entries"): {FIN},
     ("GET", "/web/finance/fee-due"): {FIN},
     ("GET", "/web/finance/membership"): {FIN},
+    ("GET", "/web/finance/loans"): {FIN},
     ("GET", "/web/chair"): {CHAIR},
     ("POST", "/web/chair/submit"): {CHAIR},
     ("POST", "/web/chair/cosign"): {CHAIR},

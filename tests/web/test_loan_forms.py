@@ -1,0 +1,128 @@
+"""Loans from the web's finance pages: repayments, disbursements and write-offs.
+
+Loans were command line and API only: a finance office working in the browser could not
+record a repayment, a disbursement or a write-off. /web/finance/loans lists the union's open
+loans with a repayment form each; a disbursement above the approval threshold or overriding
+the policy, and every write-off, wait for the chair's signature (api.web.cosign), never in
+the ledger until the chair cosigns them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.tables import web_cosign_requests
+from ledger.tables import ledger_entries
+from tests.support import at
+from tests.web.conftest import Web, csrf_of
+
+ON = "2025-01-15"
+JSON = {"Accept": "application/json"}
+LOAN = {"member": "DV001", "loan": "L1"}
+
+
+def _lend(
+    web: Web,
+    amount: int = 3_000_000,
+    *,
+    member: str = "DV001",
+    loan: str = "L1",
+    on: str = "2025-01-10",
+) -> str:
+    w = web.world
+    with at(on):
+        return str(
+            w.submit(
+                "loan.disburse",
+                by=w.kt,
+                unit="G1",
+                effective_date=on,
+                body={"member": member, "loan": loan, "fund": "tro_von"}
+                | {"amount": amount, "term_months": 12},
+                personal={"reason": "sửa nhà"},
+            ).event_id
+        )
+
+
+def _item(web: Web, type_: str, body: dict[str, Any], on: str = ON, **kw: Any) -> dict[str, Any]:
+    with at(ON):
+        return web.world.item(type_, by=web.world.kt, unit="G1", effective_date=on, body=body, **kw)
+
+
+def _post(client: Any, payload: dict[str, Any]) -> Any:
+    token = csrf_of(client.get("/web/finance/loans").text)
+    with at(ON):
+        return client.post(
+            "/web/finance/submit", json=payload, headers={"X-CSRF-Token": token, **JSON}
+        )
+
+
+def _held_rows(web: Web) -> int:
+    with web.world.ctx.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(web_cosign_requests)).scalar())
+
+
+def _entries(web: Web) -> int:
+    with web.world.ctx.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(ledger_entries)).scalar())
+
+
+def _outstanding(web: Web) -> int:
+    member = web.world.ledger.get_member("DV001")
+    return int(member.loans["L1"].outstanding)
+
+
+def test_the_loans_page_lists_open_loans_and_records_a_repayment(web: Web) -> None:
+    lent = _lend(web)
+    _lend(web, 1_000_000, member="DV002", loan="L2")
+    w = web.world
+    with at("2025-01-12"):
+        w.submit(
+            "loan.repay",
+            by=w.kt,
+            unit="G1",
+            body={"member": "DV002", "loan": "L2", "amount": 1_000_000},
+        )
+    officer = web.login("kt.g1")
+    page = officer.get("/web/finance/loans")
+    assert page.status_code == 200
+    html = page.text
+    assert f'id="loan-{lent}"' in html and f'id="repay-{lent}"' in html
+    assert "3.000.000 đ" in html and "L2" not in html  # a repaid loan is not listed
+    assert 'data-sign="loan.repay"' in html
+
+    done = _post(officer, _item(web, "loan.repay", LOAN | {"amount": 1_200_000}))
+    assert done.status_code == 201, done.text
+    assert _outstanding(web) == 1_800_000
+    assert "1.200.000 đ" in officer.get("/web/finance/loans").text  # repaid so far
+    assert "1.800.000 đ" in officer.get("/web/finance/loans").text  # outstanding
+
+
+def test_a_repayment_the_ledger_refuses_is_said_in_vietnamese_and_nothing_is_stored(
+    web: Web,
+) -> None:
+    _lend(web)
+    officer = web.login("kt.g1")
+    before = _entries(web)
+    over = _post(officer, _item(web, "loan.repay", LOAN | {"amount": 3_500_000}))
+    assert over.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in over.json()["problems"]] == [
+        ("body.amount", "vượt dư nợ 3.000.000 đ")
+    ]
+    early = _post(officer, _item(web, "loan.repay", LOAN | {"amount": 500_000}, on="2025-01-05"))
+    assert early.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in early.json()["problems"]] == [
+        ("effective_date", "ngày hiệu lực trước ngày của bút toán gốc (10/01/2025)")
+    ]
+    assert _outstanding(web) == 3_000_000 and _held_rows(web) == 0
+    assert _entries(web) == before
+
+
+def test_another_unions_loans_are_not_listed(web: Web) -> None:
+    lent = _lend(web)
+    other = web.login("kt.g2")
+    page = other.get("/web/finance/loans")
+    assert page.status_code == 200
+    assert f'id="loan-{lent}"' not in page.text and 'id="no-loans"' in page.text
