@@ -41,7 +41,10 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_dong
 from ledger.tables import ledger_entries
 
-HELD_TYPES: Final = frozenset({"expense.record"})
+# An expense above the approval threshold; a loan disbursement above it or overriding the
+# policy's loan rule; every loan write-off (ledger.handlers._loan): none is ever recorded
+# pending, all need the chair's signature inline.
+HELD_TYPES: Final = frozenset({"expense.record", "loan.disburse", "loan.write_off"})
 NOTE_MAX: Final = 500
 
 
@@ -88,18 +91,36 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
                 "This command id was already sent to the chair, with other content or closed",
                 field="command.command_id",
             )
-    amount = command["body"]["amount"]
+    body = command["body"]
+    amount = body["amount"]
     threshold = _threshold(ledger, command)
-    above_vi = f" (vượt ngưỡng {format_dong(threshold)})" if threshold is not None else ""
-    above_en = f" (above the threshold of {format_dong(threshold)})" if threshold else ""
+    above_vi = above_en = ""
+    if threshold is not None and amount > threshold:
+        above_vi = f" (vượt ngưỡng {format_dong(threshold)})"
+        above_en = f" (above the threshold of {format_dong(threshold)})"
+    if command["type"] == "loan.disburse":
+        what_vi = f"khoản vay {body['loan']} cho {body['member']}, {format_dong(amount)}"
+        what_en = f"the loan {body['loan']} to {body['member']} of {format_dong(amount)}"
+        if body.get("override"):
+            above_vi += " (vượt quy chế, Chủ tịch cho phép)"
+            above_en += " (overriding the policy, the chair's to allow)"
+    elif command["type"] == "loan.write_off":
+        what_vi = f"xóa nợ {format_dong(amount)} của khoản vay {body['loan']} ({body['member']})"
+        what_en = f"writing off {format_dong(amount)} of the loan {body['loan']} ({body['member']})"
+        above_vi = above_en = ""
+    else:
+        what_vi, what_en = (
+            f"khoản chi {format_dong(amount)}",
+            f"the spending of {format_dong(amount)}",
+        )
     return {
         "held": True,
         "command_id": command["command_id"],
         "status": "waiting",
-        "message_vi": f"Đã ký, đang chờ Chủ tịch ký duyệt: khoản chi {format_dong(amount)}"
+        "message_vi": f"Đã ký, đang chờ Chủ tịch ký duyệt: {what_vi}"
         f"{above_vi} chưa được ghi vào sổ cho đến khi Chủ tịch ký.",
-        "message_en": f"Signed, waiting for the chair's signature: the spending of "
-        f"{format_dong(amount)}{above_en} is not in the ledger until the chair signs it.",
+        "message_en": f"Signed, waiting for the chair's signature: {what_en}{above_en} "
+        "is not in the ledger until the chair signs it.",
     }
 
 
@@ -134,6 +155,15 @@ def _describe(row: Any, recorded: set[str]) -> dict[str, Any]:
         "amount": body["amount"],
         "description": body.get("description", ""),
         "document_ref": body.get("document_ref"),
+        "type": command["type"],
+        "member": body.get("member"),
+        "loan": body.get("loan"),
+        "fund": body.get("fund"),
+        "term_months": body.get("term_months"),
+        "justification": (body.get("override") or {}).get("justification"),
+        # a write-off's reason is signed in clear; a disbursement's purpose is sealed personal
+        # data, shown to the chair from the opening the officer's browser sent with it
+        "reason": body.get("reason") or (item.get("openings", {}).get("reason") or {}).get("value"),
         "command": command,
     }
 

@@ -69,6 +69,7 @@ FINANCE_TYPES: Final = frozenset(
         "member.relative",
         "member.household",
         "loan.repay",
+        "loan.disburse",
     }
 )
 PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
@@ -445,17 +446,32 @@ def loans_form(request: Request, who: Finance) -> Response:
     """The open loans of the officer's units (borrower, lent, repaid so far, outstanding),
     each with a repayment (`loan.repay`) signed as `record loan repay` signs it, at the
     disbursement's unit: the ledger refuses more than the outstanding and a date before the
-    disbursement, and the form keeps what was typed."""
+    disbursement, and the form keeps what was typed. A disbursement (`loan.disburse`: borrower,
+    loan code, fund, amount, term, purpose sealed as personal data, and a justification when
+    the chair overrides the policy's loan rule), signed as `record loan disburse` signs it;
+    one above the approval threshold or overriding the rule waits for the chair's signature
+    (api.web.cosign), never in the ledger until the chair cosigns it."""
     ledger = services(request).ctx.ledger
+    units = _units(request, who)
+    today = clock.today_vn()
     return render(
         request,
         "finance_loans.html",
         who=who,
         title=("Cho vay vốn đoàn viên", "Member loans"),
         loans=lookups.open_loans(ledger, _scopes(who), _names(request)),
-        today=text.day(clock.today_vn()),
+        units=units,
+        thresholds={u["code"]: _threshold(ledger, u["code"], today) for u in units},
+        funds=LOAN_FUNDS,
+        today=text.day(today),
     )
 
+
+LOAN_FUNDS: Final = [
+    ("tro_von", "Quỹ trợ vốn", "Capital support fund"),
+    ("cep", "Quỹ CEP", "CEP fund"),
+    ("national_employment", "Quỹ Quốc gia về việc làm", "National employment fund"),
+]
 
 REMITTANCE_KINDS: Final = [
     ("union_fee", "Kinh phí công đoàn 2%", "Union fee (2%)"),

@@ -1732,3 +1732,53 @@ def test_an_officer_records_a_loan_repayment_from_the_web_after_refusals(
         assert member is not None and member.loans["WL1"].outstanding == 2_000_000
     finally:
         ctx.close()
+
+
+def test_a_large_loan_from_the_web_waits_for_the_chair_who_signs_it_in_the_browser(
+    people: People, server: dict[str, Any]
+) -> None:
+    """A disbursement above the approval threshold needs the chair's signature inline (a
+    loan is never recorded pending): the officer's signed loan waits, the chair signs it."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/loans")
+    form = page.locator("#disburse-form")
+    expect(form.locator("#disburse-threshold")).to_contain_text(
+        "Khoản vay trên 5.000.000 đ tại đơn vị G1"
+    )
+    form.get_by_label("Mã đoàn viên vay").fill("DV001")
+    form.get_by_label("Mã khoản vay").fill("WL2")
+    form.get_by_label("Quỹ cho vay").select_option("tro_von")
+    form.get_by_label("Số tiền vay (đồng)").fill("8.000.000")
+    form.get_by_label("Thời hạn vay (tháng)").fill("1 năm")
+    form.get_by_role("button", name="Ký và ghi khoản giải ngân").click()
+    result = page.locator("#disburse-result")
+    expect(result).to_contain_text("Thời hạn vay (tháng): phải là số nguyên")
+    form.get_by_label("Thời hạn vay (tháng)").fill("12")
+    form.get_by_label("Mục đích vay (dữ liệu cá nhân, được niêm phong)").fill("mua bò giống")
+    form.get_by_role("button", name="Ký và ghi khoản giải ngân").click()
+    expect(result).to_contain_text(
+        "Đã ký, đang chờ Chủ tịch ký duyệt: khoản vay WL2 cho DV001, 8.000.000 đ"
+    )
+    command_id = (result.locator("p.muted").text_content() or "").removeprefix("Mã lệnh: ")
+    command_id = command_id.strip()
+    shot(page, "finance-loan-waiting-for-chair")
+    page.goto("/web/finance")
+    expect(page.locator(f"tr[data-held='{command_id}']")).to_contain_text("Giải ngân vay")
+
+    chair = people.signing_officer("ct.g1")
+    chair.goto("/web/chair")
+    item = chair.locator(f"#s-{command_id}")
+    expect(item).to_contain_text("Giải ngân vay — DV001, WL2: 8.000.000 đ")
+    expect(item).to_contain_text("mua bò giống")
+    shot(chair, "chair-loan-queue")
+    item.get_by_role("button", name="Ký duyệt và ghi vào sổ").click()
+    expect(item.locator("[role=status]")).to_contain_text("khoản giải ngân đã được ghi vào sổ")
+    ctx = open_ledger(server["url"])
+    try:
+        assert ctx.ledger.entry(command_id) is not None
+        member = ctx.ledger.get_member("DV001")
+        assert member is not None and member.loans["WL2"].outstanding == 8_000_000
+    finally:
+        ctx.close()
+    page.goto("/web/finance/loans")
+    expect(page.locator("#open-loans")).to_contain_text("WL2")

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from api.tables import web_cosign_requests
+from ledger.client import cosign
 from ledger.tables import ledger_entries
 from tests.support import at
 from tests.web.conftest import Web, csrf_of
@@ -126,3 +127,92 @@ def test_another_unions_loans_are_not_listed(web: Web) -> None:
     page = other.get("/web/finance/loans")
     assert page.status_code == 200
     assert f'id="loan-{lent}"' not in page.text and 'id="no-loans"' in page.text
+
+
+def _cosignature(item: dict[str, Any], by: Any) -> dict[str, str]:
+    return dict(cosign(item, by=by)["cosignatures"][0])
+
+
+def _chair_post(client: Any, path: str, payload: dict[str, Any]) -> Any:
+    token = csrf_of(client.get("/web/chair").text)
+    with at(ON):
+        return client.post(path, json=payload, headers={"X-CSRF-Token": token, **JSON})
+
+
+def _disburse(web: Web, amount: int, **body: Any) -> dict[str, Any]:
+    return _item(
+        web,
+        "loan.disburse",
+        LOAN | {"fund": "tro_von", "amount": amount, "term_months": 24} | body,
+        personal={"reason": "sửa nhà sau bão"},
+    )
+
+
+def test_a_disbursement_at_the_threshold_is_recorded_from_the_loans_page(web: Web) -> None:
+    officer = web.login("kt.g1")
+    page = officer.get("/web/finance/loans").text
+    assert 'data-sign="loan.disburse"' in page and 'name="body.term_months"' in page
+    done = _post(officer, _disburse(web, 5_000_000))
+    assert done.status_code == 201, done.text
+    assert _outstanding(web) == 5_000_000 and _held_rows(web) == 0
+
+
+def test_a_disbursement_above_the_threshold_waits_for_the_chair_who_cosigns_it(
+    web: Web,
+) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    item = _disburse(web, 8_000_000)
+    command_id = item["command"]["command_id"]
+    held = _post(officer, item)
+    assert held.status_code == 202, held.text
+    assert held.json()["message_vi"] == (
+        "Đã ký, đang chờ Chủ tịch ký duyệt: khoản vay L1 cho DV001, 8.000.000 đ "
+        "(vượt ngưỡng 5.000.000 đ) chưa được ghi vào sổ cho đến khi Chủ tịch ký."
+    )
+    assert w.ledger.entry(command_id) is None and "L1" not in w.ledger.get_member("DV001").loans
+    assert 'id="no-loans"' in officer.get("/web/finance/loans").text  # not a loan yet
+    assert "Giải ngân vay — DV001, L1" in officer.get("/web/finance").text
+
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    assert f'id="s-{command_id}"' in page
+    assert "Giải ngân vay — DV001, L1: 8.000.000 đ — G1" in page
+    assert "sửa nhà sau bão" in page  # the purpose the chair approves
+    done = _chair_post(
+        chair,
+        "/web/chair/cosign",
+        {"command_id": command_id, "cosignature": _cosignature(item, w.chair)},
+    )
+    assert done.status_code == 201, done.text
+    assert w.ledger.entry(command_id) is not None and _outstanding(web) == 8_000_000
+    assert f'id="s-{command_id}"' not in chair.get("/web/chair").text
+
+
+def test_an_override_of_the_loan_rule_waits_for_the_chair_and_other_refusals_do_not(
+    web: Web,
+) -> None:
+    w = web.world
+    _lend(web, 1_000_000, loan="L0", on="2025-01-02")
+    officer = web.login("kt.g1")
+    no_reason = _item(
+        web, "loan.disburse", LOAN | {"fund": "tro_von", "amount": 1_000_000, "term_months": 6}
+    )
+    refused = _post(officer, no_reason)  # a second loan this year and no purpose: refused
+    assert refused.status_code == 422 and _held_rows(web) == 0
+    unknown = _post(officer, _disburse(web, 9_000_000, member="DV999"))
+    assert unknown.status_code == 404 and _held_rows(web) == 0
+
+    item = _disburse(web, 1_000_000, override={"justification": "Chủ tịch cho vay lần hai: bão"})
+    held = _post(officer, item)
+    assert held.status_code == 202, held.text
+    assert "(vượt quy chế, Chủ tịch cho phép)" in held.json()["message_vi"]
+    chair = web.login("ct.g1")
+    assert "Chủ tịch cho vay lần hai: bão" in chair.get("/web/chair").text
+    done = _chair_post(
+        chair,
+        "/web/chair/cosign",
+        {"command_id": item["command"]["command_id"], "cosignature": _cosignature(item, w.chair)},
+    )
+    assert done.status_code == 201, done.text
+    assert _outstanding(web) == 1_000_000

@@ -706,6 +706,17 @@
             }
             value = read.value;
           }
+          if (el.dataset.int !== undefined) {
+            // a whole number (a loan's term in months), signed as a JSON integer
+            if (!/^[0-9]{1,6}$/.test(value)) {
+              const label = labelText(el);
+              el.setAttribute("aria-invalid", "true");
+              show(region, false, { message_vi: `${label}: phải là số nguyên, ví dụ 12`,
+                                    message_en: `${label}: must be a whole number, e.g. 12` });
+              return;
+            }
+            value = Number(value);
+          }
           if (el.dataset.month !== undefined) {
             const month = isoMonth(value);
             if (month === null) {
@@ -717,7 +728,8 @@
             }
             value = month;
           }
-          body[key] = value;
+          // data-wrap: the value is one field of an object (a chair's override: {justification})
+          body[key] = el.dataset.wrap ? { [el.dataset.wrap]: value } : value;
         }
         if (refused) return;
         const typed = form.elements.effective_date;
@@ -768,9 +780,9 @@
 
   // --- spending above the approval threshold -----------------------------------------------------
   // The spending form says, for the unit chosen, above which amount the chair must sign.
-  function expenseThreshold(root) {
-    const hint = $("#expense-threshold", root);
-    const form = $("#expense-form", root);
+  function expenseThreshold(root, hintId = "#expense-threshold", formId = "#expense-form") {
+    const hint = $(hintId, root);
+    const form = $(formId, root);
     if (!hint || !form) return;
     const thresholds = JSON.parse(hint.dataset.thresholds || "{}");
     const refresh = () => {
@@ -850,7 +862,7 @@
         try {
           if (action === "refuse") {
             res = await postJSON("/web/chair/refuse", { command_id: form.dataset.id, note: form.elements.note.value.trim() });
-            show(region, res.ok, { ...res.body, status: res.status }, t("Đã từ chối: khoản chi không được ghi vào sổ.", "Refused: the spending is not recorded."), { form });
+            show(region, res.ok, { ...res.body, status: res.status }, form.dataset.refused || t("Đã từ chối: khoản chi không được ghi vào sổ.", "Refused: the spending is not recorded."), { form });
           } else {
             const who = officer();
             const key = await phucloiSign.loadKey(who);
@@ -863,7 +875,7 @@
               const command = JSON.parse(document.getElementById(form.dataset.command).textContent);
               const signed = await phucloiSign.cosignCommand(who, { command });
               res = await postJSON("/web/chair/cosign", { command_id: form.dataset.id, cosignature: signed.cosignatures[0] });
-              show(region, res.ok, { ...res.body, status: res.status }, t("Đã ký duyệt, khoản chi đã được ghi vào sổ.", "Signed: the spending is recorded."),
+              show(region, res.ok, { ...res.body, status: res.status }, form.dataset.ok || t("Đã ký duyệt, khoản chi đã được ghi vào sổ.", "Signed: the spending is recorded."),
                 { form, lines: recordedLines(command.body.amount, command.effective_date) });
             }
           }
@@ -961,6 +973,7 @@
     if (page === "dues") duesPage(root);
     signedForms(root);
     expenseThreshold(root);
+    expenseThreshold(root, "#disburse-threshold", "#disburse-form");
     feesPage(root);
     heldSpending(root);
   });
