@@ -70,6 +70,7 @@ FINANCE_TYPES: Final = frozenset(
         "member.household",
         "loan.repay",
         "loan.disburse",
+        "loan.write_off",
     }
 )
 PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
@@ -450,7 +451,8 @@ def loans_form(request: Request, who: Finance) -> Response:
     loan code, fund, amount, term, purpose sealed as personal data, and a justification when
     the chair overrides the policy's loan rule), signed as `record loan disburse` signs it;
     one above the approval threshold or overriding the rule waits for the chair's signature
-    (api.web.cosign), never in the ledger until the chair cosigns it."""
+    (api.web.cosign), never in the ledger until the chair cosigns it. A write-off
+    (`loan.write_off`: amount and reason, as `record loan write-off` signs it) always does."""
     ledger = services(request).ctx.ledger
     units = _units(request, who)
     today = clock.today_vn()

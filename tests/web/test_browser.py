@@ -1773,6 +1773,8 @@ def test_a_large_loan_from_the_web_waits_for_the_chair_who_signs_it_in_the_brows
     shot(chair, "chair-loan-queue")
     item.get_by_role("button", name="Ký duyệt và ghi vào sổ").click()
     expect(item.locator("[role=status]")).to_contain_text("khoản giải ngân đã được ghi vào sổ")
+    chair.wait_for_load_state("load")
+    expect(chair.locator(f"#s-{command_id}")).to_have_count(0)  # reloaded: nothing waits
     ctx = open_ledger(server["url"])
     try:
         assert ctx.ledger.entry(command_id) is not None
@@ -1782,3 +1784,44 @@ def test_a_large_loan_from_the_web_waits_for_the_chair_who_signs_it_in_the_brows
         ctx.close()
     page.goto("/web/finance/loans")
     expect(page.locator("#open-loans")).to_contain_text("WL2")
+
+
+def test_a_loan_write_off_from_the_web_waits_for_the_chair_who_signs_it_in_the_browser(
+    people: People, server: dict[str, Any]
+) -> None:
+    """A write-off always needs the chair's signature inline: from the loans page it waits
+    for the chair, who signs it on the approvals page; then the loan owes nothing."""
+    lent = _loan_lent_by_a_colleague(
+        server["url"], "DV003", "WL3", 2_000_000, _today() - timedelta(days=5)
+    )
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/loans")
+    form = page.locator(f"#writeoff-{lent}")
+    form.get_by_label("Số tiền xóa nợ (đồng)").fill("2.000.000")
+    form.get_by_label("Lý do xóa nợ").fill("Đoàn viên mất khả năng lao động")
+    form.get_by_role("button", name="Ký và gửi Chủ tịch xóa nợ").click()
+    result = page.locator(f"#wr-{lent}")
+    expect(result).to_contain_text(
+        "Đã ký, đang chờ Chủ tịch ký duyệt: xóa nợ 2.000.000 đ của khoản vay WL3 (DV003)"
+    )
+    command_id = (result.locator("p.muted").text_content() or "").removeprefix("Mã lệnh: ")
+    command_id = command_id.strip()
+    shot(page, "finance-loan-write-off-waiting")
+
+    chair = people.signing_officer("ct.g1")
+    chair.goto("/web/chair")
+    item = chair.locator(f"#s-{command_id}")
+    expect(item).to_contain_text("Xóa nợ vay — DV003, WL3: 2.000.000 đ")
+    expect(item).to_contain_text("Đoàn viên mất khả năng lao động")
+    item.get_by_role("button", name="Ký duyệt và ghi vào sổ").click()
+    expect(item.locator("[role=status]")).to_contain_text("khoản xóa nợ đã được ghi vào sổ")
+    chair.wait_for_load_state("load")
+    expect(chair.locator(f"#s-{command_id}")).to_have_count(0)  # reloaded: nothing waits
+    ctx = open_ledger(server["url"])
+    try:
+        member = ctx.ledger.get_member("DV003")
+        assert member is not None and member.loans["WL3"].outstanding == 0
+    finally:
+        ctx.close()
+    page.goto("/web/finance/loans")
+    expect(page.locator(f"#loan-{lent}")).to_have_count(0)

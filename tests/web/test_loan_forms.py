@@ -216,3 +216,38 @@ def test_an_override_of_the_loan_rule_waits_for_the_chair_and_other_refusals_do_
     )
     assert done.status_code == 201, done.text
     assert _outstanding(web) == 1_000_000
+
+
+def test_a_write_off_always_waits_for_the_chair_and_is_recorded_once_cosigned(web: Web) -> None:
+    w = web.world
+    lent = _lend(web)
+    officer = web.login("kt.g1")
+    page = officer.get("/web/finance/loans").text
+    assert f'id="writeoff-{lent}"' in page and 'data-sign="loan.write_off"' in page
+
+    over = _post(officer, _item(web, "loan.write_off", LOAN | {"amount": 4_000_000, "reason": "x"}))
+    assert over.status_code == 422 and _held_rows(web) == 0  # any other refusal: nothing waits
+    assert [p["message_vi"] for p in over.json()["problems"]] == ["vượt dư nợ 3.000.000 đ"]
+
+    item = _item(web, "loan.write_off", LOAN | {"amount": 3_000_000, "reason": "đoàn viên mất"})
+    command_id = item["command"]["command_id"]
+    held = _post(officer, item)
+    assert held.status_code == 202, held.text
+    assert held.json()["message_vi"] == (
+        "Đã ký, đang chờ Chủ tịch ký duyệt: xóa nợ 3.000.000 đ của khoản vay L1 (DV001) "
+        "chưa được ghi vào sổ cho đến khi Chủ tịch ký."
+    )
+    assert w.ledger.entry(command_id) is None and _outstanding(web) == 3_000_000
+    assert "Xóa nợ vay — DV001, L1" in officer.get("/web/finance").text
+
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    assert "Xóa nợ vay — DV001, L1: 3.000.000 đ — G1" in page and "đoàn viên mất" in page
+    done = _chair_post(
+        chair,
+        "/web/chair/cosign",
+        {"command_id": command_id, "cosignature": _cosignature(item, w.chair)},
+    )
+    assert done.status_code == 201, done.text
+    assert w.ledger.entry(command_id) is not None and _outstanding(web) == 0
+    assert f'id="loan-{lent}"' not in officer.get("/web/finance/loans").text  # nothing owed
