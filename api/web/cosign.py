@@ -21,6 +21,8 @@ Invariants:
 - A chair may refuse a held item with a note, and the officer who signed it may withdraw it;
   either ends it and nothing reaches the ledger. These are the web's own records, not signed
   events. A held item whose command id is in the ledger is recorded, whatever its row says.
+- Personal data sent in clear with a held item (a loan's purpose, `openings`) is kept only
+  while it waits: recording, refusing or withdrawing it drops the openings from the row.
 """
 
 from __future__ import annotations
@@ -241,9 +243,23 @@ def cosign(
         conn.execute(
             update(holds)
             .where(holds.c.command_id == command_id)
-            .values(status="recorded", decided_by=chair, decided_at=clock.now().isoformat())
+            .values(
+                status="recorded",
+                decided_by=chair,
+                decided_at=clock.now().isoformat(),
+                item=_without_openings(row.item),
+            )
         )
     return original_receipt(ledger, receipt)
+
+
+def _without_openings(text: str) -> str:
+    """The held item without its personal data in clear (a loan's purpose): kept here only
+    while the item waits, since once recorded it is sealed in the ledger (and erasable
+    there), and once refused or withdrawn nothing needs it."""
+    item = json.loads(text)
+    item.pop("openings", None)
+    return json.dumps(item, ensure_ascii=False, sort_keys=True)
 
 
 def refuse(ledger: Ledger, chair: str, units: set[str] | None, command_id: str, note: str) -> None:
@@ -282,6 +298,7 @@ def _close(
                 decided_by=who,
                 decided_at=clock.now().isoformat(),
                 note=note,
+                item=_without_openings(row.item),
             )
         )
         if done.rowcount != 1:

@@ -65,6 +65,12 @@ def _held_rows(web: Web) -> int:
         return int(conn.execute(select(func.count()).select_from(web_cosign_requests)).scalar())
 
 
+def _held_item(web: Web, command_id: str) -> str:
+    with web.world.ctx.engine.connect() as conn:
+        t = web_cosign_requests
+        return str(conn.execute(select(t.c.item).where(t.c.command_id == command_id)).scalar())
+
+
 def _entries(web: Web) -> int:
     with web.world.ctx.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(ledger_entries)).scalar())
@@ -179,6 +185,7 @@ def test_a_disbursement_above_the_threshold_waits_for_the_chair_who_cosigns_it(
     assert f'id="s-{command_id}"' in page
     assert "Giải ngân vay — DV001, L1: 8.000.000 đ — G1" in page
     assert "sửa nhà sau bão" in page  # the purpose the chair approves
+    assert "sửa nhà sau bão" in _held_item(web, command_id)
     done = _chair_post(
         chair,
         "/web/chair/cosign",
@@ -186,6 +193,7 @@ def test_a_disbursement_above_the_threshold_waits_for_the_chair_who_cosigns_it(
     )
     assert done.status_code == 201, done.text
     assert w.ledger.entry(command_id) is not None and _outstanding(web) == 8_000_000
+    assert "sửa nhà sau bão" not in _held_item(web, command_id)  # in clear only while waiting
     assert f'id="s-{command_id}"' not in chair.get("/web/chair").text
 
 
@@ -251,3 +259,20 @@ def test_a_write_off_always_waits_for_the_chair_and_is_recorded_once_cosigned(we
     assert done.status_code == 201, done.text
     assert w.ledger.entry(command_id) is not None and _outstanding(web) == 0
     assert f'id="loan-{lent}"' not in officer.get("/web/finance/loans").text  # nothing owed
+
+
+def test_a_withdrawn_loan_keeps_no_purpose_in_clear(web: Web) -> None:
+    officer = web.login("kt.g1")
+    item = _disburse(web, 8_000_000)
+    command_id = item["command"]["command_id"]
+    assert _post(officer, item).status_code == 202
+    token = csrf_of(officer.get("/web/finance").text)
+    with at(ON):
+        gone = officer.post(
+            "/web/finance/withdraw",
+            json={"command_id": command_id},
+            headers={"X-CSRF-Token": token, **JSON},
+        )
+    assert gone.status_code == 200, gone.text
+    assert "sửa nhà sau bão" not in _held_item(web, command_id)
+    assert "Đã rút lại" in officer.get("/web/finance").text
