@@ -411,7 +411,7 @@ def _statement_text(ledger: Ledger, person_id: str, envelope: dict[str, Any]) ->
 
 def open_loans(ledger: Ledger, scopes: list[str], names: NameCache) -> list[dict[str, Any]]:
     """The loans disbursed at the units under `scopes` that still owe money, oldest first:
-    borrower (number and name), loan code, the disbursement's unit, date and event id, lent,
+    borrower (number, and name while they are a member of those units), loan code, the disbursement's unit, date and event id, lent,
     repaid, written off and outstanding, summed from the money lines as `history` sums them
     (a reversed movement's negated line included, so a reversed disbursement owes nothing)."""
     m = proj_money_lines
@@ -458,6 +458,10 @@ def open_loans(ledger: Ledger, scopes: list[str], names: NameCache) -> list[dict
         loan["outstanding"] = loan["lent"] - loan["repaid"] - loan["written_off"]
         if loan["outstanding"] <= 0 or (units is not None and loan["unit"] not in units):
             continue
-        loan["name"] = names.name(ledger, loan["member"])
+        # a name only for a borrower still in the caller's units (one who moved away is
+        # shown by number, as everywhere else on the pages)
+        member = ledger.get_member(loan["member"])
+        inside = member is not None and (units is None or member.current_unit() in units)
+        loan["name"] = names.name(ledger, loan["member"]) if inside else None
         out.append(loan)
     return out

@@ -276,3 +276,21 @@ def test_a_withdrawn_loan_keeps_no_purpose_in_clear(web: Web) -> None:
     assert gone.status_code == 200, gone.text
     assert "sửa nhà sau bão" not in _held_item(web, command_id)
     assert "Đã rút lại" in officer.get("/web/finance").text
+
+
+def test_a_borrower_who_moved_away_is_listed_by_number_without_the_name(web: Web) -> None:
+    w = web.world
+    lent = _lend(web)
+    officer = web.login("kt.g1")
+    assert "DV001 — Đoàn viên DV001" in officer.get("/web/finance/loans").text
+    with at("2025-01-12"):
+        w.submit(
+            "member.transfer",
+            by=w.kt,
+            unit="G1",
+            body={"member": "DV001", "to_unit": "G2"},
+            effective_date="2025-01-12",
+        )
+    page = officer.get("/web/finance/loans").text
+    assert f'id="loan-{lent}"' in page  # G1 lent it: still G1's to collect
+    assert "Đoàn viên DV001" not in page
