@@ -294,3 +294,19 @@ def test_a_borrower_who_moved_away_is_listed_by_number_without_the_name(web: Web
     page = officer.get("/web/finance/loans").text
     assert f'id="loan-{lent}"' in page  # G1 lent it: still G1's to collect
     assert "Đoàn viên DV001" not in page
+
+
+def test_a_chair_refuses_a_write_off_and_the_loan_still_owes(web: Web) -> None:
+    lent = _lend(web)
+    officer = web.login("kt.g1")
+    item = _item(web, "loan.write_off", LOAN | {"amount": 1_000_000, "reason": "khó khăn"})
+    command_id = item["command"]["command_id"]
+    assert _post(officer, item).status_code == 202
+    chair = web.login("ct.g1")
+    refused = _chair_post(
+        chair, "/web/chair/refuse", {"command_id": command_id, "note": "Chưa đủ hồ sơ"}
+    )
+    assert refused.status_code == 200, refused.text
+    assert web.world.ledger.entry(command_id) is None and _outstanding(web) == 3_000_000
+    assert "Chưa đủ hồ sơ" in officer.get("/web/finance").text
+    assert f'id="loan-{lent}"' in officer.get("/web/finance/loans").text
