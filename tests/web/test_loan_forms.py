@@ -185,6 +185,7 @@ def test_a_disbursement_above_the_threshold_waits_for_the_chair_who_cosigns_it(
     assert f'id="s-{command_id}"' in page
     assert "Giải ngân vay — DV001, L1: 8.000.000 đ — G1" in page
     assert "sửa nhà sau bão" in page  # the purpose the chair approves
+    assert "<dd>Quỹ trợ vốn</dd>" in page
     assert "sửa nhà sau bão" in _held_item(web, command_id)
     done = _chair_post(
         chair,
