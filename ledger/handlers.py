@@ -1090,14 +1090,36 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
                     )
                 ]
             )
+    elif target in getattr(aggregate, "fee_reliefs_reversed", {}):
+        raise invalid(
+            [
+                problem(
+                    "body.target",
+                    "already_reversed",
+                    "bút toán đã được đảo",
+                    "already reversed",
+                )
+            ]
+        )
+    elif target in getattr(aggregate, "fee_reliefs", {}):
+        # A union fee decision recorded by mistake (wrong span, rate or employer): the chair
+        # cosigned it, so undoing it needs the chair too, as recording the right one does.
+        if not item.cosignatures:
+            raise _chair_must_sign(
+                "đảo quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn cần chữ ký thứ "
+                "hai của Chủ tịch",
+                "reversing a union fee exemption, reduction or suspension needs the chair's "
+                "second signature",
+            )
     else:
         raise invalid(
             [
                 problem(
                     "body.target",
                     "not_reversible",
-                    "chỉ đảo được bút toán thu, chi",
-                    "only money events can be reversed",
+                    "chỉ đảo được bút toán thu, chi và quyết định miễn, giảm, tạm dừng đóng "
+                    "kinh phí công đoàn",
+                    "only money events and union fee decisions can be reversed",
                 )
             ]
         )

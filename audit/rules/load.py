@@ -467,6 +467,10 @@ class _Scan:
             movement = facts.movements.get(r.target)
             if movement is not None:
                 movement.reversed = True
+        # a fee decision reversed (recorded by mistake) is no decision: rule 17 ignores it
+        undone = {r.target for r in facts.reversals}
+        for unit, reliefs in facts.fee_reliefs.items():
+            facts.fee_reliefs[unit] = [r for r in reliefs if r.event_id not in undone]
         for _version, j in sorted(self.judgments, key=lambda vj: (vj[1].recorded_at, vj[0])):
             facts.judgments.setdefault(j.finding, []).append(j)
         self._forget_erased()

@@ -11,7 +11,8 @@
   `loan disburse|repay|write-off` (a disbursement above the threshold or overriding the
   policy's loan rule, and every write-off, need `--cosign-as CHAIR`: a loan is never
   recorded pending),
-  `reversal` (a signed correction of an earlier money event), `approve` (the chair's
+  `reversal` (a signed correction of an earlier money event or union fee decision, the
+  latter cosigned by the chair), `approve` (the chair's
   decision on a pending payout).
 - `fee-relief`: an employer's exemption, suspension or reduction of the 2% fee by a decision
   of the competent authority (Law 50/2024/QH15), for a span of months; always with
@@ -671,17 +672,21 @@ def reversal(
     target: TargetOpt,
     reason: Annotated[str, typer.Option("--reason", help=public_help("Lý do đảo", "reason"))],
     as_: AsOfficer,
+    cosign_as: CosignOpt = None,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Đảo một bút toán thu/chi đã ghi (reverse a money event)."""
-    sign_and_submit(
+    """Đảo một bút toán thu/chi đã ghi hoặc một quyết định miễn, giảm, tạm dừng đóng kinh phí
+    công đoàn ghi nhầm (reverse a money event or a union fee decision; the latter needs
+    --cosign-as)."""
+    _loan(
         "reversal.record",
-        unit=unit,
-        body={"target": target.strip(), "reason": reason},
-        effective_date=optional_day("--date", date_),
-        as_=as_,
-        as_json=as_json,
+        unit,
+        as_,
+        date_,
+        as_json,
+        {"target": target.strip(), "reason": reason},
+        cosign_as=cosign_as,
     )
 
 

@@ -53,8 +53,10 @@ class Unit(LedgerAggregate):
         self.policies: list[dict[str, Any]] = []
         self.dues_paid: set[tuple[str, str]] = set()
         self.money: dict[str, dict[str, Any]] = {}  # event_id -> {type, amount, reversed}
-        # the union fee decisions of its employers (union_fee.relief): event_id -> body
+        # the union fee decisions of its employers (union_fee.relief) standing: event_id -> body
         self.fee_reliefs: dict[str, dict[str, Any]] = {}
+        # those reversed (a decision recorded by mistake): event_id -> body
+        self.fee_reliefs_reversed: dict[str, dict[str, Any]] = {}
 
     @event("Renamed", topic="phucloi:unit.Renamed")
     def rename(self, envelope: dict[str, Any]) -> None:
@@ -95,7 +97,8 @@ class Unit(LedgerAggregate):
         self.__dict__.setdefault("fee_reliefs", {})[cmd["command_id"]] = cmd["body"]
 
     def fee_relief_overlapping(self, employer: str, first: str, last: str) -> str | None:
-        """A recorded decision of `employer` covering a month of `first`..`last`, if any."""
+        """A standing (unreversed) decision of `employer` covering a month of `first`..`last`,
+        if any."""
         key = employer_key(employer)
         for event_id, body in getattr(self, "fee_reliefs", {}).items():
             if (
@@ -124,6 +127,11 @@ class Unit(LedgerAggregate):
     @event("Reversed", topic="phucloi:unit.Reversed")
     def reverse(self, envelope: dict[str, Any]) -> None:
         target = command_of(envelope)["body"]["target"]
+        if target in getattr(self, "fee_reliefs", {}):
+            # a fee decision recorded by mistake: it no longer counts anywhere
+            relief = self.fee_reliefs.pop(target)
+            self.__dict__.setdefault("fee_reliefs_reversed", {})[target] = relief
+            return
         entry = self.money[target]
         entry["reversed"] = True
         if entry["type"] == "collection.dues":

@@ -176,3 +176,60 @@ def test_the_cli_records_a_fee_decision_with_the_chairs_cosignature(
     assert (body["rate_bp"], body["from_month"], body["to_month"]) == (150, "2024-08", "2024-12")
     entry = world.ledger.entry(receipt["event_id"])
     assert str(entry["effective_date"])[:10] == "2024-08-01"  # the decision's date
+    # typed by mistake: reversed with the chair's second signature, as it was recorded
+    reversal = (
+        f"record reversal G1 --target {receipt['event_id']} --reason 'ghi nhầm' "
+        "--date 2024-08-02 --as kt.g1"
+    )
+    r = cli(home, db, reversal)
+    assert r.exit_code == 1 and "cosignatures" in r.stderr, r.output
+    assert count_entries(db, "reversal.record") == 0
+    undone = as_json(cli(home, db, f"{reversal} --cosign-as ct.g1 --json"))
+    assert undone["command_type"] == "reversal.record"
+    assert world.ledger.get_unit("G1").fee_reliefs == {}
+
+
+def _reverse(world: Any, target: str, cosigner: Any = None) -> Any:
+    with at("2024-10-05"):
+        return world.submit(
+            "reversal.record",
+            by=world.kt,
+            cosigner=cosigner,
+            unit="G1",
+            effective_date="2024-10-05",
+            body={"target": target, "reason": "ghi nhầm các tháng của quyết định"},
+        )
+
+
+def test_a_decision_recorded_with_the_wrong_span_is_reversed_and_recorded_again(world) -> None:  # type: ignore[no-untyped-def]
+    """The decision suspends August–September; it was typed September–October. Reversed (the
+    chair cosigning, as for the decision), it no longer counts for rule 17, compliance nor the
+    overlap check, and the right one is recorded; the inspectors' replay passes."""
+    _august_without_fee(world)
+    wrong = _relief(world, "suspended", "2024-09", "2024-10")
+    [f] = found(world, "union_fee_shortfall")  # August stays missing
+    assert (f.amount, f.period) == (480_000, "2024-Q3")
+    assert _fee(world, "2024-Q3") == (600_000, 1_200_000, 480_000)  # September owes nothing
+    overlapping = _refused(world, InvalidCommand, "suspended", "2024-08", "2024-09")
+    assert [p.code for p in overlapping.problems] == ["fee_relief_overlaps"]
+    before = entries(world)
+    with pytest.raises(PolicyViolation) as alone:  # the finance officer alone cannot
+        _reverse(world, wrong.event_id)
+    assert [(p.field, p.code) for p in alone.value.problems] == [
+        ("cosignatures", "second_signature_required")
+    ]
+    assert entries(world) == before
+    undone = _reverse(world, wrong.event_id, cosigner=world.chair)
+    assert world.ledger.get_unit("G1").fee_reliefs == {}
+    [f] = found(world, "union_fee_shortfall")
+    assert wrong.event_id not in f.event_ids and "Quyết định miễn" not in f.explanation_vi
+    assert _fee(world, "2024-Q3") == (1_200_000, 1_200_000, 480_000)  # September owes again
+    right = _relief(world, "suspended", "2024-08", "2024-09")
+    assert found(world, "union_fee_shortfall") == []
+    assert _fee(world, "2024-Q3") == (600_000, 1_200_000, 0)
+    with pytest.raises(InvalidCommand) as again:
+        _reverse(world, wrong.event_id, world.chair)
+    assert [p.code for p in again.value.problems] == ["already_reversed"]
+    report = verify(source_of(world.ctx), workers=1)
+    assert (report.exit_code, report.errors()) == (0, [])
+    assert undone.event_id and right.event_id
