@@ -22,7 +22,8 @@ an officer holding one of the command type's roles over its unit (ancestors from
 units); cosignatures by a different officer holding the chair role; payouts that needed the
 chair's second signature have one (inline, or a later approval); loan disbursements that
 needed it, and every write-off, have one inline (a loan is never recorded pending); so do
-expenses above the approval threshold (never recorded pending either).
+expenses above the approval threshold (never recorded pending either), every union fee
+decision (union_fee.relief) and every reversal of one.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class Replay:
         default_factory=dict
     )
     payout_makers: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    fee_reliefs: set[str] = field(default_factory=set)  # union_fee.relief event ids
     erased: set[str] = field(default_factory=set)
     signed_with: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
     revocations: list[tuple[int, str, str]] = field(default_factory=list)  # seq, officer, key
@@ -543,6 +545,29 @@ def check_cosignatures_and_approvals(item: Scanned, r: Replay) -> list[Finding]:
                 "loan.second_signature",
                 "xóa nợ không có chữ ký thứ hai của Chủ tịch",
                 "a write-off without the chair's second signature",
+            )
+        )
+    elif item.type == "union_fee.relief":
+        r.fee_reliefs.add(item.event_id)
+        if not valid:
+            found.append(
+                _f(
+                    item,
+                    "fee_relief.second_signature",
+                    "quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn không có chữ ký "
+                    "thứ hai của Chủ tịch",
+                    "a union fee exemption, reduction or suspension without the chair's second "
+                    "signature",
+                )
+            )
+    elif item.type == "reversal.record" and not valid and extra.get("target") in r.fee_reliefs:
+        found.append(
+            _f(
+                item,
+                "fee_relief.second_signature",
+                "đảo quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn không có chữ ký thứ "
+                "hai của Chủ tịch",
+                "a union fee decision reversed without the chair's second signature",
             )
         )
     elif item.type == "loan.disburse" and not valid and _needs_chair(extra, r):

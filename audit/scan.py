@@ -402,6 +402,8 @@ def _extra(
         }
     if kind == "approval.decide":
         return {k: body.get(k) for k in ("target", "target_digest", "decision")}
+    if kind == "reversal.record":  # a union fee decision's needs the chair
+        return {"target": body.get("target")}
     if kind == "member.erase":
         return {"person": str(aggregate_id("member", str(body.get("member", ""))))}
     return None

@@ -3,6 +3,7 @@ Law 50/2024/QH15) and rule 17 (union_fee_shortfall) honouring it."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from audit.verify import verify
 from ledger.domain.errors import InvalidCommand, PolicyViolation
 from ledger.projections.queries.compliance import compliance
-from tests.integration.test_audit_helpers import source_of
+from tests.integration.test_audit_helpers import Attacker, source_of
 from tests.integration.test_cli import as_json, cli, count_entries, keys_for_world
 from tests.integration.test_detect_rules import _collect, _fee_recorded, found
 from tests.support import at, entries
@@ -233,3 +234,25 @@ def test_a_decision_recorded_with_the_wrong_span_is_reversed_and_recorded_again(
     report = verify(source_of(world.ctx), workers=1)
     assert (report.exit_code, report.errors()) == (0, [])
     assert undone.event_id and right.event_id
+
+
+def test_verify_finds_a_fee_decision_or_its_reversal_stored_without_the_chair(world) -> None:  # type: ignore[no-untyped-def]
+    """The ledger refuses both without the chair; one written by a client that skipped the
+    check (here: the cosignature removed from the stored event) is an error of the replay."""
+    _august_without_fee(world)
+    wrong = _relief(world, "suspended", "2024-09", "2024-10")
+    undone = _reverse(world, wrong.event_id, cosigner=world.chair)
+
+    def without_chair() -> list[tuple[int, str]]:
+        report = verify(source_of(world.ctx), workers=1)
+        return [
+            (f.seq, f.event_id) for f in report.findings if f.check == "fee_relief.second_signature"
+        ]
+
+    assert without_chair() == []
+    attacker = Attacker(world.ctx.engine)
+    for s in (wrong.seq, undone.seq):
+        state = json.loads(attacker.state(s))
+        del state["envelope"]["cosignatures"]
+        attacker.set_state(s, json.dumps(state, separators=(",", ":")).encode())
+    assert without_chair() == [(wrong.seq, wrong.event_id), (undone.seq, undone.event_id)]
