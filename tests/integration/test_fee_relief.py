@@ -188,6 +188,8 @@ def test_the_cli_records_a_fee_decision_with_the_chairs_cosignature(
     undone = as_json(cli(home, db, f"{reversal} --cosign-as ct.g1 --json"))
     assert undone["command_type"] == "reversal.record"
     assert world.ledger.get_unit("G1").fee_reliefs == {}
+    r = cli(home, db, "audit verify --workers 1")  # the inspection committee's replay
+    assert r.exit_code == 0 and "Traceback" not in r.output, r.output
 
 
 def _reverse(world: Any, target: str, cosigner: Any = None) -> Any:
