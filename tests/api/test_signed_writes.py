@@ -200,6 +200,28 @@ def test_a_union_fee_decision_needs_the_chair_and_its_rate_when_reduced(api) -> 
     assert r.status_code == 201, r.text
     assert r.json()["command_type"] == "union_fee.relief"
     assert _count(api) == before + 1
+    # recorded by mistake: POST /reversals undoes it, the chair cosigning as for the decision
+    undo = {"target": r.json()["event_id"], "reason": "ghi nhầm tỷ lệ"}
+
+    def reversal(**kw: Any) -> Any:
+        item = api.world.item(
+            "reversal.record",
+            by=api.world.kt,
+            unit="G1",
+            effective_date="2024-09-02",
+            body=undo,
+            **kw,
+        )
+        return api.client.post("/reversals", json=item, headers=kt)
+
+    with at("2024-09-02"):
+        r = reversal()
+        assert r.status_code == 422, r.text
+        assert [p["code"] for p in r.json()["problems"]] == ["second_signature_required"]
+        assert _count(api) == before + 1
+        r = reversal(cosigner=api.world.chair)
+    assert r.status_code == 201, r.text
+    assert api.world.ledger.get_unit("G1").fee_reliefs == {}
 
 
 def test_each_route_takes_only_its_command_types(api) -> None:  # type: ignore[no-untyped-def]
