@@ -18,6 +18,7 @@ from ledger.domain.catalogue import Role
 from ledger.domain.commands import LoanDisburseBody, Override, ParsedCommand, PayoutBody, require
 from ledger.domain.errors import (
     Conflict,
+    InvalidCommand,
     PolicyViolation,
     Problem,
     invalid,
@@ -1031,6 +1032,12 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     return member, verdict
 
 
+def _already_reversed() -> InvalidCommand:
+    return invalid(
+        [problem("body.target", "already_reversed", "bút toán đã được đảo", "already reversed")]
+    )
+
+
 def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     target = pc.body.target
     aggregate = _find_target(self, work, target)
@@ -1040,16 +1047,7 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     payouts = getattr(aggregate, "payouts", {})
     if target in payouts:
         if payouts[target].reversed:
-            raise invalid(
-                [
-                    problem(
-                        "body.target",
-                        "already_reversed",
-                        "bút toán đã được đảo",
-                        "already reversed",
-                    )
-                ]
-            )
+            raise _already_reversed()
         if payouts[target].status == "pending":
             raise invalid(
                 [
@@ -1063,16 +1061,7 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
             )
     elif target in money:
         if money[target]["reversed"]:
-            raise invalid(
-                [
-                    problem(
-                        "body.target",
-                        "already_reversed",
-                        "bút toán đã được đảo",
-                        "already reversed",
-                    )
-                ]
-            )
+            raise _already_reversed()
         loan = getattr(aggregate, "loans", {}).get(money[target].get("loan"))
         if (
             money[target]["type"] == "loan.disburse"
@@ -1091,16 +1080,7 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
                 ]
             )
     elif target in getattr(aggregate, "fee_reliefs_reversed", {}):
-        raise invalid(
-            [
-                problem(
-                    "body.target",
-                    "already_reversed",
-                    "bút toán đã được đảo",
-                    "already reversed",
-                )
-            ]
-        )
+        raise _already_reversed()
     elif target in getattr(aggregate, "fee_reliefs", {}):
         # A union fee decision recorded by mistake (wrong span, rate or employer): the chair
         # cosigned it, so undoing it needs the chair too, as recording the right one does.
