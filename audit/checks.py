@@ -81,6 +81,11 @@ CHECKS: Final[dict[str, tuple[str, str]]] = {
         "khoản chi hoạt động thiếu chữ ký của Chủ tịch",
         "expense without the chair's second signature",
     ),
+    "fee_relief.second_signature": (
+        "quyết định miễn, tạm dừng, giảm kinh phí công đoàn hoặc việc đảo nó thiếu chữ ký của "
+        "Chủ tịch",
+        "union fee decision or its reversal without the chair's second signature",
+    ),
     "approval.target": ("phê duyệt một khoản chi không tồn tại", "approval of no recorded payout"),
     "approval.same_officer": ("người lập tự phê duyệt", "maker approved their own payout"),
     "approval.digest": (
