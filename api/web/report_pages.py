@@ -89,7 +89,9 @@ def _page(
         year=year.label,
         # the periods the forms offer first are not over: say so before anyone downloads
         provisional=[
-            (p.label_vi, notice) for p in (month, year) if (notice := period_status(p).notice)
+            (p.label_vi, p.label_en, judged.notice, judged.notice_en)
+            for p in (month, year)
+            if (judged := period_status(p)).provisional
         ],
         available=available(),
         typed=typed or {},

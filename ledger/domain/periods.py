@@ -286,6 +286,19 @@ class Period:
             return f"Năm {year}"
         return f"Tết {can_chi(year)} {year}"
 
+    @property
+    def label_en(self) -> str:
+        """The same in English: ``Month 03/2025``, ``Q1 2025``, ``Year 2025``, ``Tết Ất Tỵ 2025``
+        (the lunar year keeps its name)."""
+        kind, year, index = _parse_label(self.label)
+        if kind == "month":
+            return f"Month {index:02d}/{year}"
+        if kind == "quarter":
+            return f"Q{index} {year}"
+        if kind == "year":
+            return f"Year {year}"
+        return f"Tết {can_chi(year)} {year}"
+
     def next(self) -> Period:
         return Period.for_date(self.kind, self.end)
 

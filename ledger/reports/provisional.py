@@ -11,7 +11,8 @@ Invariants:
 - Every output of a report (terminal, CSV, XLSX, JSON, the web page, the inspection HTML)
   states an `open` or `future` period with `notice` (Vietnamese, "Số liệu tạm tính, kỳ báo
   cáo chưa kết thúc"; a future period also "chưa bắt đầu"); JSON carries `provisional` and
-  `period_status` for machines. A `closed` period has no notice.
+  `period_status` for machines. A `closed` period has no notice. `notice_en` says the same
+  in English, for the web pages read in English.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ledger.domain.periods import Period
 
 State = Literal["closed", "open", "future"]
 PROVISIONAL_VI = "Số liệu tạm tính, kỳ báo cáo chưa kết thúc"
+PROVISIONAL_EN = "Provisional figures: the period is not over"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,22 @@ class PeriodStatus:
                 f"{self.period.start:%d/%m/%Y}, {when})"
             )
         return f"{PROVISIONAL_VI} (kỳ đến hết ngày {last:%d/%m/%Y}, {when})"
+
+    @property
+    def notice_en(self) -> str | None:
+        """`notice` in English; None for a period that is over."""
+        state = self.state
+        if state == "closed":
+            return None
+        day = f"{self.on:%d/%m/%Y}"
+        when = f"checkpoint signed on {day}" if self.checkpoint else f"today {day}"
+        last = self.period.end - timedelta(days=1)
+        if state == "future":
+            return (
+                f"{PROVISIONAL_EN}: it has not begun yet (it begins on "
+                f"{self.period.start:%d/%m/%Y}, {when})"
+            )
+        return f"{PROVISIONAL_EN} (the period ends on {last:%d/%m/%Y}, {when})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
