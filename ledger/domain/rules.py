@@ -147,7 +147,7 @@ def check_payout(
                 "body.kind",
                 "kind_not_allowed",
                 f"quy chế {policy.version} không có khoản {body.kind.label_vi}",
-                f"policy {policy.version} does not allow {body.kind.value}",
+                f"policy {policy.version} does not allow {body.kind.label_en}",
             )
         )
         return problems
@@ -157,7 +157,7 @@ def check_payout(
                 "body.relative",
                 "relative_not_eligible",
                 f"khoản {body.kind.label_vi} không chi cho thân nhân",
-                f"{body.kind.value} is not paid to relatives",
+                f"{body.kind.label_en} is not paid to relatives",
             )
         )
     if rule.requires_reason and body.personal.reason is None:
@@ -179,7 +179,7 @@ def check_payout(
     ]
     counted = _Counted("body.kind", "đã chi", f"lần {body.kind.label_vi}", "lần")
     problems += _limits(
-        rule, body.amount, earlier, (start, end), counted, f"{body.kind.value} payout(s)"
+        rule, body.amount, earlier, (start, end), counted, f"{body.kind.label_en} payout(s)"
     )
     problems += _bereavement_once(member, body, beneficiary, exclude)
     if beneficiary == "self" and namesakes:
@@ -267,7 +267,7 @@ def _namesake_limits(
                 "over_count",
                 f"{vi_same} {count} lần {body.kind.label_vi} trong kỳ "
                 f"{start:%d/%m/%Y}–{last:%d/%m/%Y}; tối đa {rule.max_count} lần một người",
-                f"{en_same} {count} {body.kind.value} payout(s) in {start} to {last}; at most "
+                f"{en_same} {count} {body.kind.label_en} payout(s) in {start} to {last}; at most "
                 f"{rule.max_count} per person",
             )
         )
@@ -284,8 +284,9 @@ def _namesake_limits(
                 f"{vi_same} {format_dong(used)} {body.kind.label_vi} trong kỳ "
                 f"{start:%d/%m/%Y}–{last:%d/%m/%Y}; tổng {format_dong(total)} vượt mức tối đa "
                 f"trong kỳ {format_dong(rule.per_year_cap)} của một người",
-                f"{en_same} {used} of {body.kind.value} in {start} to {last}; the total "
-                f"{total} is over the period cap {rule.per_year_cap} per person",
+                f"{en_same} {format_dong(used)} of {body.kind.label_en} in {start} to {last}; "
+                f"the total {format_dong(total)} is over the period cap "
+                f"{format_dong(rule.per_year_cap)} per person",
             )
         )
     return problems
@@ -376,7 +377,7 @@ def _limits(
                 "body.amount",
                 "over_payout_cap",
                 f"{format_dong(amount)} vượt mức tối đa mỗi lần {format_dong(rule.per_payout_cap)}",
-                f"{amount} is over the per-payout cap {rule.per_payout_cap}",
+                f"{format_dong(amount)} is over the per-payout cap {format_dong(rule.per_payout_cap)}",
             )
         )
     start, last = window[0], window[1] - timedelta(days=1)  # the window is [start, end)
@@ -399,7 +400,8 @@ def _limits(
                 "over_period_cap",
                 f"tổng {format_dong(used + amount)} vượt mức tối đa trong kỳ "
                 f"{format_dong(rule.per_year_cap)} (đã dùng {format_dong(used)})",
-                f"total {used + amount} is over the period cap {rule.per_year_cap} ({used} used)",
+                f"the total {format_dong(used + amount)} is over the period cap "
+                f"{format_dong(rule.per_year_cap)} ({format_dong(used)} used)",
             )
         )
     return problems
@@ -468,7 +470,8 @@ def _check_form(body: PayoutBody) -> list[Problem]:
                     "body.amount",
                     "in_kind_total",
                     f"số tiền {format_dong(body.amount)} khác số lượng × đơn giá {format_dong(total)}",
-                    f"amount {body.amount} differs from quantity × unit cost {total}",
+                    f"the amount {format_dong(body.amount)} differs from quantity × unit cost "
+                    f"{format_dong(total)}",
                 )
             ]
     elif body.in_kind is not None:
