@@ -963,9 +963,86 @@
     } catch (e) { /* storage off */ }
   }
 
+  // --- the language switch keeps what was typed ------------------------------------------------
+  // The switch loads the page again in the other language. What was typed or chosen in the
+  // page's forms (never a password, a file or a hidden field) is kept in this tab's
+  // sessionStorage for the page the switch goes to, and put back once that page has loaded
+  // (then forgotten), so a half-filled form is not lost; the payout form's chosen member too.
+  const LANG_KEEP = "phucloi-lang-keep";
+  const NOT_KEPT = new Set(["hidden", "password", "file", "submit", "button", "reset", "image"]);
+  function fieldKey(f, el) {
+    return el.id ? "#" + el.id : `${f}:${el.name}`;
+  }
+  function typedFields() {
+    const fields = [];
+    $$("form").forEach((form, f) => {
+      for (const el of form.elements) {
+        const type = String(el.type || "").toLowerCase();
+        if ((!el.id && !el.name) || NOT_KEPT.has(type) || el.disabled) continue;
+        if (type === "checkbox" || type === "radio") {
+          if (el.checked !== el.defaultChecked) fields.push({ key: fieldKey(f, el), checked: el.checked });
+        } else if (el.tagName === "SELECT") {
+          if ([...el.options].some((o) => o.selected !== o.defaultSelected)) fields.push({ key: fieldKey(f, el), value: el.value });
+        } else if (el.value !== el.defaultValue) {
+          fields.push({ key: fieldKey(f, el), value: el.value });
+        }
+      }
+    });
+    const chosen = $("#member");
+    const member = chosen && chosen.value
+      ? { value: chosen.value, unit: chosen.dataset.unit || "", text: ($("#member-chosen") || {}).textContent || "" }
+      : null;
+    return { fields, member };
+  }
+  function keepTyped(link) {
+    const target = new URL(link.href, window.location.href).searchParams.get("next") || "";
+    const kept = typedFields();
+    if (!kept.fields.length && !kept.member) return;
+    try { sessionStorage.setItem(LANG_KEEP, JSON.stringify({ target, ...kept })); } catch (e) { /* storage off */ }
+  }
+  function restoreTyped() {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(LANG_KEEP) || "null");
+      sessionStorage.removeItem(LANG_KEEP);
+    } catch (e) { kept = null; }
+    if (!kept || kept.target !== window.location.pathname + window.location.search) return;
+    const forms = $$("form");
+    for (const field of kept.fields || []) {
+      let el = null;
+      if (field.key.startsWith("#")) {
+        el = document.getElementById(field.key.slice(1));
+      } else {
+        const [f, name] = [Number(field.key.split(":")[0]), field.key.slice(field.key.indexOf(":") + 1)];
+        el = forms[f] ? forms[f].elements.namedItem(name) : null;
+      }
+      if (!el || NOT_KEPT.has(String(el.type || "").toLowerCase()) || el instanceof RadioNodeList) continue;
+      if ("checked" in field) el.checked = field.checked;
+      else el.value = field.value;
+      const details = el.closest("details");
+      if (details) details.open = true;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    const chosen = $("#member");
+    if (kept.member && chosen && chosen.type === "hidden") {
+      chosen.value = kept.member.value;
+      chosen.dataset.unit = kept.member.unit;
+      const text = $("#member-chosen");
+      if (text) text.textContent = kept.member.text;
+      const kind = $("#kind");
+      if (kind) kind.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    // the dispute form's own keeping says the session ended: it did not, the language changed
+    const restored = $("#dispute-restored");
+    if (restored) restored.hidden = true;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const page = document.body.dataset.page || "";
     const root = document.body;
+    const switcher = $("#lang-switch");
+    if (switcher) switcher.addEventListener("click", () => keepTyped(switcher));
     if (page === "key") keyPage($("#key-page"));
     if (page === "member") { memberPage(root); forgetDisputes(); }
     if (page === "dispute") disputePage(root);
@@ -976,6 +1053,7 @@
     expenseThreshold(root, "#disburse-threshold", "#disburse-form");
     feesPage(root);
     heldSpending(root);
+    restoreTyped();  // after the handlers, so the restored values update what depends on them
   });
 
   window.phucloiWeb = { parseMoney, readMoney, money, postJSON, isoDate, isoMonth, normalisePersonal };
