@@ -23,11 +23,20 @@ from api.web import (
     finance_pages,
     inspector_pages,
     member_pages,
+    receipt_pages,
     report_pages,
 )
 
 router = APIRouter()
-for _pages in (auth_pages, member_pages, finance_pages, chair_pages, inspector_pages, report_pages):
+for _pages in (
+    auth_pages,
+    member_pages,
+    receipt_pages,
+    finance_pages,
+    chair_pages,
+    inspector_pages,
+    report_pages,
+):
     router.include_router(_pages.router)
 router.include_router(auth_pages.fallback)  # last: any other /web address is a 404 page
 

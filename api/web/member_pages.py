@@ -24,6 +24,7 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import uuid4
@@ -39,10 +40,11 @@ from api.routes import audit as audit_routes
 from api.routes import me
 from api.schemas import ConfirmIn, DisputeIn
 from api.web import text
-from api.web.render import render
+from api.web.render import SECURITY_HEADERS, render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
 from audit.log import log_key_in_use
+from audit.receipt import make_receipt
 from ledger.domain.errors import validation_en, validation_vi
 
 router = web_router()
@@ -166,6 +168,43 @@ def consistency(
     return audit_routes.consistency(old, new, services(request), who)
 
 
+@router.get("/web/me/receipt")
+def saved_receipt(request: Request, who: Member, entry: str = "") -> Response:
+    """The receipt of one of the member's entries to keep (audit.receipt, `phucloi/receipt/v1`):
+    the line, its stored event (the member's own entries), the inclusion proof and the signed
+    checkpoint note with its cosignatures. Checked later at `/web/receipt` or by `phucloi
+    audit receipt FILE`. An entry no checkpoint covers yet has no receipt (409)."""
+    history = _history(request, who)
+    by_id = {ln["event_id"]: ln for ln in history["lines"]}
+    line = by_id.get(entry)
+    if line is None:
+        raise _not_in_history()
+    if line["proof"] is None or history["checkpoint"] is None:
+        raise ApiError(
+            409,
+            "not_checkpointed",
+            "Bút toán này mới hơn điểm kiểm tra gần nhất: chưa có biên nhận; hãy lưu lại sau khi "
+            "có điểm kiểm tra mới",
+            "This entry is newer than the latest checkpoint: no receipt yet; save it after the "
+            "next checkpoint",
+            field="entry",
+        )
+    receipt = make_receipt(
+        line,
+        member=who.subject,
+        checkpoint_note=history["checkpoint"]["note"],
+        original=by_id.get(line.get("reversal_of") or ""),
+    )
+    return Response(
+        json.dumps(receipt, ensure_ascii=False, indent=2) + "\n",
+        media_type="application/json",
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="bien-nhan-{entry}.json"',
+        },
+    )
+
+
 @router.post("/web/me/receipts", dependencies=CHECKED)
 def confirm_receipt(
     request: Request,
@@ -185,7 +224,11 @@ def _own_line(request: Request, who: Principal, entry: str) -> dict[str, Any]:
     for line in _history(request, who)["lines"]:
         if line["event_id"] == entry:
             return dict(line)
-    raise ApiError(
+    raise _not_in_history()
+
+
+def _not_in_history() -> ApiError:
+    return ApiError(
         404,
         "not_in_history",
         "Bút toán không có trong lịch sử của bạn",

@@ -469,6 +469,123 @@ def consistency(
         typer.echo(f"  {label + ':':<{width}} {value}")
 
 
+# --- a member's saved receipt ---------------------------------------------------------------------
+
+
+@audit_app.command("receipt")
+def receipt(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Tệp biên nhận JSON đoàn viên đã lưu (the receipt file a member saved, "
+            "phucloi/receipt/v1).",
+        ),
+    ],
+    log_key: Annotated[
+        str | None,
+        typer.Option(
+            "--log-key",
+            metavar="VKEY",
+            help="Khóa kiểm checkpoint được công bố, mặc định $PHUCLOI_LOG_KEY, rồi khóa trong cơ "
+            "sở dữ liệu (the published log key; default $PHUCLOI_LOG_KEY, else the database's).",
+        ),
+    ] = None,
+    witness_keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            metavar="VKEY",
+            help="Khóa kiểm của nhân chứng tin cậy; mặc định PHUCLOI_WITNESS_KEYS (a trusted "
+            "witness vkey; repeatable; default: PHUCLOI_WITNESS_KEYS).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Kiểm tra biên nhận đoàn viên đã lưu (check a member's saved receipt), như trang
+    /web/receipt kiểm tra trong trình duyệt.
+
+    Nội dung bút toán, bằng chứng Merkle, chữ ký và chữ ký đồng ký của checkpoint, và
+    checkpoint mới nhất của sổ nối tiếp cây của biên nhận (bằng chứng nhất quán). Exit 0 khi
+    biên nhận hợp lệ, 1 khi không, 2 khi tệp không phải biên nhận. Checks a member's saved
+    receipt as the /web/receipt page does in the browser: the entry's content, the Merkle
+    proof, the checkpoint's signature and cosignatures, and that the ledger's newest
+    checkpoint extends the receipt's tree. Exit 0 when it holds, 1 when not, 2 when the file
+    is not a receipt."""
+    import json
+
+    from audit.log import (
+        LogError,
+        latest_checkpoint,
+        prove_consistency,
+        stored_log_vkey,
+        with_cosignatures,
+    )
+    from audit.receipt import ReceiptError, check_receipt, parse_receipt
+    from ledger.textfiles import NotUtf8, decode_text
+
+    try:
+        data = json.loads(decode_text(file.read_bytes()))
+    except OSError as exc:
+        usage(f"FILE {file}: không đọc được tệp / cannot read the file ({exc.strerror})")
+    except NotUtf8 as exc:
+        usage(f"FILE {file}: không phải văn bản UTF-8, dòng {exc.line} / not UTF-8 text")
+    except ValueError as exc:
+        usage(f"FILE {file}: không phải JSON / not JSON ({exc})")
+    try:
+        parse_receipt(data)
+    except ReceiptError as exc:
+        usage(
+            f"FILE {file}: không phải biên nhận / not a receipt — {exc.field}: {exc.vi} / {exc.en}"
+        )
+    vkey = _log_key(log_key)
+    for k in witness_keys or []:
+        _check_vkey("--witness-key", k, cosigner=True)
+    if not witness_keys:
+        from audit.witness import configured_witness_keys
+
+        try:
+            witness_keys = configured_witness_keys()
+        except ValueError as exc:
+            usage(str(exc))
+    engine = _engine()
+    try:
+        vkey = vkey or stored_log_vkey(engine)
+        latest = latest_checkpoint(engine)
+        note = None if latest is None else with_cosignatures(engine, latest[0], latest[2])
+
+        def consistency(old: int, new: int) -> list[bytes]:
+            try:
+                return prove_consistency(engine, old, new)
+            except LogError as exc:  # the leaves are not there: the log is not what it signed
+                raise ValueError(str(exc)) from None
+
+        verdict = check_receipt(
+            data,
+            log_vkey=vkey,
+            witness_vkeys=witness_keys or [],
+            latest_note=note,
+            consistency=consistency,
+        )
+    finally:
+        engine.dispose()
+    if as_json:
+        emit_json(verdict.as_dict())
+    else:
+        vi, en = verdict.messages()
+        mark = "Hợp lệ / Holds" if verdict.ok else "KHÔNG hợp lệ / Does NOT hold"
+        typer.echo(f"{mark}: {vi} / {en}")
+        for w in verdict.witnesses:
+            said = {
+                "verified": "đã kiểm tra / verified",
+                "unknown": "khóa lạ, không kiểm tra / unknown key, not checked",
+                "forged": "SAI / does NOT verify",
+            }[w["status"]]
+            typer.echo(f"  nhân chứng / witness {w['name']} ({w['key_id']}): {said}")
+    if not verdict.ok:
+        raise typer.Exit(1)
+
+
 # --- verify ------------------------------------------------------------------------------------
 
 

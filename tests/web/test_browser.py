@@ -1858,3 +1858,152 @@ def test_a_loan_write_off_from_the_web_waits_for_the_chair_who_signs_it_in_the_b
         ctx.close()
     page.goto("/web/finance/loans")
     expect(page.locator(f"#loan-{lent}")).to_have_count(0)
+
+
+# --- saved receipts ------------------------------------------------------------------------------
+
+
+def _grow_and_checkpoint(url: str) -> tuple[int, str]:
+    """Another entry (kt.g2's other income in G2) and a checkpoint over it: (size, note)."""
+    from tests.support import officer_key
+
+    ctx = open_ledger(url)
+    try:
+        ctx.ledger.submit(
+            build(
+                "collection.other",
+                by=officer_key("kt.g2"),
+                unit="G2",
+                effective_date=_today(),
+                body={"source": "donation", "amount": 1_000, "description": "Ủng hộ"},
+            )
+        )
+        size, _root, note, _ = make_checkpoint(ctx.engine)
+        return size, note
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def saved_receipts(
+    people: People, server: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """DV001 saves the receipt of their gift from the page at a cosigned checkpoint; the ledger
+    then grows; the receipt and its tamperings (tests/web/test_receipts.py), with the
+    server's verdict on each."""
+    from audit.log import cosign_latest, identity
+    from tests.integration.test_audit_helpers import make_witness
+    from tests.web.test_receipts import server_verdict, tampered_receipts
+
+    older = _grow_and_checkpoint(server["url"])[1]
+    _grow_and_checkpoint(server["url"])
+    witness = make_witness(tmp_path_factory.mktemp("witness"))
+    ctx = open_ledger(server["url"])
+    try:
+        cosign_latest(ctx.engine, witness)
+    finally:
+        ctx.close()
+    page = people.page("DV001")
+    page.goto("/web/me")
+    answer = page.request.get(f"/web/me/receipt?entry={server['events']['gift1']}")
+    assert answer.status == 200, answer.text()
+    receipt = answer.json()
+    _grow_and_checkpoint(server["url"])
+    ctx = open_ledger(server["url"])
+    try:
+        receipts = tampered_receipts(ctx.engine, receipt, older)
+        verdicts = {n: server_verdict(ctx.engine, r, [witness.vkey]) for n, r in receipts.items()}
+        vkey = identity(ctx.engine).vkey
+    finally:
+        ctx.close()
+    return {"receipts": receipts, "server": verdicts, "witness": witness.vkey, "log_vkey": vkey}
+
+
+def test_the_browser_and_the_server_give_the_same_verdict_on_saved_receipts(
+    people: People, saved_receipts: dict[str, Any]
+) -> None:
+    """A changed amount, a changed proof hash, a swapped or another checkpoint, a forged
+    cosignature, a log rewritten since: merkle.js checkReceipt (with the checkpoint and the
+    consistency proof fetched as /web/receipt fetches them) says what audit.receipt says."""
+    from tests.web.test_receipts import EXPECTED
+
+    page = people.page("DV001")
+    page.goto("/web/receipt")
+    browser_said = page.evaluate(
+        """async ([receipts, vkey, witnesses]) => {
+             const out = {};
+             for (const [name, r] of Object.entries(receipts)) {
+               const v = await MerkleCheck.checkReceipt(r, { vkey, witnesses,
+                 latest: MerkleCheck.fetchLatest, consistency: MerkleCheck.fetchPublicConsistency });
+               out[name] = { reason: v.reason, detail: v.detail ?? null, size: v.size ?? null,
+                             from: v.from, witnesses: v.witnesses };
+             }
+             return out;
+           }""",
+        [saved_receipts["receipts"], saved_receipts["log_vkey"], [saved_receipts["witness"]]],
+    )
+    assert {n: (v["reason"], v["detail"]) for n, v in browser_said.items()} == {
+        n: (reason, detail) for n, reason, detail in EXPECTED
+    }
+    server_said = saved_receipts["server"]
+    for name, v in browser_said.items():
+        assert (v["reason"], v["detail"], v["witnesses"]) == (
+            server_said[name]["reason"],
+            server_said[name]["detail"],
+            server_said[name]["witnesses"],
+        ), name
+    honest = browser_said["honest"]
+    assert honest["size"] > honest["from"] and honest["size"] == server_said["honest"]["size"]
+    assert [w["status"] for w in honest["witnesses"]] == ["verified"]
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("honest", "Biên nhận HỢP LỆ: bút toán có trong sổ"),
+        ("amount", "nội dung bút toán trong biên nhận đã bị thay đổi: số tiền đã ký là 300.000 đ"),
+        ("proof_hash", "bằng chứng trong biên nhận sai"),
+        ("swapped_checkpoint", "chữ ký của điểm kiểm tra trong biên nhận sai"),
+        ("rewritten", "sổ đã bị viết lại kể từ khi bạn lưu biên nhận"),
+    ],
+)
+def test_anyone_checks_a_saved_receipt_on_the_public_page(
+    browser: Any, server: dict[str, Any], saved_receipts: dict[str, Any], name: str, said: str
+) -> None:
+    """/web/receipt without a login: the receipt pasted (or its file chosen) is checked in the
+    browser and what failed is said in Vietnamese."""
+    import json
+
+    context = browser.new_context(base_url=server["base"], locale="vi-VN")
+    try:
+        page = context.new_page()
+        page.goto("/web/receipt")
+        assert "/login" not in page.url
+        text = json.dumps(saved_receipts["receipts"][name], ensure_ascii=False)
+        if name == "honest":  # the file a member saved, chosen from the device
+            page.set_input_files(
+                "#receipt-file",
+                files=[
+                    {
+                        "name": "bien-nhan.json",
+                        "mimeType": "application/json",
+                        "buffer": text.encode(),
+                    }
+                ],
+            )
+            expect(page.locator("#receipt-text")).to_have_value(text)
+        else:
+            page.locator("#receipt-text").fill(text)
+        page.get_by_role("button", name="Kiểm tra biên nhận").click()
+        result = page.locator("#receipt-result")
+        expect(result).to_contain_text(said)
+        reason = saved_receipts["server"][name]["reason"]
+        expect(result).to_have_attribute("data-reason", reason)
+        if name != "honest":
+            expect(result).to_contain_text("Biên nhận KHÔNG hợp lệ")
+        shot(page, f"receipt-{name}")
+        page.locator("#receipt-text").fill('{"receipt": "phucloi/receipt/v1"}')
+        page.get_by_role("button", name="Kiểm tra biên nhận").click()
+        expect(result).to_contain_text("biên nhận không đúng dạng (member: phải là chuỗi ký tự)")
+    finally:
+        context.close()

@@ -258,9 +258,200 @@ const MerkleCheck = (() => {
     return { ok: true, reason: "ok", command };
   }
 
+  // --- witnesses' cosignatures (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1) -----------
+
+  // A C2SP vkey "name+keyid+base64(type ‖ key)", its key ID checked; null if it is not one.
+  async function parseVkey(vkey) {
+    if (typeof vkey !== "string") return null;
+    const first = vkey.indexOf("+");
+    const second = vkey.indexOf("+", first + 1);
+    if (first < 1 || second < 0) return null;
+    const name = vkey.slice(0, first);
+    const keyId = vkey.slice(first + 1, second);
+    let material;
+    try { material = fromB64(vkey.slice(second + 1)); } catch (e) { return null; }
+    if (material.length !== 33) return null;
+    const id = toHex((await sha256(te.encode(name), new Uint8Array([0x0a]), material)).slice(0, 4));
+    if (id !== keyId.toLowerCase()) return null;
+    return { name, keyId: id, type: material[0], key: material.slice(1) };
+  }
+
+  // Each cosignature line of a checkpoint (as audit/receipt.py cosignatures): "verified" with
+  // a trusted witness key, "forged" when it names a trusted key (name and key ID) and does not
+  // verify, "unknown" otherwise. The log's own line (a 64-byte signature) is not listed.
+  async function checkCosignatures(checkpoint, witnessVkeys) {
+    const trusted = {};
+    for (const vkey of witnessVkeys || []) {
+      const k = await parseVkey(vkey);
+      if (k && k.type === 4) trusted[`${k.name} ${k.keyId}`] = k;
+    }
+    const out = [];
+    for (const s of checkpoint.signatures) {
+      if (s.signature.length !== 72) continue;
+      const k = trusted[`${s.name} ${s.keyId}`];
+      let status = "unknown";
+      if (k) {
+        const time = new DataView(s.signature.buffer, s.signature.byteOffset, 8).getBigUint64(0);
+        let good = time <= 0x7fffffffffffffffn;
+        if (good) {
+          const message = te.encode(`cosignature/v1\ntime ${time}\n${checkpoint.text}`);
+          const key = await crypto.subtle.importKey("raw", k.key, { name: "Ed25519" }, false, ["verify"]);
+          good = await crypto.subtle.verify({ name: "Ed25519" }, key, s.signature.slice(8), message);
+        }
+        status = good ? "verified" : "forged";
+      }
+      out.push({ name: s.name, key_id: s.keyId, status });
+    }
+    return out;
+  }
+
+  // --- a saved receipt (audit/receipt.py: the same steps, the same reasons) ------------------
+
+  const RECEIPT = "phucloi/receipt/v1";
+  const UNION_WIDE = new Set(["collection.dues", "reversal.record"]);
+  class ReceiptError extends Error {
+    constructor(field, vi, en) { super(`${field}: ${en}`); this.field = field; this.vi = vi; this.en = en; }
+  }
+  const isInt = (v, least) => typeof v === "number" && Number.isSafeInteger(v) && v >= least;
+  const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const HASH = /^[0-9a-f]{64}$/;
+  function parseReceipt(data) {
+    const no = (field, vi, en) => { throw new ReceiptError(field, vi, en); };
+    const int = (v, where, least = 0) => (isInt(v, least) ? v : no(where, `phải là số nguyên ≥ ${least}`, `must be an integer ≥ ${least}`));
+    const str = (v, where) => (typeof v === "string" ? v : no(where, "phải là chuỗi ký tự", "must be a string"));
+    const hash = (v, where) => (typeof v === "string" && HASH.test(v) ? v
+      : no(where, "phải là mã băm SHA-256 (64 chữ số hex thường)", "must be a SHA-256 hash (64 lower-case hex digits)"));
+    const obj = (v, where) => (isObj(v) ? v : no(where, "phải là một đối tượng JSON", "must be a JSON object"));
+    const event = (v, where) => {
+      obj(v, where);
+      str(v.topic, `${where}.topic`);
+      str(v.originator_id, `${where}.originator_id`);
+      int(v.version, `${where}.version`);
+      str(v.state, `${where}.state`);
+      try { fromB64(v.state); } catch (e) { no(`${where}.state`, "không phải base64", "is not base64"); }
+      return v;
+    };
+    obj(data, "receipt");
+    if (data.receipt !== RECEIPT) no("receipt", `phải là '${RECEIPT}'`, `must be '${RECEIPT}'`);
+    const member = str(data.member, "member");
+    const line = obj(data.entry, "entry");
+    str(line.event_id, "entry.event_id");
+    str(line.command_type, "entry.command_type");
+    int(line.amount, "entry.amount", -(10 ** 15));
+    str(line.effective_date, "entry.effective_date");
+    const ev = data.event == null ? null : event(data.event, "event");
+    let original = null;
+    if (data.original != null) {
+      original = obj(data.original, "original");
+      hash(original.leaf_hash, "original.leaf_hash");
+      event(original.event, "original.event");
+    }
+    const leafIndex = int(data.leaf_index, "leaf_index");
+    const leafHash = hash(data.leaf_hash, "leaf_hash");
+    const proof = obj(data.proof, "proof");
+    const treeSize = int(proof.tree_size, "proof.tree_size", 1);
+    if (!Array.isArray(proof.path)) no("proof.path", "phải là một danh sách", "must be a list");
+    const path = proof.path.map((h, i) => hash(h, `proof.path[${i}]`));
+    const note = str(data.checkpoint, "checkpoint");
+    return { member, line, event: ev, original, leafIndex, leafHash, treeSize, path, note };
+  }
+
+  // The checkpoint a note signs with the log key, or null.
+  async function opened(note, vkey) {
+    let cp;
+    try { cp = parseCheckpoint(note); } catch (e) { return null; }
+    try { return vkey && (await checkSignature(cp, vkey)) ? cp : null; } catch (e) { return null; }
+  }
+
+  // The verdict on a receipt (parsed JSON): {ok, reason, detail, field, size, from, content,
+  // witnesses}. `latest()` gives the ledger's newest checkpoint note, `consistency(old, new)`
+  // the consistency proof (hex hashes) between two sizes; both are checked here, and one that
+  // cannot be had is "unavailable".
+  async function checkReceipt(data, { vkey, witnesses, latest, consistency }) {
+    let r;
+    try {
+      r = parseReceipt(data);
+    } catch (e) {
+      if (e instanceof ReceiptError) return { ok: false, reason: "malformed", field: e.field, detail: e.en, vi: e.vi };
+      throw e;
+    }
+    const verdict = { ok: false, reason: "entry", from: r.treeSize, witnesses: [] };
+    // 1. the entry
+    if (r.event === null) {
+      if (!UNION_WIDE.has(r.line.command_type)) return { ...verdict, detail: "event" };
+      verdict.content = "union_wide";
+    } else {
+      const line = { ...r.line, leaf_hash: r.leafHash };
+      const content = await checkContent(r.event, line, r.member, r.original);
+      if (!content.ok) return { ...verdict, detail: content.reason, command: content.command };
+      verdict.content = "ok";
+      verdict.command = content.command;
+    }
+    // 2. the receipt's checkpoint signature; 3. its cosignatures
+    const checkpoint = await opened(r.note, vkey);
+    if (checkpoint === null) return { ...verdict, reason: "signature" };
+    verdict.witnesses = await checkCosignatures(checkpoint, witnesses);
+    let forged = verdict.witnesses.find((w) => w.status === "forged");
+    if (forged) return { ...verdict, reason: "cosignature", detail: forged.name };
+    // 4. the inclusion proof
+    const root = r.treeSize === checkpoint.size
+      ? await rootFromInclusion(r.leafIndex, r.treeSize, fromHex(r.leafHash), r.path.map(fromHex))
+      : null;
+    if (root === null || !equal(root, checkpoint.root)) return { ...verdict, reason: "proof" };
+    // 5. the newest checkpoint extends the receipt's tree
+    let note;
+    try {
+      note = await latest();
+    } catch (e) {
+      return { ...verdict, reason: "unavailable", detail: e.message };
+    }
+    if (note == null) return { ...verdict, reason: "rewritten" };
+    const newest = await opened(note, vkey);
+    if (newest === null) return { ...verdict, reason: "latest_signature" };
+    forged = (await checkCosignatures(newest, witnesses)).find((w) => w.status === "forged");
+    if (forged) return { ...verdict, reason: "cosignature", detail: forged.name };
+    verdict.size = newest.size;
+    if (newest.size < checkpoint.size) return { ...verdict, reason: "rewritten" };
+    let hashes = [];
+    if (newest.size > checkpoint.size) {
+      try {
+        hashes = await consistency(checkpoint.size, newest.size);
+      } catch (e) {
+        return { ...verdict, reason: "unavailable", detail: e.message };
+      }
+      try { hashes = hashes.map(fromHex); } catch (e) { return { ...verdict, reason: "rewritten" }; }
+    }
+    if (!(await verifyConsistency(checkpoint.size, newest.size, checkpoint.root, newest.root, hashes))) {
+      return { ...verdict, reason: "rewritten" };
+    }
+    return { ...verdict, ok: true, reason: "ok" };
+  }
+
+  // The newest checkpoint note, as published (GET /web/receipt/checkpoint, no login needed).
+  async function fetchLatest() {
+    const answer = await fetch("/web/receipt/checkpoint", { credentials: "same-origin", headers: { Accept: "text/plain" } });
+    if (answer.status === 404) return null;
+    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    return answer.text();
+  }
+  // The consistency proof between two sizes, as published (GET /web/receipt/consistency).
+  async function fetchPublicConsistency(oldSize, newSize) {
+    const answer = await fetch(`/web/receipt/consistency?old=${oldSize}&new=${newSize}`, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    const body = await answer.json();
+    if (body.old !== oldSize || body.new !== newSize || !Array.isArray(body.proof)) {
+      throw new Error("unexpected answer");
+    }
+    return body.proof;
+  }
+
   return {
     check, checkContent, leafHashOf, rootFromInclusion, verifyConsistency, fetchConsistency,
-    parseCheckpoint, checkSignature, fromHex, toHex,
+    parseCheckpoint, checkSignature, fromHex, toHex, checkCosignatures, parseReceipt,
+    checkReceipt, fetchLatest, fetchPublicConsistency,
   };
 })();
 window.MerkleCheck = MerkleCheck;

@@ -427,22 +427,7 @@
                 `What was signed matches this line: date, union, kind, beneficiary and amount (signed by officer ${signer.officer}). A later status (approval, reversal) belongs to other entries.`);
               return;
             }
-            const differs = {
-              leaf: t("nội dung gửi kèm không phải bút toán trong sổ", "the content sent is not the logged entry"),
-              type: t("loại bút toán đã ký khác dòng hiển thị", "the signed entry is of another kind than the line shown"),
-              member: t("bút toán đã ký không phải của bạn", "the signed entry is not yours"),
-              amount: t(
-                `số tiền đã ký là ${signedAmount(content)} đ, khác số tiền hiển thị`,
-                `the signed amount is ${signedAmount(content)} đ, not the amount shown`),
-              target: t("bút toán bị đảo đã ký khác dòng hiển thị, hoặc không kiểm tra được", "the signed reversal targets another entry, or that entry cannot be checked"),
-              unit: t("đơn vị đã ký khác dòng hiển thị", "the signed union differs from the line shown"),
-              date: t("ngày đã ký khác dòng hiển thị", "the signed date differs from the line shown"),
-              kind: t("khoản đã ký khác dòng hiển thị", "the signed kind differs from the line shown"),
-              relative: t("người nhận đã ký khác dòng hiển thị", "the signed beneficiary differs from the line shown"),
-              form: t("hình thức (tiền, hiện vật) đã ký khác dòng hiển thị", "the signed form (cash, in kind) differs from the line shown"),
-              occasion: t("dịp chi đã ký khác dòng hiển thị", "the signed occasion differs from the line shown"),
-              loan: t("khoản vay đã ký khác dòng hiển thị", "the signed loan differs from the line shown"),
-            }[content.reason];
+            const differs = differsText(content);
             out.className = "check-result error";
             out.textContent = t("KHÔNG khớp: ", "Does NOT match: ") + differs;
           } else {
@@ -466,6 +451,109 @@
         }
       });
     }
+  }
+
+  // --- anyone: check a saved receipt (audit/receipt.py says the same for the same receipt) -----
+  function receiptMessage(v) {
+    const witnessed = (v.witnesses || []).filter((w) => w.status === "verified").map((w) => w.name);
+    const unknown = (v.witnesses || []).filter((w) => w.status === "unknown").map((w) => w.name);
+    if (v.ok) {
+      const linked = v.size !== v.from ? t(
+        `, và điểm kiểm tra mới nhất của sổ (${grouped(v.size)} bút toán) nối tiếp đúng cây đó (đã kiểm tra bằng chứng nhất quán)`,
+        `, and the log's newest checkpoint (${v.size} entries) extends that tree (consistency proof checked)`)
+        : t(", cũng là điểm kiểm tra mới nhất của sổ", ", which is also the log's newest checkpoint");
+      const content = v.content === "union_wide" ? t(
+        " Đây là bút toán chung của công đoàn (có số liệu của đoàn viên khác) nên biên nhận không kèm nội dung: số tiền của riêng bạn do Ủy ban kiểm tra đối chiếu.",
+        " This is a union-wide entry (it holds other members' lines), so the receipt does not hold its content: your own amount is the inspection committee's check.")
+        : t(` Nội dung đã ký khớp biên nhận: ngày, đơn vị, khoản, người nhận và số tiền (cán bộ ${((v.command || {}).signer || {}).officer} ký).`,
+            ` What was signed matches the receipt: date, union, kind, beneficiary and amount (signed by officer ${((v.command || {}).signer || {}).officer}).`);
+      const wit = witnessed.length ? t(` Nhân chứng đã đồng ký: ${witnessed.join(", ")}.`, ` Cosigned by witnesses: ${witnessed.join(", ")}.`)
+        : t(" Chưa có nhân chứng nào (theo khóa đã cấu hình) đồng ký điểm kiểm tra của biên nhận.",
+            " No witness (by the configured keys) cosigned the receipt's checkpoint.");
+      const unk = unknown.length ? t(` Chữ ký đồng ký không kiểm tra được (khóa lạ): ${unknown.join(", ")}.`,
+                                     ` Cosignatures not checked (unknown keys): ${unknown.join(", ")}.`) : "";
+      return t(`Biên nhận HỢP LỆ: bút toán có trong sổ, trong cây ${grouped(v.from)} bút toán của điểm kiểm tra đã ký${linked}.`,
+               `The receipt HOLDS: the entry is in the log, in the ${v.from}-entry tree of the signed checkpoint${linked}.`) + content + wit + unk;
+    }
+    const why = {
+      malformed: () => t(`biên nhận không đúng dạng (${v.field}: ${v.vi || v.detail})`, `the receipt is malformed (${v.field}: ${v.detail})`),
+      entry: () => t("nội dung bút toán trong biên nhận đã bị thay đổi: ", "the entry in the receipt was changed: ") + differsText({ reason: v.detail, command: v.command }),
+      signature: () => t("chữ ký của điểm kiểm tra trong biên nhận sai (không khớp khóa công khai của sổ)", "the receipt's checkpoint signature is wrong (it does not verify with the log's public key)"),
+      cosignature: () => t(`chữ ký đồng ký của nhân chứng ${v.detail} sai (giả mạo)`, `the cosignature of witness ${v.detail} is wrong (forged)`),
+      proof: () => t("bằng chứng trong biên nhận sai: không dẫn từ bút toán tới gốc đã ký của điểm kiểm tra", "the receipt's proof is wrong: it does not lead from the entry to the checkpoint's signed root"),
+      latest_signature: () => t("điểm kiểm tra mới nhất của sổ không có chữ ký hợp lệ của khóa công khai của sổ", "the log's newest checkpoint does not verify with the log's public key"),
+      rewritten: () => t("sổ đã bị viết lại kể từ khi bạn lưu biên nhận: điểm kiểm tra mới nhất không nối tiếp cây của biên nhận", "the log was rewritten since the receipt was saved: the newest checkpoint does not extend the receipt's tree"),
+      unavailable: () => t("không lấy được điểm kiểm tra mới nhất hoặc bằng chứng nhất quán từ máy chủ; hãy thử lại", "the newest checkpoint or the consistency proof could not be fetched from the server; try again"),
+    }[v.reason];
+    const lead = v.reason === "unavailable" ? t("CHƯA kiểm tra xong: ", "NOT fully checked: ") : t("Biên nhận KHÔNG hợp lệ: ", "The receipt does NOT hold: ");
+    return lead + (why ? why() : v.reason);
+  }
+
+  function receiptPage(root) {
+    const form = $("#receipt-form", root);
+    if (!form) return;
+    const keys = JSON.parse($("#receipt-keys").textContent);
+    const area = $("#receipt-text", form);
+    const out = $("#receipt-result", form);
+    $("#receipt-file", form).addEventListener("change", async (ev) => {
+      const file = ev.target.files && ev.target.files[0];
+      if (file) area.value = await file.text();
+    });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const btn = $("#receipt-check", form);
+      btn.disabled = true;
+      out.hidden = false;
+      out.className = "notice";
+      out.removeAttribute("data-reason");
+      out.textContent = t("Đang kiểm tra…", "Checking…");
+      try {
+        let data;
+        try {
+          data = JSON.parse(area.value);
+        } catch (e) {
+          data = undefined;
+        }
+        const v = data === undefined
+          ? { ok: false, reason: "malformed", field: "receipt", detail: "is not JSON", vi: "nội dung dán vào không phải JSON" }
+          : await MerkleCheck.checkReceipt(data, {
+            vkey: keys.log_vkey,
+            witnesses: keys.witness_vkeys,
+            latest: MerkleCheck.fetchLatest,
+            consistency: MerkleCheck.fetchPublicConsistency,
+          });
+        out.dataset.reason = v.reason;
+        out.className = v.ok ? "notice success" : v.reason === "unavailable" ? "notice warning" : "notice error";
+        out.textContent = receiptMessage(v);
+      } catch (e) {
+        out.dataset.reason = "error";
+        out.className = "notice error";
+        out.textContent = t("Không kiểm tra được: ", "Could not check: ") + e.message;
+      } finally {
+        btn.disabled = false;
+      }
+    });
+  }
+
+  // What differs between a line and what was signed (MerkleCheck.checkContent's reason).
+  function differsText(content) {
+    return {
+      event: t("biên nhận không kèm nội dung đã ký của bút toán riêng của bạn", "the receipt does not hold what was signed for your own entry"),
+      leaf: t("nội dung gửi kèm không phải bút toán trong sổ", "the content sent is not the logged entry"),
+      type: t("loại bút toán đã ký khác dòng hiển thị", "the signed entry is of another kind than the line shown"),
+      member: t("bút toán đã ký không phải của bạn", "the signed entry is not yours"),
+      amount: t(
+        `số tiền đã ký là ${signedAmount(content)} đ, khác số tiền hiển thị`,
+        `the signed amount is ${signedAmount(content)} đ, not the amount shown`),
+      target: t("bút toán bị đảo đã ký khác dòng hiển thị, hoặc không kiểm tra được", "the signed reversal targets another entry, or that entry cannot be checked"),
+      unit: t("đơn vị đã ký khác dòng hiển thị", "the signed union differs from the line shown"),
+      date: t("ngày đã ký khác dòng hiển thị", "the signed date differs from the line shown"),
+      kind: t("khoản đã ký khác dòng hiển thị", "the signed kind differs from the line shown"),
+      relative: t("người nhận đã ký khác dòng hiển thị", "the signed beneficiary differs from the line shown"),
+      form: t("hình thức (tiền, hiện vật) đã ký khác dòng hiển thị", "the signed form (cash, in kind) differs from the line shown"),
+      occasion: t("dịp chi đã ký khác dòng hiển thị", "the signed occasion differs from the line shown"),
+      loan: t("khoản vay đã ký khác dòng hiển thị", "the signed loan differs from the line shown"),
+    }[content.reason] || content.reason;
   }
 
   // Lines that may come without their stored event: a union's entry holds other members'
@@ -1046,6 +1134,7 @@
     if (page === "key") keyPage($("#key-page"));
     if (page === "member") { memberPage(root); forgetDisputes(); }
     if (page === "dispute") disputePage(root);
+    if (page === "receipt") receiptPage(root);
     if (page === "payout") payoutPage(root);
     if (page === "dues") duesPage(root);
     signedForms(root);
