@@ -2007,3 +2007,25 @@ def test_anyone_checks_a_saved_receipt_on_the_public_page(
         expect(result).to_contain_text("biên nhận không đúng dạng (member: phải là chuỗi ký tự)")
     finally:
         context.close()
+
+
+def test_the_member_page_checks_against_the_newest_checkpoint(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The page checked every entry against the checkpoint it was opened with, even when the
+    ledger had signed a newer one since; it now fetches the newest and links the entry's
+    proof to it by a consistency proof."""
+    gift = server["events"]["gift1"]
+    page = people.page("DV001")
+    page.goto("/web/me")
+    opened = page.evaluate("() => JSON.parse(document.getElementById('log-data').textContent)")
+    size = _grow_and_checkpoint(server["url"])[0]
+    assert size > opened["checkpoint"]["size"]
+    page.locator(f"#e-{gift}").get_by_role("button", name="Kiểm tra").click()
+    result = page.locator(f"#c-{gift}")
+    expect(result).to_contain_text(f"trong cây {size} bút toán, khớp điểm kiểm tra đã ký")
+    expect(result).to_contain_text(
+        f"Đã kiểm tra theo điểm kiểm tra mới nhất của sổ ({size} bút toán), mới hơn lúc mở "
+        f"trang ({opened['checkpoint']['size']})"
+    )
+    expect(result).to_contain_text("Nội dung đã ký khớp dòng này")

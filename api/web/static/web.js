@@ -382,12 +382,21 @@
                                 "This entry is newer than the latest checkpoint; check again after the next checkpoint.");
             return;
           }
+          // the newest checkpoint the ledger publishes now, not only the one the page was
+          // opened with: the proof is linked to it by a consistency proof, checked here
+          let note = data.checkpoint.note;
+          let stale = false;
+          try {
+            note = (await MerkleCheck.fetchLatest()) || note;
+          } catch (e) {
+            stale = true;
+          }
           const result = await MerkleCheck.check({
             leafIndex: Number(btn.dataset.leafIndex),
             treeSize: proof.tree_size,
             leafHash: btn.dataset.leafHash,
             path: proof.path,
-            note: data.checkpoint.note,
+            note,
             vkey: data.log_vkey,
             // a proof for an older tree than the checkpoint's is linked to it by the server's
             // consistency proof, checked here
@@ -400,9 +409,15 @@
             const linked = result.from !== result.size ? t(
               ` (bằng chứng cho cây ${grouped(result.from)} bút toán, nối tới điểm kiểm tra bằng bằng chứng nhất quán)`,
               ` (a proof for the ${result.from}-entry tree, linked to the checkpoint by a consistency proof)`) : "";
+            const newer = result.size > data.checkpoint.size ? t(
+              ` Đã kiểm tra theo điểm kiểm tra mới nhất của sổ (${grouped(result.size)} bút toán), mới hơn lúc mở trang (${grouped(data.checkpoint.size)}).`,
+              ` Checked against the log's newest checkpoint (${result.size} entries), newer than when the page was opened (${data.checkpoint.size}).`) : "";
+            const old = stale ? t(
+              " Không lấy được điểm kiểm tra mới nhất: đã kiểm tra theo điểm kiểm tra lúc mở trang.",
+              " The newest checkpoint could not be fetched: checked against the one the page was opened with.") : "";
             const where = t(
               `Có trong sổ: bút toán nằm ở vị trí ${grouped(Number(btn.dataset.leafIndex) + 1)} trong cây ${grouped(result.size)} bút toán, khớp điểm kiểm tra đã ký${linked}.`,
-              `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint${linked}.`);
+              `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint${linked}.`) + newer + old;
             if (!line.event && !UNION_WIDE.has(line.command_type)) {
               out.className = "check-result error";
               out.textContent = t(
