@@ -808,15 +808,12 @@ def _fee_relief(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
     """An employer's exemption, suspension or reduction of the 2% fee (Law 50/2024/QH15), by
     a decision of the competent authority. It silences rule 17 for its months, so, as a
     write-off, the finance officer records it and the chair cosigns; decisions of one employer
-    never overlap (a second decision for the same months is refused, naming the first)."""
+    never overlap (a second decision for the same months is refused, naming the first). The
+    missing second signature is checked last, as for a write-off: a decision the ledger
+    would refuse anyway is said so at once, and the web holds for the chair only one whose
+    sole want is the chair's signature (api.web.cosign)."""
     cmd, body = pc.command, pc.body
     unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
-    if not item.cosignatures:
-        raise _chair_must_sign(
-            "quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn cần chữ ký thứ hai của "
-            "Chủ tịch",
-            "a union fee exemption, reduction or suspension needs the chair's second signature",
-        )
     earlier = unit.fee_relief_overlapping(body.employer, body.from_month, body.to_month)
     if earlier is not None:
         raise invalid(
@@ -830,6 +827,12 @@ def _fee_relief(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
                     f"{body.from_month}–{body.to_month} ({earlier})",
                 )
             ]
+        )
+    if not item.cosignatures:
+        raise _chair_must_sign(
+            "quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn cần chữ ký thứ hai của "
+            "Chủ tịch",
+            "a union fee exemption, reduction or suspension needs the chair's second signature",
         )
     unit.relieve_union_fee(envelope=env)
     return unit, {}

@@ -148,6 +148,11 @@ def test_bad_fee_decisions_are_refused_naming_the_field(world) -> None:  # type:
     bad = _refused(world, InvalidCommand, "exempt", "2025-07", "2025-09", employer=" cty ")
     assert [p.field for p in bad.problems] == ["body.from_month"]
     _relief(world, "exempt", "2025-08", "2025-09", employer="Cty B")  # another employer
+    # an overlapping decision without the chair is refused for the overlap: the chair's
+    # signature is asked only of a decision the ledger would otherwise record (the web
+    # holds such a one for the chair, api.web.cosign)
+    bad = _refused(world, InvalidCommand, "exempt", "2025-07", "2025-09", cosigner=None)
+    assert [(p.field, p.code) for p in bad.problems] == [("body.from_month", "fee_relief_overlaps")]
 
 
 def test_the_cli_records_a_fee_decision_with_the_chairs_cosignature(
