@@ -118,62 +118,108 @@ def recorded(request: Request, who: Finance) -> Response:
 
 
 ENTRIES_PAGE: Final = 50
+ENTRIES_PAGES: Final = 100_000  # 5 million entries: further is a search, not paging
+SEARCH_MAX: Final = {"member": 32, "amount": 32, "period": 16}
+SEARCH_LABELS: Final = {
+    "member": ("Mã đoàn viên", "Member number"),
+    "amount": ("Số tiền", "Amount"),
+    "period": ("Ngày hoặc kỳ", "Date or period"),
+    "page": ("Trang", "Page"),
+}
 
 
-def _entry_search(member: str, amount: str, period: str) -> tuple[lookups.EntrySearch, Any]:
-    """The search typed on /web/finance/entries, or the refusal of one of its fields
-    (a dict: field, vi, en)."""
+def _refused(field: str, vi: str, en: str) -> dict[str, str]:
+    label_vi, label_en = SEARCH_LABELS[field]
+    return {"field": field, "vi": f"{label_vi}: {vi}", "en": f"{label_en}: {en}"}
+
+
+def _entry_search(
+    member: str, amount: str, period: str
+) -> tuple[lookups.EntrySearch, list[dict[str, str]]]:
+    """The search typed on /web/finance/entries, and the refusal of each field that is not
+    one (dicts: field, vi, en), all of them at once."""
+    refusals = []
+    for field, typed in (("member", member), ("amount", amount), ("period", period)):
+        if len(typed) > SEARCH_MAX[field]:
+            refusals.append(
+                _refused(
+                    field,
+                    f"tối đa {SEARCH_MAX[field]} ký tự",
+                    f"at most {SEARCH_MAX[field]} characters",
+                )
+            )
+    too_long = {r["field"] for r in refusals}
     member = member.strip()
     found_amount = None
-    if amount.strip():
+    if amount.strip() and "amount" not in too_long:
         try:
             found_amount = parse_dong(amount)
         except ValueError:
-            return lookups.EntrySearch(), {
-                "field": "amount",
-                "vi": "Số tiền: phải là số đồng nguyên, ví dụ 1.500.000",
-                "en": "Amount: must be whole đồng, e.g. 1.500.000",
-            }
+            refusals.append(
+                _refused(
+                    "amount",
+                    "phải là số đồng nguyên, ví dụ 1.500.000",
+                    "must be whole đồng, e.g. 1.500.000",
+                )
+            )
     start = end = None
-    if period.strip():
+    if period.strip() and "period" not in too_long:
         day = text.parse_day(period)
         if day is not None:
             start, end = day, day + timedelta(days=1)
         else:
             try:
                 chosen = parse_period(period.strip())
+                start, end = chosen.start, chosen.end
             except ValueError:
-                return lookups.EntrySearch(), {
-                    "field": "period",
-                    "vi": "Ngày hoặc kỳ: phải là một ngày (dd/mm/yyyy) hoặc một kỳ "
-                    "(2025, 03/2025, 2025-Q1)",
-                    "en": "Date or period: must be a day (dd/mm/yyyy) or a period "
-                    "(2025, 03/2025, 2025-Q1)",
-                }
-            start, end = chosen.start, chosen.end
-    return lookups.EntrySearch(member or None, found_amount, start, end), None
+                refusals.append(
+                    _refused(
+                        "period",
+                        "phải là một ngày (dd/mm/yyyy) hoặc một kỳ (2025, 03/2025, 2025-Q1)",
+                        "must be a day (dd/mm/yyyy) or a period (2025, 03/2025, 2025-Q1)",
+                    )
+                )
+    return lookups.EntrySearch(member or None, found_amount, start, end), refusals
+
+
+def _page_number(page: str) -> tuple[int, dict[str, str] | None]:
+    """The result page asked for (1 when none), or the refusal of one that is not a page."""
+    typed = page.strip()
+    if not typed:
+        return 1, None
+    if typed.isascii() and typed.isdigit() and len(typed) <= 6 and 1 <= int(typed) <= ENTRIES_PAGES:
+        return int(typed), None
+    return 1, _refused(
+        "page",
+        f"phải là một số nguyên từ 1 đến {text.count(ENTRIES_PAGES)}",
+        f"must be a whole number from 1 to {ENTRIES_PAGES:,}",
+    )
 
 
 @router.get("/web/finance/entries")
 def union_entries(
     request: Request,
     who: Finance,
-    member: Annotated[str, Query(max_length=32)] = "",
-    amount: Annotated[str, Query(max_length=32)] = "",
-    period: Annotated[str, Query(max_length=16)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    member: str = "",
+    amount: str = "",
+    period: str = "",
+    page: str = "",
 ) -> Response:
     """The money entries of the officer's units, whoever recorded them (an officer who has
-    left included), with the same "Đảo bút toán" as the officer's own list."""
-    search, refusal = _entry_search(member, amount, period)
+    left included), with the same "Đảo bút toán" as the officer's own list. A search that is
+    not one is answered with the form, what was typed kept, and a message per field (422)."""
+    search, refusals = _entry_search(member, amount, period)
+    page_no, bad_page = _page_number(page)
+    if bad_page is not None:
+        refusals.append(bad_page)
     rows: list[dict[str, Any]] = []
-    if refusal is None:
+    if not refusals:
         rows = lookups.union_entries(
             services(request).ctx.ledger,
             _scopes(who),
             search,
             limit=ENTRIES_PAGE + 1,
-            offset=(page - 1) * ENTRIES_PAGE,
+            offset=(page_no - 1) * ENTRIES_PAGE,
         )
     typed = {"member": member, "amount": amount, "period": period}
     return render(
@@ -182,14 +228,15 @@ def union_entries(
         who=who,
         title=("Bút toán thu chi của công đoàn", "The union's money entries"),
         rows=rows[:ENTRIES_PAGE],
-        page_no=page,
+        page_no=page_no,
         more=len(rows) > ENTRIES_PAGE,
         searched=any(v.strip() for v in typed.values()),
         typed=typed,
         query={k: v for k, v in typed.items() if v},
-        refusal=refusal,
+        refusals=refusals,
+        bad_fields={r["field"] for r in refusals},
         today=text.day(clock.today_vn()),
-        status=422 if refusal else 200,
+        status=422 if refusals else 200,
     )
 
 

@@ -404,6 +404,47 @@ def test_a_bad_search_of_the_unions_entries_names_the_field(web: Web) -> None:
         assert "<tr data-event" not in r.text
 
 
+def test_a_bad_page_or_several_bad_fields_are_each_said_on_the_search_form(web: Web) -> None:
+    """A page that is not one (`page=abc`, `-1`, a number past any int) answered the generic
+    422 error page, and of several bad fields only the first was said."""
+    officer = web.login("kt.g1")
+    for page in ("abc", "-1", "0", "999999999999999999999", "100001", "²"):
+        r = officer.get("/web/finance/entries", params={"period": "2024", "page": page})
+        assert r.status_code == 422, page
+        said = _text(r.text)
+        assert "Mã lỗi" not in said and 'id="entries-search"' in r.text
+        assert said.count("Trang: phải là một số nguyên từ 1 đến 100.000") == 1, page
+        assert 'id="q-period" name="period" maxlength="16" value="2024">' in r.text
+        assert "<tr data-event" not in r.text
+    r = officer.get(
+        "/web/finance/entries",
+        params={"member": "DV" * 17, "amount": "1,5", "period": "13/2025", "page": "x"},
+    )
+    assert r.status_code == 422
+    items = re.findall(r'<li data-field="(\w+)">([^<]*)</li>', r.text)
+    assert items == [
+        ("member", "Mã đoàn viên: tối đa 32 ký tự"),
+        ("amount", "Số tiền: phải là số đồng nguyên, ví dụ 1.500.000"),
+        (
+            "period",
+            "Ngày hoặc kỳ: phải là một ngày (dd/mm/yyyy) hoặc một kỳ (2025, 03/2025, 2025-Q1)",
+        ),
+        ("page", "Trang: phải là một số nguyên từ 1 đến 100.000"),
+    ]
+    for field in ("q-member", "q-amount", "q-period"):
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', r.text), field
+    english = web.login("kt.g1")
+    english.cookies.set("phucloi_lang", "en")
+    r = english.get("/web/finance/entries", params={"amount": "abc", "page": "-1"})
+    assert r.status_code == 422
+    assert re.findall(r'<li data-field="(\w+)">([^<]*)</li>', r.text) == [
+        ("amount", "Amount: must be whole đồng, e.g. 1.500.000"),
+        ("page", "Page: must be a whole number from 1 to 100,000"),
+    ]
+    ok = officer.get("/web/finance/entries", params={"page": "1"})
+    assert ok.status_code == 200 and "entries-refusal" not in ok.text
+
+
 def test_a_reversal_form_names_its_entry_and_says_a_missing_reason_in_the_pages_language(
     web: Web,
 ) -> None:
