@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 from api.errors import ApiError
 from api.queries import original_receipt
 from api.tables import web_cosign_requests as holds
+from api.web import text
 from ledger import clock
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
@@ -44,9 +45,12 @@ from ledger.domain.money import format_dong
 from ledger.tables import ledger_entries
 
 # An expense above the approval threshold; a loan disbursement above it or overriding the
-# policy's loan rule; every loan write-off (ledger.handlers._loan): none is ever recorded
-# pending, all need the chair's signature inline.
-HELD_TYPES: Final = frozenset({"expense.record", "loan.disburse", "loan.write_off"})
+# policy's loan rule; every loan write-off (ledger.handlers._loan); every employer's union fee
+# decision (ledger.handlers._fee_relief): none is ever recorded pending, all need the chair's
+# signature inline.
+HELD_TYPES: Final = frozenset(
+    {"expense.record", "loan.disburse", "loan.write_off", "union_fee.relief"}
+)
 NOTE_MAX: Final = 500
 
 
@@ -93,37 +97,45 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
                 "This command id was already sent to the chair, with other content or closed",
                 field="command.command_id",
             )
+    what_vi, what_en = _what(command, _threshold(ledger, command))
+    return {
+        "held": True,
+        "command_id": command["command_id"],
+        "status": "waiting",
+        "message_vi": f"Đã ký, đang chờ Chủ tịch ký duyệt: {what_vi} chưa được ghi vào sổ "
+        "cho đến khi Chủ tịch ký.",
+        "message_en": f"Signed, waiting for the chair's signature: {what_en} is not in the "
+        "ledger until the chair signs it.",
+    }
+
+
+def _what(command: dict[str, Any], threshold: int | None) -> tuple[str, str]:
+    """What a held command is, in Vietnamese and English, with why it waits."""
     body = command["body"]
+    if command["type"] == "union_fee.relief":
+        return text.relief_words(body)
     amount = body["amount"]
-    threshold = _threshold(ledger, command)
     above_vi = above_en = ""
     if threshold is not None and amount > threshold:
         above_vi = f" (vượt ngưỡng {format_dong(threshold)})"
         above_en = f" (above the threshold of {format_dong(threshold)})"
     if command["type"] == "loan.disburse":
-        what_vi = f"khoản vay {body['loan']} cho {body['member']}, {format_dong(amount)}"
-        what_en = f"the loan {body['loan']} to {body['member']} of {format_dong(amount)}"
         if body.get("override"):
             above_vi += " (vượt quy chế, Chủ tịch cho phép)"
             above_en += " (overriding the policy, the chair's to allow)"
-    elif command["type"] == "loan.write_off":
-        what_vi = f"xóa nợ {format_dong(amount)} của khoản vay {body['loan']} ({body['member']})"
-        what_en = f"writing off {format_dong(amount)} of the loan {body['loan']} ({body['member']})"
-        above_vi = above_en = ""
-    else:
-        what_vi, what_en = (
-            f"khoản chi {format_dong(amount)}",
-            f"the spending of {format_dong(amount)}",
+        return (
+            f"khoản vay {body['loan']} cho {body['member']}, {format_dong(amount)}{above_vi}",
+            f"the loan {body['loan']} to {body['member']} of {format_dong(amount)}{above_en}",
         )
-    return {
-        "held": True,
-        "command_id": command["command_id"],
-        "status": "waiting",
-        "message_vi": f"Đã ký, đang chờ Chủ tịch ký duyệt: {what_vi}"
-        f"{above_vi} chưa được ghi vào sổ cho đến khi Chủ tịch ký.",
-        "message_en": f"Signed, waiting for the chair's signature: {what_en}{above_en} "
-        "is not in the ledger until the chair signs it.",
-    }
+    if command["type"] == "loan.write_off":
+        return (
+            f"xóa nợ {format_dong(amount)} của khoản vay {body['loan']} ({body['member']})",
+            f"writing off {format_dong(amount)} of the loan {body['loan']} ({body['member']})",
+        )
+    return (
+        f"khoản chi {format_dong(amount)}{above_vi}",
+        f"the spending of {format_dong(amount)}{above_en}",
+    )
 
 
 def _row(conn: Connection, command_id: str) -> Any:
@@ -154,7 +166,7 @@ def _describe(row: Any, recorded: set[str]) -> dict[str, Any]:
         "note": row.note,
         "effective_date": command["effective_date"],
         "category": body.get("category"),
-        "amount": body["amount"],
+        "amount": body.get("amount"),
         "description": body.get("description", ""),
         "document_ref": body.get("document_ref"),
         "type": command["type"],
@@ -166,8 +178,23 @@ def _describe(row: Any, recorded: set[str]) -> dict[str, Any]:
         # a write-off's reason is signed in clear; a disbursement's purpose is sealed personal
         # data, shown to the chair from the opening the officer's browser sent with it
         "reason": body.get("reason") or (item.get("openings", {}).get("reason") or {}).get("value"),
+        "employer": body.get("employer"),
+        "relief_kind": body.get("kind") if command["type"] == "union_fee.relief" else None,
+        "from_month": body.get("from_month"),
+        "to_month": body.get("to_month"),
+        "rate_bp": body.get("rate_bp"),
+        "decision_number": body.get("decision_number"),
+        "issuer": body.get("issuer"),
+        "months": _months(body) if command["type"] == "union_fee.relief" else None,
+        "words": text.relief_words(body) if command["type"] == "union_fee.relief" else None,
         "command": command,
     }
+
+
+def _months(body: dict[str, Any]) -> int:
+    """How many months a fee decision covers, both ends included."""
+    first, last = body["from_month"], body["to_month"]
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
 
 
 def waiting(ledger: Ledger, units: set[str] | None) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ Invariants:
   under the officer's finance-officer scopes.
 - The dues upload stores nothing: it previews every line with its errors (api.web.dues); only
   an error-free preview offers the batch for signing.
-- Spending the ledger refuses only for want of the chair's second signature is held for a
-  chair (api.web.cosign, 202), not stored in the ledger; the officer sees it on /web/finance
-  and may withdraw it while it waits.
+- Spending, a loan or an employer's fee decision the ledger refuses only for want of the
+  chair's second signature is held for a chair (api.web.cosign, 202), not stored in the
+  ledger; the officer sees it on /web/finance and may withdraw it while it waits.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ FINANCE_TYPES: Final = frozenset(
         "loan.repay",
         "loan.disburse",
         "loan.write_off",
+        "union_fee.relief",
     }
 )
 PAYOUT_KINDS: Final = [k for k in WelfareKind if k is not WelfareKind.loan]
@@ -522,6 +523,8 @@ LOAN_FUNDS: Final = [
     ("national_employment", "Quỹ Quốc gia về việc làm", "National employment fund"),
 ]
 
+RELIEF_KINDS: Final = list(text.RELIEF_KINDS)  # exempt, suspended, reduced
+
 REMITTANCE_KINDS: Final = [
     ("union_fee", "Kinh phí công đoàn 2%", "Union fee (2%)"),
     ("dues", "Đoàn phí", "Dues"),
@@ -533,7 +536,11 @@ REMITTANCE_KINDS: Final = [
 def fees_form(request: Request, who: Finance) -> Response:
     """The 2% union fee an employer paid (`collection.union_fee`) and money remitted to an
     upper-level union (`remittance.record`), as `record collection union-fee` and
-    `record remittance` sign them."""
+    `record remittance` sign them; an employer's exemption, suspension or reduction of the
+    fee by a decision (`union_fee.relief`, as `record fee-relief` signs it), which always
+    needs the chair's signature, so it waits for the chair (api.web.cosign) and enters the
+    ledger only when a chair cosigns it. The decision form offers the employers each unit
+    recorded a fee or a decision for (`lookups.fee_employers`)."""
     ledger = services(request).ctx.ledger
     units = _units(request, who)
     today = clock.today_vn()
@@ -556,6 +563,8 @@ def fees_form(request: Request, who: Finance) -> Response:
         units=units,
         uppers=uppers,
         remittance_kinds=REMITTANCE_KINDS,
+        relief_kinds=RELIEF_KINDS,
+        employers=lookups.fee_employers(ledger, [u["code"] for u in units]),
         month=f"{today:%m/%Y}",
         today=text.day(today),
     )

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from api.web import text
 from ledger.application import Ledger
@@ -29,6 +29,7 @@ from ledger.domain.catalogue import WelfareKind
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
 from ledger.domain.periods import count_window
+from ledger.domain.units import employer_key
 from ledger.privacy import TamperedError, unseal
 from ledger.projections.queries.tree import load_tree
 from ledger.projections.tables import proj_money_lines
@@ -211,8 +212,12 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
     and moves that entry's money back (a negative amount; a remittance's line received at
     the upper level is the same money, not counted twice), and `reversible` says whether the
     page offers to reverse it (money recorded, neither pending, refused nor reversed: the
-    ledger decides the rest when the reversal is signed)."""
-    return _entries(ledger, [ledger_entries.c.signer == officer], limit=limit)
+    ledger decides the rest when the reversal is signed). An employer's fee decision moves
+    no money: its row says the decision (`decision`), and its reversal's the decision undone
+    (`fee_decisions`)."""
+    rows = _entries(ledger, [ledger_entries.c.signer == officer], limit=limit)
+    fee_decisions(ledger, rows)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -234,7 +239,9 @@ def union_entries(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Money entries of the units under `scopes`, whoever signed them, newest first, as
-    `recorded_by` describes them (with the signer); `limit` rows from `offset`."""
+    `recorded_by` describes them (with the signer); `limit` rows from `offset`. Employers'
+    fee decisions and their reversals are listed too (they move no money, so a search by
+    member or amount leaves them out)."""
     e, m = ledger_entries, proj_money_lines
     where: list[Any] = []
     units = visible_units(ledger, scopes)
@@ -248,9 +255,11 @@ def union_entries(
         where.append(e.c.effective_date >= search.start)
     if search.end is not None:
         where.append(e.c.effective_date < search.end)
-    return _entries(
+    rows = _entries(
         ledger, where, limit=limit, offset=offset, money_only=True, amount=search.amount
     )
+    fee_decisions(ledger, rows)
+    return rows
 
 
 def _entries(
@@ -312,7 +321,14 @@ def _entries(
         .offset(offset)
     )
     if money_only:
-        stmt = stmt.where(moved.is_not(None))
+        # money moved, or an employer's fee decision, or a reversal moving none (one of a
+        # fee decision: ledger.handlers._reversal reverses nothing else)
+        stmt = stmt.where(
+            or_(
+                moved.is_not(None),
+                e.c.command_type.in_(["union_fee.relief", "reversal.record"]),
+            )
+        )
     if amount is not None:
         stmt = stmt.where(moved.in_([amount, -amount]))
     with ledger.engine.connect() as conn:
@@ -465,3 +481,94 @@ def open_loans(ledger: Ledger, scopes: list[str], names: NameCache) -> list[dict
         loan["name"] = names.name(ledger, loan["member"]) if inside else None
         out.append(loan)
     return out
+
+
+# --- employers' union fee decisions ------------------------------------------------------------
+
+
+def fee_employers(ledger: Ledger, units: list[str]) -> dict[str, list[str]]:
+    """Per unit of `units`, the employers it ever recorded a 2% fee or a standing fee
+    decision for, as first written, one per name as the ledger compares them
+    (`employer_key`: case and spacing ignored). The decision form offers them and asks
+    before signing one it has never seen: a decision under a misspelt name covers nobody's
+    fee."""
+    if not units:
+        return {}
+    m, e = proj_money_lines, ledger_entries
+    with ledger.engine.connect() as conn:
+        declared = conn.execute(
+            select(m.c.unit_code, m.c.detail)
+            .where(
+                m.c.key == "union_fee",
+                m.c.flow == "income",
+                m.c.reversal_of.is_(None),
+                m.c.unit_code.in_(units),
+            )
+            .order_by(m.c.seq)
+        ).all()
+        decided = conn.execute(
+            select(e.c.unit_code)
+            .where(e.c.command_type == "union_fee.relief", e.c.unit_code.in_(units))
+            .distinct()
+        ).scalars()
+        names = [(r.unit_code, str(r.detail or "")) for r in declared]
+        for code in sorted(set(decided)):
+            unit = ledger.get_unit(code)
+            for body in getattr(unit, "fee_reliefs", {}).values():
+                names.append((code, str(body["employer"])))
+    out: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for code, name in names:
+        key = (code, employer_key(name))
+        if name.strip() and key not in seen:
+            seen.add(key)
+            out.setdefault(code, []).append(name.strip())
+    return out
+
+
+def fee_decisions(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
+    """Say on each listed row what an employer's fee decision is (`decision`: its words in
+    Vietnamese and English) and, for the reversal of one (which moves no money, so the money
+    lines name no target), the decision it undoes (`target`, and that decision's words)."""
+    units: dict[str, Any] = {}
+
+    def unit(code: str | None) -> Any:
+        if not code:
+            return None
+        if code not in units:
+            units[code] = ledger.get_unit(code)
+        return units[code]
+
+    for row in rows:
+        row["decision"] = None
+        kind = row["command_type"]
+        if kind == "union_fee.relief":
+            found = unit(row["unit_code"])
+            standing = getattr(found, "fee_reliefs", {})
+            undone = getattr(found, "fee_reliefs_reversed", {})
+            body = standing.get(row["event_id"]) or undone.get(row["event_id"])
+            row["decision"] = text.relief_words(body) if body else None
+            if row["event_id"] in undone:
+                row["status"] = "reversed"
+        elif kind == "reversal.record" and row.get("target") is None:
+            target = _reversal_target(ledger, row["event_id"])
+            undone = getattr(unit(row["unit_code"]), "fee_reliefs_reversed", {})
+            if target is not None and target in undone:
+                row["target"] = target
+                row["decision"] = text.relief_words(undone[target])
+
+
+def _reversal_target(ledger: Ledger, event_id: str) -> str | None:
+    """The entry a stored reversal undoes, from its signed command."""
+    entry = ledger.entry(event_id)
+    if entry is None:
+        return None
+    version = int(entry["originator_version"])
+    stored = list(
+        ledger.repository.event_store.get(UUID(entry["originator_id"]), gt=version - 1, lte=version)
+    )
+    envelope = getattr(stored[0], "envelope", None) if stored else None
+    if not envelope:
+        return None
+    target = command_of(envelope).get("body", {}).get("target")
+    return str(target) if target else None

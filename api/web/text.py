@@ -91,6 +91,12 @@ COMMAND_TYPES: Final[dict[str, tuple[str, str]]] = {
     "finding.resolve": ("Kết luận dấu hiệu", "Finding judged"),
 }
 
+RELIEF_KINDS: Final[dict[str, tuple[str, str]]] = {
+    "exempt": ("Miễn đóng", "Exempted"),
+    "suspended": ("Tạm dừng đóng (tối đa 12 tháng)", "Suspended (at most 12 months)"),
+    "reduced": ("Giảm tỷ lệ đóng", "Reduced rate"),
+}
+
 DISPUTE_REASONS: Final[dict[str, tuple[str, str]]] = {
     "not_received": ("Tôi chưa nhận được khoản này", "I never received this"),
     "amount_differs": ("Số tiền nhận được khác", "The amount I received was different"),
@@ -259,9 +265,42 @@ def label(kind: str, value: str | None, lang: str) -> str:
         "reason": DISPUTE_REASONS,
         "severity": SEVERITIES,
         "loan": LOAN_MOVES,
+        "relief": RELIEF_KINDS,
     }.get(kind, {})
     pair = table.get(value)
     return pick(lang, *pair) if pair else value
 
 
-__all__ = ["LANGS", "day", "fold", "label", "money", "month", "parse_day", "percent", "pick"]
+def relief_words(body: dict[str, Any]) -> tuple[str, str]:
+    """An employer's union fee decision (a `union_fee.relief` body) as a chair reads it: who
+    decided, for which employer, what and for which months."""
+    span = f"{month(body['from_month'])}–{month(body['to_month'])}"
+    employer = body["employer"]
+    if body["kind"] == "exempt":
+        vi = f"{employer} được miễn đóng kinh phí công đoàn các tháng {span}"
+        en = f"{employer} is exempted from the union fee for {span}"
+    elif body["kind"] == "suspended":
+        vi = f"{employer} được tạm dừng đóng kinh phí công đoàn các tháng {span}"
+        en = f"{employer} has its union fee suspended for {span}"
+    else:
+        vi_rate, en_rate = (percent(body.get("rate_bp"), lang) for lang in ("vi", "en"))
+        vi = f"{employer} được giảm kinh phí công đoàn còn {vi_rate} quỹ lương các tháng {span}"
+        en = f"{employer} has its union fee reduced to {en_rate} of the payroll for {span}"
+    return (
+        f"quyết định {body['decision_number']} của {body['issuer']} ({vi})",
+        f"decision {body['decision_number']} of {body['issuer']} ({en})",
+    )
+
+
+__all__ = [
+    "LANGS",
+    "day",
+    "fold",
+    "label",
+    "money",
+    "month",
+    "parse_day",
+    "percent",
+    "pick",
+    "relief_words",
+]

@@ -2029,3 +2029,83 @@ def test_the_member_page_checks_against_the_newest_checkpoint(
         f"trang ({opened['checkpoint']['size']})"
     )
     expect(result).to_contain_text("Nội dung đã ký khớp dòng này")
+
+
+def test_a_union_fee_decision_from_the_web_waits_for_the_chair_who_signs_it_in_the_browser(
+    people: People, server: dict[str, Any]
+) -> None:
+    """An employer's exemption, suspension or reduction of the 2% fee was command line and
+    API only. The fees page's form signs it; it always needs the chair, so it waits until the
+    chair signs it in their own browser. A name the union never recorded a fee under, a span
+    the ledger refuses and a reduction without its rate are said on the form first."""
+    today = _today()
+    first = date(today.year, today.month, 1)
+    last = date(first.year + (first.month + 4) // 12, (first.month + 4) % 12 + 1, 1)
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/fees")
+    form = page.locator("#relief-form")
+    result = page.locator("#relief-result")
+    form.get_by_label("Doanh nghiệp được miễn, giảm, tạm dừng").fill("Cty Dệt Bình An")
+    form.get_by_label("Loại quyết định").select_option("reduced")
+    expect(form.get_by_label("Tỷ lệ sau khi giảm (% quỹ lương)")).to_be_visible()
+    form.get_by_label("Từ tháng (mm/yyyy)").fill(f"{last:%m/%Y}")
+    form.get_by_label("Đến tháng (mm/yyyy)").fill(f"{first:%m/%Y}")
+    form.get_by_label("Tỷ lệ sau khi giảm (% quỹ lương)").fill("1,5")
+    form.get_by_label("Số quyết định").fill("45/QĐ-LĐLĐ")
+    form.get_by_label("Cơ quan ban hành").fill("LĐLĐ tỉnh Bình Dương")
+    form.get_by_role("button", name="Ký và gửi Chủ tịch duyệt").click()
+    expect(result).to_contain_text(
+        "Doanh nghiệp được miễn, giảm, tạm dừng: đơn vị G1 chưa ghi kinh phí hay quyết định "
+        "nào của “Cty Dệt Bình An”"
+    )
+    form.get_by_label("Doanh nghiệp chưa có kinh phí hay quyết định nào ghi tại đơn vị").check()
+    form.get_by_role("button", name="Ký và gửi Chủ tịch duyệt").click()
+    expect(result).to_contain_text("Chưa ghi: có thông tin cần sửa")
+    expect(result).to_contain_text("Đến tháng (mm/yyyy): tháng cuối trước tháng đầu")
+    shot(page, "finance-fee-decision-refused")
+    form.get_by_label("Từ tháng (mm/yyyy)").fill(f"{first:%m/%Y}")
+    form.get_by_label("Đến tháng (mm/yyyy)").fill(f"{last:%m/%Y}")
+    form.get_by_label("Tỷ lệ sau khi giảm (% quỹ lương)").fill("1,5 phần trăm")
+    form.get_by_role("button", name="Ký và gửi Chủ tịch duyệt").click()
+    expect(result).to_contain_text("Tỷ lệ sau khi giảm (% quỹ lương): phải là phần trăm")
+    form.get_by_label("Tỷ lệ sau khi giảm (% quỹ lương)").fill("1,5")
+    form.get_by_role("button", name="Ký và gửi Chủ tịch duyệt").click()
+    words = (
+        "quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương (Cty Dệt Bình An được giảm kinh phí "
+        f"công đoàn còn 1,5% quỹ lương các tháng {first:%m/%Y}–{last:%m/%Y})"
+    )
+    expect(result).to_contain_text(f"Đã ký, đang chờ Chủ tịch ký duyệt: {words}")
+    command_id = (result.locator("p.muted").text_content() or "").removeprefix("Mã lệnh: ")
+    command_id = command_id.strip()
+    shot(page, "finance-fee-decision-waiting-for-chair")
+    ctx = open_ledger(server["url"])
+    try:
+        assert ctx.ledger.entry(command_id) is None  # not in the ledger while it waits
+    finally:
+        ctx.close()
+
+    chair = people.signing_officer("ct.g1")
+    chair.goto("/web/chair")
+    item = chair.locator(f"#s-{command_id}")
+    expect(item).to_contain_text(
+        "Quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn — Cty Dệt Bình An: "
+        f"Giảm tỷ lệ đóng, {first:%m/%Y}–{last:%m/%Y} — G1"
+    )
+    expect(item).to_contain_text(f"Kế toán ghi {words}.")
+    shot(chair, "chair-fee-decision-queue")
+    item.get_by_role("button", name="Ký duyệt và ghi vào sổ").click()
+    expect(item.locator("[role=status]")).to_contain_text("quyết định đã được ghi vào sổ")
+    chair.wait_for_load_state("load")
+    expect(chair.locator(f"#s-{command_id}")).to_have_count(0)  # reloaded: nothing waits
+    ctx = open_ledger(server["url"])
+    try:
+        unit = ctx.ledger.get_unit("G1")
+        assert unit is not None
+        decided = unit.fee_reliefs[command_id]
+        assert (decided["kind"], decided["rate_bp"]) == ("reduced", 150)
+        assert (decided["from_month"], decided["to_month"]) == (f"{first:%Y-%m}", f"{last:%Y-%m}")
+    finally:
+        ctx.close()
+    page.goto("/web/finance")
+    expect(page.locator(f"tr[data-held='{command_id}']")).to_contain_text("Đã ghi vào sổ")
+    expect(page.locator(f"#recorded tr[data-event='{command_id}']")).to_contain_text(words)

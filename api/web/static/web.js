@@ -86,6 +86,10 @@
     return Number(mo) >= 1 && Number(mo) <= 12 ? `${y}-${mo}` : null;
   }
 
+  // An employer's name as the ledger compares it (ledger.domain.units.employer_key): case and
+  // spacing ignored, accents not.
+  const employerKey = (name) => String(name || "").normalize("NFC").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+
   // --- personal data, normalised exactly as ledger.client.normalise_personal does ---------------
   // Python's whitespace (str.isspace, and `\s` of its `re`): not JavaScript's (which has U+FEFF
   // and lacks U+001C-U+001F and U+0085), so a value is stripped and split the same way.
@@ -820,6 +824,39 @@
             }
             value = Number(value);
           }
+          if (el.dataset.rate !== undefined) {
+            // a percentage ("1", "1,5", "1.25%") signed in basis points, exact to 0,01%, as
+            // `record fee-relief --rate` reads it (ledger/cli/record.py _rate_bp)
+            const m = /^([0-9]{1,3})(?:[.,]([0-9]{1,2}))?$/.exec(value.replace(/%$/, "").trim());
+            if (!m) {
+              const label = labelText(el);
+              el.setAttribute("aria-invalid", "true");
+              show(region, false, { message_vi: `${label}: phải là phần trăm, ví dụ 1 hoặc 1,5`,
+                                    message_en: `${label}: must be a percentage, e.g. 1 or 1.5` });
+              return;
+            }
+            value = Number(m[1]) * 100 + Number(((m[2] || "") + "00").slice(0, 2));
+          }
+          if (el.dataset.known !== undefined) {
+            // A name the unit never recorded a fee or a decision under (data-known: unit →
+            // names) is most likely misspelt; signed only once the box says it is right.
+            const unit = (form.elements.unit || {}).value || form.dataset.unit;
+            const known = JSON.parse(el.dataset.known || "{}")[unit] || [];
+            const box = el.dataset.confirm ? document.getElementById(el.dataset.confirm) : null;
+            if (!known.some((k) => employerKey(k) === employerKey(value)) && !(box && box.checked)) {
+              const label = labelText(el);
+              const listed = known.length ? known.join("; ") : null;
+              const tick = box ? labelText(box) : "";
+              el.setAttribute("aria-invalid", "true");
+              show(region, false, {
+                message_vi: `${label}: đơn vị ${unit} chưa ghi kinh phí hay quyết định nào của “${value}”`
+                  + (listed ? ` (đã ghi: ${listed})` : "") + `. Hãy kiểm tra lại tên, hoặc đánh dấu “${tick}” nếu tên đúng.`,
+                message_en: `${label}: unit ${unit} has no fee or decision recorded for “${value}”`
+                  + (listed ? ` (recorded: ${listed})` : "") + `. Check the name, or tick “${tick}” if it is right.`,
+              });
+              return;
+            }
+          }
           if (el.dataset.month !== undefined) {
             const month = isoMonth(value);
             if (month === null) {
@@ -930,6 +967,33 @@
       fee.elements.unit.addEventListener("change", refresh);
       fee.elements["body.month"].addEventListener("input", refresh);
       fee.elements["body.payroll"].addEventListener("input", refresh);
+    }
+    // The decision form: the chosen unit's employers offered, the rate asked only of a
+    // reduction (a rate with another kind is refused by the ledger).
+    const relief = $("#relief-form", root);
+    if (relief) {
+      const employer = relief.elements["body.employer"];
+      const list = $("#relief-employers", root);
+      const known = JSON.parse(employer.dataset.known || "{}");
+      relief.elements.unit.addEventListener("change", () => {
+        list.textContent = "";
+        for (const name of known[relief.elements.unit.value] || []) {
+          const option = document.createElement("option");
+          option.value = name;
+          list.appendChild(option);
+        }
+      });
+      const kind = relief.elements["body.kind"];
+      const rateField = $("#relief-rate-field", root);
+      const rate = relief.elements["body.rate_bp"];
+      const refresh = () => {
+        const reduced = kind.value === "reduced";
+        rateField.hidden = !reduced;
+        rate.required = reduced;
+        if (!reduced) rate.value = "";
+      };
+      kind.addEventListener("change", refresh);
+      refresh();
     }
     const to = $("#remit-to", root);
     const remit = $("#remit-form", root);

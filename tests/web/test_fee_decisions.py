@@ -1,0 +1,309 @@
+"""An employer's union fee decision (exemption, suspension, reduction) from the web's fee page.
+
+A decision (`union_fee.relief`) was recorded only by `phucloi record fee-relief` or the API:
+the fees page had no form for it. It always needs the chair's signature inline, so the
+officer's signed decision waits for the chair (api.web.cosign) and enters the ledger only
+when a chair cosigns it on /web/chair; any other refusal is answered at once and nothing
+waits. In the lists of entries a decision and its reversal (which move no money) say what
+the decision is, and the reversal the decision it undoes.
+"""
+
+from __future__ import annotations
+
+import html as html_text
+import json
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.tables import web_cosign_requests
+from ledger.client import cosign
+from ledger.tables import ledger_entries
+from tests.support import at
+from tests.web.conftest import Web, csrf_of
+
+ON = "2025-01-15"
+JSON = {"Accept": "application/json"}
+EMPLOYER = "Cty May Sông Bé"
+SUSPENDED = {
+    "employer": EMPLOYER,
+    "kind": "suspended",
+    "from_month": "2024-11",
+    "to_month": "2025-04",
+    "decision_number": "45/QĐ-LĐLĐ",
+    "issuer": "LĐLĐ tỉnh Bình Dương",
+}
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _decision(web: Web, body: dict[str, Any], *, cosigner: Any = None, unit: str = "G1") -> Any:
+    with at(ON):
+        return web.world.item(
+            "union_fee.relief",
+            by=web.world.kt,
+            unit=unit,
+            effective_date="2025-01-10",
+            body=body,
+            cosigner=cosigner,
+        )
+
+
+def _post(client: Any, path: str, payload: dict[str, Any], page: str) -> Any:
+    token = csrf_of(client.get(page).text)
+    with at(ON):
+        return client.post(path, json=payload, headers={"X-CSRF-Token": token, **JSON})
+
+
+def _held_rows(web: Web) -> int:
+    with web.world.ctx.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(web_cosign_requests)).scalar())
+
+
+def _entries(web: Web) -> int:
+    with web.world.ctx.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(ledger_entries)).scalar())
+
+
+def _standing(web: Web) -> dict[str, Any]:
+    unit = web.world.ledger.get_unit("G1")
+    return dict(getattr(unit, "fee_reliefs", {}))
+
+
+def _fee(web: Web, employer: str, month: str = "2024-10") -> str:
+    w = web.world
+    with at("2024-11-05"):
+        return str(
+            w.submit(
+                "collection.union_fee",
+                by=w.kt,
+                unit="G1",
+                effective_date="2024-11-05",
+                body={"month": month, "payroll": 30_000_000, "amount": 600_000}
+                | {"employer": employer},
+            ).event_id
+        )
+
+
+def test_the_fees_page_offers_the_decision_form_with_the_units_employers(web: Web) -> None:
+    _fee(web, EMPLOYER)
+    _fee(web, "  cty may   SÔNG BÉ ", month="2024-09")  # the same employer as compared
+    page = web.login("kt.g1").get("/web/finance/fees")
+    assert page.status_code == 200
+    html = page.text
+    form = re.search(r'<form[^>]*id="relief-form".*?</form>', html, re.S)
+    assert form is not None
+    said = _text(form.group(0))
+    assert 'data-sign="union_fee.relief"' in form.group(0)
+    for label in (
+        "Ngày quyết định (dd/mm/yyyy)",
+        "Doanh nghiệp được miễn, giảm, tạm dừng",
+        "Loại quyết định",
+        "Từ tháng (mm/yyyy)",
+        "Đến tháng (mm/yyyy)",
+        "Tỷ lệ sau khi giảm (% quỹ lương)",
+        "Số quyết định",
+        "Cơ quan ban hành",
+    ):
+        assert label in said, label
+    for name in ("employer", "kind", "from_month", "to_month", "rate_bp"):
+        assert f'name="body.{name}"' in form.group(0)
+    assert "chờ Chủ tịch ký duyệt" in said
+    # the unit's employers, once each, as first written
+    assert '<option value="Cty May Sông Bé">' in form.group(0)
+    assert "SÔNG BÉ" not in form.group(0)
+    known = re.search(r"data-known='([^']*)'", form.group(0))
+    assert known is not None and json.loads(html_text.unescape(known.group(1))) == {
+        "G1": ["Cty May Sông Bé"]
+    }
+    assert '<option value="exempt">Miễn đóng</option>' in form.group(0)
+
+
+def test_a_decision_waits_for_the_chair_and_is_recorded_once_cosigned(web: Web) -> None:
+    w = web.world
+    officer = web.login("kt.g1")
+    before = _entries(web)
+    item = _decision(web, SUSPENDED)
+    command_id = item["command"]["command_id"]
+    held = _post(officer, "/web/finance/submit", item, "/web/finance/fees")
+    assert held.status_code == 202, held.text
+    assert held.json()["message_vi"] == (
+        "Đã ký, đang chờ Chủ tịch ký duyệt: quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương "
+        "(Cty May Sông Bé được tạm dừng đóng kinh phí công đoàn các tháng 11/2024–04/2025) "
+        "chưa được ghi vào sổ cho đến khi Chủ tịch ký."
+    )
+    assert w.ledger.entry(command_id) is None and _standing(web) == {}
+    assert _entries(web) == before
+    mine = officer.get("/web/finance").text
+    row = re.search(rf'<tr data-held="{command_id}".*?</tr>', mine, re.S)
+    assert row is not None
+    assert "Quyết định miễn, giảm, tạm dừng đóng kinh phí — quyết định 45/QĐ-LĐLĐ" in (
+        _text(row.group(0))
+    )
+    assert "Chờ Chủ tịch ký, chưa ghi vào sổ" in _text(row.group(0))
+
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    section = re.search(rf'<section[^>]*id="s-{command_id}".*?</section>', page, re.S)
+    assert section is not None
+    shown = _text(section.group(0))
+    assert (
+        "Quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn — Cty May Sông Bé: "
+        "Tạm dừng đóng (tối đa 12 tháng), 11/2024–04/2025 — G1"
+    ) in shown
+    assert (
+        "Kế toán ghi quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương (Cty May Sông Bé được "
+        "tạm dừng đóng kinh phí công đoàn các tháng 11/2024–04/2025)."
+    ) in shown
+    assert "11/2024–04/2025 (6 tháng)" in shown
+    assert "Ngày quyết định 10/01/2025" in shown
+    assert "không còn phải thu kinh phí 2% của doanh nghiệp này" in shown
+    assert "Không có khoản chi nào chờ duyệt" not in page
+
+    done = _post(
+        chair,
+        "/web/chair/cosign",
+        {
+            "command_id": command_id,
+            "cosignature": dict(cosign(item, by=w.chair)["cosignatures"][0]),
+        },
+        "/web/chair",
+    )
+    assert done.status_code == 201, done.text
+    assert list(_standing(web)) == [command_id]
+    assert _standing(web)[command_id]["to_month"] == "2025-04"
+    assert f'id="s-{command_id}"' not in chair.get("/web/chair").text
+    mine = officer.get("/web/finance").text
+    assert f'data-held="{command_id}" data-status="recorded"' in mine
+
+
+def test_a_reduction_is_shown_with_its_rate_and_in_english(web: Web) -> None:
+    officer = web.login("kt.g1")
+    reduced = SUSPENDED | {"kind": "reduced", "rate_bp": 150, "to_month": "2025-12"}
+    item = _decision(web, reduced)
+    held = _post(officer, "/web/finance/submit", item, "/web/finance/fees")
+    assert held.status_code == 202, held.text
+    assert held.json()["message_en"] == (
+        "Signed, waiting for the chair's signature: decision 45/QĐ-LĐLĐ of LĐLĐ tỉnh Bình "
+        "Dương (Cty May Sông Bé has its union fee reduced to 1.5% of the payroll for "
+        "11/2024–12/2025) is not in the ledger until the chair signs it."
+    )
+    chair = web.login("ct.g1")
+    shown = _text(chair.get("/web/chair").text)
+    assert "được giảm kinh phí công đoàn còn 1,5% quỹ lương các tháng 11/2024–12/2025" in shown
+    assert "Tỷ lệ sau khi giảm 1,5% quỹ lương" in shown
+    chair.cookies.set("phucloi_lang", "en")
+    english = _text(chair.get("/web/chair").text)
+    assert "Union fee decision — Cty May Sông Bé: Reduced rate, 11/2024–12/2025 — G1" in english
+    assert "Reduced rate 1.5% of the payroll" in english
+
+
+def test_a_decision_the_ledger_refuses_is_answered_naming_the_field_and_nothing_waits(
+    web: Web,
+) -> None:
+    officer = web.login("kt.g1")
+    before = _entries(web)
+
+    def refused(body: dict[str, Any], **kw: Any) -> list[tuple[str, str]]:
+        r = _post(officer, "/web/finance/submit", _decision(web, body, **kw), "/web/finance/fees")
+        assert r.status_code >= 400, r.text
+        return [(p["field"], p["message_vi"]) for p in r.json()["problems"]]
+
+    [(field, said)] = refused(SUSPENDED | {"from_month": "2025-05"})  # ends before it starts
+    assert field == "body.to_month" and "tháng cuối trước tháng đầu" in said
+    [(field, said)] = refused(SUSPENDED | {"to_month": "2025-12"})  # 14 months
+    assert field == "body.to_month" and "tạm dừng đóng tối đa 12 tháng, ở đây 14" in said
+    [(field, _)] = refused(SUSPENDED | {"kind": "reduced"})  # no rate
+    assert field == "body.rate_bp"
+    [(field, _)] = refused(SUSPENDED | {"kind": "exempt", "rate_bp": 100})
+    assert field == "body.rate_bp"
+    [(field, said)] = refused(SUSPENDED, unit="G2")  # not kt.g1's union
+    assert field == "command.signer" and "G2" in said
+    assert _held_rows(web) == 0 and _entries(web) == before
+
+    # a decision of the same employer for some of the same months: refused at once, not
+    # held for a chair whose signature could not record it
+    w = web.world
+    with at(ON):
+        w.ledger.submit(_decision(web, SUSPENDED, cosigner=w.chair))
+    overlapping = SUSPENDED | {"kind": "exempt", "from_month": "2025-03", "to_month": "2025-06"}
+    r = _post(officer, "/web/finance/submit", _decision(web, overlapping), "/web/finance/fees")
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["problems"]
+    assert (problem["field"], problem["code"]) == ("body.from_month", "fee_relief_overlaps")
+    assert _held_rows(web) == 0 and _entries(web) == before + 1
+
+
+def test_a_chair_refuses_a_decision_and_the_officer_reads_the_note(web: Web) -> None:
+    officer = web.login("kt.g1")
+    item = _decision(web, SUSPENDED)
+    command_id = item["command"]["command_id"]
+    assert _post(officer, "/web/finance/submit", item, "/web/finance/fees").status_code == 202
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    assert "Đã từ chối: quyết định không được ghi vào sổ." in page  # the form's own words
+    r = _post(
+        chair,
+        "/web/chair/refuse",
+        {"command_id": command_id, "note": "Thiếu bản gốc"},
+        "/web/chair",
+    )
+    assert r.status_code == 200, r.text
+    assert web.world.ledger.entry(command_id) is None and _standing(web) == {}
+    mine = _text(officer.get("/web/finance").text)
+    assert "Chủ tịch từ chối, không ghi vào sổ" in mine and "Thiếu bản gốc" in mine
+
+
+def _rows(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<tr data-event="([^"]+)">(.*?)</tr>', html, re.S))
+
+
+def _cells(row: str) -> list[str]:
+    return [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_a_reversed_decision_and_its_reversal_say_what_they_are_in_the_lists(web: Web) -> None:
+    """The reversal of a decision moves no money: the officer's list showed it with no
+    amount and no target, and the union's entries did not list it (nor the decision)."""
+    w = web.world
+    with at(ON):
+        decision = w.ledger.submit(_decision(web, SUSPENDED, cosigner=w.chair)).event_id
+        reversal = w.submit(
+            "reversal.record",
+            by=w.kt,
+            cosigner=w.chair,
+            unit="G1",
+            effective_date="2025-01-15",
+            body={"target": decision, "reason": "ghi nhầm các tháng"},
+        ).event_id
+    words = (
+        "quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương (Cty May Sông Bé được tạm dừng "
+        "đóng kinh phí công đoàn các tháng 11/2024–04/2025)"
+    )
+    officer = web.login("kt.g1")
+    for path in ("/web/finance", "/web/finance/entries"):
+        html = officer.get(path).text
+        rows = _rows(html)
+        undo = _cells(rows[reversal])
+        assert undo[1] == f"Đảo bút toán đảo {words}", path
+        assert f"đảo {decision[:8]}" in " ".join(undo)
+        assert f'<code data-target="{decision}">' in rows[reversal]
+        done = _cells(rows[decision])
+        assert done[1] == f"Quyết định miễn, giảm, tạm dừng đóng kinh phí 2% {words}", path
+        assert done[4] == "Đã đảo"
+        assert f'id="reverse-{decision}"' not in html and f'id="reverse-{reversal}"' not in html
+    # a search by amount or member is about money: the decision and its reversal are not it
+    found = officer.get("/web/finance/entries", params={"amount": "300.000"}).text
+    assert decision not in found and reversal not in found
+    found = officer.get("/web/finance/entries", params={"period": "01/2025"}).text
+    assert list(_rows(found)) == [reversal, decision]
+    english = web.login("kt.g1")
+    english.cookies.set("phucloi_lang", "en")
+    rows = _rows(english.get("/web/finance/entries").text)
+    assert _cells(rows[reversal])[1] == (
+        "Reversal undoes decision 45/QĐ-LĐLĐ of LĐLĐ tỉnh Bình Dương (Cty May Sông Bé has its "
+        "union fee suspended for 11/2024–04/2025)"
+    )
