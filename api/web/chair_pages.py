@@ -134,17 +134,11 @@ def cosign_spending(request: Request, held: CosignIn, who: Chair) -> JSONRespons
 def refuse_spending(request: Request, held: RefuseIn, who: Chair) -> JSONResponse:
     """Refuse held spending: it never reaches the ledger; the officer sees the note."""
     ledger = services(request).ctx.ledger
-    cosign.refuse(
+    kind = cosign.refuse(
         ledger,
         who.subject,
         lookups.visible_units(ledger, who.scopes(["chair"])),
         str(held.command_id),
         held.note.strip(),
     )
-    return JSONResponse(
-        {
-            "status": "refused",
-            "message_vi": "Đã từ chối: khoản chi không được ghi vào sổ.",
-            "message_en": "Refused: the spending is not recorded.",
-        }
-    )
+    return JSONResponse(cosign.closed_message(kind, "refused"))

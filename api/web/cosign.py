@@ -225,24 +225,40 @@ def of_officer(ledger: Ledger, officer: str, *, limit: int = 50) -> list[dict[st
     return [_describe(r, recorded) for r in rows]
 
 
+# What a held item is called in the messages about it, by its command type (Vietnamese,
+# English): a loan or a write-off is not "spending" (khoản chi).
+HELD_NAMES: Final = {
+    "expense.record": ("khoản chi", "the spending"),
+    "loan.disburse": ("khoản vay", "the loan"),
+    "loan.write_off": ("khoản xóa nợ", "the write-off"),
+}
+HELD_ANY: Final = ("khoản", "the item")
+
+
+def held_name(command_type: str) -> tuple[str, str]:
+    """How the messages name a held item of `command_type` (Vietnamese, English)."""
+    return HELD_NAMES.get(command_type, HELD_ANY)
+
+
 def _open(conn: Connection, command_id: str, units: set[str] | None) -> Any:
     """The held item a chair of `units` may act on, else 404 (another union's item is not
-    said to exist) or 409 (it was already decided)."""
+    said to exist, nor what it is) or 409 (it was already decided), naming what was held."""
     row = _row(conn, command_id)
     if row is None or (units is not None and row.unit not in units):
         raise ApiError(
             404,
             "not_found",
-            "Không có khoản chi chờ ký này trong đơn vị của bạn",
-            "No such spending waits for a signature in your units",
+            "Không có khoản nào chờ Chủ tịch ký với mã lệnh này trong đơn vị của bạn",
+            "Nothing with this command id waits for the chair's signature in your units",
             field="command_id",
         )
     if row.status != "waiting" or _in_ledger(conn, [command_id]):
+        vi, the = held_name(row.command_type)
         raise ApiError(
             409,
             "not_waiting",
-            "Khoản chi này không còn chờ Chủ tịch ký (đã được ghi, từ chối hoặc rút lại)",
-            "This spending no longer waits for the chair (recorded, refused or withdrawn)",
+            f"{vi.capitalize()} này không còn chờ Chủ tịch ký (đã được ghi, từ chối hoặc rút lại)",
+            f"{the.capitalize()} no longer waits for the chair (recorded, refused or withdrawn)",
             field="command_id",
         )
     return row
@@ -289,12 +305,28 @@ def _without_openings(text: str) -> str:
     return json.dumps(item, ensure_ascii=False, sort_keys=True)
 
 
-def refuse(ledger: Ledger, chair: str, units: set[str] | None, command_id: str, note: str) -> None:
-    _close(ledger, command_id, "refused", chair, note, units=units)
+def refuse(ledger: Ledger, chair: str, units: set[str] | None, command_id: str, note: str) -> str:
+    """Refuse the held item; its command type."""
+    return _close(ledger, command_id, "refused", chair, note, units=units)
 
 
-def withdraw(ledger: Ledger, officer: str, command_id: str) -> None:
-    _close(ledger, command_id, "withdrawn", officer, None, maker=officer)
+def withdraw(ledger: Ledger, officer: str, command_id: str) -> str:
+    """Withdraw the held item `officer` signed; its command type."""
+    return _close(ledger, command_id, "withdrawn", officer, None, maker=officer)
+
+
+def closed_message(command_type: str, status: str) -> dict[str, str]:
+    """The answer to a refusal or a withdrawal, naming what was held."""
+    vi, the = held_name(command_type)
+    done_vi, done_en = {
+        "refused": ("Đã từ chối", "Refused"),
+        "withdrawn": ("Đã rút lại", "Withdrawn"),
+    }[status]
+    return {
+        "status": status,
+        "message_vi": f"{done_vi}: {vi} không được ghi vào sổ.",
+        "message_en": f"{done_en}: {the} is not recorded.",
+    }
 
 
 def _close(
@@ -306,15 +338,16 @@ def _close(
     *,
     units: set[str] | None = None,
     maker: str | None = None,
-) -> None:
+) -> str:
     with ledger.engine.begin() as conn:
         row = _open(conn, command_id, units)
+        vi, the = held_name(row.command_type)
         if maker is not None and row.officer != maker:
             raise ApiError(
                 403,
                 "not_the_maker",
-                "Chỉ người đã ký khoản chi mới rút lại được",
-                "Only the officer who signed the spending can withdraw it",
+                f"Chỉ người đã ký {vi} mới rút lại được",
+                f"Only the officer who signed {the} can withdraw it",
                 field="command_id",
             )
         done = conn.execute(
@@ -332,7 +365,8 @@ def _close(
             raise ApiError(
                 409,
                 "not_waiting",
-                "Khoản chi này không còn chờ Chủ tịch ký",
-                "This spending no longer waits for the chair",
+                f"{vi.capitalize()} này không còn chờ Chủ tịch ký",
+                f"{the.capitalize()} no longer waits for the chair",
                 field="command_id",
             )
+    return str(row.command_type)

@@ -337,15 +337,10 @@ class HeldIn(Strict):
 
 @router.post("/web/finance/withdraw", dependencies=CHECKED)
 def withdraw(request: Request, held: HeldIn, who: Finance) -> JSONResponse:
-    """Withdraw spending this officer sent to the chair, while it still waits."""
-    cosign.withdraw(services(request).ctx.ledger, who.subject, str(held.command_id))
-    return JSONResponse(
-        {
-            "status": "withdrawn",
-            "message_vi": "Đã rút lại: khoản chi không được ghi vào sổ.",
-            "message_en": "Withdrawn: the spending is not recorded.",
-        }
-    )
+    """Withdraw what this officer sent to the chair (spending, a loan, a write-off) while it
+    still waits; the answer names what was withdrawn."""
+    kind = cosign.withdraw(services(request).ctx.ledger, who.subject, str(held.command_id))
+    return JSONResponse(cosign.closed_message(kind, "withdrawn"))
 
 
 @router.get("/web/finance/dues")

@@ -311,3 +311,65 @@ def test_a_chair_refuses_a_write_off_and_the_loan_still_owes(web: Web) -> None:
     assert web.world.ledger.entry(command_id) is None and _outstanding(web) == 3_000_000
     assert "Chưa đủ hồ sơ" in officer.get("/web/finance").text
     assert f'id="loan-{lent}"' in officer.get("/web/finance/loans").text
+
+
+# --- held items are named for what they are ---------------------------------------------------
+
+
+def _withdraw(client: Any, command_id: str) -> Any:
+    token = csrf_of(client.get("/web/finance").text)
+    with at(ON):
+        return client.post(
+            "/web/finance/withdraw",
+            json={"command_id": command_id},
+            headers={"X-CSRF-Token": token, **JSON},
+        )
+
+
+def test_messages_about_a_held_loan_or_write_off_name_it_not_spending(web: Web) -> None:
+    """Withdrawing a held loan said "khoản chi không được ghi vào sổ", and one already closed
+    "Khoản chi này không còn chờ…": a loan or a write-off is not spending."""
+    _lend(web)
+    officer = web.login("kt.g1")
+    loan = _disburse(web, 8_000_000, member="DV002", loan="L2")
+    loan_id = loan["command"]["command_id"]
+    assert _post(officer, loan).status_code == 202
+
+    stranger = _withdraw(web.login("kt.g2"), loan_id)
+    assert stranger.status_code == 403
+    assert stranger.json()["message_vi"] == "Chỉ người đã ký khoản vay mới rút lại được"
+    assert stranger.json()["message_en"] == "Only the officer who signed the loan can withdraw it"
+
+    gone = _withdraw(officer, loan_id)
+    assert gone.status_code == 200
+    assert gone.json()["message_vi"] == "Đã rút lại: khoản vay không được ghi vào sổ."
+    assert gone.json()["message_en"] == "Withdrawn: the loan is not recorded."
+    again = _withdraw(officer, loan_id)
+    assert again.status_code == 409
+    assert again.json()["message_vi"] == (
+        "Khoản vay này không còn chờ Chủ tịch ký (đã được ghi, từ chối hoặc rút lại)"
+    )
+    assert again.json()["message_en"] == (
+        "The loan no longer waits for the chair (recorded, refused or withdrawn)"
+    )
+
+    write_off = _item(web, "loan.write_off", LOAN | {"amount": 1_000_000, "reason": "khó khăn"})
+    write_off_id = write_off["command"]["command_id"]
+    assert _post(officer, write_off).status_code == 202
+    chair = web.login("ct.g1")
+    refused = _chair_post(chair, "/web/chair/refuse", {"command_id": write_off_id, "note": "Chưa"})
+    assert refused.status_code == 200
+    assert refused.json()["message_vi"] == "Đã từ chối: khoản xóa nợ không được ghi vào sổ."
+    assert refused.json()["message_en"] == "Refused: the write-off is not recorded."
+    late = _chair_post(
+        chair,
+        "/web/chair/cosign",
+        {"command_id": write_off_id, "cosignature": _cosignature(write_off, web.world.chair)},
+    )
+    assert late.status_code == 409
+    assert late.json()["message_vi"].startswith("Khoản xóa nợ này không còn chờ Chủ tịch ký")
+    missing = _withdraw(officer, "00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404
+    assert missing.json()["message_vi"] == (
+        "Không có khoản nào chờ Chủ tịch ký với mã lệnh này trong đơn vị của bạn"
+    )

@@ -1064,7 +1064,9 @@
         btn.disabled = true;
         const region = document.getElementById(form.dataset.result);
         const res = await postJSON("/web/finance/withdraw", { command_id: form.dataset.id });
-        show(region, res.ok, { ...res.body, status: res.status }, t("Đã rút lại.", "Withdrawn."), { form });
+        // the server's answer names what was withdrawn (a loan is not "khoản chi")
+        const said = lang() === "en" ? res.body.message_en : res.body.message_vi;
+        show(region, res.ok, { ...res.body, status: res.status }, said || t("Đã rút lại.", "Withdrawn."), { form });
         if (res.ok) {
           setTimeout(() => window.location.reload(), 800);
           return;
