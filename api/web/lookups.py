@@ -211,9 +211,10 @@ def recorded_by(ledger: Ledger, officer: str, *, limit: int = 200) -> list[dict[
     reversed says so (status `reversed`), a reversal names the entry it undoes (`target`)
     and moves that entry's money back (a negative amount; a remittance's line received at
     the upper level is the same money, not counted twice), and `reversible` says whether the
-    page offers to reverse it (money recorded, neither pending, refused nor reversed: the
-    ledger decides the rest when the reversal is signed). An employer's fee decision moves
-    no money: its row says the decision (`decision`), and its reversal's the decision undone
+    page offers to reverse it (money recorded, neither pending, refused nor reversed, and no
+    loan disbursement with repayments or write-offs, `kept_by` saying which: the ledger
+    decides the rest when the reversal is signed). An employer's fee decision moves no money:
+    its row says the decision (`decision`), and its reversal's the decision undone
     (`fee_decisions`)."""
     rows = _entries(ledger, [ledger_entries.c.signer == officer], limit=limit)
     fee_decisions(ledger, rows)
@@ -341,6 +342,7 @@ def _entries(
         row["reversible"] = (
             row["command_type"] in REVERSIBLE and row["status"] == "paid" and not row["reversed"]
         )
+        row["kept_by"] = None  # why the ledger would refuse its reversal (a loan's movements)
         if row["reversed"]:
             row["status"] = "reversed"
         elif row["status"] == "paid" and row["command_type"] == "remittance.record":
@@ -350,7 +352,48 @@ def _entries(
             # or a write-off is only recorded
             row["status"] = "collected" if row["command_type"] in COLLECTED else "recorded"
         out.append(row)
+    _loans_with_movements(ledger, out)
     return out
+
+
+def _loans_with_movements(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
+    """A loan disbursement with repayments or write-offs is not offered for reversal: the
+    ledger refuses it (`loan_has_movements`, reverse them first). As the ledger decides it,
+    from the borrower's loan: `reversible` turns false and `kept_by` says why ("repaid",
+    "written_off" or "both")."""
+    lent = [r for r in rows if r["reversible"] and r["command_type"] == "loan.disburse"]
+    if not lent:
+        return
+    m = proj_money_lines
+    with ledger.engine.connect() as conn:
+        found = conn.execute(
+            select(m.c.event_id, m.c.member_number, m.c.detail).where(
+                m.c.event_id.in_([r["event_id"] for r in lent]),
+                m.c.flow == "loan",
+                m.c.key == "disburse",
+                m.c.reversal_of.is_(None),
+            )
+        ).all()
+    borrowers = {f.event_id: (f.member_number, f.detail) for f in found}
+    members: dict[str, Member | None] = {}
+    for row in lent:
+        number, code = borrowers.get(row["event_id"], (None, None))
+        if number is None:
+            continue
+        if number not in members:
+            members[number] = ledger.get_member(number)
+        member = members[number]
+        loan = member.loans.get(code or "") if member is not None else None
+        if loan is None or not (loan.repaid or loan.written_off):
+            continue
+        row["reversible"] = False
+        row["kept_by"] = (
+            "both"
+            if loan.repaid and loan.written_off
+            else "repaid"
+            if loan.repaid
+            else "written_off"
+        )
 
 
 PAID_OUT: Final = frozenset(

@@ -1,4 +1,4 @@
-"""Loans in a real browser: held loans and write-offs named as such, not as spending.
+"""Loans in a real browser: no "Đảo bút toán" on a disbursement the ledger would refuse to reverse; held loans and write-offs named as such, not as spending.
 
 The server, the browser and the people are test_browser's fixtures (one server per module).
 """
@@ -14,6 +14,38 @@ from tests.web.test_browser import People, _loan_lent_by_a_colleague, _today, sh
 
 # test_browser's module fixtures, for this module's own server
 server, browser, people = e2e.server, e2e.browser, e2e.people
+
+
+def test_a_disbursement_with_a_repayment_is_not_offered_for_reversal(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The ledger refuses to reverse a disbursement whose loan has repayments; the entries
+    offered it anyway and showed the refusal on the row."""
+    lent = _loan_lent_by_a_colleague(server["url"], "DV002", "WB2", 3_000_000, _today())
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/entries?member=DV002")
+    row = page.locator(f'tr[data-event="{lent}"]')
+    expect(row.get_by_text("Đảo bút toán", exact=True)).to_have_count(1)  # nothing repaid yet
+
+    page.goto("/web/finance/loans")
+    repay = page.locator(f"#repay-{lent}")
+    repay.get_by_label("Số tiền trả (đồng)").fill("1.000.000")
+    repay.get_by_role("button", name="Ký và ghi khoản thu nợ").click()
+    expect(page.locator(f"#rr-{lent}")).to_contain_text("Đã ghi khoản thu nợ.")
+    page.wait_for_url("**/web/finance/loans")
+
+    page.goto("/web/finance/entries?member=DV002")
+    expect(row.get_by_text("Đảo bút toán", exact=True)).to_have_count(0)
+    expect(row.locator("td").last).to_have_text("Đã có khoản trả nợ: đảo các khoản trả nợ trước")
+    repaid = page.locator("#entries tbody tr").first
+    expect(repaid.locator("td").nth(1)).to_have_text("Thu nợ vay")
+    shot(page, "finance-entries-loan-with-repayment")
+    repaid.get_by_text("Đảo bút toán", exact=True).click()
+    repaid.get_by_label("Lý do đảo").fill("Ghi nhầm khoản trả")
+    repaid.get_by_role("button", name="Ký và đảo bút toán").click()
+    expect(repaid.locator("[role=status]")).to_contain_text("Đã đảo bút toán.")
+    # reloaded: with the repayment reversed the disbursement may be reversed again
+    expect(row.get_by_text("Đảo bút toán", exact=True)).to_have_count(1)
 
 
 def test_a_withdrawn_write_off_is_named_a_write_off_not_spending(

@@ -373,3 +373,38 @@ def test_messages_about_a_held_loan_or_write_off_name_it_not_spending(web: Web) 
     assert missing.json()["message_vi"] == (
         "Không có khoản nào chờ Chủ tịch ký với mã lệnh này trong đơn vị của bạn"
     )
+
+
+# --- a disbursement with repayments is not offered for reversal -------------------------------
+
+
+def _reverse_cell(html: str, event_id: str) -> str:
+    row = html.split(f'<tr data-event="{event_id}">')[1].split("</tr>")[0]
+    return row.split('data-label="Sửa sai">')[1]
+
+
+def test_a_disbursement_with_repayments_offers_no_reversal_but_says_why(web: Web) -> None:
+    """The officer's list and the union's entries offered "Đảo bút toán" on a disbursement
+    that has repayments, which the ledger refuses (reverse them first)."""
+    lent = _lend(web)
+    w = web.world
+    with at("2025-01-12"):
+        repaid = str(
+            w.submit("loan.repay", by=w.kt, unit="G1", body=LOAN | {"amount": 1_000_000}).event_id
+        )
+    officer = web.login("kt.g1")
+    for page in ("/web/finance", "/web/finance/entries"):
+        html = officer.get(page).text
+        cell = _reverse_cell(html, lent)
+        assert f'id="reverse-{lent}"' not in html, page
+        assert 'data-kept-by="repaid"' in cell
+        assert "Đã có khoản trả nợ: đảo các khoản trả nợ trước" in cell
+        assert f'id="reverse-{repaid}"' in html, page  # the repayment is reversed first
+
+    with at("2025-01-13"):
+        w.submit("reversal.record", by=w.kt, unit="G1", body={"target": repaid, "reason": "nhầm"})
+    html = officer.get("/web/finance/entries").text
+    assert f'id="reverse-{lent}"' in html and "data-kept-by" not in html
+    with at("2025-01-14"):  # the reversal the page now offers is one the ledger records
+        w.submit("reversal.record", by=w.kt, unit="G1", body={"target": lent, "reason": "nhầm"})
+    assert w.ledger.get_member("DV001").loans["L1"].outstanding == 0
