@@ -174,6 +174,7 @@ def _describe(row: Any, recorded: set[str]) -> dict[str, Any]:
         "loan": body.get("loan"),
         "fund": body.get("fund"),
         "term_months": body.get("term_months"),
+        "interest_bp": body.get("interest_bp", 0),
         "justification": (body.get("override") or {}).get("justification"),
         # a write-off's reason is signed in clear; a disbursement's purpose is sealed personal
         # data, shown to the chair from the opening the officer's browser sent with it

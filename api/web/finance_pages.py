@@ -8,8 +8,8 @@ Invariants:
   (`api.routes.records.record`: the signer must be the logged-in officer, then
   `Ledger.submit` checks signature, key, role over the unit and the union's rules). A refusal
   comes back with its Vietnamese and English message and stores nothing.
-- Member search, the allowance shown before a payout and the unit lists cover only the units
-  under the officer's finance-officer scopes.
+- Member search, the allowance shown before a payout or a loan and the unit lists cover only
+  the units under the officer's finance-officer scopes.
 - The dues upload stores nothing: it previews every line with its errors (api.web.dues); only
   an error-free preview offers the batch for signing.
 - Spending, a loan or an employer's fee decision the ledger refuses only for want of the
@@ -318,6 +318,20 @@ def allowance(
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 
+@router.get("/web/finance/loan-allowance")
+def loan_allowance(request: Request, who: Finance, member: str = "", on: str = "") -> JSONResponse:
+    """What the policy's loan rule allows the borrower on the date, and what they owe now:
+    shown next to the amount on the disbursement form before anything is signed."""
+    day = text.parse_day(on)
+    if day is None:
+        raise ApiError(
+            422, "invalid_request", "Ngày không hợp lệ", "The date is not valid", field="on"
+        )
+    found = _in_scope(request, who, member[:32])
+    data = lookups.loan_allowance(services(request).ctx.ledger, found, day, language(request))
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
 @router.post("/web/finance/submit", dependencies=CHECKED)
 def submit(request: Request, item: SignedItemIn, who: Finance) -> JSONResponse:
     """Record one command signed in this officer's browser; spending that needs only the
@@ -490,9 +504,11 @@ def loans_form(request: Request, who: Finance) -> Response:
     """The open loans of the officer's units (borrower, lent, repaid so far, outstanding),
     each with a repayment (`loan.repay`) signed as `record loan repay` signs it, at the
     disbursement's unit: the ledger refuses more than the outstanding and a date before the
-    disbursement, and the form keeps what was typed. A disbursement (`loan.disburse`: borrower,
-    loan code, fund, amount, term, purpose sealed as personal data, and a justification when
-    the chair overrides the policy's loan rule), signed as `record loan disburse` signs it;
+    disbursement, and the form keeps what was typed. A disbursement (`loan.disburse`: borrower
+    chosen from the member search, loan code, fund, amount, term, interest in basis points (0
+    by default, as `--interest-bp`), purpose sealed as personal data, and a justification when
+    the chair overrides the policy's loan rule), signed as `record loan disburse` signs it,
+    with the policy's loan cap and what the borrower owes shown first (`loan_allowance`);
     one above the approval threshold or overriding the rule waits for the chair's signature
     (api.web.cosign), never in the ledger until the chair cosigns it. A write-off
     (`loan.write_off`: amount and reason, as `record loan write-off` signs it) always does."""

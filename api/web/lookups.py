@@ -203,6 +203,98 @@ def allowance(
     }
 
 
+def loan_allowance(ledger: Ledger, member: Member, on: date, lang: str) -> dict[str, Any]:
+    """What the policy's loan rule allows this borrower on `on`, as `check_loan` counts it
+    (the unit the member belongs to that day, its policy's cap per loan, its period cap and
+    count over the member's unreversed disbursements in the window), and what the member owes
+    on their loans today. The ledger's refusal stays the authority: this only says it first."""
+    unit = member.unit_on(on)
+    open_loans = [loan for loan in member.loans.values() if loan.outstanding > 0]
+    owed = sum(loan.outstanding for loan in open_loans)
+    rows: list[dict[str, str]] = []
+
+    def row(vi: str, en: str, value: str) -> None:
+        rows.append({"vi": vi, "en": en, "value": value})
+
+    def owing() -> None:
+        row(
+            "Dư nợ hiện tại của người vay",
+            "The borrower owes now",
+            f"{format_dong(owed)} ({len(open_loans)} "
+            + text.pick(lang, "khoản vay", "loan(s)")
+            + ")",
+        )
+
+    base: dict[str, Any] = {"unit": unit, "outstanding": owed, "open_loans": len(open_loans)}
+    row("Đơn vị cho vay", "Lending unit", unit or "—")
+    if unit is None:
+        row(
+            "Tình trạng",
+            "Membership",
+            text.pick(
+                lang,
+                f"không phải đoàn viên đang sinh hoạt ngày {on:%d/%m/%Y}",
+                f"not an active member on {on:%d/%m/%Y}",
+            ),
+        )
+        owing()
+        return base | {"rows": rows, "allowed": False}
+    policy = ledger.policy_for(unit, on)
+    rule = None if policy is None else policy.rule(WelfareKind.loan)
+    if policy is None:
+        row("Quy chế", "Policy", text.pick(lang, "chưa có quy chế", "no policy in force"))
+    else:
+        row("Quy chế", "Policy", policy.version)
+    if policy is None or rule is None:
+        if policy is not None:
+            row(
+                "Cho vay",
+                "Loans",
+                text.pick(lang, "quy chế không có khoản cho vay", "the policy allows no loans"),
+            )
+        owing()
+        return base | {"rows": rows, "allowed": False}
+    start, end = count_window(rule.count_period, on)
+    earlier = member.counted_loans(start=start, end=end)
+    used = sum(int(m["amount"]) for m in earlier)
+    cap = rule.per_payout_cap
+    row("Mức vay tối đa mỗi lần", "Cap per loan", format_dong(cap) if cap is not None else "—")
+    if rule.per_year_cap is not None:
+        row("Mức vay tối đa trong kỳ", "Cap per period", format_dong(rule.per_year_cap))
+    window = f"{start:%d/%m/%Y}–{date.fromordinal(end.toordinal() - 1):%d/%m/%Y}"
+    row("Kỳ tính", "Counting window", window)
+    row("Đã vay trong kỳ", "Lent in this window", f"{format_dong(used)} ({len(earlier)})")
+    if rule.per_year_cap is not None:
+        row(
+            "Còn được vay trong kỳ",
+            "Left in this window",
+            format_dong(max(0, rule.per_year_cap - used)),
+        )
+    if rule.max_count is not None:
+        row("Số lần vay tối đa", "Most loans per window", str(rule.max_count))
+    owing()
+    row("Ngưỡng cần Chủ tịch duyệt", "Chair approval above", format_dong(policy.approval_threshold))
+    row(
+        "Mục đích vay",
+        "Purpose",
+        text.pick(lang, "bắt buộc", "required")
+        if rule.requires_reason
+        else text.pick(lang, "không bắt buộc", "not required"),
+    )
+    return base | {
+        "rows": rows,
+        "allowed": True,
+        "policy": policy.version,
+        "approval_threshold": policy.approval_threshold,
+        "per_payout_cap": cap,
+        "per_year_cap": rule.per_year_cap,
+        "used": used,
+        "used_count": len(earlier),
+        "max_count": rule.max_count,
+        "requires_reason": rule.requires_reason,
+    }
+
+
 # --- what an officer recorded ------------------------------------------------------------------
 
 

@@ -1778,7 +1778,8 @@ def test_a_large_loan_from_the_web_waits_for_the_chair_who_signs_it_in_the_brows
     expect(form.locator("#disburse-threshold")).to_contain_text(
         "Khoản vay trên 5.000.000 đ tại đơn vị G1"
     )
-    form.get_by_label("Mã đoàn viên vay").fill("DV001")
+    form.get_by_label("Người vay: tìm đoàn viên (tên hoặc mã)").fill("DV001")
+    form.locator("button.choice[data-member=DV001]").click()
     form.get_by_label("Mã khoản vay").fill("WL2")
     form.get_by_label("Quỹ cho vay").select_option("tro_von")
     form.get_by_label("Số tiền vay (đồng)").fill("8.000.000")

@@ -1,4 +1,6 @@
-"""Loans in a real browser: no "Đảo bút toán" on a disbursement the ledger would refuse to reverse; held loans and write-offs named as such, not as spending.
+"""The loan disbursement form in a real browser: the borrower found by name, the policy's loan
+cap and what the borrower owes shown before signing, the interest asked; no "Đảo bút toán" on
+a disbursement the ledger would refuse to reverse; held loans and write-offs named as such.
 
 The server, the browser and the people are test_browser's fixtures (one server per module).
 """
@@ -6,14 +8,92 @@ The server, the browser and the people are test_browser's fixtures (one server p
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from playwright.sync_api import expect
 
+from ledger.bootstrap import open_ledger
+from ledger.domain.base import command_of
 from tests.web import test_browser as e2e
 from tests.web.test_browser import People, _loan_lent_by_a_colleague, _today, shot
 
 # test_browser's module fixtures, for this module's own server
 server, browser, people = e2e.server, e2e.browser, e2e.people
+
+SIGN = "Ký và ghi khoản giải ngân"
+BORROWER = "Người vay: tìm đoàn viên (tên hoặc mã)"
+
+
+def _signed_body(url: str, event_id: str) -> dict[str, Any]:
+    """The body of the command recorded as `event_id`, as it was signed."""
+    ctx = open_ledger(url)
+    try:
+        row = ctx.ledger.entry(event_id)
+        assert row is not None
+        version = int(row["originator_version"])
+        events = list(
+            ctx.ledger.repository.event_store.get(
+                UUID(row["originator_id"]), gt=version - 1, lte=version
+            )
+        )
+        return dict(command_of(events[0].envelope)["body"])
+    finally:
+        ctx.close()
+
+
+def test_an_officer_finds_the_borrower_sees_the_loan_cap_and_signs_the_interest(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The borrower was a number typed blind, the cap was learnt from the ledger's refusal and
+    every web loan had 0 interest."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/loans")
+    form = page.locator("#disburse-form")
+    result = page.locator("#disburse-result")
+    info = page.locator("#disburse-allowance")
+    over = page.locator("#disburse-over-cap")
+    form.get_by_label("Mã khoản vay").fill("WB1")
+    form.get_by_label("Số tiền vay (đồng)").fill("60.000.000")
+    form.get_by_label("Thời hạn vay (tháng)").fill("12")
+    form.get_by_label("Mục đích vay (dữ liệu cá nhân, được niêm phong)").fill("mua máy may")
+    expect(form.get_by_label("Lãi suất (điểm cơ bản: 100 = 1%)")).to_have_value("0")
+    expect(info).to_contain_text("Chọn người vay để xem mức vay tối đa")
+    form.get_by_role("button", name=SIGN).click()
+    expect(result).to_contain_text(f"{BORROWER}: hãy tìm và chọn đoàn viên vay")
+
+    form.get_by_label(BORROWER).fill("viên DV001")  # by name
+    form.locator("button.choice[data-member=DV001]").click()
+    expect(page.locator("#disburse-member-chosen")).to_have_text("DV001 — Đoàn viên DV001 · G1")
+    expect(info).to_contain_text("Mức vay tối đa mỗi lần50.000.000 đ")
+    expect(info).to_contain_text("Dư nợ hiện tại của người vay0 đ (0 khoản vay)")
+    expect(over).to_contain_text("60.000.000 đ vượt mức vay tối đa mỗi lần 50.000.000 đ")
+    shot(page, "finance-loan-over-cap")
+
+    interest = form.get_by_label("Lãi suất (điểm cơ bản: 100 = 1%)")
+    interest.fill("6000")
+    form.get_by_role("button", name=SIGN).click()
+    expect(result).to_contain_text("Lãi suất (điểm cơ bản: 100 = 1%): phải từ 0 đến 5000")
+    interest.fill("150")
+    form.get_by_role("button", name=SIGN).click()  # the ledger is still the authority
+    expect(result).to_contain_text(
+        "Số tiền vay (đồng): 60.000.000 đ vượt mức tối đa mỗi lần 50.000.000 đ"
+    )
+    form.get_by_label("Số tiền vay (đồng)").fill("2.000.000")
+    expect(over).to_be_hidden()
+    form.get_by_role("button", name=SIGN).click()
+    expect(result).to_contain_text("Đã ghi khoản giải ngân.")
+    event_id = (result.locator("p.muted").text_content() or "").removeprefix("Mã bút toán: ")
+    body = _signed_body(server["url"], event_id.strip())
+    assert (body["member"], body["loan"], body["amount"]) == ("DV001", "WB1", 2_000_000)
+    assert body["interest_bp"] == 150
+
+    # another loan for DV001 this year: the count is said before signing
+    result.get_by_role("button", name="Ghi khoản khác").click()
+    expect(page.locator("#disburse-member-chosen")).to_have_text("Chưa chọn đoàn viên")
+    form.get_by_label(BORROWER).fill("DV001")
+    form.locator("button.choice[data-member=DV001]").click()
+    expect(info).to_contain_text("Dư nợ hiện tại của người vay2.000.000 đ (1 khoản vay)")
+    expect(over).to_contain_text("Đã vay 1 lần trong kỳ; tối đa 1 lần.")
 
 
 def test_a_disbursement_with_a_repayment_is_not_offered_for_reversal(

@@ -313,6 +313,88 @@ def test_a_chair_refuses_a_write_off_and_the_loan_still_owes(web: Web) -> None:
     assert f'id="loan-{lent}"' in officer.get("/web/finance/loans").text
 
 
+# --- the borrower, the cap and the interest before signing -----------------------------------
+
+
+def _allowance(client: Any, member: str, on: str = ON) -> Any:
+    with at(ON):
+        return client.get(
+            "/web/finance/loan-allowance", params={"member": member, "on": on}, headers=JSON
+        )
+
+
+def test_the_disbursement_form_finds_the_borrower_and_asks_the_interest(web: Web) -> None:
+    """The borrower was typed by number with nothing to confirm who it is, and interest was
+    not asked (every web loan had 0). The borrower is now chosen from the members' search
+    (name and union shown), and the interest is asked as `--interest-bp` takes it, 0 by
+    default."""
+    officer = web.login("kt.g1")
+    page = officer.get("/web/finance/loans").text
+    assert 'id="disburse-member-search" data-field="body.member" type="search"' in page
+    assert 'type="hidden" id="disburse-member" name="body.member"' in page
+    assert 'name="body.interest_bp" data-int data-max="5000"' in page
+    assert 'value="0"' in page.split('id="disburse-interest"')[1].split(">")[0]
+    with at(ON):
+        found = officer.get("/web/finance/members", params={"q": "DV00"}).json()["members"]
+    assert [(m["member"], m["name"], m["unit"]) for m in found] == [
+        ("DV001", "Đoàn viên DV001", "G1"),
+        ("DV002", "Đoàn viên DV002", "G1"),
+    ]
+
+
+def test_the_policys_loan_cap_and_what_the_borrower_owes_are_said_before_signing(
+    web: Web,
+) -> None:
+    officer = web.login("kt.g1")
+    fresh = _allowance(officer, "DV001")
+    assert fresh.status_code == 200, fresh.text
+    a = fresh.json()
+    assert (a["unit"], a["policy"], a["allowed"]) == ("G1", "2024-07", True)
+    assert (a["per_payout_cap"], a["per_year_cap"], a["max_count"]) == (50_000_000, None, 1)
+    assert (a["used"], a["used_count"], a["outstanding"], a["open_loans"]) == (0, 0, 0, 0)
+    assert a["approval_threshold"] == 5_000_000 and a["requires_reason"] is True
+    rows = {r["vi"]: r["value"] for r in a["rows"]}
+    assert rows["Mức vay tối đa mỗi lần"] == "50.000.000 đ"
+    assert rows["Dư nợ hiện tại của người vay"] == "0 đ (0 khoản vay)"
+
+    _lend(web, 3_000_000)  # L1, 10/01/2025
+    w = web.world
+    with at("2025-01-12"):
+        w.submit("loan.repay", by=w.kt, unit="G1", body=LOAN | {"amount": 1_000_000})
+    a = _allowance(officer, "DV001").json()
+    assert (a["used"], a["used_count"], a["outstanding"], a["open_loans"]) == (
+        3_000_000,
+        1,
+        2_000_000,
+        1,
+    )
+    rows = {r["en"]: r["value"] for r in a["rows"]}
+    assert rows["The borrower owes now"] == "2.000.000 đ (1 khoản vay)"
+    assert rows["Lent in this window"] == "3.000.000 đ (1)"
+    assert rows["Counting window"] == "01/01/2025–31/12/2025"
+
+
+def test_the_loan_allowance_refuses_a_member_outside_the_units_and_a_bad_date(web: Web) -> None:
+    officer = web.login("kt.g1")
+    other = _allowance(officer, "DV201")  # a member of G2
+    assert other.status_code == 404 and other.json()["problems"][0]["field"] == "member"
+    bad = _allowance(officer, "DV001", on="31/02/2025")
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "on"
+    left = _allowance(officer, "DV001", on="2024-01-01")  # before DV001 joined
+    assert left.status_code == 200 and left.json()["allowed"] is False
+
+
+def test_a_held_loan_shows_the_chair_its_interest(web: Web) -> None:
+    officer = web.login("kt.g1")
+    item = _disburse(web, 8_000_000, interest_bp=150)
+    assert _post(officer, item).status_code == 202
+    page = web.login("ct.g1").get("/web/chair").text
+    assert '<dd data-interest="150">1,5% (150 điểm cơ bản)</dd>' in page
+    refused = _post(officer, _disburse(web, 8_000_000, interest_bp=6_000, loan="L9"))
+    assert refused.status_code == 422 and _held_rows(web) == 1
+    assert [p["field"] for p in refused.json()["problems"]] == ["body.interest_bp"]
+
+
 # --- held items are named for what they are ---------------------------------------------------
 
 

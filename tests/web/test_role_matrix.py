@@ -57,6 +57,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/web/finance/fee-due"): {FIN},
     ("GET", "/web/finance/membership"): {FIN},
     ("GET", "/web/finance/loans"): {FIN},
+    ("GET", "/web/finance/loan-allowance"): {FIN},
     ("GET", "/web/chair"): {CHAIR},
     ("POST", "/web/chair/submit"): {CHAIR},
     ("POST", "/web/chair/cosign"): {CHAIR},
@@ -86,6 +87,7 @@ def _request(client: Any, method: str, path: str, events: dict[str, str], csrf: 
     query = {
         "/web/finance/members": {"q": "DV0"},
         "/web/finance/allowance": {"member": "DV001", "kind": "gift", "on": "2024-09-10"},
+        "/web/finance/loan-allowance": {"member": "DV001", "on": "2024-09-10"},
         "/web/finance/fee-due": {"unit": "G1", "month": "2024-09", "payroll": "1000"},
         "/web/me/disputes/new": {"entry": events["gift1"]},
         "/web/me/consistency": {"old": "1", "new": "2"},

@@ -584,18 +584,12 @@
     return Number.isSafeInteger(amount) ? amount.toLocaleString("vi-VN") : "?";
   }
 
-  // --- finance officer: record a payout ----------------------------------------------------------
-  function payoutPage(root) {
-    const form = $("#payout-form", root);
-    const search = $("#member-search", root);
-    const results = $("#member-results", root);
-    const chosen = $("#member", root);
-    const chosenText = $("#member-chosen", root);
-    const info = $("#allowance", root);
-    const region = $("#payout-result", root);
+  // --- finance officer: find a member by name or number -------------------------------------------
+  // The search the payout and loan forms share (GET /web/finance/members: the officer's units
+  // only): each result shows number, name, union and any status other than active, and
+  // `onChoose(member, text)` gets the one clicked.
+  function memberLookup(search, results, onChoose) {
     let timer = null;
-    let allowance = null;
-
     search.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(async () => {
@@ -603,7 +597,8 @@
         results.textContent = "";
         if (q.length < 2) return;
         const res = await getJSON(`/web/finance/members?q=${encodeURIComponent(q)}`);
-        if (!res.ok) return;
+        if (!res.ok || q !== search.value.trim()) return;
+        results.textContent = "";
         if (!res.body.members.length) {
           const li = document.createElement("li");
           li.textContent = t("Không tìm thấy đoàn viên", "No member found");
@@ -617,16 +612,32 @@
           b.dataset.member = m.member;
           b.textContent = `${m.member} — ${m.name || t("(không có tên)", "(no name)")} · ${m.unit}${m.status === "active" ? "" : " · " + (m.status_label || m.status)}`;
           b.addEventListener("click", () => {
-            chosen.value = m.member;
-            chosen.dataset.unit = m.unit;
-            chosenText.textContent = b.textContent;
             results.textContent = "";
-            refresh();
+            onChoose(m, b.textContent);
           });
           li.appendChild(b);
           results.appendChild(li);
         }
       }, 250);
+    });
+  }
+
+  // --- finance officer: record a payout ----------------------------------------------------------
+  function payoutPage(root) {
+    const form = $("#payout-form", root);
+    const search = $("#member-search", root);
+    const results = $("#member-results", root);
+    const chosen = $("#member", root);
+    const chosenText = $("#member-chosen", root);
+    const info = $("#allowance", root);
+    const region = $("#payout-result", root);
+    let allowance = null;
+
+    memberLookup(search, results, (m, text) => {
+      chosen.value = m.member;
+      chosen.dataset.unit = m.unit;
+      chosenText.textContent = text;
+      refresh();
     });
 
     async function refresh() {
@@ -740,6 +751,122 @@
     });
   }
 
+  // --- finance officer: disburse a loan -----------------------------------------------------------
+  // The borrower is found by name or number and shown with name and union before signing; the
+  // union chosen follows the borrower's. Next to the amount: what the policy's loan rule
+  // allows them on the date and what they owe (GET /web/finance/loan-allowance), and, as the
+  // amount is typed, whether it is over the cap. The ledger still decides when it is signed
+  // (a chair may allow a loan over the rule: the override's justification).
+  function loanPage(root) {
+    const form = $("#disburse-form", root);
+    if (!form) return;
+    const search = $("#disburse-member-search", form);
+    const chosen = $("#disburse-member", form);
+    const chosenText = $("#disburse-member-chosen", form);
+    const info = $("#disburse-allowance", form);
+    const over = $("#disburse-over-cap", form);
+    const amountInput = form.elements["body.amount"];
+    let allowance = null;
+    let asked = 0;
+
+    const prompt = () => {
+      allowance = null;
+      info.className = "notice";
+      info.textContent = info.dataset.prompt;
+      over.hidden = true;
+      over.textContent = "";
+    };
+    memberLookup(search, $("#disburse-member-results", form), (m, text) => {
+      chosen.value = m.member;
+      chosenText.textContent = text;
+      search.removeAttribute("aria-invalid");
+      const unit = form.elements.unit;
+      if (Array.from(unit.options).some((o) => o.value === m.unit) && unit.value !== m.unit) {
+        unit.value = m.unit;
+        unit.dispatchEvent(new Event("change"));
+      }
+      refresh();
+    });
+    // Typing another name after choosing: nothing is chosen until a result is clicked, so what
+    // is signed is the borrower shown.
+    search.addEventListener("input", () => {
+      if (!chosen.value) return;
+      chosen.value = "";
+      chosenText.textContent = chosenText.dataset.chosen;
+      prompt();
+    });
+
+    async function refresh() {
+      const member = chosen.value;
+      const on = isoDate(form.elements.effective_date.value);
+      if (!member || !on) {
+        prompt();
+        return;
+      }
+      const mine = ++asked;
+      info.setAttribute("aria-busy", "true");
+      const res = await getJSON(`/web/finance/loan-allowance?member=${encodeURIComponent(member)}&on=${encodeURIComponent(on)}`);
+      if (mine !== asked) return;
+      info.removeAttribute("aria-busy");
+      info.textContent = "";
+      if (!res.ok) {
+        allowance = null;
+        info.className = "notice error";
+        info.textContent = lang() === "en" ? res.body.message_en : res.body.message_vi;
+        check();
+        return;
+      }
+      allowance = res.body;
+      info.className = "notice";
+      const dl = document.createElement("dl");
+      dl.className = "facts";
+      for (const row of allowance.rows) {
+        const dt = document.createElement("dt");
+        dt.textContent = lang() === "en" ? row.en : row.vi;
+        const dd = document.createElement("dd");
+        dd.textContent = row.value;
+        dl.append(dt, dd);
+      }
+      info.appendChild(dl);
+      check();
+    }
+
+    // What the loan rule will refuse of the amount typed, said before anything is signed.
+    function check() {
+      const said = [];
+      const amount = parseMoney(amountInput.value);
+      const a = allowance;
+      if (a && a.allowed === false) {
+        said.push(t("Quy chế không cho đoàn viên này vay vào ngày này (xem ở trên): sổ sẽ từ chối.",
+                    "The policy does not allow this member a loan on this date (see above): the ledger will refuse it."));
+      } else if (a && a.allowed) {
+        if (amount !== null && a.per_payout_cap !== null && amount > a.per_payout_cap) {
+          said.push(t(`${money(amount)} vượt mức vay tối đa mỗi lần ${money(a.per_payout_cap)} của quy chế.`,
+                      `${money(amount)} is over the policy's cap per loan of ${money(a.per_payout_cap)}.`));
+        }
+        if (amount !== null && a.per_year_cap !== null && a.used + amount > a.per_year_cap) {
+          said.push(t(`Tổng vay trong kỳ ${money(a.used + amount)} vượt mức tối đa trong kỳ ${money(a.per_year_cap)} (đã vay ${money(a.used)}).`,
+                      `The total lent in the window, ${money(a.used + amount)}, is over the period cap of ${money(a.per_year_cap)} (${money(a.used)} lent).`));
+        }
+        if (a.max_count !== null && a.used_count + 1 > a.max_count) {
+          said.push(t(`Đã vay ${a.used_count} lần trong kỳ; tối đa ${a.max_count} lần.`,
+                      `${a.used_count} loan(s) already in the window; at most ${a.max_count}.`));
+        }
+        if (said.length) {
+          said.push(t("Sổ sẽ từ chối khoản vay này, trừ khi Chủ tịch cho phép vượt quy chế (ghi lý do vượt quy chế bên dưới; khoản vay sẽ chờ Chủ tịch ký).",
+                      "The ledger will refuse this loan unless the chair allows it over the rule (give the reason below; the loan then waits for the chair's signature)."));
+        }
+      }
+      over.textContent = said.join(" ");
+      over.hidden = said.length === 0;
+    }
+
+    form.elements.effective_date.addEventListener("change", refresh);
+    amountInput.addEventListener("input", check);
+    amountInput.addEventListener("change", check);
+    form.addEventListener("phucloi:reset", prompt);
+  }
+
   // The browser's own bubble for a required or mistyped field speaks the browser's language:
   // say it in the page's (a field's data-missing, else its label and what is wrong).
   function validityMessage(el) {
@@ -770,6 +897,18 @@
         ev.preventDefault();
         if (busy) return;
         const region = document.getElementById(form.dataset.result);
+        // A value chosen from a search (the borrower) is a hidden input: say its search field
+        // when nothing was chosen, rather than signing without it.
+        for (const el of $$("input[type=hidden][data-choose]", form)) {
+          if (el.value.trim()) continue;
+          const search = document.getElementById(el.dataset.choose);
+          const label = labelText(search);
+          search.setAttribute("aria-invalid", "true");
+          const said = `${label}: ${el.dataset.missing}`;  // already in the page's language
+          show(region, false, { message_vi: said, message_en: said });
+          search.focus();
+          return;
+        }
         const body = {};
         const personal = {};
         let refused = false;
@@ -823,6 +962,14 @@
               return;
             }
             value = Number(value);
+            const most = el.dataset.max === undefined ? null : Number(el.dataset.max);
+            if (most !== null && value > most) {
+              const label = labelText(el);
+              el.setAttribute("aria-invalid", "true");
+              show(region, false, { message_vi: `${label}: phải từ 0 đến ${most}`,
+                                    message_en: `${label}: must be from 0 to ${most}` });
+              return;
+            }
           }
           if (el.dataset.rate !== undefined) {
             // a percentage ("1", "1,5", "1.25%") signed in basis points, exact to 0,01%, as
@@ -905,6 +1052,8 @@
         if (res && res.ok && form.dataset.after === "lock") {
           lockAfterSuccess(form, region, () => {
             for (const el of $$("input:not([data-keep]), textarea", form)) el.value = el.defaultValue;
+            for (const el of $$("[data-chosen]", form)) el.textContent = el.dataset.chosen;
+            form.dispatchEvent(new Event("phucloi:reset"));
           });
         }
       });
@@ -1217,6 +1366,7 @@
     if (page === "dispute") disputePage(root);
     if (page === "receipt") receiptPage(root);
     if (page === "payout") payoutPage(root);
+    loanPage(root);
     if (page === "dues") duesPage(root);
     signedForms(root);
     expenseThreshold(root);
