@@ -232,6 +232,7 @@ HELD_NAMES: Final = {
     "expense.record": ("khoản chi", "the spending"),
     "loan.disburse": ("khoản vay", "the loan"),
     "loan.write_off": ("khoản xóa nợ", "the write-off"),
+    "union_fee.relief": ("quyết định", "the decision"),
 }
 HELD_ANY: Final = ("khoản", "the item")
 

@@ -252,6 +252,9 @@ def test_a_chair_refuses_a_decision_and_the_officer_reads_the_note(web: Web) -> 
         "/web/chair",
     )
     assert r.status_code == 200, r.text
+    # what was held is named a decision, not spending ("khoản chi")
+    assert r.json()["message_vi"] == "Đã từ chối: quyết định không được ghi vào sổ."
+    assert r.json()["message_en"] == "Refused: the decision is not recorded."
     assert web.world.ledger.entry(command_id) is None and _standing(web) == {}
     mine = _text(officer.get("/web/finance").text)
     assert "Chủ tịch từ chối, không ghi vào sổ" in mine and "Thiếu bản gốc" in mine
