@@ -127,6 +127,7 @@ def _genesis(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Signe
 
 def _unit_register(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     body = pc.body
+    _happened(pc.command)
     if self._get(work, Unit, "unit", body.code) is not None:
         raise invalid(
             [
@@ -435,6 +436,7 @@ def _officer_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item
 
 
 def _member_join(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
+    _happened(pc.command)
     _active_unit(self, work, pc.command.unit, pc.command.effective_date)
     if self._get(work, Member, "member", pc.body.member) is not None:
         raise invalid(
@@ -450,23 +452,42 @@ def _member_join(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: A
     return Member(envelope=env), {}
 
 
+# What the effective date of a command is, when it may not lie after today: a membership
+# change or a union's creation is recorded once it has happened. Recorded ahead, it would
+# count a member (dues expected, payouts allowed) or a union before it exists, and a date
+# typed with the wrong year (2052 for 2025) would be signed into the log.
+HAPPENED_BY_TODAY = {
+    "member.join": ("ngày kết nạp", "the date of joining"),
+    "member.transfer": ("ngày chuyển sinh hoạt", "the date of transfer"),
+    "member.leave": ("ngày thôi sinh hoạt", "the date of leaving"),
+    "member.death": ("ngày mất", "the date of death"),
+    "unit.register": ("ngày thành lập đơn vị", "the unit's date of registration"),
+}
+
+
+def _happened(cmd: Any) -> None:
+    """Refuse a command of `HAPPENED_BY_TODAY` dated after the ledger's today (Việt Nam)."""
+    what = HAPPENED_BY_TODAY.get(cmd.type)
+    today = clock.today_vn()
+    if what is None or cmd.effective_date <= today:
+        return
+    raise invalid(
+        [
+            problem(
+                "effective_date",
+                "in_the_future",
+                f"{what[0]} {cmd.effective_date:%d/%m/%Y} sau hôm nay ({today:%d/%m/%Y}): "
+                "chỉ ghi khi đã xảy ra",
+                f"{what[1]} {cmd.effective_date.isoformat()} is after today "
+                f"({today.isoformat()}): it is recorded once it has happened",
+            )
+        ]
+    )
+
+
 def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:
     body, cmd = pc.body, pc.command
-    today = clock.today_vn()
-    if cmd.type == "member.death" and cmd.effective_date > today:
-        # A death is recorded once it happened (a join or a leave may be decided ahead).
-        raise invalid(
-            [
-                problem(
-                    "effective_date",
-                    "in_the_future",
-                    f"ngày mất {cmd.effective_date:%d/%m/%Y} sau hôm nay ({today:%d/%m/%Y}): "
-                    "chỉ ghi khi đã xảy ra",
-                    f"the date of death {cmd.effective_date.isoformat()} is after today "
-                    f"({today.isoformat()}): it is recorded once it has happened",
-                )
-            ]
-        )
+    _happened(cmd)
     member: Member = self._require(work, Member, "member", body.member, "body.member")
     on = cmd.effective_date
     in_unit = member.unit_on(on)

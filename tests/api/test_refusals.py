@@ -187,3 +187,34 @@ def test_linking_an_officer_to_a_member_refuses_naming_the_field_and_stores_noth
     assert entries(w) == before + 1
     officers = api.client.get("/officers", headers=admin).json()
     assert next(o["member"] for o in officers if o["code"] == "kt.g1") == "DV001"
+
+
+def test_a_membership_change_or_a_union_dated_after_today_is_a_422(api) -> None:  # type: ignore[no-untyped-def]
+    w = api.world
+    before = rows(api)
+    with at("2024-09-02"):
+        move = w.item(
+            "member.transfer",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-09-03",
+            body={"member": "DV001", "to_unit": "G2"},
+        )
+        r = api.client.post("/members", json=move, headers=api.officer("kt.g1"))
+        assert r.status_code == 422, r.text
+        assert [(p["field"], p["code"]) for p in r.json()["problems"]] == [
+            ("effective_date", "in_the_future")
+        ]
+        (problem,) = r.json()["problems"]
+        assert problem["message_en"].startswith("the date of transfer 2024-09-03 is after today")
+        unit = w.item(
+            "unit.register",
+            by=w.admin,
+            effective_date="2024-09-03",
+            body={"code": "G3", "name": "CĐCS Điện tử", "level": "Cơ sở", "parent": "D"},
+        )
+        r = api.client.post("/units", json=unit, headers=api.officer("admin"))
+        assert r.status_code == 422, r.text
+        (problem,) = r.json()["problems"]
+        assert problem["message_vi"].startswith("ngày thành lập đơn vị 03/09/2024 sau hôm nay")
+    assert rows(api) == before

@@ -313,3 +313,98 @@ def test_a_death_dated_after_today_is_refused_naming_the_date(world: Any) -> Non
             body={"member": "DV001"},
         )
     assert world.ledger.get_member("DV001").left_on.isoformat() == "2024-09-02"
+
+
+@pytest.mark.parametrize(
+    ("type_", "body", "vi", "en"),
+    [
+        (
+            "member.join",
+            {"member": "DV070", "salary_basis": 6_000_000},
+            "ngày kết nạp 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã xảy ra",
+            "the date of joining 2024-09-03 is after today (2024-09-02): it is recorded "
+            "once it has happened",
+        ),
+        (
+            "member.leave",
+            {"member": "DV001", "reason": "Nghỉ hưu"},
+            "ngày thôi sinh hoạt 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã xảy ra",
+            "the date of leaving 2024-09-03 is after today (2024-09-02): it is recorded "
+            "once it has happened",
+        ),
+        (
+            "member.transfer",
+            {"member": "DV001", "to_unit": "G2"},
+            "ngày chuyển sinh hoạt 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã xảy ra",
+            "the date of transfer 2024-09-03 is after today (2024-09-02): it is recorded "
+            "once it has happened",
+        ),
+    ],
+)
+def test_a_membership_change_dated_after_today_is_refused_naming_the_date(
+    world: Any, type_: str, body: dict[str, Any], vi: str, en: str
+) -> None:
+    world.join("DV001")
+    before = table_rows(world)
+    personal = (
+        {"full_name": "Lê Văn An", "citizen_id": "079190000070", "date_of_birth": "1990-01-01"}
+        if type_ == "member.join"
+        else None
+    )
+    with at("2024-09-02"):
+        with pytest.raises(InvalidCommand) as exc:
+            world.submit(
+                type_,
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-09-03",
+                body=body,
+                personal=personal,
+            )
+        assert [(p.field, p.code, p.vi, p.en) for p in exc.value.problems] == [
+            ("effective_date", "in_the_future", vi, en)
+        ]
+        assert table_rows(world) == before
+        # dated today, the same command is recorded
+        world.submit(
+            type_, by=world.kt, unit="G1", effective_date="2024-09-02", body=body, personal=personal
+        )
+    assert table_rows(world) != before
+
+
+def test_a_unit_registered_after_today_is_refused_naming_the_date(world: Any) -> None:
+    before = table_rows(world)
+    body = {"code": "G3", "name": "CĐCS Công ty Dệt", "level": "Cơ sở", "parent": "D"}
+    with at("2024-09-02"):
+        with pytest.raises(InvalidCommand) as exc:
+            world.submit("unit.register", by=world.admin, effective_date="2024-09-03", body=body)
+        assert [(p.field, p.code, p.vi) for p in exc.value.problems] == [
+            (
+                "effective_date",
+                "in_the_future",
+                "ngày thành lập đơn vị 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã xảy ra",
+            )
+        ]
+        assert table_rows(world) == before
+        world.submit("unit.register", by=world.admin, effective_date="2024-09-02", body=body)
+    assert world.ledger.get_unit("G3") is not None
+
+
+def test_the_command_line_refuses_a_join_dated_after_today(
+    world: Any, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    world.join("DV001")
+    before = table_rows(world)
+    with at("2024-09-02"):
+        r = cli(
+            home,
+            database_url,
+            "members add DV071 --unit G1 --citizen-id 079190000071 --dob 1990-01-01"
+            " --salary 6.000.000 --date 2024-09-03 --as kt.g1 --name",
+            "Lê Văn An",
+        )
+    assert r.exit_code != 0, r.output
+    assert "ngày kết nạp 03/09/2024 sau hôm nay (02/09/2024)" in r.stderr, r.stderr
+    assert "Traceback" not in r.output
+    assert table_rows(world) == before
