@@ -48,6 +48,7 @@ Design overview:
 from __future__ import annotations
 
 import gc
+import secrets
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -152,6 +153,7 @@ class Work:
     receipts: list[Receipt | EntryMeta]
     existing: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # entries by id
     new_keys: dict[str, bytes] = field(default_factory=dict)  # person id -> data key to store
+    new_index_key: bytes | None = None  # the ledger's first blind-index key, to store
     expect_head: int | None = None  # optimistic: the log head the write must still find
     # careful: the log head the checks saw, the aggregates they read, and the command types
     # whose later entries would change a list they read (members of a unit, registries)
@@ -322,6 +324,7 @@ class Ledger(Application[UUID]):
             hook = make_hook(
                 work.metas,
                 [
+                    self.vault.index_key_writer(work.new_index_key),
                     self.vault.key_writer(work.new_keys),
                     self.vault.key_eraser(),
                     session_ender(),
@@ -871,7 +874,7 @@ class Ledger(Application[UUID]):
                 if expired is not None:
                     problems.append(problem(f"openings.{field_}", "cmnd_expired", *expired))
                     continue
-            blind[field_] = blind_index(self.vault.index_key(), kind=kind, value=normal)
+            blind[field_] = blind_index(self._index_key(work), kind=kind, value=normal)
         if "full_name" in item.openings:
             bad_name = name_problem(item.openings["full_name"].get("value"))
             if bad_name is not None:
@@ -904,6 +907,14 @@ class Ledger(Application[UUID]):
         envelope["sealed"] = seal(key, person_id=person_id, payload=item.openings)
         if blind:
             envelope["blind"] = blind
+
+    def _index_key(self, work: Work) -> bytes:
+        """The blind-index key: the stored one, or (the ledger's first) one made for this
+        batch and stored with its events, so a refused batch leaves no key behind."""
+        key = work.new_index_key or self.vault.stored_index_key()
+        if key is None:
+            key = work.new_index_key = secrets.token_bytes(32)
+        return key
 
     # ------------------------------------------------------------------ lookups
 

@@ -3,7 +3,8 @@
 Invariants:
 - A person's data key is created once (when they join) and only ever deleted (erasure);
   after erasure `key_for` returns None and every sealed field of that person reads as erased.
-- The blind-index key is created once per ledger; blind indexes let inspectors match one
+- The blind-index key is created once per ledger, in the transaction of the first batch that
+  records a blind index (never by a refused one); blind indexes let inspectors match one
   citizen ID or bank account across members without decrypting anything. It stays after
   erasures, and so do the indexes in the signed events (ledger.privacy): whoever holds this
   database can test guesses of an erased person's identifiers.
@@ -19,10 +20,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
+from ledger.entries import StaleHead
 from ledger.store import Tx
 from ledger.tables import ledger_secrets, person_keys
 
 INDEX_KEY = "blind_index_key"
+INDEX_KEY_NOTE = "HMAC key for blind indexes"
+_SELECT_SECRET = "SELECT value FROM ledger_secrets WHERE name = :name"
 
 
 class Vault:
@@ -31,10 +35,39 @@ class Vault:
         self._index_key: bytes | None = None
         self._cache: dict[str, bytes | None] = {}
 
-    def index_key(self) -> bytes:
+    def stored_index_key(self) -> bytes | None:
+        """The blind-index key, or None while no recorded event has used one yet.
+
+        The key is created by the first batch that computes a blind index, and stored in
+        that batch's own transaction (`index_key_writer`): a refused batch leaves none."""
         if self._index_key is None:
-            self._index_key = self.secret(INDEX_KEY, note="HMAC key for blind indexes")
+            with self.engine.connect() as conn:
+                value = conn.scalar(
+                    select(ledger_secrets.c.value).where(ledger_secrets.c.name == INDEX_KEY)
+                )
+            if value is not None:
+                self._index_key = bytes(value)
         return self._index_key
+
+    def index_key_writer(self, key: bytes | None) -> Callable[[Tx, Sequence[Any]], None]:
+        """A hook step that stores a new blind-index key (`key`, when the batch made one) in
+        the events' own transaction. Another writer that stored one first (both saw none)
+        sends the batch round again (`StaleHead`): its indexes were computed with a key the
+        ledger will not keep."""
+
+        def write(tx: Tx, metas: Sequence[Any]) -> None:
+            if key is None:
+                return
+            stored = tx.scalar(_SELECT_SECRET, {"name": INDEX_KEY})
+            if stored is None:
+                tx.execute(
+                    "INSERT INTO ledger_secrets (name, value, note) VALUES (:name, :value, :note)",
+                    {"name": INDEX_KEY, "value": key, "note": INDEX_KEY_NOTE},
+                )
+            elif bytes(stored) != key:
+                raise StaleHead("the blind-index key was stored by another writer meanwhile")
+
+        return write
 
     def secret(self, name: str, *, note: str, size: int = 32) -> bytes:
         """A named ledger secret, created on first use (race-safe)."""

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
-from ledger.domain.errors import InvalidCommand
+from ledger.domain.errors import InvalidCommand, LedgerError
 from tests.integration.test_cli import cli, keys_for_world
 from tests.support import at
 
@@ -120,7 +120,6 @@ def _join_signed_as_typed(world: Any, number: str, name: str) -> dict[str, Any]:
 def test_a_name_signed_decomposed_or_with_hidden_characters_is_refused(
     world: Any, name: str
 ) -> None:
-    world.join("DV001")  # the ledger's blind-index key exists from its first member on
     before = table_rows(world)
     with at("2024-07-01"):
         item = _join_signed_as_typed(world, "DV050", name)
@@ -408,3 +407,56 @@ def test_the_command_line_refuses_a_join_dated_after_today(
     assert "ngày kết nạp 03/09/2024 sau hôm nay (02/09/2024)" in r.stderr, r.stderr
     assert "Traceback" not in r.output
     assert table_rows(world) == before
+
+
+# --- a refused first join leaves the database as it was ----------------------------------------
+
+
+def table_contents(world: Any) -> dict[str, list[str]]:
+    """Every row of every table of the ledger's database, as sorted text (keys included)."""
+    with world.ctx.engine.connect() as conn:
+        names = sorted(inspect(conn).get_table_names())
+        return {
+            n: sorted(repr(tuple(row)) for row in conn.execute(text(f'SELECT * FROM "{n}"')))
+            for n in names
+        }
+
+
+def test_a_refused_first_join_creates_no_blind_index_key(world: Any) -> None:
+    before = table_contents(world)
+    assert before["ledger_secrets"] == []  # no member yet: no blind index was ever computed
+    with at("2024-07-01"):
+        # the citizen ID is indexed, the name (decomposed) refused
+        item = _join_signed_as_typed(world, "DV050", "Le\u0302 Va\u0306n An")
+        assert refused_fields(lambda: world.ledger.submit(item)) == ["openings.full_name"]
+        assert table_contents(world) == before
+        # a batch whose second join is refused: the first one's index is not kept either
+        good = _join_signed_as_typed(world, "DV051", "Lê Văn An")
+        taken = _join_signed_as_typed(world, "DV051", "Lê Văn Bình")
+        with pytest.raises(LedgerError) as exc:
+            world.ledger.submit_batch([good, taken])
+        assert [p.field for p in exc.value.problems] == ["line 2: body.member"]
+        assert table_contents(world) == before
+        # recorded, the join stores the key with its events, and the next join uses it
+        world.ledger.submit(good)
+    (secret,) = table_contents(world)["ledger_secrets"]
+    assert "blind_index_key" in secret
+    world.join("DV052", cid="079190000111")  # the same citizen ID as DV051's
+    indexed = world.ledger.get_member("DV051").blind["citizen_id"]
+    assert world.ledger.get_member("DV052").blind["citizen_id"] == indexed
+
+
+def test_a_blind_index_key_stored_meanwhile_by_another_writer_sends_the_batch_round_again(
+    world: Any,
+) -> None:
+    from ledger.entries import StaleHead
+    from ledger.vault import INDEX_KEY, Vault
+
+    vault = world.ctx.vault
+    other = Vault(world.ctx.engine)
+    stored = other.secret(INDEX_KEY, note="another process's first join")
+    assert vault.stored_index_key() == stored
+    with world.ledger.transaction() as tx:
+        vault.index_key_writer(stored)(tx, [])  # the key already stored: nothing to do
+        with pytest.raises(StaleHead):
+            vault.index_key_writer(b"\x01" * 32)(tx, [])
