@@ -403,6 +403,28 @@ def test_refused_transfers_deaths_relatives_and_households_store_nothing(web: We
             ("body.to_unit", "đơn vị chuyển đến trùng đơn vị cũ"),
         ),
         (
+            "member.transfer",
+            today + timedelta(days=1),
+            {"member": "DV001", "to_unit": "G2"},
+            None,
+            (
+                "effective_date",
+                f"ngày chuyển sinh hoạt {today + timedelta(days=1):%d/%m/%Y} sau hôm nay "
+                f"({today:%d/%m/%Y}): chỉ ghi khi đã xảy ra",
+            ),
+        ),
+        (
+            "member.leave",
+            today + timedelta(days=1),
+            {"member": "DV001", "reason": "Nghỉ hưu"},
+            None,
+            (
+                "effective_date",
+                f"ngày thôi sinh hoạt {today + timedelta(days=1):%d/%m/%Y} sau hôm nay "
+                f"({today:%d/%m/%Y}): chỉ ghi khi đã xảy ra",
+            ),
+        ),
+        (
             "member.death",
             today + timedelta(days=1),
             {"member": "DV001"},
