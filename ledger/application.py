@@ -73,8 +73,8 @@ from ledger.domain.commands import (
     BLIND_INDEXED,
     FREE_TEXT_OPENINGS,
     ParsedCommand,
-    hidden_text_refusal,
     parse_command,
+    text_problem,
 )
 from ledger.domain.errors import (
     Conflict,
@@ -110,7 +110,7 @@ from ledger.projections.lines import MONEY_COMMANDS  # recorded once they have m
 from ledger.sessions import session_ender
 from ledger.store import Tx
 from ledger.tables import ledger_entries, member_index
-from ledger.textfiles import LINE_BREAKS, hidden_characters
+from ledger.textfiles import LINE_BREAKS
 from ledger.vault import Vault
 
 
@@ -887,10 +887,9 @@ class Ledger(Application[UUID]):
                 problems.append(problem("openings.date_of_birth", "invalid_value", *wrong))
         for field_ in FREE_TEXT_OPENINGS:
             said = item.openings.get(field_, {}).get("value")
-            hidden = hidden_characters(said, LINE_BREAKS) if isinstance(said, str) else []
-            if hidden:
-                vi, en = hidden_text_refusal(hidden, multiline=True)
-                problems.append(problem(f"openings.{field_}", "invalid_value", vi, en))
+            wrong = text_problem(said, LINE_BREAKS) if isinstance(said, str) else None
+            if wrong is not None:
+                problems.append(problem(f"openings.{field_}", "invalid_value", *wrong))
         status = item.openings.get("household_status", {}).get("value")
         if "household_status" in item.openings and status not in HouseholdStatus.__members__:
             choices = ", ".join(HouseholdStatus.__members__)

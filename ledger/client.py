@@ -4,9 +4,10 @@ How any client signs (a browser with WebCrypto does the same):
 1. Build the command object: {"schema": "phucloi/command/v1", "type", "command_id" (a new
    UUID), "unit", "effective_date" (YYYY-MM-DD), "signer": {"officer", "key_id"},
    "signed_at" (ISO 8601 with offset), "body"}. Money is integer đồng.
-2. For each personal field, normalise the value, draw a 16-byte random salt, and put
-   hex(SHA-256(salt ‖ UTF-8 value)) under body.personal; keep {value, salt(base64)} aside as
-   the field's opening.
+   Every text is in Unicode NFC ("Tết" composed, as the ledger requires).
+2. For each personal field, normalise the value (texts in NFC), draw a 16-byte random salt,
+   and put hex(SHA-256(salt ‖ UTF-8 value)) under body.personal; keep {value, salt(base64)}
+   aside as the field's opening.
 3. Sign the RFC 8785 canonical JSON bytes of the command with Ed25519.
 4. Send {"command", "signature" (base64), "openings", "cosignatures": []}.
 A chair cosigns by signing the same canonical bytes and appending
@@ -54,9 +55,20 @@ def normalise_personal(field: str, value: str) -> str:
         return normalize_bank_account(bank, number)
     if field == "household":
         return normalize_household(value)
-    if field == "full_name":  # NFC: "Lê" typed decomposed is the same name (the ledger checks)
-        return unicodedata.normalize("NFC", value).strip()
-    return value.strip()
+    # NFC: "Lê" typed decomposed is the same name, "Tết" the same reason (the ledger checks)
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def nfc(value: Any) -> Any:
+    """`value` with every text in it in Unicode NFC (lists and objects walked): what a client
+    signs, as the ledger refuses a decomposed free text (`ledger.domain.commands.NOT_NFC`)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {k: nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    return value
 
 
 def build(
@@ -69,8 +81,8 @@ def build(
     personal: dict[str, str] | None = None,
     command_id: str | None = None,
 ) -> dict[str, Any]:
-    """A signed item ready for `Ledger.submit` / POST."""
-    body = dict(body)
+    """A signed item ready for `Ledger.submit` / POST; the body's texts are signed in NFC."""
+    body = nfc(body)
     openings: dict[str, dict[str, str]] = {}
     if personal:
         values = {k: normalise_personal(k, v) for k, v in personal.items() if v is not None}

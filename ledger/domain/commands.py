@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -74,17 +75,37 @@ def hidden_text_refusal(hidden: list[str], multiline: bool) -> tuple[str, str]:
     )
 
 
-def _visible(allowed: str) -> Any:
-    multiline = bool(allowed)
+# Vietnamese typed on some keyboards (or pasted from some programs) arrives decomposed (NFD):
+# "Tết" as T, e, U+0302, U+0301. It reads the same but compares unequal to the composed
+# (NFC) "Tết", so the rules that compare texts (one occasion paid twice, one item bought
+# twice) would miss it. Clients sign NFC (`ledger.client.build`, the web pages' signing);
+# a text that is not is refused, as a person's name is (`ledger.privacy.name_problem`).
+NOT_NFC = (
+    "chưa chuẩn hóa Unicode NFC (chữ có dấu ở dạng tổ hợp): hãy chuẩn hóa trước khi ký",
+    "is not in Unicode NFC (accented letters are decomposed): normalise it before signing",
+)
 
+
+def text_problem(value: str, allowed: str = "") -> tuple[str, str] | None:
+    """Why a free text cannot be signed as it is, (vi, en), or None: hidden characters other
+    than `allowed` (`hidden_characters`), or a text not in Unicode NFC."""
+    hidden = hidden_characters(value, allowed)
+    if hidden:
+        return hidden_text_refusal(hidden, multiline=bool(allowed))
+    if not unicodedata.is_normalized("NFC", value):
+        return NOT_NFC
+    return None
+
+
+def _visible(allowed: str) -> Any:
     def check(value: str, info: ValidationInfo) -> str:
         # A body stored before this check (a pending payout a chair now approves) is read
         # back as it was signed.
         if isinstance(info.context, dict) and info.context.get("stored"):
             return value
-        hidden = hidden_characters(value, allowed)
-        if hidden:
-            raise ValueError(" / ".join(hidden_text_refusal(hidden, multiline)))
+        wrong = text_problem(value, allowed)
+        if wrong is not None:
+            raise ValueError(" / ".join(wrong))
         return value
 
     return AfterValidator(check)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, datetime
@@ -135,6 +136,12 @@ def _version(value: object) -> Message | None:
         return (
             f"không được chứa ký tự điều khiển, ký tự vô hình hay xuống dòng ({listed})",
             f"must not hold control, invisible characters or line breaks ({listed})",
+        )
+    if not unicodedata.is_normalized("NFC", value):
+        # as every free text of a command (ledger.domain.commands.NOT_NFC)
+        return (
+            "chưa chuẩn hóa Unicode NFC (chữ có dấu ở dạng tổ hợp)",
+            "is not in Unicode NFC (accented letters are decomposed)",
         )
     if len(value) > MAX_VERSION:
         return (

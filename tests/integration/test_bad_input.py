@@ -460,3 +460,138 @@ def test_a_blind_index_key_stored_meanwhile_by_another_writer_sends_the_batch_ro
         vault.index_key_writer(stored)(tx, [])  # the key already stored: nothing to do
         with pytest.raises(StaleHead):
             vault.index_key_writer(b"\x01" * 32)(tx, [])
+
+
+# --- free text: Unicode NFC ---------------------------------------------------------------------
+
+
+def nfd(text_: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text_)
+
+
+def _signed_as_typed(
+    signer: Any, type_: str, body: dict[str, Any], *, unit: str | None, on: str
+) -> dict[str, Any]:
+    """A command signed exactly as given, without `ledger.client.build`'s NFC: what an API
+    client of its own may send."""
+    import uuid
+
+    from ledger.canonical import canonical_bytes
+    from ledger.domain.commands import SCHEMA
+    from ledger.signing import encode_b64
+
+    command: dict[str, Any] = {
+        "schema": SCHEMA,
+        "type": type_,
+        "command_id": str(uuid.uuid4()),
+        "effective_date": on,
+        "signer": {"officer": signer.officer, "key_id": signer.key_id},
+        "signed_at": f"{on}T03:00:00+00:00",
+        "body": body,
+    }
+    if unit is not None:
+        command["unit"] = unit
+    return {
+        "command": command,
+        "signature": encode_b64(signer.signer.sign(canonical_bytes(command))),
+    }
+
+
+IN_KIND = {"quantity": 2, "unit_cost": 150_000, "supplier": "Siêu thị Co.op"}
+
+
+@pytest.mark.parametrize(
+    ("type_", "body", "field"),
+    [
+        ("payout.record", {"occasion": nfd("Quà Tết")}, "body.occasion"),
+        (
+            "payout.record",
+            {"occasion": "Tết", "form": "in_kind", "in_kind": IN_KIND | {"item": nfd("Gạo")}},
+            "body.in_kind.item",
+        ),
+        ("expense.record", {"description": nfd("Hội nghị người lao động")}, "body.description"),
+        ("unit.register", {"name": nfd("CĐCS Công ty Dệt")}, "body.name"),
+    ],
+)
+def test_a_free_text_signed_decomposed_is_refused_naming_the_field(
+    world: Any, type_: str, body: dict[str, Any], field: str
+) -> None:
+    world.join("DV001")
+    full = {
+        "payout.record": {"member": "DV001", "kind": "gift", "amount": 300_000},
+        "expense.record": {"category": "movement", "amount": 1_000_000},
+        "unit.register": {"code": "G3", "level": "Cơ sở", "parent": "D"},
+    }[type_] | body
+    signer, unit = (world.admin, None) if type_ == "unit.register" else (world.kt, "G1")
+    before = table_rows(world)
+    with at("2024-09-02"):
+        item = _signed_as_typed(signer, type_, full, unit=unit, on="2024-09-02")
+        with pytest.raises(InvalidCommand) as exc:
+            world.ledger.submit(item)
+    assert [(p.field, p.vi, p.en) for p in exc.value.problems] == [
+        (
+            field,
+            "chưa chuẩn hóa Unicode NFC (chữ có dấu ở dạng tổ hợp): hãy chuẩn hóa trước khi ký",
+            "is not in Unicode NFC (accented letters are decomposed): normalise it before signing",
+        )
+    ]
+    assert table_rows(world) == before
+
+
+def test_a_personal_reason_or_a_policy_label_signed_decomposed_is_refused(world: Any) -> None:
+    from ledger.domain.policy import load_default_book
+    from ledger.privacy import make_personal
+
+    world.join("DV001")
+    before = table_rows(world)
+    commitments, openings = make_personal({"reason": nfd("Sốt xuất huyết")})
+    body = {"member": "DV001", "kind": "sickness_visit", "amount": 300_000, "occasion": "Ốm"}
+    with at("2024-09-02"):
+        item = _signed_as_typed(
+            world.kt, "payout.record", body | {"personal": commitments}, unit="G1", on="2024-09-02"
+        )
+        assert refused_fields(lambda: world.ledger.submit(item | {"openings": openings})) == [
+            "openings.reason"
+        ]
+        policy = load_default_book().to_dict()["versions"][0]
+        policy["version"] = nfd("Quy chế Tết 2025")
+        policy["effective_from"] = "2024-10-01"
+        item = _signed_as_typed(
+            world.admin, "policy.adopt", {"policy": policy}, unit="G1", on="2024-10-01"
+        )
+        assert refused_fields(lambda: world.ledger.submit(item)) == ["body.policy.version"]
+    assert table_rows(world) == before
+
+
+def test_the_clients_sign_a_decomposed_free_text_as_nfc(
+    world: Any, database_url: str, home: Path
+) -> None:
+    keys_for_world(home, "kt.g1")
+    world.join("DV001")
+    # ledger.client (the API's own client, the portal, the tests)
+    with at("2024-09-02"):
+        receipt = world.submit(
+            "payout.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-02",
+            body={"member": "DV001", "kind": "gift", "amount": 300_000, "occasion": "Sinh con"},
+            personal={"reason": nfd("Sinh con thứ nhất")},
+        )
+    # the command line
+    with at("2024-09-03"):
+        r = cli(
+            home,
+            database_url,
+            "record payout G1 --member DV001 --kind gift --amount 200.000 --as kt.g1 --occasion",
+            nfd("Quà Tết"),
+        )
+    assert r.exit_code == 0, r.output
+    member = world.ledger.get_member("DV001")
+    occasions = sorted(p.occasion for p in member.payouts.values())
+    assert occasions == ["Quà Tết", "Sinh con"] and occasions[0] != nfd("Quà Tết")
+    assert (
+        world.ledger.reveal("DV001")["payouts"][receipt.event_id]["reason"] == "Sinh con thứ nhất"
+    )

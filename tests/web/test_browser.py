@@ -1384,6 +1384,7 @@ def test_the_pages_normalise_personal_data_exactly_as_the_client_does(people: Pe
         ("bank_account", "ICB:12345"),
         ("bank_account", "MB:1234567890123456789012"),
         ("bank_account", "TCB:١٢٣٤٥٦٧"),
+        ("reason", unicodedata.normalize("NFD", " Sốt xuất huyết ")),
     ]
     expected: list[str | None] = []
     for field_, value in typed:
@@ -1397,6 +1398,32 @@ def test_the_pages_normalise_personal_data_exactly_as_the_client_does(people: Pe
         "(xs) => xs.map(([f, v]) => phucloiWeb.normalisePersonal(f, v).value ?? null)", typed
     )
     assert got == expected
+
+
+def test_the_pages_sign_free_text_as_nfc_as_the_client_does(people: People) -> None:
+    """Vietnamese typed decomposed ("Tết" as T, e, U+0302, U+0301) is signed composed, as
+    `ledger.client.build` signs it: the ledger refuses a free text that is not NFC."""
+    from ledger.canonical import canonical_bytes
+
+    typed = unicodedata.normalize("NFD", "Quà Tết")
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/membership")
+    item = page.evaluate(
+        """(t) => phucloiSign.signCommand("kt.g1", {type: "payout.record", unit: "G1",
+             effectiveDate: "2025-01-20", personal: {reason: t},
+             body: {occasion: t, in_kind: {item: t, quantity: 1}, lines: [t]}})""",
+        typed,
+    )
+    body = item["command"]["body"]
+    assert (body["occasion"], body["in_kind"]["item"], body["lines"]) == (
+        "Quà Tết",
+        "Quà Tết",
+        ["Quà Tết"],
+    )
+    assert item["openings"]["reason"]["value"] == "Quà Tết"
+    assert body["in_kind"]["quantity"] == 1
+    signed = page.evaluate("(c) => phucloiSign.canonicalize(c)", item["command"])
+    assert signed.encode() == canonical_bytes(item["command"])
 
 
 def test_a_member_joins_from_the_web_signed_as_the_command_line_signs_it(

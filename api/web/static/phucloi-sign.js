@@ -119,11 +119,23 @@ async function commitPersonal(fields) {
   return { commitments, openings };
 }
 
+// Every text of `value` in Unicode NFC, as ledger.client.nfc: Vietnamese typed decomposed
+// ("Tết" as T, e, U+0302, U+0301) is signed composed, as the ledger requires.
+function nfc(value) {
+  if (typeof value === "string") return value.normalize("NFC");
+  if (Array.isArray(value)) return value.map(nfc);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, nfc(v)]));
+  }
+  return value;
+}
+
 // Build and sign a command: returns the item to POST ({command, signature, openings}).
 async function signCommand(officer, { type, unit, effectiveDate, body, personal, commandId }) {
   const key = await loadKey(officer);
   if (!key) throw new Error("Chưa có khóa ký trên thiết bị này");
-  body = { ...body };
+  body = nfc({ ...body });
+  personal = personal && nfc(personal);
   let openings = {};
   if (personal && Object.keys(personal).length) {
     const made = await commitPersonal(personal);
@@ -157,4 +169,4 @@ async function cosignCommand(officer, item) {
 }
 
 // Sign an arbitrary canonical object (e.g. an approval's command) — same rules.
-window.phucloiSign = { canonicalize, canonicalBytes, generateKey, loadKey, forgetKey, keyId, commitPersonal, signCommand, cosignCommand, sha256, hex, b64 };
+window.phucloiSign = { nfc, canonicalize, canonicalBytes, generateKey, loadKey, forgetKey, keyId, commitPersonal, signCommand, cosignCommand, sha256, hex, b64 };

@@ -123,7 +123,7 @@
         ? { value: `${bank}:${digits}` }
         : { vi: "số tài khoản phải gồm 6-20 chữ số", en: "number must be 6-20 digits" };
     }
-    return { value: pyStrip(text) };
+    return { value: pyStrip(text.normalize("NFC")) };
   }
 
   async function postJSON(url, data) {
