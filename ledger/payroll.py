@@ -22,8 +22,11 @@ Invariants:
   comma-separated file is three cells).
 - An XLSX cell is read by the value Excel saved with it. A formula saved without one (a file
   written by a program, never opened in Excel) is not read as an empty cell: in a column that
-  counts it is an error of its row naming the cell and the formula (the workbook is read a
-  second time, for its formulas, only when a row has such an empty cell).
+  counts it is an error of its row naming the cell and the formula (values and formulas are
+  read in one pass over the sheet).
+- What is read is what Excel shows: a hidden first sheet is refused, and so are hidden rows
+  (a filter's too) and hidden columns of the first sheet that hold data, naming the sheet and
+  the rows or columns; an officer checking the payroll in Excel would never see them.
 - Only row 1 is the header (of the first sheet, for XLSX). A file whose row 1 lacks a column
   is refused saying so, naming what row 1 holds and, when a later row (a title above the
   header) or another sheet (a cover sheet first) has the header, where it is and what to do.
@@ -38,7 +41,6 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Final
 
 from ledger.domain.money import parse_dong
@@ -103,7 +105,7 @@ class Sheet:
     # XLSX: the first rows of the workbook's other visible sheets, by title (a cover sheet
     # first puts the payroll there)
     others: list[tuple[str, list[list[Any]]]] = field(default_factory=list)
-    # XLSX: the formula of each cell that has one, by (row, column) from 1, read on demand
+    # XLSX: the formula of each cell that has one, by (row, column) from 1
     formulas: Callable[[], Mapping[tuple[int, int], str]] | None = field(default=None, repr=False)
 
     def formula(self, row: int, column: int) -> str | None:
@@ -179,15 +181,133 @@ def _xlsx_sheet(data: bytes) -> Sheet:
                 f"The first sheet ({sheet.title!r}) is hidden: unhide or delete it, so that "
                 "the payroll is the first sheet",
             )
-        rows = _sheet_rows(sheet)
+        rows, formulas, hidden_rows, hidden_columns = _read_first_sheet(book, sheet)
+        _refuse_hidden(sheet.title, rows, hidden_rows, hidden_columns)
         others = [
             (other.title, _sheet_rows(other, HEADER_SEARCH))
             for other in book.worksheets[1:]
             if other.sheet_state == "visible"
         ]
-        return Sheet(rows, False, sheet.title, others, cache(lambda: _formula_cells(data)))
+        return Sheet(rows, False, sheet.title, others, lambda: formulas)
     finally:
         book.close()
+
+
+def _hidden(attrs: Mapping[str, str], size: str) -> bool:
+    """Whether a row's or column's attributes hide it: `hidden`, or a custom size of 0."""
+    if attrs.get("hidden") in ("1", "true"):
+        return True
+    try:
+        return attrs.get("customHeight" if size == "ht" else "customWidth") in ("1", "true") and (
+            float(attrs.get(size, "1")) == 0
+        )
+    except ValueError:
+        return False
+
+
+def _read_first_sheet(
+    book: Any, sheet: Any
+) -> tuple[list[list[Any]], dict[tuple[int, int], str], list[int], list[int]]:
+    """The first sheet in one pass over its XML: its rows as `_sheet_rows` reads them (the
+    values Excel saved), the formula of each formula cell by (row, column) from 1, and the
+    numbers (from 1) of its hidden rows and hidden columns.
+
+    openpyxl reads either a cell's saved value or its formula (`data_only`); its own parser,
+    asked for the values, is given the formula too here, so the workbook is read once."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    formulas: dict[tuple[int, int], str] = {}
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is not None:
+                formula = self.parse_formula(element)
+                formulas[(cell["row"], cell["column"])] = str(getattr(formula, "text", formula))
+            return cell
+
+    rows: list[list[Any]] = []
+    empty: list[Any] = []
+    with sheet._get_source() as src:
+        parser = Parser(
+            src,
+            book.shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            # As `_sheet_rows`: a row as stored without its trailing empty cells; empty rows
+            # kept (as one shared empty list) only when a filled row follows them.
+            filled = [c for c in cells if not _blank(c["value"])]
+            if not filled:
+                continue
+            row: list[Any] = [None] * max(c["column"] for c in filled)
+            for c in filled:
+                row[c["column"] - 1] = c["value"]
+            rows.extend([empty] * (number - 1 - len(rows)))
+            rows.append(row)
+        hidden_rows = sorted(
+            int(n) for n, attrs in parser.row_dimensions.items() if _hidden(attrs, "ht")
+        )
+        hidden_columns = sorted(
+            {
+                column
+                for attrs in parser.column_dimensions.values()
+                if _hidden(attrs, "width")
+                for column in range(int(attrs["min"]), int(attrs.get("max", attrs["min"])) + 1)
+            }
+        )
+    return rows, formulas, hidden_rows, hidden_columns
+
+
+def _refuse_hidden(
+    title: str, rows: list[list[Any]], hidden_rows: list[int], hidden_columns: list[int]
+) -> None:
+    """Refuse a payroll with hidden rows or columns that hold data: what is recorded must be
+    what an officer checking the sheet in Excel sees (a row a filter hides is hidden too)."""
+    from openpyxl.utils import get_column_letter
+
+    rows_with_data = [
+        n for n in hidden_rows if n <= len(rows) and any(not _blank(c) for c in rows[n - 1])
+    ]
+    columns_with_data = [
+        c for c in hidden_columns if any(c <= len(r) and not _blank(r[c - 1]) for r in rows)
+    ]
+    found = []
+    if rows_with_data:
+        listed = _listed([str(n) for n in rows_with_data])
+        plural = "s" if len(rows_with_data) > 1 else ""
+        found.append(
+            (f"dòng bị ẩn chứa dữ liệu: dòng {listed}", f"rows holding data: row{plural} {listed}")
+        )
+    if columns_with_data:
+        listed = _listed([get_column_letter(c) for c in columns_with_data])
+        plural = "s" if len(columns_with_data) > 1 else ""
+        found.append(
+            (
+                f"cột bị ẩn chứa dữ liệu: cột {listed}",
+                f"columns holding data: column{plural} {listed}",
+            )
+        )
+    if found:
+        raise PayrollError(
+            f"Trang tính {title!r} có "
+            + "; ".join(vi for vi, _ in found)
+            + ". Hãy bỏ ẩn (hoặc xóa) chúng rồi xem lại: mọi dòng được ghi phải hiện trên "
+            "bảng lương",
+            f"Sheet {title!r} has hidden "
+            + "; hidden ".join(en for _, en in found)
+            + ". Unhide (or delete) them and check again: every row recorded must show on "
+            "the payroll",
+        )
+
+
+def _listed(names: list[str], most: int = 20) -> str:
+    """Up to `most` names, comma-separated, then how many more."""
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} (+{len(names) - most})"
 
 
 def _sheet_rows(sheet: Any, max_rows: int | None = None) -> list[list[Any]]:
@@ -212,25 +332,6 @@ def _sheet_rows(sheet: Any, max_rows: int | None = None) -> list[list[Any]]:
         pending = 0
         rows.append(list(row[:width]))
     return rows
-
-
-def _formula_cells(data: bytes) -> dict[tuple[int, int], str]:
-    """The formula of every formula cell of the first sheet, by (row, column) from 1: the
-    workbook read again without the saved values (`data_only=False`)."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()
-        found: dict[tuple[int, int], str] = {}
-        for r, row in enumerate(sheet.iter_rows(), start=1):
-            for c, cell in enumerate(row, start=1):
-                if getattr(cell, "data_type", None) == "f":
-                    found[(r, c)] = str(getattr(cell.value, "text", cell.value))
-        return found
-    finally:
-        book.close()
 
 
 def header_name(cell: Any) -> str:

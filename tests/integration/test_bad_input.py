@@ -595,3 +595,34 @@ def test_the_clients_sign_a_decomposed_free_text_as_nfc(
     assert (
         world.ledger.reveal("DV001")["payouts"][receipt.event_id]["reason"] == "Sinh con thứ nhất"
     )
+
+
+# --- a payroll with hidden rows ----------------------------------------------------------------
+
+
+def test_a_payroll_with_a_hidden_row_is_refused_on_the_command_line(
+    world: Any, database_url: str, home: Path
+) -> None:
+    from openpyxl import Workbook
+
+    keys_for_world(home, "kt.g1")
+    world.join("DV001")
+    world.join("DV002")
+    before = table_rows(world)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "T8"
+    sheet.append(["Mã đoàn viên", "Lương đóng BHXH"])
+    sheet.append(["DV001", 6_000_000])
+    sheet.append(["DV002", 6_000_000])
+    sheet.row_dimensions[3].hidden = True
+    payroll = home.parent / "bang_luong.xlsx"
+    book.save(payroll)
+    dues = "record collection dues G1 --month 2024-08 --date 2024-08-10 --as kt.g1 --file"
+    with at("2024-08-10"):
+        r = cli(home, database_url, dues, str(payroll))
+    assert r.exit_code != 0, r.output
+    assert "Trang tính 'T8' có dòng bị ẩn chứa dữ liệu: dòng 3." in r.stderr, r.stderr
+    assert "Traceback" not in r.output
+    assert table_rows(world) == before

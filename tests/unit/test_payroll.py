@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -121,6 +122,60 @@ def test_a_workbook_whose_first_sheet_is_hidden_is_refused() -> None:
         "Trang tính đầu tiên ('Nháp') đang bị ẩn: hãy bỏ ẩn hoặc xóa nó, "
         "để bảng lương là trang tính đầu tiên"
     )
+
+
+def _payroll_with(hide: Any) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Bảng lương"
+    sheet.append(["Mã đoàn viên", "Lương đóng BHXH", "Đoàn phí"])
+    for i in range(1, 7):
+        sheet.append([f"DV00{i}", 6_000_000, None])
+    hide(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_hidden_rows_of_the_payroll_are_refused_naming_them() -> None:
+    """An officer checking the payroll in Excel never sees a hidden row (or one a filter
+    hides): it was recorded all the same, dues and all."""
+
+    def hide(sheet: Any) -> None:
+        for row in (3, 6, 9):  # row 9 is empty: nothing of it would be recorded
+            sheet.row_dimensions[row].hidden = True
+
+    with pytest.raises(PayrollError) as exc:
+        read_rows("bang_luong.xlsx", _payroll_with(hide))
+    assert (exc.value.vi, exc.value.en) == (
+        "Trang tính 'Bảng lương' có dòng bị ẩn chứa dữ liệu: dòng 3, 6. Hãy bỏ ẩn (hoặc xóa) "
+        "chúng rồi xem lại: mọi dòng được ghi phải hiện trên bảng lương",
+        "Sheet 'Bảng lương' has hidden rows holding data: rows 3, 6. Unhide (or delete) them "
+        "and check again: every row recorded must show on the payroll",
+    )
+
+
+def test_a_hidden_column_holding_data_is_refused_an_empty_one_is_not() -> None:
+    def hide_amounts(sheet: Any) -> None:
+        sheet.column_dimensions["C"].hidden = True  # Đoàn phí: its header holds data
+        sheet.column_dimensions["E"].hidden = True  # nothing in it
+
+    with pytest.raises(PayrollError) as exc:
+        read_rows("bang_luong.xlsx", _payroll_with(hide_amounts))
+    assert (exc.value.vi, exc.value.en) == (
+        "Trang tính 'Bảng lương' có cột bị ẩn chứa dữ liệu: cột C. Hãy bỏ ẩn (hoặc xóa) "
+        "chúng rồi xem lại: mọi dòng được ghi phải hiện trên bảng lương",
+        "Sheet 'Bảng lương' has hidden columns holding data: column C. Unhide (or delete) them "
+        "and check again: every row recorded must show on the payroll",
+    )
+
+    def hide_empty(sheet: Any) -> None:
+        sheet.column_dimensions["E"].hidden = True
+        sheet.row_dimensions[20].hidden = True
+
+    read = read_rows("bang_luong.xlsx", _payroll_with(hide_empty))
+    assert [line.member for line in parse_lines(read)] == [f"DV00{i}" for i in range(1, 7)]
 
 
 FORMULA_VI = (
