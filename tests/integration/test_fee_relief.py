@@ -33,7 +33,8 @@ def _relief(world: Any, kind: str, first: str, last: str, **extra: Any) -> Any:
     }
     cosigner = extra.get("cosigner", world.chair)
     body.pop("cosigner", None)
-    with at("2024-08-05"):
+    recorded = body.pop("recorded", "2024-08-05")
+    with at(recorded):
         return world.submit(
             "union_fee.relief",
             by=world.kt,
@@ -263,3 +264,27 @@ def test_verify_finds_a_fee_decision_or_its_reversal_stored_without_the_chair(wo
         del state["envelope"]["cosignatures"]
         attacker.set_state(s, json.dumps(state, separators=(",", ":")).encode())
     assert without_chair() == [(wrong.seq, wrong.event_id), (undone.seq, undone.event_id)]
+
+
+def test_compliance_as_of_a_date_uses_the_fee_decisions_in_force_that_day(world) -> None:  # type: ignore[no-untyped-def]
+    """`compliance --as-of` is what the ledger showed that day: a fee decision counts from
+    the day it was recorded until the day its reversal was (it used the decisions standing
+    today: a reversed one was gone from every earlier date, a later one applied before it
+    was recorded)."""
+    _august_without_fee(world)
+
+    def fee_on(day: date) -> tuple[int, int, int]:
+        fee = compliance(world.ledger, "G1", "2024-Q3", as_of=day).total.fee
+        return fee.expected, fee.received, fee.missing_estimate
+
+    # September–October suspended, recorded on 20/9; typed wrong, reversed on 5/10 and
+    # recorded again as August–September on 6/10
+    wrong = _relief(world, "suspended", "2024-09", "2024-10", recorded="2024-09-20")
+    _reverse(world, wrong.event_id, cosigner=world.chair)
+    _relief(world, "suspended", "2024-08", "2024-09", recorded="2024-10-06")
+    # July and September declared at 600.000 đ each, August missing (estimate 480.000 đ)
+    assert fee_on(date(2024, 9, 19)) == (1_200_000, 1_200_000, 480_000)  # no decision yet
+    assert fee_on(date(2024, 10, 4)) == (600_000, 1_200_000, 480_000)  # September suspended
+    assert fee_on(date(2024, 10, 5)) == (1_200_000, 1_200_000, 480_000)  # reversed that day
+    assert fee_on(date(2024, 10, 6)) == (600_000, 1_200_000, 0)  # August and September
+    assert fee_on(date(2025, 6, 30)) == (600_000, 1_200_000, 0)

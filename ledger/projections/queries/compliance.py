@@ -23,7 +23,9 @@ Invariants:
   rate on its declared payroll); a month without a declaration expects nothing when every
   employer of the union (those it ever declared a fee or a decision for) is exempted or
   suspended for it, and the highest reduced rate on the registered salaries when the rest
-  are reduced, as detection rule 17 judges it.
+  are reduced, as detection rule 17 judges it. The decisions are those in force on `as_of`
+  as the ledger showed them then (`reliefs_as_of`: recorded by that day, not reversed by a
+  reversal recorded by then).
 - A parent's figures are the sums over the units of its subtree as it stood on each month's
   first day (a union moved to another parent on 2025-07-01 counts under the old one until
   June, under the new one from July), except `members`: the
@@ -38,7 +40,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, text
@@ -110,6 +112,32 @@ def relieved_fee(normal: int, payroll: int, relief: dict[str, Any] | None) -> in
     if relief["kind"] == "reduced" and relief.get("rate_bp") is not None:
         return min(normal, apply_rate(payroll, relief["rate_bp"]))
     return 0
+
+
+def reliefs_as_of(ledger: Ledger, units: list[str], as_of: date) -> dict[str, list[dict[str, Any]]]:
+    """The fee decisions (`union_fee.relief` bodies) of each of `units` in force on `as_of`
+    as the ledger showed them that day: recorded by then (the Vietnam date of recording),
+    and not reversed by a reversal recorded by then. A decision recorded later, or reversed
+    only later, is judged as it then stood (`compliance --as-of`)."""
+    from ledger.reports.asof import decode, in_list, snapshot
+
+    out: dict[str, list[dict[str, Any]]] = {u: [] for u in units}
+    if not units:
+        return out
+    marks, params = in_list("u", units)
+    with snapshot(ledger) as tx:
+        found = decode(
+            ledger,
+            tx,
+            f"e.command_type IN ('union_fee.relief', 'reversal.record') AND e.unit_code IN {marks}",
+            params,
+        )
+    by_then = [m for m in found if clock.local_date(datetime.fromisoformat(m.recorded_at)) <= as_of]
+    undone = {m.command["body"]["target"] for m in by_then if m.command_type == "reversal.record"}
+    for m in by_then:
+        if m.command_type == "union_fee.relief" and m.event_id not in undone:
+            out[str(m.unit)].append(m.command["body"])
+    return out
 
 
 def relief_covering(reliefs: list[dict[str, Any]], employer: str, month: str) -> Any:
@@ -301,10 +329,7 @@ def compliance(
         fee_rows = conn.execute(FEE_LINES, {"units": units, "months": labels}).all()
         relieved = [r.unit_code for r in conn.execute(_RELIEVED_UNITS, {"units": units})]
         employer_rows = conn.execute(_EMPLOYER_FEES, {"units": relieved}).all() if relieved else []
-    reliefs: dict[str, list[dict[str, Any]]] = {}
-    for code in relieved:
-        found = ledger.get_unit(code)
-        reliefs[code] = list(getattr(found, "fee_reliefs", {}).values()) if found else []
+    reliefs = reliefs_as_of(ledger, relieved, as_of or clock.today_vn())
     employer_fees: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     employers: dict[str, set[str]] = {
         u: {employer_key(r["employer"]) for r in rs} for u, rs in reliefs.items()
