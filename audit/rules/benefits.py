@@ -18,6 +18,9 @@ Invariants:
   the text is then all rule 2 has. One occasion in other words (`reworded`: the same
   numbers, and two thirds of the shorter text's words but a voucher's fillers) within
   `repeat_window_days`, one kind, is a repeat too: medium, the inspector reads the vouchers.
+  A union whose policy pays one occasion in instalments (`WelfareRule.max_per_occasion`,
+  Tết support in two đợt) may pay that many for one occasion: only the payouts beyond them
+  are repeats (graded as above). A bereavement stays once per person whatever it says.
 - One occasion (folded as above) paid to one beneficiary under two different one-event kinds
   (`_ONE_EVENT`: sickness visit, serious illness, work accident, sudden hardship, other
   welfare) within `repeat_window_days` is one hospital stay or accident on several vouchers:
@@ -288,34 +291,53 @@ def _too_often(facts: Facts, kind: str, ps: list[Payout], links: _Links, extra: 
             extra |= {p.event_id for p in in_window[limit:]}
 
 
+def _per_occasion(facts: Facts, p: Payout) -> int:
+    """How many payouts of `p`'s kind one beneficiary may get for one occasion, by the
+    union's policy in force on its date (`WelfareRule.max_per_occasion`: its instalments)."""
+    policy = facts.policy(p.unit, p.on)
+    try:
+        rule = policy.rule(WelfareKind(p.kind)) if policy is not None else None
+    except ValueError:
+        rule = None
+    return rule.per_occasion if rule is not None else 1
+
+
 def _one_occasion(facts: Facts, ps: list[Payout], links: _Links, extra: set[str]) -> None:
-    """Payouts of one kind for one occasion within `repeat_window_days`. A kind with a count
-    is not compared on a generic occasion text: two "Thăm ốm" are two visits, counted."""
+    """Payouts of one kind for one occasion within `repeat_window_days`, beyond the
+    instalments the union's policy allows for one occasion (`_per_occasion`, one unless it
+    says more). A kind with a count is not compared on a generic occasion text: two "Thăm
+    ốm" are two visits, counted."""
     by_occasion: dict[str, list[Payout]] = {}
     for p in ps:
         by_occasion.setdefault(occasion_key(p.occasion), []).append(p)
     for same in by_occasion.values():
         if generic_occasion(same[0].occasion) and facts.window(same[0])[1] is not None:
             continue
-        for i, first in enumerate(same[:-1]):
-            days = _repeat_days(facts, first)
-            for second in same[i + 1 :]:
-                if (second.on - first.on).days > days:
-                    break
-                links.link([first, second], "occasion")
+        for j, second in enumerate(same[1:], start=1):
+            earlier = [
+                first
+                for first in same[:j]
+                if (second.on - first.on).days <= _repeat_days(facts, first)
+            ]
+            if len(earlier) >= _per_occasion(facts, second):
+                for first in earlier:
+                    links.link([first, second], "occasion")
                 extra.add(second.event_id)
     # the same occasion in other words ("Viếng cha đẻ" again as "Phúng viếng cha đẻ (bổ sung)")
     named = [p for p in ps if not generic_occasion(p.occasion)]
-    for i, first in enumerate(named[:-1]):
-        days = _repeat_days(facts, first)
-        for second in named[i + 1 :]:
-            if (second.on - first.on).days > days:
-                break
-            if occasion_key(first.occasion) != occasion_key(second.occasion) and reworded(
-                first.occasion, second.occasion
-            ):
+    for j, second in enumerate(named[1:], start=1):
+        key = occasion_key(second.occasion)
+        earlier = [
+            first
+            for first in named[:j]
+            if (second.on - first.on).days <= _repeat_days(facts, first)
+            and (occasion_key(first.occasion) == key or reworded(first.occasion, second.occasion))
+        ]
+        other_words = [first for first in earlier if occasion_key(first.occasion) != key]
+        if other_words and len(earlier) >= _per_occasion(facts, second):
+            for first in other_words:
                 links.link([first, second], "reworded")
-                extra.add(second.event_id)
+            extra.add(second.event_id)
 
 
 def _one_occasion_across_kinds(

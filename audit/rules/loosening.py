@@ -8,8 +8,8 @@ Invariants:
 - Its references are the version it replaces (`timing._replaced`: the one in force for its
   unit on its date without it, its own earlier version or the inherited one) and the version
   in force that day at each union above it. It loosens a reference when, against it, it
-  raises the approval threshold, a cap (per payout, per year) or a count, or lifts one,
-  allows a kind the reference does not, makes relatives eligible or drops the required
+  raises the approval threshold, a cap (per payout, per year), a count or the instalments
+  of one occasion (`max_per_occasion`), or lifts one, allows a kind the reference does not, makes relatives eligible or drops the required
   reason (`timing.loosened`, restricted to what a union may pay: the welfare target,
   category limits and detection thresholds are judged from above and cannot be loosened).
 - A payout (paid, unreversed) of the version's unit or a unit below it, dated while the

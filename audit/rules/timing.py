@@ -211,6 +211,8 @@ def loosened(new: Policy, old: Policy | None) -> list[str]:
         for name in ("per_payout_cap", "per_year_cap", "max_count"):
             if _looser(getattr(rule, name), getattr(before, name)):
                 out.append(f"welfare.{kind.value}.{name}")
+        if rule.per_occasion > before.per_occasion:  # more instalments for one occasion
+            out.append(f"welfare.{kind.value}.max_per_occasion")
         if rule.relatives_eligible and not before.relatives_eligible:
             out.append(f"welfare.{kind.value}.relatives_eligible")
         if before.requires_reason and not rule.requires_reason:

@@ -222,6 +222,7 @@ _RULE_CHECKS: Final[tuple[tuple[str, _Check], ...]] = (
     ("count_period", _count_period),
     ("relatives_eligible", _flag),
     ("requires_reason", _flag),
+    ("max_per_occasion", _optional(_count)),
 )
 _RULE_DEFAULTS: Final[dict[str, object]] = {
     "per_payout_cap": None,
@@ -230,7 +231,11 @@ _RULE_DEFAULTS: Final[dict[str, object]] = {
     "count_period": "year",
     "relatives_eligible": False,
     "requires_reason": False,
+    "max_per_occasion": None,
 }
+# Optional fields a rule's JSON form leaves out when they are not set (so the versions
+# written before them keep their form, and their digests).
+_RULE_OMITTED_WHEN_NONE: Final[frozenset[str]] = frozenset({"max_per_occasion"})
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,13 @@ class WelfareRule:
     ``per_year_cap`` and ``max_count`` are summed/counted per beneficiary over the counting
     window ``count_period`` (``"lunar"``: the Tết window of ``ledger.domain.periods``).
     ``None`` means no limit.
+
+    ``max_per_occasion`` (optional): how many payouts of the kind one beneficiary may get
+    for ONE occasion, i.e. in how many instalments (đợt) the union pays it (Tết support in
+    two: 2). ``None`` means one: a second payout for the same occasion within
+    ``detection.repeat_window_days`` is that occasion paid twice (detection rule 2). It
+    cannot exceed ``max_count``; the count and caps still apply to every instalment, and a
+    bereavement stays once per person (a person dies once).
     """
 
     kind: WelfareKind
@@ -250,6 +262,7 @@ class WelfareRule:
     count_period: CountPeriod = "year"
     relatives_eligible: bool = False
     requires_reason: bool = False
+    max_per_occasion: int | None = None
 
     def __post_init__(self) -> None:
         problems: list[FieldProblem] = []
@@ -278,8 +291,29 @@ class WelfareRule:
                     "must not exceed per_year_cap",
                 )
             )
+        if (
+            not problems
+            and self.max_per_occasion is not None
+            and self.max_count is not None
+            and self.max_per_occasion > self.max_count
+        ):
+            problems.append(
+                (
+                    "max_per_occasion",
+                    f"không được lớn hơn max_count ({self.max_count} lần trong kỳ): số đợt "
+                    "chi cho một dịp nằm trong số lần được nhận",
+                    f"must not exceed max_count ({self.max_count} per period): the instalments "
+                    "of one occasion are payouts the count allows",
+                )
+            )
         if problems:
             raise PolicyError(problems)
+
+    @property
+    def per_occasion(self) -> int:
+        """Payouts allowed to one beneficiary for one occasion (its instalments): 1 unless
+        ``max_per_occasion`` says more."""
+        return self.max_per_occasion or 1
 
     @classmethod
     def from_dict(cls, kind: WelfareKind | str, data: Mapping[str, Any]) -> WelfareRule:
@@ -294,7 +328,11 @@ class WelfareRule:
         return cls(WelfareKind(kind), **values)
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _RULE_DEFAULTS}
+        return {
+            name: getattr(self, name)
+            for name in _RULE_DEFAULTS
+            if not (name in _RULE_OMITTED_WHEN_NONE and getattr(self, name) is None)
+        }
 
 
 # --- detection thresholds ------------------------------------------------------------------------

@@ -231,6 +231,49 @@ def test_one_occasion_paid_twice_and_two_tet_supports_in_a_lunar_year(world) -> 
     }
 
 
+def test_tet_support_in_the_instalments_the_policy_allows_is_no_repeat(world) -> None:  # type: ignore[no-untyped-def]
+    """G1's rules pay Tết support in two instalments (`max_per_occasion` 2, three a lunar
+    year): two payouts with the same text within the repeat window are no finding (they were
+    reported high as one occasion paid twice); a third for that occasion is one, high, the
+    third at stake. Without the field one payout per occasion is allowed, as before."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    adopt_for_g1(world, welfare__tet_support__max_count=3, welfare__tet_support__max_per_occasion=2)
+    text = "Hỗ trợ Tết Ất Tỵ"
+    for day in ("2025-01-10", "2025-01-24"):
+        world.payout("DV1", "tet_support", 1_000_000, on=day, occasion=text)
+    paid = [
+        world.payout("DV2", "tet_support", 1_000_000, on=day, occasion=text)
+        for day in ("2025-01-10", "2025-01-20", "2025-01-28")
+    ]
+    # in other words, a third payment for the same Tết is beyond the instalments too
+    world.payout("DV3", "tet_support", 1_000_000, on="2025-01-10", occasion=text)
+    world.payout("DV3", "tet_support", 1_000_000, on="2025-01-20", occasion=text)
+    other = world.payout(
+        "DV3", "tet_support", 500_000, on="2025-01-25", occasion="Tết Ất Tỵ (bổ sung)"
+    )
+    by_member = {f.people[0]: f for f in found(world, "repeated_benefit")}
+    assert set(by_member) == {"DV2", "DV3"}
+    f = by_member["DV2"]
+    assert (f.severity, f.amount, dict(f.stakes)) == (
+        "high",
+        1_000_000,
+        {paid[2].event_id: 1_000_000},
+    )
+    assert set(f.event_ids) == {p.event_id for p in paid}
+    g = by_member["DV3"]
+    assert (g.severity, g.amount, dict(g.stakes)) == ("medium", 500_000, {other.event_id: 500_000})
+    # back to one payout per occasion (the field left out): DV1's second is a repeat again
+    world.adopt(
+        "G1",
+        "2024-12-02",
+        version="2024-07b",
+        effective_from="2024-07-02",
+        welfare__tet_support__max_count=3,
+    )
+    assert {f.people[0] for f in found(world, "repeated_benefit")} == {"DV1", "DV2", "DV3"}
+
+
 def test_a_count_exceeded_puts_only_the_payouts_beyond_it_at_stake(world) -> None:  # type: ignore[no-untyped-def]
     """Sickness visits are allowed twice a year: a third is 500.000 đ too much, not every
     visit after the first (the finding said "thừa 1.000.000 đ" and put two at stake)."""

@@ -77,3 +77,16 @@ def test_direct_construction_is_checked_too() -> None:
     with pytest.raises(PolicyError) as exc:
         DetectionRules(uniform_min_peers=0)
     assert exc.value.errors[0][0] == "uniform_min_peers"
+
+
+def test_more_instalments_for_one_occasion_is_a_loosening() -> None:
+    """Rules 8 and 15 judge what a version lets a union pay: paying one occasion in more
+    instalments (`max_per_occasion`) than the version it replaces is looser, fewer is not."""
+    from audit.rules.timing import loosened
+
+    data = _data()
+    old = Policy.from_dict(data)
+    data["welfare"]["gift"]["max_per_occasion"] = 2
+    two = Policy.from_dict(data)
+    assert loosened(two, old) == ["welfare.gift.max_per_occasion"]
+    assert loosened(old, two) == []

@@ -226,6 +226,29 @@ def test_cross_field_problems_name_the_field(policy_2024: Policy) -> None:
     assert _errors(data) == {"category_limits.welfare.min_bp": "must not exceed max_bp"}
 
 
+def test_instalments_of_one_occasion_are_an_optional_rule_field(policy_2024: Policy) -> None:
+    """`max_per_occasion` says in how many instalments one occasion may be paid (detection
+    rule 2): absent it is one and is left out of the JSON form (versions written before it
+    keep their form); at most the count, refused naming the field otherwise."""
+    data = policy_2024.to_dict()
+    assert "max_per_occasion" not in data["welfare"]["tet_support"]
+    assert policy_2024.welfare[WelfareKind.tet_support].per_occasion == 1
+    data["welfare"]["tet_support"] |= {"max_count": 2, "max_per_occasion": 2}
+    p = Policy.from_dict(data)
+    assert p.welfare[WelfareKind.tet_support].per_occasion == 2
+    assert p.to_dict()["welfare"]["tet_support"]["max_per_occasion"] == 2
+    assert Policy.from_dict(p.to_dict()) == p
+    data["welfare"]["tet_support"]["max_count"] = 1
+    assert _errors(data) == {
+        "welfare.tet_support.max_per_occasion": "must not exceed max_count (1 per period): "
+        "the instalments of one occasion are payouts the count allows"
+    }
+    data["welfare"]["tet_support"]["max_per_occasion"] = 0
+    assert _errors(data) == {"welfare.tet_support.max_per_occasion": "must be a whole number ≥ 1"}
+    data["welfare"]["tet_support"]["max_per_occasion"] = "2"
+    assert _errors(data) == {"welfare.tet_support.max_per_occasion": "must be a whole number ≥ 1"}
+
+
 def test_invalid_dates_are_refused(policy_2024: Policy) -> None:
     data = policy_2024.to_dict()
     data["effective_from"] = "2024-02-30"
