@@ -22,7 +22,11 @@ Invariants:
   low when the member is listed only from a later month: someone back from unpaid leave looks
   the same as a name added to the rolls after being paid. A new joiner paid before their first
   full month, a member on leave who paid dues before, or one whose union skipped a month now
-  and then, is not reported.
+  and then, is not reported; nor is a member listed later who was on the paying union's
+  books before the first month its dues batches in the ledger are for, by a join recorded
+  by the end of that month (not one the payer back-dated shortly before paying): their gap
+  is a leave that began before the union's records, which cannot show the lines before it,
+  judged as a leave that began inside them (`_on_leave_from_before_the_records`).
 - Rule 4 (`relatives_over_member_cap`) reports, at medium severity, one member's relatives
   who each restart the per-beneficiary limits of a kind: at least two relatives declared
   without a citizen ID, each declared by the officer who recorded its first payout of that
@@ -47,7 +51,7 @@ from audit.rules.facts import Facts, MemberFacts, Movement, Payout
 from ledger.clock import local_date
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.money import format_dong
-from ledger.domain.periods import Period
+from ledger.domain.periods import Period, parse_period
 from ledger.domain.rules import BEREAVEMENT_GRACE_DAYS
 
 
@@ -223,9 +227,48 @@ def _dues_months(facts: Facts, m: MemberFacts, p: Payout) -> list[str]:
     return months[::-1]  # oldest first
 
 
+def _records_start(facts: Facts) -> dict[str, Period]:
+    """Per union, the first month its dues batches in the ledger are for: where the ledger's
+    evidence of who is on its rolls begins."""
+    out: dict[str, Period] = {}
+    for (unit, month), n in facts.dues_lines.items():
+        if n > 0 and (unit not in out or month < out[unit].label):
+            out[unit] = parse_period(month)
+    return out
+
+
+def _on_leave_from_before_the_records(
+    facts: Facts, m: MemberFacts, p: Payout, start: Period | None
+) -> bool:
+    """Whether member `m`, listed in a batch only after payout `p`, was already on the
+    paying union's books, as the ledger recorded them, when its dues records began: then
+    the months without a line run from before the records, a leave (or dues not collected)
+    that began before them, as a member on leave who paid dues before is. A join recorded
+    after the first month of the records, back-dated before it, is no such evidence; nor is
+    one the payer recorded back-dated shortly before paying (the medium case below)."""
+    if start is None:
+        return False
+    record = facts.join_records.get(m.number)
+    if record is None or m.unit_on(start.start - timedelta(days=1)) != p.unit:
+        return False
+    signer, recorded_on = record
+    if recorded_on >= start.end:
+        return False
+    judged = facts.judged(p.unit, p.on)
+    days = judged.backdate_days if judged is not None else 45
+    paid_on = local_date(datetime.fromisoformat(p.recorded_at))
+    payer_backdated = (
+        signer == p.recorder
+        and (recorded_on - m.joined_on).days > days
+        and 0 <= (paid_on - recorded_on).days <= days
+    )
+    return not payer_backdated
+
+
 def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding]:
     """Need-based payouts to members no dues batch lists."""
     groups: dict[tuple[str, str], list[tuple[Payout, list[str]]]] = defaultdict(list)
+    starts = _records_start(facts)
     for p in facts.counted_payouts():
         m = facts.members.get(p.member)
         if m is None or not p.need_based or p.event_id in flagged:
@@ -233,6 +276,8 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
         first = facts.first_dues.get(p.member)
         if first is not None and first <= Period.for_date("month", p.on).label:
             continue  # on the rolls by the payout's month
+        if first is not None and _on_leave_from_before_the_records(facts, m, p, starts.get(p.unit)):
+            continue  # listed again after a leave that began before the union's records
         months = _dues_months(facts, m, p)
         if len(months) >= DUES_MONTHS_MISSED:
             groups[(p.member, p.unit)].append((p, months))
