@@ -53,6 +53,7 @@ from audit.rules.loosening import policy_loosening
 from audit.rules.membership import (
     duplicate_citizen_id,
     inactive_beneficiary,
+    relative_declared_again,
     relatives_over_member_cap,
 )
 from audit.rules.people import self_dealing, shared_bank_account, unlinked_officer
@@ -100,7 +101,9 @@ RULES: list[Rule] = [
         4,
         "Vượt mức chi, vượt quy chế",
         "Over a cap, or overridden",
-        lambda facts: over_cap(facts) + relatives_over_member_cap(facts),
+        lambda facts: (
+            over_cap(facts) + relatives_over_member_cap(facts) + relative_declared_again(facts)
+        ),
     ),
     Rule(
         "split_payment",

@@ -103,6 +103,7 @@ from ledger.privacy import (
     name_problem,
     new_data_key,
     normalize_indexed,
+    relative_indexes,
     seal,
     unseal,
 )
@@ -903,6 +904,16 @@ class Ledger(Application[UUID]):
             )
         if problems:
             raise invalid(problems)
+        if pc.command.type == "member.relative" and {"full_name", "date_of_birth"} <= set(
+            item.openings
+        ):
+            # one relative declared again under another code, without a citizen ID, is
+            # recognised by these (detection rule 4), never by reading the name
+            blind |= relative_indexes(
+                self.vault.index_key(),
+                str(item.openings["full_name"]["value"]),
+                str(item.openings["date_of_birth"]["value"]),
+            )
         envelope["sealed"] = seal(key, person_id=person_id, payload=item.openings)
         if blind:
             envelope["blind"] = blind

@@ -59,7 +59,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.banks import canonical_bank
 from ledger.signing import decode_b64, encode_b64
-from ledger.textfiles import hidden_characters
+from ledger.textfiles import fold, hidden_characters
 
 __all__ = [
     "BLIND_INDEX_KINDS",
@@ -78,6 +78,8 @@ __all__ = [
     "normalize_citizen_id",
     "normalize_household",
     "normalize_indexed",
+    "normalize_name",
+    "relative_indexes",
     "seal",
     "unseal",
 ]
@@ -88,7 +90,7 @@ NONCE_BYTES = 12
 MIN_INDEX_KEY_BYTES = 16
 SEAL_VERSION = "v1"
 AAD_PREFIX = b"phucloi-pii-v1|"
-BLIND_INDEX_KINDS = frozenset({"citizen_id", "bank_account", "household"})
+BLIND_INDEX_KINDS = frozenset({"citizen_id", "bank_account", "household", "name", "name_dob"})
 BLIND_INDEX_HEX_CHARS = 32
 
 _SEPARATORS = re.compile(r"[\s.\-]")
@@ -378,6 +380,28 @@ def normalize_household(s: str) -> str:
     return value
 
 
+def normalize_name(s: str) -> str:
+    """A person's name as a relative's blind index compares it: without case, tone marks
+    or extra spaces, đ as d (``Nguyễn  Văn An`` and ``NGUYEN VAN AN`` are one)."""
+    value = " ".join(fold(s).split()) if isinstance(s, str) else ""
+    if not value:
+        raise ValueError("name: empty / họ tên trống")
+    return value
+
+
+def relative_indexes(index_key: bytes, full_name: str, date_of_birth: str) -> dict[str, str]:
+    """The blind indexes of a declared relative's name, and of its name with its date of
+    birth (``relative_name``, ``relative_name_dob`` of the envelope's ``blind``): how
+    detection (rule 4) recognises one relative declared again under another code without a
+    citizen ID, never reading the name."""
+    return {
+        "relative_name": blind_index(index_key, kind="name", value=full_name),
+        "relative_name_dob": blind_index(
+            index_key, kind="name_dob", value=f"{full_name}|{date_of_birth}"
+        ),
+    }
+
+
 def normalize_indexed(kind: str, value: str) -> str:
     """The normal form of a blind-indexed value of `kind`; ValueError naming what is wrong."""
     if kind == "citizen_id":
@@ -391,6 +415,11 @@ def normalize_indexed(kind: str, value: str) -> str:
         return normalize_bank_account(bank_code, number)
     if kind == "household":
         return normalize_household(value)
+    if kind == "name":
+        return normalize_name(value)
+    if kind == "name_dob":
+        name, _, born = value.rpartition("|") if isinstance(value, str) else ("", "", "")
+        return f"{normalize_name(name)}|{date.fromisoformat(born).isoformat()}"
     raise ValueError(f"blind index kind must be one of {sorted(BLIND_INDEX_KINDS)}, got {kind!r}")
 
 

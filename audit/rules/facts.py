@@ -97,6 +97,10 @@ class Relative:
     signer: str | None = None  # who declared it
     recorded_on: date | None = None  # the Vietnam date it was declared in the ledger
     declared_on: date | None = None  # its effective date
+    # blind indexes of its name, and of its name with its date of birth (rule 4: one
+    # relative declared again under another code); None for declarations made before them
+    name: str | None = None
+    name_dob: str | None = None
 
 
 @dataclass(slots=True)

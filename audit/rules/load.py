@@ -376,15 +376,17 @@ class _Scan:
         body = cmd["body"]
         member = self.facts.members.get(body["member"])
         if member is not None:
-            citizen = (env.get("blind") or {}).get("citizen_id")
+            blind = env.get("blind") or {}
             member.relatives[body["relative"]] = Relative(
                 body["relative"],
                 body["relation"],
-                citizen,
+                blind.get("citizen_id"),
                 event_id=cmd["command_id"],
                 signer=cmd["signer"]["officer"],
                 recorded_on=local_date(_instant(env["recorded_at"])),
                 declared_on=_day(cmd["effective_date"]),
+                name=blind.get("relative_name"),
+                name_dob=blind.get("relative_name_dob"),
             )
 
     def _erased(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
@@ -510,7 +512,7 @@ class _Scan:
             if member is not None:
                 member.citizen = member.bank = member.household = None
                 for rel in member.relatives.values():
-                    rel.citizen = None
+                    rel.citizen = rel.name = rel.name_dob = None
         for p in self.facts.payouts:
             if p.member in self.erased:
                 p.payee = None

@@ -47,7 +47,7 @@ from datetime import date, datetime, timedelta
 from itertools import combinations
 
 from audit.rules.base import DetectedFinding, Evidence, make
-from audit.rules.facts import Facts, MemberFacts, Movement, Payout
+from audit.rules.facts import Facts, MemberFacts, Movement, Payout, Relative
 from ledger.clock import local_date
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.money import format_dong
@@ -609,3 +609,156 @@ def _over_cap_together(
         if len({q.member for q in items}) > 1 and sum(q.amount for q in items) > rule.per_year_cap:
             out[key] = (items, rule.per_year_cap)
     return out
+
+
+_ONCE_PER_PERSON = frozenset({WelfareKind.bereavement.value})  # a person dies once
+
+
+def _beyond_one_beneficiary(facts: Facts, kind: str, paid: list[Payout]) -> list[Payout]:
+    """Of one person's payouts of `kind` (oldest first), those beyond what one beneficiary
+    may draw: after the first bereavement, or past the count or period cap in a window."""
+    if kind in _ONCE_PER_PERSON:
+        return paid[1:]
+    over: list[Payout] = []
+    windows: dict[str, list[Payout]] = defaultdict(list)
+    for p in paid:
+        windows[facts.window(p)[0].label].append(p)
+    for items in windows.values():
+        policy = facts.policy(items[0].unit, items[0].on)
+        rule = policy.rule(WelfareKind(kind)) if policy is not None else None
+        if rule is None:
+            continue
+        kept, used = 0, 0
+        for i, p in enumerate(items):
+            if (rule.max_count is not None and kept + 1 > rule.max_count) or (
+                rule.per_year_cap is not None and used + p.amount > rule.per_year_cap
+            ):
+                over += items[i:]
+                break
+            kept, used = kept + 1, used + p.amount
+    return over
+
+
+def _declaration_evidence(facts: Facts, m: MemberFacts, rel: Relative, unit: str) -> Evidence:
+    return Evidence(
+        rel.event_id or "",
+        "member.relative",
+        rel.declared_on,
+        m.unit_on(rel.declared_on) if rel.declared_on else unit,
+        None,
+        (m.number, *((rel.signer,) if rel.signer else ())),
+        f"khai báo thân nhân {rel.code} ({rel.relation}) ngày {rel.recorded_on:%d/%m/%Y}"
+        if rel.recorded_on
+        else f"khai báo thân nhân {rel.code}",
+        context=True,
+    )
+
+
+def relative_declared_again(facts: Facts) -> list[DetectedFinding]:
+    """Rule 4: one relative declared again under a new code without a citizen ID after being
+    paid, and paid again under it.
+
+    The later declaration has no citizen ID and carries the same name (blind index, without
+    case or tone marks) as an earlier relative of the same member, with the same date of
+    birth (the same person) or the same relationship (likely the same person: a date of birth
+    corrected, or typed otherwise); the earlier one was paid a kind before the new code was
+    declared and the new code is paid that kind again. High (same date of birth) or medium
+    (same relationship only) when the payouts under both codes together go beyond what one
+    beneficiary may draw (a second bereavement, a count or period cap in a window): those
+    beyond are at stake. Within one beneficiary's limits it is low for the same date of
+    birth, with nothing at stake (the inspector asks why a new code), and no finding for a
+    relationship only. Two relatives with different names (two children, twins), a
+    relative declared again but paid under one code only, are not reported."""
+    out: list[DetectedFinding] = []
+    by_member = facts.payouts_by_member()
+    for number, m in facts.members.items():
+        paid = [p for p in by_member.get(number, ()) if p.relative is not None]
+        if not paid or len(m.relatives) < 2:
+            continue
+        ordered = sorted(
+            (r for r in m.relatives.values() if r.name is not None and r.recorded_on),
+            key=lambda r: (r.recorded_on or date.min, r.declared_on or date.min, r.code),
+        )
+        for j, again in enumerate(ordered):
+            if again.citizen is not None or again.recorded_on is None:
+                continue
+            for first in ordered[:j]:
+                same_person = first.name_dob is not None and first.name_dob == again.name_dob
+                if not same_person and not (
+                    first.name == again.name and first.relation == again.relation
+                ):
+                    continue
+                if first.citizen is not None and first.citizen == again.citizen:
+                    continue  # one citizen ID: already one beneficiary (`Payout.same_as`)
+                found = _paid_again(facts, m, first, again, paid, same_person)
+                if found is not None:
+                    out.append(found)
+                    break
+    return out
+
+
+def _paid_again(
+    facts: Facts,
+    m: MemberFacts,
+    first: Relative,
+    again: Relative,
+    paid: list[Payout],
+    same_person: bool,
+) -> DetectedFinding | None:
+    assert again.recorded_on is not None
+    before = [
+        p
+        for p in paid
+        if p.relative == first.code
+        and local_date(datetime.fromisoformat(p.recorded_at)) <= again.recorded_on
+    ]
+    kinds = {p.kind for p in before}
+    later = [p for p in paid if p.relative == again.code and p.kind in kinds]
+    if not later:
+        return None
+    both = sorted(
+        [p for p in paid if p.relative in (first.code, again.code) and p.kind in kinds],
+        key=lambda p: (p.on, p.recorded_at, p.event_id),
+    )
+    over: list[Payout] = []
+    for kind in sorted({p.kind for p in later}):
+        over += _beyond_one_beneficiary(facts, kind, [p for p in both if p.kind == kind])
+    if over:
+        severity = "high" if same_person else "medium"
+    elif same_person:
+        severity = "low"
+    else:
+        return None
+    shown = [p for p in both if p.kind in {q.kind for q in later}]
+    unit = later[-1].unit
+    excess = sum(p.amount for p in over)
+    evidence = [payout_evidence(p) for p in shown]
+    evidence += [_declaration_evidence(facts, m, r, unit) for r in (first, again) if r.event_id]
+    names = ", ".join(sorted({kind_vi(p.kind) for p in later}))
+    names_en = ", ".join(sorted({p.kind for p in later}))
+    alike_vi = "cùng họ tên và ngày sinh" if same_person else "cùng họ tên và quan hệ"
+    alike_en = (
+        "the same name and date of birth" if same_person else "the same name and relationship"
+    )
+    if over:
+        money_vi = f"vượt mức một người được nhận {format_dong(excess)}"
+        money_en = f"{excess} đồng beyond what one beneficiary may draw"
+    else:
+        money_vi = "trong mức một người được nhận; cần làm rõ vì sao khai báo mã mới"
+        money_en = "within one beneficiary's limits; the inspector asks why a new code"
+    return make(
+        "over_cap",
+        severity,  # type: ignore[arg-type]
+        unit=unit,
+        people=[m.number, *(p.recorder for p in shown), *(r.signer or "" for r in (first, again))],
+        amount=excess,
+        vi=f"Thân nhân {first.code} của {m.number} đã nhận {names}, rồi được khai báo lại "
+        f"không có số CCCD/định danh với mã mới {again.code} ({alike_vi}) ngày "
+        f"{again.recorded_on:%d/%m/%Y} và nhận lại: {len(shown)} khoản dưới hai mã, "
+        f"{money_vi}.",
+        en=f"Relative {first.code} of {m.number} was paid {names_en}, then declared again "
+        f"without a citizen ID as {again.code} ({alike_en}) on {again.recorded_on} and paid "
+        f"again: {len(shown)} payouts under the two codes, {money_en}.",
+        evidence=evidence,
+        stakes={p.event_id: p.amount for p in over},
+    )

@@ -371,3 +371,95 @@ def test_a_child_declared_twice_with_one_citizen_id_is_one_beneficiary(world) ->
     # and over the period cap one child may draw, without a chair's override (rule 4)
     over = [(g.people[0], g.severity, g.amount) for g in found(world, "over_cap")]
     assert over == [("DV1", "high", 2_000_000)]
+
+
+# --- rule 4: one relative declared again under a new code after being paid ----------------------
+
+
+def _declare(
+    world: Any, number: str, code: str, on: str, name: str, born: str, relation: str = "child"
+) -> Any:
+    with at(on):
+        return world.submit(
+            "member.relative",
+            by=world.kt,
+            unit="G1",
+            effective_date=on,
+            body={"member": number, "relative": code, "relation": relation},
+            personal={"full_name": name, "date_of_birth": born},
+        )
+
+
+def _support(world: Any, number: str, code: str, on: str, kind: str = "children_support") -> Any:
+    return world.payout(
+        number,
+        kind,
+        1_000_000,
+        on=on,
+        occasion=f"hỗ trợ {code} {on}",
+        relative=code,
+        personal={"reason": "hoàn cảnh"},
+    )
+
+
+def test_a_paid_relative_declared_again_under_a_new_code_and_paid_again(world) -> None:  # type: ignore[no-untyped-def]
+    """Children's support is at most twice and 2.000.000 đ a year per child. DV1's child R1
+    (no citizen ID) is paid twice, then declared again as R2 with the same name (typed
+    without tone marks) and date of birth, and paid a third time: high, the third at stake,
+    both declarations shown. DV6's parent is paid a bereavement twice under two codes: high.
+    DV4's R2 has R1's name and relationship but another date of birth: medium. DV5's child,
+    declared again, is paid once under each code, within one child's limits: low, nothing at
+    stake. Not reported: twins with different names (DV2), a child declared again to correct
+    the date of birth and paid under one code only (DV3)."""
+    for n in ("DV1", "DV2", "DV3", "DV4", "DV5", "DV6"):
+        world.join(n)
+    _declare(world, "DV1", "R1", "2024-07-02", "Nguyễn Minh An", "2018-05-01")
+    r1 = [_support(world, "DV1", "R1", d) for d in ("2024-09-02", "2024-10-01")]
+    again = _declare(world, "DV1", "R2", "2024-10-01", "NGUYEN  MINH AN", "2018-05-01")
+    third = _support(world, "DV1", "R2", "2024-12-02")
+    for code, name in (("R1", "Trần Minh Khoa"), ("R2", "Trần Minh Khôi")):  # twins
+        _declare(world, "DV2", code, "2024-07-02", name, "2018-05-01")
+        _support(world, "DV2", code, "2024-09-02")
+        _support(world, "DV2", code, "2024-10-02")
+    _declare(world, "DV3", "R1", "2024-07-02", "Lê Văn Bình", "2017-01-01")
+    _support(world, "DV3", "R1", "2024-09-02")
+    _declare(world, "DV3", "R2", "2024-10-01", "Lê Văn Bình", "2017-01-10")
+    _declare(world, "DV4", "R1", "2024-07-02", "Lê Văn Cường", "2017-01-01")
+    _support(world, "DV4", "R1", "2024-09-02")
+    _support(world, "DV4", "R1", "2024-09-20")
+    _declare(world, "DV4", "R2", "2024-10-01", "Lê Văn Cường", "2016-01-01")
+    fourth = _support(world, "DV4", "R2", "2024-12-02")
+    _declare(world, "DV5", "R1", "2024-07-02", "Võ Thị Hoa", "2019-02-02")
+    low = [_support(world, "DV5", "R1", "2024-09-02")]
+    _declare(world, "DV5", "R2", "2024-10-01", "Võ Thị Hoa", "2019-02-02")
+    low.append(_support(world, "DV5", "R2", "2024-12-02"))
+    _declare(world, "DV6", "R1", "2024-07-02", "Phạm Văn Tư", "1950-01-01", "parent")
+    died = _support(world, "DV6", "R1", "2024-09-02", kind="bereavement")
+    _declare(world, "DV6", "R2", "2024-10-01", "Phạm Văn Tư", "1950-01-01", "parent")
+    twice = _support(world, "DV6", "R2", "2024-12-02", kind="bereavement")
+
+    report = detect(world.ctx)
+    assert report.rule_errors == {}
+    by_member = {
+        f.people[0]: f
+        for f in report.findings
+        if f.rule == "over_cap" and "declared again" in f.explanation_en
+    }
+    assert {n: (f.severity, f.amount) for n, f in by_member.items()} == {
+        "DV1": ("high", 1_000_000),
+        "DV4": ("medium", 1_000_000),
+        "DV5": ("low", 0),
+        "DV6": ("high", 1_000_000),
+    }
+    f = by_member["DV1"]
+    assert dict(f.stakes) == {third.event_id: 1_000_000}
+    assert {*(p.event_id for p in r1), third.event_id, again.event_id} <= set(f.event_ids)
+    assert "R2 (the same name and date of birth)" in f.explanation_en
+    assert "khai báo lại" in f.explanation_vi
+    assert dict(by_member["DV4"].stakes) == {fourth.event_id: 1_000_000}
+    assert "the same name and relationship" in by_member["DV4"].explanation_en
+    assert by_member["DV5"].stakes == () and {p.event_id for p in low} <= set(
+        by_member["DV5"].event_ids
+    )
+    assert dict(by_member["DV6"].stakes) == {twice.event_id: 1_000_000}
+    assert died.event_id in by_member["DV6"].event_ids

@@ -331,3 +331,19 @@ def test_blind_index_errors() -> None:
         blind_index(INDEX_KEY, kind="bank_account", value="001100456789")
     with pytest.raises(ValueError, match="index key"):
         blind_index(b"short", kind="citizen_id", value="079123456789")
+
+
+def test_a_relatives_name_is_indexed_without_case_tone_marks_or_extra_spaces() -> None:
+    from ledger.privacy import relative_indexes
+
+    key = b"k" * 32
+    a = relative_indexes(key, "Nguyễn Minh An", "2018-05-01")
+    assert a == relative_indexes(key, "NGUYEN  MINH AN", "2018-05-01")
+    other_day = relative_indexes(key, "Nguyễn Minh An", "2018-05-02")
+    assert other_day["relative_name"] == a["relative_name"]
+    assert other_day["relative_name_dob"] != a["relative_name_dob"]
+    assert relative_indexes(key, "Nguyễn Minh Ân", "2018-05-01") == a  # tone marks folded
+    assert (
+        relative_indexes(key, "Nguyễn Minh Anh", "2018-05-01")["relative_name"]
+        != (a["relative_name"])
+    )
