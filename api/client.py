@@ -59,6 +59,7 @@ PATHS = {
     "member.relative": "/members",
     "member.salary": "/members",
     "member.erase": "/members",
+    "member.erase_relative": "/members",
     "policy.adopt": "/policies",
 }
 

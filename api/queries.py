@@ -115,12 +115,18 @@ def member(ledger: Ledger, number: str, *, disputes: bool = False) -> dict[str, 
         raise not_found("member", number)
     data, tampered = _reveal(ledger, number)
     relatives = (data or {}).get("relatives", {})
+    gone = set((data or {}).get("erased_relatives", ()))  # erased on their own
     return m.record() | {
         "erased": data is None,
         "tampered": tampered,
         "name": None if data is None else data.get("full_name"),
         "relatives": [
-            {"code": c, "relation": r, "name": relatives.get(c, {}).get("full_name")}
+            {
+                "code": c,
+                "relation": r,
+                "name": relatives.get(c, {}).get("full_name"),
+                "erased": data is None or c in gone,
+            }
             for c, r in m.relatives.items()
         ],
         "statements": [s for s in m.statements if disputes or s["kind"] != "dispute"],

@@ -89,7 +89,9 @@ class Replay:
     )
     payout_makers: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     fee_reliefs: set[str] = field(default_factory=set)  # union_fee.relief event ids
-    erased: set[str] = field(default_factory=set)
+    erased: set[str] = field(default_factory=set)  # the people whose erasure is in the log
+    # member's person id -> the relatives they declared with keys of their own
+    relative_keys: dict[str, list[str]] = field(default_factory=dict)
     signed_with: dict[tuple[str, str], list[tuple[int, str, str]]] = field(default_factory=dict)
     revocations: list[tuple[int, str, str]] = field(default_factory=list)  # seq, officer, key
     deferred: list[tuple[Scanned, str, bytes]] | None = None  # signatures left to the caller
@@ -705,8 +707,12 @@ def replay_one(item: Scanned, r: Replay) -> list[Finding]:
         result = check(item, r)
         if result:
             found.extend(result)
-    if item.type == "member.erase" and item.extra:
-        r.erased.add(item.extra["person"])
+    if item.extra and item.type in ("member.erase", "member.erase_relative"):
+        person = item.extra["person"]
+        r.erased.add(person)
+        r.erased.update(r.relative_keys.get(person, ()))  # a member's relatives go with them
+    elif item.extra and item.type == "member.relative":
+        r.relative_keys.setdefault(item.extra["member"], []).append(item.extra["person"])
     leaf = item.leaf if item.leaf is not None else b"\x00" * 32
     found.extend(r.apply(item, leaf))
     return found

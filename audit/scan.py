@@ -34,7 +34,7 @@ from nacl.exceptions import CryptoError
 
 from audit.findings import ERROR, WARNING, Finding
 from audit.source import EventRow, LogRow
-from ledger.domain.base import aggregate_id
+from ledger.domain.base import SEALED_UNDER_RELATIVE, aggregate_id, relative_person_id
 from ledger.leaf import leaf_bytes
 from ledger.privacy import TamperedError, unseal
 
@@ -275,6 +275,16 @@ def check_digest(d: Decoded, ctx: ScanContext) -> list[Finding]:
     return []
 
 
+def sealed_for(cmd: dict[str, Any], env: dict[str, Any]) -> str:
+    """The person whose key an event's sealed data is under (and whose id is its GCM
+    associated data): the member's, or a relative's own when the envelope says so."""
+    body = _obj(cmd.get("body"))
+    number = str(body.get("member", ""))
+    if cmd.get("type") == "member.relative" and env.get("sealed_under") == SEALED_UNDER_RELATIVE:
+        return str(relative_person_id(number, str(body.get("relative", ""))))
+    return str(aggregate_id("member", number))
+
+
 def check_sealed(d: Decoded, ctx: ScanContext) -> list[Finding]:
     env, cmd = d.envelope, d.command
     if env is None or cmd is None or "sealed" not in env:
@@ -293,7 +303,7 @@ def check_sealed(d: Decoded, ctx: ScanContext) -> list[Finding]:
         ]
     if ctx.data_keys is None:
         return []
-    person = str(aggregate_id("member", str(_obj(cmd.get("body")).get("member", ""))))
+    person = sealed_for(cmd, env)
     if person not in ctx.data_keys:
         return [
             _f(
@@ -406,6 +416,13 @@ def _extra(
         return {"target": body.get("target")}
     if kind == "member.erase":
         return {"person": str(aggregate_id("member", str(body.get("member", ""))))}
+    if kind == "member.erase_relative":
+        number, code = str(body.get("member", "")), str(body.get("relative", ""))
+        return {"person": str(relative_person_id(number, code))}
+    if kind == "member.relative" and env.get("sealed_under") == SEALED_UNDER_RELATIVE:
+        # a relative with a key of their own: the member's erasure destroys it too
+        member = str(aggregate_id("member", str(body.get("member", ""))))
+        return {"person": sealed_for(cmd, env), "member": member}
     return None
 
 

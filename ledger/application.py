@@ -67,7 +67,13 @@ from sqlalchemy.engine import Engine
 from ledger import clock
 from ledger.authority import check_signature, holds_role, refuse, role_refusal
 from ledger.canonical import CanonicalError, canonical_bytes, sha256_hex
-from ledger.domain.base import LedgerAggregate, aggregate_id, command_of
+from ledger.domain.base import (
+    SEALED_UNDER_RELATIVE,
+    LedgerAggregate,
+    aggregate_id,
+    command_of,
+    relative_person_id,
+)
 from ledger.domain.catalogue import HouseholdStatus, Role
 from ledger.domain.commands import (
     BLIND_INDEXED,
@@ -112,7 +118,7 @@ from ledger.sessions import session_ender
 from ledger.store import Tx
 from ledger.tables import ledger_entries, member_index
 from ledger.textfiles import LINE_BREAKS
-from ledger.vault import Vault
+from ledger.vault import Vault, erased_people
 
 
 class SignedItem(BaseModel):
@@ -155,6 +161,7 @@ class Work:
     existing: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # entries by id
     new_keys: dict[str, bytes] = field(default_factory=dict)  # person id -> data key to store
     new_index_key: bytes | None = None  # the ledger's first blind-index key, to store
+    key_owners: dict[str, str] = field(default_factory=dict)  # a new relative key -> member id
     expect_head: int | None = None  # optimistic: the log head the write must still find
     # careful: the log head the checks saw, the aggregates they read, and the command types
     # whose later entries would change a list they read (members of a unit, registries)
@@ -212,6 +219,9 @@ class Ledger(Application[UUID]):
     OPTIMISTIC_MAX: ClassVar[int] = 100  # larger batches always `_sync` first
     OPTIMISM_PAUSE: ClassVar[int] = 64  # careful batches after another writer was seen
     RECHECKS: ClassVar[int] = 8  # careful attempts before a busy ledger is reported
+    # Relatives' data under keys of their own (`_seal_personal`). False writes relatives as
+    # ledgers did before (under the member's key): only for tests of such ledgers.
+    RELATIVE_KEYS: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -261,9 +271,9 @@ class Ledger(Application[UUID]):
             self._advance(work)
         # The keys were destroyed in the events' transaction (Vault.key_eraser); the cache
         # follows only now that it committed.
-        erased = [m.aggregate_id for m in work.metas.values() if m.command_type == "member.erase"]
+        erased = erased_people(work.metas.values())
         if erased:
-            self.vault.erased(erased)
+            self.vault.erased(erased)  # a member's relatives' keys with it
             scrub_storage(self.engine)  # the old copy of the key out of the database's pages
         return receipts
 
@@ -326,7 +336,7 @@ class Ledger(Application[UUID]):
                 work.metas,
                 [
                     self.vault.index_key_writer(work.new_index_key),
-                    self.vault.key_writer(work.new_keys),
+                    self.vault.key_writer(work.new_keys, work.key_owners),
                     self.vault.key_eraser(),
                     session_ender(),
                     *self.projectors,
@@ -394,13 +404,25 @@ class Ledger(Application[UUID]):
             return None
         fields: dict[str, Any] = {}
         relatives: dict[str, dict[str, Any]] = {}
+        erased_relatives: list[str] = []
         for ev in self.repository.event_store.get(member.id):
-            sealed = ev.envelope.get("sealed")  # type: ignore[attr-defined]
+            envelope = ev.envelope  # type: ignore[attr-defined]
+            sealed = envelope.get("sealed")
             if not sealed:
                 continue
-            opened = unseal(key, person_id=person_id, sealed=sealed)
+            cmd = command_of(envelope)
+            if envelope.get("sealed_under") == SEALED_UNDER_RELATIVE:
+                # a relative with a key of their own: erased on their own, or with the member
+                code = cmd["body"]["relative"]
+                own = str(relative_person_id(number, code))
+                own_key = self.vault.key_for(own)
+                if own_key is None:
+                    erased_relatives.append(code)
+                    continue
+                opened = unseal(own_key, person_id=own, sealed=sealed)
+            else:
+                opened = unseal(key, person_id=person_id, sealed=sealed)
             values = {k: v["value"] for k, v in opened.items()}
-            cmd = command_of(ev.envelope)  # type: ignore[attr-defined]
             if cmd["type"] == "member.relative":
                 relatives[cmd["body"]["relative"]] = values
             elif cmd["type"] == "payout.record":
@@ -411,6 +433,8 @@ class Ledger(Application[UUID]):
                 fields.update(values)
         if relatives:
             fields["relatives"] = relatives
+        if erased_relatives:
+            fields["erased_relatives"] = sorted(erased_relatives)
         return fields
 
     def replace_broken_connections(self) -> None:
@@ -849,6 +873,15 @@ class Ledger(Application[UUID]):
                     ]
                 )
             key = stored
+        if pc.command.type == "member.relative" and self.RELATIVE_KEYS:
+            # A relative's data goes under a key of their own, so that they can be erased
+            # alone (`member.erase_relative`); the member's erasure destroys it too
+            # (`person_keys.member_id`). The envelope says which key (ledger.domain.base).
+            owner, person_id = person_id, str(relative_person_id(number, pc.body.relative))
+            key = work.new_keys.get(person_id) or new_data_key()
+            work.new_keys[person_id] = key
+            work.key_owners[person_id] = owner
+            envelope["sealed_under"] = SEALED_UNDER_RELATIVE
         blind: dict[str, str] = {}
         problems: list[Problem] = []
         for field_, kind in BLIND_INDEXED.items():
@@ -910,7 +943,7 @@ class Ledger(Application[UUID]):
             # one relative declared again under another code, without a citizen ID, is
             # recognised by these (detection rule 4), never by reading the name
             blind |= relative_indexes(
-                self.vault.index_key(),
+                self._index_key(work),
                 str(item.openings["full_name"]["value"]),
                 str(item.openings["date_of_birth"]["value"]),
             )
@@ -986,6 +1019,11 @@ class Ledger(Application[UUID]):
                 # another process erased someone: its key went in the same transaction
                 self.vault.erased(
                     str(r["originator_id"]) for r in changed if r["command_type"] == "member.erase"
+                )
+                self.vault.forget_relatives_of(
+                    str(r["originator_id"])
+                    for r in changed
+                    if r["command_type"] == "member.erase_relative"
                 )
                 self._known_head = max(int(r["seq"]) for r in changed)
             rows += self._entries_by_id(tx, rest)

@@ -597,6 +597,8 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
                 )
             ]
         )
+    if cmd.type == "member.erase_relative":
+        _check_relative_erasable(member, body.relative)
     method = {
         "member.transfer": member.transfer,
         "member.leave": member.leave,
@@ -605,9 +607,57 @@ def _member_change(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item:
         "member.relative": member.add_relative,
         "member.salary": member.change_salary,
         "member.erase": member.erase,
+        "member.erase_relative": member.erase_relative,
     }[cmd.type]
     method(envelope=env)
     return member, {}
+
+
+def _check_relative_erasable(member: Member, code: str) -> None:
+    """A relative is erased on their own only when their data is sealed under a key of
+    their own: one declared before relatives had keys is sealed under the member's key, which
+    also opens the member's own data (and erasing it is `member.erase`)."""
+    number = member.number
+    if code not in member.relatives:
+        raise invalid(
+            [
+                problem(
+                    "body.relative",
+                    "unknown_relative",
+                    f"đoàn viên {number} không có thân nhân mã {code}",
+                    f"member {number} has no relative {code}",
+                )
+            ]
+        )
+    if code in member.relatives_erased:
+        raise invalid(
+            [
+                problem(
+                    "body.relative",
+                    "already_erased",
+                    f"dữ liệu cá nhân của thân nhân {code} đã bị xóa",
+                    f"relative {code}'s personal data has already been erased",
+                )
+            ]
+        )
+    if code not in member.relatives_keyed:
+        raise invalid(
+            [
+                problem(
+                    "body.relative",
+                    "sealed_under_member",
+                    f"thân nhân {code} được khai trước khi mỗi thân nhân có khóa dữ liệu riêng: "
+                    f"dữ liệu của họ niêm phong bằng khóa của đoàn viên {number}, nên không xóa "
+                    f"riêng được. Chỉ xóa dữ liệu của đoàn viên {number} (phucloi members "
+                    "erase) mới xóa được; khai lại thân nhân với mã mới không xóa bản khai cũ",
+                    f"relative {code} was declared before relatives had data keys of their "
+                    f"own: their data is sealed under member {number}'s key and cannot be "
+                    f"erased alone. Only erasing member {number} (phucloi members erase) "
+                    "removes it; declaring the relative again under a new code leaves the old "
+                    "declaration as it is",
+                )
+            ]
+        )
 
 
 # --- money in ------------------------------------------------------------------------------
@@ -1335,6 +1385,7 @@ HANDLERS: dict[str, Callable[..., Result]] = {
     "member.relative": _member_change,
     "member.salary": _member_change,
     "member.erase": _member_change,
+    "member.erase_relative": _member_change,
     "collection.dues": _dues,
     "collection.union_fee": _unit_money,
     "collection.other": _unit_money,

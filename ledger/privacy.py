@@ -19,7 +19,11 @@ Invariants:
   keys are in the same database as the ciphertexts (``person_keys``), so a database backup
   taken before the erasure still decrypts the person (ledger.erasure, README "Personal
   data"). Data about the person sealed under ANOTHER member's key (declared as that member's
-  relative, that member's payee account) is not erased with them.
+  relative before relatives had keys, that member's payee account) is not erased with them.
+* A relative declared by a member has a data key of their own (``person_id`` from
+  ``ledger.domain.base.relative_person_id``; the envelope says ``"sealed_under": "relative"``),
+  so they can be erased alone (``member.erase_relative``); the member's erasure destroys it
+  too. Relatives declared before that stay sealed under the member's key.
 * The GCM associated data is ``b"phucloi-pii-v1|" + person_id``: a sealed blob moved to
   another person's record fails authentication.  Any authentication failure is reported as
   :class:`TamperedError` (a changed ciphertext is an audit finding, not a parse error);

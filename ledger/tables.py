@@ -10,7 +10,8 @@ Invariants:
 - `member_index` / `member_units` are derived from member events in the same transaction;
   they can be rebuilt from the log at any time.
 - `person_keys` holds the per-person data keys, outside the events: deleting a key erases
-  that person's personal data while every signature and hash still verifies.
+  that person's personal data while every signature and hash still verifies. A relative's
+  row names the declaring member (`member_id`), whose erasure deletes it too.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ ledger_entries = Table(
         sqlite_where=text("command_type = 'member.erase'"),
         postgresql_where=text("command_type = 'member.erase'"),
     ),
+    # the relatives erased on their own, for the same
+    Index(
+        "ix_ledger_entries_relative_erasures",
+        "originator_id",
+        sqlite_where=text("command_type = 'member.erase_relative'"),
+        postgresql_where=text("command_type = 'member.erase_relative'"),
+    ),
 )
 
 member_index = Table(
@@ -93,6 +101,10 @@ person_keys = Table(
     Column("data_key", LargeBinary, nullable=True),
     Column("created_at", String(32), nullable=False),
     Column("erased_at", String(32), nullable=True),
+    # a relative's key: the declaring member's person id (their erasure destroys it too);
+    # NULL for a member's own key
+    Column("member_id", String(36), nullable=True),
+    Index("ix_person_keys_member", "member_id"),
 )
 
 ledger_secrets = Table(

@@ -1,8 +1,11 @@
 """The key vault: per-person data keys and the ledger's blind-index key, outside the events.
 
 Invariants:
-- A person's data key is created once (when they join) and only ever deleted (erasure);
-  after erasure `key_for` returns None and every sealed field of that person reads as erased.
+- A person's data key is created once (when they join, or when a member declares them as a
+  relative) and only ever deleted (erasure); after erasure `key_for` returns None and every
+  sealed field of that person reads as erased.
+- A relative's key row names the declaring member (`person_keys.member_id`): the member's
+  erasure destroys it with the member's own key, in the same statement.
 - The blind-index key is created once per ledger, in the transaction of the first batch that
   records a blind index (never by a refused one); blind indexes let inspectors match one
   citizen ID or bank account across members without decrypting anything. It stays after
@@ -13,13 +16,14 @@ Invariants:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
+from ledger.domain.base import relative_person_id
 from ledger.entries import StaleHead
 from ledger.store import Tx
 from ledger.tables import ledger_secrets, person_keys
@@ -27,6 +31,22 @@ from ledger.tables import ledger_secrets, person_keys
 INDEX_KEY = "blind_index_key"
 INDEX_KEY_NOTE = "HMAC key for blind indexes"
 _SELECT_SECRET = "SELECT value FROM ledger_secrets WHERE name = :name"
+# The commands that destroy data keys (in their own transaction: `Vault.key_eraser`).
+ERASURE_TYPES = frozenset({"member.erase", "member.erase_relative"})
+
+
+def erased_people(metas: Iterable[Any]) -> list[str]:
+    """The person ids whose keys the erasures among `metas` (ledger.entries.EntryMeta)
+    destroy by name: each erased member (their relatives' keys go with theirs, found by
+    `person_keys.member_id`) and each relative erased on their own."""
+    out: list[str] = []
+    for m in metas:
+        if m.command_type == "member.erase":
+            out.append(str(m.aggregate_id))
+        elif m.command_type == "member.erase_relative":
+            body = m.command["body"]
+            out.append(str(relative_person_id(body["member"], body["relative"])))
+    return out
 
 
 class Vault:
@@ -34,6 +54,7 @@ class Vault:
         self.engine = engine
         self._index_key: bytes | None = None
         self._cache: dict[str, bytes | None] = {}
+        self._owners: dict[str, str] = {}  # a relative's person id -> the member's
 
     def stored_index_key(self) -> bytes | None:
         """The blind-index key, or None while no recorded event has used one yet.
@@ -93,9 +114,14 @@ class Vault:
         if person_id in self._cache:
             return self._cache[person_id]
         with self.engine.connect() as conn:
-            key = conn.scalar(
-                select(person_keys.c.data_key).where(person_keys.c.person_id == person_id)
-            )
+            row = conn.execute(
+                select(person_keys.c.data_key, person_keys.c.member_id).where(
+                    person_keys.c.person_id == person_id
+                )
+            ).first()
+        key = None if row is None else row.data_key
+        if row is not None and row.member_id is not None:
+            self._owners[person_id] = str(row.member_id)
         value = bytes(key) if key is not None else None
         if value is not None:
             self._cache[person_id] = value
@@ -117,36 +143,49 @@ class Vault:
         self._cache[person_id] = key
         return key
 
-    def key_writer(self, keys: dict[str, bytes]) -> Callable[[Tx, Sequence[Any]], None]:
-        """A hook step that stores new members' data keys in the events' own transaction."""
+    def key_writer(
+        self, keys: dict[str, bytes], owners: Mapping[str, str] | None = None
+    ) -> Callable[[Tx, Sequence[Any]], None]:
+        """A hook step that stores new data keys (of members, and of relatives, `owners`
+        naming the declaring member's person id) in the events' own transaction."""
+        owners = owners or {}
 
         def write(tx: Tx, metas: Sequence[Any]) -> None:
             now = datetime.now(UTC).isoformat()
             tx.executemany(
-                "INSERT INTO person_keys (person_id, data_key, created_at) "
-                "VALUES (:person_id, :data_key, :created_at)",
+                "INSERT INTO person_keys (person_id, data_key, created_at, member_id) "
+                "VALUES (:person_id, :data_key, :created_at, :member_id)",
                 [
-                    {"person_id": p, "data_key": k, "created_at": now}
+                    {
+                        "person_id": p,
+                        "data_key": k,
+                        "created_at": now,
+                        "member_id": owners.get(p),
+                    }
                     for p, k in keys.items()
                     if p not in self._cache or self._cache[p] is None
                 ],
             )
             self._cache.update(keys)  # only read after the commit; evicted below on failure
+            self._owners.update(owners)
 
         return write
 
     def key_eraser(self) -> Callable[[Tx, Sequence[Any]], None]:
-        """A hook step that destroys the data keys of the batch's `member.erase` events in
-        the events' own transaction: an erasure is stored together with its effect, so no
-        process can see the event and still read the key (nor a refused batch lose one)."""
+        """A hook step that destroys the data keys of the batch's erasures in the events' own
+        transaction: an erasure is stored together with its effect, so no process can see
+        the event and still read the key (nor a refused batch lose one). A member's erasure
+        destroys the keys of the relatives they declared too (`member_id`); a relative's
+        (`member.erase_relative`) destroys that relative's key only."""
 
         def write(tx: Tx, metas: Sequence[Any]) -> None:
-            erased = [m.aggregate_id for m in metas if m.command_type == "member.erase"]
+            erased = erased_people(m for m in metas if m.command_type in ERASURE_TYPES)
             if erased:
                 now = datetime.now(UTC).isoformat()
                 tx.executemany(
                     "UPDATE person_keys SET data_key = NULL, erased_at = :now "
-                    "WHERE person_id = :person_id",
+                    "WHERE person_id = :person_id "
+                    "OR (member_id = :person_id AND data_key IS NOT NULL)",
                     [{"person_id": p, "now": now} for p in erased],
                 )
 
@@ -154,9 +193,22 @@ class Vault:
 
     def erased(self, person_ids: Iterable[str]) -> None:
         """Erasures committed (by this process or, seen in the log, by another): the cached
-        keys go, and these people read as erased from now on."""
-        for person_id in person_ids:
+        keys go, and these people (and the relatives a member among them declared) read as
+        erased from now on."""
+        gone = set(person_ids)
+        for person_id in gone:
             self._cache[person_id] = None
+        for relative, member in self._owners.items():
+            if member in gone:
+                self._cache[relative] = None
+
+    def forget_relatives_of(self, member_ids: Iterable[str]) -> None:
+        """Another process erased a relative of these members (which one, its entry does not
+        say): their relatives' cached keys go, to be read again."""
+        members = set(member_ids)
+        for relative, member in self._owners.items():
+            if member in members:
+                self._cache.pop(relative, None)
 
     def forget_all(self) -> None:
         """Drop every cached key (the log moved on more than a look at it can tell)."""

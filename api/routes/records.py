@@ -128,6 +128,7 @@ WRITES = (
             "member.relative",
             "member.salary",
             "member.erase",
+            "member.erase_relative",
         ),
         ("admin", "finance_officer"),
         "Đoàn viên: kết nạp, chuyển, thôi, thân nhân, lương, xóa dữ liệu",

@@ -74,6 +74,10 @@ COMMAND_TYPES: Final[dict[str, tuple[str, str]]] = {
     "member.relative": ("Thêm thân nhân", "Relative added"),
     "member.salary": ("Đổi lương đóng đoàn phí", "Salary basis changed"),
     "member.erase": ("Xóa dữ liệu cá nhân", "Personal data erased"),
+    "member.erase_relative": (
+        "Xóa dữ liệu cá nhân của thân nhân",
+        "Relative's personal data erased",
+    ),
     "ledger.genesis": ("Khởi tạo sổ cái", "Ledger created"),
     "unit.register": ("Đăng ký đơn vị", "Unit registered"),
     "unit.rename": ("Đổi tên đơn vị", "Unit renamed"),

@@ -86,6 +86,7 @@ TOPICS = (
     "phucloi:member.LoanRepaid",
     "phucloi:member.LoanWrittenOff",
     "phucloi:member.Erased",
+    "phucloi:member.RelativeErased",
     "phucloi:finding.Judged",
     "phucloi:finding.Rejudged",
 )
@@ -287,8 +288,11 @@ class _Scan:
             "LoanRepaid": self._loan,
             "LoanWrittenOff": self._loan,
             "Erased": self._erased,
+            "RelativeErased": self._relative_erased,
         }
         self.erased: set[str] = set()  # member numbers whose personal data was erased
+        # (member number, relative code) of the relatives erased on their own
+        self.erased_relatives: set[tuple[str, str]] = set()
 
     def add(self, topic: str, version: int, env: dict[str, Any]) -> None:
         cmd = json.loads(env["command"])
@@ -391,6 +395,9 @@ class _Scan:
 
     def _erased(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
         self.erased.add(cmd["body"]["member"])
+
+    def _relative_erased(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
+        self.erased_relatives.add((cmd["body"]["member"], cmd["body"]["relative"]))
 
     def _ending(self, cmd: dict[str, Any], env: dict[str, Any]) -> None:
         member = self.facts.members.get(cmd["body"]["member"])
@@ -504,7 +511,13 @@ class _Scan:
         """An erased member's identifiers take no part in detection: their own blind indexes
         are cleared in `member_index` (ledger.entries.ERASE_BLINDS); those of the relatives
         and payee accounts recorded under their key are dropped here, though the signed
-        events keep them (ledger.privacy)."""
+        events keep them (ledger.privacy). So is the citizen ID of a relative erased on
+        their own (`member.erase_relative`)."""
+        for number, code in self.erased_relatives:
+            member = self.facts.members.get(number)
+            rel = None if member is None else member.relatives.get(code)
+            if rel is not None:
+                rel.citizen = None
         if not self.erased:
             return
         for number in self.erased:

@@ -2,9 +2,10 @@
 
 Personal data (name, citizen ID, date of birth, bank account, household, relatives' names)
 never goes into a signed body in clear: `ledger.client.build(..., personal=...)` signs salted
-commitments and the ledger seals the values under the member's own key. `show` unseals them
-while the key exists; after `erase` the key is destroyed and the person reads as erased,
-while every signature and amount still verifies.
+commitments and the ledger seals the values under the member's own key (a relative's under a
+key of the relative's own). `show` unseals them while the key exists; after `erase` the key is
+destroyed and the person (with the relatives they declared) reads as erased, after
+`erase-relative` the relative alone, while every signature and amount still verifies.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from ledger.cli.common import (
 from ledger.domain.catalogue import HouseholdStatus, Relation, WelfareKind
 from ledger.domain.errors import not_found
 from ledger.domain.members import Member
-from ledger.erasure import erasure_links
+from ledger.erasure import Link, erasure_links, relative_erasure_links
 from ledger.privacy import TamperedError
 
 app = typer.Typer(help="Đoàn viên (union members).")
@@ -50,6 +51,7 @@ UnitOpt = Annotated[
     str, typer.Option("--unit", help="Đơn vị đoàn viên đang sinh hoạt (the member's unit).")
 ]
 
+ERASED_TEXT = "[đã xóa / erased]"
 PAYOUT_STATUS_VI = {
     "paid": "đã chi (paid)",
     "pending": "chờ duyệt (pending)",
@@ -282,6 +284,10 @@ def erase(
     print_receipts([receipt], as_json=False)
     state = "đã xóa (erased)" if revealed.erased else "CHƯA xóa (NOT erased)"
     typer.echo(f"Dữ liệu cá nhân của {number} / personal data: {state}")
+    _print_links(links)
+
+
+def _print_links(links: list[Link]) -> None:
     if links:
         typer.echo(
             "Hồ sơ khác còn mang số CCCD hoặc tài khoản của người này, KHÔNG bị xóa (thuộc "
@@ -290,6 +296,62 @@ def erase(
         )
         for link in links:
             typer.echo(f"  {link.describe()}")
+
+
+@app.command("erase-relative")
+def erase_relative(
+    number: NumberArg,
+    code: Annotated[
+        str, typer.Argument(metavar="RELATIVE_CODE", help="Mã thân nhân, ví dụ R1 (relative code).")
+    ],
+    unit: UnitOpt,
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            help=public_help(
+                "Căn cứ xóa dữ liệu, ví dụ số đơn", "reason, e.g. the request's number"
+            ),
+        ),
+    ],
+    as_: AsOfficer,
+    date_: DateOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Xóa dữ liệu cá nhân của một thân nhân theo NĐ 13/2023 (erase one relative; admin only).
+
+    Chỉ thân nhân khai từ khi mỗi thân nhân có khóa riêng; đoàn viên và thân nhân khác giữ
+    nguyên. Hồ sơ khác cùng CCCD được liệt kê.
+
+    Only relatives declared since relatives have keys of their own; the member and the other
+    relatives keep their data. Other records with the same citizen ID are listed.
+    """
+    by = officer_signer(as_)
+    item = signed(
+        "member.erase_relative",
+        by=by,
+        unit=unit,
+        body={"member": number, "relative": code, "reason": reason},
+        effective_date=optional_day("--date", date_),
+    )
+    ctx = open_context()
+    links = relative_erasure_links(ctx.engine, number, code)
+    receipt = ctx.ledger.submit(item)  # the key is destroyed in the event's transaction
+    revealed = reveal(ctx, number)
+    erased = code in revealed.erased_relatives or revealed.erased
+    if as_json:
+        emit_json(
+            {
+                **receipt.as_dict(),
+                "erased": erased,
+                "not_erased_elsewhere": [link.as_dict() for link in links],
+            }
+        )
+        return
+    print_receipts([receipt], as_json=False)
+    state = "đã xóa (erased)" if erased else "CHƯA xóa (NOT erased)"
+    typer.echo(f"Dữ liệu cá nhân của thân nhân {code} ({number}) / relative's data: {state}")
+    _print_links(links)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -303,6 +365,13 @@ class Revealed:
     fields: dict[str, str] = field(default_factory=dict)
     relatives: dict[str, dict[str, str]] = field(default_factory=dict)
     tampered: list[str] = field(default_factory=list)
+    erased_relatives: list[str] = field(default_factory=list)  # erased on their own
+
+    def relative_name(self, code: str) -> str | None:
+        """A relative's name; `ERASED_TEXT` once erased (alone or with the member)."""
+        if self.erased or code in self.erased_relatives:
+            return ERASED_TEXT
+        return self.relatives.get(code, {}).get("full_name")
 
 
 def reveal(ctx: Context, number: str) -> Revealed:
@@ -318,6 +387,7 @@ def reveal(ctx: Context, number: str) -> Revealed:
         erased=False,
         fields={k: v for k, v in data.items() if isinstance(v, str)},
         relatives={code: dict(values) for code, values in relatives.items()},
+        erased_relatives=list(data.get("erased_relatives") or ()),
     )
 
 
@@ -354,7 +424,14 @@ def _member_json(m: Member, revealed: Revealed) -> dict[str, Any]:
             k: v for k, v in revealed.fields.items() if k in ("full_name", "date_of_birth")
         },
         "relatives": [
-            {"code": c, "relation": r, "full_name": revealed.relatives.get(c, {}).get("full_name")}
+            {
+                "code": c,
+                "relation": r,
+                "full_name": None
+                if c in revealed.erased_relatives
+                else revealed.relatives.get(c, {}).get("full_name"),
+                "erased": revealed.erased or c in revealed.erased_relatives,
+            }
             for c, r in m.relatives.items()
         ],
     }
@@ -373,7 +450,7 @@ def show(number: NumberArg, as_json: JsonFlag = False) -> None:
         return
     out = console()
     fields = revealed.fields
-    erased_text = "[đã xóa / erased]"
+    erased_text = ERASED_TEXT
     out.print(f"Đoàn viên (member) {m.number}", style="bold")
     name = erased_text if revealed.erased else fields.get("full_name", "")
     out.print(f"  Họ tên (name):             {name}")
@@ -414,9 +491,7 @@ def show(number: NumberArg, as_json: JsonFlag = False) -> None:
                     (
                         code,
                         Relation(rel).label_vi,
-                        erased_text
-                        if revealed.erased
-                        else revealed.relatives.get(code, {}).get("full_name", ""),
+                        revealed.relative_name(code) or "",
                     )
                     for code, rel in m.relatives.items()
                 ],

@@ -29,6 +29,19 @@ def aggregate_id(kind: str, code: str) -> UUID:
     return uuid5(ID_NAMESPACE, f"{kind}:{code}")
 
 
+# How a relative's sealed personal data names its key in the stored envelope
+# (`envelope["sealed_under"]`): absent, the declaring member's key (relatives declared before
+# relatives had keys of their own); "relative", the relative's own (`relative_person_id`).
+SEALED_UNDER_RELATIVE = "relative"
+
+
+def relative_person_id(number: str, relative: str) -> UUID:
+    """The person id of member `number`'s relative `relative`: the key of their own data in
+    `person_keys`, and the GCM associated data their fields are sealed with (ledger.privacy).
+    Member numbers and relative codes hold no '/', so the name is unambiguous."""
+    return aggregate_id("relative", f"{number}/{relative}")
+
+
 def command_of(envelope: dict[str, Any]) -> dict[str, Any]:
     """The signed command inside a stored envelope."""
     return json.loads(envelope["command"])

@@ -294,6 +294,12 @@ class MemberEraseBody(Body):
     reason: Text
 
 
+class MemberEraseRelativeBody(Body):
+    member: MemberNo
+    relative: Code
+    reason: Text
+
+
 # --- money in ----------------------------------------------------------------------------
 
 
@@ -561,6 +567,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "member.relative": CommandSpec(MemberRelativeBody, "member", _PEOPLE),
     "member.salary": CommandSpec(MemberSalaryBody, "member", _PEOPLE),
     "member.erase": CommandSpec(MemberEraseBody, "member", _ADMIN),
+    "member.erase_relative": CommandSpec(MemberEraseRelativeBody, "member", _ADMIN),
     "collection.dues": CommandSpec(DuesBody, "fund", _FIN),
     "collection.union_fee": CommandSpec(UnionFeeBody, "fund", _FIN),
     "collection.other": CommandSpec(OtherIncomeBody, "fund", _FIN),

@@ -19,7 +19,12 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.domain.base import LedgerAggregate, aggregate_id, command_of
+from ledger.domain.base import (
+    SEALED_UNDER_RELATIVE,
+    LedgerAggregate,
+    aggregate_id,
+    command_of,
+)
 
 
 @dataclass
@@ -77,6 +82,10 @@ class Member(LedgerAggregate):
         self.salary_basis: int = cmd["body"]["salary_basis"]
         self.relatives: dict[str, str] = {}
         self.relatives_since: dict[str, date] = {}  # the day each relative was declared
+        # relatives whose data is sealed under a key of their own (declared since relatives
+        # have one), and those of them erased on their own (`member.erase_relative`)
+        self.relatives_keyed: set[str] = set()
+        self.relatives_erased: set[str] = set()
         self.payouts: dict[str, PayoutRecord] = {}
         self.loans: dict[str, Loan] = {}
         self.money: dict[str, dict[str, Any]] = {}  # loan movements: event_id -> details
@@ -109,6 +118,8 @@ class Member(LedgerAggregate):
         body = cmd["body"]
         self.relatives[body["relative"]] = body["relation"]
         self.relatives_since[body["relative"]] = date.fromisoformat(cmd["effective_date"])
+        if envelope.get("sealed_under") == SEALED_UNDER_RELATIVE:
+            self.relatives_keyed.add(body["relative"])
 
     @event("SalaryChanged", topic="phucloi:member.SalaryChanged")
     def change_salary(self, envelope: dict[str, Any]) -> None:
@@ -118,6 +129,10 @@ class Member(LedgerAggregate):
     def erase(self, envelope: dict[str, Any]) -> None:
         self.erased = True
         self.blind = {}
+
+    @event("RelativeErased", topic="phucloi:member.RelativeErased")
+    def erase_relative(self, envelope: dict[str, Any]) -> None:
+        self.relatives_erased.add(command_of(envelope)["body"]["relative"])
 
     @event("PayoutRecorded", topic="phucloi:member.PayoutRecorded")
     def record_payout(self, envelope: dict[str, Any]) -> None:

@@ -213,6 +213,8 @@ def test_a_sample_of_every_command_type_fits_the_document_and_is_recorded(api) -
         child = member | {"relative": "R1", "relation": "child"}
         personal = {"full_name": "Trần Bé", "date_of_birth": "2015-01-01"}
         send("/members", "member.relative", w.kt, child, unit="G1", personal=personal)
+        gone = member | {"relative": "R1", "reason": "NĐ 13"}  # the grown child asked
+        send("/members", "member.erase_relative", w.admin, gone, unit="G1")
         move = {"member": "DV0011", "to_unit": "G2"}
         send("/members", "member.transfer", w.kt, move, unit="G1")
         leave = {"member": "DV0012", "reason": "nghỉ việc"}

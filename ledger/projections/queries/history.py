@@ -227,4 +227,6 @@ def with_names(history: MemberHistory, revealed: dict[str, Any] | None) -> Membe
     history.name = revealed.get("full_name")
     for code, values in revealed.get("relatives", {}).items():
         history.relatives[code] = values.get("full_name")
+    for code in revealed.get("erased_relatives", ()):
+        history.relatives[code] = ERASED  # erased on their own (`member.erase_relative`)
     return history
