@@ -131,6 +131,37 @@ def test_my_history_has_my_and_my_relatives_entries_each_provable(api, tmp_path)
     assert "90000" not in json.dumps(lines) and "DV002" not in json.dumps(lines)
 
 
+def test_a_relative_erased_through_the_api_reads_as_erased_on_the_portal(api) -> None:  # type: ignore[no-untyped-def]
+    """`member.erase_relative` on POST /members: admin only; then the member's own history
+    (the portal's) and the officers' record show the child as erased, the member as before."""
+    events = _family(api)
+    w = api.world
+    body = {"member": "DV001", "relative": "C1", "reason": "Đơn số 7"}
+    with at("2025-02-01"):
+        by_officer = w.item("member.erase_relative", by=w.kt, unit="G1", body=body)
+        r = api.client.post("/members", json=by_officer, headers=api.officer("kt.g1"))
+        assert r.status_code == 403, r.text
+        assert _entries(api, "member.erase_relative") == 0
+        item = w.item("member.erase_relative", by=w.admin, unit="G1", body=body)
+        r = api.client.post("/members", json=item, headers=api.officer("admin"))
+        assert r.status_code == 201, r.text
+        h = api.client.get("/me/history", headers=api.member("DV001")).json()
+        r = api.client.get("/members/DV001", headers=api.officer("kt.g1"))
+    assert h["name"] == "Đoàn viên DV001"
+    school = next(ln for ln in h["lines"] if ln["event_id"] == events["school"].event_id)
+    assert (school["beneficiary"], school["beneficiary_name"], school["amount"]) == (
+        "C1",
+        "(đã xóa / erased)",
+        400_000,
+    )
+    assert r.status_code == 200, r.text
+    record = r.json()
+    assert record["name"] == "Đoàn viên DV001"
+    assert record["relatives"] == [
+        {"code": "C1", "relation": "child", "name": None, "erased": True}
+    ]
+
+
 def test_a_dispute_and_a_receipt_become_events_in_the_members_data(api) -> None:  # type: ignore[no-untyped-def]
     events = _family(api)
     me = api.member("DV001")
