@@ -511,13 +511,13 @@ class _Scan:
         """An erased member's identifiers take no part in detection: their own blind indexes
         are cleared in `member_index` (ledger.entries.ERASE_BLINDS); those of the relatives
         and payee accounts recorded under their key are dropped here, though the signed
-        events keep them (ledger.privacy). So is the citizen ID of a relative erased on
-        their own (`member.erase_relative`)."""
+        events keep them (ledger.privacy). So are the citizen ID and name indexes of a
+        relative erased on their own (`member.erase_relative`)."""
         for number, code in self.erased_relatives:
             member = self.facts.members.get(number)
             rel = None if member is None else member.relatives.get(code)
             if rel is not None:
-                rel.citizen = None
+                rel.citizen = rel.name = rel.name_dob = None
         if not self.erased:
             return
         for number in self.erased:

@@ -62,7 +62,7 @@ def test_rejoining_under_a_new_number_does_not_restart_the_yearly_cap(world) -> 
     [p] = refused.value.problems
     assert (p.field, p.code) == ("body.member", "over_period_cap")
     assert "DV1" in p.vi and "CCCD" in p.vi and "3.000.000" in p.vi
-    assert "DV1" in p.en and "citizen ID" in p.en and "3000000" in p.en
+    assert "DV1" in p.en and "citizen ID" in p.en and "3.000.000 đ" in p.en
     assert entries(world) == before
     # within what is left of the person's cap it is paid; counts for one number only
     # (another citizen) are untouched
@@ -463,3 +463,32 @@ def test_a_paid_relative_declared_again_under_a_new_code_and_paid_again(world) -
     )
     assert dict(by_member["DV6"].stakes) == {twice.event_id: 1_000_000}
     assert died.event_id in by_member["DV6"].event_ids
+
+
+def test_a_relative_erased_on_their_own_is_not_matched_by_name_any_more(world) -> None:  # type: ignore[no-untyped-def]
+    """A relative erased on their own (`member.erase_relative`) leaves detection as an erased
+    member's relatives do: their name indexes no longer link a later declaration to them."""
+    world.join("DV1")
+    _declare(world, "DV1", "R1", "2024-07-02", "Nguyễn Minh An", "2018-05-01")
+    for d in ("2024-09-02", "2024-10-01"):
+        _support(world, "DV1", "R1", d)
+    _declare(world, "DV1", "R2", "2024-10-01", "Nguyễn Minh An", "2018-05-01")
+    _support(world, "DV1", "R2", "2024-12-02")
+
+    def declared_again() -> list[str]:
+        return [
+            f.people[0]
+            for f in detect(world.ctx).findings
+            if f.rule == "over_cap" and "declared again" in f.explanation_en
+        ]
+
+    assert declared_again() == ["DV1"]
+    with at("2025-02-01"):
+        world.submit(
+            "member.erase_relative",
+            by=world.admin,
+            unit="G1",
+            effective_date="2025-02-01",
+            body={"member": "DV1", "relative": "R1", "reason": "Đơn số 12/2025"},
+        )
+    assert declared_again() == []
