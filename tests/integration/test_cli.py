@@ -258,7 +258,9 @@ def test_import_jsonl_stores_every_line(world: Any, database_url: str, home: Pat
     assert count_entries(db) == before + 5
     shown = as_json(cli(home, db, "members show IM002 --json"))
     assert shown["personal"]["full_name"] == "Phạm Thị Hai"
-    assert shown["relatives"] == [{"code": "R1", "relation": "child", "full_name": "Phạm Bé Ba"}]
+    assert shown["relatives"] == [
+        {"code": "R1", "relation": "child", "full_name": "Phạm Bé Ba", "erased": False}
+    ]
 
 
 def test_import_refuses_a_jsonl_line_that_repeats_a_key(
