@@ -44,6 +44,7 @@ from ledger.domain.policy import (
     PolicyError,
     expected_dues,
     expected_union_fee,
+    oversight,
 )
 from ledger.domain.rules import OVERRIDABLE, check_loan, check_payout, check_salary_basis
 from ledger.domain.units import Unit, dues_collected
@@ -950,6 +951,7 @@ def _payout(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Signed
         on=cmd.effective_date,
         unit=unit,
         namesakes=_namesakes(self, work, member, body),
+        repeat_days=_repeat_days(self, work, unit, cmd.effective_date, policy, body),
     )
     verdict = {"status": "paid"} | _overridden(problems, body.override)
     if body.await_approval and not item.cosignatures:
@@ -967,6 +969,20 @@ def _namesakes(self: Ledger, work: Work, member: Member, body: PayoutBody) -> li
     """The member's other numbers under one citizen ID, for a payout to the member themself
     (a relative's code belongs to one number)."""
     return [] if body.relative is not None else self._namesakes(work, member)
+
+
+def _repeat_days(
+    self: Ledger, work: Work, unit: str, on: date, policy: Policy | None, body: PayoutBody
+) -> int | None:
+    """How far apart two payouts for one occasion are one occasion's, when the union's rule
+    for the kind counts instalments (`max_per_occasion`): detection's `repeat_window_days`,
+    the inspecting level's (the highest union of the chain with a version that day), so the
+    ledger refuses what rule 2 would report. None (not needed) otherwise."""
+    rule = policy.rule(body.kind) if policy is not None else None
+    if rule is None or rule.max_per_occasion is None:
+        return None
+    judged = oversight(self._books_of(work, self._ancestors(work, unit)), on)
+    return judged.detection.repeat_window_days if judged is not None else None
 
 
 def _overridden(problems: list[Problem], override: Override | None) -> dict[str, Any]:
@@ -1100,6 +1116,7 @@ def _approval(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
             unit=unit,
             exclude=body.target,
             namesakes=_namesakes(self, work, member, original),
+            repeat_days=_repeat_days(self, work, unit, record.on, policy, original),
         )
         verdict = _overridden(problems, original.override)
     member.decide_payout(envelope=env | ({"ledger": verdict} if verdict else {}))

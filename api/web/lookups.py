@@ -181,6 +181,16 @@ def allowance(
         )
     if rule.max_count is not None:
         row("Số lần tối đa", "Most payouts per window", str(rule.max_count))
+    if rule.max_per_occasion is not None:
+        row(
+            "Số đợt tối đa cho một dịp",
+            "Most instalments per occasion",
+            text.pick(
+                lang,
+                f"{rule.max_per_occasion} (cùng nội dung dịp chi)",
+                f"{rule.max_per_occasion} (the same occasion text)",
+            ),
+        )
     row("Ngưỡng cần Chủ tịch duyệt", "Chair approval above", format_dong(policy.approval_threshold))
     row(
         "Lý do",
@@ -198,6 +208,7 @@ def allowance(
         "used": used,
         "used_count": len(earlier),
         "max_count": rule.max_count,
+        "max_per_occasion": rule.max_per_occasion,
         "requires_reason": rule.requires_reason,
         "allowed": True,
     }

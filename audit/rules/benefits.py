@@ -12,7 +12,7 @@ Invariants:
   within `detection.repeat_window_days`; that window and `split_window_days` (rule 5) are
   the inspecting level's (`Facts.judged`), never the union's own. A member sick twice is
   paid for two occasions. An occasion text that is only a kind's generic label (the
-  catalogue's labels and `_USUAL_GENERIC`, compared without tone marks or punctuation:
+  catalogue's labels and `ledger.domain.occasions.USUAL_GENERIC`, compared without tone marks or punctuation:
   "Thăm ốm", "Trợ cấp khó khăn") names no occasion: for a kind with a count it is not
   compared (the count still applies), nor across kinds; for a kind without one it is, as
   the text is then all rule 2 has. One occasion in other words (`reworded`: the same
@@ -46,7 +46,6 @@ Invariants:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from datetime import timedelta
 from functools import lru_cache
@@ -56,8 +55,9 @@ from audit.rules.facts import Facts, Payout
 from audit.rules.membership import _window, kind_vi, loan_evidence, payout_evidence
 from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
 from ledger.domain.money import format_dong
+from ledger.domain.occasions import generic_occasion, occasion_key
+from ledger.domain.occasions import plain_occasion as _plain
 from ledger.domain.policy import Policy
-from ledger.textfiles import fold
 
 # A person dies once: a second bereavement for one beneficiary (the member, or one declared
 # relative) is the same death paid again, however far apart and whatever the occasion says.
@@ -76,72 +76,15 @@ _ONE_EVENT = frozenset(
     )
 )
 _NOT_PAID_OUT = frozenset(k.value for k in NON_CASH_WELFARE)
-_SPACES = re.compile(r"\s+")
 OVERRIDE_VI = {
     "over_payout_cap": "vượt mức mỗi lần",
     "over_period_cap": "vượt mức trong kỳ",
     "over_count": "vượt số lần",
+    "over_per_occasion": "vượt số đợt một dịp",
     "kind_not_allowed": "khoản không có trong quy chế",
     "relative_not_eligible": "thân nhân không thuộc diện",
     "reason_required": "thiếu lý do",
 }
-
-
-@lru_cache(maxsize=65_536)
-def occasion_key(text: str) -> str:
-    """The occasion (or item) as compared: texts that read the same are one occasion.
-
-    NFKC (a Vietnamese letter typed or pasted decomposed, as macOS and PDFs give it, is the
-    same letter), invisible format characters (zero-width space, joiner...) dropped, case
-    folded, spaces collapsed. Signed texts are stored as typed; only the comparison folds.
-    """
-    folded = unicodedata.normalize("NFKC", text)
-    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
-    return _SPACES.sub(" ", folded.casefold().strip())
-
-
-# What vouchers usually carry as the "occasion" when they name no occasion at all, only the
-# kind of help (besides every kind's own catalogue label, Vietnamese and English).
-_USUAL_GENERIC = (
-    "thăm ốm",
-    "thăm hỏi",
-    "thăm hỏi ốm",
-    "thăm bệnh",
-    "ốm đau",
-    "ốm",
-    "trợ cấp khó khăn",
-    "hỗ trợ khó khăn",
-    "khó khăn",
-    "khó khăn đột xuất",
-    "trợ cấp đột xuất",
-    "hỗ trợ đột xuất",
-    "bệnh hiểm nghèo",
-    "tai nạn lao động",
-    "tặng quà",
-    "quà",
-    "trợ cấp",
-    "hỗ trợ",
-    "hỗ trợ khác",
-)
-
-
-def _plain(text: str) -> str:
-    """`occasion_key` without tone marks, đ as d, punctuation as spaces: how a generic label
-    is recognised however it was typed ("Thăm ốm.", "THAM OM")."""
-    return " ".join(re.sub(r"[^\w]+", " ", fold(occasion_key(text))).split())
-
-
-_GENERIC = frozenset(
-    {_plain(k.label_vi) for k in WelfareKind}
-    | {_plain(k.label_en) for k in WelfareKind}
-    | {_plain(t) for t in _USUAL_GENERIC}
-)
-
-
-def generic_occasion(text: str) -> bool:
-    """Whether an occasion text is only a kind's generic label ("Thăm ốm", "Trợ cấp khó
-    khăn"): it names no occasion, so two payouts carrying it are not one occasion."""
-    return _plain(text) in _GENERIC
 
 
 # Words a voucher adds around the occasion itself ("hỗ trợ", "thăm hỏi", "bổ sung", "đợt"),

@@ -249,7 +249,9 @@ class WelfareRule:
     ``max_per_occasion`` (optional): how many payouts of the kind one beneficiary may get
     for ONE occasion, i.e. in how many instalments (đợt) the union pays it (Tết support in
     two: 2). ``None`` means one: a second payout for the same occasion within
-    ``detection.repeat_window_days`` is that occasion paid twice (detection rule 2). It
+    ``detection.repeat_window_days`` is that occasion paid twice (detection rule 2). When
+    set, the ledger also refuses a payout beyond it when recorded (``over_per_occasion``,
+    overridable by the chair as the count is: ``ledger.domain.rules``). It
     cannot exceed ``max_count``; the count and caps still apply to every instalment, and a
     bereavement stays once per person (a person dies once).
     """

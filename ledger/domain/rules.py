@@ -9,6 +9,10 @@ Invariants:
   (`namesakes`: found by its blind index) that the same union paid, so leaving and joining
   again under a new number does not restart them. What another union paid a namesake is not
   shown to this one (its officers may not read it): detection's rule 3 judges that.
+- A rule's instalments of one occasion (`max_per_occasion`, when set) are counted as
+  detection rule 2 counts them: the same occasion text (`ledger.domain.occasions`) within
+  the inspecting level's `repeat_window_days`, so what the ledger lets through unoverridden
+  rule 2 does not report.
 - Each problem says whether a chair's signed override may let it through (`OVERRIDABLE`).
   A payout to someone who is not an active member is never overridable: that is the ghost
   beneficiary of DOMAIN.md, and a bereavement for a member who died recently is its only
@@ -28,6 +32,7 @@ from ledger.domain.commands import LoanDisburseBody, PayoutBody
 from ledger.domain.errors import Problem, problem
 from ledger.domain.members import Member
 from ledger.domain.money import format_dong
+from ledger.domain.occasions import generic_occasion, occasion_key
 from ledger.domain.periods import can_chi, count_window, tet_year
 from ledger.domain.policy import Policy, WelfareRule
 from ledger.textfiles import fold
@@ -38,6 +43,7 @@ OVERRIDABLE = frozenset(
         "over_payout_cap",
         "over_period_cap",
         "over_count",
+        "over_per_occasion",
         "kind_not_allowed",
         "relative_not_eligible",
         "reason_required",
@@ -70,12 +76,15 @@ def check_payout(
     unit: str,
     exclude: str | None = None,
     namesakes: Sequence[Member] = (),
+    repeat_days: int | None = None,
 ) -> list[Problem]:
     """Every reason the union's rules refuse this payout (empty: allowed).
 
     `namesakes` are the member's other numbers (the same citizen ID): their payouts to the
     member themself, while a member of this `unit`, count toward the count and period cap of
-    this one."""
+    this one. `repeat_days` is how far apart two payouts for one occasion are one occasion's
+    (detection's `repeat_window_days`, the inspecting level's; the policy's own when not
+    given): the instalments `max_per_occasion` allows are counted within it."""
     problems: list[Problem] = []
     paying_unit = member_active_for(member, body, on)
     if paying_unit is None:
@@ -182,6 +191,8 @@ def check_payout(
         rule, body.amount, earlier, (start, end), counted, f"{body.kind.label_en} payout(s)"
     )
     problems += _bereavement_once(member, body, beneficiary, exclude)
+    days = repeat_days if repeat_days is not None else policy.detection.repeat_window_days
+    problems += _per_occasion(member, body, rule, (beneficiary, on, days), policy.version, exclude)
     if beneficiary == "self" and namesakes:
         problems += _namesake_limits(
             rule,
@@ -223,6 +234,60 @@ def _bereavement_once(
             "(Chủ tịch có thể cho phép kèm lý do)",
             f"a bereavement for {who_en} was already paid on {first.on.isoformat()}: once per "
             "person (a chair may override it with a justification)",
+        )
+    ]
+
+
+def _per_occasion(
+    member: Member,
+    body: PayoutBody,
+    rule: WelfareRule,
+    where: tuple[str, date, int],
+    version: str,
+    exclude: str | None,
+) -> list[Problem]:
+    """The instalments of one occasion (`max_per_occasion`, when the policy sets it): the
+    beneficiary's payouts of the kind for the same occasion (its text as detection compares
+    it, `occasion_key`) dated within `days` of this one, this one included, at most that
+    many. An occasion that is only the kind's generic label names none when the kind has a
+    count (two "Thăm ốm" are two visits: the count applies); a bereavement is once per person
+    already (`_bereavement_once`)."""
+    beneficiary, on, days = where
+    allowed = rule.max_per_occasion
+    if (
+        allowed is None
+        or body.kind == WelfareKind.bereavement
+        or not body.occasion
+        or (rule.max_count is not None and generic_occasion(body.occasion))
+    ):
+        return []
+    key = occasion_key(body.occasion)
+    span = timedelta(days=days)
+    same = sorted(
+        p.on
+        for p in member.counted_payouts(
+            kind=body.kind.value,
+            beneficiary=beneficiary,
+            start=on - span,
+            end=on + span + timedelta(days=1),
+        )
+        if p.event_id != exclude and occasion_key(p.occasion) == key
+    )
+    if len(same) + 1 <= allowed:
+        return []
+    who = "đoàn viên" if beneficiary == "self" else f"thân nhân {beneficiary}"
+    who_en = "the member" if beneficiary == "self" else f"relative {beneficiary}"
+    return [
+        problem(
+            "body.occasion",
+            "over_per_occasion",
+            f"đã chi {len(same)} lần {body.kind.label_vi} cho {who} cho dịp “{body.occasion}” "
+            f"(từ {same[0]:%d/%m/%Y}, trong {days} ngày); quy chế {version} cho tối đa "
+            f"{allowed} đợt một dịp (max_per_occasion)",
+            f"{len(same)} {body.kind.label_en} payout(s) already made to {who_en} for the "
+            f"occasion “{body.occasion}” (from {same[0].isoformat()}, within {days} days); "
+            f"policy {version} allows at most {allowed} instalment(s) per occasion "
+            "(max_per_occasion)",
         )
     ]
 

@@ -194,3 +194,26 @@ def test_the_same_file_corrected_is_adopted(
         r = cli(home, database_url, f"policy adopt G1 {file} --as admin --json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["command_type"] == "policy.adopt"
+
+
+def test_policy_show_lists_the_instalments_of_one_occasion(
+    world: Any, database_url: str, home: Path, tmp_path: Path
+) -> None:
+    """`policy show` lists each kind's `max_per_occasion` (the instalments of one occasion
+    the ledger allows when recording) beside its count, "—" where the rules do not set it."""
+    keys_for_world(home, "admin")
+    file = tmp_path / "quy-che.json"
+    welfare = _welfare("tet_support", max_count=3, max_per_occasion=2)
+    file.write_text(json.dumps(_version(welfare=welfare)), "utf-8")
+    with at("2024-10-01"):
+        assert cli(home, database_url, f"policy adopt G1 {file} --as admin").exit_code == 0
+        r = cli(home, database_url, "policy show G1 --on 2024-10-02")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    header = " ".join(line for line in lines if line.startswith("┃"))
+    assert "Số lần (count)" in header and "Đợt/dịp (per" in header and "occasion)" in header
+    # kind, per payout, per period, count, per occasion: the first line of each row
+    [tet] = [line.split("│") for line in lines if line.startswith("│ Hỗ trợ Tết ")]
+    [gift] = [line.split("│") for line in lines if line.startswith("│ Tặng quà (gift)")]
+    assert [c.strip() for c in tet[4:6]] == ["3", "2"]
+    assert [c.strip() for c in gift[4:6]] == ["5", "—"]

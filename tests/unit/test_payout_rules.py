@@ -174,3 +174,99 @@ def test_caps_reasons_relatives_and_in_kind_arithmetic() -> None:
         )
         == []
     )
+
+
+def _instalments(kind: str, **rule: Any) -> Any:
+    """The default policy with `rule`'s fields changed for `kind`."""
+    from ledger.domain.policy import Policy
+
+    data = POLICY.to_dict()
+    data["welfare"][kind] |= rule
+    return Policy.from_dict(data)
+
+
+def test_one_occasion_is_paid_in_at_most_the_instalments_the_policy_allows() -> None:
+    """`max_per_occasion` is checked when a payout is recorded, as detection rule 2 judges it:
+    the beneficiary's payouts of the kind with the same occasion text (case, spacing and
+    Unicode form folded) within the inspecting level's repeat window, either side, this one
+    included. Beyond them: `over_per_occasion` on `body.occasion`, naming the field in both
+    languages, overridable by the chair as the count is. Another occasion, another
+    beneficiary, a date outside the window or a generic text is not one occasion."""
+    policy = _instalments("tet_support", max_count=3, max_per_occasion=2)
+    m = member()
+    m.add_relative(
+        envelope=env(
+            "member.relative",
+            on="2024-08-01",
+            body={"member": "DV1", "relative": "R1", "relation": "child"},
+        )
+    )
+    pay(m, "tet_support", 1_000_000, "2025-01-10", occasion="Hỗ trợ Tết Ất Tỵ")
+
+    def check(on: str, occasion: str, days: int | None = 31, **body: Any) -> list[Any]:
+        payout = PayoutBody.model_validate(
+            {"member": "DV1", "kind": "tet_support", "amount": 500_000, "occasion": occasion} | body
+        )
+        return check_payout(
+            m, payout, policy=policy, on=date.fromisoformat(on), unit="G1", repeat_days=days
+        )
+
+    assert check("2025-01-20", "Hỗ trợ Tết Ất Tỵ") == []  # the second instalment
+    pay(m, "tet_support", 1_000_000, "2025-01-20", occasion="Hỗ trợ Tết Ất Tỵ")
+    [p] = check("2025-01-25", "HỖ TRỢ  Tết Ất Tỵ")
+    assert (p.field, p.code) == ("body.occasion", "over_per_occasion")
+    assert "max_per_occasion" in p.vi and "tối đa 2 đợt một dịp" in p.vi and "10/01/2025" in p.vi
+    assert "max_per_occasion" in p.en and "at most 2 instalment(s) per occasion" in p.en
+    assert "over_per_occasion" in OVERRIDABLE
+    # a back-dated one before both is as much beyond them
+    assert [q.code for q in check("2025-01-05", "Hỗ trợ Tết Ất Tỵ")] == ["over_per_occasion"]
+    assert check("2025-01-25", "Tết Ất Tỵ (bổ sung)") == []  # another text: rule 2 reads it
+    assert check("2025-02-21", "Hỗ trợ Tết Ất Tỵ") == []  # 32 days after the last one
+    assert [q.code for q in check("2025-02-21", "Hỗ trợ Tết Ất Tỵ", days=45)] == [
+        "over_per_occasion"
+    ]
+    # the policy's own window when the inspecting level's is not given (31 days by default)
+    assert check("2025-02-21", "Hỗ trợ Tết Ất Tỵ", days=None) == []
+    assert [q.code for q in check("2025-02-09", "Hỗ trợ Tết Ất Tỵ", days=None)] == [
+        "over_per_occasion"
+    ]
+    # without the field, the ledger does not compare occasions (detection does)
+    assert (
+        check_payout(
+            m,
+            PayoutBody.model_validate(
+                {"member": "DV1", "kind": "gift", "amount": 100_000, "occasion": "Quà 8/3"}
+            ),
+            policy=policy,
+            on=date(2025, 3, 7),
+            unit="G1",
+        )
+        == []
+    )
+
+
+def test_instalments_of_one_occasion_count_per_beneficiary_and_not_a_generic_text() -> None:
+    policy = _instalments("gift", max_per_occasion=1)
+    m = member()
+    m.add_relative(
+        envelope=env(
+            "member.relative",
+            on="2024-08-01",
+            body={"member": "DV1", "relative": "R1", "relation": "child"},
+        )
+    )
+    pay(m, "gift", 200_000, "2025-05-30", occasion="Quốc tế Thiếu nhi 1/6", relative="R1")
+    pay(m, "gift", 200_000, "2025-03-07", occasion="Tặng quà")
+
+    def codes_of(on: str, occasion: str, **body: Any) -> list[str]:
+        payout = PayoutBody.model_validate(
+            {"member": "DV1", "kind": "gift", "amount": 200_000, "occasion": occasion} | body
+        )
+        found = check_payout(
+            m, payout, policy=policy, on=date.fromisoformat(on), unit="G1", repeat_days=31
+        )
+        return [p.code for p in found]
+
+    assert codes_of("2025-06-02", "Quốc tế Thiếu nhi 1/6", relative="R1") == ["over_per_occasion"]
+    assert codes_of("2025-06-02", "Quốc tế Thiếu nhi 1/6") == []  # the member, not the child
+    assert codes_of("2025-03-08", "Tặng quà") == []  # names no occasion: the count applies

@@ -678,6 +678,26 @@ def test_member_search_and_allowance_stay_inside_the_officers_units(web: Web) ->
     assert r.status_code == 404
 
 
+def test_the_payout_allowance_shows_the_instalments_of_one_occasion(web: Web) -> None:
+    """Where the form shows the policy's caps and count, it shows `max_per_occasion` when the
+    union's rules set it (the ledger refuses a payout beyond it); nothing when they do not."""
+    officer = web.login("kt.g1")
+    params = {"member": "DV001", "kind": "gift", "on": "2024-12-01"}
+    data = officer.get("/web/finance/allowance", params=params).json()
+    assert data["max_per_occasion"] is None
+    assert not any(r["en"] == "Most instalments per occasion" for r in data["rows"])
+    web.world.adopt(
+        "G1", "2024-11-20", effective_from="2024-11-01", welfare__gift__max_per_occasion=2
+    )
+    data = officer.get("/web/finance/allowance", params=params).json()
+    assert data["max_per_occasion"] == 2
+    assert {
+        "vi": "Số đợt tối đa cho một dịp",
+        "en": "Most instalments per occasion",
+        "value": "2 (cùng nội dung dịp chi)",
+    } in data["rows"]
+
+
 def _csv(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
