@@ -17,11 +17,16 @@ Invariants:
   would have needed the chair (above that reference's approval threshold with no chair's
   signature), or been refused: a kind the reference does not allow, above its per-payout
   cap, beyond its count or yearly cap for the beneficiary in its counting window (the
-  beneficiary's payouts of that kind up to this one, in any union). A loan disbursed alone
+  beneficiary's payouts of that kind up to this one, in any union), or, where the version
+  allows more instalments of one occasion (`max_per_occasion`) than the reference, beyond
+  the reference's for its occasion: the beneficiary's earlier payouts of the kind with the
+  same occasion text within `repeat_window_days`, counted as rule 2 counts them (a generic
+  label names no occasion for a kind with a count). A loan disbursed alone
   above a reference's approval threshold, or above its loan cap, used it too.
 - Severity: high when a payout or loan used the room, medium otherwise. The money at stake
   is, per record that used it, the whole amount when it needed the chair or would have been
-  refused outright (kind, count), the part above the cap otherwise. The id is the
+  refused outright (kind, count, an instalment beyond the reference's), the part above the
+  cap otherwise. The id is the
   adoption's alone (`finding_id` over that event), so judgments survive later payouts.
 """
 
@@ -30,12 +35,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from audit.rules.base import DetectedFinding, Evidence, finding_id, make
+from audit.rules.benefits import _repeat_days
 from audit.rules.facts import Facts, Movement, Payout, PolicyAdoption
 from audit.rules.membership import loan_evidence, payout_evidence
 from audit.rules.timing import _replaced, loosened
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.money import format_dong
-from ledger.domain.policy import Policy
+from ledger.domain.occasions import generic_occasion, occasion_key
+from ledger.domain.policy import Policy, WelfareRule
 
 RULE = "policy_loosening"
 
@@ -56,8 +63,8 @@ def _references(facts: Facts, a: PolicyAdoption) -> tuple[Policy | None, list[Po
     return new, refs
 
 
-def _payout_room(facts: Facts, p: Payout, ref: Policy) -> tuple[int, str] | None:
-    """What of payout `p` only the loosened version allowed under `ref`: (đồng, why)."""
+def _payout_room(facts: Facts, p: Payout, ref: Policy, new: Policy) -> tuple[int, str] | None:
+    """What of payout `p` only the loosened version `new` allowed under `ref`: (đồng, why)."""
     try:
         kind = WelfareKind(p.kind)
     except ValueError:
@@ -92,7 +99,34 @@ def _payout_room(facts: Facts, p: Payout, ref: Policy) -> tuple[int, str] | None
                         f"vượt mức {format_dong(rule.per_year_cap)} trong {window.label_vi}",
                     )
                 )
+    if _beyond_instalments(facts, p, rule, new.rule(kind)):
+        out.append((p.amount, f"quá {rule.per_occasion} đợt cho một dịp"))
     return max(out) if out else None
+
+
+def _beyond_instalments(
+    facts: Facts, p: Payout, rule: WelfareRule, loose: WelfareRule | None
+) -> bool:
+    """Whether `p` is an instalment of its occasion beyond what `rule` (the reference's)
+    allows and only `loose` (the version's, allowing more) let through: as many earlier
+    payouts of the kind to the beneficiary with the same occasion text within
+    `repeat_window_days` of them as `rule` allows, or more (rule 2's count)."""
+    if (
+        loose is None
+        or loose.per_occasion <= rule.per_occasion
+        or p.kind == WelfareKind.bereavement.value  # once per person whatever the policy
+        or (loose.max_count is not None and generic_occasion(p.occasion))
+    ):
+        return False
+    key = occasion_key(p.occasion)
+    earlier = [
+        q
+        for q in facts.payouts_by_beneficiary().get((p.member, p.beneficiary, p.kind), [])
+        if _key(q) < _key(p)
+        and occasion_key(q.occasion) == key
+        and (p.on - q.on).days <= _repeat_days(facts, q)
+    ]
+    return len(earlier) >= rule.per_occasion
 
 
 def _key(p: Payout) -> tuple[object, str, str]:
@@ -131,7 +165,7 @@ def policy_loosening(facts: Facts) -> list[DetectedFinding]:
         for p in facts.counted_payouts():
             if p.unit not in below or p.on < a.on or facts.policy(p.unit, p.on) is not new:
                 continue
-            rooms = [r for ref in refs if (r := _payout_room(facts, p, ref)) is not None]
+            rooms = [r for ref in refs if (r := _payout_room(facts, p, ref, new)) is not None]
             if rooms:
                 money, why = max(rooms)
                 used.append((payout_evidence(p, f"{p.kind}: {why}"), money, p.recorder))

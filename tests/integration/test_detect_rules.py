@@ -2665,6 +2665,38 @@ def test_a_chairs_own_version_lifting_caps_and_the_threshold_and_the_payouts_tha
     assert found(world, "backdating") == []
 
 
+def test_a_version_allowing_more_instalments_of_one_occasion_is_high_once_one_used_them(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """G1's own version pays a gift in two instalments (`max_per_occasion` 2, where the
+    province's it replaces allows one per occasion; the count, five a year, is unchanged):
+    medium while no one was paid twice for one occasion; high once a member's second gift
+    for the same occasion (same text, within the repeat window) used the room, that gift's
+    whole amount at stake (it was medium: only caps and counts were looked at). Two gifts
+    for two occasions, or the same text a season apart, used nothing."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    adopted = _own_version(
+        world, "G1", "2024-08-01", world.chair, "G1-2024-08", welfare__gift__max_per_occasion=2
+    )
+    text = "Quà Trung thu 2024"
+    world.payout("DV1", "gift", 300_000, on="2024-09-10", occasion=text)
+    world.payout("DV3", "gift", 300_000, on="2024-09-10", occasion=text)
+    world.payout("DV3", "gift", 300_000, on="2024-10-20", occasion="Ngày Phụ nữ Việt Nam 20/10")
+    world.payout("DV2", "gift", 200_000, on="2024-08-20", occasion="Sinh nhật")
+    world.payout("DV2", "gift", 200_000, on="2024-12-20", occasion="Sinh nhật")
+
+    [f] = found(world, "policy_loosening")
+    assert (f.severity, f.amount, f.event_ids) == ("medium", 0, (adopted.event_id,))
+    assert "welfare.gift.max_per_occasion" in f.explanation_en
+
+    second = world.payout("DV1", "gift", 200_000, on="2024-09-20", occasion=text)
+    [f] = found(world, "policy_loosening")
+    assert (f.severity, f.amount, dict(f.stakes)) == ("high", 200_000, {second.event_id: 200_000})
+    assert set(f.event_ids) == {adopted.event_id, second.event_id}
+    assert "1 khoản chi" in f.explanation_vi
+
+
 def test_a_looser_version_nobody_used_is_medium_and_a_copy_of_it_is_judged_against_above(
     world,
 ) -> None:  # type: ignore[no-untyped-def]
