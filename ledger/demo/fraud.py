@@ -166,6 +166,7 @@ class Planter:
         fraud_people.self_dealing(self, g)
         fraud_people.shared_accounts(self, g)
         fraud_people.duplicates(self, g)
+        fraud_people.relative_again(self, g)
 
     def finish(self, g: Year) -> None:
         """Reversals, spending, key revocations and disputes; the ordinary cases."""

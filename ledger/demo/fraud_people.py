@@ -694,6 +694,87 @@ def duplicates(pl: Planter, g: Year) -> None:
         )
 
 
+def relative_again(pl: Planter, g: Year) -> None:
+    """Rule 4: a child's support drawn up to the year's count and cap (two payouts), then the
+    same child declared again by the finance officer under a new code, without a citizen ID
+    (the same name and date of birth), and paid a third time under it. The member is of the
+    starting roster (their children were declared long before the first payout) and not of
+    the union collecting dues for half its members."""
+    rng, y = pl.rng, g.y
+    kind, reason = "children_support", "con ốm nằm viện"
+
+    def child_of(p: Person) -> Relative | None:
+        return next(
+            (
+                r
+                for r in p.relatives
+                if r.relation == "child"
+                and y - r.born <= 15
+                and not g.paid[(p.number, r.code, kind)]
+            ),
+            None,
+        )
+
+    u = pl.spread_unit(g, lambda c: c != pl.notes.get("low_dues"))
+    if u is None:
+        return
+    d1 = pl.day(3, 5)
+    p = pl.free(g, u, d1, lambda p: p.joined.year < y and child_of(p) is not None)
+    if p is None:
+        return
+    child = child_of(p)
+    assert child is not None
+    d2 = d1 + days(rng.randint(45, 75))
+    paid = [
+        pl.payout(
+            g,
+            p,
+            kind,
+            1_000_000,
+            d,
+            f"hỗ trợ con đoàn viên nằm viện {d:%m/%Y}",
+            relative=child.code,
+            reason=reason,
+        )
+        for d in (d1, d2)
+    ]
+    if not all(paid):
+        return
+    d3 = d2 + days(rng.randint(20, 40))
+    codes = {r.code for r in p.relatives}
+    code = next(f"C{n}" for n in range(len(codes) + 1, 100) if f"C{n}" not in codes)
+    declared = g.op(
+        at(d3, 9, rng.randrange(60)),
+        "member.relative",
+        g.kt(u),
+        {"member": p.number, "relative": code, "relation": child.relation},
+        unit=u,
+        effective=d3,
+        personal={"full_name": child.name, "date_of_birth": date(child.born, 6, 1).isoformat()},
+    )
+    d4 = d3 + days(rng.randint(2, 10))
+    again = pl.payout(
+        g,
+        p,
+        kind,
+        1_000_000,
+        d4,
+        f"hỗ trợ con đoàn viên nằm viện {d4:%m/%Y}",
+        relative=code,
+        reason=reason,
+    )
+    if again is not None:
+        pl.case(
+            "over_cap",
+            u,
+            [p.number, g.kt(u)],
+            [*(o for o in paid if o), declared, again],
+            f"con {child.code} đã nhận đủ {kind} trong năm, được khai báo lại mã {code} không "
+            "CCCD (cùng họ tên, ngày sinh) và nhận thêm / a child paid up to the cap, declared "
+            "again under a new code without a citizen ID, paid again",
+        )
+
+
 # --------------------------------------------------------------------- the end of the year
 
 

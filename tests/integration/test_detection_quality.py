@@ -59,6 +59,16 @@ def test_detection_finds_the_planted_cases_and_spares_the_look_alikes(ctx, tmp_p
     # An honest member is on the dues rolls before a leave or a span the union did not
     # collect (the demo's dues gaps used to be random member-months: 2 wrong rule-1 findings).
     assert [f.unit for f in quality.wrong if f.rule == "inactive_beneficiary"] == []
+    # A child paid up to the year's cap, declared again without a citizen ID under a new code
+    # and paid again: rule 4 reports it high (same name and date of birth), the third payout
+    # at stake, the declarations shown.
+    [again] = [c for c in key.cases if "declared again under a new code" in c.note]
+    assert again.rule == "over_cap" and len(again.event_ids) == 4
+    [f] = [
+        f for f in report.findings if f.rule == "over_cap" and set(f.event_ids) & again.event_ids
+    ]
+    assert (f.severity, f.amount) == ("high", 1_000_000)
+    assert again.event_ids <= set(f.event_ids)  # and the first declaration, as context
     # Every month with members has its 2% fee by the year's end (an employer missing a month
     # pays it late): rule 17 reports a month without any (it had 5 wrong findings here).
     assert [f.unit for f in quality.wrong if f.rule == "union_fee_shortfall"] == []
