@@ -1,7 +1,8 @@
 """Every refusal the API gives has one JSON shape, whatever raised it.
 
     {"code": "...", "message_vi": "...", "message_en": "...",
-     "problems": [{"field": "...", "code": "...", "message_vi": "...", "message_en": "..."}]}
+     "problems": [{"field": "...", "code": "...", "message_vi": "...", "message_en": "...",
+                   "ref": "..." (only when the problem is about an entry it names in words)}]}
 
 Invariants:
 - A `LedgerError` keeps the HTTP status the ledger chose for it (401 bad signature, 403 role,
@@ -67,10 +68,20 @@ def body(
     }
 
 
+def ledger_body(exc: LedgerError) -> dict[str, Any]:
+    """The error body of a ledger refusal: a problem about an entry its message names in
+    words (an earlier decision) carries that entry's id as `ref`."""
+    problems = [(p.field, p.code, p.vi, p.en) for p in exc.problems]
+    out = body(exc.code, exc.vi, exc.en, problems)
+    for shown, p in zip(out["problems"], exc.problems, strict=True):
+        if p.ref is not None:
+            shown["ref"] = p.ref
+    return out
+
+
 def _ledger_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)
-    problems = [(p.field, p.code, p.vi, p.en) for p in exc.problems]
-    return JSONResponse(body(exc.code, exc.vi, exc.en, problems), status_code=exc.status)
+    return JSONResponse(ledger_body(exc), status_code=exc.status)
 
 
 def _api_error(_: Request, exc: Exception) -> JSONResponse:

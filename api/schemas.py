@@ -259,6 +259,11 @@ class ProblemOut(BaseModel):
     code: str
     message_vi: str
     message_en: str
+    ref: str | None = Field(
+        default=None,
+        description="The id of the entry the problem is about, when the message names it in "
+        "words (e.g. the earlier decision of `fee_relief_overlaps`)",
+    )
 
 
 class ErrorOut(BaseModel):

@@ -1265,7 +1265,7 @@ def _batch_refused(failures: list[tuple[int, LedgerError]], *, single: bool) -> 
     for line, exc in failures:
         if exc.problems:
             problems += [
-                Problem(field=f"line {line}: {p.field}", code=p.code, vi=p.vi, en=p.en)
+                Problem(f"line {line}: {p.field}", p.code, p.vi, p.en, ref=p.ref)
                 for p in exc.problems
             ]
         else:

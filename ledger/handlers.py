@@ -37,6 +37,8 @@ from ledger.domain.periods import (
     LAST_LUNAR_YEAR,
     Period,
     in_calendar,
+    month_text,
+    months_text,
     parse_period,
 )
 from ledger.domain.policy import (
@@ -791,18 +793,19 @@ def _collected_elsewhere(
     )
 
 
-def _begun(month_text: str, on: date) -> Period:
+def _begun(month_typed: str, on: date) -> Period:
     """The month collected or remitted for, refused if it begins after the effective date:
     dues and the 2% fee are paid on a month's payroll, never for a month still to come."""
-    month = parse_period(month_text)
+    month = parse_period(month_typed)
     if month.start > on:
         raise invalid(
             [
                 problem(
                     "body.month",
                     "future_month",
-                    f"tháng {month_text} chưa bắt đầu vào ngày hiệu lực {on:%d/%m/%Y}",
-                    f"month {month_text} has not begun on the effective date {on.isoformat()}",
+                    f"tháng {month_text(month.label)} chưa bắt đầu vào ngày hiệu lực {on:%d/%m/%Y}",
+                    f"month {month_text(month.label)} has not begun on the effective date "
+                    f"{on.isoformat()}",
                 )
             ]
         )
@@ -845,15 +848,20 @@ def _check_union_fee(self: Ledger, work: Work, unit: Unit, body: Any) -> None:
     for dues), and no more received than the fee on the declared payroll."""
     earlier = unit.union_fee_declared(body.month, body.employer)
     if earlier is not None:
+        _, on = _recorded(self, work, earlier)
+        amount = format_dong(unit.money[earlier]["amount"])
         raise invalid(
             [
                 problem(
                     "body.month",
                     "fee_month_declared",
-                    f"kinh phí công đoàn tháng {body.month} của {body.employer} đã được ghi "
-                    f"({earlier}); để sửa, hãy đảo bút toán đó",
-                    f"the union fee of {body.employer} for {body.month} is already recorded "
-                    f"({earlier}); to correct it, reverse that entry",
+                    f"kinh phí công đoàn tháng {month_text(body.month)} của {body.employer} "
+                    f"đã được ghi ngày {on:%d/%m/%Y} ({amount}, bút toán {earlier[:8]}); để "
+                    "sửa, hãy đảo bút toán đó",
+                    f"the union fee of {body.employer} for {month_text(body.month)} is already "
+                    f"recorded on {on:%d/%m/%Y} ({amount}, entry {earlier[:8]}); to correct "
+                    "it, reverse that entry",
+                    ref=earlier,
                 )
             ]
         )
@@ -888,15 +896,23 @@ def _fee_relief(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
     unit = _money_unit(self, work, cmd.unit, cmd.effective_date)
     earlier = unit.fee_relief_overlapping(body.employer, body.from_month, body.to_month)
     if earlier is not None:
+        # named as the officer knows it (number, issuer, months); its id stays in `ref`
+        first = unit.fee_reliefs[earlier]
+        span = months_text(body.from_month, body.to_month)
+        theirs = months_text(first["from_month"], first["to_month"])
         raise invalid(
             [
                 problem(
                     "body.from_month",
                     "fee_relief_overlaps",
-                    f"{body.employer} đã có quyết định miễn, giảm, tạm dừng đóng cho một phần "
-                    f"các tháng {body.from_month}–{body.to_month} ({earlier})",
-                    f"{body.employer} already has a fee decision covering part of "
-                    f"{body.from_month}–{body.to_month} ({earlier})",
+                    f"{first['employer']} đã có quyết định {first['decision_number']} của "
+                    f"{first['issuer']} cho các tháng {theirs}, trùng một phần các tháng "
+                    f"{span}; mỗi tháng chỉ có một quyết định (quyết định đã ghi sai thì đảo "
+                    "quyết định đó trước)",
+                    f"{first['employer']} already has decision {first['decision_number']} of "
+                    f"{first['issuer']} for {theirs}, covering part of {span}; a month has "
+                    "one decision only (reverse the recorded one first if it is wrong)",
+                    ref=earlier,
                 )
             ]
         )
@@ -1175,6 +1191,10 @@ def _reversal(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any)
     elif target in getattr(aggregate, "fee_reliefs", {}):
         # A union fee decision recorded by mistake (wrong span, rate or employer): the chair
         # cosigned it, so undoing it needs the chair too, as recording the right one does.
+        # The missing signature is checked last, as for the decision: a reversal the ledger
+        # would refuse anyway (dated before the decision) is said so at once, and the web
+        # holds for the chair only one whose sole want is the chair's signature.
+        _not_before(target_on, pc.command.effective_date)
         if not item.cosignatures:
             raise _chair_must_sign(
                 "đảo quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn cần chữ ký thứ "

@@ -47,8 +47,7 @@ def wants_json(request: Request) -> bool:
 def _refusal(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
     """(status, API error body, headers) of any refusal."""
     if isinstance(exc, LedgerError):
-        problems = [(p.field, p.code, p.vi, p.en) for p in exc.problems]
-        return exc.status, errors.body(exc.code, exc.vi, exc.en, problems), {}
+        return exc.status, errors.ledger_body(exc), {}
     if isinstance(exc, ApiError):
         problems = [(exc.field, exc.code, exc.vi, exc.en)] if exc.field else []
         return exc.status, errors.body(exc.code, exc.vi, exc.en, problems), exc.headers

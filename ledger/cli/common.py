@@ -211,6 +211,7 @@ def _json_refusal(code: str, vi: str, en: str, problems: Sequence[Any]) -> None:
             "message_en": en,
             "problems": [
                 {"field": p.field, "code": p.code, "message_vi": p.vi, "message_en": p.en}
+                | ({"ref": p.ref} if getattr(p, "ref", None) else {})
                 for p in problems
             ],
         }

@@ -50,6 +50,7 @@ from ledger.domain.errors import (
     validation_en,
     validation_vi,
 )
+from ledger.domain.periods import month_text
 from ledger.domain.policy import policy_json_schema
 from ledger.textfiles import LINE_BREAKS, hidden_characters
 
@@ -343,7 +344,8 @@ class UnionFeeReliefBody(Body):
         start = info.data.get("from_month")
         if start is not None and v < start:
             raise ValueError(
-                f"tháng cuối trước tháng đầu ({start}) / to_month is before from_month ({start})"
+                f"tháng cuối {month_text(v)} trước tháng đầu {month_text(start)} / the last "
+                f"month {month_text(v)} is before the first {month_text(start)}"
             )
         if start is not None and info.data.get("kind") == "suspended":
             months = (int(v[:4]) - int(start[:4])) * 12 + int(v[5:]) - int(start[5:]) + 1

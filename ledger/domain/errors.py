@@ -19,6 +19,10 @@ class Problem:
     code: str
     vi: str
     en: str
+    # the id of the entry the problem is about, when the message names it in words (an
+    # earlier decision that overlaps): kept for programs, as `ref` in the API's and the CLI's
+    # JSON refusal
+    ref: str | None = None
 
     def text(self) -> str:
         where = f"{self.field}: " if self.field else ""
@@ -63,8 +67,8 @@ class Conflict(LedgerError):
     or a retried command id whose content differs from the original."""
 
 
-def problem(field_: str, code: str, vi: str, en: str) -> Problem:
-    return Problem(field=field_, code=code, vi=vi, en=en)
+def problem(field_: str, code: str, vi: str, en: str, *, ref: str | None = None) -> Problem:
+    return Problem(field=field_, code=code, vi=vi, en=en, ref=ref)
 
 
 def invalid(problems: list[Problem]) -> InvalidCommand:

@@ -322,6 +322,18 @@ def parse_period(text: str) -> Period:
     return _make(*_parse_label(text))
 
 
+def month_text(month: str) -> str:
+    """A month as people write it in a message: ``"2025-03"`` → ``"03/2025"`` (any other text
+    unchanged)."""
+    year, dash, mm = month.partition("-")
+    return f"{mm}/{year}" if dash and len(year) == 4 and len(mm) == 2 else month
+
+
+def months_text(first: str, last: str) -> str:
+    """A span of months as people write it: ``"11/2024–04/2025"`` (one month: ``"11/2024"``)."""
+    return month_text(first) if first == last else f"{month_text(first)}–{month_text(last)}"
+
+
 def count_window(period_kind: PeriodKind | str, d: date) -> tuple[date, date]:
     """``[start, end)`` of the policy counting window of ``period_kind`` around ``d``.
 

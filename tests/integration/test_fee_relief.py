@@ -288,3 +288,102 @@ def test_compliance_as_of_a_date_uses_the_fee_decisions_in_force_that_day(world)
     assert fee_on(date(2024, 10, 5)) == (1_200_000, 1_200_000, 480_000)  # reversed that day
     assert fee_on(date(2024, 10, 6)) == (600_000, 1_200_000, 0)  # August and September
     assert fee_on(date(2025, 6, 30)) == (600_000, 1_200_000, 0)
+
+
+def test_refusals_name_the_earlier_decision_and_months_as_people_write_them(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    """The overlap refusal named the earlier decision by its event id and the months as
+    2024-09–2024-10; the span refusal said "(2024-09)". They now say the decision's number,
+    issuer and months in mm/yyyy, in both languages; the id stays in the problem's `ref`
+    (and in the CLI's JSON refusal), the field and code are unchanged."""
+    first = _relief(world, "suspended", "2024-08", "2025-01", employer="Cty May Sông Bé")
+    bad = _refused(
+        world, InvalidCommand, "exempt", "2025-01", "2025-03", employer=" cty may  sông bé "
+    )
+    [p] = bad.problems
+    assert (p.field, p.code, p.ref) == ("body.from_month", "fee_relief_overlaps", first.event_id)
+    assert p.vi == (
+        "Cty May Sông Bé đã có quyết định 123/QĐ-LĐLĐ của LĐLĐ tỉnh Yên Bái cho các tháng "
+        "08/2024–01/2025, trùng một phần các tháng 01/2025–03/2025; mỗi tháng chỉ có một "
+        "quyết định (quyết định đã ghi sai thì đảo quyết định đó trước)"
+    )
+    assert p.en == (
+        "Cty May Sông Bé already has decision 123/QĐ-LĐLĐ of LĐLĐ tỉnh Yên Bái for "
+        "08/2024–01/2025, covering part of 01/2025–03/2025; a month has one decision only "
+        "(reverse the recorded one first if it is wrong)"
+    )
+    assert first.event_id not in p.vi + p.en and "2025-01" not in p.vi + p.en
+    bad = _refused(world, InvalidCommand, "exempt", "2027-04", "2027-03")
+    [p] = bad.problems
+    assert (p.field, p.ref) == ("body.to_month", None)
+    assert "tháng cuối 03/2027 trước tháng đầu 04/2027" in p.vi
+    assert "the last month 03/2027 is before the first 04/2027" in p.en
+    assert "2027-04" not in p.vi + p.en
+
+    home = tmp_path / "home"
+    keys_for_world(home, "kt.g1", "ct.g1")
+    r = cli(
+        home,
+        database_url,
+        "record fee-relief G1 --employer 'Cty May Sông Bé' --kind exempt --from 2024-12 "
+        "--to 2025-02 --decision 7/QĐ --issuer 'LĐLĐ' --decision-date 2024-08-01 --as kt.g1 "
+        "--cosign-as ct.g1 --json",
+    )
+    assert r.exit_code == 1
+    assert "quyết định 123/QĐ-LĐLĐ của LĐLĐ tỉnh Yên Bái cho các tháng 08/2024–01/2025" in (
+        r.stderr
+    )
+    [shown] = json.loads(r.stdout)["problems"]
+    assert (shown["code"], shown["ref"]) == ("fee_relief_overlaps", first.event_id)
+
+
+def test_a_fee_month_already_declared_is_named_by_its_day_and_amount(world) -> None:  # type: ignore[no-untyped-def]
+    """A second 2% fee entry for an employer's month: the refusal said the month as 2024-07
+    and the first entry by its bare id; now mm/yyyy, the first entry's day, amount and short
+    id, the full id in `ref`. A month still to come is said mm/yyyy too."""
+    _august_without_fee(world)
+    [first] = [
+        eid
+        for eid, e in world.ledger.get_unit("G1").money.items()
+        if e["type"] == "collection.union_fee" and e["month"] == "2024-07"
+    ]
+    with pytest.raises(InvalidCommand) as twice:
+        _fee_recorded(world, "G1", "2024-07", "2024-10-10", 30_000_000, 600_000)
+    [p] = twice.value.problems
+    assert (p.field, p.code, p.ref) == ("body.month", "fee_month_declared", first)
+    assert p.vi == (
+        f"kinh phí công đoàn tháng 07/2024 của Cty đã được ghi ngày 10/08/2024 (600.000 đ, "
+        f"bút toán {first[:8]}); để sửa, hãy đảo bút toán đó"
+    )
+    assert "for 07/2024 is already recorded on 10/08/2024 (600.000 đ, entry" in p.en
+    with pytest.raises(InvalidCommand) as ahead:
+        _fee_recorded(world, "G1", "2024-12", "2024-10-10", 30_000_000, 600_000)
+    [p] = ahead.value.problems
+    assert p.code == "future_month" and p.vi.startswith("tháng 12/2024 chưa bắt đầu")
+    assert p.en.startswith("month 12/2024 has not begun")
+
+
+def test_a_reversal_of_a_decision_dated_before_it_is_refused_for_the_date_first(world) -> None:  # type: ignore[no-untyped-def]
+    """Without the chair, a reversal dated before the decision was refused for the missing
+    signature only, so the web would hold for the chair one the ledger refuses anyway. The
+    date is checked first, as for the decision itself; the signature is asked last."""
+    decision = _relief(world, "suspended", "2024-09", "2024-10")  # dated 01/08/2024
+    before = entries(world)
+    for cosigner in (None, world.chair):
+        with at("2024-08-05"), pytest.raises(InvalidCommand) as early:
+            world.submit(
+                "reversal.record",
+                by=world.kt,
+                cosigner=cosigner,
+                unit="G1",
+                effective_date="2024-07-31",
+                body={"target": decision.event_id, "reason": "ghi nhầm"},
+            )
+        assert [(p.field, p.code) for p in early.value.problems] == [
+            ("effective_date", "before_target")
+        ]
+    with pytest.raises(PolicyViolation) as alone:  # on the day: only the chair is wanting
+        _reverse(world, decision.event_id)
+    assert [p.code for p in alone.value.problems] == ["second_signature_required"]
+    assert entries(world) == before

@@ -2089,7 +2089,9 @@ def test_a_union_fee_decision_from_the_web_waits_for_the_chair_who_signs_it_in_t
     form.get_by_label("Doanh nghiệp chưa có kinh phí hay quyết định nào ghi tại đơn vị").check()
     form.get_by_role("button", name="Ký và gửi Chủ tịch duyệt").click()
     expect(result).to_contain_text("Chưa ghi: có thông tin cần sửa")
-    expect(result).to_contain_text("Đến tháng (mm/yyyy): tháng cuối trước tháng đầu")
+    expect(result).to_contain_text(
+        f"Đến tháng (mm/yyyy): tháng cuối {first:%m/%Y} trước tháng đầu {last:%m/%Y}"
+    )
     shot(page, "finance-fee-decision-refused")
     form.get_by_label("Từ tháng (mm/yyyy)").fill(f"{first:%m/%Y}")
     form.get_by_label("Đến tháng (mm/yyyy)").fill(f"{last:%m/%Y}")

@@ -213,7 +213,7 @@ def test_a_decision_the_ledger_refuses_is_answered_naming_the_field_and_nothing_
         return [(p["field"], p["message_vi"]) for p in r.json()["problems"]]
 
     [(field, said)] = refused(SUSPENDED | {"from_month": "2025-05"})  # ends before it starts
-    assert field == "body.to_month" and "tháng cuối trước tháng đầu" in said
+    assert field == "body.to_month" and "tháng cuối 04/2025 trước tháng đầu 05/2025" in said
     [(field, said)] = refused(SUSPENDED | {"to_month": "2025-12"})  # 14 months
     assert field == "body.to_month" and "tạm dừng đóng tối đa 12 tháng, ở đây 14" in said
     [(field, _)] = refused(SUSPENDED | {"kind": "reduced"})  # no rate
@@ -234,6 +234,14 @@ def test_a_decision_the_ledger_refuses_is_answered_naming_the_field_and_nothing_
     assert r.status_code == 422, r.text
     [problem] = r.json()["problems"]
     assert (problem["field"], problem["code"]) == ("body.from_month", "fee_relief_overlaps")
+    # the earlier decision as the officer knows it, not its event id (kept in `ref`)
+    assert problem["message_vi"] == (
+        "Cty May Sông Bé đã có quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương cho các tháng "
+        "11/2024–04/2025, trùng một phần các tháng 03/2025–06/2025; mỗi tháng chỉ có một "
+        "quyết định (quyết định đã ghi sai thì đảo quyết định đó trước)"
+    )
+    [earlier] = _standing(web)
+    assert problem["ref"] == earlier and earlier not in problem["message_en"]
     assert _held_rows(web) == 0 and _entries(web) == before + 1
 
 
