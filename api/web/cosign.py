@@ -46,10 +46,11 @@ from ledger.tables import ledger_entries
 
 # An expense above the approval threshold; a loan disbursement above it or overriding the
 # policy's loan rule; every loan write-off (ledger.handlers._loan); every employer's union fee
-# decision (ledger.handlers._fee_relief): none is ever recorded pending, all need the chair's
-# signature inline.
+# decision (ledger.handlers._fee_relief) and every reversal of one (ledger.handlers._reversal:
+# the reversal of any other entry needs no chair, so the ledger records or refuses it at once
+# and it is never held): none is ever recorded pending, all need the chair's signature inline.
 HELD_TYPES: Final = frozenset(
-    {"expense.record", "loan.disburse", "loan.write_off", "union_fee.relief"}
+    {"expense.record", "loan.disburse", "loan.write_off", "union_fee.relief", "reversal.record"}
 )
 NOTE_MAX: Final = 500
 
@@ -77,6 +78,8 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(item, ensure_ascii=False, sort_keys=True)
     with ledger.engine.begin() as conn:
         row = _row(conn, command["command_id"])
+        if row is None and command["type"] == "reversal.record":
+            _one_reversal_waits(conn, command["body"]["target"])
         if row is None:
             conn.execute(
                 insert(holds).values(
@@ -97,7 +100,7 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
                 "This command id was already sent to the chair, with other content or closed",
                 field="command.command_id",
             )
-    what_vi, what_en = _what(command, _threshold(ledger, command))
+    what_vi, what_en = _what(command, _threshold(ledger, command), _undone(ledger, command))
     return {
         "held": True,
         "command_id": command["command_id"],
@@ -109,11 +112,86 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _what(command: dict[str, Any], threshold: int | None) -> tuple[str, str]:
+def _one_reversal_waits(conn: Connection, target: str) -> None:
+    """Refuse holding a second reversal of a decision while one already waits for a chair
+    (a second click, another tab): the chair would be asked twice to undo one decision."""
+    rows = conn.execute(
+        select(holds.c.command_id, holds.c.item).where(
+            holds.c.command_type == "reversal.record", holds.c.status == "waiting"
+        )
+    ).all()
+    waiting = [r.command_id for r in rows if _target(r.item) == target]
+    if set(waiting) - _in_ledger(conn, waiting):
+        raise ApiError(
+            409,
+            "reversal_waiting",
+            "Đã có lệnh đảo quyết định này đang chờ Chủ tịch ký (xem trang Bút toán tôi đã "
+            "ghi); rút lại lệnh đó nếu muốn ký lại",
+            "A reversal of this decision already waits for the chair (see What I recorded); "
+            "withdraw it to sign again",
+            field="body.target",
+        )
+
+
+def _target(item_text: str) -> str | None:
+    target = json.loads(item_text)["command"].get("body", {}).get("target")
+    return str(target) if target else None
+
+
+def waiting_reversals(ledger: Ledger) -> dict[str, str]:
+    """The decisions whose reversal waits for a chair: target event id -> held command id."""
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(
+            select(holds.c.command_id, holds.c.item).where(
+                holds.c.command_type == "reversal.record", holds.c.status == "waiting"
+            )
+        ).all()
+        recorded = _in_ledger(conn, [r.command_id for r in rows])
+    return {
+        target: r.command_id
+        for r in rows
+        if r.command_id not in recorded and (target := _target(r.item)) is not None
+    }
+
+
+def _undone(ledger: Ledger, command: dict[str, Any]) -> dict[str, Any] | None:
+    """For a held reversal, the employer's fee decision it undoes: the decision's body, its
+    event id, unit and date, and whether it is still standing (None if it is not one)."""
+    if command["type"] != "reversal.record":
+        return None
+    target = str(command["body"].get("target", ""))
+    entry = ledger.entry(target)
+    if entry is None or entry["command_type"] != "union_fee.relief":
+        return None
+    unit = ledger.get_unit(entry["unit_code"])
+    standing = getattr(unit, "fee_reliefs", {})
+    body = standing.get(target) or getattr(unit, "fee_reliefs_reversed", {}).get(target)
+    if body is None:
+        return None
+    return {
+        "event_id": target,
+        "unit": entry["unit_code"],
+        "on": str(entry["effective_date"])[:10],
+        "standing": target in standing,
+        "body": body,
+    }
+
+
+def _what(
+    command: dict[str, Any], threshold: int | None, undone: dict[str, Any] | None = None
+) -> tuple[str, str]:
     """What a held command is, in Vietnamese and English, with why it waits."""
     body = command["body"]
     if command["type"] == "union_fee.relief":
         return text.relief_words(body)
+    if command["type"] == "reversal.record":
+        if undone is None:
+            return (
+                f"lệnh đảo bút toán {body['target'][:8]}",
+                f"the reversal of {body['target'][:8]}",
+            )
+        vi, en = text.relief_words(undone["body"])
+        return f"lệnh đảo {vi}", f"the reversal of {en}"
     amount = body["amount"]
     above_vi = above_en = ""
     if threshold is not None and amount > threshold:
@@ -151,10 +229,14 @@ def _in_ledger(conn: Connection, command_ids: list[str]) -> set[str]:
     return set(found)
 
 
-def _describe(row: Any, recorded: set[str]) -> dict[str, Any]:
+def _describe(ledger: Ledger, row: Any, recorded: set[str]) -> dict[str, Any]:
     item = json.loads(row.item)
     command = item["command"]
     body = command["body"]
+    undone = _undone(ledger, command)
+    if undone is not None:
+        # a held reversal is described by the decision it undoes
+        return _describe_reversal(row, recorded, command, undone)
     return {
         "command_id": row.command_id,
         "unit": row.unit,
@@ -192,6 +274,42 @@ def _describe(row: Any, recorded: set[str]) -> dict[str, Any]:
     }
 
 
+def _describe_reversal(
+    row: Any, recorded: set[str], command: dict[str, Any], undone: dict[str, Any]
+) -> dict[str, Any]:
+    decision = undone["body"]
+    return {
+        "command_id": row.command_id,
+        "unit": row.unit,
+        "officer": row.officer,
+        "held_at": row.held_at,
+        "status": "recorded" if row.command_id in recorded else row.status,
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at,
+        "note": row.note,
+        "effective_date": command["effective_date"],
+        "type": command["type"],
+        "amount": None,
+        "category": None,
+        "description": "",
+        "reason": command["body"].get("reason"),
+        "target": undone["event_id"],
+        "target_unit": undone["unit"],
+        "target_on": undone["on"],
+        "target_standing": undone["standing"],
+        "employer": decision["employer"],
+        "relief_kind": decision["kind"],
+        "from_month": decision["from_month"],
+        "to_month": decision["to_month"],
+        "rate_bp": decision.get("rate_bp"),
+        "decision_number": decision["decision_number"],
+        "issuer": decision["issuer"],
+        "months": _months(decision),
+        "words": text.relief_words(decision),
+        "command": command,
+    }
+
+
 def _months(body: dict[str, Any]) -> int:
     """How many months a fee decision covers, both ends included."""
     first, last = body["from_month"], body["to_month"]
@@ -207,7 +325,7 @@ def waiting(ledger: Ledger, units: set[str] | None) -> list[dict[str, Any]]:
     with ledger.engine.connect() as conn:
         rows = conn.execute(query).all()
         recorded = _in_ledger(conn, [r.command_id for r in rows])
-    items = [_describe(r, recorded) for r in rows if r.command_id not in recorded]
+    items = [_describe(ledger, r, recorded) for r in rows if r.command_id not in recorded]
     for it in items:
         it["threshold"] = _threshold(ledger, it["command"])
     return items
@@ -223,7 +341,7 @@ def of_officer(ledger: Ledger, officer: str, *, limit: int = 50) -> list[dict[st
             .limit(limit)
         ).all()
         recorded = _in_ledger(conn, [r.command_id for r in rows])
-    return [_describe(r, recorded) for r in rows]
+    return [_describe(ledger, r, recorded) for r in rows]
 
 
 # What a held item is called in the messages about it, by its command type (Vietnamese,
@@ -233,6 +351,7 @@ HELD_NAMES: Final = {
     "loan.disburse": ("khoản vay", "the loan"),
     "loan.write_off": ("khoản xóa nợ", "the write-off"),
     "union_fee.relief": ("quyết định", "the decision"),
+    "reversal.record": ("lệnh đảo quyết định", "the reversal of the decision"),
 }
 HELD_ANY: Final = ("khoản", "the item")
 

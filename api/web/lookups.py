@@ -22,7 +22,7 @@ from uuid import UUID
 
 from sqlalchemy import case, func, or_, select
 
-from api.web import text
+from api.web import cosign, text
 from ledger.application import Ledger
 from ledger.domain.base import command_of
 from ledger.domain.catalogue import WelfareKind
@@ -446,6 +446,7 @@ def _entries(
             row["command_type"] in REVERSIBLE and row["status"] == "paid" and not row["reversed"]
         )
         row["kept_by"] = None  # why the ledger would refuse its reversal (a loan's movements)
+        row["chair"] = False  # its reversal needs the chair's signature (a fee decision's)
         if row["reversed"]:
             row["status"] = "reversed"
         elif row["status"] == "paid" and row["command_type"] == "remittance.record":
@@ -675,8 +676,13 @@ def fee_employers(ledger: Ledger, units: list[str]) -> dict[str, list[str]]:
 def fee_decisions(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
     """Say on each listed row what an employer's fee decision is (`decision`: its words in
     Vietnamese and English) and, for the reversal of one (which moves no money, so the money
-    lines name no target), the decision it undoes (`target`, and that decision's words)."""
+    lines name no target), the decision it undoes (`target`, and that decision's words).
+    A standing decision is offered for reversal (`reversible`, `chair`: its reversal needs
+    the chair's signature, ledger.handlers._reversal, so the officer's signed reversal waits
+    for the chair, api.web.cosign); one whose reversal already waits says so (`kept_by`
+    "held", `held`: the waiting command's id) instead."""
     units: dict[str, Any] = {}
+    held: dict[str, str] | None = None
 
     def unit(code: str | None) -> Any:
         if not code:
@@ -696,6 +702,14 @@ def fee_decisions(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
             row["decision"] = text.relief_words(body) if body else None
             if row["event_id"] in undone:
                 row["status"] = "reversed"
+            elif row["event_id"] in standing:
+                if held is None:
+                    held = cosign.waiting_reversals(ledger)
+                row["chair"] = True
+                row["reversible"] = row["event_id"] not in held
+                if row["event_id"] in held:
+                    row["kept_by"] = "held"
+                    row["held"] = held[row["event_id"]]
         elif kind == "reversal.record" and row.get("target") is None:
             target = _reversal_target(ledger, row["event_id"])
             undone = getattr(unit(row["unit_code"]), "fee_reliefs_reversed", {})

@@ -318,3 +318,189 @@ def test_a_reversed_decision_and_its_reversal_say_what_they_are_in_the_lists(web
         "Reversal undoes decision 45/QĐ-LĐLĐ of LĐLĐ tỉnh Bình Dương (Cty May Sông Bé has its "
         "union fee suspended for 11/2024–04/2025)"
     )
+
+
+WORDS = (
+    "quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương (Cty May Sông Bé được tạm dừng đóng "
+    "kinh phí công đoàn các tháng 11/2024–04/2025)"
+)
+
+
+def _recorded_decision(web: Web) -> str:
+    w = web.world
+    with at(ON):
+        return str(w.ledger.submit(_decision(web, SUSPENDED, cosigner=w.chair)).event_id)
+
+
+def _reversal(web: Web, target: str, *, on: str = "2025-01-15", unit: str = "G1") -> Any:
+    with at(ON):
+        return web.world.item(
+            "reversal.record",
+            by=web.world.kt,
+            unit=unit,
+            effective_date=on,
+            body={"target": target, "reason": "ghi nhầm các tháng"},
+        )
+
+
+def test_a_decisions_reversal_is_offered_waits_for_the_chair_and_is_recorded_once_cosigned(
+    web: Web,
+) -> None:
+    """A decision row offered no "Đảo bút toán": its reversal needs the chair's signature.
+    Now it is offered on both lists; the officer's signed reversal waits for the chair (202,
+    nothing in the ledger, the decision still counts) and is recorded when the chair
+    cosigns it; while it waits the decision is not offered again, nor held twice."""
+    w = web.world
+    decision = _recorded_decision(web)
+    officer = web.login("kt.g1")
+    for path in ("/web/finance", "/web/finance/entries"):
+        html = officer.get(path).text
+        form = re.search(
+            rf'<details class="reverse">(?:(?!</details>).)*id="reverse-{decision}".*?</details>',
+            html,
+            re.S,
+        )
+        assert form is not None, path
+        said = _text(form.group(0))
+        assert "Đảo quyết định (cần Chủ tịch ký)" in said
+        assert "Ký và gửi Chủ tịch duyệt" in said
+        assert "kinh phí 2% của doanh nghiệp các tháng đó lại phải thu" in said
+        assert f'data-fixed=\'{{"target": "{decision}"}}\'' in form.group(0)
+        assert f"({WORDS}, 10/01/2025)" in html_text.unescape(form.group(0))
+    before = _entries(web)
+    item = _reversal(web, decision)
+    command_id = item["command"]["command_id"]
+    held = _post(officer, "/web/finance/submit", item, "/web/finance/entries")
+    assert held.status_code == 202, held.text
+    assert held.json()["message_vi"] == (
+        f"Đã ký, đang chờ Chủ tịch ký duyệt: lệnh đảo {WORDS} chưa được ghi vào sổ cho đến "
+        "khi Chủ tịch ký."
+    )
+    assert held.json()["message_en"].startswith(
+        "Signed, waiting for the chair's signature: the reversal of decision 45/QĐ-LĐLĐ of "
+    )
+    assert w.ledger.entry(command_id) is None and list(_standing(web)) == [decision]
+    assert _entries(web) == before
+    # signed again (a second tab): the chair is not asked twice to undo one decision
+    again = _post(officer, "/web/finance/submit", _reversal(web, decision), "/web/finance")
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "reversal_waiting"
+    assert _held_rows(web) == 1
+    for path in ("/web/finance", "/web/finance/entries"):
+        html = officer.get(path).text
+        assert f'id="reverse-{decision}"' not in html, path
+        row = _rows(html)[decision]
+        assert "Lệnh đảo quyết định đang chờ Chủ tịch ký, chưa ghi vào sổ" in _text(row)
+    mine = officer.get("/web/finance").text
+    row = re.search(rf'<tr data-held="{command_id}".*?</tr>', mine, re.S)
+    assert row is not None
+    assert (
+        f"Đảo quyết định miễn, giảm, tạm dừng đóng kinh phí — {WORDS} · Lý do đảo: ghi nhầm "
+        "các tháng"
+    ) in _text(row.group(0))
+    assert "Chờ Chủ tịch ký, chưa ghi vào sổ" in _text(row.group(0))
+
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    section = re.search(rf'<section[^>]*id="s-{command_id}".*?</section>', page, re.S)
+    assert section is not None
+    shown = _text(section.group(0))
+    assert (
+        "Đảo quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn — Cty May Sông Bé: "
+        "Tạm dừng đóng (tối đa 12 tháng), 11/2024–04/2025 — G1"
+    ) in shown
+    assert f"Kế toán đảo {WORDS}, lý do: ghi nhầm các tháng." in shown
+    assert (
+        "quyết định không còn hiệu lực: công đoàn lại phải thu kinh phí 2% của doanh nghiệp "
+        "này các tháng 11/2024–04/2025 (6 tháng)"
+    ) in shown
+    assert "Ngày quyết định 10/01/2025" in shown and "Ngày đảo 15/01/2025" in shown
+    assert "đã được đảo" not in shown
+    chair.cookies.set("phucloi_lang", "en")
+    english = html_text.unescape(_text(chair.get("/web/chair").text))
+    assert "the union expects the employer's 2% fee again for 11/2024–04/2025 (6 months)" in (
+        english
+    )
+    chair.cookies.set("phucloi_lang", "vi")
+
+    done = _post(
+        chair,
+        "/web/chair/cosign",
+        {
+            "command_id": command_id,
+            "cosignature": dict(cosign(item, by=w.chair)["cosignatures"][0]),
+        },
+        "/web/chair",
+    )
+    assert done.status_code == 201, done.text
+    assert _standing(web) == {} and w.ledger.entry(command_id) is not None
+    assert f'id="s-{command_id}"' not in chair.get("/web/chair").text
+    html = officer.get("/web/finance").text
+    assert f'data-held="{command_id}" data-status="recorded"' in html
+    assert _cells(_rows(html)[decision])[4] == "Đã đảo"
+    assert _cells(_rows(html)[command_id])[1] == f"Đảo bút toán đảo {WORDS}"
+
+
+def test_only_a_decisions_reversal_waits_for_the_chair(web: Web) -> None:
+    """The web holds for the chair exactly the reversals the ledger refuses only for want of
+    the chair's signature: a money entry's reversal is recorded at once by the officer, and
+    a decision's reversal the ledger refuses anyway (dated before the decision, already
+    reversed) is answered at once naming the field, and nothing waits."""
+    w = web.world
+    fee = _fee(web, EMPLOYER)
+    decision = _recorded_decision(web)
+    officer = web.login("kt.g1")
+    r = _post(officer, "/web/finance/submit", _reversal(web, fee), "/web/finance")
+    assert r.status_code == 201, r.text
+    assert w.ledger.entry(r.json()["event_id"]) is not None
+    assert _held_rows(web) == 0
+    early = _reversal(web, decision, on="2025-01-09")
+    r = _post(officer, "/web/finance/submit", early, "/web/finance")
+    assert r.status_code == 422, r.text
+    assert [(p["field"], p["code"]) for p in r.json()["problems"]] == [
+        ("effective_date", "before_target")
+    ]
+    assert _held_rows(web) == 0
+    with at(ON):
+        w.ledger.submit(cosign(_reversal(web, decision), by=w.chair))
+    r = _post(officer, "/web/finance/submit", _reversal(web, decision), "/web/finance")
+    assert r.status_code == 422, r.text
+    assert [p["code"] for p in r.json()["problems"]] == ["already_reversed"]
+    assert _held_rows(web) == 0
+
+
+def test_a_chair_refuses_a_decisions_reversal_and_the_decision_is_offered_again(
+    web: Web,
+) -> None:
+    decision = _recorded_decision(web)
+    officer = web.login("kt.g1")
+    item = _reversal(web, decision)
+    command_id = item["command"]["command_id"]
+    assert _post(officer, "/web/finance/submit", item, "/web/finance").status_code == 202
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    assert "Đã từ chối: lệnh đảo quyết định không được ghi vào sổ." in page
+    r = _post(
+        chair,
+        "/web/chair/refuse",
+        {"command_id": command_id, "note": "Quyết định đúng"},
+        "/web/chair",
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["message_vi"] == "Đã từ chối: lệnh đảo quyết định không được ghi vào sổ."
+    assert r.json()["message_en"] == "Refused: the reversal of the decision is not recorded."
+    assert list(_standing(web)) == [decision]
+    html = officer.get("/web/finance").text
+    assert f'id="reverse-{decision}"' in html
+    assert "Quyết định đúng" in _text(html)
+    # withdrawn by the officer: named the same way
+    item = _reversal(web, decision)
+    assert _post(officer, "/web/finance/submit", item, "/web/finance").status_code == 202
+    r = _post(
+        officer,
+        "/web/finance/withdraw",
+        {"command_id": item["command"]["command_id"]},
+        "/web/finance",
+    )
+    assert r.json()["message_vi"] == "Đã rút lại: lệnh đảo quyết định không được ghi vào sổ."
+    assert f'id="reverse-{decision}"' in officer.get("/web/finance/entries").text
