@@ -42,10 +42,11 @@ from ledger.domain.catalogue import (
     SpendingCategory,
     WelfareKind,
 )
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import LedgerError, invalid, problem
 from ledger.domain.money import parse_dong
 from ledger.domain.periods import parse_period
 from ledger.domain.policy import expected_union_fee
+from ledger.domain.units import employer_key
 from ledger.projections.queries.tree import load_tree
 
 router = web_router()
@@ -332,10 +333,63 @@ def loan_allowance(request: Request, who: Finance, member: str = "", on: str = "
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 
+RELIEF_EMPLOYER: Final = ("Doanh nghiệp được miễn, giảm, tạm dừng", "Employer")
+NEW_EMPLOYER: Final = (
+    "Doanh nghiệp chưa có kinh phí hay quyết định nào ghi tại đơn vị này (đúng tên)",
+    "The employer has no fee or decision recorded at this unit yet (the name is right)",
+)
+
+
+def _known_employer(request: Request, who: Principal, item: SignedItemIn) -> None:
+    """The fees page's decision form refuses a name its unit never recorded a 2% fee or a
+    decision under (most likely misspelt: the decision would cover no fee) unless the officer
+    ticks that the employer is new there, which the page's script sends as `new_employer`.
+    Checked here too, so a post that skipped the script is refused the same way. Only for
+    the officer's own units: another union's is refused by the ledger for the role, without
+    saying which employers it has. `phucloi record fee-relief` and the API do not check it."""
+    command = item.command
+    unit = command.unit or ""
+    ledger = services(request).ctx.ledger
+    visible = lookups.visible_units(ledger, _scopes(who))
+    if visible is not None and unit not in visible:
+        return
+    employer = command.body.get("employer")
+    if not isinstance(employer, str) or not employer.strip():
+        return  # the ledger names what is wrong with it
+    employer = employer.strip()
+    known = lookups.fee_employers(ledger, [unit]).get(unit, [])
+    if employer_key(employer) in {employer_key(k) for k in known}:
+        return
+    listed_vi = f" (đã ghi: {'; '.join(known)})" if known else ""
+    listed_en = f" (recorded: {'; '.join(known)})" if known else ""
+    raise invalid(
+        [
+            problem(
+                "body.employer",
+                "unknown_employer",
+                f"đơn vị {unit} chưa ghi kinh phí hay quyết định nào của “{employer}”"
+                f"{listed_vi}. Hãy kiểm tra lại tên, hoặc đánh dấu “{NEW_EMPLOYER[0]}” nếu "
+                "tên đúng.",
+                f"unit {unit} has no fee or decision recorded for “{employer}”{listed_en}. "
+                f"Check the name, or tick “{NEW_EMPLOYER[1]}” if it is right.",
+            )
+        ]
+    )
+
+
 @router.post("/web/finance/submit", dependencies=CHECKED)
-def submit(request: Request, item: SignedItemIn, who: Finance) -> JSONResponse:
+def submit(
+    request: Request,
+    item: SignedItemIn,
+    who: Finance,
+    new_employer: Annotated[bool, Query()] = False,
+) -> JSONResponse:
     """Record one command signed in this officer's browser; spending that needs only the
-    chair's second signature waits for a chair instead (202)."""
+    chair's second signature waits for a chair instead (202). A fee decision for an
+    employer its unit never recorded is refused unless `new_employer` says the name is
+    right (the form's box)."""
+    if item.command.type == "union_fee.relief" and not new_employer:
+        _known_employer(request, who, item)
     try:
         return record_signed(request, item, who, FINANCE_TYPES)
     except LedgerError as exc:

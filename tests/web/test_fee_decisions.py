@@ -21,7 +21,7 @@ from api.tables import web_cosign_requests
 from ledger.client import cosign
 from ledger.tables import ledger_entries
 from tests.support import at
-from tests.web.conftest import Web, csrf_of
+from tests.web.conftest import PASSWORD, Web, csrf_of
 
 ON = "2025-01-15"
 JSON = {"Accept": "application/json"}
@@ -34,6 +34,10 @@ SUSPENDED = {
     "decision_number": "45/QĐ-LĐLĐ",
     "issuer": "LĐLĐ tỉnh Bình Dương",
 }
+
+
+# the form's box ticked: the employer is new at the unit (no fee recorded for it here yet)
+NEW = "/web/finance/submit?new_employer=true"
 
 
 def _text(html: str) -> str:
@@ -128,7 +132,7 @@ def test_a_decision_waits_for_the_chair_and_is_recorded_once_cosigned(web: Web) 
     before = _entries(web)
     item = _decision(web, SUSPENDED)
     command_id = item["command"]["command_id"]
-    held = _post(officer, "/web/finance/submit", item, "/web/finance/fees")
+    held = _post(officer, NEW, item, "/web/finance/fees")
     assert held.status_code == 202, held.text
     assert held.json()["message_vi"] == (
         "Đã ký, đang chờ Chủ tịch ký duyệt: quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương "
@@ -184,7 +188,7 @@ def test_a_reduction_is_shown_with_its_rate_and_in_english(web: Web) -> None:
     officer = web.login("kt.g1")
     reduced = SUSPENDED | {"kind": "reduced", "rate_bp": 150, "to_month": "2025-12"}
     item = _decision(web, reduced)
-    held = _post(officer, "/web/finance/submit", item, "/web/finance/fees")
+    held = _post(officer, NEW, item, "/web/finance/fees")
     assert held.status_code == 202, held.text
     assert held.json()["message_en"] == (
         "Signed, waiting for the chair's signature: decision 45/QĐ-LĐLĐ of LĐLĐ tỉnh Bình "
@@ -208,7 +212,7 @@ def test_a_decision_the_ledger_refuses_is_answered_naming_the_field_and_nothing_
     before = _entries(web)
 
     def refused(body: dict[str, Any], **kw: Any) -> list[tuple[str, str]]:
-        r = _post(officer, "/web/finance/submit", _decision(web, body, **kw), "/web/finance/fees")
+        r = _post(officer, NEW, _decision(web, body, **kw), "/web/finance/fees")
         assert r.status_code >= 400, r.text
         return [(p["field"], p["message_vi"]) for p in r.json()["problems"]]
 
@@ -230,7 +234,7 @@ def test_a_decision_the_ledger_refuses_is_answered_naming_the_field_and_nothing_
     with at(ON):
         w.ledger.submit(_decision(web, SUSPENDED, cosigner=w.chair))
     overlapping = SUSPENDED | {"kind": "exempt", "from_month": "2025-03", "to_month": "2025-06"}
-    r = _post(officer, "/web/finance/submit", _decision(web, overlapping), "/web/finance/fees")
+    r = _post(officer, NEW, _decision(web, overlapping), "/web/finance/fees")
     assert r.status_code == 422, r.text
     [problem] = r.json()["problems"]
     assert (problem["field"], problem["code"]) == ("body.from_month", "fee_relief_overlaps")
@@ -249,7 +253,7 @@ def test_a_chair_refuses_a_decision_and_the_officer_reads_the_note(web: Web) -> 
     officer = web.login("kt.g1")
     item = _decision(web, SUSPENDED)
     command_id = item["command"]["command_id"]
-    assert _post(officer, "/web/finance/submit", item, "/web/finance/fees").status_code == 202
+    assert _post(officer, NEW, item, "/web/finance/fees").status_code == 202
     chair = web.login("ct.g1")
     page = chair.get("/web/chair").text
     assert "Đã từ chối: quyết định không được ghi vào sổ." in page  # the form's own words
@@ -504,3 +508,62 @@ def test_a_chair_refuses_a_decisions_reversal_and_the_decision_is_offered_again(
     )
     assert r.json()["message_vi"] == "Đã rút lại: lệnh đảo quyết định không được ghi vào sổ."
     assert f'id="reverse-{decision}"' in officer.get("/web/finance/entries").text
+
+
+def test_a_decision_for_an_employer_the_unit_never_recorded_is_refused_by_the_server(
+    web: Web,
+) -> None:
+    """The form refused a name its unit never recorded a fee or decision under only in the
+    browser: a post that skipped the script was held for the chair. The server now refuses
+    it the same way, naming the field, unless the form's box (`new_employer`) says the name
+    is right; a known name (as the ledger compares names) passes. The API is unchanged."""
+    _fee(web, EMPLOYER)
+    officer = web.login("kt.g1")
+    misspelt = SUSPENDED | {"employer": "Cty May Song Be"}
+    r = _post(officer, "/web/finance/submit", _decision(web, misspelt), "/web/finance/fees")
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["problems"]
+    assert (problem["field"], problem["code"]) == ("body.employer", "unknown_employer")
+    assert problem["message_vi"] == (
+        "đơn vị G1 chưa ghi kinh phí hay quyết định nào của “Cty May Song Be” (đã ghi: Cty "
+        "May Sông Bé). Hãy kiểm tra lại tên, hoặc đánh dấu “Doanh nghiệp chưa có kinh phí "
+        "hay quyết định nào ghi tại đơn vị này (đúng tên)” nếu tên đúng."
+    )
+    assert problem["message_en"].startswith(
+        "unit G1 has no fee or decision recorded for “Cty May Song Be” (recorded: Cty May Sông Bé)."
+    )
+    assert _held_rows(web) == 0
+    # the page shows the message under the field's label
+    form = officer.get("/web/finance/fees").text
+    assert '<label for="relief-employer">Doanh nghiệp được miễn, giảm, tạm dừng</label>' in form
+    assert 'data-query="new_employer=true"' in form
+    ticked = _post(officer, NEW, _decision(web, misspelt), "/web/finance/fees")
+    assert ticked.status_code == 202, ticked.text
+    known = SUSPENDED | {"employer": " cty may  SÔNG BÉ ", "from_month": "2025-05"}
+    known |= {"to_month": "2025-06"}
+    assert (
+        _post(
+            officer, "/web/finance/submit", _decision(web, known), "/web/finance/fees"
+        ).status_code
+        == 202
+    )
+    assert _held_rows(web) == 2
+    # another union's unit: the ledger refuses the role, not naming that union's employers
+    r = _post(
+        officer, "/web/finance/submit", _decision(web, misspelt, unit="G2"), "/web/finance/fees"
+    )
+    assert [p["field"] for p in r.json()["problems"]] == ["command.signer"]
+    # the API records it as before (the CLI too): the check is the web form's
+    client = web.client()
+    token = client.post(
+        "/auth/login", json={"kind": "officer", "username": "kt.g1", "secret": PASSWORD}
+    ).json()["access_token"]
+    w = web.world
+    new = SUSPENDED | {"employer": "Cty Mới", "from_month": "2025-07", "to_month": "2025-08"}
+    with at(ON):
+        api = client.post(
+            "/collections/union-fee-reliefs",
+            json=_decision(web, new, cosigner=w.chair),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert api.status_code == 201, api.text

@@ -1039,7 +1039,11 @@
         buttons.forEach((b) => { b.disabled = true; });
         let res = null;
         try {
-          res = await signAndPost(form.action, spec, region, form.dataset.ok || t("Đã ghi.", "Recorded."),
+          // a ticked box that tells the server something unsigned (data-query: the fee
+          // decision's employer is new at the unit) is sent in the address
+          const asked = $$("input[type=checkbox][data-query]", form).filter((b) => b.checked).map((b) => b.dataset.query);
+          const url = asked.length ? `${form.action}${form.action.includes("?") ? "&" : "?"}${asked.join("&")}` : form.action;
+          res = await signAndPost(url, spec, region, form.dataset.ok || t("Đã ghi.", "Recorded."),
             { form, lines: said in body ? recordedLines(body[said], effectiveDate) : undefined });
         } finally {
           busy = false;
