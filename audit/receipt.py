@@ -24,6 +24,13 @@ the browser's (`/web/receipt`). Both take the receipt apart the same way and giv
 The checks run in that order; the first failure is the verdict. Nothing here trusts the
 server's word: the newest checkpoint is verified with the published key, and the consistency
 proof the caller supplies is checked hash by hash.
+
+A receipt's text is read strictly (`read_receipt`, as merkle.js `readReceipt`), so that
+hand-written JSON that one language's parser would take and the other's refuse is refused by
+both, naming the field: a key written twice in one object, a number written with a fraction
+or an exponent (`1.0`, `3e5`: the format holds integers only) or beyond ±(2^53 − 1), and
+base64 that is not canonical (whitespace, missing padding, stray trailing bits). `NaN` and
+`Infinity` are not JSON.
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ LINE_FIELDS = (
 UNION_WIDE = frozenset({"collection.dues", "reversal.record"})
 LOAN_KEYS = {"loan.disburse": "disburse", "loan.repay": "repay", "loan.write_off": "write_off"}
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
+MAX_INT = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER: the browser reads no larger integer
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "malformed": ("biên nhận không đúng dạng", "the receipt is malformed"),
@@ -212,12 +220,106 @@ def make_receipt(
 # --- reading one ---------------------------------------------------------------------------------
 
 
+class _Number:
+    """A number the receipt format does not hold (a fraction, an exponent, too large)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers its members in order, a key written twice included."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _integer(text: str) -> int | _Number:
+    digits = text.lstrip("-")
+    if len(digits) > 16 or int(digits) > MAX_INT:
+        return _Number(text)
+    return int(text)
+
+
+def _well_formed(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _first_problem(value: Any, where: str) -> ReceiptError | None:
+    """The first strictness problem in document order (merkle.js readReceipt's order)."""
+    if isinstance(value, _Number):
+        return _no(
+            where,
+            f"phải là số nguyên viết không có phần thập phân hay số mũ, trong khoảng ±{MAX_INT}",
+            f"must be a whole number written without a fraction or exponent, within ±{MAX_INT}",
+        )
+    if isinstance(value, str) and not _well_formed(value):
+        return _no(
+            where,
+            "có ký tự Unicode không hợp lệ (nửa cặp thay thế)",
+            "holds an invalid Unicode character (a lone surrogate)",
+        )
+    if isinstance(value, _Object):
+        seen: set[str] = set()
+        for key, item in value.pairs:
+            at = key if where == "receipt" else f"{where}.{key}"
+            if not _well_formed(key):
+                return _first_problem(key, at)
+            if key in seen:
+                return _no(
+                    at, "có hai lần trong cùng một đối tượng", "is written twice in one object"
+                )
+            seen.add(key)
+            problem = _first_problem(item, at)
+            if problem is not None:
+                return problem
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            problem = _first_problem(item, f"{where}[{i}]")
+            if problem is not None:
+                return problem
+    return None
+
+
+def read_receipt(text: str) -> Any:
+    """The JSON of a receipt's text, read strictly (see the module docstring): ValueError when
+    it is not JSON, ReceiptError naming the first field written in a way the format refuses."""
+    value = json.loads(
+        text,
+        object_pairs_hook=_Object,
+        parse_float=_Number,
+        parse_int=_integer,
+        parse_constant=_constant,
+    )
+    problem = _first_problem(value, "receipt")
+    if problem is not None:
+        raise problem
+    return value
+
+
+def b64_strict(text: str) -> bytes:
+    """Canonical standard base64 (audit.note reads notes the same way), else ValueError."""
+    raw = base64.b64decode(text.encode("ascii"), validate=True)
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise ValueError("not canonical base64")
+    return raw
+
+
 def _no(where: str, vi: str, en: str) -> ReceiptError:
     return ReceiptError(where, vi, en)
 
 
 def _int(value: Any, where: str, *, least: int = 0) -> int:
-    if type(value) is not int or value < least:
+    if type(value) is not int or value < least or value > MAX_INT:
         raise _no(where, f"phải là số nguyên ≥ {least}", f"must be an integer ≥ {least}")
     return value
 
@@ -251,9 +353,13 @@ def _event(value: Any, where: str) -> dict[str, Any]:
     _int(ev.get("version"), f"{where}.version")
     state = _str(ev.get("state"), f"{where}.state")
     try:
-        base64.b64decode(state, validate=True)
+        b64_strict(state)
     except (binascii.Error, ValueError):
-        raise _no(f"{where}.state", "không phải base64", "is not base64") from None
+        raise _no(
+            f"{where}.state",
+            "không phải base64 chuẩn (không khoảng trắng, đủ dấu =)",
+            "is not canonical base64 (no whitespace, padded with =)",
+        ) from None
     return ev
 
 
@@ -300,7 +406,7 @@ def _signed(event: dict[str, Any], leaf_hash: str) -> dict[str, Any] | None:
     """The signed command of a stored event that hashes to `leaf_hash`, else None."""
     import hashlib
 
-    state = base64.b64decode(event["state"], validate=True)
+    state = b64_strict(event["state"])
     data = leaf_bytes(
         topic=event["topic"],
         originator_id=event["originator_id"],
@@ -309,8 +415,12 @@ def _signed(event: dict[str, Any], leaf_hash: str) -> dict[str, Any] | None:
     )
     if hashlib.sha256(b"\x00" + data).hexdigest() != leaf_hash:
         return None
-    try:
-        command = json.loads(json.loads(state)["envelope"]["command"])
+    try:  # as merkle.js `signed`: UTF-8 (a BOM refused), JSON without NaN, a command object
+        envelope = json.loads(state.decode("utf-8"), parse_constant=_constant)["envelope"]
+        command = envelope["command"]
+        if not isinstance(command, str):
+            return None
+        command = json.loads(command, parse_constant=_constant)
     except (ValueError, KeyError, TypeError):
         return None
     return command if isinstance(command, dict) else None
@@ -493,3 +603,29 @@ def check_receipt(
         return verdict
     verdict.ok, verdict.reason = True, "ok"
     return verdict
+
+
+def check_receipt_text(
+    text: str,
+    *,
+    log_vkey: str | None,
+    witness_vkeys: Sequence[str],
+    latest_note: str | None,
+    consistency: Callable[[int, int], list[bytes]],
+) -> Verdict:
+    """`check_receipt` of a receipt's text, read strictly (`read_receipt`): text that is not
+    JSON, or JSON the format refuses, is `malformed` naming the field (merkle.js
+    `checkReceiptText`)."""
+    try:
+        data = read_receipt(text)
+    except ReceiptError as exc:
+        return Verdict(False, "malformed", detail=exc.en, field=exc.field)
+    except ValueError:
+        return Verdict(False, "malformed", detail="is not JSON", field="receipt")
+    return check_receipt(
+        data,
+        log_vkey=log_vkey,
+        witness_vkeys=witness_vkeys,
+        latest_note=latest_note,
+        consistency=consistency,
+    )

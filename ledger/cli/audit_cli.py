@@ -512,8 +512,6 @@ def receipt(
     proof, the checkpoint's signature and cosignatures, and that the ledger's newest
     checkpoint extends the receipt's tree. Exit 0 when it holds, 1 when not, 2 when the file
     is not a receipt."""
-    import json
-
     from audit.log import (
         LogError,
         latest_checkpoint,
@@ -521,15 +519,19 @@ def receipt(
         stored_log_vkey,
         with_cosignatures,
     )
-    from audit.receipt import ReceiptError, check_receipt, parse_receipt
+    from audit.receipt import ReceiptError, check_receipt, parse_receipt, read_receipt
     from ledger.textfiles import NotUtf8, decode_text
 
     try:
-        data = json.loads(decode_text(file.read_bytes()))
+        data = read_receipt(decode_text(file.read_bytes()))
     except OSError as exc:
         usage(f"FILE {file}: không đọc được tệp / cannot read the file ({exc.strerror})")
     except NotUtf8 as exc:
         usage(f"FILE {file}: không phải văn bản UTF-8, dòng {exc.line} / not UTF-8 text")
+    except ReceiptError as exc:  # JSON written in a way the format refuses (read strictly)
+        usage(
+            f"FILE {file}: không phải biên nhận / not a receipt — {exc.field}: {exc.vi} / {exc.en}"
+        )
     except ValueError as exc:
         usage(f"FILE {file}: không phải JSON / not JSON ({exc})")
     try:

@@ -25,7 +25,8 @@ from audit.log import (
 )
 from audit.merkle import inclusion_proof, leaf_hash, root_from_leaf_hashes
 from audit.note import Checkpoint, Signature, Signer, split_note
-from audit.receipt import check_receipt
+from audit.receipt import check_receipt, check_receipt_text
+from ledger.leaf import leaf_bytes
 from tests.integration.test_audit_helpers import make_witness
 from tests.integration.test_cli import cli
 from tests.web.conftest import Web
@@ -39,6 +40,24 @@ EXPECTED = [
     ("older_checkpoint", "proof", None),
     ("forged_cosignature", "cosignature", "ubkt.bao"),
     ("rewritten", "rewritten", None),
+    # an event and leaf hash made up together, whose state is not the ledger's JSON
+    ("state_not_json", "entry", "leaf"),
+]
+
+# (name, the field named): hand-written JSON that JSON.parse and Python's json.loads read
+# differently (or base64 that atob takes and Python does not): both checkers refuse it as
+# `malformed`, naming the same field (audit.receipt.read_receipt, merkle.js readReceipt)
+MALFORMED = [
+    ("float_index", "leaf_index"),  # 7.0: JavaScript read it as 7
+    ("exponent_amount", "entry.amount"),  # 3e5
+    ("duplicate_amount", "entry.amount"),  # both kept the last one, silently
+    ("duplicate_member", "member"),
+    ("huge_index", "leaf_index"),  # 2^53 + 1: JavaScript cannot hold it, Python could
+    ("nan_index", "receipt"),  # NaN: Python's json took it, JSON.parse does not
+    ("lone_surrogate", "member"),
+    ("state_whitespace", "event.state"),  # atob skips whitespace
+    ("state_unpadded", "event.state"),  # atob takes missing padding
+    ("state_trailing_bits", "event.state"),  # "YR==" is "YQ==" with stray bits
 ]
 
 
@@ -80,14 +99,55 @@ def tampered_receipts(engine: Any, receipt: dict[str, Any], older_note: str) -> 
     r = out["rewritten"] = copy.deepcopy(receipt)
     r["checkpoint"] = fork
     r["proof"]["path"] = [p.hex() for p in inclusion_proof(leaves, index, size)]
+    r = out["state_not_json"] = copy.deepcopy(receipt)
+    r["event"]["state"] = base64.b64encode(b"not the ledger's JSON").decode()
+    event = r["event"]
+    r["leaf_hash"] = leaf_hash(
+        leaf_bytes(
+            topic=event["topic"],
+            originator_id=event["originator_id"],
+            version=event["version"],
+            state=b"not the ledger's JSON",
+        )
+    ).hex()
     assert set(out) == {name for name, _, _ in EXPECTED}
     return out
 
 
+def malformed_texts(receipt: dict[str, Any]) -> dict[str, str]:
+    """The receipt's text written in each way of MALFORMED, by name."""
+    text = json.dumps(receipt, ensure_ascii=False)
+    index = f'"leaf_index": {receipt["leaf_index"]}'
+    amount = f'"amount": {receipt["entry"]["amount"]}'
+    member = f'"member": "{receipt["member"]}"'
+    state = receipt["event"]["state"]
+
+    def once(old: str, new: str) -> str:
+        assert text.count(old) == 1, old
+        return text.replace(old, new)
+
+    out = {
+        "float_index": once(index, index + ".0"),
+        "exponent_amount": once(amount, f'"amount": {receipt["entry"]["amount"] / 1e5:g}e5'),
+        "duplicate_amount": once(amount, amount + ', "amount": 3000000'),
+        "duplicate_member": once(member, member + ', "member": "DV002"'),
+        "huge_index": once(index, f'"leaf_index": {2**53 + 1}'),
+        "nan_index": once(index, '"leaf_index": NaN'),
+        "lone_surrogate": once(member, '"member": "DV001\\ud800"'),
+        "state_whitespace": once(state, state[:8] + "\\n" + state[8:]),
+        "state_unpadded": once(state, "YQ"),
+        "state_trailing_bits": once(state, "YR=="),
+    }
+    assert set(out) == {name for name, _ in MALFORMED}
+    return out
+
+
 def server_verdict(engine: Any, receipt: Any, witness_vkeys: list[str]) -> dict[str, Any]:
+    """audit.receipt's verdict on a receipt (parsed JSON) or a receipt's text."""
     latest = latest_checkpoint(engine)
     assert latest is not None
-    return check_receipt(
+    check = check_receipt_text if isinstance(receipt, str) else check_receipt
+    return check(
         receipt,
         log_vkey=identity(engine).vkey,
         witness_vkeys=witness_vkeys,
@@ -151,6 +211,25 @@ def test_the_server_check_names_each_tampering(web: Web, saved: dict[str, Any]) 
     # a forged cosignature of a witness nobody trusts is not counted, and not a failure
     unknown = server_verdict(engine, receipts["forged_cosignature"], [])
     assert unknown["ok"] is True and unknown["witnesses"][0]["status"] == "unknown"
+    # the honest receipt's text is read as its JSON
+    text = json.dumps(saved["receipt"], ensure_ascii=False)
+    assert server_verdict(engine, text, witnesses)["ok"] is True
+
+
+def test_the_server_refuses_a_receipt_written_in_a_way_the_browser_reads_otherwise(
+    web: Web, saved: dict[str, Any]
+) -> None:
+    """`1.0` for an integer (JSON.parse took it, Python did not), a key written twice (both
+    kept the last), an integer past 2^53, NaN, a lone surrogate, base64 atob took but Python
+    did not: refused as malformed, naming the field, as merkle.js refuses it."""
+    engine = web.world.ctx.engine
+    texts = malformed_texts(saved["receipt"])
+    said = {n: server_verdict(engine, t, [saved["witness"].vkey]) for n, t in texts.items()}
+    assert {n: (v["reason"], v["field"]) for n, v in said.items()} == {
+        n: ("malformed", field) for n, field in MALFORMED
+    }
+    assert said["duplicate_amount"]["detail"] == "is written twice in one object"
+    assert said["float_index"]["detail"].startswith("must be a whole number written without")
 
 
 def test_phucloi_audit_receipt_gives_the_same_verdicts(
@@ -180,6 +259,14 @@ def test_phucloi_audit_receipt_gives_the_same_verdicts(
     assert "không phải biên nhận / not a receipt — proof.path[1]: phải là mã băm SHA-256" in (
         res.stderr
     )
+    texts = malformed_texts(saved["receipt"])
+    (tmp_path / "twice.json").write_text(texts["duplicate_amount"], encoding="utf-8")
+    res = cli(home, database_url, f"audit receipt {tmp_path / 'twice.json'}")
+    assert res.exit_code == 2
+    assert "not a receipt — entry.amount: có hai lần trong cùng một đối tượng" in res.stderr
+    (tmp_path / "float.json").write_text(texts["float_index"], encoding="utf-8")
+    res = cli(home, database_url, f"audit receipt {tmp_path / 'float.json'}")
+    assert res.exit_code == 2 and "not a receipt — leaf_index: phải là số nguyên" in res.stderr
     (tmp_path / "notjson.json").write_text("{", encoding="utf-8")
     res = cli(home, database_url, f"audit receipt {tmp_path / 'notjson.json'}")
     assert res.exit_code == 2 and "không phải JSON / not JSON" in res.stderr

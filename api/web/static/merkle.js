@@ -20,8 +20,13 @@ const MerkleCheck = (() => {
     for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
     return out;
   }
+  // Canonical standard base64 only, as audit/note.py and audit/receipt.py read it: atob alone
+  // also takes whitespace, missing padding and stray trailing bits, which Python refuses.
+  const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
   function fromB64(text) {
+    if (typeof text !== "string" || !B64.test(text)) throw new Error("bad base64");
     const raw = atob(text);
+    if (btoa(raw) !== text) throw new Error("base64 is not canonical");
     const out = new Uint8Array(raw.length);
     for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
     return out;
@@ -222,10 +227,19 @@ const MerkleCheck = (() => {
   // only the entry it undoes: its amount is checked against that entry's own stored event
   // (`original`, which must hash to the original line's leaf) as the negative of it.
   const LOAN_KEYS = { "loan.disburse": "disburse", "loan.repay": "repay", "loan.write_off": "write_off" };
+  // As audit/receipt.py _signed: the state is UTF-8 (a BOM refused) JSON whose envelope's
+  // command is the JSON text of an object; anything else is not the logged entry (null).
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   async function signed(event, leafHash) {
     if (toHex(await leafHashOf(event)) !== leafHash) return null;
-    const state = JSON.parse(new TextDecoder().decode(fromB64(event.state)));
-    return JSON.parse(state.envelope.command);
+    try {
+      const text = JSON.parse(utf8.decode(fromB64(event.state))).envelope.command;
+      if (typeof text !== "string") return null;
+      const command = JSON.parse(text);
+      return command !== null && typeof command === "object" && !Array.isArray(command) ? command : null;
+    } catch (e) {
+      return null;
+    }
   }
   async function checkContent(event, line, member, original) {
     const command = await signed(event, line.leaf_hash);
@@ -328,7 +342,9 @@ const MerkleCheck = (() => {
       str(v.originator_id, `${where}.originator_id`);
       int(v.version, `${where}.version`);
       str(v.state, `${where}.state`);
-      try { fromB64(v.state); } catch (e) { no(`${where}.state`, "không phải base64", "is not base64"); }
+      try { fromB64(v.state); } catch (e) {
+        no(`${where}.state`, "không phải base64 chuẩn (không khoảng trắng, đủ dấu =)", "is not canonical base64 (no whitespace, padded with =)");
+      }
       return v;
     };
     obj(data, "receipt");
@@ -354,6 +370,87 @@ const MerkleCheck = (() => {
     const path = proof.path.map((h, i) => hash(h, `proof.path[${i}]`));
     const note = str(data.checkpoint, "checkpoint");
     return { member, line, event: ev, original, leafIndex, leafHash, treeSize, path, note };
+  }
+
+  // --- a receipt's text, read strictly (audit/receipt.py read_receipt: the same refusals) ---
+  // JSON.parse takes `1.0` and `3e5` for integers (Python does not), keeps the last of a key
+  // written twice (Python too, silently), and reads integers beyond 2^53 inexactly: the text
+  // is walked token by token, in document order, and the first such field is named.
+  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const STRING = /"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/y;
+  const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
+  function readReceipt(text) {
+    const value = JSON.parse(text); // a SyntaxError: not JSON
+    const no = (field, vi, en) => { throw new ReceiptError(field, vi, en); };
+    const MAX = Number.MAX_SAFE_INTEGER;
+    let at = 0;
+    const ws = () => { while (at < text.length && " \t\n\r".includes(text[at])) at++; };
+    const token = (re) => { re.lastIndex = at; const m = re.exec(text); at = re.lastIndex; return m[0]; };
+    const string = (where) => {
+      const s = JSON.parse(token(STRING));
+      if (!s.isWellFormed()) {
+        no(where, "có ký tự Unicode không hợp lệ (nửa cặp thay thế)", "holds an invalid Unicode character (a lone surrogate)");
+      }
+      return s;
+    };
+    function walk(where) {
+      ws();
+      const c = text[at];
+      if (c === "{") {
+        at++;
+        ws();
+        if (text[at] === "}") { at++; return; }
+        const seen = new Set();
+        for (;;) {
+          ws();
+          const keyAt = at;
+          const key = JSON.parse(token(STRING));
+          const field = where === "receipt" ? key : `${where}.${key}`;
+          at = keyAt;
+          string(field);
+          if (seen.has(key)) no(field, "có hai lần trong cùng một đối tượng", "is written twice in one object");
+          seen.add(key);
+          ws();
+          at++; // ":"
+          walk(field);
+          ws();
+          if (text[at++] === "}") return; // else ","
+        }
+      }
+      if (c === "[") {
+        at++;
+        ws();
+        if (text[at] === "]") { at++; return; }
+        for (let i = 0; ; i++) {
+          walk(`${where}[${i}]`);
+          ws();
+          if (text[at++] === "]") return;
+        }
+      }
+      if (c === '"') { string(where); return; }
+      if (c === "t" || c === "n") { at += 4; return; }
+      if (c === "f") { at += 5; return; }
+      const n = token(NUMBER);
+      if (!INTEGER.test(n) || !Number.isSafeInteger(Number(n))) {
+        no(where, `phải là số nguyên viết không có phần thập phân hay số mũ, trong khoảng ±${MAX}`,
+           `must be a whole number written without a fraction or exponent, within ±${MAX}`);
+      }
+    }
+    walk("receipt");
+    return value;
+  }
+
+  // The verdict on a receipt's text (checkReceipt after readReceipt): text that is not JSON,
+  // or JSON the format refuses, is "malformed" naming the field.
+  async function checkReceiptText(text, options) {
+    let data;
+    try {
+      data = readReceipt(text);
+    } catch (e) {
+      if (e instanceof ReceiptError) return { ok: false, reason: "malformed", field: e.field, detail: e.en, vi: e.vi };
+      return { ok: false, reason: "malformed", field: "receipt", detail: "is not JSON", vi: "không phải JSON" };
+    }
+    return checkReceipt(data, options);
   }
 
   // The checkpoint a note signs with the log key, or null.
@@ -451,7 +548,7 @@ const MerkleCheck = (() => {
   return {
     check, checkContent, leafHashOf, rootFromInclusion, verifyConsistency, fetchConsistency,
     parseCheckpoint, checkSignature, fromHex, toHex, checkCosignatures, parseReceipt,
-    checkReceipt, fetchLatest, fetchPublicConsistency,
+    checkReceipt, checkReceiptText, readReceipt, fetchLatest, fetchPublicConsistency,
   };
 })();
 window.MerkleCheck = MerkleCheck;

@@ -527,21 +527,15 @@
       out.removeAttribute("data-reason");
       out.textContent = t("Đang kiểm tra…", "Checking…");
       try {
-        let data;
-        try {
-          data = JSON.parse(area.value);
-        } catch (e) {
-          data = undefined;
-        }
-        const v = data === undefined
-          ? { ok: false, reason: "malformed", field: "receipt", detail: "is not JSON", vi: "nội dung dán vào không phải JSON" }
-          : await MerkleCheck.checkReceipt(data, {
-            vkey: keys.log_vkey,
-            witnesses: keys.witness_vkeys,
-            latest: MerkleCheck.fetchLatest,
-            consistency: MerkleCheck.fetchPublicConsistency,
-          });
+        // read strictly, as `phucloi audit receipt` reads the file (MerkleCheck.readReceipt)
+        const v = await MerkleCheck.checkReceiptText(area.value, {
+          vkey: keys.log_vkey,
+          witnesses: keys.witness_vkeys,
+          latest: MerkleCheck.fetchLatest,
+          consistency: MerkleCheck.fetchPublicConsistency,
+        });
         out.dataset.reason = v.reason;
+        if (v.detail) out.dataset.detail = v.detail; else out.removeAttribute("data-detail");
         out.className = v.ok ? "notice success" : v.reason === "unavailable" ? "notice warning" : "notice error";
         out.textContent = receiptMessage(v);
       } catch (e) {
