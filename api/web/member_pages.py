@@ -8,7 +8,9 @@ Invariants:
 - Each history line carries its leaf hash and an inclusion proof against the latest signed
   checkpoint (api.queries.history_with_proofs); the page's "Kiểm tra" button recomputes the
   root in the browser (static/merkle.js) and checks the checkpoint's signature with the
-  log's public key shown on the page. The server's word is not the verdict.
+  log's public key shown on the page, and each witness cosignature with the witness keys the
+  union trusts (PHUCLOI_WITNESS_KEYS), as a saved receipt's are. The server's word is not the
+  verdict.
 - Confirmations and disputes are signed by the members' portal key through the API's own
   route functions (api.routes.me), so the web and the API record them identically.
 - Each dispute shows its outcome as the API gives it: open, or confirmed / dismissed on a day,
@@ -40,10 +42,10 @@ from api.routes import audit as audit_routes
 from api.routes import me
 from api.schemas import ConfirmIn, DisputeIn
 from api.web import text
+from api.web.receipt_pages import receipt_keys
 from api.web.render import SECURITY_HEADERS, render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
-from audit.log import log_key_in_use
 from audit.receipt import make_receipt
 from ledger.domain.errors import validation_en, validation_vi
 
@@ -91,11 +93,14 @@ def _new_request_id() -> str:
 def my_history(
     request: Request, who: Member, done: str | None = None, receipt: str | None = None
 ) -> Response:
-    svc = services(request)
     history = _history(request, who)
+    keys = receipt_keys(request)
     log_data = {
         "checkpoint": history["checkpoint"],
-        "log_vkey": log_key_in_use(svc.ctx.engine).vkey,  # the published one when configured
+        "log_vkey": keys["log_vkey"],  # the published one when configured
+        # the witnesses the union trusts (PHUCLOI_WITNESS_KEYS): the checkpoint's
+        # cosignatures are checked with them, as a saved receipt's are
+        "witness_vkeys": keys["witness_vkeys"],
         "member": who.subject,
         # what the check button compares: the stored event (the member's own entries only)
         # against the line shown (queries.history_with_proofs)

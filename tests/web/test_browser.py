@@ -128,6 +128,8 @@ def server(
 
 def _serve(url: str, home: Path) -> Iterator[dict[str, Any]]:
     """`phucloi serve` on a freshly built ledger, until the module's tests are done."""
+    from tests.integration.test_audit_helpers import make_witness
+
     events = _build_ledger(url, home)
     port = _free_port()
     env = {
@@ -135,6 +137,8 @@ def _serve(url: str, home: Path) -> Iterator[dict[str, Any]]:
         "PHUCLOI_HOME": str(home),
         "PHUCLOI_DATABASE_URL": url,
         "PHUCLOI_PORTAL_PASSPHRASE": PORTAL_PASSPHRASE,
+        # the witness the union trusts: ubkt.bao, whose key make_witness derives from its name
+        "PHUCLOI_WITNESS_KEYS": make_witness(home / "trusted-witness").vkey,
     }
     phucloi = Path(sys.executable).parent / "phucloi"
     log = (home / "server.log").open("w")
@@ -2097,6 +2101,55 @@ def test_the_member_page_checks_against_the_newest_checkpoint(
         f"trang ({opened['checkpoint']['size']})"
     )
     expect(result).to_contain_text("Nội dung đã ký khớp dòng này")
+    expect(result).to_contain_text(
+        "Chưa có nhân chứng nào (theo khóa đã cấu hình) đồng ký điểm kiểm tra này."
+    )
+
+
+def test_the_members_check_verifies_the_witnesses_cosignatures(
+    people: People, server: dict[str, Any], tmp_path: Path
+) -> None:
+    """Kiểm tra checked the checkpoint's signature but not its witnesses' cosignatures (only a
+    saved receipt's check did): it now checks them with the witness keys the union trusts
+    (PHUCLOI_WITNESS_KEYS), says who cosigned, and refuses a forged cosignature."""
+    from sqlalchemy import insert, select
+
+    from audit.log import cosign_latest
+    from audit.tables import checkpoint_cosignatures
+    from tests.integration.test_audit_helpers import make_witness
+
+    gift = server["events"]["gift1"]
+    ctx = open_ledger(server["url"])
+    try:
+        cosign_latest(ctx.engine, make_witness(tmp_path / "bao"))
+    finally:
+        ctx.close()
+    page = people.page("DV001")
+    page.goto("/web/me")
+    page.locator(f"#e-{gift}").get_by_role("button", name="Kiểm tra").click()
+    result = page.locator(f"#c-{gift}")
+    expect(result).to_contain_text("Nội dung đã ký khớp dòng này")
+    expect(result).to_contain_text("Nhân chứng đã đồng ký (chữ ký đã kiểm tra): ubkt.bao.")
+    # a newer checkpoint under ubkt.bao's line for the older one: a cosignature by a trusted
+    # witness's name and key ID that does not verify (the table takes new rows only)
+    size = _grow_and_checkpoint(server["url"])[0]
+    ctx = open_ledger(server["url"])
+    try:
+        with ctx.engine.begin() as conn:
+            row = conn.execute(
+                select(checkpoint_cosignatures).order_by(checkpoint_cosignatures.c.size.desc())
+            ).first()
+            assert row is not None and row.witness == "ubkt.bao"
+            conn.execute(insert(checkpoint_cosignatures).values({**row._asdict(), "size": size}))
+    finally:
+        ctx.close()
+    page.locator(f"#e-{gift}").get_by_role("button", name="Kiểm tra").click()
+    expect(result).to_have_text(
+        "KHÔNG xác minh được bút toán trong sổ: chữ ký đồng ký của nhân chứng ubkt.bao trên "
+        "điểm kiểm tra sai (giả mạo)"
+    )
+    shot(page, "member-check-forged-cosignature")
+    _grow_and_checkpoint(server["url"])  # later tests see a newest checkpoint without it
 
 
 def test_a_union_fee_decision_from_the_web_waits_for_the_chair_who_signs_it_in_the_browser(

@@ -169,12 +169,19 @@ const MerkleCheck = (() => {
   // "size"; a proof that cannot be had is "unavailable"; one that does not verify (the log
   // signed now does not extend the tree the receipt was for) is "consistency". `from` says
   // which tree the receipt's own proof was for.
-  async function check({ leafIndex, treeSize, leafHash, path, note, vkey, consistency }) {
+  // `witnesses`: the witness vkeys the union trusts; each cosignature line of the checkpoint is
+  // checked as a saved receipt's are (checkCosignatures): `witnesses` in the result says which
+  // verified, and one under a trusted witness's name and key ID that does not is
+  // "cosignature" (`detail`: the witness).
+  async function check({ leafIndex, treeSize, leafHash, path, note, vkey, consistency, witnesses }) {
     const checkpoint = parseCheckpoint(note);
     const older = Number.isSafeInteger(treeSize) && treeSize < checkpoint.size;
     if (treeSize !== checkpoint.size && !(older && consistency)) return { inLog: false, reason: "size" };
     const signed = vkey ? await checkSignature(checkpoint, vkey) : false;
     if (!signed) return { inLog: false, reason: "signature" };
+    const cosigned = await checkCosignatures(checkpoint, witnesses);
+    const forged = cosigned.find((w) => w.status === "forged");
+    if (forged) return { inLog: false, reason: "cosignature", detail: forged.name, witnesses: cosigned };
     const root = await rootFromInclusion(leafIndex, treeSize, fromHex(leafHash), path.map(fromHex));
     if (root === null) return { inLog: false, reason: "proof" };
     if (older) {
@@ -196,7 +203,7 @@ const MerkleCheck = (() => {
     } else if (!equal(root, checkpoint.root)) {
       return { inLog: false, reason: "root" };
     }
-    return { inLog: true, reason: "ok", size: checkpoint.size, root: toHex(checkpoint.root), from: treeSize };
+    return { inLog: true, reason: "ok", size: checkpoint.size, root: toHex(checkpoint.root), from: treeSize, witnesses: cosigned };
   }
 
   // ledger/leaf.py: "phucloi/leaf/v1\0" ‖ frame(topic) ‖ frame(originator id) ‖

@@ -405,6 +405,8 @@
             // a proof for an older tree than the checkpoint's is linked to it by the server's
             // consistency proof, checked here
             consistency: MerkleCheck.fetchConsistency,
+            // the checkpoint's cosignatures, checked as a saved receipt's are
+            witnesses: data.witness_vkeys,
           });
           if (result.inLog) {
             const row = btn.closest("tr");
@@ -421,7 +423,9 @@
               " The newest checkpoint could not be fetched: checked against the one the page was opened with.") : "";
             const where = t(
               `Có trong sổ: bút toán nằm ở vị trí ${grouped(Number(btn.dataset.leafIndex) + 1)} trong cây ${grouped(result.size)} bút toán, khớp điểm kiểm tra đã ký${linked}.`,
-              `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint${linked}.`) + newer + old;
+              `In the log: this entry is leaf ${Number(btn.dataset.leafIndex) + 1} of the ${result.size}-entry tree, matching the signed checkpoint${linked}.`) + newer + old
+              + witnessesText(result.witnesses, (data.witness_vkeys || []).length,
+                              t("điểm kiểm tra này", "this checkpoint"));
             if (!line.event && !UNION_WIDE.has(line.command_type)) {
               out.className = "check-result error";
               out.textContent = t(
@@ -458,6 +462,8 @@
               consistency: t("sổ đã ký hiện tại không nối tiếp cây mà bằng chứng của bút toán thuộc về (bằng chứng nhất quán không đúng)",
                              "the log signed now does not extend the tree this entry's proof is for (the consistency proof does not verify)"),
               signature: t("chữ ký của điểm kiểm tra không hợp lệ", "the checkpoint's signature does not verify"),
+              cosignature: t(`chữ ký đồng ký của nhân chứng ${result.detail} trên điểm kiểm tra sai (giả mạo)`,
+                             `the cosignature of witness ${result.detail} on the checkpoint is wrong (forged)`),
               proof: t("bằng chứng không đúng dạng", "the proof is malformed"),
               root: t("gốc cây tính được khác gốc đã ký", "the computed root differs from the signed root"),
             }[result.reason];
@@ -472,10 +478,25 @@
     }
   }
 
+  // Which witnesses cosigned a checkpoint, from MerkleCheck.checkCosignatures (the member's
+  // Kiểm tra and a saved receipt's check say it the same way). `configured`: how many witness
+  // keys the union trusts; `what`: the checkpoint, as the sentence names it.
+  function witnessesText(witnesses, configured, what) {
+    const witnessed = (witnesses || []).filter((w) => w.status === "verified").map((w) => w.name);
+    const unknown = (witnesses || []).filter((w) => w.status === "unknown").map((w) => w.name);
+    const wit = witnessed.length
+      ? t(` Nhân chứng đã đồng ký (chữ ký đã kiểm tra): ${witnessed.join(", ")}.`, ` Cosigned by witnesses (signatures checked): ${witnessed.join(", ")}.`)
+      : configured
+        ? t(` Chưa có nhân chứng nào (theo khóa đã cấu hình) đồng ký ${what}.`, ` No witness (by the configured keys) cosigned ${what}.`)
+        : t(" Chưa cấu hình khóa nhân chứng nào: chữ ký đồng ký không được kiểm tra theo khóa đã biết.",
+            " No witness key is configured: cosignatures are not checked against a known key.");
+    const unk = unknown.length ? t(` Chữ ký đồng ký không kiểm tra được (khóa lạ): ${unknown.join(", ")}.`,
+                                   ` Cosignatures not checked (unknown keys): ${unknown.join(", ")}.`) : "";
+    return wit + unk;
+  }
+
   // --- anyone: check a saved receipt (audit/receipt.py says the same for the same receipt) -----
-  function receiptMessage(v) {
-    const witnessed = (v.witnesses || []).filter((w) => w.status === "verified").map((w) => w.name);
-    const unknown = (v.witnesses || []).filter((w) => w.status === "unknown").map((w) => w.name);
+  function receiptMessage(v, configured) {
     if (v.ok) {
       const linked = v.size !== v.from ? t(
         `, và điểm kiểm tra mới nhất của sổ (${grouped(v.size)} bút toán) nối tiếp đúng cây đó (đã kiểm tra bằng chứng nhất quán)`,
@@ -486,13 +507,9 @@
         " This is a union-wide entry (it holds other members' lines), so the receipt does not hold its content: your own amount is the inspection committee's check.")
         : t(` Nội dung đã ký khớp biên nhận: ngày, đơn vị, khoản, người nhận và số tiền (cán bộ ${((v.command || {}).signer || {}).officer} ký).`,
             ` What was signed matches the receipt: date, union, kind, beneficiary and amount (signed by officer ${((v.command || {}).signer || {}).officer}).`);
-      const wit = witnessed.length ? t(` Nhân chứng đã đồng ký: ${witnessed.join(", ")}.`, ` Cosigned by witnesses: ${witnessed.join(", ")}.`)
-        : t(" Chưa có nhân chứng nào (theo khóa đã cấu hình) đồng ký điểm kiểm tra của biên nhận.",
-            " No witness (by the configured keys) cosigned the receipt's checkpoint.");
-      const unk = unknown.length ? t(` Chữ ký đồng ký không kiểm tra được (khóa lạ): ${unknown.join(", ")}.`,
-                                     ` Cosignatures not checked (unknown keys): ${unknown.join(", ")}.`) : "";
       return t(`Biên nhận HỢP LỆ: bút toán có trong sổ, trong cây ${grouped(v.from)} bút toán của điểm kiểm tra đã ký${linked}.`,
-               `The receipt HOLDS: the entry is in the log, in the ${v.from}-entry tree of the signed checkpoint${linked}.`) + content + wit + unk;
+               `The receipt HOLDS: the entry is in the log, in the ${v.from}-entry tree of the signed checkpoint${linked}.`) + content
+        + witnessesText(v.witnesses, configured, t("điểm kiểm tra của biên nhận", "the receipt's checkpoint"));
     }
     const why = {
       malformed: () => t(`biên nhận không đúng dạng (${v.field}: ${v.vi || v.detail})`, `the receipt is malformed (${v.field}: ${v.detail})`),
@@ -537,7 +554,7 @@
         out.dataset.reason = v.reason;
         if (v.detail) out.dataset.detail = v.detail; else out.removeAttribute("data-detail");
         out.className = v.ok ? "notice success" : v.reason === "unavailable" ? "notice warning" : "notice error";
-        out.textContent = receiptMessage(v);
+        out.textContent = receiptMessage(v, (keys.witness_vkeys || []).length);
       } catch (e) {
         out.dataset.reason = "error";
         out.className = "notice error";
