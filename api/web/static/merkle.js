@@ -487,7 +487,7 @@ const MerkleCheck = (() => {
     } else {
       const line = { ...r.line, leaf_hash: r.leafHash };
       const content = await checkContent(r.event, line, r.member, r.original);
-      if (!content.ok) return { ...verdict, detail: content.reason, command: content.command };
+      if (!content.ok) return { ...verdict, detail: content.reason, command: content.command, line: r.line };
       verdict.content = "ok";
       verdict.command = content.command;
     }

@@ -513,7 +513,7 @@
     }
     const why = {
       malformed: () => t(`biên nhận không đúng dạng (${v.field}: ${v.vi || v.detail})`, `the receipt is malformed (${v.field}: ${v.detail})`),
-      entry: () => t("nội dung bút toán trong biên nhận đã bị thay đổi: ", "the entry in the receipt was changed: ") + differsText({ reason: v.detail, command: v.command }),
+      entry: () => t("nội dung bút toán trong biên nhận đã bị thay đổi: ", "the entry in the receipt was changed: ") + receiptDiffers(v),
       signature: () => t("chữ ký của điểm kiểm tra trong biên nhận sai (không khớp khóa công khai của sổ)", "the receipt's checkpoint signature is wrong (it does not verify with the log's public key)"),
       cosignature: () => t(`chữ ký đồng ký của nhân chứng ${v.detail} sai (giả mạo)`, `the cosignature of witness ${v.detail} is wrong (forged)`),
       proof: () => t("bằng chứng trong biên nhận sai: không dẫn từ bút toán tới gốc đã ký của điểm kiểm tra", "the receipt's proof is wrong: it does not lead from the entry to the checkpoint's signed root"),
@@ -563,6 +563,40 @@
         btn.disabled = false;
       }
     });
+  }
+
+  // What differs between a saved receipt's line and what was signed (checkReceipt's `detail`
+  // of an "entry" verdict), said of the receipt: it is not a line shown on a page, and whoever
+  // checks it need not be the member.
+  function receiptDiffers(v) {
+    const line = v.line || {};
+    const body = (v.command && v.command.body) || {};
+    const amount = () => (Number.isSafeInteger(body.amount) && Number.isSafeInteger(line.amount)
+      ? t(`số tiền đã ký là ${money(body.amount)}, biên nhận ghi ${money(Math.abs(line.amount))}`,
+          `the signed amount is ${money(body.amount)}; the receipt says ${money(Math.abs(line.amount))}`)
+      : t("số tiền đã ký khác số tiền ghi trong biên nhận", "the signed amount is not the one the receipt says"));
+    const date = () => (v.command && typeof v.command.effective_date === "string" && typeof line.effective_date === "string"
+      ? t(`ngày đã ký là ${dmy(v.command.effective_date)}, biên nhận ghi ${dmy(line.effective_date)}`,
+          `the signed date is ${dmy(v.command.effective_date)}; the receipt says ${dmy(line.effective_date)}`)
+      : t("ngày đã ký khác ngày ghi trong biên nhận", "the signed date is not the one the receipt says"));
+    const said = {
+      event: () => t("biên nhận không kèm nội dung đã ký của bút toán riêng của đoàn viên", "the receipt does not hold what was signed for the member's own entry"),
+      leaf: () => t("nội dung bút toán kèm trong biên nhận không phải bút toán đã ghi vào sổ (không băm ra lá của biên nhận)",
+                    "the event in the receipt is not the logged entry (it does not hash to the receipt's leaf)"),
+      type: () => t("loại bút toán đã ký khác loại ghi trong biên nhận", "the signed entry is of another kind than the receipt says"),
+      member: () => t("bút toán đã ký không phải của đoàn viên ghi trong biên nhận", "the signed entry is not the receipt's member's"),
+      amount,
+      date,
+      target: () => t("bút toán bị đảo đã ký khác bút toán ghi trong biên nhận, hoặc biên nhận không kèm nội dung đã ký của bút toán đó",
+                      "the signed reversal undoes another entry than the receipt says, or the receipt does not hold that entry's signed content"),
+      unit: () => t("đơn vị đã ký khác đơn vị ghi trong biên nhận", "the signed union is not the one the receipt says"),
+      kind: () => t("khoản đã ký khác khoản ghi trong biên nhận", "the signed kind is not the one the receipt says"),
+      relative: () => t("người nhận đã ký khác người nhận ghi trong biên nhận", "the signed beneficiary is not the one the receipt says"),
+      form: () => t("hình thức (tiền, hiện vật) đã ký khác hình thức ghi trong biên nhận", "the signed form (cash, in kind) is not the one the receipt says"),
+      occasion: () => t("dịp chi đã ký khác dịp ghi trong biên nhận", "the signed occasion is not the one the receipt says"),
+      loan: () => t("khoản vay đã ký khác khoản vay ghi trong biên nhận", "the signed loan is not the one the receipt says"),
+    }[v.detail];
+    return said ? said() : v.detail;
   }
 
   // What differs between a line and what was signed (MerkleCheck.checkContent's reason).
