@@ -187,6 +187,10 @@ _SUBTREES: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], bytes]] = (
     weakref.WeakKeyDictionary()
 )
 _SUBTREES_LOCK = threading.Lock()
+# One reader of leaves per engine at a time for a subtree's root: requests that need the same
+# uncomputed root (a public page asked many times at once after a restart) wait for the first
+# and take its result, rather than each reading the same leaves.
+_READERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 class StoredTree:
@@ -198,15 +202,23 @@ class StoredTree:
     or more. A smaller range inside one aligned block of `BLOCK` leaves is hashed from that
     block (read once per StoredTree). Anything else is split as RFC 9162 splits it. Proofs built from it equal those built from every leaf
     (tests/unit/test_stored_tree.py).
+
+    A large subtree's root is made from its two halves' when either is kept (a tree that
+    doubled since the last proof reads only its new half), and a subtree of more than `CHUNK`
+    leaves always from its halves, so no single read holds more than `CHUNK` leaves. The kept
+    roots are bounded by the log: at most one per aligned range of `BLOCK` leaves or more,
+    about 2 × size / `BLOCK` in all, none of them for a range beyond the leaves stored.
     """
 
     BLOCK = 256
+    CHUNK = 1 << 16  # leaves read at once, at most, for a subtree's root
 
     def __init__(self, engine: Engine, *, reader: Any = None) -> None:
         self.engine = engine
         self._read = reader or (lambda a, b: _read_leaves(engine, a, b))
         with _SUBTREES_LOCK:
             self._kept = _SUBTREES.setdefault(engine, {})
+            self._reading = _READERS.setdefault(engine, threading.Lock())
         self._blocks: dict[int, list[bytes]] = {}
         self._known = 0  # leaves known to exist (the largest tree size asked about)
 
@@ -239,6 +251,21 @@ class StoredTree:
 
     def _compute(self, start: int, count: int) -> bytes:
         """Root of `count` (a power of two) leaves from `start`, keeping its large subtrees."""
+        half = count // 2
+        if count > self.CHUNK or (start, half) in self._kept or (start + half, half) in self._kept:
+            root = node_hash(
+                self.range_root(start, start + half), self.range_root(start + half, start + count)
+            )
+            with _SUBTREES_LOCK:
+                self._kept[(start, count)] = root
+            return root
+        with self._reading:
+            kept = self._kept.get((start, count))  # computed meanwhile by another request
+            if kept is not None:
+                return kept
+            return self._hash_leaves(start, count)
+
+    def _hash_leaves(self, start: int, count: int) -> bytes:
         leaves = self._read(start, start + count)
         level, width = leaves, 1
         found: dict[tuple[int, int], bytes] = {}

@@ -85,3 +85,65 @@ def test_kept_roots_belong_to_one_engine() -> None:
     SmallBlocks(Engine(), reader=a.read).root(64)  # type: ignore[arg-type]
     other = SmallBlocks(Engine(), reader=b.read)  # type: ignore[arg-type]
     assert other.root(64) == root_from_leaf_hashes(b.leaves) != root_from_leaf_hashes(a.leaves)
+
+
+def test_a_tree_that_doubled_reads_only_its_new_half() -> None:
+    """The root of 1024 leaves was read whole although the first 512's root was kept: every
+    time the log passed a power of two, a proof read every leaf again."""
+    store = Store(1024)
+    engine = Engine()
+    SmallBlocks(engine, reader=store.read).root(512)  # type: ignore[arg-type]
+    store.reads.clear()
+    tree = SmallBlocks(engine, reader=store.read)  # type: ignore[arg-type]
+    assert tree.root(1024) == root_from_leaf_hashes(store.leaves)
+    assert store.leaves_read() == 512 and all(a >= 512 for a, _ in store.reads)
+    store.reads.clear()  # and a consistency proof from the old tree reads nothing more
+    proof = SmallBlocks(engine, reader=store.read).consistency(512, 1024)  # type: ignore[arg-type]
+    assert proof == consistency_proof(store.leaves, 512, 1024) and store.reads == []
+
+
+class SmallChunks(SmallBlocks):
+    CHUNK = 16
+
+
+def test_the_first_root_reads_every_leaf_once_in_chunks() -> None:
+    store = Store(1000)
+    tree = SmallChunks(Engine(), reader=store.read)  # type: ignore[arg-type]
+    assert tree.root(1000) == root_from_leaf_hashes(store.leaves)
+    assert store.leaves_read() == 1000 and max(b - a for a, b in store.reads) <= 16
+    store.reads.clear()
+    for old in (1, 5, 16, 17, 500, 999):
+        assert tree.consistency(old, 1000) == consistency_proof(store.leaves, old, 1000)
+    assert all(b - a <= 4 for a, b in store.reads)  # a few blocks, never a large range again
+
+
+def test_requests_that_need_the_same_root_at_once_read_its_leaves_once() -> None:
+    """Proofs asked at once on a process that has not read the log yet (a public page after
+    a restart): the second waits for the first reader and takes its roots."""
+    import threading
+
+    store = Store(512)
+    engine = Engine()
+    inside, go = threading.Event(), threading.Event()
+
+    def slow(start: int, end: int) -> list[bytes]:
+        inside.set()
+        go.wait(10)
+        return store.read(start, end)
+
+    roots: list[bytes] = []
+    first = threading.Thread(
+        target=lambda: roots.append(SmallBlocks(engine, reader=slow).root(512))  # type: ignore[arg-type]
+    )
+    first.start()
+    inside.wait(10)  # the first is reading the leaves
+    second = threading.Thread(
+        target=lambda: roots.append(SmallBlocks(engine, reader=store.read).root(512))  # type: ignore[arg-type]
+    )
+    second.start()
+    second.join(0.5)  # gives it the time to reach the reader's lock (or, unguarded, to read)
+    go.set()
+    first.join()
+    second.join()
+    assert roots == [root_from_leaf_hashes(store.leaves)] * 2
+    assert store.leaves_read() == 512
