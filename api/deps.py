@@ -57,7 +57,7 @@ from api.auth import (
     login,
 )
 from api.errors import ApiError, forbidden
-from api.throttle import LoginGuard, LoginSettings
+from api.throttle import PUBLIC_REFUSAL, ClientLimit, LoginGuard, LoginSettings, PublicSettings
 from ledger import clock
 from ledger.bootstrap import Context
 from ledger.client import OfficerSigner
@@ -93,6 +93,8 @@ class ApiSettings:
     # password checks at once, their queue, failed logins per client (api.throttle);
     # from the environment (PHUCLOI_LOGIN_*) unless given
     login: LoginSettings = field(default_factory=LoginSettings)
+    # requests per client to the public proof endpoints (api.throttle; PHUCLOI_PUBLIC_*)
+    public: PublicSettings = field(default_factory=PublicSettings)
 
 
 @dataclass
@@ -104,9 +106,13 @@ class Services:
     # (account, session generation) -> (monotonic time read, principal); `current_principal`
     grants: dict[tuple[Account, int], tuple[float, Principal]] = field(default_factory=dict)
     logins: LoginGuard = field(init=False)  # the process's login limits (api.throttle)
+    # requests per client to the public proof endpoints (api.throttle.public_limit)
+    public_requests: ClientLimit = field(init=False)
 
     def __post_init__(self) -> None:
         self.logins = LoginGuard(self.settings.login)
+        public = self.settings.public
+        self.public_requests = ClientLimit(public.requests, public.window, PUBLIC_REFUSAL)
 
     def forget_grants(self) -> None:
         """An officer or member command was recorded here, or a session ended: read every

@@ -30,6 +30,10 @@ Invariants:
 - No global ceiling on failed logins: one that refuses would let a single attacker lock every
   member out, and one that delays does not slow an attacker who opens more connections;
   the gate already bounds how many secrets the whole process can check (README).
+- `public_limit`: the public, login-free proof endpoints (`/web/receipt/checkpoint`,
+  `/web/receipt/consistency`) count every request per client address the same way
+  (`ClientLimit`, `PublicSettings.requests` within `PublicSettings.window` seconds) and refuse
+  the next with 429 `too_many_requests` and Retry-After, before any database work.
 """
 
 from __future__ import annotations
@@ -71,6 +75,18 @@ class LoginSettings(BaseSettings):
     client_window: int = Field(default=900, ge=1, le=86_400)  # seconds
 
 
+class PublicSettings(BaseSettings):
+    """How the public proof endpoints are limited per client address (PHUCLOI_PUBLIC_*).
+
+    A receipt's check asks twice (the newest checkpoint, a consistency proof), a member's
+    Kiểm tra once per entry; people behind one address (a factory's network) share a count."""
+
+    model_config = SettingsConfigDict(env_prefix="PHUCLOI_PUBLIC_", extra="ignore", frozen=True)
+
+    requests: int = Field(default=120, ge=1, le=1_000_000)
+    window: int = Field(default=60, ge=1, le=86_400)  # seconds
+
+
 def settings_problem(exc: Exception) -> str:
     """A pydantic ValidationError of `LoginSettings`, naming the environment variables."""
     errors: list[dict[str, Any]] = getattr(exc, "errors", lambda: [])()
@@ -83,6 +99,19 @@ def settings_problem(exc: Exception) -> str:
         "client_failures 1–1000000, client_window 1–86400 giây) / must be an integer within "
         "bounds (concurrency 1–64, queue 0–1000, client_failures 1–1000000, client_window "
         "1–86400 seconds)"
+    )
+
+
+def public_settings_problem(exc: Exception) -> str:
+    """A pydantic ValidationError of `PublicSettings`, naming the environment variables."""
+    errors: list[dict[str, Any]] = getattr(exc, "errors", lambda: [])()
+    names = (
+        ", ".join("PHUCLOI_PUBLIC_" + str(e["loc"][0]).upper() for e in errors if e.get("loc"))
+        or "PHUCLOI_PUBLIC_*"
+    )
+    return (
+        f"{names}: cần là số nguyên trong giới hạn (requests 1–1000000, window 1–86400 giây) "
+        "/ must be an integer within bounds (requests 1–1000000, window 1–86400 seconds)"
     )
 
 
@@ -164,11 +193,27 @@ class Attempt:
         self.ok = True
 
 
-class ClientLimit:
-    """Failed (and unfinished) logins per client address within a window, in memory."""
+LOGIN_REFUSAL = (
+    "too_many_attempts",
+    "Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau {wait}",
+    "Too many failed logins from this address; try again in {wait}",
+)
+PUBLIC_REFUSAL = (
+    "too_many_requests",
+    "Quá nhiều yêu cầu từ địa chỉ này; thử lại sau {wait}",
+    "Too many requests from this address; try again in {wait}",
+)
 
-    def __init__(self, failures: int, window_seconds: int) -> None:
+
+class ClientLimit:
+    """Attempts per client address within a window, in memory: failed (and unfinished)
+    logins, or every request to a public endpoint (`refusal`: code, Vietnamese, English)."""
+
+    def __init__(
+        self, failures: int, window_seconds: int, refusal: tuple[str, str, str] = LOGIN_REFUSAL
+    ) -> None:
         self.failures, self.window = failures, window_seconds * 1000
+        self.refusal = refusal
         self._lock = threading.Lock()
         self._times: dict[str, list[int]] = {}  # key -> attempt times (ms), oldest first
 
@@ -180,11 +225,8 @@ class ClientLimit:
             if len(times) >= self.failures:
                 self._times[key] = times
                 retry = max(1, math.ceil((times[-self.failures] + self.window - now) / 1000))
-                raise RateLimited(
-                    retry,
-                    vi="Quá nhiều lần đăng nhập sai từ địa chỉ này; thử lại sau {wait}",
-                    en="Too many failed logins from this address; try again in {wait}",
-                )
+                code, vi, en = self.refusal
+                raise RateLimited(retry, code=code, vi=vi, en=en)
             bisect.insort(times, now)
             if key not in self._times and len(self._times) >= MAX_CLIENTS:
                 self._forget(now)
@@ -242,3 +284,9 @@ class LoginGuard:
             raise
         finally:
             self.clients.settle(attempt)
+
+
+def public_limit(limit: ClientLimit, host: str | None) -> None:
+    """Count a request to a public endpoint from `host`; RateLimited (429
+    `too_many_requests`, Retry-After) once its address has used its limit."""
+    limit.admit(client_key(host))

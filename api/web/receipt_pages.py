@@ -11,6 +11,9 @@ Design:
   or anyone they hand the receipt to, can check it. None of it names a member or an amount.
 - `/web/receipt/consistency` proves only to the size of a signed checkpoint (`new`), from any
   size up to it: the trees the union has published, nothing of the unsigned head.
+- Both proof endpoints are public, so they are limited per client address
+  (api.throttle.public_limit: 429 `too_many_requests` with Retry-After, before any database
+  work), and a consistency proof reads only the leaves it needs (audit.log.StoredTree).
 - The server's word is never the verdict: the checkpoint's signature and every hash are
   checked in the browser; the server's own check of a receipt is `phucloi audit receipt`
   (audit.receipt), which gives the same reason for the same receipt.
@@ -20,11 +23,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.errors import ApiError
 from api.routes import audit as audit_routes
+from api.throttle import public_limit
 from api.web.render import SECURITY_HEADERS, render
 from api.web.routing import web_router
 from api.web.session import services, session_principal
@@ -39,6 +43,14 @@ from audit.log import (
 from audit.witness import configured_witness_keys
 
 router = web_router()
+
+
+def limited(request: Request) -> None:
+    """Count the request against its client address's limit (api.throttle.public_limit)."""
+    public_limit(services(request).public_requests, request.client.host if request.client else None)
+
+
+LIMITED = [Depends(limited)]
 
 
 def receipt_keys(request: Request) -> dict[str, Any]:
@@ -69,7 +81,7 @@ def receipt_page(request: Request) -> Response:
     )
 
 
-@router.get("/web/receipt/checkpoint")
+@router.get("/web/receipt/checkpoint", dependencies=LIMITED)
 def newest_checkpoint(request: Request) -> Response:
     """The newest signed checkpoint, the C2SP note as signed with the witnesses' cosignature
     lines (as `GET /audit/checkpoint`); 404 when none was signed."""
@@ -87,7 +99,7 @@ def newest_checkpoint(request: Request) -> Response:
     )
 
 
-@router.get("/web/receipt/consistency")
+@router.get("/web/receipt/consistency", dependencies=LIMITED)
 def public_consistency(
     request: Request,
     old: Annotated[int, Query(ge=1, le=audit_routes.MAX_SIZE)],

@@ -99,8 +99,10 @@ def serve(
     default `portal`) is unlocked with PHUCLOI_PORTAL_PASSPHRASE, else asked for.
 
     Giới hạn đăng nhập: PHUCLOI_LOGIN_CONCURRENCY, _QUEUE, _CLIENT_FAILURES, _CLIENT_WINDOW;
-    sau proxy ngược, đặt FORWARDED_ALLOW_IPS của uvicorn / login limits: PHUCLOI_LOGIN_*;
-    behind a reverse proxy on another host, set uvicorn's FORWARDED_ALLOW_IPS (README)."""
+    giới hạn trang công khai: PHUCLOI_PUBLIC_REQUESTS, _WINDOW; sau proxy ngược, đặt
+    FORWARDED_ALLOW_IPS của uvicorn / login limits: PHUCLOI_LOGIN_*; the public proof
+    endpoints' limit: PHUCLOI_PUBLIC_*; behind a reverse proxy on another host, set uvicorn's
+    FORWARDED_ALLOW_IPS (README)."""
     import uvicorn
     from pydantic import ValidationError
 
@@ -108,12 +110,22 @@ def serve(
     from api.deps import ApiSettings
     from api.portal import PASSPHRASE_ENV as PORTAL_ENV
     from api.portal import PortalError, load_portal
-    from api.throttle import LoginSettings, settings_problem
+    from api.throttle import (
+        LoginSettings,
+        PublicSettings,
+        public_settings_problem,
+        settings_problem,
+    )
 
     try:  # the login limits (PHUCLOI_LOGIN_*), checked before anything starts
-        settings = ApiSettings(login=LoginSettings())
+        login = LoginSettings()
     except ValidationError as exc:
         usage(settings_problem(exc))
+    try:  # the public proof endpoints' limit (PHUCLOI_PUBLIC_*)
+        public = PublicSettings()
+    except ValidationError as exc:
+        usage(public_settings_problem(exc))
+    settings = ApiSettings(login=login, public=public)
     ctx = open_context()
     try:
         ks = keystore()

@@ -189,3 +189,12 @@ def test_phucloi_serve_refuses_a_bad_login_limit_before_starting(tmp_path) -> No
     assert "PHUCLOI_LOGIN_QUEUE: cần là số nguyên" in result.output
     assert "must be an integer within bounds" in result.output
     assert not (tmp_path / "home").exists()  # no ledger opened, nothing started
+
+
+def test_phucloi_serve_refuses_a_bad_public_limit_before_starting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = cli(tmp_path / "home", None, "serve --port 1", PHUCLOI_PUBLIC_REQUESTS="0")
+    assert result.exit_code == 2
+    assert "PHUCLOI_PUBLIC_REQUESTS: cần là số nguyên trong giới hạn (requests 1–1000000" in (
+        result.output
+    )
+    assert not (tmp_path / "home").exists()

@@ -2081,6 +2081,21 @@ def test_anyone_checks_a_saved_receipt_on_the_public_page(
         expect(result).to_contain_text(
             "biên nhận không đúng dạng (entry.amount: có hai lần trong cùng một đối tượng)"
         )
+        if name == "honest":  # the server limits this address: the page says so, and the wait
+            page.route(
+                "**/web/receipt/checkpoint",
+                lambda route: route.fulfill(
+                    status=429, headers={"Retry-After": "42"}, content_type="text/plain", body=""
+                ),
+            )
+            page.locator("#receipt-text").fill(text)
+            page.get_by_role("button", name="Kiểm tra biên nhận").click()
+            expect(result).to_have_attribute("data-reason", "unavailable")
+            expect(result).to_have_text(
+                "CHƯA kiểm tra xong: máy chủ đang giới hạn số lần hỏi từ địa chỉ này; hãy thử "
+                "lại sau 42 giây"
+            )
+            page.unroute("**/web/receipt/checkpoint")
         if name == "amount":  # the receipt's own sentence in English, not the history page's
             context.add_cookies([{"name": "phucloi_lang", "value": "en", "url": server["base"]}])
             page.reload()

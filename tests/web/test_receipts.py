@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.throttle import PUBLIC_REFUSAL, ClientLimit
 from audit.log import (
     cosign_latest,
     identity,
@@ -292,3 +294,31 @@ def test_the_receipt_page_and_its_proofs_need_no_login(web: Web, saved: dict[str
     web.world.payout("DV002", "gift", 10_000, on="2024-09-22", occasion="22/9")
     head = anyone.get("/web/receipt/consistency", params={"old": size, "new": latest[0] + 1})
     assert head.status_code == 404 and "Không có điểm kiểm tra" in head.text
+
+
+def test_the_public_proof_endpoints_are_limited_per_client_address(
+    web: Web, saved: dict[str, Any]
+) -> None:
+    """Anyone, without a login, could ask the checkpoint and consistency proofs as often as
+    they liked; each address now has a budget (PHUCLOI_PUBLIC_*), refused with 429 and
+    Retry-After."""
+    web.app.state.services.public_requests = ClientLimit(3, 60, PUBLIC_REFUSAL)
+    one = TestClient(web.app, follow_redirects=False, client=("203.0.113.7", 1))
+    two = TestClient(web.app, follow_redirects=False, client=("198.51.100.9", 1))
+    latest = latest_checkpoint(web.world.ctx.engine)
+    assert latest is not None
+    proof = {"old": saved["receipt"]["proof"]["tree_size"], "new": latest[0]}
+    assert one.get("/web/receipt/checkpoint").status_code == 200
+    assert one.get("/web/receipt/consistency", params=proof).status_code == 200
+    assert one.get("/web/receipt/consistency", params=proof).status_code == 200
+    refused = one.get("/web/receipt/checkpoint", headers={"Accept": "application/json"})
+    assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 60
+    said = refused.json()
+    assert said["code"] == "too_many_requests"
+    assert said["message_vi"] == "Quá nhiều yêu cầu từ địa chỉ này; thử lại sau 1 phút"
+    assert said["message_en"] == "Too many requests from this address; try again in 1 minute"
+    again = one.get("/web/receipt/consistency", params=proof)
+    assert again.status_code == 429 and "Quá nhiều yêu cầu từ địa chỉ này" in again.text
+    # the page itself is not limited, nor is another address
+    assert one.get("/web/receipt").status_code == 200
+    assert two.get("/web/receipt/checkpoint").status_code == 200

@@ -507,7 +507,7 @@ const MerkleCheck = (() => {
     try {
       note = await latest();
     } catch (e) {
-      return { ...verdict, reason: "unavailable", detail: e.message };
+      return { ...verdict, reason: "unavailable", detail: e.message, retryAfter: e.retryAfter };
     }
     if (note == null) return { ...verdict, reason: "rewritten" };
     const newest = await opened(note, vkey);
@@ -521,7 +521,7 @@ const MerkleCheck = (() => {
       try {
         hashes = await consistency(checkpoint.size, newest.size);
       } catch (e) {
-        return { ...verdict, reason: "unavailable", detail: e.message };
+        return { ...verdict, reason: "unavailable", detail: e.message, retryAfter: e.retryAfter };
       }
       try { hashes = hashes.map(fromHex); } catch (e) { return { ...verdict, reason: "rewritten" }; }
     }
@@ -532,10 +532,17 @@ const MerkleCheck = (() => {
   }
 
   // The newest checkpoint note, as published (GET /web/receipt/checkpoint, no login needed).
+  // A refused fetch: `retryAfter` (seconds) when the server limits this address (429).
+  function refused(answer) {
+    const error = new Error(`HTTP ${answer.status}`);
+    const wait = Number(answer.headers.get("Retry-After"));
+    if (answer.status === 429 && Number.isSafeInteger(wait)) error.retryAfter = wait;
+    return error;
+  }
   async function fetchLatest() {
     const answer = await fetch("/web/receipt/checkpoint", { credentials: "same-origin", headers: { Accept: "text/plain" } });
     if (answer.status === 404) return null;
-    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    if (!answer.ok) throw refused(answer);
     return answer.text();
   }
   // The consistency proof between two sizes, as published (GET /web/receipt/consistency).
@@ -544,7 +551,7 @@ const MerkleCheck = (() => {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     });
-    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    if (!answer.ok) throw refused(answer);
     const body = await answer.json();
     if (body.old !== oldSize || body.new !== newSize || !Array.isArray(body.proof)) {
       throw new Error("unexpected answer");

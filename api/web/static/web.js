@@ -519,7 +519,10 @@
       proof: () => t("bằng chứng trong biên nhận sai: không dẫn từ bút toán tới gốc đã ký của điểm kiểm tra", "the receipt's proof is wrong: it does not lead from the entry to the checkpoint's signed root"),
       latest_signature: () => t("điểm kiểm tra mới nhất của sổ không có chữ ký hợp lệ của khóa công khai của sổ", "the log's newest checkpoint does not verify with the log's public key"),
       rewritten: () => t("sổ đã bị viết lại kể từ khi bạn lưu biên nhận: điểm kiểm tra mới nhất không nối tiếp cây của biên nhận", "the log was rewritten since the receipt was saved: the newest checkpoint does not extend the receipt's tree"),
-      unavailable: () => t("không lấy được điểm kiểm tra mới nhất hoặc bằng chứng nhất quán từ máy chủ; hãy thử lại", "the newest checkpoint or the consistency proof could not be fetched from the server; try again"),
+      unavailable: () => (Number.isSafeInteger(v.retryAfter)
+        ? t(`máy chủ đang giới hạn số lần hỏi từ địa chỉ này; hãy thử lại sau ${v.retryAfter} giây`,
+            `the server is limiting requests from this address; try again in ${v.retryAfter} seconds`)
+        : t("không lấy được điểm kiểm tra mới nhất hoặc bằng chứng nhất quán từ máy chủ; hãy thử lại", "the newest checkpoint or the consistency proof could not be fetched from the server; try again")),
     }[v.reason];
     const lead = v.reason === "unavailable" ? t("CHƯA kiểm tra xong: ", "NOT fully checked: ") : t("Biên nhận KHÔNG hợp lệ: ", "The receipt does NOT hold: ");
     return lead + (why ? why() : v.reason);
