@@ -40,7 +40,7 @@ from audit.log import (
     prove_consistency,
     with_cosignatures,
 )
-from audit.witness import configured_witness_keys
+from audit.witness import LOG_KEY_ENV, WITNESS_KEYS_ENV, configured_witness_keys
 
 router = web_router()
 
@@ -55,18 +55,40 @@ LIMITED = [Depends(limited)]
 
 def receipt_keys(request: Request) -> dict[str, Any]:
     """The keys a receipt is checked with: the log's (published when configured) and the
-    trusted witnesses' (none when PHUCLOI_WITNESS_KEYS is unset or wrong: said on the page)."""
+    trusted witnesses' (none when PHUCLOI_WITNESS_KEYS is unset or wrong: said on the page, in
+    the page's language, as a (Vietnamese, English) pair)."""
     log_key = log_key_in_use(services(request).ctx.engine)
     try:
         witnesses, problem = configured_witness_keys(), None
-    except ValueError as exc:
-        witnesses, problem = [], str(exc)
+    except ValueError:
+        witnesses, problem = [], WITNESS_KEYS_PROBLEM
+    log_problem = None
+    if log_key.problem:
+        log_problem = LOG_KEY_NOT_A_KEY if log_key.vkey is None else LOG_KEY_DIFFERS
     return {
         "log_vkey": log_key.vkey,
-        "log_key_problem": log_key.problem,
+        "log_key_problem": log_problem,
         "witness_vkeys": witnesses,
         "witness_key_problem": problem,
     }
+
+
+WITNESS_KEYS_PROBLEM = (
+    f"{WITNESS_KEYS_ENV} có khóa không phải khóa kiểm của nhân chứng: chữ ký đồng ký không "
+    "được kiểm tra theo khóa nào.",
+    f"{WITNESS_KEYS_ENV} holds a key that is not a witness verifier key: cosignatures are not "
+    "checked against any key.",
+)
+LOG_KEY_NOT_A_KEY = (
+    f"{LOG_KEY_ENV} không phải khóa kiểm của sổ cái: không kiểm tra được biên nhận.",
+    f"{LOG_KEY_ENV} is not the ledger's verifier key: receipts cannot be checked.",
+)
+LOG_KEY_DIFFERS = (
+    f"Khóa của sổ trong cơ sở dữ liệu khác khóa đã công bố ({LOG_KEY_ENV}): biên nhận được "
+    "kiểm tra theo khóa đã công bố.",
+    f"The database holds another log key than the published one ({LOG_KEY_ENV}): receipts "
+    "are checked with the published key.",
+)
 
 
 @router.get("/web/receipt")

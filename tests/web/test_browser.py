@@ -2177,6 +2177,17 @@ def test_the_members_check_verifies_the_witnesses_cosignatures(
         "điểm kiểm tra sai (giả mạo)"
     )
     shot(page, "member-check-forged-cosignature")
+    english = {"name": "phucloi_lang", "url": server["base"]}
+    page.context.add_cookies([{**english, "value": "en"}])
+    try:
+        page.goto("/web/me")
+        page.locator(f"#e-{gift}").get_by_role("button", name="Check").click()
+        expect(result).to_have_text(
+            "NOT verified in the log: the cosignature of witness ubkt.bao on the checkpoint is "
+            "wrong (forged)"
+        )
+    finally:
+        page.context.add_cookies([{**english, "value": "vi"}])
     _grow_and_checkpoint(server["url"])  # later tests see a newest checkpoint without it
 
 

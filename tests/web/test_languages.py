@@ -63,6 +63,7 @@ TYPED = (
     "Tôi chưa nhận được quà",
     "ghi nhầm",
     "dịp",
+    "45/QĐ-LĐLĐ",  # a decision number as unions write it (the fee form's example)
 )
 
 
@@ -253,6 +254,9 @@ def _pages(web: Web, busy: dict[str, str]) -> dict[str, list[str]]:
         ],
         "DV001": [
             "/web/me",
+            "/web/me?done=disputed",
+            "/web/receipt",
+            "/web/me/receipt?entry=nope",
             f"/web/me/disputes/new?entry={gift}",
             "/web/me/disputes/new?entry=nope",
         ],
@@ -276,7 +280,13 @@ def test_every_page_speaks_one_language(web: Web, busy: dict[str, str], lang: st
 
     anonymous = web.client()
     anonymous.cookies.set("phucloi_lang", lang)
-    for path in ("/web/login", "/web/member/login", "/web/login?next=/web/finance&expired=post"):
+    for path in (
+        "/web/login",
+        "/web/member/login",
+        "/web/login?next=/web/finance&expired=post",
+        "/web/receipt",
+        "/web/nowhere",
+    ):
         check(path, anonymous.get(path))
     token = CSRF.search(anonymous.get("/web/login").text)
     assert token is not None
@@ -381,3 +391,54 @@ def test_a_ledger_refusal_on_an_english_form_writes_amounts_and_kinds_as_the_pag
     assert answer.status_code == 422, answer.text
     said = {p["code"]: p["message_en"] for p in answer.json()["problems"]}
     assert said["over_count"].startswith("1 Tết support payout(s) already in "), said
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_receipt_page_says_a_key_problem_in_the_pages_language(
+    web: Web, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong PHUCLOI_WITNESS_KEYS or PHUCLOI_LOG_KEY was shown on /web/receipt as one
+    sentence in both languages, whichever the page's."""
+    import hashlib
+    import html
+
+    from audit.note import Signer
+
+    other = Signer("phucloi.vn/ledger/other", hashlib.sha256(b"another log key").digest())
+    make_checkpoint(web.world.ctx.engine)  # the database holds its log key
+    anonymous = web.client()
+    anonymous.cookies.set("phucloi_lang", lang)
+    monkeypatch.setenv("PHUCLOI_WITNESS_KEYS", "không-phải-khóa")
+    monkeypatch.setenv("PHUCLOI_LOG_KEY", other.verifier().vkey)
+    page = anonymous.get("/web/receipt").text
+    monkeypatch.setenv("PHUCLOI_LOG_KEY", "không-phải-khóa")
+    broken = anonymous.get("/web/receipt").text
+    said = {
+        "witness": re.search(r'id="witness-key-problem">([^<]*)<', page),
+        "differs": re.search(r'id="log-key-problem">([^<]*)<', page),
+        "not_a_key": re.search(r'id="log-key-problem">([^<]*)<', broken),
+    }
+    assert all(said.values()), said
+    got = {k: html.unescape(m.group(1)) for k, m in said.items() if m is not None}
+    assert (
+        got
+        == {
+            "en": {
+                "witness": "PHUCLOI_WITNESS_KEYS holds a key that is not a witness verifier key: "
+                "cosignatures are not checked against any key.",
+                "differs": "The database holds another log key than the published one "
+                "(PHUCLOI_LOG_KEY): receipts are checked with the published key.",
+                "not_a_key": "PHUCLOI_LOG_KEY is not the ledger's verifier key: receipts cannot be "
+                "checked.",
+            },
+            "vi": {
+                "witness": "PHUCLOI_WITNESS_KEYS có khóa không phải khóa kiểm của nhân chứng: chữ ký "
+                "đồng ký không được kiểm tra theo khóa nào.",
+                "differs": "Khóa của sổ trong cơ sở dữ liệu khác khóa đã công bố (PHUCLOI_LOG_KEY): "
+                "biên nhận được kiểm tra theo khóa đã công bố.",
+                "not_a_key": "PHUCLOI_LOG_KEY không phải khóa kiểm của sổ cái: không kiểm tra được "
+                "biên nhận.",
+            },
+        }[lang]
+    )
+    assert leaks(page, lang, data_strings()) == [] and leaks(broken, lang, data_strings()) == []
