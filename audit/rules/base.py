@@ -46,7 +46,11 @@ class Evidence:
 
     `context` marks an event shown to explain the others (the registration of one citizen's
     second number, the back-dated leave before a ghost payout): it does not place the finding
-    in time, the others do."""
+    in time, the others do.
+
+    `note` is detection's word on the event in Vietnamese (what older exports and stored
+    runs know), `note_en` the same in English; what was typed into the records (an occasion,
+    a reason, an item) is quoted as typed in both."""
 
     event_id: str
     what: str  # command type, e.g. "payout.record"
@@ -56,6 +60,7 @@ class Evidence:
     people: tuple[str, ...] = ()
     note: str = ""
     context: bool = False
+    note_en: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +71,7 @@ class Evidence:
             "amount": self.amount,
             "people": list(self.people),
             "note": self.note,
+            "note_en": self.note_en,
             "context": self.context,
         }
 

@@ -85,6 +85,14 @@ OVERRIDE_VI = {
     "relative_not_eligible": "thân nhân không thuộc diện",
     "reason_required": "thiếu lý do",
 }
+OVERRIDE_EN = {
+    "over_payout_cap": "over the per-payout cap",
+    "over_period_cap": "over the period cap",
+    "over_count": "over the count",
+    "kind_not_allowed": "a kind the policy does not have",
+    "relative_not_eligible": "a relative not eligible",
+    "reason_required": "no reason given",
+}
 
 
 # Words a voucher adds around the occasion itself ("hỗ trợ", "thăm hỏi", "bổ sung", "đợt"),
@@ -402,7 +410,10 @@ def _loan_overrides(facts: Facts) -> list[DetectedFinding]:
             continue
         codes = ", ".join(OVERRIDE_VI.get(c, c) for c in m.overridden)
         chair = ", ".join(m.cosigners) or "—"
-        evidence = loan_evidence(m, f"khoản vay {m.key} vượt quy chế: {codes}")
+        codes_en = ", ".join(OVERRIDE_EN.get(c, c) for c in m.overridden)
+        evidence = loan_evidence(
+            m, f"khoản vay {m.key} vượt quy chế: {codes}", f"loan {m.key} overrode: {codes_en}"
+        )
         out.append(
             make(
                 "over_cap",
@@ -438,7 +449,13 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     f"{kind_vi(p.kind)} cho {p.member}: «{p.justification or ''}».",
                     en=f"The chair ({chair}) overrode the policy ({', '.join(p.overridden)}) to pay "
                     f"{p.member} {p.amount} đồng of {p.kind}: «{p.justification or ''}».",
-                    evidence=[payout_evidence(p, f"vượt quy chế: {codes}")],
+                    evidence=[
+                        payout_evidence(
+                            p,
+                            f"vượt quy chế: {codes}",
+                            "overrode: " + ", ".join(OVERRIDE_EN.get(c, c) for c in p.overridden),
+                        )
+                    ],
                 )
             )
             continue

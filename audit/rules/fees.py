@@ -53,7 +53,8 @@ from ledger.domain.policy import Policy, expected_union_fee
 from ledger.domain.units import employer_key
 
 RULE = "union_fee_shortfall"
-_NOTE = {"collection.union_fee": "KPCĐ / union fee", "collection.dues": "đoàn phí / dues"}
+_NOTE = {"collection.union_fee": "KPCĐ", "collection.dues": "đoàn phí"}
+_NOTE_EN = {"collection.union_fee": "union fee", "collection.dues": "dues"}
 
 
 def _dues_payroll(um: UnitMonth | None) -> int:
@@ -320,6 +321,7 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 r.unit,
                 r.amount,
                 note=f"{_NOTE[r.type]} {r.month}",
+                note_en=f"{_NOTE_EN[r.type]} {r.month}",
             )
             for m in months
             if m.um is not None
@@ -334,8 +336,9 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 r.on,
                 unit,
                 None,
-                note=f"quyết định {r.number} / decision {r.number}",
+                note=f"quyết định {r.number}",
                 context=True,
+                note_en=f"decision {r.number}",
             )
             for r in decided
         ]

@@ -66,10 +66,10 @@ REASONS_VI = {
 }
 
 
-def _event_evidence(facts: Facts, event_id: str, note: str = "") -> Evidence:
+def _event_evidence(facts: Facts, event_id: str, note: str, note_en: str) -> Evidence:
     payout = facts.payout_by_id.get(event_id)
     if payout is not None:
-        return payout_evidence(payout, note)
+        return payout_evidence(payout, note, note_en)
     return Evidence(
         event_id,
         facts.event_types.get(event_id, "?"),
@@ -78,6 +78,7 @@ def _event_evidence(facts: Facts, event_id: str, note: str = "") -> Evidence:
         facts.amount_of(event_id) or None,
         (),
         note,
+        note_en=note_en,
     )
 
 
@@ -106,7 +107,12 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
         total = sum(facts.amount_of(u.event_id) for u in uses)
         revoked_from = uses[0].revoked_from
         evidence = [
-            _event_evidence(facts, u.event_id, f"ký lúc {u.recorded_at:%d/%m/%Y %H:%M} UTC")
+            _event_evidence(
+                facts,
+                u.event_id,
+                f"ký lúc {u.recorded_at:%d/%m/%Y %H:%M} UTC",
+                f"signed at {u.recorded_at:%d/%m/%Y %H:%M} UTC",
+            )
             for u in uses
         ]
         evidence.append(
@@ -118,6 +124,7 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 None,
                 (signer,),
                 "thu hồi khóa",
+                note_en="key revoked",
             )
         )
         out.append(
@@ -165,7 +172,12 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 f"bản ghi lỗi, ví dụ: {first_vi}",
                 en=f"Verification ({_named(check, 'en')}) reports {len(ids)} record(s), "
                 f"e.g.: {first}",
-                evidence=[_event_evidence(facts, e, check) for e in ids],
+                evidence=[
+                    _event_evidence(
+                        facts, e, check_name(check, "vi") or check, check_name(check, "en") or check
+                    )
+                    for e in ids
+                ],
             )
             # one finding per check: a tampered event fails several (digest, leaf,
             # signature), and an id of the rule and events alone would merge them into one
@@ -223,15 +235,26 @@ def member_dispute(facts: Facts) -> list[DetectedFinding]:
                 }
             suspect = flagged.get(reversal.event_id)
         disputed = (
-            _event_evidence(facts, s.entry, "bút toán bị khiếu nại")
+            _event_evidence(facts, s.entry, "bút toán bị khiếu nại", "the entry disputed")
             if undoing is None
             else dataclasses.replace(
-                _reversal_evidence(undoing, shown), note="bút toán bị khiếu nại"
+                _reversal_evidence(undoing, shown),
+                note="bút toán bị khiếu nại",
+                note_en="the entry disputed",
             )
         )
         evidence = [
             disputed,
-            Evidence(s.event_id, "member.dispute", s.on, s.unit, None, (s.member,), reason_vi),
+            Evidence(
+                s.event_id,
+                "member.dispute",
+                s.on,
+                s.unit,
+                None,
+                (s.member,),
+                reason_vi,
+                note_en=reason_en,
+            ),
         ]
         if reversal is not None:
             evidence.append(_undone_evidence(facts, reversal, undoing is not None, shown))
@@ -291,13 +314,22 @@ def _undone_evidence(facts: Facts, r: Reversal, undoing: bool, shown: int) -> Ev
     reports and the member's page book the reversal), the reversal when they dispute the
     entry."""
     if undoing:
-        return _event_evidence(facts, r.target, "bút toán bị đảo")
+        return _event_evidence(facts, r.target, "bút toán bị đảo", "the entry reversed")
     return _reversal_evidence(r, -shown)
 
 
 def _reversal_evidence(r: Reversal, amount: int) -> Evidence:
     """A reversal with the amount of the line it books for the member (negative)."""
-    return Evidence(r.event_id, "reversal.record", r.on, r.unit, amount, (r.signer,), r.reason)
+    return Evidence(
+        r.event_id,
+        "reversal.record",
+        r.on,
+        r.unit,
+        amount,
+        (r.signer,),
+        r.reason,
+        note_en=f"reason: «{r.reason}»",
+    )
 
 
 def _reversal_note(

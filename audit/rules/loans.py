@@ -115,7 +115,7 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
             + (f", written off {written_off}" if written_off else "")
             + f", {outstanding} đồng outstanding"
         )
-        evidence = [loan_evidence(m, f"khoản vay {code}") for m in moves]
+        evidence = [loan_evidence(m, f"khoản vay {code}", f"loan {code}") for m in moves]
         people = [member, *(p for m in moves for p in (m.signer, *m.cosigners) if p)]
         known = [d for d in (facts.money_horizon, facts.recorded_horizon) if d is not None]
         horizon = max(known) if known else None
@@ -128,7 +128,17 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
             person = facts.members[member]
             was_in = person.unit_on(on - timedelta(days=1))
             evidence.append(
-                Evidence(event_id, kind, on, was_in, None, (member,), what_vi, context=True)
+                Evidence(
+                    event_id,
+                    kind,
+                    on,
+                    was_in,
+                    None,
+                    (member,),
+                    what_vi,
+                    context=True,
+                    note_en=what_en,
+                )
             )
             if since:
                 paid_since = sum(m.amount for m in since)

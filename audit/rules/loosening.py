@@ -37,7 +37,7 @@ from dataclasses import replace
 from audit.rules.base import DetectedFinding, Evidence, finding_id, make
 from audit.rules.benefits import _repeat_days
 from audit.rules.facts import Facts, Movement, Payout, PolicyAdoption
-from audit.rules.membership import loan_evidence, payout_evidence
+from audit.rules.membership import kind_en, kind_vi, loan_evidence, payout_evidence
 from audit.rules.timing import _replaced, loosened
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.money import format_dong
@@ -63,24 +63,32 @@ def _references(facts: Facts, a: PolicyAdoption) -> tuple[Policy | None, list[Po
     return new, refs
 
 
-def _payout_room(facts: Facts, p: Payout, ref: Policy, new: Policy) -> tuple[int, str] | None:
-    """What of payout `p` only the loosened version `new` allowed under `ref`: (đồng, why)."""
+def _payout_room(
+    facts: Facts, p: Payout, ref: Policy, new: Policy
+) -> tuple[int, tuple[str, str]] | None:
+    """What of payout `p` only the loosened version `new` allowed under `ref`: (đồng, why in
+    Vietnamese and English)."""
     try:
         kind = WelfareKind(p.kind)
     except ValueError:
         return None
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, tuple[str, str]]] = []
     if p.amount > ref.approval_threshold and not p.approvers:
-        out.append((p.amount, f"trên ngưỡng duyệt {format_dong(ref.approval_threshold)}"))
+        out.append((p.amount, _over_threshold(ref)))
     rule = ref.rule(kind)
     if rule is None:
-        return p.amount, f"loại chi không được phép theo quy chế {ref.version}"
-    if p.relative is not None and not rule.relatives_eligible:
-        return p.amount, f"chi cho thân nhân không được phép theo quy chế {ref.version}"
-    if rule.per_payout_cap is not None and p.amount > rule.per_payout_cap:
-        out.append(
-            (p.amount - rule.per_payout_cap, f"vượt mức {format_dong(rule.per_payout_cap)}/lần")
+        return p.amount, (
+            f"loại chi không được phép theo quy chế {ref.version}",
+            f"a kind policy {ref.version} does not allow",
         )
+    if p.relative is not None and not rule.relatives_eligible:
+        return p.amount, (
+            f"chi cho thân nhân không được phép theo quy chế {ref.version}",
+            f"paid to a relative, which policy {ref.version} does not allow",
+        )
+    if rule.per_payout_cap is not None and p.amount > rule.per_payout_cap:
+        cap = format_dong(rule.per_payout_cap)
+        out.append((p.amount - rule.per_payout_cap, (f"vượt mức {cap}/lần", f"over the {cap} cap")))
     if rule.max_count is not None or rule.per_year_cap is not None:
         window = facts.period_for(rule.count_period, p.on)
         before = [
@@ -89,18 +97,37 @@ def _payout_room(facts: Facts, p: Payout, ref: Policy, new: Policy) -> tuple[int
             if window.contains(q.on) and (q.on, q.recorded_at, q.event_id) <= _key(p)
         ]
         if rule.max_count is not None and len(before) > rule.max_count:
-            out.append((p.amount, f"quá {rule.max_count} lần trong {window.label_vi}"))
+            out.append(
+                (
+                    p.amount,
+                    (
+                        f"quá {rule.max_count} lần trong {window.label_vi}",
+                        f"more than {rule.max_count} time(s) in {window.label_en}",
+                    ),
+                )
+            )
         if rule.per_year_cap is not None:
             over = sum(q.amount for q in before) - rule.per_year_cap
             if over > 0:
                 out.append(
                     (
                         min(p.amount, over),
-                        f"vượt mức {format_dong(rule.per_year_cap)} trong {window.label_vi}",
+                        (
+                            f"vượt mức {format_dong(rule.per_year_cap)} trong {window.label_vi}",
+                            f"over the {format_dong(rule.per_year_cap)} cap for {window.label_en}",
+                        ),
                     )
                 )
     if _beyond_instalments(facts, p, rule, new.rule(kind)):
-        out.append((p.amount, f"quá {rule.per_occasion} đợt cho một dịp"))
+        out.append(
+            (
+                p.amount,
+                (
+                    f"quá {rule.per_occasion} đợt cho một dịp",
+                    f"beyond {rule.per_occasion} instalments for one occasion",
+                ),
+            )
+        )
     return max(out) if out else None
 
 
@@ -133,14 +160,20 @@ def _key(p: Payout) -> tuple[object, str, str]:
     return (p.on, p.recorded_at, p.event_id)
 
 
-def _loan_room(m: Movement, ref: Policy) -> tuple[int, str] | None:
-    out: list[tuple[int, str]] = []
+def _loan_room(m: Movement, ref: Policy) -> tuple[int, tuple[str, str]] | None:
+    out: list[tuple[int, tuple[str, str]]] = []
     if m.amount > ref.approval_threshold and not m.cosigners:
-        out.append((m.amount, f"trên ngưỡng duyệt {format_dong(ref.approval_threshold)}"))
+        out.append((m.amount, _over_threshold(ref)))
     rule = ref.rule(WelfareKind.loan)
     if rule is not None and rule.per_payout_cap is not None and m.amount > rule.per_payout_cap:
-        out.append((m.amount - rule.per_payout_cap, f"vượt mức {format_dong(rule.per_payout_cap)}"))
+        cap = format_dong(rule.per_payout_cap)
+        out.append((m.amount - rule.per_payout_cap, (f"vượt mức {cap}", f"over the {cap} cap")))
     return max(out) if out else None
+
+
+def _over_threshold(ref: Policy) -> tuple[str, str]:
+    threshold = format_dong(ref.approval_threshold)
+    return f"trên ngưỡng duyệt {threshold}", f"above the approval threshold {threshold}"
 
 
 def policy_loosening(facts: Facts) -> list[DetectedFinding]:
@@ -168,7 +201,8 @@ def policy_loosening(facts: Facts) -> list[DetectedFinding]:
             rooms = [r for ref in refs if (r := _payout_room(facts, p, ref, new)) is not None]
             if rooms:
                 money, why = max(rooms)
-                used.append((payout_evidence(p, f"{p.kind}: {why}"), money, p.recorder))
+                note = (f"{kind_vi(p.kind)}: {why[0]}", f"{kind_en(p.kind)}: {why[1]}")
+                used.append((payout_evidence(p, *note), money, p.recorder))
         for m in facts.movements.values():
             if (
                 m.type != "loan.disburse"
@@ -181,7 +215,8 @@ def policy_loosening(facts: Facts) -> list[DetectedFinding]:
             rooms = [r for ref in refs if (r := _loan_room(m, ref)) is not None]
             if rooms:
                 money, why = max(rooms)
-                used.append((loan_evidence(m, f"khoản vay {m.key}: {why}"), money, m.signer))
+                note = (f"khoản vay {m.key}: {why[0]}", f"loan {m.key}: {why[1]}")
+                used.append((loan_evidence(m, *note), money, m.signer))
         used.sort(key=lambda u: (u[0].on or a.on, u[0].event_id))
         total = sum(money for _e, money, _by in used)
         fields = ", ".join(f"{f} (so với {'/'.join(v)})" for f, v in loose.items())
@@ -205,6 +240,7 @@ def policy_loosening(facts: Facts) -> list[DetectedFinding]:
                 None,
                 (a.signer,),
                 f"quy chế {a.version}, ghi ngày {a.recorded_on:%d/%m/%Y}",
+                note_en=f"policy {a.version}, recorded on {a.recorded_on:%d/%m/%Y}",
             ),
             *(e for e, _money, _by in used),
         ]

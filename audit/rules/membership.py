@@ -49,13 +49,14 @@ from itertools import combinations
 from audit.rules.base import DetectedFinding, Evidence, make
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout, Relative
 from ledger.clock import local_date
-from ledger.domain.catalogue import WelfareKind
+from ledger.domain.catalogue import Relation, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.rules import BEREAVEMENT_GRACE_DAYS
 
 
-def payout_evidence(p: Payout, note: str = "") -> Evidence:
+def payout_evidence(p: Payout, note: str = "", note_en: str = "") -> Evidence:
+    """A payout as evidence; its note by default the kind and the occasion as typed."""
     people = (p.member, *((p.relative,) if p.relative else ()), p.recorder, *p.approvers)
     return Evidence(
         p.event_id,
@@ -64,11 +65,12 @@ def payout_evidence(p: Payout, note: str = "") -> Evidence:
         p.unit,
         p.amount,
         tuple(dict.fromkeys(people)),
-        note or f"{p.kind}: {p.occasion}",
+        note or f"{kind_vi(p.kind)}: {p.occasion}",
+        note_en=note_en or f"{kind_en(p.kind)}: «{p.occasion}»",
     )
 
 
-def loan_evidence(m: Movement, note: str) -> Evidence:
+def loan_evidence(m: Movement, note: str, note_en: str) -> Evidence:
     """A loan movement as evidence: the borrower, then who recorded and cosigned it."""
     people = (m.member, m.signer, *m.cosigners)
     return Evidence(
@@ -79,6 +81,7 @@ def loan_evidence(m: Movement, note: str) -> Evidence:
         m.amount,
         tuple(dict.fromkeys(c for c in people if c)),
         note,
+        note_en=note_en,
     )
 
 
@@ -87,6 +90,22 @@ def kind_vi(kind: str) -> str:
         return WelfareKind(kind).label_vi
     except ValueError:
         return kind
+
+
+def kind_en(kind: str) -> str:
+    try:
+        return WelfareKind(kind).label_en
+    except ValueError:
+        return kind
+
+
+def relation_words(relation: str) -> tuple[str, str]:
+    """A relative's relation (a catalogue value) in Vietnamese and English."""
+    try:
+        r = Relation(relation)
+    except ValueError:
+        return relation, relation
+    return r.label_vi, r.label_en
 
 
 def _grace_unit(m: MemberFacts, p: Payout) -> str | None:
@@ -176,7 +195,15 @@ def _outside_membership(facts: Facts) -> list[DetectedFinding]:
             on, kind = next((o, k) for o, e, k in m.endings if e == ending)
             evidence.append(
                 Evidence(
-                    ending, kind, on, None, None, (member,), "thay đổi sinh hoạt", context=True
+                    ending,
+                    kind,
+                    on,
+                    None,
+                    None,
+                    (member,),
+                    "thay đổi sinh hoạt",
+                    context=True,
+                    note_en="change of membership",
                 )
             )
         out.append(
@@ -321,6 +348,7 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
                         (member, signer),
                         "đăng ký đoàn viên",
                         context=True,
+                        note_en="member registered",
                     )
                 )
         shown = ", ".join(months)
@@ -422,11 +450,9 @@ def relatives_over_member_cap(facts: Facts) -> list[DetectedFinding]:
                         m.unit_on(first.on) or m.unit,
                         None,
                         (member, *((rel.signer,) if rel.signer else ())),
-                        f"khai báo thân nhân {code} ({rel.relation}) ngày "
-                        f"{rel.recorded_on:%d/%m/%Y}"
-                        if rel.recorded_on
-                        else f"khai báo thân nhân {code}",
+                        _declared(code, rel)[0],
                         context=True,
+                        note_en=_declared(code, rel)[1],
                     )
                 )
         out.append(
@@ -544,6 +570,7 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
                 (n,),
                 "đăng ký đoàn viên",
                 context=True,
+                note_en="member registered",
             )
             for n in ordered
             if n in facts.join_events
@@ -647,10 +674,20 @@ def _declaration_evidence(facts: Facts, m: MemberFacts, rel: Relative, unit: str
         m.unit_on(rel.declared_on) if rel.declared_on else unit,
         None,
         (m.number, *((rel.signer,) if rel.signer else ())),
-        f"khai báo thân nhân {rel.code} ({rel.relation}) ngày {rel.recorded_on:%d/%m/%Y}"
-        if rel.recorded_on
-        else f"khai báo thân nhân {rel.code}",
+        _declared(rel.code, rel)[0],
         context=True,
+        note_en=_declared(rel.code, rel)[1],
+    )
+
+
+def _declared(code: str, rel: Relative) -> tuple[str, str]:
+    """The note on a relative's declaration (Vietnamese, English)."""
+    if not rel.recorded_on:
+        return f"khai báo thân nhân {code}", f"relative {code} declared"
+    vi, en = relation_words(rel.relation)
+    return (
+        f"khai báo thân nhân {code} ({vi}) ngày {rel.recorded_on:%d/%m/%Y}",
+        f"relative {code} ({en}) declared on {rel.recorded_on:%d/%m/%Y}",
     )
 
 

@@ -332,6 +332,7 @@ def _self_dealing_payouts(facts: Facts) -> list[DetectedFinding]:
 
 
 LOAN_VI = {"loan.disburse": "giải ngân vay", "loan.write_off": "xóa nợ"}
+LOAN_EN = {"loan.disburse": "loan disbursed", "loan.write_off": "written off"}
 
 
 def self_dealing_loans(facts: Facts) -> list[DetectedFinding]:
@@ -376,7 +377,12 @@ def self_dealing_loans(facts: Facts) -> list[DetectedFinding]:
                 "hoặc ký duyệt.",
                 en=f"Officer {', '.join(officers)} {en_links}: lent {member} {lent} đồng "
                 f"and wrote off {forgiven} đồng, recorded or cosigned by themselves.",
-                evidence=[loan_evidence(mv, f"{LOAN_VI[mv.type]} {mv.key}") for mv in moves],
+                evidence=[
+                    loan_evidence(
+                        mv, f"{LOAN_VI[mv.type]} {mv.key}", f"{LOAN_EN[mv.type]} {mv.key}"
+                    )
+                    for mv in moves
+                ],
             )
         )
     return out
@@ -475,7 +481,7 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
                     if family
                     else ""
                 ),
-                evidence=[payout_evidence(p, "chuyển khoản") for p in payouts],
+                evidence=[payout_evidence(p, "chuyển khoản", "bank transfer") for p in payouts],
                 stakes={p.event_id: p.amount for n in others for p in by_member[n]},
             )
         )
@@ -526,9 +532,19 @@ def unlinked_officer(facts: Facts) -> list[DetectedFinding]:
                 (code,),
                 "đăng ký cán bộ",
                 context=True,
+                note_en="officer registered",
             ),
             *(
-                Evidence(g.event_id, "officer.grant", g.on, g.scope, None, (code,), "giao vai trò")
+                Evidence(
+                    g.event_id,
+                    "officer.grant",
+                    g.on,
+                    g.scope,
+                    None,
+                    (code,),
+                    "giao vai trò",
+                    note_en="role granted",
+                )
                 for g in grants
             ),
         ]

@@ -18,12 +18,18 @@ from collections import defaultdict
 from audit.rules.base import DetectedFinding, Evidence, make
 from audit.rules.benefits import occasion_key
 from audit.rules.facts import Expense, Facts
+from ledger.domain.catalogue import SpendingCategory
 from ledger.domain.money import format_dong
 
 MONTHLY_DAYS = 28  # the shortest month: a bill booked once a month is this far apart at least
 
 
-def expense_evidence(e: Expense, note: str = "") -> Evidence:
+def expense_evidence(e: Expense) -> Evidence:
+    """An expense as evidence: its category and its description as typed."""
+    try:
+        vi, en = SpendingCategory(e.category).label_vi, SpendingCategory(e.category).label_en
+    except ValueError:
+        vi = en = e.category
     return Evidence(
         e.event_id,
         "expense.record",
@@ -31,7 +37,8 @@ def expense_evidence(e: Expense, note: str = "") -> Evidence:
         e.unit,
         e.amount,
         (e.signer,),
-        note or f"{e.category}: {e.description}",
+        f"{vi}: {e.description}",
+        note_en=f"{en}: «{e.description}»",
     )
 
 

@@ -82,9 +82,11 @@ def _deadline(recorded_on: date, day: int) -> date:
 
 
 def _evidence(facts: Facts, r: LateRecord) -> Evidence:
+    vi = f"ghi ngày {r.recorded_on:%d/%m/%Y}, trễ {r.lag} ngày"
+    en = f"recorded on {r.recorded_on:%d/%m/%Y}, {r.lag} days late"
     payout = facts.payout_by_id.get(r.event_id)
     if payout is not None:
-        return payout_evidence(payout, f"ghi ngày {r.recorded_on:%d/%m/%Y}, trễ {r.lag} ngày")
+        return payout_evidence(payout, vi, en)
     return Evidence(
         r.event_id,
         r.type,
@@ -92,7 +94,8 @@ def _evidence(facts: Facts, r: LateRecord) -> Evidence:
         r.unit,
         facts.amount_of(r.event_id) or None,
         (r.signer,),
-        f"ghi ngày {r.recorded_on:%d/%m/%Y}, trễ {r.lag} ngày",
+        vi,
+        note_en=en,
     )
 
 
@@ -272,9 +275,20 @@ def _backdated_policy(facts: Facts, a: PolicyAdoption) -> DetectedFinding | None
             None,
             (a.signer,),
             f"quy chế {a.version}, ghi ngày {a.recorded_on:%d/%m/%Y}, lùi {lag} ngày",
+            note_en=f"policy {a.version}, recorded on {a.recorded_on:%d/%m/%Y}, "
+            f"{lag} days back-dated",
         ),
         *(
-            Evidence(r.event_id, r.type, r.on, r.unit, r.amount or None, (), "bản ghi bị xét lại")
+            Evidence(
+                r.event_id,
+                r.type,
+                r.on,
+                r.unit,
+                r.amount or None,
+                (),
+                "bản ghi bị xét lại",
+                note_en="a record re-judged",
+            )
             for r in shown
         ),
     ]
@@ -465,7 +479,16 @@ def suspicious_reversal(facts: Facts) -> list[DetectedFinding]:
 
 
 def _reversal_evidence(r: Reversal) -> Evidence:
-    return Evidence(r.event_id, "reversal.record", r.on, r.unit, None, (r.signer,), r.reason)
+    return Evidence(
+        r.event_id,
+        "reversal.record",
+        r.on,
+        r.unit,
+        None,
+        (r.signer,),
+        r.reason,
+        note_en=f"reason: «{r.reason}»",
+    )
 
 
 def _payout_reversal(
@@ -489,7 +512,7 @@ def _payout_reversal(
             f"then recorded again for {q.member}: an officer who recorded, reversed or "
             f"approved it {tie_en}"
         )
-        evidence.append(payout_evidence(q, "ghi lại cho người khác"))
+        evidence.append(payout_evidence(q, "ghi lại cho người khác", "recorded again for another"))
         people.append(q.member)
     return make(
         "suspicious_reversal",
@@ -528,6 +551,7 @@ def _movement_reversal(
             amount or None,
             tuple(p for p in (t.member, t.signer) if p),
             t.month or t.key,
+            note_en=t.month or t.key,
         ),
         _reversal_evidence(r),
     ]
@@ -550,6 +574,7 @@ def _movement_reversal(
                 q.amount or None,
                 tuple(p for p in (q.member, q.signer) if p),
                 "ghi lại một phần",
+                note_en="recorded again in part",
             )
         )
     return make(

@@ -461,7 +461,11 @@ def _dear(
         f"{len(high)} people, {_ratio(per_head, reference)}× the median {reference} đồng a "
         f"head other unions gave of that kind in the same season ({extra} đồng more)." + why_en,
         evidence=[
-            payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ «{p.item}», {p.supplier}")
+            payout_evidence(
+                p,
+                f"{p.quantity} × {format_dong(p.unit_cost or 0)} «{p.item}», {p.supplier}",
+                f"{p.quantity} × {format_dong(p.unit_cost or 0)} «{p.item}», from «{p.supplier}»",
+            )
             for p in high
         ],
         stakes=stakes,
@@ -575,7 +579,12 @@ def _inflated(
         f"{f' for the like of it {like}' if like else ''} in the same season "
         f"({extra} đồng more).",
         evidence=[
-            payout_evidence(p, f"{p.quantity} × {p.unit_cost} đ, {p.supplier}") for p in high
+            payout_evidence(
+                p,
+                f"{p.quantity} × {format_dong(p.unit_cost or 0)}, {p.supplier}",
+                f"{p.quantity} × {format_dong(p.unit_cost or 0)}, from «{p.supplier}»",
+            )
+            for p in high
         ],
         stakes={p.event_id: ((p.unit_cost or 0) - r) * (p.quantity or 1) for p, r in season},
     )
@@ -730,16 +739,21 @@ def _dues_due(pol: Policy, um: UnitMonth) -> int:
     return grassroots_share(pol, IncomeSource.dues, amount, standard_part=standard).remitted
 
 
-_KIND_VI = {"union_fee": "KPCĐ", "dues": "đoàn phí"}
+_KIND_VI = {"union_fee": "KPCĐ", "dues": "đoàn phí", "other": "khác"}
 _KIND_EN = {"union_fee": "union fee", "dues": "dues", "other": "other"}
 
 
-def _record_note(record: Movement, due_by: date) -> str:
+def _record_note(record: Movement, due_by: date) -> tuple[str, str]:
+    """The note on a collection or a remittance of the quarter (Vietnamese, English)."""
+    kind_vi = _KIND_VI.get(record.key, record.key)
     kind_en = _KIND_EN.get(record.key, record.key)
     if record.type == "remittance.record":
-        late = " — sau hạn / after the due date" if record.on > due_by else ""
-        return f"nộp cấp trên / remitted ({kind_en}) {record.month}{late}"
-    return f"{_KIND_VI.get(record.key, record.key)} / {kind_en} {record.month}"
+        late = record.on > due_by
+        return (
+            f"nộp cấp trên ({kind_vi}) {record.month}" + (" — sau hạn" if late else ""),
+            f"remitted ({kind_en}) {record.month}" + (" — after the due date" if late else ""),
+        )
+    return f"{kind_vi} {record.month}", f"{kind_en} {record.month}"
 
 
 def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
@@ -809,7 +823,8 @@ def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
                         r.on,
                         r.unit,
                         r.amount,
-                        note=_record_note(r, due_by),
+                        note=_record_note(r, due_by)[0],
+                        note_en=_record_note(r, due_by)[1],
                     )
                     for _m, um in months
                     for r in um.records

@@ -9,10 +9,11 @@ open loan, a dispute, findings, a checkpoint); then:
 
 - an English page shows no Vietnamese outside names and data: no letter with a Vietnamese
   diacritic is left once the ledger's own names and texts (units, members, officers, banks,
-  what was typed into the records), the currency `đ`/`đồng` and the word `Tết` are taken out,
-  nor in an element marked as written in Vietnamese (`lang="vi"`: the switch to Tiếng Việt);
+  what was typed into the records), the currency `đ`/`đồng` and the word `Tết` are taken out;
+  the one text left out is the language switch (`lang="vi"`: Tiếng Việt), so marking any
+  other text as Vietnamese (a finding's evidence notes were) does not hide it;
 - a Vietnamese page shows no English sentence: none of the commonest English words, outside
-  elements marked `lang="en"`, code and data;
+  the language switch (`lang="en"`: English), code and data;
 - neither shows an internal key where a label belongs (`housing_repair`, `loan.disburse`).
 """
 
@@ -69,7 +70,7 @@ TYPED = (
 
 class _Reader(HTMLParser):
     """The text a reader of a page in `lang` reads: text nodes and read attributes, outside
-    scripts, code and elements marked as written in another language."""
+    scripts, code and the switch to the other language."""
 
     def __init__(self, lang: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -82,7 +83,7 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        other = values.get("lang") not in (None, self.lang) and tag != "html"
+        other = values.get("id") == "lang-switch" and values.get("lang") != self.lang
         if not self._out() and not other:
             self.read += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
         if tag not in VOID:

@@ -1,0 +1,73 @@
+"""Detection's English: every rule's findings on a planted demo ledger (every rule has cases)
+read in English as the English pages write, and every evidence note has an English version.
+
+- An English explanation or note writes amounts as the Vietnamese does and the English pages
+  show them (`480.000 đ`, never `480000 đồng`) and dates as `dd/mm/yyyy` (never
+  `2026-01-10`).
+- Every evidence note (`note`, Vietnamese, as older exports know it) has its English
+  (`note_en`) beside it, in the finding's JSON too: with what was typed into the records
+  (quoted «…»), the currency and the word Tết taken out, no Vietnamese letter is left, nor a
+  catalogue key where its label belongs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from audit.rules.base import DetectedFinding
+from ledger.demo import DemoConfig, build_demo
+from ledger.demo.fraud import RULES
+
+PLANTED = DemoConfig(seed=11, members=600, grassroots=10, uppers=3)
+
+# An amount of 4 digits or more written without the thousands dot: not a year (2025), nor
+# part of a code (G09-0001, TV2025-G09-CB, a policy version 2025-07), nor an event id's first
+# digits (43174231…).
+RAW_AMOUNT = re.compile(r"(?<![\w.,/-])(?!(?:19|20)\d\d\b)\d{4,}(?![\w.,/…-])")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+VIETNAMESE = re.compile(
+    "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE
+)
+QUOTED = re.compile(r"«[^»]*»")
+RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def _written_raw(text: str) -> list[str]:
+    return RAW_AMOUNT.findall(text) + ISO_DATE.findall(text)
+
+
+def _planted_findings(ctx: Any, tmp_path: Path) -> list[DetectedFinding]:
+    from audit.detect import detect
+
+    build_demo(ctx.ledger, PLANTED, keystore=tmp_path / "keys", plant_fraud=True)
+    report = detect(ctx)
+    assert report.rule_errors == {}
+    assert set(RULES) <= {f.rule for f in report.findings}
+    return report.findings
+
+
+def test_every_evidence_note_has_its_english_beside_it(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    findings = _planted_findings(ctx, tmp_path)
+    untranslated, vietnamese, raw = [], [], []
+    notes = 0
+    for f in findings:
+        for e, shown in zip(f.evidence, f.as_dict()["evidence"], strict=True):
+            assert (shown["note"], shown["note_en"]) == (e.note, e.note_en)
+            if not e.note:
+                continue
+            notes += 1
+            if not e.note_en:
+                untranslated.append(f"{f.rule}: {e.note}")
+                continue
+            rest = QUOTED.sub(" ", e.note_en)
+            rest = re.sub(r"\d đ\b|\bđồng\b|\bTết\b", " ", rest)
+            if VIETNAMESE.search(rest) or RAW_KEY.search(rest):
+                vietnamese.append(f"{f.rule}: {e.note_en}")
+            if _written_raw(e.note_en):
+                raw.append(f"{f.rule}: {e.note_en}")
+    assert notes > 100
+    assert not untranslated, "\n".join(sorted(set(untranslated)))
+    assert not vietnamese, "\n".join(sorted(set(vietnamese)))
+    assert not raw, "\n".join(sorted(set(raw)))
