@@ -339,7 +339,7 @@ def _repeated(
         )
         en = (
             f"{who_en} received {kind} {len(counted)} times in {label}; the policy allows at most "
-            f"{limit} ({excess} đồng too much)."
+            f"{limit} ({format_dong(excess)} too much)."
         )
         period = label
     elif "once" in reasons:
@@ -349,8 +349,8 @@ def _repeated(
             f"thừa {format_dong(excess)}."
         )
         en = (
-            f"{who_en} was paid {kind} {len(group)} times ({group[0].on} to {group[-1].on}): a "
-            f"person dies once; {excess} đồng too much."
+            f"{who_en} was paid {kind} {len(group)} times ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}): a "
+            f"person dies once; {format_dong(excess)} too much."
         )
     elif reasons == {"kinds"}:
         kinds = list(dict.fromkeys(p.kind for p in group))
@@ -361,8 +361,8 @@ def _repeated(
         )
         en = (
             f"{who_en} was paid {len(group)} times under {', '.join(kinds)} for one occasion "
-            f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}): one occasion paid under "
-            f"several kinds, {excess} đồng after the first."
+            f"«{group[0].occasion}» ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}): one occasion paid under "
+            f"several kinds, {format_dong(excess)} after the first."
         )
     elif reasons == {"reworded"}:
         texts = list(dict.fromkeys(p.occasion for p in group))
@@ -372,9 +372,9 @@ def _repeated(
             f"như một: {', '.join(f'«{t}»' for t in texts)}; thêm {format_dong(excess)}."
         )
         en = (
-            f"{who_en} was paid {kind} {len(group)} times ({group[0].on} to {group[-1].on}) for "
+            f"{who_en} was paid {kind} {len(group)} times ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}) for "
             f"what reads as one occasion in other words: {', '.join(f'«{t}»' for t in texts)}; "
-            f"{excess} đồng after the first."
+            f"{format_dong(excess)} after the first."
         )
     else:
         vi = (
@@ -384,7 +384,7 @@ def _repeated(
         )
         en = (
             f"{who_en} was paid {kind} {len(group)} times for one occasion "
-            f"«{group[0].occasion}» ({group[0].on} to {group[-1].on}), {excess} đồng too much."
+            f"«{group[0].occasion}» ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}), {format_dong(excess)} too much."
         )
     return make(
         "repeated_benefit",
@@ -424,7 +424,7 @@ def _loan_overrides(facts: Facts) -> list[DetectedFinding]:
                 vi=f"Chủ tịch ({chair}) cho vay vượt quy chế ({codes}) {format_dong(m.amount)} "
                 f"cho {m.member}: «{m.justification or ''}».",
                 en=f"The chair ({chair}) overrode the policy ({', '.join(m.overridden)}) to lend "
-                f"{m.member} {m.amount} đồng: «{m.justification or ''}».",
+                f"{m.member} {format_dong(m.amount)}: «{m.justification or ''}».",
                 evidence=[evidence],
             )
         )
@@ -448,7 +448,7 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     vi=f"Chủ tịch ({chair}) cho chi vượt quy chế ({codes}) {format_dong(p.amount)} "
                     f"{kind_vi(p.kind)} cho {p.member}: «{p.justification or ''}».",
                     en=f"The chair ({chair}) overrode the policy ({', '.join(p.overridden)}) to pay "
-                    f"{p.member} {p.amount} đồng of {p.kind}: «{p.justification or ''}».",
+                    f"{p.member} {format_dong(p.amount)} of {p.kind}: «{p.justification or ''}».",
                     evidence=[
                         payout_evidence(
                             p,
@@ -473,7 +473,7 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     amount=p.amount,
                     vi=f"Khoản {kind_vi(p.kind)} {format_dong(p.amount)} cho {p.member} không có "
                     f"trong quy chế {policy.version} mà không có quyết định vượt quy chế.",
-                    en=f"{p.kind} of {p.amount} đồng to {p.member} is not allowed by policy "
+                    en=f"{p.kind} of {format_dong(p.amount)} to {p.member} is not allowed by policy "
                     f"{policy.version} and was not overridden.",
                     evidence=[payout_evidence(p)],
                 )
@@ -489,8 +489,8 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     stakes={p.event_id: p.amount - rule.per_payout_cap},
                     vi=f"{format_dong(p.amount)} {kind_vi(p.kind)} cho {p.member} vượt mức tối đa "
                     f"mỗi lần {format_dong(rule.per_payout_cap)} của quy chế {policy.version}.",
-                    en=f"{p.amount} đồng of {p.kind} to {p.member} is over the per-payout cap "
-                    f"{rule.per_payout_cap} of policy {policy.version}.",
+                    en=f"{format_dong(p.amount)} of {p.kind} to {p.member} is over the per-payout cap "
+                    f"{format_dong(rule.per_payout_cap)} of policy {policy.version}.",
                     evidence=[payout_evidence(p)],
                 )
             )
@@ -534,8 +534,8 @@ def _period_caps(facts: Facts) -> list[DetectedFinding]:
                             amount=total - rule.per_year_cap,
                             vi=f"{member} nhận {kind_vi(kind)} tổng {format_dong(total)} trong kỳ "
                             f"{label}, vượt mức tối đa {format_dong(rule.per_year_cap)}.",
-                            en=f"{member} received {total} đồng of {kind} in {label}, over the "
-                            f"period cap {rule.per_year_cap}.",
+                            en=f"{member} received {format_dong(total)} of {kind} in {label}, over the "
+                            f"period cap {format_dong(rule.per_year_cap)}.",
                             evidence=[payout_evidence(x) for x in ps[: i + 1]],
                             period=label,
                             stakes=_over(ps, rule.per_year_cap),
@@ -594,7 +594,7 @@ def split_payment(facts: Facts) -> list[DetectedFinding]:
                     f"ngưỡng duyệt {format_dong(threshold)} nhưng cộng lại {format_dong(total)}: "
                     "có dấu hiệu chia nhỏ để tránh chữ ký của Chủ tịch.",
                     en=f"{len(group)} payouts to {who} within {days} days, each at most the "
-                    f"approval threshold {threshold} but {total} đồng together: split to avoid "
+                    f"approval threshold {format_dong(threshold)} but {format_dong(total)} together: split to avoid "
                     "the chair's signature.",
                     evidence=[payout_evidence(p) for p in group],
                 )

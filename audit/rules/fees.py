@@ -184,7 +184,7 @@ def _decision_en(r: FeeRelief) -> str:
     rate = f" to {r.rate_bp / 100:g}%" if r.rate_bp is not None else ""
     return (
         f"{r.employer} {_KIND_EN[r.kind]}{rate} for {r.first} to {r.last} by decision "
-        f"{r.number} of {r.issuer} dated {r.on.isoformat()}"
+        f"{r.number} of {r.issuer} dated {r.on:%d/%m/%Y}"
     )
 
 
@@ -271,16 +271,20 @@ def _month_en(m: _Month) -> str:
     if m.estimate:
         return (
             f"{m.month}: no fee recorded although {m.members} members were on the books "
-            f"(registered salaries {m.registered}, dues declare salaries {_dues_payroll(m.um)}), "
-            f"estimated at {m.owed}"
+            f"(registered salaries {format_dong(m.registered)}, dues declare salaries "
+            f"{format_dong(_dues_payroll(m.um))}), estimated at {format_dong(m.owed)}"
         )
     assert m.um is not None
     text = (
-        f"{m.month}: {m.um.fee} recorded on a declared payroll of {m.um.payroll}, dues declare "
-        f"salaries of {_dues_payroll(m.um)}, at least {m.owed} owed"
+        f"{m.month}: {format_dong(m.um.fee)} recorded on a declared payroll of "
+        f"{format_dong(m.um.payroll)}, dues declare salaries of "
+        f"{format_dong(_dues_payroll(m.um))}, at least {format_dong(m.owed)} owed"
     )
     for name, amount, payroll, owed in m.short_employers:
-        text += f"; {name} paid {amount} on its declared payroll of {payroll}, {owed} owed"
+        text += (
+            f"; {name} paid {format_dong(amount)} on its declared payroll of "
+            f"{format_dong(payroll)}, {format_dong(owed)} owed"
+        )
     return text
 
 
@@ -351,7 +355,7 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 f"tạm dừng đóng (Luật Công đoàn 2024), cần có văn bản."
             )
             note_en = (
-                f" Of this, {estimated} đồng is an estimate for the months without any fee "
+                f" Of this, {format_dong(estimated)} is an estimate for the months without any fee "
                 f"recorded (the fee rate on the members' registered salaries, or on the salaries "
                 f"the dues batches declare when larger; due by the end of the following month); "
                 f"an employer exempted, reduced or suspended (Trade Union Law 2024) needs the "
@@ -381,8 +385,8 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 + "; ".join(_month_vi(m) for m in months)
                 + "."
                 + note_vi,
-                en=f"{unit} recorded {fee} đồng of union fee in {quarter.label}, {total} đồng "
-                f"short of the {owed} owed at least (the fee rate on the declared payroll, or "
+                en=f"{unit} recorded {format_dong(fee)} of union fee in {quarter.label}, {format_dong(total)} "
+                f"short of the {format_dong(owed)} owed at least (the fee rate on the declared payroll, or "
                 f"on the salaries its dues batches declare for the month when larger; "
                 f"tolerance {tolerance // 100}%): "
                 + "; ".join(_month_en(m) for m in months)

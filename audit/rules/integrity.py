@@ -138,7 +138,7 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 f"{revoked_from:%d/%m/%Y}, ngày khóa bị thu hồi (ghi nhận thu hồi sau), "
                 f"liên quan {format_dong(total)}.",
                 en=f"{len(uses)} record(s) signed with {signer}'s key {kid} on or after "
-                f"{revoked_from}, the date it was later revoked from ({total} đồng).",
+                f"{revoked_from:%d/%m/%Y}, the date it was later revoked from ({format_dong(total)}).",
                 evidence=evidence,
             )
         )
@@ -298,7 +298,7 @@ def member_dispute(facts: Facts) -> list[DetectedFinding]:
             amount=at_stake,
             vi=f"Đoàn viên {s.member} khiếu nại {what_vi} {s.entry[:8]}… "
             f"({format_dong(shown)}): {reason_vi}.{note_vi}",
-            en=f"Member {s.member} disputes {what_en} {s.entry[:8]}… ({shown} đồng): "
+            en=f"Member {s.member} disputes {what_en} {s.entry[:8]}… ({format_dong(shown)}): "
             f"{reason_en}.{note_en}",
             evidence=evidence,
             stakes={part: at_stake},
@@ -339,9 +339,9 @@ def _reversal_note(
     if undoing:
         on = facts.event_dates.get(r.target)
         day_vi = f" ngày {on:%d/%m/%Y}" if on else ""
-        day_en = f" of {on.isoformat()}" if on else ""
+        day_en = f" of {on:%d/%m/%Y}" if on else ""
         month_vi = f", ghi vào kỳ {on:%m/%Y} của bút toán gốc" if on else ""
-        month_en = f", booked in that entry's period {on:%Y-%m}" if on else ""
+        month_en = f", booked in that entry's period {on:%m/%Y}" if on else ""
         vi = f"Bút toán đảo này hủy bút toán {r.target[:8]}…{day_vi}{month_vi}."
         en = f"This reversal undoes entry {r.target[:8]}…{day_en}{month_en}."
     else:
@@ -350,7 +350,7 @@ def _reversal_note(
             "sổ không còn ghi là đã chi."
         )
         en = (
-            f"The entry was reversed on {r.on.isoformat()} (event {r.event_id[:8]}…): the "
+            f"The entry was reversed on {r.on:%d/%m/%Y} (event {r.event_id[:8]}…): the "
             "books no longer count it."
         )
     if suspect is not None:

@@ -111,9 +111,9 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
             + f", còn nợ {format_dong(outstanding)}"
         )
         figures_en = (
-            f"lent {principal}, repaid {repaid}"
-            + (f", written off {written_off}" if written_off else "")
-            + f", {outstanding} đồng outstanding"
+            f"lent {format_dong(principal)}, repaid {format_dong(repaid)}"
+            + (f", written off {format_dong(written_off)}" if written_off else "")
+            + f", {format_dong(outstanding)} outstanding"
         )
         evidence = [loan_evidence(m, f"khoản vay {code}", f"loan {code}") for m in moves]
         people = [member, *(p for m in moves for p in (m.signer, *m.cosigners) if p)]
@@ -147,8 +147,8 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
                     f"hằng tháng (phải trả ít nhất {format_dong(owed)} đến {horizon:%d/%m/%Y})"
                 )
                 since_en = (
-                    f"only {paid_since} repaid since, behind an even monthly schedule (at "
-                    f"least {owed} by {horizon})"
+                    f"only {format_dong(paid_since)} repaid since, behind an even monthly "
+                    f"schedule (at least {format_dong(owed)} by {horizon:%d/%m/%Y})"
                 )
             else:
                 since_vi = "không có khoản trả nợ nào từ ngày đó"
@@ -161,7 +161,7 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
                 evidence,
                 vi=f"Đoàn viên {member} {what_vi} ngày {on:%d/%m/%Y} khi khoản vay {code} của "
                 f"{first.unit} còn dư nợ, {since_vi} và chưa được xóa nợ ({figures_vi}).",
-                en=f"Member {member} {what_en} on {on} with loan {code} of {first.unit} still "
+                en=f"Member {member} {what_en} on {on:%d/%m/%Y} with loan {code} of {first.unit} still "
                 f"owing, {since_en} and nothing written off ({figures_en}).",
             )
             out.append(replace(finding, id=finding_id(RULE, [first.event_id, event_id])))
@@ -181,7 +181,7 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
             evidence,
             vi=f"Khoản vay {code} của {member} tại {first.unit} quá hạn từ {due:%d/%m/%Y} "
             f"(thời hạn {first.term_months} tháng){nothing_vi} ({figures_vi}).",
-            en=f"Loan {code} of {member} at {first.unit} was due on {due} "
+            en=f"Loan {code} of {member} at {first.unit} was due on {due:%d/%m/%Y} "
             f"({first.term_months} months){nothing_en} ({figures_en}).",
         )
         out.append(replace(finding, id=finding_id(RULE, [first.event_id])))

@@ -228,7 +228,7 @@ def policy_loosening(facts: Facts) -> list[DetectedFinding]:
                 f"({format_dong(total)} vượt quy chế thay thế hoặc của cấp trên)"
             )
             used_en = (
-                f"; {len(used)} payout(s) or loan(s) used the loosened room ({total} đồng "
+                f"; {len(used)} payout(s) or loan(s) used the loosened room ({format_dong(total)} "
                 f"beyond the replaced or upper version)"
             )
         evidence = [
@@ -254,8 +254,8 @@ def policy_loosening(facts: Facts) -> list[DetectedFinding]:
             vi=f"{a.signer} ghi ngày {a.recorded_on:%d/%m/%Y} quy chế {a.version} của {a.unit} "
             f"hiệu lực từ {a.on:%d/%m/%Y}, nới lỏng mức chi, số lần hoặc ngưỡng duyệt: "
             f"{fields}{used_vi}.",
-            en=f"{a.signer} recorded on {a.recorded_on} policy {a.version} of {a.unit} "
-            f"effective from {a.on}, loosening caps, counts or the approval threshold: "
+            en=f"{a.signer} recorded on {a.recorded_on:%d/%m/%Y} policy {a.version} of {a.unit} "
+            f"effective from {a.on:%d/%m/%Y}, loosening caps, counts or the approval threshold: "
             f"{fields_en}{used_en}.",
             evidence=evidence,
             period=f"{a.on:%Y-%m}",

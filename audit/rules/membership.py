@@ -128,7 +128,7 @@ def _why(m: MemberFacts, p: Payout, unit: str | None) -> tuple[str, str | None, 
             "not_yet",
             None,
             f"chưa gia nhập (gia nhập {m.joined_on:%d/%m/%Y})",
-            f"had not joined yet (joined {m.joined_on})",
+            f"had not joined yet (joined {m.joined_on:%d/%m/%Y})",
         )
     ending = None
     for on, event_id, kind in m.endings:
@@ -147,13 +147,13 @@ def _why(m: MemberFacts, p: Payout, unit: str | None) -> tuple[str, str | None, 
             "deceased",
             ending_id,
             f"đã từ trần ngày {m.left_on:%d/%m/%Y}",
-            f"had died on {m.left_on}",
+            f"had died on {m.left_on:%d/%m/%Y}",
         )
     return (
         "left",
         ending_id,
         f"đã ra khỏi tổ chức từ {m.left_on:%d/%m/%Y}" if m.left_on else "không còn là đoàn viên",
-        f"had left on {m.left_on}" if m.left_on else "was not a member",
+        f"had left on {m.left_on:%d/%m/%Y}" if m.left_on else "was not a member",
     )
 
 
@@ -215,7 +215,7 @@ def _outside_membership(facts: Facts) -> list[DetectedFinding]:
                 amount=total,
                 vi=f"{len(items)} khoản chi ({format_dong(total)}) cho {member} khi người này "
                 f"{vi}, không còn là đoàn viên của {items[0].unit} vào ngày chi.",
-                en=f"{len(items)} payout(s) ({total} đồng) to {member}, who {en} and was not a "
+                en=f"{len(items)} payout(s) ({format_dong(total)}) to {member}, who {en} and was not a "
                 f"member of {items[0].unit} on the payout date.",
                 evidence=evidence,
             )
@@ -231,7 +231,7 @@ def _outside_membership(facts: Facts) -> list[DetectedFinding]:
                 amount=total,
                 vi=f"{len(items)} khoản chi ({format_dong(total)}) cho mã {member} không có "
                 "trong danh sách đoàn viên.",
-                en=f"{len(items)} payout(s) ({total} đồng) to {member}, who never joined.",
+                en=f"{len(items)} payout(s) ({format_dong(total)}) to {member}, who never joined.",
                 evidence=[payout_evidence(p) for p in items],
             )
         )
@@ -336,7 +336,7 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
                 )
                 late_en = (
                     f" The join was recorded by {signer}, who also recorded the payout(s), on "
-                    f"{recorded_on} with a join date of {m.joined_on} ({lag} days earlier)."
+                    f"{recorded_on:%d/%m/%Y} with a join date of {m.joined_on:%d/%m/%Y} ({lag} days earlier)."
                 )
                 evidence.append(
                     Evidence(
@@ -376,7 +376,7 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
                 f"dù {unit} đã thu đoàn phí của các đoàn viên khác các tháng {shown}: không có "
                 f"bằng chứng độc lập rằng người này làm việc tại đơn vị vào lúc chi.{after_vi}"
                 f"{late_vi}",
-                en=f"{len(items)} need-based payout(s) ({total} đồng) to {member}, {rolls_en}, "
+                en=f"{len(items)} need-based payout(s) ({format_dong(total)}) to {member}, {rolls_en}, "
                 f"although {unit} collected "
                 f"dues from its other members for {shown}: nothing independent shows this "
                 f"person worked there then.{after_en}{late_en}",
@@ -433,7 +433,7 @@ def relatives_over_member_cap(facts: Facts) -> list[DetectedFinding]:
             x
             for x in (
                 f"at most {rule.max_count} payout(s)" if rule.max_count is not None else "",
-                f"{rule.per_year_cap} đồng" if rule.per_year_cap is not None else "",
+                f"{format_dong(rule.per_year_cap)}" if rule.per_year_cap is not None else "",
             )
             if x
         )
@@ -469,9 +469,9 @@ def relatives_over_member_cap(facts: Facts) -> list[DetectedFinding]:
                 f"mới khai báo lại được tính mức từ đầu (thừa {format_dong(excess)}).",
                 en=f"{len(suspects)} relatives of {member} ({codes}), declared without a citizen "
                 f"ID by the officer who paid them, shortly before their first payout, together "
-                f"drew {kind} {len(paid)} times ({total} đồng) in {window.label}, where one "
+                f"drew {kind} {len(paid)} times ({format_dong(total)}) in {window.label}, where one "
                 f"beneficiary may have {limits_en}: each newly declared relative restarts the "
-                f"limits ({excess} đồng beyond them).",
+                f"limits ({format_dong(excess)} beyond them).",
                 evidence=evidence,
                 stakes={p.event_id: p.amount for p in over},
             )
@@ -583,8 +583,8 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
             for (_kind, _label, label_vi), (items, cap) in sorted(capped.items())
         )
         over_en = "".join(
-            f" {items[0].kind} in {label}: {sum(p.amount for p in items)} đồng in all, over "
-            f"the period cap of {cap} per person."
+            f" {items[0].kind} in {label}: {format_dong(sum(p.amount for p in items))} in all, over "
+            f"the period cap of {format_dong(cap)} per person."
             for (_kind, label, _label_vi), (items, cap) in sorted(capped.items())
         )
         out.append(
@@ -779,7 +779,7 @@ def _paid_again(
     )
     if over:
         money_vi = f"vượt mức một người được nhận {format_dong(excess)}"
-        money_en = f"{excess} đồng beyond what one beneficiary may draw"
+        money_en = f"{format_dong(excess)} beyond what one beneficiary may draw"
     else:
         money_vi = "trong mức một người được nhận; cần làm rõ vì sao khai báo mã mới"
         money_en = "within one beneficiary's limits; the inspector asks why a new code"
@@ -794,7 +794,7 @@ def _paid_again(
         f"{again.recorded_on:%d/%m/%Y} và nhận lại: {len(shown)} khoản dưới hai mã, "
         f"{money_vi}.",
         en=f"Relative {first.code} of {m.number} was paid {names_en}, then declared again "
-        f"without a citizen ID as {again.code} ({alike_en}) on {again.recorded_on} and paid "
+        f"without a citizen ID as {again.code} ({alike_en}) on {again.recorded_on:%d/%m/%Y} and paid "
         f"again: {len(shown)} payouts under the two codes, {money_en}.",
         evidence=evidence,
         stakes={p.event_id: p.amount for p in over},

@@ -324,7 +324,7 @@ def _self_dealing_payouts(facts: Facts) -> list[DetectedFinding]:
                 vi=f"Cán bộ {', '.join(officers)} {vi_links}: {len(payouts)} khoản chi "
                 f"{format_dong(total)} cho {member} do chính họ lập hoặc duyệt.",
                 en=f"Officer {', '.join(officers)} {en_links}: {len(payouts)} payout(s) of "
-                f"{total} đồng to {member} they recorded or approved themselves.",
+                f"{format_dong(total)} to {member} they recorded or approved themselves.",
                 evidence=[payout_evidence(p) for p in payouts],
             )
         )
@@ -375,8 +375,8 @@ def self_dealing_loans(facts: Facts) -> list[DetectedFinding]:
                 vi=f"Cán bộ {', '.join(officers)} {vi_links}: cho {member} vay "
                 f"{format_dong(lent)} và xóa nợ {format_dong(forgiven)} do chính họ lập "
                 "hoặc ký duyệt.",
-                en=f"Officer {', '.join(officers)} {en_links}: lent {member} {lent} đồng "
-                f"and wrote off {forgiven} đồng, recorded or cosigned by themselves.",
+                en=f"Officer {', '.join(officers)} {en_links}: lent {member} {format_dong(lent)} "
+                f"and wrote off {format_dong(forgiven)}, recorded or cosigned by themselves.",
                 evidence=[
                     loan_evidence(
                         mv, f"{LOAN_VI[mv.type]} {mv.key}", f"{LOAN_EN[mv.type]} {mv.key}"
@@ -474,7 +474,7 @@ def shared_bank_account(facts: Facts) -> list[DetectedFinding]:
                     else ""
                 ),
                 en=f"One bank account (owner: {owner or 'unknown'}) received payouts for {len(numbers)} "
-                f"different members ({', '.join(numbers)}), {at_stake} đồng not the owner's."
+                f"different members ({', '.join(numbers)}), {format_dong(at_stake)} not the owner's."
                 + (
                     " They are one family on the record (declared relatives or one household) "
                     "and no officer is tied to them: usually a family's shared account."

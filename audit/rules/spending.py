@@ -76,7 +76,7 @@ def _duplicate(unit: str, run: list[Expense]) -> DetectedFinding:
     first, extra = run[0], run[1:]
     at_stake = sum(e.amount for e in extra)
     days_vi = ", ".join(f"{e.on:%d/%m/%Y}" for e in run)
-    days_en = ", ".join(e.on.isoformat() for e in run)
+    days_en = ", ".join(f"{e.on:%d/%m/%Y}" for e in run)
     return make(
         "repeated_benefit",
         "high",
@@ -86,9 +86,9 @@ def _duplicate(unit: str, run: list[Expense]) -> DetectedFinding:
         vi=f"{unit} ghi {len(run)} khoản chi cùng số tiền {format_dong(first.amount)}, cùng "
         f"nội dung «{first.description}» ({days_vi}): một chứng từ ghi {len(run)} lần "
         f"(thừa {format_dong(at_stake)}).",
-        en=f"{unit} booked {len(run)} expenses of the same amount, {first.amount} đồng, with "
+        en=f"{unit} booked {len(run)} expenses of the same amount, {format_dong(first.amount)}, with "
         f"the same description «{first.description}» ({days_en}): one voucher booked "
-        f"{len(run)} times ({at_stake} đồng too many).",
+        f"{len(run)} times ({format_dong(at_stake)} too many).",
         evidence=[expense_evidence(e) for e in run],
         stakes={e.event_id: e.amount for e in extra},
     )

@@ -141,7 +141,8 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
                 f"báo cáo {deadline:%d/%m/%Y}, ngày hiệu lực lùi về tận {oldest:%d/%m/%Y} "
                 f"({format_dong(total)}).",
                 en=f"{signer} recorded {len(items)} back-dated records of {unit} in the days before "
-                f"the report deadline {deadline} (effective as early as {oldest}; {total} đồng).",
+                f"the report deadline {deadline:%d/%m/%Y} (effective as early as {oldest:%d/%m/%Y}; "
+                f"{format_dong(total)}).",
                 evidence=[_evidence(facts, r) for r in items],
             )
         )
@@ -167,7 +168,7 @@ def backdating(facts: Facts) -> list[DetectedFinding]:
                 vi=f"{signer} ghi ngày {recorded_on:%d/%m/%Y} {len(items)} bản ghi "
                 f"({', '.join(kinds)}) có ngày hiệu lực sớm hơn tới {worst} ngày, quá hạn "
                 f"{judged.backdate_days} ngày của quy chế.",
-                en=f"{signer} recorded {len(items)} record(s) on {recorded_on} dated up to {worst} "
+                en=f"{signer} recorded {len(items)} record(s) on {recorded_on:%d/%m/%Y} dated up to {worst} "
                 f"days earlier, beyond the policy's {judged.backdate_days} days.",
                 evidence=[_evidence(facts, r) for r in items],
             )
@@ -301,9 +302,9 @@ def _backdated_policy(facts: Facts, a: PolicyAdoption) -> DetectedFinding | None
         vi=f"{a.signer} ghi ngày {a.recorded_on:%d/%m/%Y} quy chế {a.version} của {a.unit} có "
         f"hiệu lực lùi về {a.on:%d/%m/%Y} ({lag} ngày), xét lại {n} bản ghi tiền đã ghi trước "
         f"đó ({format_dong(money)}; đơn vị {units}{listed_vi}){loose_vi}.",
-        en=f"{a.signer} recorded on {a.recorded_on} policy {a.version} of {a.unit} effective "
-        f"from {a.on} ({lag} days earlier), re-judging {n} money record(s) recorded before it "
-        f"({money} đồng; units {units}{listed_en}){loose_en}.",
+        en=f"{a.signer} recorded on {a.recorded_on:%d/%m/%Y} policy {a.version} of {a.unit} "
+        f"effective from {a.on:%d/%m/%Y} ({lag} days earlier), re-judging {n} money record(s) recorded before it "
+        f"({format_dong(money)}; units {units}{listed_en}){loose_en}.",
         evidence=evidence,
         stakes={},
     )
@@ -522,7 +523,7 @@ def _payout_reversal(
         amount=t.amount,
         vi=f"Khoản chi {kind_vi(t.kind)} {format_dong(t.amount)} cho {t.member} bị hủy{who_vi}, "
         f"{vi} (lý do: «{r.reason}»).",
-        en=f"A {t.kind} payout of {t.amount} đồng to {t.member} was reversed{who_en} {en} "
+        en=f"A {t.kind} payout of {format_dong(t.amount)} to {t.member} was reversed{who_en} {en} "
         f"(reason: «{r.reason}»).",
         evidence=evidence,
         stakes={t.event_id: t.amount},
@@ -564,7 +565,7 @@ def _movement_reversal(
             f"chỉ được ghi lại {format_dong(again)}, thiếu {format_dong(amount - again)} "
             f"(lý do: «{r.reason}»)."
         )
-        en = f"and only {again} đồng of it was recorded again (reason: «{r.reason}»)."
+        en = f"and only {format_dong(again)} of it was recorded again (reason: «{r.reason}»)."
         evidence.append(
             Evidence(
                 q.event_id,
@@ -584,7 +585,7 @@ def _movement_reversal(
         people=[p for p in (t.member, t.signer, r.signer) if p],
         amount=amount - again,
         vi=f"Bút toán {what} {format_dong(amount)} của {unit} bị hủy{who_vi}, {vi}",
-        en=f"A {t.type} of {amount} đồng of {unit} was reversed{who_en} {en}",
+        en=f"A {t.type} of {format_dong(amount)} of {unit} was reversed{who_en} {en}",
         evidence=evidence,
         stakes={t.event_id: amount - again},
     )

@@ -407,10 +407,10 @@ def _dear(
     cap = _cap(facts, high[0])
     if severity == "medium":
         cap_vi = f", vượt mức tối đa {format_dong(cap or 0)}/lần của quy chế chi"
-        cap_en = f", above the {cap} đồng a payout its spending rules allow"
+        cap_en = f", above the {format_dong(cap or 0)} a payout its spending rules allow"
     elif cap is not None:
         cap_vi = f", trong mức tối đa {format_dong(cap)}/lần của quy chế chi"
-        cap_en = f", within the {cap} đồng a payout its spending rules allow"
+        cap_en = f", within the {format_dong(cap)} a payout its spending rules allow"
     else:
         cap_vi = cap_en = ""
     if unknown:
@@ -421,7 +421,7 @@ def _dear(
         )
         why_en = (
             f" No other union bought the item or the like of it to compare its price, and one "
-            f"unit alone cost {price} đồng{cap_en}: check the purchase price, the supplier and "
+            f"unit alone cost {format_dong(price)}{cap_en}: check the purchase price, the supplier and "
             f"the delivery records."
         )
     else:
@@ -429,7 +429,7 @@ def _dear(
         if len(peers) == len(high):
             ref = format_dong(median_int(peers))
             price_vi = f"ngang giá các đơn vị khác trả cho mặt hàng (trung vị {ref})"
-            price_en = f"in line with what other unions paid for it (median {median_int(peers)})"
+            price_en = f"in line with what other unions paid for it (median {ref})"
         else:
             price_vi = "một đơn vị hàng không vượt xa mức các đơn vị khác chi một người"
             price_en = "one unit is not far above what other unions gave a head"
@@ -443,7 +443,7 @@ def _dear(
             f"(số lượng thực phát)."
         )
         why_en = (
-            f" The unit price {price} đồng is normal, {price_en}; the value comes from the "
+            f" The unit price {format_dong(price)} is normal, {price_en}; the value comes from the "
             f"quantity, {units} units a head{usual_en}{cap_en}: check the delivery records "
             f"(how many were handed out)."
         )
@@ -457,9 +457,10 @@ def _dear(
         f"{when_vi} cho {len(high)} người, gấp {_ratio(per_head, reference)} lần mức trung vị "
         f"{format_dong(reference)}/người các đơn vị khác chi cùng khoản, cùng mùa "
         f"(chênh {format_dong(extra)})." + why_vi,
-        en=f"{unit} gave {kind} in kind worth {per_head} đồng a head ({shown}) {when_en} to "
-        f"{len(high)} people, {_ratio(per_head, reference)}× the median {reference} đồng a "
-        f"head other unions gave of that kind in the same season ({extra} đồng more)." + why_en,
+        en=f"{unit} gave {kind} in kind worth {format_dong(per_head)} a head ({shown}) {when_en} to "
+        f"{len(high)} people, {_ratio(per_head, reference)}× the median {format_dong(reference)} a "
+        f"head other unions gave of that kind in the same season ({format_dong(extra)} more)."
+        + why_en,
         evidence=[
             payout_evidence(
                 p,
@@ -514,12 +515,12 @@ def _welfare_expenses_per_head(facts: Facts) -> list[DetectedFinding]:
                 f"{format_dong(per_head)}/người, gấp "
                 f"{_ratio(per_head, reference)} lần mức trung vị {format_dong(reference)}/người "
                 f"hàng hiện vật các đơn vị khác chi cùng mùa (chênh {format_dong(extra)}).",
-                en=f"{e.unit} booked a welfare expense of {e.amount} đồng «{e.description}» on "
-                f"{e.on} for {heads} "
+                en=f"{e.unit} booked a welfare expense of {format_dong(e.amount)} «{e.description}» on "
+                f"{e.on:%d/%m/%Y} for {heads} "
                 f"{'people' if counted else 'members (no participant count recorded)'}: "
-                f"{per_head} đồng a head, "
-                f"{_ratio(per_head, reference)}× the median {reference} đồng a head other "
-                f"unions' in-kind gifts cost in the same season ({extra} đồng more).",
+                f"{format_dong(per_head)} a head, "
+                f"{_ratio(per_head, reference)}× the median {format_dong(reference)} a head other "
+                f"unions' in-kind gifts cost in the same season ({format_dong(extra)} more).",
                 evidence=[expense_evidence(e)],
                 stakes={e.event_id: extra},
             )
@@ -550,8 +551,8 @@ def _seasons(facts: Facts, found: list[tuple[Payout, int]]) -> list[list[tuple[P
 def _span(first: date, last: date) -> tuple[str, str]:
     """When a season's purchases were made, in both languages: one day or from–to."""
     if first == last:
-        return f"ngày {first:%d/%m/%Y}", f"on {first}"
-    return f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}", f"from {first} to {last}"
+        return f"ngày {first:%d/%m/%Y}", f"on {first:%d/%m/%Y}"
+    return f"từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}", f"from {first:%d/%m/%Y} to {last:%d/%m/%Y}"
 
 
 def _inflated(
@@ -574,10 +575,10 @@ def _inflated(
         f"{when_vi}, gấp {_ratio(price, reference)} lần giá trung vị {format_dong(reference)} "
         f"các đơn vị khác trả{f' cho mặt hàng tương tự {like}' if like else ''} cùng mùa "
         f"(chênh {format_dong(extra)}).",
-        en=f"{unit} bought «{name}» at {price} đồng a unit from {', '.join(suppliers)} "
-        f"{when_en}, {_ratio(price, reference)}× the median {reference} other unions paid"
+        en=f"{unit} bought «{name}» at {format_dong(price)} a unit from {', '.join(suppliers)} "
+        f"{when_en}, {_ratio(price, reference)}× the median {format_dong(reference)} other unions paid"
         f"{f' for the like of it {like}' if like else ''} in the same season "
-        f"({extra} đồng more).",
+        f"({format_dong(extra)} more).",
         evidence=[
             payout_evidence(
                 p,
@@ -798,11 +799,11 @@ def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
         else:
             severity = "high" if 2 * outstanding >= owed else "medium"
         parts_vi = ", ".join(f"{_KIND_VI[k]} {format_dong(v)}" for k, v in due.items() if v)
-        parts_en = ", ".join(f"{_KIND_EN[k]} {v}" for k, v in due.items() if v)
+        parts_en = ", ".join(f"{_KIND_EN[k]} {format_dong(v)}" for k, v in due.items() if v)
         late_vi = late_en = ""
         if remitted > on_time:
             late_vi = f"; nộp thêm {format_dong(remitted - on_time)} sau hạn"
-            late_en = f"; {remitted - on_time} đồng more remitted after it"
+            late_en = f"; {format_dong(remitted - on_time)} more remitted after it"
         out.append(
             make(
                 "remittance_shortfall",
@@ -813,8 +814,8 @@ def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
                 vi=f"{unit} trong {quarter.label_vi} phải nộp cấp trên {format_dong(owed)} "
                 f"({parts_vi}) nhưng đến hạn {due_by:%d/%m/%Y} chỉ nộp {format_dong(on_time)}, "
                 f"còn thiếu {format_dong(short)}{late_vi}.",
-                en=f"{unit} owed its upper level {owed} đồng for {quarter.label} ({parts_en}) "
-                f"but remitted {on_time} đồng by the due date {due_by}, {short} đồng short"
+                en=f"{unit} owed its upper level {format_dong(owed)} for {quarter.label} ({parts_en}) "
+                f"but remitted {format_dong(on_time)} by the due date {due_by:%d/%m/%Y}, {format_dong(short)} short"
                 f"{late_en}.",
                 evidence=[
                     Evidence(

@@ -336,7 +336,7 @@ def test_relatives_declared_just_before_paid_together_over_one_childs_cap(world)
     # one beneficiary may draw 2.000.000 đ: the third and fourth child's are beyond it
     assert f.amount == 2_000_000
     assert dict(f.stakes) == {paid[2].event_id: 1_000_000, paid[3].event_id: 1_000_000}
-    assert "C1, C2, C3, C4" in f.explanation_vi and "4 times (4000000 đồng)" in f.explanation_en
+    assert "C1, C2, C3, C4" in f.explanation_vi and "4 times (4.000.000 đ)" in f.explanation_en
     shown = [(e.on, e.context) for e in f.evidence if e.what == "member.relative"]
     assert shown == [(date(2024, 10, 1), True)] * 4
     assert [g for g in found(world, "over_cap") if g.severity != "medium"] == []

@@ -1929,7 +1929,7 @@ def test_in_kind_cost_per_head_far_above_peers_by_renaming_or_quantity(world) ->
     assert "giá 1.800.000 đ/đơn vị" in f.explanation_vi and "3,0 lần" in f.explanation_vi
     assert "trả cho mặt hàng tương tự «Giỏ quà Tết» cùng mùa" in f.explanation_vi
     assert "1.800.000 đ/người" in g.explanation_vi and "3,0 lần" in g.explanation_vi
-    assert "1800000 đồng a head" in g.explanation_en
+    assert "1.800.000 đ a head" in g.explanation_en
     assert "Đơn giá 600.000 đ bình thường" in g.explanation_vi
     assert "3 đơn vị/người (các đơn vị khác: 1)" in g.explanation_vi
     assert "đối chiếu chứng từ giao nhận" in g.explanation_vi
@@ -2363,7 +2363,7 @@ def test_a_dispute_of_a_reversed_payout_says_it_was_reversed(world) -> None:  # 
     assert (two.severity, two.amount, dict(two.stakes)) == ("low", 0, {})
     assert f"đã bị đảo ngày 07/10/2024 (bút toán {quiet.event_id[:8]}…)" in one.explanation_vi
     assert f"Quy tắc 9 nêu bút toán đảo này là đáng ngờ ({rule9.id})" in one.explanation_vi
-    assert "was reversed on 2024-10-07" in one.explanation_en
+    assert "was reversed on 07/10/2024" in one.explanation_en
     assert f"Rule 9 reports this reversal as suspicious ({rule9.id})" in one.explanation_en
     assert "Bút toán đảo có đối ứng" in two.explanation_vi
     assert "has its counter-movement" in two.explanation_en
@@ -2394,7 +2394,7 @@ def test_a_dispute_of_a_reversal_line_has_its_amount_and_the_reversed_entrys_per
     )
     assert f"bút toán đảo {undo.event_id[:8]}… (-300.000 đ): lý do khác." in f.explanation_vi
     assert "ghi vào kỳ 08/2024 của bút toán gốc" in f.explanation_vi
-    assert f"the reversal {undo.event_id[:8]}… (-300000 đồng)" in f.explanation_en
+    assert f"the reversal {undo.event_id[:8]}… (-300.000 đ)" in f.explanation_en
     assert rule9.id in f.explanation_vi
     assert [e.id for e in found(world, "member_dispute", period="2024-08")] == [f.id]
     assert (f.people[0], f.unit) == ("DV1", "G1")
@@ -2534,7 +2534,7 @@ def test_a_union_remitting_less_than_its_collections_owe_is_found_once_the_quart
     assert sorted(f.event_ids) == sorted(g1) and f.stakes == ()
     assert "phải nộp cấp trên 771.701 đ" in f.explanation_vi
     assert "31/12/2024 chỉ nộp 600.000 đ, còn thiếu 171.701 đ" in f.explanation_vi
-    assert "171701 đồng short" in f.explanation_en
+    assert "171.701 đ short" in f.explanation_en
     # kept to the quarter it judges, whatever the dates of its remittances
     assert [x.id for x in found(world, "remittance_shortfall", period="2024")] == [f.id]
     assert found(world, "remittance_shortfall", period="2024-Q4") == []
@@ -2863,8 +2863,8 @@ def test_a_token_repayment_after_leaving_does_not_clear_a_borrower_gone(world) -
     [f] = found(world, "unpaid_loan")
     assert f.id == finding_id("unpaid_loan", [token.event_id, leave.event_id])
     assert (f.people[0], f.severity, f.amount) == ("DV1", "medium", 4_950_000)
-    assert "only 50000 repaid since, behind an even monthly schedule" in f.explanation_en
-    assert "at least 2083333 by 2025-02-10" in f.explanation_en
+    assert "only 50.000 đ repaid since, behind an even monthly schedule" in f.explanation_en
+    assert "at least 2.083.333 đ by 10/02/2025" in f.explanation_en
     assert "chỉ trả 50.000" in f.explanation_vi
 
 
@@ -2963,7 +2963,7 @@ def test_a_month_without_any_union_fee_is_reported_at_an_estimate_once_overdue(w
     assert f.event_ids == (august.event_id,)  # the dues batch: members on the books
     assert "tháng 08/2024: không ghi KPCĐ dù có 4 đoàn viên" in f.explanation_vi
     assert "ước tính 480.000" in f.explanation_vi
-    assert "480000 đồng is an estimate" in f.explanation_en
+    assert "480.000 đ is an estimate" in f.explanation_en
 
     _fee_recorded(world, "G1", "2024-08", "2024-10-25", 30_000_000, 600_000)
     assert found(world, "union_fee_shortfall") == []

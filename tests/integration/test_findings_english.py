@@ -25,7 +25,7 @@ PLANTED = DemoConfig(seed=11, members=600, grassroots=10, uppers=3)
 # An amount of 4 digits or more written without the thousands dot: not a year (2025), nor
 # part of a code (G09-0001, TV2025-G09-CB, a policy version 2025-07), nor an event id's first
 # digits (43174231…).
-RAW_AMOUNT = re.compile(r"(?<![\w.,/-])(?!(?:19|20)\d\d\b)\d{4,}(?![\w.,/…-])")
+RAW_AMOUNT = re.compile(r"(?<![\w/-])(?!(?:19|20)\d\d\b)\d{4,}(?![\w/…-])")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 VIETNAMESE = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE
@@ -46,6 +46,31 @@ def _planted_findings(ctx: Any, tmp_path: Path) -> list[DetectedFinding]:
     assert report.rule_errors == {}
     assert set(RULES) <= {f.rule for f in report.findings}
     return report.findings
+
+
+def test_the_patterns_catch_raw_amounts_and_iso_dates_only() -> None:
+    said = (
+        "G01 owed 480000 đồng (union fee 8454200, dues 5000), due on 2026-01-10; G09-0001 of "
+        "G09 in 2025 under policy 2025-07, loan TV2025-G09-CB, entry 43174231…, key "
+        "29faaae398791ccf, 480.000 đ on 10/01/2026, 38,06%."
+    )
+    assert _written_raw(said) == ["480000", "8454200", "5000", "2026-01-10"]
+
+
+def test_every_rule_says_amounts_and_dates_in_english_as_the_pages_do(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    findings = _planted_findings(ctx, tmp_path)
+    raw = {
+        f"{f.rule}: {f.explanation_en}": found
+        for f in findings
+        if (found := _written_raw(f.explanation_en))
+    }
+    assert not raw, "\n".join(f"{k}\n  -> {v}" for k, v in raw.items())
+    # the Vietnamese says the same amount the same way
+    shortfall = next(f for f in findings if f.rule == "remittance_shortfall")
+    amounts = re.findall(r"\d{1,3}(?:\.\d{3})+ đ", shortfall.explanation_en)
+    assert amounts and set(amounts) <= set(
+        re.findall(r"\d{1,3}(?:\.\d{3})+ đ", shortfall.explanation_vi)
+    )
 
 
 def test_every_evidence_note_has_its_english_beside_it(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
