@@ -9,6 +9,17 @@
 const DB_NAME = "phucloi-keys";
 const STORE = "keys";
 
+// --- errors in the page's language -------------------------------------------------------
+// A refusal of this file is said in the page's language (its meta "lang", as web.js reads it)
+// and keeps both versions (message_vi, message_en) for a caller that chooses itself.
+function signError(vi, en) {
+  const meta = typeof document !== "undefined" ? document.querySelector('meta[name="lang"]') : null;
+  const error = new Error((meta && meta.content) === "en" ? en : vi);
+  error.message_vi = vi;
+  error.message_en = en;
+  return error;
+}
+
 // --- RFC 8785 canonical JSON ---------------------------------------------------------------
 // Commands hold only strings, integers (money in đồng), booleans, null, arrays and objects.
 // JCS serialises strings and integers as ECMAScript's JSON.stringify does, and sorts object
@@ -17,7 +28,9 @@ const STORE = "keys";
 function canonicalize(value, path = "$") {
   if (value === null || typeof value === "boolean") return JSON.stringify(value);
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new Error(`${path}: chỉ nhận số nguyên (đồng)`);
+    if (!Number.isSafeInteger(value)) {
+      throw signError(`${path}: chỉ nhận số nguyên (đồng)`, `${path}: whole numbers only (đồng)`);
+    }
     return JSON.stringify(value);
   }
   if (typeof value === "string") return JSON.stringify(value);
@@ -26,7 +39,7 @@ function canonicalize(value, path = "$") {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
     return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalize(value[k], `${path}.${k}`)).join(",") + "}";
   }
-  throw new Error(`${path}: kiểu dữ liệu không hợp lệ`);
+  throw signError(`${path}: kiểu dữ liệu không hợp lệ`, `${path}: a value of a type commands cannot hold`);
 }
 
 function canonicalBytes(value) {
@@ -130,10 +143,14 @@ function nfc(value) {
   return value;
 }
 
+function noKey() {
+  return signError("Chưa có khóa ký trên thiết bị này", "No signing key on this device yet");
+}
+
 // Build and sign a command: returns the item to POST ({command, signature, openings}).
 async function signCommand(officer, { type, unit, effectiveDate, body, personal, commandId }) {
   const key = await loadKey(officer);
-  if (!key) throw new Error("Chưa có khóa ký trên thiết bị này");
+  if (!key) throw noKey();
   body = nfc({ ...body });
   personal = personal && nfc(personal);
   let openings = {};
@@ -163,7 +180,7 @@ async function signCommand(officer, { type, unit, effectiveDate, body, personal,
 // A chair's second signature over the same canonical bytes.
 async function cosignCommand(officer, item) {
   const key = await loadKey(officer);
-  if (!key) throw new Error("Chưa có khóa ký trên thiết bị này");
+  if (!key) throw noKey();
   const signature = await crypto.subtle.sign({ name: "Ed25519" }, key.pair.privateKey, canonicalBytes(item.command));
   return { ...item, cosignatures: [...(item.cosignatures || []), { officer, key_id: key.keyId, signature: b64(signature) }] };
 }

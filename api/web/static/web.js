@@ -274,7 +274,7 @@
       show(region, res.ok, { ...res.body, status: res.status }, okText, extra);
       return res;
     } catch (e) {
-      show(region, false, { message_vi: "Không ký được: " + e.message, message_en: "Could not sign: " + e.message }, "", extra);
+      show(region, false, { message_vi: "Không ký được: " + (e.message_vi || e.message), message_en: "Could not sign: " + (e.message_en || e.message) }, "", extra);
       return null;
     }
   }
@@ -1248,7 +1248,7 @@
             }
           }
         } catch (e) {
-          show(region, false, { message_vi: "Không ký được: " + e.message, message_en: "Could not sign: " + e.message }, "", { form });
+          show(region, false, { message_vi: "Không ký được: " + (e.message_vi || e.message), message_en: "Could not sign: " + (e.message_en || e.message) }, "", { form });
         }
         if (res && res.ok) {
           setTimeout(() => window.location.reload(), 800);
