@@ -84,7 +84,7 @@ def test_rejoining_under_a_new_number_does_not_restart_the_yearly_cap(world) -> 
     assert set(f.event_ids) >= {first.event_id, second.event_id, rejoin.event_id}
     assert (f.amount, f.severity) == (3_000_000, "high")
     assert "vượt mức tối đa 3.000.000 đ" in f.explanation_vi
-    assert "6000000 đồng in all, over the period cap of 3000000" in f.explanation_en
+    assert "6.000.000 đ in all, over the period cap of 3.000.000 đ" in f.explanation_en
 
 
 def test_another_unions_payouts_to_the_same_citizen_are_left_to_detection(world) -> None:  # type: ignore[no-untyped-def]

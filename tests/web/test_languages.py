@@ -10,8 +10,9 @@ open loan, a dispute, findings, a checkpoint); then:
 - an English page shows no Vietnamese outside names and data: no letter with a Vietnamese
   diacritic is left once the ledger's own names and texts (units, members, officers, banks,
   what was typed into the records), the currency `đ`/`đồng` and the word `Tết` are taken out;
-  the one text left out is the language switch (`lang="vi"`: Tiếng Việt), so marking any
-  other text as Vietnamese (a finding's evidence notes were) does not hide it;
+  the texts left out are the language switch (`lang="vi"`: Tiếng Việt) and the unknown
+  page's line in the other language (`id="other-language"`), so marking any other text as
+  Vietnamese (a finding's evidence notes were) does not hide it;
 - a Vietnamese page shows no English sentence: none of the commonest English words, outside
   the language switch (`lang="en"`: English), code and data;
 - neither shows an internal key where a label belongs (`housing_repair`, `loan.disburse`).
@@ -83,7 +84,10 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        other = values.get("id") == "lang-switch" and values.get("lang") != self.lang
+        other = (
+            values.get("id") in ("lang-switch", "other-language")
+            and values.get("lang") != self.lang
+        )
         if not self._out() and not other:
             self.read += [v for k, v in attrs if k in READ_ATTRIBUTES and v]
         if tag not in VOID:
