@@ -59,6 +59,7 @@ class NameCache:
     """Decrypted member names, dropped when the member has a newer event than the cache saw."""
 
     names: dict[str, str | None] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)  # members whose personal data was erased
     head: int = -1
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -71,7 +72,16 @@ class NameCache:
                 except TamperedError:
                     data = {}
                 self.names[number] = None if data is None else data.get("full_name")
+                if data is None:
+                    self.gone.add(number)
             return self.names[number]
+
+    def erased(self, ledger: Ledger, number: str) -> bool:
+        """Whether the member's personal data was erased (their name reads as erased, as in
+        `members show`, not as missing)."""
+        self.name(ledger, number)
+        with self.lock:
+            return number in self.gone
 
     def _refresh(self, ledger: Ledger) -> None:
         with ledger.engine.connect() as conn:
@@ -86,6 +96,7 @@ class NameCache:
             ).scalars()
             for number in changed:
                 self.names.pop(number, None)
+                self.gone.discard(number)
         self.head = -1 if head is None else int(head)
 
 
@@ -115,6 +126,7 @@ def search_members(
                     "status": status,
                     "status_label": text.label("member_status", status, lang),
                     "name": name,
+                    "erased": names.erased(ledger, number),
                 }
             )
             if len(found) >= SEARCH_LIMIT:
@@ -626,6 +638,7 @@ def open_loans(ledger: Ledger, scopes: list[str], names: NameCache) -> list[dict
         member = ledger.get_member(loan["member"])
         inside = member is not None and (units is None or member.current_unit() in units)
         loan["name"] = names.name(ledger, loan["member"]) if inside else None
+        loan["erased"] = inside and names.erased(ledger, loan["member"])
         out.append(loan)
     return out
 

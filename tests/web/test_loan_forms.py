@@ -490,3 +490,32 @@ def test_a_disbursement_with_repayments_offers_no_reversal_but_says_why(web: Web
     with at("2025-01-14"):  # the reversal the page now offers is one the ledger records
         w.submit("reversal.record", by=w.kt, unit="G1", body={"target": lent, "reason": "nhầm"})
     assert w.ledger.get_member("DV001").loans["L1"].outstanding == 0
+
+
+def test_an_erased_borrower_reads_as_erased_on_the_loans_page_and_in_the_member_search(
+    web: Web,
+) -> None:
+    """`members show` says "[đã xóa / erased]"; the officer's pages said nothing (the loans
+    page) or "(không có tên)" (the borrower and payout search), as if the name were missing."""
+    w = web.world
+    lent = _lend(web, member="DV002")
+    officer = web.login("kt.g1")
+    with at("2025-01-12"):
+        w.submit(
+            "member.erase",
+            by=w.admin,
+            unit="G1",
+            effective_date="2025-01-12",
+            body={"member": "DV002", "reason": "Đơn số 14/2025"},
+        )
+    page = officer.get("/web/finance/loans").text
+    row = page[page.index(f'id="loan-{lent}"') :]
+    assert row.split("</td>")[0].endswith("DV002 — (đã xóa dữ liệu cá nhân)")
+    assert "DV002 (đã xóa dữ liệu cá nhân) — L1" in page
+    found = officer.get("/web/finance/members", params={"q": "DV00"}).json()["members"]
+    assert [(m["member"], m["name"], m["erased"]) for m in found] == [
+        ("DV001", "Đoàn viên DV001", False),
+        ("DV002", None, True),
+    ]
+    officer.cookies.set("phucloi_lang", "en")
+    assert "DV002 (personal data erased) — L1" in officer.get("/web/finance/loans").text

@@ -658,7 +658,7 @@
           b.type = "button";
           b.className = "choice";
           b.dataset.member = m.member;
-          b.textContent = `${m.member} — ${m.name || t("(không có tên)", "(no name)")} · ${m.unit}${m.status === "active" ? "" : " · " + (m.status_label || m.status)}`;
+          b.textContent = `${m.member} — ${m.name || (m.erased ? t("(đã xóa dữ liệu cá nhân)", "(personal data erased)") : t("(không có tên)", "(no name)"))} · ${m.unit}${m.status === "active" ? "" : " · " + (m.status_label || m.status)}`;
           b.addEventListener("click", () => {
             results.textContent = "";
             onChoose(m, b.textContent);
