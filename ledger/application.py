@@ -684,8 +684,8 @@ class Ledger(Application[UUID]):
                     problem(
                         "command.effective_date",
                         "in_the_future",
-                        f"ngày hiệu lực {cmd.effective_date.isoformat()} sau hôm nay ({today}): "
-                        "thu, chi chỉ ghi khi đã xảy ra",
+                        f"ngày hiệu lực {cmd.effective_date:%d/%m/%Y} sau hôm nay "
+                        f"({clock.local_date(at):%d/%m/%Y}): thu, chi chỉ ghi khi đã xảy ra",
                         f"effective date {cmd.effective_date.isoformat()} is after today "
                         f"({today}): money is recorded once it has moved",
                     )

@@ -389,6 +389,33 @@ def test_a_unit_registered_after_today_is_refused_naming_the_date(world: Any) ->
     assert world.ledger.get_unit("G3") is not None
 
 
+def test_a_payout_dated_after_today_is_refused_with_the_dates_as_the_others_write_them(
+    world: Any,
+) -> None:
+    """The money refusal wrote its Vietnamese dates 2024-09-03 where a join, leave, transfer or
+    unit dated ahead writes 03/09/2024."""
+    world.join("DV001")
+    before = table_rows(world)
+    with at("2024-09-02"), pytest.raises(InvalidCommand) as exc:
+        world.submit(
+            "payout.record",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-03",
+            body={"member": "DV001", "kind": "gift", "amount": 300_000, "occasion": "2/9"},
+        )
+    assert [(p.field, p.code, p.vi, p.en) for p in exc.value.problems] == [
+        (
+            "command.effective_date",
+            "in_the_future",
+            "ngày hiệu lực 03/09/2024 sau hôm nay (02/09/2024): thu, chi chỉ ghi khi đã xảy ra",
+            "effective date 2024-09-03 is after today (2024-09-02): money is recorded once it "
+            "has moved",
+        )
+    ]
+    assert table_rows(world) == before
+
+
 def test_the_command_line_refuses_a_join_dated_after_today(
     world: Any, database_url: str, home: Path
 ) -> None:
