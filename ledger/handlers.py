@@ -464,6 +464,7 @@ HAPPENED_BY_TODAY = {
     "member.transfer": ("ngày chuyển sinh hoạt", "the date of transfer"),
     "member.leave": ("ngày thôi sinh hoạt", "the date of leaving"),
     "member.death": ("ngày mất", "the date of death"),
+    "member.relative": ("ngày khai báo thân nhân", "the date the relative was declared"),
     "unit.register": ("ngày thành lập đơn vị", "the unit's date of registration"),
 }
 

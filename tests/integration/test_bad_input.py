@@ -338,6 +338,14 @@ def test_a_death_dated_after_today_is_refused_naming_the_date(world: Any) -> Non
             "the date of transfer 2024-09-03 is after today (2024-09-02): it is recorded "
             "once it has happened",
         ),
+        (
+            "member.relative",
+            {"member": "DV001", "relative": "R1", "relation": "child"},
+            "ngày khai báo thân nhân 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã "
+            "xảy ra",
+            "the date the relative was declared 2024-09-03 is after today (2024-09-02): it is "
+            "recorded once it has happened",
+        ),
     ],
 )
 def test_a_membership_change_dated_after_today_is_refused_naming_the_date(
@@ -345,11 +353,14 @@ def test_a_membership_change_dated_after_today_is_refused_naming_the_date(
 ) -> None:
     world.join("DV001")
     before = table_rows(world)
-    personal = (
-        {"full_name": "Lê Văn An", "citizen_id": "079190000070", "date_of_birth": "1990-01-01"}
-        if type_ == "member.join"
-        else None
-    )
+    personal = {
+        "member.join": {
+            "full_name": "Lê Văn An",
+            "citizen_id": "079190000070",
+            "date_of_birth": "1990-01-01",
+        },
+        "member.relative": {"full_name": "Lê Bé Na", "date_of_birth": "2019-01-01"},
+    }.get(type_)
     with at("2024-09-02"):
         with pytest.raises(InvalidCommand) as exc:
             world.submit(
