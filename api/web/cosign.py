@@ -237,16 +237,7 @@ def _describe(ledger: Ledger, row: Any, recorded: set[str]) -> dict[str, Any]:
     if undone is not None:
         # a held reversal is described by the decision it undoes
         return _describe_reversal(row, recorded, command, undone)
-    return {
-        "command_id": row.command_id,
-        "unit": row.unit,
-        "officer": row.officer,
-        "held_at": row.held_at,
-        "status": "recorded" if row.command_id in recorded else row.status,
-        "decided_by": row.decided_by,
-        "decided_at": row.decided_at,
-        "note": row.note,
-        "effective_date": command["effective_date"],
+    return _held(row, recorded, command) | {
         "category": body.get("category"),
         "amount": body.get("amount"),
         "description": body.get("description", ""),
@@ -274,10 +265,8 @@ def _describe(ledger: Ledger, row: Any, recorded: set[str]) -> dict[str, Any]:
     }
 
 
-def _describe_reversal(
-    row: Any, recorded: set[str], command: dict[str, Any], undone: dict[str, Any]
-) -> dict[str, Any]:
-    decision = undone["body"]
+def _held(row: Any, recorded: set[str], command: dict[str, Any]) -> dict[str, Any]:
+    """What every held item shows: who held it when, its state, and the command's date."""
     return {
         "command_id": row.command_id,
         "unit": row.unit,
@@ -288,6 +277,14 @@ def _describe_reversal(
         "decided_at": row.decided_at,
         "note": row.note,
         "effective_date": command["effective_date"],
+    }
+
+
+def _describe_reversal(
+    row: Any, recorded: set[str], command: dict[str, Any], undone: dict[str, Any]
+) -> dict[str, Any]:
+    decision = undone["body"]
+    return _held(row, recorded, command) | {
         "type": command["type"],
         "amount": None,
         "category": None,

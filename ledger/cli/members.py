@@ -236,19 +236,21 @@ def salary(
     )
 
 
+# The ground of an erasure (a member's or one relative's), signed with it.
+ErasureReason = Annotated[
+    str,
+    typer.Option(
+        "--reason",
+        help=public_help("Căn cứ xóa dữ liệu, ví dụ số đơn", "reason, e.g. the request's number"),
+    ),
+]
+
+
 @app.command("erase")
 def erase(
     number: NumberArg,
     unit: UnitOpt,
-    reason: Annotated[
-        str,
-        typer.Option(
-            "--reason",
-            help=public_help(
-                "Căn cứ xóa dữ liệu, ví dụ số đơn", "reason, e.g. the request's number"
-            ),
-        ),
-    ],
+    reason: ErasureReason,
     as_: AsOfficer,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
@@ -305,15 +307,7 @@ def erase_relative(
         str, typer.Argument(metavar="RELATIVE_CODE", help="Mã thân nhân, ví dụ R1 (relative code).")
     ],
     unit: UnitOpt,
-    reason: Annotated[
-        str,
-        typer.Option(
-            "--reason",
-            help=public_help(
-                "Căn cứ xóa dữ liệu, ví dụ số đơn", "reason, e.g. the request's number"
-            ),
-        ),
-    ],
+    reason: ErasureReason,
     as_: AsOfficer,
     date_: DateOpt = None,
     as_json: JsonFlag = False,
