@@ -227,7 +227,9 @@ class DetectionReport:
     verified: bool = False  # a verification report of #4 was included
     verification_ok: bool | None = None
     rule_errors: dict[str, str] = field(default_factory=dict)
-    # Judgments of findings that are not detected any more (the data changed since).
+    # Judgments of findings that are not detected any more (the data changed since), those
+    # signed for a unit inside the one asked for; and judgments of its findings signed for a
+    # unit that does not cover them (set aside).
     stale_judgments: dict[str, list[Judgment]] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -345,15 +347,23 @@ def detect(
     kept = []
     beside: dict[str, list[Judgment]] = {}  # judgments signed for a unit not covering the finding
     for f in findings:
+        if not _in_scope(f, scope, p):
+            continue
         judgments = facts.judgments.get(f.id, [])
         covering = [j for j in judgments if _covers(facts, j.unit, f.unit)]
         if len(covering) < len(judgments):
             beside[f.id] = [j for j in judgments if j not in covering]
-        if not _in_scope(f, scope, p):
-            continue
         kept.append(replace(f, status=_status(covering), judgments=tuple(covering)))
     kept.sort(key=lambda f: f.sort_key)
     detected = {f.id for f in findings}
+    # A judgment of a finding no longer detected names no unit but the one it was signed for:
+    # a report of part of the tree lists those signed for a unit inside it, never another
+    # union's (its note may name that union's officers and members).
+    stale: dict[str, list[Judgment]] = {}
+    for k, v in facts.judgments.items():
+        signed_inside = [j for j in v if scope is None or j.unit in scope]
+        if k not in detected and signed_inside:
+            stale[k] = signed_inside
     return DetectionReport(
         findings=kept,
         unit=unit,
@@ -363,7 +373,7 @@ def detect(
         verified=verification is not None,
         verification_ok=verification.ok if verification is not None else None,
         rule_errors=errors,
-        stale_judgments={k: v for k, v in facts.judgments.items() if k not in detected} | beside,
+        stale_judgments=stale | beside,
         facts=facts.summary(),
     )
 

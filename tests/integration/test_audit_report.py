@@ -380,3 +380,42 @@ def test_the_report_says_in_vietnamese_which_officer_rule_6_cannot_see(world) ->
     assert "Cán bộ giữ tiền chưa gắn hồ sơ đoàn viên" in html
     assert "Đăng ký cán bộ" in html and "Giao vai trò" in html
     assert "officer.register" not in html and "officer.grant" not in html
+
+
+def test_a_report_of_one_union_lists_no_other_unions_stale_judgments(world) -> None:  # type: ignore[no-untyped-def]
+    """A judgment whose finding is no longer detected was listed in every report, whatever
+    unit it was asked for: G1's inspectors read the note on G2's officer. It is now listed
+    only for a unit covering the one it was signed for."""
+    register_officer(world, "kt2.g2", "finance_officer", "G2")  # no member link: a finding
+    [finding] = detect(world.ctx).findings
+    assert (finding.rule, finding.unit) == ("unlinked_officer", "G2")
+    _judge(world, finding, "confirm", "kt2.g2 chưa khai hồ sơ đoàn viên", "2024-10-01")
+    world.join("CB4", unit="G2")
+    with at("2024-10-02"):
+        world.submit(
+            "officer.link_member", by=world.admin, body={"officer": "kt2.g2", "member": "CB4"}
+        )
+    assert detect(world.ctx).findings == []
+    assert list(detect(world.ctx).stale_judgments) == [finding.id]
+    assert list(detect(world.ctx, unit="G2").stale_judgments) == [finding.id]
+    assert list(detect(world.ctx, unit="D").stale_judgments) == [finding.id]
+    assert detect(world.ctx, unit="G1").stale_judgments == {}
+    html = render_html(build_report(world.ctx, unit="G1", verify=False))
+    assert "kt2.g2 chưa khai" not in html and finding.id not in html
+    html = render_html(build_report(world.ctx, unit="G2", verify=False))
+    assert "kt2.g2 chưa khai" in html and "(không còn phát hiện)" in html
+
+
+def test_a_judgment_set_aside_is_listed_only_where_its_finding_is(world) -> None:  # type: ignore[no-untyped-def]
+    _override(world)
+    [finding] = detect(world.ctx).findings
+    g2 = register_officer(world, "ubkt.g2", "inspector", "G2")
+    with at("2024-10-02"):
+        world.submit(
+            "finding.resolve",
+            by=g2,
+            unit="G2",
+            body={"finding": finding.id, "rule": finding.rule, "decision": "dismiss", "note": "x"},
+        )
+    assert list(detect(world.ctx, unit="G1").stale_judgments) == [finding.id]
+    assert detect(world.ctx, unit="G2").stale_judgments == {}
