@@ -212,6 +212,18 @@ RULES: list[Rule] = [
     ),
 ]
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+def rule_title(rule_id: str, lang: str = "vi") -> str:
+    """A rule as a person reads it: `1. Chi cho người không còn là đoàn viên`, the label alone
+    for a rule without a number (`Đoàn viên khiếu nại`), the bare id for an unknown one."""
+    rule = RULES_BY_ID.get(rule_id)
+    if rule is None:
+        return rule_id
+    label = rule.label_vi if lang == "vi" else rule.label_en
+    return f"{rule.number}. {label}" if rule.number else label
+
+
 # Findings about the ledger as it stands, kept whatever the period asked for: union figures
 # compared with peers, and officers rule 6 cannot see (their registration may be years old).
 STATE_RULES = frozenset({"concentration", "union_ratios", "unlinked_officer"})
@@ -389,4 +401,5 @@ __all__ = [
     "Rule",
     "detect",
     "money_at_stake",
+    "rule_title",
 ]

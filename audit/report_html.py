@@ -26,7 +26,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from audit.detect import RULES, DetectionReport, detect, money_at_stake
+from audit.checks import named
+from audit.detect import RULES, DetectionReport, detect, money_at_stake, rule_title
 from audit.findings import ERROR, Report
 from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
 from ledger import clock
@@ -256,6 +257,8 @@ def _environment() -> Environment:
     env.filters["severity_vi"] = lambda s: SEVERITY_VI.get(s, s)
     env.filters["status_vi"] = lambda s: STATUS_VI.get(s, s)
     env.filters["type_vi"] = lambda t: TYPE_VI.get(t, t)
+    env.filters["rule_vi"] = rule_title
+    env.filters["check_vi"] = named  # `signature.revoked (ký bằng khóa đã bị thu hồi từ trước)`
     return env
 
 

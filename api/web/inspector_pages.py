@@ -43,7 +43,7 @@ from api.web import lookups
 from api.web.chart import welfare_chart
 from api.web.render import render
 from api.web.routing import web_router
-from api.web.session import Page, csrf_checked, services
+from api.web.session import Page, csrf_checked, language, services
 from api.web.signed import record_signed
 from audit.log import cosignature_lines, latest_checkpoint, log_key_in_use
 from audit.note import CosignatureVerifier, NoteError, Signature, Verifier, open_note, split_note
@@ -300,6 +300,8 @@ def finding_page(
     unit: str | None = None,
     period: str | None = None,
 ) -> Response:
+    from audit.detect import rule_title
+
     code = _unit(request, who, unit)
     label = _period(period, services(request).ctx)
     found = findings(request, code, label).find(finding)
@@ -317,6 +319,7 @@ def finding_page(
         who=who,
         title=("Dấu hiệu", "Finding"),
         f=found,
+        rule=rule_title(found.rule, language(request)),
         unit=code,
         period=label,
         today=today.isoformat(),

@@ -844,7 +844,7 @@ def detect(
 
     Luôn thoát 0 khi chạy được: đây là báo cáo, không phải phán quyết (exit 0 even with
     findings; 2 on usage errors)."""
-    from audit.detect import RULES_BY_ID
+    from audit.detect import rule_title
 
     parsed = _scope(unit, period)
     show = console(stderr=True).is_terminal and not as_json
@@ -855,12 +855,11 @@ def detect(
     out = console()
     rows = []
     for i, f in enumerate(report.findings, start=1):
-        rule = RULES_BY_ID.get(f.rule)
         rows.append(
             (
                 str(i),
                 {"high": "CAO", "medium": "TB", "low": "thấp"}[f.severity],
-                f"{rule.number or '–'}. {rule.label_vi}" if rule else f.rule,
+                rule_title(f.rule),
                 f.unit,
                 ", ".join(f.people[:4]) + ("…" if len(f.people) > 4 else ""),
                 fmt_money(f.amount),

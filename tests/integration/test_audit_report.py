@@ -115,7 +115,11 @@ def test_the_report_gives_verification_findings_in_vietnamese(world) -> None:  #
     report = build_report(world.ctx, verify=True)
     assert report.verification is not None
     html = render_html(report)
-    assert "checkpoint.none: chưa có checkpoint nào được ký: sổ cái chưa được bảo vệ" in html
+    # the check's code with its name beside it, as `audit verify` prints it
+    assert (
+        "checkpoint.none (chưa có checkpoint nào được ký): chưa có checkpoint nào được ký: "
+        "sổ cái chưa được bảo vệ"
+    ) in html
     assert "no checkpoint has been signed" not in html
     revoked = Finding(
         "signature.revoked",
@@ -130,6 +134,7 @@ def test_the_report_gives_verification_findings_in_vietnamese(world) -> None:  #
     report.verification.findings.append(revoked)
     html = render_html(report)
     assert "<code>seq 7, bút toán e-1</code>" in html
+    assert "<td>signature.revoked (ký bằng khóa đã bị thu hồi từ trước)</td>" in html
     assert "ký bởi kt.G01 bằng khóa k1 lúc 2025-03-01, vào hoặc sau ngày khóa bị thu hồi" in html
     assert "on or after the key" not in html
 
@@ -419,3 +424,27 @@ def test_a_judgment_set_aside_is_listed_only_where_its_finding_is(world) -> None
         )
     assert list(detect(world.ctx, unit="G1").stale_judgments) == [finding.id]
     assert detect(world.ctx, unit="G2").stale_judgments == {}
+
+
+def test_the_report_names_each_rule_in_vietnamese_where_it_gives_a_judgment(world) -> None:  # type: ignore[no-untyped-def]
+    """The conclusions gave a judged finding's rule as its code (`over_cap`), and a rule
+    without a number was headed "–. Đoàn viên khiếu nại"."""
+    _override(world)
+    [finding] = detect(world.ctx).findings
+    _judge(world, finding, "confirm", "Vượt mức quy chế", "2024-10-01")
+    html = render_html(build_report(world.ctx, verify=False))
+    conclusions = html[html.index('id="ket-luan"') :]
+    assert "<td>4. Vượt mức chi, vượt quy chế</td>" in conclusions
+    assert "<td>over_cap</td>" not in conclusions
+    assert '<h3 id="rule-member_dispute">Đoàn viên khiếu nại' in html
+    assert "–." not in html
+
+
+def test_audit_detect_names_a_rule_without_a_number_without_a_stray_dash(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    register_officer(world, "kt.b", "finance_officer", "G1")
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    table = ok(cli(home, database_url, "audit detect")).stdout
+    assert "Cán bộ giữ tiền" in table and "–." not in table

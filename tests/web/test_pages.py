@@ -873,6 +873,12 @@ def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
         f"/web/inspector/findings/{finding}", params={"unit": "P", "period": "2025"}
     )
     assert detail.status_code == 200 and second.event_id[:8] in detail.text
+    # the rule by its name, not its code alone, and where the finding stands
+    assert (
+        '<dd id="rule">3. Một CCCD đăng ký ở hai công đoàn (<code>duplicate_citizen_id</code>)'
+        in detail.text
+    )
+    assert '<dd id="status" data-status="open">Chưa xử lý</dd>' in detail.text
     event = inspector.get(f"/web/inspector/events/{second.event_id}")
     assert event.status_code == 200 and "tet_support" in event.text
     token = csrf_of(detail.text)
@@ -899,6 +905,12 @@ def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
         f"/web/inspector/findings/{finding}", params={"unit": "P", "period": "2025"}
     )
     assert "Cùng một người" in page.text
+    assert '<dd id="status" data-status="confirmed">Đã xác nhận</dd>' in page.text
+    inspector.get("/web/lang/en", params={"next": "/web/inspector"})
+    english = inspector.get(
+        f"/web/inspector/findings/{finding}", params={"unit": "P", "period": "2025"}
+    ).text
+    assert "3. One citizen ID registered in two unions (<code>" in english
     assert inspector.get("/web/inspector/findings/F-0000000000000000").status_code == 404
 
 
