@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +212,26 @@ RULES: list[Rule] = [
     ),
 ]
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+def recorded_times(engine: Any, event_ids: Iterable[str]) -> dict[str, str]:
+    """When each event was recorded (`ledger_entries.recorded_at`, an ISO instant), by event
+    id: what the evidence of a back-dating needs beside the effective date (a death recorded
+    after the payout it makes a ghost payout, a record entered months after its date)."""
+    from sqlalchemy import select
+
+    from ledger.tables import ledger_entries as e
+
+    ids = sorted(set(event_ids))
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = conn.execute(
+                select(e.c.event_id, e.c.recorded_at).where(e.c.event_id.in_(chunk))
+            )
+            out.update({str(r.event_id): str(r.recorded_at) for r in rows})
+    return out
 
 
 def rule_title(rule_id: str, lang: str = "vi") -> str:
@@ -401,5 +421,6 @@ __all__ = [
     "Rule",
     "detect",
     "money_at_stake",
+    "recorded_times",
     "rule_title",
 ]

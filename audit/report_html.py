@@ -27,7 +27,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from audit.checks import named
-from audit.detect import RULES, DetectionReport, detect, money_at_stake, rule_title
+from audit.detect import (
+    RULES,
+    DetectionReport,
+    detect,
+    money_at_stake,
+    recorded_times,
+    rule_title,
+)
 from audit.findings import ERROR, Report
 from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
 from ledger import clock
@@ -79,6 +86,8 @@ class InspectionReport:
     scope: str
     generated_at: datetime
     names: dict[str, str] = field(default_factory=dict)
+    # when each evidence event was recorded, by event id (`audit.detect.recorded_times`)
+    recorded: dict[str, str] = field(default_factory=dict)
 
 
 def _chart_period(detection: DetectionReport, ctx: Any, period: Period | None) -> Period | None:
@@ -159,6 +168,9 @@ def build_report(
         scope=root or "",
         generated_at=clock.now(),
         names=_names(ctx, detection) if names else {},
+        recorded=recorded_times(
+            ctx.engine, (e.event_id for f in detection.findings for e in f.evidence)
+        ),
     )
 
 
@@ -310,6 +322,7 @@ def render_html(report: InspectionReport) -> str:
             detection=detection,
             verdict=_verdict(report.verification),
             groups=groups,
+            recorded=report.recorded,
             judged=judged,
             stale=detection.stale_judgments,
             chart=Markup(share_chart(report.shares)),

@@ -300,7 +300,7 @@ def finding_page(
     unit: str | None = None,
     period: str | None = None,
 ) -> Response:
-    from audit.detect import rule_title
+    from audit.detect import recorded_times, rule_title
 
     code = _unit(request, who, unit)
     label = _period(period, services(request).ctx)
@@ -320,6 +320,10 @@ def finding_page(
         title=("Dấu hiệu", "Finding"),
         f=found,
         rule=rule_title(found.rule, language(request)),
+        recorded=recorded_times(
+            services(request).ctx.engine,
+            [*found.event_ids, *(e.event_id for e in found.evidence)],
+        ),
         unit=code,
         period=label,
         today=today.isoformat(),

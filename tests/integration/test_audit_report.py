@@ -448,3 +448,33 @@ def test_audit_detect_names_a_rule_without_a_number_without_a_stray_dash(
     keys_for_world(home, "ubkt")
     table = ok(cli(home, database_url, "audit detect")).stdout
     assert "Cán bộ giữ tiền" in table and "–." not in table
+
+
+def _ghost_payout(world: Any) -> tuple[Any, Any]:
+    """A gift paid on 10/09, then the member's leave recorded on 20/09 dated 05/09: rule 1."""
+    world.join("DV1")
+    payout = world.payout("DV1", "gift", 300_000, on="2024-09-10", occasion="quà 2/9")
+    with at("2024-09-20", 15):
+        leave = world.submit(
+            "member.leave",
+            by=world.kt,
+            unit="G1",
+            effective_date="2024-09-05",
+            body={"member": "DV1", "reason": "nghỉ việc"},
+        )
+    return payout, leave
+
+
+def test_the_evidence_says_when_each_event_was_recorded(world) -> None:  # type: ignore[no-untyped-def]
+    """Rule 1 reports a payout to someone who had left, which the ledger only accepts when the
+    leave is recorded later and back-dated; the evidence showed effective dates alone, so it
+    did not show that. Each evidence row now says when it was recorded."""
+    payout, leave = _ghost_payout(world)
+    [finding] = [f for f in detect(world.ctx).findings if f.rule == "inactive_beneficiary"]
+    assert {e.event_id for e in finding.evidence} == {payout.event_id, leave.event_id}
+    html = render_html(build_report(world.ctx, verify=False))
+    rows = dict(re.findall(r"<tr><td><code>([0-9a-f-]{36})</code></td>(.*?)</tr>", html, re.S))
+    cells = {k: re.findall(r"<td[^>]*>(.*?)</td>", v, re.S) for k, v in rows.items()}
+    assert "<th>Ghi vào sổ lúc</th>" in html
+    assert cells[leave.event_id][:3] == ["Ra khỏi tổ chức", "05/09/2024", "20/09/2024 15:00"]
+    assert cells[payout.event_id][:3] == ["Chi phúc lợi", "10/09/2024", "10/09/2024 10:00"]

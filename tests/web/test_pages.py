@@ -1157,3 +1157,38 @@ def test_the_inspectors_page_shows_which_key_cosigned_and_whether_it_verifies(
         state = Verification(running=True)
         _run_verification(web.world.ctx, state)
         assert state.failure is None and [e["check"] for e in state.errors] == errors
+
+
+def test_a_findings_evidence_says_when_each_event_was_recorded(web: Web) -> None:
+    """A payout to a member who had left: the leave recorded ten days later, dated before it.
+    The finding page showed the dates the entries take effect, not when they were recorded,
+    which is what shows the back-dating."""
+    w = web.world
+    w.join("DV9", on="2024-07-01")
+    payout = w.payout("DV9", "gift", 300_000, on="2024-09-10", occasion="quà 2/9")
+    with at("2024-09-20", 15):
+        leave = w.submit(
+            "member.leave",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-09-05",
+            body={"member": "DV9", "reason": "nghỉ việc"},
+        )
+    inspector = web.login("ubkt")
+    page = inspector.get("/web/inspector", params={"unit": "P", "period": "2024"}).text
+    found = re.search(r'data-finding="(F-[0-9a-f]{16})" data-rule="inactive_beneficiary"', page)
+    assert found is not None
+    detail = inspector.get(
+        f"/web/inspector/findings/{found.group(1)}", params={"unit": "P", "period": "2024"}
+    ).text
+    rows = re.findall(r"<tr><td data-label=\"Ngày\">(.*?)</tr>", detail, re.S)
+    recorded = {
+        re.search(r"/web/inspector/events/([0-9a-f-]{36})", row).group(1): (  # type: ignore[union-attr]
+            row.split("</td>")[0],
+            re.search(r'class="recorded">([^<]*)</td>', row).group(1),  # type: ignore[union-attr]
+        )
+        for row in rows
+    }
+    assert "Ghi vào sổ lúc" in detail
+    assert recorded[leave.event_id] == ("05/09/2024", "20/09/2024 15:00")
+    assert recorded[payout.event_id] == ("10/09/2024", "10/09/2024 10:00")
