@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,12 @@ class ExportError(Exception):
     """The bundle cannot be written where asked."""
 
 
-def export(source: DatabaseSource, out: Path) -> dict[str, Any]:
-    """Write the bundle to `out` (absent or an empty directory); its manifest.
+def export(
+    source: DatabaseSource, out: Path, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
+    """Write the bundle to `out` (absent or an empty directory); its manifest. `progress(done,
+    total)` is called after each chunk of the log and once the read models are written (the
+    last step, `done == total`).
 
     The files are written into a hidden directory beside `out`, renamed to `out` only when
     complete: a failed export (disk full, interrupted) leaves no half bundle to verify.
@@ -65,7 +70,7 @@ def export(source: DatabaseSource, out: Path) -> dict[str, Any]:
             f"{out}: không tạo được thư mục / cannot create the directory: {exc.strerror or exc}"
         ) from None
     try:
-        manifest = _export(source, work)
+        manifest = _export(source, work, progress or (lambda done, total: None))
         os.replace(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -73,14 +78,19 @@ def export(source: DatabaseSource, out: Path) -> dict[str, Any]:
     return manifest
 
 
-def _export(source: DatabaseSource, out: Path) -> dict[str, Any]:
+def _export(
+    source: DatabaseSource, out: Path, progress: Callable[[int, int], None]
+) -> dict[str, Any]:
     (out / "log").mkdir(parents=True, exist_ok=True)
     (out / "read_models").mkdir(exist_ok=True)
     files: list[str] = []
     replay = Replay()
     ctx = ScanContext({}, None)
     entries = 0
-    for i, ref in enumerate(source.chunks()):
+    chunks = source.chunks()
+    steps = len(chunks) + 1  # every chunk of the log, then the read models
+    progress(0, steps)
+    for i, ref in enumerate(chunks):
         rows = source.read_chunk(ref)
         name = f"log/{i:06d}.jsonl"
         with open(out / name, "w", encoding="utf-8") as fh:
@@ -96,6 +106,7 @@ def _export(source: DatabaseSource, out: Path) -> dict[str, Any]:
         registry_rows = [r for r in rows if r.event is not None and _registry(r.event.topic)]
         for item in scan_rows(registry_rows, ctx)[0]:
             replay.apply_registry(item)
+        progress(i + 1, steps)
     orphans = source.orphan_events()
     with open(out / "orphans.jsonl", "w", encoding="utf-8") as fh:
         for ev in orphans:
@@ -124,6 +135,7 @@ def _export(source: DatabaseSource, out: Path) -> dict[str, Any]:
         with open(out / "read_models" / f"{name}.jsonl", "w", encoding="utf-8") as fh:
             for r in table_rows:
                 fh.write(json.dumps(list(r), ensure_ascii=False) + "\n")
+    progress(steps, steps)
     everything = [
         *files,
         "orphans.jsonl",

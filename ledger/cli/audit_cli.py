@@ -750,8 +750,10 @@ def export(
 
     engine = _engine()
     source = DatabaseSource(_url(engine), engine=engine)
+    show = console(stderr=True).is_terminal and not as_json
     try:
-        manifest = write_bundle(source, out)
+        with progress_bar("Xuất / exporting", show=show) as progress:
+            manifest = write_bundle(source, out, progress)
     except ExportError as exc:
         usage(f"--out: {exc}")
     finally:

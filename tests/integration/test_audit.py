@@ -178,6 +178,19 @@ def test_an_export_that_fails_leaves_no_bundle(world, tmp_path) -> None:  # type
         export(source, out / "MANIFEST.json" / "bundle")  # below a file
 
 
+def test_an_export_reports_its_progress_chunk_by_chunk(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`phucloi export` wrote a bundle of a large ledger for minutes without a word: export
+    now reports each chunk of the log, then the read models, for the command's progress bar."""
+    story(world)
+    source = source_of(world.ctx, chunk=3)
+    chunks = len(source.chunks())
+    assert chunks > 2
+    calls: list[tuple[int, int]] = []
+    manifest = export(source, tmp_path / "bundle", lambda done, total: calls.append((done, total)))
+    assert calls == [(done, chunks + 1) for done in range(chunks + 2)]
+    assert len(manifest["log_files"]) == chunks
+
+
 def _cli() -> typer.Typer:
     """The root group as `ledger.cli.main` registers the audit commands."""
     app = typer.Typer(cls=PhucloiGroup)
