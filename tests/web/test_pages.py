@@ -1192,3 +1192,42 @@ def test_a_findings_evidence_says_when_each_event_was_recorded(web: Web) -> None
     assert "Ghi vào sổ lúc" in detail
     assert recorded[leave.event_id] == ("05/09/2024", "20/09/2024 15:00")
     assert recorded[payout.event_id] == ("10/09/2024", "10/09/2024 10:00")
+
+
+def test_the_inspectors_page_gives_the_money_at_stake_and_says_when_it_shows_only_some(
+    web: Web, monkeypatch: Any
+) -> None:
+    """The page listed the findings without their total, which `audit detect`, the report and
+    the demo give, and cut the list at 200 without saying so."""
+    from api.web import inspector_pages
+    from audit.detect import detect
+    from ledger.domain.money import format_dong
+
+    w = web.world
+    for number in ("DV8", "DV9"):
+        w.join(number, on="2024-07-01")
+        w.payout(number, "gift", 300_000, on="2024-09-10", occasion="quà 2/9")
+        with at("2024-09-20", 15):
+            w.submit(
+                "member.leave",
+                by=w.kt,
+                unit="G1",
+                effective_date="2024-09-05",
+                body={"member": number, "reason": "nghỉ việc"},
+            )
+    report = detect(w.ctx, unit="P", period="2024")
+    assert len(report.findings) >= 2 and report.money_at_stake() >= 600_000
+    inspector = web.login("ubkt")
+    page = inspector.get("/web/inspector", params={"unit": "P", "period": "2024"}).text
+    total = re.search(r'<p id="findings-total">(.*?)</p>', page, re.S)
+    assert total is not None
+    assert "Số tiền liên quan, mỗi bút toán tính một lần" in total.group(1)
+    assert f"<strong>{format_dong(report.money_at_stake())}</strong>" in total.group(1)
+    assert "findings-cut" not in page
+    monkeypatch.setattr(inspector_pages, "FINDINGS_SHOWN", 1)
+    page = inspector.get("/web/inspector", params={"unit": "P", "period": "2024"}).text
+    assert page.count("data-finding=") == 1
+    assert (
+        f"Chỉ hiện 1 dấu hiệu nghiêm trọng nhất trong {len(report.findings)}: thu hẹp đơn vị"
+        in page
+    )
