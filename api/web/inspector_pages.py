@@ -287,7 +287,15 @@ def overview(
         last_run=recorded,
         report=report,
         shown=report.findings[:FINDINGS_SHOWN],
-        disputes=lookups.disputes(ctx.ledger, who.scopes([INSPECTOR])),
+        disputes=lookups.disputes(ctx.ledger, [code]),
+        # each dispute's finding in this view (member_dispute), to judge it and reply from there
+        dispute_findings={
+            e.event_id: f
+            for f in report.findings
+            if f.rule == "member_dispute"
+            for e in f.evidence
+            if e.what == "member.dispute"
+        },
         chart=chart,
     )
 

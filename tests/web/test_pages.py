@@ -1231,3 +1231,48 @@ def test_the_inspectors_page_gives_the_money_at_stake_and_says_when_it_shows_onl
         f"Chỉ hiện 1 dấu hiệu nghiêm trọng nhất trong {len(report.findings)}: thu hẹp đơn vị"
         in page
     )
+
+
+def test_a_dispute_on_the_inspectors_page_leads_to_its_finding_and_says_its_outcome(
+    web: Web,
+) -> None:
+    """The disputes were listed for every unit of the inspector's scope whatever unit the
+    page was asked for, with no outcome and no way to the finding where one judges and
+    replies."""
+    from audit.detect import detect
+
+    member = web.login("DV001")
+    token = csrf_of(member.get("/web/me").text)
+    data = {"entry": web.events["gift1"], "reason": "not_received", "text": "Chưa nhận quà"}
+    assert member.post("/web/me/disputes", data=data | {"csrf": token}).status_code == 303
+    [finding] = [f for f in detect(web.world.ctx).findings if f.rule == "member_dispute"]
+    inspector = web.login("ubkt")
+
+    def outcome(unit: str, period: str) -> str | None:
+        page = inspector.get("/web/inspector", params={"unit": unit, "period": period}).text
+        assert ("Chưa nhận quà" in page) == (unit != "G2")  # G1's dispute is not G2's
+        cell = re.search(r'<td data-label="Kết luận" class="dispute-outcome"(.*?)</td>', page, re.S)
+        return None if cell is None else re.sub(r"\s+", " ", cell.group(1))
+
+    link = f'<a href="/web/inspector/findings/{finding.id}?unit=P&amp;period=2024">'
+    assert (
+        outcome("P", "2024")
+        == f' data-status="open">{link}Chưa xử lý: xem, kết luận và trả lời</a>'
+    )
+    assert outcome("G2", "2024") is None  # G1's dispute is not G2's
+    assert outcome("P", "2023") == ">ngoài kỳ đang xem"
+    web.world.submit(
+        "finding.resolve",
+        by=web.world.inspector,
+        unit="G1",
+        body={
+            "finding": finding.id,
+            "rule": "member_dispute",
+            "decision": "dismiss",
+            "note": "Có chữ ký nhận",
+        },
+    )
+    assert (
+        outcome("P", "2024")
+        == f' data-status="dismissed">{link}Đã bác bỏ: xem, kết luận và trả lời</a>'
+    )
