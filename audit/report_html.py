@@ -249,6 +249,15 @@ def _fmt_date(value: date | datetime | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def _instants(message: str | None) -> str:
+    """Every ISO instant in a message (`lúc 2025-10-25T09:36:00+00:00`) in Vietnam's time as
+    the report writes times (`25/10/2025 16:36`), as the inspectors' page shows it."""
+    return _INSTANT.sub(lambda m: _fmt_date(m.group(0).replace("Z", "+00:00")), message or "")
+
+
 def _pct(bp: int | None) -> str:
     if bp is None:
         return "—"
@@ -270,6 +279,7 @@ def _environment() -> Environment:
     env.filters["status_vi"] = lambda s: STATUS_VI.get(s, s)
     env.filters["type_vi"] = lambda t: TYPE_VI.get(t, t)
     env.filters["rule_vi"] = rule_title
+    env.filters["instants"] = _instants
     env.filters["check_vi"] = named  # `signature.revoked (ký bằng khóa đã bị thu hồi từ trước)`
     return env
 

@@ -131,12 +131,20 @@ def test_the_report_gives_verification_findings_in_vietnamese(world) -> None:  #
         "signed by kt.G01 with key k1 on 2025-03-01, on or after the key's revocation",
         "ký bởi kt.G01 bằng khóa k1 lúc 2025-03-01, vào hoặc sau ngày khóa bị thu hồi",
     )
+    at_time = revoked._replace(
+        seq=8,
+        message_vi="ký bởi kt.G01 bằng khóa k1 lúc 2025-10-25T09:36:00+00:00, vào hoặc sau",
+    )
+    report.verification.findings.append(at_time)
     report.verification.findings.append(revoked)
     html = render_html(report)
     assert "<code>seq 7, bút toán e-1</code>" in html
     assert "<td>signature.revoked (ký bằng khóa đã bị thu hồi từ trước)</td>" in html
     assert "ký bởi kt.G01 bằng khóa k1 lúc 2025-03-01, vào hoặc sau ngày khóa bị thu hồi" in html
     assert "on or after the key" not in html
+    # an instant in Vietnam's time, as the inspectors' page gives it, not UTC in ISO form
+    assert "ký bởi kt.G01 bằng khóa k1 lúc 25/10/2025 16:36, vào hoặc sau" in html
+    assert "2025-10-25T09:36" not in html
 
 
 def test_a_judged_finding_that_is_no_longer_detected_stays_in_the_report(world) -> None:  # type: ignore[no-untyped-def]
