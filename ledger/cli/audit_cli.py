@@ -37,6 +37,7 @@ from ledger.cli.common import (
     both,
     console,
     emit_json,
+    fmt_date,
     fmt_money,
     keystore,
     open_context,
@@ -840,6 +841,15 @@ def detect(
             "run the full verification: rule 13 then reports its every error).",
         ),
     ] = False,
+    finding: Annotated[
+        str | None,
+        typer.Option(
+            "--finding",
+            metavar="F-…",
+            help="Chỉ một phát hiện, đầy đủ: bằng chứng (ngày hiệu lực, lúc ghi vào sổ), kết luận "
+            "(one finding in full: its evidence, when each entry was recorded, its judgments).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Phát hiện dấu hiệu trục lợi, nặng nhất trước (profiteering findings, worst first).
@@ -848,9 +858,30 @@ def detect(
     findings; 2 on usage errors)."""
     from audit.detect import rule_title
 
+    if finding is not None and not FINDING_ID.fullmatch(finding):
+        usage(
+            f"--finding: mã phát hiện phải có dạng F- và 16 chữ số hex / must be F-<16 hex>: "
+            f"{finding!r}"
+        )
     parsed = _scope(unit, period)
     show = console(stderr=True).is_terminal and not as_json
     report = _run_detect(unit, parsed, verify_first=with_verify, show=show)
+    if finding is not None:
+        found = report.find(finding)
+        if found is None:
+            usage(
+                f"--finding: {finding} không có trong các phát hiện hiện tại"
+                + (f" của {unit}" if unit else "")
+                + (f" trong kỳ {period}" if period else "")
+                + " / is not among the current findings"
+                + (f" of {unit}" if unit else "")
+                + (f" in {period}" if period else "")
+            )
+        if as_json:
+            emit_json(found.as_dict())
+        else:
+            _print_finding(found)
+        return
     if as_json:
         emit_json(report.as_dict())
         return
@@ -885,8 +916,94 @@ def detect(
         f"({report.seconds:.1f} s): "
         + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "không có / none")
     )
+    if report.findings:
+        typer.echo(
+            "Bằng chứng của một phát hiện / one finding's evidence: "
+            f"phucloi audit detect --finding {report.findings[0].id}"
+        )
     for rule_id, message in report.rule_errors.items():
         typer.echo(f"Cảnh báo / Warning: quy tắc {rule_id} lỗi / rule failed: {message}", err=True)
+
+
+def _instant(value: str | None) -> str:
+    """A recorded time (`2025-07-13T09:27:00+00:00`) in Vietnam's time: `13/07/2025 16:27`."""
+    from datetime import datetime
+
+    if not value:
+        return ""
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        return fmt_date(instant)
+    return instant.astimezone(clock.VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def _print_finding(f: Any) -> None:
+    """One finding in full, as the inspection report shows it: what, who, how much, the
+    evidence with when each entry was recorded, and the inspectors' judgments."""
+    from audit.detect import recorded_times, rule_title
+    from audit.report_html import TYPE_VI
+    from audit.rules.base import SEVERITY_VI, STATUS_VI
+
+    typer.echo(f"Phát hiện / Finding {f.id}")
+    for label, value in (
+        ("Quy tắc (rule)", f"{rule_title(f.rule)} ({f.rule})"),
+        ("Mức (severity)", f"{SEVERITY_VI[f.severity]} ({f.severity})"),
+        ("Trạng thái (status)", f"{STATUS_VI[f.status]} ({f.status})"),
+        ("Đơn vị (unit)", f.unit or "—"),
+        ("Kỳ (period)", f.period or "—"),
+        ("Số tiền liên quan (at stake)", fmt_money(f.amount)),
+        ("Người liên quan (people)", ", ".join(f.people) or "—"),
+    ):
+        typer.echo(f"  {label + ':':<30}{value}")
+    typer.echo(f"  {f.explanation_vi}")
+    typer.echo(f"  {f.explanation_en}")
+    recorded = recorded_times(open_context().engine, (e.event_id for e in f.evidence))
+    out = console()
+    if f.evidence:
+        out.print(
+            rows_table(
+                "Bằng chứng / Evidence",
+                [
+                    "Mã bút toán (event id)",
+                    "Loại (type)",
+                    "Ngày hiệu lực (effective)",
+                    "Ghi vào sổ lúc (recorded)",
+                    "Đơn vị",
+                    "Số tiền",
+                    "Người",
+                    "Ghi chú",
+                ],
+                [
+                    (
+                        e.event_id,
+                        TYPE_VI.get(e.what, e.what),
+                        fmt_date(e.on),
+                        _instant(recorded.get(e.event_id)),
+                        e.unit or "",
+                        fmt_money(e.amount) if e.amount is not None else "",
+                        ", ".join(e.people),
+                        e.note,
+                    )
+                    for e in f.evidence
+                ],
+                keep=(0,),
+            )
+        )
+    else:
+        typer.echo("  Bút toán (events): " + (", ".join(f.event_ids) or "—"))
+    if not f.judgments:
+        typer.echo("Chưa có kết luận / not judged yet")
+    for j in f.judgments:
+        decision = (
+            "xác nhận vi phạm (confirmed)" if j.decision == "confirm" else "bác bỏ (dismissed)"
+        )
+        typer.echo(f"Kết luận / Judgment {_instant(j.recorded_at)} · {j.officer}: {decision}")
+        typer.echo(f"  Ghi chú (note): {j.note}")
+        if j.reply:
+            typer.echo(f"  Trả lời đoàn viên (reply to the member): {j.reply}")
 
 
 @audit_app.command("resolve")

@@ -486,3 +486,35 @@ def test_the_evidence_says_when_each_event_was_recorded(world) -> None:  # type:
     assert "<th>Ghi vào sổ lúc</th>" in html
     assert cells[leave.event_id][:3] == ["Ra khỏi tổ chức", "05/09/2024", "20/09/2024 15:00"]
     assert cells[payout.event_id][:3] == ["Chi phúc lợi", "10/09/2024", "10/09/2024 10:00"]
+
+
+def test_audit_detect_shows_one_finding_with_its_evidence_and_judgments(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    """The command line listed findings without their evidence (only `--json` had it), so an
+    inspector could not see from it what proves a finding. `--finding F-…` shows one in full."""
+    payout, leave = _ghost_payout(world)
+    [finding] = [f for f in detect(world.ctx).findings if f.rule == "inactive_beneficiary"]
+    _judge(world, finding, "confirm", "Chi sau khi đã nghỉ việc", "2024-10-01")
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    listed = ok(cli(home, database_url, "audit detect")).stdout
+    assert "phucloi audit detect --finding F-" in listed
+    shown = ok(cli(home, database_url, f"audit detect --finding {finding.id}")).stdout
+    assert "1. Chi cho người không còn là đoàn viên (inactive_beneficiary)" in shown
+    assert "đã xác nhận vi phạm (confirmed)" in shown and "Chi sau khi đã nghỉ việc" in shown
+    lines = {line.split("│")[1].strip(): line for line in shown.splitlines() if "│" in line}
+    leave_row = [c.strip() for c in lines[leave.event_id].split("│")[1:-1]]
+    assert leave_row[:4] == [leave.event_id, "Ra khỏi tổ chức", "05/09/2024", "20/09/2024 15:00"]
+    payout_row = [c.strip() for c in lines[payout.event_id].split("│")[1:-1]]
+    assert payout_row[2:4] == ["10/09/2024", "10/09/2024 10:00"]
+    as_json = json.loads(
+        ok(cli(home, database_url, f"audit detect --finding {finding.id} --json")).stdout
+    )
+    assert as_json["id"] == finding.id and len(as_json["evidence"]) == 2
+    elsewhere = cli(home, database_url, f"audit detect --finding {finding.id} --unit G2")
+    assert elsewhere.exit_code == 2 and "không có trong các phát hiện hiện tại của G2" in (
+        elsewhere.output
+    )
+    bad = cli(home, database_url, "audit detect --finding F-12")
+    assert bad.exit_code == 2 and "--finding: mã phát hiện phải có dạng F-" in bad.output
