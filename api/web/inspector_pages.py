@@ -81,13 +81,18 @@ def _unit(request: Request, who: Principal, unit: str | None) -> str:
     return scopes[0]
 
 
-def latest_year(ctx: Context) -> str:
-    """The latest calendar year with money recorded, else the current year."""
+def _latest_money_year(ctx: Context) -> str | None:
+    """The latest calendar year with money recorded, None when there is none."""
     with ctx.engine.connect() as conn:
         last = conn.scalar(
             text("SELECT MAX(period) FROM proj_unit_totals WHERE period NOT LIKE 'lunar-%'")
         )
-    return str(last)[:4] if last else str(clock.today_vn().year)
+    return str(last)[:4] if last else None
+
+
+def latest_year(ctx: Context) -> str:
+    """The latest calendar year with money recorded, else the current year."""
+    return _latest_money_year(ctx) or str(clock.today_vn().year)
 
 
 def _period(period: str | None, ctx: Context) -> str:
@@ -282,6 +287,8 @@ def overview(
         unit=code,
         period=label,
         period_chosen=not period,
+        # the default is the latest year with money; on a ledger without any, this year
+        no_money=not period and _latest_money_year(ctx) is None,
         log_status=_status(ctx),
         verification=verification,
         last_run=recorded,

@@ -1276,3 +1276,25 @@ def test_a_dispute_on_the_inspectors_page_leads_to_its_finding_and_says_its_outc
         outcome("P", "2024")
         == f' data-status="dismissed">{link}Đã bác bỏ: xem, kết luận và trả lời</a>'
     )
+
+
+def test_on_a_ledger_without_money_the_inspectors_page_says_why_it_shows_this_year(
+    world: Any,
+) -> None:
+    """With no money recorded the page chose this year but said it was "the latest year with
+    money recorded"."""
+    from api.app import create_app
+    from api.auth import Account, set_credential
+    from tests.web.conftest import FAST, PASSWORD, Web
+
+    set_credential(world.ctx.engine, Account("officer", "ubkt"), PASSWORD, hasher=FAST)
+    web = Web(world, create_app(world.ctx, portal=world.register_portal()), {})
+    page = web.login("ubkt").get("/web/inspector", params={"unit": "P"})
+    assert page.status_code == 200
+    year = clock.today_vn().year
+    assert f'name="period" value="{year}"' in page.text
+    assert (
+        f"Đang xem kỳ {year}: sổ chưa ghi khoản thu chi nào, nên xem năm nay (mặc định)."
+        in page.text
+    )
+    assert "năm gần nhất có số liệu thu chi" not in page.text
