@@ -786,6 +786,7 @@ PeriodScope = Annotated[
     ),
 ]
 FINDING_ID = re.compile(r"F-[0-9a-f]{16}")
+NOTE_MAX = 500  # a judgment's note and reply, as `finding.resolve` takes them (commands.Text)
 
 
 def _scope(unit: str | None, period: str | None) -> Any:
@@ -1068,6 +1069,12 @@ def resolve(
         usage("--note: cần ghi lý do / a note is required")
     if reply is not None and not reply.strip():
         usage("--reply: lời đáp để trống / the reply is empty")
+    for option, value in (("--note", note), ("--reply", reply)):
+        if value is not None and len(value.strip()) > NOTE_MAX:
+            usage(
+                f"{option}: quá dài, {len(value.strip())} ký tự (tối đa {NOTE_MAX}) / too long, "
+                f"{len(value.strip())} characters (at most {NOTE_MAX})"
+            )
     if unit is not None:
         _scope(unit, None)
     report = _run_detect(None, None, verify_first=with_verify, show=False)

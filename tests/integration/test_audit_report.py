@@ -518,3 +518,36 @@ def test_audit_detect_shows_one_finding_with_its_evidence_and_judgments(
     )
     bad = cli(home, database_url, "audit detect --finding F-12")
     assert bad.exit_code == 2 and "--finding: mã phát hiện phải có dạng F-" in bad.output
+
+
+def test_resolve_refuses_a_note_too_long_naming_the_option(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    """A note over 500 characters was refused by the ledger as `body.note`, exit 1: the
+    inspector typed `--note`, and nothing they did was a refusal of the ledger."""
+    _override(world)
+    [finding] = detect(world.ctx).findings
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    long_note = "Đã đối chiếu chứng từ gốc của khoản chi. " * 13  # 533 characters
+    r = cli(
+        home,
+        database_url,
+        f"audit resolve {finding.id} --confirm --as ubkt",
+        "--note",
+        long_note,
+    )
+    assert r.exit_code == 2, r.output
+    assert f"--note: quá dài, {len(long_note.strip())} ký tự (tối đa 500)" in r.output
+    assert "body.note" not in r.output
+    assert world.ledger.get_finding(finding.id) is None  # nothing was stored
+    r = cli(
+        home,
+        database_url,
+        f"audit resolve {finding.id} --confirm --as ubkt",
+        "--note",
+        long_note[:500],
+    )
+    assert r.exit_code == 0, r.output  # 500 characters, Vietnamese ones included, are taken
+    [judged] = world.ledger.get_finding(finding.id).judgments
+    assert judged["note"] == long_note[:500].strip()
