@@ -347,10 +347,11 @@ def prove(
         if p.checkpoint is not None
         else f"  checkpoint: KHÔNG — cây {p.size} lá chưa được ký / NOT a signed checkpoint"
     )
-    typer.echo(f"  leaf hash: {p.leaf_hash.hex()}")
-    typer.echo(f"  root:      {p.root_hash.hex()}")
-    for i, h in enumerate(p.path):
-        typer.echo(f"  path[{i}]:   {h.hex()}")
+    labels = [("mã băm lá / leaf hash", p.leaf_hash), (f"gốc / root ({p.size} lá)", p.root_hash)]
+    labels += [(f"đường / path[{i}]", h) for i, h in enumerate(p.path)]
+    width = max(len(label) for label, _ in labels) + 1
+    for label, value in labels:
+        typer.echo(f"  {label + ':':<{width}} {value.hex()}")
     if p.checkpoint is not None:
         typer.echo("  checkpoint đã ký / signed checkpoint note:")
         typer.echo(p.checkpoint.note, nl=False)

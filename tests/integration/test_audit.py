@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import typer
@@ -268,6 +269,14 @@ def test_cli_checkpoint_witness_verify_export(world, database_url, tmp_path, mon
     assert code == 2 and "--record" in out
     code, out = call("audit", "prove", "00000000-0000-0000-0000-000000000000")
     assert code == 1
+    code, out = call("audit", "prove", r["visit"].event_id)
+    assert code == 0, out
+    # every hash labelled in Vietnamese and English, in one column (path[10] too)
+    hashes = [line for line in out.splitlines() if re.fullmatch(r"  .+: +[0-9a-f]{64}", line)]
+    assert hashes[0].startswith("  mã băm lá / leaf hash: ")
+    assert hashes[1].startswith("  gốc / root (")
+    assert all(line.split(":")[0].strip() for line in hashes)
+    assert len({len(line) for line in hashes}) == 1 and len(hashes) >= 3
     code, out = call("audit", "prove", r["visit"].event_id, "--size", "999999")
     assert code == 2 and "--size 999999: " in out and "the log has only" in out, out
     code, out = call("audit", "prove", r["visit"].event_id, "--size", str(r["visit"].seq))
