@@ -297,6 +297,7 @@ def _verdict(v: Report | None) -> dict[str, Any]:
         "errors": errors[:50],
         "error_count": len(errors),
         "warnings": [f for f in v.findings if f.severity != ERROR][:20],
+        "warning_count": sum(1 for f in v.findings if f.severity != ERROR),
     }
 
 

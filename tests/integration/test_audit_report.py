@@ -551,3 +551,21 @@ def test_resolve_refuses_a_note_too_long_naming_the_option(
     assert r.exit_code == 0, r.output  # 500 characters, Vietnamese ones included, are taken
     [judged] = world.ledger.get_finding(finding.id).judgments
     assert judged["note"] == long_note[:500].strip()
+
+
+def test_the_report_says_when_it_lists_only_the_first_verification_errors(world) -> None:  # type: ignore[no-untyped-def]
+    """53 errors were announced and 50 listed, without a word about the other three."""
+    from audit.findings import finding
+
+    _override(world)
+    report = build_report(world.ctx, verify=True)
+    assert report.verification is not None
+    report.verification.findings.extend(
+        finding("signature.invalid", f"bad signature {i}", message_vi=f"chữ ký sai {i}", seq=i)
+        for i in range(53)
+    )
+    html = render_html(report)
+    assert "KHÔNG ĐẠT: 53 lỗi" in html and "chữ ký sai 49" in html and "chữ ký sai 50" not in html
+    assert "Liệt kê 50 lỗi đầu tiên trong 53;" in html
+    del report.verification.findings[-3:]  # 50 errors: all listed
+    assert "Liệt kê" not in render_html(report)
