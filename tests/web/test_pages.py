@@ -1298,3 +1298,23 @@ def test_on_a_ledger_without_money_the_inspectors_page_says_why_it_shows_this_ye
         in page.text
     )
     assert "năm gần nhất có số liệu thu chi" not in page.text
+
+
+def test_the_last_verification_says_when_it_lists_only_its_first_errors(web: Web) -> None:
+    """The page said "KHÔNG ĐẠT (53 lỗi)" and listed 20 without saying the rest were left out."""
+    from audit.findings import Report, finding
+    from audit.runs import FIRST_ERRORS, record_run
+
+    errors = [
+        finding("signature.invalid", f"bad signature {i}", message_vi=f"chữ ký sai {i}", seq=i)
+        for i in range(FIRST_ERRORS + 3)
+    ]
+    record_run(web.world.ctx.engine, Report(source="test", findings=errors), origin="cli")
+    page = web.login("ubkt").get("/web/inspector").text
+    verdict = re.search(r'id="last-verification">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert f"({FIRST_ERRORS + 3} lỗi)" in verdict
+    assert verdict.count('data-check="signature.invalid"') == FIRST_ERRORS
+    assert (
+        f"Liệt kê {FIRST_ERRORS} lỗi đầu tiên trong {FIRST_ERRORS + 3}; xem đủ bằng "
+        "phucloi audit verify."
+    ) in verdict
