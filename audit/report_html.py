@@ -348,6 +348,8 @@ def render_html(report: InspectionReport) -> str:
             period_end=(period.end - timedelta(days=1)) if period else None,
             severity=Counter(f.severity for f in detection.findings),
             total_amount=detection.money_at_stake(),
+            rule_sum=sum(g["amount"] for g in groups),
+            statuses=Counter(f.status for f in detection.findings),
         )
     )
     return html
