@@ -338,6 +338,10 @@ def render_html(report: InspectionReport) -> str:
             stale=detection.stale_judgments,
             chart=Markup(share_chart(report.shares)),
             shares=report.shares,
+            # the targets the unions are judged by (a union may raise its own above the line)
+            targets=[
+                _pct(bp) for bp in sorted({s.target_bp for s in report.shares if s.target_bp})
+            ],
             period_label=period.label_vi if period else "",
             # a period not over on the day the report was made: its figures are provisional
             period_notice=(

@@ -576,3 +576,26 @@ def test_the_report_says_when_it_lists_only_the_first_verification_errors(world)
     assert "Liệt kê 50 lỗi đầu tiên trong 53;" in html
     del report.verification.findings[-3:]  # 50 errors: all listed
     assert "Liệt kê" not in render_html(report)
+
+
+def test_the_report_states_the_welfare_targets_the_unions_are_judged_by(world) -> None:  # type: ignore[no-untyped-def]
+    """The chart's caption said "ít nhất 60% tổng chi" whatever the targets: G2's own 70%
+    was drawn as a second line and named nowhere in the text."""
+    for unit, number in (("G1", "DV1"), ("G2", "DV2")):
+        world.join(number, unit=unit)
+        world.payout(
+            number,
+            "gift",
+            300_000,
+            on="2024-09-02",
+            unit=unit,
+            by=world.kt if unit == "G1" else world.kt2,
+            occasion="2/9",
+        )
+    html = render_html(build_report(world.ctx, verify=False, period="2024"))
+    assert "(ít nhất 60% tổng chi)." in html
+    world.adopt(
+        "G2", "2024-06-15", effective_from="2024-07-01", version="G2-70", welfare_target_bp=7000
+    )
+    html = render_html(build_report(world.ctx, verify=False, period="2024"))
+    assert "(ít nhất 60% hoặc 70% tổng chi, tùy công đoàn: cột «Chỉ tiêu»)." in html
