@@ -503,3 +503,12 @@ def test_a_published_log_key_exposes_a_replaced_key_that_re_signed_the_checkpoin
     assert result.exit_code == 2 and "PHUCLOI_LOG_KEY: 'not-a-key' không phải khóa kiểm" in (
         " ".join(result.output.split())
     )
+
+
+def test_the_report_of_a_ledger_without_units_says_what_it_covers(ctx) -> None:  # type: ignore[no-untyped-def]
+    """`Phạm vi:` was followed by nothing on a ledger with no unit yet."""
+    from audit.report_html import build_report, render_html
+
+    html = render_html(build_report(ctx, verify=False))
+    assert "Phạm vi: <strong>toàn bộ sổ cái (chưa có đơn vị nào)</strong>" in html
+    assert 'Số phát hiện</th><td class="num">0</td>' in html

@@ -599,3 +599,11 @@ def test_the_report_states_the_welfare_targets_the_unions_are_judged_by(world) -
     )
     html = render_html(build_report(world.ctx, verify=False, period="2024"))
     assert "(ít nhất 60% hoặc 70% tổng chi, tùy công đoàn: cột «Chỉ tiêu»)." in html
+
+
+def test_the_reports_heading_names_its_period_and_scope_in_words(world) -> None:  # type: ignore[no-untyped-def]
+    """The heading gave the period as typed (`2024-Q3`) while section 3 said "Quý III/2024"."""
+    _override(world)
+    html = render_html(build_report(world.ctx, unit="G1", period="2024-Q3", verify=False))
+    assert "Phạm vi: <strong>G1</strong>" in html
+    assert "Kỳ: <strong>Quý III/2024</strong>" in html
