@@ -218,19 +218,37 @@ def recorded_times(engine: Any, event_ids: Iterable[str]) -> dict[str, str]:
     """When each event was recorded (`ledger_entries.recorded_at`, an ISO instant), by event
     id: what the evidence of a back-dating needs beside the effective date (a death recorded
     after the payout it makes a ghost payout, a record entered months after its date)."""
+    return {k: recorded for k, (recorded, _unit) in _entries(engine, event_ids).items()}
+
+
+def entry_units(engine: Any, event_ids: Iterable[str]) -> dict[str, str]:
+    """The unit each event was recorded in (`ledger_entries.unit_code`), by event id: what an
+    evidence row shows when the rule gave none (a member's death, leave or transfer)."""
+    return {k: unit for k, (_recorded, unit) in _entries(engine, event_ids).items() if unit}
+
+
+def _entries(engine: Any, event_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
     from sqlalchemy import select
 
     from ledger.tables import ledger_entries as e
 
     ids = sorted(set(event_ids))
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str | None]] = {}
     with engine.connect() as conn:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = conn.execute(
-                select(e.c.event_id, e.c.recorded_at).where(e.c.event_id.in_(chunk))
+                select(e.c.event_id, e.c.recorded_at, e.c.unit_code).where(e.c.event_id.in_(chunk))
             )
-            out.update({str(r.event_id): str(r.recorded_at) for r in rows})
+            out.update(
+                {
+                    str(r.event_id): (
+                        str(r.recorded_at),
+                        None if r.unit_code is None else str(r.unit_code),
+                    )
+                    for r in rows
+                }
+            )
     return out
 
 
@@ -420,6 +438,7 @@ __all__ = [
     "Judgment",
     "Rule",
     "detect",
+    "entry_units",
     "money_at_stake",
     "recorded_times",
     "rule_title",

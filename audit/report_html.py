@@ -31,6 +31,7 @@ from audit.detect import (
     RULES,
     DetectionReport,
     detect,
+    entry_units,
     money_at_stake,
     recorded_times,
     rule_title,
@@ -88,6 +89,8 @@ class InspectionReport:
     names: dict[str, str] = field(default_factory=dict)
     # when each evidence event was recorded, by event id (`audit.detect.recorded_times`)
     recorded: dict[str, str] = field(default_factory=dict)
+    # the unit each evidence event was recorded in, for a row the rule gave none
+    units: dict[str, str] = field(default_factory=dict)
 
 
 def _chart_period(detection: DetectionReport, ctx: Any, period: Period | None) -> Period | None:
@@ -158,6 +161,7 @@ def build_report(
         verification = run_verify(DatabaseSource(url, engine=ctx.engine), progress=progress)
     detection = detect(ctx, unit=unit, period=p, verification=verification, progress=progress)
     chart_period = _chart_period(detection, ctx, p)
+    evidence = [e.event_id for f in detection.findings for e in f.evidence]
     root = unit or _root(ctx)
     shares = _shares(ctx, root, chart_period) if root and chart_period else []
     return InspectionReport(
@@ -168,9 +172,8 @@ def build_report(
         scope=root or "",
         generated_at=clock.now(),
         names=_names(ctx, detection) if names else {},
-        recorded=recorded_times(
-            ctx.engine, (e.event_id for f in detection.findings for e in f.evidence)
-        ),
+        recorded=recorded_times(ctx.engine, evidence),
+        units=entry_units(ctx.engine, evidence),
     )
 
 
@@ -334,6 +337,7 @@ def render_html(report: InspectionReport) -> str:
             verdict=_verdict(report.verification),
             groups=groups,
             recorded=report.recorded,
+            units=report.units,
             judged=judged,
             stale=detection.stale_judgments,
             chart=Markup(share_chart(report.shares)),

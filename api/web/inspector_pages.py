@@ -315,7 +315,7 @@ def finding_page(
     unit: str | None = None,
     period: str | None = None,
 ) -> Response:
-    from audit.detect import recorded_times, rule_title
+    from audit.detect import entry_units, recorded_times, rule_title
 
     code = _unit(request, who, unit)
     label = _period(period, services(request).ctx)
@@ -328,6 +328,7 @@ def finding_page(
             f"No finding {finding} at {code} in {label}",
         )
     today = clock.today_vn()
+    events = [*found.event_ids, *(e.event_id for e in found.evidence)]
     return render(
         request,
         "inspector_finding.html",
@@ -335,10 +336,8 @@ def finding_page(
         title=("Dấu hiệu", "Finding"),
         f=found,
         rule=rule_title(found.rule, language(request)),
-        recorded=recorded_times(
-            services(request).ctx.engine,
-            [*found.event_ids, *(e.event_id for e in found.evidence)],
-        ),
+        recorded=recorded_times(services(request).ctx.engine, events),
+        units=entry_units(services(request).ctx.engine, events),
         unit=code,
         period=label,
         today=today.isoformat(),

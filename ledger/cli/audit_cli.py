@@ -945,7 +945,7 @@ def _instant(value: str | None) -> str:
 def _print_finding(f: Any) -> None:
     """One finding in full, as the inspection report shows it: what, who, how much, the
     evidence with when each entry was recorded, and the inspectors' judgments."""
-    from audit.detect import recorded_times, rule_title
+    from audit.detect import entry_units, recorded_times, rule_title
     from audit.report_html import TYPE_VI
     from audit.rules.base import SEVERITY_VI, STATUS_VI
 
@@ -962,7 +962,9 @@ def _print_finding(f: Any) -> None:
         typer.echo(f"  {label + ':':<30}{value}")
     typer.echo(f"  {f.explanation_vi}")
     typer.echo(f"  {f.explanation_en}")
-    recorded = recorded_times(open_context().engine, (e.event_id for e in f.evidence))
+    engine = open_context().engine
+    recorded = recorded_times(engine, (e.event_id for e in f.evidence))
+    units = entry_units(engine, (e.event_id for e in f.evidence))
     out = console()
     if f.evidence:
         out.print(
@@ -984,7 +986,7 @@ def _print_finding(f: Any) -> None:
                         TYPE_VI.get(e.what, e.what),
                         fmt_date(e.on),
                         _instant(recorded.get(e.event_id)),
-                        e.unit or "",
+                        e.unit or units.get(e.event_id, ""),
                         fmt_money(e.amount) if e.amount is not None else "",
                         ", ".join(e.people),
                         e.note,

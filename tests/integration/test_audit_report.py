@@ -493,6 +493,9 @@ def test_the_evidence_says_when_each_event_was_recorded(world) -> None:  # type:
     assert "<th>Ghi vào sổ lúc</th>" in html
     assert cells[leave.event_id][:3] == ["Ra khỏi tổ chức", "05/09/2024", "20/09/2024 15:00"]
     assert cells[payout.event_id][:3] == ["Chi phúc lợi", "10/09/2024", "10/09/2024 10:00"]
+    # the leave's unit, which the rule's evidence leaves out, from the entry it was recorded in
+    assert [e.unit for e in finding.evidence if e.event_id == leave.event_id] == [None]
+    assert cells[leave.event_id][3] == "G1"
 
 
 def test_audit_detect_shows_one_finding_with_its_evidence_and_judgments(
@@ -512,7 +515,13 @@ def test_audit_detect_shows_one_finding_with_its_evidence_and_judgments(
     assert "đã xác nhận vi phạm (confirmed)" in shown and "Chi sau khi đã nghỉ việc" in shown
     lines = {line.split("│")[1].strip(): line for line in shown.splitlines() if "│" in line}
     leave_row = [c.strip() for c in lines[leave.event_id].split("│")[1:-1]]
-    assert leave_row[:4] == [leave.event_id, "Ra khỏi tổ chức", "05/09/2024", "20/09/2024 15:00"]
+    assert leave_row[:5] == [
+        leave.event_id,
+        "Ra khỏi tổ chức",
+        "05/09/2024",
+        "20/09/2024 15:00",
+        "G1",
+    ]
     payout_row = [c.strip() for c in lines[payout.event_id].split("│")[1:-1]]
     assert payout_row[2:4] == ["10/09/2024", "10/09/2024 10:00"]
     as_json = json.loads(

@@ -1191,6 +1191,13 @@ def test_a_findings_evidence_says_when_each_event_was_recorded(web: Web) -> None
     }
     assert "Ghi vào sổ lúc" in detail
     assert recorded[leave.event_id] == ("05/09/2024", "20/09/2024 15:00")
+    units = {
+        re.search(r"/web/inspector/events/([0-9a-f-]{36})", row).group(1): re.search(  # type: ignore[union-attr]
+            r'class="unit">([^<]*)</td>', row
+        ).group(1)  # type: ignore[union-attr]
+        for row in rows
+    }
+    assert units[leave.event_id] == "G1"  # the rule gives no unit: the entry's own
     assert recorded[payout.event_id] == ("10/09/2024", "10/09/2024 10:00")
 
 
