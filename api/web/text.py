@@ -109,7 +109,7 @@ DISPUTE_REASONS: Final[dict[str, tuple[str, str]]] = {
 }
 
 SEVERITIES: Final[dict[str, tuple[str, str]]] = {
-    "high": ("Nghiêm trọng", "High"),
+    "high": ("Cao", "High"),  # as the inspection report and `audit detect` say it
     "medium": ("Trung bình", "Medium"),
     "low": ("Thấp", "Low"),
 }

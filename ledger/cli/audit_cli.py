@@ -859,6 +859,7 @@ def detect(
     Luôn thoát 0 khi chạy được: đây là báo cáo, không phải phán quyết (exit 0 even with
     findings; 2 on usage errors)."""
     from audit.detect import rule_title
+    from audit.rules.base import SEVERITY_VI
 
     if finding is not None and not FINDING_ID.fullmatch(finding):
         usage(
@@ -893,7 +894,7 @@ def detect(
         rows.append(
             (
                 str(i),
-                {"high": "CAO", "medium": "TB", "low": "thấp"}[f.severity],
+                SEVERITY_VI[f.severity],
                 rule_title(f.rule),
                 f.unit,
                 ", ".join(f.people[:4]) + ("…" if len(f.people) > 4 else ""),

@@ -510,6 +510,9 @@ def test_audit_detect_shows_one_finding_with_its_evidence_and_judgments(
     keys_for_world(home, "ubkt")
     listed = ok(cli(home, database_url, "audit detect")).stdout
     assert "phucloi audit detect --finding F-" in listed
+    # the severity as the report and the inspectors' page say it, not "CAO" or "TB"
+    row = next(line for line in listed.splitlines() if finding.id in line)
+    assert row.split("│")[2].strip() == "cao" and "CAO" not in listed
     shown = ok(cli(home, database_url, f"audit detect --finding {finding.id}")).stdout
     assert "1. Chi cho người không còn là đoàn viên (inactive_beneficiary)" in shown
     assert "đã xác nhận vi phạm (confirmed)" in shown and "Chi sau khi đã nghỉ việc" in shown

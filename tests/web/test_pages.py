@@ -879,6 +879,8 @@ def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
         in detail.text
     )
     assert '<dd id="status" data-status="open">Chưa xử lý</dd>' in detail.text
+    # the severity in the words of the report and `audit detect` ("cao"), not "Nghiêm trọng"
+    assert "<dd>Cao</dd>" in detail.text and "Nghiêm trọng" not in detail.text
     event = inspector.get(f"/web/inspector/events/{second.event_id}")
     assert event.status_code == 200 and "tet_support" in event.text
     token = csrf_of(detail.text)
