@@ -319,6 +319,11 @@ def test_resolve_gives_a_disputing_member_a_reply_apart_from_the_note(
     )
     [judged] = world.ledger.get_finding(findings["member_dispute"].id).judgments
     assert (judged["note"], judged["reply"]) == ("Có chữ ký nhận đủ", "Bạn đã ký nhận đủ")
+    # the report shows what the member was told beside the committee's reason
+    html = render_html(build_report(world.ctx, verify=False))
+    conclusions = html[html.index('id="ket-luan"') :]
+    assert "<td>Có chữ ký nhận đủ</td><td>Bạn đã ký nhận đủ</td>" in conclusions
+    assert "Trả lời đoàn viên: «Bạn đã ký nhận đủ»" in html
     other = cli(
         home,
         database_url,
