@@ -924,6 +924,13 @@ def detect(
             "Bằng chứng của một phát hiện / one finding's evidence: "
             f"phucloi audit detect --finding {report.findings[0].id}"
         )
+    if report.stale_judgments:
+        typer.echo(
+            f"Kết luận không còn áp dụng / judgments set aside or of findings no longer detected "
+            f"({len(report.stale_judgments)}): "
+            + ", ".join(sorted(report.stale_judgments))
+            + " (xem / see `--json` stale_judgments, `phucloi audit report`)"
+        )
     for rule_id, message in report.rule_errors.items():
         typer.echo(f"Cảnh báo / Warning: quy tắc {rule_id} lỗi / rule failed: {message}", err=True)
 

@@ -431,6 +431,29 @@ def test_a_report_of_one_union_lists_no_other_unions_stale_judgments(world) -> N
     assert "kt2.g2 chưa khai" in html and "(không còn phát hiện)" in html
 
 
+def test_audit_detect_names_the_judgments_whose_finding_is_gone(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    """The command line said nothing of a judged finding no longer detected: only `--json`
+    and the report listed it."""
+    register_officer(world, "kt2.g2", "finance_officer", "G2")
+    [finding] = detect(world.ctx).findings
+    _judge(world, finding, "confirm", "chưa khai hồ sơ", "2024-10-01")
+    world.join("CB4", unit="G2")
+    with at("2024-10-02"):
+        world.submit(
+            "officer.link_member", by=world.admin, body={"officer": "kt2.g2", "member": "CB4"}
+        )
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    out = ok(cli(home, database_url, "audit detect")).stdout
+    assert (
+        f"Kết luận không còn áp dụng / judgments set aside or of findings no longer detected (1): {finding.id}"
+        in out
+    )
+    assert finding.id not in ok(cli(home, database_url, "audit detect --unit G1")).stdout
+
+
 def test_a_judgment_set_aside_is_listed_only_where_its_finding_is(world) -> None:  # type: ignore[no-untyped-def]
     _override(world)
     [finding] = detect(world.ctx).findings
