@@ -200,3 +200,40 @@ def test_a_former_member_of_a_dissolved_union_disputes_through_the_union_above(a
     assert [(x["entry"], x["text"]) for x in lookups.disputes(api.ledger, ["D"])] == [
         (gift.event_id, "Chỉ nhận 200.000")
     ]
+
+
+def test_an_inspector_of_one_union_reads_no_other_unions_stale_judgments(api) -> None:  # type: ignore[no-untyped-def]
+    """GET /findings?unit=G1 listed every stale judgment of the ledger: G1's inspector read the
+    province inspector's note on a G2 officer."""
+    from audit.detect import detect
+    from tests.integration.test_detect_rules import register_officer
+
+    w = api.world
+    register_officer(w, "kt2.g2", "finance_officer", "G2")  # unlinked: a finding of G2
+    [finding] = [
+        f for f in detect(w.ctx).findings if f.rule == "unlinked_officer" and "kt2.g2" in f.people
+    ]
+    assert finding.unit == "G2"
+    with at("2024-10-01"):
+        w.submit(
+            "finding.resolve",
+            by=w.inspector,
+            unit="G2",
+            body={
+                "finding": finding.id,
+                "rule": "unlinked_officer",
+                "decision": "confirm",
+                "note": "Kế toán kt2.g2 giấu hồ sơ",
+            },
+        )
+    w.join("CB9", unit="G2")
+    with at("2024-10-02"):
+        w.submit("officer.link_member", by=w.admin, body={"officer": "kt2.g2", "member": "CB9"})
+    g1 = _inspector_of_g1(api)
+    mine = api.client.get("/findings?unit=G1", headers=g1)
+    assert mine.status_code == 200
+    assert mine.json()["stale_judgments"] == {} and "giấu hồ sơ" not in mine.text
+    province = api.client.get("/findings?unit=G2", headers=api.officer("ubkt")).json()
+    assert [j["note"] for j in province["stale_judgments"][finding.id]] == [
+        "Kế toán kt2.g2 giấu hồ sơ"
+    ]
