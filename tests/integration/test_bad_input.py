@@ -341,8 +341,7 @@ def test_a_death_dated_after_today_is_refused_naming_the_date(world: Any) -> Non
         (
             "member.relative",
             {"member": "DV001", "relative": "R1", "relation": "child"},
-            "ngày khai báo thân nhân 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã "
-            "xảy ra",
+            "ngày khai báo thân nhân 03/09/2024 sau hôm nay (02/09/2024): chỉ ghi khi đã xảy ra",
             "the date the relative was declared 2024-09-03 is after today (2024-09-02): it is "
             "recorded once it has happened",
         ),
