@@ -6,6 +6,7 @@ and a message in Vietnamese and English. Nothing is stored when one is raised.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +145,10 @@ _VI_ERRORS: dict[str, str] = {
 }
 
 
+# the " or " before the last of pydantic's choices ("'a', 'b' or 'other'", "1 or 2")
+_OR_LAST = re.compile(r" or (?=(?:'[^']*'|[^' ]+)$)")
+
+
 def validation_en(err: Mapping[str, Any]) -> str:
     """The English message for one pydantic validation error (ours: the part after " / ")."""
     if err.get("type") == "value_error" and (err.get("ctx") or {}).get("error") is not None:
@@ -158,7 +163,11 @@ def validation_vi(err: Mapping[str, Any]) -> str:
     template = _VI_ERRORS.get(str(err.get("type", "")))
     if template is None:
         return f"giá trị không hợp lệ ({err.get('msg', 'invalid')})"
+    ctx = dict(err.get("ctx") or {})
+    if isinstance(ctx.get("expected"), str):
+        # pydantic lists the choices in English: "'a', 'b' or 'other'"
+        ctx["expected"] = _OR_LAST.sub(" hoặc ", ctx["expected"])
     try:
-        return template.format(**(err.get("ctx") or {}))
+        return template.format(**ctx)
     except (KeyError, IndexError, ValueError):
         return f"giá trị không hợp lệ ({err.get('msg', 'invalid')})"

@@ -120,3 +120,12 @@ def test_a_stored_body_is_read_back_as_signed_even_with_characters_now_refused()
     with pytest.raises(pydantic.ValidationError):
         PayoutBody.model_validate(body)
     assert PayoutBody.model_validate(body, context={"stored": True}).occasion == "Tết\u200b"
+
+
+def test_a_choice_is_listed_in_vietnamese_with_hoac_not_or() -> None:
+    body = {"month": "2025-01", "kind": "fee", "amount": 100_000, "to_unit": "U1"}
+    with pytest.raises(InvalidCommand) as exc:
+        parse_command(command(type="remittance.record", body=body))
+    (kind,) = [p for p in exc.value.problems if p.field == "body.kind"]
+    assert kind.vi == "phải là một trong: 'union_fee', 'dues' hoặc 'other'"
+    assert kind.en == "Input should be 'union_fee', 'dues' or 'other'"
