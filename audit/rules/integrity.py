@@ -44,6 +44,7 @@ from audit.rules.base import (
 from audit.rules.facts import Facts, Reversal
 from audit.rules.membership import payout_evidence
 from audit.rules.timing import suspicious_reversal
+from ledger.clock import VIETNAM
 from ledger.domain.findings import dispute_finding_id
 from ledger.domain.money import format_dong
 
@@ -110,8 +111,8 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
             _event_evidence(
                 facts,
                 u.event_id,
-                f"ký lúc {u.recorded_at:%d/%m/%Y %H:%M} UTC",
-                f"signed at {u.recorded_at:%d/%m/%Y %H:%M} UTC",
+                f"ký lúc {u.recorded_at.astimezone(VIETNAM):%d/%m/%Y %H:%M}",
+                f"signed at {u.recorded_at.astimezone(VIETNAM):%d/%m/%Y %H:%M}",
             )
             for u in uses
         ]

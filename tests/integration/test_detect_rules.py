@@ -2201,6 +2201,8 @@ def test_signatures_made_with_a_key_revoked_from_an_earlier_date(world) -> None:
     assert (f.people, f.severity) == (("kt.g1",), "high")
     [seen] = [e for e in f.evidence if e.event_id == income.event_id]
     assert (seen.what, str(seen.on), seen.unit) == ("collection.other", "2024-09-15", "G1")
+    # when it was signed, in Vietnam's time as every other time the inspectors read
+    assert (seen.note, seen.note_en) == ("ký lúc 15/09/2024 10:00", "signed at 15/09/2024 10:00")
     # With #4's full verification the same signatures are found once, under the same id.
     verified = detect(world.ctx, verify=True)
     assert verified.verified and verified.verification_ok is False
