@@ -52,7 +52,7 @@ from functools import lru_cache
 
 from audit.rules.base import DetectedFinding, make
 from audit.rules.facts import Facts, Payout
-from audit.rules.membership import _window, kind_vi, loan_evidence, payout_evidence
+from audit.rules.membership import _window, kind_en, kind_vi, loan_evidence, payout_evidence
 from ledger.domain.catalogue import NON_CASH_WELFARE, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.domain.occasions import generic_occasion, occasion_key
@@ -89,6 +89,7 @@ OVERRIDE_EN = {
     "over_payout_cap": "over the per-payout cap",
     "over_period_cap": "over the period cap",
     "over_count": "over the count",
+    "over_per_occasion": "over the payouts per occasion",
     "kind_not_allowed": "a kind the policy does not have",
     "relative_not_eligible": "a relative not eligible",
     "reason_required": "no reason given",
@@ -338,7 +339,8 @@ def _repeated(
             f"chế cho phép tối đa {limit} lần (thừa {format_dong(excess)})."
         )
         en = (
-            f"{who_en} received {kind} {len(counted)} times in {label}; the policy allows at most "
+            f"{who_en} received {kind_en(kind)} {len(counted)} times in {window.label_en}; the policy "
+            f"allows at most "
             f"{limit} ({format_dong(excess)} too much)."
         )
         period = label
@@ -349,7 +351,7 @@ def _repeated(
             f"thừa {format_dong(excess)}."
         )
         en = (
-            f"{who_en} was paid {kind} {len(group)} times ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}): a "
+            f"{who_en} was paid {kind_en(kind)} {len(group)} times ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}): a "
             f"person dies once; {format_dong(excess)} too much."
         )
     elif reasons == {"kinds"}:
@@ -360,7 +362,7 @@ def _repeated(
             f"một dịp được chi dưới nhiều khoản, thêm {format_dong(excess)}."
         )
         en = (
-            f"{who_en} was paid {len(group)} times under {', '.join(kinds)} for one occasion "
+            f"{who_en} was paid {len(group)} times under {', '.join(kind_en(k) for k in kinds)} for one occasion "
             f"«{group[0].occasion}» ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}): one occasion paid under "
             f"several kinds, {format_dong(excess)} after the first."
         )
@@ -372,7 +374,7 @@ def _repeated(
             f"như một: {', '.join(f'«{t}»' for t in texts)}; thêm {format_dong(excess)}."
         )
         en = (
-            f"{who_en} was paid {kind} {len(group)} times ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}) for "
+            f"{who_en} was paid {kind_en(kind)} {len(group)} times ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}) for "
             f"what reads as one occasion in other words: {', '.join(f'«{t}»' for t in texts)}; "
             f"{format_dong(excess)} after the first."
         )
@@ -383,7 +385,7 @@ def _repeated(
             f"thừa {format_dong(excess)}."
         )
         en = (
-            f"{who_en} was paid {kind} {len(group)} times for one occasion "
+            f"{who_en} was paid {kind_en(kind)} {len(group)} times for one occasion "
             f"«{group[0].occasion}» ({group[0].on:%d/%m/%Y} to {group[-1].on:%d/%m/%Y}), {format_dong(excess)} too much."
         )
     return make(
@@ -423,7 +425,7 @@ def _loan_overrides(facts: Facts) -> list[DetectedFinding]:
                 amount=m.amount,
                 vi=f"Chủ tịch ({chair}) cho vay vượt quy chế ({codes}) {format_dong(m.amount)} "
                 f"cho {m.member}: «{m.justification or ''}».",
-                en=f"The chair ({chair}) overrode the policy ({', '.join(m.overridden)}) to lend "
+                en=f"The chair ({chair}) overrode the policy ({codes_en}) to lend "
                 f"{m.member} {format_dong(m.amount)}: «{m.justification or ''}».",
                 evidence=[evidence],
             )
@@ -437,6 +439,7 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
     for p in facts.counted_payouts():
         if p.overridden:
             codes = ", ".join(OVERRIDE_VI.get(c, c) for c in p.overridden)
+            codes_en = ", ".join(OVERRIDE_EN.get(c, c) for c in p.overridden)
             chair = ", ".join(p.approvers) or "—"
             out.append(
                 make(
@@ -447,13 +450,14 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     amount=p.amount,
                     vi=f"Chủ tịch ({chair}) cho chi vượt quy chế ({codes}) {format_dong(p.amount)} "
                     f"{kind_vi(p.kind)} cho {p.member}: «{p.justification or ''}».",
-                    en=f"The chair ({chair}) overrode the policy ({', '.join(p.overridden)}) to pay "
-                    f"{p.member} {format_dong(p.amount)} of {p.kind}: «{p.justification or ''}».",
+                    en=f"The chair ({chair}) overrode the policy ({codes_en}) to pay "
+                    f"{p.member} {format_dong(p.amount)} of {kind_en(p.kind)}: "
+                    f"«{p.justification or ''}».",
                     evidence=[
                         payout_evidence(
                             p,
                             f"vượt quy chế: {codes}",
-                            "overrode: " + ", ".join(OVERRIDE_EN.get(c, c) for c in p.overridden),
+                            f"overrode: {codes_en}",
                         )
                     ],
                 )
@@ -473,7 +477,7 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     amount=p.amount,
                     vi=f"Khoản {kind_vi(p.kind)} {format_dong(p.amount)} cho {p.member} không có "
                     f"trong quy chế {policy.version} mà không có quyết định vượt quy chế.",
-                    en=f"{p.kind} of {format_dong(p.amount)} to {p.member} is not allowed by policy "
+                    en=f"{kind_en(p.kind)} of {format_dong(p.amount)} to {p.member} is not allowed by policy "
                     f"{policy.version} and was not overridden.",
                     evidence=[payout_evidence(p)],
                 )
@@ -489,7 +493,7 @@ def over_cap(facts: Facts) -> list[DetectedFinding]:
                     stakes={p.event_id: p.amount - rule.per_payout_cap},
                     vi=f"{format_dong(p.amount)} {kind_vi(p.kind)} cho {p.member} vượt mức tối đa "
                     f"mỗi lần {format_dong(rule.per_payout_cap)} của quy chế {policy.version}.",
-                    en=f"{format_dong(p.amount)} of {p.kind} to {p.member} is over the per-payout cap "
+                    en=f"{format_dong(p.amount)} of {kind_en(p.kind)} to {p.member} is over the per-payout cap "
                     f"{format_dong(rule.per_payout_cap)} of policy {policy.version}.",
                     evidence=[payout_evidence(p)],
                 )
@@ -515,6 +519,7 @@ def _period_caps(facts: Facts) -> list[DetectedFinding]:
             windows[_window(facts, p)[0].label].append(p)
         for label, ps in windows.items():
             policy = facts.policy(ps[0].unit, ps[0].on)
+            window = _window(facts, ps[0])[0]
             rule = policy.rule(WelfareKind(kind)) if policy is not None else None
             if rule is None or rule.per_year_cap is None:
                 continue
@@ -533,8 +538,9 @@ def _period_caps(facts: Facts) -> list[DetectedFinding]:
                             people=[member, *(x.recorder for x in ps)],
                             amount=total - rule.per_year_cap,
                             vi=f"{member} nhận {kind_vi(kind)} tổng {format_dong(total)} trong kỳ "
-                            f"{label}, vượt mức tối đa {format_dong(rule.per_year_cap)}.",
-                            en=f"{member} received {format_dong(total)} of {kind} in {label}, over the "
+                            f"{window.label_vi}, vượt mức tối đa {format_dong(rule.per_year_cap)}.",
+                            en=f"{member} received {format_dong(total)} of {kind_en(kind)} in "
+                            f"{window.label_en}, over the "
                             f"period cap {format_dong(rule.per_year_cap)}.",
                             evidence=[payout_evidence(x) for x in ps[: i + 1]],
                             period=label,

@@ -49,6 +49,7 @@ from datetime import date, timedelta
 from audit.rules.base import DetectedFinding, Evidence, make
 from audit.rules.facts import Facts, FeeRelief, UnitMonth
 from ledger.domain.money import BP_PER_WHOLE, apply_rate, format_dong
+from ledger.domain.periods import month_text
 from ledger.domain.policy import Policy, expected_union_fee
 from ledger.domain.units import employer_key
 
@@ -270,13 +271,13 @@ def _month_vi(m: _Month) -> str:
 def _month_en(m: _Month) -> str:
     if m.estimate:
         return (
-            f"{m.month}: no fee recorded although {m.members} members were on the books "
+            f"{month_text(m.month)}: no fee recorded although {m.members} members were on the books "
             f"(registered salaries {format_dong(m.registered)}, dues declare salaries "
             f"{format_dong(_dues_payroll(m.um))}), estimated at {format_dong(m.owed)}"
         )
     assert m.um is not None
     text = (
-        f"{m.month}: {format_dong(m.um.fee)} recorded on a declared payroll of "
+        f"{month_text(m.month)}: {format_dong(m.um.fee)} recorded on a declared payroll of "
         f"{format_dong(m.um.payroll)}, dues declare salaries of "
         f"{format_dong(_dues_payroll(m.um))}, at least {format_dong(m.owed)} owed"
     )
@@ -324,8 +325,8 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 r.on,
                 r.unit,
                 r.amount,
-                note=f"{_NOTE[r.type]} {r.month}",
-                note_en=f"{_NOTE_EN[r.type]} {r.month}",
+                note=f"{_NOTE[r.type]} {month_text(r.month or '')}",
+                note_en=f"{_NOTE_EN[r.type]} {month_text(r.month or '')}",
             )
             for m in months
             if m.um is not None
@@ -385,7 +386,7 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 + "; ".join(_month_vi(m) for m in months)
                 + "."
                 + note_vi,
-                en=f"{unit} recorded {format_dong(fee)} of union fee in {quarter.label}, {format_dong(total)} "
+                en=f"{unit} recorded {format_dong(fee)} of union fee in {quarter.label_en}, {format_dong(total)} "
                 f"short of the {format_dong(owed)} owed at least (the fee rate on the declared payroll, or "
                 f"on the salaries its dues batches declare for the month when larger; "
                 f"tolerance {tolerance // 100}%): "

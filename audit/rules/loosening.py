@@ -38,7 +38,7 @@ from audit.rules.base import DetectedFinding, Evidence, finding_id, make
 from audit.rules.benefits import _repeat_days
 from audit.rules.facts import Facts, Movement, Payout, PolicyAdoption
 from audit.rules.membership import kind_en, kind_vi, loan_evidence, payout_evidence
-from audit.rules.timing import _replaced, loosened
+from audit.rules.timing import _replaced, field_words, loosened
 from ledger.domain.catalogue import WelfareKind
 from ledger.domain.money import format_dong
 from ledger.domain.occasions import generic_occasion, occasion_key
@@ -219,8 +219,12 @@ def policy_loosening(facts: Facts) -> list[DetectedFinding]:
                 used.append((loan_evidence(m, *note), money, m.signer))
         used.sort(key=lambda u: (u[0].on or a.on, u[0].event_id))
         total = sum(money for _e, money, _by in used)
-        fields = ", ".join(f"{f} (so với {'/'.join(v)})" for f, v in loose.items())
-        fields_en = ", ".join(f"{f} (against {'/'.join(v)})" for f, v in loose.items())
+        fields = ", ".join(
+            f"{field_words(f)[0]} (so với quy chế {'/'.join(v)})" for f, v in loose.items()
+        )
+        fields_en = ", ".join(
+            f"{field_words(f)[1]} (against policy {'/'.join(v)})" for f, v in loose.items()
+        )
         used_vi = used_en = ""
         if used:
             used_vi = (

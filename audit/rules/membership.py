@@ -51,7 +51,7 @@ from audit.rules.facts import Facts, MemberFacts, Movement, Payout, Relative
 from ledger.clock import local_date
 from ledger.domain.catalogue import Relation, WelfareKind
 from ledger.domain.money import format_dong
-from ledger.domain.periods import Period, parse_period
+from ledger.domain.periods import Period, month_text, parse_period
 from ledger.domain.rules import BEREAVEMENT_GRACE_DAYS
 
 
@@ -357,8 +357,10 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
             rolls_en = "who has no line in any dues batch"
             after_vi = after_en = ""
         else:
-            rolls_vi = f"người chỉ có tên trong bảng thu đoàn phí từ tháng {first}, sau khoản chi"
-            rolls_en = f"who is first listed in a dues batch for {first}, after the payout(s)"
+            rolls_vi = f"người chỉ có tên trong bảng thu đoàn phí từ tháng {month_text(first)}, sau khoản chi"
+            rolls_en = (
+                f"who is first listed in a dues batch for {month_text(first)}, after the payout(s)"
+            )
             after_vi = " Cần xem người này nghỉ không lương (thai sản...) hay được thêm tên sau."
             after_en = " Check for unpaid or maternity leave, or a name added afterwards."
         out.append(
@@ -469,7 +471,8 @@ def relatives_over_member_cap(facts: Facts) -> list[DetectedFinding]:
                 f"mới khai báo lại được tính mức từ đầu (thừa {format_dong(excess)}).",
                 en=f"{len(suspects)} relatives of {member} ({codes}), declared without a citizen "
                 f"ID by the officer who paid them, shortly before their first payout, together "
-                f"drew {kind} {len(paid)} times ({format_dong(total)}) in {window.label}, where one "
+                f"drew {kind_en(kind)} {len(paid)} times ({format_dong(total)}) in {window.label_en}, "
+                f"where one "
                 f"beneficiary may have {limits_en}: each newly declared relative restarts the "
                 f"limits ({format_dong(excess)} beyond them).",
                 evidence=evidence,
@@ -583,7 +586,8 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
             for (_kind, _label, label_vi), (items, cap) in sorted(capped.items())
         )
         over_en = "".join(
-            f" {items[0].kind} in {label}: {format_dong(sum(p.amount for p in items))} in all, over "
+            f" {kind_en(items[0].kind)} in {parse_period(label).label_en}: "
+            f"{format_dong(sum(p.amount for p in items))} in all, over "
             f"the period cap of {format_dong(cap)} per person."
             for (_kind, label, _label_vi), (items, cap) in sorted(capped.items())
         )
@@ -772,7 +776,7 @@ def _paid_again(
     evidence = [payout_evidence(p) for p in shown]
     evidence += [_declaration_evidence(facts, m, r, unit) for r in (first, again) if r.event_id]
     names = ", ".join(sorted({kind_vi(p.kind) for p in later}))
-    names_en = ", ".join(sorted({p.kind for p in later}))
+    names_en = ", ".join(sorted({kind_en(p.kind) for p in later}))
     alike_vi = "cùng họ tên và ngày sinh" if same_person else "cùng họ tên và quan hệ"
     alike_en = (
         "the same name and date of birth" if same_person else "the same name and relationship"

@@ -47,10 +47,12 @@ from datetime import date, datetime, timedelta
 from audit.rules.base import DetectedFinding, Evidence, Severity, finding_id, make
 from audit.rules.benefits import occasion_key
 from audit.rules.facts import Facts, LateRecord, Movement, Payout, PolicyAdoption, Reversal
-from audit.rules.membership import kind_vi, payout_evidence
+from audit.rules.membership import kind_en, kind_vi, payout_evidence
 from audit.rules.people import LINKS_VI, officer_tie
 from ledger.clock import local_date
+from ledger.domain.catalogue import SpendingCategory, WelfareKind
 from ledger.domain.money import format_dong
+from ledger.domain.periods import month_text
 from ledger.domain.policy import Oversight, Policy, PolicyBook, resolve
 
 TYPE_VI = {
@@ -70,6 +72,24 @@ TYPE_VI = {
     "member.transfer": "chuyển sinh hoạt",
     "member.salary": "thay đổi mức lương đóng",
     "policy.adopt": "quy chế chi tiêu nội bộ",
+}
+TYPE_EN = {
+    "payout.record": "welfare payout",
+    "approval.decide": "approval",
+    "reversal.record": "reversal",
+    "loan.disburse": "loan disbursement",
+    "loan.repay": "loan repayment",
+    "loan.write_off": "loan write-off",
+    "collection.dues": "dues collection",
+    "collection.union_fee": "union fee collection",
+    "collection.other": "other income",
+    "expense.record": "expense",
+    "remittance.record": "remittance to the upper level",
+    "member.leave": "membership end",
+    "member.death": "death report",
+    "member.transfer": "member transfer",
+    "member.salary": "salary change",
+    "policy.adopt": "spending policy",
 }
 
 
@@ -192,6 +212,47 @@ def _looser(new: int | None, old: int | None, *, higher_is_looser: bool = True) 
     return new > old if higher_is_looser else new < old
 
 
+# What a policy field path of `loosened` is called in words (the same in both languages).
+_FIELD_WORDS = {
+    "welfare_target_bp": ("tỷ lệ chi phúc lợi tối thiểu", "the welfare spending target"),
+    "approval_threshold": ("ngưỡng duyệt", "the approval threshold"),
+    "backdate_days": ("số ngày được ghi lùi", "the days a record may be back-dated"),
+    "split_window_days": (
+        "số ngày cộng dồn các khoản chi tách nhỏ",
+        "the days split payouts are summed over",
+    ),
+    "detection": ("các ngưỡng phát hiện", "the detection thresholds"),
+    "min_bp": ("tỷ lệ tối thiểu", "the minimum share"),
+    "max_bp": ("tỷ lệ tối đa", "the maximum share"),
+    "per_payout_cap": ("mức tối đa mỗi lần", "the cap per payout"),
+    "per_year_cap": ("mức tối đa trong kỳ", "the cap per period"),
+    "max_count": ("số lần tối đa", "the most payouts per period"),
+    "max_per_occasion": ("số đợt tối đa cho một dịp", "the most instalments per occasion"),
+    "relatives_eligible": ("chi cho thân nhân", "payouts to relatives"),
+    "requires_reason": ("yêu cầu ghi lý do", "the reason required"),
+}
+
+
+def field_words(path: str) -> tuple[str, str]:
+    """A policy field path of `loosened` in words, Vietnamese and English:
+    `welfare.hardship_sudden.per_payout_cap` → `mức tối đa mỗi lần của Hỗ trợ khó khăn đột
+    xuất` / `the cap per payout of …`; a path it does not know is returned as it is."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return _FIELD_WORDS.get(path, (path, path))
+    name, _, leaf = rest.partition(".")
+    try:
+        what = WelfareKind(name) if head == "welfare" else SpendingCategory(name)
+    except ValueError:
+        return path, path
+    if head == "welfare" and not leaf:
+        return f"thêm khoản {what.label_vi}", f"the new kind {what.label_en}"
+    vi, en = _FIELD_WORDS.get(leaf, (leaf, leaf))
+    if head == "category_limits":
+        return f"{vi} chi {what.label_vi}", f"{en} of spending on {what.label_en}"
+    return f"{vi} của {what.label_vi}", f"{en} of {what.label_en}"
+
+
 def loosened(new: Policy, old: Policy | None) -> list[str]:
     """The fields in which policy version `new` is looser than `old` (field paths)."""
     if old is None:
@@ -265,8 +326,15 @@ def _backdated_policy(facts: Facts, a: PolicyAdoption) -> DetectedFinding | None
         listed_en = f", the first and last {_SHOWN} listed"
     loose_vi = loose_en = ""
     if loose and old is not None:
-        loose_vi = f"; nới lỏng so với quy chế {old.version} đang áp dụng: {', '.join(loose)}"
-        loose_en = f"; looser than {old.version}, then in force: {', '.join(loose)}"
+        words = [field_words(f) for f in loose]
+        loose_vi = (
+            f"; nới lỏng so với quy chế {old.version} đang áp dụng: "
+            f"{', '.join(vi for vi, _en in words)}"
+        )
+        loose_en = (
+            f"; looser than policy {old.version}, then in force: "
+            f"{', '.join(en for _vi, en in words)}"
+        )
     evidence = [
         Evidence(
             a.event_id,
@@ -523,7 +591,7 @@ def _payout_reversal(
         amount=t.amount,
         vi=f"Khoản chi {kind_vi(t.kind)} {format_dong(t.amount)} cho {t.member} bị hủy{who_vi}, "
         f"{vi} (lý do: «{r.reason}»).",
-        en=f"A {t.kind} payout of {format_dong(t.amount)} to {t.member} was reversed{who_en} {en} "
+        en=f"A {kind_en(t.kind)} payout of {format_dong(t.amount)} to {t.member} was reversed{who_en} {en} "
         f"(reason: «{r.reason}»).",
         evidence=evidence,
         stakes={t.event_id: t.amount},
@@ -551,8 +619,8 @@ def _movement_reversal(
             t.unit,
             amount or None,
             tuple(p for p in (t.member, t.signer) if p),
-            t.month or t.key,
-            note_en=t.month or t.key,
+            month_text(t.month) if t.month else t.key,
+            note_en=month_text(t.month) if t.month else t.key,
         ),
         _reversal_evidence(r),
     ]
@@ -585,7 +653,7 @@ def _movement_reversal(
         people=[p for p in (t.member, t.signer, r.signer) if p],
         amount=amount - again,
         vi=f"Bút toán {what} {format_dong(amount)} của {unit} bị hủy{who_vi}, {vi}",
-        en=f"A {t.type} of {format_dong(amount)} of {unit} was reversed{who_en} {en}",
+        en=f"A {TYPE_EN.get(t.type, t.type)} of {format_dong(amount)} of {unit} was reversed{who_en} {en}",
         evidence=evidence,
         stakes={t.event_id: amount - again},
     )

@@ -72,7 +72,7 @@ from operator import attrgetter, itemgetter
 from audit.rules.base import DetectedFinding, Evidence, Severity, make
 from audit.rules.benefits import occasion_key, reworded
 from audit.rules.facts import Facts, MemberFacts, Movement, Payout, UnitMonth
-from audit.rules.membership import kind_vi, payout_evidence
+from audit.rules.membership import kind_en, kind_vi, payout_evidence
 from audit.rules.spending import expense_evidence
 from ledger.domain.catalogue import (
     NON_CASH_WELFARE,
@@ -82,7 +82,7 @@ from ledger.domain.catalogue import (
     WelfareKind,
 )
 from ledger.domain.money import BP_PER_WHOLE, compare_share, div_half_up, format_dong, share_bp
-from ledger.domain.periods import Period
+from ledger.domain.periods import Period, month_text
 from ledger.domain.policy import Policy, grassroots_share, standard_part
 
 _NOT_CASH = {k.value for k in NON_CASH_WELFARE | SEPARATE_BOOK_WELFARE}
@@ -166,7 +166,7 @@ def concentration(facts: Facts) -> list[DetectedFinding]:
                     f"(các đơn vị khác: {_pct(peer_top)}; Gini {_pct(gini)} so với "
                     f"{_pct(peer_gini)}).",
                     en=f"{len(top)} people receive {_pct(top_share)} of {unit}'s welfare money in "
-                    f"{period.label} (peers' median {_pct(peer_top)}; Gini {_pct(gini)} vs "
+                    f"{period.label_en} (peers' median {_pct(peer_top)}; Gini {_pct(gini)} vs "
                     f"{_pct(peer_gini)}).",
                     evidence=[payout_evidence(p) for m in top for p in people[m]],
                     union_period=period.label,
@@ -457,7 +457,7 @@ def _dear(
         f"{when_vi} cho {len(high)} người, gấp {_ratio(per_head, reference)} lần mức trung vị "
         f"{format_dong(reference)}/người các đơn vị khác chi cùng khoản, cùng mùa "
         f"(chênh {format_dong(extra)})." + why_vi,
-        en=f"{unit} gave {kind} in kind worth {format_dong(per_head)} a head ({shown}) {when_en} to "
+        en=f"{unit} gave {kind_en(kind)} in kind worth {format_dong(per_head)} a head ({shown}) {when_en} to "
         f"{len(high)} people, {_ratio(per_head, reference)}× the median {format_dong(reference)} a "
         f"head other unions gave of that kind in the same season ({format_dong(extra)} more)."
         + why_en,
@@ -712,7 +712,7 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                     people=[],
                     amount=max(0, at_stake),
                     vi=f"{unit} trong {period.label_vi}: " + "; ".join(problems_vi) + ".",
-                    en=f"{unit} in {period.label}: " + "; ".join(problems_en) + ".",
+                    en=f"{unit} in {period.label_en}: " + "; ".join(problems_en) + ".",
                     evidence=[],
                     union_period=period.label,
                 )
@@ -748,13 +748,14 @@ def _record_note(record: Movement, due_by: date) -> tuple[str, str]:
     """The note on a collection or a remittance of the quarter (Vietnamese, English)."""
     kind_vi = _KIND_VI.get(record.key, record.key)
     kind_en = _KIND_EN.get(record.key, record.key)
+    month = month_text(record.month or "")
     if record.type == "remittance.record":
         late = record.on > due_by
         return (
-            f"nộp cấp trên ({kind_vi}) {record.month}" + (" — sau hạn" if late else ""),
-            f"remitted ({kind_en}) {record.month}" + (" — after the due date" if late else ""),
+            f"nộp cấp trên ({kind_vi}) {month}" + (" — sau hạn" if late else ""),
+            f"remitted ({kind_en}) {month}" + (" — after the due date" if late else ""),
         )
-    return f"{kind_vi} {record.month}", f"{kind_en} {record.month}"
+    return f"{kind_vi} {month}", f"{kind_en} {month}"
 
 
 def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
@@ -814,7 +815,7 @@ def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
                 vi=f"{unit} trong {quarter.label_vi} phải nộp cấp trên {format_dong(owed)} "
                 f"({parts_vi}) nhưng đến hạn {due_by:%d/%m/%Y} chỉ nộp {format_dong(on_time)}, "
                 f"còn thiếu {format_dong(short)}{late_vi}.",
-                en=f"{unit} owed its upper level {format_dong(owed)} for {quarter.label} ({parts_en}) "
+                en=f"{unit} owed its upper level {format_dong(owed)} for {quarter.label_en} ({parts_en}) "
                 f"but remitted {format_dong(on_time)} by the due date {due_by:%d/%m/%Y}, {format_dong(short)} short"
                 f"{late_en}.",
                 evidence=[

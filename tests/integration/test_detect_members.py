@@ -205,7 +205,7 @@ def test_a_need_based_payout_to_a_member_no_dues_batch_lists(world) -> None:  # 
     assert set(by_member) == {"DV3", "DV5"}
     back = by_member["DV5"]
     assert (back.severity, back.amount, back.period) == ("low", 500_000, "2024-11")
-    assert "first listed in a dues batch for 2024-12, after the payout" in back.explanation_en
+    assert "first listed in a dues batch for 12/2024, after the payout" in back.explanation_en
     f = by_member["DV3"]
     assert f.people == ("DV3", "kt.g1")
     assert set(f.event_ids) == {hardship.event_id, visit.event_id, ghost_join.event_id}
@@ -222,7 +222,7 @@ def test_a_need_based_payout_to_a_member_no_dues_batch_lists(world) -> None:  # 
     by_member = {f.people[0]: f for f in found(world, "inactive_beneficiary")}
     assert set(by_member) == {"DV3", "DV5"}
     assert by_member["DV3"].severity == "medium"  # the payer back-dated the join
-    assert "first listed in a dues batch for 2025-01" in by_member["DV3"].explanation_en
+    assert "first listed in a dues batch for 01/2025" in by_member["DV3"].explanation_en
 
     # listed in a batch by the payout's month, the member is on the rolls
     _dues(world, "2024-08", ["DV3"])
@@ -275,7 +275,7 @@ def test_a_leave_that_began_before_the_unions_dues_records_is_judged_as_any_leav
     }
     assert visits["DV04"].event_id in by_member["DV04"].event_ids
     assert visits["DV02"].event_id not in {e for f in by_member.values() for e in f.event_ids}
-    assert "first listed in a dues batch for 2024-12" in by_member["DV04"].explanation_en
+    assert "first listed in a dues batch for 12/2024" in by_member["DV04"].explanation_en
 
 
 def test_no_dues_finding_where_the_union_collected_no_dues(world) -> None:  # type: ignore[no-untyped-def]

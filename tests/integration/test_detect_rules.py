@@ -449,7 +449,10 @@ def test_one_hospital_stay_paid_under_several_kinds(world) -> None:  # type: ign
     assert set(f.event_ids) == {visit.event_id, illness.event_id, hardship.event_id}
     assert dict(f.stakes) == {illness.event_id: 3_000_000, hardship.event_id: 3_000_000}
     assert "cho cùng một dịp «Nằm viện 11/2024»" in f.explanation_vi
-    assert "sickness_visit, serious_illness, hardship_sudden" in f.explanation_en
+    assert (
+        "under Sickness visit, Serious illness support, Sudden hardship allowance for"
+        in f.explanation_en
+    )
 
 
 def test_a_generic_occasion_text_does_not_make_two_counted_payouts_one_occasion(world) -> None:  # type: ignore[no-untyped-def]
@@ -1465,8 +1468,9 @@ def test_a_policy_back_dated_over_money_already_recorded(world) -> None:  # type
     assert f.id == finding_id("backdating", [adopted.event_id])
     assert "xét lại 2 bản ghi" in f.explanation_vi and "800.000" in f.explanation_vi
     assert "lùi về 01/08/2024 (122 ngày)" in f.explanation_vi
-    assert "welfare_target_bp" in f.explanation_en
-    assert "category_limits.administration.max_bp" in f.explanation_en
+    assert "the welfare spending target" in f.explanation_en
+    assert "the maximum share of spending on Administration" in f.explanation_en
+    assert "tỷ lệ tối đa chi Quản lý hành chính" in f.explanation_vi
     assert f.period == "2024-08"
     assert f in found(world, "backdating", unit="G1", period="2024-10")
 
@@ -2654,14 +2658,15 @@ def test_a_chairs_own_version_lifting_caps_and_the_threshold_and_the_payouts_tha
     assert f.id == finding_id("policy_loosening", [adopted.event_id])
     assert f.period == "2024-11"
     for field in (
-        "approval_threshold",
-        "welfare.sickness_visit.per_payout_cap",
-        "welfare.sickness_visit.max_count",
-        "welfare.hardship_sudden.per_payout_cap",
-        "welfare.hardship_sudden.per_year_cap",
-        "welfare.hardship_sudden.max_count",
+        "the approval threshold",
+        "the cap per payout of Sickness visit",
+        "the most payouts per period of Sickness visit",
+        "the cap per payout of Sudden hardship allowance",
+        "the cap per period of Sudden hardship allowance",
+        "the most payouts per period of Sudden hardship allowance",
     ):
-        assert field in f.explanation_en
+        assert f"{field} (against policy " in f.explanation_en
+    assert "mức tối đa mỗi lần của Thăm hỏi ốm đau (so với quy chế " in f.explanation_vi
     assert "G1-2024-11" in f.explanation_vi and "3 khoản chi" in f.explanation_vi
     # Not back-dated: rule 8 has nothing to say about it.
     assert found(world, "backdating") == []
@@ -2690,7 +2695,7 @@ def test_a_version_allowing_more_instalments_of_one_occasion_is_high_once_one_us
 
     [f] = found(world, "policy_loosening")
     assert (f.severity, f.amount, f.event_ids) == ("medium", 0, (adopted.event_id,))
-    assert "welfare.gift.max_per_occasion" in f.explanation_en
+    assert "the most instalments per occasion of Gift" in f.explanation_en
 
     second = world.payout("DV1", "gift", 200_000, on="2024-09-20", occasion=text)
     [f] = found(world, "policy_loosening")

@@ -4,6 +4,11 @@ read in English as the English pages write, and every evidence note has an Engli
 - An English explanation or note writes amounts as the Vietnamese does and the English pages
   show them (`480.000 đ`, never `480000 đồng`) and dates as `dd/mm/yyyy` (never
   `2026-01-10`).
+- Neither language, in an explanation or an evidence note, outside what was typed into the
+  records (quoted «…»), shows a catalogue key (`hardship_sudden`, `approval_threshold`), a
+  policy field path or a command type (`collection.union_fee`): their words instead; nor a
+  month or a quarter as stored (`2025-01`, `2025-Q1`, `lunar-2025`): `01/2025`, `Quý I/2025`,
+  `Q1 2025` as the pages write them (a policy version, `quy chế 2025-07`, is its name).
 - Every evidence note (`note`, Vietnamese, as older exports know it) has its English
   (`note_en`) beside it, in the finding's JSON too: with what was typed into the records
   (quoted «…»), the currency and the word Tết taken out, no Vietnamese letter is left, nor a
@@ -32,6 +37,16 @@ VIETNAMESE = re.compile(
 )
 QUOTED = re.compile(r"«[^»]*»")
 RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+DOTTED = re.compile(r"\b[a-z]{2,}(?:_[a-z]+)*\.[a-z]{2,}(?:_[a-z]+)*\b")
+STORED_PERIOD = re.compile(
+    r"(?<![\w/-])(?<!quy chế )(?<!policy )\d{4}-(?:0[1-9]|1[0-2]|Q[1-4])(?![\w-])|\blunar-\d{4}\b"
+)
+
+
+def _written_as_stored(text: str) -> list[str]:
+    """Keys, field paths, command types and stored periods outside the quoted «…»."""
+    rest = QUOTED.sub(" ", text)
+    return RAW_KEY.findall(rest) + DOTTED.findall(rest) + STORED_PERIOD.findall(rest)
 
 
 def _written_raw(text: str) -> list[str]:
@@ -55,6 +70,35 @@ def test_the_patterns_catch_raw_amounts_and_iso_dates_only() -> None:
         "29faaae398791ccf, 480.000 đ on 10/01/2026, 38,06%."
     )
     assert _written_raw(said) == ["480000", "8454200", "5000", "2026-01-10"]
+
+
+def test_the_patterns_catch_keys_command_types_and_stored_periods_only() -> None:
+    said = (
+        "ct.G08 paid hardship_sudden in 2025-Q1 and lunar-2025 for 2025-01; a collection.dues "
+        "under welfare.gift.per_year_cap; quy chế 2025-07, policy G08-2025-08, «tet_support "
+        "2025-02», 01/2025, Quý I/2025, Q1 2025, e.g. Tết Ất Tỵ 2025."
+    )
+    assert _written_as_stored(said) == [
+        "hardship_sudden",
+        "per_year_cap",
+        "collection.dues",
+        "welfare.gift",
+        "2025-Q1",
+        "lunar-2025",
+        "2025-01",
+    ]
+
+
+def test_every_rule_writes_words_not_keys_and_periods_as_the_pages_do(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    findings = _planted_findings(ctx, tmp_path)
+    raw = {}
+    for f in findings:
+        texts = [f.explanation_vi, f.explanation_en]
+        texts += [t for e in f.evidence for t in (e.note, e.note_en) if t]
+        for text in texts:
+            if found := _written_as_stored(text):
+                raw[f"{f.rule}: {text}"] = found
+    assert not raw, "\n".join(f"{k}\n  -> {v}" for k, v in raw.items())
 
 
 def test_every_rule_says_amounts_and_dates_in_english_as_the_pages_do(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
