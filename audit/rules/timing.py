@@ -50,7 +50,7 @@ from audit.rules.facts import Facts, LateRecord, Movement, Payout, PolicyAdoptio
 from audit.rules.membership import kind_en, kind_vi, payout_evidence
 from audit.rules.people import LINKS_VI, officer_tie
 from ledger.clock import local_date
-from ledger.domain.catalogue import SpendingCategory, WelfareKind
+from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.domain.periods import month_text
 from ledger.domain.policy import Oversight, Policy, PolicyBook, resolve
@@ -598,6 +598,25 @@ def _payout_reversal(
     )
 
 
+_REMITTED = {"union_fee": ("KPCĐ", "union fee"), "dues": ("đoàn phí", "dues")}
+
+
+def _movement_note(t: Movement) -> tuple[str, str]:
+    """What a reversed money record was for, in words: its month, or its income source,
+    spending category or remittance kind by its label (a loan's code as it is)."""
+    if t.month:
+        return month_text(t.month), month_text(t.month)
+    if t.type == "collection.other" and t.key in IncomeSource.__members__:
+        source = IncomeSource(t.key)
+        return source.label_vi, source.label_en
+    if t.type == "expense.record" and t.key in SpendingCategory.__members__:
+        category = SpendingCategory(t.key)
+        return category.label_vi, category.label_en
+    if t.type == "remittance.record" and t.key in _REMITTED:
+        return _REMITTED[t.key]
+    return t.key, t.key
+
+
 def _movement_reversal(
     facts: Facts, r: Reversal, t: Movement, match: tuple[Movement, int] | None
 ) -> DetectedFinding | None:
@@ -611,6 +630,7 @@ def _movement_reversal(
     who_vi = " do chính người ghi bút toán gốc đảo" if same else ""
     who_en = ", reversed by the officer who recorded it" if same else ""
     unit = t.unit or r.unit
+    note, note_en = _movement_note(t)
     evidence = [
         Evidence(
             t.event_id,
@@ -619,8 +639,8 @@ def _movement_reversal(
             t.unit,
             amount or None,
             tuple(p for p in (t.member, t.signer) if p),
-            month_text(t.month) if t.month else t.key,
-            note_en=month_text(t.month) if t.month else t.key,
+            note,
+            note_en=note_en,
         ),
         _reversal_evidence(r),
     ]
@@ -653,7 +673,7 @@ def _movement_reversal(
         people=[p for p in (t.member, t.signer, r.signer) if p],
         amount=amount - again,
         vi=f"Bút toán {what} {format_dong(amount)} của {unit} bị hủy{who_vi}, {vi}",
-        en=f"A {TYPE_EN.get(t.type, t.type)} of {format_dong(amount)} of {unit} was reversed{who_en} {en}",
+        en=f"The {TYPE_EN.get(t.type, t.type)} of {format_dong(amount)} of {unit} was reversed{who_en} {en}",
         evidence=evidence,
         stakes={t.event_id: amount - again},
     )

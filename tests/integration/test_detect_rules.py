@@ -16,6 +16,7 @@ import pytest
 from audit.detect import RULES, detect
 from audit.rules.base import finding_id, union_finding_id
 from ledger.client import OfficerSigner
+from ledger.domain.catalogue import IncomeSource
 from ledger.domain.policy import load_default_book
 from ledger.signing import encode_b64
 from tests.support import at, entries, officer_key
@@ -1725,6 +1726,11 @@ def test_two_equal_donations_of_two_enterprises_are_not_a_duplicate_to_reverse(w
     [f] = found(world, "suspicious_reversal")
     assert (set(f.event_ids), f.amount) == ({b.event_id, b_off.event_id}, 10_000_000)
     assert (f.severity, f.people) == ("high", ("kt.g1",))
+    # the reversed record is named by its income source's label, not its key
+    [kept] = [e for e in f.evidence if e.event_id == b.event_id]
+    donated = IncomeSource.donation
+    assert (kept.note, kept.note_en) == (donated.label_vi, donated.label_en) != ("donation",) * 2
+    assert f.explanation_en.startswith("The other income of 10.000.000 đ of G1 was reversed")
 
 
 # --- 10, 11 --------------------------------------------------------------------------------------
