@@ -137,6 +137,14 @@ def search_members(
 # --- allowance before a payout -------------------------------------------------------------------
 
 
+def _not_active(on: date, lang: str) -> str:
+    return text.pick(
+        lang,
+        f"không phải đoàn viên đang sinh hoạt ngày {on:%d/%m/%Y}",
+        f"not an active member on {on:%d/%m/%Y}",
+    )
+
+
 def allowance(
     ledger: Ledger, member: Member, kind: WelfareKind, on: date, lang: str
 ) -> dict[str, Any]:
@@ -149,15 +157,7 @@ def allowance(
 
     row("Đơn vị chi trả", "Paying unit", unit or "—")
     if unit is None:
-        row(
-            "Tình trạng",
-            "Membership",
-            text.pick(
-                lang,
-                f"không phải đoàn viên đang sinh hoạt ngày {on:%d/%m/%Y}",
-                f"not an active member on {on:%d/%m/%Y}",
-            ),
-        )
+        row("Tình trạng", "Membership", _not_active(on, lang))
         return {"unit": None, "rows": rows, "approval_threshold": None, "allowed": False}
     policy = ledger.policy_for(unit, on)
     if policy is None:
@@ -251,15 +251,7 @@ def loan_allowance(ledger: Ledger, member: Member, on: date, lang: str) -> dict[
     base: dict[str, Any] = {"unit": unit, "outstanding": owed, "open_loans": len(open_loans)}
     row("Đơn vị cho vay", "Lending unit", unit or "—")
     if unit is None:
-        row(
-            "Tình trạng",
-            "Membership",
-            text.pick(
-                lang,
-                f"không phải đoàn viên đang sinh hoạt ngày {on:%d/%m/%Y}",
-                f"not an active member on {on:%d/%m/%Y}",
-            ),
-        )
+        row("Tình trạng", "Membership", _not_active(on, lang))
         owing()
         return base | {"rows": rows, "allowed": False}
     policy = ledger.policy_for(unit, on)
