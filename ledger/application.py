@@ -50,7 +50,7 @@ from __future__ import annotations
 import gc
 import secrets
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -191,6 +191,10 @@ def _stale(work: Work, since: Sequence[Mapping[str, Any]]) -> bool:
     return False
 
 
+# The commands that change the member index's citizen blind indexes (`Ledger._namesakes`).
+CITIZEN_COMMANDS = frozenset({"member.join", "member.erase"})
+
+
 class _Careful(Exception):
     """An optimistic attempt that must be made again after `_sync` (module docstring)."""
 
@@ -237,6 +241,8 @@ class Ledger(Application[UUID]):
         self.projectors: list[Projector] = [project_member_index, *projectors]
         self._lock = threading.RLock()
         self._known_head: int | None = None  # the log head the aggregate cache reflects
+        # Member numbers by citizen blind index, as of `_known_head` (see `_namesakes`).
+        self._citizen_numbers: dict[str, list[str]] = {}
         self._careful_batches = 0  # batches left to run careful (module docstring)
         self._reads: set[UUID] | None = None  # the running batch's `Work.read`
         # parsed policy books by (unit code, number of versions): a unit's versions are only
@@ -269,6 +275,7 @@ class Ledger(Application[UUID]):
             except _Recheck:  # that attempt was careful already: it counts as one
                 receipts, work = self._careful(items, ids, made=1)
             self._advance(work)
+            self._forget_citizens(m.command_type for m in work.metas.values())
         # The keys were destroyed in the events' transaction (Vault.key_eraser); the cache
         # follows only now that it committed.
         erased = erased_people(work.metas.values())
@@ -555,16 +562,21 @@ class Ledger(Application[UUID]):
     def _namesakes(self, work: Work, member: Member) -> list[Member]:
         """The member's other numbers: members registered with the same citizen ID (its
         blind index in the member index, or in this batch), as the batch leaves them. One
-        indexed look-up; a join stored meanwhile sends a careful batch round again."""
+        indexed look-up per citizen ID, kept while the log holds no newer join or erasure
+        (`_forget_citizens`): the numbers as of `_known_head`, which the batch's head check
+        covers; a join stored meanwhile sends a careful batch round again."""
         citizen = member.blind.get("citizen_id")
         if not citizen:
             return []
         work.watch.add("member.join")
-        with self._store_read() as tx:  # the event store's open connection: one cheap read
-            rows = tx.fetchall(
-                "SELECT member_number FROM member_index WHERE citizen_blind = :c", {"c": citizen}
-            )
-        numbers = [str(r["member_number"]) for r in rows]
+        numbers = self._citizen_numbers.get(citizen)
+        if numbers is None:
+            with self._store_read() as tx:  # the event store's open connection: one cheap read
+                rows = tx.fetchall(
+                    "SELECT member_number FROM member_index WHERE citizen_blind = :c",
+                    {"c": citizen},
+                )
+            numbers = self._citizen_numbers[citizen] = [str(r["member_number"]) for r in rows]
         if len(numbers) <= 1 and not any(isinstance(m, Member) for m in work.touched.values()):
             return []  # the common case: only the member themself, and no join in this batch
         found = {n: self._peek(work, Member, "member", n) for n in numbers}
@@ -1010,12 +1022,14 @@ class Ledger(Application[UUID]):
             if self._known_head is None or len(changed) > self.SYNC_LIMIT:
                 self._clear_cache()  # first look, or too much changed: start afresh
                 self.vault.forget_all()
+                self._citizen_numbers.clear()
                 self._known_head = int(
                     tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries")
                 )
                 rows = self._entries_by_id(tx, first)
             elif changed:
                 self._evict(UUID(str(r["originator_id"])) for r in changed)
+                self._forget_citizens(str(r["command_type"]) for r in changed)
                 # another process erased someone: its key went in the same transaction
                 self.vault.erased(
                     str(r["originator_id"]) for r in changed if r["command_type"] == "member.erase"
@@ -1058,6 +1072,12 @@ class Ledger(Application[UUID]):
         for aid in ids:
             with suppress(KeyError):
                 cache.get(aid, evict=True)
+
+    def _forget_citizens(self, command_types: Iterable[str]) -> None:
+        """Drop the citizen look-ups once the member index's blind indexes may have changed:
+        a join adds a number, an erasure clears the person's."""
+        if self._citizen_numbers and not CITIZEN_COMMANDS.isdisjoint(command_types):
+            self._citizen_numbers.clear()
 
     def _advance(self, work: Work) -> None:
         """After our own save, the cache reflects the log up to our last seq if contiguous."""

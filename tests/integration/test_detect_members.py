@@ -8,12 +8,14 @@ payouts and 2.000.000 đ a year per beneficiary, back-dating judged beyond 45 da
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
 import pytest
 
 from audit.detect import detect
+from ledger.bootstrap import open_ledger
 from ledger.domain.errors import PolicyViolation
 from tests.support import at, entries
 
@@ -85,6 +87,47 @@ def test_rejoining_under_a_new_number_does_not_restart_the_yearly_cap(world) -> 
     assert (f.amount, f.severity) == (3_000_000, "high")
     assert "vượt mức tối đa 3.000.000 đ" in f.explanation_vi
     assert "6.000.000 đ in all, over the period cap of 3.000.000 đ" in f.explanation_en
+
+
+def _three_numbers_for_one_citizen(world: Any, joiner: Any) -> None:
+    """DV1 drew 1.000.000 đ and left; `joiner` registers DV1B (same citizen), which draws
+    1.500.000 đ and leaves, then DV1C: 500.000 đ of the 3.000.000 đ yearly cap is left."""
+    world.join("DV1", cid="079190000001")
+    serious(world, "DV1", 1_000_000, "2025-03-03")  # the ledger looks the citizen ID up
+    leave(world, "DV1", "2025-03-10")
+    joiner.join("DV1B", on="2025-03-11", cid="079190000001")
+    serious(joiner, "DV1B", 1_500_000, "2025-03-12")
+    leave(joiner, "DV1B", "2025-03-13")
+    joiner.join("DV1C", on="2025-03-14", cid="079190000001")
+
+
+def _over_the_cap_for_dv1c(world: Any) -> None:
+    before = entries(world)
+    with pytest.raises(PolicyViolation) as refused:
+        serious(world, "DV1C", 1_000_000, "2025-03-20")
+    [p] = refused.value.problems
+    assert (p.field, p.code) == ("body.member", "over_period_cap")
+    assert "DV1B" in p.vi and "DV1" in p.vi
+    assert entries(world) == before
+    assert serious(world, "DV1C", 500_000, "2025-03-20").status == "paid"
+
+
+def test_the_cap_counts_numbers_registered_after_the_ledger_last_looked(world) -> None:  # type: ignore[no-untyped-def]
+    """The citizen ID's numbers are looked up once and kept: a join recorded since (by this
+    ledger) must be seen by the next payout's cap."""
+    _three_numbers_for_one_citizen(world, world)
+    _over_the_cap_for_dv1c(world)
+
+
+def test_the_cap_counts_numbers_another_process_registered(world, database_url) -> None:  # type: ignore[no-untyped-def]
+    """The same when the joins were recorded by another process (another ledger on the same
+    database): this ledger's kept look-up must not hide them."""
+    other_ctx = open_ledger(database_url)
+    try:
+        _three_numbers_for_one_citizen(world, dataclasses.replace(world, ctx=other_ctx))
+    finally:
+        other_ctx.close()
+    _over_the_cap_for_dv1c(world)
 
 
 def test_another_unions_payouts_to_the_same_citizen_are_left_to_detection(world) -> None:  # type: ignore[no-untyped-def]
