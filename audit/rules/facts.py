@@ -393,7 +393,7 @@ class Facts:
     # member -> [(from, registered salary basis)], oldest first (rule 17's estimate)
     salaries: dict[str, list[tuple[date, int]]] = field(default_factory=dict)
     money_horizon: date | None = None  # the latest effective date of any money record
-    recorded_horizon: date | None = None  # the latest Vietnam date anything was recorded
+    membership_horizon: date | None = None  # of a join, transfer, leave or death
     verification: Report | None = None
     events: int = 0
     _policies: dict[tuple[str, date], Policy | None] = field(default_factory=dict, repr=False)
@@ -408,6 +408,15 @@ class Facts:
     _by_beneficiary: dict[tuple[str, str, str], list[Payout]] | None = field(
         default=None, repr=False
     )
+
+    @property
+    def books_horizon(self) -> date | None:
+        """How far the books go: the latest effective date of a money or membership record
+        (rule 16's "latest date"). The rules read no clock, and an administrative record
+        (an officer's key, an erasure, an inspector's judgment, a policy) signed on a later
+        day does not move it: the union's books are no further on for it."""
+        known = [d for d in (self.money_horizon, self.membership_horizon) if d is not None]
+        return max(known) if known else None
 
     def ancestors(self, unit: str) -> list[str]:
         """The unit and its ancestors, nearest first."""

@@ -1049,6 +1049,14 @@ _FEE_REVERSED = text(
     "SELECT DISTINCT unit_code, month FROM proj_money_lines WHERE flow = 'income' "
     "AND key = 'union_fee' AND reversed AND reversal_of IS NULL AND month IS NOT NULL"
 )
+# The latest effective date of a membership record: with the money records, how far the
+# books go (rule 16). Administrative records (keys, officers, erasures, judgments, disputes,
+# policies) say nothing about it: an inspector's judgment signed today is not a day of the
+# union's books.
+_MEMBERSHIP_HORIZON = text(
+    "SELECT MAX(effective_date) FROM ledger_entries WHERE command_type IN "
+    "('member.join', 'member.transfer', 'member.leave', 'member.death')"
+)
 _SALARIES = text(
     "SELECT member_number, from_date, salary_basis FROM proj_member_salaries "
     "ORDER BY member_number, from_date"
@@ -1096,5 +1104,5 @@ def _load_unit_months(conn: Connection, facts: Facts) -> None:
         )
     latest = conn.execute(text("SELECT MAX(effective_date) FROM proj_money_lines")).scalar()
     facts.money_horizon = _maybe_day(latest)
-    recorded = conn.execute(text("SELECT MAX(recorded_at) FROM ledger_entries")).scalar()
-    facts.recorded_horizon = local_date(_instant(str(recorded))) if recorded else None
+    latest = conn.execute(_MEMBERSHIP_HORIZON).scalar()
+    facts.membership_horizon = _maybe_day(latest)

@@ -10,14 +10,18 @@ Invariants:
   outside the lending union's subtree on or after the disbursement, the loan still has a
   balance, and either no repayment of it is dated on or after that day or what was repaid
   and written off in all is behind an even monthly schedule by the ledger's latest date
-  (`_due_by`: principal / `term_months` a month, one instalment of slack). The loan stays on
+  (below; `_due_by`: principal / `term_months` a month, one instalment of slack). The loan stays on
   the lending union's book wherever the member went: a borrower who keeps repaying after a
   transfer (or after leaving) is no finding for that; one token repayment after leaving is.
 - An overdue loan (low): its term (`term_months` from the disbursement date) ended before
-  the ledger's latest date, the later of the latest money record's effective date
-  (`Facts.money_horizon`) and the Vietnam date anything was last recorded
-  (`Facts.recorded_horizon`): the rules read no clock, so the books say how far they go,
-  and it still has a balance. A loan whose borrower is gone with debt is reported once, as that.
+  the ledger's latest date, and it still has a balance. The rules read no clock, so the
+  books say how far they go (`Facts.books_horizon`): the latest effective date of a money
+  record (`Facts.money_horizon`) or a membership record (a join, transfer, leave or death:
+  a leave recorded after the last money still moves the books on). Administrative records
+  do not: an inspector's judgment, an erasure or an officer's key signed today says nothing
+  of how far the union's books go, and would make every loan past its term by today overdue
+  at once in a ledger whose money stops earlier (a past year's books, the demo).
+  A loan whose borrower is gone with debt is reported once, as that.
 - The money at stake is the outstanding balance, put on the disbursement. The finding's id
   is the disbursement's (and the departure's, for a borrower gone), so a repayment recorded
   later changes its amount, not its identity or the inspectors' judgment of it.
@@ -117,8 +121,7 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
         )
         evidence = [loan_evidence(m, f"khoản vay {code}", f"loan {code}") for m in moves]
         people = [member, *(p for m in moves for p in (m.signer, *m.cosigners) if p)]
-        known = [d for d in (facts.money_horizon, facts.recorded_horizon) if d is not None]
-        horizon = max(known) if known else None
+        horizon = facts.books_horizon
         gone = _departure(facts, first)
         since = [m for m in repays if gone is not None and m.on >= gone[0]]
         owed = _due_by(first, principal, horizon)
@@ -166,10 +169,10 @@ def unpaid_loan(facts: Facts) -> list[DetectedFinding]:
             )
             out.append(replace(finding, id=finding_id(RULE, [first.event_id, event_id])))
             continue
-        if first.term_months is None or not known:
+        if first.term_months is None or horizon is None:
             continue
         due = term_end(first.on, first.term_months)
-        if max(known) <= due:
+        if horizon <= due:
             continue
         nothing_vi = ", chưa trả đồng nào" if repaid == 0 else ""
         nothing_en = ", nothing repaid" if repaid == 0 else ""

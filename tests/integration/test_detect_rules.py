@@ -2884,12 +2884,56 @@ def test_a_token_repayment_after_leaving_does_not_clear_a_borrower_gone(world) -
 def test_a_loan_is_overdue_once_the_books_go_past_its_term_money_or_not(world) -> None:  # type: ignore[no-untyped-def]
     """QA (report 3, finding 12): a one-month loan lent on 10/10 with nothing recorded after
     it but a member's leave on 22/11 was not overdue: the ledger's latest money record was
-    the loan itself. The latest date anything was recorded counts too."""
+    the loan itself. A membership record's date counts too (not an administrative one's:
+    the next test)."""
     world.join("DV1")
     world.join("DV2")
     lent = _lend(world, "DV1", "L1", "2024-10-10", 1)
     assert found(world, "unpaid_loan") == []  # not due yet
     _member_change(world, "member.leave", "DV2", "2024-11-22", reason="nghỉ việc")
+    [f] = found(world, "unpaid_loan")
+    assert (f.event_ids, f.severity, f.amount) == ((lent.event_id,), "low", 5_000_000)
+    assert "quá hạn từ 10/11/2024" in f.explanation_vi
+
+
+def test_administrative_records_do_not_move_the_books_on_and_make_loans_overdue(world) -> None:  # type: ignore[no-untyped-def]
+    """QA: in a ledger whose money stops in 2024, an inspector's judgment, an erasure or an
+    officer's key registered months later made every loan past its term on that day overdue
+    at once (the ledger's latest date was the last day anything was recorded). Only money
+    and membership records say how far the books go: the administrative records of
+    03/2025 change nothing, a payout dated 15/11/2024 does."""
+    for number in ("DV1", "DV2", "DV3"):
+        world.join(number)
+    lent = _lend(world, "DV1", "L1", "2024-10-10", 1)
+    world.payout("DV3", "gift", 300_000, on="2024-10-20", occasion="Phụ nữ Việt Nam 20/10")
+    assert found(world, "unpaid_loan") == []  # due on 10/11/2024, the books end on 20/10
+    register_officer(world, "kt.g1b", "finance_officer", "G1")  # no member link
+    [unlinked] = [f for f in found(world, "unlinked_officer") if "kt.g1b" in f.people]
+    with at("2025-03-01"):
+        world.submit(
+            "officer.rotate_key",
+            by=world.admin,
+            body={
+                "officer": "kt.g1b",
+                "public_key": encode_b64(officer_key("kt.g1b-2025").signer.public_key),
+            },
+        )
+        world.submit(
+            "member.erase", by=world.admin, unit="G1", body={"member": "DV3", "reason": "NĐ 13"}
+        )
+        world.submit(
+            "finding.resolve",
+            by=world.inspector,
+            unit="G1",
+            body={
+                "finding": unlinked.id,
+                "rule": "unlinked_officer",
+                "decision": "confirm",
+                "note": "Chưa liên kết hồ sơ đoàn viên",
+            },
+        )
+    assert found(world, "unpaid_loan") == []
+    world.payout("DV2", "gift", 300_000, on="2024-11-15", occasion="Ngày Nhà giáo 20/11")
     [f] = found(world, "unpaid_loan")
     assert (f.event_ids, f.severity, f.amount) == ((lent.event_id,), "low", 5_000_000)
     assert "quá hạn từ 10/11/2024" in f.explanation_vi
