@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -1006,9 +1006,20 @@ def evaluation_periods(conn: Connection, period: Period | None) -> list[Period]:
     return [parse_period(y) for y in years]
 
 
+def ratio_years(periods: Sequence[Period]) -> list[Period]:
+    """The calendar years rule 12 judges for these evaluation periods: a year as it is, a
+    month, a quarter or a lunar year as each calendar year it meets (its targets and limits
+    are for a year; a month's spending is lumpy)."""
+    years: set[int] = set()
+    for p in periods:
+        years.update(range(p.start.year, (p.end - timedelta(days=1)).year + 1))
+    return [parse_period(f"{y:04d}") for y in sorted(years)]
+
+
 def _load_figures(conn: Connection, facts: Facts, period: Period | None) -> None:
     facts.periods = evaluation_periods(conn, period)
-    for p in facts.periods:
+    facts.ratio_periods = ratio_years(facts.periods)
+    for p in {q.label: q for q in (*facts.periods, *facts.ratio_periods)}.values():
         labels = stored_periods(p)
         query = text(
             "SELECT unit_code, flow, key, SUM(amount) AS amount FROM proj_unit_totals "

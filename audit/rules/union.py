@@ -42,7 +42,12 @@ Invariants:
   spending against `welfare_target_bp`, category shares against `category_limits`, and the
   dues collection rate: dues lines recorded for a month over the members the union had that
   month (at its first day, or joining during it), from the first month the union collected
-  to the latest month any union collected.
+  to the latest month any union collected. It judges calendar years only
+  (`Facts.ratio_periods`): the target ("at least 60% of spending") and the limits are for a
+  year, and a month's or a quarter's spending is lumpy (Tết gifts in one month, a festival
+  or a conference in another), so a month or a quarter asked for keeps the finding of the
+  year it falls in, with the year's id and figures. A year the books do not reach the end
+  of is judged to date, and its explanation says to which day (`Facts.books_horizon`).
 - Rule 14 judges grassroots unions on what their collections owe the upper level (nộp cấp
   trên), per calendar quarter of the months the records are FOR (the month of the dues batch,
   the fee declaration and the remittance), with the split of
@@ -637,9 +642,14 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
         if unit not in first_month or month < first_month[unit]:
             first_month[unit] = month
     out = []
-    for period in facts.periods:
+    horizon = facts.books_horizon
+    for period in facts.ratio_periods:
         last = period.end - timedelta(days=1)
         months = [m for m in _months(period) if facts.dues_horizon and m[0] <= facts.dues_horizon]
+        so_far_vi = so_far_en = ""
+        if horizon is not None and period.start <= horizon < last:  # the year to date
+            so_far_vi = f" (số liệu đến {horizon:%d/%m/%Y})"
+            so_far_en = f" (figures to {horizon:%d/%m/%Y})"
         expected = _expected(facts, months)
         for unit in facts.leaf_units():
             judged = facts.judged(unit, last)
@@ -711,8 +721,10 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                     unit=unit,
                     people=[],
                     amount=max(0, at_stake),
-                    vi=f"{unit} trong {period.label_vi}: " + "; ".join(problems_vi) + ".",
-                    en=f"{unit} in {period.label_en}: " + "; ".join(problems_en) + ".",
+                    vi=f"{unit} trong {period.label_vi}{so_far_vi}: "
+                    + "; ".join(problems_vi)
+                    + ".",
+                    en=f"{unit} in {period.label_en}{so_far_en}: " + "; ".join(problems_en) + ".",
                     evidence=[],
                     union_period=period.label,
                 )

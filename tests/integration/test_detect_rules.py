@@ -2126,6 +2126,34 @@ def test_union_ratios_welfare_share_category_limits_and_dues_collection(world) -
     assert "3/6" in g2.explanation_vi and g2.amount == 180_000
 
 
+def test_union_ratios_asked_for_a_month_or_a_quarter_judge_the_year(world) -> None:  # type: ignore[no-untyped-def]
+    """QA: `audit detect --period 2025-03` flagged most unions: a month's spending is lumpy
+    (a festival in one month, Tết gifts in another) while the 60% target and the category
+    limits are for a year. A month or a quarter asked for keeps the findings of the year it
+    falls in, judged on that year's figures (to the books' latest date): the same findings,
+    with the same ids, as without `--period`. G3 spends only on a festival in August and
+    only on gifts in September: 66,67% welfare in 2024, no finding."""
+    _ratios_world(world)
+    with at("2024-08-10"):
+        world.submit(
+            "expense.record",
+            by=world.kt,
+            unit="G3",
+            effective_date="2024-08-10",
+            body={"category": "movement", "amount": 300_000, "description": "văn nghệ"},
+        )
+    year = {f.unit: f for f in found(world, "union_ratios")}
+    assert set(year) == {"G1", "G2"}
+    for period in ("2024-08", "2024-Q3", "2024"):
+        asked = {f.unit: f for f in found(world, "union_ratios", period=period)}
+        assert {u: (f.id, f.period, f.amount) for u, f in asked.items()} == {
+            u: (f.id, "2024", f.amount) for u, f in year.items()
+        }
+    g1 = year["G1"]
+    assert "G1 trong Năm 2024 (số liệu đến 28/09/2024): chi phúc lợi chỉ 5,66%" in g1.explanation_vi
+    assert "G1 in Year 2024 (figures to 28/09/2024): welfare is 5,66%" in g1.explanation_en
+
+
 def test_a_unions_back_dated_loose_policy_does_not_hide_its_ratios(world) -> None:  # type: ignore[no-untyped-def]
     """QA: G1's chair adopts for G1 a version from 2020-01-01 with a 30% target, no category
     limits and a 0% collection minimum. G1 is still judged by P's: the same finding."""
