@@ -20,7 +20,13 @@ Invariants:
   its effective date by the officer who recorded a payout (the join is then named in the
   finding), at most `backdate_days` before that payout was recorded;
   low when the member is listed only from a later month: someone back from unpaid leave looks
-  the same as a name added to the rolls after being paid. A new joiner paid before their first
+  the same as a name added to the rolls after being paid. Low too when no batch lists the
+  member but they were on the paying union's books before its records began (as below, by
+  a join recorded by the end of their first month, not back-dated by the payer shortly
+  before paying): a leave that began before the records and has not ended (unpaid,
+  maternity, a long sickness: who is paid sickness visits) looks the same as a name on the
+  roster that never worked there; the explanation says so and asks for the employer's
+  payroll or the leave decision. A new joiner paid before their first
   full month, a member on leave who paid dues before, or one whose union skipped a month now
   and then, is not reported; nor is a member listed later who was on the paying union's
   books before the first month its dues batches in the ledger are for, by a join recorded
@@ -352,7 +358,32 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
                     )
                 )
         shown = ", ".join(months)
-        if first is None:
+        start = starts.get(unit)
+        # never listed, but on the books before the union's records began (as a member
+        # listed only later is excused): a leave from before them not yet over looks the same
+        roster = (
+            first is None
+            and not late_join
+            and start is not None
+            and all(_on_leave_from_before_the_records(facts, m, p, start) for p in items)
+        )
+        if roster and start is not None:
+            rolls_vi = "người không có dòng nào trong các bảng thu đoàn phí"
+            rolls_en = "who has no line in any dues batch"
+            after_vi = (
+                f" Người này đã có tên trong danh sách đoàn viên của {unit} (gia nhập "
+                f"{m.joined_on:%d/%m/%Y}) trước khi các bảng thu đoàn phí trong sổ bắt đầu "
+                f"(tháng {month_text(start.label)}): một đợt nghỉ bắt đầu từ trước đó và chưa "
+                "kết thúc (nghỉ không lương, thai sản, ốm dài ngày) trông giống hệt; cần đối "
+                "chiếu bảng lương hoặc quyết định cho nghỉ của đơn vị."
+            )
+            after_en = (
+                f" {member} was on {unit}'s books (joined {m.joined_on:%d/%m/%Y}) before its "
+                f"dues batches in the ledger begin ({month_text(start.label)}): a leave that "
+                "began before them and has not ended (unpaid, maternity, a long sickness) "
+                "looks the same; check the employer's payroll or the leave decision."
+            )
+        elif first is None:
             rolls_vi = "người không có dòng nào trong các bảng thu đoàn phí"
             rolls_en = "who has no line in any dues batch"
             after_vi = after_en = ""
@@ -368,8 +399,9 @@ def _off_the_dues_rolls(facts: Facts, flagged: set[str]) -> list[DetectedFinding
                 "inactive_beneficiary",
                 # listed later: a member back from leave (or whose dues were not collected a
                 # few months) looks the same as a ghost added to the rolls after being paid;
-                # a join back-dated by the payer shortly before paying tells them apart
-                "medium" if first is None or late_join else "low",
+                # a join back-dated by the payer shortly before paying tells them apart; so
+                # does a member never listed who was on the roster before the records
+                "medium" if (first is None and not roster) or late_join else "low",
                 unit=unit,
                 people=[member, *(p.recorder for p in items)],
                 amount=total,

@@ -295,18 +295,24 @@ def test_a_leave_that_began_before_the_unions_dues_records_is_judged_as_any_leav
     before the records, as a member on leave who paid dues before is not reported (it was
     reported low: no line before the payout, though the records could show none). Still
     reported: a member whose membership begins inside the records (DV03) and one whose join,
-    back-dated to 2019, was recorded only after the records began (DV04), low; one no batch
-    ever lists (DV05), medium."""
+    back-dated to 2019, was recorded only after the records began (DV04), low.
+    One no batch ever lists: medium when the join was recorded after the records began
+    (DV06: nothing shows they were on the books before), low when they were on the roster
+    before the records began (DV05, was medium): a leave that began before the records and
+    has not ended (unpaid, maternity, a long sickness: who is paid sickness visits) looks
+    the same as a name on the roster that never worked there; the explanation says so and
+    asks for the employer's payroll or the leave decision."""
     world.join("DV01")
     _roster_join(world, "DV02", "2019-05-01", "2024-07-01")
     _roster_join(world, "DV05", "2019-05-01", "2024-07-01")
     world.join("DV03", on="2024-09-01")
     _roster_join(world, "DV04", "2019-05-01", "2024-10-01")
+    _roster_join(world, "DV06", "2019-05-01", "2024-10-01")
     for month in ("2024-09", "2024-10", "2024-11"):
         _dues(world, month, ["DV01"])
     visits = {
         n: world.payout(n, "sickness_visit", 500_000, on="2024-11-20", personal={"reason": "ốm"})
-        for n in ("DV02", "DV03", "DV04", "DV05")
+        for n in ("DV02", "DV03", "DV04", "DV05", "DV06")
     }
     _dues(world, "2024-12", ["DV01", "DV02", "DV03", "DV04"])
 
@@ -314,8 +320,19 @@ def test_a_leave_that_began_before_the_unions_dues_records_is_judged_as_any_leav
     assert {n: (f.severity, f.amount) for n, f in by_member.items()} == {
         "DV03": ("low", 500_000),
         "DV04": ("low", 500_000),
-        "DV05": ("medium", 500_000),
+        "DV05": ("low", 500_000),
+        "DV06": ("medium", 500_000),
     }
+    roster = by_member["DV05"]
+    assert (
+        "was on G1's books (joined 01/05/2019) before its dues batches in the ledger begin "
+        "(09/2024)" in roster.explanation_en
+    )
+    assert "check the employer's payroll or the leave decision" in roster.explanation_en
+    assert "trước khi các bảng thu đoàn phí trong sổ bắt đầu (tháng 09/2024)" in (
+        roster.explanation_vi
+    )
+    assert "before its dues batches" not in by_member["DV06"].explanation_en
     assert visits["DV04"].event_id in by_member["DV04"].event_ids
     assert visits["DV02"].event_id not in {e for f in by_member.values() for e in f.event_ids}
     assert "first listed in a dues batch for 12/2024" in by_member["DV04"].explanation_en
