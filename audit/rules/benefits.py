@@ -433,25 +433,73 @@ def _loan_overrides(facts: Facts) -> list[DetectedFinding]:
     return out
 
 
+_CAP_CODES = frozenset({"over_payout_cap", "over_period_cap"})
+
+
+def _override_terms(facts: Facts, p: Payout) -> tuple[int, list[str], list[str]]:
+    """What a chair's override of payout `p` let past the policy (the money at stake) and its
+    codes in words, a cap with its amount: only the part above a cap when only caps were
+    exceeded (a payout of 1.500.000 đ over a 1.000.000 đ cap: 500.000 đ), all of it when a
+    count, an occasion's instalments, the kind or the beneficiary was not allowed."""
+    policy = facts.policy(p.unit, p.on)
+    rule = policy.welfare.get(p.kind) if policy is not None else None  # type: ignore[call-overload]
+    vi: list[str] = []
+    en: list[str] = []
+    beyond: list[int] = []
+    for code in p.overridden:
+        cap = None
+        if rule is not None and code == "over_payout_cap":
+            cap = rule.per_payout_cap
+            if cap is not None:
+                beyond.append(p.amount - cap)
+        elif rule is not None and code == "over_period_cap":
+            cap = rule.per_year_cap
+            if cap is not None:
+                window = _window(facts, p)[0].label
+                before = sum(
+                    x.amount
+                    for x in facts.payouts_by_beneficiary().get(
+                        (p.member, p.beneficiary, p.kind), []
+                    )
+                    if x is not p
+                    and (x.on, x.seq) < (p.on, p.seq)
+                    and _window(facts, x)[0].label == window
+                )
+                beyond.append(min(p.amount, before + p.amount - cap))
+        vi.append(OVERRIDE_VI.get(code, code) + (f" {format_dong(cap)}" if cap is not None else ""))
+        en.append(
+            OVERRIDE_EN.get(code, code) + (f" of {format_dong(cap)}" if cap is not None else "")
+        )
+    capped_only = bool(p.overridden) and set(p.overridden) <= _CAP_CODES
+    if capped_only and len(beyond) == len(p.overridden):
+        return max(0, min(p.amount, max(beyond))), vi, en
+    return p.amount, vi, en
+
+
 def over_cap(facts: Facts) -> list[DetectedFinding]:
     """Rule 4: every override (of a payout or a loan), and any cap exceeded without one."""
     out = _loan_overrides(facts)
     for p in facts.counted_payouts():
         if p.overridden:
+            stake, words_vi, words_en = _override_terms(facts, p)
             codes = ", ".join(OVERRIDE_VI.get(c, c) for c in p.overridden)
             codes_en = ", ".join(OVERRIDE_EN.get(c, c) for c in p.overridden)
             chair = ", ".join(p.approvers) or "—"
+            part_vi = f", vượt {format_dong(stake)}" if stake < p.amount else ""
+            part_en = f", {format_dong(stake)} beyond it" if stake < p.amount else ""
             out.append(
                 make(
                     "over_cap",
                     "low",
                     unit=p.unit,
                     people=[p.member, p.recorder, *p.approvers],
-                    amount=p.amount,
-                    vi=f"Chủ tịch ({chair}) cho chi vượt quy chế ({codes}) {format_dong(p.amount)} "
-                    f"{kind_vi(p.kind)} cho {p.member}: «{p.justification or ''}».",
-                    en=f"The chair ({chair}) overrode the policy ({codes_en}) to pay "
-                    f"{p.member} {format_dong(p.amount)} of {kind_en(p.kind)}: "
+                    amount=stake,
+                    stakes={p.event_id: stake},
+                    vi=f"Chủ tịch ({chair}) cho chi vượt quy chế ({', '.join(words_vi)}) "
+                    f"{format_dong(p.amount)} {kind_vi(p.kind)} cho {p.member}{part_vi}: "
+                    f"«{p.justification or ''}».",
+                    en=f"The chair ({chair}) overrode the policy ({', '.join(words_en)}) to pay "
+                    f"{p.member} {format_dong(p.amount)} of {kind_en(p.kind)}{part_en}: "
                     f"«{p.justification or ''}».",
                     evidence=[
                         payout_evidence(

@@ -767,12 +767,67 @@ def test_every_override_is_reported_and_a_later_policy_can_put_a_payout_over_its
     )
 
     [low] = found(world, "over_cap")
-    assert (low.event_ids, low.severity, low.amount) == ((override.event_id,), "low", 800_000)
+    # QA: the whole 800.000 đ was at stake and the text did not say the cap: the chair let
+    # 300.000 đ past the 500.000 đ a payout the policy allows, as rule 15 counts it
+    assert (low.event_ids, low.severity, low.amount) == ((override.event_id,), "low", 300_000)
+    assert dict(low.stakes) == {override.event_id: 300_000}
     assert "ct.g1" in low.people and "đoàn viên tiêu biểu" in low.explanation_vi
+    assert "(vượt mức mỗi lần 500.000 đ) 800.000 đ Tặng quà cho DV1, vượt 300.000 đ" in (
+        low.explanation_vi
+    )
+    assert "(over the per-payout cap of 500.000 đ) to pay DV1 800.000 đ of Gift, " in (
+        low.explanation_en
+    )
+    assert "300.000 đ beyond it" in low.explanation_en
 
     adopt_for_g1(world, welfare__sickness_visit__per_payout_cap=800_000)
     result = {(f.event_ids, f.severity, f.amount) for f in found(world, "over_cap")}
-    assert result == {((override.event_id,), "low", 800_000), ((visit.event_id,), "high", 200_000)}
+    assert result == {((override.event_id,), "low", 300_000), ((visit.event_id,), "high", 200_000)}
+
+
+def test_an_override_of_a_period_cap_puts_what_is_beyond_it_at_stake_a_count_all_of_it(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    """Serious illness: 3.000.000 đ a year. 2.000.000 đ, then 2.000.000 đ by the chair's
+    override: 1.000.000 đ beyond the cap. A third sickness visit of a year that allows two,
+    by override: all of it is beyond what the policy allows."""
+    world.join("DV1")
+    world.join("DV2")
+    world.payout(
+        "DV1", "serious_illness", 2_000_000, on="2024-09-02", personal={"reason": "ung thư"}
+    )
+    second = world.payout(
+        "DV1",
+        "serious_illness",
+        2_000_000,
+        on="2024-10-02",
+        personal={"reason": "ung thư"},
+        override={"justification": "điều trị tiếp"},
+        cosigner=world.chair,
+    )
+    for day in ("2024-09-05", "2024-09-20"):
+        world.payout("DV2", "sickness_visit", 500_000, on=day, personal={"reason": "sốt"})
+    third = world.payout(
+        "DV2",
+        "sickness_visit",
+        500_000,
+        on="2024-10-05",
+        personal={"reason": "sốt"},
+        override={"justification": "ốm nặng"},
+        cosigner=world.chair,
+    )
+    result = {f.event_ids[0]: f for f in found(world, "over_cap")}
+    assert {e: (f.severity, f.amount) for e, f in result.items()} == {
+        second.event_id: ("low", 1_000_000),
+        third.event_id: ("low", 500_000),
+    }
+    assert (
+        "(vượt mức trong kỳ 3.000.000 đ) 2.000.000 đ Hỗ trợ bệnh hiểm nghèo cho DV1, vượt "
+        "1.000.000 đ" in result[second.event_id].explanation_vi
+    )
+    assert (
+        "(vượt số lần) 500.000 đ Thăm hỏi ốm đau cho DV2:" in result[third.event_id].explanation_vi
+    )
 
 
 def test_a_loan_the_chair_let_past_the_policy_is_reported_like_a_payout(world) -> None:  # type: ignore[no-untyped-def]
