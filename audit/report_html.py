@@ -38,6 +38,7 @@ from audit.detect import (
 )
 from audit.findings import ERROR, Report
 from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
+from audit.rules.load import ratio_years
 from ledger import clock
 from ledger.domain.money import format_dong
 from ledger.domain.periods import Period, parse_period
@@ -347,6 +348,13 @@ def render_html(report: InspectionReport) -> str:
                 _pct(bp) for bp in sorted({s.target_bp for s in report.shares if s.target_bp})
             ],
             period_label=period.label_vi if period else "",
+            # a month's or a quarter's shares against a yearly target are indicative only:
+            # rule 12 judges the calendar years the period meets (`ratio_years`)
+            yearly=(
+                ", ".join(y.label_vi for y in ratio_years([period]))
+                if period is not None and period.kind != "year"
+                else ""
+            ),
             # a period not over on the day the report was made: its figures are provisional
             period_notice=(
                 PeriodStatus(period, clock.local_date(report.generated_at)).notice

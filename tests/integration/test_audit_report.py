@@ -641,6 +641,24 @@ def test_the_report_states_the_welfare_targets_the_unions_are_judged_by(world) -
     assert "(ít nhất 60% hoặc 70% tổng chi, tùy công đoàn: cột «Chỉ tiêu»)." in html
 
 
+def test_a_report_of_a_month_says_its_welfare_shares_are_indicative(world) -> None:  # type: ignore[no-untyped-def]
+    """Section 3 of a report for a month or a quarter drew the month's shares against the
+    60% target as if judged: the target is yearly and rule 12 judges the year. It now says
+    so; a report for a year does not."""
+    world.join("DV1")
+    world.payout("DV1", "gift", 300_000, on="2024-09-02", occasion="2/9")
+    note = (
+        "Chỉ tiêu và giới hạn của quy chế là của cả năm, mà chi tiêu từng tháng không đều: "
+        "tỷ lệ của {p} chỉ để tham khảo. Quy tắc 12 xét theo năm ({y}, mục 4)."
+    )
+    html = render_html(build_report(world.ctx, verify=False, period="2024-09"))
+    assert note.format(p="Tháng 09/2024", y="Năm 2024") in html
+    html = render_html(build_report(world.ctx, verify=False, period="2024-Q3"))
+    assert note.format(p="Quý III/2024", y="Năm 2024") in html
+    html = render_html(build_report(world.ctx, verify=False, period="2024"))
+    assert "chỉ để tham khảo" not in html
+
+
 def test_the_reports_heading_names_its_period_and_scope_in_words(world) -> None:  # type: ignore[no-untyped-def]
     """The heading gave the period as typed (`2024-Q3`) while section 3 said "Quý III/2024"."""
     _override(world)
