@@ -12,7 +12,8 @@ Design overview:
   `RULES` (pure functions, `audit.rules.base`) and only then keeps the findings of the unit
   asked for (a finding belongs to a unit when its unit or one of its events' units is in the
   unit's subtree) and of the period (an event of it falls in the period; union-level rules
-  are judged for that period only, except rule 12, judged for the calendar years it meets). Comparisons with peers (concentration, in-kind prices,
+  are judged for that period only, except rules 10 and 12, judged for the calendar years
+  it meets). Comparisons with peers (concentration, in-kind prices,
   one person in two unions) therefore always see every union.
 - Thresholds come from the policy in force on the event's date for its unit (the
   `detection` section of `ledger.domain.policy`, and the policy's own caps, counts,

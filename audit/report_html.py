@@ -38,7 +38,7 @@ from audit.detect import (
 )
 from audit.findings import ERROR, Report
 from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
-from audit.rules.load import ratio_years
+from audit.rules.load import calendar_years
 from ledger import clock
 from ledger.domain.money import format_dong
 from ledger.domain.periods import Period, parse_period
@@ -349,9 +349,9 @@ def render_html(report: InspectionReport) -> str:
             ],
             period_label=period.label_vi if period else "",
             # a month's or a quarter's shares against a yearly target are indicative only:
-            # rule 12 judges the calendar years the period meets (`ratio_years`)
+            # rule 12 judges the calendar years the period meets (`calendar_years`)
             yearly=(
-                ", ".join(y.label_vi for y in ratio_years([period]))
+                ", ".join(y.label_vi for y in calendar_years([period]))
                 if period is not None and period.kind != "year"
                 else ""
             ),

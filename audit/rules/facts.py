@@ -383,7 +383,7 @@ class Facts:
     totals: dict[tuple[str, str], dict[str, dict[str, int]]] = field(default_factory=dict)
     dues_lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (unit, month) -> n
     periods: list[Period] = field(default_factory=list)  # where union-level rules look
-    ratio_periods: list[Period] = field(default_factory=list)  # rule 12's: calendar years
+    years: list[Period] = field(default_factory=list)  # rules 10 and 12's: calendar years
     dues_horizon: str | None = None  # the latest dues month recorded anywhere
     # Collections and remittances per (unit, month they are for) (rule 14).
     unit_months: dict[tuple[str, str], UnitMonth] = field(default_factory=dict)

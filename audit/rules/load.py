@@ -1006,10 +1006,11 @@ def evaluation_periods(conn: Connection, period: Period | None) -> list[Period]:
     return [parse_period(y) for y in years]
 
 
-def ratio_years(periods: Sequence[Period]) -> list[Period]:
-    """The calendar years rule 12 judges for these evaluation periods: a year as it is, a
-    month, a quarter or a lunar year as each calendar year it meets (its targets and limits
-    are for a year; a month's spending is lumpy)."""
+def calendar_years(periods: Sequence[Period]) -> list[Period]:
+    """The calendar years rules 10 and 12 judge for these evaluation periods: a year as it
+    is, a month, a quarter or a lunar year as each calendar year it meets (the welfare
+    target, the category limits and the budget a few people may take most of are a year's;
+    a month's spending is lumpy)."""
     years: set[int] = set()
     for p in periods:
         years.update(range(p.start.year, (p.end - timedelta(days=1)).year + 1))
@@ -1018,8 +1019,8 @@ def ratio_years(periods: Sequence[Period]) -> list[Period]:
 
 def _load_figures(conn: Connection, facts: Facts, period: Period | None) -> None:
     facts.periods = evaluation_periods(conn, period)
-    facts.ratio_periods = ratio_years(facts.periods)
-    for p in {q.label: q for q in (*facts.periods, *facts.ratio_periods)}.values():
+    facts.years = calendar_years(facts.periods)
+    for p in facts.years:
         labels = stored_periods(p)
         query = text(
             "SELECT unit_code, flow, key, SUM(amount) AS amount FROM proj_unit_totals "

@@ -3,12 +3,13 @@ remitted.
 
 Invariants:
 - Union-level findings (10, 12) are identified by rule, unit and period (`audit.rules.base`),
-  and judged for each evaluation period (`Facts.periods`: the period asked for, else every
-  calendar year with money) against what the union is judged by on the period's last day
+  and judged for each calendar year (`Facts.years`: those the period asked for meets, else
+  every calendar year with money) against what the union is judged by on the period's last day
   (`Facts.judged`: the strictest target and limits across its chain, the inspecting
   level's thresholds), never against a version the union adopted to loosen them.
 - Rule 10 compares a union with its peers (every other union with enough recipients in the
-  same period): the share of its cash welfare money received by its top recipients, and the
+  same calendar year: `Facts.years`, as rule 12; a month with one house repair is no
+  pattern): the share of its cash welfare money received by its top recipients, and the
   Gini coefficient of what its recipients received, each against the peers' median. The top
   recipients are the `concentration_top_bp` share of them, rounded up (at least one).
 - Rule 11 compares in-kind unit prices of the same item (name compared as occasions are:
@@ -43,7 +44,7 @@ Invariants:
   dues collection rate: dues lines recorded for a month over the members the union had that
   month (at its first day, or joining during it), from the first month the union collected
   to the latest month any union collected. It judges calendar years only
-  (`Facts.ratio_periods`): the target ("at least 60% of spending") and the limits are for a
+  (`Facts.years`): the target ("at least 60% of spending") and the limits are for a
   year, and a month's or a quarter's spending is lumpy (Tết gifts in one month, a festival
   or a conference in another), so a month or a quarter asked for keeps the finding of the
   year it falls in, with the year's id and figures. A year the books do not reach the end
@@ -123,7 +124,7 @@ def _pct(bp: int | None) -> str:
 def concentration(facts: Facts) -> list[DetectedFinding]:
     """Rule 10: a few members receive a large share of a union's welfare money."""
     out = []
-    for period in facts.periods:
+    for period in facts.years:
         per_unit: dict[str, dict[str, list[Payout]]] = defaultdict(lambda: defaultdict(list))
         for p in facts.counted_payouts():
             if p.kind not in _NOT_CASH and period.contains(p.on):
@@ -643,7 +644,7 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
             first_month[unit] = month
     out = []
     horizon = facts.books_horizon
-    for period in facts.ratio_periods:
+    for period in facts.years:
         last = period.end - timedelta(days=1)
         months = [m for m in _months(period) if facts.dues_horizon and m[0] <= facts.dues_horizon]
         so_far_vi = so_far_en = ""

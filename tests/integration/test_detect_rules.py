@@ -1868,6 +1868,84 @@ def test_a_few_members_taking_most_of_a_unions_welfare_money(world) -> None:  # 
     assert set(f.event_ids) <= {t.event_id for t in taken} | set(_gift_ids(world, "G1-00"))
 
 
+def test_concentration_asked_for_a_month_judges_the_year(world) -> None:  # type: ignore[no-untyped-def]
+    """QA: `audit detect --period 2025-06` on the demo reported G10 for one member taking
+    63% of its welfare money in June: a month with one house repair. The budget a few
+    people take most of is the year's, as rule 12's target is: a month or a quarter asked
+    for keeps the year's finding. G1-00's 20.000.000 đ repair in September is 88% of G1's
+    money that month and 34% of its year, in which nine others drew 4.300.000 đ each."""
+    more_unions(world)
+    for unit in ("G1", "G2", "G3", "G4"):
+        with at("2024-07-01"):
+            world.ledger.submit_batch(
+                [
+                    world.item(
+                        "member.join",
+                        by=world.kt,
+                        unit=unit,
+                        effective_date="2024-07-01",
+                        body={"member": f"{unit}-{i:02d}", "salary_basis": 6_000_000},
+                        personal={
+                            "full_name": f"{unit}-{i:02d}",
+                            "date_of_birth": "1990-01-01",
+                            "citizen_id": f"0791900{int(unit[1]):01d}{i:04d}",
+                        },
+                    )
+                    for i in range(10)
+                ]
+            )
+        with at("2024-09-02"):
+            world.ledger.submit_batch(
+                [
+                    world.item(
+                        "payout.record",
+                        by=world.kt,
+                        unit=unit,
+                        effective_date="2024-09-02",
+                        body={
+                            "member": f"{unit}-{i:02d}",
+                            "kind": "gift",
+                            "amount": 300_000,
+                            "occasion": "2/9",
+                        },
+                    )
+                    for i in range(10)
+                ]
+            )
+    for month in ("08", "10", "11", "12"):
+        with at(f"2024-{month}-15"):
+            world.ledger.submit_batch(
+                [
+                    world.item(
+                        "payout.record",
+                        by=world.kt,
+                        unit="G1",
+                        effective_date=f"2024-{month}-15",
+                        body={
+                            "member": f"G1-{i:02d}",
+                            "kind": "hardship_regular",
+                            "amount": 1_000_000,
+                            "occasion": f"trợ cấp tháng {month}",
+                        },
+                        personal={"reason": "hộ nghèo"},
+                    )
+                    for i in range(1, 10)
+                ]
+            )
+    world.payout(
+        "G1-00",
+        "housing_repair",
+        20_000_000,
+        on="2024-09-20",
+        occasion="sửa nhà sau bão",
+        personal={"reason": "nhà dột nát"},
+        cosigner=world.chair,
+    )
+    assert found(world, "concentration") == []
+    for period in ("2024-09", "2024-Q3"):
+        assert found(world, "concentration", period=period) == []
+
+
 def _gift_ids(world: Any, number: str) -> list[str]:
     member = world.ledger.get_member(number)
     return list(member.payouts)
