@@ -28,7 +28,7 @@ from ledger import clock
 from ledger.domain.errors import LedgerError
 from ledger.domain.periods import Period, parse_period
 from ledger.projections.queries.tree import load_tree
-from ledger.reports.provisional import period_status
+from ledger.reports.provisional import not_begun, period_status
 
 router = web_router()
 Reader = Annotated[Principal, Depends(Page(*sorted(OFFICER_ROLES), scope="unit"))]
@@ -132,6 +132,9 @@ def _period(kind: str, text: str) -> Period:
             ),
             field="period",
         )
+    why = not_begun(period)
+    if why is not None:  # nothing can be recorded in it yet: its form would only hold zeros
+        raise ApiError(422, "invalid_request", why[0], why[1], field="period")
     return period
 
 

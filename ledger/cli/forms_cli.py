@@ -48,7 +48,7 @@ from ledger.reports.compute import (
 )
 from ledger.reports.forms import FORMS, FUND_LABELS, load_form
 from ledger.reports.manual import ManualRowsError, ManualValue, parse_manual, template
-from ledger.reports.provisional import PeriodStatus
+from ledger.reports.provisional import PeriodStatus, not_begun
 from ledger.reports.structure import Structure, spending_structure, welfare_trend
 from ledger.textfiles import NotUtf8, read_text
 
@@ -185,6 +185,14 @@ def _behind(asof: AsOf) -> None:
         )
 
 
+def _begun(option: str, period: Period) -> Period:
+    """The period, unless it begins after today: then a usage error naming `option`."""
+    why = not_begun(period)
+    if why is not None:
+        usage(f"{option}: {why[0]} / {why[1]}")
+    return period
+
+
 def _provisional(status: PeriodStatus) -> None:
     """The notice of a period not over, on screen where the figures are."""
     if status.notice:
@@ -248,7 +256,7 @@ def monthly(
     checkpoint: CheckpointOpt = None,
 ) -> None:
     """Báo cáo tháng theo mẫu Phụ lục 01 (monthly report, before the 20th)."""
-    period = parse_period(month("--month", month_))
+    period = _begun("--month", parse_period(month("--month", month_)))
     _run(
         "monthly",
         unit,
@@ -278,7 +286,7 @@ def annual(
     _run(
         "annual",
         unit,
-        parse_period(text),
+        _begun("--year", parse_period(text)),
         fmt=fmt,
         out=out,
         manual=manual,
@@ -373,9 +381,10 @@ def print_explanation(e: Explanation) -> None:
 
 def _period(text: str) -> Period:
     try:
-        return parse_period(text)
+        period = parse_period(text)
     except (ValueError, TypeError) as exc:
         usage(f"--period: {exc}")
+    return _begun("--period", period)
 
 
 def _pct(bp: int | None) -> str:

@@ -13,6 +13,10 @@ Invariants:
   cáo chưa kết thúc"; a future period also "chưa bắt đầu"); JSON carries `provisional` and
   `period_status` for machines. A `closed` period has no notice. `notice_en` says the same
   in English, for the web pages read in English.
+- A period that has not begun today in Việt Nam is not reported at all (`not_begun`): the
+  ledger refuses money with a future effective date, so its form could only hold zeros. The
+  command line and the web refuse it naming the period; `future` remains for a period begun
+  today but not on the day of the checkpoint the report is computed at.
 """
 
 from __future__ import annotations
@@ -107,3 +111,18 @@ def period_status(period: Period, signed_at: str | None = None) -> PeriodStatus:
     if signed is not None and signed < today:
         return PeriodStatus(period, signed, checkpoint=True)
     return PeriodStatus(period, today)
+
+
+def not_begun(period: Period) -> tuple[str, str] | None:
+    """Why `period` cannot be reported yet, (vi, en), when it begins after today in Việt Nam:
+    nothing can have been recorded in it. None for a period that has begun."""
+    today = clock.today_vn()
+    if period.start <= today:
+        return None
+    start, day = f"{period.start:%d/%m/%Y}", f"{today:%d/%m/%Y}"
+    return (
+        f"{period.label_vi} chưa bắt đầu (bắt đầu {start}, hôm nay {day}): chưa thể có khoản "
+        "nào được ghi trong kỳ",
+        f"{period.label_en} has not begun (it begins on {start}, today {day}): nothing can "
+        "have been recorded in it yet",
+    )

@@ -285,3 +285,42 @@ def test_figures_at_a_checkpoint_signed_before_the_period_ended_stay_provisional
         ).status.state == ("closed")
     with at("2026-01-10"):
         assert to_csv(build_report(world.ledger, "monthly", "G1", MARCH)) == data
+
+
+# --- QA: reports as a province finance office and a grassroots treasurer use them ----------------
+
+
+def test_a_period_not_begun_is_refused_naming_the_option(  # type: ignore[no-untyped-def]
+    world, database_url, tmp_path
+) -> None:
+    """`report annual P --year 2030` on 15 March 2025 printed a form of zeros and exited 0:
+    nothing can be recorded in a period not begun (the ledger refuses a future effective
+    date), so such a form only ever says nothing. It is refused, exit 2, naming the option
+    and the day the period begins; the current month and year are still reported, as
+    provisional."""
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    make_checkpoint(world.ctx.engine)
+    home = tmp_path / "home"
+    with at("2025-03-15"):
+        for command, option, said in (
+            ("report annual G1 --year 2026", "--year", "Năm 2026 chưa bắt đầu (bắt đầu 01/01/2026"),
+            ("report monthly P --month 2025-04", "--month", "Tháng 04/2025 chưa bắt đầu"),
+            ("report structure G1 --period 2025-Q2", "--period", "Quý II/2025 chưa bắt đầu"),
+        ):
+            r = cli(home, database_url, command + " --format json")
+            assert r.exit_code == 2, r.output
+            text = " ".join(r.output.split())
+            assert f"{option}: {said}" in text and "hôm nay 15/03/2025" in text, text
+            assert '"rows"' not in r.output and '"categories"' not in r.output
+        chart = tmp_path / "c.svg"
+        r = cli(home, database_url, f"report chart G1 --period 2026 --out {chart}")
+        assert r.exit_code == 2 and "--period: Năm 2026 chưa bắt đầu" in " ".join(r.output.split())
+        assert not chart.exists()
+        march = json.loads(
+            ok(cli(home, database_url, "report monthly G1 --month 2025-03 --format json")).stdout
+        )
+        assert (march["provisional"], march["period_status"]["state"]) == (True, "open")
+        year = json.loads(
+            ok(cli(home, database_url, "report annual G1 --year 2025 --format json")).stdout
+        )
+        assert year["period_status"]["state"] == "open"

@@ -621,3 +621,28 @@ def test_the_fee_due_is_asked_only_for_the_officers_units_and_a_real_month(web: 
         assert bad.status_code == 422, month
         assert [p["field"] for p in bad.json()["problems"]] == ["month"]
         assert bad.json()["message_vi"] == "Tháng lương phải có dạng mm/yyyy, ví dụ 03/2025"
+
+
+def test_a_report_period_not_begun_is_refused_on_its_form(web: Web) -> None:
+    """A year or month not begun downloaded a form of zeros: nothing can be recorded in it
+    yet. It is refused (422) on the form that was sent, naming the period."""
+    make_checkpoint(web.world.ctx.engine)
+    with at("2025-03-15"):
+        officer = web.login("kt.g1")
+        r = _download(officer, unit="G1", kind="annual", period="2026", format="json")
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        form = re.search(r'<form[^>]*id="form-annual".*?</form>', r.text, re.S)
+        assert form is not None
+        assert "Năm 2026 chưa bắt đầu (bắt đầu 01/01/2026, hôm nay 15/03/2025)" in _text(
+            form.group(0)
+        )
+        assert 'id="a-period" name="period" value="2026" aria-invalid="true"' in form.group(0)
+        english = web.login("kt.g1")
+        english.cookies.set("phucloi_lang", "en")
+        en = _download(english, unit="G1", kind="monthly", period="2025-04", format="csv")
+        assert en.status_code == 422
+        assert "Month 04/2025 has not begun (it begins on 01/04/2025, today 15/03/2025)" in _text(
+            en.text
+        )
+        current = _download(officer, unit="G1", kind="monthly", period="2025-03", format="json")
+        assert current.status_code == 200
