@@ -39,6 +39,7 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.periods import Period, parse_period
 from ledger.reports.asof import AsOf
 from ledger.reports.compute import (
+    NOTHING_RECORDED_EN,
     SOURCE_VI,
     Explanation,
     Report,
@@ -313,6 +314,8 @@ def print_report(report: Report) -> None:
     out.print(f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})")
     out.print(f"Kỳ báo cáo: {report.period.label_vi} ({report.period.label})")
     _provisional(report.status)
+    if report.nothing_notice:
+        out.print(f"{report.nothing_notice} / {NOTHING_RECORDED_EN}", style="bold")
     out.print(checkpoint_line(report))
     rows = []
     for r in report.rows:

@@ -6,6 +6,9 @@ Invariants:
   blank and is still marked as entered by hand, so the form is complete either way.
 - A figure in million đồng is held as integer đồng and converted once, for display, by
   `ledger.domain.money.to_million` (Decimal, 3 places, half-up): never a float.
+- A form whose scope counted no payout, spending or loan line in the period (the unit and
+  every union below it recorded nothing the form reads) says so (`nothing_notice`), so its
+  zeros are not read as figures that cancelled out; a reversed payout is something recorded.
 - `explain` lists exactly the money lines whose sum (amounts) or distinct people (counts)
   make the row's figure, from the same snapshot and checkpoint rules as the figure.
 """
@@ -23,7 +26,7 @@ from ledger.projections.queries.tree import UnitNode
 from ledger.reports.asof import AsOf, resolve, snapshot, unit_node
 from ledger.reports.forms import FORMS, Form, FormRow, load_form
 from ledger.reports.manual import ManualValue
-from ledger.reports.measures import Line, Scope, lines_behind, load_facts
+from ledger.reports.measures import Line, Scope, anything_recorded, lines_behind, load_facts
 from ledger.reports.provisional import PeriodStatus, period_status
 from ledger.store import Tx
 
@@ -31,6 +34,14 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
 
 Source = Literal["heading", "computed", "manual"]
+NOTHING_RECORDED_VI = (
+    "Không có khoản phúc lợi, chi tiêu hay cho vay nào được ghi trong kỳ (tính đến "
+    "checkpoint): các số liệu từ sổ cái đều bằng 0"
+)
+NOTHING_RECORDED_EN = (
+    "Nothing was recorded in this period (no welfare payout, spending or loan, as of the "
+    "checkpoint): every figure from the ledger is 0"
+)
 SOURCE_VI = {"heading": "", "computed": "sổ cái", "manual": "nhập tay"}
 
 
@@ -87,6 +98,12 @@ class Report:
     period: Period
     asof: AsOf
     rows: tuple[ReportRow, ...]
+    nothing_recorded: bool = False  # no payout, spending or loan line in the scope and period
+
+    @property
+    def nothing_notice(self) -> str | None:
+        """What the form says of a period with nothing recorded (Vietnamese); else None."""
+        return NOTHING_RECORDED_VI if self.nothing_recorded else None
 
     def row(self, ref: str) -> ReportRow:
         return next(r for r in self.rows if r.row.ref == ref)
@@ -112,6 +129,8 @@ class Report:
             },
             "provisional": status.provisional,
             "period_status": status.as_dict(),
+            "nothing_recorded": self.nothing_recorded,
+            "nothing_recorded_notice": self.nothing_notice,
             "checkpoint": self.asof.as_dict(),
             "rows": [r.as_dict() for r in self.rows],
         }
@@ -179,7 +198,8 @@ def _fill(
         else:
             given = manual.get(row.ref, ManualValue(None, None))
             rows.append(ReportRow(row, "manual", given.value, note=given.note))
-    return Report(form, node, period, asof, tuple(rows)), scope
+    empty = not anything_recorded(tx, scope)
+    return Report(form, node, period, asof, tuple(rows), empty), scope
 
 
 @dataclass(frozen=True)

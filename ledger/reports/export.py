@@ -77,6 +77,8 @@ def to_csv(report: Report) -> bytes:
     w.writerow([f"{report.form.annex} — {report.form.title} {report.form.subtitle}"])
     w.writerow([f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})"])
     w.writerow([period_line(report)])
+    if report.nothing_notice:
+        w.writerow([report.nothing_notice])
     w.writerow([checkpoint_line(report)])
     w.writerow([*HEADER, "Giá trị gốc (số / đồng)"])
     for r in report.rows:
@@ -264,6 +266,7 @@ def to_xlsx(report: Report) -> bytes:
             f"Kỳ báo cáo: {report.period.label_vi}" + (f" — {notice}" if notice else ""),
             Font(bold=True, color="C00000") if notice else Font(),
         ),
+        *([(report.nothing_notice, Font(bold=True))] if report.nothing_notice else []),
         (checkpoint_line(report), Font(italic=True, size=9)),
     ]
     for i, (text, font) in enumerate(lines, start=1):

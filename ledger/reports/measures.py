@@ -129,6 +129,22 @@ class Scope:
         return sql, params
 
 
+# The flows the forms read: payouts, partner discounts, spending, loans (never income).
+FORM_FLOWS = "('welfare', 'non_cash', 'spending', 'loan')"
+
+
+def anything_recorded(tx: Tx, scope: Scope) -> bool:
+    """Whether any line the forms read was counted in the scope (a reversed payout and its
+    reversal are lines too: "recorded, then cancelled" is not "nothing recorded")."""
+    where, params = scope.where()
+    return bool(
+        tx.fetchall(
+            f"SELECT 1 AS one FROM proj_money_lines WHERE {where} AND flow IN {FORM_FLOWS} LIMIT 1",
+            params,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class LoanLine:
     event_id: str

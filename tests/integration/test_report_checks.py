@@ -324,3 +324,41 @@ def test_a_period_not_begun_is_refused_naming_the_option(  # type: ignore[no-unt
             ok(cli(home, database_url, "report annual G1 --year 2025 --format json")).stdout
         )
         assert year["period_status"]["state"] == "open"
+
+
+def test_a_period_with_nothing_recorded_says_so_in_every_output(  # type: ignore[no-untyped-def]
+    world, database_url, tmp_path
+) -> None:
+    """February 2025, when nothing was recorded, gave a form of zeros that read exactly as a
+    month whose payouts were all reversed. A form whose unit and unions below recorded no
+    payout, spending or loan in the period says so under "Kỳ báo cáo" in the terminal, the
+    CSV and the XLSX; the JSON has `nothing_recorded`. A parent is not empty when one union
+    below it recorded something."""
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    make_checkpoint(world.ctx.engine)
+    said = (
+        "Không có khoản phúc lợi, chi tiêu hay cho vay nào được ghi trong kỳ (tính đến "
+        "checkpoint): các số liệu từ sổ cái đều bằng 0"
+    )
+    home = tmp_path / "home"
+    with at("2025-05-02"):
+        feb = build_report(world.ledger, "monthly", "G1", parse_period("2025-02"))
+        assert feb.nothing_recorded is True and feb.nothing_notice == said
+        lines = to_csv(feb)[3:].decode("utf-8").split("\r\n")
+        assert lines[2] == "Kỳ báo cáo: Tháng 02/2025 (2025-02)" and lines[3] == said
+        assert _xlsx_lines(to_xlsx(feb))[6] == said
+        as_json = json.loads(to_json(feb))
+        assert (as_json["nothing_recorded"], as_json["nothing_recorded_notice"]) == (True, said)
+        table = ok(cli(home, database_url, "report monthly G1 --month 2025-02"))
+        assert said in " ".join(table.stdout.split())
+        g2 = build_report(world.ledger, "monthly", "G2", MARCH)  # G1's expense, not G2's
+        assert g2.nothing_recorded is True
+        for unit in ("G1", "D", "P"):
+            march = build_report(world.ledger, "monthly", unit, MARCH)
+            assert march.nothing_recorded is False and march.nothing_notice is None
+            assert said not in to_csv(march).decode("utf-8")
+            assert json.loads(to_json(march))["nothing_recorded"] is False
+        table = ok(cli(home, database_url, "report monthly P --month 2025-03"))
+        assert "Không có khoản" not in table.stdout
+        year = build_report(world.ledger, "annual", "P", YEAR)
+        assert year.nothing_recorded is False
