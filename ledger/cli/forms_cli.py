@@ -50,7 +50,12 @@ from ledger.reports.compute import (
 from ledger.reports.forms import FORMS, FUND_LABELS, load_form
 from ledger.reports.manual import ManualRowsError, ManualValue, parse_manual, template
 from ledger.reports.provisional import PeriodStatus, not_begun
-from ledger.reports.structure import Structure, spending_structure, welfare_trend
+from ledger.reports.structure import (
+    NOTHING_SPENT_EN,
+    Structure,
+    spending_structure,
+    welfare_trend,
+)
 from ledger.textfiles import NotUtf8, read_text
 
 app = typer.Typer(
@@ -464,10 +469,13 @@ def print_structure(s: Structure) -> None:
         )
     )
     target = _pct(s.total.target_bp)
-    out.print(
-        f"Tỷ lệ chi phúc lợi / tổng chi: {_pct(s.total.share_bp)} — mục tiêu ≥ {target}: "
-        f"{_verdict(s.total.meets_target)}"
-    )
+    if s.nothing_spent_notice:
+        out.print(f"{s.nothing_spent_notice} (≥ {target}) / {NOTHING_SPENT_EN}", style="bold")
+    else:
+        out.print(
+            f"Tỷ lệ chi phúc lợi / tổng chi: {_pct(s.total.share_bp)} — mục tiêu ≥ {target}: "
+            f"{_verdict(s.total.meets_target)}"
+        )
     out.print(
         rows_table(
             "Theo đơn vị, tỷ lệ thấp nhất trước (worst first)",

@@ -160,6 +160,8 @@ def structure_to_csv(s: Structure) -> bytes:
     w.writerow(
         [f"Kỳ báo cáo: {s.period.label_vi} ({s.period.label})" + (f" — {notice}" if notice else "")]
     )
+    if s.nothing_spent_notice:
+        w.writerow([s.nothing_spent_notice])
     w.writerow(
         [f"Số liệu tính đến checkpoint: kích thước cây {s.asof.size}, gốc Merkle {s.asof.root}"]
     )

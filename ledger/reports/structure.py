@@ -15,6 +15,8 @@ Invariants:
   checkpoint's log holds it (`AsOf.oversight`: a version adopted after the checkpoint does
   not count): the highest welfare target and the strictest category limits in force at the
   unit or any union above it, so a unit's own version tightens them, never loosens them.
+- A period whose total spending is 0 has no share to judge: every output says so
+  (`nothing_spent_notice`) instead of showing dashes where the share and verdict go.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
 
 Amounts = dict[str, int]  # spending category -> đồng (payouts under "welfare")
+NOTHING_SPENT_VI = (
+    "Tổng chi trong kỳ bằng 0 (tính đến checkpoint): không có tỷ lệ chi phúc lợi để so với mục tiêu"
+)
+NOTHING_SPENT_EN = (
+    "Total spending in the period is 0 (as of the checkpoint): there is no welfare share to "
+    "judge against the target"
+)
 
 
 class _Judged:
@@ -97,6 +106,15 @@ class Structure:
         """Whether the period was over (as of today, or the checkpoint if signed earlier)."""
         return period_status(self.period, self.asof.signed_at)
 
+    @property
+    def nothing_spent(self) -> bool:
+        """Nothing spent in the period (as of the checkpoint): no share to judge."""
+        return self.total.spending == 0
+
+    @property
+    def nothing_spent_notice(self) -> str | None:
+        return NOTHING_SPENT_VI if self.nothing_spent else None
+
     def as_dict(self) -> dict[str, Any]:
         status = self.status
         return {
@@ -105,6 +123,7 @@ class Structure:
             "period": self.period.label,
             "provisional": status.provisional,
             "period_status": status.as_dict(),
+            "nothing_spent": self.nothing_spent,
             "checkpoint": self.asof.as_dict(),
             **{k: v for k, v in self.total.as_dict().items() if k not in ("unit", "name")},
             "categories": [

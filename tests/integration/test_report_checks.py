@@ -24,7 +24,7 @@ from ledger.domain.periods import parse_period
 from ledger.projections.queries.ratios import unit_figures
 from ledger.reports.charts import share_chart, trend_chart
 from ledger.reports.compute import build_report
-from ledger.reports.export import structure_to_csv, to_csv, to_json, to_xlsx
+from ledger.reports.export import structure_to_csv, structure_to_json, to_csv, to_json, to_xlsx
 from ledger.reports.structure import spending_structure, welfare_trend
 from tests.integration.test_reports import cli, ok
 from tests.support import World, at
@@ -362,3 +362,32 @@ def test_a_period_with_nothing_recorded_says_so_in_every_output(  # type: ignore
         assert "Không có khoản" not in table.stdout
         year = build_report(world.ledger, "annual", "P", YEAR)
         assert year.nothing_recorded is False
+
+
+def test_a_structure_with_nothing_spent_says_so(world, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`report structure G1 --period 2025-02` (nothing spent) ended on "Tỷ lệ chi phúc lợi /
+    tổng chi: — — mục tiêu ≥ 60%: —" under a table of zeros. The terminal and the CSV now say
+    the total is 0 and there is no share to judge; the JSON has `nothing_spent`."""
+    _expense(world, "2025-03-10", "G1", "welfare", 800_000)
+    make_checkpoint(world.ctx.engine)
+    said = (
+        "Tổng chi trong kỳ bằng 0 (tính đến checkpoint): không có tỷ lệ chi phúc lợi để so với "
+        "mục tiêu"
+    )
+    home = tmp_path / "home"
+    with at("2025-05-02"):
+        feb = spending_structure(world.ledger, "G1", parse_period("2025-02"))
+        assert feb.nothing_spent is True
+        lines = structure_to_csv(feb)[3:].decode("utf-8").split("\r\n")
+        assert lines[1] == "Kỳ báo cáo: Tháng 02/2025 (2025-02)" and lines[2] == said
+        assert json.loads(structure_to_json(feb))["nothing_spent"] is True
+        shown = " ".join(
+            ok(cli(home, database_url, "report structure G1 --period 2025-02")).stdout.split()
+        )
+        assert said in shown and "— — mục tiêu" not in shown
+        march = spending_structure(world.ledger, "P", MARCH)
+        assert march.nothing_spent is False
+        assert said not in structure_to_csv(march).decode("utf-8")
+        assert json.loads(structure_to_json(march))["nothing_spent"] is False
+        shown = ok(cli(home, database_url, "report structure P --period 2025-03")).stdout
+        assert "Tổng chi trong kỳ bằng 0" not in shown and "mục tiêu ≥ 60%: ĐẠT" in shown
