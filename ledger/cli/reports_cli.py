@@ -263,10 +263,16 @@ def print_figures(f: UnitFigures) -> None:
     if other:
         out.print(rows_table("Ngoài tổng chi (not spending)", ["Khoản", "Loại", "Số tiền"], other))
     target = f"≥ {fmt_bp(f.welfare_target_bp)}" if f.welfare_target_bp is not None else "—"
-    out.print(
-        f"Tỷ lệ chi phúc lợi / tổng chi (welfare share): {_pct(f.welfare_share_bp)} "
-        f"— mục tiêu {target}: {_verdict(f.meets_target)}"
-    )
+    if f.welfare_share_bp is None:  # nothing spent: no share, no verdict
+        out.print(
+            f"Tổng chi trong kỳ bằng 0: không có tỷ lệ chi phúc lợi để so với mục tiêu {target} "
+            "(nothing spent in the period: no welfare share to judge)"
+        )
+    else:
+        out.print(
+            f"Tỷ lệ chi phúc lợi / tổng chi (welfare share): {_pct(f.welfare_share_bp)} "
+            f"— mục tiêu {target}: {_verdict(f.meets_target)}"
+        )
     if f.children:
         out.print(
             rows_table(
@@ -482,6 +488,12 @@ def beneficiaries(unit: UnitArg, period: PeriodOpt, as_json: JsonFlag = False) -
     counts = beneficiary_counts(ctx.ledger, unit, p)
     if as_json:
         emit_json({"unit": unit, "period": p.label, "kinds": [c.__dict__ for c in counts]})
+        return
+    if not counts:  # a table of headers alone reads as a failure to load
+        console().print(
+            f"Người thụ hưởng — {unit}, {p.label_vi}: Không có khoản phúc lợi nào được chi trong "
+            "kỳ (nothing was paid in the period)"
+        )
         return
     console().print(
         rows_table(

@@ -171,3 +171,37 @@ def test_the_demos_closing_hint_works_as_printed(tmp_path: Path) -> None:
         f"Chi tiết / details: {run} audit detect; báo cáo kiểm tra / inspection report: "
         f"{run} audit report --out report.html"
     )
+
+
+def test_ratios_and_beneficiaries_of_a_period_with_nothing_say_so(  # type: ignore[no-untyped-def]
+    world, database_url: str, tmp_path: Path
+) -> None:
+    """`beneficiaries G1 --period 2024-09` printed a table with a header and no rows, and
+    `ratios` ended on "— — mục tiêu ≥ 60%: —": each now says in words that nothing was paid
+    or spent. The months with money keep their tables and verdict."""
+    story(world)
+    home = tmp_path / "home"
+    with at("2025-05-02"):
+        shown = " ".join(
+            ok(cli(home, database_url, "beneficiaries G1 --period 2024-09")).stdout.split()
+        )
+        assert (
+            "Không có khoản phúc lợi nào được chi trong kỳ (nothing was paid in the period)"
+            in shown
+        )
+        assert "Số người" not in shown  # no empty table
+        assert (
+            as_json(cli(home, database_url, "beneficiaries G1 --period 2024-09 --json"))["kinds"]
+            == []
+        )
+        shown = " ".join(ok(cli(home, database_url, "ratios G1 --period 2024-09")).stdout.split())
+        assert (
+            "Tổng chi trong kỳ bằng 0: không có tỷ lệ chi phúc lợi để so với mục tiêu ≥ 60%"
+        ) in shown and "— — mục tiêu" not in shown
+        march = ok(cli(home, database_url, "beneficiaries G1 --period 2025-03")).stdout
+        assert "Số người" in march and "Không có khoản phúc lợi" not in march
+        shown = " ".join(ok(cli(home, database_url, "ratios G1 --period 2025-03")).stdout.split())
+        assert (
+            "(welfare share): 34,78% — mục tiêu ≥ 60%: CHƯA ĐẠT" in shown
+            and "Tổng chi trong kỳ bằng 0" not in shown
+        )
