@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.body import JsonRoute
 from api.deps import OFFICER_ROLES, Principal, ServicesDep, allow
-from api.errors import bad_period
+from api.errors import bad_parameter, bad_period
 from api.schemas import error_responses
 from ledger.domain.commands import Code
 from ledger.domain.periods import Period, parse_period
@@ -22,6 +22,7 @@ from ledger.projections.queries.beneficiaries import beneficiary_counts
 from ledger.projections.queries.compliance import compliance
 from ledger.projections.queries.ratios import grassroots_figures, unit_figures
 from ledger.projections.queries.remittance import remittance
+from ledger.reports.provisional import not_begun
 
 router = APIRouter(
     route_class=JsonRoute, tags=["Báo cáo (reports)"], responses=error_responses(401, 403, 404, 422)
@@ -39,11 +40,17 @@ PeriodQuery = Annotated[
 Reader = Annotated[Principal, allow(*OFFICER_ROLES, scope="unit")]
 
 
-def _period(text: str) -> Period:
+def _period(text: str, *, begun: bool = True) -> Period:
+    """The `period`; with `begun`, refused when it begins after today in Việt Nam: nothing
+    can be recorded in it yet (`compliance` judges any period as of a day: False)."""
     try:
-        return parse_period(text)
+        period = parse_period(text)
     except (ValueError, TypeError) as exc:
         raise bad_period(exc) from None
+    why = not_begun(period) if begun else None
+    if why is not None:
+        raise bad_parameter("period", *why)
+    return period
 
 
 @router.get("/units/{unit}/ratios", summary="Tỷ lệ chi phúc lợi so với mục tiêu 60%")
@@ -69,7 +76,7 @@ def compliance_of(
     who: Reader,
     as_of: Annotated[date | None, Query(description="Tính đến ngày (mặc định hôm nay)")] = None,
 ) -> dict[str, Any]:
-    p = _period(period)
+    p = _period(period, begun=False)
     due = remittance(svc.ctx.ledger, unit, p, as_of=as_of)
     return compliance(svc.ctx.ledger, unit, p, as_of=as_of).as_dict() | {
         "remittance": due.as_dict()

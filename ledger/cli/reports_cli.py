@@ -42,6 +42,7 @@ from ledger.projections.queries.history import (
 )
 from ledger.projections.queries.ratios import UnitFigures, unit_figures
 from ledger.projections.queries.remittance import Remittance, remittance
+from ledger.reports.provisional import not_begun
 
 PeriodOpt = Annotated[
     str,
@@ -66,11 +67,17 @@ FLOWS = {
 REMIT_KINDS = {"union_fee": "Kinh phí công đoàn", "dues": "Đoàn phí", "other": "Khác"}
 
 
-def _period(text: str) -> Period:
+def _period(text: str, *, begun: bool = True) -> Period:
+    """The --period; with `begun`, refused when it begins after today in Việt Nam (nothing can
+    be recorded in it yet). `compliance` judges any period as of a day, so it passes False."""
     try:
-        return parse_period(text)
+        period = parse_period(text)
     except (ValueError, TypeError) as exc:
         usage(f"--period: {exc}")
+    why = not_begun(period) if begun else None
+    if why is not None:
+        usage(f"--period: {why[0]} / {why[1]}")
+    return period
 
 
 def _pct(bp: int | None) -> str:
@@ -323,7 +330,7 @@ def compliance(
 ) -> None:
     """Thu đúng, thu đủ, thu kịp thời: đoàn phí và kinh phí 2%; phải nộp, đã nộp, còn nợ nộp
     cấp trên (collection compliance and remittance upward)."""
-    p = _period(period)
+    p = _period(period, begun=False)
     try:
         cutoff = date.fromisoformat(as_of) if as_of else None
     except ValueError:

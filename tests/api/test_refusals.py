@@ -218,3 +218,19 @@ def test_a_membership_change_or_a_union_dated_after_today_is_a_422(api) -> None:
         (problem,) = r.json()["problems"]
         assert problem["message_vi"].startswith("ngày thành lập đơn vị 03/09/2024 sau hôm nay")
     assert rows(api) == before
+
+
+def test_figures_of_a_period_not_begun_are_refused_naming_the_period(api) -> None:  # type: ignore[no-untyped-def]
+    """`GET /units/G1/ratios?period=2030` answered 200 with zeros for a year nothing can be
+    recorded in yet; like the report forms it is refused, 422 on `period`."""
+    kt = api.officer("kt.g1")
+    with at("2025-03-15"):
+        for path in ("ratios", "rollup", "beneficiaries"):
+            r = api.client.get(f"/units/G1/{path}?period=2026", headers=kt)
+            assert r.status_code == 422, (path, r.text)
+            error = r.json()
+            assert error["message_vi"].startswith("Năm 2026 chưa bắt đầu (bắt đầu 01/01/2026")
+            assert error["message_en"].startswith("Year 2026 has not begun")
+            assert [p["field"] for p in error["problems"]] == ["period"]
+        assert api.client.get("/units/G1/ratios?period=2025", headers=kt).status_code == 200
+        assert api.client.get("/units/G1/ratios?period=2025-03", headers=kt).status_code == 200

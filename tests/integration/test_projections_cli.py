@@ -205,3 +205,20 @@ def test_ratios_and_beneficiaries_of_a_period_with_nothing_say_so(  # type: igno
             "(welfare share): 34,78% — mục tiêu ≥ 60%: CHƯA ĐẠT" in shown
             and "Tổng chi trong kỳ bằng 0" not in shown
         )
+
+
+def test_ratios_and_beneficiaries_of_a_period_not_begun_are_refused(  # type: ignore[no-untyped-def]
+    world, database_url: str, tmp_path: Path
+) -> None:
+    """`ratios P --period 2030` printed zeros and exit 0 for a year nothing can be recorded
+    in yet; like `report`, it exits 2 naming --period. The current year is still read."""
+    story(world)
+    home = tmp_path / "home"
+    with at("2025-03-15"):
+        for command in ("ratios P --period 2026", "beneficiaries P --period 2025-Q2"):
+            r = cli(home, database_url, command)
+            assert r.exit_code == 2, r.output
+            assert "--period: " in r.output and "chưa bắt đầu" in r.output
+            assert "hôm nay 15/03/2025" in " ".join(r.output.split())
+        ok(cli(home, database_url, "ratios P --period 2025"))
+        ok(cli(home, database_url, "beneficiaries P --period 2025-Q1"))
