@@ -34,7 +34,7 @@ from ledger.cli.common import (
     rows_table,
     usage,
 )
-from ledger.domain.catalogue import SpendingCategory
+from ledger.domain.catalogue import SpendingCategory, WelfareKind
 from ledger.domain.errors import LedgerError
 from ledger.domain.periods import Period, parse_period
 from ledger.reports.asof import AsOf
@@ -49,6 +49,7 @@ from ledger.reports.compute import (
 )
 from ledger.reports.forms import FORMS, FUND_LABELS, load_form
 from ledger.reports.manual import ManualRowsError, ManualValue, parse_manual, template
+from ledger.reports.measures import Line
 from ledger.reports.provisional import PeriodStatus, not_begun
 from ledger.reports.structure import (
     NOTHING_SPENT_EN,
@@ -338,6 +339,20 @@ def print_report(report: Report) -> None:
     )
 
 
+def _kind_vi(ln: Line) -> str:
+    """A line's kind as the form's readers say it: the fund of a loan, the spending category
+    of an expense, the welfare kind of a payout (the key when the catalogue lacks it)."""
+    if ln.fund:
+        return FUND_LABELS.get(ln.fund, ln.fund)
+    enum: type[SpendingCategory] | type[WelfareKind] = (
+        SpendingCategory if ln.flow == "spending" else WelfareKind
+    )
+    try:
+        return str(enum(ln.key).label_vi)
+    except ValueError:
+        return ln.key
+
+
 def print_explanation(e: Explanation) -> None:
     out = console()
     r = e.report_row
@@ -353,7 +368,7 @@ def print_explanation(e: Explanation) -> None:
             ln.event_id,
             fmt_date(ln.effective_date),
             ln.unit,
-            FUND_LABELS.get(ln.fund or "", "") or ln.key,
+            _kind_vi(ln),
             ln.member or "",
             ln.relative or "",
             fmt_money(ln.amount),

@@ -391,3 +391,27 @@ def test_a_structure_with_nothing_spent_says_so(world, database_url, tmp_path) -
         assert json.loads(structure_to_json(march))["nothing_spent"] is False
         shown = ok(cli(home, database_url, "report structure P --period 2025-03")).stdout
         assert "Tổng chi trong kỳ bằng 0" not in shown and "mục tiêu ≥ 60%: ĐẠT" in shown
+
+
+def test_explain_names_each_line_in_vietnamese(world, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`report monthly P --month 2025-03 --explain II.3` listed the kind of each line as its
+    key ("movement", "recuperation"), where the rest of the screen is Vietnamese. The "Loại"
+    column now reads as the form's readers say it; `--format json` keeps the key."""
+    world.join("DV001")
+    world.payout("DV001", "recuperation", 2_000_000, on="2025-03-12", occasion="nghỉ dưỡng")
+    _expense(world, "2025-03-10", "G1", "movement", 900_000)
+    make_checkpoint(world.ctx.engine)
+    home = tmp_path / "home"
+    shown = ok(cli(home, database_url, "report monthly P --month 2025-03 --explain II.3")).stdout
+    rows = [ln for ln in shown.splitlines() if "│ G1 " in ln]
+    assert len(rows) == 2, shown
+    assert any("│ Phong trào " in ln for ln in rows) and any(
+        "│ Nghỉ dưỡng, điều" in ln for ln in rows
+    )
+    assert "movement" not in shown and "recuperation" not in shown
+    as_json = json.loads(
+        ok(
+            cli(home, database_url, "report monthly P --month 2025-03 --explain II.3 --format json")
+        ).stdout
+    )
+    assert sorted(e["kind"] for e in as_json["events"]) == ["movement", "recuperation"]
