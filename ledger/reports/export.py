@@ -39,6 +39,7 @@ from ledger.reports.compute import SOURCE_VI, Report, ReportRow, checkpoint_line
 from ledger.reports.structure import Structure
 
 HEADER = ("Mã dòng", "STT", "Nội dung", "Đơn vị", "Số lượng", "Nguồn số liệu", "Ghi chú")
+EXACT = "Giá trị gốc (số / đồng)"  # the last column of the CSV and the XLSX: the exact integer
 _EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
 
 
@@ -80,7 +81,7 @@ def to_csv(report: Report) -> bytes:
     if report.nothing_notice:
         w.writerow([report.nothing_notice])
     w.writerow([checkpoint_line(report)])
-    w.writerow([*HEADER, "Giá trị gốc (số / đồng)"])
+    w.writerow([*HEADER, EXACT])
     for r in report.rows:
         raw = "" if r.value is None or isinstance(r.value, str) else str(r.value)
         million = r.million
@@ -248,7 +249,7 @@ def structure_to_csv(s: Structure) -> bytes:
 
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WIDTHS = (16, 9, 70, 12, 16, 14, 40)
+_WIDTHS = (16, 9, 70, 12, 16, 14, 40, 18)
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -256,7 +257,7 @@ def to_xlsx(report: Report) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = f"Phu luc {report.form.code[-2:]}"
-    last = get_column_letter(len(HEADER))
+    last = get_column_letter(len(HEADER) + 1)
     notice = report.status.notice
     lines = [
         (report.form.annex, Font(bold=True)),
@@ -264,10 +265,7 @@ def to_xlsx(report: Report) -> bytes:
         (report.form.title, Font(bold=True, size=13)),
         (report.form.subtitle, Font(bold=True)),
         (f"Đơn vị: {report.unit.code} — {report.unit.name} ({report.unit.level})", Font()),
-        (
-            f"Kỳ báo cáo: {report.period.label_vi}" + (f" — {notice}" if notice else ""),
-            Font(bold=True, color="C00000") if notice else Font(),
-        ),
+        (period_line(report), Font(bold=True, color="C00000") if notice else Font()),
         *([(report.nothing_notice, Font(bold=True))] if report.nothing_notice else []),
         (checkpoint_line(report), Font(italic=True, size=9)),
     ]
@@ -276,7 +274,7 @@ def to_xlsx(report: Report) -> bytes:
         ws.cell(row=i, column=1).alignment = Alignment(horizontal="center")
         ws.merge_cells(f"A{i}:{last}{i}")
     top = len(lines) + 2
-    for col, title in enumerate(HEADER, start=1):
+    for col, title in enumerate((*HEADER, EXACT), start=1):
         c = ws.cell(row=top, column=col, value=title)
         c.font = Font(bold=True)
         c.border = _BOX
@@ -307,7 +305,17 @@ def _xlsx_row(ws: Any, n: int, r: ReportRow) -> None:
         value, fmt = r.value, "#,##0"
     else:
         value, fmt = r.value, "General"
-    cells = (r.row.ref, r.row.stt, r.row.label, r.row.unit, value, SOURCE_VI[r.source], _remarks(r))
+    exact = r.value if isinstance(r.value, int) else None  # as the CSV's last column
+    cells = (
+        r.row.ref,
+        r.row.stt,
+        r.row.label,
+        r.row.unit,
+        value,
+        SOURCE_VI[r.source],
+        _remarks(r),
+        exact,
+    )
     for col, v in enumerate(cells, start=1):
         c = ws.cell(row=n, column=col, value=v)
         if isinstance(v, str) and v.startswith(_FORMULA_START):
@@ -317,6 +325,7 @@ def _xlsx_row(ws: Any, n: int, r: ReportRow) -> None:
         if heading:
             c.font = Font(bold=True)
     ws.cell(row=n, column=5).number_format = fmt
+    ws.cell(row=n, column=8).number_format = "#,##0"
 
 
 def _normalise_zip(data: bytes, when: datetime) -> bytes:

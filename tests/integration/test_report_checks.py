@@ -246,7 +246,7 @@ def test_a_period_not_over_is_marked_provisional_in_every_output(  # type: ignor
         assert to_csv(over)[3:].decode("utf-8").split("\r\n")[2] == (
             "Kỳ báo cáo: Tháng 03/2025 (2025-03)"
         )
-        assert _xlsx_lines(to_xlsx(over))[5] == "Kỳ báo cáo: Tháng 03/2025"
+        assert _xlsx_lines(to_xlsx(over))[5] == "Kỳ báo cáo: Tháng 03/2025 (2025-03)"  # as the CSV
         table = ok(cli(tmp_path / "home", database_url, "report monthly G1 --month 2025-03"))
         assert notice not in table.stdout
         html = render_html(build_html(world.ctx, unit="G1", period="2025-03", verify=False))

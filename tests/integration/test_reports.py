@@ -15,6 +15,7 @@ The union (tests.support.World: P → D → G1, G2, default policy) in 2025:
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import shlex
@@ -402,7 +403,7 @@ def test_xlsx_opens_with_the_form_layout_and_values(world, year) -> None:  # typ
     assert ws["A1"].value == "PHỤ LỤC 02"
     assert ws["A3"].value == "BÁO CÁO KẾT QUẢ THỰC HIỆN"
     assert ws["A5"].value == "Đơn vị: P — LĐLĐ tỉnh Bình Dương (Tỉnh)"
-    assert ws["A6"].value == "Kỳ báo cáo: Năm 2025"
+    assert ws["A6"].value == "Kỳ báo cáo: Năm 2025 (2025)"  # as the CSV says it
     assert str(year["cp1"]) in ws["A7"].value
     header = [c.value for c in ws[9]]
     assert header == [
@@ -413,14 +414,26 @@ def test_xlsx_opens_with_the_form_layout_and_values(world, year) -> None:  # typ
         "Số lượng",
         "Nguồn số liệu",
         "Ghi chú",
+        "Giá trị gốc (số / đồng)",
     ]
     by_ref = {row[0].value: row for row in ws.iter_rows(min_row=10)}
     assert len(by_ref) == len(report.rows)
     loan = by_ref["II.1.2.2.1.i-2.2"]
     assert [c.value for c in loan[2:6]] == ["+ Số tiền được vay", "Tr đồng", 10, "sổ cái"]
     assert loan[4].number_format == "#,##0.000"
+    # the exact amount beside the millions, in đồng, as the CSV's last column gives it
+    assert (loan[7].value, loan[7].number_format) == (10_000_000, "#,##0")
+    csv_rows = {
+        row[0]: row
+        for row in csv.reader(io.StringIO(to_csv(report)[3:].decode("utf-8")), delimiter=";")
+        if row
+    }
+    assert [row[7].value for row in by_ref.values()] == [
+        int(csv_rows[ref][7]) if csv_rows[ref][7] else None for ref in by_ref
+    ]
     people = by_ref["II.1.2.2.1.g-1"]
     assert (people[4].value, people[4].number_format) == (4, "#,##0")
+    assert people[7].value == 4
     assert (by_ref["I.1"][1].value, by_ref["I.1"][5].value) == ("1.", "nhập tay")
     assert by_ref["II.1.2.2.1"][1].value == "1.2.2.1." and by_ref["II.1.2.2.1"][2].font.b
 
