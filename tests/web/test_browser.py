@@ -353,6 +353,26 @@ def test_an_over_cap_payout_is_refused_in_vietnamese(people: People) -> None:
     shot(page, "finance-payout-refused")
 
 
+def test_choosing_the_member_clears_the_choose_a_member_refusal(people: People) -> None:
+    """Signing a payout before choosing the member said "Hãy chọn đoàn viên" without naming
+    the field, and the refusal stayed after the member was chosen, until the next attempt."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/payout")
+    search = page.get_by_label("Tìm đoàn viên (tên hoặc mã)")
+    page.get_by_label("Khoản phúc lợi").select_option("gift")
+    page.get_by_label("Số tiền (đồng)").fill("200.000")
+    page.get_by_label("Dịp chi").fill("Sinh nhật")
+    page.get_by_role("button", name="Ký và ghi khoản chi").click()
+    result = page.locator("#payout-result")
+    expect(result).to_have_text("Tìm đoàn viên (tên hoặc mã): hãy tìm và chọn đoàn viên nhận")
+    expect(search).to_have_attribute("aria-invalid", "true")
+    search.fill("DV002")
+    page.locator("button.choice[data-member=DV002]").click()
+    expect(page.locator("#member-chosen")).to_have_text("DV002 — Đoàn viên DV002 · G1")
+    expect(result).to_be_hidden()
+    expect(search).not_to_have_attribute("aria-invalid", "true")
+
+
 def test_after_a_refusal_the_corrected_form_is_signed_with_the_next_click(
     people: People, server: dict[str, Any]
 ) -> None:

@@ -158,3 +158,37 @@ def test_a_withdrawn_write_off_is_named_a_write_off_not_spending(
     )
     shot(stale, "finance-write-off-withdrawn-elsewhere")
     stale.close()
+
+
+def test_choosing_the_borrower_clears_the_choose_the_borrower_refusal(
+    people: People, server: dict[str, Any]
+) -> None:
+    """The refusal to sign without a borrower stayed on the form after the borrower was
+    chosen, until the next attempt: the officer read it as still refusing the chosen one."""
+    page = people.signing_officer("kt.g1")
+    page.goto("/web/finance/loans")
+    form = page.locator("#disburse-form")
+    result = page.locator("#disburse-result")
+    search = form.get_by_label(BORROWER)
+    form.get_by_label("Mã khoản vay").fill("WB4")
+    form.get_by_label("Số tiền vay (đồng)").fill("1.5")
+    form.get_by_label("Thời hạn vay (tháng)").fill("12")
+    form.get_by_role("button", name=SIGN).click()
+    expect(result).to_have_text(f"{BORROWER}: hãy tìm và chọn đoàn viên vay")
+    expect(search).to_have_attribute("aria-invalid", "true")
+
+    search.fill("DV002")
+    form.locator("button.choice[data-member=DV002]").click()
+    expect(page.locator("#disburse-member-chosen")).to_have_text("DV002 — Đoàn viên DV002 · G1")
+    expect(result).to_be_hidden()
+    expect(result).to_have_text("")
+    expect(search).not_to_have_attribute("aria-invalid", "true")
+    shot(page, "finance-loan-borrower-chosen-after-refusal")
+
+    # another refusal (not about the borrower) stays when the borrower is chosen again
+    form.get_by_role("button", name=SIGN).click()
+    expect(result).to_contain_text("Số tiền vay (đồng):")
+    search.fill("DV001")
+    form.locator("button.choice[data-member=DV001]").click()
+    expect(page.locator("#disburse-member-chosen")).to_have_text("DV001 — Đoàn viên DV001 · G1")
+    expect(result).to_contain_text("Số tiền vay (đồng):")

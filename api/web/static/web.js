@@ -187,6 +187,7 @@
   function show(region, ok, body, okText, extra = {}) {
     const form = extra.form || region.closest("form");
     region.hidden = false;
+    delete region.dataset.missingChoice;  // set again by the caller when that is the refusal
     region.className = "notice " + (ok ? "success" : "error");
     region.setAttribute("role", ok ? "status" : "alert");
     region.textContent = "";
@@ -685,6 +686,13 @@
       chosen.value = m.member;
       chosen.dataset.unit = m.unit;
       chosenText.textContent = text;
+      // the refusal for want of a member is no longer true once one is chosen
+      search.removeAttribute("aria-invalid");
+      if (region.dataset.missingChoice === chosen.id) {
+        delete region.dataset.missingChoice;
+        region.hidden = true;
+        region.textContent = "";
+      }
       refresh();
     });
 
@@ -742,7 +750,11 @@
       const read = readMoney($("#amount", root).value);
       const amount = read.value;
       if (!chosen.value) {
-        show(region, false, { message_vi: "Hãy chọn đoàn viên", message_en: "Choose a member" });
+        const said = `${labelText(search)}: ${chosen.dataset.missing}`;  // in the page's language
+        show(region, false, { message_vi: said, message_en: said });
+        search.setAttribute("aria-invalid", "true");
+        region.dataset.missingChoice = chosen.id;
+        search.focus();
         return;
       }
       if (amount === null || amount <= 0) {
@@ -827,7 +839,7 @@
     memberLookup(search, $("#disburse-member-results", form), (m, text) => {
       chosen.value = m.member;
       chosenText.textContent = text;
-      search.removeAttribute("aria-invalid");
+      chosen.dispatchEvent(new Event("phucloi:chosen"));
       const unit = form.elements.unit;
       if (Array.from(unit.options).some((o) => o.value === m.unit) && unit.value !== m.unit) {
         unit.value = m.unit;
@@ -940,6 +952,19 @@
   function signedForms(root) {
     for (const form of $$("form[data-sign]", root)) {
       pageValidity(form);
+      // Once the value is chosen (the page's search says so with "phucloi:chosen"), the
+      // refusal for want of it is no longer true: it goes, rather than staying until the next
+      // attempt. Any other refusal stays.
+      for (const el of $$("input[type=hidden][data-choose]", form)) {
+        el.addEventListener("phucloi:chosen", () => {
+          const region = document.getElementById(form.dataset.result);
+          document.getElementById(el.dataset.choose).removeAttribute("aria-invalid");
+          if (!region || region.dataset.missingChoice !== el.id) return;
+          delete region.dataset.missingChoice;
+          region.hidden = true;
+          region.textContent = "";
+        });
+      }
       let busy = false;
       form.addEventListener("submit", async (ev) => {
         ev.preventDefault();
@@ -951,9 +976,10 @@
           if (el.value.trim()) continue;
           const search = document.getElementById(el.dataset.choose);
           const label = labelText(search);
-          search.setAttribute("aria-invalid", "true");
           const said = `${label}: ${el.dataset.missing}`;  // already in the page's language
           show(region, false, { message_vi: said, message_en: said });
+          search.setAttribute("aria-invalid", "true");  // after show(), which clears the marks
+          region.dataset.missingChoice = el.id;
           search.focus();
           return;
         }
