@@ -93,7 +93,7 @@ def approvals(request: Request, who: Chair) -> Response:
         request,
         "chair.html",
         who=who,
-        title=("Khoản chi chờ duyệt", "Payouts waiting for approval"),
+        title=("Chờ Chủ tịch ký duyệt", "Waiting for the chair's signature"),
         items=queue(ledger, who.scopes(["chair"])),
         spending=cosign.waiting(ledger, lookups.visible_units(ledger, who.scopes(["chair"]))),
         today=clock.today_vn().isoformat(),

@@ -49,7 +49,7 @@ RAW_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b|\b[a-z]{2,}\.[a-z]{2,}(?:_[a-z]+)*
 # script shows (data-ok, data-missing, data-template...).
 READ_ATTRIBUTES = frozenset(
     {"placeholder", "aria-label", "title", "alt", "data-label", "data-entry", "data-ok"}
-    | {"data-refused", "data-missing", "data-template"}
+    | {"data-refused", "data-missing", "data-template", "data-prompt", "data-chosen"}
 )
 SKIPPED = frozenset({"script", "style", "code", "pre"})
 VOID = frozenset({"input", "br", "meta", "link", "img", "hr", "source", "col", "wbr"})
@@ -66,6 +66,9 @@ TYPED = (
     "ghi nhầm",
     "dịp",
     "45/QĐ-LĐLĐ",  # a decision number as unions write it (the fee form's example)
+    "46/QĐ-LĐLĐ",
+    "Cty May Sông Bé",  # employers named in fee decisions
+    "Cty Gỗ Thuận An",
 )
 
 
@@ -152,6 +155,39 @@ def _post_held(web: Web, officer: Any, type_: str, body: dict[str, Any], **kw: A
     assert answer.status_code == 202, answer.text
 
 
+def _fee_decisions(web: Web, officer: Any) -> None:
+    """A fee decision waiting for the chair, and a recorded one whose reversal waits."""
+    w = web.world
+    decision = {"kind": "suspended", "from_month": "2024-11", "to_month": "2025-04"}
+    decision |= {"issuer": "LĐLĐ tỉnh Bình Dương"}
+    with at(ON):
+        recorded = w.ledger.submit(
+            w.item(
+                "union_fee.relief",
+                by=w.kt,
+                unit="G1",
+                effective_date="2025-01-10",
+                body=decision | {"employer": "Cty May Sông Bé", "decision_number": "45/QĐ-LĐLĐ"},
+                cosigner=w.chair,
+            )
+        ).event_id
+    reduced = {"employer": "Cty Gỗ Thuận An", "decision_number": "46/QĐ-LĐLĐ"}
+    reduced |= {"kind": "reduced", "rate_bp": 150}
+    for type_, body, path in (
+        ("union_fee.relief", decision | reduced, "/web/finance/submit?new_employer=true"),
+        ("reversal.record", {"target": str(recorded), "reason": "ghi nhầm"}, None),
+    ):
+        token = csrf_of(officer.get("/web/finance/fees").text)
+        with at(ON):
+            item = w.item(type_, by=w.kt, unit="G1", effective_date=ON, body=body)
+            answer = officer.post(
+                path or "/web/finance/submit",
+                json=item,
+                headers={"X-CSRF-Token": token, **JSON},
+            )
+        assert answer.status_code == 202, answer.text
+
+
 def _dispute(web: Web) -> None:
     member = web.login("DV001")
     page = member.get(f"/web/me/disputes/new?entry={web.events['gift1']}").text
@@ -172,8 +208,9 @@ def _dispute(web: Web) -> None:
 
 @pytest.fixture
 def busy(web: Web) -> dict[str, str]:
-    """Something on every page: a pending payout, held spending, a held loan and write-off, an
-    open loan, a reversal, a dispute, findings and a checkpoint."""
+    """Something on every page: a pending payout, held spending, a held loan and write-off, a
+    held fee decision and a held reversal of a recorded one, an open loan, a reversal, a
+    dispute, findings and a checkpoint."""
     w = web.world
     pending = w.payout(
         "DV002",
@@ -219,6 +256,7 @@ def busy(web: Web) -> dict[str, str]:
         | {"term_months": 12},
         personal={"reason": "mua xe"},
     )
+    _fee_decisions(web, officer)
     _post_held(
         web,
         officer,
@@ -447,3 +485,85 @@ def test_the_receipt_page_says_a_key_problem_in_the_pages_language(
         }[lang]
     )
     assert leaks(page, lang, data_strings()) == [] and leaks(broken, lang, data_strings()) == []
+
+
+def _section_text(page: str, heading: str) -> str:
+    """The words of the chair's held item whose heading starts with `heading`."""
+    import html
+
+    for section in re.findall(r'<section class="card pending spending".*?</section>', page, re.S):
+        words = re.sub(r"<script.*?</script>", " ", section, flags=re.S)
+        words = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", words))).strip()
+        if words.startswith(heading):
+            return re.sub(r"\b[0-9a-f]{8}\b", "ID", words)
+    raise AssertionError(f"no held item headed {heading!r}")
+
+
+def test_the_chair_reads_a_held_fee_decision_and_its_reversal_in_both_languages(
+    web: Web, busy: dict[str, str]
+) -> None:
+    """Only one sentence of the chair's English reversal was checked, and it said the inspection
+    committee "is told of a shortfall" where the Vietnamese says it is told *if* the fee falls
+    short; the page was headed "Payouts waiting for approval" over decisions and loans."""
+    chair = web.login("ct.g1")
+    said = {}
+    for lang in ("vi", "en"):
+        chair.cookies.set("phucloi_lang", lang)
+        with at("2025-01-20"):
+            said[lang] = chair.get("/web/chair").text
+    assert "<h1>Chờ Chủ tịch ký duyệt</h1>" in said["vi"]
+    assert "<h1>Waiting for the chair&#39;s signature</h1>" in said["en"]
+    assert _section_text(said["en"], "Reversal of a union fee decision") == (
+        "Reversal of a union fee decision — Cty May Sông Bé: Suspended (at most 12 months), "
+        "11/2024–04/2025 — G1 "
+        "Not in the ledger: reversing a union fee exemption, reduction or suspension always "
+        "needs the chair's signature, as recording it did, and is recorded only once the chair "
+        "signs it. "
+        "The finance officer reverses decision 45/QĐ-LĐLĐ of LĐLĐ tỉnh Bình Dương (Cty May "
+        "Sông Bé has its union fee suspended for 11/2024–04/2025), because: ghi nhầm. "
+        "Once recorded, the decision no longer counts: the union expects the employer's 2% fee "
+        "again for 11/2024–04/2025 (6 months), and the inspection committee is told if that fee "
+        "falls short in any of those months. The decision stays in the ledger; if it was only "
+        "recorded wrongly, the finance officer records the right one after the reversal. "
+        "Compare with the decision document before signing. "
+        "Unit G1 Employer Cty May Sông Bé Kind of decision Suspended (at most 12 months) "
+        "Months 11/2024–04/2025 (6 months) Decision number 45/QĐ-LĐLĐ "
+        "Issued by LĐLĐ tỉnh Bình Dương Decision date 10/01/2025 The decision's entry ID (G1) "
+        "Reason for the reversal ghi nhầm Date of the reversal 15/01/2025 "
+        "Recorded by kt.g1 · 15/01/2025 10:00 "
+        "Reason for refusing (if you refuse) Sign and record Refuse"
+    )
+    assert _section_text(said["vi"], "Đảo quyết định") == (
+        "Đảo quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn — Cty May Sông Bé: Tạm "
+        "dừng đóng (tối đa 12 tháng), 11/2024–04/2025 — G1 "
+        "Chưa ghi vào sổ: đảo quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn luôn cần "
+        "Chủ tịch ký, như khi ghi quyết định, chỉ được ghi khi Chủ tịch ký. "
+        "Kế toán đảo quyết định 45/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Dương (Cty May Sông Bé được tạm "
+        "dừng đóng kinh phí công đoàn các tháng 11/2024–04/2025), lý do: ghi nhầm. "
+        "Khi được ghi vào sổ, quyết định không còn hiệu lực: công đoàn lại phải thu kinh phí 2% "
+        "của doanh nghiệp này các tháng 11/2024–04/2025 (6 tháng), và Ủy ban kiểm tra được báo "
+        "nếu kinh phí các tháng đó thiếu. Quyết định gốc vẫn còn trong sổ; nếu quyết định chỉ "
+        "ghi sai, kế toán ghi lại quyết định đúng sau khi đảo. Hãy đối chiếu với bản quyết định "
+        "trước khi ký. "
+        "Đơn vị G1 Doanh nghiệp Cty May Sông Bé Loại quyết định Tạm dừng đóng (tối đa 12 tháng) "
+        "Các tháng 11/2024–04/2025 (6 tháng) Số quyết định 45/QĐ-LĐLĐ "
+        "Cơ quan ban hành LĐLĐ tỉnh Bình Dương Ngày quyết định 10/01/2025 Bút toán quyết định "
+        "ID (G1) Lý do đảo ghi nhầm Ngày đảo 15/01/2025 Người lập kt.g1 · 15/01/2025 10:00 "
+        "Lý do từ chối (nếu từ chối) Ký duyệt và ghi vào sổ Từ chối"
+    )
+    assert _section_text(said["en"], "Union fee decision") == (
+        "Union fee decision — Cty Gỗ Thuận An: Reduced rate, 11/2024–04/2025 — G1 "
+        "Not in the ledger: a union fee exemption, reduction or suspension always needs the "
+        "chair's signature and is recorded only once the chair signs it. "
+        "The finance officer records decision 46/QĐ-LĐLĐ of LĐLĐ tỉnh Bình Dương (Cty Gỗ Thuận "
+        "An has its union fee reduced to 1.5% of the payroll for 11/2024–04/2025). "
+        "Once recorded, the union no longer expects the employer's 2% fee for those months (a "
+        "reduction: only at the reduced rate), and the inspection committee is not told of a "
+        "shortfall of that employer's fee in those months. Compare with the decision document "
+        "before signing. "
+        "Unit G1 Employer Cty Gỗ Thuận An Kind of decision Reduced rate "
+        "Months 11/2024–04/2025 (6 months) Reduced rate 1.5% of the payroll "
+        "Decision number 46/QĐ-LĐLĐ Issued by LĐLĐ tỉnh Bình Dương Decision date 15/01/2025 "
+        "Recorded by kt.g1 · 15/01/2025 10:00 "
+        "Reason for refusing (if you refuse) Sign and record Refuse"
+    )
