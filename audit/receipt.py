@@ -75,36 +75,145 @@ LOAN_KEYS = {"loan.disburse": "disburse", "loan.repay": "repay", "loan.write_off
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
 MAX_INT = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER: the browser reads no larger integer
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "malformed": ("biên nhận không đúng dạng", "the receipt is malformed"),
-    "entry": (
-        "nội dung bút toán trong biên nhận đã bị thay đổi",
-        "the entry in the receipt was changed",
-    ),
-    "signature": (
-        "chữ ký của điểm kiểm tra trong biên nhận không hợp lệ (không khớp khóa công khai của sổ)",
-        "the receipt's checkpoint signature does not verify with the log's public key",
-    ),
-    "cosignature": (
-        "chữ ký đồng ký của nhân chứng không hợp lệ",
-        "a witness cosignature does not verify",
-    ),
-    "proof": (
-        "bằng chứng trong biên nhận sai: không dẫn từ bút toán tới gốc đã ký của điểm kiểm tra",
-        "the receipt's proof is wrong: it does not lead from the entry to the checkpoint's "
-        "signed root",
-    ),
-    "latest_signature": (
-        "điểm kiểm tra mới nhất của sổ không có chữ ký hợp lệ của khóa công khai của sổ",
-        "the ledger's newest checkpoint does not verify with the log's public key",
-    ),
-    "rewritten": (
-        "sổ đã bị viết lại kể từ khi lưu biên nhận: điểm kiểm tra mới nhất không nối tiếp cây "
-        "của biên nhận",
-        "the log was rewritten since the receipt was saved: the newest checkpoint does not "
-        "extend the receipt's tree",
-    ),
+# What a verdict that does not hold says, in both languages, from one table:
+# `phucloi audit receipt` prints it (Verdict.messages) and /web/receipt renders the same table
+# into the page for web.js to fill in (`receipt_texts`), so the two say the same words. `lead`
+# opens the sentence on the page; `reasons` by the verdict's reason; `differs` by what differs
+# in an entry that was changed ({signed}: what was signed, {receipt}: what the receipt says,
+# as people read them; the `_unsaid` forms when either is not a value to show).
+RECEIPT_TEXTS: dict[str, Any] = {
+    "lead": ("Biên nhận KHÔNG hợp lệ: ", "The receipt does NOT hold: "),
+    "reasons": {
+        "malformed": (
+            "biên nhận không đúng dạng ({field}: {detail})",
+            "the receipt is malformed ({field}: {detail})",
+        ),
+        "entry": (
+            "nội dung bút toán trong biên nhận đã bị thay đổi: {differs}",
+            "the entry in the receipt was changed: {differs}",
+        ),
+        "signature": (
+            "chữ ký của điểm kiểm tra trong biên nhận sai (không khớp khóa công khai của sổ)",
+            "the receipt's checkpoint signature is wrong (it does not verify with the log's "
+            "public key)",
+        ),
+        "cosignature": (
+            "chữ ký đồng ký của nhân chứng {witness} sai (giả mạo)",
+            "the cosignature of witness {witness} is wrong (forged)",
+        ),
+        "proof": (
+            "bằng chứng trong biên nhận sai: không dẫn từ bút toán tới gốc đã ký của điểm kiểm tra",
+            "the receipt's proof is wrong: it does not lead from the entry to the checkpoint's "
+            "signed root",
+        ),
+        "latest_signature": (
+            "điểm kiểm tra mới nhất của sổ không có chữ ký hợp lệ của khóa công khai của sổ",
+            "the log's newest checkpoint does not verify with the log's public key",
+        ),
+        "rewritten": (
+            "sổ đã bị viết lại kể từ khi bạn lưu biên nhận: điểm kiểm tra mới nhất không nối tiếp "
+            "cây của biên nhận",
+            "the log was rewritten since the receipt was saved: the newest checkpoint does not "
+            "extend the receipt's tree",
+        ),
+    },
+    "differs": {
+        "event": (
+            "biên nhận không kèm nội dung đã ký của bút toán riêng của đoàn viên",
+            "the receipt does not hold what was signed for the member's own entry",
+        ),
+        "leaf": (
+            "nội dung bút toán kèm trong biên nhận không phải bút toán đã ghi vào sổ (không băm ra "
+            "lá của biên nhận)",
+            "the event in the receipt is not the logged entry (it does not hash to the receipt's "
+            "leaf)",
+        ),
+        "type": (
+            "loại bút toán đã ký khác loại ghi trong biên nhận",
+            "the signed entry is of another kind than the receipt says",
+        ),
+        "member": (
+            "bút toán đã ký không phải của đoàn viên ghi trong biên nhận",
+            "the signed entry is not the receipt's member's",
+        ),
+        "amount": (
+            "số tiền đã ký là {signed}, biên nhận ghi {receipt}",
+            "the signed amount is {signed}; the receipt says {receipt}",
+        ),
+        "amount_unsaid": (
+            "số tiền đã ký khác số tiền ghi trong biên nhận",
+            "the signed amount is not the one the receipt says",
+        ),
+        "date": (
+            "ngày đã ký là {signed}, biên nhận ghi {receipt}",
+            "the signed date is {signed}; the receipt says {receipt}",
+        ),
+        "date_unsaid": (
+            "ngày đã ký khác ngày ghi trong biên nhận",
+            "the signed date is not the one the receipt says",
+        ),
+        "target": (
+            "bút toán bị đảo đã ký khác bút toán ghi trong biên nhận, hoặc biên nhận không kèm nội "
+            "dung đã ký của bút toán đó",
+            "the signed reversal undoes another entry than the receipt says, or the receipt does "
+            "not hold that entry's signed content",
+        ),
+        "unit": (
+            "đơn vị đã ký khác đơn vị ghi trong biên nhận",
+            "the signed union is not the one the receipt says",
+        ),
+        "kind": (
+            "khoản đã ký khác khoản ghi trong biên nhận",
+            "the signed kind is not the one the receipt says",
+        ),
+        "relative": (
+            "người nhận đã ký khác người nhận ghi trong biên nhận",
+            "the signed beneficiary is not the one the receipt says",
+        ),
+        "form": (
+            "hình thức (tiền, hiện vật) đã ký khác hình thức ghi trong biên nhận",
+            "the signed form (cash, in kind) is not the one the receipt says",
+        ),
+        "occasion": (
+            "dịp chi đã ký khác dịp ghi trong biên nhận",
+            "the signed occasion is not the one the receipt says",
+        ),
+        "loan": (
+            "khoản vay đã ký khác khoản vay ghi trong biên nhận",
+            "the signed loan is not the one the receipt says",
+        ),
+    },
 }
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT
+
+
+def differs_text(detail: str | None, values: dict[str, Any]) -> tuple[str, str]:
+    """What differs in a changed entry, in both languages (RECEIPT_TEXTS["differs"]):
+    `values` holds what was signed and what the receipt says of an amount or a date."""
+    from ledger.domain.money import format_dong
+
+    texts: dict[str, tuple[str, str]] = RECEIPT_TEXTS["differs"]
+    signed, said = values.get("signed"), values.get("receipt")
+    shown: dict[str, str] | None = None
+    if detail == "amount" and isinstance(signed, int) and isinstance(said, int):
+        if _is_int(signed) and _is_int(said):
+            shown = {"signed": format_dong(signed), "receipt": format_dong(abs(said))}
+    elif detail == "date" and isinstance(signed, str) and isinstance(said, str):
+        shown = {"signed": _dmy(signed), "receipt": _dmy(said)}
+    if detail in ("amount", "date") and shown is None:
+        detail = f"{detail}_unsaid"
+    if detail not in texts:
+        return str(detail), str(detail)
+    vi, en = texts[detail]
+    return vi.format(**(shown or {})), en.format(**(shown or {}))
+
+
+def _dmy(text: str) -> str:
+    """`2025-01-15` written as people read it (`15/01/2025`), as web.js `dmy` writes it."""
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", r"\3/\2/\1", text)
 
 
 class ReceiptError(ValueError):
@@ -138,6 +247,9 @@ class Verdict:
     from_size: int | None = None  # the receipt's tree size
     content: str | None = None  # "ok", or "union_wide" (a dues batch: its content not given)
     witnesses: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    # a changed entry's amount or date: what was signed and what the receipt says ("signed",
+    # "receipt"); a malformed receipt's problem in Vietnamese ("detail_vi")
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def messages(self) -> tuple[str, str]:
         if self.ok:
@@ -163,12 +275,19 @@ class Verdict:
                 + "."
             )
             return vi, en
-        vi, en = MESSAGES[self.reason]
-        if self.field:
-            vi, en = f"{vi} ({self.field}: {self.detail})", f"{en} ({self.field}: {self.detail})"
-        elif self.detail:
-            vi, en = f"{vi} ({self.detail})", f"{en} ({self.detail})"
-        return vi, en
+        vi, en = RECEIPT_TEXTS["reasons"][self.reason]
+        differs = differs_text(self.detail, self.values) if self.reason == "entry" else ("", "")
+        return (
+            vi.format(
+                field=self.field,
+                detail=self.values.get("detail_vi", self.detail),
+                witness=self.detail,
+                differs=differs[0],
+            ),
+            en.format(
+                field=self.field, detail=self.detail, witness=self.detail, differs=differs[1]
+            ),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         vi, en = self.messages()
@@ -475,6 +594,27 @@ def content_problem(
     return None
 
 
+def _differing(r: Receipt, problem: str) -> dict[str, Any]:
+    """A changed amount or date: what was signed ("signed": the entry's own command, or for a
+    reversal the undone entry's, which is what it is checked against) and what the receipt
+    says ("receipt"), as merkle.js checkContent gives them to web.js."""
+    if problem not in ("amount", "date") or r.event is None:
+        return {}
+    command = _signed(r.event, r.leaf_hash)
+    if r.line.get("reversal_of"):
+        original = r.original
+        command = _signed(original["event"], original["leaf_hash"]) if original else None
+    if command is None:
+        return {}
+    if problem == "date":
+        return {"signed": command.get("effective_date"), "receipt": r.line.get("effective_date")}
+    body = command.get("body")
+    return {
+        "signed": body.get("amount") if isinstance(body, dict) else None,
+        "receipt": r.line.get("amount"),
+    }
+
+
 # --- signatures -----------------------------------------------------------------------------------
 
 
@@ -534,7 +674,9 @@ def check_receipt(
     try:
         r = parse_receipt(data)
     except ReceiptError as exc:
-        return Verdict(False, "malformed", detail=exc.en, field=exc.field)
+        return Verdict(
+            False, "malformed", detail=exc.en, field=exc.field, values={"detail_vi": exc.vi}
+        )
     verdict = Verdict(False, "entry", from_size=r.tree_size)
     line = {**r.line, "leaf_hash": r.leaf_hash}
     # 1. the entry: the event hashes to the leaf and says what the line says
@@ -547,6 +689,7 @@ def check_receipt(
         problem = content_problem(r.event, line, r.member, r.original)
         if problem is not None:
             verdict.detail = problem
+            verdict.values = _differing(r, problem)
             return verdict
         verdict.content = "ok"
     # 2. the receipt's checkpoint, signed by the published log key; 3. its cosignatures
@@ -619,9 +762,17 @@ def check_receipt_text(
     try:
         data = read_receipt(text)
     except ReceiptError as exc:
-        return Verdict(False, "malformed", detail=exc.en, field=exc.field)
+        return Verdict(
+            False, "malformed", detail=exc.en, field=exc.field, values={"detail_vi": exc.vi}
+        )
     except ValueError:
-        return Verdict(False, "malformed", detail="is not JSON", field="receipt")
+        return Verdict(
+            False,
+            "malformed",
+            detail="is not JSON",
+            field="receipt",
+            values={"detail_vi": "không phải JSON"},
+        )
     return check_receipt(
         data,
         log_vkey=log_vkey,

@@ -40,6 +40,7 @@ from audit.log import (
     prove_consistency,
     with_cosignatures,
 )
+from audit.receipt import RECEIPT_TEXTS
 from audit.witness import LOG_KEY_ENV, WITNESS_KEYS_ENV, configured_witness_keys
 
 router = web_router()
@@ -100,6 +101,7 @@ def receipt_page(request: Request) -> Response:
         title=("Kiểm tra biên nhận", "Check a receipt"),
         page="receipt",
         keys=receipt_keys(request),
+        texts=RECEIPT_TEXTS,  # what a verdict says, as `phucloi audit receipt` says it
     )
 
 

@@ -521,7 +521,13 @@ def receipt(
         stored_log_vkey,
         with_cosignatures,
     )
-    from audit.receipt import ReceiptError, check_receipt, parse_receipt, read_receipt
+    from audit.receipt import (
+        RECEIPT_TEXTS,
+        ReceiptError,
+        check_receipt,
+        parse_receipt,
+        read_receipt,
+    )
     from ledger.textfiles import NotUtf8, decode_text
 
     try:
@@ -577,8 +583,11 @@ def receipt(
         emit_json(verdict.as_dict())
     else:
         vi, en = verdict.messages()
-        mark = "Hợp lệ / Holds" if verdict.ok else "KHÔNG hợp lệ / Does NOT hold"
-        typer.echo(f"{mark}: {vi} / {en}")
+        if verdict.ok:
+            typer.echo(f"Hợp lệ / Holds: {vi} / {en}")
+        else:  # word for word what /web/receipt says of the same receipt (RECEIPT_TEXTS)
+            lead_vi, lead_en = RECEIPT_TEXTS["lead"]
+            typer.echo(f"{lead_vi}{vi} / {lead_en}{en}")
         for w in verdict.witnesses:
             said = {
                 "verified": "đã kiểm tra / verified",

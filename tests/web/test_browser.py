@@ -2042,6 +2042,46 @@ def test_the_browser_and_the_server_give_the_same_verdict_on_saved_receipts(
     assert browser_on_texts == server_on_texts
 
 
+def test_the_receipt_page_says_what_does_not_hold_in_the_words_of_phucloi_audit_receipt(
+    browser: Any, server: dict[str, Any], saved_receipts: dict[str, Any]
+) -> None:
+    """`phucloi audit receipt` said "nội dung bút toán trong biên nhận đã bị thay đổi (amount)"
+    where /web/receipt said what was signed and what the receipt says, and the two had other
+    words for a forged cosignature or a wrong checkpoint signature: the page now says, in each
+    language, the very sentence the server's verdict gives (audit.receipt.RECEIPT_TEXTS)."""
+    import json
+
+    from audit.receipt import RECEIPT_TEXTS
+
+    failing = [n for n, v in saved_receipts["server"].items() if not v["ok"]]
+    assert {"amount", "proof_hash", "forged_cosignature", "rewritten"} <= set(failing)
+    for lang, half in (("vi", 0), ("en", 1)):
+        context = browser.new_context(base_url=server["base"], locale="vi-VN")
+        context.add_cookies([{"name": "phucloi_lang", "value": lang, "url": server["base"]}])
+        try:
+            page = context.new_page()
+            page.goto("/web/receipt")
+            result = page.locator("#receipt-result")
+            for name in failing:
+                verdict = saved_receipts["server"][name]
+                text = json.dumps(saved_receipts["receipts"][name], ensure_ascii=False)
+                page.locator("#receipt-text").fill(text)
+                page.locator("#receipt-check").click()
+                expect(result).to_have_attribute("data-reason", verdict["reason"])
+                said = (verdict["message_vi"], verdict["message_en"])[half]
+                expect(result).to_have_text(RECEIPT_TEXTS["lead"][half] + said)
+            shot(page, f"receipt-changed-entry-{lang}")
+        finally:
+            context.close()
+    amount = saved_receipts["server"]["amount"]
+    assert (amount["message_vi"], amount["message_en"]) == (
+        "nội dung bút toán trong biên nhận đã bị thay đổi: số tiền đã ký là 300.000 đ, biên "
+        "nhận ghi 3.000.000 đ",
+        "the entry in the receipt was changed: the signed amount is 300.000 đ; the receipt says "
+        "3.000.000 đ",
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "said"),
     [

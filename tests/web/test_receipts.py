@@ -209,7 +209,9 @@ def test_the_server_check_names_each_tampering(web: Web, saved: dict[str, Any]) 
     assert honest["witnesses"] == [
         {"name": "ubkt.bao", "key_id": saved["witness"].key_id.hex(), "status": "verified"}
     ]
-    assert said["rewritten"]["message_vi"].startswith("sổ đã bị viết lại kể từ khi lưu biên nhận")
+    assert said["rewritten"]["message_vi"].startswith(
+        "sổ đã bị viết lại kể từ khi bạn lưu biên nhận"
+    )
     # a forged cosignature of a witness nobody trusts is not counted, and not a failure
     unknown = server_verdict(engine, receipts["forged_cosignature"], [])
     assert unknown["ok"] is True and unknown["witnesses"][0]["status"] == "unknown"
@@ -248,9 +250,29 @@ def test_phucloi_audit_receipt_gives_the_same_verdicts(
         assert res.exit_code == (0 if reason == "ok" else 1), (name, res.output)
         said = json.loads(res.stdout)
         assert (said["reason"], said["detail"]) == (reason, detail), name
+    # a changed entry is said as /web/receipt says it (test_browser checks the page's words
+    # against these): what was signed and what the receipt says
     text = cli(home, database_url, f"audit receipt {tmp_path / 'amount.json'}", **env)
-    assert text.stdout.startswith(
-        "KHÔNG hợp lệ / Does NOT hold: nội dung bút toán trong biên nhận đã bị thay đổi (amount)"
+    assert text.stdout == (
+        "Biên nhận KHÔNG hợp lệ: nội dung bút toán trong biên nhận đã bị thay đổi: số tiền đã "
+        "ký là 300.000 đ, biên nhận ghi 3.000.000 đ / The receipt does NOT hold: the entry in "
+        "the receipt was changed: the signed amount is 300.000 đ; the receipt says "
+        "3.000.000 đ\n"
+    )
+    dated = copy.deepcopy(receipts["honest"])
+    dated["entry"]["effective_date"] = "2024-09-03"
+    (tmp_path / "dated.json").write_text(json.dumps(dated), encoding="utf-8")
+    res = cli(home, database_url, f"audit receipt {tmp_path / 'dated.json'}", **env)
+    assert res.exit_code == 1
+    assert res.stdout.startswith(
+        "Biên nhận KHÔNG hợp lệ: nội dung bút toán trong biên nhận đã bị thay đổi: ngày đã ký "
+        "là 02/09/2024, biên nhận ghi 03/09/2024 / The receipt does NOT hold: the entry in the "
+        "receipt was changed: the signed date is 02/09/2024; the receipt says 03/09/2024"
+    )
+    forged = cli(home, database_url, f"audit receipt {tmp_path / 'forged_cosignature.json'}", **env)
+    assert forged.stdout.startswith(
+        "Biên nhận KHÔNG hợp lệ: chữ ký đồng ký của nhân chứng ubkt.bao sai (giả mạo) / The "
+        "receipt does NOT hold: the cosignature of witness ubkt.bao is wrong (forged)"
     )
     # not a receipt: exit 2 naming the field, nothing checked
     bad = copy.deepcopy(saved["receipt"])

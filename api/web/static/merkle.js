@@ -260,8 +260,9 @@ const MerkleCheck = (() => {
       if (body.target !== line.reversal_of) return differs("target");
       const undone = original ? await signed(original.event, original.leaf_hash) : null;
       if (undone === null || undone.command_id !== line.reversal_of) return differs("target");
-      if (line.effective_date !== undone.effective_date) return differs("date");
-      if ((undone.body || {}).amount !== -line.amount) return differs("amount");
+      // what was signed of the date and amount is the undone entry's (`undone`)
+      if (line.effective_date !== undone.effective_date) return { ...differs("date"), undone };
+      if ((undone.body || {}).amount !== -line.amount) return { ...differs("amount"), undone };
       return { ok: true, reason: "ok", command };
     }
     if (line.effective_date !== command.effective_date) return differs("date");
@@ -487,7 +488,7 @@ const MerkleCheck = (() => {
     } else {
       const line = { ...r.line, leaf_hash: r.leafHash };
       const content = await checkContent(r.event, line, r.member, r.original);
-      if (!content.ok) return { ...verdict, detail: content.reason, command: content.command, line: r.line };
+      if (!content.ok) return { ...verdict, detail: content.reason, command: content.command, undone: content.undone, line: r.line };
       verdict.content = "ok";
       verdict.command = content.command;
     }

@@ -512,21 +512,33 @@
                `The receipt HOLDS: the entry is in the log, in the ${v.from}-entry tree of the signed checkpoint${linked}.`) + content
         + witnessesText(v.witnesses, configured, t("điểm kiểm tra của biên nhận", "the receipt's checkpoint"));
     }
-    const why = {
-      malformed: () => t(`biên nhận không đúng dạng (${v.field}: ${v.vi || v.detail})`, `the receipt is malformed (${v.field}: ${v.detail})`),
-      entry: () => t("nội dung bút toán trong biên nhận đã bị thay đổi: ", "the entry in the receipt was changed: ") + receiptDiffers(v),
-      signature: () => t("chữ ký của điểm kiểm tra trong biên nhận sai (không khớp khóa công khai của sổ)", "the receipt's checkpoint signature is wrong (it does not verify with the log's public key)"),
-      cosignature: () => t(`chữ ký đồng ký của nhân chứng ${v.detail} sai (giả mạo)`, `the cosignature of witness ${v.detail} is wrong (forged)`),
-      proof: () => t("bằng chứng trong biên nhận sai: không dẫn từ bút toán tới gốc đã ký của điểm kiểm tra", "the receipt's proof is wrong: it does not lead from the entry to the checkpoint's signed root"),
-      latest_signature: () => t("điểm kiểm tra mới nhất của sổ không có chữ ký hợp lệ của khóa công khai của sổ", "the log's newest checkpoint does not verify with the log's public key"),
-      rewritten: () => t("sổ đã bị viết lại kể từ khi bạn lưu biên nhận: điểm kiểm tra mới nhất không nối tiếp cây của biên nhận", "the log was rewritten since the receipt was saved: the newest checkpoint does not extend the receipt's tree"),
-      unavailable: () => (Number.isSafeInteger(v.retryAfter)
+    if (v.reason === "unavailable") {
+      return t("CHƯA kiểm tra xong: ", "NOT fully checked: ") + (Number.isSafeInteger(v.retryAfter)
         ? t(`máy chủ đang giới hạn số lần hỏi từ địa chỉ này; hãy thử lại sau ${v.retryAfter} giây`,
             `the server is limiting requests from this address; try again in ${v.retryAfter} seconds`)
-        : t("không lấy được điểm kiểm tra mới nhất hoặc bằng chứng nhất quán từ máy chủ; hãy thử lại", "the newest checkpoint or the consistency proof could not be fetched from the server; try again")),
-    }[v.reason];
-    const lead = v.reason === "unavailable" ? t("CHƯA kiểm tra xong: ", "NOT fully checked: ") : t("Biên nhận KHÔNG hợp lệ: ", "The receipt does NOT hold: ");
-    return lead + (why ? why() : v.reason);
+        : t("không lấy được điểm kiểm tra mới nhất hoặc bằng chứng nhất quán từ máy chủ; hãy thử lại", "the newest checkpoint or the consistency proof could not be fetched from the server; try again"));
+    }
+    // What does not hold is said in audit/receipt.py's words (RECEIPT_TEXTS, rendered into the
+    // page), the very words `phucloi audit receipt` prints.
+    const texts = receiptTexts();
+    const pair = texts.reasons[v.reason];
+    const why = pair ? fill(t(...pair), {
+      field: v.field,
+      detail: lang() === "en" ? v.detail : (v.vi || v.detail),
+      witness: v.detail,
+      differs: v.reason === "entry" ? receiptDiffers(v, texts) : "",
+    }) : v.reason;
+    return t(...texts.lead) + why;
+  }
+
+  let receiptTextsRead = null;
+  function receiptTexts() {
+    if (!receiptTextsRead) receiptTextsRead = JSON.parse($("#receipt-texts").textContent);
+    return receiptTextsRead;
+  }
+  // "{name}" in a shared text replaced by values[name]
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   }
 
   function receiptPage(root) {
@@ -572,35 +584,23 @@
   // What differs between a saved receipt's line and what was signed (checkReceipt's `detail`
   // of an "entry" verdict), said of the receipt: it is not a line shown on a page, and whoever
   // checks it need not be the member.
-  function receiptDiffers(v) {
+  function receiptDiffers(v, texts) {
     const line = v.line || {};
-    const body = (v.command && v.command.body) || {};
-    const amount = () => (Number.isSafeInteger(body.amount) && Number.isSafeInteger(line.amount)
-      ? t(`số tiền đã ký là ${money(body.amount)}, biên nhận ghi ${money(Math.abs(line.amount))}`,
-          `the signed amount is ${money(body.amount)}; the receipt says ${money(Math.abs(line.amount))}`)
-      : t("số tiền đã ký khác số tiền ghi trong biên nhận", "the signed amount is not the one the receipt says"));
-    const date = () => (v.command && typeof v.command.effective_date === "string" && typeof line.effective_date === "string"
-      ? t(`ngày đã ký là ${dmy(v.command.effective_date)}, biên nhận ghi ${dmy(line.effective_date)}`,
-          `the signed date is ${dmy(v.command.effective_date)}; the receipt says ${dmy(line.effective_date)}`)
-      : t("ngày đã ký khác ngày ghi trong biên nhận", "the signed date is not the one the receipt says"));
-    const said = {
-      event: () => t("biên nhận không kèm nội dung đã ký của bút toán riêng của đoàn viên", "the receipt does not hold what was signed for the member's own entry"),
-      leaf: () => t("nội dung bút toán kèm trong biên nhận không phải bút toán đã ghi vào sổ (không băm ra lá của biên nhận)",
-                    "the event in the receipt is not the logged entry (it does not hash to the receipt's leaf)"),
-      type: () => t("loại bút toán đã ký khác loại ghi trong biên nhận", "the signed entry is of another kind than the receipt says"),
-      member: () => t("bút toán đã ký không phải của đoàn viên ghi trong biên nhận", "the signed entry is not the receipt's member's"),
-      amount,
-      date,
-      target: () => t("bút toán bị đảo đã ký khác bút toán ghi trong biên nhận, hoặc biên nhận không kèm nội dung đã ký của bút toán đó",
-                      "the signed reversal undoes another entry than the receipt says, or the receipt does not hold that entry's signed content"),
-      unit: () => t("đơn vị đã ký khác đơn vị ghi trong biên nhận", "the signed union is not the one the receipt says"),
-      kind: () => t("khoản đã ký khác khoản ghi trong biên nhận", "the signed kind is not the one the receipt says"),
-      relative: () => t("người nhận đã ký khác người nhận ghi trong biên nhận", "the signed beneficiary is not the one the receipt says"),
-      form: () => t("hình thức (tiền, hiện vật) đã ký khác hình thức ghi trong biên nhận", "the signed form (cash, in kind) is not the one the receipt says"),
-      occasion: () => t("dịp chi đã ký khác dịp ghi trong biên nhận", "the signed occasion is not the one the receipt says"),
-      loan: () => t("khoản vay đã ký khác khoản vay ghi trong biên nhận", "the signed loan is not the one the receipt says"),
-    }[v.detail];
-    return said ? said() : v.detail;
+    const signed = v.undone || v.command || {};  // a reversal is checked against what it undoes
+    const body = signed.body || {};
+    let key = v.detail;
+    let values = {};
+    if (key === "amount") {
+      if (Number.isSafeInteger(body.amount) && Number.isSafeInteger(line.amount)) {
+        values = { signed: money(body.amount), receipt: money(Math.abs(line.amount)) };
+      } else key = "amount_unsaid";
+    } else if (key === "date") {
+      if (typeof signed.effective_date === "string" && typeof line.effective_date === "string") {
+        values = { signed: dmy(signed.effective_date), receipt: dmy(line.effective_date) };
+      } else key = "date_unsaid";
+    }
+    const pair = texts.differs[key];
+    return pair ? fill(t(...pair), values) : String(v.detail);
   }
 
   // What differs between a line and what was signed (MerkleCheck.checkContent's reason).
