@@ -323,7 +323,9 @@ def compliance(
         str | None,
         typer.Option(
             "--as-of",
-            help="Tính đến ngày YYYY-MM-DD, mặc định hôm nay (as of this date; default: today).",
+            help="Theo sổ cuối ngày YYYY-MM-DD: chỉ những gì đã ghi đến hết ngày đó, mặc định hôm "
+            "nay (what the ledger held at the end of that day: only what was recorded by then; "
+            "default: today).",
         ),
     ] = None,
     as_json: JsonFlag = False,

@@ -143,7 +143,12 @@ def resolve(ledger: Ledger, tx: Tx, size: int | None = None) -> AsOf:
     if not rows:
         raise no_checkpoint(size)
     cp = rows[0]
-    cp_size = int(cp["size"])
+    return at_size(ledger, tx, int(cp["size"]), str(cp["root_hash"]), str(cp["created_at"]))
+
+
+def at_size(ledger: Ledger, tx: Tx, cp_size: int, root: str = "", signed_at: str = "") -> AsOf:
+    """What the log's first `cp_size` events left: late approvals, the tree and its history,
+    the policies adopted later (a checkpoint's, or the end of a day's: `compliance --as-of`)."""
     head = int(tx.scalar("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries")) + 1
     tail = _tail(ledger, tx, cp_size) if head > cp_size else []
     late = frozenset(
@@ -173,8 +178,8 @@ def resolve(ledger: Ledger, tx: Tx, size: int | None = None) -> AsOf:
     )
     return AsOf(
         size=cp_size,
-        root=str(cp["root_hash"]),
-        signed_at=str(cp["created_at"]),
+        root=root,
+        signed_at=signed_at,
         head=head,
         late_approved=late,
         tree=tree,

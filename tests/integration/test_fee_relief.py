@@ -282,8 +282,10 @@ def test_compliance_as_of_a_date_uses_the_fee_decisions_in_force_that_day(world)
     wrong = _relief(world, "suspended", "2024-09", "2024-10", recorded="2024-09-20")
     _reverse(world, wrong.event_id, cosigner=world.chair)
     _relief(world, "suspended", "2024-08", "2024-09", recorded="2024-10-06")
-    # July and September declared at 600.000 đ each, August missing (estimate 480.000 đ)
-    assert fee_on(date(2024, 9, 19)) == (1_200_000, 1_200_000, 480_000)  # no decision yet
+    # July and September declared at 600.000 đ each, August missing (estimate 480.000 đ);
+    # on 19/9 September's fee (recorded on 25/9) was not in the ledger yet: missing too
+    assert fee_on(date(2024, 9, 19)) == (600_000, 600_000, 960_000)  # no decision yet
+    assert fee_on(date(2024, 9, 25)) == (600_000, 1_200_000, 480_000)  # recorded, suspended
     assert fee_on(date(2024, 10, 4)) == (600_000, 1_200_000, 480_000)  # September suspended
     assert fee_on(date(2024, 10, 5)) == (1_200_000, 1_200_000, 480_000)  # reversed that day
     assert fee_on(date(2024, 10, 6)) == (600_000, 1_200_000, 0)  # August and September

@@ -23,9 +23,15 @@ Invariants:
   rate on its declared payroll); a month without a declaration expects nothing when every
   employer of the union (those it ever declared a fee or a decision for) is exempted or
   suspended for it, and the highest reduced rate on the registered salaries when the rest
-  are reduced, as detection rule 17 judges it. The decisions are those in force on `as_of`
-  as the ledger showed them then (`reliefs_as_of`: recorded by that day, not reversed by a
-  reversal recorded by then).
+  are reduced, as detection rule 17 judges it.
+- As of a day (`as_of` given), every input is what the ledger held at the end of that day
+  (`held_on`): only events recorded on or before it (Vietnam's date of `recorded_at`) count
+  — dues and fee lines (a batch recorded later but dated before the day does not), their
+  reversals (one recorded later does not cancel a line yet), fee decisions and their
+  reversals, members joining, transferring, leaving or dying and their salaries (rebuilt from
+  those events when one was recorded later), the union tree and the policies (as a report at
+  a checkpoint reads them, `ledger.reports.asof.at_size`), and, in `remittance`, what was
+  remitted. Without `as_of` (today) the read models are read as they stand.
 - A parent's figures are the sums over the units of its subtree as it stood on each month's
   first day (a union moved to another parent on 2025-07-01 counts under the old one until
   June, under the new one from July), except `members`: the
@@ -46,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, text
 
 from ledger import clock
+from ledger.domain.errors import not_found
 from ledger.domain.money import apply_rate, share_bp
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import Policy, expected_dues, expected_union_fee
@@ -54,6 +61,7 @@ from ledger.projections.queries.tree import TreeHistory, load_history
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.reports.asof import AsOf
 
 ON_TIME_MONTHS = 1  # dues of month M are on time when recorded by the end of month M+1
 
@@ -69,38 +77,191 @@ _SALARIES = text(
     "WHERE s.member_number IN (SELECT member_number FROM member_units WHERE unit_code IN :units) "
     "ORDER BY s.member_number, s.from_date"
 ).bindparams(bindparam("units", expanding=True))
+# Every money line below counts only when the ledger held it on the as-of day (`_HELD`: its
+# `seq` before `:size`, or one of the `:kept` after it), and a line reads as reversed only
+# when its reversal was held too (`_UNDONE`); with no `--as-of` the size is NO_LIMIT and they
+# read the projection as it stands.
+_UNDONE = (
+    "(reversed AND EXISTS (SELECT 1 FROM proj_money_lines r "
+    "WHERE r.reversal_of = l.event_id AND (r.seq < :size OR r.seq IN :kept)))"
+)
+_STANDING = f"reversal_of IS NULL AND NOT {_UNDONE}"
 _DUES_COLUMNS = (
     "SELECT unit_code, member_number, month, SUM(amount) AS amount, "
-    "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN effective_date END) AS paid_on, "
-    "MAX(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis END) AS basis "
-    "FROM proj_money_lines WHERE flow = 'income' AND key = 'dues' AND status = 'paid' "
+    f"MAX(CASE WHEN {_STANDING} THEN effective_date END) AS paid_on, "
+    f"MAX(CASE WHEN {_STANDING} THEN basis END) AS basis "
+    "FROM proj_money_lines l WHERE flow = 'income' AND key = 'dues' AND status = 'paid' "
+    "AND (seq < :size OR seq IN :kept) "
 )
 DUES_LINES = text(
     _DUES_COLUMNS + "AND unit_code IN :units AND month IN :months "
     "GROUP BY unit_code, member_number, month"
-).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+).bindparams(
+    bindparam("units", expanding=True),
+    bindparam("months", expanding=True),
+    bindparam("kept", expanding=True),
+)
 # The dues lines of members who also belonged to units outside the subtree, wherever paid.
 _DUES_OF = text(
     _DUES_COLUMNS + "AND member_number IN :members AND month IN :months "
     "GROUP BY unit_code, member_number, month"
-).bindparams(bindparam("members", expanding=True), bindparam("months", expanding=True))
+).bindparams(
+    bindparam("members", expanding=True),
+    bindparam("months", expanding=True),
+    bindparam("kept", expanding=True),
+)
 FEE_LINES = text(
     "SELECT unit_code, month, SUM(amount) AS amount, "
-    "SUM(CASE WHEN reversal_of IS NULL AND NOT reversed THEN basis ELSE 0 END) AS payroll "
-    "FROM proj_money_lines WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
-    "AND unit_code IN :units AND month IN :months GROUP BY unit_code, month"
-).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+    f"SUM(CASE WHEN {_STANDING} THEN basis ELSE 0 END) AS payroll "
+    "FROM proj_money_lines l WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
+    "AND (seq < :size OR seq IN :kept) AND unit_code IN :units AND month IN :months "
+    "GROUP BY unit_code, month"
+).bindparams(
+    bindparam("units", expanding=True),
+    bindparam("months", expanding=True),
+    bindparam("kept", expanding=True),
+)
 _RELIEVED_UNITS = text(
     "SELECT DISTINCT unit_code FROM ledger_entries WHERE command_type = 'union_fee.relief' "
-    "AND unit_code IN :units"
-).bindparams(bindparam("units", expanding=True))
+    "AND (seq < :size OR seq IN :kept) AND unit_code IN :units"
+).bindparams(bindparam("units", expanding=True), bindparam("kept", expanding=True))
 # Per employer, for the unions with a fee decision: every month's paid, unreversed records.
 _EMPLOYER_FEES = text(
-    "SELECT unit_code, month, detail, SUM(basis) AS payroll FROM proj_money_lines "
+    "SELECT unit_code, month, detail, SUM(basis) AS payroll FROM proj_money_lines l "
     "WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
-    "AND reversal_of IS NULL AND NOT reversed AND unit_code IN :units "
+    f"AND (seq < :size OR seq IN :kept) AND {_STANDING} AND unit_code IN :units "
     "GROUP BY unit_code, month, detail"
-).bindparams(bindparam("units", expanding=True))
+).bindparams(bindparam("units", expanding=True), bindparam("kept", expanding=True))
+NO_LIMIT = 2**62  # a log size no ledger reaches: every event counts
+_MEMBER_TYPES = ("member.join", "member.transfer", "member.leave", "member.death", "member.salary")
+_MEMBER_LATER = text(
+    "SELECT COUNT(*) FROM ledger_entries WHERE seq >= :size AND seq NOT IN :kept "
+    "AND command_type IN :types"
+).bindparams(bindparam("types", expanding=True), bindparam("kept", expanding=True))
+_MEMBER_IDS = text("SELECT member_id FROM member_index WHERE member_number IN :members").bindparams(
+    bindparam("members", expanding=True)
+)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the ledger held at the end of a day (`compliance --as-of`): the log's events
+    before `size`, and `kept`, those after it recorded by that day all the same (none when
+    events are recorded in log order, as the ledger records them; a clock set back can
+    interleave them); `asof`: the tree, its history and the policies of the first `size`
+    events (None: as they stand)."""
+
+    size: int = NO_LIMIT
+    kept: tuple[int, ...] = ()
+    asof: AsOf | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"size": self.size, "kept": list(self.kept) or [-1]}
+
+    def where(self, column: str = "e.seq") -> tuple[str, dict[str, Any]]:
+        """The same condition for `ledger.reports.asof.decode`."""
+        from ledger.reports.asof import in_list
+
+        marks, params = in_list("kept", list(self.kept) or [-1])
+        return f"({column} < :size OR {column} IN {marks})", params | {"size": self.size}
+
+
+def held_on(ledger: Ledger, as_of: date | None) -> Held:
+    """Every event recorded on or before `as_of` (Vietnam's day, as `recorded_at` says),
+    with the tree and policies they left; everything when `as_of` is None or nothing was
+    recorded after it (the read models as they stand)."""
+    from ledger.reports.asof import at_size, snapshot
+
+    if as_of is None:
+        return Held()
+    # An instant's own date is at most a day from Vietnam's: older rows need no parsing.
+    since = (as_of - timedelta(days=1)).isoformat()
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT seq, recorded_at FROM ledger_entries WHERE recorded_at >= :since "
+                "ORDER BY seq"
+            ),
+            {"since": since},
+        ).all()
+    late = [
+        (int(r.seq), clock.local_date(datetime.fromisoformat(str(r.recorded_at))) > as_of)
+        for r in rows
+    ]
+    first = next((seq for seq, after in late if after), None)
+    if first is None:
+        return Held()
+    with ledger.engine.connect() as conn:
+        older = conn.execute(
+            text("SELECT seq FROM ledger_entries WHERE seq > :first AND recorded_at < :since"),
+            {"first": first, "since": since},
+        ).all()
+    kept = tuple(
+        sorted({int(r.seq) for r in older} | {s for s, after in late if s > first and not after})
+    )
+    with snapshot(ledger) as tx:
+        return Held(first, kept, at_size(ledger, tx, first))
+
+
+@dataclass(frozen=True)
+class _Span:
+    member_number: str
+    unit_code: str
+    from_date: date
+    to_date: date | None
+
+
+@dataclass(frozen=True)
+class _Salary:
+    member_number: str
+    from_date: date
+    salary_basis: int
+
+
+def members_then(
+    ledger: Ledger, conn: Connection, members: list[str], held: Held
+) -> tuple[list[_Span], list[_Salary]]:
+    """The unit spans and registered salaries of `members` as the events `held` left them (as `ledger.entries` and the salaries projection build them from the events):
+    a join, transfer, departure, death or salary change recorded later is not there yet."""
+    from ledger.reports.asof import decode, in_list, snapshot
+
+    ids = [
+        str(r.member_id)
+        for part in range(0, len(members), 500)
+        for r in conn.execute(_MEMBER_IDS, {"members": members[part : part + 500]})
+    ]
+    found = []
+    types, type_params = in_list("t", list(_MEMBER_TYPES))
+    in_log, log_params = held.where()
+    with snapshot(ledger) as tx:
+        for part in range(0, len(ids), 500):
+            marks, params = in_list("m", ids[part : part + 500])
+            found += decode(
+                ledger,
+                tx,
+                f"{in_log} AND e.command_type IN {types} AND e.originator_id IN {marks}",
+                params | type_params | log_params,
+            )
+    found.sort(key=lambda m: m.seq or 0)
+    spans: dict[str, list[list[Any]]] = defaultdict(list)
+    salaries: dict[tuple[str, date], int] = {}
+    for m in found:
+        body = m.command["body"]
+        member, on = str(body["member"]), m.effective_date
+        if m.command_type in ("member.join", "member.salary"):
+            salaries[(member, on)] = int(body["salary_basis"])
+        if m.command_type in ("member.transfer", "member.leave", "member.death"):
+            for span in spans[member]:
+                if span[3] is None:
+                    span[3] = on
+        if m.command_type == "member.join":
+            spans[member].append([member, str(m.unit), on, None])
+        elif m.command_type == "member.transfer":
+            spans[member].append([member, str(body["to_unit"]), on, None])
+    return (
+        [_Span(*span) for member in sorted(spans) for span in spans[member]],
+        [_Salary(n, on, v) for (n, on), v in sorted(salaries.items())],
+    )
 
 
 def relieved_fee(normal: int, payroll: int, relief: dict[str, Any] | None) -> int:
@@ -114,25 +275,28 @@ def relieved_fee(normal: int, payroll: int, relief: dict[str, Any] | None) -> in
     return 0
 
 
-def reliefs_as_of(ledger: Ledger, units: list[str], as_of: date) -> dict[str, list[dict[str, Any]]]:
-    """The fee decisions (`union_fee.relief` bodies) of each of `units` in force on `as_of`
-    as the ledger showed them that day: recorded by then (the Vietnam date of recording),
-    and not reversed by a reversal recorded by then. A decision recorded later, or reversed
-    only later, is judged as it then stood (`compliance --as-of`)."""
+def reliefs_as_of(
+    ledger: Ledger, units: list[str], held: Held | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The fee decisions (`union_fee.relief` bodies) of each of `units` in force among the
+    events `held` (`held_on`: what the ledger held at the end of a day), not reversed by a
+    reversal among them. A decision recorded later, or reversed only later, is
+    judged as it then stood (`compliance --as-of`)."""
     from ledger.reports.asof import decode, in_list, snapshot
 
     out: dict[str, list[dict[str, Any]]] = {u: [] for u in units}
     if not units:
         return out
     marks, params = in_list("u", units)
+    in_log, log_params = (held or Held()).where()
     with snapshot(ledger) as tx:
-        found = decode(
+        by_then = decode(
             ledger,
             tx,
-            f"e.command_type IN ('union_fee.relief', 'reversal.record') AND e.unit_code IN {marks}",
-            params,
+            "e.command_type IN ('union_fee.relief', 'reversal.record') "
+            f"AND e.unit_code IN {marks} AND {in_log}",
+            params | log_params,
         )
-    by_then = [m for m in found if clock.local_date(datetime.fromisoformat(m.recorded_at)) <= as_of]
     undone = {m.command["body"]["target"] for m in by_then if m.command_type == "reversal.record"}
     for m in by_then:
         if m.command_type == "union_fee.relief" and m.event_id not in undone:
@@ -273,9 +437,14 @@ class PeriodScope:
     month_units: dict[str, set[str]]
 
 
-def period_scope(conn: Connection, unit: str, p: Period, as_of: date) -> PeriodScope:
+def period_scope(
+    conn: Connection, unit: str, p: Period, as_of: date, held: AsOf | None = None
+) -> PeriodScope:
+    """`held`: the tree's history as the ledger held it that day (`held_on`), else now."""
     months = due_months(p, as_of)
-    history = load_history(conn)
+    history = held.history if held is not None else load_history(conn)
+    if unit not in history.tree.nodes:
+        raise not_found("unit", unit)
     within = history.within(unit, p.start, p.end)
     units = [u for u in history.tree.subtree(unit) if u in within]
     units += sorted(set(within) - set(units))  # below it earlier in the period only
@@ -313,23 +482,36 @@ def compliance(
     missing_limit: int = 50,
 ) -> Compliance:
     p = parse_period(period) if isinstance(period, str) else period
+    held = held_on(ledger, as_of)  # every input as the ledger held it at the end of as_of
     with ledger.engine.connect() as conn:
-        scope = period_scope(conn, unit, p, as_of or clock.today_vn())
+        scope = period_scope(conn, unit, p, as_of or clock.today_vn(), held.asof)
         tree, months, labels = scope.history.tree, scope.months, scope.labels
         units, month_units = scope.units, scope.month_units
         inside = set(units)
-        spans = conn.execute(_SPANS, {"units": units}).all()
+        spans: list[Any] = list(conn.execute(_SPANS, {"units": units}).all())
+        salary_rows: list[Any] = list(conn.execute(_SALARIES, {"units": units}).all())
+        later = held.params() | {"types": list(_MEMBER_TYPES)}
+        if held.asof is not None and conn.execute(_MEMBER_LATER, later).scalar():
+            numbers = sorted({r.member_number for r in spans})
+            spans, salary_rows = members_then(ledger, conn, numbers, held)  # type: ignore[assignment]
         outsiders = sorted({r.member_number for r in spans if r.unit_code not in inside})
-        salary_rows = conn.execute(_SALARIES, {"units": units}).all()
-        dues_rows = list(conn.execute(DUES_LINES, {"units": units, "months": labels}).all())
+        args = {"units": units, "months": labels} | held.params()
+        dues_rows = list(conn.execute(DUES_LINES, args).all())
         for part in range(0, len(outsiders), 500):
             dues_rows += conn.execute(
-                _DUES_OF, {"members": outsiders[part : part + 500], "months": labels}
+                _DUES_OF,
+                {"members": outsiders[part : part + 500], "months": labels} | held.params(),
             ).all()
-        fee_rows = conn.execute(FEE_LINES, {"units": units, "months": labels}).all()
-        relieved = [r.unit_code for r in conn.execute(_RELIEVED_UNITS, {"units": units})]
-        employer_rows = conn.execute(_EMPLOYER_FEES, {"units": relieved}).all() if relieved else []
-    reliefs = reliefs_as_of(ledger, relieved, as_of or clock.today_vn())
+        fee_rows = conn.execute(FEE_LINES, args).all()
+        relieved = [
+            r.unit_code for r in conn.execute(_RELIEVED_UNITS, {"units": units} | held.params())
+        ]
+        employer_rows = (
+            conn.execute(_EMPLOYER_FEES, {"units": relieved} | held.params()).all()
+            if relieved
+            else []
+        )
+    reliefs = reliefs_as_of(ledger, relieved, held)
     employer_fees: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     employers: dict[str, set[str]] = {
         u: {employer_key(r["employer"]) for r in rs} for u, rs in reliefs.items()
@@ -351,7 +533,11 @@ def compliance(
 
     def policy(u: str, on: date) -> Policy | None:
         if (u, on) not in policies:
-            policies[(u, on)] = ledger.policy_for(u, on)
+            policies[(u, on)] = (
+                held.asof.policy(ledger, u, on)
+                if held.asof is not None
+                else ledger.policy_for(u, on)
+            )
         return policies[(u, on)]
 
     # Per unit and month: the members due there (each member-month in one union) and the

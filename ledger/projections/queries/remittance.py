@@ -15,7 +15,9 @@ Invariants:
   part of a member's dues is `expected_dues` of the salary basis declared on the line.
   A month without a policy in force owes nothing (no split is defined).
 - Collected amounts are the net `paid` lines (a reversed batch counts zero); remitted are the
-  net `paid` `remitted` lines of the union, whatever upper level received them.
+  net `paid` `remitted` lines of the union, whatever upper level received them. As of a day,
+  only what the ledger held at its end counts (`compliance.held_on`): lines, reversals and
+  remittances recorded later do not, nor do later tree moves and policies.
 - `owed` = due − remitted: positive, still to remit (còn phải nộp); negative, remitted more
   than due (nộp thừa). A union's row covers its own collections only; a parent's total is
   the sum over the unions of its subtree as it stood on each month's first day (as in
@@ -44,7 +46,12 @@ from ledger import clock
 from ledger.domain.catalogue import IncomeSource
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import Policy, grassroots_share, standard_part
-from ledger.projections.queries.compliance import DUES_LINES, FEE_LINES, period_scope
+from ledger.projections.queries.compliance import (
+    DUES_LINES,
+    FEE_LINES,
+    held_on,
+    period_scope,
+)
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -53,9 +60,13 @@ KINDS = ("union_fee", "dues", "other")
 
 _REMITTED = text(
     "SELECT unit_code, month, key, SUM(amount) AS amount FROM proj_money_lines "
-    "WHERE flow = 'remitted' AND status = 'paid' "
+    "WHERE flow = 'remitted' AND status = 'paid' AND (seq < :size OR seq IN :kept) "
     "AND unit_code IN :units AND month IN :months GROUP BY unit_code, month, key"
-).bindparams(bindparam("units", expanding=True), bindparam("months", expanding=True))
+).bindparams(
+    bindparam("units", expanding=True),
+    bindparam("months", expanding=True),
+    bindparam("kept", expanding=True),
+)
 
 
 @dataclass
@@ -139,15 +150,16 @@ def remittance(
     ledger: Ledger, unit: str, period: str | Period, *, as_of: date | None = None
 ) -> Remittance:
     p = parse_period(period) if isinstance(period, str) else period
+    held = held_on(ledger, as_of)  # every input as the ledger held it at the end of as_of
     with ledger.engine.connect() as conn:
-        scope = period_scope(conn, unit, p, as_of or clock.today_vn())
+        scope = period_scope(conn, unit, p, as_of or clock.today_vn(), held.asof)
         tree, months, units, month_units = (
             scope.history.tree,
             scope.months,
             scope.units,
             scope.month_units,
         )
-        args = {"units": units, "months": scope.labels}
+        args = {"units": units, "months": scope.labels} | held.params()
         dues_rows = conn.execute(DUES_LINES, args).all()
         fee_rows = conn.execute(FEE_LINES, args).all()
         remitted_rows = conn.execute(_REMITTED, args).all()
@@ -156,7 +168,12 @@ def remittance(
 
     def policy(u: str, label: str) -> Policy | None:
         if (u, label) not in policies:
-            policies[(u, label)] = ledger.policy_for(u, first_day[label])
+            on = first_day[label]
+            policies[(u, label)] = (
+                held.asof.policy(ledger, u, on)
+                if held.asof is not None
+                else ledger.policy_for(u, on)
+            )
         return policies[(u, label)]
 
     # (unit, month) -> [net dues, standard part]
