@@ -79,12 +79,10 @@ _SALARIES = text(
 ).bindparams(bindparam("units", expanding=True))
 # Every money line below counts only when the ledger held it on the as-of day (`_HELD`: its
 # `seq` before `:size`, or one of the `:kept` after it), and a line reads as reversed only
-# when its reversal was held too (`_UNDONE`); with no `--as-of` the size is NO_LIMIT and they
-# read the projection as it stands.
-_UNDONE = (
-    "(reversed AND EXISTS (SELECT 1 FROM proj_money_lines r "
-    "WHERE r.reversal_of = l.event_id AND (r.seq < :size OR r.seq IN :kept)))"
-)
+# when its reversal was held too (`_UNDONE`: not among `:undone_later`, the entries reversed
+# by reversals recorded later); with no `--as-of` the size is NO_LIMIT and they read the
+# projection as it stands.
+_UNDONE = "(reversed AND event_id NOT IN :undone_later)"
 _STANDING = f"reversal_of IS NULL AND NOT {_UNDONE}"
 _DUES_COLUMNS = (
     "SELECT unit_code, member_number, month, SUM(amount) AS amount, "
@@ -100,6 +98,7 @@ DUES_LINES = text(
     bindparam("units", expanding=True),
     bindparam("months", expanding=True),
     bindparam("kept", expanding=True),
+    bindparam("undone_later", expanding=True),
 )
 # The dues lines of members who also belonged to units outside the subtree, wherever paid.
 _DUES_OF = text(
@@ -109,6 +108,7 @@ _DUES_OF = text(
     bindparam("members", expanding=True),
     bindparam("months", expanding=True),
     bindparam("kept", expanding=True),
+    bindparam("undone_later", expanding=True),
 )
 FEE_LINES = text(
     "SELECT unit_code, month, SUM(amount) AS amount, "
@@ -120,6 +120,7 @@ FEE_LINES = text(
     bindparam("units", expanding=True),
     bindparam("months", expanding=True),
     bindparam("kept", expanding=True),
+    bindparam("undone_later", expanding=True),
 )
 _RELIEVED_UNITS = text(
     "SELECT DISTINCT unit_code FROM ledger_entries WHERE command_type = 'union_fee.relief' "
@@ -131,7 +132,16 @@ _EMPLOYER_FEES = text(
     "WHERE flow = 'income' AND key = 'union_fee' AND status = 'paid' "
     f"AND (seq < :size OR seq IN :kept) AND {_STANDING} AND unit_code IN :units "
     "GROUP BY unit_code, month, detail"
-).bindparams(bindparam("units", expanding=True), bindparam("kept", expanding=True))
+).bindparams(
+    bindparam("units", expanding=True),
+    bindparam("kept", expanding=True),
+    bindparam("undone_later", expanding=True),
+)
+# The entries a reversal recorded after the day undoes (the log's tail of money lines).
+_REVERSED_LATER = text(
+    "SELECT DISTINCT reversal_of FROM proj_money_lines WHERE seq >= :size "
+    "AND seq NOT IN :kept AND reversal_of IS NOT NULL"
+).bindparams(bindparam("kept", expanding=True))
 NO_LIMIT = 2**62  # a log size no ledger reaches: every event counts
 _MEMBER_TYPES = ("member.join", "member.transfer", "member.leave", "member.death", "member.salary")
 _MEMBER_LATER = text(
@@ -154,9 +164,14 @@ class Held:
     size: int = NO_LIMIT
     kept: tuple[int, ...] = ()
     asof: AsOf | None = None
+    undone_later: tuple[str, ...] = ()  # entries whose reversal was recorded after the day
 
     def params(self) -> dict[str, Any]:
-        return {"size": self.size, "kept": list(self.kept) or [-1]}
+        return {
+            "size": self.size,
+            "kept": list(self.kept) or [-1],
+            "undone_later": list(self.undone_later) or [""],
+        }
 
     def where(self, column: str = "e.seq") -> tuple[str, dict[str, Any]]:
         """The same condition for `ledger.reports.asof.decode`."""
@@ -199,8 +214,11 @@ def held_on(ledger: Ledger, as_of: date | None) -> Held:
     kept = tuple(
         sorted({int(r.seq) for r in older} | {s for s, after in late if s > first and not after})
     )
+    with ledger.engine.connect() as conn:
+        undone = conn.execute(_REVERSED_LATER, {"size": first, "kept": list(kept) or [-1]}).all()
     with snapshot(ledger) as tx:
-        return Held(first, kept, at_size(ledger, tx, first))
+        asof = at_size(ledger, tx, first)
+    return Held(first, kept, asof, tuple(sorted({str(r.reversal_of) for r in undone})))
 
 
 @dataclass(frozen=True)

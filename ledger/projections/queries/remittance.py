@@ -66,7 +66,7 @@ _REMITTED = text(
     bindparam("units", expanding=True),
     bindparam("months", expanding=True),
     bindparam("kept", expanding=True),
-)
+)  # `undone_later` of Held.params is not used here: SUM(amount) nets what was held
 
 
 @dataclass
