@@ -210,7 +210,7 @@ def _dispute(web: Web) -> None:
 def busy(web: Web) -> dict[str, str]:
     """Something on every page: a pending payout, held spending, a held loan and write-off, a
     held fee decision and a held reversal of a recorded one, an open loan, a reversal, a
-    dispute, findings and a checkpoint."""
+    payout to a relative since erased, a dispute, findings and a checkpoint."""
     w = web.world
     pending = w.payout(
         "DV002",
@@ -239,6 +239,24 @@ def busy(web: Web) -> dict[str, str]:
             effective_date="2024-09-05",
             body={"target": web.events["gift2"], "reason": "ghi nhầm"},
         )
+    # a payout to DV001's child, whose personal data was then erased (member.erase_relative)
+    with at("2024-08-01"):
+        w.submit(
+            "member.relative",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-08-01",
+            body={"member": "DV001", "relative": "C1", "relation": "child"},
+            personal={"full_name": "Trần Bé Na", "date_of_birth": "2015-03-01"},
+        )
+    school = w.payout("DV001", "gift", 200_000, on="2024-09-05", relative="C1", occasion="dịp")
+    with at("2025-01-12"):
+        w.submit(
+            "member.erase_relative",
+            by=w.admin,
+            unit="G1",
+            body={"member": "DV001", "relative": "C1", "reason": "ghi nhầm"},
+        )
     _dispute(web)
     make_checkpoint(w.ctx.engine)
     officer = web.login("kt.g1")
@@ -263,7 +281,7 @@ def busy(web: Web) -> dict[str, str]:
         "loan.write_off",
         {"member": "DV001", "loan": "L1", "amount": 1_000_000, "reason": "khó khăn"},
     )
-    return {"pending": pending.event_id, "loan": loan.event_id}
+    return {"pending": pending.event_id, "loan": loan.event_id, "school": school.event_id}
 
 
 def _pages(web: Web, busy: dict[str, str]) -> dict[str, list[str]]:
@@ -301,6 +319,7 @@ def _pages(web: Web, busy: dict[str, str]) -> dict[str, list[str]]:
             "/web/receipt",
             "/web/me/receipt?entry=nope",
             f"/web/me/disputes/new?entry={gift}",
+            f"/web/me/disputes/new?entry={busy['school']}",  # to an erased relative
             "/web/me/disputes/new?entry=nope",
         ],
     }

@@ -147,6 +147,10 @@ class MemberHistory:
                     "beneficiary_name": (ERASED if self.erased else self.relatives.get(ln.relative))
                     if ln.relative
                     else None,
+                    # the relative's (or the member's) personal data was erased: pages say so
+                    # in their own language rather than show `beneficiary_name`
+                    "beneficiary_erased": ln.relative is not None
+                    and (self.erased or self.relatives.get(ln.relative) == ERASED),
                 }
                 for ln in self.lines
             ],
