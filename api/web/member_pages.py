@@ -27,6 +27,7 @@ Invariants:
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import uuid4
@@ -77,6 +78,20 @@ def _disputes(statements: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]
 def _history(request: Request, who: Principal) -> dict[str, Any]:
     svc = services(request)
     return queries.history_with_proofs(svc.ctx.ledger, who.subject)
+
+
+def _unions(request: Request, number: str) -> list[dict[str, Any]]:
+    """The unions the member belonged to, in order: code, name, from and (but the last) to,
+    the day before they moved on (`Member.spans`)."""
+    ledger = services(request).ctx.ledger
+    member = ledger.get_member(number)
+    spans = member.spans if member is not None else []
+    out = []
+    for i, (since, code) in enumerate(spans):
+        unit = ledger.get_unit(code)
+        until = spans[i + 1][0] - timedelta(days=1) if i + 1 < len(spans) else None
+        out.append({"code": code, "name": unit.name if unit else None, "from": since, "to": until})
+    return out
 
 
 def _receipt(statements: list[dict[str, Any]], event_id: str | None) -> dict[str, Any] | None:
@@ -132,6 +147,8 @@ def my_history(
         page="member",
         history=history,
         years=_years(history["lines"], history["years"]),
+        # a member who moved reads every union and each line's (Kiểm tra checks it)
+        unions=_unions(request, who.subject),
         disputes=_disputes(history["statements"]),
         log_data=log_data,
         done=done if done in ("confirmed", "disputed") else None,
@@ -252,6 +269,7 @@ def dispute_form(request: Request, who: Member, entry: str = "") -> Response:
         title=("Phản ánh một khoản", "Dispute an entry"),
         page="dispute",
         line=line,
+        unions=_unions(request, who.subject),
         request_id=_new_request_id(),
     )
 
