@@ -1319,7 +1319,7 @@ def _no_open_dispute(
             "Ủy ban kiểm tra chưa kết luận"
         )
         en = (
-            f"the member already disputed this entry on {on} (event {s['event_id']}), "
+            f"the member already disputed this entry on {on:%d/%m/%Y} (event {s['event_id']}), "
             "not yet judged by the inspection committee"
         )
         raise Conflict(

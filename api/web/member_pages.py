@@ -242,13 +242,6 @@ def confirm_receipt(
     return _answered("confirmed", entry, receipt)
 
 
-def _own_line(request: Request, who: Principal, entry: str) -> dict[str, Any]:
-    for line in _history(request, who)["lines"]:
-        if line["event_id"] == entry:
-            return dict(line)
-    raise _not_in_history()
-
-
 def _not_in_history() -> ApiError:
     return ApiError(
         404,
@@ -261,7 +254,12 @@ def _not_in_history() -> ApiError:
 
 @router.get("/web/me/disputes/new")
 def dispute_form(request: Request, who: Member, entry: str = "") -> Response:
-    line = _own_line(request, who, entry)
+    history = _history(request, who)
+    line = next((dict(ln) for ln in history["lines"] if ln["event_id"] == entry), None)
+    if line is None:
+        raise _not_in_history()
+    # a dispute of this entry still open: the ledger refuses another until it is judged
+    waiting = [d for d in _disputes(history["statements"]).get(entry, []) if d["status"] == "open"]
     return render(
         request,
         "member_dispute.html",
@@ -269,6 +267,7 @@ def dispute_form(request: Request, who: Member, entry: str = "") -> Response:
         title=("Phản ánh một khoản", "Dispute an entry"),
         page="dispute",
         line=line,
+        open_dispute=waiting[-1] if waiting else None,
         unions=_unions(request, who.subject),
         request_id=_new_request_id(),
     )

@@ -504,7 +504,7 @@ def test_a_retried_dispute_is_not_filed_twice(api) -> None:  # type: ignore[no-u
             )
             assert error["message_en"] == (
                 "A dispute is still open: the member already disputed this entry on "
-                f"2024-10-01 (event {first.json()['event_id']}), not yet judged by the "
+                f"01/10/2024 (event {first.json()['event_id']}), not yet judged by the "
                 "inspection committee"
             )
             assert [(p["field"], p["code"]) for p in error["problems"]] == [

@@ -91,7 +91,7 @@ def test_a_second_dispute_of_an_entry_waits_for_the_first_to_be_judged(world) ->
         "Ủy ban kiểm tra chưa kết luận"
     )
     assert p.en == (
-        f"the member already disputed this entry on 2024-10-01 (event {first.event_id}), "
+        f"the member already disputed this entry on 01/10/2024 (event {first.event_id}), "
         "not yet judged by the inspection committee"
     )
     assert len(world.ledger.get_member("DV001").statements) == 1

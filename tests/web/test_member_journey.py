@@ -9,7 +9,7 @@ from typing import Any
 
 from audit.log import make_checkpoint
 from tests.support import at
-from tests.web.conftest import Web
+from tests.web.conftest import Web, csrf_of
 
 
 def _text(page: str) -> str:
@@ -128,3 +128,65 @@ def test_a_member_who_never_moved_reads_their_union_once(web: Web) -> None:
     assert f"Công đoàn cơ sở G1 — {name}" in _text(page)
     assert "Quá trình sinh hoạt" not in page
     assert _row(page, web.events["gift2"]).startswith("02/09/2024 Tặng quà — 2/9 400.000 đ")
+
+
+def _dispute(member: Any, entry: str) -> Any:
+    page = member.get(f"/web/me/disputes/new?entry={entry}").text
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page)
+    form = {"csrf": csrf_of(page), "entry": entry, "reason": "not_received", "text": "Chưa nhận"}
+    return member.post(
+        "/web/me/disputes",
+        data=form | {"request_id": request_id.group(1) if request_id else ""},
+    )
+
+
+def test_an_entry_whose_dispute_is_open_is_not_offered_for_another(web: Web) -> None:
+    """While a dispute waited for the inspection committee, the entry still offered "Phản
+    ánh": the member typed their complaint again and the ledger refused it (409), the English
+    refusal writing the day as 2024-09-10. Now the entry says it is being looked into, the
+    form says so instead of asking, and once judged the member may dispute it again."""
+    from audit.detect import detect
+
+    entry = web.events["gift1"]
+    member = web.login("DV001")
+    with at("2024-09-10"):
+        assert _dispute(member, entry).status_code == 303
+    row = _row(member.get("/web/me").text, entry)
+    assert "Ủy ban kiểm tra đang xem xét." in row and "Phản ánh" not in row.replace(
+        "Bạn đã phản ánh", ""
+    )
+    form = member.get(f"/web/me/disputes/new?entry={entry}").text
+    assert 'id="dispute-form"' not in form
+    assert (
+        "Bạn đã phản ánh khoản này ngày 10/09/2024; Ủy ban kiểm tra đang xem xét. Khi có kết "
+        "luận, bạn có thể phản ánh lại nếu cần."
+    ) in _text(form)
+    member.cookies.set("phucloi_lang", "en")
+    form = member.get(f"/web/me/disputes/new?entry={entry}").text
+    assert (
+        "You disputed this entry on 10/09/2024; the inspection committee is looking into it. "
+        "Once it has decided, you may dispute it again if need be."
+    ) in _text(form)
+    # a post all the same (a form left open in another tab) is refused, the day written as
+    # people write it
+    page = member.get("/web/me").text
+    answer = member.post(
+        "/web/me/disputes",
+        data={"csrf": csrf_of(page), "entry": entry, "reason": "other", "text": "Lần nữa"},
+    )
+    assert answer.status_code == 409
+    assert "the member already disputed this entry on 10/09/2024" in _text(answer.text)
+    assert len(web.world.ledger.get_member("DV001").statements) == 1
+    # judged: offered again
+    [finding] = [f for f in detect(web.world.ctx).findings if f.rule == "member_dispute"]
+    web.world.submit(
+        "finding.resolve",
+        by=web.world.inspector,
+        unit="G1",
+        body={"finding": finding.id, "rule": "member_dispute", "decision": "dismiss"}
+        | {"note": "Đã giao", "reply": "Quà đã được giao"},
+    )
+    member.cookies.set("phucloi_lang", "vi")
+    row = _row(member.get("/web/me").text, entry)
+    assert "Ủy ban kiểm tra bác bỏ phản ánh ngày" in row and row.endswith("Phản ánh")
+    assert 'id="dispute-form"' in member.get(f"/web/me/disputes/new?entry={entry}").text
