@@ -1098,8 +1098,13 @@ def test_a_dispute_typed_when_the_session_ends_is_kept_through_the_login(
         expect(page.locator("#dispute-restored")).to_be_visible()
         page.get_by_role("button", name="Gửi phản ánh").click()
         page.wait_for_url("**/web/me?done=disputed**")
-        page.goto(f"/web/me/disputes/new?entry={entry}")  # recorded: forgotten
-        expect(page.get_by_label("Bạn muốn nói gì thêm")).to_have_value("")
+        # recorded: the words are forgotten, and the entry's form says the dispute is open
+        page.goto(f"/web/me/disputes/new?entry={entry}")
+        expect(page.locator("#dispute-open")).to_contain_text("Ủy ban kiểm tra đang xem xét")
+        kept = page.evaluate(
+            "(entry) => Object.keys(sessionStorage).filter((k) => k.endsWith(entry))", entry
+        )
+        assert kept == []
     finally:
         context.close()
     ctx = open_ledger(server["url"])
