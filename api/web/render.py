@@ -51,6 +51,7 @@ ENV.filters.update(
     day=text.day,
     moment=text.moment,
     month=text.month,
+    period=text.period,
     instants=text.instants,
     count=text.count,
 )

@@ -190,3 +190,20 @@ def test_an_entry_whose_dispute_is_open_is_not_offered_for_another(web: Web) -> 
     row = _row(member.get("/web/me").text, entry)
     assert "Ủy ban kiểm tra bác bỏ phản ánh ngày" in row and row.endswith("Phản ánh")
     assert 'id="dispute-form"' in member.get(f"/web/me/disputes/new?entry={entry}").text
+
+
+def test_the_inspector_reads_a_disputes_period_as_people_write_it(web: Web) -> None:
+    """The finding a member's dispute opens showed its period as a key, "Kỳ 2024-09"."""
+    from audit.detect import detect
+
+    with at("2024-09-10"):
+        assert _dispute(web.login("DV001"), web.events["gift1"]).status_code == 303
+    [finding] = [f for f in detect(web.world.ctx).findings if f.rule == "member_dispute"]
+    inspector = web.login("ubkt")
+    said = {}
+    for lang in ("vi", "en"):
+        inspector.cookies.set("phucloi_lang", lang)
+        page = inspector.get(f"/web/inspector/findings/{finding.id}", params={"unit": "P"})
+        said[lang] = _text(page.text)
+    assert "Kỳ Tháng 09/2024" in said["vi"] and "2024-09" not in said["vi"]
+    assert "Period Month 09/2024" in said["en"] and "2024-09" not in said["en"]
