@@ -130,3 +130,23 @@ def test_the_day_held_is_every_event_recorded_by_it_even_out_of_log_order(world)
     held = held_on(world.ledger, date(2024, 9, 30))
     assert len(held.kept) == 1
     assert _dues(world, date(2024, 9, 30)) == (6, 4, 6 * 60_000, 240_000)
+
+
+def test_a_day_before_the_union_was_recorded_is_refused_naming_the_date(world) -> None:  # type: ignore[no-untyped-def]
+    """As of a day before the union was in the ledger the answer was "unit not found: G1",
+    as if the code were mistyped."""
+    import pytest
+
+    from ledger.domain.errors import NotFound
+
+    with pytest.raises(NotFound) as refused:
+        compliance(world.ledger, "G1", "2024", as_of=date(2020, 1, 1))
+    assert refused.value.code == "unit_not_yet"
+    [p] = refused.value.problems
+    assert (p.field, p.vi) == (
+        "as_of",
+        "đơn vị G1 chưa có trong sổ ngày 01/01/2020: được ghi sau ngày đó",
+    )
+    with pytest.raises(NotFound) as unknown:
+        compliance(world.ledger, "G9", "2024", as_of=date(2020, 1, 1))
+    assert unknown.value.code == "unit_not_found"

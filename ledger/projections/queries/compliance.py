@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, text
 
 from ledger import clock
-from ledger.domain.errors import not_found
+from ledger.domain.errors import NotFound, not_found, problem
 from ledger.domain.money import apply_rate, share_bp
 from ledger.domain.periods import Period, parse_period
 from ledger.domain.policy import Policy, expected_dues, expected_union_fee
@@ -462,6 +462,15 @@ def period_scope(
     months = due_months(p, as_of)
     history = held.history if held is not None else load_history(conn)
     if unit not in history.tree.nodes:
+        if held is not None and unit in load_history(conn).tree.nodes:
+            vi = f"đơn vị {unit} chưa có trong sổ ngày {as_of:%d/%m/%Y}: được ghi sau ngày đó"
+            en = f"unit {unit} was not in the ledger on {as_of:%d/%m/%Y}: it was recorded later"
+            raise NotFound(
+                code="unit_not_yet",
+                vi=f"Không tính được: {vi}",
+                en=f"Cannot compute: {en}",
+                problems=[problem("as_of", "unit_not_yet", vi, en)],
+            )
         raise not_found("unit", unit)
     within = history.within(unit, p.start, p.end)
     units = [u for u in history.tree.subtree(unit) if u in within]
