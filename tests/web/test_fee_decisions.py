@@ -165,7 +165,7 @@ def test_a_decision_waits_for_the_chair_and_is_recorded_once_cosigned(web: Web) 
     assert "11/2024–04/2025 (6 tháng)" in shown
     assert "Ngày quyết định 10/01/2025" in shown
     assert "không còn phải thu kinh phí 2% của doanh nghiệp này" in shown
-    assert "Không có khoản chi nào chờ duyệt" not in page
+    assert "Không có gì chờ Chủ tịch ký duyệt" not in page
 
     done = _post(
         chair,

@@ -71,7 +71,7 @@ def test_an_expense_above_the_threshold_waits_for_the_chair_who_cosigns_it(web: 
     page = chair.get("/web/chair").text
     assert f'id="s-{command_id}"' in page
     assert "Chi hoạt động — Chăm lo, phúc lợi đoàn viên: 12.000.000 đ — G1" in page
-    assert "Không có khoản chi nào chờ duyệt" not in page
+    assert "Không có gì chờ Chủ tịch ký duyệt" not in page
 
     done = _post(
         chair,

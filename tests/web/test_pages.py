@@ -853,7 +853,11 @@ def test_a_chair_sees_the_pending_payout_with_its_policy_and_approves_it(web: We
         )
     assert r.status_code == 201
     assert w.ledger.get_member("DV002").payouts[pending.event_id].status == "paid"
-    assert "Không có khoản chi nào chờ duyệt" in chair.get("/web/chair").text
+    assert "Không có gì chờ Chủ tịch ký duyệt" in chair.get("/web/chair").text
+    # the empty page does not speak of payouts only: loans, write-offs, fee decisions wait here
+    chair.cookies.set("phucloi_lang", "en")
+    english = chair.get("/web/chair").text.replace("&#39;", "'")
+    assert "Nothing is waiting for the chair's signature: no payout, loan" in english
 
 
 def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
