@@ -28,6 +28,7 @@ Design overview:
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -371,6 +372,92 @@ def _in_scope(f: DetectedFinding, units: set[str] | None, period: Period | None)
     return not dates or any(period.contains(d) for d in dates)
 
 
+OUTSIDE_VI = "[ngoài phạm vi]"
+OUTSIDE_EN = "[outside this view]"
+_MONEY = re.compile(r"(?<![\w.])-?\d{1,3}(?:\.\d{3})* đ(?!\w)")
+
+
+def _unitless(findings: Iterable[DetectedFinding]) -> list[str]:
+    return [e.event_id for f in findings for e in f.evidence if e.unit is None]
+
+
+def within(
+    findings: Iterable[DetectedFinding], scope: set[str], units: dict[str, str]
+) -> list[DetectedFinding]:
+    """The findings as a view of the units `scope` shows them: an evidence entry recorded in
+    a union outside it (another union's payout in a finding that spans two: one citizen in two
+    unions, one account for members of two) keeps its date, type and unit and loses its event
+    id, amount, people and note; the finding's event ids, people and money at stake keep only
+    what is inside (the amount is the sum of its stakes inside), people named only by hidden
+    entries are replaced in its explanation, and so are its sums of money when a hidden entry
+    carried money; a judgment of such a finding signed for a unit outside keeps its decision,
+    officer and time, not its note or reply. An entry of no union (an officer's registration or
+    key) is nobody's money and stays. `units`: the recording unit of evidence without one."""
+    return [_within(f, scope, units) for f in findings]
+
+
+def _within(f: DetectedFinding, scope: set[str], units: dict[str, str]) -> DetectedFinding:
+    def outside(e: Evidence) -> str | None:
+        where = e.unit or units.get(e.event_id)
+        return None if where is None or where in scope else where
+
+    hidden = [e for e in f.evidence if outside(e) is not None]
+    if not hidden:
+        return f
+    places = tuple(sorted({str(outside(e)) for e in hidden}))
+    hidden_ids = {e.event_id for e in hidden}
+    seen = {p for e in f.evidence if outside(e) is None for p in e.people}
+    gone = {p for e in hidden for p in e.people} - seen
+    vi, en = f.explanation_vi, f.explanation_en
+    for code in sorted(gone, key=len, reverse=True):
+        token = re.compile(rf"(?<![\w.-]){re.escape(code)}(?![\w-])")
+        vi, en = token.sub(OUTSIDE_VI, vi), token.sub(OUTSIDE_EN, en)
+    if any(e.amount is not None for e in hidden):
+        vi, en = _MONEY.sub("…", vi), _MONEY.sub("…", en)
+    vi += (
+        f" (Có {len(hidden)} bút toán của {', '.join(places)}, ngoài phạm vi xem: không hiện mã "
+        "bút toán, số tiền, người; số tiền liên quan chỉ tính phần trong phạm vi.)"
+    )
+    en += (
+        f" ({len(hidden)} entries of {', '.join(places)}, outside this view: their ids, amounts "
+        "and people are not shown; the amount at stake counts only what is inside.)"
+    )
+    stakes = tuple((k, v) for k, v in f.stakes if k.split("#")[0] not in hidden_ids)
+    note = (
+        "(ghi chú của kết luận ký cho đơn vị ngoài phạm vi xem / the note of a judgment signed "
+        "for a unit outside this view)"
+    )
+    return replace(
+        f,
+        people=tuple(p for p in f.people if p not in gone),
+        amount=sum(v for _k, v in stakes) if f.stakes else f.amount,
+        explanation_vi=vi,
+        explanation_en=en,
+        event_ids=tuple(i for i in f.event_ids if i not in hidden_ids),
+        evidence=tuple(_redacted(e, where) if (where := outside(e)) else e for e in f.evidence),
+        stakes=stakes,
+        judgments=tuple(
+            j if j.unit in scope else replace(j, note=note, reply=None) for j in f.judgments
+        ),
+        outside=places,
+    )
+
+
+def _redacted(e: Evidence, unit: str) -> Evidence:
+    return Evidence(
+        "",
+        e.what,
+        e.on,
+        unit,
+        None,
+        (),
+        f"bút toán của {unit}, ngoài phạm vi xem",
+        context=e.context,
+        note_en=f"an entry of {unit}, outside this view",
+        outside=True,
+    )
+
+
 def detect(
     ctx: Any,
     *,
@@ -405,6 +492,8 @@ def detect(
         if len(covering) < len(judgments):
             beside[f.id] = [j for j in judgments if j not in covering]
         kept.append(replace(f, status=_status(covering), judgments=tuple(covering)))
+    if scope is not None:
+        kept = within(kept, scope, entry_units(engine, _unitless(kept)))
     kept.sort(key=lambda f: f.sort_key)
     detected = {f.id for f in findings}
     # A judgment of a finding no longer detected names no unit but the one it was signed for:
@@ -443,4 +532,5 @@ __all__ = [
     "money_at_stake",
     "recorded_times",
     "rule_title",
+    "within",
 ]

@@ -5,8 +5,10 @@ Invariants:
 - Every page admits the inspector role only, over the `unit` asked for (the API's scope
   check; by default the inspector's own scope unit). The period is the one asked for, by
   default the latest calendar year with money recorded (the current year on a ledger without
-  any), and the page says when it chose it. Evidence and events are shown only
-  when their unit is inside the inspector's scopes.
+  any), and the page says when it chose it. Event pages are shown only when their unit is
+  inside the inspector's scopes; a finding's evidence from a union outside the unit asked
+  for is shown redacted, by its date, type and unit (`audit.detect.within`), and a finding
+  the inspector's scope cannot judge has no judging form.
 - Findings come from `audit.detect.detect` (rules of #5) for the unit and period, worst
   first; a finding's status is its latest signed judgment. Confirming or dismissing is a
   `finding.resolve` command signed in the inspector's browser, with a note, in the finding's
@@ -328,7 +330,10 @@ def finding_page(
             f"No finding {finding} at {code} in {label}",
         )
     today = clock.today_vn()
-    events = [*found.event_ids, *(e.event_id for e in found.evidence)]
+    events = [*found.event_ids, *(e.event_id for e in found.evidence if e.event_id)]
+    ledger = services(request).ctx.ledger
+    signing_unit = ledger.acting_unit(found.unit, today)
+    visible = lookups.visible_units(ledger, who.scopes([INSPECTOR]))
     return render(
         request,
         "inspector_finding.html",
@@ -341,8 +346,10 @@ def finding_page(
         unit=code,
         period=label,
         today=today.isoformat(),
-        # a judgment is signed in the finding's unit, or the union above one since dissolved
-        signing_unit=services(request).ctx.ledger.acting_unit(found.unit, today),
+        # a judgment is signed in the finding's unit, or the union above one since dissolved;
+        # an inspector whose scope does not cover it reads the finding and cannot judge it
+        signing_unit=signing_unit,
+        can_judge=visible is None or signing_unit in visible,
     )
 
 

@@ -61,10 +61,13 @@ class Evidence:
     note: str = ""
     context: bool = False
     note_en: str = ""
+    # an entry of a union outside the view asked for (`audit.detect.detect(unit=...)`): shown
+    # by its date, type and unit only; `event_id` is empty, no amount, no people
+    outside: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "event_id": self.event_id,
+            "event_id": self.event_id or None,
             "what": self.what,
             "on": self.on.isoformat() if self.on else None,
             "unit": self.unit,
@@ -73,6 +76,7 @@ class Evidence:
             "note": self.note,
             "note_en": self.note_en,
             "context": self.context,
+            "outside_scope": self.outside,
         }
 
 
@@ -110,6 +114,8 @@ class DetectedFinding:
     judgments: tuple[Judgment, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     stakes: tuple[tuple[str, int], ...] = ()  # (event id, đồng at stake): see the invariants
+    # the units outside the view asked for whose entries the evidence shows only redacted
+    outside: tuple[str, ...] = ()
 
     @property
     def sort_key(self) -> tuple[int, int, str, str]:
@@ -137,6 +143,7 @@ class DetectedFinding:
             "judgments": [j.as_dict() for j in self.judgments],
             "evidence": [e.as_dict() for e in self.evidence],
             "stakes": dict(self.stakes),
+            "outside_scope": list(self.outside),
         }
 
 

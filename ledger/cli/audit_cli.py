@@ -999,7 +999,7 @@ def _print_finding(f: Any) -> None:
                 ],
                 [
                     (
-                        e.event_id,
+                        e.event_id or "— (ngoài phạm vi / outside this view)",
                         TYPE_VI.get(e.what, e.what),
                         fmt_date(e.on),
                         _instant(recorded.get(e.event_id)),

@@ -3,6 +3,8 @@ with a signed command."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.support import at
 
 
@@ -237,3 +239,59 @@ def test_an_inspector_of_one_union_reads_no_other_unions_stale_judgments(api) ->
     assert [j["note"] for j in province["stale_judgments"][finding.id]] == [
         "Kế toán kt2.g2 giấu hồ sơ"
     ]
+
+
+def _one_citizen_in_g1_and_g2(w) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """One citizen registered in G1 (DV101) and in G2 (DV301), paid Tết support by both."""
+    w.join("DV101", cid="079199000888")
+    w.join("DV301", unit="G2", cid="079199000888")
+    mine = w.payout("DV101", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết")
+    theirs = w.payout(
+        "DV301", "tet_support", 900_000, on="2025-01-21", unit="G2", by=w.kt2, occasion="Tết"
+    )
+    return mine, theirs
+
+
+def test_an_inspector_of_one_union_sees_another_unions_evidence_only_redacted(api) -> None:  # type: ignore[no-untyped-def]
+    mine, theirs = _one_citizen_in_g1_and_g2(api.world)
+    province = api.client.get("/findings?unit=P&period=2025", headers=api.officer("ubkt")).json()
+    (whole,) = [f for f in province["findings"] if f["rule"] == "duplicate_citizen_id"]
+    assert {mine.event_id, theirs.event_id} <= set(whole["event_ids"])
+    assert set(whole["people"]) == {"DV101", "DV301"} and not whole.get("outside_scope")
+    assert whole["amount"] == 900_000  # the payouts of the number that drew least
+
+    r = api.client.get("/findings?unit=G1&period=2025", headers=_inspector_of_g1(api))
+    assert r.status_code == 200
+    (seen,) = [f for f in r.json()["findings"] if f["rule"] == "duplicate_citizen_id"]
+    # nothing of G2's: not its event ids, member numbers, officers or amounts
+    assert theirs.event_id not in r.text and "DV301" not in r.text and "kt.g2" not in r.text
+    assert seen["id"] == whole["id"] and seen["outside_scope"] == ["G2"]
+    assert "900.000" not in r.text and 900_000 not in [e["amount"] for e in seen["evidence"]]
+    rows = {e["unit"]: e for e in seen["evidence"] if e["what"] == "payout.record"}
+    assert rows["G2"] == {
+        "event_id": None,
+        "what": "payout.record",
+        "on": "2025-01-21",
+        "unit": "G2",
+        "amount": None,
+        "people": [],
+        "note": "bút toán của G2, ngoài phạm vi xem",
+        "note_en": "an entry of G2, outside this view",
+        "context": False,
+        "outside_scope": True,
+    }
+    assert (rows["G1"]["event_id"], rows["G1"]["amount"]) == (mine.event_id, 1_000_000)
+    assert seen["people"] == ["DV101"] and seen["event_ids"] == [
+        e["event_id"] for e in seen["evidence"] if e["event_id"]
+    ]
+    # the money at stake inside G1: the double payment detection puts on G2's entry is not G1's
+    assert seen["amount"] == 0 and seen["stakes"] == {}
+    assert "[ngoài phạm vi]" in seen["explanation_vi"] and "G2" in seen["explanation_vi"]
+    assert "[outside this view]" in seen["explanation_en"]
+
+    # and the other way round: G2's inspector sees G1's entries redacted, its own in full
+    other = api.client.get("/findings?unit=G2&period=2025", headers=api.officer("ubkt.g2"))
+    (theirs_seen,) = [f for f in other.json()["findings"] if f["rule"] == "duplicate_citizen_id"]
+    assert theirs_seen["outside_scope"] == ["G1"] and theirs_seen["amount"] == 900_000
+    assert mine.event_id not in other.text and "DV101" not in other.text
+    assert "1.000.000" not in other.text and theirs.event_id in theirs_seen["event_ids"]

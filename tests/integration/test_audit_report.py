@@ -665,3 +665,39 @@ def test_the_reports_heading_names_its_period_and_scope_in_words(world) -> None:
     html = render_html(build_report(world.ctx, unit="G1", period="2024-Q3", verify=False))
     assert "Phạm vi: <strong>G1</strong>" in html
     assert "Kỳ: <strong>Quý III/2024</strong>" in html
+
+
+def test_detect_and_report_for_one_union_show_another_unions_evidence_only_redacted(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    world.join("DV101", cid="079199000888")
+    world.join("DV301", unit="G2", cid="079199000888")
+    mine = world.payout("DV101", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết")
+    theirs = world.payout(
+        "DV301", "tet_support", 900_000, on="2025-01-21", unit="G2", by=world.kt2, occasion="Tết"
+    )
+    home = tmp_path / "home"
+    keys_for_world(home, "ubkt")
+    listed = ok(cli(home, database_url, "audit detect --unit G1 --period 2025 --json"))
+    [finding] = json.loads(listed.stdout)["findings"]
+    assert theirs.event_id not in listed.stdout and "DV301" not in listed.stdout
+    assert finding["rule"] == "duplicate_citizen_id" and finding["outside_scope"] == ["G2"]
+    assert "900.000" not in listed.stdout and "kt.g2" not in listed.stdout
+    assert mine.event_id in finding["event_ids"] and finding["people"] == ["DV101"]
+    assert json.loads(listed.stdout)["amount_at_stake"] == 0  # G2's payout is not G1's money
+    shown = ok(cli(home, database_url, f"audit detect --unit G1 --finding {finding['id']}"))
+    assert mine.event_id in shown.stdout and "1.000.000 đ" in shown.stdout
+    assert theirs.event_id not in shown.stdout and "DV301" not in shown.stdout
+    assert "900.000" not in shown.stdout
+    assert shown.stdout.count("— (ngoài phạm vi / outside this view)") == 2  # join, payout
+    # the whole ledger, as before
+    whole = ok(cli(home, database_url, f"audit detect --finding {finding['id']}"))
+    assert theirs.event_id in whole.stdout and "DV301" in whole.stdout
+
+    out = tmp_path / "g1.html"
+    ok(cli(home, database_url, f"audit report --out {out} --unit G1 --no-verify --names"))
+    html = out.read_text(encoding="utf-8")
+    assert finding["id"] in html and mine.event_id in html
+    assert theirs.event_id not in html and "DV301" not in html and "900.000" not in html
+    assert html.count("<td>bút toán của G2, ngoài phạm vi xem</td>") == 2
+    assert html.count("<td>ngoài phạm vi báo cáo</td>") == 2

@@ -17,8 +17,9 @@ from api.throttle import LoginGuard, LoginSettings
 from api.web import text
 from audit.log import make_checkpoint
 from ledger import clock
+from ledger.signing import encode_b64
 from ledger.tables import ledger_entries
-from tests.support import at
+from tests.support import at, officer_key
 from tests.web.conftest import CSRF, PIN, Web, csrf_of
 
 # --- formatting ----------------------------------------------------------------------------------
@@ -918,6 +919,71 @@ def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
     ).text
     assert "3. One citizen ID registered in two unions (<code>" in english
     assert inspector.get("/web/inspector/findings/F-0000000000000000").status_code == 404
+
+
+def _inspector_of(web: Web, code: str, unit: str) -> TestClient:
+    """An inspector over `unit` only, registered and logged in."""
+    from api.auth import Account, set_credential
+    from tests.web.conftest import FAST, PASSWORD
+
+    w = web.world
+    signer = officer_key(code)
+    with at("2024-06-20"):
+        w.submit(
+            "officer.register",
+            by=w.admin,
+            body={
+                "officer": code,
+                "name": "Hồ Văn Kiểm",
+                "public_key": encode_b64(signer.signer.public_key),
+            },
+        )
+        w.submit(
+            "officer.grant",
+            by=w.admin,
+            body={"officer": code, "role": "inspector", "scope": unit},
+        )
+    set_credential(w.ctx.engine, Account("officer", code), PASSWORD, hasher=FAST)
+    return web.login(code)
+
+
+def test_an_inspector_of_one_union_reads_another_unions_evidence_only_redacted(web: Web) -> None:
+    w = web.world
+    w.join("DV101", cid="079199000888")
+    w.join("DV301", unit="G2", cid="079199000888")
+    mine = w.payout("DV101", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết")
+    theirs = w.payout(
+        "DV301", "tet_support", 900_000, on="2025-01-21", unit="G2", by=w.kt2, occasion="Tết"
+    )
+    inspector = _inspector_of(web, "ubkt.g1", "G1")
+    overview = inspector.get("/web/inspector", params={"period": "2025"}).text
+    found = re.search(r'data-finding="(F-[0-9a-f]{16})" data-rule="duplicate_citizen_id"', overview)
+    assert found is not None and "DV301" not in overview and "900.000" not in overview
+    page = inspector.get(f"/web/inspector/findings/{found.group(1)}", params={"period": "2025"})
+    assert page.status_code == 200
+    text = page.text
+    # G1's own payout in full, G2's by its date, type and unit only
+    assert mine.event_id[:8] in text and "1.000.000 đ" in text
+    assert theirs.event_id[:8] not in text and "DV301" not in text and "kt.g2" not in text
+    assert "900.000" not in text
+    rows = re.findall(r'<tr class="outside">(.*?)</tr>', text, re.S)
+    # DV301's registration and payout: each by its date, type and unit
+    assert ["01/07/2024" in rows[0], "21/01/2025" in rows[1]] == [True, True]
+    for row in rows:
+        assert ">G2<" in row and "bút toán của G2, ngoài phạm vi xem" in row
+        assert "ngoài phạm vi</span>" in row and "/web/inspector/events/" not in row
+    assert 'id="outside-scope"' in text and "Một số bút toán thuộc G2" in text
+    # the finding is G2's (DV301's registration is the second): G1's inspector cannot judge it,
+    # and is told who does instead of a form whose signature would be refused
+    assert 'id="resolve-form"' not in text
+    assert "Dấu hiệu này thuộc G2, ngoài phạm vi của bạn" in text
+    # the whole picture for an inspection committee over both unions
+    full = web.login("ubkt").get(
+        f"/web/inspector/findings/{found.group(1)}", params={"unit": "D", "period": "2025"}
+    )
+    assert theirs.event_id[:8] in full.text and "DV301" in full.text
+    assert 'class="outside"' not in full.text and 'id="outside-scope"' not in full.text
+    assert 'id="resolve-form"' in full.text and 'id="not-yours"' not in full.text
 
 
 def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web: Web) -> None:
