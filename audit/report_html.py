@@ -253,13 +253,11 @@ def _fmt_date(value: date | datetime | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
-
-
 def _instants(message: str | None) -> str:
-    """Every ISO instant in a message (`lúc 2025-10-25T09:36:00+00:00`) in Vietnam's time as
-    the report writes times (`25/10/2025 16:36`), as the inspectors' page shows it."""
-    return _INSTANT.sub(lambda m: _fmt_date(m.group(0).replace("Z", "+00:00")), message or "")
+    """Every ISO instant in a message (`lúc 2025-10-25T09:36:00+00:00`) in Vietnam's time
+    (`25/10/2025 16:36`), every ISO date as dd/mm/yyyy, as the inspectors' page and `audit
+    verify` show them (`ledger.clock.readable`)."""
+    return clock.readable(message)
 
 
 def _pct(bp: int | None) -> str:

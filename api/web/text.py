@@ -17,7 +17,7 @@ import re
 from datetime import date, datetime
 from typing import Any, Final
 
-from ledger.clock import VIETNAM
+from ledger.clock import VIETNAM, readable
 from ledger.domain.catalogue import IncomeSource, Role, SpendingCategory, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.projections.queries.history import LOAN_MOVES
@@ -194,13 +194,11 @@ def moment(value: date | datetime | str | None) -> str:
     return instant.strftime("%d/%m/%Y %H:%M") if instant is not None else day(value)
 
 
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
-
-
 def instants(message: str | None) -> str:
-    """Every ISO instant written in a message (`lúc 2025-09-15T07:00:00+00:00`) shown as
-    `moment` shows it: dd/mm/yyyy HH:MM, Vietnam's time."""
-    return _INSTANT.sub(lambda m: moment(m.group(0).replace("Z", "+00:00")), message or "")
+    """Every ISO instant written in a message (`lúc 2025-09-15T07:00:00+00:00`) in Vietnam's
+    time, dd/mm/yyyy HH:MM (with the seconds when there are any), every ISO date as
+    dd/mm/yyyy: `ledger.clock.readable`, as `audit verify` and the report write them."""
+    return readable(message)
 
 
 def count(value: Any) -> str:

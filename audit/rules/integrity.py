@@ -44,7 +44,7 @@ from audit.rules.base import (
 from audit.rules.facts import Facts, Reversal
 from audit.rules.membership import payout_evidence
 from audit.rules.timing import suspicious_reversal
-from ledger.clock import VIETNAM
+from ledger.clock import VIETNAM, readable
 from ledger.domain.findings import dispute_finding_id
 from ledger.domain.money import format_dong
 
@@ -162,7 +162,8 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
             known = [u for u in units if u]
             unit = max(set(known), key=known.count) if known else root
             total = sum(facts.amount_of(e) for e in ids)
-            first, first_vi = with_events[0].message, with_events[0].text_vi
+            # verification writes ISO instants; an explanation says them in Vietnam's time
+            first, first_vi = readable(with_events[0].message), readable(with_events[0].text_vi)
             finding = make(
                 "signature_problem",
                 "high",
@@ -192,8 +193,8 @@ def signature_problem(facts: Facts) -> list[DetectedFinding]:
                 unit=root,
                 people=[],
                 amount=0,
-                vi=f"Kiểm tra sổ cái ({_named(check, 'vi')}): {others[0].text_vi}",
-                en=f"Verification ({_named(check, 'en')}): {others[0].message}",
+                vi=f"Kiểm tra sổ cái ({_named(check, 'vi')}): {readable(others[0].text_vi)}",
+                en=f"Verification ({_named(check, 'en')}): {readable(others[0].message)}",
                 evidence=[],
             )
             out.append(

@@ -731,7 +731,7 @@ def print_report(report: Report) -> None:
                         f.severity.upper() if f.severity == ERROR else f.severity,
                         named(f.check),
                         f.where(),
-                        both(f.text_vi, f.message),
+                        both(clock.readable(f.text_vi), clock.readable(f.message)),
                     )
                     for f in report.findings
                 ],

@@ -422,3 +422,47 @@ def test_checkpoint_and_witness_refusals_are_bilingual_and_given_as_json(
         f"Lỗi / Error: --witness-state {bad}: không dùng được trạng thái nhân chứng / cannot "
         f"use the witness state: {bad / 'history.jsonl'} line 1: không phải JSON / not JSON"
     )
+
+
+def test_verify_says_times_in_vietnam_time_and_json_keeps_them_iso(
+    world: Any, database_url: str, tmp_path: Path
+) -> None:
+    """A signature after a back-dated revocation: the text output gives when it was signed in
+    Vietnam's time and the revocation's date as dd/mm/yyyy; `--json` keeps the ISO instant."""
+    from datetime import datetime
+
+    from ledger import clock
+    from tests.support import at
+
+    home, db = tmp_path / "home", database_url
+    r = story(world)
+    with at("2025-01-10"):
+        world.submit(
+            "officer.revoke_key",
+            by=world.admin,
+            effective_date="2024-12-01",
+            body={"officer": "kt.g1", "key_id": world.kt.key_id, "reason": "máy tính bị mất cắp"},
+        )
+    recorded = world.ledger.entry(r["visit2"].event_id)["recorded_at"]
+    instant = datetime.fromisoformat(recorded)
+    assert instant.utcoffset() is not None and instant.utcoffset().total_seconds() == 0
+    local = instant.astimezone(clock.VIETNAM)
+    assert local.hour != instant.hour  # the two clocks differ, so the test tells them apart
+    said = local.strftime("%d/%m/%Y %H:%M:%S" if local.second else "%d/%m/%Y %H:%M")
+
+    res = cli(home, db, "audit verify --workers 1")
+    assert res.exit_code == 1, res.output
+    # the table's message column, its wrapped lines joined
+    cells = [line.split("│")[4] for line in res.stdout.splitlines() if line.count("│") == 5]
+    text = " ".join(" ".join(cells).split())
+    assert f"ký bởi kt.g1 bằng khóa {world.kt.key_id} lúc {said}, vào hoặc sau" in text
+    assert f"signed by kt.g1 with key {world.kt.key_id} on {said}, on or after" in text
+    assert "thu hồi (01/12/2024;" in text and "revocation from 01/12/2024" in text
+    assert recorded not in res.stdout and "+00:00" not in res.stdout and "2024-12-01" not in text
+
+    res = cli(home, db, "audit verify --workers 1 --json")
+    (revoked,) = [
+        f for f in json.loads(res.stdout)["findings"] if f["check"] == "signature.revoked"
+    ]
+    assert f"lúc {recorded}," in revoked["message_vi"] and "(2024-12-01;" in revoked["message_vi"]
+    assert f"on {recorded}," in revoked["message"]

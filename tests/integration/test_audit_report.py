@@ -140,7 +140,8 @@ def test_the_report_gives_verification_findings_in_vietnamese(world) -> None:  #
     html = render_html(report)
     assert "<code>seq 7, bút toán e-1</code>" in html
     assert "<td>signature.revoked (ký bằng khóa đã bị thu hồi từ trước)</td>" in html
-    assert "ký bởi kt.G01 bằng khóa k1 lúc 2025-03-01, vào hoặc sau ngày khóa bị thu hồi" in html
+    # a date as dd/mm/yyyy, as everywhere people read one
+    assert "ký bởi kt.G01 bằng khóa k1 lúc 01/03/2025, vào hoặc sau ngày khóa bị thu hồi" in html
     assert "on or after the key" not in html
     # an instant in Vietnam's time, as the inspectors' page gives it, not UTC in ISO form
     assert "ký bởi kt.G01 bằng khóa k1 lúc 25/10/2025 16:36, vào hoặc sau" in html

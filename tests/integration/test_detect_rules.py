@@ -3258,3 +3258,55 @@ def test_honest_patterns_real_unions_have_are_not_reported_above_low(world) -> N
         if f.severity != "low" and f.rule != "policy_loosening"
     ]
     assert above_low == []
+
+
+def test_verification_errors_in_a_finding_give_times_in_vietnam_time(world) -> None:  # type: ignore[no-untyped-def]
+    """Rule 13 with `audit detect --verify` quotes verification's first error: its instant in
+    Vietnam's time and its dates as dd/mm/yyyy, as the explanations say every other time."""
+    from audit.findings import Finding, Report
+
+    world.join("DV1")
+    paid = world.payout("DV1", "gift", 300_000, on="2024-09-02", occasion="2/9")
+    recorded = world.ledger.entry(paid.event_id)["recorded_at"]
+    verification = Report(source="test")
+    verification.add(
+        [
+            Finding(
+                "log.recorded_order",
+                "error",
+                paid.seq,
+                paid.event_id,
+                None,
+                None,
+                f"recorded at {recorded}, before the previous event (2024-09-02T09:00:00+00:00)",
+                f"ghi lúc {recorded}, trước bút toán liền trước (2024-09-02T09:00:00+00:00)",
+            ),
+            Finding(
+                "checkpoint.root",
+                "error",
+                None,
+                None,
+                None,
+                None,
+                "checkpoint signed on 2024-09-03 no longer holds",
+                "checkpoint ký ngày 2024-09-03 không còn khớp",
+            ),
+        ]
+    )
+    report = detect(world.ctx, verification=verification)
+    by_check = {
+        f.explanation_en.split("(")[1].split(")")[0]: f
+        for f in report.findings
+        if f.rule == "signature_problem"
+    }
+    assert recorded.endswith("+00:00")  # stored in UTC
+    ordered = next(f for k, f in by_check.items() if k.startswith("log.recorded_order"))
+    assert "ghi lúc 02/09/2024 10:00, trước bút toán liền trước (02/09/2024 16:00)" in (
+        ordered.explanation_vi
+    )
+    assert "recorded at 02/09/2024 10:00, before the previous event (02/09/2024 16:00)" in (
+        ordered.explanation_en
+    )
+    root = next(f for k, f in by_check.items() if k.startswith("checkpoint.root"))
+    assert root.explanation_vi.endswith("checkpoint ký ngày 03/09/2024 không còn khớp")
+    assert root.explanation_en.endswith("checkpoint signed on 03/09/2024 no longer holds")
