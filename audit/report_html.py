@@ -41,7 +41,7 @@ from audit.rules.base import SEVERITY_VI, STATUS_VI, DetectedFinding
 from audit.rules.load import calendar_years
 from ledger import clock
 from ledger.domain.money import format_dong
-from ledger.domain.periods import Period, parse_period
+from ledger.domain.periods import Period, parse_period, period_said
 from ledger.reports.provisional import PeriodStatus
 
 ERASED = "đã xóa / erased"  # shown in parentheses after the member number (`_people`)
@@ -282,6 +282,7 @@ def _environment() -> Environment:
     env.filters["type_vi"] = lambda t: TYPE_VI.get(t, t)
     env.filters["rule_vi"] = rule_title
     env.filters["instants"] = _instants
+    env.filters["period_vi"] = period_said  # `2025-08` → `Tháng 08/2025`
     env.filters["check_vi"] = named  # `signature.revoked (ký bằng khóa đã bị thu hồi từ trước)`
     return env
 

@@ -24,6 +24,7 @@ from api.deps import Principal
 from api.web import text
 from api.web.session import csrf_token, language, page_address
 from audit.checks import check_name
+from ledger.domain.periods import period_said
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -51,9 +52,10 @@ ENV.filters.update(
     day=text.day,
     moment=text.moment,
     month=text.month,
-    period=text.period,
     instants=text.instants,
     count=text.count,
+    period_vi=lambda v: period_said(v, "vi"),
+    period_en=lambda v: period_said(v, "en"),
 )
 
 # (path, roles that see it, Vietnamese, English)

@@ -232,20 +232,6 @@ def month(value: str | None) -> str:
     return f"{mm}/{year}" if mm else value
 
 
-def period(value: str | None) -> tuple[str, str]:
-    """A period's key as people read it, (Vietnamese, English): `2024-09` → `Tháng 09/2024`,
-    `Month 09/2024`; `2025-Q1` → `Quý I/2025`, `Q1 2025`; what is not one, as it is."""
-    from ledger.domain.periods import parse_period
-
-    if not value:
-        return "", ""
-    try:
-        p = parse_period(value)
-    except ValueError:
-        return value, value
-    return p.label_vi, p.label_en
-
-
 def percent(bp: int | None, lang: str = "vi") -> str:
     """Basis points as a percentage with the language's decimal mark: 6050 → `60,5%`."""
     if bp is None:

@@ -965,6 +965,7 @@ def _print_finding(f: Any) -> None:
     from audit.detect import entry_units, recorded_times, rule_title
     from audit.report_html import TYPE_VI
     from audit.rules.base import SEVERITY_VI, STATUS_VI
+    from ledger.domain.periods import period_said
 
     typer.echo(f"Phát hiện / Finding {f.id}")
     for label, value in (
@@ -972,7 +973,10 @@ def _print_finding(f: Any) -> None:
         ("Mức (severity)", f"{SEVERITY_VI[f.severity]} ({f.severity})"),
         ("Trạng thái (status)", f"{STATUS_VI[f.status]} ({f.status})"),
         ("Đơn vị (unit)", f.unit or "—"),
-        ("Kỳ (period)", f.period or "—"),
+        (
+            "Kỳ (period)",
+            f"{period_said(f.period)} ({period_said(f.period, 'en')})" if f.period else "—",
+        ),
         ("Số tiền liên quan (at stake)", fmt_money(f.amount)),
         ("Người liên quan (people)", ", ".join(f.people) or "—"),
     ):

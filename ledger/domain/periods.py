@@ -314,6 +314,19 @@ def _make(kind: str, year: int, index: int) -> Period:
     return Period(cast(PeriodKind, kind), _label(kind, year, index), start, end)
 
 
+def period_said(label: str | None, lang: str = "vi") -> str:
+    """A period's label as people read it (``2025-03`` → ``Tháng 03/2025`` / ``Month
+    03/2025``, ``2025-Q1`` → ``Quý I/2025`` / ``Q1 2025``); empty for None, the text itself
+    when it is not a period."""
+    if not label:
+        return ""
+    try:
+        p = parse_period(label)
+    except (ValueError, TypeError):
+        return label
+    return p.label_vi if lang == "vi" else p.label_en
+
+
 def parse_period(text: str) -> Period:
     """Parse ``"2025"``, ``"2025-03"`` (or ``"03/2025"``), ``"2025-Q1"`` or ``"lunar-2025"``
     into a ``Period`` (its label is always the canonical form, ``"2025-03"``)."""

@@ -691,6 +691,7 @@ def test_detect_and_report_for_one_union_show_another_unions_evidence_only_redac
     assert theirs.event_id not in shown.stdout and "DV301" not in shown.stdout
     assert "900.000" not in shown.stdout
     assert shown.stdout.count("— (ngoài phạm vi / outside this view)") == 2  # join, payout
+    assert "Kỳ (period):                  Tháng 01/2025 (Month 01/2025)" in shown.stdout
     # the whole ledger, as before
     whole = ok(cli(home, database_url, f"audit detect --finding {finding['id']}"))
     assert theirs.event_id in whole.stdout and "DV301" in whole.stdout
@@ -702,3 +703,4 @@ def test_detect_and_report_for_one_union_show_another_unions_evidence_only_redac
     assert theirs.event_id not in html and "DV301" not in html and "900.000" not in html
     assert html.count("<td>bút toán của G2, ngoài phạm vi xem</td>") == 2
     assert html.count("<td>ngoài phạm vi báo cáo</td>") == 2
+    assert "· Kỳ Tháng 01/2025</p>" in html and "Kỳ 2025-01" not in html

@@ -973,6 +973,8 @@ def test_an_inspector_of_one_union_reads_another_unions_evidence_only_redacted(w
         assert ">G2<" in row and "bút toán của G2, ngoài phạm vi xem" in row
         assert "ngoài phạm vi</span>" in row and "/web/inspector/events/" not in row
     assert 'id="outside-scope"' in text and "Một số bút toán thuộc G2" in text
+    # the finding's period as the pages write one, not its key (2025-01)
+    assert '<dd id="period">Tháng 01/2025</dd>' in text
     # the finding is G2's (DV301's registration is the second): G1's inspector cannot judge it,
     # and is told who does instead of a form whose signature would be refused
     assert 'id="resolve-form"' not in text
