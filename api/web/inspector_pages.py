@@ -353,6 +353,27 @@ def finding_page(
     )
 
 
+@router.get("/web/inspector/report")
+def inspection_report(
+    request: Request, who: Inspector, unit: str | None = None, period: str | None = None
+) -> Response:
+    """The inspection report of the unit and period shown (`phucloi audit report --unit U
+    --period P --no-verify`: member numbers, no names; another union's evidence redacted as on
+    the pages), one self-contained HTML file to download."""
+    from audit.report_html import build_report, render_html
+
+    ctx = services(request).ctx
+    code = _unit(request, who, unit)
+    label = _period(period, ctx)
+    html = render_html(build_report(ctx, unit=code, period=label, verify=False))
+    name = f"bao-cao-kiem-tra-{code}-{label}.html"
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/web/inspector/events/{event_id}")
 def event_page(request: Request, who: Inspector, event_id: str) -> Response:
     ledger = services(request).ctx.ledger

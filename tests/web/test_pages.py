@@ -988,6 +988,36 @@ def test_an_inspector_of_one_union_reads_another_unions_evidence_only_redacted(w
     assert 'id="resolve-form"' in full.text and 'id="not-yours"' not in full.text
 
 
+def test_an_inspector_downloads_the_inspection_report_of_their_unit(web: Web) -> None:
+    w = web.world
+    w.join("DV101", cid="079199000888")
+    w.join("DV301", unit="G2", cid="079199000888")
+    mine = w.payout("DV101", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết")
+    theirs = w.payout(
+        "DV301", "tet_support", 900_000, on="2025-01-21", unit="G2", by=w.kt2, occasion="Tết"
+    )
+    inspector = _inspector_of(web, "ubkt.g1", "G1")
+    overview = inspector.get("/web/inspector", params={"period": "2025"}).text
+    link = re.search(r'<a id="report-download" href="([^"]+)">([^<]+)</a>', overview)
+    assert link is not None and link.group(2) == "Tải báo cáo kiểm tra của G1 (HTML)"
+    assert link.group(1) == "/web/inspector/report?unit=G1&amp;period=2025"
+    r = inspector.get("/web/inspector/report", params={"unit": "G1", "period": "2025"})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["content-disposition"] == (
+        'attachment; filename="bao-cao-kiem-tra-G1-2025.html"'
+    )
+    assert (
+        "Phạm vi: <strong>G1</strong>" in r.text and "3. Một CCCD đăng ký ở hai công đoàn" in r.text
+    )
+    assert mine.event_id in r.text and "1.000.000 đ" in r.text
+    # another union's entries as on the pages: by date, type and unit only
+    assert theirs.event_id not in r.text and "DV301" not in r.text and "900.000" not in r.text
+    assert "<td>bút toán của G2, ngoài phạm vi xem</td>" in r.text
+    assert inspector.get("/web/inspector/report", params={"unit": "G2"}).status_code == 403
+    bad = inspector.get("/web/inspector/report", params={"unit": "G1", "period": "2025-13"})
+    assert bad.status_code == 422 and "Kỳ không hợp lệ" in bad.text
+
+
 def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web: Web) -> None:
     officer = web.login("kt.g1")
     params = {"unit": "G1", "kind": "monthly", "period": "2024-09", "format": "json"}
