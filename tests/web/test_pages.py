@@ -1018,6 +1018,31 @@ def test_an_inspector_downloads_the_inspection_report_of_their_unit(web: Web) ->
     assert bad.status_code == 422 and "Kỳ không hợp lệ" in bad.text
 
 
+def test_a_union_level_finding_says_it_has_no_entries_instead_of_an_empty_table(
+    web: Web,
+) -> None:
+    w = web.world
+    with at("2024-09-15"):
+        w.submit(
+            "expense.record",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-09-15",
+            body={"category": "administration", "amount": 10_000_000, "description": "hội nghị"},
+            cosigner=w.chair,
+        )
+    inspector = web.login("ubkt")
+    overview = inspector.get("/web/inspector", params={"unit": "G1", "period": "2024"}).text
+    found = re.search(r'data-finding="(F-[0-9a-f]{16})" data-rule="union_ratios"', overview)
+    assert found is not None
+    page = inspector.get(
+        f"/web/inspector/findings/{found.group(1)}", params={"unit": "G1", "period": "2024"}
+    ).text
+    assert '<table class="stack" id="evidence">' not in page
+    assert '<p id="no-evidence">Dấu hiệu về cả công đoàn trong kỳ' in page
+    assert '<dd id="period">Năm 2024</dd>' in page
+
+
 def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web: Web) -> None:
     officer = web.login("kt.g1")
     params = {"unit": "G1", "kind": "monthly", "period": "2024-09", "format": "json"}
