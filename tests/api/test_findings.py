@@ -260,7 +260,8 @@ def test_an_inspector_of_one_union_sees_another_unions_evidence_only_redacted(ap
     assert set(whole["people"]) == {"DV101", "DV301"} and not whole.get("outside_scope")
     assert whole["amount"] == 900_000  # the payouts of the number that drew least
 
-    r = api.client.get("/findings?unit=G1&period=2025", headers=_inspector_of_g1(api))
+    g1 = _inspector_of_g1(api)
+    r = api.client.get("/findings?unit=G1&period=2025", headers=g1)
     assert r.status_code == 200
     (seen,) = [f for f in r.json()["findings"] if f["rule"] == "duplicate_citizen_id"]
     # nothing of G2's: not its event ids, member numbers, officers or amounts
@@ -295,3 +296,32 @@ def test_an_inspector_of_one_union_sees_another_unions_evidence_only_redacted(ap
     assert theirs_seen["outside_scope"] == ["G1"] and theirs_seen["amount"] == 900_000
     assert mine.event_id not in other.text and "DV101" not in other.text
     assert "1.000.000" not in other.text and theirs.event_id in theirs_seen["event_ids"]
+
+    # the province's judgment decides for both views; its note, which may name either union's
+    # people, stays with the view of a unit it was signed inside
+    with at("2025-02-01"):
+        item = api.world.item(
+            "finding.resolve",
+            by=api.world.inspector,
+            unit="P",
+            body={
+                "finding": whole["id"],
+                "rule": "duplicate_citizen_id",
+                "decision": "confirm",
+                "note": "DV101 và DV301 là một người",
+            },
+        )
+        r = api.client.post(
+            f"/findings/{whole['id']}/resolution", json=item, headers=api.officer("ubkt")
+        )
+        assert r.status_code == 201, r.text
+    again = api.client.get("/findings?unit=G1&period=2025", headers=g1)
+    (judged,) = [f for f in again.json()["findings"] if f["id"] == whole["id"]]
+    assert judged["status"] == "confirmed" and "DV301" not in again.text
+    assert [(j["decision"], j["officer"], j["unit"]) for j in judged["judgments"]] == [
+        ("confirm", "ubkt", "P")
+    ]
+    assert judged["judgments"][0]["note"].startswith("(ghi chú của kết luận ký cho đơn vị ngoài")
+    province = api.client.get("/findings?unit=P&period=2025", headers=api.officer("ubkt"))
+    (full,) = [f for f in province.json()["findings"] if f["id"] == whole["id"]]
+    assert full["judgments"][0]["note"] == "DV101 và DV301 là một người"
