@@ -419,8 +419,9 @@ def _within(f: DetectedFinding, scope: set[str], units: dict[str, str]) -> Detec
         "bút toán, số tiền, người; số tiền liên quan chỉ tính phần trong phạm vi.)"
     )
     en += (
-        f" ({len(hidden)} entries of {', '.join(places)}, outside this view: their ids, amounts "
-        "and people are not shown; the amount at stake counts only what is inside.)"
+        f" ({len(hidden)} {'entry' if len(hidden) == 1 else 'entries'} of {', '.join(places)}, "
+        "outside this view: ids, amounts and people not shown; the amount at stake counts only "
+        "what is inside.)"
     )
     stakes = tuple((k, v) for k, v in f.stakes if k.split("#")[0] not in hidden_ids)
     note = (

@@ -325,3 +325,40 @@ def test_an_inspector_of_one_union_sees_another_unions_evidence_only_redacted(ap
     province = api.client.get("/findings?unit=P&period=2025", headers=api.officer("ubkt"))
     (full,) = [f for f in province.json()["findings"] if f["id"] == whole["id"]]
     assert full["judgments"][0]["note"] == "DV101 và DV301 là một người"
+
+
+def test_one_account_for_members_of_two_unions_is_seen_by_each_unions_inspector_redacted(
+    api,
+) -> None:  # type: ignore[no-untyped-def]
+    w = api.world
+    w.join("DV101")
+    w.join("DV301", unit="G2")
+    paid = {"payment_method": "bank"}
+    mine = w.payout(
+        "DV101",
+        "hardship_sudden",
+        2_000_000,
+        on="2025-03-03",
+        personal={"reason": "ốm", "payee_account": "VCB:0011223344"},
+        **paid,
+    )
+    theirs = w.payout(
+        "DV301",
+        "hardship_sudden",
+        1_500_000,
+        on="2025-03-20",
+        unit="G2",
+        by=w.kt2,
+        personal={"reason": "ốm", "payee_account": "VCB:0011223344"},
+        **paid,
+    )
+    r = api.client.get("/findings?unit=G1&period=2025", headers=_inspector_of_g1(api))
+    (seen,) = [f for f in r.json()["findings"] if f["rule"] == "shared_bank_account"]
+    assert theirs.event_id not in r.text and "DV301" not in r.text and "1.500.000" not in r.text
+    assert seen["people"] == ["DV101"] and seen["event_ids"] == [mine.event_id]
+    assert seen["explanation_en"].endswith(
+        "(1 entry of G2, outside this view: ids, amounts and people not shown; the amount at "
+        "stake counts only what is inside.)"
+    )
+    assert "(DV101, [outside this view])" in seen["explanation_en"]
+    assert "(Có 1 bút toán của G2, ngoài phạm vi xem" in seen["explanation_vi"]
