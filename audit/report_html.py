@@ -92,6 +92,10 @@ class InspectionReport:
     recorded: dict[str, str] = field(default_factory=dict)
     # the unit each evidence event was recorded in, for a row the rule gave none
     units: dict[str, str] = field(default_factory=dict)
+    # a report of one unit: its subtree, and the unit of each event verification reports, so
+    # the errors about another union's entries are counted, not listed
+    scope_units: frozenset[str] | None = None
+    error_units: dict[str, str] = field(default_factory=dict)
 
 
 def _chart_period(detection: DetectionReport, ctx: Any, period: Period | None) -> Period | None:
@@ -162,8 +166,10 @@ def build_report(
         verification = run_verify(DatabaseSource(url, engine=ctx.engine), progress=progress)
     detection = detect(ctx, unit=unit, period=p, verification=verification, progress=progress)
     chart_period = _chart_period(detection, ctx, p)
-    evidence = [e.event_id for f in detection.findings for e in f.evidence]
+    evidence = [e.event_id for f in detection.findings for e in f.evidence if e.event_id]
     root = unit or _root(ctx)
+    scope_units = _subtree(ctx, unit) if unit else None
+    reported = [f.event_id for f in verification.findings if f.event_id] if verification else []
     shares = _shares(ctx, root, chart_period) if root and chart_period else []
     return InspectionReport(
         detection=detection,
@@ -175,7 +181,16 @@ def build_report(
         names=_names(ctx, detection) if names else {},
         recorded=recorded_times(ctx.engine, evidence),
         units=entry_units(ctx.engine, evidence),
+        scope_units=scope_units,
+        error_units=entry_units(ctx.engine, reported) if scope_units is not None else {},
     )
+
+
+def _subtree(ctx: Any, unit: str) -> frozenset[str]:
+    from ledger.projections.queries.tree import load_tree
+
+    with ctx.engine.connect() as conn:
+        return frozenset(load_tree(conn).subtree(unit))
 
 
 # --- the chart -----------------------------------------------------------------------------------
@@ -287,20 +302,37 @@ def _environment() -> Environment:
     return env
 
 
-def _verdict(v: Report | None) -> dict[str, Any]:
+def _verdict(report: InspectionReport) -> dict[str, Any]:
+    """The verification's verdict on the whole ledger; in a report of one unit, the errors and
+    warnings about another union's entries are counted by union, not listed (their event ids,
+    officers and times are that union's)."""
+    v = report.verification
     if v is None:
         return {"ran": False}
+
+    def outside(f: Any) -> str | None:
+        if report.scope_units is None or not f.event_id:
+            return None
+        unit = report.error_units.get(f.event_id)
+        return unit if unit is not None and unit not in report.scope_units else None
+
     errors = [f for f in v.findings if f.severity == ERROR]
+    shown = [f for f in errors if outside(f) is None]
+    warnings = [f for f in v.findings if f.severity != ERROR and outside(f) is None]
+    elsewhere = Counter(u for f in v.findings if (u := outside(f)) is not None)
     return {
         "ran": True,
         "ok": v.ok,
         "events": v.events,
         "tree_size": v.tree_size,
         "root_hash": v.root_hash,
-        "errors": errors[:50],
+        "errors": shown[:50],
         "error_count": len(errors),
-        "warnings": [f for f in v.findings if f.severity != ERROR][:20],
-        "warning_count": sum(1 for f in v.findings if f.severity != ERROR),
+        "shown_count": len(shown),
+        "warnings": warnings[:20],
+        "warning_count": len(warnings),
+        "outside": sum(elsewhere.values()),
+        "outside_units": sorted(elsewhere),
     }
 
 
@@ -334,7 +366,7 @@ def render_html(report: InspectionReport) -> str:
         .render(
             report=report,
             detection=detection,
-            verdict=_verdict(report.verification),
+            verdict=_verdict(report),
             groups=groups,
             recorded=report.recorded,
             units=report.units,

@@ -281,6 +281,7 @@ def overview(
     # running (the next load shows its verdict), never as "no verification recorded yet".
     verification = copy.copy(_verification(request))
     recorded = last_run(ctx.engine)
+    run_errors, elsewhere = _errors_inside(ctx, code, recorded)
     return render(
         request,
         "inspector.html",
@@ -294,6 +295,8 @@ def overview(
         log_status=_status(ctx),
         verification=verification,
         last_run=recorded,
+        run_errors=run_errors,
+        run_errors_elsewhere=elsewhere,
         report=report,
         shown=report.findings[:FINDINGS_SHOWN],
         disputes=lookups.disputes(ctx.ledger, [code]),
@@ -307,6 +310,35 @@ def overview(
         },
         chart=chart,
     )
+
+
+def _errors_inside(
+    ctx: Context, unit: str, recorded: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The recorded run's first errors a view of `unit` lists (those of its subtree's entries
+    and those of no entry), and how many of them concern another union's entries, by union:
+    the verdict is the whole ledger's, another union's event ids, officers and times are not
+    this view's (as `audit report --unit` and the findings' evidence)."""
+    from audit.detect import entry_units
+
+    first: list[dict[str, Any]] = list(
+        ((recorded or {}).get("summary") or {}).get("first_errors") or []
+    )
+    with ctx.engine.connect() as conn:
+        tree = load_tree(conn)
+    if unit not in tree.nodes or not first:
+        return first, {}
+    inside = set(tree.subtree(unit))
+    units = entry_units(ctx.engine, [e["event_id"] for e in first if e.get("event_id")])
+    shown: list[dict[str, Any]] = []
+    elsewhere: dict[str, int] = {}
+    for e in first:
+        where = units.get(e.get("event_id") or "")
+        if where is None or where in inside:
+            shown.append(e)
+        else:
+            elsewhere[where] = elsewhere.get(where, 0) + 1
+    return shown, dict(sorted(elsewhere.items()))
 
 
 @router.get("/web/inspector/findings/{finding}")

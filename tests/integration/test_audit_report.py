@@ -704,3 +704,32 @@ def test_detect_and_report_for_one_union_show_another_unions_evidence_only_redac
     assert html.count("<td>bút toán của G2, ngoài phạm vi xem</td>") == 2
     assert html.count("<td>ngoài phạm vi báo cáo</td>") == 2
     assert "· Kỳ Tháng 01/2025</p>" in html and "Kỳ 2025-01" not in html
+
+
+def test_a_report_of_one_union_lists_only_its_own_verification_errors(world: Any) -> None:
+    """The verdict is the whole ledger's; the errors about another union's entries are counted
+    with their union named, not listed with their event ids, officers and times."""
+    from audit.findings import Finding, Report
+
+    world.join("DV101")
+    world.join("DV301", unit="G2")
+    mine = world.payout("DV101", "gift", 300_000, on="2025-03-03", occasion="8/3")
+    theirs = world.payout("DV301", "gift", 400_000, on="2025-03-04", unit="G2", by=world.kt2)
+
+    def revoked(paid: Any, officer: str) -> Finding:
+        text = f"ký bởi {officer} bằng khóa k1 lúc 2025-03-04T03:00:00+00:00"
+        return Finding("signature.revoked", "error", 9, paid.event_id, None, None, text, text)
+
+    verification = Report(source="test", events=10)
+    verification.add([revoked(mine, "kt.g1"), revoked(theirs, "kt.g2")])
+    verification.add(
+        [Finding("checkpoint.none", "error", None, None, None, None, "no checkpoint", "chưa có")]
+    )
+    html = render_html(build_report(world.ctx, unit="G1", verification=verification))
+    assert "KHÔNG ĐẠT: 3 lỗi" in html  # the whole ledger's verdict
+    assert mine.event_id in html and "ký bởi kt.g1 bằng khóa k1 lúc 04/03/2025 10:00" in html
+    assert theirs.event_id not in html and "kt.g2" not in html
+    assert '<p id="errors-outside">1 lỗi, lưu ý về bút toán của G2,' in html
+    assert "checkpoint.none" in html  # an error of no entry concerns every union
+    whole = render_html(build_report(world.ctx, verification=verification))
+    assert theirs.event_id in whole and 'id="errors-outside"' not in whole

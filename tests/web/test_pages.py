@@ -1043,6 +1043,32 @@ def test_a_union_level_finding_says_it_has_no_entries_instead_of_an_empty_table(
     assert '<dd id="period">Năm 2024</dd>' in page
 
 
+def test_a_unions_inspector_reads_the_ledgers_verdict_and_only_their_own_errors(web: Web) -> None:
+    from audit.findings import Finding, Report
+    from audit.runs import record_run
+
+    w, events = web.world, web.events
+
+    def revoked(event: str, officer: str) -> Finding:
+        text = f"ký bởi {officer} bằng khóa k1 lúc 2024-09-03T03:00:00+00:00"
+        return Finding("signature.revoked", "error", 9, event, None, None, text, text)
+
+    root = Finding("checkpoint.root", "error", 4, None, None, None, "root moved", "gốc đã đổi")
+    findings = [revoked(events["gift1"], "kt.g1"), revoked(events["gift3"], "kt.g2"), root]
+    record_run(w.ctx.engine, Report(source="test", findings=findings), origin="cli")
+    page = _inspector_of(web, "ubkt.g1", "G1").get("/web/inspector").text
+    verdict = re.search(r'id="last-verification">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "KHÔNG ĐẠT</strong> (3 lỗi)" in verdict  # the whole ledger's verdict
+    assert "ký bởi kt.g1 bằng khóa k1 lúc 03/09/2024 10:00" in verdict and "gốc đã đổi" in verdict
+    assert "kt.g2" not in verdict
+    assert (
+        '<p class="notice" id="errors-outside">1 lỗi trong số đó thuộc bút toán của G2, ngoài G1: '
+        "không liệt kê ở đây.</p>"
+    ) in verdict
+    province = web.login("ubkt").get("/web/inspector", params={"unit": "P"}).text
+    assert "ký bởi kt.g2" in province and 'id="errors-outside"' not in province
+
+
 def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web: Web) -> None:
     officer = web.login("kt.g1")
     params = {"unit": "G1", "kind": "monthly", "period": "2024-09", "format": "json"}
