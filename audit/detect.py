@@ -381,8 +381,15 @@ def _unitless(findings: Iterable[DetectedFinding]) -> list[str]:
     return [e.event_id for f in findings for e in f.evidence if e.unit is None]
 
 
+# what a union above the view records that governs the view's unions: its policy versions
+RULES_FROM_ABOVE = frozenset({"policy.adopt"})
+
+
 def within(
-    findings: Iterable[DetectedFinding], scope: set[str], units: dict[str, str]
+    findings: Iterable[DetectedFinding],
+    scope: set[str],
+    units: dict[str, str],
+    above: Iterable[str] = (),
 ) -> list[DetectedFinding]:
     """The findings as a view of the units `scope` shows them: an evidence entry recorded in
     a union outside it (another union's payout in a finding that spans two: one citizen in two
@@ -392,14 +399,21 @@ def within(
     entries are replaced in its explanation, and so are its sums of money when a hidden entry
     carried money; a judgment of such a finding signed for a unit outside keeps its decision,
     officer and time, not its note or reply. An entry of no union (an officer's registration or
-    key) is nobody's money and stays. `units`: the recording unit of evidence without one."""
-    return [_within(f, scope, units) for f in findings]
+    key) is nobody's money and stays, and so does a policy version of a union `above` the view
+    (`RULES_FROM_ABOVE`): the view's unions are held to it. `units`: the recording unit of
+    evidence without one."""
+    over = frozenset(above)
+    return [_within(f, scope, units, over) for f in findings]
 
 
-def _within(f: DetectedFinding, scope: set[str], units: dict[str, str]) -> DetectedFinding:
+def _within(
+    f: DetectedFinding, scope: set[str], units: dict[str, str], above: frozenset[str]
+) -> DetectedFinding:
     def outside(e: Evidence) -> str | None:
         where = e.unit or units.get(e.event_id)
-        return None if where is None or where in scope else where
+        if where is None or where in scope or (where in above and e.what in RULES_FROM_ABOVE):
+            return None
+        return where
 
     hidden = [e for e in f.evidence if outside(e) is not None]
     if not hidden:
@@ -493,8 +507,10 @@ def detect(
         if len(covering) < len(judgments):
             beside[f.id] = [j for j in judgments if j not in covering]
         kept.append(replace(f, status=_status(covering), judgments=tuple(covering)))
-    if scope is not None:
-        kept = within(kept, scope, entry_units(engine, _unitless(kept)))
+    if unit is not None and scope is not None:
+        kept = within(
+            kept, scope, entry_units(engine, _unitless(kept)), above=facts.ancestors(unit)[1:]
+        )
     kept.sort(key=lambda f: f.sort_key)
     detected = {f.id for f in findings}
     # A judgment of a finding no longer detected names no unit but the one it was signed for:

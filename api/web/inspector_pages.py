@@ -47,6 +47,7 @@ from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, language, services
 from api.web.signed import record_signed
+from audit.detect import RULES_FROM_ABOVE
 from audit.log import cosignature_lines, latest_checkpoint, log_key_in_use
 from audit.note import CosignatureVerifier, NoteError, Signature, Verifier, open_note, split_note
 from audit.runs import last_run, record_run
@@ -410,7 +411,15 @@ def inspection_report(
 def event_page(request: Request, who: Inspector, event_id: str) -> Response:
     ledger = services(request).ctx.ledger
     row = ledger.entry(event_id[:64])
-    visible = lookups.visible_units(ledger, who.scopes([INSPECTOR]))
+    scopes = who.scopes([INSPECTOR])
+    visible = lookups.visible_units(ledger, scopes)
+    if (
+        row is not None
+        and visible is not None
+        and row["command_type"] in RULES_FROM_ABOVE
+        and row["unit_code"] in lookups.units_above(ledger, scopes)
+    ):
+        visible = None  # a policy version of a union above: the inspector's unions follow it
     if row is None or (visible is not None and row["unit_code"] not in visible):
         raise ApiError(
             404,

@@ -51,6 +51,19 @@ def visible_units(ledger: Ledger, scopes: list[str]) -> set[str] | None:
     return units
 
 
+def units_above(ledger: Ledger, scopes: list[str]) -> set[str]:
+    """The units above the scopes (their ancestors, not themselves)."""
+    with ledger.engine.connect() as conn:
+        tree = load_tree(conn)
+    above: set[str] = set()
+    for scope in scopes:
+        parent = tree.nodes[scope].parent if scope in tree.nodes else None
+        while parent is not None and parent not in above:
+            above.add(parent)
+            parent = tree.nodes[parent].parent if parent in tree.nodes else None
+    return above
+
+
 # --- names ---------------------------------------------------------------------------------------
 
 

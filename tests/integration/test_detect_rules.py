@@ -1546,7 +1546,15 @@ def test_a_back_dated_version_of_an_upper_union_re_judges_the_unions_below(world
     assert (f.unit, f.severity) == ("D", "medium")
     assert set(f.event_ids) - {f.evidence[0].event_id} == {g1.event_id, g2.event_id}
     assert "đơn vị G1, G2" in f.explanation_vi
-    assert found(world, "backdating", unit="G2") == [f]
+    # G2's view: D's version in full (G2 is held to it), G2's payout in full, G1's redacted
+    (seen,) = found(world, "backdating", unit="G2")
+    assert (seen.id, seen.unit, seen.severity, seen.outside) == (f.id, "D", "medium", ("G1",))
+    shown = {e.what: e for e in seen.evidence if not e.outside}
+    assert shown["policy.adopt"].event_id == f.evidence[0].event_id
+    assert shown["payout.record"].event_id == g2.event_id
+    [hidden] = [e for e in seen.evidence if e.outside]
+    assert (hidden.event_id, hidden.unit, hidden.amount) == ("", "G1", None)
+    assert g1.event_id not in seen.event_ids
 
 
 # --- 9 -----------------------------------------------------------------------------------------

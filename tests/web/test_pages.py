@@ -1069,6 +1069,20 @@ def test_a_unions_inspector_reads_the_ledgers_verdict_and_only_their_own_errors(
     assert "ký bởi kt.g2" in province and 'id="errors-outside"' not in province
 
 
+def test_a_unions_inspector_opens_the_policy_of_the_union_above_not_a_siblings(
+    web: Web,
+) -> None:
+    w = web.world
+    above = w.adopt("D", "2024-12-05", version="D-1", effective_from="2024-12-05")
+    sibling = w.adopt("G2", "2024-12-06", version="G2-1", effective_from="2024-12-06")
+    inspector = _inspector_of(web, "ubkt.g1", "G1")
+    page = inspector.get(f"/web/inspector/events/{above.event_id}")
+    assert page.status_code == 200 and "D-1" in page.text  # G1 is held to D's version
+    # G2's own version and G2's payout are another union's entries
+    assert inspector.get(f"/web/inspector/events/{sibling.event_id}").status_code == 404
+    assert inspector.get(f"/web/inspector/events/{web.events['gift3']}").status_code == 404
+
+
 def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web: Web) -> None:
     officer = web.login("kt.g1")
     params = {"unit": "G1", "kind": "monthly", "period": "2024-09", "format": "json"}
