@@ -1056,7 +1056,8 @@ def test_a_unions_inspector_reads_the_ledgers_verdict_and_only_their_own_errors(
     root = Finding("checkpoint.root", "error", 4, None, None, None, "root moved", "gốc đã đổi")
     findings = [revoked(events["gift1"], "kt.g1"), revoked(events["gift3"], "kt.g2"), root]
     record_run(w.ctx.engine, Report(source="test", findings=findings), origin="cli")
-    page = _inspector_of(web, "ubkt.g1", "G1").get("/web/inspector").text
+    g1 = _inspector_of(web, "ubkt.g1", "G1")
+    page = g1.get("/web/inspector").text
     verdict = re.search(r'id="last-verification">(.*?)</dd>', page, re.S).group(1)  # type: ignore[union-attr]
     assert "KHÔNG ĐẠT</strong> (3 lỗi)" in verdict  # the whole ledger's verdict
     assert "ký bởi kt.g1 bằng khóa k1 lúc 03/09/2024 10:00" in verdict and "gốc đã đổi" in verdict
@@ -1067,6 +1068,12 @@ def test_a_unions_inspector_reads_the_ledgers_verdict_and_only_their_own_errors(
     ) in verdict
     province = web.login("ubkt").get("/web/inspector", params={"unit": "P"}).text
     assert "ký bởi kt.g2" in province and 'id="errors-outside"' not in province
+    # when the run kept only its first errors, the union's page says kept, not listed
+    many = [revoked(events["gift3"], "kt.g2")] * 25 + [root]
+    record_run(w.ctx.engine, Report(source="test", findings=many), origin="cli")
+    page = g1.get("/web/inspector").text
+    assert "Lần chạy lưu 20 lỗi đầu tiên trong 26; xem đủ bằng phucloi audit verify." in page
+    assert "20 lỗi trong số đó thuộc bút toán của G2, ngoài G1" in page
 
 
 def test_a_unions_inspector_opens_the_policy_of_the_union_above_not_a_siblings(
