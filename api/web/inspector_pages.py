@@ -121,15 +121,25 @@ def _head(ctx: Context) -> int:
     return -1 if head is None else int(head)
 
 
+DETECTIONS_KEPT: Final = 16
+
+
 def findings(request: Request, unit: str, period: str) -> Any:
-    """The detection report for the unit and period, recomputed when the log has grown."""
+    """The detection report for the unit and period, recomputed when the log has grown. The
+    reports of the log as it stands are kept for every unit and period asked (the most recent
+    `DETECTIONS_KEPT`): inspectors of two districts, or of a district and the province, reading
+    pages in turn do not each run detection again."""
     from audit.detect import detect
 
     ctx = services(request).ctx
     cache: dict[tuple[int, str, str], Any] = request.app.state.__dict__.setdefault("web_detect", {})
-    key = (_head(ctx), unit, period)
+    head = _head(ctx)
+    key = (head, unit, period)
     if key not in cache:
-        cache.clear()
+        for old in [k for k in cache if k[0] != head]:
+            del cache[old]
+        while len(cache) >= DETECTIONS_KEPT:
+            del cache[next(iter(cache))]
         cache[key] = detect(ctx, unit=unit, period=period)
     return cache[key]
 

@@ -1090,6 +1090,27 @@ def test_a_unions_inspector_opens_the_policy_of_the_union_above_not_a_siblings(
     assert inspector.get(f"/web/inspector/events/{web.events['gift3']}").status_code == 404
 
 
+def test_detection_is_kept_for_each_unit_read_until_the_log_grows(web: Web) -> None:
+    """Two inspectors reading pages in turn (a union's and the province's) reuse the detection of
+    the log as it stands; a new entry makes both run again."""
+    province, union = web.login("ubkt"), _inspector_of(web, "ubkt.g1", "G1")
+    for _ in range(2):
+        assert province.get("/web/inspector", params={"unit": "P", "period": "2024"}).is_success
+        assert union.get("/web/inspector", params={"period": "2024"}).is_success
+    kept = web.app.state.web_detect
+    assert sorted((unit, period) for _head, unit, period in kept) == [
+        ("G1", "2024"),
+        ("P", "2024"),
+    ]
+    first = {key: id(report) for key, report in kept.items()}
+    union.get("/web/inspector", params={"period": "2024"})
+    assert {key: id(report) for key, report in kept.items()} == first  # the same reports
+    web.world.payout("DV001", "gift", 200_000, on="2024-10-20", occasion="20/10")
+    union.get("/web/inspector", params={"period": "2024"})
+    assert [(unit, period) for _head, unit, period in kept] == [("G1", "2024")]
+    assert next(iter(kept))[0] > next(iter(first))[0]  # of the grown log
+
+
 def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web: Web) -> None:
     officer = web.login("kt.g1")
     params = {"unit": "G1", "kind": "monthly", "period": "2024-09", "format": "json"}
