@@ -130,11 +130,27 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+# pg_advisory_xact_lock key held while migrations run ("phucloi" + "mi" in ASCII).
+MIGRATION_LOCK = 0x7068_7563_6C6F_6D69
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration (no-op when the schema is current)."""
+    """Apply every pending migration (no-op when the schema is current), one process at a
+    time: processes opening a ledger whose schema is behind (or an empty database) at once
+    all opened it, instead of all but one failing on the other's half-made tables
+    ("duplicate key value violates unique constraint pg_type_typname_nsp_index", "table
+    already exists"). The first takes the migration lock (PostgreSQL: an advisory lock held
+    until its transaction ends; SQLite: the database's write lock, `BEGIN IMMEDIATE`, which
+    also makes the migrations one transaction there), the others wait for it and then find
+    the schema current: Alembic reads the version again under the lock."""
     if current_revision(engine) == head_revision():
         return
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        conn.commit()

@@ -117,3 +117,109 @@ def test_read_only_commands_on_an_older_schema_say_so_and_change_nothing(
         engine.close()
     r = runner.invoke(app, ["--db", database_url, "audit", "verify"], env=env)
     assert r.exit_code == 0 and "lược đồ cũ" not in r.output, r.output
+
+
+_OPENER = """
+import pathlib, sys
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+marker = pathlib.Path(sys.argv[2])
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def mark(conn, cursor, statement, *args):
+    if "pg_advisory_xact_lock" in statement or statement == "BEGIN IMMEDIATE":
+        marker.touch()  # about to wait for the process migrating
+
+
+from ledger import schema
+from ledger.bootstrap import open_ledger
+
+ctx = open_ledger(sys.argv[1])
+print(schema.current_revision(ctx.engine), len(ctx.ledger.officers()))
+ctx.close()
+"""
+
+
+def test_a_process_opening_the_ledger_while_another_migrates_it_waits_and_opens_it(  # type: ignore[no-untyped-def]
+    database_url: str, tmp_path
+) -> None:
+    """Two processes opening a ledger whose schema is behind (here: an empty database), e.g.
+    a command run while another starts after an upgrade of phucloi, both ran the migrations:
+    all but one failed on the other's half-made tables ("duplicate key value violates
+    unique constraint pg_type_typname_nsp_index", "table already exists"; on SQLite, whose
+    migrations were not one transaction, "not a phucloi ledger"). This process migrates and
+    stops in the middle; the other must wait for it and then open the current schema."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    from sqlalchemy import event
+
+    from ledger.bootstrap import make_engine, private_sqlite_file
+    from ledger.config import parse_database_url
+
+    target = parse_database_url(database_url)
+    if target.sqlite_path:
+        private_sqlite_file(Path(target.sqlite_path))
+    engine = make_engine(target)
+    halfway, release = threading.Event(), threading.Event()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def pause(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if "CREATE TABLE ledger_entries" in statement:
+            halfway.set()
+            release.wait(timeout=120)
+
+    failures: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            schema.upgrade(engine)
+        except BaseException as exc:
+            failures.append(exc)
+
+    migrating = threading.Thread(target=migrate)
+    migrating.start()
+    try:
+        assert halfway.wait(timeout=120)
+        marker = tmp_path / "waiting"
+        other = subprocess.Popen(
+            [sys.executable, "-c", _OPENER, database_url, str(marker)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PHUCLOI_HOME": str(tmp_path / "home")},
+        )
+
+        def other_waits() -> bool:
+            if marker.exists() or other.poll() is not None:
+                return True
+            if target.sqlite_path:
+                return False
+            with engine.connect() as conn:  # the other process blocked on a lock
+                return bool(
+                    conn.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                            "current_database() AND pid <> pg_backend_pid() AND "
+                            "wait_event_type = 'Lock'"
+                        )
+                    )
+                )
+
+        deadline = time.monotonic() + 120
+        while not other_waits() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        release.set()
+        migrating.join(timeout=120)
+    out, err = other.communicate(timeout=120)
+    engine.dispose()
+    assert failures == []
+    assert other.returncode == 0, err[-2000:]
+    assert out.split() == [schema.head_revision(), "0"]
