@@ -19,7 +19,13 @@ Invariants:
   the unit, maker != checker, the policy in force). A refusal by the ledger is shown to the
   chair and the item keeps waiting.
 - A chair may refuse a held item with a note, and the officer who signed it may withdraw it;
-  either ends it and nothing reaches the ledger. These are the web's own records, not signed
+  either ends it and nothing reaches the ledger. A chair's cosigning first claims the item
+  (`waiting` -> `signing`, one conditional UPDATE) and only then sends it to the ledger;
+  refusing and withdrawing close only a `waiting` item the same way. So of a cosignature and
+  a withdrawal (or a refusal) made at the same moment exactly one wins and the other is told
+  the item no longer waits: a withdrawal answered "not recorded" is never recorded after
+  all. A refusal by the ledger puts the item back to `waiting`; a claim left by a server that
+  died while signing counts as waiting again after `SIGNING_STALE`. These are the web's own records, not signed
   events. A held item whose command id is in the ledger is recorded, whatever its row says.
 - Personal data sent in clear with a held item (a loan's purpose, `openings`) is kept only
   while it waits: recording, refusing or withdrawing it drops the openings from the row.
@@ -28,7 +34,7 @@ Invariants:
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Final
 
 from sqlalchemy import insert, select, update
@@ -53,6 +59,23 @@ HELD_TYPES: Final = frozenset(
     {"expense.record", "loan.disburse", "loan.write_off", "union_fee.relief", "reversal.record"}
 )
 NOTE_MAX: Final = 500
+# A `signing` claim older than this was left by a server that died while sending the item to
+# the ledger (a submit takes well under a second): the item waits again.
+SIGNING_STALE: Final = timedelta(minutes=5)
+
+
+def _still_waits() -> Any:
+    """The rows a chair may still act on: waiting, or claimed by a cosigning that died."""
+    stale = (clock.now() - SIGNING_STALE).isoformat()
+    return (holds.c.status == "waiting") | (
+        (holds.c.status == "signing") & (holds.c.decided_at < stale)
+    )
+
+
+def _waits(row: Any) -> bool:
+    """`_still_waits` for a row already read."""
+    stale = (clock.now() - SIGNING_STALE).isoformat()
+    return bool(row.status == "waiting" or (row.status == "signing" and row.decided_at < stale))
 
 
 def needs_only_the_chair(exc: LedgerError, item: dict[str, Any]) -> bool:
@@ -117,7 +140,7 @@ def _one_reversal_waits(conn: Connection, target: str) -> None:
     (a second click, another tab): the chair would be asked twice to undo one decision."""
     rows = conn.execute(
         select(holds.c.command_id, holds.c.item).where(
-            holds.c.command_type == "reversal.record", holds.c.status == "waiting"
+            holds.c.command_type == "reversal.record", holds.c.status.in_(("waiting", "signing"))
         )
     ).all()
     waiting = [r.command_id for r in rows if _target(r.item) == target]
@@ -143,7 +166,8 @@ def waiting_reversals(ledger: Ledger) -> dict[str, str]:
     with ledger.engine.connect() as conn:
         rows = conn.execute(
             select(holds.c.command_id, holds.c.item).where(
-                holds.c.command_type == "reversal.record", holds.c.status == "waiting"
+                holds.c.command_type == "reversal.record",
+                holds.c.status.in_(("waiting", "signing")),
             )
         ).all()
         recorded = _in_ledger(conn, [r.command_id for r in rows])
@@ -272,7 +296,11 @@ def _held(row: Any, recorded: set[str], command: dict[str, Any]) -> dict[str, An
         "unit": row.unit,
         "officer": row.officer,
         "held_at": row.held_at,
-        "status": "recorded" if row.command_id in recorded else row.status,
+        "status": "recorded"
+        if row.command_id in recorded
+        else "waiting"
+        if row.status == "signing" and _waits(row)
+        else row.status,
         "decided_by": row.decided_by,
         "decided_at": row.decided_at,
         "note": row.note,
@@ -316,7 +344,7 @@ def _months(body: dict[str, Any]) -> int:
 def waiting(ledger: Ledger, units: set[str] | None) -> list[dict[str, Any]]:
     """Held items waiting for a chair of `units` (None: every unit), oldest first, each with
     the approval threshold of its unit on its date."""
-    query = select(holds).where(holds.c.status == "waiting").order_by(holds.c.held_at)
+    query = select(holds).where(_still_waits()).order_by(holds.c.held_at)
     if units is not None:
         query = query.where(holds.c.unit.in_(sorted(units)))
     with ledger.engine.connect() as conn:
@@ -370,16 +398,22 @@ def _open(conn: Connection, command_id: str, units: set[str] | None) -> Any:
             "Nothing with this command id waits for the chair's signature in your units",
             field="command_id",
         )
-    if row.status != "waiting" or _in_ledger(conn, [command_id]):
-        vi, the = held_name(row.command_type)
-        raise ApiError(
-            409,
-            "not_waiting",
-            f"{vi.capitalize()} này không còn chờ Chủ tịch ký (đã được ghi, từ chối hoặc rút lại)",
-            f"{the.capitalize()} no longer waits for the chair (recorded, refused or withdrawn)",
-            field="command_id",
-        )
+    if not _waits(row) or _in_ledger(conn, [command_id]):
+        raise _not_waiting(row.command_type)
     return row
+
+
+def _not_waiting(command_type: str) -> ApiError:
+    vi, the = held_name(command_type)
+    return ApiError(
+        409,
+        "not_waiting",
+        f"{vi.capitalize()} này không còn chờ Chủ tịch ký (đã được ghi, đang được ký, từ chối "
+        "hoặc rút lại)",
+        f"{the.capitalize()} no longer waits for the chair (recorded, being signed, refused or "
+        "withdrawn)",
+        field="command_id",
+    )
 
 
 def cosign(
@@ -396,10 +430,33 @@ def cosign(
             f"officer's ({chair})",
             field="cosignatures[0].officer",
         )
-    with ledger.engine.connect() as conn:
+    claimed = clock.now().isoformat()
+    with ledger.engine.begin() as conn:
         row = _open(conn, command_id, units)
+        # Claim it first: a withdrawal or refusal from now on is told it no longer waits.
+        done = conn.execute(
+            update(holds)
+            .where(holds.c.command_id == command_id, _still_waits())
+            .values(status="signing", decided_by=chair, decided_at=claimed)
+        )
+        if done.rowcount != 1:  # withdrawn, refused or claimed since `_open` read it
+            raise _not_waiting(row.command_type)
     item = json.loads(row.item) | {"cosignatures": [cosignature]}
-    receipt = ledger.submit(item)  # every check again, both signatures included
+    try:
+        receipt = ledger.submit(item)  # every check again, both signatures included
+    except BaseException:
+        with ledger.engine.begin() as conn:  # refused (or failed): it waits again
+            conn.execute(
+                update(holds)
+                .where(
+                    holds.c.command_id == command_id,
+                    holds.c.status == "signing",
+                    holds.c.decided_at == claimed,
+                    holds.c.decided_by == chair,
+                )
+                .values(status="waiting", decided_by=None, decided_at=None)
+            )
+        raise
     with ledger.engine.begin() as conn:
         conn.execute(
             update(holds)
@@ -470,7 +527,7 @@ def _close(
             )
         done = conn.execute(
             update(holds)
-            .where(holds.c.command_id == command_id, holds.c.status == "waiting")
+            .where(holds.c.command_id == command_id, _still_waits())
             .values(
                 status=status,
                 decided_by=who,

@@ -154,7 +154,7 @@ def test_a_withdrawn_write_off_is_named_a_write_off_not_spending(
     old = stale.locator(f"tr[data-held='{command_id}']")
     old.get_by_role("button", name="Rút lại").click()
     expect(old.locator("[role=alert]")).to_contain_text(
-        "Khoản xóa nợ này không còn chờ Chủ tịch ký (đã được ghi, từ chối hoặc rút lại)"
+        "Khoản xóa nợ này không còn chờ Chủ tịch ký (đã được ghi, đang được ký, từ chối hoặc rút lại)"
     )
     shot(stale, "finance-write-off-withdrawn-elsewhere")
     stale.close()

@@ -9,8 +9,10 @@ page, or refuses it; the officer sees where it stands and may withdraw it.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from api.tables import web_cosign_requests
@@ -167,3 +169,69 @@ def test_only_its_officer_withdraws_it_and_only_a_chair_of_the_unit_reaches_it(
     assert "Đã rút lại, không ghi vào sổ" in officer.get("/web/finance").text
     assert f'id="s-{command_id}"' not in chair.get("/web/chair").text
     assert w.ledger.entry(command_id) is None
+
+
+@pytest.mark.parametrize("closing", ["withdraw", "refuse"])
+def test_held_spending_closed_while_the_chair_cosigns_it_is_either_recorded_or_closed(
+    web: Web, closing: str
+) -> None:
+    """The chair's cosignature and the officer's withdrawal (or another chair's refusal) of
+    one held expense, at the same moment: the cosigning request found the item waiting and
+    sent it to the ledger; meanwhile the withdrawal also found it waiting and was answered
+    "Withdrawn: the spending is not recorded". The expense was then recorded all the same,
+    money spent that its officer had withdrawn. Exactly one of the two must win, and the
+    loser is told the item no longer waits."""
+    w = web.world
+    officer = web.login("kt.g1")
+    item = _expense(web, 9_000_000)
+    command_id = item["command"]["command_id"]
+    assert _post(officer, "/web/finance/submit", item, "/web/finance/other").status_code == 202
+    chair, closer = web.login("ct.g1"), web.login("ct.g1" if closing == "refuse" else "kt.g1")
+    cosign_page = csrf_of(chair.get("/web/chair").text)
+    close_page = "/web/chair" if closing == "refuse" else "/web/finance"
+    close_token = csrf_of(closer.get(close_page).text)
+
+    inside, closed = threading.Event(), threading.Event()
+    submit = w.ledger.submit
+
+    def submit_after_the_close(raw: Any) -> Any:  # the chair's request, about to record
+        inside.set()
+        closed.wait(timeout=60)
+        return submit(raw)
+
+    w.ledger.submit = submit_after_the_close
+    answers: dict[str, Any] = {}
+
+    def chair_cosigns() -> None:
+        with at(ON):
+            answers["cosign"] = chair.post(
+                "/web/chair/cosign",
+                json={"command_id": command_id, "cosignature": _cosignature(item, w.chair)},
+                headers={"X-CSRF-Token": cosign_page, **JSON},
+            )
+
+    signing = threading.Thread(target=chair_cosigns)
+    signing.start()
+    try:
+        assert inside.wait(timeout=60)
+        with at(ON):
+            answers["close"] = closer.post(
+                f"/web/{'chair/refuse' if closing == 'refuse' else 'finance/withdraw'}",
+                json={"command_id": command_id},
+                headers={"X-CSRF-Token": close_token, **JSON},
+            )
+        with at(ON):  # while the chair's request records it
+            mine = officer.get("/web/finance").text
+        assert f'data-held="{command_id}" data-status="signing"' in mine
+        assert "Chủ tịch đang ký (ct.g1)" in mine
+    finally:
+        closed.set()
+        signing.join(timeout=60)
+        w.ledger.submit = submit
+    assert answers["cosign"].status_code == 201, answers["cosign"].text
+    assert answers["close"].status_code == 409, answers["close"].text
+    assert (
+        answers["close"].json()["message_vi"].startswith("Khoản chi này không còn chờ Chủ tịch ký")
+    )
+    assert w.ledger.get_unit("G1").money[command_id]["amount"] == 9_000_000
+    assert f'data-held="{command_id}" data-status="recorded"' in officer.get("/web/finance").text

@@ -429,10 +429,10 @@ def test_messages_about_a_held_loan_or_write_off_name_it_not_spending(web: Web) 
     again = _withdraw(officer, loan_id)
     assert again.status_code == 409
     assert again.json()["message_vi"] == (
-        "Khoản vay này không còn chờ Chủ tịch ký (đã được ghi, từ chối hoặc rút lại)"
+        "Khoản vay này không còn chờ Chủ tịch ký (đã được ghi, đang được ký, từ chối hoặc rút lại)"
     )
     assert again.json()["message_en"] == (
-        "The loan no longer waits for the chair (recorded, refused or withdrawn)"
+        "The loan no longer waits for the chair (recorded, being signed, refused or withdrawn)"
     )
 
     write_off = _item(web, "loan.write_off", LOAN | {"amount": 1_000_000, "reason": "khó khăn"})
