@@ -223,3 +223,56 @@ def test_a_process_opening_the_ledger_while_another_migrates_it_waits_and_opens_
     assert failures == []
     assert other.returncode == 0, err[-2000:]
     assert out.split() == [schema.head_revision(), "0"]
+
+
+def test_relatives_keys_are_tied_to_their_member_again_after_0011_goes_down_and_up(  # type: ignore[no-untyped-def]
+    world,
+) -> None:
+    """0011's downgrade drops `person_keys.member_id` (the phucloi of 0010 has no such
+    column); upgrading again left the keys of relatives declared since with none, so the
+    member's erasure no longer destroyed them and the relative's name and date of birth
+    stayed readable after the member was erased (Decree 13/2023). The upgrade ties every
+    relative's own key to its member again, from the declarations in the log."""
+    from ledger.domain.base import relative_person_id
+    from tests.support import at
+
+    world.join("DV001")
+    world.join("DV002")
+    with at("2024-08-01"):
+        for member, code in (("DV001", "C1"), ("DV002", "C2")):
+            world.submit(
+                "member.relative",
+                by=world.kt,
+                unit="G1",
+                effective_date="2024-08-01",
+                body={"member": member, "relative": code, "relation": "child"},
+                personal={"full_name": f"Con {code}", "date_of_birth": "2015-03-01"},
+            )
+
+    def keys() -> dict[str, tuple[str | None, bool]]:
+        with world.ctx.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT person_id, member_id, data_key IS NULL FROM person_keys")
+            ).all()
+        people = {
+            str(relative_person_id(m, c)): f"{m}/{c}" for m, c in (("DV001", "C1"), ("DV002", "C2"))
+        }
+        return {
+            people[str(r[0])]: (r[1] and str(r[1]), bool(r[2])) for r in rows if str(r[0]) in people
+        }
+
+    tied = keys()
+    assert tied["DV001/C1"][0] == str(world.ledger.get_member("DV001").id)
+    _migrate(world.ctx.engine, "downgrade", "0010")
+    _migrate(world.ctx.engine, "upgrade", "head")
+    assert keys() == tied
+    with at("2025-03-02"):
+        world.submit(
+            "member.erase",
+            by=world.admin,
+            unit="G1",
+            body={"member": "DV001", "reason": "yêu cầu xóa (NĐ 13/2023)"},
+        )
+    after = keys()
+    assert after["DV001/C1"][1] is True  # destroyed with the member's key
+    assert after["DV002/C2"] == tied["DV002/C2"]  # another member's relative keeps theirs
