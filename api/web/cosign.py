@@ -39,6 +39,7 @@ from typing import Any, Final
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from api.errors import ApiError
 from api.queries import original_receipt
@@ -99,30 +100,38 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
     again (a double click) is the same request; its command id with other content is 409."""
     command = item["command"]
     text = json.dumps(item, ensure_ascii=False, sort_keys=True)
-    with ledger.engine.begin() as conn:
-        row = _row(conn, command["command_id"])
-        if row is None and command["type"] == "reversal.record":
-            _one_reversal_waits(conn, command["body"]["target"])
-        if row is None:
-            conn.execute(
-                insert(holds).values(
-                    command_id=command["command_id"],
-                    command_type=command["type"],
-                    unit=command["unit"],
-                    officer=command["signer"]["officer"],
-                    item=text,
-                    held_at=clock.now().isoformat(),
-                    status="waiting",
+    try:
+        with ledger.engine.begin() as conn:
+            row = _row(conn, command["command_id"])
+            if row is None and command["type"] == "reversal.record":
+                _one_reversal_waits(conn, command["body"]["target"])
+            if row is None:
+                conn.execute(
+                    insert(holds).values(
+                        command_id=command["command_id"],
+                        command_type=command["type"],
+                        unit=command["unit"],
+                        officer=command["signer"]["officer"],
+                        item=text,
+                        held_at=clock.now().isoformat(),
+                        status="waiting",
+                    )
                 )
-            )
-        elif row.item != text or row.status != "waiting":
-            raise ApiError(
-                409,
-                "command_id_reused",
-                "Mã lệnh này đã được gửi chờ Chủ tịch ký, với nội dung khác hoặc đã kết thúc",
-                "This command id was already sent to the chair, with other content or closed",
-                field="command.command_id",
-            )
+    except IntegrityError:
+        # The same command id held meanwhile by another request (a double click reaching
+        # two server workers): answered as if it had come after it.
+        with ledger.engine.connect() as conn:
+            row = _row(conn, command["command_id"])
+        if row is None:
+            raise
+    if row is not None and (row.item != text or row.status != "waiting"):
+        raise ApiError(
+            409,
+            "command_id_reused",
+            "Mã lệnh này đã được gửi chờ Chủ tịch ký, với nội dung khác hoặc đã kết thúc",
+            "This command id was already sent to the chair, with other content or closed",
+            field="command.command_id",
+        )
     what_vi, what_en = _what(command, _threshold(ledger, command), _undone(ledger, command))
     return {
         "held": True,

@@ -235,3 +235,49 @@ def test_held_spending_closed_while_the_chair_cosigns_it_is_either_recorded_or_c
     )
     assert w.ledger.get_unit("G1").money[command_id]["amount"] == 9_000_000
     assert f'data-held="{command_id}" data-status="recorded"' in officer.get("/web/finance").text
+
+
+def test_one_expense_sent_for_the_chair_twice_at_once_waits_once_and_both_are_told_so(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double click reaching two server workers: both requests found no held item with the
+    command id and both inserted one; the second failed on the key with a server error (500)
+    instead of the 202 a double click gets one after the other."""
+    from api.web import cosign as held
+
+    officer = web.login("kt.g1")
+    item = _expense(web, 9_000_000)
+    token = csrf_of(officer.get("/web/finance/other").text)
+    both_looked = threading.Barrier(2, timeout=60)
+    look = held._row
+
+    looks: list[str] = []
+
+    def look_then_wait(conn: Any, command_id: str) -> Any:  # both read before either inserts
+        row = look(conn, command_id)
+        looks.append(command_id)
+        if len(looks) <= 2:
+            both_looked.wait()
+        return row
+
+    monkeypatch.setattr(held, "_row", look_then_wait)
+    answers: list[Any] = [None, None]
+
+    def send(i: int) -> None:
+        try:
+            with at(ON):
+                answers[i] = officer.post(
+                    "/web/finance/submit", json=item, headers={"X-CSRF-Token": token, **JSON}
+                )
+        except Exception as exc:  # the test client re-raises the server's error
+            answers[i] = exc
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    monkeypatch.undo()
+    assert [getattr(a, "status_code", repr(a)) for a in answers] == [202, 202]
+    assert [a.json()["command_id"] for a in answers] == [item["command"]["command_id"]] * 2
+    assert _held_rows(web) == 1
