@@ -276,3 +276,32 @@ def test_relatives_keys_are_tied_to_their_member_again_after_0011_goes_down_and_
     after = keys()
     assert after["DV001/C1"][1] is True  # destroyed with the member's key
     assert after["DV002/C2"] == tied["DV002/C2"]  # another member's relative keeps theirs
+
+
+def test_a_ledger_stamped_by_the_placeholder_migrations_0004_and_0005_upgrades(  # type: ignore[no-untyped-def]
+    world, database_url: str
+) -> None:
+    """0004 and 0005 were first empty placeholders: a ledger made by that phucloi is stamped
+    0005 without the login tables and the report index. Upgrading it stopped with "cannot open
+    the database: relation api_credentials does not exist" (0007 alters that table). 0006
+    now makes what the placeholders left out, and the ledger opens with every table."""
+    from sqlalchemy import inspect
+
+    from ledger.bootstrap import open_ledger
+
+    world.join("DV001")
+    paid = world.payout("DV001", "tet_support", 1_000_000, on="2025-01-20", occasion="Tết Ất Tỵ")
+    _migrate(world.ctx.engine, "downgrade", "0003")
+    _migrate(world.ctx.engine, "stamp", "0005")  # what the placeholders' phucloi left
+    world.ctx.close()
+    assert "api_credentials" not in inspect(world.ctx.engine).get_table_names()
+    again = open_ledger(database_url)
+    try:
+        assert schema.current_revision(again.engine) == schema.head_revision()
+        tables = set(inspect(again.engine).get_table_names())
+        assert {"api_credentials", "api_login_attempts", "verification_runs"} <= tables
+        indexes = {i["name"] for i in inspect(again.engine).get_indexes("proj_money_lines")}
+        assert "ix_proj_money_lines_report" in indexes
+        assert again.ledger.entry(paid.event_id)["command_type"] == "payout.record"
+    finally:
+        again.close()
