@@ -36,7 +36,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from audit.findings import ERROR, Finding
-from audit.source import BundleSource, Source, plain
+from audit.source import BundleSource, DatabaseSource, Source, plain
 from ledger.entries import MEMBER_INDEX_TYPES, EntryMeta, Projector, project_member_index
 from ledger.store import Tx
 from ledger.tables import metadata
@@ -46,6 +46,8 @@ MEMBER_TYPES = MEMBER_INDEX_TYPES
 SCRATCH_INDEXES = frozenset({"ix_proj_money_lines_event"})
 TRACKING = "projection_tracking"
 LIVE = "live"  # schema name of the live read models inside the scratch connection
+# In a copy of a database's live read models: the log's last seq they reflect.
+LIVE_HEAD = "phucloi_live_head"
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,40 @@ class Rebuild:
                 f"INSERT INTO {TRACKING} (name, last_seq) VALUES (:name, :seq)",
                 [{"name": m.name, "seq": self.last_seq} for m in self.models],
             )
+        if not self._holding:
+            self.conn.commit()
+
+    _holding = False
+
+    def hold_live(self) -> int | None:
+        """Fix the attached live read models' snapshot until `release` (one read
+        transaction on this connection); the log's last seq they reflect, when known: a
+        database's own SQLite file (its `ledger_entries` in the same snapshot) or a copy made
+        by `copy_read_models` of a database. None for a bundle (the log is the bundle's).
+        The caller replays the log up to that seq before comparing: officers may have
+        recorded since the log was first read."""
         self.conn.commit()
+        self.conn.execute("BEGIN")
+        self._holding = True
+        tables = {
+            str(r[0])
+            for r in self.conn.execute(
+                f"SELECT name FROM {LIVE}.sqlite_master WHERE type = 'table'"
+            )
+        }
+        if LIVE_HEAD in tables:
+            return int(self.conn.execute(f"SELECT seq FROM {LIVE}.{LIVE_HEAD}").fetchone()[0])
+        if "ledger_entries" in tables:
+            row = self.conn.execute(
+                f"SELECT COALESCE(MAX(seq), -1) FROM {LIVE}.ledger_entries"
+            ).fetchone()
+            return int(row[0])
+        return None
+
+    def release(self) -> None:
+        if self._holding:
+            self._holding = False
+            self.conn.commit()
 
     def attach_live(self, path: str | Path) -> None:
         """Attach a SQLite file holding the live read models, read-only, as schema `live`."""
@@ -284,7 +319,12 @@ def copy_read_models(source: Source, path: str | Path) -> str:
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        live = source.read_models()
+        if isinstance(source, DatabaseSource):
+            live, head = source.read_models_at_head()
+            conn.execute(f"CREATE TABLE {LIVE_HEAD} (seq)")
+            conn.execute(f"INSERT INTO {LIVE_HEAD} VALUES (?)", (head,))
+        else:
+            live = source.read_models()
         for name in compared_tables(registered_read_models()):
             table = metadata.tables[name]
             cols = [c.name for c in table.columns]

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 import orjson
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine
 
 from audit.tables import checkpoint_cosignatures, checkpoints
@@ -365,15 +365,29 @@ class DatabaseSource:
         return {r.person_id: (bytes(r.data_key) if r.data_key is not None else None) for r in rows}
 
     def read_models(self) -> dict[str, list[tuple[Any, ...]]]:
+        return self.read_models_at_head()[0]
+
+    def read_models_at_head(self) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
+        """The live read models and the log's last seq, read in one snapshot (one
+        transaction, REPEATABLE READ on PostgreSQL): what they reflect is the log up to it,
+        while officers keep recording."""
         out = {}
         with self.engine.connect() as conn:
-            for name in read_model_tables():
-                table = metadata.tables[name]
-                out[name] = sorted(
-                    (tuple(plain(v) for v in row) for row in conn.execute(select(table))),
-                    key=sort_key,
+            if self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                head = int(
+                    conn.execute(
+                        text("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries")
+                    ).scalar_one()
                 )
-        return out
+                for name in read_model_tables():
+                    table = metadata.tables[name]
+                    out[name] = sorted(
+                        (tuple(plain(v) for v in row) for row in conn.execute(select(table))),
+                        key=sort_key,
+                    )
+        return out, head
 
     def entry_count(self) -> int:
         with self.engine.connect() as conn:

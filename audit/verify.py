@@ -1035,10 +1035,16 @@ def _verify(
             log.chunk(source.read_chunk(ref))
             if progress is not None:
                 progress(log.events, max(total, log.events))
-        log.rebuild.finish()
         log.rebuild.attach_live(live())
         stages.lap("read_models_copy_wait")
+        head = log.rebuild.hold_live()
+        if head is not None and isinstance(source, DatabaseSource):
+            # what officers recorded while the log was read: the live read models hold it
+            for lo in range(log.rebuild.last_seq + 1, head + 1, source.chunk):
+                log.chunk(source.read_chunk((lo, min(lo + source.chunk - 1, head))))
+        log.rebuild.finish()
         projections = log.rebuild.compare_live()
+        log.rebuild.release()
         stages.lap("read_models_compare")
         log.signatures.collect(wait=True)
         report.add(log.signatures.found)

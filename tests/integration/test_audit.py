@@ -512,3 +512,40 @@ def test_the_report_of_a_ledger_without_units_says_what_it_covers(ctx) -> None: 
     html = render_html(build_report(ctx, verify=False))
     assert "Phạm vi: <strong>toàn bộ sổ cái (chưa có đơn vị nào)</strong>" in html
     assert 'Số phát hiện</th><td class="num">0</td>' in html
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_verify_while_officers_record_finds_no_error_and_covers_what_it_compared(
+    world, workers: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The inspection committee verifies (the web page, `audit verify`) while officers keep
+    recording. Verification read the log as it was when it began and the read models as they
+    were at the end: each payout recorded meanwhile was an error, `projection.row ...: row not
+    produced by any stored event (added by hand?)`, a false alarm of tampering. The read
+    models are now compared with the log up to the head of the very same snapshot."""
+    story(world)
+    source = source_of(world.ctx, chunk=7)
+    chunks = source.chunks()
+    read = source.read_chunk
+    written: list[str] = []
+
+    def read_then_someone_records(ref):  # type: ignore[no-untyped-def]
+        rows = read(ref)
+        if ref == chunks[-1] and not written:  # the log as verification began is read
+            receipt = world.payout(
+                "DV001",
+                "gift",
+                300_000,
+                on="2025-03-07",
+                occasion="8/3",
+                personal={"reason": "8/3"},
+            )
+            written.append(receipt.event_id)
+        return rows
+
+    source.read_chunk = read_then_someone_records  # type: ignore[method-assign]
+    report = verify(source, workers=workers)
+    assert written
+    assert [f.check for f in report.errors()] == []
+    # the log as it began, and the payout too when the read models were read after it
+    assert report.tree_size in (chunks[-1][1] + 1, chunks[-1][1] + 2)
