@@ -87,7 +87,11 @@ def _export(
     replay = Replay()
     ctx = ScanContext({}, None)
     entries = 0
-    chunks = source.chunks()
+    # The read models, the log's last entry and the events, as of one moment: the log is
+    # exported up to that entry, so officers recording meanwhile never make a bundle whose
+    # read models hold what its log does not (which its verification would report).
+    read_models, head, stored_events = source.read_models_at_head()
+    chunks = [(lo, min(hi, head)) for lo, hi in source.chunks() if lo <= head]
     steps = len(chunks) + 1  # every chunk of the log, then the read models
     progress(0, steps)
     for i, ref in enumerate(chunks):
@@ -130,7 +134,6 @@ def _export(
     )
     _write(out / "registry.json", registry_document(replay))
     _write(out / "policy.json", policy_document(replay))
-    read_models = source.read_models()
     for name, table_rows in read_models.items():
         with open(out / "read_models" / f"{name}.jsonl", "w", encoding="utf-8") as fh:
             for r in table_rows:
@@ -150,7 +153,7 @@ def _export(
         "source": source.describe(),
         "origin": _origin(source.log_vkey()),
         "log_entries": entries,
-        "stored_events": source.event_count(),
+        "stored_events": stored_events,
         "checkpoints": len(checkpoints),
         "log_files": files,
         "read_models": sorted(read_models),

@@ -320,7 +320,7 @@ def copy_read_models(source: Source, path: str | Path) -> str:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         if isinstance(source, DatabaseSource):
-            live, head = source.read_models_at_head()
+            live, head, _ = source.read_models_at_head()
             conn.execute(f"CREATE TABLE {LIVE_HEAD} (seq)")
             conn.execute(f"INSERT INTO {LIVE_HEAD} VALUES (?)", (head,))
         else:

@@ -367,10 +367,10 @@ class DatabaseSource:
     def read_models(self) -> dict[str, list[tuple[Any, ...]]]:
         return self.read_models_at_head()[0]
 
-    def read_models_at_head(self) -> tuple[dict[str, list[tuple[Any, ...]]], int]:
-        """The live read models and the log's last seq, read in one snapshot (one
-        transaction, REPEATABLE READ on PostgreSQL): what they reflect is the log up to it,
-        while officers keep recording."""
+    def read_models_at_head(self) -> tuple[dict[str, list[tuple[Any, ...]]], int, int]:
+        """The live read models, the log's last seq and the number of stored events, read in
+        one snapshot (one transaction, REPEATABLE READ on PostgreSQL): what the read models
+        reflect is the log up to that seq, while officers keep recording."""
         out = {}
         with self.engine.connect() as conn:
             if self.dialect == "postgresql":
@@ -381,13 +381,14 @@ class DatabaseSource:
                         text("SELECT COALESCE(MAX(seq), -1) FROM ledger_entries")
                     ).scalar_one()
                 )
+                events = int(conn.execute(text("SELECT count(*) FROM ledger_events")).scalar_one())
                 for name in read_model_tables():
                     table = metadata.tables[name]
                     out[name] = sorted(
                         (tuple(plain(v) for v in row) for row in conn.execute(select(table))),
                         key=sort_key,
                     )
-        return out, head
+        return out, head, events
 
     def entry_count(self) -> int:
         with self.engine.connect() as conn:

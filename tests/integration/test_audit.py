@@ -549,3 +549,36 @@ def test_verify_while_officers_record_finds_no_error_and_covers_what_it_compared
     assert [f.check for f in report.errors()] == []
     # the log as it began, and the payout too when the read models were read after it
     assert report.tree_size in (chunks[-1][1] + 1, chunks[-1][1] + 2)
+
+
+def test_a_bundle_exported_while_officers_record_verifies(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`export` wrote the log as it was when it began and the read models (and the count of
+    stored events) as they were at the end: a payout recorded meanwhile made a bundle whose
+    verification failed (`projection.row`: a row no event of the bundle produced, and the
+    manifest's event count). The bundle is now of one moment, whole."""
+    story(world)
+    source = source_of(world.ctx, chunk=7)
+    read = source.read_chunk
+    written: list[str] = []
+
+    def read_then_someone_records(ref):  # type: ignore[no-untyped-def]
+        rows = read(ref)
+        if not written:
+            receipt = world.payout(
+                "DV001",
+                "gift",
+                300_000,
+                on="2025-03-07",
+                occasion="8/3",
+                personal={"reason": "8/3"},
+            )
+            written.append(receipt.event_id)
+        return rows
+
+    source.read_chunk = read_then_someone_records  # type: ignore[method-assign]
+    manifest = export(source, tmp_path / "bundle")
+    assert written
+    report = verify(BundleSource(tmp_path / "bundle"), workers=1)
+    assert [f.check for f in report.errors()] == []
+    assert report.tree_size == manifest["log_entries"] == manifest["stored_events"]
+    assert world.ledger.entry(written[0])["seq"] == manifest["log_entries"]  # the next one
