@@ -38,6 +38,7 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from sqlalchemy import insert, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -102,6 +103,8 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(item, ensure_ascii=False, sort_keys=True)
     try:
         with ledger.engine.begin() as conn:
+            if command["type"] == "reversal.record":
+                _serialise_reversals(conn)
             row = _row(conn, command["command_id"])
             if row is None and command["type"] == "reversal.record":
                 _one_reversal_waits(conn, command["body"]["target"])
@@ -142,6 +145,21 @@ def hold(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any]:
         "message_en": f"Signed, waiting for the chair's signature: {what_en} is not in the "
         "ledger until the chair signs it.",
     }
+
+
+# pg_advisory_xact_lock key held while a reversal is held ("phucloi" + "rv" in ASCII).
+REVERSAL_HOLD_LOCK = 0x7068_7563_6C6F_7276
+
+
+def _serialise_reversals(conn: Connection) -> None:
+    """One reversal held at a time, across workers, until its transaction ends: the look for
+    a reversal of the same decision already waiting and the insert are one step (two
+    different reversals of one decision sent at once were both held). PostgreSQL: an
+    advisory lock; SQLite: the database's write lock, taken before the look."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": REVERSAL_HOLD_LOCK})
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _one_reversal_waits(conn: Connection, target: str) -> None:

@@ -10,9 +10,11 @@ the decision is, and the reversal the decision it undoes.
 
 from __future__ import annotations
 
+import contextlib
 import html as html_text
 import json
 import re
+import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -567,3 +569,51 @@ def test_a_decision_for_an_employer_the_unit_never_recorded_is_refused_by_the_se
             headers={"Authorization": f"Bearer {token}"},
         )
     assert api.status_code == 201, api.text
+
+
+def test_two_reversals_of_one_decision_sent_at_once_wait_once(web: Web, monkeypatch: Any) -> None:
+    """Two different reversals of one decision sent at the same moment (two tabs, two server
+    workers): each looked for a waiting reversal before either was held, and both were held;
+    the chair was asked twice to undo one decision. Now the look and the hold are one step:
+    one waits, the other is refused 409 `reversal_waiting`."""
+    from api.web import cosign as held
+
+    decision = _recorded_decision(web)
+    officer = web.login("kt.g1")
+    token = csrf_of(officer.get("/web/finance").text)
+    items = [_reversal(web, decision), _reversal(web, decision)]
+    assert items[0]["command"]["command_id"] != items[1]["command"]["command_id"]
+    both_looked = threading.Barrier(2, timeout=3)
+    look = held._one_reversal_waits
+
+    def look_then_wait(conn: Any, target: str) -> None:
+        look(conn, target)
+        # without one step, both get here before either holds its reversal; with it, the
+        # other waits for this one's hold to end and the barrier breaks
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_looked.wait()
+
+    monkeypatch.setattr(held, "_one_reversal_waits", look_then_wait)
+    answers: list[Any] = [None, None]
+
+    def send(i: int) -> None:
+        try:
+            with at(ON):
+                answers[i] = officer.post(
+                    "/web/finance/submit",
+                    json=items[i],
+                    headers={"X-CSRF-Token": token, "Accept": "application/json"},
+                )
+        except Exception as exc:  # the test client re-raises the server's error
+            answers[i] = exc
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    monkeypatch.undo()
+    assert sorted(getattr(a, "status_code", repr(a)) for a in answers) == [202, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert refused.json()["code"] == "reversal_waiting"
+    assert _held_rows(web) == 1
