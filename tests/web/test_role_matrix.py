@@ -67,6 +67,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/web/inspector/events/{event_id}"): {INSP},
     ("POST", "/web/inspector/submit"): {INSP},
     ("POST", "/web/inspector/verify"): {INSP},
+    ("GET", "/web/inspector/report"): {INSP},
     ("GET", "/web/reports"): OFFICERS,
     ("GET", "/web/reports/download"): OFFICERS,
     # any other address under /web: a 404 page for anyone (a GET of a posted-only address
