@@ -165,13 +165,7 @@ def _serialise_reversals(conn: Connection) -> None:
 def _one_reversal_waits(conn: Connection, target: str) -> None:
     """Refuse holding a second reversal of a decision while one already waits for a chair
     (a second click, another tab): the chair would be asked twice to undo one decision."""
-    rows = conn.execute(
-        select(holds.c.command_id, holds.c.item).where(
-            holds.c.command_type == "reversal.record", holds.c.status.in_(("waiting", "signing"))
-        )
-    ).all()
-    waiting = [r.command_id for r in rows if _target(r.item) == target]
-    if set(waiting) - _in_ledger(conn, waiting):
+    if target in _reversals_waiting(conn):
         raise ApiError(
             409,
             "reversal_waiting",
@@ -188,21 +182,27 @@ def _target(item_text: str) -> str | None:
     return str(target) if target else None
 
 
-def waiting_reversals(ledger: Ledger) -> dict[str, str]:
-    """The decisions whose reversal waits for a chair: target event id -> held command id."""
-    with ledger.engine.connect() as conn:
-        rows = conn.execute(
-            select(holds.c.command_id, holds.c.item).where(
-                holds.c.command_type == "reversal.record",
-                holds.c.status.in_(("waiting", "signing")),
-            )
-        ).all()
-        recorded = _in_ledger(conn, [r.command_id for r in rows])
+def _reversals_waiting(conn: Connection) -> dict[str, str]:
+    """Held reversals waiting for (or being signed by) a chair and not in the ledger yet:
+    the decision each undoes (its event id) -> the held command id."""
+    rows = conn.execute(
+        select(holds.c.command_id, holds.c.item).where(
+            holds.c.command_type == "reversal.record",
+            holds.c.status.in_(("waiting", "signing")),
+        )
+    ).all()
+    recorded = _in_ledger(conn, [r.command_id for r in rows])
     return {
         target: r.command_id
         for r in rows
         if r.command_id not in recorded and (target := _target(r.item)) is not None
     }
+
+
+def waiting_reversals(ledger: Ledger) -> dict[str, str]:
+    """The decisions whose reversal waits for a chair: target event id -> held command id."""
+    with ledger.engine.connect() as conn:
+        return _reversals_waiting(conn)
 
 
 def _undone(ledger: Ledger, command: dict[str, Any]) -> dict[str, Any] | None:
