@@ -143,7 +143,7 @@ ctx.close()
 
 
 def test_a_process_opening_the_ledger_while_another_migrates_it_waits_and_opens_it(  # type: ignore[no-untyped-def]
-    database_url: str, tmp_path
+    blank_database_url: str, tmp_path
 ) -> None:
     """Two processes opening a ledger whose schema is behind (here: an empty database), e.g.
     a command run while another starts after an upgrade of phucloi, both ran the migrations:
@@ -163,6 +163,7 @@ def test_a_process_opening_the_ledger_while_another_migrates_it_waits_and_opens_
     from ledger.bootstrap import make_engine, private_sqlite_file
     from ledger.config import parse_database_url
 
+    database_url = blank_database_url
     target = parse_database_url(database_url)
     if target.sqlite_path:
         private_sqlite_file(Path(target.sqlite_path))
