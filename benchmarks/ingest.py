@@ -10,7 +10,9 @@ Prints, for each backend:
       verification, policy checks, ledger entry and every read model included), and b/a;
   (c) bulk dues import in member-lines per second (one signed batch per month);
   (d) `projections rebuild` in events per second, against eventsourcing's own per-event
-      `ProjectionRunner` applying the same projections with tracking, on the same log.
+      `ProjectionRunner` applying the same projections with tracking, on the same log;
+  (e) the members' register imported as batches of 1,000 signed joins (personal data
+      sealed, citizen IDs blind-indexed), in members per second, and e/a.
 (a) and (b) run interleaved in rounds so that both see the same machine load; the ratio is
 the median of the rounds' ratios. On SQLite phucloi's connections run with synchronous=NORMAL
 (ledger.store.SQLITE_PRAGMAS) while the bare library keeps SQLite's default (FULL: an fsync
@@ -355,6 +357,7 @@ class Figures:
     dues_lines: float = 0.0
     rebuild: float = 0.0
     runner: float = 0.0
+    joins: float = 0.0
     events: int = 0
 
 
@@ -372,7 +375,9 @@ def measure(backend: str, args: argparse.Namespace) -> Figures:
         ctx = open_ledger(url)
         union = Union.build(ctx)
         numbers = [f"M{i:06d}" for i in range(max(args.payouts, args.dues_members))]
+        t = time.perf_counter()
         union.join(numbers)
+        fig.joins = len(numbers) / (time.perf_counter() - t)
         # (a) and (b), interleaved
         with clock.frozen(datetime(2025, 3, 7, 3, tzinfo=UTC)):
             items = [union.payout(n) for n in numbers[: args.payouts]]
@@ -578,6 +583,10 @@ def main() -> None:
         if f.baseline_tuned:
             print(f"{'':59}b/a' = {f.ratio_tuned:.2f} (like for like)")
         print(f"  (c) bulk dues import                        {f.dues_lines:9,.0f} member-lines/s")
+        print(
+            f"  (e) member register import (signed joins)   {f.joins:9,.0f} members/s"
+            f"   e/a = {f.joins / f.baseline:.2f}"
+        )
         print(
             f"  (d) projections rebuild                     {f.rebuild:9,.0f} events/s"
             f"   ({f.events:,} events)"

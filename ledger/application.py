@@ -168,6 +168,10 @@ class Work:
     synced_head: int | None = None
     read: set[UUID] = field(default_factory=set)
     watch: set[str] = field(default_factory=set)
+    # a batch of joins: the new members' aggregates the log had not, and their people
+    # without a data key, when the batch began (`Ledger._prefetch_joins`)
+    absent: set[UUID] = field(default_factory=set)
+    keyless: set[str] = field(default_factory=set)
 
 
 # Entries that change what every command's checks read (keys, roles, units, policies): any
@@ -330,6 +334,7 @@ class Ledger(Application[UUID]):
 
     def _submit(self, work: Work, items: Sequence[Mapping[str, Any]]) -> list[Receipt]:
         failures: list[tuple[int, LedgerError]] = []
+        self._prefetch_joins(work, items)
         for line, item in enumerate(items, start=1):
             try:
                 self._one(work, item)
@@ -645,6 +650,36 @@ class Ledger(Application[UUID]):
 
     # ------------------------------------------------------------------ the pipeline
 
+    def _prefetch_joins(self, work: Work, items: Sequence[Mapping[str, Any]]) -> None:
+        """A batch of joins (a union's register imported at once) asks the store once
+        which of its member numbers are new and which of their people have no data key,
+        instead of twice per member (about 1 ms each on PostgreSQL). What is found new is
+        still read as such (`_get`), and a member stored meanwhile by another writer is
+        still refused by the event store's key (originator id, version)."""
+        numbers = {
+            str(body["member"])
+            for item in items
+            if isinstance(command := item.get("command"), Mapping)
+            and command.get("type") == "member.join"
+            and isinstance(body := command.get("body"), Mapping)
+            and isinstance(body.get("member"), str)
+        }
+        if len(numbers) < 2:
+            return
+        ids = {str(aggregate_id("member", n)) for n in numbers}
+        taken: set[str] = set()
+        wanted = sorted(ids)
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 1000):
+                query = (
+                    select(ledger_entries.c.originator_id)
+                    .where(ledger_entries.c.originator_id.in_(wanted[start : start + 1000]))
+                    .distinct()
+                )
+                taken.update(str(i) for i in conn.execute(query).scalars())
+        work.absent = {UUID(i) for i in ids - taken}
+        work.keyless = self.vault.keyless(ids - taken)
+
     def _one(self, work: Work, raw_item: Mapping[str, Any]) -> None:
         try:
             item = SignedItem.model_validate(raw_item)
@@ -865,7 +900,11 @@ class Ledger(Application[UUID]):
         if pc.command.type == "member.join":
             # Kept in memory until the batch commits: the hook writes it in the same
             # transaction as the events, so a refused batch leaves no key behind.
-            key = work.new_keys.get(person_id) or self.vault.key_for(person_id) or new_data_key()
+            key = (
+                work.new_keys.get(person_id)
+                or (None if person_id in work.keyless else self.vault.key_for(person_id))
+                or new_data_key()
+            )
             work.new_keys[person_id] = key
         elif person_id in work.new_keys:
             key = work.new_keys[person_id]
@@ -1089,6 +1128,10 @@ class Ledger(Application[UUID]):
         aid = _aggregate_id(kind, code)
         if work is not None and aid in work.touched:
             return work.touched[aid]
+        if work is not None and aid in work.absent:
+            if self._reads is not None:
+                self._reads.add(aid)
+            return None
         agg = self._load(cls, kind, code)
         if agg is not None and work is not None:
             work.touched[aid] = agg
