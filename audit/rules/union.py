@@ -59,7 +59,8 @@ Invariants:
   the following quarter (`remittance_due`), and judged once the latest money record anywhere
   (`Facts.money_horizon`) is past that day. Remittances effective by then count; a union
   that remitted less than due by more than `remittance_tolerance` đồng is reported, the
-  money at stake being that shortfall. Kinds are pooled (fee remitted as dues is not short),
+  money at stake being what is still unremitted (0 when the shortfall was made up late: the
+  money reached the upper level, the delay is the finding). Kinds are pooled (fee remitted as dues is not short),
   and remitting more than due, or in instalments, is no finding. A shortfall made up after
   the due date is still reported, low; one still open is high when at least half of what
   was due, otherwise medium.
@@ -814,23 +815,42 @@ def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
             severity = "high" if 2 * outstanding >= owed else "medium"
         parts_vi = ", ".join(f"{_KIND_VI[k]} {format_dong(v)}" for k, v in due.items() if v)
         parts_en = ", ".join(f"{_KIND_EN[k]} {format_dong(v)}" for k, v in due.items() if v)
-        late_vi = late_en = ""
+        # Late money reached the upper level: only what is still unremitted is at stake, the
+        # delay stays in the explanation and the severity (low when nothing is missing).
+        missing = max(0, outstanding)
         if remitted > on_time:
-            late_vi = f"; nộp thêm {format_dong(remitted - on_time)} sau hạn"
-            late_en = f"; {format_dong(remitted - on_time)} more remitted after it"
+            last = max(
+                r.on for _m, um in months for r in um.records if r.type == "remittance.record"
+            )
+            late_vi = (
+                f", thiếu {format_dong(short)}; nộp thêm {format_dong(remitted - on_time)} "
+                f"sau hạn (đến {last:%d/%m/%Y})"
+            )
+            late_en = (
+                f", {format_dong(short)} short; {format_dong(remitted - on_time)} more "
+                f"remitted after it (by {last:%d/%m/%Y})"
+            )
+            if missing:
+                late_vi += f", còn thiếu {format_dong(missing)}"
+                late_en += f", still {format_dong(missing)} short"
+            else:
+                late_vi += ": đã nộp đủ, chỉ chậm hạn, không còn thiếu tiền"
+                late_en += ": paid in full, only late, nothing missing"
+        else:
+            late_vi = f", còn thiếu {format_dong(short)}"
+            late_en = f", {format_dong(short)} short"
         out.append(
             make(
                 "remittance_shortfall",
                 severity,
                 unit=unit,
                 people=[],
-                amount=short,
+                amount=missing,
                 vi=f"{unit} trong {quarter.label_vi} phải nộp cấp trên {format_dong(owed)} "
-                f"({parts_vi}) nhưng đến hạn {due_by:%d/%m/%Y} chỉ nộp {format_dong(on_time)}, "
-                f"còn thiếu {format_dong(short)}{late_vi}.",
+                f"({parts_vi}) nhưng đến hạn {due_by:%d/%m/%Y} chỉ nộp {format_dong(on_time)}"
+                f"{late_vi}.",
                 en=f"{unit} owed its upper level {format_dong(owed)} for {quarter.label_en} ({parts_en}) "
-                f"but remitted {format_dong(on_time)} by the due date {due_by:%d/%m/%Y}, {format_dong(short)} short"
-                f"{late_en}.",
+                f"but remitted {format_dong(on_time)} by the due date {due_by:%d/%m/%Y}{late_en}.",
                 evidence=[
                     Evidence(
                         r.event_id,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from audit.detect import RULES, detect
-from audit.rules.base import finding_id, union_finding_id
+from audit.rules.base import finding_id, money_at_stake, union_finding_id
 from ledger.client import OfficerSigner
 from ledger.domain.catalogue import IncomeSource
 from ledger.domain.policy import load_default_book
@@ -2739,16 +2739,38 @@ def test_a_remittance_short_by_no_more_than_the_tolerance_is_no_finding(world) -
 
 def test_a_shortfall_made_up_after_the_due_date_is_still_reported_low(world) -> None:  # type: ignore[no-untyped-def]
     _remittance_world(world)
-    late = _remit(world, "G1", "2025-01-15", "2024-09", "dues", 171_701).event_id
+    # part of it late: what is still unremitted is at stake, not what arrived late
+    part = _remit(world, "G1", "2025-01-10", "2024-09", "dues", 50_000).event_id
     (f,) = found(world, "remittance_shortfall")
-    assert (f.amount, f.severity) == (171_701, "low")
-    assert late in f.event_ids
-    assert "nộp thêm 171.701 đ sau hạn" in f.explanation_vi
+    assert (f.amount, f.severity) == (121_701, "medium")
+    assert (
+        "chỉ nộp 600.000 đ, thiếu 171.701 đ; nộp thêm 50.000 đ sau hạn (đến 10/01/2025), "
+        "còn thiếu 121.701 đ." in f.explanation_vi
+    )
+    assert (
+        "171.701 đ short; 50.000 đ more remitted after it (by 10/01/2025), "
+        "still 121.701 đ short." in f.explanation_en
+    )
+    # all of it late: a timeliness finding with no money missing
+    late = _remit(world, "G1", "2025-01-15", "2024-09", "dues", 121_701).event_id
+    (f,) = found(world, "remittance_shortfall")
+    assert (f.amount, f.severity) == (0, "low")
+    assert {part, late} <= set(f.event_ids)
+    assert (
+        "thiếu 171.701 đ; nộp thêm 171.701 đ sau hạn (đến 15/01/2025): đã nộp đủ, "
+        "chỉ chậm hạn, không còn thiếu tiền." in f.explanation_vi
+    )
+    assert "paid in full, only late, nothing missing." in f.explanation_en
+    assert money_at_stake([f]) == 0
+    for reversed_ in (part, late):
+        with at("2025-01-16"):
+            world.submit(
+                "reversal.record",
+                by=world.kt,
+                unit="G1",
+                body={"target": reversed_, "reason": "ghi lại"},
+            )
     # remitted in full before the due date instead: nothing
-    with at("2025-01-16"):
-        world.submit(
-            "reversal.record", by=world.kt, unit="G1", body={"target": late, "reason": "ghi lại"}
-        )
     _remit(world, "G1", "2024-12-30", "2024-08", "dues", 171_701)
     assert found(world, "remittance_shortfall") == []
 
