@@ -335,11 +335,11 @@ def _repeated(
         counted = [p for p in group if p.kind == kind]
         window = _window(facts, counted[0])[0]
         vi = (
-            f"{who} nhận {kind_vi(kind)} {len(counted)} lần trong kỳ {window.label_vi}, quy "
+            f"{who} nhận {kind_vi(kind)} {len(counted)} lần trong {window.phrase_vi}, quy "
             f"chế cho phép tối đa {limit} lần (thừa {format_dong(excess)})."
         )
         en = (
-            f"{who_en} received {kind_en(kind)} {len(counted)} times in {window.label_en}; the policy "
+            f"{who_en} received {kind_en(kind)} {len(counted)} times in {window.phrase_en}; the policy "
             f"allows at most "
             f"{limit} ({format_dong(excess)} too much)."
         )
@@ -585,10 +585,10 @@ def _period_caps(facts: Facts) -> list[DetectedFinding]:
                             unit=p.unit,
                             people=[member, *(x.recorder for x in ps)],
                             amount=total - rule.per_year_cap,
-                            vi=f"{member} nhận {kind_vi(kind)} tổng {format_dong(total)} trong kỳ "
-                            f"{window.label_vi}, vượt mức tối đa {format_dong(rule.per_year_cap)}.",
+                            vi=f"{member} nhận {kind_vi(kind)} tổng {format_dong(total)} trong "
+                            f"{window.phrase_vi}, vượt mức tối đa {format_dong(rule.per_year_cap)}.",
                             en=f"{member} received {format_dong(total)} of {kind_en(kind)} in "
-                            f"{window.label_en}, over the "
+                            f"{window.phrase_en}, over the "
                             f"period cap {format_dong(rule.per_year_cap)}.",
                             evidence=[payout_evidence(x) for x in ps[: i + 1]],
                             period=label,

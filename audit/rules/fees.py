@@ -379,14 +379,14 @@ def union_fee_shortfall(facts: Facts) -> list[DetectedFinding]:
                 unit=unit,
                 people=[],
                 amount=total,
-                vi=f"{unit} trong {quarter.label_vi} ghi thu kinh phí công đoàn "
+                vi=f"{unit} trong {quarter.phrase_vi} ghi thu kinh phí công đoàn "
                 f"{format_dong(fee)}, thấp hơn {format_dong(total)} so với mức tối thiểu "
                 f"{format_dong(owed)} (tỷ lệ KPCĐ trên quỹ lương đã khai hoặc trên tổng lương "
                 f"các lô đoàn phí cùng tháng khai, nếu lớn hơn; dung sai {tolerance // 100}%): "
                 + "; ".join(_month_vi(m) for m in months)
                 + "."
                 + note_vi,
-                en=f"{unit} recorded {format_dong(fee)} of union fee in {quarter.label_en}, {format_dong(total)} "
+                en=f"{unit} recorded {format_dong(fee)} of union fee in {quarter.phrase_en}, {format_dong(total)} "
                 f"short of the {format_dong(owed)} owed at least (the fee rate on the declared payroll, or "
                 f"on the salaries its dues batches declare for the month when larger; "
                 f"tolerance {tolerance // 100}%): "

@@ -101,8 +101,8 @@ def _payout_room(
                 (
                     p.amount,
                     (
-                        f"quá {rule.max_count} lần trong {window.label_vi}",
-                        f"more than {rule.max_count} time(s) in {window.label_en}",
+                        f"quá {rule.max_count} lần trong {window.phrase_vi}",
+                        f"more than {rule.max_count} time(s) in {window.phrase_en}",
                     ),
                 )
             )
@@ -113,8 +113,8 @@ def _payout_room(
                     (
                         min(p.amount, over),
                         (
-                            f"vượt mức {format_dong(rule.per_year_cap)} trong {window.label_vi}",
-                            f"over the {format_dong(rule.per_year_cap)} cap for {window.label_en}",
+                            f"vượt mức {format_dong(rule.per_year_cap)} trong {window.phrase_vi}",
+                            f"over the {format_dong(rule.per_year_cap)} cap for {window.phrase_en}",
                         ),
                     )
                 )

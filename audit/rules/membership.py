@@ -498,12 +498,12 @@ def relatives_over_member_cap(facts: Facts) -> list[DetectedFinding]:
                 amount=excess,
                 vi=f"{len(suspects)} thân nhân của {member} ({codes}), khai báo không có số "
                 f"CCCD/định danh, do chính người chi khai báo ngay trước lần chi đầu, cùng nhận "
-                f"{kind_vi(kind)} {len(paid)} lần ({format_dong(total)}) trong kỳ "
-                f"{window.label_vi}, trong khi một người chỉ được {limits_vi}: mỗi thân nhân "
+                f"{kind_vi(kind)} {len(paid)} lần ({format_dong(total)}) trong "
+                f"{window.phrase_vi}, trong khi một người chỉ được {limits_vi}: mỗi thân nhân "
                 f"mới khai báo lại được tính mức từ đầu (thừa {format_dong(excess)}).",
                 en=f"{len(suspects)} relatives of {member} ({codes}), declared without a citizen "
                 f"ID by the officer who paid them, shortly before their first payout, together "
-                f"drew {kind_en(kind)} {len(paid)} times ({format_dong(total)}) in {window.label_en}, "
+                f"drew {kind_en(kind)} {len(paid)} times ({format_dong(total)}) in {window.phrase_en}, "
                 f"where one "
                 f"beneficiary may have {limits_en}: each newly declared relative restarts the "
                 f"limits ({format_dong(excess)} beyond them).",
@@ -612,13 +612,13 @@ def duplicate_citizen_id(facts: Facts) -> list[DetectedFinding]:
         ]
         units = sorted({facts.members[n].spans[0][2] for n in ordered if facts.members[n].spans})
         over_vi = "".join(
-            f" Tổng {kind_vi(items[0].kind)} kỳ {label_vi}: "
+            f" Tổng {kind_vi(items[0].kind)} trong {label_vi}: "
             f"{format_dong(sum(p.amount for p in items))}, vượt mức tối đa {format_dong(cap)} "
             "của một người."
             for (_kind, _label, label_vi), (items, cap) in sorted(capped.items())
         )
         over_en = "".join(
-            f" {kind_en(items[0].kind)} in {parse_period(label).label_en}: "
+            f" {kind_en(items[0].kind)} in {parse_period(label).phrase_en}: "
             f"{format_dong(sum(p.amount for p in items))} in all, over "
             f"the period cap of {format_dong(cap)} per person."
             for (_kind, label, _label_vi), (items, cap) in sorted(capped.items())
@@ -665,7 +665,7 @@ def _over_cap_together(
         if rule is None or rule.per_year_cap is None:
             continue
         window, _count = facts.window(p)
-        key = (p.kind, window.label, window.label_vi)
+        key = (p.kind, window.label, window.phrase_vi)
         if key in out:
             continue
         items = [q for q in own if q.kind == p.kind and window.contains(q.on)]

@@ -169,11 +169,11 @@ def concentration(facts: Facts) -> list[DetectedFinding]:
                     people=top,
                     amount=max(0, received - fair),
                     vi=f"{len(top)} người ({', '.join(top[:5])}{'…' if len(top) > 5 else ''}) nhận "
-                    f"{_pct(top_share)} tiền phúc lợi của {unit} trong {period.label_vi} "
+                    f"{_pct(top_share)} tiền phúc lợi của {unit} trong {period.phrase_vi} "
                     f"(các đơn vị khác: {_pct(peer_top)}; Gini {_pct(gini)} so với "
                     f"{_pct(peer_gini)}).",
                     en=f"{len(top)} people receive {_pct(top_share)} of {unit}'s welfare money in "
-                    f"{period.label_en} (peers' median {_pct(peer_top)}; Gini {_pct(gini)} vs "
+                    f"{period.phrase_en} (peers' median {_pct(peer_top)}; Gini {_pct(gini)} vs "
                     f"{_pct(peer_gini)}).",
                     evidence=[payout_evidence(p) for m in top for p in people[m]],
                     union_period=period.label,
@@ -723,10 +723,10 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                     unit=unit,
                     people=[],
                     amount=max(0, at_stake),
-                    vi=f"{unit} trong {period.label_vi}{so_far_vi}: "
+                    vi=f"{unit} trong {period.phrase_vi}{so_far_vi}: "
                     + "; ".join(problems_vi)
                     + ".",
-                    en=f"{unit} in {period.label_en}{so_far_en}: " + "; ".join(problems_en) + ".",
+                    en=f"{unit} in {period.phrase_en}{so_far_en}: " + "; ".join(problems_en) + ".",
                     evidence=[],
                     union_period=period.label,
                 )
@@ -846,10 +846,10 @@ def remittance_shortfall(facts: Facts) -> list[DetectedFinding]:
                 unit=unit,
                 people=[],
                 amount=missing,
-                vi=f"{unit} trong {quarter.label_vi} phải nộp cấp trên {format_dong(owed)} "
+                vi=f"{unit} trong {quarter.phrase_vi} phải nộp cấp trên {format_dong(owed)} "
                 f"({parts_vi}) nhưng đến hạn {due_by:%d/%m/%Y} chỉ nộp {format_dong(on_time)}"
                 f"{late_vi}.",
-                en=f"{unit} owed its upper level {format_dong(owed)} for {quarter.label_en} ({parts_en}) "
+                en=f"{unit} owed its upper level {format_dong(owed)} for {quarter.phrase_en} ({parts_en}) "
                 f"but remitted {format_dong(on_time)} by the due date {due_by:%d/%m/%Y}{late_en}.",
                 evidence=[
                     Evidence(

@@ -299,6 +299,24 @@ class Period:
             return f"Year {year}"
         return f"Tết {can_chi(year)} {year}"
 
+    @property
+    def phrase_vi(self) -> str:
+        """The label inside a sentence: ``tháng 03/2025``, ``quý I/2025``, ``năm 2025``,
+        ``Tết Ất Tỵ 2025`` (``G1 trong năm 2025``, not ``trong Năm 2025``)."""
+        label = self.label_vi
+        return label if self.kind == "lunar" else label[0].lower() + label[1:]
+
+    @property
+    def phrase_en(self) -> str:
+        """The same in English: ``03/2025``, ``Q1 2025``, ``2025``, ``Tết Ất Tỵ 2025``
+        (``G1 in 2025``, not ``in Year 2025``)."""
+        kind, year, index = _parse_label(self.label)
+        if kind == "month":
+            return f"{index:02d}/{year}"
+        if kind == "year":
+            return str(year)
+        return self.label_en
+
     def next(self) -> Period:
         return Period.for_date(self.kind, self.end)
 

@@ -1873,6 +1873,8 @@ def test_a_few_members_taking_most_of_a_unions_welfare_money(world) -> None:  # 
     # two of ten members hold 89.6%: Gini 69.56% against the peers' median 0%.
     assert f.amount == 10_300_000 - 2_300_000
     assert "44,78%" in f.explanation_vi and "Gini 69,56%" in f.explanation_vi
+    assert "tiền phúc lợi của G1 trong năm 2024 (các đơn vị khác" in f.explanation_vi
+    assert "of G1's welfare money in 2024 (peers' median" in f.explanation_en
     assert set(f.event_ids) <= {t.event_id for t in taken} | set(_gift_ids(world, "G1-00"))
 
 
@@ -2291,8 +2293,8 @@ def test_union_ratios_asked_for_a_month_or_a_quarter_judge_the_year(world) -> No
             u: (f.id, "2024", f.amount) for u, f in year.items()
         }
     g1 = year["G1"]
-    assert "G1 trong Năm 2024 (số liệu đến 28/09/2024): chi phúc lợi chỉ 5,66%" in g1.explanation_vi
-    assert "G1 in Year 2024 (figures to 28/09/2024): welfare is 5,66%" in g1.explanation_en
+    assert "G1 trong năm 2024 (số liệu đến 28/09/2024): chi phúc lợi chỉ 5,66%" in g1.explanation_vi
+    assert "G1 in 2024 (figures to 28/09/2024): welfare is 5,66%" in g1.explanation_en
 
 
 def test_a_unions_back_dated_loose_policy_does_not_hide_its_ratios(world) -> None:  # type: ignore[no-untyped-def]
@@ -2713,7 +2715,8 @@ def test_a_union_remitting_less_than_its_collections_owe_is_found_once_the_quart
     assert (f.unit, f.period, f.amount, f.severity) == ("G1", "2024-Q3", 171_701, "medium")
     assert f.id == union_finding_id("remittance_shortfall", "G1", "2024-Q3")
     assert sorted(f.event_ids) == sorted(g1) and f.stakes == ()
-    assert "phải nộp cấp trên 771.701 đ" in f.explanation_vi
+    assert "G1 trong quý III/2024 phải nộp cấp trên 771.701 đ" in f.explanation_vi
+    assert "G1 owed its upper level 771.701 đ for Q3 2024 (" in f.explanation_en
     assert "31/12/2024 chỉ nộp 600.000 đ, còn thiếu 171.701 đ" in f.explanation_vi
     assert "171.701 đ short" in f.explanation_en
     # kept to the quarter it judges, whatever the dates of its remittances
@@ -3177,6 +3180,8 @@ def test_a_union_fee_recorded_far_below_two_percent_of_the_payroll_the_ledger_kn
     assert f.id == union_finding_id("union_fee_shortfall", "G1", "2024-Q4")
     assert set(f.event_ids) == set(ids)
     assert "720.000" in f.explanation_vi and "36.000.000" in f.explanation_vi
+    assert f.explanation_vi.startswith("G1 trong quý IV/2024 ghi thu kinh phí công đoàn ")
+    assert " of union fee in Q4 2024, " in f.explanation_en
     assert f.stakes == ()
     assert found(world, "union_fee_shortfall", period="2024-11") == [f]
     assert found(world, "union_fee_shortfall", period="2024-Q3") == []

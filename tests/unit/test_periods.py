@@ -97,6 +97,17 @@ def test_parse_year() -> None:
     assert p.label_vi == "Năm 2025"
 
 
+def test_a_period_inside_a_sentence_reads_as_people_write_it() -> None:
+    """`G21 trong năm 2025` / `G21 in 2025`, not `trong Năm 2025` / `in Year 2025`."""
+    said = [
+        (parse_period(label).phrase_vi, parse_period(label).phrase_en)
+        for label in ("2025", "2025-Q1", "2025-03")
+    ]
+    assert said == [("năm 2025", "2025"), ("quý I/2025", "Q1 2025"), ("tháng 03/2025", "03/2025")]
+    tet = Period.for_date("lunar", date(2025, 3, 1))
+    assert (tet.phrase_vi, tet.phrase_en) == (tet.label_vi, tet.label_en) == ("Tết Ất Tỵ 2025",) * 2
+
+
 def test_parse_month() -> None:
     p = parse_period("2025-03")
     assert (p.kind, p.start, p.end) == ("month", date(2025, 3, 1), date(2025, 4, 1))
