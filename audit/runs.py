@@ -2,9 +2,13 @@
 
 Invariants:
 - A run is recorded only after `audit.verify.verify` returned; the record states the tree
-  size and root it verified, the verdict (`ok`), the counts per severity and the first
-  errors with their locations. It is a note for the inspectors' page, not evidence: the
-  evidence is the log itself, which anyone can verify again.
+  size and root it verified, the verdict (`ok`), the counts per severity and errors with
+  their locations. It is a note for the inspectors' page, not evidence: the evidence is the
+  log itself, which anyone can verify again.
+- What each unit's view needs is kept: the number of errors per unit of the entry they
+  concern (`errors_by_unit`; "" for errors of no entry, a checkpoint) and the first
+  `FIRST_ERRORS` of each such unit (`first_errors`, in the run's order), so a union's
+  inspectors see their own errors however many another union has.
 """
 
 from __future__ import annotations
@@ -19,11 +23,29 @@ from sqlalchemy.engine import Engine
 from audit.findings import ERROR, WARNING, Report
 from audit.tables import verification_runs
 
-FIRST_ERRORS = 20
+FIRST_ERRORS = 20  # kept per unit (and for errors of no entry)
+
+
+def _kept(engine: Engine, report: Report) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The first `FIRST_ERRORS` errors of each unit (of the entry they concern), and how many
+    each unit has."""
+    from audit.detect import entry_units
+
+    errors = report.errors()
+    units = entry_units(engine, [f.event_id for f in errors if f.event_id])
+    kept: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for f in errors:
+        unit = units.get(f.event_id or "", "")
+        counts[unit] = counts.get(unit, 0) + 1
+        if counts[unit] <= FIRST_ERRORS:
+            kept.append(f.as_dict())
+    return kept, dict(sorted(counts.items()))
 
 
 def record_run(engine: Engine, report: Report, *, origin: str) -> dict[str, Any]:
     """Store one finished verification; returns the stored record."""
+    kept, by_unit = _kept(engine, report)
     row = {
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "origin": origin,
@@ -36,7 +58,9 @@ def record_run(engine: Engine, report: Report, *, origin: str) -> dict[str, Any]
         "summary": json.dumps(
             {
                 "counts": report.counts(),
-                "first_errors": [f.as_dict() for f in report.errors()[:FIRST_ERRORS]],
+                "first_errors": kept,
+                "errors_by_unit": by_unit,
+                "kept_per_unit": FIRST_ERRORS,
             },
             ensure_ascii=False,
             sort_keys=True,

@@ -292,7 +292,7 @@ def overview(
     # running (the next load shows its verdict), never as "no verification recorded yet".
     verification = copy.copy(_verification(request))
     recorded = last_run(ctx.engine)
-    run_errors, elsewhere = _errors_inside(ctx, code, recorded)
+    run_errors, elsewhere, errors_cut = _errors_inside(ctx, code, recorded)
     return render(
         request,
         "inspector.html",
@@ -308,6 +308,7 @@ def overview(
         last_run=recorded,
         run_errors=run_errors,
         run_errors_elsewhere=elsewhere,
+        run_errors_cut=errors_cut,
         report=report,
         shown=report.findings[:FINDINGS_SHOWN],
         disputes=lookups.disputes(ctx.ledger, [code]),
@@ -325,31 +326,59 @@ def overview(
 
 def _errors_inside(
     ctx: Context, unit: str, recorded: dict[str, Any] | None
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The recorded run's first errors a view of `unit` lists (those of its subtree's entries
-    and those of no entry), and how many of them concern another union's entries, by union:
-    the verdict is the whole ledger's, another union's event ids, officers and times are not
-    this view's (as `audit report --unit` and the findings' evidence)."""
+) -> tuple[list[dict[str, Any]], dict[str, int], tuple[str, str] | None]:
+    """The recorded run's errors a view of `unit` lists (those of its subtree's entries and
+    those of no entry), how many concern another union's entries, by union (the verdict is
+    the whole ledger's; another union's event ids, officers and times are not this view's, as
+    in `audit report --unit` and the findings' evidence), and, when the run kept fewer of
+    this view's errors than it found, what the page says of it (Vietnamese, English)."""
     from audit.detect import entry_units
 
-    first: list[dict[str, Any]] = list(
-        ((recorded or {}).get("summary") or {}).get("first_errors") or []
-    )
+    summary = (recorded or {}).get("summary") or {}
+    kept: list[dict[str, Any]] = list(summary.get("first_errors") or [])
+    by_unit: dict[str, int] | None = summary.get("errors_by_unit")
+    total = int((recorded or {}).get("errors") or 0)
     with ctx.engine.connect() as conn:
         tree = load_tree(conn)
-    if unit not in tree.nodes or not first:
-        return first, {}
-    inside = set(tree.subtree(unit))
-    units = entry_units(ctx.engine, [e["event_id"] for e in first if e.get("event_id")])
-    shown: list[dict[str, Any]] = []
-    elsewhere: dict[str, int] = {}
-    for e in first:
-        where = units.get(e.get("event_id") or "")
-        if where is None or where in inside:
-            shown.append(e)
-        else:
-            elsewhere[where] = elsewhere.get(where, 0) + 1
-    return shown, dict(sorted(elsewhere.items()))
+    inside = set(tree.subtree(unit)) if unit in tree.nodes else None
+    units = entry_units(ctx.engine, [e["event_id"] for e in kept if e.get("event_id")])
+    shown = [
+        e
+        for e in kept
+        if inside is None
+        or (where := units.get(e.get("event_id") or "")) is None
+        or where in inside
+    ]
+    if by_unit is None:  # a run recorded before the errors were kept per unit
+        elsewhere: dict[str, int] = {}
+        for e in kept:
+            where = units.get(e.get("event_id") or "")
+            if inside is not None and where is not None and where not in inside:
+                elsewhere[where] = elsewhere.get(where, 0) + 1
+        cut = None
+        if kept and len(kept) < total:
+            n = len(kept)
+            cut = (
+                ("Lần chạy lưu " if elsewhere else "Liệt kê ")
+                + f"{n} lỗi đầu tiên trong {total}; xem đủ bằng phucloi audit verify.",
+                ("The run kept the first " if elsewhere else "The first ")
+                + f"{n} of {total} errors; see them all with phucloi audit verify.",
+            )
+        return shown, dict(sorted(elsewhere.items())), cut
+    elsewhere = {u: n for u, n in by_unit.items() if u and inside is not None and u not in inside}
+    own = total - sum(elsewhere.values())
+    cut = None
+    if len(shown) < own:
+        per = summary.get("kept_per_unit")
+        scope_vi = f" thuộc phạm vi {unit}" if elsewhere else ""
+        scope_en = f" in {unit}'s view" if elsewhere else ""
+        cut = (
+            f"Liệt kê {len(shown)} trong {own} lỗi{scope_vi} (lần chạy lưu {per} lỗi đầu tiên "
+            "của mỗi công đoàn); xem đủ bằng phucloi audit verify.",
+            f"Listing {len(shown)} of the {own} errors{scope_en} (the run keeps the first {per} "
+            "of each union); see them all with phucloi audit verify.",
+        )
+    return shown, dict(sorted(elsewhere.items())), cut
 
 
 @router.get("/web/inspector/findings/{finding}")

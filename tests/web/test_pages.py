@@ -1044,8 +1044,11 @@ def test_a_union_level_finding_says_it_has_no_entries_instead_of_an_empty_table(
 
 
 def test_a_unions_inspector_reads_the_ledgers_verdict_and_only_their_own_errors(web: Web) -> None:
+    from sqlalchemy import insert
+
     from audit.findings import Finding, Report
     from audit.runs import record_run
+    from audit.tables import verification_runs
 
     w, events = web.world, web.events
 
@@ -1068,12 +1071,45 @@ def test_a_unions_inspector_reads_the_ledgers_verdict_and_only_their_own_errors(
     ) in verdict
     province = web.login("ubkt").get("/web/inspector", params={"unit": "P"}).text
     assert "ký bởi kt.g2" in province and 'id="errors-outside"' not in province
-    # when the run kept only its first errors, the union's page says kept, not listed
-    many = [revoked(events["gift3"], "kt.g2")] * 25 + [root]
+    # another union's many errors do not crowd out this union's: the run keeps the first
+    # errors of each union, and counts the rest
+    many = [revoked(events["gift3"], "kt.g2")] * 25 + [root, revoked(events["gift1"], "kt.g1")]
     record_run(w.ctx.engine, Report(source="test", findings=many), origin="cli")
+    verdict = re.search(
+        r'id="last-verification">(.*?)</dd>', g1.get("/web/inspector").text, re.S
+    ).group(1)  # type: ignore[union-attr]
+    assert "KHÔNG ĐẠT</strong> (27 lỗi)" in verdict
+    assert "gốc đã đổi" in verdict and "ký bởi kt.g1" in verdict and "kt.g2" not in verdict
+    assert (
+        '<p class="notice" id="errors-outside">25 lỗi trong số đó thuộc bút toán của G2, ngoài G1: '
+        "không liệt kê ở đây.</p>"
+    ) in verdict
+    assert 'id="errors-cut"' not in verdict  # both of G1's are listed
+    province = web.login("ubkt").get("/web/inspector", params={"unit": "P"}).text
+    assert province.count('data-check="signature.revoked"') == 21  # 20 of G2's, G1's one
+    assert (
+        "Liệt kê 22 trong 27 lỗi (lần chạy lưu 20 lỗi đầu tiên của mỗi công đoàn); xem đủ bằng "
+        "phucloi audit verify."
+    ) in province
+    # a run recorded before errors were kept per union kept the first 20: the page says kept
+    with w.ctx.engine.begin() as conn:
+        conn.execute(
+            insert(verification_runs).values(
+                finished_at="2026-01-02T03:04:05+00:00",
+                origin="cli",
+                tree_size=5,
+                root_hash=None,
+                ok=False,
+                events=5,
+                errors=26,
+                warnings=0,
+                summary=json.dumps(
+                    {"counts": {"error": 26}, "first_errors": [f.as_dict() for f in many[:20]]}
+                ),
+            )
+        )
     page = g1.get("/web/inspector").text
     assert "Lần chạy lưu 20 lỗi đầu tiên trong 26; xem đủ bằng phucloi audit verify." in page
-    assert "20 lỗi trong số đó thuộc bút toán của G2, ngoài G1" in page
 
 
 def test_a_unions_inspector_opens_the_policy_of_the_union_above_not_a_siblings(
@@ -1519,6 +1555,6 @@ def test_the_last_verification_says_when_it_lists_only_its_first_errors(web: Web
     assert f"({FIRST_ERRORS + 3} lỗi)" in verdict
     assert verdict.count('data-check="signature.invalid"') == FIRST_ERRORS
     assert (
-        f"Liệt kê {FIRST_ERRORS} lỗi đầu tiên trong {FIRST_ERRORS + 3}; xem đủ bằng "
-        "phucloi audit verify."
+        f"Liệt kê {FIRST_ERRORS} trong {FIRST_ERRORS + 3} lỗi (lần chạy lưu {FIRST_ERRORS} lỗi "
+        "đầu tiên của mỗi công đoàn); xem đủ bằng phucloi audit verify."
     ) in verdict
