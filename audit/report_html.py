@@ -96,6 +96,10 @@ class InspectionReport:
     # the errors about another union's entries are counted, not listed
     scope_units: frozenset[str] | None = None
     error_units: dict[str, str] = field(default_factory=dict)
+    # made without verifying: the last recorded run it relies on (`audit.runs.last_run`), and
+    # whether it was made from the web (whose reader verifies from the page, not a shell)
+    recorded_run: dict[str, Any] | None = None
+    on_web: bool = False
 
 
 def _chart_period(detection: DetectionReport, ctx: Any, period: Period | None) -> Period | None:
@@ -155,8 +159,11 @@ def build_report(
     verification: Report | None = None,
     names: bool = False,
     progress: Any = None,
+    recorded_run: dict[str, Any] | None = None,
+    on_web: bool = False,
 ) -> InspectionReport:
-    """Verify (unless told not to), detect, and gather what the report shows."""
+    """Verify (unless told not to), detect, and gather what the report shows. Without
+    verifying, `recorded_run` is the last recorded verification the report states instead."""
     p = parse_period(period) if isinstance(period, str) else period
     if verification is None and verify:
         from audit.source import DatabaseSource
@@ -183,6 +190,8 @@ def build_report(
         units=entry_units(ctx.engine, evidence),
         scope_units=scope_units,
         error_units=entry_units(ctx.engine, reported) if scope_units is not None else {},
+        recorded_run=recorded_run if verification is None else None,
+        on_web=on_web,
     )
 
 
@@ -308,7 +317,7 @@ def _verdict(report: InspectionReport) -> dict[str, Any]:
     officers and times are that union's)."""
     v = report.verification
     if v is None:
-        return {"ran": False}
+        return {"ran": False, "web": report.on_web, "run": _recorded(report)}
 
     def outside(f: Any) -> str | None:
         if report.scope_units is None or not f.event_id:
@@ -333,6 +342,34 @@ def _verdict(report: InspectionReport) -> dict[str, Any]:
         "warning_count": len(warnings),
         "outside": sum(elsewhere.values()),
         "outside_units": sorted(elsewhere),
+    }
+
+
+_ORIGIN_VI = {"web": "chạy từ trang Kiểm tra", "cli": "chạy bằng dòng lệnh"}
+
+
+def _recorded(report: InspectionReport) -> dict[str, Any] | None:
+    """The last recorded verification a report made without verifying relies on: when, its
+    verdict on the whole ledger, how many of its errors concern entries outside the report's
+    unit (when the run kept that), and how many entries were recorded after it."""
+    run = report.recorded_run
+    if run is None:
+        return None
+    by_unit: dict[str, int] = (run.get("summary") or {}).get("errors_by_unit") or {}
+    outside = (
+        sum(n for u, n in by_unit.items() if u and u not in report.scope_units)
+        if report.scope_units is not None
+        else 0
+    )
+    return {
+        "finished_at": run["finished_at"],
+        "origin": _ORIGIN_VI.get(run["origin"], run["origin"]),
+        "ok": bool(run["ok"]),
+        "errors": int(run["errors"] or 0),
+        "outside": outside,
+        "events": int(run["events"] or 0),
+        "root_hash": run["root_hash"],
+        "since": max(0, report.detection.events - int(run["events"] or 0)),
     }
 
 

@@ -431,13 +431,23 @@ def inspection_report(
 ) -> Response:
     """The inspection report of the unit and period shown (`phucloi audit report --unit U
     --period P --no-verify`: member numbers, no names; another union's evidence redacted as on
-    the pages), one self-contained HTML file to download."""
+    the pages), one self-contained HTML file to download. It does not verify: it states the
+    last recorded verification (the one this page shows) and the entries recorded since."""
     from audit.report_html import build_report, render_html
 
     ctx = services(request).ctx
     code = _unit(request, who, unit)
     label = _period(period, ctx)
-    html = render_html(build_report(ctx, unit=code, period=label, verify=False))
+    html = render_html(
+        build_report(
+            ctx,
+            unit=code,
+            period=label,
+            verify=False,
+            recorded_run=last_run(ctx.engine),
+            on_web=True,
+        )
+    )
     name = f"bao-cao-kiem-tra-{code}-{label}.html"
     return Response(
         html,

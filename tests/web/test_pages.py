@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -1016,6 +1016,60 @@ def test_an_inspector_downloads_the_inspection_report_of_their_unit(web: Web) ->
     assert inspector.get("/web/inspector/report", params={"unit": "G2"}).status_code == 403
     bad = inspector.get("/web/inspector/report", params={"unit": "G1", "period": "2025-13"})
     assert bad.status_code == 422 and "Kỳ không hợp lệ" in bad.text
+
+
+def test_the_web_report_states_the_verification_it_relies_on(web: Web) -> None:
+    """The downloaded report said "--no-verify. Chạy phucloi audit verify": advice for a shell,
+    not for the inspector on the web page, and no word of the run the page shows."""
+    from sqlalchemy import text as sql
+
+    from audit.findings import Finding, Report
+    from audit.runs import last_run, record_run
+
+    w = web.world
+    w.join("DV101")
+    w.join("DV301", unit="G2")
+    theirs = w.payout("DV301", "gift", 300_000, on="2025-01-21", unit="G2", by=w.kt2)
+    inspector = _inspector_of(web, "ubkt.g1", "G1")
+
+    def verdict() -> str:
+        r = inspector.get("/web/inspector/report", params={"unit": "G1", "period": "2025"})
+        assert r.status_code == 200
+        found = re.search(r'<h2 id="kiem-tra-chu-ky">.*?(?=<h2)', r.text, re.S)
+        assert found is not None
+        return " ".join(found.group(0).split())
+
+    text = verdict()
+    assert "--no-verify" not in text and "phucloi" not in text
+    assert (
+        "Chưa có lần xác minh toàn bộ nào được ghi lại, nên báo cáo này chưa có kết quả kiểm tra "
+        "chữ ký và cây Merkle: bấm «Chạy xác minh toàn bộ» trên trang Kiểm tra, chờ kết quả rồi "
+        "tải lại báo cáo."
+    ) in text
+    with w.ctx.engine.connect() as conn:
+        events = conn.execute(sql("SELECT count(*) FROM ledger_events")).scalar_one()
+    revoked = Finding("signature.revoked", "error", 9, theirs.event_id, None, None, "k", "k")
+    root = Finding("checkpoint.root", "error", 4, None, None, None, "root moved", "gốc đã đổi")
+    report = Report(source="test", events=events, root_hash="ab12", findings=[revoked, root])
+    record_run(w.ctx.engine, report, origin="web")
+    run = last_run(w.ctx.engine)
+    assert run is not None
+    when = datetime.fromisoformat(run["finished_at"]).astimezone(clock.VIETNAM)
+    when = f"{when:%d/%m/%Y %H:%M}"
+    text = verdict()
+    assert (
+        "Báo cáo này không chạy lại kiểm tra; kết quả của lần xác minh toàn bộ gần nhất đã ghi "
+        f"lại, lúc {when} (chạy từ trang Kiểm tra): KHÔNG ĐẠT: 2 lỗi, trong đó 1 lỗi về bút "
+        f"toán ngoài phạm vi báo cáo ({events} bút toán, gốc Merkle <code>ab12</code>). Danh "
+        "sách lỗi xem trên trang Kiểm tra."
+    ) in text
+    assert 'id="chua-xac-minh"' not in text and "phucloi" not in text
+    # an entry recorded after the run is not covered by it, and the report says so
+    w.payout("DV101", "gift", 300_000, on="2025-01-22")
+    assert (
+        "1 bút toán ghi sau lần xác minh đó chưa được kiểm tra: bấm «Chạy xác minh toàn bộ» "
+        "trên trang Kiểm tra, chờ kết quả rồi tải lại báo cáo."
+    ) in verdict()
 
 
 def test_a_union_level_finding_says_it_has_no_entries_instead_of_an_empty_table(
