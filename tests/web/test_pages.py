@@ -911,13 +911,22 @@ def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
     page = inspector.get(
         f"/web/inspector/findings/{finding}", params={"unit": "P", "period": "2025"}
     )
-    assert "Cùng một người" in page.text
     assert '<dd id="status" data-status="confirmed">Đã xác nhận</dd>' in page.text
+    # the judgment's time in Vietnam (not its date alone), who signed it and for which unit
+    judgment = re.search(r'<ul id="judgments"><li data-judgment="[^"]+">(.*?)</li>', page.text)
+    assert judgment is not None
+    assert re.sub(r"<[^>]+>", "", judgment.group(1)) == (
+        "01/02/2025 10:00 · ký bởi ubkt cho G2: xác nhận vi phạm — Cùng một người"
+    )
     inspector.get("/web/lang/en", params={"next": "/web/inspector"})
     english = inspector.get(
         f"/web/inspector/findings/{finding}", params={"unit": "P", "period": "2025"}
     ).text
     assert "3. One citizen ID registered in two unions (<code>" in english
+    assert (
+        '01/02/2025 10:00</time> · signed by <strong class="signer">ubkt</strong> for G2:'
+        in english
+    )
     assert inspector.get("/web/inspector/findings/F-0000000000000000").status_code == 404
 
 
