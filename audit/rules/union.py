@@ -668,16 +668,21 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                 share = share_bp(welfare, spending) or 0
                 if compare_share(welfare, spending, judged.welfare_target_bp) == -1:
                     share = min(share, judged.welfare_target_bp - 1)  # shown under, as it is
+                    # the least welfare that meets the target, rounded up to the đồng
+                    needed = -(-spending * judged.welfare_target_bp // BP_PER_WHOLE)
                     problems_vi.append(
                         f"chi phúc lợi chỉ {_pct(share)} tổng chi, dưới chỉ tiêu "
-                        f"{_pct(judged.welfare_target_bp)}"
+                        f"{_pct(judged.welfare_target_bp)} ({format_dong(welfare)} trên "
+                        f"{format_dong(spending)}: thiếu {format_dong(needed - welfare)} so với "
+                        f"mức tối thiểu {format_dong(needed)})"
                     )
                     problems_en.append(
                         f"welfare is {_pct(share)} of spending, under the "
-                        f"{_pct(judged.welfare_target_bp)} target"
+                        f"{_pct(judged.welfare_target_bp)} target ({format_dong(welfare)} of "
+                        f"{format_dong(spending)}: {format_dong(needed - welfare)} short of the "
+                        f"{format_dong(needed)} it needs)"
                     )
-                    # the least welfare that meets the target, rounded up to the đồng
-                    at_stake += -(-spending * judged.welfare_target_bp // BP_PER_WHOLE) - welfare
+                    at_stake += needed - welfare
                     severe = severe or share < judged.welfare_target_bp - 2000
                 for category, (lo, hi) in judged.category_limits.items():
                     amount = sums.get("spending", {}).get(category.value, 0)
@@ -687,12 +692,19 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                     if lo is not None and compare_share(amount, spending, lo) == -1:
                         cshare = min(cshare, lo - 1)
                         problems_vi.append(f"{category.label_vi} {_pct(cshare)} < {_pct(lo)}")
-                        problems_en.append(f"{category.value} {_pct(cshare)} < {_pct(lo)}")
+                        problems_en.append(f"{category.label_en} {_pct(cshare)} < {_pct(lo)}")
                     if hi is not None and compare_share(amount, spending, hi) == 1:
                         cshare = max(cshare, hi + 1)
-                        problems_vi.append(f"{category.label_vi} {_pct(cshare)} > {_pct(hi)}")
-                        problems_en.append(f"{category.value} {_pct(cshare)} > {_pct(hi)}")
-                        at_stake += amount - div_half_up(spending * hi, BP_PER_WHOLE)
+                        over = amount - div_half_up(spending * hi, BP_PER_WHOLE)
+                        problems_vi.append(
+                            f"{category.label_vi} {_pct(cshare)} > {_pct(hi)} "
+                            f"(vượt {format_dong(over)})"
+                        )
+                        problems_en.append(
+                            f"{category.label_en} {_pct(cshare)} > {_pct(hi)} "
+                            f"({format_dong(over)} over)"
+                        )
+                        at_stake += over
             start = first_month.get(unit)
             if start is not None:
                 owed = [(lb, expected.get((unit, lb), 0)) for lb, _f, _l in months if lb >= start]
@@ -702,17 +714,20 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
                 minimum = judged.detection.min_collection_rate_bp
                 if rate is not None and compare_share(paid_n, owed_n, minimum) == -1:
                     rate = min(rate, minimum - 1)
+                    income = sums.get("income", {}).get("dues", 0)
+                    # the months not collected at the average of those collected
+                    missed = div_half_up(income * (owed_n - paid_n), paid_n) if paid_n > 0 else 0
                     problems_vi.append(
                         f"chỉ thu đoàn phí {paid_n}/{owed_n} tháng-đoàn viên ({_pct(rate)}), "
                         f"dưới mức {_pct(minimum)}"
+                        + (f" (ước chưa thu {format_dong(missed)})" if missed else "")
                     )
                     problems_en.append(
                         f"dues collected for {paid_n} of {owed_n} member-months ({_pct(rate)}), "
                         f"under {_pct(minimum)}"
+                        + (f" (about {format_dong(missed)} not collected)" if missed else "")
                     )
-                    income = sums.get("income", {}).get("dues", 0)
-                    if paid_n > 0:
-                        at_stake += div_half_up(income * (owed_n - paid_n), paid_n)
+                    at_stake += missed
                     severe = severe or rate < minimum - 2000
             if not problems_vi:
                 continue

@@ -2265,8 +2265,21 @@ def test_union_ratios_welfare_share_category_limits_and_dues_collection(world) -
     assert "5,66%" in g1.explanation_vi and "Quản lý hành chính" in g1.explanation_vi
     assert g1.amount == 5_760_000 + 8_410_000
     assert g1.severity == "high"
+    # each part of the money at stake is in the explanation, in words, not keys
+    assert (
+        "chi phúc lợi chỉ 5,66% tổng chi, dưới chỉ tiêu 60% (600.000 đ trên 10.600.000 đ: "
+        "thiếu 5.760.000 đ so với mức tối thiểu 6.360.000 đ); Quản lý hành chính 94,34% > 15% "
+        "(vượt 8.410.000 đ)."
+    ) in g1.explanation_vi
+    assert (
+        "welfare is 5,66% of spending, under the 60% target (600.000 đ of 10.600.000 đ: "
+        "5.760.000 đ short of the 6.360.000 đ it needs); Administration 94,34% > 15% "
+        "(8.410.000 đ over)."
+    ) in g1.explanation_en
     # G2 collected 3 of 6 member-months: the 3 missing ones at the 60,000 it collects a line.
     assert "3/6" in g2.explanation_vi and g2.amount == 180_000
+    assert "dưới mức 70% (ước chưa thu 180.000 đ)" in g2.explanation_vi
+    assert "under 70% (about 180.000 đ not collected)" in g2.explanation_en
 
 
 def test_union_ratios_asked_for_a_month_or_a_quarter_judge_the_year(world) -> None:  # type: ignore[no-untyped-def]
