@@ -21,7 +21,7 @@ from ledger.domain.periods import Period, parse_period
 from ledger.projections.queries.beneficiaries import beneficiary_counts
 from ledger.projections.queries.compliance import compliance
 from ledger.projections.queries.ratios import grassroots_figures, unit_figures
-from ledger.projections.queries.remittance import remittance
+from ledger.projections.queries.remittance import judged_period, remittance
 from ledger.reports.provisional import not_begun
 
 router = APIRouter(
@@ -77,7 +77,7 @@ def compliance_of(
     as_of: Annotated[date | None, Query(description="Tính đến ngày (mặc định hôm nay)")] = None,
 ) -> dict[str, Any]:
     p = _period(period, begun=False)
-    due = remittance(svc.ctx.ledger, unit, p, as_of=as_of)
+    due = remittance(svc.ctx.ledger, unit, judged_period(p), as_of=as_of)  # a month: its quarter
     return compliance(svc.ctx.ledger, unit, p, as_of=as_of).as_dict() | {
         "remittance": due.as_dict()
     }

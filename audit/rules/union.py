@@ -91,6 +91,7 @@ from ledger.domain.catalogue import (
 from ledger.domain.money import BP_PER_WHOLE, compare_share, div_half_up, format_dong, share_bp
 from ledger.domain.periods import Period, month_text
 from ledger.domain.policy import Policy, grassroots_share, standard_part
+from ledger.projections.queries.remittance import quarter_due
 
 _NOT_CASH = {k.value for k in NON_CASH_WELFARE | SEPARATE_BOOK_WELFARE}
 
@@ -753,9 +754,8 @@ def union_ratios(facts: Facts) -> list[DetectedFinding]:
 
 
 def remittance_due(quarter: Period) -> date:
-    """The last day a quarter's remittance upward is due: the end of the following quarter
-    (the ledger records no due date)."""
-    return quarter.next().end - timedelta(days=1)
+    """The last day a quarter's remittance upward is due (`compliance` shows the same)."""
+    return quarter_due(quarter)
 
 
 def _dues_due(pol: Policy, um: UnitMonth) -> int:

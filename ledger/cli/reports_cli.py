@@ -41,7 +41,7 @@ from ledger.projections.queries.history import (
     with_names,
 )
 from ledger.projections.queries.ratios import UnitFigures, unit_figures
-from ledger.projections.queries.remittance import Remittance, remittance
+from ledger.projections.queries.remittance import Remittance, judged_period, remittance
 from ledger.reports.provisional import not_begun
 
 PeriodOpt = Annotated[
@@ -339,7 +339,7 @@ def compliance(
         usage(f"--as-of: ngày không hợp lệ / invalid date {as_of!r} (YYYY-MM-DD)")
     ctx = open_context()
     c = compliance_of(ctx.ledger, unit, p, as_of=cutoff)
-    r = remittance(ctx.ledger, unit, p, as_of=cutoff)
+    r = remittance(ctx.ledger, unit, judged_period(p), as_of=cutoff)  # a month: its quarter
     if as_json:
         emit_json(c.as_dict() | {"remittance": r.as_dict()})
         return
@@ -418,10 +418,10 @@ def compliance(
             f"Hiện {len(shown)} / {t.missing_total} lượt tháng chưa đóng "
             f"(showing {len(shown)} of {t.missing_total} unpaid member-months)"
         )
-    print_remittance(r)
+    print_remittance(r, p)
 
 
-def print_remittance(r: Remittance) -> None:
+def print_remittance(r: Remittance, asked: Period) -> None:
     """Due upward from what was collected (the kept shares of the policy of each month),
     remitted, and what is still owed, for the unit and per union below it; what upper levels
     passed on from below is shown apart, compared with nothing."""
@@ -450,10 +450,14 @@ def print_remittance(r: Remittance) -> None:
             fmt_money(t.owed),
         )
     )
+    said = [f"cả quý của {asked.label_vi}: nộp cấp trên tính theo quý"] if r.period != asked else []
+    if r.due_by is not None:
+        said.append(f"hạn nộp {r.due_by:%d/%m/%Y}")
+    said.append("theo tháng thu, tỷ lệ giữ lại của quy chế từng tháng")
     out.print(
         rows_table(
-            "Nộp cấp trên (remittance upward; theo tháng thu, tỷ lệ giữ lại của quy chế "
-            "từng tháng)",
+            f"Nộp cấp trên {r.period.label_vi} ({'; '.join(said)}; remittance upward, judged "
+            "per quarter)",
             ["Khoản", "Đã thu", "Giữ lại", "Phải nộp", "Đã nộp", "Còn phải nộp (âm: nộp thừa)"],
             rows,
         )

@@ -160,7 +160,9 @@ def test_compliance_prints_the_remittance_section(world, database_url: str, tmp_
     assert "550.000 đ" in g1
     own = ok(cli(home, database_url, "compliance G1 --period 2024-07 --as-of 2025-12-31")).stdout
     dues_row = next(line for line in own.splitlines() if line.strip().startswith("│ Đoàn phí"))
-    assert "301.891 đ" in dues_row and "211.324 đ" in dues_row and "90.567 đ" in dues_row
+    # July's remittance is its quarter's: July and August's dues (301.891 đ each), kept
+    # 211.324 + 181.135, due 90.567 + 120.756
+    assert "603.782 đ" in dues_row and "392.459 đ" in dues_row and "211.323 đ" in dues_row
 
 
 def test_the_unpaid_list_says_how_many_it_shows_of_how_many(
@@ -343,3 +345,37 @@ def test_history_shows_each_loans_outstanding_whatever_the_year(  # type: ignore
     row = next(line for line in text.splitlines() if line.strip().startswith("│ TV-01"))
     assert "10.000.000 đ" in row and "2.000.000 đ" in row and "8.000.000 đ" in row
     assert "Dư nợ" in text
+
+
+def test_a_month_shows_the_remittance_of_its_whole_quarter(
+    world, database_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A union remitting quarterly records the quarter's remittance for its last month: March
+    alone read it against March's due (-17.473.455 đ, over-remitted, for G03 in the demo),
+    and January and February as never remitted."""
+    two_months(world)
+    # the rest of the quarter remitted at once, for September
+    _remit(world, "2024-10-10", "2024-09", "union_fee", 400_000)
+    _remit(world, "2024-10-10", "2024-09", "dues", 161_323)
+    home = tmp_path / "home"
+    for month in ("2024-07", "2024-09"):
+        data = as_json(
+            cli(home, database_url, f"compliance G1 --period {month} --as-of 2025-12-31 --json")
+        )
+        assert data["months"] == [month]  # collection is judged per month
+        r = data["remittance"]
+        assert (r["period"], r["months"], r["due_by"]) == (
+            "2024-Q3",
+            ["2024-07", "2024-08", "2024-09"],
+            "2024-12-31",
+        )
+        assert (r["total"]["due"], r["total"]["remitted"], r["total"]["owed"]) == (
+            1_111_323,
+            1_111_323,
+            0,
+        )
+    text = ok(cli(home, database_url, "compliance G1 --period 2024-09 --as-of 2025-12-31")).stdout
+    assert "Nộp cấp trên Quý III/2024 (cả quý của Tháng 09/2024" in text
+    assert "hạn nộp 31/12/2024" in text
+    total = next(line for line in text.splitlines() if line.strip().startswith("│ Tổng"))
+    assert "1.111.323 đ" in total and total.rstrip(" │").endswith("0 đ")

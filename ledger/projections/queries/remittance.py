@@ -31,13 +31,18 @@ Invariants:
   union), and the rest is `passed_on` (chuyển tiếp lên trên), shown beside the figures and
   in no `due`, `remitted` or `owed`. A subtree's `owed` is thus exactly what its unions'
   own collections still owe.
+- Remittances are judged per calendar quarter (detection rule 14): a union may record a
+  quarter's remittance for any month of it (most record it for the quarter's last month),
+  so `compliance` of a month shows the month's whole quarter (`judged_period`), never one
+  month's due against a quarter's remittance. A quarter's remittance is due by the last day
+  of the following quarter (`quarter_due`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
@@ -67,6 +72,19 @@ _REMITTED = text(
     bindparam("months", expanding=True),
     bindparam("kept", expanding=True),
 )  # `undone_later` of Held.params is not used here: SUM(amount) nets what was held
+
+
+def judged_period(p: Period) -> Period:
+    """The period whose remittance upward `compliance` shows for `p`: a month's quarter (a
+    quarter's remittance recorded for March would read as March's over-payment, January and
+    February's as unpaid), any other period itself."""
+    return Period.for_date("quarter", p.start) if p.kind == "month" else p
+
+
+def quarter_due(quarter: Period) -> date:
+    """The last day a quarter's remittance upward is due: the end of the following quarter
+    (the ledger records no due date)."""
+    return quarter.next().end - timedelta(days=1)
 
 
 @dataclass
@@ -137,10 +155,18 @@ class Remittance:
     total: UnitRemittance
     units: list[UnitRemittance]  # unions of the subtree that collected or remitted
 
+    @property
+    def due_by(self) -> date | None:
+        """The day a quarter's remittance is due (None for other periods: each quarter of a
+        year has its own)."""
+        return quarter_due(self.period) if self.period.kind == "quarter" else None
+
     def as_dict(self) -> dict[str, Any]:
+        due_by = self.due_by
         return {
             "period": self.period.label,
             "months": self.months,
+            "due_by": due_by.isoformat() if due_by is not None else None,
             **self.total.as_dict(),
             "by_unit": [u.as_dict() for u in self.units],
         }
