@@ -42,6 +42,8 @@ FUND_LABELS = {
 MEASURES: dict[str, tuple[str, frozenset[str]]] = {
     "people": ("kinds", frozenset(k.value for k in WelfareKind)),
     "persons": ("kinds", frozenset(k.value for k in WelfareKind)),
+    "children": ("kinds", frozenset(k.value for k in WelfareKind)),
+    "children_amount": ("kinds", frozenset(k.value for k in WelfareKind)),
     "units": ("kinds", frozenset(k.value for k in WelfareKind)),
     "amount": ("kinds", frozenset(k.value for k in WelfareKind)),
     "loan_people": ("funds", frozenset(FUNDS)),
@@ -74,6 +76,9 @@ class Term:
         return {
             "people": f"số đoàn viên (không trùng) được chi: {names}",
             "persons": f"số người thụ hưởng (đoàn viên hoặc thân nhân, không trùng): {names}",
+            "children": f"số con đoàn viên (thân nhân khai báo là con, không trùng) được chi: "
+            f"{names}",
+            "children_amount": f"tổng số tiền đã chi cho con đoàn viên: {names}",
             "units": f"số công đoàn cơ sở (không tính cấp trên tự chi) có đoàn viên được chi: "
             f"{names}",
             "amount": f"tổng số tiền đã chi: {names}",

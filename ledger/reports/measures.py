@@ -25,6 +25,11 @@ Invariants (with those of `ledger.projections.lines` and `ledger.reports.asof`):
   `persons` is the member number and the relative joined by `_SEP` (a control character no
   member number or name holds); a line without a member number counts as one person
   (`_NO_MEMBER`), as a Python set of the rows would.
+- `children` counts the distinct (member, relative) pairs paid where the relative was declared
+  as the member's child (`member.relative` with `relation` child, as the checkpoint's log
+  holds it), and `children_amount` sums what those payouts paid: a payout of the same kind
+  to the member themself (their own scholarship) or to a spouse or parent is no child's.
+  The relation is read from the signed events (the read model keeps only the code).
 - `participants` adds the `participants` recorded on expenses of the categories (people-times,
   as written on the expense: the ledger has no names for them, so one person at two
   activities counts twice, and the row says so in a note); expenses without the figure are
@@ -49,6 +54,7 @@ if TYPE_CHECKING:
 
 _SIGN = "CASE WHEN reversal_of IS NULL THEN 1 ELSE -1 END"
 COUNTED = ("people", "persons", "units")
+CHILDREN = ("children", "children_amount")  # payouts to a relative declared as a child
 _SEP = "\x1f"  # unit separator: joins a member number and a relative's name
 _NO_MEMBER = "\x1e"  # stands for a line without a member number (counted once)
 _MEMBER = "COALESCE(member_number, :nomember)"
@@ -163,6 +169,8 @@ class Facts:
     spent: dict[str, int] = field(default_factory=dict)  # spending category -> đồng
     participants: dict[str, tuple[int, int]] = field(default_factory=dict)  # (sum, missing)
     loans: list[LoanLine] = field(default_factory=list)
+    # (member, child's code, kind) -> (net number of lines, đồng), children's payouts only
+    to_children: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
 
     def value(self, term: Term) -> tuple[int, list[str]]:
         """The term's figure and any notes about what the ledger does not record."""
@@ -170,6 +178,16 @@ class Facts:
         notes: list[str] = []
         if m in COUNTED:
             return self.counts.get((m, term.values), 0), notes
+        if m == "children":  # each child once, whatever kinds and however often paid
+            return len(
+                {
+                    (member, child)
+                    for (member, child, k), (n, _) in self.to_children.items()
+                    if k in v and n > 0
+                }
+            ), notes
+        if m == "children_amount":
+            return sum(a for (_, _, k), (_, a) in self.to_children.items() if k in v), notes
         if m == "amount":
             return sum(self.payouts.get(k, 0) for k in v), notes
         if m == "spending":
@@ -236,7 +254,53 @@ def load_facts(ledger: Ledger, tx: Tx, scope: Scope, terms: list[Term]) -> Facts
             facts.participants[r["key"]] = (int(r["people"]), int(r["missing"]))
     if any(t.measure.startswith("loan_") for t in terms):
         facts.loans = loan_lines(ledger, tx, scope)
+    child_kinds = sorted({v for t in terms if t.measure in CHILDREN for v in t.values})
+    if child_kinds:
+        marks, kp = in_list("ck", child_kinds)
+        rows = tx.fetchall(
+            f"SELECT member_number, relative, key, SUM({_SIGN}) AS n, SUM(amount) AS amount "
+            f"FROM proj_money_lines WHERE {where} AND flow = 'welfare' AND key IN {marks} "
+            f"AND relative IS NOT NULL GROUP BY member_number, relative, key",
+            params | kp,
+        )
+        children = declared_children(ledger, tx, scope, {r["member_number"] for r in rows})
+        facts.to_children = {
+            (r["member_number"], r["relative"], r["key"]): (int(r["n"]), int(r["amount"]))
+            for r in rows
+            if (r["member_number"], r["relative"]) in children
+        }
     return facts
+
+
+def declared_children(
+    ledger: Ledger, tx: Tx, scope: Scope, members: set[str]
+) -> set[tuple[str, str]]:
+    """The (member, relative) pairs of `members` declared as the member's child by the
+    checkpoint's log (the relation is in the signed `member.relative`, not in a read model)."""
+    numbers = sorted(m for m in members if m)
+    out: set[tuple[str, str]] = set()
+    for start in range(0, len(numbers), 500):
+        marks, params = in_list("m", numbers[start : start + 500])
+        ids = [
+            str(r["member_id"])
+            for r in tx.fetchall(
+                f"SELECT member_id FROM member_index WHERE member_number IN {marks}", params
+            )
+        ]
+        if not ids:
+            continue
+        id_marks, id_params = in_list("o", ids)
+        for m in decode(
+            ledger,
+            tx,
+            f"e.seq < :size AND e.command_type = 'member.relative' "
+            f"AND e.originator_id IN {id_marks}",
+            id_params | {"size": scope.asof.size},
+        ):
+            body = m.command["body"]
+            if body.get("relation") == "child":
+                out.add((str(body["member"]), str(body["relative"])))
+    return out
 
 
 def _counts_sql(
@@ -378,6 +442,17 @@ def lines_behind(ledger: Ledger, tx: Tx, scope: Scope, terms: tuple[Term, ...]) 
                 fund = funds[r["reversal_of"] or r["event_id"]]
                 if fund in term.values:
                     out[(int(r["seq"]), int(r["line"]))] = _line(r, fund)
+            continue
+        if term.measure in CHILDREN:
+            rows = tx.fetchall(
+                f"SELECT {_LINE_COLUMNS} FROM proj_money_lines WHERE {where} "
+                f"AND flow = 'welfare' AND key IN {marks} AND relative IS NOT NULL",
+                params | vp,
+            )
+            children = declared_children(ledger, tx, scope, {r["member_number"] for r in rows})
+            for r in rows:
+                if (r["member_number"], r["relative"]) in children:
+                    out[(int(r["seq"]), int(r["line"]))] = _line(r)
             continue
         flows = (
             "('spending')"

@@ -209,8 +209,8 @@ ANNUAL_P = {
     "II.1.2.2.1.i-3.3": 45_000_000,
     "II.1.2.2.1.i-4.1": 2,
     "II.1.2.2.1.i-4.2": 2_500_000,
-    "II.1.2.2.1.i-5.1": 2,
-    "II.1.2.2.1.i-5.2": 3_000_000,
+    "II.1.2.2.1.i-5.1": 1,  # C1; A1's own scholarship is no child's
+    "II.1.2.2.1.i-5.2": 1_000_000,
     "II.1.2.2.2.a-1": 66,
     "II.1.2.2.2.a-2": 6_000_000,
 }
@@ -849,7 +849,36 @@ def test_counts_in_sql_equal_the_counts_of_the_lines_behind_them(world, year) ->
                     expected += len({who(g) for g, n in net.items() if n > 0})
                 assert report.row(row.ref).value == expected, (which, unit, row.ref)
     persons = build_report(world.ledger, "annual", "P", YEAR).row("II.1.2.2.1.i-5.1")
-    assert persons.value == 3  # A1's children C1 and C2, and A1 (scholarship)
+    assert persons.value == 2  # A1's children C1 and C2 (A1's own scholarship is no child's)
+
+
+def test_the_childrens_fund_rows_count_the_members_children_only(world, year) -> None:  # type: ignore[no-untyped-def]
+    """The row "Số con đoàn viên được hỗ trợ" counted A1's own scholarship as one child: the row and
+    its amount are the children's support and scholarships paid for a relative declared as
+    the member's child, each child once however often paid, never the member or a spouse."""
+    with at("2025-06-01"):
+        for member, code, relation in (("A1", "C2", "child"), ("A2", "S1", "spouse")):
+            world.submit(
+                "member.relative",
+                by=world.kt,
+                unit="G1",
+                body={"member": member, "relative": code, "relation": relation},
+                personal={"full_name": f"Thân nhân {code}", "date_of_birth": "1990-01-01"},
+            )
+    world.payout("A1", "scholarship", 1_000_000, on="2025-09-06", relative="C1", personal=REASON)
+    world.payout("A1", "scholarship", 500_000, on="2025-09-07", relative="C2", personal=REASON)
+    world.payout("A2", "scholarship", 1_500_000, on="2025-09-08", relative="S1", personal=REASON)
+    make_checkpoint(world.ctx.engine)
+    report = build_report(world.ledger, "annual", "P", YEAR)
+    # C1 (support and a scholarship) and C2; not A1 (own scholarship), not A2's spouse
+    assert report.row("II.1.2.2.1.i-5.1").value == 2
+    assert report.row("II.1.2.2.1.i-5.2").value == 1_000_000 + 1_000_000 + 500_000
+    lines = explain(world.ledger, "annual", "P", YEAR, "II.1.2.2.1.i-5.1").lines
+    assert sorted((ln.member, ln.relative, ln.amount) for ln in lines) == [
+        ("A1", "C1", 1_000_000),
+        ("A1", "C1", 1_000_000),
+        ("A1", "C2", 500_000),
+    ]
 
 
 def test_grassroots_unions_reached_by_partner_discounts_leave_out_an_upper_levels_own(  # type: ignore[no-untyped-def]

@@ -58,7 +58,7 @@ def test_phu_luc_02_has_every_row_of_the_annual_form() -> None:
     assert kinds["II.1.2.2.1.c-2"] == kinds["II.1.2.2.1.d-1"] == "manual"
     assert kinds["II.2.1"] == kinds["III"] == "text"
     rule = P02.row("II.1.2.2.1.i-5.1").rule  # type: ignore[union-attr]
-    assert rule is not None and rule.describe().startswith("số người thụ hưởng")
+    assert rule is not None and rule.describe().startswith("số con đoàn viên")
 
 
 def test_refs_are_unique_and_rules_use_known_measures_only() -> None:
