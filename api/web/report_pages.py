@@ -13,6 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
@@ -25,6 +26,7 @@ from api.web.render import OFFICER_ROLES, render
 from api.web.routing import web_router
 from api.web.session import Page, services
 from ledger import clock
+from ledger.domain.commands import CODE_PATTERN
 from ledger.domain.errors import LedgerError
 from ledger.domain.periods import Period, parse_period
 from ledger.projections.queries.tree import load_tree
@@ -32,6 +34,9 @@ from ledger.reports.provisional import not_begun, period_status
 
 router = web_router()
 Reader = Annotated[Principal, Depends(Page(*sorted(OFFICER_ROLES), scope="unit"))]
+# The download checks the unit itself (`_reportable`), so that a unit typed into its address
+# that the ledger does not hold, or that is not the officer's, is said on the form sent.
+Officer = Annotated[Principal, Depends(Page(*sorted(OFFICER_ROLES)))]
 KINDS: Final = ("monthly", "annual", "structure")
 FORMATS: Final = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -138,10 +143,43 @@ def _period(kind: str, text: str) -> Period:
     return period
 
 
+def _reportable(request: Request, who: Principal, unit: str) -> None:
+    """The unit is one the ledger holds (404 naming it) and within one of the officer's
+    scopes (403), as the API's scope check judges it; an empty one is `_download`'s."""
+    if not unit.strip():
+        return
+    if not re.fullmatch(CODE_PATTERN, unit):
+        raise ApiError(
+            422,
+            "invalid_request",
+            "Mã đơn vị không hợp lệ (chỉ gồm chữ, số, '.', '_', '-')",
+            "Not a valid unit code (letters, digits, '.', '_' and '-' only)",
+            field="unit",
+        )
+    ledger = services(request).ctx.ledger
+    if ledger.get_unit(unit) is None:
+        raise ApiError(
+            404,
+            "unit_not_found",
+            f"Không có đơn vị {unit} trong sổ cái: hãy chọn một đơn vị trong danh sách",
+            f"There is no unit {unit} in the ledger: choose one from the list",
+            field="unit",
+        )
+    scopes = who.scopes(sorted(OFFICER_ROLES))
+    if "*" not in scopes and not set(scopes) & set(ledger.ancestors(unit)):
+        raise ApiError(
+            403,
+            "out_of_scope",
+            f"Không có quyền báo cáo đơn vị {unit}: đơn vị nằm ngoài phạm vi của bạn",
+            f"Not allowed to report on unit {unit}: it is outside your scope",
+            field="unit",
+        )
+
+
 @router.get("/web/reports/download")
 def download(
     request: Request,
-    who: Reader,
+    who: Officer,
     unit: str = "",
     kind: str = "monthly",
     period: str = "",
@@ -150,6 +188,7 @@ def download(
     """The file; a refusal (a period or choice not valid, no checkpoint yet) is said on the
     reports page, in the form that was sent, with what was typed kept."""
     try:
+        _reportable(request, who, unit)
         return _download(request, unit, kind, period, format)
     except (ApiError, LedgerError) as exc:
         typed = {"kind": kind, "unit": unit, "period": period, "format": format}

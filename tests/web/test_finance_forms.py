@@ -89,6 +89,31 @@ def test_a_report_without_a_checkpoint_is_refused_on_the_form_saying_why(web: We
     assert "Mã lỗi" not in r.text
 
 
+def test_an_unknown_or_foreign_unit_in_the_report_address_is_said_on_its_form(web: Web) -> None:
+    """A unit typed into the download address that the ledger does not hold opened a 403
+    error page ("Không có quyền tại đơn vị G9"), as if it were someone else's."""
+    make_checkpoint(web.world.ctx.engine)
+    officer = web.login("kt.g1")
+    r = _download(officer, unit="G9", kind="annual", period="2024", format="csv")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html") and "Mã lỗi" not in r.text
+    form = re.search(r'<form[^>]*id="form-annual".*?</form>', r.text, re.S)
+    assert form is not None
+    said = _text(form.group(0))
+    assert said.count("Không có đơn vị G9 trong sổ cái") == 1
+    assert re.search(r'<select id="a-unit" name="unit" required aria-invalid="true"', form.group(0))
+    assert 'value="2024"' in form.group(0) and '<option value="csv" selected>' in form.group(0)
+    # a unit that exists but is not the officer's is refused on the form too, 403
+    other = _download(officer, unit="G2", kind="annual", period="2024", format="csv")
+    assert other.status_code == 403 and "Mã lỗi" not in other.text
+    form = re.search(r'<form[^>]*id="form-annual".*?</form>', other.text, re.S)
+    assert form is not None and "Không có quyền báo cáo đơn vị G2" in _text(form.group(0))
+    # the inspector (every unit) gets the same words for the unknown unit
+    inspector = web.login("ubkt")
+    r = _download(inspector, unit="G9", kind="monthly", period="2024-09", format="csv")
+    assert r.status_code == 404 and "Không có đơn vị G9 trong sổ cái" in _text(r.text)
+
+
 # --- reversing an entry (bút toán đảo) ------------------------------------------------------------
 
 
