@@ -7,8 +7,9 @@ Invariants:
 - The files are exactly the command line's exports (`phucloi report monthly|annual|structure`):
   figures as of the latest signed checkpoint, which each file states. No checkpoint yet:
   the refusal says so, nothing is made up.
-- A period not over is provisional: each file says so (`ledger.reports.provisional`), and the
-  page says so of the current month and year it offers first.
+- A period not over is provisional: each file says so (`ledger.reports.provisional`). The
+  page offers the latest complete month and year first, and says so of them when the latest
+  checkpoint was signed before they ended.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from sqlalchemy import text
 
 from api.deps import Principal
 from api.errors import ApiError
@@ -83,7 +85,10 @@ def _page(
     """The reports page; after a refusal, the form that was sent keeps what was typed and
     says why, once, in the reader's language (`refusal`: kind, field, headline, details)."""
     today = clock.today_vn()
-    month, year = parse_period(f"{today:%Y-%m}"), parse_period(str(today.year))
+    # the latest complete month and year: the current ones are not over (any may be typed)
+    month = parse_period(f"{today:%Y-%m}").previous()
+    year = parse_period(str(today.year)).previous()
+    signed_at = _latest_signed_at(request)
     return render(
         request,
         "reports.html",
@@ -92,17 +97,24 @@ def _page(
         units=_units(request, who),
         month=month.label,
         year=year.label,
-        # the periods the forms offer first are not over: say so before anyone downloads
+        # a period offered that was not over when the latest checkpoint was signed: its
+        # files say so, and the page says it before anyone downloads
         provisional=[
             (p.label_vi, p.label_en, judged.notice, judged.notice_en)
             for p in (month, year)
-            if (judged := period_status(p)).provisional
+            if (judged := period_status(p, signed_at)).provisional
         ],
         available=available(),
         typed=typed or {},
         refusal=refusal,
         status=status,
     )
+
+
+def _latest_signed_at(request: Request) -> str | None:
+    """When the latest checkpoint (the one the files are computed at) was signed."""
+    with services(request).ctx.engine.connect() as conn:
+        return conn.scalar(text("SELECT created_at FROM checkpoints ORDER BY size DESC LIMIT 1"))
 
 
 def _refusal(kind: str, exc: ApiError | LedgerError) -> dict[str, Any]:

@@ -1240,29 +1240,60 @@ def test_reports_are_downloaded_for_units_in_scope_once_a_checkpoint_exists(web:
 
 
 def test_the_reports_page_and_its_files_say_a_period_not_over_is_provisional(web: Web) -> None:
-    """The page offers the current month and year first, and their files gave figures with
-    nothing saying the period was not over."""
+    """A period not over, typed in, gives files that say so; the page offers the latest
+    complete month and year first (it offered the current ones, not over)."""
     make_checkpoint(web.world.ctx.engine)
     notice = "Số liệu tạm tính, kỳ báo cáo chưa kết thúc"
     with at("2025-03-15"):
         officer = web.login("kt.g1")
         page = officer.get("/web/reports")
-        assert 'id="reports-provisional"' in page.text
-        assert (
-            f"Tháng 03/2025: {notice} (kỳ đến hết ngày 31/03/2025, hôm nay 15/03/2025)" in page.text
-        )
+        assert 'id="m-period" name="period" value="2025-02"' in page.text
+        assert 'id="a-period" name="period" value="2024"' in page.text
+        assert 'id="s-period" name="period" value="2024"' in page.text
+        assert 'id="reports-provisional"' not in page.text  # both are over
         params = {"unit": "G1", "kind": "monthly", "period": "2025-03", "format": "csv"}
         csv = officer.get("/web/reports/download", params=params)
         assert f"Kỳ báo cáo: Tháng 03/2025 (2025-03) — {notice}" in csv.content.decode("utf-8-sig")
         as_json = officer.get("/web/reports/download", params={**params, "format": "json"})
         assert json.loads(as_json.content)["period_status"]["state"] == "open"
+        # a month not begun is refused, as on the command line
+        params = {**params, "period": "2025-04"}
+        later = officer.get("/web/reports/download", params=params)
+        assert later.status_code == 422 and "Tháng 04/2025 chưa bắt đầu" in later.text
     with at("2025-04-01"):
         officer = web.login("kt.g1")
         page = officer.get("/web/reports")
-        assert "Tháng 03/2025:" not in page.text and "Tháng 04/2025: " + notice in page.text
+        assert 'id="m-period" name="period" value="2025-03"' in page.text
         params = {"unit": "G1", "kind": "monthly", "period": "2025-03", "format": "json"}
         over = officer.get("/web/reports/download", params=params)
         assert json.loads(over.content)["provisional"] is False
+
+
+def test_the_reports_page_says_its_periods_are_provisional_at_an_earlier_checkpoint(
+    web: Web, monkeypatch: Any
+) -> None:
+    """The latest checkpoint was signed before the month offered ended: its files hold
+    only what was recorded by then, and the page says so before anyone downloads."""
+    from datetime import UTC, datetime
+
+    import audit.log
+
+    class SignedOn20February(datetime):  # the checkpoint's signing clock (not the ledger's)
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:
+            return datetime(2025, 2, 20, 3, tzinfo=UTC)
+
+    monkeypatch.setattr(audit.log, "datetime", SignedOn20February)
+    make_checkpoint(web.world.ctx.engine)
+    monkeypatch.undo()
+    with at("2025-03-15"):
+        page = web.login("kt.g1").get("/web/reports").text
+    assert 'id="reports-provisional"' in page
+    assert (
+        "Tháng 02/2025: Số liệu tạm tính, kỳ báo cáo chưa kết thúc (kỳ đến hết ngày 28/02/2025, "
+        "checkpoint ký ngày 20/02/2025)" in page
+    )
+    assert "Năm 2024:" not in page  # over when the checkpoint was signed
 
 
 def test_an_inspector_runs_a_full_verification_and_reads_its_verdict(web: Web) -> None:
