@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from ledger.projections.queries.ratios import UnitFigures
+from ledger.projections.queries.ratios import UnitFigures, judged_for_year
 
 MAX_BARS: Final = 40
 WIDTH: Final = 640  # plot width in SVG units (100%)
@@ -32,7 +32,7 @@ class Bar:
     target_bp: int | None
     y: int
     width: int
-    meets: bool | None
+    meets: bool | None  # the share reaches the (yearly) target level: the bar's colour
     welfare: int
     spending: int
 
@@ -43,6 +43,8 @@ class Chart:
     target_bp: int | None
     target_x: int | None
     height: int
+    # the target is for a year: a shorter period's shares are compared with it for reference
+    yearly: bool = True
     width: int = WIDTH + LABEL + 60
     label: int = LABEL
     plot: int = WIDTH
@@ -62,7 +64,7 @@ def welfare_chart(figures: list[UnitFigures]) -> Chart:
             target_bp=f.welfare_target_bp,
             y=TOP + i * (BAR + GAP),
             width=0 if f.welfare_share_bp is None else _x(f.welfare_share_bp),
-            meets=f.meets_target,
+            meets=f.reaches_target,
             welfare=f.welfare,
             spending=f.spending,
         )
@@ -75,4 +77,5 @@ def welfare_chart(figures: list[UnitFigures]) -> Chart:
         target_bp=target,
         target_x=None if target is None else _x(target),
         height=TOP + len(bars) * (BAR + GAP) + 24,
+        yearly=not figures or judged_for_year(figures[0].period),
     )

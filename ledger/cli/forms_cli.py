@@ -37,6 +37,7 @@ from ledger.cli.common import (
 from ledger.domain.catalogue import SpendingCategory, WelfareKind
 from ledger.domain.errors import LedgerError
 from ledger.domain.periods import Period, parse_period
+from ledger.projections.queries.ratios import judged_for_year, reference_note_vi, verdict_vi
 from ledger.reports.asof import AsOf
 from ledger.reports.compute import (
     NOTHING_RECORDED_EN,
@@ -414,10 +415,6 @@ def _pct(bp: int | None) -> str:
     return "—" if bp is None else fmt_bp(bp)
 
 
-def _verdict(ok: bool | None) -> str:
-    return {True: "ĐẠT", False: "CHƯA ĐẠT", None: "—"}[ok]
-
-
 @app.command("structure")
 def structure(
     unit: UnitArg,
@@ -458,6 +455,7 @@ def print_structure(s: Structure) -> None:
     out = console()
     out.print(f"{s.unit.code} — {s.unit.name}; kỳ {s.period.label_vi}")
     _provisional(s.status)
+    yearly = judged_for_year(s.period)
     out.print(f"Checkpoint: kích thước cây {s.asof.size}, gốc {s.asof.root}")
     rows = []
     for c in s.categories:
@@ -470,7 +468,7 @@ def print_structure(s: Structure) -> None:
                 fmt_money(c.amount),
                 _pct(c.share_bp),
                 bounds,
-                _verdict(c.within_limits) if bounds else "",
+                verdict_vi(c.within_limits, yearly, limits=True) if bounds else "",
             )
         )
     rows.append(
@@ -487,14 +485,24 @@ def print_structure(s: Structure) -> None:
     if s.nothing_spent_notice:
         out.print(f"{s.nothing_spent_notice} (≥ {target}) / {NOTHING_SPENT_EN}", style="bold")
     else:
+        said = verdict_vi(s.total.reaches_target, yearly)
+        if not yearly and s.total.reaches_target is not None:
+            said += f" ({reference_note_vi(s.period)})"
         out.print(
-            f"Tỷ lệ chi phúc lợi / tổng chi: {_pct(s.total.share_bp)} — mục tiêu ≥ {target}: "
-            f"{_verdict(s.total.meets_target)}"
+            f"Tỷ lệ chi phúc lợi / tổng chi: {_pct(s.total.share_bp)} — mục tiêu năm ≥ "
+            f"{target}: {said}"
         )
     out.print(
         rows_table(
             "Theo đơn vị, tỷ lệ thấp nhất trước (worst first)",
-            ["Đơn vị", "Tên", "Tổng chi", "Chi phúc lợi", "Tỷ lệ", "Mục tiêu"],
+            [
+                "Đơn vị",
+                "Tên",
+                "Tổng chi",
+                "Chi phúc lợi",
+                "Tỷ lệ",
+                "Mục tiêu năm" if yearly else "So với mục tiêu năm (tạm tính)",
+            ],
             [
                 (
                     c.code,
@@ -502,7 +510,7 @@ def print_structure(s: Structure) -> None:
                     fmt_money(c.spending),
                     fmt_money(c.welfare),
                     _pct(c.share_bp),
-                    _verdict(c.meets_target),
+                    verdict_vi(c.reaches_target, yearly),
                 )
                 for c in s.children
             ]

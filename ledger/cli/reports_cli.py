@@ -40,9 +40,15 @@ from ledger.projections.queries.history import (
     member_history,
     with_names,
 )
-from ledger.projections.queries.ratios import UnitFigures, unit_figures
+from ledger.projections.queries.ratios import (
+    UnitFigures,
+    judged_for_year,
+    reference_note_vi,
+    unit_figures,
+    verdict_vi,
+)
 from ledger.projections.queries.remittance import Remittance, judged_period, remittance
-from ledger.reports.provisional import not_begun
+from ledger.reports.provisional import not_begun, period_status
 
 PeriodOpt = Annotated[
     str,
@@ -204,12 +210,9 @@ def print_history(h: MemberHistory) -> None:
 # --- ratios ------------------------------------------------------------------------------------
 
 
-def _verdict(ok: bool | None) -> str:
-    return {True: "ĐẠT", False: "CHƯA ĐẠT", None: "—"}[ok]
-
-
 def print_figures(f: UnitFigures) -> None:
     out = console()
+    yearly = judged_for_year(f.period)
     out.print(f"{f.unit} — {f.name} ({f.level}); kỳ {f.period.label_vi} ({f.period.label})")
     income = f.of("income")
     out.print(
@@ -238,7 +241,7 @@ def print_figures(f: UnitFigures) -> None:
                 fmt_money(amount),
                 _pct(share.share_bp if share else None),
                 bounds,
-                _verdict(share.within_limits) if share and bounds else "",
+                verdict_vi(share.within_limits, yearly, limits=True) if share and bounds else "",
             )
         )
     spending_rows.append(("Tổng chi", fmt_money(f.spending), "100%" if f.spending else "—", "", ""))
@@ -276,15 +279,27 @@ def print_figures(f: UnitFigures) -> None:
             "(nothing spent in the period: no welfare share to judge)"
         )
     else:
+        said = verdict_vi(f.reaches_target, yearly)
+        if not yearly and f.reaches_target is not None:
+            said += f" ({reference_note_vi(f.period)})"
+        elif yearly and period_status(f.period).provisional:
+            said += " (tạm tính: năm chưa kết thúc / provisional: the year is not over)"
         out.print(
             f"Tỷ lệ chi phúc lợi / tổng chi (welfare share): {_pct(f.welfare_share_bp)} "
-            f"— mục tiêu {target}: {_verdict(f.meets_target)}"
+            f"— mục tiêu năm {target}: {said}"
         )
     if f.children:
         out.print(
             rows_table(
                 "Đơn vị trực thuộc (children, including their own descendants)",
-                ["Đơn vị", "Tên", "Tổng chi", "Chi phúc lợi", "Tỷ lệ", "Mục tiêu"],
+                [
+                    "Đơn vị",
+                    "Tên",
+                    "Tổng chi",
+                    "Chi phúc lợi",
+                    "Tỷ lệ",
+                    "Mục tiêu năm" if yearly else "So với mục tiêu năm (tạm tính)",
+                ],
                 [
                     (
                         c.unit,
@@ -292,7 +307,7 @@ def print_figures(f: UnitFigures) -> None:
                         fmt_money(c.spending),
                         fmt_money(c.welfare),
                         _pct(c.welfare_share_bp),
-                        _verdict(c.meets_target),
+                        verdict_vi(c.reaches_target, yearly),
                     )
                     for c in f.children
                 ],

@@ -33,7 +33,7 @@ class Bar:
     code: str
     label: str
     share_bp: int | None
-    meets_target: bool | None = None
+    reaches_target: bool | None = None  # the share is at least the (yearly) target level
 
 
 def _pct(bp: int | None) -> str:
@@ -56,7 +56,7 @@ def _save(fig: Figure, fmt: str) -> bytes:
 def share_bars(structure: Structure) -> list[Bar]:
     """The bars of `share_chart`, worst first (units without spending last)."""
     return [
-        Bar(c.code, f"{c.code} {c.name}"[:48], c.share_bp, c.meets_target)
+        Bar(c.code, f"{c.code} {c.name}"[:48], c.share_bp, c.reaches_target)
         for c in structure.children
     ]
 
@@ -69,7 +69,7 @@ def share_chart(structure: Structure, fmt: str) -> bytes:
         ax = fig.add_subplot()
         for i, b in enumerate(bars):
             share = 0 if b.share_bp is None else b.share_bp
-            ok = b.meets_target is not False
+            ok = b.reaches_target is not False
             (rect,) = ax.barh(i, share / 100, color=_MEETS if ok else _BELOW).patches
             rect.set_gid(f"bar-{b.code}")
             ax.text(share / 100 + 0.8, i, _pct(b.share_bp), va="center", fontsize=8)
@@ -80,7 +80,9 @@ def share_chart(structure: Structure, fmt: str) -> bytes:
         ax.set_xlabel("Tỷ lệ chi phúc lợi / tổng chi (%)")
         ax.set_title(
             f"Tỷ lệ chi phúc lợi — {structure.unit.code} {structure.unit.name}, "
-            f"{structure.period.label_vi} (mục tiêu ≥ {_pct(target)})",
+            f"{structure.period.label_vi} (mục tiêu năm ≥ {_pct(target)}"
+            + ("" if structure.total.yearly else "; tạm tính, so với mức của năm")
+            + ")",
             fontsize=10,
         )
         fig.tight_layout()
@@ -113,7 +115,7 @@ def trend_chart(structure: Structure, points: list[TrendPoint], fmt: str) -> byt
             (rect,) = ax.bar(
                 i,
                 p.share_bp / 100,
-                color=_TARGET if target is None else (_MEETS if p.meets_target else _BELOW),
+                color=_TARGET if target is None else (_MEETS if p.reaches_target else _BELOW),
             ).patches
             rect.set_gid(f"bar-{p.month}")
         ax.set_xticks(

@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from ledger.domain.catalogue import SpendingCategory
 from ledger.domain.money import to_million
+from ledger.projections.queries.ratios import verdict_vi
 from ledger.reports.compute import SOURCE_VI, Report, ReportRow, checkpoint_line, period_line
 from ledger.reports.structure import Structure
 
@@ -138,8 +139,13 @@ def _percent(bp: int | None) -> str:
     return f"{whole},{frac:02d}"
 
 
-def _judged(ok: bool | None) -> str:
-    return {True: "đạt", False: "chưa đạt", None: ""}[ok]
+def _judged(ok: bool | None, yearly: bool, *, limits: bool = False) -> str:
+    """đạt / chưa đạt for a year; for a shorter period, where it stands against the yearly
+    level, marked tạm tính (`ratios.verdict_vi`: no verdict); blank when nothing is compared."""
+    if ok is None:
+        return ""
+    said = verdict_vi(ok, yearly, limits=limits).lower()
+    return said if yearly else f"{said} (tạm tính)"
 
 
 def structure_to_json(s: Structure) -> bytes:
@@ -191,7 +197,7 @@ def structure_to_csv(s: Structure) -> bytes:
             _percent(t.share_bp),
             _percent(t.target_bp),
             "",
-            _judged(t.meets_target),
+            _judged(t.reaches_target, t.yearly),
             t.welfare,
             t.welfare,
         ]
@@ -207,7 +213,7 @@ def structure_to_csv(s: Structure) -> bytes:
                 _percent(c.share_bp),
                 _percent(c.min_bp),
                 _percent(c.max_bp),
-                _judged(c.within_limits) if limited else "",
+                _judged(c.within_limits, t.yearly, limits=True) if limited else "",
                 c.amount,
                 "",
             ]
@@ -222,7 +228,7 @@ def structure_to_csv(s: Structure) -> bytes:
                 _percent(u.share_bp),
                 _percent(u.target_bp),
                 "",
-                _judged(u.meets_target),
+                _judged(u.reaches_target, u.yearly),
                 u.spending,
                 u.welfare,
             ]

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.domain.catalogue import SpendingCategory
 from ledger.domain.money import compare_share, share_bp
 from ledger.domain.periods import Period
-from ledger.projections.queries.ratios import CategoryShare, shown_share
+from ledger.projections.queries.ratios import CategoryShare, judged_for_year, shown_share
 from ledger.projections.queries.tree import TreeHistory, UnitNode
 from ledger.reports.asof import AsOf, in_list, resolve, snapshot, unit_node
 from ledger.reports.measures import Scope
@@ -55,17 +55,26 @@ class _Judged:
     welfare: int
     spending: int
     target_bp: int | None
+    yearly: bool  # its period is a calendar year: the yearly target gives it a verdict
 
     @property
     def share_bp(self) -> int | None:
-        return shown_share(share_bp(self.welfare, self.spending), self.meets_target, self.target_bp)
+        return shown_share(
+            share_bp(self.welfare, self.spending), self.reaches_target, self.target_bp
+        )
 
     @property
-    def meets_target(self) -> bool | None:
+    def reaches_target(self) -> bool | None:
+        """The share is at least the (yearly) target level."""
         if self.target_bp is None:
             return None
         against = compare_share(self.welfare, self.spending, self.target_bp)
         return None if against is None else against >= 0
+
+    @property
+    def meets_target(self) -> bool | None:
+        """The verdict, for a calendar year only (`ratios.judged_for_year`)."""
+        return self.reaches_target if self.yearly else None
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class UnitShare(_Judged):
     welfare: int
     spending: int
     target_bp: int | None
+    yearly: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +95,7 @@ class UnitShare(_Judged):
             "welfare_share_bp": self.share_bp,
             "welfare_target_bp": self.target_bp,
             "meets_target": self.meets_target,
+            "reaches_target": self.reaches_target,
         }
 
 
@@ -126,6 +137,7 @@ class Structure:
             "nothing_spent": self.nothing_spent,
             "checkpoint": self.asof.as_dict(),
             **{k: v for k, v in self.total.as_dict().items() if k not in ("unit", "name")},
+            "target_judged": "year" if judged_for_year(self.period) else "reference",
             "categories": [
                 c.__dict__ | {"within_limits": c.within_limits} for c in self.categories
             ],
@@ -143,6 +155,7 @@ class TrendPoint(_Judged):
     welfare: int
     spending: int
     target_bp: int | None = None
+    yearly: bool = False  # a month: compared with the yearly level, no verdict
 
 
 # What each unit spent: (unit, the day its chain of parents is taken on, amounts). A unit
@@ -213,7 +226,12 @@ def spending_structure(
         a = _rolled(history, code, own, below=below, direct=direct)
         n = tree.node(code)
         return UnitShare(
-            code, n.name, a["welfare"], sum(a.values()), _target(ledger, asof, code, last_day)
+            code,
+            n.name,
+            a["welfare"],
+            sum(a.values()),
+            _target(ledger, asof, code, last_day),
+            judged_for_year(period),
         )
 
     total = share_of(unit)

@@ -53,11 +53,15 @@ def test_reports_show_the_read_models(world, database_url: str, tmp_path: Path) 
     approve(world, r["house"])
     home = tmp_path / "home"
     g1 = as_json(cli(home, database_url, "ratios G1 --period 2025-03 --json"))
-    assert (g1["spending"]["total"], g1["welfare_share_bp"], g1["meets_target"]) == (
+    assert (g1["spending"]["total"], g1["welfare_share_bp"], g1["reaches_target"]) == (
         22_300_000,
         9327,
         True,
     )
+    # the 60% target is a year's: March reaches its level, and is given no verdict
+    assert (g1["meets_target"], g1["target_judged"]) == (None, "reference")
+    year = as_json(cli(home, database_url, "ratios G1 --period 2025 --json"))
+    assert (year["meets_target"], year["target_judged"]) == (True, "year")
     text = ok(cli(home, database_url, "ratios D --period 2025-03")).stdout
     assert "22.600.000 đ" in text and "93,36%" in text and "Tỷ lệ chi phúc lợi" in text
     history = as_json(cli(home, database_url, "history DV002 --json"))
@@ -202,8 +206,16 @@ def test_ratios_and_beneficiaries_of_a_period_with_nothing_say_so(  # type: igno
         assert "Số người" in march and "Không có khoản phúc lợi" not in march
         shown = " ".join(ok(cli(home, database_url, "ratios G1 --period 2025-03")).stdout.split())
         assert (
-            "(welfare share): 34,78% — mục tiêu ≥ 60%: CHƯA ĐẠT" in shown
+            "(welfare share): 34,78% — mục tiêu năm ≥ 60%: dưới mức (tạm tính: mục tiêu tính "
+            "cho cả năm, không đánh giá đạt / chưa đạt cho Tháng 03/2025"
+            in shown
             and "Tổng chi trong kỳ bằng 0" not in shown
+        )
+        assert "ĐẠT" not in shown  # a month cannot meet or miss a yearly target
+        shown = " ".join(ok(cli(home, database_url, "ratios G1 --period 2025")).stdout.split())
+        assert (
+            "(welfare share): 60,53% — mục tiêu năm ≥ 60%: ĐẠT (tạm tính: năm chưa kết thúc"
+            in shown
         )
 
 

@@ -491,7 +491,7 @@ def test_a_row_is_named_by_its_ref_or_by_the_stt_printed_on_the_form(world, year
 def test_structure_shares_against_the_policy(world, year) -> None:  # type: ignore[no-untyped-def]
     s = spending_structure(world.ledger, "D", MARCH)
     assert (s.total.welfare, s.total.spending, s.total.share_bp) == (50_800_000, 60_300_000, 8425)
-    assert s.total.target_bp == 6000 and s.total.meets_target is True
+    assert s.total.target_bp == 6000 and s.total.reaches_target is True
     cats = {c.category: (c.amount, c.share_bp, c.within_limits) for c in s.categories}
     assert cats == {
         "welfare": (50_800_000, 8425, True),
@@ -499,7 +499,7 @@ def test_structure_shares_against_the_policy(world, year) -> None:  # type: igno
         "administration": (6_000_000, 995, True),
         "movement": (3_500_000, 580, None),
     }
-    assert [(c.code, c.share_bp, c.meets_target) for c in s.children] == [
+    assert [(c.code, c.share_bp, c.reaches_target) for c in s.children] == [
         ("G2", 5000, False),
         ("G1", 9460, True),
     ]
@@ -518,14 +518,14 @@ def test_structure_compares_with_the_policy_the_checkpoint_holds(world, year) ->
     )
     pinned = spending_structure(world.ledger, "D", MARCH)
     assert pinned.asof.size == year["cp1"] and pinned.asof.behind == 1
-    assert [(c.code, c.target_bp, c.meets_target) for c in pinned.children] == [
+    assert [(c.code, c.target_bp, c.reaches_target) for c in pinned.children] == [
         ("G2", 6000, False),
         ("G1", 6000, True),
     ]
     assert spending_structure(world.ledger, "G1", MARCH).total.target_bp == 6000
     make_checkpoint(world.ctx.engine)
     now = spending_structure(world.ledger, "D", MARCH)
-    assert [(c.code, c.target_bp, c.meets_target) for c in now.children] == [
+    assert [(c.code, c.target_bp, c.reaches_target) for c in now.children] == [
         ("G2", 6000, False),
         ("G1", 9500, False),  # 94,60% under its own stricter 95%
     ]
@@ -562,18 +562,18 @@ def test_a_unions_own_lower_target_and_looser_limits_do_not_loosen_what_it_is_ju
     assert world.ledger.policy_for("G2", date(2025, 3, 31)).welfare_target_bp == 3000  # its own
     make_checkpoint(world.ctx.engine)
     s = spending_structure(world.ledger, "G2", MARCH)
-    assert (s.total.share_bp, s.total.target_bp, s.total.meets_target) == (5000, 6000, False)
+    assert (s.total.share_bp, s.total.target_bp, s.total.reaches_target) == (5000, 6000, False)
     assert {c.category: (c.max_bp, c.within_limits) for c in s.categories}["administration"] == (
         1500,
         False,
     )
     d = spending_structure(world.ledger, "D", MARCH)
-    assert [(c.code, c.target_bp, c.meets_target) for c in d.children] == [
+    assert [(c.code, c.target_bp, c.reaches_target) for c in d.children] == [
         ("G2", 6000, False),
         ("G1", 6000, True),
     ]
     figures = unit_figures(world.ledger, "G2", MARCH)
-    assert (figures.welfare_target_bp, figures.meets_target) == (6000, False)
+    assert (figures.welfare_target_bp, figures.reaches_target) == (6000, False)
     limits = {c.category: (c.min_bp, c.max_bp, c.within_limits) for c in figures.categories}
     assert limits["administration"] == (None, 1500, False)
     assert limits["welfare"] == (4000, None, True)
@@ -589,7 +589,7 @@ def test_a_unions_own_stricter_target_and_limits_are_honoured(world, year) -> No
         category_limits={"movement": {"min_bp": None, "max_bp": 500}},
     )
     figures = unit_figures(world.ledger, "G1", MARCH)
-    assert (figures.welfare_target_bp, figures.meets_target) == (9500, False)
+    assert (figures.welfare_target_bp, figures.reaches_target) == (9500, False)
     limits = {c.category: (c.min_bp, c.max_bp, c.within_limits) for c in figures.categories}
     # G1's own version has no welfare minimum nor administration maximum: P's still hold.
     assert limits["movement"] == (None, 500, False)
@@ -691,11 +691,14 @@ def test_the_structure_is_exported_as_csv_by_the_command_line_as_by_the_web(  # 
     assert lines[0] == "Cơ cấu chi — D — Công đoàn KCN VSIP (Cấp trên trực tiếp cơ sở)"
     assert lines[4:7] == [
         "Tổng chi;D;Công đoàn KCN VSIP;60,300;;;;;60300000;50800000",
-        "Chi phúc lợi;D;Công đoàn KCN VSIP;50,800;84,25;60,00;;đạt;50800000;50800000",
-        "Nội dung chi;welfare;Chăm lo, phúc lợi đoàn viên;50,800;84,25;40,00;;đạt;50800000;",
+        "Chi phúc lợi;D;Công đoàn KCN VSIP;50,800;84,25;60,00;;từ mức trở lên (tạm tính);"
+        "50800000;50800000",
+        "Nội dung chi;welfare;Chăm lo, phúc lợi đoàn viên;50,800;84,25;40,00;;"
+        "trong giới hạn (tạm tính);50800000;",
     ]
     assert (
-        "Đơn vị;G2;CĐCS Công ty Gỗ Thuận An;14,000;50,00;60,00;;chưa đạt;14000000;7000000" in lines
+        "Đơn vị;G2;CĐCS Công ty Gỗ Thuận An;14,000;50,00;60,00;;dưới mức (tạm tính);14000000;"
+        "7000000" in lines
     )
     as_json = tmp_path / "s.json"
     ok(cli(home, database_url, f"report structure D --period 2025-03 --out {as_json}"))
@@ -921,11 +924,11 @@ def test_a_share_rounding_to_the_target_is_still_under_it(world) -> None:  # typ
     make_checkpoint(world.ctx.engine)
     figures = unit_figures(world.ledger, "G1", MARCH)
     assert (figures.welfare, figures.spending) == (599_960, 1_000_000)
-    assert (figures.welfare_share_bp, figures.meets_target) == (5999, False)
+    assert (figures.welfare_share_bp, figures.reaches_target) == (5999, False)
     s = spending_structure(world.ledger, "G1", MARCH)
-    assert (s.total.share_bp, s.total.meets_target) == (5999, False)
+    assert (s.total.share_bp, s.total.reaches_target) == (5999, False)
     [ratios] = [f for f in detect(world.ctx, period="2025-03").findings if f.rule == "union_ratios"]
     assert ratios.unit == "G1" and ratios.amount == 40  # 40 đ more of the same total meets it
     assert "59,99% tổng chi, dưới chỉ tiêu 60%" in ratios.explanation_vi
     _expense(world, "2025-03-11", "G1", "welfare", 100, None)  # 600.060 of 1.000.100: 60%
-    assert unit_figures(world.ledger, "G1", MARCH).meets_target is True
+    assert unit_figures(world.ledger, "G1", MARCH).reaches_target is True

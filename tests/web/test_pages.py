@@ -216,6 +216,20 @@ def test_the_inspectors_page_shows_the_latest_year_with_data_by_default_and_says
     assert 'name="period" value="2025"' in asked and "period-note" not in asked
 
 
+def test_the_inspectors_chart_of_a_quarter_compares_with_the_yearly_target_for_reference(
+    web: Web,
+) -> None:
+    """The chart of a quarter coloured its unions as meeting or missing the 60% target, a
+    target set for a year: it now says the quarter's shares are for reference only."""
+    inspector = web.login("ubkt")
+    year = inspector.get("/web/inspector", params={"unit": "P", "period": "2024"}).text
+    assert "so với mục tiêu năm" in year and 'id="chart-reference"' not in year
+    quarter = inspector.get("/web/inspector", params={"unit": "P", "period": "2024-Q3"}).text
+    assert 'data-unit="G1"' in quarter
+    assert 'id="chart-reference"' in quarter
+    assert "Tạm tính: mục tiêu tính cho cả năm" in quarter
+
+
 def test_the_english_switch_keeps_vietnamese_amounts_and_dates(web: Web) -> None:
     member = web.login("DV001")
     r = member.get("/web/lang/en", params={"next": "/web/me"})

@@ -20,6 +20,10 @@ Invariants:
   oversight`): the highest target and the strictest limits in force at the unit or any
   union above it, so a union's own version can tighten them, never loosen them. Decimal
   appears only when a share is printed.
+- The target (and the category limits) are set for a year ("ít nhất 60% tổng chi"): only a
+  calendar year is judged met or not (`meets_target`). A month, quarter or Tết year shows
+  whether its own share reaches the yearly level (`reaches_target`), for reference, and is
+  given no verdict (`meets_target` None): a month cannot meet or miss a yearly target.
 """
 
 from __future__ import annotations
@@ -126,6 +130,32 @@ class CategoryShare:
         return low and high
 
 
+def judged_for_year(period: Period) -> bool:
+    """Whether a yearly target or limit gives `period` a verdict: a calendar year only."""
+    return period.kind == "year"
+
+
+def verdict_vi(ok: bool | None, yearly: bool, *, limits: bool = False) -> str:
+    """How a target (or, with `limits`, a category's limits) stands, in Vietnamese: ĐẠT or
+    CHƯA ĐẠT for a year; for a shorter period, where its share stands against the yearly
+    level (no verdict: the target is for a year); a dash when nothing is compared."""
+    if ok is None:
+        return "—"
+    if yearly:
+        return "ĐẠT" if ok else "CHƯA ĐẠT"
+    if limits:
+        return "trong giới hạn" if ok else "ngoài giới hạn"
+    return "từ mức trở lên" if ok else "dưới mức"
+
+
+def reference_note_vi(period: Period) -> str:
+    """What a shorter period's comparison with a yearly target is (said once, beside it)."""
+    return (
+        f"tạm tính: mục tiêu tính cho cả năm, không đánh giá đạt / chưa đạt cho "
+        f"{period.label_vi} (for reference: the target is for a whole year)"
+    )
+
+
 def shown_share(share: int | None, meets: bool | None, target: int | None) -> int | None:
     """59,996% is shown 60,00% by rounding: under a 60% target, show it as 59,99%."""
     if share is None or meets is not False or target is None:
@@ -166,15 +196,21 @@ class UnitFigures:
     def welfare_share_bp(self) -> int | None:
         """Rounded half-up, except that a share under the target is never shown at it."""
         return shown_share(
-            share_bp(self.welfare, self.spending), self.meets_target, self.welfare_target_bp
+            share_bp(self.welfare, self.spending), self.reaches_target, self.welfare_target_bp
         )
 
     @property
-    def meets_target(self) -> bool | None:
+    def reaches_target(self) -> bool | None:
+        """The period's welfare share is at least the (yearly) target level."""
         if self.welfare_target_bp is None:
             return None
         against = compare_share(self.welfare, self.spending, self.welfare_target_bp)
         return None if against is None else against >= 0
+
+    @property
+    def meets_target(self) -> bool | None:
+        """The verdict: for a calendar year only (see the module's invariants)."""
+        return self.reaches_target if judged_for_year(self.period) else None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -192,6 +228,8 @@ class UnitFigures:
             "welfare_share_bp": self.welfare_share_bp,
             "welfare_target_bp": self.welfare_target_bp,
             "meets_target": self.meets_target,
+            "reaches_target": self.reaches_target,
+            "target_judged": "year" if judged_for_year(self.period) else "reference",
             "categories": [
                 c.__dict__ | {"within_limits": c.within_limits} for c in self.categories
             ],
