@@ -114,8 +114,10 @@ def field_path(loc: Sequence[Any]) -> str:
     return out or "body"
 
 
-def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    """The refusal of a request that does not fit its model, for the API and the web pages
+    alike: `invalid_json` for a body that is not JSON, else `invalid_request` with one problem
+    per field, each said in Vietnamese and in English (never pydantic's English alone)."""
     problems = []
     for err in exc.errors():
         msg = validation_en(err)
@@ -124,33 +126,32 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
             where_vi = f" (ký tự thứ {at})" if at is not None else ""
             where_en = f" (at character {at})" if at is not None else ""
             detail = (err.get("ctx") or {}).get("error")  # the parser's words, English
-            return JSONResponse(
-                body(
-                    "invalid_json",
-                    f"Nội dung yêu cầu không phải JSON hợp lệ{where_vi}",
-                    f"The request body is not valid JSON{where_en}",
-                    [
-                        (
-                            "body",
-                            "invalid_json",
-                            f"không đọc được JSON{where_vi}",
-                            f"{msg}{where_en}" + (f": {detail}" if detail else ""),
-                        )
-                    ],
-                ),
-                status_code=422,
+            return body(
+                "invalid_json",
+                f"Nội dung yêu cầu không phải JSON hợp lệ{where_vi}",
+                f"The request body is not valid JSON{where_en}",
+                [
+                    (
+                        "body",
+                        "invalid_json",
+                        f"không đọc được JSON{where_vi}",
+                        f"{msg}{where_en}" + (f": {detail}" if detail else ""),
+                    )
+                ],
             )
         problems.append((field_path(err.get("loc", ())), "invalid_field", validation_vi(err), msg))
     first = problems[0][0] if problems else "body"
-    return JSONResponse(
-        body(
-            "invalid_request",
-            f"Yêu cầu không hợp lệ: {first}",
-            f"The request is invalid: {first}",
-            problems,
-        ),
-        status_code=422,
+    return body(
+        "invalid_request",
+        f"Yêu cầu không hợp lệ: {first}",
+        f"The request is invalid: {first}",
+        problems,
     )
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(validation_body(exc), status_code=422)
 
 
 _HTTP_CODES = {

@@ -279,8 +279,9 @@ def dispute(
     who: Member,
     entry: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=40)] = "",
-    # the form's 2000 characters, each line break posted as CRLF: DisputeIn counts them
-    text: Annotated[str, Form(max_length=4000)] = "",
+    # the form's 2000 characters, each line break posted as CRLF: DisputeIn counts them and
+    # names its own limit (the form parser bounds a field at 1 MiB)
+    text: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     try:

@@ -29,6 +29,7 @@ from api import errors
 from api.auth import AuthError, RateLimited
 from api.body import JsonRoute
 from api.errors import ApiError
+from api.web import text
 from api.web.render import SECURITY_HEADERS, render
 from api.web.session import (
     LoginRequired,
@@ -55,22 +56,12 @@ def _refusal(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
         return exc.status, errors.body(exc.code, exc.vi, exc.en), headers
     assert isinstance(exc, RequestValidationError)
-    problems = []
-    for err in exc.errors():
-        where = errors.field_path(err.get("loc", ()))
-        msg = str(err.get("msg", "invalid"))
-        problems.append((where, "invalid_field", f"giá trị không hợp lệ ({msg})", msg))
-    first = problems[0][0] if problems else "body"
-    return (
-        422,
-        errors.body(
-            "invalid_request",
-            f"Dữ liệu nhập không hợp lệ: {first}",
-            f"The input is not valid: {first}",
-            problems,
-        ),
-        {},
-    )
+    out = errors.validation_body(exc)  # the API's words, each problem in both languages
+    if out["code"] == "invalid_request":  # the headline names the field as the form does
+        first = out["problems"][0]["field"] if out["problems"] else "body"
+        out["message_vi"] = f"Dữ liệu nhập không hợp lệ: {text.field_label('vi', first) or first}"
+        out["message_en"] = f"The input is not valid: {text.field_label('en', first) or first}"
+    return 422, out, {}
 
 
 def refusal_response(request: Request, exc: Exception) -> Response:

@@ -207,3 +207,36 @@ def test_the_inspector_reads_a_disputes_period_as_people_write_it(web: Web) -> N
         said[lang] = _text(page.text)
     assert "Kỳ Tháng 09/2024" in said["vi"] and "2024-09" not in said["vi"]
     assert "Period Month 09/2024" in said["en"] and "2024-09" not in said["en"]
+
+
+def test_a_crafted_dispute_is_refused_naming_the_field_in_words_and_stores_nothing(
+    web: Web,
+) -> None:
+    """A reason longer than the form's field, posted by hand, was answered with pydantic's
+    English words inside the Vietnamese ("giá trị không hợp lệ (String should have at most 40
+    characters)"), unlike the API's refusals; and a text over 4000 characters was said to be
+    over 4000 while the form allows 2000."""
+    entry = web.events["gift1"]
+    member = web.login("DV001")
+    csrf = csrf_of(member.get("/web/me").text)
+    as_json = {"Accept": "application/json"}
+    with at("2024-09-10"):
+        r = member.post(
+            "/web/me/disputes",
+            data={"csrf": csrf, "entry": entry, "reason": "x" * 41, "text": "Chưa nhận"},
+            headers=as_json,
+        )
+        assert r.status_code == 422
+        assert r.json()["code"] == "invalid_request"
+        assert [(p["field"], p["message_vi"], p["message_en"]) for p in r.json()["problems"]] == [
+            ("reason", "quá dài (tối đa 40 ký tự)", "String should have at most 40 characters")
+        ]
+        page = member.post(
+            "/web/me/disputes",
+            data={"csrf": csrf, "entry": entry, "reason": "other", "text": "a" * 4001},
+        )
+        assert page.status_code == 422
+        said = _text(page.text)
+        assert "Nội dung phản ánh: quá dài (tối đa 2000 ký tự)" in said
+        assert "4000" not in said and "String should" not in said
+    assert web.world.ledger.get_member("DV001").statements == []
