@@ -942,7 +942,8 @@ class Ledger(Application[UUID]):
             try:
                 normal = normalize_indexed(kind, value)
             except (ValueError, TypeError) as exc:
-                problems.append(problem(f"openings.{field_}", "invalid_value", str(exc), str(exc)))
+                vi, _, en = str(exc).partition(" / ")  # ledger.privacy says "vi / en"
+                problems.append(problem(f"openings.{field_}", "invalid_value", vi, en or vi))
                 continue
             if normal != value:
                 problems.append(

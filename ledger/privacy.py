@@ -114,8 +114,8 @@ def normalize_citizen_id(s: str) -> str:
     digits = _SEPARATORS.sub("", s) if isinstance(s, str) else ""
     if not (_DIGITS.fullmatch(digits) and len(digits) in (9, 12)):
         raise ValueError(
-            "citizen_id: must be 12 digits (CCCD) or 9 digits (CMND) / "
-            "số định danh phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND)"
+            "số định danh phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND) / "
+            "must be 12 digits (CCCD) or 9 digits (CMND)"
         )
     return digits
 
@@ -132,15 +132,15 @@ def normalize_bank_account(bank_code: str, number: str) -> str:
     code = canonical_bank(typed) if len(typed) <= MAX_BANK_TEXT else None
     if code is None:
         raise ValueError(
-            f"bank_code: {typed[:MAX_BANK_TEXT]!r} is not a Vietnamese bank the ledger knows "
-            "(give its code, name or NAPAS BIN, e.g. VCB, Vietcombank, 970436) / "
             f"mã ngân hàng {typed[:MAX_BANK_TEXT]!r} không có trong danh mục ngân hàng "
-            "(ghi mã, tên hoặc mã BIN NAPAS, ví dụ VCB, Vietcombank, 970436)"
+            "(ghi mã, tên hoặc mã BIN NAPAS, ví dụ VCB, Vietcombank, 970436) / "
+            f"{typed[:MAX_BANK_TEXT]!r} is not a Vietnamese bank the ledger knows "
+            "(give its code, name or NAPAS BIN, e.g. VCB, Vietcombank, 970436)"
         )
     digits = _SEPARATORS.sub("", number) if isinstance(number, str) else ""
     if not (_DIGITS.fullmatch(digits) and 6 <= len(digits) <= 20):
         raise ValueError(
-            "bank_account: number must be 6-20 digits / số tài khoản phải gồm 6-20 chữ số"
+            "số tài khoản phải gồm 6-20 chữ số / the account number must be 6-20 digits"
         )
     return f"{code}:{digits}"
 
@@ -378,8 +378,8 @@ def normalize_household(s: str) -> str:
     value = _HOUSEHOLD_SEPARATORS.sub("", typed)
     if not (_HOUSEHOLD.match(typed) and value):
         raise ValueError(
-            "household: must be 1–40 letters, digits, '/', '.' or '-' "
-            "/ mã hộ gồm 1–40 chữ, số, '/', '.' hoặc '-'"
+            "mã hộ gồm 1–40 chữ, số, '/', '.' hoặc '-' / "
+            "must be 1–40 letters, digits, '/', '.' or '-'"
         )
     return value
 
@@ -389,7 +389,7 @@ def normalize_name(s: str) -> str:
     or extra spaces, đ as d (``Nguyễn  Văn An`` and ``NGUYEN VAN AN`` are one)."""
     value = " ".join(fold(s).split()) if isinstance(s, str) else ""
     if not value:
-        raise ValueError("name: empty / họ tên trống")
+        raise ValueError("họ tên trống / the name is empty")
     return value
 
 
@@ -412,9 +412,7 @@ def normalize_indexed(kind: str, value: str) -> str:
         return normalize_citizen_id(value)
     if kind == "bank_account":
         if not isinstance(value, str) or value.count(":") != 1:
-            raise ValueError(
-                "bank_account: expected 'BANK:NUMBER' / cần dạng 'MÃ_NGÂN_HÀNG:SỐ_TÀI_KHOẢN'"
-            )
+            raise ValueError("cần dạng 'MÃ_NGÂN_HÀNG:SỐ_TÀI_KHOẢN' / expected 'BANK:NUMBER'")
         bank_code, number = value.split(":")
         return normalize_bank_account(bank_code, number)
     if kind == "household":

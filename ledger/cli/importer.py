@@ -433,7 +433,8 @@ def sign_entries(
             try:
                 personal[key] = normalise_personal(key, value)
             except (ValueError, TypeError) as exc:
-                problems.append(FileProblem(entry.line, f"personal.{key}", str(exc), str(exc)))
+                vi, _, en = str(exc).partition(" / ")  # ledger.privacy says "vi / en"
+                problems.append(FileProblem(entry.line, f"personal.{key}", vi, en or vi))
                 bad = True
         if bad:
             continue

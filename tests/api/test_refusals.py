@@ -234,3 +234,56 @@ def test_figures_of_a_period_not_begun_are_refused_naming_the_period(api) -> Non
             assert [p["field"] for p in error["problems"]] == ["period"]
         assert api.client.get("/units/G1/ratios?period=2025", headers=kt).status_code == 200
         assert api.client.get("/units/G1/ratios?period=2025-03", headers=kt).status_code == 200
+
+
+def test_a_malformed_citizen_id_bank_account_or_household_is_said_in_each_language(api) -> None:  # type: ignore[no-untyped-def]
+    """A client's own signing (no `ledger.client` normalisation) committing a citizen ID of
+    11 digits was refused with one message holding both languages, English first and the
+    raw field name inside ("citizen_id: must be 12 digits … / số định danh …"), as both its
+    Vietnamese and its English."""
+    from ledger.privacy import make_personal
+
+    w = api.world
+    before = rows(api)
+    said = {}
+    for field, value in (
+        ("citizen_id", "07919000011"),
+        ("bank_account", "XYZ:0123456789"),
+        ("household", "HK#1"),
+    ):
+        personal = {
+            "full_name": "Lê Văn An",
+            "citizen_id": "079190000111",
+            "date_of_birth": "1990-01-01",
+        } | {field: value}
+        commitments, openings = make_personal(personal)
+        item = w.item(
+            "member.join",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-07-01",
+            body={"member": "DV900", "salary_basis": 6_000_000, "personal": commitments},
+        ) | {"openings": openings}
+        with at("2024-07-01"):
+            r = api.client.post("/members", json=item, headers=api.officer("kt.g1"))
+        assert r.status_code == 422, r.text
+        [problem] = r.json()["problems"]
+        assert problem["field"] == f"openings.{field}"
+        said[field] = (problem["message_vi"], problem["message_en"])
+    assert said == {
+        "citizen_id": (
+            "số định danh phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND)",
+            "must be 12 digits (CCCD) or 9 digits (CMND)",
+        ),
+        "bank_account": (
+            "mã ngân hàng 'XYZ' không có trong danh mục ngân hàng (ghi mã, tên hoặc mã BIN "
+            "NAPAS, ví dụ VCB, Vietcombank, 970436)",
+            "'XYZ' is not a Vietnamese bank the ledger knows (give its code, name or NAPAS "
+            "BIN, e.g. VCB, Vietcombank, 970436)",
+        ),
+        "household": (
+            "mã hộ gồm 1–40 chữ, số, '/', '.' hoặc '-'",
+            "must be 1–40 letters, digits, '/', '.' or '-'",
+        ),
+    }
+    assert rows(api) == before

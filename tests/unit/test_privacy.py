@@ -51,7 +51,10 @@ def test_normalize_citizen_id(raw: str, expected: str) -> None:
 def test_normalize_citizen_id_errors(raw: str) -> None:
     with pytest.raises(ValueError) as err:
         normalize_citizen_id(raw)
-    assert str(err.value).startswith("citizen_id: must be 12 digits (CCCD) or 9 digits (CMND)")
+    assert str(err.value) == (
+        "số định danh phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND) / "
+        "must be 12 digits (CCCD) or 9 digits (CMND)"
+    )
 
 
 def test_normalize_bank_account() -> None:
@@ -120,19 +123,19 @@ def test_every_bank_code_and_bin_names_its_own_bank() -> None:
 @pytest.mark.parametrize(
     ("bank", "number", "message"),
     [
-        ("V", "123456", "bank_code"),
-        ("ABCDEFGHIJKL", "123456", "bank_code"),
-        ("VIETCOMBANKK", "123456", "bank_code"),
-        ("970499", "123456", "bank_code"),
-        ("", "123456", "bank_code"),
-        ("VCB" * 40, "123456", "bank_code"),
-        ("VCB", "12345", "bank_account"),
-        ("VCB", "1" * 21, "bank_account"),
-        ("VCB", "12345a", "bank_account"),
+        ("V", "123456", "mã ngân hàng 'V' không có"),
+        ("ABCDEFGHIJKL", "123456", "mã ngân hàng 'ABCDEFGHIJKL' không có"),
+        ("VIETCOMBANKK", "123456", "mã ngân hàng 'VIETCOMBANKK' không có"),
+        ("970499", "123456", "mã ngân hàng '970499' không có"),
+        ("", "123456", "mã ngân hàng '' không có"),
+        ("VCB" * 40, "123456", "mã ngân hàng 'VCBVCB"),
+        ("VCB", "12345", "số tài khoản phải gồm 6-20 chữ số"),
+        ("VCB", "1" * 21, "số tài khoản phải gồm 6-20 chữ số"),
+        ("VCB", "12345a", "số tài khoản phải gồm 6-20 chữ số"),
     ],
 )
 def test_normalize_bank_account_errors(bank: str, number: str, message: str) -> None:
-    with pytest.raises(ValueError, match=f"^{message}:"):
+    with pytest.raises(ValueError, match=f"^{message}"):
         normalize_bank_account(bank, number)
 
 
@@ -140,9 +143,9 @@ def test_an_unknown_bank_is_refused_in_both_languages() -> None:
     with pytest.raises(ValueError) as err:
         normalize_bank_account("XYZBANK", "123456")
     assert str(err.value) == (
-        "bank_code: 'XYZBANK' is not a Vietnamese bank the ledger knows (give its code, name "
-        "or NAPAS BIN, e.g. VCB, Vietcombank, 970436) / mã ngân hàng 'XYZBANK' không có trong "
-        "danh mục ngân hàng (ghi mã, tên hoặc mã BIN NAPAS, ví dụ VCB, Vietcombank, 970436)"
+        "mã ngân hàng 'XYZBANK' không có trong danh mục ngân hàng (ghi mã, tên hoặc mã BIN "
+        "NAPAS, ví dụ VCB, Vietcombank, 970436) / 'XYZBANK' is not a Vietnamese bank the ledger "
+        "knows (give its code, name or NAPAS BIN, e.g. VCB, Vietcombank, 970436)"
     )
 
 
@@ -164,7 +167,9 @@ def test_normalize_household_drops_separators(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize("raw", ["", "-", "./-", "HK_0099", "H" * 41])
 def test_normalize_household_errors(raw: str) -> None:
-    with pytest.raises(ValueError, match=r"^household: must be 1–40 letters"):
+    with pytest.raises(
+        ValueError, match=r"^mã hộ gồm 1–40 chữ, số, '/', '\.' hoặc '-' / must be 1–40 letters"
+    ):
         normalize_household(raw)
 
 
@@ -325,7 +330,7 @@ def test_blind_index_differs_across_kinds_and_keys() -> None:
 def test_blind_index_errors() -> None:
     with pytest.raises(ValueError, match="kind must be one of"):
         blind_index(INDEX_KEY, kind="phone", value="0901234567")
-    with pytest.raises(ValueError, match="citizen_id"):
+    with pytest.raises(ValueError, match="số định danh phải gồm 12 chữ số"):
         blind_index(INDEX_KEY, kind="citizen_id", value="12")
     with pytest.raises(ValueError, match="BANK:NUMBER"):
         blind_index(INDEX_KEY, kind="bank_account", value="001100456789")
