@@ -240,3 +240,27 @@ def test_a_crafted_dispute_is_refused_naming_the_field_in_words_and_stores_nothi
         assert "Nội dung phản ánh: quá dài (tối đa 2000 ký tự)" in said
         assert "4000" not in said and "String should" not in said
     assert web.world.ledger.get_member("DV001").statements == []
+
+
+def test_a_payout_whose_dispute_is_open_is_not_offered_for_confirmation(web: Web) -> None:
+    """A member who said a payout never reached them was still offered "Xác nhận đã nhận"
+    beside "Ủy ban kiểm tra đang xem xét.": one click and their record said both that it
+    did not arrive and that it did. Once the committee has judged, it is offered again."""
+    from audit.detect import detect
+
+    entry = web.events["gift1"]
+    member = web.login("DV001")
+    assert "Xác nhận đã nhận" in _row(member.get("/web/me").text, entry)
+    with at("2024-09-10"):
+        assert _dispute(member, entry).status_code == 303
+    row = _row(member.get("/web/me").text, entry)
+    assert "Ủy ban kiểm tra đang xem xét." in row and "Xác nhận đã nhận" not in row
+    [finding] = [f for f in detect(web.world.ctx).findings if f.rule == "member_dispute"]
+    web.world.submit(
+        "finding.resolve",
+        by=web.world.inspector,
+        unit="G1",
+        body={"finding": finding.id, "rule": "member_dispute", "decision": "dismiss"}
+        | {"note": "Đã giao", "reply": "Quà đã được giao"},
+    )
+    assert "Xác nhận đã nhận" in _row(member.get("/web/me").text, entry)
