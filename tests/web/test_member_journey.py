@@ -264,3 +264,21 @@ def test_a_payout_whose_dispute_is_open_is_not_offered_for_confirmation(web: Web
         | {"note": "Đã giao", "reply": "Quà đã được giao"},
     )
     assert "Xác nhận đã nhận" in _row(member.get("/web/me").text, entry)
+
+
+def test_the_checkpoint_size_is_written_with_the_thousands_dot(web: Web, monkeypatch: Any) -> None:
+    """The member's page said "Điểm kiểm tra gần nhất của sổ: 30484 bút toán." where every
+    other count reads 30.484 (the inspectors' page, the command line)."""
+    from api import queries
+
+    make_checkpoint(web.world.ctx.engine)
+    real = queries.history_with_proofs
+
+    def with_a_large_log(ledger: Any, number: str) -> Any:
+        history = real(ledger, number)
+        history["checkpoint"] = history["checkpoint"] | {"size": 30484}
+        return history
+
+    monkeypatch.setattr(queries, "history_with_proofs", with_a_large_log)
+    page = _text(web.login("DV001").get("/web/me").text)
+    assert "Điểm kiểm tra gần nhất của sổ: 30.484 bút toán." in page
