@@ -4,7 +4,9 @@ The whole file is submitted as one atomic batch (`Ledger.submit_batch`): either 
 is stored or none is. Each refusal is reported against the file as
 ``dòng N, trường F: <tiếng Việt> / <English>`` and the command exits with status 1; the
 heading counts the file's lines in error (a dues group's bad lines each count).
-`--dry-run` runs every check of the ledger and stores nothing.
+`--dry-run` runs every check of the ledger and stores nothing. An unsigned line without a
+`command_id` gets one made from what it records (`row_command_id`): the same file imported
+again, or a line repeated within it, is refused naming the line, never recorded twice.
 
 File format is chosen by extension: ``.jsonl``, or ``.csv`` and ``.txt`` (the name Excel
 gives its "Unicode Text", tab-separated) read as CSV. Text is UTF-8 (with or without a BOM)
@@ -67,6 +69,7 @@ import io
 import json
 import re
 import secrets
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,8 +78,9 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger import clock
 from ledger.application import Ledger
-from ledger.canonical import CanonicalError, DuplicateKey, loads_strict
+from ledger.canonical import CanonicalError, DuplicateKey, canonical_bytes, loads_strict
 from ledger.cli.common import (
     JsonFlag,
     both,
@@ -86,7 +90,7 @@ from ledger.cli.common import (
     print_receipts,
     usage,
 )
-from ledger.client import OfficerSigner, build, normalise_personal
+from ledger.client import OfficerSigner, build, nfc, normalise_personal
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import parse_dong
 from ledger.domain.policy import Policy, expected_dues
@@ -133,6 +137,7 @@ class Entry:
     line_map: list[int] = field(default_factory=list)  # body.lines[i] -> file line
     csv: bool = False
     dues_key: tuple[str, str] | None = None
+    row_id: str | None = None  # the command id made from the row (`row_command_id`)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -439,6 +444,9 @@ def sign_entries(
         if bad:
             continue
         try:
+            command_id = req.get("command_id")
+            if command_id is None:
+                command_id = entry.row_id = row_command_id(req)
             items.append(
                 build(
                     req["type"],
@@ -447,7 +455,7 @@ def sign_entries(
                     unit=req.get("unit"),
                     effective_date=req.get("effective_date"),
                     personal=personal or None,
-                    command_id=req.get("command_id"),
+                    command_id=command_id,
                 )
             )
         except CanonicalError as exc:  # a float or an unsafe integer in the signed command
@@ -456,6 +464,59 @@ def sign_entries(
         except (ValueError, TypeError) as exc:
             problems.append(FileProblem(entry.line, "", str(exc), str(exc)))
     return items, problems
+
+
+# A fixed namespace: the same row gives the same command id in every file, on every machine.
+ROW_NAMESPACE = uuid.UUID("6f1d3c1e-5a43-4c2b-9a0e-2f6a1b7c9d10")
+
+
+def row_command_id(request: dict[str, Any]) -> str:
+    """The command id of an unsigned row that names none: a UUIDv5 of what the row records
+    (type, unit, effective date, body; never its personal data, which the id would expose),
+    so the same row imported again, in this file or another, by this officer or another, is
+    the same command, which `repeated_rows` refuses instead of recording it twice."""
+    basis = {
+        "type": request["type"],
+        "unit": request.get("unit"),
+        "effective_date": request.get("effective_date") or clock.today_vn().isoformat(),
+        "body": nfc(request.get("body") or {}),
+    }
+    return str(uuid.uuid5(ROW_NAMESPACE, canonical_bytes(basis).decode("utf-8")))
+
+
+def repeated_rows(ledger: Ledger, entries: Sequence[Entry]) -> list[FileProblem]:
+    """Rows recorded already (the file imported before) and rows repeating an earlier row of
+    the file: each is named, since recording it would pay or collect the same money twice.
+    Two rows that really are two entries each give their own `command_id`."""
+    problems: list[FileProblem] = []
+    first: dict[str, int] = {}
+    for entry in entries:
+        if entry.row_id is None:
+            continue
+        if entry.row_id in first:
+            seen = first[entry.row_id]
+            problems.append(
+                FileProblem(
+                    entry.line,
+                    "",
+                    f"trùng dòng {seen} (cùng loại, đơn vị, ngày và nội dung); nếu đúng là hai "
+                    "khoản, ghi cho mỗi dòng một command_id riêng",
+                    f"repeats line {seen} (same type, unit, date and content); if these really "
+                    "are two entries, give each line its own command_id",
+                )
+            )
+            continue
+        first[entry.row_id] = entry.line
+        if ledger.entry(entry.row_id) is not None:
+            problems.append(
+                FileProblem(
+                    entry.line,
+                    "",
+                    f"dòng này đã được nhập, thành bút toán {entry.row_id}; không ghi lại lần nữa",
+                    f"this line was already imported, as entry {entry.row_id}; not recorded again",
+                )
+            )
+    return problems
 
 
 # --- mapping refusals back to the file ---------------------------------------------------------
@@ -625,6 +686,15 @@ def import_file(
         )
         raise typer.Exit(1)
     ledger = open_context().ledger
+    repeated = repeated_rows(ledger, entries)
+    if repeated:
+        n = len({fp.line for fp in repeated})
+        report(
+            f"Lô bị từ chối: {n} dòng đã nhập hoặc lặp lại, không ghi dòng nào",
+            f"Batch refused: {n} line(s) imported before or repeated, nothing stored",
+            repeated,
+        )
+        raise typer.Exit(1)
     try:
         if dry_run:
             check_only(ledger, items)

@@ -874,3 +874,48 @@ def test_an_inspector_with_read_only_access_reads_and_a_write_is_refused_plainly
         with admin.begin() as conn:
             conn.execute(text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only'))
         admin.dispose()
+
+
+def test_importing_a_file_again_records_nothing_twice(
+    world: Any, database_url: str, home: Path
+) -> None:
+    """The same payouts file imported twice (the officer unsure the first run went through)
+    recorded every payout twice, each with a new command id; a row repeated in one file
+    recorded it twice too."""
+    keys_for_world(home, "kt.g1")
+    world.join("DV001")
+    world.join("DV002")
+    db = database_url
+    payouts = home.parent / "payouts.csv"
+    payouts.write_text(
+        "type,unit,effective_date,member,kind,amount,occasion\r\n"
+        "payout.record,G1,2024-09-02,DV001,gift,300.000,Quốc khánh 2/9\r\n"
+        "payout.record,G1,2024-09-02,DV002,gift,300.000,Quốc khánh 2/9\r\n",
+        "utf-8-sig",
+    )
+    with at("2024-09-05"):
+        first = ok(cli(home, db, "import --as kt.g1 --json", str(payouts)))
+        recorded = count_entries(db, "payout.record")
+        assert recorded == 2
+        [receipt, _] = json.loads(first.stdout)
+        again = cli(home, db, "import --as kt.g1", str(payouts))
+        assert again.exit_code == 1
+        assert (
+            f"dòng 2: dòng này đã được nhập, thành bút toán {receipt['event_id']}; không ghi "
+            "lại lần nữa" in again.stderr
+        )
+        assert "/ this line was already imported, as entry" in again.stderr
+        assert "dòng 3: dòng này đã được nhập" in again.stderr
+        assert count_entries(db, "payout.record") == recorded
+        # the same row twice in one file: the second is named with the first
+        twice = home.parent / "twice.csv"
+        twice.write_text(
+            "type,unit,effective_date,member,kind,amount,occasion\n"
+            "payout.record,G1,2024-09-03,DV001,gift,200000,Trung thu\n"
+            "payout.record,G1,2024-09-03,DV001,gift,200000,Trung thu\n",
+            "utf-8",
+        )
+        r = cli(home, db, "import --as kt.g1", str(twice))
+        assert r.exit_code == 1
+        assert "dòng 3: trùng dòng 2" in r.stderr
+        assert count_entries(db, "payout.record") == recorded
