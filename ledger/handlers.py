@@ -917,6 +917,8 @@ def _fee_relief(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
                 )
             ]
         )
+    if body.kind == "reduced":
+        _below_policy_rate(self, work, unit.code, body.rate_bp, body.from_month)
     if not item.cosignatures:
         raise _chair_must_sign(
             "quyết định miễn, giảm, tạm dừng đóng kinh phí công đoàn cần chữ ký thứ hai của "
@@ -925,6 +927,30 @@ def _fee_relief(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: An
         )
     unit.relieve_union_fee(envelope=env)
     return unit, {}
+
+
+def _below_policy_rate(self: Ledger, work: Work, unit: str, rate_bp: int, month: str) -> None:
+    """A reduction lowers the fee: its rate is below the policy's in force on its first month
+    (a rate above would raise the fee expected, and rule 17 would report shortfalls the
+    employer never owed)."""
+    policy = self._policy(work, unit, date.fromisoformat(f"{month}-01"))
+    if policy is None or rate_bp < policy.union_fee_rate_bp:
+        return
+    mine, theirs = divmod(rate_bp, 100), divmod(policy.union_fee_rate_bp, 100)
+    raise invalid(
+        [
+            problem(
+                "body.rate_bp",
+                "not_a_reduction",
+                f"tỷ lệ sau khi giảm ({mine[0]},{mine[1]:02d}%) phải thấp hơn tỷ lệ kinh phí "
+                f"công đoàn của quy chế ({theirs[0]},{theirs[1]:02d}% quỹ lương, tháng "
+                f"{month_text(month)}); miễn đóng thì ghi là miễn, không phải giảm",
+                f"the reduced rate ({mine[0]}.{mine[1]:02d}%) must be below the policy's union "
+                f"fee rate ({theirs[0]}.{theirs[1]:02d}% of the payroll, {month_text(month)}); "
+                "an exemption is recorded as one, not as a reduction",
+            )
+        ]
+    )
 
 
 def _remittance(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> Result:

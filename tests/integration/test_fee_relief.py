@@ -389,3 +389,21 @@ def test_a_reversal_of_a_decision_dated_before_it_is_refused_for_the_date_first(
         _reverse(world, decision.event_id)
     assert [p.code for p in alone.value.problems] == ["second_signature_required"]
     assert entries(world) == before
+
+
+def test_a_reduction_to_a_rate_not_below_the_policys_is_refused_naming_the_rate(world) -> None:  # type: ignore[no-untyped-def]
+    """ "Giảm" to 2,5% (or 15% for a mistyped 1,5) was recorded: the fee expected for its
+    months then rose above the policy's 2%, and rule 17 reported shortfalls the employer
+    never owed."""
+    for rate in (250, 1500, 200):
+        bad = _refused(world, InvalidCommand, "reduced", "2024-08", "2024-09", rate_bp=rate)
+        assert [(p.field, p.code) for p in bad.problems] == [("body.rate_bp", "not_a_reduction")]
+    assert bad.problems[0].vi == (
+        "tỷ lệ sau khi giảm (2,00%) phải thấp hơn tỷ lệ kinh phí công đoàn của quy chế "
+        "(2,00% quỹ lương, tháng 08/2024); miễn đóng thì ghi là miễn, không phải giảm"
+    )
+    assert bad.problems[0].en == (
+        "the reduced rate (2.00%) must be below the policy's union fee rate (2.00% of the "
+        "payroll, 08/2024); an exemption is recorded as one, not as a reduction"
+    )
+    _relief(world, "reduced", "2024-08", "2024-09", rate_bp=150)
