@@ -465,6 +465,9 @@ HAPPENED_BY_TODAY = {
     "member.leave": ("ngày thôi sinh hoạt", "the date of leaving"),
     "member.death": ("ngày mất", "the date of death"),
     "member.relative": ("ngày khai báo thân nhân", "the date the relative was declared"),
+    # the key is destroyed when it is recorded: a later date would be false in the log
+    "member.erase": ("ngày xóa dữ liệu cá nhân", "the date of erasure"),
+    "member.erase_relative": ("ngày xóa dữ liệu cá nhân", "the date of erasure"),
     "unit.register": ("ngày thành lập đơn vị", "the unit's date of registration"),
 }
 

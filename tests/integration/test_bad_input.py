@@ -381,6 +381,35 @@ def test_a_membership_change_dated_after_today_is_refused_naming_the_date(
     assert table_rows(world) != before
 
 
+def test_an_erasure_dated_after_today_is_refused_and_the_data_kept(world: Any) -> None:
+    """`members erase --date 2030-01-01` destroyed the member's key at once and signed into
+    the log that it happened in 2030: the record of an erasure (Decree 13) said a day it was
+    not done."""
+    world.join("DV001")
+    before = table_rows(world)
+    with at("2024-09-02"):
+        with pytest.raises(InvalidCommand) as exc:
+            world.submit(
+                "member.erase",
+                by=world.admin,
+                unit="G1",
+                effective_date="2030-01-01",
+                body={"member": "DV001", "reason": "Đơn số 7"},
+            )
+        assert [(p.field, p.code, p.vi, p.en) for p in exc.value.problems] == [
+            (
+                "effective_date",
+                "in_the_future",
+                "ngày xóa dữ liệu cá nhân 01/01/2030 sau hôm nay (02/09/2024): chỉ ghi khi đã "
+                "xảy ra",
+                "the date of erasure 2030-01-01 is after today (2024-09-02): it is recorded "
+                "once it has happened",
+            )
+        ]
+        assert table_rows(world) == before
+        assert world.ledger.reveal("DV001")["full_name"] == "Đoàn viên DV001"
+
+
 def test_a_unit_registered_after_today_is_refused_naming_the_date(world: Any) -> None:
     before = table_rows(world)
     body = {"code": "G3", "name": "CĐCS Công ty Dệt", "level": "Cơ sở", "parent": "D"}
