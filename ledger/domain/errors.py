@@ -141,6 +141,10 @@ _VI_ERRORS: dict[str, str] = {
     "date_parsing": "không phải ngày YYYY-MM-DD",
     "datetime_parsing": "không phải thời điểm ISO 8601",
     "dict_type": "phải là đối tượng JSON",
+    "model_type": "phải là một đối tượng JSON",
+    "model_attributes_type": "phải là một đối tượng JSON",
+    "string_unicode": "phải là chuỗi Unicode hợp lệ (không có surrogate lẻ)",
+    "int_from_float": "phải là số nguyên (không có phần thập phân)",
     "list_type": "phải là danh sách",
 }
 

@@ -287,3 +287,23 @@ def test_a_malformed_citizen_id_bank_account_or_household_is_said_in_each_langua
         ),
     }
     assert rows(api) == before
+
+
+def test_a_body_not_an_object_or_a_lone_surrogate_is_said_in_vietnamese(api) -> None:  # type: ignore[no-untyped-def]
+    """The Vietnamese of these refusals was pydantic's English in brackets: "giá trị không hợp
+    lệ (Input should be a valid dictionary or object to extract fields from)"."""
+    me = api.member("DV001")
+    before = rows(api)
+    headers = me | {"Content-Type": "application/json"}
+    r = api.client.post("/me/disputes", content=b"[1, 2]", headers=headers)
+    assert r.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in r.json()["problems"]] == [
+        ("body", "phải là một đối tượng JSON")
+    ]
+    bad = b'{"entry": "00000000-0000-4000-8000-000000000000", "reason": "\\ud800", "text": "x"}'
+    r = api.client.post("/me/disputes", content=bad, headers=headers)
+    assert r.status_code == 422
+    assert [(p["field"], p["message_vi"]) for p in r.json()["problems"]] == [
+        ("reason", "phải là chuỗi Unicode hợp lệ (không có surrogate lẻ)")
+    ]
+    assert rows(api) == before
