@@ -163,18 +163,43 @@ _HTTP_CODES = {
 _UNREADABLE = "There was an error parsing the body"
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    code, vi, en = _HTTP_CODES.get(
-        exc.status_code, ("http_error", str(exc.detail), str(exc.detail))
-    )
-    if exc.status_code == 400 and exc.detail == _UNREADABLE:
+# What Starlette's form parser says of a form beyond its limits (a field over 1 MiB, over
+# 1000 fields): nothing is read, so nothing is stored.
+_FORM_LIMITS = (
+    (
+        "Field exceeded maximum size",
+        "field_too_large",
+        "Một ô của biểu mẫu quá lớn (tối đa 1 MB); không có gì được ghi",
+        "A field of the form is too large (at most 1 MB); nothing was recorded",
+    ),
+    (
+        "Too many fields",
+        "too_many_fields",
+        "Biểu mẫu có quá nhiều ô (tối đa 1000); không có gì được ghi",
+        "The form has too many fields (at most 1000); nothing was recorded",
+    ),
+)
+
+
+def http_refusal(exc: StarletteHTTPException) -> tuple[int, dict[str, Any]]:
+    """(status, error body) of an HTTP error raised before a route ran: routing, a body or a
+    form that cannot be read."""
+    status = exc.status_code
+    code, vi, en = _HTTP_CODES.get(status, ("http_error", str(exc.detail), str(exc.detail)))
+    if status == 400 and exc.detail == _UNREADABLE:
         code = "invalid_json"
         vi = "Nội dung yêu cầu không đọc được: cần JSON mã hóa UTF-8"
         en = "The request body cannot be read: UTF-8 encoded JSON is expected"
-    return JSONResponse(
-        body(code, vi, en), status_code=exc.status_code, headers=getattr(exc, "headers", None)
-    )
+    for start, limit_code, limit_vi, limit_en in _FORM_LIMITS:
+        if status == 400 and str(exc.detail).startswith(start):
+            status, code, vi, en = 413, limit_code, limit_vi, limit_en
+    return status, body(code, vi, en)
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status, out = http_refusal(exc)
+    return JSONResponse(out, status_code=status, headers=getattr(exc, "headers", None))
 
 
 def _too_deep(_: Request, exc: Exception) -> JSONResponse:

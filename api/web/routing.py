@@ -23,6 +23,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api import errors
@@ -55,6 +56,9 @@ def _refusal(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
     if isinstance(exc, AuthError):
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
         return exc.status, errors.body(exc.code, exc.vi, exc.en), headers
+    if isinstance(exc, StarletteHTTPException):  # a form the parser refused (api.errors)
+        status, out = errors.http_refusal(exc)
+        return status, out, {}
     assert isinstance(exc, RequestValidationError)
     out = errors.validation_body(exc)  # the API's words, each problem in both languages
     if out["code"] == "invalid_request":  # the headline names the field as the form does
@@ -118,6 +122,11 @@ class WebRoute(JsonRoute):
             except LoginRequired as exc:
                 return login_response(request, exc)
             except (LedgerError, ApiError, AuthError, RequestValidationError) as exc:
+                return slide(request, refusal_response(request, exc))
+            except StarletteHTTPException as exc:
+                if exc.status_code != 400:
+                    raise
+                # a form beyond the parser's limits: a page, not the API's JSON
                 return slide(request, refusal_response(request, exc))
 
         return guarded

@@ -282,3 +282,22 @@ def test_the_checkpoint_size_is_written_with_the_thousands_dot(web: Web, monkeyp
     monkeypatch.setattr(queries, "history_with_proofs", with_a_large_log)
     page = _text(web.login("DV001").get("/web/me").text)
     assert "Điểm kiểm tra gần nhất của sổ: 30.484 bút toán." in page
+
+
+def test_a_dispute_text_over_the_form_parsers_limit_is_a_page_in_vietnamese(web: Web) -> None:
+    """A text over 1 MB (pasted, or posted by hand) was answered with the API's JSON and
+    Starlette's English as the Vietnamese: "Field exceeded maximum size of 1024KB."."""
+    entry = web.events["gift1"]
+    member = web.login("DV001")
+    csrf = csrf_of(member.get("/web/me").text)
+    with at("2024-09-10"):
+        r = member.post(
+            "/web/me/disputes",
+            data={"csrf": csrf, "entry": entry, "reason": "other", "text": "a" * (1 << 20 | 1)},
+        )
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/html")
+    said = _text(r.text)
+    assert "Một ô của biểu mẫu quá lớn (tối đa 1 MB); không có gì được ghi" in said
+    assert "Field exceeded" not in said
+    assert web.world.ledger.get_member("DV001").statements == []
