@@ -710,7 +710,7 @@ def _dues(self: Ledger, work: Work, pc: ParsedCommand, env: dict, item: Any) -> 
                 problem(
                     f"body.lines[{i}].member",
                     "dues_already_collected",
-                    f"{number} đã đóng đoàn phí tháng {label}",
+                    f"{number} đã đóng đoàn phí tháng {month_text(label)}",
                     f"{number} already paid dues for {label}",
                 )
             )

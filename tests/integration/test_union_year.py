@@ -206,6 +206,8 @@ def test_dues_follow_the_policy_in_force_including_the_2025_change(world) -> Non
     with pytest.raises(InvalidCommand) as twice:
         dues("2025-07", 40_000)
     assert twice.value.problems[0].code == "dues_already_collected"
+    # the month as people write it, not as a key ("tháng 2025-07")
+    assert twice.value.problems[0].vi == "DV010 đã đóng đoàn phí tháng 07/2025"
     # A month still to come is never collected: it would read as paid ahead of its payroll.
     before = entries(world)
     for month in ("2025-08", "2099-12"):
