@@ -47,6 +47,16 @@ from ledger.payroll import (
 )
 
 MONTH: Final = re.compile(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")
+TYPED_MONTH: Final = re.compile(r"^(0?[1-9]|1[0-2])/((19|20)[0-9]{2})$")
+
+
+def month_of(typed: str) -> str:
+    """The month as the ledger signs it (YYYY-MM) from what the officer typed: mm/yyyy or
+    m/yyyy, as every other month field of the pages takes it, or YYYY-MM; anything else is
+    returned as typed, for `preview` to refuse."""
+    typed = typed.strip()
+    found = TYPED_MONTH.match(typed)
+    return f"{found.group(2)}-{int(found.group(1)):02d}" if found else typed
 
 
 @dataclass
@@ -120,11 +130,17 @@ def preview(
     ledger: Ledger, *, unit: str, month: str, effective_date: date, lines: list[Line]
 ) -> Preview:
     """Check every line as the ledger will; nothing is written."""
+    month = month_of(month)
     result = Preview(
         unit=unit, month=month, effective_date=effective_date.isoformat(), policy=None, lines=lines
     )
     if not MONTH.match(month):
-        result.problems.append(("tháng phải có dạng YYYY-MM", "the month must look like YYYY-MM"))
+        result.problems.append(
+            (
+                "Tháng đóng phải có dạng mm/yyyy, ví dụ 03/2025",
+                "The month must look like mm/yyyy, e.g. 03/2025",
+            )
+        )
         return result
     period = parse_period(month)
     unit_agg: Unit | None = ledger.get_unit(unit)

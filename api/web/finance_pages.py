@@ -421,7 +421,7 @@ def dues_form(request: Request, who: Finance) -> Response:
         title=("Thu đoàn phí theo bảng lương", "Dues from the payroll"),
         page="dues",
         units=_units(request, who),
-        month=f"{today:%Y-%m}",
+        month=f"{today:%m/%Y}",
         unit="",
         today=text.day(today),
         preview=None,

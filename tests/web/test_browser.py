@@ -510,11 +510,11 @@ def test_an_officer_previews_the_payroll_and_signs_the_dues_batch(
     people: People, server: dict[str, Any]
 ) -> None:
     page = people.signing_officer("kt.g1")
-    month = f"{_today():%Y-%m}"
+    month = f"{_today():%m/%Y}"
     payroll = server["home"] / "luong.csv"
     payroll.write_text("Mã đoàn viên,Lương đóng BHXH\nDV001,6.000.000\nDV999,5.000.000\n")
     page.goto("/web/finance/dues")
-    page.get_by_label("Tháng đóng (YYYY-MM)").fill(month)
+    page.get_by_label("Tháng đóng (mm/yyyy)").fill(month)
     page.get_by_label("Bảng lương (CSV hoặc XLSX)").set_input_files(str(payroll))
     page.get_by_role("button", name="Xem trước").click()
     page.wait_for_url("**/web/finance/dues/preview")
@@ -524,7 +524,7 @@ def test_an_officer_previews_the_payroll_and_signs_the_dues_batch(
 
     payroll.write_text("Mã đoàn viên,Lương đóng BHXH\nDV001,6.000.000\nDV002,7.000.000\n")
     page.goto("/web/finance/dues")
-    page.get_by_label("Tháng đóng (YYYY-MM)").fill(month)
+    page.get_by_label("Tháng đóng (mm/yyyy)").fill(month)
     page.get_by_label("Bảng lương (CSV hoặc XLSX)").set_input_files(str(payroll))
     page.get_by_role("button", name="Xem trước").click()
     expect(page.locator("#dues-summary")).to_contain_text("65.000 đ")
@@ -1124,7 +1124,7 @@ def test_a_zero_salary_is_refused_by_the_preview_and_english_keeps_the_form(
     payroll = server["home"] / "luong-0.csv"
     payroll.write_text("Mã đoàn viên,Lương đóng BHXH\nDV001,0\nDV002,1\n")
     page.goto("/web/finance/dues")
-    page.get_by_label("Tháng đóng (YYYY-MM)").fill("2024-08")
+    page.get_by_label("Tháng đóng (mm/yyyy)").fill("08/2024")
     page.get_by_label("Bảng lương (CSV hoặc XLSX)").set_input_files(str(payroll))
     page.get_by_role("button", name="Xem trước").click()
     page.wait_for_url("**/web/finance/dues/preview")

@@ -797,6 +797,23 @@ def test_the_dues_preview_shows_every_line_and_its_errors_and_stores_nothing(web
     assert "Đoàn phí tháng 09/2024" in web.login("DV002").get("/web/me").text
 
 
+def test_the_dues_month_is_typed_mm_yyyy_as_on_the_fee_page(web: Web) -> None:
+    officer = web.login("kt.g1")
+    form = officer.get("/web/finance/dues").text
+    assert "Tháng đóng (mm/yyyy)" in form and "YYYY-MM" not in form
+    token = csrf_of(form)
+    payroll = _csv("Mã đoàn viên;Lương đóng BHXH", "DV001;6.000.000")
+    for typed in ("09/2024", "9/2024", "2024-09"):
+        r = _preview(officer, token, "luong.csv", payroll, month=typed)
+        assert r.status_code == 200, (typed, r.text)
+        batch = json.loads(re.search(r'id="dues-batch">(.*?)</script>', r.text).group(1))  # type: ignore[union-attr]
+        assert batch["month"] == "2024-09"
+    r = _preview(officer, token, "luong.csv", payroll, month="13/2024")
+    assert r.status_code == 422
+    assert "Tháng đóng phải có dạng mm/yyyy, ví dụ 03/2025" in r.text
+    assert 'value="13/2024"' in r.text  # what was typed is kept
+
+
 def test_a_file_that_is_not_a_payroll_is_refused_as_a_whole(web: Web) -> None:
     officer = web.login("kt.g1")
     token = csrf_of(officer.get("/web/finance/dues").text)
