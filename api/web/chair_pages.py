@@ -13,8 +13,10 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any, Final
+from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,9 +30,11 @@ from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, services
 from api.web.signed import record_signed
+from audit.rules.benefits import OVERRIDE_EN, OVERRIDE_VI
 from ledger import clock
 from ledger.application import Ledger
 from ledger.domain.catalogue import WelfareKind
+from ledger.domain.money import format_dong
 from ledger.projections.queries.tree import load_tree
 
 router = web_router()
@@ -64,6 +68,53 @@ def _policy(ledger: Ledger, item: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+# the policy field whose limit each overridable check names (its amount or count is shown)
+_LIMIT_OF: Final = {
+    "over_payout_cap": "per_payout_cap",
+    "over_period_cap": "per_year_cap",
+    "over_count": "max_count",
+}
+
+
+def _override(
+    ledger: Ledger, event_id: str, policy: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """What the chair lets through by approving: the rules the payout goes beyond (as the
+    ledger's verdict recorded them when the officer signed) and the officer's signed
+    justification; None for a payout within the rules."""
+    row = ledger.entry(event_id)
+    if row is None:
+        return None
+    version = int(row["originator_version"])
+    for ev in ledger.repository.event_store.get(
+        UUID(row["originator_id"]), gt=version - 1, lte=version
+    ):
+        envelope = getattr(ev, "envelope", {})
+        codes = envelope.get("ledger", {}).get("overridden") or []
+        if not codes:
+            return None
+        command = envelope.get("command")
+        body = (json.loads(command) if isinstance(command, str) else command or {}).get("body", {})
+        vi, en = [], []
+        for code in codes:
+            limit = None if policy is None else policy.get(_LIMIT_OF.get(code, ""))
+            if limit is None:
+                vi.append(OVERRIDE_VI.get(code, code))
+                en.append(OVERRIDE_EN.get(code, code))
+            elif code == "over_count":
+                vi.append(f"{OVERRIDE_VI[code]} (tối đa {limit})")
+                en.append(f"{OVERRIDE_EN[code]} (at most {limit})")
+            else:
+                vi.append(f"{OVERRIDE_VI[code]} {format_dong(limit)}")
+                en.append(f"{OVERRIDE_EN[code]} of {format_dong(limit)}")
+        return {
+            "vi": ", ".join(vi),
+            "en": ", ".join(en),
+            "justification": (body.get("override") or {}).get("justification", ""),
+        }
+    return None
+
+
 def queue(ledger: Ledger, scopes: list[str]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     items = []
@@ -74,12 +125,14 @@ def queue(ledger: Ledger, scopes: list[str]) -> list[dict[str, Any]]:
             seen.add(item["event_id"])
             member = queries.member(ledger, item["member"])
             earlier = [p for p in member["payouts"] if p["event_id"] != item["event_id"]]
+            policy = _policy(ledger, item)
             items.append(
                 {
                     **item,
                     "name": member["name"],
                     "member_status": member["status"],
-                    "policy": _policy(ledger, item),
+                    "policy": policy,
+                    "override": _override(ledger, item["event_id"], policy),
                     "history": list(reversed(earlier))[:HISTORY_SHOWN],
                 }
             )

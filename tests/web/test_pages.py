@@ -892,6 +892,40 @@ def test_a_chair_sees_the_pending_payout_with_its_policy_and_approves_it(web: We
     assert "Nothing is waiting for the chair's signature: no payout, loan" in english
 
 
+def test_a_chair_is_told_a_pending_payout_goes_over_the_rules_and_why(web: Web) -> None:
+    """The card showed the caps but not that the payout was over one, nor the officer's
+    signed justification: approving it, the chair let the override through unknowingly."""
+    pending = web.world.payout(
+        "DV002",
+        "sickness_visit",
+        1_800_000,
+        on="2024-10-10",
+        occasion="Nằm viện",
+        await_approval=True,
+        personal={"reason": "Mổ"},
+        override={"justification": "Phẫu thuật, BCH đồng ý"},
+    )
+    assert pending.status == "pending"
+    chair = web.login("ct.g1")
+    page = chair.get("/web/chair").text
+    card = page[page.index(f'id="p-{pending.event_id}"') :]
+    card = card[: card.index("</section>")]
+    assert "Vượt quy chế: vượt mức mỗi lần 1.000.000 đ" in card
+    assert "Lý do vượt quy chế" in card and "Phẫu thuật, BCH đồng ý" in card
+    chair.cookies.set("phucloi_lang", "en")
+    english = chair.get("/web/chair").text
+    assert "Over the policy: over the per-payout cap of 1.000.000 đ" in english
+
+    plain = web.world.payout(
+        "DV001", "housing_repair", 8_000_000, on="2024-10-10", occasion="Sửa nhà",
+        await_approval=True, personal={"reason": "Nhà dột"},
+    )  # fmt: skip
+    chair.cookies.set("phucloi_lang", "vi")
+    page = chair.get("/web/chair").text
+    card = page[page.index(f'id="p-{plain.event_id}"') :]
+    assert "Vượt quy chế" not in card[: card.index("</section>")]
+
+
 def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
     w = web.world
     w.join("DV003", cid="079199000777")
