@@ -214,7 +214,9 @@ class People:
         page.get_by_label("Mã đoàn viên" if member else "Mã cán bộ").fill(who)
         page.get_by_label("Mã PIN" if member else "Mật khẩu").fill(PIN[who] if member else PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_url("**/web/me" if member else "**/web/**")
+        # Left the login page: "**/web/**" matched /web/login itself, so the next goto could
+        # race the login's own redirect and be aborted (net::ERR_ABORTED, seen in a full run).
+        page.wait_for_url("**/web/me" if member else lambda url: "/web/login" not in url)
 
     def signing_officer(self, code: str) -> Any:
         """The officer's page, with a key made in this browser and registered by the admin."""
