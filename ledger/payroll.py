@@ -1,6 +1,6 @@
 """The payroll file of a month's dues, read the same way by the web upload and the CLI.
 
-`api.web.dues` (the preview page) and `phucloi record collection dues --file` both read the
+`ledger.dues_check` (the web preview) and `phucloi record collection dues --file` both read the
 file here; neither has a parser of its own.
 
 Invariants:

@@ -10,7 +10,7 @@ Invariants:
   comes back with its Vietnamese and English message and stores nothing.
 - Member search, the allowance shown before a payout or a loan and the unit lists cover only
   the units under the officer's finance-officer scopes.
-- The dues upload stores nothing: it previews every line with its errors (api.web.dues); only
+- The dues upload stores nothing: it previews every line with its errors (ledger.dues_check); only
   an error-free preview offers the batch for signing.
 - Spending, a loan or an employer's fee decision the ledger refuses only for want of the
   chair's second signature is held for a chair (api.web.cosign, 202), not stored in the
@@ -28,12 +28,13 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import Principal
 from api.errors import ApiError
 from api.schemas import SignedItemIn, Strict, Uuid
-from api.web import cosign, dues, lookups, text
+from api.web import cosign, lookups, text
 from api.web.render import render
 from api.web.routing import web_router
 from api.web.session import Page, csrf_checked, language, services
 from api.web.signed import record_signed
 from ledger import clock
+from ledger import dues_check as dues
 from ledger.banks import BANKS
 from ledger.domain.catalogue import (
     HouseholdStatus,

@@ -28,6 +28,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger import clock
 from ledger.cli.common import (
     COSIGN_PASSPHRASE_ENV,
     AsOfficer,
@@ -35,6 +36,7 @@ from ledger.cli.common import (
     JsonFlag,
     UnitArg,
     amount,
+    both,
     choice,
     console,
     emit_json,
@@ -57,8 +59,9 @@ from ledger.cli.common import (
 from ledger.cli.importer import DUES_LINE_FIELD, FileProblem, report
 from ledger.domain.catalogue import FundingSource, IncomeSource, SpendingCategory, WelfareKind
 from ledger.domain.errors import LedgerError, not_found, problem, refused_by_policy
-from ledger.domain.policy import Policy, expected_dues, expected_union_fee
-from ledger.payroll import PayrollError, parse_lines, read_rows
+from ledger.domain.policy import Policy, expected_union_fee
+from ledger.dues_check import preview
+from ledger.payroll import Line, PayrollError, parse_lines, read_rows
 
 app = typer.Typer(help="Ghi thu, chi, cho vay, đảo bút toán (record money events).")
 collection = typer.Typer(help="Thu: đoàn phí, kinh phí công đoàn 2%, thu khác (income).")
@@ -116,7 +119,7 @@ def _first_day(m: str) -> date:
 # --- money in --------------------------------------------------------------------------------
 
 
-def _read_dues_file(path: Path) -> tuple[list[dict[str, Any]], list[int], list[FileProblem]]:
+def _read_dues_file(path: Path) -> list[Line]:
     """The lines of a payroll file, read as the web dues page reads it (`ledger.payroll`):
     CSV (UTF-8 or UTF-16, `,` `;` or tab) or XLSX, headers in Vietnamese or English."""
     try:
@@ -124,17 +127,9 @@ def _read_dues_file(path: Path) -> tuple[list[dict[str, Any]], list[int], list[F
     except OSError as exc:
         usage(f"--file {path}: không đọc được tệp / cannot read the file: {exc}")
     try:
-        lines = parse_lines(read_rows(path.name, data, max_bytes=None), max_lines=None)
+        return parse_lines(read_rows(path.name, data, max_bytes=None), max_lines=None)
     except PayrollError as exc:
         usage(f"--file {path}: {exc.vi} / {exc.en}")
-    rows: list[dict[str, Any]] = []
-    problems = [FileProblem(ln.row, "", vi, en) for ln in lines for vi, en in ln.errors]
-    for ln in lines:
-        line: dict[str, Any] = {"member": ln.member, "salary_basis": ln.salary_basis}
-        if ln.amount is not None:
-            line["amount"] = ln.amount
-        rows.append(line)
-    return rows, [ln.row for ln in lines], problems
 
 
 @collection.command("dues")
@@ -156,27 +151,40 @@ def dues(
 ) -> None:
     """Thu đoàn phí một tháng từ bảng lương CSV/XLSX (collect a month's dues)."""
     m = month("--month", month_)
-    rows, linenos, problems = _read_dues_file(file)
-    if problems:
+    on = optional_day("--date", date_)
+    lines = _read_dues_file(file)
+    if not lines:
+        usage(f"--file {file}: tệp không có dòng nào / no lines in the file")
+    # Every line checked as the ledger will check it, as the web page previews the file:
+    # the file's format errors and the ledger's (unknown member, another union, a month
+    # already collected, a line repeated) are listed together, in one run.
+    checked = preview(
+        open_context().ledger,
+        unit=unit,
+        month=m,
+        effective_date=on or clock.today_vn(),
+        lines=lines,
+    )
+    if not checked.ok:
         report(
             "Tệp đoàn phí có lỗi, không ghi gì",
             "the dues file has errors, nothing stored",
-            problems,
+            [FileProblem(ln.row, "", vi, en) for ln in lines for vi, en in ln.errors],
         )
+        for vi, en in checked.problems:  # about the whole file: the unit, its policy
+            typer.echo(f"  {both(vi, en)}", err=True)
         raise typer.Exit(1)
-    if not rows:
-        usage(f"--file {file}: tệp không có dòng nào / no lines in the file")
-    if any("amount" not in r for r in rows):
-        policy = _policy(unit, _first_day(m))
-        for r in rows:
-            r.setdefault("amount", expected_dues(policy, r["salary_basis"]))
+    rows = [
+        {"member": ln.member, "salary_basis": ln.salary_basis, "amount": ln.amount} for ln in lines
+    ]
+    linenos = [ln.row for ln in lines]
     by = officer_signer(as_)
     item = signed(
         "collection.dues",
         by=by,
         unit=unit,
         body={"month": m, "lines": rows},
-        effective_date=optional_day("--date", date_),
+        effective_date=on,
     )
     try:
         receipt = open_context().ledger.submit(item)
@@ -192,7 +200,7 @@ def dues(
         raise typer.Exit(1) from None
     print_receipts([receipt], as_json=as_json)
     if not as_json:
-        total = sum(r["amount"] for r in rows)
+        total = checked.total
         typer.echo(f"  {len(rows)} đoàn viên, tổng {fmt_money(total)} (members, total)")
 
 

@@ -451,7 +451,20 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     )
     lines.write_text("member,salary_basis\nDV100,6\n", "utf-8")  # a salary of 6 đ: 0 đ dues
     r = cli(home, db, dues, "--file", str(lines))
-    assert r.exit_code == 1 and "dòng 2, trường amount: giá trị phải lớn hơn 0" in r.stderr
+    assert r.exit_code == 1 and "dòng 2: đoàn phí tính ra 0 đ" in r.stderr
+    # every line in error is listed in one run, the file's format errors and the ledger's
+    # together: a missing member number no longer hid the unknown member and the repeat
+    lines.write_text(
+        "member,salary_basis\n,6000000\nDV999,6000000\nDV100,6000000\nDV100,6000000\n", "utf-8"
+    )
+    r = cli(home, db, dues, "--file", str(lines))
+    assert r.exit_code == 1
+    errors = [ln.strip() for ln in r.stderr.splitlines() if ln.strip().startswith("dòng")]
+    assert errors == [
+        "dòng 2: thiếu mã đoàn viên / the member number is missing",
+        "dòng 3: không có đoàn viên DV999 / no member DV999",
+        "dòng 5: DV100 xuất hiện hai lần / DV100 appears twice",
+    ], r.stderr
     assert count_entries(db) == before
     lines.write_bytes("member;salary_basis;amount\nDV100;9.000.000;\n".encode("utf-16"))
     r = ok(cli(home, db, dues, "--file", str(lines)))

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from api.web.dues import Line as DuesLine
-from api.web.dues import preview
 from ledger.domain.errors import InvalidCommand, NotFound, PolicyViolation
+from ledger.dues_check import Line as DuesLine
+from ledger.dues_check import preview
 from ledger.tables import member_index, member_units
 from tests.integration.test_audit_helpers import Attacker
 from tests.support import at, entries

@@ -1,4 +1,7 @@
-"""A month's dues from the payroll file: read CSV or XLSX, check every line, preview, no writes.
+"""A month's dues from the payroll file: every line checked as the ledger will check it, no writes.
+
+Used by the web dues page (its preview) and by `phucloi record collection dues --file`, so
+both list every line in error of a file at once, each with its own errors.
 
 Invariants:
 - Nothing is stored here. The preview lists every line of the file with its own errors
