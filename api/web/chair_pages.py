@@ -126,10 +126,14 @@ def queue(ledger: Ledger, scopes: list[str]) -> list[dict[str, Any]]:
             member = queries.member(ledger, item["member"])
             earlier = [p for p in member["payouts"] if p["event_id"] != item["event_id"]]
             policy = _policy(ledger, item)
+            relative = next(
+                (r for r in member["relatives"] if r["code"] == item["beneficiary"]), None
+            )
             items.append(
                 {
                     **item,
                     "name": member["name"],
+                    "relative": relative,
                     "member_status": member["status"],
                     "policy": policy,
                     "override": _override(ledger, item["event_id"], policy),

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from ledger.clock import VIETNAM, readable
-from ledger.domain.catalogue import IncomeSource, Role, SpendingCategory, WelfareKind
+from ledger.domain.catalogue import IncomeSource, Relation, Role, SpendingCategory, WelfareKind
 from ledger.domain.money import format_dong
 from ledger.projections.queries.history import LOAN_MOVES
 from ledger.textfiles import fold
@@ -252,6 +252,7 @@ def label(kind: str, value: str | None, lang: str) -> str:
         "category": SpendingCategory,
         "source": IncomeSource,
         "role": Role,
+        "relation": Relation,
     }
     if kind in enums:
         try:

@@ -926,6 +926,44 @@ def test_a_chair_is_told_a_pending_payout_goes_over_the_rules_and_why(web: Web) 
     assert "Vượt quy chế" not in card[: card.index("</section>")]
 
 
+def test_a_chair_sees_whom_a_pending_payout_goes_to_a_relative_by_name_and_relation(
+    web: Web,
+) -> None:
+    """A payout to a member's relative read on the chair's card as the member's own: the
+    card never said who receives it."""
+    with at("2024-07-02"):
+        web.world.submit(
+            "member.relative",
+            by=web.world.kt,
+            unit="G1",
+            effective_date="2024-07-02",
+            body={"member": "DV002", "relative": "R1", "relation": "child"},
+            personal={"full_name": "Trần Bé Na", "date_of_birth": "2015-05-05"},
+        )
+    to_child = web.world.payout(
+        "DV002", "bereavement", 3_500_000, on="2024-10-10", occasion="Tang con",
+        await_approval=True, relative="R1", override={"justification": "BCH đồng ý"},
+    )  # fmt: skip
+    own = web.world.payout(
+        "DV001", "housing_repair", 8_000_000, on="2024-10-10", occasion="Sửa nhà",
+        await_approval=True, personal={"reason": "Nhà dột"},
+    )  # fmt: skip
+    chair = web.login("ct.g1")
+
+    def paid_to(page: str, event_id: str) -> str:
+        card = page[page.index(f'id="p-{event_id}"') :]
+        found = re.search(r'<dd class="beneficiary">(.*?)</dd>', card[: card.index("</section>")])
+        assert found is not None
+        return found.group(1)
+
+    page = chair.get("/web/chair").text
+    assert paid_to(page, to_child.event_id) == "thân nhân R1 — Trần Bé Na (Con)"
+    assert paid_to(page, own.event_id) == "đoàn viên (bản thân)"
+    chair.cookies.set("phucloi_lang", "en")
+    english = chair.get("/web/chair").text
+    assert paid_to(english, to_child.event_id) == "relative R1 — Trần Bé Na (Child)"
+
+
 def test_an_inspector_drills_into_a_finding_and_judges_it(web: Web) -> None:
     w = web.world
     w.join("DV003", cid="079199000777")
