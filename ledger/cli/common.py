@@ -149,10 +149,38 @@ def both(vi: str, en: str) -> str:
     return vi if vi == en or en in vi else f"{vi} / {en}"
 
 
+# The command being run (its options name the fields of the ledger's refusals).
+_RUNNING: ContextVar[Any] = ContextVar("phucloi_running", default=None)
+# fields whose option is not named after them
+_FIELD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "effective_date": ("--date",),
+    "cosignatures": ("--cosign-as", "--await-approval"),
+}
+
+
+def option_of(field: str, command: Any = None) -> str | None:
+    """The option(s) of the running command that set a refused field, e.g. `--amount` for
+    `body.amount`, `--reason` for `body.personal.reason`, `--override` for
+    `body.override.justification`: the ledger's refusals name the signed command's fields,
+    which the officer typing a command never sees. None when the command has no such
+    option (the field is then named alone)."""
+    command = command or _RUNNING.get()
+    if command is None or not field:
+        return None
+    offered = {o for p in command.params for o in getattr(p, "opts", ())}
+    for part in reversed(re.split(r"[.\[\]]+", field.strip("."))):
+        wanted = _FIELD_OPTIONS.get(part, (f"--{part.replace('_', '-')}",))
+        found = [o for o in wanted if o in offered]
+        if found:
+            return " / ".join(found)
+    return None
+
+
 def print_ledger_error(exc: LedgerError) -> None:
     typer.echo(f"Lỗi / Error: {both(exc.vi, exc.en)}", err=True)
     for p in exc.problems:
-        where = f"{p.field}: " if p.field else ""
+        option = option_of(p.field)
+        where = f"{option} ({p.field}): " if option else f"{p.field}: " if p.field else ""
         typer.echo(f"  - {where}{both(p.vi, p.en)}", err=True)
 
 
@@ -167,8 +195,22 @@ class PhucloiGroup(TyperGroup):
         except UsageError as exc:
             raise bilingual(exc) from None
 
+    def _running(self, ctx: Any) -> Any:
+        """The command the arguments name (`record payout`), before it runs; None for a
+        group. (Typer vendors its own click: groups are known by `get_command`.)"""
+        command: Any = self
+        # click 8.2 keeps the subcommand's name apart (`_protected_args`), older clicks in
+        # `protected_args`
+        protected = getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", [])
+        for arg in [*protected, *ctx.args]:
+            if command is None or not hasattr(command, "get_command"):
+                break
+            command = command.get_command(ctx, arg)
+        return None if hasattr(command, "get_command") else command
+
     def invoke(self, ctx: Any) -> Any:
         wanted = _JSON_WANTED.set(False)
+        running = _RUNNING.set(self._running(ctx))
         try:
             return super().invoke(ctx)
         except NoArgsIsHelpError:
@@ -195,6 +237,7 @@ class PhucloiGroup(TyperGroup):
             raise typer.Exit(1) from None
         finally:
             _JSON_WANTED.reset(wanted)
+            _RUNNING.reset(running)
 
 
 def _json_refusal(code: str, vi: str, en: str, problems: Sequence[Any]) -> None:

@@ -180,7 +180,8 @@ def test_a_new_ledger_from_init_to_payout(database_url: str, home: Path) -> None
     r = cli(home, db, visit, "--amount", "1.500.000", "--reason", "sốt")
     assert r.exit_code == 1
     assert "Lỗi / Error: Quy chế chi tiêu nội bộ không cho phép" in r.stderr
-    assert "body.amount: 1.500.000 đ vượt mức tối đa mỗi lần 1.000.000 đ" in r.stderr
+    # the field named by the option that sets it, the signed field beside it
+    assert "--amount (body.amount): 1.500.000 đ vượt mức tối đa mỗi lần 1.000.000 đ" in r.stderr
     assert "Traceback" not in r.output
     assert count_entries(db) == before
 
@@ -404,6 +405,7 @@ def test_pending_payout_then_chair_approves(world: Any, database_url: str, home:
     # above the 5.000.000 đ threshold: refused without the chair's second signature
     r = cli(home, db, repair)
     assert r.exit_code == 1 and "cần chữ ký thứ hai của Chủ tịch" in r.stderr
+    assert "--cosign-as / --await-approval (cosignatures): " in r.stderr
     pending = as_json(cli(home, db, f"{repair} --await-approval --json"))
     assert pending["status"] == "pending"
     # the chair finds it on the command line (it took the API or the web page)
@@ -769,7 +771,7 @@ def test_a_loan_is_disbursed_with_its_purpose_sealed(
     db, before = database_url, count_entries(database_url)
     loan = "record loan disburse G1 --member DV001 --loan L1 --amount 2.000.000 --fund cep"
     r = cli(home, db, f"{loan} --term 12 --as kt.g1")
-    assert r.exit_code == 1 and "body.personal.reason: cần ghi mục đích vay" in r.stderr
+    assert r.exit_code == 1 and "--reason (body.personal.reason): cần ghi mục đích vay" in r.stderr
     assert count_entries(db) == before
     r = cli(home, db, f"{loan} --term 12 --reason '  ' --as kt.g1")
     assert r.exit_code == 2 and "--reason" in r.stderr
