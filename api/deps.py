@@ -21,7 +21,9 @@ Design overview:
   parameter; "member": the unit of the member in the `number` path parameter). The caller
   needs one of the roles with a scope covering that unit (a scope covers a unit and its
   descendants; "*" covers all). No token → 401; no such role or scope → 403; the role but
-  no such member or unit → 404. A route over the whole ledger (scope "ledger": the audit
+  no such member or unit → 404. A member outside the caller's scopes is 404 too, the answer
+  of an unknown number: a 403 told another union's officer that the number exists and which
+  union holds the member now (after a transfer, where they work). A route over the whole ledger (scope "ledger": the audit
   export, which holds every union's data) needs a scope covering every unit: "*" or every
   top-level unit. Routes never check roles themselves: a route that shows
   one role more than another asks `holds(...)`, the same check answering yes or no.
@@ -281,6 +283,8 @@ class Allow:
             return principal
         chain = svc.ctx.ledger.ancestors(unit)
         if not any(s in chain for s in scopes):
+            if self.scope == "member":  # as an unknown number: never which union holds it
+                raise _member_not_found(request.path_params["number"])
             raise forbidden(
                 f"Không có quyền tại đơn vị {unit}",
                 f"Not allowed over unit {unit}",
@@ -332,12 +336,7 @@ class Allow:
                     select(member_index.c.unit_code).where(member_index.c.member_number == number)
                 )
             if unit is None:
-                raise ApiError(
-                    404,
-                    "member_not_found",
-                    f"Không tìm thấy đoàn viên: {number}",
-                    f"member not found: {number}",
-                )
+                raise _member_not_found(number)
             return str(unit)
         value = request.path_params.get("unit") or request.query_params.get("unit")
         if not value:
@@ -350,6 +349,15 @@ class Allow:
             raise ApiError(
                 404, "unit_not_found", f"Không tìm thấy đơn vị: {unit}", f"unit not found: {unit}"
             )
+
+
+def _member_not_found(number: str) -> ApiError:
+    return ApiError(
+        404,
+        "member_not_found",
+        f"Không tìm thấy đoàn viên: {number}",
+        f"member not found: {number}",
+    )
 
 
 def _well_formed(name: str, value: str, pattern: str, what_vi: str, what_en: str) -> None:
@@ -383,8 +391,8 @@ class Holds:
         try:
             await self.check(request, principal, svc)
         except ApiError as exc:
-            if exc.status == 403:
-                return False
+            if exc.status == 403 or exc.code == "member_not_found":  # the route's allow
+                return False  # already answered an unknown member
             raise
         return True
 

@@ -250,8 +250,12 @@ def test_an_officer_out_of_scope_is_refused_and_in_scope_is_served(api) -> None:
             allowed = EXPECTED[(method, path)] or frozenset()
             who = g2["finance" if "finance" in allowed else "inspector"]
             refused = _call(api, method, path, _values(api, "G1", "DV001"), who)
-            assert refused.status_code == 403, (path, refused.text)
-            assert refused.json()["code"] == "out_of_scope"
+            if "{number}" in path:  # as an unknown number (see the test below)
+                assert refused.status_code == 404, (path, refused.text)
+                assert refused.json()["code"] == "member_not_found"
+            else:
+                assert refused.status_code == 403, (path, refused.text)
+                assert refused.json()["code"] == "out_of_scope"
             served = _call(api, method, path, _values(api, "G2", "DV003"), who)
             assert served.status_code == 200, (path, served.text)
         # A parent's scope covers its children; an officer cannot read the parent's figures.
@@ -282,3 +286,32 @@ def test_a_member_never_reads_another_members_data(api) -> None:  # type: ignore
     # The route takes no member number at all: nothing in the request can name another.
     r = api.client.get("/me/history?member=DV002", headers=member)
     assert r.json()["member"] == "DV001"
+
+
+def test_a_member_outside_the_officers_scope_reads_as_unknown(api) -> None:  # type: ignore[no-untyped-def]
+    """An officer of G1 asking for a member of another union gets the very answer of a number
+    that does not exist: neither that the number exists nor, after a transfer, which union
+    (which employer) the member works at now."""
+    w = api.world
+    with at("2024-09-20"):
+        w.submit(
+            "member.transfer",
+            by=w.kt,
+            unit="G1",
+            effective_date="2024-09-20",
+            body={"member": "DV002", "to_unit": "G2"},
+        )
+    finance = api.login("officer", "kt.g1")
+    for path in ("/members/{number}", "/members/{number}/history"):
+        for number in ("DV002", "DV003"):  # moved to G2; a member of G2 all along
+            r = api.client.get(path.format(number=number), headers=finance)
+            unknown = api.client.get(path.format(number="DV999"), headers=finance)
+            assert (r.status_code, r.json()["code"]) == (404, "member_not_found"), r.text
+            assert r.json() == {
+                key: value.replace("DV999", number) if isinstance(value, str) else value
+                for key, value in unknown.json().items()
+            }
+            assert "G2" not in r.text
+    # The union now holding DV002 reads it as before.
+    r = api.client.get("/members/DV002", headers=api.login("officer", "kt.g2"))
+    assert r.status_code == 200 and r.json()["unit"] == "G2"
