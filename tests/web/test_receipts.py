@@ -9,10 +9,14 @@ import base64
 import copy
 import hashlib
 import json
+import re
+import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 
 from api.throttle import PUBLIC_REFUSAL, ClientLimit
@@ -344,3 +348,210 @@ def test_the_public_proof_endpoints_are_limited_per_client_address(
     # the page itself is not limited, nor is another address
     assert one.get("/web/receipt").status_code == 200
     assert two.get("/web/receipt/checkpoint").status_code == 200
+
+
+# --- An outsider's verifier, written from the published formats only -------------------------
+# c2sp.org/signed-note, c2sp.org/tlog-checkpoint, c2sp.org/tlog-cosignature (Ed25519,
+# cosignature/v1), RFC 9162 §2.1.3.2 (inclusion) and §2.1.4.2 (consistency), and the leaf's
+# framing as README states it. Nothing of phucloi's own verification is used (audit.note,
+# audit.merkle, audit.receipt, ledger.leaf): if the ledger drifts from the published formats,
+# this disagrees with it.
+
+
+class Refused(Exception):
+    pass
+
+
+def _b64(text: str) -> bytes:
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise Refused(f"non-canonical base64: {text!r}")
+    return raw
+
+
+def _vkey(vkey: str, sig_type: int) -> tuple[str, bytes, Ed25519PublicKey]:
+    """name+hex(key ID)+base64(type ‖ key): the key ID must be SHA-256(name ‖ LF ‖ type ‖
+    key)[:4], recomputed here."""
+    name, kid_hex, material = vkey.split("+", 2)
+    raw = _b64(material)
+    assert raw[0] == sig_type and len(raw) == 33, vkey
+    kid = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
+    assert kid.hex() == kid_hex, f"{vkey}: key ID is not SHA-256(name ‖ LF ‖ type ‖ key)[:4]"
+    return name, kid, Ed25519PublicKey.from_public_bytes(raw[1:])
+
+
+def _open(note: str, log_vkey: str, witness_vkeys: list[str]) -> tuple[str, int, bytes, list[str]]:
+    """(origin, size, root, witnesses whose cosignature verified) of a checkpoint note that
+    the log key signed; Refused otherwise."""
+    text, sep, sigs = note.rpartition("\n\n")
+    if not sep or not text:
+        raise Refused("no blank line before the signatures")
+    text += "\n"
+    log_name, log_kid, log_key = _vkey(log_vkey, 0x01)
+    witnesses = [_vkey(v, 0x04) for v in witness_vkeys]
+    signed_by_log, cosigned = False, []
+    for line in sigs.split("\n")[:-1] if sigs.endswith("\n") else [None]:
+        if line is None or not line.startswith("\u2014 "):
+            raise Refused(f"not a signature line: {line!r}")
+        name, _, value = line[2:].partition(" ")
+        blob = _b64(value)
+        kid, sig = blob[:4], blob[4:]
+        try:
+            if (name, kid) == (log_name, log_kid):
+                log_key.verify(sig, text.encode())
+                signed_by_log = True
+            for w_name, w_kid, w_key in witnesses:
+                if (name, kid) == (w_name, w_kid):
+                    assert len(sig) == 8 + 64, line
+                    when = int.from_bytes(sig[:8], "big")
+                    assert when < 2**63
+                    message = f"cosignature/v1\ntime {when}\n{text}".encode()
+                    w_key.verify(sig[8:], message)
+                    cosigned.append(name)
+        except InvalidSignature:
+            raise Refused(f"signature of {name} does not verify") from None
+    if not signed_by_log:
+        raise Refused("the log key did not sign this note")
+    origin, size, root, *_extensions = text.split("\n")
+    if origin != log_name:
+        raise Refused("the origin line is not the log key's name")
+    if not re.fullmatch(r"0|[1-9][0-9]*", size):
+        raise Refused(f"size {size!r}")
+    raw_root = _b64(root)
+    assert len(raw_root) == 32
+    return origin, int(size), raw_root, cosigned
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _inclusion_root(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes:
+    """RFC 9162 §2.1.3.2, step by step."""
+    if index >= size:
+        raise Refused("leaf index beyond the tree")
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            raise Refused("proof too long")
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = _node(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0:
+        raise Refused("proof too short")
+    return r
+
+
+def _consistent(
+    first: int, first_root: bytes, second: int, second_root: bytes, path: list[bytes]
+) -> None:
+    """RFC 9162 §2.1.4.2, step by step."""
+    if first == second:
+        if path or first_root != second_root:
+            raise Refused("same size, another root")
+        return
+    if not path or first > second:
+        raise Refused("no consistency proof")
+    if first & (first - 1) == 0:  # an exact power of 2
+        path = [first_root, *path]
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise Refused("proof too long")
+        if fn & 1 or fn == sn:
+            fr, sr = _node(c, fr), _node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = _node(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    if (fr, sr, sn) != (first_root, second_root, 0):
+        raise Refused("the newer tree does not extend the older one")
+
+
+def _leaf(event: dict[str, Any]) -> bytes:
+    """README: SHA-256(0x00 ‖ "phucloi/leaf/v1\\0" ‖ frame(topic) ‖ frame(aggregate id) ‖
+    u64be(version) ‖ frame(state)), frame(x) = u32be(len x) ‖ x."""
+
+    def frame(x: bytes) -> bytes:
+        return struct.pack(">I", len(x)) + x
+
+    data = (
+        b"phucloi/leaf/v1\x00"
+        + frame(event["topic"].encode())
+        + frame(event["originator_id"].encode())
+        + struct.pack(">Q", event["version"])
+        + frame(_b64(event["state"]))
+    )
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def outsider_check(
+    receipt: dict[str, Any], *, log_vkey: str, witness_vkeys: list[str], anyone: Any
+) -> dict[str, Any]:
+    """What an outsider holding the receipt, the published keys and the public pages'
+    newest checkpoint and consistency proof concludes; Refused when it does not hold."""
+    leaf = _leaf(receipt["event"])
+    if leaf.hex() != receipt["leaf_hash"]:
+        raise Refused("the event does not hash to the receipt's leaf")
+    try:
+        state = json.loads(_b64(receipt["event"]["state"]))
+        signed = json.loads(state["envelope"]["command"])
+    except (ValueError, KeyError, TypeError):
+        raise Refused("the event is not a signed command") from None
+    entry = receipt["entry"]
+    if (signed["body"].get("member"), signed["body"].get("amount")) != (
+        receipt["member"],
+        entry["amount"],
+    ) or (signed["command_id"], signed["type"]) != (entry["event_id"], entry["command_type"]):
+        raise Refused("what was signed is not what the receipt says")
+    _, size, root, cosigned = _open(receipt["checkpoint"], log_vkey, witness_vkeys)
+    proof = receipt["proof"]
+    if proof["tree_size"] != size:
+        raise Refused("the proof is for another tree than the checkpoint's")
+    path = [bytes.fromhex(p) for p in proof["path"]]
+    if _inclusion_root(leaf, receipt["leaf_index"], size, path) != root:
+        raise Refused("the proof does not lead to the signed root")
+    newest = anyone.get("/web/receipt/checkpoint")
+    assert newest.status_code == 200
+    _, latest_size, latest_root, latest_cosigned = _open(newest.text, log_vkey, witness_vkeys)
+    if latest_size < size:
+        raise Refused("the log is smaller now")
+    answer = anyone.get("/web/receipt/consistency", params={"old": size, "new": latest_size})
+    assert answer.status_code == 200, answer.text
+    steps = [bytes.fromhex(p) for p in answer.json()["proof"]]
+    _consistent(size, root, latest_size, latest_root, steps)
+    return {
+        "size": size,
+        "latest": latest_size,
+        "cosigned": cosigned,
+        "latest_cosigned": latest_cosigned,
+    }
+
+
+def test_an_outsider_verifies_a_saved_receipt_from_the_published_formats_alone(
+    web: Web, saved: dict[str, Any]
+) -> None:
+    """The member's saved receipt, the log's published key and the witness's: the entry
+    hashes to its leaf, the log key signed the checkpoint, the witness cosigned it, the proof
+    leads to its root, and the newest checkpoint extends that tree; each tampering fails."""
+    engine = web.world.ctx.engine
+    keys = {"log_vkey": identity(engine).vkey, "witness_vkeys": [saved["witness"].vkey]}
+    anyone = web.client()
+    said = outsider_check(saved["receipt"], **keys, anyone=anyone)
+    assert said["cosigned"] == ["ubkt.bao"] and said["latest_cosigned"] == []
+    assert said["latest"] > said["size"]  # older than the newest checkpoint: consistency used
+    # every tampering the ledger's own checks name is refused here too
+    receipts = tampered_receipts(engine, saved["receipt"], saved["older"])
+    for name, reason, _detail in EXPECTED:
+        if reason == "ok":
+            continue
+        with pytest.raises(Refused):
+            outsider_check(receipts[name], **keys, anyone=anyone)
