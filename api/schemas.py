@@ -275,6 +275,11 @@ class ErrorOut(BaseModel):
     problems: list[ProblemOut] = []
 
 
+# What every route taking a JSON body may answer before reading it: 413 over the size limit
+# (api.app), 415 without a JSON Content-Type (api.body.JsonRoute).
+BODY_REFUSALS = (413, 415)
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the refusals a route can give."""
     return {s: {"model": ErrorOut} for s in statuses}

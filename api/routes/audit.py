@@ -89,7 +89,11 @@ def inclusion(
     return proof.as_dict()
 
 
-@router.get("/consistency", summary="Bằng chứng nhất quán giữa hai kích thước cây")
+@router.get(
+    "/consistency",
+    summary="Bằng chứng nhất quán giữa hai kích thước cây",
+    responses=error_responses(409),
+)
 def consistency(
     old: Annotated[int, Query(ge=1, le=MAX_SIZE)],
     new: Annotated[int, Query(ge=1, le=MAX_SIZE)],

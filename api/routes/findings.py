@@ -18,7 +18,7 @@ from api.body import JsonRoute
 from api.deps import Principal, ServicesDep, allow
 from api.errors import bad_parameter, bad_period
 from api.routes.records import record
-from api.schemas import ReceiptOut, error_responses, signed_item_model
+from api.schemas import BODY_REFUSALS, ReceiptOut, error_responses, signed_item_model
 from audit.detect import detect
 from ledger.domain.commands import Code, FindingId
 from ledger.domain.periods import parse_period
@@ -62,7 +62,7 @@ def findings(
     status_code=201,
     response_model=ReceiptOut,
     summary="Kết luận của Ủy ban kiểm tra: xác nhận hoặc bác bỏ (signed)",
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422, *BODY_REFUSALS),
 )
 def resolve(
     finding: Annotated[FindingId, Path()],

@@ -34,7 +34,7 @@ from api import queries
 from api.body import JsonRoute
 from api.deps import MEMBER, Principal, Services, ServicesDep, allow
 from api.errors import ApiError
-from api.schemas import ConfirmIn, DisputeIn, ReceiptOut, error_responses
+from api.schemas import BODY_REFUSALS, ConfirmIn, DisputeIn, ReceiptOut, error_responses
 from ledger import clock
 from ledger.client import build
 from ledger.domain.errors import Conflict, LedgerError
@@ -58,7 +58,7 @@ def my_history(svc: ServicesDep, who: Member) -> dict[str, Any]:
     status_code=201,
     response_model=ReceiptOut,
     summary="Phản ánh một khoản không đúng",
-    responses=error_responses(409, 503),
+    responses=error_responses(409, 503, *BODY_REFUSALS),
 )
 def dispute(
     statement: DisputeIn, svc: ServicesDep, who: Member, response: Response
@@ -74,7 +74,7 @@ def dispute(
     status_code=201,
     response_model=ReceiptOut,
     summary="Xác nhận đã nhận khoản chi",
-    responses=error_responses(409, 503),
+    responses=error_responses(409, 503, *BODY_REFUSALS),
 )
 def confirm(
     statement: ConfirmIn, svc: ServicesDep, who: Member, response: Response

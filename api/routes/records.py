@@ -34,9 +34,19 @@ from api.body import JsonRoute
 from api.deps import Principal, Services, ServicesDep, allow
 from api.errors import ApiError, bad_parameter, forbidden
 from api.queries import original_receipt
-from api.schemas import ReceiptOut, SignedItemIn, error_responses, signed_item_model
+from api.schemas import (
+    BODY_REFUSALS,
+    ReceiptOut,
+    SignedItemIn,
+    error_responses,
+    signed_item_model,
+)
 
-router = APIRouter(route_class=JsonRoute, tags=["Ghi sổ (signed writes)"])
+router = APIRouter(
+    route_class=JsonRoute,
+    tags=["Ghi sổ (signed writes)"],
+    responses=error_responses(*BODY_REFUSALS),
+)
 
 FIN = ("finance_officer",)
 # Commands that change a member's grant, or end their login (ledger.sessions).

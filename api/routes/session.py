@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from api.auth import Account, end_sessions
 from api.body import JsonRoute
 from api.deps import CurrentPrincipal, ServicesDep, checked_login
-from api.schemas import AccountOut, LoginIn, TokenOut, error_responses
+from api.schemas import BODY_REFUSALS, AccountOut, LoginIn, TokenOut, error_responses
 
 router = APIRouter(route_class=JsonRoute, tags=["Đăng nhập (authentication)"])
 
@@ -17,7 +17,7 @@ router = APIRouter(route_class=JsonRoute, tags=["Đăng nhập (authentication)"
 @router.post(
     "/auth/login",
     summary="Đăng nhập, nhận mã Bearer 15 phút",
-    responses=error_responses(401, 422, 429, 503),
+    responses=error_responses(401, 422, 429, 503, *BODY_REFUSALS),
 )
 def log_in(credentials: LoginIn, request: Request, svc: ServicesDep) -> TokenOut:
     """429 `too_many_attempts` (Retry-After) once the account, or the client's address, has

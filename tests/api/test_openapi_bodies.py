@@ -302,3 +302,31 @@ def test_a_body_the_document_rules_out_is_refused_and_nothing_is_stored(api) -> 
         late = w.item("payout.record", by=w.kt, unit="G1", body=gift, effective_date="2024-02-30")
         assert not validator.is_valid(late)
     assert entries(w) == before
+
+
+def test_the_document_lists_the_refusals_the_server_gives(api) -> None:  # type: ignore[no-untyped-def]
+    """A client generated from /openapi.json knows every refusal shape it can meet: each
+    route taking a JSON body answers 413 (over 32 MiB) and 415 (no JSON Content-Type) in the
+    one error shape, and a consistency proof 409 when the stored leaves no longer hash to a
+    signed checkpoint, as an inclusion proof does."""
+    doc = api.client.get("/openapi.json").json()
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    with_body = [
+        (path, method, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if "requestBody" in op
+    ]
+    assert len(with_body) >= 20
+    for path, method, op in with_body:
+        for status in ("413", "415"):
+            assert op["responses"].get(status, {}).get("content") == error["content"], (
+                method,
+                path,
+                status,
+            )
+    for path in ("/audit/consistency", "/audit/inclusion/{event_id}"):
+        assert doc["paths"][path]["get"]["responses"]["409"]["content"] == error["content"]
+    # what the document says is what the server does
+    r = api.client.post("/payouts", content=b"{}", headers=api.officer("kt.g1"))
+    assert (r.status_code, r.json()["code"]) == (415, "unsupported_media_type")
