@@ -1321,6 +1321,9 @@ def _member_statement(self: Ledger, work: Work, pc: ParsedCommand, env: dict, it
                     )
                 ]
             )
+        # Receiving what one's own open dispute says never arrived contradicts it: the
+        # committee judges the dispute first (the member's page offers no confirmation then).
+        _no_open_dispute(self, work, member, entry, entry_unit, confirming=True)
         member.confirm_receipt(envelope=env)
     else:
         _no_open_dispute(self, work, member, entry, entry_unit)
@@ -1329,12 +1332,19 @@ def _member_statement(self: Ledger, work: Work, pc: ParsedCommand, env: dict, it
 
 
 def _no_open_dispute(
-    self: Ledger, work: Work, member: Member, entry: str, entry_unit: str | None
+    self: Ledger,
+    work: Work,
+    member: Member,
+    entry: str,
+    entry_unit: str | None,
+    *,
+    confirming: bool = False,
 ) -> None:
     """A member disputes an entry once at a time: while an earlier dispute of theirs about it
     is open (no judgment signed for a unit covering the entry's, as detection and the member's
     own view count them), another is refused, so a retry or a double click does not file the
-    same complaint twice. Once judged, the member may dispute it again."""
+    same complaint twice, and so is confirming its receipt (`confirming`). Once judged, the
+    member may dispute it again, or confirm it."""
     covering = self._ancestors(work, entry_unit) if entry_unit else []
     for s in member.statements:
         if s["kind"] != "dispute" or s["entry"] != entry:
@@ -1351,6 +1361,9 @@ def _no_open_dispute(
             f"the member already disputed this entry on {on:%d/%m/%Y} (event {s['event_id']}), "
             "not yet judged by the inspection committee"
         )
+        if confirming:
+            vi += "; xác nhận đã nhận sau khi Ủy ban kiểm tra kết luận phản ánh"
+            en += "; confirm receiving it once the committee has judged the dispute"
         raise Conflict(
             code="dispute_open",
             vi=f"Phản ánh đang chờ xử lý: {vi}",

@@ -186,6 +186,17 @@ def test_a_dispute_and_a_receipt_become_events_in_the_members_data(api) -> None:
         assert again.status_code == 422 and again.json()["problems"][0]["code"] == (
             "already_confirmed"
         )
+        # receiving what one's own open dispute says is wrong contradicts it: refused (409)
+        # until the committee judges the dispute, as the member's page offers no button then
+        contradicting = api.client.post(
+            "/me/receipts", json={"entry": events["gift"].event_id}, headers=me
+        )
+        assert contradicting.status_code == 409, contradicting.text
+        problem_ = contradicting.json()["problems"][0]
+        assert (problem_["field"], problem_["code"]) == ("entry", "dispute_open")
+        assert problem_["message_vi"].endswith(
+            "xác nhận đã nhận sau khi Ủy ban kiểm tra kết luận phản ánh"
+        )
     entry = api.ledger.entry(dispute["event_id"])
     assert (entry["signer"], entry["unit_code"]) == ("portal", "G1")
     assert api.ledger.reveal("DV001")["text"] == "Tôi chỉ nhận được 200.000 đ"  # sealed

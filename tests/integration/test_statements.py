@@ -190,7 +190,8 @@ def test_a_statement_belongs_to_the_unit_of_its_entry_not_the_members_current_on
         "unit",
         "wrong_unit",
     )
-    here = _statement(world, portal, "member.dispute", dict(body))
+    # confirmed first: a receipt confirmed while the member's own dispute of it is open
+    # contradicts it and is refused (test_members)
     above = _statement(
         world,
         portal,
@@ -198,4 +199,5 @@ def test_a_statement_belongs_to_the_unit_of_its_entry_not_the_members_current_on
         {"member": "DV001", "entry": gift.event_id},
         unit="D",
     )
+    here = _statement(world, portal, "member.dispute", dict(body))
     assert [world.ledger.entry(r.event_id)["unit_code"] for r in (here, above)] == ["G1", "D"]
