@@ -543,20 +543,7 @@ def test_a_retried_dispute_is_not_filed_twice(api) -> None:  # type: ignore[no-u
         )
         assert [p["field"] for p in r.json()["problems"]] == ["request_id"]
         assert _rows(api) == before
-        # a receipt confirmation replays the same way
-        receipt_id = "0e1d2c3b-4a59-4687-9a6b-5c4d3e2f1a0b"
-        r = api.client.post(
-            "/me/receipts", json={"entry": gift, "request_id": receipt_id}, headers=me
-        )
-        assert r.status_code == 201, r.text
-        confirmed = r.json()
-        r = api.client.post(
-            "/me/receipts", json={"entry": gift, "request_id": receipt_id}, headers=me
-        )
-        assert r.status_code == 201 and r.json() == confirmed
-        assert r.headers["Idempotent-Replayed"] == "true"
     assert _entries(api, "member.dispute") == 2
-    assert _entries(api, "member.confirm_receipt") == 1
     # once the inspectors have judged it, the member may dispute the entry again
     finding = next(
         s["finding"]
@@ -575,9 +562,22 @@ def test_a_retried_dispute_is_not_filed_twice(api) -> None:  # type: ignore[no-u
                 "note": "Đã giao",
             },
         )
+        # a receipt confirmation (now that no dispute of it is open) replays the same way
+        receipt_id = "0e1d2c3b-4a59-4687-9a6b-5c4d3e2f1a0b"
+        r = api.client.post(
+            "/me/receipts", json={"entry": gift, "request_id": receipt_id}, headers=me
+        )
+        assert r.status_code == 201, r.text
+        confirmed = r.json()
+        r = api.client.post(
+            "/me/receipts", json={"entry": gift, "request_id": receipt_id}, headers=me
+        )
+        assert r.status_code == 201 and r.json() == confirmed
+        assert r.headers["Idempotent-Replayed"] == "true"
         r = api.client.post("/me/disputes", json=said | {"text": "Vẫn chưa nhận"}, headers=me)
         assert r.status_code == 201, r.text
     assert _entries(api, "member.dispute") == 3
+    assert _entries(api, "member.confirm_receipt") == 1
 
 
 def test_an_inclusion_proof_is_refused_when_the_leaves_no_longer_hash_to_the_signed_root(
