@@ -36,9 +36,10 @@ from uuid import UUID
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from api.deps import Principal
+from api.detections import detection, log_head
 from api.errors import ApiError
 from api.schemas import SignedItemIn
 from api.web import lookups
@@ -60,7 +61,6 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.periods import parse_period
 from ledger.projections.queries.ratios import grassroots_figures
 from ledger.projections.queries.tree import load_tree
-from ledger.tables import ledger_entries
 
 router = web_router()
 INSPECTOR: Final = "inspector"
@@ -112,36 +112,12 @@ def _period(period: str | None, ctx: Context) -> str:
         ) from None
 
 
-# --- detection, cached per log head ------------------------------------------------------------------
-
-
-def _head(ctx: Context) -> int:
-    with ctx.engine.connect() as conn:
-        head = conn.scalar(select(func.coalesce(func.max(ledger_entries.c.seq), -1)))
-    return -1 if head is None else int(head)
-
-
-DETECTIONS_KEPT: Final = 16
+# --- detection, cached per log head (api.detections) -----------------------------------------------
 
 
 def findings(request: Request, unit: str, period: str) -> Any:
-    """The detection report for the unit and period, recomputed when the log has grown. The
-    reports of the log as it stands are kept for every unit and period asked (the most recent
-    `DETECTIONS_KEPT`): inspectors of two districts, or of a district and the province, reading
-    pages in turn do not each run detection again."""
-    from audit.detect import detect
-
-    ctx = services(request).ctx
-    cache: dict[tuple[int, str, str], Any] = request.app.state.__dict__.setdefault("web_detect", {})
-    head = _head(ctx)
-    key = (head, unit, period)
-    if key not in cache:
-        for old in [k for k in cache if k[0] != head]:
-            del cache[old]
-        while len(cache) >= DETECTIONS_KEPT:
-            del cache[next(iter(cache))]
-        cache[key] = detect(ctx, unit=unit, period=period)
-    return cache[key]
+    """The detection report for the unit and period, as the API's `GET /findings` has it."""
+    return detection(request.app.state, services(request).ctx, unit=unit, period=period)
 
 
 # --- verification ------------------------------------------------------------------------------------
@@ -257,7 +233,7 @@ def _status(ctx: Context) -> dict[str, Any]:
             "signed": _signed(note, log_key.vkey),
         },
         "cosignatures": [_cosignature(line, text, known) for line in lines],
-        "events": _head(ctx) + 1,
+        "events": log_head(ctx) + 1,
     } | keys
 
 

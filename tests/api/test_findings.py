@@ -63,6 +63,35 @@ def test_a_dispute_becomes_a_finding_that_an_inspector_resolves(api) -> None:  #
     assert api.client.get("/findings?unit=G1&period=2024-13", headers=inspector).status_code == 422
 
 
+def test_findings_come_a_page_at_a_time_with_the_total(api) -> None:  # type: ignore[no-untyped-def]
+    """GET /findings returned every finding of the unit at once (a province's could be
+    thousands), and ran detection again for every request."""
+    w = api.world
+    gifts = [w.payout("DV001", "gift", 300_000, on=f"2024-09-0{d}") for d in (2, 3, 4)]
+    member, inspector = api.member("DV001"), api.officer("ubkt")
+    with at("2024-10-01"):
+        for gift in gifts:
+            r = api.client.post(
+                "/me/disputes",
+                json={"entry": gift.event_id, "reason": "not_received", "text": "Chưa nhận"},
+                headers=member,
+            )
+            assert r.status_code == 201, r.text
+    everything = api.client.get("/findings?unit=P&limit=1000", headers=inspector).json()
+    ids = [f["id"] for f in everything["findings"]]
+    assert len(ids) >= 4 and everything["total_findings"] == len(ids)
+    page = api.client.get("/findings?unit=P&limit=2&offset=1", headers=inspector).json()
+    assert [f["id"] for f in page["findings"]] == ids[1:3]
+    assert (page["total_findings"], page["limit"], page["offset"]) == (len(ids), 2, 1)
+    assert page["counts"] == everything["counts"]  # of them all, not of the page
+    assert page["amount_at_stake"] == everything["amount_at_stake"]
+    assert api.client.get("/findings?unit=P", headers=inspector).json()["limit"] == 200
+    for bad in ("limit=0", "limit=1001", "offset=-1"):
+        r = api.client.get(f"/findings?unit=P&{bad}", headers=inspector)
+        assert r.status_code == 422, bad
+        assert r.json()["problems"][0]["field"] == bad.split("=")[0]
+
+
 def _inspector_of_g1(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """ubkt.g1: an inspector over G1 only, logged in."""
     from api.auth import Account, set_credential
@@ -168,15 +197,15 @@ def test_a_former_member_of_a_dissolved_union_disputes_through_the_union_above(a
             ]
         )
     member = api.member("DV003")
-    with at("2024-10-01"):
+    with at("2024-10-01"):  # confirmed, then disputed (the other way round is refused)
+        c = api.client.post("/me/receipts", json={"entry": gift.event_id}, headers=member)
+        assert c.status_code == 201, c.text
         r = api.client.post(
             "/me/disputes",
             json={"entry": gift.event_id, "reason": "amount_differs", "text": "Chỉ nhận 200.000"},
             headers=member,
         )
         assert r.status_code == 201, r.text
-        c = api.client.post("/me/receipts", json={"entry": gift.event_id}, headers=member)
-        assert c.status_code == 201, c.text
     # Signed in the name of D, the union above the dissolved G2.
     assert [api.ledger.entry(x.json()["event_id"])["unit_code"] for x in (r, c)] == ["D", "D"]
     d = api.officer("ubkt.d")

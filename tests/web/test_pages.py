@@ -1299,7 +1299,7 @@ def test_detection_is_kept_for_each_unit_read_until_the_log_grows(web: Web) -> N
     for _ in range(2):
         assert province.get("/web/inspector", params={"unit": "P", "period": "2024"}).is_success
         assert union.get("/web/inspector", params={"period": "2024"}).is_success
-    kept = web.app.state.web_detect
+    kept = web.app.state.detections
     assert sorted((unit, period) for _head, unit, period in kept) == [
         ("G1", "2024"),
         ("P", "2024"),
