@@ -207,6 +207,11 @@ def print_history(h: MemberHistory) -> None:
         )
 
 
+def _month(key: str) -> str:
+    """`2025-03` as the pages write a month: 03/2025."""
+    return f"{key[5:7]}/{key[:4]}" if len(key) == 7 and key[4] == "-" else key
+
+
 # --- ratios ------------------------------------------------------------------------------------
 
 
@@ -222,6 +227,11 @@ def print_figures(f: UnitFigures) -> None:
             [(_label(IncomeSource, k), fmt_money(v)) for k, v in sorted(income.items())]
             + [("Tổng thu", fmt_money(f.income))],
         )
+    )
+    out.print(
+        "  Thu tính theo ngày thu vào sổ (kinh phí công đoàn tháng trước thu trong kỳ thì tính "
+        "vào kỳ này; compliance tính theo tháng lương) / income by the day received",
+        style="dim",
     )
     limits = {c.category: c for c in f.categories}
     spending_rows = []
@@ -361,7 +371,8 @@ def compliance(
     out = console()
     t = c.total
     out.print(
-        f"{t.unit} — {t.name}; kỳ {p.label_vi}; tháng đã đến hạn: {', '.join(c.months) or '—'}"
+        f"{t.unit} — {t.name}; kỳ {p.label_vi}; tháng đã đến hạn: "
+        f"{', '.join(_month(m) for m in c.months) or '—'}"
     )
     d, fee = t.dues, t.fee
     out.print(
@@ -385,7 +396,7 @@ def compliance(
     )
     out.print(
         rows_table(
-            "Kinh phí công đoàn 2% (union fee)",
+            "Kinh phí công đoàn 2% theo tháng lương (union fee by payroll month)",
             ["Chỉ tiêu", "Giá trị"],
             [
                 ("Tháng phải nộp / đã kê khai", f"{fee.months_due} / {fee.months_declared}"),
@@ -426,7 +437,7 @@ def compliance(
             rows_table(
                 "Chưa đóng (unpaid)",
                 ["Đoàn viên", "Tháng", "Phải đóng"],
-                [(m, mo, fmt_money(e)) for m, mo, e in shown],
+                [(m, _month(mo), fmt_money(e)) for m, mo, e in shown],
             )
         )
         out.print(

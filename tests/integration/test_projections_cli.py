@@ -6,6 +6,7 @@ The commands are mounted on a root app exactly as `ledger.cli.main` mounts them.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 from typing import Annotated, Any
@@ -81,6 +82,16 @@ def test_reports_show_the_read_models(world, database_url: str, tmp_path: Path) 
         294_000,
         3333,
     )
+    # months as the pages write them, and each table says how it counts the 2% fee: by the
+    # day it came in (ratios), by the payroll month it is for (compliance)
+    shown = ok(cli(home, database_url, "compliance G1 --period 2024-Q3 --as-of 2025-12-31"))
+    lines = shown.stdout.splitlines()
+    assert "tháng đã đến hạn: 07/2024, 08/2024, 09/2024" in lines[0]
+    assert "Kinh phí công đoàn 2% theo tháng lương (union fee by payroll month)" in shown.stdout
+    unpaid = [ln for ln in lines if "DV0" in ln and "│" in ln]
+    assert unpaid and all(re.search(r"│ 0[789]/2024 ", ln) for ln in unpaid), unpaid
+    ratios = " ".join(ok(cli(home, database_url, "ratios G1 --period 2024-Q3")).stdout.split())
+    assert "Thu tính theo ngày thu vào sổ" in ratios and "income by the day received" in ratios
     kinds = as_json(cli(home, database_url, "beneficiaries P --period 2025 --json"))["kinds"]
     assert {k["kind"]: k["people"] for k in kinds}["sickness_visit"] == 1
     bad = cli(home, database_url, "ratios G1 --period 2025-13")
