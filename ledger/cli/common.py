@@ -56,7 +56,7 @@ from typer.core import TyperGroup
 from ledger.application import Receipt
 from ledger.bootstrap import Context, open_ledger
 from ledger.canonical import CanonicalError
-from ledger.cli.usage_vi import NoArgsIsHelpError, UsageError, bilingual
+from ledger.cli.usage_vi import NoArgsIsHelpError, UsageError, bilingual, vietnamese
 from ledger.client import OfficerSigner, build, cosign, normalise_personal
 from ledger.config import (
     DatabaseUrlError,
@@ -188,12 +188,13 @@ class PhucloiGroup(TyperGroup):
     """The root command group: turns expected errors into messages and exit statuses."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["phucloi_args"] = list(args)
         try:
             return super().parse_args(ctx, args)
         except NoArgsIsHelpError:
             raise
         except UsageError as exc:
-            raise bilingual(exc) from None
+            raise _usage_refusal(exc, args) from None
 
     def _running(self, ctx: Any) -> Any:
         """The command the arguments name (`record payout`), before it runs; None for a
@@ -216,7 +217,7 @@ class PhucloiGroup(TyperGroup):
         except NoArgsIsHelpError:
             raise
         except UsageError as exc:  # a subcommand's arguments: missing, unknown, refused
-            raise bilingual(exc) from None
+            raise _usage_refusal(exc, ctx.meta.get("phucloi_args", [])) from None
         except LedgerError as exc:
             print_ledger_error(exc)
             _json_refusal(exc.code, exc.vi, exc.en, exc.problems)
@@ -238,6 +239,18 @@ class PhucloiGroup(TyperGroup):
         finally:
             _JSON_WANTED.reset(wanted)
             _RUNNING.reset(running)
+
+
+def _usage_refusal(exc: Any, args: Sequence[str]) -> Any:
+    """A click usage error made bilingual, and with --json on the command line also said on
+    stdout (`usage`): click refuses before --json's own callback may have run, or for a
+    command it never found."""
+    given = list(args)
+    if "--json" in (given[: given.index("--")] if "--" in given else given):
+        wanted = _JSON_WANTED.set(True)
+        _json_refusal("usage", vietnamese(exc), exc.format_message(), [])
+        _JSON_WANTED.reset(wanted)
+    return bilingual(exc)
 
 
 def _json_refusal(code: str, vi: str, en: str, problems: Sequence[Any]) -> None:

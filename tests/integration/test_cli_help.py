@@ -3,6 +3,7 @@ texts, no issue numbers."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,30 @@ def test_the_command_lines_own_parse_errors_are_in_vietnamese_too(
     assert vietnamese in shown and english in shown, shown
     assert "Lỗi (error)" in shown and "─ Error ─" not in shown
     assert not (tmp_path / "phucloi.db").exists()  # nothing opened, nothing created
+
+
+@pytest.mark.parametrize(
+    "command, vietnamese, english",
+    [
+        ("record payout G1 --json", "Thiếu tùy chọn '--member'", "Missing option '--member'."),
+        ("audit verify --json --bogus", "Không có tùy chọn --bogus", "No such option: --bogus"),
+        ("audit verrify --json", "Không có lệnh 'verrify'", "No such command 'verrify'."),
+        ("demo --json --members abc", "'--members': phải là số nguyên", "valid integer"),
+    ],
+)
+def test_a_parse_error_of_a_command_asked_for_json_is_json_on_stdout_too(
+    tmp_path: Path, command: str, vietnamese: str, english: str
+) -> None:
+    """A script that runs a command with --json reads every refusal from stdout, 'usage' for
+    exit 2 (README): a missing or mistyped option printed nothing there."""
+    res = cli(tmp_path, None, command)
+    assert res.exit_code == 2, res.output
+    said = json.loads(res.stdout)
+    assert (said["ok"], said["code"], said["problems"]) == (False, "usage", [])
+    assert vietnamese in said["message_vi"] and english not in said["message_vi"]
+    assert english in said["message_en"] and vietnamese not in said["message_en"]
+    assert said["message"] == f"{said['message_vi']} / {said['message_en']}"
+    assert "Thiếu tùy chọn '--member'" not in cli(tmp_path, None, "record payout G1").stdout
 
 
 def test_a_parse_error_click_does_not_know_keeps_its_text_and_never_crashes() -> None:
