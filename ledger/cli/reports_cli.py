@@ -491,7 +491,7 @@ def print_remittance(r: Remittance, asked: Period) -> None:
     if t.passed_on:
         out.print(
             f"Cấp trên chuyển tiếp lên trên {fmt_money(t.passed_on)}, không tính vào phải nộp / "
-            f"đã nộp (upper levels passed on {t.passed_on} đồng upward, outside due and "
+            f"đã nộp (upper levels passed on {fmt_money(t.passed_on)} upward, outside due and "
             "remitted)"
         )
     if len(r.units) > 1 or (r.units and r.units[0].unit != r.total.unit):

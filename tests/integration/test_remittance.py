@@ -314,7 +314,7 @@ def test_compliance_of_the_province_shows_the_grassroots_shortfall_and_what_was_
         total = next(line for line in text.splitlines() if line.strip().startswith("│ Tổng"))
         assert "750.000 đ" in total and "650.000 đ" in total and "100.000 đ" in total
         assert "Cấp trên chuyển tiếp lên trên 266.000 đ" in text
-        assert "upper levels passed on 266000 đồng upward" in text
+        assert "upper levels passed on 266.000 đ upward" in text  # as every amount is written
         debts = text[text.index("còn nợ nộp cấp trên") :].splitlines()
         rows = [line for line in debts if line.startswith(("│ G2", "│ D "))]
         assert rows[0].startswith("│ G2")  # largest debt first
