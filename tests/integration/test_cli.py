@@ -913,7 +913,23 @@ def test_importing_a_file_again_records_nothing_twice(
         recorded = count_entries(db, "payout.record")
         assert recorded == 2
         [receipt, _] = json.loads(first.stdout)
-        again = cli(home, db, "import --as kt.g1", str(payouts))
+        # the file's rows are looked up in the log together, not one query each
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        asked: list[str] = []
+
+        def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+            looks_up = "event_id IN" in statement or "ledger_entries.event_id =" in statement
+            if "FROM ledger_entries" in statement and looks_up:
+                asked.append(statement)
+
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            again = cli(home, db, "import --as kt.g1", str(payouts))
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+        assert len(asked) == 1, asked
         assert again.exit_code == 1
         assert (
             f"dòng 2: dòng này đã được nhập, thành bút toán {receipt['event_id']}; không ghi "
