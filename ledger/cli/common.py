@@ -740,10 +740,12 @@ def status_vi(receipt: Receipt) -> str:
     return text + (" — đã ghi trước đó (duplicate)" if receipt.duplicate else "")
 
 
-def print_receipts(receipts: Sequence[Receipt], *, as_json: bool) -> None:
+def print_receipts(receipts: Sequence[Receipt], *, as_json: bool, listed: bool = False) -> None:
+    """The receipts; in JSON one object for one command, or a list (always, with `listed`:
+    a file's commands, however many the file holds)."""
     if as_json:
         data = [r.as_dict() for r in receipts]
-        emit_json(data[0] if len(data) == 1 else data)
+        emit_json(data[0] if len(data) == 1 and not listed else data)
         return
     if len(receipts) == 1:
         r = receipts[0]

@@ -737,7 +737,7 @@ def import_file(
                 f"(dry run: {len(items)} commands valid, nothing stored)"
             )
         return
-    print_receipts(receipts, as_json=as_json)
+    print_receipts(receipts, as_json=as_json, listed=True)
     if not as_json:
         typer.echo(
             f"Đã nhập {len(receipts)} lệnh trong một lô / stored {len(receipts)} commands "
