@@ -106,6 +106,7 @@ from ledger.privacy import (
     blind_index,
     check_openings,
     citizen_id_problem,
+    member_age_problem,
     name_problem,
     new_data_key,
     normalize_indexed,
@@ -969,6 +970,10 @@ class Ledger(Application[UUID]):
             wrong = birth_date_problem(
                 item.openings["date_of_birth"].get("value"), pc.command.effective_date
             )
+            if wrong is None and pc.command.type == "member.join":
+                wrong = member_age_problem(
+                    item.openings["date_of_birth"]["value"], pc.command.effective_date
+                )
             if wrong is not None:
                 problems.append(problem("openings.date_of_birth", "invalid_value", *wrong))
         for field_ in FREE_TEXT_OPENINGS:

@@ -196,6 +196,26 @@ def birth_date_problem(value: Any, on: date) -> tuple[str, str] | None:
     return None
 
 
+# Bộ luật Lao động 2019, điều 3 khoản 1: a worker is at least 15 (younger only in the few jobs the
+# Labour Ministry lists, under conditions a union register does not record); a member
+# younger on the day they join is a typo in the date of birth, or nobody's worker at all.
+MEMBER_MIN_AGE = 15
+
+
+def member_age_problem(value: Any, on: date) -> tuple[str, str] | None:
+    """Why someone born on `value` (a valid date) cannot join a union on `on`, or None."""
+    born = date.fromisoformat(value)
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if age >= MEMBER_MIN_AGE:
+        return None
+    return (
+        f"ngày sinh {born:%d/%m/%Y}: đoàn viên mới {age} tuổi vào ngày kết nạp {on:%d/%m/%Y}, "
+        f"chưa đủ {MEMBER_MIN_AGE} tuổi của người lao động",
+        f"date of birth {born:%d/%m/%Y}: the member would be {age} on joining "
+        f"({on:%d/%m/%Y}), under a worker's {MEMBER_MIN_AGE}",
+    )
+
+
 MAX_NAME = 200  # as a unit's or officer's name (ShortText)
 
 

@@ -335,8 +335,20 @@ def test_an_impossible_date_of_birth_is_refused_naming_the_field(world) -> None:
         (p,) = refused.value.problems
         assert (p.field, p.code) == ("openings.date_of_birth", "invalid_value")
         assert why in p.en and born in p.vi
+    # a member is a worker, 15 at least on joining (Labour Code 2019, art. 3(1)): a child's
+    # date of birth on a member was a typo, or a ghost, and was recorded
+    for born, age in [("2024-08-01", 0), ("2009-08-02", 14)]:
+        with pytest.raises(LedgerError) as refused:
+            join("DV070", born)
+        (p,) = refused.value.problems
+        assert (p.field, p.code) == ("openings.date_of_birth", "invalid_value")
+        day = f"{born[8:]}/{born[5:7]}/{born[:4]}"
+        assert p.vi == (
+            f"ngày sinh {day}: đoàn viên mới {age} tuổi vào ngày kết nạp 01/08/2024, "
+            "chưa đủ 15 tuổi của người lao động"
+        )
     assert _counts(world, keys) == before  # nothing stored, not even a data key
-    assert join("DV070", "2024-08-01").status == "recorded"  # born on the day: possible
+    assert join("DV070", "2009-08-01").status == "recorded"  # 15 that very day
 
 
 def test_a_bank_account_signed_without_normalising_is_refused_with_a_message(
