@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from ledger.demo import names
 from ledger.demo.plan import DemoConfig, OfficerSpec, Person, Relative, UnitSpec
+from ledger.privacy import MEMBER_MIN_AGE
 
 MIN_WAGE = 4_960_000  # lương tối thiểu vùng I from 2024-07-01
 
@@ -96,12 +97,24 @@ def distinct(p: Person, seen: dict[str, set[str]]) -> Person:
     return p
 
 
+def birthday(born: int) -> date:
+    """A demo member's date of birth, from their year of birth."""
+    return date(born, born % 12 + 1, born % 27 + 1)
+
+
+def adult(born: int) -> date:
+    """The day a demo member born in `born` turns 15 and may join a union."""
+    day = birthday(born)
+    return day.replace(year=born + MEMBER_MIN_AGE)
+
+
 def person(cfg: DemoConfig, rng: random.Random, unit: UnitSpec, index: int) -> Person:
     female = rng.random() < 0.58  # garment, footwear and electronics employ mostly women
     born = rng.randint(1966, 2005)
     name = names.full_name(rng, female=female)
     family = name.split()[0]
-    joined = date(2015, 1, 1) + timedelta(days=rng.randrange(3600))
+    # nobody joins before 15, a worker's least age (ledger.privacy.MEMBER_MIN_AGE)
+    joined = max(date(2015, 1, 1) + timedelta(days=rng.randrange(3600)), adult(born))
     salary = _salary(rng)
     number = f"{unit.code}-{index:04d}"
     person = Person(

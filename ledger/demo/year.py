@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ledger.demo.names import SUPPLIERS
+from ledger.demo.organisation import birthday
 from ledger.demo.plan import DemoConfig, OfficerSpec, Op, Person, UnitSpec
 from ledger.demo.timeline import at
 from ledger.domain.catalogue import COLLECTIVE_WELFARE, WelfareKind
@@ -250,7 +251,7 @@ class Year:
         personal = {
             "full_name": p.name,
             "citizen_id": p.citizen_id,
-            "date_of_birth": f"{p.born}-{(p.born % 12) + 1:02d}-{(p.born % 27) + 1:02d}",
+            "date_of_birth": birthday(p.born).isoformat(),
         }
         if p.bank:
             personal["bank_account"] = p.bank
