@@ -98,7 +98,14 @@ from ledger.domain.members import Member
 from ledger.domain.officers import Officer
 from ledger.domain.policy import Oversight, Policy, PolicyBook, oversight, resolve
 from ledger.domain.units import Unit
-from ledger.entries import EntryMeta, Projector, StaleHead, make_hook, project_member_index
+from ledger.entries import (
+    EntryMeta,
+    Projector,
+    StaleHead,
+    make_hook,
+    project_member_index,
+    values_present,
+)
 from ledger.erasure import scrub_storage
 from ledger.handlers import HANDLERS
 from ledger.privacy import (
@@ -668,16 +675,7 @@ class Ledger(Application[UUID]):
         if len(numbers) < 2:
             return
         ids = {str(aggregate_id("member", n)) for n in numbers}
-        taken: set[str] = set()
-        wanted = sorted(ids)
-        with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 1000):
-                query = (
-                    select(ledger_entries.c.originator_id)
-                    .where(ledger_entries.c.originator_id.in_(wanted[start : start + 1000]))
-                    .distinct()
-                )
-                taken.update(str(i) for i in conn.execute(query).scalars())
+        taken = values_present(self.engine, ledger_entries.c.originator_id, sorted(ids))
         work.absent = {UUID(i) for i in ids - taken}
         work.keyless = self.vault.keyless(ids - taken)
 

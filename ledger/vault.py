@@ -119,13 +119,16 @@ class Vault:
                     person_keys.c.person_id == person_id
                 )
             ).first()
-        key = None if row is None else row.data_key
-        if row is not None and row.member_id is not None:
+        return None if row is None else self._remember(person_id, row)
+
+    def _remember(self, person_id: str, row: Any) -> bytes | None:
+        """Cache a `person_keys` row's key (a destroyed one is not cached) and owner."""
+        if row.member_id is not None:
             self._owners[person_id] = str(row.member_id)
-        value = bytes(key) if key is not None else None
-        if value is not None:
-            self._cache[person_id] = value
-        return value
+        if row.data_key is None:
+            return None
+        self._cache[person_id] = bytes(row.data_key)
+        return self._cache[person_id]
 
     def keyless(self, person_ids: Iterable[str]) -> set[str]:
         """Those of `person_ids` that `key_for` finds no key for, asked in one query per
@@ -140,10 +143,7 @@ class Vault:
                         person_keys.c.person_id, person_keys.c.data_key, person_keys.c.member_id
                     ).where(person_keys.c.person_id.in_(chunk))
                 ):
-                    if row.member_id is not None:
-                        self._owners[row.person_id] = str(row.member_id)
-                    if row.data_key is not None:
-                        self._cache[row.person_id] = bytes(row.data_key)
+                    if self._remember(row.person_id, row) is not None:
                         found.add(row.person_id)
         return set(wanted) - found
 

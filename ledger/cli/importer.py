@@ -77,7 +77,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 
 from ledger import clock
 from ledger.application import Ledger
@@ -95,6 +94,7 @@ from ledger.client import OfficerSigner, build, nfc, normalise_personal
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import parse_dong
 from ledger.domain.policy import Policy, expected_dues
+from ledger.entries import values_present
 from ledger.tables import ledger_entries
 from ledger.textfiles import NotUtf8, csv_delimiter, read_text
 
@@ -492,7 +492,9 @@ def repeated_rows(ledger: Ledger, entries: Sequence[Entry]) -> list[FileProblem]
     Two rows that really are two entries each give their own `command_id`."""
     problems: list[FileProblem] = []
     first: dict[str, int] = {}
-    recorded = _recorded_ids(ledger, [e.row_id for e in entries if e.row_id is not None])
+    recorded = values_present(
+        ledger.engine, ledger_entries.c.event_id, [e.row_id for e in entries if e.row_id]
+    )
     for entry in entries:
         if entry.row_id is None:
             continue
@@ -520,18 +522,6 @@ def repeated_rows(ledger: Ledger, entries: Sequence[Entry]) -> list[FileProblem]
                 )
             )
     return problems
-
-
-def _recorded_ids(ledger: Ledger, ids: Sequence[str]) -> set[str]:
-    """Those of `ids` the log holds, asked a thousand at a time (a query per row took
-    seconds for a file of thousands of lines on PostgreSQL)."""
-    found: set[str] = set()
-    with ledger.engine.connect() as conn:
-        for start in range(0, len(ids), 1000):
-            chunk = list(ids[start : start + 1000])
-            query = select(ledger_entries.c.event_id).where(ledger_entries.c.event_id.in_(chunk))
-            found.update(str(i) for i in conn.execute(query).scalars())
-    return found
 
 
 # --- mapping refusals back to the file ---------------------------------------------------------

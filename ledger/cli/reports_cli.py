@@ -28,7 +28,7 @@ from ledger.cli.common import (
     usage,
 )
 from ledger.domain.catalogue import IncomeSource, SpendingCategory, WelfareKind
-from ledger.domain.periods import Period, parse_period
+from ledger.domain.periods import Period, month_text, parse_period
 from ledger.privacy import TamperedError
 from ledger.projections.queries.beneficiaries import beneficiary_counts
 from ledger.projections.queries.compliance import compliance as compliance_of
@@ -207,11 +207,6 @@ def print_history(h: MemberHistory) -> None:
         )
 
 
-def _month(key: str) -> str:
-    """`2025-03` as the pages write a month: 03/2025."""
-    return f"{key[5:7]}/{key[:4]}" if len(key) == 7 and key[4] == "-" else key
-
-
 # --- ratios ------------------------------------------------------------------------------------
 
 
@@ -372,7 +367,7 @@ def compliance(
     t = c.total
     out.print(
         f"{t.unit} — {t.name}; kỳ {p.label_vi}; tháng đã đến hạn: "
-        f"{', '.join(_month(m) for m in c.months) or '—'}"
+        f"{', '.join(month_text(m) for m in c.months) or '—'}"
     )
     d, fee = t.dues, t.fee
     out.print(
@@ -437,7 +432,7 @@ def compliance(
             rows_table(
                 "Chưa đóng (unpaid)",
                 ["Đoàn viên", "Tháng", "Phải đóng"],
-                [(m, _month(mo), fmt_money(e)) for m, mo, e in shown],
+                [(m, month_text(mo), fmt_money(e)) for m, mo, e in shown],
             )
         )
         out.print(
